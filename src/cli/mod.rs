@@ -1,0 +1,221 @@
+//! The clap layer: the command tree, global flags, and `run`, which parses, dispatches to one
+//! command, renders its outcome and turns it into an exit code. Errors print once, here.
+
+pub mod exit;
+pub mod generate;
+pub mod interrupt;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory, Parser, Subcommand};
+
+use crate::config::Config;
+use crate::output::{ColorChoice, OutputEnv, Ui};
+
+const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0        ran, nothing wrong found
+  1        ran, found problems (failed tests, env errors, breached limits, errors over --fail-on)
+  2        usage, configuration or input error
+  124      test-timeout-runner: the command timed out (as GNU timeout)
+  125-127  test-timeout-runner: runner failed / command not executable / not found
+  128+N    interrupted by signal N";
+
+/// velo: fast guard rails for people who build Python trading bots, scrapers and automation.
+#[derive(Debug, Parser)]
+#[command(
+    name = "velo",
+    version,
+    about = "Fast guard rails for Python bots, scrapers and automation",
+    long_about = "Fast guard rails for Python bots, scrapers and automation: validate .env files \
+before they crash a run, and more. Works the same in a terminal, a CI step, a shell script and a \
+pre-commit hook.\n\nSettings may also come from velo.toml (the nearest one found walking up from \
+the working directory, one table per command); flags override it.",
+    after_long_help = EXIT_CODES_HELP,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
+pub struct GlobalArgs {
+    /// When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Print no messages or progress on stderr; data on stdout and exit codes are unchanged.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Say more about what is being done (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write shell completions or man pages generated from this command tree.
+    #[command(hide = true)]
+    Generate(generate::GenerateArgs),
+}
+
+/// What a command gets from the CLI layer: the terminal, the loaded config and the working
+/// directory. Domain code receives these as explicit values, never by reading globals.
+pub struct Context {
+    pub ui: Ui,
+    pub config: Config,
+    pub cwd: PathBuf,
+}
+
+/// An error that must end the process with a specific exit code (not the default 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{source:#}")]
+pub struct CodedError {
+    pub code: u8,
+    #[source]
+    pub source: anyhow::Error,
+}
+
+impl CodedError {
+    /// Wraps `source` so that the process exits with `code`.
+    pub fn wrap(code: u8, source: anyhow::Error) -> anyhow::Error {
+        anyhow::Error::new(Self { code, source })
+    }
+}
+
+/// The clap command tree (for completions, man pages and tests).
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+/// Parses `args`, runs the chosen command and returns the exit code.
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    interrupt::install();
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::SUCCESS
+            };
+            // Printing --help into a closed pipe is not worth an error.
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    let ui = Ui::new(
+        cli.global.color,
+        cli.global.quiet,
+        cli.global.verbose,
+        OutputEnv::from_process(),
+    );
+    let code = match build_context(ui) {
+        Ok(ctx) => match dispatch(cli.command, &ctx) {
+            Ok(code) => code,
+            Err(err) => report_error(&err, &ctx.ui),
+        },
+        Err(failed) => report_error(&failed.0, &failed.1),
+    };
+    interrupt::reraise_if_received();
+    ExitCode::from(code)
+}
+
+/// Reads the working directory and `velo.toml`; on failure hands back the Ui to report on.
+fn build_context(ui: Ui) -> Result<Context, Box<(anyhow::Error, Ui)>> {
+    let cwd = match std::env::current_dir() {
+        Ok(cwd) => cwd,
+        Err(e) => {
+            let err = anyhow::Error::new(e).context("cannot read the working directory");
+            return Err(Box::new((err, ui)));
+        }
+    };
+    match Config::discover(&cwd) {
+        Ok(config) => Ok(Context { ui, config, cwd }),
+        Err(e) => {
+            let err = anyhow::Error::new(e).context("velo.toml: fix or remove the file");
+            Err(Box::new((err, ui)))
+        }
+    }
+}
+
+fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<u8> {
+    match command {
+        Command::Generate(args) => generate::run(&args, ctx),
+    }
+}
+
+/// Prints an error once, as `velo: error: …` with its causes, and picks the exit code.
+/// A broken pipe anywhere in the chain is a clean exit: the reader went away on purpose.
+fn report_error(err: &anyhow::Error, ui: &Ui) -> u8 {
+    if is_broken_pipe(err) {
+        return exit::SUCCESS;
+    }
+    let code = err
+        .chain()
+        .find_map(|e| e.downcast_ref::<CodedError>())
+        .map_or(exit::USAGE, |c| c.code);
+    let message = format_chain(err);
+    ui.error(&message);
+    code
+}
+
+/// `top: cause: cause`, each distinct message once.
+pub fn format_chain(err: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join("\n  caused by: ")
+}
+
+/// True when an I/O error in the chain is a broken pipe.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_tree_is_valid() {
+        command().debug_assert();
+    }
+
+    #[test]
+    fn broken_pipe_is_detected_through_context() {
+        let err = anyhow::Error::new(std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+            .context("writing report");
+        assert!(is_broken_pipe(&err));
+        assert!(!is_broken_pipe(&anyhow::anyhow!("other")));
+    }
+
+    #[test]
+    fn coded_errors_keep_their_code() {
+        let err = CodedError::wrap(exit::NOT_FOUND, anyhow::anyhow!("no such command"));
+        let err = err.context("running");
+        let ui = Ui::with_writers(Box::new(std::io::sink()), Box::new(std::io::sink()));
+        assert_eq!(report_error(&err, &ui), exit::NOT_FOUND);
+    }
+}

@@ -1,0 +1,156 @@
+//! `velo.toml` discovery: the nearest `velo.toml` found by walking up from the working directory,
+//! read once, with one table per command (`[env-check]`, `[test-timeout-runner]`, …). Flags
+//! override the file: commands read their table into a struct of `Option`s and fill only the
+//! flags the user did not give.
+
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+/// The file name looked for in each directory.
+pub const FILE_NAME: &str = "velo.toml";
+
+/// A loaded `velo.toml` (or none).
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    path: Option<PathBuf>,
+    table: toml::Table,
+}
+
+/// A `velo.toml` that could not be read or does not fit.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid TOML: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{path}: table [{section}] does not fit: {message}")]
+    Section {
+        path: PathBuf,
+        section: String,
+        message: String,
+    },
+}
+
+impl Config {
+    /// Walks up from `start` and loads the first `velo.toml` found; none found is an empty config.
+    pub fn discover(start: &Path) -> Result<Self, ConfigError> {
+        let mut dir = Some(start);
+        while let Some(d) = dir {
+            let candidate = d.join(FILE_NAME);
+            if candidate.is_file() {
+                return Self::load(&candidate);
+            }
+            dir = d.parent();
+        }
+        Ok(Self::default())
+    }
+
+    /// Loads one file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses TOML text that came from `path`.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| ConfigError::Parse {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?;
+        Ok(Self {
+            path: Some(path.to_path_buf()),
+            table,
+        })
+    }
+
+    /// The file this came from, if any.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The directory holding the file (paths inside it are relative to this).
+    pub fn dir(&self) -> Option<&Path> {
+        self.path.as_deref().and_then(Path::parent)
+    }
+
+    /// Deserializes one command's table (`[env-check]`, …); a missing table is `T::default()`.
+    /// Unknown keys are an error when `T` uses `#[serde(deny_unknown_fields)]`.
+    pub fn section<T: DeserializeOwned + Default>(&self, name: &str) -> Result<T, ConfigError> {
+        match self.table.get(name) {
+            None => Ok(T::default()),
+            Some(value) => {
+                value
+                    .clone()
+                    .try_into()
+                    .map_err(|e: toml::de::Error| ConfigError::Section {
+                        path: self
+                            .path
+                            .clone()
+                            .unwrap_or_else(|| PathBuf::from(FILE_NAME)),
+                        section: name.to_string(),
+                        message: e.message().to_string(),
+                    })
+            }
+        }
+    }
+
+    /// The raw table of one command, if present.
+    pub fn raw(&self, name: &str) -> Option<&toml::Value> {
+        self.table.get(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Default, serde::Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+    struct Section {
+        timeout: Option<String>,
+        retries: Option<u32>,
+    }
+
+    #[test]
+    fn discovers_upwards_and_reads_sections() {
+        let dir = tempfile::tempdir().unwrap();
+        let nested = dir.path().join("a/b");
+        std::fs::create_dir_all(&nested).unwrap();
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            "[test-timeout-runner]\ntimeout = \"30s\"\nretries = 2\n",
+        )
+        .unwrap();
+        let cfg = Config::discover(&nested).unwrap();
+        assert_eq!(cfg.dir(), Some(dir.path()));
+        let s: Section = cfg.section("test-timeout-runner").unwrap();
+        assert_eq!(
+            s,
+            Section {
+                timeout: Some("30s".into()),
+                retries: Some(2)
+            }
+        );
+        let missing: Section = cfg.section("scan").unwrap();
+        assert_eq!(missing, Section::default());
+    }
+
+    #[test]
+    fn errors_name_the_file_and_table() {
+        let p = Path::new("/x/velo.toml");
+        let err = Config::parse("[scan\n", p).unwrap_err().to_string();
+        assert!(err.contains("/x/velo.toml"), "{err}");
+        let cfg = Config::parse("[scan]\nbogus = 1\n", p).unwrap();
+        let err = cfg.section::<Section>("scan").unwrap_err().to_string();
+        assert!(err.contains("[scan]") && err.contains("bogus"), "{err}");
+    }
+}

@@ -1,0 +1,12 @@
+//! velo: a toolkit that removes the drag from the daily loop of people who build Python trading
+//! bots, scrapers and automation. One binary, several commands over one core library.
+//!
+//! Layout: `cli` (clap layer, exit codes), domain modules (one per command, computing reports,
+//! never printing), and shared homes: `output` (the Ui handle), `report` (renderers), `units`
+//! (durations, sizes), `config` (`velo.toml`).
+
+pub mod cli;
+pub mod config;
+pub mod output;
+pub mod report;
+pub mod units;

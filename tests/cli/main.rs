@@ -1,0 +1,12 @@
+//! Integration tests: one binary, a module per command. Each test drives the real `velo` binary
+//! in a fresh temporary directory with colour and CI variables stripped.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
+
+mod support;
+
+mod global;

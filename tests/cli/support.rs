@@ -1,0 +1,208 @@
+//! The fluent test builder: `velo().args([...]).in_dir(&dir).run()` and assertions on the result.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// Variables that change velo's output and must not leak in from the developer's shell or CI.
+const STRIPPED_VARS: &[&str] = &[
+    "NO_COLOR",
+    "CLICOLOR_FORCE",
+    "CLICOLOR",
+    "CI",
+    "PRE_COMMIT",
+    "GITHUB_ACTIONS",
+    "GITHUB_STEP_SUMMARY",
+    "CI_NODE_INDEX",
+    "CI_NODE_TOTAL",
+    "JOB_COMPLETION_INDEX",
+    "COLUMNS",
+    "TERM",
+    "SOURCE_DATE_EPOCH",
+];
+
+/// The repository root (for `fixtures/`).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A path under `fixtures/`.
+pub fn fixture(rel: &str) -> PathBuf {
+    repo_root().join("fixtures").join(rel)
+}
+
+/// A path under `../shared/data` (present on developer machines and in CI).
+pub fn shared_data(rel: &str) -> PathBuf {
+    repo_root().join("..").join("shared").join("data").join(rel)
+}
+
+/// Starts a `velo` invocation in a fresh temporary directory.
+pub fn velo() -> Velo {
+    Velo::new()
+}
+
+pub struct Velo {
+    cmd: Command,
+    dir: tempfile::TempDir,
+    stdin: Option<Vec<u8>>,
+}
+
+impl Velo {
+    pub fn new() -> Self {
+        let mut cmd = Command::cargo_bin("velo").expect("velo binary is built");
+        for var in STRIPPED_VARS {
+            cmd.env_remove(var);
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        cmd.current_dir(dir.path());
+        Self {
+            cmd,
+            dir,
+            stdin: None,
+        }
+    }
+
+    /// The temporary working directory.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file (creating parent folders) inside the working directory.
+    pub fn file(self, rel: &str, contents: impl AsRef<[u8]>) -> Self {
+        let path = self.dir.path().join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create dirs");
+        }
+        std::fs::write(path, contents).expect("write file");
+        self
+    }
+
+    /// Copies a file from `fixtures/` into the working directory under `rel`.
+    pub fn fixture_as(self, fixture_rel: &str, rel: &str) -> Self {
+        let bytes = std::fs::read(fixture(fixture_rel)).expect("read fixture");
+        self.file(rel, bytes)
+    }
+
+    pub fn arg(mut self, arg: impl AsRef<std::ffi::OsStr>) -> Self {
+        self.cmd.arg(arg);
+        self
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.cmd.args(args);
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
+        self.cmd.env(key, value);
+        self
+    }
+
+    /// Runs in `dir` instead of the temporary directory.
+    pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.cmd.current_dir(dir);
+        self
+    }
+
+    pub fn stdin(mut self, input: impl Into<Vec<u8>>) -> Self {
+        self.stdin = Some(input.into());
+        self
+    }
+
+    /// Runs the command and captures its outcome.
+    pub fn run(mut self) -> Outcome {
+        if let Some(input) = self.stdin.take() {
+            self.cmd.write_stdin(input);
+        }
+        let output = self.cmd.output().expect("run velo");
+        Outcome {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            dir: self.dir,
+        }
+    }
+}
+
+pub struct Outcome {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl Outcome {
+    #[track_caller]
+    pub fn code(self, expected: i32) -> Self {
+        assert_eq!(
+            self.code,
+            Some(expected),
+            "exit code\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_has(self, needle: &str) -> Self {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}:\n{}",
+            self.stdout
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_has(self, needle: &str) -> Self {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn nowhere(self, needle: &str) -> Self {
+        assert!(
+            !self.stdout.contains(needle) && !self.stderr.contains(needle),
+            "{needle:?} must not appear:\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    /// stdout parsed as JSON.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+
+    /// stdout with the temporary directory replaced by `[TMP]` (for snapshots).
+    pub fn stdout_redacted(&self) -> String {
+        redact(&self.stdout, self.dir.path())
+    }
+
+    pub fn stderr_redacted(&self) -> String {
+        redact(&self.stderr, self.dir.path())
+    }
+}
+
+/// Replaces volatile parts (temp dir, repo root) so snapshots are stable.
+pub fn redact(text: &str, tmp: &Path) -> String {
+    let mut s = text.to_string();
+    if let Ok(canon) = tmp.canonicalize() {
+        s = s.replace(&canon.display().to_string(), "[TMP]");
+    }
+    s = s.replace(&tmp.display().to_string(), "[TMP]");
+    s.replace(&repo_root().display().to_string(), "[REPO]")
+}
