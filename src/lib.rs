@@ -8,5 +8,6 @@
 pub mod cli;
 pub mod config;
 pub mod output;
+pub mod proc;
 pub mod report;
 pub mod units;
