@@ -10,4 +10,5 @@ pub mod config;
 pub mod output;
 pub mod proc;
 pub mod report;
+pub mod test_runner;
 pub mod units;

@@ -4,6 +4,7 @@
 pub mod exit;
 pub mod generate;
 pub mod interrupt;
+pub mod test_timeout_runner;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -67,6 +68,9 @@ pub enum Command {
     /// Write shell completions or man pages generated from this command tree.
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
+
+    /// Run tests or any command with per-test timeouts, whole-tree kill and retries.
+    TestTimeoutRunner(test_timeout_runner::TestTimeoutRunnerArgs),
 }
 
 /// What a command gets from the CLI layer: the terminal, the loaded config and the working
@@ -156,6 +160,7 @@ fn build_context(ui: Ui) -> Result<Context, Box<(anyhow::Error, Ui)>> {
 fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<u8> {
     match command {
         Command::Generate(args) => generate::run(&args, ctx),
+        Command::TestTimeoutRunner(args) => test_timeout_runner::run(&args, ctx),
     }
 }
 
