@@ -394,15 +394,10 @@ fn run_generic(
         if a.outcome == Outcome::Passed {
             return;
         }
-        let what = match a.end {
-            CommandEnd::TimedOut => "timed out".to_string(),
-            CommandEnd::Cancelled => "was interrupted".to_string(),
-            CommandEnd::Signal(n) => format!("was killed by signal {n}"),
-            CommandEnd::Code(c) => format!("failed with exit code {c}"),
-        };
+        let reason = a.summary.lines().next().unwrap_or("failed");
         let head = ctx.ui.paint_err(
             &format!(
-                "velo: attempt {}/{total} {what} after {}",
+                "velo: attempt {}/{total} failed ({reason}) after {}",
                 a.number,
                 crate::units::format_duration(a.duration)
             ),

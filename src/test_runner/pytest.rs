@@ -365,6 +365,9 @@ fn run_shard(ctx: &Ctx, mut sel: Selection) -> (Vec<TestResult>, Vec<LeakNote>, 
     let mut results = Vec::new();
     let mut leaked = Vec::new();
     loop {
+        if ctx.cancel.load(Ordering::SeqCst) {
+            return (results, leaked, true);
+        }
         let session = match run_session(ctx, &sel, &done, true) {
             Ok(s) => s,
             Err(e) => {
@@ -588,6 +591,9 @@ fn run_session(
                 break;
             }
         }
+    }
+    if ctx.cancel.load(Ordering::SeqCst) {
+        interrupted = true;
     }
     let finished = running.finish();
     if hung.is_none() {
