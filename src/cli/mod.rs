@@ -70,7 +70,7 @@ pub enum Command {
     Generate(generate::GenerateArgs),
 
     /// Run tests or any command with per-test timeouts, whole-tree kill and retries.
-    TestTimeoutRunner(test_timeout_runner::TestTimeoutRunnerArgs),
+    TestTimeoutRunner(Box<test_timeout_runner::TestTimeoutRunnerArgs>),
 }
 
 /// What a command gets from the CLI layer: the terminal, the loaded config and the working

@@ -542,16 +542,16 @@ fn run_pytest(
                 Outcome::Skipped => ("SKIPPED", Tone::Dim),
                 Outcome::Flaky => ("FLAKY", Tone::Warning),
             };
-            let line = format!(
+            let message = format!(
                 "{} {} ({:.2}s)",
                 ctx.ui.paint_err(label, tone),
                 t.id,
                 t.duration_s
             );
             if t.outcome.is_bad() || t.outcome == Outcome::Flaky {
-                ctx.ui.info(&line);
+                ctx.ui.info(&message);
             } else {
-                ctx.ui.debug(&line);
+                ctx.ui.debug(&message);
             }
         }
         Progress::Retrying { id, attempt } => {

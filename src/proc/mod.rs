@@ -244,7 +244,7 @@ pub struct Running {
 
 impl Running {
     /// Starts `spec` in a new process group, tagged, with its output captured.
-    pub fn spawn(spec: Spec) -> Result<Self, SpawnError> {
+    pub fn spawn(spec: &Spec) -> Result<Self, SpawnError> {
         become_subreaper();
         IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
         match Self::spawn_inner(spec) {
@@ -256,7 +256,7 @@ impl Running {
         }
     }
 
-    fn spawn_inner(spec: Spec) -> Result<Self, SpawnError> {
+    fn spawn_inner(spec: &Spec) -> Result<Self, SpawnError> {
         let tag = new_tag();
         let program = spec.program.to_string_lossy().into_owned();
         let mut cmd = Command::new(&spec.program);
@@ -522,7 +522,7 @@ impl Drop for Running {
 /// Runs `spec` to the end under `limits`: the timeout and the no-output watchdog end it with the
 /// escalation, and so does `cancel` turning true (Ctrl-C).
 pub fn run(
-    spec: Spec,
+    spec: &Spec,
     limits: Limits,
     cancel: &AtomicBool,
 ) -> Result<(Finished, Ending), SpawnError> {
@@ -575,7 +575,7 @@ mod tests {
     #[test]
     fn exit_code_and_output_are_captured() {
         let (f, ending) = run(
-            sh("echo out; echo err >&2; exit 3"),
+            &sh("echo out; echo err >&2; exit 3"),
             Limits::default(),
             &AtomicBool::new(false),
         )
@@ -594,7 +594,7 @@ mod tests {
             ..Spec::default()
         };
         assert!(matches!(
-            run(spec, Limits::default(), &AtomicBool::new(false)),
+            run(&spec, Limits::default(), &AtomicBool::new(false)),
             Err(SpawnError::NotFound(_))
         ));
     }
@@ -606,7 +606,7 @@ mod tests {
             kill_after: Duration::from_millis(300),
             ..Limits::default()
         };
-        let mut running = Running::spawn(sh(
+        let mut running = Running::spawn(&sh(
             "setsid sh -c 'trap \"\" INT TERM; sleep 30' >/dev/null 2>&1 & sleep 30",
         ))
         .unwrap();
@@ -622,7 +622,7 @@ mod tests {
     fn a_leaked_pipe_holder_does_not_block() {
         let started = Instant::now();
         let (f, ending) = run(
-            sh("setsid sleep 30 & echo done"),
+            &sh("setsid sleep 30 & echo done"),
             Limits::default(),
             &AtomicBool::new(false),
         )
@@ -640,7 +640,7 @@ mod tests {
             kill_after: Duration::from_millis(200),
             ..Limits::default()
         };
-        let (_, ending) = run(sh("echo hi; sleep 30"), limits, &AtomicBool::new(false)).unwrap();
+        let (_, ending) = run(&sh("echo hi; sleep 30"), limits, &AtomicBool::new(false)).unwrap();
         assert_eq!(ending, Ending::Idle);
     }
 }

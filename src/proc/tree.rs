@@ -30,9 +30,9 @@ pub fn parse_stat(text: &str) -> Option<(char, i32, i32)> {
     let rest = &text[text.rfind(')')? + 1..];
     let mut fields = rest.split_ascii_whitespace();
     let state = fields.next()?.chars().next()?;
-    let ppid = fields.next()?.parse().ok()?;
-    let pgid = fields.next()?.parse().ok()?;
-    Some((state, ppid, pgid))
+    let parent = fields.next()?.parse().ok()?;
+    let group = fields.next()?.parse().ok()?;
+    Some((state, parent, group))
 }
 
 /// Finds `VELO_RUN_ID=…` in a raw `environ` block.
@@ -66,11 +66,11 @@ pub fn scan() -> Vec<ProcEntry> {
         let Ok(stat) = std::fs::read_to_string(base.join("stat")) else {
             continue;
         };
-        let Some((state, ppid, pgid)) = parse_stat(&stat) else {
+        let Some((state, parent, group)) = parse_stat(&stat) else {
             continue;
         };
         // Kernel threads (children of kthreadd) have no environment worth reading.
-        if ppid == 2 || pid == 2 {
+        if parent == 2 || pid == 2 {
             continue;
         }
         let tag = std::fs::read(base.join("environ"))
@@ -78,8 +78,8 @@ pub fn scan() -> Vec<ProcEntry> {
             .and_then(|e| tag_in_environ(&e));
         out.push(ProcEntry {
             pid,
-            ppid,
-            pgid,
+            ppid: parent,
+            pgid: group,
             tag,
             zombie: state == 'Z' || state == 'X',
         });

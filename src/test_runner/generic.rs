@@ -104,7 +104,7 @@ pub fn run(
             stderr_sink: cfg.passthrough.as_ref().map(|p| p.1.clone()),
             tail_bytes: 64 * 1024,
         };
-        let (finished, ending) = proc::run(spec, cfg.limits, cancel)?;
+        let (finished, ending) = proc::run(&spec, cfg.limits, cancel)?;
         for l in &finished.leaked {
             leaked.push(LeakNote::from_leaked(l, &format!("attempt {number}")));
         }

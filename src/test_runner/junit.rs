@@ -83,7 +83,7 @@ pub fn render(report: &RunReport, suite: &str) -> String {
         let mut body = String::new();
         match t.outcome {
             Outcome::Failed => {
-                body.push_str(&element("failure", "", first_line(&t.excerpt), &t.excerpt))
+                body.push_str(&element("failure", "", first_line(&t.excerpt), &t.excerpt));
             }
             Outcome::TimedOut => body.push_str(&element(
                 "failure",
@@ -92,7 +92,7 @@ pub fn render(report: &RunReport, suite: &str) -> String {
                 &t.excerpt,
             )),
             Outcome::Error => {
-                body.push_str(&element("error", "", first_line(&t.excerpt), &t.excerpt))
+                body.push_str(&element("error", "", first_line(&t.excerpt), &t.excerpt));
             }
             Outcome::Skipped => body.push_str(&format!(
                 "      <skipped message=\"{}\"/>\n",

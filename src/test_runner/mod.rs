@@ -35,6 +35,7 @@ pub enum Framework {
 
 impl Framework {
     /// Resolves `Auto` by looking at the command.
+    #[must_use]
     pub fn resolve(self, command: &[OsString]) -> Self {
         match self {
             Self::Auto if pytest::pytest_token(command).is_some() => Self::Pytest,

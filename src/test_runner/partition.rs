@@ -35,13 +35,12 @@ impl Partition {
     pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, PartitionError> {
         let bad = || PartitionError::Syntax(text.to_string());
         let num = |s: &str| s.trim().parse::<u32>().map_err(|_| bad());
-        match text.split_once('/') {
-            Some((k, n)) => Self::new(num(k)?, num(n)?),
-            None => {
-                let total = num(text)?;
-                let index = env_index(env).ok_or(PartitionError::NoIndex(total))?;
-                Self::new(index, total)
-            }
+        if let Some((k, n)) = text.split_once('/') {
+            Self::new(num(k)?, num(n)?)
+        } else {
+            let total = num(text)?;
+            let index = env_index(env).ok_or(PartitionError::NoIndex(total))?;
+            Self::new(index, total)
         }
     }
 

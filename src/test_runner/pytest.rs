@@ -340,7 +340,7 @@ fn collect(ctx: &Ctx) -> Result<Vec<String>, PytestError> {
         kill_after: ctx.cfg.kill_after,
         ..Limits::default()
     };
-    let (finished, _) = proc::run(spec, limits, ctx.cancel)?;
+    let (finished, _) = proc::run(&spec, limits, ctx.cancel)?;
     let mut reader = EventReader::new(events);
     for ev in reader.poll() {
         if let Event::Collected { ids } = ev {
@@ -422,9 +422,8 @@ fn retry(ctx: &Ctx, t: &mut TestResult, leaked: &mut Vec<LeakNote>) -> bool {
             only: Some(vec![t.id.clone()]),
             skip: Vec::new(),
         };
-        let session = match run_session(ctx, &sel, &HashSet::new(), false) {
-            Ok(s) => s,
-            Err(_) => return false,
+        let Ok(session) = run_session(ctx, &sel, &HashSet::new(), false) else {
+            return false;
         };
         leaked.extend(session.leaked);
         let Some(new) = session.results.into_iter().find(|r| r.id == t.id) else {
@@ -509,7 +508,7 @@ fn run_session(
             ("VELO_SELECT".into(), select.into_os_string()),
         ],
     );
-    let mut running = Running::spawn(spec)?;
+    let mut running = Running::spawn(&spec)?;
     let mut reader = EventReader::new(events);
     let mut current: Option<(String, Instant)> = None;
     let mut results: Vec<TestResult> = Vec::new();
@@ -709,7 +708,7 @@ fn read_capture(pid: i32, fd: i32) -> String {
     let Ok(mut f) = File::open(&link) else {
         return String::new();
     };
-    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let len = f.metadata().map_or(0, |m| m.len());
     let _ = f.seek(SeekFrom::Start(len.saturating_sub(8192)));
     let mut buf = Vec::new();
     let _ = f.take(8192).read_to_end(&mut buf);

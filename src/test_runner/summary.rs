@@ -25,7 +25,10 @@ mod tests {
     fn stderr_wins_when_present() {
         assert_eq!(failure_summary("out\n", "boom\n"), "boom");
         assert_eq!(failure_summary("a\nb\n", ""), "a\nb");
-        let long: String = (0..40).map(|i| format!("line {i}\n")).collect();
+        let long = (0..40).fold(String::new(), |mut s, i| {
+            s.push_str(&format!("line {i}\n"));
+            s
+        });
         assert_eq!(failure_summary(&long, "").lines().count(), SUMMARY_LINES);
     }
 }

@@ -4,6 +4,7 @@
 //! pytest's own counts, and a clean end when velo itself gets SIGTERM.
 #![cfg(unix)]
 
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -586,7 +587,6 @@ fn sigterm_to_velo_kills_the_tree_and_leaves_valid_junit() {
         );
         std::thread::sleep(Duration::from_millis(50));
     };
-    use std::os::unix::process::ExitStatusExt;
     assert_eq!(status.signal(), Some(15), "{status:?}");
     let counts = junit_counts(&junit);
     assert!(counts[0] >= 1, "{counts:?}");
