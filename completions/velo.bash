@@ -349,7 +349,7 @@ _velo() {
                     return 0
                     ;;
                 --framework)
-                    COMPREPLY=($(compgen -W "auto pytest generic" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto pytest cargo generic" -- "${cur}"))
                     return 0
                     ;;
                 --jobs)

@@ -1,6 +1,6 @@
 //! `velo test-timeout-runner`: runs a test command (or any command) so that a hang costs one
 //! test, never the session, and leaves no process behind. Parses the flags and `velo.toml`,
-//! hooks Ctrl-C/SIGTERM to the process-tree kill, calls the generic or pytest mode of
+//! hooks Ctrl-C/SIGTERM to the process-tree kill, calls the generic, pytest or cargo mode of
 //! `test_runner`, writes the JUnit file as tests finish, and renders the report.
 
 use std::ffi::OsString;
@@ -18,6 +18,7 @@ use super::{exit, interrupt, CodedError, Context};
 use crate::output::Tone;
 use crate::proc::{self, Limits, SpawnError};
 use crate::report::{self, github, Format};
+use crate::test_runner::cargo::{self, CargoConfig, CargoError};
 use crate::test_runner::generic::{self, CommandEnd, GenericConfig};
 use crate::test_runner::partition::Partition;
 use crate::test_runner::pytest::{self, Progress, PytestConfig, PytestError};
@@ -37,7 +38,9 @@ Generic mode (any command) is a drop-in for GNU timeout, with whole-tree kill, a
 watchdog, retries and a failure summary. pytest mode (detected from `pytest`, `py.test` or \
 `python -m pytest`) learns which test is running from a small event plugin, enforces \
 --test-timeout per test, dumps the hung test's stack and captured output, kills the tree, \
-records the test as timed-out and resumes the session without the finished tests.";
+records the test as timed-out and resumes the session without the finished tests. cargo mode \
+(detected from `cargo test`) builds the test binaries and runs each test in its own process \
+(`--exact`), in parallel, under the same timeout, kill and retry rules (doc-tests are not run).";
 
 const AFTER_LONG_HELP: &str = "\
 Examples:
@@ -47,7 +50,7 @@ Examples:
 
 Exit codes:
   0        every test passed (flaky ones too, unless --fail-on-flaky)
-  1        pytest mode: a test failed, timed out or errored
+  1        pytest/cargo mode: a test failed, timed out or errored (or the build failed)
   N        generic mode: the command's own exit code
   124      generic mode: the command timed out (--timeout or --idle-timeout)
   125      the runner itself failed
@@ -120,7 +123,7 @@ pub struct LimitArgs {
     #[arg(long, value_name = "DUR", value_parser = duration_arg)]
     pub timeout: Option<Duration>,
 
-    /// Limit per test (pytest mode): a test running longer is killed with its process tree,
+    /// Limit per test (pytest and cargo modes): a test running longer is killed with its process tree,
     /// recorded as timed-out, and the rest of the session still runs.
     #[arg(long, value_name = "DUR", value_parser = duration_arg)]
     pub test_timeout: Option<Duration>,
@@ -138,7 +141,7 @@ pub struct LimitArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Retries")]
 pub struct RetryArgs {
-    /// Run a failed or timed-out command (generic mode) or test (pytest mode, each in a fresh
+    /// Run a failed or timed-out command (generic mode) or test (pytest and cargo modes, each in a fresh
     /// process with the timeout re-armed) up to N more times. Fail-then-pass is `flaky`.
     #[arg(long, value_name = "N")]
     pub retries: Option<u32>,
@@ -156,15 +159,16 @@ pub struct RetryArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Framework and selection")]
 pub struct SelectArgs {
-    /// How to run the command: pytest mode knows its tests; generic supervises it as a whole.
+    /// How to run the command: pytest and cargo modes know their tests; generic supervises the
+    /// command as a whole.
     #[arg(long, value_enum, value_name = "NAME")]
     pub framework: Option<Framework>,
 
-    /// Run the tests in N parallel processes (pytest mode).
+    /// Run the tests in N parallel processes (pytest and cargo modes).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
 
-    /// Run only shard K of N, split by a stable hash of the test ids (pytest mode). `N` alone
+    /// Run only shard K of N, split by a stable hash of the test ids (pytest and cargo modes). `N` alone
     /// takes K from CI_NODE_INDEX (1-based) or JOB_COMPLETION_INDEX (0-based); with no flag,
     /// CI_NODE_INDEX + CI_NODE_TOTAL (GitLab parallel jobs) select the shard.
     #[arg(long, value_name = "K/N")]
@@ -216,7 +220,7 @@ struct Settings {
     retry_backoff: Duration,
     fail_on_flaky: bool,
     framework: Framework,
-    jobs: usize,
+    jobs: Option<usize>,
     partition: Option<Partition>,
     format: Format,
     junit: Option<PathBuf>,
@@ -287,7 +291,7 @@ fn settings(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<Setti
             .framework
             .or(file.framework)
             .unwrap_or(Framework::Auto),
-        jobs: args.select.jobs.or(file.jobs).unwrap_or(1).max(1),
+        jobs: args.select.jobs.or(file.jobs).map(|j| j.max(1)),
         partition,
         format: args.reports.format.or(file.format).unwrap_or(Format::Table),
         junit: args.reports.junit.clone().or(base(&file.junit)),
@@ -318,12 +322,12 @@ pub fn run(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<u8> {
     if framework == Framework::Generic {
         for (given, flag) in [
             (s.test_timeout.is_some(), "--test-timeout"),
-            (s.jobs > 1, "--jobs"),
+            (s.jobs.is_some_and(|j| j > 1), "--jobs"),
             (s.partition.is_some(), "--partition"),
         ] {
             if given {
                 anyhow::bail!(
-                    "{flag} needs a framework that names its tests, and this command runs in generic mode\n  help: run pytest (`-- pytest …`) or pass --framework pytest; for a whole command use --timeout"
+                    "{flag} needs a framework that names its tests, and this command runs in generic mode\n  help: run pytest or cargo test (`-- pytest …`, `-- cargo test`) or pass --framework; for a whole command use --timeout"
                 );
             }
         }
@@ -343,7 +347,7 @@ pub fn run(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<u8> {
         });
     }
     let result = match framework {
-        Framework::Pytest => run_pytest(args, &s, ctx, &cancel),
+        Framework::Pytest | Framework::Cargo => run_tests(framework, args, &s, ctx, &cancel),
         _ => run_generic(args, &s, ctx, &cancel),
     };
     // Belt and braces: nothing tagged by this velo outlives it.
@@ -482,7 +486,8 @@ fn emit(report: &RunReport, format: Format, ctx: &Context) -> anyhow::Result<()>
     Ok(())
 }
 
-fn run_pytest(
+fn run_tests(
+    framework: Framework,
     args: &TestTimeoutRunnerArgs,
     s: &Settings,
     ctx: &Context,
@@ -497,21 +502,6 @@ fn run_pytest(
                 anyhow::Error::new(e).context("cannot create a temp folder"),
             )
         })?;
-    let cfg = PytestConfig {
-        command: args.command.clone(),
-        cwd: ctx.cwd.clone(),
-        env: Vec::new(),
-        pythonpath: std::env::var_os("PYTHONPATH"),
-        test_timeout: s.test_timeout,
-        timeout: s.limits.timeout,
-        kill_after: s.limits.kill_after,
-        retries: s.retries,
-        retry_backoff: s.retry_backoff,
-        jobs: s.jobs,
-        partition: s.partition,
-        work_dir: work.path().to_path_buf(),
-        output_dir: s.output_dir.clone(),
-    };
     let started = std::time::Instant::now();
     let live: Mutex<Vec<TestResult>> = Mutex::new(Vec::new());
     let junit_failed = AtomicBool::new(false);
@@ -526,7 +516,7 @@ fn run_pytest(
                 all.push(t.clone());
             }
             if let Some(path) = &s.junit {
-                let partial = RunReport::new("pytest", all.clone(), started.elapsed());
+                let partial = RunReport::new(framework.name(), all.clone(), started.elapsed());
                 if let Err(e) = write_junit(path, &partial) {
                     if !junit_failed.swap(true, Ordering::SeqCst) {
                         ctx.ui.warn(&super::format_chain(&e));
@@ -559,14 +549,52 @@ fn run_pytest(
                 .info(&format!("velo: retrying {id} (attempt {attempt})"));
         }
     };
-    let report = match pytest::run(&cfg, cancel, &on_progress) {
-        Ok(r) => r,
-        Err(PytestError::Spawn(e)) => {
-            let code = spawn_error_code(&e);
-            return Err(CodedError::wrap(code, anyhow::Error::new(e)));
-        }
-        Err(e) => return Err(CodedError::wrap(exit::RUNNER_FAILED, anyhow::Error::new(e))),
+    let cfg = PytestConfig {
+        command: args.command.clone(),
+        cwd: ctx.cwd.clone(),
+        env: Vec::new(),
+        pythonpath: std::env::var_os("PYTHONPATH"),
+        test_timeout: s.test_timeout,
+        timeout: s.limits.timeout,
+        kill_after: s.limits.kill_after,
+        retries: s.retries,
+        retry_backoff: s.retry_backoff,
+        jobs: s.jobs.unwrap_or(1),
+        partition: s.partition,
+        work_dir: work.path().to_path_buf(),
+        output_dir: s.output_dir.clone(),
     };
+    let result = match framework {
+        Framework::Cargo => {
+            let cfg = CargoConfig {
+                command: args.command.clone(),
+                cwd: ctx.cwd.clone(),
+                test_timeout: s.test_timeout,
+                timeout: s.limits.timeout,
+                kill_after: s.limits.kill_after,
+                retries: s.retries,
+                retry_backoff: s.retry_backoff,
+                jobs: s.jobs.unwrap_or_else(|| {
+                    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+                }),
+                partition: s.partition,
+                work_dir: work.path().to_path_buf(),
+                output_dir: s.output_dir.clone(),
+            };
+            cargo::run(&cfg, cancel, &on_progress).map_err(|e| match e {
+                CargoError::Spawn(e) => {
+                    CodedError::wrap(spawn_error_code(&e), anyhow::Error::new(e))
+                }
+                CargoError::Build(_) => CodedError::wrap(exit::PROBLEMS, anyhow::Error::new(e)),
+                e => CodedError::wrap(exit::RUNNER_FAILED, anyhow::Error::new(e)),
+            })
+        }
+        _ => pytest::run(&cfg, cancel, &on_progress).map_err(|e| match e {
+            PytestError::Spawn(e) => CodedError::wrap(spawn_error_code(&e), anyhow::Error::new(e)),
+            e => CodedError::wrap(exit::RUNNER_FAILED, anyhow::Error::new(e)),
+        }),
+    };
+    let report = result?;
     for l in &report.leaked {
         ctx.ui.warn(&format!(
             "leaked process {} ({}){} was killed",

@@ -4,6 +4,7 @@
 //! enforces per-test timeouts from outside Python, and resumes the session without the
 //! finished and timed-out tests. Every mode produces one [`RunReport`].
 
+pub mod cargo;
 pub mod generic;
 pub mod junit;
 pub mod merge;
@@ -29,6 +30,8 @@ pub enum Framework {
     Auto,
     /// pytest: per-test timeouts, resume after a hang, per-test retries.
     Pytest,
+    /// cargo test: each test in its own process (`--exact`), in parallel.
+    Cargo,
     /// Any command, supervised as a whole (GNU timeout compatible exit codes).
     Generic,
 }
@@ -39,6 +42,7 @@ impl Framework {
     pub fn resolve(self, command: &[OsString]) -> Self {
         match self {
             Self::Auto if pytest::pytest_token(command).is_some() => Self::Pytest,
+            Self::Auto if cargo::cargo_test_token(command).is_some() => Self::Cargo,
             Self::Auto => Self::Generic,
             other => other,
         }
@@ -48,6 +52,7 @@ impl Framework {
         match self {
             Self::Auto => "auto",
             Self::Pytest => "pytest",
+            Self::Cargo => "cargo",
             Self::Generic => "generic",
         }
     }

@@ -605,3 +605,70 @@ fn help_describes_the_contract() {
         .stdout_has("124")
         .stdout_has("Examples:");
 }
+
+// ---------------------------------------------------------------- cargo mode
+
+#[test]
+fn cargo_hanging_test_times_out_and_the_others_still_run() {
+    let v = velo();
+    let dir = v.dir().join("proj");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    for f in ["Cargo.toml", "Cargo.lock", "src/lib.rs"] {
+        std::fs::copy(
+            fixture(&format!("test-timeout-runner/cargo_project/{f}")),
+            dir.join(f),
+        )
+        .unwrap();
+    }
+    let mark = marker();
+    let out = v
+        .current_dir(&dir)
+        .env("VELO_TEST_MARK", &mark)
+        .env(
+            "CARGO_TARGET_DIR",
+            repo_root().join("target").join("fixture-cargo"),
+        )
+        .env("RUST_BACKTRACE", "0")
+        .args([
+            "test-timeout-runner",
+            "--test-timeout",
+            "3s",
+            "--kill-after",
+            "1s",
+            "--junit",
+            "report.xml",
+            "--format",
+            "json",
+            "--",
+            "cargo",
+            "test",
+            "--offline",
+        ])
+        .run()
+        .code(1);
+    let json = out.json();
+    assert_eq!(json["framework"], "cargo");
+    for (id, want) in [
+        ("hang_fixture::tests::adds", "passed"),
+        ("hang_fixture::tests::fails", "failed"),
+        ("hang_fixture::tests::hangs_forever", "timed-out"),
+        ("hang_fixture::tests::needs_db", "skipped"),
+    ] {
+        assert_eq!(outcome_of(&json, id), want, "{id}");
+    }
+    let failed = json["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["outcome"] == "failed")
+        .unwrap();
+    assert!(
+        failed["excerpt"]
+            .as_str()
+            .unwrap()
+            .contains("arithmetic is broken"),
+        "{failed}"
+    );
+    assert_eq!(junit_counts(&dir.join("report.xml")), [4, 2, 0, 1]);
+    assert_nothing_left(&mark);
+}
