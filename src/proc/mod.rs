@@ -174,6 +174,9 @@ pub fn terminate_all() {
 
 /// Kills every remaining process tagged by this velo session (a last sweep before exit).
 pub fn sweep_session() -> Vec<Leaked> {
+    if IN_FLIGHT.load(Ordering::SeqCst) == 0 && !tree::has_children() {
+        return Vec::new();
+    }
     let prefix = format!("{}-", session_tag());
     sweep(|p| p.tag.as_deref().is_some_and(|t| t.starts_with(&prefix)))
 }
@@ -492,6 +495,11 @@ impl Running {
         let alone = IN_FLIGHT.load(Ordering::SeqCst) <= 1;
         let (pgid, tag) = (self.pid, self.tag.clone());
         self.unregister();
+        // Fast path: the main process is reaped and velo has no other child, so nothing of
+        // this run can be alive (orphans re-parent to velo, the subreaper).
+        if alone && self.exit.is_some() && !tree::has_children() {
+            return Vec::new();
+        }
         sweep(|p| {
             p.pgid == pgid
                 || p.tag.as_deref() == Some(tag.as_str())

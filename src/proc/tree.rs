@@ -160,6 +160,20 @@ pub fn signal_pid(pid: i32, sig: Signal) {
     let _ = kill(Pid::from_raw(pid), sig);
 }
 
+/// Whether velo has any child process at all, alive or zombie (a cheap `waitid` that reaps
+/// nothing). When it has none, no descendant of a finished run can be alive: velo is a child
+/// subreaper, so every orphan would have become its child.
+pub fn has_children() -> bool {
+    use nix::sys::wait::{waitid, Id};
+    !matches!(
+        waitid(
+            Id::All,
+            WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT
+        ),
+        Err(nix::errno::Errno::ECHILD)
+    )
+}
+
 /// Reaps `pid` if it is a zombie child of velo (no effect otherwise).
 pub fn reap(pid: i32) {
     let _ = waitpid(Pid::from_raw(pid), Some(WaitPidFlag::WNOHANG));
@@ -182,6 +196,19 @@ mod tests {
         assert_eq!(tag_in_environ(env).as_deref(), Some("abc-1"));
         assert_eq!(tag_in_environ(b"PATH=/bin\0"), None);
         assert_eq!(tag_in_environ(b"XVELO_RUN_ID=zz\0"), None);
+    }
+
+    #[test]
+    fn children_are_seen_without_being_reaped() {
+        // Tagged, so the sweeps of tests running in parallel leave it alone.
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .env(TAG_VAR, "has-children-test")
+            .spawn()
+            .unwrap();
+        assert!(has_children());
+        child.kill().unwrap();
+        let _ = child.wait();
     }
 
     #[test]
