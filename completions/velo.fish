@@ -78,7 +78,7 @@ complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not _
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l format -d 'Output format of the report on stdout. In generic mode, `table` passes the command\'s output through live and prints no table; json and markdown capture it instead' -r -f -a "table\t''
 json\t''
 markdown\t''"
-complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l junit -d 'Write a JUnit XML report to FILE, rewritten after every finished test (a killed run still leaves a valid file)' -r -F
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l junit -d 'Write a JUnit XML report to FILE, rewritten atomically as tests finish (after every failure or timeout, at most every 0.1 s otherwise), so a killed run still leaves a valid file' -r -F
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l output-dir -d 'Keep the stdout/stderr of every attempt (generic) or pytest session in DIR' -r -F
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l color -d 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb' -r -f -a "auto\t'Colour when the stream is a terminal and neither `NO_COLOR` nor `TERM=dumb` says no'
 always\t'Always colour (as `CLICOLOR_FORCE=1`)'

@@ -184,8 +184,8 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FORMAT", value_parser = report::format_parser(&["table", "json", "markdown"]))]
     pub format: Option<Format>,
 
-    /// Write a JUnit XML report to FILE, rewritten after every finished test (a killed run
-    /// still leaves a valid file).
+    /// Write a JUnit XML report to FILE, rewritten atomically as tests finish (after every
+    /// failure or timeout, at most every 0.1 s otherwise), so a killed run still leaves a valid file.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
 
@@ -486,6 +486,9 @@ fn emit(report: &RunReport, format: Format, ctx: &Context) -> anyhow::Result<()>
     Ok(())
 }
 
+/// The longest a finished passing test waits before the JUnit file is rewritten.
+const JUNIT_EVERY: Duration = Duration::from_millis(100);
+
 fn run_tests(
     framework: Framework,
     args: &TestTimeoutRunnerArgs,
@@ -505,6 +508,7 @@ fn run_tests(
     let started = std::time::Instant::now();
     let live: Mutex<Vec<TestResult>> = Mutex::new(Vec::new());
     let junit_failed = AtomicBool::new(false);
+    let last_write: Mutex<Option<std::time::Instant>> = Mutex::new(None);
     let on_progress = |p: Progress| match p {
         Progress::Finished(t) => {
             let mut all = live
@@ -515,7 +519,15 @@ fn run_tests(
             } else {
                 all.push(t.clone());
             }
-            if let Some(path) = &s.junit {
+            // Rewritten after every bad test and at most every JUNIT_EVERY for passing ones, so
+            // a 1,000-test run does not spend its time re-rendering the file.
+            let mut last = last_write
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let due = t.outcome != Outcome::Passed
+                || last.is_none_or(|at: std::time::Instant| at.elapsed() >= JUNIT_EVERY);
+            if let (Some(path), true) = (&s.junit, due) {
+                *last = Some(std::time::Instant::now());
                 let partial = RunReport::new(framework.name(), all.clone(), started.elapsed());
                 if let Err(e) = write_junit(path, &partial) {
                     if !junit_failed.swap(true, Ordering::SeqCst) {
@@ -523,6 +535,7 @@ fn run_tests(
                     }
                 }
             }
+            drop(last);
             drop(all);
             let (label, tone) = match t.outcome {
                 Outcome::Passed => ("PASSED", Tone::Good),
