@@ -474,3 +474,69 @@ mod tests {
         assert!(r.has_problems(true));
     }
 }
+
+#[cfg(test)]
+mod render_tests {
+    use super::*;
+    use crate::output::Ui;
+
+    fn sample() -> RunReport {
+        let mut failed = TestResult::new(
+            "tests/test_api.py::test_login",
+            Outcome::Failed,
+            Duration::from_millis(120),
+        );
+        failed.excerpt = "def test_login():\n>       assert status == 200\nE       assert 503 == 200\ntests/test_api.py:7: AssertionError".into();
+        let mut hung = TestResult::new(
+            "tests/test_scrape.py::test_fetch",
+            Outcome::TimedOut,
+            Duration::from_secs(5),
+        );
+        hung.excerpt = format!(
+            "timed out after 5.0s (--test-timeout)\n--- captured stdout ---\nfetching page 3\n{STACK_MARKER}\nCurrent thread 0x7f (most recent call first):\n  File \"socket.py\", line 705 in readinto\n  File \"tests/test_scrape.py\", line 12 in test_fetch\n"
+        );
+        let mut flaky = TestResult::new(
+            "tests/test_ws.py::test_reconnect",
+            Outcome::Flaky,
+            Duration::from_millis(300),
+        );
+        flaky.attempts = 2;
+        let mut report = RunReport::new(
+            "pytest",
+            vec![
+                TestResult::new(
+                    "tests/test_api.py::test_health",
+                    Outcome::Passed,
+                    Duration::from_millis(10),
+                ),
+                failed,
+                hung,
+                flaky,
+            ],
+            Duration::from_secs(7),
+        );
+        report.leaked.push(LeakNote {
+            pid: 4242,
+            command: "python -m http.server".into(),
+            held_output: true,
+            during: "pytest session-1".into(),
+        });
+        report
+    }
+
+    #[test]
+    fn markdown_report() {
+        insta::assert_snapshot!(crate::report::markdown::render(&sample().sections()));
+    }
+
+    #[test]
+    fn table_report() {
+        let ui = Ui::with_writers(Box::new(std::io::sink()), Box::new(std::io::sink()));
+        insta::assert_snapshot!(crate::report::table::render(&sample().sections(), &ui));
+    }
+
+    #[test]
+    fn json_report() {
+        insta::assert_snapshot!(crate::report::json::render(&sample()).unwrap());
+    }
+}
