@@ -10,3 +10,4 @@ pub mod config;
 pub mod output;
 pub mod report;
 pub mod units;
+pub mod watch;
