@@ -12,3 +12,4 @@ pub mod proc;
 pub mod report;
 pub mod test_runner;
 pub mod units;
+pub mod watch;
