@@ -672,3 +672,41 @@ fn cargo_hanging_test_times_out_and_the_others_still_run() {
     assert_eq!(junit_counts(&dir.join("report.xml")), [4, 2, 0, 1]);
     assert_nothing_left(&mark);
 }
+
+// ---------------------------------------------------------------- settings and CI
+
+#[test]
+fn velo_toml_settings_apply_and_bad_values_name_the_file() {
+    velo()
+        .file("velo.toml", "[test-timeout-runner]\ntimeout = \"500ms\"\n")
+        .args(["test-timeout-runner", "--", "sleep", "30"])
+        .run()
+        .code(124);
+    velo()
+        .file("velo.toml", "[test-timeout-runner]\ntimeout = \"soon\"\n")
+        .args(["test-timeout-runner", "--", "true"])
+        .run()
+        .code(2)
+        .stderr_has("velo.toml")
+        .stderr_has("timeout");
+}
+
+#[test]
+fn github_step_summary_gets_the_markdown_report() {
+    let out = velo()
+        .env("GITHUB_STEP_SUMMARY", "summary.md")
+        .args([
+            "test-timeout-runner",
+            "--format",
+            "json",
+            "--",
+            "sh",
+            "-c",
+            "exit 1",
+        ])
+        .run()
+        .code(1);
+    let md = std::fs::read_to_string(out.dir.path().join("summary.md")).unwrap();
+    assert!(md.contains("## velo test-timeout-runner"), "{md}");
+    assert!(md.contains("0 passed, 1 failed"), "{md}");
+}
