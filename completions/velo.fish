@@ -80,6 +80,7 @@ json\t''
 markdown\t''"
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l junit -d 'Write a JUnit XML report to FILE, rewritten atomically as tests finish (after every failure or timeout, at most every 0.1 s otherwise), so a killed run still leaves a valid file' -r -F
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l output-dir -d 'Keep the stdout/stderr of every attempt (generic) or pytest session in DIR' -r -F
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l watch -d 'Run again whenever a file under PATH changes (repeatable), previously failed tests first; Ctrl-C stops. Caches (__pycache__, .pytest_cache, target, .git) are ignored' -r -F
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l color -d 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb' -r -f -a "auto\t'Colour when the stream is a terminal and neither `NO_COLOR` nor `TERM=dumb` says no'
 always\t'Always colour (as `CLICOLOR_FORCE=1`)'
 never\t'Never colour'"

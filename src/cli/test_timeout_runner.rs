@@ -47,6 +47,7 @@ Examples:
   velo test-timeout-runner --timeout 10m --retries 2 -- python scrape.py
   velo test-timeout-runner --test-timeout 30s --junit report.xml -- pytest tests/
   velo test-timeout-runner --jobs 4 --retries 1 --format json -- python -m pytest -q
+  velo test-timeout-runner --test-timeout 10s --watch src --watch tests -- pytest -x
 
 Exit codes:
   0        every test passed (flaky ones too, unless --fail-on-flaky)
@@ -83,6 +84,9 @@ pub struct TestTimeoutRunnerArgs {
 
     #[command(flatten)]
     pub reports: ReportArgs,
+
+    #[command(flatten)]
+    pub watch: WatchArgs,
 
     /// The command to run and its arguments, after `--`.
     #[arg(last = true, value_name = "COMMAND", required = true)]
@@ -192,6 +196,16 @@ pub struct ReportArgs {
     /// Keep the stdout/stderr of every attempt (generic) or pytest session in DIR.
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
+}
+
+/// Watching.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Watch")]
+pub struct WatchArgs {
+    /// Run again whenever a file under PATH changes (repeatable), previously failed tests
+    /// first; Ctrl-C stops. Caches (__pycache__, .pytest_cache, target, .git) are ignored.
+    #[arg(long = "watch", value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
 }
 
 /// The `[test-timeout-runner]` table of velo.toml (flags override it).
@@ -346,14 +360,120 @@ pub fn run(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<u8> {
             proc::terminate_all();
         });
     }
-    let result = match framework {
-        Framework::Pytest | Framework::Cargo => run_tests(framework, args, &s, ctx, &cancel),
-        _ => run_generic(args, &s, ctx, &cancel),
+    let result = if args.watch.paths.is_empty() {
+        match framework {
+            Framework::Pytest | Framework::Cargo => {
+                run_tests(framework, args, &s, ctx, &cancel, &[]).map(|r| r.0)
+            }
+            _ => run_generic(args, &s, ctx, &cancel),
+        }
+    } else {
+        watch_loop(framework, args, &s, ctx, &cancel)
     };
     // Belt and braces: nothing tagged by this velo outlives it.
     let _ = proc::sweep_session();
     interrupt::clear_hooks();
     result
+}
+
+/// Paths whose changes never trigger a re-run: caches and build output the run itself writes,
+/// and velo's own reports.
+fn ignored_change(path: &Path, own: &[PathBuf]) -> bool {
+    const NOISE: &[&str] = &[
+        "__pycache__",
+        ".pytest_cache",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".git",
+        ".venv",
+        "target",
+        "node_modules",
+    ];
+    let noisy_part = path
+        .components()
+        .any(|c| NOISE.iter().any(|n| c.as_os_str() == *n));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    noisy_part
+        || name.starts_with(".tmp")
+        || path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("pyc"))
+        || name.ends_with('~')
+        || own.iter().any(|o| path.starts_with(o))
+}
+
+/// `--watch`: runs, then re-runs whenever a watched file changes, previously failed tests first,
+/// until Ctrl-C. Returns the last run's exit code.
+fn watch_loop(
+    framework: Framework,
+    args: &TestTimeoutRunnerArgs,
+    s: &Settings,
+    ctx: &Context,
+    cancel: &AtomicBool,
+) -> anyhow::Result<u8> {
+    let watcher = crate::watch::Watcher::new(&args.watch.paths, Duration::from_millis(300))
+        .context("--watch")?;
+    let absolute = |p: &PathBuf| {
+        if p.is_absolute() {
+            p.clone()
+        } else {
+            ctx.cwd.join(p)
+        }
+    };
+    let own: Vec<PathBuf> = s
+        .junit
+        .iter()
+        .chain(s.output_dir.iter())
+        .map(absolute)
+        .collect();
+    let mut failed_first: Vec<String> = Vec::new();
+    loop {
+        let code = match framework {
+            Framework::Pytest | Framework::Cargo => {
+                let (code, bad) = run_tests(framework, args, s, ctx, cancel, &failed_first)?;
+                failed_first = bad;
+                code
+            }
+            _ => run_generic(args, s, ctx, cancel)?,
+        };
+        if cancel.load(Ordering::SeqCst) {
+            return Ok(code);
+        }
+        ctx.ui.info(
+            &ctx.ui
+                .paint_err("velo: watching for changes (Ctrl-C to stop)", Tone::Dim),
+        );
+        let changed = loop {
+            let batch = watcher.next_batch(Some(Duration::from_millis(200)))?;
+            if cancel.load(Ordering::SeqCst) {
+                return Ok(code);
+            }
+            let relevant: Vec<PathBuf> = batch
+                .into_iter()
+                .filter(|p| !ignored_change(p, &own))
+                .collect();
+            if !relevant.is_empty() {
+                break relevant;
+            }
+        };
+        let shown: Vec<String> = changed
+            .iter()
+            .take(3)
+            .map(|p| p.strip_prefix(&ctx.cwd).unwrap_or(p).display().to_string())
+            .collect();
+        ctx.ui.info(&format!(
+            "velo: {} changed; running again{}",
+            shown.join(", "),
+            if failed_first.is_empty() {
+                String::new()
+            } else {
+                format!(", {} failed test(s) first", failed_first.len())
+            }
+        ));
+    }
 }
 
 fn spawn_error_code(e: &SpawnError) -> u8 {
@@ -495,7 +615,8 @@ fn run_tests(
     s: &Settings,
     ctx: &Context,
     cancel: &AtomicBool,
-) -> anyhow::Result<u8> {
+    failed_first: &[String],
+) -> anyhow::Result<(u8, Vec<String>)> {
     let work = tempfile::Builder::new()
         .prefix("velo-runner-")
         .tempdir()
@@ -576,6 +697,7 @@ fn run_tests(
         partition: s.partition,
         work_dir: work.path().to_path_buf(),
         output_dir: s.output_dir.clone(),
+        first: failed_first.to_vec(),
     };
     let result = match framework {
         Framework::Cargo => {
@@ -593,6 +715,7 @@ fn run_tests(
                 partition: s.partition,
                 work_dir: work.path().to_path_buf(),
                 output_dir: s.output_dir.clone(),
+                first: failed_first.to_vec(),
             };
             cargo::run(&cfg, cancel, &on_progress).map_err(|e| match e {
                 CargoError::Spawn(e) => {
@@ -622,20 +745,25 @@ fn run_tests(
     }
     finish_reports(&report, s, ctx)?;
     emit(&report, s.format, ctx)?;
+    let bad: Vec<String> = report
+        .tests
+        .iter()
+        .filter(|t| t.outcome.is_bad())
+        .map(|t| t.id.clone())
+        .collect();
     if report.interrupted {
         if let Some(sig) = interrupt::received() {
-            return Ok(exit::for_signal(sig));
+            return Ok((exit::for_signal(sig), bad));
         }
     }
-    Ok(
-        if report.has_problems(s.fail_on_flaky)
-            || (report.interrupted && report.summary.total() == 0)
-        {
-            exit::PROBLEMS
-        } else {
-            exit::SUCCESS
-        },
-    )
+    let code = if report.has_problems(s.fail_on_flaky)
+        || (report.interrupted && report.summary.total() == 0)
+    {
+        exit::PROBLEMS
+    } else {
+        exit::SUCCESS
+    };
+    Ok((code, bad))
 }
 
 fn run_merge(m: &MergeArgs, ctx: &Context) -> anyhow::Result<u8> {

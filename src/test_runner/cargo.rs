@@ -46,6 +46,8 @@ pub struct CargoConfig {
     pub partition: Option<Partition>,
     pub work_dir: PathBuf,
     pub output_dir: Option<PathBuf>,
+    /// Run these tests first (the failures of the previous `--watch` run).
+    pub first: Vec<String>,
 }
 
 /// A cargo run that could not be carried out.
@@ -241,7 +243,8 @@ pub fn run(
         }
     }
 
-    // 3. Run, in parallel.
+    // 3. Run, in parallel (earlier failures first; the sort is stable).
+    jobs.sort_by_key(|j| !cfg.first.contains(&j.id));
     let queue: Mutex<VecDeque<(usize, Job)>> = Mutex::new(jobs.into_iter().enumerate().collect());
     let results: Mutex<Vec<(usize, TestResult)>> = Mutex::new(Vec::new());
     let leaked: Mutex<Vec<LeakNote>> = Mutex::new(Vec::new());

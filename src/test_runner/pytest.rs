@@ -74,6 +74,8 @@ pub struct PytestConfig {
     pub work_dir: PathBuf,
     /// Keep each session's stdout/stderr here (else in `work_dir`).
     pub output_dir: Option<PathBuf>,
+    /// Run these tests first (the failures of the previous `--watch` run).
+    pub first: Vec<String>,
 }
 
 /// Something worth telling the user while the run goes on.
@@ -494,7 +496,7 @@ fn run_session(
     let mut skip: Vec<&String> = sel.skip.iter().chain(done.iter()).collect();
     skip.sort();
     skip.dedup();
-    let body = serde_json::json!({ "only": sel.only, "skip": skip });
+    let body = serde_json::json!({ "only": sel.only, "skip": skip, "first": ctx.cfg.first });
     std::fs::write(&select, body.to_string()).map_err(|source| PytestError::Io {
         path: select.clone(),
         source,

@@ -4,8 +4,8 @@ Emits one JSON line per event to the file named by VELO_EVENTS (start and finish
 the collected ids, collection errors), flushed at once so velo knows which test is running.
 Registers a faulthandler stack dump on SIGUSR1 into VELO_STACKS, so velo can show where a hung
 test is stuck before it kills the process tree. Filters the collected items by the JSON file in
-VELO_SELECT ({"only": [ids] or null, "skip": [ids]}), which is how velo resumes a session
-without the finished and timed-out tests.
+VELO_SELECT ({"only": [ids] or null, "skip": [ids], "first": [ids]}), which is how velo resumes
+a session without the finished and timed-out tests (and runs earlier failures first).
 """
 
 import faulthandler
@@ -61,7 +61,10 @@ def pytest_collection_modifyitems(session, config, items):
             keep.append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+    first = set(spec.get("first") or ())
+    if first:
+        keep.sort(key=lambda item: 0 if item.nodeid in first else 1)
+    items[:] = keep
 
 
 def pytest_collection_finish(session):

@@ -710,3 +710,106 @@ fn github_step_summary_gets_the_markdown_report() {
     assert!(md.contains("## velo test-timeout-runner"), "{md}");
     assert!(md.contains("0 passed, 1 failed"), "{md}");
 }
+
+// ---------------------------------------------------------------- --watch
+
+/// Reads a child's stream on a thread, collecting it for `wait_for`.
+fn collect(
+    stream: impl std::io::Read + Send + 'static,
+) -> std::sync::Arc<std::sync::Mutex<String>> {
+    let buf = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let out = std::sync::Arc::clone(&buf);
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stream)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let mut b = out.lock().unwrap();
+            b.push_str(&line);
+            b.push('\n');
+        }
+    });
+    buf
+}
+
+#[track_caller]
+fn wait_for(buf: &std::sync::Arc<std::sync::Mutex<String>>, needle: &str, times: usize) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while buf.lock().unwrap().matches(needle).count() < times {
+        assert!(
+            Instant::now() < deadline,
+            "never saw {needle:?} x{times}:\n{}",
+            buf.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn watch_reruns_on_change_until_ctrl_c() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("msg.txt"), "first version\n").unwrap();
+    let mark = marker();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("velo"))
+        .args([
+            "test-timeout-runner",
+            "--watch",
+            ".",
+            "--",
+            "sh",
+            "-c",
+            "cat msg.txt",
+        ])
+        .env("VELO_TEST_MARK", &mark)
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = collect(child.stdout.take().unwrap());
+    let err = collect(child.stderr.take().unwrap());
+    wait_for(&out, "first version", 1);
+    wait_for(&err, "watching for changes", 1);
+    // Save by rename, as editors do.
+    std::fs::write(dir.path().join("msg.new"), "second version\n").unwrap();
+    std::fs::rename(dir.path().join("msg.new"), dir.path().join("msg.txt")).unwrap();
+    wait_for(&out, "second version", 1);
+    wait_for(&err, "watching for changes", 2);
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(2), "{status:?}");
+    assert_nothing_left(&mark);
+}
+
+#[test]
+fn watch_runs_failed_pytest_tests_first() {
+    let (v, mark) = suite();
+    let dir = v.dir().to_path_buf();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("velo"))
+        .args(["test-timeout-runner", "--watch", "tests"])
+        .args(pytest_cmd(&["tests/test_basic.py"]))
+        .env("VELO_TEST_MARK", &mark)
+        .env_remove("CI")
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = collect(child.stdout.take().unwrap());
+    let err = collect(child.stderr.take().unwrap());
+    wait_for(&out, "1 failed", 1);
+    wait_for(&err, "watching for changes", 1);
+    let file = dir.join("tests/test_basic.py");
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str("\n# edited\n");
+    std::fs::write(&file, text).unwrap();
+    wait_for(&err, "2 failed test(s) first", 1);
+    wait_for(&out, "1 failed", 2);
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    child.wait().unwrap();
+    assert_nothing_left(&mark);
+    drop(v);
+}
