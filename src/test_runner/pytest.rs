@@ -512,50 +512,51 @@ fn run_session(
     );
     let mut running = Running::spawn(&spec)?;
     let mut reader = EventReader::new(events);
-    let mut current: Option<(String, Instant)> = None;
+    // Tests started and not finished, oldest first (more than one under pytest-xdist).
+    let mut current: Vec<(String, Instant)> = Vec::new();
     let mut results: Vec<TestResult> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut cut_short = false;
     let mut interrupted = false;
     let mut hung: Option<TestResult> = None;
 
-    let mut handle = |ev: Event,
-                      current: &mut Option<(String, Instant)>,
-                      results: &mut Vec<TestResult>| match ev {
-        Event::Start { id } => *current = Some((id, Instant::now())),
-        Event::Finish {
-            id,
-            outcome,
-            duration,
-            longrepr,
-            stdout,
-            stderr,
-        } => {
-            if current.as_ref().is_some_and(|c| c.0 == id) {
-                *current = None;
+    let mut handle =
+        |ev: Event, current: &mut Vec<(String, Instant)>, results: &mut Vec<TestResult>| match ev {
+            Event::Start { id } => {
+                current.retain(|c| c.0 != id);
+                current.push((id, Instant::now()));
             }
-            if done.contains(&id) || !seen.insert(id.clone()) {
-                return;
+            Event::Finish {
+                id,
+                outcome,
+                duration,
+                longrepr,
+                stdout,
+                stderr,
+            } => {
+                current.retain(|c| c.0 != id);
+                if done.contains(&id) || !seen.insert(id.clone()) {
+                    return;
+                }
+                let t = result_from_finish(id, &outcome, duration, longrepr, &stdout, &stderr);
+                if announce {
+                    (ctx.on_progress)(Progress::Finished(&t));
+                }
+                results.push(t);
             }
-            let t = result_from_finish(id, &outcome, duration, longrepr, &stdout, &stderr);
-            if announce {
-                (ctx.on_progress)(Progress::Finished(&t));
+            Event::CollectError { id, longrepr } => {
+                if done.contains(&id) || !seen.insert(id.clone()) {
+                    return;
+                }
+                let mut t = TestResult::new(id, Outcome::Error, Duration::ZERO);
+                t.excerpt = longrepr;
+                if announce {
+                    (ctx.on_progress)(Progress::Finished(&t));
+                }
+                results.push(t);
             }
-            results.push(t);
-        }
-        Event::CollectError { id, longrepr } => {
-            if done.contains(&id) || !seen.insert(id.clone()) {
-                return;
-            }
-            let mut t = TestResult::new(id, Outcome::Error, Duration::ZERO);
-            t.excerpt = longrepr;
-            if announce {
-                (ctx.on_progress)(Progress::Finished(&t));
-            }
-            results.push(t);
-        }
-        Event::Collected { .. } => {}
-    };
+            Event::Collected { .. } => {}
+        };
 
     loop {
         let exited = running.wait_for(POLL).is_some();
@@ -568,7 +569,8 @@ fn run_session(
         let whole_run_over = ctx.deadline.is_some_and(|d| Instant::now() >= d);
         if ctx.cancel.load(Ordering::SeqCst) || whole_run_over {
             interrupted = true;
-            if let Some((id, t0)) = current.take() {
+            if !current.is_empty() {
+                let (id, t0) = current.remove(0);
                 let why = if whole_run_over {
                     "the whole run hit --timeout"
                 } else {
@@ -579,9 +581,9 @@ fn run_session(
             running.terminate(ctx.cfg.kill_after);
             break;
         }
-        if let (Some((id, t0)), Some(limit)) = (current.clone(), ctx.cfg.test_timeout) {
-            if t0.elapsed() >= limit {
-                current = None;
+        if let Some(limit) = ctx.cfg.test_timeout {
+            if let Some(pos) = current.iter().position(|c| c.1.elapsed() >= limit) {
+                let (id, t0) = current.remove(pos);
                 let why = format!(
                     "timed out after {} (--test-timeout)",
                     crate::units::format_duration(limit)
@@ -607,7 +609,7 @@ fn run_session(
             (ctx.on_progress)(Progress::Finished(&h));
         }
         results.push(h);
-    } else if let Some((id, t0)) = current.take() {
+    } else if let Some((id, t0)) = current.first().cloned() {
         if !interrupted && !done.contains(&id) && !seen.contains(&id) {
             // The process died while this test ran (os._exit, a segfault, an OOM kill).
             let mut t = TestResult::new(id, Outcome::Error, t0.elapsed());
