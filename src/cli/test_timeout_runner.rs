@@ -505,7 +505,8 @@ fn run_generic(
     });
     let cfg = GenericConfig {
         command: args.command.clone(),
-        cwd: ctx.cwd.clone(),
+        // velo's own directory: no chdir lets std spawn with posix_spawn (cheaper than fork).
+        cwd: None,
         env: Vec::new(),
         limits: s.limits,
         retries: s.retries,

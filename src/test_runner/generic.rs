@@ -15,7 +15,8 @@ use super::{summary, Attempt, LeakNote, Outcome, RunReport, TestResult};
 #[derive(Clone)]
 pub struct GenericConfig {
     pub command: Vec<OsString>,
-    pub cwd: PathBuf,
+    /// Where to run it (`None`: velo's own working directory).
+    pub cwd: Option<PathBuf>,
     pub env: Vec<(OsString, OsString)>,
     pub limits: Limits,
     pub retries: u32,
@@ -96,7 +97,7 @@ pub fn run(
             program: cfg.command[0].clone(),
             args: cfg.command[1..].to_vec(),
             env: cfg.env.clone(),
-            cwd: Some(cfg.cwd.clone()),
+            cwd: cfg.cwd.clone(),
             inherit_stdin: true,
             stdout_file,
             stderr_file,
@@ -264,7 +265,7 @@ mod tests {
         );
         let cfg = GenericConfig {
             command: vec!["sh".into(), "-c".into(), script.into()],
-            cwd: dir.path().to_path_buf(),
+            cwd: Some(dir.path().to_path_buf()),
             env: Vec::new(),
             limits: Limits::default(),
             retries: 3,
