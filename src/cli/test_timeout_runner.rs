@@ -744,6 +744,10 @@ fn run_tests(
             }
         ));
     }
+    if report.summary.total() == 0 && !report.interrupted {
+        ctx.ui
+            .warn("no test ran: check the command's paths and selection options");
+    }
     finish_reports(&report, s, ctx)?;
     emit(&report, s.format, ctx)?;
     let bad: Vec<String> = report

@@ -394,7 +394,9 @@ fn run_shard(ctx: &Ctx, mut sel: Selection) -> (Vec<TestResult>, Vec<LeakNote>, 
             sel.skip.sort();
             continue;
         }
-        if !progressed && !matches!(session.exit_code, Some(0 | 1 | 5)) {
+        // No test reported and not a clean "nothing (left) to run": pytest itself failed
+        // (not installed, a usage error, an internal error). Never let that pass silently.
+        if !progressed && !matches!(session.exit_code, Some(0 | 5)) {
             let mut t = TestResult::new("pytest session", Outcome::Error, Duration::ZERO);
             t.excerpt = format!(
                 "pytest exited with {} before running any test:\n{}",

@@ -813,3 +813,24 @@ fn watch_runs_failed_pytest_tests_first() {
     assert_nothing_left(&mark);
     drop(v);
 }
+
+#[test]
+fn pytest_that_cannot_start_is_an_error_not_a_pass() {
+    let (v, _) = suite();
+    let mut args = vec![
+        "test-timeout-runner".to_string(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(pytest_cmd(&["--no-such-pytest-option"]));
+    let out = v.args(&args).run().code(1);
+    let json = out.json();
+    assert_eq!(json["summary"]["errors"], 1);
+    assert!(
+        json["tests"][0]["excerpt"]
+            .as_str()
+            .unwrap()
+            .contains("no-such-pytest-option"),
+        "{json}"
+    );
+}
