@@ -557,6 +557,12 @@ pub fn run(
     if ending != Ending::Exited {
         running.terminate(limits.kill_after);
     }
+    // Killed by the interrupt hook before the loop saw the flag: still an interruption.
+    let ending = if cancel.load(Ordering::SeqCst) {
+        Ending::Cancelled
+    } else {
+        ending
+    };
     Ok((running.finish(), ending))
 }
 
