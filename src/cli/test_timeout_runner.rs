@@ -337,7 +337,7 @@ pub fn run(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<u8> {
         for (given, flag) in [
             (s.test_timeout.is_some(), "--test-timeout"),
             (s.jobs.is_some_and(|j| j > 1), "--jobs"),
-            (s.partition.is_some(), "--partition"),
+            (args.select.partition.is_some(), "--partition"),
         ] {
             if given {
                 anyhow::bail!(

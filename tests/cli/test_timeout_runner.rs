@@ -834,3 +834,13 @@ fn pytest_that_cannot_start_is_an_error_not_a_pass() {
         "{json}"
     );
 }
+
+#[test]
+fn gitlab_shard_variables_do_not_break_generic_mode() {
+    velo()
+        .env("CI_NODE_INDEX", "1")
+        .env("CI_NODE_TOTAL", "2")
+        .args(["test-timeout-runner", "--", "sh", "-c", "exit 0"])
+        .run()
+        .code(0);
+}
