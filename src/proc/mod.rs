@@ -121,6 +121,15 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 /// `(main pid, pgid, tag)` of each supervised run, for the interrupt hook and the sweeps.
 static ACTIVE: Mutex<Vec<(i32, i32, String)>> = Mutex::new(Vec::new());
+/// Held while a child is spawned and registered, and while a sweep decides what to reap, so a
+/// sweep never reaps the main process of a run started in parallel (its waiter needs it).
+static SPAWN_LOCK: Mutex<()> = Mutex::new(());
+
+fn spawn_lock() -> std::sync::MutexGuard<'static, ()> {
+    SPAWN_LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// The tag prefix shared by every run of this velo process.
 pub fn session_tag() -> &'static str {
@@ -186,6 +195,7 @@ fn sweep(matches: impl Fn(&tree::ProcEntry) -> bool) -> Vec<Leaked> {
     let me = std::process::id() as i32;
     let mut leaked: Vec<Leaked> = Vec::new();
     for round in 0..60 {
+        let guard = spawn_lock();
         let protected: Vec<i32> = active().iter().map(|r| r.0).collect();
         let procs = tree::scan();
         let mut found = false;
@@ -217,10 +227,13 @@ fn sweep(matches: impl Fn(&tree::ProcEntry) -> bool) -> Vec<Leaked> {
             };
             tree::signal_pid(p.pid, sig);
         }
+        drop(guard);
         if !found {
             break;
         }
         std::thread::sleep(Duration::from_millis(if round == 0 { 50 } else { 10 }));
+        let _guard = spawn_lock();
+        let protected: Vec<i32> = active().iter().map(|r| r.0).collect();
         for p in &procs {
             if p.ppid == me && !protected.contains(&p.pid) {
                 tree::reap(p.pid);
@@ -277,6 +290,7 @@ impl Running {
         if let Some(dir) = &spec.cwd {
             cmd.current_dir(dir);
         }
+        let registering = spawn_lock();
         let mut child = cmd.spawn().map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => SpawnError::NotFound(program.clone()),
             std::io::ErrorKind::PermissionDenied => SpawnError::NotExecutable(program.clone()),
@@ -290,6 +304,7 @@ impl Running {
         })?;
         let pid = child.id() as i32;
         active().push((pid, pid, tag.clone()));
+        drop(registering);
         let start = Instant::now();
         let last_output = std::sync::Arc::new(AtomicU64::new(0));
         let (done_tx, done_rx) = channel();
