@@ -168,7 +168,8 @@ pub struct SelectArgs {
     #[arg(long, value_enum, value_name = "NAME")]
     pub framework: Option<Framework>,
 
-    /// Run the tests in N parallel processes (pytest and cargo modes).
+    /// Run the tests in N parallel processes (pytest and cargo modes; default 1 for pytest,
+    /// the CPU count for cargo).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
 
@@ -193,7 +194,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
 
-    /// Keep the stdout/stderr of every attempt (generic) or pytest session in DIR.
+    /// Keep the stdout/stderr of every attempt (generic), pytest session or cargo test in DIR.
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
 }

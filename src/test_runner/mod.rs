@@ -26,7 +26,7 @@ use crate::report::{Cell, Report, Section};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Framework {
-    /// Detect from the command (pytest, python -m pytest), else generic.
+    /// Detect from the command (pytest, python -m pytest, cargo test), else generic.
     Auto,
     /// pytest: per-test timeouts, resume after a hang, per-test retries.
     Pytest,
