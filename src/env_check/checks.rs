@@ -1,0 +1,743 @@
+//! The per-file checks: syntax and encoding, the lints dotenv-linter has (without its false
+//! positives on quoted multi-line and JSON values), loader disagreements, did-you-mean, the
+//! code-scan findings, and inline suppression comments.
+
+use std::collections::{HashMap, HashSet};
+
+use super::loaders::{DotenvyError, DotenvyItem, PyRead};
+use super::parse::{py_space, BindingKind, EnvFile, ErrorReason, Quote};
+use super::schema::Schema;
+use super::{secrets, Code, CodeRef, Finding, Severity};
+
+fn finding(
+    file: &EnvFile,
+    offset: usize,
+    code: Code,
+    severity: Severity,
+    key: Option<&str>,
+    message: String,
+) -> Finding {
+    let (line, col) = file.position(offset);
+    Finding {
+        code,
+        severity,
+        file: Some(file.name.clone()),
+        line: Some(line),
+        col: Some(col),
+        key: key.map(str::to_string),
+        message,
+        suggestion: None,
+    }
+}
+
+/// Syntax, encoding and style checks of one file.
+pub fn lint_file(file: &EnvFile, secret: &dyn Fn(&str) -> bool) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for &(off, byte) in &file.invalid_utf8 {
+        out.push(finding(
+            file,
+            off,
+            Code::InvalidUtf8,
+            Severity::Error,
+            None,
+            format!(
+                "byte 0x{byte:02X} is not valid UTF-8 (a Latin-1 file?): python-dotenv raises \
+                 UnicodeDecodeError and loads nothing, dotenvy stops here; save the file as UTF-8"
+            ),
+        ));
+    }
+    if file.bom {
+        let mut f = finding(
+            file,
+            0,
+            Code::LeadingCharacter,
+            Severity::Warning,
+            None,
+            "the file starts with a UTF-8 byte-order mark: python-dotenv before 1.2.4 and \
+             dotenvy's from_path_iter read the first key with an invisible prefix; remove it"
+                .into(),
+        );
+        f.col = Some(1);
+        out.push(f);
+    }
+    let mut first_seen: HashMap<&str, usize> = HashMap::new();
+    let mut upper_seen: HashMap<String, (&str, usize)> = HashMap::new();
+    let mut prev_end = 0usize;
+    for b in &file.bindings {
+        // Blank lines between statements.
+        let gap = &file.text[prev_end..b.start];
+        extra_blank_lines(file, prev_end, gap, &mut out);
+        prev_end = b.end;
+        match &b.kind {
+            BindingKind::Comment => {}
+            BindingKind::Error { at, reason } => {
+                let message = match reason {
+                    ErrorReason::NoKey => {
+                        "no key before `=`: python-dotenv skips this line, dotenvy stops here"
+                    }
+                    ErrorReason::UnclosedQuote => {
+                        "the quote opened here is never closed: python-dotenv skips this line, \
+                         dotenvy stops here"
+                    }
+                    ErrorReason::TextAfterQuote => {
+                        "text after the closing quote: python-dotenv skips this line; put the \
+                         whole value inside the quotes"
+                    }
+                };
+                out.push(finding(
+                    file,
+                    *at,
+                    Code::Syntax,
+                    Severity::Error,
+                    None,
+                    message.into(),
+                ));
+            }
+            BindingKind::Entry(e) => {
+                let key = e.key.as_str();
+                if e.eq.is_none() {
+                    let (shown, what) = if secrets::unsafe_to_echo(key) {
+                        (None, format!("this line ({} chars)", key.chars().count()))
+                    } else {
+                        (Some(key), key.to_string())
+                    };
+                    out.push(finding(
+                        file,
+                        e.key_start,
+                        Code::Syntax,
+                        Severity::Error,
+                        shown,
+                        format!(
+                            "line without `=`: python-dotenv reads {what} as a key with no value \
+                             (left unset), dotenvy stops with an error; a pasted value belongs \
+                             after KEY="
+                        ),
+                    ));
+                    continue;
+                }
+                // Key shape.
+                let first = key.chars().next().unwrap_or('_');
+                if !(first.is_ascii_alphabetic() || first == '_') {
+                    out.push(finding(
+                        file,
+                        e.key_start,
+                        Code::LeadingCharacter,
+                        Severity::Warning,
+                        Some(key),
+                        format!("{key} starts with {first:?}: keys start with a letter or `_`; dotenvy and shells reject it"),
+                    ));
+                } else if let Some(bad) = key
+                    .chars()
+                    .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+                {
+                    let off = e.key_start + key.find(bad).unwrap_or(0);
+                    out.push(finding(
+                        file,
+                        off,
+                        Code::IncorrectDelimiter,
+                        Severity::Warning,
+                        Some(key),
+                        format!("{key} contains {bad:?}: use `_` between words; shells cannot export it"),
+                    ));
+                }
+                if key.chars().any(|c| c.is_ascii_lowercase()) {
+                    out.push(finding(
+                        file,
+                        e.key_start,
+                        Code::LowercaseKey,
+                        Severity::Warning,
+                        Some(key),
+                        format!("{key} has lower-case letters; environment variable names are upper case by convention"),
+                    ));
+                }
+                // Duplicates (exact, then case-only).
+                if let Some(&first_off) = first_seen.get(key) {
+                    let (first_line, _) = file.position(first_off);
+                    let (line, _) = file.position(e.key_start);
+                    out.push(finding(
+                        file,
+                        e.key_start,
+                        Code::DuplicateKey,
+                        Severity::Warning,
+                        Some(key),
+                        format!(
+                            "{key} is set again (first at line {first_line}): python-dotenv keeps \
+                             line {line} (last wins), dotenvy keeps line {first_line} (first wins)"
+                        ),
+                    ));
+                } else {
+                    first_seen.insert(key, e.key_start);
+                    let upper = key.to_ascii_uppercase();
+                    if let Some(&(other, off)) = upper_seen.get(&upper) {
+                        let (l, _) = file.position(off);
+                        out.push(finding(
+                            file,
+                            e.key_start,
+                            Code::DuplicateKey,
+                            Severity::Warning,
+                            Some(key),
+                            format!(
+                                "{key} differs from {other} (line {l}) only in case: two variables \
+                                 on Linux and macOS, one on Windows"
+                            ),
+                        ));
+                    } else {
+                        upper_seen.insert(upper, (key, e.key_start));
+                    }
+                }
+                // Blanks around `=`.
+                if let Some(eq) = e.eq {
+                    if eq > e.key_end {
+                        out.push(finding(
+                            file,
+                            e.key_end,
+                            Code::SpaceAroundEquals,
+                            Severity::Warning,
+                            Some(key),
+                            format!("blank before `=` after {key}; write KEY=value"),
+                        ));
+                    }
+                    if let Some(v) = &e.value {
+                        if v.start > eq + 1 && v.end > v.start {
+                            out.push(finding(
+                                file,
+                                eq + 1,
+                                Code::SpaceAroundEquals,
+                                Severity::Warning,
+                                Some(key),
+                                format!("blank after `=` of {key}; write KEY=value"),
+                            ));
+                        }
+                    }
+                }
+                if let Some(v) = &e.value {
+                    if v.quote == Quote::None && v.text.chars().any(py_space) {
+                        out.push(finding(
+                            file,
+                            v.start,
+                            Code::UnquotedWhitespace,
+                            Severity::Warning,
+                            Some(key),
+                            format!("the value of {key} has blanks but no quotes: dotenvy and shells fail on it; wrap it in double quotes"),
+                        ));
+                    }
+                    substitution_checks(
+                        file,
+                        e.key.as_str(),
+                        v.quote,
+                        &v.text,
+                        v.start,
+                        &first_seen,
+                        secret,
+                        &mut out,
+                    );
+                }
+                if let Some((ws, _)) = e.trailing_ws {
+                    out.push(finding(
+                        file,
+                        ws,
+                        Code::TrailingWhitespace,
+                        Severity::Warning,
+                        Some(key),
+                        "trailing blanks at the end of the line".into(),
+                    ));
+                }
+            }
+        }
+    }
+    // Blank lines at the end.
+    let tail = &file.text[prev_end..];
+    extra_blank_lines(file, prev_end, tail, &mut out);
+    if file.missing_final_newline() {
+        let last = file.line_count();
+        let col = file.line_text(last).chars().count() + 1;
+        out.push(Finding {
+            code: Code::EndingBlankLine,
+            severity: Severity::Warning,
+            file: Some(file.name.clone()),
+            line: Some(last),
+            col: Some(col),
+            key: None,
+            message: "no newline at the end of the file; some tools drop the last line".into(),
+            suggestion: None,
+        });
+    }
+    out
+}
+
+/// Two or more blank lines in a row inside `gap` (which starts at `start`): a finding at the
+/// second one.
+fn extra_blank_lines(file: &EnvFile, start: usize, gap: &str, out: &mut Vec<Finding>) {
+    // The statement before consumed its own newline, so each newline here ends a blank line.
+    let mut count = 0;
+    let mut line_start = start;
+    // python-dotenv's error recovery stops between the `\r` and `\n` of a CRLF.
+    let skip =
+        usize::from(start > 0 && gap.starts_with('\n') && file.text.as_bytes()[start - 1] == b'\r');
+    for (i, b) in gap.bytes().enumerate().skip(skip) {
+        if b == b'\n' || (b == b'\r' && gap.as_bytes().get(i + 1) != Some(&b'\n')) {
+            count += 1;
+            if count == 2 && start > 0 {
+                let mut f = finding(
+                    file,
+                    line_start,
+                    Code::ExtraBlankLine,
+                    Severity::Warning,
+                    None,
+                    "more than one blank line in a row".into(),
+                );
+                f.col = Some(1);
+                out.push(f);
+            }
+            line_start = start + i + 1;
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn substitution_checks(
+    file: &EnvFile,
+    key: &str,
+    quote: Quote,
+    text: &str,
+    value_start: usize,
+    defined: &HashMap<&str, usize>,
+    secret: &dyn Fn(&str) -> bool,
+    out: &mut Vec<Finding>,
+) {
+    if !text.contains("${") {
+        return;
+    }
+    let vars = super::loaders::python_vars(text);
+    let offset_in_token = usize::from(quote != Quote::None);
+    let mut i = 0;
+    while let Some(p) = text[i..].find("${") {
+        let at = i + p;
+        if !vars.iter().any(|v| v.start == at) {
+            out.push(finding(
+                file,
+                value_start + offset_in_token + at,
+                Code::Substitution,
+                Severity::Warning,
+                Some(key),
+                format!(
+                    "`${{` in the value of {key} is never closed: python-dotenv keeps it as text, \
+                     dotenvy fails; close it with `}}` or escape the `$`"
+                ),
+            ));
+        }
+        i = at + 2;
+    }
+    for v in &vars {
+        if v.default.is_none() && !defined.contains_key(v.name) && v.name != key {
+            let _ = secret;
+            out.push(finding(
+                file,
+                value_start + offset_in_token + v.start,
+                Code::Substitution,
+                Severity::Info,
+                Some(key),
+                format!(
+                    "{key} refers to ${{{}}}, which no line above sets: it comes from the process \
+                     environment or is empty",
+                    v.name
+                ),
+            ));
+        }
+    }
+}
+
+/// Where python-dotenv and dotenvy (`dotenvy::dotenv()`) read a file differently.
+pub fn loader_disagreements(
+    file: &EnvFile,
+    py: &[PyRead],
+    dy: &[DotenvyItem],
+    secret: &dyn Fn(&str) -> bool,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    // Lines python-dotenv already fails on, or reads as a bare key: reported as syntax errors.
+    let syntax_starts: HashSet<usize> = file
+        .bindings
+        .iter()
+        .filter(|b| match &b.kind {
+            BindingKind::Error { .. } => true,
+            BindingKind::Entry(e) => e.eq.is_none(),
+            BindingKind::Comment => false,
+        })
+        .map(|b| file.position(b.start).0)
+        .collect();
+    let py_at_line: HashMap<usize, &PyRead> =
+        py.iter().map(|r| (file.position(r.offset).0, r)).collect();
+    let show = |key: &str, v: &Option<String>| -> String {
+        match v {
+            None => "no value".to_string(),
+            Some(v) => secrets::show(v, secret(key)),
+        }
+    };
+    // dotenvy's reading under load(): first value wins, nothing after the first error.
+    let mut dy_first: HashMap<&str, (&str, usize)> = HashMap::new();
+    let mut stopped = false;
+    for (idx, item) in dy.iter().enumerate() {
+        match &item.result {
+            Ok((k, v)) => {
+                if !stopped {
+                    dy_first
+                        .entry(k.as_str())
+                        .or_insert((v.as_str(), item.offset));
+                }
+            }
+            Err(e) => {
+                let (line, _) = file.position(item.offset);
+                if matches!(e, DotenvyError::InvalidUtf8) || syntax_starts.contains(&line) {
+                    stopped = true;
+                    continue;
+                }
+                let later = dy[idx + 1..].iter().filter(|i| i.result.is_ok()).count();
+                let consequence = if stopped {
+                    String::new()
+                } else if later > 0 {
+                    format!("; dotenvy::dotenv() stops here, so the {later} keys after it are not loaded")
+                } else {
+                    "; dotenvy::dotenv() returns an error here".to_string()
+                };
+                stopped = true;
+                let (key, py_reading) = match py_at_line.get(&line) {
+                    Some(r) => (
+                        Some(r.key.as_str()),
+                        format!("python-dotenv reads {}={}", r.key, show(&r.key, &r.value)),
+                    ),
+                    None => (None, "python-dotenv reads it".to_string()),
+                };
+                let col_off = match py_at_line.get(&line) {
+                    Some(r) => r.offset,
+                    None => item.offset,
+                };
+                out.push(finding(
+                    file,
+                    col_off,
+                    Code::LoaderDisagreement,
+                    Severity::Error,
+                    key,
+                    format!("{py_reading}, dotenvy cannot parse this line{consequence}"),
+                ));
+            }
+        }
+    }
+    // Same key, different value.
+    let mut py_last: HashMap<&str, &PyRead> = HashMap::new();
+    for r in py {
+        py_last.insert(r.key.as_str(), r);
+    }
+    let mut reported = HashSet::new();
+    for r in py {
+        let Some(last) = py_last.get(r.key.as_str()) else {
+            continue;
+        };
+        if !reported.insert(r.key.as_str()) {
+            continue;
+        }
+        let Some(&(dv, doff)) = dy_first.get(r.key.as_str()) else {
+            continue;
+        };
+        let Some(pv) = &last.value else { continue };
+        if pv == dv {
+            continue;
+        }
+        let (pl, _) = file.position(last.offset);
+        let (dl, _) = file.position(doff);
+        let where_ = if pl == dl {
+            String::new()
+        } else {
+            format!(" (python-dotenv: line {pl}, the last; dotenvy: line {dl}, the first)")
+        };
+        let value_off = file
+            .entries()
+            .find(|e| e.key_start == last.offset)
+            .and_then(|e| e.value.as_ref().map(|v| v.start))
+            .unwrap_or(last.offset);
+        let is_secret = secret(&r.key);
+        out.push(finding(
+            file,
+            value_off,
+            Code::LoaderDisagreement,
+            Severity::Error,
+            Some(&r.key),
+            format!(
+                "python-dotenv reads {}={}, dotenvy reads {}={}{where_}",
+                r.key,
+                secrets::show(pv, is_secret),
+                r.key,
+                secrets::show(dv, is_secret),
+            ),
+        ));
+    }
+    out
+}
+
+/// A declared key within a small edit distance of `unknown` (transpositions count as one
+/// edit), preferring keys that are not set; `None` when nothing is close.
+pub fn did_you_mean<'a>(
+    unknown: &str,
+    declared: impl Iterator<Item = &'a str>,
+    is_set: impl Fn(&str) -> bool,
+) -> Option<String> {
+    let u = unknown.to_ascii_uppercase();
+    let limit = match u.chars().count() {
+        0..=4 => 1,
+        5..=12 => 2,
+        _ => 3,
+    };
+    declared
+        .filter_map(|d| {
+            let dist = strsim::osa_distance(&u, &d.to_ascii_uppercase());
+            (dist <= limit).then_some((dist, is_set(d), d))
+        })
+        .min_by_key(|&(dist, set, d)| (dist, set, d.to_string()))
+        .map(|(_, _, d)| d.to_string())
+}
+
+/// Process variables that code reads without any project declaring them.
+const WELL_KNOWN: &[&str] = &[
+    "HOME",
+    "PATH",
+    "USER",
+    "USERNAME",
+    "PWD",
+    "SHELL",
+    "TERM",
+    "LANG",
+    "LC_ALL",
+    "TMPDIR",
+    "TEMP",
+    "TMP",
+    "HOSTNAME",
+    "CI",
+    "NO_COLOR",
+    "DEBUG",
+    "PYTHONPATH",
+    "VIRTUAL_ENV",
+    "RUST_LOG",
+    "RUST_BACKTRACE",
+    "CARGO_MANIFEST_DIR",
+    "CARGO_PKG_VERSION",
+    "CARGO_PKG_NAME",
+    "NODE_ENV",
+    "OUT_DIR",
+    "GITHUB_ACTIONS",
+    "XDG_CONFIG_HOME",
+    "XDG_CACHE_HOME",
+    "XDG_DATA_HOME",
+];
+
+/// `undeclared` (read in code, declared nowhere) and `unused` (declared, read nowhere).
+pub fn code_findings(
+    refs: &[CodeRef],
+    schema: Option<&Schema>,
+    files: &[EnvFile],
+    readings: &[Vec<PyRead>],
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut declared: Vec<(String, Option<String>, Option<usize>, Option<usize>)> = Vec::new();
+    match schema {
+        Some(s) => {
+            for v in &s.vars {
+                declared.push((
+                    v.key.clone(),
+                    Some(v.origin.file.clone()),
+                    v.origin.line,
+                    v.origin.col,
+                ));
+            }
+        }
+        None => {
+            let mut seen = HashSet::new();
+            for (fi, py) in readings.iter().enumerate() {
+                for r in py {
+                    if seen.insert(r.key.clone()) {
+                        let (l, c) = files[fi].position(r.offset);
+                        declared.push((
+                            r.key.clone(),
+                            Some(files[fi].name.clone()),
+                            Some(l),
+                            Some(c),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let declared_set: HashSet<&str> = declared.iter().map(|d| d.0.as_str()).collect();
+    let used: HashSet<&str> = refs.iter().map(|r| r.key.as_str()).collect();
+    let what = schema.map_or_else(|| "any .env file".to_string(), |s| s.source.clone());
+    let mut reported = HashSet::new();
+    for r in refs {
+        if declared_set.contains(r.key.as_str())
+            || WELL_KNOWN.contains(&r.key.as_str())
+            || !reported.insert(r.key.as_str())
+        {
+            continue;
+        }
+        let suggestion = did_you_mean(&r.key, declared_set.iter().copied(), |_| false);
+        out.push(Finding {
+            code: Code::Undeclared,
+            severity: Severity::Warning,
+            file: Some(r.file.clone()),
+            line: Some(r.line),
+            col: Some(r.col),
+            key: Some(r.key.clone()),
+            message: format!("the code reads {} but {what} does not declare it", r.key),
+            suggestion,
+        });
+    }
+    for (key, file, line, col) in &declared {
+        if !used.contains(key.as_str()) {
+            out.push(Finding {
+                code: Code::Unused,
+                severity: Severity::Warning,
+                file: file.clone(),
+                line: *line,
+                col: *col,
+                key: Some(key.clone()),
+                message: format!("{key} is declared but no scanned code reads it"),
+                suggestion: None,
+            });
+        }
+    }
+    out
+}
+
+/// What a suppression comment turns off.
+#[derive(Debug, Clone)]
+enum Codes {
+    All,
+    Some(Vec<Code>),
+}
+
+impl Codes {
+    fn covers(&self, code: Code) -> bool {
+        match self {
+            Self::All => true,
+            Self::Some(v) => v.contains(&code),
+        }
+    }
+}
+
+/// Drops findings silenced by `# velo: ignore[code, …]` (on the line itself, or on a comment
+/// line right above it; no list silences every code) and by dotenv-linter's
+/// `# dotenv-linter:off Name, …` / `# dotenv-linter:on Name, …` blocks.
+pub fn apply_suppressions(file: &EnvFile, findings: &mut Vec<Finding>) {
+    if !file.text.contains("velo:") && !file.text.contains("dotenv-linter:") {
+        return;
+    }
+    let mut by_line: HashMap<usize, Vec<Codes>> = HashMap::new();
+    let mut ranges: Vec<(usize, usize, Codes)> = Vec::new();
+    let mut open: Vec<(usize, Codes)> = Vec::new();
+    for (i, b) in file.bindings.iter().enumerate() {
+        let (line, _) = file.position(b.start);
+        let comment_text = match &b.kind {
+            BindingKind::Comment => Some((b.start, true)),
+            BindingKind::Entry(e) => e.comment.map(|c| (c, false)),
+            BindingKind::Error { .. } => None,
+        };
+        let Some((c, own_line)) = comment_text else {
+            continue;
+        };
+        let text = file.text[c..].split(['\n', '\r']).next().unwrap_or("");
+        let body = text.trim_start_matches('#').trim();
+        if let Some(rest) = body.strip_prefix("velo:") {
+            let rest = rest.trim();
+            if let Some(list) = rest.strip_prefix("ignore") {
+                let codes = parse_code_list(list, Code::parse);
+                if own_line {
+                    if let Some(next) = file.bindings.get(i + 1) {
+                        let (from, _) = file.position(next.start);
+                        let (to, _) = file.position(next.end.saturating_sub(1).max(next.start));
+                        ranges.push((from, to, codes));
+                    }
+                } else {
+                    let (to, _) = file.position(b.end.saturating_sub(1).max(b.start));
+                    for l in line..=to {
+                        by_line.entry(l).or_default().push(codes.clone());
+                    }
+                }
+            }
+        } else if let Some(rest) = body.strip_prefix("dotenv-linter:") {
+            let rest = rest.trim();
+            if let Some(list) = rest.strip_prefix("off") {
+                open.push((line, parse_code_list_bare(list)));
+            } else if let Some(list) = rest.strip_prefix("on") {
+                let closing = parse_code_list_bare(list);
+                open.retain(|(from, codes)| {
+                    let same = match (&closing, codes) {
+                        (Codes::All, _) => true,
+                        (Codes::Some(a), Codes::Some(b)) => a.iter().any(|c| b.contains(c)),
+                        (Codes::Some(_), Codes::All) => false,
+                    };
+                    if same {
+                        ranges.push((*from, line, codes.clone()));
+                    }
+                    !same
+                });
+            }
+        }
+    }
+    for (from, codes) in open {
+        ranges.push((from, usize::MAX, codes));
+    }
+    findings.retain(|f| {
+        if f.file.as_deref() != Some(file.name.as_str()) {
+            return true;
+        }
+        let Some(line) = f.line else { return true };
+        let on_line = by_line
+            .get(&line)
+            .is_some_and(|v| v.iter().any(|c| c.covers(f.code)));
+        let in_range = ranges
+            .iter()
+            .any(|(a, b, c)| (*a..=*b).contains(&line) && c.covers(f.code));
+        !(on_line || in_range)
+    });
+}
+
+fn parse_code_list(text: &str, parse: fn(&str) -> Option<Code>) -> Codes {
+    let t = text.trim();
+    match t.strip_prefix('[').and_then(|r| r.split(']').next()) {
+        Some(list) => Codes::Some(list.split(',').filter_map(parse).collect()),
+        None => Codes::All,
+    }
+}
+
+fn parse_code_list_bare(text: &str) -> Codes {
+    let t = text.trim();
+    if t.is_empty() {
+        return Codes::All;
+    }
+    Codes::Some(
+        t.split(',')
+            .filter_map(|n| Code::from_dotenv_linter(n).or_else(|| Code::parse(n)))
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn did_you_mean_handles_transpositions_and_drops() {
+        let declared = [
+            "BINANCE_API_KEY",
+            "BINANCE_API_SECRET",
+            "DATABASE_URL",
+            "LOG_LEVEL",
+        ];
+        let dym = |u: &str| did_you_mean(u, declared.iter().copied(), |_| false);
+        assert_eq!(
+            dym("BINANCE_API_SECERT").as_deref(),
+            Some("BINANCE_API_SECRET")
+        );
+        assert_eq!(dym("DATABSE_URL").as_deref(), Some("DATABASE_URL"));
+        assert_eq!(dym("log_level").as_deref(), Some("LOG_LEVEL"));
+        assert_eq!(dym("TOTALLY_OTHER"), None);
+    }
+}

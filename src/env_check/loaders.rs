@@ -1,0 +1,505 @@
+//! Loader truth: what python-dotenv 1.2.4 (`dotenv_values`) and dotenvy 0.15.7 (`dotenvy::dotenv()`
+//! / `from_path`, i.e. `Iter::load`) would each read from a file, so that a line the two read
+//! differently becomes a `loader-disagreement` finding.
+//!
+//! Both are emulated here, not called: the real loaders read the process environment while
+//! substituting and carry no positions. The emulation takes the substitution environment as an
+//! explicit map and reports the byte offset of every statement. The python side is built on
+//! [`parse`](super::parse) (which follows python-dotenv's grammar) plus its `${VAR:-default}`
+//! interpolation; the dotenvy side is a port of dotenvy's line reader and line parser, checked
+//! against the real crate (`dotenvy::from_read_iter`) by a property test below.
+
+use std::collections::HashMap;
+
+use super::parse::{BindingKind, EnvFile};
+
+/// Looks a name up in the substitution environment (the process environment, when asked for).
+pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// One key as python-dotenv reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PyRead {
+    pub key: String,
+    /// `None` for a bare `KEY` line (python-dotenv's `None`, which `load_dotenv` skips).
+    pub value: Option<String>,
+    /// Offset of the key in the file text.
+    pub offset: usize,
+}
+
+/// What python-dotenv's `dotenv_values(path)` yields, in file order (duplicates kept).
+pub fn python_dotenv(file: &EnvFile, env: Lookup<'_>) -> Vec<PyRead> {
+    let mut out: Vec<PyRead> = Vec::new();
+    let mut seen: HashMap<String, Option<String>> = HashMap::new();
+    for b in &file.bindings {
+        let BindingKind::Entry(e) = &b.kind else {
+            continue;
+        };
+        let value = e.value.as_ref().map(|v| {
+            interpolate_python(&v.text, &|name| match seen.get(name) {
+                Some(v) => Some(v.clone().unwrap_or_default()),
+                None => env(name),
+            })
+        });
+        seen.insert(e.key.clone(), value.clone());
+        out.push(PyRead {
+            key: e.key.clone(),
+            value,
+            offset: e.key_start,
+        });
+    }
+    out
+}
+
+/// A `${NAME}` or `${NAME:-default}` reference found by python-dotenv's interpolation regex.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PyVar<'a> {
+    pub start: usize,
+    pub end: usize,
+    pub name: &'a str,
+    pub default: Option<&'a str>,
+}
+
+/// Finds the references python-dotenv's `\$\{(?P<name>[^\}:]*)(?::-(?P<default>[^\}]*))?\}` matches.
+pub fn python_vars(value: &str) -> Vec<PyVar<'_>> {
+    let mut out = Vec::new();
+    let bytes = value.as_bytes();
+    let mut i = 0;
+    while let Some(off) = memchr::memmem::find(&bytes[i..], b"${") {
+        let start = i + off;
+        let name_start = start + 2;
+        let name_end = bytes[name_start..]
+            .iter()
+            .position(|&b| b == b'}' || b == b':')
+            .map_or(bytes.len(), |p| name_start + p);
+        let name = &value[name_start..name_end];
+        match bytes.get(name_end) {
+            Some(b'}') => {
+                out.push(PyVar {
+                    start,
+                    end: name_end + 1,
+                    name,
+                    default: None,
+                });
+                i = name_end + 1;
+                continue;
+            }
+            Some(b':') if bytes.get(name_end + 1) == Some(&b'-') => {
+                let d_start = name_end + 2;
+                if let Some(p) = bytes[d_start..].iter().position(|&b| b == b'}') {
+                    out.push(PyVar {
+                        start,
+                        end: d_start + p + 1,
+                        name,
+                        default: Some(&value[d_start..d_start + p]),
+                    });
+                    i = d_start + p + 1;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        i = start + 1;
+    }
+    out
+}
+
+fn interpolate_python(value: &str, env: &dyn Fn(&str) -> Option<String>) -> String {
+    let vars = python_vars(value);
+    if vars.is_empty() {
+        return value.to_string();
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut cursor = 0;
+    for v in vars {
+        out.push_str(&value[cursor..v.start]);
+        match env(v.name) {
+            Some(found) => out.push_str(&found),
+            None => out.push_str(v.default.unwrap_or("")),
+        }
+        cursor = v.end;
+    }
+    out.push_str(&value[cursor..]);
+    out
+}
+
+/// Why dotenvy stops on a statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DotenvyError {
+    /// `Error::LineParse`: the statement does not parse; `index` is dotenvy's "error at line index".
+    LineParse { index: usize },
+    /// `stream did not contain valid UTF-8`.
+    InvalidUtf8,
+}
+
+/// One statement as dotenvy's iterator yields it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DotenvyItem {
+    /// Offset (in the file text) where the statement starts.
+    pub offset: usize,
+    pub result: Result<(String, String), DotenvyError>,
+}
+
+/// What dotenvy's `Iter` yields for the file (after `load()` strips a BOM), every item including
+/// errors. `load()` stops at the first error and keeps the first value of a duplicated key.
+pub fn dotenvy(file: &EnvFile, env: Lookup<'_>) -> Vec<DotenvyItem> {
+    let text = file.text.as_str();
+    let stop_at = file.invalid_utf8.first().map(|&(off, _)| off);
+    let mut subst: HashMap<String, Option<String>> = HashMap::new();
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < text.len() {
+        let start = pos;
+        let mut state = State::Complete;
+        let mut line = String::new();
+        let mut chunk_end;
+        let mut outcome: Option<Result<String, DotenvyError>> = None;
+        loop {
+            // BufRead::read_line: up to and including the next `\n`.
+            let line_end =
+                memchr::memchr(b'\n', &text.as_bytes()[pos..]).map_or(text.len(), |i| pos + i + 1);
+            if stop_at.is_some_and(|bad| bad < line_end) {
+                out.push(DotenvyItem {
+                    offset: start,
+                    result: Err(DotenvyError::InvalidUtf8),
+                });
+                return out;
+            }
+            let buf_pos = line.len();
+            line.push_str(&text[pos..line_end]);
+            pos = line_end;
+            chunk_end = pos;
+            if line.trim_start().starts_with('#') {
+                outcome = Some(Ok(String::new()));
+                break;
+            }
+            let (cur_pos, next) = eval_end_state(state, &line[buf_pos..]);
+            state = next;
+            match state {
+                State::Complete => {
+                    if line.ends_with('\n') {
+                        line.pop();
+                        if line.ends_with('\r') {
+                            line.pop();
+                        }
+                    }
+                    break;
+                }
+                State::Comment => {
+                    line.truncate(buf_pos + cur_pos);
+                    break;
+                }
+                _ => {
+                    if pos >= text.len() {
+                        // End of input inside a quote or after an escape.
+                        let len = line.len();
+                        outcome = Some(Err(DotenvyError::LineParse { index: len }));
+                        break;
+                    }
+                }
+            }
+        }
+        let _ = chunk_end;
+        let parsed = match outcome {
+            Some(Err(e)) => Err(e),
+            Some(Ok(_)) => Ok(None),
+            None => parse_line(&line, &mut subst, env),
+        };
+        match parsed {
+            Ok(None) => {}
+            Ok(Some(kv)) => out.push(DotenvyItem {
+                offset: start,
+                result: Ok(kv),
+            }),
+            Err(e) => out.push(DotenvyItem {
+                offset: start,
+                result: Err(e),
+            }),
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Complete,
+    Escape,
+    StrongOpen,
+    StrongOpenEscape,
+    WeakOpen,
+    WeakOpenEscape,
+    Comment,
+    WhiteSpace,
+}
+
+fn eval_end_state(prev: State, buf: &str) -> (usize, State) {
+    let mut cur = prev;
+    let mut cur_pos = 0;
+    for (pos, c) in buf.char_indices() {
+        cur_pos = pos;
+        cur = match cur {
+            State::WhiteSpace => match c {
+                '#' => return (cur_pos, State::Comment),
+                '\\' => State::Escape,
+                '"' => State::WeakOpen,
+                '\'' => State::StrongOpen,
+                _ => State::Complete,
+            },
+            State::Escape => State::Complete,
+            State::Complete => match c {
+                c if c.is_whitespace() && c != '\n' && c != '\r' => State::WhiteSpace,
+                '\\' => State::Escape,
+                '"' => State::WeakOpen,
+                '\'' => State::StrongOpen,
+                _ => State::Complete,
+            },
+            State::WeakOpen => match c {
+                '\\' => State::WeakOpenEscape,
+                '"' => State::Complete,
+                _ => State::WeakOpen,
+            },
+            State::WeakOpenEscape => State::WeakOpen,
+            State::StrongOpen => match c {
+                '\\' => State::StrongOpenEscape,
+                '\'' => State::Complete,
+                _ => State::StrongOpen,
+            },
+            State::StrongOpenEscape => State::StrongOpen,
+            State::Comment => return (cur_pos, State::Comment),
+        };
+    }
+    (cur_pos, cur)
+}
+
+type Parsed = Result<Option<(String, String)>, DotenvyError>;
+
+fn parse_line(
+    original: &str,
+    subst: &mut HashMap<String, Option<String>>,
+    env: Lookup<'_>,
+) -> Parsed {
+    let mut line = original.trim_end();
+    let mut pos = 0usize;
+    let err = |pos: usize| DotenvyError::LineParse { index: pos };
+    let skip_ws = |line: &mut &str, pos: &mut usize| {
+        let idx = line
+            .find(|c: char| !c.is_whitespace())
+            .unwrap_or(line.len());
+        *pos += idx;
+        *line = &line[idx..];
+    };
+    let parse_key = |line: &mut &str, pos: &mut usize| -> Result<String, DotenvyError> {
+        if !line.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+            return Err(err(*pos));
+        }
+        let idx = line
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(line.len());
+        *pos += idx;
+        let key = line[..idx].to_string();
+        *line = &line[idx..];
+        Ok(key)
+    };
+    let expect_equal = |line: &mut &str, pos: &mut usize| -> Result<(), DotenvyError> {
+        if !line.starts_with('=') {
+            return Err(err(*pos));
+        }
+        *line = &line[1..];
+        *pos += 1;
+        Ok(())
+    };
+    skip_ws(&mut line, &mut pos);
+    if line.is_empty() || line.starts_with('#') {
+        return Ok(None);
+    }
+    let mut key = parse_key(&mut line, &mut pos)?;
+    skip_ws(&mut line, &mut pos);
+    if key == "export" {
+        if expect_equal(&mut line, &mut pos).is_err() {
+            key = parse_key(&mut line, &mut pos)?;
+            skip_ws(&mut line, &mut pos);
+            expect_equal(&mut line, &mut pos)?;
+        }
+    } else {
+        expect_equal(&mut line, &mut pos)?;
+    }
+    skip_ws(&mut line, &mut pos);
+    if line.is_empty() || line.starts_with('#') {
+        subst.insert(key.clone(), None);
+        return Ok(Some((key, String::new())));
+    }
+    let value = parse_value(line, subst, env)?;
+    subst.insert(key.clone(), Some(value.clone()));
+    Ok(Some((key, value)))
+}
+
+#[derive(PartialEq, Eq)]
+enum Subst {
+    None,
+    Block,
+    EscapedBlock,
+}
+
+fn apply_substitution(
+    subst: &HashMap<String, Option<String>>,
+    name: &str,
+    env: Lookup<'_>,
+    output: &mut String,
+) {
+    if let Some(v) = env(name) {
+        output.push_str(&v);
+    } else if let Some(Some(v)) = subst.get(name) {
+        output.push_str(v);
+    }
+}
+
+fn parse_value(
+    input: &str,
+    subst: &HashMap<String, Option<String>>,
+    env: Lookup<'_>,
+) -> Result<String, DotenvyError> {
+    let mut strong_quote = false;
+    let mut weak_quote = false;
+    let mut escaped = false;
+    let mut expecting_end = false;
+    let mut output = String::new();
+    let mut mode = Subst::None;
+    let mut name = String::new();
+    for (index, c) in input.chars().enumerate() {
+        if expecting_end {
+            if c == ' ' || c == '\t' {
+                continue;
+            } else if c == '#' {
+                break;
+            }
+            return Err(DotenvyError::LineParse { index });
+        } else if escaped {
+            match c {
+                '\\' | '\'' | '"' | '$' | ' ' => output.push(c),
+                'n' => output.push('\n'),
+                _ => return Err(DotenvyError::LineParse { index }),
+            }
+            escaped = false;
+        } else if strong_quote {
+            if c == '\'' {
+                strong_quote = false;
+            } else {
+                output.push(c);
+            }
+        } else if mode != Subst::None {
+            if c.is_alphanumeric() {
+                name.push(c);
+            } else if mode == Subst::Block {
+                if c == '{' && name.is_empty() {
+                    mode = Subst::EscapedBlock;
+                } else {
+                    apply_substitution(subst, &std::mem::take(&mut name), env, &mut output);
+                    if c == '$' {
+                        mode = Subst::Block;
+                    } else {
+                        mode = Subst::None;
+                        output.push(c);
+                    }
+                }
+            } else if c == '}' {
+                mode = Subst::None;
+                apply_substitution(subst, &std::mem::take(&mut name), env, &mut output);
+            } else {
+                name.push(c);
+            }
+        } else if c == '$' {
+            mode = Subst::Block;
+        } else if weak_quote {
+            if c == '"' {
+                weak_quote = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else {
+                output.push(c);
+            }
+        } else if c == '\'' {
+            strong_quote = true;
+        } else if c == '"' {
+            weak_quote = true;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == ' ' || c == '\t' {
+            expecting_end = true;
+        } else {
+            output.push(c);
+        }
+    }
+    if mode == Subst::EscapedBlock || strong_quote || weak_quote {
+        let len = input.len();
+        return Err(DotenvyError::LineParse {
+            index: len.saturating_sub(1),
+        });
+    }
+    apply_substitution(subst, &name, env, &mut output);
+    Ok(output)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn py(text: &str) -> Vec<(String, Option<String>)> {
+        let f = EnvFile::parse("t", text.as_bytes());
+        python_dotenv(&f, &no_env)
+            .into_iter()
+            .map(|r| (r.key, r.value))
+            .collect()
+    }
+
+    fn dy(text: &str) -> Vec<Result<(String, String), DotenvyError>> {
+        let f = EnvFile::parse("t", text.as_bytes());
+        dotenvy(&f, &no_env).into_iter().map(|i| i.result).collect()
+    }
+
+    #[test]
+    fn python_interpolation_follows_its_regex() {
+        let got = py("HOST=h\nA=${HOST}:${PORT:-80}\nB=$HOST\nC=${HOST\nD=\\$X\n");
+        let vals: Vec<_> = got.into_iter().map(|(_, v)| v.unwrap()).collect();
+        assert_eq!(vals, ["h", "h:80", "$HOST", "${HOST", "\\$X"]);
+    }
+
+    #[test]
+    fn dotenvy_quirks() {
+        let ok = |k: &str, v: &str| Ok((k.to_string(), v.to_string()));
+        assert_eq!(dy("COLOR=#FF0000\n"), [ok("COLOR", "")]);
+        assert_eq!(dy("J=[\"a\",\"b\"]\n"), [ok("J", "[a,b]")]);
+        assert_eq!(
+            dy("H=x\nB=$H:${H}\nS=${H:-8}\n"),
+            [ok("H", "x"), ok("B", "x:x"), ok("S", "")]
+        );
+        assert!(dy("G=hello world\n")[0].is_err());
+        assert!(dy("1K=x\n")[0].is_err());
+        assert_eq!(dy("K.A=x\n"), [ok("K.A", "x")]);
+        assert_eq!(dy("P=\"a\nb\"\nL=1\n"), [ok("P", "a\nb"), ok("L", "1")]);
+    }
+
+    fn real_dotenvy(text: &str) -> Vec<Result<(String, String), ()>> {
+        dotenvy::from_read_iter(text.as_bytes())
+            .map(|r| r.map_err(|_| ()))
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// The emulation agrees with the real dotenvy crate. Names after `$` come from an
+        /// alphabet no real environment variable uses, so the crate's process-environment
+        /// lookups cannot interfere.
+        #[test]
+        fn emulation_matches_the_real_dotenvy(
+            lines in proptest::collection::vec("(export )?[qz_][qz_.]{0,3}[ \t]?=[ \t]?[qz#'\"\\\\ ${}\tn-]{0,12}", 1..6)
+        ) {
+            let text = lines.join("\n") + "\n";
+            let ours: Vec<_> = dy(&text).into_iter().map(|r| r.map_err(|_| ())).collect();
+            prop_assert_eq!(ours, real_dotenvy(&text), "input {:?}", text);
+        }
+    }
+}
