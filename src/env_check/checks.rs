@@ -380,11 +380,11 @@ pub fn loader_disagreements(
     for (idx, item) in dy.iter().enumerate() {
         match &item.result {
             Ok((k, v)) => {
-                if !stopped {
-                    dy_first
-                        .entry(k.as_str())
-                        .or_insert((v.as_str(), item.offset));
-                }
+                // Keys after dotenvy's first error are compared too (as from_path_iter reads
+                // them): once that line is fixed, they are what dotenvy loads.
+                dy_first
+                    .entry(k.as_str())
+                    .or_insert((v.as_str(), item.offset));
             }
             Err(e) => {
                 let (line, _) = file.position(item.offset);
@@ -396,7 +396,7 @@ pub fn loader_disagreements(
                 let consequence = if stopped {
                     String::new()
                 } else if later > 0 {
-                    format!("; dotenvy::dotenv() stops here, so the {later} keys after it are not loaded")
+                    format!("; dotenvy::dotenv() stops here, so the {later} {} after it are not loaded", if later == 1 { "key" } else { "keys" })
                 } else {
                     "; dotenvy::dotenv() returns an error here".to_string()
                 };

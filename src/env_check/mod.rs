@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use parse::EnvFile;
 pub use report::EnvCheckReport;
-use schema::{Schema, SchemaKind};
+use schema::Schema;
 
 /// Finding codes: stable, kebab-case, part of the JSON API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -354,10 +354,7 @@ pub fn check(input: CheckInput) -> EnvCheckReport {
                     Some(r.key.clone())
                 };
                 let Some(key) = shown else { continue };
-                let message = match (&suggestion, schema.kind) {
-                    (Some(s), _) => format!("{key} is not declared in {}; {s} is", schema.source),
-                    (None, _) => format!("{key} is not declared in {}", schema.source),
-                };
+                let message = format!("{key} is not declared in {}", schema.source);
                 if let Some(s) = &suggestion {
                     typo_of
                         .entry(s.clone())
@@ -417,15 +414,14 @@ pub fn check(input: CheckInput) -> EnvCheckReport {
                             "{} is required ({}) but not set in {sources_list}",
                             spec.key, schema.source
                         );
-                        let mut suggestion = None;
+                        let suggestion = None;
                         if let Some((typo, at)) = typo_of.get(&spec.key) {
                             let (f, l, _) = locate(*at);
                             message.push_str(&format!(
-                                "; {typo} at {}:{} looks like a typo of it",
+                                "; {}:{} sets {typo}, a typo of it?",
                                 f.unwrap_or_default(),
                                 l.unwrap_or(0)
                             ));
-                            suggestion = Some(spec.key.clone());
                         }
                         findings.push(Finding {
                             code: Code::Missing,
@@ -510,11 +506,11 @@ pub fn check(input: CheckInput) -> EnvCheckReport {
                             col,
                             key: Some(spec.key.clone()),
                             message: format!(
-                                "{}={} {why} (declared {} in {})",
+                                "{}={} {why}: {} declares {}",
                                 spec.key,
                                 secrets::show(&v, is_secret),
-                                spec.ty,
-                                schema.source
+                                schema.source,
+                                spec.ty
                             ),
                             suggestion: None,
                         });
@@ -522,7 +518,6 @@ pub fn check(input: CheckInput) -> EnvCheckReport {
                 }
             }
         }
-        let _ = SchemaKind::Decorated;
     }
 
     // Code scan: undeclared and unused.

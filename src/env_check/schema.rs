@@ -162,14 +162,15 @@ impl VarType {
                 if items.iter().any(|i| i == v) {
                     Ok(())
                 } else {
-                    Err(format!("is not one of {}", items.join(", ")))
+                    Err("is not one of the allowed values".into())
                 }
             }
             Self::Regex(p, re) => {
                 if re.is_match(value) {
                     Ok(())
                 } else {
-                    Err(format!("does not match regex({p})"))
+                    let _ = p;
+                    Err("does not match the pattern".into())
                 }
             }
         }
