@@ -192,7 +192,10 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
         .section("env-check")
         .context("velo.toml [env-check]")
         .map_err(input_error)?;
-    let cfg_dir = ctx.config.dir().map_or_else(|| ctx.cwd.clone(), Path::to_path_buf);
+    let cfg_dir = ctx
+        .config
+        .dir()
+        .map_or_else(|| ctx.cwd.clone(), Path::to_path_buf);
     let cwd = ctx.cwd.as_path();
 
     // Which .env files, in precedence order.
@@ -206,7 +209,11 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
                 "--environment {name:?}: give a plain name such as production"
             )));
         }
-        for p in [".env".to_string(), format!(".env.{name}"), format!(".env.{name}.local")] {
+        for p in [
+            ".env".to_string(),
+            format!(".env.{name}"),
+            format!(".env.{name}.local"),
+        ] {
             if cwd.join(&p).is_file() {
                 paths.push(PathBuf::from(p));
             }
@@ -242,7 +249,11 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
     // The schema.
     let schema = load_schema(args, &cfg, cwd, &cfg_dir, ctx)?;
     if let Some(s) = &schema {
-        ctx.ui.debug(&format!("schema: {} ({} variables)", s.source, s.vars.len()));
+        ctx.ui.debug(&format!(
+            "schema: {} ({} variables)",
+            s.source,
+            s.vars.len()
+        ));
     }
 
     let code_refs = match &args.checks.scan_code {
@@ -292,7 +303,8 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
         let secret = |k: &str| env_check::is_secret(schema.as_ref(), k);
         for input in &mut files {
             if input.name == "-" {
-                ctx.ui.warn("--fix: stdin cannot be fixed in place; skipped");
+                ctx.ui
+                    .warn("--fix: stdin cannot be fixed in place; skipped");
                 continue;
             }
             let Some(plan) = env_check::fix::plan(&input.name, &input.bytes, &secret) else {
@@ -342,7 +354,8 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
     let format = args.output.format.unwrap_or(Format::Table);
     if args.actions.exec && !failed {
         // stdout belongs to the program: the summary goes to stderr.
-        ctx.ui.info(&format!("velo env-check: {}", report.summary_line()));
+        ctx.ui
+            .info(&format!("velo env-check: {}", report.summary_line()));
         return exec(&args.actions.command, &report.resolved);
     }
 
@@ -350,13 +363,21 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
     ctx.ui.out(&rendered).context("writing the report")?;
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
         let md = report::markdown::render(&report::Report::sections(&report));
-        report::github::append_step_summary(Path::new(&path), &format!("## velo env-check\n\n{md}"))
-            .context("cannot append to GITHUB_STEP_SUMMARY")?;
+        report::github::append_step_summary(
+            Path::new(&path),
+            &format!("## velo env-check\n\n{md}"),
+        )
+        .context("cannot append to GITHUB_STEP_SUMMARY")?;
     }
     if format == Format::Table && args.actions.exec {
-        ctx.ui.warn("not starting the program: fix the errors above first");
+        ctx.ui
+            .warn("not starting the program: fix the errors above first");
     }
-    Ok(if failed { exit::PROBLEMS } else { exit::SUCCESS })
+    Ok(if failed {
+        exit::PROBLEMS
+    } else {
+        exit::SUCCESS
+    })
 }
 
 fn load_schema(
@@ -403,7 +424,10 @@ fn load_schema(
 /// crash never leaves half a file. Keeps the original permissions.
 fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write as _;
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
@@ -438,10 +462,8 @@ fn exec(command: &[OsString], resolved: &[(String, String)]) -> anyhow::Result<u
             };
             return Err(CodedError::wrap(
                 code,
-                anyhow::Error::new(e).context(format!(
-                    "cannot start {}",
-                    program.to_string_lossy()
-                )),
+                anyhow::Error::new(e)
+                    .context(format!("cannot start {}", program.to_string_lossy())),
             ));
         }
     };

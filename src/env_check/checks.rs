@@ -396,7 +396,10 @@ pub fn loader_disagreements(
                 let consequence = if stopped {
                     String::new()
                 } else if later > 0 {
-                    format!("; dotenvy::dotenv() stops here, so the {later} {} after it are not loaded", if later == 1 { "key" } else { "keys" })
+                    format!(
+                        "; dotenvy::dotenv() stops here, so the {later} {} after it are not loaded",
+                        if later == 1 { "key" } else { "keys" }
+                    )
                 } else {
                     "; dotenvy::dotenv() returns an error here".to_string()
                 };

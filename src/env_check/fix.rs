@@ -194,7 +194,9 @@ fn dotenvy_map(items: &[DotenvyItem]) -> HashMap<&str, &str> {
             Ok((k, v)) => {
                 m.entry(k.as_str()).or_insert(v.as_str());
             }
-            Err(_) => break,
+            // Compared as the iterator reads (past errors): a fix that makes an earlier line
+            // parse must not change any later key dotenvy already read.
+            Err(_) => {}
         }
     }
     m
@@ -224,21 +226,41 @@ fn safe(old_py: &[PyRead], old_dy: &[DotenvyItem], new: &EnvFile) -> bool {
             .all(|(k, v)| old_m.contains_key(k) || py_last.get(k) == Some(&Some(*v)))
 }
 
-/// The text with every secret value replaced by its mask, for diffs.
+/// The text with every secret value, every line without `=` that is not a plain name, and
+/// every line python-dotenv cannot parse replaced by a mask, for diffs.
 fn masked(file: &EnvFile, secret: &dyn Fn(&str) -> bool) -> String {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for b in &file.bindings {
+        match &b.kind {
+            BindingKind::Entry(e) => {
+                if e.eq.is_none() && secrets::unsafe_to_echo(&e.key) {
+                    spans.push((e.key_start, e.key_end));
+                } else if secret(&e.key) {
+                    if let Some(v) = &e.value {
+                        if v.end > v.start {
+                            spans.push((v.start, v.end));
+                        }
+                    }
+                }
+            }
+            BindingKind::Error { .. } => {
+                let end = file.text[b.start..]
+                    .find(['\n', '\r'])
+                    .map_or(file.text.len(), |i| b.start + i);
+                spans.push((b.start, end));
+            }
+            BindingKind::Comment => {}
+        }
+    }
     let mut out = String::with_capacity(file.text.len());
     let mut cursor = 0;
-    for e in file.entries() {
-        if !secret(&e.key) {
+    for (a, z) in spans {
+        if a < cursor {
             continue;
         }
-        if let Some(v) = &e.value {
-            if v.end > v.start {
-                out.push_str(&file.text[cursor..v.start]);
-                out.push_str(&secrets::mask(&v.text));
-                cursor = v.end;
-            }
-        }
+        out.push_str(&file.text[cursor..a]);
+        out.push_str(&secrets::mask(&file.text[a..z]));
+        cursor = z;
     }
     out.push_str(&file.text[cursor..]);
     out

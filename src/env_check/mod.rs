@@ -256,9 +256,12 @@ pub fn check(input: CheckInput) -> EnvCheckReport {
     let mut readings = Vec::with_capacity(files.len());
     for file in &files {
         let mut file_findings = checks::lint_file(file, &secret);
-        let py = loaders::python_dotenv(file, &env_lookup);
+        let mut py = loaders::python_dotenv(file, &env_lookup);
         let dy = loaders::dotenvy(file, &env_lookup);
         file_findings.extend(checks::loader_disagreements(file, &py, &dy, &secret));
+        // A line without `=` that is not a plain name may be a pasted secret: it was reported
+        // (without its text) as a syntax error and takes no further part.
+        py.retain(|r| r.value.is_some() || !secrets::unsafe_to_echo(&r.key));
         checks::apply_suppressions(file, &mut file_findings);
         findings.extend(file_findings);
         readings.push(py);

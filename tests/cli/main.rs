@@ -9,4 +9,5 @@
 
 mod support;
 
+mod env_check;
 mod global;
