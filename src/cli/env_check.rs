@@ -297,7 +297,7 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
     };
 
     // Fixes first: the report then describes the files as they are after fixing.
-    let mut fixes = Vec::new();
+    let mut fix_outcomes = Vec::new();
     let mut files = files;
     if args.actions.fix {
         let secret = |k: &str| env_check::is_secret(schema.as_ref(), k);
@@ -316,19 +316,19 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
                     .with_context(|| format!("cannot write the fixed {}", input.name))?;
                 input.bytes.clone_from(&plan.new_bytes);
             }
-            fixes.push(FixOutcome {
+            fix_outcomes.push(FixOutcome {
                 file: input.name.clone(),
                 fixed: plan.fixed.iter().map(|c| c.as_str().to_string()).collect(),
                 diff: plan.diff,
                 written,
             });
         }
-        if fixes.is_empty() {
+        if fix_outcomes.is_empty() {
             ctx.ui.info("--fix: nothing to fix safely");
         }
     }
 
-    let mut report = env_check::check(make_input(files));
+    let mut report = env_check::check(&make_input(files));
     if !ignore.is_empty() {
         report.findings.retain(|f| !ignore.contains(&f.code));
         let rebuilt = env_check::EnvCheckReport::new(
@@ -341,7 +341,7 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
         );
         report = rebuilt;
     }
-    report.fixes = fixes;
+    report.fixes = fix_outcomes;
 
     let fail_on = args.checks.fail_on.or(cfg.fail_on).unwrap_or(FailOn::Error);
     let failed = match (fail_on, report.worst()) {

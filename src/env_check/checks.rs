@@ -532,6 +532,9 @@ const WELL_KNOWN: &[&str] = &[
     "XDG_DATA_HOME",
 ];
 
+/// A declared key and where: (key, file, line, col).
+type Declared = (String, Option<String>, Option<usize>, Option<usize>);
+
 /// `undeclared` (read in code, declared nowhere) and `unused` (declared, read nowhere).
 pub fn code_findings(
     refs: &[CodeRef],
@@ -540,31 +543,28 @@ pub fn code_findings(
     readings: &[Vec<PyRead>],
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    let mut declared: Vec<(String, Option<String>, Option<usize>, Option<usize>)> = Vec::new();
-    match schema {
-        Some(s) => {
-            for v in &s.vars {
-                declared.push((
-                    v.key.clone(),
-                    Some(v.origin.file.clone()),
-                    v.origin.line,
-                    v.origin.col,
-                ));
-            }
+    let mut declared: Vec<Declared> = Vec::new();
+    if let Some(s) = schema {
+        for v in &s.vars {
+            declared.push((
+                v.key.clone(),
+                Some(v.origin.file.clone()),
+                v.origin.line,
+                v.origin.col,
+            ));
         }
-        None => {
-            let mut seen = HashSet::new();
-            for (fi, py) in readings.iter().enumerate() {
-                for r in py {
-                    if seen.insert(r.key.clone()) {
-                        let (l, c) = files[fi].position(r.offset);
-                        declared.push((
-                            r.key.clone(),
-                            Some(files[fi].name.clone()),
-                            Some(l),
-                            Some(c),
-                        ));
-                    }
+    } else {
+        let mut seen = HashSet::new();
+        for (fi, py) in readings.iter().enumerate() {
+            for r in py {
+                if seen.insert(r.key.clone()) {
+                    let (l, c) = files[fi].position(r.offset);
+                    declared.push((
+                        r.key.clone(),
+                        Some(files[fi].name.clone()),
+                        Some(l),
+                        Some(c),
+                    ));
                 }
             }
         }

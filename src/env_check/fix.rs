@@ -50,13 +50,13 @@ pub fn plan(name: &str, bytes: &[u8], secret: &dyn Fn(&str) -> bool) -> Option<F
         return None;
     }
     let old_py = loaders::python_dotenv(&file, &no_env);
-    let old_dy = loaders::dotenvy(&file, &no_env);
+    let old_dotenvy = loaders::dotenvy(&file, &no_env);
     // Try every fix at once; if the check fails, keep those that pass one at a time.
     let mut kept: Vec<Code> = Vec::new();
     let try_with = |set: &[Code]| -> Option<String> {
         let text = apply(&file, &edits, set);
         let new = EnvFile::parse(name, text.as_bytes());
-        safe(&old_py, &old_dy, &new).then_some(text)
+        safe(&old_py, &old_dotenvy, &new).then_some(text)
     };
     let mut result = try_with(&codes);
     if result.is_some() {
@@ -190,13 +190,10 @@ fn apply(file: &EnvFile, edits: &[Edit], codes: &[Code]) -> String {
 fn dotenvy_map(items: &[DotenvyItem]) -> HashMap<&str, &str> {
     let mut m = HashMap::new();
     for i in items {
-        match &i.result {
-            Ok((k, v)) => {
-                m.entry(k.as_str()).or_insert(v.as_str());
-            }
-            // Compared as the iterator reads (past errors): a fix that makes an earlier line
-            // parse must not change any later key dotenvy already read.
-            Err(_) => {}
+        // Compared as the iterator reads (past errors): a fix that makes an earlier line
+        // parse must not change any later key dotenvy already read.
+        if let Ok((k, v)) = &i.result {
+            m.entry(k.as_str()).or_insert(v.as_str());
         }
     }
     m
@@ -204,7 +201,7 @@ fn dotenvy_map(items: &[DotenvyItem]) -> HashMap<&str, &str> {
 
 /// True when `new` reads exactly as before under python-dotenv, keeps every value dotenvy
 /// read before, and any value dotenvy newly reads is python-dotenv's.
-fn safe(old_py: &[PyRead], old_dy: &[DotenvyItem], new: &EnvFile) -> bool {
+fn safe(old_py: &[PyRead], old_dotenvy: &[DotenvyItem], new: &EnvFile) -> bool {
     let new_py = loaders::python_dotenv(new, &no_env);
     let same_py = new_py.len() == old_py.len()
         && new_py
@@ -214,8 +211,8 @@ fn safe(old_py: &[PyRead], old_dy: &[DotenvyItem], new: &EnvFile) -> bool {
     if !same_py {
         return false;
     }
-    let new_dy = loaders::dotenvy(new, &no_env);
-    let (old_m, new_m) = (dotenvy_map(old_dy), dotenvy_map(&new_dy));
+    let new_dotenvy = loaders::dotenvy(new, &no_env);
+    let (old_m, new_m) = (dotenvy_map(old_dotenvy), dotenvy_map(&new_dotenvy));
     let py_last: HashMap<&str, Option<&str>> = old_py
         .iter()
         .map(|r| (r.key.as_str(), r.value.as_deref()))

@@ -236,7 +236,7 @@ pub fn is_secret(schema: Option<&Schema>, key: &str) -> bool {
 }
 
 /// Runs every check and builds the report.
-pub fn check(input: CheckInput) -> EnvCheckReport {
+pub fn check(input: &CheckInput) -> EnvCheckReport {
     let files: Vec<EnvFile> = input
         .files
         .iter()
@@ -273,23 +273,20 @@ pub fn check(input: CheckInput) -> EnvCheckReport {
     for (fi, py) in readings.iter().enumerate() {
         for r in py {
             let at = Origin::File(fi, r.offset);
-            match resolved.get_mut(&r.key) {
-                Some(res) => {
-                    let prev = std::mem::replace(&mut res.at, at);
-                    res.overridden.insert(0, prev);
-                    res.value.clone_from(&r.value);
-                }
-                None => {
-                    order.push(r.key.clone());
-                    resolved.insert(
-                        r.key.clone(),
-                        Resolved {
-                            value: r.value.clone(),
-                            at,
-                            overridden: Vec::new(),
-                        },
-                    );
-                }
+            if let Some(res) = resolved.get_mut(&r.key) {
+                let prev = std::mem::replace(&mut res.at, at);
+                res.overridden.insert(0, prev);
+                res.value.clone_from(&r.value);
+            } else {
+                order.push(r.key.clone());
+                resolved.insert(
+                    r.key.clone(),
+                    Resolved {
+                        value: r.value.clone(),
+                        at,
+                        overridden: Vec::new(),
+                    },
+                );
             }
         }
     }
@@ -300,25 +297,22 @@ pub fn check(input: CheckInput) -> EnvCheckReport {
         }
         for key in wanted {
             if let Some(v) = env.get(&key) {
-                match resolved.get_mut(&key) {
-                    Some(res) => {
-                        if res.at != Origin::Process {
-                            let prev = std::mem::replace(&mut res.at, Origin::Process);
-                            res.overridden.insert(0, prev);
-                            res.value = Some(v.clone());
-                        }
+                if let Some(res) = resolved.get_mut(&key) {
+                    if res.at != Origin::Process {
+                        let prev = std::mem::replace(&mut res.at, Origin::Process);
+                        res.overridden.insert(0, prev);
+                        res.value = Some(v.clone());
                     }
-                    None => {
-                        order.push(key.clone());
-                        resolved.insert(
-                            key,
-                            Resolved {
-                                value: Some(v.clone()),
-                                at: Origin::Process,
-                                overridden: Vec::new(),
-                            },
-                        );
-                    }
+                } else {
+                    order.push(key.clone());
+                    resolved.insert(
+                        key,
+                        Resolved {
+                            value: Some(v.clone()),
+                            at: Origin::Process,
+                            overridden: Vec::new(),
+                        },
+                    );
                 }
             }
         }
@@ -543,7 +537,7 @@ pub fn check(input: CheckInput) -> EnvCheckReport {
                     Origin::Process => "process environment".to_string(),
                     Origin::Default => format!(
                         "default ({})",
-                        schema.map(|s| s.source.as_str()).unwrap_or("schema")
+                        schema.map_or("schema", |s| s.source.as_str())
                     ),
                 };
                 let is_secret = secret(k);

@@ -269,7 +269,10 @@ impl Schema {
     /// without decorators.
     pub fn from_file(name: &str, bytes: &[u8]) -> Result<Self, SchemaError> {
         let trimmed = bytes.trim_ascii_start();
-        if name.ends_with(".json") || trimmed.starts_with(b"{") {
+        let json_ext = std::path::Path::new(name)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        if json_ext || trimmed.starts_with(b"{") {
             return Self::from_dotenv_linter_json(name, bytes);
         }
         Self::from_env_spec(name, bytes)
@@ -638,6 +641,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::many_single_char_names)]
     fn types_check_values() {
         let port = VarType::parse("port").unwrap();
         assert!(port.check("8080").is_ok());
