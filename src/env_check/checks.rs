@@ -2,7 +2,9 @@
 //! positives on quoted multi-line and JSON values), loader disagreements, did-you-mean, the
 //! code-scan findings, and inline suppression comments.
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+
+use super::{FastMap, FastSet};
 
 use super::loaders::{DotenvyError, DotenvyItem, PyRead};
 use super::parse::{py_space, BindingKind, EnvFile, ErrorReason, Quote};
@@ -30,9 +32,17 @@ fn finding(
     }
 }
 
+/// What [`lint_file`] found: the findings, and the keys set more than once (which the loader
+/// comparison needs).
+pub struct Lint<'a> {
+    pub findings: Vec<Finding>,
+    pub duplicated: Vec<&'a str>,
+}
+
 /// Syntax, encoding and style checks of one file.
-pub fn lint_file(file: &EnvFile, secret: &dyn Fn(&str) -> bool) -> Vec<Finding> {
+pub fn lint_file<'a>(file: &'a EnvFile, secret: &dyn Fn(&str) -> bool) -> Lint<'a> {
     let mut out = Vec::new();
+    let mut duplicated: Vec<&'a str> = Vec::new();
     for &(off, byte) in &file.invalid_utf8 {
         out.push(finding(
             file,
@@ -60,8 +70,9 @@ pub fn lint_file(file: &EnvFile, secret: &dyn Fn(&str) -> bool) -> Vec<Finding> 
         f.col = Some(1);
         out.push(f);
     }
-    let mut first_seen: HashMap<&str, usize> = HashMap::new();
-    let mut upper_seen: HashMap<String, (&str, usize)> = HashMap::new();
+    let mut first_seen: FastMap<&str, usize> =
+        FastMap::with_capacity_and_hasher(file.bindings.len(), rustc_hash::FxBuildHasher);
+    let mut upper_seen: FastMap<Cow<'_, str>, (&str, usize)> = FastMap::default();
     let mut prev_end = 0usize;
     for b in &file.bindings {
         // Blank lines between statements.
@@ -152,6 +163,7 @@ pub fn lint_file(file: &EnvFile, secret: &dyn Fn(&str) -> bool) -> Vec<Finding> 
                 }
                 // Duplicates (exact, then case-only).
                 if let Some(&first_off) = first_seen.get(key) {
+                    duplicated.push(key);
                     let (first_line, _) = file.position(first_off);
                     let (line, _) = file.position(e.key_start);
                     out.push(finding(
@@ -167,8 +179,21 @@ pub fn lint_file(file: &EnvFile, secret: &dyn Fn(&str) -> bool) -> Vec<Finding> 
                     ));
                 } else {
                     first_seen.insert(key, e.key_start);
-                    let upper = key.to_ascii_uppercase();
-                    if let Some(&(other, off)) = upper_seen.get(&upper) {
+                    let upper: Cow<'_, str> = if key.bytes().any(|b| b.is_ascii_lowercase()) {
+                        Cow::Owned(key.to_ascii_uppercase())
+                    } else {
+                        Cow::Borrowed(key)
+                    };
+                    let variant = match &upper {
+                        // A key with lower-case letters: an upper-case twin, or another variant.
+                        Cow::Owned(u) => first_seen
+                            .get_key_value(u.as_str())
+                            .map(|(k, off)| (*k, *off))
+                            .or_else(|| upper_seen.get(u.as_str()).copied()),
+                        // An upper-case key: a lower-case variant seen before.
+                        Cow::Borrowed(k) => upper_seen.get(*k).copied(),
+                    };
+                    if let Some((other, off)) = variant {
                         let (l, _) = file.position(off);
                         out.push(finding(
                             file,
@@ -181,7 +206,7 @@ pub fn lint_file(file: &EnvFile, secret: &dyn Fn(&str) -> bool) -> Vec<Finding> 
                                  on Linux and macOS, one on Windows"
                             ),
                         ));
-                    } else {
+                    } else if let Cow::Owned(_) = upper {
                         upper_seen.insert(upper, (key, e.key_start));
                     }
                 }
@@ -262,7 +287,10 @@ pub fn lint_file(file: &EnvFile, secret: &dyn Fn(&str) -> bool) -> Vec<Finding> 
             suggestion: None,
         });
     }
-    out
+    Lint {
+        findings: out,
+        duplicated,
+    }
 }
 
 /// Two or more blank lines in a row inside `gap` (which starts at `start`): a finding at the
@@ -301,7 +329,7 @@ fn substitution_checks(
     quote: Quote,
     text: &str,
     value_start: usize,
-    defined: &HashMap<&str, usize>,
+    defined: &FastMap<&str, usize>,
     secret: &dyn Fn(&str) -> bool,
     out: &mut Vec<Finding>,
 ) {
@@ -352,13 +380,25 @@ pub fn loader_disagreements(
     file: &EnvFile,
     py: &[PyRead],
     dy: &[DotenvyItem],
+    duplicated: &[&str],
     secret: &dyn Fn(&str) -> bool,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
+    // The usual case: both read the same keys and values, line by line, and no key repeats.
+    let same_sequence = py.len() == dy.len()
+        && py.iter().zip(dy).all(|(p, d)| match &d.result {
+            Ok((k, v)) => p.key == k && p.value.as_deref() == Some(v.as_str()),
+            Err(_) => false,
+        });
+    if same_sequence && duplicated.is_empty() {
+        return out;
+    }
     // Lines python-dotenv already fails on, or reads as a bare key: reported as syntax errors.
-    let syntax_starts: HashSet<usize> = file
+    let any_error = dy.iter().any(|i| i.result.is_err());
+    let syntax_starts: FastSet<usize> = file
         .bindings
         .iter()
+        .filter(|_| any_error)
         .filter(|b| match &b.kind {
             BindingKind::Error { .. } => true,
             BindingKind::Entry(e) => e.eq.is_none(),
@@ -366,16 +406,19 @@ pub fn loader_disagreements(
         })
         .map(|b| file.position(b.start).0)
         .collect();
-    let py_at_line: HashMap<usize, &PyRead> =
-        py.iter().map(|r| (file.position(r.offset).0, r)).collect();
-    let show = |key: &str, v: &Option<String>| -> String {
+    let py_at_line: FastMap<usize, &PyRead> = py
+        .iter()
+        .filter(|_| any_error)
+        .map(|r| (file.position(r.offset).0, r))
+        .collect();
+    let show = |key: &str, v: Option<&str>| -> String {
         match v {
             None => "no value".to_string(),
             Some(v) => secrets::show(v, secret(key)),
         }
     };
     // dotenvy's reading under load(): first value wins, nothing after the first error.
-    let mut dy_first: HashMap<&str, (&str, usize)> = HashMap::new();
+    let mut dy_first: FastMap<&str, (&str, usize)> = FastMap::default();
     let mut stopped = false;
     for (idx, item) in dy.iter().enumerate() {
         match &item.result {
@@ -392,7 +435,11 @@ pub fn loader_disagreements(
                     stopped = true;
                     continue;
                 }
-                let later = dy[idx + 1..].iter().filter(|i| i.result.is_ok()).count();
+                let later = if stopped {
+                    0
+                } else {
+                    dy[idx + 1..].iter().filter(|i| i.result.is_ok()).count()
+                };
                 let consequence = if stopped {
                     String::new()
                 } else if later > 0 {
@@ -406,8 +453,8 @@ pub fn loader_disagreements(
                 stopped = true;
                 let (key, py_reading) = match py_at_line.get(&line) {
                     Some(r) => (
-                        Some(r.key.as_str()),
-                        format!("python-dotenv reads {}={}", r.key, show(&r.key, &r.value)),
+                        Some(r.key),
+                        format!("python-dotenv reads {}={}", r.key, show(r.key, r.value.as_deref())),
                     ),
                     None => (None, "python-dotenv reads it".to_string()),
                 };
@@ -427,19 +474,17 @@ pub fn loader_disagreements(
         }
     }
     // Same key, different value.
-    let mut py_last: HashMap<&str, &PyRead> = HashMap::new();
-    for r in py {
-        py_last.insert(r.key.as_str(), r);
+    let mut py_last: FastMap<&str, usize> = FastMap::default();
+    for (i, r) in py.iter().enumerate() {
+        py_last.insert(r.key, i);
     }
-    let mut reported = HashSet::new();
-    for r in py {
-        let Some(last) = py_last.get(r.key.as_str()) else {
-            continue;
-        };
-        if !reported.insert(r.key.as_str()) {
+    for (i, r) in py.iter().enumerate() {
+        // Each key once, at its last (winning) line.
+        if py_last.get(r.key) != Some(&i) {
             continue;
         }
-        let Some(&(dv, doff)) = dy_first.get(r.key.as_str()) else {
+        let last = r;
+        let Some(&(dv, doff)) = dy_first.get(r.key) else {
             continue;
         };
         let Some(pv) = &last.value else { continue };
@@ -454,11 +499,10 @@ pub fn loader_disagreements(
             format!(" (python-dotenv: line {pl}, the last; dotenvy: line {dl}, the first)")
         };
         let value_off = file
-            .entries()
-            .find(|e| e.key_start == last.offset)
+            .entry_at(last.offset)
             .and_then(|e| e.value.as_ref().map(|v| v.start))
             .unwrap_or(last.offset);
-        let is_secret = secret(&r.key);
+        let is_secret = secret(r.key);
         out.push(finding(
             file,
             value_off,
@@ -554,13 +598,13 @@ pub fn code_findings(
             ));
         }
     } else {
-        let mut seen = HashSet::new();
+        let mut seen = FastSet::default();
         for (fi, py) in readings.iter().enumerate() {
             for r in py {
-                if seen.insert(r.key.clone()) {
+                if seen.insert(r.key) {
                     let (l, c) = files[fi].position(r.offset);
                     declared.push((
-                        r.key.clone(),
+                        r.key.to_string(),
                         Some(files[fi].name.clone()),
                         Some(l),
                         Some(c),
@@ -569,10 +613,10 @@ pub fn code_findings(
             }
         }
     }
-    let declared_set: HashSet<&str> = declared.iter().map(|d| d.0.as_str()).collect();
-    let used: HashSet<&str> = refs.iter().map(|r| r.key.as_str()).collect();
+    let declared_set: FastSet<&str> = declared.iter().map(|d| d.0.as_str()).collect();
+    let used: FastSet<&str> = refs.iter().map(|r| r.key.as_str()).collect();
     let what = schema.map_or_else(|| "any .env file".to_string(), |s| s.source.clone());
-    let mut reported = HashSet::new();
+    let mut reported = FastSet::default();
     for r in refs {
         if declared_set.contains(r.key.as_str())
             || WELL_KNOWN.contains(&r.key.as_str())
@@ -632,7 +676,7 @@ pub fn apply_suppressions(file: &EnvFile, findings: &mut Vec<Finding>) {
     if !file.text.contains("velo:") && !file.text.contains("dotenv-linter:") {
         return;
     }
-    let mut by_line: HashMap<usize, Vec<Codes>> = HashMap::new();
+    let mut by_line: FastMap<usize, Vec<Codes>> = FastMap::default();
     let mut ranges: Vec<(usize, usize, Codes)> = Vec::new();
     let mut open: Vec<(usize, Codes)> = Vec::new();
     for (i, b) in file.bindings.iter().enumerate() {

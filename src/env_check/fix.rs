@@ -3,7 +3,7 @@
 //! python-dotenv reads, or what dotenvy already read, is dropped. Lower-case keys, duplicates
 //! and bad values are never "fixed": the program would then read something else.
 
-use std::collections::HashMap;
+use super::FastMap;
 
 use super::loaders::{self, DotenvyItem, PyRead};
 use super::parse::{BindingKind, EnvFile, Quote};
@@ -187,8 +187,8 @@ fn apply(file: &EnvFile, edits: &[Edit], codes: &[Code]) -> String {
     text
 }
 
-fn dotenvy_map(items: &[DotenvyItem]) -> HashMap<&str, &str> {
-    let mut m = HashMap::new();
+fn dotenvy_map(items: &[DotenvyItem]) -> FastMap<&str, &str> {
+    let mut m = FastMap::default();
     for i in items {
         // Compared as the iterator reads (past errors): a fix that makes an earlier line
         // parse must not change any later key dotenvy already read.
@@ -213,9 +213,9 @@ fn safe(old_py: &[PyRead], old_dotenvy: &[DotenvyItem], new: &EnvFile) -> bool {
     }
     let new_dotenvy = loaders::dotenvy(new, &no_env);
     let (old_m, new_m) = (dotenvy_map(old_dotenvy), dotenvy_map(&new_dotenvy));
-    let py_last: HashMap<&str, Option<&str>> = old_py
+    let py_last: FastMap<&str, Option<&str>> = old_py
         .iter()
-        .map(|r| (r.key.as_str(), r.value.as_deref()))
+        .map(|r| (r.key, r.value.as_deref()))
         .collect();
     old_m.iter().all(|(k, v)| new_m.get(k) == Some(v))
         && new_m

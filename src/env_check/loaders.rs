@@ -9,40 +9,50 @@
 //! interpolation; the dotenvy side is a port of dotenvy's line reader and line parser, checked
 //! against the real crate (`dotenvy::from_read_iter`) by a property test below.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+
+use super::FastMap;
 
 use super::parse::{BindingKind, EnvFile};
 
 /// Looks a name up in the substitution environment (the process environment, when asked for).
 pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-/// One key as python-dotenv reads it.
+/// One key as python-dotenv reads it (borrowing from the parsed file where it can).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PyRead {
-    pub key: String,
+pub struct PyRead<'a> {
+    pub key: &'a str,
     /// `None` for a bare `KEY` line (python-dotenv's `None`, which `load_dotenv` skips).
-    pub value: Option<String>,
+    pub value: Option<Cow<'a, str>>,
     /// Offset of the key in the file text.
     pub offset: usize,
 }
 
 /// What python-dotenv's `dotenv_values(path)` yields, in file order (duplicates kept).
-pub fn python_dotenv(file: &EnvFile, env: Lookup<'_>) -> Vec<PyRead> {
-    let mut out: Vec<PyRead> = Vec::new();
-    let mut seen: HashMap<String, Option<String>> = HashMap::new();
+pub fn python_dotenv<'a>(file: &'a EnvFile, env: Lookup<'_>) -> Vec<PyRead<'a>> {
+    let mut out: Vec<PyRead<'a>> = Vec::with_capacity(file.bindings.len());
+    // Only a value with `${` needs the earlier values; most files have none.
+    let interpolates = file.text.contains("${");
+    let mut seen: FastMap<&'a str, usize> = FastMap::default();
     for b in &file.bindings {
         let BindingKind::Entry(e) = &b.kind else {
             continue;
         };
         let value = e.value.as_ref().map(|v| {
-            interpolate_python(&v.text, &|name| match seen.get(name) {
-                Some(v) => Some(v.clone().unwrap_or_default()),
-                None => env(name),
-            })
+            if interpolates && v.text.contains("${") {
+                Cow::Owned(interpolate_python(&v.text, &|name| match seen.get(name) {
+                    Some(&i) => Some(out[i].value.as_deref().unwrap_or_default().to_string()),
+                    None => env(name),
+                }))
+            } else {
+                Cow::Borrowed(v.text.as_str())
+            }
         });
-        seen.insert(e.key.clone(), value.clone());
+        if interpolates {
+            seen.insert(e.key.as_str(), out.len());
+        }
         out.push(PyRead {
-            key: e.key.clone(),
+            key: e.key.as_str(),
             value,
             offset: e.key_start,
         });
@@ -144,8 +154,10 @@ pub struct DotenvyItem {
 pub fn dotenvy(file: &EnvFile, env: Lookup<'_>) -> Vec<DotenvyItem> {
     let text = file.text.as_str();
     let stop_at = file.invalid_utf8.first().map(|&(off, _)| off);
-    let mut subst: HashMap<String, Option<String>> = HashMap::new();
-    let mut out = Vec::new();
+    let mut subst: FastMap<String, Option<String>> = FastMap::default();
+    // Without a `$` nothing is ever substituted: skip the bookkeeping.
+    let substitutes = text.contains('$');
+    let mut out = Vec::with_capacity(file.bindings.len());
     let mut pos = 0;
     while pos < text.len() {
         let start = pos;
@@ -202,7 +214,7 @@ pub fn dotenvy(file: &EnvFile, env: Lookup<'_>) -> Vec<DotenvyItem> {
         let parsed = match outcome {
             Some(Err(e)) => Err(e),
             Some(Ok(_)) => Ok(None),
-            None => parse_line(&line, &mut subst, env),
+            None => parse_line(&line, &mut subst, env, substitutes),
         };
         match parsed {
             Ok(None) => {}
@@ -274,8 +286,9 @@ type Parsed = Result<Option<(String, String)>, DotenvyError>;
 
 fn parse_line(
     original: &str,
-    subst: &mut HashMap<String, Option<String>>,
+    subst: &mut FastMap<String, Option<String>>,
     env: Lookup<'_>,
+    substitutes: bool,
 ) -> Parsed {
     let mut line = original.trim_end();
     let mut pos = 0usize;
@@ -324,11 +337,15 @@ fn parse_line(
     }
     skip_ws(&mut line, &mut pos);
     if line.is_empty() || line.starts_with('#') {
-        subst.insert(key.clone(), None);
+        if substitutes {
+            subst.insert(key.clone(), None);
+        }
         return Ok(Some((key, String::new())));
     }
     let value = parse_value(line, subst, env)?;
-    subst.insert(key.clone(), Some(value.clone()));
+    if substitutes {
+        subst.insert(key.clone(), Some(value.clone()));
+    }
     Ok(Some((key, value)))
 }
 
@@ -340,7 +357,7 @@ enum Subst {
 }
 
 fn apply_substitution(
-    subst: &HashMap<String, Option<String>>,
+    subst: &FastMap<String, Option<String>>,
     name: &str,
     env: Lookup<'_>,
     output: &mut String,
@@ -354,7 +371,7 @@ fn apply_substitution(
 
 fn parse_value(
     input: &str,
-    subst: &HashMap<String, Option<String>>,
+    subst: &FastMap<String, Option<String>>,
     env: Lookup<'_>,
 ) -> Result<String, DotenvyError> {
     let mut strong_quote = false;
@@ -451,7 +468,7 @@ mod tests {
         let f = EnvFile::parse("t", text.as_bytes());
         python_dotenv(&f, &no_env)
             .into_iter()
-            .map(|r| (r.key, r.value))
+            .map(|r| (r.key.to_string(), r.value.map(|v| v.into_owned())))
             .collect()
     }
 
@@ -547,7 +564,10 @@ mod recorded {
                     serde_json::from_str(rest).unwrap();
                 let mut got = serde_json::Map::new();
                 for r in python_dotenv(&file, &no_env) {
-                    got.insert(r.key, r.value.map_or(serde_json::Value::Null, Into::into));
+                    got.insert(
+                        r.key.to_string(),
+                        r.value.map_or(serde_json::Value::Null, |v| v.into_owned().into()),
+                    );
                 }
                 assert_eq!(got, want, "python-dotenv reading of {name}");
                 py_checked += 1;

@@ -12,12 +12,17 @@ pub mod scan_code;
 pub mod schema;
 pub mod secrets;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::Serialize;
 
 use parse::EnvFile;
 pub use report::EnvCheckReport;
+
+/// Hash maps keyed by short strings from local files: FxHash, not SipHash (no untrusted
+/// network input here, and hashing is most of the per-line cost).
+pub(crate) type FastMap<K, V> = HashMap<K, V, rustc_hash::FxBuildHasher>;
+pub(crate) type FastSet<K> = std::collections::HashSet<K, rustc_hash::FxBuildHasher>;
 use schema::Schema;
 
 /// Finding codes: stable, kebab-case, part of the JSON API.
@@ -216,8 +221,8 @@ pub struct SourceRow {
 
 /// A key's resolved value and where it came from.
 #[derive(Debug, Clone)]
-struct Resolved {
-    value: Option<String>,
+struct Resolved<'a> {
+    value: Option<&'a str>,
     /// (file index, offset of key) or None for the process environment / default.
     at: Origin,
     overridden: Vec<Origin>,
@@ -255,10 +260,17 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
     // Per-file lints and loader truth.
     let mut readings = Vec::with_capacity(files.len());
     for file in &files {
-        let mut file_findings = checks::lint_file(file, &secret);
+        let lint = checks::lint_file(file, &secret);
+        let mut file_findings = lint.findings;
         let mut py = loaders::python_dotenv(file, &env_lookup);
         let dy = loaders::dotenvy(file, &env_lookup);
-        file_findings.extend(checks::loader_disagreements(file, &py, &dy, &secret));
+        file_findings.extend(checks::loader_disagreements(
+            file,
+            &py,
+            &dy,
+            &lint.duplicated,
+            &secret,
+        ));
         // A line without `=` that is not a plain name may be a pasted secret: it was reported
         // (without its text) as a syntax error and takes no further part.
         py.retain(|r| r.value.is_some() || !secrets::unsafe_to_echo(&r.key));
@@ -268,21 +280,23 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
     }
 
     // Precedence: later files win; the process environment wins over all.
-    let mut resolved: HashMap<String, Resolved> = HashMap::new();
-    let mut order: Vec<String> = Vec::new();
+    let capacity = readings.iter().map(Vec::len).sum();
+    let mut resolved: FastMap<&str, Resolved<'_>> =
+        FastMap::with_capacity_and_hasher(capacity, rustc_hash::FxBuildHasher);
+    let mut order: Vec<&str> = Vec::with_capacity(capacity);
     for (fi, py) in readings.iter().enumerate() {
         for r in py {
             let at = Origin::File(fi, r.offset);
-            if let Some(res) = resolved.get_mut(&r.key) {
+            if let Some(res) = resolved.get_mut(r.key) {
                 let prev = std::mem::replace(&mut res.at, at);
                 res.overridden.insert(0, prev);
-                res.value.clone_from(&r.value);
+                res.value = r.value.as_deref();
             } else {
-                order.push(r.key.clone());
+                order.push(r.key);
                 resolved.insert(
-                    r.key.clone(),
+                    r.key,
                     Resolved {
-                        value: r.value.clone(),
+                        value: r.value.as_deref(),
                         at,
                         overridden: Vec::new(),
                     },
@@ -291,24 +305,24 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
         }
     }
     if let Some(env) = &input.process_env {
-        let mut wanted: Vec<String> = order.clone();
+        let mut wanted: Vec<&str> = order.clone();
         if let Some(s) = schema {
-            wanted.extend(s.vars.iter().map(|v| v.key.clone()));
+            wanted.extend(s.vars.iter().map(|v| v.key.as_str()));
         }
         for key in wanted {
-            if let Some(v) = env.get(&key) {
-                if let Some(res) = resolved.get_mut(&key) {
+            if let Some(v) = env.get(key) {
+                if let Some(res) = resolved.get_mut(key) {
                     if res.at != Origin::Process {
                         let prev = std::mem::replace(&mut res.at, Origin::Process);
                         res.overridden.insert(0, prev);
-                        res.value = Some(v.clone());
+                        res.value = Some(v.as_str());
                     }
                 } else {
-                    order.push(key.clone());
+                    order.push(key);
                     resolved.insert(
                         key,
                         Resolved {
-                            value: Some(v.clone()),
+                            value: Some(v.as_str()),
                             at: Origin::Process,
                             overridden: Vec::new(),
                         },
@@ -331,24 +345,24 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
 
     // Schema checks.
     if let Some(schema) = schema {
-        let declared: HashSet<&str> = schema.vars.iter().map(|v| v.key.as_str()).collect();
+        let declared: FastSet<&str> = schema.vars.iter().map(|v| v.key.as_str()).collect();
         // Unknown keys, with did-you-mean against declared keys.
-        let mut typo_of: HashMap<String, (String, Origin)> = HashMap::new();
+        let mut typo_of: FastMap<String, (String, Origin)> = FastMap::default();
         for (fi, py) in readings.iter().enumerate() {
-            let mut seen = HashSet::new();
+            let mut seen = FastSet::default();
             for r in py {
-                if declared.contains(r.key.as_str()) || !seen.insert(r.key.as_str()) {
+                if declared.contains(r.key) || !seen.insert(r.key) {
                     continue;
                 }
                 let suggestion =
-                    checks::did_you_mean(&r.key, schema.vars.iter().map(|v| v.key.as_str()), |k| {
+                    checks::did_you_mean(r.key, schema.vars.iter().map(|v| v.key.as_str()), |k| {
                         resolved.contains_key(k)
                     });
                 let (file, line, col) = locate(Origin::File(fi, r.offset));
-                let shown = if secrets::unsafe_to_echo(&r.key) && r.value.is_none() {
+                let shown = if secrets::unsafe_to_echo(r.key) && r.value.is_none() {
                     None
                 } else {
-                    Some(r.key.clone())
+                    Some(r.key.to_string())
                 };
                 let Some(key) = shown else { continue };
                 let message = format!("{key} is not declared in {}", schema.source);
@@ -385,11 +399,11 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
                 spec.origin.col,
             );
             let is_secret = secret(&spec.key);
-            let value = resolved.get(&spec.key).and_then(|r| r.value.clone());
+            let value = resolved.get(spec.key.as_str()).and_then(|r| r.value);
             match value {
-                None if resolved.contains_key(&spec.key) && spec.required => {
+                None if resolved.contains_key(spec.key.as_str()) && spec.required => {
                     // A bare `KEY` line: python-dotenv reads None and load_dotenv sets nothing.
-                    let res = &resolved[&spec.key];
+                    let res = &resolved[spec.key.as_str()];
                     let (file, line, col) = locate(res.at);
                     findings.push(Finding {
                         code: Code::Missing,
@@ -431,11 +445,11 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
                             suggestion,
                         });
                     } else if let Some(d) = &spec.default {
-                        order.push(spec.key.clone());
+                        order.push(&spec.key);
                         resolved.insert(
-                            spec.key.clone(),
+                            &spec.key,
                             Resolved {
-                                value: Some(d.clone()),
+                                value: Some(d.as_str()),
                                 at: Origin::Default,
                                 overridden: Vec::new(),
                             },
@@ -458,7 +472,7 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
                     }
                 }
                 Some(v) if v.is_empty() => {
-                    let res = &resolved[&spec.key];
+                    let res = &resolved[spec.key.as_str()];
                     let (file, line, col) = locate(res.at);
                     let (severity, why) = if spec.required {
                         (Severity::Error, "it is required")
@@ -480,14 +494,13 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
                     });
                 }
                 Some(v) => {
-                    if let Err(why) = spec.ty.check(&v) {
-                        let res = &resolved[&spec.key];
+                    if let Err(why) = spec.ty.check(v) {
+                        let res = &resolved[spec.key.as_str()];
                         let (file, line, col) = match res.at {
                             Origin::File(fi, off) => {
                                 let f = &files[fi];
                                 let value_off = f
-                                    .entries()
-                                    .find(|e| e.key_start == off)
+                                    .entry_at(off)
                                     .and_then(|e| e.value.as_ref().map(|v| v.start))
                                     .unwrap_or(off);
                                 let (l, c) = f.position(value_off);
@@ -505,7 +518,7 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
                             message: format!(
                                 "{}={} {why}: {} declares {}",
                                 spec.key,
-                                secrets::show(&v, is_secret),
+                                secrets::show(v, is_secret),
                                 schema.source,
                                 spec.ty
                             ),
@@ -527,7 +540,7 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
     let sources = input.show_sources.then(|| {
         let mut rows: Vec<SourceRow> = order
             .iter()
-            .filter_map(|k| resolved.get(k).map(|r| (k, r)))
+            .filter_map(|k| resolved.get(*k).map(|r| (*k, r)))
             .map(|(k, r)| {
                 let show_origin = |o: Origin| match o {
                     Origin::File(fi, off) => {
@@ -542,10 +555,9 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
                 };
                 let is_secret = secret(k);
                 SourceRow {
-                    key: k.clone(),
+                    key: k.to_string(),
                     value: r
                         .value
-                        .as_deref()
                         .map_or_else(|| "(no value)".to_string(), |v| secrets::show(v, is_secret)),
                     source: show_origin(r.at),
                     overridden: r.overridden.iter().map(|o| show_origin(*o)).collect(),
@@ -564,7 +576,7 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
             if r.at == Origin::Process {
                 return None;
             }
-            Some((k.clone(), r.value.clone()?))
+            Some(((*k).to_string(), r.value?.to_string()))
         })
         .collect();
     resolved_env.dedup_by(|a, b| a.0 == b.0);

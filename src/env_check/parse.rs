@@ -227,6 +227,15 @@ impl EnvFile {
         })
     }
 
+    /// The entry whose key starts at `key_start` (binary search over the bindings).
+    pub fn entry_at(&self, key_start: usize) -> Option<&Entry> {
+        let i = self.bindings.partition_point(|b| b.start <= key_start);
+        match &self.bindings.get(i.checked_sub(1)?)?.kind {
+            BindingKind::Entry(e) if e.key_start == key_start => Some(e),
+            _ => None,
+        }
+    }
+
     /// True when the file is not empty and does not end with a newline.
     pub fn missing_final_newline(&self) -> bool {
         !self.text.is_empty() && !self.text.ends_with(['\n', '\r'])
