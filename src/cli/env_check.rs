@@ -294,6 +294,7 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
         schema: schema.clone(),
         code_refs: code_refs.clone(),
         show_sources: args.output.show_sources,
+        resolve_env: args.actions.exec,
     };
 
     // Fixes first: the report then describes the files as they are after fixing.

@@ -105,7 +105,7 @@ pub fn lint_file<'a>(file: &'a EnvFile, secret: &dyn Fn(&str) -> bool) -> Lint<'
                 ));
             }
             BindingKind::Entry(e) => {
-                let key = e.key.as_str();
+                let key = file.key(e);
                 if e.eq.is_none() {
                     let (shown, what) = if secrets::unsafe_to_echo(key) {
                         (None, format!("this line ({} chars)", key.chars().count()))
@@ -236,7 +236,8 @@ pub fn lint_file<'a>(file: &'a EnvFile, secret: &dyn Fn(&str) -> bool) -> Lint<'
                     }
                 }
                 if let Some(v) = &e.value {
-                    if v.quote == Quote::None && v.text.chars().any(py_space) {
+                    let text = file.value_text(v);
+                    if v.quote == Quote::None && text.chars().any(py_space) {
                         out.push(finding(
                             file,
                             v.start,
@@ -248,9 +249,9 @@ pub fn lint_file<'a>(file: &'a EnvFile, secret: &dyn Fn(&str) -> bool) -> Lint<'
                     }
                     substitution_checks(
                         file,
-                        e.key.as_str(),
+                        key,
                         v.quote,
-                        &v.text,
+                        text,
                         v.start,
                         &first_seen,
                         secret,
@@ -454,7 +455,11 @@ pub fn loader_disagreements(
                 let (key, py_reading) = match py_at_line.get(&line) {
                     Some(r) => (
                         Some(r.key),
-                        format!("python-dotenv reads {}={}", r.key, show(r.key, r.value.as_deref())),
+                        format!(
+                            "python-dotenv reads {}={}",
+                            r.key,
+                            show(r.key, r.value.as_deref())
+                        ),
                     ),
                     None => (None, "python-dotenv reads it".to_string()),
                 };

@@ -115,14 +115,15 @@ fn candidate_edits(file: &EnvFile) -> Vec<Edit> {
                     code: Code::SpaceAroundEquals,
                 });
             }
+            let text = file.value_text(v);
             if v.quote == Quote::None
-                && v.text.chars().any(super::parse::py_space)
-                && !v.text.contains(['"', '\\', '\'', '$', '#'])
+                && text.chars().any(super::parse::py_space)
+                && !text.contains(['"', '\\', '\'', '$', '#'])
             {
                 edits.push(Edit {
                     start: v.start,
                     end: v.end,
-                    with: format!("\"{}\"", v.text),
+                    with: format!("\"{text}\""),
                     code: Code::UnquotedWhitespace,
                 });
             }
@@ -213,10 +214,8 @@ fn safe(old_py: &[PyRead], old_dotenvy: &[DotenvyItem], new: &EnvFile) -> bool {
     }
     let new_dotenvy = loaders::dotenvy(new, &no_env);
     let (old_m, new_m) = (dotenvy_map(old_dotenvy), dotenvy_map(&new_dotenvy));
-    let py_last: FastMap<&str, Option<&str>> = old_py
-        .iter()
-        .map(|r| (r.key, r.value.as_deref()))
-        .collect();
+    let py_last: FastMap<&str, Option<&str>> =
+        old_py.iter().map(|r| (r.key, r.value.as_deref())).collect();
     old_m.iter().all(|(k, v)| new_m.get(k) == Some(v))
         && new_m
             .iter()
@@ -230,9 +229,9 @@ fn masked(file: &EnvFile, secret: &dyn Fn(&str) -> bool) -> String {
     for b in &file.bindings {
         match &b.kind {
             BindingKind::Entry(e) => {
-                if e.eq.is_none() && secrets::unsafe_to_echo(&e.key) {
+                if e.eq.is_none() && secrets::unsafe_to_echo(file.key(e)) {
                     spans.push((e.key_start, e.key_end));
-                } else if secret(&e.key) {
+                } else if secret(file.key(e)) {
                     if let Some(v) = &e.value {
                         if v.end > v.start {
                             spans.push((v.start, v.end));

@@ -38,21 +38,23 @@ pub fn python_dotenv<'a>(file: &'a EnvFile, env: Lookup<'_>) -> Vec<PyRead<'a>> 
         let BindingKind::Entry(e) = &b.kind else {
             continue;
         };
+        let key = file.key(e);
         let value = e.value.as_ref().map(|v| {
-            if interpolates && v.text.contains("${") {
-                Cow::Owned(interpolate_python(&v.text, &|name| match seen.get(name) {
+            let text = file.value_text(v);
+            if interpolates && text.contains("${") {
+                Cow::Owned(interpolate_python(text, &|name| match seen.get(name) {
                     Some(&i) => Some(out[i].value.as_deref().unwrap_or_default().to_string()),
                     None => env(name),
                 }))
             } else {
-                Cow::Borrowed(v.text.as_str())
+                Cow::Borrowed(text)
             }
         });
         if interpolates {
-            seen.insert(e.key.as_str(), out.len());
+            seen.insert(key, out.len());
         }
         out.push(PyRead {
-            key: e.key.as_str(),
+            key,
             value,
             offset: e.key_start,
         });
@@ -152,83 +154,129 @@ pub struct DotenvyItem {
 /// What dotenvy's `Iter` yields for the file (after `load()` strips a BOM), every item including
 /// errors. `load()` stops at the first error and keeps the first value of a duplicated key.
 pub fn dotenvy(file: &EnvFile, env: Lookup<'_>) -> Vec<DotenvyItem> {
+    dotenvy_iter(file, env).collect()
+}
+
+/// The same as [`dotenvy`], one item at a time (so a caller can compare without storing).
+pub fn dotenvy_iter<'a>(file: &'a EnvFile, env: Lookup<'a>) -> DotenvyIter<'a> {
     let text = file.text.as_str();
-    let stop_at = file.invalid_utf8.first().map(|&(off, _)| off);
-    let mut subst: FastMap<String, Option<String>> = FastMap::default();
-    // Without a `$` nothing is ever substituted: skip the bookkeeping.
-    let substitutes = text.contains('$');
-    let mut out = Vec::with_capacity(file.bindings.len());
-    let mut pos = 0;
-    while pos < text.len() {
-        let start = pos;
-        let mut state = State::Complete;
-        let mut line = String::new();
-        let mut chunk_end;
-        let mut outcome: Option<Result<String, DotenvyError>> = None;
-        loop {
-            // BufRead::read_line: up to and including the next `\n`.
-            let line_end =
-                memchr::memchr(b'\n', &text.as_bytes()[pos..]).map_or(text.len(), |i| pos + i + 1);
-            if stop_at.is_some_and(|bad| bad < line_end) {
-                out.push(DotenvyItem {
-                    offset: start,
-                    result: Err(DotenvyError::InvalidUtf8),
-                });
-                return out;
-            }
-            let buf_pos = line.len();
-            line.push_str(&text[pos..line_end]);
-            pos = line_end;
-            chunk_end = pos;
-            if line.trim_start().starts_with('#') {
-                outcome = Some(Ok(String::new()));
-                break;
-            }
-            let (cur_pos, next) = eval_end_state(state, &line[buf_pos..]);
-            state = next;
-            match state {
-                State::Complete => {
-                    if line.ends_with('\n') {
-                        line.pop();
-                        if line.ends_with('\r') {
-                            line.pop();
+    DotenvyIter {
+        text,
+        pos: 0,
+        stop_at: file.invalid_utf8.first().map(|&(off, _)| off),
+        subst: FastMap::default(),
+        // Without a `$` nothing is ever substituted: skip the bookkeeping.
+        substitutes: text.contains('$'),
+        env,
+        line: String::new(),
+        done: false,
+    }
+}
+
+/// dotenvy's reader and parser over one file; see [`dotenvy_iter`].
+pub struct DotenvyIter<'a> {
+    text: &'a str,
+    pos: usize,
+    stop_at: Option<usize>,
+    subst: FastMap<String, Option<String>>,
+    substitutes: bool,
+    env: Lookup<'a>,
+    line: String,
+    done: bool,
+}
+
+impl Iterator for DotenvyIter<'_> {
+    type Item = DotenvyItem;
+
+    fn next(&mut self) -> Option<DotenvyItem> {
+        let text = self.text;
+        while !self.done && self.pos < text.len() {
+            let start = self.pos;
+            let mut state = State::Complete;
+            self.line.clear();
+            let mut outcome: Option<Result<(), DotenvyError>> = None;
+            loop {
+                // BufRead::read_line: up to and including the next `\n`.
+                let pos = self.pos;
+                let line_end = memchr::memchr(b'\n', &text.as_bytes()[pos..])
+                    .map_or(text.len(), |i| pos + i + 1);
+                if self.stop_at.is_some_and(|bad| bad < line_end) {
+                    self.done = true;
+                    return Some(DotenvyItem {
+                        offset: start,
+                        result: Err(DotenvyError::InvalidUtf8),
+                    });
+                }
+                let buf_pos = self.line.len();
+                self.line.push_str(&text[pos..line_end]);
+                self.pos = line_end;
+                if self.line.trim_start().starts_with('#') {
+                    outcome = Some(Ok(()));
+                    break;
+                }
+                let (cur_pos, next) = eval_end_state(state, &self.line[buf_pos..]);
+                state = next;
+                match state {
+                    State::Complete => {
+                        if self.line.ends_with('\n') {
+                            self.line.pop();
+                            if self.line.ends_with('\r') {
+                                self.line.pop();
+                            }
                         }
-                    }
-                    break;
-                }
-                State::Comment => {
-                    line.truncate(buf_pos + cur_pos);
-                    break;
-                }
-                _ => {
-                    if pos >= text.len() {
-                        // End of input inside a quote or after an escape.
-                        let len = line.len();
-                        outcome = Some(Err(DotenvyError::LineParse { index: len }));
                         break;
                     }
+                    State::Comment => {
+                        self.line.truncate(buf_pos + cur_pos);
+                        break;
+                    }
+                    _ => {
+                        if self.pos >= text.len() {
+                            // End of input inside a quote or after an escape.
+                            let len = self.line.len();
+                            outcome = Some(Err(DotenvyError::LineParse { index: len }));
+                            break;
+                        }
+                    }
+                }
+            }
+            let parsed = match outcome {
+                Some(Err(e)) => Err(e),
+                Some(Ok(())) => Ok(None),
+                None => parse_line(&self.line, &mut self.subst, self.env, self.substitutes),
+            };
+            match parsed {
+                Ok(None) => {}
+                Ok(Some(kv)) => {
+                    return Some(DotenvyItem {
+                        offset: start,
+                        result: Ok(kv),
+                    })
+                }
+                Err(e) => {
+                    return Some(DotenvyItem {
+                        offset: start,
+                        result: Err(e),
+                    })
                 }
             }
         }
-        let _ = chunk_end;
-        let parsed = match outcome {
-            Some(Err(e)) => Err(e),
-            Some(Ok(_)) => Ok(None),
-            None => parse_line(&line, &mut subst, env, substitutes),
-        };
-        match parsed {
-            Ok(None) => {}
-            Ok(Some(kv)) => out.push(DotenvyItem {
-                offset: start,
-                result: Ok(kv),
-            }),
-            Err(e) => out.push(DotenvyItem {
-                offset: start,
-                result: Err(e),
-            }),
-        }
+        None
     }
-    out
+}
+
+/// True when dotenvy yields exactly python-dotenv's keys and values, in order.
+pub fn same_as_python(py: &[PyRead<'_>], dy: DotenvyIter<'_>) -> bool {
+    let mut n = 0;
+    for item in dy {
+        let Some(p) = py.get(n) else { return false };
+        match &item.result {
+            Ok((k, v)) if p.key == k && p.value.as_deref() == Some(v.as_str()) => {}
+            _ => return false,
+        }
+        n += 1;
+    }
+    n == py.len()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -566,7 +614,8 @@ mod recorded {
                 for r in python_dotenv(&file, &no_env) {
                     got.insert(
                         r.key.to_string(),
-                        r.value.map_or(serde_json::Value::Null, |v| v.into_owned().into()),
+                        r.value
+                            .map_or(serde_json::Value::Null, |v| v.into_owned().into()),
                     );
                 }
                 assert_eq!(got, want, "python-dotenv reading of {name}");

@@ -204,6 +204,8 @@ pub struct CheckInput {
     /// References found by `--scan-code`, when asked for.
     pub code_refs: Option<Vec<CodeRef>>,
     pub show_sources: bool,
+    /// Fill [`EnvCheckReport::resolved`] (for `--exec`).
+    pub resolve_env: bool,
 }
 
 /// Where a key's winning value comes from.
@@ -259,32 +261,51 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
 
     // Per-file lints and loader truth.
     let mut readings = Vec::with_capacity(files.len());
+    let mut distinct_keys = 0;
     for file in &files {
         let lint = checks::lint_file(file, &secret);
         let mut file_findings = lint.findings;
         let mut py = loaders::python_dotenv(file, &env_lookup);
-        let dy = loaders::dotenvy(file, &env_lookup);
-        file_findings.extend(checks::loader_disagreements(
-            file,
-            &py,
-            &dy,
-            &lint.duplicated,
-            &secret,
-        ));
+        // Usually both loaders read the same: compare while streaming, store nothing.
+        let agree = lint.duplicated.is_empty()
+            && loaders::same_as_python(&py, loaders::dotenvy_iter(file, &env_lookup));
+        if !agree {
+            let dy = loaders::dotenvy(file, &env_lookup);
+            file_findings.extend(checks::loader_disagreements(
+                file,
+                &py,
+                &dy,
+                &lint.duplicated,
+                &secret,
+            ));
+        }
         // A line without `=` that is not a plain name may be a pasted secret: it was reported
         // (without its text) as a syntax error and takes no further part.
-        py.retain(|r| r.value.is_some() || !secrets::unsafe_to_echo(&r.key));
+        py.retain(|r| r.value.is_some() || !secrets::unsafe_to_echo(r.key));
+        distinct_keys += py.len().saturating_sub(lint.duplicated.len());
         checks::apply_suppressions(file, &mut file_findings);
         findings.extend(file_findings);
         readings.push(py);
     }
 
     // Precedence: later files win; the process environment wins over all.
-    let capacity = readings.iter().map(Vec::len).sum();
+    // The merged view is only needed for a schema, sources, the process environment, several
+    // files or --exec; a lone file without them skips it (a million-line file is common in CI
+    // generated configs, and this map is the largest structure).
+    let need_resolved = schema.is_some()
+        || input.show_sources
+        || input.process_env.is_some()
+        || input.resolve_env
+        || files.len() > 1;
+    let capacity = if need_resolved {
+        readings.iter().map(Vec::len).sum()
+    } else {
+        0
+    };
     let mut resolved: FastMap<&str, Resolved<'_>> =
         FastMap::with_capacity_and_hasher(capacity, rustc_hash::FxBuildHasher);
     let mut order: Vec<&str> = Vec::with_capacity(capacity);
-    for (fi, py) in readings.iter().enumerate() {
+    for (fi, py) in readings.iter().enumerate().filter(|_| need_resolved) {
         for r in py {
             let at = Origin::File(fi, r.offset);
             if let Some(res) = resolved.get_mut(r.key) {
@@ -584,7 +605,11 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
     EnvCheckReport::new(
         findings,
         files.iter().map(|f| f.name.clone()).collect(),
-        resolved.len(),
+        if need_resolved {
+            resolved.len()
+        } else {
+            distinct_keys
+        },
         schema.map(|s| s.source.clone()),
         sources,
         resolved_env,

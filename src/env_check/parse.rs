@@ -59,7 +59,7 @@ pub enum ErrorReason {
 /// `KEY=value` (or a bare `KEY`, whose value python-dotenv reads as `None`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    pub key: String,
+    /// Span of the key (quotes included for a `'quoted'` key); the text is [`EnvFile::key`].
     pub key_start: usize,
     pub key_end: usize,
     pub key_quoted: bool,
@@ -87,8 +87,9 @@ pub struct Value {
     /// Span of the token in the text, quotes included, comment and trailing blanks excluded.
     pub start: usize,
     pub end: usize,
-    /// The value as python-dotenv reads it, before `${VAR}` interpolation.
-    pub text: String,
+    /// The value as python-dotenv reads it, when escapes make it differ from the source text;
+    /// read it through [`EnvFile::value_text`].
+    pub decoded: Option<Box<str>>,
 }
 
 impl Entry {
@@ -219,6 +220,24 @@ impl EnvFile {
         self.text[start..end].trim_end_matches(['\n', '\r'])
     }
 
+    /// The key of an entry.
+    pub fn key<'a>(&'a self, e: &Entry) -> &'a str {
+        if e.key_quoted {
+            &self.text[e.key_start + 1..e.key_end - 1]
+        } else {
+            &self.text[e.key_start..e.key_end]
+        }
+    }
+
+    /// The value as python-dotenv reads it, before `${VAR}` interpolation.
+    pub fn value_text<'a>(&'a self, v: &'a Value) -> &'a str {
+        match (&v.decoded, v.quote) {
+            (Some(d), _) => d,
+            (None, Quote::None) => &self.text[v.start..v.end],
+            (None, _) => &self.text[v.start + 1..v.end - 1],
+        }
+    }
+
     /// The entries, in file order.
     pub fn entries(&self) -> impl Iterator<Item = &Entry> {
         self.bindings.iter().filter_map(|b| match &b.kind {
@@ -301,7 +320,7 @@ fn parse_binding(cur: &mut Cursor<'_>) -> Result<BindingKind, Failure> {
     }
     // Key.
     let key_start = cur.pos;
-    let (key, key_end, key_quoted) = match cur.peek() {
+    let (key_end, key_quoted) = match cur.peek() {
         Some('#') => {
             cur.pos = cur.line_end();
             if !cur.end_of_line() {
@@ -313,9 +332,8 @@ fn parse_binding(cur: &mut Cursor<'_>) -> Result<BindingKind, Failure> {
             let rest = &s[cur.pos + 1..];
             match rest.find('\'') {
                 Some(n) if n > 0 => {
-                    let key = rest[..n].to_string();
                     cur.pos += n + 2;
-                    (key, cur.pos, true)
+                    (cur.pos, true)
                 }
                 _ => return Err((cur.pos, ErrorReason::UnclosedQuote)),
             }
@@ -325,7 +343,7 @@ fn parse_binding(cur: &mut Cursor<'_>) -> Result<BindingKind, Failure> {
             if cur.pos == key_start {
                 return Err((cur.pos, ErrorReason::NoKey));
             }
-            (s[key_start..cur.pos].to_string(), cur.pos, false)
+            (cur.pos, false)
         }
     };
     cur.eat_while(inline_space);
@@ -378,7 +396,6 @@ fn parse_binding(cur: &mut Cursor<'_>) -> Result<BindingKind, Failure> {
         return Err((end_of_line_at, ErrorReason::TextAfterQuote));
     }
     Ok(BindingKind::Entry(Entry {
-        key,
         key_start,
         key_end,
         key_quoted,
@@ -409,9 +426,10 @@ fn closing_quote(s: &str, open: usize, q: u8) -> Option<usize> {
     last_escaped
 }
 
-fn decode_escapes(raw: &str, quote: Quote) -> String {
+/// Decodes python-dotenv's escapes; `None` when there is nothing to decode.
+fn decode_escapes(raw: &str, quote: Quote) -> Option<Box<str>> {
     if !raw.contains('\\') {
-        return raw.to_string();
+        return None;
     }
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.chars().peekable();
@@ -442,7 +460,7 @@ fn decode_escapes(raw: &str, quote: Quote) -> String {
             None => out.push('\\'),
         }
     }
-    out
+    (out != raw).then(|| out.into_boxed_str())
 }
 
 fn parse_value(cur: &mut Cursor<'_>, had_ws_after_eq: bool) -> Result<Value, Failure> {
@@ -463,14 +481,14 @@ fn parse_value(cur: &mut Cursor<'_>, had_ws_after_eq: bool) -> Result<Value, Fai
                 quote,
                 start,
                 end: cur.pos,
-                text: decode_escapes(&s[start + 1..close], quote),
+                decoded: decode_escapes(&s[start + 1..close], quote),
             })
         }
         None | Some('\n' | '\r') => Ok(Value {
             quote: Quote::None,
             start,
             end: start,
-            text: String::new(),
+            decoded: None,
         }),
         Some(_) => {
             let line_end = cur.line_end();
@@ -482,7 +500,7 @@ fn parse_value(cur: &mut Cursor<'_>, had_ws_after_eq: bool) -> Result<Value, Fai
                     quote: Quote::None,
                     start,
                     end: start,
-                    text: String::new(),
+                    decoded: None,
                 });
             }
             // `re.sub(r"\s+#.*", "", part).rstrip()`
@@ -503,7 +521,7 @@ fn parse_value(cur: &mut Cursor<'_>, had_ws_after_eq: bool) -> Result<Value, Fai
                 quote: Quote::None,
                 start,
                 end: start + kept.len(),
-                text: kept.to_string(),
+                decoded: None,
             })
         }
     }
@@ -515,9 +533,12 @@ mod tests {
     use proptest::prelude::*;
 
     fn entries(text: &str) -> Vec<(String, Option<String>)> {
-        EnvFile::parse("t", text.as_bytes())
-            .entries()
-            .map(|e| (e.key.clone(), e.value.as_ref().map(|v| v.text.clone())))
+        let f = EnvFile::parse("t", text.as_bytes());
+        f.entries()
+            .map(|e| {
+                let key = f.key(e).to_string();
+                (key, e.value.as_ref().map(|v| f.value_text(v).to_string()))
+            })
             .collect()
     }
 
@@ -560,7 +581,7 @@ mod tests {
             .bindings
             .iter()
             .map(|b| match &b.kind {
-                BindingKind::Entry(e) => format!("entry {}", e.key),
+                BindingKind::Entry(e) => format!("entry {}", f.key(e)),
                 BindingKind::Comment => "comment".into(),
                 BindingKind::Error { reason, .. } => format!("{reason:?}"),
             })

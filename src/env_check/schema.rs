@@ -357,14 +357,14 @@ impl Schema {
                     }
                     let (kl, kc) = file.position(e.key_start);
                     let mut spec = VarSpec {
-                        key: e.key.clone(),
+                        key: file.key(e).to_string(),
                         required: true,
                         sensitive: false,
                         ty: VarType::String,
                         default: e
                             .value
                             .as_ref()
-                            .map(|v| v.text.clone())
+                            .map(|v| file.value_text(v).to_string())
                             .filter(|v| !v.is_empty()),
                         origin: Origin {
                             file: name.to_string(),
