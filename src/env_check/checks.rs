@@ -162,7 +162,15 @@ pub fn lint_file<'a>(file: &'a EnvFile, secret: &dyn Fn(&str) -> bool) -> Lint<'
                     ));
                 }
                 // Duplicates (exact, then case-only).
-                if let Some(&first_off) = first_seen.get(key) {
+                // One probe of the map per key (it is the biggest cost on large files).
+                let first = match first_seen.entry(key) {
+                    std::collections::hash_map::Entry::Occupied(o) => Some(*o.get()),
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(e.key_start);
+                        None
+                    }
+                };
+                if let Some(first_off) = first {
                     duplicated.push(key);
                     let (first_line, _) = file.position(first_off);
                     let (line, _) = file.position(e.key_start);
@@ -178,7 +186,6 @@ pub fn lint_file<'a>(file: &'a EnvFile, secret: &dyn Fn(&str) -> bool) -> Lint<'
                         ),
                     ));
                 } else {
-                    first_seen.insert(key, e.key_start);
                     let upper: Cow<'_, str> = if key.bytes().any(|b| b.is_ascii_lowercase()) {
                         Cow::Owned(key.to_ascii_uppercase())
                     } else {
