@@ -17,7 +17,8 @@ use crate::env_check::schema::Schema;
 use crate::env_check::{self, CheckInput, EnvInput, Severity};
 use crate::report::{self, Format};
 
-const LONG_ABOUT: &str = "\
+/// The long help of `velo env-check` (set on the command's variant in `cli::Command`).
+pub const LONG_ABOUT: &str = "\
 Validate .env files before they crash a run: missing, empty, misspelled, malformed and \
 duplicated variables, lines that python-dotenv and dotenvy read differently, and the style \
 problems dotenv-linter finds, all at once, each with file:line:col.
@@ -40,7 +41,7 @@ Exit codes:
 
 /// `velo env-check` arguments.
 #[derive(Debug, Args)]
-#[command(long_about = LONG_ABOUT, after_long_help = AFTER_LONG_HELP)]
+#[command(after_long_help = AFTER_LONG_HELP)]
 pub struct EnvCheckArgs {
     #[command(flatten)]
     pub inputs: InputArgs,
@@ -180,7 +181,7 @@ fn read_input(path: &Path, cwd: &Path) -> anyhow::Result<EnvInput> {
         )
     })?;
     Ok(EnvInput {
-        name: path.display().to_string(),
+        name: path.strip_prefix(cwd).unwrap_or(path).display().to_string(),
         bytes,
     })
 }

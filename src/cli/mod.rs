@@ -66,6 +66,7 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Validate .env files: missing, malformed, misspelled and duplicated variables, at once.
+    #[command(long_about = env_check::LONG_ABOUT)]
     EnvCheck(env_check::EnvCheckArgs),
     /// Write shell completions or man pages generated from this command tree.
     #[command(hide = true)]

@@ -520,7 +520,7 @@ pub fn loader_disagreements(
             value_off,
             Code::LoaderDisagreement,
             Severity::Error,
-            Some(&r.key),
+            Some(r.key),
             format!(
                 "python-dotenv reads {}={}, dotenvy reads {}={}{where_}",
                 r.key,

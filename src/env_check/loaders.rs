@@ -516,7 +516,7 @@ mod tests {
         let f = EnvFile::parse("t", text.as_bytes());
         python_dotenv(&f, &no_env)
             .into_iter()
-            .map(|r| (r.key.to_string(), r.value.map(|v| v.into_owned())))
+            .map(|r| (r.key.to_string(), r.value.map(std::borrow::Cow::into_owned)))
             .collect()
     }
 

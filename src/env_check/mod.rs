@@ -242,6 +242,9 @@ pub fn is_secret(schema: Option<&Schema>, key: &str) -> bool {
     secrets::secret_name(key) || schema.and_then(|s| s.get(key)).is_some_and(|v| v.sensitive)
 }
 
+/// Files larger than this are linted and read by the loader emulations in parallel.
+const PARALLEL_FROM_BYTES: usize = 4 << 20;
+
 /// Runs every check and builds the report.
 pub fn check(input: &CheckInput) -> EnvCheckReport {
     let files: Vec<EnvFile> = input
@@ -263,12 +266,22 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
     let mut readings = Vec::with_capacity(files.len());
     let mut distinct_keys = 0;
     for file in &files {
-        let lint = checks::lint_file(file, &secret);
+        // The lints and the two loader readings are independent: on a big file run them side by
+        // side (a thread pool is not worth starting for a small one).
+        let lint_pass = || checks::lint_file(file, &secret);
+        let read_pass = || {
+            let py = loaders::python_dotenv(file, &env_lookup);
+            // Usually both loaders read the same: compare while streaming, store nothing.
+            let same = loaders::same_as_python(&py, loaders::dotenvy_iter(file, &env_lookup));
+            (py, same)
+        };
+        let (lint, (mut py, same_sequence)) = if file.text.len() > PARALLEL_FROM_BYTES {
+            rayon::join(lint_pass, read_pass)
+        } else {
+            (lint_pass(), read_pass())
+        };
         let mut file_findings = lint.findings;
-        let mut py = loaders::python_dotenv(file, &env_lookup);
-        // Usually both loaders read the same: compare while streaming, store nothing.
-        let agree = lint.duplicated.is_empty()
-            && loaders::same_as_python(&py, loaders::dotenvy_iter(file, &env_lookup));
+        let agree = lint.duplicated.is_empty() && same_sequence;
         if !agree {
             let dy = loaders::dotenvy(file, &env_lookup);
             file_findings.extend(checks::loader_disagreements(
@@ -492,7 +505,7 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
                         });
                     }
                 }
-                Some(v) if v.is_empty() => {
+                Some("") => {
                     let res = &resolved[spec.key.as_str()];
                     let (file, line, col) = locate(res.at);
                     let (severity, why) = if spec.required {
