@@ -50,12 +50,11 @@ bench() { # name dir velo-args... -- linter-args...
   done
   echo "== $name"
   if command -v hyperfine >/dev/null; then
-    local cmds=("cd $dir && $VELO env-check --fail-on never ${velo_cmd[*]} >/dev/null")
+    local cmds=(-n velo "cd $dir && $VELO env-check --fail-on never ${velo_cmd[*]} >/dev/null")
     if [[ -n "$DOTENV_LINTER" && ${WITH_LINTER:-1} == 1 ]]; then
-      cmds+=("cd $dir && $DOTENV_LINTER --plain check ${linter_cmd[*]} >/dev/null || true")
+      cmds+=(-n dotenv-linter "cd $dir && $DOTENV_LINTER --plain check ${linter_cmd[*]} >/dev/null || true")
     fi
-    hyperfine -N --shell=bash --warmup 1 --runs "$RUNS" "${cmds[@]}" 2>/dev/null ||
-      hyperfine --warmup 1 --runs "$RUNS" "${cmds[@]}"
+    hyperfine --warmup 1 --runs "$RUNS" "${cmds[@]}"
   else
     local start end
     start=$(date +%s%N)
