@@ -225,37 +225,44 @@ fn safe(old_py: &[PyRead], old_dotenvy: &[DotenvyItem], new: &EnvFile) -> bool {
 /// The text with every secret value, every line without `=` that is not a plain name, and
 /// every line python-dotenv cannot parse replaced by a mask, for diffs.
 fn masked(file: &EnvFile, secret: &dyn Fn(&str) -> bool) -> String {
-    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut spans: Vec<(usize, usize, String)> = Vec::new();
     for b in &file.bindings {
         match &b.kind {
             BindingKind::Entry(e) => {
-                if e.eq.is_none() && secrets::unsafe_to_echo(file.key(e)) {
-                    spans.push((e.key_start, e.key_end));
-                } else if secret(file.key(e)) {
-                    if let Some(v) = &e.value {
-                        if v.end > v.start {
-                            spans.push((v.start, v.end));
-                        }
-                    }
+                let key = file.key(e);
+                if e.eq.is_none() && secrets::unsafe_to_echo(key) {
+                    spans.push((e.key_start, e.key_end, secrets::mask(key)));
+                    continue;
+                }
+                let Some(v) = &e.value else { continue };
+                if v.end == v.start {
+                    continue;
+                }
+                let raw = &file.text[v.start..v.end];
+                if secret(key) || raw.contains('$') {
+                    // A substitution may pull a secret in: mask it too.
+                    spans.push((v.start, v.end, secrets::mask(raw)));
+                } else if let std::borrow::Cow::Owned(r) = secrets::redact_url_passwords(raw) {
+                    spans.push((v.start, v.end, r));
                 }
             }
             BindingKind::Error { .. } => {
                 let end = file.text[b.start..]
                     .find(['\n', '\r'])
                     .map_or(file.text.len(), |i| b.start + i);
-                spans.push((b.start, end));
+                spans.push((b.start, end, secrets::mask(&file.text[b.start..end])));
             }
             BindingKind::Comment => {}
         }
     }
     let mut out = String::with_capacity(file.text.len());
     let mut cursor = 0;
-    for (a, z) in spans {
+    for (a, z, with) in spans {
         if a < cursor {
             continue;
         }
         out.push_str(&file.text[cursor..a]);
-        out.push_str(&secrets::mask(&file.text[a..z]));
+        out.push_str(&with);
         cursor = z;
     }
     out.push_str(&file.text[cursor..]);

@@ -253,7 +253,17 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
         .map(|f| EnvFile::parse(f.name.clone(), &f.bytes))
         .collect();
     let schema = input.schema.as_ref();
-    let secret = |key: &str| is_secret(schema, key);
+    // A value built from a secret (`URL=postgres://u:${DB_PASSWORD}@db`) is as secret as it.
+    let mut tainted: FastSet<String> = FastSet::default();
+    for f in files.iter().filter(|f| f.text.contains('$')) {
+        for e in f.entries() {
+            let Some(v) = &e.value else { continue };
+            if secrets::referenced_names(f.value_text(v)).any(|n| is_secret(schema, n)) {
+                tainted.insert(f.key(e).to_string());
+            }
+        }
+    }
+    let secret = |key: &str| is_secret(schema, key) || tainted.contains(key);
     let env_lookup = |name: &str| -> Option<String> {
         input
             .process_env

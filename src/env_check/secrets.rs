@@ -37,11 +37,55 @@ pub fn mask(value: &str) -> String {
     format!("…({n} {unit})")
 }
 
-/// Shows a value for a message: masked when secret, else quoted and shortened to one line.
+/// Hides the password of every `scheme://user:password@host` in a value
+/// (`postgres://bot:…@db/app`): a URL key is not secret-looking, its password is.
+pub fn redact_url_passwords(value: &str) -> std::borrow::Cow<'_, str> {
+    if !value.contains("://") || !value.contains('@') {
+        return std::borrow::Cow::Borrowed(value);
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let authority_end = tail.find(['/', '?', '#', ' ']).unwrap_or(tail.len());
+        let authority = &tail[..authority_end];
+        match authority
+            .rfind('@')
+            .map(|at| (at, authority[..at].find(':')))
+        {
+            Some((at, Some(colon))) => {
+                out.push_str(&authority[..=colon]);
+                out.push('…');
+                out.push_str(&authority[at..]);
+            }
+            _ => out.push_str(authority),
+        }
+        rest = &tail[authority_end..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+/// The names a value refers to with `$NAME` or `${NAME…}` (as either loader expands them).
+pub fn referenced_names(value: &str) -> impl Iterator<Item = &str> {
+    value.match_indices('$').filter_map(move |(i, _)| {
+        let rest = &value[i + 1..];
+        let rest = rest.strip_prefix('{').unwrap_or(rest);
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        (end > 0).then(|| &rest[..end])
+    })
+}
+
+/// Shows a value for a message: masked when secret, else quoted and shortened to one line,
+/// with URL passwords hidden.
 pub fn show(value: &str, secret: bool) -> String {
     if secret {
         return mask(value);
     }
+    let value = redact_url_passwords(value);
     let mut s = String::from("\"");
     for (i, c) in value.chars().enumerate() {
         if i >= 60 {
@@ -90,5 +134,19 @@ mod tests {
         assert_eq!(show("a\"b\n", false), "\"a\\\"b\\n\"");
         assert!(unsafe_to_echo("FAKE-TOKEN-0123"));
         assert!(!unsafe_to_echo("NO_EQUALS_SIGN"));
+        assert_eq!(
+            redact_url_passwords("postgres://bot:pw@localhost:5432/db?x=1"),
+            "postgres://bot:…@localhost:5432/db?x=1"
+        );
+        assert_eq!(
+            redact_url_passwords("https://user@host/a"),
+            "https://user@host/a"
+        );
+        let names: Vec<&str> = referenced_names("a${B}c$D_1:${E:-x}$").collect();
+        assert_eq!(names, ["B", "D_1", "E"]);
+        assert_eq!(
+            redact_url_passwords("https://api.example.com"),
+            "https://api.example.com"
+        );
     }
 }

@@ -610,6 +610,7 @@ mod secrets {
         "MARKERdefault44",
         "MARKERjson33",
         "MARKERunclosed22",
+        "MARKERurlpw88",
     ];
 
     const ENV: &str = "\
@@ -618,7 +619,9 @@ DB_PASSWORD=MARKERdup1first99
 DB_PASSWORD=MARKERdup2second99
 WEBHOOK=MARKERsensitiveurl77
 MARKERpasted-token-0123456789abcdef
+DATABASE_URL=postgres://bot:MARKERurlpw88@db/app
 AUTH_TOKEN=MARKERtrailing55   
+REF_BARE=$API_KEY
 SENTRY_DSN=postgres://$HOST/MARKERdsn66
 SIGNING_SECRET=[\"MARKERjson33\"]
 PRIVATE_KEY=\"MARKERunclosed22
@@ -631,6 +634,9 @@ DB_PASSWORD=
 # @sensitive @type=url
 WEBHOOK=
 AUTH_TOKEN=
+# @type=email
+DATABASE_URL=
+REF_BARE=
 SENTRY_DSN=
 SIGNING_SECRET=
 # @optional @sensitive
