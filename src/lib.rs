@@ -11,3 +11,4 @@ pub mod env_check;
 pub mod output;
 pub mod report;
 pub mod units;
+pub mod watch;
