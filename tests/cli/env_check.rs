@@ -724,3 +724,28 @@ SESSION_COOKIE=MARKERdefault44
         );
     }
 }
+
+#[test]
+fn readme_quick_start_command_works_from_the_repository_root() {
+    // The exact command of README.md's quick start (after `cargo install`).
+    let out = velo()
+        .current_dir(crate::support::repo_root())
+        .args([
+            "env-check",
+            "--env-file",
+            "fixtures/env-check/quickstart/.env",
+            "--schema",
+            "fixtures/env-check/quickstart/.env.schema",
+        ])
+        .run()
+        .code(1)
+        .stdout_has("did you mean BINANCE_API_SECRET?")
+        .stdout_has("out of range for a port")
+        .nowhere("0123456789-not-a-real-key");
+    assert!(
+        out.stdout
+            .contains("fixtures/env-check/quickstart/.env:5:6"),
+        "{}",
+        out.stdout
+    );
+}
