@@ -346,13 +346,25 @@ fn substitution_checks(
     }
     let vars = super::loaders::python_vars(text);
     let offset_in_token = usize::from(quote != Quote::None);
+    // Offsets inside the value map onto the file only when no escape was decoded.
+    let maps_onto_file = file
+        .text
+        .get(value_start + offset_in_token..)
+        .is_some_and(|t| t.starts_with(text));
+    let at_file = |i: usize| {
+        if maps_onto_file {
+            value_start + offset_in_token + i
+        } else {
+            value_start
+        }
+    };
     let mut i = 0;
     while let Some(p) = text[i..].find("${") {
         let at = i + p;
         if !vars.iter().any(|v| v.start == at) {
             out.push(finding(
                 file,
-                value_start + offset_in_token + at,
+                at_file(at),
                 Code::Substitution,
                 Severity::Warning,
                 Some(key),
@@ -369,7 +381,7 @@ fn substitution_checks(
             let _ = secret;
             out.push(finding(
                 file,
-                value_start + offset_in_token + v.start,
+                at_file(v.start),
                 Code::Substitution,
                 Severity::Info,
                 Some(key),

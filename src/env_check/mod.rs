@@ -655,3 +655,40 @@ fn sort_findings(findings: &mut [Finding], files: &[EnvFile]) {
         ))
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any input, with a schema and every option on, gives a report, never a panic.
+        #[test]
+        fn check_never_panics(
+            text in "[A-Za-z_ =#'\"\\\r\n\t${}:.é-]{0,120}",
+            bytes in proptest::collection::vec(any::<u8>(), 0..60),
+        ) {
+            let schema = Schema::from_file(
+                ".env.schema",
+                b"# @type=port\nA=\n# @optional @sensitive\nB_KEY=x\n# @type=url\nC=\n",
+            )
+            .unwrap();
+            for body in [text.as_bytes().to_vec(), bytes.clone()] {
+                let input = CheckInput {
+                    files: vec![
+                        EnvInput { name: ".env".into(), bytes: body.clone() },
+                        EnvInput { name: ".env.local".into(), bytes: b"A=1\n".to_vec() },
+                    ],
+                    process_env: Some(HashMap::from([("C".to_string(), "x".to_string())])),
+                    schema: Some(schema.clone()),
+                    code_refs: Some(vec![CodeRef { key: "D".into(), file: "a.py".into(), line: 1, col: 1 }]),
+                    show_sources: true,
+                    resolve_env: true,
+                };
+                let report = check(&input);
+                prop_assert!(report.findings.iter().all(|f| f.line.is_none_or(|l| l >= 1)));
+                let _ = fix::plan(".env", &body, &|k| secrets::secret_name(k));
+            }
+        }
+    }
+}

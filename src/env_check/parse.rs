@@ -190,6 +190,10 @@ impl EnvFile {
 
     /// 1-based line and column (in characters; the BOM is not counted) of a byte offset.
     pub fn position(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
         let start = self.line_starts[line - 1];
         let col = self.text[start..offset.min(self.text.len())]
