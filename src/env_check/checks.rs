@@ -2,12 +2,10 @@
 //! positives on quoted multi-line and JSON values), loader disagreements, did-you-mean, the
 //! code-scan findings, and inline suppression comments.
 
-use std::borrow::Cow;
-
 use super::{FastMap, FastSet};
 
 use super::loaders::{DotenvyError, DotenvyItem, PyRead};
-use super::parse::{py_space, BindingKind, EnvFile, ErrorReason, Quote};
+use super::parse::{py_space, BindingKind, Entry, EnvFile, ErrorReason, Quote};
 use super::schema::Schema;
 use super::{secrets, Code, CodeRef, Finding, Severity};
 
@@ -70,9 +68,17 @@ pub fn lint_file<'a>(file: &'a EnvFile, secret: &dyn Fn(&str) -> bool) -> Lint<'
         f.col = Some(1);
         out.push(f);
     }
-    let mut first_seen: FastMap<&str, usize> =
-        FastMap::with_capacity_and_hasher(file.bindings.len(), rustc_hash::FxBuildHasher);
-    let mut upper_seen: FastMap<Cow<'_, str>, (&str, usize)> = FastMap::default();
+    let (repeats, case_twins) = duplicate_index(file);
+    // `${NAME}` checks need "set on an earlier line": only files with `${` pay for the map.
+    let first_offsets: FastMap<&str, usize> = if file.text.contains("${") {
+        let mut m = FastMap::default();
+        for e in file.entries().filter(|e| e.eq.is_some()) {
+            m.entry(file.key(e)).or_insert(e.key_start);
+        }
+        m
+    } else {
+        FastMap::default()
+    };
     let mut prev_end = 0usize;
     for b in &file.bindings {
         // Blank lines between statements.
@@ -162,15 +168,7 @@ pub fn lint_file<'a>(file: &'a EnvFile, secret: &dyn Fn(&str) -> bool) -> Lint<'
                     ));
                 }
                 // Duplicates (exact, then case-only).
-                // One probe of the map per key (it is the biggest cost on large files).
-                let first = match first_seen.entry(key) {
-                    std::collections::hash_map::Entry::Occupied(o) => Some(*o.get()),
-                    std::collections::hash_map::Entry::Vacant(v) => {
-                        v.insert(e.key_start);
-                        None
-                    }
-                };
-                if let Some(first_off) = first {
+                if let Some(&first_off) = repeats.get(&e.key_start) {
                     duplicated.push(key);
                     let (first_line, _) = file.position(first_off);
                     let (line, _) = file.position(e.key_start);
@@ -185,37 +183,20 @@ pub fn lint_file<'a>(file: &'a EnvFile, secret: &dyn Fn(&str) -> bool) -> Lint<'
                              line {line} (last wins), dotenvy keeps line {first_line} (first wins)"
                         ),
                     ));
-                } else {
-                    let upper: Cow<'_, str> = if key.bytes().any(|b| b.is_ascii_lowercase()) {
-                        Cow::Owned(key.to_ascii_uppercase())
-                    } else {
-                        Cow::Borrowed(key)
-                    };
-                    let variant = match &upper {
-                        // A key with lower-case letters: an upper-case twin, or another variant.
-                        Cow::Owned(u) => first_seen
-                            .get_key_value(u.as_str())
-                            .map(|(k, off)| (*k, *off))
-                            .or_else(|| upper_seen.get(u.as_str()).copied()),
-                        // An upper-case key: a lower-case variant seen before.
-                        Cow::Borrowed(k) => upper_seen.get(*k).copied(),
-                    };
-                    if let Some((other, off)) = variant {
-                        let (l, _) = file.position(off);
-                        out.push(finding(
-                            file,
-                            e.key_start,
-                            Code::DuplicateKey,
-                            Severity::Warning,
-                            Some(key),
-                            format!(
-                                "{key} differs from {other} (line {l}) only in case: two variables \
-                                 on Linux and macOS, one on Windows"
-                            ),
-                        ));
-                    } else if let Cow::Owned(_) = upper {
-                        upper_seen.insert(upper, (key, e.key_start));
-                    }
+                } else if let Some(&off) = case_twins.get(&e.key_start) {
+                    let (l, _) = file.position(off);
+                    let other = file.entry_at(off).map_or("", |o| file.key(o));
+                    out.push(finding(
+                        file,
+                        e.key_start,
+                        Code::DuplicateKey,
+                        Severity::Warning,
+                        Some(key),
+                        format!(
+                            "{key} differs from {other} (line {l}) only in case: two variables \
+                             on Linux and macOS, one on Windows"
+                        ),
+                    ));
                 }
                 // Blanks around `=`.
                 if let Some(eq) = e.eq {
@@ -260,7 +241,7 @@ pub fn lint_file<'a>(file: &'a EnvFile, secret: &dyn Fn(&str) -> bool) -> Lint<'
                         v.quote,
                         text,
                         v.start,
-                        &first_seen,
+                        &|name: &str| first_offsets.get(name).is_some_and(|&o| o < e.key_start),
                         secret,
                         &mut out,
                     );
@@ -301,6 +282,77 @@ pub fn lint_file<'a>(file: &'a EnvFile, secret: &dyn Fn(&str) -> bool) -> Lint<'
     }
 }
 
+/// Repeated keys, found by sorting hashes rather than probing a map per key (on a big file the
+/// map's cache misses were the largest single cost). Returns, by key offset, the offset of the
+/// key's first occurrence for exact repeats, and of the first spelling of its case-insensitive
+/// class for a new spelling that differs only in case (`api_key` after `API_KEY`).
+fn duplicate_index(file: &EnvFile) -> (FastMap<usize, usize>, FastMap<usize, usize>) {
+    use std::hash::{BuildHasher, Hasher};
+    let entries: Vec<&Entry> = file.entries().filter(|e| e.eq.is_some()).collect();
+    let build = rustc_hash::FxBuildHasher;
+    let mut repeats: FastMap<usize, usize> = FastMap::default();
+    let mut twins: FastMap<usize, usize> = FastMap::default();
+    // Exact repeats.
+    let mut hashed: Vec<(u64, u32)> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (build.hash_one(file.key(e)), i as u32))
+        .collect();
+    hashed.sort_unstable();
+    for run in hashed.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+        let mut run: Vec<u32> = run.iter().map(|&(_, i)| i).collect();
+        run.sort_by(|&a, &b| {
+            let (ea, eb) = (entries[a as usize], entries[b as usize]);
+            file.key(ea).cmp(file.key(eb)).then(a.cmp(&b))
+        });
+        for group in
+            run.chunk_by(|&a, &b| file.key(entries[a as usize]) == file.key(entries[b as usize]))
+        {
+            let first = entries[group[0] as usize].key_start;
+            for &i in &group[1..] {
+                repeats.insert(entries[i as usize].key_start, first);
+            }
+        }
+    }
+    // Spellings that differ only in case: only files with a lower-case key can have them.
+    if !entries
+        .iter()
+        .any(|e| file.key(e).bytes().any(|b| b.is_ascii_lowercase()))
+    {
+        return (repeats, twins);
+    }
+    let mut upper: Vec<(u64, u32)> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let mut h = build.build_hasher();
+            for b in file.key(e).bytes() {
+                h.write_u8(b.to_ascii_uppercase());
+            }
+            (h.finish(), i as u32)
+        })
+        .collect();
+    upper.sort_unstable();
+    for run in upper.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+        let mut run: Vec<(String, u32)> = run
+            .iter()
+            .map(|&(_, i)| (file.key(entries[i as usize]).to_ascii_uppercase(), i))
+            .collect();
+        run.sort();
+        for class in run.chunk_by(|a, b| a.0 == b.0) {
+            let first = entries[class[0].1 as usize];
+            let first_key = file.key(first);
+            for &(_, i) in &class[1..] {
+                let e = entries[i as usize];
+                if file.key(e) != first_key && !repeats.contains_key(&e.key_start) {
+                    twins.insert(e.key_start, first.key_start);
+                }
+            }
+        }
+    }
+    (repeats, twins)
+}
+
 /// Two or more blank lines in a row inside `gap` (which starts at `start`): a finding at the
 /// second one.
 fn extra_blank_lines(file: &EnvFile, start: usize, gap: &str, out: &mut Vec<Finding>) {
@@ -337,7 +389,7 @@ fn substitution_checks(
     quote: Quote,
     text: &str,
     value_start: usize,
-    defined: &FastMap<&str, usize>,
+    set_above: &dyn Fn(&str) -> bool,
     secret: &dyn Fn(&str) -> bool,
     out: &mut Vec<Finding>,
 ) {
@@ -377,7 +429,7 @@ fn substitution_checks(
         i = at + 2;
     }
     for v in &vars {
-        if v.default.is_none() && !defined.contains_key(v.name) && v.name != key {
+        if v.default.is_none() && !set_above(v.name) && v.name != key {
             let _ = secret;
             out.push(finding(
                 file,
@@ -793,6 +845,25 @@ fn parse_code_list_bare(text: &str) -> Codes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repeats_and_case_twins() {
+        let f = EnvFile::parse(
+            "t",
+            b"A=1\nB=2\nA=3\napi_key=x\nAPI_KEY=y\nApi_Key=z\napi_key=w\nA=4\nBARE\nBARE\n",
+        );
+        let (repeats, twins) = duplicate_index(&f);
+        let lines = |m: &FastMap<usize, usize>| {
+            let mut v: Vec<(usize, usize)> = m
+                .iter()
+                .map(|(&a, &b)| (f.position(a).0, f.position(b).0))
+                .collect();
+            v.sort_unstable();
+            v
+        };
+        assert_eq!(lines(&repeats), [(3, 1), (7, 4), (8, 1)]);
+        assert_eq!(lines(&twins), [(5, 4), (6, 4)]);
+    }
 
     #[test]
     fn did_you_mean_handles_transpositions_and_drops() {
