@@ -294,6 +294,7 @@ impl Schema {
         }
         // Collect comment lines, the decorators they carry, and where each entry starts.
         let mut default_required = true;
+        let mut default_sensitive = false;
         let mut decorated = false;
         let mut vars: Vec<VarSpec> = Vec::new();
         let mut pending: Vec<(usize, Vec<Decorator>)> = Vec::new();
@@ -322,7 +323,9 @@ impl Schema {
                             "defaultRequired" if !seen_entry => {
                                 default_required = d.value.as_deref() != Some("false");
                             }
-                            "defaultSensitive" if !seen_entry => {}
+                            "defaultSensitive" if !seen_entry => {
+                                default_sensitive = d.value.as_deref() != Some("false");
+                            }
                             _ => rest.push(d),
                         }
                     }
@@ -359,7 +362,7 @@ impl Schema {
                     let mut spec = VarSpec {
                         key: file.key(e).to_string(),
                         required: true,
-                        sensitive: false,
+                        sensitive: default_sensitive,
                         ty: VarType::String,
                         default: e
                             .value
@@ -685,6 +688,15 @@ mod tests {
         assert!(p.required && p.default.is_none());
         assert_eq!(p.ty.to_string(), "port");
         assert_eq!(p.origin.line, Some(9));
+    }
+
+    #[test]
+    fn header_defaults() {
+        let text = "# @defaultRequired=false @defaultSensitive=true\n# ---\nA=\n# @sensitive=false @required\nB=\n";
+        let s = Schema::from_file(".env.schema", text.as_bytes()).unwrap();
+        let (a, b) = (s.get("A").unwrap(), s.get("B").unwrap());
+        assert!(!a.required && a.sensitive);
+        assert!(b.required && !b.sensitive);
     }
 
     #[test]
