@@ -30,9 +30,34 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('env-check', 'env-check', [CompletionResultType]::ParameterValue, 'Validate .env files: missing, malformed, misspelled and duplicated variables, at once')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages generated from this command tree')
             [CompletionResult]::new('test-timeout-runner', 'test-timeout-runner', [CompletionResultType]::ParameterValue, 'Run tests or any command with per-test timeouts, whole-tree kill and retries')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'velo;env-check' {
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'A .env file to check (repeatable; a later file wins over an earlier one; `-` is stdin)')
+            [CompletionResult]::new('--environment', '--environment', [CompletionResultType]::ParameterName, 'Read .env, .env.NAME and .env.NAME.local (those that exist), in that precedence order')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'The schema: a .env.schema/.env.example style file or a dotenv-linter JSON schema')
+            [CompletionResult]::new('--scan-code', '--scan-code', [CompletionResultType]::ParameterName, 'Also scan the code under DIR (default `.`) for variables it reads: reports `undeclared` and `unused`')
+            [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Lowest severity that makes the run fail (exit 1)')
+            [CompletionResult]::new('--ignore', '--ignore', [CompletionResultType]::ParameterName, 'Skip a finding code everywhere (repeatable), e.g. `--ignore trailing-whitespace`')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb')
+            [CompletionResult]::new('--process-env', '--process-env', [CompletionResultType]::ParameterName, 'Also take variables from the process environment (they win over every file)')
+            [CompletionResult]::new('--show-sources', '--show-sources', [CompletionResultType]::ParameterName, 'Also print, per key, which file (or the process environment, or a default) wins')
+            [CompletionResult]::new('--fix', '--fix', [CompletionResultType]::ParameterName, 'Apply the fixes that leave what every loader reads unchanged; writes atomically and shows the diff')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'With --fix: show the diff, write nothing')
+            [CompletionResult]::new('--exec', '--exec', [CompletionResultType]::ParameterName, 'Run COMMAND (after `--`) with the checked environment, only if the check passes; its exit code becomes velo''s')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is being done (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is being done (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'velo;generate' {
@@ -148,9 +173,13 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             break
         }
         'velo;help' {
+            [CompletionResult]::new('env-check', 'env-check', [CompletionResultType]::ParameterValue, 'Validate .env files: missing, malformed, misspelled and duplicated variables, at once')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages generated from this command tree')
             [CompletionResult]::new('test-timeout-runner', 'test-timeout-runner', [CompletionResultType]::ParameterValue, 'Run tests or any command with per-test timeouts, whole-tree kill and retries')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'velo;help;env-check' {
             break
         }
         'velo;help;generate' {

@@ -16,6 +16,9 @@ _velo() {
             ",$1")
                 cmd="velo"
                 ;;
+            velo,env-check)
+                cmd="velo__subcmd__env__subcmd__check"
+                ;;
             velo,generate)
                 cmd="velo__subcmd__generate"
                 ;;
@@ -42,6 +45,9 @@ _velo() {
                 ;;
             velo__subcmd__generate__subcmd__help,man)
                 cmd="velo__subcmd__generate__subcmd__help__subcmd__man"
+                ;;
+            velo__subcmd__help,env-check)
+                cmd="velo__subcmd__help__subcmd__env__subcmd__check"
                 ;;
             velo__subcmd__help,generate)
                 cmd="velo__subcmd__help__subcmd__generate"
@@ -80,12 +86,58 @@ _velo() {
 
     case "${cmd}" in
         velo)
-            opts="-q -v -h -V --color --quiet --verbose --help --version generate test-timeout-runner help"
+            opts="-q -v -h -V --color --quiet --verbose --help --version env-check generate test-timeout-runner help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__env__subcmd__check)
+            opts="-q -v -h -V --env-file --environment --process-env --schema --scan-code --fail-on --ignore --format --show-sources --fix --dry-run --exec --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --environment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schema)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scan-code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "error warning info never" -- "${cur}"))
+                    return 0
+                    ;;
+                --ignore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json markdown github" -- "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -216,8 +268,22 @@ _velo() {
             return 0
             ;;
         velo__subcmd__help)
-            opts="generate test-timeout-runner help"
+            opts="env-check generate test-timeout-runner help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__help__subcmd__env__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

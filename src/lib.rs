@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod env_check;
 pub mod output;
 pub mod proc;
 pub mod report;

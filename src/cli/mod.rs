@@ -1,6 +1,7 @@
 //! The clap layer: the command tree, global flags, and `run`, which parses, dispatches to one
 //! command, renders its outcome and turns it into an exit code. Errors print once, here.
 
+pub mod env_check;
 pub mod exit;
 pub mod generate;
 pub mod interrupt;
@@ -65,6 +66,9 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Validate .env files: missing, malformed, misspelled and duplicated variables, at once.
+    #[command(long_about = env_check::LONG_ABOUT)]
+    EnvCheck(env_check::EnvCheckArgs),
     /// Write shell completions or man pages generated from this command tree.
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
@@ -159,6 +163,7 @@ fn build_context(ui: Ui) -> Result<Context, Box<(anyhow::Error, Ui)>> {
 
 fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<u8> {
     match command {
+        Command::EnvCheck(args) => env_check::run(&args, ctx),
         Command::Generate(args) => generate::run(&args, ctx),
         Command::TestTimeoutRunner(args) => test_timeout_runner::run(&args, ctx),
     }

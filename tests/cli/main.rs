@@ -9,5 +9,6 @@
 
 mod support;
 
+mod env_check;
 mod global;
 mod test_timeout_runner;
