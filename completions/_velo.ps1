@@ -46,6 +46,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb')
             [CompletionResult]::new('--process-env', '--process-env', [CompletionResultType]::ParameterName, 'Also take variables from the process environment (they win over every file)')
+            [CompletionResult]::new('--if-present', '--if-present', [CompletionResultType]::ParameterName, 'When there is no .env file to check, say so and exit 0 instead of 2 (for hooks and CI jobs on checkouts that have no .env, e.g. the pre-commit hook)')
             [CompletionResult]::new('--show-sources', '--show-sources', [CompletionResultType]::ParameterName, 'Also print, per key, which file (or the process environment, or a default) wins')
             [CompletionResult]::new('--fix', '--fix', [CompletionResultType]::ParameterName, 'Apply the fixes that leave what every loader reads unchanged; writes atomically and shows the diff')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'With --fix: show the diff, write nothing')

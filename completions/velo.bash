@@ -104,7 +104,7 @@ _velo() {
             return 0
             ;;
         velo__subcmd__env__subcmd__check)
-            opts="-q -v -h -V --env-file --environment --process-env --schema --scan-code --fail-on --ignore --format --show-sources --fix --dry-run --exec --color --quiet --verbose --help --version"
+            opts="-q -v -h -V --env-file --environment --process-env --schema --if-present --scan-code --fail-on --ignore --format --show-sources --fix --dry-run --exec --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

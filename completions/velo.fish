@@ -52,6 +52,7 @@ complete -c velo -n "__fish_velo_using_subcommand env-check" -l color -d 'When t
 always\t'Always colour (as `CLICOLOR_FORCE=1`)'
 never\t'Never colour'"
 complete -c velo -n "__fish_velo_using_subcommand env-check" -l process-env -d 'Also take variables from the process environment (they win over every file)'
+complete -c velo -n "__fish_velo_using_subcommand env-check" -l if-present -d 'When there is no .env file to check, say so and exit 0 instead of 2 (for hooks and CI jobs on checkouts that have no .env, e.g. the pre-commit hook)'
 complete -c velo -n "__fish_velo_using_subcommand env-check" -l show-sources -d 'Also print, per key, which file (or the process environment, or a default) wins'
 complete -c velo -n "__fish_velo_using_subcommand env-check" -l fix -d 'Apply the fixes that leave what every loader reads unchanged; writes atomically and shows the diff'
 complete -c velo -n "__fish_velo_using_subcommand env-check" -l dry-run -d 'With --fix: show the diff, write nothing'

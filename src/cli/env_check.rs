@@ -71,6 +71,11 @@ pub struct InputArgs {
     /// The schema: a .env.schema/.env.example style file or a dotenv-linter JSON schema.
     #[arg(long, value_name = "FILE")]
     pub schema: Option<PathBuf>,
+
+    /// When there is no .env file to check, say so and exit 0 instead of 2 (for hooks and CI
+    /// jobs on checkouts that have no .env, e.g. the pre-commit hook).
+    #[arg(long)]
+    pub if_present: bool,
 }
 
 #[derive(Debug, Args)]
@@ -232,6 +237,13 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
         paths.push(PathBuf::from(".env"));
     }
     let process_env = args.inputs.process_env || cfg.process_env.unwrap_or(false);
+    if paths.is_empty() && !process_env && args.inputs.if_present {
+        ctx.ui.info(&format!(
+            "velo: no .env file in {}: nothing to check (--if-present)",
+            cwd.display()
+        ));
+        return Ok(exit::SUCCESS);
+    }
     if paths.is_empty() && !process_env {
         return Err(input_error(anyhow::anyhow!(
             "no .env file in {}: pass --env-file FILE, --environment NAME or --process-env",

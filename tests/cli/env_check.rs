@@ -749,3 +749,28 @@ fn readme_quick_start_command_works_from_the_repository_root() {
         out.stdout
     );
 }
+
+#[test]
+fn if_present_lets_a_hook_pass_on_a_checkout_without_dot_env() {
+    let schema = "# @required\nAPI_KEY=\n";
+    velo()
+        .file(".env.example", schema)
+        .arg("env-check")
+        .run()
+        .code(2)
+        .stderr_has("no .env file");
+    velo()
+        .file(".env.example", schema)
+        .args(["env-check", "--if-present"])
+        .run()
+        .code(0)
+        .stderr_has("nothing to check");
+    // With a .env present the flag changes nothing: problems still fail.
+    velo()
+        .file(".env.example", schema)
+        .file(".env", "OTHER=1\n")
+        .args(["env-check", "--if-present"])
+        .run()
+        .code(1)
+        .stdout_has("API_KEY");
+}
