@@ -92,9 +92,12 @@ fn committed_man_pages_match_the_command_tree() {
 
 /// A report bigger than a pipe buffer, so a closed reader is certain to break the pipe.
 fn many_findings() -> String {
-    (0..4000)
-        .map(|i| format!("lower_key_{i} = x y\n"))
-        .collect()
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    for i in 0..4000 {
+        let _ = writeln!(s, "lower_key_{i} = x y");
+    }
+    s
 }
 
 #[cfg(unix)]
