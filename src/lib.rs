@@ -7,6 +7,8 @@
 
 pub mod cli;
 pub mod config;
+pub mod market;
 pub mod output;
 pub mod report;
+pub mod scan;
 pub mod units;

@@ -4,6 +4,7 @@
 pub mod exit;
 pub mod generate;
 pub mod interrupt;
+pub mod scan;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -67,6 +68,9 @@ pub enum Command {
     /// Write shell completions or man pages generated from this command tree.
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
+
+    /// Rank OHLCV files by breakout strength, or explain one symbol bar by bar.
+    Scan(scan::ScanArgs),
 }
 
 /// What a command gets from the CLI layer: the terminal, the loaded config and the working
@@ -156,6 +160,7 @@ fn build_context(ui: Ui) -> Result<Context, Box<(anyhow::Error, Ui)>> {
 fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<u8> {
     match command {
         Command::Generate(args) => generate::run(&args, ctx),
+        Command::Scan(args) => scan::run(&args, ctx),
     }
 }
 

@@ -1,0 +1,573 @@
+//! Technical indicators computed exactly as TA-Lib does (compatibility "default", unstable
+//! period 0): the same seeds, warm-up lengths, Wilder smoothing and operation order, so values
+//! agree with TA-Lib to the last bits or within 1e-12 relative (see
+//! `shared/data/reference/README.md`). Every function is one O(n) pass over its input.
+//!
+//! Each indicator has an `_into` form writing into caller-owned slices of the input's length
+//! (warm-up bars are NaN), so a scan can reuse buffers, and a plain form returning new vectors.
+//! Inputs must be finite (the loader guarantees it); a period of 0 gives all-NaN output.
+
+/// TA-Lib's `TA_IS_ZERO`: the threshold below which a divisor counts as zero.
+#[inline]
+fn is_zero(v: f64) -> bool {
+    -0.000_000_01 < v && v < 0.000_000_01
+}
+
+#[inline]
+fn true_range(high: f64, low: f64, prev_close: f64) -> f64 {
+    let mut out = high - low;
+    let a = (high - prev_close).abs();
+    if a > out {
+        out = a;
+    }
+    let b = (low - prev_close).abs();
+    if b > out {
+        out = b;
+    }
+    out
+}
+
+fn nan_fill(out: &mut [f64]) {
+    out.fill(f64::NAN);
+}
+
+/// Simple moving average; first value at bar `n-1`.
+pub fn sma_into(x: &[f64], n: usize, out: &mut [f64]) {
+    assert_eq!(x.len(), out.len());
+    if n == 0 || x.len() < n {
+        return nan_fill(out);
+    }
+    nan_fill(&mut out[..n - 1]);
+    let inv = n as f64;
+    let mut sum = 0.0;
+    for &v in &x[..n - 1] {
+        sum += v;
+    }
+    for i in n - 1..x.len() {
+        sum += x[i];
+        out[i] = sum / inv;
+        sum -= x[i + 1 - n];
+    }
+}
+
+/// Exponential moving average, k = 2/(n+1), seeded with the SMA of the first `n` bars.
+pub fn ema_into(x: &[f64], n: usize, out: &mut [f64]) {
+    assert_eq!(x.len(), out.len());
+    ema_seeded_at(x, n, 2.0 / (n as f64 + 1.0), n.saturating_sub(1), out);
+}
+
+/// EMA whose seed is the mean of the `n` bars ending at `start` (TA-Lib's internal EMA as MACD
+/// calls it); output from `start` on.
+fn ema_seeded_at(x: &[f64], n: usize, k: f64, start: usize, out: &mut [f64]) {
+    if n == 0 || start + 1 < n || x.len() <= start {
+        return nan_fill(out);
+    }
+    nan_fill(&mut out[..start]);
+    let mut sum = 0.0;
+    for &v in &x[start + 1 - n..=start] {
+        sum += v;
+    }
+    let mut prev = sum / n as f64;
+    out[start] = prev;
+    for i in start + 1..x.len() {
+        prev = (x[i] - prev) * k + prev;
+        out[i] = prev;
+    }
+}
+
+/// Wilder's RSI; first value at bar `n`. 0 when the window is flat (TA-Lib's convention).
+pub fn rsi_into(x: &[f64], n: usize, out: &mut [f64]) {
+    assert_eq!(x.len(), out.len());
+    if n == 0 || x.len() <= n {
+        return nan_fill(out);
+    }
+    nan_fill(&mut out[..n]);
+    let nf = n as f64;
+    let nm1 = nf - 1.0;
+    let (mut gain, mut loss) = (0.0, 0.0);
+    let mut prev = x[0];
+    for &v in &x[1..=n] {
+        let d = v - prev;
+        prev = v;
+        if d < 0.0 {
+            loss -= d;
+        } else {
+            gain += d;
+        }
+    }
+    loss /= nf;
+    gain /= nf;
+    let rsi = |gain: f64, loss: f64| {
+        let t = gain + loss;
+        if is_zero(t) {
+            0.0
+        } else {
+            100.0 * (gain / t)
+        }
+    };
+    out[n] = rsi(gain, loss);
+    for i in n + 1..x.len() {
+        let v = x[i];
+        let d = v - prev;
+        prev = v;
+        loss *= nm1;
+        gain *= nm1;
+        if d < 0.0 {
+            loss -= d;
+        } else {
+            gain += d;
+        }
+        loss /= nf;
+        gain /= nf;
+        out[i] = rsi(gain, loss);
+    }
+}
+
+/// True range: max(high-low, |high-prevClose|, |low-prevClose|); undefined on bar 0.
+pub fn trange_into(high: &[f64], low: &[f64], close: &[f64], out: &mut [f64]) {
+    let len = high.len();
+    assert!(low.len() == len && close.len() == len && out.len() == len);
+    if len == 0 {
+        return;
+    }
+    out[0] = f64::NAN;
+    for i in 1..len {
+        out[i] = true_range(high[i], low[i], close[i - 1]);
+    }
+}
+
+/// Average true range (Wilder), seeded with the mean of the first `n` true ranges; first value
+/// at bar `n`.
+pub fn atr_into(high: &[f64], low: &[f64], close: &[f64], n: usize, out: &mut [f64]) {
+    let len = high.len();
+    assert!(low.len() == len && close.len() == len && out.len() == len);
+    if n == 0 || len <= n {
+        return nan_fill(out);
+    }
+    nan_fill(&mut out[..n]);
+    let nf = n as f64;
+    let nm1 = nf - 1.0;
+    // TA-Lib seeds with its SMA of the true ranges: sum of the first n-1, then the nth.
+    let mut sum = 0.0;
+    for i in 1..n {
+        sum += true_range(high[i], low[i], close[i - 1]);
+    }
+    sum += true_range(high[n], low[n], close[n - 1]);
+    let mut prev = sum / nf;
+    out[n] = prev;
+    for i in n + 1..len {
+        prev *= nm1;
+        prev += true_range(high[i], low[i], close[i - 1]);
+        prev /= nf;
+        out[i] = prev;
+    }
+}
+
+/// Population variance of each `n`-bar window, in one O(n) pass that keeps the precision of a
+/// two-pass computation: the running sums are taken of `x - anchor`, with the anchor moved to a
+/// value inside the window (and the sums rebuilt) every `n` bars, so no large mean is ever
+/// squared and subtracted. Agrees with TA-Lib's STDDEV within 1e-12 relative.
+pub fn rolling_variance_into(x: &[f64], n: usize, out: &mut [f64]) {
+    assert_eq!(x.len(), out.len());
+    if n == 0 || x.len() < n {
+        return nan_fill(out);
+    }
+    nan_fill(&mut out[..n - 1]);
+    let nf = n as f64;
+    let mut anchor = x[n - 1];
+    let (mut s1, mut s2) = (0.0, 0.0);
+    for &v in &x[..n - 1] {
+        let d = v - anchor;
+        s1 += d;
+        s2 += d * d;
+    }
+    let mut since_anchor = 0;
+    for i in n - 1..x.len() {
+        if since_anchor == n {
+            anchor = x[i];
+            s1 = 0.0;
+            s2 = 0.0;
+            for &v in &x[i + 1 - n..i] {
+                let d = v - anchor;
+                s1 += d;
+                s2 += d * d;
+            }
+            since_anchor = 0;
+        }
+        let d = x[i] - anchor;
+        s1 += d;
+        s2 += d * d;
+        let mean = s1 / nf;
+        let var = s2 / nf - mean * mean;
+        out[i] = if var > 0.0 { var } else { 0.0 };
+        let d_out = x[i + 1 - n] - anchor;
+        s1 -= d_out;
+        s2 -= d_out * d_out;
+        since_anchor += 1;
+    }
+}
+
+/// Population standard deviation of each window times `nbdev`; first value at bar `n-1`.
+pub fn stddev_into(x: &[f64], n: usize, nbdev: f64, out: &mut [f64]) {
+    rolling_variance_into(x, n, out);
+    for v in out.iter_mut() {
+        *v = v.sqrt() * nbdev;
+    }
+}
+
+/// Bollinger Bands over an SMA middle: middle ± k·σ (population σ of the same window).
+pub fn bbands_into(
+    x: &[f64],
+    n: usize,
+    k_up: f64,
+    k_down: f64,
+    upper: &mut [f64],
+    middle: &mut [f64],
+    lower: &mut [f64],
+) {
+    sma_into(x, n, middle);
+    // `lower` doubles as the σ buffer before it is overwritten.
+    stddev_into(x, n, 1.0, lower);
+    for i in 0..x.len() {
+        let sd = lower[i];
+        upper[i] = middle[i] + sd * k_up;
+        lower[i] = middle[i] - sd * k_down;
+    }
+}
+
+/// MACD line, signal and histogram with TA-Lib's seeding: both EMAs start at bar `slow-1` (the
+/// fast one seeded with the `fast` bars ending there), the signal EMA is seeded with the first
+/// `signal` MACD values, and nothing is output before bar `slow+signal-2`.
+pub fn macd_into(
+    x: &[f64],
+    fast: usize,
+    slow: usize,
+    signal: usize,
+    macd: &mut [f64],
+    sig: &mut [f64],
+    hist: &mut [f64],
+) {
+    let len = x.len();
+    assert!(macd.len() == len && sig.len() == len && hist.len() == len);
+    let (fast, slow) = if slow < fast {
+        (slow, fast)
+    } else {
+        (fast, slow)
+    };
+    if fast == 0 || signal == 0 || len < slow + signal - 1 {
+        nan_fill(macd);
+        nan_fill(sig);
+        nan_fill(hist);
+        return;
+    }
+    let start = slow - 1;
+    // hist holds the slow EMA for a moment.
+    ema_seeded_at(x, fast, 2.0 / (fast as f64 + 1.0), start, macd);
+    ema_seeded_at(x, slow, 2.0 / (slow as f64 + 1.0), start, hist);
+    for i in start..len {
+        macd[i] -= hist[i];
+    }
+    let first = start + signal - 1;
+    ema_seeded_at(
+        &macd[start..],
+        signal,
+        2.0 / (signal as f64 + 1.0),
+        signal - 1,
+        &mut sig[start..],
+    );
+    nan_fill(&mut sig[..first]);
+    nan_fill(&mut macd[..first]);
+    for i in 0..len {
+        hist[i] = macd[i] - sig[i];
+    }
+}
+
+/// Wilder's directional movement for one bar: (+DM, -DM), ties give 0 to both.
+#[inline]
+fn directional(high: &[f64], low: &[f64], i: usize) -> (f64, f64) {
+    let diff_p = high[i] - high[i - 1];
+    let diff_m = low[i - 1] - low[i];
+    let plus = if diff_p > 0.0 && diff_p > diff_m {
+        diff_p
+    } else {
+        0.0
+    };
+    let minus = if diff_m > 0.0 && diff_p < diff_m {
+        diff_m
+    } else {
+        0.0
+    };
+    (plus, minus)
+}
+
+/// +DI, -DI (from bar `n`) and ADX (from bar `2n-1`), all from the same Wilder sums as TA-Lib.
+/// Any of the outputs may be skipped by passing an empty slice.
+pub fn dmi_into(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    n: usize,
+    plus_di: &mut [f64],
+    minus_di: &mut [f64],
+    adx: &mut [f64],
+) {
+    let len = high.len();
+    assert!(low.len() == len && close.len() == len);
+    let want = |s: &[f64]| !s.is_empty();
+    let (want_p, want_m, want_a) = (want(plus_di), want(minus_di), want(adx));
+    for s in [&mut *plus_di, &mut *minus_di, &mut *adx] {
+        if !s.is_empty() {
+            assert_eq!(s.len(), len);
+            nan_fill(s);
+        }
+    }
+    if n < 2 || len <= n {
+        return;
+    }
+    let nf = n as f64;
+    let (mut sp, mut sm, mut str_) = (0.0, 0.0, 0.0);
+    for i in 1..n {
+        let (p, m) = directional(high, low, i);
+        sp += p;
+        sm += m;
+        str_ += true_range(high[i], low[i], close[i - 1]);
+    }
+    let mut sum_dx = 0.0;
+    let mut adx_prev = 0.0;
+    for i in n..len {
+        let (p, m) = directional(high, low, i);
+        sp = sp - sp / nf + p;
+        sm = sm - sm / nf + m;
+        str_ = str_ - str_ / nf + true_range(high[i], low[i], close[i - 1]);
+        let (pdi, mdi) = if is_zero(str_) {
+            (0.0, 0.0)
+        } else {
+            (100.0 * (sp / str_), 100.0 * (sm / str_))
+        };
+        if want_p {
+            plus_di[i] = pdi;
+        }
+        if want_m {
+            minus_di[i] = mdi;
+        }
+        if !want_a {
+            continue;
+        }
+        // TA-Lib skips the DX of a bar whose TR sum or DI sum is zero.
+        let dx = if is_zero(str_) || is_zero(mdi + pdi) {
+            None
+        } else {
+            Some(100.0 * ((mdi - pdi).abs() / (mdi + pdi)))
+        };
+        if i < 2 * n - 1 {
+            sum_dx += dx.unwrap_or(0.0);
+        } else if i == 2 * n - 1 {
+            sum_dx += dx.unwrap_or(0.0);
+            adx_prev = sum_dx / nf;
+            adx[i] = adx_prev;
+        } else {
+            if let Some(dx) = dx {
+                adx_prev = (adx_prev * (nf - 1.0) + dx) / nf;
+            }
+            adx[i] = adx_prev;
+        }
+    }
+}
+
+/// Highest value of each `n`-bar window (the current bar included); first value at bar `n-1`.
+/// A monotonic queue keeps it O(n) whatever the data.
+pub fn max_into(x: &[f64], n: usize, out: &mut [f64]) {
+    rolling_extreme(x, n, out, |a, b| a >= b);
+}
+
+/// Lowest value of each `n`-bar window; first value at bar `n-1`.
+pub fn min_into(x: &[f64], n: usize, out: &mut [f64]) {
+    rolling_extreme(x, n, out, |a, b| a <= b);
+}
+
+fn rolling_extreme(x: &[f64], n: usize, out: &mut [f64], dominates: impl Fn(f64, f64) -> bool) {
+    assert_eq!(x.len(), out.len());
+    if n == 0 || x.len() < n {
+        return nan_fill(out);
+    }
+    nan_fill(&mut out[..n - 1]);
+    // Indices of candidates, values decreasing (for max) from head to tail.
+    let mut queue = std::collections::VecDeque::with_capacity(n + 1);
+    for i in 0..x.len() {
+        while queue.back().is_some_and(|&j: &usize| dominates(x[i], x[j])) {
+            queue.pop_back();
+        }
+        queue.push_back(i);
+        if queue.front().is_some_and(|&j| j + n <= i) {
+            queue.pop_front();
+        }
+        if i + 1 >= n {
+            out[i] = queue.front().map_or(f64::NAN, |&j| x[j]);
+        }
+    }
+}
+
+macro_rules! allocating {
+    ($(#[$doc:meta])* $name:ident => $into:ident ( $($arg:ident : $ty:ty),* ) from $len:ident) => {
+        $(#[$doc])*
+        pub fn $name($($arg: $ty),*) -> Vec<f64> {
+            let mut out = vec![0.0; $len.len()];
+            $into($($arg),*, &mut out);
+            out
+        }
+    };
+}
+
+allocating!(/// [`sma_into`] into a new vector.
+    sma => sma_into(x: &[f64], n: usize) from x);
+allocating!(/// [`ema_into`] into a new vector.
+    ema => ema_into(x: &[f64], n: usize) from x);
+allocating!(/// [`rsi_into`] into a new vector.
+    rsi => rsi_into(x: &[f64], n: usize) from x);
+allocating!(/// [`trange_into`] into a new vector.
+    trange => trange_into(high: &[f64], low: &[f64], close: &[f64]) from high);
+allocating!(/// [`atr_into`] into a new vector.
+    atr => atr_into(high: &[f64], low: &[f64], close: &[f64], n: usize) from high);
+allocating!(/// [`stddev_into`] into a new vector.
+    stddev => stddev_into(x: &[f64], n: usize, nbdev: f64) from x);
+allocating!(/// [`max_into`] into a new vector.
+    max => max_into(x: &[f64], n: usize) from x);
+allocating!(/// [`min_into`] into a new vector.
+    min => min_into(x: &[f64], n: usize) from x);
+
+/// Three series of one indicator (bands, MACD, DMI).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Triple {
+    pub a: Vec<f64>,
+    pub b: Vec<f64>,
+    pub c: Vec<f64>,
+}
+
+impl Triple {
+    fn new(len: usize) -> Self {
+        Self {
+            a: vec![0.0; len],
+            b: vec![0.0; len],
+            c: vec![0.0; len],
+        }
+    }
+}
+
+/// [`bbands_into`]: `a` upper, `b` middle, `c` lower.
+pub fn bbands(x: &[f64], n: usize, k_up: f64, k_down: f64) -> Triple {
+    let mut t = Triple::new(x.len());
+    bbands_into(x, n, k_up, k_down, &mut t.a, &mut t.b, &mut t.c);
+    t
+}
+
+/// [`macd_into`]: `a` MACD line, `b` signal, `c` histogram.
+pub fn macd(x: &[f64], fast: usize, slow: usize, signal: usize) -> Triple {
+    let mut t = Triple::new(x.len());
+    macd_into(x, fast, slow, signal, &mut t.a, &mut t.b, &mut t.c);
+    t
+}
+
+/// [`dmi_into`]: `a` +DI, `b` -DI, `c` ADX.
+pub fn dmi(high: &[f64], low: &[f64], close: &[f64], n: usize) -> Triple {
+    let mut t = Triple::new(high.len());
+    dmi_into(high, low, close, n, &mut t.a, &mut t.b, &mut t.c);
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn warmup(v: &[f64]) -> usize {
+        v.iter().take_while(|x| x.is_nan()).count()
+    }
+
+    fn close_to(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * b.abs() + 1e-12
+    }
+
+    const X: [f64; 12] = [
+        10.0, 11.0, 12.0, 11.0, 13.0, 14.0, 13.0, 15.0, 16.0, 15.0, 17.0, 18.0,
+    ];
+
+    #[test]
+    fn sma_and_ema_by_hand() {
+        let s = sma(&X, 3);
+        assert_eq!(warmup(&s), 2);
+        assert_eq!(s[2], 11.0);
+        assert_eq!(s[3], 34.0 / 3.0);
+        let e = ema(&X, 3);
+        assert_eq!(warmup(&e), 2);
+        assert_eq!(e[2], 11.0);
+        assert_eq!(e[3], (11.0 - 11.0) * 0.5 + 11.0);
+        assert_eq!(e[4], (13.0 - 11.0) * 0.5 + 11.0);
+    }
+
+    #[test]
+    fn rsi_seed_and_flat_window() {
+        let r = rsi(&X, 3);
+        assert_eq!(warmup(&r), 3);
+        // changes 1, 1, -1: gain 2/3, loss 1/3.
+        assert!(close_to(r[3], 100.0 * (2.0 / 3.0) / 1.0));
+        let flat = rsi(&[5.0; 10], 3);
+        assert_eq!(flat[5], 0.0);
+    }
+
+    #[test]
+    fn true_range_and_atr() {
+        let h = [10.0, 12.0, 11.0, 15.0, 14.0];
+        let l = [9.0, 10.0, 8.0, 13.0, 12.0];
+        let c = [9.5, 11.0, 9.0, 14.0, 13.0];
+        let tr = trange(&h, &l, &c);
+        assert!(tr[0].is_nan());
+        assert_eq!(&tr[1..], &[2.5, 3.0, 6.0, 2.0]);
+        let a = atr(&h, &l, &c, 2);
+        assert_eq!(warmup(&a), 2);
+        assert_eq!(a[2], 2.75);
+        assert_eq!(a[3], (2.75 + 6.0) / 2.0);
+    }
+
+    #[test]
+    fn macd_warmup_is_slow_plus_signal_minus_two() {
+        let x: Vec<f64> = (0..60).map(|i| 100.0 + f64::from(i).sin() * 5.0).collect();
+        let m = macd(&x, 12, 26, 9);
+        assert_eq!(warmup(&m.a), 33);
+        assert_eq!(warmup(&m.b), 33);
+        assert_eq!(warmup(&m.c), 33);
+        let d = dmi(&x, &x.iter().map(|v| v - 1.0).collect::<Vec<_>>(), &x, 14);
+        assert_eq!(warmup(&d.a), 14);
+        assert_eq!(warmup(&d.c), 27);
+    }
+
+    #[test]
+    fn short_inputs_are_all_nan() {
+        assert!(sma(&X[..2], 3).iter().all(|v| v.is_nan()));
+        assert!(rsi(&X[..3], 3).iter().all(|v| v.is_nan()));
+        assert!(macd(&X, 12, 26, 9).a.iter().all(|v| v.is_nan()));
+        assert!(sma(&X, 0).iter().all(|v| v.is_nan()));
+    }
+
+    proptest! {
+        #[test]
+        fn rolling_matches_naive(x in proptest::collection::vec(1.0f64..1000.0, 1..200), n in 1usize..30) {
+            let mx = max(&x, n);
+            let mn = min(&x, n);
+            let sd = stddev(&x, n, 1.0);
+            let s = sma(&x, n);
+            for i in 0..x.len() {
+                if i + 1 < n {
+                    prop_assert!(mx[i].is_nan() && mn[i].is_nan() && sd[i].is_nan() && s[i].is_nan());
+                    continue;
+                }
+                let w = &x[i + 1 - n..=i];
+                let mean = w.iter().sum::<f64>() / n as f64;
+                let var = w.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64;
+                prop_assert_eq!(mx[i], w.iter().copied().fold(f64::MIN, f64::max));
+                prop_assert_eq!(mn[i], w.iter().copied().fold(f64::MAX, f64::min));
+                prop_assert!(close_to(s[i], mean), "sma {} vs {}", s[i], mean);
+                prop_assert!((sd[i] - var.sqrt()).abs() <= 1e-9 * var.sqrt() + 1e-9, "sd {} vs {}", sd[i], var.sqrt());
+            }
+        }
+    }
+}
