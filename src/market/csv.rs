@@ -172,6 +172,19 @@ impl Role {
         })
     }
 
+    fn from_slot(slot: usize) -> Self {
+        [
+            Self::Date,
+            Self::Open,
+            Self::High,
+            Self::Low,
+            Self::Close,
+            Self::Volume,
+            Self::AdjClose,
+            Self::Symbol,
+        ][slot]
+    }
+
     fn name(self) -> &'static str {
         match self {
             Self::Date => "Date",
@@ -352,7 +365,30 @@ pub fn parse(
         series.push(Bars::with_capacity(default_symbol, estimate));
     }
     let mut any_datetime = false;
+    let plan: Vec<Option<Role>> = slot_of_col.iter().map(|s| s.map(Role::from_slot)).collect();
+    let fast = !opts.adjusted;
+    let mut month_cache = MonthCache::default();
     while let Some((n, line)) = lines.next() {
+        if fast {
+            if let Some((row, sym)) = fast_row(line, &plan, &mut month_cache) {
+                let target = if with_symbol {
+                    match index.get(sym) {
+                        Some(&i) => i,
+                        None => usize::MAX,
+                    }
+                } else {
+                    0
+                };
+                if let Some(bars) = series.get_mut(target) {
+                    if bars.time.last().is_none_or(|&prev| row.time.0 > prev) {
+                        any_datetime |= row.time.1 == TimeStyle::DateTime;
+                        bars.push(row.time.0, row.open, row.high, row.low, row.close, row.volume);
+                        continue;
+                    }
+                }
+            }
+        }
+        // The general path: quoting, spaces, exponents, new symbols, and every error message.
         if line.is_empty() || line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
@@ -435,6 +471,138 @@ pub fn parse(
         s.style = style;
     }
     Ok(series)
+}
+
+/// Days since the epoch of the first of the last month seen (consecutive bars share months).
+#[derive(Default)]
+struct MonthCache {
+    key: u32,
+    days: i64,
+    len: u32,
+}
+
+/// The common case in one pass: unquoted fields, `YYYY-MM-DD` or other dates, plain
+/// non-negative decimals, High >= Low. `None` sends the line to the general path, which also
+/// produces the error message when the line is bad.
+#[inline]
+fn fast_row<'a>(
+    line: &'a [u8],
+    plan: &[Option<Role>],
+    cache: &mut MonthCache,
+) -> Option<(Row, &'a [u8])> {
+    let mut pos = 0;
+    let mut vals = [0.0f64; ROLES];
+    let mut time = None;
+    let mut sym: &[u8] = &[];
+    for (c, role) in plan.iter().enumerate() {
+        if c > 0 {
+            if line.get(pos) != Some(&b',') {
+                return None;
+            }
+            pos += 1;
+        }
+        match role {
+            Some(Role::Date) => {
+                let end = field_end(line, pos);
+                time = Some(fast_date(&line[pos..end], cache)?);
+                pos = end;
+            }
+            Some(Role::Symbol) => {
+                let end = field_end(line, pos);
+                sym = &line[pos..end];
+                pos = end;
+            }
+            Some(r) => {
+                let (v, end) = fast_number(line, pos)?;
+                vals[*r as usize] = v;
+                pos = end;
+            }
+            None => pos = field_end(line, pos),
+        }
+    }
+    if pos != line.len() {
+        return None;
+    }
+    let row = Row {
+        time: time?,
+        open: vals[Role::Open as usize],
+        high: vals[Role::High as usize],
+        low: vals[Role::Low as usize],
+        close: vals[Role::Close as usize],
+        volume: vals[Role::Volume as usize],
+    };
+    (row.high >= row.low).then_some((row, sym))
+}
+
+#[inline]
+fn field_end(line: &[u8], pos: usize) -> usize {
+    line[pos..]
+        .iter()
+        .position(|&c| c == b',')
+        .map_or(line.len(), |p| pos + p)
+}
+
+/// `digits[.digits]` up to the next comma, exact (see `number`), or `None`.
+#[inline]
+fn fast_number(line: &[u8], mut pos: usize) -> Option<(f64, usize)> {
+    let mut mantissa: u64 = 0;
+    let mut digits = 0usize;
+    let mut frac = 0usize;
+    let mut dot = false;
+    while let Some(&c) = line.get(pos) {
+        let d = c.wrapping_sub(b'0');
+        if d <= 9 {
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
+            digits += 1;
+            frac += usize::from(dot);
+        } else if c == b'.' && !dot {
+            dot = true;
+        } else {
+            break;
+        }
+        pos += 1;
+    }
+    if digits == 0 || digits > 15 || frac > 22 {
+        return None;
+    }
+    Some((mantissa as f64 / super::number::POW10[frac], pos))
+}
+
+#[inline]
+fn fast_date(field: &[u8], cache: &mut MonthCache) -> Option<(i64, TimeStyle)> {
+    if field.len() != 10 || field[4] != b'-' || field[7] != b'-' {
+        return parse_timestamp(field);
+    }
+    let mut v = [0u32; 8];
+    for (slot, &c) in v
+        .iter_mut()
+        .zip(field[..4].iter().chain(&field[5..7]).chain(&field[8..10]))
+    {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        *slot = u32::from(d);
+    }
+    let year = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3];
+    let month = v[4] * 10 + v[5];
+    let day = v[6] * 10 + v[7];
+    if !(1..=12).contains(&month) {
+        return None;
+    }
+    let key = year * 16 + month;
+    if cache.key != key {
+        cache.key = key;
+        cache.days = super::time::days_from_civil(i64::from(year), month, 1);
+        cache.len = super::time::days_in_month(i64::from(year), month);
+    }
+    if day == 0 || day > cache.len {
+        return None;
+    }
+    Some((
+        (cache.days + i64::from(day) - 1) * super::time::MS_PER_DAY,
+        TimeStyle::Date,
+    ))
 }
 
 struct Row {

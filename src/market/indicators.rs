@@ -15,16 +15,9 @@ fn is_zero(v: f64) -> bool {
 
 #[inline]
 fn true_range(high: f64, low: f64, prev_close: f64) -> f64 {
-    let mut out = high - low;
-    let a = (high - prev_close).abs();
-    if a > out {
-        out = a;
-    }
-    let b = (low - prev_close).abs();
-    if b > out {
-        out = b;
-    }
-    out
+    (high - low)
+        .max((high - prev_close).abs())
+        .max((low - prev_close).abs())
 }
 
 fn nan_fill(out: &mut [f64]) {
@@ -106,19 +99,17 @@ pub fn rsi_into(x: &[f64], n: usize, out: &mut [f64]) {
         }
     };
     out[n] = rsi(gain, loss);
+    // Wilder's step avg = (avg*(n-1) + v)/n, as avg*a + v*b: the same value within an ulp per
+    // step (the recursion contracts, so errors do not grow), without a division on the
+    // dependency chain, and branch-free.
+    let a = nm1 / nf;
+    let b = 1.0 / nf;
     for i in n + 1..x.len() {
         let v = x[i];
         let d = v - prev;
         prev = v;
-        loss *= nm1;
-        gain *= nm1;
-        if d < 0.0 {
-            loss -= d;
-        } else {
-            gain += d;
-        }
-        loss /= nf;
-        gain /= nf;
+        gain = gain * a + d.max(0.0) * b;
+        loss = loss * a + (-d).max(0.0) * b;
         out[i] = rsi(gain, loss);
     }
 }
@@ -155,10 +146,11 @@ pub fn atr_into(high: &[f64], low: &[f64], close: &[f64], n: usize, out: &mut [f
     sum += true_range(high[n], low[n], close[n - 1]);
     let mut prev = sum / nf;
     out[n] = prev;
+    // (prev*(n-1) + tr)/n as prev*a + tr*b: see `rsi_into`.
+    let a = nm1 / nf;
+    let b = 1.0 / nf;
     for i in n + 1..len {
-        prev *= nm1;
-        prev += true_range(high[i], low[i], close[i - 1]);
-        prev /= nf;
+        prev = prev * a + true_range(high[i], low[i], close[i - 1]) * b;
         out[i] = prev;
     }
 }
@@ -375,36 +367,41 @@ pub fn dmi_into(
 }
 
 /// Highest value of each `n`-bar window (the current bar included); first value at bar `n-1`.
-/// A monotonic queue keeps it O(n) whatever the data.
 pub fn max_into(x: &[f64], n: usize, out: &mut [f64]) {
-    rolling_extreme(x, n, out, |a, b| a >= b);
+    rolling_extreme(x, n, out, f64::max);
 }
 
 /// Lowest value of each `n`-bar window; first value at bar `n-1`.
 pub fn min_into(x: &[f64], n: usize, out: &mut [f64]) {
-    rolling_extreme(x, n, out, |a, b| a <= b);
+    rolling_extreme(x, n, out, f64::min);
 }
 
-fn rolling_extreme(x: &[f64], n: usize, out: &mut [f64], dominates: impl Fn(f64, f64) -> bool) {
+/// Rolling max/min by van Herk / Gil-Werman: running extremes forward within blocks of `n`
+/// bars and backward within the same blocks; a window spans at most two blocks, so its extreme
+/// is one comparison of the two. Three comparisons per bar whatever the data, O(n).
+fn rolling_extreme(x: &[f64], n: usize, out: &mut [f64], pick: impl Fn(f64, f64) -> f64) {
     assert_eq!(x.len(), out.len());
-    if n == 0 || x.len() < n {
+    let len = x.len();
+    if n == 0 || len < n {
         return nan_fill(out);
     }
-    nan_fill(&mut out[..n - 1]);
-    // Indices of candidates, values decreasing (for max) from head to tail.
-    let mut queue = std::collections::VecDeque::with_capacity(n + 1);
-    for i in 0..x.len() {
-        while queue.back().is_some_and(|&j: &usize| dominates(x[i], x[j])) {
-            queue.pop_back();
-        }
-        queue.push_back(i);
-        if queue.front().is_some_and(|&j| j + n <= i) {
-            queue.pop_front();
-        }
-        if i + 1 >= n {
-            out[i] = queue.front().map_or(f64::NAN, |&j| x[j]);
-        }
+    // Forward extremes within each block, in `out`.
+    for i in 0..len {
+        out[i] = if i % n == 0 { x[i] } else { pick(out[i - 1], x[i]) };
     }
+    // Backward extremes within each block.
+    let mut back = vec![0.0; len];
+    for i in (0..len).rev() {
+        back[i] = if i + 1 == len || (i + 1) % n == 0 {
+            x[i]
+        } else {
+            pick(back[i + 1], x[i])
+        };
+    }
+    for i in (n - 1..len).rev() {
+        out[i] = pick(back[i + 1 - n], out[i]);
+    }
+    nan_fill(&mut out[..n - 1]);
 }
 
 macro_rules! allocating {

@@ -13,7 +13,8 @@
 //!
 //! score = 100 · (w_s·S + w_v·V + w_q·Q) / (w_s + w_v + w_q), with
 //! S = 1 − e^(−strength), V = 1 − e^(−(surge − 1)/2) (0 when surge ≤ 1), Q = squeeze,
-//! so each component lies in [0, 1] and the score in [0, 100].
+//! so each component lies in [0, 1] and the score in [0, 100]; a bar that is not a breakout
+//! or fails the RSI filter scores 0 (its components are still reported by `--explain`).
 //!
 //! Only bars up to `t` are read: nothing after the as-of bar can change its score.
 
@@ -241,7 +242,7 @@ impl ModelSeries {
         let squeeze_score = squeeze;
         let w = p.weights;
         let total = w.strength + w.volume + w.squeeze;
-        let score = if total > 0.0 {
+        let score = if total > 0.0 && breakout && rsi_ok {
             100.0
                 * (w.strength * strength_score
                     + w.volume * volume_score
