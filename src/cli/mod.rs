@@ -70,7 +70,7 @@ pub enum Command {
     Generate(generate::GenerateArgs),
 
     /// Rank OHLCV files by breakout strength, or explain one symbol bar by bar.
-    Scan(scan::ScanArgs),
+    Scan(Box<scan::ScanArgs>),
 }
 
 /// What a command gets from the CLI layer: the terminal, the loaded config and the working

@@ -368,7 +368,7 @@ pub fn parse(
     let plan: Vec<Option<Role>> = slot_of_col.iter().map(|s| s.map(Role::from_slot)).collect();
     let fast = !opts.adjusted;
     let mut month_cache = MonthCache::default();
-    while let Some((n, line)) = lines.next() {
+    for (n, line) in lines {
         if fast {
             if let Some((row, sym)) = fast_row(line, &plan, &mut month_cache) {
                 let target = if with_symbol {
@@ -382,7 +382,9 @@ pub fn parse(
                 if let Some(bars) = series.get_mut(target) {
                     if bars.time.last().is_none_or(|&prev| row.time.0 > prev) {
                         any_datetime |= row.time.1 == TimeStyle::DateTime;
-                        bars.push(row.time.0, row.open, row.high, row.low, row.close, row.volume);
+                        bars.push(
+                            row.time.0, row.open, row.high, row.low, row.close, row.volume,
+                        );
                         continue;
                     }
                 }
@@ -765,6 +767,7 @@ impl<'a> Iterator for LineIter<'a> {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp)] // exact expectations are the point of these tests
 mod tests {
     use super::*;
     use proptest::prelude::*;

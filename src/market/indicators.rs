@@ -7,6 +7,9 @@
 //! (warm-up bars are NaN), so a scan can reuse buffers, and a plain form returning new vectors.
 //! Inputs must be finite (the loader guarantees it); a period of 0 gives all-NaN output.
 
+// Formula code reads best in the notation of the formulas (n, k, a, b, x).
+#![allow(clippy::many_single_char_names)]
+
 /// TA-Lib's `TA_IS_ZERO`: the threshold below which a divisor counts as zero.
 #[inline]
 fn is_zero(v: f64) -> bool {
@@ -351,17 +354,19 @@ pub fn dmi_into(
         } else {
             Some(100.0 * ((mdi - pdi).abs() / (mdi + pdi)))
         };
-        if i < 2 * n - 1 {
-            sum_dx += dx.unwrap_or(0.0);
-        } else if i == 2 * n - 1 {
-            sum_dx += dx.unwrap_or(0.0);
-            adx_prev = sum_dx / nf;
-            adx[i] = adx_prev;
-        } else {
-            if let Some(dx) = dx {
-                adx_prev = (adx_prev * (nf - 1.0) + dx) / nf;
+        match i.cmp(&(2 * n - 1)) {
+            std::cmp::Ordering::Less => sum_dx += dx.unwrap_or(0.0),
+            std::cmp::Ordering::Equal => {
+                sum_dx += dx.unwrap_or(0.0);
+                adx_prev = sum_dx / nf;
+                adx[i] = adx_prev;
             }
-            adx[i] = adx_prev;
+            std::cmp::Ordering::Greater => {
+                if let Some(dx) = dx {
+                    adx_prev = (adx_prev * (nf - 1.0) + dx) / nf;
+                }
+                adx[i] = adx_prev;
+            }
         }
     }
 }
@@ -387,7 +392,11 @@ fn rolling_extreme(x: &[f64], n: usize, out: &mut [f64], pick: impl Fn(f64, f64)
     }
     // Forward extremes within each block, in `out`.
     for i in 0..len {
-        out[i] = if i % n == 0 { x[i] } else { pick(out[i - 1], x[i]) };
+        out[i] = if i % n == 0 {
+            x[i]
+        } else {
+            pick(out[i - 1], x[i])
+        };
     }
     // Backward extremes within each block.
     let mut back = vec![0.0; len];
@@ -472,6 +481,7 @@ pub fn dmi(high: &[f64], low: &[f64], close: &[f64], n: usize) -> Triple {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp)] // exact expectations are the point of these tests
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -522,7 +532,7 @@ mod tests {
         let a = atr(&h, &l, &c, 2);
         assert_eq!(warmup(&a), 2);
         assert_eq!(a[2], 2.75);
-        assert_eq!(a[3], (2.75 + 6.0) / 2.0);
+        assert_eq!(a[3], 4.375);
     }
 
     #[test]

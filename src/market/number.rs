@@ -65,6 +65,7 @@ fn parse_slow(text: &[u8]) -> Option<f64> {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp)] // exact expectations are the point of these tests
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -75,7 +76,7 @@ mod tests {
         assert_eq!(parse_f64(b"22351900"), Some(22_351_900.0));
         assert_eq!(parse_f64(b"-0.5"), Some(-0.5));
         assert_eq!(parse_f64(b"1.07083"), Some(1.07083));
-        assert_eq!(parse_f64(b"2012.25343589"), Some(2012.253_435_89));
+        assert_eq!(parse_f64(b"2012.25343589"), Some(2_012.253_435_89));
         assert_eq!(parse_f64(b".5"), Some(0.5));
         assert_eq!(parse_f64(b"5."), Some(5.0));
         assert_eq!(parse_f64(b"1e3"), Some(1000.0));

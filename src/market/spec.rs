@@ -1,6 +1,9 @@
 //! Indicator lists as users write them (`sma:20,bbands:20:2,macd:12:26:9`): parsing, the output
 //! column names of each item, and computing them over a series of bars.
 
+// h, l, c, v are the OHLCV columns, n the period, as in every TA reference.
+#![allow(clippy::many_single_char_names)]
+
 use super::csv::Bars;
 use super::indicators as ind;
 

@@ -130,10 +130,11 @@ fn parse_time_of_day(b: &[u8]) -> Option<i64> {
         [] | [b'Z' | b'z'] => {}
         [sign @ (b'+' | b'-'), tail @ ..] => {
             let oh = i64::from(digits::<2>(tail)?);
-            let om = match &tail[2..] {
-                [] => 0,
-                [b':', m @ ..] if m.len() == 2 => i64::from(digits::<2>(m)?),
-                m if m.len() == 2 => i64::from(digits::<2>(m)?),
+            let rest = &tail[2..];
+            let om = match rest.len() {
+                0 => 0,
+                2 => i64::from(digits::<2>(rest)?),
+                3 if rest[0] == b':' => i64::from(digits::<2>(&rest[1..])?),
                 _ => return None,
             };
             if oh > 23 || om > 59 {

@@ -270,6 +270,7 @@ impl ModelSeries {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp)] // exact expectations are the point of these tests
 mod tests {
     use super::*;
 
