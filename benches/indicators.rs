@@ -139,7 +139,7 @@ fn bench_indicators(c: &mut Criterion) {
                 &mut out,
                 &mut out2,
                 &mut out3,
-            )
+            );
         });
     });
     group.bench_function("single/adx_14", |b| {
@@ -152,7 +152,7 @@ fn bench_indicators(c: &mut Criterion) {
                 &mut out,
                 &mut out2,
                 &mut out3,
-            )
+            );
         });
     });
     group.finish();
