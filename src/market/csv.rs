@@ -368,9 +368,9 @@ pub fn parse(
     let plan: Vec<Option<Role>> = slot_of_col.iter().map(|s| s.map(Role::from_slot)).collect();
     let fast = !opts.adjusted;
     let mut month_cache = MonthCache::default();
-    for (n, line) in lines {
+    loop {
         if fast {
-            if let Some((row, sym)) = fast_row(line, &plan, &mut month_cache) {
+            if let Some((row, sym, used)) = fast_row(lines.rest, &plan, &mut month_cache) {
                 let target = if with_symbol {
                     match index.get(sym) {
                         Some(&i) => i,
@@ -385,11 +385,15 @@ pub fn parse(
                         bars.push(
                             row.time.0, row.open, row.high, row.low, row.close, row.volume,
                         );
+                        lines.advance(used);
                         continue;
                     }
                 }
             }
         }
+        let Some((n, line)) = lines.next() else {
+            break;
+        };
         // The general path: quoting, spaces, exponents, new symbols, and every error message.
         if line.is_empty() || line.iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -483,15 +487,16 @@ struct MonthCache {
     len: u32,
 }
 
-/// The common case in one pass: unquoted fields, `YYYY-MM-DD` or other dates, plain
-/// non-negative decimals, High >= Low. `None` sends the line to the general path, which also
-/// produces the error message when the line is bad.
+/// The common case in one pass over the next line of `line` (the rest of the file): unquoted
+/// fields, `YYYY-MM-DD` or other dates, plain non-negative decimals, High >= Low. Returns the
+/// row, its symbol field and the bytes used up to and including the line end. `None` sends the
+/// line to the general path, which also produces the error message when the line is bad.
 #[inline]
 fn fast_row<'a>(
     line: &'a [u8],
     plan: &[Option<Role>],
     cache: &mut MonthCache,
-) -> Option<(Row, &'a [u8])> {
+) -> Option<(Row, &'a [u8], usize)> {
     let mut pos = 0;
     let mut vals = [0.0f64; ROLES];
     let mut time = None;
@@ -522,9 +527,12 @@ fn fast_row<'a>(
             None => pos = field_end(line, pos),
         }
     }
-    if pos != line.len() {
-        return None;
-    }
+    let used = match &line[pos..] {
+        [] => pos,
+        [b'\n', ..] => pos + 1,
+        [b'\r', b'\n', ..] => pos + 2,
+        _ => return None,
+    };
     let row = Row {
         time: time?,
         open: vals[Role::Open as usize],
@@ -533,14 +541,14 @@ fn fast_row<'a>(
         close: vals[Role::Close as usize],
         volume: vals[Role::Volume as usize],
     };
-    (row.high >= row.low).then_some((row, sym))
+    (row.high >= row.low).then_some((row, sym, used))
 }
 
 #[inline]
 fn field_end(line: &[u8], pos: usize) -> usize {
     line[pos..]
         .iter()
-        .position(|&c| c == b',')
+        .position(|&c| c == b',' || c == b'\n')
         .map_or(line.len(), |p| pos + p)
 }
 
@@ -746,6 +754,15 @@ fn trim(b: &[u8]) -> &[u8] {
 struct LineIter<'a> {
     rest: &'a [u8],
     line: usize,
+}
+
+impl LineIter<'_> {
+    /// Steps over one line of `used` bytes that was parsed in place.
+    #[inline]
+    fn advance(&mut self, used: usize) {
+        self.rest = &self.rest[used..];
+        self.line += 1;
+    }
 }
 
 impl<'a> Iterator for LineIter<'a> {

@@ -103,6 +103,34 @@ pub struct Breakdown {
     pub score: f64,
 }
 
+/// Bollinger bandwidths `(upper - lower) / middle` of the `squeeze_lookback` bars ending at
+/// `t-1` (NaN where the middle band is not positive).
+fn bandwidths(close: &[f64], t: usize, p: &ModelParams) -> Vec<f64> {
+    let from = t + 1 - p.squeeze_lookback - p.bb_period;
+    let x = &close[from..t];
+    let len = x.len();
+    let (mut upper, mut middle, mut lower) = (vec![0.0; len], vec![0.0; len], vec![0.0; len]);
+    ind::bbands_into(
+        x,
+        p.bb_period,
+        p.bb_k,
+        p.bb_k,
+        &mut upper,
+        &mut middle,
+        &mut lower,
+    );
+    let skip = p.bb_period - 1;
+    (skip..len)
+        .map(|i| {
+            if middle[i] > 0.0 {
+                (upper[i] - lower[i]) / middle[i]
+            } else {
+                f64::NAN
+            }
+        })
+        .collect()
+}
+
 /// Columns of the breakdown as `--explain` prints them.
 pub const BREAKDOWN_COLUMNS: [&str; 13] = [
     "close",
@@ -146,45 +174,20 @@ impl Breakdown {
     }
 }
 
-/// The indicator series the model reads, computed once per symbol.
+/// The recursive indicators the model reads (ATR, RSI: they depend on the whole history),
+/// computed once per symbol. The windowed inputs (breakout level, volume baseline, bandwidth
+/// history) are computed from the bars around `t` by [`ModelSeries::breakdown`], so a scan pays
+/// for them once, not for every bar.
 pub struct ModelSeries {
-    /// Highest High of the `lookback` bars ending at each bar (not shifted).
-    max_high: Vec<f64>,
-    volume_mean: Vec<f64>,
     atr: Vec<f64>,
     rsi: Vec<f64>,
-    bandwidth: Vec<f64>,
 }
 
 impl ModelSeries {
     pub fn compute(bars: &Bars, p: &ModelParams) -> Self {
-        let len = bars.len();
-        let mut upper = vec![0.0; len];
-        let mut middle = vec![0.0; len];
-        let mut lower = vec![0.0; len];
-        ind::bbands_into(
-            &bars.close,
-            p.bb_period,
-            p.bb_k,
-            p.bb_k,
-            &mut upper,
-            &mut middle,
-            &mut lower,
-        );
-        // Bandwidth in place of `upper`.
-        for i in 0..len {
-            upper[i] = if middle[i] > 0.0 {
-                (upper[i] - lower[i]) / middle[i]
-            } else {
-                f64::NAN
-            };
-        }
         Self {
-            max_high: ind::max(&bars.high, p.lookback),
-            volume_mean: ind::sma(&bars.volume, p.lookback),
             atr: ind::atr(&bars.high, &bars.low, &bars.close, p.atr_period),
             rsi: ind::rsi(&bars.close, p.rsi_period),
-            bandwidth: upper,
         }
     }
 
@@ -194,16 +197,16 @@ impl ModelSeries {
             return None;
         }
         let close = bars.close[t];
-        let level = self.max_high[t - 1];
-        let base_volume = self.volume_mean[t - 1];
+        let prior = t - p.lookback..t;
+        let level = bars.high[prior.clone()]
+            .iter()
+            .fold(f64::NEG_INFINITY, |m, &h| if h > m { h } else { m });
+        let base_volume = bars.volume[prior].iter().sum::<f64>() / p.lookback as f64;
         let atr = self.atr[t - 1];
         let rsi = self.rsi[t];
-        let bw_now = self.bandwidth[t - 1];
-        let window = &self.bandwidth[t - p.squeeze_lookback..t];
-        if [level, base_volume, atr, rsi, bw_now]
-            .iter()
-            .any(|v| v.is_nan())
-        {
+        let window = bandwidths(&bars.close, t, p);
+        let bw_now = window[window.len() - 1];
+        if [atr, rsi, bw_now].iter().any(|v| v.is_nan()) {
             return None;
         }
         let volume_surge = if base_volume > 0.0 {
