@@ -12,3 +12,4 @@ pub mod output;
 pub mod report;
 pub mod scan;
 pub mod units;
+pub mod watch;
