@@ -285,7 +285,7 @@ _velo() {
             return 0
             ;;
         velo__subcmd__scan)
-            opts="-j -q -v -h -V --lookback --squeeze-lookback --rsi-min --rsi-max --weight-strength --weight-volume --weight-squeeze --min-price --min-volume --min-score --top --as-of --adjusted --explain --indicators --format --jobs --color --quiet --verbose --help --version"
+            opts="-j -q -v -h -V --lookback --squeeze-lookback --rsi-min --rsi-max --weight-strength --weight-volume --weight-squeeze --min-price --min-volume --min-score --top --as-of --adjusted --explain --indicators --format --watch --jobs --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -86,6 +86,7 @@ complete -c velo -n "__fish_velo_using_subcommand scan" -l color -d 'When to use
 always\t'Always colour (as `CLICOLOR_FORCE=1`)'
 never\t'Never colour'"
 complete -c velo -n "__fish_velo_using_subcommand scan" -l adjusted -d 'Use the `Adj Close` column (Open/High/Low scaled by the same ratio)'
+complete -c velo -n "__fish_velo_using_subcommand scan" -l watch -d 'Keep running: when files change (new candles), re-read only those, re-rank and print the results again (with --format json, one JSON line per round). Stop with Ctrl-C'
 complete -c velo -n "__fish_velo_using_subcommand scan" -s q -l quiet -d 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged'
 complete -c velo -n "__fish_velo_using_subcommand scan" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
 complete -c velo -n "__fish_velo_using_subcommand scan" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -45,6 +45,7 @@ const AFTER_LONG_HELP: &str = "\
 Examples:
   velo scan data/universe --top 20
   velo scan prices.csv --as-of 2024-06-28 --min-price 5 --min-volume 1e6 --format json
+  velo scan data/universe --watch --format json
   velo scan --explain data/GOOG.csv --indicators sma:20,atr:14,bbands:20:2,macd:12:26:9 --format csv
 
 Exit codes:
@@ -150,6 +151,11 @@ pub struct OutputArgs {
     /// Output format.
     #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = report::format_parser(&["table", "json", "csv", "markdown"]))]
     pub format: Format,
+
+    /// Keep running: when files change (new candles), re-read only those, re-rank and print the
+    /// results again (with --format json, one JSON line per round). Stop with Ctrl-C.
+    #[arg(long, conflicts_with = "explain")]
+    pub watch: bool,
 
     /// Worker threads [default: one per core].
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -271,6 +277,14 @@ pub fn run(args: &ScanArgs, ctx: &Context) -> anyhow::Result<u8> {
         return run_explain(args, file, &params, ctx);
     }
     let format = args.output.format;
+    if args.output.watch {
+        if matches!(format, Format::Csv | Format::Markdown) {
+            anyhow::bail!("--watch prints --format table or json (JSON Lines), not {format}");
+        }
+        if args.paths.iter().any(|p| p.as_os_str() == "-") {
+            anyhow::bail!("--watch needs files or folders, not standard input");
+        }
+    }
 
     let mut sources = Vec::new();
     let mut listing_errors = Vec::new();
@@ -301,13 +315,40 @@ pub fn run(args: &ScanArgs, ctx: &Context) -> anyhow::Result<u8> {
         .ui
         .progress(sources.len() as u64, "scanning", format.is_machine());
     let tick = || bar.inc(1);
-    let mut report =
-        scan::scan(&sources, &params, jobs, &tick).context("cannot start the worker threads")?;
+    let pool = scan::pool(jobs).context("cannot start the worker threads")?;
+    let outcomes = scan::scan_sources(&pool, &sources, &params, &tick);
     bar.finish_and_clear();
+    let mut report = scan::assemble(&outcomes, &params);
     report.summary.unusable_files += listing_errors.len();
+    report.summary.files += listing_errors.len();
     listing_errors.append(&mut report.errors);
     report.errors = listing_errors;
+    print_round(&report, format, args.output.watch, ctx)?;
+    if args.output.watch {
+        let files: Vec<PathBuf> = sources
+            .iter()
+            .filter_map(|s| match s {
+                Source::File(p) => Some(p.clone()),
+                Source::Bytes { .. } => None,
+            })
+            .collect();
+        return watch_loop(args, &files, outcomes, &pool, &params, ctx);
+    }
+    Ok(if report.errors.is_empty() {
+        exit::SUCCESS
+    } else {
+        exit::USAGE
+    })
+}
 
+/// Reports unusable files on stderr and the ranking on stdout (a JSON line per round in watch
+/// mode).
+fn print_round(
+    report: &scan::ScanReport,
+    format: Format,
+    watch: bool,
+    ctx: &Context,
+) -> anyhow::Result<()> {
     for e in &report.errors {
         let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
         ctx.ui.error(&format!(
@@ -316,22 +357,54 @@ pub fn run(args: &ScanArgs, ctx: &Context) -> anyhow::Result<u8> {
         ));
     }
     let text = match format {
-        Format::Csv => scan::results_csv(&report),
-        other => report::render(&report, other, &ctx.ui)?,
+        Format::Json if watch => report::json::line("scan", report)?,
+        Format::Csv => scan::results_csv(report),
+        other => report::render(report, other, &ctx.ui)?,
     };
     ctx.ui.out(&text).context("writing the results")?;
-    if format == Format::Table {
-        let s = &report.summary;
-        ctx.ui.debug(&format!(
-            "{} files, {} symbols, {} signals",
-            s.files, s.symbols, s.signals
+    let s = &report.summary;
+    ctx.ui.debug(&format!(
+        "{} files, {} symbols, {} signals",
+        s.files, s.symbols, s.signals
+    ));
+    Ok(())
+}
+
+fn watch_loop(
+    args: &ScanArgs,
+    files: &[PathBuf],
+    outcomes: Vec<scan::SourceOutcome>,
+    pool: &rayon::ThreadPool,
+    params: &ScanParams,
+    ctx: &Context,
+) -> anyhow::Result<u8> {
+    let mut state = scan::watch::Watched::new(files, outcomes);
+    let watcher = crate::watch::Watcher::new(&args.paths, std::time::Duration::from_millis(200))
+        .context("--watch")?;
+    ctx.ui.info(&format!(
+        "watching {} files for changes (Ctrl-C to stop)",
+        state.len()
+    ));
+    loop {
+        let changed = watcher.next_batch(None).context("--watch")?;
+        if changed.is_empty() {
+            continue;
+        }
+        let (reread, dropped) = state.update(&changed, &ctx.cwd, pool, params);
+        if reread + dropped == 0 {
+            continue;
+        }
+        ctx.ui.info(&format!(
+            "re-scanned {reread} changed file(s){}",
+            if dropped > 0 {
+                format!(", dropped {dropped} removed")
+            } else {
+                String::new()
+            }
         ));
+        let report = state.report(params);
+        print_round(&report, args.output.format, true, ctx)?;
     }
-    Ok(if report.errors.is_empty() {
-        exit::SUCCESS
-    } else {
-        exit::USAGE
-    })
 }
 
 fn run_explain(

@@ -8,6 +8,7 @@
 
 pub mod explain;
 pub mod model;
+pub mod watch;
 
 use std::path::PathBuf;
 
@@ -124,8 +125,10 @@ pub struct ScanReport {
     pub summary: Summary,
 }
 
-#[derive(Default)]
-struct FileOutcome {
+/// What one source contributed: its signals (passing the filters), or why it was unusable.
+/// `--watch` keeps one per file and re-ranks from them after re-reading only changed files.
+#[derive(Debug, Clone, Default)]
+pub struct SourceOutcome {
     results: Vec<(ScanResult, f64)>,
     error: Option<FileError>,
     symbols: usize,
@@ -141,12 +144,30 @@ pub fn scan(
     threads: Option<usize>,
     tick: &(dyn Fn() + Sync),
 ) -> Result<ScanReport, rayon::ThreadPoolBuildError> {
+    let pool = pool(threads)?;
+    let outcomes = scan_sources(&pool, sources, params, tick);
+    Ok(assemble(&outcomes, params))
+}
+
+/// A worker pool of `threads` threads (`None`: one per core).
+pub fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, rayon::ThreadPoolBuildError> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
         builder = builder.num_threads(n);
     }
-    let pool = builder.build()?;
-    let outcomes: Vec<FileOutcome> = pool.install(|| {
+    builder.build()
+}
+
+/// Scans each source on `pool`; the outcomes are in the order of `sources`. Each worker reads
+/// one file at a time into a reused buffer and keeps only its result, so memory does not grow
+/// with the number of sources.
+pub fn scan_sources(
+    pool: &rayon::ThreadPool,
+    sources: &[Source],
+    params: &ScanParams,
+    tick: &(dyn Fn() + Sync),
+) -> Vec<SourceOutcome> {
+    pool.install(|| {
         sources
             .par_iter()
             .map_init(
@@ -158,26 +179,27 @@ pub fn scan(
                 },
             )
             .collect()
-    });
-    Ok(assemble(outcomes, params))
+    })
 }
 
-fn assemble(outcomes: Vec<FileOutcome>, params: &ScanParams) -> ScanReport {
-    let mut summary = Summary {
-        files: outcomes.len(),
-        ..Summary::default()
-    };
+/// Ranks the signals of `outcomes` and counts what was seen.
+pub fn assemble<'a>(
+    outcomes: impl IntoIterator<Item = &'a SourceOutcome>,
+    params: &ScanParams,
+) -> ScanReport {
+    let mut summary = Summary::default();
     let mut results = Vec::new();
     let mut errors = Vec::new();
     for o in outcomes {
+        summary.files += 1;
         summary.symbols += o.symbols;
         summary.short_history += o.short_history;
         summary.signals += o.signals;
-        if let Some(e) = o.error {
+        if let Some(e) = &o.error {
             summary.unusable_files += 1;
-            errors.push(e);
+            errors.push(e.clone());
         }
-        results.extend(o.results);
+        results.extend(o.results.iter().cloned());
     }
     summary.matched = results.len();
     results.sort_by(|(a, sa), (b, sb)| {
@@ -195,7 +217,7 @@ fn assemble(outcomes: Vec<FileOutcome>, params: &ScanParams) -> ScanReport {
     }
 }
 
-fn scan_source(source: &Source, buf: &mut Vec<u8>, params: &ScanParams) -> FileOutcome {
+fn scan_source(source: &Source, buf: &mut Vec<u8>, params: &ScanParams) -> SourceOutcome {
     let loaded = match source {
         Source::File(path) => market::load_file(path, buf, params.load.into()),
         Source::Bytes { name, data } => {
@@ -203,7 +225,7 @@ fn scan_source(source: &Source, buf: &mut Vec<u8>, params: &ScanParams) -> FileO
             market::parse(data, name, &symbol, params.load.into())
         }
     };
-    let mut out = FileOutcome::default();
+    let mut out = SourceOutcome::default();
     match loaded {
         Err(e) => out.error = Some(FileError::from(&e)),
         Ok(series) => {

@@ -454,3 +454,76 @@ fn rendered_formats() {
         .code(0);
     insta::assert_snapshot!("scan_explain_table", explain.stdout_redacted());
 }
+
+#[cfg(unix)]
+#[test]
+fn watch_rescans_changed_files_and_reranks() {
+    use std::io::{BufRead as _, BufReader};
+    use std::process::{Command, Stdio};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("u");
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = std::fs::read_to_string(fixture("scan/good/GOOD.csv")).unwrap();
+    // Without its last (breakout) bar, GOOD is not a signal.
+    let lines: Vec<&str> = good.lines().collect();
+    let head = lines[..lines.len() - 1].join("\n") + "\n";
+    std::fs::write(dir.join("GOOD.csv"), &head).unwrap();
+
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("velo"))
+        .args(["scan", "--watch", "--format", "json"])
+        .arg(&dir)
+        .env_remove("CI")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let first = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("first round");
+    let first: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(first["type"], "scan");
+    assert_eq!(first["results"].as_array().unwrap().len(), 0, "{first}");
+
+    // A new candle lands: the breakout bar is appended.
+    std::thread::sleep(Duration::from_millis(500));
+    std::fs::write(dir.join("GOOD.csv"), &good).unwrap();
+    let mut found = None;
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) {
+        let round: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if round["results"].as_array().is_some_and(|r| !r.is_empty()) {
+            found = Some(round);
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let round = found.expect("a round listing GOOD after the append");
+    assert_eq!(round["results"][0]["symbol"], "GOOD");
+    assert_eq!(round["summary"]["files"], 1);
+}
+
+#[test]
+fn watch_rejects_csv_and_stdin() {
+    velo()
+        .args(["scan", "--watch", "--format", "csv", "."])
+        .run()
+        .code(2)
+        .stderr_has("--watch prints --format table or json");
+    velo()
+        .args(["scan", "--watch", "-"])
+        .run()
+        .code(2)
+        .stderr_has("not standard input");
+}
