@@ -259,7 +259,7 @@ fn resolve(args: &ScanArgs, cfg: &ScanConfig) -> anyhow::Result<(ScanParams, Opt
         min_score: f.min_score.or(cfg.min_score).unwrap_or(d.min_score),
         top: f.top.or(cfg.top).unwrap_or(d.top),
         as_of: f.as_of,
-        load: scan::LoadOptionsSer {
+        load: LoadOptions {
             adjusted: f.adjusted || cfg.adjusted.unwrap_or(false),
         },
     };
@@ -413,7 +413,7 @@ fn run_explain(
     params: &ScanParams,
     ctx: &Context,
 ) -> anyhow::Result<u8> {
-    let opts: LoadOptions = params.load.into();
+    let opts = params.load;
     let mut series = if file.as_os_str() == "-" {
         let mut data = Vec::new();
         std::io::stdin()

@@ -28,21 +28,34 @@ fn nan_fill(out: &mut [f64]) {
 }
 
 /// Simple moving average; first value at bar `n-1`.
+///
+/// A running sum updated by `x[i] - x[i-n]`, two bars per step so that only one addition per
+/// two bars sits on the dependency chain; within a few ulps of TA-Lib's running sum.
 pub fn sma_into(x: &[f64], n: usize, out: &mut [f64]) {
     assert_eq!(x.len(), out.len());
-    if n == 0 || x.len() < n {
+    let len = x.len();
+    if n == 0 || len < n {
         return nan_fill(out);
     }
     nan_fill(&mut out[..n - 1]);
-    let inv = n as f64;
+    let nf = n as f64;
     let mut sum = 0.0;
-    for &v in &x[..n - 1] {
+    for &v in &x[..n] {
         sum += v;
     }
-    for i in n - 1..x.len() {
-        sum += x[i];
-        out[i] = sum / inv;
-        sum -= x[i + 1 - n];
+    out[n - 1] = sum / nf;
+    let mut i = n;
+    while i + 1 < len {
+        let d0 = x[i] - x[i - n];
+        let d1 = x[i + 1] - x[i + 1 - n];
+        out[i] = (sum + d0) / nf;
+        sum += d0 + d1;
+        out[i + 1] = sum / nf;
+        i += 2;
+    }
+    if i < len {
+        sum += x[i] - x[i - n];
+        out[i] = sum / nf;
     }
 }
 
@@ -107,10 +120,24 @@ pub fn rsi_into(x: &[f64], n: usize, out: &mut [f64]) {
     // dependency chain, and branch-free.
     let a = nm1 / nf;
     let b = 1.0 / nf;
-    for i in n + 1..x.len() {
-        let v = x[i];
-        let d = v - prev;
-        prev = v;
+    let (a2, ab) = (a * a, a * b);
+    // Two bars per step: the chain carries avg[i+1] = a²·avg[i-1] + (a·b·v[i] + b·v[i+1]),
+    // and avg[i] is computed beside it.
+    let mut i = n + 1;
+    while i + 1 < x.len() {
+        let d0 = x[i] - prev;
+        let d1 = x[i + 1] - x[i];
+        prev = x[i + 1];
+        let (g0, l0) = (d0.max(0.0), (-d0).max(0.0));
+        let (g1, l1) = (d1.max(0.0), (-d1).max(0.0));
+        out[i] = rsi(gain * a + g0 * b, loss * a + l0 * b);
+        gain = gain * a2 + (g0 * ab + g1 * b);
+        loss = loss * a2 + (l0 * ab + l1 * b);
+        out[i + 1] = rsi(gain, loss);
+        i += 2;
+    }
+    if i < x.len() {
+        let d = x[i] - prev;
         gain = gain * a + d.max(0.0) * b;
         loss = loss * a + (-d).max(0.0) * b;
         out[i] = rsi(gain, loss);
@@ -149,10 +176,20 @@ pub fn atr_into(high: &[f64], low: &[f64], close: &[f64], n: usize, out: &mut [f
     sum += true_range(high[n], low[n], close[n - 1]);
     let mut prev = sum / nf;
     out[n] = prev;
-    // (prev*(n-1) + tr)/n as prev*a + tr*b: see `rsi_into`.
+    // (prev*(n-1) + tr)/n as prev*a + tr*b, two bars per step: see `rsi_into`.
     let a = nm1 / nf;
     let b = 1.0 / nf;
-    for i in n + 1..len {
+    let (a2, ab) = (a * a, a * b);
+    let mut i = n + 1;
+    while i + 1 < len {
+        let t0 = true_range(high[i], low[i], close[i - 1]);
+        let t1 = true_range(high[i + 1], low[i + 1], close[i]);
+        out[i] = prev * a + t0 * b;
+        prev = prev * a2 + (t0 * ab + t1 * b);
+        out[i + 1] = prev;
+        i += 2;
+    }
+    if i < len {
         prev = prev * a + true_range(high[i], low[i], close[i - 1]) * b;
         out[i] = prev;
     }

@@ -29,7 +29,7 @@ pub enum Source {
 }
 
 /// What to scan for and which results to keep.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy)]
 pub struct ScanParams {
     pub model: ModelParams,
     /// Minimum close of the as-of bar.
@@ -41,21 +41,7 @@ pub struct ScanParams {
     pub top: usize,
     /// Scan as of the last bar at or before this time (ms since the epoch); `None` = last bar.
     pub as_of: Option<i64>,
-    pub load: LoadOptionsSer,
-}
-
-/// [`LoadOptions`] in serializable form.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
-pub struct LoadOptionsSer {
-    pub adjusted: bool,
-}
-
-impl From<LoadOptionsSer> for LoadOptions {
-    fn from(o: LoadOptionsSer) -> Self {
-        Self {
-            adjusted: o.adjusted,
-        }
-    }
+    pub load: LoadOptions,
 }
 
 impl Default for ScanParams {
@@ -67,7 +53,7 @@ impl Default for ScanParams {
             min_score: 0.0,
             top: 50,
             as_of: None,
-            load: LoadOptionsSer::default(),
+            load: LoadOptions::default(),
         }
     }
 }
@@ -219,10 +205,10 @@ pub fn assemble<'a>(
 
 fn scan_source(source: &Source, buf: &mut Vec<u8>, params: &ScanParams) -> SourceOutcome {
     let loaded = match source {
-        Source::File(path) => market::load_file(path, buf, params.load.into()),
+        Source::File(path) => market::load_file(path, buf, params.load),
         Source::Bytes { name, data } => {
             let symbol = market::csv::symbol_from_path(name);
-            market::parse(data, name, &symbol, params.load.into())
+            market::parse(data, name, &symbol, params.load)
         }
     };
     let mut out = SourceOutcome::default();
@@ -376,7 +362,7 @@ impl Report for ScanReport {
         sections.push(Section::Text {
             title: None,
             body: format!(
-                "{} symbols in {} files: {} signals, {} matched the filters, {} shown; {} with too short a history, {} unusable files",
+                "symbols {}, files {}: signals {}, matching the filters {}, shown {}; too short a history {}, unusable files {}",
                 s.symbols,
                 s.files,
                 s.signals,
