@@ -18,9 +18,20 @@ fn is_zero(v: f64) -> bool {
 
 #[inline]
 fn true_range(high: f64, low: f64, prev_close: f64) -> f64 {
-    (high - low)
-        .max((high - prev_close).abs())
-        .max((low - prev_close).abs())
+    fmax(
+        fmax(high - low, (high - prev_close).abs()),
+        (low - prev_close).abs(),
+    )
+}
+
+/// `max` for finite values: one `maxsd`, without `f64::max`'s NaN handling.
+#[inline]
+fn fmax(a: f64, b: f64) -> f64 {
+    if a > b {
+        a
+    } else {
+        b
+    }
 }
 
 fn nan_fill(out: &mut [f64]) {
@@ -128,8 +139,8 @@ pub fn rsi_into(x: &[f64], n: usize, out: &mut [f64]) {
         let d0 = x[i] - prev;
         let d1 = x[i + 1] - x[i];
         prev = x[i + 1];
-        let (g0, l0) = (d0.max(0.0), (-d0).max(0.0));
-        let (g1, l1) = (d1.max(0.0), (-d1).max(0.0));
+        let (g0, l0) = (fmax(d0, 0.0), fmax(-d0, 0.0));
+        let (g1, l1) = (fmax(d1, 0.0), fmax(-d1, 0.0));
         out[i] = rsi(gain * a + g0 * b, loss * a + l0 * b);
         gain = gain * a2 + (g0 * ab + g1 * b);
         loss = loss * a2 + (l0 * ab + l1 * b);
@@ -138,8 +149,8 @@ pub fn rsi_into(x: &[f64], n: usize, out: &mut [f64]) {
     }
     if i < x.len() {
         let d = x[i] - prev;
-        gain = gain * a + d.max(0.0) * b;
-        loss = loss * a + (-d).max(0.0) * b;
+        gain = gain * a + fmax(d, 0.0) * b;
+        loss = loss * a + fmax(-d, 0.0) * b;
         out[i] = rsi(gain, loss);
     }
 }
@@ -210,8 +221,13 @@ fn rolling_moments(x: &[f64], n: usize, out: &mut [f64], finish: impl Fn(f64) ->
         return nan_fill(out);
     }
     nan_fill(&mut out[..n - 1]);
-    let nf = n as f64;
-    let inv = 1.0 / nf;
+    anchored_windows(x, n, |j, _, var| out[j] = finish(var));
+}
+
+/// Calls `emit(j, mean, variance)` for every window ending at `j >= n-1` (n >= 1, len >= n).
+#[inline]
+fn anchored_windows(x: &[f64], n: usize, mut emit: impl FnMut(usize, f64, f64)) {
+    let inv = 1.0 / n as f64;
     let period = 4 * n;
     let mut i = n - 1;
     while i < x.len() {
@@ -230,7 +246,7 @@ fn rolling_moments(x: &[f64], n: usize, out: &mut [f64], finish: impl Fn(f64) ->
             s2 += d * d;
             let mean = s1 * inv;
             let var = s2 * inv - mean * mean;
-            out[j] = finish(if var > 0.0 { var } else { 0.0 });
+            emit(j, anchor + mean, if var > 0.0 { var } else { 0.0 });
             let d_out = x[j + 1 - n] - anchor;
             s1 -= d_out;
             s2 -= d_out * d_out;
@@ -244,7 +260,8 @@ pub fn stddev_into(x: &[f64], n: usize, nbdev: f64, out: &mut [f64]) {
     rolling_moments(x, n, out, |var| var.sqrt() * nbdev);
 }
 
-/// Bollinger Bands over an SMA middle: middle ± k·σ (population σ of the same window).
+/// Bollinger Bands over an SMA middle: middle ± k·σ (population σ of the same window), in one
+/// pass: the mean and variance both come from the anchored sums of [`rolling_variance_into`].
 pub fn bbands_into(
     x: &[f64],
     n: usize,
@@ -254,14 +271,22 @@ pub fn bbands_into(
     middle: &mut [f64],
     lower: &mut [f64],
 ) {
-    sma_into(x, n, middle);
-    // `lower` doubles as the σ buffer before it is overwritten.
-    stddev_into(x, n, 1.0, lower);
-    for i in 0..x.len() {
-        let sd = lower[i];
-        upper[i] = middle[i] + sd * k_up;
-        lower[i] = middle[i] - sd * k_down;
+    assert!(upper.len() == x.len() && middle.len() == x.len() && lower.len() == x.len());
+    if n == 0 || x.len() < n {
+        nan_fill(upper);
+        nan_fill(middle);
+        nan_fill(lower);
+        return;
     }
+    nan_fill(&mut upper[..n - 1]);
+    nan_fill(&mut middle[..n - 1]);
+    nan_fill(&mut lower[..n - 1]);
+    anchored_windows(x, n, |j, mean, var| {
+        let sd = var.sqrt();
+        middle[j] = mean;
+        upper[j] = mean + sd * k_up;
+        lower[j] = mean - sd * k_down;
+    });
 }
 
 /// MACD line, signal and histogram with TA-Lib's seeding: both EMAs start at bar `slow-1` (the
