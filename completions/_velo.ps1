@@ -103,7 +103,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             [CompletionResult]::new('--min-volume', '--min-volume', [CompletionResultType]::ParameterName, 'Lowest mean volume of the lookback bars before the as-of bar')
             [CompletionResult]::new('--min-score', '--min-score', [CompletionResultType]::ParameterName, 'Lowest score to list (0..100)')
             [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'List at most N results, 0 for all [default: 50]')
-            [CompletionResult]::new('--as-of', '--as-of', [CompletionResultType]::ParameterName, 'Scan as of the last bar at or before DATE (YYYY-MM-DD covers the whole day); later bars are never read')
+            [CompletionResult]::new('--as-of', '--as-of', [CompletionResultType]::ParameterName, 'Scan as of the last bar at or before DATE (YYYY-MM-DD covers the whole day); later bars are cut off before anything is computed')
             [CompletionResult]::new('--explain', '--explain', [CompletionResultType]::ParameterName, 'Print one symbol bar by bar: the score breakdown, or the --indicators')
             [CompletionResult]::new('--indicators', '--indicators', [CompletionResultType]::ParameterName, 'With --explain: print these TA-Lib indicators instead of the breakdown, e.g. sma:20,rsi:14,bbands:20:2,macd:12:26:9')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')

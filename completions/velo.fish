@@ -74,7 +74,7 @@ complete -c velo -n "__fish_velo_using_subcommand scan" -l min-price -d 'Lowest 
 complete -c velo -n "__fish_velo_using_subcommand scan" -l min-volume -d 'Lowest mean volume of the lookback bars before the as-of bar' -r
 complete -c velo -n "__fish_velo_using_subcommand scan" -l min-score -d 'Lowest score to list (0..100)' -r
 complete -c velo -n "__fish_velo_using_subcommand scan" -l top -d 'List at most N results, 0 for all [default: 50]' -r
-complete -c velo -n "__fish_velo_using_subcommand scan" -l as-of -d 'Scan as of the last bar at or before DATE (YYYY-MM-DD covers the whole day); later bars are never read' -r
+complete -c velo -n "__fish_velo_using_subcommand scan" -l as-of -d 'Scan as of the last bar at or before DATE (YYYY-MM-DD covers the whole day); later bars are cut off before anything is computed' -r
 complete -c velo -n "__fish_velo_using_subcommand scan" -l explain -d 'Print one symbol bar by bar: the score breakdown, or the --indicators' -r -F
 complete -c velo -n "__fish_velo_using_subcommand scan" -l indicators -d 'With --explain: print these TA-Lib indicators instead of the breakdown, e.g. sma:20,rsi:14,bbands:20:2,macd:12:26:9' -r
 complete -c velo -n "__fish_velo_using_subcommand scan" -l format -d 'Output format' -r -f -a "table\t''

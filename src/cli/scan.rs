@@ -25,7 +25,7 @@ ascending time order. A file that cannot be used is reported with its file and l
 are still scanned, and the exit code is 2.
 
 The model, for the as-of bar t (the last bar, or the last at or before --as-of; later bars are \
-never read), with N = --lookback:
+cut off before anything is computed, so there is no look-ahead), with N = --lookback:
   breakout level  highest High of the N bars before t; a breakout needs Close[t] > level
   volume surge    Volume[t] / mean Volume of the N bars before t
   strength        (Close[t] - level) / ATR(14)[t-1], in ATR units; ATR % = 100*ATR(14)[t-1]/Close[t]
@@ -35,7 +35,8 @@ never read), with N = --lookback:
   score = 100 * (Ws*S + Wv*V + Wq*Q) / (Ws + Wv + Wq), with S = 1 - exp(-strength), \
 V = 1 - exp(-(surge - 1)/2) (0 if surge <= 1), Q = squeeze.
 Only breakouts that pass the RSI filter, --min-price, --min-volume and --min-score are listed, \
-best score first (ties by symbol), at most --top. Indicators follow TA-Lib exactly.
+best score first (ties by symbol), at most --top; a bar that is not a signal scores 0. With the \
+defaults a symbol needs 141 bars to be scored. Indicators follow TA-Lib exactly.
 
 Settings may also come from the [scan] table of velo.toml (lookback, squeeze-lookback, rsi-min, \
 rsi-max, weight-strength, weight-volume, weight-squeeze, min-price, min-volume, min-score, top, \
@@ -124,7 +125,7 @@ pub struct FilterArgs {
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
 
-    /// Scan as of the last bar at or before DATE (YYYY-MM-DD covers the whole day); later bars are never read.
+    /// Scan as of the last bar at or before DATE (YYYY-MM-DD covers the whole day); later bars are cut off before anything is computed.
     #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
     pub as_of: Option<i64>,
 
