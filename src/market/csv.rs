@@ -908,6 +908,39 @@ mod tests {
         }
 
         #[test]
+        fn fast_and_general_paths_agree(
+            rows in proptest::collection::vec((1u32..1_000_000, 0u32..1000, 0u32..5), 1..30),
+            crlf: bool,
+        ) {
+            // Each row is written in one of several styles; plain rows take the fast path,
+            // the others the general one, and all must read back the same values.
+            let end = if crlf { "\r\n" } else { "\n" };
+            let mut text = format!("Date,Open,High,Low,Close,Volume{end}");
+            let mut want = Vec::new();
+            for (i, (p, spread, style)) in rows.iter().enumerate() {
+                let low = f64::from(*p) / 10_000.0;
+                let high = f64::from(p + spread) / 10_000.0;
+                let date = format_timestamp(i as i64 * 86_400_000, TimeStyle::Date);
+                let line = match style {
+                    0 => format!("{date},{low},{high},{low},{high},{p}"),
+                    1 => format!("\"{date}\",{low},\"{high}\",{low},{high},{p}"),
+                    2 => format!("{date},{low:e},{high:e},{low},{high},{p}"),
+                    3 => format!("{date}, {low} ,{high},{low},{high},{p}.0"),
+                    _ => format!("{date}T00:00:00Z,{low},{high},{low},{high},{p}"),
+                };
+                text.push_str(&line);
+                text.push_str(end);
+                want.push((high, low, f64::from(*p)));
+            }
+            let b = &load(&text).unwrap()[0];
+            prop_assert_eq!(b.len(), want.len());
+            for (i, (high, low, vol)) in want.iter().enumerate() {
+                prop_assert_eq!((b.high[i], b.low[i], b.close[i], b.volume[i]), (*high, *low, *high, *vol));
+                prop_assert_eq!(b.time[i], i as i64 * 86_400_000);
+            }
+        }
+
+        #[test]
         fn good_rows_round_trip(vals in proptest::collection::vec((1u32..100_000, 0u32..10_000, 0u64..1_000_000_000), 1..40)) {
             let mut text = String::from("Date,Open,High,Low,Close,Volume\n");
             let mut want = Vec::new();
