@@ -575,7 +575,15 @@ fn fast_number(line: &[u8], mut pos: usize) -> Option<(f64, usize)> {
     if digits == 0 || digits > 15 || frac > 22 {
         return None;
     }
-    Some((mantissa as f64 / super::number::POW10[frac], pos))
+    let v = mantissa as f64;
+    Some((
+        if frac == 0 {
+            v
+        } else {
+            v / super::number::POW10[frac]
+        },
+        pos,
+    ))
 }
 
 #[inline]
