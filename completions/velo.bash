@@ -25,6 +25,9 @@ _velo() {
             velo,scan)
                 cmd="velo__subcmd__scan"
                 ;;
+            velo,test-timeout-runner)
+                cmd="velo__subcmd__test__subcmd__timeout__subcmd__runner"
+                ;;
             velo__subcmd__generate,completions)
                 cmd="velo__subcmd__generate__subcmd__completions"
                 ;;
@@ -52,11 +55,29 @@ _velo() {
             velo__subcmd__help,scan)
                 cmd="velo__subcmd__help__subcmd__scan"
                 ;;
+            velo__subcmd__help,test-timeout-runner)
+                cmd="velo__subcmd__help__subcmd__test__subcmd__timeout__subcmd__runner"
+                ;;
             velo__subcmd__help__subcmd__generate,completions)
                 cmd="velo__subcmd__help__subcmd__generate__subcmd__completions"
                 ;;
             velo__subcmd__help__subcmd__generate,man)
                 cmd="velo__subcmd__help__subcmd__generate__subcmd__man"
+                ;;
+            velo__subcmd__help__subcmd__test__subcmd__timeout__subcmd__runner,merge)
+                cmd="velo__subcmd__help__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__merge"
+                ;;
+            velo__subcmd__test__subcmd__timeout__subcmd__runner,help)
+                cmd="velo__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__help"
+                ;;
+            velo__subcmd__test__subcmd__timeout__subcmd__runner,merge)
+                cmd="velo__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__merge"
+                ;;
+            velo__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__help,help)
+                cmd="velo__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__help__subcmd__help"
+                ;;
+            velo__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__help,merge)
+                cmd="velo__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__help__subcmd__merge"
                 ;;
             *)
                 ;;
@@ -65,7 +86,7 @@ _velo() {
 
     case "${cmd}" in
         velo)
-            opts="-q -v -h -V --color --quiet --verbose --help --version generate scan help"
+            opts="-q -v -h -V --color --quiet --verbose --help --version generate scan test-timeout-runner help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -201,7 +222,7 @@ _velo() {
             return 0
             ;;
         velo__subcmd__help)
-            opts="generate scan help"
+            opts="generate scan test-timeout-runner help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -273,6 +294,34 @@ _velo() {
         velo__subcmd__help__subcmd__scan)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__help__subcmd__test__subcmd__timeout__subcmd__runner)
+            opts="merge"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__help__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__merge)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -356,6 +405,152 @@ _velo() {
                     return 0
                     ;;
                 -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__test__subcmd__timeout__subcmd__runner)
+            opts="-k -j -q -v -h -V --timeout --test-timeout --idle-timeout --kill-after --retries --retry-backoff --fail-on-flaky --framework --jobs --partition --format --junit --output-dir --watch --color --quiet --verbose --help --version merge help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --test-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kill-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry-backoff)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --framework)
+                    COMPREPLY=($(compgen -W "auto pytest cargo generic" -- "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --partition)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --junit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --watch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__help)
+            opts="merge help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__help__subcmd__merge)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__merge)
+            opts="-q -v -h -V --format --junit --fail-on-flaky --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --junit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -5,6 +5,7 @@ pub mod exit;
 pub mod generate;
 pub mod interrupt;
 pub mod scan;
+pub mod test_timeout_runner;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -71,6 +72,8 @@ pub enum Command {
 
     /// Rank OHLCV files by breakout strength, or explain one symbol bar by bar.
     Scan(Box<scan::ScanArgs>),
+    /// Run tests or any command with per-test timeouts, whole-tree kill and retries.
+    TestTimeoutRunner(Box<test_timeout_runner::TestTimeoutRunnerArgs>),
 }
 
 /// What a command gets from the CLI layer: the terminal, the loaded config and the working
@@ -161,6 +164,7 @@ fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<u8> {
     match command {
         Command::Generate(args) => generate::run(&args, ctx),
         Command::Scan(args) => scan::run(&args, ctx),
+        Command::TestTimeoutRunner(args) => test_timeout_runner::run(&args, ctx),
     }
 }
 

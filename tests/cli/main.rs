@@ -11,3 +11,4 @@ mod support;
 
 mod global;
 mod scan;
+mod test_timeout_runner;
