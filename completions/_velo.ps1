@@ -32,6 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('env-check', 'env-check', [CompletionResultType]::ParameterValue, 'Validate .env files: missing, malformed, misspelled and duplicated variables, at once')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages generated from this command tree')
+            [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Rank OHLCV files by breakout strength, or explain one symbol bar by bar')
             [CompletionResult]::new('test-timeout-runner', 'test-timeout-runner', [CompletionResultType]::ParameterValue, 'Run tests or any command with per-test timeouts, whole-tree kill and retries')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -117,6 +118,37 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
         'velo;generate;help;help' {
             break
         }
+        'velo;scan' {
+            [CompletionResult]::new('--lookback', '--lookback', [CompletionResultType]::ParameterName, 'Bars before the as-of bar for the breakout level and the volume baseline [default: 20]')
+            [CompletionResult]::new('--squeeze-lookback', '--squeeze-lookback', [CompletionResultType]::ParameterName, 'Bars of Bollinger bandwidth history for the squeeze percentile [default: 120]')
+            [CompletionResult]::new('--rsi-min', '--rsi-min', [CompletionResultType]::ParameterName, 'Lowest RSI(14) a breakout may have [default: 50]')
+            [CompletionResult]::new('--rsi-max', '--rsi-max', [CompletionResultType]::ParameterName, 'Highest RSI(14) a breakout may have [default: 100]')
+            [CompletionResult]::new('--weight-strength', '--weight-strength', [CompletionResultType]::ParameterName, 'Weight of the strength component S [default: 0.3]')
+            [CompletionResult]::new('--weight-volume', '--weight-volume', [CompletionResultType]::ParameterName, 'Weight of the volume component V [default: 0.5]')
+            [CompletionResult]::new('--weight-squeeze', '--weight-squeeze', [CompletionResultType]::ParameterName, 'Weight of the squeeze component Q [default: 0.2]')
+            [CompletionResult]::new('--min-price', '--min-price', [CompletionResultType]::ParameterName, 'Lowest close of the as-of bar to list')
+            [CompletionResult]::new('--min-volume', '--min-volume', [CompletionResultType]::ParameterName, 'Lowest mean volume of the lookback bars before the as-of bar')
+            [CompletionResult]::new('--min-score', '--min-score', [CompletionResultType]::ParameterName, 'Lowest score to list (0..100)')
+            [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'List at most N results, 0 for all [default: 50]')
+            [CompletionResult]::new('--as-of', '--as-of', [CompletionResultType]::ParameterName, 'Scan as of the last bar at or before DATE (YYYY-MM-DD covers the whole day); later bars are cut off before anything is computed')
+            [CompletionResult]::new('--explain', '--explain', [CompletionResultType]::ParameterName, 'Print one symbol bar by bar: the score breakdown, or the --indicators')
+            [CompletionResult]::new('--indicators', '--indicators', [CompletionResultType]::ParameterName, 'With --explain: print these TA-Lib indicators instead of the breakdown, e.g. sma:20,rsi:14,bbands:20:2,macd:12:26:9')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Worker threads [default: one per core]')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Worker threads [default: one per core]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb')
+            [CompletionResult]::new('--adjusted', '--adjusted', [CompletionResultType]::ParameterName, 'Use the `Adj Close` column (Open/High/Low scaled by the same ratio)')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Keep running: when files change (new candles), re-read only those, re-rank and print the results again (with --format json, one JSON line per round). Stop with Ctrl-C')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is being done (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is being done (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'velo;test-timeout-runner' {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Limit for the whole run (e.g. 90s, 10m). In generic mode a timeout exits 124')
             [CompletionResult]::new('--test-timeout', '--test-timeout', [CompletionResultType]::ParameterName, 'Limit per test (pytest and cargo modes): a test running longer is killed with its process tree, recorded as timed-out, and the rest of the session still runs')
@@ -176,6 +208,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
         'velo;help' {
             [CompletionResult]::new('env-check', 'env-check', [CompletionResultType]::ParameterValue, 'Validate .env files: missing, malformed, misspelled and duplicated variables, at once')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages generated from this command tree')
+            [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Rank OHLCV files by breakout strength, or explain one symbol bar by bar')
             [CompletionResult]::new('test-timeout-runner', 'test-timeout-runner', [CompletionResultType]::ParameterValue, 'Run tests or any command with per-test timeouts, whole-tree kill and retries')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -192,6 +225,9 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             break
         }
         'velo;help;generate;man' {
+            break
+        }
+        'velo;help;scan' {
             break
         }
         'velo;help;test-timeout-runner' {

@@ -8,9 +8,11 @@
 pub mod cli;
 pub mod config;
 pub mod env_check;
+pub mod market;
 pub mod output;
 pub mod proc;
 pub mod report;
+pub mod scan;
 pub mod test_runner;
 pub mod units;
 pub mod watch;

@@ -5,6 +5,7 @@ pub mod env_check;
 pub mod exit;
 pub mod generate;
 pub mod interrupt;
+pub mod scan;
 pub mod test_timeout_runner;
 
 use std::ffi::OsString;
@@ -73,6 +74,8 @@ pub enum Command {
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
 
+    /// Rank OHLCV files by breakout strength, or explain one symbol bar by bar.
+    Scan(Box<scan::ScanArgs>),
     /// Run tests or any command with per-test timeouts, whole-tree kill and retries.
     TestTimeoutRunner(Box<test_timeout_runner::TestTimeoutRunnerArgs>),
 }
@@ -165,6 +168,7 @@ fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<u8> {
     match command {
         Command::EnvCheck(args) => env_check::run(&args, ctx),
         Command::Generate(args) => generate::run(&args, ctx),
+        Command::Scan(args) => scan::run(&args, ctx),
         Command::TestTimeoutRunner(args) => test_timeout_runner::run(&args, ctx),
     }
 }

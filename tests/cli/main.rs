@@ -11,4 +11,5 @@ mod support;
 
 mod env_check;
 mod global;
+mod scan;
 mod test_timeout_runner;

@@ -32,9 +32,17 @@ pub fn fixture(rel: &str) -> PathBuf {
     repo_root().join("fixtures").join(rel)
 }
 
-/// A path under `../shared/data` (present on developer machines and in CI).
+/// A path under `../shared/data` (present on developer machines and in CI). A checkout nested
+/// deeper (a git worktree under `wt/`) finds the nearest `shared/data` of an ancestor.
 pub fn shared_data(rel: &str) -> PathBuf {
-    repo_root().join("..").join("shared").join("data").join(rel)
+    let root = repo_root();
+    let base = root
+        .ancestors()
+        .skip(1)
+        .map(|a| a.join("shared").join("data"))
+        .find(|p| p.is_dir())
+        .unwrap_or_else(|| root.join("..").join("shared").join("data"));
+    base.join(rel)
 }
 
 /// Starts a `velo` invocation in a fresh temporary directory.

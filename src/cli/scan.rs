@@ -1,0 +1,452 @@
+//! `velo scan`: argument parsing, `[scan]` settings from velo.toml, and rendering for the
+//! breakout scanner and `--explain`.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::Args;
+use serde::Deserialize;
+
+use super::{exit, Context};
+use crate::market::time::{parse_timestamp, TimeStyle, MS_PER_DAY};
+use crate::market::{self, IndicatorSpec, LoadOptions};
+use crate::report::{self, Format};
+use crate::scan::{self, explain, ModelParams, ScanParams, Source, Weights};
+
+const LONG_ABOUT: &str = "\
+Rank a universe of OHLCV CSV files by breakout strength, or explain one symbol bar by bar.
+
+Input: a folder of per-symbol CSV files (the file name is the symbol), CSV files, or one long CSV \
+with a Symbol column; `-` reads standard input. Header Date,Open,High,Low,Close,Volume, matched \
+case-insensitively (Timestamp/Time/Datetime for Date; Adj Close is ignored unless --adjusted); \
+dates as YYYY-MM-DD, YYYY-MM-DD HH:MM:SS, RFC 3339 or epoch seconds/milliseconds; rows in \
+ascending time order. A file that cannot be used is reported with its file and line, the others \
+are still scanned, and the exit code is 2.
+
+The model, for the as-of bar t (the last bar, or the last at or before --as-of; later bars are \
+cut off before anything is computed, so there is no look-ahead), with N = --lookback:
+  breakout level  highest High of the N bars before t; a breakout needs Close[t] > level
+  volume surge    Volume[t] / mean Volume of the N bars before t
+  strength        (Close[t] - level) / ATR(14)[t-1], in ATR units; ATR % = 100*ATR(14)[t-1]/Close[t]
+  squeeze         1 - percentile rank of the Bollinger bandwidth (20, 2) of bar t-1 among the \
+--squeeze-lookback bars ending there (1 = narrowest)
+  RSI filter      --rsi-min <= RSI(14)[t] <= --rsi-max
+  score = 100 * (Ws*S + Wv*V + Wq*Q) / (Ws + Wv + Wq), with S = 1 - exp(-strength), \
+V = 1 - exp(-(surge - 1)/2) (0 if surge <= 1), Q = squeeze.
+Only breakouts that pass the RSI filter, --min-price, --min-volume and --min-score are listed, \
+best score first (ties by symbol), at most --top; a bar that is not a signal scores 0. With the \
+defaults a symbol needs 141 bars to be scored. Indicators follow TA-Lib exactly.
+
+Settings may also come from the [scan] table of velo.toml (lookback, squeeze-lookback, rsi-min, \
+rsi-max, weight-strength, weight-volume, weight-squeeze, min-price, min-volume, min-score, top, \
+jobs, adjusted); flags override it.";
+
+const AFTER_LONG_HELP: &str = "\
+Examples:
+  velo scan data/universe --top 20
+  velo scan prices.csv --as-of 2024-06-28 --min-price 5 --min-volume 1e6 --format json
+  velo scan data/universe --watch --format json
+  velo scan --explain data/GOOG.csv --indicators sma:20,atr:14,bbands:20:2,macd:12:26:9 --format csv
+
+Exit codes:
+  0  scanned every file (whether or not anything broke out)
+  2  usage or configuration error, or at least one file could not be used (the rest were scanned)";
+
+/// Rank OHLCV files by breakout strength (Donchian break, volume surge, ATR, squeeze, RSI).
+#[derive(Debug, Args)]
+#[command(long_about = LONG_ABOUT, after_long_help = AFTER_LONG_HELP)]
+pub struct ScanArgs {
+    /// CSV files or folders of them (`-` for standard input).
+    #[arg(value_name = "PATH", required_unless_present = "explain")]
+    pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub model: ModelArgs,
+
+    #[command(flatten)]
+    pub filters: FilterArgs,
+
+    #[command(flatten)]
+    pub explain: ExplainArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Model")]
+pub struct ModelArgs {
+    /// Bars before the as-of bar for the breakout level and the volume baseline [default: 20].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=10_000))]
+    pub lookback: Option<u32>,
+
+    /// Bars of Bollinger bandwidth history for the squeeze percentile [default: 120].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=10_000))]
+    pub squeeze_lookback: Option<u32>,
+
+    /// Lowest RSI(14) a breakout may have [default: 50].
+    #[arg(long, value_name = "RSI")]
+    pub rsi_min: Option<f64>,
+
+    /// Highest RSI(14) a breakout may have [default: 100].
+    #[arg(long, value_name = "RSI")]
+    pub rsi_max: Option<f64>,
+
+    /// Weight of the strength component S [default: 0.3].
+    #[arg(long, value_name = "W")]
+    pub weight_strength: Option<f64>,
+
+    /// Weight of the volume component V [default: 0.5].
+    #[arg(long, value_name = "W")]
+    pub weight_volume: Option<f64>,
+
+    /// Weight of the squeeze component Q [default: 0.2].
+    #[arg(long, value_name = "W")]
+    pub weight_squeeze: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Filters")]
+pub struct FilterArgs {
+    /// Lowest close of the as-of bar to list.
+    #[arg(long, value_name = "PRICE")]
+    pub min_price: Option<f64>,
+
+    /// Lowest mean volume of the lookback bars before the as-of bar.
+    #[arg(long, value_name = "VOLUME")]
+    pub min_volume: Option<f64>,
+
+    /// Lowest score to list (0..100).
+    #[arg(long, value_name = "SCORE")]
+    pub min_score: Option<f64>,
+
+    /// List at most N results, 0 for all [default: 50].
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+
+    /// Scan as of the last bar at or before DATE (YYYY-MM-DD covers the whole day); later bars are cut off before anything is computed.
+    #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
+    pub as_of: Option<i64>,
+
+    /// Use the `Adj Close` column (Open/High/Low scaled by the same ratio).
+    #[arg(long)]
+    pub adjusted: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Explain")]
+pub struct ExplainArgs {
+    /// Print one symbol bar by bar: the score breakdown, or the --indicators.
+    #[arg(long, value_name = "FILE", conflicts_with = "paths")]
+    pub explain: Option<PathBuf>,
+
+    /// With --explain: print these TA-Lib indicators instead of the breakdown, e.g. sma:20,rsi:14,bbands:20:2,macd:12:26:9.
+    #[arg(long, value_name = "LIST", requires = "explain", value_parser = parse_indicators)]
+    pub indicators: Option<IndicatorList>,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = report::format_parser(&["table", "json", "csv", "markdown"]))]
+    pub format: Format,
+
+    /// Keep running: when files change (new candles), re-read only those, re-rank and print the
+    /// results again (with --format json, one JSON line per round). Stop with Ctrl-C.
+    #[arg(long, conflicts_with = "explain")]
+    pub watch: bool,
+
+    /// Worker threads [default: one per core].
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub jobs: Option<u16>,
+}
+
+fn parse_as_of(s: &str) -> Result<i64, String> {
+    match parse_timestamp(s.as_bytes()) {
+        Some((ms, TimeStyle::Date)) => Ok(ms + MS_PER_DAY - 1),
+        Some((ms, TimeStyle::DateTime)) => Ok(ms),
+        None => Err(format!(
+            "{s:?} is not a date: use YYYY-MM-DD, YYYY-MM-DD HH:MM:SS, RFC 3339 or epoch seconds"
+        )),
+    }
+}
+
+/// A parsed `--indicators` list (one value on the command line).
+#[derive(Debug, Clone)]
+pub struct IndicatorList(pub Vec<IndicatorSpec>);
+
+fn parse_indicators(s: &str) -> Result<IndicatorList, String> {
+    market::spec::parse_list(s)
+        .map(IndicatorList)
+        .map_err(|e| e.to_string())
+}
+
+/// The `[scan]` table of velo.toml.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct ScanConfig {
+    lookback: Option<u32>,
+    squeeze_lookback: Option<u32>,
+    rsi_min: Option<f64>,
+    rsi_max: Option<f64>,
+    weight_strength: Option<f64>,
+    weight_volume: Option<f64>,
+    weight_squeeze: Option<f64>,
+    min_price: Option<f64>,
+    min_volume: Option<f64>,
+    min_score: Option<f64>,
+    top: Option<usize>,
+    jobs: Option<u16>,
+    adjusted: Option<bool>,
+}
+
+fn resolve(args: &ScanArgs, cfg: &ScanConfig) -> anyhow::Result<(ScanParams, Option<usize>)> {
+    let d = ScanParams::default();
+    let m = &args.model;
+    let f = &args.filters;
+    let weights = Weights {
+        strength: m
+            .weight_strength
+            .or(cfg.weight_strength)
+            .unwrap_or(d.model.weights.strength),
+        volume: m
+            .weight_volume
+            .or(cfg.weight_volume)
+            .unwrap_or(d.model.weights.volume),
+        squeeze: m
+            .weight_squeeze
+            .or(cfg.weight_squeeze)
+            .unwrap_or(d.model.weights.squeeze),
+    };
+    let ws = [weights.strength, weights.volume, weights.squeeze];
+    if ws.iter().any(|w| !w.is_finite() || *w < 0.0) || ws.iter().sum::<f64>() <= 0.0 {
+        anyhow::bail!(
+            "weights must be non-negative with a positive sum (got strength {}, volume {}, squeeze {}): fix --weight-* or [scan] in velo.toml",
+            weights.strength, weights.volume, weights.squeeze
+        );
+    }
+    let lookback = m
+        .lookback
+        .or(cfg.lookback)
+        .map_or(d.model.lookback, |v| v as usize);
+    let squeeze_lookback = m
+        .squeeze_lookback
+        .or(cfg.squeeze_lookback)
+        .map_or(d.model.squeeze_lookback, |v| v as usize);
+    if !(2..=10_000).contains(&lookback) || !(2..=10_000).contains(&squeeze_lookback) {
+        anyhow::bail!(
+            "lookback and squeeze-lookback must be between 2 and 10000 ([scan] in velo.toml)"
+        );
+    }
+    let rsi_min = m.rsi_min.or(cfg.rsi_min).unwrap_or(d.model.rsi_min);
+    let rsi_max = m.rsi_max.or(cfg.rsi_max).unwrap_or(d.model.rsi_max);
+    if !(0.0..=100.0).contains(&rsi_min) || !(0.0..=100.0).contains(&rsi_max) || rsi_min > rsi_max {
+        anyhow::bail!("the RSI filter must satisfy 0 <= --rsi-min <= --rsi-max <= 100 (got {rsi_min} and {rsi_max})");
+    }
+    let model = ModelParams {
+        lookback,
+        squeeze_lookback,
+        rsi_min,
+        rsi_max,
+        weights,
+        ..d.model
+    };
+    let params = ScanParams {
+        model,
+        min_price: f.min_price.or(cfg.min_price).unwrap_or(d.min_price),
+        min_volume: f.min_volume.or(cfg.min_volume).unwrap_or(d.min_volume),
+        min_score: f.min_score.or(cfg.min_score).unwrap_or(d.min_score),
+        top: f.top.or(cfg.top).unwrap_or(d.top),
+        as_of: f.as_of,
+        load: LoadOptions {
+            adjusted: f.adjusted || cfg.adjusted.unwrap_or(false),
+        },
+    };
+    let jobs = args.output.jobs.or(cfg.jobs).map(usize::from);
+    if jobs == Some(0) {
+        anyhow::bail!("jobs must be at least 1 ([scan] in velo.toml)");
+    }
+    Ok((params, jobs))
+}
+
+pub fn run(args: &ScanArgs, ctx: &Context) -> anyhow::Result<u8> {
+    let cfg: ScanConfig = ctx.config.section("scan")?;
+    let (params, jobs) = resolve(args, &cfg)?;
+    if let Some(file) = &args.explain.explain {
+        return run_explain(args, file, &params, ctx);
+    }
+    let format = args.output.format;
+    if args.output.watch {
+        if matches!(format, Format::Csv | Format::Markdown) {
+            anyhow::bail!("--watch prints --format table or json (JSON Lines), not {format}");
+        }
+        if args.paths.iter().any(|p| p.as_os_str() == "-") {
+            anyhow::bail!("--watch needs files or folders, not standard input");
+        }
+    }
+
+    let mut sources = Vec::new();
+    let mut listing_errors = Vec::new();
+    for path in &args.paths {
+        if path.as_os_str() == "-" {
+            let mut data = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut data)
+                .context("cannot read standard input")?;
+            sources.push(Source::Bytes {
+                name: PathBuf::from("stdin"),
+                data,
+            });
+            continue;
+        }
+        match market::list_inputs(std::slice::from_ref(path)) {
+            Ok(files) if files.is_empty() => listing_errors.push(scan::FileError {
+                file: path.display().to_string(),
+                line: None,
+                message: "no .csv files in this folder".to_string(),
+            }),
+            Ok(files) => sources.extend(files.into_iter().map(Source::File)),
+            Err(e) => listing_errors.push(scan::FileError::from(&e)),
+        }
+    }
+
+    let bar = ctx
+        .ui
+        .progress(sources.len() as u64, "scanning", format.is_machine());
+    let tick = || bar.inc(1);
+    let pool = scan::pool(jobs).context("cannot start the worker threads")?;
+    let outcomes = scan::scan_sources(&pool, &sources, &params, &tick);
+    bar.finish_and_clear();
+    let mut report = scan::assemble(&outcomes, &params);
+    report.summary.unusable_files += listing_errors.len();
+    report.summary.files += listing_errors.len();
+    listing_errors.append(&mut report.errors);
+    report.errors = listing_errors;
+    print_round(&report, format, args.output.watch, ctx)?;
+    if args.output.watch {
+        let files: Vec<PathBuf> = sources
+            .iter()
+            .filter_map(|s| match s {
+                Source::File(p) => Some(p.clone()),
+                Source::Bytes { .. } => None,
+            })
+            .collect();
+        return watch_loop(args, &files, outcomes, &pool, &params, ctx);
+    }
+    Ok(if report.errors.is_empty() {
+        exit::SUCCESS
+    } else {
+        exit::USAGE
+    })
+}
+
+/// Reports unusable files on stderr and the ranking on stdout (a JSON line per round in watch
+/// mode).
+fn print_round(
+    report: &scan::ScanReport,
+    format: Format,
+    watch: bool,
+    ctx: &Context,
+) -> anyhow::Result<()> {
+    for e in &report.errors {
+        let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+        ctx.ui.error(&format!(
+            "{}{at}: {} (file skipped; the others were scanned)",
+            e.file, e.message
+        ));
+    }
+    let text = match format {
+        Format::Json if watch => report::json::line("scan", report)?,
+        Format::Csv => scan::results_csv(report),
+        other => report::render(report, other, &ctx.ui)?,
+    };
+    ctx.ui.out(&text).context("writing the results")?;
+    let s = &report.summary;
+    ctx.ui.debug(&format!(
+        "{} files, {} symbols, {} signals",
+        s.files, s.symbols, s.signals
+    ));
+    Ok(())
+}
+
+fn watch_loop(
+    args: &ScanArgs,
+    files: &[PathBuf],
+    outcomes: Vec<scan::SourceOutcome>,
+    pool: &rayon::ThreadPool,
+    params: &ScanParams,
+    ctx: &Context,
+) -> anyhow::Result<u8> {
+    let mut state = scan::watch::Watched::new(files, outcomes);
+    let watcher = crate::watch::Watcher::new(&args.paths, std::time::Duration::from_millis(200))
+        .context("--watch")?;
+    ctx.ui.info(&format!(
+        "watching {} files for changes (Ctrl-C to stop)",
+        state.len()
+    ));
+    loop {
+        let changed = watcher.next_batch(None).context("--watch")?;
+        if changed.is_empty() {
+            continue;
+        }
+        let (reread, dropped) = state.update(&changed, &ctx.cwd, pool, params);
+        if reread + dropped == 0 {
+            continue;
+        }
+        ctx.ui.info(&format!(
+            "re-scanned {reread} changed file(s){}",
+            if dropped > 0 {
+                format!(", dropped {dropped} removed")
+            } else {
+                String::new()
+            }
+        ));
+        let report = state.report(params);
+        print_round(&report, args.output.format, true, ctx)?;
+    }
+}
+
+fn run_explain(
+    args: &ScanArgs,
+    file: &Path,
+    params: &ScanParams,
+    ctx: &Context,
+) -> anyhow::Result<u8> {
+    let opts = params.load;
+    let mut series = if file.as_os_str() == "-" {
+        let mut data = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut data)
+            .context("cannot read standard input")?;
+        market::parse(&data, Path::new("stdin"), "stdin", opts)?
+    } else {
+        market::load_file(file, &mut Vec::new(), opts)?
+    };
+    if series.len() != 1 {
+        let names: Vec<&str> = series.iter().take(5).map(|b| b.symbol.as_str()).collect();
+        anyhow::bail!(
+            "{}: --explain needs one symbol, the file holds {} ({}…): split it or filter it first",
+            file.display(),
+            series.len(),
+            names.join(", ")
+        );
+    }
+    let mut bars = series.remove(0);
+    if scan::cut_at_as_of(&mut bars, params.as_of).is_none() {
+        anyhow::bail!("{}: no bar at or before the --as-of date", file.display());
+    }
+    let report = explain::explain(
+        &bars,
+        &file.display().to_string(),
+        args.explain.indicators.as_ref().map(|l| l.0.as_slice()),
+        &params.model,
+    );
+    let text = match args.output.format {
+        Format::Csv => report.to_csv(),
+        other => report::render(&report, other, &ctx.ui)?,
+    };
+    ctx.ui.out(&text).context("writing the explanation")?;
+    Ok(exit::SUCCESS)
+}

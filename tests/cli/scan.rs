@@ -1,0 +1,529 @@
+//! `velo scan`: TA-Lib agreement on the reference data, ranking of planted breakouts,
+//! determinism across thread counts, no look-ahead with --as-of, malformed inputs, formats.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::support::{fixture, shared_data, velo};
+
+const CONTRACT_LIST: &str = "sma:20,ema:20,rsi:14,trange,atr:14,bbands:20:2,macd:12:26:9,\
+plus_di:14,minus_di:14,adx:14,stddev:20,max_high:20,min_low:20,volume_sma:20";
+
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn explain_reproduces_the_talib_reference_for_goog() {
+    let reference = std::fs::read_to_string(shared_data("reference/indicators_GOOG.csv"))
+        .expect("../shared/data/reference/indicators_GOOG.csv");
+    let out = velo()
+        .arg("scan")
+        .arg("--explain")
+        .arg(shared_data("ohlcv/GOOG.csv"))
+        .args(["--indicators", CONTRACT_LIST, "--format", "csv"])
+        .run()
+        .code(0);
+    let ours = parse_csv(&out.stdout);
+    let theirs = parse_csv(&reference);
+    assert_eq!(ours.len(), theirs.len(), "row count");
+    let want_header: Vec<String> = theirs[0]
+        .iter()
+        .enumerate()
+        .map(|(i, h)| if i == 0 { h.clone() } else { h.to_lowercase() })
+        .collect();
+    assert_eq!(ours[0], want_header);
+    let mut compared = 0;
+    for (row, (a, b)) in ours.iter().zip(&theirs).enumerate().skip(1) {
+        assert_eq!(a.len(), b.len(), "row {row} width");
+        assert_eq!(a[0], b[0], "row {row} date");
+        for col in 1..a.len() {
+            let (x, y) = (&a[col], &b[col]);
+            assert_eq!(
+                x.is_empty(),
+                y.is_empty(),
+                "row {row} column {}: {x:?} vs reference {y:?}",
+                want_header[col]
+            );
+            if y.is_empty() {
+                continue;
+            }
+            let (x, y): (f64, f64) = (x.parse().unwrap(), y.parse().unwrap());
+            assert!(
+                (x - y).abs() <= 1e-9 * y.abs() + 1e-12,
+                "row {row} ({}) column {}: {x} vs reference {y}",
+                a[0],
+                want_header[col]
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 30_000, "compared only {compared} values");
+}
+
+#[test]
+fn explain_handles_the_other_reference_series() {
+    // EURUSD (hourly, date-time stamps, 5-decimal prices) and BTCUSD (monthly, decimal volume).
+    for (file, first, rows) in [
+        ("ohlcv/EURUSD.csv", "2017-04-19 09:00:00", 5000),
+        ("ohlcv/BTCUSD.csv", "2012-01-31", 156),
+    ] {
+        let out = velo()
+            .arg("scan")
+            .arg("--explain")
+            .arg(shared_data(file))
+            .args(["--indicators", CONTRACT_LIST, "--format", "csv"])
+            .run()
+            .code(0);
+        let table = parse_csv(&out.stdout);
+        assert_eq!(table.len(), rows + 1, "{file}");
+        assert_eq!(table[1][0], first);
+        // Warm-ups as TA-Lib: 33 empty MACD rows, then values.
+        let macd = table[0].iter().position(|h| h == "macd_12_26_9").unwrap();
+        assert!(table[33][macd].is_empty() && !table[34][macd].is_empty());
+        // RSI stays within 0..100 and ADX is defined from bar 27 on.
+        let rsi = table[0].iter().position(|h| h == "rsi_14").unwrap();
+        for r in &table[15..] {
+            let v: f64 = r[rsi].parse().unwrap();
+            assert!((0.0..=100.0).contains(&v), "{file}: RSI {v}");
+        }
+    }
+}
+
+/// A deterministic generator (SplitMix64) so the test needs neither numpy nor the network.
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn uniform(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn normal(&mut self) -> f64 {
+        let u = self.uniform().max(1e-300);
+        let v = self.uniform();
+        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    }
+}
+
+/// Random walks like `make_universe.py`: every `plant_every`-th symbol closes its last bar 3-6 %
+/// above the prior 20-bar high on 3-6x the prior 20-bar mean volume.
+fn write_universe(dir: &Path, symbols: usize, bars: usize, plant_every: usize) -> Vec<String> {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut planted = Vec::new();
+    for k in 0..symbols {
+        let mut rng = Rng(k as u64 * 7919 + 42);
+        let vol = 0.01 + 0.03 * rng.uniform();
+        let mut price = (5.0f64.ln() + rng.uniform() * (500.0f64 / 5.0).ln()).exp();
+        let base_volume = (50_000f64.ln() + rng.uniform() * 1000f64.ln()).exp();
+        let mut rows: Vec<[f64; 5]> = Vec::with_capacity(bars);
+        for _ in 0..bars {
+            let open = price * (vol * 0.3 * rng.normal()).exp();
+            let close = open * (vol * rng.normal()).exp();
+            let high = open.max(close) * (vol * 0.5 * rng.normal().abs()).exp();
+            let low = open.min(close) * (-vol * 0.5 * rng.normal().abs()).exp();
+            let volume = (base_volume * (0.4 * rng.normal()).exp()).round();
+            rows.push([open, high, low, close, volume]);
+            price = close;
+        }
+        let name = format!("SYM{k:04}");
+        if k % plant_every == plant_every - 1 {
+            let n = rows.len();
+            let prior_high = rows[n - 21..n - 1].iter().map(|r| r[1]).fold(0.0, f64::max);
+            let mean_volume = rows[n - 21..n - 1].iter().map(|r| r[4]).sum::<f64>() / 20.0;
+            let last = &mut rows[n - 1];
+            last[3] = (prior_high * (1.03 + 0.03 * rng.uniform())).max(last[0] * 1.01);
+            last[1] = last[3] * 1.002;
+            last[2] = last[2].min(last[0]);
+            last[4] = (mean_volume * (3.0 + 3.0 * rng.uniform())).round();
+            planted.push(name.clone());
+        }
+        let mut text = String::from("Date,Open,High,Low,Close,Volume\n");
+        for (i, r) in rows.iter().enumerate() {
+            let day = 16_436 + i as i64; // from 2015-01-01, calendar days
+            let (y, m, d) = velo::market::time::civil_from_days(day);
+            let _ = writeln!(
+                text,
+                "{y:04}-{m:02}-{d:02},{:.4},{:.4},{:.4},{:.4},{}",
+                r[0], r[1], r[2], r[3], r[4]
+            );
+        }
+        std::fs::write(dir.join(format!("{name}.csv")), text).unwrap();
+    }
+    planted
+}
+
+#[test]
+fn planted_breakouts_rank_first_and_ranking_is_deterministic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let uni = tmp.path().join("universe");
+    let planted = write_universe(&uni, 400, 400, 25);
+    assert_eq!(planted.len(), 16);
+    let run = |jobs: &str| {
+        velo()
+            .arg("scan")
+            .arg(&uni)
+            .args(["--format", "json", "--top", "0", "--jobs", jobs])
+            .run()
+            .code(0)
+    };
+    let one = run("1");
+    let results = one.json()["results"].as_array().unwrap().clone();
+    let symbols: Vec<&str> = results
+        .iter()
+        .map(|r| r["symbol"].as_str().unwrap())
+        .collect();
+    for p in &planted {
+        let rank = symbols.iter().position(|s| s == p);
+        assert!(
+            rank.is_some_and(|r| r < planted.len() + 2),
+            "planted {p} ranks {rank:?} of {}: {symbols:?}",
+            symbols.len()
+        );
+    }
+    let scores: Vec<f64> = results
+        .iter()
+        .map(|r| r["score"].as_f64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "sorted by score");
+    for jobs in ["2", "3", "1"] {
+        assert_eq!(
+            run(jobs).stdout,
+            one.stdout,
+            "--jobs {jobs} changed the output"
+        );
+    }
+}
+
+#[test]
+fn as_of_never_looks_ahead() {
+    let tmp = tempfile::tempdir().unwrap();
+    let uni = tmp.path().join("u");
+    let planted = write_universe(&uni, 30, 300, 10);
+    // As of the day before the planted bar, nothing planted shows, and the result equals a scan
+    // of files cut at that day.
+    let last_day = "2015-10-27"; // bar 299 is 2015-10-28
+    let as_of = velo()
+        .arg("scan")
+        .arg(&uni)
+        .args(["--format", "json", "--top", "0", "--as-of", last_day])
+        .run()
+        .code(0);
+    let cut = tmp.path().join("cut");
+    std::fs::create_dir_all(&cut).unwrap();
+    for entry in std::fs::read_dir(&uni).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut kept = String::new();
+        for l in text.lines().filter(|l| !l.starts_with("2015-10-28")) {
+            kept.push_str(l);
+            kept.push('\n');
+        }
+        std::fs::write(cut.join(path.file_name().unwrap()), kept).unwrap();
+    }
+    let truncated = velo()
+        .arg("scan")
+        .arg(&cut)
+        .args(["--format", "json", "--top", "0"])
+        .run()
+        .code(0);
+    assert_eq!(as_of.json()["results"], truncated.json()["results"]);
+    let listed = as_of.stdout;
+    for p in &planted {
+        assert!(!listed.contains(&format!("\"{p}\"")) || !listed.contains("2015-10-28"));
+    }
+    assert!(!listed.contains("2015-10-28"));
+}
+
+#[test]
+fn each_malformed_file_is_reported_with_file_and_line_and_the_rest_is_scanned() {
+    let cases = [
+        (
+            "unparsable_number",
+            ":11:",
+            "Close value \"12.3x\" is not a number",
+        ),
+        (
+            "non_increasing_date",
+            ":16:",
+            "date 2024-01-17 is not after the previous row's 2024-01-18",
+        ),
+        ("high_below_low", ":6:", "High 100.72 is below Low 103.21"),
+        (
+            "negative_price",
+            ":8:",
+            "Open value \"-100.75\" is negative",
+        ),
+        (
+            "negative_volume",
+            ":9:",
+            "Volume value \"-100000\" is negative",
+        ),
+        ("missing_column", ":1:", "missing column `Volume`"),
+        ("empty", ":1:", "the file is empty"),
+        ("non_utf8", ":6:", "not valid UTF-8"),
+    ];
+    for (name, line, message) in cases {
+        let bad = fixture(&format!("scan/bad/{name}.csv"));
+        let out = velo()
+            .arg("scan")
+            .arg(&bad)
+            .arg(fixture("scan/good"))
+            .args(["--format", "json"])
+            .run()
+            .code(2)
+            .stderr_has(&format!("{name}.csv{line} {message}"));
+        assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+        let json = out.json();
+        assert_eq!(
+            json["results"][0]["symbol"], "GOOD",
+            "{name}: others still scanned"
+        );
+        let err = &json["errors"][0];
+        assert!(err["file"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("{name}.csv")));
+        assert_eq!(
+            err["line"].as_u64(),
+            Some(line.trim_matches(':').parse().unwrap())
+        );
+        assert!(err["message"].as_str().unwrap().contains(message), "{err}");
+    }
+}
+
+#[test]
+fn a_missing_path_is_reported_and_the_rest_scanned() {
+    velo()
+        .args(["scan", "no/such/dir"])
+        .arg(fixture("scan/good"))
+        .run()
+        .code(2)
+        .stderr_has("no/such/dir")
+        .stdout_has("GOOD");
+}
+
+#[test]
+fn long_format_with_symbol_column_and_stdin() {
+    let good = std::fs::read_to_string(fixture("scan/good/GOOD.csv")).unwrap();
+    let mut long = String::from("Symbol,Date,Open,High,Low,Close,Volume\n");
+    for line in good.lines().skip(1) {
+        let _ = writeln!(long, "AAA,{line}");
+        let _ = writeln!(long, "BBB,{line}");
+    }
+    let out = velo()
+        .args(["scan", "-", "--format", "json"])
+        .stdin(long)
+        .run()
+        .code(0);
+    let json = out.json();
+    let syms: Vec<&str> = json["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["symbol"].as_str().unwrap())
+        .collect();
+    assert_eq!(syms, ["AAA", "BBB"]);
+    assert_eq!(json["schema_version"], 1);
+}
+
+#[test]
+fn filters_and_velo_toml_weights() {
+    let good = fixture("scan/good");
+    velo()
+        .arg("scan")
+        .arg(&good)
+        .args(["--min-price", "1000", "--format", "json"])
+        .run()
+        .code(0)
+        .stdout_has("\"results\": []");
+    velo()
+        .arg("scan")
+        .arg(&good)
+        .args(["--min-volume", "1e9", "--format", "json"])
+        .run()
+        .code(0)
+        .stdout_has("\"results\": []");
+    // Volume-only weights from velo.toml: the score is 100 * V; a flag overrides the file.
+    let out = velo()
+        .file(
+            "velo.toml",
+            "[scan]\nweight-strength = 0\nweight-squeeze = 0\nweight-volume = 1\n",
+        )
+        .arg("scan")
+        .arg(&good)
+        .args(["--format", "json"])
+        .run()
+        .code(0);
+    let r = &out.json()["results"][0];
+    let surge = r["volume_surge"].as_f64().unwrap();
+    let want = 100.0 * (1.0 - (-(surge - 1.0) / 2.0).exp());
+    assert!((r["score"].as_f64().unwrap() - want).abs() < 1e-9, "{r}");
+    velo()
+        .file("velo.toml", "[scan]\nbogus = 1\n")
+        .arg("scan")
+        .arg(&good)
+        .run()
+        .code(2)
+        .stderr_has("bogus");
+    velo()
+        .arg("scan")
+        .arg(&good)
+        .arg("--weight-volume=-1")
+        .run()
+        .code(2)
+        .stderr_has("weights must be non-negative");
+}
+
+#[test]
+fn bad_indicator_list_is_a_usage_error() {
+    velo()
+        .arg("scan")
+        .arg("--explain")
+        .arg(fixture("scan/good/GOOD.csv"))
+        .args(["--indicators", "sma:20,wat:3"])
+        .run()
+        .code(2)
+        .stderr_has("indicator \"wat:3\": unknown indicator");
+}
+
+#[test]
+fn explain_breakdown_matches_the_scan_row() {
+    let good = fixture("scan/good/GOOD.csv");
+    let scan = velo()
+        .arg("scan")
+        .arg(&good)
+        .args(["--format", "json"])
+        .run()
+        .code(0);
+    let explain = velo()
+        .arg("scan")
+        .arg("--explain")
+        .arg(&good)
+        .args(["--format", "json"])
+        .run()
+        .code(0);
+    let s = &scan.json()["results"][0];
+    let e = explain.json();
+    assert_eq!(e["as_of"]["score"], s["score"]);
+    assert_eq!(e["as_of"]["breakout_level"], s["breakout_level"]);
+    assert_eq!(e["columns"][12], "score");
+    let rows = e["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 160);
+    assert!(rows[0][1].is_null(), "warm-up is null");
+}
+
+#[test]
+fn rendered_formats() {
+    let good = fixture("scan/good");
+    let table = velo().arg("scan").arg(&good).run().code(0);
+    insta::assert_snapshot!("scan_table", table.stdout);
+    let md = velo()
+        .arg("scan")
+        .arg(&good)
+        .args(["--format", "markdown"])
+        .run()
+        .code(0);
+    insta::assert_snapshot!("scan_markdown", md.stdout);
+    let csv = velo()
+        .arg("scan")
+        .arg(&good)
+        .args(["--format", "csv"])
+        .run()
+        .code(0);
+    insta::assert_snapshot!("scan_csv", csv.stdout);
+    let json = velo()
+        .arg("scan")
+        .arg(&good)
+        .args(["--format", "json"])
+        .run()
+        .code(0);
+    insta::assert_snapshot!("scan_json", json.stdout);
+    let explain = velo()
+        .arg("scan")
+        .arg("--explain")
+        .arg(fixture("scan/good/GOOD.csv"))
+        .run()
+        .code(0);
+    insta::assert_snapshot!("scan_explain_table", explain.stdout_redacted());
+}
+
+#[cfg(unix)]
+#[test]
+fn watch_rescans_changed_files_and_reranks() {
+    use std::io::{BufRead as _, BufReader};
+    use std::process::{Command, Stdio};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("u");
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = std::fs::read_to_string(fixture("scan/good/GOOD.csv")).unwrap();
+    // Without its last (breakout) bar, GOOD is not a signal.
+    let lines: Vec<&str> = good.lines().collect();
+    let head = lines[..lines.len() - 1].join("\n") + "\n";
+    std::fs::write(dir.join("GOOD.csv"), &head).unwrap();
+
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("velo"))
+        .args(["scan", "--watch", "--format", "json"])
+        .arg(&dir)
+        .env_remove("CI")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let first = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("first round");
+    let first: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(first["type"], "scan");
+    assert_eq!(first["results"].as_array().unwrap().len(), 0, "{first}");
+
+    // A new candle lands: the breakout bar is appended.
+    std::thread::sleep(Duration::from_millis(500));
+    std::fs::write(dir.join("GOOD.csv"), &good).unwrap();
+    let mut found = None;
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) {
+        let round: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if round["results"].as_array().is_some_and(|r| !r.is_empty()) {
+            found = Some(round);
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let round = found.expect("a round listing GOOD after the append");
+    assert_eq!(round["results"][0]["symbol"], "GOOD");
+    assert_eq!(round["summary"]["files"], 1);
+}
+
+#[test]
+fn watch_rejects_csv_and_stdin() {
+    velo()
+        .args(["scan", "--watch", "--format", "csv", "."])
+        .run()
+        .code(2)
+        .stderr_has("--watch prints --format table or json");
+    velo()
+        .args(["scan", "--watch", "-"])
+        .run()
+        .code(2)
+        .stderr_has("not standard input");
+}
