@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod log_digest;
 pub mod output;
 pub mod report;
 pub mod units;

@@ -4,6 +4,7 @@
 pub mod exit;
 pub mod generate;
 pub mod interrupt;
+pub mod log_digest;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -67,6 +68,8 @@ pub enum Command {
     /// Write shell completions or man pages generated from this command tree.
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
+    /// Digest logs: top templates by severity and count, root cause, suggested fixes.
+    LogDigest(log_digest::LogDigestArgs),
 }
 
 /// What a command gets from the CLI layer: the terminal, the loaded config and the working
@@ -156,6 +159,7 @@ fn build_context(ui: Ui) -> Result<Context, Box<(anyhow::Error, Ui)>> {
 fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<u8> {
     match command {
         Command::Generate(args) => generate::run(&args, ctx),
+        Command::LogDigest(args) => log_digest::run(&args, ctx),
     }
 }
 

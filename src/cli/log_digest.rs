@@ -1,0 +1,206 @@
+//! `velo log-digest`: parses flags, reads and mines the logs through `crate::log_digest`,
+//! renders the digest and picks the exit code.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::{exit, Context};
+use crate::log_digest::header::{Level, LogFormat};
+use crate::log_digest::{self as domain, reader, rules, DigestOptions, TimeBound};
+use crate::report::{self, Format};
+
+const LONG_ABOUT: &str = "\
+Digest logs: group millions of lines into templates (`Connection to <*> refused`), rank them by \
+severity then count, and point at the likely root cause with a suggested fix.
+
+Headers (timestamps, levels, pids, threads, components) are detected per file with no \
+configuration; multi-line events (Python tracebacks, Java/JS stack traces, Rust/Go panics, \
+indented continuations) stay together; JSON and logfmt lines are mined on their message field. \
+Template ids are hashes of the template text, stable across runs.";
+
+const AFTER_LONG_HELP: &str = "\
+Examples:
+  velo log-digest logs/ --top 5
+  journalctl -u bot --since today | velo log-digest - --fail-on error
+  velo log-digest app.log.gz --assignments templates.jsonl --format json
+
+Exit codes:
+  0  digest written, nothing at or above --fail-on
+  1  events at or above --fail-on were found
+  2  usage or input error (unreadable file, bad --rules file)";
+
+#[derive(Debug, Args)]
+#[command(long_about = LONG_ABOUT, after_long_help = AFTER_LONG_HELP)]
+pub struct LogDigestArgs {
+    /// Log files, folders (read recursively), `.gz` files, or `-` for stdin.
+    #[arg(value_name = "PATH", default_value = "-")]
+    pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub parsing: ParsingArgs,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Parsing")]
+pub struct ParsingArgs {
+    /// Header format in the Loghub/logparser syntax, e.g. '<Date> <Time> <Level> <Component>: <Content>'
+    /// (each <Name> is a field, <Content> is the message; detected automatically when absent).
+    #[arg(long, value_name = "FORMAT")]
+    pub log_format: Option<String>,
+
+    /// TOML file of extra hints: [[rule]] pattern = "regex", hint = "what to do".
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Filtering")]
+pub struct FilterArgs {
+    /// Only count events at this level or above (trace, debug, info, notice, warning, error, fatal).
+    #[arg(long, value_name = "LEVEL", value_parser = level_arg)]
+    pub level: Option<Level>,
+
+    /// Only count events at or after this time: '2024-05-01 10:00:00', or a duration ('1h')
+    /// counted back from the newest timestamp in the logs.
+    #[arg(long, value_name = "TIME", value_parser = time_arg)]
+    pub since: Option<TimeBound>,
+
+    /// Only count events at or before this time (same forms as --since).
+    #[arg(long, value_name = "TIME", value_parser = time_arg)]
+    pub until: Option<TimeBound>,
+
+    /// Only count events whose first line matches this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub grep: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// How many templates to show.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+
+    /// Exit 1 when any counted event is at this level or above.
+    #[arg(long, value_name = "LEVEL", value_parser = level_arg)]
+    pub fail_on: Option<Level>,
+
+    /// Write one JSON line per input line: {"source","line","template_id","template"} (`-`: stdout).
+    #[arg(long, value_name = "FILE")]
+    pub assignments: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "table",
+          value_parser = report::format_parser(&["table", "json", "markdown"]))]
+    pub format: Format,
+}
+
+fn level_arg(s: &str) -> Result<Level, String> {
+    Level::parse(s).filter(|_| s.len() > 1).ok_or_else(|| {
+        format!("unknown level {s:?}: use trace, debug, info, notice, warning, error or fatal")
+    })
+}
+
+fn time_arg(s: &str) -> Result<TimeBound, String> {
+    if let Some(t) = domain::time::parse(s) {
+        return Ok(TimeBound::At(t));
+    }
+    crate::units::parse_duration(s)
+        .map(|d| TimeBound::BeforeLatest(d.as_secs() as i64))
+        .map_err(|_| {
+            format!(
+                "cannot read {s:?} as a time: use '2024-05-01 10:00:00' or a duration like '30m'"
+            )
+        })
+}
+
+pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
+    let log_format = match &args.parsing.log_format {
+        Some(f) => Some(LogFormat::parse(f).context("--log-format")?),
+        None => None,
+    };
+    let rules = match &args.parsing.rules {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read rules file {}", p.display()))?;
+            rules::parse_rules(&p.display().to_string(), &text)?
+        }
+        None => Vec::new(),
+    };
+    let grep = match &args.filter.grep {
+        Some(g) => Some(regex::Regex::new(g).with_context(|| format!("--grep {g:?}"))?),
+        None => None,
+    };
+    let opts = DigestOptions {
+        log_format,
+        top: args.output.top,
+        min_level: args.filter.level,
+        since: args.filter.since,
+        until: args.filter.until,
+        grep,
+        rules,
+    };
+    let inputs = reader::expand(&args.paths)?;
+    if inputs.is_empty() {
+        anyhow::bail!("no log files found in the given paths: pass files, folders or `-`");
+    }
+    let mining = domain::mine(&inputs, &opts)?;
+    let report = match &args.output.assignments {
+        Some(p) if p.as_os_str() == "-" => {
+            let mut buf: Vec<u8> = Vec::new();
+            let r = mining.digest(&opts, Some(&mut buf))?;
+            ctx.ui.out_bytes(&buf)?;
+            r
+        }
+        Some(p) => {
+            let f = std::fs::File::create(p)
+                .with_context(|| format!("cannot create assignments file {}", p.display()))?;
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
+            let r = mining
+                .digest(&opts, Some(&mut w))
+                .with_context(|| format!("writing {}", p.display()))?;
+            w.flush()
+                .with_context(|| format!("writing {}", p.display()))?;
+            r
+        }
+        None => mining.digest(&opts, None)?,
+    };
+    for s in &report.sources {
+        if s.invalid_utf8_lines > 0 {
+            ctx.ui.warn(&format!(
+                "{}: {} line(s) were not valid UTF-8 and were read lossily",
+                s.name, s.invalid_utf8_lines
+            ));
+        }
+        if s.cut_lines > 0 {
+            ctx.ui.warn(&format!(
+                "{}: {} line(s) longer than {} KiB were cut",
+                s.name,
+                s.cut_lines,
+                reader::MAX_LINE / 1024
+            ));
+        }
+    }
+    if args
+        .output
+        .assignments
+        .as_deref()
+        .is_none_or(|p| p.as_os_str() != "-")
+    {
+        let text = report::render(&report, args.output.format, &ctx.ui)?;
+        ctx.ui.out(&text)?;
+    }
+    Ok(match args.output.fail_on {
+        Some(l) if report.events_at_least(l) > 0 => exit::PROBLEMS,
+        _ => exit::SUCCESS,
+    })
+}

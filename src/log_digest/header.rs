@@ -1,0 +1,522 @@
+//! Header detection: which leading part of a log line is the header (timestamp, level, pid,
+//! thread, host, component) and where the message starts, with no configuration.
+//!
+//! The structure is inferred once per source from its first lines by column-wise consistency:
+//! leading whitespace-separated columns whose tokens have the same shape on nearly every line
+//! (time-like, level keyword, month/day name, `-`, host/id with digits, `[bracketed]`) are
+//! header columns; a few plain words sandwiched between header columns (`RAS KERNEL INFO`) are
+//! too. After them come an optional component column (a token ending in `:` on most lines, or
+//! a column padded by a run of spaces), then the message. Lines that do not fit the inferred
+//! structure fall back to stripping leading time-like and level tokens.
+//!
+//! `--log-format` (the Loghub/logparser syntax) replaces inference when a user knows the format.
+
+use regex::Regex;
+
+/// The shape class of a header token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Shape {
+    Time,
+    Level,
+    DateWord,
+    Dash,
+    HostId,
+    Bracket,
+    Word,
+}
+
+impl Shape {
+    fn is_headerish(self) -> bool {
+        !matches!(self, Shape::Word)
+    }
+}
+
+/// Severity of a line, from its header or its message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Trace,
+    Debug,
+    Info,
+    Notice,
+    Warning,
+    Error,
+    Fatal,
+}
+
+impl Level {
+    /// Parses a level word (`WARN`, `warning`, `E`, `[error]`, `severe` …).
+    pub fn parse(word: &str) -> Option<Level> {
+        let w =
+            word.trim_matches(|c: char| matches!(c, '[' | ']' | ':' | ',' | '(' | ')' | '<' | '>'));
+        if w.len() == 1 {
+            return match w.as_bytes()[0] {
+                b'V' | b'T' => Some(Level::Trace),
+                b'D' => Some(Level::Debug),
+                b'I' => Some(Level::Info),
+                b'W' => Some(Level::Warning),
+                b'E' => Some(Level::Error),
+                b'F' | b'A' => Some(Level::Fatal),
+                _ => None,
+            };
+        }
+        if w.len() > 11 {
+            return None;
+        }
+        let mut buf = [0u8; 11];
+        for (d, s) in buf.iter_mut().zip(w.bytes()) {
+            *d = s.to_ascii_lowercase();
+        }
+        Some(match &buf[..w.len()] {
+            b"trace" | b"verbose" | b"finest" | b"finer" | b"fine" => Level::Trace,
+            b"debug" | b"dbg" => Level::Debug,
+            b"info" | b"information" | b"informational" => Level::Info,
+            b"notice" => Level::Notice,
+            b"warn" | b"warning" => Level::Warning,
+            b"error" | b"err" | b"severe" => Level::Error,
+            b"fatal" | b"critical" | b"crit" | b"alert" | b"emerg" | b"emergency" | b"panic" => {
+                Level::Fatal
+            }
+            _ => return None,
+        })
+    }
+
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Trace => "trace",
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Notice => "notice",
+            Level::Warning => "warning",
+            Level::Error => "error",
+            Level::Fatal => "fatal",
+        }
+    }
+}
+
+const DATE_WORDS: &[&str] = &[
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "mon",
+    "tue", "wed", "thu", "fri", "sat", "sun",
+];
+
+fn shape(tok: &str) -> Shape {
+    let core = tok.trim_matches(|c: char| matches!(c, '[' | ']' | ',' | '(' | ')'));
+    let core = core.strip_suffix(':').unwrap_or(core);
+    let b = core.as_bytes();
+    if core == "-" || core == "|" {
+        return Shape::Dash;
+    }
+    if !b.is_empty()
+        && b.iter().any(u8::is_ascii_digit)
+        && b.iter().all(|c| {
+            c.is_ascii_digit() || matches!(c, b'-' | b':' | b'/' | b'.' | b',' | b'+' | b'T' | b'Z')
+        })
+    {
+        return Shape::Time;
+    }
+    if Level::parse(tok).is_some() && (b.len() > 1 || b.first().is_some_and(u8::is_ascii_uppercase))
+    {
+        return Shape::Level;
+    }
+    if b.len() == 3 && DATE_WORDS.iter().any(|w| w.eq_ignore_ascii_case(core)) {
+        return Shape::DateWord;
+    }
+    if tok.len() >= 2 && tok.starts_with('[') && (tok.ends_with(']') || tok.ends_with("]:")) {
+        return Shape::Bracket;
+    }
+    if b.iter().any(u8::is_ascii_digit)
+        && b.iter().any(u8::is_ascii_alphabetic)
+        && !tok.ends_with(':')
+    {
+        return Shape::HostId;
+    }
+    Shape::Word
+}
+
+/// Byte offsets of the whitespace-separated tokens of `line`, at most `max`.
+fn token_spans(line: &str, max: usize, out: &mut Vec<(usize, usize)>) {
+    out.clear();
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() && out.len() < max {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= b.len() {
+            break;
+        }
+        let s = i;
+        while i < b.len() && !b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        out.push((s, i));
+    }
+}
+
+const MAX_COLS: usize = 12;
+
+/// The inferred header structure of one source.
+#[derive(Debug, Clone, Default)]
+pub struct HeaderModel {
+    /// Expected shape of each header column (`None`: a sandwiched word, not checked).
+    columns: Vec<Option<Shape>>,
+    /// Column index holding the level, if any.
+    level_col: Option<usize>,
+    /// A component column follows the fixed columns.
+    component: Component,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Component {
+    #[default]
+    None,
+    /// A token ending in `:` (stripped on lines where it does).
+    Colon,
+    /// A token followed by a run of two or more spaces.
+    Padded,
+}
+
+/// One line split into header and message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Split<'a> {
+    pub header: &'a str,
+    pub message: &'a str,
+    pub level: Option<Level>,
+}
+
+impl HeaderModel {
+    /// Infers the header structure from sample lines (the first lines of a source).
+    pub fn infer<'a>(sample: impl IntoIterator<Item = &'a str>) -> Self {
+        let lines: Vec<&str> = sample
+            .into_iter()
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        if lines.len() < 3 {
+            return Self::default();
+        }
+        let n = lines.len();
+        let mut spans = Vec::new();
+        // counts[col][shape]
+        let mut counts: Vec<rustc_hash::FxHashMap<Shape, usize>> =
+            vec![Default::default(); MAX_COLS];
+        for l in &lines {
+            token_spans(l, MAX_COLS, &mut spans);
+            for (c, &(s, e)) in spans.iter().enumerate() {
+                *counts[c].entry(shape(&l[s..e])).or_default() += 1;
+            }
+        }
+        let dominant: Vec<Option<Shape>> = counts
+            .iter()
+            .map(|m| {
+                m.iter()
+                    .max_by_key(|(s, c)| (**c, **s as u8))
+                    .filter(|(s, c)| s.is_headerish() && **c * 10 >= n * 9)
+                    .map(|(s, _)| *s)
+            })
+            .collect();
+        // Header columns: a prefix of consistent columns, allowing up to two unchecked words
+        // when a consistent column follows them.
+        let mut columns: Vec<Option<Shape>> = Vec::new();
+        let mut c = 0;
+        while c < MAX_COLS {
+            if let Some(s) = dominant[c] {
+                columns.push(Some(s));
+                c += 1;
+                continue;
+            }
+            if columns.is_empty() {
+                break;
+            }
+            let next = (c + 1..(c + 3).min(MAX_COLS)).find(|&k| dominant[k].is_some());
+            match next {
+                Some(k) if dominant[k] != Some(Shape::Dash) || k == c + 1 => {
+                    for _ in c..k {
+                        columns.push(None);
+                    }
+                    c = k;
+                }
+                _ => break,
+            }
+        }
+        if columns.is_empty() {
+            return Self::default();
+        }
+        let level_col = columns.iter().position(|s| *s == Some(Shape::Level));
+        // Component column after the fixed ones.
+        let k = columns.len();
+        let mut colon = 0;
+        let mut padded = 0;
+        for l in &lines {
+            token_spans(l, k + 2, &mut spans);
+            if let Some(&(s, e)) = spans.get(k) {
+                if spans.len() > k + 1 {
+                    let tok = &l[s..e];
+                    if tok.len() > 1 && tok.ends_with(':') && !tok.contains("://") {
+                        colon += 1;
+                    }
+                    if l.as_bytes().get(e..e + 2) == Some(b"  ") {
+                        padded += 1;
+                    }
+                }
+            }
+        }
+        let component = if colon * 10 >= n * 6 {
+            Component::Colon
+        } else if padded * 10 >= n * 9 {
+            Component::Padded
+        } else {
+            Component::None
+        };
+        Self {
+            columns,
+            level_col,
+            component,
+        }
+    }
+
+    /// Splits one line into header and message.
+    pub fn split<'a>(&self, line: &'a str) -> Split<'a> {
+        let mut spans = Vec::with_capacity(MAX_COLS + 2);
+        if !self.columns.is_empty() {
+            token_spans(line, self.columns.len() + 2, &mut spans);
+            if spans.len() > self.columns.len() {
+                let checked = self.columns.iter().filter(|c| c.is_some()).count();
+                let mismatches = self
+                    .columns
+                    .iter()
+                    .zip(&spans)
+                    .filter(|(c, &(s, e))| c.is_some_and(|c| shape(&line[s..e]) != c))
+                    .count();
+                let level_ok = self.level_col.is_none_or(|lc| {
+                    let (s, e) = spans[lc];
+                    shape(&line[s..e]) == Shape::Level
+                });
+                if level_ok && mismatches * 4 <= checked && mismatches <= 1 {
+                    let level = self.level_col.and_then(|lc| {
+                        let (s, e) = spans[lc];
+                        Level::parse(&line[s..e])
+                    });
+                    let mut k = self.columns.len();
+                    if spans.len() > k + 1 {
+                        let (s, e) = spans[k];
+                        let take = match self.component {
+                            Component::None => false,
+                            Component::Colon => {
+                                let tok = &line[s..e];
+                                tok.len() > 1 && tok.ends_with(':') && !tok.contains("://")
+                            }
+                            Component::Padded => line.as_bytes().get(e..e + 2) == Some(b"  "),
+                        };
+                        if take {
+                            k += 1;
+                        }
+                    }
+                    let start = spans[k].0;
+                    return Split {
+                        header: line[..start].trim_end(),
+                        message: &line[start..],
+                        level,
+                    };
+                }
+            }
+        }
+        fallback_split(line, &mut spans)
+    }
+}
+
+/// Strips leading time-like, level, date-word and bracketed tokens, then a `component:`
+/// right after a level.
+fn fallback_split<'a>(line: &'a str, spans: &mut Vec<(usize, usize)>) -> Split<'a> {
+    token_spans(line, 10, spans);
+    let mut level = None;
+    let mut k = 0;
+    while k + 1 < spans.len() {
+        let (s, e) = spans[k];
+        let tok = &line[s..e];
+        match shape(tok) {
+            Shape::Time | Shape::DateWord | Shape::Dash => {}
+            Shape::Level if level.is_none() => level = Level::parse(tok),
+            Shape::Bracket if k > 0 => {}
+            _ => break,
+        }
+        k += 1;
+    }
+    if level.is_some() && k + 1 < spans.len() {
+        let (s, e) = spans[k];
+        let tok = &line[s..e];
+        if tok.len() > 1 && tok.ends_with(':') && !tok.contains("://") {
+            k += 1;
+        }
+    }
+    if k == 0 {
+        return Split {
+            header: "",
+            message: line,
+            level: None,
+        };
+    }
+    let start = spans.get(k).map_or(line.len(), |s| s.0);
+    Split {
+        header: line[..start].trim_end(),
+        message: &line[start..],
+        level,
+    }
+}
+
+/// A user-given header format in the Loghub/logparser syntax:
+/// `<Date> <Time> <Level> <Component>: <Content>`.
+#[derive(Debug, Clone)]
+pub struct LogFormat {
+    re: Regex,
+    content: usize,
+    level: Option<usize>,
+}
+
+/// A `--log-format` that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LogFormatError {
+    #[error("log format {0:?} has no <Content> field: add one where the message starts")]
+    NoContent(String),
+    #[error("log format {format:?} is not a valid pattern: {source}")]
+    Regex {
+        format: String,
+        #[source]
+        source: Box<regex::Error>,
+    },
+}
+
+impl LogFormat {
+    /// Compiles a format: each `<Name>` is a field, runs of spaces match any whitespace, the
+    /// rest is a regular-expression fragment; anchored at both ends.
+    pub fn parse(format: &str) -> Result<Self, LogFormatError> {
+        let field =
+            Regex::new(r"<([A-Za-z_][A-Za-z0-9_]*)>").map_err(|e| LogFormatError::Regex {
+                format: format.to_owned(),
+                source: Box::new(e),
+            })?;
+        let mut pat = String::from("^");
+        let mut last = 0;
+        let mut names = Vec::new();
+        let push_literal = |pat: &mut String, lit: &str| {
+            let mut spaces = false;
+            for ch in lit.chars() {
+                if ch == ' ' {
+                    if !spaces {
+                        pat.push_str(r"\s+");
+                    }
+                    spaces = true;
+                } else {
+                    spaces = false;
+                    pat.push(ch);
+                }
+            }
+        };
+        for m in field.captures_iter(format) {
+            let all = m.get(0).map_or(0..0, |g| g.range());
+            push_literal(&mut pat, &format[last..all.start]);
+            let name = m.get(1).map_or("", |g| g.as_str());
+            if name == "Content" {
+                pat.push_str("(.*)");
+            } else {
+                pat.push_str("(.*?)");
+            }
+            names.push(name.to_owned());
+            last = all.end;
+        }
+        push_literal(&mut pat, &format[last..]);
+        pat.push('$');
+        let content = names
+            .iter()
+            .position(|n| n == "Content")
+            .ok_or_else(|| LogFormatError::NoContent(format.to_owned()))?
+            + 1;
+        let level = names.iter().position(|n| n == "Level").map(|i| i + 1);
+        let re = Regex::new(&pat).map_err(|e| LogFormatError::Regex {
+            format: format.to_owned(),
+            source: Box::new(e),
+        })?;
+        Ok(Self { re, content, level })
+    }
+
+    /// Splits a line; `None` when it does not match the format.
+    pub fn split<'a>(&self, line: &'a str) -> Option<Split<'a>> {
+        let trimmed = line.trim();
+        let caps = self.re.captures(trimmed)?;
+        let m = caps.get(self.content)?;
+        let level = self
+            .level
+            .and_then(|i| caps.get(i))
+            .and_then(|g| Level::parse(g.as_str()));
+        Some(Split {
+            header: trimmed[..m.start()].trim_end(),
+            message: m.as_str(),
+            level,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(lines: &[&str]) -> HeaderModel {
+        HeaderModel::infer(lines.iter().copied())
+    }
+
+    #[test]
+    fn strips_date_level_component() {
+        let lines = [
+            "2024-01-02 10:00:01,123 INFO [main] app.Server: started on port 80",
+            "2024-01-02 10:00:02,123 WARN [main] app.Db: slow query took 3s",
+            "2024-01-02 10:00:03,123 ERROR [pool-1] app.Db: connection refused",
+            "2024-01-02 10:00:04,123 INFO [main] app.Server: ready",
+        ];
+        let m = model(&lines);
+        let s = m.split(lines[2]);
+        assert_eq!(s.message, "connection refused");
+        assert_eq!(s.level, Some(Level::Error));
+        assert_eq!(s.header, "2024-01-02 10:00:03,123 ERROR [pool-1] app.Db:");
+    }
+
+    #[test]
+    fn sandwiched_words_and_padded_components() {
+        let lines = [
+            "- 1117838570 2005.06.03 R02-M1 RAS KERNEL INFO cache parity error corrected",
+            "- 1117838573 2005.06.03 R02-M2 RAS APP FATAL ciod: failed to read message",
+            "- 1117838576 2005.06.03 R03-M1 RAS KERNEL INFO generating core.1234",
+        ];
+        assert_eq!(
+            model(&lines).split(lines[1]).message,
+            "ciod: failed to read message"
+        );
+        let win = [
+            "2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack",
+            "2016-09-28 04:30:31, Info                  CSI    00000001 WcpInitialize",
+            "2016-09-28 04:30:31, Info                  CBS    Ending TrustedInstaller",
+        ];
+        assert_eq!(model(&win).split(win[2]).message, "Ending TrustedInstaller");
+    }
+
+    #[test]
+    fn fallback_for_unstructured_lines() {
+        let m = HeaderModel::default();
+        assert_eq!(m.split("ERROR: disk full").message, "disk full");
+        assert_eq!(
+            m.split("Traceback (most recent call last):").message,
+            "Traceback (most recent call last):"
+        );
+    }
+
+    #[test]
+    fn log_format_splits() {
+        let f = LogFormat::parse("<Date> <Time> <Level> <Component>: <Content>").unwrap();
+        let s = f
+            .split("17/06/09 20:10:40 INFO spark.SecurityManager: Changing acls")
+            .unwrap();
+        assert_eq!(s.message, "Changing acls");
+        assert_eq!(s.level, Some(Level::Info));
+        assert!(f.split("garbage").is_none());
+        assert!(LogFormat::parse("<Date> <Time>").is_err());
+    }
+}

@@ -1,0 +1,342 @@
+//! `velo log-digest`: the errors that matter out of millions of log lines.
+//!
+//! Sources are read in blocks ([`reader`]); blocks are classified into events ([`events`],
+//! [`header`]) and mined into templates ([`miner`]) in parallel, each block with its own miner;
+//! the block miners are absorbed into one in block order, so the result is deterministic and
+//! independent of the number of threads. The digest ranks templates by severity then count and
+//! adds first/last seen, per-source counts, a sparkline, a root cause and suggested fixes.
+
+pub mod events;
+pub mod header;
+pub mod mask;
+pub mod miner;
+pub mod reader;
+pub mod report;
+pub mod rules;
+pub mod time;
+
+use std::io::Write;
+
+use rayon::prelude::*;
+use regex::Regex;
+
+use events::{EventParser, Line, Splitter};
+use header::{HeaderModel, Level, LogFormat};
+use miner::{Miner, MinerConfig};
+use reader::{BlockReader, Input};
+pub use report::{DigestReport, RootCause, SourceSummary, TemplateRow};
+use rules::Rule;
+
+/// Lines sampled from the start of a source to infer its header structure.
+const SAMPLE_LINES: usize = 200;
+/// Error events kept per block for the root-cause search.
+const ERRORS_PER_BLOCK: usize = 16;
+/// Lines of an event's text kept for the root cause.
+const EVENT_LINES: usize = 60;
+/// Sparkline width.
+const SPARK_WIDTH: usize = 20;
+
+/// What the digest should do.
+#[derive(Debug, Clone)]
+pub struct DigestOptions {
+    pub log_format: Option<LogFormat>,
+    pub top: usize,
+    /// Only count events at this level or above.
+    pub min_level: Option<Level>,
+    /// Only count events at or after this time (epoch seconds; a negative value counts back
+    /// from the newest timestamp in the input).
+    pub since: Option<TimeBound>,
+    pub until: Option<TimeBound>,
+    /// Only count events whose line matches.
+    pub grep: Option<Regex>,
+    /// User rules (tried before the built-in ones).
+    pub rules: Vec<Rule>,
+}
+
+/// A `--since`/`--until` bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeBound {
+    /// Absolute, epoch seconds.
+    At(i64),
+    /// This many seconds before the newest timestamp in the input.
+    BeforeLatest(i64),
+}
+
+/// Errors of the digest.
+#[derive(Debug, thiserror::Error)]
+pub enum DigestError {
+    #[error(transparent)]
+    Read(#[from] reader::ReadError),
+    #[error("writing assignments: {0}")]
+    Write(#[source] std::io::Error),
+}
+
+const NO_LEVEL: u8 = 0;
+const CONTINUATION: u32 = u32::MAX;
+
+fn level_code(l: Option<Level>) -> u8 {
+    l.map_or(NO_LEVEL, |l| l as u8 + 1)
+}
+
+fn level_from_code(c: u8) -> Option<Level> {
+    [
+        Level::Trace,
+        Level::Debug,
+        Level::Info,
+        Level::Notice,
+        Level::Warning,
+        Level::Error,
+        Level::Fatal,
+    ]
+    .get(usize::from(c).wrapping_sub(1))
+    .copied()
+}
+
+/// Per-line record kept until the end (16 bytes).
+#[derive(Debug, Clone, Copy)]
+struct Rec {
+    /// Cluster index (block-local, then global; `CONTINUATION` only inside a block).
+    cluster: u32,
+    level: u8,
+    grep: bool,
+    /// A continuation line of the event before it.
+    cont: bool,
+    ts: i64,
+}
+
+/// An error event kept for the root-cause search.
+#[derive(Debug, Clone)]
+struct ErrorEvent {
+    source: usize,
+    /// Index of the head line within its source (0-based).
+    line: usize,
+    ts: Option<i64>,
+    text: Vec<String>,
+}
+
+struct BlockOut {
+    miner: Miner,
+    recs: Vec<Rec>,
+    lossy: u64,
+    errors: Vec<(usize, Option<i64>, Vec<String>)>,
+}
+
+fn process_block(block: &[u8], splitter: &Splitter, grep: Option<&Regex>) -> BlockOut {
+    let mut miner = Miner::new(MinerConfig::default());
+    let mut recs = Vec::with_capacity(block.len() / 80);
+    let mut lossy = 0;
+    let mut errors: Vec<(usize, Option<i64>, Vec<String>)> = Vec::new();
+    let mut parser = EventParser::new(splitter);
+    let mut collecting = false;
+    let mut head_level = NO_LEVEL;
+    let mut head_ts = i64::MIN;
+    for (i, raw) in reader::lines(block).enumerate() {
+        let line = match std::str::from_utf8(raw) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => {
+                lossy += 1;
+                String::from_utf8_lossy(raw)
+            }
+        };
+        let matched = grep.is_none_or(|g| g.is_match(&line));
+        match parser.line(&line) {
+            Line::Head {
+                header,
+                message,
+                level,
+            } => {
+                let cluster = miner.add(&message);
+                head_level = level_code(level);
+                head_ts = time::parse(header).unwrap_or(i64::MIN);
+                collecting = false;
+                if level.is_some_and(|l| l >= Level::Error) && errors.len() < ERRORS_PER_BLOCK {
+                    errors.push((
+                        i,
+                        (head_ts != i64::MIN).then_some(head_ts),
+                        vec![line.to_string()],
+                    ));
+                    collecting = true;
+                }
+                recs.push(Rec {
+                    cluster,
+                    level: head_level,
+                    grep: matched,
+                    cont: false,
+                    ts: head_ts,
+                });
+            }
+            Line::Continuation => {
+                if collecting {
+                    if let Some(e) = errors.last_mut() {
+                        if e.2.len() < EVENT_LINES {
+                            e.2.push(line.to_string());
+                        }
+                    }
+                }
+                recs.push(Rec {
+                    cluster: CONTINUATION,
+                    level: head_level,
+                    grep: matched,
+                    cont: true,
+                    ts: head_ts,
+                });
+            }
+        }
+    }
+    BlockOut {
+        miner,
+        recs,
+        lossy,
+        errors,
+    }
+}
+
+/// Everything mined from the inputs, before the digest is cut from it.
+pub struct Mining {
+    sources: Vec<SourceSummary>,
+    /// Per source, its lines' records (global cluster ids).
+    recs: Vec<Vec<Rec>>,
+    errors: Vec<ErrorEvent>,
+    miner: Miner,
+}
+
+/// Reads and mines every input.
+pub fn mine(inputs: &[Input], opts: &DigestOptions) -> Result<Mining, DigestError> {
+    let mut global = Miner::new(MinerConfig::default());
+    let mut sources = Vec::new();
+    let mut all_recs = Vec::new();
+    let mut errors = Vec::new();
+    let batch = rayon::current_num_threads().max(1) * 2;
+    for (si, input) in inputs.iter().enumerate() {
+        let name = input.name();
+        let io_err = |e| reader::ReadError::Io {
+            path: name.clone(),
+            source: e,
+        };
+        let mut rd = BlockReader::new(reader::open(input)?);
+        let mut recs: Vec<Rec> = Vec::new();
+        let mut lossy = 0;
+        let mut splitter: Option<Splitter> = None;
+        let mut last_cluster = CONTINUATION;
+        let mut done = false;
+        while !done {
+            let mut blocks = Vec::with_capacity(batch);
+            while blocks.len() < batch {
+                match rd.next_block().map_err(io_err)? {
+                    Some(b) => blocks.push(b),
+                    None => {
+                        done = true;
+                        break;
+                    }
+                }
+            }
+            if blocks.is_empty() {
+                break;
+            }
+            let sp = splitter.get_or_insert_with(|| {
+                let first = &blocks[0];
+                let sample: Vec<String> = reader::lines(first)
+                    .take(SAMPLE_LINES)
+                    .map(|l| String::from_utf8_lossy(l).into_owned())
+                    .collect();
+                let model = HeaderModel::infer(sample.iter().map(String::as_str));
+                match &opts.log_format {
+                    Some(f) => Splitter::Format(f.clone(), model),
+                    None => Splitter::Auto(model),
+                }
+            });
+            let sp: &Splitter = sp;
+            let outs: Vec<BlockOut> = blocks
+                .par_iter()
+                .map(|b| process_block(b, sp, opts.grep.as_ref()))
+                .collect();
+            for out in outs {
+                let map = global.absorb(&out.miner);
+                let base = recs.len();
+                lossy += out.lossy;
+                for mut r in out.recs {
+                    if r.cluster == CONTINUATION {
+                        r.cluster = last_cluster;
+                    } else {
+                        r.cluster = map[r.cluster as usize];
+                        last_cluster = r.cluster;
+                    }
+                    recs.push(r);
+                }
+                for (i, ts, text) in out.errors {
+                    errors.push(ErrorEvent {
+                        source: si,
+                        line: base + i,
+                        ts,
+                        text,
+                    });
+                }
+            }
+        }
+        sources.push(SourceSummary {
+            name,
+            lines: recs.len() as u64,
+            invalid_utf8_lines: lossy,
+            cut_lines: rd.cut_lines,
+        });
+        all_recs.push(recs);
+    }
+    Ok(Mining {
+        sources,
+        recs: all_recs,
+        errors,
+        miner: global,
+    })
+}
+
+/// One `--assignments` record.
+#[derive(serde::Serialize)]
+struct Assignment<'a> {
+    source: &'a str,
+    line: usize,
+    template_id: &'a str,
+    template: &'a str,
+}
+
+impl Mining {
+    /// Finishes mining, writes assignments (one JSON line per input line) if asked, and cuts
+    /// the digest.
+    pub fn digest(
+        self,
+        opts: &DigestOptions,
+        assignments: Option<&mut dyn Write>,
+    ) -> Result<DigestReport, DigestError> {
+        let mined = self.miner.finish();
+        if let Some(w) = assignments {
+            let mut buf = Vec::with_capacity(1 << 16);
+            for (src, recs) in self.sources.iter().zip(&self.recs) {
+                for (i, r) in recs.iter().enumerate() {
+                    let (id, text) = if r.cluster == CONTINUATION {
+                        ("", "")
+                    } else {
+                        let t = mined.template_of(r.cluster);
+                        (t.id.as_str(), t.text.as_str())
+                    };
+                    serde_json::to_writer(
+                        &mut buf,
+                        &Assignment {
+                            source: &src.name,
+                            line: i + 1,
+                            template_id: id,
+                            template: text,
+                        },
+                    )
+                    .map_err(|e| DigestError::Write(e.into()))?;
+                    buf.push(b'\n');
+                    if buf.len() >= 1 << 16 {
+                        w.write_all(&buf).map_err(DigestError::Write)?;
+                        buf.clear();
+                    }
+                }
+            }
+            w.write_all(&buf).map_err(DigestError::Write)?;
+            w.flush().map_err(DigestError::Write)?;
+        }
+        Ok(report::build(&self, &mined, opts))
+    }
+}
