@@ -73,7 +73,7 @@ impl Level {
             b"info" | b"information" | b"informational" => Level::Info,
             b"notice" => Level::Notice,
             b"warn" | b"warning" => Level::Warning,
-            b"error" | b"err" | b"severe" => Level::Error,
+            b"error" | b"err" | b"severe" | b"failure" => Level::Error,
             b"fatal" | b"critical" | b"crit" | b"alert" | b"emerg" | b"emergency" | b"panic" => {
                 Level::Fatal
             }
@@ -134,7 +134,15 @@ fn shape(tok: &str) -> Shape {
     Shape::Word
 }
 
-/// Byte offsets of the whitespace-separated tokens of `line`, at most `max`.
+/// Whether a token of shape `got` fits a column expecting `want`: a host column also takes a
+/// host name without digits.
+fn compatible(want: Shape, got: Shape) -> bool {
+    want == got || (want == Shape::HostId && got == Shape::Word)
+}
+
+/// Byte offsets of the whitespace-separated tokens of `line`, at most `max`. A token opening
+/// a `[` keeps going to its matching `]` (thread names such as `[IPC Server handler 5]`),
+/// within 80 bytes.
 fn token_spans(line: &str, max: usize, out: &mut Vec<(usize, usize)>) {
     out.clear();
     let b = line.as_bytes();
@@ -147,7 +155,14 @@ fn token_spans(line: &str, max: usize, out: &mut Vec<(usize, usize)>) {
             break;
         }
         let s = i;
-        while i < b.len() && !b[i].is_ascii_whitespace() {
+        let mut depth = 0i32;
+        while i < b.len() {
+            match b[i] {
+                b'[' => depth += 1,
+                b']' => depth -= 1,
+                c if c.is_ascii_whitespace() && (depth <= 0 || i - s > 80) => break,
+                _ => {}
+            }
             i += 1;
         }
         out.push((s, i));
@@ -215,8 +230,9 @@ impl HeaderModel {
                     .map(|(s, _)| *s)
             })
             .collect();
-        // Header columns: a prefix of consistent columns, allowing up to two unchecked words
-        // when a consistent column follows them.
+        // Header columns: consistent columns from the start, allowing one unchecked column
+        // first (a label such as `-`/`KERNDTLB`) and runs of up to two unchecked words between
+        // consistent ones (`RAS KERNEL INFO`).
         let mut columns: Vec<Option<Shape>> = Vec::new();
         let mut c = 0;
         while c < MAX_COLS {
@@ -225,10 +241,8 @@ impl HeaderModel {
                 c += 1;
                 continue;
             }
-            if columns.is_empty() {
-                break;
-            }
-            let next = (c + 1..(c + 3).min(MAX_COLS)).find(|&k| dominant[k].is_some());
+            let reach = if columns.is_empty() { 2 } else { 3 };
+            let next = (c + 1..(c + reach).min(MAX_COLS)).find(|&k| dominant[k].is_some());
             match next {
                 Some(k) if dominant[k] != Some(Shape::Dash) || k == c + 1 => {
                     for _ in c..k {
@@ -238,6 +252,9 @@ impl HeaderModel {
                 }
                 _ => break,
             }
+        }
+        if columns.iter().filter(|c| c.is_some()).count() < 2 && columns.len() < 2 {
+            columns.clear();
         }
         if columns.is_empty() {
             return Self::default();
@@ -286,7 +303,7 @@ impl HeaderModel {
                     .columns
                     .iter()
                     .zip(&spans)
-                    .filter(|(c, &(s, e))| c.is_some_and(|c| shape(&line[s..e]) != c))
+                    .filter(|(c, &(s, e))| c.is_some_and(|c| !compatible(c, shape(&line[s..e]))))
                     .count();
                 let level_ok = self.level_col.is_none_or(|lc| {
                     let (s, e) = spans[lc];
@@ -518,5 +535,19 @@ mod tests {
         assert_eq!(s.level, Some(Level::Info));
         assert!(f.split("garbage").is_none());
         assert!(LogFormat::parse("<Date> <Time>").is_err());
+    }
+}
+#[cfg(test)]
+mod debug_tests {
+    #[test]
+    #[ignore = "diagnostic: prints the inferred models of the Loghub samples"]
+    fn print_models() {
+        for ds in ["BGL", "Windows", "Android", "Hadoop", "Thunderbird", "HPC", "Spark", "Zookeeper", "HDFS", "Apache"] {
+            let p = format!("/work/shared/data/loghub/{ds}/{ds}_2k.log");
+            let t = std::fs::read_to_string(p).unwrap();
+            let lines: Vec<&str> = t.lines().take(200).collect();
+            let m = super::HeaderModel::infer(lines.iter().copied());
+            eprintln!("{ds}: {m:?}\n   {:?}", m.split(lines[0]));
+        }
     }
 }
