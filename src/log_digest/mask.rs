@@ -1,47 +1,142 @@
-//! Variable recognition: which whitespace-separated tokens of a message are variables (numbers,
-//! hex, ids, IPs, host:port, paths, URLs, UUIDs, block ids, durations, sizes, key=value values).
+//! Variable recognition: the parts of a message that are variables (numbers, hex, ids, IPs,
+//! host:port, paths, URLs, UUIDs, block ids, durations, sizes, quoted strings, key=value
+//! values) become `<*>`.
 //!
-//! A token is judged as a whole, so `uid=10037,` and `0x1f` both become `<*>` and a template
-//! never depends on how many digits a number had. Runs of variable tokens collapse into one
-//! `<*>`, so variable-length lists (`@0x7fe @0x7ff …`) do not split a template by length.
+//! Rules, per whitespace-separated token:
+//! - a URL (`…://…`), a path (`/a/b`, `./a/b`, `C:\…`) or a quoted string is one `<*>`
+//!   (a quoted string may span spaces: `tag="View Lock"` → `tag="<*>"`);
+//! - otherwise the token is cut at punctuation (`= , : ; ( ) [ ] { } < > | '`) and every piece
+//!   holding a digit becomes `<*>`: `uid=10037,` → `uid=<*>,`, `blk_-1608` → `<*>`,
+//!   `10.0.0.1:5432` → `<*>` (wildcards joined only by `.:/-_@` merge into one);
+//! - runs of whole-token wildcards collapse into one `<*>`, so variable-length lists
+//!   (`@0x7fe @0x7ff …`) do not change a template's length.
 
 /// The placeholder written for a variable part of a template.
 pub const WILDCARD: &str = "<*>";
 
-/// True when `tok` looks like a variable value rather than a fixed word of a message.
-pub fn is_variable(tok: &str) -> bool {
-    let b = tok.as_bytes();
-    if b.iter().any(u8::is_ascii_digit) {
-        return true;
-    }
-    if b.len() >= 2 && b[0] == b'/' && b[1..].contains(&b'/') {
-        return true; // a path
-    }
-    if memchr::memmem::find(b, b"://").is_some() {
-        return true; // a URL
-    }
-    if b.len() >= 3 && b[1] == b':' && b[2] == b'\\' && b[0].is_ascii_alphabetic() {
-        return true; // a Windows path
-    }
-    false
+fn is_delim(c: u8) -> bool {
+    matches!(
+        c,
+        b'=' | b',' | b':' | b';' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'<' | b'>' | b'|' | b'\''
+    )
 }
 
-/// Splits `content` into tokens, replacing variable tokens by [`WILDCARD`] and collapsing runs
-/// of wildcards into one. Calls `f` for each resulting token in order.
-#[inline]
-pub fn for_each_token<'a>(content: &'a str, mut f: impl FnMut(&'a str)) {
-    let mut last_wild = false;
-    for tok in content.split_ascii_whitespace() {
-        if is_variable(tok) {
-            if !last_wild {
-                f(WILDCARD);
+fn is_joiner(c: u8) -> bool {
+    matches!(c, b'.' | b':' | b'/' | b'-' | b'_' | b'@' | b'#')
+}
+
+fn whole_token_variable(b: &[u8]) -> bool {
+    if b.len() >= 2 && (b[0] == b'/' || b[0] == b'~' || b[0] == b'.') && b[1..].contains(&b'/') {
+        // A path, unless it is a fraction such as `3/4` (handled by digits anyway).
+        return b.iter().filter(|&&c| c == b'/').count() >= 2 || b[0] == b'/';
+    }
+    if memchr::memmem::find(b, b"://").is_some() {
+        return true;
+    }
+    b.len() >= 3 && b[1] == b':' && b[2] == b'\\' && b[0].is_ascii_alphabetic()
+}
+
+/// Writes the masked form of one token (no whitespace inside) to `out`. Returns true when the
+/// whole token became one wildcard.
+fn mask_token(tok: &[u8], out: &mut Vec<u8>) -> bool {
+    if !tok.iter().any(u8::is_ascii_digit) {
+        if whole_token_variable(tok) {
+            out.extend_from_slice(WILDCARD.as_bytes());
+            return true;
+        }
+        out.extend_from_slice(tok);
+        return false;
+    }
+    if whole_token_variable(tok) {
+        out.extend_from_slice(WILDCARD.as_bytes());
+        return true;
+    }
+    let start = out.len();
+    let mut i = 0;
+    // Position in `out` right after the last wildcard written, to merge `<*>.<*>` into `<*>`.
+    let mut last_wild_end: Option<usize> = None;
+    while i < tok.len() {
+        if is_delim(tok[i]) {
+            out.push(tok[i]);
+            i += 1;
+            continue;
+        }
+        let s = i;
+        while i < tok.len() && !is_delim(tok[i]) {
+            i += 1;
+        }
+        let piece = &tok[s..i];
+        if piece.iter().any(u8::is_ascii_digit) {
+            // Merge with a previous wildcard when only joiners lie between.
+            if let Some(e) = last_wild_end {
+                if out[e..].iter().all(|&c| is_joiner(c)) {
+                    out.truncate(e);
+                    continue;
+                }
             }
-            last_wild = true;
+            out.extend_from_slice(WILDCARD.as_bytes());
+            last_wild_end = Some(out.len());
         } else {
-            f(tok);
-            last_wild = false;
+            out.extend_from_slice(piece);
         }
     }
+    // `10.1.2.3:80` style tokens end up as `<*>`; report whole-token wildcards for collapsing.
+    &out[start..] == WILDCARD.as_bytes()
+}
+
+/// Masks `content` into `out` as space-separated tokens (cleared first). Returns the number of
+/// tokens.
+pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
+    out.clear();
+    let b = content.as_bytes();
+    let mut n = 0;
+    let mut last_wild = false;
+    let mut i = 0;
+    while i < b.len() {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= b.len() {
+            break;
+        }
+        let s = i;
+        let mut quote_at = None;
+        while i < b.len() && !b[i].is_ascii_whitespace() {
+            if b[i] == b'"' && quote_at.is_none() && (i == s || is_delim(b[i - 1])) {
+                // A quoted string: runs to its closing quote (within 200 bytes), spaces and all.
+                if let Some(close) = memchr::memchr(b'"', &b[i + 1..(i + 201).min(b.len())]) {
+                    quote_at = Some(i);
+                    i += close + 2;
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        let tok = &b[s..i];
+        let mark = out.len();
+        if n > 0 {
+            out.push(b' ');
+        }
+        let wild = if let Some(q) = quote_at {
+            let q = q - s;
+            let close = tok[q + 1..].iter().position(|&c| c == b'"').map_or(tok.len(), |p| q + 1 + p);
+            let w = mask_token(&tok[..q], out);
+            out.extend_from_slice(b"\"<*>\"");
+            if close + 1 < tok.len() {
+                mask_token(&tok[close + 1..], out);
+            }
+            w && q == 0
+        } else {
+            mask_token(tok, out)
+        };
+        if wild && last_wild {
+            out.truncate(mark);
+            continue;
+        }
+        last_wild = wild;
+        n += 1;
+    }
+    n
 }
 
 #[cfg(test)]
@@ -50,8 +145,8 @@ mod tests {
 
     fn masked(s: &str) -> String {
         let mut v = Vec::new();
-        for_each_token(s, |t| v.push(t));
-        v.join(" ")
+        mask_into(s, &mut v);
+        String::from_utf8(v).unwrap()
     }
 
     #[test]
@@ -63,14 +158,25 @@ mod tests {
         assert_eq!(masked("open /var/log/app.log failed"), "open <*> failed");
         assert_eq!(masked("GET https://example.com/x ok"), "GET <*> ok");
         assert_eq!(masked("(stack @0x7fe @0x7ff @0xff)"), "(stack <*>");
+        assert_eq!(masked("uid=10037, pid=2227"), "uid=<*>, pid=<*>");
+        assert_eq!(masked("cancelNotification,index:0"), "cancelNotification,index:<*>");
+        assert_eq!(masked("at 2016/9/27:20:30:31.455 x"), "at <*> x");
+        assert_eq!(
+            masked("id 123e4567-e89b-12d3-a456-426614174000 took 35ms"),
+            "id <*> took <*>"
+        );
+    }
+
+    #[test]
+    fn quoted_strings_are_variables() {
+        assert_eq!(masked(r#"acquire tag="View Lock", name=x"#), r#"acquire tag="<*>", name=x"#);
+        assert_eq!(masked(r#"say "hello world" now"#), r#"say "<*>" now"#);
     }
 
     #[test]
     fn words_stay() {
-        assert_eq!(
-            masked("session opened for user root"),
-            "session opened for user root"
-        );
-        assert!(!is_variable("/"));
+        assert_eq!(masked("session opened for user root"), "session opened for user root");
+        assert_eq!(masked("a  b\tc"), "a b c");
+        assert_eq!(masked(""), "");
     }
 }

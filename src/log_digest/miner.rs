@@ -16,46 +16,52 @@
 //! Miners can run on chunks in parallel and be combined with [`Miner::absorb`] in chunk order,
 //! which keeps the result deterministic.
 
-use std::hash::{Hash, Hasher};
-
-use rustc_hash::{FxHashMap, FxHasher};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::mask::{self, WILDCARD};
 
-/// Token id of the wildcard in every interner.
+/// Token id of the wildcard in the interner used by [`Miner::finish`].
 const WILD: u32 = 0;
 
 /// Tuning of the miner. The defaults are used for every log: there are no per-format settings.
 #[derive(Debug, Clone)]
 pub struct MinerConfig {
-    /// Fraction of positions that must agree for a message to join a cluster (Drain's `st`).
+    /// Fraction of positions that must agree for a shape to join a cluster (Drain's `st`).
     pub similarity: f64,
+    /// A position whose words take at most this many distinct values inside a cluster is a
+    /// constant that tells templates apart (the cluster is split on it); more values make it
+    /// a variable (clusters differing only there are merged).
+    pub max_constant_values: usize,
 }
 
 impl Default for MinerConfig {
     fn default() -> Self {
-        Self { similarity: 0.5 }
+        Self {
+            similarity: 0.5,
+            max_constant_values: 3,
+        }
     }
 }
 
+/// Longest example kept per shape.
+const EXAMPLE_MAX: usize = 512;
+
 #[derive(Debug, Clone)]
-struct Cluster {
-    tokens: Vec<u32>,
+struct Shape {
+    /// Masked message: tokens joined by single spaces.
+    text: Box<[u8]>,
     count: u64,
-    example: String,
+    example: Box<str>,
 }
 
-/// A Drain-like online template miner. See the module docs.
+/// An online template miner. See the module docs.
 #[derive(Debug, Clone, Default)]
 pub struct Miner {
     config: MinerConfig,
-    names: Vec<Box<str>>,
-    ids: FxHashMap<Box<str>, u32>,
-    clusters: Vec<Cluster>,
-    buckets: FxHashMap<(u32, u32), Vec<u32>>,
-    cache: FxHashMap<u64, u32>,
-    scratch: Vec<u32>,
+    index: FxHashMap<Box<[u8]>, u32>,
+    shapes: Vec<Shape>,
+    buf: Vec<u8>,
 }
 
 /// A mined template.
@@ -76,212 +82,307 @@ pub struct Template {
 pub struct Mined {
     /// Templates, in order of first appearance.
     pub templates: Vec<Template>,
-    /// For each cluster index returned by [`Miner::add`], the index into `templates`.
+    /// For each shape index returned by [`Miner::add`], the index into `templates`.
     pub cluster_template: Vec<u32>,
 }
 
 impl Mined {
-    /// The template a cluster index (from [`Miner::add`]) ended up in.
-    pub fn template_of(&self, cluster: u32) -> &Template {
-        &self.templates[self.cluster_template[cluster as usize] as usize]
+    /// The template a shape index (from [`Miner::add`]) ended up in.
+    pub fn template_of(&self, shape: u32) -> &Template {
+        &self.templates[self.cluster_template[shape as usize] as usize]
     }
+}
+
+fn cut(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut e = max;
+    while !s.is_char_boundary(e) {
+        e -= 1;
+    }
+    &s[..e]
 }
 
 impl Miner {
     /// A miner with the given settings.
     pub fn new(config: MinerConfig) -> Self {
-        let mut m = Self {
+        Self {
             config,
             ..Self::default()
-        };
-        m.intern(WILDCARD);
-        m
-    }
-
-    /// Number of clusters so far.
-    pub fn cluster_count(&self) -> usize {
-        self.clusters.len()
-    }
-
-    fn intern(&mut self, tok: &str) -> u32 {
-        if let Some(&id) = self.ids.get(tok) {
-            return id;
         }
-        let id = self.names.len() as u32;
-        self.names.push(tok.into());
-        self.ids.insert(tok.into(), id);
-        id
     }
 
-    /// Adds one message and returns the index of its cluster (valid for this miner only; map it
-    /// through [`Mined::cluster_template`] after [`Miner::finish`]).
+    /// Number of distinct masked shapes so far.
+    pub fn shape_count(&self) -> usize {
+        self.shapes.len()
+    }
+
+    /// Adds one message; returns its shape index (map it through [`Mined::cluster_template`]
+    /// after [`Miner::finish`]).
     pub fn add(&mut self, message: &str) -> u32 {
-        let mut h = FxHasher::default();
-        let mut n = 0u32;
-        mask::for_each_token(message, |t| {
-            t.hash(&mut h);
-            n += 1;
-        });
-        n.hash(&mut h);
-        let key = h.finish();
-        if let Some(&c) = self.cache.get(&key) {
-            self.clusters[c as usize].count += 1;
-            return c;
+        mask::mask_into(message, &mut self.buf);
+        if let Some(&i) = self.index.get(&self.buf[..]) {
+            self.shapes[i as usize].count += 1;
+            return i;
         }
-        let mut toks = std::mem::take(&mut self.scratch);
-        toks.clear();
-        mask::for_each_token(message, |t| {
-            let id = if t == WILDCARD { WILD } else { self.intern(t) };
-            toks.push(id);
-        });
-        let c = self.place(&toks, 1, message);
-        self.scratch = toks;
-        self.cache.insert(key, c);
-        c
+        self.insert(self.buf.clone().into_boxed_slice(), 1, cut(message, EXAMPLE_MAX))
     }
 
-    fn bucket_key(toks: &[u32]) -> (u32, u32) {
-        (toks.len() as u32, toks.first().copied().unwrap_or(WILD))
-    }
-
-    /// Finds the best cluster for `toks` (Drain's rule) or makes a new one.
-    fn place(&mut self, toks: &[u32], count: u64, example: &str) -> u32 {
-        let key = Self::bucket_key(toks);
-        let mut best: Option<(u32, f64, usize)> = None;
-        if let Some(list) = self.buckets.get(&key) {
-            for &ci in list {
-                let c = &self.clusters[ci as usize];
-                let (same, wild) = similarity(&c.tokens, toks);
-                let sim = same as f64 / toks.len().max(1) as f64;
-                let better = match best {
-                    None => true,
-                    Some((_, bs, bw)) => sim > bs || (sim == bs && wild > bw),
-                };
-                if better {
-                    best = Some((ci, sim, wild));
-                }
-            }
-        }
-        if let Some((ci, sim, _)) = best {
-            if sim >= self.config.similarity || toks.is_empty() {
-                let c = &mut self.clusters[ci as usize];
-                for (t, &m) in c.tokens.iter_mut().zip(toks) {
-                    if *t != m {
-                        *t = WILD;
-                    }
-                }
-                c.count += count;
-                return ci;
-            }
-        }
-        let ci = self.clusters.len() as u32;
-        self.clusters.push(Cluster {
-            tokens: toks.to_vec(),
+    fn insert(&mut self, text: Box<[u8]>, count: u64, example: &str) -> u32 {
+        let i = self.shapes.len() as u32;
+        self.index.insert(text.clone(), i);
+        self.shapes.push(Shape {
+            text,
             count,
-            example: example.to_owned(),
+            example: example.into(),
         });
-        self.buckets.entry(key).or_default().push(ci);
-        ci
+        i
     }
 
-    /// Merges the clusters of `other` (mined on a later chunk) into this miner, in order.
-    /// Returns, for each cluster index of `other`, its cluster index here.
+    /// Merges the shapes of `other` (mined on a later chunk) into this miner, in order.
+    /// Returns, for each shape index of `other`, its index here.
     pub fn absorb(&mut self, other: &Miner) -> Vec<u32> {
-        let mut map = Vec::with_capacity(other.clusters.len());
-        let mut toks = Vec::new();
-        for c in &other.clusters {
-            toks.clear();
-            for &t in &c.tokens {
-                toks.push(if t == WILD {
-                    WILD
+        other
+            .shapes
+            .iter()
+            .map(|s| {
+                if let Some(&i) = self.index.get(&s.text) {
+                    self.shapes[i as usize].count += s.count;
+                    i
                 } else {
-                    self.intern(&other.names[t as usize])
-                });
-            }
-            map.push(self.place(&toks, c.count, &c.example));
-        }
-        map
+                    self.insert(s.text.clone(), s.count, &s.example)
+                }
+            })
+            .collect()
     }
 
-    /// Ends mining: merges clusters across the whole input and assigns stable ids.
+    /// Ends mining: clusters the shapes into templates and assigns stable ids.
     pub fn finish(&self) -> Mined {
-        let n = self.clusters.len();
-        let mut parent: Vec<u32> = (0..n as u32).collect();
-        let mut tokens: Vec<Vec<u32>> = self.clusters.iter().map(|c| c.tokens.clone()).collect();
-        merge_pass(&self.clusters, &mut parent, &mut tokens);
-        // Group by root, then by identical text (two roots may render the same).
+        let mut names: Vec<&str> = vec![WILDCARD];
+        let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
+        ids.insert(WILDCARD, WILD);
+        let toks: Vec<Vec<u32>> = self
+            .shapes
+            .iter()
+            .map(|s| {
+                std::str::from_utf8(&s.text)
+                    .unwrap_or("")
+                    .split(' ')
+                    .filter(|t| !t.is_empty())
+                    .map(|t| {
+                        *ids.entry(t).or_insert_with(|| {
+                            names.push(t);
+                            (names.len() - 1) as u32
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        let counts: Vec<u64> = self.shapes.iter().map(|s| s.count).collect();
+        let clusters = cluster(&toks, &counts, &self.config);
+        // Render; clusters that render the same text become one template.
         let mut text_index: FxHashMap<String, u32> = FxHashMap::default();
         let mut templates: Vec<Template> = Vec::new();
-        let mut root_template: FxHashMap<u32, u32> = FxHashMap::default();
-        let mut cluster_template = vec![0u32; n];
-        for i in 0..n {
-            let r = find(&mut parent, i as u32);
-            let t = if let Some(&t) = root_template.get(&r) {
-                t
-            } else {
-                let text = self.render(&tokens[r as usize]);
-                let t = if let Some(&t) = text_index.get(&text) {
-                    t
-                } else {
-                    let t = templates.len() as u32;
-                    templates.push(Template {
-                        id: template_id(&text),
-                        text: text.clone(),
-                        count: 0,
-                        example: self.clusters[i].example.clone(),
-                    });
-                    text_index.insert(text, t);
-                    t
-                };
-                root_template.insert(r, t);
-                t
-            };
-            templates[t as usize].count += self.clusters[i].count;
-            cluster_template[i] = t;
+        let mut cluster_template = vec![0u32; self.shapes.len()];
+        let mut order: Vec<&Vec<u32>> = clusters.iter().map(|c| &c.members).collect();
+        order.sort_by_key(|m| m[0]);
+        for c in &clusters {
+            let text = render(&names, &c.template);
+            let t = *text_index.entry(text.clone()).or_insert_with(|| {
+                templates.push(Template {
+                    id: template_id(&text),
+                    text,
+                    count: 0,
+                    example: self.shapes[c.members[0] as usize].example.to_string(),
+                });
+                (templates.len() - 1) as u32
+            });
+            for &m in &c.members {
+                cluster_template[m as usize] = t;
+                templates[t as usize].count += self.shapes[m as usize].count;
+            }
         }
         Mined {
             templates,
             cluster_template,
         }
     }
+}
 
-    fn render(&self, toks: &[u32]) -> String {
-        let mut s = String::new();
-        for (i, &t) in toks.iter().enumerate() {
-            if i > 0 {
-                s.push(' ');
+fn render(names: &[&str], toks: &[u32]) -> String {
+    let mut s = String::new();
+    for (i, &t) in toks.iter().enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        s.push_str(names[t as usize]);
+    }
+    s
+}
+
+#[derive(Debug, Clone)]
+struct Cluster {
+    template: Vec<u32>,
+    /// Shape indices, ascending.
+    members: Vec<u32>,
+}
+
+fn merge_template(a: &mut [u32], b: &[u32]) {
+    for (x, &y) in a.iter_mut().zip(b) {
+        if *x != y {
+            *x = WILD;
+        }
+    }
+}
+
+/// Clusters shapes: a Drain-like pass, then a split on low-cardinality positions, then a merge
+/// of clusters that differ only in one high-cardinality position. Deterministic: shapes are
+/// visited in index order.
+fn cluster(toks: &[Vec<u32>], counts: &[u64], cfg: &MinerConfig) -> Vec<Cluster> {
+    // 1. Drain-like: bucket by (length, first token), join the most similar cluster.
+    let mut clusters: Vec<Cluster> = Vec::new();
+    let mut buckets: FxHashMap<(usize, u32), Vec<usize>> = FxHashMap::default();
+    for (si, t) in toks.iter().enumerate() {
+        let key = (t.len(), t.first().copied().unwrap_or(WILD));
+        let list = buckets.entry(key).or_default();
+        let mut best: Option<(usize, f64)> = None;
+        for &ci in list.iter() {
+            let tpl = &clusters[ci].template;
+            let same = tpl.iter().zip(t).filter(|(a, b)| a == b).count();
+            let sim = same as f64 / t.len().max(1) as f64;
+            if best.is_none_or(|(_, b)| sim > b) {
+                best = Some((ci, sim));
             }
-            s.push_str(&self.names[t as usize]);
         }
-        s
-    }
-}
-
-/// (positions equal and not wildcard, wildcard positions in the template).
-fn similarity(template: &[u32], toks: &[u32]) -> (usize, usize) {
-    let mut same = 0;
-    let mut wild = 0;
-    for (&a, &b) in template.iter().zip(toks) {
-        if a == WILD {
-            wild += 1;
-        } else if a == b {
-            same += 1;
+        match best {
+            Some((ci, sim)) if sim >= cfg.similarity || t.is_empty() => {
+                merge_template(&mut clusters[ci].template, t);
+                clusters[ci].members.push(si as u32);
+            }
+            _ => {
+                list.push(clusters.len());
+                clusters.push(Cluster {
+                    template: t.clone(),
+                    members: vec![si as u32],
+                });
+            }
         }
     }
-    (same, wild)
-}
-
-fn find(parent: &mut [u32], mut i: u32) -> u32 {
-    while parent[i as usize] != i {
-        let p = parent[i as usize];
-        parent[i as usize] = parent[p as usize];
-        i = p;
+    // 2. Split clusters on positions with few distinct words.
+    let mut out = Vec::with_capacity(clusters.len());
+    for c in clusters {
+        split(c, toks, counts, cfg, &mut out);
     }
-    i
+    // 3. Merge clusters that differ in exactly one position holding many distinct words.
+    if std::env::var_os("VELO_NO_MERGE").is_some() { return out; }
+    merge_one_off(out, cfg)
 }
 
-/// Whole-input merge of clusters (placeholder for the smarter pass: currently none).
-fn merge_pass(_clusters: &[Cluster], _parent: &mut [u32], _tokens: &mut [Vec<u32>]) {}
+fn split(c: Cluster, toks: &[Vec<u32>], counts: &[u64], cfg: &MinerConfig, out: &mut Vec<Cluster>) {
+    let _ = counts;
+    if c.members.len() > 1 {
+        for p in 0..c.template.len() {
+            if c.template[p] != WILD {
+                continue;
+            }
+            let mut values: Vec<u32> = Vec::new();
+            let mut mixed = false;
+            for &m in &c.members {
+                let v = toks[m as usize][p];
+                if v == WILD {
+                    mixed = true;
+                    break;
+                }
+                if !values.contains(&v) {
+                    values.push(v);
+                    if values.len() > cfg.max_constant_values {
+                        break;
+                    }
+                }
+            }
+            if mixed || values.len() < 2 || values.len() > cfg.max_constant_values {
+                continue;
+            }
+            for v in values {
+                let members: Vec<u32> = c
+                    .members
+                    .iter()
+                    .copied()
+                    .filter(|&m| toks[m as usize][p] == v)
+                    .collect();
+                let mut template = toks[members[0] as usize].clone();
+                for &m in &members[1..] {
+                    merge_template(&mut template, &toks[m as usize]);
+                }
+                split(Cluster { template, members }, toks, counts, cfg, out);
+            }
+            return;
+        }
+    }
+    out.push(c);
+}
+
+fn merge_one_off(mut clusters: Vec<Cluster>, cfg: &MinerConfig) -> Vec<Cluster> {
+    let n = clusters.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(p: &mut [usize], mut i: usize) -> usize {
+        while p[i] != i {
+            p[i] = p[p[i]];
+            i = p[i];
+        }
+        i
+    }
+    let mut groups: FxHashMap<(usize, Vec<u32>), Vec<usize>> = FxHashMap::default();
+    for (ci, c) in clusters.iter().enumerate() {
+        for p in 0..c.template.len() {
+            if c.template[p] == WILD {
+                continue;
+            }
+            let mut key = c.template.clone();
+            key[p] = u32::MAX;
+            groups.entry((p, key)).or_default().push(ci);
+        }
+    }
+    let mut keys: Vec<_> = groups.into_iter().filter(|(_, v)| v.len() > cfg.max_constant_values).collect();
+    keys.sort_by(|a, b| a.1.cmp(&b.1));
+    for (_, members) in keys {
+        let r0 = find(&mut parent, members[0]);
+        for &m in &members[1..] {
+            let r = find(&mut parent, m);
+            if r != r0 {
+                let (lo, hi) = if r < r0 { (r, r0) } else { (r0, r) };
+                parent[hi] = lo;
+            }
+        }
+    }
+    let mut roots: FxHashMap<usize, usize> = FxHashMap::default();
+    let mut merged: Vec<Cluster> = Vec::new();
+    for ci in 0..n {
+        let r = find(&mut parent, ci);
+        let c = std::mem::replace(
+            &mut clusters[ci],
+            Cluster {
+                template: Vec::new(),
+                members: Vec::new(),
+            },
+        );
+        match roots.get(&r) {
+            Some(&k) => {
+                merge_template(&mut merged[k].template, &c.template);
+                merged[k].members.extend(c.members);
+            }
+            None => {
+                roots.insert(r, merged.len());
+                merged.push(c);
+            }
+        }
+    }
+    for c in &mut merged {
+        c.members.sort_unstable();
+    }
+    merged
+}
 
 /// A stable id for a template text: 64-bit FNV-1a, as 16 hex digits.
 pub fn template_id(text: &str) -> String {
