@@ -142,7 +142,7 @@ fn compatible(want: Shape, got: Shape) -> bool {
 
 /// Byte offsets of the whitespace-separated tokens of `line`, at most `max`. A token opening
 /// a `[` keeps going to its matching `]` (thread names such as `[IPC Server handler 5]`),
-/// within 80 bytes.
+/// within 200 bytes.
 fn token_spans(line: &str, max: usize, out: &mut Vec<(usize, usize)>) {
     out.clear();
     let b = line.as_bytes();
@@ -160,7 +160,7 @@ fn token_spans(line: &str, max: usize, out: &mut Vec<(usize, usize)>) {
             match b[i] {
                 b'[' => depth += 1,
                 b']' => depth -= 1,
-                c if c.is_ascii_whitespace() && (depth <= 0 || i - s > 80) => break,
+                c if c.is_ascii_whitespace() && (depth <= 0 || i - s > 200) => break,
                 _ => {}
             }
             i += 1;

@@ -2,19 +2,19 @@
 //! templates (`Connection to <*> refused`) with counts and an example each.
 //!
 //! How it works:
-//! 1. Each message is tokenised on whitespace and variable-looking tokens are masked
-//!    ([`super::mask`]); runs of masked tokens collapse into one `<*>`.
-//! 2. A shape cache (hash of the masked token sequence) sends a message whose shape was seen
-//!    before straight to its cluster, so repeated shapes cost one hash.
-//! 3. New shapes go through a Drain-like search: clusters are bucketed by token count and
-//!    first token; the most similar cluster in the bucket absorbs the message when enough
-//!    positions agree, and positions that disagree become `<*>`.
-//! 4. [`Miner::finish`] runs a whole-file pass that merges clusters whose templates differ only
-//!    in positions that vary a lot across the file, then gives each template a stable id (a hash
-//!    of its text), so the same template has the same id in every run.
+//! 1. Each message is tokenised on whitespace and variable parts are masked ([`super::mask`]).
+//!    The masked text is the message's *shape*; shapes are deduplicated with a hash map, so a
+//!    repeated shape costs one mask and one lookup, whatever its digits were.
+//! 2. [`Miner::finish`] clusters the distinct shapes of the whole input: a Drain-like pass
+//!    (buckets by token count and first token; the most similar cluster absorbs a shape when
+//!    enough positions agree, and positions that disagree become `<*>`), then a split of each
+//!    cluster on positions whose words take only a few distinct values over the whole input
+//!    (constants that tell templates apart, such as `get`/`open`).
+//! 3. Each template gets a stable id (a hash of its text), the same in every run.
 //!
-//! Miners can run on chunks in parallel and be combined with [`Miner::absorb`] in chunk order,
-//! which keeps the result deterministic.
+//! Miners can run on chunks in parallel and be combined with [`Miner::absorb`] in chunk order;
+//! since clustering happens once over the deduplicated shapes, the result does not depend on
+//! how the input was chunked.
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -31,7 +31,7 @@ pub struct MinerConfig {
     pub similarity: f64,
     /// A position whose words take at most this many distinct values inside a cluster is a
     /// constant that tells templates apart (the cluster is split on it); more values make it
-    /// a variable (clusters differing only there are merged).
+    /// a variable.
     pub max_constant_values: usize,
 }
 
@@ -160,6 +160,7 @@ impl Miner {
     /// Ends mining: clusters the shapes into templates and assigns stable ids.
     pub fn finish(&self) -> Mined {
         let mut names: Vec<&str> = vec![WILDCARD];
+        let mut wildish: Vec<bool> = vec![true];
         let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
         ids.insert(WILDCARD, WILD);
         let toks: Vec<Vec<u32>> = self
@@ -173,6 +174,7 @@ impl Miner {
                     .map(|t| {
                         *ids.entry(t).or_insert_with(|| {
                             names.push(t);
+                            wildish.push(t.contains(WILDCARD));
                             (names.len() - 1) as u32
                         })
                     })
@@ -180,7 +182,7 @@ impl Miner {
             })
             .collect();
         let counts: Vec<u64> = self.shapes.iter().map(|s| s.count).collect();
-        let clusters = cluster(&toks, &counts, &self.config);
+        let clusters = cluster(&toks, &counts, &wildish, &self.config);
         // Render; clusters that render the same text become one template.
         let mut text_index: FxHashMap<String, u32> = FxHashMap::default();
         let mut templates: Vec<Template> = Vec::new();
@@ -236,10 +238,9 @@ fn merge_template(a: &mut [u32], b: &[u32]) {
     }
 }
 
-/// Clusters shapes: a Drain-like pass, then a split on low-cardinality positions, then a merge
-/// of clusters that differ only in one high-cardinality position. Deterministic: shapes are
-/// visited in index order.
-fn cluster(toks: &[Vec<u32>], counts: &[u64], cfg: &MinerConfig) -> Vec<Cluster> {
+/// Clusters shapes: a Drain-like pass, then a split on low-cardinality positions.
+/// Deterministic: shapes are visited in index order.
+fn cluster(toks: &[Vec<u32>], counts: &[u64], wildish: &[bool], cfg: &MinerConfig) -> Vec<Cluster> {
     // 1. Drain-like: bucket by (length, first token), join the most similar cluster.
     let mut clusters: Vec<Cluster> = Vec::new();
     let mut buckets: FxHashMap<(usize, u32), Vec<usize>> = FxHashMap::default();
@@ -272,14 +273,19 @@ fn cluster(toks: &[Vec<u32>], counts: &[u64], cfg: &MinerConfig) -> Vec<Cluster>
     // 2. Split clusters on positions with few distinct words.
     let mut out = Vec::with_capacity(clusters.len());
     for c in clusters {
-        split(c, toks, counts, cfg, &mut out);
+        split(c, toks, counts, wildish, cfg, &mut out);
     }
-    // 3. Merge clusters that differ in exactly one position holding many distinct words.
-    if std::env::var_os("VELO_NO_MERGE").is_some() { return out; }
-    merge_one_off(out, cfg)
+    out
 }
 
-fn split(c: Cluster, toks: &[Vec<u32>], counts: &[u64], cfg: &MinerConfig, out: &mut Vec<Cluster>) {
+fn split(
+    c: Cluster,
+    toks: &[Vec<u32>],
+    counts: &[u64],
+    wildish: &[bool],
+    cfg: &MinerConfig,
+    out: &mut Vec<Cluster>,
+) {
     let _ = counts;
     if c.members.len() > 1 {
         for p in 0..c.template.len() {
@@ -290,7 +296,7 @@ fn split(c: Cluster, toks: &[Vec<u32>], counts: &[u64], cfg: &MinerConfig, out: 
             let mut mixed = false;
             for &m in &c.members {
                 let v = toks[m as usize][p];
-                if v == WILD {
+                if wildish[v as usize] {
                     mixed = true;
                     break;
                 }
@@ -315,73 +321,12 @@ fn split(c: Cluster, toks: &[Vec<u32>], counts: &[u64], cfg: &MinerConfig, out: 
                 for &m in &members[1..] {
                     merge_template(&mut template, &toks[m as usize]);
                 }
-                split(Cluster { template, members }, toks, counts, cfg, out);
+                split(Cluster { template, members }, toks, counts, wildish, cfg, out);
             }
             return;
         }
     }
     out.push(c);
-}
-
-fn merge_one_off(mut clusters: Vec<Cluster>, cfg: &MinerConfig) -> Vec<Cluster> {
-    let n = clusters.len();
-    let mut parent: Vec<usize> = (0..n).collect();
-    fn find(p: &mut [usize], mut i: usize) -> usize {
-        while p[i] != i {
-            p[i] = p[p[i]];
-            i = p[i];
-        }
-        i
-    }
-    let mut groups: FxHashMap<(usize, Vec<u32>), Vec<usize>> = FxHashMap::default();
-    for (ci, c) in clusters.iter().enumerate() {
-        for p in 0..c.template.len() {
-            if c.template[p] == WILD {
-                continue;
-            }
-            let mut key = c.template.clone();
-            key[p] = u32::MAX;
-            groups.entry((p, key)).or_default().push(ci);
-        }
-    }
-    let mut keys: Vec<_> = groups.into_iter().filter(|(_, v)| v.len() > cfg.max_constant_values).collect();
-    keys.sort_by(|a, b| a.1.cmp(&b.1));
-    for (_, members) in keys {
-        let r0 = find(&mut parent, members[0]);
-        for &m in &members[1..] {
-            let r = find(&mut parent, m);
-            if r != r0 {
-                let (lo, hi) = if r < r0 { (r, r0) } else { (r0, r) };
-                parent[hi] = lo;
-            }
-        }
-    }
-    let mut roots: FxHashMap<usize, usize> = FxHashMap::default();
-    let mut merged: Vec<Cluster> = Vec::new();
-    for ci in 0..n {
-        let r = find(&mut parent, ci);
-        let c = std::mem::replace(
-            &mut clusters[ci],
-            Cluster {
-                template: Vec::new(),
-                members: Vec::new(),
-            },
-        );
-        match roots.get(&r) {
-            Some(&k) => {
-                merge_template(&mut merged[k].template, &c.template);
-                merged[k].members.extend(c.members);
-            }
-            None => {
-                roots.insert(r, merged.len());
-                merged.push(c);
-            }
-        }
-    }
-    for c in &mut merged {
-        c.members.sort_unstable();
-    }
-    merged
 }
 
 /// A stable id for a template text: 64-bit FNV-1a, as 16 hex digits.
