@@ -433,11 +433,8 @@ impl LogFormat {
             let all = m.get(0).map_or(0..0, |g| g.range());
             push_literal(&mut pat, &format[last..all.start]);
             let name = m.get(1).map_or("", |g| g.as_str());
-            if name == "Content" {
-                pat.push_str("(.*)");
-            } else {
-                pat.push_str("(.*?)");
-            }
+            let body = if name == "Content" { ".*" } else { ".*?" };
+            pat.push_str(&format!("(?P<f{}>{body})", names.len()));
             names.push(name.to_owned());
             last = all.end;
         }
@@ -446,9 +443,8 @@ impl LogFormat {
         let content = names
             .iter()
             .position(|n| n == "Content")
-            .ok_or_else(|| LogFormatError::NoContent(format.to_owned()))?
-            + 1;
-        let level = names.iter().position(|n| n == "Level").map(|i| i + 1);
+            .ok_or_else(|| LogFormatError::NoContent(format.to_owned()))?;
+        let level = names.iter().position(|n| n == "Level");
         let re = Regex::new(&pat).map_err(|e| LogFormatError::Regex {
             format: format.to_owned(),
             source: Box::new(e),
@@ -460,10 +456,10 @@ impl LogFormat {
     pub fn split<'a>(&self, line: &'a str) -> Option<Split<'a>> {
         let trimmed = line.trim();
         let caps = self.re.captures(trimmed)?;
-        let m = caps.get(self.content)?;
+        let m = caps.name(&format!("f{}", self.content))?;
         let level = self
             .level
-            .and_then(|i| caps.get(i))
+            .and_then(|i| caps.name(&format!("f{i}")))
             .and_then(|g| Level::parse(g.as_str()));
         Some(Split {
             header: trimmed[..m.start()].trim_end(),
