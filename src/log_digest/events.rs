@@ -101,11 +101,12 @@ impl<'s> EventParser<'s> {
             level = level.or(lvl);
         }
         let m = message.trim_start();
+        let raw = line.trim_start();
         self.mode = if m.starts_with("Traceback (most recent call last)") {
             level = level.or(Some(Level::Error));
             Mode::Traceback
-        } else if m.starts_with("panic: ")
-            || m.starts_with("fatal error: ")
+        } else if raw.starts_with("panic: ")
+            || raw.starts_with("fatal error: ")
             || (m.starts_with("thread '") && m.contains("' panicked at"))
         {
             level = level.or(Some(Level::Fatal));
@@ -151,7 +152,7 @@ impl<'s> EventParser<'s> {
             }
             Mode::Java => t.starts_with("Caused by:") || t.starts_with("... "),
             Mode::Panic => {
-                !t.is_empty() && {
+                t.is_empty() || {
                     let (s, has) = self.splitter.split(line);
                     !has || s.header.is_empty()
                 }
@@ -370,7 +371,7 @@ mod tests {
             "main.main()",
             "\t/app/main.go:5 +0x1d",
         ]);
-        assert_eq!(got[0], "fatal|panic: runtime error: index out of range");
+        assert_eq!(got[0], "fatal|runtime error: index out of range");
         assert_eq!(got[2..], ["+", "+", "+"]);
     }
 }

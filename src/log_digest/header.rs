@@ -101,34 +101,58 @@ const DATE_WORDS: &[&str] = &[
 ];
 
 fn shape(tok: &str) -> Shape {
-    let core = tok.trim_matches(|c: char| matches!(c, '[' | ']' | ',' | '(' | ')'));
-    let core = core.strip_suffix(':').unwrap_or(core);
-    let b = core.as_bytes();
-    if core == "-" || core == "|" {
+    let t = tok.as_bytes();
+    // Trim brackets, commas and parentheses, then one trailing colon.
+    let trim = |c: u8| matches!(c, b'[' | b']' | b',' | b'(' | b')');
+    let mut s = 0;
+    let mut e = t.len();
+    while s < e && trim(t[s]) {
+        s += 1;
+    }
+    while e > s && trim(t[e - 1]) {
+        e -= 1;
+    }
+    if e > s && t[e - 1] == b':' {
+        e -= 1;
+    }
+    let b = &t[s..e];
+    if b.is_empty() {
+        return Shape::Word;
+    }
+    let (mut digit, mut alpha, mut timeish) = (false, false, true);
+    for &c in b {
+        if c.is_ascii_digit() {
+            digit = true;
+        } else {
+            if c.is_ascii_alphabetic() {
+                alpha = true;
+            }
+            if !matches!(c, b'-' | b':' | b'/' | b'.' | b',' | b'+' | b'T' | b'Z') {
+                timeish = false;
+            }
+        }
+    }
+    if b == b"-" || b == b"|" {
         return Shape::Dash;
     }
-    if !b.is_empty()
-        && b.iter().any(u8::is_ascii_digit)
-        && b.iter().all(|c| {
-            c.is_ascii_digit() || matches!(c, b'-' | b':' | b'/' | b'.' | b',' | b'+' | b'T' | b'Z')
-        })
-    {
+    if digit && timeish {
         return Shape::Time;
     }
-    if Level::parse(tok).is_some() && (b.len() > 1 || b.first().is_some_and(u8::is_ascii_uppercase))
-    {
-        return Shape::Level;
+    if !digit && alpha {
+        if b.len() <= 13
+            && (b.len() > 1 || b[0].is_ascii_uppercase())
+            && Level::parse(tok).is_some()
+        {
+            return Shape::Level;
+        }
+        if b.len() == 3 && DATE_WORDS.iter().any(|w| w.as_bytes().eq_ignore_ascii_case(b)) {
+            return Shape::DateWord;
+        }
     }
-    if b.len() == 3 && DATE_WORDS.iter().any(|w| w.eq_ignore_ascii_case(core)) {
-        return Shape::DateWord;
-    }
-    if tok.len() >= 2 && tok.starts_with('[') && (tok.ends_with(']') || tok.ends_with("]:")) {
+    if t.len() >= 2 && t[0] == b'[' && (tok.ends_with(']') || tok.ends_with("]:")) {
         return Shape::Bracket;
     }
-    if b.iter().any(u8::is_ascii_digit)
-        && b.iter().any(u8::is_ascii_alphabetic)
-        && !tok.ends_with(':')
-    {
+    if digit && alpha && !tok.ends_with(':') {
         return Shape::HostId;
     }
     Shape::Word
@@ -140,36 +164,58 @@ fn compatible(want: Shape, got: Shape) -> bool {
     want == got || (want == Shape::HostId && got == Shape::Word)
 }
 
-/// Byte offsets of the whitespace-separated tokens of `line`, at most `max`. A token opening
-/// a `[` keeps going to its matching `]` (thread names such as `[IPC Server handler 5]`),
-/// within 200 bytes.
-fn token_spans(line: &str, max: usize, out: &mut Vec<(usize, usize)>) {
-    out.clear();
-    let b = line.as_bytes();
-    let mut i = 0;
-    while i < b.len() && out.len() < max {
-        while i < b.len() && b[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i >= b.len() {
-            break;
-        }
-        let s = i;
-        let mut depth = 0i32;
-        while i < b.len() {
-            match b[i] {
-                b'[' => depth += 1,
-                b']' => depth -= 1,
-                c if c.is_ascii_whitespace() && (depth <= 0 || i - s > 200) => break,
-                _ => {}
+/// At most this many leading tokens are ever looked at.
+const MAX_SPANS: usize = 16;
+
+/// Byte offsets of the leading whitespace-separated tokens of a line. A token opening a `[`
+/// keeps going to its matching `]` (thread names such as `[IPC Server handler 5]`), within
+/// 200 bytes.
+struct Spans {
+    at: [(usize, usize); MAX_SPANS],
+    len: usize,
+}
+
+impl Spans {
+    fn of(line: &str, max: usize) -> Self {
+        let max = max.min(MAX_SPANS);
+        let mut out = Spans {
+            at: [(0, 0); MAX_SPANS],
+            len: 0,
+        };
+        let b = line.as_bytes();
+        let mut i = 0;
+        while i < b.len() && out.len < max {
+            while i < b.len() && b[i].is_ascii_whitespace() {
+                i += 1;
             }
-            i += 1;
+            if i >= b.len() {
+                break;
+            }
+            let s = i;
+            let mut depth = 0i32;
+            while i < b.len() {
+                match b[i] {
+                    b'[' => depth += 1,
+                    b']' => depth -= 1,
+                    c if c.is_ascii_whitespace() && (depth <= 0 || i - s > 200) => break,
+                    _ => {}
+                }
+                i += 1;
+            }
+            out.at[out.len] = (s, i);
+            out.len += 1;
         }
-        out.push((s, i));
+        out
+    }
+
+    fn get(&self) -> &[(usize, usize)] {
+        &self.at[..self.len]
     }
 }
 
 const MAX_COLS: usize = 12;
+/// Tokens the fallback split looks at.
+const FALLBACK_SPANS: usize = 10;
 
 /// The inferred header structure of one source.
 #[derive(Debug, Clone, Default)]
@@ -211,13 +257,11 @@ impl HeaderModel {
             return Self::default();
         }
         let n = lines.len();
-        let mut spans = Vec::new();
         // counts[col][shape]
         let mut counts: Vec<rustc_hash::FxHashMap<Shape, usize>> =
             vec![Default::default(); MAX_COLS];
         for l in &lines {
-            token_spans(l, MAX_COLS, &mut spans);
-            for (c, &(s, e)) in spans.iter().enumerate() {
+            for (c, &(s, e)) in Spans::of(l, MAX_COLS).get().iter().enumerate() {
                 *counts[c].entry(shape(&l[s..e])).or_default() += 1;
             }
         }
@@ -265,7 +309,8 @@ impl HeaderModel {
         let mut colon = 0;
         let mut padded = 0;
         for l in &lines {
-            token_spans(l, k + 2, &mut spans);
+            let sp = Spans::of(l, k + 2);
+            let spans = sp.get();
             if let Some(&(s, e)) = spans.get(k) {
                 if spans.len() > k + 1 {
                     let tok = &l[s..e];
@@ -294,15 +339,15 @@ impl HeaderModel {
 
     /// Splits one line into header and message.
     pub fn split<'a>(&self, line: &'a str) -> Split<'a> {
-        let mut spans = Vec::with_capacity(MAX_COLS + 2);
+        let sp = Spans::of(line, (self.columns.len() + 2).max(FALLBACK_SPANS));
+        let spans = sp.get();
         if !self.columns.is_empty() {
-            token_spans(line, self.columns.len() + 2, &mut spans);
             if spans.len() > self.columns.len() {
                 let checked = self.columns.iter().filter(|c| c.is_some()).count();
                 let mismatches = self
                     .columns
                     .iter()
-                    .zip(&spans)
+                    .zip(spans)
                     .filter(|(c, &(s, e))| c.is_some_and(|c| !compatible(c, shape(&line[s..e]))))
                     .count();
                 let level_ok = self.level_col.is_none_or(|lc| {
@@ -338,14 +383,14 @@ impl HeaderModel {
                 }
             }
         }
-        fallback_split(line, &mut spans)
+        fallback_split(line, spans)
     }
 }
 
 /// Strips leading time-like, level, date-word and bracketed tokens, then a `component:`
 /// right after a level.
-fn fallback_split<'a>(line: &'a str, spans: &mut Vec<(usize, usize)>) -> Split<'a> {
-    token_spans(line, 10, spans);
+fn fallback_split<'a>(line: &'a str, spans: &[(usize, usize)]) -> Split<'a> {
+    let spans = &spans[..spans.len().min(FALLBACK_SPANS)];
     let mut level = None;
     let mut k = 0;
     while k + 1 < spans.len() {

@@ -39,17 +39,21 @@ fn whole_token_variable(b: &[u8]) -> bool {
 /// Writes the masked form of one token (no whitespace inside) to `out`. Returns true when the
 /// whole token became one wildcard.
 fn mask_token(tok: &[u8], out: &mut Vec<u8>) -> bool {
-    if !tok.iter().any(u8::is_ascii_digit) {
-        if whole_token_variable(tok) {
-            out.extend_from_slice(WILDCARD.as_bytes());
-            return true;
+    let (mut digit, mut pathish) = (false, false);
+    for &c in tok {
+        if c.is_ascii_digit() {
+            digit = true;
+        } else if c == b'/' || c == b'\\' {
+            pathish = true;
         }
-        out.extend_from_slice(tok);
-        return false;
     }
-    if whole_token_variable(tok) {
+    if pathish && whole_token_variable(tok) {
         out.extend_from_slice(WILDCARD.as_bytes());
         return true;
+    }
+    if !digit {
+        out.extend_from_slice(tok);
+        return false;
     }
     let start = out.len();
     let mut i = 0;
@@ -157,7 +161,8 @@ mod tests {
         );
         assert_eq!(masked("open /var/log/app.log failed"), "open <*> failed");
         assert_eq!(masked("GET https://example.com/x ok"), "GET <*> ok");
-        assert_eq!(masked("(stack @0x7fe @0x7ff @0xff)"), "(stack <*>");
+        assert_eq!(masked("(stack @0x7fe @0x7ff @0xff)"), "(stack <*> <*>)");
+        assert_eq!(masked("(stack @0x7fe @0xff)"), "(stack <*> <*>)");
         assert_eq!(masked("uid=10037, pid=2227"), "uid=<*>, pid=<*>");
         assert_eq!(masked("cancelNotification,index:0"), "cancelNotification,index:<*>");
         assert_eq!(masked("at 2016/9/27:20:30:31.455 x"), "at <*> x");

@@ -158,7 +158,7 @@ impl BlockReader {
                 match memchr::memchr(b'\n', chunk) {
                     Some(i) => {
                         self.skipping = false;
-                        chunk = &chunk[i..];
+                        chunk = &chunk[i + 1..];
                     }
                     None => continue,
                 }
@@ -218,12 +218,29 @@ fn block_cut(buf: &[u8]) -> Option<usize> {
 }
 
 /// Iterates the lines of a block: `\r\n` or `\n` endings, a final unterminated line counted.
-pub fn lines(block: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let body = block.strip_suffix(b"\n").unwrap_or(block);
-    let empty = block.is_empty();
-    body.split(|&b| b == b'\n')
-        .take(if empty { 0 } else { usize::MAX })
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+pub fn lines(block: &[u8]) -> Lines<'_> {
+    Lines { rest: block }
+}
+
+/// Iterator returned by [`lines`].
+pub struct Lines<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let (line, rest) = match memchr::memchr(b'\n', self.rest) {
+            Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
+            None => (self.rest, &self.rest[self.rest.len()..]),
+        };
+        self.rest = rest;
+        Some(line.strip_suffix(b"\r").unwrap_or(line))
+    }
 }
 
 #[cfg(test)]
