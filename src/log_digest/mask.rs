@@ -14,15 +14,50 @@
 /// The placeholder written for a variable part of a template.
 pub const WILDCARD: &str = "<*>";
 
-fn is_delim(c: u8) -> bool {
-    matches!(
-        c,
-        b'=' | b',' | b':' | b';' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'<' | b'>' | b'|' | b'\''
-    )
-}
+const WS: u8 = 1;
+const DIGIT: u8 = 2;
+const DELIM: u8 = 4;
+const JOINER: u8 = 8;
+const PATH: u8 = 16;
+const QUOTE: u8 = 32;
 
-fn is_joiner(c: u8) -> bool {
-    matches!(c, b'.' | b':' | b'/' | b'-' | b'_' | b'@' | b'#')
+/// Byte classes, so each byte costs one table lookup.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        let mut k = 0;
+        if b.is_ascii_whitespace() {
+            k |= WS;
+        }
+        if b.is_ascii_digit() {
+            k |= DIGIT;
+        }
+        if matches!(
+            b,
+            b'=' | b',' | b':' | b';' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'<' | b'>' | b'|' | b'\''
+        ) {
+            k |= DELIM;
+        }
+        if matches!(b, b'.' | b':' | b'/' | b'-' | b'_' | b'@' | b'#') {
+            k |= JOINER;
+        }
+        if matches!(b, b'/' | b'\\') {
+            k |= PATH;
+        }
+        if b == b'"' {
+            k |= QUOTE;
+        }
+        t[c] = k;
+        c += 1;
+    }
+    t
+};
+
+#[inline]
+fn class(c: u8) -> u8 {
+    CLASS[c as usize]
 }
 
 fn whole_token_variable(b: &[u8]) -> bool {
@@ -39,19 +74,22 @@ fn whole_token_variable(b: &[u8]) -> bool {
 /// Writes the masked form of one token (no whitespace inside) to `out`. Returns true when the
 /// whole token became one wildcard.
 fn mask_token(tok: &[u8], out: &mut Vec<u8>) -> bool {
-    let (mut digit, mut pathish) = (false, false);
-    for &c in tok {
-        if c.is_ascii_digit() {
-            digit = true;
-        } else if c == b'/' || c == b'\\' {
-            pathish = true;
-        }
+    let flags = tok.iter().fold(0u8, |f, &c| f | class(c));
+    mask_token_with(tok, flags, out)
+}
+
+/// [`mask_token`] with the OR of the token's byte classes already known.
+#[inline]
+fn mask_token_with(tok: &[u8], flags: u8, out: &mut Vec<u8>) -> bool {
+    if flags & (DIGIT | PATH) == 0 {
+        out.extend_from_slice(tok);
+        return false;
     }
-    if pathish && whole_token_variable(tok) {
+    if flags & PATH != 0 && whole_token_variable(tok) {
         out.extend_from_slice(WILDCARD.as_bytes());
         return true;
     }
-    if !digit {
+    if flags & DIGIT == 0 {
         out.extend_from_slice(tok);
         return false;
     }
@@ -60,20 +98,25 @@ fn mask_token(tok: &[u8], out: &mut Vec<u8>) -> bool {
     // Position in `out` right after the last wildcard written, to merge `<*>.<*>` into `<*>`.
     let mut last_wild_end: Option<usize> = None;
     while i < tok.len() {
-        if is_delim(tok[i]) {
+        if class(tok[i]) & DELIM != 0 {
             out.push(tok[i]);
             i += 1;
             continue;
         }
         let s = i;
-        while i < tok.len() && !is_delim(tok[i]) {
+        let mut digit = false;
+        while i < tok.len() {
+            let k = class(tok[i]);
+            if k & DELIM != 0 {
+                break;
+            }
+            digit |= k & DIGIT != 0;
             i += 1;
         }
-        let piece = &tok[s..i];
-        if piece.iter().any(u8::is_ascii_digit) {
+        if digit {
             // Merge with a previous wildcard when only joiners lie between.
             if let Some(e) = last_wild_end {
-                if out[e..].iter().all(|&c| is_joiner(c)) {
+                if out[e..].iter().all(|&c| class(c) & JOINER != 0) {
                     out.truncate(e);
                     continue;
                 }
@@ -81,7 +124,7 @@ fn mask_token(tok: &[u8], out: &mut Vec<u8>) -> bool {
             out.extend_from_slice(WILDCARD.as_bytes());
             last_wild_end = Some(out.len());
         } else {
-            out.extend_from_slice(piece);
+            out.extend_from_slice(&tok[s..i]);
         }
     }
     // `10.1.2.3:80` style tokens end up as `<*>`; report whole-token wildcards for collapsing.
@@ -97,7 +140,7 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
     let mut last_wild = false;
     let mut i = 0;
     while i < b.len() {
-        while i < b.len() && b[i].is_ascii_whitespace() {
+        while i < b.len() && class(b[i]) & WS != 0 {
             i += 1;
         }
         if i >= b.len() {
@@ -105,8 +148,13 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         }
         let s = i;
         let mut quote_at = None;
-        while i < b.len() && !b[i].is_ascii_whitespace() {
-            if b[i] == b'"' && quote_at.is_none() && (i == s || is_delim(b[i - 1])) {
+        let mut flags = 0u8;
+        while i < b.len() {
+            let k = class(b[i]);
+            if k & WS != 0 {
+                break;
+            }
+            if k & QUOTE != 0 && quote_at.is_none() && (i == s || class(b[i - 1]) & DELIM != 0) {
                 // A quoted string: runs to its closing quote (within 200 bytes), spaces and all.
                 if let Some(close) = memchr::memchr(b'"', &b[i + 1..(i + 201).min(b.len())]) {
                     quote_at = Some(i);
@@ -114,6 +162,7 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                     continue;
                 }
             }
+            flags |= k;
             i += 1;
         }
         let tok = &b[s..i];
@@ -123,7 +172,10 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         }
         let wild = if let Some(q) = quote_at {
             let q = q - s;
-            let close = tok[q + 1..].iter().position(|&c| c == b'"').map_or(tok.len(), |p| q + 1 + p);
+            let close = tok[q + 1..]
+                .iter()
+                .position(|&c| c == b'"')
+                .map_or(tok.len(), |p| q + 1 + p);
             let w = mask_token(&tok[..q], out);
             out.extend_from_slice(b"\"<*>\"");
             if close + 1 < tok.len() {
@@ -131,7 +183,7 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             }
             w && q == 0
         } else {
-            mask_token(tok, out)
+            mask_token_with(tok, flags, out)
         };
         if wild && last_wild {
             out.truncate(mark);

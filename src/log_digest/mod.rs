@@ -202,91 +202,160 @@ pub struct Mining {
 
 /// Reads and mines every input.
 pub fn mine(inputs: &[Input], opts: &DigestOptions) -> Result<Mining, DigestError> {
-    let mut global = Miner::new(MinerConfig::default());
+    let mut acc = Acc {
+        global: Miner::new(MinerConfig::default()),
+        recs: Vec::new(),
+        errors: Vec::new(),
+        lossy: 0,
+        last_cluster: CONTINUATION,
+        source: 0,
+    };
     let mut sources = Vec::new();
     let mut all_recs = Vec::new();
-    let mut errors = Vec::new();
-    let batch = rayon::current_num_threads().max(1) * 2;
     for (si, input) in inputs.iter().enumerate() {
         let name = input.name();
-        let io_err = |e| reader::ReadError::Io {
-            path: name.clone(),
-            source: e,
-        };
-        let mut rd = BlockReader::new(reader::open(input)?);
-        let mut recs: Vec<Rec> = Vec::new();
-        let mut lossy = 0;
-        let mut splitter: Option<Splitter> = None;
-        let mut last_cluster = CONTINUATION;
-        let mut done = false;
-        while !done {
-            let mut blocks = Vec::with_capacity(batch);
-            while blocks.len() < batch {
-                match rd.next_block().map_err(io_err)? {
-                    Some(b) => blocks.push(b),
-                    None => {
-                        done = true;
-                        break;
-                    }
-                }
-            }
-            if blocks.is_empty() {
-                break;
-            }
-            let sp = splitter.get_or_insert_with(|| {
-                let first = &blocks[0];
-                let sample: Vec<String> = reader::lines(first)
-                    .take(SAMPLE_LINES)
-                    .map(|l| String::from_utf8_lossy(l).into_owned())
-                    .collect();
-                let model = HeaderModel::infer(sample.iter().map(String::as_str));
-                match &opts.log_format {
-                    Some(f) => Splitter::Format(f.clone(), model),
-                    None => Splitter::Auto(model),
-                }
-            });
-            let sp: &Splitter = sp;
-            let outs: Vec<BlockOut> = blocks
-                .par_iter()
-                .map(|b| process_block(b, sp, opts.grep.as_ref()))
-                .collect();
-            for out in outs {
-                let map = global.absorb(&out.miner);
-                let base = recs.len();
-                lossy += out.lossy;
-                for mut r in out.recs {
-                    if r.cluster == CONTINUATION {
-                        r.cluster = last_cluster;
-                    } else {
-                        r.cluster = map[r.cluster as usize];
-                        last_cluster = r.cluster;
-                    }
-                    recs.push(r);
-                }
-                for (i, ts, text) in out.errors {
-                    errors.push(ErrorEvent {
-                        source: si,
-                        line: base + i,
-                        ts,
-                        text,
-                    });
-                }
-            }
-        }
+        acc.source = si;
+        acc.lossy = 0;
+        acc.last_cluster = CONTINUATION;
+        let cut_lines = mine_source(input, opts, &mut acc)?;
+        let recs = std::mem::take(&mut acc.recs);
         sources.push(SourceSummary {
             name,
             lines: recs.len() as u64,
-            invalid_utf8_lines: lossy,
-            cut_lines: rd.cut_lines,
+            invalid_utf8_lines: acc.lossy,
+            cut_lines,
         });
         all_recs.push(recs);
     }
     Ok(Mining {
         sources,
         recs: all_recs,
-        errors,
-        miner: global,
+        errors: acc.errors,
+        miner: acc.global,
     })
+}
+
+/// What the sequential merge step accumulates.
+struct Acc {
+    global: Miner,
+    recs: Vec<Rec>,
+    errors: Vec<ErrorEvent>,
+    lossy: u64,
+    last_cluster: u32,
+    source: usize,
+}
+
+impl Acc {
+    /// Folds block results into the global miner, in block order.
+    fn merge(&mut self, outs: Vec<BlockOut>) {
+        for out in outs {
+            let map = self.global.absorb(&out.miner);
+            let base = self.recs.len();
+            self.lossy += out.lossy;
+            self.recs.reserve(out.recs.len());
+            for mut r in out.recs {
+                if r.cluster == CONTINUATION {
+                    r.cluster = self.last_cluster;
+                } else {
+                    r.cluster = map[r.cluster as usize];
+                    self.last_cluster = r.cluster;
+                }
+                self.recs.push(r);
+            }
+            for (i, ts, text) in out.errors {
+                self.errors.push(ErrorEvent {
+                    source: self.source,
+                    line: base + i,
+                    ts,
+                    text,
+                });
+            }
+        }
+    }
+}
+
+/// Mines one source: a reader thread fills a bounded queue of blocks; batches of blocks are
+/// mined in parallel while the previous batch is merged. Returns the number of cut lines.
+fn mine_source(input: &Input, opts: &DigestOptions, acc: &mut Acc) -> Result<u64, DigestError> {
+    let name = input.name();
+    let mut rd = BlockReader::new(reader::open(input)?);
+    let batch = rayon::current_num_threads().max(1) * 2;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(batch);
+    std::thread::scope(|scope| {
+        let reading = scope.spawn(move || {
+            loop {
+                match rd.next_block() {
+                    Ok(Some(b)) => {
+                        if tx.send(Ok(b)).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        break;
+                    }
+                }
+            }
+            rd.cut_lines
+        });
+        let io_err = |e| reader::ReadError::Io {
+            path: name.clone(),
+            source: e,
+        };
+        let mut splitter: Option<Splitter> = None;
+        let mut pending: Vec<BlockOut> = Vec::new();
+        let mut failed = None;
+        loop {
+            let mut blocks = Vec::with_capacity(batch);
+            for item in rx.iter() {
+                match item {
+                    Ok(b) => blocks.push(b),
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+                if blocks.len() >= batch {
+                    break;
+                }
+            }
+            if blocks.is_empty() || failed.is_some() {
+                break;
+            }
+            let sp: &Splitter = splitter.get_or_insert_with(|| infer_splitter(&blocks[0], opts));
+            let previous = std::mem::take(&mut pending);
+            let ((), outs) = rayon::join(
+                || acc.merge(previous),
+                || {
+                    blocks
+                        .par_iter()
+                        .map(|b| process_block(b, sp, opts.grep.as_ref()))
+                        .collect::<Vec<BlockOut>>()
+                },
+            );
+            pending = outs;
+        }
+        acc.merge(pending);
+        drop(rx);
+        let cut = reading.join().unwrap_or(0);
+        match failed {
+            Some(e) => Err(DigestError::Read(io_err(e))),
+            None => Ok(cut),
+        }
+    })
+}
+
+fn infer_splitter(first: &[u8], opts: &DigestOptions) -> Splitter {
+    let sample: Vec<String> = reader::lines(first)
+        .take(SAMPLE_LINES)
+        .map(|l| String::from_utf8_lossy(l).into_owned())
+        .collect();
+    let model = HeaderModel::infer(sample.iter().map(String::as_str));
+    match &opts.log_format {
+        Some(f) => Splitter::Format(f.clone(), model),
+        None => Splitter::Auto(model),
+    }
 }
 
 /// One `--assignments` record.
