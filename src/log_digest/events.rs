@@ -80,6 +80,28 @@ impl<'s> EventParser<'s> {
         }
     }
 
+    /// True when the next line can only be a new event or an indented continuation (no
+    /// traceback, stack trace or panic is open).
+    pub fn is_plain(&self) -> bool {
+        matches!(self.mode, Mode::Plain | Mode::Start)
+    }
+
+    /// True when the last head left the parser in the plain state (a cacheable line).
+    pub fn head_was_plain(&self) -> bool {
+        self.mode == Mode::Plain
+    }
+
+    /// Whether the last head had a header.
+    pub fn head_has_header(&self) -> bool {
+        self.head_has_header
+    }
+
+    /// Records a head classified earlier for an identical line (see the line cache).
+    pub fn replay_plain_head(&mut self, has_header: bool) {
+        self.mode = Mode::Plain;
+        self.head_has_header = has_header;
+    }
+
     /// Classifies the next line.
     pub fn line<'a>(&mut self, line: &'a str) -> Line<'a> {
         if self.mode != Mode::Start && self.is_continuation(line) {

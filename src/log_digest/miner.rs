@@ -129,6 +129,20 @@ impl Miner {
         self.insert(self.buf.clone().into_boxed_slice(), 1, cut(message, EXAMPLE_MAX))
     }
 
+    /// Adds a message whose masked shape is already known (from a line cache).
+    pub fn add_shape(&mut self, shape: &[u8], message: &str) -> u32 {
+        if let Some(&i) = self.index.get(shape) {
+            self.shapes[i as usize].count += 1;
+            return i;
+        }
+        self.insert(shape.into(), 1, cut(message, EXAMPLE_MAX))
+    }
+
+    /// The masked shape of a shape index.
+    pub fn shape_text(&self, shape: u32) -> &[u8] {
+        &self.shapes[shape as usize].text
+    }
+
     fn insert(&mut self, text: Box<[u8]>, count: u64, example: &str) -> u32 {
         let i = self.shapes.len() as u32;
         self.index.insert(text.clone(), i);

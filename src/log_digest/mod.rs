@@ -18,6 +18,7 @@ pub mod time;
 use std::io::Write;
 
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 use regex::Regex;
 
 use events::{EventParser, Line, Splitter};
@@ -121,7 +122,59 @@ struct BlockOut {
     errors: Vec<(usize, Option<i64>, Vec<String>)>,
 }
 
-fn process_block(block: &[u8], splitter: &Splitter, grep: Option<&Regex>) -> BlockOut {
+/// An exact-line cache: a line seen before (same bytes, same source format) skips header
+/// splitting, masking and timestamp parsing. Only plain single-line heads are cached. It is
+/// per worker thread and bounded; a line is cached on its second sighting, so input without
+/// repeats pays one hash-set insert per line.
+struct LineCache {
+    owner: u64,
+    seen: FxHashSet<u64>,
+    entries: FxHashMap<u64, CachedLine>,
+}
+
+struct CachedLine {
+    len: usize,
+    shape: Box<[u8]>,
+    message_at: usize,
+    level: Option<Level>,
+    ts: i64,
+    has_header: bool,
+}
+
+const LINE_CACHE_MAX: usize = 1 << 16;
+
+thread_local! {
+    static LINE_CACHE: std::cell::RefCell<LineCache> = std::cell::RefCell::new(LineCache {
+        owner: u64::MAX,
+        seen: FxHashSet::default(),
+        entries: FxHashMap::default(),
+    });
+}
+
+fn line_hash(line: &str) -> u64 {
+    use std::hash::Hasher as _;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(line.as_bytes());
+    h.finish()
+}
+
+fn process_block(block: &[u8], splitter: &Splitter, splitter_id: u64, grep: Option<&Regex>) -> BlockOut {
+    LINE_CACHE.with_borrow_mut(|cache| {
+        if cache.owner != splitter_id {
+            cache.owner = splitter_id;
+            cache.seen.clear();
+            cache.entries.clear();
+        }
+        process_block_cached(block, splitter, grep, cache)
+    })
+}
+
+fn process_block_cached(
+    block: &[u8],
+    splitter: &Splitter,
+    grep: Option<&Regex>,
+    cache: &mut LineCache,
+) -> BlockOut {
     let mut miner = Miner::new(MinerConfig::default());
     let mut recs = Vec::with_capacity(block.len() / 80);
     let mut lossy = 0;
@@ -139,22 +192,66 @@ fn process_block(block: &[u8], splitter: &Splitter, grep: Option<&Regex>) -> Blo
             }
         };
         let matched = grep.is_none_or(|g| g.is_match(&line));
-        match parser.line(&line) {
-            Line::Head {
-                header,
-                message,
-                level,
-            } => {
-                let cluster = miner.add(&message);
+        let starts_event = !line.starts_with(|c: char| c == ' ' || c == '\t');
+        let key = if parser.is_plain() && starts_event {
+            Some(line_hash(&line))
+        } else {
+            None
+        };
+        let hit = key.and_then(|k| cache.entries.get(&k)).filter(|e| e.len == line.len());
+        let head = if let Some(e) = hit {
+            parser.replay_plain_head(e.has_header);
+            let cluster = miner.add_shape(&e.shape, &line[e.message_at..]);
+            Some((cluster, e.level, e.ts))
+        } else {
+            match parser.line(&line) {
+                Line::Head {
+                    header,
+                    message,
+                    level,
+                } => {
+                    let cluster = miner.add(&message);
+                    let ts = if header.is_empty() {
+                        i64::MIN
+                    } else {
+                        time::parse(header).unwrap_or(i64::MIN)
+                    };
+                    if let (Some(k), std::borrow::Cow::Borrowed(m)) = (key, &message) {
+                        if parser.head_was_plain() {
+                            if cache.entries.len() >= LINE_CACHE_MAX {
+                                cache.entries.clear();
+                                cache.seen.clear();
+                            }
+                            if cache.seen.insert(k) {
+                                // First sighting: remember the hash only.
+                            } else {
+                                let message_at = m.as_ptr() as usize - line.as_ptr() as usize;
+                                cache.entries.insert(
+                                    k,
+                                    CachedLine {
+                                        len: line.len(),
+                                        shape: miner.shape_text(cluster).into(),
+                                        message_at,
+                                        level,
+                                        ts,
+                                        has_header: parser.head_has_header(),
+                                    },
+                                );
+                            }
+                        }
+                    }
+                    Some((cluster, level, ts))
+                }
+                Line::Continuation => None,
+            }
+        };
+        match head {
+            Some((cluster, level, ts)) => {
                 head_level = level_code(level);
-                head_ts = time::parse(header).unwrap_or(i64::MIN);
+                head_ts = ts;
                 collecting = false;
                 if level.is_some_and(|l| l >= Level::Error) && errors.len() < ERRORS_PER_BLOCK {
-                    errors.push((
-                        i,
-                        (head_ts != i64::MIN).then_some(head_ts),
-                        vec![line.to_string()],
-                    ));
+                    errors.push((i, (ts != i64::MIN).then_some(ts), vec![line.to_string()]));
                     collecting = true;
                 }
                 recs.push(Rec {
@@ -162,10 +259,10 @@ fn process_block(block: &[u8], splitter: &Splitter, grep: Option<&Regex>) -> Blo
                     level: head_level,
                     grep: matched,
                     cont: false,
-                    ts: head_ts,
+                    ts,
                 });
             }
-            Line::Continuation => {
+            None => {
                 if collecting {
                     if let Some(e) = errors.last_mut() {
                         if e.2.len() < EVENT_LINES {
@@ -303,7 +400,7 @@ fn mine_source(input: &Input, opts: &DigestOptions, acc: &mut Acc) -> Result<u64
             path: name.clone(),
             source: e,
         };
-        let mut splitter: Option<Splitter> = None;
+        let mut splitter: Option<(Splitter, u64)> = None;
         let mut pending: Vec<BlockOut> = Vec::new();
         let mut failed = None;
         loop {
@@ -323,14 +420,15 @@ fn mine_source(input: &Input, opts: &DigestOptions, acc: &mut Acc) -> Result<u64
             if blocks.is_empty() || failed.is_some() {
                 break;
             }
-            let sp: &Splitter = splitter.get_or_insert_with(|| infer_splitter(&blocks[0], opts));
+            let (sp, sp_id) = splitter.get_or_insert_with(|| infer_splitter(&blocks[0], opts));
+            let (sp, sp_id): (&Splitter, u64) = (sp, *sp_id);
             let previous = std::mem::take(&mut pending);
             let ((), outs) = rayon::join(
                 || acc.merge(previous),
                 || {
                     blocks
                         .par_iter()
-                        .map(|b| process_block(b, sp, opts.grep.as_ref()))
+                        .map(|b| process_block(b, sp, sp_id, opts.grep.as_ref()))
                         .collect::<Vec<BlockOut>>()
                 },
             );
@@ -346,16 +444,20 @@ fn mine_source(input: &Input, opts: &DigestOptions, acc: &mut Acc) -> Result<u64
     })
 }
 
-fn infer_splitter(first: &[u8], opts: &DigestOptions) -> Splitter {
+/// Infers a source's header model; returns it with a process-unique id (for the line cache).
+fn infer_splitter(first: &[u8], opts: &DigestOptions) -> (Splitter, u64) {
+    static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let sample: Vec<String> = reader::lines(first)
         .take(SAMPLE_LINES)
         .map(|l| String::from_utf8_lossy(l).into_owned())
         .collect();
     let model = HeaderModel::infer(sample.iter().map(String::as_str));
-    match &opts.log_format {
+    let splitter = match &opts.log_format {
         Some(f) => Splitter::Format(f.clone(), model),
         None => Splitter::Auto(model),
-    }
+    };
+    (splitter, id)
 }
 
 /// One `--assignments` record.
