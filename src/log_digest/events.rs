@@ -180,11 +180,20 @@ impl<'s> EventParser<'s> {
                 }
             }
             Mode::Plain => {
-                // A traceback printed right after a logged error (`logger.exception`).
-                self.head_has_header && t.starts_with("Traceback (most recent call last)") && {
-                    self.mode = Mode::Traceback;
-                    true
+                if !self.head_has_header {
+                    return false;
                 }
+                // A traceback or stack trace printed right after a logged error
+                // (`logger.exception`, `log.error("…", e)`).
+                if t.starts_with("Traceback (most recent call last)") {
+                    self.mode = Mode::Traceback;
+                    return true;
+                }
+                if looks_like_exception(t) && self.splitter.split(line).1 == false {
+                    self.mode = Mode::Java;
+                    return true;
+                }
+                false
             }
             Mode::Start => false,
         }

@@ -251,7 +251,13 @@ impl HeaderModel {
     pub fn infer<'a>(sample: impl IntoIterator<Item = &'a str>) -> Self {
         let lines: Vec<&str> = sample
             .into_iter()
-            .filter(|l| !l.trim().is_empty())
+            // Continuation lines (indented frames, `Caused by:`, tracebacks) are not headers.
+            .filter(|l| {
+                !l.trim().is_empty()
+                    && !l.starts_with([' ', '\t'])
+                    && !l.starts_with("Caused by:")
+                    && !l.starts_with("Traceback")
+            })
             .collect();
         if lines.len() < 3 {
             return Self::default();

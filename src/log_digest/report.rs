@@ -346,6 +346,25 @@ fn trace_details(lines: &[String]) -> (Option<String>, Option<String>) {
             .map(str::to_owned);
         return (exception, frame);
     }
+    // Go: `panic: …` then the first function after `goroutine N [running]:` and its file.
+    // Rust: `thread 'main' panicked at src/main.rs:5:9:` then the message.
+    let head = lines.first().map_or("", |l| l.trim());
+    if let Some(p) = head.find("panic: ") {
+        let frame = lines
+            .iter()
+            .position(|l| l.starts_with("goroutine "))
+            .and_then(|g| {
+                let f = lines.get(g + 1)?.trim();
+                let file = lines.get(g + 2).map_or("", |l| l.trim());
+                Some(format!("{f} {file}").trim().to_owned())
+            });
+        return (Some(head[p..].to_owned()), frame);
+    }
+    if let Some(p) = head.find("' panicked at ") {
+        let at = head[p + "' panicked at ".len()..].trim_end_matches(':').to_owned();
+        let message = lines.get(1).map(|l| l.trim().to_owned());
+        return (message, Some(at));
+    }
     // Java / JS: the deepest `Caused by:` (else the head) and its first `at` frame.
     let mut cause_at = None;
     for (i, l) in lines.iter().enumerate() {
