@@ -26,6 +26,7 @@ Examples:
   velo log-digest logs/ --top 5
   journalctl -u bot --since today | velo log-digest - --fail-on error
   velo log-digest app.log.gz --assignments templates.jsonl --format json
+  velo log-digest prune logs/ --keep 5 --compress --dry-run
 
 Exit codes:
   0  digest written, nothing at or above --fail-on
@@ -33,8 +34,15 @@ Exit codes:
   2  usage or input error (unreadable file, bad --rules file)";
 
 #[derive(Debug, Args)]
-#[command(long_about = LONG_ABOUT, after_long_help = AFTER_LONG_HELP)]
+#[command(
+    long_about = LONG_ABOUT,
+    after_long_help = AFTER_LONG_HELP,
+    args_conflicts_with_subcommands = true
+)]
 pub struct LogDigestArgs {
+    #[command(subcommand)]
+    pub command: Option<LogDigestCommand>,
+
     /// Log files, folders (read recursively), `.gz` files, or `-` for stdin.
     #[arg(value_name = "PATH", default_value = "-")]
     pub paths: Vec<PathBuf>,
@@ -47,6 +55,89 @@ pub struct LogDigestArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum LogDigestCommand {
+    /// Rotate and prune a log folder by age, count and size (never touches files open for writing).
+    #[command(
+        long_about = PRUNE_ABOUT,
+        after_long_help = PRUNE_AFTER_HELP
+    )]
+    Prune(PruneArgs),
+}
+
+const PRUNE_ABOUT: &str = "\
+Rotate and prune a log folder. Files are grouped into families by name with rotation suffixes \
+removed (app.log, app.log.1, app.log.2.gz are one family). A file that a process still has open \
+for writing (found through /proc/*/fd) is never compressed or deleted: it is listed as \
+skip-open with the process holding it.";
+
+const PRUNE_AFTER_HELP: &str = "\
+Examples:
+  velo log-digest prune logs/ --keep 5 --compress --dry-run
+  velo log-digest prune /var/log/bot --max-age 14d --max-size 2G
+
+Exit codes:
+  0  done (or planned, with --dry-run)
+  2  the folder cannot be read, or a file cannot be removed or compressed";
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// The log folder (searched recursively).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Delete the oldest files until the folder is at most this size (e.g. 500M, 2G).
+    #[arg(long, value_name = "SIZE", value_parser = crate::units::size_arg)]
+    pub max_size: Option<u64>,
+
+    /// Delete files last modified longer ago than this (e.g. 14d, 12h).
+    #[arg(long, value_name = "DUR", value_parser = crate::units::duration_arg)]
+    pub max_age: Option<std::time::Duration>,
+
+    /// Keep at most this many files per family (newest first).
+    #[arg(long, value_name = "N")]
+    pub keep: Option<usize>,
+
+    /// Gzip rotated files (all but the newest of each family) that are kept.
+    #[arg(long)]
+    pub compress: bool,
+
+    /// Show what would be done; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "table",
+          value_parser = report::format_parser(&["table", "json", "markdown"]))]
+    pub format: Format,
+}
+
+fn run_prune(args: &PruneArgs, ctx: &Context) -> anyhow::Result<u8> {
+    let opts = domain::prune::PruneOptions {
+        max_size: args.max_size,
+        max_age: args.max_age,
+        keep: args.keep,
+        compress: args.compress,
+        dry_run: args.dry_run,
+    };
+    if opts.max_size.is_none() && opts.max_age.is_none() && opts.keep.is_none() && !opts.compress {
+        anyhow::bail!(
+            "nothing to do: give at least one of --max-size, --max-age, --keep or --compress"
+        );
+    }
+    let dir = ctx.cwd.join(&args.dir);
+    let open = domain::prune::open_for_writing();
+    let report = domain::prune::prune(&dir, &opts, std::time::SystemTime::now(), &open)?;
+    for f in &report.files {
+        if f.action == domain::prune::Action::SkipOpen {
+            ctx.ui.warn(&format!("{}: left alone, {}", f.path, f.reason));
+        }
+    }
+    let text = report::render(&report, args.format, &ctx.ui)?;
+    ctx.ui.out(&text)?;
+    Ok(exit::SUCCESS)
 }
 
 #[derive(Debug, Args)]
@@ -124,6 +215,9 @@ fn time_arg(s: &str) -> Result<TimeBound, String> {
 }
 
 pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
+    if let Some(LogDigestCommand::Prune(p)) = &args.command {
+        return run_prune(p, ctx);
+    }
     let log_format = match &args.parsing.log_format {
         Some(f) => Some(LogFormat::parse(f).context("--log-format")?),
         None => None,

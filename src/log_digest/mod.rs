@@ -10,6 +10,7 @@ pub mod events;
 pub mod header;
 pub mod mask;
 pub mod miner;
+pub mod prune;
 pub mod reader;
 pub mod report;
 pub mod rules;
