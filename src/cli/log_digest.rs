@@ -132,7 +132,8 @@ fn run_prune(args: &PruneArgs, ctx: &Context) -> anyhow::Result<u8> {
     let report = domain::prune::prune(&dir, &opts, std::time::SystemTime::now(), &open)?;
     for f in &report.files {
         if f.action == domain::prune::Action::SkipOpen {
-            ctx.ui.warn(&format!("{}: left alone, {}", f.path, f.reason));
+            ctx.ui
+                .warn(&format!("{}: left alone, {}", f.path, f.reason));
         }
     }
     let text = report::render(&report, args.format, &ctx.ui)?;

@@ -69,7 +69,7 @@ pub enum Command {
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
     /// Digest logs: top templates by severity and count, root cause, suggested fixes.
-    LogDigest(log_digest::LogDigestArgs),
+    LogDigest(Box<log_digest::LogDigestArgs>),
 }
 
 /// What a command gets from the CLI layer: the terminal, the loaded config and the working

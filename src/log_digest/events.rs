@@ -24,14 +24,15 @@ impl Splitter {
                 let has = !s.header.is_empty();
                 (s, has)
             }
-            Splitter::Format(f, m) => match f.split(line) {
-                Some(s) => (s, true),
-                None => {
+            Splitter::Format(f, m) => {
+                if let Some(s) = f.split(line) {
+                    (s, true)
+                } else {
                     let s = m.split(line);
                     let has = !s.header.is_empty();
                     (s, has)
                 }
-            },
+            }
         }
     }
 }
@@ -189,7 +190,7 @@ impl<'s> EventParser<'s> {
                     self.mode = Mode::Traceback;
                     return true;
                 }
-                if looks_like_exception(t) && self.splitter.split(line).1 == false {
+                if looks_like_exception(t) && !self.splitter.split(line).1 {
                     self.mode = Mode::Java;
                     return true;
                 }

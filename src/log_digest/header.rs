@@ -145,7 +145,11 @@ fn shape(tok: &str) -> Shape {
         {
             return Shape::Level;
         }
-        if b.len() == 3 && DATE_WORDS.iter().any(|w| w.as_bytes().eq_ignore_ascii_case(b)) {
+        if b.len() == 3
+            && DATE_WORDS
+                .iter()
+                .any(|w| w.as_bytes().eq_ignore_ascii_case(b))
+        {
             return Shape::DateWord;
         }
     }
@@ -257,6 +261,9 @@ impl HeaderModel {
                     && !l.starts_with([' ', '\t'])
                     && !l.starts_with("Caused by:")
                     && !l.starts_with("Traceback")
+                    && !l.split(':').next().is_some_and(|w| {
+                        !w.contains(' ') && (w.ends_with("Exception") || w.ends_with("Error"))
+                    })
             })
             .collect();
         if lines.len() < 3 {
@@ -265,7 +272,7 @@ impl HeaderModel {
         let n = lines.len();
         // counts[col][shape]
         let mut counts: Vec<rustc_hash::FxHashMap<Shape, usize>> =
-            vec![Default::default(); MAX_COLS];
+            vec![rustc_hash::FxHashMap::default(); MAX_COLS];
         for l in &lines {
             for (c, &(s, e)) in Spans::of(l, MAX_COLS).get().iter().enumerate() {
                 *counts[c].entry(shape(&l[s..e])).or_default() += 1;
@@ -347,8 +354,8 @@ impl HeaderModel {
     pub fn split<'a>(&self, line: &'a str) -> Split<'a> {
         let sp = Spans::of(line, (self.columns.len() + 2).max(FALLBACK_SPANS));
         let spans = sp.get();
-        if !self.columns.is_empty() {
-            if spans.len() > self.columns.len() {
+        if !self.columns.is_empty() && spans.len() > self.columns.len() {
+            {
                 let checked = self.columns.iter().filter(|c| c.is_some()).count();
                 let mismatches = self
                     .columns
@@ -589,7 +596,18 @@ mod debug_tests {
     #[test]
     #[ignore = "diagnostic: prints the inferred models of the Loghub samples"]
     fn print_models() {
-        for ds in ["BGL", "Windows", "Android", "Hadoop", "Thunderbird", "HPC", "Spark", "Zookeeper", "HDFS", "Apache"] {
+        for ds in [
+            "BGL",
+            "Windows",
+            "Android",
+            "Hadoop",
+            "Thunderbird",
+            "HPC",
+            "Spark",
+            "Zookeeper",
+            "HDFS",
+            "Apache",
+        ] {
             let p = format!("/work/shared/data/loghub/{ds}/{ds}_2k.log");
             let t = std::fs::read_to_string(p).unwrap();
             let lines: Vec<&str> = t.lines().take(200).collect();

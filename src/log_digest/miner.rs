@@ -126,7 +126,11 @@ impl Miner {
             self.shapes[i as usize].count += 1;
             return i;
         }
-        self.insert(self.buf.clone().into_boxed_slice(), 1, cut(message, EXAMPLE_MAX))
+        self.insert(
+            self.buf.clone().into_boxed_slice(),
+            1,
+            cut(message, EXAMPLE_MAX),
+        )
     }
 
     /// Adds a message whose masked shape is already known (from a line cache).
@@ -335,7 +339,14 @@ fn split(
                 for &m in &members[1..] {
                     merge_template(&mut template, &toks[m as usize]);
                 }
-                split(Cluster { template, members }, toks, counts, wildish, cfg, out);
+                split(
+                    Cluster { template, members },
+                    toks,
+                    counts,
+                    wildish,
+                    cfg,
+                    out,
+                );
             }
             return;
         }
@@ -354,6 +365,7 @@ pub fn template_id(text: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::many_single_char_names)]
 mod tests {
     use super::*;
 
@@ -383,8 +395,14 @@ mod tests {
         let b = m.add("Failed to internally open package. [HRESULT = 0x2 - CBS_E_PACKAGE]");
         let a2 = m.add("Failed to get next element [HRESULT = 0x3 - CBS_E_MANIFEST]");
         let mined = m.finish();
-        assert_eq!(mined.cluster_template[a as usize], mined.cluster_template[a2 as usize]);
-        assert_ne!(mined.cluster_template[a as usize], mined.cluster_template[b as usize]);
+        assert_eq!(
+            mined.cluster_template[a as usize],
+            mined.cluster_template[a2 as usize]
+        );
+        assert_ne!(
+            mined.cluster_template[a as usize],
+            mined.cluster_template[b as usize]
+        );
     }
 
     #[test]

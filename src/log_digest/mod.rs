@@ -19,8 +19,8 @@ pub mod time;
 use std::io::Write;
 
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
 use regex::Regex;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use events::{EventParser, Line, Splitter};
 use header::{HeaderModel, Level, LogFormat};
@@ -159,7 +159,12 @@ fn line_hash(line: &str) -> u64 {
     h.finish()
 }
 
-fn process_block(block: &[u8], splitter: &Splitter, splitter_id: u64, grep: Option<&Regex>) -> BlockOut {
+fn process_block(
+    block: &[u8],
+    splitter: &Splitter,
+    splitter_id: u64,
+    grep: Option<&Regex>,
+) -> BlockOut {
     LINE_CACHE.with_borrow_mut(|cache| {
         if cache.owner != splitter_id {
             cache.owner = splitter_id;
@@ -185,100 +190,96 @@ fn process_block_cached(
     let mut head_level = NO_LEVEL;
     let mut head_ts = i64::MIN;
     for (i, raw) in reader::lines(block).enumerate() {
-        let line = match std::str::from_utf8(raw) {
-            Ok(s) => std::borrow::Cow::Borrowed(s),
-            Err(_) => {
-                lossy += 1;
-                String::from_utf8_lossy(raw)
-            }
+        let line = if let Ok(s) = std::str::from_utf8(raw) {
+            std::borrow::Cow::Borrowed(s)
+        } else {
+            lossy += 1;
+            String::from_utf8_lossy(raw)
         };
         let matched = grep.is_none_or(|g| g.is_match(&line));
-        let starts_event = !line.starts_with(|c: char| c == ' ' || c == '\t');
+        let starts_event = !line.starts_with([' ', '\t']);
         let key = if parser.is_plain() && starts_event {
             Some(line_hash(&line))
         } else {
             None
         };
-        let hit = key.and_then(|k| cache.entries.get(&k)).filter(|e| e.len == line.len());
+        let hit = key
+            .and_then(|k| cache.entries.get(&k))
+            .filter(|e| e.len == line.len());
         let head = if let Some(e) = hit {
             parser.replay_plain_head(e.has_header);
             let cluster = miner.add_shape(&e.shape, &line[e.message_at..]);
             Some((cluster, e.level, e.ts))
-        } else {
-            match parser.line(&line) {
-                Line::Head {
-                    header,
-                    message,
-                    level,
-                } => {
-                    let cluster = miner.add(&message);
-                    let ts = if header.is_empty() {
-                        i64::MIN
+        } else if let Line::Head {
+            header,
+            message,
+            level,
+        } = parser.line(&line)
+        {
+            let cluster = miner.add(&message);
+            let ts = if header.is_empty() {
+                i64::MIN
+            } else {
+                time::parse(header).unwrap_or(i64::MIN)
+            };
+            if let (Some(k), std::borrow::Cow::Borrowed(m)) = (key, &message) {
+                if parser.head_was_plain() {
+                    if cache.entries.len() >= LINE_CACHE_MAX {
+                        cache.entries.clear();
+                        cache.seen.clear();
+                    }
+                    if cache.seen.insert(k) {
+                        // First sighting: remember the hash only.
                     } else {
-                        time::parse(header).unwrap_or(i64::MIN)
-                    };
-                    if let (Some(k), std::borrow::Cow::Borrowed(m)) = (key, &message) {
-                        if parser.head_was_plain() {
-                            if cache.entries.len() >= LINE_CACHE_MAX {
-                                cache.entries.clear();
-                                cache.seen.clear();
-                            }
-                            if cache.seen.insert(k) {
-                                // First sighting: remember the hash only.
-                            } else {
-                                let message_at = m.as_ptr() as usize - line.as_ptr() as usize;
-                                cache.entries.insert(
-                                    k,
-                                    CachedLine {
-                                        len: line.len(),
-                                        shape: miner.shape_text(cluster).into(),
-                                        message_at,
-                                        level,
-                                        ts,
-                                        has_header: parser.head_has_header(),
-                                    },
-                                );
-                            }
-                        }
+                        let message_at = m.as_ptr() as usize - line.as_ptr() as usize;
+                        cache.entries.insert(
+                            k,
+                            CachedLine {
+                                len: line.len(),
+                                shape: miner.shape_text(cluster).into(),
+                                message_at,
+                                level,
+                                ts,
+                                has_header: parser.head_has_header(),
+                            },
+                        );
                     }
-                    Some((cluster, level, ts))
                 }
-                Line::Continuation => None,
             }
+            Some((cluster, level, ts))
+        } else {
+            None
         };
-        match head {
-            Some((cluster, level, ts)) => {
-                head_level = level_code(level);
-                head_ts = ts;
-                collecting = false;
-                if level.is_some_and(|l| l >= Level::Error) && errors.len() < ERRORS_PER_BLOCK {
-                    errors.push((i, (ts != i64::MIN).then_some(ts), vec![line.to_string()]));
-                    collecting = true;
-                }
-                recs.push(Rec {
-                    cluster,
-                    level: head_level,
-                    grep: matched,
-                    cont: false,
-                    ts,
-                });
+        if let Some((cluster, level, ts)) = head {
+            head_level = level_code(level);
+            head_ts = ts;
+            collecting = false;
+            if level.is_some_and(|l| l >= Level::Error) && errors.len() < ERRORS_PER_BLOCK {
+                errors.push((i, (ts != i64::MIN).then_some(ts), vec![line.to_string()]));
+                collecting = true;
             }
-            None => {
-                if collecting {
-                    if let Some(e) = errors.last_mut() {
-                        if e.2.len() < EVENT_LINES {
-                            e.2.push(line.to_string());
-                        }
+            recs.push(Rec {
+                cluster,
+                level: head_level,
+                grep: matched,
+                cont: false,
+                ts,
+            });
+        } else {
+            if collecting {
+                if let Some(e) = errors.last_mut() {
+                    if e.2.len() < EVENT_LINES {
+                        e.2.push(line.to_string());
                     }
                 }
-                recs.push(Rec {
-                    cluster: CONTINUATION,
-                    level: head_level,
-                    grep: matched,
-                    cont: true,
-                    ts: head_ts,
-                });
             }
+            recs.push(Rec {
+                cluster: CONTINUATION,
+                level: head_level,
+                grep: matched,
+                cont: true,
+                ts: head_ts,
+            });
         }
     }
     BlockOut {
@@ -406,7 +407,7 @@ fn mine_source(input: &Input, opts: &DigestOptions, acc: &mut Acc) -> Result<u64
         let mut failed = None;
         loop {
             let mut blocks = Vec::with_capacity(batch);
-            for item in rx.iter() {
+            for item in &rx {
                 match item {
                     Ok(b) => blocks.push(b),
                     Err(e) => {
@@ -424,7 +425,7 @@ fn mine_source(input: &Input, opts: &DigestOptions, acc: &mut Acc) -> Result<u64
             let (sp, sp_id) = splitter.get_or_insert_with(|| infer_splitter(&blocks[0], opts));
             let (sp, sp_id): (&Splitter, u64) = (sp, *sp_id);
             let previous = std::mem::take(&mut pending);
-            let ((), outs) = rayon::join(
+            let ((), mined_batch) = rayon::join(
                 || acc.merge(previous),
                 || {
                     blocks
@@ -433,7 +434,7 @@ fn mine_source(input: &Input, opts: &DigestOptions, acc: &mut Acc) -> Result<u64
                         .collect::<Vec<BlockOut>>()
                 },
             );
-            pending = outs;
+            pending = mined_batch;
         }
         acc.merge(pending);
         drop(rx);

@@ -186,7 +186,7 @@ pub fn prune(
     }
     if let Some(keep) = opts.keep {
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-        for e in entries.iter_mut() {
+        for e in &mut entries {
             let n = seen.entry(e.family.clone()).or_default();
             *n += 1;
             if *n > keep && e.action == Action::Keep {
@@ -216,12 +216,12 @@ pub fn prune(
     if opts.compress {
         // Rotated files only: the newest file of each family is the live one.
         let mut newest: BTreeMap<String, bool> = BTreeMap::new();
-        for e in entries.iter_mut() {
+        for e in &mut entries {
             let first = newest.insert(e.family.clone(), true).is_none();
             let is_gz = e.path.extension().is_some_and(|x| x == "gz");
             if !first && !is_gz && e.action == Action::Keep {
                 e.action = Action::Compress;
-                e.reason = "rotated".to_owned();
+                "rotated".clone_into(&mut e.reason);
             }
         }
     }
@@ -277,7 +277,10 @@ fn collect(dir: &Path, now: SystemTime, out: &mut Vec<Entry>) -> Result<(), Prun
                 .ok()
                 .and_then(|m| now.duration_since(m).ok())
                 .unwrap_or_default();
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let rel_dir = p.parent().unwrap_or(dir).display().to_string();
             out.push(Entry {
                 family: format!("{rel_dir}/{}", family(&name)),
@@ -308,7 +311,7 @@ fn gzip(path: &Path) -> Result<u64, PruneError> {
     if let Some(m) = mtime {
         let _ = file.set_modified(m);
     }
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let size = file.metadata().map_or(0, |m| m.len());
     drop(file);
     fs::rename(&tmp, &gz).map_err(io_err(&gz))?;
     fs::remove_file(path).map_err(io_err(path))?;
@@ -341,9 +344,15 @@ impl Report for PruneReport {
                 title: Some(format!(
                     "{}{}",
                     self.dir,
-                    if self.dry_run { " (dry run: nothing changed)" } else { "" }
+                    if self.dry_run {
+                        " (dry run: nothing changed)"
+                    } else {
+                        ""
+                    }
                 )),
-                headers: ["action", "file", "size", "age", "reason"].map(String::from).to_vec(),
+                headers: ["action", "file", "size", "age", "reason"]
+                    .map(String::from)
+                    .to_vec(),
                 rows,
             },
             Section::Text {
@@ -401,14 +410,35 @@ mod tests {
         let by: BTreeMap<String, Action> = r
             .files
             .iter()
-            .map(|f| (Path::new(&f.path).file_name().unwrap().to_string_lossy().into_owned(), f.action))
+            .map(|f| {
+                (
+                    Path::new(&f.path)
+                        .file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned(),
+                    f.action,
+                )
+            })
             .collect();
         assert_eq!(by["app.log"], Action::SkipOpen);
         assert_eq!(by["app.log.1"], Action::Compress);
         assert_eq!(by["app.log.2"], Action::Compress);
         assert_eq!(by["app.log.3"], Action::Delete);
-        assert!(d.path().join("app.log.3").exists(), "dry run changes nothing");
-        let r = prune(d.path(), &PruneOptions { dry_run: false, ..opts }, now, &open).unwrap();
+        assert!(
+            d.path().join("app.log.3").exists(),
+            "dry run changes nothing"
+        );
+        let r = prune(
+            d.path(),
+            &PruneOptions {
+                dry_run: false,
+                ..opts
+            },
+            now,
+            &open,
+        )
+        .unwrap();
         assert!(r.bytes_after < r.bytes_before);
         assert!(!d.path().join("app.log.3").exists());
         assert!(d.path().join("app.log.1.gz").exists());

@@ -123,6 +123,7 @@ pub fn open(input: &Input) -> Result<Box<dyn Read + Send>, ReadError> {
 pub struct BlockReader {
     inner: Box<dyn Read + Send>,
     buf: Vec<u8>,
+    tmp: Vec<u8>,
     eof: bool,
     /// Skipping the rest of a line that was cut at `MAX_LINE`.
     skipping: bool,
@@ -135,6 +136,7 @@ impl BlockReader {
         Self {
             inner,
             buf: Vec::with_capacity(BLOCK + MAX_LINE),
+            tmp: vec![0; 1 << 16],
             eof: false,
             skipping: false,
             cut_lines: 0,
@@ -142,9 +144,15 @@ impl BlockReader {
     }
 
     fn fill(&mut self, want: usize) -> io::Result<()> {
-        let mut tmp = [0u8; 1 << 16];
+        let mut tmp = std::mem::take(&mut self.tmp);
+        let done = self.fill_with(want, &mut tmp);
+        self.tmp = tmp;
+        done
+    }
+
+    fn fill_with(&mut self, want: usize, tmp: &mut [u8]) -> io::Result<()> {
         while self.buf.len() < want && !self.eof {
-            let n = match self.inner.read(&mut tmp) {
+            let n = match self.inner.read(tmp) {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),

@@ -210,13 +210,14 @@ pub(super) fn build(m: &Mining, mined: &Mined, opts: &DigestOptions) -> DigestRe
     let mut all_rules = opts.rules.clone();
     all_rules.extend(rules::builtin());
     let name = |si: usize| m.sources[si].name.clone();
-    let seen = |t: Option<(i64, usize, usize)>, p: Option<(usize, usize)>| match t {
-        Some((ts, si, i)) => Seen {
-            time: Some(time::format(ts)),
-            source: name(si),
-            line: i + 1,
-        },
-        None => {
+    let seen = |t: Option<(i64, usize, usize)>, p: Option<(usize, usize)>| {
+        if let Some((ts, si, i)) = t {
+            Seen {
+                time: Some(time::format(ts)),
+                source: name(si),
+                line: i + 1,
+            }
+        } else {
             let (si, i) = p.unwrap_or((0, 0));
             Seen {
                 time: None,
@@ -361,7 +362,9 @@ fn trace_details(lines: &[String]) -> (Option<String>, Option<String>) {
         return (Some(head[p..].to_owned()), frame);
     }
     if let Some(p) = head.find("' panicked at ") {
-        let at = head[p + "' panicked at ".len()..].trim_end_matches(':').to_owned();
+        let at = head[p + "' panicked at ".len()..]
+            .trim_end_matches(':')
+            .to_owned();
         let message = lines.get(1).map(|l| l.trim().to_owned());
         return (message, Some(at));
     }
@@ -372,23 +375,16 @@ fn trace_details(lines: &[String]) -> (Option<String>, Option<String>) {
             cause_at = Some(i);
         }
     }
-    let (exc_line, from) = match cause_at {
-        Some(i) => (
-            lines[i]
-                .trim()
-                .trim_start_matches("Caused by:")
-                .trim()
-                .to_owned(),
-            i + 1,
-        ),
-        None => {
-            let head = lines.first().map_or("", String::as_str);
-            let exc = head
-                .find("Exception in thread ")
-                .map_or(head, |p| &head[p..])
-                .to_owned();
-            (exc, 1)
-        }
+    let (exc_line, from) = if let Some(i) = cause_at {
+        let exc = lines[i].trim().trim_start_matches("Caused by:").trim();
+        (exc.to_owned(), i + 1)
+    } else {
+        let head = lines.first().map_or("", String::as_str);
+        let exc = head
+            .find("Exception in thread ")
+            .map_or(head, |p| &head[p..])
+            .to_owned();
+        (exc, 1)
     };
     if let Some(f) = lines
         .iter()

@@ -72,6 +72,7 @@ fn valid(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<i64> {
 }
 
 /// Parses the first timestamp found in `header`, if any.
+#[allow(clippy::many_single_char_names)] // date fields: y/m/d, h/mi/s read best short
 pub fn parse(header: &str) -> Option<i64> {
     let b = header.as_bytes();
     // Collect up to 8 numbers and the first month name.

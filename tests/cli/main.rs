@@ -10,3 +10,4 @@
 mod support;
 
 mod global;
+mod log_digest;
