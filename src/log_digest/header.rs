@@ -177,18 +177,27 @@ const MAX_SPANS: usize = 16;
 struct Spans {
     at: [(usize, usize); MAX_SPANS],
     len: usize,
+    /// Where scanning stopped.
+    pos: usize,
 }
 
 impl Spans {
     fn of(line: &str, max: usize) -> Self {
-        let max = max.min(MAX_SPANS);
         let mut out = Spans {
             at: [(0, 0); MAX_SPANS],
             len: 0,
+            pos: 0,
         };
+        out.ensure(line, max);
+        out
+    }
+
+    /// Scans on until `max` tokens are known (or the line ends).
+    fn ensure(&mut self, line: &str, max: usize) {
+        let max = max.min(MAX_SPANS);
         let b = line.as_bytes();
-        let mut i = 0;
-        while i < b.len() && out.len < max {
+        let mut i = self.pos;
+        while i < b.len() && self.len < max {
             while i < b.len() && b[i].is_ascii_whitespace() {
                 i += 1;
             }
@@ -206,10 +215,10 @@ impl Spans {
                 }
                 i += 1;
             }
-            out.at[out.len] = (s, i);
-            out.len += 1;
+            self.at[self.len] = (s, i);
+            self.len += 1;
         }
-        out
+        self.pos = i;
     }
 
     fn get(&self) -> &[(usize, usize)] {
@@ -352,62 +361,74 @@ impl HeaderModel {
 
     /// Splits one line into header and message.
     pub fn split<'a>(&self, line: &'a str) -> Split<'a> {
-        let sp = Spans::of(line, (self.columns.len() + 2).max(FALLBACK_SPANS));
-        let spans = sp.get();
-        if !self.columns.is_empty() && spans.len() > self.columns.len() {
-            {
-                let checked = self.columns.iter().filter(|c| c.is_some()).count();
-                let mismatches = self
-                    .columns
-                    .iter()
-                    .zip(spans)
-                    .filter(|(c, &(s, e))| c.is_some_and(|c| !compatible(c, shape(&line[s..e]))))
-                    .count();
-                let level_ok = self.level_col.is_none_or(|lc| {
-                    let (s, e) = spans[lc];
-                    shape(&line[s..e]) == Shape::Level
-                });
-                if level_ok && mismatches * 4 <= checked && mismatches <= 1 {
-                    let level = self.level_col.and_then(|lc| {
-                        let (s, e) = spans[lc];
-                        Level::parse(&line[s..e])
-                    });
-                    let mut k = self.columns.len();
-                    if spans.len() > k + 1 {
-                        let (s, e) = spans[k];
-                        let take = match self.component {
-                            Component::None => false,
-                            Component::Colon => {
-                                let tok = &line[s..e];
-                                tok.len() > 1 && tok.ends_with(':') && !tok.contains("://")
-                            }
-                            Component::Padded => line.as_bytes().get(e..e + 2) == Some(b"  "),
-                        };
-                        if take {
-                            k += 1;
-                        }
+        let mut sp = Spans::of(line, self.columns.len() + 2);
+        if let Some(split) = self.split_by_model(line, sp.get()) {
+            return split;
+        }
+        fallback_split(line, &mut sp)
+    }
+
+    fn split_by_model<'a>(&self, line: &'a str, spans: &[(usize, usize)]) -> Option<Split<'a>> {
+        if self.columns.is_empty() || spans.len() <= self.columns.len() {
+            return None;
+        }
+        let level = match self.level_col {
+            Some(lc) => {
+                let (s, e) = spans[lc];
+                if shape(&line[s..e]) != Shape::Level {
+                    return None;
+                }
+                Level::parse(&line[s..e])
+            }
+            None => None,
+        };
+        let checked = self.columns.iter().filter(|c| c.is_some()).count();
+        let mut mismatches = 0;
+        for (c, &(s, e)) in self.columns.iter().zip(spans) {
+            if let Some(want) = c {
+                if !compatible(*want, shape(&line[s..e])) {
+                    mismatches += 1;
+                    if mismatches > 1 || mismatches * 4 > checked {
+                        return None;
                     }
-                    let start = spans[k].0;
-                    return Split {
-                        header: line[..start].trim_end(),
-                        message: &line[start..],
-                        level,
-                    };
                 }
             }
         }
-        fallback_split(line, spans)
+        let mut k = self.columns.len();
+        if spans.len() > k + 1 {
+            let (s, e) = spans[k];
+            let take = match self.component {
+                Component::None => false,
+                Component::Colon => {
+                    let tok = &line[s..e];
+                    tok.len() > 1 && tok.ends_with(':') && !tok.contains("://")
+                }
+                Component::Padded => line.as_bytes().get(e..e + 2) == Some(b"  "),
+            };
+            if take {
+                k += 1;
+            }
+        }
+        let start = spans[k].0;
+        Some(Split {
+            header: line[..start].trim_end(),
+            message: &line[start..],
+            level,
+        })
     }
 }
 
 /// Strips leading time-like, level, date-word and bracketed tokens, then a `component:`
 /// right after a level.
-fn fallback_split<'a>(line: &'a str, spans: &[(usize, usize)]) -> Split<'a> {
-    let spans = &spans[..spans.len().min(FALLBACK_SPANS)];
+fn fallback_split<'a>(line: &'a str, sp: &mut Spans) -> Split<'a> {
     let mut level = None;
     let mut k = 0;
-    while k + 1 < spans.len() {
-        let (s, e) = spans[k];
+    loop {
+        sp.ensure(line, (k + 2).min(FALLBACK_SPANS));
+        if k + 1 >= sp.get().len() {
+            break;
+        }
+        let (s, e) = sp.get()[k];
         let tok = &line[s..e];
         match shape(tok) {
             Shape::Time | Shape::DateWord | Shape::Dash => {}
@@ -417,6 +438,8 @@ fn fallback_split<'a>(line: &'a str, spans: &[(usize, usize)]) -> Split<'a> {
         }
         k += 1;
     }
+    sp.ensure(line, k + 2);
+    let spans = sp.get();
     if level.is_some() && k + 1 < spans.len() {
         let (s, e) = spans[k];
         let tok = &line[s..e];

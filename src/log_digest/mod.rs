@@ -20,7 +20,7 @@ use std::io::Write;
 
 use rayon::prelude::*;
 use regex::Regex;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use events::{EventParser, Line, Splitter};
 use header::{HeaderModel, Level, LogFormat};
@@ -129,7 +129,8 @@ struct BlockOut {
 /// repeats pays one hash-set insert per line.
 struct LineCache {
     owner: u64,
-    seen: FxHashSet<u64>,
+    /// Direct-mapped table of recently seen line hashes (first sightings).
+    seen: Vec<u64>,
     entries: FxHashMap<u64, CachedLine>,
 }
 
@@ -147,7 +148,7 @@ const LINE_CACHE_MAX: usize = 1 << 16;
 thread_local! {
     static LINE_CACHE: std::cell::RefCell<LineCache> = std::cell::RefCell::new(LineCache {
         owner: u64::MAX,
-        seen: FxHashSet::default(),
+        seen: vec![0; LINE_CACHE_MAX],
         entries: FxHashMap::default(),
     });
 }
@@ -168,7 +169,7 @@ fn process_block(
     LINE_CACHE.with_borrow_mut(|cache| {
         if cache.owner != splitter_id {
             cache.owner = splitter_id;
-            cache.seen.clear();
+            cache.seen.fill(0);
             cache.entries.clear();
         }
         process_block_cached(block, splitter, grep, cache)
@@ -226,11 +227,9 @@ fn process_block_cached(
                 if parser.head_was_plain() {
                     if cache.entries.len() >= LINE_CACHE_MAX {
                         cache.entries.clear();
-                        cache.seen.clear();
                     }
-                    if cache.seen.insert(k) {
-                        // First sighting: remember the hash only.
-                    } else {
+                    let slot = (k as usize) & (LINE_CACHE_MAX - 1);
+                    if cache.seen[slot] == k {
                         let message_at = m.as_ptr() as usize - line.as_ptr() as usize;
                         cache.entries.insert(
                             k,
@@ -243,6 +242,9 @@ fn process_block_cached(
                                 has_header: parser.head_has_header(),
                             },
                         );
+                    } else {
+                        // First sighting: remember the hash only.
+                        cache.seen[slot] = k;
                     }
                 }
             }
