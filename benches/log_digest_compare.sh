@@ -47,7 +47,7 @@ echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 for f in big.log big-perturbed.log; do
   cat "$BIG_DIR/$f" >/dev/null   # warm the page cache
   n=$(wc -l <"$BIG_DIR/$f")
-  time_runs "grep -c '' $f" "$n" grep -c '' "$BIG_DIR/$f"
+  time_runs "grep -c ERROR $f" "$n" grep -c ERROR "$BIG_DIR/$f"
   time_runs "velo log-digest $f" "$n" "$VELO" -q log-digest "$BIG_DIR/$f" --format json
   time_runs "velo log-digest $f --assignments" "$n" \
     "$VELO" -q log-digest "$BIG_DIR/$f" --format json --assignments "$BIG_DIR/assign.jsonl"
