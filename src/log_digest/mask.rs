@@ -143,6 +143,16 @@ fn mask_token_with(tok: &[u8], flags: u8, out: &mut Vec<u8>) -> bool {
     &out[start..] == WILDCARD.as_bytes()
 }
 
+/// Size and duration units that follow a number as a separate word.
+fn is_unit(w: &[u8]) -> bool {
+    const UNITS: &[&[u8]] = &[
+        b"B", b"KB", b"MB", b"GB", b"TB", b"KiB", b"MiB", b"GiB", b"TiB", b"kB", b"bytes", b"ms",
+        b"us", b"ns", b"s", b"sec", b"secs", b"seconds", b"min", b"mins", b"minutes", b"h",
+        b"hours",
+    ];
+    UNITS.contains(&w)
+}
+
 /// Masks `content` into `out` as space-separated tokens (cleared first). Returns the number of
 /// tokens.
 #[allow(clippy::many_single_char_names)] // a hot byte loop: b/i/s/k/n read best short
@@ -179,6 +189,18 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             i += 1;
         }
         let tok = &b[s..i];
+        if last_wild && quote_at.is_none() {
+            // A unit after a number (`5.2 KB,`, `35 ms`) belongs to the variable.
+            let core_end = tok
+                .iter()
+                .rposition(|c| !c.is_ascii_punctuation())
+                .map_or(0, |e| e + 1);
+            if core_end > 0 && is_unit(&tok[..core_end]) {
+                out.extend_from_slice(&tok[core_end..]);
+                last_wild = core_end == tok.len();
+                continue;
+            }
+        }
         let mark = out.len();
         if n > 0 {
             out.push(b' ');
@@ -238,6 +260,8 @@ mod tests {
             masked("id 123e4567-e89b-12d3-a456-426614174000 took 35ms"),
             "id <*> took <*>"
         );
+        assert_eq!(masked("size 5.2 KB, free 93 B)"), "size <*>, free <*>)");
+        assert_eq!(masked("took 35 ms total"), "took <*> total");
     }
 
     #[test]

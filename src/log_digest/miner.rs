@@ -192,6 +192,7 @@ impl Miner {
                     .map(|t| {
                         *ids.entry(t).or_insert_with(|| {
                             names.push(t);
+                            // A word holding a wildcard (`<*>,`, `LOCAL(<*>)`) is a variable.
                             wildish.push(t.contains(WILDCARD));
                             (names.len() - 1) as u32
                         })
