@@ -192,8 +192,9 @@ impl Miner {
                     .map(|t| {
                         *ids.entry(t).or_insert_with(|| {
                             names.push(t);
-                            // A word holding a wildcard (`<*>,`, `LOCAL(<*>)`) is a variable.
-                            wildish.push(t.contains(WILDCARD));
+                            // A word holding a wildcard (`<*>,`, `LOCAL(<*>)`) or a dotted
+                            // name (`com.example.app.Main`) is a variable.
+                            wildish.push(t.contains(WILDCARD) || is_dotted_name(t));
                             (names.len() - 1) as u32
                         })
                     })
@@ -229,6 +230,17 @@ impl Miner {
             cluster_template,
         }
     }
+}
+
+/// `a.b.c` style names (packages, classes, intents, config keys): three or more dot-separated
+/// parts of word characters.
+fn is_dotted_name(t: &str) -> bool {
+    let t = t.trim_matches(|c: char| c.is_ascii_punctuation() && c != '_');
+    let parts = t.split('.').count();
+    parts >= 3
+        && t.split('.').all(|p| {
+            !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        })
 }
 
 fn render(names: &[&str], toks: &[u32]) -> String {
