@@ -11,3 +11,4 @@ pub mod log_digest;
 pub mod output;
 pub mod report;
 pub mod units;
+pub mod watch;
