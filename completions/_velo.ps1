@@ -103,6 +103,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             [CompletionResult]::new('--assignments', '--assignments', [CompletionResultType]::ParameterName, 'Write one JSON line per input line: {"source","line","template_id","template"} (`-`: stdout)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb')
+            [CompletionResult]::new('--follow', '--follow', [CompletionResultType]::ParameterName, 'Keep reading lines appended to the files (rotation-aware) and print a refreshed digest after each burst of new lines, until interrupted; with --format json, one JSON line (`"type":"digest"`) per digest')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is being done (repeat for more)')

@@ -78,6 +78,7 @@ markdown\t''"
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_seen_subcommand_from prune help" -l color -d 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb' -r -f -a "auto\t'Colour when the stream is a terminal and neither `NO_COLOR` nor `TERM=dumb` says no'
 always\t'Always colour (as `CLICOLOR_FORCE=1`)'
 never\t'Never colour'"
+complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_seen_subcommand_from prune help" -l follow -d 'Keep reading lines appended to the files (rotation-aware) and print a refreshed digest after each burst of new lines, until interrupted; with --format json, one JSON line (`"type":"digest"`) per digest'
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_seen_subcommand_from prune help" -s q -l quiet -d 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged'
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_seen_subcommand_from prune help" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_seen_subcommand_from prune help" -s h -l help -d 'Print help (see more with \'--help\')'

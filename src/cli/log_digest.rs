@@ -26,6 +26,7 @@ Examples:
   velo log-digest logs/ --top 5
   journalctl -u bot --since today | velo log-digest - --fail-on error
   velo log-digest app.log.gz --assignments templates.jsonl --format json
+  velo log-digest bot.log --follow --level warning
   velo log-digest prune logs/ --keep 5 --compress --dry-run
 
 Exit codes:
@@ -194,6 +195,12 @@ pub struct OutputArgs {
     #[arg(long, value_name = "FORMAT", default_value = "table",
           value_parser = report::format_parser(&["table", "json", "markdown"]))]
     pub format: Format,
+
+    /// Keep reading lines appended to the files (rotation-aware) and print a refreshed digest
+    /// after each burst of new lines, until interrupted; with --format json, one JSON line
+    /// (`"type":"digest"`) per digest.
+    #[arg(long, conflicts_with = "assignments")]
+    pub follow: bool,
 }
 
 fn level_arg(s: &str) -> Result<Level, String> {
@@ -248,7 +255,12 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
     if inputs.is_empty() {
         anyhow::bail!("no log files found in the given paths: pass files, folders or `-`");
     }
-    let mining = domain::mine(&inputs, &opts)?;
+    let followed = if args.output.follow {
+        followed_files(&inputs)?
+    } else {
+        Vec::new()
+    };
+    let mut mining = domain::mine(&inputs, &opts)?;
     let report = match &args.output.assignments {
         Some(p) if p.as_os_str() == "-" => {
             let mut buf: Vec<u8> = Vec::new();
@@ -285,17 +297,107 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
             ));
         }
     }
+    if args.output.follow {
+        print_digest(&report, args.output.format, true, ctx)?;
+        return follow(&mut mining, followed, &opts, args.output.format, ctx);
+    }
     if args
         .output
         .assignments
         .as_deref()
         .is_none_or(|p| p.as_os_str() != "-")
     {
-        let text = report::render(&report, args.output.format, &ctx.ui)?;
-        ctx.ui.out(&text)?;
+        print_digest(&report, args.output.format, false, ctx)?;
     }
     Ok(match args.output.fail_on {
         Some(l) if report.events_at_least(l) > 0 => exit::PROBLEMS,
         _ => exit::SUCCESS,
     })
+}
+
+fn print_digest(
+    report: &domain::DigestReport,
+    format: Format,
+    stream: bool,
+    ctx: &Context,
+) -> anyhow::Result<()> {
+    let text = if stream && format == Format::Json {
+        report::json::line("digest", report)?
+    } else {
+        report::render(report, format, &ctx.ui)?
+    };
+    ctx.ui.out(&text)?;
+    Ok(())
+}
+
+/// The (source index, path) of every input `--follow` can follow: plain files, not stdin or
+/// gzip files.
+fn followed_files(inputs: &[reader::Input]) -> anyhow::Result<Vec<(usize, PathBuf)>> {
+    let files: Vec<(usize, PathBuf)> = inputs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, input)| match input {
+            reader::Input::Path(p) if !p.extension().is_some_and(|x| x == "gz") => {
+                Some((i, p.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    if files.is_empty() {
+        anyhow::bail!("--follow needs plain log files to follow (not stdin or .gz files)");
+    }
+    Ok(files)
+}
+
+/// Follows the files: reads what is appended (noticing truncation and rotation), mines it and
+/// prints a refreshed digest after each burst. Runs until interrupted.
+fn follow(
+    mining: &mut domain::Mining,
+    files: Vec<(usize, PathBuf)>,
+    opts: &DigestOptions,
+    format: Format,
+    ctx: &Context,
+) -> anyhow::Result<u8> {
+    use crate::watch::tail::{Change, Tail};
+    let paths: Vec<PathBuf> = files.iter().map(|(_, p)| p.clone()).collect();
+    let watcher = crate::watch::Watcher::new(&paths, std::time::Duration::from_millis(200))?;
+    let mut tails = Vec::with_capacity(files.len());
+    for (i, p) in files {
+        let tail = Tail::new(&p, true).with_context(|| format!("cannot follow {}", p.display()))?;
+        tails.push((i, tail));
+    }
+    ctx.ui.info("following; Ctrl-C stops");
+    let mut buf = Vec::new();
+    while super::interrupt::received().is_none() {
+        // A timeout also polls the files, in case a change notification was missed.
+        watcher.next_batch(Some(std::time::Duration::from_secs(2)))?;
+        let mut fresh = false;
+        for (i, tail) in &mut tails {
+            buf.clear();
+            match tail.read_new(&mut buf) {
+                Ok(Change::Missing) => continue,
+                Ok(Change::Truncated | Change::Rotated) => {
+                    ctx.ui.info(&format!(
+                        "{}: truncated or rotated, reading from its start",
+                        tail.path().display()
+                    ));
+                    mining.restart(*i);
+                }
+                Ok(Change::Appended) => {}
+                Err(e) => {
+                    ctx.ui.warn(&format!("{}: {e}", tail.path().display()));
+                    continue;
+                }
+            }
+            if !buf.is_empty() {
+                mining.feed(*i, &buf, opts);
+                fresh = true;
+            }
+        }
+        if fresh {
+            let report = mining.digest(opts, None)?;
+            print_digest(&report, format, true, ctx)?;
+        }
+    }
+    Ok(exit::SUCCESS)
 }

@@ -239,7 +239,9 @@ fn is_dotted_name(t: &str) -> bool {
     let parts = t.split('.').count();
     parts >= 3
         && t.split('.').all(|p| {
-            !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         })
 }
 

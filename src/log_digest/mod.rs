@@ -299,6 +299,16 @@ pub struct Mining {
     recs: Vec<Vec<Rec>>,
     errors: Vec<ErrorEvent>,
     miner: Miner,
+    /// Per source, what `feed` needs to go on where reading stopped.
+    states: Vec<SourceState>,
+}
+
+/// Where a source's reading stopped: its header model, the cluster of its last event (for
+/// continuation lines) and an unfinished last line.
+struct SourceState {
+    splitter: Option<(Splitter, u64)>,
+    last_cluster: u32,
+    carry: Vec<u8>,
 }
 
 /// Reads and mines every input.
@@ -313,12 +323,18 @@ pub fn mine(inputs: &[Input], opts: &DigestOptions) -> Result<Mining, DigestErro
     };
     let mut sources = Vec::new();
     let mut all_recs = Vec::new();
+    let mut states = Vec::new();
     for (si, input) in inputs.iter().enumerate() {
         let name = input.name();
         acc.source = si;
         acc.lossy = 0;
         acc.last_cluster = CONTINUATION;
-        let cut_lines = mine_source(input, opts, &mut acc)?;
+        let (cut_lines, splitter) = mine_source(input, opts, &mut acc)?;
+        states.push(SourceState {
+            splitter,
+            last_cluster: acc.last_cluster,
+            carry: Vec::new(),
+        });
         let recs = std::mem::take(&mut acc.recs);
         sources.push(SourceSummary {
             name,
@@ -333,6 +349,7 @@ pub fn mine(inputs: &[Input], opts: &DigestOptions) -> Result<Mining, DigestErro
         recs: all_recs,
         errors: acc.errors,
         miner: acc.global,
+        states,
     })
 }
 
@@ -376,8 +393,13 @@ impl Acc {
 }
 
 /// Mines one source: a reader thread fills a bounded queue of blocks; batches of blocks are
-/// mined in parallel while the previous batch is merged. Returns the number of cut lines.
-fn mine_source(input: &Input, opts: &DigestOptions, acc: &mut Acc) -> Result<u64, DigestError> {
+/// mined in parallel while the previous batch is merged. Returns the number of cut lines and
+/// the source's header model.
+fn mine_source(
+    input: &Input,
+    opts: &DigestOptions,
+    acc: &mut Acc,
+) -> Result<(u64, Option<(Splitter, u64)>), DigestError> {
     let name = input.name();
     let mut rd = BlockReader::new(reader::open(input)?);
     let batch = rayon::current_num_threads().max(1) * 2;
@@ -443,7 +465,7 @@ fn mine_source(input: &Input, opts: &DigestOptions, acc: &mut Acc) -> Result<u64
         let cut = reading.join().unwrap_or(0);
         match failed {
             Some(e) => Err(DigestError::Read(io_err(e))),
-            None => Ok(cut),
+            None => Ok((cut, splitter)),
         }
     })
 }
@@ -474,10 +496,46 @@ struct Assignment<'a> {
 }
 
 impl Mining {
+    /// Mines bytes appended to source `source` (for `--follow`). An unfinished last line waits
+    /// for the rest of it; line numbers go on from where the source ended.
+    pub fn feed(&mut self, source: usize, bytes: &[u8], opts: &DigestOptions) {
+        let st = &mut self.states[source];
+        st.carry.extend_from_slice(bytes);
+        let Some(end) = memchr::memrchr(b'\n', &st.carry) else {
+            return;
+        };
+        let block: Vec<u8> = st.carry.drain(..=end).collect();
+        let (sp, id) = st
+            .splitter
+            .get_or_insert_with(|| infer_splitter(&block, opts));
+        let out = process_block(&block, sp, *id, opts.grep.as_ref());
+        let mut acc = Acc {
+            global: std::mem::take(&mut self.miner),
+            recs: std::mem::take(&mut self.recs[source]),
+            errors: std::mem::take(&mut self.errors),
+            lossy: 0,
+            last_cluster: st.last_cluster,
+            source,
+        };
+        acc.merge(vec![out]);
+        st.last_cluster = acc.last_cluster;
+        self.miner = acc.global;
+        self.recs[source] = acc.recs;
+        self.errors = acc.errors;
+        let summary = &mut self.sources[source];
+        summary.lines = self.recs[source].len() as u64;
+        summary.invalid_utf8_lines += acc.lossy;
+    }
+
+    /// Drops an unfinished last line of `source` (its file was truncated or rotated).
+    pub fn restart(&mut self, source: usize) {
+        self.states[source].carry.clear();
+    }
+
     /// Finishes mining, writes assignments (one JSON line per input line) if asked, and cuts
     /// the digest.
     pub fn digest(
-        self,
+        &self,
         opts: &DigestOptions,
         assignments: Option<&mut dyn Write>,
     ) -> Result<DigestReport, DigestError> {
@@ -512,6 +570,6 @@ impl Mining {
             w.write_all(&buf).map_err(DigestError::Write)?;
             w.flush().map_err(DigestError::Write)?;
         }
-        Ok(report::build(&self, &mined, opts))
+        Ok(report::build(self, &mined, opts))
     }
 }

@@ -570,3 +570,54 @@ fn loghub_grouping_accuracy_without_configuration() {
         assert!(ga >= 0.85, "{ds}: GA {ga:.4} < 0.85");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn follow_prints_a_refreshed_digest_when_lines_are_appended() {
+    use std::io::{BufRead, Write};
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("bot.log");
+    std::fs::copy(fixture("log-digest/python-app.log"), &log).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("velo"))
+        .args(["log-digest", "bot.log", "--follow", "--format", "json"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first: serde_json::Value =
+        serde_json::from_str(&rx.recv_timeout(Duration::from_secs(30)).unwrap()).unwrap();
+    assert_eq!(first["type"], "digest");
+    assert_eq!(first["lines"], 24);
+    // Append until a refreshed digest arrives (the watcher may start a moment after the
+    // first digest is printed).
+    let mut refreshed = None;
+    for _ in 0..30 {
+        let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+        writeln!(f, "2024-05-01 10:06:00,000 ERROR bot.db: cannot connect to 127.0.0.1:3306: [Errno 111] Connection refused").unwrap();
+        drop(f);
+        if let Ok(line) = rx.recv_timeout(Duration::from_secs(2)) {
+            refreshed = Some(line);
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let next: serde_json::Value =
+        serde_json::from_str(&refreshed.expect("a refreshed digest")).unwrap();
+    assert!(next["lines"].as_u64().unwrap() > 24);
+    assert!(next["templates"][0]["count"].as_u64().unwrap() > 3);
+}
