@@ -337,7 +337,7 @@ fn followed_files(inputs: &[reader::Input]) -> anyhow::Result<Vec<(usize, PathBu
         .iter()
         .enumerate()
         .filter_map(|(i, input)| match input {
-            reader::Input::Path(p) if !p.extension().is_some_and(|x| x == "gz") => {
+            reader::Input::Path(p) if p.extension().is_none_or(|x| x != "gz") => {
                 Some((i, p.clone()))
             }
             _ => None,
