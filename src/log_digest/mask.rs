@@ -178,11 +178,15 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                 break;
             }
             if k & QUOTE != 0 && quote_at.is_none() && (i == s || class(b[i - 1]) & DELIM != 0) {
-                // A quoted string: runs to its closing quote (within 200 bytes), spaces and all.
+                // A quoted value (`tag="View Lock"`) or word is one variable. A standalone
+                // quoted phrase (`"GET /v2/servers HTTP/1.1"`) keeps its words, masked one by
+                // one: its first word often tells templates apart.
                 if let Some(close) = memchr::memchr(b'"', &b[i + 1..(i + 201).min(b.len())]) {
-                    quote_at = Some(i);
-                    i += close + 2;
-                    continue;
+                    if i > s || !b[i + 1..i + 1 + close].iter().any(u8::is_ascii_whitespace) {
+                        quote_at = Some(i);
+                        i += close + 2;
+                        continue;
+                    }
                 }
             }
             flags |= k;
@@ -270,7 +274,14 @@ mod tests {
             masked(r#"acquire tag="View Lock", name=x"#),
             r#"acquire tag="<*>", name=x"#
         );
-        assert_eq!(masked(r#"say "hello world" now"#), r#"say "<*>" now"#);
+        assert_eq!(
+            masked(r#"say "hello world" now"#),
+            r#"say "hello world" now"#
+        );
+        assert_eq!(
+            masked(r#"10.0.0.1 "GET /v2/servers HTTP/1.1" status: 200"#),
+            r#"<*> "GET <*> <*>" status: <*>"#
+        );
     }
 
     #[test]
