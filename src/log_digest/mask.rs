@@ -49,6 +49,7 @@ static CLASS: [u8; 256] = {
                 | b'>'
                 | b'|'
                 | b'\''
+                | b'"'
         ) {
             k |= DELIM;
         }
