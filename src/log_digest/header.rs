@@ -249,6 +249,12 @@ enum Component {
     Colon,
     /// A token followed by a run of two or more spaces.
     Padded,
+    /// A host then a `program[pid]:` token (syslog), both stripped where the second ends in `:`.
+    HostColon,
+}
+
+fn is_component(tok: &str) -> bool {
+    tok.len() > 1 && tok.ends_with(':') && !tok.contains("://")
 }
 
 /// One line split into header and message.
@@ -330,14 +336,19 @@ impl HeaderModel {
         let k = columns.len();
         let mut colon = 0;
         let mut padded = 0;
+        let mut host_colon = 0;
         for l in &lines {
-            let sp = Spans::of(l, k + 2);
+            let sp = Spans::of(l, k + 3);
             let spans = sp.get();
             if let Some(&(s, e)) = spans.get(k) {
                 if spans.len() > k + 1 {
-                    let tok = &l[s..e];
-                    if tok.len() > 1 && tok.ends_with(':') && !tok.contains("://") {
+                    if is_component(&l[s..e]) {
                         colon += 1;
+                    } else if spans.len() > k + 2 {
+                        let (s2, e2) = spans[k + 1];
+                        if is_component(&l[s2..e2]) {
+                            host_colon += 1;
+                        }
                     }
                     if l.as_bytes().get(e..e + 2) == Some(b"  ") {
                         padded += 1;
@@ -349,6 +360,8 @@ impl HeaderModel {
             Component::Colon
         } else if padded * 10 >= n * 9 {
             Component::Padded
+        } else if host_colon * 10 >= n * 6 {
+            Component::HostColon
         } else {
             Component::None
         };
@@ -361,7 +374,7 @@ impl HeaderModel {
 
     /// Splits one line into header and message.
     pub fn split<'a>(&self, line: &'a str) -> Split<'a> {
-        let mut sp = Spans::of(line, self.columns.len() + 2);
+        let mut sp = Spans::of(line, self.columns.len() + 3);
         if let Some(split) = self.split_by_model(line, sp.get()) {
             return split;
         }
@@ -398,16 +411,15 @@ impl HeaderModel {
         if spans.len() > k + 1 {
             let (s, e) = spans[k];
             let take = match self.component {
-                Component::None => false,
-                Component::Colon => {
-                    let tok = &line[s..e];
-                    tok.len() > 1 && tok.ends_with(':') && !tok.contains("://")
-                }
-                Component::Padded => line.as_bytes().get(e..e + 2) == Some(b"  "),
+                Component::None => 0,
+                Component::Colon => usize::from(is_component(&line[s..e])),
+                Component::Padded => usize::from(line.as_bytes().get(e..e + 2) == Some(b"  ")),
+                Component::HostColon => spans
+                    .get(k + 1)
+                    .filter(|&&(s2, e2)| spans.len() > k + 2 && is_component(&line[s2..e2]))
+                    .map_or(0, |_| 2),
             };
-            if take {
-                k += 1;
-            }
+            k += take;
         }
         let start = spans[k].0;
         Some(Split {
@@ -590,6 +602,19 @@ mod tests {
             "2016-09-28 04:30:31, Info                  CBS    Ending TrustedInstaller",
         ];
         assert_eq!(model(&win).split(win[2]).message, "Ending TrustedInstaller");
+    }
+
+    #[test]
+    fn syslog_host_and_program_are_header() {
+        let lines = [
+            "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; uid=0",
+            "Jun 14 15:16:02 combo sshd(pam_unix)[19937]: check pass; user unknown",
+            "Jun 15 02:04:59 combo ftpd[20482]: connection from 1.2.3.4 at Wed Jun 15",
+        ];
+        assert_eq!(
+            model(&lines).split(lines[2]).message,
+            "connection from 1.2.3.4 at Wed Jun 15"
+        );
     }
 
     #[test]
