@@ -627,6 +627,19 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn split_never_panics_and_message_is_a_suffix(
+            sample in proptest::collection::vec("[ -~]{0,60}", 3..8),
+            line in "[ -~\\t\u{e9}\u{4e2d}]{0,80}",
+        ) {
+            let m = HeaderModel::infer(sample.iter().map(String::as_str));
+            let s = m.split(&line);
+            proptest::prop_assert!(line.ends_with(s.message));
+            proptest::prop_assert!(line.starts_with(s.header));
+        }
+    }
+
     #[test]
     fn log_format_splits() {
         let f = LogFormat::parse("<Date> <Time> <Level> <Component>: <Content>").unwrap();
@@ -637,30 +650,5 @@ mod tests {
         assert_eq!(s.level, Some(Level::Info));
         assert!(f.split("garbage").is_none());
         assert!(LogFormat::parse("<Date> <Time>").is_err());
-    }
-}
-#[cfg(test)]
-mod debug_tests {
-    #[test]
-    #[ignore = "diagnostic: prints the inferred models of the Loghub samples"]
-    fn print_models() {
-        for ds in [
-            "BGL",
-            "Windows",
-            "Android",
-            "Hadoop",
-            "Thunderbird",
-            "HPC",
-            "Spark",
-            "Zookeeper",
-            "HDFS",
-            "Apache",
-        ] {
-            let p = format!("/work/shared/data/loghub/{ds}/{ds}_2k.log");
-            let t = std::fs::read_to_string(p).unwrap();
-            let lines: Vec<&str> = t.lines().take(200).collect();
-            let m = super::HeaderModel::infer(lines.iter().copied());
-            eprintln!("{ds}: {m:?}\n   {:?}", m.split(lines[0]));
-        }
     }
 }

@@ -285,6 +285,16 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn masking_never_adds_tokens(s in "[ -~\\t\u{e9}]{0,120}") {
+            let once = masked(&s);
+            proptest::prop_assert!(!once.contains("  "));
+            let n = |t: &str| t.split_ascii_whitespace().count();
+            proptest::prop_assert!(n(&once) <= n(&s));
+        }
+    }
+
     #[test]
     fn words_stay() {
         assert_eq!(

@@ -200,6 +200,13 @@ mod tests {
         assert_eq!(parse("no time here"), None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn parse_never_panics(s in "[0-9A-Za-z :./,TZ\\[\\]-]{0,40}") {
+            let _ = parse(&s);
+        }
+    }
+
     #[test]
     fn civil_round_trip() {
         for z in [-1000, 0, 1, 59, 365, 20_000, 30_000] {
