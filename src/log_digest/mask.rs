@@ -107,7 +107,12 @@ fn mask_token_with(tok: &[u8], flags: u8, out: &mut Vec<u8>) -> bool {
         return false;
     }
     let start = out.len();
-    let mut i = 0;
+    // A comparison before a number (`<1`, `>=5`, `~3`) is part of it.
+    let mut i = tok
+        .iter()
+        .position(|c| !matches!(c, b'<' | b'>' | b'=' | b'~'))
+        .filter(|&p| p > 0 && tok[p].is_ascii_digit())
+        .unwrap_or(0);
     // Position in `out` right after the last wildcard written, to merge `<*>.<*>` into `<*>`.
     let mut last_wild_end: Option<usize> = None;
     while i < tok.len() {
@@ -194,7 +199,7 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             i += 1;
         }
         let tok = &b[s..i];
-        if last_wild && quote_at.is_none() {
+        if quote_at.is_none() && out.ends_with(WILDCARD.as_bytes()) {
             // A unit after a number (`5.2 KB,`, `35 ms`) belongs to the variable.
             let core_end = tok
                 .iter()
@@ -202,7 +207,7 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                 .map_or(0, |e| e + 1);
             if core_end > 0 && is_unit(&tok[..core_end]) {
                 out.extend_from_slice(&tok[core_end..]);
-                last_wild = core_end == tok.len();
+                last_wild = last_wild && core_end == tok.len();
                 continue;
             }
         }
@@ -267,6 +272,8 @@ mod tests {
         );
         assert_eq!(masked("size 5.2 KB, free 93 B)"), "size <*>, free <*>)");
         assert_eq!(masked("took 35 ms total"), "took <*> total");
+        assert_eq!(masked("lifetime <1 sec"), "lifetime <*>");
+        assert_eq!(masked("size=5 MB ok"), "size=<*> ok");
     }
 
     #[test]
