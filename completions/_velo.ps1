@@ -98,7 +98,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only count events at or after this time: ''2024-05-01 10:00:00'', or a duration (''1h'') counted back from the newest timestamp in the logs')
             [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only count events at or before this time (same forms as --since)')
             [CompletionResult]::new('--grep', '--grep', [CompletionResultType]::ParameterName, 'Only count events whose first line matches this regular expression')
-            [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'How many templates to show')
+            [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'How many templates to show [default: 10]')
             [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Exit 1 when any counted event is at this level or above')
             [CompletionResult]::new('--assignments', '--assignments', [CompletionResultType]::ParameterName, 'Write one JSON line per input line: {"source","line","template_id","template"} (`-`: stdout)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')

@@ -69,7 +69,7 @@ complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_see
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_seen_subcommand_from prune help" -l since -d 'Only count events at or after this time: \'2024-05-01 10:00:00\', or a duration (\'1h\') counted back from the newest timestamp in the logs' -r
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_seen_subcommand_from prune help" -l until -d 'Only count events at or before this time (same forms as --since)' -r
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_seen_subcommand_from prune help" -l grep -d 'Only count events whose first line matches this regular expression' -r
-complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_seen_subcommand_from prune help" -l top -d 'How many templates to show' -r
+complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_seen_subcommand_from prune help" -l top -d 'How many templates to show [default: 10]' -r
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_seen_subcommand_from prune help" -l fail-on -d 'Exit 1 when any counted event is at this level or above' -r
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_seen_subcommand_from prune help" -l assignments -d 'Write one JSON line per input line: {"source","line","template_id","template"} (`-`: stdout)' -r -F
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_seen_subcommand_from prune help" -l format -d 'Output format' -r -f -a "table\t''

@@ -179,9 +179,9 @@ pub struct FilterArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Output")]
 pub struct OutputArgs {
-    /// How many templates to show.
-    #[arg(long, value_name = "N", default_value_t = 10)]
-    pub top: usize,
+    /// How many templates to show [default: 10].
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
 
     /// Exit 1 when any counted event is at this level or above.
     #[arg(long, value_name = "LEVEL", value_parser = level_arg)]
@@ -201,6 +201,24 @@ pub struct OutputArgs {
     /// (`"type":"digest"`) per digest.
     #[arg(long, conflicts_with = "assignments")]
     pub follow: bool,
+}
+
+/// `[log-digest]` in velo.toml; flags override it.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct LogDigestConfig {
+    top: Option<usize>,
+    log_format: Option<String>,
+    /// Relative to the folder holding velo.toml.
+    rules: Option<PathBuf>,
+    fail_on: Option<String>,
+    level: Option<String>,
+}
+
+fn config_level(key: &str, value: Option<&String>) -> anyhow::Result<Option<Level>> {
+    value
+        .map(|v| level_arg(v).map_err(|e| anyhow::anyhow!("velo.toml [log-digest] {key}: {e}")))
+        .transpose()
 }
 
 fn level_arg(s: &str) -> Result<Level, String> {
@@ -226,11 +244,25 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
     if let Some(LogDigestCommand::Prune(p)) = &args.command {
         return run_prune(p, ctx);
     }
-    let log_format = match &args.parsing.log_format {
+    let cfg: LogDigestConfig = ctx.config.section("log-digest")?;
+    let cfg_dir = ctx.config.dir().map(std::path::Path::to_path_buf);
+    let log_format = match args.parsing.log_format.as_ref().or(cfg.log_format.as_ref()) {
         Some(f) => Some(LogFormat::parse(f).context("--log-format")?),
         None => None,
     };
-    let rules = match &args.parsing.rules {
+    let cfg_rules = cfg
+        .rules
+        .as_ref()
+        .map(|r| cfg_dir.as_ref().map_or_else(|| r.clone(), |d| d.join(r)));
+    let fail_on = match args.output.fail_on {
+        Some(l) => Some(l),
+        None => config_level("fail-on", cfg.fail_on.as_ref())?,
+    };
+    let min_level = match args.filter.level {
+        Some(l) => Some(l),
+        None => config_level("level", cfg.level.as_ref())?,
+    };
+    let rules = match args.parsing.rules.as_ref().or(cfg_rules.as_ref()) {
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .with_context(|| format!("cannot read rules file {}", p.display()))?;
@@ -244,8 +276,8 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
     };
     let opts = DigestOptions {
         log_format,
-        top: args.output.top,
-        min_level: args.filter.level,
+        top: args.output.top.or(cfg.top).unwrap_or(10),
+        min_level,
         since: args.filter.since,
         until: args.filter.until,
         grep,
@@ -309,7 +341,7 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
     {
         print_digest(&report, args.output.format, false, ctx)?;
     }
-    Ok(match args.output.fail_on {
+    Ok(match fail_on {
         Some(l) if report.events_at_least(l) > 0 => exit::PROBLEMS,
         _ => exit::SUCCESS,
     })

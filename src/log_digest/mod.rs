@@ -45,9 +45,9 @@ pub struct DigestOptions {
     pub top: usize,
     /// Only count events at this level or above.
     pub min_level: Option<Level>,
-    /// Only count events at or after this time (epoch seconds; a negative value counts back
-    /// from the newest timestamp in the input).
+    /// Only count events at or after this time.
     pub since: Option<TimeBound>,
+    /// Only count events at or before this time.
     pub until: Option<TimeBound>,
     /// Only count events whose line matches.
     pub grep: Option<Regex>,

@@ -352,6 +352,31 @@ fn bad_input_is_a_clear_error() {
 }
 
 #[test]
+fn velo_toml_settings_apply_and_flags_override_them() {
+    let run = |extra: &[&str]| {
+        let mut args = vec!["log-digest", "app.log", "--format", "json"];
+        args.extend_from_slice(extra);
+        velo()
+            .fixture_as("log-digest/python-app.log", "app.log")
+            .file(
+                "velo.toml",
+                "[log-digest]\ntop = 2\nfail-on = \"error\"\nrules = \"hints.toml\"\n",
+            )
+            .file(
+                "hints.toml",
+                "[[rule]]\npattern = 'strategy plugin'\nhint = 'Rebuild the plugin wheel'\n",
+            )
+            .args(args)
+            .run()
+    };
+    let out = run(&[]).code(1);
+    assert_eq!(out.json()["templates"].as_array().unwrap().len(), 2);
+    assert!(out.stdout.contains("Rebuild the plugin wheel"));
+    let out = run(&["--top", "3", "--fail-on", "fatal"]).code(0);
+    assert_eq!(out.json()["templates"].as_array().unwrap().len(), 3);
+}
+
+#[test]
 fn log_format_splits_headers_when_given() {
     let j = velo()
         .fixture_as("log-digest/python-app.log", "app.log")
