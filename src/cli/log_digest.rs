@@ -44,7 +44,8 @@ pub struct LogDigestArgs {
     #[command(subcommand)]
     pub command: Option<LogDigestCommand>,
 
-    /// Log files, folders (read recursively), `.gz` files, or `-` for stdin.
+    /// Log files, folders (read recursively), glob patterns ('logs/**/*.log'), `.gz` files,
+    /// or `-` for stdin.
     #[arg(value_name = "PATH", default_value = "-")]
     pub paths: Vec<PathBuf>,
 

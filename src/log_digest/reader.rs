@@ -41,6 +41,55 @@ pub enum ReadError {
     },
     #[error("{0}: no such file or folder")]
     Missing(String),
+    #[error("{pattern}: {message}")]
+    Glob { pattern: String, message: String },
+    #[error("{0}: no file matches this pattern")]
+    NoMatch(String),
+}
+
+fn is_glob(s: &str) -> bool {
+    s.contains(['*', '?', '['])
+}
+
+/// Expands a glob pattern (`logs/*.log`, `logs/**/*.gz`) the shell left alone: walks the
+/// folder before the first wildcard and keeps the matching files, sorted.
+fn expand_glob(pattern: &str, out: &mut Vec<Input>) -> Result<(), ReadError> {
+    let glob = globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .map_err(|e| ReadError::Glob {
+            pattern: pattern.to_owned(),
+            message: e.kind().to_string(),
+        })?
+        .compile_matcher();
+    let base: PathBuf = Path::new(pattern)
+        .components()
+        .take_while(|c| !is_glob(&c.as_os_str().to_string_lossy()))
+        .collect();
+    let root = if base.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        base.clone()
+    };
+    let mut found = Vec::new();
+    walk(&root, &mut found)?;
+    let before = out.len();
+    for input in found {
+        if let Input::Path(p) = input {
+            let rel = if base.as_os_str().is_empty() {
+                p.strip_prefix(".").map(Path::to_path_buf).unwrap_or(p)
+            } else {
+                p
+            };
+            if glob.is_match(&rel) {
+                out.push(Input::Path(rel));
+            }
+        }
+    }
+    if out.len() == before {
+        return Err(ReadError::NoMatch(pattern.to_owned()));
+    }
+    Ok(())
 }
 
 /// Expands arguments into inputs: folders are walked recursively (sorted, hidden entries
@@ -50,6 +99,11 @@ pub fn expand(args: &[PathBuf]) -> Result<Vec<Input>, ReadError> {
     for a in args {
         if a.as_os_str() == "-" {
             out.push(Input::Stdin);
+            continue;
+        }
+        let text = a.to_string_lossy();
+        if !a.exists() && is_glob(&text) {
+            expand_glob(&text, &mut out)?;
             continue;
         }
         let meta = std::fs::metadata(a).map_err(|e| {
@@ -262,6 +316,30 @@ mod tests {
             out.push(b);
         }
         out
+    }
+
+    #[test]
+    fn globs_expand_to_sorted_files() {
+        let d = tempfile::tempdir().unwrap();
+        for f in ["a.log", "b.log", "c.txt", "sub/d.log"] {
+            let p = d.path().join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "x\n").unwrap();
+        }
+        let pat = format!("{}/*.log", d.path().display());
+        let got = expand(&[PathBuf::from(&pat)]).unwrap();
+        let names: Vec<String> = got
+            .iter()
+            .map(|i| i.name().rsplit('/').next().unwrap().to_owned())
+            .collect();
+        assert_eq!(names, ["a.log", "b.log"]);
+        let deep = format!("{}/**/*.log", d.path().display());
+        assert_eq!(expand(&[PathBuf::from(deep)]).unwrap().len(), 3);
+        let none = format!("{}/*.csv", d.path().display());
+        assert!(expand(&[PathBuf::from(none)])
+            .unwrap_err()
+            .to_string()
+            .contains("no file matches"));
     }
 
     #[test]
