@@ -25,9 +25,7 @@ const AFTER_LONG_HELP: &str = "\
 Examples:
   velo log-digest logs/ --top 5
   journalctl -u bot --since today | velo log-digest - --fail-on error
-  velo log-digest app.log.gz --assignments templates.jsonl --format json
   velo log-digest bot.log --follow --level warning
-  velo log-digest prune logs/ --keep 5 --compress --dry-run
 
 Exit codes:
   0  digest written, nothing at or above --fail-on
