@@ -153,6 +153,29 @@ thread_local! {
     });
 }
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn summarize_groups_captured_output() {
+        let out = "\
+2024-05-01 10:00:00 INFO run: worker 1 started in 0.2s
+2024-05-01 10:00:01 ERROR run: worker 2 failed: connection refused to 10.0.0.1:5432
+2024-05-01 10:00:02 ERROR run: worker 3 failed: connection refused to 10.0.0.2:5432
+Traceback (most recent call last):
+  File \"t.py\", line 3, in <module>
+ValueError: boom
+";
+        let t = super::summarize(out);
+        assert_eq!(t[0].count, 2);
+        assert_eq!(t[0].text, "worker <*> failed: connection refused to <*>");
+        assert_eq!(
+            t.iter().map(|t| t.count).sum::<u64>(),
+            3,
+            "the traceback joins its error"
+        );
+    }
+}
+
 fn line_hash(line: &str) -> u64 {
     use std::hash::Hasher as _;
     let mut h = rustc_hash::FxHasher::default();
@@ -290,6 +313,24 @@ fn process_block_cached(
         lossy,
         errors,
     }
+}
+
+/// Summarises captured output (a failing command's stdout/stderr, a small log) in one call:
+/// headers are inferred and stripped, multi-line events grouped, messages mined. Returns the
+/// templates with their counts and first example, most frequent first (ties: first seen).
+pub fn summarize(text: &str) -> Vec<miner::Template> {
+    let first: Vec<&str> = text.lines().take(SAMPLE_LINES).collect();
+    let splitter = Splitter::Auto(HeaderModel::infer(first.iter().copied()));
+    let mut parser = EventParser::new(&splitter);
+    let mut m = Miner::new(MinerConfig::default());
+    for line in text.lines() {
+        if let Line::Head { message, .. } = parser.line(line) {
+            m.add(&message);
+        }
+    }
+    let mut templates = m.finish().templates;
+    templates.sort_by(|a, b| b.count.cmp(&a.count));
+    templates
 }
 
 /// Everything mined from the inputs, before the digest is cut from it.
