@@ -227,6 +227,9 @@ impl Spans {
 }
 
 const MAX_COLS: usize = 12;
+/// Sample lines needed before unchecked (label, sandwiched word) columns are accepted on the
+/// strength of any consistent column after them.
+const MIN_LINES_FOR_GAPS: usize = 20;
 /// Tokens the fallback split looks at.
 const FALLBACK_SPANS: usize = 10;
 
@@ -315,8 +318,13 @@ impl HeaderModel {
             }
             let reach = if columns.is_empty() { 2 } else { 3 };
             let next = (c + 1..(c + reach).min(MAX_COLS)).find(|&k| dominant[k].is_some());
+            // In a small sample, only a level or a `-` separator after the unchecked words
+            // proves they are header: a repeated message (`worker 1 …`) looks consistent too.
+            let proven = |k: usize| {
+                n >= MIN_LINES_FOR_GAPS || matches!(dominant[k], Some(Shape::Level | Shape::Dash))
+            };
             match next {
-                Some(k) if dominant[k] != Some(Shape::Dash) || k == c + 1 => {
+                Some(k) if proven(k) && (dominant[k] != Some(Shape::Dash) || k == c + 1) => {
                     for _ in c..k {
                         columns.push(None);
                     }
@@ -587,11 +595,16 @@ mod tests {
 
     #[test]
     fn sandwiched_words_and_padded_components() {
-        let lines = [
+        let base = [
             "- 1117838570 2005.06.03 R02-M1 RAS KERNEL INFO cache parity error corrected",
             "- 1117838573 2005.06.03 R02-M2 RAS APP FATAL ciod: failed to read message",
             "- 1117838576 2005.06.03 R03-M1 RAS KERNEL INFO generating core.1234",
         ];
+        let lines: Vec<&str> = base.iter().copied().cycle().take(21).collect();
+        assert_eq!(
+            model(&base).split(base[1]).message,
+            "ciod: failed to read message"
+        );
         assert_eq!(
             model(&lines).split(lines[1]).message,
             "ciod: failed to read message"

@@ -329,7 +329,7 @@ pub fn summarize(text: &str) -> Vec<miner::Template> {
         }
     }
     let mut templates = m.finish().templates;
-    templates.sort_by(|a, b| b.count.cmp(&a.count));
+    templates.sort_by_key(|t| std::cmp::Reverse(t.count));
     templates
 }
 
