@@ -30,9 +30,36 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('env-check', 'env-check', [CompletionResultType]::ParameterValue, 'Validate .env files: missing, malformed, misspelled and duplicated variables, at once')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages generated from this command tree')
             [CompletionResult]::new('log-digest', 'log-digest', [CompletionResultType]::ParameterValue, 'Digest logs: top templates by severity and count, root cause, suggested fixes')
+            [CompletionResult]::new('test-timeout-runner', 'test-timeout-runner', [CompletionResultType]::ParameterValue, 'Run tests or any command with per-test timeouts, whole-tree kill and retries')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'velo;env-check' {
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'A .env file to check (repeatable; a later file wins over an earlier one; `-` is stdin)')
+            [CompletionResult]::new('--environment', '--environment', [CompletionResultType]::ParameterName, 'Read .env, .env.NAME and .env.NAME.local (those that exist), in that precedence order')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'The schema: a .env.schema/.env.example style file or a dotenv-linter JSON schema')
+            [CompletionResult]::new('--scan-code', '--scan-code', [CompletionResultType]::ParameterName, 'Also scan the code under DIR (default `.`) for variables it reads: reports `undeclared` and `unused`')
+            [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Lowest severity that makes the run fail (exit 1)')
+            [CompletionResult]::new('--ignore', '--ignore', [CompletionResultType]::ParameterName, 'Skip a finding code everywhere (repeatable), e.g. `--ignore trailing-whitespace`')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb')
+            [CompletionResult]::new('--process-env', '--process-env', [CompletionResultType]::ParameterName, 'Also take variables from the process environment (they win over every file)')
+            [CompletionResult]::new('--if-present', '--if-present', [CompletionResultType]::ParameterName, 'When there is no .env file to check, say so and exit 0 instead of 2 (for hooks and CI jobs on checkouts that have no .env, e.g. the pre-commit hook)')
+            [CompletionResult]::new('--show-sources', '--show-sources', [CompletionResultType]::ParameterName, 'Also print, per key, which file (or the process environment, or a default) wins')
+            [CompletionResult]::new('--fix', '--fix', [CompletionResultType]::ParameterName, 'Apply the fixes that leave what every loader reads unchanged; writes atomically and shows the diff')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'With --fix: show the diff, write nothing')
+            [CompletionResult]::new('--exec', '--exec', [CompletionResultType]::ParameterName, 'Run COMMAND (after `--`) with the checked environment, only if the check passes; its exit code becomes velo''s')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is being done (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is being done (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'velo;generate' {
@@ -145,10 +172,71 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
         'velo;log-digest;help;help' {
             break
         }
+        'velo;test-timeout-runner' {
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Limit for the whole run (e.g. 90s, 10m). In generic mode a timeout exits 124')
+            [CompletionResult]::new('--test-timeout', '--test-timeout', [CompletionResultType]::ParameterName, 'Limit per test (pytest and cargo modes): a test running longer is killed with its process tree, recorded as timed-out, and the rest of the session still runs')
+            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Kill the command when it prints nothing for this long (a no-output watchdog; generic mode)')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Grace period of each step of the SIGINT → SIGTERM → SIGKILL escalation [default: 2s]')
+            [CompletionResult]::new('--kill-after', '--kill-after', [CompletionResultType]::ParameterName, 'Grace period of each step of the SIGINT → SIGTERM → SIGKILL escalation [default: 2s]')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Run a failed or timed-out command (generic mode) or test (pytest and cargo modes, each in a fresh process with the timeout re-armed) up to N more times. Fail-then-pass is `flaky`')
+            [CompletionResult]::new('--retry-backoff', '--retry-backoff', [CompletionResultType]::ParameterName, 'Wait before the first retry, doubling for each next one [default: 1s]')
+            [CompletionResult]::new('--framework', '--framework', [CompletionResultType]::ParameterName, 'How to run the command: pytest and cargo modes know their tests; generic supervises the command as a whole')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Run the tests in N parallel processes (pytest and cargo modes; default 1 for pytest, the CPU count for cargo)')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Run the tests in N parallel processes (pytest and cargo modes; default 1 for pytest, the CPU count for cargo)')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'Run only shard K of N, split by a stable hash of the test ids (pytest and cargo modes). `N` alone takes K from CI_NODE_INDEX (1-based) or JOB_COMPLETION_INDEX (0-based); with no flag, CI_NODE_INDEX + CI_NODE_TOTAL (GitLab parallel jobs) select the shard')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of the report on stdout. In generic mode, `table` passes the command''s output through live and prints no table; json and markdown capture it instead')
+            [CompletionResult]::new('--junit', '--junit', [CompletionResultType]::ParameterName, 'Write a JUnit XML report to FILE, rewritten atomically as tests finish (after every failure or timeout, at most every 0.1 s otherwise), so a killed run still leaves a valid file')
+            [CompletionResult]::new('--output-dir', '--output-dir', [CompletionResultType]::ParameterName, 'Keep the stdout/stderr of every attempt (generic), pytest session or cargo test in DIR')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Run again whenever a file under PATH changes (repeatable), previously failed tests first; Ctrl-C stops. Caches (__pycache__, .pytest_cache, target, .git) are ignored')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb')
+            [CompletionResult]::new('--fail-on-flaky', '--fail-on-flaky', [CompletionResultType]::ParameterName, 'Exit 1 when a test is flaky (failed, then passed on a retry)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is being done (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is being done (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Combine the JSON (--format json) or JUnit reports of several shards into one')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'velo;test-timeout-runner;merge' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--junit', '--junit', [CompletionResultType]::ParameterName, 'Also write the merged report as JUnit XML to FILE')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb')
+            [CompletionResult]::new('--fail-on-flaky', '--fail-on-flaky', [CompletionResultType]::ParameterName, 'Exit 1 when a test is flaky (failed, then passed on a retry)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is being done (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is being done (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'velo;test-timeout-runner;help' {
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Combine the JSON (--format json) or JUnit reports of several shards into one')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'velo;test-timeout-runner;help;merge' {
+            break
+        }
+        'velo;test-timeout-runner;help;help' {
+            break
+        }
         'velo;help' {
+            [CompletionResult]::new('env-check', 'env-check', [CompletionResultType]::ParameterValue, 'Validate .env files: missing, malformed, misspelled and duplicated variables, at once')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages generated from this command tree')
             [CompletionResult]::new('log-digest', 'log-digest', [CompletionResultType]::ParameterValue, 'Digest logs: top templates by severity and count, root cause, suggested fixes')
+            [CompletionResult]::new('test-timeout-runner', 'test-timeout-runner', [CompletionResultType]::ParameterValue, 'Run tests or any command with per-test timeouts, whole-tree kill and retries')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'velo;help;env-check' {
             break
         }
         'velo;help;generate' {
@@ -167,6 +255,13 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             break
         }
         'velo;help;log-digest;prune' {
+            break
+        }
+        'velo;help;test-timeout-runner' {
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Combine the JSON (--format json) or JUnit reports of several shards into one')
+            break
+        }
+        'velo;help;test-timeout-runner;merge' {
             break
         }
         'velo;help;help' {

@@ -16,6 +16,9 @@ _velo() {
             ",$1")
                 cmd="velo"
                 ;;
+            velo,env-check)
+                cmd="velo__subcmd__env__subcmd__check"
+                ;;
             velo,generate)
                 cmd="velo__subcmd__generate"
                 ;;
@@ -24,6 +27,9 @@ _velo() {
                 ;;
             velo,log-digest)
                 cmd="velo__subcmd__log__subcmd__digest"
+                ;;
+            velo,test-timeout-runner)
+                cmd="velo__subcmd__test__subcmd__timeout__subcmd__runner"
                 ;;
             velo__subcmd__generate,completions)
                 cmd="velo__subcmd__generate__subcmd__completions"
@@ -43,6 +49,9 @@ _velo() {
             velo__subcmd__generate__subcmd__help,man)
                 cmd="velo__subcmd__generate__subcmd__help__subcmd__man"
                 ;;
+            velo__subcmd__help,env-check)
+                cmd="velo__subcmd__help__subcmd__env__subcmd__check"
+                ;;
             velo__subcmd__help,generate)
                 cmd="velo__subcmd__help__subcmd__generate"
                 ;;
@@ -52,6 +61,9 @@ _velo() {
             velo__subcmd__help,log-digest)
                 cmd="velo__subcmd__help__subcmd__log__subcmd__digest"
                 ;;
+            velo__subcmd__help,test-timeout-runner)
+                cmd="velo__subcmd__help__subcmd__test__subcmd__timeout__subcmd__runner"
+                ;;
             velo__subcmd__help__subcmd__generate,completions)
                 cmd="velo__subcmd__help__subcmd__generate__subcmd__completions"
                 ;;
@@ -60,6 +72,9 @@ _velo() {
                 ;;
             velo__subcmd__help__subcmd__log__subcmd__digest,prune)
                 cmd="velo__subcmd__help__subcmd__log__subcmd__digest__subcmd__prune"
+                ;;
+            velo__subcmd__help__subcmd__test__subcmd__timeout__subcmd__runner,merge)
+                cmd="velo__subcmd__help__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__merge"
                 ;;
             velo__subcmd__log__subcmd__digest,help)
                 cmd="velo__subcmd__log__subcmd__digest__subcmd__help"
@@ -73,6 +88,18 @@ _velo() {
             velo__subcmd__log__subcmd__digest__subcmd__help,prune)
                 cmd="velo__subcmd__log__subcmd__digest__subcmd__help__subcmd__prune"
                 ;;
+            velo__subcmd__test__subcmd__timeout__subcmd__runner,help)
+                cmd="velo__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__help"
+                ;;
+            velo__subcmd__test__subcmd__timeout__subcmd__runner,merge)
+                cmd="velo__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__merge"
+                ;;
+            velo__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__help,help)
+                cmd="velo__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__help__subcmd__help"
+                ;;
+            velo__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__help,merge)
+                cmd="velo__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__help__subcmd__merge"
+                ;;
             *)
                 ;;
         esac
@@ -80,12 +107,58 @@ _velo() {
 
     case "${cmd}" in
         velo)
-            opts="-q -v -h -V --color --quiet --verbose --help --version generate log-digest help"
+            opts="-q -v -h -V --color --quiet --verbose --help --version env-check generate log-digest test-timeout-runner help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__env__subcmd__check)
+            opts="-q -v -h -V --env-file --environment --process-env --schema --if-present --scan-code --fail-on --ignore --format --show-sources --fix --dry-run --exec --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --environment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schema)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scan-code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "error warning info never" -- "${cur}"))
+                    return 0
+                    ;;
+                --ignore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json markdown github" -- "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -216,8 +289,22 @@ _velo() {
             return 0
             ;;
         velo__subcmd__help)
-            opts="generate log-digest help"
+            opts="env-check generate log-digest test-timeout-runner help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__help__subcmd__env__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -300,6 +387,34 @@ _velo() {
             return 0
             ;;
         velo__subcmd__help__subcmd__log__subcmd__digest__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__help__subcmd__test__subcmd__timeout__subcmd__runner)
+            opts="merge"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__help__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__merge)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -434,6 +549,152 @@ _velo() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__test__subcmd__timeout__subcmd__runner)
+            opts="-k -j -q -v -h -V --timeout --test-timeout --idle-timeout --kill-after --retries --retry-backoff --fail-on-flaky --framework --jobs --partition --format --junit --output-dir --watch --color --quiet --verbose --help --version merge help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --test-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kill-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry-backoff)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --framework)
+                    COMPREPLY=($(compgen -W "auto pytest cargo generic" -- "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --partition)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --junit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --watch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__help)
+            opts="merge help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__help__subcmd__merge)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__merge)
+            opts="-q -v -h -V --format --junit --fail-on-flaky --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --junit)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)

@@ -31,9 +31,37 @@ complete -c velo -n "__fish_velo_needs_command" -s q -l quiet -d 'Print no messa
 complete -c velo -n "__fish_velo_needs_command" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
 complete -c velo -n "__fish_velo_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c velo -n "__fish_velo_needs_command" -s V -l version -d 'Print version'
+complete -c velo -n "__fish_velo_needs_command" -f -a "env-check" -d 'Validate .env files: missing, malformed, misspelled and duplicated variables, at once'
 complete -c velo -n "__fish_velo_needs_command" -f -a "generate" -d 'Write shell completions or man pages generated from this command tree'
 complete -c velo -n "__fish_velo_needs_command" -f -a "log-digest" -d 'Digest logs: top templates by severity and count, root cause, suggested fixes'
+complete -c velo -n "__fish_velo_needs_command" -f -a "test-timeout-runner" -d 'Run tests or any command with per-test timeouts, whole-tree kill and retries'
 complete -c velo -n "__fish_velo_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c velo -n "__fish_velo_using_subcommand env-check" -l env-file -d 'A .env file to check (repeatable; a later file wins over an earlier one; `-` is stdin)' -r -F
+complete -c velo -n "__fish_velo_using_subcommand env-check" -l environment -d 'Read .env, .env.NAME and .env.NAME.local (those that exist), in that precedence order' -r
+complete -c velo -n "__fish_velo_using_subcommand env-check" -l schema -d 'The schema: a .env.schema/.env.example style file or a dotenv-linter JSON schema' -r -F
+complete -c velo -n "__fish_velo_using_subcommand env-check" -l scan-code -d 'Also scan the code under DIR (default `.`) for variables it reads: reports `undeclared` and `unused`' -r -F
+complete -c velo -n "__fish_velo_using_subcommand env-check" -l fail-on -d 'Lowest severity that makes the run fail (exit 1)' -r -f -a "error\t'Fail on errors only (default)'
+warning\t'Fail on warnings and errors'
+info\t'Fail on any finding'
+never\t'Never fail because of findings'"
+complete -c velo -n "__fish_velo_using_subcommand env-check" -l ignore -d 'Skip a finding code everywhere (repeatable), e.g. `--ignore trailing-whitespace`' -r
+complete -c velo -n "__fish_velo_using_subcommand env-check" -l format -d 'Output format' -r -f -a "table\t''
+json\t''
+markdown\t''
+github\t''"
+complete -c velo -n "__fish_velo_using_subcommand env-check" -l color -d 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb' -r -f -a "auto\t'Colour when the stream is a terminal and neither `NO_COLOR` nor `TERM=dumb` says no'
+always\t'Always colour (as `CLICOLOR_FORCE=1`)'
+never\t'Never colour'"
+complete -c velo -n "__fish_velo_using_subcommand env-check" -l process-env -d 'Also take variables from the process environment (they win over every file)'
+complete -c velo -n "__fish_velo_using_subcommand env-check" -l if-present -d 'When there is no .env file to check, say so and exit 0 instead of 2 (for hooks and CI jobs on checkouts that have no .env, e.g. the pre-commit hook)'
+complete -c velo -n "__fish_velo_using_subcommand env-check" -l show-sources -d 'Also print, per key, which file (or the process environment, or a default) wins'
+complete -c velo -n "__fish_velo_using_subcommand env-check" -l fix -d 'Apply the fixes that leave what every loader reads unchanged; writes atomically and shows the diff'
+complete -c velo -n "__fish_velo_using_subcommand env-check" -l dry-run -d 'With --fix: show the diff, write nothing'
+complete -c velo -n "__fish_velo_using_subcommand env-check" -l exec -d 'Run COMMAND (after `--`) with the checked environment, only if the check passes; its exit code becomes velo\'s'
+complete -c velo -n "__fish_velo_using_subcommand env-check" -s q -l quiet -d 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged'
+complete -c velo -n "__fish_velo_using_subcommand env-check" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c velo -n "__fish_velo_using_subcommand env-check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c velo -n "__fish_velo_using_subcommand env-check" -s V -l version -d 'Print version'
 complete -c velo -n "__fish_velo_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l color -d 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb' -r -f -a "auto\t'Colour when the stream is a terminal and neither `NO_COLOR` nor `TERM=dumb` says no'
 always\t'Always colour (as `CLICOLOR_FORCE=1`)'
 never\t'Never colour'"
@@ -102,9 +130,54 @@ complete -c velo -n "__fish_velo_using_subcommand log-digest; and __fish_seen_su
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Rotate and prune a log folder by age, count and size (never touches files open for writing)'
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from generate log-digest help" -f -a "generate" -d 'Write shell completions or man pages generated from this command tree'
-complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from generate log-digest help" -f -a "log-digest" -d 'Digest logs: top templates by severity and count, root cause, suggested fixes'
-complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from generate log-digest help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l timeout -d 'Limit for the whole run (e.g. 90s, 10m). In generic mode a timeout exits 124' -r
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l test-timeout -d 'Limit per test (pytest and cargo modes): a test running longer is killed with its process tree, recorded as timed-out, and the rest of the session still runs' -r
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l idle-timeout -d 'Kill the command when it prints nothing for this long (a no-output watchdog; generic mode)' -r
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -s k -l kill-after -d 'Grace period of each step of the SIGINT → SIGTERM → SIGKILL escalation [default: 2s]' -r
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l retries -d 'Run a failed or timed-out command (generic mode) or test (pytest and cargo modes, each in a fresh process with the timeout re-armed) up to N more times. Fail-then-pass is `flaky`' -r
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l retry-backoff -d 'Wait before the first retry, doubling for each next one [default: 1s]' -r
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l framework -d 'How to run the command: pytest and cargo modes know their tests; generic supervises the command as a whole' -r -f -a "auto\t'Detect from the command (pytest, python -m pytest, cargo test), else generic'
+pytest\t'pytest: per-test timeouts, resume after a hang, per-test retries'
+cargo\t'cargo test: each test in its own process (`--exact`), in parallel'
+generic\t'Any command, supervised as a whole (GNU timeout compatible exit codes)'"
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -s j -l jobs -d 'Run the tests in N parallel processes (pytest and cargo modes; default 1 for pytest, the CPU count for cargo)' -r
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l partition -d 'Run only shard K of N, split by a stable hash of the test ids (pytest and cargo modes). `N` alone takes K from CI_NODE_INDEX (1-based) or JOB_COMPLETION_INDEX (0-based); with no flag, CI_NODE_INDEX + CI_NODE_TOTAL (GitLab parallel jobs) select the shard' -r
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l format -d 'Output format of the report on stdout. In generic mode, `table` passes the command\'s output through live and prints no table; json and markdown capture it instead' -r -f -a "table\t''
+json\t''
+markdown\t''"
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l junit -d 'Write a JUnit XML report to FILE, rewritten atomically as tests finish (after every failure or timeout, at most every 0.1 s otherwise), so a killed run still leaves a valid file' -r -F
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l output-dir -d 'Keep the stdout/stderr of every attempt (generic), pytest session or cargo test in DIR' -r -F
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l watch -d 'Run again whenever a file under PATH changes (repeatable), previously failed tests first; Ctrl-C stops. Caches (__pycache__, .pytest_cache, target, .git) are ignored' -r -F
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l color -d 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb' -r -f -a "auto\t'Colour when the stream is a terminal and neither `NO_COLOR` nor `TERM=dumb` says no'
+always\t'Always colour (as `CLICOLOR_FORCE=1`)'
+never\t'Never colour'"
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l fail-on-flaky -d 'Exit 1 when a test is flaky (failed, then passed on a retry)'
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -s q -l quiet -d 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged'
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -s V -l version -d 'Print version'
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -a "merge" -d 'Combine the JSON (--format json) or JUnit reports of several shards into one'
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from merge" -l format -d 'Output format' -r -f -a "table\t''
+json\t''
+markdown\t''"
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from merge" -l junit -d 'Also write the merged report as JUnit XML to FILE' -r -F
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from merge" -l color -d 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb' -r -f -a "auto\t'Colour when the stream is a terminal and neither `NO_COLOR` nor `TERM=dumb` says no'
+always\t'Always colour (as `CLICOLOR_FORCE=1`)'
+never\t'Never colour'"
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from merge" -l fail-on-flaky -d 'Exit 1 when a test is flaky (failed, then passed on a retry)'
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from merge" -s q -l quiet -d 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged'
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from merge" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from merge" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from merge" -s V -l version -d 'Print version'
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from help" -f -a "merge" -d 'Combine the JSON (--format json) or JUnit reports of several shards into one'
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate log-digest test-timeout-runner help" -f -a "env-check" -d 'Validate .env files: missing, malformed, misspelled and duplicated variables, at once'
+complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate log-digest test-timeout-runner help" -f -a "generate" -d 'Write shell completions or man pages generated from this command tree'
+complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate log-digest test-timeout-runner help" -f -a "log-digest" -d 'Digest logs: top templates by severity and count, root cause, suggested fixes'
+complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate log-digest test-timeout-runner help" -f -a "test-timeout-runner" -d 'Run tests or any command with per-test timeouts, whole-tree kill and retries'
+complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate log-digest test-timeout-runner help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c velo -n "__fish_velo_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Bash, zsh, fish and PowerShell completion scripts'
 complete -c velo -n "__fish_velo_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Man pages: velo.1 and one velo-<command>.1 per command'
 complete -c velo -n "__fish_velo_using_subcommand help; and __fish_seen_subcommand_from log-digest" -f -a "prune" -d 'Rotate and prune a log folder by age, count and size (never touches files open for writing)'
+complete -c velo -n "__fish_velo_using_subcommand help; and __fish_seen_subcommand_from test-timeout-runner" -f -a "merge" -d 'Combine the JSON (--format json) or JUnit reports of several shards into one'

@@ -7,8 +7,11 @@
 
 pub mod cli;
 pub mod config;
+pub mod env_check;
 pub mod log_digest;
 pub mod output;
+pub mod proc;
 pub mod report;
+pub mod test_runner;
 pub mod units;
 pub mod watch;

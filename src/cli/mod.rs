@@ -1,10 +1,12 @@
 //! The clap layer: the command tree, global flags, and `run`, which parses, dispatches to one
 //! command, renders its outcome and turns it into an exit code. Errors print once, here.
 
+pub mod env_check;
 pub mod exit;
 pub mod generate;
 pub mod interrupt;
 pub mod log_digest;
+pub mod test_timeout_runner;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -65,11 +67,16 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Validate .env files: missing, malformed, misspelled and duplicated variables, at once.
+    #[command(long_about = env_check::LONG_ABOUT)]
+    EnvCheck(env_check::EnvCheckArgs),
     /// Write shell completions or man pages generated from this command tree.
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
     /// Digest logs: top templates by severity and count, root cause, suggested fixes.
     LogDigest(Box<log_digest::LogDigestArgs>),
+    /// Run tests or any command with per-test timeouts, whole-tree kill and retries.
+    TestTimeoutRunner(Box<test_timeout_runner::TestTimeoutRunnerArgs>),
 }
 
 /// What a command gets from the CLI layer: the terminal, the loaded config and the working
@@ -158,8 +165,10 @@ fn build_context(ui: Ui) -> Result<Context, Box<(anyhow::Error, Ui)>> {
 
 fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<u8> {
     match command {
+        Command::EnvCheck(args) => env_check::run(&args, ctx),
         Command::Generate(args) => generate::run(&args, ctx),
         Command::LogDigest(args) => log_digest::run(&args, ctx),
+        Command::TestTimeoutRunner(args) => test_timeout_runner::run(&args, ctx),
     }
 }
 

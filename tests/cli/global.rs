@@ -89,3 +89,152 @@ fn committed_man_pages_match_the_command_tree() {
         "cargo run -- generate man --out-dir man",
     );
 }
+
+/// A report bigger than a pipe buffer, so a closed reader is certain to break the pipe.
+fn many_findings() -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    for i in 0..4000 {
+        let _ = writeln!(s, "lower_key_{i} = x y");
+    }
+    s
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_is_a_clean_exit() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".env"), many_findings()).unwrap();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("velo"))
+        .args(["env-check", "--format", "json"])
+        .current_dir(dir.path())
+        .env_remove("CI")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read a little, then hang up, as `velo … | head -c 100` does.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 100];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+    assert!(
+        !stderr.contains("error"),
+        "a broken pipe must not be reported: {stderr}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_is_re_raised_so_the_shell_sees_an_interrupt() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("velo"))
+        .args([
+            "test-timeout-runner",
+            "--kill-after",
+            "1s",
+            "--",
+            "sleep",
+            "60",
+        ])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Give velo time to start its child (generous: the assertion is on behaviour, not timing).
+    std::thread::sleep(Duration::from_millis(700));
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "velo ignored Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(
+        status.signal(),
+        Some(2),
+        "velo should end by SIGINT, got {status:?}"
+    );
+}
+
+#[test]
+fn colour_follows_the_flag_and_the_environment() {
+    let env = "lower = 1\n";
+    let esc = "\u{1b}[";
+    let plain = velo().file(".env", env).arg("env-check").run();
+    assert!(
+        !plain.stdout.contains(esc),
+        "no colour when piped:\n{}",
+        plain.stdout
+    );
+    let forced = velo()
+        .file(".env", env)
+        .arg("env-check")
+        .env("CLICOLOR_FORCE", "1")
+        .run();
+    assert!(
+        forced.stdout.contains(esc),
+        "CLICOLOR_FORCE=1 forces colour:\n{}",
+        forced.stdout
+    );
+    let flag = velo()
+        .file(".env", env)
+        .args(["--color", "always", "env-check"])
+        .env("NO_COLOR", "1")
+        .run();
+    assert!(
+        flag.stdout.contains(esc),
+        "--color always beats NO_COLOR:\n{}",
+        flag.stdout
+    );
+    let never = velo()
+        .file(".env", env)
+        .args(["env-check", "--color", "never"])
+        .env("CLICOLOR_FORCE", "1")
+        .run();
+    assert!(
+        !never.stdout.contains(esc),
+        "--color never beats CLICOLOR_FORCE:\n{}",
+        never.stdout
+    );
+}
+
+#[test]
+fn quiet_changes_neither_stdout_nor_the_exit_code() {
+    let env = "lower = 1\n";
+    let loud = velo()
+        .file(".env", env)
+        .args(["env-check", "--format", "json"])
+        .run();
+    let quiet = velo()
+        .file(".env", env)
+        .args(["-q", "env-check", "--format", "json"])
+        .run();
+    assert_eq!(loud.code, quiet.code);
+    assert_eq!(loud.stdout, quiet.stdout);
+}
+
+#[test]
+fn a_broken_velo_toml_is_a_configuration_error_naming_the_file() {
+    velo()
+        .file("velo.toml", "[env-check\n")
+        .file(".env", "A=1\n")
+        .arg("env-check")
+        .run()
+        .code(2)
+        .stderr_has("velo.toml");
+}

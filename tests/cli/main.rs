@@ -9,5 +9,7 @@
 
 mod support;
 
+mod env_check;
 mod global;
 mod log_digest;
+mod test_timeout_runner;

@@ -1,0 +1,495 @@
+//! `velo env-check`: reads the .env files, the schema and (when asked) the process environment
+//! and the code, runs the checks, renders the report, and optionally fixes files or starts a
+//! program guarded by the result.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _};
+use clap::{Args, ValueEnum};
+use serde::Deserialize;
+
+use super::{exit, CodedError, Context};
+use crate::env_check::report::FixOutcome;
+use crate::env_check::schema::Schema;
+use crate::env_check::{self, CheckInput, EnvInput, Severity};
+use crate::report::{self, Format};
+
+/// The long help of `velo env-check` (set on the command's variant in `cli::Command`).
+pub const LONG_ABOUT: &str = "\
+Validate .env files before they crash a run: missing, empty, misspelled, malformed and \
+duplicated variables, lines that python-dotenv and dotenvy read differently, and the style \
+problems dotenv-linter finds, all at once, each with file:line:col.
+
+Inputs: --env-file (repeatable; later files win), else .env; --environment NAME reads .env, \
+.env.NAME and .env.NAME.local in that order. The schema is --schema FILE, else .env.schema, \
+else .env.example, else [env-check.vars] in velo.toml. Values of @sensitive keys and of keys \
+named like *KEY*, *SECRET*, *TOKEN*, *PASSWORD*, *DSN* are never printed, only masked.";
+
+const AFTER_LONG_HELP: &str = "\
+Examples:
+  velo env-check                                   # .env against .env.schema / .env.example
+  velo env-check --environment production --show-sources
+  velo env-check --exec -- python bot.py           # start the bot only if the env is valid
+
+Exit codes:
+  0  no finding at or above --fail-on (default: error)
+  1  findings at or above --fail-on (with --exec: the program's own exit code once started)
+  2  usage or input error (unreadable file, bad schema)";
+
+/// `velo env-check` arguments.
+#[derive(Debug, Args)]
+#[command(after_long_help = AFTER_LONG_HELP)]
+pub struct EnvCheckArgs {
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    #[command(flatten)]
+    pub checks: CheckArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub actions: ActionArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Inputs")]
+pub struct InputArgs {
+    /// A .env file to check (repeatable; a later file wins over an earlier one; `-` is stdin).
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_files: Vec<PathBuf>,
+
+    /// Read .env, .env.NAME and .env.NAME.local (those that exist), in that precedence order.
+    #[arg(long, value_name = "NAME", conflicts_with = "env_files")]
+    pub environment: Option<String>,
+
+    /// Also take variables from the process environment (they win over every file).
+    #[arg(long)]
+    pub process_env: bool,
+
+    /// The schema: a .env.schema/.env.example style file or a dotenv-linter JSON schema.
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+
+    /// When there is no .env file to check, say so and exit 0 instead of 2 (for hooks and CI
+    /// jobs on checkouts that have no .env, e.g. the pre-commit hook).
+    #[arg(long)]
+    pub if_present: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Checks")]
+pub struct CheckArgs {
+    /// Also scan the code under DIR (default `.`) for variables it reads: reports `undeclared`
+    /// and `unused`.
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = ".")]
+    pub scan_code: Option<PathBuf>,
+
+    /// Lowest severity that makes the run fail (exit 1).
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<FailOn>,
+
+    /// Skip a finding code everywhere (repeatable), e.g. `--ignore trailing-whitespace`.
+    #[arg(long, value_name = "CODE", value_parser = parse_code)]
+    pub ignore: Vec<env_check::Code>,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", value_parser = report::format_parser(&["table", "json", "markdown", "github"]))]
+    pub format: Option<Format>,
+
+    /// Also print, per key, which file (or the process environment, or a default) wins.
+    #[arg(long)]
+    pub show_sources: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Fix and run")]
+pub struct ActionArgs {
+    /// Apply the fixes that leave what every loader reads unchanged; writes atomically and
+    /// shows the diff.
+    #[arg(long)]
+    pub fix: bool,
+
+    /// With --fix: show the diff, write nothing.
+    #[arg(long, requires = "fix")]
+    pub dry_run: bool,
+
+    /// Run COMMAND (after `--`) with the checked environment, only if the check passes; its exit
+    /// code becomes velo's.
+    #[arg(long, requires = "command", conflicts_with = "fix")]
+    pub exec: bool,
+
+    /// The program to start with --exec.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<OsString>,
+}
+
+/// `--fail-on` levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    /// Fail on errors only (default).
+    Error,
+    /// Fail on warnings and errors.
+    Warning,
+    /// Fail on any finding.
+    Info,
+    /// Never fail because of findings.
+    Never,
+}
+
+fn parse_code(s: &str) -> Result<env_check::Code, String> {
+    env_check::Code::parse(s).ok_or_else(|| {
+        let all: Vec<&str> = env_check::Code::ALL.iter().map(|c| c.as_str()).collect();
+        format!("unknown code {s:?}; codes: {}", all.join(", "))
+    })
+}
+
+/// `[env-check]` in velo.toml.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct FileConfig {
+    env_files: Option<Vec<PathBuf>>,
+    environment: Option<String>,
+    schema: Option<PathBuf>,
+    process_env: Option<bool>,
+    fail_on: Option<FailOn>,
+    ignore: Option<Vec<String>>,
+    vars: Option<toml::Table>,
+}
+
+fn input_error(err: anyhow::Error) -> anyhow::Error {
+    CodedError::wrap(exit::USAGE, err)
+}
+
+fn read_input(path: &Path, cwd: &Path) -> anyhow::Result<EnvInput> {
+    if path.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("cannot read .env from stdin")?;
+        return Ok(EnvInput {
+            name: "-".into(),
+            bytes,
+        });
+    }
+    let full = cwd.join(path);
+    let bytes = std::fs::read(&full).with_context(|| {
+        format!(
+            "cannot read {}: check the path, or leave out --env-file to use .env",
+            path.display()
+        )
+    })?;
+    Ok(EnvInput {
+        name: path.strip_prefix(cwd).unwrap_or(path).display().to_string(),
+        bytes,
+    })
+}
+
+/// Runs `velo env-check`.
+pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
+    let cfg: FileConfig = ctx
+        .config
+        .section("env-check")
+        .context("velo.toml [env-check]")
+        .map_err(input_error)?;
+    let cfg_dir = ctx
+        .config
+        .dir()
+        .map_or_else(|| ctx.cwd.clone(), Path::to_path_buf);
+    let cwd = ctx.cwd.as_path();
+
+    // Which .env files, in precedence order.
+    let environment = args.inputs.environment.clone().or(cfg.environment.clone());
+    let mut paths: Vec<PathBuf> = Vec::new();
+    if !args.inputs.env_files.is_empty() {
+        paths.clone_from(&args.inputs.env_files);
+    } else if let Some(name) = &environment {
+        if name.is_empty() || name.contains(['/', '\\']) {
+            return Err(input_error(anyhow::anyhow!(
+                "--environment {name:?}: give a plain name such as production"
+            )));
+        }
+        for p in [
+            ".env".to_string(),
+            format!(".env.{name}"),
+            format!(".env.{name}.local"),
+        ] {
+            if cwd.join(&p).is_file() {
+                paths.push(PathBuf::from(p));
+            }
+        }
+        let specific = [format!(".env.{name}"), format!(".env.{name}.local")];
+        if !specific.iter().any(|p| cwd.join(p).is_file()) {
+            return Err(input_error(anyhow::anyhow!(
+                "--environment {name}: neither .env.{name} nor .env.{name}.local exists in {}",
+                cwd.display()
+            )));
+        }
+    } else if let Some(files) = &cfg.env_files {
+        paths = files.iter().map(|f| cfg_dir.join(f)).collect();
+    } else if cwd.join(".env").is_file() {
+        paths.push(PathBuf::from(".env"));
+    }
+    let process_env = args.inputs.process_env || cfg.process_env.unwrap_or(false);
+    if paths.is_empty() && !process_env && args.inputs.if_present {
+        ctx.ui.info(&format!(
+            "velo: no .env file in {}: nothing to check (--if-present)",
+            cwd.display()
+        ));
+        return Ok(exit::SUCCESS);
+    }
+    if paths.is_empty() && !process_env {
+        return Err(input_error(anyhow::anyhow!(
+            "no .env file in {}: pass --env-file FILE, --environment NAME or --process-env",
+            cwd.display()
+        )));
+    }
+    if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        bail!("`-` (stdin) can be given only once");
+    }
+    let files = paths
+        .iter()
+        .map(|p| read_input(p, cwd))
+        .collect::<anyhow::Result<Vec<_>>>()
+        .map_err(input_error)?;
+
+    // The schema.
+    let schema = load_schema(args, &cfg, cwd, &cfg_dir, ctx)?;
+    if let Some(s) = &schema {
+        ctx.ui.debug(&format!(
+            "schema: {} ({} variables)",
+            s.source,
+            s.vars.len()
+        ));
+    }
+
+    let code_refs = match &args.checks.scan_code {
+        Some(dir) => {
+            let root = cwd.join(dir);
+            if !root.is_dir() {
+                return Err(input_error(anyhow::anyhow!(
+                    "--scan-code {}: not a directory",
+                    dir.display()
+                )));
+            }
+            Some(
+                env_check::scan_code::scan(&root, cwd)
+                    .with_context(|| format!("scanning {}", dir.display()))
+                    .map_err(input_error)?,
+            )
+        }
+        None => None,
+    };
+
+    let process_vars = process_env.then(|| {
+        std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect::<HashMap<String, String>>()
+    });
+
+    let mut ignore: Vec<env_check::Code> = args.checks.ignore.clone();
+    for name in cfg.ignore.iter().flatten() {
+        ignore.push(
+            parse_code(name)
+                .map_err(|m| input_error(anyhow::anyhow!("velo.toml [env-check] ignore: {m}")))?,
+        );
+    }
+
+    let make_input = |files: Vec<EnvInput>| CheckInput {
+        files,
+        process_env: process_vars.clone(),
+        schema: schema.clone(),
+        code_refs: code_refs.clone(),
+        show_sources: args.output.show_sources,
+        resolve_env: args.actions.exec,
+    };
+
+    // Fixes first: the report then describes the files as they are after fixing.
+    let mut fix_outcomes = Vec::new();
+    let mut files = files;
+    if args.actions.fix {
+        let secret = |k: &str| env_check::is_secret(schema.as_ref(), k);
+        for input in &mut files {
+            if input.name == "-" {
+                ctx.ui
+                    .warn("--fix: stdin cannot be fixed in place; skipped");
+                continue;
+            }
+            let Some(plan) = env_check::fix::plan(&input.name, &input.bytes, &secret) else {
+                continue;
+            };
+            let written = !args.actions.dry_run;
+            if written {
+                write_atomically(&cwd.join(&input.name), &plan.new_bytes)
+                    .with_context(|| format!("cannot write the fixed {}", input.name))?;
+                input.bytes.clone_from(&plan.new_bytes);
+            }
+            fix_outcomes.push(FixOutcome {
+                file: input.name.clone(),
+                fixed: plan.fixed.iter().map(|c| c.as_str().to_string()).collect(),
+                diff: plan.diff,
+                written,
+            });
+        }
+        if fix_outcomes.is_empty() {
+            ctx.ui.info("--fix: nothing to fix safely");
+        }
+    }
+
+    let mut report = env_check::check(&make_input(files));
+    if !ignore.is_empty() {
+        report.findings.retain(|f| !ignore.contains(&f.code));
+        let rebuilt = env_check::EnvCheckReport::new(
+            std::mem::take(&mut report.findings),
+            report.summary.files.clone(),
+            report.summary.keys,
+            report.summary.schema.clone(),
+            report.sources.take(),
+            std::mem::take(&mut report.resolved),
+        );
+        report = rebuilt;
+    }
+    report.fixes = fix_outcomes;
+
+    let fail_on = args.checks.fail_on.or(cfg.fail_on).unwrap_or(FailOn::Error);
+    let failed = match (fail_on, report.worst()) {
+        (FailOn::Never, _) | (_, None) => false,
+        (FailOn::Error, Some(w)) => w >= Severity::Error,
+        (FailOn::Warning, Some(w)) => w >= Severity::Warning,
+        (FailOn::Info, Some(_)) => true,
+    };
+
+    let format = args.output.format.unwrap_or(Format::Table);
+    if args.actions.exec && !failed {
+        // stdout belongs to the program: the summary goes to stderr.
+        ctx.ui
+            .info(&format!("velo env-check: {}", report.summary_line()));
+        return exec(&args.actions.command, &report.resolved);
+    }
+
+    let rendered = report::render(&report, format, &ctx.ui)?;
+    ctx.ui.out(&rendered).context("writing the report")?;
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        let md = report::markdown::render(&report::Report::sections(&report));
+        report::github::append_step_summary(
+            Path::new(&path),
+            &format!("## velo env-check\n\n{md}"),
+        )
+        .context("cannot append to GITHUB_STEP_SUMMARY")?;
+    }
+    if format == Format::Table && args.actions.exec {
+        ctx.ui
+            .warn("not starting the program: fix the errors above first");
+    }
+    Ok(if failed {
+        exit::PROBLEMS
+    } else {
+        exit::SUCCESS
+    })
+}
+
+fn load_schema(
+    args: &EnvCheckArgs,
+    cfg: &FileConfig,
+    cwd: &Path,
+    cfg_dir: &Path,
+    ctx: &Context,
+) -> anyhow::Result<Option<Schema>> {
+    let from_file = |shown: &Path, full: &Path| -> anyhow::Result<Schema> {
+        let bytes = std::fs::read(full)
+            .with_context(|| format!("cannot read the schema {}", shown.display()))
+            .map_err(input_error)?;
+        Schema::from_file(&shown.display().to_string(), &bytes)
+            .context("the schema cannot be used; fix the line named above")
+            .map_err(input_error)
+    };
+    if let Some(p) = &args.inputs.schema {
+        return from_file(p, &cwd.join(p)).map(Some);
+    }
+    if let Some(p) = &cfg.schema {
+        return from_file(p, &cfg_dir.join(p)).map(Some);
+    }
+    for name in [".env.schema", ".env.example"] {
+        let p = Path::new(name);
+        if cwd.join(p).is_file() {
+            return from_file(p, &cwd.join(p)).map(Some);
+        }
+    }
+    if let Some(vars) = &cfg.vars {
+        let shown = ctx
+            .config
+            .path()
+            .map_or_else(|| "velo.toml".to_string(), |p| p.display().to_string());
+        return Schema::from_toml(&shown, vars)
+            .context("velo.toml [env-check.vars]")
+            .map(Some)
+            .map_err(input_error);
+    }
+    Ok(None)
+}
+
+/// Writes through a temporary file in the same folder, then renames it over the target, so a
+/// crash never leaves half a file. Keeps the original permissions.
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        std::fs::set_permissions(tmp.path(), meta.permissions())?;
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Starts the guarded program with the resolved variables that the environment does not
+/// already set (as both loaders do by default), and passes its exit code through.
+fn exec(command: &[OsString], resolved: &[(String, String)]) -> anyhow::Result<u8> {
+    let (program, rest) = command
+        .split_first()
+        .context("--exec needs a command after `--`")
+        .map_err(input_error)?;
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(rest);
+    for (k, v) in resolved {
+        if std::env::var_os(k).is_none() {
+            cmd.env(k, v);
+        }
+    }
+    let status = match cmd.status() {
+        Ok(s) => s,
+        Err(e) => {
+            let code = match e.kind() {
+                std::io::ErrorKind::NotFound => exit::NOT_FOUND,
+                std::io::ErrorKind::PermissionDenied => exit::NOT_EXECUTABLE,
+                _ => exit::RUNNER_FAILED,
+            };
+            return Err(CodedError::wrap(
+                code,
+                anyhow::Error::new(e)
+                    .context(format!("cannot start {}", program.to_string_lossy())),
+            ));
+        }
+    };
+    if let Some(code) = status.code() {
+        return Ok(u8::try_from(code).unwrap_or(exit::PROBLEMS));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt as _;
+        if let Some(sig) = status.signal() {
+            return Ok(exit::for_signal(sig));
+        }
+    }
+    Ok(exit::PROBLEMS)
+}

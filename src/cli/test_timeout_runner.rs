@@ -1,0 +1,792 @@
+//! `velo test-timeout-runner`: runs a test command (or any command) so that a hang costs one
+//! test, never the session, and leaves no process behind. Parses the flags and `velo.toml`,
+//! hooks Ctrl-C/SIGTERM to the process-tree kill, calls the generic, pytest or cargo mode of
+//! `test_runner`, writes the JUnit file as tests finish, and renders the report.
+
+use std::ffi::OsString;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use serde::Deserialize;
+
+use super::{exit, interrupt, CodedError, Context};
+use crate::output::Tone;
+use crate::proc::{self, Limits, SpawnError};
+use crate::report::{self, github, Format};
+use crate::test_runner::cargo::{self, CargoConfig, CargoError};
+use crate::test_runner::generic::{self, CommandEnd, GenericConfig};
+use crate::test_runner::partition::Partition;
+use crate::test_runner::pytest::{self, Progress, PytestConfig, PytestError};
+use crate::test_runner::{junit, merge, Framework, Outcome, RunReport, TestResult};
+use crate::units::duration_arg;
+
+const LONG_ABOUT: &str = "\
+Runs a test command so that a hang costs one test, never the session, and leaves nothing behind.
+
+The command runs in its own process group with velo as child subreaper; every process it starts \
+carries a VELO_RUN_ID tag, so a timeout (or Ctrl-C to velo) kills the whole tree, setsid() \
+daemons included. Output is streamed to files as it comes, so nothing is lost when a process \
+is killed, and velo stops waiting for output 0.5 s after the command exits even when a leaked \
+daemon holds the pipe.
+
+Generic mode (any command) is a drop-in for GNU timeout, with whole-tree kill, a no-output \
+watchdog, retries and a failure summary. pytest mode (detected from `pytest`, `py.test` or \
+`python -m pytest`) learns which test is running from a small event plugin, enforces \
+--test-timeout per test, dumps the hung test's stack and captured output, kills the tree, \
+records the test as timed-out and resumes the session without the finished tests. cargo mode \
+(detected from `cargo test`) builds the test binaries and runs each test in its own process \
+(`--exact`), in parallel, under the same timeout, kill and retry rules (doc-tests are not run).";
+
+const AFTER_LONG_HELP: &str = "\
+Examples:
+  velo test-timeout-runner --timeout 10m --retries 2 -- python scrape.py
+  velo test-timeout-runner --test-timeout 30s --junit report.xml -- pytest tests/
+  velo test-timeout-runner --jobs 4 --retries 1 --format json -- python -m pytest -q
+  velo test-timeout-runner --test-timeout 10s --watch src --watch tests -- pytest -x
+
+Exit codes:
+  0        every test passed (flaky ones too, unless --fail-on-flaky)
+  1        pytest/cargo mode: a test failed, timed out or errored (or the build failed)
+  N        generic mode: the command's own exit code
+  124      generic mode: the command timed out (--timeout or --idle-timeout)
+  125      the runner itself failed
+  126      the command was found but could not be executed
+  127      the command was not found
+  2        usage or configuration error
+  128+N    the command (generic mode) or velo was killed by signal N";
+
+#[derive(Debug, Args)]
+#[command(
+    long_about = LONG_ABOUT,
+    after_long_help = AFTER_LONG_HELP,
+    args_conflicts_with_subcommands = true,
+    subcommand_value_name = "merge",
+    subcommand_help_heading = "Subcommands",
+    subcommand_negates_reqs = true
+)]
+pub struct TestTimeoutRunnerArgs {
+    #[command(subcommand)]
+    pub sub: Option<RunnerCommand>,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+
+    #[command(flatten)]
+    pub retry: RetryArgs,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    #[command(flatten)]
+    pub reports: ReportArgs,
+
+    #[command(flatten)]
+    pub watch: WatchArgs,
+
+    /// The command to run and its arguments, after `--`.
+    #[arg(last = true, value_name = "COMMAND", required = true)]
+    pub command: Vec<OsString>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunnerCommand {
+    /// Combine the JSON (--format json) or JUnit reports of several shards into one.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Shard reports: velo JSON reports or JUnit XML files.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "table",
+          value_parser = report::format_parser(&["table", "json", "markdown"]))]
+    pub format: Format,
+
+    /// Also write the merged report as JUnit XML to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Exit 1 when a test is flaky (failed, then passed on a retry).
+    #[arg(long)]
+    pub fail_on_flaky: bool,
+}
+
+/// Time limits.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Time limits")]
+pub struct LimitArgs {
+    /// Limit for the whole run (e.g. 90s, 10m). In generic mode a timeout exits 124.
+    #[arg(long, value_name = "DUR", value_parser = duration_arg)]
+    pub timeout: Option<Duration>,
+
+    /// Limit per test (pytest and cargo modes): a test running longer is killed with its process tree,
+    /// recorded as timed-out, and the rest of the session still runs.
+    #[arg(long, value_name = "DUR", value_parser = duration_arg)]
+    pub test_timeout: Option<Duration>,
+
+    /// Kill the command when it prints nothing for this long (a no-output watchdog; generic mode).
+    #[arg(long, value_name = "DUR", value_parser = duration_arg)]
+    pub idle_timeout: Option<Duration>,
+
+    /// Grace period of each step of the SIGINT → SIGTERM → SIGKILL escalation [default: 2s].
+    #[arg(long, short = 'k', value_name = "DUR", value_parser = duration_arg)]
+    pub kill_after: Option<Duration>,
+}
+
+/// Retries.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Retries")]
+pub struct RetryArgs {
+    /// Run a failed or timed-out command (generic mode) or test (pytest and cargo modes, each in a fresh
+    /// process with the timeout re-armed) up to N more times. Fail-then-pass is `flaky`.
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+
+    /// Wait before the first retry, doubling for each next one [default: 1s].
+    #[arg(long, value_name = "DUR", value_parser = duration_arg)]
+    pub retry_backoff: Option<Duration>,
+
+    /// Exit 1 when a test is flaky (failed, then passed on a retry).
+    #[arg(long)]
+    pub fail_on_flaky: bool,
+}
+
+/// Framework and selection.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Framework and selection")]
+pub struct SelectArgs {
+    /// How to run the command: pytest and cargo modes know their tests; generic supervises the
+    /// command as a whole.
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub framework: Option<Framework>,
+
+    /// Run the tests in N parallel processes (pytest and cargo modes; default 1 for pytest,
+    /// the CPU count for cargo).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Run only shard K of N, split by a stable hash of the test ids (pytest and cargo modes). `N` alone
+    /// takes K from CI_NODE_INDEX (1-based) or JOB_COMPLETION_INDEX (0-based); with no flag,
+    /// CI_NODE_INDEX + CI_NODE_TOTAL (GitLab parallel jobs) select the shard.
+    #[arg(long, value_name = "K/N")]
+    pub partition: Option<String>,
+}
+
+/// Reports.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Reports")]
+pub struct ReportArgs {
+    /// Output format of the report on stdout. In generic mode, `table` passes the command's
+    /// output through live and prints no table; json and markdown capture it instead.
+    #[arg(long, value_name = "FORMAT", value_parser = report::format_parser(&["table", "json", "markdown"]))]
+    pub format: Option<Format>,
+
+    /// Write a JUnit XML report to FILE, rewritten atomically as tests finish (after every
+    /// failure or timeout, at most every 0.1 s otherwise), so a killed run still leaves a valid file.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Keep the stdout/stderr of every attempt (generic), pytest session or cargo test in DIR.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+}
+
+/// Watching.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Watch")]
+pub struct WatchArgs {
+    /// Run again whenever a file under PATH changes (repeatable), previously failed tests
+    /// first; Ctrl-C stops. Caches (__pycache__, .pytest_cache, target, .git) are ignored.
+    #[arg(long = "watch", value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+/// The `[test-timeout-runner]` table of velo.toml (flags override it).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct FileSettings {
+    timeout: Option<String>,
+    test_timeout: Option<String>,
+    idle_timeout: Option<String>,
+    kill_after: Option<String>,
+    retries: Option<u32>,
+    retry_backoff: Option<String>,
+    fail_on_flaky: Option<bool>,
+    framework: Option<Framework>,
+    jobs: Option<usize>,
+    junit: Option<PathBuf>,
+    output_dir: Option<PathBuf>,
+    format: Option<Format>,
+}
+
+/// Settings after merging flags over the file.
+struct Settings {
+    limits: Limits,
+    test_timeout: Option<Duration>,
+    retries: u32,
+    retry_backoff: Duration,
+    fail_on_flaky: bool,
+    framework: Framework,
+    jobs: Option<usize>,
+    partition: Option<Partition>,
+    format: Format,
+    junit: Option<PathBuf>,
+    output_dir: Option<PathBuf>,
+}
+
+fn file_duration(
+    value: Option<&String>,
+    key: &str,
+    ctx: &Context,
+) -> anyhow::Result<Option<Duration>> {
+    value
+        .map(|v| {
+            crate::units::parse_duration(v).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: [test-timeout-runner] {key} = {v:?}: {e}",
+                    ctx.config
+                        .path()
+                        .map_or_else(|| "velo.toml".to_string(), |p| p.display().to_string())
+                )
+            })
+        })
+        .transpose()
+}
+
+fn settings(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<Settings> {
+    let file: FileSettings = ctx.config.section("test-timeout-runner")?;
+    let base = |p: &Option<PathBuf>| p.as_ref().map(|p| config_relative(p, ctx));
+    let partition = match &args.select.partition {
+        Some(text) => Some(Partition::parse(text, &|k| std::env::var(k).ok())?),
+        None => Partition::from_env(&|k| std::env::var(k).ok())?,
+    };
+    Ok(Settings {
+        limits: Limits {
+            timeout: args
+                .limits
+                .timeout
+                .or(file_duration(file.timeout.as_ref(), "timeout", ctx)?),
+            idle_timeout: args.limits.idle_timeout.or(file_duration(
+                file.idle_timeout.as_ref(),
+                "idle-timeout",
+                ctx,
+            )?),
+            kill_after: args
+                .limits
+                .kill_after
+                .or(file_duration(file.kill_after.as_ref(), "kill-after", ctx)?)
+                .unwrap_or(Duration::from_secs(2)),
+        },
+        test_timeout: args.limits.test_timeout.or(file_duration(
+            file.test_timeout.as_ref(),
+            "test-timeout",
+            ctx,
+        )?),
+        retries: args.retry.retries.or(file.retries).unwrap_or(0),
+        retry_backoff: args
+            .retry
+            .retry_backoff
+            .or(file_duration(
+                file.retry_backoff.as_ref(),
+                "retry-backoff",
+                ctx,
+            )?)
+            .unwrap_or(Duration::from_secs(1)),
+        fail_on_flaky: args.retry.fail_on_flaky || file.fail_on_flaky.unwrap_or(false),
+        framework: args
+            .select
+            .framework
+            .or(file.framework)
+            .unwrap_or(Framework::Auto),
+        jobs: args.select.jobs.or(file.jobs).map(|j| j.max(1)),
+        partition,
+        format: args.reports.format.or(file.format).unwrap_or(Format::Table),
+        junit: args.reports.junit.clone().or(base(&file.junit)),
+        output_dir: args.reports.output_dir.clone().or(base(&file.output_dir)),
+    })
+}
+
+/// A path from velo.toml is relative to the file's folder.
+fn config_relative(p: &Path, ctx: &Context) -> PathBuf {
+    match ctx.config.dir() {
+        Some(dir) if p.is_relative() => dir.join(p),
+        _ => p.to_path_buf(),
+    }
+}
+
+pub fn run(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<u8> {
+    if let Some(RunnerCommand::Merge(m)) = &args.sub {
+        return run_merge(m, ctx);
+    }
+    let s = settings(args, ctx)?;
+    if !matches!(s.format, Format::Table | Format::Json | Format::Markdown) {
+        anyhow::bail!(
+            "--format {} is not available for test-timeout-runner",
+            s.format
+        );
+    }
+    let framework = s.framework.resolve(&args.command);
+    if framework == Framework::Generic {
+        for (given, flag) in [
+            (s.test_timeout.is_some(), "--test-timeout"),
+            (s.jobs.is_some_and(|j| j > 1), "--jobs"),
+            (args.select.partition.is_some(), "--partition"),
+        ] {
+            if given {
+                anyhow::bail!(
+                    "{flag} needs a framework that names its tests, and this command runs in generic mode\n  help: run pytest or cargo test (`-- pytest …`, `-- cargo test`) or pass --framework; for a whole command use --timeout"
+                );
+            }
+        }
+    }
+    if let Some(dir) = &s.output_dir {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create --output-dir {}", dir.display()))?;
+    }
+
+    let cancel = Arc::new(AtomicBool::new(false));
+    interrupt::defer(true);
+    {
+        let cancel = Arc::clone(&cancel);
+        interrupt::add_hook(move |_| {
+            cancel.store(true, Ordering::SeqCst);
+            proc::terminate_all();
+        });
+    }
+    let result = if args.watch.paths.is_empty() {
+        match framework {
+            Framework::Pytest | Framework::Cargo => {
+                run_tests(framework, args, &s, ctx, &cancel, &[]).map(|r| r.0)
+            }
+            _ => run_generic(args, &s, ctx, &cancel),
+        }
+    } else {
+        watch_loop(framework, args, &s, ctx, &cancel)
+    };
+    // Belt and braces: nothing tagged by this velo outlives it.
+    let _ = proc::sweep_session();
+    interrupt::clear_hooks();
+    result
+}
+
+/// Paths whose changes never trigger a re-run: caches and build output the run itself writes,
+/// and velo's own reports.
+fn ignored_change(path: &Path, own: &[PathBuf]) -> bool {
+    const NOISE: &[&str] = &[
+        "__pycache__",
+        ".pytest_cache",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".git",
+        ".venv",
+        "target",
+        "node_modules",
+    ];
+    let noisy_part = path
+        .components()
+        .any(|c| NOISE.iter().any(|n| c.as_os_str() == *n));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    noisy_part
+        || name.starts_with(".tmp")
+        || path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("pyc"))
+        || name.ends_with('~')
+        || own.iter().any(|o| path.starts_with(o))
+}
+
+/// `--watch`: runs, then re-runs whenever a watched file changes, previously failed tests first,
+/// until Ctrl-C. Returns the last run's exit code.
+fn watch_loop(
+    framework: Framework,
+    args: &TestTimeoutRunnerArgs,
+    s: &Settings,
+    ctx: &Context,
+    cancel: &AtomicBool,
+) -> anyhow::Result<u8> {
+    let watcher = crate::watch::Watcher::new(&args.watch.paths, Duration::from_millis(300))
+        .context("--watch")?;
+    let absolute = |p: &PathBuf| {
+        if p.is_absolute() {
+            p.clone()
+        } else {
+            ctx.cwd.join(p)
+        }
+    };
+    let own: Vec<PathBuf> = s
+        .junit
+        .iter()
+        .chain(s.output_dir.iter())
+        .map(absolute)
+        .collect();
+    let mut failed_first: Vec<String> = Vec::new();
+    loop {
+        let code = match framework {
+            Framework::Pytest | Framework::Cargo => {
+                let (code, bad) = run_tests(framework, args, s, ctx, cancel, &failed_first)?;
+                failed_first = bad;
+                code
+            }
+            _ => run_generic(args, s, ctx, cancel)?,
+        };
+        if cancel.load(Ordering::SeqCst) {
+            return Ok(code);
+        }
+        ctx.ui.info(
+            &ctx.ui
+                .paint_err("velo: watching for changes (Ctrl-C to stop)", Tone::Dim),
+        );
+        let changed = loop {
+            let batch = watcher.next_batch(Some(Duration::from_millis(200)))?;
+            if cancel.load(Ordering::SeqCst) {
+                return Ok(code);
+            }
+            let relevant: Vec<PathBuf> = batch
+                .into_iter()
+                .filter(|p| !ignored_change(p, &own))
+                .collect();
+            if !relevant.is_empty() {
+                break relevant;
+            }
+        };
+        let shown: Vec<String> = changed
+            .iter()
+            .take(3)
+            .map(|p| p.strip_prefix(&ctx.cwd).unwrap_or(p).display().to_string())
+            .collect();
+        ctx.ui.info(&format!(
+            "velo: {} changed; running again{}",
+            shown.join(", "),
+            if failed_first.is_empty() {
+                String::new()
+            } else {
+                format!(", {} failed test(s) first", failed_first.len())
+            }
+        ));
+    }
+}
+
+fn spawn_error_code(e: &SpawnError) -> u8 {
+    match e {
+        SpawnError::NotFound(_) => exit::NOT_FOUND,
+        SpawnError::NotExecutable(_) => exit::NOT_EXECUTABLE,
+        SpawnError::Io { .. } => exit::RUNNER_FAILED,
+    }
+}
+
+fn run_generic(
+    args: &TestTimeoutRunnerArgs,
+    s: &Settings,
+    ctx: &Context,
+    cancel: &AtomicBool,
+) -> anyhow::Result<u8> {
+    let passthrough = (s.format == Format::Table).then(|| {
+        let out: proc::Sink = Arc::new(|b: &[u8]| {
+            let mut o = std::io::stdout().lock();
+            let _ = o.write_all(b);
+            let _ = o.flush();
+        });
+        let err: proc::Sink = Arc::new(|b: &[u8]| {
+            let mut e = std::io::stderr().lock();
+            let _ = e.write_all(b);
+            let _ = e.flush();
+        });
+        (out, err)
+    });
+    let cfg = GenericConfig {
+        command: args.command.clone(),
+        // velo's own directory: no chdir lets std spawn with posix_spawn (cheaper than fork).
+        cwd: None,
+        env: Vec::new(),
+        limits: s.limits,
+        retries: s.retries,
+        retry_backoff: s.retry_backoff,
+        output_dir: s.output_dir.clone(),
+        passthrough,
+    };
+    let total = s.retries + 1;
+    let mut on_attempt = |a: &generic::AttemptInfo| {
+        if a.outcome == Outcome::Passed {
+            return;
+        }
+        let reason = a.summary.lines().next().unwrap_or("failed");
+        let head = ctx.ui.paint_err(
+            &format!(
+                "velo: attempt {}/{total} failed ({reason}) after {}",
+                a.number,
+                crate::units::format_duration(a.duration)
+            ),
+            Tone::Warning,
+        );
+        let mut msg = head;
+        if let Some(wait) = a.retry_in {
+            msg.push_str(&format!(
+                "; retrying in {}",
+                crate::units::format_duration(wait)
+            ));
+        }
+        if a.summary.lines().nth(1).is_some() {
+            msg.push_str("\n  why (last output):\n");
+            for line in a.summary.lines().skip(1) {
+                msg.push_str("    ");
+                msg.push_str(line);
+                msg.push('\n');
+            }
+        }
+        ctx.ui.info(msg.trim_end());
+    };
+    let run = match generic::run(&cfg, cancel, &mut on_attempt) {
+        Ok(r) => r,
+        Err(e) => {
+            let code = spawn_error_code(&e);
+            return Err(CodedError::wrap(code, anyhow::Error::new(e)));
+        }
+    };
+    for l in &run.report.leaked {
+        ctx.ui.warn(&format!(
+            "leaked process {} ({}){} was killed",
+            l.pid,
+            l.command,
+            if l.held_output {
+                ", which held the output pipe,"
+            } else {
+                ""
+            }
+        ));
+    }
+    finish_reports(&run.report, s, ctx)?;
+    if s.format != Format::Table {
+        emit(&run.report, s.format, ctx)?;
+    }
+    Ok(match run.end {
+        CommandEnd::Code(c) => (c & 0xff) as u8,
+        CommandEnd::Signal(n) => exit::for_signal(n),
+        CommandEnd::TimedOut => exit::TIMED_OUT,
+        CommandEnd::Cancelled => {
+            interrupt::received().map_or(exit::RUNNER_FAILED, exit::for_signal)
+        }
+    })
+}
+
+/// Writes the JUnit file atomically; failures here are reported, not fatal mid-run.
+fn write_junit(path: &Path, report: &RunReport) -> anyhow::Result<()> {
+    crate::test_runner::write_atomic(path, &junit::render(report, &report.framework))
+        .with_context(|| format!("cannot write the JUnit report {}", path.display()))
+}
+
+fn finish_reports(report: &RunReport, s: &Settings, ctx: &Context) -> anyhow::Result<()> {
+    if let Some(path) = &s.junit {
+        write_junit(path, report)?;
+    }
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
+        let md = format!(
+            "## velo test-timeout-runner\n\n{}",
+            report::markdown::render(&report::Report::sections(report))
+        );
+        if let Err(e) = github::append_step_summary(Path::new(&summary), &md) {
+            ctx.ui
+                .warn(&format!("cannot append to GITHUB_STEP_SUMMARY: {e}"));
+        }
+    }
+    Ok(())
+}
+
+fn emit(report: &RunReport, format: Format, ctx: &Context) -> anyhow::Result<()> {
+    let text = report::render(report, format, &ctx.ui)?;
+    ctx.ui.out(&text).context("writing the report")?;
+    Ok(())
+}
+
+/// The longest a finished passing test waits before the JUnit file is rewritten.
+const JUNIT_EVERY: Duration = Duration::from_millis(100);
+
+fn run_tests(
+    framework: Framework,
+    args: &TestTimeoutRunnerArgs,
+    s: &Settings,
+    ctx: &Context,
+    cancel: &AtomicBool,
+    failed_first: &[String],
+) -> anyhow::Result<(u8, Vec<String>)> {
+    let work = tempfile::Builder::new()
+        .prefix("velo-runner-")
+        .tempdir()
+        .map_err(|e| {
+            CodedError::wrap(
+                exit::RUNNER_FAILED,
+                anyhow::Error::new(e).context("cannot create a temp folder"),
+            )
+        })?;
+    let started = std::time::Instant::now();
+    let live: Mutex<Vec<TestResult>> = Mutex::new(Vec::new());
+    let junit_failed = AtomicBool::new(false);
+    let last_write: Mutex<Option<std::time::Instant>> = Mutex::new(None);
+    let on_progress = |p: Progress| match p {
+        Progress::Finished(t) => {
+            let mut all = live
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(old) = all.iter_mut().find(|o| o.id == t.id) {
+                *old = t.clone();
+            } else {
+                all.push(t.clone());
+            }
+            // Rewritten after every bad test and at most every JUNIT_EVERY for passing ones, so
+            // a 1,000-test run does not spend its time re-rendering the file.
+            let mut last = last_write
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let due = t.outcome != Outcome::Passed
+                || last.is_none_or(|at: std::time::Instant| at.elapsed() >= JUNIT_EVERY);
+            if let (Some(path), true) = (&s.junit, due) {
+                *last = Some(std::time::Instant::now());
+                let partial = RunReport::new(framework.name(), all.clone(), started.elapsed());
+                if let Err(e) = write_junit(path, &partial) {
+                    if !junit_failed.swap(true, Ordering::SeqCst) {
+                        ctx.ui.warn(&super::format_chain(&e));
+                    }
+                }
+            }
+            drop(last);
+            drop(all);
+            let (label, tone) = match t.outcome {
+                Outcome::Passed => ("PASSED", Tone::Good),
+                Outcome::Failed => ("FAILED", Tone::Error),
+                Outcome::Error => ("ERROR", Tone::Error),
+                Outcome::TimedOut => ("TIMED OUT", Tone::Error),
+                Outcome::Skipped => ("SKIPPED", Tone::Dim),
+                Outcome::Flaky => ("FLAKY", Tone::Warning),
+            };
+            let message = format!(
+                "{} {} ({:.2}s)",
+                ctx.ui.paint_err(label, tone),
+                t.id,
+                t.duration_s
+            );
+            if t.outcome.is_bad() || t.outcome == Outcome::Flaky {
+                ctx.ui.info(&message);
+            } else {
+                ctx.ui.debug(&message);
+            }
+        }
+        Progress::Retrying { id, attempt } => {
+            ctx.ui
+                .info(&format!("velo: retrying {id} (attempt {attempt})"));
+        }
+    };
+    let cfg = PytestConfig {
+        command: args.command.clone(),
+        cwd: ctx.cwd.clone(),
+        env: Vec::new(),
+        pythonpath: std::env::var_os("PYTHONPATH"),
+        test_timeout: s.test_timeout,
+        timeout: s.limits.timeout,
+        kill_after: s.limits.kill_after,
+        retries: s.retries,
+        retry_backoff: s.retry_backoff,
+        jobs: s.jobs.unwrap_or(1),
+        partition: s.partition,
+        work_dir: work.path().to_path_buf(),
+        output_dir: s.output_dir.clone(),
+        first: failed_first.to_vec(),
+    };
+    let result = match framework {
+        Framework::Cargo => {
+            let cfg = CargoConfig {
+                command: args.command.clone(),
+                cwd: ctx.cwd.clone(),
+                test_timeout: s.test_timeout,
+                timeout: s.limits.timeout,
+                kill_after: s.limits.kill_after,
+                retries: s.retries,
+                retry_backoff: s.retry_backoff,
+                jobs: s.jobs.unwrap_or_else(|| {
+                    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+                }),
+                partition: s.partition,
+                work_dir: work.path().to_path_buf(),
+                output_dir: s.output_dir.clone(),
+                first: failed_first.to_vec(),
+            };
+            cargo::run(&cfg, cancel, &on_progress).map_err(|e| match e {
+                CargoError::Spawn(e) => {
+                    CodedError::wrap(spawn_error_code(&e), anyhow::Error::new(e))
+                }
+                CargoError::Build(_) => CodedError::wrap(exit::PROBLEMS, anyhow::Error::new(e)),
+                e => CodedError::wrap(exit::RUNNER_FAILED, anyhow::Error::new(e)),
+            })
+        }
+        _ => pytest::run(&cfg, cancel, &on_progress).map_err(|e| match e {
+            PytestError::Spawn(e) => CodedError::wrap(spawn_error_code(&e), anyhow::Error::new(e)),
+            e => CodedError::wrap(exit::RUNNER_FAILED, anyhow::Error::new(e)),
+        }),
+    };
+    let report = result?;
+    for l in &report.leaked {
+        ctx.ui.warn(&format!(
+            "leaked process {} ({}){} was killed",
+            l.pid,
+            l.command,
+            if l.held_output {
+                ", which held the output pipe,"
+            } else {
+                ""
+            }
+        ));
+    }
+    if report.summary.total() == 0 && !report.interrupted {
+        ctx.ui
+            .warn("no test ran: check the command's paths and selection options");
+    }
+    finish_reports(&report, s, ctx)?;
+    emit(&report, s.format, ctx)?;
+    let bad: Vec<String> = report
+        .tests
+        .iter()
+        .filter(|t| t.outcome.is_bad())
+        .map(|t| t.id.clone())
+        .collect();
+    if report.interrupted {
+        if let Some(sig) = interrupt::received() {
+            return Ok((exit::for_signal(sig), bad));
+        }
+    }
+    let code = if report.has_problems(s.fail_on_flaky)
+        || (report.interrupted && report.summary.total() == 0)
+    {
+        exit::PROBLEMS
+    } else {
+        exit::SUCCESS
+    };
+    Ok((code, bad))
+}
+
+fn run_merge(m: &MergeArgs, ctx: &Context) -> anyhow::Result<u8> {
+    let mut reports = Vec::new();
+    for path in &m.files {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        reports.push(merge::parse_report(path, &text)?);
+    }
+    let merged = merge::merge(reports);
+    if let Some(path) = &m.junit {
+        write_junit(path, &merged)?;
+    }
+    emit(&merged, m.format, ctx)?;
+    Ok(if merged.has_problems(m.fail_on_flaky) {
+        exit::PROBLEMS
+    } else {
+        exit::SUCCESS
+    })
+}

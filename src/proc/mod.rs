@@ -1,0 +1,675 @@
+//! Running commands so that nothing escapes: each command starts in a new process group, velo
+//! is a child subreaper (orphans, `setsid()` ones included, re-parent to it), every process of a
+//! run carries a `VELO_RUN_ID` tag in its environment, and ending a run escalates
+//! SIGINT → SIGTERM → SIGKILL over the group and every tagged or re-parented process. Output is
+//! streamed to files as it arrives with a bounded tail kept in memory, and velo stops waiting
+//! for output shortly after the main process exits, naming any leaked process that still holds
+//! the pipe. Shared by `test-timeout-runner` and `monitor`.
+
+pub mod capture;
+pub mod tree;
+
+use std::ffi::OsString;
+use std::os::fd::AsRawFd;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::{Mutex, Once, OnceLock};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::Signal;
+use serde::Serialize;
+
+pub use capture::{Sink, Tail};
+pub use tree::TAG_VAR;
+
+/// How long velo waits for the output pipes to close after the main process exits.
+pub const DRAIN_WAIT: Duration = Duration::from_millis(500);
+
+/// What to run and where its output goes.
+#[derive(Clone, Default)]
+pub struct Spec {
+    pub program: OsString,
+    pub args: Vec<OsString>,
+    /// Extra environment variables (the tag is added by [`Running::spawn`]).
+    pub env: Vec<(OsString, OsString)>,
+    pub cwd: Option<PathBuf>,
+    /// Inherit velo's stdin (as `timeout` does); otherwise the child reads from `/dev/null`.
+    pub inherit_stdin: bool,
+    pub stdout_file: Option<PathBuf>,
+    pub stderr_file: Option<PathBuf>,
+    pub stdout_sink: Option<Sink>,
+    pub stderr_sink: Option<Sink>,
+    /// Bytes of each stream kept in memory.
+    pub tail_bytes: usize,
+}
+
+/// Time limits of one run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Limits {
+    pub timeout: Option<Duration>,
+    pub idle_timeout: Option<Duration>,
+    /// Grace between the steps of the SIGINT → SIGTERM → SIGKILL escalation.
+    pub kill_after: Duration,
+}
+
+/// A command that could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum SpawnError {
+    #[error("command not found: {0}")]
+    NotFound(String),
+    #[error("command not executable: {0}")]
+    NotExecutable(String),
+    #[error("cannot start {program}: {source}")]
+    Io {
+        program: String,
+        source: std::io::Error,
+    },
+}
+
+/// How the main process ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub struct ExitInfo {
+    pub code: Option<i32>,
+    pub signal: Option<i32>,
+}
+
+impl ExitInfo {
+    pub fn success(self) -> bool {
+        self.code == Some(0)
+    }
+}
+
+/// Why a supervised run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ending {
+    Exited,
+    TimedOut,
+    Idle,
+    Cancelled,
+}
+
+/// A process found alive after the main process exited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Leaked {
+    pub pid: i32,
+    pub command: String,
+    /// It still held the output pipe, so velo stopped waiting for end of file.
+    pub held_output: bool,
+}
+
+/// Everything known after a run.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub exit: ExitInfo,
+    pub duration: Duration,
+    pub stdout_tail: String,
+    pub stderr_tail: String,
+    pub stdout_path: Option<PathBuf>,
+    pub stderr_path: Option<PathBuf>,
+    /// Processes that outlived the main process (all killed).
+    pub leaked: Vec<Leaked>,
+}
+
+static SUBREAPER: Once = Once::new();
+static SESSION: OnceLock<String> = OnceLock::new();
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+/// Runs being started or supervised (untagged orphans are only attributable when one is).
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+/// `(main pid, pgid, tag)` of each supervised run, for the interrupt hook and the sweeps.
+static ACTIVE: Mutex<Vec<(i32, i32, String)>> = Mutex::new(Vec::new());
+/// Held while a child is spawned and registered, and while a sweep decides what to reap, so a
+/// sweep never reaps the main process of a run started in parallel (its waiter needs it).
+static SPAWN_LOCK: Mutex<()> = Mutex::new(());
+
+fn spawn_lock() -> std::sync::MutexGuard<'static, ()> {
+    SPAWN_LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The tag prefix shared by every run of this velo process.
+pub fn session_tag() -> &'static str {
+    SESSION.get_or_init(|| {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        format!(
+            "velo-{:x}-{:x}",
+            std::process::id(),
+            nanos & 0xffff_ffff_ffff
+        )
+    })
+}
+
+fn new_tag() -> String {
+    format!(
+        "{}-{}",
+        session_tag(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Makes velo a child subreaper (once): orphans of its children re-parent to it.
+pub fn become_subreaper() {
+    SUBREAPER.call_once(|| {
+        let _ = nix::sys::prctl::set_child_subreaper(true);
+    });
+}
+
+fn active() -> std::sync::MutexGuard<'static, Vec<(i32, i32, String)>> {
+    ACTIVE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Sends SIGTERM to every running group and every process of this velo session (for the
+/// Ctrl-C / SIGTERM hook; the supervising loops then finish the escalation).
+pub fn terminate_all() {
+    let runs = active().clone();
+    for (_, pgid, _) in &runs {
+        tree::signal_group(*pgid, Signal::SIGTERM);
+    }
+    let prefix = format!("{}-", session_tag());
+    for p in tree::scan() {
+        if p.tag.as_deref().is_some_and(|t| t.starts_with(&prefix)) {
+            tree::signal_pid(p.pid, Signal::SIGTERM);
+        }
+    }
+}
+
+/// Kills every remaining process tagged by this velo session (a last sweep before exit).
+pub fn sweep_session() -> Vec<Leaked> {
+    if IN_FLIGHT.load(Ordering::SeqCst) == 0 && !tree::has_children() {
+        return Vec::new();
+    }
+    let prefix = format!("{}-", session_tag());
+    sweep(|p| p.tag.as_deref().is_some_and(|t| t.starts_with(&prefix)))
+}
+
+/// Signals and reaps matching processes until none is left: SIGTERM first, then SIGKILL.
+fn sweep(matches: impl Fn(&tree::ProcEntry) -> bool) -> Vec<Leaked> {
+    let me = std::process::id() as i32;
+    let mut leaked: Vec<Leaked> = Vec::new();
+    for round in 0..60 {
+        let guard = spawn_lock();
+        let protected: Vec<i32> = active().iter().map(|r| r.0).collect();
+        let procs = tree::scan();
+        let mut found = false;
+        for p in &procs {
+            if protected.contains(&p.pid) {
+                continue;
+            }
+            if p.zombie {
+                if p.ppid == me {
+                    tree::reap(p.pid);
+                }
+                continue;
+            }
+            if !matches(p) {
+                continue;
+            }
+            found = true;
+            if !leaked.iter().any(|l| l.pid == p.pid) {
+                leaked.push(Leaked {
+                    pid: p.pid,
+                    command: tree::cmdline(p.pid),
+                    held_output: false,
+                });
+            }
+            let sig = if round == 0 {
+                Signal::SIGTERM
+            } else {
+                Signal::SIGKILL
+            };
+            tree::signal_pid(p.pid, sig);
+        }
+        drop(guard);
+        if !found {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(if round == 0 { 50 } else { 10 }));
+        let _guard = spawn_lock();
+        let protected: Vec<i32> = active().iter().map(|r| r.0).collect();
+        for p in &procs {
+            if p.ppid == me && !protected.contains(&p.pid) {
+                tree::reap(p.pid);
+            }
+        }
+    }
+    leaked
+}
+
+/// A started command under supervision.
+pub struct Running {
+    pid: i32,
+    tag: String,
+    start: Instant,
+    status_rx: Receiver<ExitInfo>,
+    done_rx: Receiver<usize>,
+    streams: [capture::Stream; 2],
+    links: [Option<String>; 2],
+    open: [bool; 2],
+    last_output: std::sync::Arc<AtomicU64>,
+    exit: Option<ExitInfo>,
+    finished: bool,
+}
+
+impl Running {
+    /// Starts `spec` in a new process group, tagged, with its output captured.
+    pub fn spawn(spec: &Spec) -> Result<Self, SpawnError> {
+        become_subreaper();
+        IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+        match Self::spawn_inner(spec) {
+            Ok(r) => Ok(r),
+            Err(e) => {
+                IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+                Err(e)
+            }
+        }
+    }
+
+    fn spawn_inner(spec: &Spec) -> Result<Self, SpawnError> {
+        let tag = new_tag();
+        let program = spec.program.to_string_lossy().into_owned();
+        let mut cmd = Command::new(&spec.program);
+        cmd.args(&spec.args)
+            .envs(spec.env.iter().map(|(k, v)| (k, v)))
+            .env(TAG_VAR, &tag)
+            .process_group(0)
+            .stdin(if spec.inherit_stdin {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(dir) = &spec.cwd {
+            cmd.current_dir(dir);
+        }
+        let registering = spawn_lock();
+        let mut child = cmd.spawn().map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => SpawnError::NotFound(program.clone()),
+            std::io::ErrorKind::PermissionDenied => SpawnError::NotExecutable(program.clone()),
+            _ if e.raw_os_error() == Some(nix::libc::ENOEXEC) => {
+                SpawnError::NotExecutable(program.clone())
+            }
+            _ => SpawnError::Io {
+                program: program.clone(),
+                source: e,
+            },
+        })?;
+        let pid = child.id() as i32;
+        active().push((pid, pid, tag.clone()));
+        drop(registering);
+        let start = Instant::now();
+        let last_output = std::sync::Arc::new(AtomicU64::new(0));
+        let (done_tx, done_rx) = channel();
+        let io_err = |source| SpawnError::Io {
+            program: program.clone(),
+            source,
+        };
+        let (Some(out), Some(err)) = (child.stdout.take(), child.stderr.take()) else {
+            return Err(io_err(std::io::Error::other("no output pipes")));
+        };
+        let links = [
+            tree::fd_link(out.as_raw_fd()),
+            tree::fd_link(err.as_raw_fd()),
+        ];
+        let s_out = capture::spawn_reader(
+            out,
+            0,
+            spec.stdout_file.clone(),
+            spec.tail_bytes,
+            spec.stdout_sink.clone(),
+            start,
+            std::sync::Arc::clone(&last_output),
+            done_tx.clone(),
+        )
+        .map_err(io_err)?;
+        let s_err = capture::spawn_reader(
+            err,
+            1,
+            spec.stderr_file.clone(),
+            spec.tail_bytes,
+            spec.stderr_sink.clone(),
+            start,
+            std::sync::Arc::clone(&last_output),
+            done_tx,
+        )
+        .map_err(io_err)?;
+        let (status_tx, status_rx) = channel();
+        std::thread::Builder::new()
+            .name("velo-wait".into())
+            .spawn(move || {
+                let info = match child.wait() {
+                    Ok(st) => ExitInfo {
+                        code: st.code(),
+                        signal: st.signal(),
+                    },
+                    Err(_) => ExitInfo::default(),
+                };
+                let _ = status_tx.send(info);
+            })
+            .map_err(io_err)?;
+        Ok(Self {
+            pid,
+            tag,
+            start,
+            status_rx,
+            done_rx,
+            streams: [s_out, s_err],
+            links,
+            open: [true, true],
+            last_output,
+            exit: None,
+            finished: false,
+        })
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// The `VELO_RUN_ID` value of this run.
+    pub fn tag(&self) -> &str {
+        &self.tag
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    /// Time since the last byte of output (or since the start).
+    pub fn idle(&self) -> Duration {
+        let last = Duration::from_millis(self.last_output.load(Ordering::Relaxed));
+        self.start.elapsed().saturating_sub(last)
+    }
+
+    /// The exit of the main process, if it has happened.
+    pub fn exit(&self) -> Option<ExitInfo> {
+        self.exit
+    }
+
+    /// Waits up to `dur` for the main process to exit.
+    pub fn wait_for(&mut self, dur: Duration) -> Option<ExitInfo> {
+        if self.exit.is_none() {
+            if let Ok(info) = self.status_rx.recv_timeout(dur) {
+                self.exit = Some(info);
+            }
+        }
+        self.exit
+    }
+
+    /// Sends a signal to the main process only (e.g. SIGUSR1 for a stack dump).
+    pub fn signal_main(&self, sig: Signal) {
+        if self.exit.is_none() {
+            tree::signal_pid(self.pid, sig);
+        }
+    }
+
+    /// Sends a signal to the group and every process carrying this run's tag.
+    fn signal_tree(&self, sig: Signal) {
+        tree::signal_group(self.pid, sig);
+        for p in tree::scan() {
+            if p.tag.as_deref() == Some(self.tag.as_str()) && !p.zombie {
+                tree::signal_pid(p.pid, sig);
+            }
+        }
+    }
+
+    /// Ends the run: SIGINT, then SIGTERM, then SIGKILL to the whole tree, each step waiting up
+    /// to `kill_after` for the main process to exit.
+    pub fn terminate(&mut self, kill_after: Duration) -> ExitInfo {
+        for sig in [Signal::SIGINT, Signal::SIGTERM] {
+            if self.exit.is_some() {
+                break;
+            }
+            self.signal_tree(sig);
+            self.wait_for(kill_after);
+        }
+        loop {
+            if let Some(e) = self.exit {
+                return e;
+            }
+            self.signal_tree(Signal::SIGKILL);
+            self.wait_for(Duration::from_millis(200));
+        }
+    }
+
+    /// After the main process exited: waits at most [`DRAIN_WAIT`] for the output pipes to
+    /// close, names the processes that still hold them, kills every leftover process of the
+    /// run, and returns what was captured.
+    pub fn finish(mut self) -> Finished {
+        let exit = loop {
+            if let Some(e) = self.wait_for(Duration::from_secs(3600)) {
+                break e;
+            }
+        };
+        let duration = self.start.elapsed();
+        self.drain(DRAIN_WAIT);
+        let mut holders: Vec<i32> = Vec::new();
+        for (i, open) in self.open.iter().enumerate() {
+            if *open {
+                if let Some(link) = &self.links[i] {
+                    holders.extend(tree::pipe_holders(link));
+                }
+            }
+        }
+        let mut leaked = self.sweep_own();
+        for pid in &holders {
+            if let Some(l) = leaked.iter_mut().find(|l| l.pid == *pid) {
+                l.held_output = true;
+            } else {
+                // Holding our pipe but outside the run's tree: report it, leave it alone.
+                leaked.push(Leaked {
+                    pid: *pid,
+                    command: tree::cmdline(*pid),
+                    held_output: true,
+                });
+            }
+        }
+        if self.open.iter().any(|o| *o) {
+            self.drain(Duration::from_secs(1));
+        }
+        let text = |s: &capture::Stream| {
+            s.tail
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .text()
+        };
+        Finished {
+            exit,
+            duration,
+            stdout_tail: text(&self.streams[0]),
+            stderr_tail: text(&self.streams[1]),
+            stdout_path: self.streams[0].path.clone(),
+            stderr_path: self.streams[1].path.clone(),
+            leaked,
+        }
+    }
+
+    fn drain(&mut self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while self.open.iter().any(|o| *o) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.done_rx.recv_timeout(left) {
+                Ok(i) => self.open[i] = false,
+                Err(_) => break,
+            }
+        }
+    }
+
+    /// Kills the leftovers of this run: its group, tagged processes, and (when it is the only
+    /// run) untagged orphans re-parented to velo.
+    fn sweep_own(&mut self) -> Vec<Leaked> {
+        let me = std::process::id() as i32;
+        let alone = IN_FLIGHT.load(Ordering::SeqCst) <= 1;
+        let (pgid, tag) = (self.pid, self.tag.clone());
+        self.unregister();
+        // Fast path: the main process is reaped and velo has no other child, so nothing of
+        // this run can be alive (orphans re-parent to velo, the subreaper).
+        if alone && self.exit.is_some() && !tree::has_children() {
+            return Vec::new();
+        }
+        sweep(|p| {
+            p.pgid == pgid
+                || p.tag.as_deref() == Some(tag.as_str())
+                || (alone && p.ppid == me && p.tag.is_none())
+        })
+    }
+
+    fn unregister(&mut self) {
+        if !self.finished {
+            self.finished = true;
+            active().retain(|r| r.0 != self.pid);
+            IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if !self.finished {
+            if self.exit.is_none() {
+                self.terminate(Duration::from_millis(200));
+            }
+            let _ = self.sweep_own();
+        }
+    }
+}
+
+/// Runs `spec` to the end under `limits`: the timeout and the no-output watchdog end it with the
+/// escalation, and so does `cancel` turning true (Ctrl-C).
+pub fn run(
+    spec: &Spec,
+    limits: Limits,
+    cancel: &AtomicBool,
+) -> Result<(Finished, Ending), SpawnError> {
+    let mut running = Running::spawn(spec)?;
+    let tick = Duration::from_millis(50);
+    let ending = loop {
+        let mut wait = tick;
+        if let Some(t) = limits.timeout {
+            wait = wait.min(t.saturating_sub(running.elapsed()));
+        }
+        if running.wait_for(wait).is_some() {
+            break Ending::Exited;
+        }
+        if cancel.load(Ordering::SeqCst) {
+            break Ending::Cancelled;
+        }
+        if limits.timeout.is_some_and(|t| running.elapsed() >= t) {
+            break Ending::TimedOut;
+        }
+        if limits.idle_timeout.is_some_and(|t| running.idle() >= t) {
+            break Ending::Idle;
+        }
+    };
+    if ending != Ending::Exited {
+        running.terminate(limits.kill_after);
+    }
+    // Killed by the interrupt hook before the loop saw the flag: still an interruption.
+    let ending = if cancel.load(Ordering::SeqCst) {
+        Ending::Cancelled
+    } else {
+        ending
+    };
+    Ok((running.finish(), ending))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str) -> Spec {
+        Spec {
+            program: "sh".into(),
+            args: vec!["-c".into(), script.into()],
+            tail_bytes: 4096,
+            ..Spec::default()
+        }
+    }
+
+    fn alive_with(tag: &str) -> usize {
+        tree::scan()
+            .iter()
+            .filter(|p| p.tag.as_deref() == Some(tag) && !p.zombie)
+            .count()
+    }
+
+    #[test]
+    fn exit_code_and_output_are_captured() {
+        let (f, ending) = run(
+            &sh("echo out; echo err >&2; exit 3"),
+            Limits::default(),
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        assert_eq!(ending, Ending::Exited);
+        assert_eq!(f.exit.code, Some(3));
+        assert_eq!(f.stdout_tail, "out\n");
+        assert_eq!(f.stderr_tail, "err\n");
+        assert!(f.leaked.is_empty());
+    }
+
+    #[test]
+    fn not_found_is_told_apart() {
+        let spec = Spec {
+            program: "/no/such/velo-cmd".into(),
+            ..Spec::default()
+        };
+        assert!(matches!(
+            run(&spec, Limits::default(), &AtomicBool::new(false)),
+            Err(SpawnError::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn timeout_kills_the_tree_including_setsid_daemons() {
+        let limits = Limits {
+            timeout: Some(Duration::from_millis(300)),
+            kill_after: Duration::from_millis(300),
+            ..Limits::default()
+        };
+        let mut running = Running::spawn(&sh(
+            "setsid sh -c 'trap \"\" INT TERM; sleep 30' >/dev/null 2>&1 & sleep 30",
+        ))
+        .unwrap();
+        let tag = running.tag().to_string();
+        std::thread::sleep(limits.timeout.unwrap());
+        running.terminate(limits.kill_after);
+        let f = running.finish();
+        assert!(f.exit.signal.is_some() || f.exit.code.is_some());
+        assert_eq!(alive_with(&tag), 0);
+    }
+
+    #[test]
+    fn a_leaked_pipe_holder_does_not_block() {
+        let started = Instant::now();
+        let (f, ending) = run(
+            &sh("setsid sleep 30 & echo done"),
+            Limits::default(),
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        assert_eq!(ending, Ending::Exited);
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert!(f.leaked.iter().any(|l| l.held_output), "{:?}", f.leaked);
+        assert_eq!(f.stdout_tail, "done\n");
+    }
+
+    #[test]
+    fn idle_watchdog_fires() {
+        let limits = Limits {
+            idle_timeout: Some(Duration::from_millis(300)),
+            kill_after: Duration::from_millis(200),
+            ..Limits::default()
+        };
+        let (_, ending) = run(&sh("echo hi; sleep 30"), limits, &AtomicBool::new(false)).unwrap();
+        assert_eq!(ending, Ending::Idle);
+    }
+}

@@ -1,0 +1,232 @@
+//! Finding the processes of a run through `/proc`: the members of its process group, the
+//! orphans re-parented to velo (a child subreaper), every process carrying the run's
+//! `VELO_RUN_ID` tag in its environment (which catches `setsid()` daemons that double-forked),
+//! and the holders of an output pipe. Also the signalling and reaping of what was found.
+
+use std::path::Path;
+
+use nix::sys::signal::{kill, killpg, Signal};
+use nix::sys::wait::{waitpid, WaitPidFlag};
+use nix::unistd::Pid;
+
+/// The environment variable that tags every process of a run.
+pub const TAG_VAR: &str = "VELO_RUN_ID";
+
+/// One process seen in `/proc`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcEntry {
+    pub pid: i32,
+    pub ppid: i32,
+    pub pgid: i32,
+    /// The value of `VELO_RUN_ID` in its environment, when present.
+    pub tag: Option<String>,
+    /// A zombie (exited, waiting to be reaped).
+    pub zombie: bool,
+}
+
+/// Parses `/proc/<pid>/stat`: `(state, ppid, pgid)`. The command name may contain spaces and
+/// parentheses, so fields are counted from the last `)`.
+pub fn parse_stat(text: &str) -> Option<(char, i32, i32)> {
+    let rest = &text[text.rfind(')')? + 1..];
+    let mut fields = rest.split_ascii_whitespace();
+    let state = fields.next()?.chars().next()?;
+    let parent = fields.next()?.parse().ok()?;
+    let group = fields.next()?.parse().ok()?;
+    Some((state, parent, group))
+}
+
+/// Finds `VELO_RUN_ID=…` in a raw `environ` block.
+pub fn tag_in_environ(environ: &[u8]) -> Option<String> {
+    let key = format!("{TAG_VAR}=");
+    environ
+        .split(|b| *b == 0)
+        .find_map(|entry| entry.strip_prefix(key.as_bytes()))
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+}
+
+/// Every process visible in `/proc` except velo itself and kernel threads.
+pub fn scan() -> Vec<ProcEntry> {
+    let me = std::process::id() as i32;
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for entry in dir.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        let base = entry.path();
+        let Ok(stat) = std::fs::read_to_string(base.join("stat")) else {
+            continue;
+        };
+        let Some((state, parent, group)) = parse_stat(&stat) else {
+            continue;
+        };
+        // Kernel threads (children of kthreadd) have no environment worth reading.
+        if parent == 2 || pid == 2 {
+            continue;
+        }
+        let tag = std::fs::read(base.join("environ"))
+            .ok()
+            .and_then(|e| tag_in_environ(&e));
+        out.push(ProcEntry {
+            pid,
+            ppid: parent,
+            pgid: group,
+            tag,
+            zombie: state == 'Z' || state == 'X',
+        });
+    }
+    out
+}
+
+/// The pids (other than velo) that hold an open descriptor on the same pipe as `link`
+/// (the `pipe:[inode]` text of `/proc/self/fd/N`).
+pub fn pipe_holders(link: &str) -> Vec<i32> {
+    let me = std::process::id() as i32;
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for entry in dir.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else {
+            continue;
+        };
+        let holds = fds.flatten().any(|fd| {
+            std::fs::read_link(fd.path())
+                .is_ok_and(|target| target.as_os_str() == std::ffi::OsStr::new(link))
+        });
+        if holds {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+/// The `pipe:[inode]` link of one of velo's own descriptors.
+pub fn fd_link(fd: i32) -> Option<String> {
+    std::fs::read_link(Path::new("/proc/self/fd").join(fd.to_string()))
+        .ok()
+        .map(|p| p.to_string_lossy().into_owned())
+}
+
+/// The command line of a process on one line, for reports (`?` when gone; long ones cut).
+pub fn cmdline(pid: i32) -> String {
+    const MAX: usize = 120;
+    match std::fs::read(format!("/proc/{pid}/cmdline")) {
+        Ok(raw) if !raw.is_empty() => {
+            let text = raw
+                .split(|b| *b == 0)
+                .filter(|a| !a.is_empty())
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            if one_line.chars().count() > MAX {
+                let cut: String = one_line.chars().take(MAX).collect();
+                format!("{cut}…")
+            } else {
+                one_line
+            }
+        }
+        _ => "?".to_string(),
+    }
+}
+
+/// Sends `sig` to a whole process group; a group already gone is not an error.
+pub fn signal_group(pgid: i32, sig: Signal) {
+    let _ = killpg(Pid::from_raw(pgid), sig);
+}
+
+/// Sends `sig` to one process; a process already gone is not an error.
+pub fn signal_pid(pid: i32, sig: Signal) {
+    let _ = kill(Pid::from_raw(pid), sig);
+}
+
+/// Whether velo has any child process at all, alive or zombie (a cheap `waitid` that reaps
+/// nothing). When it has none, no descendant of a finished run can be alive: velo is a child
+/// subreaper, so every orphan would have become its child.
+pub fn has_children() -> bool {
+    use nix::sys::wait::{waitid, Id};
+    !matches!(
+        waitid(
+            Id::All,
+            WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT
+        ),
+        Err(nix::errno::Errno::ECHILD)
+    )
+}
+
+/// Reaps `pid` if it is a zombie child of velo (no effect otherwise).
+pub fn reap(pid: i32) {
+    let _ = waitpid(Pid::from_raw(pid), Some(WaitPidFlag::WNOHANG));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_with_odd_command_names_parses() {
+        let s = "123 (a) b (c)) S 45 67 67 0 -1 4194304 0 0";
+        assert_eq!(parse_stat(s), Some(('S', 45, 67)));
+        assert_eq!(parse_stat("garbage"), None);
+    }
+
+    #[test]
+    fn tag_is_found_among_variables() {
+        let env = b"PATH=/bin\0VELO_RUN_ID=abc-1\0HOME=/root\0";
+        assert_eq!(tag_in_environ(env).as_deref(), Some("abc-1"));
+        assert_eq!(tag_in_environ(b"PATH=/bin\0"), None);
+        assert_eq!(tag_in_environ(b"XVELO_RUN_ID=zz\0"), None);
+    }
+
+    #[test]
+    fn children_are_seen_without_being_reaped() {
+        // Tagged, so the sweeps of tests running in parallel leave it alone.
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .env(TAG_VAR, "has-children-test")
+            .spawn()
+            .unwrap();
+        assert!(has_children());
+        child.kill().unwrap();
+        let _ = child.wait();
+    }
+
+    #[test]
+    fn scan_sees_a_tagged_child() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .env(TAG_VAR, "tree-test-tag")
+            .spawn()
+            .unwrap();
+        let found = scan();
+        let me = std::process::id() as i32;
+        let entry = found
+            .iter()
+            .find(|p| p.pid == child.id() as i32)
+            .expect("child listed");
+        assert_eq!(entry.ppid, me);
+        assert_eq!(entry.tag.as_deref(), Some("tree-test-tag"));
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+}

@@ -1,0 +1,761 @@
+//! pytest mode: per-test timeouts enforced by velo from outside Python. A small event plugin
+//! (`velo_pytest_events.py`, written to a temp dir and loaded with `-p`) reports each test's
+//! start and finish as JSON lines; when a test overruns `--test-timeout`, velo asks the process
+//! for a faulthandler stack dump (SIGUSR1), reads the test's captured output, kills the whole
+//! tree, records the test as `timed-out`, and starts pytest again without the finished and
+//! timed-out tests, so every other test still runs. Failed tests are retried one per fresh
+//! process with the timeout re-armed; `--jobs N` runs shards of the collected ids in parallel.
+
+use std::collections::HashSet;
+use std::ffi::{OsStr, OsString};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::Signal;
+use serde::Deserialize;
+
+use crate::proc::{self, Limits, Running, SpawnError, Spec};
+
+use super::generic::{backoff, sleep_unless};
+use super::partition::Partition;
+use super::{last_lines, Attempt, LeakNote, Outcome, RunReport, TestResult};
+
+/// The plugin's module name (the file is `<name>.py` in the plugin folder).
+pub const PLUGIN_MODULE: &str = "velo_pytest_events";
+/// The plugin's source.
+pub const PLUGIN_SOURCE: &str = include_str!("velo_pytest_events.py");
+/// How long velo waits for the faulthandler dump after SIGUSR1.
+const DUMP_WAIT: Duration = Duration::from_millis(300);
+const POLL: Duration = Duration::from_millis(20);
+
+/// The index of the `pytest` word in a command (`pytest`, `py.test`, `…/bin/pytest`,
+/// `python -m pytest`), where velo inserts its `-p` option.
+pub fn pytest_token(command: &[OsString]) -> Option<usize> {
+    let base = |s: &OsStr| {
+        Path::new(s)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    for (i, arg) in command.iter().enumerate().take(6) {
+        let b = base(arg);
+        if b == "pytest" || b == "py.test" {
+            return Some(i);
+        }
+        if (arg == "-m" && command.get(i + 1).is_some_and(|n| n == "pytest")) || arg == "-mpytest" {
+            return Some(if arg == "-m" { i + 1 } else { i });
+        }
+    }
+    None
+}
+
+/// What pytest mode runs and how.
+#[derive(Debug, Clone)]
+pub struct PytestConfig {
+    pub command: Vec<OsString>,
+    pub cwd: PathBuf,
+    /// Extra environment for pytest (the CLI passes PYTHONPATH's current value here).
+    pub env: Vec<(OsString, OsString)>,
+    /// The PYTHONPATH velo's plugin folder is put in front of.
+    pub pythonpath: Option<OsString>,
+    pub test_timeout: Option<Duration>,
+    /// Whole-run limit.
+    pub timeout: Option<Duration>,
+    pub kill_after: Duration,
+    pub retries: u32,
+    pub retry_backoff: Duration,
+    pub jobs: usize,
+    pub partition: Option<Partition>,
+    /// Scratch folder: the plugin, event files, per-session output.
+    pub work_dir: PathBuf,
+    /// Keep each session's stdout/stderr here (else in `work_dir`).
+    pub output_dir: Option<PathBuf>,
+    /// Run these tests first (the failures of the previous `--watch` run).
+    pub first: Vec<String>,
+}
+
+/// Something worth telling the user while the run goes on.
+#[derive(Debug)]
+pub enum Progress<'a> {
+    /// A test finished (or timed out, or is known to have crashed the process).
+    Finished(&'a TestResult),
+    /// A retry is about to start.
+    Retrying { id: &'a str, attempt: u32 },
+}
+
+/// A pytest run that could not be carried out at all.
+#[derive(Debug, thiserror::Error)]
+pub enum PytestError {
+    #[error(transparent)]
+    Spawn(#[from] SpawnError),
+    #[error("cannot prepare the work folder {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "pytest collected nothing velo could read (exit {code:?}); its output ends with:\n{tail}"
+    )]
+    Collect { code: Option<i32>, tail: String },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+enum Event {
+    Collected {
+        ids: Vec<String>,
+    },
+    Start {
+        id: String,
+    },
+    Finish {
+        id: String,
+        outcome: String,
+        duration: f64,
+        #[serde(default)]
+        longrepr: String,
+        #[serde(default)]
+        stdout: String,
+        #[serde(default)]
+        stderr: String,
+    },
+    CollectError {
+        id: String,
+        #[serde(default)]
+        longrepr: String,
+    },
+}
+
+/// Reads new JSON lines from the plugin's event file.
+struct EventReader {
+    path: PathBuf,
+    file: Option<File>,
+    pending: Vec<u8>,
+}
+
+impl EventReader {
+    fn new(path: PathBuf) -> Self {
+        Self {
+            path,
+            file: None,
+            pending: Vec::new(),
+        }
+    }
+
+    fn poll(&mut self) -> Vec<Event> {
+        if self.file.is_none() {
+            self.file = File::open(&self.path).ok();
+        }
+        let Some(f) = self.file.as_mut() else {
+            return Vec::new();
+        };
+        let _ = f.read_to_end(&mut self.pending);
+        let Some(end) = self.pending.iter().rposition(|b| *b == b'\n') else {
+            return Vec::new();
+        };
+        let complete: Vec<u8> = self.pending.drain(..=end).collect();
+        complete
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .filter_map(|l| serde_json::from_slice(l).ok())
+            .collect()
+    }
+}
+
+/// What one pytest process did.
+struct Session {
+    results: Vec<TestResult>,
+    leaked: Vec<LeakNote>,
+    /// A test ran past its timeout or the process died during it.
+    cut_short: bool,
+    interrupted: bool,
+    exit_code: Option<i32>,
+    tail: String,
+}
+
+/// One shard's selection of tests.
+#[derive(Clone)]
+struct Selection {
+    only: Option<Vec<String>>,
+    skip: Vec<String>,
+}
+
+struct Ctx<'a> {
+    cfg: &'a PytestConfig,
+    cancel: &'a AtomicBool,
+    deadline: Option<Instant>,
+    on_progress: &'a (dyn Fn(Progress) + Sync),
+    plugin_dir: PathBuf,
+    counter: Mutex<u32>,
+}
+
+impl Ctx<'_> {
+    fn next_label(&self, what: &str) -> String {
+        let mut n = self
+            .counter
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *n += 1;
+        format!("{what}-{n}")
+    }
+
+    fn out_dir(&self) -> &Path {
+        self.cfg.output_dir.as_deref().unwrap_or(&self.cfg.work_dir)
+    }
+
+    fn spec(&self, label: &str, extra_args: &[&str], env: Vec<(OsString, OsString)>) -> Spec {
+        let mut argv = self.cfg.command.clone();
+        let at = pytest_token(&argv).map_or(argv.len(), |i| i + 1);
+        let mut ins: Vec<OsString> = vec!["-p".into(), PLUGIN_MODULE.into()];
+        ins.extend(extra_args.iter().map(OsString::from));
+        argv.splice(at..at, ins);
+        let mut pythonpath = self.plugin_dir.clone().into_os_string();
+        if let Some(old) = self.cfg.pythonpath.as_ref().filter(|p| !p.is_empty()) {
+            pythonpath.push(":");
+            pythonpath.push(old);
+        }
+        let mut all_env = self.cfg.env.clone();
+        all_env.push(("PYTHONPATH".into(), pythonpath));
+        all_env.extend(env);
+        Spec {
+            program: argv[0].clone(),
+            args: argv[1..].to_vec(),
+            env: all_env,
+            cwd: Some(self.cfg.cwd.clone()),
+            inherit_stdin: false,
+            stdout_file: Some(self.out_dir().join(format!("{label}.stdout"))),
+            stderr_file: Some(self.out_dir().join(format!("{label}.stderr"))),
+            stdout_sink: None,
+            stderr_sink: None,
+            tail_bytes: 64 * 1024,
+        }
+    }
+
+    fn time_left(&self) -> Option<Duration> {
+        self.deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+    }
+}
+
+/// Runs a pytest command under velo's supervision.
+pub fn run(
+    cfg: &PytestConfig,
+    cancel: &AtomicBool,
+    on_progress: &(dyn Fn(Progress) + Sync),
+) -> Result<RunReport, PytestError> {
+    let started = Instant::now();
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| PytestError::Io { path, source }
+    };
+    let plugin_dir = cfg.work_dir.join("plugin");
+    std::fs::create_dir_all(&plugin_dir).map_err(io(&plugin_dir))?;
+    let plugin = plugin_dir.join(format!("{PLUGIN_MODULE}.py"));
+    std::fs::write(&plugin, PLUGIN_SOURCE).map_err(io(&plugin))?;
+    if let Some(dir) = &cfg.output_dir {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+    }
+    let ctx = Ctx {
+        cfg,
+        cancel,
+        deadline: cfg.timeout.map(|t| started + t),
+        on_progress,
+        plugin_dir,
+        counter: Mutex::new(0),
+    };
+
+    let shards: Vec<Selection> = if cfg.jobs > 1 || cfg.partition.is_some() {
+        let mut ids = collect(&ctx)?;
+        if let Some(p) = cfg.partition {
+            ids.retain(|id| p.selects(id));
+        }
+        let n = cfg.jobs.max(1).min(ids.len().max(1));
+        let per = ids.len().div_ceil(n).max(1);
+        ids.chunks(per)
+            .map(|c| Selection {
+                only: Some(c.to_vec()),
+                skip: Vec::new(),
+            })
+            .collect()
+    } else {
+        vec![Selection {
+            only: None,
+            skip: Vec::new(),
+        }]
+    };
+
+    let outcomes: Vec<(Vec<TestResult>, Vec<LeakNote>, bool)> = if shards.len() == 1 {
+        vec![run_shard(&ctx, shards[0].clone())]
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = shards
+                .iter()
+                .map(|sel| {
+                    let ctx = &ctx;
+                    s.spawn(move || run_shard(ctx, sel.clone()))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
+    };
+    let mut tests = Vec::new();
+    let mut leaked = Vec::new();
+    let mut interrupted = false;
+    for (t, l, i) in outcomes {
+        tests.extend(t);
+        leaked.extend(l);
+        interrupted |= i;
+    }
+
+    if cfg.retries > 0 && !interrupted {
+        for t in tests.iter_mut().filter(|t| t.outcome.is_bad()) {
+            interrupted |= retry(&ctx, t, &mut leaked);
+            if interrupted {
+                break;
+            }
+        }
+    }
+    let mut report = RunReport::new("pytest", tests, started.elapsed());
+    report.leaked = leaked;
+    report.interrupted = interrupted;
+    Ok(report)
+}
+
+/// Collects the test ids (for sharding), with the user's own selection options applied.
+fn collect(ctx: &Ctx) -> Result<Vec<String>, PytestError> {
+    let label = ctx.next_label("collect");
+    let events = ctx.cfg.work_dir.join(format!("{label}.events"));
+    let spec = ctx.spec(
+        &label,
+        &["--collect-only", "-q"],
+        vec![("VELO_EVENTS".into(), events.clone().into_os_string())],
+    );
+    let limits = Limits {
+        timeout: ctx.time_left(),
+        kill_after: ctx.cfg.kill_after,
+        ..Limits::default()
+    };
+    let (finished, _) = proc::run(&spec, limits, ctx.cancel)?;
+    let mut reader = EventReader::new(events);
+    for ev in reader.poll() {
+        if let Event::Collected { ids } = ev {
+            return Ok(ids);
+        }
+    }
+    Err(PytestError::Collect {
+        code: finished.exit.code,
+        tail: last_lines(
+            &format!("{}{}", finished.stdout_tail, finished.stderr_tail),
+            20,
+        ),
+    })
+}
+
+/// Runs one shard to the end, resuming after each hang or crash.
+fn run_shard(ctx: &Ctx, mut sel: Selection) -> (Vec<TestResult>, Vec<LeakNote>, bool) {
+    if sel.only.as_ref().is_some_and(Vec::is_empty) {
+        return (Vec::new(), Vec::new(), false);
+    }
+    let mut done: HashSet<String> = HashSet::new();
+    let mut results = Vec::new();
+    let mut leaked = Vec::new();
+    loop {
+        if ctx.cancel.load(Ordering::SeqCst) {
+            return (results, leaked, true);
+        }
+        let session = match run_session(ctx, &sel, &done, true) {
+            Ok(s) => s,
+            Err(e) => {
+                let mut t = TestResult::new("pytest session", Outcome::Error, Duration::ZERO);
+                t.excerpt = e.to_string();
+                (ctx.on_progress)(Progress::Finished(&t));
+                results.push(t);
+                return (results, leaked, false);
+            }
+        };
+        let progressed = !session.results.is_empty();
+        for r in session.results {
+            done.insert(r.id.clone());
+            results.push(r);
+        }
+        leaked.extend(session.leaked);
+        if session.interrupted {
+            return (results, leaked, true);
+        }
+        if session.cut_short && progressed {
+            sel.skip = done.iter().cloned().collect();
+            sel.skip.sort();
+            continue;
+        }
+        // No test reported and not a clean "nothing (left) to run": pytest itself failed
+        // (not installed, a usage error, an internal error). Never let that pass silently.
+        if !progressed && !matches!(session.exit_code, Some(0 | 5)) {
+            let mut t = TestResult::new("pytest session", Outcome::Error, Duration::ZERO);
+            t.excerpt = format!(
+                "pytest exited with {} before running any test:\n{}",
+                session
+                    .exit_code
+                    .map_or_else(|| "a signal".to_string(), |c| format!("code {c}")),
+                session.tail
+            );
+            (ctx.on_progress)(Progress::Finished(&t));
+            results.push(t);
+        }
+        return (results, leaked, false);
+    }
+}
+
+/// Re-runs one failed test in fresh processes until it passes or the retries run out.
+fn retry(ctx: &Ctx, t: &mut TestResult, leaked: &mut Vec<LeakNote>) -> bool {
+    for n in 1..=ctx.cfg.retries {
+        if sleep_unless(backoff(ctx.cfg.retry_backoff, n), ctx.cancel) {
+            return true;
+        }
+        (ctx.on_progress)(Progress::Retrying {
+            id: &t.id,
+            attempt: t.attempts + 1,
+        });
+        let sel = Selection {
+            only: Some(vec![t.id.clone()]),
+            skip: Vec::new(),
+        };
+        let Ok(session) = run_session(ctx, &sel, &HashSet::new(), false) else {
+            return false;
+        };
+        leaked.extend(session.leaked);
+        let Some(new) = session.results.into_iter().find(|r| r.id == t.id) else {
+            // The id cannot be selected on its own (a collection error): nothing to retry.
+            return session.interrupted;
+        };
+        t.previous.push(Attempt {
+            outcome: t.outcome,
+            duration_s: t.duration_s,
+            excerpt: std::mem::take(&mut t.excerpt),
+        });
+        let attempts = t.attempts + 1;
+        *t = TestResult {
+            previous: std::mem::take(&mut t.previous),
+            ..new
+        };
+        t.attempts = attempts;
+        if t.outcome == Outcome::Passed {
+            t.outcome = Outcome::Flaky;
+        }
+        (ctx.on_progress)(Progress::Finished(t));
+        if session.interrupted {
+            return true;
+        }
+        if !t.outcome.is_bad() {
+            return false;
+        }
+    }
+    false
+}
+
+fn result_from_finish(
+    id: String,
+    outcome: &str,
+    duration: f64,
+    longrepr: String,
+    stdout: &str,
+    stderr: &str,
+) -> TestResult {
+    let outcome = match outcome {
+        "passed" => Outcome::Passed,
+        "failed" => Outcome::Failed,
+        "skipped" => Outcome::Skipped,
+        _ => Outcome::Error,
+    };
+    let mut t = TestResult::new(id, outcome, Duration::from_secs_f64(duration.max(0.0)));
+    t.excerpt = longrepr;
+    let mut output = stdout.to_string();
+    if !stderr.is_empty() {
+        output.push_str(stderr);
+    }
+    t.output = output;
+    t
+}
+
+/// Runs one pytest process over `sel` minus `done`, watching the per-test timeout.
+fn run_session(
+    ctx: &Ctx,
+    sel: &Selection,
+    done: &HashSet<String>,
+    announce: bool,
+) -> Result<Session, PytestError> {
+    let label = ctx.next_label("session");
+    let work = &ctx.cfg.work_dir;
+    let events = work.join(format!("{label}.events"));
+    let stacks = work.join(format!("{label}.stack"));
+    let select = work.join(format!("{label}.select.json"));
+    let mut skip: Vec<&String> = sel.skip.iter().chain(done.iter()).collect();
+    skip.sort();
+    skip.dedup();
+    let body = serde_json::json!({ "only": sel.only, "skip": skip, "first": ctx.cfg.first });
+    std::fs::write(&select, body.to_string()).map_err(|source| PytestError::Io {
+        path: select.clone(),
+        source,
+    })?;
+    let spec = ctx.spec(
+        &label,
+        &[],
+        vec![
+            ("VELO_EVENTS".into(), events.clone().into_os_string()),
+            ("VELO_STACKS".into(), stacks.clone().into_os_string()),
+            ("VELO_SELECT".into(), select.into_os_string()),
+        ],
+    );
+    let mut running = Running::spawn(&spec)?;
+    let mut reader = EventReader::new(events);
+    // Tests started and not finished, oldest first (more than one under pytest-xdist).
+    let mut current: Vec<(String, Instant)> = Vec::new();
+    let mut results: Vec<TestResult> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut cut_short = false;
+    let mut interrupted = false;
+    let mut hung: Option<TestResult> = None;
+
+    let mut handle =
+        |ev: Event, current: &mut Vec<(String, Instant)>, results: &mut Vec<TestResult>| match ev {
+            Event::Start { id } => {
+                current.retain(|c| c.0 != id);
+                current.push((id, Instant::now()));
+            }
+            Event::Finish {
+                id,
+                outcome,
+                duration,
+                longrepr,
+                stdout,
+                stderr,
+            } => {
+                current.retain(|c| c.0 != id);
+                if done.contains(&id) || !seen.insert(id.clone()) {
+                    return;
+                }
+                let t = result_from_finish(id, &outcome, duration, longrepr, &stdout, &stderr);
+                if announce {
+                    (ctx.on_progress)(Progress::Finished(&t));
+                }
+                results.push(t);
+            }
+            Event::CollectError { id, longrepr } => {
+                if done.contains(&id) || !seen.insert(id.clone()) {
+                    return;
+                }
+                let mut t = TestResult::new(id, Outcome::Error, Duration::ZERO);
+                t.excerpt = longrepr;
+                if announce {
+                    (ctx.on_progress)(Progress::Finished(&t));
+                }
+                results.push(t);
+            }
+            Event::Collected { .. } => {}
+        };
+
+    loop {
+        let exited = running.wait_for(POLL).is_some();
+        for ev in reader.poll() {
+            handle(ev, &mut current, &mut results);
+        }
+        if exited {
+            break;
+        }
+        let whole_run_over = ctx.deadline.is_some_and(|d| Instant::now() >= d);
+        if ctx.cancel.load(Ordering::SeqCst) || whole_run_over {
+            interrupted = true;
+            if !current.is_empty() {
+                let (id, t0) = current.remove(0);
+                let why = if whole_run_over {
+                    "the whole run hit --timeout"
+                } else {
+                    "interrupted"
+                };
+                hung = Some(timed_out(&mut running, id, t0, why, &stacks));
+            }
+            running.terminate(ctx.cfg.kill_after);
+            break;
+        }
+        if let Some(limit) = ctx.cfg.test_timeout {
+            if let Some(pos) = current.iter().position(|c| c.1.elapsed() >= limit) {
+                let (id, t0) = current.remove(pos);
+                let why = format!(
+                    "timed out after {} (--test-timeout)",
+                    crate::units::format_duration(limit)
+                );
+                hung = Some(timed_out(&mut running, id, t0, &why, &stacks));
+                running.terminate(ctx.cfg.kill_after);
+                cut_short = true;
+                break;
+            }
+        }
+    }
+    if ctx.cancel.load(Ordering::SeqCst) {
+        interrupted = true;
+    }
+    let finished = running.finish();
+    if hung.is_none() {
+        for ev in reader.poll() {
+            handle(ev, &mut current, &mut results);
+        }
+    }
+    if let Some(h) = hung {
+        if announce {
+            (ctx.on_progress)(Progress::Finished(&h));
+        }
+        results.push(h);
+    } else if let Some((id, t0)) = current.first().cloned() {
+        if !interrupted && !done.contains(&id) && !seen.contains(&id) {
+            // The process died while this test ran (os._exit, a segfault, an OOM kill).
+            let mut t = TestResult::new(id, Outcome::Error, t0.elapsed());
+            t.excerpt = format!(
+                "the test process ended during this test ({}):\n{}",
+                describe_exit(finished.exit),
+                last_lines(&finished.stderr_tail, 20)
+            );
+            if announce {
+                (ctx.on_progress)(Progress::Finished(&t));
+            }
+            results.push(t);
+            cut_short = true;
+        }
+    }
+    let leaked = finished
+        .leaked
+        .iter()
+        .map(|l| LeakNote::from_leaked(l, &format!("pytest {label}")))
+        .collect();
+    Ok(Session {
+        results,
+        leaked,
+        cut_short,
+        interrupted,
+        exit_code: finished.exit.code,
+        tail: last_lines(
+            &format!("{}\n{}", finished.stdout_tail, finished.stderr_tail),
+            20,
+        ),
+    })
+}
+
+fn describe_exit(e: proc::ExitInfo) -> String {
+    match (e.code, e.signal) {
+        (Some(c), _) => format!("exit code {c}"),
+        (None, Some(s)) => format!("killed by signal {s}"),
+        _ => "unknown exit".to_string(),
+    }
+}
+
+/// Records a hung test: its captured output (read from the pytest process's capture files),
+/// then a faulthandler stack dump.
+fn timed_out(
+    running: &mut Running,
+    id: String,
+    t0: Instant,
+    why: &str,
+    stacks: &Path,
+) -> TestResult {
+    let duration = t0.elapsed();
+    let captured_out = read_capture(running.pid(), 1);
+    let captured_err = read_capture(running.pid(), 2);
+    running.signal_main(Signal::SIGUSR1);
+    let deadline = Instant::now() + DUMP_WAIT;
+    let mut stack = String::new();
+    while Instant::now() < deadline {
+        if running.wait_for(Duration::from_millis(50)).is_some() {
+            break;
+        }
+        stack = std::fs::read_to_string(stacks).unwrap_or_default();
+        if stack.contains("most recent call first") && stack.ends_with('\n') {
+            std::thread::sleep(Duration::from_millis(50));
+            stack = std::fs::read_to_string(stacks).unwrap_or_default();
+            break;
+        }
+    }
+    let mut excerpt = format!("{why}\n");
+    for (name, text) in [("stdout", &captured_out), ("stderr", &captured_err)] {
+        if !text.trim().is_empty() {
+            excerpt.push_str(&format!(
+                "--- captured {name} ---\n{}\n",
+                last_lines(text, 30)
+            ));
+        }
+    }
+    if !stack.trim().is_empty() {
+        excerpt.push_str(&format!(
+            "--- stack (faulthandler) ---\n{}\n",
+            stack.trim_end()
+        ));
+    }
+    let mut t = TestResult::new(id, Outcome::TimedOut, duration);
+    t.excerpt = excerpt;
+    t.output = captured_out;
+    t
+}
+
+/// The last bytes pytest captured for the running test on fd `fd`: pytest's fd capture points
+/// the fd at a (deleted) temporary file, which `/proc/PID/fd/N` still opens.
+fn read_capture(pid: i32, fd: i32) -> String {
+    let link = format!("/proc/{pid}/fd/{fd}");
+    let Ok(target) = std::fs::read_link(&link) else {
+        return String::new();
+    };
+    let t = target.to_string_lossy();
+    if t.starts_with("pipe:") || t.starts_with("/dev/") || t.starts_with("socket:") {
+        return String::new();
+    }
+    let Ok(mut f) = File::open(&link) else {
+        return String::new();
+    };
+    let len = f.metadata().map_or(0, |m| m.len());
+    let _ = f.seek(SeekFrom::Start(len.saturating_sub(8192)));
+    let mut buf = Vec::new();
+    let _ = f.take(8192).read_to_end(&mut buf);
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(words: &[&str]) -> Vec<OsString> {
+        words.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn finds_the_pytest_word() {
+        assert_eq!(pytest_token(&argv(&["pytest", "-q"])), Some(0));
+        assert_eq!(pytest_token(&argv(&["/v/bin/py.test"])), Some(0));
+        assert_eq!(
+            pytest_token(&argv(&["python3", "-m", "pytest", "x"])),
+            Some(2)
+        );
+        assert_eq!(pytest_token(&argv(&["uv", "run", "pytest"])), Some(2));
+        assert_eq!(pytest_token(&argv(&["python3", "-c", "pass"])), None);
+        assert_eq!(pytest_token(&argv(&["make", "test"])), None);
+    }
+
+    #[test]
+    fn event_lines_parse() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("e");
+        std::fs::write(
+            &p,
+            "{\"event\":\"start\",\"id\":\"a::b\",\"pid\":1}\n{\"event\":\"fin",
+        )
+        .unwrap();
+        let mut r = EventReader::new(p.clone());
+        let evs = r.poll();
+        assert!(matches!(&evs[..], [Event::Start { id }] if id == "a::b"));
+        std::fs::write(&p, "{\"event\":\"start\",\"id\":\"a::b\",\"pid\":1}\n{\"event\":\"finish\",\"id\":\"a::b\",\"outcome\":\"failed\",\"duration\":0.5}\n").unwrap();
+        let evs = r.poll();
+        assert!(matches!(&evs[..], [Event::Finish { outcome, .. }] if outcome == "failed"));
+    }
+}

@@ -1,0 +1,122 @@
+"""velo's pytest event plugin: written to a temp dir and loaded with ``-p velo_pytest_events``.
+
+Emits one JSON line per event to the file named by VELO_EVENTS (start and finish of each test,
+the collected ids, collection errors), flushed at once so velo knows which test is running.
+Registers a faulthandler stack dump on SIGUSR1 into VELO_STACKS, so velo can show where a hung
+test is stuck before it kills the process tree. Filters the collected items by the JSON file in
+VELO_SELECT ({"only": [ids] or null, "skip": [ids], "first": [ids]}), which is how velo resumes
+a session without the finished and timed-out tests (and runs earlier failures first).
+"""
+
+import faulthandler
+import json
+import os
+import signal
+import time
+
+import pytest
+
+_events = None
+_stacks = None
+_state = {}
+_EXCERPT = 6000
+_OUTPUT = 4000
+
+
+def _emit(obj):
+    if _events is not None:
+        _events.write(json.dumps(obj) + "\n")
+        _events.flush()
+
+
+def pytest_configure(config):
+    global _events, _stacks
+    # Under pytest-xdist only the controller reports; workers stay quiet.
+    if hasattr(config, "workerinput") or _events is not None:
+        return
+    path = os.environ.get("VELO_EVENTS")
+    if path:
+        _events = open(path, "a", encoding="utf-8")
+    stacks = os.environ.get("VELO_STACKS")
+    if stacks and hasattr(signal, "SIGUSR1"):
+        _stacks = open(stacks, "w", encoding="utf-8")
+        faulthandler.register(signal.SIGUSR1, file=_stacks, all_threads=True, chain=False)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session, config, items):
+    path = os.environ.get("VELO_SELECT")
+    if not path:
+        return
+    with open(path, encoding="utf-8") as f:
+        spec = json.load(f)
+    only = spec.get("only")
+    only = None if only is None else set(only)
+    skip = set(spec.get("skip") or ())
+    keep, drop = [], []
+    for item in items:
+        if item.nodeid in skip or (only is not None and item.nodeid not in only):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+    first = set(spec.get("first") or ())
+    if first:
+        keep.sort(key=lambda item: 0 if item.nodeid in first else 1)
+    items[:] = keep
+
+
+def pytest_collection_finish(session):
+    _emit({"event": "collected", "ids": [item.nodeid for item in session.items]})
+
+
+def pytest_collectreport(report):
+    if report.failed:
+        _emit({
+            "event": "collect_error",
+            "id": report.nodeid or "<collection>",
+            "longrepr": str(report.longrepr)[-_EXCERPT:],
+        })
+
+
+def pytest_runtest_logstart(nodeid, location):
+    _state[nodeid] = {"outcome": "passed", "duration": 0.0, "longrepr": "", "stdout": "", "stderr": ""}
+    _emit({"event": "start", "id": nodeid, "pid": os.getpid(), "time": time.time()})
+
+
+def pytest_runtest_logreport(report):
+    st = _state.setdefault(
+        report.nodeid,
+        {"outcome": "passed", "duration": 0.0, "longrepr": "", "stdout": "", "stderr": ""},
+    )
+    st["duration"] += report.duration
+    if report.failed:
+        if st["outcome"] in ("passed", "skipped"):
+            st["outcome"] = "failed" if report.when == "call" else "error"
+        st["longrepr"] += report.longreprtext
+    elif report.skipped and st["outcome"] == "passed":
+        st["outcome"] = "skipped"
+        if hasattr(report, "wasxfail"):
+            st["longrepr"] = "xfail: " + str(report.wasxfail)
+        elif isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
+            st["longrepr"] = str(report.longrepr[2])
+        else:
+            st["longrepr"] = report.longreprtext
+    st["stdout"] = report.capstdout
+    st["stderr"] = report.capstderr
+
+
+def pytest_runtest_logfinish(nodeid, location):
+    st = _state.pop(nodeid, None)
+    if st is None:
+        return
+    _emit({
+        "event": "finish",
+        "id": nodeid,
+        "outcome": st["outcome"],
+        "duration": st["duration"],
+        "longrepr": st["longrepr"][-_EXCERPT:],
+        "stdout": st["stdout"][-_OUTPUT:],
+        "stderr": st["stderr"][-_OUTPUT:],
+    })

@@ -1,0 +1,846 @@
+//! `velo test-timeout-runner`: exit codes of generic mode, whole-tree kill (setsid daemons
+//! included), retries, and pytest mode on the fixture suite: outcomes per test, every
+//! non-hanging test still run, nothing of the run left alive, JUnit that parses and agrees with
+//! pytest's own counts, and a clean end when velo itself gets SIGTERM.
+#![cfg(unix)]
+
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use crate::support::{fixture, repo_root, velo, Velo};
+
+/// The Python with pytest: `VELO_TEST_PYTHON`, else a venv made once in `target/test-venv`.
+fn python() -> PathBuf {
+    static PY: OnceLock<PathBuf> = OnceLock::new();
+    PY.get_or_init(|| {
+        if let Some(p) = std::env::var_os("VELO_TEST_PYTHON").filter(|p| !p.is_empty()) {
+            return PathBuf::from(p);
+        }
+        let venv = repo_root().join("target").join("test-venv");
+        let py = venv.join("bin").join("python");
+        let has_pytest = |py: &Path| {
+            Command::new(py)
+                .args(["-c", "import pytest"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if has_pytest(&py) {
+            return py;
+        }
+        // A lock folder keeps concurrent test processes from building the venv twice.
+        let lock = repo_root().join("target").join("test-venv.lock");
+        let deadline = Instant::now() + Duration::from_secs(600);
+        while std::fs::create_dir(&lock).is_err() {
+            assert!(Instant::now() < deadline, "stale lock {}", lock.display());
+            std::thread::sleep(Duration::from_millis(500));
+            if has_pytest(&py) {
+                return py;
+            }
+        }
+        let ok = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .is_ok_and(|s| s.success())
+            && Command::new(&py)
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "pytest",
+                ])
+                .status()
+                .is_ok_and(|s| s.success());
+        let _ = std::fs::remove_dir(&lock);
+        assert!(ok, "could not create {} with pytest", venv.display());
+        py
+    })
+    .clone()
+}
+
+/// A unique marker put in velo's environment: every process of the run inherits it.
+fn marker() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
+}
+
+/// Pids of live processes whose environment carries `VELO_TEST_MARK=<mark>`.
+fn survivors(mark: &str) -> Vec<(i32, String)> {
+    let needle = format!("VELO_TEST_MARK={mark}");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let Ok(env) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        if env.split(|b| *b == 0).any(|v| v == needle.as_bytes()) {
+            let cmd = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            found.push((pid, String::from_utf8_lossy(&cmd).replace('\0', " ")));
+        }
+    }
+    found
+}
+
+#[track_caller]
+fn assert_nothing_left(mark: &str) {
+    // Give the kernel a moment to finish tearing down killed processes.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let left = survivors(mark);
+        if left.is_empty() {
+            return;
+        }
+        if Instant::now() > deadline {
+            for (pid, _) in &left {
+                let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            }
+            panic!("processes of the run are still alive: {left:?}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Copies the pytest fixture suite into `dir`.
+fn copy_suite(dir: &Path) {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                if e.file_name() != "__pycache__" && e.file_name() != ".pytest_cache" {
+                    copy(&p, &to.join(e.file_name()));
+                }
+            } else {
+                std::fs::copy(&p, to.join(e.file_name())).unwrap();
+            }
+        }
+    }
+    copy(&fixture("test-timeout-runner/pytest_suite"), dir);
+}
+
+/// velo in a copy of the pytest suite, tagged with a fresh marker.
+fn suite() -> (Velo, String) {
+    let v = velo();
+    copy_suite(v.dir());
+    let state = v.dir().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let mark = marker();
+    let v = v
+        .env("VELO_TEST_MARK", &mark)
+        .env("VELO_FIXTURE_STATE", &state);
+    (v, mark)
+}
+
+fn pytest_cmd(files: &[&str]) -> Vec<String> {
+    let mut v = vec![
+        "--".to_string(),
+        python().display().to_string(),
+        "-m".into(),
+        "pytest".into(),
+        "-q".into(),
+        "-p".into(),
+        "no:cacheprovider".into(),
+    ];
+    v.extend(files.iter().map(|s| (*s).to_string()));
+    v
+}
+
+fn outcome_of<'a>(json: &'a serde_json::Value, id: &str) -> &'a str {
+    json["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id)
+        .unwrap_or_else(|| panic!("{id} missing from {json:#}"))["outcome"]
+        .as_str()
+        .unwrap()
+}
+
+fn junit_counts(path: &Path) -> [usize; 4] {
+    let text = std::fs::read_to_string(path).unwrap();
+    let doc = roxmltree::Document::parse(&text)
+        .unwrap_or_else(|e| panic!("{} does not parse ({e}):\n{text}", path.display()));
+    let suite = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .expect("a testsuite");
+    let n = |a: &str| suite.attribute(a).unwrap_or("0").parse::<usize>().unwrap();
+    [n("tests"), n("failures"), n("errors"), n("skipped")]
+}
+
+// ---------------------------------------------------------------- generic mode
+
+#[test]
+fn generic_mode_exit_codes_follow_gnu_timeout() {
+    velo()
+        .args(["test-timeout-runner", "--", "sh", "-c", "echo fine"])
+        .run()
+        .code(0)
+        .stdout_has("fine");
+    velo()
+        .args([
+            "test-timeout-runner",
+            "--",
+            "sh",
+            "-c",
+            "echo oops >&2; exit 3",
+        ])
+        .run()
+        .code(3)
+        .stderr_has("oops");
+    velo()
+        .args(["test-timeout-runner", "--", "velo-no-such-command"])
+        .run()
+        .code(127)
+        .stderr_has("not found");
+    velo()
+        .file("script.sh", "#!/bin/sh\necho hi\n")
+        .args(["test-timeout-runner", "--", "./script.sh"])
+        .run()
+        .code(126);
+    velo()
+        .args(["test-timeout-runner", "--", "sh", "-c", "kill -KILL $$"])
+        .run()
+        .code(128 + 9);
+    velo()
+        .args([
+            "test-timeout-runner",
+            "--timeout",
+            "500ms",
+            "--",
+            "sleep",
+            "30",
+        ])
+        .run()
+        .code(124)
+        .stderr_has("timed out");
+}
+
+#[test]
+fn a_hanging_shell_command_is_killed_with_its_whole_tree() {
+    let mark = marker();
+    let started = Instant::now();
+    velo()
+        .env("VELO_TEST_MARK", &mark)
+        .args([
+            "test-timeout-runner",
+            "--timeout",
+            "1s",
+            "--kill-after",
+            "500ms",
+            "--",
+            "sh",
+            "-c",
+            "trap '' INT TERM; sleep 1000 & setsid sh -c 'trap \"\" INT TERM; sleep 1000' & echo started; sleep 1000",
+        ])
+        .run()
+        .code(124)
+        .stdout_has("started");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_nothing_left(&mark);
+}
+
+#[test]
+fn idle_watchdog_ends_a_silent_command() {
+    velo()
+        .args([
+            "test-timeout-runner",
+            "--idle-timeout",
+            "1s",
+            "--",
+            "sh",
+            "-c",
+            "echo hi; sleep 60",
+        ])
+        .run()
+        .code(124)
+        .stderr_has("no output for 1.0s");
+}
+
+#[test]
+fn retries_turn_a_flaky_command_into_a_pass_and_keep_every_attempt() {
+    let out = velo()
+        .file(
+            "flaky.sh",
+            "n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count\necho attempt $n\n[ $n -ge 2 ] || { echo 'HTTP 503' >&2; exit 1; }\n",
+        )
+        .args([
+            "test-timeout-runner",
+            "--retries",
+            "3",
+            "--retry-backoff",
+            "50ms",
+            "--output-dir",
+            "attempts",
+            "--format",
+            "json",
+            "--",
+            "sh",
+            "flaky.sh",
+        ])
+        .run()
+        .code(0);
+    let json = out.json();
+    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["summary"]["flaky"], 1);
+    let t = &json["tests"][0];
+    assert_eq!(t["outcome"], "flaky");
+    assert_eq!(t["attempts"], 2);
+    assert!(t["duration_s"].is_number());
+    assert!(t["excerpt"].is_string());
+    let dir = out.dir.path().join("attempts");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("attempt-1.stdout")).unwrap(),
+        "attempt 1\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("attempt-1.stderr")).unwrap(),
+        "HTTP 503\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("attempt-2.stdout")).unwrap(),
+        "attempt 2\n"
+    );
+}
+
+#[test]
+fn generic_failure_summary_names_the_last_error_lines() {
+    velo()
+        .args([
+            "test-timeout-runner",
+            "--",
+            "sh",
+            "-c",
+            "echo connecting; echo 'ConnectionError: refused' >&2; exit 1",
+        ])
+        .run()
+        .code(1)
+        .stderr_has("attempt 1/1 failed (exit code 1)")
+        .stderr_has("ConnectionError: refused");
+}
+
+#[test]
+fn per_test_flags_are_refused_in_generic_mode() {
+    velo()
+        .args([
+            "test-timeout-runner",
+            "--test-timeout",
+            "5s",
+            "--",
+            "sh",
+            "-c",
+            "true",
+        ])
+        .run()
+        .code(2)
+        .stderr_has("--test-timeout needs a framework");
+}
+
+// ---------------------------------------------------------------- pytest mode
+
+#[test]
+fn pytest_hangs_cost_one_test_each_and_nothing_survives() {
+    let (v, mark) = suite();
+    let mut args = vec![
+        "test-timeout-runner".to_string(),
+        "--test-timeout".into(),
+        "3s".into(),
+        "--kill-after".into(),
+        "1s".into(),
+        "--junit".into(),
+        "report.xml".into(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(pytest_cmd(&["tests/test_hangs.py", "tests/test_leak.py"]));
+    let started = Instant::now();
+    let out = v.args(&args).run().code(1);
+    let elapsed = started.elapsed();
+    let json = out.json();
+    for (id, want) in [
+        ("tests/test_hangs.py::test_before_hangs", "passed"),
+        ("tests/test_hangs.py::test_sleeps_forever", "timed-out"),
+        ("tests/test_hangs.py::test_blocked_on_child", "timed-out"),
+        (
+            "tests/test_hangs.py::test_setsid_grandchild_then_hang",
+            "timed-out",
+        ),
+        ("tests/test_hangs.py::test_after_hangs", "passed"),
+        (
+            "tests/test_leak.py::test_leaks_daemon_holding_stdout",
+            "passed",
+        ),
+        ("tests/test_leak.py::test_after_leak", "passed"),
+    ] {
+        assert_eq!(outcome_of(&json, id), want, "{id}");
+    }
+    assert_eq!(json["summary"]["passed"], 4);
+    assert_eq!(json["summary"]["timed_out"], 3);
+    assert_eq!(json["tests"].as_array().unwrap().len(), 7);
+    // The hung test's captured output and its stack are in the report.
+    let hung = json["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "tests/test_hangs.py::test_sleeps_forever")
+        .unwrap();
+    let excerpt = hung["excerpt"].as_str().unwrap();
+    assert!(excerpt.contains("about to sleep forever"), "{excerpt}");
+    assert!(excerpt.contains("in test_sleeps_forever"), "{excerpt}");
+    // The leaked daemon held stdout: it was named and killed, and did not stall the run.
+    let leaked = json["leaked"]
+        .as_array()
+        .expect("leaked processes reported");
+    assert!(
+        leaked.iter().any(|l| l["held_output"] == true),
+        "{leaked:?}"
+    );
+    // 3 timeouts of 3 s, plus generous room for pytest start-ups on a loaded machine.
+    assert!(elapsed < Duration::from_secs(9 + 40), "took {elapsed:?}");
+    assert_eq!(
+        junit_counts(&out.dir.path().join("report.xml")),
+        [7, 3, 0, 0]
+    );
+    let xml = std::fs::read_to_string(out.dir.path().join("report.xml")).unwrap();
+    assert_eq!(xml.matches("type=\"timeout\"").count(), 3);
+    assert_nothing_left(&mark);
+}
+
+#[test]
+fn pytest_counts_agree_with_pytest_junitxml() {
+    let (v, mark) = suite();
+    let dir = v.dir().to_path_buf();
+    let mut args = vec![
+        "test-timeout-runner".to_string(),
+        "--junit".into(),
+        "velo.xml".into(),
+    ];
+    args.extend(pytest_cmd(&["tests/test_basic.py"]));
+    let out = v.args(&args).run().code(1).stdout_has("1 failed");
+    let status = Command::new(python())
+        .args([
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/test_basic.py",
+            "--junitxml",
+            "pytest.xml",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(1));
+    let ours = junit_counts(&out.dir.path().join("velo.xml"));
+    let theirs = junit_counts(&dir.join("pytest.xml"));
+    assert_eq!(
+        ours, theirs,
+        "velo [tests, failures, errors, skipped] vs pytest"
+    );
+    assert_eq!(ours, [10, 1, 1, 2]);
+    assert_nothing_left(&mark);
+}
+
+#[test]
+fn pytest_flaky_test_passes_on_retry_and_policy_decides() {
+    let (v, _) = suite();
+    let mut args = vec![
+        "test-timeout-runner".to_string(),
+        "--retries".into(),
+        "2".into(),
+        "--retry-backoff".into(),
+        "10ms".into(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(pytest_cmd(&["tests/test_flaky.py"]));
+    let out = v.args(&args).run().code(0);
+    let json = out.json();
+    assert_eq!(
+        outcome_of(&json, "tests/test_flaky.py::test_flaky"),
+        "flaky"
+    );
+    assert_eq!(json["tests"][0]["attempts"], 2);
+
+    let (v, _) = suite();
+    let mut args = vec![
+        "test-timeout-runner".to_string(),
+        "--retries".into(),
+        "1".into(),
+        "--retry-backoff".into(),
+        "10ms".into(),
+        "--fail-on-flaky".into(),
+    ];
+    args.extend(pytest_cmd(&["tests/test_flaky.py"]));
+    v.args(&args).run().code(1).stdout_has("1 flaky");
+}
+
+#[test]
+fn pytest_jobs_and_partitions_cover_the_same_tests() {
+    let (v, _) = suite();
+    let mut args = vec![
+        "test-timeout-runner".to_string(),
+        "--jobs".into(),
+        "3".into(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(pytest_cmd(&["tests/test_basic.py"]));
+    let json = v.args(&args).run().code(1).json();
+    assert_eq!(json["tests"].as_array().unwrap().len(), 10);
+    assert_eq!(json["summary"]["failed"], 1);
+
+    let (v, _) = suite();
+    let dir = v.dir().to_path_buf();
+    let mut shard_files = Vec::new();
+    for k in 1..=2 {
+        let (v, _) = suite();
+        let mut args = vec![
+            "test-timeout-runner".to_string(),
+            "--partition".into(),
+            format!("{k}/2"),
+            "--format".into(),
+            "json".into(),
+        ];
+        args.extend(pytest_cmd(&["tests/test_basic.py"]));
+        let out = v.args(&args).run();
+        let file = dir.join(format!("shard{k}.json"));
+        std::fs::write(&file, &out.stdout).unwrap();
+        shard_files.push(file);
+    }
+    let out = v
+        .args([
+            "test-timeout-runner",
+            "merge",
+            "--format",
+            "json",
+            "--junit",
+            "merged.xml",
+        ])
+        .args(&shard_files)
+        .run()
+        .code(1);
+    let merged = out.json();
+    assert_eq!(merged["tests"].as_array().unwrap().len(), 10);
+    assert_eq!(merged["summary"]["passed"], 6);
+    assert_eq!(junit_counts(&dir.join("merged.xml")), [10, 1, 1, 2]);
+}
+
+#[test]
+fn sigterm_to_velo_kills_the_tree_and_leaves_valid_junit() {
+    let (v, mark) = suite();
+    let dir = v.dir().to_path_buf();
+    let junit = dir.join("partial.xml");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("velo"))
+        .args(["test-timeout-runner", "--test-timeout", "120s", "--junit"])
+        .arg(&junit)
+        .args(pytest_cmd(&["tests/test_hangs.py"]))
+        .env("VELO_TEST_MARK", &mark)
+        .env_remove("CI")
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the first test has finished (the JUnit file exists) and the hang has begun.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !junit.exists() {
+        assert!(Instant::now() < deadline, "no JUnit file appeared");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    let stopped = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(
+            stopped.elapsed() < Duration::from_secs(30),
+            "velo did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.signal(), Some(15), "{status:?}");
+    let counts = junit_counts(&junit);
+    assert!(counts[0] >= 1, "{counts:?}");
+    assert_nothing_left(&mark);
+    drop(v);
+}
+
+#[test]
+fn help_describes_the_contract() {
+    velo()
+        .args(["test-timeout-runner", "--help"])
+        .run()
+        .code(0)
+        .stdout_has("--test-timeout")
+        .stdout_has("--kill-after")
+        .stdout_has("124")
+        .stdout_has("Examples:");
+}
+
+// ---------------------------------------------------------------- cargo mode
+
+#[test]
+fn cargo_hanging_test_times_out_and_the_others_still_run() {
+    let v = velo();
+    let dir = v.dir().join("proj");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    for f in ["Cargo.toml", "Cargo.lock", "src/lib.rs"] {
+        std::fs::copy(
+            fixture(&format!("test-timeout-runner/cargo_project/{f}")),
+            dir.join(f),
+        )
+        .unwrap();
+    }
+    let mark = marker();
+    let out = v
+        .current_dir(&dir)
+        .env("VELO_TEST_MARK", &mark)
+        .env(
+            "CARGO_TARGET_DIR",
+            repo_root().join("target").join("fixture-cargo"),
+        )
+        .env("RUST_BACKTRACE", "0")
+        .args([
+            "test-timeout-runner",
+            "--test-timeout",
+            "3s",
+            "--kill-after",
+            "1s",
+            "--junit",
+            "report.xml",
+            "--format",
+            "json",
+            "--",
+            "cargo",
+            "test",
+            "--offline",
+        ])
+        .run()
+        .code(1);
+    let json = out.json();
+    assert_eq!(json["framework"], "cargo");
+    for (id, want) in [
+        ("hang_fixture::tests::adds", "passed"),
+        ("hang_fixture::tests::fails", "failed"),
+        ("hang_fixture::tests::hangs_forever", "timed-out"),
+        ("hang_fixture::tests::needs_db", "skipped"),
+    ] {
+        assert_eq!(outcome_of(&json, id), want, "{id}");
+    }
+    let failed = json["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["outcome"] == "failed")
+        .unwrap();
+    assert!(
+        failed["excerpt"]
+            .as_str()
+            .unwrap()
+            .contains("arithmetic is broken"),
+        "{failed}"
+    );
+    assert_eq!(junit_counts(&dir.join("report.xml")), [4, 2, 0, 1]);
+    assert_nothing_left(&mark);
+}
+
+// ---------------------------------------------------------------- settings and CI
+
+#[test]
+fn velo_toml_settings_apply_and_bad_values_name_the_file() {
+    velo()
+        .file("velo.toml", "[test-timeout-runner]\ntimeout = \"500ms\"\n")
+        .args(["test-timeout-runner", "--", "sleep", "30"])
+        .run()
+        .code(124);
+    velo()
+        .file("velo.toml", "[test-timeout-runner]\ntimeout = \"soon\"\n")
+        .args(["test-timeout-runner", "--", "true"])
+        .run()
+        .code(2)
+        .stderr_has("velo.toml")
+        .stderr_has("timeout");
+}
+
+#[test]
+fn github_step_summary_gets_the_markdown_report() {
+    let out = velo()
+        .env("GITHUB_STEP_SUMMARY", "summary.md")
+        .args([
+            "test-timeout-runner",
+            "--format",
+            "json",
+            "--",
+            "sh",
+            "-c",
+            "exit 1",
+        ])
+        .run()
+        .code(1);
+    let md = std::fs::read_to_string(out.dir.path().join("summary.md")).unwrap();
+    assert!(md.contains("## velo test-timeout-runner"), "{md}");
+    assert!(md.contains("0 passed, 1 failed"), "{md}");
+}
+
+// ---------------------------------------------------------------- --watch
+
+/// Reads a child's stream on a thread, collecting it for `wait_for`.
+fn collect(
+    stream: impl std::io::Read + Send + 'static,
+) -> std::sync::Arc<std::sync::Mutex<String>> {
+    let buf = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let out = std::sync::Arc::clone(&buf);
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stream)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let mut b = out.lock().unwrap();
+            b.push_str(&line);
+            b.push('\n');
+        }
+    });
+    buf
+}
+
+#[track_caller]
+fn wait_for(buf: &std::sync::Arc<std::sync::Mutex<String>>, needle: &str, times: usize) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while buf.lock().unwrap().matches(needle).count() < times {
+        assert!(
+            Instant::now() < deadline,
+            "never saw {needle:?} x{times}:\n{}",
+            buf.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn watch_reruns_on_change_until_ctrl_c() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("msg.txt"), "first version\n").unwrap();
+    let mark = marker();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("velo"))
+        .args([
+            "test-timeout-runner",
+            "--watch",
+            ".",
+            "--",
+            "sh",
+            "-c",
+            "cat msg.txt",
+        ])
+        .env("VELO_TEST_MARK", &mark)
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = collect(child.stdout.take().unwrap());
+    let err = collect(child.stderr.take().unwrap());
+    wait_for(&out, "first version", 1);
+    wait_for(&err, "watching for changes", 1);
+    // Save by rename, as editors do.
+    std::fs::write(dir.path().join("msg.new"), "second version\n").unwrap();
+    std::fs::rename(dir.path().join("msg.new"), dir.path().join("msg.txt")).unwrap();
+    wait_for(&out, "second version", 1);
+    wait_for(&err, "watching for changes", 2);
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(2), "{status:?}");
+    assert_nothing_left(&mark);
+}
+
+#[test]
+fn watch_runs_failed_pytest_tests_first() {
+    let (v, mark) = suite();
+    let dir = v.dir().to_path_buf();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("velo"))
+        .args(["test-timeout-runner", "--watch", "tests"])
+        .args(pytest_cmd(&["tests/test_basic.py"]))
+        .env("VELO_TEST_MARK", &mark)
+        .env_remove("CI")
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = collect(child.stdout.take().unwrap());
+    let err = collect(child.stderr.take().unwrap());
+    wait_for(&out, "1 failed", 1);
+    wait_for(&err, "watching for changes", 1);
+    let file = dir.join("tests/test_basic.py");
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str("\n# edited\n");
+    std::fs::write(&file, text).unwrap();
+    wait_for(&err, "2 failed test(s) first", 1);
+    wait_for(&out, "1 failed", 2);
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    child.wait().unwrap();
+    assert_nothing_left(&mark);
+    drop(v);
+}
+
+#[test]
+fn pytest_that_cannot_start_is_an_error_not_a_pass() {
+    let (v, _) = suite();
+    let mut args = vec![
+        "test-timeout-runner".to_string(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(pytest_cmd(&["--no-such-pytest-option"]));
+    let out = v.args(&args).run().code(1);
+    let json = out.json();
+    assert_eq!(json["summary"]["errors"], 1);
+    assert!(
+        json["tests"][0]["excerpt"]
+            .as_str()
+            .unwrap()
+            .contains("no-such-pytest-option"),
+        "{json}"
+    );
+}
+
+#[test]
+fn gitlab_shard_variables_do_not_break_generic_mode() {
+    velo()
+        .env("CI_NODE_INDEX", "1")
+        .env("CI_NODE_TOTAL", "2")
+        .args(["test-timeout-runner", "--", "sh", "-c", "exit 0"])
+        .run()
+        .code(0);
+}
