@@ -25,6 +25,9 @@ _velo() {
             velo,help)
                 cmd="velo__subcmd__help"
                 ;;
+            velo,log-digest)
+                cmd="velo__subcmd__log__subcmd__digest"
+                ;;
             velo,scan)
                 cmd="velo__subcmd__scan"
                 ;;
@@ -58,6 +61,9 @@ _velo() {
             velo__subcmd__help,help)
                 cmd="velo__subcmd__help__subcmd__help"
                 ;;
+            velo__subcmd__help,log-digest)
+                cmd="velo__subcmd__help__subcmd__log__subcmd__digest"
+                ;;
             velo__subcmd__help,scan)
                 cmd="velo__subcmd__help__subcmd__scan"
                 ;;
@@ -70,8 +76,23 @@ _velo() {
             velo__subcmd__help__subcmd__generate,man)
                 cmd="velo__subcmd__help__subcmd__generate__subcmd__man"
                 ;;
+            velo__subcmd__help__subcmd__log__subcmd__digest,prune)
+                cmd="velo__subcmd__help__subcmd__log__subcmd__digest__subcmd__prune"
+                ;;
             velo__subcmd__help__subcmd__test__subcmd__timeout__subcmd__runner,merge)
                 cmd="velo__subcmd__help__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__merge"
+                ;;
+            velo__subcmd__log__subcmd__digest,help)
+                cmd="velo__subcmd__log__subcmd__digest__subcmd__help"
+                ;;
+            velo__subcmd__log__subcmd__digest,prune)
+                cmd="velo__subcmd__log__subcmd__digest__subcmd__prune"
+                ;;
+            velo__subcmd__log__subcmd__digest__subcmd__help,help)
+                cmd="velo__subcmd__log__subcmd__digest__subcmd__help__subcmd__help"
+                ;;
+            velo__subcmd__log__subcmd__digest__subcmd__help,prune)
+                cmd="velo__subcmd__log__subcmd__digest__subcmd__help__subcmd__prune"
                 ;;
             velo__subcmd__test__subcmd__timeout__subcmd__runner,help)
                 cmd="velo__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__help"
@@ -92,7 +113,7 @@ _velo() {
 
     case "${cmd}" in
         velo)
-            opts="-q -v -h -V --color --quiet --verbose --help --version env-check generate scan test-timeout-runner help"
+            opts="-q -v -h -V --color --quiet --verbose --help --version env-check generate scan log-digest test-timeout-runner help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -274,7 +295,7 @@ _velo() {
             return 0
             ;;
         velo__subcmd__help)
-            opts="env-check generate scan test-timeout-runner help"
+            opts="env-check generate scan log-digest test-timeout-runner help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -357,6 +378,34 @@ _velo() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        velo__subcmd__help__subcmd__log__subcmd__digest)
+            opts="prune"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__help__subcmd__log__subcmd__digest__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         velo__subcmd__help__subcmd__scan)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -392,6 +441,140 @@ _velo() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__log__subcmd__digest)
+            opts="-q -v -h -V --log-format --rules --level --since --until --grep --top --fail-on --assignments --format --follow --color --quiet --verbose --help --version prune help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rules)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --top)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --assignments)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__log__subcmd__digest__subcmd__help)
+            opts="prune help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__log__subcmd__digest__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__log__subcmd__digest__subcmd__help__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__log__subcmd__digest__subcmd__prune)
+            opts="-q -v -h -V --max-size --max-age --keep --compress --dry-run --format --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod config;
 pub mod env_check;
+pub mod log_digest;
 pub mod market;
 pub mod output;
 pub mod proc;

@@ -5,6 +5,7 @@ pub mod env_check;
 pub mod exit;
 pub mod generate;
 pub mod interrupt;
+pub mod log_digest;
 pub mod scan;
 pub mod test_timeout_runner;
 
@@ -76,6 +77,8 @@ pub enum Command {
 
     /// Rank OHLCV files by breakout strength, or explain one symbol bar by bar.
     Scan(Box<scan::ScanArgs>),
+    /// Digest logs: top templates by severity and count, root cause, suggested fixes.
+    LogDigest(Box<log_digest::LogDigestArgs>),
     /// Run tests or any command with per-test timeouts, whole-tree kill and retries.
     TestTimeoutRunner(Box<test_timeout_runner::TestTimeoutRunnerArgs>),
 }
@@ -169,6 +172,7 @@ fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<u8> {
         Command::EnvCheck(args) => env_check::run(&args, ctx),
         Command::Generate(args) => generate::run(&args, ctx),
         Command::Scan(args) => scan::run(&args, ctx),
+        Command::LogDigest(args) => log_digest::run(&args, ctx),
         Command::TestTimeoutRunner(args) => test_timeout_runner::run(&args, ctx),
     }
 }

@@ -11,5 +11,6 @@ mod support;
 
 mod env_check;
 mod global;
+mod log_digest;
 mod scan;
 mod test_timeout_runner;

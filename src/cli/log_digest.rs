@@ -1,0 +1,434 @@
+//! `velo log-digest`: parses flags, reads and mines the logs through `crate::log_digest`,
+//! renders the digest and picks the exit code.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::{exit, Context};
+use crate::log_digest::header::{Level, LogFormat};
+use crate::log_digest::{self as domain, reader, rules, DigestOptions, TimeBound};
+use crate::report::{self, Format};
+
+const LONG_ABOUT: &str = "\
+Digest logs: group millions of lines into templates (`Connection to <*> refused`), rank them by \
+severity then count, and point at the likely root cause with a suggested fix.
+
+Headers (timestamps, levels, pids, threads, components) are detected per file with no \
+configuration; multi-line events (Python tracebacks, Java/JS stack traces, Rust/Go panics, \
+indented continuations) stay together; JSON and logfmt lines are mined on their message field. \
+Template ids are hashes of the template text, stable across runs.";
+
+const AFTER_LONG_HELP: &str = "\
+Examples:
+  velo log-digest logs/ --top 5
+  journalctl -u bot --since today | velo log-digest - --fail-on error
+  velo log-digest bot.log --follow --level warning
+
+Exit codes:
+  0  digest written, nothing at or above --fail-on
+  1  events at or above --fail-on were found
+  2  usage or input error (unreadable file, bad --rules file)";
+
+#[derive(Debug, Args)]
+#[command(
+    long_about = LONG_ABOUT,
+    after_long_help = AFTER_LONG_HELP,
+    args_conflicts_with_subcommands = true
+)]
+pub struct LogDigestArgs {
+    #[command(subcommand)]
+    pub command: Option<LogDigestCommand>,
+
+    /// Log files, folders (read recursively), glob patterns ('logs/**/*.log'), `.gz` files,
+    /// or `-` for stdin.
+    #[arg(value_name = "PATH", default_value = "-")]
+    pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub parsing: ParsingArgs,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum LogDigestCommand {
+    /// Rotate and prune a log folder by age, count and size (never touches files open for writing).
+    #[command(
+        long_about = PRUNE_ABOUT,
+        after_long_help = PRUNE_AFTER_HELP
+    )]
+    Prune(PruneArgs),
+}
+
+const PRUNE_ABOUT: &str = "\
+Rotate and prune a log folder. Files are grouped into families by name with rotation suffixes \
+removed (app.log, app.log.1, app.log.2.gz are one family). A file that a process still has open \
+for writing (found through /proc/*/fd) is never compressed or deleted: it is listed as \
+skip-open with the process holding it.";
+
+const PRUNE_AFTER_HELP: &str = "\
+Examples:
+  velo log-digest prune logs/ --keep 5 --compress --dry-run
+  velo log-digest prune /var/log/bot --max-age 14d --max-size 2G
+
+Exit codes:
+  0  done (or planned, with --dry-run)
+  2  the folder cannot be read, or a file cannot be removed or compressed";
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// The log folder (searched recursively).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Delete the oldest files until the folder is at most this size (e.g. 500M, 2G).
+    #[arg(long, value_name = "SIZE", value_parser = crate::units::size_arg)]
+    pub max_size: Option<u64>,
+
+    /// Delete files last modified longer ago than this (e.g. 14d, 12h).
+    #[arg(long, value_name = "DUR", value_parser = crate::units::duration_arg)]
+    pub max_age: Option<std::time::Duration>,
+
+    /// Keep at most this many files per family (newest first).
+    #[arg(long, value_name = "N")]
+    pub keep: Option<usize>,
+
+    /// Gzip rotated files (all but the newest of each family) that are kept.
+    #[arg(long)]
+    pub compress: bool,
+
+    /// Show what would be done; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "table",
+          value_parser = report::format_parser(&["table", "json", "markdown"]))]
+    pub format: Format,
+}
+
+fn run_prune(args: &PruneArgs, ctx: &Context) -> anyhow::Result<u8> {
+    let opts = domain::prune::PruneOptions {
+        max_size: args.max_size,
+        max_age: args.max_age,
+        keep: args.keep,
+        compress: args.compress,
+        dry_run: args.dry_run,
+    };
+    if opts.max_size.is_none() && opts.max_age.is_none() && opts.keep.is_none() && !opts.compress {
+        anyhow::bail!(
+            "nothing to do: give at least one of --max-size, --max-age, --keep or --compress"
+        );
+    }
+    let dir = ctx.cwd.join(&args.dir);
+    let open = domain::prune::open_for_writing();
+    let report = domain::prune::prune(&dir, &opts, std::time::SystemTime::now(), &open)?;
+    for f in &report.files {
+        if f.action == domain::prune::Action::SkipOpen {
+            ctx.ui
+                .warn(&format!("{}: left alone, {}", f.path, f.reason));
+        }
+    }
+    let text = report::render(&report, args.format, &ctx.ui)?;
+    ctx.ui.out(&text)?;
+    Ok(exit::SUCCESS)
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Parsing")]
+pub struct ParsingArgs {
+    /// Header format in the Loghub/logparser syntax, e.g. '<Date> <Time> <Level> <Component>: <Content>'
+    /// (each <Name> is a field, <Content> is the message; detected automatically when absent).
+    #[arg(long, value_name = "FORMAT")]
+    pub log_format: Option<String>,
+
+    /// TOML file of extra hints: [[rule]] pattern = "regex", hint = "what to do".
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Filtering")]
+pub struct FilterArgs {
+    /// Only count events at this level or above (trace, debug, info, notice, warning, error, fatal).
+    #[arg(long, value_name = "LEVEL", value_parser = level_arg)]
+    pub level: Option<Level>,
+
+    /// Only count events at or after this time: '2024-05-01 10:00:00', or a duration ('1h')
+    /// counted back from the newest timestamp in the logs.
+    #[arg(long, value_name = "TIME", value_parser = time_arg)]
+    pub since: Option<TimeBound>,
+
+    /// Only count events at or before this time (same forms as --since).
+    #[arg(long, value_name = "TIME", value_parser = time_arg)]
+    pub until: Option<TimeBound>,
+
+    /// Only count events whose first line matches this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub grep: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// How many templates to show [default: 10].
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+
+    /// Exit 1 when any counted event is at this level or above.
+    #[arg(long, value_name = "LEVEL", value_parser = level_arg)]
+    pub fail_on: Option<Level>,
+
+    /// Write one JSON line per input line: {"source","line","template_id","template"} (`-`: stdout).
+    #[arg(long, value_name = "FILE")]
+    pub assignments: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "table",
+          value_parser = report::format_parser(&["table", "json", "markdown"]))]
+    pub format: Format,
+
+    /// Keep reading lines appended to the files (rotation-aware) and print a refreshed digest
+    /// after each burst of new lines, until interrupted; with --format json, one JSON line
+    /// (`"type":"digest"`) per digest.
+    #[arg(long, conflicts_with = "assignments")]
+    pub follow: bool,
+}
+
+/// `[log-digest]` in velo.toml; flags override it.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct LogDigestConfig {
+    top: Option<usize>,
+    log_format: Option<String>,
+    /// Relative to the folder holding velo.toml.
+    rules: Option<PathBuf>,
+    fail_on: Option<String>,
+    level: Option<String>,
+}
+
+fn config_level(key: &str, value: Option<&String>) -> anyhow::Result<Option<Level>> {
+    value
+        .map(|v| level_arg(v).map_err(|e| anyhow::anyhow!("velo.toml [log-digest] {key}: {e}")))
+        .transpose()
+}
+
+fn level_arg(s: &str) -> Result<Level, String> {
+    Level::parse(s).filter(|_| s.len() > 1).ok_or_else(|| {
+        format!("unknown level {s:?}: use trace, debug, info, notice, warning, error or fatal")
+    })
+}
+
+fn time_arg(s: &str) -> Result<TimeBound, String> {
+    if let Some(t) = domain::time::parse(s) {
+        return Ok(TimeBound::At(t));
+    }
+    crate::units::parse_duration(s)
+        .map(|d| TimeBound::BeforeLatest(d.as_secs() as i64))
+        .map_err(|_| {
+            format!(
+                "cannot read {s:?} as a time: use '2024-05-01 10:00:00' or a duration like '30m'"
+            )
+        })
+}
+
+pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
+    if let Some(LogDigestCommand::Prune(p)) = &args.command {
+        return run_prune(p, ctx);
+    }
+    let cfg: LogDigestConfig = ctx.config.section("log-digest")?;
+    let cfg_dir = ctx.config.dir().map(std::path::Path::to_path_buf);
+    let log_format = match args.parsing.log_format.as_ref().or(cfg.log_format.as_ref()) {
+        Some(f) => Some(LogFormat::parse(f).context("--log-format")?),
+        None => None,
+    };
+    let cfg_rules = cfg
+        .rules
+        .as_ref()
+        .map(|r| cfg_dir.as_ref().map_or_else(|| r.clone(), |d| d.join(r)));
+    let fail_on = match args.output.fail_on {
+        Some(l) => Some(l),
+        None => config_level("fail-on", cfg.fail_on.as_ref())?,
+    };
+    let min_level = match args.filter.level {
+        Some(l) => Some(l),
+        None => config_level("level", cfg.level.as_ref())?,
+    };
+    let rules = match args.parsing.rules.as_ref().or(cfg_rules.as_ref()) {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read rules file {}", p.display()))?;
+            rules::parse_rules(&p.display().to_string(), &text)?
+        }
+        None => Vec::new(),
+    };
+    let grep = match &args.filter.grep {
+        Some(g) => Some(regex::Regex::new(g).with_context(|| format!("--grep {g:?}"))?),
+        None => None,
+    };
+    let opts = DigestOptions {
+        log_format,
+        top: args.output.top.or(cfg.top).unwrap_or(10),
+        min_level,
+        since: args.filter.since,
+        until: args.filter.until,
+        grep,
+        rules,
+    };
+    let inputs = reader::expand(&args.paths)?;
+    if inputs.is_empty() {
+        anyhow::bail!("no log files found in the given paths: pass files, folders or `-`");
+    }
+    let followed = if args.output.follow {
+        followed_files(&inputs)?
+    } else {
+        Vec::new()
+    };
+    let mut mining = domain::mine(&inputs, &opts)?;
+    let report = match &args.output.assignments {
+        Some(p) if p.as_os_str() == "-" => {
+            let mut buf: Vec<u8> = Vec::new();
+            let r = mining.digest(&opts, Some(&mut buf))?;
+            ctx.ui.out_bytes(&buf)?;
+            r
+        }
+        Some(p) => {
+            let f = std::fs::File::create(p)
+                .with_context(|| format!("cannot create assignments file {}", p.display()))?;
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
+            let r = mining
+                .digest(&opts, Some(&mut w))
+                .with_context(|| format!("writing {}", p.display()))?;
+            w.flush()
+                .with_context(|| format!("writing {}", p.display()))?;
+            r
+        }
+        None => mining.digest(&opts, None)?,
+    };
+    for s in &report.sources {
+        if s.invalid_utf8_lines > 0 {
+            ctx.ui.warn(&format!(
+                "{}: {} line(s) were not valid UTF-8 and were read lossily",
+                s.name, s.invalid_utf8_lines
+            ));
+        }
+        if s.cut_lines > 0 {
+            ctx.ui.warn(&format!(
+                "{}: {} line(s) longer than {} KiB were cut",
+                s.name,
+                s.cut_lines,
+                reader::MAX_LINE / 1024
+            ));
+        }
+    }
+    if args.output.follow {
+        print_digest(&report, args.output.format, true, ctx)?;
+        return follow(&mut mining, followed, &opts, args.output.format, ctx);
+    }
+    if args
+        .output
+        .assignments
+        .as_deref()
+        .is_none_or(|p| p.as_os_str() != "-")
+    {
+        print_digest(&report, args.output.format, false, ctx)?;
+    }
+    Ok(match fail_on {
+        Some(l) if report.events_at_least(l) > 0 => exit::PROBLEMS,
+        _ => exit::SUCCESS,
+    })
+}
+
+fn print_digest(
+    report: &domain::DigestReport,
+    format: Format,
+    stream: bool,
+    ctx: &Context,
+) -> anyhow::Result<()> {
+    let text = if stream && format == Format::Json {
+        report::json::line("digest", report)?
+    } else {
+        report::render(report, format, &ctx.ui)?
+    };
+    ctx.ui.out(&text)?;
+    Ok(())
+}
+
+/// The (source index, path) of every input `--follow` can follow: plain files, not stdin or
+/// gzip files.
+fn followed_files(inputs: &[reader::Input]) -> anyhow::Result<Vec<(usize, PathBuf)>> {
+    let files: Vec<(usize, PathBuf)> = inputs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, input)| match input {
+            reader::Input::Path(p) if p.extension().is_none_or(|x| x != "gz") => {
+                Some((i, p.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    if files.is_empty() {
+        anyhow::bail!("--follow needs plain log files to follow (not stdin or .gz files)");
+    }
+    Ok(files)
+}
+
+/// Follows the files: reads what is appended (noticing truncation and rotation), mines it and
+/// prints a refreshed digest after each burst. Runs until interrupted.
+fn follow(
+    mining: &mut domain::Mining,
+    files: Vec<(usize, PathBuf)>,
+    opts: &DigestOptions,
+    format: Format,
+    ctx: &Context,
+) -> anyhow::Result<u8> {
+    use crate::watch::tail::{Change, Tail};
+    let paths: Vec<PathBuf> = files.iter().map(|(_, p)| p.clone()).collect();
+    let watcher = crate::watch::Watcher::new(&paths, std::time::Duration::from_millis(200))?;
+    let mut tails = Vec::with_capacity(files.len());
+    for (i, p) in files {
+        let tail = Tail::new(&p, true).with_context(|| format!("cannot follow {}", p.display()))?;
+        tails.push((i, tail));
+    }
+    ctx.ui.info("following; Ctrl-C stops");
+    let mut buf = Vec::new();
+    while super::interrupt::received().is_none() {
+        // A timeout also polls the files, in case a change notification was missed.
+        watcher.next_batch(Some(std::time::Duration::from_secs(2)))?;
+        let mut fresh = false;
+        for (i, tail) in &mut tails {
+            buf.clear();
+            match tail.read_new(&mut buf) {
+                Ok(Change::Missing) => continue,
+                Ok(Change::Truncated | Change::Rotated) => {
+                    ctx.ui.info(&format!(
+                        "{}: truncated or rotated, reading from its start",
+                        tail.path().display()
+                    ));
+                    mining.restart(*i);
+                }
+                Ok(Change::Appended) => {}
+                Err(e) => {
+                    ctx.ui.warn(&format!("{}: {e}", tail.path().display()));
+                    continue;
+                }
+            }
+            if !buf.is_empty() {
+                mining.feed(*i, &buf, opts);
+                fresh = true;
+            }
+        }
+        if fresh {
+            let report = mining.digest(opts, None)?;
+            print_digest(&report, format, true, ctx)?;
+        }
+    }
+    Ok(exit::SUCCESS)
+}

@@ -1,0 +1,667 @@
+//! Header detection: which leading part of a log line is the header (timestamp, level, pid,
+//! thread, host, component) and where the message starts, with no configuration.
+//!
+//! The structure is inferred once per source from its first lines by column-wise consistency:
+//! leading whitespace-separated columns whose tokens have the same shape on nearly every line
+//! (time-like, level keyword, month/day name, `-`, host/id with digits, `[bracketed]`) are
+//! header columns; a few plain words sandwiched between header columns (`RAS KERNEL INFO`) are
+//! too. After them come an optional component column (a token ending in `:` on most lines, or
+//! a column padded by a run of spaces), then the message. Lines that do not fit the inferred
+//! structure fall back to stripping leading time-like and level tokens.
+//!
+//! `--log-format` (the Loghub/logparser syntax) replaces inference when a user knows the format.
+
+use regex::Regex;
+
+/// The shape class of a header token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Shape {
+    Time,
+    Level,
+    DateWord,
+    Dash,
+    HostId,
+    Bracket,
+    Word,
+}
+
+impl Shape {
+    fn is_headerish(self) -> bool {
+        !matches!(self, Shape::Word)
+    }
+}
+
+/// Severity of a line, from its header or its message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Trace,
+    Debug,
+    Info,
+    Notice,
+    Warning,
+    Error,
+    Fatal,
+}
+
+impl Level {
+    /// Parses a level word (`WARN`, `warning`, `E`, `[error]`, `severe` …).
+    pub fn parse(word: &str) -> Option<Level> {
+        let w =
+            word.trim_matches(|c: char| matches!(c, '[' | ']' | ':' | ',' | '(' | ')' | '<' | '>'));
+        if w.len() == 1 {
+            return match w.as_bytes()[0] {
+                b'V' | b'T' => Some(Level::Trace),
+                b'D' => Some(Level::Debug),
+                b'I' => Some(Level::Info),
+                b'W' => Some(Level::Warning),
+                b'E' => Some(Level::Error),
+                b'F' | b'A' => Some(Level::Fatal),
+                _ => None,
+            };
+        }
+        if w.len() > 11 {
+            return None;
+        }
+        let mut buf = [0u8; 11];
+        for (d, s) in buf.iter_mut().zip(w.bytes()) {
+            *d = s.to_ascii_lowercase();
+        }
+        Some(match &buf[..w.len()] {
+            b"trace" | b"verbose" | b"finest" | b"finer" | b"fine" => Level::Trace,
+            b"debug" | b"dbg" => Level::Debug,
+            b"info" | b"information" | b"informational" => Level::Info,
+            b"notice" => Level::Notice,
+            b"warn" | b"warning" => Level::Warning,
+            b"error" | b"err" | b"severe" | b"failure" => Level::Error,
+            b"fatal" | b"critical" | b"crit" | b"alert" | b"emerg" | b"emergency" | b"panic" => {
+                Level::Fatal
+            }
+            _ => return None,
+        })
+    }
+
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Trace => "trace",
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Notice => "notice",
+            Level::Warning => "warning",
+            Level::Error => "error",
+            Level::Fatal => "fatal",
+        }
+    }
+}
+
+const DATE_WORDS: &[&str] = &[
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "mon",
+    "tue", "wed", "thu", "fri", "sat", "sun",
+];
+
+fn shape(tok: &str) -> Shape {
+    let t = tok.as_bytes();
+    // Trim brackets, commas and parentheses, then one trailing colon.
+    let trim = |c: u8| matches!(c, b'[' | b']' | b',' | b'(' | b')');
+    let mut s = 0;
+    let mut e = t.len();
+    while s < e && trim(t[s]) {
+        s += 1;
+    }
+    while e > s && trim(t[e - 1]) {
+        e -= 1;
+    }
+    if e > s && t[e - 1] == b':' {
+        e -= 1;
+    }
+    let b = &t[s..e];
+    if b.is_empty() {
+        return Shape::Word;
+    }
+    let (mut digit, mut alpha, mut timeish) = (false, false, true);
+    for &c in b {
+        if c.is_ascii_digit() {
+            digit = true;
+        } else {
+            if c.is_ascii_alphabetic() {
+                alpha = true;
+            }
+            if !matches!(c, b'-' | b':' | b'/' | b'.' | b',' | b'+' | b'T' | b'Z') {
+                timeish = false;
+            }
+        }
+    }
+    if b == b"-" || b == b"|" {
+        return Shape::Dash;
+    }
+    if digit && timeish {
+        return Shape::Time;
+    }
+    if !digit && alpha {
+        if b.len() <= 13
+            && (b.len() > 1 || b[0].is_ascii_uppercase())
+            && Level::parse(tok).is_some()
+        {
+            return Shape::Level;
+        }
+        if b.len() == 3
+            && DATE_WORDS
+                .iter()
+                .any(|w| w.as_bytes().eq_ignore_ascii_case(b))
+        {
+            return Shape::DateWord;
+        }
+    }
+    if t.len() >= 2 && t[0] == b'[' && (tok.ends_with(']') || tok.ends_with("]:")) {
+        return Shape::Bracket;
+    }
+    if digit && alpha && !tok.ends_with(':') {
+        return Shape::HostId;
+    }
+    Shape::Word
+}
+
+/// Whether a token of shape `got` fits a column expecting `want`: a host column also takes a
+/// host name without digits.
+fn compatible(want: Shape, got: Shape) -> bool {
+    want == got || (want == Shape::HostId && got == Shape::Word)
+}
+
+/// At most this many leading tokens are ever looked at.
+const MAX_SPANS: usize = 16;
+
+/// Byte offsets of the leading whitespace-separated tokens of a line. A token opening a `[`
+/// keeps going to its matching `]` (thread names such as `[IPC Server handler 5]`), within
+/// 200 bytes.
+struct Spans {
+    at: [(usize, usize); MAX_SPANS],
+    len: usize,
+    /// Where scanning stopped.
+    pos: usize,
+}
+
+impl Spans {
+    fn of(line: &str, max: usize) -> Self {
+        let mut out = Spans {
+            at: [(0, 0); MAX_SPANS],
+            len: 0,
+            pos: 0,
+        };
+        out.ensure(line, max);
+        out
+    }
+
+    /// Scans on until `max` tokens are known (or the line ends).
+    fn ensure(&mut self, line: &str, max: usize) {
+        let max = max.min(MAX_SPANS);
+        let b = line.as_bytes();
+        let mut i = self.pos;
+        while i < b.len() && self.len < max {
+            while i < b.len() && b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            if i >= b.len() {
+                break;
+            }
+            let s = i;
+            let mut depth = 0i32;
+            while i < b.len() {
+                match b[i] {
+                    b'[' => depth += 1,
+                    b']' => depth -= 1,
+                    c if c.is_ascii_whitespace() && (depth <= 0 || i - s > 200) => break,
+                    _ => {}
+                }
+                i += 1;
+            }
+            self.at[self.len] = (s, i);
+            self.len += 1;
+        }
+        self.pos = i;
+    }
+
+    fn get(&self) -> &[(usize, usize)] {
+        &self.at[..self.len]
+    }
+}
+
+const MAX_COLS: usize = 12;
+/// Sample lines needed before unchecked (label, sandwiched word) columns are accepted on the
+/// strength of any consistent column after them.
+const MIN_LINES_FOR_GAPS: usize = 20;
+/// Tokens the fallback split looks at.
+const FALLBACK_SPANS: usize = 10;
+
+/// The inferred header structure of one source.
+#[derive(Debug, Clone, Default)]
+pub struct HeaderModel {
+    /// Expected shape of each header column (`None`: a sandwiched word, not checked).
+    columns: Vec<Option<Shape>>,
+    /// Column index holding the level, if any.
+    level_col: Option<usize>,
+    /// A component column follows the fixed columns.
+    component: Component,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Component {
+    #[default]
+    None,
+    /// A token ending in `:` (stripped on lines where it does).
+    Colon,
+    /// A token followed by a run of two or more spaces.
+    Padded,
+    /// A host then a `program[pid]:` token (syslog), both stripped where the second ends in `:`.
+    HostColon,
+}
+
+fn is_component(tok: &str) -> bool {
+    tok.len() > 1 && tok.ends_with(':') && !tok.contains("://")
+}
+
+/// One line split into header and message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Split<'a> {
+    pub header: &'a str,
+    pub message: &'a str,
+    pub level: Option<Level>,
+}
+
+impl HeaderModel {
+    /// Infers the header structure from sample lines (the first lines of a source).
+    pub fn infer<'a>(sample: impl IntoIterator<Item = &'a str>) -> Self {
+        let lines: Vec<&str> = sample
+            .into_iter()
+            // Continuation lines (indented frames, `Caused by:`, tracebacks) are not headers.
+            .filter(|l| {
+                !l.trim().is_empty()
+                    && !l.starts_with([' ', '\t'])
+                    && !l.starts_with("Caused by:")
+                    && !l.starts_with("Traceback")
+                    && !l.split(':').next().is_some_and(|w| {
+                        !w.contains(' ') && (w.ends_with("Exception") || w.ends_with("Error"))
+                    })
+            })
+            .collect();
+        if lines.len() < 3 {
+            return Self::default();
+        }
+        let n = lines.len();
+        // counts[col][shape]
+        let mut counts: Vec<rustc_hash::FxHashMap<Shape, usize>> =
+            vec![rustc_hash::FxHashMap::default(); MAX_COLS];
+        for l in &lines {
+            for (c, &(s, e)) in Spans::of(l, MAX_COLS).get().iter().enumerate() {
+                *counts[c].entry(shape(&l[s..e])).or_default() += 1;
+            }
+        }
+        let dominant: Vec<Option<Shape>> = counts
+            .iter()
+            .map(|m| {
+                m.iter()
+                    .max_by_key(|(s, c)| (**c, **s as u8))
+                    .filter(|(s, c)| s.is_headerish() && **c * 10 >= n * 9)
+                    .map(|(s, _)| *s)
+            })
+            .collect();
+        // Header columns: consistent columns from the start, allowing one unchecked column
+        // first (a label such as `-`/`KERNDTLB`) and runs of up to two unchecked words between
+        // consistent ones (`RAS KERNEL INFO`).
+        let mut columns: Vec<Option<Shape>> = Vec::new();
+        let mut c = 0;
+        while c < MAX_COLS {
+            if let Some(s) = dominant[c] {
+                columns.push(Some(s));
+                c += 1;
+                continue;
+            }
+            let reach = if columns.is_empty() { 2 } else { 3 };
+            let next = (c + 1..(c + reach).min(MAX_COLS)).find(|&k| dominant[k].is_some());
+            // In a small sample, only a level or a `-` separator after the unchecked words
+            // proves they are header: a repeated message (`worker 1 …`) looks consistent too.
+            let proven = |k: usize| {
+                n >= MIN_LINES_FOR_GAPS || matches!(dominant[k], Some(Shape::Level | Shape::Dash))
+            };
+            match next {
+                Some(k) if proven(k) && (dominant[k] != Some(Shape::Dash) || k == c + 1) => {
+                    for _ in c..k {
+                        columns.push(None);
+                    }
+                    c = k;
+                }
+                _ => break,
+            }
+        }
+        if columns.iter().filter(|c| c.is_some()).count() < 2 && columns.len() < 2 {
+            columns.clear();
+        }
+        if columns.is_empty() {
+            return Self::default();
+        }
+        let level_col = columns.iter().position(|s| *s == Some(Shape::Level));
+        // Component column after the fixed ones.
+        let k = columns.len();
+        let mut colon = 0;
+        let mut padded = 0;
+        let mut host_colon = 0;
+        for l in &lines {
+            let sp = Spans::of(l, k + 3);
+            let spans = sp.get();
+            if let Some(&(s, e)) = spans.get(k) {
+                if spans.len() > k + 1 {
+                    if is_component(&l[s..e]) {
+                        colon += 1;
+                    } else if spans.len() > k + 2 {
+                        let (s2, e2) = spans[k + 1];
+                        if is_component(&l[s2..e2]) {
+                            host_colon += 1;
+                        }
+                    }
+                    if l.as_bytes().get(e..e + 2) == Some(b"  ") {
+                        padded += 1;
+                    }
+                }
+            }
+        }
+        let component = if colon * 10 >= n * 6 {
+            Component::Colon
+        } else if padded * 10 >= n * 9 {
+            Component::Padded
+        } else if host_colon * 10 >= n * 6 {
+            Component::HostColon
+        } else {
+            Component::None
+        };
+        Self {
+            columns,
+            level_col,
+            component,
+        }
+    }
+
+    /// Splits one line into header and message.
+    pub fn split<'a>(&self, line: &'a str) -> Split<'a> {
+        let mut sp = Spans::of(line, self.columns.len() + 3);
+        if let Some(split) = self.split_by_model(line, sp.get()) {
+            return split;
+        }
+        fallback_split(line, &mut sp)
+    }
+
+    fn split_by_model<'a>(&self, line: &'a str, spans: &[(usize, usize)]) -> Option<Split<'a>> {
+        if self.columns.is_empty() || spans.len() <= self.columns.len() {
+            return None;
+        }
+        let level = match self.level_col {
+            Some(lc) => {
+                let (s, e) = spans[lc];
+                if shape(&line[s..e]) != Shape::Level {
+                    return None;
+                }
+                Level::parse(&line[s..e])
+            }
+            None => None,
+        };
+        let checked = self.columns.iter().filter(|c| c.is_some()).count();
+        let mut mismatches = 0;
+        for (c, &(s, e)) in self.columns.iter().zip(spans) {
+            if let Some(want) = c {
+                if !compatible(*want, shape(&line[s..e])) {
+                    mismatches += 1;
+                    if mismatches > 1 || mismatches * 4 > checked {
+                        return None;
+                    }
+                }
+            }
+        }
+        let mut k = self.columns.len();
+        if spans.len() > k + 1 {
+            let (s, e) = spans[k];
+            let take = match self.component {
+                Component::None => 0,
+                Component::Colon => usize::from(is_component(&line[s..e])),
+                Component::Padded => usize::from(line.as_bytes().get(e..e + 2) == Some(b"  ")),
+                Component::HostColon => spans
+                    .get(k + 1)
+                    .filter(|&&(s2, e2)| spans.len() > k + 2 && is_component(&line[s2..e2]))
+                    .map_or(0, |_| 2),
+            };
+            k += take;
+        }
+        let start = spans[k].0;
+        Some(Split {
+            header: line[..start].trim_end(),
+            message: &line[start..],
+            level,
+        })
+    }
+}
+
+/// Strips leading time-like, level, date-word and bracketed tokens, then a `component:`
+/// right after a level.
+fn fallback_split<'a>(line: &'a str, sp: &mut Spans) -> Split<'a> {
+    let mut level = None;
+    let mut k = 0;
+    loop {
+        sp.ensure(line, (k + 2).min(FALLBACK_SPANS));
+        if k + 1 >= sp.get().len() {
+            break;
+        }
+        let (s, e) = sp.get()[k];
+        let tok = &line[s..e];
+        match shape(tok) {
+            Shape::Time | Shape::DateWord | Shape::Dash => {}
+            Shape::Level if level.is_none() => level = Level::parse(tok),
+            Shape::Bracket if k > 0 => {}
+            _ => break,
+        }
+        k += 1;
+    }
+    sp.ensure(line, k + 2);
+    let spans = sp.get();
+    if level.is_some() && k + 1 < spans.len() {
+        let (s, e) = spans[k];
+        let tok = &line[s..e];
+        if tok.len() > 1 && tok.ends_with(':') && !tok.contains("://") {
+            k += 1;
+        }
+    }
+    if k == 0 {
+        return Split {
+            header: "",
+            message: line,
+            level: None,
+        };
+    }
+    let start = spans.get(k).map_or(line.len(), |s| s.0);
+    Split {
+        header: line[..start].trim_end(),
+        message: &line[start..],
+        level,
+    }
+}
+
+/// A user-given header format in the Loghub/logparser syntax:
+/// `<Date> <Time> <Level> <Component>: <Content>`.
+#[derive(Debug, Clone)]
+pub struct LogFormat {
+    re: Regex,
+    content: usize,
+    level: Option<usize>,
+}
+
+/// A `--log-format` that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LogFormatError {
+    #[error("log format {0:?} has no <Content> field: add one where the message starts")]
+    NoContent(String),
+    #[error("log format {format:?} is not a valid pattern: {source}")]
+    Regex {
+        format: String,
+        #[source]
+        source: Box<regex::Error>,
+    },
+}
+
+impl LogFormat {
+    /// Compiles a format: each `<Name>` is a field, runs of spaces match any whitespace, the
+    /// rest is a regular-expression fragment; anchored at both ends.
+    pub fn parse(format: &str) -> Result<Self, LogFormatError> {
+        let field =
+            Regex::new(r"<([A-Za-z_][A-Za-z0-9_]*)>").map_err(|e| LogFormatError::Regex {
+                format: format.to_owned(),
+                source: Box::new(e),
+            })?;
+        let mut pat = String::from("^");
+        let mut last = 0;
+        let mut names = Vec::new();
+        let push_literal = |pat: &mut String, lit: &str| {
+            let mut spaces = false;
+            for ch in lit.chars() {
+                if ch == ' ' {
+                    if !spaces {
+                        pat.push_str(r"\s+");
+                    }
+                    spaces = true;
+                } else {
+                    spaces = false;
+                    pat.push(ch);
+                }
+            }
+        };
+        for m in field.captures_iter(format) {
+            let all = m.get(0).map_or(0..0, |g| g.range());
+            push_literal(&mut pat, &format[last..all.start]);
+            let name = m.get(1).map_or("", |g| g.as_str());
+            let body = if name == "Content" { ".*" } else { ".*?" };
+            pat.push_str(&format!("(?P<f{}>{body})", names.len()));
+            names.push(name.to_owned());
+            last = all.end;
+        }
+        push_literal(&mut pat, &format[last..]);
+        pat.push('$');
+        let content = names
+            .iter()
+            .position(|n| n == "Content")
+            .ok_or_else(|| LogFormatError::NoContent(format.to_owned()))?;
+        let level = names.iter().position(|n| n == "Level");
+        let re = Regex::new(&pat).map_err(|e| LogFormatError::Regex {
+            format: format.to_owned(),
+            source: Box::new(e),
+        })?;
+        Ok(Self { re, content, level })
+    }
+
+    /// Splits a line; `None` when it does not match the format.
+    pub fn split<'a>(&self, line: &'a str) -> Option<Split<'a>> {
+        let trimmed = line.trim();
+        let caps = self.re.captures(trimmed)?;
+        let m = caps.name(&format!("f{}", self.content))?;
+        let level = self
+            .level
+            .and_then(|i| caps.name(&format!("f{i}")))
+            .and_then(|g| Level::parse(g.as_str()));
+        Some(Split {
+            header: trimmed[..m.start()].trim_end(),
+            message: m.as_str(),
+            level,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(lines: &[&str]) -> HeaderModel {
+        HeaderModel::infer(lines.iter().copied())
+    }
+
+    #[test]
+    fn strips_date_level_component() {
+        let lines = [
+            "2024-01-02 10:00:01,123 INFO [main] app.Server: started on port 80",
+            "2024-01-02 10:00:02,123 WARN [main] app.Db: slow query took 3s",
+            "2024-01-02 10:00:03,123 ERROR [pool-1] app.Db: connection refused",
+            "2024-01-02 10:00:04,123 INFO [main] app.Server: ready",
+        ];
+        let m = model(&lines);
+        let s = m.split(lines[2]);
+        assert_eq!(s.message, "connection refused");
+        assert_eq!(s.level, Some(Level::Error));
+        assert_eq!(s.header, "2024-01-02 10:00:03,123 ERROR [pool-1] app.Db:");
+    }
+
+    #[test]
+    fn sandwiched_words_and_padded_components() {
+        let base = [
+            "- 1117838570 2005.06.03 R02-M1 RAS KERNEL INFO cache parity error corrected",
+            "- 1117838573 2005.06.03 R02-M2 RAS APP FATAL ciod: failed to read message",
+            "- 1117838576 2005.06.03 R03-M1 RAS KERNEL INFO generating core.1234",
+        ];
+        let lines: Vec<&str> = base.iter().copied().cycle().take(21).collect();
+        assert_eq!(
+            model(&base).split(base[1]).message,
+            "ciod: failed to read message"
+        );
+        assert_eq!(
+            model(&lines).split(lines[1]).message,
+            "ciod: failed to read message"
+        );
+        let win = [
+            "2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack",
+            "2016-09-28 04:30:31, Info                  CSI    00000001 WcpInitialize",
+            "2016-09-28 04:30:31, Info                  CBS    Ending TrustedInstaller",
+        ];
+        assert_eq!(model(&win).split(win[2]).message, "Ending TrustedInstaller");
+    }
+
+    #[test]
+    fn syslog_host_and_program_are_header() {
+        let lines = [
+            "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; uid=0",
+            "Jun 14 15:16:02 combo sshd(pam_unix)[19937]: check pass; user unknown",
+            "Jun 15 02:04:59 combo ftpd[20482]: connection from 1.2.3.4 at Wed Jun 15",
+        ];
+        assert_eq!(
+            model(&lines).split(lines[2]).message,
+            "connection from 1.2.3.4 at Wed Jun 15"
+        );
+    }
+
+    #[test]
+    fn fallback_for_unstructured_lines() {
+        let m = HeaderModel::default();
+        assert_eq!(m.split("ERROR: disk full").message, "disk full");
+        assert_eq!(
+            m.split("Traceback (most recent call last):").message,
+            "Traceback (most recent call last):"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn split_never_panics_and_message_is_a_suffix(
+            sample in proptest::collection::vec("[ -~]{0,60}", 3..8),
+            line in "[ -~\\t\u{e9}\u{4e2d}]{0,80}",
+        ) {
+            let m = HeaderModel::infer(sample.iter().map(String::as_str));
+            let s = m.split(&line);
+            proptest::prop_assert!(line.ends_with(s.message));
+            proptest::prop_assert!(line.starts_with(s.header));
+        }
+    }
+
+    #[test]
+    fn log_format_splits() {
+        let f = LogFormat::parse("<Date> <Time> <Level> <Component>: <Content>").unwrap();
+        let s = f
+            .split("17/06/09 20:10:40 INFO spark.SecurityManager: Changing acls")
+            .unwrap();
+        assert_eq!(s.message, "Changing acls");
+        assert_eq!(s.level, Some(Level::Info));
+        assert!(f.split("garbage").is_none());
+        assert!(LogFormat::parse("<Date> <Time>").is_err());
+    }
+}

@@ -1,0 +1,314 @@
+//! Variable recognition: the parts of a message that are variables (numbers, hex, ids, IPs,
+//! host:port, paths, URLs, UUIDs, block ids, durations, sizes, quoted strings, key=value
+//! values) become `<*>`.
+//!
+//! Rules, per whitespace-separated token:
+//! - a URL (`…://…`), a path (`/a/b`, `./a/b`, `C:\…`) or a quoted string is one `<*>`
+//!   (a quoted string may span spaces: `tag="View Lock"` → `tag="<*>"`);
+//! - otherwise the token is cut at punctuation (`= , : ; ( ) [ ] { } < > | '`) and every piece
+//!   holding a digit becomes `<*>`: `uid=10037,` → `uid=<*>,`, `blk_-1608` → `<*>`,
+//!   `10.0.0.1:5432` → `<*>` (wildcards joined only by `.:/-_@` merge into one);
+//! - runs of whole-token wildcards collapse into one `<*>`, so variable-length lists
+//!   (`@0x7fe @0x7ff …`) do not change a template's length.
+
+/// The placeholder written for a variable part of a template.
+pub const WILDCARD: &str = "<*>";
+
+const WS: u8 = 1;
+const DIGIT: u8 = 2;
+const DELIM: u8 = 4;
+const JOINER: u8 = 8;
+const PATH: u8 = 16;
+const QUOTE: u8 = 32;
+
+/// Byte classes, so each byte costs one table lookup.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        let mut k = 0;
+        if b.is_ascii_whitespace() {
+            k |= WS;
+        }
+        if b.is_ascii_digit() {
+            k |= DIGIT;
+        }
+        if matches!(
+            b,
+            b'=' | b','
+                | b':'
+                | b';'
+                | b'('
+                | b')'
+                | b'['
+                | b']'
+                | b'{'
+                | b'}'
+                | b'<'
+                | b'>'
+                | b'|'
+                | b'\''
+                | b'"'
+        ) {
+            k |= DELIM;
+        }
+        if matches!(b, b'.' | b':' | b'/' | b'-' | b'_' | b'@' | b'#') {
+            k |= JOINER;
+        }
+        if matches!(b, b'/' | b'\\') {
+            k |= PATH;
+        }
+        if b == b'"' {
+            k |= QUOTE;
+        }
+        t[c] = k;
+        c += 1;
+    }
+    t
+};
+
+#[inline]
+fn class(c: u8) -> u8 {
+    CLASS[c as usize]
+}
+
+fn whole_token_variable(b: &[u8]) -> bool {
+    if b.len() >= 2 && (b[0] == b'/' || b[0] == b'~' || b[0] == b'.') && b[1..].contains(&b'/') {
+        // A path, unless it is a fraction such as `3/4` (handled by digits anyway).
+        return memchr::memchr_iter(b'/', b).count() >= 2 || b[0] == b'/';
+    }
+    if memchr::memmem::find(b, b"://").is_some() {
+        return true;
+    }
+    b.len() >= 3 && b[1] == b':' && b[2] == b'\\' && b[0].is_ascii_alphabetic()
+}
+
+/// Writes the masked form of one token (no whitespace inside) to `out`. Returns true when the
+/// whole token became one wildcard.
+fn mask_token(tok: &[u8], out: &mut Vec<u8>) -> bool {
+    let flags = tok.iter().fold(0u8, |f, &c| f | class(c));
+    mask_token_with(tok, flags, out)
+}
+
+/// [`mask_token`] with the OR of the token's byte classes already known.
+#[inline]
+fn mask_token_with(tok: &[u8], flags: u8, out: &mut Vec<u8>) -> bool {
+    if flags & (DIGIT | PATH) == 0 {
+        out.extend_from_slice(tok);
+        return false;
+    }
+    if flags & PATH != 0 && whole_token_variable(tok) {
+        out.extend_from_slice(WILDCARD.as_bytes());
+        return true;
+    }
+    if flags & DIGIT == 0 {
+        out.extend_from_slice(tok);
+        return false;
+    }
+    let start = out.len();
+    // A comparison before a number (`<1`, `>=5`, `~3`) is part of it.
+    let mut i = tok
+        .iter()
+        .position(|c| !matches!(c, b'<' | b'>' | b'=' | b'~'))
+        .filter(|&p| p > 0 && tok[p].is_ascii_digit())
+        .unwrap_or(0);
+    // Position in `out` right after the last wildcard written, to merge `<*>.<*>` into `<*>`.
+    let mut last_wild_end: Option<usize> = None;
+    while i < tok.len() {
+        if class(tok[i]) & DELIM != 0 {
+            out.push(tok[i]);
+            i += 1;
+            continue;
+        }
+        let s = i;
+        let mut digit = false;
+        while i < tok.len() {
+            let k = class(tok[i]);
+            if k & DELIM != 0 {
+                break;
+            }
+            digit |= k & DIGIT != 0;
+            i += 1;
+        }
+        if digit {
+            // Merge with a previous wildcard when only joiners lie between.
+            if let Some(e) = last_wild_end {
+                if out[e..].iter().all(|&c| class(c) & JOINER != 0) {
+                    out.truncate(e);
+                    continue;
+                }
+            }
+            out.extend_from_slice(WILDCARD.as_bytes());
+            last_wild_end = Some(out.len());
+        } else {
+            out.extend_from_slice(&tok[s..i]);
+        }
+    }
+    // `10.1.2.3:80` style tokens end up as `<*>`; report whole-token wildcards for collapsing.
+    &out[start..] == WILDCARD.as_bytes()
+}
+
+/// Size and duration units that follow a number as a separate word.
+fn is_unit(w: &[u8]) -> bool {
+    const UNITS: &[&[u8]] = &[
+        b"B", b"KB", b"MB", b"GB", b"TB", b"KiB", b"MiB", b"GiB", b"TiB", b"kB", b"bytes", b"ms",
+        b"us", b"ns", b"s", b"sec", b"secs", b"seconds", b"min", b"mins", b"minutes", b"h",
+        b"hours",
+    ];
+    UNITS.contains(&w)
+}
+
+/// Masks `content` into `out` as space-separated tokens (cleared first). Returns the number of
+/// tokens.
+#[allow(clippy::many_single_char_names)] // a hot byte loop: b/i/s/k/n read best short
+pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
+    out.clear();
+    let b = content.as_bytes();
+    let mut n = 0;
+    let mut last_wild = false;
+    let mut i = 0;
+    while i < b.len() {
+        while i < b.len() && class(b[i]) & WS != 0 {
+            i += 1;
+        }
+        if i >= b.len() {
+            break;
+        }
+        let s = i;
+        let mut quote_at = None;
+        let mut flags = 0u8;
+        while i < b.len() {
+            let k = class(b[i]);
+            if k & WS != 0 {
+                break;
+            }
+            if k & QUOTE != 0 && quote_at.is_none() && (i == s || class(b[i - 1]) & DELIM != 0) {
+                // A quoted value (`tag="View Lock"`) or word is one variable. A standalone
+                // quoted phrase (`"GET /v2/servers HTTP/1.1"`) keeps its words, masked one by
+                // one: its first word often tells templates apart.
+                if let Some(close) = memchr::memchr(b'"', &b[i + 1..(i + 201).min(b.len())]) {
+                    if i > s || !b[i + 1..i + 1 + close].iter().any(u8::is_ascii_whitespace) {
+                        quote_at = Some(i);
+                        i += close + 2;
+                        continue;
+                    }
+                }
+            }
+            flags |= k;
+            i += 1;
+        }
+        let tok = &b[s..i];
+        if quote_at.is_none() && out.ends_with(WILDCARD.as_bytes()) {
+            // A unit after a number (`5.2 KB,`, `35 ms`) belongs to the variable.
+            let core_end = tok
+                .iter()
+                .rposition(|c| !c.is_ascii_punctuation())
+                .map_or(0, |e| e + 1);
+            if core_end > 0 && is_unit(&tok[..core_end]) {
+                out.extend_from_slice(&tok[core_end..]);
+                last_wild = last_wild && core_end == tok.len();
+                continue;
+            }
+        }
+        let mark = out.len();
+        if n > 0 {
+            out.push(b' ');
+        }
+        let wild = if let Some(q) = quote_at {
+            let q = q - s;
+            let close = tok[q + 1..]
+                .iter()
+                .position(|&c| c == b'"')
+                .map_or(tok.len(), |p| q + 1 + p);
+            let w = mask_token(&tok[..q], out);
+            out.extend_from_slice(b"\"<*>\"");
+            if close + 1 < tok.len() {
+                mask_token(&tok[close + 1..], out);
+            }
+            w && q == 0
+        } else {
+            mask_token_with(tok, flags, out)
+        };
+        if wild && last_wild {
+            out.truncate(mark);
+            continue;
+        }
+        last_wild = wild;
+        n += 1;
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn masked(s: &str) -> String {
+        let mut v = Vec::new();
+        mask_into(s, &mut v);
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn numbers_ids_and_paths_are_variables() {
+        assert_eq!(
+            masked("Received block blk_-1608 of size 67108864 from /10.250.1.2:50010"),
+            "Received block <*> of size <*> from <*>"
+        );
+        assert_eq!(masked("open /var/log/app.log failed"), "open <*> failed");
+        assert_eq!(masked("GET https://example.com/x ok"), "GET <*> ok");
+        assert_eq!(masked("(stack @0x7fe @0x7ff @0xff)"), "(stack <*> <*>)");
+        assert_eq!(masked("(stack @0x7fe @0xff)"), "(stack <*> <*>)");
+        assert_eq!(masked("uid=10037, pid=2227"), "uid=<*>, pid=<*>");
+        assert_eq!(
+            masked("cancelNotification,index:0"),
+            "cancelNotification,index:<*>"
+        );
+        assert_eq!(masked("at 2016/9/27:20:30:31.455 x"), "at <*> x");
+        assert_eq!(
+            masked("id 123e4567-e89b-12d3-a456-426614174000 took 35ms"),
+            "id <*> took <*>"
+        );
+        assert_eq!(masked("size 5.2 KB, free 93 B)"), "size <*>, free <*>)");
+        assert_eq!(masked("took 35 ms total"), "took <*> total");
+        assert_eq!(masked("lifetime <1 sec"), "lifetime <*>");
+        assert_eq!(masked("size=5 MB ok"), "size=<*> ok");
+    }
+
+    #[test]
+    fn quoted_strings_are_variables() {
+        assert_eq!(
+            masked(r#"acquire tag="View Lock", name=x"#),
+            r#"acquire tag="<*>", name=x"#
+        );
+        assert_eq!(
+            masked(r#"say "hello world" now"#),
+            r#"say "hello world" now"#
+        );
+        assert_eq!(
+            masked(r#"10.0.0.1 "GET /v2/servers HTTP/1.1" status: 200"#),
+            r#"<*> "GET <*> <*>" status: <*>"#
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn masking_never_adds_tokens(s in "[ -~\\t\u{e9}]{0,120}") {
+            let once = masked(&s);
+            proptest::prop_assert!(!once.contains("  "));
+            let n = |t: &str| t.split_ascii_whitespace().count();
+            proptest::prop_assert!(n(&once) <= n(&s));
+        }
+    }
+
+    #[test]
+    fn words_stay() {
+        assert_eq!(
+            masked("session opened for user root"),
+            "session opened for user root"
+        );
+        assert_eq!(masked("a  b\tc"), "a b c");
+        assert_eq!(masked(""), "");
+    }
+}

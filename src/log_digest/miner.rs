@@ -1,0 +1,439 @@
+//! The template miner: feed it messages (log lines with their headers removed), get back
+//! templates (`Connection to <*> refused`) with counts and an example each.
+//!
+//! How it works:
+//! 1. Each message is tokenised on whitespace and variable parts are masked ([`super::mask`]).
+//!    The masked text is the message's *shape*; shapes are deduplicated with a hash map, so a
+//!    repeated shape costs one mask and one lookup, whatever its digits were.
+//! 2. [`Miner::finish`] clusters the distinct shapes of the whole input: a Drain-like pass
+//!    (buckets by token count and first token; the most similar cluster absorbs a shape when
+//!    enough positions agree, and positions that disagree become `<*>`), then a split of each
+//!    cluster on positions whose words take only a few distinct values over the whole input
+//!    (constants that tell templates apart, such as `get`/`open`).
+//! 3. Each template gets a stable id (a hash of its text), the same in every run.
+//!
+//! Miners can run on chunks in parallel and be combined with [`Miner::absorb`] in chunk order;
+//! since clustering happens once over the deduplicated shapes, the result does not depend on
+//! how the input was chunked.
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use super::mask::{self, WILDCARD};
+
+/// Token id of the wildcard in the interner used by [`Miner::finish`].
+const WILD: u32 = 0;
+
+/// Tuning of the miner. The defaults are used for every log: there are no per-format settings.
+#[derive(Debug, Clone)]
+pub struct MinerConfig {
+    /// Fraction of positions that must agree for a shape to join a cluster (Drain's `st`).
+    pub similarity: f64,
+    /// A position whose words take at most this many distinct values inside a cluster is a
+    /// constant that tells templates apart (the cluster is split on it); more values make it
+    /// a variable.
+    pub max_constant_values: usize,
+}
+
+impl Default for MinerConfig {
+    fn default() -> Self {
+        Self {
+            similarity: 0.5,
+            max_constant_values: 3,
+        }
+    }
+}
+
+/// Longest example kept per shape.
+const EXAMPLE_MAX: usize = 512;
+
+#[derive(Debug, Clone)]
+struct Shape {
+    /// Masked message: tokens joined by single spaces.
+    text: Box<[u8]>,
+    count: u64,
+    example: Box<str>,
+}
+
+/// An online template miner. See the module docs.
+#[derive(Debug, Clone, Default)]
+pub struct Miner {
+    config: MinerConfig,
+    index: FxHashMap<Box<[u8]>, u32>,
+    shapes: Vec<Shape>,
+    buf: Vec<u8>,
+}
+
+/// A mined template.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Template {
+    /// Stable id: a hash of the template text.
+    pub id: String,
+    /// The template, variable parts as `<*>`.
+    pub text: String,
+    /// How many messages it covers.
+    pub count: u64,
+    /// The first message seen for it.
+    pub example: String,
+}
+
+/// The result of [`Miner::finish`].
+#[derive(Debug, Clone)]
+pub struct Mined {
+    /// Templates, in order of first appearance.
+    pub templates: Vec<Template>,
+    /// For each shape index returned by [`Miner::add`], the index into `templates`.
+    pub cluster_template: Vec<u32>,
+}
+
+impl Mined {
+    /// The template a shape index (from [`Miner::add`]) ended up in.
+    pub fn template_of(&self, shape: u32) -> &Template {
+        &self.templates[self.cluster_template[shape as usize] as usize]
+    }
+}
+
+fn cut(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut e = max;
+    while !s.is_char_boundary(e) {
+        e -= 1;
+    }
+    &s[..e]
+}
+
+impl Miner {
+    /// A miner with the given settings.
+    pub fn new(config: MinerConfig) -> Self {
+        Self {
+            config,
+            ..Self::default()
+        }
+    }
+
+    /// Number of distinct masked shapes so far.
+    pub fn shape_count(&self) -> usize {
+        self.shapes.len()
+    }
+
+    /// Adds one message; returns its shape index (map it through [`Mined::cluster_template`]
+    /// after [`Miner::finish`]).
+    pub fn add(&mut self, message: &str) -> u32 {
+        mask::mask_into(message, &mut self.buf);
+        if let Some(&i) = self.index.get(&self.buf[..]) {
+            self.shapes[i as usize].count += 1;
+            return i;
+        }
+        self.insert(
+            self.buf.clone().into_boxed_slice(),
+            1,
+            cut(message, EXAMPLE_MAX),
+        )
+    }
+
+    /// Adds a message whose masked shape is already known (from a line cache).
+    pub fn add_shape(&mut self, shape: &[u8], message: &str) -> u32 {
+        if let Some(&i) = self.index.get(shape) {
+            self.shapes[i as usize].count += 1;
+            return i;
+        }
+        self.insert(shape.into(), 1, cut(message, EXAMPLE_MAX))
+    }
+
+    /// The masked shape of a shape index.
+    pub fn shape_text(&self, shape: u32) -> &[u8] {
+        &self.shapes[shape as usize].text
+    }
+
+    fn insert(&mut self, text: Box<[u8]>, count: u64, example: &str) -> u32 {
+        let i = self.shapes.len() as u32;
+        self.index.insert(text.clone(), i);
+        self.shapes.push(Shape {
+            text,
+            count,
+            example: example.into(),
+        });
+        i
+    }
+
+    /// Merges the shapes of `other` (mined on a later chunk) into this miner, in order.
+    /// Returns, for each shape index of `other`, its index here.
+    pub fn absorb(&mut self, other: &Miner) -> Vec<u32> {
+        other
+            .shapes
+            .iter()
+            .map(|s| {
+                if let Some(&i) = self.index.get(&s.text) {
+                    self.shapes[i as usize].count += s.count;
+                    i
+                } else {
+                    self.insert(s.text.clone(), s.count, &s.example)
+                }
+            })
+            .collect()
+    }
+
+    /// Ends mining: clusters the shapes into templates and assigns stable ids.
+    pub fn finish(&self) -> Mined {
+        let mut names: Vec<&str> = vec![WILDCARD];
+        let mut wildish: Vec<bool> = vec![true];
+        let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
+        ids.insert(WILDCARD, WILD);
+        let toks: Vec<Vec<u32>> = self
+            .shapes
+            .iter()
+            .map(|s| {
+                std::str::from_utf8(&s.text)
+                    .unwrap_or("")
+                    .split(' ')
+                    .filter(|t| !t.is_empty())
+                    .map(|t| {
+                        *ids.entry(t).or_insert_with(|| {
+                            names.push(t);
+                            // A word holding a wildcard (`<*>,`, `LOCAL(<*>)`) or a dotted
+                            // name (`com.example.app.Main`) is a variable.
+                            wildish.push(t.contains(WILDCARD) || is_dotted_name(t));
+                            (names.len() - 1) as u32
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        let counts: Vec<u64> = self.shapes.iter().map(|s| s.count).collect();
+        let clusters = cluster(&toks, &counts, &wildish, &self.config);
+        // Render; clusters that render the same text become one template.
+        let mut text_index: FxHashMap<String, u32> = FxHashMap::default();
+        let mut templates: Vec<Template> = Vec::new();
+        let mut cluster_template = vec![0u32; self.shapes.len()];
+        let mut order: Vec<&Vec<u32>> = clusters.iter().map(|c| &c.members).collect();
+        order.sort_by_key(|m| m[0]);
+        for c in &clusters {
+            let text = render(&names, &c.template);
+            let t = *text_index.entry(text.clone()).or_insert_with(|| {
+                templates.push(Template {
+                    id: template_id(&text),
+                    text,
+                    count: 0,
+                    example: self.shapes[c.members[0] as usize].example.to_string(),
+                });
+                (templates.len() - 1) as u32
+            });
+            for &m in &c.members {
+                cluster_template[m as usize] = t;
+                templates[t as usize].count += self.shapes[m as usize].count;
+            }
+        }
+        Mined {
+            templates,
+            cluster_template,
+        }
+    }
+}
+
+/// `a.b.c` style names (packages, classes, intents, config keys): three or more dot-separated
+/// parts of word characters.
+fn is_dotted_name(t: &str) -> bool {
+    let t = t.trim_matches(|c: char| c.is_ascii_punctuation() && c != '_');
+    let parts = t.split('.').count();
+    parts >= 3
+        && t.split('.').all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        })
+}
+
+fn render(names: &[&str], toks: &[u32]) -> String {
+    let mut s = String::new();
+    for (i, &t) in toks.iter().enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        s.push_str(names[t as usize]);
+    }
+    s
+}
+
+#[derive(Debug, Clone)]
+struct Cluster {
+    template: Vec<u32>,
+    /// Shape indices, ascending.
+    members: Vec<u32>,
+}
+
+fn merge_template(a: &mut [u32], b: &[u32]) {
+    for (x, &y) in a.iter_mut().zip(b) {
+        if *x != y {
+            *x = WILD;
+        }
+    }
+}
+
+/// Clusters shapes: a Drain-like pass, then a split on low-cardinality positions.
+/// Deterministic: shapes are visited in index order.
+fn cluster(toks: &[Vec<u32>], counts: &[u64], wildish: &[bool], cfg: &MinerConfig) -> Vec<Cluster> {
+    // 1. Drain-like: bucket by (length, first token), join the most similar cluster.
+    let mut clusters: Vec<Cluster> = Vec::new();
+    let mut buckets: FxHashMap<(usize, u32), Vec<usize>> = FxHashMap::default();
+    for (si, t) in toks.iter().enumerate() {
+        let key = (t.len(), t.first().copied().unwrap_or(WILD));
+        let list = buckets.entry(key).or_default();
+        let mut best: Option<(usize, f64)> = None;
+        for &ci in list.iter() {
+            let tpl = &clusters[ci].template;
+            let same = tpl.iter().zip(t).filter(|(a, b)| a == b).count();
+            let sim = same as f64 / t.len().max(1) as f64;
+            if best.is_none_or(|(_, b)| sim > b) {
+                best = Some((ci, sim));
+            }
+        }
+        match best {
+            Some((ci, sim)) if sim >= cfg.similarity || t.is_empty() => {
+                merge_template(&mut clusters[ci].template, t);
+                clusters[ci].members.push(si as u32);
+            }
+            _ => {
+                list.push(clusters.len());
+                clusters.push(Cluster {
+                    template: t.clone(),
+                    members: vec![si as u32],
+                });
+            }
+        }
+    }
+    // 2. Split clusters on positions with few distinct words.
+    let mut out = Vec::with_capacity(clusters.len());
+    for c in clusters {
+        split(c, toks, counts, wildish, cfg, &mut out);
+    }
+    out
+}
+
+fn split(
+    c: Cluster,
+    toks: &[Vec<u32>],
+    counts: &[u64],
+    wildish: &[bool],
+    cfg: &MinerConfig,
+    out: &mut Vec<Cluster>,
+) {
+    let _ = counts;
+    if c.members.len() > 1 {
+        for p in 0..c.template.len() {
+            if c.template[p] != WILD {
+                continue;
+            }
+            let mut values: Vec<u32> = Vec::new();
+            let mut mixed = false;
+            for &m in &c.members {
+                let v = toks[m as usize][p];
+                if wildish[v as usize] {
+                    mixed = true;
+                    break;
+                }
+                if !values.contains(&v) {
+                    values.push(v);
+                    if values.len() > cfg.max_constant_values {
+                        break;
+                    }
+                }
+            }
+            if mixed || values.len() < 2 || values.len() > cfg.max_constant_values {
+                continue;
+            }
+            for v in values {
+                let members: Vec<u32> = c
+                    .members
+                    .iter()
+                    .copied()
+                    .filter(|&m| toks[m as usize][p] == v)
+                    .collect();
+                let mut template = toks[members[0] as usize].clone();
+                for &m in &members[1..] {
+                    merge_template(&mut template, &toks[m as usize]);
+                }
+                split(
+                    Cluster { template, members },
+                    toks,
+                    counts,
+                    wildish,
+                    cfg,
+                    out,
+                );
+            }
+            return;
+        }
+    }
+    out.push(c);
+}
+
+/// A stable id for a template text: 64-bit FNV-1a, as 16 hex digits.
+pub fn template_id(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in text.as_bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+#[cfg(test)]
+#[allow(clippy::many_single_char_names)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_lines_that_differ_in_variables() {
+        let mut m = Miner::new(MinerConfig::default());
+        let a = m.add("Connection to 10.0.0.1:5432 refused");
+        let b = m.add("Connection to 10.0.0.2:5432 refused");
+        let c = m.add("User alice logged in");
+        let d = m.add("User bob logged in");
+        m.add("User carol logged in");
+        m.add("User dave logged in");
+        let mined = m.finish();
+        let t = |i: u32| mined.cluster_template[i as usize];
+        assert_eq!(a, b);
+        assert_eq!(t(c), t(d));
+        assert_ne!(t(a), t(c));
+        assert_eq!(mined.template_of(a).text, "Connection to <*> refused");
+        assert_eq!(mined.template_of(c).text, "User <*> logged in");
+        assert_eq!(mined.template_of(c).count, 4);
+    }
+
+    #[test]
+    fn few_distinct_words_are_constants() {
+        let mut m = Miner::new(MinerConfig::default());
+        let a = m.add("Failed to get next element [HRESULT = 0x1 - CBS_E_MANIFEST]");
+        let b = m.add("Failed to internally open package. [HRESULT = 0x2 - CBS_E_PACKAGE]");
+        let a2 = m.add("Failed to get next element [HRESULT = 0x3 - CBS_E_MANIFEST]");
+        let mined = m.finish();
+        assert_eq!(
+            mined.cluster_template[a as usize],
+            mined.cluster_template[a2 as usize]
+        );
+        assert_ne!(
+            mined.cluster_template[a as usize],
+            mined.cluster_template[b as usize]
+        );
+    }
+
+    #[test]
+    fn ids_are_stable_hashes_of_text() {
+        assert_eq!(template_id("a <*>"), template_id("a <*>"));
+        assert_ne!(template_id("a <*>"), template_id("b <*>"));
+        assert_eq!(template_id("").len(), 16);
+    }
+
+    #[test]
+    fn absorb_maps_chunks_onto_one_miner() {
+        let mut a = Miner::new(MinerConfig::default());
+        let mut b = Miner::new(MinerConfig::default());
+        let x = a.add("disk full on sda1");
+        let y = b.add("disk full on sdb2");
+        let map = a.absorb(&b);
+        assert_eq!(map[y as usize], x);
+    }
+}

@@ -1,0 +1,616 @@
+//! `velo log-digest`: the errors that matter out of millions of log lines.
+//!
+//! Sources are read in blocks ([`reader`]); blocks are classified into events ([`events`],
+//! [`header`]) and mined into templates ([`miner`]) in parallel, each block with its own miner;
+//! the block miners are absorbed into one in block order, so the result is deterministic and
+//! independent of the number of threads. The digest ranks templates by severity then count and
+//! adds first/last seen, per-source counts, a sparkline, a root cause and suggested fixes.
+
+pub mod events;
+pub mod header;
+pub mod mask;
+pub mod miner;
+pub mod prune;
+pub mod reader;
+pub mod report;
+pub mod rules;
+pub mod time;
+
+use std::io::Write;
+
+use rayon::prelude::*;
+use regex::Regex;
+use rustc_hash::FxHashMap;
+
+use events::{EventParser, Line, Splitter};
+use header::{HeaderModel, Level, LogFormat};
+use miner::{Miner, MinerConfig};
+use reader::{BlockReader, Input};
+pub use report::{DigestReport, RootCause, SourceSummary, TemplateRow};
+use rules::Rule;
+
+/// Lines sampled from the start of a source to infer its header structure.
+const SAMPLE_LINES: usize = 200;
+/// Error events kept per block for the root-cause search.
+const ERRORS_PER_BLOCK: usize = 16;
+/// Lines of an event's text kept for the root cause.
+const EVENT_LINES: usize = 60;
+/// Sparkline width.
+const SPARK_WIDTH: usize = 20;
+
+/// What the digest should do.
+#[derive(Debug, Clone)]
+pub struct DigestOptions {
+    pub log_format: Option<LogFormat>,
+    pub top: usize,
+    /// Only count events at this level or above.
+    pub min_level: Option<Level>,
+    /// Only count events at or after this time.
+    pub since: Option<TimeBound>,
+    /// Only count events at or before this time.
+    pub until: Option<TimeBound>,
+    /// Only count events whose line matches.
+    pub grep: Option<Regex>,
+    /// User rules (tried before the built-in ones).
+    pub rules: Vec<Rule>,
+}
+
+/// A `--since`/`--until` bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeBound {
+    /// Absolute, epoch seconds.
+    At(i64),
+    /// This many seconds before the newest timestamp in the input.
+    BeforeLatest(i64),
+}
+
+/// Errors of the digest.
+#[derive(Debug, thiserror::Error)]
+pub enum DigestError {
+    #[error(transparent)]
+    Read(#[from] reader::ReadError),
+    #[error("writing assignments: {0}")]
+    Write(#[source] std::io::Error),
+}
+
+const NO_LEVEL: u8 = 0;
+const CONTINUATION: u32 = u32::MAX;
+
+fn level_code(l: Option<Level>) -> u8 {
+    l.map_or(NO_LEVEL, |l| l as u8 + 1)
+}
+
+fn level_from_code(c: u8) -> Option<Level> {
+    [
+        Level::Trace,
+        Level::Debug,
+        Level::Info,
+        Level::Notice,
+        Level::Warning,
+        Level::Error,
+        Level::Fatal,
+    ]
+    .get(usize::from(c).wrapping_sub(1))
+    .copied()
+}
+
+/// Per-line record kept until the end (16 bytes).
+#[derive(Debug, Clone, Copy)]
+struct Rec {
+    /// Cluster index (block-local, then global; `CONTINUATION` only inside a block).
+    cluster: u32,
+    level: u8,
+    grep: bool,
+    /// A continuation line of the event before it.
+    cont: bool,
+    ts: i64,
+}
+
+/// An error event kept for the root-cause search.
+#[derive(Debug, Clone)]
+struct ErrorEvent {
+    source: usize,
+    /// Index of the head line within its source (0-based).
+    line: usize,
+    ts: Option<i64>,
+    text: Vec<String>,
+}
+
+struct BlockOut {
+    miner: Miner,
+    recs: Vec<Rec>,
+    lossy: u64,
+    errors: Vec<(usize, Option<i64>, Vec<String>)>,
+}
+
+/// An exact-line cache: a line seen before (same bytes, same source format) skips header
+/// splitting, masking and timestamp parsing. Only plain single-line heads are cached. It is
+/// per worker thread and bounded; a line is cached on its second sighting, so input without
+/// repeats pays one hash-set insert per line.
+struct LineCache {
+    owner: u64,
+    /// Direct-mapped table of recently seen line hashes (first sightings).
+    seen: Vec<u64>,
+    entries: FxHashMap<u64, CachedLine>,
+}
+
+struct CachedLine {
+    len: usize,
+    shape: Box<[u8]>,
+    message_at: usize,
+    level: Option<Level>,
+    ts: i64,
+    has_header: bool,
+}
+
+const LINE_CACHE_MAX: usize = 1 << 16;
+
+thread_local! {
+    static LINE_CACHE: std::cell::RefCell<LineCache> = std::cell::RefCell::new(LineCache {
+        owner: u64::MAX,
+        seen: vec![0; LINE_CACHE_MAX],
+        entries: FxHashMap::default(),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn summarize_groups_captured_output() {
+        let out = "\
+2024-05-01 10:00:00 INFO run: worker 1 started in 0.2s
+2024-05-01 10:00:01 ERROR run: worker 2 failed: connection refused to 10.0.0.1:5432
+2024-05-01 10:00:02 ERROR run: worker 3 failed: connection refused to 10.0.0.2:5432
+Traceback (most recent call last):
+  File \"t.py\", line 3, in <module>
+ValueError: boom
+";
+        let t = super::summarize(out);
+        assert_eq!(t[0].count, 2);
+        assert_eq!(t[0].text, "worker <*> failed: connection refused to <*>");
+        assert_eq!(
+            t.iter().map(|t| t.count).sum::<u64>(),
+            3,
+            "the traceback joins its error"
+        );
+    }
+}
+
+fn line_hash(line: &str) -> u64 {
+    use std::hash::Hasher as _;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(line.as_bytes());
+    h.finish()
+}
+
+fn process_block(
+    block: &[u8],
+    splitter: &Splitter,
+    splitter_id: u64,
+    grep: Option<&Regex>,
+) -> BlockOut {
+    LINE_CACHE.with_borrow_mut(|cache| {
+        if cache.owner != splitter_id {
+            cache.owner = splitter_id;
+            cache.seen.fill(0);
+            cache.entries.clear();
+        }
+        process_block_cached(block, splitter, grep, cache)
+    })
+}
+
+fn process_block_cached(
+    block: &[u8],
+    splitter: &Splitter,
+    grep: Option<&Regex>,
+    cache: &mut LineCache,
+) -> BlockOut {
+    let mut miner = Miner::new(MinerConfig::default());
+    let mut recs = Vec::with_capacity(block.len() / 80);
+    let mut lossy = 0;
+    let mut errors: Vec<(usize, Option<i64>, Vec<String>)> = Vec::new();
+    let mut parser = EventParser::new(splitter);
+    let mut collecting = false;
+    let mut head_level = NO_LEVEL;
+    let mut head_ts = i64::MIN;
+    for (i, raw) in reader::lines(block).enumerate() {
+        let line = if let Ok(s) = std::str::from_utf8(raw) {
+            std::borrow::Cow::Borrowed(s)
+        } else {
+            lossy += 1;
+            String::from_utf8_lossy(raw)
+        };
+        let matched = grep.is_none_or(|g| g.is_match(&line));
+        let starts_event = !line.starts_with([' ', '\t']);
+        let key = if parser.is_plain() && starts_event {
+            Some(line_hash(&line))
+        } else {
+            None
+        };
+        let hit = key
+            .and_then(|k| cache.entries.get(&k))
+            .filter(|e| e.len == line.len());
+        let head = if let Some(e) = hit {
+            parser.replay_plain_head(e.has_header);
+            let cluster = miner.add_shape(&e.shape, &line[e.message_at..]);
+            Some((cluster, e.level, e.ts))
+        } else if let Line::Head {
+            header,
+            message,
+            level,
+        } = parser.line(&line)
+        {
+            let cluster = miner.add(&message);
+            let ts = if header.is_empty() {
+                i64::MIN
+            } else {
+                time::parse(header).unwrap_or(i64::MIN)
+            };
+            if let (Some(k), std::borrow::Cow::Borrowed(m)) = (key, &message) {
+                if parser.head_was_plain() {
+                    if cache.entries.len() >= LINE_CACHE_MAX {
+                        cache.entries.clear();
+                    }
+                    let slot = (k as usize) & (LINE_CACHE_MAX - 1);
+                    if cache.seen[slot] == k {
+                        let message_at = m.as_ptr() as usize - line.as_ptr() as usize;
+                        cache.entries.insert(
+                            k,
+                            CachedLine {
+                                len: line.len(),
+                                shape: miner.shape_text(cluster).into(),
+                                message_at,
+                                level,
+                                ts,
+                                has_header: parser.head_has_header(),
+                            },
+                        );
+                    } else {
+                        // First sighting: remember the hash only.
+                        cache.seen[slot] = k;
+                    }
+                }
+            }
+            Some((cluster, level, ts))
+        } else {
+            None
+        };
+        if let Some((cluster, level, ts)) = head {
+            head_level = level_code(level);
+            head_ts = ts;
+            collecting = false;
+            if level.is_some_and(|l| l >= Level::Error) && errors.len() < ERRORS_PER_BLOCK {
+                errors.push((i, (ts != i64::MIN).then_some(ts), vec![line.to_string()]));
+                collecting = true;
+            }
+            recs.push(Rec {
+                cluster,
+                level: head_level,
+                grep: matched,
+                cont: false,
+                ts,
+            });
+        } else {
+            if collecting {
+                if let Some(e) = errors.last_mut() {
+                    if e.2.len() < EVENT_LINES {
+                        e.2.push(line.to_string());
+                    }
+                }
+            }
+            recs.push(Rec {
+                cluster: CONTINUATION,
+                level: head_level,
+                grep: matched,
+                cont: true,
+                ts: head_ts,
+            });
+        }
+    }
+    BlockOut {
+        miner,
+        recs,
+        lossy,
+        errors,
+    }
+}
+
+/// Summarises captured output (a failing command's stdout/stderr, a small log) in one call:
+/// headers are inferred and stripped, multi-line events grouped, messages mined. Returns the
+/// templates with their counts and first example, most frequent first (ties: first seen).
+pub fn summarize(text: &str) -> Vec<miner::Template> {
+    let first: Vec<&str> = text.lines().take(SAMPLE_LINES).collect();
+    let splitter = Splitter::Auto(HeaderModel::infer(first.iter().copied()));
+    let mut parser = EventParser::new(&splitter);
+    let mut m = Miner::new(MinerConfig::default());
+    for line in text.lines() {
+        if let Line::Head { message, .. } = parser.line(line) {
+            m.add(&message);
+        }
+    }
+    let mut templates = m.finish().templates;
+    templates.sort_by_key(|t| std::cmp::Reverse(t.count));
+    templates
+}
+
+/// Everything mined from the inputs, before the digest is cut from it.
+pub struct Mining {
+    sources: Vec<SourceSummary>,
+    /// Per source, its lines' records (global cluster ids).
+    recs: Vec<Vec<Rec>>,
+    errors: Vec<ErrorEvent>,
+    miner: Miner,
+    /// Per source, what `feed` needs to go on where reading stopped.
+    states: Vec<SourceState>,
+}
+
+/// Where a source's reading stopped: its header model, the cluster of its last event (for
+/// continuation lines) and an unfinished last line.
+struct SourceState {
+    splitter: Option<(Splitter, u64)>,
+    last_cluster: u32,
+    carry: Vec<u8>,
+}
+
+/// Reads and mines every input.
+pub fn mine(inputs: &[Input], opts: &DigestOptions) -> Result<Mining, DigestError> {
+    let mut acc = Acc {
+        global: Miner::new(MinerConfig::default()),
+        recs: Vec::new(),
+        errors: Vec::new(),
+        lossy: 0,
+        last_cluster: CONTINUATION,
+        source: 0,
+    };
+    let mut sources = Vec::new();
+    let mut all_recs = Vec::new();
+    let mut states = Vec::new();
+    for (si, input) in inputs.iter().enumerate() {
+        let name = input.name();
+        acc.source = si;
+        acc.lossy = 0;
+        acc.last_cluster = CONTINUATION;
+        let (cut_lines, splitter) = mine_source(input, opts, &mut acc)?;
+        states.push(SourceState {
+            splitter,
+            last_cluster: acc.last_cluster,
+            carry: Vec::new(),
+        });
+        let recs = std::mem::take(&mut acc.recs);
+        sources.push(SourceSummary {
+            name,
+            lines: recs.len() as u64,
+            invalid_utf8_lines: acc.lossy,
+            cut_lines,
+        });
+        all_recs.push(recs);
+    }
+    Ok(Mining {
+        sources,
+        recs: all_recs,
+        errors: acc.errors,
+        miner: acc.global,
+        states,
+    })
+}
+
+/// What the sequential merge step accumulates.
+struct Acc {
+    global: Miner,
+    recs: Vec<Rec>,
+    errors: Vec<ErrorEvent>,
+    lossy: u64,
+    last_cluster: u32,
+    source: usize,
+}
+
+impl Acc {
+    /// Folds block results into the global miner, in block order.
+    fn merge(&mut self, outs: Vec<BlockOut>) {
+        for out in outs {
+            let map = self.global.absorb(&out.miner);
+            let base = self.recs.len();
+            self.lossy += out.lossy;
+            self.recs.reserve(out.recs.len());
+            for mut r in out.recs {
+                if r.cluster == CONTINUATION {
+                    r.cluster = self.last_cluster;
+                } else {
+                    r.cluster = map[r.cluster as usize];
+                    self.last_cluster = r.cluster;
+                }
+                self.recs.push(r);
+            }
+            for (i, ts, text) in out.errors {
+                self.errors.push(ErrorEvent {
+                    source: self.source,
+                    line: base + i,
+                    ts,
+                    text,
+                });
+            }
+        }
+    }
+}
+
+/// Mines one source: a reader thread fills a bounded queue of blocks; batches of blocks are
+/// mined in parallel while the previous batch is merged. Returns the number of cut lines and
+/// the source's header model.
+fn mine_source(
+    input: &Input,
+    opts: &DigestOptions,
+    acc: &mut Acc,
+) -> Result<(u64, Option<(Splitter, u64)>), DigestError> {
+    let name = input.name();
+    let mut rd = BlockReader::new(reader::open(input)?);
+    let batch = rayon::current_num_threads().max(1) * 2;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(batch);
+    std::thread::scope(|scope| {
+        let reading = scope.spawn(move || {
+            loop {
+                match rd.next_block() {
+                    Ok(Some(b)) => {
+                        if tx.send(Ok(b)).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        break;
+                    }
+                }
+            }
+            rd.cut_lines
+        });
+        let io_err = |e| reader::ReadError::Io {
+            path: name.clone(),
+            source: e,
+        };
+        let mut splitter: Option<(Splitter, u64)> = None;
+        let mut pending: Vec<BlockOut> = Vec::new();
+        let mut failed = None;
+        loop {
+            let mut blocks = Vec::with_capacity(batch);
+            for item in &rx {
+                match item {
+                    Ok(b) => blocks.push(b),
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+                if blocks.len() >= batch {
+                    break;
+                }
+            }
+            if blocks.is_empty() || failed.is_some() {
+                break;
+            }
+            let (sp, sp_id) = splitter.get_or_insert_with(|| infer_splitter(&blocks[0], opts));
+            let (sp, sp_id): (&Splitter, u64) = (sp, *sp_id);
+            let previous = std::mem::take(&mut pending);
+            let ((), mined_batch) = rayon::join(
+                || acc.merge(previous),
+                || {
+                    blocks
+                        .par_iter()
+                        .map(|b| process_block(b, sp, sp_id, opts.grep.as_ref()))
+                        .collect::<Vec<BlockOut>>()
+                },
+            );
+            pending = mined_batch;
+        }
+        acc.merge(pending);
+        drop(rx);
+        let cut = reading.join().unwrap_or(0);
+        match failed {
+            Some(e) => Err(DigestError::Read(io_err(e))),
+            None => Ok((cut, splitter)),
+        }
+    })
+}
+
+/// Infers a source's header model; returns it with a process-unique id (for the line cache).
+fn infer_splitter(first: &[u8], opts: &DigestOptions) -> (Splitter, u64) {
+    static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let sample: Vec<String> = reader::lines(first)
+        .take(SAMPLE_LINES)
+        .map(|l| String::from_utf8_lossy(l).into_owned())
+        .collect();
+    let model = HeaderModel::infer(sample.iter().map(String::as_str));
+    let splitter = match &opts.log_format {
+        Some(f) => Splitter::Format(f.clone(), model),
+        None => Splitter::Auto(model),
+    };
+    (splitter, id)
+}
+
+/// One `--assignments` record.
+#[derive(serde::Serialize)]
+struct Assignment<'a> {
+    source: &'a str,
+    line: usize,
+    template_id: &'a str,
+    template: &'a str,
+}
+
+impl Mining {
+    /// Mines bytes appended to source `source` (for `--follow`). An unfinished last line waits
+    /// for the rest of it; line numbers go on from where the source ended.
+    pub fn feed(&mut self, source: usize, bytes: &[u8], opts: &DigestOptions) {
+        let st = &mut self.states[source];
+        st.carry.extend_from_slice(bytes);
+        let Some(end) = memchr::memrchr(b'\n', &st.carry) else {
+            return;
+        };
+        let block: Vec<u8> = st.carry.drain(..=end).collect();
+        let (sp, id) = st
+            .splitter
+            .get_or_insert_with(|| infer_splitter(&block, opts));
+        let out = process_block(&block, sp, *id, opts.grep.as_ref());
+        let mut acc = Acc {
+            global: std::mem::take(&mut self.miner),
+            recs: std::mem::take(&mut self.recs[source]),
+            errors: std::mem::take(&mut self.errors),
+            lossy: 0,
+            last_cluster: st.last_cluster,
+            source,
+        };
+        acc.merge(vec![out]);
+        st.last_cluster = acc.last_cluster;
+        self.miner = acc.global;
+        self.recs[source] = acc.recs;
+        self.errors = acc.errors;
+        let summary = &mut self.sources[source];
+        summary.lines = self.recs[source].len() as u64;
+        summary.invalid_utf8_lines += acc.lossy;
+    }
+
+    /// Drops an unfinished last line of `source` (its file was truncated or rotated).
+    pub fn restart(&mut self, source: usize) {
+        self.states[source].carry.clear();
+    }
+
+    /// Finishes mining, writes assignments (one JSON line per input line) if asked, and cuts
+    /// the digest.
+    pub fn digest(
+        &self,
+        opts: &DigestOptions,
+        assignments: Option<&mut dyn Write>,
+    ) -> Result<DigestReport, DigestError> {
+        let mined = self.miner.finish();
+        if let Some(w) = assignments {
+            let mut buf = Vec::with_capacity(1 << 16);
+            for (src, recs) in self.sources.iter().zip(&self.recs) {
+                for (i, r) in recs.iter().enumerate() {
+                    let (id, text) = if r.cluster == CONTINUATION {
+                        ("", "")
+                    } else {
+                        let t = mined.template_of(r.cluster);
+                        (t.id.as_str(), t.text.as_str())
+                    };
+                    serde_json::to_writer(
+                        &mut buf,
+                        &Assignment {
+                            source: &src.name,
+                            line: i + 1,
+                            template_id: id,
+                            template: text,
+                        },
+                    )
+                    .map_err(|e| DigestError::Write(e.into()))?;
+                    buf.push(b'\n');
+                    if buf.len() >= 1 << 16 {
+                        w.write_all(&buf).map_err(DigestError::Write)?;
+                        buf.clear();
+                    }
+                }
+            }
+            w.write_all(&buf).map_err(DigestError::Write)?;
+            w.flush().map_err(DigestError::Write)?;
+        }
+        Ok(report::build(self, &mined, opts))
+    }
+}

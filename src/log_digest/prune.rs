@@ -1,0 +1,468 @@
+//! `velo log-digest prune DIR`: rotate and prune a log folder by age, count and total size,
+//! optionally gzipping rotated files. A file that some process still has open for writing
+//! (found through `/proc/*/fd`) is never compressed or deleted: it is listed as skipped, with
+//! the process that holds it.
+//!
+//! Files are grouped into families by name with rotation suffixes removed (`app.log`,
+//! `app.log.1`, `app.log.2.gz`, `app.log-20240501` are one family); `--keep N` keeps the N
+//! newest files of each family. `--max-age` deletes files older than the given age, and
+//! `--max-size` deletes the oldest files (of any family) until the folder fits.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+
+use crate::output::Tone;
+use crate::report::{Cell, Report, Section};
+
+/// What to do with the folder.
+#[derive(Debug, Clone, Default)]
+pub struct PruneOptions {
+    pub max_size: Option<u64>,
+    pub max_age: Option<Duration>,
+    pub keep: Option<usize>,
+    pub compress: bool,
+    pub dry_run: bool,
+}
+
+/// What happens to one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    Keep,
+    Compress,
+    Delete,
+    /// Left alone because a process has it open for writing.
+    SkipOpen,
+}
+
+impl Action {
+    fn name(self) -> &'static str {
+        match self {
+            Action::Keep => "keep",
+            Action::Compress => "compress",
+            Action::Delete => "delete",
+            Action::SkipOpen => "skip-open",
+        }
+    }
+}
+
+/// One file's decision.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileAction {
+    pub path: String,
+    pub family: String,
+    pub bytes: u64,
+    pub age_s: u64,
+    pub action: Action,
+    pub reason: String,
+}
+
+/// The prune report.
+#[derive(Debug, Clone, Serialize)]
+pub struct PruneReport {
+    pub dir: String,
+    pub dry_run: bool,
+    pub files: Vec<FileAction>,
+    pub bytes_before: u64,
+    pub bytes_after: u64,
+}
+
+/// Errors while pruning.
+#[derive(Debug, thiserror::Error)]
+pub enum PruneError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{0}: not a folder")]
+    NotADir(String),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> PruneError + '_ {
+    move |source| PruneError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// The family of a log file name: rotation suffixes (`.gz`, `.1`, `-20240501`, `.2024-05-01`)
+/// removed.
+pub fn family(name: &str) -> String {
+    let mut n = name.strip_suffix(".gz").unwrap_or(name);
+    loop {
+        let cut = n.rfind(['.', '-', '_']).filter(|&i| {
+            let tail = &n[i + 1..];
+            !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit() || b == b'-') && i > 0
+        });
+        match cut {
+            Some(i) => n = &n[..i],
+            None => break,
+        }
+    }
+    n.to_owned()
+}
+
+/// Files under `/proc` held open for writing, with `pid (comm)` of a holder. Empty where
+/// `/proc` is not available.
+pub fn open_for_writing() -> BTreeMap<PathBuf, String> {
+    let mut out = BTreeMap::new();
+    let Ok(procs) = fs::read_dir("/proc") else {
+        return out;
+    };
+    for p in procs.filter_map(Result::ok) {
+        let pid = p.file_name().to_string_lossy().into_owned();
+        if !pid.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let Ok(fds) = fs::read_dir(p.path().join("fd")) else {
+            continue;
+        };
+        for fd in fds.filter_map(Result::ok) {
+            let Ok(target) = fs::read_link(fd.path()) else {
+                continue;
+            };
+            let info = p.path().join("fdinfo").join(fd.file_name());
+            let writable = fs::read_to_string(info).ok().is_some_and(|t| {
+                t.lines()
+                    .find_map(|l| l.strip_prefix("flags:"))
+                    .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
+                    .is_some_and(|flags| flags & 0b11 != 0) // O_WRONLY or O_RDWR
+            });
+            if writable {
+                let comm = fs::read_to_string(p.path().join("comm")).unwrap_or_default();
+                out.entry(target)
+                    .or_insert_with(|| format!("pid {pid} ({})", comm.trim()));
+            }
+        }
+    }
+    out
+}
+
+struct Entry {
+    path: PathBuf,
+    family: String,
+    bytes: u64,
+    age: Duration,
+    action: Action,
+    reason: String,
+}
+
+/// Plans (and unless `dry_run`, performs) the pruning of `dir`. `now` and `open` are passed in
+/// so tests can fix them.
+pub fn prune(
+    dir: &Path,
+    opts: &PruneOptions,
+    now: SystemTime,
+    open: &BTreeMap<PathBuf, String>,
+) -> Result<PruneReport, PruneError> {
+    if !dir.is_dir() {
+        return Err(PruneError::NotADir(dir.display().to_string()));
+    }
+    let mut entries = Vec::new();
+    collect(dir, now, &mut entries)?;
+    // Newest first within the folder; stable by path.
+    entries.sort_by(|a, b| a.age.cmp(&b.age).then(a.path.cmp(&b.path)));
+    for e in &mut entries {
+        let canon = fs::canonicalize(&e.path).unwrap_or_else(|_| e.path.clone());
+        if let Some(holder) = open.get(&canon) {
+            e.action = Action::SkipOpen;
+            e.reason = format!("open for writing by {holder}");
+        }
+    }
+    if let Some(max_age) = opts.max_age {
+        for e in entries.iter_mut().filter(|e| e.action == Action::Keep) {
+            if e.age > max_age {
+                e.action = Action::Delete;
+                e.reason = format!("older than {}", crate::units::format_duration(max_age));
+            }
+        }
+    }
+    if let Some(keep) = opts.keep {
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        for e in &mut entries {
+            let n = seen.entry(e.family.clone()).or_default();
+            *n += 1;
+            if *n > keep && e.action == Action::Keep {
+                e.action = Action::Delete;
+                e.reason = format!("more than {keep} file(s) of {}", e.family);
+            }
+        }
+    }
+    let bytes_before: u64 = entries.iter().map(|e| e.bytes).sum();
+    if let Some(max) = opts.max_size {
+        let mut total: u64 = entries
+            .iter()
+            .filter(|e| e.action != Action::Delete)
+            .map(|e| e.bytes)
+            .sum();
+        for e in entries.iter_mut().rev() {
+            if total <= max {
+                break;
+            }
+            if e.action == Action::Keep {
+                e.action = Action::Delete;
+                e.reason = format!("folder over {}", crate::units::format_size(max));
+                total -= e.bytes;
+            }
+        }
+    }
+    if opts.compress {
+        // Rotated files only: the newest file of each family is the live one.
+        let mut newest: BTreeMap<String, bool> = BTreeMap::new();
+        for e in &mut entries {
+            let first = newest.insert(e.family.clone(), true).is_none();
+            let is_gz = e.path.extension().is_some_and(|x| x == "gz");
+            if !first && !is_gz && e.action == Action::Keep {
+                e.action = Action::Compress;
+                "rotated".clone_into(&mut e.reason);
+            }
+        }
+    }
+    let mut bytes_after = 0;
+    let mut files = Vec::new();
+    for e in entries {
+        let mut bytes_now = e.bytes;
+        if !opts.dry_run {
+            match e.action {
+                Action::Delete => {
+                    fs::remove_file(&e.path).map_err(io_err(&e.path))?;
+                    bytes_now = 0;
+                }
+                Action::Compress => bytes_now = gzip(&e.path)?,
+                Action::Keep | Action::SkipOpen => {}
+            }
+        } else if e.action == Action::Delete {
+            bytes_now = 0;
+        }
+        bytes_after += bytes_now;
+        files.push(FileAction {
+            path: e.path.display().to_string(),
+            family: e.family,
+            bytes: e.bytes,
+            age_s: e.age.as_secs(),
+            action: e.action,
+            reason: e.reason,
+        });
+    }
+    Ok(PruneReport {
+        dir: dir.display().to_string(),
+        dry_run: opts.dry_run,
+        files,
+        bytes_before,
+        bytes_after,
+    })
+}
+
+fn collect(dir: &Path, now: SystemTime, out: &mut Vec<Entry>) -> Result<(), PruneError> {
+    let mut items: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(io_err(dir))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    items.sort();
+    for p in items {
+        let meta = fs::symlink_metadata(&p).map_err(io_err(&p))?;
+        if meta.is_dir() {
+            collect(&p, now, out)?;
+        } else if meta.is_file() {
+            let age = meta
+                .modified()
+                .ok()
+                .and_then(|m| now.duration_since(m).ok())
+                .unwrap_or_default();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let rel_dir = p.parent().unwrap_or(dir).display().to_string();
+            out.push(Entry {
+                family: format!("{rel_dir}/{}", family(&name)),
+                path: p,
+                bytes: meta.len(),
+                age,
+                action: Action::Keep,
+                reason: String::new(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Gzips `path` to `path.gz` (keeping its modification time) and removes the original.
+/// Returns the compressed size.
+fn gzip(path: &Path) -> Result<u64, PruneError> {
+    let mut gz_name = path.as_os_str().to_owned();
+    gz_name.push(".gz");
+    let gz = PathBuf::from(gz_name);
+    let mut input = fs::File::open(path).map_err(io_err(path))?;
+    let mtime = input.metadata().and_then(|m| m.modified()).ok();
+    let tmp = gz.with_extension("gz.tmp");
+    let file = fs::File::create(&tmp).map_err(io_err(&tmp))?;
+    let mut enc = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+    io::copy(&mut input, &mut enc).map_err(io_err(path))?;
+    let file = enc.finish().map_err(io_err(&tmp))?;
+    if let Some(m) = mtime {
+        let _ = file.set_modified(m);
+    }
+    let size = file.metadata().map_or(0, |m| m.len());
+    drop(file);
+    fs::rename(&tmp, &gz).map_err(io_err(&gz))?;
+    fs::remove_file(path).map_err(io_err(path))?;
+    Ok(size)
+}
+
+impl Report for PruneReport {
+    fn sections(&self) -> Vec<Section> {
+        let rows = self
+            .files
+            .iter()
+            .map(|f| {
+                let tone = match f.action {
+                    Action::Delete => Tone::Error,
+                    Action::Compress => Tone::Info,
+                    Action::SkipOpen => Tone::Warning,
+                    Action::Keep => Tone::Plain,
+                };
+                vec![
+                    Cell::toned(f.action.name(), tone),
+                    Cell::new(f.path.clone()),
+                    Cell::new(crate::units::format_size(f.bytes)),
+                    Cell::new(crate::units::format_duration(Duration::from_secs(f.age_s))),
+                    Cell::new(f.reason.clone()),
+                ]
+            })
+            .collect();
+        vec![
+            Section::Table {
+                title: Some(format!(
+                    "{}{}",
+                    self.dir,
+                    if self.dry_run {
+                        " (dry run: nothing changed)"
+                    } else {
+                        ""
+                    }
+                )),
+                headers: ["action", "file", "size", "age", "reason"]
+                    .map(String::from)
+                    .to_vec(),
+                rows,
+            },
+            Section::Text {
+                title: None,
+                body: format!(
+                    "{} → {}",
+                    crate::units::format_size(self.bytes_before),
+                    crate::units::format_size(self.bytes_after)
+                ),
+                tone: Tone::Plain,
+            },
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn families_strip_rotation_suffixes() {
+        assert_eq!(family("app.log"), "app.log");
+        assert_eq!(family("app.log.1"), "app.log");
+        assert_eq!(family("app.log.2.gz"), "app.log");
+        assert_eq!(family("app.log-20240501"), "app.log");
+        assert_eq!(family("bot-2024-05-01.log"), "bot-2024-05-01.log");
+    }
+
+    fn touch(dir: &Path, name: &str, bytes: usize, age_s: u64, now: SystemTime) -> PathBuf {
+        let p = dir.join(name);
+        fs::write(&p, vec![b'x'; bytes]).unwrap();
+        let f = fs::File::options().write(true).open(&p).unwrap();
+        f.set_modified(now - Duration::from_secs(age_s)).unwrap();
+        p
+    }
+
+    #[test]
+    fn keep_age_size_compress_and_open_files() {
+        let d = tempfile::tempdir().unwrap();
+        let now = SystemTime::now();
+        let live = touch(d.path(), "app.log", 100, 10, now);
+        touch(d.path(), "app.log.1", 100, 3600, now);
+        touch(d.path(), "app.log.2", 100, 7200, now);
+        touch(d.path(), "app.log.3", 100, 90_000, now);
+        let mut open = BTreeMap::new();
+        open.insert(fs::canonicalize(&live).unwrap(), "pid 1 (bot)".to_owned());
+        let opts = PruneOptions {
+            keep: Some(3),
+            max_age: Some(Duration::from_secs(86_400)),
+            compress: true,
+            dry_run: true,
+            ..Default::default()
+        };
+        let r = prune(d.path(), &opts, now, &open).unwrap();
+        let by: BTreeMap<String, Action> = r
+            .files
+            .iter()
+            .map(|f| {
+                (
+                    Path::new(&f.path)
+                        .file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned(),
+                    f.action,
+                )
+            })
+            .collect();
+        assert_eq!(by["app.log"], Action::SkipOpen);
+        assert_eq!(by["app.log.1"], Action::Compress);
+        assert_eq!(by["app.log.2"], Action::Compress);
+        assert_eq!(by["app.log.3"], Action::Delete);
+        assert!(
+            d.path().join("app.log.3").exists(),
+            "dry run changes nothing"
+        );
+        let r = prune(
+            d.path(),
+            &PruneOptions {
+                dry_run: false,
+                ..opts
+            },
+            now,
+            &open,
+        )
+        .unwrap();
+        assert!(r.bytes_after < r.bytes_before);
+        assert!(!d.path().join("app.log.3").exists());
+        assert!(d.path().join("app.log.1.gz").exists());
+        assert!(live.exists());
+    }
+
+    #[test]
+    fn max_size_deletes_oldest_first() {
+        let d = tempfile::tempdir().unwrap();
+        let now = SystemTime::now();
+        touch(d.path(), "a.log", 100, 10, now);
+        touch(d.path(), "b.log", 100, 20, now);
+        touch(d.path(), "c.log", 100, 30, now);
+        let opts = PruneOptions {
+            max_size: Some(150),
+            ..Default::default()
+        };
+        let r = prune(d.path(), &opts, now, &BTreeMap::new()).unwrap();
+        let deleted: Vec<&str> = r
+            .files
+            .iter()
+            .filter(|f| f.action == Action::Delete)
+            .map(|f| f.path.rsplit('/').next().unwrap())
+            .collect();
+        assert_eq!(deleted, ["b.log", "c.log"], "the two oldest go");
+    }
+}

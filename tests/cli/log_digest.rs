@@ -1,0 +1,648 @@
+//! `velo log-digest`: digest, assignments, inputs (gz, folders, stdin, bad bytes, huge lines),
+//! filters, rules, exit codes, prune, and grouping accuracy on the Loghub-2k samples.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crate::support::{fixture, repo_root, shared_data, velo};
+
+fn assignments(text: &str) -> Vec<serde_json::Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("assignment is JSON"))
+        .collect()
+}
+
+#[test]
+fn python_traceback_gives_root_cause_frame_and_fix() {
+    let out = velo()
+        .fixture_as("log-digest/python-app.log", "app.log")
+        .args(["log-digest", "app.log", "--top", "5", "--format", "json"])
+        .run()
+        .code(0);
+    let j = out.json();
+    assert_eq!(j["schema_version"], 1);
+    let rc = &j["root_cause"];
+    assert_eq!(rc["line"], 6);
+    assert_eq!(
+        rc["exception"],
+        "ModuleNotFoundError: No module named 'talib'"
+    );
+    assert!(rc["frame"]
+        .as_str()
+        .unwrap()
+        .contains("momentum.py\", line 3"));
+    assert!(rc["hint"].as_str().unwrap().contains("pip install"));
+    // Errors rank first, then by count.
+    assert_eq!(
+        j["templates"][0]["template"],
+        "cannot connect to <*>: [Errno <*>] Connection refused"
+    );
+    assert_eq!(j["templates"][0]["count"], 3);
+    assert_eq!(
+        j["templates"][0]["first_seen"]["time"],
+        "2024-05-01 10:00:02"
+    );
+    assert_eq!(
+        j["templates"][0]["last_seen"]["time"],
+        "2024-05-01 10:00:04"
+    );
+    assert!(j["templates"][0]["hint"]
+        .as_str()
+        .unwrap()
+        .contains("listens"));
+    insta::assert_snapshot!("python_app_json", out.stdout);
+}
+
+#[test]
+fn table_and_markdown_render_the_same_digest() {
+    let table = velo()
+        .fixture_as("log-digest/python-app.log", "app.log")
+        .args(["log-digest", "app.log", "--top", "4"])
+        .run()
+        .code(0);
+    insta::assert_snapshot!("python_app_table", table.stdout);
+    let md = velo()
+        .fixture_as("log-digest/java-service.log", "svc.log")
+        .args(["log-digest", "svc.log", "--format", "markdown"])
+        .run()
+        .code(0);
+    insta::assert_snapshot!("java_service_markdown", md.stdout);
+}
+
+#[test]
+fn java_stack_trace_is_one_event_with_its_deepest_cause() {
+    let out = velo()
+        .fixture_as("log-digest/java-service.log", "svc.log")
+        .args([
+            "log-digest",
+            "svc.log",
+            "--format",
+            "json",
+            "--assignments",
+            "a.jsonl",
+        ])
+        .run()
+        .code(0);
+    let j = out.json();
+    assert_eq!(j["events"], 5, "13 lines, 5 events");
+    let rc = &j["root_cause"];
+    assert!(rc["exception"]
+        .as_str()
+        .unwrap()
+        .starts_with("java.sql.SQLNonTransientConnectionException"));
+    assert!(rc["frame"].as_str().unwrap().starts_with("at com.mysql"));
+    assert!(rc["hint"]
+        .as_str()
+        .unwrap()
+        .contains("caching_sha2_password"));
+    let a = assignments(&std::fs::read_to_string(out.dir.path().join("a.jsonl")).unwrap());
+    assert_eq!(a.len(), 13);
+    for l in &a[4..12] {
+        assert_eq!(
+            l["template_id"], a[3]["template_id"],
+            "frames carry their event's template"
+        );
+    }
+}
+
+#[test]
+fn assignments_are_one_line_per_input_line_with_stable_ids() {
+    let run = || {
+        velo()
+            .fixture_as("log-digest/python-app.log", "app.log")
+            .args(["log-digest", "app.log", "--assignments", "-"])
+            .run()
+            .code(0)
+    };
+    let first = run();
+    let a = assignments(&first.stdout);
+    assert_eq!(a.len(), 24);
+    for (i, l) in a.iter().enumerate() {
+        assert_eq!(l["source"], "app.log");
+        assert_eq!(l["line"], i + 1);
+        assert_eq!(l["template_id"].as_str().unwrap().len(), 16);
+    }
+    assert_eq!(
+        a[13]["template"], a[5]["template"],
+        "traceback lines join the logged error"
+    );
+    assert_eq!(
+        first.stdout,
+        run().stdout,
+        "ids and templates are stable across runs"
+    );
+}
+
+#[test]
+fn gz_files_folders_and_stdin() {
+    let plain = velo()
+        .fixture_as("log-digest/python-app.log", "app.log")
+        .args(["log-digest", "app.log", "--assignments", "-"])
+        .run()
+        .code(0);
+    let gz = velo()
+        .fixture_as("log-digest/python-app.log.gz", "app.log")
+        .args(["log-digest", "app.log", "--assignments", "-"])
+        .run()
+        .code(0);
+    assert_eq!(
+        plain.stdout, gz.stdout,
+        "gzip is detected by its magic bytes"
+    );
+
+    let stdin = velo()
+        .args(["log-digest", "-", "--assignments", "-"])
+        .stdin(std::fs::read(fixture("log-digest/python-app.log")).unwrap())
+        .run()
+        .code(0);
+    assert_eq!(stdin.stdout, plain.stdout.replace("\"app.log\"", "\"-\""));
+
+    let folder = velo()
+        .current_dir(fixture("log-digest"))
+        .args(["log-digest", "folder", "--format", "json"])
+        .run()
+        .code(0)
+        .json();
+    let names: Vec<&str> = folder["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["folder/a.log", "folder/nested/b.log"]);
+}
+
+#[test]
+fn invalid_utf8_is_read_lossily_and_reported() {
+    velo()
+        .fixture_as("log-digest/bad-bytes.log", "bad.log")
+        .args(["log-digest", "bad.log", "--format", "json"])
+        .run()
+        .code(0)
+        .stderr_has("bad.log: 3 line(s) were not valid UTF-8")
+        .stdout_has("\"invalid_utf8_lines\": 3");
+}
+
+#[test]
+fn a_huge_line_is_cut_not_fatal() {
+    let mut text =
+        String::from("2024-05-01 10:00:00 INFO app: start\n2024-05-01 10:00:01 INFO app: ");
+    text.push_str(&"x".repeat(300_000));
+    text.push_str("\n2024-05-01 10:00:02 INFO app: done\n");
+    let out = velo()
+        .file("big.log", text)
+        .args([
+            "log-digest",
+            "big.log",
+            "--format",
+            "json",
+            "--assignments",
+            "a.jsonl",
+        ])
+        .run()
+        .code(0)
+        .stderr_has("1 line(s) longer than 64 KiB were cut");
+    assert_eq!(out.json()["lines"], 3);
+}
+
+#[test]
+fn json_and_logfmt_lines_mine_their_message() {
+    let j = velo()
+        .fixture_as("log-digest/events.jsonl", "e.jsonl")
+        .args(["log-digest", "e.jsonl", "--format", "json"])
+        .run()
+        .code(0)
+        .json();
+    let t: Vec<&str> = j["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["template"].as_str().unwrap())
+        .collect();
+    assert!(t.contains(&"fetched page"), "{t:?}");
+    assert!(j["root_cause"]["hint"].as_str().unwrap().contains("TLS"));
+    let l = velo()
+        .fixture_as("log-digest/logfmt.log", "l.log")
+        .args(["log-digest", "l.log", "--format", "json"])
+        .run()
+        .code(0)
+        .json();
+    assert_eq!(
+        l["templates"][0]["template"],
+        "job failed: permission denied: <*>"
+    );
+    assert_eq!(l["templates"][0]["level"], "error");
+}
+
+#[test]
+fn go_panic_is_one_fatal_event() {
+    let j = velo()
+        .fixture_as("log-digest/panics.log", "p.log")
+        .args(["log-digest", "p.log", "--format", "json"])
+        .run()
+        .code(0)
+        .json();
+    assert_eq!(j["events"], 1);
+    assert_eq!(j["levels"]["fatal"], 1);
+    assert!(j["root_cause"]["frame"]
+        .as_str()
+        .unwrap()
+        .contains("main.go:12"));
+}
+
+#[test]
+fn fail_on_exit_codes() {
+    velo()
+        .fixture_as("log-digest/python-app.log", "app.log")
+        .args(["log-digest", "app.log", "--fail-on", "error"])
+        .run()
+        .code(1);
+    velo()
+        .fixture_as("log-digest/python-app.log", "app.log")
+        .args(["log-digest", "app.log", "--fail-on", "fatal"])
+        .run()
+        .code(0);
+    velo()
+        .fixture_as("log-digest/python-app.log", "app.log")
+        .args([
+            "-q",
+            "log-digest",
+            "app.log",
+            "--fail-on",
+            "warning",
+            "--level",
+            "info",
+        ])
+        .run()
+        .code(1);
+}
+
+#[test]
+fn filters_level_grep_since_until() {
+    let count = |args: &[&str]| {
+        let mut all = vec!["log-digest", "app.log", "--format", "json"];
+        all.extend_from_slice(args);
+        velo()
+            .fixture_as("log-digest/python-app.log", "app.log")
+            .args(all)
+            .run()
+            .code(0)
+            .json()["events"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(count(&[]), 16);
+    assert_eq!(count(&["--level", "error"]), 4);
+    assert_eq!(count(&["--grep", "tick BTC"]), 2);
+    assert_eq!(count(&["--since", "2024-05-01 10:00:05"]), 7);
+    assert_eq!(count(&["--until", "2024-05-01 10:00:00"]), 4);
+    assert_eq!(
+        count(&["--since", "1m"]),
+        1,
+        "a duration counts back from the newest line"
+    );
+}
+
+#[test]
+fn user_rules_add_hints_and_bad_rules_are_reported() {
+    velo()
+        .fixture_as("log-digest/python-app.log", "app.log")
+        .file(
+            "rules.toml",
+            "[[rule]]\npattern = 'strategy plugin'\nhint = 'Rebuild the plugin wheel'\n",
+        )
+        .args([
+            "log-digest",
+            "app.log",
+            "--rules",
+            "rules.toml",
+            "--format",
+            "json",
+        ])
+        .run()
+        .code(0)
+        .stdout_has("Rebuild the plugin wheel");
+    velo()
+        .fixture_as("log-digest/python-app.log", "app.log")
+        .file("rules.toml", "[[rule]]\npattern = '(oops'\nhint = 'x'\n")
+        .args(["log-digest", "app.log", "--rules", "rules.toml"])
+        .run()
+        .code(2)
+        .stderr_has("rules.toml: rule 1");
+}
+
+#[test]
+fn bad_input_is_a_clear_error() {
+    velo()
+        .args(["log-digest", "missing.log"])
+        .run()
+        .code(2)
+        .stderr_has("missing.log: no such file or folder");
+    velo()
+        .fixture_as("log-digest/python-app.log", "app.log")
+        .args(["log-digest", "app.log", "--log-format", "<Date> <Time>"])
+        .run()
+        .code(2)
+        .stderr_has("no <Content> field");
+    velo()
+        .args(["log-digest", "x", "--level", "loud"])
+        .run()
+        .code(2)
+        .stderr_has("unknown level");
+}
+
+#[test]
+fn velo_toml_settings_apply_and_flags_override_them() {
+    let run = |extra: &[&str]| {
+        let mut args = vec!["log-digest", "app.log", "--format", "json"];
+        args.extend_from_slice(extra);
+        velo()
+            .fixture_as("log-digest/python-app.log", "app.log")
+            .file(
+                "velo.toml",
+                "[log-digest]\ntop = 2\nfail-on = \"error\"\nrules = \"hints.toml\"\n",
+            )
+            .file(
+                "hints.toml",
+                "[[rule]]\npattern = 'strategy plugin'\nhint = 'Rebuild the plugin wheel'\n",
+            )
+            .args(args)
+            .run()
+    };
+    let out = run(&[]).code(1);
+    assert_eq!(out.json()["templates"].as_array().unwrap().len(), 2);
+    assert!(out.stdout.contains("Rebuild the plugin wheel"));
+    let out = run(&["--top", "3", "--fail-on", "fatal"]).code(0);
+    assert_eq!(out.json()["templates"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn log_format_splits_headers_when_given() {
+    let j = velo()
+        .fixture_as("log-digest/python-app.log", "app.log")
+        .args([
+            "log-digest",
+            "app.log",
+            "--log-format",
+            "<Date> <Time> <Level> <Component>: <Content>",
+            "--format",
+            "json",
+        ])
+        .run()
+        .code(0)
+        .json();
+    assert_eq!(
+        j["templates"][0]["template"],
+        "cannot connect to <*>: [Errno <*>] Connection refused"
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn prune_skips_files_open_for_writing_and_says_so() {
+    let v = velo()
+        .file("logs/app.log", "live\n")
+        .file("logs/app.log.1", "old one\n")
+        .file("logs/app.log.2", "older\n")
+        .file("logs/app.log.3", "oldest\n");
+    let dir = v.dir().join("logs");
+    let now = std::time::SystemTime::now();
+    for (i, n) in ["app.log", "app.log.1", "app.log.2", "app.log.3"]
+        .iter()
+        .enumerate()
+    {
+        let f = std::fs::File::options()
+            .write(true)
+            .open(dir.join(n))
+            .unwrap();
+        f.set_modified(now - std::time::Duration::from_secs(3600 * i as u64))
+            .unwrap();
+    }
+    // This test process holds the live file open for writing.
+    let _held = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.join("app.log"))
+        .unwrap();
+    let out = v
+        .args([
+            "log-digest",
+            "prune",
+            "logs",
+            "--keep",
+            "2",
+            "--format",
+            "json",
+        ])
+        .run()
+        .code(0)
+        .stderr_has("left alone, open for writing by pid");
+    let j = out.json();
+    let actions: HashMap<String, String> = j["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let name = PathBuf::from(f["path"].as_str().unwrap());
+            (
+                name.file_name().unwrap().to_string_lossy().into_owned(),
+                f["action"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(actions["app.log"], "skip-open");
+    assert_eq!(actions["app.log.1"], "keep");
+    assert_eq!(actions["app.log.2"], "delete");
+    assert_eq!(actions["app.log.3"], "delete");
+    let dir = out.dir.path().join("logs");
+    assert!(dir.join("app.log").exists());
+    assert!(dir.join("app.log.1").exists());
+    assert!(!dir.join("app.log.3").exists());
+}
+
+#[test]
+fn prune_needs_a_rule_and_dry_run_changes_nothing() {
+    velo()
+        .file("logs/a.log", "x\n")
+        .args(["log-digest", "prune", "logs"])
+        .run()
+        .code(2)
+        .stderr_has("nothing to do");
+    let out = velo()
+        .file("logs/a.log", "x\n")
+        .file("logs/a.log.1", "y\n")
+        .args(["log-digest", "prune", "logs", "--compress", "--dry-run"])
+        .run()
+        .code(0)
+        .stdout_has("dry run");
+    assert!(out.dir.path().join("logs/a.log.1").exists());
+    assert!(!out.dir.path().join("logs/a.log.1.gz").exists());
+}
+
+/// Reads `LineId,...,EventId,EventTemplate` rows of a Loghub structured CSV: line → event id.
+fn truth_ids(csv: &str) -> HashMap<u64, String> {
+    let mut out = HashMap::new();
+    for row in csv_rows(csv).into_iter().skip(1) {
+        let n: u64 = row[0].parse().unwrap();
+        out.insert(n, row[row.len() - 2].clone());
+    }
+    out
+}
+
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => row.push(std::mem::take(&mut field)),
+            ('\n', false) => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            ('\r', false) => {}
+            (c, _) => field.push(c),
+        }
+    }
+    if !field.is_empty() || !row.is_empty() {
+        row.push(field);
+        rows.push(row);
+    }
+    rows
+}
+
+/// Grouping accuracy (Zhu et al. 2019): the share of lines whose predicted group has exactly
+/// the same lines as their true group.
+fn grouping_accuracy(truth: &HashMap<u64, String>, pred: &HashMap<u64, String>) -> f64 {
+    let mut by_truth: HashMap<&str, Vec<u64>> = HashMap::new();
+    let mut by_pred: HashMap<&str, Vec<u64>> = HashMap::new();
+    for (n, t) in truth {
+        by_truth.entry(t).or_default().push(*n);
+        by_pred.entry(&pred[n]).or_default().push(*n);
+    }
+    let mut correct = 0;
+    for lines in by_truth.values() {
+        let p = &pred[&lines[0]];
+        if by_pred[p.as_str()].len() == lines.len() && lines.iter().all(|n| &pred[n] == p) {
+            correct += lines.len();
+        }
+    }
+    correct as f64 / truth.len() as f64
+}
+
+fn loghub_dir() -> Option<PathBuf> {
+    [
+        shared_data("loghub"),
+        repo_root().join("../../shared/data/loghub"),
+    ]
+    .into_iter()
+    .find(|p| p.is_dir())
+}
+
+#[test]
+fn loghub_grouping_accuracy_without_configuration() {
+    let Some(root) = loghub_dir() else {
+        eprintln!("skipped: ../shared/data/loghub not found");
+        return;
+    };
+    let sets = [
+        "Android",
+        "Apache",
+        "BGL",
+        "HDFS",
+        "HPC",
+        "Hadoop",
+        "Spark",
+        "Thunderbird",
+        "Windows",
+        "Zookeeper",
+    ];
+    let mut scores = Vec::new();
+    for ds in sets {
+        let log = root.join(ds).join(format!("{ds}_2k.log"));
+        let out = velo()
+            .arg("log-digest")
+            .arg(&log)
+            .args(["--assignments", "-"])
+            .run()
+            .code(0);
+        let pred: HashMap<u64, String> = assignments(&out.stdout)
+            .iter()
+            .map(|a| {
+                (
+                    a["line"].as_u64().unwrap(),
+                    a["template_id"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let csv =
+            std::fs::read_to_string(root.join(ds).join(format!("{ds}_2k.log_structured.csv")))
+                .unwrap();
+        let ga = grouping_accuracy(&truth_ids(&csv), &pred);
+        eprintln!("{ds:12} GA {ga:.4}");
+        scores.push((ds, ga));
+    }
+    let avg = scores.iter().map(|s| s.1).sum::<f64>() / scores.len() as f64;
+    eprintln!("average GA {avg:.4}");
+    assert!(avg >= 0.95, "average GA {avg:.4} < 0.95: {scores:?}");
+    for (ds, ga) in scores {
+        assert!(ga >= 0.85, "{ds}: GA {ga:.4} < 0.85");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn follow_prints_a_refreshed_digest_when_lines_are_appended() {
+    use std::io::{BufRead, Write};
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("bot.log");
+    std::fs::copy(fixture("log-digest/python-app.log"), &log).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("velo"))
+        .args(["log-digest", "bot.log", "--follow", "--format", "json"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first: serde_json::Value =
+        serde_json::from_str(&rx.recv_timeout(Duration::from_secs(30)).unwrap()).unwrap();
+    assert_eq!(first["type"], "digest");
+    assert_eq!(first["lines"], 24);
+    // Append until a refreshed digest arrives (the watcher may start a moment after the
+    // first digest is printed).
+    let mut refreshed = None;
+    for _ in 0..30 {
+        let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+        writeln!(f, "2024-05-01 10:06:00,000 ERROR bot.db: cannot connect to 127.0.0.1:3306: [Errno 111] Connection refused").unwrap();
+        drop(f);
+        if let Ok(line) = rx.recv_timeout(Duration::from_secs(2)) {
+            refreshed = Some(line);
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let next: serde_json::Value =
+        serde_json::from_str(&refreshed.expect("a refreshed digest")).unwrap();
+    assert!(next["lines"].as_u64().unwrap() > 24);
+    assert!(next["templates"][0]["count"].as_u64().unwrap() > 3);
+}
