@@ -537,7 +537,7 @@ fn run_generic(
             ));
         }
         if a.summary.lines().nth(1).is_some() {
-            msg.push_str("\n  why (last output):\n");
+            msg.push_str("\n  why:\n");
             for line in a.summary.lines().skip(1) {
                 msg.push_str("    ");
                 msg.push_str(line);

@@ -166,10 +166,14 @@ Traceback (most recent call last):
 ValueError: boom
 ";
         let t = super::summarize(out);
-        assert_eq!(t[0].count, 2);
-        assert_eq!(t[0].text, "worker <*> failed: connection refused to <*>");
+        assert_eq!(t[0].template.count, 2);
         assert_eq!(
-            t.iter().map(|t| t.count).sum::<u64>(),
+            t[0].template.text,
+            "worker <*> failed: connection refused to <*>"
+        );
+        assert_eq!(t[0].level, Some(super::Level::Error));
+        assert_eq!(
+            t.iter().map(|t| t.template.count).sum::<u64>(),
             3,
             "the traceback joins its error"
         );
@@ -315,22 +319,47 @@ fn process_block_cached(
     }
 }
 
+/// A template of [`summarize`], with the most severe level seen on its lines.
+#[derive(Debug, Clone)]
+pub struct Summarized {
+    pub template: miner::Template,
+    /// The most severe level of its events (from the header or the message), if any had one.
+    pub level: Option<Level>,
+}
+
 /// Summarises captured output (a failing command's stdout/stderr, a small log) in one call:
 /// headers are inferred and stripped, multi-line events grouped, messages mined. Returns the
-/// templates with their counts and first example, most frequent first (ties: first seen).
-pub fn summarize(text: &str) -> Vec<miner::Template> {
+/// templates with their counts, first example and worst level, most frequent first (ties:
+/// first seen).
+pub fn summarize(text: &str) -> Vec<Summarized> {
     let first: Vec<&str> = text.lines().take(SAMPLE_LINES).collect();
     let splitter = Splitter::Auto(HeaderModel::infer(first.iter().copied()));
     let mut parser = EventParser::new(&splitter);
     let mut m = Miner::new(MinerConfig::default());
+    let mut shape_levels: Vec<Option<Level>> = Vec::new();
     for line in text.lines() {
-        if let Line::Head { message, .. } = parser.line(line) {
-            m.add(&message);
+        if let Line::Head { message, level, .. } = parser.line(line) {
+            let shape = m.add(&message) as usize;
+            if shape_levels.len() <= shape {
+                shape_levels.resize(shape + 1, None);
+            }
+            shape_levels[shape] = shape_levels[shape].max(level);
         }
     }
-    let mut templates = m.finish().templates;
-    templates.sort_by_key(|t| std::cmp::Reverse(t.count));
-    templates
+    let mined = m.finish();
+    let mut levels: Vec<Option<Level>> = vec![None; mined.templates.len()];
+    for (shape, level) in shape_levels.iter().enumerate() {
+        let t = mined.cluster_template[shape] as usize;
+        levels[t] = levels[t].max(*level);
+    }
+    let mut out: Vec<Summarized> = mined
+        .templates
+        .into_iter()
+        .zip(levels)
+        .map(|(template, level)| Summarized { template, level })
+        .collect();
+    out.sort_by_key(|t| std::cmp::Reverse(t.template.count));
+    out
 }
 
 /// Everything mined from the inputs, before the digest is cut from it.

@@ -844,3 +844,34 @@ fn gitlab_shard_variables_do_not_break_generic_mode() {
         .run()
         .code(0);
 }
+
+#[test]
+fn a_failing_command_is_summarised_by_the_log_digest_miner() {
+    let script = r#"
+for i in $(seq 1 60); do
+  echo "2026-11-22 10:00:00 INFO fetching page $i"
+  echo "2026-11-22 10:00:01 ERROR ConnectionRefusedError: [Errno 111] Connection refused to 10.0.0.$((i % 5)):5432" >&2
+done
+echo "2026-11-22 10:00:02 ERROR giving up" >&2
+exit 3
+"#;
+    let out = velo()
+        .args(["test-timeout-runner", "--", "sh", "-c", script])
+        .run()
+        .code(3);
+    let why = out
+        .stderr
+        .split("why:")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no summary:\n{}", out.stderr));
+    assert!(why.contains("errors (grouped by log-digest"), "{why}");
+    assert!(
+        why.contains("60× "),
+        "the 60 repeated errors are one counted line:\n{why}"
+    );
+    assert!(why.contains("giving up"), "the last lines follow:\n{why}");
+    assert!(
+        why.contains("hint: "),
+        "connection refused has a suggested fix:\n{why}"
+    );
+}
