@@ -424,7 +424,7 @@ pub fn parse(
         let (time, style) = row.time;
         any_datetime |= style == TimeStyle::DateTime;
         let target = if with_symbol {
-            let sym = trim(slots[Role::Symbol as usize]);
+            let sym = slots[Role::Symbol as usize].trim_ascii();
             if sym.is_empty() {
                 return Err(err(n, LoadErrorKind::EmptySymbol));
             }
@@ -451,7 +451,7 @@ pub fn parse(
                 return Err(err(
                     n,
                     LoadErrorKind::NotIncreasing {
-                        value: String::from_utf8_lossy(trim(slots[Role::Date as usize]))
+                        value: String::from_utf8_lossy(slots[Role::Date as usize].trim_ascii())
                             .into_owned(),
                         previous: format_timestamp(prev, style),
                         for_symbol: if with_symbol {
@@ -636,18 +636,18 @@ struct Row {
 fn parse_row(slots: &[&[u8]; ROLES], adjusted: bool) -> Result<Row, LoadErrorKind> {
     let date = slots[Role::Date as usize];
     let time = parse_timestamp(date).ok_or_else(|| LoadErrorKind::BadDate {
-        value: String::from_utf8_lossy(trim(date)).into_owned(),
+        value: String::from_utf8_lossy(date.trim_ascii()).into_owned(),
     })?;
     let num = |role: Role| -> Result<f64, LoadErrorKind> {
         let text = slots[role as usize];
         let v = parse_f64(text).ok_or_else(|| LoadErrorKind::BadNumber {
             column: role.name(),
-            value: String::from_utf8_lossy(trim(text)).into_owned(),
+            value: String::from_utf8_lossy(text.trim_ascii()).into_owned(),
         })?;
         if v < 0.0 {
             return Err(LoadErrorKind::Negative {
                 column: role.name(),
-                value: String::from_utf8_lossy(trim(text)).into_owned(),
+                value: String::from_utf8_lossy(text.trim_ascii()).into_owned(),
             });
         }
         Ok(v)
@@ -744,18 +744,6 @@ fn split_quoted(line: &[u8]) -> Vec<Vec<u8>> {
     }
     fields.push(cur);
     fields
-}
-
-fn trim(b: &[u8]) -> &[u8] {
-    let start = b
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(b.len());
-    let end = b
-        .iter()
-        .rposition(|c| !c.is_ascii_whitespace())
-        .map_or(start, |e| e + 1);
-    &b[start..end]
 }
 
 /// Lines with their 1-based numbers, `\r\n` or `\n` endings.

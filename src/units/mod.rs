@@ -3,6 +3,8 @@
 //!
 //! Every parser quotes the bad value in its error and says what would have been accepted.
 
+pub mod calendar;
+
 use std::time::Duration;
 
 /// A value that could not be read as a unit.
