@@ -4,6 +4,10 @@
 //!
 //! A command that wants to finish its own work first calls [`defer`]; the signal is then only
 //! recorded ([`received`]) and `cli::run` re-raises it when the command returns.
+//!
+//! The handler thread is installed only by commands that have something to clean up (the first
+//! [`add_hook`] or [`defer`] installs it): every other command keeps the default disposition,
+//! which already ends the process by the signal, and starts faster for it.
 
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Mutex, Once};
@@ -40,6 +44,7 @@ pub fn install() {
 
 /// Registers a clean-up hook, run with the signal number when a signal arrives.
 pub fn add_hook(hook: impl Fn(i32) + Send + Sync + 'static) {
+    install();
     HOOKS
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -57,6 +62,7 @@ pub fn clear_hooks() {
 /// Lets the running command finish (and write its reports) after a signal instead of exiting
 /// at once; `cli::run` re-raises the signal afterwards.
 pub fn defer(yes: bool) {
+    install();
     DEFERRED.store(yes, Ordering::SeqCst);
 }
 
