@@ -21,12 +21,13 @@ _stacks = None
 _state = {}
 _EXCERPT = 6000
 _OUTPUT = 4000
+_dumps = json.dumps
 
 
 def _emit(obj):
+    # One unbuffered write per event: velo sees it at once, and no Python file buffer is involved.
     if _events is not None:
-        _events.write(json.dumps(obj) + "\n")
-        _events.flush()
+        os.write(_events, (_dumps(obj) + "\n").encode("utf-8"))
 
 
 def pytest_configure(config):
@@ -36,7 +37,7 @@ def pytest_configure(config):
         return
     path = os.environ.get("VELO_EVENTS")
     if path:
-        _events = open(path, "a", encoding="utf-8")
+        _events = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     stacks = os.environ.get("VELO_STACKS")
     if stacks and hasattr(signal, "SIGUSR1"):
         _stacks = open(stacks, "w", encoding="utf-8")
@@ -82,15 +83,23 @@ def pytest_collectreport(report):
 
 def pytest_runtest_logstart(nodeid, location):
     _state[nodeid] = {"outcome": "passed", "duration": 0.0, "longrepr": "", "stdout": "", "stderr": ""}
-    _emit({"event": "start", "id": nodeid, "pid": os.getpid(), "time": time.time()})
+    if _events is not None:
+        os.write(
+            _events,
+            ('{"event":"start","id":%s,"pid":%d,"time":%r}\n' % (_dumps(nodeid), os.getpid(), time.time())).encode("utf-8"),
+        )
 
 
 def pytest_runtest_logreport(report):
-    st = _state.setdefault(
-        report.nodeid,
-        {"outcome": "passed", "duration": 0.0, "longrepr": "", "stdout": "", "stderr": ""},
-    )
+    st = _state.get(report.nodeid)
+    if st is None:
+        st = _state[report.nodeid] = {"outcome": "passed", "duration": 0.0, "longrepr": "", "stdout": "", "stderr": ""}
     st["duration"] += report.duration
+    if report.passed:
+        # The common case, kept short: this runs three times per test.
+        if report.when == "teardown":
+            _finish(report.nodeid)
+        return
     if report.failed:
         if st["outcome"] in ("passed", "skipped"):
             st["outcome"] = "failed" if report.when == "call" else "error"
@@ -103,13 +112,25 @@ def pytest_runtest_logreport(report):
             st["longrepr"] = str(report.longrepr[2])
         else:
             st["longrepr"] = report.longreprtext
-    st["stdout"] = report.capstdout
-    st["stderr"] = report.capstderr
+    if st["outcome"] != "passed":
+        # Output is kept for tests that did not pass (a passing test's output is not shown).
+        st["stdout"] = report.capstdout
+        st["stderr"] = report.capstderr
+    if report.when == "teardown":
+        _finish(report.nodeid)
 
 
-def pytest_runtest_logfinish(nodeid, location):
+def _finish(nodeid):
+    # Called on the teardown report, the last of a test (saves a hook call per test).
     st = _state.pop(nodeid, None)
-    if st is None:
+    if st is None or _events is None:
+        return
+    if st["outcome"] == "passed":
+        os.write(
+            _events,
+            ('{"event":"finish","id":%s,"outcome":"passed","duration":%r,"longrepr":"","stdout":"","stderr":""}\n'
+             % (_dumps(nodeid), st["duration"])).encode("utf-8"),
+        )
         return
     _emit({
         "event": "finish",
