@@ -118,7 +118,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match parse(args) {
         Ok(cli) => cli,
         Err(err) => {
             let code = if err.use_stderr() {
@@ -146,6 +146,23 @@ where
     };
     interrupt::reraise_if_received();
     ExitCode::from(code)
+}
+
+/// Parses the command line. The clap tree of every command is large: dropping it costs about as
+/// much as checking a small `.env`, so it is deliberately leaked (the process ends soon after;
+/// parsing happens once).
+fn parse<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let mut cmd = Cli::command();
+    let parsed = cmd
+        .try_get_matches_from_mut(args)
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m))
+        .map_err(|e| e.format(&mut cmd));
+    std::mem::forget(cmd);
+    parsed
 }
 
 /// Reads the working directory and `velo.toml`; on failure hands back the Ui to report on.
