@@ -34,8 +34,9 @@ Exit codes:
     version,
     about = "Fast guard rails for Python bots, scrapers and automation",
     long_about = "Fast guard rails for Python bots, scrapers and automation: validate .env files \
-before they crash a run, and more. Works the same in a terminal, a CI step, a shell script and a \
-pre-commit hook.\n\nSettings may also come from velo.toml (the nearest one found walking up from \
+before they crash a run, run tests that cannot hang the session, digest logs into the errors that \
+matter, and scan thousands of symbols for breakouts. Works the same in a terminal, a CI step, a \
+shell script and a pre-commit hook.\n\nSettings may also come from velo.toml (the nearest one found walking up from \
 the working directory, one table per command); flags override it.",
     after_long_help = EXIT_CODES_HELP,
     propagate_version = true,
