@@ -113,22 +113,15 @@ pub fn family(name: &str) -> String {
 /// `/proc` is not available.
 pub fn open_for_writing() -> BTreeMap<PathBuf, String> {
     let mut out = BTreeMap::new();
-    let Ok(procs) = fs::read_dir("/proc") else {
-        return out;
-    };
-    for p in procs.filter_map(Result::ok) {
-        let pid = p.file_name().to_string_lossy().into_owned();
-        if !pid.bytes().all(|b| b.is_ascii_digit()) {
-            continue;
-        }
-        let Ok(fds) = fs::read_dir(p.path().join("fd")) else {
+    for (pid, dir) in crate::proc::tree::processes() {
+        let Ok(fds) = fs::read_dir(dir.join("fd")) else {
             continue;
         };
         for fd in fds.filter_map(Result::ok) {
             let Ok(target) = fs::read_link(fd.path()) else {
                 continue;
             };
-            let info = p.path().join("fdinfo").join(fd.file_name());
+            let info = dir.join("fdinfo").join(fd.file_name());
             let writable = fs::read_to_string(info).ok().is_some_and(|t| {
                 t.lines()
                     .find_map(|l| l.strip_prefix("flags:"))
@@ -136,7 +129,7 @@ pub fn open_for_writing() -> BTreeMap<PathBuf, String> {
                     .is_some_and(|flags| flags & 0b11 != 0) // O_WRONLY or O_RDWR
             });
             if writable {
-                let comm = fs::read_to_string(p.path().join("comm")).unwrap_or_default();
+                let comm = fs::read_to_string(dir.join("comm")).unwrap_or_default();
                 out.entry(target)
                     .or_insert_with(|| format!("pid {pid} ({})", comm.trim()));
             }

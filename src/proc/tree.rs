@@ -3,7 +3,7 @@
 //! `VELO_RUN_ID` tag in its environment (which catches `setsid()` daemons that double-forked),
 //! and the holders of an output pipe. Also the signalling and reaping of what was found.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use nix::sys::signal::{kill, killpg, Signal};
 use nix::sys::wait::{waitpid, WaitPidFlag};
@@ -44,25 +44,25 @@ pub fn tag_in_environ(environ: &[u8]) -> Option<String> {
         .map(|v| String::from_utf8_lossy(v).into_owned())
 }
 
+/// Every process in `/proc`, as (pid, `/proc/<pid>`); nothing where `/proc` is not available.
+/// The one walk over `/proc` that the process-tree scan, pipe holders and `log-digest prune`
+/// (files open for writing) share.
+pub fn processes() -> impl Iterator<Item = (i32, PathBuf)> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| Some((e.file_name().to_str()?.parse::<i32>().ok()?, e.path())))
+}
+
 /// Every process visible in `/proc` except velo itself and kernel threads.
 pub fn scan() -> Vec<ProcEntry> {
     let me = std::process::id() as i32;
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
-    for entry in dir.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<i32>().ok())
-        else {
-            continue;
-        };
+    for (pid, base) in processes() {
         if pid == me {
             continue;
         }
-        let base = entry.path();
         let Ok(stat) = std::fs::read_to_string(base.join("stat")) else {
             continue;
         };
@@ -91,22 +91,12 @@ pub fn scan() -> Vec<ProcEntry> {
 /// (the `pipe:[inode]` text of `/proc/self/fd/N`).
 pub fn pipe_holders(link: &str) -> Vec<i32> {
     let me = std::process::id() as i32;
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
-    for entry in dir.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<i32>().ok())
-        else {
-            continue;
-        };
+    for (pid, base) in processes() {
         if pid == me {
             continue;
         }
-        let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else {
+        let Ok(fds) = std::fs::read_dir(base.join("fd")) else {
             continue;
         };
         let holds = fds.flatten().any(|fd| {
