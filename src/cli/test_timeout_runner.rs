@@ -18,11 +18,11 @@ use super::{exit, interrupt, CodedError, Context};
 use crate::output::Tone;
 use crate::proc::{self, Limits, SpawnError};
 use crate::report::{self, github, Format};
-use crate::test_runner::cargo::{self, CargoConfig, CargoError};
+use crate::test_runner::cargo::{self, CargoError};
 use crate::test_runner::generic::{self, CommandEnd, GenericConfig};
 use crate::test_runner::partition::Partition;
 use crate::test_runner::pytest::{self, Progress, PytestConfig, PytestError};
-use crate::test_runner::{junit, merge, Framework, Outcome, RunReport, TestResult};
+use crate::test_runner::{junit, merge, Framework, Outcome, RunReport, SessionConfig, TestResult};
 use crate::units::duration_arg;
 
 const LONG_ABOUT: &str = "\
@@ -685,52 +685,44 @@ fn run_tests(
                 .info(&format!("velo: retrying {id} (attempt {attempt})"));
         }
     };
-    let cfg = PytestConfig {
+    let session = SessionConfig {
         command: args.command.clone(),
         cwd: ctx.cwd.clone(),
-        env: Vec::new(),
-        pythonpath: std::env::var_os("PYTHONPATH"),
         test_timeout: s.test_timeout,
         timeout: s.limits.timeout,
         kill_after: s.limits.kill_after,
         retries: s.retries,
         retry_backoff: s.retry_backoff,
-        jobs: s.jobs.unwrap_or(1),
+        // pytest runs one session unless asked; cargo runs one test per process, so by default
+        // as many at once as there are cores.
+        jobs: s.jobs.unwrap_or_else(|| {
+            if framework == Framework::Cargo {
+                std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+            } else {
+                1
+            }
+        }),
         partition: s.partition,
         work_dir: work.path().to_path_buf(),
         output_dir: s.output_dir.clone(),
         first: failed_first.to_vec(),
     };
-    let result = match framework {
-        Framework::Cargo => {
-            let cfg = CargoConfig {
-                command: args.command.clone(),
-                cwd: ctx.cwd.clone(),
-                test_timeout: s.test_timeout,
-                timeout: s.limits.timeout,
-                kill_after: s.limits.kill_after,
-                retries: s.retries,
-                retry_backoff: s.retry_backoff,
-                jobs: s.jobs.unwrap_or_else(|| {
-                    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-                }),
-                partition: s.partition,
-                work_dir: work.path().to_path_buf(),
-                output_dir: s.output_dir.clone(),
-                first: failed_first.to_vec(),
-            };
-            cargo::run(&cfg, cancel, &on_progress).map_err(|e| match e {
-                CargoError::Spawn(e) => {
-                    CodedError::wrap(spawn_error_code(&e), anyhow::Error::new(e))
-                }
-                CargoError::Build(_) => CodedError::wrap(exit::PROBLEMS, anyhow::Error::new(e)),
-                e => CodedError::wrap(exit::RUNNER_FAILED, anyhow::Error::new(e)),
-            })
-        }
-        _ => pytest::run(&cfg, cancel, &on_progress).map_err(|e| match e {
+    let result = if framework == Framework::Cargo {
+        cargo::run(&session, cancel, &on_progress).map_err(|e| match e {
+            CargoError::Spawn(e) => CodedError::wrap(spawn_error_code(&e), anyhow::Error::new(e)),
+            CargoError::Build(_) => CodedError::wrap(exit::PROBLEMS, anyhow::Error::new(e)),
+            e => CodedError::wrap(exit::RUNNER_FAILED, anyhow::Error::new(e)),
+        })
+    } else {
+        let cfg = PytestConfig {
+            session,
+            env: Vec::new(),
+            pythonpath: std::env::var_os("PYTHONPATH"),
+        };
+        pytest::run(&cfg, cancel, &on_progress).map_err(|e| match e {
             PytestError::Spawn(e) => CodedError::wrap(spawn_error_code(&e), anyhow::Error::new(e)),
             e => CodedError::wrap(exit::RUNNER_FAILED, anyhow::Error::new(e)),
-        }),
+        })
     };
     let report = result?;
     for l in &report.leaked {

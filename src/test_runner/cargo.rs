@@ -8,14 +8,13 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::proc::{self, Ending, Limits, SpawnError, Spec};
 
 use super::generic::{backoff, sleep_unless};
-use super::partition::Partition;
 use super::pytest::Progress;
-use super::{last_lines, Attempt, LeakNote, Outcome, RunReport, TestResult};
+use super::{last_lines, Attempt, LeakNote, Outcome, RunReport, SessionConfig, TestResult};
 
 /// Whether a command is `cargo test …` (the index of `test`).
 pub fn cargo_test_token(command: &[OsString]) -> Option<usize> {
@@ -31,24 +30,8 @@ pub fn cargo_test_token(command: &[OsString]) -> Option<usize> {
         .filter(|i| command[*i] == "test")
 }
 
-/// What cargo mode runs and how.
-#[derive(Debug, Clone)]
-pub struct CargoConfig {
-    /// The user's `cargo test …` command (arguments after a `--` go to every test binary).
-    pub command: Vec<OsString>,
-    pub cwd: PathBuf,
-    pub test_timeout: Option<Duration>,
-    pub timeout: Option<Duration>,
-    pub kill_after: Duration,
-    pub retries: u32,
-    pub retry_backoff: Duration,
-    pub jobs: usize,
-    pub partition: Option<Partition>,
-    pub work_dir: PathBuf,
-    pub output_dir: Option<PathBuf>,
-    /// Run these tests first (the failures of the previous `--watch` run).
-    pub first: Vec<String>,
-}
+/// What cargo mode runs and how: a plain [`SessionConfig`].
+pub type CargoConfig = SessionConfig;
 
 /// A cargo run that could not be carried out.
 #[derive(Debug, thiserror::Error)]

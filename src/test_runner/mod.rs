@@ -13,7 +13,7 @@ pub mod pytest;
 pub mod summary;
 
 use std::ffi::OsString;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,28 @@ use serde::{Deserialize, Serialize};
 use crate::output::Tone;
 use crate::proc::Leaked;
 use crate::report::{Cell, Report, Section};
+
+/// What a per-test session (pytest or cargo mode) runs and under which limits.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// The user's test command (for cargo, arguments after a `--` go to every test binary).
+    pub command: Vec<OsString>,
+    pub cwd: PathBuf,
+    pub test_timeout: Option<Duration>,
+    /// Whole-run limit.
+    pub timeout: Option<Duration>,
+    pub kill_after: Duration,
+    pub retries: u32,
+    pub retry_backoff: Duration,
+    pub jobs: usize,
+    pub partition: Option<partition::Partition>,
+    /// Scratch folder: plugin, event files, per-session output.
+    pub work_dir: PathBuf,
+    /// Keep each session's stdout/stderr here (else in `work_dir`).
+    pub output_dir: Option<PathBuf>,
+    /// Run these tests first (the failures of the previous `--watch` run).
+    pub first: Vec<String>,
+}
 
 /// The test frameworks velo knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]

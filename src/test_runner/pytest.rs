@@ -21,8 +21,7 @@ use serde::Deserialize;
 use crate::proc::{self, Limits, Running, SpawnError, Spec};
 
 use super::generic::{backoff, sleep_unless};
-use super::partition::Partition;
-use super::{last_lines, Attempt, LeakNote, Outcome, RunReport, TestResult};
+use super::{last_lines, Attempt, LeakNote, Outcome, RunReport, SessionConfig, TestResult};
 
 /// The plugin's module name (the file is `<name>.py` in the plugin folder).
 pub const PLUGIN_MODULE: &str = "velo_pytest_events";
@@ -56,26 +55,11 @@ pub fn pytest_token(command: &[OsString]) -> Option<usize> {
 /// What pytest mode runs and how.
 #[derive(Debug, Clone)]
 pub struct PytestConfig {
-    pub command: Vec<OsString>,
-    pub cwd: PathBuf,
-    /// Extra environment for pytest (the CLI passes PYTHONPATH's current value here).
+    pub session: SessionConfig,
+    /// Extra environment for pytest.
     pub env: Vec<(OsString, OsString)>,
     /// The PYTHONPATH velo's plugin folder is put in front of.
     pub pythonpath: Option<OsString>,
-    pub test_timeout: Option<Duration>,
-    /// Whole-run limit.
-    pub timeout: Option<Duration>,
-    pub kill_after: Duration,
-    pub retries: u32,
-    pub retry_backoff: Duration,
-    pub jobs: usize,
-    pub partition: Option<Partition>,
-    /// Scratch folder: the plugin, event files, per-session output.
-    pub work_dir: PathBuf,
-    /// Keep each session's stdout/stderr here (else in `work_dir`).
-    pub output_dir: Option<PathBuf>,
-    /// Run these tests first (the failures of the previous `--watch` run).
-    pub first: Vec<String>,
 }
 
 /// Something worth telling the user while the run goes on.
@@ -204,11 +188,15 @@ impl Ctx<'_> {
     }
 
     fn out_dir(&self) -> &Path {
-        self.cfg.output_dir.as_deref().unwrap_or(&self.cfg.work_dir)
+        self.cfg
+            .session
+            .output_dir
+            .as_deref()
+            .unwrap_or(&self.cfg.session.work_dir)
     }
 
     fn spec(&self, label: &str, extra_args: &[&str], env: Vec<(OsString, OsString)>) -> Spec {
-        let mut argv = self.cfg.command.clone();
+        let mut argv = self.cfg.session.command.clone();
         let at = pytest_token(&argv).map_or(argv.len(), |i| i + 1);
         let mut ins: Vec<OsString> = vec!["-p".into(), PLUGIN_MODULE.into()];
         ins.extend(extra_args.iter().map(OsString::from));
@@ -225,7 +213,7 @@ impl Ctx<'_> {
             program: argv[0].clone(),
             args: argv[1..].to_vec(),
             env: all_env,
-            cwd: Some(self.cfg.cwd.clone()),
+            cwd: Some(self.cfg.session.cwd.clone()),
             inherit_stdin: false,
             stdout_file: Some(self.out_dir().join(format!("{label}.stdout"))),
             stderr_file: Some(self.out_dir().join(format!("{label}.stderr"))),
@@ -252,28 +240,28 @@ pub fn run(
         let path = path.to_path_buf();
         move |source| PytestError::Io { path, source }
     };
-    let plugin_dir = cfg.work_dir.join("plugin");
+    let plugin_dir = cfg.session.work_dir.join("plugin");
     std::fs::create_dir_all(&plugin_dir).map_err(io(&plugin_dir))?;
     let plugin = plugin_dir.join(format!("{PLUGIN_MODULE}.py"));
     std::fs::write(&plugin, PLUGIN_SOURCE).map_err(io(&plugin))?;
-    if let Some(dir) = &cfg.output_dir {
+    if let Some(dir) = &cfg.session.output_dir {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
     }
     let ctx = Ctx {
         cfg,
         cancel,
-        deadline: cfg.timeout.map(|t| started + t),
+        deadline: cfg.session.timeout.map(|t| started + t),
         on_progress,
         plugin_dir,
         counter: Mutex::new(0),
     };
 
-    let shards: Vec<Selection> = if cfg.jobs > 1 || cfg.partition.is_some() {
+    let shards: Vec<Selection> = if cfg.session.jobs > 1 || cfg.session.partition.is_some() {
         let mut ids = collect(&ctx)?;
-        if let Some(p) = cfg.partition {
+        if let Some(p) = cfg.session.partition {
             ids.retain(|id| p.selects(id));
         }
-        let n = cfg.jobs.max(1).min(ids.len().max(1));
+        let n = cfg.session.jobs.max(1).min(ids.len().max(1));
         let per = ids.len().div_ceil(n).max(1);
         ids.chunks(per)
             .map(|c| Selection {
@@ -314,7 +302,7 @@ pub fn run(
         interrupted |= i;
     }
 
-    if cfg.retries > 0 && !interrupted {
+    if cfg.session.retries > 0 && !interrupted {
         for t in tests.iter_mut().filter(|t| t.outcome.is_bad()) {
             interrupted |= retry(&ctx, t, &mut leaked);
             if interrupted {
@@ -331,7 +319,7 @@ pub fn run(
 /// Collects the test ids (for sharding), with the user's own selection options applied.
 fn collect(ctx: &Ctx) -> Result<Vec<String>, PytestError> {
     let label = ctx.next_label("collect");
-    let events = ctx.cfg.work_dir.join(format!("{label}.events"));
+    let events = ctx.cfg.session.work_dir.join(format!("{label}.events"));
     let spec = ctx.spec(
         &label,
         &["--collect-only", "-q"],
@@ -339,7 +327,7 @@ fn collect(ctx: &Ctx) -> Result<Vec<String>, PytestError> {
     );
     let limits = Limits {
         timeout: ctx.time_left(),
-        kill_after: ctx.cfg.kill_after,
+        kill_after: ctx.cfg.session.kill_after,
         ..Limits::default()
     };
     let (finished, _) = proc::run(&spec, limits, ctx.cancel)?;
@@ -414,8 +402,8 @@ fn run_shard(ctx: &Ctx, mut sel: Selection) -> (Vec<TestResult>, Vec<LeakNote>, 
 
 /// Re-runs one failed test in fresh processes until it passes or the retries run out.
 fn retry(ctx: &Ctx, t: &mut TestResult, leaked: &mut Vec<LeakNote>) -> bool {
-    for n in 1..=ctx.cfg.retries {
-        if sleep_unless(backoff(ctx.cfg.retry_backoff, n), ctx.cancel) {
+    for n in 1..=ctx.cfg.session.retries {
+        if sleep_unless(backoff(ctx.cfg.session.retry_backoff, n), ctx.cancel) {
             return true;
         }
         (ctx.on_progress)(Progress::Retrying {
@@ -491,14 +479,15 @@ fn run_session(
     announce: bool,
 ) -> Result<Session, PytestError> {
     let label = ctx.next_label("session");
-    let work = &ctx.cfg.work_dir;
+    let work = &ctx.cfg.session.work_dir;
     let events = work.join(format!("{label}.events"));
     let stacks = work.join(format!("{label}.stack"));
     let select = work.join(format!("{label}.select.json"));
     let mut skip: Vec<&String> = sel.skip.iter().chain(done.iter()).collect();
     skip.sort();
     skip.dedup();
-    let body = serde_json::json!({ "only": sel.only, "skip": skip, "first": ctx.cfg.first });
+    let body =
+        serde_json::json!({ "only": sel.only, "skip": skip, "first": ctx.cfg.session.first });
     std::fs::write(&select, body.to_string()).map_err(|source| PytestError::Io {
         path: select.clone(),
         source,
@@ -580,10 +569,10 @@ fn run_session(
                 };
                 hung = Some(timed_out(&mut running, id, t0, why, &stacks));
             }
-            running.terminate(ctx.cfg.kill_after);
+            running.terminate(ctx.cfg.session.kill_after);
             break;
         }
-        if let Some(limit) = ctx.cfg.test_timeout {
+        if let Some(limit) = ctx.cfg.session.test_timeout {
             if let Some(pos) = current.iter().position(|c| c.1.elapsed() >= limit) {
                 let (id, t0) = current.remove(pos);
                 let why = format!(
@@ -591,7 +580,7 @@ fn run_session(
                     crate::units::format_duration(limit)
                 );
                 hung = Some(timed_out(&mut running, id, t0, &why, &stacks));
-                running.terminate(ctx.cfg.kill_after);
+                running.terminate(ctx.cfg.session.kill_after);
                 cut_short = true;
                 break;
             }
