@@ -152,18 +152,79 @@ where
 /// Parses the command line. The clap tree of every command is large: dropping it costs about as
 /// much as checking a small `.env`, so it is deliberately leaked (the process ends soon after;
 /// parsing happens once).
+///
+/// Most runs first try a lean tree that holds only the named command ([`lean_parse`]); anything
+/// it does not accept (help, version, every error) is parsed again with the full tree, so
+/// messages and help text always come from the real thing.
 fn parse<I, T>(args: I) -> Result<Cli, clap::Error>
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    if let Some(cli) = lean_parse(&args) {
+        return Ok(cli);
+    }
     let mut cmd = Cli::command();
     let parsed = cmd
-        .try_get_matches_from_mut(args)
+        .try_get_matches_from_mut(&args)
         .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m))
         .map_err(|e| e.format(&mut cmd));
     std::mem::forget(cmd);
     parsed
+}
+
+/// Adds one command's arguments to a clap tree.
+type AugmentFn = fn(clap::Command) -> clap::Command;
+
+/// Builders of each visible command's own clap tree, by name. Building all five costs more
+/// than some whole runs (`test-timeout-runner -- true` is a wrapper whose start-up is its cost).
+const LEAN_COMMANDS: &[(&str, AugmentFn)] = &[
+    ("env-check", <env_check::EnvCheckArgs as Args>::augment_args),
+    ("scan", <scan::ScanArgs as Args>::augment_args),
+    (
+        "log-digest",
+        <log_digest::LogDigestArgs as Args>::augment_args,
+    ),
+    (
+        "test-timeout-runner",
+        <test_timeout_runner::TestTimeoutRunnerArgs as Args>::augment_args,
+    ),
+];
+
+/// Parses with a tree holding the global flags and only the command named on the line. `None`
+/// when the line names no known command or the lean tree does not accept it as is.
+fn lean_parse(args: &[OsString]) -> Option<Cli> {
+    let name = command_name(args)?;
+    let (name, build) = LEAN_COMMANDS.iter().find(|(n, _)| *n == name)?;
+    let mut cmd = GlobalArgs::augment_args(clap::Command::new("velo"))
+        .subcommand_required(true)
+        .subcommand(build(clap::Command::new(*name)));
+    let parsed = cmd
+        .try_get_matches_from_mut(args)
+        .ok()
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m).ok());
+    std::mem::forget(cmd);
+    parsed
+}
+
+/// The first word after velo's own global flags.
+fn command_name(args: &[OsString]) -> Option<&str> {
+    let mut rest = args.iter().skip(1);
+    while let Some(arg) = rest.next() {
+        let arg = arg.to_str()?;
+        match arg {
+            "--color" => {
+                rest.next()?;
+            }
+            "-q" | "--quiet" | "--verbose" => {}
+            _ if arg.starts_with("--color=") => {}
+            _ if arg.len() > 1 && arg.starts_with('-') && arg[1..].bytes().all(|b| b == b'v') => {}
+            _ if arg.starts_with('-') => return None,
+            _ => return Some(arg),
+        }
+    }
+    None
 }
 
 /// Reads the working directory and `velo.toml`; on failure hands back the Ui to report on.
@@ -236,6 +297,65 @@ mod tests {
     #[test]
     fn command_tree_is_valid() {
         command().debug_assert();
+    }
+
+    #[test]
+    fn every_visible_command_has_a_lean_tree() {
+        let full: Vec<String> = command()
+            .get_subcommands()
+            .filter(|c| !c.is_hide_set())
+            .map(|c| c.get_name().to_string())
+            .collect();
+        let lean: Vec<String> = LEAN_COMMANDS.iter().map(|(n, _)| n.to_string()).collect();
+        assert_eq!(full, lean);
+    }
+
+    fn argv(line: &str) -> Vec<OsString> {
+        std::iter::once("velo")
+            .chain(line.split_whitespace())
+            .map(OsString::from)
+            .collect()
+    }
+
+    #[test]
+    fn lean_and_full_trees_agree() {
+        let lines = [
+            "test-timeout-runner -- true",
+            "-q test-timeout-runner --timeout 60s -- true",
+            "--color never -vv test-timeout-runner --retries 2 --idle-timeout 5s -- sh -c x",
+            "--color=always test-timeout-runner --test-timeout 5s --jobs 2 --junit r.xml -- pytest -q",
+            "test-timeout-runner merge a.json b.json",
+            "env-check --env-file .env --format json",
+            "env-check -q --schema s --environment prod",
+            "scan fixtures --top 5",
+            "log-digest app.log --format json",
+            "-v log-digest app.log --top 3",
+        ];
+        for line in lines {
+            let args = argv(line);
+            let lean = lean_parse(&args).unwrap_or_else(|| panic!("lean tree refused: {line}"));
+            let mut full = Cli::command();
+            let m = full.try_get_matches_from_mut(&args).unwrap();
+            let full = <Cli as clap::FromArgMatches>::from_arg_matches(&m).unwrap();
+            assert_eq!(format!("{lean:?}"), format!("{full:?}"), "{line}");
+        }
+    }
+
+    #[test]
+    fn help_version_and_errors_go_to_the_full_tree() {
+        for line in [
+            "test-timeout-runner --help",
+            "test-timeout-runner -h",
+            "test-timeout-runner --version",
+            "test-timeout-runner --no-such-flag -- true",
+            "env-check --format nope",
+            "generate man --out-dir x",
+            "--help",
+            "nope",
+            "",
+        ] {
+            assert!(lean_parse(&argv(line)).is_none(), "{line}");
+        }
     }
 
     #[test]
