@@ -352,15 +352,9 @@ pub fn run(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<u8> {
             .with_context(|| format!("cannot create --output-dir {}", dir.display()))?;
     }
 
-    let cancel = Arc::new(AtomicBool::new(false));
-    interrupt::defer(true);
-    {
-        let cancel = Arc::clone(&cancel);
-        interrupt::add_hook(move |_| {
-            cancel.store(true, Ordering::SeqCst);
-            proc::terminate_all();
-        });
-    }
+    // Ctrl-C / SIGTERM only raise this flag: every supervising loop polls it, ends its runs with
+    // the kill escalation, and the reports are still written before velo exits by the signal.
+    let cancel = interrupt::defer();
     let result = if args.watch.paths.is_empty() {
         match framework {
             Framework::Pytest | Framework::Cargo => {
@@ -373,7 +367,6 @@ pub fn run(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<u8> {
     };
     // Belt and braces: nothing tagged by this velo outlives it.
     let _ = proc::sweep_session();
-    interrupt::clear_hooks();
     result
 }
 
