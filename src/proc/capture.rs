@@ -1,16 +1,13 @@
-//! Output capture: one thread per stream reads the child's pipe as bytes arrive, appends them to
-//! a file (so nothing is lost when the process is killed), keeps a bounded tail in memory, passes
-//! them through to a sink when asked, and records when output was last seen (for the no-output
-//! watchdog).
+//! Output capture: the supervising thread reads the child's pipes as bytes arrive (see
+//! `Running::pump`), appends them to a file (so nothing is lost when the process is killed),
+//! keeps a bounded tail in memory and passes them through to a sink when asked.
 
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::Sender;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::Arc;
 
 /// Where a stream's bytes go besides the tail.
 pub type Sink = Arc<dyn Fn(&[u8]) + Send + Sync>;
@@ -59,61 +56,92 @@ impl Tail {
     }
 }
 
-/// The shared state of one stream's reader.
+/// First read buffer: most commands print little, and a bigger zeroed buffer is page faults.
+const FIRST_BUF: usize = 16 * 1024;
+/// The buffer grows to a pipe's default capacity once a read fills it.
+const MAX_BUF: usize = 64 * 1024;
+
+/// One captured output stream of a running command.
 pub struct Stream {
-    pub tail: Arc<Mutex<Tail>>,
+    /// The read end, until end of file (or a read error).
+    pipe: Option<File>,
+    file: Option<File>,
     /// The file written, if any.
     pub path: Option<PathBuf>,
+    pub tail: Tail,
+    sink: Option<Sink>,
 }
 
-/// Starts a reader thread. It sends `index` on `done` at end of file (or on a read error).
-/// `last_output` holds milliseconds since `start` at the latest byte seen.
-#[allow(clippy::too_many_arguments)]
-pub fn spawn_reader(
-    mut pipe: impl Read + Send + 'static,
-    index: usize,
-    path: Option<PathBuf>,
-    tail_limit: usize,
-    sink: Option<Sink>,
-    start: Instant,
-    last_output: Arc<AtomicU64>,
-    done: Sender<usize>,
-) -> std::io::Result<Stream> {
-    let mut file = match &path {
-        Some(p) => Some(File::create(p)?),
-        None => None,
-    };
-    let tail = Arc::new(Mutex::new(Tail::new(tail_limit)));
-    let shared = Arc::clone(&tail);
-    std::thread::Builder::new()
-        .name(format!("velo-capture-{index}"))
-        .spawn(move || {
-            let mut buf = vec![0u8; 16 * 1024];
-            loop {
-                match pipe.read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => {
-                        let chunk = &buf[..n];
-                        last_output.store(start.elapsed().as_millis() as u64, Ordering::Relaxed);
-                        if let Some(f) = file.as_mut() {
-                            // A full disk must not stop the capture of the tail.
-                            let _ = f.write_all(chunk);
-                        }
-                        if let Some(s) = &sink {
-                            s(chunk);
-                        }
-                        shared
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner)
-                            .push(chunk);
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(_) => break,
-                }
+impl Stream {
+    /// Wraps a pipe, creating the file its bytes are copied to.
+    pub fn new(
+        pipe: File,
+        path: Option<PathBuf>,
+        tail_limit: usize,
+        sink: Option<Sink>,
+    ) -> std::io::Result<Self> {
+        let file = match &path {
+            Some(p) => Some(File::create(p)?),
+            None => None,
+        };
+        Ok(Self {
+            pipe: Some(pipe),
+            file,
+            path,
+            tail: Tail::new(tail_limit),
+            sink,
+        })
+    }
+
+    pub fn pipe(&self) -> Option<&File> {
+        self.pipe.as_ref()
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.pipe.is_some()
+    }
+
+    /// The pipe's `/proc/self/fd` link (`pipe:[inode]`), to find other holders of it.
+    pub fn link(&self) -> Option<String> {
+        super::tree::fd_link(self.pipe.as_ref()?.as_raw_fd())
+    }
+
+    /// Reads once (the pipe is readable, so this does not block) and hands the bytes on. Returns
+    /// whether any arrived; end of file or a read error closes the stream.
+    pub fn read_once(&mut self, buf: &mut Vec<u8>) -> bool {
+        let Some(pipe) = self.pipe.as_mut() else {
+            return false;
+        };
+        if buf.is_empty() {
+            buf.resize(FIRST_BUF, 0);
+        }
+        match pipe.read(buf) {
+            Ok(0) => {
+                self.pipe = None;
+                false
             }
-            let _ = done.send(index);
-        })?;
-    Ok(Stream { tail, path })
+            Ok(n) => {
+                let chunk = &buf[..n];
+                if let Some(f) = self.file.as_mut() {
+                    // A full disk must not stop the capture of the tail.
+                    let _ = f.write_all(chunk);
+                }
+                if let Some(s) = &self.sink {
+                    s(chunk);
+                }
+                self.tail.push(chunk);
+                if n == buf.len() && buf.len() < MAX_BUF {
+                    buf.resize(MAX_BUF, 0);
+                }
+                true
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => false,
+            Err(_) => {
+                self.pipe = None;
+                false
+            }
+        }
+    }
 }
 
 #[cfg(test)]

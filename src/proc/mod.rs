@@ -5,19 +5,28 @@
 //! streamed to files as it arrives with a bounded tail kept in memory, and velo stops waiting
 //! for output shortly after the main process exits, naming any leaked process that still holds
 //! the pipe. Shared by `test-timeout-runner` and `monitor`.
+//!
+//! A run needs no thread of its own: the thread that supervises it waits in `poll(2)` on the two
+//! output pipes and a pidfd of the main process, so output, exit and timeouts all wake the same
+//! thread. Each wakeup handed between threads costs a cross-CPU wakeup, and on a virtual machine
+//! those dominated the cost of wrapping a quick command. Output is read while the supervisor is
+//! in [`Running::wait_for`], [`Running::terminate`] or [`Running::finish`]; the supervising loops
+//! call one of them at least every 50 ms.
 
 pub mod capture;
 pub mod tree;
 
 use std::ffi::OsString;
-use std::os::fd::AsRawFd;
+use std::fs::File;
+use std::os::fd::OwnedFd;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{channel, Receiver};
 use std::sync::{Mutex, Once, OnceLock};
 use std::time::{Duration, Instant};
+
+use rustix::event::{PollFd, PollFlags};
 
 use nix::sys::signal::Signal;
 use serde::Serialize;
@@ -166,21 +175,6 @@ fn active() -> std::sync::MutexGuard<'static, Vec<(i32, i32, String)>> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Sends SIGTERM to every running group and every process of this velo session (for the
-/// Ctrl-C / SIGTERM hook; the supervising loops then finish the escalation).
-pub fn terminate_all() {
-    let runs = active().clone();
-    for (_, pgid, _) in &runs {
-        tree::signal_group(*pgid, Signal::SIGTERM);
-    }
-    let prefix = format!("{}-", session_tag());
-    for p in tree::scan() {
-        if p.tag.as_deref().is_some_and(|t| t.starts_with(&prefix)) {
-            tree::signal_pid(p.pid, Signal::SIGTERM);
-        }
-    }
-}
-
 /// Kills every remaining process tagged by this velo session (a last sweep before exit).
 pub fn sweep_session() -> Vec<Leaked> {
     if IN_FLIGHT.load(Ordering::SeqCst) == 0 && !tree::has_children() {
@@ -243,17 +237,21 @@ fn sweep(matches: impl Fn(&tree::ProcEntry) -> bool) -> Vec<Leaked> {
     leaked
 }
 
+/// How often the exit of the main process is checked where no pidfd can be had (Linux < 5.3).
+const EXIT_CHECK_WITHOUT_PIDFD: Duration = Duration::from_millis(10);
+
 /// A started command under supervision.
 pub struct Running {
     pid: i32,
     tag: String,
     start: Instant,
-    status_rx: Receiver<ExitInfo>,
-    done_rx: Receiver<usize>,
+    child: Child,
+    /// Readable when the main process has exited.
+    pidfd: Option<OwnedFd>,
     streams: [capture::Stream; 2],
-    links: [Option<String>; 2],
-    open: [bool; 2],
-    last_output: std::sync::Arc<AtomicU64>,
+    buf: Vec<u8>,
+    /// Time since `start` of the latest byte of output.
+    last_output: Duration,
     exit: Option<ExitInfo>,
     finished: bool,
 }
@@ -306,8 +304,10 @@ impl Running {
         active().push((pid, pid, tag.clone()));
         drop(registering);
         let start = Instant::now();
-        let last_output = std::sync::Arc::new(AtomicU64::new(0));
-        let (done_tx, done_rx) = channel();
+        // The child is not reaped before `try_wait`, so even an already exited one has a pidfd.
+        let pidfd = rustix::process::Pid::from_raw(pid).and_then(|p| {
+            rustix::process::pidfd_open(p, rustix::process::PidfdFlags::empty()).ok()
+        });
         let io_err = |source| SpawnError::Io {
             program: program.clone(),
             source,
@@ -315,59 +315,129 @@ impl Running {
         let (Some(out), Some(err)) = (child.stdout.take(), child.stderr.take()) else {
             return Err(io_err(std::io::Error::other("no output pipes")));
         };
-        let links = [
-            tree::fd_link(out.as_raw_fd()),
-            tree::fd_link(err.as_raw_fd()),
-        ];
-        let s_out = capture::spawn_reader(
-            out,
-            0,
+        let out = capture::Stream::new(
+            File::from(OwnedFd::from(out)),
             spec.stdout_file.clone(),
             spec.tail_bytes,
             spec.stdout_sink.clone(),
-            start,
-            std::sync::Arc::clone(&last_output),
-            done_tx.clone(),
         )
         .map_err(io_err)?;
-        let s_err = capture::spawn_reader(
-            err,
-            1,
+        let err = capture::Stream::new(
+            File::from(OwnedFd::from(err)),
             spec.stderr_file.clone(),
             spec.tail_bytes,
             spec.stderr_sink.clone(),
-            start,
-            std::sync::Arc::clone(&last_output),
-            done_tx,
         )
         .map_err(io_err)?;
-        let (status_tx, status_rx) = channel();
-        std::thread::Builder::new()
-            .name("velo-wait".into())
-            .spawn(move || {
-                let info = match child.wait() {
-                    Ok(st) => ExitInfo {
-                        code: st.code(),
-                        signal: st.signal(),
-                    },
-                    Err(_) => ExitInfo::default(),
-                };
-                let _ = status_tx.send(info);
-            })
-            .map_err(io_err)?;
         Ok(Self {
             pid,
             tag,
             start,
-            status_rx,
-            done_rx,
-            streams: [s_out, s_err],
-            links,
-            open: [true, true],
-            last_output,
+            child,
+            pidfd,
+            streams: [out, err],
+            buf: Vec::new(),
+            last_output: Duration::ZERO,
             exit: None,
             finished: false,
         })
+    }
+
+    /// Handles output and the main process's exit for up to `dur`, returning early once `done`
+    /// holds, or when a signal interrupts the wait (so the caller can look at its flags).
+    fn pump(&mut self, dur: Duration, done: fn(&Self) -> bool) {
+        let deadline = Instant::now() + dur;
+        loop {
+            if self.exit.is_none() && self.pidfd.is_none() {
+                self.check_exit();
+            }
+            if done(self) {
+                return;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            let watch_exit = self.exit.is_none();
+            let mut wait = left;
+            if watch_exit && self.pidfd.is_none() {
+                wait = wait.min(EXIT_CHECK_WITHOUT_PIDFD);
+            }
+            let mut fds: Vec<PollFd<'_>> = Vec::with_capacity(3);
+            let mut which: [Option<usize>; 3] = [None; 3];
+            for (i, s) in self.streams.iter().enumerate() {
+                if let Some(p) = s.pipe() {
+                    which[fds.len()] = Some(i);
+                    fds.push(PollFd::new(p, PollFlags::IN));
+                }
+            }
+            let pidfd_slot = match (&self.pidfd, watch_exit) {
+                (Some(fd), true) => {
+                    fds.push(PollFd::new(fd, PollFlags::IN));
+                    Some(fds.len() - 1)
+                }
+                _ => None,
+            };
+            if fds.is_empty() {
+                // Nothing left to watch: the exit is known and both pipes are closed.
+                if !watch_exit {
+                    return;
+                }
+                std::thread::sleep(wait);
+            } else {
+                let timeout = rustix::time::Timespec {
+                    tv_sec: wait.as_secs() as i64,
+                    tv_nsec: i64::from(wait.subsec_nanos()),
+                };
+                match rustix::event::poll(&mut fds, Some(&timeout)) {
+                    Ok(_) => {}
+                    Err(rustix::io::Errno::INTR) => return,
+                    Err(_) => std::thread::sleep(wait.min(EXIT_CHECK_WITHOUT_PIDFD)),
+                }
+            }
+            let ready: Vec<(Option<usize>, bool)> = fds
+                .iter()
+                .enumerate()
+                .map(|(slot, fd)| (which.get(slot).copied().flatten(), !fd.revents().is_empty()))
+                .collect();
+            let exited_now = pidfd_slot.is_some_and(|slot| ready[slot].1);
+            drop(fds);
+            for (stream, is_ready) in ready {
+                if let (Some(i), true) = (stream, is_ready) {
+                    if self.streams[i].read_once(&mut self.buf) {
+                        self.last_output = self.start.elapsed();
+                    }
+                }
+            }
+            if exited_now {
+                self.check_exit();
+            }
+            if Instant::now() >= deadline {
+                if self.exit.is_none() {
+                    self.check_exit();
+                }
+                return;
+            }
+        }
+    }
+
+    /// Reaps the main process if it has exited.
+    fn check_exit(&mut self) {
+        if self.exit.is_some() {
+            return;
+        }
+        match self.child.try_wait() {
+            Ok(Some(st)) => {
+                self.exit = Some(ExitInfo {
+                    code: st.code(),
+                    signal: st.signal(),
+                });
+                self.pidfd = None;
+            }
+            Ok(None) => {}
+            // Reaped elsewhere (cannot happen while registered): nothing more to learn.
+            Err(_) => {
+                self.exit = Some(ExitInfo::default());
+                self.pidfd = None;
+            }
+        }
     }
 
     pub fn pid(&self) -> i32 {
@@ -385,8 +455,7 @@ impl Running {
 
     /// Time since the last byte of output (or since the start).
     pub fn idle(&self) -> Duration {
-        let last = Duration::from_millis(self.last_output.load(Ordering::Relaxed));
-        self.start.elapsed().saturating_sub(last)
+        self.start.elapsed().saturating_sub(self.last_output)
     }
 
     /// The exit of the main process, if it has happened.
@@ -397,9 +466,7 @@ impl Running {
     /// Waits up to `dur` for the main process to exit.
     pub fn wait_for(&mut self, dur: Duration) -> Option<ExitInfo> {
         if self.exit.is_none() {
-            if let Ok(info) = self.status_rx.recv_timeout(dur) {
-                self.exit = Some(info);
-            }
+            self.pump(dur, |r| r.exit.is_some());
         }
         self.exit
     }
@@ -452,11 +519,9 @@ impl Running {
         let duration = self.start.elapsed();
         self.drain(DRAIN_WAIT);
         let mut holders: Vec<i32> = Vec::new();
-        for (i, open) in self.open.iter().enumerate() {
-            if *open {
-                if let Some(link) = &self.links[i] {
-                    holders.extend(tree::pipe_holders(link));
-                }
+        for s in &self.streams {
+            if let Some(link) = s.link() {
+                holders.extend(tree::pipe_holders(&link));
             }
         }
         let mut leaked = self.sweep_own();
@@ -472,15 +537,10 @@ impl Running {
                 });
             }
         }
-        if self.open.iter().any(|o| *o) {
+        if self.streams.iter().any(capture::Stream::is_open) {
             self.drain(Duration::from_secs(1));
         }
-        let text = |s: &capture::Stream| {
-            s.tail
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .text()
-        };
+        let text = |s: &capture::Stream| s.tail.text();
         Finished {
             exit,
             duration,
@@ -492,14 +552,15 @@ impl Running {
         }
     }
 
+    /// Reads output until both pipes close or `limit` passes.
     fn drain(&mut self, limit: Duration) {
         let deadline = Instant::now() + limit;
-        while self.open.iter().any(|o| *o) {
+        while self.streams.iter().any(capture::Stream::is_open) {
             let left = deadline.saturating_duration_since(Instant::now());
-            match self.done_rx.recv_timeout(left) {
-                Ok(i) => self.open[i] = false,
-                Err(_) => break,
+            if left.is_zero() {
+                break;
             }
+            self.pump(left, |r| !r.streams.iter().any(capture::Stream::is_open));
         }
     }
 
