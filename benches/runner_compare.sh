@@ -6,6 +6,8 @@
 #   3. a suite with 3 hanging tests and --test-timeout 5s finishing within 3×5 s + 5 s.
 # Needs hyperfine (apt-get install hyperfine) and a python with pytest (PYTHON=…, default python3).
 # Usage: benches/runner_compare.sh [path/to/velo]   (default: target/release/velo, built if missing)
+# Settings: RUNS (per round, default 200), ROUNDS (default 5), PARTS (default 123: which of the
+# three comparisons to run), PYTHON.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VELO=${1:-target/release/velo}
@@ -17,19 +19,47 @@ command -v hyperfine >/dev/null || { echo "hyperfine is needed: apt-get install 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 RUNS=${RUNS:-200}
+ROUNDS=${ROUNDS:-5}
 
-echo "== 1. wrapping overhead ($RUNS runs each; load: $(cut -d' ' -f1-3 /proc/loadavg))"
-hyperfine -N --warmup 20 --runs "$RUNS" --export-markdown "$WORK/true.md" \
-  -n bare 'true' \
-  -n 'GNU timeout' 'timeout 60 true' \
-  -n velo "$VELO test-timeout-runner --timeout 60s -- true"
-cat "$WORK/true.md"
-hyperfine -N --warmup 5 --runs "$((RUNS / 4))" --export-markdown "$WORK/py.md" \
-  -n bare "$PYTHON -c pass" \
-  -n 'GNU timeout' "timeout 60 $PYTHON -c pass" \
-  -n velo "$VELO test-timeout-runner --timeout 60s -- $PYTHON -c pass"
-cat "$WORK/py.md"
+# Timings on a small VM drift by more than the differences measured here, so each comparison
+# runs in ROUNDS interleaved rounds (bare, timeout, velo, bare, timeout, velo, ...) of RUNS runs
+# and the overheads are computed per round, from the means and from the medians.
+overhead() { # $1: label; $2: command to wrap (a single word or a quoted command line)
+  local name=$1 cmd=$2
+  for r in $(seq 1 "$ROUNDS"); do
+    hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$WORK/$name.$r.json" \
+      -n bare "$cmd" \
+      -n 'GNU timeout' "timeout 60 $cmd" \
+      -n velo "$VELO test-timeout-runner --timeout 60s -- $cmd" >/dev/null
+  done
+  python3 - "$WORK" "$name" "$ROUNDS" <<'PY'
+import json, statistics as st, sys
+work, name, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+rows = {"bare": [], "GNU timeout": [], "velo": []}
+for r in range(1, rounds + 1):
+    for res in json.load(open(f"{work}/{name}.{r}.json"))["results"]:
+        rows[res["command"]].append(res)
+ms = lambda x: f"{x * 1000:.2f}"
+print(f"| {name}: {rounds} rounds x {rows['bare'][0]['times'].__len__()} runs | mean [ms] | median [ms] | min [ms] | overhead vs bare, mean (per-round range) | overhead vs bare, median |")
+print("|:---|---:|---:|---:|---:|---:|")
+for cmd, res in rows.items():
+    times = [t for r in res for t in r["times"]]
+    over = [r["mean"] - b["mean"] for r, b in zip(res, rows["bare"])]
+    over_med = [r["median"] - b["median"] for r, b in zip(res, rows["bare"])]
+    o = "" if cmd == "bare" else f"+{ms(st.mean(over))} ({ms(min(over))} to {ms(max(over))})"
+    om = "" if cmd == "bare" else f"+{ms(st.mean(over_med))}"
+    print(f"| `{cmd}` | {ms(st.mean(times))} | {ms(st.median(times))} | {ms(min(times))} | {o} | {om} |")
+PY
+}
 
+PARTS=${PARTS:-123}
+if [[ $PARTS == *1* ]]; then
+echo "== 1. wrapping overhead (load: $(cut -d' ' -f1-3 /proc/loadavg); goal: velo adds at most 1.5 ms)"
+overhead true true
+RUNS=$((RUNS / 4)) overhead 'python3 -c pass' "$PYTHON -c pass"
+fi
+
+if [[ $PARTS == *2* ]]; then
 echo "== 2. pytest mode on 1,000 quick tests"
 mkdir -p "$WORK/quick"
 for f in $(seq 1 10); do
@@ -42,6 +72,8 @@ done
   -n 'velo pytest mode' "$VELO test-timeout-runner --test-timeout 30s --format json -- $PYTHON -m pytest -q -p no:cacheprovider" ) || true
 cat "$WORK/pytest.md"
 
+fi
+if [[ $PARTS == *3* ]]; then
 echo "== 3. three hanging tests, --test-timeout 5s (goal: under 20 s)"
 mkdir -p "$WORK/hangs"
 cat > "$WORK/hangs/test_hangs.py" <<'PY'
@@ -60,3 +92,4 @@ start=$(date +%s.%N)
 (cd "$WORK/hangs" && "$VELO" test-timeout-runner --test-timeout 5s -- "$PYTHON" -m pytest -q -p no:cacheprovider) || true
 end=$(date +%s.%N)
 echo "wall time: $(echo "$end - $start" | bc) s"
+fi
