@@ -1,7 +1,8 @@
 //! `velo test-timeout-runner`: runs a test command (or any command) so that a hang costs one
 //! test, never the session, and leaves no process behind. Parses the flags and `velo.toml`,
-//! turns Ctrl-C/SIGTERM into the cancel flag the supervising loops poll, calls the generic, pytest or cargo mode of
-//! `test_runner`, writes the JUnit file as tests finish, and renders the report.
+//! turns Ctrl-C/SIGTERM into the cancel flag the supervising loops poll, calls the generic,
+//! pytest or cargo mode of `test_runner`, writes the JUnit file as tests finish, and renders
+//! the report.
 
 use std::ffi::OsString;
 use std::io::Write as _;
