@@ -1048,7 +1048,7 @@ impl Stream<'_> {
                     }
                 }
                 let id = Ctx::id(self.pkg, &name);
-                if self.done.contains(&id) || self.out.results.iter().any(|r| r.id == id) {
+                if self.done.contains(&id) {
                     return;
                 }
                 let outcome = match ev.action.as_str() {
@@ -1089,11 +1089,22 @@ impl Stream<'_> {
         }
     }
 
+    /// Adds a result. A test seen again in the same session (`-count N`) keeps its first
+    /// result unless a later run went bad.
     fn record(&mut self, t: TestResult) {
+        let existing = self.out.results.iter().position(|r| r.id == t.id);
+        if let Some(i) = existing {
+            if !t.outcome.is_bad() || self.out.results[i].outcome.is_bad() {
+                return;
+            }
+        }
         if self.announce {
             (self.ctx.on_progress)(Progress::Finished(&t));
         }
-        self.out.results.push(t);
+        match existing {
+            Some(i) => self.out.results[i] = t,
+            None => self.out.results.push(t),
+        }
     }
 
     /// Running tests of `top`'s tree that have no result yet, shallowest first.
@@ -1547,6 +1558,117 @@ FAIL	example.com/p/broken [build failed]
             body_lines("=== RUN   TestX\nhello\n=== CONT  TestX\n    x_test.go:3: boom\n--- FAIL: TestX (0.00s)\n"),
             "hello\n    x_test.go:3: boom"
         );
+    }
+
+    fn session_config() -> SessionConfig {
+        SessionConfig {
+            command: argv(&["go", "test"]),
+            cwd: PathBuf::from("."),
+            test_timeout: Some(Duration::from_secs(5)),
+            timeout: None,
+            kill_after: Duration::from_secs(1),
+            retries: 0,
+            retry_backoff: Duration::ZERO,
+            jobs: 1,
+            partition: None,
+            work_dir: PathBuf::from("."),
+            output_dir: None,
+            first: Vec::new(),
+        }
+    }
+
+    fn event(action: &str, test: Option<&str>, output: Option<&str>) -> String {
+        serde_json::json!({
+            "Action": action, "Package": "example.com/p", "Test": test, "Output": output
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn the_stream_records_results_and_charges_the_shallowest_unfinished_test() {
+        let cfg = session_config();
+        let cancel = AtomicBool::new(false);
+        let ctx = Ctx {
+            cfg: &cfg,
+            cancel: &cancel,
+            deadline: None,
+            on_progress: &|_| {},
+            prefix: argv(&["go", "test"]),
+            args: GoArgs::default(),
+            levels: vec![String::new()],
+            out_dir: PathBuf::from("."),
+            counter: AtomicU32::new(0),
+        };
+        let done: HashSet<String> = ["example.com/p::TestDone".to_string()].into();
+        let mut st = Stream {
+            ctx: &ctx,
+            pkg: "example.com/p",
+            done: &done,
+            announce: false,
+            live: HashMap::new(),
+            trees: HashMap::new(),
+            seq: 0,
+            frozen: false,
+            after_freeze: String::new(),
+            out: SessionOut::default(),
+        };
+        for line in [
+            event("run", Some("TestDone"), None),
+            event("pass", Some("TestDone"), None),
+            event("run", Some("TestCount"), None),
+            event("pass", Some("TestCount"), None),
+            event("run", Some("TestCount"), None),
+            event(
+                "output",
+                Some("TestCount"),
+                Some("    c_test.go:3: second run broke\n"),
+            ),
+            event("fail", Some("TestCount"), None),
+            event("run", Some("TestX"), None),
+            event("run", Some("TestX/a"), None),
+            event("output", Some("TestX/a"), Some("=== RUN   TestX/a\n")),
+            event("run", Some("TestX/b"), None),
+            event("output", Some("TestX/b"), Some("stuck in b\n")),
+        ] {
+            st.handle(&line);
+        }
+        // A done test is not recorded again; a -count rerun that failed wins over a pass.
+        let ids: Vec<(&str, Outcome)> = st
+            .out
+            .results
+            .iter()
+            .map(|t| (t.id.as_str(), t.outcome))
+            .collect();
+        assert_eq!(ids, [("example.com/p::TestCount", Outcome::Failed)]);
+        assert_eq!(
+            st.out.results[0].excerpt,
+            "    c_test.go:3: second run broke"
+        );
+        assert!(st.out.any_test_failed);
+        assert_eq!(st.unfinished_trees(), ["TestX"]);
+        assert_eq!(st.overdue(Duration::from_secs(3600)), None);
+        assert_eq!(st.overdue(Duration::ZERO).as_deref(), Some("TestX"));
+
+        let charged = st.charge("TestX", Outcome::TimedOut, "timed out after 5s");
+        assert_eq!(charged.as_deref(), Some("TestX"));
+        let t = st.out.results.last().unwrap();
+        assert_eq!(t.id, "example.com/p::TestX");
+        assert_eq!(t.outcome, Outcome::TimedOut);
+        assert!(
+            t.excerpt
+                .contains("unfinished subtests (each run again on its own): TestX/a, TestX/b"),
+            "{}",
+            t.excerpt
+        );
+        assert!(t.excerpt.contains("stuck in b"), "{}", t.excerpt);
+        assert_eq!(
+            st.out.rerun,
+            vec![
+                vec!["TestX".to_string(), "a".to_string()],
+                vec!["TestX".to_string(), "b".to_string()]
+            ]
+        );
+        assert!(st.out.charged);
     }
 
     #[test]
