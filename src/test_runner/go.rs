@@ -39,10 +39,12 @@ const OUTPUT_CAP: usize = 256 * 1024;
 /// `init`, a failing `TestMain`).
 pub const PACKAGE_TEST: &str = "(package)";
 
-/// Whether a command is `go test …` (the index of `test`; `go -C dir test` too).
+/// Whether a command is `go test …` (the index of `test`; `go -C dir test` and the versioned
+/// `go1.22.5 test` of golang.org/dl too).
 pub fn go_test_token(command: &[OsString]) -> Option<usize> {
-    let first = Path::new(command.first()?).file_name()?;
-    if first != "go" {
+    let first = Path::new(command.first()?).file_name()?.to_string_lossy();
+    let version = first.strip_prefix("go")?;
+    if !version.chars().all(|c| c.is_ascii_digit() || c == '.') || version.starts_with('.') {
         return None;
     }
     let mut i = 1;
@@ -575,12 +577,12 @@ pub fn run(
     on_progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<RunReport, GoError> {
     let started = Instant::now();
-    let at = go_test_token(&cfg.command).unwrap_or(1);
-    if cfg.command.len() <= at {
-        return Err(GoError::Usage(
-            "go mode needs a `go test` command (e.g. `-- go test ./...`)".into(),
-        ));
-    }
+    let Some(at) = go_test_token(&cfg.command) else {
+        return Err(GoError::Usage(format!(
+            "go mode runs `go test`, not `{}`\n  help: pass `-- go test ./...`, or another --framework",
+            super::generic::display_command(&cfg.command)
+        )));
+    };
     let args = parse_go_args(&cfg.command[at + 1..]);
     if args.list {
         return Err(GoError::Usage(
@@ -1389,7 +1391,9 @@ mod tests {
         );
         assert_eq!(go_test_token(&argv(&["go", "build"])), None);
         assert_eq!(go_test_token(&argv(&["go"])), None);
+        assert_eq!(go_test_token(&argv(&["go1.22.5", "test"])), Some(1));
         assert_eq!(go_test_token(&argv(&["gotest", "test"])), None);
+        assert_eq!(go_test_token(&argv(&["go.sh", "test"])), None);
         assert_eq!(go_test_token(&argv(&["cargo", "test"])), None);
     }
 

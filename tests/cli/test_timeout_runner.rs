@@ -1001,6 +1001,35 @@ fn go_build_failure_is_an_error_result_with_the_compiler_output() {
 }
 
 #[test]
+fn go_mode_refuses_what_it_cannot_run() {
+    velo()
+        .args([
+            "test-timeout-runner",
+            "--framework",
+            "go",
+            "--",
+            "make",
+            "test",
+        ])
+        .run()
+        .code(2)
+        .stderr_has("go mode runs `go test`, not `make test`");
+    velo()
+        .args([
+            "test-timeout-runner",
+            "--",
+            "go",
+            "test",
+            "-list",
+            ".",
+            "./...",
+        ])
+        .run()
+        .code(2)
+        .stderr_has("drop -list");
+}
+
+#[test]
 fn go_missing_is_exit_127() {
     let empty = tempfile::tempdir().unwrap();
     velo()
