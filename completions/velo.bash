@@ -704,7 +704,7 @@ _velo() {
                     return 0
                     ;;
                 --framework)
-                    COMPREPLY=($(compgen -W "auto pytest cargo generic" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto pytest cargo go generic" -- "${cur}"))
                     return 0
                     ;;
                 --jobs)

@@ -1,8 +1,8 @@
 //! `velo test-timeout-runner`: runs a test command (or any command) so that a hang costs one
 //! test, never the session, and leaves no process behind. Parses the flags and `velo.toml`,
 //! turns Ctrl-C/SIGTERM into the cancel flag the supervising loops poll, calls the generic,
-//! pytest or cargo mode of `test_runner`, writes the JUnit file as tests finish, and renders
-//! the report.
+//! pytest, cargo or go mode of `test_runner`, writes the JUnit file as tests finish, and
+//! renders the report.
 
 use std::ffi::OsString;
 use std::io::Write as _;
@@ -21,6 +21,7 @@ use crate::proc::{self, Limits, SpawnError};
 use crate::report::{self, github, Format};
 use crate::test_runner::cargo::{self, CargoError};
 use crate::test_runner::generic::{self, CommandEnd, GenericConfig};
+use crate::test_runner::go::{self, GoError};
 use crate::test_runner::partition::Partition;
 use crate::test_runner::pytest::{self, Progress, PytestConfig, PytestError};
 use crate::test_runner::{junit, merge, Framework, Outcome, RunReport, SessionConfig, TestResult};
@@ -41,7 +42,11 @@ watchdog, retries and a failure summary. pytest mode (detected from `pytest`, `p
 --test-timeout per test, dumps the hung test's stack and captured output, kills the tree, \
 records the test as timed-out and resumes the session without the finished tests. cargo mode \
 (detected from `cargo test`) builds the test binaries and runs each test in its own process \
-(`--exact`), in parallel, under the same timeout, kill and retry rules (doc-tests are not run).";
+(`--exact`), in parallel, under the same timeout, kill and retry rules (doc-tests are not run). \
+go mode (detected from `go test`) lists each package's tests, runs each package in its own \
+`go test -json` session (--jobs packages at once), watches which test is running from the \
+events, and on a hang gets a goroutine dump (SIGQUIT), kills the tree, records the test as \
+timed-out and runs the package's unfinished tests again with -run.";
 
 const AFTER_LONG_HELP: &str = "\
 Examples:
@@ -49,10 +54,11 @@ Examples:
   velo test-timeout-runner --test-timeout 30s --junit report.xml -- pytest tests/
   velo test-timeout-runner --jobs 4 --retries 1 --format json -- python -m pytest -q
   velo test-timeout-runner --test-timeout 10s --watch src --watch tests -- pytest -x
+  velo test-timeout-runner --test-timeout 60s --retries 1 --junit report.xml -- go test ./...
 
 Exit codes:
   0        every test passed (flaky ones too, unless --fail-on-flaky)
-  1        pytest/cargo mode: a test failed, timed out or errored (or the build failed)
+  1        pytest/cargo/go mode: a test failed, timed out or errored (or the build failed)
   N        generic mode: the command's own exit code
   124      generic mode: the command timed out (--timeout or --idle-timeout)
   125      the runner itself failed
@@ -128,8 +134,9 @@ pub struct LimitArgs {
     #[arg(long, value_name = "DUR", value_parser = duration_arg)]
     pub timeout: Option<Duration>,
 
-    /// Limit per test (pytest and cargo modes): a test running longer is killed with its process tree,
-    /// recorded as timed-out, and the rest of the session still runs.
+    /// Limit per test (pytest, cargo and go modes): a test running longer is killed with its process
+    /// tree, recorded as timed-out, and the rest of the session still runs. In go mode a test with
+    /// subtests times out when it runs this long without starting a new subtest.
     #[arg(long, value_name = "DUR", value_parser = duration_arg)]
     pub test_timeout: Option<Duration>,
 
@@ -146,8 +153,9 @@ pub struct LimitArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Retries")]
 pub struct RetryArgs {
-    /// Run a failed or timed-out command (generic mode) or test (pytest and cargo modes, each in a fresh
-    /// process with the timeout re-armed) up to N more times. Fail-then-pass is `flaky`.
+    /// Run a failed or timed-out command (generic mode) or test (pytest, cargo and go modes, each in a
+    /// fresh process with the timeout re-armed; go retries top-level tests with their subtests) up to N
+    /// more times. Fail-then-pass is `flaky`.
     #[arg(long, value_name = "N")]
     pub retries: Option<u32>,
 
@@ -164,17 +172,19 @@ pub struct RetryArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Framework and selection")]
 pub struct SelectArgs {
-    /// How to run the command: pytest and cargo modes know their tests; generic supervises the
+    /// How to run the command: pytest, cargo and go modes know their tests; generic supervises the
     /// command as a whole.
     #[arg(long, value_enum, value_name = "NAME")]
     pub framework: Option<Framework>,
 
     /// Run the tests in N parallel processes (pytest and cargo modes; default 1 for pytest,
-    /// the CPU count for cargo).
+    /// the CPU count for cargo). go mode tests N packages at once (default: the CPU count); within
+    /// a package, go's own -parallel applies.
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
 
-    /// Run only shard K of N, split by a stable hash of the test ids (pytest and cargo modes). `N` alone
+    /// Run only shard K of N, split by a stable hash of the test ids (pytest, cargo and go modes; go
+    /// splits top-level tests). `N` alone
     /// takes K from CI_NODE_INDEX (1-based) or JOB_COMPLETION_INDEX (0-based); with no flag,
     /// CI_NODE_INDEX + CI_NODE_TOTAL (GitLab parallel jobs) select the shard.
     #[arg(long, value_name = "K/N")]
@@ -195,7 +205,8 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
 
-    /// Keep the stdout/stderr of every attempt (generic), pytest session or cargo test in DIR.
+    /// Keep the stdout/stderr of every attempt (generic), pytest session, cargo test or go test session
+    /// in DIR.
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
 }
@@ -343,7 +354,7 @@ pub fn run(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<u8> {
         ] {
             if given {
                 anyhow::bail!(
-                    "{flag} needs a framework that names its tests, and this command runs in generic mode\n  help: run pytest or cargo test (`-- pytest …`, `-- cargo test`) or pass --framework; for a whole command use --timeout"
+                    "{flag} needs a framework that names its tests, and this command runs in generic mode\n  help: run pytest, cargo test or go test (`-- pytest …`, `-- cargo test`, `-- go test ./...`) or pass --framework; for a whole command use --timeout"
                 );
             }
         }
@@ -358,7 +369,7 @@ pub fn run(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<u8> {
     let cancel = interrupt::defer();
     let result = if args.watch.paths.is_empty() {
         match framework {
-            Framework::Pytest | Framework::Cargo => {
+            Framework::Pytest | Framework::Cargo | Framework::Go => {
                 run_tests(framework, args, &s, ctx, &cancel, &[]).map(|r| r.0)
             }
             _ => run_generic(args, &s, ctx, &cancel),
@@ -427,7 +438,7 @@ fn watch_loop(
     let mut failed_first: Vec<String> = Vec::new();
     loop {
         let code = match framework {
-            Framework::Pytest | Framework::Cargo => {
+            Framework::Pytest | Framework::Cargo | Framework::Go => {
                 let (code, bad) = run_tests(framework, args, s, ctx, cancel, &failed_first)?;
                 failed_first = bad;
                 code
@@ -687,10 +698,10 @@ fn run_tests(
         kill_after: s.limits.kill_after,
         retries: s.retries,
         retry_backoff: s.retry_backoff,
-        // pytest runs one session unless asked; cargo runs one test per process, so by default
-        // as many at once as there are cores.
+        // pytest runs one session unless asked; cargo runs one test per process and go one
+        // package per session, so by default as many at once as there are cores.
         jobs: s.jobs.unwrap_or_else(|| {
-            if framework == Framework::Cargo {
+            if matches!(framework, Framework::Cargo | Framework::Go) {
                 std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
             } else {
                 1
@@ -706,6 +717,13 @@ fn run_tests(
             CargoError::Spawn(e) => CodedError::wrap(spawn_error_code(&e), anyhow::Error::new(e)),
             CargoError::Build(_) => CodedError::wrap(exit::PROBLEMS, anyhow::Error::new(e)),
             e => CodedError::wrap(exit::RUNNER_FAILED, anyhow::Error::new(e)),
+        })
+    } else if framework == Framework::Go {
+        go::run(&session, cancel, &on_progress).map_err(|e| match e {
+            GoError::Spawn(e) => CodedError::wrap(spawn_error_code(&e), anyhow::Error::new(e)),
+            GoError::List { .. } => CodedError::wrap(exit::PROBLEMS, anyhow::Error::new(e)),
+            GoError::Usage(_) => CodedError::wrap(exit::USAGE, anyhow::Error::new(e)),
+            e @ GoError::Io { .. } => CodedError::wrap(exit::RUNNER_FAILED, anyhow::Error::new(e)),
         })
     } else {
         let cfg = PytestConfig {

@@ -140,6 +140,13 @@ pub fn cmdline(pid: i32) -> String {
     }
 }
 
+/// The program a process runs: the first word of its command line (`None` when gone).
+pub fn argv0(pid: i32) -> Option<PathBuf> {
+    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let first = raw.split(|b| *b == 0).next().filter(|a| !a.is_empty())?;
+    Some(PathBuf::from(String::from_utf8_lossy(first).into_owned()))
+}
+
 /// Sends `sig` to a whole process group; a group already gone is not an error.
 pub fn signal_group(pgid: i32, sig: Signal) {
     let _ = killpg(Pid::from_raw(pgid), sig);
@@ -216,6 +223,10 @@ mod tests {
             .expect("child listed");
         assert_eq!(entry.ppid, me);
         assert_eq!(entry.tag.as_deref(), Some("tree-test-tag"));
+        assert_eq!(
+            argv0(entry.pid).and_then(|p| p.file_name().map(std::ffi::OsStr::to_os_string)),
+            Some("sleep".into())
+        );
         child.kill().unwrap();
         child.wait().unwrap();
     }

@@ -2,10 +2,13 @@
 //! Generic mode supervises any command as GNU `timeout` would, plus whole-tree kill, a
 //! no-output watchdog and retries; pytest mode learns which test runs from an event plugin,
 //! enforces per-test timeouts from outside Python, and resumes the session without the
-//! finished and timed-out tests. Every mode produces one [`RunReport`].
+//! finished and timed-out tests; cargo mode runs each test in its own process; go mode reads
+//! `go test -json` events and resumes a package with `-run` after a hang. Every mode produces
+//! one [`RunReport`].
 
 pub mod cargo;
 pub mod generic;
+pub mod go;
 pub mod junit;
 pub mod merge;
 pub mod partition;
@@ -22,7 +25,7 @@ use crate::output::Tone;
 use crate::proc::Leaked;
 use crate::report::{Cell, Report, Section};
 
-/// What a per-test session (pytest or cargo mode) runs and under which limits.
+/// What a per-test session (pytest, cargo or go mode) runs and under which limits.
 #[derive(Debug, Clone)]
 pub struct SessionConfig {
     /// The user's test command (for cargo, arguments after a `--` go to every test binary).
@@ -48,12 +51,14 @@ pub struct SessionConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Framework {
-    /// Detect from the command (pytest, python -m pytest, cargo test), else generic.
+    /// Detect from the command (pytest, python -m pytest, cargo test, go test), else generic.
     Auto,
     /// pytest: per-test timeouts, resume after a hang, per-test retries.
     Pytest,
     /// cargo test: each test in its own process (`--exact`), in parallel.
     Cargo,
+    /// go test: per-test timeouts from the -json events, resume with -run, one package per session.
+    Go,
     /// Any command, supervised as a whole (GNU timeout compatible exit codes).
     Generic,
 }
@@ -65,6 +70,7 @@ impl Framework {
         match self {
             Self::Auto if pytest::pytest_token(command).is_some() => Self::Pytest,
             Self::Auto if cargo::cargo_test_token(command).is_some() => Self::Cargo,
+            Self::Auto if go::go_test_token(command).is_some() => Self::Go,
             Self::Auto => Self::Generic,
             other => other,
         }
@@ -75,6 +81,7 @@ impl Framework {
             Self::Auto => "auto",
             Self::Pytest => "pytest",
             Self::Cargo => "cargo",
+            Self::Go => "go",
             Self::Generic => "generic",
         }
     }
@@ -286,12 +293,41 @@ const SLOWEST: usize = 5;
 /// Marks where a timed-out test's faulthandler dump starts in its excerpt.
 pub const STACK_MARKER: &str = "--- stack (faulthandler) ---";
 
+/// Marks where a timed-out Go test's goroutine stack (from SIGQUIT) starts in its excerpt.
+pub const GO_STACK_MARKER: &str = "--- stack (goroutine dump) ---";
+
+/// The innermost frames of a Go goroutine stack (`pkg.Func(args)` followed by a tab-indented
+/// `file:line +0x..` line), as `pkg.Func (file.go:12)`, runtime frames left out.
+fn go_frames(stack: &str) -> Vec<String> {
+    let lines: Vec<&str> = stack
+        .lines()
+        .skip_while(|l| !l.starts_with("goroutine "))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .collect();
+    let mut frames = Vec::new();
+    for pair in lines.windows(2) {
+        let (func, place) = (pair[0], pair[1]);
+        if func.starts_with('\t') || !place.starts_with('\t') || func.starts_with("runtime.") {
+            continue;
+        }
+        let name = func.rfind('(').map_or(func, |i| &func[..i]);
+        let file = place.trim().split(' ').next().unwrap_or("");
+        let file = file.rsplit('/').next().unwrap_or(file);
+        frames.push(format!("{name} ({file})"));
+    }
+    frames
+}
+
 /// A timed-out test in a few lines: the reason, the last output lines, and the innermost
-/// frames of the stack (faulthandler prints the most recent call first).
+/// frames of the stack (faulthandler and Go both print the most recent call first).
 pub fn timeout_excerpt(excerpt: &str) -> String {
-    let (head, stack) = match excerpt.split_once(STACK_MARKER) {
-        Some((h, s)) => (h, s),
-        None => (excerpt, ""),
+    let (head, stack, go) = match excerpt.split_once(STACK_MARKER) {
+        Some((h, s)) => (h, s, false),
+        None => match excerpt.split_once(GO_STACK_MARKER) {
+            Some((h, s)) => (h, s, true),
+            None => (excerpt, "", false),
+        },
     };
     let mut lines: Vec<&str> = head.lines().filter(|l| !l.trim().is_empty()).collect();
     if lines.len() > 7 {
@@ -299,18 +335,23 @@ pub fn timeout_excerpt(excerpt: &str) -> String {
         let tail = lines.split_off(lines.len() - 6);
         lines = std::iter::once(first).chain(tail).collect();
     }
-    let frames: Vec<&str> = stack
-        .lines()
-        .map(str::trim)
-        .filter(|l| l.starts_with("File "))
-        .take(4)
-        .collect();
+    let frames: Vec<String> = if go {
+        go_frames(stack).into_iter().take(4).collect()
+    } else {
+        stack
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("File "))
+            .take(4)
+            .map(str::to_string)
+            .collect()
+    };
     let mut out = lines.join("\n");
     if !frames.is_empty() {
         out.push_str("\nstack (innermost first):");
         for f in frames {
             out.push_str("\n  ");
-            out.push_str(f);
+            out.push_str(&f);
         }
     }
     out
@@ -477,6 +518,17 @@ mod tests {
         assert_eq!(
             timeout_excerpt(&e),
             "timed out after 5s\n--- captured stdout ---\nworking\nstack (innermost first):\n  File \"t.py\", line 3 in test_x\n  File \"runner.py\", line 9 in call"
+        );
+    }
+
+    #[test]
+    fn timeout_excerpt_shows_go_frames_without_the_runtime() {
+        let e = format!(
+            "timed out after 5s (--test-timeout)\n--- last output ---\nwaiting\n{GO_STACK_MARKER}\ngoroutine 20 [sleep]:\nruntime.gopark(0x1)\n\t/go/src/runtime/proc.go:363 +0xd6\ntime.Sleep(0x34630b8a000)\n\t/go/src/runtime/time.go:195 +0x135\nexample.com/hangs.TestHangs(0xc000096b60)\n\t/p/hangs_test.go:33 +0x114\ntesting.tRunner(0xc0, 0x5)\n\t/go/src/testing/testing.go:1446 +0x10b\ntesting.(*T).Run.func1()\n\t/go/src/testing/testing.go:1493 +0x2a\n\ngoroutine 1 [chan receive]:\nmain.main()\n\t_testmain.go:57 +0x1aa\n"
+        );
+        assert_eq!(
+            timeout_excerpt(&e),
+            "timed out after 5s (--test-timeout)\n--- last output ---\nwaiting\nstack (innermost first):\n  time.Sleep (time.go:195)\n  example.com/hangs.TestHangs (hangs_test.go:33)\n  testing.tRunner (testing.go:1446)\n  testing.(*T).Run.func1 (testing.go:1493)"
         );
     }
 

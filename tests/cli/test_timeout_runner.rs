@@ -1,7 +1,8 @@
 //! `velo test-timeout-runner`: exit codes of generic mode, whole-tree kill (setsid daemons
 //! included), retries, and pytest mode on the fixture suite: outcomes per test, every
 //! non-hanging test still run, nothing of the run left alive, JUnit that parses and agrees with
-//! pytest's own counts, and a clean end when velo itself gets SIGTERM.
+//! pytest's own counts, and a clean end when velo itself gets SIGTERM; cargo and go modes on
+//! their fixture projects.
 #![cfg(unix)]
 
 use std::os::unix::process::ExitStatusExt;
@@ -671,6 +672,372 @@ fn cargo_hanging_test_times_out_and_the_others_still_run() {
     );
     assert_eq!(junit_counts(&dir.join("report.xml")), [4, 2, 0, 1]);
     assert_nothing_left(&mark);
+}
+
+// ---------------------------------------------------------------- go mode
+
+/// Fails (never skips) when `go` is missing: the go-mode tests need a real toolchain.
+fn require_go() {
+    static FOUND: OnceLock<bool> = OnceLock::new();
+    let found = *FOUND.get_or_init(|| {
+        Command::new("go")
+            .arg("version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    assert!(
+        found,
+        "`go` is not on PATH: the go-mode tests need it. .ci/run installs it (Debian's golang-go); \
+         locally run `sudo apt-get install golang-go`"
+    );
+}
+
+/// The go build cache shared by every go-mode test run (like cargo mode's shared target dir).
+fn go_cache() -> PathBuf {
+    repo_root().join("target").join("fixture-go")
+}
+
+/// Copies a folder tree.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy_tree(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// velo in a copy of the go fixture (`<tmp>/proj`), tagged with a fresh marker, with a
+/// writable GOCACHE/GOPATH under target/, no GOFLAGS and no module proxy.
+fn go_project() -> (Velo, PathBuf, String) {
+    static WARM: OnceLock<()> = OnceLock::new();
+    require_go();
+    let v = velo();
+    let dir = v.dir().join("proj");
+    copy_tree(&fixture("test-timeout-runner/go_project"), &dir);
+    let state = v.dir().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let cache = go_cache();
+    // Compile the standard library's test dependencies once, outside the timed runs.
+    WARM.get_or_init(|| {
+        let _ = Command::new("go")
+            .args(["test", "-count=1", "-run", "^$", "./..."])
+            .current_dir(fixture("test-timeout-runner/go_project"))
+            .env("GOCACHE", cache.join("cache"))
+            .env("GOPATH", cache.join("path"))
+            .env("GOFLAGS", "")
+            .env("GOPROXY", "off")
+            .output();
+    });
+    let mark = marker();
+    let v = v
+        .current_dir(&dir)
+        .env("VELO_TEST_MARK", &mark)
+        .env("VELO_FIXTURE_STATE", &state)
+        .env("GOCACHE", cache.join("cache"))
+        .env("GOPATH", cache.join("path"))
+        .env("GOFLAGS", "")
+        .env("GOPROXY", "off")
+        .env("GOTOOLCHAIN", "local");
+    (v, dir, mark)
+}
+
+fn test_ids(json: &serde_json::Value) -> Vec<String> {
+    json["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn excerpt_of(json: &serde_json::Value, id: &str) -> String {
+    json["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id)
+        .unwrap_or_else(|| panic!("{id} missing from {json:#}"))["excerpt"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn go_hanging_test_times_out_and_every_other_test_runs_once() {
+    let (v, dir, mark) = go_project();
+    let started = Instant::now();
+    let out = v
+        .args([
+            "test-timeout-runner",
+            "--test-timeout",
+            "5s",
+            "--kill-after",
+            "1s",
+            "--format",
+            "json",
+            "--junit",
+            "report.xml",
+            "--",
+            "go",
+            "test",
+            "./...",
+        ])
+        .run()
+        .code(1);
+    let elapsed = started.elapsed();
+    let json = out.json();
+    assert_eq!(json["framework"], "go");
+    let want = [
+        ("example.com/hangs::TestAdds", "passed"),
+        ("example.com/hangs::TestFails", "failed"),
+        ("example.com/hangs::TestHangs", "timed-out"),
+        ("example.com/hangs::TestSkipped", "skipped"),
+        ("example.com/hangs::TestSubtests", "failed"),
+        ("example.com/hangs::TestSubtests/passes", "passed"),
+        ("example.com/hangs::TestSubtests/fails", "failed"),
+        // Its first attempt fails (a marker file in VELO_FIXTURE_STATE), and no retry was asked.
+        ("example.com/hangs::TestFlaky", "failed"),
+        ("example.com/hangs/other::TestDoubleA", "passed"),
+        ("example.com/hangs/other::TestDoubleB", "passed"),
+    ];
+    // Every test ran and is counted exactly once, the ones after the hang included.
+    let mut ids = test_ids(&json);
+    ids.sort();
+    let mut expected: Vec<String> = want.iter().map(|(id, _)| (*id).to_string()).collect();
+    expected.sort();
+    assert_eq!(ids, expected, "{json:#}");
+    for (id, outcome) in want {
+        assert_eq!(outcome_of(&json, id), outcome, "{id}");
+    }
+    assert_eq!(json["summary"]["passed"], 4);
+    assert_eq!(json["summary"]["failed"], 4);
+    assert_eq!(json["summary"]["skipped"], 1);
+    assert_eq!(json["summary"]["timed_out"], 1);
+    assert!(excerpt_of(&json, "example.com/hangs::TestFails")
+        .contains("arithmetic is broken: 2 + 2 = 4, want 5"));
+    assert!(excerpt_of(&json, "example.com/hangs::TestSubtests/fails").contains("subtest broke"));
+    assert_eq!(
+        excerpt_of(&json, "example.com/hangs::TestSkipped"),
+        "hangs_test.go:37: needs a database"
+    );
+    // The hung test's own output and its goroutine (from the SIGQUIT dump) are kept.
+    let hung = excerpt_of(&json, "example.com/hangs::TestHangs");
+    assert!(
+        hung.contains("timed out after 5.0s (--test-timeout)"),
+        "{hung}"
+    );
+    assert!(hung.contains("waiting for the helper"), "{hung}");
+    assert!(hung.contains("example.com/hangs.TestHangs("), "{hung}");
+    // The helper child of the hung test was found and killed with the tree.
+    let leaked = json["leaked"]
+        .as_array()
+        .expect("leaked processes reported");
+    assert!(
+        leaked
+            .iter()
+            .any(|l| l["command"].as_str().unwrap().contains("sleep 3600")),
+        "{leaked:?}"
+    );
+    assert_eq!(junit_counts(&dir.join("report.xml")), [10, 5, 0, 1]);
+    let xml = std::fs::read_to_string(dir.join("report.xml")).unwrap();
+    assert_eq!(xml.matches("type=\"timeout\"").count(), 1);
+    // One 5 s timeout, plus generous room for go builds on a loaded machine.
+    assert!(elapsed < Duration::from_secs(60), "took {elapsed:?}");
+    assert_nothing_left(&mark);
+}
+
+#[test]
+fn go_flaky_test_passes_on_retry_and_the_user_run_filter_holds() {
+    let (v, dir, mark) = go_project();
+    let out = v
+        .args([
+            "test-timeout-runner",
+            "--test-timeout",
+            "20s",
+            "--retries",
+            "2",
+            "--retry-backoff",
+            "100ms",
+            "--format",
+            "json",
+            "--junit",
+            "report.xml",
+            "--",
+            "go",
+            "test",
+            "-run",
+            "TestFlaky|TestAdds",
+            "./...",
+        ])
+        .run()
+        .code(0);
+    let json = out.json();
+    assert_eq!(
+        test_ids(&json),
+        [
+            "example.com/hangs::TestAdds",
+            "example.com/hangs::TestFlaky"
+        ],
+        "only the tests -run selects"
+    );
+    assert_eq!(outcome_of(&json, "example.com/hangs::TestFlaky"), "flaky");
+    let flaky = &json["tests"][1];
+    assert_eq!(flaky["attempts"], 2, "{flaky}");
+    assert_eq!(flaky["previous"][0]["outcome"], "failed", "{flaky}");
+    assert_eq!(json["tests"][0]["attempts"], 1);
+    let xml = std::fs::read_to_string(dir.join("report.xml")).unwrap();
+    assert_eq!(xml.matches("<flakyFailure").count(), 1, "{xml}");
+    assert_eq!(junit_counts(&dir.join("report.xml")), [2, 0, 0, 0]);
+    assert_nothing_left(&mark);
+}
+
+#[test]
+fn go_hung_subtest_and_crashing_binary_cost_only_themselves() {
+    let (v, dir, mark) = go_project();
+    std::fs::create_dir_all(dir.join("table")).unwrap();
+    std::fs::write(
+        dir.join("table/table_test.go"),
+        r#"package table
+
+import (
+	"os"
+	"testing"
+	"time"
+)
+
+func TestBefore(t *testing.T) {}
+
+func TestTable(t *testing.T) {
+	t.Run("quick", func(t *testing.T) {})
+	t.Run("odd(name)", func(t *testing.T) {})
+	t.Run("hangs", func(t *testing.T) { time.Sleep(time.Hour) })
+}
+
+func TestExits(t *testing.T) {
+	println("leaving early")
+	os.Exit(3)
+}
+
+func TestAfter(t *testing.T) {}
+"#,
+    )
+    .unwrap();
+    let out = v
+        .args([
+            "test-timeout-runner",
+            "--test-timeout",
+            "3s",
+            "--kill-after",
+            "1s",
+            "--format",
+            "json",
+            "--",
+            "go",
+            "test",
+            "./table",
+        ])
+        .run()
+        .code(1);
+    let json = out.json();
+    for (id, want) in [
+        ("example.com/hangs/table::TestBefore", "passed"),
+        // go reports a subtest only when its parent ends: the parent is charged first, then
+        // its unfinished subtests run again one by one.
+        ("example.com/hangs/table::TestTable", "timed-out"),
+        ("example.com/hangs/table::TestTable/quick", "passed"),
+        ("example.com/hangs/table::TestTable/odd(name)", "passed"),
+        ("example.com/hangs/table::TestTable/hangs", "timed-out"),
+        ("example.com/hangs/table::TestExits", "error"),
+        ("example.com/hangs/table::TestAfter", "passed"),
+    ] {
+        assert_eq!(outcome_of(&json, id), want, "{id}");
+    }
+    assert_eq!(json["tests"].as_array().unwrap().len(), 7, "{json:#}");
+    assert!(
+        excerpt_of(&json, "example.com/hangs/table::TestExits").contains("ended during this test")
+    );
+    assert_nothing_left(&mark);
+}
+
+#[test]
+fn go_build_failure_is_an_error_result_with_the_compiler_output() {
+    let (v, dir, _) = go_project();
+    std::fs::create_dir_all(dir.join("broken")).unwrap();
+    std::fs::write(dir.join("broken/broken.go"), "package broken\n").unwrap();
+    std::fs::write(
+        dir.join("broken/broken_test.go"),
+        "package broken\n\nimport \"testing\"\n\nfunc TestX(t *testing.T) { notDefined() }\n",
+    )
+    .unwrap();
+    let out = v
+        .args([
+            "test-timeout-runner",
+            "--format",
+            "json",
+            "--",
+            "go",
+            "test",
+            "./broken",
+            "./other",
+        ])
+        .run()
+        .code(1);
+    let json = out.json();
+    assert_eq!(
+        outcome_of(&json, "example.com/hangs/broken::(package)"),
+        "error"
+    );
+    let why = excerpt_of(&json, "example.com/hangs/broken::(package)");
+    assert!(why.contains("undefined: notDefined"), "{why}");
+    // The package that builds still runs.
+    assert_eq!(
+        outcome_of(&json, "example.com/hangs/other::TestDoubleA"),
+        "passed"
+    );
+}
+
+#[test]
+fn go_mode_refuses_what_it_cannot_run() {
+    velo()
+        .args([
+            "test-timeout-runner",
+            "--framework",
+            "go",
+            "--",
+            "make",
+            "test",
+        ])
+        .run()
+        .code(2)
+        .stderr_has("go mode runs `go test`, not `make test`");
+    velo()
+        .args([
+            "test-timeout-runner",
+            "--",
+            "go",
+            "test",
+            "-list",
+            ".",
+            "./...",
+        ])
+        .run()
+        .code(2)
+        .stderr_has("drop -list");
+}
+
+#[test]
+fn go_missing_is_exit_127() {
+    let empty = tempfile::tempdir().unwrap();
+    velo()
+        .env("PATH", empty.path())
+        .args(["test-timeout-runner", "--", "go", "test", "./..."])
+        .run()
+        .code(127)
+        .stderr_has("command not found: go");
 }
 
 // ---------------------------------------------------------------- settings and CI
