@@ -56,8 +56,9 @@ impl Tail {
     }
 }
 
-/// First read buffer: most commands print little, and a bigger zeroed buffer is page faults.
-const FIRST_BUF: usize = 16 * 1024;
+/// First read buffer (one page): most commands print little, and zeroing a bigger buffer is
+/// page faults at every start.
+const FIRST_BUF: usize = 4 * 1024;
 /// The buffer grows to a pipe's default capacity once a read fills it.
 const MAX_BUF: usize = 64 * 1024;
 
@@ -99,6 +100,11 @@ impl Stream {
 
     pub fn is_open(&self) -> bool {
         self.pipe.is_some()
+    }
+
+    /// Stops reading (end of file seen by `poll`).
+    pub fn close(&mut self) {
+        self.pipe = None;
     }
 
     /// The pipe's `/proc/self/fd` link (`pipe:[inode]`), to find other holders of it.

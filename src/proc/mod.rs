@@ -392,18 +392,22 @@ impl Running {
                     Err(_) => std::thread::sleep(wait.min(EXIT_CHECK_WITHOUT_PIDFD)),
                 }
             }
-            let ready: Vec<(Option<usize>, bool)> = fds
+            let ready: Vec<(Option<usize>, PollFlags)> = fds
                 .iter()
                 .enumerate()
-                .map(|(slot, fd)| (which.get(slot).copied().flatten(), !fd.revents().is_empty()))
+                .map(|(slot, fd)| (which.get(slot).copied().flatten(), fd.revents()))
                 .collect();
-            let exited_now = pidfd_slot.is_some_and(|slot| ready[slot].1);
+            let exited_now = pidfd_slot.is_some_and(|slot| !ready[slot].1.is_empty());
             drop(fds);
-            for (stream, is_ready) in ready {
-                if let (Some(i), true) = (stream, is_ready) {
+            for (stream, revents) in ready {
+                let Some(i) = stream else { continue };
+                if revents.contains(PollFlags::IN) {
                     if self.streams[i].read_once(&mut self.buf) {
                         self.last_output = self.start.elapsed();
                     }
+                } else if !revents.is_empty() {
+                    // Hung up (or failed) with nothing left to read: end of file, no read needed.
+                    self.streams[i].close();
                 }
             }
             if exited_now {
@@ -675,6 +679,23 @@ mod tests {
         assert_eq!(f.stdout_tail, "out\n");
         assert_eq!(f.stderr_tail, "err\n");
         assert!(f.leaked.is_empty());
+    }
+
+    #[test]
+    fn large_output_reaches_the_file_and_the_tail_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out");
+        let spec = Spec {
+            stdout_file: Some(path.clone()),
+            tail_bytes: 10,
+            ..sh("i=0; while [ $i -lt 20000 ]; do echo line-$i; i=$((i+1)); done")
+        };
+        let (f, ending) = run(&spec, Limits::default(), &AtomicBool::new(false)).unwrap();
+        assert_eq!(ending, Ending::Exited);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 20000);
+        assert!(text.starts_with("line-0\nline-1\n"));
+        assert_eq!(f.stdout_tail, "line-19999\n"[1..].to_string());
     }
 
     #[test]
