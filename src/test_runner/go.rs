@@ -963,7 +963,23 @@ struct Stream<'a> {
     out: SessionOut,
 }
 
-impl Stream<'_> {
+impl<'a> Stream<'a> {
+    /// The state of one session of `pkg`, before its first event.
+    fn new(ctx: &'a Ctx<'a>, pkg: &'a str, done: &'a HashSet<String>, announce: bool) -> Self {
+        Self {
+            ctx,
+            pkg,
+            done,
+            announce,
+            live: HashMap::new(),
+            trees: HashMap::new(),
+            seq: 0,
+            frozen: false,
+            after_freeze: String::new(),
+            out: SessionOut::default(),
+        }
+    }
+
     fn handle(&mut self, line: &str) {
         let ev = match parse_line(line) {
             Line::Event(ev) => ev,
@@ -1259,18 +1275,7 @@ fn run_session(
             .extend_from_slice(b);
     }));
     let mut running = Running::spawn(&spec)?;
-    let mut st = Stream {
-        ctx,
-        pkg,
-        done,
-        announce,
-        live: HashMap::new(),
-        trees: HashMap::new(),
-        seq: 0,
-        frozen: false,
-        after_freeze: String::new(),
-        out: SessionOut::default(),
-    };
+    let mut st = Stream::new(ctx, pkg, done, announce);
     // The charged test waiting for its goroutine dump.
     let mut timed_out: Option<String> = None;
     let mut killed = false;
@@ -1604,18 +1609,7 @@ FAIL	example.com/p/broken [build failed]
             counter: AtomicU32::new(0),
         };
         let done: HashSet<String> = ["example.com/p::TestDone".to_string()].into();
-        let mut st = Stream {
-            ctx: &ctx,
-            pkg: "example.com/p",
-            done: &done,
-            announce: false,
-            live: HashMap::new(),
-            trees: HashMap::new(),
-            seq: 0,
-            frozen: false,
-            after_freeze: String::new(),
-            out: SessionOut::default(),
-        };
+        let mut st = Stream::new(&ctx, "example.com/p", &done, false);
         for line in [
             event("run", Some("TestDone"), None),
             event("pass", Some("TestDone"), None),

@@ -166,15 +166,20 @@ fn pytest_cmd(files: &[&str]) -> Vec<String> {
     v
 }
 
-fn outcome_of<'a>(json: &'a serde_json::Value, id: &str) -> &'a str {
+/// A string field of the test `id` in a `--format json` report.
+fn test_field<'a>(json: &'a serde_json::Value, id: &str, field: &str) -> &'a str {
     json["tests"]
         .as_array()
         .unwrap()
         .iter()
         .find(|t| t["id"] == id)
-        .unwrap_or_else(|| panic!("{id} missing from {json:#}"))["outcome"]
+        .unwrap_or_else(|| panic!("{id} missing from {json:#}"))[field]
         .as_str()
         .unwrap()
+}
+
+fn outcome_of<'a>(json: &'a serde_json::Value, id: &str) -> &'a str {
+    test_field(json, id, "outcome")
 }
 
 fn junit_counts(path: &Path) -> [usize; 4] {
@@ -755,15 +760,7 @@ fn test_ids(json: &serde_json::Value) -> Vec<String> {
 }
 
 fn excerpt_of(json: &serde_json::Value, id: &str) -> String {
-    json["tests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["id"] == id)
-        .unwrap_or_else(|| panic!("{id} missing from {json:#}"))["excerpt"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    test_field(json, id, "excerpt").to_string()
 }
 
 #[test]
