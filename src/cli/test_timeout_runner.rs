@@ -183,10 +183,10 @@ pub struct SelectArgs {
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
 
-    /// Run only shard K of N, split by a stable hash of the test ids (pytest, cargo and go modes; go
-    /// splits top-level tests). `N` alone
-    /// takes K from CI_NODE_INDEX (1-based) or JOB_COMPLETION_INDEX (0-based); with no flag,
-    /// CI_NODE_INDEX + CI_NODE_TOTAL (GitLab parallel jobs) select the shard.
+    /// Run only shard K of N, split by a stable hash of the test ids (pytest, cargo and go
+    /// modes; go splits top-level tests). `N` alone takes K from CI_NODE_INDEX (1-based) or
+    /// JOB_COMPLETION_INDEX (0-based); with no flag, CI_NODE_INDEX + CI_NODE_TOTAL (GitLab
+    /// parallel jobs) select the shard.
     #[arg(long, value_name = "K/N")]
     pub partition: Option<String>,
 }
@@ -205,8 +205,8 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
 
-    /// Keep the stdout/stderr of every attempt (generic), pytest session, cargo test or go test session
-    /// in DIR.
+    /// Keep the stdout/stderr of every attempt (generic), pytest session, cargo test or go test
+    /// session in DIR.
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
 }
