@@ -11,7 +11,6 @@ pub mod test_timeout_runner;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
@@ -114,7 +113,7 @@ pub fn command() -> clap::Command {
 }
 
 /// Parses `args`, runs the chosen command and returns the exit code.
-pub fn run<I, T>(args: I) -> ExitCode
+pub fn run<I, T>(args: I) -> u8
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -129,7 +128,7 @@ where
             };
             // Printing --help into a closed pipe is not worth an error.
             let _ = err.print();
-            return ExitCode::from(code);
+            return code;
         }
     };
     let ui = Ui::new(
@@ -146,7 +145,7 @@ where
         Err(failed) => report_error(&failed.0, &failed.1),
     };
     interrupt::reraise_if_received();
-    ExitCode::from(code)
+    code
 }
 
 /// Parses the command line. The clap tree of every command is large: dropping it costs about as

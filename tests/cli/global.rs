@@ -128,6 +128,28 @@ fn a_closed_pipe_is_a_clean_exit() {
     );
 }
 
+/// velo starts from the C `main` (see src/main.rs), so it opens closed standard descriptors on
+/// /dev/null itself, as std's start-up would: otherwise its first pipe or file would become fd 1,
+/// and what velo prints would go there.
+#[cfg(target_os = "linux")]
+#[test]
+fn closed_standard_descriptors_are_opened_on_dev_null() {
+    let dir = tempfile::tempdir().unwrap();
+    let seen = dir.path().join("fd1");
+    // The wrapped command reads where velo's (its parent's) fd 1 points.
+    let script =
+        r#"exec "$0" test-timeout-runner -- sh -c 'readlink /proc/$PPID/fd/1 > "$1"' sh "$1" >&-"#;
+    let out = std::process::Command::new("sh")
+        .args(["-c", script])
+        .arg(assert_cmd::cargo::cargo_bin("velo"))
+        .arg(&seen)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let target = std::fs::read_to_string(&seen).unwrap();
+    assert_eq!(target.trim(), "/dev/null");
+}
+
 #[cfg(unix)]
 #[test]
 fn ctrl_c_is_re_raised_so_the_shell_sees_an_interrupt() {
