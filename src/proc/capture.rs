@@ -21,9 +21,11 @@ pub struct Tail {
 }
 
 impl Tail {
+    /// Keeps at most `limit` bytes. The buffer grows as output comes: a quick command that
+    /// prints little should not make room (and heap) for 64 KB per stream at every start.
     pub fn new(limit: usize) -> Self {
         Self {
-            buf: VecDeque::with_capacity(limit.min(64 * 1024)),
+            buf: VecDeque::new(),
             limit,
             total: 0,
         }
