@@ -199,10 +199,13 @@ fn lean_parse(args: &[OsString]) -> Option<Cli> {
     let mut cmd = GlobalArgs::augment_args(clap::Command::new("velo"))
         .subcommand_required(true)
         .subcommand(build(clap::Command::new(*name)));
-    let parsed = cmd
-        .try_get_matches_from_mut(args)
-        .ok()
-        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m).ok());
+    let parsed = cmd.try_get_matches_from_mut(args).ok().and_then(|mut m| {
+        // `from_arg_matches` would clone the matches first; what is left of them after the
+        // values are taken out is leaked like the tree.
+        let cli = <Cli as clap::FromArgMatches>::from_arg_matches_mut(&mut m).ok();
+        std::mem::forget(m);
+        cli
+    });
     std::mem::forget(cmd);
     parsed
 }
