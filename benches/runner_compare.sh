@@ -6,8 +6,10 @@
 #   3. a suite with 3 hanging tests and --test-timeout 5s finishing within 3×5 s + 5 s.
 # Needs hyperfine (apt-get install hyperfine) and a python with pytest (PYTHON=…, default python3).
 # Usage: benches/runner_compare.sh [path/to/velo]   (default: target/release/velo, built if missing)
-# Settings: RUNS (per round, default 200), ROUNDS (default 5), PARTS (default 123: which of the
-# three comparisons to run), PYTHON.
+# Settings: RUNS (per round, default 200), PY_RUNS (the same for `python3 -c pass`, default RUNS),
+# ROUNDS (default 5), PARTS (default 123: which of the three comparisons to run), PYTHON.
+# The start-up function order (link/startup-order.txt) goes stale as code changes; run
+# benches/startup_order.sh before measuring a branch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VELO=${1:-target/release/velo}
@@ -56,7 +58,7 @@ PARTS=${PARTS:-123}
 if [[ $PARTS == *1* ]]; then
 echo "== 1. wrapping overhead (load: $(cut -d' ' -f1-3 /proc/loadavg); goal: velo adds at most 1.5 ms)"
 overhead true true
-RUNS=$((RUNS / 4)) overhead 'python3 -c pass' "$PYTHON -c pass"
+RUNS=${PY_RUNS:-$RUNS} overhead 'python3 -c pass' "$PYTHON -c pass"
 fi
 
 if [[ $PARTS == *2* ]]; then
