@@ -5,10 +5,11 @@
 # each other, so a start touches fewer pages of the 5 MB of code: measured 213 -> 178 page
 # faults and about -0.3 ms for `velo test-timeout-runner -- true` on a 2-core VM.
 #
-# Names carry hashes that change with the compiler and dependency versions; a stale entry is
-# ignored by the linker and only costs its benefit. Names with a `.llvm.<hash>` suffix (local
-# functions promoted by thin LTO) also depend on the checkout's path: in a fresh clone elsewhere
-# 55 of 951 names missed, and the run took 183 page faults instead of 177 (209 with no order).
+# Names carry hashes that change with the compiler and dependency versions, and with a
+# function's signature; a stale entry is ignored by the linker and only costs its benefit. The
+# release profile uses fat LTO because thin LTO renames the functions it promotes
+# (`.llvm.<hash>`, which changes with any edit of the codegen unit and with the checkout path:
+# 55 of 951 names missed in a fresh clone).
 # Rerun after upgrading Rust or dependencies:
 #   benches/startup_order.sh && cargo build --release
 # Needs valgrind (callgrind) and python3.
