@@ -8,8 +8,9 @@
 //! standard descriptors that were closed are opened on `/dev/null` (so a pipe or log file never
 //! lands on fd 1), SIGPIPE is ignored (writes into a closed pipe are errors velo reports, as
 //! before; children still start with SIGPIPE at its default, which std's spawn sets), and
-//! `std::process::exit` flushes stdout. The only loss is the "has overflowed its stack"
-//! message: a stack overflow is reported as a plain segmentation fault.
+//! `std::process::exit` flushes stdout. What is lost: the "has overflowed its stack" message (a
+//! stack overflow is a plain segmentation fault) and the main thread's name in a panic message
+//! (`thread '<unnamed>' panicked`).
 #![no_main]
 
 use nix::libc;
