@@ -164,10 +164,19 @@ where
     if let Some(cli) = lean_parse(&args) {
         return Ok(cli);
     }
-    let mut cmd = Cli::command();
+    parse_with(Cli::command(), &args)
+}
+
+/// Parses `args` with the tree `cmd`, then leaks the tree and what is left of the matches once
+/// the values are taken out (`from_arg_matches` would clone all the matches first).
+fn parse_with(mut cmd: clap::Command, args: &[OsString]) -> Result<Cli, clap::Error> {
     let parsed = cmd
-        .try_get_matches_from_mut(&args)
-        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m))
+        .try_get_matches_from_mut(args)
+        .and_then(|mut m| {
+            let cli = <Cli as clap::FromArgMatches>::from_arg_matches_mut(&mut m);
+            std::mem::forget(m);
+            cli
+        })
         .map_err(|e| e.format(&mut cmd));
     std::mem::forget(cmd);
     parsed
@@ -196,18 +205,10 @@ const LEAN_COMMANDS: &[(&str, AugmentFn)] = &[
 fn lean_parse(args: &[OsString]) -> Option<Cli> {
     let name = command_name(args)?;
     let (name, build) = LEAN_COMMANDS.iter().find(|(n, _)| *n == name)?;
-    let mut cmd = GlobalArgs::augment_args(clap::Command::new("velo"))
+    let cmd = GlobalArgs::augment_args(clap::Command::new("velo"))
         .subcommand_required(true)
         .subcommand(build(clap::Command::new(*name)));
-    let parsed = cmd.try_get_matches_from_mut(args).ok().and_then(|mut m| {
-        // `from_arg_matches` would clone the matches first; what is left of them after the
-        // values are taken out is leaked like the tree.
-        let cli = <Cli as clap::FromArgMatches>::from_arg_matches_mut(&mut m).ok();
-        std::mem::forget(m);
-        cli
-    });
-    std::mem::forget(cmd);
-    parsed
+    parse_with(cmd, args).ok()
 }
 
 /// The first word after velo's own global flags.
