@@ -10,6 +10,7 @@ pub mod github;
 pub mod json;
 pub mod markdown;
 pub mod table;
+pub mod test_runner;
 
 use serde::Serialize;
 
