@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use crate::proc::{self, Ending, SpawnError, Spec};
 
+use super::cargo_doc::{doc_id, run_doc_tests, DOC_PREFIX};
 use super::driver::{self, BatchOut, Mode, Plan, Planned, Run};
 use super::{
     last_lines, summary, LeakNote, Outcome, Progress, RunReport, SessionConfig, TestResult,
@@ -88,10 +89,20 @@ pub fn parse_artifacts(json_lines: &str) -> Vec<TestBinary> {
     out
 }
 
-/// The test targets that failed to build, with their rendered compiler errors, from
+/// A target that failed to build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildError {
+    pub target: String,
+    /// A library target (then its doc-tests cannot build either).
+    pub lib: bool,
+    /// The rendered compiler errors.
+    pub text: String,
+}
+
+/// The targets that failed to build, with their rendered compiler errors, from
 /// `cargo --message-format json-render-diagnostics` lines.
-pub fn parse_build_errors(json_lines: &str) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
+pub fn parse_build_errors(json_lines: &str) -> Vec<BuildError> {
+    let mut out: Vec<BuildError> = Vec::new();
     for line in json_lines.lines() {
         let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
             continue;
@@ -105,9 +116,17 @@ pub fn parse_build_errors(json_lines: &str) -> Vec<(String, String)> {
             .or_else(|| v["message"]["message"].as_str())
             .unwrap_or("")
             .to_string();
-        match out.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, all)) => all.push_str(&text),
-            None => out.push((name, text)),
+        let lib = v["target"]["kind"].as_array().is_some_and(|k| {
+            k.iter()
+                .any(|k| k.as_str().is_some_and(|k| k.ends_with("lib")))
+        });
+        match out.iter_mut().find(|e| e.target == name) {
+            Some(e) => e.text.push_str(&text),
+            None => out.push(BuildError {
+                target: name,
+                lib,
+                text,
+            }),
         }
     }
     out
@@ -156,16 +175,17 @@ fn judge(stdout: &str, exit: proc::ExitInfo) -> Outcome {
     }
 }
 
-/// One test to run in its own process.
-pub struct Job {
-    /// The test binary; `None` for a doc-test (run through `cargo test --doc`).
-    binary: Option<TestBinary>,
-    name: String,
-    id: String,
+/// What one worker runs.
+pub enum Job {
+    /// One test of a test binary, in its own process.
+    Test {
+        binary: TestBinary,
+        name: String,
+        id: String,
+    },
+    /// Every doc-test, in one `cargo test --doc` session (see [`super::cargo_doc`]).
+    Doc { names: Vec<String> },
 }
-
-/// The id prefix of doc-tests (rustdoc names each `src/lib.rs - add (line 3)`).
-pub const DOC_PREFIX: &str = "doc-test";
 
 /// cargo test's flags that pick targets: with any of them cargo runs no doc-tests either.
 const TARGET_FLAGS: &[&str] = &[
@@ -280,11 +300,7 @@ impl Mode for Cargo {
         let spec = Spec {
             stdout_file: Some(build_out.clone()),
             tail_bytes: 16 * 1024,
-            ..self.cargo(
-                run,
-                &["--no-run", "--message-format", "json-render-diagnostics"],
-                &[],
-            )
+            ..self.cargo(run, &["--no-run", "--message-format", "json"], &[])
         };
         let (built, ending) = proc::run(&spec, run.limits(), run.cancel)?;
         if ending != Ending::Exited {
@@ -295,8 +311,14 @@ impl Mode for Cargo {
             path: build_out.clone(),
             source,
         })?;
+        let errors = if built.exit.success() {
+            Vec::new()
+        } else {
+            parse_build_errors(&json)
+        };
+        let lib_built =
+            built.exit.success() || (!errors.is_empty() && !errors.iter().any(|e| e.lib));
         if !built.exit.success() {
-            let errors = parse_build_errors(&json);
             if errors.is_empty() {
                 let mut t = TestResult::new("cargo::(build)", Outcome::Error, Duration::ZERO);
                 t.excerpt = format!(
@@ -306,7 +328,7 @@ impl Mode for Cargo {
                 );
                 plan.finished.push(t);
             }
-            for (target, text) in errors {
+            for BuildError { target, text, .. } in errors {
                 let id = format!("{target}::(build)");
                 if run.selects(&id) {
                     let mut t = TestResult::new(id, Outcome::Error, Duration::ZERO);
@@ -340,8 +362,8 @@ impl Mode for Cargo {
                 if run.selects(&id) {
                     plan.batches.push(Planned {
                         ids: vec![id.clone()],
-                        batch: Job {
-                            binary: Some(b.clone()),
+                        batch: Job::Test {
+                            binary: b.clone(),
                             name,
                             id,
                         },
@@ -349,39 +371,49 @@ impl Mode for Cargo {
                 }
             }
         }
-        if built.exit.success() && self.runs_doc_tests() && !run.over() {
+        if lib_built && self.runs_doc_tests() && !run.over() {
             let (names, failed) = self.doc_tests(run)?;
             plan.finished.extend(failed);
-            for name in names {
-                let id = format!("{DOC_PREFIX}::{name}");
-                if run.selects(&id) {
-                    plan.batches.push(Planned {
-                        ids: vec![id.clone()],
-                        batch: Job {
-                            binary: None,
-                            name,
-                            id,
-                        },
-                    });
-                }
+            let names: Vec<String> = names
+                .into_iter()
+                .filter(|n| run.selects(&doc_id(n)))
+                .collect();
+            if !names.is_empty() {
+                plan.batches.push(Planned {
+                    ids: names.iter().map(|n| doc_id(n)).collect(),
+                    batch: Job::Doc { names },
+                });
             }
         }
         Ok(plan)
     }
 
     fn run_batch(&self, run: &Run, job: &Job, announce: bool) -> BatchOut {
+        let (binary, name, id) = match job {
+            Job::Test { binary, name, id } => (binary, name, id),
+            Job::Doc { names } => {
+                let label = run.label("doc-tests");
+                let mut tail: Vec<OsString> = vec!["--".into(), "--test-threads=1".into()];
+                tail.extend(self.test_args.iter().cloned());
+                let mut spec = self.cargo(run, &["--doc"], &tail);
+                spec.stdout_file = Some(run.out_dir().join(format!("{label}.stdout")));
+                spec.stderr_file = Some(run.out_dir().join(format!("{label}.stderr")));
+                spec.tail_bytes = 64 * 1024;
+                return run_doc_tests(run, spec, names, announce);
+            }
+        };
         let label = run.label("test");
-        let out = match self.run_one(run, job, &label) {
+        let out = match self.run_one(run, binary, name, id, &label) {
             Ok((t, leaked, cut)) => BatchOut {
                 leaked: leaked
                     .iter()
-                    .map(|l| LeakNote::from_leaked(l, &job.id))
+                    .map(|l| LeakNote::from_leaked(l, id))
                     .collect(),
                 results: vec![t],
                 interrupted: cut,
             },
             Err(e) => {
-                let mut t = TestResult::new(job.id.clone(), Outcome::Error, Duration::ZERO);
+                let mut t = TestResult::new(id.clone(), Outcome::Error, Duration::ZERO);
                 t.excerpt = e.to_string();
                 BatchOut {
                     results: vec![t],
@@ -398,11 +430,15 @@ impl Mode for Cargo {
     }
 
     fn retry_batch(&self, job: &Job, _id: &str) -> Option<Job> {
-        Some(Job {
-            binary: job.binary.clone(),
-            name: job.name.clone(),
-            id: job.id.clone(),
-        })
+        match job {
+            Job::Test { binary, name, id } => Some(Job::Test {
+                binary: binary.clone(),
+                name: name.clone(),
+                id: id.clone(),
+            }),
+            // One doc-test cannot be selected by name (see cargo_doc).
+            Job::Doc { .. } => None,
+        }
     }
 }
 
@@ -412,30 +448,26 @@ impl Cargo {
     fn run_one(
         &self,
         run: &Run,
-        job: &Job,
+        b: &TestBinary,
+        name: &str,
+        id: &str,
         label: &str,
     ) -> Result<(TestResult, Vec<proc::Leaked>, bool), SpawnError> {
-        let mut tail: Vec<OsString> = vec![job.name.clone().into(), "--exact".into()];
-        tail.extend(self.test_args.iter().cloned());
-        let mut spec = if let Some(b) = &job.binary {
-            Spec {
-                program: b.executable.clone().into_os_string(),
-                args: tail,
-                env: vec![(
-                    "CARGO_MANIFEST_DIR".into(),
-                    b.package_dir.clone().into_os_string(),
-                )],
-                cwd: Some(b.package_dir.clone()),
-                ..Spec::default()
-            }
-        } else {
-            let mut args: Vec<OsString> = vec!["--".into()];
-            args.append(&mut tail);
-            self.cargo(run, &["--doc"], &args)
+        let mut args: Vec<OsString> = vec![name.into(), "--exact".into()];
+        args.extend(self.test_args.iter().cloned());
+        let spec = Spec {
+            program: b.executable.clone().into_os_string(),
+            args,
+            env: vec![(
+                "CARGO_MANIFEST_DIR".into(),
+                b.package_dir.clone().into_os_string(),
+            )],
+            cwd: Some(b.package_dir.clone()),
+            stdout_file: Some(run.out_dir().join(format!("{label}.stdout"))),
+            stderr_file: Some(run.out_dir().join(format!("{label}.stderr"))),
+            tail_bytes: 64 * 1024,
+            ..Spec::default()
         };
-        spec.stdout_file = Some(run.out_dir().join(format!("{label}.stdout")));
-        spec.stderr_file = Some(run.out_dir().join(format!("{label}.stderr")));
-        spec.tail_bytes = 64 * 1024;
         let limits = proc::Limits {
             timeout: run.test_limit(),
             kill_after: run.cfg.kill_after,
@@ -474,7 +506,7 @@ impl Cargo {
                 excerpt.push_str(&err);
             }
         }
-        let mut t = TestResult::new(job.id.clone(), outcome, f.duration);
+        let mut t = TestResult::new(id, outcome, f.duration);
         t.message = message;
         t.excerpt = excerpt;
         t.output = last_lines(&f.stdout_tail, 200);
@@ -517,6 +549,18 @@ mod tests {
         );
         assert_eq!(cargo_test_token(&argv(&["cargo", "build"])), None);
         assert_eq!(cargo_test_token(&argv(&["pytest"])), None);
+    }
+
+    #[test]
+    fn parses_build_errors_by_target() {
+        let lines = r#"{"reason":"compiler-message","target":{"name":"broken","kind":["test"]},"message":{"level":"error","rendered":"error[E0425]: cannot find function\n"}}
+{"reason":"compiler-message","target":{"name":"broken","kind":["test"]},"message":{"level":"warning","rendered":"unused\n"}}
+{"reason":"compiler-message","target":{"name":"mylib","kind":["lib"]},"message":{"level":"error","rendered":"error: x\n"}}"#;
+        let errors = parse_build_errors(lines);
+        assert_eq!(errors.len(), 2);
+        assert_eq!(errors[0].target, "broken");
+        assert!(!errors[0].lib && errors[1].lib);
+        assert!(errors[0].text.contains("E0425") && !errors[0].text.contains("unused"));
     }
 
     #[test]

@@ -47,13 +47,18 @@ fn first_line(text: &str) -> &str {
     text.lines().find(|l| !l.trim().is_empty()).unwrap_or("")
 }
 
-/// JUnit's `message`: the framework's own one-line error when it gave one, else the first line
-/// of the excerpt.
-fn message_of<'a>(message: &'a str, excerpt: &'a str) -> &'a str {
+/// Stands for a line break in a `message` attribute until the XML is written: quick-junit
+/// leaves a raw line break in an attribute, which every XML reader folds into a space, where
+/// pytest's own JUnit writes `&#10;` (an assertion message often has two lines).
+const ATTR_BREAK: char = '\u{E000}';
+
+/// JUnit's `message`: the framework's own error when it gave one, else the first line of the
+/// excerpt.
+fn message_of(message: &str, excerpt: &str) -> String {
     if message.is_empty() {
-        first_line(excerpt)
+        first_line(excerpt).to_string()
     } else {
-        message
+        message.replace('\n', &ATTR_BREAK.to_string())
     }
 }
 
@@ -160,7 +165,12 @@ pub fn render_as(tests: &[TestResult], suite: &str, duration_s: f64, state: RunS
     r.set_time(seconds(duration_s));
     r.add_test_suite(s);
     // Serialising into memory cannot fail: every string was already made valid XML text.
-    r.to_string().unwrap_or_default()
+    let xml = r.to_string().unwrap_or_default();
+    if xml.contains(ATTR_BREAK) {
+        xml.replace(ATTR_BREAK, "&#10;")
+    } else {
+        xml
+    }
 }
 
 /// The longest a finished test waits before the JUnit file is rewritten.
@@ -414,6 +424,22 @@ mod tests {
             ("tests.test_a.TestX".to_string(), "test_y[1]".to_string())
         );
         assert_eq!(split_id("plain"), (String::new(), "plain".to_string()));
+    }
+
+    #[test]
+    fn a_two_line_message_keeps_its_line_break() {
+        let mut t = TestResult::new("t.py::x", Outcome::Failed, Duration::ZERO);
+        t.message = "AssertionError: broken\nassert 2 == 3".into();
+        t.excerpt = "E   assert 2 == 3".into();
+        let xml = render(&RunReport::new("pytest", vec![t], Duration::ZERO), "pytest");
+        assert!(
+            xml.contains("message=\"AssertionError: broken&#10;assert 2 == 3\""),
+            "{xml}"
+        );
+        assert_eq!(
+            parse(&xml).unwrap()[0].message,
+            "AssertionError: broken\nassert 2 == 3"
+        );
     }
 
     #[test]

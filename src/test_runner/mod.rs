@@ -7,6 +7,7 @@
 //! one [`RunReport`].
 
 pub mod cargo;
+pub mod cargo_doc;
 pub mod driver;
 pub mod excerpt;
 pub mod generic;
