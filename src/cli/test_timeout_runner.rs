@@ -27,6 +27,8 @@ use crate::test_runner::pytest::{self, PytestConfig, PytestError};
 use crate::test_runner::{junit, merge, Framework, Outcome, Progress, RunReport, SessionConfig};
 use crate::units::duration_arg;
 
+mod watch;
+
 /// `--framework` values (the domain's [`Framework`], with their help).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -75,7 +77,7 @@ watchdog, retries and a failure summary. pytest mode (detected from `pytest`, `p
 --test-timeout per test, dumps the hung test's stack and captured output, kills the tree, \
 records the test as timed-out and resumes the session without the finished tests. cargo mode \
 (detected from `cargo test`) builds the test binaries and runs each test in its own process \
-(`--exact`), in parallel, under the same timeout, kill and retry rules (doc-tests are not run). \
+(`--exact`), in parallel, under the same timeout, kill and retry rules (doc-tests run as one session). \
 go mode (detected from `go test`) lists each package's tests, runs each package in its own \
 `go test -json` session (--jobs packages at once), watches which test is running from the \
 events, and on a hang gets a goroutine dump (SIGQUIT), kills the tree, records the test as \
@@ -418,111 +420,11 @@ pub fn run(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<u8> {
             _ => run_generic(args, &s, ctx, &cancel),
         }
     } else {
-        watch_loop(framework, args, &s, ctx, &cancel)
+        watch::watch_loop(framework, args, &s, ctx, &cancel)
     };
     // Belt and braces: nothing tagged by this velo outlives it.
     let _ = proc::sweep_session();
     result
-}
-
-/// Paths whose changes never trigger a re-run: caches and build output the run itself writes,
-/// and velo's own reports.
-fn ignored_change(path: &Path, own: &[PathBuf]) -> bool {
-    const NOISE: &[&str] = &[
-        "__pycache__",
-        ".pytest_cache",
-        ".mypy_cache",
-        ".ruff_cache",
-        ".git",
-        ".venv",
-        "target",
-        "node_modules",
-    ];
-    let noisy_part = path
-        .components()
-        .any(|c| NOISE.iter().any(|n| c.as_os_str() == *n));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    noisy_part
-        || name.starts_with(".tmp")
-        || path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("pyc"))
-        || name.ends_with('~')
-        || own.iter().any(|o| path.starts_with(o))
-}
-
-/// `--watch`: runs, then re-runs whenever a watched file changes, previously failed tests first,
-/// until Ctrl-C. Returns the last run's exit code.
-fn watch_loop(
-    framework: Framework,
-    args: &TestTimeoutRunnerArgs,
-    s: &Settings,
-    ctx: &Context,
-    cancel: &AtomicBool,
-) -> anyhow::Result<u8> {
-    let watcher = crate::watch::Watcher::new(&args.watch.paths, Duration::from_millis(300))
-        .context("--watch")?;
-    let absolute = |p: &PathBuf| {
-        if p.is_absolute() {
-            p.clone()
-        } else {
-            ctx.cwd.join(p)
-        }
-    };
-    let own: Vec<PathBuf> = s
-        .junit
-        .iter()
-        .chain(s.output_dir.iter())
-        .map(absolute)
-        .collect();
-    let mut failed_first: Vec<String> = Vec::new();
-    loop {
-        let code = match framework {
-            Framework::Pytest | Framework::Cargo | Framework::Go => {
-                let (code, bad) = run_tests(framework, args, s, ctx, cancel, &failed_first)?;
-                failed_first = bad;
-                code
-            }
-            _ => run_generic(args, s, ctx, cancel)?,
-        };
-        if cancel.load(Ordering::SeqCst) {
-            return Ok(code);
-        }
-        ctx.ui.info(
-            &ctx.ui
-                .paint_err("velo: watching for changes (Ctrl-C to stop)", Tone::Dim),
-        );
-        let changed = loop {
-            let batch = watcher.next_batch(Some(Duration::from_millis(200)))?;
-            if cancel.load(Ordering::SeqCst) {
-                return Ok(code);
-            }
-            let relevant: Vec<PathBuf> = batch
-                .into_iter()
-                .filter(|p| !ignored_change(p, &own))
-                .collect();
-            if !relevant.is_empty() {
-                break relevant;
-            }
-        };
-        let shown: Vec<String> = changed
-            .iter()
-            .take(3)
-            .map(|p| p.strip_prefix(&ctx.cwd).unwrap_or(p).display().to_string())
-            .collect();
-        ctx.ui.info(&format!(
-            "velo: {} changed; running again{}",
-            shown.join(", "),
-            if failed_first.is_empty() {
-                String::new()
-            } else {
-                format!(", {} failed test(s) first", failed_first.len())
-            }
-        ));
-    }
 }
 
 fn spawn_error_code(e: &SpawnError) -> u8 {

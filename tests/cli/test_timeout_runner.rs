@@ -13,6 +13,12 @@ use std::time::{Duration, Instant};
 
 use crate::support::{fixture, repo_root, velo, Velo};
 
+/// Sends `sig` to a child process.
+fn signal(child: &std::process::Child, sig: rustix::process::Signal) {
+    let pid = rustix::process::Pid::from_child(child);
+    rustix::process::kill_process(pid, sig).unwrap();
+}
+
 /// Says on the terminal why a test did not run (written straight to stderr, which the test
 /// harness does not capture, so the reason shows in every `cargo test` run).
 fn skip(test: &str, why: &str) {
@@ -655,8 +661,7 @@ fn sigterm_to_velo_kills_the_tree_and_leaves_valid_junit() {
         std::thread::sleep(Duration::from_millis(100));
     }
     std::thread::sleep(Duration::from_millis(500));
-    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    signal(&child, rustix::process::Signal::TERM);
     let stopped = Instant::now();
     let status = loop {
         if let Some(st) = child.try_wait().unwrap() {
@@ -1227,8 +1232,7 @@ fn watch_reruns_on_change_until_ctrl_c() {
     std::fs::rename(dir.path().join("msg.new"), dir.path().join("msg.txt")).unwrap();
     wait_for(&out, "second version", 1);
     wait_for(&err, "watching for changes", 2);
-    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    signal(&child, rustix::process::Signal::INT);
     let status = child.wait().unwrap();
     assert_eq!(status.signal(), Some(2), "{status:?}");
     assert_nothing_left(&mark);
@@ -1258,8 +1262,7 @@ fn watch_runs_failed_pytest_tests_first() {
     std::fs::write(&file, text).unwrap();
     wait_for(&err, "2 failed test(s) first", 1);
     wait_for(&out, "1 failed", 2);
-    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    signal(&child, rustix::process::Signal::INT);
     child.wait().unwrap();
     assert_nothing_left(&mark);
     drop(v);
