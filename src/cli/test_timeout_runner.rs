@@ -441,12 +441,19 @@ fn run_generic(
     ctx: &Context,
     cancel: &AtomicBool,
 ) -> anyhow::Result<u8> {
+    // Set when the reader of velo's stdout has left.
+    let reader_left = Arc::new(AtomicBool::new(false));
     let passthrough = (s.format == Format::Table).then(|| {
         // A reader that left (`velo … | head -1`) makes the write fail: the sink says so and
         // the command's pipe is closed, so it gets SIGPIPE as it would without velo.
-        let out: proc::Sink = Arc::new(|b: &[u8]| {
+        let left = Arc::clone(&reader_left);
+        let out: proc::Sink = Arc::new(move |b: &[u8]| {
             let mut o = std::io::stdout().lock();
-            o.write_all(b).and_then(|()| o.flush()).is_ok()
+            let ok = o.write_all(b).and_then(|()| o.flush()).is_ok();
+            if !ok {
+                left.store(true, Ordering::SeqCst);
+            }
+            ok
         });
         let err: proc::Sink = Arc::new(|b: &[u8]| {
             let mut e = std::io::stderr().lock();
@@ -456,7 +463,6 @@ fn run_generic(
     });
     let cfg = GenericConfig {
         command: args.command.clone(),
-        // velo's own directory: no chdir lets std spawn with posix_spawn (cheaper than fork).
         cwd: None,
         env: Vec::new(),
         limits: s.limits,
@@ -467,7 +473,9 @@ fn run_generic(
     };
     let total = s.retries + 1;
     let mut on_attempt = |a: &generic::AttemptInfo| {
-        if a.outcome == Outcome::Passed {
+        // Ended by SIGPIPE because velo's reader left: what a pipeline expects, not a failure
+        // to explain (a shell says nothing either).
+        if a.outcome == Outcome::Passed || reader_left.load(Ordering::SeqCst) {
             return;
         }
         let reason = a.summary.lines().next().unwrap_or("failed");
