@@ -470,6 +470,7 @@ fn run_generic(
         retry_backoff: s.retry_backoff,
         output_dir: s.output_dir.clone(),
         passthrough,
+        output_gone: Some(Arc::clone(&reader_left)),
     };
     let total = s.retries + 1;
     let mut on_attempt = |a: &generic::AttemptInfo| {

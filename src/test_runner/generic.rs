@@ -5,6 +5,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::pool::RetryPolicy;
@@ -26,6 +27,9 @@ pub struct GenericConfig {
     pub output_dir: Option<PathBuf>,
     /// Pass the child's stdout and stderr through live.
     pub passthrough: Option<(Sink, Sink)>,
+    /// Raised when the passthrough can no longer deliver (the reader of velo's stdout left):
+    /// an attempt that then dies is not retried, its output would go nowhere.
+    pub output_gone: Option<Arc<AtomicBool>>,
 }
 
 /// How the last attempt ended, for the exit code.
@@ -101,9 +105,14 @@ pub fn run(
         retries: cfg.retries,
         backoff: cfg.retry_backoff,
     };
+    let output_gone = || {
+        cfg.output_gone
+            .as_ref()
+            .is_some_and(|g| g.load(Ordering::SeqCst))
+    };
     let wants_retry = |t: &Option<Tried>| {
         t.as_ref()
-            .is_some_and(|t| t.outcome.is_bad() && t.end != CommandEnd::Cancelled)
+            .is_some_and(|t| t.outcome.is_bad() && t.end != CommandEnd::Cancelled && !output_gone())
     };
     let announce = std::cell::RefCell::new(on_attempt);
     let attempts = crate::pool::retry(
@@ -114,6 +123,7 @@ pub fn run(
                 leaked.extend(l);
                 let can_retry = tried.outcome.is_bad()
                     && tried.end != CommandEnd::Cancelled
+                    && !output_gone()
                     && number <= cfg.retries
                     && !cancel.load(Ordering::SeqCst);
                 (announce.borrow_mut())(&AttemptInfo {
@@ -297,6 +307,7 @@ mod tests {
             retry_backoff: Duration::from_millis(10),
             output_dir: Some(dir.path().to_path_buf()),
             passthrough: None,
+            output_gone: None,
         };
         let mut seen = 0;
         let run = run(&cfg, &AtomicBool::new(false), &mut |_| seen += 1).unwrap();

@@ -427,6 +427,40 @@ mod tests {
     }
 
     #[test]
+    fn the_live_file_catches_up_without_another_event() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("live.xml");
+        let live = Live::start(&path, "pytest").unwrap();
+        // Written at once: the run is in progress, nothing finished yet.
+        let first = std::fs::read_to_string(&path).unwrap();
+        assert!(first.contains("value=\"in progress\""), "{first}");
+        assert_eq!(parse(&first).unwrap().len(), 0);
+        // Passing tests in quick succession: the later ones fall in the throttle window.
+        for i in 0..5 {
+            let t = TestResult::new(format!("t.py::ok{i}"), Outcome::Passed, Duration::ZERO);
+            live.record(&t).unwrap();
+        }
+        // No further event comes; the timer writes them within LIVE_EVERY.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let now = parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            if now.len() == 5 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "only {} of 5 tests written",
+                now.len()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let report = RunReport::new("pytest", Vec::new(), Duration::ZERO);
+        live.finish(&report).unwrap();
+        let last = std::fs::read_to_string(&path).unwrap();
+        assert!(last.contains("value=\"complete\""), "{last}");
+    }
+
+    #[test]
     fn a_two_line_message_keeps_its_line_break() {
         let mut t = TestResult::new("t.py::x", Outcome::Failed, Duration::ZERO);
         t.message = "AssertionError: broken\nassert 2 == 3".into();

@@ -1483,7 +1483,16 @@ fn a_reader_that_leaves_ends_the_command_as_without_velo() {
     // `velo test-timeout-runner -- yes | head -c 100`: once the reader is gone, `yes` must
     // get SIGPIPE (as it would without velo) instead of being read forever.
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("velo"))
-        .args(["test-timeout-runner", "--", "yes"])
+        // Not retried either: the output of another attempt would go nowhere.
+        .args([
+            "test-timeout-runner",
+            "--retries",
+            "3",
+            "--retry-backoff",
+            "10s",
+            "--",
+            "yes",
+        ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
