@@ -16,9 +16,6 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
-use crate::output::Tone;
-use crate::report::{Cell, Report, Section};
-
 /// What to do with the folder.
 #[derive(Debug, Clone, Default)]
 pub struct PruneOptions {
@@ -41,7 +38,8 @@ pub enum Action {
 }
 
 impl Action {
-    fn name(self) -> &'static str {
+    /// The name shown in tables (as in JSON).
+    pub fn name(self) -> &'static str {
         match self {
             Action::Keep => "keep",
             Action::Compress => "compress",
@@ -309,56 +307,6 @@ fn gzip(path: &Path) -> Result<u64, PruneError> {
     fs::rename(&tmp, &gz).map_err(io_err(&gz))?;
     fs::remove_file(path).map_err(io_err(path))?;
     Ok(size)
-}
-
-impl Report for PruneReport {
-    fn sections(&self) -> Vec<Section> {
-        let rows = self
-            .files
-            .iter()
-            .map(|f| {
-                let tone = match f.action {
-                    Action::Delete => Tone::Error,
-                    Action::Compress => Tone::Info,
-                    Action::SkipOpen => Tone::Warning,
-                    Action::Keep => Tone::Plain,
-                };
-                vec![
-                    Cell::toned(f.action.name(), tone),
-                    Cell::new(f.path.clone()),
-                    Cell::new(crate::units::format_size(f.bytes)),
-                    Cell::new(crate::units::format_duration(Duration::from_secs(f.age_s))),
-                    Cell::new(f.reason.clone()),
-                ]
-            })
-            .collect();
-        vec![
-            Section::Table {
-                title: Some(format!(
-                    "{}{}",
-                    self.dir,
-                    if self.dry_run {
-                        " (dry run: nothing changed)"
-                    } else {
-                        ""
-                    }
-                )),
-                headers: ["action", "file", "size", "age", "reason"]
-                    .map(String::from)
-                    .to_vec(),
-                rows,
-            },
-            Section::Text {
-                title: None,
-                body: format!(
-                    "{} → {}",
-                    crate::units::format_size(self.bytes_before),
-                    crate::units::format_size(self.bytes_after)
-                ),
-                tone: Tone::Plain,
-            },
-        ]
-    }
 }
 
 #[cfg(test)]
