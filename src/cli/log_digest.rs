@@ -282,8 +282,24 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
         grep,
         rules,
     };
-    let inputs = reader::expand(&args.paths)?;
+    let expanded = reader::expand(&args.paths)?;
+    for s in &expanded.skipped {
+        let msg = format!("{}: {}", s.path, s.reason);
+        if s.kind == reader::SkipKind::Duplicate {
+            ctx.ui.debug(&msg);
+        } else {
+            ctx.ui.warn(&msg);
+        }
+    }
+    let inputs = expanded.inputs;
     if inputs.is_empty() {
+        if let Some(s) = expanded
+            .skipped
+            .iter()
+            .find(|s| s.kind != reader::SkipKind::Duplicate)
+        {
+            anyhow::bail!("nothing to read: {}: {}", s.path, s.reason);
+        }
         anyhow::bail!("no log files found in the given paths: pass files, folders or `-`");
     }
     let followed = if args.output.follow {
@@ -291,7 +307,22 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
     } else {
         Vec::new()
     };
-    let mut mining = domain::mine(&inputs, &opts)?;
+    let bar = LateBar::new(
+        &ctx.ui,
+        inputs.iter().filter_map(reader::input_len).sum(),
+        args.output.format.is_machine(),
+    );
+    let mut mining = domain::mine(&inputs, &opts, &|done| bar.update(done));
+    bar.finish();
+    mining.skipped = expanded.skipped;
+    if mining.nothing_read() {
+        let why: Vec<String> = mining
+            .sources()
+            .iter()
+            .map(|s| format!("{}: {}", s.name, s.error.as_deref().unwrap_or("")))
+            .collect();
+        anyhow::bail!("nothing could be read: {}", why.join("; "));
+    }
     let report = match &args.output.assignments {
         Some(p) if p.as_os_str() == "-" => {
             let mut buf: Vec<u8> = Vec::new();
@@ -313,6 +344,9 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
         None => mining.digest(&opts, None)?,
     };
     for s in &report.sources {
+        if let Some(e) = &s.error {
+            ctx.ui.warn(&format!("{}: {e}", s.name));
+        }
         if s.invalid_utf8_lines > 0 {
             ctx.ui.warn(&format!(
                 "{}: {} line(s) were not valid UTF-8 and were read lossily",
@@ -361,9 +395,12 @@ fn print_digest(
     Ok(())
 }
 
-/// The (source index, path) of every input `--follow` can follow: plain files, not stdin or
-/// gzip files.
-fn followed_files(inputs: &[reader::Input]) -> anyhow::Result<Vec<(usize, PathBuf)>> {
+/// The (source index, tail) of every input `--follow` can follow: plain files, not stdin or
+/// gzip files. They are opened before the first digest reads them, and followed from where
+/// that reading stopped, so a line appended in between is not lost.
+fn followed_files(
+    inputs: &[reader::Input],
+) -> anyhow::Result<Vec<(usize, crate::watch::tail::Tail)>> {
     let files: Vec<(usize, PathBuf)> = inputs
         .iter()
         .enumerate()
@@ -377,25 +414,30 @@ fn followed_files(inputs: &[reader::Input]) -> anyhow::Result<Vec<(usize, PathBu
     if files.is_empty() {
         anyhow::bail!("--follow needs plain log files to follow (not stdin or .gz files)");
     }
-    Ok(files)
+    files
+        .into_iter()
+        .map(|(i, p)| {
+            let tail = crate::watch::tail::Tail::new(&p, false)
+                .with_context(|| format!("cannot follow {}", p.display()))?;
+            Ok((i, tail))
+        })
+        .collect()
 }
 
 /// Follows the files: reads what is appended (noticing truncation and rotation), mines it and
 /// prints a refreshed digest after each burst. Runs until interrupted.
 fn follow(
     mining: &mut domain::Mining,
-    files: Vec<(usize, PathBuf)>,
+    mut tails: Vec<(usize, crate::watch::tail::Tail)>,
     opts: &DigestOptions,
     format: Format,
     ctx: &Context,
 ) -> anyhow::Result<u8> {
-    use crate::watch::tail::{Change, Tail};
-    let paths: Vec<PathBuf> = files.iter().map(|(_, p)| p.clone()).collect();
+    use crate::watch::tail::Change;
+    let paths: Vec<PathBuf> = tails.iter().map(|(_, t)| t.path().to_path_buf()).collect();
     let watcher = crate::watch::Watcher::new(&paths, std::time::Duration::from_millis(200))?;
-    let mut tails = Vec::with_capacity(files.len());
-    for (i, p) in files {
-        let tail = Tail::new(&p, true).with_context(|| format!("cannot follow {}", p.display()))?;
-        tails.push((i, tail));
+    for (i, tail) in &mut tails {
+        tail.set_position(mining.bytes_read(*i));
     }
     ctx.ui.info("following; Ctrl-C stops");
     let mut buf = Vec::new();
@@ -406,15 +448,29 @@ fn follow(
         for (i, tail) in &mut tails {
             buf.clear();
             match tail.read_new(&mut buf) {
-                Ok(Change::Missing) => continue,
-                Ok(Change::Truncated | Change::Rotated) => {
+                Ok(Change::Appended | Change::Missing) => {}
+                Ok(change @ (Change::Truncated | Change::Rotated { .. })) => {
+                    // The old file's last lines (written before the switch) come first.
+                    let old_tail = match change {
+                        Change::Rotated { old_tail } => old_tail,
+                        _ => 0,
+                    };
+                    if old_tail > 0 {
+                        mining.feed(*i, &buf[..old_tail], opts);
+                        fresh = true;
+                    }
+                    let what = if old_tail == 0 && change == Change::Truncated {
+                        "truncated"
+                    } else {
+                        "rotated (the old file was read to its end)"
+                    };
                     ctx.ui.info(&format!(
-                        "{}: truncated or rotated, reading from its start",
+                        "{}: {what}, reading it from its start",
                         tail.path().display()
                     ));
                     mining.restart(*i);
+                    buf.drain(..old_tail);
                 }
-                Ok(Change::Appended) => {}
                 Err(e) => {
                     ctx.ui.warn(&format!("{}: {e}", tail.path().display()));
                     continue;
@@ -431,4 +487,49 @@ fn follow(
         }
     }
     Ok(exit::SUCCESS)
+}
+
+/// A byte-counting progress bar that appears only once reading has taken more than a second
+/// (small inputs never flash a bar), and only where the Ui allows bars at all.
+struct LateBar<'a> {
+    ui: &'a crate::output::Ui,
+    total: u64,
+    machine: bool,
+    started: std::time::Instant,
+    bar: std::sync::OnceLock<indicatif::ProgressBar>,
+}
+
+impl<'a> LateBar<'a> {
+    const DELAY: std::time::Duration = std::time::Duration::from_secs(1);
+
+    fn new(ui: &'a crate::output::Ui, total: u64, machine: bool) -> Self {
+        Self {
+            ui,
+            total,
+            machine,
+            started: std::time::Instant::now(),
+            bar: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Called from the reader thread with the bytes read so far.
+    fn update(&self, done: u64) {
+        if self.total == 0 || !self.ui.progress_allowed(self.machine) {
+            return;
+        }
+        let bar = match self.bar.get() {
+            Some(b) => b,
+            None if self.started.elapsed() >= Self::DELAY => self
+                .bar
+                .get_or_init(|| self.ui.progress_bytes(self.total, "reading", self.machine)),
+            None => return,
+        };
+        bar.set_position(done.min(self.total));
+    }
+
+    fn finish(&self) {
+        if let Some(b) = self.bar.get() {
+            b.finish_and_clear();
+        }
+    }
 }

@@ -67,8 +67,6 @@ pub enum TimeBound {
 /// Errors of the digest.
 #[derive(Debug, thiserror::Error)]
 pub enum DigestError {
-    #[error(transparent)]
-    Read(#[from] reader::ReadError),
     #[error("writing assignments: {0}")]
     Write(#[source] std::io::Error),
 }
@@ -371,6 +369,8 @@ pub struct Mining {
     miner: Miner,
     /// Per source, what `feed` needs to go on where reading stopped.
     states: Vec<SourceState>,
+    /// Inputs found but not read (symlink loops, FIFOs, duplicates), for the report.
+    pub skipped: Vec<reader::Skipped>,
 }
 
 /// Where a source's reading stopped: its header model, the cluster of its last event (for
@@ -379,48 +379,36 @@ struct SourceState {
     splitter: Option<(Splitter, u64)>,
     last_cluster: u32,
     carry: Vec<u8>,
+    /// The next bytes fed start the file (after truncation or rotation): a byte order mark
+    /// there is dropped.
+    at_start: bool,
+    /// Bytes read from the raw source by `mine` (where `--follow` goes on from).
+    bytes_read: u64,
 }
 
-/// Reads and mines every input.
-pub fn mine(inputs: &[Input], opts: &DigestOptions) -> Result<Mining, DigestError> {
-    let mut acc = Acc {
-        global: Miner::new(MinerConfig::default()),
-        recs: Vec::new(),
-        errors: Vec::new(),
-        lossy: 0,
-        last_cluster: CONTINUATION,
-        source: 0,
-    };
-    let mut sources = Vec::new();
-    let mut all_recs = Vec::new();
-    let mut states = Vec::new();
-    for (si, input) in inputs.iter().enumerate() {
-        let name = input.name();
-        acc.source = si;
-        acc.lossy = 0;
-        acc.last_cluster = CONTINUATION;
-        let (cut_lines, splitter) = mine_source(input, opts, &mut acc)?;
-        states.push(SourceState {
-            splitter,
-            last_cluster: acc.last_cluster,
-            carry: Vec::new(),
+/// Reads and mines every input. A source that cannot be opened, or fails part way (a
+/// truncated `.gz`, an I/O error), keeps what was read before the failure and says what went
+/// wrong in its [`SourceSummary::error`]; the other sources are digested all the same.
+///
+/// `progress` is called from a reader thread with the total bytes read so far from the raw
+/// sources (compressed bytes for `.gz`), about once per megabyte.
+pub fn mine(inputs: &[Input], opts: &DigestOptions, progress: &(dyn Fn(u64) + Sync)) -> Mining {
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let mut mining = Mining::empty();
+    for input in inputs {
+        let before = counter.load(std::sync::atomic::Ordering::Relaxed);
+        let opened = reader::open(input, Some(counter.clone())).map_err(|e| match e {
+            reader::ReadError::Io { source, .. } => format!("cannot be read: {source}"),
+            other => other.to_string(),
         });
-        let recs = std::mem::take(&mut acc.recs);
-        sources.push(SourceSummary {
-            name,
-            lines: recs.len() as u64,
-            invalid_utf8_lines: acc.lossy,
-            cut_lines,
+        mining.add_source(input.name(), opened, opts, &|| {
+            progress(counter.load(std::sync::atomic::Ordering::Relaxed));
         });
-        all_recs.push(recs);
+        if let Some(st) = mining.states.last_mut() {
+            st.bytes_read = counter.load(std::sync::atomic::Ordering::Relaxed) - before;
+        }
     }
-    Ok(Mining {
-        sources,
-        recs: all_recs,
-        errors: acc.errors,
-        miner: acc.global,
-        states,
-    })
+    mining
 }
 
 /// What the sequential merge step accumulates.
@@ -462,22 +450,32 @@ impl Acc {
     }
 }
 
+/// How reading one source ended.
+struct SourceEnd {
+    cut_lines: u64,
+    splitter: Option<(Splitter, u64)>,
+    /// The read error that stopped it early, if any.
+    failed: Option<std::io::Error>,
+}
+
 /// Mines one source: a reader thread fills a bounded queue of blocks; batches of blocks are
-/// mined in parallel while the previous batch is merged. Returns the number of cut lines and
-/// the source's header model.
+/// mined in parallel while the previous batch is merged. A read error stops the source after
+/// the blocks read before it are mined.
 fn mine_source(
-    input: &Input,
+    rd: Box<dyn std::io::Read + Send>,
     opts: &DigestOptions,
     acc: &mut Acc,
-) -> Result<(u64, Option<(Splitter, u64)>), DigestError> {
-    let name = input.name();
-    let mut rd = BlockReader::new(reader::open(input)?);
+    progress: &(dyn Fn() + Sync),
+) -> SourceEnd {
+    let mut rd = BlockReader::new(rd);
     let batch = rayon::current_num_threads().max(1) * 2;
     let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(batch);
     std::thread::scope(|scope| {
         let reading = scope.spawn(move || {
             loop {
-                match rd.next_block() {
+                let next = rd.next_block();
+                progress();
+                match next {
                     Ok(Some(b)) => {
                         if tx.send(Ok(b)).is_err() {
                             break;
@@ -492,14 +490,10 @@ fn mine_source(
             }
             rd.cut_lines
         });
-        let io_err = |e| reader::ReadError::Io {
-            path: name.clone(),
-            source: e,
-        };
         let mut splitter: Option<(Splitter, u64)> = None;
         let mut pending: Vec<BlockOut> = Vec::new();
         let mut failed = None;
-        loop {
+        while failed.is_none() {
             let mut blocks = Vec::with_capacity(batch);
             for item in &rx {
                 match item {
@@ -513,7 +507,7 @@ fn mine_source(
                     break;
                 }
             }
-            if blocks.is_empty() || failed.is_some() {
+            if blocks.is_empty() {
                 break;
             }
             let (sp, sp_id) = splitter.get_or_insert_with(|| infer_splitter(&blocks[0], opts));
@@ -532,10 +526,11 @@ fn mine_source(
         }
         acc.merge(pending);
         drop(rx);
-        let cut = reading.join().unwrap_or(0);
-        match failed {
-            Some(e) => Err(DigestError::Read(io_err(e))),
-            None => Ok((cut, splitter)),
+        let cut_lines = reading.join().unwrap_or(0);
+        SourceEnd {
+            cut_lines,
+            splitter,
+            failed,
         }
     })
 }
@@ -566,11 +561,112 @@ struct Assignment<'a> {
 }
 
 impl Mining {
+    fn empty() -> Self {
+        Self {
+            sources: Vec::new(),
+            recs: Vec::new(),
+            errors: Vec::new(),
+            miner: Miner::new(MinerConfig::default()),
+            states: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
+
+    /// Mines one more source, from its opened reader or the reason it could not be opened.
+    fn add_source(
+        &mut self,
+        name: String,
+        opened: Result<reader::Opened, String>,
+        opts: &DigestOptions,
+        progress: &(dyn Fn() + Sync),
+    ) {
+        let si = self.sources.len();
+        let mut acc = Acc {
+            global: std::mem::take(&mut self.miner),
+            recs: Vec::new(),
+            errors: std::mem::take(&mut self.errors),
+            lossy: 0,
+            last_cluster: CONTINUATION,
+            source: si,
+        };
+        let (end, gzip, error) = match opened {
+            Ok(o) => (
+                mine_source(o.reader, opts, &mut acc, progress),
+                o.gzip,
+                None,
+            ),
+            Err(message) => (
+                SourceEnd {
+                    cut_lines: 0,
+                    splitter: None,
+                    failed: None,
+                },
+                false,
+                Some(message),
+            ),
+        };
+        let lines = acc.recs.len() as u64;
+        let error = error.or_else(|| {
+            end.failed.map(|e| {
+                let what = if gzip {
+                    format!("the gzip data is cut short or corrupt ({e})")
+                } else {
+                    format!("read error ({e})")
+                };
+                format!(
+                    "{what} after {lines} line(s); those lines are digested, the rest of the                      file is not"
+                )
+            })
+        });
+        self.miner = acc.global;
+        self.errors = acc.errors;
+        self.states.push(SourceState {
+            splitter: end.splitter,
+            last_cluster: acc.last_cluster,
+            carry: Vec::new(),
+            at_start: false,
+            bytes_read: 0,
+        });
+        self.sources.push(SourceSummary {
+            name,
+            lines,
+            invalid_utf8_lines: acc.lossy,
+            cut_lines: end.cut_lines,
+            error,
+        });
+        self.recs.push(acc.recs);
+    }
+
+    /// Bytes read from source `source`'s raw file while mining it.
+    pub fn bytes_read(&self, source: usize) -> u64 {
+        self.states[source].bytes_read
+    }
+
+    /// Each source's totals so far.
+    pub fn sources(&self) -> &[SourceSummary] {
+        &self.sources
+    }
+
+    /// True when nothing at all could be read: every source failed and no line came in.
+    pub fn nothing_read(&self) -> bool {
+        self.sources
+            .iter()
+            .all(|s| s.error.is_some() && s.lines == 0)
+    }
+
     /// Mines bytes appended to source `source` (for `--follow`). An unfinished last line waits
     /// for the rest of it; line numbers go on from where the source ended.
     pub fn feed(&mut self, source: usize, bytes: &[u8], opts: &DigestOptions) {
         let st = &mut self.states[source];
         st.carry.extend_from_slice(bytes);
+        if st.at_start {
+            if st.carry.starts_with(reader::BOM) {
+                st.carry.drain(..reader::BOM.len());
+            } else if reader::BOM.starts_with(&st.carry) {
+                return; // Too short to tell yet.
+            }
+            st.at_start = false;
+        }
         let Some(end) = memchr::memrchr(b'\n', &st.carry) else {
             return;
         };
@@ -597,9 +693,11 @@ impl Mining {
         summary.invalid_utf8_lines += acc.lossy;
     }
 
-    /// Drops an unfinished last line of `source` (its file was truncated or rotated).
+    /// Drops an unfinished last line of `source` (its file was truncated or rotated); the
+    /// next bytes fed start the file.
     pub fn restart(&mut self, source: usize) {
         self.states[source].carry.clear();
+        self.states[source].at_start = true;
     }
 
     /// Finishes mining, writes assignments (one JSON line per input line) if asked, and cuts

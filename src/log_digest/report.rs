@@ -18,6 +18,10 @@ pub struct SourceSummary {
     pub invalid_utf8_lines: u64,
     /// Lines longer than the cap, cut.
     pub cut_lines: u64,
+    /// Why reading stopped early (a truncated `.gz`, an unreadable file), with how many lines
+    /// were read before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// Where a template was seen: a time when the header had one, and a source line.
@@ -71,6 +75,9 @@ pub struct DigestReport {
     pub levels: BTreeMap<Level, u64>,
     pub templates: Vec<TemplateRow>,
     pub root_cause: Option<RootCause>,
+    /// Inputs found but not read: symlink loops, FIFOs and devices, files reached twice.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<super::reader::Skipped>,
 }
 
 impl DigestReport {
@@ -263,6 +270,7 @@ pub(super) fn build(m: &Mining, mined: &Mined, opts: &DigestOptions) -> DigestRe
         levels,
         templates,
         root_cause,
+        skipped: m.skipped.clone(),
     }
 }
 

@@ -90,6 +90,15 @@ impl Report for DigestReport {
                 pairs,
             });
         }
+        for s in &self.sources {
+            if let Some(e) = &s.error {
+                out.push(Section::Text {
+                    title: None,
+                    body: format!("{}: {e}", s.name),
+                    tone: Tone::Error,
+                });
+            }
+        }
         let bad: Vec<&SourceSummary> = self
             .sources
             .iter()
