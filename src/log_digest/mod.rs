@@ -741,3 +741,231 @@ impl Mining {
         Ok(report::build(self, &mined, opts))
     }
 }
+
+/// Byte-level fuzz targets for the line reader (block splitting, line cutting, byte order
+/// marks, gzip), the event parser (multi-line grouping, JSON and logfmt) and the digest built
+/// on them: arbitrary bytes never panic, every input line is counted exactly once, and every
+/// line number reported lies within the input. `VELO_FUZZ_CASES` sets the number of cases
+/// (default 256); the random generator has a fixed seed, so a run is reproducible.
+#[cfg(test)]
+mod fuzz {
+    use std::io::Write as _;
+
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+    use super::*;
+
+    fn runner() -> TestRunner {
+        let cases = std::env::var("VELO_FUZZ_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(256);
+        let config = Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        };
+        TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha))
+    }
+
+    /// Pieces of real log lines, glued together with arbitrary bytes, so the parser's deeper
+    /// states (tracebacks, stack traces, panics, JSON, logfmt) are reached, not only its
+    /// fallbacks.
+    const PIECES: &[&str] = &[
+        "2024-05-01 10:00:00,123 ERROR app.db: cannot connect to 10.0.0.1:5432",
+        "2024-05-01 10:00:01 INFO worker 3 started in 0.2s",
+        "Traceback (most recent call last):",
+        "  File \"/app/run.py\", line 3, in <module>",
+        "ValueError: bad input",
+        "During handling of the above exception, another exception occurred:",
+        "Exception in thread \"main\" java.lang.IllegalStateException: boom",
+        "\tat com.x.Main.run(Main.java:10)",
+        "Caused by: java.io.IOException: disk",
+        "\t... 3 more",
+        "panic: runtime error: index out of range",
+        "goroutine 1 [running]:",
+        "thread 'main' panicked at src/main.rs:5:9:",
+        "{\"level\":\"error\",\"msg\":\"db down\",\"error\":\"refused\"}",
+        "{\"ts\":1714557600,\"message\":null,\"x\":[1,{\"y\":2}]}",
+        "{\"level\":",
+        "level=warn msg=\"slow \\\"query\\\"\" ms=1200 err=",
+        "time=2024-05-01T10:00:00Z level=error msg=",
+        "\u{feff}",
+        "[10.30 16:49:06] WARN proxy: retry",
+        "Jun 14 15:16:01 host sshd[123]: Failed password",
+        "",
+        " ",
+        "\r",
+    ];
+
+    const SEPS: &[&[u8]] = &[b"\n", b"\r\n", b"", b"\n\n"];
+
+    fn log_bytes() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop_oneof![
+            3 => proptest::sample::select(PIECES).prop_map(|p| p.as_bytes().to_vec()),
+            1 => proptest::collection::vec(any::<u8>(), 0..40),
+        ];
+        let line = proptest::collection::vec(piece, 0..4).prop_map(|parts| parts.concat());
+        let sep = proptest::sample::select(SEPS);
+        prop_oneof![
+            proptest::collection::vec((line, sep), 0..60).prop_map(|ls| {
+                ls.into_iter()
+                    .flat_map(|(mut l, s)| {
+                        l.extend_from_slice(s);
+                        l
+                    })
+                    .collect()
+            }),
+            proptest::collection::vec(any::<u8>(), 0..2048),
+        ]
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(bytes).unwrap();
+        enc.finish().unwrap()
+    }
+
+    /// Mines `raw` as one source through the same path as a file.
+    fn mine_raw(raw: Vec<u8>, opts: &DigestOptions) -> Mining {
+        let mut m = Mining::empty();
+        let opened =
+            reader::open_reader(Box::new(std::io::Cursor::new(raw))).map_err(|e| e.to_string());
+        m.add_source("fuzz".to_owned(), opened, opts, &|| {});
+        m
+    }
+
+    fn opts() -> DigestOptions {
+        DigestOptions {
+            log_format: None,
+            top: 50,
+            min_level: None,
+            since: None,
+            until: None,
+            grep: None,
+            rules: Vec::new(),
+        }
+    }
+
+    /// Checks a digest's line numbers against the `lines` of its only source.
+    fn check_digest(m: &Mining, lines: u64) -> Result<(), TestCaseError> {
+        let mut out = Vec::new();
+        let r = m.digest(&opts(), Some(&mut out)).unwrap();
+        prop_assert_eq!(r.lines, lines);
+        let mut n = 0u64;
+        for l in out.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            let v: serde_json::Value = serde_json::from_slice(l).unwrap();
+            n += 1;
+            prop_assert_eq!(
+                v["line"].as_u64(),
+                Some(n),
+                "assignments in order, one per line"
+            );
+        }
+        prop_assert_eq!(n, lines);
+        let within = |line: usize| line >= 1 && line as u64 <= lines;
+        for t in &r.templates {
+            prop_assert!(within(t.first_seen.line) && within(t.last_seen.line));
+        }
+        if let Some(rc) = &r.root_cause {
+            prop_assert!(within(rc.line));
+        }
+        prop_assert!(r.events <= lines);
+        Ok(())
+    }
+
+    #[test]
+    fn fuzz_digest_of_arbitrary_bytes() {
+        runner()
+            .run(&(log_bytes(), any::<bool>()), |(bytes, bom)| {
+                let mut raw = if bom {
+                    reader::BOM.to_vec()
+                } else {
+                    Vec::new()
+                };
+                raw.extend_from_slice(&bytes);
+                let m = mine_raw(raw, &opts());
+                let text = bytes.strip_prefix(reader::BOM).unwrap_or(&bytes);
+                let want = reader::lines(text).count() as u64;
+                prop_assert_eq!(m.sources[0].lines, want, "every line counted once");
+                prop_assert!(m.sources[0].error.is_none());
+                check_digest(&m, want)
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn fuzz_truncated_gzip_keeps_what_was_read() {
+        runner()
+            .run(
+                &(log_bytes(), any::<prop::sample::Index>()),
+                |(bytes, cut)| {
+                    let gz = gzip(&bytes);
+                    let cut = cut.index(gz.len() + 1);
+                    let m = mine_raw(gz[..cut].to_vec(), &opts());
+                    let s = &m.sources[0];
+                    let all =
+                        reader::lines(bytes.strip_prefix(reader::BOM).unwrap_or(&bytes)).count();
+                    prop_assert!(s.lines <= all as u64 + 1, "no more lines than were written");
+                    if cut == gz.len() {
+                        prop_assert!(s.error.is_none());
+                        prop_assert_eq!(s.lines, all as u64);
+                    } else if cut >= 2 {
+                        // Cut gzip data says so, with the lines read before.
+                        let e = s.error.as_deref().unwrap_or("");
+                        prop_assert!(e.contains(&format!("after {} line(s)", s.lines)), "{}", e);
+                    }
+                    check_digest(&m, s.lines)
+                },
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn fuzz_follow_feeds_in_any_chunks_count_each_complete_line_once() {
+        runner()
+            .run(
+                &(
+                    log_bytes(),
+                    proptest::collection::vec(any::<prop::sample::Index>(), 0..6),
+                ),
+                |(bytes, cuts)| {
+                    let mut m = mine_raw(Vec::new(), &opts());
+                    let mut points: Vec<usize> =
+                        cuts.iter().map(|c| c.index(bytes.len() + 1)).collect();
+                    points.push(0);
+                    points.push(bytes.len());
+                    points.sort_unstable();
+                    for w in points.windows(2) {
+                        m.feed(0, &bytes[w[0]..w[1]], &opts());
+                    }
+                    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+                    let want = reader::lines(&bytes[..complete]).count() as u64;
+                    prop_assert_eq!(m.sources[0].lines, want);
+                    check_digest(&m, want)
+                },
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn fuzz_blocks_keep_every_byte_in_order() {
+        runner()
+            .run(&proptest::collection::vec(log_bytes(), 1..40), |parts| {
+                // Big enough to span several blocks now and then.
+                let data: Vec<u8> = parts.concat().repeat(1 + (parts.len() % 3) * 400);
+                let mut r = reader::BlockReader::new(Box::new(std::io::Cursor::new(data.clone())));
+                let mut joined = Vec::with_capacity(data.len());
+                while let Some(b) = r.next_block().unwrap() {
+                    prop_assert!(!b.is_empty());
+                    joined.extend_from_slice(&b);
+                }
+                if r.cut_lines == 0 {
+                    prop_assert!(joined == data, "blocks concatenate to the input");
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+}

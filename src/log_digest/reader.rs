@@ -443,11 +443,17 @@ pub fn open(
             counter,
         });
     }
-    let mut peek = io::BufReader::with_capacity(1 << 16, raw);
-    let head = io::BufRead::fill_buf(&mut peek).map_err(|e| ReadError::Io {
-        path: name.clone(),
+    open_reader(raw).map_err(|e| ReadError::Io {
+        path: name,
         source: e,
-    })?;
+    })
+}
+
+/// Wraps a raw byte stream as [`open`] does: gzip detected by its magic bytes and
+/// decompressed, a UTF-8 byte order mark at its start dropped.
+pub fn open_reader(raw: Box<dyn Read + Send>) -> io::Result<Opened> {
+    let mut peek = io::BufReader::with_capacity(1 << 16, raw);
+    let head = io::BufRead::fill_buf(&mut peek)?;
     if head.starts_with(&[0x1f, 0x8b]) {
         Ok(Opened {
             reader: Box::new(SkipBom::new(flate2::read::MultiGzDecoder::new(peek))),
