@@ -30,7 +30,7 @@ Examples:
 Exit codes:
   0  digest written, nothing at or above --fail-on
   1  events at or above --fail-on were found
-  2  usage or input error (unreadable file, bad --rules file)";
+  2  usage or input error (bad --rules file, missing path), or nothing at all could be read";
 
 #[derive(Debug, Args)]
 #[command(
@@ -42,8 +42,8 @@ pub struct LogDigestArgs {
     #[command(subcommand)]
     pub command: Option<LogDigestCommand>,
 
-    /// Log files, folders (read recursively), glob patterns ('logs/**/*.log'), `.gz` files,
-    /// or `-` for stdin.
+    /// Log files, folders (read recursively, each file once however many symlinks lead to it),
+    /// glob patterns ('logs/**/*.log'), `.gz` files, or `-` for stdin (also for a pipe).
     #[arg(value_name = "PATH", default_value = "-")]
     pub paths: Vec<PathBuf>,
 
@@ -59,7 +59,7 @@ pub struct LogDigestArgs {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum LogDigestCommand {
-    /// Rotate and prune a log folder by age, count and size (never touches files open for writing).
+    /// Rotate and prune a log folder by age, count and size (never touches the live log).
     #[command(
         long_about = PRUNE_ABOUT,
         after_long_help = PRUNE_AFTER_HELP
@@ -69,9 +69,12 @@ pub enum LogDigestCommand {
 
 const PRUNE_ABOUT: &str = "\
 Rotate and prune a log folder. Files are grouped into families by name with rotation suffixes \
-removed (app.log, app.log.1, app.log.2.gz are one family). A file that a process still has open \
-for writing (found through /proc/*/fd) is never compressed or deleted: it is listed as \
-skip-open with the process holding it.";
+and date stamps removed (app.log, app.log.1, app.log.2.gz are one family; so are \
+bot-2024-05-01.log and bot-2024-05-02.log). Only rotated files are compressed or deleted: the \
+live file of a family (its base name, app.log, or among dated names only the latest date) is \
+never touched, whatever its modification time, and counts as one of --keep N. A file that a \
+process has open for writing (found through /proc/*/fd) is never touched either: it is listed \
+as skip-open with the process holding it.";
 
 const PRUNE_AFTER_HELP: &str = "\
 Examples:
@@ -80,7 +83,7 @@ Examples:
 
 Exit codes:
   0  done (or planned, with --dry-run)
-  2  the folder cannot be read, or a file cannot be removed or compressed";
+  2  the folder does not exist or cannot be read, or a file cannot be removed or compressed";
 
 #[derive(Debug, Args)]
 pub struct PruneArgs {
@@ -88,19 +91,19 @@ pub struct PruneArgs {
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
 
-    /// Delete the oldest files until the folder is at most this size (e.g. 500M, 2G).
+    /// Delete the oldest rotated files until the folder is at most this size (e.g. 500M, 2G).
     #[arg(long, value_name = "SIZE", value_parser = crate::units::size_arg)]
     pub max_size: Option<u64>,
 
-    /// Delete files last modified longer ago than this (e.g. 14d, 12h).
+    /// Delete rotated files last modified longer ago than this (e.g. 14d, 12h).
     #[arg(long, value_name = "DUR", value_parser = crate::units::duration_arg)]
     pub max_age: Option<std::time::Duration>,
 
-    /// Keep at most this many files per family (newest first).
+    /// Keep at most this many files per family (the live file, then the newest rotated ones).
     #[arg(long, value_name = "N")]
     pub keep: Option<usize>,
 
-    /// Gzip rotated files (all but the newest of each family) that are kept.
+    /// Gzip the rotated files that are kept (never the live file).
     #[arg(long)]
     pub compress: bool,
 
@@ -519,9 +522,13 @@ impl<'a> LateBar<'a> {
         }
         let bar = match self.bar.get() {
             Some(b) => b,
-            None if self.started.elapsed() >= Self::DELAY => self
-                .bar
-                .get_or_init(|| self.ui.progress_bytes(self.total, "reading", self.machine)),
+            None if self.started.elapsed() >= Self::DELAY => self.bar.get_or_init(|| {
+                let bar = self.ui.progress_bytes(self.total, "reading", self.machine);
+                // The bytes read before the bar appeared are no speed sample.
+                bar.set_position(done.min(self.total));
+                bar.reset_eta();
+                bar
+            }),
             None => return,
         };
         bar.set_position(done.min(self.total));

@@ -154,6 +154,48 @@ thread_local! {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn progress_counts_raw_bytes_compressed_ones_for_gz() {
+        use std::io::Write as _;
+        let d = tempfile::tempdir().unwrap();
+        let mut text = String::new();
+        for i in 0..60_000 {
+            text.push_str(&format!("2024-05-01 10:00:00 INFO app: order {i} filled\n"));
+        }
+        let plain = d.path().join("a.log");
+        std::fs::write(&plain, &text).unwrap();
+        let gz = d.path().join("b.log.gz");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(text.as_bytes()).unwrap();
+        std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+        let inputs = [
+            super::Input::Path(plain.clone()),
+            super::Input::Path(gz.clone()),
+        ];
+        let total: u64 = inputs.iter().filter_map(super::reader::input_len).sum();
+        let seen = std::sync::Mutex::new(Vec::new());
+        let opts = super::DigestOptions {
+            log_format: None,
+            top: 5,
+            min_level: None,
+            since: None,
+            until: None,
+            grep: None,
+            rules: Vec::new(),
+        };
+        let m = super::mine(&inputs, &opts, &|done| seen.lock().unwrap().push(done));
+        let seen = seen.into_inner().unwrap();
+        assert!(seen.len() > 2, "reported as reading goes: {seen:?}");
+        assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+        assert_eq!(
+            seen.last().copied(),
+            Some(total),
+            "compressed bytes for the .gz"
+        );
+        assert_eq!(m.bytes_read(0), std::fs::metadata(&plain).unwrap().len());
+        assert_eq!(m.sources()[1].lines, 60_000);
+    }
+
+    #[test]
     fn summarize_groups_captured_output() {
         let out = "\
 2024-05-01 10:00:00 INFO run: worker 1 started in 0.2s
