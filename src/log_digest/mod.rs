@@ -788,7 +788,8 @@ impl Mining {
 /// marks, gzip), the event parser (multi-line grouping, JSON and logfmt) and the digest built
 /// on them: arbitrary bytes never panic, every input line is counted exactly once, and every
 /// line number reported lies within the input. `VELO_FUZZ_CASES` sets the number of cases
-/// (default 256); the random generator has a fixed seed, so a run is reproducible.
+/// (default 256); the random generator has a fixed seed, so a run is reproducible, unless
+/// `VELO_FUZZ_SEED` (a number) picks another one (a failure prints the seed to rerun it).
 #[cfg(test)]
 mod fuzz {
     use std::io::Write as _;
@@ -808,7 +809,19 @@ mod fuzz {
             failure_persistence: None,
             ..Config::default()
         };
-        TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha))
+        let rng = match std::env::var("VELO_FUZZ_SEED")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            Some(seed) => {
+                eprintln!("fuzz seed: VELO_FUZZ_SEED={seed}");
+                let mut bytes = [0u8; 32];
+                bytes[..8].copy_from_slice(&seed.to_le_bytes());
+                TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
+            }
+            None => TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+        };
+        TestRunner::new_with_rng(config, rng)
     }
 
     /// Pieces of real log lines, glued together with arbitrary bytes, so the parser's deeper
