@@ -655,9 +655,14 @@ impl Mining {
                 } else {
                     format!("read error ({e})")
                 };
-                format!(
-                    "{what} after {lines} line(s); those lines are digested, the rest of the                      file is not"
-                )
+                if lines == 0 {
+                    format!("{what} after 0 line(s): nothing in it could be read")
+                } else {
+                    format!(
+                        "{what} after {lines} line(s); those lines are digested, the rest of \
+                         the file is not"
+                    )
+                }
             })
         });
         self.miner = acc.global;
