@@ -286,6 +286,19 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
         rules,
     };
     let expanded = reader::expand(&args.paths)?;
+    let inputs = expanded.inputs;
+    if inputs.is_empty() {
+        let why: Vec<String> = expanded
+            .skipped
+            .iter()
+            .filter(|s| s.kind != reader::SkipKind::Duplicate)
+            .map(|s| format!("{}: {}", s.path, s.reason))
+            .collect();
+        if !why.is_empty() {
+            anyhow::bail!("nothing to read: {}", why.join("; "));
+        }
+        anyhow::bail!("no log files found in the given paths: pass files, folders or `-`");
+    }
     for s in &expanded.skipped {
         let msg = format!("{}: {}", s.path, s.reason);
         if s.kind == reader::SkipKind::Duplicate {
@@ -293,17 +306,6 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
         } else {
             ctx.ui.warn(&msg);
         }
-    }
-    let inputs = expanded.inputs;
-    if inputs.is_empty() {
-        if let Some(s) = expanded
-            .skipped
-            .iter()
-            .find(|s| s.kind != reader::SkipKind::Duplicate)
-        {
-            anyhow::bail!("nothing to read: {}: {}", s.path, s.reason);
-        }
-        anyhow::bail!("no log files found in the given paths: pass files, folders or `-`");
     }
     let followed = if args.output.follow {
         followed_files(&inputs)?

@@ -213,8 +213,8 @@ impl Walker {
             }
         } else if let Some(kind) = special_kind(&meta).filter(|_| !is_open_descriptor(path)) {
             let reason = format!(
-                "{kind}: not read, since reading it can wait forever; to read a pipe, pass it \
-                 as stdin: velo log-digest - < {}",
+                "{kind}: not read, since reading one can wait forever; to read it anyway, \
+                 pass it as stdin: velo log-digest - < {}",
                 path.display()
             );
             self.skip(path, SkipKind::Special, reason);
