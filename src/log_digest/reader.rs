@@ -2,6 +2,11 @@
 //! bytes) and stdin (`-`), in blocks that end at an event boundary so blocks can be mined in
 //! parallel. Memory stays bounded: a line longer than [`MAX_LINE`] is cut there (the rest of
 //! it is skipped and counted), never read whole.
+//!
+//! [`expand`] lists each file once by device and inode, however many paths and symlinks lead to
+//! it, walks each folder once (a symlink cycle is noted, not followed), and refuses FIFOs,
+//! sockets and devices (reading one can block forever) with a note. [`open`] drops a UTF-8 byte
+//! order mark at the start of every input and counts the raw bytes read, for progress.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -540,8 +545,8 @@ impl BlockReader {
         }
     }
 
-    /// The next block, or `None` at the end. After a read error, the whole lines read before
-    /// it come first (as the last block), then the error.
+    /// The next block, or `None` at the end. After a read error, the data read before it comes
+    /// first (as the last block, its last line possibly unfinished), then the error.
     pub fn next_block(&mut self) -> io::Result<Option<Vec<u8>>> {
         if let Some(e) = self.failed.take() {
             return Err(e);
