@@ -410,9 +410,7 @@ fn followed_files(
         .iter()
         .enumerate()
         .filter_map(|(i, input)| match input {
-            reader::Input::Path(p) if p.extension().is_none_or(|x| x != "gz") => {
-                Some((i, p.clone()))
-            }
+            reader::Input::Path(p) if !reader::is_gzip(p) => Some((i, p.clone())),
             _ => None,
         })
         .collect();

@@ -351,6 +351,12 @@ pub fn input_len(input: &Input) -> Option<u64> {
     }
 }
 
+/// Whether a file holds gzip data (its magic bytes, whatever its name says).
+pub fn is_gzip(path: &Path) -> bool {
+    let mut magic = [0u8; 2];
+    File::open(path).is_ok_and(|mut f| f.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b])
+}
+
 /// The UTF-8 byte order mark.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -692,6 +698,7 @@ mod tests {
         enc.write_all(b"\xEF\xBB\xBFERROR x\n").unwrap();
         std::fs::write(&gz, enc.finish().unwrap()).unwrap();
         for (p, is_gz) in [(plain, false), (gz, true)] {
+            assert_eq!(is_gzip(&p), is_gz);
             let mut o = open(&Input::Path(p), None).unwrap();
             assert_eq!(o.gzip, is_gz);
             assert_eq!(read_all(&mut o.reader), b"ERROR x\n");
