@@ -812,6 +812,14 @@ fn a_fifo_is_refused_with_a_note_not_waited_on() {
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("logs/pipe") && err.contains("FIFO"), "{err}");
     assert!(out.contains("logs/app.log"), "{out}");
+    // A pipe the caller already opened (stdin, `<(cmd)` as /dev/fd/N) is read as `-` is.
+    let j = velo()
+        .args(["log-digest", "/dev/stdin", "--format", "json"])
+        .stdin("2024-05-01 10:00:00 ERROR app: from a pipe\n")
+        .run()
+        .code(0)
+        .json();
+    assert_eq!(j["templates"][0]["template"], "from a pipe");
 }
 
 #[cfg(target_os = "linux")]
