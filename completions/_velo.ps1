@@ -171,17 +171,17 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Rotate and prune a log folder by age, count and size (never touches files open for writing)')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Rotate and prune a log folder by age, count and size (never touches the live log)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'velo;log-digest;prune' {
-            [CompletionResult]::new('--max-size', '--max-size', [CompletionResultType]::ParameterName, 'Delete the oldest files until the folder is at most this size (e.g. 500M, 2G)')
-            [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'Delete files last modified longer ago than this (e.g. 14d, 12h)')
-            [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Keep at most this many files per family (newest first)')
+            [CompletionResult]::new('--max-size', '--max-size', [CompletionResultType]::ParameterName, 'Delete the oldest rotated files until the folder is at most this size (e.g. 500M, 2G)')
+            [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'Delete rotated files last modified longer ago than this (e.g. 14d, 12h)')
+            [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Keep at most this many files per family (the live file, then the newest rotated ones)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb')
-            [CompletionResult]::new('--compress', '--compress', [CompletionResultType]::ParameterName, 'Gzip rotated files (all but the newest of each family) that are kept')
+            [CompletionResult]::new('--compress', '--compress', [CompletionResultType]::ParameterName, 'Gzip the rotated files that are kept (never the live file)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be done; change nothing')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
@@ -194,7 +194,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             break
         }
         'velo;log-digest;help' {
-            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Rotate and prune a log folder by age, count and size (never touches files open for writing)')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Rotate and prune a log folder by age, count and size (never touches the live log)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -287,7 +287,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             break
         }
         'velo;help;log-digest' {
-            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Rotate and prune a log folder by age, count and size (never touches files open for writing)')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Rotate and prune a log folder by age, count and size (never touches the live log)')
             break
         }
         'velo;help;log-digest;prune' {

@@ -8,6 +8,7 @@
 pub mod csv;
 pub mod github;
 pub mod json;
+pub mod log_digest;
 pub mod markdown;
 pub mod table;
 pub mod test_runner;
