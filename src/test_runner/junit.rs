@@ -247,7 +247,8 @@ impl Live {
         })
     }
 
-    /// Adds (or, after a retry, replaces) a finished test. A bad one is written at once.
+    /// Adds (or, after a retry, replaces) a finished test. Anything but a pass is written at
+    /// once; passes by the timer.
     pub fn record(&self, t: &TestResult) -> std::io::Result<()> {
         let (m, cv) = &*self.shared;
         let mut st = lock(m);
@@ -256,16 +257,16 @@ impl Live {
         } else {
             st.tests.push(t.clone());
         }
-        let due = t.outcome != Outcome::Passed
-            || st.last_write.is_none_or(|at| at.elapsed() >= LIVE_EVERY);
-        if due {
-            st.dirty = false;
-            st.last_write = Some(Instant::now());
-            write_file(&self.path, &self.suite, self.started, &st.tests)
-        } else {
+        // A pass waits for the timer thread (which writes at once when the last write is
+        // LIVE_EVERY old), so the thread that supervises the tests never renders for it.
+        if t.outcome == Outcome::Passed {
             st.dirty = true;
             cv.notify_one();
             Ok(())
+        } else {
+            st.dirty = false;
+            st.last_write = Some(Instant::now());
+            write_file(&self.path, &self.suite, self.started, &st.tests)
         }
     }
 
