@@ -359,7 +359,7 @@ fn print_round(
     }
     let text = match format {
         Format::Json if watch => report::json::line("scan", report)?,
-        Format::Csv => scan::results_csv(report),
+        Format::Csv => report::scan::results_csv(report),
         other => report::render(report, other, &ctx.ui)?,
     };
     ctx.ui.out(&text).context("writing the results")?;
@@ -444,7 +444,7 @@ fn run_explain(
         &params.model,
     );
     let text = match args.output.format {
-        Format::Csv => report.to_csv(),
+        Format::Csv => report::scan::explain_csv(&report),
         other => report::render(&report, other, &ctx.ui)?,
     };
     ctx.ui.out(&text).context("writing the explanation")?;
