@@ -75,6 +75,26 @@ pub fn format_parser(
     clap::builder::PossibleValuesParser::new(allowed).try_map(|s| s.parse::<Format>())
 }
 
+/// The most characters a terminal table cell shows. Laying out a table costs more than linear
+/// time in a cell's length (a 5 MB cell took seconds, 50 MB never finished), and nobody reads
+/// 200 characters of one cell in a terminal anyway: the rest is cut off with an ellipsis.
+/// JSON, CSV and Markdown keep every character.
+pub const MAX_CELL_CHARS: usize = 200;
+
+/// `text` cut to [`MAX_CELL_CHARS`] characters, the last of them an ellipsis when cut.
+pub fn clip_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(MAX_CELL_CHARS) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some(_) => {
+            let end = text
+                .char_indices()
+                .nth(MAX_CELL_CHARS - 1)
+                .map_or(text.len(), |(i, _)| i);
+            std::borrow::Cow::Owned(format!("{}…", &text[..end]))
+        }
+    }
+}
+
 /// One cell of a rendered table.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Cell {
