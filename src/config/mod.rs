@@ -3,6 +3,8 @@
 //! override the file: commands read their table into a struct of `Option`s and fill only the
 //! flags the user did not give.
 
+pub mod jobs;
+
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
