@@ -134,6 +134,26 @@ pub enum LoadErrorKind {
     },
     #[error("the Symbol value is empty")]
     EmptySymbol,
+    #[error("is {what}, not a regular file: name a CSV file or a folder of them, or pipe the data into `velo scan -`")]
+    NotAFile { what: &'static str },
+}
+
+/// What kind of thing a non-regular, non-directory file is, for the error message.
+fn file_kind(ft: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt as _;
+    if ft.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if ft.is_socket() {
+        "a socket"
+    } else if ft.is_char_device() {
+        "a character device"
+    } else if ft.is_block_device() {
+        "a block device"
+    } else if ft.is_dir() {
+        "a folder"
+    } else {
+        "a special file"
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,8 +253,17 @@ pub fn list_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
                 .collect();
             files.sort();
             out.extend(files);
-        } else {
+        } else if meta.is_file() {
             out.push(path.clone());
+        } else {
+            // Reading a FIFO with no writer would block forever.
+            return Err(LoadError {
+                file: path.clone(),
+                line: None,
+                kind: LoadErrorKind::NotAFile {
+                    what: file_kind(meta.file_type()),
+                },
+            });
         }
     }
     Ok(out)
@@ -253,14 +282,27 @@ pub fn load_file(
     opts: LoadOptions,
 ) -> Result<Vec<Bars>, LoadError> {
     use std::io::Read as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let fail = |kind: LoadErrorKind| LoadError {
+        file: path.to_path_buf(),
+        line: None,
+        kind,
+    };
     buf.clear();
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_to_end(buf))
-        .map_err(|e| LoadError {
-            file: path.to_path_buf(),
-            line: None,
-            kind: e.into(),
-        })?;
+    // Opened without blocking, so that a FIFO with no writer is refused below instead of
+    // hanging here; O_NONBLOCK changes nothing for reading a regular file.
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| fail(e.into()))?;
+    let meta = file.metadata().map_err(|e| fail(e.into()))?;
+    if !meta.is_file() {
+        return Err(fail(LoadErrorKind::NotAFile {
+            what: file_kind(meta.file_type()),
+        }));
+    }
+    file.read_to_end(buf).map_err(|e| fail(e.into()))?;
     parse(buf, path, &symbol_from_path(path), opts)
 }
 
