@@ -9,6 +9,8 @@
 //! Usage: `cargo bench --bench csv_reader -- DIR [ROUNDS]` (or `VELO_BENCH_UNIVERSE=DIR`);
 //! without a folder it says so and exits 0. `benches/csv_compare.sh` builds the universe first.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+// The two readers must read bit-identical values.
+#![allow(clippy::float_cmp)]
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -105,7 +107,7 @@ fn main() {
         return;
     };
     let rounds: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(5);
-    let files = market::list_inputs(&[dir.clone()]).expect("list the folder");
+    let files = market::list_inputs(std::slice::from_ref(&dir)).expect("list the folder");
     let bytes: u64 = files
         .iter()
         .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
@@ -155,9 +157,12 @@ fn main() {
     };
     println!("| one thread, {} files | hand-written reader | csv crate (one ByteRecord) | csv crate / hand-written |", files.len());
     println!("|:---|---:|---:|---:|");
-    for (full, what) in ["read + parse + validate", "end to end (+ score the last bar)"]
-        .iter()
-        .enumerate()
+    for (full, what) in [
+        "read + parse + validate",
+        "end to end (+ score the last bar)",
+    ]
+    .iter()
+    .enumerate()
     {
         let (hm, hlo, hhi) = stats(&times[0][full]);
         let (cm, clo, chi) = stats(&times[1][full]);

@@ -244,7 +244,9 @@ fn build_context(ui: Ui) -> Result<Context, Box<(anyhow::Error, Ui)>> {
             // Each command reads the table of its own name; any other table is a typo.
             let known: Vec<&str> = LEAN_COMMANDS.iter().map(|(name, _)| *name).collect();
             for unknown in config.unknown_tables(&known) {
-                let file = config.path().map_or_else(String::new, |p| p.display().to_string());
+                let file = config
+                    .path()
+                    .map_or_else(String::new, |p| p.display().to_string());
                 ui.warn(&format!("{file}: {unknown}"));
             }
             Ok(Context { ui, config, cwd })

@@ -168,8 +168,12 @@ pub struct OutputArgs {
 fn parse_finite(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
-        Ok(_) => Err(format!("{s:?} is not a finite number: give a plain number such as 5 or 1e6")),
-        Err(_) => Err(format!("{s:?} is not a number: give a plain number such as 5 or 1e6")),
+        Ok(_) => Err(format!(
+            "{s:?} is not a finite number: give a plain number such as 5 or 1e6"
+        )),
+        Err(_) => Err(format!(
+            "{s:?} is not a number: give a plain number such as 5 or 1e6"
+        )),
     }
 }
 

@@ -134,7 +134,11 @@ pub struct UnknownTable {
 
 impl std::fmt::Display for UnknownTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "[{}] is not a table velo reads, so it is ignored", self.name)?;
+        write!(
+            f,
+            "[{}] is not a table velo reads, so it is ignored",
+            self.name
+        )?;
         match &self.suggestion {
             Some(s) => write!(f, ": did you mean [{s}]?"),
             None => Ok(()),

@@ -333,7 +333,10 @@ pub fn parse(
     };
     // The header is the first non-blank line.
     let (header_line, header) = loop {
-        match lines.next_record().map_err(|l| err(l, LoadErrorKind::UnclosedQuote))? {
+        match lines
+            .next_record()
+            .map_err(|l| err(l, LoadErrorKind::UnclosedQuote))?
+        {
             Some((n, l)) if l.iter().all(u8::is_ascii_whitespace) => {
                 let _ = n;
             }
@@ -1014,7 +1017,7 @@ mod tests {
     /// and High >= Low, or an error naming a line of the input. Bars read back the same after
     /// being written out again.
     fn check_reader(bytes: &[u8]) -> Result<(), TestCaseError> {
-        let lines = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
+        let lines = memchr::memchr_iter(b'\n', bytes).count() + 1;
         for adjusted in [false, true] {
             match parse(bytes, Path::new("f.csv"), "F", LoadOptions { adjusted }) {
                 Ok(series) => {
@@ -1034,15 +1037,24 @@ mod tests {
                             text.push_str(&format!(
                                 "{},{},{},{},{},{}\n",
                                 format_timestamp(b.time[i], TimeStyle::DateTime),
-                                b.open[i], b.high[i], b.low[i], b.close[i], b.volume[i]
+                                b.open[i],
+                                b.high[i],
+                                b.low[i],
+                                b.close[i],
+                                b.volume[i]
                             ));
                         }
                         let again = load(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
-                        prop_assert_eq!((&again[0].time, &again[0].close, &again[0].volume), (&b.time, &b.close, &b.volume));
+                        prop_assert_eq!(
+                            (&again[0].time, &again[0].close, &again[0].volume),
+                            (&b.time, &b.close, &b.volume)
+                        );
                     }
                 }
                 Err(e) => {
-                    let line = e.line.ok_or_else(|| TestCaseError::fail(format!("no line: {e}")))?;
+                    let line = e
+                        .line
+                        .ok_or_else(|| TestCaseError::fail(format!("no line: {e}")))?;
                     prop_assert!((1..=lines).contains(&line), "line {line} of {lines}: {e}");
                     prop_assert!(e.to_string().starts_with(&format!("f.csv:{line}: ")), "{e}");
                 }
@@ -1058,7 +1070,9 @@ mod tests {
             let low = f64::from(*p) / 100.0;
             let high = f64::from(p + spread) / 100.0;
             let date = format_timestamp(i as i64 * 86_400_000, TimeStyle::Date);
-            text.push_str(&format!("{date},{low},{high},{low},{high},{v},\"n, \"\"{i}\"\"\"\n"));
+            text.push_str(&format!(
+                "{date},{low},{high},{low},{high},{v},\"n, \"\"{i}\"\"\"\n"
+            ));
         }
         text.into_bytes()
     }
@@ -1106,9 +1120,17 @@ mod tests {
         assert_eq!(b.volume[1], 1000.0);
         // A quoted comma is part of the value.
         let e = load_err(ok.replace("\"1000\"", "\"1,000\"").as_bytes());
-        assert!(e.starts_with("t.csv:4: Volume value \"1,000\" is not a number"), "{e}");
-        let e = load_err(b"Date,Open,High,Low,Close,Volume\n2024-01-02,1,2,1,1,5\n2024-01-03,1,2,1,1,\"5\n\n");
-        assert!(e.starts_with("t.csv:3: a quoted field opened on this line is never closed"), "{e}");
+        assert!(
+            e.starts_with("t.csv:4: Volume value \"1,000\" is not a number"),
+            "{e}"
+        );
+        let e = load_err(
+            b"Date,Open,High,Low,Close,Volume\n2024-01-02,1,2,1,1,5\n2024-01-03,1,2,1,1,\"5\n\n",
+        );
+        assert!(
+            e.starts_with("t.csv:3: a quoted field opened on this line is never closed"),
+            "{e}"
+        );
     }
 
     proptest! {

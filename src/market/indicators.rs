@@ -645,7 +645,11 @@ mod tests {
             let w = &x[i + 1 - n..=i];
             let mean = w.iter().sum::<f64>() / n as f64;
             let var = w.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64;
-            assert!((sd[i] * sd[i] - var).abs() <= tol, "bar {i}: {} vs {var}", sd[i] * sd[i]);
+            assert!(
+                (sd[i] * sd[i] - var).abs() <= tol,
+                "bar {i}: {} vs {var}",
+                sd[i] * sd[i]
+            );
         }
         // Windows far from the large value are as exact as the two-pass computation.
         let i = x.len() - 1;

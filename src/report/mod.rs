@@ -83,16 +83,14 @@ pub const MAX_CELL_CHARS: usize = 200;
 
 /// `text` cut to [`MAX_CELL_CHARS`] characters, the last of them an ellipsis when cut.
 pub fn clip_cell(text: &str) -> std::borrow::Cow<'_, str> {
-    match text.char_indices().nth(MAX_CELL_CHARS) {
-        None => std::borrow::Cow::Borrowed(text),
-        Some(_) => {
-            let end = text
-                .char_indices()
-                .nth(MAX_CELL_CHARS - 1)
-                .map_or(text.len(), |(i, _)| i);
-            std::borrow::Cow::Owned(format!("{}…", &text[..end]))
-        }
+    if text.char_indices().nth(MAX_CELL_CHARS).is_none() {
+        return std::borrow::Cow::Borrowed(text);
     }
+    let end = text
+        .char_indices()
+        .nth(MAX_CELL_CHARS - 1)
+        .map_or(text.len(), |(i, _)| i);
+    std::borrow::Cow::Owned(format!("{}…", &text[..end]))
 }
 
 /// One cell of a rendered table.

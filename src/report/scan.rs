@@ -145,8 +145,7 @@ fn cell(v: f64) -> String {
 
 /// `--explain --format csv`: one row per bar, `Date` then the columns.
 pub fn explain_csv(report: &ExplainReport) -> String {
-    let mut out =
-        String::with_capacity(report.table.dates.len() * (report.columns.len() + 1) * 12);
+    let mut out = String::with_capacity(report.table.dates.len() * (report.columns.len() + 1) * 12);
     let mut header = vec!["Date".to_string()];
     header.extend(report.columns.iter().cloned());
     csv::push_record(&mut out, &header);

@@ -107,7 +107,11 @@ mod tests {
             &ui,
         );
         // Three clipped cells, the header row's rule and padding: a few lines of about 200.
-        assert!(out.chars().count() < 10 * MAX_CELL_CHARS, "{} chars", out.len());
+        assert!(
+            out.chars().count() < 10 * MAX_CELL_CHARS,
+            "{} chars",
+            out.len()
+        );
         let cut = format!("{}…", "é".repeat(MAX_CELL_CHARS - 1));
         assert_eq!(out.matches(&cut).count(), 3, "{out}");
         assert!(out.contains("short"));

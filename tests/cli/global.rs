@@ -265,7 +265,10 @@ fn a_broken_velo_toml_is_a_configuration_error_naming_the_file() {
 fn a_misspelled_velo_toml_table_is_named_with_a_suggestion() {
     // Before, `[env_check]` was ignored without a word and its settings silently did nothing.
     let out = velo()
-        .file("velo.toml", "[env_check]\nexample = \".env.sample\"\n\n[scan]\ntop = 5\n")
+        .file(
+            "velo.toml",
+            "[env_check]\nexample = \".env.sample\"\n\n[scan]\ntop = 5\n",
+        )
         .file(".env", "A=1\n")
         .arg("env-check")
         .run();
@@ -293,5 +296,9 @@ fn velo_is_a_position_independent_executable() {
     let bin = assert_cmd::cargo::cargo_bin("velo");
     let elf = std::fs::read(&bin).unwrap();
     // e_type at offset 16: 3 = ET_DYN (PIE), 2 = ET_EXEC (fixed addresses).
-    assert_eq!(u16::from_le_bytes([elf[16], elf[17]]), 3, "velo is not a PIE");
+    assert_eq!(
+        u16::from_le_bytes([elf[16], elf[17]]),
+        3,
+        "velo is not a PIE"
+    );
 }

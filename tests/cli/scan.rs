@@ -80,13 +80,19 @@ fn explain_reproduces_the_talib_reference_for_goog() {
 fn fixtures_match_the_shared_reference_data() {
     let shared = shared_data("reference/indicators_GOOG.csv");
     if !shared.is_file() {
-        eprintln!("skipped: {} not found (the fixtures copies are checked by the other tests)", shared.display());
+        eprintln!(
+            "skipped: {} not found (the fixtures copies are checked by the other tests)",
+            shared.display()
+        );
         return;
     }
     for (copy, source) in [
         ("scan/reference/GOOG.csv", "ohlcv/GOOG.csv"),
         ("scan/reference/BTCUSD.csv", "ohlcv/BTCUSD.csv"),
-        ("scan/reference/indicators_GOOG.csv", "reference/indicators_GOOG.csv"),
+        (
+            "scan/reference/indicators_GOOG.csv",
+            "reference/indicators_GOOG.csv",
+        ),
     ] {
         assert_eq!(
             std::fs::read(fixture(copy)).unwrap(),
@@ -95,7 +101,7 @@ fn fixtures_match_the_shared_reference_data() {
         );
     }
     let eurusd = std::fs::read_to_string(shared_data("ohlcv/EURUSD.csv")).unwrap();
-    let head: String = eurusd.lines().take(601).map(|l| format!("{l}\n")).collect();
+    let head: String = eurusd.split_inclusive('\n').take(601).collect();
     assert_eq!(
         std::fs::read_to_string(fixture("scan/reference/EURUSD_first600.csv")).unwrap(),
         head
@@ -139,7 +145,10 @@ fn explain_handles_the_other_reference_series() {
     if full.is_file() {
         check_explain_series(&full, "2017-04-19 09:00:00", 5000);
     } else {
-        eprintln!("skipped the whole EURUSD series: {} not found", full.display());
+        eprintln!(
+            "skipped the whole EURUSD series: {} not found",
+            full.display()
+        );
     }
 }
 
@@ -682,7 +691,11 @@ fn a_huge_header_is_cut_in_the_table_and_whole_in_json() {
         .arg("wide.csv")
         .run()
         .code(2);
-    assert!(table.stdout.len() < 5_000, "{} bytes of table", table.stdout.len());
+    assert!(
+        table.stdout.len() < 5_000,
+        "{} bytes of table",
+        table.stdout.len()
+    );
     assert!(table.stdout.contains("…"), "{}", table.stdout);
     let json = velo()
         .file("wide.csv", &header)
