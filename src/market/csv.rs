@@ -249,8 +249,10 @@ pub fn list_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
             let mut files: Vec<PathBuf> = entries
                 .filter_map(Result::ok)
                 .map(|e| e.path())
+                // Anything but a folder: a FIFO or device named *.csv is then refused by
+                // load_file with its own error rather than skipped without a word.
                 .filter(|p| {
-                    p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")) && p.is_file()
+                    p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")) && !p.is_dir()
                 })
                 .collect();
             files.sort();

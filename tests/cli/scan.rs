@@ -678,6 +678,16 @@ fn a_fifo_is_refused_instead_of_read_forever() {
         .run()
         .code(2)
         .stderr_has("is a named pipe (FIFO), not a regular file");
+    // In a folder it is named too (not skipped), and the other files are scanned.
+    std::fs::copy(fixture("scan/good/GOOD.csv"), dir.path().join("GOOD.csv")).unwrap();
+    let out = velo()
+        .arg("scan")
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .run()
+        .code(2)
+        .stderr_has("prices.csv: is a named pipe (FIFO)");
+    assert_eq!(out.json()["summary"]["symbols"], 1, "{}", out.stdout);
 }
 
 #[test]
