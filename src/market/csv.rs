@@ -140,6 +140,14 @@ pub enum LoadErrorKind {
     NotAFile { what: &'static str },
 }
 
+/// Paths that name a descriptor the caller already opened (`<(cmd)` process substitution is
+/// `/dev/fd/N`, and `/dev/stdin`): a pipe there has its writer, so it is read, as `-` is.
+fn is_open_descriptor(path: &Path) -> bool {
+    path == Path::new("/dev/stdin")
+        || path.starts_with("/dev/fd/")
+        || path.starts_with("/proc/self/fd/")
+}
+
 /// What kind of thing a non-regular, non-directory file is, for the error message.
 fn file_kind(ft: std::fs::FileType) -> &'static str {
     use std::os::unix::fs::FileTypeExt as _;
@@ -257,7 +265,7 @@ pub fn list_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
                 .collect();
             files.sort();
             out.extend(files);
-        } else if meta.is_file() {
+        } else if meta.is_file() || is_open_descriptor(path) {
             out.push(path.clone());
         } else {
             // Reading a FIFO with no writer would block forever.
@@ -294,14 +302,18 @@ pub fn load_file(
     };
     buf.clear();
     // Opened without blocking, so that a FIFO with no writer is refused below instead of
-    // hanging here; O_NONBLOCK changes nothing for reading a regular file.
+    // hanging here; O_NONBLOCK changes nothing for reading a regular file. A descriptor the
+    // caller opened (`<(cmd)`) is a pipe with a writer: read it as it comes.
+    let inherited = is_open_descriptor(path);
     let mut file = std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(nix::libc::O_NONBLOCK)
+        .custom_flags(if inherited { 0 } else { nix::libc::O_NONBLOCK })
         .open(path)
         .map_err(|e| fail(e.into()))?;
     let meta = file.metadata().map_err(|e| fail(e.into()))?;
-    if !meta.is_file() {
+    // A regular file, or anything but a folder behind a descriptor the caller opened.
+    let readable = meta.is_file() || (inherited && !meta.is_dir());
+    if !readable {
         return Err(fail(LoadErrorKind::NotAFile {
             what: file_kind(meta.file_type()),
         }));

@@ -688,6 +688,13 @@ fn a_fifo_is_refused_instead_of_read_forever() {
         .code(2)
         .stderr_has("prices.csv: is a named pipe (FIFO)");
     assert_eq!(out.json()["summary"]["symbols"], 1, "{}", out.stdout);
+    // A pipe the caller already opened (`<(cmd)` is /dev/fd/N, or /dev/stdin) is read.
+    let piped = velo()
+        .args(["scan", "/dev/stdin", "--format", "json"])
+        .stdin(std::fs::read(fixture("scan/good/GOOD.csv")).unwrap())
+        .run()
+        .code(0);
+    assert_eq!(piped.json()["summary"]["symbols"], 1, "{}", piped.stdout);
 }
 
 #[test]
