@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Compares `velo test-timeout-runner` with the anchors named in issue #3:
-#   1. wrapping overhead on `true` and `python3 -c pass`: bare vs GNU timeout vs velo (goal: velo
-#      adds at most 1.5 ms over bare);
+#   1. wrapping overhead on `true` and `python3 -c pass`: bare vs `timeout 10 CMD` vs
+#      `velo test-timeout-runner -- CMD` (goal: within 1 ms of GNU timeout's own overhead);
 #   2. pytest mode per-test overhead on ~1,000 quick generated tests vs plain pytest (goal ≤ 3%);
 #   3. a suite with 3 hanging tests and --test-timeout 5s finishing within 3×5 s + 5 s.
 # Needs hyperfine (apt-get install hyperfine) and a python with pytest (PYTHON=…, default python3).
 # Usage: benches/runner_compare.sh [path/to/velo]   (default: target/release/velo, built if missing)
-# Settings: RUNS (per round, default 200), PY_RUNS (the same for `python3 -c pass`, default RUNS),
-# ROUNDS (default 5), PARTS (default 123: which of the three comparisons to run), PYTHON.
-# The start-up function order (link/startup-order.txt) goes stale as code changes; run
-# benches/startup_order.sh before measuring a branch.
+# Settings: RUNS (per round, default 200), PY_RUNS (the same for `python3 -c pass`, default RUNS;
+# 0 skips it),
+# ROUNDS (default 5), PARTS (default 123: which of the three comparisons to run), PYTHON,
+# VELO_BEFORE=path/to/other/velo to time a second build in the same interleaved rounds (an A/B:
+# e.g. one built from an older commit in a `git worktree`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VELO=${1:-target/release/velo}
@@ -17,7 +18,10 @@ PYTHON=${PYTHON:-python3}
 [ -x "$VELO" ] || cargo build --release --quiet
 VELO=$(realpath "$VELO")
 command -v hyperfine >/dev/null || { echo "hyperfine is needed: apt-get install hyperfine" >&2; exit 2; }
-"$PYTHON" -c 'import pytest' || { echo "$PYTHON has no pytest: set PYTHON=/path/to/venv/bin/python" >&2; exit 2; }
+PARTS=${PARTS:-123}
+if [[ $PARTS == *2* || $PARTS == *3* ]]; then
+  "$PYTHON" -c 'import pytest' || { echo "$PYTHON has no pytest: set PYTHON=/path/to/venv/bin/python" >&2; exit 2; }
+fi
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 RUNS=${RUNS:-200}
@@ -28,16 +32,21 @@ ROUNDS=${ROUNDS:-5}
 # and the overheads are computed per round, from the means and from the medians.
 overhead() { # $1: label; $2: command to wrap (a single word or a quoted command line)
   local name=$1 cmd=$2
+  local before=()
+  if [ -n "${VELO_BEFORE:-}" ]; then
+    before=(-n 'velo before' "$(realpath "$VELO_BEFORE") test-timeout-runner -- $cmd")
+  fi
   for r in $(seq 1 "$ROUNDS"); do
     hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$WORK/$name.$r.json" \
       -n bare "$cmd" \
-      -n 'GNU timeout' "timeout 60 $cmd" \
-      -n velo "$VELO test-timeout-runner --timeout 60s -- $cmd" >/dev/null
+      -n 'GNU timeout' "timeout 10 $cmd" \
+      -n velo "$VELO test-timeout-runner -- $cmd" \
+      "${before[@]}" >/dev/null
   done
   python3 - "$WORK" "$name" "$ROUNDS" <<'PY'
 import json, statistics as st, sys
 work, name, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
-rows = {"bare": [], "GNU timeout": [], "velo": []}
+rows = {"bare": [], "GNU timeout": [], "velo": [], "velo before": []}
 for r in range(1, rounds + 1):
     for res in json.load(open(f"{work}/{name}.{r}.json"))["results"]:
         rows[res["command"]].append(res)
@@ -45,6 +54,8 @@ ms = lambda x: f"{x * 1000:.2f}"
 print(f"| {name}: {rounds} rounds x {rows['bare'][0]['times'].__len__()} runs | mean [ms] | median [ms] | min [ms] | overhead vs bare, mean (per-round range) | overhead vs bare, median |")
 print("|:---|---:|---:|---:|---:|---:|")
 for cmd, res in rows.items():
+    if not res:
+        continue
     times = [t for r in res for t in r["times"]]
     over = [r["mean"] - b["mean"] for r, b in zip(res, rows["bare"])]
     over_med = [r["median"] - b["median"] for r, b in zip(res, rows["bare"])]
@@ -54,11 +65,12 @@ for cmd, res in rows.items():
 PY
 }
 
-PARTS=${PARTS:-123}
 if [[ $PARTS == *1* ]]; then
-echo "== 1. wrapping overhead (load: $(cut -d' ' -f1-3 /proc/loadavg); goal: velo adds at most 1.5 ms)"
+echo "== 1. wrapping overhead (load: $(cut -d' ' -f1-3 /proc/loadavg); goal: within 1 ms of GNU timeout's own)"
 overhead true true
-RUNS=${PY_RUNS:-$RUNS} overhead 'python3 -c pass' "$PYTHON -c pass"
+if [ "${PY_RUNS:-$RUNS}" != 0 ]; then
+  RUNS=${PY_RUNS:-$RUNS} overhead 'python3 -c pass' "$PYTHON -c pass"
+fi
 fi
 
 if [[ $PARTS == *2* ]]; then

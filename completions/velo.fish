@@ -110,7 +110,7 @@ complete -c velo -n "__fish_velo_using_subcommand scan" -l format -d 'Output for
 json\t''
 csv\t''
 markdown\t''"
-complete -c velo -n "__fish_velo_using_subcommand scan" -s j -l jobs -d 'Worker threads [default: one per core]' -r
+complete -c velo -n "__fish_velo_using_subcommand scan" -s j -l jobs -d 'Worker threads; 0 for one per CPU [default: one per CPU]' -r
 complete -c velo -n "__fish_velo_using_subcommand scan" -l color -d 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb' -r -f -a "auto\t'Colour when the stream is a terminal and neither `NO_COLOR` nor `TERM=dumb` says no'
 always\t'Always colour (as `CLICOLOR_FORCE=1`)'
 never\t'Never colour'"

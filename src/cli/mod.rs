@@ -240,7 +240,17 @@ fn build_context(ui: Ui) -> Result<Context, Box<(anyhow::Error, Ui)>> {
         }
     };
     match Config::discover(&cwd) {
-        Ok(config) => Ok(Context { ui, config, cwd }),
+        Ok(config) => {
+            // Each command reads the table of its own name; any other table is a typo.
+            let known: Vec<&str> = LEAN_COMMANDS.iter().map(|(name, _)| *name).collect();
+            for unknown in config.unknown_tables(&known) {
+                let file = config
+                    .path()
+                    .map_or_else(String::new, |p| p.display().to_string());
+                ui.warn(&format!("{file}: {unknown}"));
+            }
+            Ok(Context { ui, config, cwd })
+        }
         Err(e) => {
             let err = anyhow::Error::new(e).context("velo.toml: fix or remove the file");
             Err(Box::new((err, ui)))

@@ -86,23 +86,23 @@ pub struct ModelArgs {
     pub squeeze_lookback: Option<u32>,
 
     /// Lowest RSI(14) a breakout may have [default: 50].
-    #[arg(long, value_name = "RSI")]
+    #[arg(long, value_name = "RSI", value_parser = parse_finite)]
     pub rsi_min: Option<f64>,
 
     /// Highest RSI(14) a breakout may have [default: 100].
-    #[arg(long, value_name = "RSI")]
+    #[arg(long, value_name = "RSI", value_parser = parse_finite)]
     pub rsi_max: Option<f64>,
 
     /// Weight of the strength component S [default: 0.3].
-    #[arg(long, value_name = "W")]
+    #[arg(long, value_name = "W", value_parser = parse_finite)]
     pub weight_strength: Option<f64>,
 
     /// Weight of the volume component V [default: 0.5].
-    #[arg(long, value_name = "W")]
+    #[arg(long, value_name = "W", value_parser = parse_finite)]
     pub weight_volume: Option<f64>,
 
     /// Weight of the squeeze component Q [default: 0.2].
-    #[arg(long, value_name = "W")]
+    #[arg(long, value_name = "W", value_parser = parse_finite)]
     pub weight_squeeze: Option<f64>,
 }
 
@@ -110,15 +110,15 @@ pub struct ModelArgs {
 #[command(next_help_heading = "Filters")]
 pub struct FilterArgs {
     /// Lowest close of the as-of bar to list.
-    #[arg(long, value_name = "PRICE")]
+    #[arg(long, value_name = "PRICE", value_parser = parse_finite)]
     pub min_price: Option<f64>,
 
     /// Lowest mean volume of the lookback bars before the as-of bar.
-    #[arg(long, value_name = "VOLUME")]
+    #[arg(long, value_name = "VOLUME", value_parser = parse_finite)]
     pub min_volume: Option<f64>,
 
     /// Lowest score to list (0..100).
-    #[arg(long, value_name = "SCORE")]
+    #[arg(long, value_name = "SCORE", value_parser = parse_finite)]
     pub min_score: Option<f64>,
 
     /// List at most N results, 0 for all [default: 50].
@@ -158,9 +158,23 @@ pub struct OutputArgs {
     #[arg(long, conflicts_with = "explain")]
     pub watch: bool,
 
-    /// Worker threads [default: one per core].
-    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub jobs: Option<u16>,
+    /// Worker threads; 0 for one per CPU [default: one per CPU].
+    #[arg(short, long, value_name = "N", value_parser = crate::config::jobs::parse)]
+    pub jobs: Option<usize>,
+}
+
+/// A finite number: `nan` and `inf` parse as `f64` but would make every comparison false (or
+/// true), silently listing nothing (or everything).
+fn parse_finite(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(_) => Err(format!(
+            "{s:?} is not a finite number: give a plain number such as 5 or 1e6"
+        )),
+        Err(_) => Err(format!(
+            "{s:?} is not a number: give a plain number such as 5 or 1e6"
+        )),
+    }
 }
 
 fn parse_as_of(s: &str) -> Result<i64, String> {
@@ -198,7 +212,7 @@ struct ScanConfig {
     min_volume: Option<f64>,
     min_score: Option<f64>,
     top: Option<usize>,
-    jobs: Option<u16>,
+    jobs: Option<u64>,
     adjusted: Option<bool>,
 }
 
@@ -206,6 +220,22 @@ fn resolve(args: &ScanArgs, cfg: &ScanConfig) -> anyhow::Result<(ScanParams, Opt
     let d = ScanParams::default();
     let m = &args.model;
     let f = &args.filters;
+    for (key, value) in [
+        ("rsi-min", cfg.rsi_min),
+        ("rsi-max", cfg.rsi_max),
+        ("weight-strength", cfg.weight_strength),
+        ("weight-volume", cfg.weight_volume),
+        ("weight-squeeze", cfg.weight_squeeze),
+        ("min-price", cfg.min_price),
+        ("min-volume", cfg.min_volume),
+        ("min-score", cfg.min_score),
+    ] {
+        if value.is_some_and(|v| !v.is_finite()) {
+            anyhow::bail!(
+                "{key} in [scan] of velo.toml is not a finite number: give a plain number such as 5 or 1e6"
+            );
+        }
+    }
     let weights = Weights {
         strength: m
             .weight_strength
@@ -264,16 +294,26 @@ fn resolve(args: &ScanArgs, cfg: &ScanConfig) -> anyhow::Result<(ScanParams, Opt
             adjusted: f.adjusted || cfg.adjusted.unwrap_or(false),
         },
     };
-    let jobs = args.output.jobs.or(cfg.jobs).map(usize::from);
-    if jobs == Some(0) {
-        anyhow::bail!("jobs must be at least 1 ([scan] in velo.toml)");
-    }
+    let jobs = match (args.output.jobs, cfg.jobs) {
+        (Some(n), _) => Some(n),
+        (None, Some(n)) => Some(
+            crate::config::jobs::resolve(n)
+                .map_err(|e| anyhow::anyhow!("jobs in [scan] of velo.toml: {e}"))?,
+        ),
+        (None, None) => None,
+    };
     Ok((params, jobs))
 }
 
 pub fn run(args: &ScanArgs, ctx: &Context) -> anyhow::Result<u8> {
     let cfg: ScanConfig = ctx.config.section("scan")?;
     let (params, jobs) = resolve(args, &cfg)?;
+    if args.explain.indicators.is_some() && args.explain.explain.is_none() {
+        anyhow::bail!(
+            "--indicators lists what --explain prints for one symbol, and does nothing for a \
+             scan: add --explain FILE, or drop --indicators"
+        );
+    }
     if let Some(file) = &args.explain.explain {
         return run_explain(args, file, &params, ctx);
     }
@@ -359,7 +399,7 @@ fn print_round(
     }
     let text = match format {
         Format::Json if watch => report::json::line("scan", report)?,
-        Format::Csv => scan::results_csv(report),
+        Format::Csv => report::scan::results_csv(report),
         other => report::render(report, other, &ctx.ui)?,
     };
     ctx.ui.out(&text).context("writing the results")?;
@@ -444,7 +484,7 @@ fn run_explain(
         &params.model,
     );
     let text = match args.output.format {
-        Format::Csv => report.to_csv(),
+        Format::Csv => report::scan::explain_csv(&report),
         other => report::render(&report, other, &ctx.ui)?,
     };
     ctx.ui.out(&text).context("writing the explanation")?;

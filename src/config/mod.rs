@@ -3,6 +3,8 @@
 //! override the file: commands read their table into a struct of `Option`s and fill only the
 //! flags the user did not give.
 
+pub mod jobs;
+
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
@@ -107,6 +109,59 @@ impl Config {
     pub fn raw(&self, name: &str) -> Option<&toml::Value> {
         self.table.get(name)
     }
+
+    /// The top-level keys that are not one of `known` (the commands' table names): a misspelled
+    /// table (`[env_check]`) would otherwise be ignored without a word. Each comes with the
+    /// known name it most likely meant, when one is close.
+    pub fn unknown_tables(&self, known: &[&str]) -> Vec<UnknownTable> {
+        self.table
+            .keys()
+            .filter(|k| !known.contains(&k.as_str()))
+            .map(|name| UnknownTable {
+                name: name.clone(),
+                suggestion: closest(name, known).map(str::to_string),
+            })
+            .collect()
+    }
+}
+
+/// A top-level key of velo.toml that no command reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownTable {
+    pub name: String,
+    pub suggestion: Option<String>,
+}
+
+impl std::fmt::Display for UnknownTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "[{}] is not a table velo reads, so it is ignored",
+            self.name
+        )?;
+        match &self.suggestion {
+            Some(s) => write!(f, ": did you mean [{s}]?"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The known name closest to `name`, when it is close: the same once case, `_` and `-` are
+/// ignored, or within a third of the name's length in edit distance.
+fn closest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !matches!(c, '_' | '-' | ' '))
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let n = norm(name);
+    known
+        .iter()
+        .map(|k| (strsim::levenshtein(&n, &norm(k)), *k))
+        .filter(|(d, k)| *d * 3 <= k.len().max(3))
+        .min()
+        .map(|(_, k)| k)
 }
 
 #[cfg(test)]
@@ -142,6 +197,31 @@ mod tests {
         );
         let missing: Section = cfg.section("scan").unwrap();
         assert_eq!(missing, Section::default());
+    }
+
+    #[test]
+    fn misspelled_tables_are_named_with_a_suggestion() {
+        let known = ["env-check", "scan", "test-timeout-runner", "log-digest"];
+        let cfg = Config::parse(
+            "[env_check]\nx = 1\n[Scan]\n[log-digest]\n[frobnicate]\n[test-timeout-runer]\n",
+            Path::new("velo.toml"),
+        )
+        .unwrap();
+        let unknown: Vec<String> = cfg
+            .unknown_tables(&known)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            unknown,
+            [
+                "[Scan] is not a table velo reads, so it is ignored: did you mean [scan]?",
+                "[env_check] is not a table velo reads, so it is ignored: did you mean [env-check]?",
+                "[frobnicate] is not a table velo reads, so it is ignored",
+                "[test-timeout-runer] is not a table velo reads, so it is ignored: did you mean [test-timeout-runner]?",
+            ]
+        );
+        assert!(Config::default().unknown_tables(&known).is_empty());
     }
 
     #[test]

@@ -134,6 +134,36 @@ pub enum LoadErrorKind {
     },
     #[error("the Symbol value is empty")]
     EmptySymbol,
+    #[error("a quoted field opened on this line is never closed: a field that starts with `\"` ends at the next lone `\"` (write a quote inside it as `\"\"`)")]
+    UnclosedQuote,
+    #[error("is {what}, not a regular file: name a CSV file or a folder of them, or pipe the data into `velo scan -`")]
+    NotAFile { what: &'static str },
+}
+
+/// Paths that name a descriptor the caller already opened (`<(cmd)` process substitution is
+/// `/dev/fd/N`, and `/dev/stdin`): a pipe there has its writer, so it is read, as `-` is.
+fn is_open_descriptor(path: &Path) -> bool {
+    path == Path::new("/dev/stdin")
+        || path.starts_with("/dev/fd/")
+        || path.starts_with("/proc/self/fd/")
+}
+
+/// What kind of thing a non-regular, non-directory file is, for the error message.
+fn file_kind(ft: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt as _;
+    if ft.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if ft.is_socket() {
+        "a socket"
+    } else if ft.is_char_device() {
+        "a character device"
+    } else if ft.is_block_device() {
+        "a block device"
+    } else if ft.is_dir() {
+        "a folder"
+    } else {
+        "a special file"
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,14 +257,25 @@ pub fn list_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
             let mut files: Vec<PathBuf> = entries
                 .filter_map(Result::ok)
                 .map(|e| e.path())
+                // Anything but a folder: a FIFO or device named *.csv is then refused by
+                // load_file with its own error rather than skipped without a word.
                 .filter(|p| {
-                    p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")) && p.is_file()
+                    p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")) && !p.is_dir()
                 })
                 .collect();
             files.sort();
             out.extend(files);
-        } else {
+        } else if meta.is_file() || is_open_descriptor(path) {
             out.push(path.clone());
+        } else {
+            // Reading a FIFO with no writer would block forever.
+            return Err(LoadError {
+                file: path.clone(),
+                line: None,
+                kind: LoadErrorKind::NotAFile {
+                    what: file_kind(meta.file_type()),
+                },
+            });
         }
     }
     Ok(out)
@@ -253,14 +294,31 @@ pub fn load_file(
     opts: LoadOptions,
 ) -> Result<Vec<Bars>, LoadError> {
     use std::io::Read as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let fail = |kind: LoadErrorKind| LoadError {
+        file: path.to_path_buf(),
+        line: None,
+        kind,
+    };
     buf.clear();
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_to_end(buf))
-        .map_err(|e| LoadError {
-            file: path.to_path_buf(),
-            line: None,
-            kind: e.into(),
-        })?;
+    // Opened without blocking, so that a FIFO with no writer is refused below instead of
+    // hanging here; O_NONBLOCK changes nothing for reading a regular file. A descriptor the
+    // caller opened (`<(cmd)`) is a pipe with a writer: read it as it comes.
+    let inherited = is_open_descriptor(path);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(if inherited { 0 } else { nix::libc::O_NONBLOCK })
+        .open(path)
+        .map_err(|e| fail(e.into()))?;
+    let meta = file.metadata().map_err(|e| fail(e.into()))?;
+    // A regular file, or anything but a folder behind a descriptor the caller opened.
+    let readable = meta.is_file() || (inherited && !meta.is_dir());
+    if !readable {
+        return Err(fail(LoadErrorKind::NotAFile {
+            what: file_kind(meta.file_type()),
+        }));
+    }
+    file.read_to_end(buf).map_err(|e| fail(e.into()))?;
     parse(buf, path, &symbol_from_path(path), opts)
 }
 
@@ -289,7 +347,10 @@ pub fn parse(
     };
     // The header is the first non-blank line.
     let (header_line, header) = loop {
-        match lines.next() {
+        match lines
+            .next_record()
+            .map_err(|l| err(l, LoadErrorKind::UnclosedQuote))?
+        {
             Some((n, l)) if l.iter().all(u8::is_ascii_whitespace) => {
                 let _ = n;
             }
@@ -391,7 +452,10 @@ pub fn parse(
                 }
             }
         }
-        let Some((n, line)) = lines.next() else {
+        let Some((n, line)) = lines
+            .next_record()
+            .map_err(|l| err(l, LoadErrorKind::UnclosedQuote))?
+        else {
             break;
         };
         // The general path: quoting, spaces, exponents, new symbols, and every error message.
@@ -510,12 +574,12 @@ fn fast_row<'a>(
         }
         match role {
             Some(Role::Date) => {
-                let end = field_end(line, pos);
+                let end = field_end(line, pos)?;
                 time = Some(fast_date(&line[pos..end], cache)?);
                 pos = end;
             }
             Some(Role::Symbol) => {
-                let end = field_end(line, pos);
+                let end = field_end(line, pos)?;
                 sym = &line[pos..end];
                 pos = end;
             }
@@ -524,7 +588,7 @@ fn fast_row<'a>(
                 vals[*r as usize] = v;
                 pos = end;
             }
-            None => pos = field_end(line, pos),
+            None => pos = field_end(line, pos)?,
         }
     }
     let used = match &line[pos..] {
@@ -544,12 +608,18 @@ fn fast_row<'a>(
     (row.high >= row.low).then_some((row, sym, used))
 }
 
+/// The end of the unquoted field at `pos`; `None` for a quoted one (the general path reads it).
 #[inline]
-fn field_end(line: &[u8], pos: usize) -> usize {
-    line[pos..]
-        .iter()
-        .position(|&c| c == b',' || c == b'\n')
-        .map_or(line.len(), |p| pos + p)
+fn field_end(line: &[u8], pos: usize) -> Option<usize> {
+    if line.get(pos) == Some(&b'"') {
+        return None;
+    }
+    Some(
+        line[pos..]
+            .iter()
+            .position(|&c| c == b',' || c == b'\n')
+            .map_or(line.len(), |p| pos + p),
+    )
 }
 
 /// `digits[.digits]` up to the next comma, exact (see `number`), or `None`.
@@ -714,17 +784,22 @@ fn split_plain<'a>(
     }
 }
 
-/// Splits a line with RFC 4180 quoting (`"a,b"`, `""` for a quote).
-fn split_quoted(line: &[u8]) -> Vec<Vec<u8>> {
+/// Splits a record (one line, or several when a quoted field holds line breaks) into fields
+/// as RFC 4180 and the `csv` crate read them: a field that starts with `"` is quoted, holds
+/// commas, line breaks and `""` for a quote, and ends at the next lone `"`; what follows the
+/// closing quote up to the comma is kept as is; a `"` inside an unquoted field is an ordinary
+/// character.
+fn split_quoted(record: &[u8]) -> Vec<Vec<u8>> {
     let mut fields = Vec::new();
     let mut cur = Vec::new();
-    let mut in_quotes = false;
     let mut i = 0;
-    while i < line.len() {
-        let c = line[i];
+    let mut at_start = true;
+    let mut in_quotes = false;
+    while i < record.len() {
+        let c = record[i];
         if in_quotes {
             if c == b'"' {
-                if line.get(i + 1) == Some(&b'"') {
+                if record.get(i + 1) == Some(&b'"') {
                     cur.push(b'"');
                     i += 1;
                 } else {
@@ -733,12 +808,16 @@ fn split_quoted(line: &[u8]) -> Vec<Vec<u8>> {
             } else {
                 cur.push(c);
             }
-        } else if c == b'"' {
-            in_quotes = true;
+            at_start = false;
         } else if c == b',' {
             fields.push(std::mem::take(&mut cur));
+            at_start = true;
+        } else if c == b'"' && at_start {
+            in_quotes = true;
+            at_start = false;
         } else {
             cur.push(c);
+            at_start = false;
         }
         i += 1;
     }
@@ -752,12 +831,64 @@ struct LineIter<'a> {
     line: usize,
 }
 
-impl LineIter<'_> {
+impl<'a> LineIter<'a> {
     /// Steps over one line of `used` bytes that was parsed in place.
     #[inline]
     fn advance(&mut self, used: usize) {
         self.rest = &self.rest[used..];
         self.line += 1;
+    }
+
+    /// The next record and the number of the line it starts on: one line, or more when a
+    /// quoted field holds line breaks (RFC 4180). `Err(line)` when a quote opened on `line`
+    /// is never closed.
+    fn next_record(&mut self) -> Result<Option<(usize, &'a [u8])>, usize> {
+        let line_end = memchr::memchr(b'\n', self.rest).unwrap_or(self.rest.len());
+        if memchr::memchr(b'"', &self.rest[..line_end]).is_none() {
+            return Ok(self.next());
+        }
+        // A quote on this line: find the record's end, outside quotes.
+        let start_line = self.line + 1;
+        let bytes = self.rest;
+        let mut breaks = 0;
+        let mut i = 0;
+        let mut at_start = true;
+        let end = loop {
+            let Some(&c) = bytes.get(i) else {
+                break bytes.len();
+            };
+            match c {
+                b'"' if at_start => {
+                    let quote_line = start_line + breaks;
+                    // Inside quotes up to the next lone quote.
+                    i += 1;
+                    loop {
+                        match bytes.get(i) {
+                            None => return Err(quote_line),
+                            Some(b'"') if bytes.get(i + 1) == Some(&b'"') => i += 2,
+                            Some(b'"') => break,
+                            Some(b'\n') => {
+                                breaks += 1;
+                                i += 1;
+                            }
+                            Some(_) => i += 1,
+                        }
+                    }
+                    at_start = false;
+                }
+                b'\n' => break i,
+                b',' => at_start = true,
+                _ => at_start = false,
+            }
+            i += 1;
+        };
+        let record = &bytes[..end];
+        self.rest = bytes.get(end + 1..).unwrap_or(&[]);
+        self.line = start_line + breaks;
+        Ok(Some((
+            start_line,
+            record.strip_suffix(b"\r").unwrap_or(record),
+        )))
     }
 }
 
@@ -896,7 +1027,129 @@ mod tests {
         );
     }
 
+    /// What every read must satisfy: bars in ascending time with finite, non-negative values
+    /// and High >= Low, or an error naming a line of the input. Bars read back the same after
+    /// being written out again.
+    fn check_reader(bytes: &[u8]) -> Result<(), TestCaseError> {
+        let lines = memchr::memchr_iter(b'\n', bytes).count() + 1;
+        for adjusted in [false, true] {
+            match parse(bytes, Path::new("f.csv"), "F", LoadOptions { adjusted }) {
+                Ok(series) => {
+                    prop_assert!(!series.is_empty());
+                    for b in &series {
+                        prop_assert!(b.time.windows(2).all(|w| w[0] < w[1]));
+                        for i in 0..b.len() {
+                            let v = [b.open[i], b.high[i], b.low[i], b.close[i], b.volume[i]];
+                            prop_assert!(v.iter().all(|x| x.is_finite() && *x >= 0.0), "{v:?}");
+                            prop_assert!(adjusted || b.high[i] >= b.low[i]);
+                        }
+                    }
+                    if !adjusted && series.len() == 1 {
+                        let b = &series[0];
+                        let mut text = String::from("Date,Open,High,Low,Close,Volume\n");
+                        for i in 0..b.len() {
+                            text.push_str(&format!(
+                                "{},{},{},{},{},{}\n",
+                                format_timestamp(b.time[i], TimeStyle::DateTime),
+                                b.open[i],
+                                b.high[i],
+                                b.low[i],
+                                b.close[i],
+                                b.volume[i]
+                            ));
+                        }
+                        let again = load(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                        prop_assert_eq!(
+                            (&again[0].time, &again[0].close, &again[0].volume),
+                            (&b.time, &b.close, &b.volume)
+                        );
+                    }
+                }
+                Err(e) => {
+                    let line = e
+                        .line
+                        .ok_or_else(|| TestCaseError::fail(format!("no line: {e}")))?;
+                    prop_assert!((1..=lines).contains(&line), "line {line} of {lines}: {e}");
+                    prop_assert!(e.to_string().starts_with(&format!("f.csv:{line}: ")), "{e}");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A valid file of `rows` bars, for the mutation fuzz target to damage.
+    fn valid_file(rows: &[(u32, u32, u64)]) -> Vec<u8> {
+        let mut text = String::from("Date,Open,High,Low,Close,Volume,Note\n");
+        for (i, (p, spread, v)) in rows.iter().enumerate() {
+            let low = f64::from(*p) / 100.0;
+            let high = f64::from(p + spread) / 100.0;
+            let date = format_timestamp(i as i64 * 86_400_000, TimeStyle::Date);
+            text.push_str(&format!(
+                "{date},{low},{high},{low},{high},{v},\"n, \"\"{i}\"\"\"\n"
+            ));
+        }
+        text.into_bytes()
+    }
+
+    /// RFC 4180 text for `rows`: a field is quoted when it must be (a comma, quote, CR or LF in
+    /// it, or a lone empty field, which would be a blank line) or when `quote_all` says so.
+    fn rfc4180(rows: &[Vec<String>], quote_all: bool, crlf: bool, final_break: bool) -> String {
+        let mut out = String::new();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, f) in row.iter().enumerate() {
+                if c > 0 {
+                    out.push(',');
+                }
+                let must = f.contains([',', '"', '\r', '\n']) || (row.len() == 1 && f.is_empty());
+                if quote_all || must {
+                    out.push('"');
+                    out.push_str(&f.replace('"', "\"\""));
+                    out.push('"');
+                } else {
+                    out.push_str(f);
+                }
+            }
+            if r + 1 < rows.len() || final_break {
+                out.push_str(if crlf { "\r\n" } else { "\n" });
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn quoted_fields_hold_commas_quotes_and_line_breaks() {
+        // Lines 2-3 are one record, and so are lines 6-7.
+        let text = "Date,Open,High,Low,Close,Volume,Note\n\
+                    2024-01-02,1,2,1,1.5,10,\"one, \"\"two\"\"\nthree\"\n\
+                    \"2024-01-03\",\"1\",2,1,1.5,\"1000\",x\n\
+                    2024-01-04,1,2,1,1.5,10,\"\"\n\
+                    2024-01-05,1,2,1,abc,10,\"a\nb\"\n\
+                    2024-01-06,1,2,1,1.5,10,\n";
+        let e = load_err(text.as_bytes());
+        assert!(e.starts_with("t.csv:6: Close value \"abc\""), "{e}");
+        let ok = text.replace("abc", "1.5");
+        let b = &load(&ok).unwrap()[0];
+        assert_eq!(b.len(), 5);
+        assert_eq!(b.date(1), "2024-01-03");
+        assert_eq!(b.volume[1], 1000.0);
+        // A quoted comma is part of the value.
+        let e = load_err(ok.replace("\"1000\"", "\"1,000\"").as_bytes());
+        assert!(
+            e.starts_with("t.csv:4: Volume value \"1,000\" is not a number"),
+            "{e}"
+        );
+        let e = load_err(
+            b"Date,Open,High,Low,Close,Volume\n2024-01-02,1,2,1,1,5\n2024-01-03,1,2,1,1,\"5\n\n",
+        );
+        assert!(
+            e.starts_with("t.csv:3: a quoted field opened on this line is never closed"),
+            "{e}"
+        );
+    }
+
     proptest! {
+        #![proptest_config(crate::market::proptest_config(256))]
+
         #[test]
         fn rows_never_panic(row in "[0-9a-z,.:\" -]{0,60}") {
             let text = format!("Date,Open,High,Low,Close,Volume\n{row}\n");
@@ -948,6 +1201,106 @@ mod tests {
             }
             let b = load(&text).unwrap();
             prop_assert_eq!(&b[0].close, &want);
+        }
+
+        /// The record splitter against the `csv` crate on everything RFC 4180 allows.
+        #[test]
+        fn records_split_as_the_csv_crate_reads_them(
+            width in 1usize..5,
+            cells in proptest::collection::vec("[a-z0-9 ,\"\r\n.-]{0,6}", 1..60),
+            quote_all: bool,
+            crlf: bool,
+            final_break: bool,
+        ) {
+            let rows: Vec<Vec<String>> = cells.chunks(width).map(<[String]>::to_vec).collect();
+            let text = rfc4180(&rows, quote_all, crlf, final_break);
+            let mut it = LineIter { rest: text.as_bytes(), line: 0 };
+            let mut ours = Vec::new();
+            while let Some((line, record)) = it.next_record().unwrap() {
+                ours.push((line, split_quoted(record)));
+            }
+            let mut rdr = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(text.as_bytes());
+            let mut theirs = Vec::new();
+            let mut rec = csv::ByteRecord::new();
+            while rdr.read_byte_record(&mut rec).unwrap() {
+                theirs.push(rec.iter().map(<[u8]>::to_vec).collect::<Vec<_>>());
+            }
+            let (lines, ours): (Vec<usize>, Vec<Vec<Vec<u8>>>) = ours.into_iter().unzip();
+            prop_assert_eq!(&ours, &theirs, "{:?}", text);
+            let want: Vec<Vec<Vec<u8>>> = rows.iter().map(|r| r.iter().map(|f| f.clone().into_bytes()).collect()).collect();
+            prop_assert_eq!(ours, want);
+            // Each record starts on the line after the previous one's last line break. (The
+            // csv crate's own positions are not compared: after a quoted field and CRLF it
+            // reports the previous record's line.)
+            let mut line = 1;
+            for (row, got) in rows.iter().zip(&lines) {
+                prop_assert_eq!(*got, line);
+                line += 1 + row.iter().map(|f| f.matches('\n').count()).sum::<usize>();
+            }
+        }
+
+        /// Whole files with any field quoted and a note column holding commas, quotes and line
+        /// breaks read the same values as the plain file.
+        #[test]
+        fn quoted_files_read_the_same_values(
+            bars in proptest::collection::vec((1u32..100_000, 0u32..1000, 0u64..1_000_000, "[a-z ,\"\n]{0,8}"), 1..30),
+            quote_all: bool,
+            crlf: bool,
+        ) {
+            let mut rows = vec![vec!["Date".to_string(), "Open".into(), "High".into(), "Low".into(), "Close".into(), "Volume".into(), "Note".into()]];
+            let mut plain = String::from("Date,Open,High,Low,Close,Volume\n");
+            for (i, (p, spread, v, note)) in bars.iter().enumerate() {
+                let low = f64::from(*p) / 100.0;
+                let high = f64::from(p + spread) / 100.0;
+                let date = format_timestamp(i as i64 * 86_400_000, TimeStyle::Date);
+                rows.push(vec![date.clone(), low.to_string(), high.to_string(), low.to_string(), high.to_string(), v.to_string(), note.clone()]);
+                plain.push_str(&format!("{date},{low},{high},{low},{high},{v}\n"));
+            }
+            let quoted = rfc4180(&rows, quote_all, crlf, true);
+            let a = load(&quoted).map_err(|e| TestCaseError::fail(format!("{e}\n{quoted}")))?;
+            let b = load(&plain).unwrap();
+            prop_assert_eq!(a, b);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(crate::market::fuzz_config())]
+
+        /// Arbitrary bytes: no panic, and an error names a line of the input.
+        #[test]
+        fn fuzz_csv_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            check_reader(&bytes)?;
+        }
+
+        /// Arbitrary bytes after a valid header: the rows are what the parser must survive.
+        #[test]
+        fn fuzz_csv_arbitrary_rows(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let mut text = b"Date,Open,High,Low,Close,Volume\n".to_vec();
+            text.extend_from_slice(&bytes);
+            check_reader(&text)?;
+        }
+
+        /// A valid file damaged in a few places with the bytes that matter to CSV.
+        #[test]
+        fn fuzz_csv_mutated_file(
+            rows in proptest::collection::vec((1u32..100_000, 0u32..1000, 0u64..1_000_000), 1..40),
+            edits in proptest::collection::vec((any::<usize>(), 0u8..3, prop::sample::select(
+                vec![b',', b'"', b'\n', b'\r', b'-', b'.', b'e', b'0', b'9', b' ', b':', b'T', 0xFF, 0xC3, 0])), 1..8),
+        ) {
+            let mut bytes = valid_file(&rows);
+            for (at, kind, byte) in edits {
+                let at = at % (bytes.len() + 1);
+                match kind {
+                    0 => bytes.insert(at, byte),
+                    1 if at < bytes.len() => bytes[at] = byte,
+                    _ if at < bytes.len() => { bytes.remove(at); }
+                    _ => bytes.push(byte),
+                }
+            }
+            check_reader(&bytes)?;
         }
     }
 }

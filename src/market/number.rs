@@ -97,6 +97,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(crate::market::proptest_config(256))]
+
         #[test]
         fn agrees_with_std_on_decimals(int in 0u64..10_000_000_000, frac in 0u64..100_000_000, places in 0usize..9, neg: bool) {
             let frac = frac % 10u64.pow(places as u32);

@@ -363,6 +363,9 @@ mod tests {
 
     #[test]
     fn painting_only_when_on() {
+        // As every Ui constructor does; without it the result depended on whether another test
+        // had built a Ui first (under `cargo test` stdout is no terminal).
+        colored::control::set_override(true);
         assert_eq!(paint("x", Tone::Error, false), "x");
         assert!(paint("x", Tone::Error, true).contains("\u{1b}["));
     }

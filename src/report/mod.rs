@@ -10,6 +10,7 @@ pub mod github;
 pub mod json;
 pub mod log_digest;
 pub mod markdown;
+pub mod scan;
 pub mod table;
 pub mod test_runner;
 
@@ -74,6 +75,24 @@ pub fn format_parser(
 ) -> impl clap::builder::TypedValueParser<Value = Format> {
     use clap::builder::TypedValueParser as _;
     clap::builder::PossibleValuesParser::new(allowed).try_map(|s| s.parse::<Format>())
+}
+
+/// The most characters a terminal table cell shows. Laying out a table costs more than linear
+/// time in a cell's length (a 5 MB cell took seconds, 50 MB never finished), and nobody reads
+/// 200 characters of one cell in a terminal anyway: the rest is cut off with an ellipsis.
+/// JSON, CSV and Markdown keep every character.
+pub const MAX_CELL_CHARS: usize = 200;
+
+/// `text` cut to [`MAX_CELL_CHARS`] characters, the last of them an ellipsis when cut.
+pub fn clip_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.char_indices().nth(MAX_CELL_CHARS).is_none() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let end = text
+        .char_indices()
+        .nth(MAX_CELL_CHARS - 1)
+        .map_or(text.len(), |(i, _)| i);
+    std::borrow::Cow::Owned(format!("{}…", &text[..end]))
 }
 
 /// One cell of a rendered table.

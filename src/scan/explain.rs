@@ -1,17 +1,12 @@
-//! `velo scan --explain FILE`: one symbol bar by bar. With an indicator list it prints exactly
-//! those indicators (TA-Lib values, empty during warm-up); without one, the model's inputs and
-//! score breakdown for every bar. The table and Markdown views show the as-of bar's breakdown
-//! and the last bars; CSV and JSON carry every bar.
+//! `velo scan --explain FILE`: one symbol bar by bar. With an indicator list it computes exactly
+//! those indicators (TA-Lib values, NaN during warm-up); without one, the model's inputs and
+//! score breakdown for every bar. `report::scan` renders it.
 
 use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
 
 use super::model::{Breakdown, ModelParams, ModelSeries, BREAKDOWN_COLUMNS};
 use crate::market::{Bars, IndicatorSpec};
-use crate::report::{Cell, Report, Section};
-
-/// Bars shown by the table and Markdown views.
-const TAIL_ROWS: usize = 10;
 
 /// Every bar of one symbol, column by column.
 #[derive(Debug, Clone, Serialize)]
@@ -104,123 +99,5 @@ pub fn explain(
             values,
         },
         as_of,
-    }
-}
-
-/// A value as CSV writes it: shortest round-trip decimal, empty for no value.
-fn cell(v: f64) -> String {
-    if v.is_nan() {
-        String::new()
-    } else {
-        v.to_string()
-    }
-}
-
-impl ExplainReport {
-    /// One row per bar: `Date`, then the columns.
-    pub fn to_csv(&self) -> String {
-        let mut out = String::with_capacity(self.table.dates.len() * (self.columns.len() + 1) * 12);
-        let mut header = vec!["Date".to_string()];
-        header.extend(self.columns.iter().cloned());
-        crate::report::csv::push_record(&mut out, &header);
-        let mut row = Vec::with_capacity(self.columns.len() + 1);
-        for (i, date) in self.table.dates.iter().enumerate() {
-            row.clear();
-            row.push(date.clone());
-            row.extend(self.table.values.iter().map(|col| cell(col[i])));
-            crate::report::csv::push_record(&mut out, &row);
-        }
-        out
-    }
-}
-
-impl Report for ExplainReport {
-    fn sections(&self) -> Vec<Section> {
-        let mut sections = Vec::new();
-        match &self.as_of {
-            Some(a) => {
-                let b = &a.breakdown;
-                let yes_no = |v: bool| if v { "yes" } else { "no" };
-                let pairs = vec![
-                    ("bar".to_string(), Cell::new(a.date.clone())),
-                    ("close".to_string(), Cell::new(super::format_price(b.close))),
-                    (
-                        "breakout level".to_string(),
-                        Cell::new(super::format_price(b.breakout_level)),
-                    ),
-                    ("breakout".to_string(), Cell::new(yes_no(b.breakout))),
-                    (
-                        "RSI".to_string(),
-                        Cell::new(format!(
-                            "{:.2} (filter {})",
-                            b.rsi,
-                            if b.rsi_ok { "passed" } else { "failed" }
-                        )),
-                    ),
-                    (
-                        "strength".to_string(),
-                        Cell::new(format!(
-                            "{:.3} ATR -> S = {:.3}",
-                            b.strength_atr, b.strength_score
-                        )),
-                    ),
-                    (
-                        "volume surge".to_string(),
-                        Cell::new(format!(
-                            "{:.3}x -> V = {:.3}",
-                            b.volume_surge, b.volume_score
-                        )),
-                    ),
-                    (
-                        "squeeze".to_string(),
-                        Cell::new(format!("{:.3} -> Q = {:.3}", b.squeeze, b.squeeze_score)),
-                    ),
-                    ("ATR %".to_string(), Cell::new(format!("{:.3}", b.atr_pct))),
-                    (
-                        "score".to_string(),
-                        Cell::toned(format!("{:.2}", b.score), crate::output::Tone::Bold),
-                    ),
-                ];
-                sections.push(Section::Pairs {
-                    title: Some(format!("{} as of {}", self.symbol, a.date)),
-                    pairs,
-                });
-            }
-            None => sections.push(Section::Text {
-                title: None,
-                body: format!(
-                    "{}: too few bars to score the last one (the model needs its warm-up)",
-                    self.symbol
-                ),
-                tone: crate::output::Tone::Warning,
-            }),
-        }
-        let n = self.table.dates.len();
-        let from = n.saturating_sub(TAIL_ROWS);
-        let mut headers = vec!["date".to_string()];
-        headers.extend(self.columns.iter().cloned());
-        let rows = (from..n)
-            .map(|i| {
-                let mut row = vec![Cell::new(self.table.dates[i].clone())];
-                row.extend(self.table.values.iter().map(|col| {
-                    let v = col[i];
-                    Cell::new(if v.is_nan() {
-                        String::new()
-                    } else {
-                        format!("{v:.4}")
-                    })
-                }));
-                row
-            })
-            .collect();
-        sections.push(Section::Table {
-            title: Some(format!(
-                "Last {} of {n} bars (--format csv or json for all)",
-                n - from
-            )),
-            headers,
-            rows,
-        });
-        sections
     }
 }

@@ -260,3 +260,45 @@ fn a_broken_velo_toml_is_a_configuration_error_naming_the_file() {
         .code(2)
         .stderr_has("velo.toml");
 }
+
+#[test]
+fn a_misspelled_velo_toml_table_is_named_with_a_suggestion() {
+    // Before, `[env_check]` was ignored without a word and its settings silently did nothing.
+    let out = velo()
+        .file(
+            "velo.toml",
+            "[env_check]\nexample = \".env.sample\"\n\n[scan]\ntop = 5\n",
+        )
+        .file(".env", "A=1\n")
+        .arg("env-check")
+        .run();
+    assert!(
+        out.stderr.contains(
+            "velo.toml: [env_check] is not a table velo reads, so it is ignored: did you mean [env-check]?"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("[scan]"), "{}", out.stderr);
+    // --quiet silences it, as every message.
+    let quiet = velo()
+        .file("velo.toml", "[env_check]\n")
+        .file(".env", "A=1\n")
+        .args(["--quiet", "env-check"])
+        .run();
+    assert!(!quiet.stderr.contains("env_check"), "{}", quiet.stderr);
+}
+
+#[test]
+fn velo_is_a_position_independent_executable() {
+    // No -no-pie: the binary's code and data get random addresses (ASLR), as distribution
+    // hardening checks expect; `readelf -h` says `Type: DYN`.
+    let bin = assert_cmd::cargo::cargo_bin("velo");
+    let elf = std::fs::read(&bin).unwrap();
+    // e_type at offset 16: 3 = ET_DYN (PIE), 2 = ET_EXEC (fixed addresses).
+    assert_eq!(
+        u16::from_le_bytes([elf[16], elf[17]]),
+        3,
+        "velo is not a PIE"
+    );
+}
