@@ -216,7 +216,7 @@ pub struct SelectArgs {
     /// Run the tests in N parallel processes (pytest and cargo modes; default 1 for pytest,
     /// the CPU count for cargo; 0 is the CPU count). go mode tests N packages at once (default:
     /// the CPU count); within a package, go's own -parallel applies.
-    #[arg(long, short = 'j', value_name = "N")]
+    #[arg(long, short = 'j', value_name = "N", value_parser = crate::config::jobs::parse)]
     pub jobs: Option<usize>,
 
     /// Run only shard K of N, split by a stable hash of the test ids (pytest, cargo and go
@@ -270,7 +270,7 @@ struct FileSettings {
     retry_backoff: Option<String>,
     fail_on_flaky: Option<bool>,
     framework: Option<FrameworkArg>,
-    jobs: Option<usize>,
+    jobs: Option<u64>,
     junit: Option<PathBuf>,
     output_dir: Option<PathBuf>,
     format: Option<Format>,
@@ -357,13 +357,14 @@ fn settings(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<Setti
             .or(file.framework)
             .map_or(Framework::Auto, Framework::from),
         // 0 is the number of CPUs, as for every velo command with --jobs.
-        jobs: args.select.jobs.or(file.jobs).map(|j| {
-            if j == 0 {
-                std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-            } else {
-                j
-            }
-        }),
+        jobs: match (args.select.jobs, file.jobs) {
+            (Some(j), _) => Some(j),
+            (None, Some(j)) => Some(
+                crate::config::jobs::resolve(j)
+                    .map_err(|e| anyhow::anyhow!("velo.toml [test-timeout-runner] jobs: {e}"))?,
+            ),
+            (None, None) => None,
+        },
         partition,
         format: args.reports.format.or(file.format).unwrap_or(Format::Table),
         junit: args.reports.junit.clone().or(base(&file.junit)),
@@ -660,7 +661,7 @@ fn run_tests(
         // package per session, so by default as many at once as there are cores.
         jobs: s.jobs.unwrap_or_else(|| {
             if matches!(framework, Framework::Cargo | Framework::Go) {
-                std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+                crate::config::jobs::cpus()
             } else {
                 1
             }

@@ -307,7 +307,11 @@ pub fn load_file(
     let inherited = is_open_descriptor(path);
     let mut file = std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(if inherited { 0 } else { nix::libc::O_NONBLOCK })
+        .custom_flags(if inherited {
+            0
+        } else {
+            rustix::fs::OFlags::NONBLOCK.bits() as i32
+        })
         .open(path)
         .map_err(|e| fail(e.into()))?;
     let meta = file.metadata().map_err(|e| fail(e.into()))?;
