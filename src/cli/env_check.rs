@@ -308,6 +308,7 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
         code_refs: code_refs.clone(),
         show_sources: args.output.show_sources,
         resolve_env: args.actions.exec,
+        ignore: ignore.clone(),
     };
 
     // Fixes first: the report then describes the files as they are after fixing.
@@ -343,18 +344,6 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
     }
 
     let mut report = env_check::check(&make_input(files));
-    if !ignore.is_empty() {
-        report.findings.retain(|f| !ignore.contains(&f.code));
-        let rebuilt = env_check::EnvCheckReport::new(
-            std::mem::take(&mut report.findings),
-            report.summary.files.clone(),
-            report.summary.keys,
-            report.summary.schema.clone(),
-            report.sources.take(),
-            std::mem::take(&mut report.resolved),
-        );
-        report = rebuilt;
-    }
     report.fixes = fix_outcomes;
 
     let fail_on = args.checks.fail_on.or(cfg.fail_on).unwrap_or(FailOn::Error);
@@ -368,8 +357,10 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
     let format = args.output.format.unwrap_or(Format::Table);
     if args.actions.exec && !failed {
         // stdout belongs to the program: the summary goes to stderr.
-        ctx.ui
-            .info(&format!("velo env-check: {}", report.summary_line()));
+        ctx.ui.info(&format!(
+            "velo env-check: {}",
+            report::env_check::summary_line(&report)
+        ));
         return exec(&args.actions.command, &report.resolved);
     }
 

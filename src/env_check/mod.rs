@@ -206,6 +206,8 @@ pub struct CheckInput {
     pub show_sources: bool,
     /// Fill [`EnvCheckReport::resolved`] (for `--exec`).
     pub resolve_env: bool,
+    /// Finding codes to drop everywhere (`--ignore`).
+    pub ignore: Vec<Code>,
 }
 
 /// Where a key's winning value comes from.
@@ -579,6 +581,9 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
         findings.extend(checks::code_findings(refs, schema, &files, &readings));
     }
 
+    if !input.ignore.is_empty() {
+        findings.retain(|f| !input.ignore.contains(&f.code));
+    }
     sort_findings(&mut findings, &files);
 
     let sources = input.show_sources.then(|| {
@@ -684,6 +689,7 @@ mod tests {
                     code_refs: Some(vec![CodeRef { key: "D".into(), file: "a.py".into(), line: 1, col: 1 }]),
                     show_sources: true,
                     resolve_env: true,
+                    ignore: vec![],
                 };
                 let report = check(&input);
                 prop_assert!(report.findings.iter().all(|f| f.line.is_none_or(|l| l >= 1)));
