@@ -315,7 +315,8 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
     let mut fix_outcomes = Vec::new();
     let mut files = files;
     if args.actions.fix {
-        let secret = |k: &str| env_check::is_secret(schema.as_ref(), k);
+        let policy = env_check::ValuePolicy::for_inputs(schema.as_ref(), &files);
+        let secret = |k: &str| policy.masked(k);
         for input in &mut files {
             if input.name == "-" {
                 ctx.ui

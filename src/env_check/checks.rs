@@ -579,6 +579,17 @@ pub fn loader_disagreements(
             .and_then(|e| e.value.as_ref().map(|v| v.start))
             .unwrap_or(last.offset);
         let is_secret = secret(r.key);
+        // Masked readings still say where they part (a position reveals nothing of a value).
+        let differ = if is_secret {
+            let at = pv
+                .chars()
+                .zip(dv.chars())
+                .take_while(|(a, b)| a == b)
+                .count();
+            format!("; they differ from character {}", at + 1)
+        } else {
+            String::new()
+        };
         out.push(finding(
             file,
             value_off,
@@ -586,7 +597,7 @@ pub fn loader_disagreements(
             Severity::Error,
             Some(r.key),
             format!(
-                "python-dotenv reads {}={}, dotenvy reads {}={}{where_}",
+                "python-dotenv reads {}={}, dotenvy reads {}={}{where_}{differ}",
                 r.key,
                 secrets::show(pv, is_secret),
                 r.key,
@@ -597,24 +608,34 @@ pub fn loader_disagreements(
     out
 }
 
-/// A declared key within a small edit distance of `unknown` (transpositions count as one
-/// edit), preferring keys that are not set; `None` when nothing is close.
+/// The did-you-mean rule, one for every use (unknown-key and undeclared suggestions, and the
+/// masking of names close to a secret's): `Some(distance)` when `a` and `b` are within a small
+/// edit distance (case ignored, a transposition counts as one edit) that is less than half of
+/// the shorter name, so `C` is not a typo of `A` and `DB` is not one of `DC`.
+pub fn typo_distance(a: &str, b: &str) -> Option<usize> {
+    let (la, lb) = (a.chars().count(), b.chars().count());
+    let shorter = la.min(lb);
+    let limit = match shorter {
+        0..=4 => 1,
+        5..=12 => 2,
+        _ => 3,
+    };
+    if la.abs_diff(lb) > limit {
+        return None;
+    }
+    let d = strsim::osa_distance(&a.to_ascii_uppercase(), &b.to_ascii_uppercase());
+    (d <= limit && 2 * d < shorter).then_some(d)
+}
+
+/// A declared key within typo distance of `unknown` ([`typo_distance`]), preferring keys that
+/// are not set; `None` when nothing is close.
 pub fn did_you_mean<'a>(
     unknown: &str,
     declared: impl Iterator<Item = &'a str>,
     is_set: impl Fn(&str) -> bool,
 ) -> Option<String> {
-    let u = unknown.to_ascii_uppercase();
-    let limit = match u.chars().count() {
-        0..=4 => 1,
-        5..=12 => 2,
-        _ => 3,
-    };
     declared
-        .filter_map(|d| {
-            let dist = strsim::osa_distance(&u, &d.to_ascii_uppercase());
-            (dist <= limit).then_some((dist, is_set(d), d))
-        })
+        .filter_map(|d| typo_distance(unknown, d).map(|dist| (dist, is_set(d), d)))
         .min_by_key(|&(dist, set, d)| (dist, set, d.to_string()))
         .map(|(_, _, d)| d.to_string())
 }
@@ -881,5 +902,17 @@ mod tests {
         assert_eq!(dym("DATABSE_URL").as_deref(), Some("DATABASE_URL"));
         assert_eq!(dym("log_level").as_deref(), Some("LOG_LEVEL"));
         assert_eq!(dym("TOTALLY_OTHER"), None);
+    }
+
+    #[test]
+    fn no_suggestion_when_the_distance_is_most_of_the_name() {
+        let declared = ["A", "AB", "ABC", "PORT", "LOG_LEVEL"];
+        let dym = |u: &str| did_you_mean(u, declared.iter().copied(), |_| false);
+        // Issue 11: `--scan-code` offered "did you mean A?" for an undeclared `C`.
+        assert_eq!(dym("C"), None);
+        assert_eq!(dym("AC"), None);
+        assert_eq!(dym("ABD").as_deref(), Some("ABC"));
+        assert_eq!(dym("PORTS").as_deref(), Some("PORT"));
+        assert_eq!(typo_distance("c", "C"), Some(0));
     }
 }

@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use parse::EnvFile;
 pub use report::EnvCheckReport;
+pub use secrets::ValuePolicy;
 
 /// Hash maps keyed by short strings from local files: FxHash, not SipHash (no untrusted
 /// network input here, and hashing is most of the per-line cost).
@@ -214,7 +215,7 @@ pub struct CheckInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourceRow {
     pub key: String,
-    /// The value as shown (masked when secret).
+    /// The value as shown (masked unless the schema declares the key as not sensitive).
     pub value: String,
     /// `file:line`, `process environment` or `default (schema)`.
     pub source: String,
@@ -239,11 +240,6 @@ enum Origin {
     Default,
 }
 
-/// Whether a key's value must never be shown.
-pub fn is_secret(schema: Option<&Schema>, key: &str) -> bool {
-    secrets::secret_name(key) || schema.and_then(|s| s.get(key)).is_some_and(|v| v.sensitive)
-}
-
 /// Files larger than this are linted and read by the loader emulations in parallel.
 const PARALLEL_FROM_BYTES: usize = 4 << 20;
 
@@ -255,17 +251,9 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
         .map(|f| EnvFile::parse(f.name.clone(), &f.bytes))
         .collect();
     let schema = input.schema.as_ref();
-    // A value built from a secret (`URL=postgres://u:${DB_PASSWORD}@db`) is as secret as it.
-    let mut tainted: FastSet<String> = FastSet::default();
-    for f in files.iter().filter(|f| f.text.contains('$')) {
-        for e in f.entries() {
-            let Some(v) = &e.value else { continue };
-            if secrets::referenced_names(f.value_text(v)).any(|n| is_secret(schema, n)) {
-                tainted.insert(f.key(e).to_string());
-            }
-        }
-    }
-    let secret = |key: &str| is_secret(schema, key) || tainted.contains(key);
+    // Which values may be shown at all (see `secrets::ValuePolicy`).
+    let policy = secrets::ValuePolicy::new(schema, &files);
+    let secret = |key: &str| policy.masked(key);
     let env_lookup = |name: &str| -> Option<String> {
         input
             .process_env
@@ -693,7 +681,7 @@ mod tests {
                 };
                 let report = check(&input);
                 prop_assert!(report.findings.iter().all(|f| f.line.is_none_or(|l| l >= 1)));
-                let _ = fix::plan(".env", &body, &|k| secrets::secret_name(k));
+                let _ = fix::plan(".env", &body, &|_| true);
             }
         }
     }

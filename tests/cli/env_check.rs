@@ -611,6 +611,13 @@ mod secrets {
         "MARKERjson33",
         "MARKERunclosed22",
         "MARKERurlpw88",
+        "MARKERmisspelt11",
+        "MARKERundeclared1",
+        "MARKERundeclared2",
+        "MARKERnear12",
+        "MARKERdbpass13",
+        "MARKERdbpass14",
+        "MARKERauth15",
     ];
 
     const ENV: &str = "\
@@ -624,6 +631,13 @@ AUTH_TOKEN=MARKERtrailing55
 REF_BARE=$API_KEY
 SENTRY_DSN=postgres://$HOST/MARKERdsn66
 SIGNING_SECRET=[\"MARKERjson33\"]
+BINANCE_API_SECERT=MARKERmisspelt11
+PLAIN=MARKERundeclared1
+PLAIN=MARKERundeclared2
+BROKER_PINS=MARKERnear12
+DB_PASS=MARKERdbpass13
+DB_PASS=MARKERdbpass14
+AUTH=MARKERauth15
 PRIVATE_KEY=\"MARKERunclosed22
 ";
 
@@ -641,6 +655,12 @@ SENTRY_DSN=
 SIGNING_SECRET=
 # @optional @sensitive
 SESSION_COOKIE=MARKERdefault44
+BINANCE_API_SECRET=
+# @sensitive
+BROKER_PIN=
+BROKER_PINS=
+DB_PASS=
+AUTH=
 ";
 
     fn check(args: &[&str]) {
@@ -722,6 +742,46 @@ SESSION_COOKIE=MARKERdefault44
             "a path is not a value: {}",
             out.stderr
         );
+    }
+}
+
+/// Issue 11: the quick start's misspelt secret (`BINANCE_API_SECERT`, undeclared) was printed
+/// in full by `--show-sources`. An undeclared key's value is masked in every format.
+#[test]
+fn quickstart_misspelt_secret_is_masked_everywhere() {
+    for format in ["table", "json", "markdown", "github"] {
+        velo()
+            .current_dir(fixture("env-check/quickstart"))
+            .args(["env-check", "--show-sources", "--format", format])
+            .run()
+            .code(1)
+            .nowhere("fedcba9876543210")
+            .nowhere("0123456789-not-a-real-key");
+    }
+    // Declared, non-sensitive values are still shown.
+    velo()
+        .current_dir(fixture("env-check/quickstart"))
+        .args(["env-check", "--show-sources"])
+        .run()
+        .code(1)
+        .stdout_has("\"localhost:8080\"")
+        .stdout_has("FA…(37 chars)");
+}
+
+/// Without a schema nothing is declared, so no value is shown, whatever the key is called.
+#[test]
+fn without_a_schema_no_value_is_shown() {
+    for format in ["table", "json", "markdown", "github"] {
+        velo()
+            .file(
+                ".env",
+                "GREETING=visible-one\nGREETING=visible-two\nNAME=plain value\n",
+            )
+            .args(["env-check", "--show-sources", "--format", format])
+            .run()
+            .code(1)
+            .nowhere("visible-")
+            .nowhere("plain value");
     }
 }
 
