@@ -87,6 +87,33 @@ pub fn lint_file<'a>(file: &'a EnvFile, secret: &dyn Fn(&str) -> bool) -> Lint<'
         prev_end = b.end;
         match &b.kind {
             BindingKind::Comment => {}
+            BindingKind::Error {
+                at,
+                reason: ErrorReason::MissingEquals,
+            } => {
+                // The first word (after `export`) is the key; the text after it may be a value,
+                // so it is never echoed, and the key only when it looks like a plain name.
+                let line = &file.text[b.start..*at];
+                let key = line
+                    .strip_prefix("export")
+                    .filter(|r| r.starts_with(|c: char| c.is_whitespace()))
+                    .unwrap_or(line)
+                    .trim()
+                    .trim_matches('\'');
+                let shown = (!secrets::unsafe_to_echo(key)).then_some(key);
+                out.push(finding(
+                    file,
+                    *at,
+                    Code::Syntax,
+                    Severity::Error,
+                    shown,
+                    format!(
+                        "missing `=` after {}: python-dotenv skips this line and dotenvy stops \
+                         here; write KEY=value (quote a value that has blanks)",
+                        shown.unwrap_or("the key")
+                    ),
+                ));
+            }
             BindingKind::Error { at, reason } => {
                 let message = match reason {
                     ErrorReason::NoKey => {
@@ -96,7 +123,7 @@ pub fn lint_file<'a>(file: &'a EnvFile, secret: &dyn Fn(&str) -> bool) -> Lint<'
                         "the quote opened here is never closed: python-dotenv skips this line, \
                          dotenvy stops here"
                     }
-                    ErrorReason::TextAfterQuote => {
+                    ErrorReason::TextAfterQuote | ErrorReason::MissingEquals => {
                         "text after the closing quote: python-dotenv skips this line; put the \
                          whole value inside the quotes"
                     }
@@ -131,6 +158,29 @@ pub fn lint_file<'a>(file: &'a EnvFile, secret: &dyn Fn(&str) -> bool) -> Lint<'
                         ),
                     ));
                     continue;
+                }
+                // A NUL byte: no program can receive it in its environment.
+                let nul = memchr::memchr(0, &file.text.as_bytes()[e.key_start..e.key_end])
+                    .map(|i| (e.key_start + i, "the key"))
+                    .or_else(|| {
+                        let v = e.value.as_ref()?;
+                        memchr::memchr(0, &file.text.as_bytes()[v.start..v.end])
+                            .map(|i| (v.start + i, "the value"))
+                    });
+                if let Some((off, part)) = nul {
+                    let shown = key.replace('\0', "\\0");
+                    out.push(finding(
+                        file,
+                        off,
+                        Code::NulByte,
+                        Severity::Error,
+                        Some(&shown),
+                        format!(
+                            "{part} of {shown} contains a NUL byte: no program can receive it in \
+                             its environment (python's os.environ raises ValueError, dotenvy \
+                             panics, --exec refuses); remove it"
+                        ),
+                    ));
                 }
                 // Key shape.
                 let first = key.chars().next().unwrap_or('_');

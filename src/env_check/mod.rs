@@ -50,10 +50,11 @@ pub enum Code {
     Undeclared,
     Unused,
     DefaultApplied,
+    NulByte,
 }
 
 impl Code {
-    pub const ALL: [Code; 20] = [
+    pub const ALL: [Code; 21] = [
         Self::Missing,
         Self::Empty,
         Self::InvalidType,
@@ -74,6 +75,7 @@ impl Code {
         Self::Undeclared,
         Self::Unused,
         Self::DefaultApplied,
+        Self::NulByte,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -98,6 +100,7 @@ impl Code {
             Self::Undeclared => "undeclared",
             Self::Unused => "unused",
             Self::DefaultApplied => "default-applied",
+            Self::NulByte => "nul-byte",
         }
     }
 
