@@ -119,8 +119,8 @@ pub struct ActionArgs {
     #[arg(long, requires = "fix")]
     pub dry_run: bool,
 
-    /// Run COMMAND (after `--`) with the checked environment, only if the check passes; its exit
-    /// code becomes velo's.
+    /// Run COMMAND (after `--`) with the checked environment, only if the check passes. velo
+    /// becomes COMMAND (exec): signals sent to velo reach it, and its exit status is velo's.
     #[arg(long, requires = "command", conflicts_with = "fix")]
     pub exec: bool,
 
@@ -167,6 +167,37 @@ fn input_error(err: anyhow::Error) -> anyhow::Error {
     CodedError::wrap(exit::USAGE, err)
 }
 
+/// Refuses anything but a regular file (after following links): reading a FIFO or a device
+/// could block forever or never end. Stdin is `-`, read elsewhere.
+fn refuse_special_file(shown: &Path, full: &Path, flag: &str) -> anyhow::Result<()> {
+    let Ok(meta) = std::fs::metadata(full) else {
+        // Missing or unreadable: the read that follows reports it.
+        return Ok(());
+    };
+    if meta.is_file() {
+        return Ok(());
+    }
+    let kind = {
+        use std::os::unix::fs::FileTypeExt as _;
+        let t = meta.file_type();
+        if t.is_dir() {
+            "a directory"
+        } else if t.is_fifo() {
+            "a FIFO (named pipe)"
+        } else if t.is_socket() {
+            "a socket"
+        } else if t.is_char_device() || t.is_block_device() {
+            "a device"
+        } else {
+            "not a regular file"
+        }
+    };
+    bail!(
+        "{flag} {}: {kind}, not a regular file; give a file, or `-` to read stdin",
+        shown.display()
+    )
+}
+
 fn read_input(path: &Path, cwd: &Path) -> anyhow::Result<EnvInput> {
     if path.as_os_str() == "-" {
         let mut bytes = Vec::new();
@@ -179,6 +210,7 @@ fn read_input(path: &Path, cwd: &Path) -> anyhow::Result<EnvInput> {
         });
     }
     let full = cwd.join(path);
+    refuse_special_file(path, &full, "--env-file")?;
     let bytes = std::fs::read(&full).with_context(|| {
         format!(
             "cannot read {}: check the path, or leave out --env-file to use .env",
@@ -394,6 +426,7 @@ fn load_schema(
     ctx: &Context,
 ) -> anyhow::Result<Option<Schema>> {
     let from_file = |shown: &Path, full: &Path| -> anyhow::Result<Schema> {
+        refuse_special_file(shown, full, "the schema").map_err(input_error)?;
         let bytes = std::fs::read(full)
             .with_context(|| format!("cannot read the schema {}", shown.display()))
             .map_err(input_error)?;
@@ -444,13 +477,28 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Starts the guarded program with the resolved variables that the environment does not
-/// already set (as both loaders do by default), and passes its exit code through.
+/// Replaces velo with the guarded program (`execvp`), giving it the resolved variables that the
+/// environment does not already set (as both loaders do by default). Nothing is left for velo
+/// to do once the program starts, so the program takes velo's place: its process id, its
+/// signals (a supervisor's SIGTERM, Ctrl-C, SIGHUP reach it, not a parent that would leave it
+/// running) and its exit status. Returns only when the program cannot be started.
+#[cfg(unix)]
 fn exec(command: &[OsString], resolved: &[(String, String)]) -> anyhow::Result<u8> {
+    use std::os::unix::process::CommandExt as _;
     let (program, rest) = command
         .split_first()
         .context("--exec needs a command after `--`")
         .map_err(input_error)?;
+    if let Some((k, _)) = resolved
+        .iter()
+        .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
+        return Err(input_error(anyhow::anyhow!(
+            "--exec: {} contains a NUL byte, which no program can receive in its environment; \
+             remove it from the .env file",
+            k.replace('\0', "\\0")
+        )));
+    }
     let mut cmd = std::process::Command::new(program);
     cmd.args(rest);
     for (k, v) in resolved {
@@ -458,30 +506,14 @@ fn exec(command: &[OsString], resolved: &[(String, String)]) -> anyhow::Result<u
             cmd.env(k, v);
         }
     }
-    let status = match cmd.status() {
-        Ok(s) => s,
-        Err(e) => {
-            let code = match e.kind() {
-                std::io::ErrorKind::NotFound => exit::NOT_FOUND,
-                std::io::ErrorKind::PermissionDenied => exit::NOT_EXECUTABLE,
-                _ => exit::RUNNER_FAILED,
-            };
-            return Err(CodedError::wrap(
-                code,
-                anyhow::Error::new(e)
-                    .context(format!("cannot start {}", program.to_string_lossy())),
-            ));
-        }
+    let e = cmd.exec();
+    let code = match e.kind() {
+        std::io::ErrorKind::NotFound => exit::NOT_FOUND,
+        std::io::ErrorKind::PermissionDenied => exit::NOT_EXECUTABLE,
+        _ => exit::RUNNER_FAILED,
     };
-    if let Some(code) = status.code() {
-        return Ok(u8::try_from(code).unwrap_or(exit::PROBLEMS));
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt as _;
-        if let Some(sig) = status.signal() {
-            return Ok(exit::for_signal(sig));
-        }
-    }
-    Ok(exit::PROBLEMS)
+    Err(CodedError::wrap(
+        code,
+        anyhow::Error::new(e).context(format!("cannot start {}", program.to_string_lossy())),
+    ))
 }
