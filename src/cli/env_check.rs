@@ -360,7 +360,7 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
             };
             let written = !args.actions.dry_run;
             if written {
-                write_atomically(&cwd.join(&input.name), &plan.new_bytes)
+                crate::atomic::write(&cwd.join(&input.name), &plan.new_bytes)
                     .with_context(|| format!("cannot write the fixed {}", input.name))?;
                 input.bytes.clone_from(&plan.new_bytes);
             }
@@ -457,24 +457,6 @@ fn load_schema(
             .map_err(input_error);
     }
     Ok(None)
-}
-
-/// Writes through a temporary file in the same folder, then renames it over the target, so a
-/// crash never leaves half a file. Keeps the original permissions.
-fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    if let Ok(meta) = std::fs::metadata(path) {
-        std::fs::set_permissions(tmp.path(), meta.permissions())?;
-    }
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 /// Replaces velo with the guarded program (`execvp`), giving it the resolved variables that the

@@ -1096,3 +1096,31 @@ mod faults {
         nix::sys::signal::Signal::SIGTERM as i32
     }
 }
+
+/// Issue 11: `--fix` replaced a symlinked `.env` with a regular file. It writes through the
+/// link: the link stays a link and its target gets the fix.
+#[cfg(unix)]
+#[test]
+fn fix_writes_through_a_symlinked_env_file() {
+    let run = velo()
+        .file("config/real.env", "A = 1\nB=2\n")
+        .file(".env.schema", "A=\nB=\n");
+    std::os::unix::fs::symlink("config/real.env", run.dir().join(".env")).unwrap();
+    let out = run.args(["env-check", "--fix"]).run().code(0);
+    let link = out.dir.path().join(".env");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        ".env is still a link"
+    );
+    assert_eq!(
+        std::fs::read_link(&link).unwrap(),
+        std::path::Path::new("config/real.env")
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.dir.path().join("config/real.env")).unwrap(),
+        "A=1\nB=2\n"
+    );
+}
