@@ -25,8 +25,10 @@ problems dotenv-linter finds, all at once, each with file:line:col.
 
 Inputs: --env-file (repeatable; later files win), else .env; --environment NAME reads .env, \
 .env.NAME and .env.NAME.local in that order. The schema is --schema FILE, else .env.schema, \
-else .env.example, else [env-check.vars] in velo.toml. Values of @sensitive keys and of keys \
-named like *KEY*, *SECRET*, *TOKEN*, *PASSWORD*, *DSN* are never printed, only masked.";
+else .env.example, else [env-check.vars] in velo.toml. A value is printed only when the schema \
+declares its key as not @sensitive and the name neither looks secret (*KEY*, *SECRET*, *TOKEN*, \
+*PASS*, *AUTH*, *DSN*, …) nor is a near-misspelling of a secret key; every other value is \
+masked.";
 
 const AFTER_LONG_HELP: &str = "\
 Examples:
@@ -36,7 +38,8 @@ Examples:
 
 Exit codes:
   0  no finding at or above --fail-on (default: error)
-  1  findings at or above --fail-on (with --exec: the program's own exit code once started)
+  1  findings at or above --fail-on (with --exec: velo becomes the program, whose exit
+     status is then velo's)
   2  usage or input error (unreadable file, bad schema)";
 
 /// `velo env-check` arguments.
