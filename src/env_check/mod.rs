@@ -5,6 +5,8 @@
 
 pub mod checks;
 pub mod fix;
+#[cfg(test)]
+mod fuzz;
 pub mod loaders;
 pub mod parse;
 pub mod report;
