@@ -1,5 +1,5 @@
 //! The env-check report: findings, summary, optional sources and fixes. A plain `Serialize`
-//! value; its table, Markdown and GitHub layouts live in `crate::report::env_check`.
+//! value; its table, Markdown and GitHub layouts live in `src/report/env_check.rs`.
 
 use serde::Serialize;
 
