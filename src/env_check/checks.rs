@@ -663,7 +663,12 @@ pub fn loader_disagreements(
 /// edit distance (case ignored, a transposition counts as one edit) that is less than half of
 /// the shorter name, so `C` is not a typo of `A` and `DB` is not one of `DC`.
 pub fn typo_distance(a: &str, b: &str) -> Option<usize> {
-    let (la, lb) = (a.chars().count(), b.chars().count());
+    let ascii = a.is_ascii() && b.is_ascii();
+    let (la, lb) = if ascii {
+        (a.len(), b.len())
+    } else {
+        (a.chars().count(), b.chars().count())
+    };
     let shorter = la.min(lb);
     let limit = match shorter {
         0..=4 => 1,
@@ -673,8 +678,53 @@ pub fn typo_distance(a: &str, b: &str) -> Option<usize> {
     if la.abs_diff(lb) > limit {
         return None;
     }
-    let d = strsim::osa_distance(&a.to_ascii_uppercase(), &b.to_ascii_uppercase());
+    let d = if ascii && la.max(lb) < BOUNDED_MAX {
+        osa_within(a.as_bytes(), b.as_bytes(), limit)?
+    } else {
+        strsim::osa_distance(&a.to_ascii_uppercase(), &b.to_ascii_uppercase())
+    };
     (d <= limit && 2 * d < shorter).then_some(d)
+}
+
+/// Longest name (exclusive) [`osa_within`] handles on the stack.
+const BOUNDED_MAX: usize = 64;
+
+/// The optimal-string-alignment distance of two ASCII names, ignoring case, or `None` as soon
+/// as it must exceed `limit` (a row of the table whose minimum is over the limit ends it). No
+/// allocation: an unknown key is compared with every declared one, so this is the inner loop of
+/// a big file checked against a big schema.
+fn osa_within(a: &[u8], b: &[u8], limit: usize) -> Option<usize> {
+    let m = b.len();
+    let mut rows = [[0usize; BOUNDED_MAX + 1]; 3];
+    for (j, cell) in rows[1].iter_mut().enumerate().take(m + 1) {
+        *cell = j;
+    }
+    let (mut two_up, mut up, mut cur) = (0usize, 1usize, 2usize);
+    for i in 1..=a.len() {
+        rows[cur][0] = i;
+        let mut row_min = i;
+        for j in 1..=m {
+            let same = a[i - 1].eq_ignore_ascii_case(&b[j - 1]);
+            let mut v = (rows[up][j] + 1)
+                .min(rows[cur][j - 1] + 1)
+                .min(rows[up][j - 1] + usize::from(!same));
+            if i > 1
+                && j > 1
+                && a[i - 1].eq_ignore_ascii_case(&b[j - 2])
+                && a[i - 2].eq_ignore_ascii_case(&b[j - 1])
+            {
+                v = v.min(rows[two_up][j - 2] + 1);
+            }
+            rows[cur][j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > limit {
+            return None;
+        }
+        (two_up, up, cur) = (up, cur, two_up);
+    }
+    let d = rows[up][m];
+    (d <= limit).then_some(d)
 }
 
 /// A declared key within typo distance of `unknown` ([`typo_distance`]), preferring keys that
@@ -952,6 +1002,21 @@ mod tests {
         assert_eq!(dym("DATABSE_URL").as_deref(), Some("DATABASE_URL"));
         assert_eq!(dym("log_level").as_deref(), Some("LOG_LEVEL"));
         assert_eq!(dym("TOTALLY_OTHER"), None);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            rng_seed: proptest::test_runner::RngSeed::Fixed(11),
+            ..Default::default()
+        })]
+
+        /// The bounded, allocation-free distance agrees with strsim's wherever it answers.
+        #[test]
+        fn bounded_distance_matches_strsim(a in "[A-Ca-c_]{0,12}", b in "[A-Ca-c_]{0,12}", limit in 0usize..4) {
+            let full = strsim::osa_distance(&a.to_ascii_uppercase(), &b.to_ascii_uppercase());
+            let bounded = osa_within(a.as_bytes(), b.as_bytes(), limit);
+            proptest::prop_assert_eq!(bounded, (full <= limit).then_some(full));
+        }
     }
 
     #[test]
