@@ -690,24 +690,35 @@ pub fn typo_distance(a: &str, b: &str) -> Option<usize> {
 const BOUNDED_MAX: usize = 64;
 
 /// The optimal-string-alignment distance of two ASCII names, ignoring case, or `None` as soon
-/// as it must exceed `limit` (a row of the table whose minimum is over the limit ends it). No
-/// allocation: an unknown key is compared with every declared one, so this is the inner loop of
-/// a big file checked against a big schema.
+/// as it must exceed `limit` (at most 3). Only the cells within `limit` of the diagonal are
+/// computed (the others are over the limit anyway), and a row whose cells are all over the limit
+/// ends it. No allocation: an unknown key is compared with every declared one, so this is the
+/// inner loop of a big file checked against a big schema.
 fn osa_within(a: &[u8], b: &[u8], limit: usize) -> Option<usize> {
-    let m = b.len();
-    let mut rows = [[0usize; BOUNDED_MAX + 1]; 3];
-    for (j, cell) in rows[1].iter_mut().enumerate().take(m + 1) {
-        *cell = j;
+    let (a_len, b_len) = (a.len(), b.len());
+    if a_len.abs_diff(b_len) > limit || b_len >= BOUNDED_MAX || limit > 3 {
+        return None;
+    }
+    // Cells hold min(distance, over); `over` stands for every value past the limit.
+    let over = limit as u8 + 1;
+    let mut rows = [[over; BOUNDED_MAX + 1]; 3];
+    for (j, cell) in rows[1].iter_mut().enumerate().take(limit.min(b_len) + 1) {
+        *cell = j as u8;
     }
     let (mut two_up, mut up, mut cur) = (0usize, 1usize, 2usize);
-    for i in 1..=a.len() {
-        rows[cur][0] = i;
-        let mut row_min = i;
-        for j in 1..=m {
+    for i in 1..=a_len {
+        let lo = i.saturating_sub(limit).max(1);
+        let hi = (i + limit).min(b_len);
+        rows[cur][lo - 1] = if lo == 1 { (i as u8).min(over) } else { over };
+        if hi < b_len {
+            rows[cur][hi + 1] = over;
+        }
+        let mut row_min = rows[cur][lo - 1];
+        for j in lo..=hi {
             let same = a[i - 1].eq_ignore_ascii_case(&b[j - 1]);
             let mut v = (rows[up][j] + 1)
                 .min(rows[cur][j - 1] + 1)
-                .min(rows[up][j - 1] + usize::from(!same));
+                .min(rows[up][j - 1] + u8::from(!same));
             if i > 1
                 && j > 1
                 && a[i - 1].eq_ignore_ascii_case(&b[j - 2])
@@ -715,16 +726,17 @@ fn osa_within(a: &[u8], b: &[u8], limit: usize) -> Option<usize> {
             {
                 v = v.min(rows[two_up][j - 2] + 1);
             }
+            let v = v.min(over);
             rows[cur][j] = v;
             row_min = row_min.min(v);
         }
-        if row_min > limit {
+        if row_min > limit as u8 {
             return None;
         }
         (two_up, up, cur) = (up, cur, two_up);
     }
-    let d = rows[up][m];
-    (d <= limit).then_some(d)
+    let dist = usize::from(rows[up][b_len]);
+    (dist <= limit).then_some(dist)
 }
 
 /// A declared key within typo distance of `unknown` ([`typo_distance`]), preferring keys that
@@ -1012,7 +1024,33 @@ mod tests {
 
         /// The bounded, allocation-free distance agrees with strsim's wherever it answers.
         #[test]
-        fn bounded_distance_matches_strsim(a in "[A-Ca-c_]{0,12}", b in "[A-Ca-c_]{0,12}", limit in 0usize..4) {
+        fn bounded_distance_matches_strsim(a in "[A-Ca-c_]{0,20}", b in "[A-Ca-c_]{0,20}", limit in 0usize..4) {
+            let full = strsim::osa_distance(&a.to_ascii_uppercase(), &b.to_ascii_uppercase());
+            let bounded = osa_within(a.as_bytes(), b.as_bytes(), limit);
+            proptest::prop_assert_eq!(bounded, (full <= limit).then_some(full));
+        }
+
+        /// The same on near pairs: `b` is `a` after a few random edits, so the answers that
+        /// matter (within the limit) are exercised, not only "too far".
+        #[test]
+        fn bounded_distance_matches_strsim_on_near_pairs(
+            a in "[A-Da-d_]{0,20}",
+            edits in proptest::collection::vec((0u8..4, 0usize..24, "[A-Da-d_]"), 0..5),
+            limit in 0usize..4,
+        ) {
+            let mut b: Vec<u8> = a.clone().into_bytes();
+            for (op, at, c) in edits {
+                let c = c.as_bytes()[0];
+                let at = at.min(b.len());
+                match op {
+                    0 => b.insert(at, c),
+                    1 if at < b.len() => { b.remove(at); }
+                    2 if at < b.len() => b[at] = c,
+                    3 if at + 1 < b.len() => b.swap(at, at + 1),
+                    _ => {}
+                }
+            }
+            let b = String::from_utf8(b).unwrap();
             let full = strsim::osa_distance(&a.to_ascii_uppercase(), &b.to_ascii_uppercase());
             let bounded = osa_within(a.as_bytes(), b.as_bytes(), limit);
             proptest::prop_assert_eq!(bounded, (full <= limit).then_some(full));
