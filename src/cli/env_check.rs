@@ -170,9 +170,17 @@ fn input_error(err: anyhow::Error) -> anyhow::Error {
     CodedError::wrap(exit::USAGE, err)
 }
 
-/// Refuses anything but a regular file (after following links): reading a FIFO or a device
-/// could block forever or never end. Stdin is `-`, read elsewhere.
+/// Refuses anything but a regular file (after following links): opening a FIFO waits for a
+/// writer that may never come, and a device may never end. Stdin is `-`; a path naming a
+/// descriptor the caller already opened (`/dev/stdin`, `<(cmd)` as `/dev/fd/N`) is read too,
+/// since a pipe there has its writer.
 fn refuse_special_file(shown: &Path, full: &Path, flag: &str) -> anyhow::Result<()> {
+    if shown == Path::new("/dev/stdin")
+        || shown.starts_with("/dev/fd/")
+        || shown.starts_with("/proc/self/fd/")
+    {
+        return Ok(());
+    }
     let Ok(meta) = std::fs::metadata(full) else {
         // Missing or unreadable: the read that follows reports it.
         return Ok(());

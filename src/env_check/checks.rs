@@ -699,6 +699,20 @@ fn osa_within(a: &[u8], b: &[u8], limit: usize) -> Option<usize> {
     if a_len.abs_diff(b_len) > limit || b_len >= BOUNDED_MAX || limit > 3 {
         return None;
     }
+    // A lower bound first: a substitution changes two letter counts by one, an insertion or a
+    // deletion one, a transposition none, so half the difference of the letter counts is at
+    // most the distance. It rules out most unrelated names at a fraction of the table's cost.
+    let mut counts = [0i8; 64];
+    for &c in a {
+        counts[usize::from(c.to_ascii_uppercase() & 63)] += 1;
+    }
+    for &c in b {
+        counts[usize::from(c.to_ascii_uppercase() & 63)] -= 1;
+    }
+    let count_diff: u32 = counts.iter().map(|c| u32::from(c.unsigned_abs())).sum();
+    if count_diff > 2 * limit as u32 {
+        return None;
+    }
     // Cells hold min(distance, over); `over` stands for every value past the limit.
     let over = limit as u8 + 1;
     let mut rows = [[over; BOUNDED_MAX + 1]; 3];

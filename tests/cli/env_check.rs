@@ -1025,6 +1025,13 @@ mod faults {
             assert!(stderr.contains("pipe.env"), "{stderr}");
             assert!(stderr.contains("FIFO"), "{stderr}");
         }
+        // A pipe the caller opened (`/dev/stdin`, `<(cmd)`) has its writer: it is read.
+        velo()
+            .args(["env-check", "--env-file", "/dev/stdin", "--format", "json"])
+            .stdin("A=1\nA=2\n")
+            .run()
+            .code(1)
+            .stdout_has("duplicate-key");
     }
 
     /// Issue 11: SIGTERM to `velo env-check --exec` ended velo and left the program running.
