@@ -9,8 +9,10 @@ pub mod csv;
 pub mod env_check;
 pub mod github;
 pub mod json;
+pub mod log_digest;
 pub mod markdown;
 pub mod table;
+pub mod test_runner;
 
 use serde::Serialize;
 
