@@ -58,7 +58,7 @@ complete -c velo -n "__fish_velo_using_subcommand env-check" -l if-present -d 'W
 complete -c velo -n "__fish_velo_using_subcommand env-check" -l show-sources -d 'Also print, per key, which file (or the process environment, or a default) wins'
 complete -c velo -n "__fish_velo_using_subcommand env-check" -l fix -d 'Apply the fixes that leave what every loader reads unchanged; writes atomically and shows the diff'
 complete -c velo -n "__fish_velo_using_subcommand env-check" -l dry-run -d 'With --fix: show the diff, write nothing'
-complete -c velo -n "__fish_velo_using_subcommand env-check" -l exec -d 'Run COMMAND (after `--`) with the checked environment, only if the check passes; its exit code becomes velo\'s'
+complete -c velo -n "__fish_velo_using_subcommand env-check" -l exec -d 'Run COMMAND (after `--`) with the checked environment, only if the check passes. velo becomes COMMAND (exec): signals sent to velo reach it, and its exit status is velo\'s'
 complete -c velo -n "__fish_velo_using_subcommand env-check" -s q -l quiet -d 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged'
 complete -c velo -n "__fish_velo_using_subcommand env-check" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
 complete -c velo -n "__fish_velo_using_subcommand env-check" -s h -l help -d 'Print help (see more with \'--help\')'

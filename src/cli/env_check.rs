@@ -25,8 +25,10 @@ problems dotenv-linter finds, all at once, each with file:line:col.
 
 Inputs: --env-file (repeatable; later files win), else .env; --environment NAME reads .env, \
 .env.NAME and .env.NAME.local in that order. The schema is --schema FILE, else .env.schema, \
-else .env.example, else [env-check.vars] in velo.toml. Values of @sensitive keys and of keys \
-named like *KEY*, *SECRET*, *TOKEN*, *PASSWORD*, *DSN* are never printed, only masked.";
+else .env.example, else [env-check.vars] in velo.toml. A value is printed only when the schema \
+declares its key as not @sensitive and the name neither looks secret (*KEY*, *SECRET*, *TOKEN*, \
+*PASS*, *AUTH*, *DSN*, …) nor is a near-misspelling of a secret key; every other value is \
+masked.";
 
 const AFTER_LONG_HELP: &str = "\
 Examples:
@@ -36,7 +38,8 @@ Examples:
 
 Exit codes:
   0  no finding at or above --fail-on (default: error)
-  1  findings at or above --fail-on (with --exec: the program's own exit code once started)
+  1  findings at or above --fail-on (with --exec: velo becomes the program, whose exit
+     status is then velo's)
   2  usage or input error (unreadable file, bad schema)";
 
 /// `velo env-check` arguments.
@@ -119,8 +122,8 @@ pub struct ActionArgs {
     #[arg(long, requires = "fix")]
     pub dry_run: bool,
 
-    /// Run COMMAND (after `--`) with the checked environment, only if the check passes; its exit
-    /// code becomes velo's.
+    /// Run COMMAND (after `--`) with the checked environment, only if the check passes. velo
+    /// becomes COMMAND (exec): signals sent to velo reach it, and its exit status is velo's.
     #[arg(long, requires = "command", conflicts_with = "fix")]
     pub exec: bool,
 
@@ -167,6 +170,45 @@ fn input_error(err: anyhow::Error) -> anyhow::Error {
     CodedError::wrap(exit::USAGE, err)
 }
 
+/// Refuses anything but a regular file (after following links): opening a FIFO waits for a
+/// writer that may never come, and a device may never end. Stdin is `-`; a path naming a
+/// descriptor the caller already opened (`/dev/stdin`, `<(cmd)` as `/dev/fd/N`) is read too,
+/// since a pipe there has its writer.
+fn refuse_special_file(shown: &Path, full: &Path, flag: &str) -> anyhow::Result<()> {
+    if shown == Path::new("/dev/stdin")
+        || shown.starts_with("/dev/fd/")
+        || shown.starts_with("/proc/self/fd/")
+    {
+        return Ok(());
+    }
+    let Ok(meta) = std::fs::metadata(full) else {
+        // Missing or unreadable: the read that follows reports it.
+        return Ok(());
+    };
+    if meta.is_file() {
+        return Ok(());
+    }
+    let kind = {
+        use std::os::unix::fs::FileTypeExt as _;
+        let t = meta.file_type();
+        if t.is_dir() {
+            "a directory"
+        } else if t.is_fifo() {
+            "a FIFO (named pipe)"
+        } else if t.is_socket() {
+            "a socket"
+        } else if t.is_char_device() || t.is_block_device() {
+            "a device"
+        } else {
+            "not a regular file"
+        }
+    };
+    bail!(
+        "{flag} {}: {kind}, not a regular file; give a file, or `-` to read stdin",
+        shown.display()
+    )
+}
+
 fn read_input(path: &Path, cwd: &Path) -> anyhow::Result<EnvInput> {
     if path.as_os_str() == "-" {
         let mut bytes = Vec::new();
@@ -179,6 +221,7 @@ fn read_input(path: &Path, cwd: &Path) -> anyhow::Result<EnvInput> {
         });
     }
     let full = cwd.join(path);
+    refuse_special_file(path, &full, "--env-file")?;
     let bytes = std::fs::read(&full).with_context(|| {
         format!(
             "cannot read {}: check the path, or leave out --env-file to use .env",
@@ -308,13 +351,15 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
         code_refs: code_refs.clone(),
         show_sources: args.output.show_sources,
         resolve_env: args.actions.exec,
+        ignore: ignore.clone(),
     };
 
     // Fixes first: the report then describes the files as they are after fixing.
     let mut fix_outcomes = Vec::new();
     let mut files = files;
     if args.actions.fix {
-        let secret = |k: &str| env_check::is_secret(schema.as_ref(), k);
+        let policy = env_check::ValuePolicy::for_inputs(schema.as_ref(), &files);
+        let secret = |k: &str| policy.masked(k);
         for input in &mut files {
             if input.name == "-" {
                 ctx.ui
@@ -326,7 +371,7 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
             };
             let written = !args.actions.dry_run;
             if written {
-                write_atomically(&cwd.join(&input.name), &plan.new_bytes)
+                crate::atomic::write(&cwd.join(&input.name), &plan.new_bytes)
                     .with_context(|| format!("cannot write the fixed {}", input.name))?;
                 input.bytes.clone_from(&plan.new_bytes);
             }
@@ -343,18 +388,6 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
     }
 
     let mut report = env_check::check(&make_input(files));
-    if !ignore.is_empty() {
-        report.findings.retain(|f| !ignore.contains(&f.code));
-        let rebuilt = env_check::EnvCheckReport::new(
-            std::mem::take(&mut report.findings),
-            report.summary.files.clone(),
-            report.summary.keys,
-            report.summary.schema.clone(),
-            report.sources.take(),
-            std::mem::take(&mut report.resolved),
-        );
-        report = rebuilt;
-    }
     report.fixes = fix_outcomes;
 
     let fail_on = args.checks.fail_on.or(cfg.fail_on).unwrap_or(FailOn::Error);
@@ -368,8 +401,10 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
     let format = args.output.format.unwrap_or(Format::Table);
     if args.actions.exec && !failed {
         // stdout belongs to the program: the summary goes to stderr.
-        ctx.ui
-            .info(&format!("velo env-check: {}", report.summary_line()));
+        ctx.ui.info(&format!(
+            "velo env-check: {}",
+            report::env_check::summary_line(&report)
+        ));
         return exec(&args.actions.command, &report.resolved);
     }
 
@@ -402,6 +437,7 @@ fn load_schema(
     ctx: &Context,
 ) -> anyhow::Result<Option<Schema>> {
     let from_file = |shown: &Path, full: &Path| -> anyhow::Result<Schema> {
+        refuse_special_file(shown, full, "the schema").map_err(input_error)?;
         let bytes = std::fs::read(full)
             .with_context(|| format!("cannot read the schema {}", shown.display()))
             .map_err(input_error)?;
@@ -434,31 +470,28 @@ fn load_schema(
     Ok(None)
 }
 
-/// Writes through a temporary file in the same folder, then renames it over the target, so a
-/// crash never leaves half a file. Keeps the original permissions.
-fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    if let Ok(meta) = std::fs::metadata(path) {
-        std::fs::set_permissions(tmp.path(), meta.permissions())?;
-    }
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
-/// Starts the guarded program with the resolved variables that the environment does not
-/// already set (as both loaders do by default), and passes its exit code through.
+/// Replaces velo with the guarded program (`execvp`), giving it the resolved variables that the
+/// environment does not already set (as both loaders do by default). Nothing is left for velo
+/// to do once the program starts, so the program takes velo's place: its process id, its
+/// signals (a supervisor's SIGTERM, Ctrl-C, SIGHUP reach it, not a parent that would leave it
+/// running) and its exit status. Returns only when the program cannot be started.
+#[cfg(unix)]
 fn exec(command: &[OsString], resolved: &[(String, String)]) -> anyhow::Result<u8> {
+    use std::os::unix::process::CommandExt as _;
     let (program, rest) = command
         .split_first()
         .context("--exec needs a command after `--`")
         .map_err(input_error)?;
+    if let Some((k, _)) = resolved
+        .iter()
+        .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
+        return Err(input_error(anyhow::anyhow!(
+            "--exec: {} contains a NUL byte, which no program can receive in its environment; \
+             remove it from the .env file",
+            k.replace('\0', "\\0")
+        )));
+    }
     let mut cmd = std::process::Command::new(program);
     cmd.args(rest);
     for (k, v) in resolved {
@@ -466,30 +499,14 @@ fn exec(command: &[OsString], resolved: &[(String, String)]) -> anyhow::Result<u
             cmd.env(k, v);
         }
     }
-    let status = match cmd.status() {
-        Ok(s) => s,
-        Err(e) => {
-            let code = match e.kind() {
-                std::io::ErrorKind::NotFound => exit::NOT_FOUND,
-                std::io::ErrorKind::PermissionDenied => exit::NOT_EXECUTABLE,
-                _ => exit::RUNNER_FAILED,
-            };
-            return Err(CodedError::wrap(
-                code,
-                anyhow::Error::new(e)
-                    .context(format!("cannot start {}", program.to_string_lossy())),
-            ));
-        }
+    let e = cmd.exec();
+    let code = match e.kind() {
+        std::io::ErrorKind::NotFound => exit::NOT_FOUND,
+        std::io::ErrorKind::PermissionDenied => exit::NOT_EXECUTABLE,
+        _ => exit::RUNNER_FAILED,
     };
-    if let Some(code) = status.code() {
-        return Ok(u8::try_from(code).unwrap_or(exit::PROBLEMS));
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt as _;
-        if let Some(sig) = status.signal() {
-            return Ok(exit::for_signal(sig));
-        }
-    }
-    Ok(exit::PROBLEMS)
+    Err(CodedError::wrap(
+        code,
+        anyhow::Error::new(e).context(format!("cannot start {}", program.to_string_lossy())),
+    ))
 }

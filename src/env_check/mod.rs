@@ -5,6 +5,8 @@
 
 pub mod checks;
 pub mod fix;
+#[cfg(test)]
+mod fuzz;
 pub mod loaders;
 pub mod parse;
 pub mod report;
@@ -18,6 +20,7 @@ use serde::Serialize;
 
 use parse::EnvFile;
 pub use report::EnvCheckReport;
+pub use secrets::ValuePolicy;
 
 /// Hash maps keyed by short strings from local files: FxHash, not SipHash (no untrusted
 /// network input here, and hashing is most of the per-line cost).
@@ -49,10 +52,11 @@ pub enum Code {
     Undeclared,
     Unused,
     DefaultApplied,
+    NulByte,
 }
 
 impl Code {
-    pub const ALL: [Code; 20] = [
+    pub const ALL: [Code; 21] = [
         Self::Missing,
         Self::Empty,
         Self::InvalidType,
@@ -73,6 +77,7 @@ impl Code {
         Self::Undeclared,
         Self::Unused,
         Self::DefaultApplied,
+        Self::NulByte,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -97,6 +102,7 @@ impl Code {
             Self::Undeclared => "undeclared",
             Self::Unused => "unused",
             Self::DefaultApplied => "default-applied",
+            Self::NulByte => "nul-byte",
         }
     }
 
@@ -206,18 +212,21 @@ pub struct CheckInput {
     pub show_sources: bool,
     /// Fill [`EnvCheckReport::resolved`] (for `--exec`).
     pub resolve_env: bool,
+    /// Finding codes to drop everywhere (`--ignore`).
+    pub ignore: Vec<Code>,
 }
 
 /// Where a key's winning value comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourceRow {
     pub key: String,
-    /// The value as shown (masked when secret).
+    /// The value as shown (masked unless the schema declares the key as not sensitive).
     pub value: String,
     /// `file:line`, `process environment` or `default (schema)`.
     pub source: String,
     /// Lower-precedence places that also set the key, in precedence order.
     pub overridden: Vec<String>,
+    /// The value is masked (see [`ValuePolicy`]).
     pub secret: bool,
 }
 
@@ -237,11 +246,6 @@ enum Origin {
     Default,
 }
 
-/// Whether a key's value must never be shown.
-pub fn is_secret(schema: Option<&Schema>, key: &str) -> bool {
-    secrets::secret_name(key) || schema.and_then(|s| s.get(key)).is_some_and(|v| v.sensitive)
-}
-
 /// Files larger than this are linted and read by the loader emulations in parallel.
 const PARALLEL_FROM_BYTES: usize = 4 << 20;
 
@@ -253,17 +257,9 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
         .map(|f| EnvFile::parse(f.name.clone(), &f.bytes))
         .collect();
     let schema = input.schema.as_ref();
-    // A value built from a secret (`URL=postgres://u:${DB_PASSWORD}@db`) is as secret as it.
-    let mut tainted: FastSet<String> = FastSet::default();
-    for f in files.iter().filter(|f| f.text.contains('$')) {
-        for e in f.entries() {
-            let Some(v) = &e.value else { continue };
-            if secrets::referenced_names(f.value_text(v)).any(|n| is_secret(schema, n)) {
-                tainted.insert(f.key(e).to_string());
-            }
-        }
-    }
-    let secret = |key: &str| is_secret(schema, key) || tainted.contains(key);
+    // Which values may be shown at all (see `secrets::ValuePolicy`).
+    let policy = secrets::ValuePolicy::new(schema, &files);
+    let secret = |key: &str| policy.masked(key);
     let env_lookup = |name: &str| -> Option<String> {
         input
             .process_env
@@ -579,6 +575,9 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
         findings.extend(checks::code_findings(refs, schema, &files, &readings));
     }
 
+    if !input.ignore.is_empty() {
+        findings.retain(|f| !input.ignore.contains(&f.code));
+    }
     sort_findings(&mut findings, &files);
 
     let sources = input.show_sources.then(|| {
@@ -661,6 +660,35 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// Layering (issue 10): the domain computes a report and never reaches for the renderers,
+    /// the Ui or the CLI. Fails when any file of this module names them.
+    #[test]
+    fn env_check_does_not_import_cli_output_or_report() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/env_check");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            // Spelt at run time so that this test's own text does not match.
+            let banned = ["cli", "output", "report"]
+                .map(|m| format!("crate{}{m}", "::"))
+                .into_iter()
+                .chain([format!("clap{}", "::")]);
+            for banned in banned {
+                assert!(
+                    !text.contains(banned.as_str()),
+                    "{} names {banned}: domains return a plain report",
+                    path.display()
+                );
+            }
+            checked += 1;
+        }
+        assert!(checked >= 9, "read {checked} files of {}", dir.display());
+    }
+
     proptest! {
         /// Any input, with a schema and every option on, gives a report, never a panic.
         #[test]
@@ -684,10 +712,11 @@ mod tests {
                     code_refs: Some(vec![CodeRef { key: "D".into(), file: "a.py".into(), line: 1, col: 1 }]),
                     show_sources: true,
                     resolve_env: true,
+                    ignore: vec![],
                 };
                 let report = check(&input);
                 prop_assert!(report.findings.iter().all(|f| f.line.is_none_or(|l| l >= 1)));
-                let _ = fix::plan(".env", &body, &|k| secrets::secret_name(k));
+                let _ = fix::plan(".env", &body, &|_| true);
             }
         }
     }

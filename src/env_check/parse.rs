@@ -54,6 +54,9 @@ pub enum ErrorReason {
     UnclosedQuote,
     /// Text after a closing quote that is neither a comment nor the end of the line.
     TextAfterQuote,
+    /// A key followed by blanks and more text but no `=` (`KEY value`); `at` is just after the
+    /// key, where the `=` belongs.
+    MissingEquals,
 }
 
 /// `KEY=value` (or a bare `KEY`, whose value python-dotenv reads as `None`).
@@ -351,6 +354,10 @@ fn parse_binding(cur: &mut Cursor<'_>) -> Result<BindingKind, Failure> {
         }
     };
     cur.eat_while(inline_space);
+    if !matches!(cur.peek(), None | Some('=' | '#' | '\n' | '\r')) {
+        // `KEY value`: python-dotenv fails on the text after the key and skips the line.
+        return Err((key_end, ErrorReason::MissingEquals));
+    }
     let mut eq = None;
     let mut value = None;
     let mut had_ws_after_eq = false;
@@ -580,7 +587,7 @@ mod tests {
 
     #[test]
     fn errors_skip_the_rest_of_the_line_only() {
-        let f = EnvFile::parse("t", b"A=\"open\nB=2\n=x\nC='a'b\nD=4");
+        let f = EnvFile::parse("t", b"A=\"open\nB=2\n=x\nC='a'b\nKEY value\nD=4");
         let kinds: Vec<_> = f
             .bindings
             .iter()
@@ -597,6 +604,7 @@ mod tests {
                 "entry B",
                 "NoKey",
                 "TextAfterQuote",
+                "MissingEquals",
                 "entry D"
             ]
         );

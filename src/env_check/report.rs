@@ -1,13 +1,15 @@
-//! The env-check report: findings, summary, optional sources and fixes, and their table,
-//! Markdown and GitHub-annotation layouts (JSON comes from `Serialize`).
+//! The env-check report: findings, summary, optional sources and fixes. A plain `Serialize`
+//! value; its table, Markdown and GitHub layouts live in `src/report/env_check.rs`.
 
 use serde::Serialize;
 
-use super::{Finding, Severity, SourceRow};
-use crate::output::Tone;
-use crate::report::{Annotation, AnnotationLevel, Cell, Report, Section};
+use super::{Code, Finding, Severity, SourceRow};
 
-/// Counts over the findings.
+/// At most this many findings of one code are listed per file; the rest are counted in
+/// [`EnvCheckReport::omitted`] (a file of random bytes otherwise lists tens of thousands).
+pub const MAX_SHOWN_PER_CODE: usize = 50;
+
+/// Counts over the findings (every finding, including those not listed).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
     pub files: Vec<String>,
@@ -16,6 +18,16 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+}
+
+/// Findings of one code in one file that are counted but not listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Omitted {
+    pub file: Option<String>,
+    pub code: Code,
+    /// The highest severity among the findings not listed.
+    pub severity: Severity,
+    pub count: usize,
 }
 
 /// One file's applied (or, with `--dry-run`, proposed) fixes.
@@ -32,8 +44,12 @@ pub struct FixOutcome {
 /// What `velo env-check` found.
 #[derive(Debug, Clone, Serialize)]
 pub struct EnvCheckReport {
+    /// The findings listed: the first [`MAX_SHOWN_PER_CODE`] of each code in each file.
     pub findings: Vec<Finding>,
     pub summary: Summary,
+    /// What was found beyond the listed findings, per file and code.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub omitted: Vec<Omitted>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sources: Option<Vec<SourceRow>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -44,6 +60,8 @@ pub struct EnvCheckReport {
 }
 
 impl EnvCheckReport {
+    /// Counts every finding, then keeps the first [`MAX_SHOWN_PER_CODE`] of each code per file
+    /// (in the order given) and counts the rest in `omitted`.
     pub fn new(
         findings: Vec<Finding>,
         files: Vec<String>,
@@ -61,147 +79,121 @@ impl EnvCheckReport {
             warnings: count(Severity::Warning),
             infos: count(Severity::Info),
         };
+        let (findings, omitted) = cap(findings, MAX_SHOWN_PER_CODE);
         Self {
             findings,
             summary,
+            omitted,
             sources,
             fixes: Vec::new(),
             resolved,
         }
     }
 
-    /// The highest severity found, if any.
+    /// The highest severity found, if any (listed or not).
     pub fn worst(&self) -> Option<Severity> {
-        self.findings.iter().map(|f| f.severity).max()
-    }
-
-    /// One line: what was checked and what was found.
-    pub fn summary_line(&self) -> String {
         let s = &self.summary;
-        let files = if s.files.is_empty() {
-            "no .env file".to_string()
+        if s.errors > 0 {
+            Some(Severity::Error)
+        } else if s.warnings > 0 {
+            Some(Severity::Warning)
+        } else if s.infos > 0 {
+            Some(Severity::Info)
         } else {
-            s.files.join(", ")
-        };
-        let schema = s
-            .schema
-            .as_ref()
-            .map_or_else(|| "no schema".to_string(), |x| format!("schema {x}"));
-        let plural =
-            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-        if self.findings.is_empty() {
-            format!(
-                "No problems in {files} ({}, {schema})",
-                plural(s.keys, "key", "keys")
-            )
-        } else {
-            format!(
-                "{}, {}, {} in {files} ({}, {schema})",
-                plural(s.errors, "error", "errors"),
-                plural(s.warnings, "warning", "warnings"),
-                plural(s.infos, "info", "infos"),
-                plural(s.keys, "key", "keys"),
-            )
+            None
         }
+    }
+
+    /// True when nothing was found.
+    pub fn is_clean(&self) -> bool {
+        self.worst().is_none()
     }
 }
 
-fn tone(s: Severity) -> Tone {
-    match s {
-        Severity::Error => Tone::Error,
-        Severity::Warning => Tone::Warning,
-        Severity::Info => Tone::Info,
+/// Keeps the first `max` findings of each (file, code); counts the others.
+fn cap(findings: Vec<Finding>, max: usize) -> (Vec<Finding>, Vec<Omitted>) {
+    use std::collections::HashMap;
+    let mut seen: HashMap<(Option<String>, Code), usize> = HashMap::new();
+    let mut omitted: Vec<Omitted> = Vec::new();
+    let mut kept = Vec::with_capacity(findings.len().min(4096));
+    for f in findings {
+        let n = seen.entry((f.file.clone(), f.code)).or_insert(0);
+        *n += 1;
+        if *n <= max {
+            kept.push(f);
+            continue;
+        }
+        match omitted
+            .iter_mut()
+            .find(|o| o.code == f.code && o.file == f.file)
+        {
+            Some(o) => {
+                o.count += 1;
+                o.severity = o.severity.max(f.severity);
+            }
+            None => omitted.push(Omitted {
+                file: f.file,
+                code: f.code,
+                severity: f.severity,
+                count: 1,
+            }),
+        }
     }
+    (kept, omitted)
 }
 
-fn message_with_hint(f: &Finding) -> String {
-    match &f.suggestion {
-        Some(s) => format!("{} (did you mean {s}?)", f.message),
-        None => f.message.clone(),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl Report for EnvCheckReport {
-    fn sections(&self) -> Vec<Section> {
-        let mut out = Vec::new();
-        if !self.findings.is_empty() {
-            out.push(Section::Table {
-                title: Some("Findings".into()),
-                headers: ["location", "severity", "code", "key", "message"]
-                    .map(String::from)
-                    .to_vec(),
-                rows: self
-                    .findings
-                    .iter()
-                    .map(|f| {
-                        vec![
-                            Cell::new(f.location()),
-                            Cell::toned(f.severity.as_str(), tone(f.severity)),
-                            Cell::new(f.code.as_str()),
-                            Cell::new(f.key.clone().unwrap_or_default()),
-                            Cell::new(message_with_hint(f)),
-                        ]
-                    })
-                    .collect(),
-            });
+    fn finding(file: &str, code: Code, severity: Severity, line: usize) -> Finding {
+        Finding {
+            code,
+            severity,
+            file: Some(file.into()),
+            line: Some(line),
+            col: Some(1),
+            key: None,
+            message: String::new(),
+            suggestion: None,
         }
-        if let Some(sources) = &self.sources {
-            out.push(Section::Table {
-                title: Some("Sources (the winning value of each key)".into()),
-                headers: ["key", "value", "from", "overrides"]
-                    .map(String::from)
-                    .to_vec(),
-                rows: sources
-                    .iter()
-                    .map(|r| {
-                        vec![
-                            Cell::new(r.key.clone()),
-                            Cell::toned(
-                                r.value.clone(),
-                                if r.secret { Tone::Dim } else { Tone::Plain },
-                            ),
-                            Cell::new(r.source.clone()),
-                            Cell::new(r.overridden.join(", ")),
-                        ]
-                    })
-                    .collect(),
-            });
-        }
-        for fix in &self.fixes {
-            let verb = if fix.written { "Fixed" } else { "Would fix" };
-            out.push(Section::Text {
-                title: Some(format!("{verb} {} ({})", fix.file, fix.fixed.join(", "))),
-                body: fix.diff.clone(),
-                tone: Tone::Plain,
-            });
-        }
-        out.push(Section::Text {
-            title: None,
-            body: self.summary_line(),
-            tone: match self.worst() {
-                Some(Severity::Error) => Tone::Error,
-                Some(Severity::Warning) => Tone::Warning,
-                _ => Tone::Good,
-            },
-        });
-        out
     }
 
-    fn annotations(&self) -> Vec<Annotation> {
-        self.findings
-            .iter()
-            .map(|f| Annotation {
-                level: match f.severity {
-                    Severity::Error => AnnotationLevel::Error,
-                    Severity::Warning => AnnotationLevel::Warning,
-                    Severity::Info => AnnotationLevel::Notice,
+    #[test]
+    fn caps_per_file_and_code_and_counts_everything() {
+        let mut all = Vec::new();
+        for line in 1..=120 {
+            all.push(finding("a", Code::Syntax, Severity::Error, line));
+            all.push(finding(
+                "a",
+                Code::TrailingWhitespace,
+                Severity::Warning,
+                line,
+            ));
+        }
+        for line in 1..=3 {
+            all.push(finding("b", Code::Syntax, Severity::Error, line));
+        }
+        let r = EnvCheckReport::new(all, vec![], 0, None, None, vec![]);
+        assert_eq!((r.summary.errors, r.summary.warnings), (123, 120));
+        assert_eq!(r.findings.len(), 50 + 50 + 3);
+        assert_eq!(
+            r.omitted,
+            [
+                Omitted {
+                    file: Some("a".into()),
+                    code: Code::Syntax,
+                    severity: Severity::Error,
+                    count: 70
                 },
-                file: f.file.clone().filter(|n| n != "process environment"),
-                line: f.line,
-                col: f.col,
-                title: Some(format!("env-check {}", f.code)),
-                message: message_with_hint(f),
-            })
-            .collect()
+                Omitted {
+                    file: Some("a".into()),
+                    code: Code::TrailingWhitespace,
+                    severity: Severity::Warning,
+                    count: 70
+                }
+            ]
+        );
+        assert_eq!(r.worst(), Some(Severity::Error));
     }
 }

@@ -1,23 +1,123 @@
-//! Secret hygiene: which keys hold secrets, and how a secret value is shown (never in full).
+//! Secret hygiene: which values may be shown at all ([`ValuePolicy`]), which key names look
+//! secret, and how a masked value is shown (never in full).
 
-/// Name fragments that make a key secret-looking (matched on the upper-cased name).
+use super::parse::EnvFile;
+use super::schema::Schema;
+use super::FastSet;
+
+/// Name fragments that make a key secret-looking (matched case-insensitively). `PASS` covers
+/// `PASSWORD`, `PASSWD`, `PASSPHRASE` and `DB_PASS`.
 const SECRET_PARTS: &[&str] = &[
     "KEY",
     "SECRET",
     "TOKEN",
-    "PASSWORD",
-    "PASSWD",
-    "PASSPHRASE",
+    "PASS",
+    "AUTH",
     "DSN",
     "CREDENTIAL",
     "PRIVATE",
+    "COOKIE",
 ];
 
 /// True when a key's name looks like it holds a secret (`*KEY*`, `*SECRET*`, `*TOKEN*`,
-/// `*PASSWORD*`, `*DSN*`, and a few relatives).
+/// `*PASS*`, `*AUTH*`, `*DSN*`, and a few relatives).
 pub fn secret_name(key: &str) -> bool {
-    let upper = key.to_ascii_uppercase();
-    SECRET_PARTS.iter().any(|p| upper.contains(p))
+    let k = key.as_bytes();
+    SECRET_PARTS.iter().any(|p| {
+        k.windows(p.len())
+            .any(|w| w.eq_ignore_ascii_case(p.as_bytes()))
+    })
+}
+
+/// Which keys' values may appear in output. A value is shown only when the schema declares its
+/// key, does not mark it `@sensitive`, the name does not look secret, the name is not within
+/// did-you-mean distance of a sensitive or secret-looking key (a misspelt `API_SECERT` is as
+/// secret as `API_SECRET`), and the value does not refer to a masked variable. Everything else
+/// is masked: with no schema, every value.
+#[derive(Debug, Clone, Default)]
+pub struct ValuePolicy {
+    shown: FastSet<String>,
+}
+
+impl ValuePolicy {
+    /// The policy for `schema` and the `.env` files being checked (their secret-looking keys
+    /// take part in the distance rule, their `${NAME}` references in the taint rule).
+    pub fn new(schema: Option<&Schema>, files: &[EnvFile]) -> Self {
+        let Some(schema) = schema else {
+            return Self::default();
+        };
+        // Keys whose values are secret: sensitive or secret-looking, declared or not.
+        let mut secret: FastSet<&str> = schema
+            .vars
+            .iter()
+            .filter(|v| v.sensitive || secret_name(&v.key))
+            .map(|v| v.key.as_str())
+            .collect();
+        let mut candidates: Vec<&str> = schema
+            .vars
+            .iter()
+            .filter(|v| !v.sensitive && !secret_name(&v.key))
+            .map(|v| v.key.as_str())
+            .collect();
+        if candidates.is_empty() {
+            return Self::default();
+        }
+        let (min_len, max_len) = candidates.iter().fold((usize::MAX, 0), |(lo, hi), k| {
+            (lo.min(k.len()), hi.max(k.len()))
+        });
+        for f in files {
+            for e in f.entries() {
+                let k = f.key(e);
+                // Only a name of about a candidate's length can be within typo distance.
+                if k.len() + 3 >= min_len && k.len() <= max_len + 3 && secret_name(k) {
+                    secret.insert(k);
+                }
+            }
+        }
+        candidates.retain(|c| {
+            !secret
+                .iter()
+                .any(|s| s != c && super::checks::typo_distance(c, s).is_some())
+        });
+        let mut shown: FastSet<String> = candidates.iter().map(|c| (*c).to_string()).collect();
+        // A value built from a masked variable (`URL=postgres://u:${DB_PASS}@db`) is masked:
+        // repeat until no shown value refers to a masked one (chains of references).
+        loop {
+            let before = shown.len();
+            for f in files.iter().filter(|f| f.text.contains('$')) {
+                for e in f.entries() {
+                    let key = f.key(e);
+                    let Some(v) = &e.value else { continue };
+                    if shown.contains(key)
+                        && referenced_names(f.value_text(v)).any(|n| !shown.contains(n))
+                    {
+                        shown.remove(key);
+                    }
+                }
+            }
+            if shown.len() == before {
+                break;
+            }
+        }
+        Self { shown }
+    }
+
+    /// The policy for raw inputs (parses them; with no schema nothing is parsed).
+    pub fn for_inputs(schema: Option<&Schema>, inputs: &[super::EnvInput]) -> Self {
+        if schema.is_none() {
+            return Self::default();
+        }
+        let files: Vec<EnvFile> = inputs
+            .iter()
+            .map(|i| EnvFile::parse(i.name.clone(), &i.bytes))
+            .collect();
+        Self::new(schema, &files)
+    }
+
+    /// True when `key`'s value must be masked.
+    pub fn masked(&self, key: &str) -> bool {
+        !self.shown.contains(key)
+    }
 }
 
 /// A masked rendering that keeps only what helps to recognise a value without revealing it:
@@ -120,11 +220,44 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_declared_non_sensitive_values_are_shown() {
+        let schema = Schema::from_file(
+            ".env.schema",
+            b"# @sensitive\nBROKER_PIN=\nBROKER_PINS=\nLOG_LEVEL=\nPORT=\nDB_PASS=\n\
+              URL=\nHOST_URL=\nBASE=\n",
+        )
+        .unwrap();
+        let env = EnvFile::parse(
+            ".env",
+            b"API_SECERT=x\nURL=postgres://u:${DB_PASS}@h\nBASE=${URL}/x\nHOST_URL=${PORT}\n",
+        );
+        let p = ValuePolicy::new(Some(&schema), std::slice::from_ref(&env));
+        // Declared, not sensitive, not secret-looking, not near a secret: shown.
+        assert!(!p.masked("LOG_LEVEL"));
+        assert!(!p.masked("PORT"));
+        assert!(!p.masked("HOST_URL"), "refers only to a shown value");
+        // Sensitive, secret-looking, within typo distance of a sensitive key, undeclared.
+        assert!(p.masked("BROKER_PIN"));
+        assert!(p.masked("DB_PASS"));
+        assert!(p.masked("BROKER_PINS"));
+        assert!(p.masked("API_SECERT"));
+        assert!(p.masked("ANYTHING_ELSE"));
+        // Built from a masked value, directly or through a chain.
+        assert!(p.masked("URL"));
+        assert!(p.masked("BASE"));
+        // No schema: nothing is declared, so nothing is shown.
+        assert!(ValuePolicy::new(None, &[env]).masked("PORT"));
+    }
+
+    #[test]
     fn names_and_masks() {
         assert!(secret_name("BINANCE_API_SECRET"));
         assert!(secret_name("sentry_dsn"));
         assert!(secret_name("DB_PASSWORD"));
         assert!(!secret_name("LOG_LEVEL"));
+        assert!(secret_name("DB_PASS"));
+        assert!(secret_name("AUTH"));
+        assert!(secret_name("github_token"));
         assert_eq!(
             mask("sk0123456789012345678901234567890123456789"),
             "sk…(42 chars)"

@@ -6,6 +6,7 @@
 //! renderers both draw from them, and JSON comes straight from `Serialize`.
 
 pub mod csv;
+pub mod env_check;
 pub mod github;
 pub mod json;
 pub mod log_digest;

@@ -611,6 +611,13 @@ mod secrets {
         "MARKERjson33",
         "MARKERunclosed22",
         "MARKERurlpw88",
+        "MARKERmisspelt11",
+        "MARKERundeclared1",
+        "MARKERundeclared2",
+        "MARKERnear12",
+        "MARKERdbpass13",
+        "MARKERdbpass14",
+        "MARKERauth15",
     ];
 
     const ENV: &str = "\
@@ -624,6 +631,13 @@ AUTH_TOKEN=MARKERtrailing55
 REF_BARE=$API_KEY
 SENTRY_DSN=postgres://$HOST/MARKERdsn66
 SIGNING_SECRET=[\"MARKERjson33\"]
+BINANCE_API_SECERT=MARKERmisspelt11
+PLAIN=MARKERundeclared1
+PLAIN=MARKERundeclared2
+BROKER_PINS=MARKERnear12
+DB_PASS=MARKERdbpass13
+DB_PASS=MARKERdbpass14
+AUTH=MARKERauth15
 PRIVATE_KEY=\"MARKERunclosed22
 ";
 
@@ -641,6 +655,12 @@ SENTRY_DSN=
 SIGNING_SECRET=
 # @optional @sensitive
 SESSION_COOKIE=MARKERdefault44
+BINANCE_API_SECRET=
+# @sensitive
+BROKER_PIN=
+BROKER_PINS=
+DB_PASS=
+AUTH=
 ";
 
     fn check(args: &[&str]) {
@@ -725,6 +745,46 @@ SESSION_COOKIE=MARKERdefault44
     }
 }
 
+/// Issue 11: the quick start's misspelt secret (`BINANCE_API_SECERT`, undeclared) was printed
+/// in full by `--show-sources`. An undeclared key's value is masked in every format.
+#[test]
+fn quickstart_misspelt_secret_is_masked_everywhere() {
+    for format in ["table", "json", "markdown", "github"] {
+        velo()
+            .current_dir(fixture("env-check/quickstart"))
+            .args(["env-check", "--show-sources", "--format", format])
+            .run()
+            .code(1)
+            .nowhere("fedcba9876543210")
+            .nowhere("0123456789-not-a-real-key");
+    }
+    // Declared, non-sensitive values are still shown.
+    velo()
+        .current_dir(fixture("env-check/quickstart"))
+        .args(["env-check", "--show-sources"])
+        .run()
+        .code(1)
+        .stdout_has("\"localhost:8080\"")
+        .stdout_has("FA…(37 chars)");
+}
+
+/// Without a schema nothing is declared, so no value is shown, whatever the key is called.
+#[test]
+fn without_a_schema_no_value_is_shown() {
+    for format in ["table", "json", "markdown", "github"] {
+        velo()
+            .file(
+                ".env",
+                "GREETING=visible-one\nGREETING=visible-two\nNAME=plain value\n",
+            )
+            .args(["env-check", "--show-sources", "--format", format])
+            .run()
+            .code(1)
+            .nowhere("visible-")
+            .nowhere("plain value");
+    }
+}
+
 #[test]
 fn readme_quick_start_command_works_from_the_repository_root() {
     // The exact command of README.md's quick start (after `cargo install`).
@@ -773,4 +833,301 @@ fn if_present_lets_a_hook_pass_on_a_checkout_without_dot_env() {
         .run()
         .code(1)
         .stdout_has("API_KEY");
+}
+
+/// Issue 11 fixes: bad input and faults, each pinned by a test that fails without its fix.
+mod faults {
+    use std::collections::HashMap;
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    use crate::support::velo;
+
+    /// Issue 11: a NUL byte in a value was not flagged, and `--exec` then failed without naming
+    /// the key.
+    #[test]
+    fn nul_byte_is_an_error_naming_key_and_line_not_value() {
+        let env = b"A=1\nSOME_TOKEN=ab\0MARKERnul\nB=2\n".as_slice();
+        let out = velo()
+            .file(".env", env)
+            .args(["env-check", "--format", "json"])
+            .run()
+            .code(1)
+            .nowhere("MARKERnul");
+        let json = out.json();
+        let nul: Vec<_> = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "nul-byte")
+            .collect();
+        assert_eq!(nul.len(), 1, "{}", out.stdout);
+        assert_eq!(nul[0]["key"], "SOME_TOKEN");
+        assert_eq!(nul[0]["line"], 2);
+        assert_eq!(nul[0]["col"], 14);
+        assert_eq!(nul[0]["severity"], "error");
+        // Even when findings do not stop it, --exec names the key instead of failing vaguely.
+        velo()
+            .file(".env", env)
+            .args(["env-check", "--fail-on", "never", "--exec", "--", "true"])
+            .run()
+            .code(2)
+            .stderr_has("SOME_TOKEN contains a NUL byte")
+            .nowhere("MARKERnul");
+    }
+
+    /// Issue 11: `KEY value` was reported as "text after the closing quote".
+    #[test]
+    fn key_space_value_is_reported_as_a_missing_equals() {
+        let out = velo()
+            .file(
+                ".env",
+                "A=1\nLOG_LEVEL debug\nexport PORT 80\nsk-live-abc MARKERtok\n",
+            )
+            .args(["env-check", "--format", "json"])
+            .run()
+            .code(1)
+            .nowhere("closing quote")
+            .nowhere("MARKERtok")
+            .nowhere("sk-live-abc");
+        let got: Vec<String> = out.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "syntax")
+            .map(|f| {
+                format!(
+                    "{}:{} {}",
+                    f["line"],
+                    f["col"],
+                    f["message"].as_str().unwrap()
+                )
+            })
+            .collect();
+        assert_eq!(got.len(), 3, "{got:#?}");
+        assert!(
+            got[0].starts_with("2:10 missing `=` after LOG_LEVEL"),
+            "{got:#?}"
+        );
+        assert!(
+            got[1].starts_with("3:12 missing `=` after PORT"),
+            "{got:#?}"
+        );
+        assert!(
+            got[2].starts_with("4:12 missing `=` after the key"),
+            "{got:#?}"
+        );
+    }
+
+    /// Issue 11: 100 KB of random bytes as .env listed about 42,000 findings. At most 50 per
+    /// code and file are listed; the summary still counts every one.
+    #[test]
+    fn random_bytes_list_a_bounded_number_of_findings_and_count_all() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let bytes: Vec<u8> = (0..100_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 24) as u8
+            })
+            .collect();
+        let json = velo()
+            .file(".env", &bytes)
+            .args(["env-check", "--format", "json"])
+            .run()
+            .code(1)
+            .json();
+        let findings = json["findings"].as_array().unwrap();
+        let mut per_code: HashMap<&str, usize> = HashMap::new();
+        for f in findings {
+            *per_code.entry(f["code"].as_str().unwrap()).or_default() += 1;
+        }
+        assert!(per_code.values().all(|&n| n <= 50), "{per_code:?}");
+        let omitted: usize = json["omitted"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["count"].as_u64().unwrap() as usize)
+            .sum();
+        assert!(omitted > 1000, "random bytes give thousands of findings");
+        let s = &json["summary"];
+        let counted: u64 = ["errors", "warnings", "infos"]
+            .iter()
+            .map(|k| s[*k].as_u64().unwrap())
+            .sum();
+        assert_eq!(counted as usize, findings.len() + omitted);
+        // The table says what it left out.
+        let table = velo().file(".env", &bytes).arg("env-check").run().code(1);
+        assert!(table.stdout.lines().count() < 1500, "table is bounded");
+        assert!(
+            table
+                .stdout
+                .contains("more invalid-utf8 findings in .env, not listed"),
+            "{}",
+            table.stdout
+        );
+    }
+
+    /// Issue 11: `--scan-code` offered "did you mean A?" for an undeclared one-letter `C`.
+    #[test]
+    fn scan_code_does_not_suggest_a_name_that_shares_nothing() {
+        let json = velo()
+            .file(".env", "A=1\nDATABASE_URL=x\n")
+            .file(
+                "bot.py",
+                "import os\nos.getenv('A')\nos.getenv('C')\nos.getenv('DATABSE_URL')\n",
+            )
+            .args(["env-check", "--scan-code", "--format", "json"])
+            .run()
+            .json();
+        let suggestion = |key: &str| {
+            json["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["code"] == "undeclared" && f["key"] == key)
+                .map_or_else(
+                    || panic!("no undeclared {key}: {json}"),
+                    |f| f["suggestion"].clone(),
+                )
+        };
+        assert!(suggestion("C").is_null(), "{json}");
+        assert_eq!(suggestion("DATABSE_URL"), "DATABASE_URL");
+    }
+
+    /// Runs velo with a hard bound, so a hang fails the test instead of stalling the suite.
+    fn run_bounded(dir: &Path, args: &[&str]) -> std::process::Output {
+        assert_cmd::Command::cargo_bin("velo")
+            .unwrap()
+            .current_dir(dir)
+            .args(args)
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap()
+    }
+
+    /// Issue 11: a FIFO named as input blocked forever.
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_as_env_file_or_schema_is_refused_not_waited_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.env");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        std::fs::write(dir.path().join(".env"), "A=1\n").unwrap();
+        for args in [
+            ["env-check", "--env-file", "pipe.env"],
+            ["env-check", "--schema", "pipe.env"],
+        ] {
+            let out = run_bounded(dir.path(), &args);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+            assert!(stderr.contains("pipe.env"), "{stderr}");
+            assert!(stderr.contains("FIFO"), "{stderr}");
+        }
+        // A pipe the caller opened (`/dev/stdin`, `<(cmd)`) has its writer: it is read.
+        velo()
+            .args(["env-check", "--env-file", "/dev/stdin", "--format", "json"])
+            .stdin("A=1\nA=2\n")
+            .run()
+            .code(1)
+            .stdout_has("duplicate-key");
+    }
+
+    /// Issue 11: SIGTERM to `velo env-check --exec` ended velo and left the program running.
+    /// The program now gets the signal (velo hands its process over to it).
+    #[cfg(unix)]
+    #[test]
+    fn sigterm_to_velo_reaches_the_guarded_program() {
+        use nix::sys::signal::{kill, Signal};
+        use nix::unistd::Pid;
+        use std::os::unix::process::ExitStatusExt as _;
+
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".env"), "A=1\n").unwrap();
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("velo"))
+            .current_dir(dir.path())
+            .args(["env-check", "--exec", "--", "sh", "-c"])
+            .arg("echo $$ > started.tmp && mv started.tmp started && exec sleep 600")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = dir.path().join("started");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !started.exists() {
+            assert!(Instant::now() < deadline, "the program never started");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let program: i32 = std::fs::read_to_string(&started)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(Instant::now() < deadline, "velo did not end after SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        // The program must be gone too (a zombie waiting for its reaper counts as gone).
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let alive = |pid: i32| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|s| s.rsplit(')').next().map(|r| r.trim_start().to_string()))
+                .is_some_and(|r| !r.starts_with('Z'))
+        };
+        while alive(program) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let leaked = alive(program);
+        if leaked {
+            let _ = kill(Pid::from_raw(program), Signal::SIGKILL);
+        }
+        assert!(
+            !leaked,
+            "SIGTERM to velo left the program {program} running"
+        );
+        assert!(
+            status.signal() == Some(libc_sigterm()) || status.code() == Some(128 + 15),
+            "velo's status is the program's: {status:?}"
+        );
+    }
+
+    fn libc_sigterm() -> i32 {
+        nix::sys::signal::Signal::SIGTERM as i32
+    }
+}
+
+/// Issue 11: `--fix` replaced a symlinked `.env` with a regular file. It writes through the
+/// link: the link stays a link and its target gets the fix.
+#[cfg(unix)]
+#[test]
+fn fix_writes_through_a_symlinked_env_file() {
+    let run = velo()
+        .file("config/real.env", "A = 1\nB=2\n")
+        .file(".env.schema", "A=\nB=\n");
+    std::os::unix::fs::symlink("config/real.env", run.dir().join(".env")).unwrap();
+    let out = run.args(["env-check", "--fix"]).run().code(0);
+    let link = out.dir.path().join(".env");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        ".env is still a link"
+    );
+    assert_eq!(
+        std::fs::read_link(&link).unwrap(),
+        std::path::Path::new("config/real.env")
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.dir.path().join("config/real.env")).unwrap(),
+        "A=1\nB=2\n"
+    );
 }

@@ -90,7 +90,8 @@ fn committed_man_pages_match_the_command_tree() {
     );
 }
 
-/// A report bigger than a pipe buffer, so a closed reader is certain to break the pipe.
+/// A report bigger than a pipe buffer, so a closed reader is certain to break the pipe (with
+/// `--show-sources`: env-check lists at most 50 findings per code, but every key's source).
 fn many_findings() -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
@@ -107,7 +108,7 @@ fn a_closed_pipe_is_a_clean_exit() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join(".env"), many_findings()).unwrap();
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("velo"))
-        .args(["env-check", "--format", "json"])
+        .args(["env-check", "--format", "json", "--show-sources"])
         .current_dir(dir.path())
         .env_remove("CI")
         .stdout(Stdio::piped())
