@@ -291,7 +291,7 @@ mod tests {
             "A=1\nG=\"hello world\"\nAPI_KEY=supersecretvalue123\n\nB=2\n"
         );
         assert!(!p.diff.contains("supersecretvalue123"), "{}", p.diff);
-        assert!(p.diff.contains("su…(19 chars)"), "{}", p.diff);
+        assert!(p.diff.contains("…(19 chars)"), "{}", p.diff);
     }
 
     #[test]

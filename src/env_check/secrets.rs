@@ -120,20 +120,15 @@ impl ValuePolicy {
     }
 }
 
-/// A masked rendering that keeps only what helps to recognise a value without revealing it:
-/// a two-character prefix for long values, and the length (`sk…(40 chars)`).
+/// A masked rendering: only the length (`…(40 chars)`). No character of the value is shown, not
+/// even a prefix: a prefix narrows a secret, and a key masked by the "did you mean" rule may hold
+/// anything.
 pub fn mask(value: &str) -> String {
     let n = value.chars().count();
     if n == 0 {
         return "(empty)".to_string();
     }
     let unit = if n == 1 { "char" } else { "chars" };
-    if n >= 16 {
-        let prefix: String = value.chars().take(2).collect();
-        if prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return format!("{prefix}…({n} {unit})");
-        }
-    }
     format!("…({n} {unit})")
 }
 
@@ -260,7 +255,7 @@ mod tests {
         assert!(secret_name("github_token"));
         assert_eq!(
             mask("sk0123456789012345678901234567890123456789"),
-            "sk…(42 chars)"
+            "…(42 chars)"
         );
         assert_eq!(mask("short"), "…(5 chars)");
         assert_eq!(mask(""), "(empty)");

@@ -400,7 +400,7 @@ fn quickstart_fixture_shows_the_main_findings() {
         "missing",
         "did you mean BINANCE_API_SECRET?",
         "out of range for a port",
-        "FA…(30 chars)",
+        "…(30 chars)",
     ] {
         assert!(out.stdout.contains(needle), "{needle}:\n{}", out.stdout);
     }
@@ -765,7 +765,7 @@ fn quickstart_misspelt_secret_is_masked_everywhere() {
         .run()
         .code(1)
         .stdout_has("\"localhost:8080\"")
-        .stdout_has("FA…(37 chars)");
+        .stdout_has("…(37 chars)");
 }
 
 /// Without a schema nothing is declared, so no value is shown, whatever the key is called.
