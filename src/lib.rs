@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod env_check;
 pub mod log_digest;
+pub mod monitor;
 pub mod market;
 pub mod output;
 pub mod proc;

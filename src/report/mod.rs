@@ -9,6 +9,7 @@ pub mod csv;
 pub mod github;
 pub mod json;
 pub mod markdown;
+pub mod monitor;
 pub mod table;
 
 use serde::Serialize;
