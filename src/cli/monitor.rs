@@ -70,7 +70,7 @@ Exit codes:
 #[command(long_about = LONG_ABOUT, after_long_help = AFTER_LONG_HELP)]
 pub struct MonitorArgs {
     /// The command to start and watch (after `--`).
-    #[arg(value_name = "COMMAND", trailing_var_arg = true, allow_hyphen_values = true, last = true)]
+    #[arg(value_name = "COMMAND", allow_hyphen_values = true, last = true)]
     pub command: Vec<std::ffi::OsString>,
 
     #[command(flatten)]
@@ -169,15 +169,16 @@ pub struct OutputArgs {
 }
 
 fn parse_pct(s: &str) -> Result<f64, String> {
-    let v: f64 = s
-        .trim()
-        .trim_end_matches('%')
-        .parse()
-        .map_err(|_| format!("invalid percentage {s:?}: expected a number such as 150 or 80%"))?;
+    let v: f64 =
+        s.trim().trim_end_matches('%').parse().map_err(|_| {
+            format!("invalid percentage {s:?}: expected a number such as 150 or 80%")
+        })?;
     if v.is_finite() && v > 0.0 {
         Ok(v)
     } else {
-        Err(format!("invalid percentage {s:?}: expected a positive number"))
+        Err(format!(
+            "invalid percentage {s:?}: expected a positive number"
+        ))
     }
 }
 
@@ -207,7 +208,10 @@ fn config_err(ctx: &Context, key: &str, e: impl std::fmt::Display) -> anyhow::Er
 
 fn options(args: &MonitorArgs, ctx: &Context) -> anyhow::Result<RunOptions> {
     let file: MonitorConfig = ctx.config.section("monitor")?;
-    let dur = |flag: Option<Duration>, v: &Option<String>, key: &str| -> anyhow::Result<Option<Duration>> {
+    let dur = |flag: Option<Duration>,
+               v: &Option<String>,
+               key: &str|
+     -> anyhow::Result<Option<Duration>> {
         if flag.is_some() {
             return Ok(flag);
         }
@@ -294,7 +298,10 @@ impl CliObserver<'_> {
         let Some(every) = self.every else {
             return false;
         };
-        if self.last_line.is_some_and(|l| t - l < every.as_secs_f64() - 1e-3) {
+        if self
+            .last_line
+            .is_some_and(|l| t - l < every.as_secs_f64() - 1e-3)
+        {
             return false;
         }
         self.last_line = Some(t);
@@ -354,7 +361,9 @@ pub fn run(args: &MonitorArgs, ctx: &Context) -> anyhow::Result<u8> {
         let sample = monitor::snapshot(pid, opts.pss, opts.interval.min(Duration::from_secs(1)))?;
         let text = match format {
             Format::Json => report::json::render(&sample)?,
-            Format::Markdown => report::markdown::render(&report::monitor::snapshot_sections(&sample)),
+            Format::Markdown => {
+                report::markdown::render(&report::monitor::snapshot_sections(&sample))
+            }
             _ => report::table::render(&report::monitor::snapshot_sections(&sample), &ctx.ui),
         };
         ctx.ui.out(&text).context("writing the snapshot")?;
@@ -396,7 +405,8 @@ pub fn run(args: &MonitorArgs, ctx: &Context) -> anyhow::Result<u8> {
     let bar = live.then(|| {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         bar.set_style(
-            ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ProgressStyle::with_template("{msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
         bar.set_message("velo monitor: first sample…");
         bar
@@ -423,10 +433,8 @@ pub fn run(args: &MonitorArgs, ctx: &Context) -> anyhow::Result<u8> {
     };
     if let Some(e) = observer.record_error.take() {
         if let Some(path) = &args.output.record {
-            ctx.ui.warn(&format!(
-                "recording to {} stopped: {e}",
-                path.display()
-            ));
+            ctx.ui
+                .warn(&format!("recording to {} stopped: {e}", path.display()));
         }
     }
     write_files(&report, args, ctx)?;
@@ -438,7 +446,9 @@ pub fn run(args: &MonitorArgs, ctx: &Context) -> anyhow::Result<u8> {
 fn spawn_error(e: SpawnError) -> anyhow::Error {
     let hint = match &e {
         SpawnError::NotFound(_) => "\n  help: check the spelling, or give the full path",
-        SpawnError::NotExecutable(_) => "\n  help: make it executable (chmod +x) or run it through its interpreter",
+        SpawnError::NotExecutable(_) => {
+            "\n  help: make it executable (chmod +x) or run it through its interpreter"
+        }
         SpawnError::Io { .. } => "",
     };
     CodedError::wrap(exit::USAGE, anyhow::anyhow!("{e}{hint}"))
@@ -446,7 +456,11 @@ fn spawn_error(e: SpawnError) -> anyhow::Error {
 
 /// The command, its output passed through: to stdout and stderr with the table, or both to
 /// stderr when stdout carries a machine-readable report.
-fn command_spec(program: &std::ffi::OsString, rest: &[std::ffi::OsString], format: Format) -> proc::Spec {
+fn command_spec(
+    program: &std::ffi::OsString,
+    rest: &[std::ffi::OsString],
+    format: Format,
+) -> proc::Spec {
     let to_stderr: proc::Sink = Arc::new(|b: &[u8]| {
         let mut e = std::io::stderr().lock();
         let _ = e.write_all(b);
@@ -477,9 +491,10 @@ fn write_files(report: &MonitorReport, args: &MonitorArgs, ctx: &Context) -> any
         match report::monitor::svg::render(report) {
             Some(svg) => write_file(path, svg.as_bytes())
                 .with_context(|| format!("cannot write the plot {}", path.display()))?,
-            None => ctx
-                .ui
-                .warn(&format!("no samples were taken: {} not written", path.display())),
+            None => ctx.ui.warn(&format!(
+                "no samples were taken: {} not written",
+                path.display()
+            )),
         }
     }
     if let Some(path) = &args.output.metrics_file {
@@ -501,15 +516,18 @@ fn write_files(report: &MonitorReport, args: &MonitorArgs, ctx: &Context) -> any
 /// Writes through a temporary file in the same folder and a rename, so a reader (the textfile
 /// collector) never sees half a file.
 fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    crate::test_runner::write_atomic(path, bytes)
+    crate::atomic::write(path, bytes)
 }
 
 fn exit_code(r: &MonitorReport) -> u8 {
-    let own = r.exit.filter(|_| r.ended == Ending::Exited).map(|e| match (e.code, e.signal) {
-        (Some(c), _) => (c & 0xff) as u8,
-        (_, Some(s)) => exit::for_signal(s),
-        _ => exit::SUCCESS,
-    });
+    let own = r
+        .exit
+        .filter(|_| r.ended == Ending::Exited)
+        .map(|e| match (e.code, e.signal) {
+            (Some(c), _) => (c & 0xff) as u8,
+            (_, Some(s)) => exit::for_signal(s),
+            _ => exit::SUCCESS,
+        });
     if r.ended == Ending::Interrupted {
         if let Some(sig) = interrupt::received() {
             return exit::for_signal(sig);

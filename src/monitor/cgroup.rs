@@ -55,7 +55,9 @@ impl Group {
         let mi = std::fs::read_to_string("/proc/self/mountinfo")
             .map_err(|_| "no /proc/self/mountinfo".to_string())?;
         let (mount, root) = cgroup2_mount(&mi).ok_or("cgroup v2 is not mounted")?;
-        let rel = path.strip_prefix(root.trim_end_matches('/')).unwrap_or(&path);
+        let rel = path
+            .strip_prefix(root.trim_end_matches('/'))
+            .unwrap_or(&path);
         let parent = mount.join(rel.trim_start_matches('/'));
         let controls = std::fs::read_to_string(parent.join("cgroup.subtree_control"))
             .map_err(|e| format!("cannot read {}: {e}", parent.display()))?;

@@ -9,7 +9,8 @@
 //!   grew and then levelled off: the last half of the window shows no growth beyond its noise
 //!   (a cache that fills once, a step, is not a leak);
 //! - `leak` when it grows over the window, still grows in its last half at no less than half
-//!   the rate, and the line explains the memory (r² ≥ 0.5);
+//!   the rate, and the line explains the memory (a robust r² ≥ 0.5, from median absolute
+//!   deviations, so a process ending or a burst freed at once does not spoil it);
 //! - `inconclusive` otherwise (too few samples, slowing growth, or growth too irregular for a
 //!   line), with the reason.
 
@@ -46,7 +47,8 @@ impl Verdict {
 pub struct Leak {
     /// Theil–Sen slope over the window (None with too few points).
     pub slope_bytes_per_s: Option<f64>,
-    /// Share of the memory's variance in the window that the line explains.
+    /// How well the line explains memory in the window (robust r²: 1 − (MAD of residuals /
+    /// MAD of memory)²).
     pub r2: Option<f64>,
     pub verdict: Verdict,
     /// Why, in a sentence.
@@ -236,18 +238,22 @@ fn noise_of(points: &[(f64, f64)], slope: f64, intercept: f64, level: f64) -> f6
     mad.max(64.0 * 1024.0).max(level.abs() * 0.002)
 }
 
+/// A robust r²: `1 - (MAD of the residuals / MAD of memory)²`. Like r², 1 means the line
+/// explains memory and 0 that it explains nothing; unlike it, a few outliers (a process ending,
+/// a burst freed at once) cannot spoil it.
 fn r_squared(points: &[(f64, f64)], slope: f64, intercept: f64) -> f64 {
-    let n = points.len() as f64;
-    let mean = points.iter().map(|p| p.1).sum::<f64>() / n;
-    let tot: f64 = points.iter().map(|p| (p.1 - mean).powi(2)).sum();
-    let res: f64 = points
-        .iter()
-        .map(|p| (p.1 - (intercept + slope * p.0)).powi(2))
-        .sum();
-    if tot <= 0.0 {
+    let level = median(points.iter().map(|p| p.1).collect());
+    let spread = median(points.iter().map(|p| (p.1 - level).abs()).collect());
+    let resid = median(
+        points
+            .iter()
+            .map(|p| (p.1 - (intercept + slope * p.0)).abs())
+            .collect(),
+    );
+    if spread <= 0.0 {
         return 0.0;
     }
-    (1.0 - res / tot).max(0.0)
+    (1.0 - (resid / spread).powi(2)).clamp(0.0, 1.0)
 }
 
 #[cfg(test)]
@@ -274,12 +280,25 @@ mod tests {
 
     #[test]
     fn a_steady_leak_is_found_with_its_rate() {
-        let pts = series(100, 0.1, |t, i| 50.0 * MB + 2.0 * MB * t + 0.2 * MB * wobble(i));
+        let pts = series(100, 0.1, |t, i| {
+            50.0 * MB + 2.0 * MB * t + 0.2 * MB * wobble(i)
+        });
         let l = judge(&pts);
         assert_eq!(l.verdict, Verdict::Leak, "{}", l.reason);
         let slope = l.slope_bytes_per_s.unwrap();
         assert!((slope / (2.0 * MB) - 1.0).abs() < 0.02, "{slope}");
         assert!(l.r2.unwrap() > 0.9);
+    }
+
+    #[test]
+    fn a_process_ending_at_the_end_does_not_hide_a_leak() {
+        let pts = series(100, 0.1, |t, i| {
+            let helper = if t < 9.5 { 10.0 * MB } else { 0.0 };
+            40.0 * MB + helper + 2.0 * MB * t + 0.1 * MB * wobble(i)
+        });
+        let l = judge(&pts);
+        assert_eq!(l.verdict, Verdict::Leak, "{}", l.reason);
+        assert!((l.slope_bytes_per_s.unwrap() / (2.0 * MB) - 1.0).abs() < 0.02);
     }
 
     #[test]
@@ -312,7 +331,8 @@ mod tests {
     fn medians() {
         assert!((median(vec![3.0, 1.0, 2.0]) - 2.0).abs() < 1e-12);
         assert!((median(vec![4.0, 1.0, 2.0, 3.0]) - 2.5).abs() < 1e-12);
-        let (s, i) = theil_sen(&[(0.0, 1.0), (1.0, 3.0), (2.0, 5.0), (3.0, 7.0), (4.0, 100.0)]).unwrap();
+        let (s, i) =
+            theil_sen(&[(0.0, 1.0), (1.0, 3.0), (2.0, 5.0), (3.0, 7.0), (4.0, 100.0)]).unwrap();
         assert!((s - 2.0).abs() < 1e-9 && (i - 1.0).abs() < 1e-9);
     }
 

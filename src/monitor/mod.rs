@@ -342,7 +342,8 @@ impl Schedule {
     /// Moves past the tick just taken (and past any already missed).
     pub fn advance(&mut self, now: Instant) {
         self.k += 1;
-        let behind = now.saturating_duration_since(self.start).as_nanos() / self.interval.as_nanos();
+        let behind =
+            now.saturating_duration_since(self.start).as_nanos() / self.interval.as_nanos();
         let behind = u32::try_from(behind).unwrap_or(u32::MAX);
         if behind >= self.k {
             self.k = behind + 1;

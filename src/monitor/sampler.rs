@@ -121,6 +121,8 @@ struct Member {
     /// `smaps_rollup` cannot be read for it (denied, or an old kernel).
     no_smaps: bool,
     command: String,
+    /// The `comm` hash when `command` was read (an `exec` changes both).
+    comm_hash: u64,
 }
 
 /// Samples one process tree. Create it with the root pid, call [`Sampler::sample`] at each tick
@@ -302,26 +304,39 @@ impl Sampler {
         let mut pss_order: Vec<(Option<Instant>, i32)> = Vec::new();
         for (&pid, st) in &stats {
             let fresh = !self.members.contains_key(&pid);
-            if fresh {
-                self.seen += 1;
+            let renamed = self
+                .members
+                .get(&pid)
+                .is_some_and(|m| m.comm_hash != st.comm_hash);
+            if fresh || renamed {
                 let command = self
                     .reader
                     .cmdline(pid)
                     .or_else(|| self.reader.comm(pid))
-                    .unwrap_or_else(|| "?".to_string());
-                self.members.insert(
-                    pid,
-                    Member {
-                        starttime: st.starttime,
-                        ppid: st.ppid,
-                        total_ticks: 0,
-                        io: (0, 0),
-                        pss: None,
-                        pss_at: None,
-                        no_smaps: false,
-                        command,
-                    },
-                );
+                    .map_or_else(
+                        || "?".to_string(),
+                        |c| c.split_whitespace().collect::<Vec<_>>().join(" "),
+                    );
+                if let Some(m) = self.members.get_mut(&pid) {
+                    m.command = command;
+                    m.comm_hash = st.comm_hash;
+                } else {
+                    self.seen += 1;
+                    self.members.insert(
+                        pid,
+                        Member {
+                            starttime: st.starttime,
+                            ppid: st.ppid,
+                            total_ticks: 0,
+                            io: (0, 0),
+                            pss: None,
+                            pss_at: None,
+                            no_smaps: false,
+                            command,
+                            comm_hash: st.comm_hash,
+                        },
+                    );
+                }
             }
             let zombie = st.zombie();
             let io = if zombie {
@@ -413,8 +428,11 @@ impl Sampler {
                 nix::unistd::Pid::from_raw(pid),
                 Some(nix::sys::wait::WaitPidFlag::WNOHANG),
             );
-            if matches!(reaped, Ok(nix::sys::wait::WaitStatus::Exited(..) | nix::sys::wait::WaitStatus::Signaled(..)))
-            {
+            if matches!(
+                reaped,
+                Ok(nix::sys::wait::WaitStatus::Exited(..)
+                    | nix::sys::wait::WaitStatus::Signaled(..))
+            ) {
                 if let Some(m) = self.members.remove(&pid) {
                     self.departed_ticks += m.total_ticks;
                     self.departed_io.0 += m.io.0;

@@ -144,12 +144,44 @@ impl Summary {
                 .max_by(|a, b| f(a).total_cmp(&f(b)))
                 .map(|p| (p.pid, p.command.clone()))
         };
-        let checks: [(&'static str, &'static str, Option<f64>, Option<f64>, fn(&ProcSample) -> f64); 5] = [
-            ("max-rss", "bytes", lim.max_rss.map(|v| v as f64), Some(s.rss_bytes as f64), |p| p.rss_bytes as f64),
-            ("max-pss", "bytes", lim.max_pss.map(|v| v as f64), s.pss_bytes.map(|v| v as f64), |p| p.pss_bytes.unwrap_or(p.rss_bytes) as f64),
-            ("max-cpu", "pct", lim.max_cpu, Some(s.cpu_pct), |p| p.cpu_pct),
-            ("max-threads", "count", lim.max_threads.map(|v| v as f64), Some(s.threads as f64), |p| p.threads as f64),
-            ("max-fds", "count", lim.max_fds.map(|v| v as f64), Some(s.fds as f64), |p| p.fds.unwrap_or(0) as f64),
+        let checks: [(
+            &'static str,
+            &'static str,
+            Option<f64>,
+            Option<f64>,
+            fn(&ProcSample) -> f64,
+        ); 5] = [
+            (
+                "max-rss",
+                "bytes",
+                lim.max_rss.map(|v| v as f64),
+                Some(s.rss_bytes as f64),
+                |p| p.rss_bytes as f64,
+            ),
+            (
+                "max-pss",
+                "bytes",
+                lim.max_pss.map(|v| v as f64),
+                s.pss_bytes.map(|v| v as f64),
+                |p| p.pss_bytes.unwrap_or(p.rss_bytes) as f64,
+            ),
+            ("max-cpu", "pct", lim.max_cpu, Some(s.cpu_pct), |p| {
+                p.cpu_pct
+            }),
+            (
+                "max-threads",
+                "count",
+                lim.max_threads.map(|v| v as f64),
+                Some(s.threads as f64),
+                |p| p.threads as f64,
+            ),
+            (
+                "max-fds",
+                "count",
+                lim.max_fds.map(|v| v as f64),
+                Some(s.fds as f64),
+                |p| p.fds.unwrap_or(0) as f64,
+            ),
         ];
         for (name, unit, threshold, value, per_proc) in checks {
             let (Some(threshold), Some(value)) = (threshold, value) else {

@@ -172,7 +172,11 @@ pub fn disks() -> Vec<Disk> {
             })
         })
         .collect();
-    out.sort_by(|a, b| b.used_pct.total_cmp(&a.used_pct).then(a.mount.cmp(&b.mount)));
+    out.sort_by(|a, b| {
+        b.used_pct
+            .total_cmp(&a.used_pct)
+            .then(a.mount.cmp(&b.mount))
+    });
     out
 }
 

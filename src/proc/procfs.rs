@@ -25,6 +25,8 @@ pub struct PidStat {
     /// Start time in clock ticks after boot: with the pid, it names one process (pids are reused).
     pub starttime: u64,
     pub rss_pages: u64,
+    /// A hash of the command name (`comm`): it changes when the process `exec`s.
+    pub comm_hash: u64,
 }
 
 impl PidStat {
@@ -72,6 +74,7 @@ pub fn parse_pid_stat(text: &str) -> Option<PidStat> {
         threads: pos(threads),
         starttime: pos(starttime),
         rss_pages: pos(rss),
+        comm_hash: 0,
     })
 }
 
@@ -201,8 +204,17 @@ impl Reader {
             .iter()
             .rposition(|b| *b == b')')
             .ok_or(Missing::Gone)?;
+        let open = self.buf.iter().position(|b| *b == b'(').unwrap_or(0);
+        // FNV-1a over the name.
+        let comm_hash = self.buf[open..cut]
+            .iter()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+            });
         let tail = std::str::from_utf8(&self.buf[cut..]).map_err(|_| Missing::Gone)?;
-        parse_pid_stat(tail).ok_or(Missing::Gone)
+        let mut st = parse_pid_stat(tail).ok_or(Missing::Gone)?;
+        st.comm_hash = comm_hash;
+        Ok(st)
     }
 
     pub fn io(&mut self, pid: i32) -> Result<(u64, u64), Missing> {
@@ -251,7 +263,10 @@ impl Reader {
             path.push("children");
             // A thread that ended between the listing and the read has no children left.
             if let Ok(text) = std::fs::read_to_string(&path) {
-                out.extend(text.split_ascii_whitespace().filter_map(|p| p.parse::<i32>().ok()));
+                out.extend(
+                    text.split_ascii_whitespace()
+                        .filter_map(|p| p.parse::<i32>().ok()),
+                );
             }
         }
         Some(Ok(out))
@@ -359,7 +374,10 @@ pub fn parse_mounts(text: &str) -> Vec<(String, String, String)> {
         // Real storage is backed by a device node; overlay (containers) and network file
         // systems are named too, with their usual types.
         let real = dev.starts_with("/dev/")
-            || matches!(fs, "overlay" | "nfs" | "nfs4" | "cifs" | "zfs" | "btrfs" | "9p");
+            || matches!(
+                fs,
+                "overlay" | "nfs" | "nfs4" | "cifs" | "zfs" | "btrfs" | "9p"
+            );
         if !real || out.iter().any(|(d, _, _)| d == dev) {
             continue;
         }

@@ -175,7 +175,10 @@ impl Report for MonitorReport {
                 Cell::new(format!("{} (cgroup memory.peak)", format_size(c))),
             ));
         }
-        pairs.push(("mean RSS".to_string(), Cell::new(opt_size(self.mean_rss_bytes))));
+        pairs.push((
+            "mean RSS".to_string(),
+            Cell::new(opt_size(self.mean_rss_bytes)),
+        ));
         if self.peak_pss_bytes.is_some() {
             pairs.push((
                 "peak PSS / USS".to_string(),
@@ -268,9 +271,16 @@ impl Report for MonitorReport {
         if !self.breaches.is_empty() {
             out.push(Section::Table {
                 title: Some("limits crossed".to_string()),
-                headers: ["limit", "threshold", "peak", "over by", "first at", "samples"]
-                    .map(String::from)
-                    .to_vec(),
+                headers: [
+                    "limit",
+                    "threshold",
+                    "peak",
+                    "over by",
+                    "first at",
+                    "samples",
+                ]
+                .map(String::from)
+                .to_vec(),
                 rows: self
                     .breaches
                     .iter()

@@ -168,7 +168,10 @@ mod tests {
         r.sample(&sample()).unwrap();
         // Flushed: readable before the recorder is dropped.
         let text = std::fs::read_to_string(&csv).unwrap();
-        assert_eq!(text, format!("{TREE_HEADER}0.500,12.35,4096,,1024,3,9,0,8192,2,0.060\n"));
+        assert_eq!(
+            text,
+            format!("{TREE_HEADER}0.500,12.35,4096,,1024,3,9,0,8192,2,0.060\n")
+        );
         let jl = dir.path().join("r.jsonl");
         let mut r = Recorder::create(&jl, RecordFormat::Jsonl).unwrap();
         r.sample(&sample()).unwrap();

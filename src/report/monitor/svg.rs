@@ -71,7 +71,11 @@ pub fn render(r: &MonitorReport) -> Option<String> {
         panels.push(Panel {
             title: "memory used",
             lines: vec![Line {
-                points: r.system_series.iter().map(|s| (s.t_s, s.mem_used_bytes as f64)).collect(),
+                points: r
+                    .system_series
+                    .iter()
+                    .map(|s| (s.t_s, s.mem_used_bytes as f64))
+                    .collect(),
                 color: "#1f77b4",
                 label: "used".into(),
                 dashed: false,
@@ -82,7 +86,11 @@ pub fn render(r: &MonitorReport) -> Option<String> {
         panels.push(Panel {
             title: "CPU busy (% of all CPUs)",
             lines: vec![Line {
-                points: r.system_series.iter().map(|s| (s.t_s, s.cpu_busy_pct)).collect(),
+                points: r
+                    .system_series
+                    .iter()
+                    .map(|s| (s.t_s, s.cpu_busy_pct))
+                    .collect(),
                 color: "#d62728",
                 label: "busy".into(),
                 dashed: false,
@@ -101,17 +109,37 @@ pub fn render(r: &MonitorReport) -> Option<String> {
             label: "RSS".into(),
             dashed: false,
         }];
-        let pss: Vec<(f64, f64)> = r.series.iter().filter_map(|p| Some((p.t_s, p.pss_bytes?))).collect();
+        let pss: Vec<(f64, f64)> = r
+            .series
+            .iter()
+            .filter_map(|p| Some((p.t_s, p.pss_bytes?)))
+            .collect();
         if !pss.is_empty() {
-            mem.push(Line { points: pss, color: "#2ca02c", label: "PSS".into(), dashed: false });
+            mem.push(Line {
+                points: pss,
+                color: "#2ca02c",
+                label: "PSS".into(),
+                dashed: false,
+            });
         }
         if let Some(l) = &r.leak {
             if let (Some(slope), Some(at)) = (l.slope_bytes_per_s, l.intercept_bytes) {
                 let y = |t: f64| at + slope * (t - l.window_start_s);
                 mem.push(Line {
-                    points: vec![(l.window_start_s, y(l.window_start_s)), (l.window_end_s, y(l.window_end_s))],
-                    color: if l.verdict == Verdict::Leak { "#ff7f0e" } else { "#7f7f7f" },
-                    label: format!("leak fit: {} {}/min", l.verdict.name(), size(slope.abs() * 60.0)),
+                    points: vec![
+                        (l.window_start_s, y(l.window_start_s)),
+                        (l.window_end_s, y(l.window_end_s)),
+                    ],
+                    color: if l.verdict == Verdict::Leak {
+                        "#ff7f0e"
+                    } else {
+                        "#7f7f7f"
+                    },
+                    label: format!(
+                        "leak fit: {} {}/min",
+                        l.verdict.name(),
+                        size(slope.abs() * 60.0)
+                    ),
                     dashed: true,
                 });
             }
@@ -120,12 +148,21 @@ pub fn render(r: &MonitorReport) -> Option<String> {
         let mut cpu_limits = Vec::new();
         for b in &r.breaches {
             match b.limit {
-                "max-rss" | "max-pss" => mem_limits.push((b.threshold, format!("--{} {}", b.limit, size(b.threshold)))),
-                "max-cpu" => cpu_limits.push((b.threshold, format!("--max-cpu {:.0}%", b.threshold))),
+                "max-rss" | "max-pss" => {
+                    mem_limits.push((b.threshold, format!("--{} {}", b.limit, size(b.threshold))))
+                }
+                "max-cpu" => {
+                    cpu_limits.push((b.threshold, format!("--max-cpu {:.0}%", b.threshold)))
+                }
                 _ => {}
             }
         }
-        panels.push(Panel { title: "memory of the tree", lines: mem, limits: mem_limits, fmt: &size });
+        panels.push(Panel {
+            title: "memory of the tree",
+            lines: mem,
+            limits: mem_limits,
+            fmt: &size,
+        });
         panels.push(Panel {
             title: "CPU of the tree (% of one core)",
             lines: vec![Line {
@@ -145,12 +182,25 @@ pub fn render(r: &MonitorReport) -> Option<String> {
         out,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{h}" viewBox="0 0 {W} {h}" font-family="sans-serif" font-size="12">"#
     );
-    let _ = writeln!(out, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
+    let _ = writeln!(
+        out,
+        r##"<rect width="100%" height="100%" fill="#ffffff"/>"##
+    );
     let title = r.target.as_ref().map_or_else(
         || "velo monitor: system".to_string(),
-        |t| format!("velo monitor: PID {} {}", t.pid, t.command.chars().take(90).collect::<String>()),
+        |t| {
+            format!(
+                "velo monitor: PID {} {}",
+                t.pid,
+                t.command.chars().take(90).collect::<String>()
+            )
+        },
     );
-    let _ = writeln!(out, r#"<text x="{LEFT}" y="24" font-size="15" font-weight="bold">{}</text>"#, esc(&title));
+    let _ = writeln!(
+        out,
+        r#"<text x="{LEFT}" y="24" font-size="15" font-weight="bold">{}</text>"#,
+        esc(&title)
+    );
     for (i, panel) in panels.iter().enumerate() {
         let y0 = TOP + i as f64 * (PANEL_H + GAP);
         draw_panel(&mut out, panel, y0, t_end, r);
@@ -175,14 +225,32 @@ fn draw_panel(out: &mut String, p: &Panel<'_>, y0: f64, t_end: f64, r: &MonitorR
     vmax = (vmax / step).ceil() * step;
     let sx = |t: f64| LEFT + (t / t_end).clamp(0.0, 1.0) * (x1 - LEFT);
     let sy = |v: f64| y1 - (v / vmax).clamp(0.0, 1.05) * PANEL_H;
-    let _ = writeln!(out, r#"<text x="{LEFT}" y="{}" font-weight="bold">{}</text>"#, y0 - 8.0, esc(p.title));
-    let _ = writeln!(out, r##"<rect x="{LEFT}" y="{y0}" width="{}" height="{PANEL_H}" fill="none" stroke="#999"/>"##, x1 - LEFT);
+    let _ = writeln!(
+        out,
+        r#"<text x="{LEFT}" y="{}" font-weight="bold">{}</text>"#,
+        y0 - 8.0,
+        esc(p.title)
+    );
+    let _ = writeln!(
+        out,
+        r##"<rect x="{LEFT}" y="{y0}" width="{}" height="{PANEL_H}" fill="none" stroke="#999"/>"##,
+        x1 - LEFT
+    );
     // Value grid.
     let mut v = 0.0;
     while v <= vmax + step / 2.0 {
         let y = sy(v);
-        let _ = writeln!(out, r##"<line x1="{LEFT}" y1="{y:.1}" x2="{x1}" y2="{y:.1}" stroke="#e5e5e5"/>"##);
-        let _ = writeln!(out, r#"<text x="{}" y="{:.1}" text-anchor="end">{}</text>"#, LEFT - 6.0, y + 4.0, esc(&(p.fmt)(v)));
+        let _ = writeln!(
+            out,
+            r##"<line x1="{LEFT}" y1="{y:.1}" x2="{x1}" y2="{y:.1}" stroke="#e5e5e5"/>"##
+        );
+        let _ = writeln!(
+            out,
+            r#"<text x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
+            LEFT - 6.0,
+            y + 4.0,
+            esc(&(p.fmt)(v))
+        );
         v += step;
     }
     // Time axis.
@@ -190,31 +258,84 @@ fn draw_panel(out: &mut String, p: &Panel<'_>, y0: f64, t_end: f64, r: &MonitorR
     let mut t = 0.0;
     while t <= t_end + tstep / 100.0 {
         let x = sx(t);
-        let _ = writeln!(out, r##"<line x1="{x:.1}" y1="{y1}" x2="{x:.1}" y2="{}" stroke="#999"/>"##, y1 + 4.0);
-        let _ = writeln!(out, r#"<text x="{x:.1}" y="{}" text-anchor="middle">{}s</text>"#, y1 + 17.0, trim_num(t));
+        let _ = writeln!(
+            out,
+            r##"<line x1="{x:.1}" y1="{y1}" x2="{x:.1}" y2="{}" stroke="#999"/>"##,
+            y1 + 4.0
+        );
+        let _ = writeln!(
+            out,
+            r#"<text x="{x:.1}" y="{}" text-anchor="middle">{}s</text>"#,
+            y1 + 17.0,
+            trim_num(t)
+        );
         t += tstep;
     }
     for (value, label) in &p.limits {
         let y = sy(*value);
-        let _ = writeln!(out, r##"<line x1="{LEFT}" y1="{y:.1}" x2="{x1}" y2="{y:.1}" stroke="#d62728" stroke-dasharray="6 4"/>"##);
-        let _ = writeln!(out, r##"<text x="{}" y="{:.1}" text-anchor="end" fill="#d62728">{}</text>"##, x1 - 4.0, y - 4.0, esc(label));
+        let _ = writeln!(
+            out,
+            r##"<line x1="{LEFT}" y1="{y:.1}" x2="{x1}" y2="{y:.1}" stroke="#d62728" stroke-dasharray="6 4"/>"##
+        );
+        let _ = writeln!(
+            out,
+            r##"<text x="{}" y="{:.1}" text-anchor="end" fill="#d62728">{}</text>"##,
+            x1 - 4.0,
+            y - 4.0,
+            esc(label)
+        );
     }
     for b in &r.breaches {
         let x = sx(b.first_at_s);
-        let _ = writeln!(out, r##"<line x1="{x:.1}" y1="{y0}" x2="{x:.1}" y2="{y1}" stroke="#d62728" stroke-width="1.5"/>"##);
-        let _ = writeln!(out, r##"<text x="{:.1}" y="{}" fill="#d62728">breach: --{}</text>"##, x + 3.0, y0 + 14.0, esc(b.limit));
+        let _ = writeln!(
+            out,
+            r##"<line x1="{x:.1}" y1="{y0}" x2="{x:.1}" y2="{y1}" stroke="#d62728" stroke-width="1.5"/>"##
+        );
+        let _ = writeln!(
+            out,
+            r##"<text x="{:.1}" y="{}" fill="#d62728">breach: --{}</text>"##,
+            x + 3.0,
+            y0 + 14.0,
+            esc(b.limit)
+        );
     }
     for (i, line) in p.lines.iter().enumerate() {
         let mut d = String::new();
         for (j, (t, v)) in line.points.iter().enumerate() {
-            let _ = write!(d, "{}{:.1},{:.1}", if j == 0 { "M" } else { " L" }, sx(*t), sy(*v));
+            let _ = write!(
+                d,
+                "{}{:.1},{:.1}",
+                if j == 0 { "M" } else { " L" },
+                sx(*t),
+                sy(*v)
+            );
         }
-        let dash = if line.dashed { r#" stroke-dasharray="8 5""# } else { "" };
-        let _ = writeln!(out, r#"<path d="{d}" fill="none" stroke="{}" stroke-width="1.6"{dash}/>"#, line.color);
+        let dash = if line.dashed {
+            r#" stroke-dasharray="8 5""#
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            r#"<path d="{d}" fill="none" stroke="{}" stroke-width="1.6"{dash}/>"#,
+            line.color
+        );
         let lx = LEFT + 10.0 + i as f64 * 220.0;
         let ly = y0 + PANEL_H + 34.0;
-        let _ = writeln!(out, r#"<line x1="{lx}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="3"{dash}/>"#, ly - 4.0, lx + 18.0, ly - 4.0, line.color);
-        let _ = writeln!(out, r#"<text x="{}" y="{ly}">{}</text>"#, lx + 24.0, esc(&line.label));
+        let _ = writeln!(
+            out,
+            r#"<line x1="{lx}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="3"{dash}/>"#,
+            ly - 4.0,
+            lx + 18.0,
+            ly - 4.0,
+            line.color
+        );
+        let _ = writeln!(
+            out,
+            r#"<text x="{}" y="{ly}">{}</text>"#,
+            lx + 24.0,
+            esc(&line.label)
+        );
     }
 }
 
