@@ -61,7 +61,7 @@ Examples:
 
 Exit codes:
   0        ran, no limit crossed (with a command: the command's own exit code)
-  1        a limit was crossed (or the command failed and a limit was crossed)
+  1        a limit was crossed (a command that failed on its own keeps its exit code)
   2        usage or input error (no such PID, command not found, bad size or rate)
   128+N    interrupted by signal N";
 
@@ -311,8 +311,8 @@ impl CliObserver<'_> {
 
 impl Observer for CliObserver<'_> {
     fn sample(&mut self, s: &Sample, summary: &Summary) {
-        self.record(|r| r.sample(s));
         const KEEP: usize = 40;
+        self.record(|r| r.sample(s));
         self.cpu.push(s.cpu_pct);
         self.rss.push(s.rss_bytes as f64);
         if self.cpu.len() > 4 * KEEP {
@@ -376,15 +376,10 @@ pub fn run(args: &MonitorArgs, ctx: &Context) -> anyhow::Result<u8> {
     } else {
         Target::System
     };
-    if matches!(target, Target::System) {
-        if opts.limits.any() || opts.kill_on_breach {
-            anyhow::bail!(
-                "limits watch a process tree: give --pid PID or a command after `--` (without either, velo monitor watches the whole system)"
-            );
-        }
-    }
-    if matches!(target, Target::Pid(_)) && opts.cgroup {
-        // Nothing to do: cgroups only apply to a command velo starts.
+    if matches!(target, Target::System) && (opts.limits.any() || opts.kill_on_breach) {
+        anyhow::bail!(
+            "limits watch a process tree: give --pid PID or a command after `--` (without either, velo monitor watches the whole system)"
+        );
     }
     let recorder = match &args.output.record {
         Some(path) => {
@@ -428,7 +423,7 @@ pub fn run(args: &MonitorArgs, ctx: &Context) -> anyhow::Result<u8> {
     }
     let report = match result {
         Ok(r) => r,
-        Err(monitor::MonitorError::Spawn(e)) => return Err(spawn_error(e)),
+        Err(monitor::MonitorError::Spawn(e)) => return Err(spawn_error(&e)),
         Err(e) => return Err(anyhow::Error::new(e)),
     };
     if let Some(e) = observer.record_error.take() {
@@ -443,8 +438,8 @@ pub fn run(args: &MonitorArgs, ctx: &Context) -> anyhow::Result<u8> {
     Ok(exit_code(&report))
 }
 
-fn spawn_error(e: SpawnError) -> anyhow::Error {
-    let hint = match &e {
+fn spawn_error(e: &SpawnError) -> anyhow::Error {
+    let hint = match e {
         SpawnError::NotFound(_) => "\n  help: check the spelling, or give the full path",
         SpawnError::NotExecutable(_) => {
             "\n  help: make it executable (chmod +x) or run it through its interpreter"

@@ -225,7 +225,7 @@ pub fn median(mut v: Vec<f64>) -> f64 {
         return hi;
     }
     let lo = v[..n / 2].iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    (lo + hi) / 2.0
+    f64::midpoint(lo, hi)
 }
 
 /// 1.4826 × the median absolute residual (a standard deviation for normal noise), floored.

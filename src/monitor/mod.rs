@@ -276,8 +276,7 @@ impl Monitor {
             .at_peak
             .iter()
             .find(|p| p.pid == root)
-            .map(|p| p.command.clone())
-            .unwrap_or_else(|| crate::proc::tree::cmdline(root));
+            .map_or_else(|| crate::proc::tree::cmdline(root), |p| p.command.clone());
         MonitorReport {
             mode,
             target: Some(TargetInfo { pid: root, command }),
@@ -558,10 +557,16 @@ fn run_command(
     Ok(report)
 }
 
+/// The command on one line (an argument holding a script shows its words, not its newlines).
 fn spec_line(spec: &proc::Spec) -> String {
     std::iter::once(&spec.program)
         .chain(&spec.args)
-        .map(|a| a.to_string_lossy().into_owned())
+        .map(|a| {
+            a.to_string_lossy()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }

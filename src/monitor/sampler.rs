@@ -146,6 +146,7 @@ pub struct Sampler {
     base_io: (u64, u64),
     prev_ticks: u64,
     pss_spent: Duration,
+    pss_reads: u64,
     pss_max_age: Duration,
     unreadable: Unreadable,
     seen: usize,
@@ -185,6 +186,7 @@ impl Sampler {
             base_io: (0, 0),
             prev_ticks: 0,
             pss_spent: Duration::ZERO,
+            pss_reads: 0,
             pss_max_age: Duration::ZERO,
             unreadable: Unreadable::default(),
             seen: 0,
@@ -444,20 +446,27 @@ impl Sampler {
         (total, io_total, procs)
     }
 
-    /// Refreshes PSS/USS, oldest first, within the time budget (everything on the first read).
+    /// Refreshes PSS/USS within the time budget: a process never read is read now; the others
+    /// once their figure is older than the refresh period, `processes × mean read cost /
+    /// budget` (at least every sample), oldest first.
     fn read_pss(&mut self, now: Instant, mut order: Vec<(Option<Instant>, i32)>) {
         order.sort_by_key(|(at, pid)| (at.is_some(), *at, *pid));
-        let allowed = Duration::from_secs_f64(
-            now.duration_since(self.start).as_secs_f64() * self.opts.pss_budget,
-        ) + Duration::from_millis(1);
+        let cost = if self.pss_reads == 0 {
+            0.0
+        } else {
+            self.pss_spent.as_secs_f64() / self.pss_reads as f64
+        };
+        let period = Duration::from_secs_f64(
+            (order.len() as f64 * cost / self.opts.pss_budget.max(1e-6)).min(3600.0),
+        );
         for (at, pid) in order {
-            // A process never read is read whatever the budget (its PSS would be unknown).
-            if at.is_some() && self.pss_spent >= allowed {
-                break;
+            if at.is_some_and(|at| now.duration_since(at) < period) {
+                continue;
             }
             let t0 = Instant::now();
             let got = self.reader.smaps_rollup(pid);
             self.pss_spent += t0.elapsed();
+            self.pss_reads += 1;
             let Some(m) = self.members.get_mut(&pid) else {
                 continue;
             };

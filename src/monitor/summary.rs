@@ -57,6 +57,16 @@ pub struct Point {
     pub cpu_pct: f64,
 }
 
+/// One limit to check at a sample: name, unit, threshold, the tree's value, and the value of
+/// one process (to name the largest user).
+type Check = (
+    &'static str,
+    &'static str,
+    Option<f64>,
+    Option<f64>,
+    fn(&ProcSample) -> f64,
+);
+
 /// Points kept at most: a longer run averages neighbours pairwise (peaks are tracked exactly
 /// apart from the series).
 const MAX_POINTS: usize = 16_384;
@@ -144,13 +154,7 @@ impl Summary {
                 .max_by(|a, b| f(a).total_cmp(&f(b)))
                 .map(|p| (p.pid, p.command.clone()))
         };
-        let checks: [(
-            &'static str,
-            &'static str,
-            Option<f64>,
-            Option<f64>,
-            fn(&ProcSample) -> f64,
-        ); 5] = [
+        let checks: [Check; 5] = [
             (
                 "max-rss",
                 "bytes",

@@ -48,14 +48,14 @@ pub fn parse_pid_stat(text: &str) -> Option<PidStat> {
     // 14 cstime, 17 num_threads, 19 starttime, 21 rss.
     let mut f = rest.split_ascii_whitespace();
     let state = f.next()?.chars().next()?;
-    let ppid = f.next()?.parse().ok()?;
-    let pgid = f.next()?.parse().ok()?;
+    let parent = f.next()?.parse().ok()?;
+    let group = f.next()?.parse().ok()?;
     let mut f = f.skip(8);
     let num = |s: Option<&str>| s.and_then(|v| v.parse::<i64>().ok());
-    let utime = num(f.next())?;
-    let stime = num(f.next())?;
-    let cutime = num(f.next())?;
-    let cstime = num(f.next())?;
+    let user = num(f.next())?;
+    let system = num(f.next())?;
+    let children_user = num(f.next())?;
+    let children_system = num(f.next())?;
     let mut f = f.skip(2);
     let threads = num(f.next())?;
     let mut f = f.skip(1);
@@ -65,12 +65,12 @@ pub fn parse_pid_stat(text: &str) -> Option<PidStat> {
     let pos = |v: i64| u64::try_from(v).unwrap_or(0);
     Some(PidStat {
         state,
-        ppid,
-        pgid,
-        utime: pos(utime),
-        stime: pos(stime),
-        cutime: pos(cutime),
-        cstime: pos(cstime),
+        ppid: parent,
+        pgid: group,
+        utime: pos(user),
+        stime: pos(system),
+        cutime: pos(children_user),
+        cstime: pos(children_system),
         threads: pos(threads),
         starttime: pos(starttime),
         rss_pages: pos(rss),

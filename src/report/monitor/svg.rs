@@ -149,10 +149,10 @@ pub fn render(r: &MonitorReport) -> Option<String> {
         for b in &r.breaches {
             match b.limit {
                 "max-rss" | "max-pss" => {
-                    mem_limits.push((b.threshold, format!("--{} {}", b.limit, size(b.threshold))))
+                    mem_limits.push((b.threshold, format!("--{} {}", b.limit, size(b.threshold))));
                 }
                 "max-cpu" => {
-                    cpu_limits.push((b.threshold, format!("--max-cpu {:.0}%", b.threshold)))
+                    cpu_limits.push((b.threshold, format!("--max-cpu {:.0}%", b.threshold)));
                 }
                 _ => {}
             }
@@ -209,14 +209,14 @@ pub fn render(r: &MonitorReport) -> Option<String> {
     Some(out)
 }
 
-fn draw_panel(out: &mut String, p: &Panel<'_>, y0: f64, t_end: f64, r: &MonitorReport) {
+fn draw_panel(out: &mut String, panel: &Panel<'_>, y0: f64, t_end: f64, report: &MonitorReport) {
     let x1 = W - RIGHT;
     let y1 = y0 + PANEL_H;
-    let mut vmax = p
+    let mut vmax = panel
         .lines
         .iter()
         .flat_map(|l| l.points.iter().map(|q| q.1))
-        .chain(p.limits.iter().map(|l| l.0))
+        .chain(panel.limits.iter().map(|l| l.0))
         .fold(0.0_f64, f64::max);
     if vmax <= 0.0 {
         vmax = 1.0;
@@ -224,12 +224,12 @@ fn draw_panel(out: &mut String, p: &Panel<'_>, y0: f64, t_end: f64, r: &MonitorR
     let step = nice_step(vmax, 5.0);
     vmax = (vmax / step).ceil() * step;
     let sx = |t: f64| LEFT + (t / t_end).clamp(0.0, 1.0) * (x1 - LEFT);
-    let sy = |v: f64| y1 - (v / vmax).clamp(0.0, 1.05) * PANEL_H;
+    let sy = |value: f64| y1 - (value / vmax).clamp(0.0, 1.05) * PANEL_H;
     let _ = writeln!(
         out,
         r#"<text x="{LEFT}" y="{}" font-weight="bold">{}</text>"#,
         y0 - 8.0,
-        esc(p.title)
+        esc(panel.title)
     );
     let _ = writeln!(
         out,
@@ -237,9 +237,9 @@ fn draw_panel(out: &mut String, p: &Panel<'_>, y0: f64, t_end: f64, r: &MonitorR
         x1 - LEFT
     );
     // Value grid.
-    let mut v = 0.0;
-    while v <= vmax + step / 2.0 {
-        let y = sy(v);
+    let mut value = 0.0;
+    while value <= vmax + step / 2.0 {
+        let y = sy(value);
         let _ = writeln!(
             out,
             r##"<line x1="{LEFT}" y1="{y:.1}" x2="{x1}" y2="{y:.1}" stroke="#e5e5e5"/>"##
@@ -249,9 +249,9 @@ fn draw_panel(out: &mut String, p: &Panel<'_>, y0: f64, t_end: f64, r: &MonitorR
             r#"<text x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
             LEFT - 6.0,
             y + 4.0,
-            esc(&(p.fmt)(v))
+            esc(&(panel.fmt)(value))
         );
-        v += step;
+        value += step;
     }
     // Time axis.
     let tstep = nice_step(t_end, 8.0);
@@ -271,43 +271,48 @@ fn draw_panel(out: &mut String, p: &Panel<'_>, y0: f64, t_end: f64, r: &MonitorR
         );
         t += tstep;
     }
-    for (value, label) in &p.limits {
-        let y = sy(*value);
+    for (limit, label) in &panel.limits {
+        let y = sy(*limit);
         let _ = writeln!(
             out,
             r##"<line x1="{LEFT}" y1="{y:.1}" x2="{x1}" y2="{y:.1}" stroke="#d62728" stroke-dasharray="6 4"/>"##
         );
         let _ = writeln!(
             out,
-            r##"<text x="{}" y="{:.1}" text-anchor="end" fill="#d62728">{}</text>"##,
-            x1 - 4.0,
+            r##"<text x="{}" y="{:.1}" fill="#d62728">{}</text>"##,
+            LEFT + 4.0,
             y - 4.0,
             esc(label)
         );
     }
-    for b in &r.breaches {
+    for b in &report.breaches {
         let x = sx(b.first_at_s);
         let _ = writeln!(
             out,
             r##"<line x1="{x:.1}" y1="{y0}" x2="{x:.1}" y2="{y1}" stroke="#d62728" stroke-width="1.5"/>"##
         );
+        // The label goes on the side of the line with room for it.
+        let (lx, anchor) = if x > LEFT + (x1 - LEFT) * 0.7 {
+            (x - 3.0, "end")
+        } else {
+            (x + 3.0, "start")
+        };
         let _ = writeln!(
             out,
-            r##"<text x="{:.1}" y="{}" fill="#d62728">breach: --{}</text>"##,
-            x + 3.0,
+            r##"<text x="{lx:.1}" y="{}" text-anchor="{anchor}" fill="#d62728">breach: --{}</text>"##,
             y0 + 14.0,
             esc(b.limit)
         );
     }
-    for (i, line) in p.lines.iter().enumerate() {
+    for (i, line) in panel.lines.iter().enumerate() {
         let mut d = String::new();
-        for (j, (t, v)) in line.points.iter().enumerate() {
+        for (j, (t, value)) in line.points.iter().enumerate() {
             let _ = write!(
                 d,
                 "{}{:.1},{:.1}",
                 if j == 0 { "M" } else { " L" },
                 sx(*t),
-                sy(*v)
+                sy(*value)
             );
         }
         let dash = if line.dashed {
