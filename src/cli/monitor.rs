@@ -321,7 +321,6 @@ impl Observer for CliObserver<'_> {
         }
         if let Some(bar) = &self.bar {
             bar.set_message(report::monitor::live_view(s, summary, &self.cpu, &self.rss));
-            bar.tick();
         }
         if self.due(s.t_s) {
             let line = report::monitor::every_line(s);
@@ -333,7 +332,6 @@ impl Observer for CliObserver<'_> {
         self.record(|r| r.system_sample(s));
         if let Some(bar) = &self.bar {
             bar.set_message(report::monitor::system_line(s));
-            bar.tick();
         }
         if self.due(s.t_s) {
             self.ui.info(&report::monitor::system_line(s));

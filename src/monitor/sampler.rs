@@ -151,6 +151,8 @@ pub struct Sampler {
     unreadable: Unreadable,
     seen: usize,
     root_gone: bool,
+    /// The last allocated pid at the previous sample (see `discover`).
+    last_pid: Option<i32>,
 }
 
 impl Sampler {
@@ -191,6 +193,7 @@ impl Sampler {
             unreadable: Unreadable::default(),
             seen: 0,
             root_gone: false,
+            last_pid: None,
         };
         let first = s.read_tree(now);
         s.base_ticks = first.0;
@@ -540,19 +543,42 @@ impl Sampler {
             }
             return found;
         }
-        // No children files: read the ppid of each process not seen before.
-        let Ok(listed) = procfs::pids() else {
-            return found;
+        // No children files: read the ppid of each process not seen before. Pids are handed
+        // out in increasing order, so the processes created since the last sample are the pids
+        // between the last allocated pid then and now (a short range, often empty: then
+        // nothing is read). A wrap-around or a long range falls back to listing /proc.
+        let last = self.reader.last_pid();
+        let range = match (self.last_pid, last) {
+            (Some(prev), Some(now)) if now >= prev && now - prev <= 512 => Some(prev + 1..=now),
+            _ => None,
         };
-        let listed_set: HashSet<i32> = listed.iter().copied().collect();
-        self.outside.retain(|p| listed_set.contains(p));
+        self.last_pid = last;
+        let by_range = range.is_some();
         let mut fresh: Vec<(i32, PidStat)> = Vec::new();
-        for pid in listed {
-            if pid == self.me || found.contains_key(&pid) || self.outside.contains(&pid) {
-                continue;
+        if let Some(range) = range {
+            for pid in range {
+                if pid == self.me || found.contains_key(&pid) {
+                    continue;
+                }
+                // A pid handed out again: the process behind it is new.
+                self.outside.remove(&pid);
+                if let Ok(st) = self.reader.stat(pid) {
+                    fresh.push((pid, st));
+                }
             }
-            if let Ok(st) = self.reader.stat(pid) {
-                fresh.push((pid, st));
+        } else {
+            let Ok(listed) = procfs::pids() else {
+                return found;
+            };
+            let listed_set: HashSet<i32> = listed.iter().copied().collect();
+            self.outside.retain(|p| listed_set.contains(p));
+            for pid in listed {
+                if pid == self.me || found.contains_key(&pid) || self.outside.contains(&pid) {
+                    continue;
+                }
+                if let Ok(st) = self.reader.stat(pid) {
+                    fresh.push((pid, st));
+                }
             }
         }
         // Parents may be new too: repeat until nothing joins.
@@ -563,7 +589,9 @@ impl Sampler {
                 let (pid, st) = fresh[i];
                 let parent_in = found.contains_key(&st.ppid)
                     || (st.ppid == self.me && adopt && self.adoptable(pid));
-                if parent_in {
+                // An unlisted thread id reads like a process of its group's parent.
+                let thread = by_range && parent_in && self.reader.tgid(pid) != Some(pid);
+                if parent_in && !thread {
                     found.insert(pid, st);
                     fresh.swap_remove(i);
                     joined = true;

@@ -303,7 +303,11 @@ fn a_pid_that_ends_during_monitoring_is_a_note() {
     let _ = child.wait();
     let j = out.json();
     assert_eq!(j["ended"], "exited");
-    assert!(j["notes"][0].as_str().unwrap().contains("exited"), "{j:#}");
+    let notes = j["notes"].as_array().unwrap();
+    assert!(
+        notes.iter().any(|n| n.as_str().unwrap().contains("exited")),
+        "{j:#}"
+    );
 }
 
 #[test]
@@ -581,4 +585,59 @@ fn chromium_screenshot(svg: &Path) {
         "screenshot is blank ({} bytes)",
         bytes.len()
     );
+}
+
+#[test]
+fn sigterm_is_forwarded_to_the_command() {
+    let Some(py) = python() else { return };
+    let script = "import signal, sys, time\n\
+                  def bye(*_):\n    print('child: got SIGTERM', flush=True)\n    sys.exit(0)\n\
+                  signal.signal(signal.SIGTERM, bye)\n\
+                  print('ready', flush=True)\n\
+                  time.sleep(60)\n";
+    let mut child = Command::new(velo_bin())
+        .args(["monitor", "--interval", "100ms", "--", py, "-c", script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    // Wait for the child's first line, then signal velo (not the child).
+    let mut first = [0u8; 6];
+    std::io::Read::read_exact(&mut out, &mut first).unwrap();
+    assert_eq!(&first, b"ready\n");
+    let started = Instant::now();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert!(rest.contains("child: got SIGTERM"), "{rest}");
+    // velo re-raises the signal it got, as every velo command does.
+    use std::os::unix::process::ExitStatusExt as _;
+    assert_eq!(status.signal(), Some(15), "{status:?}");
+}
+
+#[test]
+fn markdown_summary() {
+    velo()
+        .args([
+            "monitor",
+            "--interval",
+            "50ms",
+            "--format",
+            "markdown",
+            "--",
+            "sh",
+            "-c",
+            "sleep 0.3",
+        ])
+        .run()
+        .code(0)
+        .stdout_has("| pid |")
+        .stdout_has("leak verdict");
 }
