@@ -2,9 +2,11 @@
 //!
 //! Membership: descendants are found through `/proc/<pid>/task/*/children` where the kernel has
 //! those files (the cost follows the tree, not the system); elsewhere through the ppid of each
-//! process new since the last sample (a process seen once and found outside the tree is not
-//! read again, so the steady cost is one listing of `/proc`). Membership is sticky: a member
-//! whose parent died stays a member (a `setsid()` daemon is still the tree's work) until it ends.
+//! process new since the last sample. Those are the pids allocated since then (the last pid in
+//! `/proc/loadavg` moved from A to B: read A+1..=B, usually none or a few), and `/proc` is listed
+//! only at the start, after a wrap-around or a long range; a process seen once outside the tree
+//! is not read again. Membership is sticky: a member whose parent died stays a member (a
+//! `setsid()` daemon is still the tree's work) until it ends.
 //!
 //! CPU: a process's `utime + stime + cutime + cstime` grows by its own time and by the whole
 //! time of every child it reaps. So the tree's total, the sum of that figure over the live
@@ -36,6 +38,9 @@ pub struct SamplerOptions {
     pub adopt_tag: Option<String>,
     /// The root is reaped by someone else (the spawner): it is never reaped here.
     pub root_reaped_elsewhere: bool,
+    /// Walk `/proc/<pid>/task/*/children` where the kernel has them (off: always find new
+    /// processes by their ppid, as on kernels without them).
+    pub children_files: bool,
 }
 
 impl Default for SamplerOptions {
@@ -45,6 +50,7 @@ impl Default for SamplerOptions {
             pss_budget: 0.001,
             adopt_tag: None,
             root_reaped_elsewhere: false,
+            children_files: true,
         }
     }
 }
@@ -516,7 +522,7 @@ impl Sampler {
             }
         }
         let adopt = self.opts.adopt_tag.is_some();
-        if self.reader.has_children_files() {
+        if self.opts.children_files && self.reader.has_children_files() {
             // Children files: walk down from the members (and velo, for adopted orphans).
             if adopt {
                 queue.push(self.me);
@@ -525,7 +531,13 @@ impl Sampler {
             while i < queue.len() {
                 let parent = queue[i];
                 i += 1;
-                let Some(Ok(kids)) = self.reader.children(parent) else {
+                let single = found.get(&parent).is_some_and(|st| st.threads <= 1);
+                let kids = if single {
+                    self.reader.children_single(parent)
+                } else {
+                    self.reader.children(parent)
+                };
+                let Some(Ok(kids)) = kids else {
                     continue;
                 };
                 for kid in kids {
@@ -667,6 +679,62 @@ mod tests {
             Sampler::new(i32::MAX, SamplerOptions::default()),
             Err(SamplerError::NoSuchPid(_))
         ));
+    }
+
+    fn tree_is_followed(opts: SamplerOptions) {
+        // Two children now, a grandchild later: all found, and the grandchild's CPU counted.
+        let mut child = std::process::Command::new("sh")
+            .args([
+                "-c",
+                "sleep 2 & (sleep 0.4; sh -c 'i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done; sleep 2') & wait",
+            ])
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        let mut s = Sampler::new(child.id() as i32, opts).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        let first = s.sample().unwrap();
+        assert!(first.processes >= 3, "{:?}", first.procs);
+        let before: Vec<i32> = first.procs.iter().map(|p| p.pid).collect();
+        let mut found_new = false;
+        let mut cpu = 0.0;
+        for _ in 0..60 {
+            std::thread::sleep(Duration::from_millis(50));
+            let x = s.sample().unwrap();
+            found_new |= x.procs.iter().any(|p| !before.contains(&p.pid));
+            cpu = x.cpu_s;
+            if found_new && cpu > 0.0 {
+                break;
+            }
+        }
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        );
+        for pid in s.pids() {
+            if pid != child.id() as i32 {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+        }
+        let _ = child.wait();
+        assert!(found_new, "the new descendant was never found");
+        assert!(cpu > 0.0, "its CPU was not counted");
+    }
+
+    #[test]
+    fn new_descendants_are_found_through_children_files() {
+        tree_is_followed(SamplerOptions::default());
+    }
+
+    #[test]
+    fn new_descendants_are_found_through_new_pids() {
+        tree_is_followed(SamplerOptions {
+            children_files: false,
+            ..SamplerOptions::default()
+        });
     }
 
     #[test]
