@@ -21,7 +21,11 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::proc::procfs::{self, Missing, PidStat, Reader};
+use crate::proc::procfs::{self, Missing, PidFiles, PidStat, Reader};
+
+/// Members whose files are kept open (four descriptors each): beyond this, a member's files
+/// are opened at each read, so a huge tree cannot exhaust velo's descriptors.
+const OPEN_MEMBERS: usize = 128;
 
 /// How a sampler treats the tree.
 #[derive(Debug, Clone)]
@@ -47,7 +51,7 @@ impl Default for SamplerOptions {
     fn default() -> Self {
         Self {
             pss: true,
-            pss_budget: 0.001,
+            pss_budget: 0.0005,
             adopt_tag: None,
             root_reaped_elsewhere: false,
             children_files: true,
@@ -116,7 +120,7 @@ pub struct Unreadable {
     pub smaps: usize,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Member {
     starttime: u64,
     ppid: i32,
@@ -129,6 +133,8 @@ struct Member {
     command: String,
     /// The `comm` hash when `command` was read (an `exec` changes both).
     comm_hash: u64,
+    /// Its files, kept open (for the first [`OPEN_MEMBERS`] members).
+    files: Option<PidFiles>,
 }
 
 /// Samples one process tree. Create it with the root pid, call [`Sampler::sample`] at each tick
@@ -333,6 +339,10 @@ impl Sampler {
                     m.comm_hash = st.comm_hash;
                 } else {
                     self.seen += 1;
+                    let open_now = self.members.values().filter(|m| m.files.is_some()).count();
+                    let files = (!st.zombie() && open_now < OPEN_MEMBERS)
+                        .then(|| self.reader.open_files(pid))
+                        .flatten();
                     self.members.insert(
                         pid,
                         Member {
@@ -345,15 +355,20 @@ impl Sampler {
                             no_smaps: false,
                             command,
                             comm_hash: st.comm_hash,
+                            files,
                         },
                     );
                 }
             }
             let zombie = st.zombie();
+            let open = self.members.get(&pid).and_then(|m| m.files.as_ref());
             let io = if zombie {
                 None
             } else {
-                match self.reader.io(pid) {
+                let read = open
+                    .and_then(|f| self.reader.io_of(f))
+                    .unwrap_or_else(|| self.reader.io(pid));
+                match read {
                     Ok(v) => Some(v),
                     Err(Missing::Denied) => {
                         if fresh {
@@ -366,6 +381,8 @@ impl Sampler {
             };
             let fds = if zombie {
                 Some(0)
+            } else if let Some(n) = open.and_then(|f| self.reader.fd_count_of(f)) {
+                Some(n)
             } else {
                 match self.reader.fd_count(pid) {
                     Ok(n) => Some(n),
@@ -510,7 +527,11 @@ impl Sampler {
             known.push(self.root);
         }
         for pid in known {
-            if let Ok(st) = self.reader.stat(pid) {
+            let read = match self.members.get(&pid).and_then(|m| m.files.as_ref()) {
+                Some(files) => self.reader.stat_of(files),
+                None => self.reader.stat(pid),
+            };
+            if let Ok(st) = read {
                 let same = self
                     .members
                     .get(&pid)
@@ -532,10 +553,14 @@ impl Sampler {
                 let parent = queue[i];
                 i += 1;
                 let single = found.get(&parent).is_some_and(|st| st.threads <= 1);
-                let kids = if single {
-                    self.reader.children_single(parent)
-                } else {
-                    self.reader.children(parent)
+                let open = self.members.get(&parent).and_then(|m| m.files.as_ref());
+                let kids = match (single, open) {
+                    (true, Some(files)) => self
+                        .reader
+                        .children_of(files)
+                        .or_else(|| self.reader.children_single(parent)),
+                    (true, None) => self.reader.children_single(parent),
+                    _ => self.reader.children(parent),
                 };
                 let Some(Ok(kids)) = kids else {
                     continue;

@@ -147,6 +147,18 @@ impl From<&io::Error> for Missing {
     }
 }
 
+/// The files of one process that a monitor reads at every sample, kept open: a read is then
+/// one `pread` with no path lookup (path lookups were most of the kernel time of a sample), and
+/// an open file stays bound to its process, so a reused pid cannot be mistaken for it.
+#[derive(Debug)]
+pub struct PidFiles {
+    stat: File,
+    io: Option<File>,
+    fd_dir: Option<File>,
+    /// `task/<pid>/children` (the main thread's children).
+    children: Option<File>,
+}
+
 /// Reads `/proc` files with one reused buffer and one reused path.
 #[derive(Debug, Default)]
 pub struct Reader {
@@ -220,9 +232,14 @@ impl Reader {
     }
 
     pub fn stat(&mut self, pid: i32) -> Result<PidStat, Missing> {
-        // The command name may not be UTF-8: only the part after it is parsed.
         self.set_path(pid, "stat");
         let len = self.fill()?;
+        self.parse_stat_buf(len)
+    }
+
+    /// Parses `stat` text in the buffer. The command name may not be UTF-8: only the part
+    /// after it is parsed, and the name is hashed.
+    fn parse_stat_buf(&self, len: usize) -> Result<PidStat, Missing> {
         let text = &self.buf[..len];
         let cut = text.iter().rposition(|b| *b == b')').ok_or(Missing::Gone)?;
         let open = text.iter().position(|b| *b == b'(').unwrap_or(0);
@@ -236,6 +253,91 @@ impl Reader {
         let mut st = parse_pid_stat(tail).ok_or(Missing::Gone)?;
         st.comm_hash = comm_hash;
         Ok(st)
+    }
+
+    /// Opens the files of `pid` read at every sample, to keep them open (see [`PidFiles`]).
+    /// `None` when its `stat` cannot be opened (gone or denied).
+    pub fn open_files(&mut self, pid: i32) -> Option<PidFiles> {
+        let mut open = |name: &str| -> Option<File> {
+            self.set_path(pid, name);
+            File::open(&self.path).ok()
+        };
+        Some(PidFiles {
+            stat: open("stat")?,
+            io: open("io"),
+            fd_dir: open("fd"),
+            children: if self.has_children_files() {
+                self.path.clear();
+                let _ = write!(self.path, "/proc/{pid}/task/{pid}/children");
+                File::open(&self.path).ok()
+            } else {
+                None
+            },
+        })
+    }
+
+    /// Reads an open `/proc` file afresh: one `pread` at offset 0 (the kernel makes the text
+    /// again for each read from the start).
+    fn pread(&mut self, file: &File) -> Result<usize, Missing> {
+        use std::os::unix::fs::FileExt as _;
+        if self.buf.len() < 4096 {
+            self.buf.resize(4096, 0);
+        }
+        let mut len = 0;
+        loop {
+            if len == self.buf.len() {
+                self.buf.resize(self.buf.len() * 2, 0);
+            }
+            let room = self.buf.len() - len;
+            match file.read_at(&mut self.buf[len..], len as u64) {
+                Ok(0) => break,
+                Ok(n) => {
+                    len += n;
+                    if n < room {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Missing::from(&e)),
+            }
+        }
+        Ok(len)
+    }
+
+    pub fn stat_of(&mut self, files: &PidFiles) -> Result<PidStat, Missing> {
+        let len = self.pread(&files.stat)?;
+        if len == 0 {
+            return Err(Missing::Gone);
+        }
+        self.parse_stat_buf(len)
+    }
+
+    pub fn io_of(&mut self, files: &PidFiles) -> Option<Result<(u64, u64), Missing>> {
+        let file = files.io.as_ref()?;
+        Some(self.pread(file).and_then(|len| {
+            std::str::from_utf8(&self.buf[..len])
+                .ok()
+                .and_then(parse_io)
+                .ok_or(Missing::Gone)
+        }))
+    }
+
+    /// The descriptor count from the open `fd` folder's size (Linux 6.2+); `None` when that
+    /// says nothing (the caller lists the folder by path).
+    pub fn fd_count_of(&mut self, files: &PidFiles) -> Option<u64> {
+        let size = files.fd_dir.as_ref()?.metadata().ok()?.len();
+        (size > 0).then_some(size)
+    }
+
+    /// The children of a single-threaded process from its open `children` file.
+    pub fn children_of(&mut self, files: &PidFiles) -> Option<Result<Vec<i32>, Missing>> {
+        let file = files.children.as_ref()?;
+        Some(self.pread(file).map(|len| {
+            self.buf[..len]
+                .split(u8::is_ascii_whitespace)
+                .filter_map(|w| std::str::from_utf8(w).ok()?.parse().ok())
+                .collect()
+        }))
     }
 
     pub fn io(&mut self, pid: i32) -> Result<(u64, u64), Missing> {
@@ -508,6 +610,17 @@ mod tests {
         assert!(s.threads >= 1 && s.rss_pages > 0);
         assert!(r.fd_count(me).unwrap() >= 3);
         assert!(r.last_pid().is_some());
+        let files = r.open_files(me).unwrap();
+        assert_eq!(r.stat_of(&files).unwrap().starttime, s.starttime);
+        assert!(r.io_of(&files).unwrap().is_ok());
+        // Read twice: the text is made again, not read past its end.
+        assert_eq!(r.stat_of(&files).unwrap().starttime, s.starttime);
+        let gone = std::process::Command::new("true").spawn().unwrap();
+        let pid = gone.id() as i32;
+        let files = r.open_files(pid).unwrap();
+        let mut gone = gone;
+        gone.wait().unwrap();
+        assert!(r.stat_of(&files).is_err(), "a reaped process reads as gone");
         assert_eq!(r.tgid(me), Some(me));
         assert!(r.cmdline(me).is_some());
         assert!(matches!(r.stat(i32::MAX), Err(Missing::Gone)));
