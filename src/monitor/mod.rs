@@ -7,9 +7,30 @@
 //! command (a pid, a command started through `proc`, or the system), telling an [`Observer`]
 //! about each sample so the CLI can draw a live view or record a file.
 //!
-//! Embedding (the test runner's `--monitor`): from any thread, create a [`Monitor`] with the
-//! pid of the process to watch, call [`Monitor::sample`] on a schedule (the runner's own loop,
-//! e.g. every 100 ms), and call [`Monitor::finish`] for the report when the process ended.
+//! Embedding (the test runner's `--monitor`): from any one thread, create a [`Monitor`] with the
+//! pid of the process to watch, call [`Monitor::sample`] on a [`Schedule`] (absolute deadlines),
+//! and call [`Monitor::finish`] for the report when the process ended:
+//!
+//! ```ignore
+//! let mut running = proc::Running::spawn(&spec)?;          // velo is now a child subreaper
+//! let opts = SamplerOptions {
+//!     adopt_tag: Some(running.tag().to_string()),          // orphans of this run count (and are reaped)
+//!     root_reaped_elsewhere: true,                         // Running reaps the main process
+//!     ..SamplerOptions::default()
+//! };
+//! let mut m = Monitor::new(running.pid(), opts, Limits::default(), interval)?;
+//! let mut schedule = Schedule::new(m.sampler().started(), interval);
+//! loop {
+//!     let due = schedule.next();
+//!     if running.wait_for(due.saturating_duration_since(Instant::now())).is_some() { break }
+//!     if let Some((sample, breaches)) = m.sample() { /* attribute `sample` to the test now running */ }
+//!     schedule.advance(Instant::now());
+//! }
+//! let report = m.finish(Mode::Command, Ending::Exited, Some(running.finish().exit));
+//! ```
+//!
+//! `Monitor` is `Send`: a runner with parallel jobs may keep one per job, each with its run's
+//! tag, on its own thread or on the supervising thread.
 
 pub mod cgroup;
 pub mod leak;
@@ -736,6 +757,12 @@ pub fn kill_identities(ids: &[(i32, u64)], grace: Duration) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_monitor_can_be_driven_from_another_thread() {
+        fn send<T: Send>() {}
+        send::<Monitor>();
+    }
 
     #[test]
     fn the_schedule_does_not_drift_and_skips_missed_ticks() {
