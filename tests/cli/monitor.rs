@@ -618,8 +618,11 @@ fn sigterm_is_forwarded_to_the_command() {
     assert!(started.elapsed() < Duration::from_secs(30));
     assert!(rest.contains("child: got SIGTERM"), "{rest}");
     // velo re-raises the signal it got, as every velo command does.
-    use std::os::unix::process::ExitStatusExt as _;
-    assert_eq!(status.signal(), Some(15), "{status:?}");
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(15),
+        "{status:?}"
+    );
 }
 
 #[test]
