@@ -338,6 +338,8 @@ mod tests {
             "scan fixtures --top 5",
             "log-digest app.log --format json",
             "-v log-digest app.log --top 3",
+            "monitor --pid 42 --interval 100ms --format json",
+            "-q monitor --max-rss 1G --kill-on-breach -- python bot.py --flag",
         ];
         for line in lines {
             let args = argv(line);
