@@ -370,6 +370,40 @@ fn unreadable_or_foreign_proc_entries_are_notes_not_failures() {
     let j = out.json();
     assert!(j["samples"].as_u64().unwrap() >= 1);
     assert_eq!(j["ended"], "duration");
+    // As root, look again as an unprivileged user: root's entries are then denied.
+    if !rustix::process::geteuid().is_root() {
+        return;
+    }
+    let Ok(out) = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(velo_bin())
+        .args([
+            "monitor",
+            "--pid",
+            "1",
+            "--interval",
+            "100ms",
+            "--duration",
+            "300ms",
+            "--format",
+            "json",
+        ])
+        .current_dir("/")
+        .output()
+    else {
+        println!("skipped the unprivileged run: setpriv is not installed");
+        return;
+    };
+    if !out.status.success() && out.stdout.is_empty() {
+        println!(
+            "skipped the unprivileged run: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+        return;
+    }
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes = j["notes"].to_string();
+    assert!(notes.contains("permission denied"), "{j:#}");
 }
 
 #[test]
