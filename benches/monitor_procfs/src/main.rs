@@ -107,10 +107,16 @@ fn main() {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    println!("{:28} {:>14} {:>14} {:>7}", "µs per call (median of 7)", "velo reader", "procfs 0.17", "ratio");
+    println!(
+        "{:28} {:>14} {:>14} {:>7}",
+        "µs per call (median of 7)", "velo reader", "procfs 0.17", "ratio"
+    );
     for (name, mut v, mut c) in rows {
         let (a, b) = (median(&mut v), median(&mut c));
         println!("{name:28} {a:>14.1} {b:>14.1} {:>6.1}x", b / a);
     }
-    println!("({} processes on the system)", pids().map(|p| p.len()).unwrap_or(0));
+    println!(
+        "({} processes on the system)",
+        pids().map(|p| p.len()).unwrap_or(0)
+    );
 }
