@@ -780,7 +780,7 @@ mod tests {
     #[test]
     fn a_monitor_follows_a_child_to_its_end() {
         let mut child = std::process::Command::new("sh")
-            .args(["-c", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done"])
+            .args(["-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"])
             .spawn()
             .unwrap();
         let mut m = Monitor::new(
