@@ -8,9 +8,11 @@
 pub mod csv;
 pub mod github;
 pub mod json;
+pub mod log_digest;
 pub mod markdown;
 pub mod monitor;
 pub mod table;
+pub mod test_runner;
 
 use serde::Serialize;
 
