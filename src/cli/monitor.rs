@@ -456,14 +456,12 @@ fn command_spec(
 ) -> proc::Spec {
     let to_stderr: proc::Sink = Arc::new(|b: &[u8]| {
         let mut e = std::io::stderr().lock();
-        let _ = e.write_all(b);
-        let _ = e.flush();
+        e.write_all(b).and_then(|()| e.flush()).is_ok()
     });
     let out: proc::Sink = if format == Format::Table {
         Arc::new(|b: &[u8]| {
             let mut o = std::io::stdout().lock();
-            let _ = o.write_all(b);
-            let _ = o.flush();
+            o.write_all(b).and_then(|()| o.flush()).is_ok()
         })
     } else {
         Arc::clone(&to_stderr)

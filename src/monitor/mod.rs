@@ -41,7 +41,7 @@ pub mod system;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::Signal;
+use rustix::process::Signal;
 use serde::Serialize;
 
 use crate::proc::{self, ExitInfo, Running, SpawnError};
@@ -506,12 +506,12 @@ fn run_command(
                 };
             }
             if cancel.load(Ordering::SeqCst) && forwarded.is_none() {
-                let sig = received().unwrap_or(nix::libc::SIGTERM);
-                if let Ok(s) = Signal::try_from(sig) {
+                let sig = received().unwrap_or(Signal::TERM.as_raw());
+                if let Some(s) = Signal::from_named_raw(sig) {
                     proc::tree::signal_group(pid, s);
                     observer.note(&format!(
                         "forwarded {} to the command; waiting for it to end",
-                        s.as_str()
+                        signal_name(sig)
                     ));
                 }
                 forwarded = Some((sig, Instant::now()));
@@ -576,6 +576,16 @@ fn run_command(
         ));
     }
     Ok(report)
+}
+
+/// `SIGINT`, `SIGTERM`, `SIGHUP` by name, others by number.
+fn signal_name(sig: i32) -> String {
+    match Signal::from_named_raw(sig) {
+        Some(Signal::INT) => "SIGINT".to_string(),
+        Some(Signal::TERM) => "SIGTERM".to_string(),
+        Some(Signal::HUP) => "SIGHUP".to_string(),
+        _ => format!("signal {sig}"),
+    }
 }
 
 /// The command on one line (an argument holding a script shows its words, not its newlines).
@@ -729,7 +739,7 @@ pub fn kill_identities(ids: &[(i32, u64)], grace: Duration) {
     if !grace.is_zero() {
         for pid in alive(&mut reader) {
             if pid != me {
-                proc::tree::signal_pid(pid, Signal::SIGTERM);
+                proc::tree::signal_pid(pid, Signal::TERM);
             }
         }
         let until = Instant::now() + grace;
@@ -747,7 +757,7 @@ pub fn kill_identities(ids: &[(i32, u64)], grace: Duration) {
         }
         for pid in left {
             if pid != me {
-                proc::tree::signal_pid(pid, Signal::SIGKILL);
+                proc::tree::signal_pid(pid, Signal::KILL);
             }
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -757,6 +767,29 @@ pub fn kill_identities(ids: &[(i32, u64)], grace: Duration) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The domain returns plain reports: no file of `monitor/` may reach for the CLI layer, the
+    /// Ui or the renderers, nor derive clap traits (DESIGN.md, layering).
+    #[test]
+    fn monitor_imports_no_cli_output_or_report() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/monitor");
+        // Spelled in pieces so this file does not match itself.
+        let banned: Vec<String> = ["cli", "output", "report"]
+            .map(|m| format!("crate::{m}"))
+            .into_iter()
+            .chain([format!("{}::", "clap")])
+            .collect();
+        let mut n = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            n += 1;
+            for b in &banned {
+                assert!(!text.contains(b.as_str()), "{} uses {b}", path.display());
+            }
+        }
+        assert!(n >= 6, "only {n} files checked");
+    }
 
     #[test]
     fn a_monitor_can_be_driven_from_another_thread() {

@@ -452,15 +452,13 @@ impl Sampler {
         // Orphans re-parented to velo: their final figures are counted above; reaping moves
         // them into the departed totals (nobody else will account for them).
         for pid in to_reap {
-            let reaped = nix::sys::wait::waitpid(
-                nix::unistd::Pid::from_raw(pid),
-                Some(nix::sys::wait::WaitPidFlag::WNOHANG),
-            );
-            if matches!(
-                reaped,
-                Ok(nix::sys::wait::WaitStatus::Exited(..)
-                    | nix::sys::wait::WaitStatus::Signaled(..))
-            ) {
+            let reaped = rustix::process::Pid::from_raw(pid)
+                .map(|p| rustix::process::waitpid(Some(p), rustix::process::WaitOptions::NOHANG));
+            // Reaped now (a stopped child is reported too but not reaped: not counted).
+            if let Some(Ok(Some((_, status)))) = reaped {
+                if !(status.exited() || status.signaled()) {
+                    continue;
+                }
                 if let Some(m) = self.members.remove(&pid) {
                     self.departed_ticks += m.total_ticks;
                     self.departed_io.0 += m.io.0;
@@ -732,16 +730,10 @@ mod tests {
                 break;
             }
         }
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(child.id() as i32),
-            nix::sys::signal::Signal::SIGTERM,
-        );
+        crate::proc::tree::signal_pid(child.id() as i32, rustix::process::Signal::TERM);
         for pid in s.pids() {
             if pid != child.id() as i32 {
-                let _ = nix::sys::signal::kill(
-                    nix::unistd::Pid::from_raw(pid),
-                    nix::sys::signal::Signal::SIGKILL,
-                );
+                crate::proc::tree::signal_pid(pid, rustix::process::Signal::KILL);
             }
         }
         let _ = child.wait();

@@ -137,8 +137,8 @@ impl From<&io::Error> for Missing {
     fn from(e: &io::Error) -> Self {
         match e.kind() {
             io::ErrorKind::PermissionDenied => Self::Denied,
-            _ if e.raw_os_error() == Some(nix::libc::EACCES)
-                || e.raw_os_error() == Some(nix::libc::EPERM) =>
+            _ if e.raw_os_error() == Some(rustix::io::Errno::ACCESS.raw_os_error())
+                || e.raw_os_error() == Some(rustix::io::Errno::PERM.raw_os_error()) =>
             {
                 Self::Denied
             }

@@ -452,10 +452,9 @@ fn a_snapshot_lists_the_tree() {
         ])
         .run()
         .code(0);
-    let _ = nix::sys::signal::killpg(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGKILL,
-    );
+    if let Some(pgid) = rustix::process::Pid::from_raw(child.id() as i32) {
+        let _ = rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
+    }
     let _ = child.wait();
     let j = out.json();
     assert_eq!(j["processes"], 3, "{j:#}");
@@ -641,9 +640,9 @@ fn sigterm_is_forwarded_to_the_command() {
     std::io::Read::read_exact(&mut out, &mut first).unwrap();
     assert_eq!(&first, b"ready\n");
     let started = Instant::now();
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(child.id() as i32).unwrap(),
+        rustix::process::Signal::TERM,
     )
     .unwrap();
     let mut rest = String::new();
