@@ -179,6 +179,8 @@ struct Spans {
     len: usize,
     /// Where scanning stopped.
     pos: usize,
+    /// The first token was a level glued to the next field by a colon.
+    chain: bool,
 }
 
 impl Spans {
@@ -187,6 +189,7 @@ impl Spans {
             at: [(0, 0); MAX_SPANS],
             len: 0,
             pos: 0,
+            chain: false,
         };
         out.ensure(line, max);
         out
@@ -215,6 +218,16 @@ impl Spans {
                 }
                 i += 1;
             }
+            // A level glued to the fields after it by colons (`WARNING:root:message`, Python
+            // logging's default): `WARNING:` and `root:` are tokens of their own.
+            if self.len == 0 || self.chain {
+                let first = self.len == 0;
+                let cut = glued_colon(&b[s..i], first);
+                if let Some(c) = cut {
+                    i = s + c + 1;
+                }
+                self.chain = first && cut.is_some();
+            }
             self.at[self.len] = (s, i);
             self.len += 1;
         }
@@ -224,6 +237,25 @@ impl Spans {
     fn get(&self) -> &[(usize, usize)] {
         &self.at[..self.len]
     }
+}
+
+/// Where a token such as `WARNING:root:msg` is cut: after its first colon, when the part before
+/// it is a level word (`first`) or a name (the field after a glued level), and text follows.
+fn glued_colon(tok: &[u8], first: bool) -> Option<usize> {
+    let c = memchr::memchr(b':', tok)?;
+    let (head, rest) = (&tok[..c], &tok[c + 1..]);
+    if c == 0 || rest.is_empty() || rest[0] == b':' || rest[0] == b'/' {
+        return None;
+    }
+    let ok = if first {
+        c >= 4
+            && head.iter().all(u8::is_ascii_alphabetic)
+            && std::str::from_utf8(head).is_ok_and(|h| Level::parse(h).is_some())
+    } else {
+        head.iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    };
+    ok.then_some(c)
 }
 
 const MAX_COLS: usize = 12;
@@ -627,6 +659,26 @@ mod tests {
         assert_eq!(
             model(&lines).split(lines[2]).message,
             "connection from 1.2.3.4 at Wed Jun 15"
+        );
+    }
+
+    #[test]
+    fn level_glued_by_colons() {
+        let lines = [
+            "INFO:app.api:order 1 placed",
+            "WARNING:root:disk 93% full",
+            "ERROR:bot.feed:connection to db:5432 refused",
+            "INFO:app.api:order 2 placed",
+        ];
+        let m = model(&lines);
+        let s = m.split(lines[2]);
+        assert_eq!(s.message, "connection to db:5432 refused");
+        assert_eq!(s.level, Some(Level::Error));
+        assert_eq!(m.split(lines[1]).message, "disk 93% full");
+        // Without a level first, a colon is not a field separator.
+        assert_eq!(
+            HeaderModel::default().split("key:value rest").message,
+            "key:value rest"
         );
     }
 

@@ -159,6 +159,45 @@ fn is_unit(w: &[u8]) -> bool {
     UNITS.contains(&w)
 }
 
+/// Whether a byte can be part of a number written in parentheses (`1234`, `12.5%`, `-3`).
+fn numberish(c: u8) -> bool {
+    c.is_ascii_digit() || matches!(c, b'.' | b',' | b'%' | b'-' | b'+')
+}
+
+/// `(1234)`, `(12%),` or `(1234` followed by a unit word and `)`: a parenthesised number (with
+/// an optional unit) that restates the variable before it. Returns how many bytes after `tok`
+/// it also covers (the unit word) and the punctuation after the `)` to keep.
+fn paren_restatement<'a>(tok: &'a [u8], after: &'a [u8]) -> Option<(usize, &'a [u8])> {
+    let inner = tok.strip_prefix(b"(")?;
+    if !inner.first().is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = inner.iter().take_while(|&&c| numberish(c)).count();
+    if let Some(rest) = inner[n..].strip_prefix(b")") {
+        return rest
+            .iter()
+            .all(u8::is_ascii_punctuation)
+            .then_some((0, rest));
+    }
+    if n != inner.len() {
+        return None;
+    }
+    // The unit is the next word: `(1234 bytes)`.
+    let ws = after.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    if ws == 0 || ws > 1 {
+        return None;
+    }
+    let word_len = after[ws..]
+        .iter()
+        .take_while(|c| !c.is_ascii_whitespace())
+        .count();
+    let word = &after[ws..ws + word_len];
+    let close = memchr::memchr(b')', word)?;
+    let rest = &word[close + 1..];
+    (close > 0 && is_unit(&word[..close]) && rest.iter().all(u8::is_ascii_punctuation))
+        .then_some((ws + word_len, rest))
+}
+
 /// Masks `content` into `out` as space-separated tokens (cleared first). Returns the number of
 /// tokens.
 #[allow(clippy::many_single_char_names)] // a hot byte loop: b/i/s/k/n read best short
@@ -200,6 +239,13 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         }
         let tok = &b[s..i];
         if quote_at.is_none() && out.ends_with(WILDCARD.as_bytes()) {
+            // A number in parentheses right after a variable restates it (`1.2 KB (1234
+            // bytes)`, `35 ms (12%)`): it is part of that variable.
+            if let Some((end, rest)) = paren_restatement(tok, &b[i..]) {
+                i += end;
+                out.extend_from_slice(rest);
+                continue;
+            }
             // A unit after a number (`5.2 KB,`, `35 ms`) belongs to the variable.
             let core_end = tok
                 .iter()
@@ -274,6 +320,12 @@ mod tests {
         assert_eq!(masked("took 35 ms total"), "took <*> total");
         assert_eq!(masked("lifetime <1 sec"), "lifetime <*>");
         assert_eq!(masked("size=5 MB ok"), "size=<*> ok");
+        // A number restated in parentheses joins the variable before it.
+        assert_eq!(masked("saved a.csv (0 bytes)"), masked("saved a.csv (1.2 KB (1234 bytes))"));
+        assert_eq!(masked("wrote 1.2 KB (1234 bytes), done"), "wrote <*>, done");
+        assert_eq!(masked("took 35 ms (12%) total"), "took <*> total");
+        assert_eq!(masked("worker (72103) up"), "worker (<*>) up");
+        assert_eq!(masked("got 3 (items) x"), "got <*> (items) x");
     }
 
     #[test]
