@@ -84,6 +84,25 @@ fn whole_token_variable(b: &[u8]) -> bool {
     b.len() >= 3 && b[1] == b':' && b[2] == b'\\' && b[0].is_ascii_alphabetic()
 }
 
+/// A relative file path with an extension at the start of a token (`tests/test_api.py` in
+/// `tests/test_api.py::test_x` or `src/a/b.rs:12:`): the length of that path.
+fn relative_file_path(b: &[u8]) -> Option<usize> {
+    let end = b
+        .iter()
+        .position(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'/' | b'.' | b'_' | b'-')))
+        .unwrap_or(b.len());
+    let path = &b[..end];
+    let slash = memchr::memrchr(b'/', path)?;
+    if slash == 0 || path.contains(&b'\\') {
+        return None;
+    }
+    let name = &path[slash + 1..];
+    let dot = memchr::memrchr(b'.', name)?;
+    let ext = &name[dot + 1..];
+    (dot > 0 && (1..=5).contains(&ext.len()) && ext.iter().all(u8::is_ascii_alphabetic))
+        .then_some(end)
+}
+
 /// Writes the masked form of one token (no whitespace inside) to `out`. Returns true when the
 /// whole token became one wildcard.
 fn mask_token(tok: &[u8], out: &mut Vec<u8>) -> bool {
@@ -98,9 +117,18 @@ fn mask_token_with(tok: &[u8], flags: u8, out: &mut Vec<u8>) -> bool {
         out.extend_from_slice(tok);
         return false;
     }
-    if flags & PATH != 0 && whole_token_variable(tok) {
-        out.extend_from_slice(WILDCARD.as_bytes());
-        return true;
+    if flags & PATH != 0 {
+        if whole_token_variable(tok) {
+            out.extend_from_slice(WILDCARD.as_bytes());
+            return true;
+        }
+        if let Some(end) = relative_file_path(tok) {
+            out.extend_from_slice(WILDCARD.as_bytes());
+            if end < tok.len() {
+                mask_token(&tok[end..], out);
+            }
+            return end == tok.len();
+        }
     }
     if flags & DIGIT == 0 {
         out.extend_from_slice(tok);
@@ -206,6 +234,7 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
     let b = content.as_bytes();
     let mut n = 0;
     let mut last_wild = false;
+    let mut glue = false;
     let mut i = 0;
     while i < b.len() {
         while i < b.len() && class(b[i]) & WS != 0 {
@@ -257,10 +286,25 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                 continue;
             }
         }
+        // A lone opening bracket (`[ 22%]`, padding) joins the token after it, so padding
+        // does not change a template's length.
+        if tok.len() == 1 && matches!(tok[0], b'[' | b'(') && i < b.len() {
+            if n > 0 && !glue {
+                out.push(b' ');
+            }
+            if !glue {
+                n += 1;
+            }
+            out.push(tok[0]);
+            glue = true;
+            last_wild = false;
+            continue;
+        }
         let mark = out.len();
-        if n > 0 {
+        if n > 0 && !glue {
             out.push(b' ');
         }
+        let glued = std::mem::take(&mut glue);
         let wild = if let Some(q) = quote_at {
             let q = q - s;
             let close = tok[q + 1..]
@@ -276,6 +320,10 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         } else {
             mask_token_with(tok, flags, out)
         };
+        if glued {
+            last_wild = false;
+            continue;
+        }
         if wild && last_wild {
             out.truncate(mark);
             continue;
@@ -321,11 +369,21 @@ mod tests {
         assert_eq!(masked("lifetime <1 sec"), "lifetime <*>");
         assert_eq!(masked("size=5 MB ok"), "size=<*> ok");
         // A number restated in parentheses joins the variable before it.
-        assert_eq!(masked("saved a.csv (0 bytes)"), masked("saved a.csv (1.2 KB (1234 bytes))"));
+        assert_eq!(
+            masked("saved a.csv (0 bytes)"),
+            masked("saved a.csv (1.2 KB (1234 bytes))")
+        );
         assert_eq!(masked("wrote 1.2 KB (1234 bytes), done"), "wrote <*>, done");
         assert_eq!(masked("took 35 ms (12%) total"), "took <*> total");
         assert_eq!(masked("worker (72103) up"), "worker (<*>) up");
         assert_eq!(masked("got 3 (items) x"), "got <*> (items) x");
+        // Padding inside brackets does not change the shape.
+        assert_eq!(masked("t PASSED [ 22%]"), masked("t PASSED [100%]"));
+        assert_eq!(masked("a ( b"), "a (b");
+        // A relative file path is a variable, what follows it is masked as usual.
+        assert_eq!(masked("tests/test_api.py::test_x ok"), "<*>::test_x ok");
+        assert_eq!(masked("see src/a/b.rs:12: here"), "see <*>:<*>: here");
+        assert_eq!(masked("and/or HTTP/1.1"), "and/or <*>");
     }
 
     #[test]
