@@ -540,11 +540,11 @@ impl LogFormat {
     /// Compiles a format: each `<Name>` is a field, runs of spaces match any whitespace, the
     /// rest is a regular-expression fragment; anchored at both ends.
     pub fn parse(format: &str) -> Result<Self, LogFormatError> {
-        let field =
-            Regex::new(r"<([A-Za-z_][A-Za-z0-9_]*)>").map_err(|e| LogFormatError::Regex {
-                format: format.to_owned(),
-                source: Box::new(e),
-            })?;
+        static FIELD: std::sync::OnceLock<Option<Regex>> = std::sync::OnceLock::new();
+        let field = FIELD
+            .get_or_init(|| Regex::new(r"<([A-Za-z_][A-Za-z0-9_]*)>").ok())
+            .as_ref()
+            .ok_or_else(|| LogFormatError::NoContent(format.to_owned()))?;
         let mut pat = String::from("^");
         let mut last = 0;
         let mut names = Vec::new();
@@ -715,5 +715,117 @@ mod tests {
         assert_eq!(s.level, Some(Level::Info));
         assert!(f.split("garbage").is_none());
         assert!(LogFormat::parse("<Date> <Time>").is_err());
+    }
+}
+
+/// Byte-level fuzz targets for the log line path: header inference and splitting, `--log-format`
+/// compilation, masking, timestamp finding and mining, on arbitrary bytes (decoded as the
+/// reader decodes them). Properties: no panic; the message is a suffix of its line; the masked
+/// shape never has more tokens than the message. A hang shows as a test that does not finish.
+///
+/// Cases: `VELO_FUZZ_CASES` (default 256); the RNG seed is fixed (`VELO_FUZZ_SEED`, a number,
+/// changes it), so a run is reproducible.
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+    use super::{HeaderModel, LogFormat};
+    use crate::log_digest::{mask, miner, time};
+
+    fn runner() -> TestRunner {
+        let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
+        let cases = env("VELO_FUZZ_CASES").map_or(256, |c| u32::try_from(c).unwrap_or(u32::MAX));
+        let seed = env("VELO_FUZZ_SEED").unwrap_or(14);
+        let mut bytes = [0u8; 32];
+        bytes[..8].copy_from_slice(&seed.to_le_bytes());
+        TestRunner::new_with_rng(
+            Config {
+                cases,
+                failure_persistence: None,
+                ..Config::default()
+            },
+            TestRng::from_seed(RngAlgorithm::ChaCha, &bytes),
+        )
+    }
+
+    /// Arbitrary bytes, biased towards log-like ones (digits, separators, brackets, level
+    /// words, newlines) so that the interesting paths are reached.
+    fn log_bytes() -> impl Strategy<Value = Vec<u8>> {
+        let byte = prop_oneof![
+            4 => any::<u8>(),
+            4 => prop::sample::select(b"0123456789 :-./[](),=|\"'\t\nTZ".to_vec()),
+            1 => prop::sample::select(b"INFOWARNERRORDEBUGJunMonabc_".to_vec()),
+        ];
+        prop::collection::vec(byte, 0..600)
+    }
+
+    fn lines_of(bytes: &[u8]) -> Vec<String> {
+        bytes
+            .split(|&b| b == b'\n')
+            .map(|l| String::from_utf8_lossy(l).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn fuzz_header_split() {
+        runner()
+            .run(&log_bytes(), |bytes| {
+                let lines = lines_of(&bytes);
+                let model = HeaderModel::infer(lines.iter().map(String::as_str));
+                for l in &lines {
+                    let s = model.split(l);
+                    prop_assert!(l.ends_with(s.message), "{l:?} -> {s:?}");
+                    prop_assert!(l.starts_with(s.header), "{l:?} -> {s:?}");
+                    let _ = time::parse(s.header);
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn fuzz_mask_and_mine() {
+        runner()
+            .run(&log_bytes(), |bytes| {
+                let lines = lines_of(&bytes);
+                let mut m = miner::Miner::new(miner::MinerConfig::default());
+                let mut out = Vec::new();
+                for l in &lines {
+                    let n = mask::mask_into(l, &mut out);
+                    prop_assert!(n <= l.split_ascii_whitespace().count(), "{l:?}");
+                    prop_assert!(std::str::from_utf8(&out).is_ok(), "{l:?}");
+                    m.add(l);
+                }
+                let mined = m.finish();
+                let total: u64 = mined.templates.iter().map(|t| t.count).sum();
+                prop_assert_eq!(total, lines.len() as u64);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn fuzz_log_format() {
+        let fields =
+            prop::sample::select(vec!["<Content>", "<Date> ", "<Level>", "\\[<Pid>\\]", ""]);
+        let format = (
+            prop::collection::vec(any::<u8>(), 0..24),
+            fields.clone(),
+            fields,
+        );
+        runner()
+            .run(&(format, log_bytes()), |((raw, a, b), line)| {
+                let fmt = format!("{a}{}{b}", String::from_utf8_lossy(&raw));
+                if let Ok(f) = LogFormat::parse(&fmt) {
+                    for l in lines_of(&line) {
+                        if let Some(s) = f.split(&l) {
+                            prop_assert!(l.contains(s.message));
+                        }
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
     }
 }
