@@ -414,7 +414,7 @@ impl HeaderModel {
 
     /// Splits one line into header and message.
     pub fn split<'a>(&self, line: &'a str) -> Split<'a> {
-        let mut sp = Spans::of(line, self.columns.len() + 3);
+        let mut sp = Spans::of(line, self.columns.len() + 3 + MAX_SHIFT);
         if let Some(split) = self.split_by_model(line, sp.get()) {
             return split;
         }
@@ -425,49 +425,85 @@ impl HeaderModel {
         if self.columns.is_empty() || spans.len() <= self.columns.len() {
             return None;
         }
-        let level = match self.level_col {
-            Some(lc) => {
-                let (s, e) = spans[lc];
-                if shape(&line[s..e]) != Shape::Level {
-                    return None;
-                }
-                Level::parse(&line[s..e])
-            }
-            None => None,
-        };
+        let shape_at = |i: usize| spans.get(i).map(|&(s, e)| shape(&line[s..e]));
         let checked = self.columns.iter().filter(|c| c.is_some()).count();
         let mut mismatches = 0;
-        for (c, &(s, e)) in self.columns.iter().zip(spans) {
-            if let Some(want) = c {
-                if !compatible(*want, shape(&line[s..e])) {
-                    mismatches += 1;
-                    if mismatches > 1 || mismatches * 4 > checked {
-                        return None;
-                    }
+        let mut level = None;
+        // Extra tokens taken by unchecked columns: a program or label written in two words
+        // (`chrome.exe *64`) shifts the columns after it instead of failing the line.
+        let mut shift = 0;
+        for (c, col) in self.columns.iter().enumerate() {
+            let Some(want) = col else { continue };
+            let mut at = c + shift;
+            if !shape_at(at).is_some_and(|g| compatible(*want, g))
+                && c > 0
+                && self.columns[c - 1].is_none()
+            {
+                if let Some(extra) = (1..=MAX_SHIFT - shift)
+                    .find(|x| shape_at(at + x).is_some_and(|g| compatible(*want, g)))
+                {
+                    shift += extra;
+                    at += extra;
+                }
+            }
+            let got = shape_at(at)?;
+            if Some(c) == self.level_col {
+                if got != Shape::Level {
+                    return None;
+                }
+                let (s, e) = spans[at];
+                level = Level::parse(&line[s..e]);
+            } else if !compatible(*want, got) {
+                mismatches += 1;
+                if mismatches > 1 || mismatches * 4 > checked {
+                    return None;
                 }
             }
         }
-        let mut k = self.columns.len();
+        let mut k = self.columns.len() + shift;
         if spans.len() > k + 1 {
             let (s, e) = spans[k];
             let take = match self.component {
                 Component::None => 0,
                 Component::Colon => usize::from(is_component(&line[s..e])),
                 Component::Padded => usize::from(line.as_bytes().get(e..e + 2) == Some(b"  ")),
-                Component::HostColon => spans
-                    .get(k + 1)
-                    .filter(|&&(s2, e2)| spans.len() > k + 2 && is_component(&line[s2..e2]))
-                    .map_or(0, |_| 2),
+                // The host is header on every line; the program too when it is `name[pid]:`
+                // or `name[pid]` (a program that wrote no colon).
+                Component::HostColon => {
+                    1 + spans
+                        .get(k + 1)
+                        .filter(|&&(s2, e2)| {
+                            spans.len() > k + 2 && {
+                                let t = &line[s2..e2];
+                                is_component(t) || is_program_pid(t)
+                            }
+                        })
+                        .map_or(0, |_| 1)
+                }
             };
             k += take;
         }
-        let start = spans[k].0;
+        let start = spans.get(k)?.0;
         Some(Split {
             header: line[..start].trim_end(),
             message: &line[start..],
             level,
         })
     }
+}
+
+/// How many extra tokens unchecked header columns may take on one line.
+const MAX_SHIFT: usize = 2;
+
+/// `name[123]`: a program with its process id.
+fn is_program_pid(t: &str) -> bool {
+    let Some(open) = t.find('[') else {
+        return false;
+    };
+    open > 0
+        && t.ends_with(']')
+        && t.len() > open + 2
+        && t[open + 1..t.len() - 1].bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Strips leading time-like, level, date-word and bracketed tokens, then a `component:`
@@ -680,6 +716,31 @@ mod tests {
             HeaderModel::default().split("key:value rest").message,
             "key:value rest"
         );
+    }
+
+    #[test]
+    fn every_line_keeps_the_header_of_its_file() {
+        // A label column written in two words on some lines: the same event, the same message.
+        let mut lines = vec![
+            "[10.30 16:49:06] app.exe - db.local:5432 open through proxy",
+            "[10.30 16:49:07] app.exe - api.local:443 open through proxy",
+            "[10.30 16:49:09] tool.exe - db.local:5432 close, 0 bytes sent",
+        ];
+        lines = lines.into_iter().cycle().take(30).collect();
+        lines.push("[10.30 16:49:08] app.exe *64 - db.local:5432 open through proxy");
+        let m = model(&lines);
+        assert!(m.split(lines[0]).message.ends_with("open through proxy"));
+        assert_eq!(m.split(lines[30]).message, m.split(lines[0]).message);
+        // Syslog: the host is header even where the program wrote no colon.
+        let sys = [
+            "Jun 14 15:16:01 combo sshd[19939]: session opened for user root",
+            "Jun 14 15:16:02 combo sshd[19937]: session opened for user test",
+            "Jun 14 15:16:03 web-2 cron[12]: session opened for user www",
+            "Jun 14 15:16:04 combo launchd[1] (app[80437]): Service exited",
+        ];
+        let m = model(&sys);
+        assert_eq!(m.split(sys[2]).message, "session opened for user www");
+        assert_eq!(m.split(sys[3]).message, "(app[80437]): Service exited");
     }
 
     #[test]

@@ -310,7 +310,7 @@ fn cluster(toks: &[Vec<u32>], counts: &[u64], wildish: &[bool], cfg: &MinerConfi
     // 2. Merge clusters that differ at one position only, when more than a few of them do:
     //    that position is a variable, even when its values look like words (user, host and
     //    file names, weekdays, `name[pid]:` prefixes).
-    let clusters = merge_siblings(clusters, cfg);
+    let clusters = merge_siblings(clusters, toks, wildish, cfg);
     // 3. Split clusters on positions with few distinct words.
     let mut out = Vec::with_capacity(clusters.len());
     for c in clusters {
@@ -337,11 +337,16 @@ fn hash_without(template: &[u32], skip: usize) -> u64 {
 /// variable even though its values look like words (user, host, unit and file names,
 /// `name[pid]:` prefixes). It is one when more than `max_constant_values` clusters differ
 /// there only (the bound that, inside a cluster, decides whether a position tells templates
-/// apart) and either its words also fill a varying position of another template (a
-/// vocabulary of values: the same user names in `login`/`logout` lines) or there are more than
+/// apart) and either its words also fill a varying position elsewhere (a vocabulary of
+/// values: the same user names in `login`/`logout` lines) or there are more than
 /// `max_unshared_values` of them. Enough constant words must remain (Drain's similarity bound),
 /// so one- and two-word messages stay apart. Repeats until nothing merges; deterministic.
-fn merge_siblings(mut clusters: Vec<Cluster>, cfg: &MinerConfig) -> Vec<Cluster> {
+fn merge_siblings(
+    mut clusters: Vec<Cluster>,
+    toks: &[Vec<u32>],
+    wildish: &[bool],
+    cfg: &MinerConfig,
+) -> Vec<Cluster> {
     struct Group {
         head: usize,
         p: usize,
@@ -404,11 +409,31 @@ fn merge_siblings(mut clusters: Vec<Cluster>, cfg: &MinerConfig) -> Vec<Cluster>
                 values,
             });
         }
-        // Which candidate groups each word fills.
+        // Which varying slots each word fills: the candidate groups, and the variable positions
+        // inside clusters (the words their members have there).
         let mut filled: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
         for (gi, g) in cands.iter().enumerate() {
             for &v in &g.values {
                 filled.entry(v).or_default().push(gi as u32);
+            }
+        }
+        let mut slot = cands.len() as u32;
+        for c in &clusters {
+            for (p, &t) in c.template.iter().enumerate() {
+                if t != WILD {
+                    continue;
+                }
+                for &m in &c.members {
+                    let v = toks[m as usize][p];
+                    if wildish[v as usize] {
+                        continue;
+                    }
+                    let f = filled.entry(v).or_default();
+                    if f.last() != Some(&slot) {
+                        f.push(slot);
+                    }
+                }
+                slot += 1;
             }
         }
         let mut into: Vec<Option<usize>> = vec![None; clusters.len()];
@@ -588,6 +613,67 @@ mod tests {
             mined.cluster_template[a as usize],
             mined.cluster_template[b as usize]
         );
+    }
+
+    fn templates_of(lines: &[String]) -> Vec<String> {
+        let mut m = Miner::new(MinerConfig::default());
+        let shapes: Vec<u32> = lines.iter().map(|l| m.add(l)).collect();
+        let mined = m.finish();
+        shapes
+            .iter()
+            .map(|&s| mined.template_of(s).text.clone())
+            .collect()
+    }
+
+    #[test]
+    fn word_like_values_shared_by_templates_are_variables() {
+        let users = ["alice", "bob", "carol", "dave", "erin", "frank"];
+        let mut lines = Vec::new();
+        for u in users {
+            lines.push(format!("{u} logged in from office"));
+            lines.push(format!("session of {u} closed by server"));
+        }
+        let t = templates_of(&lines);
+        assert_eq!(t[0], "<*> logged in from office");
+        assert_eq!(t[1], "session of <*> closed by server");
+        assert!(t.iter().step_by(2).all(|x| x == &t[0]));
+    }
+
+    #[test]
+    fn many_word_values_at_one_position_are_variables() {
+        let units = [
+            "alpha", "beta", "gamma", "delta", "omega", "sigma", "kappa", "theta", "zeta",
+        ];
+        let lines: Vec<String> = units
+            .iter()
+            .map(|u| format!("{u}.service: Main process exited, code=exited"))
+            .collect();
+        let t = templates_of(&lines);
+        assert!(
+            t.iter()
+                .all(|x| x == "<*> Main process exited, code=exited"),
+            "{t:?}"
+        );
+    }
+
+    #[test]
+    fn a_few_unshared_words_stay_constants() {
+        // Five verbs, each only here: as many templates (Loghub labels them so).
+        let verbs = ["boot", "wait", "halt", "sync", "load"];
+        let lines: Vec<String> = verbs
+            .iter()
+            .map(|v| format!("{v} requested by the node scheduler"))
+            .collect();
+        let t = templates_of(&lines);
+        let distinct: std::collections::BTreeSet<&String> = t.iter().collect();
+        assert_eq!(distinct.len(), 5, "{t:?}");
+        // One-word messages never merge.
+        let words: Vec<String> = ["running", "blocked", "normal", "warning", "critical"]
+            .iter()
+            .map(|w| (*w).to_owned())
+            .collect();
+        let t = templates_of(&words);
+        assert_eq!(t, words);
     }
 
     #[test]
