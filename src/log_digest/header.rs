@@ -323,11 +323,18 @@ impl HeaderModel {
         // counts[col][shape]
         let mut counts: Vec<rustc_hash::FxHashMap<Shape, usize>> =
             vec![rustc_hash::FxHashMap::default(); MAX_COLS];
+        // Columns where quoted text starts (`"GET / HTTP/1.1"`): headers hold no quoted text,
+        // so the header ends before the first such column.
+        let mut quoted = [0usize; MAX_COLS];
         for l in &lines {
             for (c, &(s, e)) in Spans::of(l, MAX_COLS).get().iter().enumerate() {
                 *counts[c].entry(shape(&l[s..e])).or_default() += 1;
+                if matches!(l.as_bytes()[s], b'"' | b'\'') {
+                    quoted[c] += 1;
+                }
             }
         }
+        let max_cols = quoted.iter().position(|&q| q * 2 >= n).unwrap_or(MAX_COLS);
         let dominant: Vec<Option<Shape>> = counts
             .iter()
             .map(|m| {
@@ -342,14 +349,14 @@ impl HeaderModel {
         // consistent ones (`RAS KERNEL INFO`).
         let mut columns: Vec<Option<Shape>> = Vec::new();
         let mut c = 0;
-        while c < MAX_COLS {
+        while c < max_cols {
             if let Some(s) = dominant[c] {
                 columns.push(Some(s));
                 c += 1;
                 continue;
             }
             let reach = if columns.is_empty() { 2 } else { 3 };
-            let next = (c + 1..(c + reach).min(MAX_COLS)).find(|&k| dominant[k].is_some());
+            let next = (c + 1..(c + reach).min(max_cols)).find(|&k| dominant[k].is_some());
             // In a small sample, only a level or a `-` separator after the unchecked words
             // proves they are header: a repeated message (`worker 1 …`) looks consistent too.
             let proven = |k: usize| {
@@ -741,6 +748,19 @@ mod tests {
         let m = model(&sys);
         assert_eq!(m.split(sys[2]).message, "session opened for user www");
         assert_eq!(m.split(sys[3]).message, "(app[80437]): Service exited");
+    }
+
+    #[test]
+    fn quoted_text_is_never_header() {
+        let base = [
+            r#"10.0.0.1 - - [01/Mar/2024:00:00:00 +0000] "GET /a HTTP/1.1" 200 12 "-" "curl/8""#,
+            r#"10.0.0.2 - bob [01/Mar/2024:00:00:01 +0000] "POST /b HTTP/1.1" 201 7 "-" "x/1""#,
+            r#"10.0.0.3 - - [01/Mar/2024:00:00:02 +0000] "GET /c/1 HTTP/1.1" 404 0 "-" "y/2""#,
+        ];
+        let lines: Vec<&str> = base.iter().copied().cycle().take(30).collect();
+        let m = model(&lines);
+        assert!(m.split(lines[1]).message.starts_with(r#""POST /b"#));
+        assert!(m.split(lines[0]).message.starts_with(r#""GET /a"#));
     }
 
     #[test]

@@ -256,7 +256,16 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                 // quoted phrase (`"GET /v2/servers HTTP/1.1"`) keeps its words, masked one by
                 // one: its first word often tells templates apart.
                 if let Some(close) = memchr::memchr(b'"', &b[i + 1..(i + 201).min(b.len())]) {
-                    if i > s || !b[i + 1..i + 1 + close].iter().any(u8::is_ascii_whitespace) {
+                    let phrase = &b[i + 1..i + 1 + close];
+                    // A phrase that starts with a variable (`"Mozilla/5.0 (X11; …)"`) is one.
+                    let first = phrase
+                        .iter()
+                        .position(u8::is_ascii_whitespace)
+                        .map_or(phrase, |e| &phrase[..e]);
+                    let variable_first = first
+                        .iter()
+                        .any(|&c| c.is_ascii_digit() || class(c) & PATH != 0);
+                    if i > s || variable_first || !phrase.iter().any(u8::is_ascii_whitespace) {
                         quote_at = Some(i);
                         i += close + 2;
                         continue;
@@ -399,6 +408,10 @@ mod tests {
         assert_eq!(
             masked(r#"10.0.0.1 "GET /v2/servers HTTP/1.1" status: 200"#),
             r#"<*> "GET <*> <*>" status: <*>"#
+        );
+        assert_eq!(
+            masked(r#"200 "-" "Mozilla/5.0 (X11; Linux x86_64)" end"#),
+            r#"<*> "<*>" "<*>" end"#
         );
     }
 
