@@ -421,18 +421,18 @@ impl HeaderModel {
 
     /// Splits one line into header and message.
     pub fn split<'a>(&self, line: &'a str) -> Split<'a> {
-        let mut sp = Spans::of(line, self.columns.len() + 3 + MAX_SHIFT);
-        if let Some(split) = self.split_by_model(line, sp.get()) {
+        let mut sp = Spans::of(line, self.columns.len() + 3);
+        if let Some(split) = self.split_by_model(line, &mut sp) {
             return split;
         }
         fallback_split(line, &mut sp)
     }
 
-    fn split_by_model<'a>(&self, line: &'a str, spans: &[(usize, usize)]) -> Option<Split<'a>> {
-        if self.columns.is_empty() || spans.len() <= self.columns.len() {
+    fn split_by_model<'a>(&self, line: &'a str, sp: &mut Spans) -> Option<Split<'a>> {
+        if self.columns.is_empty() || sp.get().len() <= self.columns.len() {
             return None;
         }
-        let shape_at = |i: usize| spans.get(i).map(|&(s, e)| shape(&line[s..e]));
+        let shape_at = |sp: &Spans, i: usize| sp.get().get(i).map(|&(s, e)| shape(&line[s..e]));
         let checked = self.columns.iter().filter(|c| c.is_some()).count();
         let mut mismatches = 0;
         let mut level = None;
@@ -442,18 +442,26 @@ impl HeaderModel {
         for (c, col) in self.columns.iter().enumerate() {
             let Some(want) = col else { continue };
             let mut at = c + shift;
-            if !shape_at(at).is_some_and(|g| compatible(*want, g))
+            let mut got = shape_at(sp, at);
+            if !got.is_some_and(|g| compatible(*want, g))
                 && c > 0
                 && self.columns[c - 1].is_none()
+                && shift < MAX_SHIFT
             {
-                if let Some(extra) = (1..=MAX_SHIFT - shift)
-                    .find(|x| shape_at(at + x).is_some_and(|g| compatible(*want, g)))
-                {
+                // Tokens past the usual ones are scanned only when a column has to shift.
+                sp.ensure(line, self.columns.len() + 3 + MAX_SHIFT);
+                if let Some((extra, g)) = (1..=MAX_SHIFT - shift).find_map(|x| {
+                    shape_at(sp, at + x)
+                        .filter(|&g| compatible(*want, g))
+                        .map(|g| (x, g))
+                }) {
                     shift += extra;
                     at += extra;
+                    got = Some(g);
                 }
             }
-            let got = shape_at(at)?;
+            let got = got?;
+            let spans = sp.get();
             if Some(c) == self.level_col {
                 if got != Shape::Level {
                     return None;
@@ -468,6 +476,10 @@ impl HeaderModel {
             }
         }
         let mut k = self.columns.len() + shift;
+        if shift > 0 || self.component == Component::HostColon {
+            sp.ensure(line, k + 3);
+        }
+        let spans = sp.get();
         if spans.len() > k + 1 {
             let (s, e) = spans[k];
             let take = match self.component {

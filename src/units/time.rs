@@ -235,11 +235,14 @@ fn valid(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<i64> {
 /// A date written without a year: the latest year that does not put it more than
 /// [`FUTURE_SLACK`] after `reference` (Feb 29 goes back to a leap year).
 fn yearless(mo: i64, d: i64, h: i64, mi: i64, s: i64, reference: i64) -> Option<i64> {
-    let (ry, _, _) = civil_from_days((reference + FUTURE_SLACK).div_euclid(86_400));
-    (ry - 8..=ry)
+    let limit = reference + FUTURE_SLACK;
+    let (ry, _, _) = civil_from_days(limit.div_euclid(86_400));
+    // This year or last year; only Feb 29 needs to look further back.
+    let years = if mo == 2 && d == 29 { 8 } else { 1 };
+    (ry - years..=ry)
         .rev()
         .filter_map(|y| valid(y, mo, d, h, mi, s))
-        .find(|&t| t <= reference + FUTURE_SLACK)
+        .find(|&t| t <= limit)
 }
 
 /// The first timestamp found in `header`, if any, in epoch seconds; a year-less one is placed
