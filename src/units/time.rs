@@ -232,11 +232,28 @@ fn valid(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<i64> {
     Some(days_from_civil(y, mo as u32, d as u32) * 86_400 + h * 3600 + mi * 60 + s)
 }
 
+/// The year of an epoch-seconds time; the last answer is remembered (one reference time serves
+/// a whole file).
+fn year_of(t: i64) -> i64 {
+    thread_local! {
+        static LAST: std::cell::Cell<(i64, i64)> = const { std::cell::Cell::new((i64::MIN, 0)) };
+    }
+    LAST.with(|last| {
+        let (at, year) = last.get();
+        if at == t {
+            return year;
+        }
+        let year = civil_from_days(t.div_euclid(86_400)).0;
+        last.set((t, year));
+        year
+    })
+}
+
 /// A date written without a year: the latest year that does not put it more than
 /// [`FUTURE_SLACK`] after `reference` (Feb 29 goes back to a leap year).
 fn yearless(mo: i64, d: i64, h: i64, mi: i64, s: i64, reference: i64) -> Option<i64> {
     let limit = reference + FUTURE_SLACK;
-    let (ry, _, _) = civil_from_days(limit.div_euclid(86_400));
+    let ry = year_of(limit);
     // This year or last year; only Feb 29 needs to look further back.
     let years = if mo == 2 && d == 29 { 8 } else { 1 };
     (ry - years..=ry)
