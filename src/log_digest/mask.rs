@@ -20,6 +20,7 @@ const DELIM: u8 = 4;
 const JOINER: u8 = 8;
 const PATH: u8 = 16;
 const QUOTE: u8 = 32;
+const EQ: u8 = 64;
 
 /// Byte classes, so each byte costs one table lookup.
 static CLASS: [u8; 256] = {
@@ -62,6 +63,9 @@ static CLASS: [u8; 256] = {
         if b == b'"' {
             k |= QUOTE;
         }
+        if b == b'=' {
+            k |= EQ;
+        }
         t[c] = k;
         c += 1;
     }
@@ -103,6 +107,21 @@ fn relative_file_path(b: &[u8]) -> Option<usize> {
         .then_some(end)
 }
 
+/// `key=value` with an identifier key and a plain value: where the value starts.
+fn key_value(tok: &[u8]) -> Option<usize> {
+    let eq = memchr::memchr(b'=', tok)?;
+    let key = &tok[..eq];
+    let value = &tok[eq + 1..];
+    let key_ok = key.first().is_some_and(u8::is_ascii_alphabetic)
+        && key
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'));
+    let value_ok = value.first().is_some_and(|&c| {
+        c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'/' | b':')
+    }) && !value.contains(&b'=');
+    (key_ok && value_ok).then_some(eq + 1)
+}
+
 /// Writes the masked form of one token (no whitespace inside) to `out`. Returns true when the
 /// whole token became one wildcard.
 fn mask_token(tok: &[u8], out: &mut Vec<u8>) -> bool {
@@ -113,6 +132,19 @@ fn mask_token(tok: &[u8], out: &mut Vec<u8>) -> bool {
 /// [`mask_token`] with the OR of the token's byte classes already known.
 #[inline]
 fn mask_token_with(tok: &[u8], flags: u8, out: &mut Vec<u8>) -> bool {
+    if flags & EQ != 0 {
+        if let Some(value_at) = key_value(tok) {
+            // The value of `key=value` is a variable whatever it looks like (`side=buy`).
+            let end = tok
+                .iter()
+                .rposition(|&c| !matches!(c, b',' | b';' | b')' | b']' | b'}'))
+                .map_or(tok.len(), |e| e + 1);
+            out.extend_from_slice(&tok[..value_at]);
+            out.extend_from_slice(WILDCARD.as_bytes());
+            out.extend_from_slice(&tok[end.max(value_at)..]);
+            return false;
+        }
+    }
     if flags & (DIGIT | PATH) == 0 {
         out.extend_from_slice(tok);
         return false;
@@ -396,10 +428,20 @@ mod tests {
     }
 
     #[test]
+    fn key_value_values_are_variables() {
+        assert_eq!(masked("order side=buy qty=3,"), "order side=<*> qty=<*>,");
+        assert_eq!(
+            masked("order side=sell qty=0.5,"),
+            "order side=<*> qty=<*>,"
+        );
+        assert_eq!(masked("a == b, x= y"), "a == b, x= y");
+    }
+
+    #[test]
     fn quoted_strings_are_variables() {
         assert_eq!(
             masked(r#"acquire tag="View Lock", name=x"#),
-            r#"acquire tag="<*>", name=x"#
+            r#"acquire tag="<*>", name=<*>"#
         );
         assert_eq!(
             masked(r#"say "hello world" now"#),

@@ -646,12 +646,12 @@ mod tests {
         ];
         let lines: Vec<String> = units
             .iter()
-            .map(|u| format!("{u}.service: Main process exited, code=exited"))
+            .map(|u| format!("{u}.service: Main process exited with a failure"))
             .collect();
         let t = templates_of(&lines);
         assert!(
             t.iter()
-                .all(|x| x == "<*> Main process exited, code=exited"),
+                .all(|x| x == "<*> Main process exited with a failure"),
             "{t:?}"
         );
     }
