@@ -463,11 +463,14 @@ impl HeaderModel {
             let got = got?;
             let spans = sp.get();
             if Some(c) == self.level_col {
-                if got != Shape::Level {
+                let (s, e) = spans[at];
+                let tok = &line[s..e];
+                // A level word velo does not know (`AUDIT`, `[SEVERE2]`) in the level column
+                // is still header: the line keeps the structure of its file.
+                if got != Shape::Level && !is_level_like(tok) {
                     return None;
                 }
-                let (s, e) = spans[at];
-                level = Level::parse(&line[s..e]);
+                level = Level::parse(tok);
             } else if !compatible(*want, got) {
                 mismatches += 1;
                 if mismatches > 1 || mismatches * 4 > checked {
@@ -509,6 +512,16 @@ impl HeaderModel {
             level,
         })
     }
+}
+
+/// An upper-case word of 3 to 9 letters (digits after the first letter allowed), optionally in
+/// brackets or followed by a colon: what a level column holds.
+fn is_level_like(tok: &str) -> bool {
+    let w = tok.trim_matches(|c: char| matches!(c, '[' | ']' | ':' | '<' | '>'));
+    (3..=9).contains(&w.len())
+        && w.as_bytes()[0].is_ascii_uppercase()
+        && w.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 /// How many extra tokens unchecked header columns may take on one line.
@@ -760,6 +773,33 @@ mod tests {
         let m = model(&sys);
         assert_eq!(m.split(sys[2]).message, "session opened for user www");
         assert_eq!(m.split(sys[3]).message, "(app[80437]): Service exited");
+    }
+
+    #[test]
+    fn unknown_level_words_keep_the_header() {
+        let lines = [
+            "2024-01-02 10:00:01,123 INFO app.Db: slow query took 3s",
+            "2024-01-02 10:00:02,123 WARN app.Db: slow query took 5s",
+            "2024-01-02 10:00:03,123 INFO app.Web: request served",
+            "2024-01-02 10:00:04,123 ERROR app.Db: connection refused",
+            "2024-01-02 10:00:05,123 INFO app.Db: slow query took 1s",
+            "2024-01-02 10:00:06,123 INFO app.Web: request served",
+            "2024-01-02 10:00:07,123 INFO app.Db: slow query took 2s",
+            "2024-01-02 10:00:08,123 INFO app.Web: request served",
+            "2024-01-02 10:00:09,123 INFO app.Web: request served",
+            "2024-01-02 10:00:10,123 INFO app.Web: request served",
+        ];
+        let m = model(&lines);
+        let odd = "2024-01-02 10:00:11,123 AUDIT app.Db: slow query took 4s";
+        let s = m.split(odd);
+        assert_eq!(s.message, "slow query took 4s");
+        assert_eq!(s.level, None);
+        // A message word where the level should be is not taken for one.
+        assert_eq!(
+            m.split("2024-01-02 10:00:12,123 slow query took 4s")
+                .message,
+            "slow query took 4s"
+        );
     }
 
     #[test]
