@@ -107,6 +107,64 @@ fn relative_file_path(b: &[u8]) -> Option<usize> {
         .then_some(end)
 }
 
+/// A month or weekday name (`Jun`, `Tue`, `March`, capitalised or upper-case) that is part of a
+/// date: a number or another such name comes right before or after it (`Tue Oct 14`, `14 Jun`,
+/// `Jun 14`). Such a word is a variable like the numbers around it.
+fn date_word_in_date(tok: &[u8], after_wild: bool, rest: &[u8]) -> bool {
+    const NAMES: [&[u8]; 19] = [
+        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
+        b"dec", b"mon", b"tue", b"wed", b"thu", b"fri", b"sat", b"sun",
+    ];
+    let is_name = |w: &[u8]| {
+        w.len() >= 3
+            && w.len() <= 9
+            && w[0].is_ascii_uppercase()
+            && w.iter().all(u8::is_ascii_alphabetic)
+            && NAMES.iter().any(|n| n.eq_ignore_ascii_case(&w[..3]))
+            && (w.len() == 3 || {
+                // Full names: January … Sunday.
+                const FULL: [&[u8]; 19] = [
+                    b"january",
+                    b"february",
+                    b"march",
+                    b"april",
+                    b"may",
+                    b"june",
+                    b"july",
+                    b"august",
+                    b"september",
+                    b"october",
+                    b"november",
+                    b"december",
+                    b"monday",
+                    b"tuesday",
+                    b"wednesday",
+                    b"thursday",
+                    b"friday",
+                    b"saturday",
+                    b"sunday",
+                ];
+                FULL.iter().any(|f| f.eq_ignore_ascii_case(w))
+            })
+    };
+    let word = tok.strip_suffix(b",").unwrap_or(tok);
+    if !is_name(word) {
+        return false;
+    }
+    if after_wild {
+        return true;
+    }
+    let ws = rest.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    let next = &rest[ws..];
+    let next_len = next
+        .iter()
+        .position(u8::is_ascii_whitespace)
+        .unwrap_or(next.len());
+    let next_word = &next[..next_len];
+    next.first().is_some_and(u8::is_ascii_digit)
+        || is_name(next_word.strip_suffix(b",").unwrap_or(next_word))
+}
+
 /// `key=value` with an identifier key and a plain value: where the value starts.
 fn key_value(tok: &[u8]) -> Option<usize> {
     let eq = memchr::memchr(b'=', tok)?;
@@ -358,6 +416,10 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                 mask_token(&tok[close + 1..], out);
             }
             w && q == 0
+        } else if flags & (DIGIT | DELIM | PATH) == 0 && date_word_in_date(tok, last_wild, &b[i..])
+        {
+            out.extend_from_slice(WILDCARD.as_bytes());
+            true
         } else {
             mask_token_with(tok, flags, out)
         };
@@ -425,6 +487,22 @@ mod tests {
         assert_eq!(masked("tests/test_api.py::test_x ok"), "<*>::test_x ok");
         assert_eq!(masked("see src/a/b.rs:12: here"), "see <*>:<*>: here");
         assert_eq!(masked("and/or HTTP/1.1"), "and/or <*>");
+    }
+
+    #[test]
+    fn month_and_weekday_names_in_dates_are_variables() {
+        assert_eq!(
+            masked("next run on Tue Oct 14 at noon"),
+            "next run on <*> at noon"
+        );
+        assert_eq!(
+            masked("next run on Sat Mar 2 at noon"),
+            "next run on <*> at noon"
+        );
+        assert_eq!(masked("report for 14 June done"), "report for <*> done");
+        // Not in a date, a name stays a word.
+        assert_eq!(masked("May I help"), "May I help");
+        assert_eq!(masked("the Sun rises"), "the Sun rises");
     }
 
     #[test]
