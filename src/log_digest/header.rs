@@ -242,6 +242,10 @@ impl Spans {
 /// Where a token such as `WARNING:root:msg` is cut: after its first colon, when the part before
 /// it is a level word (`first`) or a name (the field after a glued level), and text follows.
 fn glued_colon(tok: &[u8], first: bool) -> Option<usize> {
+    // Most first tokens are dates or numbers: out before any scan.
+    if !tok.first().is_some_and(u8::is_ascii_alphabetic) {
+        return None;
+    }
     let c = memchr::memchr(b':', tok)?;
     let (head, rest) = (&tok[..c], &tok[c + 1..]);
     if c == 0 || rest.is_empty() || rest[0] == b':' || rest[0] == b'/' {
