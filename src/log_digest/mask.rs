@@ -111,44 +111,8 @@ fn relative_file_path(b: &[u8]) -> Option<usize> {
 /// date: a number or another such name comes right before or after it (`Tue Oct 14`, `14 Jun`,
 /// `Jun 14`). Such a word is a variable like the numbers around it.
 fn date_word_in_date(tok: &[u8], after_wild: bool, rest: &[u8]) -> bool {
-    const NAMES: [&[u8]; 19] = [
-        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
-        b"dec", b"mon", b"tue", b"wed", b"thu", b"fri", b"sat", b"sun",
-    ];
-    let is_name = |w: &[u8]| {
-        w.len() >= 3
-            && w.len() <= 9
-            && w[0].is_ascii_uppercase()
-            && w.iter().all(u8::is_ascii_alphabetic)
-            && NAMES.iter().any(|n| n.eq_ignore_ascii_case(&w[..3]))
-            && (w.len() == 3 || {
-                // Full names: January … Sunday.
-                const FULL: [&[u8]; 19] = [
-                    b"january",
-                    b"february",
-                    b"march",
-                    b"april",
-                    b"may",
-                    b"june",
-                    b"july",
-                    b"august",
-                    b"september",
-                    b"october",
-                    b"november",
-                    b"december",
-                    b"monday",
-                    b"tuesday",
-                    b"wednesday",
-                    b"thursday",
-                    b"friday",
-                    b"saturday",
-                    b"sunday",
-                ];
-                FULL.iter().any(|f| f.eq_ignore_ascii_case(w))
-            })
-    };
     let word = tok.strip_suffix(b",").unwrap_or(tok);
-    if !is_name(word) {
+    if !is_date_name(word) {
         return false;
     }
     if after_wild {
@@ -162,7 +126,65 @@ fn date_word_in_date(tok: &[u8], after_wild: bool, rest: &[u8]) -> bool {
         .unwrap_or(next.len());
     let next_word = &next[..next_len];
     next.first().is_some_and(u8::is_ascii_digit)
-        || is_name(next_word.strip_suffix(b",").unwrap_or(next_word))
+        || is_date_name(next_word.strip_suffix(b",").unwrap_or(next_word))
+}
+
+/// `Jun`, `TUE`, `March`, `Sunday`: a capitalised month or weekday name or abbreviation.
+#[inline]
+fn is_date_name(w: &[u8]) -> bool {
+    if !(3..=9).contains(&w.len()) || !w[0].is_ascii_uppercase() {
+        return false;
+    }
+    let p = [w[0] | 0x20, w[1] | 0x20, w[2] | 0x20];
+    if !matches!(
+        &p,
+        b"jan"
+            | b"feb"
+            | b"mar"
+            | b"apr"
+            | b"may"
+            | b"jun"
+            | b"jul"
+            | b"aug"
+            | b"sep"
+            | b"oct"
+            | b"nov"
+            | b"dec"
+            | b"mon"
+            | b"tue"
+            | b"wed"
+            | b"thu"
+            | b"fri"
+            | b"sat"
+            | b"sun"
+    ) {
+        return false;
+    }
+    if w.len() == 3 {
+        return w.iter().all(u8::is_ascii_alphabetic);
+    }
+    const FULL: [&[u8]; 19] = [
+        b"january",
+        b"february",
+        b"march",
+        b"april",
+        b"may",
+        b"june",
+        b"july",
+        b"august",
+        b"september",
+        b"october",
+        b"november",
+        b"december",
+        b"monday",
+        b"tuesday",
+        b"wednesday",
+        b"thursday",
+        b"friday",
+        b"saturday",
+        b"sunday",
+    ];
+    FULL.iter().any(|f| f.eq_ignore_ascii_case(w))
 }
 
 /// `key=value` with an identifier key and a plain value: where the value starts.
