@@ -129,6 +129,29 @@ fn date_word_in_date(tok: &[u8], after_wild: bool, rest: &[u8]) -> bool {
         || is_date_name(next_word.strip_suffix(b",").unwrap_or(next_word))
 }
 
+/// Month and weekday names written in full.
+const FULL_DATE_NAMES: [&[u8]; 19] = [
+    b"january",
+    b"february",
+    b"march",
+    b"april",
+    b"may",
+    b"june",
+    b"july",
+    b"august",
+    b"september",
+    b"october",
+    b"november",
+    b"december",
+    b"monday",
+    b"tuesday",
+    b"wednesday",
+    b"thursday",
+    b"friday",
+    b"saturday",
+    b"sunday",
+];
+
 /// `Jun`, `TUE`, `March`, `Sunday`: a capitalised month or weekday name or abbreviation.
 #[inline]
 fn is_date_name(w: &[u8]) -> bool {
@@ -163,28 +186,7 @@ fn is_date_name(w: &[u8]) -> bool {
     if w.len() == 3 {
         return w.iter().all(u8::is_ascii_alphabetic);
     }
-    const FULL: [&[u8]; 19] = [
-        b"january",
-        b"february",
-        b"march",
-        b"april",
-        b"may",
-        b"june",
-        b"july",
-        b"august",
-        b"september",
-        b"october",
-        b"november",
-        b"december",
-        b"monday",
-        b"tuesday",
-        b"wednesday",
-        b"thursday",
-        b"friday",
-        b"saturday",
-        b"sunday",
-    ];
-    FULL.iter().any(|f| f.eq_ignore_ascii_case(w))
+    FULL_DATE_NAMES.iter().any(|f| f.eq_ignore_ascii_case(w))
 }
 
 /// `key=value` with an identifier key and a plain value: where the value starts.
