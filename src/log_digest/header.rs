@@ -179,6 +179,8 @@ struct Spans {
     len: usize,
     /// Where scanning stopped.
     pos: usize,
+    /// The first token was a level glued to the next field by a colon.
+    chain: bool,
 }
 
 impl Spans {
@@ -187,6 +189,7 @@ impl Spans {
             at: [(0, 0); MAX_SPANS],
             len: 0,
             pos: 0,
+            chain: false,
         };
         out.ensure(line, max);
         out
@@ -215,6 +218,16 @@ impl Spans {
                 }
                 i += 1;
             }
+            // A level glued to the fields after it by colons (`WARNING:root:message`, Python
+            // logging's default): `WARNING:` and `root:` are tokens of their own.
+            if self.len == 0 || self.chain {
+                let first = self.len == 0;
+                let cut = glued_colon(&b[s..i], first);
+                if let Some(c) = cut {
+                    i = s + c + 1;
+                }
+                self.chain = first && cut.is_some();
+            }
             self.at[self.len] = (s, i);
             self.len += 1;
         }
@@ -224,6 +237,29 @@ impl Spans {
     fn get(&self) -> &[(usize, usize)] {
         &self.at[..self.len]
     }
+}
+
+/// Where a token such as `WARNING:root:msg` is cut: after its first colon, when the part before
+/// it is a level word (`first`) or a name (the field after a glued level), and text follows.
+fn glued_colon(tok: &[u8], first: bool) -> Option<usize> {
+    // Most first tokens are dates or numbers: out before any scan.
+    if !tok.first().is_some_and(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    let c = memchr::memchr(b':', tok)?;
+    let (head, rest) = (&tok[..c], &tok[c + 1..]);
+    if c == 0 || rest.is_empty() || rest[0] == b':' || rest[0] == b'/' {
+        return None;
+    }
+    let ok = if first {
+        c >= 4
+            && head.iter().all(u8::is_ascii_alphabetic)
+            && std::str::from_utf8(head).is_ok_and(|h| Level::parse(h).is_some())
+    } else {
+        head.iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    };
+    ok.then_some(c)
 }
 
 const MAX_COLS: usize = 12;
@@ -291,11 +327,18 @@ impl HeaderModel {
         // counts[col][shape]
         let mut counts: Vec<rustc_hash::FxHashMap<Shape, usize>> =
             vec![rustc_hash::FxHashMap::default(); MAX_COLS];
+        // Columns where quoted text starts (`"GET / HTTP/1.1"`): headers hold no quoted text,
+        // so the header ends before the first such column.
+        let mut quoted = [0usize; MAX_COLS];
         for l in &lines {
             for (c, &(s, e)) in Spans::of(l, MAX_COLS).get().iter().enumerate() {
                 *counts[c].entry(shape(&l[s..e])).or_default() += 1;
+                if matches!(l.as_bytes()[s], b'"' | b'\'') {
+                    quoted[c] += 1;
+                }
             }
         }
+        let max_cols = quoted.iter().position(|&q| q * 2 >= n).unwrap_or(MAX_COLS);
         let dominant: Vec<Option<Shape>> = counts
             .iter()
             .map(|m| {
@@ -310,14 +353,14 @@ impl HeaderModel {
         // consistent ones (`RAS KERNEL INFO`).
         let mut columns: Vec<Option<Shape>> = Vec::new();
         let mut c = 0;
-        while c < MAX_COLS {
+        while c < max_cols {
             if let Some(s) = dominant[c] {
                 columns.push(Some(s));
                 c += 1;
                 continue;
             }
             let reach = if columns.is_empty() { 2 } else { 3 };
-            let next = (c + 1..(c + reach).min(MAX_COLS)).find(|&k| dominant[k].is_some());
+            let next = (c + 1..(c + reach).min(max_cols)).find(|&k| dominant[k].is_some());
             // In a small sample, only a level or a `-` separator after the unchecked words
             // proves they are header: a repeated message (`worker 1 …`) looks consistent too.
             let proven = |k: usize| {
@@ -383,59 +426,120 @@ impl HeaderModel {
     /// Splits one line into header and message.
     pub fn split<'a>(&self, line: &'a str) -> Split<'a> {
         let mut sp = Spans::of(line, self.columns.len() + 3);
-        if let Some(split) = self.split_by_model(line, sp.get()) {
+        if let Some(split) = self.split_by_model(line, &mut sp) {
             return split;
         }
         fallback_split(line, &mut sp)
     }
 
-    fn split_by_model<'a>(&self, line: &'a str, spans: &[(usize, usize)]) -> Option<Split<'a>> {
-        if self.columns.is_empty() || spans.len() <= self.columns.len() {
+    fn split_by_model<'a>(&self, line: &'a str, sp: &mut Spans) -> Option<Split<'a>> {
+        if self.columns.is_empty() || sp.get().len() <= self.columns.len() {
             return None;
         }
-        let level = match self.level_col {
-            Some(lc) => {
-                let (s, e) = spans[lc];
-                if shape(&line[s..e]) != Shape::Level {
-                    return None;
-                }
-                Level::parse(&line[s..e])
-            }
-            None => None,
-        };
+        let shape_at = |sp: &Spans, i: usize| sp.get().get(i).map(|&(s, e)| shape(&line[s..e]));
         let checked = self.columns.iter().filter(|c| c.is_some()).count();
         let mut mismatches = 0;
-        for (c, &(s, e)) in self.columns.iter().zip(spans) {
-            if let Some(want) = c {
-                if !compatible(*want, shape(&line[s..e])) {
-                    mismatches += 1;
-                    if mismatches > 1 || mismatches * 4 > checked {
-                        return None;
-                    }
+        let mut level = None;
+        // Extra tokens taken by unchecked columns: a program or label written in two words
+        // (`chrome.exe *64`) shifts the columns after it instead of failing the line.
+        let mut shift = 0;
+        for (c, col) in self.columns.iter().enumerate() {
+            let Some(want) = col else { continue };
+            let mut at = c + shift;
+            let mut got = shape_at(sp, at);
+            if !got.is_some_and(|g| compatible(*want, g))
+                && c > 0
+                && self.columns[c - 1].is_none()
+                && shift < MAX_SHIFT
+            {
+                // Tokens past the usual ones are scanned only when a column has to shift.
+                sp.ensure(line, self.columns.len() + 3 + MAX_SHIFT);
+                if let Some((extra, g)) = (1..=MAX_SHIFT - shift).find_map(|x| {
+                    shape_at(sp, at + x)
+                        .filter(|&g| compatible(*want, g))
+                        .map(|g| (x, g))
+                }) {
+                    shift += extra;
+                    at += extra;
+                    got = Some(g);
+                }
+            }
+            let got = got?;
+            let spans = sp.get();
+            if Some(c) == self.level_col {
+                let (s, e) = spans[at];
+                let tok = &line[s..e];
+                // A level word velo does not know (`AUDIT`, `[SEVERE2]`) in the level column
+                // is still header: the line keeps the structure of its file.
+                if got != Shape::Level && !is_level_like(tok) {
+                    return None;
+                }
+                level = Level::parse(tok);
+            } else if !compatible(*want, got) {
+                mismatches += 1;
+                if mismatches > 1 || mismatches * 4 > checked {
+                    return None;
                 }
             }
         }
-        let mut k = self.columns.len();
+        let mut k = self.columns.len() + shift;
+        if shift > 0 || self.component == Component::HostColon {
+            sp.ensure(line, k + 3);
+        }
+        let spans = sp.get();
         if spans.len() > k + 1 {
             let (s, e) = spans[k];
             let take = match self.component {
                 Component::None => 0,
                 Component::Colon => usize::from(is_component(&line[s..e])),
                 Component::Padded => usize::from(line.as_bytes().get(e..e + 2) == Some(b"  ")),
-                Component::HostColon => spans
-                    .get(k + 1)
-                    .filter(|&&(s2, e2)| spans.len() > k + 2 && is_component(&line[s2..e2]))
-                    .map_or(0, |_| 2),
+                // The host is header on every line; the program too when it is `name[pid]:`
+                // or `name[pid]` (a program that wrote no colon).
+                Component::HostColon => {
+                    1 + spans
+                        .get(k + 1)
+                        .filter(|&&(s2, e2)| {
+                            spans.len() > k + 2 && {
+                                let t = &line[s2..e2];
+                                is_component(t) || is_program_pid(t)
+                            }
+                        })
+                        .map_or(0, |_| 1)
+                }
             };
             k += take;
         }
-        let start = spans[k].0;
+        let start = spans.get(k)?.0;
         Some(Split {
             header: line[..start].trim_end(),
             message: &line[start..],
             level,
         })
     }
+}
+
+/// An upper-case word of 3 to 9 letters (digits after the first letter allowed), optionally in
+/// brackets or followed by a colon: what a level column holds.
+fn is_level_like(tok: &str) -> bool {
+    let w = tok.trim_matches(|c: char| matches!(c, '[' | ']' | ':' | '<' | '>'));
+    (3..=9).contains(&w.len())
+        && w.as_bytes()[0].is_ascii_uppercase()
+        && w.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// How many extra tokens unchecked header columns may take on one line.
+const MAX_SHIFT: usize = 2;
+
+/// `name[123]`: a program with its process id.
+fn is_program_pid(t: &str) -> bool {
+    let Some(open) = t.find('[') else {
+        return false;
+    };
+    open > 0
+        && t.ends_with(']')
+        && t.len() > open + 2
+        && t[open + 1..t.len() - 1].bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Strips leading time-like, level, date-word and bracketed tokens, then a `component:`
@@ -508,11 +612,11 @@ impl LogFormat {
     /// Compiles a format: each `<Name>` is a field, runs of spaces match any whitespace, the
     /// rest is a regular-expression fragment; anchored at both ends.
     pub fn parse(format: &str) -> Result<Self, LogFormatError> {
-        let field =
-            Regex::new(r"<([A-Za-z_][A-Za-z0-9_]*)>").map_err(|e| LogFormatError::Regex {
-                format: format.to_owned(),
-                source: Box::new(e),
-            })?;
+        static FIELD: std::sync::OnceLock<Option<Regex>> = std::sync::OnceLock::new();
+        let field = FIELD
+            .get_or_init(|| Regex::new(r"<([A-Za-z_][A-Za-z0-9_]*)>").ok())
+            .as_ref()
+            .ok_or_else(|| LogFormatError::NoContent(format.to_owned()))?;
         let mut pat = String::from("^");
         let mut last = 0;
         let mut names = Vec::new();
@@ -631,6 +735,91 @@ mod tests {
     }
 
     #[test]
+    fn level_glued_by_colons() {
+        let lines = [
+            "INFO:app.api:order 1 placed",
+            "WARNING:root:disk 93% full",
+            "ERROR:bot.feed:connection to db:5432 refused",
+            "INFO:app.api:order 2 placed",
+        ];
+        let m = model(&lines);
+        let s = m.split(lines[2]);
+        assert_eq!(s.message, "connection to db:5432 refused");
+        assert_eq!(s.level, Some(Level::Error));
+        assert_eq!(m.split(lines[1]).message, "disk 93% full");
+        // Without a level first, a colon is not a field separator.
+        assert_eq!(
+            HeaderModel::default().split("key:value rest").message,
+            "key:value rest"
+        );
+    }
+
+    #[test]
+    fn every_line_keeps_the_header_of_its_file() {
+        // A label column written in two words on some lines: the same event, the same message.
+        let mut lines = vec![
+            "[10.30 16:49:06] app.exe - db.local:5432 open through proxy",
+            "[10.30 16:49:07] app.exe - api.local:443 open through proxy",
+            "[10.30 16:49:09] tool.exe - db.local:5432 close, 0 bytes sent",
+        ];
+        lines = lines.into_iter().cycle().take(30).collect();
+        lines.push("[10.30 16:49:08] app.exe *64 - db.local:5432 open through proxy");
+        let m = model(&lines);
+        assert!(m.split(lines[0]).message.ends_with("open through proxy"));
+        assert_eq!(m.split(lines[30]).message, m.split(lines[0]).message);
+        // Syslog: the host is header even where the program wrote no colon.
+        let sys = [
+            "Jun 14 15:16:01 combo sshd[19939]: session opened for user root",
+            "Jun 14 15:16:02 combo sshd[19937]: session opened for user test",
+            "Jun 14 15:16:03 web-2 cron[12]: session opened for user www",
+            "Jun 14 15:16:04 combo launchd[1] (app[80437]): Service exited",
+        ];
+        let m = model(&sys);
+        assert_eq!(m.split(sys[2]).message, "session opened for user www");
+        assert_eq!(m.split(sys[3]).message, "(app[80437]): Service exited");
+    }
+
+    #[test]
+    fn unknown_level_words_keep_the_header() {
+        let lines = [
+            "2024-01-02 10:00:01,123 INFO app.Db: slow query took 3s",
+            "2024-01-02 10:00:02,123 WARN app.Db: slow query took 5s",
+            "2024-01-02 10:00:03,123 INFO app.Web: request served",
+            "2024-01-02 10:00:04,123 ERROR app.Db: connection refused",
+            "2024-01-02 10:00:05,123 INFO app.Db: slow query took 1s",
+            "2024-01-02 10:00:06,123 INFO app.Web: request served",
+            "2024-01-02 10:00:07,123 INFO app.Db: slow query took 2s",
+            "2024-01-02 10:00:08,123 INFO app.Web: request served",
+            "2024-01-02 10:00:09,123 INFO app.Web: request served",
+            "2024-01-02 10:00:10,123 INFO app.Web: request served",
+        ];
+        let m = model(&lines);
+        let odd = "2024-01-02 10:00:11,123 AUDIT app.Db: slow query took 4s";
+        let s = m.split(odd);
+        assert_eq!(s.message, "slow query took 4s");
+        assert_eq!(s.level, None);
+        // A message word where the level should be is not taken for one.
+        assert_eq!(
+            m.split("2024-01-02 10:00:12,123 slow query took 4s")
+                .message,
+            "slow query took 4s"
+        );
+    }
+
+    #[test]
+    fn quoted_text_is_never_header() {
+        let base = [
+            r#"10.0.0.1 - - [01/Mar/2024:00:00:00 +0000] "GET /a HTTP/1.1" 200 12 "-" "curl/8""#,
+            r#"10.0.0.2 - bob [01/Mar/2024:00:00:01 +0000] "POST /b HTTP/1.1" 201 7 "-" "x/1""#,
+            r#"10.0.0.3 - - [01/Mar/2024:00:00:02 +0000] "GET /c/1 HTTP/1.1" 404 0 "-" "y/2""#,
+        ];
+        let lines: Vec<&str> = base.iter().copied().cycle().take(30).collect();
+        let m = model(&lines);
+        assert!(m.split(lines[1]).message.starts_with(r#""POST /b"#));
+        assert!(m.split(lines[0]).message.starts_with(r#""GET /a"#));
+    }
+
+    #[test]
     fn fallback_for_unstructured_lines() {
         let m = HeaderModel::default();
         assert_eq!(m.split("ERROR: disk full").message, "disk full");
@@ -663,5 +852,117 @@ mod tests {
         assert_eq!(s.level, Some(Level::Info));
         assert!(f.split("garbage").is_none());
         assert!(LogFormat::parse("<Date> <Time>").is_err());
+    }
+}
+
+/// Byte-level fuzz targets for the log line path: header inference and splitting, `--log-format`
+/// compilation, masking, timestamp finding and mining, on arbitrary bytes (decoded as the
+/// reader decodes them). Properties: no panic; the message is a suffix of its line; the masked
+/// shape never has more tokens than the message. A hang shows as a test that does not finish.
+///
+/// Cases: `VELO_FUZZ_CASES` (default 256); the RNG seed is fixed (`VELO_FUZZ_SEED`, a number,
+/// changes it), so a run is reproducible.
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+    use super::{HeaderModel, LogFormat};
+    use crate::log_digest::{mask, miner, time};
+
+    fn runner() -> TestRunner {
+        let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
+        let cases = env("VELO_FUZZ_CASES").map_or(256, |c| u32::try_from(c).unwrap_or(u32::MAX));
+        let seed = env("VELO_FUZZ_SEED").unwrap_or(14);
+        let mut bytes = [0u8; 32];
+        bytes[..8].copy_from_slice(&seed.to_le_bytes());
+        TestRunner::new_with_rng(
+            Config {
+                cases,
+                failure_persistence: None,
+                ..Config::default()
+            },
+            TestRng::from_seed(RngAlgorithm::ChaCha, &bytes),
+        )
+    }
+
+    /// Arbitrary bytes, biased towards log-like ones (digits, separators, brackets, level
+    /// words, newlines) so that the interesting paths are reached.
+    fn log_bytes() -> impl Strategy<Value = Vec<u8>> {
+        let byte = prop_oneof![
+            4 => any::<u8>(),
+            4 => prop::sample::select(b"0123456789 :-./[](),=|\"'\t\nTZ".to_vec()),
+            1 => prop::sample::select(b"INFOWARNERRORDEBUGJunMonabc_".to_vec()),
+        ];
+        prop::collection::vec(byte, 0..600)
+    }
+
+    fn lines_of(bytes: &[u8]) -> Vec<String> {
+        bytes
+            .split(|&b| b == b'\n')
+            .map(|l| String::from_utf8_lossy(l).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn fuzz_header_split() {
+        runner()
+            .run(&log_bytes(), |bytes| {
+                let lines = lines_of(&bytes);
+                let model = HeaderModel::infer(lines.iter().map(String::as_str));
+                for l in &lines {
+                    let s = model.split(l);
+                    prop_assert!(l.ends_with(s.message), "{l:?} -> {s:?}");
+                    prop_assert!(l.starts_with(s.header), "{l:?} -> {s:?}");
+                    let _ = time::parse(s.header);
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn fuzz_mask_and_mine() {
+        runner()
+            .run(&log_bytes(), |bytes| {
+                let lines = lines_of(&bytes);
+                let mut m = miner::Miner::new(miner::MinerConfig::default());
+                let mut out = Vec::new();
+                for l in &lines {
+                    let n = mask::mask_into(l, &mut out);
+                    prop_assert!(n <= l.split_ascii_whitespace().count(), "{l:?}");
+                    prop_assert!(std::str::from_utf8(&out).is_ok(), "{l:?}");
+                    m.add(l);
+                }
+                let mined = m.finish();
+                let total: u64 = mined.templates.iter().map(|t| t.count).sum();
+                prop_assert_eq!(total, lines.len() as u64);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn fuzz_log_format() {
+        let fields =
+            prop::sample::select(vec!["<Content>", "<Date> ", "<Level>", "\\[<Pid>\\]", ""]);
+        let format = (
+            prop::collection::vec(any::<u8>(), 0..24),
+            fields.clone(),
+            fields,
+        );
+        runner()
+            .run(&(format, log_bytes()), |((raw, a, b), line)| {
+                let fmt = format!("{a}{}{b}", String::from_utf8_lossy(&raw));
+                if let Ok(f) = LogFormat::parse(&fmt) {
+                    for l in lines_of(&line) {
+                        if let Some(s) = f.split(&l) {
+                            prop_assert!(l.contains(s.message));
+                        }
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
     }
 }

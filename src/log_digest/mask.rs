@@ -20,6 +20,7 @@ const DELIM: u8 = 4;
 const JOINER: u8 = 8;
 const PATH: u8 = 16;
 const QUOTE: u8 = 32;
+const EQ: u8 = 64;
 
 /// Byte classes, so each byte costs one table lookup.
 static CLASS: [u8; 256] = {
@@ -62,6 +63,9 @@ static CLASS: [u8; 256] = {
         if b == b'"' {
             k |= QUOTE;
         }
+        if b == b'=' {
+            k |= EQ;
+        }
         t[c] = k;
         c += 1;
     }
@@ -84,6 +88,122 @@ fn whole_token_variable(b: &[u8]) -> bool {
     b.len() >= 3 && b[1] == b':' && b[2] == b'\\' && b[0].is_ascii_alphabetic()
 }
 
+/// A relative file path with an extension at the start of a token (`tests/test_api.py` in
+/// `tests/test_api.py::test_x` or `src/a/b.rs:12:`): the length of that path.
+fn relative_file_path(b: &[u8]) -> Option<usize> {
+    let end = b
+        .iter()
+        .position(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'/' | b'.' | b'_' | b'-')))
+        .unwrap_or(b.len());
+    let path = &b[..end];
+    let slash = memchr::memrchr(b'/', path)?;
+    if slash == 0 || path.contains(&b'\\') {
+        return None;
+    }
+    let name = &path[slash + 1..];
+    let dot = memchr::memrchr(b'.', name)?;
+    let ext = &name[dot + 1..];
+    (dot > 0 && (1..=5).contains(&ext.len()) && ext.iter().all(u8::is_ascii_alphabetic))
+        .then_some(end)
+}
+
+/// A month or weekday name (`Jun`, `Tue`, `March`, capitalised or upper-case) that is part of a
+/// date: a number or another such name comes right before or after it (`Tue Oct 14`, `14 Jun`,
+/// `Jun 14`). Such a word is a variable like the numbers around it.
+fn date_word_in_date(tok: &[u8], after_wild: bool, rest: &[u8]) -> bool {
+    let word = tok.strip_suffix(b",").unwrap_or(tok);
+    if !is_date_name(word) {
+        return false;
+    }
+    if after_wild {
+        return true;
+    }
+    let ws = rest.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    let next = &rest[ws..];
+    let next_len = next
+        .iter()
+        .position(u8::is_ascii_whitespace)
+        .unwrap_or(next.len());
+    let next_word = &next[..next_len];
+    next.first().is_some_and(u8::is_ascii_digit)
+        || is_date_name(next_word.strip_suffix(b",").unwrap_or(next_word))
+}
+
+/// Month and weekday names written in full.
+const FULL_DATE_NAMES: [&[u8]; 19] = [
+    b"january",
+    b"february",
+    b"march",
+    b"april",
+    b"may",
+    b"june",
+    b"july",
+    b"august",
+    b"september",
+    b"october",
+    b"november",
+    b"december",
+    b"monday",
+    b"tuesday",
+    b"wednesday",
+    b"thursday",
+    b"friday",
+    b"saturday",
+    b"sunday",
+];
+
+/// `Jun`, `TUE`, `March`, `Sunday`: a capitalised month or weekday name or abbreviation.
+#[inline]
+fn is_date_name(w: &[u8]) -> bool {
+    if !(3..=9).contains(&w.len()) || !w[0].is_ascii_uppercase() {
+        return false;
+    }
+    let p = [w[0] | 0x20, w[1] | 0x20, w[2] | 0x20];
+    if !matches!(
+        &p,
+        b"jan"
+            | b"feb"
+            | b"mar"
+            | b"apr"
+            | b"may"
+            | b"jun"
+            | b"jul"
+            | b"aug"
+            | b"sep"
+            | b"oct"
+            | b"nov"
+            | b"dec"
+            | b"mon"
+            | b"tue"
+            | b"wed"
+            | b"thu"
+            | b"fri"
+            | b"sat"
+            | b"sun"
+    ) {
+        return false;
+    }
+    if w.len() == 3 {
+        return w.iter().all(u8::is_ascii_alphabetic);
+    }
+    FULL_DATE_NAMES.iter().any(|f| f.eq_ignore_ascii_case(w))
+}
+
+/// `key=value` with an identifier key and a plain value: where the value starts.
+fn key_value(tok: &[u8]) -> Option<usize> {
+    let eq = memchr::memchr(b'=', tok)?;
+    let key = &tok[..eq];
+    let value = &tok[eq + 1..];
+    let key_ok = key.first().is_some_and(u8::is_ascii_alphabetic)
+        && key
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'));
+    let value_ok = value.first().is_some_and(|&c| {
+        c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'/' | b':')
+    }) && !value.contains(&b'=');
+    (key_ok && value_ok).then_some(eq + 1)
+}
+
 /// Writes the masked form of one token (no whitespace inside) to `out`. Returns true when the
 /// whole token became one wildcard.
 fn mask_token(tok: &[u8], out: &mut Vec<u8>) -> bool {
@@ -94,13 +214,35 @@ fn mask_token(tok: &[u8], out: &mut Vec<u8>) -> bool {
 /// [`mask_token`] with the OR of the token's byte classes already known.
 #[inline]
 fn mask_token_with(tok: &[u8], flags: u8, out: &mut Vec<u8>) -> bool {
+    if flags & EQ != 0 {
+        if let Some(value_at) = key_value(tok) {
+            // The value of `key=value` is a variable whatever it looks like (`side=buy`).
+            let end = tok
+                .iter()
+                .rposition(|&c| !matches!(c, b',' | b';' | b')' | b']' | b'}'))
+                .map_or(tok.len(), |e| e + 1);
+            out.extend_from_slice(&tok[..value_at]);
+            out.extend_from_slice(WILDCARD.as_bytes());
+            out.extend_from_slice(&tok[end.max(value_at)..]);
+            return false;
+        }
+    }
     if flags & (DIGIT | PATH) == 0 {
         out.extend_from_slice(tok);
         return false;
     }
-    if flags & PATH != 0 && whole_token_variable(tok) {
-        out.extend_from_slice(WILDCARD.as_bytes());
-        return true;
+    if flags & PATH != 0 {
+        if whole_token_variable(tok) {
+            out.extend_from_slice(WILDCARD.as_bytes());
+            return true;
+        }
+        if let Some(end) = relative_file_path(tok) {
+            out.extend_from_slice(WILDCARD.as_bytes());
+            if end < tok.len() {
+                mask_token(&tok[end..], out);
+            }
+            return end == tok.len();
+        }
     }
     if flags & DIGIT == 0 {
         out.extend_from_slice(tok);
@@ -159,6 +301,45 @@ fn is_unit(w: &[u8]) -> bool {
     UNITS.contains(&w)
 }
 
+/// Whether a byte can be part of a number written in parentheses (`1234`, `12.5%`, `-3`).
+fn numberish(c: u8) -> bool {
+    c.is_ascii_digit() || matches!(c, b'.' | b',' | b'%' | b'-' | b'+')
+}
+
+/// `(1234)`, `(12%),` or `(1234` followed by a unit word and `)`: a parenthesised number (with
+/// an optional unit) that restates the variable before it. Returns how many bytes after `tok`
+/// it also covers (the unit word) and the punctuation after the `)` to keep.
+fn paren_restatement<'a>(tok: &'a [u8], after: &'a [u8]) -> Option<(usize, &'a [u8])> {
+    let inner = tok.strip_prefix(b"(")?;
+    if !inner.first().is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = inner.iter().take_while(|&&c| numberish(c)).count();
+    if let Some(rest) = inner[n..].strip_prefix(b")") {
+        return rest
+            .iter()
+            .all(u8::is_ascii_punctuation)
+            .then_some((0, rest));
+    }
+    if n != inner.len() {
+        return None;
+    }
+    // The unit is the next word: `(1234 bytes)`.
+    let ws = after.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    if ws == 0 || ws > 1 {
+        return None;
+    }
+    let word_len = after[ws..]
+        .iter()
+        .take_while(|c| !c.is_ascii_whitespace())
+        .count();
+    let word = &after[ws..ws + word_len];
+    let close = memchr::memchr(b')', word)?;
+    let rest = &word[close + 1..];
+    (close > 0 && is_unit(&word[..close]) && rest.iter().all(u8::is_ascii_punctuation))
+        .then_some((ws + word_len, rest))
+}
+
 /// Masks `content` into `out` as space-separated tokens (cleared first). Returns the number of
 /// tokens.
 #[allow(clippy::many_single_char_names)] // a hot byte loop: b/i/s/k/n read best short
@@ -167,6 +348,7 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
     let b = content.as_bytes();
     let mut n = 0;
     let mut last_wild = false;
+    let mut glue = false;
     let mut i = 0;
     while i < b.len() {
         while i < b.len() && class(b[i]) & WS != 0 {
@@ -188,7 +370,16 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                 // quoted phrase (`"GET /v2/servers HTTP/1.1"`) keeps its words, masked one by
                 // one: its first word often tells templates apart.
                 if let Some(close) = memchr::memchr(b'"', &b[i + 1..(i + 201).min(b.len())]) {
-                    if i > s || !b[i + 1..i + 1 + close].iter().any(u8::is_ascii_whitespace) {
+                    let phrase = &b[i + 1..i + 1 + close];
+                    // A phrase that starts with a variable (`"Mozilla/5.0 (X11; …)"`) is one.
+                    let first = phrase
+                        .iter()
+                        .position(u8::is_ascii_whitespace)
+                        .map_or(phrase, |e| &phrase[..e]);
+                    let variable_first = first
+                        .iter()
+                        .any(|&c| c.is_ascii_digit() || class(c) & PATH != 0);
+                    if i > s || variable_first || !phrase.iter().any(u8::is_ascii_whitespace) {
                         quote_at = Some(i);
                         i += close + 2;
                         continue;
@@ -200,6 +391,13 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         }
         let tok = &b[s..i];
         if quote_at.is_none() && out.ends_with(WILDCARD.as_bytes()) {
+            // A number in parentheses right after a variable restates it (`1.2 KB (1234
+            // bytes)`, `35 ms (12%)`): it is part of that variable.
+            if let Some((end, rest)) = paren_restatement(tok, &b[i..]) {
+                i += end;
+                out.extend_from_slice(rest);
+                continue;
+            }
             // A unit after a number (`5.2 KB,`, `35 ms`) belongs to the variable.
             let core_end = tok
                 .iter()
@@ -211,10 +409,25 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                 continue;
             }
         }
+        // A lone opening bracket (`[ 22%]`, padding) joins the token after it, so padding
+        // does not change a template's length.
+        if tok.len() == 1 && matches!(tok[0], b'[' | b'(') && i < b.len() {
+            if n > 0 && !glue {
+                out.push(b' ');
+            }
+            if !glue {
+                n += 1;
+            }
+            out.push(tok[0]);
+            glue = true;
+            last_wild = false;
+            continue;
+        }
         let mark = out.len();
-        if n > 0 {
+        if n > 0 && !glue {
             out.push(b' ');
         }
+        let glued = std::mem::take(&mut glue);
         let wild = if let Some(q) = quote_at {
             let q = q - s;
             let close = tok[q + 1..]
@@ -227,9 +440,17 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                 mask_token(&tok[close + 1..], out);
             }
             w && q == 0
+        } else if flags & (DIGIT | DELIM | PATH) == 0 && date_word_in_date(tok, last_wild, &b[i..])
+        {
+            out.extend_from_slice(WILDCARD.as_bytes());
+            true
         } else {
             mask_token_with(tok, flags, out)
         };
+        if glued {
+            last_wild = false;
+            continue;
+        }
         if wild && last_wild {
             out.truncate(mark);
             continue;
@@ -274,13 +495,55 @@ mod tests {
         assert_eq!(masked("took 35 ms total"), "took <*> total");
         assert_eq!(masked("lifetime <1 sec"), "lifetime <*>");
         assert_eq!(masked("size=5 MB ok"), "size=<*> ok");
+        // A number restated in parentheses joins the variable before it.
+        assert_eq!(
+            masked("saved a.csv (0 bytes)"),
+            masked("saved a.csv (1.2 KB (1234 bytes))")
+        );
+        assert_eq!(masked("wrote 1.2 KB (1234 bytes), done"), "wrote <*>, done");
+        assert_eq!(masked("took 35 ms (12%) total"), "took <*> total");
+        assert_eq!(masked("worker (72103) up"), "worker (<*>) up");
+        assert_eq!(masked("got 3 (items) x"), "got <*> (items) x");
+        // Padding inside brackets does not change the shape.
+        assert_eq!(masked("t PASSED [ 22%]"), masked("t PASSED [100%]"));
+        assert_eq!(masked("a ( b"), "a (b");
+        // A relative file path is a variable, what follows it is masked as usual.
+        assert_eq!(masked("tests/test_api.py::test_x ok"), "<*>::test_x ok");
+        assert_eq!(masked("see src/a/b.rs:12: here"), "see <*>:<*>: here");
+        assert_eq!(masked("and/or HTTP/1.1"), "and/or <*>");
+    }
+
+    #[test]
+    fn month_and_weekday_names_in_dates_are_variables() {
+        assert_eq!(
+            masked("next run on Tue Oct 14 at noon"),
+            "next run on <*> at noon"
+        );
+        assert_eq!(
+            masked("next run on Sat Mar 2 at noon"),
+            "next run on <*> at noon"
+        );
+        assert_eq!(masked("report for 14 June done"), "report for <*> done");
+        // Not in a date, a name stays a word.
+        assert_eq!(masked("May I help"), "May I help");
+        assert_eq!(masked("the Sun rises"), "the Sun rises");
+    }
+
+    #[test]
+    fn key_value_values_are_variables() {
+        assert_eq!(masked("order side=buy qty=3,"), "order side=<*> qty=<*>,");
+        assert_eq!(
+            masked("order side=sell qty=0.5,"),
+            "order side=<*> qty=<*>,"
+        );
+        assert_eq!(masked("a == b, x= y"), "a == b, x= y");
     }
 
     #[test]
     fn quoted_strings_are_variables() {
         assert_eq!(
             masked(r#"acquire tag="View Lock", name=x"#),
-            r#"acquire tag="<*>", name=x"#
+            r#"acquire tag="<*>", name=<*>"#
         );
         assert_eq!(
             masked(r#"say "hello world" now"#),
@@ -289,6 +552,10 @@ mod tests {
         assert_eq!(
             masked(r#"10.0.0.1 "GET /v2/servers HTTP/1.1" status: 200"#),
             r#"<*> "GET <*> <*>" status: <*>"#
+        );
+        assert_eq!(
+            masked(r#"200 "-" "Mozilla/5.0 (X11; Linux x86_64)" end"#),
+            r#"<*> "<*>" "<*>" end"#
         );
     }
 

@@ -33,6 +33,9 @@ pub struct MinerConfig {
     /// constant that tells templates apart (the cluster is split on it); more values make it
     /// a variable.
     pub max_constant_values: usize,
+    /// Clusters that differ at one position only, in more than this many words, are one
+    /// template even when those words fill no other template's variable.
+    pub max_unshared_values: usize,
 }
 
 impl Default for MinerConfig {
@@ -40,6 +43,7 @@ impl Default for MinerConfig {
         Self {
             similarity: 0.5,
             max_constant_values: 3,
+            max_unshared_values: 8,
         }
     }
 }
@@ -303,12 +307,203 @@ fn cluster(toks: &[Vec<u32>], counts: &[u64], wildish: &[bool], cfg: &MinerConfi
             }
         }
     }
-    // 2. Split clusters on positions with few distinct words.
+    // 2. Merge clusters that differ at one position only, when more than a few of them do:
+    //    that position is a variable, even when its values look like words (user, host and
+    //    file names, weekdays, `name[pid]:` prefixes).
+    let clusters = merge_siblings(clusters, toks, wildish, cfg);
+    // 3. Split clusters on positions with few distinct words.
     let mut out = Vec::with_capacity(clusters.len());
     for c in clusters {
         split(c, toks, counts, wildish, cfg, &mut out);
     }
     out
+}
+
+/// A hash of a template with position `skip` left out.
+fn hash_without(template: &[u32], skip: usize) -> u64 {
+    use std::hash::Hasher as _;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write_usize(template.len());
+    h.write_usize(skip);
+    for (i, &t) in template.iter().enumerate() {
+        if i != skip {
+            h.write_u32(t);
+        }
+    }
+    h.finish()
+}
+
+/// Merges clusters whose templates are equal but at one position, when that position is a
+/// variable even though its values look like words (user, host, unit and file names,
+/// `name[pid]:` prefixes). It is one when more than `max_constant_values` clusters differ
+/// there only (the bound that, inside a cluster, decides whether a position tells templates
+/// apart) and either its words also fill a varying position elsewhere (a vocabulary of
+/// values: the same user names in `login`/`logout` lines) or there are more than
+/// `max_unshared_values` of them. Enough constant words must remain (Drain's similarity bound),
+/// so one- and two-word messages stay apart. Repeats until nothing merges; deterministic.
+fn merge_siblings(
+    mut clusters: Vec<Cluster>,
+    toks: &[Vec<u32>],
+    wildish: &[bool],
+    cfg: &MinerConfig,
+) -> Vec<Cluster> {
+    struct Group {
+        head: usize,
+        p: usize,
+        mates: Vec<usize>,
+        values: Vec<u32>,
+    }
+    loop {
+        let mut groups: FxHashMap<u64, Vec<usize>> = FxHashMap::default();
+        let mut order: Vec<u64> = Vec::new();
+        for (ci, c) in clusters.iter().enumerate() {
+            for p in 0..c.template.len() {
+                if c.template[p] == WILD {
+                    continue;
+                }
+                let key = hash_without(&c.template, p);
+                let g = groups.entry(key).or_insert_with(|| {
+                    order.push(key);
+                    Vec::new()
+                });
+                g.push(ci);
+            }
+        }
+        // Candidate groups (two or more clusters that differ at one position only).
+        let mut cands: Vec<Group> = Vec::new();
+        for key in order {
+            let g = &groups[&key];
+            if g.len() < 2 {
+                continue;
+            }
+            let head = g[0];
+            let t = &clusters[head].template;
+            let Some(p) = (0..t.len()).find(|&p| t[p] != WILD && hash_without(t, p) == key) else {
+                continue;
+            };
+            let same = |b: &[u32]| {
+                t.len() == b.len()
+                    && t.iter()
+                        .zip(b)
+                        .enumerate()
+                        .all(|(i, (x, y))| i == p || x == y)
+            };
+            let mates: Vec<usize> = g[1..]
+                .iter()
+                .copied()
+                .filter(|&ci| ci != head && same(&clusters[ci].template))
+                .collect();
+            if mates.is_empty() {
+                continue;
+            }
+            let mut values: Vec<u32> = std::iter::once(head)
+                .chain(mates.iter().copied())
+                .map(|ci| clusters[ci].template[p])
+                .collect();
+            values.sort_unstable();
+            values.dedup();
+            cands.push(Group {
+                head,
+                p,
+                mates,
+                values,
+            });
+        }
+        // Which varying slots each word fills: the candidate groups, and the variable positions
+        // inside clusters (the words their members have there).
+        let mut filled: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+        for (gi, g) in cands.iter().enumerate() {
+            for &v in &g.values {
+                filled.entry(v).or_default().push(gi as u32);
+            }
+        }
+        let mut slot = cands.len() as u32;
+        for c in &clusters {
+            for (p, &t) in c.template.iter().enumerate() {
+                if t != WILD {
+                    continue;
+                }
+                for &m in &c.members {
+                    let v = toks[m as usize][p];
+                    if wildish[v as usize] {
+                        continue;
+                    }
+                    let f = filled.entry(v).or_default();
+                    if f.last() != Some(&slot) {
+                        f.push(slot);
+                    }
+                }
+                slot += 1;
+            }
+        }
+        let mut into: Vec<Option<usize>> = vec![None; clusters.len()];
+        let mut merged = false;
+        for (gi, g) in cands.iter().enumerate() {
+            if g.values.len() <= cfg.max_constant_values || into[g.head].is_some() {
+                continue;
+            }
+            let len = clusters[g.head].template.len();
+            let constants = clusters[g.head]
+                .template
+                .iter()
+                .filter(|&&t| t != WILD)
+                .count()
+                - 1;
+            if constants < 2 || (constants as f64) < cfg.similarity * len as f64 {
+                continue;
+            }
+            let shared = g.values.len() > cfg.max_unshared_values || {
+                let mut with: FxHashMap<u32, usize> = FxHashMap::default();
+                for v in &g.values {
+                    for &o in &filled[v] {
+                        if o as usize != gi {
+                            *with.entry(o).or_default() += 1;
+                        }
+                    }
+                }
+                with.values().any(|&n| n >= 2)
+            };
+            if !shared {
+                continue;
+            }
+            let mates: Vec<usize> = g
+                .mates
+                .iter()
+                .copied()
+                .filter(|&m| into[m].is_none())
+                .collect();
+            if mates.len() < cfg.max_constant_values {
+                continue;
+            }
+            for m in mates {
+                into[m] = Some(g.head);
+            }
+            clusters[g.head].template[g.p] = WILD;
+            merged = true;
+        }
+        if !merged {
+            return clusters;
+        }
+        let mut out: Vec<Cluster> = Vec::with_capacity(clusters.len());
+        let mut new_index = vec![0usize; clusters.len()];
+        let mut moved: Vec<(usize, Vec<u32>)> = Vec::new();
+        for (ci, c) in clusters.into_iter().enumerate() {
+            match into[ci] {
+                None => {
+                    new_index[ci] = out.len();
+                    out.push(c);
+                }
+                Some(h) => moved.push((h, c.members)),
+            }
+        }
+        for (h, members) in moved {
+            out[new_index[h]].members.extend(members);
+        }
+        for c in &mut out {
+            c.members.sort_unstable();
+        }
+        clusters = out;
+    }
 }
 
 fn split(
@@ -418,6 +613,67 @@ mod tests {
             mined.cluster_template[a as usize],
             mined.cluster_template[b as usize]
         );
+    }
+
+    fn templates_of(lines: &[String]) -> Vec<String> {
+        let mut m = Miner::new(MinerConfig::default());
+        let shapes: Vec<u32> = lines.iter().map(|l| m.add(l)).collect();
+        let mined = m.finish();
+        shapes
+            .iter()
+            .map(|&s| mined.template_of(s).text.clone())
+            .collect()
+    }
+
+    #[test]
+    fn word_like_values_shared_by_templates_are_variables() {
+        let users = ["alice", "bob", "carol", "dave", "erin", "frank"];
+        let mut lines = Vec::new();
+        for u in users {
+            lines.push(format!("{u} logged in from office"));
+            lines.push(format!("session of {u} closed by server"));
+        }
+        let t = templates_of(&lines);
+        assert_eq!(t[0], "<*> logged in from office");
+        assert_eq!(t[1], "session of <*> closed by server");
+        assert!(t.iter().step_by(2).all(|x| x == &t[0]));
+    }
+
+    #[test]
+    fn many_word_values_at_one_position_are_variables() {
+        let units = [
+            "alpha", "beta", "gamma", "delta", "omega", "sigma", "kappa", "theta", "zeta",
+        ];
+        let lines: Vec<String> = units
+            .iter()
+            .map(|u| format!("{u}.service: Main process exited with a failure"))
+            .collect();
+        let t = templates_of(&lines);
+        assert!(
+            t.iter()
+                .all(|x| x == "<*> Main process exited with a failure"),
+            "{t:?}"
+        );
+    }
+
+    #[test]
+    fn a_few_unshared_words_stay_constants() {
+        // Five verbs, each only here: as many templates (Loghub labels them so).
+        let verbs = ["boot", "wait", "halt", "sync", "load"];
+        let lines: Vec<String> = verbs
+            .iter()
+            .map(|v| format!("{v} requested by the node scheduler"))
+            .collect();
+        let t = templates_of(&lines);
+        let distinct: std::collections::BTreeSet<&String> = t.iter().collect();
+        assert_eq!(distinct.len(), 5, "{t:?}");
+        // One-word messages never merge.
+        let words: Vec<String> = ["running", "blocked", "normal", "warning", "critical"]
+            .iter()
+            .map(|w| (*w).to_owned())
+            .collect();
+        let t = templates_of(&words);
+        assert_eq!(t, words);
     }
 
     #[test]

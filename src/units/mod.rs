@@ -4,6 +4,7 @@
 //! Every parser quotes the bad value in its error and says what would have been accepted.
 
 pub mod calendar;
+pub mod time;
 
 use std::time::Duration;
 
