@@ -297,46 +297,6 @@ pub fn round_ms(secs: f64) -> f64 {
 mod tests {
     use super::*;
 
-    /// The domain returns plain reports: no file of `test_runner/` (with `go/`) or of the
-    /// shared `proc/` may reach for the CLI layer, the Ui or the renderers, nor derive clap
-    /// traits (DESIGN.md, layering).
-    #[test]
-    fn test_runner_and_proc_import_no_cli_output_or_report() {
-        fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    rust_files(&path, out);
-                } else if path.extension().is_some_and(|x| x == "rs") {
-                    out.push(path);
-                }
-            }
-        }
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let mut files = Vec::new();
-        for dir in ["test_runner", "proc"] {
-            rust_files(&root.join(dir), &mut files);
-        }
-        // Spelled in pieces so this file does not match itself.
-        let banned: Vec<String> = ["cli", "output", "report"]
-            .map(|m| format!("crate::{m}"))
-            .into_iter()
-            .chain([format!("{}::", "clap")])
-            .collect();
-        for path in &files {
-            let text = std::fs::read_to_string(path).unwrap();
-            for b in &banned {
-                assert!(
-                    !text.contains(b.as_str()),
-                    "{} uses {b}: domains return plain Serialize reports; src/report/ lays \
-                     them out and src/cli/ renders them",
-                    path.display()
-                );
-            }
-        }
-        assert!(files.len() >= 15, "only {} files checked", files.len());
-    }
-
     #[test]
     fn summary_counts_and_line() {
         let tests = vec![

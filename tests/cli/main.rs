@@ -11,6 +11,7 @@ mod support;
 
 mod env_check;
 mod global;
+mod layering;
 mod log_digest;
 mod monitor;
 mod scan;
