@@ -1013,7 +1013,7 @@ mod faults {
     fn a_fifo_as_env_file_or_schema_is_refused_not_waited_on() {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("pipe.env");
-        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        crate::support::mkfifo(&fifo);
         std::fs::write(dir.path().join(".env"), "A=1\n").unwrap();
         for args in [
             ["env-check", "--env-file", "pipe.env"],
@@ -1039,8 +1039,6 @@ mod faults {
     #[cfg(unix)]
     #[test]
     fn sigterm_to_velo_reaches_the_guarded_program() {
-        use nix::sys::signal::{kill, Signal};
-        use nix::unistd::Pid;
         use std::os::unix::process::ExitStatusExt as _;
 
         let dir = tempfile::tempdir().unwrap();
@@ -1065,7 +1063,7 @@ mod faults {
             .trim()
             .parse()
             .unwrap();
-        kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
+        crate::support::signal(&child, rustix::process::Signal::TERM);
         let deadline = Instant::now() + Duration::from_secs(60);
         let status = loop {
             if let Some(s) = child.try_wait().unwrap() {
@@ -1087,7 +1085,9 @@ mod faults {
         }
         let leaked = alive(program);
         if leaked {
-            let _ = kill(Pid::from_raw(program), Signal::SIGKILL);
+            if let Some(pid) = rustix::process::Pid::from_raw(program) {
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+            }
         }
         assert!(
             !leaked,
@@ -1100,7 +1100,7 @@ mod faults {
     }
 
     fn libc_sigterm() -> i32 {
-        nix::sys::signal::Signal::SIGTERM as i32
+        rustix::process::Signal::TERM.as_raw()
     }
 }
 

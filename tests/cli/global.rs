@@ -174,8 +174,7 @@ fn ctrl_c_is_re_raised_so_the_shell_sees_an_interrupt() {
         .unwrap();
     // Give velo time to start its child (generous: the assertion is on behaviour, not timing).
     std::thread::sleep(Duration::from_millis(700));
-    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    crate::support::signal(&child, rustix::process::Signal::INT);
     let started = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {

@@ -785,11 +785,7 @@ fn a_fifo_is_refused_with_a_note_not_waited_on() {
         "2024-05-01 10:00:00 INFO app: ok\n",
     )
     .unwrap();
-    nix::unistd::mkfifo(
-        &dir.path().join("logs/pipe"),
-        nix::sys::stat::Mode::from_bits_truncate(0o600),
-    )
-    .unwrap();
+    crate::support::mkfifo(&dir.path().join("logs/pipe"));
     let run = |args: &[&str]| {
         let out = assert_cmd::Command::cargo_bin("velo")
             .unwrap()

@@ -214,3 +214,23 @@ pub fn redact(text: &str, tmp: &Path) -> String {
     s = s.replace(&tmp.display().to_string(), "[TMP]");
     s.replace(&repo_root().display().to_string(), "[REPO]")
 }
+
+/// Makes a FIFO at `path` (for the tests that check velo never blocks on one).
+#[cfg(unix)]
+pub fn mkfifo(path: &Path) {
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        path,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+}
+
+/// Sends `sig` to a child process.
+#[cfg(unix)]
+pub fn signal(child: &std::process::Child, sig: rustix::process::Signal) {
+    let pid = rustix::process::Pid::from_child(child);
+    rustix::process::kill_process(pid, sig).unwrap();
+}

@@ -11,13 +11,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::support::{fixture, repo_root, velo, Velo};
-
-/// Sends `sig` to a child process.
-fn signal(child: &std::process::Child, sig: rustix::process::Signal) {
-    let pid = rustix::process::Pid::from_child(child);
-    rustix::process::kill_process(pid, sig).unwrap();
-}
+use crate::support::{fixture, repo_root, signal, velo, Velo};
 
 /// Says on the terminal why a test did not run (written straight to stderr, which the test
 /// harness does not capture, so the reason shows in every `cargo test` run).
