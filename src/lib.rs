@@ -5,6 +5,7 @@
 //! never printing), and shared homes: `output` (the Ui handle), `report` (renderers), `units`
 //! (durations, sizes), `config` (`velo.toml`).
 
+pub mod backtest;
 pub mod cli;
 pub mod config;
 pub mod env_check;
