@@ -3,8 +3,11 @@
 //!
 //! Layout: `cli` (clap layer, exit codes), domain modules (one per command, computing reports,
 //! never printing), and shared homes: `output` (the Ui handle), `report` (renderers), `units`
-//! (durations, sizes), `config` (`velo.toml`).
+//! (durations, sizes, timestamps), `config` (`velo.toml`), `market` (OHLCV and indicators),
+//! `proc` (processes), `watch` (file watching), `pool` (the bounded worker pool and the retry
+//! loop), `shard` (K/N splits) and `atomic` (atomic file writes).
 
+pub mod atomic;
 pub mod backtest;
 pub mod cli;
 pub mod config;
@@ -12,9 +15,11 @@ pub mod env_check;
 pub mod log_digest;
 pub mod market;
 pub mod output;
+pub mod pool;
 pub mod proc;
 pub mod report;
 pub mod scan;
+pub mod shard;
 pub mod test_runner;
 pub mod units;
 pub mod watch;

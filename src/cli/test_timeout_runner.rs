@@ -19,10 +19,10 @@ use super::{exit, interrupt, CodedError, Context};
 use crate::output::Tone;
 use crate::proc::{self, Limits, SpawnError};
 use crate::report::{self, github, Format};
+use crate::shard::Partition;
 use crate::test_runner::cargo::{self, CargoError};
 use crate::test_runner::generic::{self, CommandEnd, GenericConfig};
 use crate::test_runner::go::{self, GoError};
-use crate::test_runner::partition::Partition;
 use crate::test_runner::pytest::{self, Progress, PytestConfig, PytestError};
 use crate::test_runner::{junit, merge, Framework, Outcome, RunReport, SessionConfig, TestResult};
 use crate::units::duration_arg;
@@ -586,7 +586,7 @@ fn run_generic(
 
 /// Writes the JUnit file atomically; failures here are reported, not fatal mid-run.
 fn write_junit(path: &Path, report: &RunReport) -> anyhow::Result<()> {
-    crate::test_runner::write_atomic(path, &junit::render(report, &report.framework))
+    crate::atomic::write(path, junit::render(report, &report.framework).as_bytes())
         .with_context(|| format!("cannot write the JUnit report {}", path.display()))
 }
 

@@ -11,12 +11,11 @@ pub mod generic;
 pub mod go;
 pub mod junit;
 pub mod merge;
-pub mod partition;
 pub mod pytest;
 pub mod summary;
 
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -38,7 +37,7 @@ pub struct SessionConfig {
     pub retries: u32,
     pub retry_backoff: Duration,
     pub jobs: usize,
-    pub partition: Option<partition::Partition>,
+    pub partition: Option<crate::shard::Partition>,
     /// Scratch folder: plugin, event files, per-session output.
     pub work_dir: PathBuf,
     /// Keep each session's stdout/stderr here (else in `work_dir`).
@@ -478,19 +477,6 @@ impl Report for RunReport {
         });
         out
     }
-}
-
-/// Writes `text` to `path` atomically (temp file in the same folder, then rename), so a reader
-/// or a killed velo never leaves a half-written file.
-pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    std::io::Write::write_all(&mut tmp, text.as_bytes())?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 #[cfg(test)]

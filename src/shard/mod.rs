@@ -1,7 +1,9 @@
-//! `--partition K/N`: a stable split of test ids over N CI machines by a hash of the id, so
-//! every machine picks its share without talking to the others and the split does not change
-//! when tests are added elsewhere. The index may also come from `CI_NODE_INDEX`/`CI_NODE_TOTAL`
-//! (GitLab, 1-based) or `JOB_COMPLETION_INDEX` (Kubernetes Indexed Jobs, 0-based).
+//! K/N sharding, shared by `test-timeout-runner --partition` and `backtest --shard`: a stable
+//! split of item ids (test ids, grid points, symbols) over N machines by a hash of the id, so
+//! every machine picks its share without talking to the others and adding an item moves no
+//! other. The index may also come from `CI_NODE_INDEX`/`CI_NODE_TOTAL` (GitLab, 1-based),
+//! `JOB_COMPLETION_INDEX` (Kubernetes Indexed Jobs, 0-based) or `SLURM_ARRAY_TASK_ID` (Slurm job
+//! arrays, taken as 0-based unless `SLURM_ARRAY_TASK_MIN` says otherwise).
 
 use serde::Serialize;
 
@@ -19,7 +21,7 @@ pub enum PartitionError {
     Syntax(String),
     #[error("partition {index}/{total} is out of range: K must be between 1 and N")]
     Range { index: u32, total: u32 },
-    #[error("partition {0} needs the shard index: set CI_NODE_INDEX (1-based) or JOB_COMPLETION_INDEX (0-based), or pass K/N")]
+    #[error("partition {0} needs the shard index: set CI_NODE_INDEX (1-based), JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID (0-based), or pass K/N")]
     NoIndex(u32),
 }
 
@@ -69,9 +71,19 @@ fn env_index(env: &dyn Fn(&str) -> Option<String>) -> Option<u32> {
     if let Some(i) = env("CI_NODE_INDEX").and_then(|v| v.trim().parse::<u32>().ok()) {
         return Some(i);
     }
-    env("JOB_COMPLETION_INDEX")
-        .and_then(|v| v.trim().parse::<u32>().ok())
-        .map(|i| i + 1)
+    let zero_based = |name: &str| env(name).and_then(|v| v.trim().parse::<u32>().ok());
+    if let Some(i) = zero_based("JOB_COMPLETION_INDEX") {
+        return Some(i + 1);
+    }
+    let task = zero_based("SLURM_ARRAY_TASK_ID")?;
+    let min = zero_based("SLURM_ARRAY_TASK_MIN").unwrap_or(0);
+    task.checked_sub(min).map(|i| i + 1)
+}
+
+impl std::fmt::Display for Partition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.total)
+    }
 }
 
 /// 64-bit FNV-1a: stable across platforms and releases (unlike std's hasher).
@@ -126,6 +138,16 @@ mod tests {
             Ok(Some(Partition { index: 2, total: 3 }))
         );
         assert_eq!(Partition::from_env(&no_env), Ok(None));
+        let slurm = |k: &str| match k {
+            "SLURM_ARRAY_TASK_ID" => Some("5".to_string()),
+            "SLURM_ARRAY_TASK_MIN" => Some("4".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            Partition::parse("2", &slurm),
+            Ok(Partition { index: 2, total: 2 })
+        );
+        assert_eq!(Partition { index: 2, total: 5 }.to_string(), "2/5");
     }
 
     #[test]
