@@ -13,6 +13,8 @@
 pub mod engine;
 pub mod stats;
 pub mod strategy;
+pub mod sweep;
+pub mod walk;
 
 use serde::Serialize;
 

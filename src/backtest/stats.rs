@@ -12,7 +12,7 @@ use crate::market::Bars;
 
 /// Every statistic, under backtesting.py's names in snake_case. Durations in days (fractional
 /// for intraday data, rounded up to the bar period's unit as backtesting.py rounds them).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct Stats {
     pub start: String,
     pub end: String,

@@ -1,6 +1,7 @@
 //! The clap layer: the command tree, global flags, and `run`, which parses, dispatches to one
 //! command, renders its outcome and turns it into an exit code. Errors print once, here.
 
+pub mod backtest;
 pub mod env_check;
 pub mod exit;
 pub mod generate;
@@ -81,6 +82,8 @@ pub enum Command {
     LogDigest(Box<log_digest::LogDigestArgs>),
     /// Run tests or any command with per-test timeouts, whole-tree kill and retries.
     TestTimeoutRunner(Box<test_timeout_runner::TestTimeoutRunnerArgs>),
+    /// Backtest a strategy with backtesting.py's semantics; sweep, rank symbols, walk forward.
+    Backtest(Box<backtest::BacktestArgs>),
 }
 
 /// What a command gets from the CLI layer: the terminal, the loaded config and the working
@@ -198,6 +201,7 @@ const LEAN_COMMANDS: &[(&str, AugmentFn)] = &[
         "test-timeout-runner",
         <test_timeout_runner::TestTimeoutRunnerArgs as Args>::augment_args,
     ),
+    ("backtest", <backtest::BacktestArgs as Args>::augment_args),
 ];
 
 /// Parses with a tree holding the global flags and only the command named on the line. `None`
@@ -255,6 +259,7 @@ fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<u8> {
         Command::Scan(args) => scan::run(&args, ctx),
         Command::LogDigest(args) => log_digest::run(&args, ctx),
         Command::TestTimeoutRunner(args) => test_timeout_runner::run(&args, ctx),
+        Command::Backtest(args) => backtest::run(&args, ctx),
     }
 }
 
