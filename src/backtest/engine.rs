@@ -7,6 +7,9 @@
 //! The arithmetic that decides sizes follows backtesting.py's operation order exactly (its
 //! Python float floor division included), so unit counts, and therefore every trade, match.
 
+// Formula and geometry code reads best in the notation of the formulas (n, k, a, b, x, y).
+#![allow(clippy::many_single_char_names)]
+
 use serde::Serialize;
 
 use super::strategy::Params;
@@ -199,7 +202,11 @@ impl Broker<'_> {
                     }
                     // A minimum commission can make the estimate one unit too many.
                     while units > 0.0 && units * fill + comm.of(units, fill) > budget {
-                        units = if whole { units - 1.0 } else { units * 0.999_999 };
+                        units = if whole {
+                            units - 1.0
+                        } else {
+                            units * 0.999_999
+                        };
                     }
                     units
                 }
@@ -260,7 +267,7 @@ impl Broker<'_> {
                         if long {
                             !high_first
                         } else {
-                            high_first || to_high == to_low
+                            high_first || to_high.total_cmp(&to_low).is_eq()
                         }
                     }
                 }
@@ -378,7 +385,7 @@ pub fn run_orders(
             continue;
         }
         let side = b.open.map_or(0.0, |t| t.size.signum());
-        if level && side == f64::from(o) {
+        if level && side.total_cmp(&f64::from(o)).is_eq() {
             continue; // already positioned that way
         }
         if settings.long_only && o < 0 {
@@ -411,7 +418,7 @@ mod tests {
         assert_eq!(py_floordiv(0.0, 2.0), 0.0);
         // 1 // 0.1 is 9.0 in Python (0.1 is slightly above 1/10), while 1/0.1 rounds to 10.
         assert_eq!(py_floordiv(1.0, 0.1), 9.0);
-        assert_eq!(py_floordiv(9999.999_999_999_998, 169.358_04), 59.0);
+        assert_eq!(py_floordiv(9_999.999_999_999_998, 169.358_04), 59.0);
     }
 
     #[test]

@@ -12,9 +12,13 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn goog() -> Bars {
-    crate::market::load_file(&fixture("GOOG.csv"), &mut Vec::new(), Default::default())
-        .unwrap()
-        .remove(0)
+    crate::market::load_file(
+        &fixture("GOOG.csv"),
+        &mut Vec::new(),
+        crate::market::LoadOptions::default(),
+    )
+    .unwrap()
+    .remove(0)
 }
 
 fn sma(fast: f64, slow: f64) -> Params {
@@ -43,7 +47,11 @@ fn canonical_run_matches_trades_and_equity() {
     let bars = goog();
     let (_, run) = backtest(&bars, &sma(10.0, 20.0), &canonical(), &|| false).unwrap();
     let text = std::fs::read_to_string(fixture("backtesting_py_SmaCross_GOOG_trades.csv")).unwrap();
-    let rows: Vec<Vec<&str>> = text.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
     assert_eq!(run.trades.len(), rows.len());
     for (t, r) in run.trades.iter().zip(&rows) {
         assert_eq!(t.size, r[0].parse::<f64>().unwrap());
@@ -79,14 +87,23 @@ fn canonical_stats_match_field_by_field() {
     let days = |k: &str| s[k]["seconds"].as_f64().unwrap() / 86400.0;
     let pairs: Vec<(&str, f64)> = vec![
         ("duration_days", days("Duration")),
-        ("exposure_time_pct", s["Exposure Time [%]"].as_f64().unwrap()),
+        (
+            "exposure_time_pct",
+            s["Exposure Time [%]"].as_f64().unwrap(),
+        ),
         ("equity_final", s["Equity Final [$]"].as_f64().unwrap()),
         ("equity_peak", s["Equity Peak [$]"].as_f64().unwrap()),
         ("commissions", s["Commissions [$]"].as_f64().unwrap()),
         ("return_pct", s["Return [%]"].as_f64().unwrap()),
-        ("buy_hold_return_pct", s["Buy & Hold Return [%]"].as_f64().unwrap()),
+        (
+            "buy_hold_return_pct",
+            s["Buy & Hold Return [%]"].as_f64().unwrap(),
+        ),
         ("return_ann_pct", s["Return (Ann.) [%]"].as_f64().unwrap()),
-        ("volatility_ann_pct", s["Volatility (Ann.) [%]"].as_f64().unwrap()),
+        (
+            "volatility_ann_pct",
+            s["Volatility (Ann.) [%]"].as_f64().unwrap(),
+        ),
         ("cagr_pct", s["CAGR [%]"].as_f64().unwrap()),
         ("sharpe_ratio", s["Sharpe Ratio"].as_f64().unwrap()),
         ("sortino_ratio", s["Sortino Ratio"].as_f64().unwrap()),
@@ -128,7 +145,10 @@ fn grid_matches_all_rows() {
     let mut bad = Vec::new();
     let mut rows = 0;
     for l in text.lines().skip(1) {
-        let f: Vec<f64> = l.split(',').map(|x| x.parse().unwrap_or(f64::NAN)).collect();
+        let f: Vec<f64> = l
+            .split(',')
+            .map(|x| x.parse().unwrap_or(f64::NAN))
+            .collect();
         let (rep, _) = backtest(&bars, &sma(f[0], f[1]), &canonical(), &|| false).unwrap();
         let s = &rep.stats;
         let got = [
@@ -151,5 +171,10 @@ fn grid_matches_all_rows() {
         rows += 1;
     }
     assert_eq!(rows, 1530);
-    assert!(bad.is_empty(), "{} mismatches: {:#?}", bad.len(), &bad[..bad.len().min(20)]);
+    assert!(
+        bad.is_empty(),
+        "{} mismatches: {:#?}",
+        bad.len(),
+        &bad[..bad.len().min(20)]
+    );
 }

@@ -4,6 +4,9 @@
 //! pairwise summation so that results agree to the last bits in practice. A value that is
 //! undefined (backtesting.py's NaN, or an infinity) is `None` and serialises as `null`.
 
+// Formula and geometry code reads best in the notation of the formulas (n, k, a, b, x, y).
+#![allow(clippy::many_single_char_names)]
+
 use serde::Serialize;
 
 use super::engine::{Run, Trade};
@@ -311,8 +314,7 @@ pub fn compute(bars: &Bars, run: &Run) -> Stats {
     } else {
         1
     };
-    let weekend =
-        time.iter().filter(|&&t| day_of_week(t) >= 5).count() as f64 / time.len() as f64;
+    let weekend = time.iter().filter(|&&t| day_of_week(t) >= 5).count() as f64 / time.len() as f64;
     let annual = match freq_days {
         7 => 52.0,
         31 => 12.0,
@@ -321,7 +323,11 @@ pub fn compute(bars: &Bars, run: &Run) -> Stats {
         _ => 252.0,
     };
     let day_returns = period_returns(time, eq, freq_days);
-    let valid: Vec<f64> = day_returns.iter().copied().filter(|r| !r.is_nan()).collect();
+    let valid: Vec<f64> = day_returns
+        .iter()
+        .copied()
+        .filter(|r| !r.is_nan())
+        .collect();
     let g = geometric_mean(&valid);
     let ann_return = (1.0 + g).powf(annual) - 1.0;
     let s2 = var(&valid);

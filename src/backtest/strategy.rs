@@ -8,6 +8,9 @@
 //! as backtesting.py's exclusive orders do). Level strategies (rsi, bbands, donchian, momentum)
 //! only buy when not already long and only sell when not already short.
 
+// Formula and geometry code reads best in the notation of the formulas (n, k, a, b, x, y).
+#![allow(clippy::many_single_char_names)]
+
 use serde::Serialize;
 
 use crate::market::indicators;
@@ -292,7 +295,7 @@ impl Params {
 
     /// True when this run should hang (debug builds' test strategy only).
     pub fn hangs(&self) -> bool {
-        self.def.kind == Kind::Hang && self.values[0] == 1.0
+        self.def.kind == Kind::Hang && self.values[0].total_cmp(&1.0).is_eq()
     }
 
     /// The order placed on each bar: +1 buy, -1 sell, 0 none (bars up to W are 0).
@@ -304,20 +307,20 @@ impl Params {
         let mut out = vec![0i8; n];
         let start = self.warmup() + 1;
         let cross = |out: &mut [i8], a: &[f64], b: &[f64]| {
-            for i in start..n {
+            for (i, o) in out.iter_mut().enumerate().skip(start) {
                 if crosses_above(a, b, i) {
-                    out[i] = 1;
+                    *o = 1;
                 } else if crosses_below(a, b, i) {
-                    out[i] = -1;
+                    *o = -1;
                 }
             }
         };
         let levels = |out: &mut [i8], buy: &dyn Fn(usize) -> bool, sell: &dyn Fn(usize) -> bool| {
-            for i in start..n {
+            for (i, o) in out.iter_mut().enumerate().skip(start) {
                 if buy(i) {
-                    out[i] = 1;
+                    *o = 1;
                 } else if sell(i) {
-                    out[i] = -1;
+                    *o = -1;
                 }
             }
         };

@@ -4,6 +4,9 @@
 //! bounded memory). A sweep can be one shard of N (a stable hash of each point's id); shards'
 //! reports carry the grid's hash and merge into exactly the unsharded report.
 
+// Formula and geometry code reads best in the notation of the formulas (n, k, a, b, x, y).
+#![allow(clippy::many_single_char_names)]
+
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::collections::HashMap;
@@ -43,9 +46,11 @@ pub fn parse_axis(base: &Params, text: &str) -> Result<Axis, String> {
     let name = name.trim();
     let index = param_index(base, name)?;
     let num = |s: &str| -> Result<f64, String> {
-        s.trim().parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| {
-            format!("--grid {text:?}: {s:?} is not a number")
-        })
+        s.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| format!("--grid {text:?}: {s:?} is not a number"))
     };
     let values = if let Some((start, rest)) = spec.split_once("..") {
         let (end, step) = match rest.split_once(':') {
@@ -65,7 +70,9 @@ pub fn parse_axis(base: &Params, text: &str) -> Result<Axis, String> {
         }
         let count = ((end - start) / step + 1e-9).floor() as u64 + 1;
         if count > 100_000_000 {
-            return Err(format!("--grid {text:?} has {count} values: use a larger step"));
+            return Err(format!(
+                "--grid {text:?} has {count} values: use a larger step"
+            ));
         }
         (0..count).map(|k| start + k as f64 * step).collect()
     } else {
@@ -188,7 +195,11 @@ pub struct Grid {
 }
 
 impl Grid {
-    pub fn new(base: Params, axes: Vec<Axis>, constraints: Vec<Constraint>) -> Result<Self, String> {
+    pub fn new(
+        base: Params,
+        axes: Vec<Axis>,
+        constraints: Vec<Constraint>,
+    ) -> Result<Self, String> {
         for (i, a) in axes.iter().enumerate() {
             if axes[..i].iter().any(|b| b.index == a.index) {
                 return Err(format!("--grid names {} twice", a.name));
@@ -237,7 +248,7 @@ impl Grid {
 
     /// A canonical description: strategy, base values, axes and constraints.
     pub fn describe(&self) -> String {
-        let mut s = format!("{}", self.base.def.name);
+        let mut s = self.base.def.name.to_string();
         for (name, v) in self.base.pairs() {
             s.push_str(&format!(" {name}={}", fmt_num(v)));
         }
@@ -271,7 +282,13 @@ pub fn bars_fingerprint(bars: &Bars) -> String {
     let mut bytes = Vec::with_capacity(bars.len() * 48);
     for i in 0..bars.len() {
         bytes.extend_from_slice(&bars.time[i].to_le_bytes());
-        for v in [bars.open[i], bars.high[i], bars.low[i], bars.close[i], bars.volume[i]] {
+        for v in [
+            bars.open[i],
+            bars.high[i],
+            bars.low[i],
+            bars.close[i],
+            bars.volume[i],
+        ] {
             bytes.extend_from_slice(&v.to_bits().to_le_bytes());
         }
     }
@@ -324,7 +341,10 @@ impl Ranking {
             })
             .ok_or_else(|| {
                 let names: Vec<&str> = RANKABLE.iter().map(|(n, _)| *n).collect();
-                format!("--rank-by {name:?} is not a statistic: use one of {}", names.join(", "))
+                format!(
+                    "--rank-by {name:?} is not a statistic: use one of {}",
+                    names.join(", ")
+                )
             })
     }
 
@@ -619,7 +639,10 @@ where
             .insert(pos, i);
         i
     });
-    let ranking = Ranking { top: 1, ..opts.ranking };
+    let ranking = Ranking {
+        top: 1,
+        ..opts.ranking
+    };
     let stats = pool::run(
         items,
         &pool_opts,
@@ -760,7 +783,11 @@ pub fn merge(reports: Vec<(String, SweepReport)>) -> Result<SweepReport, MergeEr
         let checks: [(&'static str, String, String); 6] = [
             ("kind", r.kind.clone(), first.kind.clone()),
             ("work hash", r.work_hash.clone(), first.work_hash.clone()),
-            ("velo version", r.velo_version.clone(), first.velo_version.clone()),
+            (
+                "velo version",
+                r.velo_version.clone(),
+                first.velo_version.clone(),
+            ),
             ("rank-by", r.rank_by.clone(), first.rank_by.clone()),
             ("top", r.top.to_string(), first.top.to_string()),
             ("shard count", p.total.to_string(), total.to_string()),

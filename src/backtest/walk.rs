@@ -5,6 +5,9 @@
 //! (each window starts from the equity the previous one ended with), statistics of that
 //! stitched run, and the in-sample/out-of-sample ratio of the ranking statistic.
 
+// Formula and geometry code reads best in the notation of the formulas (n, k, a, b, x, y).
+#![allow(clippy::many_single_char_names)]
+
 use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
@@ -25,7 +28,7 @@ pub struct WalkSpec {
 
 impl WalkSpec {
     pub fn parse(text: &str) -> Result<Self, String> {
-        let (mut train, mut test, mut step) = (None, None, None);
+        let (mut train_bars, mut test_bars, mut step_bars) = (None, None, None);
         for part in text.split(',') {
             let (k, v) = part.split_once('=').ok_or_else(|| {
                 format!("--walk-forward {text:?} is not train=N,test=M[,step=K] (bars)")
@@ -34,9 +37,9 @@ impl WalkSpec {
                 format!("--walk-forward {text:?}: {k}={v} is not a positive whole number of bars")
             })?;
             match k.trim() {
-                "train" => train = Some(v),
-                "test" => test = Some(v),
-                "step" => step = Some(v),
+                "train" => train_bars = Some(v),
+                "test" => test_bars = Some(v),
+                "step" => step_bars = Some(v),
                 other => {
                     return Err(format!(
                         "--walk-forward {text:?}: unknown key {other:?} (use train, test, step)"
@@ -44,15 +47,15 @@ impl WalkSpec {
                 }
             }
         }
-        let (Some(train), Some(test)) = (train, test) else {
+        let (Some(train_len), Some(test_len)) = (train_bars, test_bars) else {
             return Err(format!(
                 "--walk-forward {text:?} needs both train=N and test=M (bars)"
             ));
         };
         Ok(Self {
-            train,
-            test,
-            step: step.unwrap_or(test),
+            train: train_len,
+            test: test_len,
+            step: step_bars.unwrap_or(test_len),
         })
     }
 }
@@ -171,8 +174,7 @@ pub fn walk_forward(
             let params = grid
                 .points()
                 .find(|(k, _)| *k == r.index)
-                .map(|(_, p)| p)
-                .unwrap_or(grid.base);
+                .map_or(grid.base, |(_, p)| p);
             w.params = Some(ParamMap(params));
             w.in_sample = st.get(opts.ranking.stat);
             // History for the indicators, then trading from the first test bar on.
@@ -206,7 +208,7 @@ pub fn walk_forward(
                     // Stitch: scale this window's equity to start where the last one ended.
                     let scale = level / settings.cash;
                     let base = oos_bars.len();
-                    for i in 0..test_bars.len() {
+                    for (i, &e) in equity.iter().enumerate().take(test_bars.len()) {
                         oos_bars.push(
                             test_bars.time[i],
                             test_bars.open[i],
@@ -215,7 +217,7 @@ pub fn walk_forward(
                             test_bars.close[i],
                             test_bars.volume[i],
                         );
-                        oos_equity.push(equity[i] * scale);
+                        oos_equity.push(e * scale);
                     }
                     oos_trades.extend(trades.into_iter().map(|t| Trade {
                         entry_bar: t.entry_bar + base,

@@ -279,24 +279,28 @@ fn parse_fraction(s: &str) -> Result<f64, String> {
 }
 
 fn parse_commission(s: &str) -> Result<Commission, String> {
-    let bad = || {
-        format!("{s:?} is not RATE[+FIXED][,min=M]: e.g. 0.002, 0.1%, 0.001+1, 0.001+1,min=2")
-    };
-    let (main, min) = match s.split_once(',') {
+    let bad =
+        || format!("{s:?} is not RATE[+FIXED][,min=M]: e.g. 0.002, 0.1%, 0.001+1, 0.001+1,min=2");
+    let (amount, min) = match s.split_once(',') {
         Some((m, rest)) => {
             let v = rest.trim().strip_prefix("min=").ok_or_else(bad)?;
             (m, v.trim().parse::<f64>().map_err(|_| bad())?)
         }
         None => (s, 0.0),
     };
-    let (rate, fixed) = match main.split_once('+') {
+    let (rate, fixed) = match amount.split_once('+') {
         Some((r, f)) => (
             parse_pct(r).ok_or_else(bad)?,
             f.trim().parse::<f64>().map_err(|_| bad())?,
         ),
-        None => (parse_pct(main).ok_or_else(bad)?, 0.0),
+        None => (parse_pct(amount).ok_or_else(bad)?, 0.0),
     };
-    if !(0.0..1.0).contains(&rate) || !fixed.is_finite() || fixed < 0.0 || !min.is_finite() || min < 0.0 {
+    if !(0.0..1.0).contains(&rate)
+        || !fixed.is_finite()
+        || fixed < 0.0
+        || !min.is_finite()
+        || min < 0.0
+    {
         return Err(format!(
             "{s:?}: the rate must be in [0, 1) and the fixed amount and minimum not negative"
         ));
@@ -313,7 +317,9 @@ fn parse_size(s: &str) -> Result<Sizing, String> {
     if let Some(u) = units {
         return match u.trim().parse::<f64>() {
             Ok(v) if v > 0.0 && v.is_finite() => Ok(Sizing::Units(v)),
-            _ => Err(format!("{s:?}: fixed units must be a positive number, e.g. 10u or 0.25u")),
+            _ => Err(format!(
+                "{s:?}: fixed units must be a positive number, e.g. 10u or 0.25u"
+            )),
         };
     }
     match parse_pct(t) {
@@ -378,9 +384,12 @@ fn resolve_params(args: &StrategyArgs) -> anyhow::Result<Params> {
                 names.join(", ")
             );
         };
-        let value: f64 = v.trim().parse().ok().filter(|x: &f64| x.is_finite()).ok_or_else(|| {
-            anyhow::anyhow!("--param {item:?}: {v:?} is not a number")
-        })?;
+        let value: f64 = v
+            .trim()
+            .parse()
+            .ok()
+            .filter(|x: &f64| x.is_finite())
+            .ok_or_else(|| anyhow::anyhow!("--param {item:?}: {v:?} is not a number"))?;
         p.values[i] = value;
     }
     Ok(p)
@@ -409,7 +418,10 @@ fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved
         anyhow::bail!("--cash must be a positive amount (got {cash})");
     }
     if !(b.slippage_bps.is_finite() && (0.0..10_000.0).contains(&b.slippage_bps)) {
-        anyhow::bail!("--slippage-bps must be between 0 and 10000 (got {})", b.slippage_bps);
+        anyhow::bail!(
+            "--slippage-bps must be between 0 and 10000 (got {})",
+            b.slippage_bps
+        );
     }
     let intrabar = match (b.intrabar, &cfg.intrabar) {
         (Some(i), _) => i,
@@ -607,13 +619,21 @@ fn write_artifacts(
     title: &str,
 ) -> anyhow::Result<()> {
     if let Some(p) = &out.trades {
-        write_file(p, render::trades_csv(bars, &run.trades).as_bytes(), "--trades")?;
+        write_file(
+            p,
+            render::trades_csv(bars, &run.trades).as_bytes(),
+            "--trades",
+        )?;
     }
     if let Some(p) = &out.equity {
         write_file(p, render::equity_csv(bars, run).as_bytes(), "--equity")?;
     }
     if let Some(p) = &out.report {
-        write_file(p, render::html_report(title, bars, run, stats).as_bytes(), "--report")?;
+        write_file(
+            p,
+            render::html_report(title, bars, run, stats).as_bytes(),
+            "--report",
+        )?;
     }
     Ok(())
 }
@@ -630,9 +650,10 @@ impl Stream {
     fn open(path: Option<&Path>) -> anyhow::Result<Self> {
         Ok(match path {
             Some(p) => Self(
-                Some(std::io::BufWriter::new(std::fs::File::create(p).with_context(
-                    || format!("--results: cannot create {}", p.display()),
-                )?)),
+                Some(std::io::BufWriter::new(
+                    std::fs::File::create(p)
+                        .with_context(|| format!("--results: cannot create {}", p.display()))?,
+                )),
                 p.to_path_buf(),
             ),
             None => Self(None, PathBuf::new()),
@@ -711,7 +732,7 @@ fn run_sweep(
     if let Some(e) = write_err {
         return Err(e);
     }
-    report.data = bars.symbol.clone();
+    report.data.clone_from(&bars.symbol);
     report.work_hash = sweep::work_hash(&[
         &grid.describe(),
         &serde_json::to_string(&r.settings)?,
@@ -719,7 +740,10 @@ fn run_sweep(
     ]);
     if let (Some(p), Some(h)) = (&args.sweep.heatmap, &heat) {
         let svg = render::heatmap_svg(
-            &format!("{} {} on {}", grid.base.def.name, r.ranking.stat, bars.symbol),
+            &format!(
+                "{} {} on {}",
+                grid.base.def.name, r.ranking.stat, bars.symbol
+            ),
             grid.axes[0].name,
             &grid.axes[0].values,
             grid.axes[1].name,
@@ -782,7 +806,9 @@ fn run_universe(
 ) -> anyhow::Result<u8> {
     if args.output.trades.is_some() || args.output.equity.is_some() || args.output.report.is_some()
     {
-        anyhow::bail!("--trades, --equity and --report describe one run: backtest one file for them");
+        anyhow::bail!(
+            "--trades, --equity and --report describe one run: backtest one file for them"
+        );
     }
     if args.sweep.heatmap.is_some() {
         anyhow::bail!("--heatmap draws one symbol's grid: backtest one file for it");
@@ -791,11 +817,16 @@ fn run_universe(
     if files.is_empty() {
         anyhow::bail!("{}: no .csv files in this folder", dir.display());
     }
-    let names: Vec<String> = files.iter().map(|f| market::csv::symbol_from_path(f)).collect();
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| market::csv::symbol_from_path(f))
+        .collect();
     let format = args.output.format;
-    let bar = ctx
-        .ui
-        .progress(names.len() as u64, "backtesting symbols", format.is_machine());
+    let bar = ctx.ui.progress(
+        names.len() as u64,
+        "backtesting symbols",
+        format.is_machine(),
+    );
     let cancel = interrupt::defer();
     let mut stream = Stream::open(args.sweep.results.as_deref())?;
     let mut write_err: Option<anyhow::Error> = None;
@@ -806,16 +837,25 @@ fn run_universe(
         shard: r.shard,
     };
     let load = |i: usize| -> Result<Vec<Bars>, String> {
-        market::load_file(&files[i], &mut Vec::new(), LoadOptions::default()).map_err(|e| e.to_string())
+        market::load_file(&files[i], &mut Vec::new(), LoadOptions::default())
+            .map_err(|e| e.to_string())
     };
-    let mut report = sweep::universe(&names, load, grid, &r.settings, &opts, &cancel, &mut |res| {
-        if write_err.is_none() {
-            if let Err(e) = stream.write(res) {
-                write_err = Some(e);
+    let mut report = sweep::universe(
+        &names,
+        load,
+        grid,
+        &r.settings,
+        &opts,
+        &cancel,
+        &mut |res| {
+            if write_err.is_none() {
+                if let Err(e) = stream.write(res) {
+                    write_err = Some(e);
+                }
             }
-        }
-        bar.inc(1);
-    });
+            bar.inc(1);
+        },
+    );
     bar.finish_and_clear();
     stream.finish()?;
     if let Some(e) = write_err {

@@ -19,8 +19,10 @@ pub fn rolling_mean_into(x: &[f64], n: usize, out: &mut [f64]) {
     if n == 0 || x.len() < n {
         return;
     }
-    let mut st = RollState::default();
-    st.prev_value = x[0];
+    let mut st = RollState {
+        prev_value: x[0],
+        ..RollState::default()
+    };
     for i in 0..x.len() {
         if n == 1 {
             // pandas restarts the sum when the window does not overlap the previous one.
@@ -103,8 +105,7 @@ impl RollState {
         let result = self.sum / self.nobs as f64;
         if self.same_run >= self.nobs {
             self.prev_value
-        } else if (self.neg_ct == 0 && result < 0.0) || (self.neg_ct == self.nobs && result > 0.0)
-        {
+        } else if (self.neg_ct == 0 && result < 0.0) || (self.neg_ct == self.nobs && result > 0.0) {
             0.0
         } else {
             result
@@ -165,7 +166,7 @@ pub fn shift_one(x: &mut [f64]) {
 }
 
 #[cfg(test)]
-#[allow(clippy::float_cmp)] // bit-exact expectations are the point
+#[allow(clippy::float_cmp, clippy::many_single_char_names)] // bit-exact expectations are the point
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -2,6 +2,9 @@
 //! walk-forward's windows as sections (table/markdown; JSON comes from `Serialize`), the trades
 //! and equity CSV files, the two-parameter heatmap SVG and the self-contained HTML report.
 
+// Formula and geometry code reads best in the notation of the formulas (n, k, a, b, x, y).
+#![allow(clippy::many_single_char_names)]
+
 use std::fmt::Write as _;
 
 use super::{Cell, Report, Section};
@@ -61,15 +64,27 @@ pub fn stat_pairs(s: &Stats) -> Vec<(String, Cell)> {
         n("Beta", s.beta, 4),
         n("Max. Drawdown [%]", Some(s.max_drawdown_pct), 2),
         n("Avg. Drawdown [%]", s.avg_drawdown_pct, 2),
-        p("Max. Drawdown Duration", Cell::new(days(s.max_drawdown_duration_days))),
-        p("Avg. Drawdown Duration", Cell::new(days(s.avg_drawdown_duration_days))),
+        p(
+            "Max. Drawdown Duration",
+            Cell::new(days(s.max_drawdown_duration_days)),
+        ),
+        p(
+            "Avg. Drawdown Duration",
+            Cell::new(days(s.avg_drawdown_duration_days)),
+        ),
         p("# Trades", Cell::new(s.num_trades.to_string())),
         n("Win Rate [%]", s.win_rate_pct, 2),
         n("Best Trade [%]", s.best_trade_pct, 2),
         n("Worst Trade [%]", s.worst_trade_pct, 2),
         n("Avg. Trade [%]", s.avg_trade_pct, 2),
-        p("Max. Trade Duration", Cell::new(days(s.max_trade_duration_days))),
-        p("Avg. Trade Duration", Cell::new(days(s.avg_trade_duration_days))),
+        p(
+            "Max. Trade Duration",
+            Cell::new(days(s.max_trade_duration_days)),
+        ),
+        p(
+            "Avg. Trade Duration",
+            Cell::new(days(s.avg_trade_duration_days)),
+        ),
         n("Profit Factor", s.profit_factor, 3),
         n("Expectancy [%]", s.expectancy_pct, 2),
         n("SQN", s.sqn, 3),
@@ -323,10 +338,18 @@ fn heat_colour(t: f64) -> String {
     let t = t.clamp(0.0, 1.0);
     let (r, g, b) = if t < 0.5 {
         let u = t / 0.5;
-        (215.0 + (255.0 - 215.0) * u, 48.0 + (255.0 - 48.0) * u, 39.0 + (191.0 - 39.0) * u)
+        (
+            215.0 + (255.0 - 215.0) * u,
+            48.0 + (255.0 - 48.0) * u,
+            39.0 + (191.0 - 39.0) * u,
+        )
     } else {
         let u = (t - 0.5) / 0.5;
-        (255.0 - (255.0 - 26.0) * u, 255.0 - (255.0 - 152.0) * u, 191.0 - (191.0 - 80.0) * u)
+        (
+            255.0 - (255.0 - 26.0) * u,
+            255.0 - (255.0 - 152.0) * u,
+            191.0 - (191.0 - 80.0) * u,
+        )
     };
     format!("#{:02x}{:02x}{:02x}", r as u8, g as u8, b as u8)
 }
@@ -487,7 +510,12 @@ pub fn html_report(title: &str, bars: &Bars, run: &Run, stats: &Stats) -> String
     data.push_str("]}");
     let mut table = String::new();
     for (k, v) in stat_pairs(stats) {
-        let _ = write!(table, "<tr><th>{}</th><td>{}</td></tr>", esc(&k), esc(&v.text));
+        let _ = write!(
+            table,
+            "<tr><th>{}</th><td>{}</td></tr>",
+            esc(&k),
+            esc(&v.text)
+        );
     }
     HTML_TEMPLATE
         .replace("{{TITLE}}", &esc(title))
@@ -495,7 +523,7 @@ pub fn html_report(title: &str, bars: &Bars, run: &Run, stats: &Stats) -> String
         .replace("{{TABLE}}", &table)
 }
 
-const HTML_TEMPLATE: &str = r##"<!DOCTYPE html>
+const HTML_TEMPLATE: &str = r#"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{TITLE}}</title>
@@ -577,4 +605,4 @@ window.addEventListener('error', function (ev) {
 })();
 </script>
 </body></html>
-"##;
+"#;
