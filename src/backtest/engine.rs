@@ -421,6 +421,146 @@ mod tests {
         assert_eq!(py_floordiv(9_999.999_999_999_998, 169.358_04), 59.0);
     }
 
+    use crate::backtest::strategy::{find, Params};
+    use crate::backtest::{Intrabar, Settings};
+
+    /// Bars from (open, high, low, close) rows, one day apart.
+    fn bars(rows: &[(f64, f64, f64, f64)]) -> Bars {
+        let mut b = Bars::with_capacity("T", rows.len());
+        for (i, &(o, h, l, c)) in rows.iter().enumerate() {
+            b.push(i as i64 * 86_400_000, o, h, l, c, 1.0);
+        }
+        b
+    }
+
+    /// donchian n=1: buy when Close > previous High, sell when Close < previous Low.
+    fn donchian1() -> Params {
+        let mut p = Params::defaults(find("donchian").unwrap());
+        p.values[0] = 1.0;
+        p
+    }
+
+    fn run_with(rows: &[(f64, f64, f64, f64)], s: &Settings) -> Run {
+        run(&bars(rows), &donchian1(), s, &|| false).unwrap()
+    }
+
+    #[test]
+    fn fills_at_next_open_or_this_close() {
+        // Bar 2 closes above bar 1's high: buy, filled at bar 3's open (or bar 2's close).
+        let rows = [
+            (10.0, 10.5, 9.5, 10.0),
+            (10.0, 10.5, 9.5, 10.0),
+            (10.0, 11.5, 9.9, 11.0),
+            (11.2, 11.8, 11.0, 11.5),
+            (11.5, 11.6, 9.0, 9.2), // closes below bar 3's low: reverse to short
+            (9.0, 9.5, 8.5, 9.0),
+        ];
+        let s = Settings::default();
+        let r = run_with(&rows, &s);
+        let t = &r.trades[0];
+        assert_eq!(
+            (t.entry_bar, t.entry_price, t.exit_bar, t.exit_price),
+            (3, 11.2, 5, 9.0)
+        );
+        assert_eq!(t.size, (10_000.0f64 / 11.2).floor());
+        let r = run_with(
+            &rows,
+            &Settings {
+                trade_on_close: true,
+                ..s
+            },
+        );
+        let t = &r.trades[0];
+        assert_eq!(
+            (t.entry_bar, t.entry_price, t.exit_bar, t.exit_price),
+            (2, 11.0, 4, 9.2)
+        );
+        // The short is still open at the end: in the equity, not a trade.
+        assert_eq!(r.trades.len(), 1);
+        assert!(r.open_trade.is_some_and(|o| o.size < 0.0));
+    }
+
+    #[test]
+    fn intrabar_order_decides_when_both_levels_are_inside_one_bar() {
+        // Long entered at 100 on bar 3's open; bar 4 spans both SL 95 and TP 105.
+        let rows = [
+            (100.0, 100.5, 99.5, 100.0),
+            (100.0, 100.5, 99.5, 100.0),
+            (100.0, 101.0, 99.9, 100.8),
+            (100.0, 100.9, 99.6, 100.2),
+            (100.5, 106.0, 94.0, 100.0),
+            (100.0, 100.5, 99.5, 100.0),
+        ];
+        let base = Settings {
+            stop_loss: Some(0.05),
+            take_profit: Some(0.05),
+            long_only: true,
+            ..Settings::default()
+        };
+        let exit = |intrabar| {
+            let r = run_with(&rows, &Settings { intrabar, ..base });
+            let t = &r.trades[0];
+            (t.exit_bar, t.exit_price, t.exit_reason)
+        };
+        assert_eq!(exit(Intrabar::Pessimistic), (4, 95.0, ExitReason::StopLoss));
+        assert_eq!(
+            exit(Intrabar::Optimistic),
+            (4, 105.0, ExitReason::TakeProfit)
+        );
+        // Open 100.5 is nearer the high (106) than the low (94): the high came first.
+        assert_eq!(
+            exit(Intrabar::OpenFirst),
+            (4, 105.0, ExitReason::TakeProfit)
+        );
+        // A gap below the stop fills at the open, whatever the order.
+        let mut gap = rows;
+        gap[4] = (90.0, 106.0, 89.0, 100.0);
+        for intrabar in [
+            Intrabar::Pessimistic,
+            Intrabar::Optimistic,
+            Intrabar::OpenFirst,
+        ] {
+            let r = run_with(&gap, &Settings { intrabar, ..base });
+            let t = &r.trades[0];
+            let want = if intrabar == Intrabar::Optimistic {
+                (105.0, ExitReason::TakeProfit) // optimistic by definition
+            } else {
+                (90.0, ExitReason::StopLoss)
+            };
+            assert_eq!((t.exit_price, t.exit_reason), want, "{intrabar:?}");
+        }
+    }
+
+    #[test]
+    fn a_wiped_out_account_stops_at_zero() {
+        // Short at 10, then the price explodes: equity <= 0 closes everything at that close.
+        let rows = [
+            (10.0, 10.5, 9.5, 10.0),
+            (10.0, 10.5, 9.5, 10.0),
+            (10.0, 10.1, 8.0, 8.5), // close below the previous low: sell
+            (10.0, 10.2, 9.9, 10.0),
+            (10.0, 30.0, 10.0, 30.0),
+            (30.0, 31.0, 29.0, 30.0),
+        ];
+        let r = run_with(&rows, &Settings::default());
+        assert_eq!(r.trades.last().unwrap().exit_reason, ExitReason::OutOfMoney);
+        assert_eq!(&r.equity[4..], &[0.0, 0.0]);
+    }
+
+    #[test]
+    fn too_few_bars_is_an_error_not_a_panic() {
+        let p = Params::defaults(find("sma-cross").unwrap());
+        let b = bars(&[(1.0, 1.0, 1.0, 1.0); 21]);
+        assert_eq!(
+            run(&b, &p, &Settings::default(), &|| false).unwrap_err(),
+            RunError::TooFewBars {
+                need: 22,
+                warmup: 20,
+                have: 21
+            }
+        );
+    }
+
     #[test]
     fn commission_parts() {
         let c = Commission {
