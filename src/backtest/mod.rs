@@ -110,8 +110,19 @@ pub fn backtest(
     settings: &Settings,
     expired: &dyn Fn() -> bool,
 ) -> Result<(SingleReport, Run), RunError> {
+    backtest_in(&stats::Market::new(bars), bars, params, settings, expired)
+}
+
+/// [`backtest`] with the series' statistics context computed once (sweeps share it).
+pub fn backtest_in(
+    market: &stats::Market,
+    bars: &Bars,
+    params: &Params,
+    settings: &Settings,
+    expired: &dyn Fn() -> bool,
+) -> Result<(SingleReport, Run), RunError> {
     let run = engine::run(bars, params, settings, expired)?;
-    let stats = stats::compute(bars, &run);
+    let stats = stats::compute_in(market, bars, &run);
     Ok((
         SingleReport {
             symbol: bars.symbol.clone(),

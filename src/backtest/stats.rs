@@ -218,82 +218,131 @@ fn day_of_week(ms: i64) -> i64 {
     (ms.div_euclid(MS_PER_DAY) + 3).rem_euclid(7)
 }
 
-/// Periodic returns of the equity: the last value of each calendar day (or week, month, year
-/// for weekly, monthly, yearly bars) that has bars, then simple returns between them. The
-/// first element is NaN (pandas `pct_change`).
-fn period_returns(time: &[i64], equity: &[f64], freq_days: i64) -> Vec<f64> {
-    let key = |ms: i64| -> i64 {
-        let days = ms.div_euclid(MS_PER_DAY);
-        match freq_days {
-            7 => (days + 3).div_euclid(7), // weeks ending Sunday
-            31 => {
-                let (y, m, _) = civil_from_days(days);
-                y * 12 + i64::from(m)
-            }
-            365 => civil_from_days(days).0,
-            _ => days,
-        }
-    };
-    let mut last: Vec<f64> = Vec::with_capacity(time.len());
-    let mut cur = i64::MIN;
-    for (&t, &e) in time.iter().zip(equity) {
-        let k = key(t);
-        if k == cur {
-            if let Some(l) = last.last_mut() {
-                *l = e;
-            }
+/// What the statistics need from a series that does not depend on the run: computed once per
+/// series and shared by every run of a sweep.
+#[derive(Debug, Clone)]
+pub struct Market {
+    /// The unit durations are rounded up to (ms).
+    unit: i64,
+    /// Periods a year (252, 365, 52, 12 or 1).
+    annual: f64,
+    /// The last bar of each sampling period (calendar day, week, month or year with bars).
+    period_ends: Vec<usize>,
+    /// Whether every bar is its own period (then periodic returns are bar returns).
+    one_bar_per_period: bool,
+    /// Per-bar log returns of Close, their mean and centred values (for beta).
+    close_log_centred: Vec<f64>,
+    close_log_var_sum: f64,
+    start: String,
+    end: String,
+}
+
+impl Market {
+    pub fn new(bars: &Bars) -> Self {
+        let time = &bars.time;
+        let n = time.len();
+        let period = data_period_ms(time);
+        let freq_days = if period.is_finite() {
+            (period / MS_PER_DAY as f64).floor() as i64
         } else {
-            cur = k;
-            last.push(e);
+            1
+        };
+        let weekend =
+            time.iter().filter(|&&t| day_of_week(t) >= 5).count() as f64 / n.max(1) as f64;
+        let annual = match freq_days {
+            7 => 52.0,
+            31 => 12.0,
+            365 => 1.0,
+            _ if weekend > 2.0 / 7.0 * 0.6 => 365.0,
+            _ => 252.0,
+        };
+        let key = |ms: i64| -> i64 {
+            let days = ms.div_euclid(MS_PER_DAY);
+            match freq_days {
+                7 => (days + 3).div_euclid(7), // weeks ending Sunday
+                31 => {
+                    let (y, m, _) = civil_from_days(days);
+                    y * 12 + i64::from(m)
+                }
+                365 => civil_from_days(days).0,
+                _ => days,
+            }
+        };
+        let mut period_ends = Vec::with_capacity(n);
+        for i in 0..n {
+            if i + 1 == n || key(time[i]) != key(time[i + 1]) {
+                period_ends.push(i);
+            }
+        }
+        let one_bar_per_period = period_ends.len() == n;
+        let logs: Vec<f64> = bars.close.windows(2).map(|w| (w[1] / w[0]).ln()).collect();
+        let m = mean(&logs);
+        let close_log_centred: Vec<f64> = logs.iter().map(|b| b - m).collect();
+        let sq: Vec<f64> = close_log_centred.iter().map(|d| d * d).collect();
+        Self {
+            unit: rounding_unit_ms(period),
+            annual,
+            period_ends,
+            one_bar_per_period,
+            close_log_centred,
+            close_log_var_sum: np_sum(&sq),
+            start: if n > 0 { bars.date(0) } else { String::new() },
+            end: if n > 0 {
+                bars.date(n - 1)
+            } else {
+                String::new()
+            },
         }
     }
-    let mut out = Vec::with_capacity(last.len());
-    out.push(f64::NAN);
-    for w in last.windows(2) {
-        out.push(w[1] / w[0] - 1.0);
-    }
-    out
 }
 
 /// Computes every statistic of `run` over `bars`.
 pub fn compute(bars: &Bars, run: &Run) -> Stats {
+    compute_in(&Market::new(bars), bars, run)
+}
+
+/// [`compute`] with the series' [`Market`] already at hand.
+pub fn compute_in(market: &Market, bars: &Bars, run: &Run) -> Stats {
     let time = &bars.time;
     let close = &bars.close;
     let eq = &run.equity;
     let trades: &[Trade] = &run.trades;
     let n = eq.len();
     let w = run.warmup;
-    let period = data_period_ms(time);
-    let unit = rounding_unit_ms(period);
+    let unit = market.unit;
+    let annual = market.annual;
 
-    // Drawdown and its episodes.
+    // Drawdown and its episodes: (p, q) consecutive bars at a peak (dd == 0) or the last bar.
     let mut dd = Vec::with_capacity(n);
     let mut peak = f64::NEG_INFINITY;
-    for &e in eq {
+    let mut max_dd = f64::NAN;
+    let mut depths = Vec::new();
+    let mut dd_durations = Vec::new();
+    let mut last_zero: Option<usize> = None;
+    let mut depth = f64::NAN;
+    for (i, &e) in eq.iter().enumerate() {
         if e > peak {
             peak = e;
         }
-        dd.push(1.0 - e / peak);
-    }
-    let mut zeros: Vec<usize> = (0..n).filter(|&i| dd[i] == 0.0).collect();
-    if zeros.last() != Some(&(n - 1)) {
-        zeros.push(n - 1);
-    }
-    let mut depths = Vec::new();
-    let mut dd_durations = Vec::new();
-    for pair in zeros.windows(2) {
-        let (p, q) = (pair[0], pair[1]);
-        if q > p + 1 {
-            let depth = dd[p..=q].iter().copied().fold(f64::NAN, f64::max);
-            depths.push(depth);
-            dd_durations.push((time[q] - time[p]) as f64);
+        let d = 1.0 - e / peak;
+        dd.push(d);
+        max_dd = f64::max(max_dd, d);
+        depth = f64::max(depth, d);
+        if d == 0.0 || i + 1 == n {
+            if let Some(p) = last_zero {
+                if i > p + 1 {
+                    depths.push(depth);
+                    dd_durations.push((time[i] - time[p]) as f64);
+                }
+            }
+            last_zero = Some(i);
+            depth = d;
         }
     }
     if depths.is_empty() {
         // pandas' fallback when no episode exists: the non-zero drawdowns themselves.
         depths.extend(dd.iter().copied().filter(|&d| d != 0.0 && !d.is_nan()));
     }
-    let max_dd = dd.iter().copied().fold(f64::NAN, f64::max);
     let max_dd = if max_dd.is_nan() { 0.0 } else { max_dd };
 
     let mut have = vec![false; n];
@@ -308,29 +357,37 @@ pub fn compute(bars: &Bars, run: &Run) -> Stats {
     let return_pct = (eq[n - 1] - eq[0]) / eq[0] * 100.0;
     let buy_hold = (close[n - 1] - close[w]) / close[w] * 100.0;
 
+    // Per-bar log returns of the equity (beta), skipping ln where nothing changed.
+    let equity_logs: Vec<f64> = eq
+        .windows(2)
+        .map(|w| {
+            let r = w[1] / w[0];
+            if r == 1.0 {
+                0.0
+            } else {
+                r.ln()
+            }
+        })
+        .collect();
+
     // Periodic returns and annualisation.
-    let freq_days = if period.is_finite() {
-        (period / MS_PER_DAY as f64).floor() as i64
-    } else {
-        1
-    };
-    let weekend = time.iter().filter(|&&t| day_of_week(t) >= 5).count() as f64 / time.len() as f64;
-    let annual = match freq_days {
-        7 => 52.0,
-        31 => 12.0,
-        365 => 1.0,
-        _ if weekend > 2.0 / 7.0 * 0.6 => 365.0,
-        _ => 252.0,
-    };
-    let day_returns = period_returns(time, eq, freq_days);
-    let valid: Vec<f64> = day_returns
-        .iter()
-        .copied()
+    let sampled: Vec<f64> = market.period_ends.iter().map(|&i| eq[i]).collect();
+    // pandas' pct_change then dropna: a 0/0 return (an account at 0 stays at 0) is dropped.
+    let returns: Vec<f64> = sampled
+        .windows(2)
+        .map(|w| w[1] / w[0] - 1.0)
         .filter(|r| !r.is_nan())
         .collect();
-    let g = geometric_mean(&valid);
+    let g = if returns.iter().any(|&r| r + 1.0 <= 0.0) {
+        0.0
+    } else if market.one_bar_per_period && returns.len() + 1 == n {
+        // The periods are the bars: the logs of their growth are the equity's log returns.
+        (np_sum(&equity_logs) / returns.len() as f64).exp() - 1.0
+    } else {
+        geometric_mean(&returns)
+    };
     let ann_return = (1.0 + g).powf(annual) - 1.0;
-    let s2 = var(&valid);
+    let s2 = var(&returns);
     let vol = ((s2 + (1.0 + g).powi(2)).powf(annual) - (1.0 + g).powf(2.0 * annual)).sqrt() * 100.0;
     let duration_ms = (time[n - 1] - time[0]) as f64;
     let years = duration_ms / MS_PER_DAY as f64 / 365.25;
@@ -340,27 +397,22 @@ pub fn compute(bars: &Bars, run: &Run) -> Stats {
         ((equity_final / eq[0]).powf(1.0 / years) - 1.0) * 100.0
     };
     let sharpe = ann_return * 100.0 / if vol == 0.0 { f64::NAN } else { vol };
-    let downside: Vec<f64> = valid.iter().map(|&r| r.min(0.0).powi(2)).collect();
+    let downside: Vec<f64> = returns.iter().map(|&r| r.min(0.0).powi(2)).collect();
     let sortino = ann_return / (mean(&downside).sqrt() * annual.sqrt());
     let calmar = ann_return / if max_dd == 0.0 { f64::NAN } else { max_dd };
 
     // Alpha and beta from per-bar log returns (numpy's cov).
-    let (alpha, beta) = {
-        let el: Vec<f64> = eq.windows(2).map(|w| (w[1] / w[0]).ln()).collect();
-        let ml: Vec<f64> = close.windows(2).map(|w| (w[1] / w[0]).ln()).collect();
-        if el.len() > 1 {
-            let (me, mm) = (mean(&el), mean(&ml));
-            let cov: Vec<f64> = el
-                .iter()
-                .zip(&ml)
-                .map(|(a, b)| (a - me) * (b - mm))
-                .collect();
-            let vm: Vec<f64> = ml.iter().map(|b| (b - mm) * (b - mm)).collect();
-            let beta = np_sum(&cov) / np_sum(&vm);
-            (return_pct - beta * buy_hold, beta)
-        } else {
-            (f64::NAN, f64::NAN)
-        }
+    let (alpha, beta) = if equity_logs.len() > 1 {
+        let me = mean(&equity_logs);
+        let cov: Vec<f64> = equity_logs
+            .iter()
+            .zip(&market.close_log_centred)
+            .map(|(a, b)| (a - me) * b)
+            .collect();
+        let beta = np_sum(&cov) / market.close_log_var_sum;
+        (return_pct - beta * buy_hold, beta)
+    } else {
+        (f64::NAN, f64::NAN)
     };
 
     // Trade statistics (closed trades only).
@@ -404,8 +456,8 @@ pub fn compute(bars: &Bars, run: &Run) -> Stats {
         }
     };
     Stats {
-        start: bars.date(0),
-        end: bars.date(n - 1),
+        start: market.start.clone(),
+        end: market.end.clone(),
         duration_days: duration_ms / MS_PER_DAY as f64,
         exposure_time_pct: exposure,
         equity_final,

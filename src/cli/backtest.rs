@@ -644,7 +644,11 @@ fn write_file(path: &Path, bytes: &[u8], flag: &str) -> anyhow::Result<()> {
 }
 
 /// The --results stream: one JSON line per result, flushed as they come.
-struct Stream(Option<std::io::BufWriter<std::fs::File>>, PathBuf);
+struct Stream(
+    Option<std::io::BufWriter<std::fs::File>>,
+    PathBuf,
+    std::time::Instant,
+);
 
 impl Stream {
     fn open(path: Option<&Path>) -> anyhow::Result<Self> {
@@ -655,8 +659,9 @@ impl Stream {
                         .with_context(|| format!("--results: cannot create {}", p.display()))?,
                 )),
                 p.to_path_buf(),
+                std::time::Instant::now(),
             ),
-            None => Self(None, PathBuf::new()),
+            None => Self(None, PathBuf::new(), std::time::Instant::now()),
         })
     }
 
@@ -665,6 +670,12 @@ impl Stream {
             let line = report::json::line("backtest-result", r)?;
             w.write_all(line.as_bytes())
                 .with_context(|| format!("--results: cannot write {}", self.1.display()))?;
+            // Readers following the file see results within a moment, not per 8 KiB.
+            if self.2.elapsed() >= Duration::from_millis(200) {
+                w.flush()
+                    .with_context(|| format!("--results: cannot write {}", self.1.display()))?;
+                self.2 = std::time::Instant::now();
+            }
         }
         Ok(())
     }
@@ -686,7 +697,18 @@ fn run_sweep(
     ctx: &Context,
 ) -> anyhow::Result<u8> {
     let format = args.output.format;
-    let total = grid.len();
+    let total = if ctx.ui.progress_allowed(format.is_machine()) {
+        match r.shard {
+            // This shard's share (one pass over the grid's ids), for an honest bar.
+            Some(s) => grid
+                .points()
+                .filter(|(_, p)| s.selects(&sweep::point_id(p)))
+                .count() as u64,
+            None => grid.len(),
+        }
+    } else {
+        0
+    };
     let bar = ctx.ui.progress(total, "backtesting", format.is_machine());
     let cancel = interrupt::defer();
     let mut stream = Stream::open(args.sweep.results.as_deref())?;
@@ -723,8 +745,8 @@ fn run_sweep(
             timed_out += 1;
         }
         bar.inc(1);
-        if timed_out > 0 {
-            bar.set_message(format!("{timed_out} timed out"));
+        if done % 64 == 1 || res.status == Status::TimedOut {
+            bar.set_message(format!("{:.0}/s, {timed_out} timed out", bar.per_sec()));
         }
     });
     bar.finish_and_clear();
@@ -766,7 +788,6 @@ fn run_sweep(
             report.summary.not_started
         ));
     }
-    let _ = done;
     Ok(outcome(&report))
 }
 

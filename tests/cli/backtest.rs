@@ -842,3 +842,55 @@ fn the_html_report_renders_in_a_headless_browser() {
     let markers = dom.matches("class=\"marker entry\"").count();
     assert_eq!(markers, 93);
 }
+
+#[test]
+fn settings_come_from_velo_toml_and_flags_override_them() {
+    let from_file = velo()
+        .file(
+            "velo.toml",
+            "[backtest]\ncash = 10000\ncommission = \"0.002\"\n",
+        )
+        .file("GOOG.csv", std::fs::read(fixture(GOOG)).unwrap())
+        .args([
+            "backtest",
+            "GOOG.csv",
+            "--strategy",
+            "sma-cross",
+            "--format",
+            "json",
+        ])
+        .run()
+        .code(0)
+        .json();
+    let canonical = canonical().args(["--format", "json"]).run().code(0).json();
+    assert_eq!(from_file["stats"], canonical["stats"]);
+    velo()
+        .file("velo.toml", "[backtest]\ncommision = \"0.002\"\n")
+        .file("GOOG.csv", std::fs::read(fixture(GOOG)).unwrap())
+        .args(["backtest", "GOOG.csv", "--strategy", "sma-cross"])
+        .run()
+        .code(2)
+        .stderr_has("commision");
+}
+
+#[test]
+fn help_documents_strategies_parameters_and_exit_codes() {
+    let out = velo().args(["backtest", "--help"]).run().code(0);
+    for needle in [
+        "sma-cross",
+        "ema-cross",
+        "rsi",
+        "macd",
+        "bbands",
+        "donchian",
+        "momentum",
+        "--grid",
+        "--walk-forward",
+        "--shard",
+        "--intrabar",
+        "Exit codes:",
+    ] {
+        assert!(out.stdout.contains(needle), "help lacks {needle}");
+    }
+    assert!(!out.stdout.contains("debug-hang"));
+}
