@@ -362,7 +362,7 @@ pub fn compute_in(market: &Market, bars: &Bars, run: &Run) -> Stats {
         .windows(2)
         .map(|w| {
             let r = w[1] / w[0];
-            if r == 1.0 {
+            if r.total_cmp(&1.0).is_eq() {
                 0.0
             } else {
                 r.ln()
