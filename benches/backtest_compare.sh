@@ -4,7 +4,7 @@
 #   2. the 1,530-point reference grid with full statistics (--top 0 --format json), default
 #      threads and --jobs 1;
 #   3. the cost of the timeout machinery: the same grid with and without --timeout-per,
-#      interleaved runs (hyperfine alternates the commands);
+#      interleaved A/B runs (benches/backtest_interleaved.py), CPU time compared;
 #   4. peak RSS of a 1,000,000-point sweep (--top 20, results not kept), /usr/bin/time -v;
 #   5. the Python side: ../shared/tools/bench_anchors.py btpy_single, btpy_grid, vbt_grid
 #      (in-process, imports excluded, as TIMING_ANCHORS.md).
@@ -24,7 +24,7 @@ RUNS=${RUNS:-20}
 VELO="$ROOT/target/release/velo"
 GOOG="$ROOT/fixtures/backtest/GOOG.csv"
 SMA=(backtest "$GOOG" --strategy sma-cross --commission 0.002)
-GRID=(--grid fast=5..49:1 --grid slow=10..195:5 --constraint 'fast<slow')
+GRID=(--grid fast=5..49:1 --grid slow=10..195:5 --constraint "fast<slow")
 
 say() { printf '\n== %s\n' "$*"; }
 
@@ -41,10 +41,10 @@ hyperfine -N --warmup 1 --runs "$RUNS" --export-json /tmp/bt_grid.json \
     "$VELO ${SMA[*]} ${GRID[*]} --top 0 --format json" \
     "$VELO ${SMA[*]} ${GRID[*]} --top 0 --format json --jobs 1"
 
-say "3. timeout machinery: the grid with and without --timeout-per (interleaved)"
-hyperfine -N --warmup 1 --runs "$RUNS" --export-json /tmp/bt_timeout.json \
-    "$VELO ${SMA[*]} ${GRID[*]} --top 0 --format json --jobs 1" \
-    "$VELO ${SMA[*]} ${GRID[*]} --top 0 --format json --jobs 1 --timeout-per 10s"
+say "3. timeout machinery: the grid with and without --timeout-per (interleaved A/B runs)"
+python3 "$ROOT/benches/backtest_interleaved.py" "$RUNS" \
+    -- "$VELO" "${SMA[@]}" "${GRID[@]}" --top 0 --format json --jobs 1 \
+    -- "$VELO" "${SMA[@]}" "${GRID[@]}" --top 0 --format json --jobs 1 --timeout-per 10s
 
 if [ -z "${SKIP_MILLION:-}" ]; then
     say "4. peak memory of a 1,000,000-point sweep (fast=1..1000 x slow=1..1000, --top 20)"
