@@ -129,7 +129,7 @@ pub struct MergeArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Strategy")]
 pub struct StrategyArgs {
-    /// The strategy: sma-cross, ema-cross, rsi, macd, bbands, donchian, momentum (see above).
+    /// The strategy: sma-cross, ema-cross, rsi, macd, bbands, donchian, momentum (rules and parameters in --help).
     #[arg(long, value_name = "NAME", required = true)]
     pub strategy: Option<String>,
 
