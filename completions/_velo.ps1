@@ -172,17 +172,17 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Rotate and prune a log folder by age, count and size (never touches files open for writing)')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Rotate and prune a log folder by age, count and size (never touches the live log)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'velo;log-digest;prune' {
-            [CompletionResult]::new('--max-size', '--max-size', [CompletionResultType]::ParameterName, 'Delete the oldest files until the folder is at most this size (e.g. 500M, 2G)')
-            [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'Delete files last modified longer ago than this (e.g. 14d, 12h)')
-            [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Keep at most this many files per family (newest first)')
+            [CompletionResult]::new('--max-size', '--max-size', [CompletionResultType]::ParameterName, 'Delete the oldest rotated files until the folder is at most this size (e.g. 500M, 2G)')
+            [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'Delete rotated files last modified longer ago than this (e.g. 14d, 12h)')
+            [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Keep at most this many files per family (the live file, then the newest rotated ones)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb')
-            [CompletionResult]::new('--compress', '--compress', [CompletionResultType]::ParameterName, 'Gzip rotated files (all but the newest of each family) that are kept')
+            [CompletionResult]::new('--compress', '--compress', [CompletionResultType]::ParameterName, 'Gzip the rotated files that are kept (never the live file)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be done; change nothing')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
@@ -195,7 +195,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             break
         }
         'velo;log-digest;help' {
-            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Rotate and prune a log folder by age, count and size (never touches files open for writing)')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Rotate and prune a log folder by age, count and size (never touches the live log)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -206,7 +206,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             break
         }
         'velo;test-timeout-runner' {
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Limit for the whole run (e.g. 90s, 10m). In generic mode a timeout exits 124')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Limit for the whole run (e.g. 90s, 10m; 0 means no limit, as for GNU timeout). In generic mode a timeout exits 124')
             [CompletionResult]::new('--test-timeout', '--test-timeout', [CompletionResultType]::ParameterName, 'Limit per test (pytest, cargo and go modes): a test running longer is killed with its process tree, recorded as timed-out, and the rest of the session still runs. In go mode a test with subtests times out when it runs this long without starting a new subtest')
             [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Kill the command when it prints nothing for this long (a no-output watchdog; generic mode)')
             [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Grace period of each step of the SIGINT → SIGTERM → SIGKILL escalation [default: 2s]')
@@ -214,11 +214,11 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Run a failed or timed-out command (generic mode) or test (pytest, cargo and go modes, each in a fresh process with the timeout re-armed; go retries top-level tests with their subtests) up to N more times. Fail-then-pass is `flaky`')
             [CompletionResult]::new('--retry-backoff', '--retry-backoff', [CompletionResultType]::ParameterName, 'Wait before the first retry, doubling for each next one [default: 1s]')
             [CompletionResult]::new('--framework', '--framework', [CompletionResultType]::ParameterName, 'How to run the command: pytest, cargo and go modes know their tests; generic supervises the command as a whole')
-            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Run the tests in N parallel processes (pytest and cargo modes; default 1 for pytest, the CPU count for cargo). go mode tests N packages at once (default: the CPU count); within a package, go''s own -parallel applies')
-            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Run the tests in N parallel processes (pytest and cargo modes; default 1 for pytest, the CPU count for cargo). go mode tests N packages at once (default: the CPU count); within a package, go''s own -parallel applies')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Run the tests in N parallel processes (pytest and cargo modes; default 1 for pytest, the CPU count for cargo; 0 is the CPU count). go mode tests N packages at once (default: the CPU count); within a package, go''s own -parallel applies')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Run the tests in N parallel processes (pytest and cargo modes; default 1 for pytest, the CPU count for cargo; 0 is the CPU count). go mode tests N packages at once (default: the CPU count); within a package, go''s own -parallel applies')
             [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'Run only shard K of N, split by a stable hash of the test ids (pytest, cargo and go modes; go splits top-level tests). `N` alone takes K from CI_NODE_INDEX (1-based) or JOB_COMPLETION_INDEX (0-based); with no flag, CI_NODE_INDEX + CI_NODE_TOTAL (GitLab parallel jobs) select the shard')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of the report on stdout. In generic mode, `table` passes the command''s output through live and prints no table; json and markdown capture it instead')
-            [CompletionResult]::new('--junit', '--junit', [CompletionResultType]::ParameterName, 'Write a JUnit XML report to FILE, rewritten atomically as tests finish (after every failure or timeout, at most every 0.1 s otherwise), so a killed run still leaves a valid file')
+            [CompletionResult]::new('--junit', '--junit', [CompletionResultType]::ParameterName, 'Write a JUnit XML report to FILE: written when the run starts (marked in progress), then rewritten atomically as tests finish (at once after a failure or timeout, within 0.1 s otherwise), so a killed run still leaves a valid file')
             [CompletionResult]::new('--output-dir', '--output-dir', [CompletionResultType]::ParameterName, 'Keep the stdout/stderr of every attempt (generic), pytest session, cargo test or go test session in DIR')
             [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Run again whenever a file under PATH changes (repeatable), previously failed tests first; Ctrl-C stops. Caches (__pycache__, .pytest_cache, target, .git) are ignored')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb')
@@ -355,7 +355,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             break
         }
         'velo;help;log-digest' {
-            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Rotate and prune a log folder by age, count and size (never touches files open for writing)')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Rotate and prune a log folder by age, count and size (never touches the live log)')
             break
         }
         'velo;help;log-digest;prune' {

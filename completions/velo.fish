@@ -141,26 +141,26 @@ complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_see
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_seen_subcommand_from prune help" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_seen_subcommand_from prune help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_seen_subcommand_from prune help" -s V -l version -d 'Print version'
-complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_seen_subcommand_from prune help" -a "prune" -d 'Rotate and prune a log folder by age, count and size (never touches files open for writing)'
+complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_seen_subcommand_from prune help" -a "prune" -d 'Rotate and prune a log folder by age, count and size (never touches the live log)'
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_seen_subcommand_from prune help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c velo -n "__fish_velo_using_subcommand log-digest; and __fish_seen_subcommand_from prune" -l max-size -d 'Delete the oldest files until the folder is at most this size (e.g. 500M, 2G)' -r
-complete -c velo -n "__fish_velo_using_subcommand log-digest; and __fish_seen_subcommand_from prune" -l max-age -d 'Delete files last modified longer ago than this (e.g. 14d, 12h)' -r
-complete -c velo -n "__fish_velo_using_subcommand log-digest; and __fish_seen_subcommand_from prune" -l keep -d 'Keep at most this many files per family (newest first)' -r
+complete -c velo -n "__fish_velo_using_subcommand log-digest; and __fish_seen_subcommand_from prune" -l max-size -d 'Delete the oldest rotated files until the folder is at most this size (e.g. 500M, 2G)' -r
+complete -c velo -n "__fish_velo_using_subcommand log-digest; and __fish_seen_subcommand_from prune" -l max-age -d 'Delete rotated files last modified longer ago than this (e.g. 14d, 12h)' -r
+complete -c velo -n "__fish_velo_using_subcommand log-digest; and __fish_seen_subcommand_from prune" -l keep -d 'Keep at most this many files per family (the live file, then the newest rotated ones)' -r
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and __fish_seen_subcommand_from prune" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 markdown\t''"
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and __fish_seen_subcommand_from prune" -l color -d 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb' -r -f -a "auto\t'Colour when the stream is a terminal and neither `NO_COLOR` nor `TERM=dumb` says no'
 always\t'Always colour (as `CLICOLOR_FORCE=1`)'
 never\t'Never colour'"
-complete -c velo -n "__fish_velo_using_subcommand log-digest; and __fish_seen_subcommand_from prune" -l compress -d 'Gzip rotated files (all but the newest of each family) that are kept'
+complete -c velo -n "__fish_velo_using_subcommand log-digest; and __fish_seen_subcommand_from prune" -l compress -d 'Gzip the rotated files that are kept (never the live file)'
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and __fish_seen_subcommand_from prune" -l dry-run -d 'Show what would be done; change nothing'
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged'
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and __fish_seen_subcommand_from prune" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
-complete -c velo -n "__fish_velo_using_subcommand log-digest; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Rotate and prune a log folder by age, count and size (never touches files open for writing)'
+complete -c velo -n "__fish_velo_using_subcommand log-digest; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Rotate and prune a log folder by age, count and size (never touches the live log)'
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l timeout -d 'Limit for the whole run (e.g. 90s, 10m). In generic mode a timeout exits 124' -r
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l timeout -d 'Limit for the whole run (e.g. 90s, 10m; 0 means no limit, as for GNU timeout). In generic mode a timeout exits 124' -r
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l test-timeout -d 'Limit per test (pytest, cargo and go modes): a test running longer is killed with its process tree, recorded as timed-out, and the rest of the session still runs. In go mode a test with subtests times out when it runs this long without starting a new subtest' -r
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l idle-timeout -d 'Kill the command when it prints nothing for this long (a no-output watchdog; generic mode)' -r
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -s k -l kill-after -d 'Grace period of each step of the SIGINT → SIGTERM → SIGKILL escalation [default: 2s]' -r
@@ -171,12 +171,12 @@ pytest\t'pytest: per-test timeouts, resume after a hang, per-test retries'
 cargo\t'cargo test: each test in its own process (`--exact`), in parallel'
 go\t'go test: per-test timeouts from the -json events, resume with -run, one package per session'
 generic\t'Any command, supervised as a whole (GNU timeout compatible exit codes)'"
-complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -s j -l jobs -d 'Run the tests in N parallel processes (pytest and cargo modes; default 1 for pytest, the CPU count for cargo). go mode tests N packages at once (default: the CPU count); within a package, go\'s own -parallel applies' -r
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -s j -l jobs -d 'Run the tests in N parallel processes (pytest and cargo modes; default 1 for pytest, the CPU count for cargo; 0 is the CPU count). go mode tests N packages at once (default: the CPU count); within a package, go\'s own -parallel applies' -r
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l partition -d 'Run only shard K of N, split by a stable hash of the test ids (pytest, cargo and go modes; go splits top-level tests). `N` alone takes K from CI_NODE_INDEX (1-based) or JOB_COMPLETION_INDEX (0-based); with no flag, CI_NODE_INDEX + CI_NODE_TOTAL (GitLab parallel jobs) select the shard' -r
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l format -d 'Output format of the report on stdout. In generic mode, `table` passes the command\'s output through live and prints no table; json and markdown capture it instead' -r -f -a "table\t''
 json\t''
 markdown\t''"
-complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l junit -d 'Write a JUnit XML report to FILE, rewritten atomically as tests finish (after every failure or timeout, at most every 0.1 s otherwise), so a killed run still leaves a valid file' -r -F
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l junit -d 'Write a JUnit XML report to FILE: written when the run starts (marked in progress), then rewritten atomically as tests finish (at once after a failure or timeout, within 0.1 s otherwise), so a killed run still leaves a valid file' -r -F
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l output-dir -d 'Keep the stdout/stderr of every attempt (generic), pytest session, cargo test or go test session in DIR' -r -F
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l watch -d 'Run again whenever a file under PATH changes (repeatable), previously failed tests first; Ctrl-C stops. Caches (__pycache__, .pytest_cache, target, .git) are ignored' -r -F
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l color -d 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb' -r -f -a "auto\t'Colour when the stream is a terminal and neither `NO_COLOR` nor `TERM=dumb` says no'
@@ -261,6 +261,6 @@ complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subc
 complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner backtest help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c velo -n "__fish_velo_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Bash, zsh, fish and PowerShell completion scripts'
 complete -c velo -n "__fish_velo_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Man pages: velo.1 and one velo-<command>.1 per command'
-complete -c velo -n "__fish_velo_using_subcommand help; and __fish_seen_subcommand_from log-digest" -f -a "prune" -d 'Rotate and prune a log folder by age, count and size (never touches files open for writing)'
+complete -c velo -n "__fish_velo_using_subcommand help; and __fish_seen_subcommand_from log-digest" -f -a "prune" -d 'Rotate and prune a log folder by age, count and size (never touches the live log)'
 complete -c velo -n "__fish_velo_using_subcommand help; and __fish_seen_subcommand_from test-timeout-runner" -f -a "merge" -d 'Combine the JSON (--format json) or JUnit reports of several shards into one'
 complete -c velo -n "__fish_velo_using_subcommand help; and __fish_seen_subcommand_from backtest" -f -a "merge" -d 'Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result'

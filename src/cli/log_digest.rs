@@ -30,7 +30,7 @@ Examples:
 Exit codes:
   0  digest written, nothing at or above --fail-on
   1  events at or above --fail-on were found
-  2  usage or input error (unreadable file, bad --rules file)";
+  2  usage or input error (bad --rules file, missing path), or nothing at all could be read";
 
 #[derive(Debug, Args)]
 #[command(
@@ -42,8 +42,8 @@ pub struct LogDigestArgs {
     #[command(subcommand)]
     pub command: Option<LogDigestCommand>,
 
-    /// Log files, folders (read recursively), glob patterns ('logs/**/*.log'), `.gz` files,
-    /// or `-` for stdin.
+    /// Log files, folders (read recursively, each file once however many symlinks lead to it),
+    /// glob patterns ('logs/**/*.log'), `.gz` files, or `-` for stdin (also for a pipe).
     #[arg(value_name = "PATH", default_value = "-")]
     pub paths: Vec<PathBuf>,
 
@@ -59,7 +59,7 @@ pub struct LogDigestArgs {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum LogDigestCommand {
-    /// Rotate and prune a log folder by age, count and size (never touches files open for writing).
+    /// Rotate and prune a log folder by age, count and size (never touches the live log).
     #[command(
         long_about = PRUNE_ABOUT,
         after_long_help = PRUNE_AFTER_HELP
@@ -69,9 +69,12 @@ pub enum LogDigestCommand {
 
 const PRUNE_ABOUT: &str = "\
 Rotate and prune a log folder. Files are grouped into families by name with rotation suffixes \
-removed (app.log, app.log.1, app.log.2.gz are one family). A file that a process still has open \
-for writing (found through /proc/*/fd) is never compressed or deleted: it is listed as \
-skip-open with the process holding it.";
+and date stamps removed (app.log, app.log.1, app.log.2.gz are one family; so are \
+bot-2024-05-01.log and bot-2024-05-02.log). Only rotated files are compressed or deleted: the \
+live file of a family (its base name, app.log, or among dated names only the latest date) is \
+never touched, whatever its modification time, and counts as one of --keep N. A file that a \
+process has open for writing (found through /proc/*/fd) is never touched either: it is listed \
+as skip-open with the process holding it.";
 
 const PRUNE_AFTER_HELP: &str = "\
 Examples:
@@ -80,7 +83,7 @@ Examples:
 
 Exit codes:
   0  done (or planned, with --dry-run)
-  2  the folder cannot be read, or a file cannot be removed or compressed";
+  2  the folder does not exist or cannot be read, or a file cannot be removed or compressed";
 
 #[derive(Debug, Args)]
 pub struct PruneArgs {
@@ -88,19 +91,19 @@ pub struct PruneArgs {
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
 
-    /// Delete the oldest files until the folder is at most this size (e.g. 500M, 2G).
+    /// Delete the oldest rotated files until the folder is at most this size (e.g. 500M, 2G).
     #[arg(long, value_name = "SIZE", value_parser = crate::units::size_arg)]
     pub max_size: Option<u64>,
 
-    /// Delete files last modified longer ago than this (e.g. 14d, 12h).
+    /// Delete rotated files last modified longer ago than this (e.g. 14d, 12h).
     #[arg(long, value_name = "DUR", value_parser = crate::units::duration_arg)]
     pub max_age: Option<std::time::Duration>,
 
-    /// Keep at most this many files per family (newest first).
+    /// Keep at most this many files per family (the live file, then the newest rotated ones).
     #[arg(long, value_name = "N")]
     pub keep: Option<usize>,
 
-    /// Gzip rotated files (all but the newest of each family) that are kept.
+    /// Gzip the rotated files that are kept (never the live file).
     #[arg(long)]
     pub compress: bool,
 
@@ -282,16 +285,49 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
         grep,
         rules,
     };
-    let inputs = reader::expand(&args.paths)?;
+    let expanded = reader::expand(&args.paths)?;
+    let inputs = expanded.inputs;
     if inputs.is_empty() {
+        let why: Vec<String> = expanded
+            .skipped
+            .iter()
+            .filter(|s| s.kind != reader::SkipKind::Duplicate)
+            .map(|s| format!("{}: {}", s.path, s.reason))
+            .collect();
+        if !why.is_empty() {
+            anyhow::bail!("nothing to read: {}", why.join("; "));
+        }
         anyhow::bail!("no log files found in the given paths: pass files, folders or `-`");
+    }
+    for s in &expanded.skipped {
+        let msg = format!("{}: {}", s.path, s.reason);
+        if s.kind == reader::SkipKind::Duplicate {
+            ctx.ui.debug(&msg);
+        } else {
+            ctx.ui.warn(&msg);
+        }
     }
     let followed = if args.output.follow {
         followed_files(&inputs)?
     } else {
         Vec::new()
     };
-    let mut mining = domain::mine(&inputs, &opts)?;
+    let bar = LateBar::new(
+        &ctx.ui,
+        inputs.iter().filter_map(reader::input_len).sum(),
+        args.output.format.is_machine(),
+    );
+    let mut mining = domain::mine(&inputs, &opts, &|done| bar.update(done));
+    bar.finish();
+    mining.skipped = expanded.skipped;
+    if mining.nothing_read() {
+        let why: Vec<String> = mining
+            .sources()
+            .iter()
+            .map(|s| format!("{}: {}", s.name, s.error.as_deref().unwrap_or("")))
+            .collect();
+        anyhow::bail!("nothing could be read: {}", why.join("; "));
+    }
     let report = match &args.output.assignments {
         Some(p) if p.as_os_str() == "-" => {
             let mut buf: Vec<u8> = Vec::new();
@@ -313,6 +349,9 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
         None => mining.digest(&opts, None)?,
     };
     for s in &report.sources {
+        if let Some(e) = &s.error {
+            ctx.ui.warn(&format!("{}: {e}", s.name));
+        }
         if s.invalid_utf8_lines > 0 {
             ctx.ui.warn(&format!(
                 "{}: {} line(s) were not valid UTF-8 and were read lossily",
@@ -361,41 +400,47 @@ fn print_digest(
     Ok(())
 }
 
-/// The (source index, path) of every input `--follow` can follow: plain files, not stdin or
-/// gzip files.
-fn followed_files(inputs: &[reader::Input]) -> anyhow::Result<Vec<(usize, PathBuf)>> {
+/// The (source index, tail) of every input `--follow` can follow: plain files, not stdin or
+/// gzip files. They are opened before the first digest reads them, and followed from where
+/// that reading stopped, so a line appended in between is not lost.
+fn followed_files(
+    inputs: &[reader::Input],
+) -> anyhow::Result<Vec<(usize, crate::watch::tail::Tail)>> {
     let files: Vec<(usize, PathBuf)> = inputs
         .iter()
         .enumerate()
         .filter_map(|(i, input)| match input {
-            reader::Input::Path(p) if p.extension().is_none_or(|x| x != "gz") => {
-                Some((i, p.clone()))
-            }
+            reader::Input::Path(p) if !reader::is_gzip(p) => Some((i, p.clone())),
             _ => None,
         })
         .collect();
     if files.is_empty() {
         anyhow::bail!("--follow needs plain log files to follow (not stdin or .gz files)");
     }
-    Ok(files)
+    files
+        .into_iter()
+        .map(|(i, p)| {
+            let tail = crate::watch::tail::Tail::new(&p, false)
+                .with_context(|| format!("cannot follow {}", p.display()))?;
+            Ok((i, tail))
+        })
+        .collect()
 }
 
 /// Follows the files: reads what is appended (noticing truncation and rotation), mines it and
 /// prints a refreshed digest after each burst. Runs until interrupted.
 fn follow(
     mining: &mut domain::Mining,
-    files: Vec<(usize, PathBuf)>,
+    mut tails: Vec<(usize, crate::watch::tail::Tail)>,
     opts: &DigestOptions,
     format: Format,
     ctx: &Context,
 ) -> anyhow::Result<u8> {
-    use crate::watch::tail::{Change, Tail};
-    let paths: Vec<PathBuf> = files.iter().map(|(_, p)| p.clone()).collect();
+    use crate::watch::tail::Change;
+    let paths: Vec<PathBuf> = tails.iter().map(|(_, t)| t.path().to_path_buf()).collect();
     let watcher = crate::watch::Watcher::new(&paths, std::time::Duration::from_millis(200))?;
-    let mut tails = Vec::with_capacity(files.len());
-    for (i, p) in files {
-        let tail = Tail::new(&p, true).with_context(|| format!("cannot follow {}", p.display()))?;
-        tails.push((i, tail));
+    for (i, tail) in &mut tails {
+        tail.set_position(mining.bytes_read(*i));
     }
     ctx.ui.info("following; Ctrl-C stops");
     let mut buf = Vec::new();
@@ -406,15 +451,29 @@ fn follow(
         for (i, tail) in &mut tails {
             buf.clear();
             match tail.read_new(&mut buf) {
-                Ok(Change::Missing) => continue,
-                Ok(Change::Truncated | Change::Rotated) => {
+                Ok(Change::Appended | Change::Missing) => {}
+                Ok(change @ (Change::Truncated | Change::Rotated { .. })) => {
+                    // The old file's last lines (written before the switch) come first.
+                    let old_tail = match change {
+                        Change::Rotated { old_tail } => old_tail,
+                        _ => 0,
+                    };
+                    if old_tail > 0 {
+                        mining.feed(*i, &buf[..old_tail], opts);
+                        fresh = true;
+                    }
+                    let what = if old_tail == 0 && change == Change::Truncated {
+                        "truncated"
+                    } else {
+                        "rotated (the old file was read to its end)"
+                    };
                     ctx.ui.info(&format!(
-                        "{}: truncated or rotated, reading from its start",
+                        "{}: {what}, reading it from its start",
                         tail.path().display()
                     ));
                     mining.restart(*i);
+                    buf.drain(..old_tail);
                 }
-                Ok(Change::Appended) => {}
                 Err(e) => {
                     ctx.ui.warn(&format!("{}: {e}", tail.path().display()));
                     continue;
@@ -431,4 +490,53 @@ fn follow(
         }
     }
     Ok(exit::SUCCESS)
+}
+
+/// A byte-counting progress bar that appears only once reading has taken more than a second
+/// (small inputs never flash a bar), and only where the Ui allows bars at all.
+struct LateBar<'a> {
+    ui: &'a crate::output::Ui,
+    total: u64,
+    machine: bool,
+    started: std::time::Instant,
+    bar: std::sync::OnceLock<indicatif::ProgressBar>,
+}
+
+impl<'a> LateBar<'a> {
+    const DELAY: std::time::Duration = std::time::Duration::from_secs(1);
+
+    fn new(ui: &'a crate::output::Ui, total: u64, machine: bool) -> Self {
+        Self {
+            ui,
+            total,
+            machine,
+            started: std::time::Instant::now(),
+            bar: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Called from the reader thread with the bytes read so far.
+    fn update(&self, done: u64) {
+        if self.total == 0 || !self.ui.progress_allowed(self.machine) {
+            return;
+        }
+        let bar = match self.bar.get() {
+            Some(b) => b,
+            None if self.started.elapsed() >= Self::DELAY => self.bar.get_or_init(|| {
+                let bar = self.ui.progress_bytes(self.total, "reading", self.machine);
+                // The bytes read before the bar appeared are no speed sample.
+                bar.set_position(done.min(self.total));
+                bar.reset_eta();
+                bar
+            }),
+            None => return,
+        };
+        bar.set_position(done.min(self.total));
+    }
+
+    fn finish(&self) {
+        if let Some(b) = self.bar.get() {
+            b.finish_and_clear();
+        }
+    }
 }

@@ -8,7 +8,7 @@ use std::ffi::OsString;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -23,9 +23,44 @@ use crate::shard::Partition;
 use crate::test_runner::cargo::{self, CargoError};
 use crate::test_runner::generic::{self, CommandEnd, GenericConfig};
 use crate::test_runner::go::{self, GoError};
-use crate::test_runner::pytest::{self, Progress, PytestConfig, PytestError};
-use crate::test_runner::{junit, merge, Framework, Outcome, RunReport, SessionConfig, TestResult};
+use crate::test_runner::pytest::{self, PytestConfig, PytestError};
+use crate::test_runner::{junit, merge, Framework, Outcome, Progress, RunReport, SessionConfig};
 use crate::units::duration_arg;
+
+mod watch;
+
+/// `--framework` values (the domain's [`Framework`], with their help).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum FrameworkArg {
+    /// Detect from the command (pytest, python -m pytest, cargo test, go test), else generic.
+    Auto,
+    /// pytest: per-test timeouts, resume after a hang, per-test retries.
+    Pytest,
+    /// cargo test: each test in its own process (`--exact`), in parallel.
+    Cargo,
+    /// go test: per-test timeouts from the -json events, resume with -run, one package per session.
+    Go,
+    /// Any command, supervised as a whole (GNU timeout compatible exit codes).
+    Generic,
+}
+
+impl From<FrameworkArg> for Framework {
+    fn from(f: FrameworkArg) -> Self {
+        match f {
+            FrameworkArg::Auto => Self::Auto,
+            FrameworkArg::Pytest => Self::Pytest,
+            FrameworkArg::Cargo => Self::Cargo,
+            FrameworkArg::Go => Self::Go,
+            FrameworkArg::Generic => Self::Generic,
+        }
+    }
+}
+
+/// GNU timeout's rule: a zero duration means no limit.
+fn limit(d: Option<Duration>) -> Option<Duration> {
+    d.filter(|d| !d.is_zero())
+}
 
 const LONG_ABOUT: &str = "\
 Runs a test command so that a hang costs one test, never the session, and leaves nothing behind.
@@ -42,7 +77,7 @@ watchdog, retries and a failure summary. pytest mode (detected from `pytest`, `p
 --test-timeout per test, dumps the hung test's stack and captured output, kills the tree, \
 records the test as timed-out and resumes the session without the finished tests. cargo mode \
 (detected from `cargo test`) builds the test binaries and runs each test in its own process \
-(`--exact`), in parallel, under the same timeout, kill and retry rules (doc-tests are not run). \
+(`--exact`), in parallel, under the same timeout, kill and retry rules (doc-tests run as one session). \
 go mode (detected from `go test`) lists each package's tests, runs each package in its own \
 `go test -json` session (--jobs packages at once), watches which test is running from the \
 events, and on a hang gets a goroutine dump (SIGQUIT), kills the tree, records the test as \
@@ -130,7 +165,8 @@ pub struct MergeArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Time limits")]
 pub struct LimitArgs {
-    /// Limit for the whole run (e.g. 90s, 10m). In generic mode a timeout exits 124.
+    /// Limit for the whole run (e.g. 90s, 10m; 0 means no limit, as for GNU timeout). In generic
+    /// mode a timeout exits 124.
     #[arg(long, value_name = "DUR", value_parser = duration_arg)]
     pub timeout: Option<Duration>,
 
@@ -175,11 +211,11 @@ pub struct SelectArgs {
     /// How to run the command: pytest, cargo and go modes know their tests; generic supervises the
     /// command as a whole.
     #[arg(long, value_enum, value_name = "NAME")]
-    pub framework: Option<Framework>,
+    pub framework: Option<FrameworkArg>,
 
     /// Run the tests in N parallel processes (pytest and cargo modes; default 1 for pytest,
-    /// the CPU count for cargo). go mode tests N packages at once (default: the CPU count); within
-    /// a package, go's own -parallel applies.
+    /// the CPU count for cargo; 0 is the CPU count). go mode tests N packages at once (default:
+    /// the CPU count); within a package, go's own -parallel applies.
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
 
@@ -200,8 +236,9 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FORMAT", value_parser = report::format_parser(&["table", "json", "markdown"]))]
     pub format: Option<Format>,
 
-    /// Write a JUnit XML report to FILE, rewritten atomically as tests finish (after every
-    /// failure or timeout, at most every 0.1 s otherwise), so a killed run still leaves a valid file.
+    /// Write a JUnit XML report to FILE: written when the run starts (marked in progress), then
+    /// rewritten atomically as tests finish (at once after a failure or timeout, within 0.1 s
+    /// otherwise), so a killed run still leaves a valid file.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
 
@@ -232,7 +269,7 @@ struct FileSettings {
     retries: Option<u32>,
     retry_backoff: Option<String>,
     fail_on_flaky: Option<bool>,
-    framework: Option<Framework>,
+    framework: Option<FrameworkArg>,
     jobs: Option<usize>,
     junit: Option<PathBuf>,
     output_dir: Option<PathBuf>,
@@ -282,26 +319,27 @@ fn settings(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<Setti
     };
     Ok(Settings {
         limits: Limits {
-            timeout: args
-                .limits
-                .timeout
-                .or(file_duration(file.timeout.as_ref(), "timeout", ctx)?),
-            idle_timeout: args.limits.idle_timeout.or(file_duration(
+            timeout: limit(args.limits.timeout.or(file_duration(
+                file.timeout.as_ref(),
+                "timeout",
+                ctx,
+            )?)),
+            idle_timeout: limit(args.limits.idle_timeout.or(file_duration(
                 file.idle_timeout.as_ref(),
                 "idle-timeout",
                 ctx,
-            )?),
+            )?)),
             kill_after: args
                 .limits
                 .kill_after
                 .or(file_duration(file.kill_after.as_ref(), "kill-after", ctx)?)
                 .unwrap_or(Duration::from_secs(2)),
         },
-        test_timeout: args.limits.test_timeout.or(file_duration(
+        test_timeout: limit(args.limits.test_timeout.or(file_duration(
             file.test_timeout.as_ref(),
             "test-timeout",
             ctx,
-        )?),
+        )?)),
         retries: args.retry.retries.or(file.retries).unwrap_or(0),
         retry_backoff: args
             .retry
@@ -317,8 +355,15 @@ fn settings(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<Setti
             .select
             .framework
             .or(file.framework)
-            .unwrap_or(Framework::Auto),
-        jobs: args.select.jobs.or(file.jobs).map(|j| j.max(1)),
+            .map_or(Framework::Auto, Framework::from),
+        // 0 is the number of CPUs, as for every velo command with --jobs.
+        jobs: args.select.jobs.or(file.jobs).map(|j| {
+            if j == 0 {
+                std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+            } else {
+                j
+            }
+        }),
         partition,
         format: args.reports.format.or(file.format).unwrap_or(Format::Table),
         junit: args.reports.junit.clone().or(base(&file.junit)),
@@ -375,111 +420,11 @@ pub fn run(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<u8> {
             _ => run_generic(args, &s, ctx, &cancel),
         }
     } else {
-        watch_loop(framework, args, &s, ctx, &cancel)
+        watch::watch_loop(framework, args, &s, ctx, &cancel)
     };
     // Belt and braces: nothing tagged by this velo outlives it.
     let _ = proc::sweep_session();
     result
-}
-
-/// Paths whose changes never trigger a re-run: caches and build output the run itself writes,
-/// and velo's own reports.
-fn ignored_change(path: &Path, own: &[PathBuf]) -> bool {
-    const NOISE: &[&str] = &[
-        "__pycache__",
-        ".pytest_cache",
-        ".mypy_cache",
-        ".ruff_cache",
-        ".git",
-        ".venv",
-        "target",
-        "node_modules",
-    ];
-    let noisy_part = path
-        .components()
-        .any(|c| NOISE.iter().any(|n| c.as_os_str() == *n));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    noisy_part
-        || name.starts_with(".tmp")
-        || path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("pyc"))
-        || name.ends_with('~')
-        || own.iter().any(|o| path.starts_with(o))
-}
-
-/// `--watch`: runs, then re-runs whenever a watched file changes, previously failed tests first,
-/// until Ctrl-C. Returns the last run's exit code.
-fn watch_loop(
-    framework: Framework,
-    args: &TestTimeoutRunnerArgs,
-    s: &Settings,
-    ctx: &Context,
-    cancel: &AtomicBool,
-) -> anyhow::Result<u8> {
-    let watcher = crate::watch::Watcher::new(&args.watch.paths, Duration::from_millis(300))
-        .context("--watch")?;
-    let absolute = |p: &PathBuf| {
-        if p.is_absolute() {
-            p.clone()
-        } else {
-            ctx.cwd.join(p)
-        }
-    };
-    let own: Vec<PathBuf> = s
-        .junit
-        .iter()
-        .chain(s.output_dir.iter())
-        .map(absolute)
-        .collect();
-    let mut failed_first: Vec<String> = Vec::new();
-    loop {
-        let code = match framework {
-            Framework::Pytest | Framework::Cargo | Framework::Go => {
-                let (code, bad) = run_tests(framework, args, s, ctx, cancel, &failed_first)?;
-                failed_first = bad;
-                code
-            }
-            _ => run_generic(args, s, ctx, cancel)?,
-        };
-        if cancel.load(Ordering::SeqCst) {
-            return Ok(code);
-        }
-        ctx.ui.info(
-            &ctx.ui
-                .paint_err("velo: watching for changes (Ctrl-C to stop)", Tone::Dim),
-        );
-        let changed = loop {
-            let batch = watcher.next_batch(Some(Duration::from_millis(200)))?;
-            if cancel.load(Ordering::SeqCst) {
-                return Ok(code);
-            }
-            let relevant: Vec<PathBuf> = batch
-                .into_iter()
-                .filter(|p| !ignored_change(p, &own))
-                .collect();
-            if !relevant.is_empty() {
-                break relevant;
-            }
-        };
-        let shown: Vec<String> = changed
-            .iter()
-            .take(3)
-            .map(|p| p.strip_prefix(&ctx.cwd).unwrap_or(p).display().to_string())
-            .collect();
-        ctx.ui.info(&format!(
-            "velo: {} changed; running again{}",
-            shown.join(", "),
-            if failed_first.is_empty() {
-                String::new()
-            } else {
-                format!(", {} failed test(s) first", failed_first.len())
-            }
-        ));
-    }
 }
 
 fn spawn_error_code(e: &SpawnError) -> u8 {
@@ -496,22 +441,28 @@ fn run_generic(
     ctx: &Context,
     cancel: &AtomicBool,
 ) -> anyhow::Result<u8> {
+    // Set when the reader of velo's stdout has left.
+    let reader_left = Arc::new(AtomicBool::new(false));
     let passthrough = (s.format == Format::Table).then(|| {
-        let out: proc::Sink = Arc::new(|b: &[u8]| {
+        // A reader that left (`velo … | head -1`) makes the write fail: the sink says so and
+        // the command's pipe is closed, so it gets SIGPIPE as it would without velo.
+        let left = Arc::clone(&reader_left);
+        let out: proc::Sink = Arc::new(move |b: &[u8]| {
             let mut o = std::io::stdout().lock();
-            let _ = o.write_all(b);
-            let _ = o.flush();
+            let ok = o.write_all(b).and_then(|()| o.flush()).is_ok();
+            if !ok {
+                left.store(true, Ordering::SeqCst);
+            }
+            ok
         });
         let err: proc::Sink = Arc::new(|b: &[u8]| {
             let mut e = std::io::stderr().lock();
-            let _ = e.write_all(b);
-            let _ = e.flush();
+            e.write_all(b).and_then(|()| e.flush()).is_ok()
         });
         (out, err)
     });
     let cfg = GenericConfig {
         command: args.command.clone(),
-        // velo's own directory: no chdir lets std spawn with posix_spawn (cheaper than fork).
         cwd: None,
         env: Vec::new(),
         limits: s.limits,
@@ -519,10 +470,13 @@ fn run_generic(
         retry_backoff: s.retry_backoff,
         output_dir: s.output_dir.clone(),
         passthrough,
+        output_gone: Some(Arc::clone(&reader_left)),
     };
     let total = s.retries + 1;
     let mut on_attempt = |a: &generic::AttemptInfo| {
-        if a.outcome == Outcome::Passed {
+        // Ended by SIGPIPE because velo's reader left: what a pipeline expects, not a failure
+        // to explain (a shell says nothing either).
+        if a.outcome == Outcome::Passed || reader_left.load(Ordering::SeqCst) {
             return;
         }
         let reason = a.summary.lines().next().unwrap_or("failed");
@@ -551,6 +505,7 @@ fn run_generic(
         }
         ctx.ui.info(msg.trim_end());
     };
+    let live = start_junit(s, "generic")?;
     let run = match generic::run(&cfg, cancel, &mut on_attempt) {
         Ok(r) => r,
         Err(e) => {
@@ -570,7 +525,7 @@ fn run_generic(
             }
         ));
     }
-    finish_reports(&run.report, s, ctx)?;
+    finish_reports(&run.report, live, s, ctx)?;
     if s.format != Format::Table {
         emit(&run.report, s.format, ctx)?;
     }
@@ -578,6 +533,7 @@ fn run_generic(
         CommandEnd::Code(c) => (c & 0xff) as u8,
         CommandEnd::Signal(n) => exit::for_signal(n),
         CommandEnd::TimedOut => exit::TIMED_OUT,
+        CommandEnd::Lost => exit::RUNNER_FAILED,
         CommandEnd::Cancelled => {
             interrupt::received().map_or(exit::RUNNER_FAILED, exit::for_signal)
         }
@@ -590,9 +546,32 @@ fn write_junit(path: &Path, report: &RunReport) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write the JUnit report {}", path.display()))
 }
 
-fn finish_reports(report: &RunReport, s: &Settings, ctx: &Context) -> anyhow::Result<()> {
-    if let Some(path) = &s.junit {
-        write_junit(path, report)?;
+/// Writes the first JUnit file (run in progress) before anything runs: a path that cannot be
+/// written is a usage error now, not a lost report after a long run.
+fn start_junit(s: &Settings, suite: &str) -> anyhow::Result<Option<junit::Live>> {
+    let Some(path) = &s.junit else {
+        return Ok(None);
+    };
+    junit::Live::start(path, suite).map(Some).map_err(|e| {
+        CodedError::wrap(
+            exit::USAGE,
+            anyhow::Error::new(e).context(format!(
+                "cannot write the JUnit report {}\n  help: pass a --junit path in a folder that exists and is writable",
+                path.display()
+            )),
+        )
+    })
+}
+
+fn finish_reports(
+    report: &RunReport,
+    live: Option<junit::Live>,
+    s: &Settings,
+    ctx: &Context,
+) -> anyhow::Result<()> {
+    if let (Some(path), Some(live)) = (&s.junit, live) {
+        live.finish(report)
+            .with_context(|| format!("cannot write the JUnit report {}", path.display()))?;
     }
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
         let md = format!(
@@ -613,9 +592,6 @@ fn emit(report: &RunReport, format: Format, ctx: &Context) -> anyhow::Result<()>
     Ok(())
 }
 
-/// The longest a finished passing test waits before the JUnit file is rewritten.
-const JUNIT_EVERY: Duration = Duration::from_millis(100);
-
 fn run_tests(
     framework: Framework,
     args: &TestTimeoutRunnerArgs,
@@ -633,38 +609,20 @@ fn run_tests(
                 anyhow::Error::new(e).context("cannot create a temp folder"),
             )
         })?;
-    let started = std::time::Instant::now();
-    let live: Mutex<Vec<TestResult>> = Mutex::new(Vec::new());
+    let live = start_junit(s, framework.name())?;
     let junit_failed = AtomicBool::new(false);
-    let last_write: Mutex<Option<std::time::Instant>> = Mutex::new(None);
     let on_progress = |p: Progress| match p {
         Progress::Finished(t) => {
-            let mut all = live
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if let Some(old) = all.iter_mut().find(|o| o.id == t.id) {
-                *old = t.clone();
-            } else {
-                all.push(t.clone());
-            }
-            // Rewritten after every bad test and at most every JUNIT_EVERY for passing ones, so
-            // a 1,000-test run does not spend its time re-rendering the file.
-            let mut last = last_write
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let due = t.outcome != Outcome::Passed
-                || last.is_none_or(|at: std::time::Instant| at.elapsed() >= JUNIT_EVERY);
-            if let (Some(path), true) = (&s.junit, due) {
-                *last = Some(std::time::Instant::now());
-                let partial = RunReport::new(framework.name(), all.clone(), started.elapsed());
-                if let Err(e) = write_junit(path, &partial) {
+            if let (Some(live), Some(path)) = (&live, &s.junit) {
+                if let Err(e) = live.record(t) {
                     if !junit_failed.swap(true, Ordering::SeqCst) {
-                        ctx.ui.warn(&super::format_chain(&e));
+                        ctx.ui.warn(&format!(
+                            "cannot write the JUnit report {}: {e}",
+                            path.display()
+                        ));
                     }
                 }
             }
-            drop(last);
-            drop(all);
             let (label, tone) = match t.outcome {
                 Outcome::Passed => ("PASSED", Tone::Good),
                 Outcome::Failed => ("FAILED", Tone::Error),
@@ -715,7 +673,6 @@ fn run_tests(
     let result = if framework == Framework::Cargo {
         cargo::run(&session, cancel, &on_progress).map_err(|e| match e {
             CargoError::Spawn(e) => CodedError::wrap(spawn_error_code(&e), anyhow::Error::new(e)),
-            CargoError::Build(_) => CodedError::wrap(exit::PROBLEMS, anyhow::Error::new(e)),
             e => CodedError::wrap(exit::RUNNER_FAILED, anyhow::Error::new(e)),
         })
     } else if framework == Framework::Go {
@@ -753,7 +710,7 @@ fn run_tests(
         ctx.ui
             .warn("no test ran: check the command's paths and selection options");
     }
-    finish_reports(&report, s, ctx)?;
+    finish_reports(&report, live, s, ctx)?;
     emit(&report, s.format, ctx)?;
     let bad: Vec<String> = report
         .tests

@@ -3,10 +3,15 @@
 //! (found through `/proc/*/fd`) is never compressed or deleted: it is listed as skipped, with
 //! the process that holds it.
 //!
-//! Files are grouped into families by name with rotation suffixes removed (`app.log`,
-//! `app.log.1`, `app.log.2.gz`, `app.log-20240501` are one family); `--keep N` keeps the N
-//! newest files of each family. `--max-age` deletes files older than the given age, and
-//! `--max-size` deletes the oldest files (of any family) until the folder fits.
+//! Files are grouped into families by name with rotation suffixes and date stamps removed
+//! (`app.log`, `app.log.1`, `app.log.2.gz`, `app.log-20240501` are one family, and so are
+//! `bot-2024-05-01.log` and `bot.2024-05-02_10-00-00_000000.log`). The live file of a family,
+//! the one its program writes to, is never compressed or deleted, whatever its modification
+//! time says: the file with the family's base name (`app.log`), or, in a family of dated
+//! names only, the one with the latest date in its name. `--keep N` keeps the N newest files
+//! of each family (the live file counts as one of them). `--max-age` deletes rotated files
+//! older than the given age, and `--max-size` deletes the oldest rotated files (of any
+//! family) until the folder fits.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -15,9 +20,6 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
-
-use crate::output::Tone;
-use crate::report::{Cell, Report, Section};
 
 /// What to do with the folder.
 #[derive(Debug, Clone, Default)]
@@ -41,7 +43,8 @@ pub enum Action {
 }
 
 impl Action {
-    fn name(self) -> &'static str {
+    /// The name shown in tables (as in JSON).
+    pub fn name(self) -> &'static str {
         match self {
             Action::Keep => "keep",
             Action::Compress => "compress",
@@ -83,6 +86,8 @@ pub enum PruneError {
     },
     #[error("{0}: not a folder")]
     NotADir(String),
+    #[error("{0}: does not exist")]
+    Missing(String),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> PruneError + '_ {
@@ -93,7 +98,7 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> PruneError + '_ {
 }
 
 /// The family of a log file name: rotation suffixes (`.gz`, `.1`, `-20240501`, `.2024-05-01`)
-/// removed.
+/// and a date stamp before the extension (`bot-2024-05-01.log`) removed.
 pub fn family(name: &str) -> String {
     let mut n = name.strip_suffix(".gz").unwrap_or(name);
     loop {
@@ -106,7 +111,46 @@ pub fn family(name: &str) -> String {
             None => break,
         }
     }
-    n.to_owned()
+    match date_stamp(n) {
+        Some((start, end, _)) => format!("{}{}", &n[..start], &n[end..]),
+        None => n.to_owned(),
+    }
+}
+
+/// A date stamp inside a file name, right before its extension (`bot-2024-05-01.log`,
+/// `bot.2024-05-01_10-00-00_000000.log`, `20240501.log`): the byte range to remove (with the
+/// separator before it) and the stamp's digits (which sort in time order). A stamp starts with
+/// a valid `YYYY MM DD` date (1970–2199).
+fn date_stamp(name: &str) -> Option<(usize, usize, String)> {
+    let b = name.as_bytes();
+    let ext = name
+        .rfind('.')
+        .filter(|&i| b.get(i + 1).is_some_and(u8::is_ascii_alphabetic))?;
+    // The run of digits and separators that ends at the extension.
+    let mut start = ext;
+    while start > 0 && (b[start - 1].is_ascii_digit() || matches!(b[start - 1], b'-' | b'_' | b'.'))
+    {
+        start -= 1;
+    }
+    // It starts with a digit, after a separator (or at the start of the name).
+    while start < ext && !b[start].is_ascii_digit() {
+        start += 1;
+    }
+    let digits: String = name[start..ext]
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let num = |r: std::ops::Range<usize>| digits.get(r).and_then(|d| d.parse::<u32>().ok());
+    let valid = digits.len() >= 8
+        && num(0..4).is_some_and(|y| (1970..2200).contains(&y))
+        && num(4..6).is_some_and(|m| (1..=12).contains(&m))
+        && num(6..8).is_some_and(|d| (1..=31).contains(&d));
+    if !valid {
+        return None;
+    }
+    // Remove the separator before the stamp too (`bot-2024-05-01.log` → `bot.log`).
+    let cut = if start > 0 { start - 1 } else { start };
+    Some((cut, ext, digits))
 }
 
 /// Files under `/proc` held open for writing, with `pid (comm)` of a holder. Empty where
@@ -141,6 +185,8 @@ pub fn open_for_writing() -> BTreeMap<PathBuf, String> {
 struct Entry {
     path: PathBuf,
     family: String,
+    /// The file its program writes to: never compressed or deleted.
+    live: bool,
     bytes: u64,
     age: Duration,
     action: Action,
@@ -155,22 +201,32 @@ pub fn prune(
     now: SystemTime,
     open: &BTreeMap<PathBuf, String>,
 ) -> Result<PruneReport, PruneError> {
-    if !dir.is_dir() {
-        return Err(PruneError::NotADir(dir.display().to_string()));
+    match fs::metadata(dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(PruneError::Missing(dir.display().to_string()));
+        }
+        Err(e) => return Err(io_err(dir)(e)),
+        Ok(m) if !m.is_dir() => return Err(PruneError::NotADir(dir.display().to_string())),
+        Ok(_) => {}
     }
     let mut entries = Vec::new();
     collect(dir, now, &mut entries)?;
     // Newest first within the folder; stable by path.
     entries.sort_by(|a, b| a.age.cmp(&b.age).then(a.path.cmp(&b.path)));
+    mark_live(&mut entries);
     for e in &mut entries {
         let canon = fs::canonicalize(&e.path).unwrap_or_else(|_| e.path.clone());
         if let Some(holder) = open.get(&canon) {
             e.action = Action::SkipOpen;
             e.reason = format!("open for writing by {holder}");
+        } else if e.live {
+            "live: the file its program writes to (never pruned)".clone_into(&mut e.reason);
         }
     }
+    // Only rotated files that no process holds open may change.
+    let prunable = |e: &Entry| e.action == Action::Keep && !e.live;
     if let Some(max_age) = opts.max_age {
-        for e in entries.iter_mut().filter(|e| e.action == Action::Keep) {
+        for e in entries.iter_mut().filter(|e| prunable(e)) {
             if e.age > max_age {
                 e.action = Action::Delete;
                 e.reason = format!("older than {}", crate::units::format_duration(max_age));
@@ -178,11 +234,18 @@ pub fn prune(
         }
     }
     if let Some(keep) = opts.keep {
+        // The files that stay whatever happens count first.
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-        for e in &mut entries {
+        for e in entries
+            .iter()
+            .filter(|e| e.live || e.action == Action::SkipOpen)
+        {
+            *seen.entry(e.family.clone()).or_default() += 1;
+        }
+        for e in entries.iter_mut().filter(|e| prunable(e)) {
             let n = seen.entry(e.family.clone()).or_default();
             *n += 1;
-            if *n > keep && e.action == Action::Keep {
+            if *n > keep {
                 e.action = Action::Delete;
                 e.reason = format!("more than {keep} file(s) of {}", e.family);
             }
@@ -199,7 +262,7 @@ pub fn prune(
             if total <= max {
                 break;
             }
-            if e.action == Action::Keep {
+            if prunable(e) {
                 e.action = Action::Delete;
                 e.reason = format!("folder over {}", crate::units::format_size(max));
                 total -= e.bytes;
@@ -207,12 +270,8 @@ pub fn prune(
         }
     }
     if opts.compress {
-        // Rotated files only: the newest file of each family is the live one.
-        let mut newest: BTreeMap<String, bool> = BTreeMap::new();
-        for e in &mut entries {
-            let first = newest.insert(e.family.clone(), true).is_none();
-            let is_gz = e.path.extension().is_some_and(|x| x == "gz");
-            if !first && !is_gz && e.action == Action::Keep {
+        for e in entries.iter_mut().filter(|e| prunable(e)) {
+            if e.path.extension().is_none_or(|x| x != "gz") {
                 e.action = Action::Compress;
                 "rotated".clone_into(&mut e.reason);
             }
@@ -253,6 +312,41 @@ pub fn prune(
     })
 }
 
+/// Marks the live file of each family: the one with the family's base name, or, in a family
+/// of dated names only, the one with the latest date in its name.
+fn mark_live(entries: &mut [Entry]) {
+    let name = |e: &Entry| {
+        e.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let mut best: BTreeMap<String, (bool, String, usize)> = BTreeMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        let n = name(e);
+        let base = e.family.rsplit('/').next() == Some(n.as_str());
+        let candidate = if base {
+            Some((true, String::new()))
+        } else if e.path.extension().is_some_and(|x| x == "gz") {
+            None
+        } else {
+            date_stamp(&n).map(|(_, _, digits)| (false, digits))
+        };
+        let Some((is_base, digits)) = candidate else {
+            continue;
+        };
+        let better = best
+            .get(&e.family)
+            .is_none_or(|(b, d, _)| (is_base, digits.len(), &digits) > (*b, d.len(), d));
+        if better {
+            best.insert(e.family.clone(), (is_base, digits, i));
+        }
+    }
+    for (_, _, i) in best.into_values() {
+        entries[i].live = true;
+    }
+}
+
 fn collect(dir: &Path, now: SystemTime, out: &mut Vec<Entry>) -> Result<(), PruneError> {
     let mut items: Vec<PathBuf> = fs::read_dir(dir)
         .map_err(io_err(dir))?
@@ -276,6 +370,7 @@ fn collect(dir: &Path, now: SystemTime, out: &mut Vec<Entry>) -> Result<(), Prun
                 .unwrap_or_default();
             let rel_dir = p.parent().unwrap_or(dir).display().to_string();
             out.push(Entry {
+                live: false,
                 family: format!("{rel_dir}/{}", family(&name)),
                 path: p,
                 bytes: meta.len(),
@@ -311,56 +406,6 @@ fn gzip(path: &Path) -> Result<u64, PruneError> {
     Ok(size)
 }
 
-impl Report for PruneReport {
-    fn sections(&self) -> Vec<Section> {
-        let rows = self
-            .files
-            .iter()
-            .map(|f| {
-                let tone = match f.action {
-                    Action::Delete => Tone::Error,
-                    Action::Compress => Tone::Info,
-                    Action::SkipOpen => Tone::Warning,
-                    Action::Keep => Tone::Plain,
-                };
-                vec![
-                    Cell::toned(f.action.name(), tone),
-                    Cell::new(f.path.clone()),
-                    Cell::new(crate::units::format_size(f.bytes)),
-                    Cell::new(crate::units::format_duration(Duration::from_secs(f.age_s))),
-                    Cell::new(f.reason.clone()),
-                ]
-            })
-            .collect();
-        vec![
-            Section::Table {
-                title: Some(format!(
-                    "{}{}",
-                    self.dir,
-                    if self.dry_run {
-                        " (dry run: nothing changed)"
-                    } else {
-                        ""
-                    }
-                )),
-                headers: ["action", "file", "size", "age", "reason"]
-                    .map(String::from)
-                    .to_vec(),
-                rows,
-            },
-            Section::Text {
-                title: None,
-                body: format!(
-                    "{} → {}",
-                    crate::units::format_size(self.bytes_before),
-                    crate::units::format_size(self.bytes_after)
-                ),
-                tone: Tone::Plain,
-            },
-        ]
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,7 +416,80 @@ mod tests {
         assert_eq!(family("app.log.1"), "app.log");
         assert_eq!(family("app.log.2.gz"), "app.log");
         assert_eq!(family("app.log-20240501"), "app.log");
-        assert_eq!(family("bot-2024-05-01.log"), "bot-2024-05-01.log");
+        assert_eq!(family("bot-2024-05-01.log"), "bot.log");
+        assert_eq!(family("bot.2024-05-01_10-00-00_123456.log"), "bot.log");
+        assert_eq!(family("bot.2024-05-01_10-00-00_123456.log.gz"), "bot.log");
+        assert_eq!(family("20240501.log"), ".log");
+        assert_eq!(
+            family("build-20241301.log"),
+            "build-20241301.log",
+            "no month 13"
+        );
+        assert_eq!(family("worker-12.log"), "worker-12.log");
+        assert_eq!(family("v1.2.3.log"), "v1.2.3.log");
+    }
+
+    #[test]
+    fn the_live_file_is_never_pruned_whatever_its_mtime() {
+        let d = tempfile::tempdir().unwrap();
+        let now = SystemTime::now();
+        // The live file looks oldest; a dated family has no base name.
+        touch(d.path(), "app.log", 100, 900_000, now);
+        touch(d.path(), "app.log.1", 100, 10, now);
+        touch(d.path(), "app.log.2", 100, 20, now);
+        touch(d.path(), "bot-2024-05-03.log", 100, 800_000, now);
+        touch(d.path(), "bot-2024-05-02.log", 100, 30, now);
+        touch(d.path(), "bot-2024-05-01.log", 100, 40, now);
+        touch(d.path(), "lone.log", 100, 900_000, now);
+        let opts = PruneOptions {
+            keep: Some(1),
+            max_age: Some(Duration::from_secs(86_400)),
+            max_size: Some(10),
+            compress: true,
+            dry_run: true,
+        };
+        let r = prune(d.path(), &opts, now, &BTreeMap::new()).unwrap();
+        let by: BTreeMap<&str, Action> = r
+            .files
+            .iter()
+            .map(|f| (f.path.rsplit('/').next().unwrap(), f.action))
+            .collect();
+        assert_eq!(by["app.log"], Action::Keep, "{r:?}");
+        assert_eq!(by["bot-2024-05-03.log"], Action::Keep, "the latest date");
+        assert_eq!(by["lone.log"], Action::Keep);
+        for rotated in [
+            "app.log.1",
+            "app.log.2",
+            "bot-2024-05-02.log",
+            "bot-2024-05-01.log",
+        ] {
+            assert_eq!(by[rotated], Action::Delete, "{rotated}");
+        }
+        let only_compress = PruneOptions {
+            compress: true,
+            dry_run: true,
+            ..Default::default()
+        };
+        let r = prune(d.path(), &only_compress, now, &BTreeMap::new()).unwrap();
+        for f in &r.files {
+            let n = f.path.rsplit('/').next().unwrap();
+            let live = ["app.log", "bot-2024-05-03.log", "lone.log"].contains(&n);
+            let want = if live { Action::Keep } else { Action::Compress };
+            assert_eq!(f.action, want, "{n}");
+        }
+    }
+
+    #[test]
+    fn a_missing_folder_is_named_as_missing() {
+        let err = prune(
+            Path::new("/no/such/logs"),
+            &PruneOptions::default(),
+            SystemTime::now(),
+            &BTreeMap::new(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(err, "/no/such/logs: does not exist");
     }
 
     fn touch(dir: &Path, name: &str, bytes: usize, age_s: u64, now: SystemTime) -> PathBuf {
@@ -443,8 +561,8 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let now = SystemTime::now();
         touch(d.path(), "a.log", 100, 10, now);
-        touch(d.path(), "b.log", 100, 20, now);
-        touch(d.path(), "c.log", 100, 30, now);
+        touch(d.path(), "a.log.1", 100, 20, now);
+        touch(d.path(), "a.log.2", 100, 30, now);
         let opts = PruneOptions {
             max_size: Some(150),
             ..Default::default()
@@ -456,6 +574,6 @@ mod tests {
             .filter(|f| f.action == Action::Delete)
             .map(|f| f.path.rsplit('/').next().unwrap())
             .collect();
-        assert_eq!(deleted, ["b.log", "c.log"], "the two oldest go");
+        assert_eq!(deleted, ["a.log.1", "a.log.2"], "the two oldest go");
     }
 }

@@ -2,6 +2,11 @@
 //! bytes) and stdin (`-`), in blocks that end at an event boundary so blocks can be mined in
 //! parallel. Memory stays bounded: a line longer than [`MAX_LINE`] is cut there (the rest of
 //! it is skipped and counted), never read whole.
+//!
+//! [`expand`] lists each file once by device and inode, however many paths and symlinks lead to
+//! it, walks each folder once (a symlink cycle is noted, not followed), and refuses FIFOs,
+//! sockets and devices (reading one can block forever) with a note. [`open`] drops a UTF-8 byte
+//! order mark at the start of every input and counts the raw bytes read, for progress.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -51,9 +56,211 @@ fn is_glob(s: &str) -> bool {
     s.contains(['*', '?', '['])
 }
 
+/// An input that was found but is not read, and why (reported, never silent).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Skipped {
+    pub path: String,
+    pub kind: SkipKind,
+    pub reason: String,
+}
+
+/// Why an input is not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SkipKind {
+    /// The same file (device and inode) as an input already listed: read once.
+    Duplicate,
+    /// A symlink that leads back to a folder being read, or to itself.
+    SymlinkLoop,
+    /// A symlink whose target does not exist.
+    BrokenSymlink,
+    /// A FIFO, socket or device: reading one can block forever.
+    Special,
+    /// A folder that cannot be listed.
+    Unreadable,
+}
+
+/// The inputs to read, and what was found but left out.
+#[derive(Debug, Clone, Default)]
+pub struct Expanded {
+    pub inputs: Vec<Input>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// A file's identity: device and inode (on other systems, the canonical path).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum FileId {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    #[cfg_attr(unix, allow(dead_code))]
+    Path(PathBuf),
+}
+
+fn file_id(path: &Path, meta: &std::fs::Metadata) -> FileId {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let _ = path;
+        FileId::Inode(meta.dev(), meta.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        FileId::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+    }
+}
+
+/// What kind of special file this is, if it is one (FIFO, socket, device).
+fn special_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return Some("a FIFO (named pipe)");
+        }
+        if t.is_socket() {
+            return Some("a socket");
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return Some("a device");
+        }
+    }
+    let _ = meta;
+    None
+}
+
+/// Paths that name a descriptor the caller already opened (`<(cmd)` process substitution,
+/// `/dev/stdin`): a pipe there has its writer, so it is read like `-`.
+fn is_open_descriptor(path: &Path) -> bool {
+    path == Path::new("/dev/stdin")
+        || path.starts_with("/dev/fd/")
+        || path.starts_with("/proc/self/fd/")
+}
+
+/// Walks folders and lists files, each file once by identity; loops, duplicates, special
+/// files and unreadable folders become [`Skipped`] notes.
+#[derive(Default)]
+struct Walker {
+    files: std::collections::HashMap<FileId, PathBuf>,
+    dirs: std::collections::HashMap<FileId, PathBuf>,
+    /// Folders being walked, outermost first (a symlink to one of them is a loop).
+    open_dirs: Vec<FileId>,
+    out: Expanded,
+}
+
+impl Walker {
+    fn skip(&mut self, path: &Path, kind: SkipKind, reason: String) {
+        self.out.skipped.push(Skipped {
+            path: path.display().to_string(),
+            kind,
+            reason,
+        });
+    }
+
+    /// Adds a file unless the same file is listed already.
+    fn file(&mut self, path: &Path, meta: &std::fs::Metadata) {
+        let id = file_id(path, meta);
+        if let Some(first) = self.files.get(&id) {
+            let reason = format!("the same file as {}, read once", first.display());
+            self.skip(path, SkipKind::Duplicate, reason);
+            return;
+        }
+        self.files.insert(id, path.to_path_buf());
+        self.out.inputs.push(Input::Path(path.to_path_buf()));
+    }
+
+    /// Handles one path found in a folder or named by the user (`named`).
+    fn entry(&mut self, path: &Path, named: bool) -> Result<(), ReadError> {
+        let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) if link && e.raw_os_error() == Some(40) => {
+                // ELOOP: a link that resolves to itself.
+                let reason = "symlink loop: the link resolves to itself; not followed".to_owned();
+                self.skip(path, SkipKind::SymlinkLoop, reason);
+                return Ok(());
+            }
+            Err(e) if link && e.kind() == io::ErrorKind::NotFound => {
+                let target = std::fs::read_link(path).unwrap_or_default();
+                let reason = format!("broken symlink to {}; skipped", target.display());
+                self.skip(path, SkipKind::BrokenSymlink, reason);
+                return Ok(());
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound && named => {
+                return Err(ReadError::Missing(path.display().to_string()));
+            }
+            Err(e) => {
+                return Err(ReadError::Io {
+                    path: path.display().to_string(),
+                    source: e,
+                })
+            }
+        };
+        if meta.is_dir() {
+            let id = file_id(path, &meta);
+            if self.open_dirs.contains(&id) {
+                let first = self.dirs.get(&id).cloned().unwrap_or_default();
+                let reason = format!(
+                    "symlink loop: leads back to {}, which is being read; not followed",
+                    first.display()
+                );
+                self.skip(path, SkipKind::SymlinkLoop, reason);
+            } else if let Some(first) = self.dirs.get(&id) {
+                let reason = format!("the same folder as {}, read once", first.display());
+                self.skip(path, SkipKind::Duplicate, reason);
+            } else {
+                self.dirs.insert(id.clone(), path.to_path_buf());
+                self.open_dirs.push(id);
+                let walked = self.dir(path);
+                self.open_dirs.pop();
+                walked?;
+            }
+        } else if let Some(kind) = special_kind(&meta).filter(|_| !is_open_descriptor(path)) {
+            let reason = format!(
+                "{kind}: not read, since reading one can wait forever; to read it anyway, \
+                 pass it as stdin: velo log-digest - < {}",
+                path.display()
+            );
+            self.skip(path, SkipKind::Special, reason);
+        } else {
+            self.file(path, &meta);
+        }
+        Ok(())
+    }
+
+    /// Walks a folder: entries sorted, hidden ones skipped.
+    fn dir(&mut self, dir: &Path) -> Result<(), ReadError> {
+        let listing = match std::fs::read_dir(dir) {
+            Ok(l) => l,
+            Err(e) => {
+                self.skip(
+                    dir,
+                    SkipKind::Unreadable,
+                    format!("cannot list the folder: {e}"),
+                );
+                return Ok(());
+            }
+        };
+        let mut entries: Vec<PathBuf> = listing
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                !p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
+            .collect();
+        entries.sort();
+        for p in entries {
+            self.entry(&p, false)?;
+        }
+        Ok(())
+    }
+}
+
 /// Expands a glob pattern (`logs/*.log`, `logs/**/*.gz`) the shell left alone: walks the
 /// folder before the first wildcard and keeps the matching files, sorted.
-fn expand_glob(pattern: &str, out: &mut Vec<Input>) -> Result<(), ReadError> {
+fn expand_glob(pattern: &str, walker: &mut Walker) -> Result<(), ReadError> {
     let glob = globset::GlobBuilder::new(pattern)
         .literal_separator(true)
         .build()
@@ -71,104 +278,203 @@ fn expand_glob(pattern: &str, out: &mut Vec<Input>) -> Result<(), ReadError> {
     } else {
         base.clone()
     };
-    let mut found = Vec::new();
-    walk(&root, &mut found)?;
-    let before = out.len();
-    for input in found {
+    let rel = |p: &Path| -> PathBuf {
+        if base.as_os_str().is_empty() {
+            p.strip_prefix(".")
+                .map_or_else(|_| p.to_path_buf(), Path::to_path_buf)
+        } else {
+            p.to_path_buf()
+        }
+    };
+    let mut found = Walker::default();
+    found.dir(&root)?;
+    let mut matched = 0;
+    for input in found.out.inputs {
         if let Input::Path(p) = input {
-            let rel = if base.as_os_str().is_empty() {
-                p.strip_prefix(".").map(Path::to_path_buf).unwrap_or(p)
-            } else {
-                p
-            };
-            if glob.is_match(&rel) {
-                out.push(Input::Path(rel));
+            let p = rel(&p);
+            if glob.is_match(&p) {
+                matched += 1;
+                let meta = std::fs::metadata(&p).map_err(|e| ReadError::Io {
+                    path: p.display().to_string(),
+                    source: e,
+                })?;
+                walker.file(&p, &meta);
             }
         }
     }
-    if out.len() == before {
+    for mut s in found.out.skipped {
+        let p = rel(Path::new(&s.path));
+        if glob.is_match(&p) && s.kind != SkipKind::Duplicate
+            || matches!(s.kind, SkipKind::SymlinkLoop | SkipKind::Unreadable)
+        {
+            s.path = p.display().to_string();
+            walker.out.skipped.push(s);
+        }
+    }
+    if matched == 0 {
         return Err(ReadError::NoMatch(pattern.to_owned()));
     }
     Ok(())
 }
 
 /// Expands arguments into inputs: folders are walked recursively (sorted, hidden entries
-/// skipped), `-` is stdin. A folder with no files yields nothing.
-pub fn expand(args: &[PathBuf]) -> Result<Vec<Input>, ReadError> {
-    let mut out = Vec::new();
+/// skipped), `-` is stdin. Each file is listed once (by device and inode), however many
+/// paths and symlinks lead to it; a symlink loop, a FIFO, socket or device, and an
+/// unreadable folder are noted in [`Expanded::skipped`]. A folder with no files yields
+/// nothing.
+pub fn expand(args: &[PathBuf]) -> Result<Expanded, ReadError> {
+    let mut walker = Walker::default();
     for a in args {
         if a.as_os_str() == "-" {
-            out.push(Input::Stdin);
+            walker.out.inputs.push(Input::Stdin);
             continue;
         }
         let text = a.to_string_lossy();
-        if !a.exists() && is_glob(&text) {
-            expand_glob(&text, &mut out)?;
+        if !a.exists() && is_glob(&text) && std::fs::symlink_metadata(a).is_err() {
+            expand_glob(&text, &mut walker)?;
             continue;
         }
-        let meta = std::fs::metadata(a).map_err(|e| {
-            if e.kind() == io::ErrorKind::NotFound {
-                ReadError::Missing(a.display().to_string())
-            } else {
-                ReadError::Io {
-                    path: a.display().to_string(),
-                    source: e,
+        walker.entry(a, true)?;
+    }
+    Ok(walker.out)
+}
+
+/// The size of an input in the bytes [`open`] reads from it (compressed bytes for `.gz`), when
+/// known: what a progress bar counts to.
+pub fn input_len(input: &Input) -> Option<u64> {
+    match input {
+        Input::Stdin => None,
+        Input::Path(p) => std::fs::metadata(p)
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .map(|m| m.len()),
+    }
+}
+
+/// Whether a file holds gzip data (its magic bytes, whatever its name says).
+pub fn is_gzip(path: &Path) -> bool {
+    let mut magic = [0u8; 2];
+    File::open(path).is_ok_and(|mut f| f.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b])
+}
+
+/// The UTF-8 byte order mark.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Drops a UTF-8 byte order mark at the very start of a stream, so the first line's header
+/// (and its level) reads like every other line's.
+struct SkipBom<R> {
+    inner: R,
+    head: [u8; 3],
+    /// Bytes of `head` still to hand out, from `head_at`.
+    head_len: usize,
+    head_at: usize,
+    checked: bool,
+}
+
+impl<R: Read> SkipBom<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            head: [0; 3],
+            head_len: 0,
+            head_at: 0,
+            checked: false,
+        }
+    }
+}
+
+impl<R: Read> Read for SkipBom<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if !self.checked {
+            while self.head_len < 3 {
+                match self.inner.read(&mut self.head[self.head_len..]) {
+                    Ok(0) => break,
+                    Ok(n) => self.head_len += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+                if !BOM.starts_with(&self.head[..self.head_len]) {
+                    break;
                 }
             }
-        })?;
-        if meta.is_dir() {
-            walk(a, &mut out)?;
-        } else {
-            out.push(Input::Path(a.clone()));
+            self.checked = true;
+            if self.head[..self.head_len] == *BOM {
+                self.head_len = 0;
+            }
         }
+        if self.head_at < self.head_len {
+            let n = (self.head_len - self.head_at).min(buf.len());
+            buf[..n].copy_from_slice(&self.head[self.head_at..self.head_at + n]);
+            self.head_at += n;
+            return Ok(n);
+        }
+        self.inner.read(buf)
     }
-    Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<Input>) -> Result<(), ReadError> {
-    let io_err = |e| ReadError::Io {
-        path: dir.display().to_string(),
-        source: e,
-    };
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(io_err)?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            !p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-        })
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if p.is_file() {
-            out.push(Input::Path(p));
-        }
-    }
-    Ok(())
+/// Counts the bytes read from the raw source (before decompression), for progress.
+struct Counted<R> {
+    inner: R,
+    counter: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
-/// Opens an input, decompressing gzip (detected by its magic bytes).
-pub fn open(input: &Input) -> Result<Box<dyn Read + Send>, ReadError> {
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// An opened input.
+pub struct Opened {
+    pub reader: Box<dyn Read + Send>,
+    /// The data is gzip (detected by its magic bytes).
+    pub gzip: bool,
+}
+
+/// Opens an input, decompressing gzip (detected by its magic bytes) and dropping a UTF-8 byte
+/// order mark at its start. Bytes read from the raw source are added to `counter`.
+pub fn open(
+    input: &Input,
+    counter: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+) -> Result<Opened, ReadError> {
     let name = input.name();
-    let raw: Box<dyn Read + Send> = match input {
+    let mut raw: Box<dyn Read + Send> = match input {
         Input::Stdin => Box::new(io::stdin()),
         Input::Path(p) => Box::new(File::open(p).map_err(|e| ReadError::Io {
             path: name.clone(),
             source: e,
         })?),
     };
-    let mut peek = io::BufReader::with_capacity(1 << 16, raw);
-    let head = io::BufRead::fill_buf(&mut peek).map_err(|e| ReadError::Io {
-        path: name.clone(),
+    if let Some(counter) = counter {
+        raw = Box::new(Counted {
+            inner: raw,
+            counter,
+        });
+    }
+    open_reader(raw).map_err(|e| ReadError::Io {
+        path: name,
         source: e,
-    })?;
+    })
+}
+
+/// Wraps a raw byte stream as [`open`] does: gzip detected by its magic bytes and
+/// decompressed, a UTF-8 byte order mark at its start dropped.
+pub fn open_reader(raw: Box<dyn Read + Send>) -> io::Result<Opened> {
+    let mut peek = io::BufReader::with_capacity(1 << 16, raw);
+    let head = io::BufRead::fill_buf(&mut peek)?;
     if head.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(flate2::read::MultiGzDecoder::new(peek)))
+        Ok(Opened {
+            reader: Box::new(SkipBom::new(flate2::read::MultiGzDecoder::new(peek))),
+            gzip: true,
+        })
     } else {
-        Ok(Box::new(peek))
+        Ok(Opened {
+            reader: Box::new(SkipBom::new(peek)),
+            gzip: false,
+        })
     }
 }
 
@@ -183,6 +489,8 @@ pub struct BlockReader {
     skipping: bool,
     /// Lines cut at `MAX_LINE`.
     pub cut_lines: u64,
+    /// A read error met after some data: that data is handed out first, then the error.
+    failed: Option<io::Error>,
 }
 
 impl BlockReader {
@@ -194,6 +502,7 @@ impl BlockReader {
             eof: false,
             skipping: false,
             cut_lines: 0,
+            failed: None,
         }
     }
 
@@ -242,9 +551,20 @@ impl BlockReader {
         }
     }
 
-    /// The next block, or `None` at the end.
+    /// The next block, or `None` at the end. After a read error, the data read before it comes
+    /// first (as the last block, its last line possibly unfinished), then the error.
     pub fn next_block(&mut self) -> io::Result<Option<Vec<u8>>> {
-        self.fill(BLOCK)?;
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        if let Err(e) = self.fill(BLOCK) {
+            if self.buf.is_empty() {
+                return Err(e);
+            }
+            self.failed = Some(e);
+            self.eof = true;
+            return Ok(Some(std::mem::take(&mut self.buf)));
+        }
         if self.buf.is_empty() {
             return Ok(None);
         }
@@ -327,19 +647,120 @@ mod tests {
             std::fs::write(p, "x\n").unwrap();
         }
         let pat = format!("{}/*.log", d.path().display());
-        let got = expand(&[PathBuf::from(&pat)]).unwrap();
+        let got = expand(&[PathBuf::from(&pat)]).unwrap().inputs;
         let names: Vec<String> = got
             .iter()
             .map(|i| i.name().rsplit('/').next().unwrap().to_owned())
             .collect();
         assert_eq!(names, ["a.log", "b.log"]);
         let deep = format!("{}/**/*.log", d.path().display());
-        assert_eq!(expand(&[PathBuf::from(deep)]).unwrap().len(), 3);
+        assert_eq!(expand(&[PathBuf::from(deep)]).unwrap().inputs.len(), 3);
         let none = format!("{}/*.csv", d.path().display());
         assert!(expand(&[PathBuf::from(none)])
             .unwrap_err()
             .to_string()
             .contains("no file matches"));
+    }
+
+    fn read_all(r: &mut dyn Read) -> Vec<u8> {
+        let mut out = Vec::new();
+        r.read_to_end(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_dropped_at_the_start_only() {
+        let skip = |b: &[u8]| read_all(&mut SkipBom::new(io::Cursor::new(b.to_vec())));
+        assert_eq!(
+            skip(b"\xEF\xBB\xBFline\n\xEF\xBB\xBFx"),
+            b"line\n\xEF\xBB\xBFx"
+        );
+        assert_eq!(skip(b"\xEF\xBB\xBF"), b"");
+        assert_eq!(skip(b"\xEF\xBBx"), b"\xEF\xBBx", "a partial mark is data");
+        assert_eq!(skip(b"\xEF"), b"\xEF");
+        assert_eq!(skip(b"ab"), b"ab");
+        assert_eq!(skip(b""), b"");
+        // A mark split over reads is still a mark.
+        let chunks = io::Cursor::new(b"\xEF".to_vec())
+            .chain(io::Cursor::new(b"\xBB".to_vec()))
+            .chain(io::Cursor::new(b"\xBFok".to_vec()));
+        assert_eq!(read_all(&mut SkipBom::new(chunks)), b"ok");
+    }
+
+    #[test]
+    fn gzip_and_plain_inputs_lose_their_mark() {
+        use std::io::Write as _;
+        let d = tempfile::tempdir().unwrap();
+        let plain = d.path().join("a.log");
+        std::fs::write(&plain, b"\xEF\xBB\xBFERROR x\n").unwrap();
+        let gz = d.path().join("a.log.gz");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(b"\xEF\xBB\xBFERROR x\n").unwrap();
+        std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+        for (p, is_gz) in [(plain, false), (gz, true)] {
+            assert_eq!(is_gzip(&p), is_gz);
+            let mut o = open(&Input::Path(p), None).unwrap();
+            assert_eq!(o.gzip, is_gz);
+            assert_eq!(read_all(&mut o.reader), b"ERROR x\n");
+        }
+    }
+
+    /// Hands out `data`, then fails.
+    struct FailsAfter(io::Cursor<Vec<u8>>);
+    impl Read for FailsAfter {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.0.read(buf)? {
+                0 => Err(io::Error::new(io::ErrorKind::UnexpectedEof, "cut short")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    #[test]
+    fn a_read_error_comes_after_the_data_read_before_it() {
+        let mut r = BlockReader::new(Box::new(FailsAfter(io::Cursor::new(b"a\nb\nc".to_vec()))));
+        assert_eq!(r.next_block().unwrap().unwrap(), b"a\nb\nc");
+        assert_eq!(r.next_block().unwrap_err().to_string(), "cut short");
+        let mut r = BlockReader::new(Box::new(FailsAfter(io::Cursor::new(Vec::new()))));
+        assert!(r.next_block().is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn each_file_once_and_loops_noted_once() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("logs");
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::write(root.join("a.log"), "x\n").unwrap();
+        std::fs::write(root.join("sub/b.log"), "y\n").unwrap();
+        std::os::unix::fs::symlink("..", root.join("sub/up")).unwrap();
+        std::os::unix::fs::symlink("sub", root.join("sub2")).unwrap();
+        std::os::unix::fs::symlink("a.log", root.join("z.log")).unwrap();
+        std::os::unix::fs::symlink("missing", root.join("gone.log")).unwrap();
+        let got = expand(&[root.clone(), root.join("a.log")]).unwrap();
+        let names: Vec<String> = got.inputs.iter().map(Input::name).collect();
+        assert_eq!(
+            names,
+            [
+                root.join("a.log").display().to_string(),
+                root.join("sub/b.log").display().to_string()
+            ]
+        );
+        let kinds: Vec<(String, SkipKind)> = got
+            .skipped
+            .iter()
+            .map(|s| (s.path.rsplit('/').next().unwrap().to_owned(), s.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("gone.log".to_owned(), SkipKind::BrokenSymlink),
+                ("up".to_owned(), SkipKind::SymlinkLoop),
+                ("sub2".to_owned(), SkipKind::Duplicate),
+                ("z.log".to_owned(), SkipKind::Duplicate),
+                ("a.log".to_owned(), SkipKind::Duplicate),
+            ]
+        );
     }
 
     #[test]

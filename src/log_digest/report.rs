@@ -8,8 +8,6 @@ use serde::Serialize;
 use super::header::Level;
 use super::miner::Mined;
 use super::{level_from_code, rules, time, DigestOptions, Mining, Rec, TimeBound, SPARK_WIDTH};
-use crate::output::Tone;
-use crate::report::{Cell, Report, Section};
 
 /// One input's totals.
 #[derive(Debug, Clone, Serialize)]
@@ -20,6 +18,10 @@ pub struct SourceSummary {
     pub invalid_utf8_lines: u64,
     /// Lines longer than the cap, cut.
     pub cut_lines: u64,
+    /// Why reading stopped early (a truncated `.gz`, an unreadable file), with how many lines
+    /// were read before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// Where a template was seen: a time when the header had one, and a source line.
@@ -73,6 +75,9 @@ pub struct DigestReport {
     pub levels: BTreeMap<Level, u64>,
     pub templates: Vec<TemplateRow>,
     pub root_cause: Option<RootCause>,
+    /// Inputs found but not read: symlink loops, FIFOs and devices, files reached twice.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<super::reader::Skipped>,
 }
 
 impl DigestReport {
@@ -265,6 +270,7 @@ pub(super) fn build(m: &Mining, mined: &Mined, opts: &DigestOptions) -> DigestRe
         levels,
         templates,
         root_cause,
+        skipped: m.skipped.clone(),
     }
 }
 
@@ -395,103 +401,4 @@ fn trace_details(lines: &[String]) -> (Option<String>, Option<String>) {
         return (Some(exc_line), Some(f.to_owned()));
     }
     (None, None)
-}
-
-impl Report for DigestReport {
-    fn sections(&self) -> Vec<Section> {
-        let mut out = Vec::new();
-        let mut rows = Vec::new();
-        for t in &self.templates {
-            let tone = match t.level {
-                Some(Level::Error | Level::Fatal) => Tone::Error,
-                Some(Level::Warning) => Tone::Warning,
-                _ => Tone::Plain,
-            };
-            let when = match (&t.first_seen.time, &t.last_seen.time) {
-                (Some(a), Some(b)) => format!("{a} … {b}"),
-                _ => format!(
-                    "{}:{} … {}:{}",
-                    t.first_seen.source, t.first_seen.line, t.last_seen.source, t.last_seen.line
-                ),
-            };
-            let mut text = t.template.clone();
-            if let Some(h) = &t.hint {
-                text.push_str("\n→ ");
-                text.push_str(h);
-            }
-            rows.push(vec![
-                Cell::toned(t.level.map_or("-", Level::name), tone),
-                Cell::new(t.count.to_string()),
-                Cell::new(text),
-                Cell::new(when),
-                Cell::toned(t.sparkline.clone(), Tone::Dim),
-            ]);
-        }
-        out.push(Section::Table {
-            title: Some(format!(
-                "Top {} of {} templates ({} events in {} lines)",
-                self.templates.len(),
-                self.templates_total,
-                self.events,
-                self.lines
-            )),
-            headers: [
-                "level",
-                "count",
-                "template",
-                "first … last seen",
-                "over time",
-            ]
-            .map(String::from)
-            .to_vec(),
-            rows,
-        });
-        if let Some(rc) = &self.root_cause {
-            let mut pairs = vec![
-                (
-                    "where".to_owned(),
-                    Cell::new(format!("{}:{}", rc.source, rc.line)),
-                ),
-                (
-                    "message".to_owned(),
-                    Cell::toned(rc.message.clone(), Tone::Error),
-                ),
-            ];
-            if let Some(t) = &rc.time {
-                pairs.push(("time".to_owned(), Cell::new(t.clone())));
-            }
-            if let Some(x) = &rc.exception {
-                pairs.push(("exception".to_owned(), Cell::toned(x.clone(), Tone::Error)));
-            }
-            if let Some(f) = &rc.frame {
-                pairs.push(("innermost frame".to_owned(), Cell::new(f.clone())));
-            }
-            if let Some(h) = &rc.hint {
-                pairs.push((
-                    "suggested fix".to_owned(),
-                    Cell::toned(h.clone(), Tone::Good),
-                ));
-            }
-            out.push(Section::Pairs {
-                title: Some("Likely root cause".to_owned()),
-                pairs,
-            });
-        }
-        let bad: Vec<&SourceSummary> = self
-            .sources
-            .iter()
-            .filter(|s| s.invalid_utf8_lines > 0 || s.cut_lines > 0)
-            .collect();
-        for s in bad {
-            out.push(Section::Text {
-                title: None,
-                body: format!(
-                    "{}: {} line(s) with invalid UTF-8 (read lossily), {} line(s) cut at 64 KiB",
-                    s.name, s.invalid_utf8_lines, s.cut_lines
-                ),
-                tone: Tone::Warning,
-            });
-        }
-        out
-    }
 }

@@ -101,7 +101,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ),
     (
         r"(?i)(out of memory|MemoryError|OOM[- ]?kill|Cannot allocate memory|java\.lang\.OutOfMemoryError)",
-        "The process ran out of memory: reduce batch sizes or raise the memory limit (`velo monitor --max-rss` shows the growth)",
+        "The process ran out of memory: reduce batch sizes or raise the memory limit",
     ),
     (
         r"(?i)(permission denied|EACCES|PermissionError|operation not permitted)",
@@ -123,15 +123,21 @@ const BUILTIN: &[(&str, &str)] = &[
 
 /// The compiled built-in rules.
 pub fn builtin() -> Vec<Rule> {
-    BUILTIN
-        .iter()
-        .filter_map(|(p, h)| {
-            Regex::new(p).ok().map(|pattern| Rule {
-                pattern,
-                hint: (*h).to_owned(),
-            })
+    // Compiled once per process: --follow cuts a digest after every burst of lines.
+    static RULES: std::sync::OnceLock<Vec<Rule>> = std::sync::OnceLock::new();
+    RULES
+        .get_or_init(|| {
+            BUILTIN
+                .iter()
+                .filter_map(|(p, h)| {
+                    Regex::new(p).ok().map(|pattern| Rule {
+                        pattern,
+                        hint: (*h).to_owned(),
+                    })
+                })
+                .collect()
         })
-        .collect()
+        .clone()
 }
 
 /// The first hint whose pattern matches any of `texts`.

@@ -286,6 +286,25 @@ impl Ui {
     }
 }
 
+impl Ui {
+    /// A progress bar counting bytes on stderr (`12.5 MiB/1.2 GiB`), hidden where
+    /// `progress_allowed` says no.
+    pub fn progress_bytes(&self, len: u64, what: &str, machine_output: bool) -> ProgressBar {
+        if !self.progress_allowed(machine_output) {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template(
+            "{prefix} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ({eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        bar.set_style(style);
+        bar.set_prefix(what.to_string());
+        bar
+    }
+}
+
 fn paint(text: &str, tone: Tone, on: bool) -> String {
     if !on {
         return text.to_string();

@@ -9,8 +9,10 @@ use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Where a stream's bytes go besides the tail.
-pub type Sink = Arc<dyn Fn(&[u8]) + Send + Sync>;
+/// Where a stream's bytes go besides the tail. Returns false when they can no longer be
+/// delivered (the reader of velo's own stdout left): the stream then stops reading and closes
+/// its end of the pipe, so the command learns it (SIGPIPE or EPIPE) as it would without velo.
+pub type Sink = Arc<dyn Fn(&[u8]) -> bool + Send + Sync>;
 
 /// The last bytes of a stream.
 #[derive(Debug, Default)]
@@ -134,10 +136,14 @@ impl Stream {
                     // A full disk must not stop the capture of the tail.
                     let _ = f.write_all(chunk);
                 }
-                if let Some(s) = &self.sink {
-                    s(chunk);
-                }
                 self.tail.push(chunk);
+                if let Some(s) = &self.sink {
+                    if !s(chunk) {
+                        // The reader left: closing our end tells the writer.
+                        self.pipe = None;
+                        return true;
+                    }
+                }
                 if n == buf.len() && buf.len() < MAX_BUF {
                     buf.resize(MAX_BUF, 0);
                 }

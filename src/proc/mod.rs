@@ -27,8 +27,7 @@ use std::sync::{Mutex, Once, OnceLock};
 use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags};
-
-use nix::sys::signal::Signal;
+use rustix::process::Signal;
 use serde::Serialize;
 
 pub use capture::{Sink, Tail};
@@ -89,6 +88,36 @@ impl ExitInfo {
     pub fn success(self) -> bool {
         self.code == Some(0)
     }
+
+    /// `exit code 3`, `killed by signal 9 (SIGKILL)`: the one wording of how a process ended.
+    pub fn describe(self) -> String {
+        match (self.code, self.signal) {
+            (Some(c), _) => format!("exit code {c}"),
+            (None, Some(s)) => match signal_name(s) {
+                Some(name) => format!("killed by signal {s} ({name})"),
+                None => format!("killed by signal {s}"),
+            },
+            _ => "unknown exit".to_string(),
+        }
+    }
+}
+
+/// The name of the common signals a test process dies of.
+fn signal_name(sig: i32) -> Option<&'static str> {
+    Some(match sig {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        3 => "SIGQUIT",
+        4 => "SIGILL",
+        6 => "SIGABRT",
+        7 => "SIGBUS",
+        8 => "SIGFPE",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        13 => "SIGPIPE",
+        15 => "SIGTERM",
+        _ => return None,
+    })
 }
 
 /// Why a supervised run ended.
@@ -165,7 +194,7 @@ fn new_tag() -> String {
 /// Makes velo a child subreaper (once): orphans of its children re-parent to it.
 pub fn become_subreaper() {
     SUBREAPER.call_once(|| {
-        let _ = nix::sys::prctl::set_child_subreaper(true);
+        let _ = rustix::process::set_child_subreaper(Some(rustix::process::getpid()));
     });
 }
 
@@ -215,9 +244,9 @@ fn sweep(matches: impl Fn(&tree::ProcEntry) -> bool) -> Vec<Leaked> {
                 });
             }
             let sig = if round == 0 {
-                Signal::SIGTERM
+                Signal::TERM
             } else {
-                Signal::SIGKILL
+                Signal::KILL
             };
             tree::signal_pid(p.pid, sig);
         }
@@ -235,6 +264,30 @@ fn sweep(matches: impl Fn(&tree::ProcEntry) -> bool) -> Vec<Leaked> {
         }
     }
     leaked
+}
+
+/// Makes the command's main process die (SIGKILL) when velo dies, even by SIGKILL, which no
+/// handler of velo's can see: `PR_SET_PDEATHSIG`. Its own children are not covered (velo's
+/// sweeps and the process group handle those while velo lives). The death signal fires when
+/// the spawning thread ends, and every run is supervised to its end by the thread that
+/// started it, so it never fires early.
+#[allow(unsafe_code)]
+fn die_with_velo(cmd: &mut Command) {
+    let velo = rustix::process::getpid();
+    // SAFETY: the closure runs in the forked child before exec; it makes two system calls
+    // (prctl, getppid), both async-signal-safe, and neither allocates nor takes a lock.
+    unsafe {
+        cmd.pre_exec(move || {
+            rustix::process::set_parent_process_death_signal(Some(Signal::KILL))?;
+            // velo died between fork and prctl: the signal will never come, so go now.
+            if rustix::process::getppid() != Some(velo) {
+                return Err(std::io::Error::from_raw_os_error(
+                    rustix::io::Errno::SRCH.raw_os_error(),
+                ));
+            }
+            Ok(())
+        });
+    }
 }
 
 /// How often the exit of the main process is checked where no pidfd can be had (Linux < 5.3).
@@ -288,11 +341,12 @@ impl Running {
         if let Some(dir) = &spec.cwd {
             cmd.current_dir(dir);
         }
+        die_with_velo(&mut cmd);
         let registering = spawn_lock();
         let mut child = cmd.spawn().map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => SpawnError::NotFound(program.clone()),
             std::io::ErrorKind::PermissionDenied => SpawnError::NotExecutable(program.clone()),
-            _ if e.raw_os_error() == Some(nix::libc::ENOEXEC) => {
+            _ if e.raw_os_error() == Some(rustix::io::Errno::NOEXEC.raw_os_error()) => {
                 SpawnError::NotExecutable(program.clone())
             }
             _ => SpawnError::Io {
@@ -495,7 +549,7 @@ impl Running {
     /// Ends the run: SIGINT, then SIGTERM, then SIGKILL to the whole tree, each step waiting up
     /// to `kill_after` for the main process to exit.
     pub fn terminate(&mut self, kill_after: Duration) -> ExitInfo {
-        for sig in [Signal::SIGINT, Signal::SIGTERM] {
+        for sig in [Signal::INT, Signal::TERM] {
             if self.exit.is_some() {
                 break;
             }
@@ -506,7 +560,7 @@ impl Running {
             if let Some(e) = self.exit {
                 return e;
             }
-            self.signal_tree(Signal::SIGKILL);
+            self.signal_tree(Signal::KILL);
             self.wait_for(Duration::from_millis(200));
         }
     }

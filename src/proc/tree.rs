@@ -5,9 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use nix::sys::signal::{kill, killpg, Signal};
-use nix::sys::wait::{waitpid, WaitPidFlag};
-use nix::unistd::Pid;
+use rustix::process::{Pid, Signal, WaitIdOptions, WaitOptions};
 
 /// The environment variable that tags every process of a run.
 pub const TAG_VAR: &str = "VELO_RUN_ID";
@@ -149,31 +147,36 @@ pub fn argv0(pid: i32) -> Option<PathBuf> {
 
 /// Sends `sig` to a whole process group; a group already gone is not an error.
 pub fn signal_group(pgid: i32, sig: Signal) {
-    let _ = killpg(Pid::from_raw(pgid), sig);
+    if let Some(pgid) = Pid::from_raw(pgid) {
+        let _ = rustix::process::kill_process_group(pgid, sig);
+    }
 }
 
 /// Sends `sig` to one process; a process already gone is not an error.
 pub fn signal_pid(pid: i32, sig: Signal) {
-    let _ = kill(Pid::from_raw(pid), sig);
+    if let Some(pid) = Pid::from_raw(pid) {
+        let _ = rustix::process::kill_process(pid, sig);
+    }
 }
 
 /// Whether velo has any child process at all, alive or zombie (a cheap `waitid` that reaps
 /// nothing). When it has none, no descendant of a finished run can be alive: velo is a child
 /// subreaper, so every orphan would have become its child.
 pub fn has_children() -> bool {
-    use nix::sys::wait::{waitid, Id};
     !matches!(
-        waitid(
-            Id::All,
-            WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT
+        rustix::process::waitid(
+            rustix::process::WaitId::All,
+            WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT
         ),
-        Err(nix::errno::Errno::ECHILD)
+        Err(rustix::io::Errno::CHILD)
     )
 }
 
 /// Reaps `pid` if it is a zombie child of velo (no effect otherwise).
 pub fn reap(pid: i32) {
-    let _ = waitpid(Pid::from_raw(pid), Some(WaitPidFlag::WNOHANG));
+    if let Some(pid) = Pid::from_raw(pid) {
+        let _ = rustix::process::waitpid(Some(pid), WaitOptions::NOHANG);
+    }
 }
 
 #[cfg(test)]

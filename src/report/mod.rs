@@ -9,8 +9,10 @@ pub mod backtest;
 pub mod csv;
 pub mod github;
 pub mod json;
+pub mod log_digest;
 pub mod markdown;
 pub mod table;
+pub mod test_runner;
 
 use serde::Serialize;
 

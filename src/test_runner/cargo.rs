@@ -1,20 +1,22 @@
 //! cargo mode: builds the test binaries (`cargo test --no-run --message-format json`), lists
-//! each binary's tests (`--list`), and runs every test in its own process (`--exact`), in
-//! parallel, with the same per-test timeout, whole-tree kill and retry rules as pytest mode.
-//! Doc-tests are not run in this mode.
+//! each binary's tests (`--list`) and the doc-tests (`cargo test --doc -- --list`), and runs
+//! every test in its own process (`--exact NAME`; a doc-test through `cargo test --doc`), in
+//! parallel, with the same per-test timeout, whole-tree kill and retry rules as the other
+//! modes. A test target that does not build is an error result of its own, and the targets
+//! that built still run.
 
-use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
-use std::time::Instant;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
-use crate::proc::{self, Ending, Limits, SpawnError, Spec};
+use crate::proc::{self, Ending, SpawnError, Spec};
 
-use super::generic::{backoff, sleep_unless};
-use super::pytest::Progress;
-use super::{last_lines, Attempt, LeakNote, Outcome, RunReport, SessionConfig, TestResult};
+use super::cargo_doc::{doc_id, run_doc_tests, DOC_PREFIX};
+use super::driver::{self, BatchOut, Mode, Plan, Planned, Run};
+use super::{
+    last_lines, summary, LeakNote, Outcome, Progress, RunReport, SessionConfig, TestResult,
+};
 
 /// Whether a command is `cargo test …` (the index of `test`).
 pub fn cargo_test_token(command: &[OsString]) -> Option<usize> {
@@ -38,8 +40,6 @@ pub type CargoConfig = SessionConfig;
 pub enum CargoError {
     #[error(transparent)]
     Spawn(#[from] SpawnError),
-    #[error("building the tests failed (`cargo test --no-run`); its output ends with:\n{0}")]
-    Build(String),
     #[error("cannot list the tests of {binary}: {message}")]
     List { binary: String, message: String },
     #[error("cannot read {path}: {source}")]
@@ -89,6 +89,49 @@ pub fn parse_artifacts(json_lines: &str) -> Vec<TestBinary> {
     out
 }
 
+/// A target that failed to build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildError {
+    pub target: String,
+    /// A library target (then its doc-tests cannot build either).
+    pub lib: bool,
+    /// The rendered compiler errors.
+    pub text: String,
+}
+
+/// The targets that failed to build, with their rendered compiler errors, from
+/// `cargo --message-format json-render-diagnostics` lines.
+pub fn parse_build_errors(json_lines: &str) -> Vec<BuildError> {
+    let mut out: Vec<BuildError> = Vec::new();
+    for line in json_lines.lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if v["reason"] != "compiler-message" || v["message"]["level"] != "error" {
+            continue;
+        }
+        let name = v["target"]["name"].as_str().unwrap_or("build").to_string();
+        let text = v["message"]["rendered"]
+            .as_str()
+            .or_else(|| v["message"]["message"].as_str())
+            .unwrap_or("")
+            .to_string();
+        let lib = v["target"]["kind"].as_array().is_some_and(|k| {
+            k.iter()
+                .any(|k| k.as_str().is_some_and(|k| k.ends_with("lib")))
+        });
+        match out.iter_mut().find(|e| e.target == name) {
+            Some(e) => e.text.push_str(&text),
+            None => out.push(BuildError {
+                target: name,
+                lib,
+                text,
+            }),
+        }
+    }
+    out
+}
+
 /// Test names from a libtest `--list` output (`name: test` lines).
 pub fn parse_list(stdout: &str) -> Vec<String> {
     stdout
@@ -132,11 +175,31 @@ fn judge(stdout: &str, exit: proc::ExitInfo) -> Outcome {
     }
 }
 
-struct Job {
-    binary: TestBinary,
-    name: String,
-    id: String,
+/// What one worker runs.
+pub enum Job {
+    /// One test of a test binary, in its own process.
+    Test {
+        binary: TestBinary,
+        name: String,
+        id: String,
+    },
+    /// Every doc-test, in one `cargo test --doc` session (see [`super::cargo_doc`]).
+    Doc { names: Vec<String> },
 }
+
+/// cargo test's flags that pick targets: with any of them cargo runs no doc-tests either.
+const TARGET_FLAGS: &[&str] = &[
+    "--lib",
+    "--bin",
+    "--bins",
+    "--test",
+    "--tests",
+    "--bench",
+    "--benches",
+    "--example",
+    "--examples",
+    "--all-targets",
+];
 
 fn split_user_args(command: &[OsString], at: usize) -> (Vec<OsString>, Vec<OsString>) {
     let rest = &command[at + 1..];
@@ -146,239 +209,327 @@ fn split_user_args(command: &[OsString], at: usize) -> (Vec<OsString>, Vec<OsStr
     }
 }
 
+/// cargo mode behind the driver.
+pub struct Cargo {
+    /// `cargo [+toolchain] test`.
+    prefix: Vec<OsString>,
+    /// The user's arguments for cargo, and those after `--` for every test binary.
+    build_args: Vec<OsString>,
+    test_args: Vec<OsString>,
+}
+
+impl Cargo {
+    pub fn new(command: &[OsString]) -> Self {
+        let at = cargo_test_token(command)
+            .unwrap_or(1)
+            .min(command.len().saturating_sub(1));
+        let (build_args, test_args) = split_user_args(command, at);
+        Self {
+            prefix: command[..=at].to_vec(),
+            build_args,
+            test_args,
+        }
+    }
+
+    fn cargo(&self, run: &Run, extra: &[&str], tail: &[OsString]) -> Spec {
+        let mut args: Vec<OsString> = self.prefix[1..].to_vec();
+        args.extend(extra.iter().map(OsString::from));
+        args.extend(self.build_args.iter().cloned());
+        args.extend(tail.iter().cloned());
+        Spec {
+            program: self.prefix[0].clone(),
+            args,
+            cwd: Some(run.cfg.cwd.clone()),
+            tail_bytes: 1024 * 1024,
+            ..Spec::default()
+        }
+    }
+
+    fn runs_doc_tests(&self) -> bool {
+        !self
+            .build_args
+            .iter()
+            .any(|a| TARGET_FLAGS.contains(&a.to_string_lossy().as_ref()))
+    }
+
+    /// Lists the doc-tests (`cargo test --doc -- --list`): none when the package has no
+    /// library. A listing that fails is an error result: the doc-tests did not build.
+    fn doc_tests(&self, run: &Run) -> Result<(Vec<String>, Option<TestResult>), SpawnError> {
+        let spec = self.cargo(run, &["--doc"], &["--".into(), "--list".into()]);
+        let (listed, ending) = proc::run(&spec, run.limits(), run.cancel)?;
+        if ending != Ending::Exited {
+            return Ok((Vec::new(), None));
+        }
+        if !listed.exit.success() {
+            if listed.stderr_tail.contains("no library targets found") {
+                return Ok((Vec::new(), None));
+            }
+            let mut t = TestResult::new(
+                format!("{DOC_PREFIX}::(build)"),
+                Outcome::Error,
+                Duration::ZERO,
+            );
+            t.excerpt = format!(
+                "the doc-tests did not build (`cargo test --doc -- --list`, {}):\n{}",
+                listed.exit.describe(),
+                summary::failure_summary(&listed.stdout_tail, &listed.stderr_tail)
+            );
+            return Ok((Vec::new(), Some(t)));
+        }
+        Ok((parse_list(&listed.stdout_tail), None))
+    }
+}
+
+impl Mode for Cargo {
+    type Batch = Job;
+    type Error = CargoError;
+
+    fn name(&self) -> &'static str {
+        "cargo"
+    }
+
+    fn plan(&self, run: &Run) -> Result<Plan<Job>, CargoError> {
+        let out_dir = run.out_dir().to_path_buf();
+        std::fs::create_dir_all(&out_dir).map_err(|source| CargoError::Io {
+            path: out_dir.clone(),
+            source,
+        })?;
+        let mut plan = Plan::default();
+        // 1. Build. A target that fails is a result of its own; the others still run.
+        let build_out = run.cfg.work_dir.join("build.jsonl");
+        let spec = Spec {
+            stdout_file: Some(build_out.clone()),
+            tail_bytes: 16 * 1024,
+            ..self.cargo(run, &["--no-run", "--message-format", "json"], &[])
+        };
+        let (built, ending) = proc::run(&spec, run.limits(), run.cancel)?;
+        if ending != Ending::Exited {
+            plan.interrupted = true;
+            return Ok(plan);
+        }
+        let json = std::fs::read_to_string(&build_out).map_err(|source| CargoError::Io {
+            path: build_out.clone(),
+            source,
+        })?;
+        let errors = if built.exit.success() {
+            Vec::new()
+        } else {
+            parse_build_errors(&json)
+        };
+        let lib_built =
+            built.exit.success() || (!errors.is_empty() && !errors.iter().any(|e| e.lib));
+        if !built.exit.success() {
+            if errors.is_empty() {
+                let mut t = TestResult::new("cargo::(build)", Outcome::Error, Duration::ZERO);
+                t.excerpt = format!(
+                    "`cargo test --no-run` failed ({}):\n{}",
+                    built.exit.describe(),
+                    summary::failure_summary("", &built.stderr_tail)
+                );
+                plan.finished.push(t);
+            }
+            for BuildError { target, text, .. } in errors {
+                let id = format!("{target}::(build)");
+                if run.selects(&id) {
+                    let mut t = TestResult::new(id, Outcome::Error, Duration::ZERO);
+                    t.message = format!("the test target {target} did not build");
+                    t.excerpt = format!(
+                        "the test target {target} did not build:\n{}",
+                        summary::failure_summary("", &text)
+                    );
+                    plan.finished.push(t);
+                }
+            }
+        }
+        // 2. List each binary's tests, and the doc-tests.
+        for b in parse_artifacts(&json) {
+            let spec = Spec {
+                program: b.executable.clone().into_os_string(),
+                args: vec!["--list".into()],
+                cwd: Some(b.package_dir.clone()),
+                tail_bytes: 1024 * 1024,
+                ..Spec::default()
+            };
+            let (listed, _) = proc::run(&spec, run.limits(), run.cancel)?;
+            if !listed.exit.success() {
+                return Err(CargoError::List {
+                    binary: b.executable.display().to_string(),
+                    message: last_lines(&listed.stderr_tail, 10),
+                });
+            }
+            for name in parse_list(&listed.stdout_tail) {
+                let id = format!("{}::{name}", b.name);
+                if run.selects(&id) {
+                    plan.batches.push(Planned {
+                        ids: vec![id.clone()],
+                        batch: Job::Test {
+                            binary: b.clone(),
+                            name,
+                            id,
+                        },
+                    });
+                }
+            }
+        }
+        if lib_built && self.runs_doc_tests() && !run.over() {
+            let (names, failed) = self.doc_tests(run)?;
+            plan.finished.extend(failed);
+            let names: Vec<String> = names
+                .into_iter()
+                .filter(|n| run.selects(&doc_id(n)))
+                .collect();
+            if !names.is_empty() {
+                plan.batches.push(Planned {
+                    ids: names.iter().map(|n| doc_id(n)).collect(),
+                    batch: Job::Doc { names },
+                });
+            }
+        }
+        Ok(plan)
+    }
+
+    fn run_batch(&self, run: &Run, job: &Job, announce: bool) -> BatchOut {
+        let (binary, name, id) = match job {
+            Job::Test { binary, name, id } => (binary, name, id),
+            Job::Doc { names } => {
+                let label = run.label("doc-tests");
+                let mut tail: Vec<OsString> = vec!["--".into(), "--test-threads=1".into()];
+                tail.extend(self.test_args.iter().cloned());
+                let mut spec = self.cargo(run, &["--doc"], &tail);
+                spec.stdout_file = Some(run.out_dir().join(format!("{label}.stdout")));
+                spec.stderr_file = Some(run.out_dir().join(format!("{label}.stderr")));
+                spec.tail_bytes = 64 * 1024;
+                return run_doc_tests(run, spec, names, announce);
+            }
+        };
+        let label = run.label("test");
+        let out = match self.run_one(run, binary, name, id, &label) {
+            Ok((t, leaked, cut)) => BatchOut {
+                leaked: leaked
+                    .iter()
+                    .map(|l| LeakNote::from_leaked(l, id))
+                    .collect(),
+                results: vec![t],
+                interrupted: cut,
+            },
+            Err(e) => {
+                let mut t = TestResult::new(id.clone(), Outcome::Error, Duration::ZERO);
+                t.excerpt = e.to_string();
+                BatchOut {
+                    results: vec![t],
+                    ..BatchOut::default()
+                }
+            }
+        };
+        if announce {
+            for t in &out.results {
+                run.announce(t);
+            }
+        }
+        out
+    }
+
+    fn retry_batch(&self, job: &Job, _id: &str) -> Option<Job> {
+        match job {
+            Job::Test { binary, name, id } => Some(Job::Test {
+                binary: binary.clone(),
+                name: name.clone(),
+                id: id.clone(),
+            }),
+            // One doc-test cannot be selected by name (see cargo_doc).
+            Job::Doc { .. } => None,
+        }
+    }
+}
+
+impl Cargo {
+    /// One test in its own process; returns its result, leaked processes, and whether the run
+    /// was cut short (Ctrl-C or the whole-run timeout).
+    fn run_one(
+        &self,
+        run: &Run,
+        b: &TestBinary,
+        name: &str,
+        id: &str,
+        label: &str,
+    ) -> Result<(TestResult, Vec<proc::Leaked>, bool), SpawnError> {
+        let mut args: Vec<OsString> = vec![name.into(), "--exact".into()];
+        args.extend(self.test_args.iter().cloned());
+        let spec = Spec {
+            program: b.executable.clone().into_os_string(),
+            args,
+            env: vec![(
+                "CARGO_MANIFEST_DIR".into(),
+                b.package_dir.clone().into_os_string(),
+            )],
+            cwd: Some(b.package_dir.clone()),
+            stdout_file: Some(run.out_dir().join(format!("{label}.stdout"))),
+            stderr_file: Some(run.out_dir().join(format!("{label}.stderr"))),
+            tail_bytes: 64 * 1024,
+            ..Spec::default()
+        };
+        let limits = proc::Limits {
+            timeout: run.test_limit(),
+            kill_after: run.cfg.kill_after,
+            ..proc::Limits::default()
+        };
+        let (f, ending) = proc::run(&spec, limits, run.cancel)?;
+        let whole_run_over = run.past_deadline();
+        let (outcome, mut excerpt) = match ending {
+            Ending::TimedOut if !whole_run_over => (
+                Outcome::TimedOut,
+                format!(
+                    "timed out after {} (--test-timeout)\n",
+                    crate::units::format_duration(run.cfg.test_timeout.unwrap_or_default())
+                ),
+            ),
+            Ending::TimedOut | Ending::Cancelled => {
+                (Outcome::TimedOut, "interrupted\n".to_string())
+            }
+            Ending::Idle | Ending::Exited => (judge(&f.stdout_tail, f.exit), String::new()),
+        };
+        let mut message = String::new();
+        if outcome != Outcome::Passed && outcome != Outcome::Skipped {
+            let section = failure_section(&f.stdout_tail);
+            message = panic_message(&section);
+            excerpt.push_str(&section);
+            if outcome == Outcome::Error && section.is_empty() {
+                excerpt.push_str(&format!(
+                    "the test process ended with {}\n",
+                    f.exit.describe()
+                ));
+            }
+            // stderr is where a crash (or cargo's compile of a doc-test) speaks: mined.
+            let err = summary::failure_summary("", &f.stderr_tail);
+            if !err.is_empty() {
+                excerpt.push('\n');
+                excerpt.push_str(&err);
+            }
+        }
+        let mut t = TestResult::new(id, outcome, f.duration);
+        t.message = message;
+        t.excerpt = excerpt;
+        t.output = last_lines(&f.stdout_tail, 200);
+        let cut = ending == Ending::Cancelled || whole_run_over;
+        Ok((t, f.leaked, cut))
+    }
+}
+
+/// The panic message of a libtest failure section: the line after `panicked at …:` (with its
+/// `left`/`right` lines when an assertion compared values).
+fn panic_message(section: &str) -> String {
+    let mut lines = section.lines().skip_while(|l| !l.contains(" panicked at "));
+    lines.next();
+    lines.next().unwrap_or("").trim().to_string()
+}
+
 /// Runs `cargo test` one test per process.
 pub fn run(
     cfg: &CargoConfig,
     cancel: &AtomicBool,
     on_progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<RunReport, CargoError> {
-    let started = Instant::now();
-    let deadline = cfg.timeout.map(|t| started + t);
-    let at = cargo_test_token(&cfg.command)
-        .unwrap_or(1)
-        .min(cfg.command.len() - 1);
-    let (cargo_args, test_args) = split_user_args(&cfg.command, at);
-    let out_dir = cfg
-        .output_dir
-        .clone()
-        .unwrap_or_else(|| cfg.work_dir.clone());
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| CargoError::Io { path, source }
-    };
-    std::fs::create_dir_all(&out_dir).map_err(io(&out_dir))?;
-
-    // 1. Build.
-    let build_out = cfg.work_dir.join("build.jsonl");
-    let mut args: Vec<OsString> = cfg.command[1..=at].to_vec();
-    args.extend([
-        "--no-run".into(),
-        "--message-format".into(),
-        "json-render-diagnostics".into(),
-    ]);
-    args.extend(cargo_args);
-    let spec = Spec {
-        program: cfg.command[0].clone(),
-        args,
-        cwd: Some(cfg.cwd.clone()),
-        stdout_file: Some(build_out.clone()),
-        tail_bytes: 16 * 1024,
-        ..Spec::default()
-    };
-    let limits = Limits {
-        timeout: cfg.timeout,
-        kill_after: cfg.kill_after,
-        ..Limits::default()
-    };
-    let (built, ending) = proc::run(&spec, limits, cancel)?;
-    if ending != Ending::Exited || !built.exit.success() {
-        return Err(CargoError::Build(last_lines(&built.stderr_tail, 30)));
-    }
-    let json = std::fs::read_to_string(&build_out).map_err(io(&build_out))?;
-    let binaries = parse_artifacts(&json);
-
-    // 2. List.
-    let mut jobs: Vec<Job> = Vec::new();
-    for b in &binaries {
-        let spec = Spec {
-            program: b.executable.clone().into_os_string(),
-            args: vec!["--list".into()],
-            cwd: Some(b.package_dir.clone()),
-            tail_bytes: 1024 * 1024,
-            ..Spec::default()
-        };
-        let (listed, _) = proc::run(&spec, limits, cancel)?;
-        if !listed.exit.success() {
-            return Err(CargoError::List {
-                binary: b.executable.display().to_string(),
-                message: last_lines(&listed.stderr_tail, 10),
-            });
-        }
-        for name in parse_list(&listed.stdout_tail) {
-            let id = format!("{}::{name}", b.name);
-            if cfg.partition.is_none_or(|p| p.selects(&id)) {
-                jobs.push(Job {
-                    binary: b.clone(),
-                    name,
-                    id,
-                });
-            }
-        }
-    }
-
-    // 3. Run, in parallel (earlier failures first; the sort is stable).
-    jobs.sort_by_key(|j| !cfg.first.contains(&j.id));
-    let queue: Mutex<VecDeque<(usize, Job)>> = Mutex::new(jobs.into_iter().enumerate().collect());
-    let results: Mutex<Vec<(usize, TestResult)>> = Mutex::new(Vec::new());
-    let leaked: Mutex<Vec<LeakNote>> = Mutex::new(Vec::new());
-    let interrupted = AtomicBool::new(false);
-    let counter = std::sync::atomic::AtomicU32::new(0);
-    let workers = cfg.jobs.max(1);
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| loop {
-                if cancel.load(Ordering::SeqCst) || deadline.is_some_and(|d| Instant::now() >= d) {
-                    interrupted.store(true, Ordering::SeqCst);
-                    return;
-                }
-                let next = queue
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .pop_front();
-                let Some((index, job)) = next else {
-                    return;
-                };
-                let attempt = |n: u32| {
-                    let label = format!("test-{}", counter.fetch_add(1, Ordering::Relaxed));
-                    let r = run_one(cfg, &job, &test_args, &out_dir, &label, deadline, cancel);
-                    if let Ok((_, l, _)) = &r {
-                        leaked
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner)
-                            .extend(l.iter().map(|x| {
-                                LeakNote::from_leaked(x, &format!("{} (attempt {n})", job.id))
-                            }));
-                    }
-                    r
-                };
-                let Ok((mut t, _, cut)) = attempt(1) else {
-                    return;
-                };
-                if cut {
-                    interrupted.store(true, Ordering::SeqCst);
-                }
-                let mut n = 1;
-                while t.outcome.is_bad() && n <= cfg.retries && !cut {
-                    (on_progress)(Progress::Finished(&t));
-                    if sleep_unless(backoff(cfg.retry_backoff, n), cancel) {
-                        break;
-                    }
-                    n += 1;
-                    (on_progress)(Progress::Retrying {
-                        id: &t.id,
-                        attempt: n,
-                    });
-                    let Ok((next, _, _)) = attempt(n) else {
-                        break;
-                    };
-                    let mut previous = std::mem::take(&mut t.previous);
-                    previous.push(Attempt {
-                        outcome: t.outcome,
-                        duration_s: t.duration_s,
-                        excerpt: std::mem::take(&mut t.excerpt),
-                    });
-                    t = TestResult { previous, ..next };
-                    t.attempts = n;
-                    if t.outcome == Outcome::Passed {
-                        t.outcome = Outcome::Flaky;
-                    }
-                }
-                (on_progress)(Progress::Finished(&t));
-                results
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .push((index, t));
-            });
-        }
-    });
-    let mut results = results
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    results.sort_by_key(|(i, _)| *i);
-    let mut report = RunReport::new(
-        "cargo",
-        results.into_iter().map(|(_, t)| t).collect(),
-        started.elapsed(),
-    );
-    report.leaked = leaked
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    report.interrupted = interrupted.load(Ordering::SeqCst);
-    Ok(report)
-}
-
-/// One test in its own process; returns its result, leaked processes, and whether the run was
-/// cut short (Ctrl-C or the whole-run timeout).
-fn run_one(
-    cfg: &CargoConfig,
-    job: &Job,
-    test_args: &[OsString],
-    out_dir: &Path,
-    label: &str,
-    deadline: Option<Instant>,
-    cancel: &AtomicBool,
-) -> Result<(TestResult, Vec<proc::Leaked>, bool), SpawnError> {
-    let mut args: Vec<OsString> = vec![job.name.clone().into(), "--exact".into()];
-    args.extend(test_args.iter().cloned());
-    let spec = Spec {
-        program: job.binary.executable.clone().into_os_string(),
-        args,
-        env: vec![(
-            "CARGO_MANIFEST_DIR".into(),
-            job.binary.package_dir.clone().into_os_string(),
-        )],
-        cwd: Some(job.binary.package_dir.clone()),
-        stdout_file: Some(out_dir.join(format!("{label}.stdout"))),
-        stderr_file: Some(out_dir.join(format!("{label}.stderr"))),
-        tail_bytes: 64 * 1024,
-        ..Spec::default()
-    };
-    let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-    let timeout = match (cfg.test_timeout, left) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
-    let limits = Limits {
-        timeout,
-        kill_after: cfg.kill_after,
-        ..Limits::default()
-    };
-    let (f, ending) = proc::run(&spec, limits, cancel)?;
-    let whole_run_over = deadline.is_some_and(|d| Instant::now() >= d);
-    let (outcome, mut excerpt) = match ending {
-        Ending::TimedOut if !whole_run_over => (
-            Outcome::TimedOut,
-            format!(
-                "timed out after {} (--test-timeout)\n",
-                crate::units::format_duration(cfg.test_timeout.unwrap_or_default())
-            ),
-        ),
-        Ending::TimedOut | Ending::Cancelled => (Outcome::TimedOut, "interrupted\n".to_string()),
-        Ending::Idle | Ending::Exited => (judge(&f.stdout_tail, f.exit), String::new()),
-    };
-    if outcome != Outcome::Passed && outcome != Outcome::Skipped {
-        excerpt.push_str(&failure_section(&f.stdout_tail));
-        let err = last_lines(&f.stderr_tail, 10);
-        if !err.is_empty() {
-            excerpt.push('\n');
-            excerpt.push_str(&err);
-        }
-    }
-    let mut t = TestResult::new(job.id.clone(), outcome, f.duration);
-    t.excerpt = excerpt;
-    t.output = last_lines(&f.stdout_tail, 200);
-    let cut = ending == Ending::Cancelled || whole_run_over;
-    Ok((t, f.leaked, cut))
+    driver::run(&Cargo::new(&cfg.command), cfg, cancel, on_progress)
 }
 
 #[cfg(test)]
@@ -398,6 +549,18 @@ mod tests {
         );
         assert_eq!(cargo_test_token(&argv(&["cargo", "build"])), None);
         assert_eq!(cargo_test_token(&argv(&["pytest"])), None);
+    }
+
+    #[test]
+    fn parses_build_errors_by_target() {
+        let lines = r#"{"reason":"compiler-message","target":{"name":"broken","kind":["test"]},"message":{"level":"error","rendered":"error[E0425]: cannot find function\n"}}
+{"reason":"compiler-message","target":{"name":"broken","kind":["test"]},"message":{"level":"warning","rendered":"unused\n"}}
+{"reason":"compiler-message","target":{"name":"mylib","kind":["lib"]},"message":{"level":"error","rendered":"error: x\n"}}"#;
+        let errors = parse_build_errors(lines);
+        assert_eq!(errors.len(), 2);
+        assert_eq!(errors[0].target, "broken");
+        assert!(!errors[0].lib && errors[1].lib);
+        assert!(errors[0].text.contains("E0425") && !errors[0].text.contains("unused"));
     }
 
     #[test]

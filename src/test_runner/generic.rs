@@ -5,8 +5,10 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::pool::RetryPolicy;
 use crate::proc::{self, Ending, Limits, Sink, SpawnError, Spec};
 
 use super::{summary, Attempt, LeakNote, Outcome, RunReport, TestResult};
@@ -25,6 +27,9 @@ pub struct GenericConfig {
     pub output_dir: Option<PathBuf>,
     /// Pass the child's stdout and stderr through live.
     pub passthrough: Option<(Sink, Sink)>,
+    /// Raised when the passthrough can no longer deliver (the reader of velo's stdout left):
+    /// an attempt that then dies is not retried, its output would go nowhere.
+    pub output_gone: Option<Arc<AtomicBool>>,
 }
 
 /// How the last attempt ended, for the exit code.
@@ -34,6 +39,8 @@ pub enum CommandEnd {
     Signal(i32),
     TimedOut,
     Cancelled,
+    /// The exit status could not be learnt (reaped elsewhere).
+    Lost,
 }
 
 /// One attempt as it finished (for live messages).
@@ -73,7 +80,18 @@ pub fn display_command(command: &[OsString]) -> String {
         .join(" ")
 }
 
-/// Runs the command, retrying failed attempts; `on_attempt` hears about each attempt.
+/// One attempt's result.
+#[derive(Clone)]
+struct Tried {
+    outcome: Outcome,
+    end: CommandEnd,
+    duration: Duration,
+    excerpt: String,
+    output: String,
+}
+
+/// Runs the command, retrying failed attempts with backoff (the one retry loop,
+/// [`crate::pool::retry`]); `on_attempt` hears about each attempt.
 pub fn run(
     cfg: &GenericConfig,
     cancel: &AtomicBool,
@@ -81,173 +99,190 @@ pub fn run(
 ) -> Result<GenericRun, SpawnError> {
     let started = Instant::now();
     let id = display_command(&cfg.command);
-    let mut previous: Vec<Attempt> = Vec::new();
     let mut leaked = Vec::new();
-    let mut number = 0u32;
-    loop {
-        number += 1;
-        let (stdout_file, stderr_file) = match &cfg.output_dir {
-            Some(dir) => (
-                Some(dir.join(format!("attempt-{number}.stdout"))),
-                Some(dir.join(format!("attempt-{number}.stderr"))),
-            ),
-            None => (None, None),
-        };
-        let spec = Spec {
-            program: cfg.command[0].clone(),
-            args: cfg.command[1..].to_vec(),
-            env: cfg.env.clone(),
-            cwd: cfg.cwd.clone(),
-            inherit_stdin: true,
-            stdout_file,
-            stderr_file,
-            stdout_sink: cfg.passthrough.as_ref().map(|p| p.0.clone()),
-            stderr_sink: cfg.passthrough.as_ref().map(|p| p.1.clone()),
-            tail_bytes: 64 * 1024,
-        };
-        let (finished, ending) = proc::run(&spec, cfg.limits, cancel)?;
-        for l in &finished.leaked {
-            leaked.push(LeakNote::from_leaked(l, &format!("attempt {number}")));
-        }
-        let end = match ending {
-            Ending::TimedOut | Ending::Idle => CommandEnd::TimedOut,
-            Ending::Cancelled => CommandEnd::Cancelled,
-            Ending::Exited => match (finished.exit.code, finished.exit.signal) {
-                (Some(c), _) => CommandEnd::Code(c),
-                (None, Some(s)) => CommandEnd::Signal(s),
-                (None, None) => CommandEnd::Code(i32::from(crate::cli::exit::RUNNER_FAILED)),
-            },
-        };
-        let outcome = match end {
-            CommandEnd::Code(0) => Outcome::Passed,
-            CommandEnd::TimedOut => Outcome::TimedOut,
-            CommandEnd::Cancelled => Outcome::Error,
-            _ => Outcome::Failed,
-        };
-        let mut excerpt = String::new();
-        if outcome != Outcome::Passed {
-            excerpt = match (ending, cfg.limits) {
-                (
-                    Ending::TimedOut,
-                    Limits {
-                        timeout: Some(t), ..
-                    },
-                ) => {
-                    format!("timed out after {}\n", crate::units::format_duration(t))
-                }
-                (
-                    Ending::Idle,
-                    Limits {
-                        idle_timeout: Some(t),
-                        ..
-                    },
-                ) => format!(
-                    "no output for {}: killed by the idle watchdog\n",
-                    crate::units::format_duration(t)
-                ),
-                (Ending::Cancelled, _) => "interrupted\n".to_string(),
-                _ => match end {
-                    CommandEnd::Signal(s) => format!("killed by signal {s}\n"),
-                    CommandEnd::Code(c) => format!("exit code {c}\n"),
-                    _ => String::new(),
+    let mut spawn_error: Option<SpawnError> = None;
+    let policy = RetryPolicy {
+        retries: cfg.retries,
+        backoff: cfg.retry_backoff,
+    };
+    let output_gone = || {
+        cfg.output_gone
+            .as_ref()
+            .is_some_and(|g| g.load(Ordering::SeqCst))
+    };
+    let wants_retry = |t: &Option<Tried>| {
+        t.as_ref()
+            .is_some_and(|t| t.outcome.is_bad() && t.end != CommandEnd::Cancelled && !output_gone())
+    };
+    let announce = std::cell::RefCell::new(on_attempt);
+    let attempts = crate::pool::retry(
+        &policy,
+        cancel,
+        |number| match attempt(cfg, number, cancel) {
+            Ok((tried, l)) => {
+                leaked.extend(l);
+                let can_retry = tried.outcome.is_bad()
+                    && tried.end != CommandEnd::Cancelled
+                    && !output_gone()
+                    && number <= cfg.retries
+                    && !cancel.load(Ordering::SeqCst);
+                (announce.borrow_mut())(&AttemptInfo {
+                    number,
+                    outcome: tried.outcome,
+                    end: tried.end,
+                    duration: tried.duration,
+                    summary: tried.excerpt.clone(),
+                    retry_in: can_retry.then(|| policy.delay(number)),
+                });
+                Some(tried)
+            }
+            Err(e) => {
+                spawn_error = Some(e);
+                None
+            }
+        },
+        wants_retry,
+        |_, _| {},
+    );
+    if let Some(e) = spawn_error {
+        return Err(e);
+    }
+    let mut tried: Vec<Tried> = attempts.into_iter().flatten().collect();
+    let Some(last) = tried.pop() else {
+        return Err(SpawnError::Io {
+            program: id,
+            source: std::io::Error::other("no attempt ran"),
+        });
+    };
+    // Cancelled during a backoff: the last attempt stands, the run is interrupted.
+    let cut_in_backoff = last.outcome.is_bad()
+        && last.end != CommandEnd::Cancelled
+        && (tried.len() as u32) < cfg.retries
+        && cancel.load(Ordering::SeqCst);
+    let previous: Vec<Attempt> = tried
+        .iter()
+        .map(|a| Attempt {
+            outcome: a.outcome,
+            duration_s: super::round_ms(a.duration.as_secs_f64()),
+            message: String::new(),
+            excerpt: a.excerpt.clone(),
+        })
+        .collect();
+    let total: Duration = tried.iter().map(|a| a.duration).sum::<Duration>() + last.duration;
+    let final_outcome = if last.outcome == Outcome::Passed && !previous.is_empty() {
+        Outcome::Flaky
+    } else {
+        last.outcome
+    };
+    let mut t = TestResult::new(id, final_outcome, total);
+    t.excerpt = super::strip_ansi(&last.excerpt);
+    t.attempts = previous.len() as u32 + 1;
+    t.previous = previous;
+    t.output = super::strip_ansi(&last.output);
+    let mut report = RunReport::new("generic", vec![t], started.elapsed());
+    report.leaked = leaked;
+    let end = if cut_in_backoff {
+        CommandEnd::Cancelled
+    } else {
+        last.end
+    };
+    report.interrupted = end == CommandEnd::Cancelled;
+    Ok(GenericRun { report, end })
+}
+
+/// Runs attempt `number` once.
+fn attempt(
+    cfg: &GenericConfig,
+    number: u32,
+    cancel: &AtomicBool,
+) -> Result<(Tried, Vec<LeakNote>), SpawnError> {
+    let (stdout_file, stderr_file) = match &cfg.output_dir {
+        Some(dir) => (
+            Some(dir.join(format!("attempt-{number}.stdout"))),
+            Some(dir.join(format!("attempt-{number}.stderr"))),
+        ),
+        None => (None, None),
+    };
+    let spec = Spec {
+        program: cfg.command[0].clone(),
+        args: cfg.command[1..].to_vec(),
+        env: cfg.env.clone(),
+        cwd: cfg.cwd.clone(),
+        inherit_stdin: true,
+        stdout_file,
+        stderr_file,
+        stdout_sink: cfg.passthrough.as_ref().map(|p| p.0.clone()),
+        stderr_sink: cfg.passthrough.as_ref().map(|p| p.1.clone()),
+        tail_bytes: 64 * 1024,
+    };
+    let (finished, ending) = proc::run(&spec, cfg.limits, cancel)?;
+    let leaked = finished
+        .leaked
+        .iter()
+        .map(|l| LeakNote::from_leaked(l, &format!("attempt {number}")))
+        .collect();
+    let end = match ending {
+        Ending::TimedOut | Ending::Idle => CommandEnd::TimedOut,
+        Ending::Cancelled => CommandEnd::Cancelled,
+        Ending::Exited => match (finished.exit.code, finished.exit.signal) {
+            (Some(c), _) => CommandEnd::Code(c),
+            (None, Some(s)) => CommandEnd::Signal(s),
+            (None, None) => CommandEnd::Lost,
+        },
+    };
+    let outcome = match end {
+        CommandEnd::Code(0) => Outcome::Passed,
+        CommandEnd::TimedOut => Outcome::TimedOut,
+        CommandEnd::Cancelled | CommandEnd::Lost => Outcome::Error,
+        _ => Outcome::Failed,
+    };
+    let mut excerpt = String::new();
+    if outcome != Outcome::Passed {
+        excerpt = match (ending, cfg.limits) {
+            (
+                Ending::TimedOut,
+                Limits {
+                    timeout: Some(t), ..
                 },
-            };
-            excerpt.push_str(&summary::failure_summary(
-                &finished.stdout_tail,
-                &finished.stderr_tail,
-            ));
-        }
-        let can_retry = outcome.is_bad()
-            && end != CommandEnd::Cancelled
-            && number <= cfg.retries
-            && !cancel.load(Ordering::SeqCst);
-        let retry_in = can_retry.then(|| backoff(cfg.retry_backoff, number));
-        on_attempt(&AttemptInfo {
-            number,
+            ) => format!("timed out after {}\n", crate::units::format_duration(t)),
+            (
+                Ending::Idle,
+                Limits {
+                    idle_timeout: Some(t),
+                    ..
+                },
+            ) => format!(
+                "no output for {}: killed by the idle watchdog\n",
+                crate::units::format_duration(t)
+            ),
+            (Ending::Cancelled, _) => "interrupted\n".to_string(),
+            _ => format!("{}\n", finished.exit.describe()),
+        };
+        excerpt.push_str(&summary::failure_summary(
+            &finished.stdout_tail,
+            &finished.stderr_tail,
+        ));
+    }
+    let output = if cfg.passthrough.is_none() {
+        super::last_lines(&finished.stdout_tail, 200)
+    } else {
+        String::new()
+    };
+    Ok((
+        Tried {
             outcome,
             end,
             duration: finished.duration,
-            summary: excerpt.clone(),
-            retry_in,
-        });
-        if let Some(wait) = retry_in {
-            previous.push(Attempt {
-                outcome,
-                duration_s: super::round_ms(finished.duration.as_secs_f64()),
-                excerpt,
-            });
-            if !sleep_unless(wait, cancel) {
-                continue;
-            }
-            // Interrupted during the backoff: report the last attempt as it was.
-            let last = previous.pop().unwrap_or(Attempt {
-                outcome,
-                duration_s: 0.0,
-                excerpt: String::new(),
-            });
-            let mut t = TestResult::new(id.clone(), last.outcome, finished.duration);
-            t.excerpt = last.excerpt;
-            t.attempts = number;
-            t.previous = previous;
-            let mut report = RunReport::new("generic", vec![t], started.elapsed());
-            report.leaked = leaked;
-            report.interrupted = true;
-            return Ok(GenericRun {
-                report,
-                end: CommandEnd::Cancelled,
-            });
-        }
-        let final_outcome = if outcome == Outcome::Passed && !previous.is_empty() {
-            Outcome::Flaky
-        } else {
-            outcome
-        };
-        let mut t = TestResult::new(id, final_outcome, finished.duration);
-        t.excerpt = excerpt;
-        t.attempts = number;
-        t.previous = previous;
-        if cfg.passthrough.is_none() {
-            t.output = super::last_lines(&finished.stdout_tail, 200);
-        }
-        let mut report = RunReport::new("generic", vec![t], started.elapsed());
-        report.leaked = leaked;
-        report.interrupted = end == CommandEnd::Cancelled;
-        return Ok(GenericRun { report, end });
-    }
-}
-
-/// The wait before retry `n + 1`: `base`, `2×base`, `4×base`, … (capped at 10 minutes).
-pub fn backoff(base: Duration, attempt: u32) -> Duration {
-    let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(20));
-    base.saturating_mul(factor).min(Duration::from_secs(600))
-}
-
-/// Sleeps `dur` in small steps; returns true if `cancel` turned on meanwhile.
-pub fn sleep_unless(dur: Duration, cancel: &AtomicBool) -> bool {
-    let end = Instant::now() + dur;
-    while Instant::now() < end {
-        if cancel.load(Ordering::SeqCst) {
-            return true;
-        }
-        std::thread::sleep(
-            end.saturating_duration_since(Instant::now())
-                .min(Duration::from_millis(50)),
-        );
-    }
-    cancel.load(Ordering::SeqCst)
+            excerpt,
+            output,
+        },
+        leaked,
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_doubles() {
-        let b = Duration::from_secs(1);
-        assert_eq!(backoff(b, 1), b);
-        assert_eq!(backoff(b, 3), Duration::from_secs(4));
-        assert_eq!(backoff(b, 40), Duration::from_secs(600));
-    }
 
     #[test]
     fn commands_display_quoted() {
@@ -272,6 +307,7 @@ mod tests {
             retry_backoff: Duration::from_millis(10),
             output_dir: Some(dir.path().to_path_buf()),
             passthrough: None,
+            output_gone: None,
         };
         let mut seen = 0;
         let run = run(&cfg, &AtomicBool::new(false), &mut |_| seen += 1).unwrap();

@@ -97,7 +97,7 @@ mod tests {
             )],
             Duration::from_secs(6),
         );
-        let json = crate::report::json::render(&a).unwrap();
+        let json = serde_json::to_string(&a).unwrap();
         let xml = junit::render(&b, "pytest");
         let ra = parse_report(Path::new("a.json"), &json).unwrap();
         let rb = parse_report(Path::new("b.xml"), &xml).unwrap();

@@ -7,6 +7,9 @@
 //! one [`RunReport`].
 
 pub mod cargo;
+pub mod cargo_doc;
+pub mod driver;
+pub mod excerpt;
 pub mod generic;
 pub mod go;
 pub mod junit;
@@ -20,9 +23,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::output::Tone;
 use crate::proc::Leaked;
-use crate::report::{Cell, Report, Section};
+
+pub use excerpt::{last_lines, strip_ansi, timeout_excerpt, GO_STACK_MARKER, STACK_MARKER};
 
 /// What a per-test session (pytest, cargo or go mode) runs and under which limits.
 #[derive(Debug, Clone)]
@@ -47,7 +50,7 @@ pub struct SessionConfig {
 }
 
 /// The test frameworks velo knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Framework {
     /// Detect from the command (pytest, python -m pytest, cargo test, go test), else generic.
@@ -115,15 +118,6 @@ impl Outcome {
     pub fn is_bad(self) -> bool {
         matches!(self, Self::Failed | Self::TimedOut | Self::Error)
     }
-
-    fn tone(self) -> Tone {
-        match self {
-            Self::Passed => Tone::Good,
-            Self::Skipped => Tone::Dim,
-            Self::Flaky => Tone::Warning,
-            Self::Failed | Self::TimedOut | Self::Error => Tone::Error,
-        }
-    }
 }
 
 /// One earlier attempt of a test that was retried.
@@ -131,6 +125,8 @@ impl Outcome {
 pub struct Attempt {
     pub outcome: Outcome,
     pub duration_s: f64,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub excerpt: String,
 }
@@ -140,8 +136,13 @@ pub struct Attempt {
 pub struct TestResult {
     pub id: String,
     pub outcome: Outcome,
+    /// Seconds, all attempts together (each earlier attempt's own time is in `previous`).
     pub duration_s: f64,
     pub attempts: u32,
+    /// The error in one line, as the framework states it (pytest's exception line,
+    /// `ConnectionError: cannot connect to …`): JUnit's `message`. Empty: the excerpt's first line.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
     /// Why it failed: the assertion, the error summary, or for a timeout the hung test's
     /// captured output and stack.
     #[serde(default)]
@@ -161,6 +162,7 @@ impl TestResult {
             outcome,
             duration_s: round_ms(duration.as_secs_f64()),
             attempts: 1,
+            message: String::new(),
             excerpt: String::new(),
             previous: Vec::new(),
             output: String::new(),
@@ -276,212 +278,64 @@ impl RunReport {
     }
 }
 
+/// Something worth telling the user while the run goes on.
+#[derive(Debug)]
+pub enum Progress<'a> {
+    /// A test finished (or timed out, or is known to have crashed the process); after a retry,
+    /// the record with every attempt so far.
+    Finished(&'a TestResult),
+    /// A retry is about to start.
+    Retrying { id: &'a str, attempt: u32 },
+}
+
 /// Rounds seconds to milliseconds (stable JSON).
 pub fn round_ms(secs: f64) -> f64 {
     (secs * 1000.0).round() / 1000.0
 }
 
-/// The last `n` non-empty lines of `text`.
-pub fn last_lines(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
-}
-
-const SLOWEST: usize = 5;
-
-/// Marks where a timed-out test's faulthandler dump starts in its excerpt.
-pub const STACK_MARKER: &str = "--- stack (faulthandler) ---";
-
-/// Marks where a timed-out Go test's goroutine stack (from SIGQUIT) starts in its excerpt.
-pub const GO_STACK_MARKER: &str = "--- stack (goroutine dump) ---";
-
-/// The innermost frames of a Go goroutine stack (`pkg.Func(args)` followed by a tab-indented
-/// `file:line +0x..` line), as `pkg.Func (file.go:12)`, runtime frames left out.
-fn go_frames(stack: &str) -> Vec<String> {
-    let lines: Vec<&str> = stack
-        .lines()
-        .skip_while(|l| !l.starts_with("goroutine "))
-        .skip(1)
-        .take_while(|l| !l.trim().is_empty())
-        .collect();
-    let mut frames = Vec::new();
-    for pair in lines.windows(2) {
-        let (func, place) = (pair[0], pair[1]);
-        if func.starts_with('\t') || !place.starts_with('\t') || func.starts_with("runtime.") {
-            continue;
-        }
-        let name = func.rfind('(').map_or(func, |i| &func[..i]);
-        let file = place.trim().split(' ').next().unwrap_or("");
-        let file = file.rsplit('/').next().unwrap_or(file);
-        frames.push(format!("{name} ({file})"));
-    }
-    frames
-}
-
-/// A timed-out test in a few lines: the reason, the last output lines, and the innermost
-/// frames of the stack (faulthandler and Go both print the most recent call first).
-pub fn timeout_excerpt(excerpt: &str) -> String {
-    let (head, stack, go) = match excerpt.split_once(STACK_MARKER) {
-        Some((h, s)) => (h, s, false),
-        None => match excerpt.split_once(GO_STACK_MARKER) {
-            Some((h, s)) => (h, s, true),
-            None => (excerpt, "", false),
-        },
-    };
-    let mut lines: Vec<&str> = head.lines().filter(|l| !l.trim().is_empty()).collect();
-    if lines.len() > 7 {
-        let first = lines[0];
-        let tail = lines.split_off(lines.len() - 6);
-        lines = std::iter::once(first).chain(tail).collect();
-    }
-    let frames: Vec<String> = if go {
-        go_frames(stack).into_iter().take(4).collect()
-    } else {
-        stack
-            .lines()
-            .map(str::trim)
-            .filter(|l| l.starts_with("File "))
-            .take(4)
-            .map(str::to_string)
-            .collect()
-    };
-    let mut out = lines.join("\n");
-    if !frames.is_empty() {
-        out.push_str("\nstack (innermost first):");
-        for f in frames {
-            out.push_str("\n  ");
-            out.push_str(&f);
-        }
-    }
-    out
-}
-const EXCERPT_LINES: usize = 12;
-
-impl Report for RunReport {
-    fn sections(&self) -> Vec<Section> {
-        let mut out = Vec::new();
-        let failures: Vec<&TestResult> = self
-            .tests
-            .iter()
-            .filter(|t| matches!(t.outcome, Outcome::Failed | Outcome::Error))
-            .collect();
-        if !failures.is_empty() {
-            out.push(Section::Table {
-                title: Some("Failures".into()),
-                headers: vec!["test".into(), "outcome".into(), "excerpt".into()],
-                rows: failures
-                    .iter()
-                    .map(|t| {
-                        vec![
-                            Cell::new(t.id.clone()),
-                            Cell::toned(t.outcome.name(), t.outcome.tone()),
-                            Cell::new(last_lines(&t.excerpt, EXCERPT_LINES)),
-                        ]
-                    })
-                    .collect(),
-            });
-        }
-        let timed_out: Vec<&TestResult> = self
-            .tests
-            .iter()
-            .filter(|t| t.outcome == Outcome::TimedOut)
-            .collect();
-        if !timed_out.is_empty() {
-            out.push(Section::Table {
-                title: Some("Timed out".into()),
-                headers: vec!["test".into(), "after".into(), "last output / stack".into()],
-                rows: timed_out
-                    .iter()
-                    .map(|t| {
-                        vec![
-                            Cell::new(t.id.clone()),
-                            Cell::new(format!("{:.1}s", t.duration_s)),
-                            Cell::new(timeout_excerpt(&t.excerpt)),
-                        ]
-                    })
-                    .collect(),
-            });
-        }
-        let flaky: Vec<&TestResult> = self
-            .tests
-            .iter()
-            .filter(|t| t.outcome == Outcome::Flaky)
-            .collect();
-        if !flaky.is_empty() {
-            out.push(Section::Table {
-                title: Some("Flaky (failed, then passed on a retry)".into()),
-                headers: vec!["test".into(), "attempts".into()],
-                rows: flaky
-                    .iter()
-                    .map(|t| vec![Cell::new(t.id.clone()), Cell::new(t.attempts.to_string())])
-                    .collect(),
-            });
-        }
-        let mut slow: Vec<&TestResult> = self.tests.iter().collect();
-        slow.sort_by(|a, b| b.duration_s.total_cmp(&a.duration_s).then(a.id.cmp(&b.id)));
-        slow.truncate(SLOWEST);
-        if !slow.is_empty() {
-            out.push(Section::Table {
-                title: Some("Slowest".into()),
-                headers: vec!["test".into(), "outcome".into(), "duration".into()],
-                rows: slow
-                    .iter()
-                    .map(|t| {
-                        vec![
-                            Cell::new(t.id.clone()),
-                            Cell::toned(t.outcome.name(), t.outcome.tone()),
-                            Cell::new(format!("{:.3}s", t.duration_s)),
-                        ]
-                    })
-                    .collect(),
-            });
-        }
-        if !self.leaked.is_empty() {
-            out.push(Section::Table {
-                title: Some("Leaked processes (killed)".into()),
-                headers: vec![
-                    "pid".into(),
-                    "command".into(),
-                    "held output".into(),
-                    "during".into(),
-                ],
-                rows: self
-                    .leaked
-                    .iter()
-                    .map(|l| {
-                        vec![
-                            Cell::new(l.pid.to_string()),
-                            Cell::new(l.command.clone()),
-                            Cell::new(if l.held_output { "yes" } else { "no" }),
-                            Cell::new(l.during.clone()),
-                        ]
-                    })
-                    .collect(),
-            });
-        }
-        let tone = if self.summary.bad() > 0 {
-            Tone::Error
-        } else if self.summary.flaky > 0 {
-            Tone::Warning
-        } else {
-            Tone::Good
-        };
-        let mut body = format!("{} in {:.1}s", self.summary.line(), self.duration_s);
-        if self.interrupted {
-            body.push_str(" (interrupted)");
-        }
-        out.push(Section::Text {
-            title: None,
-            body,
-            tone,
-        });
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The domain returns plain reports: no file of `test_runner/` (with `go/`) or of the
+    /// shared `proc/` may reach for the CLI layer, the Ui or the renderers, nor derive clap
+    /// traits (DESIGN.md, layering).
+    #[test]
+    fn test_runner_and_proc_import_no_cli_output_or_report() {
+        fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    rust_files(&path, out);
+                } else if path.extension().is_some_and(|x| x == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        for dir in ["test_runner", "proc"] {
+            rust_files(&root.join(dir), &mut files);
+        }
+        // Spelled in pieces so this file does not match itself.
+        let banned: Vec<String> = ["cli", "output", "report"]
+            .map(|m| format!("crate::{m}"))
+            .into_iter()
+            .chain([format!("{}::", "clap")])
+            .collect();
+        for path in &files {
+            let text = std::fs::read_to_string(path).unwrap();
+            for b in &banned {
+                assert!(
+                    !text.contains(b.as_str()),
+                    "{} uses {b}: domains return plain Serialize reports; src/report/ lays \
+                     them out and src/cli/ renders them",
+                    path.display()
+                );
+            }
+        }
+        assert!(files.len() >= 15, "only {} files checked", files.len());
+    }
 
     #[test]
     fn summary_counts_and_line() {
@@ -497,33 +351,6 @@ mod tests {
     }
 
     #[test]
-    fn timeout_excerpt_keeps_reason_output_and_inner_frames() {
-        let e = format!(
-            "timed out after 5s\n--- captured stdout ---\nworking\n{STACK_MARKER}\nCurrent thread 0x1 (most recent call first):\n  File \"t.py\", line 3 in test_x\n  File \"runner.py\", line 9 in call\n"
-        );
-        assert_eq!(
-            timeout_excerpt(&e),
-            "timed out after 5s\n--- captured stdout ---\nworking\nstack (innermost first):\n  File \"t.py\", line 3 in test_x\n  File \"runner.py\", line 9 in call"
-        );
-    }
-
-    #[test]
-    fn timeout_excerpt_shows_go_frames_without_the_runtime() {
-        let e = format!(
-            "timed out after 5s (--test-timeout)\n--- last output ---\nwaiting\n{GO_STACK_MARKER}\ngoroutine 20 [sleep]:\nruntime.gopark(0x1)\n\t/go/src/runtime/proc.go:363 +0xd6\ntime.Sleep(0x34630b8a000)\n\t/go/src/runtime/time.go:195 +0x135\nexample.com/hangs.TestHangs(0xc000096b60)\n\t/p/hangs_test.go:33 +0x114\ntesting.tRunner(0xc0, 0x5)\n\t/go/src/testing/testing.go:1446 +0x10b\ntesting.(*T).Run.func1()\n\t/go/src/testing/testing.go:1493 +0x2a\n\ngoroutine 1 [chan receive]:\nmain.main()\n\t_testmain.go:57 +0x1aa\n"
-        );
-        assert_eq!(
-            timeout_excerpt(&e),
-            "timed out after 5s (--test-timeout)\n--- last output ---\nwaiting\nstack (innermost first):\n  time.Sleep (time.go:195)\n  example.com/hangs.TestHangs (hangs_test.go:33)\n  testing.tRunner (testing.go:1446)\n  testing.(*T).Run.func1 (testing.go:1493)"
-        );
-    }
-
-    #[test]
-    fn last_lines_skips_blank_lines() {
-        assert_eq!(last_lines("a\n\nb\nc\n\n", 2), "b\nc");
-    }
-
-    #[test]
     fn flaky_fails_only_under_policy() {
         let r = RunReport::new(
             "pytest",
@@ -532,71 +359,5 @@ mod tests {
         );
         assert!(!r.has_problems(false));
         assert!(r.has_problems(true));
-    }
-}
-
-#[cfg(test)]
-mod render_tests {
-    use super::*;
-    use crate::output::Ui;
-
-    fn sample() -> RunReport {
-        let mut failed = TestResult::new(
-            "tests/test_api.py::test_login",
-            Outcome::Failed,
-            Duration::from_millis(120),
-        );
-        failed.excerpt = "def test_login():\n>       assert status == 200\nE       assert 503 == 200\ntests/test_api.py:7: AssertionError".into();
-        let mut hung = TestResult::new(
-            "tests/test_scrape.py::test_fetch",
-            Outcome::TimedOut,
-            Duration::from_secs(5),
-        );
-        hung.excerpt = format!(
-            "timed out after 5.0s (--test-timeout)\n--- captured stdout ---\nfetching page 3\n{STACK_MARKER}\nCurrent thread 0x7f (most recent call first):\n  File \"socket.py\", line 705 in readinto\n  File \"tests/test_scrape.py\", line 12 in test_fetch\n"
-        );
-        let mut flaky = TestResult::new(
-            "tests/test_ws.py::test_reconnect",
-            Outcome::Flaky,
-            Duration::from_millis(300),
-        );
-        flaky.attempts = 2;
-        let mut report = RunReport::new(
-            "pytest",
-            vec![
-                TestResult::new(
-                    "tests/test_api.py::test_health",
-                    Outcome::Passed,
-                    Duration::from_millis(10),
-                ),
-                failed,
-                hung,
-                flaky,
-            ],
-            Duration::from_secs(7),
-        );
-        report.leaked.push(LeakNote {
-            pid: 4242,
-            command: "python -m http.server".into(),
-            held_output: true,
-            during: "pytest session-1".into(),
-        });
-        report
-    }
-
-    #[test]
-    fn markdown_report() {
-        insta::assert_snapshot!(crate::report::markdown::render(&sample().sections()));
-    }
-
-    #[test]
-    fn table_report() {
-        let ui = Ui::with_writers(Box::new(std::io::sink()), Box::new(std::io::sink()));
-        insta::assert_snapshot!(crate::report::table::render(&sample().sections(), &ui));
-    }
-
-    #[test]
-    fn json_report() {
-        insta::assert_snapshot!(crate::report::json::render(&sample()).unwrap());
     }
 }

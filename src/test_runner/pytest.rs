@@ -11,17 +11,19 @@ use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::Signal;
+use rustix::process::Signal;
 use serde::Deserialize;
 
-use crate::proc::{self, Limits, Running, SpawnError, Spec};
+use crate::proc::{self, Running, SpawnError, Spec};
 
-use super::generic::{backoff, sleep_unless};
-use super::{last_lines, Attempt, LeakNote, Outcome, RunReport, SessionConfig, TestResult};
+use super::driver::{self, BatchOut, Mode, Plan, Planned, Run};
+use super::{
+    last_lines, summary, LeakNote, Outcome, Progress, RunReport, SessionConfig, TestResult,
+    STACK_MARKER,
+};
 
 /// The plugin's module name (the file is `<name>.py` in the plugin folder).
 pub const PLUGIN_MODULE: &str = "velo_pytest_events";
@@ -62,15 +64,6 @@ pub struct PytestConfig {
     pub pythonpath: Option<OsString>,
 }
 
-/// Something worth telling the user while the run goes on.
-#[derive(Debug)]
-pub enum Progress<'a> {
-    /// A test finished (or timed out, or is known to have crashed the process).
-    Finished(&'a TestResult),
-    /// A retry is about to start.
-    Retrying { id: &'a str, attempt: u32 },
-}
-
 /// A pytest run that could not be carried out at all.
 #[derive(Debug, thiserror::Error)]
 pub enum PytestError {
@@ -100,6 +93,9 @@ enum Event {
         id: String,
         outcome: String,
         duration: f64,
+        /// The error in one line, as pytest's own JUnit states it.
+        #[serde(default)]
+        message: String,
         #[serde(default)]
         longrepr: String,
         #[serde(default)]
@@ -109,6 +105,14 @@ enum Event {
     },
     CollectError {
         id: String,
+        #[serde(default)]
+        longrepr: String,
+    },
+    /// A module skipped as a whole at collection (`pytest.importorskip` at module level).
+    CollectSkip {
+        id: String,
+        #[serde(default)]
+        message: String,
         #[serde(default)]
         longrepr: String,
     },
@@ -161,41 +165,27 @@ struct Session {
     tail: String,
 }
 
-/// One shard's selection of tests.
-#[derive(Clone)]
-struct Selection {
+/// One batch's selection of tests: `None` is the user's whole selection.
+#[derive(Clone, Debug)]
+pub struct Selection {
     only: Option<Vec<String>>,
     skip: Vec<String>,
 }
 
-struct Ctx<'a> {
+/// pytest mode behind the driver.
+pub struct Pytest<'a> {
     cfg: &'a PytestConfig,
-    cancel: &'a AtomicBool,
-    deadline: Option<Instant>,
-    on_progress: &'a (dyn Fn(Progress) + Sync),
     plugin_dir: PathBuf,
-    counter: Mutex<u32>,
 }
 
-impl Ctx<'_> {
-    fn next_label(&self, what: &str) -> String {
-        let mut n = self
-            .counter
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *n += 1;
-        format!("{what}-{n}")
-    }
-
-    fn out_dir(&self) -> &Path {
-        self.cfg
-            .session
-            .output_dir
-            .as_deref()
-            .unwrap_or(&self.cfg.session.work_dir)
-    }
-
-    fn spec(&self, label: &str, extra_args: &[&str], env: Vec<(OsString, OsString)>) -> Spec {
+impl Pytest<'_> {
+    fn spec(
+        &self,
+        run: &Run,
+        label: &str,
+        extra_args: &[&str],
+        env: Vec<(OsString, OsString)>,
+    ) -> Spec {
         let mut argv = self.cfg.session.command.clone();
         let at = pytest_token(&argv).map_or(argv.len(), |i| i + 1);
         let mut ins: Vec<OsString> = vec!["-p".into(), PLUGIN_MODULE.into()];
@@ -215,17 +205,63 @@ impl Ctx<'_> {
             env: all_env,
             cwd: Some(self.cfg.session.cwd.clone()),
             inherit_stdin: false,
-            stdout_file: Some(self.out_dir().join(format!("{label}.stdout"))),
-            stderr_file: Some(self.out_dir().join(format!("{label}.stderr"))),
+            stdout_file: Some(run.out_dir().join(format!("{label}.stdout"))),
+            stderr_file: Some(run.out_dir().join(format!("{label}.stderr"))),
             stdout_sink: None,
             stderr_sink: None,
             tail_bytes: 64 * 1024,
         }
     }
+}
 
-    fn time_left(&self) -> Option<Duration> {
-        self.deadline
-            .map(|d| d.saturating_duration_since(Instant::now()))
+impl Mode for Pytest<'_> {
+    type Batch = Selection;
+    type Error = PytestError;
+
+    fn name(&self) -> &'static str {
+        "pytest"
+    }
+
+    fn plan(&self, run: &Run) -> Result<Plan<Selection>, PytestError> {
+        let session = &self.cfg.session;
+        let mut plan = Plan::default();
+        if session.jobs > 1 || session.partition.is_some() {
+            let mut ids = collect(self, run)?;
+            ids.retain(|id| run.selects(id));
+            let n = session.jobs.max(1).min(ids.len().max(1));
+            let per = ids.len().div_ceil(n).max(1);
+            plan.batches = ids
+                .chunks(per)
+                .map(|c| Planned {
+                    ids: c.to_vec(),
+                    batch: Selection {
+                        only: Some(c.to_vec()),
+                        skip: Vec::new(),
+                    },
+                })
+                .collect();
+        } else {
+            plan.batches.push(Planned {
+                ids: Vec::new(),
+                batch: Selection {
+                    only: None,
+                    skip: Vec::new(),
+                },
+            });
+        }
+        Ok(plan)
+    }
+
+    fn run_batch(&self, run: &Run, sel: &Selection, announce: bool) -> BatchOut {
+        run_shard(self, run, sel.clone(), announce)
+    }
+
+    fn retry_batch(&self, _: &Selection, id: &str) -> Option<Selection> {
+        // A module that failed or was skipped at collection cannot be selected on its own.
+        id.contains("::").then(|| Selection {
+            only: Some(vec![id.to_string()]),
+            skip: Vec::new(),
+        })
     }
 }
 
@@ -235,7 +271,6 @@ pub fn run(
     cancel: &AtomicBool,
     on_progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<RunReport, PytestError> {
-    let started = Instant::now();
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| PytestError::Io { path, source }
@@ -247,90 +282,21 @@ pub fn run(
     if let Some(dir) = &cfg.session.output_dir {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
     }
-    let ctx = Ctx {
-        cfg,
-        cancel,
-        deadline: cfg.session.timeout.map(|t| started + t),
-        on_progress,
-        plugin_dir,
-        counter: Mutex::new(0),
-    };
-
-    let shards: Vec<Selection> = if cfg.session.jobs > 1 || cfg.session.partition.is_some() {
-        let mut ids = collect(&ctx)?;
-        if let Some(p) = cfg.session.partition {
-            ids.retain(|id| p.selects(id));
-        }
-        let n = cfg.session.jobs.max(1).min(ids.len().max(1));
-        let per = ids.len().div_ceil(n).max(1);
-        ids.chunks(per)
-            .map(|c| Selection {
-                only: Some(c.to_vec()),
-                skip: Vec::new(),
-            })
-            .collect()
-    } else {
-        vec![Selection {
-            only: None,
-            skip: Vec::new(),
-        }]
-    };
-
-    let outcomes: Vec<(Vec<TestResult>, Vec<LeakNote>, bool)> = if shards.len() == 1 {
-        vec![run_shard(&ctx, shards[0].clone())]
-    } else {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = shards
-                .iter()
-                .map(|sel| {
-                    let ctx = &ctx;
-                    s.spawn(move || run_shard(ctx, sel.clone()))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_default())
-                .collect()
-        })
-    };
-    let mut tests = Vec::new();
-    let mut leaked = Vec::new();
-    let mut interrupted = false;
-    for (t, l, i) in outcomes {
-        tests.extend(t);
-        leaked.extend(l);
-        interrupted |= i;
-    }
-
-    if cfg.session.retries > 0 && !interrupted {
-        for t in tests.iter_mut().filter(|t| t.outcome.is_bad()) {
-            interrupted |= retry(&ctx, t, &mut leaked);
-            if interrupted {
-                break;
-            }
-        }
-    }
-    let mut report = RunReport::new("pytest", tests, started.elapsed());
-    report.leaked = leaked;
-    report.interrupted = interrupted;
-    Ok(report)
+    let mode = Pytest { cfg, plugin_dir };
+    driver::run(&mode, &cfg.session, cancel, on_progress)
 }
 
 /// Collects the test ids (for sharding), with the user's own selection options applied.
-fn collect(ctx: &Ctx) -> Result<Vec<String>, PytestError> {
-    let label = ctx.next_label("collect");
-    let events = ctx.cfg.session.work_dir.join(format!("{label}.events"));
-    let spec = ctx.spec(
+fn collect(mode: &Pytest, run: &Run) -> Result<Vec<String>, PytestError> {
+    let label = run.label("collect");
+    let events = mode.cfg.session.work_dir.join(format!("{label}.events"));
+    let spec = mode.spec(
+        run,
         &label,
         &["--collect-only", "-q"],
         vec![("VELO_EVENTS".into(), events.clone().into_os_string())],
     );
-    let limits = Limits {
-        timeout: ctx.time_left(),
-        kill_after: ctx.cfg.session.kill_after,
-        ..Limits::default()
-    };
-    let (finished, _) = proc::run(&spec, limits, ctx.cancel)?;
+    let (finished, _) = proc::run(&spec, run.limits(), run.cancel)?;
     let mut reader = EventReader::new(events);
     for ev in reader.poll() {
         if let Event::Collected { ids } = ev {
@@ -347,35 +313,38 @@ fn collect(ctx: &Ctx) -> Result<Vec<String>, PytestError> {
 }
 
 /// Runs one shard to the end, resuming after each hang or crash.
-fn run_shard(ctx: &Ctx, mut sel: Selection) -> (Vec<TestResult>, Vec<LeakNote>, bool) {
+fn run_shard(mode: &Pytest, run: &Run, mut sel: Selection, announce: bool) -> BatchOut {
+    let mut out = BatchOut::default();
     if sel.only.as_ref().is_some_and(Vec::is_empty) {
-        return (Vec::new(), Vec::new(), false);
+        return out;
     }
     let mut done: HashSet<String> = HashSet::new();
-    let mut results = Vec::new();
-    let mut leaked = Vec::new();
     loop {
-        if ctx.cancel.load(Ordering::SeqCst) {
-            return (results, leaked, true);
+        if run.over() {
+            out.interrupted = true;
+            return out;
         }
-        let session = match run_session(ctx, &sel, &done, true) {
+        let session = match run_session(mode, run, &sel, &done, announce) {
             Ok(s) => s,
             Err(e) => {
                 let mut t = TestResult::new("pytest session", Outcome::Error, Duration::ZERO);
                 t.excerpt = e.to_string();
-                (ctx.on_progress)(Progress::Finished(&t));
-                results.push(t);
-                return (results, leaked, false);
+                if announce {
+                    run.announce(&t);
+                }
+                out.results.push(t);
+                return out;
             }
         };
         let progressed = !session.results.is_empty();
         for r in session.results {
             done.insert(r.id.clone());
-            results.push(r);
+            out.results.push(r);
         }
-        leaked.extend(session.leaked);
+        out.leaked.extend(session.leaked);
         if session.interrupted {
-            return (results, leaked, true);
+            out.interrupted = true;
+            return out;
         }
         if session.cut_short && progressed {
             sel.skip = done.iter().cloned().collect();
@@ -393,64 +362,20 @@ fn run_shard(ctx: &Ctx, mut sel: Selection) -> (Vec<TestResult>, Vec<LeakNote>, 
                     .map_or_else(|| "a signal".to_string(), |c| format!("code {c}")),
                 session.tail
             );
-            (ctx.on_progress)(Progress::Finished(&t));
-            results.push(t);
+            if announce {
+                run.announce(&t);
+            }
+            out.results.push(t);
         }
-        return (results, leaked, false);
+        return out;
     }
-}
-
-/// Re-runs one failed test in fresh processes until it passes or the retries run out.
-fn retry(ctx: &Ctx, t: &mut TestResult, leaked: &mut Vec<LeakNote>) -> bool {
-    for n in 1..=ctx.cfg.session.retries {
-        if sleep_unless(backoff(ctx.cfg.session.retry_backoff, n), ctx.cancel) {
-            return true;
-        }
-        (ctx.on_progress)(Progress::Retrying {
-            id: &t.id,
-            attempt: t.attempts + 1,
-        });
-        let sel = Selection {
-            only: Some(vec![t.id.clone()]),
-            skip: Vec::new(),
-        };
-        let Ok(session) = run_session(ctx, &sel, &HashSet::new(), false) else {
-            return false;
-        };
-        leaked.extend(session.leaked);
-        let Some(new) = session.results.into_iter().find(|r| r.id == t.id) else {
-            // The id cannot be selected on its own (a collection error): nothing to retry.
-            return session.interrupted;
-        };
-        t.previous.push(Attempt {
-            outcome: t.outcome,
-            duration_s: t.duration_s,
-            excerpt: std::mem::take(&mut t.excerpt),
-        });
-        let attempts = t.attempts + 1;
-        *t = TestResult {
-            previous: std::mem::take(&mut t.previous),
-            ..new
-        };
-        t.attempts = attempts;
-        if t.outcome == Outcome::Passed {
-            t.outcome = Outcome::Flaky;
-        }
-        (ctx.on_progress)(Progress::Finished(t));
-        if session.interrupted {
-            return true;
-        }
-        if !t.outcome.is_bad() {
-            return false;
-        }
-    }
-    false
 }
 
 fn result_from_finish(
     id: String,
     outcome: &str,
     duration: f64,
+    message: String,
     longrepr: String,
     stdout: &str,
     stderr: &str,
@@ -461,7 +386,12 @@ fn result_from_finish(
         "skipped" => Outcome::Skipped,
         _ => Outcome::Error,
     };
-    let mut t = TestResult::new(id, outcome, Duration::from_secs_f64(duration.max(0.0)));
+    let mut t = TestResult::new(
+        id,
+        outcome,
+        Duration::try_from_secs_f64(duration.max(0.0)).unwrap_or_default(),
+    );
+    t.message = message;
     t.excerpt = longrepr;
     let mut output = stdout.to_string();
     if !stderr.is_empty() {
@@ -473,13 +403,14 @@ fn result_from_finish(
 
 /// Runs one pytest process over `sel` minus `done`, watching the per-test timeout.
 fn run_session(
-    ctx: &Ctx,
+    mode: &Pytest,
+    run: &Run,
     sel: &Selection,
     done: &HashSet<String>,
     announce: bool,
 ) -> Result<Session, PytestError> {
-    let label = ctx.next_label("session");
-    let work = &ctx.cfg.session.work_dir;
+    let label = run.label("session");
+    let work = &mode.cfg.session.work_dir;
     let events = work.join(format!("{label}.events"));
     let stacks = work.join(format!("{label}.stack"));
     let select = work.join(format!("{label}.select.json"));
@@ -487,12 +418,13 @@ fn run_session(
     skip.sort();
     skip.dedup();
     let body =
-        serde_json::json!({ "only": sel.only, "skip": skip, "first": ctx.cfg.session.first });
+        serde_json::json!({ "only": sel.only, "skip": skip, "first": mode.cfg.session.first });
     std::fs::write(&select, body.to_string()).map_err(|source| PytestError::Io {
         path: select.clone(),
         source,
     })?;
-    let spec = ctx.spec(
+    let spec = mode.spec(
+        run,
         &label,
         &[],
         vec![
@@ -511,43 +443,63 @@ fn run_session(
     let mut interrupted = false;
     let mut hung: Option<TestResult> = None;
 
-    let mut handle =
-        |ev: Event, current: &mut Vec<(String, Instant)>, results: &mut Vec<TestResult>| match ev {
-            Event::Start { id } => {
-                current.retain(|c| c.0 != id);
-                current.push((id, Instant::now()));
+    let mut handle = |ev: Event,
+                      current: &mut Vec<(String, Instant)>,
+                      results: &mut Vec<TestResult>| match ev {
+        Event::Start { id } => {
+            current.retain(|c| c.0 != id);
+            current.push((id, Instant::now()));
+        }
+        Event::Finish {
+            id,
+            outcome,
+            duration,
+            message,
+            longrepr,
+            stdout,
+            stderr,
+        } => {
+            current.retain(|c| c.0 != id);
+            if done.contains(&id) || !seen.insert(id.clone()) {
+                return;
             }
-            Event::Finish {
-                id,
-                outcome,
-                duration,
-                longrepr,
-                stdout,
-                stderr,
-            } => {
-                current.retain(|c| c.0 != id);
-                if done.contains(&id) || !seen.insert(id.clone()) {
-                    return;
-                }
-                let t = result_from_finish(id, &outcome, duration, longrepr, &stdout, &stderr);
-                if announce {
-                    (ctx.on_progress)(Progress::Finished(&t));
-                }
-                results.push(t);
+            let t = result_from_finish(id, &outcome, duration, message, longrepr, &stdout, &stderr);
+            if announce {
+                run.announce(&t);
             }
-            Event::CollectError { id, longrepr } => {
-                if done.contains(&id) || !seen.insert(id.clone()) {
-                    return;
-                }
-                let mut t = TestResult::new(id, Outcome::Error, Duration::ZERO);
-                t.excerpt = longrepr;
-                if announce {
-                    (ctx.on_progress)(Progress::Finished(&t));
-                }
-                results.push(t);
+            results.push(t);
+        }
+        Event::CollectError { id, longrepr } => {
+            if done.contains(&id) || !seen.insert(id.clone()) {
+                return;
             }
-            Event::Collected { .. } => {}
-        };
+            let mut t = TestResult::new(id, Outcome::Error, Duration::ZERO);
+            // As pytest's own JUnit words it.
+            t.message = "collection failure".to_string();
+            t.excerpt = longrepr;
+            if announce {
+                run.announce(&t);
+            }
+            results.push(t);
+        }
+        Event::CollectSkip {
+            id,
+            message,
+            longrepr,
+        } => {
+            if done.contains(&id) || !seen.insert(id.clone()) {
+                return;
+            }
+            let mut t = TestResult::new(id, Outcome::Skipped, Duration::ZERO);
+            t.message = message;
+            t.excerpt = longrepr;
+            if announce {
+                run.announce(&t);
+            }
+            results.push(t);
+        }
+        Event::Collected { .. } => {}
+    };
 
     loop {
         let exited = running.wait_for(POLL).is_some();
@@ -557,8 +509,8 @@ fn run_session(
         if exited {
             break;
         }
-        let whole_run_over = ctx.deadline.is_some_and(|d| Instant::now() >= d);
-        if ctx.cancel.load(Ordering::SeqCst) || whole_run_over {
+        let whole_run_over = run.past_deadline();
+        if run.over() {
             interrupted = true;
             if !current.is_empty() {
                 let (id, t0) = current.remove(0);
@@ -569,10 +521,10 @@ fn run_session(
                 };
                 hung = Some(timed_out(&mut running, id, t0, why, &stacks));
             }
-            running.terminate(ctx.cfg.session.kill_after);
+            running.terminate(mode.cfg.session.kill_after);
             break;
         }
-        if let Some(limit) = ctx.cfg.session.test_timeout {
+        if let Some(limit) = mode.cfg.session.test_timeout {
             if let Some(pos) = current.iter().position(|c| c.1.elapsed() >= limit) {
                 let (id, t0) = current.remove(pos);
                 let why = format!(
@@ -580,13 +532,13 @@ fn run_session(
                     crate::units::format_duration(limit)
                 );
                 hung = Some(timed_out(&mut running, id, t0, &why, &stacks));
-                running.terminate(ctx.cfg.session.kill_after);
+                running.terminate(mode.cfg.session.kill_after);
                 cut_short = true;
                 break;
             }
         }
     }
-    if ctx.cancel.load(Ordering::SeqCst) {
+    if run.over() {
         interrupted = true;
     }
     let finished = running.finish();
@@ -597,7 +549,7 @@ fn run_session(
     }
     if let Some(h) = hung {
         if announce {
-            (ctx.on_progress)(Progress::Finished(&h));
+            run.announce(&h);
         }
         results.push(h);
     } else if let Some((id, t0)) = current.first().cloned() {
@@ -606,11 +558,11 @@ fn run_session(
             let mut t = TestResult::new(id, Outcome::Error, t0.elapsed());
             t.excerpt = format!(
                 "the test process ended during this test ({}):\n{}",
-                describe_exit(finished.exit),
-                last_lines(&finished.stderr_tail, 20)
+                finished.exit.describe(),
+                summary::failure_summary(&finished.stdout_tail, &finished.stderr_tail)
             );
             if announce {
-                (ctx.on_progress)(Progress::Finished(&t));
+                run.announce(&t);
             }
             results.push(t);
             cut_short = true;
@@ -634,14 +586,6 @@ fn run_session(
     })
 }
 
-fn describe_exit(e: proc::ExitInfo) -> String {
-    match (e.code, e.signal) {
-        (Some(c), _) => format!("exit code {c}"),
-        (None, Some(s)) => format!("killed by signal {s}"),
-        _ => "unknown exit".to_string(),
-    }
-}
-
 /// Records a hung test: its captured output (read from the pytest process's capture files),
 /// then a faulthandler stack dump.
 fn timed_out(
@@ -654,7 +598,7 @@ fn timed_out(
     let duration = t0.elapsed();
     let captured_out = read_capture(running.pid(), 1);
     let captured_err = read_capture(running.pid(), 2);
-    running.signal_main(Signal::SIGUSR1);
+    running.signal_main(Signal::USR1);
     let deadline = Instant::now() + DUMP_WAIT;
     let mut stack = String::new();
     while Instant::now() < deadline {
@@ -678,10 +622,7 @@ fn timed_out(
         }
     }
     if !stack.trim().is_empty() {
-        excerpt.push_str(&format!(
-            "--- stack (faulthandler) ---\n{}\n",
-            stack.trim_end()
-        ));
+        excerpt.push_str(&format!("{STACK_MARKER}\n{}\n", stack.trim_end()));
     }
     let mut t = TestResult::new(id, Outcome::TimedOut, duration);
     t.excerpt = excerpt;

@@ -73,16 +73,36 @@ def pytest_collection_finish(session):
 
 
 def pytest_collectreport(report):
+    # A module that fails or is skipped at collection is one testcase in pytest's own JUnit.
     if report.failed:
         _emit({
             "event": "collect_error",
             "id": report.nodeid or "<collection>",
             "longrepr": str(report.longrepr)[-_EXCERPT:],
         })
+    elif report.skipped and report.nodeid:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if reason.startswith("Skipped: "):
+            reason = reason[9:]
+        _emit({
+            "event": "collect_skip",
+            "id": report.nodeid,
+            "message": "collection skipped",
+            "longrepr": reason[-_EXCERPT:],
+        })
+
+
+def _crash(report):
+    # The error in one line, as pytest's junitxml words it (the exception line).
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        return crash.message
+    text = str(report.longrepr)
+    return text.strip().splitlines()[-1] if text.strip() else ""
 
 
 def pytest_runtest_logstart(nodeid, location):
-    _state[nodeid] = {"outcome": "passed", "duration": 0.0, "longrepr": "", "stdout": "", "stderr": ""}
+    _state[nodeid] = {"outcome": "passed", "duration": 0.0, "message": "", "longrepr": "", "stdout": "", "stderr": ""}
     if _events is not None:
         os.write(
             _events,
@@ -93,7 +113,7 @@ def pytest_runtest_logstart(nodeid, location):
 def pytest_runtest_logreport(report):
     st = _state.get(report.nodeid)
     if st is None:
-        st = _state[report.nodeid] = {"outcome": "passed", "duration": 0.0, "longrepr": "", "stdout": "", "stderr": ""}
+        st = _state[report.nodeid] = {"outcome": "passed", "duration": 0.0, "message": "", "longrepr": "", "stdout": "", "stderr": ""}
     st["duration"] += report.duration
     if report.passed:
         # The common case, kept short: this runs three times per test.
@@ -102,14 +122,26 @@ def pytest_runtest_logreport(report):
         return
     if report.failed:
         if st["outcome"] in ("passed", "skipped"):
-            st["outcome"] = "failed" if report.when == "call" else "error"
+            if report.when == "call":
+                st["outcome"] = "failed"
+                if hasattr(report, "wasxfail"):
+                    st["message"] = "xfail-marked test passes unexpectedly"
+                else:
+                    st["message"] = _crash(report)
+            else:
+                st["outcome"] = "error"
+                st["message"] = 'failed on %s with "%s"' % (report.when, _crash(report))
         st["longrepr"] += report.longreprtext
     elif report.skipped and st["outcome"] == "passed":
         st["outcome"] = "skipped"
         if hasattr(report, "wasxfail"):
-            st["longrepr"] = "xfail: " + str(report.wasxfail)
+            reason = str(report.wasxfail)
+            st["message"] = reason[8:] if reason.startswith("reason: ") else reason
+            st["longrepr"] = "xfail: " + reason
         elif isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
-            st["longrepr"] = str(report.longrepr[2])
+            reason = str(report.longrepr[2])
+            st["message"] = reason[9:] if reason.startswith("Skipped: ") else reason
+            st["longrepr"] = reason
         else:
             st["longrepr"] = report.longreprtext
     if st["outcome"] != "passed":
@@ -137,6 +169,7 @@ def _finish(nodeid):
         "id": nodeid,
         "outcome": st["outcome"],
         "duration": st["duration"],
+        "message": st["message"],
         "longrepr": st["longrepr"][-_EXCERPT:],
         "stdout": st["stdout"][-_OUTPUT:],
         "stderr": st["stderr"][-_OUTPUT:],

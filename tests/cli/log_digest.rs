@@ -646,3 +646,313 @@ fn follow_prints_a_refreshed_digest_when_lines_are_appended() {
     assert!(next["lines"].as_u64().unwrap() > 24);
     assert!(next["templates"][0]["count"].as_u64().unwrap() > 3);
 }
+
+/// Gzips `text` (for `.gz` inputs made by a test).
+fn gzip(text: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(text).unwrap();
+    enc.finish().unwrap()
+}
+
+#[test]
+fn a_byte_order_mark_does_not_hide_the_first_lines_level() {
+    let text = "\u{feff}2024-05-01 10:00:00 ERROR app: database is gone\n\
+                2024-05-01 10:00:01 INFO app: tick\n\
+                2024-05-01 10:00:02 INFO app: tick\n";
+    velo()
+        .file("bom.log", text)
+        .args(["log-digest", "bom.log", "--fail-on", "error"])
+        .run()
+        .code(1);
+    velo()
+        .file("bom.log.gz", gzip(text.as_bytes()))
+        .args(["log-digest", "bom.log.gz", "--fail-on", "error"])
+        .run()
+        .code(1);
+    let j = velo()
+        .args(["log-digest", "-", "--format", "json"])
+        .stdin(text)
+        .run()
+        .code(0)
+        .json();
+    assert_eq!(j["levels"]["error"], 1, "{j}");
+    assert_eq!(j["templates"][0]["template"], "database is gone");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_cycle_is_read_once_and_noted_once() {
+    let v = velo()
+        .file("logs/a.log", "2024-05-01 10:00:00 ERROR app: boom\n")
+        .file("logs/sub/b.log", "2024-05-01 10:00:01 INFO app: fine\n");
+    std::os::unix::fs::symlink("..", v.dir().join("logs/sub/up")).unwrap();
+    std::os::unix::fs::symlink("a.log", v.dir().join("logs/same.log")).unwrap();
+    std::os::unix::fs::symlink("self", v.dir().join("logs/self")).unwrap();
+    let out = v
+        .args(["log-digest", "logs", "--format", "json"])
+        .run()
+        .code(0);
+    let j = out.json();
+    let names: Vec<&str> = j["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["logs/a.log", "logs/sub/b.log"], "each file once");
+    assert_eq!(j["levels"]["error"], 1);
+    assert_eq!(
+        out.stderr.matches("symlink loop").count(),
+        2,
+        "the folder loop and the self link, once each:\n{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("logs/sub/up"), "{}", out.stderr);
+    let dup = j["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["path"] == "logs/same.log")
+        .unwrap_or_else(|| panic!("{j}"));
+    assert_eq!(dup["kind"], "duplicate");
+}
+
+#[test]
+fn a_truncated_gz_is_named_and_the_rest_is_digested() {
+    let mut text = String::new();
+    for i in 0..20_000 {
+        text.push_str(&format!(
+            "2024-05-01 10:00:00 INFO app: order {i} filled at {}.5\n",
+            i * 7
+        ));
+    }
+    let gz = gzip(text.as_bytes());
+    let cut = &gz[..gz.len() / 2];
+    let out = velo()
+        .file("good.log", "2024-05-01 10:00:00 ERROR app: boom\n")
+        .file("bad.log.gz", cut)
+        .args([
+            "log-digest",
+            "good.log",
+            "bad.log.gz",
+            "--format",
+            "json",
+            "--fail-on",
+            "error",
+        ])
+        .run()
+        .code(1)
+        .stderr_has("bad.log.gz: ");
+    let j = out.json();
+    let bad = &j["sources"][1];
+    assert_eq!(bad["name"], "bad.log.gz");
+    let read = bad["lines"].as_u64().unwrap();
+    assert!(read > 0 && read < 20_000, "{bad}");
+    let err = bad["error"].as_str().unwrap();
+    assert!(
+        err.starts_with("the gzip data is cut short or corrupt")
+            && err.ends_with(&format!(
+                "after {read} line(s); those lines are digested, the rest of the file is not"
+            )),
+        "{err}"
+    );
+    assert!(out.stderr.contains(err), "{}", out.stderr);
+    assert_eq!(j["sources"][0]["lines"], 1);
+    // Alone, with lines read before the cut: a digest, not an error.
+    velo()
+        .file("bad.log.gz", cut)
+        .args(["log-digest", "bad.log.gz"])
+        .run()
+        .code(0)
+        .stderr_has("bad.log.gz");
+    // Nothing readable at all: exit 2.
+    velo()
+        .file("bad.log.gz", &gz[..12])
+        .args(["log-digest", "bad.log.gz"])
+        .run()
+        .code(2)
+        .stderr_has("nothing could be read: bad.log.gz: the gzip data is cut short");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_refused_with_a_note_not_waited_on() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("logs")).unwrap();
+    std::fs::write(
+        dir.path().join("logs/app.log"),
+        "2024-05-01 10:00:00 INFO app: ok\n",
+    )
+    .unwrap();
+    nix::unistd::mkfifo(
+        &dir.path().join("logs/pipe"),
+        nix::sys::stat::Mode::from_bits_truncate(0o600),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("velo")
+            .unwrap()
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("CI")
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, _, err) = run(&["log-digest", "logs/pipe"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("logs/pipe") && err.contains("FIFO"), "{err}");
+    let (code, out, err) = run(&["log-digest", "logs", "--format", "json"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("logs/pipe") && err.contains("FIFO"), "{err}");
+    assert!(out.contains("logs/app.log"), "{out}");
+    // A pipe the caller already opened (stdin, `<(cmd)` as /dev/fd/N) is read as `-` is.
+    let j = velo()
+        .args(["log-digest", "/dev/stdin", "--format", "json"])
+        .stdin("2024-05-01 10:00:00 ERROR app: from a pipe\n")
+        .run()
+        .code(0)
+        .json();
+    assert_eq!(j["templates"][0]["template"], "from a pipe");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn prune_never_touches_the_live_log_whatever_its_mtime() {
+    let v = velo()
+        .file("logs/app.log", "live\n")
+        .file("logs/app.log.1", "old one\n")
+        .file("logs/app.log.2", "older\n");
+    let dir = v.dir().join("logs");
+    let now = std::time::SystemTime::now();
+    // The live file looks oldest (a program that writes rarely, or a restored backup).
+    for (n, age_h) in [("app.log", 100), ("app.log.1", 1), ("app.log.2", 2)] {
+        std::fs::File::options()
+            .write(true)
+            .open(dir.join(n))
+            .unwrap()
+            .set_modified(now - std::time::Duration::from_secs(3600 * age_h))
+            .unwrap();
+    }
+    let out = v
+        .args([
+            "log-digest",
+            "prune",
+            "logs",
+            "--keep",
+            "2",
+            "--max-age",
+            "50h",
+            "--compress",
+            "--format",
+            "json",
+        ])
+        .run()
+        .code(0);
+    let j = out.json();
+    let action = |name: &str| {
+        j["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(&format!("/{name}")))
+            .unwrap()["action"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(action("app.log"), "keep", "{j}");
+    assert_eq!(action("app.log.1"), "compress");
+    assert_eq!(action("app.log.2"), "delete");
+    let dir = out.dir.path().join("logs");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("app.log")).unwrap(),
+        "live\n"
+    );
+    assert!(!dir.join("app.log.gz").exists());
+    assert!(dir.join("app.log.1.gz").exists());
+}
+
+#[test]
+fn prune_on_a_missing_path_says_it_does_not_exist() {
+    velo()
+        .args(["log-digest", "prune", "nowhere", "--keep", "1"])
+        .run()
+        .code(2)
+        .stderr_has("nowhere: does not exist");
+}
+
+#[cfg(unix)]
+#[test]
+fn follow_reads_the_old_file_to_its_end_after_a_rotation() {
+    use std::io::{BufRead, Write};
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("bot.log");
+    let line = |n: &str| format!("2024-05-01 10:00:00,000 INFO bot: marker {n} seen\n");
+    std::fs::write(&log, line("a")).unwrap();
+    let mut writer = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("velo"))
+        .args(["log-digest", "bot.log", "--follow", "--format", "json"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    let next = |rx: &std::sync::mpsc::Receiver<String>| -> serde_json::Value {
+        serde_json::from_str(&rx.recv_timeout(Duration::from_secs(60)).expect("a digest")).unwrap()
+    };
+    assert_eq!(next(&rx)["lines"], 1);
+    // Writes before the rotation are seen (retrying until the watcher is up).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut written = 1;
+    loop {
+        assert!(Instant::now() < deadline, "no digest after an append");
+        writer.write_all(line("b").as_bytes()).unwrap();
+        written += 1;
+        if rx.recv_timeout(Duration::from_secs(3)).is_ok() {
+            break;
+        }
+    }
+    // Rotation as logrotate or a handler does it: rename, the program writes a last line to
+    // the file it still has open, then a new file appears at the path and gets a line.
+    std::fs::rename(&log, dir.path().join("bot.log.1")).unwrap();
+    writer.write_all(line("late").as_bytes()).unwrap();
+    drop(writer);
+    std::fs::write(&log, line("new")).unwrap();
+    let want = written + 2;
+    let mut last = serde_json::Value::Null;
+    while Instant::now() < deadline {
+        if let Ok(l) = rx.recv_timeout(Duration::from_secs(3)) {
+            last = serde_json::from_str(&l).unwrap();
+            if last["lines"].as_u64().unwrap() >= want {
+                break;
+            }
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        last["lines"].as_u64(),
+        Some(want),
+        "the late line in the old file and the new file's line are both read: {last}"
+    );
+}

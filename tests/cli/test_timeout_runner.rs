@@ -13,12 +13,37 @@ use std::time::{Duration, Instant};
 
 use crate::support::{fixture, repo_root, velo, Velo};
 
-/// The Python with pytest: `VELO_TEST_PYTHON`, else a venv made once in `target/test-venv`.
-fn python() -> PathBuf {
-    static PY: OnceLock<PathBuf> = OnceLock::new();
+/// Sends `sig` to a child process.
+fn signal(child: &std::process::Child, sig: rustix::process::Signal) {
+    let pid = rustix::process::Pid::from_child(child);
+    rustix::process::kill_process(pid, sig).unwrap();
+}
+
+/// Says on the terminal why a test did not run (written straight to stderr, which the test
+/// harness does not capture, so the reason shows in every `cargo test` run).
+fn skip(test: &str, why: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{test}: skipped: {why}");
+}
+
+/// Ends the calling test early (after [`skip`] said why) when a toolchain is missing.
+macro_rules! or_skip {
+    ($e:expr) => {
+        match $e {
+            Some(v) => v,
+            None => return,
+        }
+    };
+}
+
+/// The Python with pytest: `VELO_TEST_PYTHON`, else a venv made once in `target/test-venv`
+/// (`python3 -m venv` + `pip install pytest`, which needs the package index). `None` when
+/// neither can be had: the pytest tests then skip, saying why.
+fn python() -> Option<PathBuf> {
+    static PY: OnceLock<Option<PathBuf>> = OnceLock::new();
     PY.get_or_init(|| {
         if let Some(p) = std::env::var_os("VELO_TEST_PYTHON").filter(|p| !p.is_empty()) {
-            return PathBuf::from(p);
+            return Some(PathBuf::from(p));
         }
         let venv = repo_root().join("target").join("test-venv");
         let py = venv.join("bin").join("python");
@@ -29,23 +54,25 @@ fn python() -> PathBuf {
                 .is_ok_and(|o| o.status.success())
         };
         if has_pytest(&py) {
-            return py;
+            return Some(py);
         }
         // A lock folder keeps concurrent test processes from building the venv twice.
         let lock = repo_root().join("target").join("test-venv.lock");
         let deadline = Instant::now() + Duration::from_secs(600);
         while std::fs::create_dir(&lock).is_err() {
-            assert!(Instant::now() < deadline, "stale lock {}", lock.display());
+            if Instant::now() > deadline {
+                return None;
+            }
             std::thread::sleep(Duration::from_millis(500));
             if has_pytest(&py) {
-                return py;
+                return Some(py);
             }
         }
         let ok = Command::new("python3")
             .args(["-m", "venv"])
             .arg(&venv)
-            .status()
-            .is_ok_and(|s| s.success())
+            .output()
+            .is_ok_and(|o| o.status.success())
             && Command::new(&py)
                 .args([
                     "-m",
@@ -55,13 +82,24 @@ fn python() -> PathBuf {
                     "--disable-pip-version-check",
                     "pytest",
                 ])
-                .status()
-                .is_ok_and(|s| s.success());
+                .output()
+                .is_ok_and(|o| o.status.success());
         let _ = std::fs::remove_dir(&lock);
-        assert!(ok, "could not create {} with pytest", venv.display());
-        py
+        ok.then_some(py)
     })
     .clone()
+}
+
+/// The Python with pytest, or `None` after saying why the calling test skips.
+fn need_pytest(test: &str) -> Option<PathBuf> {
+    let py = python();
+    if py.is_none() {
+        skip(
+            test,
+            "pytest not available; set VELO_TEST_PYTHON to a python with pytest, or let the tests make target/test-venv (python3 -m venv, pip install pytest; needs the package index), or run .ci/run",
+        );
+    }
+    py
 }
 
 /// A unique marker put in velo's environment: every process of the run inherits it.
@@ -139,8 +177,9 @@ fn copy_suite(dir: &Path) {
     copy(&fixture("test-timeout-runner/pytest_suite"), dir);
 }
 
-/// velo in a copy of the pytest suite, tagged with a fresh marker.
-fn suite() -> (Velo, String) {
+/// velo in a copy of the pytest suite, tagged with a fresh marker (`None`: no pytest).
+fn suite(test: &str) -> Option<(Velo, String)> {
+    need_pytest(test)?;
     let v = velo();
     copy_suite(v.dir());
     let state = v.dir().join("state");
@@ -149,13 +188,13 @@ fn suite() -> (Velo, String) {
     let v = v
         .env("VELO_TEST_MARK", &mark)
         .env("VELO_FIXTURE_STATE", &state);
-    (v, mark)
+    Some((v, mark))
 }
 
 fn pytest_cmd(files: &[&str]) -> Vec<String> {
     let mut v = vec![
         "--".to_string(),
-        python().display().to_string(),
+        python().expect("pytest available").display().to_string(),
         "-m".into(),
         "pytest".into(),
         "-q".into(),
@@ -192,6 +231,40 @@ fn junit_counts(path: &Path) -> [usize; 4] {
         .expect("a testsuite");
     let n = |a: &str| suite.attribute(a).unwrap_or("0").parse::<usize>().unwrap();
     [n("tests"), n("failures"), n("errors"), n("skipped")]
+}
+
+/// `(classname.name, outcome, message)` of a JUnit testcase; outcome is `passed`, `failure`,
+/// `error` or `skipped`.
+type Case = (String, String, String);
+
+/// Every testcase of a JUnit file (empty while the file does not exist yet).
+fn testcases(path: &Path) -> Vec<Case> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let doc = roxmltree::Document::parse(&text)
+        .unwrap_or_else(|e| panic!("{} does not parse ({e}):\n{text}", path.display()));
+    doc.descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .map(|case| {
+            let id = format!(
+                "{}.{}",
+                case.attribute("classname").unwrap_or(""),
+                case.attribute("name").unwrap_or("")
+            );
+            let result = case
+                .children()
+                .find(|c| ["failure", "error", "skipped"].contains(&c.tag_name().name()));
+            match result {
+                Some(r) => (
+                    id,
+                    r.tag_name().name().to_string(),
+                    r.attribute("message").unwrap_or("").to_string(),
+                ),
+                None => (id, "passed".to_string(), String::new()),
+            }
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------- generic mode
@@ -370,7 +443,9 @@ fn per_test_flags_are_refused_in_generic_mode() {
 
 #[test]
 fn pytest_hangs_cost_one_test_each_and_nothing_survives() {
-    let (v, mark) = suite();
+    let (v, mark) = or_skip!(suite(
+        "pytest_hangs_cost_one_test_each_and_nothing_survives"
+    ));
     let mut args = vec![
         "test-timeout-runner".to_string(),
         "--test-timeout".into(),
@@ -438,7 +513,7 @@ fn pytest_hangs_cost_one_test_each_and_nothing_survives() {
 
 #[test]
 fn pytest_counts_agree_with_pytest_junitxml() {
-    let (v, mark) = suite();
+    let (v, mark) = or_skip!(suite("pytest_counts_agree_with_pytest_junitxml"));
     let dir = v.dir().to_path_buf();
     let mut args = vec![
         "test-timeout-runner".to_string(),
@@ -447,7 +522,7 @@ fn pytest_counts_agree_with_pytest_junitxml() {
     ];
     args.extend(pytest_cmd(&["tests/test_basic.py"]));
     let out = v.args(&args).run().code(1).stdout_has("1 failed");
-    let status = Command::new(python())
+    let status = Command::new(python().expect("pytest available"))
         .args([
             "-m",
             "pytest",
@@ -474,7 +549,9 @@ fn pytest_counts_agree_with_pytest_junitxml() {
 
 #[test]
 fn pytest_flaky_test_passes_on_retry_and_policy_decides() {
-    let (v, _) = suite();
+    let (v, _) = or_skip!(suite(
+        "pytest_flaky_test_passes_on_retry_and_policy_decides"
+    ));
     let mut args = vec![
         "test-timeout-runner".to_string(),
         "--retries".into(),
@@ -493,7 +570,9 @@ fn pytest_flaky_test_passes_on_retry_and_policy_decides() {
     );
     assert_eq!(json["tests"][0]["attempts"], 2);
 
-    let (v, _) = suite();
+    let (v, _) = or_skip!(suite(
+        "pytest_flaky_test_passes_on_retry_and_policy_decides"
+    ));
     let mut args = vec![
         "test-timeout-runner".to_string(),
         "--retries".into(),
@@ -508,7 +587,7 @@ fn pytest_flaky_test_passes_on_retry_and_policy_decides() {
 
 #[test]
 fn pytest_jobs_and_partitions_cover_the_same_tests() {
-    let (v, _) = suite();
+    let (v, _) = or_skip!(suite("pytest_jobs_and_partitions_cover_the_same_tests"));
     let mut args = vec![
         "test-timeout-runner".to_string(),
         "--jobs".into(),
@@ -521,11 +600,11 @@ fn pytest_jobs_and_partitions_cover_the_same_tests() {
     assert_eq!(json["tests"].as_array().unwrap().len(), 10);
     assert_eq!(json["summary"]["failed"], 1);
 
-    let (v, _) = suite();
+    let (v, _) = or_skip!(suite("pytest_jobs_and_partitions_cover_the_same_tests"));
     let dir = v.dir().to_path_buf();
     let mut shard_files = Vec::new();
     for k in 1..=2 {
-        let (v, _) = suite();
+        let (v, _) = or_skip!(suite("pytest_jobs_and_partitions_cover_the_same_tests"));
         let mut args = vec![
             "test-timeout-runner".to_string(),
             "--partition".into(),
@@ -559,7 +638,9 @@ fn pytest_jobs_and_partitions_cover_the_same_tests() {
 
 #[test]
 fn sigterm_to_velo_kills_the_tree_and_leaves_valid_junit() {
-    let (v, mark) = suite();
+    let (v, mark) = or_skip!(suite(
+        "sigterm_to_velo_kills_the_tree_and_leaves_valid_junit"
+    ));
     let dir = v.dir().to_path_buf();
     let junit = dir.join("partial.xml");
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("velo"))
@@ -573,15 +654,14 @@ fn sigterm_to_velo_kills_the_tree_and_leaves_valid_junit() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Wait until the first test has finished (the JUnit file exists) and the hang has begun.
+    // Wait until the first test has finished (the JUnit file lists it) and the hang has begun.
     let deadline = Instant::now() + Duration::from_secs(60);
-    while !junit.exists() {
-        assert!(Instant::now() < deadline, "no JUnit file appeared");
+    while testcases(&junit).is_empty() {
+        assert!(Instant::now() < deadline, "no test reached the JUnit file");
         std::thread::sleep(Duration::from_millis(100));
     }
     std::thread::sleep(Duration::from_millis(500));
-    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    signal(&child, rustix::process::Signal::TERM);
     let stopped = Instant::now();
     let status = loop {
         if let Some(st) = child.try_wait().unwrap() {
@@ -681,8 +761,8 @@ fn cargo_hanging_test_times_out_and_the_others_still_run() {
 
 // ---------------------------------------------------------------- go mode
 
-/// Fails (never skips) when `go` is missing: the go-mode tests need a real toolchain.
-fn require_go() {
+/// Whether `go` is on PATH; when it is not, says why the calling go-mode test skips.
+fn have_go(test: &str) -> bool {
     static FOUND: OnceLock<bool> = OnceLock::new();
     let found = *FOUND.get_or_init(|| {
         Command::new("go")
@@ -690,11 +770,13 @@ fn require_go() {
             .output()
             .is_ok_and(|o| o.status.success())
     });
-    assert!(
-        found,
-        "`go` is not on PATH: the go-mode tests need it. .ci/run installs it (Debian's golang-go); \
-         locally run `sudo apt-get install golang-go`"
-    );
+    if !found {
+        skip(
+            test,
+            "go not found; install golang-go (`sudo apt-get install golang-go`) or run .ci/run",
+        );
+    }
+    found
 }
 
 /// The go build cache shared by every go-mode test run (like cargo mode's shared target dir).
@@ -717,9 +799,11 @@ fn copy_tree(from: &Path, to: &Path) {
 
 /// velo in a copy of the go fixture (`<tmp>/proj`), tagged with a fresh marker, with a
 /// writable GOCACHE/GOPATH under target/, no GOFLAGS and no module proxy.
-fn go_project() -> (Velo, PathBuf, String) {
+fn go_project(test: &str) -> Option<(Velo, PathBuf, String)> {
     static WARM: OnceLock<()> = OnceLock::new();
-    require_go();
+    if !have_go(test) {
+        return None;
+    }
     let v = velo();
     let dir = v.dir().join("proj");
     copy_tree(&fixture("test-timeout-runner/go_project"), &dir);
@@ -747,7 +831,7 @@ fn go_project() -> (Velo, PathBuf, String) {
         .env("GOFLAGS", "")
         .env("GOPROXY", "off")
         .env("GOTOOLCHAIN", "local");
-    (v, dir, mark)
+    Some((v, dir, mark))
 }
 
 fn test_ids(json: &serde_json::Value) -> Vec<String> {
@@ -765,7 +849,9 @@ fn excerpt_of(json: &serde_json::Value, id: &str) -> String {
 
 #[test]
 fn go_hanging_test_times_out_and_every_other_test_runs_once() {
-    let (v, dir, mark) = go_project();
+    let (v, dir, mark) = or_skip!(go_project(
+        "go_hanging_test_times_out_and_every_other_test_runs_once"
+    ));
     let started = Instant::now();
     let out = v
         .args([
@@ -849,7 +935,9 @@ fn go_hanging_test_times_out_and_every_other_test_runs_once() {
 
 #[test]
 fn go_flaky_test_passes_on_retry_and_the_user_run_filter_holds() {
-    let (v, dir, mark) = go_project();
+    let (v, dir, mark) = or_skip!(go_project(
+        "go_flaky_test_passes_on_retry_and_the_user_run_filter_holds"
+    ));
     let out = v
         .args([
             "test-timeout-runner",
@@ -894,7 +982,9 @@ fn go_flaky_test_passes_on_retry_and_the_user_run_filter_holds() {
 
 #[test]
 fn go_hung_subtest_and_crashing_binary_cost_only_themselves() {
-    let (v, dir, mark) = go_project();
+    let (v, dir, mark) = or_skip!(go_project(
+        "go_hung_subtest_and_crashing_binary_cost_only_themselves"
+    ));
     std::fs::create_dir_all(dir.join("table")).unwrap();
     std::fs::write(
         dir.join("table/table_test.go"),
@@ -962,7 +1052,9 @@ func TestAfter(t *testing.T) {}
 
 #[test]
 fn go_build_failure_is_an_error_result_with_the_compiler_output() {
-    let (v, dir, _) = go_project();
+    let (v, dir, _) = or_skip!(go_project(
+        "go_build_failure_is_an_error_result_with_the_compiler_output"
+    ));
     std::fs::create_dir_all(dir.join("broken")).unwrap();
     std::fs::write(dir.join("broken/broken.go"), "package broken\n").unwrap();
     std::fs::write(
@@ -1140,8 +1232,7 @@ fn watch_reruns_on_change_until_ctrl_c() {
     std::fs::rename(dir.path().join("msg.new"), dir.path().join("msg.txt")).unwrap();
     wait_for(&out, "second version", 1);
     wait_for(&err, "watching for changes", 2);
-    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    signal(&child, rustix::process::Signal::INT);
     let status = child.wait().unwrap();
     assert_eq!(status.signal(), Some(2), "{status:?}");
     assert_nothing_left(&mark);
@@ -1149,7 +1240,7 @@ fn watch_reruns_on_change_until_ctrl_c() {
 
 #[test]
 fn watch_runs_failed_pytest_tests_first() {
-    let (v, mark) = suite();
+    let (v, mark) = or_skip!(suite("watch_runs_failed_pytest_tests_first"));
     let dir = v.dir().to_path_buf();
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("velo"))
         .args(["test-timeout-runner", "--watch", "tests"])
@@ -1171,8 +1262,7 @@ fn watch_runs_failed_pytest_tests_first() {
     std::fs::write(&file, text).unwrap();
     wait_for(&err, "2 failed test(s) first", 1);
     wait_for(&out, "1 failed", 2);
-    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    signal(&child, rustix::process::Signal::INT);
     child.wait().unwrap();
     assert_nothing_left(&mark);
     drop(v);
@@ -1180,7 +1270,7 @@ fn watch_runs_failed_pytest_tests_first() {
 
 #[test]
 fn pytest_that_cannot_start_is_an_error_not_a_pass() {
-    let (v, _) = suite();
+    let (v, _) = or_skip!(suite("pytest_that_cannot_start_is_an_error_not_a_pass"));
     let mut args = vec![
         "test-timeout-runner".to_string(),
         "--format".into(),
@@ -1238,4 +1328,378 @@ exit 3
         why.contains("hint: "),
         "connection refused has a suggested fix:\n{why}"
     );
+}
+
+// ---------------------------------------------------------------- counts, messages, faults
+
+/// velo's and pytest's own JUnit for the same run of `fixtures/.../pytest_counts`, as
+/// sorted `(test, outcome, message)` lists.
+fn counts_suite_both(extra: &[&str]) -> Option<(Vec<Case>, Vec<Case>)> {
+    let py = need_pytest("pytest_collection_results_equal_pytest_junitxml")?;
+    let v = velo();
+    let dir = v.dir().to_path_buf();
+    copy_tree(&fixture("test-timeout-runner/pytest_counts"), &dir);
+    let mut args = vec![
+        "test-timeout-runner".to_string(),
+        "--junit".into(),
+        "velo.xml".into(),
+    ];
+    let mut files: Vec<&str> = vec!["tests"];
+    files.extend(extra);
+    args.extend(pytest_cmd(&files));
+    let out = v.args(&args).run();
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    let theirs = Command::new(py)
+        .args([
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--junitxml",
+            "pytest.xml",
+        ])
+        .args(&files)
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(!theirs.status.success());
+    let mut ours = testcases(&out.dir.path().join("velo.xml"));
+    let mut pytest = testcases(&dir.join("pytest.xml"));
+    ours.sort();
+    pytest.sort();
+    Some((ours, pytest))
+}
+
+#[test]
+fn pytest_collection_results_equal_pytest_junitxml() {
+    // pytest stops at a collection error: only the two module-level results exist.
+    let (ours, theirs) = or_skip!(counts_suite_both(&[]));
+    assert_eq!(ours, theirs, "velo vs pytest (test, outcome, message)");
+    assert_eq!(ours.len(), 2, "{ours:?}");
+    // Told to go on, pytest runs the rest: a failure whose message is the exception line.
+    let (ours, theirs) = or_skip!(counts_suite_both(&["--continue-on-collection-errors"]));
+    assert_eq!(ours, theirs, "velo vs pytest (test, outcome, message)");
+    assert_eq!(ours.len(), 5, "{ours:?}");
+    assert!(
+        ours.contains(&(
+            ".tests.test_importorskip".into(),
+            "skipped".into(),
+            "collection skipped".into()
+        )),
+        "{ours:?}"
+    );
+    let failure = ours.iter().find(|t| t.1 == "failure").unwrap();
+    assert!(
+        failure
+            .2
+            .ends_with("ConnectionError: cannot connect to db.invalid:5432"),
+        "{failure:?}"
+    );
+}
+
+#[test]
+fn pytest_messages_equal_pytest_junitxml() {
+    let (v, _) = or_skip!(suite("pytest_messages_equal_pytest_junitxml"));
+    let dir = v.dir().to_path_buf();
+    let mut args = vec![
+        "test-timeout-runner".to_string(),
+        "--junit".into(),
+        "velo.xml".into(),
+    ];
+    args.extend(pytest_cmd(&["tests/test_basic.py"]));
+    let out = v.args(&args).run().code(1);
+    Command::new(python().expect("pytest available"))
+        .args([
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/test_basic.py",
+        ])
+        .args(["--junitxml", "pytest.xml"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let mut ours = testcases(&out.dir.path().join("velo.xml"));
+    let mut theirs = testcases(&dir.join("pytest.xml"));
+    ours.sort();
+    theirs.sort();
+    assert_eq!(ours, theirs, "velo vs pytest (test, outcome, message)");
+}
+
+#[test]
+fn cargo_doc_tests_run_and_a_target_that_does_not_build_is_a_result() {
+    let v = velo();
+    let dir = v.dir().join("proj");
+    copy_tree(&fixture("test-timeout-runner/cargo_broken"), &dir);
+    let out = v
+        .current_dir(&dir)
+        .env(
+            "CARGO_TARGET_DIR",
+            repo_root().join("target").join("fixture-cargo-broken"),
+        )
+        .env("RUST_BACKTRACE", "0")
+        .args([
+            "test-timeout-runner",
+            "--test-timeout",
+            "60s",
+            "--junit",
+            "report.xml",
+            "--format",
+            "json",
+            "--",
+            "cargo",
+            "test",
+            "--offline",
+        ])
+        .run()
+        .code(1);
+    let json = out.json();
+    for (id, want) in [
+        ("broken::(build)", "error"),
+        ("broken_fixture::tests::doubles", "passed"),
+        ("doc-test::src/lib.rs - double (line 8)", "passed"),
+        ("doc-test::src/lib.rs - half (line 17)", "failed"),
+    ] {
+        assert_eq!(outcome_of(&json, id), want, "{id}: {json:#}");
+    }
+    assert!(
+        excerpt_of(&json, "broken::(build)").contains("no_such_function"),
+        "{json:#}"
+    );
+    assert!(
+        test_field(&json, "doc-test::src/lib.rs - half (line 17)", "message")
+            .contains("the doc-test's own failure"),
+        "{json:#}"
+    );
+    assert_eq!(junit_counts(&dir.join("report.xml")), [4, 1, 1, 0]);
+}
+
+#[test]
+fn a_reader_that_leaves_ends_the_command_as_without_velo() {
+    use std::io::Read as _;
+    // `velo test-timeout-runner -- yes | head -c 100`: once the reader is gone, `yes` must
+    // get SIGPIPE (as it would without velo) instead of being read forever.
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("velo"))
+        // Not retried either: the output of another attempt would go nowhere.
+        .args([
+            "test-timeout-runner",
+            "--retries",
+            "3",
+            "--retry-backoff",
+            "10s",
+            "--",
+            "yes",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut buf = [0u8; 100];
+    stdout.read_exact(&mut buf).unwrap();
+    assert!(buf.starts_with(b"y\ny\n"));
+    drop(stdout);
+    let started = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("velo still running 20 s after its reader left");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // The command died of SIGPIPE: velo exits 128+13, as a shell reports it.
+    assert_eq!(status.code(), Some(141), "{status:?}");
+}
+
+#[test]
+fn sigkill_to_velo_takes_the_command_with_it_and_a_junit_file_exists() {
+    let v = velo();
+    let dir = v.dir().to_path_buf();
+    let junit = dir.join("report.xml");
+    let mark = marker();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("velo"))
+        .args(["test-timeout-runner", "--junit"])
+        .arg(&junit)
+        .args(["--", "sleep", "300"])
+        .env("VELO_TEST_MARK", &mark)
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let velo_pid = child.id() as i32;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !(junit.exists() && survivors(&mark).iter().any(|(pid, _)| *pid != velo_pid)) {
+        assert!(Instant::now() < deadline, "the command never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_nothing_left(&mark);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<property name=\"velo.run\" value=\"in progress\"/>"),
+        "{xml}"
+    );
+    drop(v);
+}
+
+#[test]
+fn the_junit_file_lists_finished_tests_while_a_slow_test_runs() {
+    or_skip!(need_pytest(
+        "the_junit_file_lists_finished_tests_while_a_slow_test_runs"
+    ));
+    let v = velo();
+    let dir = v.dir().to_path_buf();
+    copy_tree(&fixture("test-timeout-runner/pytest_slow_tail"), &dir);
+    let state = dir.join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let junit = dir.join("live.xml");
+    let mark = marker();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("velo"))
+        .args(["test-timeout-runner", "--junit"])
+        .arg(&junit)
+        .args(pytest_cmd(&["tests"]))
+        .env("VELO_TEST_MARK", &mark)
+        .env("VELO_FIXTURE_STATE", &state)
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !state.join("slow-started").exists() {
+        assert!(Instant::now() < deadline, "the slow test never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Every quick test finished before the slow one started, more than 0.5 s before the kill.
+    std::thread::sleep(Duration::from_secs(1));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let cases = testcases(&junit);
+    let quick = cases
+        .iter()
+        .filter(|c| c.0.starts_with("tests.test_slow_tail.test_quick[") && c.1 == "passed")
+        .count();
+    assert_eq!(quick, 20, "{cases:?}");
+    assert_nothing_left(&mark);
+}
+
+#[test]
+fn hints_name_only_commands_that_exist() {
+    let help = velo().args(["--help"]).run().code(0).stdout;
+    let out = velo()
+        .args([
+            "test-timeout-runner",
+            "--",
+            "sh",
+            "-c",
+            "echo 'MemoryError: out of memory while loading candles' >&2; exit 1",
+        ])
+        .run()
+        .code(1);
+    assert!(out.stderr.contains("hint: "), "{}", out.stderr);
+    for (i, _) in out.stderr.match_indices("`velo ") {
+        let command = out.stderr[i + 6..]
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .next()
+            .unwrap();
+        assert!(
+            help.contains(&format!("  {command} ")),
+            "a hint names `velo {command}`, which `velo --help` does not list:\n{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn timeout_zero_means_no_limit_as_for_gnu_timeout() {
+    velo()
+        .args([
+            "test-timeout-runner",
+            "--timeout",
+            "0",
+            "--",
+            "sh",
+            "-c",
+            "sleep 0.3; exit 0",
+        ])
+        .run()
+        .code(0);
+}
+
+#[test]
+fn an_unwritable_junit_path_fails_before_the_command_runs() {
+    let v = velo();
+    let dir = v.dir().to_path_buf();
+    v.args([
+        "test-timeout-runner",
+        "--junit",
+        "no/such/folder/report.xml",
+        "--",
+        "sh",
+        "-c",
+        "touch ran",
+    ])
+    .run()
+    .code(2)
+    .stderr_has("no/such/folder/report.xml");
+    assert!(
+        !dir.join("ran").exists(),
+        "the command ran before the check"
+    );
+}
+
+#[test]
+fn markdown_and_json_reports_carry_no_escape_codes() {
+    for format in ["markdown", "json"] {
+        let out = velo()
+            .args([
+                "test-timeout-runner",
+                "--format",
+                format,
+                "--",
+                "sh",
+                "-c",
+                r"printf '\033[31mboom: it broke\033[0m\n' >&2; exit 1",
+            ])
+            .run()
+            .code(1);
+        assert!(out.stdout.contains("boom: it broke"), "{}", out.stdout);
+        assert!(
+            !out.stdout.contains('\u{1b}') && !out.stdout.contains("\\u001b"),
+            "{format}: {}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn jobs_zero_is_the_cpu_count() {
+    let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let (v, _) = or_skip!(suite("jobs_zero_is_the_cpu_count"));
+    let mut args = vec![
+        "test-timeout-runner".to_string(),
+        "--jobs".into(),
+        "0".into(),
+        "--output-dir".into(),
+        "out".into(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(pytest_cmd(&["tests/test_basic.py"]));
+    let out = v.args(&args).run().code(1);
+    assert_eq!(out.json()["tests"].as_array().unwrap().len(), 10);
+    // More than one job: velo collected the ids first to split them into shards.
+    let collected = std::fs::read_dir(out.dir.path().join("out"))
+        .unwrap()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().starts_with("collect-"));
+    assert_eq!(collected, cpus > 1, "{cpus} CPUs");
 }

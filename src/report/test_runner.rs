@@ -1,0 +1,223 @@
+//! The `test-timeout-runner` report as sections: failures with their excerpts, timed-out tests
+//! with the last output and their own thread's innermost frames, flaky tests, the slowest tests
+//! (time of every attempt together), leaked processes, and the summary line. Excerpts are shown
+//! without terminal escape codes, whatever the tests printed.
+
+use crate::output::Tone;
+use crate::report::{Cell, Report, Section};
+use crate::test_runner::{last_lines, strip_ansi, timeout_excerpt, Outcome, RunReport, TestResult};
+
+const SLOWEST: usize = 5;
+const EXCERPT_LINES: usize = 12;
+
+fn tone(o: Outcome) -> Tone {
+    match o {
+        Outcome::Passed => Tone::Good,
+        Outcome::Skipped => Tone::Dim,
+        Outcome::Flaky => Tone::Warning,
+        Outcome::Failed | Outcome::TimedOut | Outcome::Error => Tone::Error,
+    }
+}
+
+/// A test's time, every attempt together, saying how many there were.
+fn duration_cell(t: &TestResult) -> String {
+    if t.attempts > 1 {
+        format!("{:.3}s ({} attempts)", t.duration_s, t.attempts)
+    } else {
+        format!("{:.3}s", t.duration_s)
+    }
+}
+
+impl Report for RunReport {
+    fn sections(&self) -> Vec<Section> {
+        let mut out = Vec::new();
+        let failures: Vec<&TestResult> = self
+            .tests
+            .iter()
+            .filter(|t| matches!(t.outcome, Outcome::Failed | Outcome::Error))
+            .collect();
+        if !failures.is_empty() {
+            out.push(Section::Table {
+                title: Some("Failures".into()),
+                headers: vec!["test".into(), "outcome".into(), "excerpt".into()],
+                rows: failures
+                    .iter()
+                    .map(|t| {
+                        vec![
+                            Cell::new(t.id.clone()),
+                            Cell::toned(t.outcome.name(), tone(t.outcome)),
+                            Cell::new(strip_ansi(&last_lines(&t.excerpt, EXCERPT_LINES))),
+                        ]
+                    })
+                    .collect(),
+            });
+        }
+        let timed_out: Vec<&TestResult> = self
+            .tests
+            .iter()
+            .filter(|t| t.outcome == Outcome::TimedOut)
+            .collect();
+        if !timed_out.is_empty() {
+            out.push(Section::Table {
+                title: Some("Timed out".into()),
+                headers: vec!["test".into(), "after".into(), "last output / stack".into()],
+                rows: timed_out
+                    .iter()
+                    .map(|t| {
+                        vec![
+                            Cell::new(t.id.clone()),
+                            Cell::new(format!("{:.1}s", t.duration_s)),
+                            Cell::new(strip_ansi(&timeout_excerpt(&t.excerpt))),
+                        ]
+                    })
+                    .collect(),
+            });
+        }
+        let flaky: Vec<&TestResult> = self
+            .tests
+            .iter()
+            .filter(|t| t.outcome == Outcome::Flaky)
+            .collect();
+        if !flaky.is_empty() {
+            out.push(Section::Table {
+                title: Some("Flaky (failed, then passed on a retry)".into()),
+                headers: vec!["test".into(), "attempts".into()],
+                rows: flaky
+                    .iter()
+                    .map(|t| vec![Cell::new(t.id.clone()), Cell::new(t.attempts.to_string())])
+                    .collect(),
+            });
+        }
+        let mut slow: Vec<&TestResult> = self.tests.iter().collect();
+        slow.sort_by(|a, b| b.duration_s.total_cmp(&a.duration_s).then(a.id.cmp(&b.id)));
+        slow.truncate(SLOWEST);
+        if !slow.is_empty() {
+            out.push(Section::Table {
+                title: Some("Slowest".into()),
+                headers: vec![
+                    "test".into(),
+                    "outcome".into(),
+                    "duration (all attempts)".into(),
+                ],
+                rows: slow
+                    .iter()
+                    .map(|t| {
+                        vec![
+                            Cell::new(t.id.clone()),
+                            Cell::toned(t.outcome.name(), tone(t.outcome)),
+                            Cell::new(duration_cell(t)),
+                        ]
+                    })
+                    .collect(),
+            });
+        }
+        if !self.leaked.is_empty() {
+            out.push(Section::Table {
+                title: Some("Leaked processes (killed)".into()),
+                headers: vec![
+                    "pid".into(),
+                    "command".into(),
+                    "held output".into(),
+                    "during".into(),
+                ],
+                rows: self
+                    .leaked
+                    .iter()
+                    .map(|l| {
+                        vec![
+                            Cell::new(l.pid.to_string()),
+                            Cell::new(l.command.clone()),
+                            Cell::new(if l.held_output { "yes" } else { "no" }),
+                            Cell::new(l.during.clone()),
+                        ]
+                    })
+                    .collect(),
+            });
+        }
+        let tone = if self.summary.bad() > 0 {
+            Tone::Error
+        } else if self.summary.flaky > 0 {
+            Tone::Warning
+        } else {
+            Tone::Good
+        };
+        let mut body = format!("{} in {:.1}s", self.summary.line(), self.duration_s);
+        if self.interrupted {
+            body.push_str(" (interrupted)");
+        }
+        out.push(Section::Text {
+            title: None,
+            body,
+            tone,
+        });
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::Ui;
+    use crate::test_runner::{LeakNote, STACK_MARKER};
+    use std::time::Duration;
+
+    fn sample() -> RunReport {
+        let mut failed = TestResult::new(
+            "tests/test_api.py::test_login",
+            Outcome::Failed,
+            Duration::from_millis(120),
+        );
+        failed.excerpt = "def test_login():\n>       assert status == 200\nE       assert 503 == 200\ntests/test_api.py:7: AssertionError".into();
+        let mut hung = TestResult::new(
+            "tests/test_scrape.py::test_fetch",
+            Outcome::TimedOut,
+            Duration::from_secs(5),
+        );
+        hung.excerpt = format!(
+            "timed out after 5.0s (--test-timeout)\n--- captured stdout ---\nfetching page 3\n{STACK_MARKER}\nCurrent thread 0x7f (most recent call first):\n  File \"socket.py\", line 705 in readinto\n  File \"tests/test_scrape.py\", line 12 in test_fetch\n"
+        );
+        let mut flaky = TestResult::new(
+            "tests/test_ws.py::test_reconnect",
+            Outcome::Flaky,
+            Duration::from_millis(300),
+        );
+        flaky.attempts = 2;
+        let mut report = RunReport::new(
+            "pytest",
+            vec![
+                TestResult::new(
+                    "tests/test_api.py::test_health",
+                    Outcome::Passed,
+                    Duration::from_millis(10),
+                ),
+                failed,
+                hung,
+                flaky,
+            ],
+            Duration::from_secs(7),
+        );
+        report.leaked.push(LeakNote {
+            pid: 4242,
+            command: "python -m http.server".into(),
+            held_output: true,
+            during: "pytest session-1".into(),
+        });
+        report
+    }
+
+    #[test]
+    fn markdown_report() {
+        insta::assert_snapshot!(crate::report::markdown::render(&sample().sections()));
+    }
+
+    #[test]
+    fn table_report() {
+        let ui = Ui::with_writers(Box::new(std::io::sink()), Box::new(std::io::sink()));
+        insta::assert_snapshot!(crate::report::table::render(&sample().sections(), &ui));
+    }
+
+    #[test]
+    fn json_report() {
+        insta::assert_snapshot!(crate::report::json::render(&sample()).unwrap());
+    }
+}
