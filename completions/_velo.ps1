@@ -262,7 +262,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             break
         }
         'velo;backtest' {
-            [CompletionResult]::new('--strategy', '--strategy', [CompletionResultType]::ParameterName, 'The strategy: sma-cross, ema-cross, rsi, macd, bbands, donchian, momentum (see above)')
+            [CompletionResult]::new('--strategy', '--strategy', [CompletionResultType]::ParameterName, 'The strategy: sma-cross, ema-cross, rsi, macd, bbands, donchian, momentum (rules and parameters in --help)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'A strategy parameter, NAME=VALUE (repeatable), e.g. --param fast=10 --param slow=20')
             [CompletionResult]::new('--param', '--param', [CompletionResultType]::ParameterName, 'A strategy parameter, NAME=VALUE (repeatable), e.g. --param fast=10 --param slow=20')
             [CompletionResult]::new('--cash', '--cash', [CompletionResultType]::ParameterName, 'Starting cash [default: 10000]')

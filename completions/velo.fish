@@ -203,7 +203,7 @@ complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fis
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from merge" -s V -l version -d 'Print version'
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from help" -f -a "merge" -d 'Combine the JSON (--format json) or JUnit reports of several shards into one'
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l strategy -d 'The strategy: sma-cross, ema-cross, rsi, macd, bbands, donchian, momentum (see above)' -r
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l strategy -d 'The strategy: sma-cross, ema-cross, rsi, macd, bbands, donchian, momentum (rules and parameters in --help)' -r
 complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -s p -l param -d 'A strategy parameter, NAME=VALUE (repeatable), e.g. --param fast=10 --param slow=20' -r
 complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l cash -d 'Starting cash [default: 10000]' -r
 complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l commission -d 'Commission per order: RATE (fraction of the traded value, or N%), plus an optional fixed amount and a minimum, e.g. 0.002, 0.001+1, 0.1%+0.5,min=1 [default: 0]' -r
