@@ -101,11 +101,11 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(points.len() as u64));
     g.sample_size(10);
     g.measurement_time(Duration::from_secs(8));
-    let market = velo::backtest::stats::Market::new(&bars);
+    let prep = velo::backtest::Prepared::new(&bars);
     g.bench_function("one thread, full statistics", |b| {
         b.iter(|| {
             for p in &points {
-                black_box(backtest::backtest_in(&market, &bars, p, &s, &never).unwrap());
+                black_box(backtest::backtest_in(&prep, &bars, p, &s, &never).unwrap());
             }
         });
     });
@@ -113,7 +113,7 @@ fn bench(c: &mut Criterion) {
         b.iter_custom(|iters| {
             cpu_time(iters, || {
                 for p in &points {
-                    black_box(backtest::backtest_in(&market, &bars, p, &s, &never).unwrap());
+                    black_box(backtest::backtest_in(&prep, &bars, p, &s, &never).unwrap());
                 }
             })
         });

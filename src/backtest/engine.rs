@@ -12,7 +12,7 @@
 
 use serde::Serialize;
 
-use super::strategy::Params;
+use super::strategy::{Params, SeriesCache};
 use super::{Commission, Intrabar, Settings, Sizing};
 use crate::market::Bars;
 
@@ -295,7 +295,18 @@ pub fn run(
     settings: &Settings,
     expired: &dyn Fn() -> bool,
 ) -> Result<Run, RunError> {
-    let orders = params.orders(bars);
+    run_cached(bars, params, settings, None, expired)
+}
+
+/// [`run`] with the moving averages of a sweep's [`SeriesCache`].
+pub fn run_cached(
+    bars: &Bars,
+    params: &Params,
+    settings: &Settings,
+    cache: Option<&SeriesCache>,
+    expired: &dyn Fn() -> bool,
+) -> Result<Run, RunError> {
+    let orders = params.orders_cached(bars, cache);
     run_orders(bars, &orders, params, settings, expired)
 }
 

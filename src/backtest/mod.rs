@@ -110,20 +110,43 @@ pub fn backtest(
     settings: &Settings,
     expired: &dyn Fn() -> bool,
 ) -> Result<(SingleReport, Run), RunError> {
-    backtest_in(&stats::Market::new(bars), bars, params, settings, expired)
+    let run = engine::run(bars, params, settings, expired)?;
+    let stats = stats::compute(bars, &run);
+    Ok(report(bars, params, stats, run))
 }
 
-/// [`backtest`] with the series' statistics context computed once (sweeps share it).
+/// What the runs of a sweep over one series share: the statistics context and the moving
+/// averages.
+#[derive(Debug)]
+pub struct Prepared {
+    pub market: stats::Market,
+    pub cache: strategy::SeriesCache,
+}
+
+impl Prepared {
+    pub fn new(bars: &Bars) -> Self {
+        Self {
+            market: stats::Market::new(bars),
+            cache: strategy::SeriesCache::default(),
+        }
+    }
+}
+
+/// [`backtest`] with what a sweep's runs share computed once.
 pub fn backtest_in(
-    market: &stats::Market,
+    prep: &Prepared,
     bars: &Bars,
     params: &Params,
     settings: &Settings,
     expired: &dyn Fn() -> bool,
 ) -> Result<(SingleReport, Run), RunError> {
-    let run = engine::run(bars, params, settings, expired)?;
-    let stats = stats::compute_in(market, bars, &run);
-    Ok((
+    let run = engine::run_cached(bars, params, settings, Some(&prep.cache), expired)?;
+    let stats = stats::compute_in(&prep.market, bars, &run);
+    Ok(report(bars, params, stats, run))
+}
+
+fn report(bars: &Bars, params: &Params, stats: Stats, run: Run) -> (SingleReport, Run) {
+    (
         SingleReport {
             symbol: bars.symbol.clone(),
             strategy: params.def.name,
@@ -133,7 +156,7 @@ pub fn backtest_in(
             open_trade: run.open_trade,
         },
         run,
-    ))
+    )
 }
 
 #[cfg(test)]

@@ -11,6 +11,9 @@
 // Formula and geometry code reads best in the notation of the formulas (n, k, a, b, x, y).
 #![allow(clippy::many_single_char_names)]
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use serde::Serialize;
 
 use crate::market::indicators;
@@ -300,6 +303,12 @@ impl Params {
 
     /// The order placed on each bar: +1 buy, -1 sell, 0 none (bars up to W are 0).
     pub fn orders(&self, bars: &Bars) -> Vec<i8> {
+        self.orders_cached(bars, None)
+    }
+
+    /// [`Self::orders`], taking the moving averages of crossover strategies from `cache` (the
+    /// runs of a sweep over one series share them) when given.
+    pub fn orders_cached(&self, bars: &Bars, cache: Option<&SeriesCache>) -> Vec<i8> {
         let n = bars.len();
         let c = &bars.close;
         let v = self.values;
@@ -325,13 +334,15 @@ impl Params {
             }
         };
         match self.def.kind {
-            Kind::SmaCross => cross(&mut out, &rolling_mean(c, p(0)), &rolling_mean(c, p(1))),
+            Kind::SmaCross => {
+                let ma = |n: usize| SeriesCache::get(cache, (0, n), || rolling_mean(c, n));
+                cross(&mut out, &ma(p(0)), &ma(p(1)));
+            }
             Kind::Hang => cross(&mut out, &rolling_mean(c, 10), &rolling_mean(c, 20)),
-            Kind::EmaCross => cross(
-                &mut out,
-                &indicators::ema(c, p(0)),
-                &indicators::ema(c, p(1)),
-            ),
+            Kind::EmaCross => {
+                let ma = |n: usize| SeriesCache::get(cache, (1, n), || indicators::ema(c, n));
+                cross(&mut out, &ma(p(0)), &ma(p(1)));
+            }
             Kind::Macd => {
                 let m = indicators::macd(c, p(0), p(1), p(2));
                 cross(&mut out, &m.a, &m.b);
@@ -357,6 +368,43 @@ impl Params {
             }
         }
         out
+    }
+}
+
+/// Moving averages shared by the runs of a sweep over one series (a 1,530-point sma-cross grid
+/// needs 83 distinct SMAs, not 3,060). Bounded: once it holds [`SeriesCache::MAX`] series, new
+/// ones are computed and not kept.
+#[derive(Debug, Default)]
+pub struct SeriesCache {
+    map: Mutex<HashMap<SeriesKey, Arc<Vec<f64>>>>,
+}
+
+/// Which moving average (0 pandas SMA, 1 TA-Lib EMA) and its period.
+type SeriesKey = (u8, usize);
+
+impl SeriesCache {
+    pub const MAX: usize = 256;
+
+    /// The series under `key`, made (and kept, room permitting) on first use; without a cache,
+    /// just made.
+    fn get(cache: Option<&Self>, key: SeriesKey, make: impl FnOnce() -> Vec<f64>) -> Arc<Vec<f64>> {
+        let Some(cache) = cache else {
+            return Arc::new(make());
+        };
+        if let Some(v) = cache
+            .map
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+        {
+            return Arc::clone(v);
+        }
+        let v = Arc::new(make());
+        let mut map = cache.map.lock().unwrap_or_else(PoisonError::into_inner);
+        if map.len() < Self::MAX {
+            map.entry(key).or_insert_with(|| Arc::clone(&v));
+        }
+        v
     }
 }
 

@@ -17,10 +17,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::engine::RunError;
-use super::stats::Market;
 use super::stats::{Stats, RANKABLE};
 use super::strategy::{fmt_num, ParamMap, Params};
-use super::{backtest_in, Settings};
+use super::{backtest_in, Prepared, Settings};
 use crate::market::Bars;
 use crate::pool::{self, Done};
 use crate::shard::{fnv1a, Partition};
@@ -516,7 +515,7 @@ pub fn sweep(
     let combinations = grid.len();
     let items = grid.points().filter(move |(_, p)| mine(p));
     let mut collector = Collector::new(opts.ranking);
-    let market = Market::new(bars);
+    let prep = Prepared::new(bars);
     let pool_opts = pool::Options {
         jobs: opts.jobs,
         item_timeout: opts.timeout_per,
@@ -537,8 +536,7 @@ pub fn sweep(
         &pool_opts,
         cancel,
         |ctx, (_, params)| {
-            backtest_in(&market, bars, &params, settings, &|| ctx.expired())
-                .map(|(rep, _)| rep.stats)
+            backtest_in(&prep, bars, &params, settings, &|| ctx.expired()).map(|(rep, _)| rep.stats)
         },
         |pos, done| {
             let Some((index, params)) = inflight
@@ -667,7 +665,7 @@ where
             let multi = series.len() > 1;
             let mut out = Vec::with_capacity(series.len());
             for bars in &series {
-                let market = Market::new(bars);
+                let prep = Prepared::new(bars);
                 let symbol = if multi {
                     bars.symbol.clone()
                 } else {
@@ -679,7 +677,7 @@ where
                         best.push(point_result(k, None, &params, Err(RunError::Expired)));
                         break;
                     }
-                    let r = backtest_in(&market, bars, &params, settings, &|| ctx.expired())
+                    let r = backtest_in(&prep, bars, &params, settings, &|| ctx.expired())
                         .map(|(rep, _)| rep.stats);
                     best.push(point_result(k, None, &params, r));
                 }
