@@ -36,6 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             [CompletionResult]::new('log-digest', 'log-digest', [CompletionResultType]::ParameterValue, 'Digest logs: top templates by severity and count, root cause, suggested fixes')
             [CompletionResult]::new('test-timeout-runner', 'test-timeout-runner', [CompletionResultType]::ParameterValue, 'Run tests or any command with per-test timeouts, whole-tree kill and retries')
             [CompletionResult]::new('monitor', 'monitor', [CompletionResultType]::ParameterValue, 'Watch a process tree''s CPU, memory, threads and files; limits that fail CI; a leak verdict')
+            [CompletionResult]::new('backtest', 'backtest', [CompletionResultType]::ParameterValue, 'Backtest a strategy with backtesting.py''s semantics; sweep, rank symbols, walk forward')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -294,6 +295,72 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'velo;backtest' {
+            [CompletionResult]::new('--strategy', '--strategy', [CompletionResultType]::ParameterName, 'The strategy: sma-cross, ema-cross, rsi, macd, bbands, donchian, momentum (rules and parameters in --help)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'A strategy parameter, NAME=VALUE (repeatable), e.g. --param fast=10 --param slow=20')
+            [CompletionResult]::new('--param', '--param', [CompletionResultType]::ParameterName, 'A strategy parameter, NAME=VALUE (repeatable), e.g. --param fast=10 --param slow=20')
+            [CompletionResult]::new('--cash', '--cash', [CompletionResultType]::ParameterName, 'Starting cash [default: 10000]')
+            [CompletionResult]::new('--commission', '--commission', [CompletionResultType]::ParameterName, 'Commission per order: RATE (fraction of the traded value, or N%), plus an optional fixed amount and a minimum, e.g. 0.002, 0.001+1, 0.1%+0.5,min=1 [default: 0]')
+            [CompletionResult]::new('--size', '--size', [CompletionResultType]::ParameterName, 'Trade size: a fraction of available cash (0.5 or 50%, whole units) or fixed units (2.5u) [default: all cash]')
+            [CompletionResult]::new('--slippage-bps', '--slippage-bps', [CompletionResultType]::ParameterName, 'Slippage in basis points, against each market and stop fill (entries and exits)')
+            [CompletionResult]::new('--stop-loss', '--stop-loss', [CompletionResultType]::ParameterName, 'Stop-loss distance from the entry price, as a fraction or percent (0.05 or 5%)')
+            [CompletionResult]::new('--take-profit', '--take-profit', [CompletionResultType]::ParameterName, 'Take-profit distance from the entry price, as a fraction or percent (0.1 or 10%)')
+            [CompletionResult]::new('--intrabar', '--intrabar', [CompletionResultType]::ParameterName, 'When a stop-loss and a take-profit are both inside one bar: pessimistic (the stop-loss fills, backtesting.py''s order), optimistic (the take-profit), open-first (the one on the side of the extreme nearer the bar''s open; a gap through a level fills it at the open) [default: pessimistic]')
+            [CompletionResult]::new('--grid', '--grid', [CompletionResultType]::ParameterName, 'Sweep a parameter: NAME=START..END:STEP (END included), NAME=START..END (step 1) or NAME=A,B,C (repeatable)')
+            [CompletionResult]::new('--constraint', '--constraint', [CompletionResultType]::ParameterName, 'Keep only grid points where this holds, e.g. ''fast<slow'' (operators < <= > >= == !=; repeatable)')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Worker threads [default: one per core]')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Worker threads [default: one per core]')
+            [CompletionResult]::new('--timeout-per', '--timeout-per', [CompletionResultType]::ParameterName, 'Time limit of each backtest in a sweep (of each symbol''s work in a universe), e.g. 500ms, 10s; one that runs longer is recorded as timed-out and the sweep goes on')
+            [CompletionResult]::new('--rank-by', '--rank-by', [CompletionResultType]::ParameterName, 'The statistic that ranks sweep points and symbols, e.g. sharpe_ratio, sqn, return_pct, calmar_ratio [default: sharpe_ratio]')
+            [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'Keep and show the best N results (memory stays bounded by N); 0 keeps all [default: 20]')
+            [CompletionResult]::new('--results', '--results', [CompletionResultType]::ParameterName, 'Write every sweep result as a JSON line to FILE as it finishes')
+            [CompletionResult]::new('--heatmap', '--heatmap', [CompletionResultType]::ParameterName, 'Write a heatmap of the ranking statistic over a two-parameter grid as SVG')
+            [CompletionResult]::new('--shard', '--shard', [CompletionResultType]::ParameterName, 'Run shard K of N of a sweep or universe (a stable hash of each point or symbol); N alone takes K from JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID (0-based) or CI_NODE_INDEX (1-based)')
+            [CompletionResult]::new('--walk-forward', '--walk-forward', [CompletionResultType]::ParameterName, 'Walk-forward: optimise the --grid on each train window, trade the best on the next test window; sizes in bars, step defaults to test')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--trades', '--trades', [CompletionResultType]::ParameterName, 'Write the closed trades as CSV (of the best point for a sweep, stitched out-of-sample for walk-forward)')
+            [CompletionResult]::new('--equity', '--equity', [CompletionResultType]::ParameterName, 'Write the equity curve as CSV: date,equity,drawdown_pct (drawdown as a fraction)')
+            [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Write a self-contained HTML report (equity, drawdown, trade markers, statistics)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb')
+            [CompletionResult]::new('--trade-on-close', '--trade-on-close', [CompletionResultType]::ParameterName, 'Fill orders at the signal bar''s close instead of the next bar''s open')
+            [CompletionResult]::new('--long-only', '--long-only', [CompletionResultType]::ParameterName, 'Only open long positions; a sell signal closes the long')
+            [CompletionResult]::new('--fractional', '--fractional', [CompletionResultType]::ParameterName, 'With a fractional --size (or the default), buy fractional units (crypto-style) instead of whole ones')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is being done (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is being done (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'velo;backtest;merge' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is being done (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is being done (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'velo;backtest;help' {
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'velo;backtest;help;merge' {
+            break
+        }
+        'velo;backtest;help;help' {
+            break
+        }
         'velo;help' {
             [CompletionResult]::new('env-check', 'env-check', [CompletionResultType]::ParameterValue, 'Validate .env files: missing, malformed, misspelled and duplicated variables, at once')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages generated from this command tree')
@@ -301,6 +368,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             [CompletionResult]::new('log-digest', 'log-digest', [CompletionResultType]::ParameterValue, 'Digest logs: top templates by severity and count, root cause, suggested fixes')
             [CompletionResult]::new('test-timeout-runner', 'test-timeout-runner', [CompletionResultType]::ParameterValue, 'Run tests or any command with per-test timeouts, whole-tree kill and retries')
             [CompletionResult]::new('monitor', 'monitor', [CompletionResultType]::ParameterValue, 'Watch a process tree''s CPU, memory, threads and files; limits that fail CI; a leak verdict')
+            [CompletionResult]::new('backtest', 'backtest', [CompletionResultType]::ParameterValue, 'Backtest a strategy with backtesting.py''s semantics; sweep, rank symbols, walk forward')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -336,6 +404,13 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             break
         }
         'velo;help;monitor' {
+            break
+        }
+        'velo;help;backtest' {
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result')
+            break
+        }
+        'velo;help;backtest;merge' {
             break
         }
         'velo;help;help' {

@@ -37,6 +37,7 @@ complete -c velo -n "__fish_velo_needs_command" -f -a "scan" -d 'Rank OHLCV file
 complete -c velo -n "__fish_velo_needs_command" -f -a "log-digest" -d 'Digest logs: top templates by severity and count, root cause, suggested fixes'
 complete -c velo -n "__fish_velo_needs_command" -f -a "test-timeout-runner" -d 'Run tests or any command with per-test timeouts, whole-tree kill and retries'
 complete -c velo -n "__fish_velo_needs_command" -f -a "monitor" -d 'Watch a process tree\'s CPU, memory, threads and files; limits that fail CI; a leak verdict'
+complete -c velo -n "__fish_velo_needs_command" -f -a "backtest" -d 'Backtest a strategy with backtesting.py\'s semantics; sweep, rank symbols, walk forward'
 complete -c velo -n "__fish_velo_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c velo -n "__fish_velo_using_subcommand env-check" -l env-file -d 'A .env file to check (repeatable; a later file wins over an earlier one; `-` is stdin)' -r -F
 complete -c velo -n "__fish_velo_using_subcommand env-check" -l environment -d 'Read .env, .env.NAME and .env.NAME.local (those that exist), in that precedence order' -r
@@ -230,14 +231,65 @@ complete -c velo -n "__fish_velo_using_subcommand monitor" -s q -l quiet -d 'Pri
 complete -c velo -n "__fish_velo_using_subcommand monitor" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
 complete -c velo -n "__fish_velo_using_subcommand monitor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c velo -n "__fish_velo_using_subcommand monitor" -s V -l version -d 'Print version'
-complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner monitor help" -f -a "env-check" -d 'Validate .env files: missing, malformed, misspelled and duplicated variables, at once'
-complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner monitor help" -f -a "generate" -d 'Write shell completions or man pages generated from this command tree'
-complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner monitor help" -f -a "scan" -d 'Rank OHLCV files by breakout strength, or explain one symbol bar by bar'
-complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner monitor help" -f -a "log-digest" -d 'Digest logs: top templates by severity and count, root cause, suggested fixes'
-complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner monitor help" -f -a "test-timeout-runner" -d 'Run tests or any command with per-test timeouts, whole-tree kill and retries'
-complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner monitor help" -f -a "monitor" -d 'Watch a process tree\'s CPU, memory, threads and files; limits that fail CI; a leak verdict'
-complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner monitor help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l strategy -d 'The strategy: sma-cross, ema-cross, rsi, macd, bbands, donchian, momentum (rules and parameters in --help)' -r
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -s p -l param -d 'A strategy parameter, NAME=VALUE (repeatable), e.g. --param fast=10 --param slow=20' -r
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l cash -d 'Starting cash [default: 10000]' -r
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l commission -d 'Commission per order: RATE (fraction of the traded value, or N%), plus an optional fixed amount and a minimum, e.g. 0.002, 0.001+1, 0.1%+0.5,min=1 [default: 0]' -r
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l size -d 'Trade size: a fraction of available cash (0.5 or 50%, whole units) or fixed units (2.5u) [default: all cash]' -r
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l slippage-bps -d 'Slippage in basis points, against each market and stop fill (entries and exits)' -r
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l stop-loss -d 'Stop-loss distance from the entry price, as a fraction or percent (0.05 or 5%)' -r
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l take-profit -d 'Take-profit distance from the entry price, as a fraction or percent (0.1 or 10%)' -r
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l intrabar -d 'When a stop-loss and a take-profit are both inside one bar: pessimistic (the stop-loss fills, backtesting.py\'s order), optimistic (the take-profit), open-first (the one on the side of the extreme nearer the bar\'s open; a gap through a level fills it at the open) [default: pessimistic]' -r
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l grid -d 'Sweep a parameter: NAME=START..END:STEP (END included), NAME=START..END (step 1) or NAME=A,B,C (repeatable)' -r
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l constraint -d 'Keep only grid points where this holds, e.g. \'fast<slow\' (operators < <= > >= == !=; repeatable)' -r
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -s j -l jobs -d 'Worker threads [default: one per core]' -r
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l timeout-per -d 'Time limit of each backtest in a sweep (of each symbol\'s work in a universe), e.g. 500ms, 10s; one that runs longer is recorded as timed-out and the sweep goes on' -r
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l rank-by -d 'The statistic that ranks sweep points and symbols, e.g. sharpe_ratio, sqn, return_pct, calmar_ratio [default: sharpe_ratio]' -r
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l top -d 'Keep and show the best N results (memory stays bounded by N); 0 keeps all [default: 20]' -r
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l results -d 'Write every sweep result as a JSON line to FILE as it finishes' -r -F
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l heatmap -d 'Write a heatmap of the ranking statistic over a two-parameter grid as SVG' -r -F
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l shard -d 'Run shard K of N of a sweep or universe (a stable hash of each point or symbol); N alone takes K from JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID (0-based) or CI_NODE_INDEX (1-based)' -r
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l walk-forward -d 'Walk-forward: optimise the --grid on each train window, trade the best on the next test window; sizes in bars, step defaults to test' -r
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l format -d 'Output format' -r -f -a "table\t''
+json\t''
+markdown\t''"
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l trades -d 'Write the closed trades as CSV (of the best point for a sweep, stitched out-of-sample for walk-forward)' -r -F
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l equity -d 'Write the equity curve as CSV: date,equity,drawdown_pct (drawdown as a fraction)' -r -F
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l report -d 'Write a self-contained HTML report (equity, drawdown, trade markers, statistics)' -r -F
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l color -d 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb' -r -f -a "auto\t'Colour when the stream is a terminal and neither `NO_COLOR` nor `TERM=dumb` says no'
+always\t'Always colour (as `CLICOLOR_FORCE=1`)'
+never\t'Never colour'"
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l trade-on-close -d 'Fill orders at the signal bar\'s close instead of the next bar\'s open'
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l long-only -d 'Only open long positions; a sell signal closes the long'
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l fractional -d 'With a fractional --size (or the default), buy fractional units (crypto-style) instead of whole ones'
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -s q -l quiet -d 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged'
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -s V -l version -d 'Print version'
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -a "merge" -d 'Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result'
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c velo -n "__fish_velo_using_subcommand backtest; and __fish_seen_subcommand_from merge" -l format -d 'Output format' -r -f -a "table\t''
+json\t''
+markdown\t''"
+complete -c velo -n "__fish_velo_using_subcommand backtest; and __fish_seen_subcommand_from merge" -l color -d 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb' -r -f -a "auto\t'Colour when the stream is a terminal and neither `NO_COLOR` nor `TERM=dumb` says no'
+always\t'Always colour (as `CLICOLOR_FORCE=1`)'
+never\t'Never colour'"
+complete -c velo -n "__fish_velo_using_subcommand backtest; and __fish_seen_subcommand_from merge" -s q -l quiet -d 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged'
+complete -c velo -n "__fish_velo_using_subcommand backtest; and __fish_seen_subcommand_from merge" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c velo -n "__fish_velo_using_subcommand backtest; and __fish_seen_subcommand_from merge" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c velo -n "__fish_velo_using_subcommand backtest; and __fish_seen_subcommand_from merge" -s V -l version -d 'Print version'
+complete -c velo -n "__fish_velo_using_subcommand backtest; and __fish_seen_subcommand_from help" -f -a "merge" -d 'Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result'
+complete -c velo -n "__fish_velo_using_subcommand backtest; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner monitor backtest help" -f -a "env-check" -d 'Validate .env files: missing, malformed, misspelled and duplicated variables, at once'
+complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner monitor backtest help" -f -a "generate" -d 'Write shell completions or man pages generated from this command tree'
+complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner monitor backtest help" -f -a "scan" -d 'Rank OHLCV files by breakout strength, or explain one symbol bar by bar'
+complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner monitor backtest help" -f -a "log-digest" -d 'Digest logs: top templates by severity and count, root cause, suggested fixes'
+complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner monitor backtest help" -f -a "test-timeout-runner" -d 'Run tests or any command with per-test timeouts, whole-tree kill and retries'
+complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner monitor backtest help" -f -a "monitor" -d 'Watch a process tree\'s CPU, memory, threads and files; limits that fail CI; a leak verdict'
+complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner monitor backtest help" -f -a "backtest" -d 'Backtest a strategy with backtesting.py\'s semantics; sweep, rank symbols, walk forward'
+complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner monitor backtest help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c velo -n "__fish_velo_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Bash, zsh, fish and PowerShell completion scripts'
 complete -c velo -n "__fish_velo_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Man pages: velo.1 and one velo-<command>.1 per command'
 complete -c velo -n "__fish_velo_using_subcommand help; and __fish_seen_subcommand_from log-digest" -f -a "prune" -d 'Rotate and prune a log folder by age, count and size (never touches the live log)'
 complete -c velo -n "__fish_velo_using_subcommand help; and __fish_seen_subcommand_from test-timeout-runner" -f -a "merge" -d 'Combine the JSON (--format json) or JUnit reports of several shards into one'
+complete -c velo -n "__fish_velo_using_subcommand help; and __fish_seen_subcommand_from backtest" -f -a "merge" -d 'Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result'

@@ -8,6 +8,7 @@
 //! loop), `shard` (K/N splits) and `atomic` (atomic file writes).
 
 pub mod atomic;
+pub mod backtest;
 pub mod cli;
 pub mod config;
 pub mod env_check;

@@ -1,6 +1,7 @@
 //! The clap layer: the command tree, global flags, and `run`, which parses, dispatches to one
 //! command, renders its outcome and turns it into an exit code. Errors print once, here.
 
+pub mod backtest;
 pub mod env_check;
 pub mod exit;
 pub mod generate;
@@ -84,6 +85,8 @@ pub enum Command {
     TestTimeoutRunner(Box<test_timeout_runner::TestTimeoutRunnerArgs>),
     /// Watch a process tree's CPU, memory, threads and files; limits that fail CI; a leak verdict.
     Monitor(Box<monitor::MonitorArgs>),
+    /// Backtest a strategy with backtesting.py's semantics; sweep, rank symbols, walk forward.
+    Backtest(Box<backtest::BacktestArgs>),
 }
 
 /// What a command gets from the CLI layer: the terminal, the loaded config and the working
@@ -202,6 +205,7 @@ const LEAN_COMMANDS: &[(&str, AugmentFn)] = &[
         <test_timeout_runner::TestTimeoutRunnerArgs as Args>::augment_args,
     ),
     ("monitor", <monitor::MonitorArgs as Args>::augment_args),
+    ("backtest", <backtest::BacktestArgs as Args>::augment_args),
 ];
 
 /// Parses with a tree holding the global flags and only the command named on the line. `None`
@@ -270,6 +274,7 @@ fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<u8> {
         Command::LogDigest(args) => log_digest::run(&args, ctx),
         Command::TestTimeoutRunner(args) => test_timeout_runner::run(&args, ctx),
         Command::Monitor(args) => monitor::run(&args, ctx),
+        Command::Backtest(args) => backtest::run(&args, ctx),
     }
 }
 

@@ -5,6 +5,7 @@
 //! A report describes its human-readable layout once, as [`Section`]s; the table and Markdown
 //! renderers both draw from them, and JSON comes straight from `Serialize`.
 
+pub mod backtest;
 pub mod csv;
 pub mod env_check;
 pub mod github;

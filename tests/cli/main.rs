@@ -9,6 +9,7 @@
 
 mod support;
 
+mod backtest;
 mod env_check;
 mod global;
 mod layering;

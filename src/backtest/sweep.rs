@@ -1,0 +1,845 @@
+//! Parameter sweeps: grids (`fast=5..49:1`), constraints (`fast<slow`), a lazy walk over the
+//! grid in a fixed order, parallel runs on the shared worker pool with a per-run timeout, and a
+//! ranking that keeps only the best `top` results in memory (so a million-point grid runs in
+//! bounded memory). A sweep can be one shard of N (a stable hash of each point's id); shards'
+//! reports carry the grid's hash and merge into exactly the unsharded report.
+
+// Formula and geometry code reads best in the notation of the formulas (n, k, a, b, x, y).
+#![allow(clippy::many_single_char_names)]
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::engine::RunError;
+use super::stats::{Stats, RANKABLE};
+use super::strategy::{fmt_num, ParamMap, Params};
+use super::{backtest_in, Prepared, Settings};
+use crate::market::Bars;
+use crate::pool::{self, Done};
+use crate::shard::{fnv1a, Partition};
+
+/// The most failed or timed-out runs a report lists one by one (all are counted).
+pub const MAX_LISTED_FAILURES: usize = 100;
+
+/// One swept parameter and its values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Axis {
+    pub index: usize,
+    pub name: &'static str,
+    pub values: Vec<f64>,
+}
+
+/// `START..END:STEP` (END included), `START..END` (step 1) or a list `A,B,C`, for parameter
+/// `name` of `base`'s strategy.
+pub fn parse_axis(base: &Params, text: &str) -> Result<Axis, String> {
+    let Some((name, spec)) = text.split_once('=') else {
+        return Err(format!(
+            "--grid {text:?} is not NAME=START..END:STEP (e.g. fast=5..50:5) or NAME=A,B,C"
+        ));
+    };
+    let name = name.trim();
+    let index = param_index(base, name)?;
+    let num = |s: &str| -> Result<f64, String> {
+        s.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| format!("--grid {text:?}: {s:?} is not a number"))
+    };
+    let values = if let Some((start, rest)) = spec.split_once("..") {
+        let (end, step) = match rest.split_once(':') {
+            Some((e, s)) => (num(e)?, num(s)?),
+            None => (num(rest)?, 1.0),
+        };
+        let start = num(start)?;
+        if step <= 0.0 {
+            return Err(format!("--grid {text:?}: the step must be more than 0"));
+        }
+        if end < start {
+            return Err(format!(
+                "--grid {text:?} is empty: END ({}) is below START ({})",
+                fmt_num(end),
+                fmt_num(start)
+            ));
+        }
+        let count = ((end - start) / step + 1e-9).floor() as u64 + 1;
+        if count > 100_000_000 {
+            return Err(format!(
+                "--grid {text:?} has {count} values: use a larger step"
+            ));
+        }
+        (0..count).map(|k| start + k as f64 * step).collect()
+    } else {
+        spec.split(',').map(num).collect::<Result<Vec<_>, _>>()?
+    };
+    if values.is_empty() {
+        return Err(format!("--grid {text:?} has no values"));
+    }
+    Ok(Axis {
+        index,
+        name: base.def.params[index].name,
+        values,
+    })
+}
+
+fn param_index(base: &Params, name: &str) -> Result<usize, String> {
+    base.index(name).ok_or_else(|| {
+        let names: Vec<&str> = base.def.params.iter().map(|p| p.name).collect();
+        format!(
+            "{} has no parameter {name:?}: its parameters are {}",
+            base.def.name,
+            names.join(", ")
+        )
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Operand {
+    Param(usize),
+    Const(f64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+/// `A OP B` where A and B are parameter names or numbers, OP one of `< <= > >= == !=`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Constraint {
+    text: String,
+    lhs: Operand,
+    op: Op,
+    rhs: Operand,
+}
+
+impl Constraint {
+    pub fn parse(base: &Params, text: &str) -> Result<Self, String> {
+        let ops = [
+            ("<=", Op::Le),
+            (">=", Op::Ge),
+            ("==", Op::Eq),
+            ("!=", Op::Ne),
+            ("<", Op::Lt),
+            (">", Op::Gt),
+        ];
+        let Some((pos, sym, op)) = ops
+            .iter()
+            .find_map(|(sym, op)| text.find(sym).map(|p| (p, *sym, *op)))
+        else {
+            return Err(format!(
+                "--constraint {text:?} is not A<B (operators < <= > >= == !=, e.g. 'fast<slow')"
+            ));
+        };
+        let side = |s: &str| -> Result<Operand, String> {
+            let s = s.trim();
+            if let Ok(v) = s.parse::<f64>() {
+                return Ok(Operand::Const(v));
+            }
+            param_index(base, s)
+                .map(Operand::Param)
+                .map_err(|e| format!("--constraint {text:?}: {e}"))
+        };
+        let lhs = side(&text[..pos])?;
+        let rhs = side(&text[pos + sym.len()..])?;
+        if !matches!(lhs, Operand::Param(_)) && !matches!(rhs, Operand::Param(_)) {
+            return Err(format!(
+                "--constraint {text:?} names no parameter of {}",
+                base.def.name
+            ));
+        }
+        Ok(Self {
+            text: text.trim().to_string(),
+            lhs,
+            op,
+            rhs,
+        })
+    }
+
+    fn holds(&self, values: &[f64]) -> bool {
+        let v = |o: Operand| match o {
+            Operand::Param(i) => values[i],
+            Operand::Const(c) => c,
+        };
+        let (a, b) = (v(self.lhs), v(self.rhs));
+        match self.op {
+            Op::Lt => a < b,
+            Op::Le => a <= b,
+            Op::Gt => a > b,
+            Op::Ge => a >= b,
+            #[allow(clippy::float_cmp)]
+            Op::Eq => a == b,
+            #[allow(clippy::float_cmp)]
+            Op::Ne => a != b,
+        }
+    }
+}
+
+/// A grid: the base parameters, the swept axes (the last one varies fastest) and constraints.
+#[derive(Debug, Clone)]
+pub struct Grid {
+    pub base: Params,
+    pub axes: Vec<Axis>,
+    pub constraints: Vec<Constraint>,
+}
+
+impl Grid {
+    pub fn new(
+        base: Params,
+        axes: Vec<Axis>,
+        constraints: Vec<Constraint>,
+    ) -> Result<Self, String> {
+        for (i, a) in axes.iter().enumerate() {
+            if axes[..i].iter().any(|b| b.index == a.index) {
+                return Err(format!("--grid names {} twice", a.name));
+            }
+        }
+        Ok(Self {
+            base,
+            axes,
+            constraints,
+        })
+    }
+
+    /// Points before constraints.
+    pub fn raw_len(&self) -> u64 {
+        self.axes
+            .iter()
+            .map(|a| a.values.len() as u64)
+            .fold(1u64, u64::saturating_mul)
+    }
+
+    /// Every point that satisfies the constraints, with its position in the raw grid.
+    pub fn points(&self) -> impl Iterator<Item = (u64, Params)> + Send + '_ {
+        (0..self.raw_len()).filter_map(move |k| {
+            let mut p = self.base;
+            let mut rest = k;
+            for a in self.axes.iter().rev() {
+                let n = a.values.len() as u64;
+                p.values[a.index] = a.values[(rest % n) as usize];
+                rest /= n;
+            }
+            self.constraints
+                .iter()
+                .all(|c| c.holds(&p.values))
+                .then_some((k, p))
+        })
+    }
+
+    /// The points that satisfy the constraints (one pass over the grid).
+    pub fn len(&self) -> u64 {
+        self.points().count() as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.points().next().is_none()
+    }
+
+    /// A canonical description: strategy, base values, axes and constraints.
+    pub fn describe(&self) -> String {
+        let mut s = self.base.def.name.to_string();
+        for (name, v) in self.base.pairs() {
+            s.push_str(&format!(" {name}={}", fmt_num(v)));
+        }
+        for a in &self.axes {
+            let vals: Vec<String> = a.values.iter().map(|v| fmt_num(*v)).collect();
+            s.push_str(&format!(" grid {}={}", a.name, vals.join(",")));
+        }
+        for c in &self.constraints {
+            s.push_str(&format!(" constraint {}", c.text));
+        }
+        s
+    }
+}
+
+/// A point's id for sharding: `name=value,...` over all parameters.
+pub fn point_id(p: &Params) -> String {
+    let parts: Vec<String> = p
+        .pairs()
+        .map(|(n, v)| format!("{n}={}", fmt_num(v)))
+        .collect();
+    parts.join(",")
+}
+
+/// The hash that says two reports come from the same work: everything that decides results.
+pub fn work_hash(parts: &[&str]) -> String {
+    format!("{:016x}", fnv1a(parts.join("\u{1f}").as_bytes()))
+}
+
+/// A fingerprint of the bars (symbol, length, every timestamp and price).
+pub fn bars_fingerprint(bars: &Bars) -> String {
+    let mut bytes = Vec::with_capacity(bars.len() * 48);
+    for i in 0..bars.len() {
+        bytes.extend_from_slice(&bars.time[i].to_le_bytes());
+        for v in [
+            bars.open[i],
+            bars.high[i],
+            bars.low[i],
+            bars.close[i],
+            bars.volume[i],
+        ] {
+            bytes.extend_from_slice(&v.to_bits().to_le_bytes());
+        }
+    }
+    format!("{}:{}:{:016x}", bars.symbol, bars.len(), fnv1a(&bytes))
+}
+
+/// How a run in a sweep ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Ok,
+    TimedOut,
+    Error,
+}
+
+/// One run of a sweep.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PointResult {
+    /// The point's position in the grid (before constraints), for stable ordering.
+    pub index: u64,
+    /// Symbol (universe runs) or null.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub symbol: Option<String>,
+    pub params: serde_json::Value,
+    pub status: Status,
+    pub stats: Option<Stats>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<String>,
+}
+
+/// What ranks results.
+#[derive(Debug, Clone, Copy)]
+pub struct Ranking {
+    pub stat: &'static str,
+    pub higher_is_better: bool,
+    /// Keep this many; 0 keeps all.
+    pub top: usize,
+}
+
+impl Ranking {
+    /// `name` as a rankable statistic.
+    pub fn by(name: &str, top: usize) -> Result<Self, String> {
+        RANKABLE
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(stat, higher_is_better)| Self {
+                stat,
+                higher_is_better,
+                top,
+            })
+            .ok_or_else(|| {
+                let names: Vec<&str> = RANKABLE.iter().map(|(n, _)| *n).collect();
+                format!(
+                    "--rank-by {name:?} is not a statistic: use one of {}",
+                    names.join(", ")
+                )
+            })
+    }
+
+    fn key(&self, r: &PointResult) -> Option<f64> {
+        r.stats.as_ref().and_then(|s| s.get(self.stat))
+    }
+
+    /// Best first: defined values by the statistic, then undefined, ties by grid position.
+    pub fn cmp(&self, a: &PointResult, b: &PointResult) -> Ordering {
+        let by_value = match (self.key(a), self.key(b)) {
+            (Some(x), Some(y)) => {
+                let o = y.total_cmp(&x);
+                if self.higher_is_better {
+                    o
+                } else {
+                    o.reverse()
+                }
+            }
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        };
+        by_value
+            .then_with(|| a.symbol.cmp(&b.symbol))
+            .then_with(|| a.index.cmp(&b.index))
+    }
+}
+
+/// Keeps the best `top` ok results and the first failures, counting everything.
+pub struct Collector {
+    ranking: Ranking,
+    heap: BinaryHeap<Ranked>,
+    all: Vec<PointResult>,
+    failures: Vec<PointResult>,
+    pub summary: Summary,
+}
+
+struct Ranked(PointResult, Ranking);
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Ranked {}
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ranked {
+    /// The worst result is the greatest, so the heap's top is the one to drop.
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.1.cmp(&self.0, &other.0)
+    }
+}
+
+/// Counts of a sweep.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Points of the whole grid (after constraints), over all shards.
+    pub combinations: u64,
+    /// Runs that ended in this report (this shard's share).
+    pub runs: u64,
+    pub ok: u64,
+    pub timed_out: u64,
+    pub errors: u64,
+    /// Points not run because the sweep was interrupted.
+    pub not_started: u64,
+}
+
+impl Collector {
+    pub fn new(ranking: Ranking) -> Self {
+        Self {
+            ranking,
+            heap: BinaryHeap::new(),
+            all: Vec::new(),
+            failures: Vec::new(),
+            summary: Summary::default(),
+        }
+    }
+
+    pub fn push(&mut self, r: PointResult) {
+        self.summary.runs += 1;
+        match r.status {
+            Status::Ok => self.summary.ok += 1,
+            Status::TimedOut => self.summary.timed_out += 1,
+            Status::Error => self.summary.errors += 1,
+        }
+        if r.status != Status::Ok {
+            self.failures.push(r);
+            if self.failures.len() > MAX_LISTED_FAILURES * 2 {
+                self.trim_failures();
+            }
+            return;
+        }
+        if self.ranking.top == 0 {
+            self.all.push(r);
+            return;
+        }
+        self.heap.push(Ranked(r, self.ranking));
+        if self.heap.len() > self.ranking.top {
+            self.heap.pop();
+        }
+    }
+
+    fn trim_failures(&mut self) {
+        self.failures
+            .sort_by(|a, b| a.symbol.cmp(&b.symbol).then(a.index.cmp(&b.index)));
+        self.failures.truncate(MAX_LISTED_FAILURES);
+    }
+
+    /// The kept results: ok ones best first, then failures by grid position.
+    pub fn finish(mut self) -> (Vec<PointResult>, Summary) {
+        let mut ok: Vec<PointResult> = if self.ranking.top == 0 {
+            std::mem::take(&mut self.all)
+        } else {
+            self.heap.drain().map(|r| r.0).collect()
+        };
+        let ranking = self.ranking;
+        ok.sort_by(|a, b| ranking.cmp(a, b));
+        self.trim_failures();
+        ok.append(&mut self.failures);
+        (ok, self.summary)
+    }
+}
+
+/// A sweep's report (`--format json`), also a shard's partial result.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SweepReport {
+    /// `sweep` or `universe`.
+    pub kind: String,
+    pub velo_version: String,
+    /// Hash of everything that decides the results (strategy, grid, settings, data).
+    pub work_hash: String,
+    /// `K/N` for a shard's partial result, null for a whole sweep.
+    pub shard: Option<String>,
+    pub strategy: String,
+    /// The data: a file's symbol, or the folder of a universe.
+    pub data: String,
+    pub rank_by: String,
+    pub top: usize,
+    pub summary: Summary,
+    pub results: Vec<PointResult>,
+}
+
+/// How to run a sweep.
+#[derive(Debug, Clone, Copy)]
+pub struct SweepOptions {
+    pub jobs: usize,
+    pub timeout_per: Option<Duration>,
+    pub ranking: Ranking,
+    pub shard: Option<Partition>,
+}
+
+/// Runs every point of `grid` (this shard's share) over `bars`, calling `on_result` with each
+/// result as it finishes (on the calling thread), and returns the report.
+pub fn sweep(
+    bars: &Bars,
+    grid: &Grid,
+    settings: &Settings,
+    opts: &SweepOptions,
+    cancel: &AtomicBool,
+    on_result: &mut dyn FnMut(&PointResult),
+) -> SweepReport {
+    let shard = opts.shard;
+    let mine = move |p: &Params| shard.is_none_or(|s| s.selects(&point_id(p)));
+    let combinations = grid.len();
+    let items = grid.points().filter(move |(_, p)| mine(p));
+    let mut collector = Collector::new(opts.ranking);
+    let prep = Prepared::new(bars);
+    let pool_opts = pool::Options {
+        jobs: opts.jobs,
+        item_timeout: opts.timeout_per,
+        deadline: None,
+    };
+    // The pool names an item by its position in `items`; the points in flight are remembered
+    // here (at most a few per worker) so that a timed-out one can be named.
+    let inflight: Mutex<HashMap<usize, (u64, Params)>> = Mutex::new(HashMap::new());
+    let items = items.enumerate().map(|(pos, point)| {
+        inflight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(pos, point);
+        point
+    });
+    let stats = pool::run(
+        items,
+        &pool_opts,
+        cancel,
+        |ctx, (_, params)| {
+            backtest_in(&prep, bars, &params, settings, &|| ctx.expired()).map(|(rep, _)| rep.stats)
+        },
+        |pos, done| {
+            let Some((index, params)) = inflight
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&pos)
+            else {
+                return;
+            };
+            let r = match done {
+                Done::Ok(r) => r,
+                Done::TimedOut { .. } => Err(RunError::Expired),
+            };
+            let result = point_result(index, None, &params, r);
+            on_result(&result);
+            collector.push(result);
+        },
+    );
+    collector.summary.combinations = combinations;
+    collector.summary.not_started = stats.not_started as u64;
+    let (results, summary) = collector.finish();
+    SweepReport {
+        kind: "sweep".to_string(),
+        velo_version: env!("CARGO_PKG_VERSION").to_string(),
+        work_hash: String::new(),
+        shard: shard.map(|s| s.to_string()),
+        strategy: grid.base.def.name.to_string(),
+        data: bars.symbol.clone(),
+        rank_by: opts.ranking.stat.to_string(),
+        top: opts.ranking.top,
+        summary,
+        results,
+    }
+}
+
+/// The result of one point.
+pub fn point_result(
+    index: u64,
+    symbol: Option<String>,
+    params: &Params,
+    r: Result<Stats, RunError>,
+) -> PointResult {
+    let params_json = serde_json::to_value(ParamMap(*params)).unwrap_or_default();
+    match r {
+        Ok(stats) => PointResult {
+            index,
+            symbol,
+            params: params_json,
+            status: Status::Ok,
+            stats: Some(stats),
+            error: None,
+        },
+        Err(RunError::Expired) => PointResult {
+            index,
+            symbol,
+            params: params_json,
+            status: Status::TimedOut,
+            stats: None,
+            error: None,
+        },
+        Err(e) => PointResult {
+            index,
+            symbol,
+            params: params_json,
+            status: Status::Error,
+            stats: None,
+            error: Some(e.to_string()),
+        },
+    }
+}
+
+/// Runs the strategy (or, with a grid, the whole grid) over every symbol of a universe, in
+/// parallel (one symbol per worker), and ranks the symbols; with a grid each symbol's entry
+/// holds its best point. `load` reads one input into its series (errors name file and line).
+/// `timeout_per` bounds each symbol's work.
+pub fn universe<L>(
+    inputs: &[String],
+    load: L,
+    grid: &Grid,
+    settings: &Settings,
+    opts: &SweepOptions,
+    cancel: &AtomicBool,
+    on_result: &mut dyn FnMut(&PointResult),
+) -> SweepReport
+where
+    L: Fn(usize) -> Result<Vec<Bars>, String> + Sync,
+{
+    let shard = opts.shard;
+    let items = (0..inputs.len()).filter(|&i| shard.is_none_or(|s| s.selects(&inputs[i])));
+    let mut collector = Collector::new(opts.ranking);
+    let pool_opts = pool::Options {
+        jobs: opts.jobs,
+        item_timeout: opts.timeout_per,
+        deadline: None,
+    };
+    let inflight: Mutex<HashMap<usize, usize>> = Mutex::new(HashMap::new());
+    let items = items.enumerate().map(|(pos, i)| {
+        inflight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(pos, i);
+        i
+    });
+    let ranking = Ranking {
+        top: 1,
+        ..opts.ranking
+    };
+    let stats = pool::run(
+        items,
+        &pool_opts,
+        cancel,
+        |ctx, i| -> Vec<PointResult> {
+            let series = match load(i) {
+                Ok(s) => s,
+                Err(e) => {
+                    return vec![PointResult {
+                        index: i as u64,
+                        symbol: Some(inputs[i].clone()),
+                        params: serde_json::Value::Null,
+                        status: Status::Error,
+                        stats: None,
+                        error: Some(e),
+                    }]
+                }
+            };
+            let multi = series.len() > 1;
+            let mut out = Vec::with_capacity(series.len());
+            for bars in &series {
+                let prep = Prepared::new(bars);
+                let symbol = if multi {
+                    bars.symbol.clone()
+                } else {
+                    inputs[i].clone()
+                };
+                let mut best = Collector::new(ranking);
+                for (k, params) in grid.points() {
+                    if ctx.expired() {
+                        best.push(point_result(k, None, &params, Err(RunError::Expired)));
+                        break;
+                    }
+                    let r = backtest_in(&prep, bars, &params, settings, &|| ctx.expired())
+                        .map(|(rep, _)| rep.stats);
+                    best.push(point_result(k, None, &params, r));
+                }
+                let (results, _) = best.finish();
+                if let Some(mut r) = results.into_iter().next() {
+                    r.index = i as u64;
+                    r.symbol = Some(symbol);
+                    out.push(r);
+                }
+            }
+            out
+        },
+        |pos, done| {
+            let Some(i) = inflight
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&pos)
+            else {
+                return;
+            };
+            let results = match done {
+                Done::Ok(r) => r,
+                Done::TimedOut { .. } => vec![PointResult {
+                    index: i as u64,
+                    symbol: Some(inputs[i].clone()),
+                    params: serde_json::Value::Null,
+                    status: Status::TimedOut,
+                    stats: None,
+                    error: None,
+                }],
+            };
+            for r in results {
+                on_result(&r);
+                collector.push(r);
+            }
+        },
+    );
+    collector.summary.combinations = inputs.len() as u64;
+    collector.summary.not_started = stats.not_started as u64;
+    let (results, summary) = collector.finish();
+    SweepReport {
+        kind: "universe".to_string(),
+        velo_version: env!("CARGO_PKG_VERSION").to_string(),
+        work_hash: String::new(),
+        shard: shard.map(|s| s.to_string()),
+        strategy: grid.base.def.name.to_string(),
+        data: String::new(),
+        rank_by: opts.ranking.stat.to_string(),
+        top: opts.ranking.top,
+        summary,
+        results,
+    }
+}
+
+/// Why shard reports cannot be merged.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum MergeError {
+    #[error("{file}: not a partial result of a sharded sweep (it has no shard): run the sweep with --shard K/N --format json")]
+    NotAShard { file: String },
+    #[error("{file} is from other work than {first} ({what} differs: {theirs} vs {ours}): merge only the shards of one sweep")]
+    Mismatch {
+        file: String,
+        first: String,
+        what: &'static str,
+        theirs: String,
+        ours: String,
+    },
+    #[error("{file} and {other} are both shard {shard}")]
+    Duplicate {
+        file: String,
+        other: String,
+        shard: String,
+    },
+    #[error("missing shard(s) {missing} of {total}: run them and merge all {total} files")]
+    Missing { missing: String, total: u32 },
+    #[error("no files to merge")]
+    Empty,
+}
+
+/// Merges shard reports (each with the file it came from) into the unsharded report.
+pub fn merge(reports: Vec<(String, SweepReport)>) -> Result<SweepReport, MergeError> {
+    let Some((first_file, first)) = reports.first().cloned() else {
+        return Err(MergeError::Empty);
+    };
+    let shard_of = |file: &str, r: &SweepReport| -> Result<Partition, MergeError> {
+        r.shard
+            .as_deref()
+            .and_then(|s| Partition::parse(s, &|_| None).ok())
+            .ok_or_else(|| MergeError::NotAShard {
+                file: file.to_string(),
+            })
+    };
+    let total = shard_of(&first_file, &first)?.total;
+    let mut seen: Vec<Option<String>> = vec![None; total as usize];
+    let ranking = Ranking::by(&first.rank_by, first.top).map_err(|_| MergeError::NotAShard {
+        file: first_file.clone(),
+    })?;
+    let mut collector = Collector::new(ranking);
+    let mut summary = Summary {
+        combinations: first.summary.combinations,
+        ..Summary::default()
+    };
+    for (file, r) in reports {
+        let p = shard_of(&file, &r)?;
+        let checks: [(&'static str, String, String); 6] = [
+            ("kind", r.kind.clone(), first.kind.clone()),
+            ("work hash", r.work_hash.clone(), first.work_hash.clone()),
+            (
+                "velo version",
+                r.velo_version.clone(),
+                first.velo_version.clone(),
+            ),
+            ("rank-by", r.rank_by.clone(), first.rank_by.clone()),
+            ("top", r.top.to_string(), first.top.to_string()),
+            ("shard count", p.total.to_string(), total.to_string()),
+        ];
+        for (what, theirs, ours) in checks {
+            if theirs != ours {
+                return Err(MergeError::Mismatch {
+                    file,
+                    first: first_file.clone(),
+                    what,
+                    theirs,
+                    ours,
+                });
+            }
+        }
+        let slot = &mut seen[(p.index - 1) as usize];
+        if let Some(other) = slot {
+            return Err(MergeError::Duplicate {
+                file,
+                other: other.clone(),
+                shard: p.to_string(),
+            });
+        }
+        *slot = Some(file);
+        summary.runs += r.summary.runs;
+        summary.ok += r.summary.ok;
+        summary.timed_out += r.summary.timed_out;
+        summary.errors += r.summary.errors;
+        summary.not_started += r.summary.not_started;
+        for x in r.results {
+            collector.push(x);
+        }
+    }
+    let missing: Vec<String> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_none())
+        .map(|(i, _)| format!("{}/{total}", i + 1))
+        .collect();
+    if !missing.is_empty() {
+        return Err(MergeError::Missing {
+            missing: missing.join(", "),
+            total,
+        });
+    }
+    let (results, _) = collector.finish();
+    Ok(SweepReport {
+        shard: None,
+        summary,
+        results,
+        ..first
+    })
+}

@@ -1,0 +1,236 @@
+//! Trading-signal building blocks that TA-Lib does not provide or computes differently from the
+//! Python backtesters: pandas' rolling mean (bit for bit, the SMA backtesting.py strategies use),
+//! rate of change, strict crossovers and the previous-window extremes of a Donchian channel.
+//!
+//! Like [`super::indicators`], every series function has an `_into` form writing into a
+//! caller-owned slice of the input's length (warm-up bars are NaN) and a plain allocating form.
+
+/// pandas' `Series.rolling(n).mean()`, reproduced operation for operation so that its results
+/// are the identical doubles (an exact SMA tie decides trades in backtesting.py runs).
+///
+/// One running sum over the whole series; at each bar the value leaving the window is
+/// subtracted (Kahan-compensated, with its own compensation term), then the new value is added
+/// (Kahan-compensated, with a second term); mean = sum / count. When the last `count` values
+/// are all identical the mean is that value exactly; a window with no negative value cannot
+/// have a negative mean (clamped to 0), and symmetrically. First value at bar `n-1`.
+pub fn rolling_mean_into(x: &[f64], n: usize, out: &mut [f64]) {
+    assert_eq!(x.len(), out.len());
+    out.fill(f64::NAN);
+    if n == 0 || x.len() < n {
+        return;
+    }
+    let mut st = RollState {
+        prev_value: x[0],
+        ..RollState::default()
+    };
+    for i in 0..x.len() {
+        if n == 1 {
+            // pandas restarts the sum when the window does not overlap the previous one.
+            st = RollState {
+                prev_value: x[i],
+                ..RollState::default()
+            };
+        } else if i >= n {
+            st.remove(x[i - n]);
+        }
+        st.add(x[i]);
+        if i + 1 >= n {
+            out[i] = st.mean();
+        }
+    }
+}
+
+/// [`rolling_mean_into`] into a new vector.
+pub fn rolling_mean(x: &[f64], n: usize) -> Vec<f64> {
+    let mut out = vec![0.0; x.len()];
+    rolling_mean_into(x, n, &mut out);
+    out
+}
+
+/// pandas' `roll_mean` state (`add_mean`/`remove_mean`/`calc_mean` in aggregations.pyx).
+#[derive(Default)]
+struct RollState {
+    nobs: i64,
+    neg_ct: i64,
+    sum: f64,
+    comp_add: f64,
+    comp_remove: f64,
+    same_run: i64,
+    prev_value: f64,
+}
+
+impl RollState {
+    #[inline]
+    fn add(&mut self, val: f64) {
+        if val.is_nan() {
+            return;
+        }
+        self.nobs += 1;
+        let y = val - self.comp_add;
+        let t = self.sum + y;
+        self.comp_add = t - self.sum - y;
+        self.sum = t;
+        if val.is_sign_negative() {
+            self.neg_ct += 1;
+        }
+        #[allow(clippy::float_cmp)] // pandas compares for exact equality
+        if val == self.prev_value {
+            self.same_run += 1;
+        } else {
+            self.same_run = 1;
+        }
+        self.prev_value = val;
+    }
+
+    #[inline]
+    fn remove(&mut self, val: f64) {
+        if val.is_nan() {
+            return;
+        }
+        self.nobs -= 1;
+        let y = -val - self.comp_remove;
+        let t = self.sum + y;
+        self.comp_remove = t - self.sum - y;
+        self.sum = t;
+        if val.is_sign_negative() {
+            self.neg_ct -= 1;
+        }
+    }
+
+    #[inline]
+    fn mean(&self) -> f64 {
+        if self.nobs <= 0 {
+            return f64::NAN;
+        }
+        let result = self.sum / self.nobs as f64;
+        if self.same_run >= self.nobs {
+            self.prev_value
+        } else if (self.neg_ct == 0 && result < 0.0) || (self.neg_ct == self.nobs && result > 0.0) {
+            0.0
+        } else {
+            result
+        }
+    }
+}
+
+/// Rate of change in percent, as TA-Lib's ROC: `(x[i] / x[i-n] - 1) * 100`; first value at
+/// bar `n`. A zero base gives NaN (no change can be measured from 0).
+pub fn roc_into(x: &[f64], n: usize, out: &mut [f64]) {
+    assert_eq!(x.len(), out.len());
+    out.fill(f64::NAN);
+    if n == 0 {
+        return;
+    }
+    for i in n..x.len() {
+        let base = x[i - n];
+        if base != 0.0 {
+            out[i] = (x[i] / base - 1.0) * 100.0;
+        }
+    }
+}
+
+/// [`roc_into`] into a new vector.
+pub fn roc(x: &[f64], n: usize) -> Vec<f64> {
+    let mut out = vec![0.0; x.len()];
+    roc_into(x, n, &mut out);
+    out
+}
+
+/// True when `a` crosses strictly above `b` at bar `i`: `a[i-1] < b[i-1]` and `a[i] > b[i]`
+/// (backtesting.py's `crossover`: equality on either bar is not a cross; NaN never crosses).
+#[inline]
+pub fn crosses_above(a: &[f64], b: &[f64], i: usize) -> bool {
+    i > 0 && a[i - 1] < b[i - 1] && a[i] > b[i]
+}
+
+/// True when `a` crosses strictly below `b` at bar `i` (`crosses_above(b, a, i)`).
+#[inline]
+pub fn crosses_below(a: &[f64], b: &[f64], i: usize) -> bool {
+    crosses_above(b, a, i)
+}
+
+/// True when series `a` crosses strictly above the constant `level` at bar `i`.
+#[inline]
+pub fn crosses_above_level(a: &[f64], level: f64, i: usize) -> bool {
+    i > 0 && a[i - 1] < level && a[i] > level
+}
+
+/// Shifts a series one bar later in place (`out[i] = x[i-1]`, bar 0 becomes NaN): "the
+/// previous `n` bars" from a window that includes the current bar.
+pub fn shift_one(x: &mut [f64]) {
+    if x.is_empty() {
+        return;
+    }
+    x.copy_within(..x.len() - 1, 1);
+    x[0] = f64::NAN;
+}
+
+#[cfg(test)]
+#[allow(clippy::float_cmp, clippy::many_single_char_names)] // bit-exact expectations are the point
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn rolling_mean_warm_up_and_values() {
+        let x = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let m = rolling_mean(&x, 3);
+        assert!(m[0].is_nan() && m[1].is_nan());
+        assert_eq!(&m[2..], &[2.0, 3.0, 4.0]);
+        assert!(rolling_mean(&x, 6).iter().all(|v| v.is_nan()));
+        assert!(rolling_mean(&x, 0).iter().all(|v| v.is_nan()));
+        assert_eq!(rolling_mean(&x, 1), x.to_vec());
+    }
+
+    #[test]
+    fn rolling_mean_of_a_flat_run_is_exact() {
+        // 0.1 + 0.2 - 0.1 ... would drift; pandas returns the repeated value itself.
+        let x = [0.3, 0.1, 0.7, 0.1, 0.1, 0.1];
+        let m = rolling_mean(&x, 3);
+        assert_eq!(m[5], 0.1);
+    }
+
+    #[test]
+    fn rolling_mean_never_flips_sign() {
+        let x = [1e17, 1.0, 1.0, 3.0, 0.0, 0.0];
+        for v in rolling_mean(&x, 2).into_iter().skip(1) {
+            assert!(v >= 0.0);
+        }
+    }
+
+    #[test]
+    fn roc_and_crosses() {
+        let x = [10.0, 11.0, 12.1, 0.0, 5.0];
+        let r = roc(&x, 1);
+        assert!(r[0].is_nan());
+        assert!((r[1] - 10.0).abs() < 1e-12);
+        assert!(r[4].is_nan()); // base 0
+        let a = [1.0, 2.0, 3.0, 3.0, 1.0];
+        let b = [2.0, 2.0, 2.0, 3.0, 3.0];
+        assert!(!crosses_above(&a, &b, 1)); // equality is not a cross
+        assert!(!crosses_above(&a, &b, 2));
+        assert!(!crosses_below(&a, &b, 4)); // from equality
+        assert!(crosses_above(&[1.0, 3.0], &b[..2], 1));
+        assert!(crosses_above_level(&[29.0, 31.0], 30.0, 1));
+        let mut s = vec![1.0, 2.0, 3.0];
+        shift_one(&mut s);
+        assert!(s[0].is_nan());
+        assert_eq!(&s[1..], &[1.0, 2.0]);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { rng_algorithm: proptest::test_runner::RngAlgorithm::ChaCha, ..ProptestConfig::default() })]
+        #[test]
+        fn rolling_mean_is_close_to_the_window_mean(x in proptest::collection::vec(1.0f64..1000.0, 1..200), n in 1usize..30) {
+            let m = rolling_mean(&x, n);
+            for i in 0..x.len() {
+                if i + 1 < n {
+                    prop_assert!(m[i].is_nan());
+                } else {
+                    let want: f64 = x[i + 1 - n..=i].iter().sum::<f64>() / n as f64;
+                    prop_assert!((m[i] - want).abs() <= 1e-9 * want.abs());
+                }
+            }
+        }
+    }
+}

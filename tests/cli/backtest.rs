@@ -1,0 +1,896 @@
+//! `velo backtest`: backtesting.py 0.6.6's reference run, trades, equity and 1,530-point grid
+//! reproduced from fixtures/backtest/; sweeps (streaming, heatmap, timeouts), shards and merge,
+//! universes, walk-forward, the HTML report in a real browser, and bad inputs.
+
+#![allow(clippy::float_cmp, clippy::many_single_char_names)] // exact prices are the point
+
+use std::path::Path;
+
+use crate::support::{fixture, velo};
+
+const GOOG: &str = "backtest/GOOG.csv";
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * b.abs()
+}
+
+fn canonical() -> crate::support::Velo {
+    velo()
+        .arg("backtest")
+        .arg(fixture(GOOG))
+        .args([
+            "--strategy",
+            "sma-cross",
+            "--param",
+            "fast=10",
+            "--param",
+            "slow=20",
+        ])
+        .args(["--cash", "10000", "--commission", "0.002"])
+}
+
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn canonical_run_reproduces_backtesting_py_stats_field_by_field() {
+    let out = canonical().args(["--format", "json"]).run().code(0);
+    let ours = out.json();
+    assert_eq!(ours["schema_version"], 1);
+    assert_eq!(ours["strategy"], "sma-cross");
+    assert_eq!(ours["params"]["fast"], 10);
+    let reference: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("backtest/backtesting_py_SmaCross_GOOG.json")).unwrap(),
+    )
+    .unwrap();
+    let theirs = &reference["stats"];
+    let days = |k: &str| theirs[k]["seconds"].as_f64().unwrap() / 86_400.0;
+    let num = |k: &str| theirs[k].as_f64().unwrap();
+    let fields = [
+        ("duration_days", days("Duration")),
+        ("exposure_time_pct", num("Exposure Time [%]")),
+        ("equity_final", num("Equity Final [$]")),
+        ("equity_peak", num("Equity Peak [$]")),
+        ("commissions", num("Commissions [$]")),
+        ("return_pct", num("Return [%]")),
+        ("buy_hold_return_pct", num("Buy & Hold Return [%]")),
+        ("return_ann_pct", num("Return (Ann.) [%]")),
+        ("volatility_ann_pct", num("Volatility (Ann.) [%]")),
+        ("cagr_pct", num("CAGR [%]")),
+        ("sharpe_ratio", num("Sharpe Ratio")),
+        ("sortino_ratio", num("Sortino Ratio")),
+        ("calmar_ratio", num("Calmar Ratio")),
+        ("alpha_pct", num("Alpha [%]")),
+        ("beta", num("Beta")),
+        ("max_drawdown_pct", num("Max. Drawdown [%]")),
+        ("avg_drawdown_pct", num("Avg. Drawdown [%]")),
+        ("max_drawdown_duration_days", days("Max. Drawdown Duration")),
+        ("avg_drawdown_duration_days", days("Avg. Drawdown Duration")),
+        ("num_trades", num("# Trades")),
+        ("win_rate_pct", num("Win Rate [%]")),
+        ("best_trade_pct", num("Best Trade [%]")),
+        ("worst_trade_pct", num("Worst Trade [%]")),
+        ("avg_trade_pct", num("Avg. Trade [%]")),
+        ("max_trade_duration_days", days("Max. Trade Duration")),
+        ("avg_trade_duration_days", days("Avg. Trade Duration")),
+        ("profit_factor", num("Profit Factor")),
+        ("expectancy_pct", num("Expectancy [%]")),
+        ("sqn", num("SQN")),
+        ("kelly_criterion", num("Kelly Criterion")),
+    ];
+    for (key, want) in fields {
+        let got = ours["stats"][key]
+            .as_f64()
+            .unwrap_or_else(|| panic!("stats.{key} missing: {}", ours["stats"]));
+        assert!(close(got, want), "{key}: {got} vs backtesting.py {want}");
+    }
+    assert_eq!(ours["stats"]["start"], "2004-08-19");
+    assert_eq!(ours["stats"]["end"], "2013-03-01");
+}
+
+#[test]
+fn canonical_trades_and_equity_csv_match_the_reference() {
+    let out = canonical()
+        .args([
+            "--trades",
+            "trades.csv",
+            "--equity",
+            "equity.csv",
+            "--format",
+            "json",
+        ])
+        .run()
+        .code(0);
+    let ours = std::fs::read_to_string(out.dir.path().join("trades.csv")).unwrap();
+    assert!(ours.starts_with(
+        "size,entry_bar,exit_bar,entry_price,exit_price,pnl,commission,return_pct,entry_time,exit_time\n"
+    ));
+    let theirs =
+        std::fs::read_to_string(fixture("backtest/backtesting_py_SmaCross_GOOG_trades.csv"))
+            .unwrap();
+    let (a, b) = (csv_rows(&ours), csv_rows(&theirs));
+    assert_eq!(a.len(), 93);
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        // Sizes, bars and prices identical; money within 1e-9.
+        for (i, j) in [(0, 0), (1, 1), (2, 2)] {
+            assert_eq!(x[i], y[j], "{x:?} vs {y:?}");
+        }
+        for (i, j) in [(3, 3), (4, 4)] {
+            assert_eq!(x[i].parse::<f64>().unwrap(), y[j].parse::<f64>().unwrap());
+        }
+        for (i, j) in [(5, 7), (6, 8), (7, 9)] {
+            assert!(
+                close(x[i].parse().unwrap(), y[j].parse().unwrap()),
+                "{x:?} vs {y:?}"
+            );
+        }
+        assert_eq!(x[8], y[10][..10]);
+        assert_eq!(x[9], y[11][..10]);
+    }
+    let ours = std::fs::read_to_string(out.dir.path().join("equity.csv")).unwrap();
+    assert!(ours.starts_with("date,equity,drawdown_pct\n"));
+    let theirs =
+        std::fs::read_to_string(fixture("backtest/backtesting_py_SmaCross_GOOG_equity.csv"))
+            .unwrap();
+    let (a, b) = (csv_rows(&ours), csv_rows(&theirs));
+    assert_eq!(a.len(), 2148);
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x[0], y[0][..10]);
+        assert!(
+            close(x[1].parse().unwrap(), y[1].parse().unwrap()),
+            "{x:?} vs {y:?}"
+        );
+        let (d, e): (f64, f64) = (x[2].parse().unwrap(), y[2].parse().unwrap());
+        assert!((d - e).abs() <= 1e-9 * e.abs() + 1e-15, "{x:?} vs {y:?}");
+    }
+}
+
+fn grid_args() -> [&'static str; 6] {
+    [
+        "--grid",
+        "fast=5..49:1",
+        "--grid",
+        "slow=10..195:5",
+        "--constraint",
+        "fast<slow",
+    ]
+}
+
+#[test]
+fn the_whole_reference_grid_matches_row_by_row() {
+    let out = canonical()
+        .args(grid_args())
+        .args(["--top", "0", "--rank-by", "sqn", "--format", "json"])
+        .run()
+        .code(0);
+    let v = out.json();
+    assert_eq!(v["summary"]["combinations"], 1530);
+    assert_eq!(v["summary"]["ok"], 1530);
+    let mut ours = std::collections::HashMap::new();
+    for r in v["results"].as_array().unwrap() {
+        let key = (
+            r["params"]["fast"].as_i64().unwrap(),
+            r["params"]["slow"].as_i64().unwrap(),
+        );
+        ours.insert(key, r["stats"].clone());
+    }
+    assert_eq!(ours.len(), 1530);
+    let reference =
+        std::fs::read_to_string(fixture("backtest/backtesting_py_SmaCross_GOOG_grid.csv")).unwrap();
+    let columns = [
+        "num_trades",
+        "equity_final",
+        "return_pct",
+        "exposure_time_pct",
+        "sharpe_ratio",
+        "sortino_ratio",
+        "max_drawdown_pct",
+        "win_rate_pct",
+        "profit_factor",
+        "sqn",
+    ];
+    let mut rows = 0;
+    for row in csv_rows(&reference) {
+        let key = (row[0].parse().unwrap(), row[1].parse().unwrap());
+        let s = &ours[&key];
+        for (col, name) in columns.iter().enumerate() {
+            let want = &row[col + 2];
+            let got = &s[*name];
+            if want.is_empty() || want == "nan" {
+                assert!(got.is_null(), "{key:?} {name}: {got} vs NaN");
+            } else {
+                let want: f64 = want.parse().unwrap();
+                assert!(
+                    close(got.as_f64().unwrap(), want),
+                    "{key:?} {name}: {got} vs backtesting.py {want}"
+                );
+            }
+        }
+        rows += 1;
+    }
+    assert_eq!(rows, 1530);
+    // Ranked best first by SQN.
+    let sqn: Vec<f64> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["stats"]["sqn"].as_f64().unwrap())
+        .collect();
+    assert!(sqn.windows(2).all(|w| w[0] >= w[1]));
+}
+
+#[test]
+fn results_stream_as_json_lines_and_heatmap_is_svg() {
+    let out = canonical()
+        .args(["--grid", "fast=5..20:5", "--grid", "slow=10..40:10"])
+        .args([
+            "--constraint",
+            "fast<slow",
+            "--top",
+            "3",
+            "--format",
+            "json",
+        ])
+        .args(["--results", "r.jsonl", "--heatmap", "h.svg"])
+        .run()
+        .code(0);
+    let v = out.json();
+    assert_eq!(v["results"].as_array().unwrap().len(), 3);
+    let n = v["summary"]["combinations"].as_u64().unwrap();
+    let lines = std::fs::read_to_string(out.dir.path().join("r.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len() as u64, n);
+    assert!(lines
+        .iter()
+        .all(|l| l["status"] == "ok" && l["schema_version"] == 1));
+    let svg = std::fs::read_to_string(out.dir.path().join("h.svg")).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let cells = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("rect") && n.children().any(|c| c.has_tag_name("title")))
+        .count();
+    assert_eq!(cells, 4 * 4);
+    assert!(svg.contains("fast=10 slow=20"));
+}
+
+#[test]
+fn three_shards_merge_into_exactly_the_unsharded_result() {
+    let args = ["--grid", "fast=5..30:1", "--grid", "slow=10..100:5"];
+    let whole = canonical()
+        .args(args)
+        .args([
+            "--constraint",
+            "fast<slow",
+            "--top",
+            "25",
+            "--format",
+            "json",
+        ])
+        .run()
+        .code(0);
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    let mut runs = 0;
+    for k in 1..=3 {
+        let part = canonical()
+            .args(args)
+            .args([
+                "--constraint",
+                "fast<slow",
+                "--top",
+                "25",
+                "--format",
+                "json",
+            ])
+            .args(["--shard", &format!("{k}/3")])
+            .run()
+            .code(0);
+        let v = part.json();
+        assert_eq!(v["shard"], format!("{k}/3"));
+        assert!(v["work_hash"].as_str().unwrap().len() == 16);
+        assert!(v["velo_version"].is_string());
+        runs += v["summary"]["runs"].as_u64().unwrap();
+        let f = dir.path().join(format!("part{k}.json"));
+        std::fs::write(&f, &part.stdout).unwrap();
+        files.push(f);
+    }
+    assert_eq!(
+        runs,
+        whole.json()["summary"]["combinations"].as_u64().unwrap()
+    );
+    let merged = velo()
+        .args(["backtest", "merge"])
+        .args(&files)
+        .args(["--format", "json"])
+        .run()
+        .code(0);
+    assert_eq!(merged.stdout, whole.stdout, "merged != unsharded");
+
+    // A missing shard is named.
+    velo()
+        .args(["backtest", "merge"])
+        .args(&files[..2])
+        .run()
+        .code(2)
+        .stderr_has("missing shard(s) 3/3");
+    // A shard of other work is named.
+    let other = canonical()
+        .args(["--grid", "fast=5..30:1", "--grid", "slow=10..105:5"])
+        .args([
+            "--constraint",
+            "fast<slow",
+            "--top",
+            "25",
+            "--format",
+            "json",
+        ])
+        .args(["--shard", "3/3"])
+        .run()
+        .code(0);
+    let f = dir.path().join("other.json");
+    std::fs::write(&f, &other.stdout).unwrap();
+    velo()
+        .args(["backtest", "merge"])
+        .args(&files[..2])
+        .arg(&f)
+        .run()
+        .code(2)
+        .stderr_has("other.json is from other work")
+        .stderr_has("work hash differs");
+    // The same shard twice is named.
+    velo()
+        .args(["backtest", "merge"])
+        .args([&files[0], &files[1], &files[1]])
+        .run()
+        .code(2)
+        .stderr_has("are both shard 2/3");
+}
+
+#[test]
+fn shard_index_comes_from_the_environment() {
+    let a = canonical()
+        .args(["--grid", "fast=5..20:1", "--format", "json", "--shard", "2"])
+        .env("JOB_COMPLETION_INDEX", "1")
+        .run()
+        .code(0);
+    assert_eq!(a.json()["shard"], "2/2");
+    canonical()
+        .args(["--grid", "fast=5..20:1", "--shard", "2"])
+        .run()
+        .code(2)
+        .stderr_has("JOB_COMPLETION_INDEX");
+}
+
+#[test]
+#[cfg(debug_assertions)]
+fn a_hanging_backtest_is_recorded_as_timed_out_and_the_sweep_finishes() {
+    // debug-hang (debug builds only) hangs at at=1 until its deadline; the others finish.
+    let out = velo()
+        .arg("backtest")
+        .arg(fixture(GOOG))
+        .args(["--strategy", "debug-hang", "--grid", "at=0..3"])
+        .args(["--timeout-per", "300ms", "--jobs", "2", "--format", "json"])
+        .run()
+        .code(1);
+    let v = out.json();
+    assert_eq!(v["summary"]["runs"], 4);
+    assert_eq!(v["summary"]["ok"], 3);
+    assert_eq!(v["summary"]["timed_out"], 1);
+    let timed: Vec<&serde_json::Value> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "timed-out")
+        .collect();
+    assert_eq!(timed.len(), 1);
+    assert_eq!(timed[0]["params"]["at"], 1);
+}
+
+#[test]
+fn a_timeout_shorter_than_one_run_times_every_run_out() {
+    let out = canonical()
+        .args([
+            "--grid",
+            "fast=5..9",
+            "--timeout-per",
+            "1ns",
+            "--format",
+            "json",
+        ])
+        .run()
+        .code(1);
+    let v = out.json();
+    assert_eq!(v["summary"]["timed_out"], 5);
+    assert_eq!(v["summary"]["ok"], 0);
+}
+
+fn write_bars(path: &Path, n: usize, seed: u64, drift: f64) {
+    // A deterministic pseudo-random walk (no RNG crate, no seed luck: fixed values).
+    let mut s = String::from("Date,Open,High,Low,Close,Volume\n");
+    let mut x = seed;
+    let mut price: f64 = 100.0;
+    for i in 0..n {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let r = ((x >> 33) as f64 / (1u64 << 31) as f64) - 0.5;
+        let open = price;
+        price = (price * (1.0 + drift + r * 0.04)).max(1.0);
+        let (hi, lo) = (open.max(price) * 1.01, open.min(price) * 0.99);
+        let day = 1 + i;
+        let (y, m, d) = (2000 + day / 336, 1 + (day / 28) % 12, 1 + day % 28);
+        s.push_str(&format!(
+            "{y:04}-{m:02}-{d:02},{open:.4},{hi:.4},{lo:.4},{price:.4},{}\n",
+            1000 + i
+        ));
+    }
+    std::fs::write(path, s).unwrap();
+}
+
+#[test]
+fn a_universe_is_ranked_and_a_bad_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture(GOOG), dir.path().join("GOOG.csv")).unwrap();
+    write_bars(&dir.path().join("UP.csv"), 400, 7, 0.003);
+    write_bars(&dir.path().join("DOWN.csv"), 400, 11, -0.003);
+    let out = velo()
+        .arg("backtest")
+        .arg(dir.path())
+        .args([
+            "--strategy",
+            "sma-cross",
+            "--long-only",
+            "--rank-by",
+            "return_pct",
+        ])
+        .args(["--format", "json"])
+        .run()
+        .code(0);
+    let v = out.json();
+    assert_eq!(v["kind"], "universe");
+    let syms: Vec<&str> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["symbol"].as_str().unwrap())
+        .collect();
+    assert_eq!(syms.len(), 3);
+    let rets: Vec<f64> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["stats"]["return_pct"].as_f64().unwrap())
+        .collect();
+    assert!(rets.windows(2).all(|w| w[0] >= w[1]), "{rets:?}");
+
+    // With a grid: the best parameters per symbol.
+    let out = velo()
+        .arg("backtest")
+        .arg(dir.path())
+        .args([
+            "--strategy",
+            "sma-cross",
+            "--grid",
+            "fast=5..15:5",
+            "--grid",
+            "slow=20..40:10",
+        ])
+        .args(["--format", "json"])
+        .run()
+        .code(0);
+    let v = out.json();
+    for r in v["results"].as_array().unwrap() {
+        assert!(r["params"]["fast"].is_i64(), "{r}");
+    }
+
+    std::fs::write(
+        dir.path().join("BAD.csv"),
+        "Date,Open,High,Low,Close,Volume\n2020-01-01,1,2,0.5,1.5,10\n2020-01-02,1,x,0.5,1.5,10\n",
+    )
+    .unwrap();
+    velo()
+        .arg("backtest")
+        .arg(dir.path())
+        .args(["--strategy", "sma-cross"])
+        .run()
+        .code(2)
+        .stderr_has("BAD.csv:3")
+        .stdout_has("GOOG");
+}
+
+#[test]
+fn walk_forward_reports_windows_stitched_equity_and_the_ratio() {
+    let out = canonical()
+        .args([
+            "--grid",
+            "fast=5..20:5",
+            "--grid",
+            "slow=20..60:10",
+            "--constraint",
+            "fast<slow",
+        ])
+        .args([
+            "--walk-forward",
+            "train=500,test=250",
+            "--equity",
+            "oos.csv",
+        ])
+        .args(["--format", "json"])
+        .run()
+        .code(0);
+    let v = out.json();
+    assert_eq!(v["kind"], "walk-forward");
+    let windows = v["windows"].as_array().unwrap();
+    // (2148 - 750) / 250 + 1 = 6 windows.
+    assert_eq!(windows.len(), 6);
+    for w in windows {
+        assert!(w["params"]["fast"].is_i64());
+        assert!(w["oos_stats"]["equity_final"].is_f64());
+    }
+    assert!(v.get("is_oos_ratio").is_some());
+    let eq = std::fs::read_to_string(out.dir.path().join("oos.csv")).unwrap();
+    assert_eq!(eq.lines().count(), 1 + 6 * 250);
+    assert!(eq
+        .lines()
+        .nth(1)
+        .unwrap()
+        .starts_with(windows[0]["test_start"].as_str().unwrap()));
+}
+
+#[test]
+fn every_strategy_runs_and_options_change_what_they_should() {
+    for (name, extra) in [
+        ("sma-cross", vec![]),
+        ("ema-cross", vec![]),
+        (
+            "rsi",
+            vec!["-p", "n=14", "-p", "lower=35", "-p", "upper=65"],
+        ),
+        ("macd", vec![]),
+        ("bbands", vec!["-p", "k=1.5"]),
+        ("donchian", vec!["-p", "n=30"]),
+        ("momentum", vec!["-p", "threshold=5"]),
+    ] {
+        let v = velo()
+            .arg("backtest")
+            .arg(fixture(GOOG))
+            .args(["--strategy", name, "--format", "json"])
+            .args(extra)
+            .run()
+            .code(0)
+            .json();
+        assert!(
+            v["stats"]["num_trades"].as_u64().unwrap() > 0,
+            "{name}: {v}"
+        );
+    }
+    // --long-only: every trade is long.
+    let out = canonical()
+        .args(["--long-only", "--trades", "t.csv", "--format", "json"])
+        .run()
+        .code(0);
+    let t = std::fs::read_to_string(out.dir.path().join("t.csv")).unwrap();
+    assert!(csv_rows(&t)
+        .iter()
+        .all(|r| r[0].parse::<f64>().unwrap() > 0.0));
+    // --trade-on-close: entries at the signal bar's close.
+    let out = canonical()
+        .args(["--trade-on-close", "--trades", "t.csv", "--format", "json"])
+        .run()
+        .code(0);
+    let t = std::fs::read_to_string(out.dir.path().join("t.csv")).unwrap();
+    let goog = std::fs::read_to_string(fixture(GOOG)).unwrap();
+    let closes: Vec<f64> = csv_rows(&goog)
+        .iter()
+        .map(|r| r[4].parse().unwrap())
+        .collect();
+    for r in csv_rows(&t) {
+        let bar: usize = r[1].parse().unwrap();
+        assert_eq!(r[3].parse::<f64>().unwrap(), closes[bar]);
+    }
+    // Stop-loss: exits below entry*(1-5%) for longs never go below the level by more than the gap.
+    let sl = canonical()
+        .args(["--long-only", "--stop-loss", "5%", "--format", "json"])
+        .run()
+        .code(0)
+        .json();
+    let plain = canonical()
+        .args(["--long-only", "--format", "json"])
+        .run()
+        .code(0)
+        .json();
+    assert_ne!(sl["stats"]["equity_final"], plain["stats"]["equity_final"]);
+    // Intrabar order decides when both levels are inside a bar.
+    let tight = |order: &str| {
+        canonical()
+            .args([
+                "--stop-loss",
+                "1%",
+                "--take-profit",
+                "1%",
+                "--intrabar",
+                order,
+            ])
+            .args(["--format", "json"])
+            .run()
+            .code(0)
+            .json()["stats"]["equity_final"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(tight("optimistic") > tight("pessimistic"));
+    // Fixed units and fractional sizes.
+    let out = canonical()
+        .args(["--size", "2.5u", "--trades", "t.csv", "--format", "json"])
+        .run()
+        .code(0);
+    let t = std::fs::read_to_string(out.dir.path().join("t.csv")).unwrap();
+    assert!(csv_rows(&t)
+        .iter()
+        .all(|r| r[0].parse::<f64>().unwrap().abs() == 2.5));
+    let out = canonical()
+        .args([
+            "--size",
+            "50%",
+            "--fractional",
+            "--trades",
+            "t.csv",
+            "--format",
+            "json",
+        ])
+        .run()
+        .code(0);
+    let t = std::fs::read_to_string(out.dir.path().join("t.csv")).unwrap();
+    let first: f64 = csv_rows(&t)[0][0].parse().unwrap();
+    assert!(first.fract() != 0.0, "{first}");
+    // A fixed commission is charged per order.
+    let v = velo()
+        .arg("backtest")
+        .arg(fixture(GOOG))
+        .args([
+            "--strategy",
+            "sma-cross",
+            "--commission",
+            "0+5",
+            "--format",
+            "json",
+        ])
+        .run()
+        .code(0)
+        .json();
+    let n = v["stats"]["num_trades"].as_f64().unwrap();
+    assert!(close(v["stats"]["commissions"].as_f64().unwrap(), 10.0 * n));
+}
+
+#[test]
+fn bad_inputs_get_a_clear_error_and_exit_2() {
+    let bad = |args: &[&str], needle: &str| {
+        velo()
+            .arg("backtest")
+            .arg(fixture(GOOG))
+            .args(args)
+            .run()
+            .code(2)
+            .stderr_has(needle)
+            .nowhere("panicked");
+    };
+    bad(&["--strategy", "sma_cross"], "did you mean sma-cross?");
+    bad(
+        &["--strategy", "sma-cross", "-p", "fats=3"],
+        "did you mean fast?",
+    );
+    bad(&["--strategy", "sma-cross", "-p", "fast"], "has no value");
+    bad(
+        &["--strategy", "sma-cross", "-p", "fast=ten"],
+        "is not a number",
+    );
+    bad(
+        &["--strategy", "sma-cross", "-p", "fast=0"],
+        "fast=0 is out of range",
+    );
+    bad(
+        &["--strategy", "sma-cross", "-p", "fast=2.5"],
+        "whole number",
+    );
+    bad(&["--strategy", "rsi", "-p", "lower=80"], "lower < upper");
+    bad(
+        &["--strategy", "sma-cross", "--grid", "fast=50..10:5"],
+        "END (10) is below START (50)",
+    );
+    bad(
+        &[
+            "--strategy",
+            "sma-cross",
+            "--grid",
+            "fast=30..40",
+            "--grid",
+            "slow=10..20",
+            "--constraint",
+            "fast<slow",
+        ],
+        "the grid is empty",
+    );
+    bad(
+        &[
+            "--strategy",
+            "sma-cross",
+            "--grid",
+            "fast=5..9",
+            "--constraint",
+            "fats<slow",
+        ],
+        "has no parameter \"fats\"",
+    );
+    bad(
+        &[
+            "--strategy",
+            "sma-cross",
+            "--grid",
+            "fast=5..9",
+            "--constraint",
+            "3<4",
+        ],
+        "names no parameter",
+    );
+    bad(
+        &["--strategy", "sma-cross", "--grid", "speed=1..3"],
+        "has no parameter \"speed\"",
+    );
+    bad(
+        &["--strategy", "sma-cross", "-p", "slow=5000"],
+        "at least 5002 bars",
+    );
+    bad(
+        &["--strategy", "sma-cross", "--rank-by", "sharpe"],
+        "is not a statistic",
+    );
+    bad(
+        &["--strategy", "sma-cross", "--commission", "2%%"],
+        "RATE[+FIXED]",
+    );
+    bad(
+        &["--strategy", "sma-cross", "--walk-forward", "train=100"],
+        "needs both",
+    );
+    bad(
+        &["--strategy", "sma-cross", "--heatmap", "h.svg"],
+        "two --grid flags",
+    );
+
+    velo()
+        .args(["backtest", "nope.csv", "--strategy", "sma-cross"])
+        .run()
+        .code(2)
+        .stderr_has("nope.csv");
+    velo()
+        .args(["backtest", "bad.csv", "--strategy", "sma-cross"])
+        .file(
+            "bad.csv",
+            "Date,Open,High,Low,Close,Volume\n2020-01-01,1,2,0.5,1.5,10\n2020-01-02,1,2,0.5,oops,10\n",
+        )
+        .run()
+        .code(2)
+        .stderr_has("bad.csv:3")
+        .stderr_has("oops");
+    velo()
+        .args([
+            "backtest",
+            "-",
+            "--strategy",
+            "sma-cross",
+            "--format",
+            "json",
+        ])
+        .stdin(std::fs::read(fixture(GOOG)).unwrap())
+        .run()
+        .code(0)
+        .stdout_has("\"equity_final\"");
+}
+
+#[test]
+fn the_html_report_renders_in_a_headless_browser() {
+    let out = canonical().args(["--report", "r.html"]).run().code(0);
+    let html_path = out.dir.path().join("r.html");
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    // Self-contained: nothing fetched from the network.
+    for needle in ["http://", "https://", "src=\"", "<link"] {
+        let allowed = "http://www.w3.org/2000/svg";
+        assert!(
+            !html.replace(allowed, "").contains(needle),
+            "report references {needle}"
+        );
+    }
+    assert!(html.contains("Sharpe Ratio"));
+    let browser = [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .into_iter()
+    .find(|p| Path::new(p).exists());
+    let Some(browser) = browser else {
+        println!("SKIPPED the browser check: no chromium found (apt-get install chromium)");
+        return;
+    };
+    let profile = tempfile::tempdir().unwrap();
+    let dom = std::process::Command::new(browser)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("file://{}", html_path.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(
+        dom.contains("data-rendered=\"true\""),
+        "chart not rendered:\n{}",
+        &dom[..dom.len().min(2000)]
+    );
+    assert!(
+        !dom.contains("data-script-error=\""),
+        "script error:\n{dom}"
+    );
+    assert!(dom.contains("class=\"series\""));
+    let markers = dom.matches("class=\"marker entry\"").count();
+    assert_eq!(markers, 93);
+}
+
+#[test]
+fn settings_come_from_velo_toml_and_flags_override_them() {
+    let from_file = velo()
+        .file(
+            "velo.toml",
+            "[backtest]\ncash = 10000\ncommission = \"0.002\"\n",
+        )
+        .file("GOOG.csv", std::fs::read(fixture(GOOG)).unwrap())
+        .args([
+            "backtest",
+            "GOOG.csv",
+            "--strategy",
+            "sma-cross",
+            "--format",
+            "json",
+        ])
+        .run()
+        .code(0)
+        .json();
+    let canonical = canonical().args(["--format", "json"]).run().code(0).json();
+    assert_eq!(from_file["stats"], canonical["stats"]);
+    velo()
+        .file("velo.toml", "[backtest]\ncommision = \"0.002\"\n")
+        .file("GOOG.csv", std::fs::read(fixture(GOOG)).unwrap())
+        .args(["backtest", "GOOG.csv", "--strategy", "sma-cross"])
+        .run()
+        .code(2)
+        .stderr_has("commision");
+}
+
+#[test]
+fn help_documents_strategies_parameters_and_exit_codes() {
+    let out = velo().args(["backtest", "--help"]).run().code(0);
+    for needle in [
+        "sma-cross",
+        "ema-cross",
+        "rsi",
+        "macd",
+        "bbands",
+        "donchian",
+        "momentum",
+        "--grid",
+        "--walk-forward",
+        "--shard",
+        "--intrabar",
+        "Exit codes:",
+    ] {
+        assert!(out.stdout.contains(needle), "help lacks {needle}");
+    }
+    assert!(!out.stdout.contains("debug-hang"));
+}
