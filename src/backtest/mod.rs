@@ -161,35 +161,3 @@ fn report(bars: &Bars, params: &Params, stats: Stats, run: Run) -> (SingleReport
 
 #[cfg(test)]
 mod reference_tests;
-
-#[cfg(test)]
-mod layering {
-    #[test]
-    fn backtest_and_signals_import_no_cli_output_or_report() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(root.join("backtest"))
-            .expect("src/backtest")
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "rs"))
-            .collect();
-        files.push(root.join("market").join("signals.rs"));
-        // Spelled in pieces so this file does not match itself.
-        let banned: Vec<String> = ["cli", "output", "report"]
-            .map(|m| format!("crate::{m}"))
-            .into_iter()
-            .chain([format!("{}::", "clap")])
-            .collect();
-        for path in &files {
-            let text = std::fs::read_to_string(path).expect("source file");
-            for b in &banned {
-                assert!(
-                    !text.contains(b.as_str()),
-                    "{} uses {b}: domains return plain Serialize reports",
-                    path.display()
-                );
-            }
-        }
-        assert!(files.len() >= 7, "only {} files checked", files.len());
-    }
-}

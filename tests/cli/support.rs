@@ -17,6 +17,8 @@ const STRIPPED_VARS: &[&str] = &[
     "CI_NODE_INDEX",
     "CI_NODE_TOTAL",
     "JOB_COMPLETION_INDEX",
+    "SLURM_ARRAY_TASK_ID",
+    "SLURM_ARRAY_TASK_MIN",
     "COLUMNS",
     "TERM",
     "SOURCE_DATE_EPOCH",
