@@ -818,7 +818,10 @@ fn the_html_report_renders_in_a_headless_browser() {
     .into_iter()
     .find(|p| Path::new(p).exists());
     let Some(browser) = browser else {
-        println!("SKIPPED the browser check: no chromium found (apt-get install chromium)");
+        crate::support::skip(
+            "backtest html report in a browser",
+            "no chromium found (apt-get install chromium, or run .ci/run)",
+        );
         return;
     };
     let profile = tempfile::tempdir().unwrap();

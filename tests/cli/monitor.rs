@@ -20,7 +20,7 @@ fn python() -> Option<&'static str> {
     if ok {
         Some("python3")
     } else {
-        println!("skipped: python3 is not installed");
+        crate::support::skip("monitor workload", "python3 is not installed");
         None
     }
 }
@@ -391,13 +391,13 @@ fn unreadable_or_foreign_proc_entries_are_notes_not_failures() {
         .current_dir("/")
         .output()
     else {
-        println!("skipped the unprivileged run: setpriv is not installed");
+        crate::support::skip("monitor unprivileged run", "setpriv is not installed");
         return;
     };
     if !out.status.success() && out.stdout.is_empty() {
-        println!(
-            "skipped the unprivileged run: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
+        crate::support::skip(
+            "monitor unprivileged run",
+            String::from_utf8_lossy(&out.stderr).trim(),
         );
         return;
     }
@@ -558,7 +558,10 @@ fn promtool(path: &Path) {
         .stderr(Stdio::piped())
         .spawn();
     let Ok(mut child) = child else {
-        println!("skipped promtool check: promtool is not installed");
+        crate::support::skip(
+            "monitor promtool check",
+            "promtool is not installed (Debian's prometheus package)",
+        );
         return;
     };
     {
@@ -587,7 +590,10 @@ fn chromium_screenshot(svg: &Path) {
                 .is_ok_and(|s| s.success())
         })
     else {
-        println!("skipped browser check: no chromium or google-chrome installed");
+        crate::support::skip(
+            "monitor svg in a browser",
+            "no chromium or google-chrome installed (apt-get install chromium, or run .ci/run)",
+        );
         return;
     };
     let dir = tempfile::tempdir().unwrap();

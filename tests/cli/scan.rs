@@ -80,9 +80,12 @@ fn explain_reproduces_the_talib_reference_for_goog() {
 fn fixtures_match_the_shared_reference_data() {
     let shared = shared_data("reference/indicators_GOOG.csv");
     if !shared.is_file() {
-        eprintln!(
-            "skipped: {} not found (the fixtures copies are checked by the other tests)",
-            shared.display()
+        crate::support::skip(
+            "scan fixtures against the shared data",
+            &format!(
+                "{} not found (the fixtures copies are checked by the other tests)",
+                shared.display()
+            ),
         );
         return;
     }
@@ -145,9 +148,9 @@ fn explain_handles_the_other_reference_series() {
     if full.is_file() {
         check_explain_series(&full, "2017-04-19 09:00:00", 5000);
     } else {
-        eprintln!(
-            "skipped the whole EURUSD series: {} not found",
-            full.display()
+        crate::support::skip(
+            "scan explain over the whole EURUSD series",
+            &format!("{} not found", full.display()),
         );
     }
 }

@@ -217,6 +217,13 @@ pub fn redact(text: &str, tmp: &Path) -> String {
     s.replace(&repo_root().display().to_string(), "[REPO]")
 }
 
+/// Says on the terminal why a test (or part of one) did not run: written straight to stderr,
+/// which the test harness does not capture, so the reason shows in every `cargo test` run.
+pub fn skip(test: &str, why: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{test}: skipped: {why}");
+}
+
 /// Makes a FIFO at `path` (for the tests that check velo never blocks on one).
 #[cfg(unix)]
 pub fn mkfifo(path: &Path) {

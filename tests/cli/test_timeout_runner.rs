@@ -11,14 +11,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::support::{fixture, repo_root, signal, velo, Velo};
-
-/// Says on the terminal why a test did not run (written straight to stderr, which the test
-/// harness does not capture, so the reason shows in every `cargo test` run).
-fn skip(test: &str, why: &str) {
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stderr().lock(), "{test}: skipped: {why}");
-}
+use crate::support::{fixture, repo_root, signal, skip, velo, Velo};
 
 /// Ends the calling test early (after [`skip`] said why) when a toolchain is missing.
 macro_rules! or_skip {
