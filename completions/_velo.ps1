@@ -35,6 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Rank OHLCV files by breakout strength, or explain one symbol bar by bar')
             [CompletionResult]::new('log-digest', 'log-digest', [CompletionResultType]::ParameterValue, 'Digest logs: top templates by severity and count, root cause, suggested fixes')
             [CompletionResult]::new('test-timeout-runner', 'test-timeout-runner', [CompletionResultType]::ParameterValue, 'Run tests or any command with per-test timeouts, whole-tree kill and retries')
+            [CompletionResult]::new('monitor', 'monitor', [CompletionResultType]::ParameterValue, 'Watch a process tree''s CPU, memory, threads and files; limits that fail CI; a leak verdict')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -260,12 +261,46 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
         'velo;test-timeout-runner;help;help' {
             break
         }
+        'velo;monitor' {
+            [CompletionResult]::new('--pid', '--pid', [CompletionResultType]::ParameterName, 'Watch this process and all its descendants')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Time between samples [default: 500ms]')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Time between samples [default: 500ms]')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Stop after this long (with a command: stop the command too)')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Stop after this long (with a command: stop the command too)')
+            [CompletionResult]::new('--max-rss', '--max-rss', [CompletionResultType]::ParameterName, 'Largest RSS of the whole tree, e.g. 512M, 2G')
+            [CompletionResult]::new('--max-pss', '--max-pss', [CompletionResultType]::ParameterName, 'Largest PSS of the whole tree (shared pages split between the processes sharing them)')
+            [CompletionResult]::new('--max-cpu', '--max-cpu', [CompletionResultType]::ParameterName, 'Largest CPU use between two samples, in % of one core (250 = two and a half cores)')
+            [CompletionResult]::new('--max-threads', '--max-threads', [CompletionResultType]::ParameterName, 'Most threads in the tree')
+            [CompletionResult]::new('--max-fds', '--max-fds', [CompletionResultType]::ParameterName, 'Most open file descriptors in the tree')
+            [CompletionResult]::new('--max-leak', '--max-leak', [CompletionResultType]::ParameterName, 'Steepest memory growth allowed for a `leak` verdict, e.g. 5MB/min, 100K/s')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Grace between the steps of that escalation (and after a forwarded Ctrl-C) [default: 2s]')
+            [CompletionResult]::new('--kill-after', '--kill-after', [CompletionResultType]::ParameterName, 'Grace between the steps of that escalation (and after a forwarded Ctrl-C) [default: 2s]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of the summary on stdout')
+            [CompletionResult]::new('--every', '--every', [CompletionResultType]::ParameterName, 'Print a line on stderr this often instead of the live view (which only a terminal gets)')
+            [CompletionResult]::new('--record', '--record', [CompletionResultType]::ParameterName, 'Write every sample to FILE.csv or FILE.jsonl as it is taken (flushed each time)')
+            [CompletionResult]::new('--plot', '--plot', [CompletionResultType]::ParameterName, 'Draw memory and CPU over time into an SVG file (limits, breaches and the leak fit marked)')
+            [CompletionResult]::new('--metrics-file', '--metrics-file', [CompletionResultType]::ParameterName, 'Write the summary in the Prometheus textfile format (atomically replaced)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb')
+            [CompletionResult]::new('--no-pss', '--no-pss', [CompletionResultType]::ParameterName, 'Skip PSS and USS (smaps_rollup is the costliest read)')
+            [CompletionResult]::new('--snapshot', '--snapshot', [CompletionResultType]::ParameterName, 'Print the per-process breakdown of the tree once and exit (CPU measured over --interval)')
+            [CompletionResult]::new('--kill-on-breach', '--kill-on-breach', [CompletionResultType]::ParameterName, 'Stop the whole tree when a limit is crossed: SIGINT, SIGTERM, then SIGKILL to its group and to every process of it by pid, setsid() daemons included')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is being done (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is being done (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'velo;help' {
             [CompletionResult]::new('env-check', 'env-check', [CompletionResultType]::ParameterValue, 'Validate .env files: missing, malformed, misspelled and duplicated variables, at once')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages generated from this command tree')
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Rank OHLCV files by breakout strength, or explain one symbol bar by bar')
             [CompletionResult]::new('log-digest', 'log-digest', [CompletionResultType]::ParameterValue, 'Digest logs: top templates by severity and count, root cause, suggested fixes')
             [CompletionResult]::new('test-timeout-runner', 'test-timeout-runner', [CompletionResultType]::ParameterValue, 'Run tests or any command with per-test timeouts, whole-tree kill and retries')
+            [CompletionResult]::new('monitor', 'monitor', [CompletionResultType]::ParameterValue, 'Watch a process tree''s CPU, memory, threads and files; limits that fail CI; a leak verdict')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -298,6 +333,9 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             break
         }
         'velo;help;test-timeout-runner;merge' {
+            break
+        }
+        'velo;help;monitor' {
             break
         }
         'velo;help;help' {

@@ -36,6 +36,7 @@ complete -c velo -n "__fish_velo_needs_command" -f -a "generate" -d 'Write shell
 complete -c velo -n "__fish_velo_needs_command" -f -a "scan" -d 'Rank OHLCV files by breakout strength, or explain one symbol bar by bar'
 complete -c velo -n "__fish_velo_needs_command" -f -a "log-digest" -d 'Digest logs: top templates by severity and count, root cause, suggested fixes'
 complete -c velo -n "__fish_velo_needs_command" -f -a "test-timeout-runner" -d 'Run tests or any command with per-test timeouts, whole-tree kill and retries'
+complete -c velo -n "__fish_velo_needs_command" -f -a "monitor" -d 'Watch a process tree\'s CPU, memory, threads and files; limits that fail CI; a leak verdict'
 complete -c velo -n "__fish_velo_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c velo -n "__fish_velo_using_subcommand env-check" -l env-file -d 'A .env file to check (repeatable; a later file wins over an earlier one; `-` is stdin)' -r -F
 complete -c velo -n "__fish_velo_using_subcommand env-check" -l environment -d 'Read .env, .env.NAME and .env.NAME.local (those that exist), in that precedence order' -r
@@ -202,12 +203,40 @@ complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fis
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from merge" -s V -l version -d 'Print version'
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from help" -f -a "merge" -d 'Combine the JSON (--format json) or JUnit reports of several shards into one'
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner help" -f -a "env-check" -d 'Validate .env files: missing, malformed, misspelled and duplicated variables, at once'
-complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner help" -f -a "generate" -d 'Write shell completions or man pages generated from this command tree'
-complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner help" -f -a "scan" -d 'Rank OHLCV files by breakout strength, or explain one symbol bar by bar'
-complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner help" -f -a "log-digest" -d 'Digest logs: top templates by severity and count, root cause, suggested fixes'
-complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner help" -f -a "test-timeout-runner" -d 'Run tests or any command with per-test timeouts, whole-tree kill and retries'
-complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c velo -n "__fish_velo_using_subcommand monitor" -l pid -d 'Watch this process and all its descendants' -r
+complete -c velo -n "__fish_velo_using_subcommand monitor" -s i -l interval -d 'Time between samples [default: 500ms]' -r
+complete -c velo -n "__fish_velo_using_subcommand monitor" -s d -l duration -d 'Stop after this long (with a command: stop the command too)' -r
+complete -c velo -n "__fish_velo_using_subcommand monitor" -l max-rss -d 'Largest RSS of the whole tree, e.g. 512M, 2G' -r
+complete -c velo -n "__fish_velo_using_subcommand monitor" -l max-pss -d 'Largest PSS of the whole tree (shared pages split between the processes sharing them)' -r
+complete -c velo -n "__fish_velo_using_subcommand monitor" -l max-cpu -d 'Largest CPU use between two samples, in % of one core (250 = two and a half cores)' -r
+complete -c velo -n "__fish_velo_using_subcommand monitor" -l max-threads -d 'Most threads in the tree' -r
+complete -c velo -n "__fish_velo_using_subcommand monitor" -l max-fds -d 'Most open file descriptors in the tree' -r
+complete -c velo -n "__fish_velo_using_subcommand monitor" -l max-leak -d 'Steepest memory growth allowed for a `leak` verdict, e.g. 5MB/min, 100K/s' -r
+complete -c velo -n "__fish_velo_using_subcommand monitor" -s k -l kill-after -d 'Grace between the steps of that escalation (and after a forwarded Ctrl-C) [default: 2s]' -r
+complete -c velo -n "__fish_velo_using_subcommand monitor" -l format -d 'Output format of the summary on stdout' -r -f -a "table\t''
+json\t''
+markdown\t''"
+complete -c velo -n "__fish_velo_using_subcommand monitor" -l every -d 'Print a line on stderr this often instead of the live view (which only a terminal gets)' -r
+complete -c velo -n "__fish_velo_using_subcommand monitor" -l record -d 'Write every sample to FILE.csv or FILE.jsonl as it is taken (flushed each time)' -r -F
+complete -c velo -n "__fish_velo_using_subcommand monitor" -l plot -d 'Draw memory and CPU over time into an SVG file (limits, breaches and the leak fit marked)' -r -F
+complete -c velo -n "__fish_velo_using_subcommand monitor" -l metrics-file -d 'Write the summary in the Prometheus textfile format (atomically replaced)' -r -F
+complete -c velo -n "__fish_velo_using_subcommand monitor" -l color -d 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb' -r -f -a "auto\t'Colour when the stream is a terminal and neither `NO_COLOR` nor `TERM=dumb` says no'
+always\t'Always colour (as `CLICOLOR_FORCE=1`)'
+never\t'Never colour'"
+complete -c velo -n "__fish_velo_using_subcommand monitor" -l no-pss -d 'Skip PSS and USS (smaps_rollup is the costliest read)'
+complete -c velo -n "__fish_velo_using_subcommand monitor" -l snapshot -d 'Print the per-process breakdown of the tree once and exit (CPU measured over --interval)'
+complete -c velo -n "__fish_velo_using_subcommand monitor" -l kill-on-breach -d 'Stop the whole tree when a limit is crossed: SIGINT, SIGTERM, then SIGKILL to its group and to every process of it by pid, setsid() daemons included'
+complete -c velo -n "__fish_velo_using_subcommand monitor" -s q -l quiet -d 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged'
+complete -c velo -n "__fish_velo_using_subcommand monitor" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c velo -n "__fish_velo_using_subcommand monitor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c velo -n "__fish_velo_using_subcommand monitor" -s V -l version -d 'Print version'
+complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner monitor help" -f -a "env-check" -d 'Validate .env files: missing, malformed, misspelled and duplicated variables, at once'
+complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner monitor help" -f -a "generate" -d 'Write shell completions or man pages generated from this command tree'
+complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner monitor help" -f -a "scan" -d 'Rank OHLCV files by breakout strength, or explain one symbol bar by bar'
+complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner monitor help" -f -a "log-digest" -d 'Digest logs: top templates by severity and count, root cause, suggested fixes'
+complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner monitor help" -f -a "test-timeout-runner" -d 'Run tests or any command with per-test timeouts, whole-tree kill and retries'
+complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner monitor help" -f -a "monitor" -d 'Watch a process tree\'s CPU, memory, threads and files; limits that fail CI; a leak verdict'
+complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner monitor help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c velo -n "__fish_velo_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Bash, zsh, fish and PowerShell completion scripts'
 complete -c velo -n "__fish_velo_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Man pages: velo.1 and one velo-<command>.1 per command'
 complete -c velo -n "__fish_velo_using_subcommand help; and __fish_seen_subcommand_from log-digest" -f -a "prune" -d 'Rotate and prune a log folder by age, count and size (never touches the live log)'

@@ -13,6 +13,7 @@ pub mod config;
 pub mod env_check;
 pub mod log_digest;
 pub mod market;
+pub mod monitor;
 pub mod output;
 pub mod pool;
 pub mod proc;

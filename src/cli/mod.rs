@@ -6,6 +6,7 @@ pub mod exit;
 pub mod generate;
 pub mod interrupt;
 pub mod log_digest;
+pub mod monitor;
 pub mod scan;
 pub mod test_timeout_runner;
 
@@ -81,6 +82,8 @@ pub enum Command {
     LogDigest(Box<log_digest::LogDigestArgs>),
     /// Run tests or any command with per-test timeouts, whole-tree kill and retries.
     TestTimeoutRunner(Box<test_timeout_runner::TestTimeoutRunnerArgs>),
+    /// Watch a process tree's CPU, memory, threads and files; limits that fail CI; a leak verdict.
+    Monitor(Box<monitor::MonitorArgs>),
 }
 
 /// What a command gets from the CLI layer: the terminal, the loaded config and the working
@@ -198,6 +201,7 @@ const LEAN_COMMANDS: &[(&str, AugmentFn)] = &[
         "test-timeout-runner",
         <test_timeout_runner::TestTimeoutRunnerArgs as Args>::augment_args,
     ),
+    ("monitor", <monitor::MonitorArgs as Args>::augment_args),
 ];
 
 /// Parses with a tree holding the global flags and only the command named on the line. `None`
@@ -265,6 +269,7 @@ fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<u8> {
         Command::Scan(args) => scan::run(&args, ctx),
         Command::LogDigest(args) => log_digest::run(&args, ctx),
         Command::TestTimeoutRunner(args) => test_timeout_runner::run(&args, ctx),
+        Command::Monitor(args) => monitor::run(&args, ctx),
     }
 }
 
@@ -343,6 +348,8 @@ mod tests {
             "scan fixtures --top 5",
             "log-digest app.log --format json",
             "-v log-digest app.log --top 3",
+            "monitor --pid 42 --interval 100ms --format json",
+            "-q monitor --max-rss 1G --kill-on-breach -- python bot.py --flag",
         ];
         for line in lines {
             let args = argv(line);

@@ -14,6 +14,7 @@
 //! call one of them at least every 50 ms.
 
 pub mod capture;
+pub mod procfs;
 pub mod tree;
 
 use std::ffi::OsString;

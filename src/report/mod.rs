@@ -11,6 +11,7 @@ pub mod github;
 pub mod json;
 pub mod log_digest;
 pub mod markdown;
+pub mod monitor;
 pub mod scan;
 pub mod table;
 pub mod test_runner;

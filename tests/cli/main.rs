@@ -12,5 +12,6 @@ mod support;
 mod env_check;
 mod global;
 mod log_digest;
+mod monitor;
 mod scan;
 mod test_timeout_runner;

@@ -1,0 +1,532 @@
+//! `velo monitor`: argument parsing, `[monitor]` settings from velo.toml, the live view and
+//! `--every` lines, `--record`, `--plot`, `--metrics-file`, and the exit code.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Deserialize;
+
+use super::{exit, interrupt, CodedError, Context};
+use crate::monitor::{
+    self, Breach, Ending, Limits, MonitorReport, Observer, RunOptions, Sample, Summary,
+    SystemSample, Target,
+};
+use crate::output::Ui;
+use crate::proc::{self, SpawnError};
+use crate::report::monitor::record::{RecordFormat, Recorder};
+use crate::report::{self, Format};
+use crate::units::{duration_arg, parse_duration, parse_rate, parse_size, rate_arg, size_arg};
+
+pub const LONG_ABOUT: &str = "\
+Watch a process tree's CPU, memory, threads, open files and disk I/O; fail when it crosses a \
+limit; judge whether its memory leaks.
+
+Targets: --pid PID (the process and all its descendants, found again at every sample), or a \
+command after `--` (started in its own process group; Ctrl-C and SIGTERM are forwarded to it and \
+its exit code is passed through), or nothing: the whole system (CPU, memory, swap, load, and the \
+disk usage of each mount at the end).
+
+Figures: CPU % of one core (from utime+stime, children that ended between samples included: \
+velo is a child subreaper and counts what they used), RSS summed over the tree, PSS and USS \
+from smaps_rollup (read less often than RSS on big trees, to keep the monitor cheap; the report \
+says how stale they got), threads, descriptors and bytes read and written. Samples are taken on \
+absolute deadlines, so the interval does not drift. The peak RSS is the largest sample; where \
+velo starts the command and may make a cgroup v2 child group with the memory controller, the \
+exact peak comes from memory.peak too (the JSON's peak_source says which).
+
+Leak verdict: after a warm-up (the first 20% of the run), a Theil-Sen line is fitted to memory; \
+`leak` when it grows beyond its noise to the end of the run, `stable` when it does not or when it \
+grew and levelled off (a cache filling once), `inconclusive` otherwise (too short, slowing, \
+irregular). --max-leak fails only on a `leak` verdict steeper than the rate.
+
+On a terminal a compact live view is drawn on stderr; elsewhere nothing is printed until the \
+summary, unless --every asks for a line now and then. With a command and --format json or \
+markdown, the command's own stdout goes to stderr so that stdout holds only the report.
+
+Settings may also come from the [monitor] table of velo.toml (interval, duration, max-rss, \
+max-pss, max-cpu, max-threads, max-fds, max-leak, kill-on-breach, kill-after); flags override it.";
+
+const AFTER_LONG_HELP: &str = "\
+Examples:
+  velo monitor -- python bot.py
+  velo monitor --max-rss 512M --max-leak 5MB/min --kill-on-breach --format json -- pytest -x
+  velo monitor --pid 4242 --interval 100ms --duration 10m --record run.csv --plot run.svg
+  velo monitor --pid 4242 --snapshot
+  velo monitor --duration 1m --every 10s --metrics-file /var/lib/node_exporter/velo.prom
+
+Exit codes:
+  0        ran, no limit crossed (with a command: the command's own exit code)
+  1        a limit was crossed (a command that failed on its own keeps its exit code)
+  2        usage or input error (no such PID, command not found, bad size or rate)
+  128+N    interrupted by signal N";
+
+/// Watch a process tree's CPU, memory, threads and files; limits that fail CI; a leak verdict.
+#[derive(Debug, Args)]
+#[command(long_about = LONG_ABOUT, after_long_help = AFTER_LONG_HELP)]
+pub struct MonitorArgs {
+    /// The command to start and watch (after `--`).
+    #[arg(value_name = "COMMAND", allow_hyphen_values = true, last = true)]
+    pub command: Vec<std::ffi::OsString>,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Target and sampling")]
+pub struct TargetArgs {
+    /// Watch this process and all its descendants.
+    #[arg(long, value_name = "PID", conflicts_with = "command")]
+    pub pid: Option<i32>,
+
+    /// Time between samples [default: 500ms].
+    #[arg(short, long, value_name = "DUR", value_parser = duration_arg)]
+    pub interval: Option<Duration>,
+
+    /// Stop after this long (with a command: stop the command too).
+    #[arg(short, long, value_name = "DUR", value_parser = duration_arg)]
+    pub duration: Option<Duration>,
+
+    /// Skip PSS and USS (smaps_rollup is the costliest read).
+    #[arg(long)]
+    pub no_pss: bool,
+
+    /// Print the per-process breakdown of the tree once and exit (CPU measured over --interval).
+    #[arg(long, requires = "pid")]
+    pub snapshot: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Limits (a breach exits 1)")]
+pub struct LimitArgs {
+    /// Largest RSS of the whole tree, e.g. 512M, 2G.
+    #[arg(long, value_name = "SIZE", value_parser = size_arg)]
+    pub max_rss: Option<u64>,
+
+    /// Largest PSS of the whole tree (shared pages split between the processes sharing them).
+    #[arg(long, value_name = "SIZE", value_parser = size_arg)]
+    pub max_pss: Option<u64>,
+
+    /// Largest CPU use between two samples, in % of one core (250 = two and a half cores).
+    #[arg(long, value_name = "PCT", value_parser = parse_pct)]
+    pub max_cpu: Option<f64>,
+
+    /// Most threads in the tree.
+    #[arg(long, value_name = "N")]
+    pub max_threads: Option<u64>,
+
+    /// Most open file descriptors in the tree.
+    #[arg(long, value_name = "N")]
+    pub max_fds: Option<u64>,
+
+    /// Steepest memory growth allowed for a `leak` verdict, e.g. 5MB/min, 100K/s.
+    #[arg(long, value_name = "RATE", value_parser = rate_arg)]
+    pub max_leak: Option<f64>,
+
+    /// Stop the whole tree when a limit is crossed: SIGINT, SIGTERM, then SIGKILL to its group
+    /// and to every process of it by pid, setsid() daemons included.
+    #[arg(long)]
+    pub kill_on_breach: bool,
+
+    /// Grace between the steps of that escalation (and after a forwarded Ctrl-C) [default: 2s].
+    #[arg(short = 'k', long, value_name = "DUR", value_parser = duration_arg)]
+    pub kill_after: Option<Duration>,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// Output format of the summary on stdout.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = report::format_parser(&["table", "json", "markdown"]))]
+    pub format: Format,
+
+    /// Print a line on stderr this often instead of the live view (which only a terminal gets).
+    #[arg(long, value_name = "DUR", value_parser = duration_arg)]
+    pub every: Option<Duration>,
+
+    /// Write every sample to FILE.csv or FILE.jsonl as it is taken (flushed each time).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+
+    /// Draw memory and CPU over time into an SVG file (limits, breaches and the leak fit marked).
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+
+    /// Write the summary in the Prometheus textfile format (atomically replaced).
+    #[arg(long, value_name = "FILE.prom")]
+    pub metrics_file: Option<PathBuf>,
+}
+
+fn parse_pct(s: &str) -> Result<f64, String> {
+    let v: f64 =
+        s.trim().trim_end_matches('%').parse().map_err(|_| {
+            format!("invalid percentage {s:?}: expected a number such as 150 or 80%")
+        })?;
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err(format!(
+            "invalid percentage {s:?}: expected a positive number"
+        ))
+    }
+}
+
+/// The `[monitor]` table of velo.toml.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct MonitorConfig {
+    interval: Option<String>,
+    duration: Option<String>,
+    max_rss: Option<String>,
+    max_pss: Option<String>,
+    max_cpu: Option<f64>,
+    max_threads: Option<u64>,
+    max_fds: Option<u64>,
+    max_leak: Option<String>,
+    kill_on_breach: Option<bool>,
+    kill_after: Option<String>,
+}
+
+fn config_err(ctx: &Context, key: &str, e: impl std::fmt::Display) -> anyhow::Error {
+    let file = ctx
+        .config
+        .path()
+        .map_or_else(|| "velo.toml".to_string(), |p| p.display().to_string());
+    anyhow::anyhow!("{file}: [monitor] {key}: {e}")
+}
+
+fn options(args: &MonitorArgs, ctx: &Context) -> anyhow::Result<RunOptions> {
+    let file: MonitorConfig = ctx.config.section("monitor")?;
+    let dur = |flag: Option<Duration>,
+               v: &Option<String>,
+               key: &str|
+     -> anyhow::Result<Option<Duration>> {
+        if flag.is_some() {
+            return Ok(flag);
+        }
+        v.as_deref()
+            .map(parse_duration)
+            .transpose()
+            .map_err(|e| config_err(ctx, key, e))
+    };
+    let size = |flag: Option<u64>, v: &Option<String>, key: &str| -> anyhow::Result<Option<u64>> {
+        if flag.is_some() {
+            return Ok(flag);
+        }
+        v.as_deref()
+            .map(parse_size)
+            .transpose()
+            .map_err(|e| config_err(ctx, key, e))
+    };
+    let interval = dur(args.target.interval, &file.interval, "interval")?
+        .unwrap_or(Duration::from_millis(500));
+    if interval < Duration::from_millis(10) {
+        anyhow::bail!(
+            "--interval {}: too short; use 10ms or more (the monitor's own cost grows with the rate)",
+            crate::units::format_duration(interval)
+        );
+    }
+    let max_leak = match args.limits.max_leak {
+        Some(v) => Some(v),
+        None => file
+            .max_leak
+            .as_deref()
+            .map(parse_rate)
+            .transpose()
+            .map_err(|e| config_err(ctx, "max-leak", e))?,
+    };
+    Ok(RunOptions {
+        interval,
+        duration: dur(args.target.duration, &file.duration, "duration")?,
+        limits: Limits {
+            max_rss: size(args.limits.max_rss, &file.max_rss, "max-rss")?,
+            max_pss: size(args.limits.max_pss, &file.max_pss, "max-pss")?,
+            max_cpu: args.limits.max_cpu.or(file.max_cpu),
+            max_threads: args.limits.max_threads.or(file.max_threads),
+            max_fds: args.limits.max_fds.or(file.max_fds),
+            max_leak,
+        },
+        kill_on_breach: args.limits.kill_on_breach || file.kill_on_breach.unwrap_or(false),
+        kill_after: dur(args.limits.kill_after, &file.kill_after, "kill-after")?
+            .unwrap_or(Duration::from_secs(2)),
+        pss: !args.target.no_pss,
+        cgroup: true,
+    })
+}
+
+/// The CLI's observer: live view, `--every` lines, `--record`, breach messages.
+struct CliObserver<'a> {
+    ui: &'a Ui,
+    bar: Option<ProgressBar>,
+    every: Option<Duration>,
+    last_line: Option<f64>,
+    recorder: Option<Recorder>,
+    record_error: Option<std::io::Error>,
+    cpu: Vec<f64>,
+    rss: Vec<f64>,
+}
+
+impl CliObserver<'_> {
+    fn say(&self, f: impl FnOnce()) {
+        match &self.bar {
+            Some(bar) => bar.suspend(f),
+            None => f(),
+        }
+    }
+
+    fn record(&mut self, f: impl FnOnce(&mut Recorder) -> std::io::Result<()>) {
+        if let Some(r) = &mut self.recorder {
+            if let Err(e) = f(r) {
+                self.record_error = Some(e);
+                self.recorder = None;
+            }
+        }
+    }
+
+    fn due(&mut self, t: f64) -> bool {
+        let Some(every) = self.every else {
+            return false;
+        };
+        if self
+            .last_line
+            .is_some_and(|l| t - l < every.as_secs_f64() - 1e-3)
+        {
+            return false;
+        }
+        self.last_line = Some(t);
+        true
+    }
+}
+
+impl Observer for CliObserver<'_> {
+    fn sample(&mut self, s: &Sample, summary: &Summary) {
+        const KEEP: usize = 40;
+        self.record(|r| r.sample(s));
+        self.cpu.push(s.cpu_pct);
+        self.rss.push(s.rss_bytes as f64);
+        if self.cpu.len() > 4 * KEEP {
+            self.cpu.drain(..self.cpu.len() - KEEP);
+            self.rss.drain(..self.rss.len() - KEEP);
+        }
+        if let Some(bar) = &self.bar {
+            bar.set_message(report::monitor::live_view(s, summary, &self.cpu, &self.rss));
+        }
+        if self.due(s.t_s) {
+            let line = report::monitor::every_line(s);
+            self.ui.info(&line);
+        }
+    }
+
+    fn system_sample(&mut self, s: &SystemSample) {
+        self.record(|r| r.system_sample(s));
+        if let Some(bar) = &self.bar {
+            bar.set_message(report::monitor::system_line(s));
+        }
+        if self.due(s.t_s) {
+            self.ui.info(&report::monitor::system_line(s));
+        }
+    }
+
+    fn breach(&mut self, b: &Breach) {
+        let line = report::monitor::breach_line(b);
+        self.say(|| self.ui.warn(&format!("limit crossed: {line}")));
+    }
+
+    fn note(&mut self, message: &str) {
+        self.say(|| self.ui.info(&format!("velo: {message}")));
+    }
+}
+
+pub fn run(args: &MonitorArgs, ctx: &Context) -> anyhow::Result<u8> {
+    let opts = options(args, ctx)?;
+    let format = args.output.format;
+    if !cfg!(target_os = "linux") {
+        anyhow::bail!("velo monitor is unsupported on this platform: it reads Linux's /proc");
+    }
+    if args.target.snapshot {
+        let pid = args.target.pid.unwrap_or_default();
+        let sample = monitor::snapshot(pid, opts.pss, opts.interval.min(Duration::from_secs(1)))?;
+        let text = match format {
+            Format::Json => report::json::render(&sample)?,
+            Format::Markdown => {
+                report::markdown::render(&report::monitor::snapshot_sections(&sample))
+            }
+            _ => report::table::render(&report::monitor::snapshot_sections(&sample), &ctx.ui),
+        };
+        ctx.ui.out(&text).context("writing the snapshot")?;
+        return Ok(exit::SUCCESS);
+    }
+    let target = if let Some(pid) = args.target.pid {
+        Target::Pid(pid)
+    } else if let Some((program, rest)) = args.command.split_first() {
+        Target::Command(command_spec(program, rest, format))
+    } else {
+        Target::System
+    };
+    if matches!(target, Target::System) && (opts.limits.any() || opts.kill_on_breach) {
+        anyhow::bail!(
+            "limits watch a process tree: give --pid PID or a command after `--` (without either, velo monitor watches the whole system)"
+        );
+    }
+    let recorder = match &args.output.record {
+        Some(path) => {
+            let Some(fmt) = RecordFormat::from_path(path) else {
+                anyhow::bail!(
+                    "--record {}: use a file name ending in .csv or .jsonl",
+                    path.display()
+                );
+            };
+            Some(
+                Recorder::create(path, fmt)
+                    .with_context(|| format!("cannot create the record file {}", path.display()))?,
+            )
+        }
+        None => None,
+    };
+    let live = args.output.every.is_none() && ctx.ui.progress_allowed(format.is_machine());
+    let bar = live.then(|| {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.set_message("velo monitor: first sample…");
+        bar
+    });
+    let mut observer = CliObserver {
+        ui: &ctx.ui,
+        bar,
+        every: args.output.every,
+        last_line: None,
+        recorder,
+        record_error: None,
+        cpu: Vec::new(),
+        rss: Vec::new(),
+    };
+    let cancel = interrupt::defer();
+    let result = monitor::run(target, &opts, &cancel, &interrupt::received, &mut observer);
+    if let Some(bar) = &observer.bar {
+        bar.finish_and_clear();
+    }
+    let report = match result {
+        Ok(r) => r,
+        Err(monitor::MonitorError::Spawn(e)) => return Err(spawn_error(&e)),
+        Err(e) => return Err(anyhow::Error::new(e)),
+    };
+    if let Some(e) = observer.record_error.take() {
+        if let Some(path) = &args.output.record {
+            ctx.ui
+                .warn(&format!("recording to {} stopped: {e}", path.display()));
+        }
+    }
+    write_files(&report, args, ctx)?;
+    let text = report::render(&report, format, &ctx.ui)?;
+    ctx.ui.out(&text).context("writing the report")?;
+    Ok(exit_code(&report))
+}
+
+fn spawn_error(e: &SpawnError) -> anyhow::Error {
+    let hint = match e {
+        SpawnError::NotFound(_) => "\n  help: check the spelling, or give the full path",
+        SpawnError::NotExecutable(_) => {
+            "\n  help: make it executable (chmod +x) or run it through its interpreter"
+        }
+        SpawnError::Io { .. } => "",
+    };
+    CodedError::wrap(exit::USAGE, anyhow::anyhow!("{e}{hint}"))
+}
+
+/// The command, its output passed through: to stdout and stderr with the table, or both to
+/// stderr when stdout carries a machine-readable report.
+fn command_spec(
+    program: &std::ffi::OsString,
+    rest: &[std::ffi::OsString],
+    format: Format,
+) -> proc::Spec {
+    let to_stderr: proc::Sink = Arc::new(|b: &[u8]| {
+        let mut e = std::io::stderr().lock();
+        e.write_all(b).and_then(|()| e.flush()).is_ok()
+    });
+    let out: proc::Sink = if format == Format::Table {
+        Arc::new(|b: &[u8]| {
+            let mut o = std::io::stdout().lock();
+            o.write_all(b).and_then(|()| o.flush()).is_ok()
+        })
+    } else {
+        Arc::clone(&to_stderr)
+    };
+    proc::Spec {
+        program: program.clone(),
+        args: rest.to_vec(),
+        inherit_stdin: true,
+        stdout_sink: Some(out),
+        stderr_sink: Some(to_stderr),
+        tail_bytes: 0,
+        ..proc::Spec::default()
+    }
+}
+
+fn write_files(report: &MonitorReport, args: &MonitorArgs, ctx: &Context) -> anyhow::Result<()> {
+    if let Some(path) = &args.output.plot {
+        match report::monitor::svg::render(report) {
+            Some(svg) => write_file(path, svg.as_bytes())
+                .with_context(|| format!("cannot write the plot {}", path.display()))?,
+            None => ctx.ui.warn(&format!(
+                "no samples were taken: {} not written",
+                path.display()
+            )),
+        }
+    }
+    if let Some(path) = &args.output.metrics_file {
+        let now = std::env::var("SOURCE_DATE_EPOCH")
+            .ok()
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0.0, |d| d.as_secs_f64())
+            });
+        let text = report::monitor::prom::render(report, now);
+        write_file(path, text.as_bytes())
+            .with_context(|| format!("cannot write the metrics file {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Writes through a temporary file in the same folder and a rename, so a reader (the textfile
+/// collector) never sees half a file.
+fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    crate::atomic::write(path, bytes)
+}
+
+fn exit_code(r: &MonitorReport) -> u8 {
+    let own = r
+        .exit
+        .filter(|_| r.ended == Ending::Exited)
+        .map(|e| match (e.code, e.signal) {
+            (Some(c), _) => (c & 0xff) as u8,
+            (_, Some(s)) => exit::for_signal(s),
+            _ => exit::SUCCESS,
+        });
+    if r.ended == Ending::Interrupted {
+        if let Some(sig) = interrupt::received() {
+            return exit::for_signal(sig);
+        }
+    }
+    match (own, r.breached()) {
+        (Some(code), _) if code != exit::SUCCESS => code,
+        (_, true) => exit::PROBLEMS,
+        _ => exit::SUCCESS,
+    }
+}
