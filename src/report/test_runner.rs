@@ -5,9 +5,13 @@
 
 use crate::output::Tone;
 use crate::report::{Cell, Report, Section};
+use crate::test_runner::memory::RunMonitor;
 use crate::test_runner::{last_lines, strip_ansi, timeout_excerpt, Outcome, RunReport, TestResult};
+use crate::units::format_size;
 
 const SLOWEST: usize = 5;
+/// Tests shown in the Memory section (the JSON keeps more).
+const TOP_MEMORY: usize = 5;
 const EXCERPT_LINES: usize = 12;
 
 fn tone(o: Outcome) -> Tone {
@@ -134,6 +138,9 @@ impl Report for RunReport {
                     .collect(),
             });
         }
+        if let Some(m) = &self.monitor {
+            out.extend(memory_sections(m));
+        }
         let tone = if self.summary.bad() > 0 {
             Tone::Error
         } else if self.summary.flaky > 0 {
@@ -152,6 +159,106 @@ impl Report for RunReport {
         });
         out
     }
+}
+
+/// `--monitor`: the run's figures in a few lines, then the tests with the largest peak RSS.
+pub fn memory_sections(m: &RunMonitor) -> Vec<Section> {
+    let f = &m.figures;
+    let size = |v: Option<u64>| v.map_or_else(|| "-".to_string(), format_size);
+    let mut rows = vec![
+        vec![
+            Cell::new("peak RSS of the run (sampled)"),
+            Cell::new(match f.peak_rss_at_s {
+                Some(at) => format!("{} at {at:.1}s", size(f.peak_rss_bytes)),
+                None => size(f.peak_rss_bytes),
+            }),
+        ],
+        vec![
+            // PSS is read less often than RSS on a big tree: say how stale it may be.
+            Cell::new(match f.pss_max_age_s {
+                Some(age) if age > f.interval_s * 1.5 => {
+                    format!("peak PSS (each process's read up to {age:.1}s old)")
+                }
+                _ => "peak PSS".to_string(),
+            }),
+            Cell::new(size(f.peak_pss_bytes)),
+        ],
+        vec![
+            Cell::new("CPU (mean / peak)"),
+            Cell::new(match (f.mean_cpu_pct, f.peak_cpu_pct) {
+                (Some(a), Some(b)) => format!("{a:.0}% / {b:.0}% of one core"),
+                _ => "-".to_string(),
+            }),
+        ],
+        vec![
+            Cell::new("peak threads / open files"),
+            Cell::new(format!(
+                "{} / {}",
+                f.peak_threads
+                    .map_or_else(|| "-".to_string(), |v| v.to_string()),
+                f.peak_fds
+                    .map_or_else(|| "-".to_string(), |v| v.to_string())
+            )),
+        ],
+        vec![
+            Cell::new("samples"),
+            Cell::new(format!(
+                "{} every {:.0}ms",
+                f.samples,
+                f.interval_s * 1000.0
+            )),
+        ],
+    ];
+    if let Some(l) = &f.leak {
+        let tone = match l.verdict {
+            crate::monitor::Verdict::Leak => Tone::Error,
+            crate::monitor::Verdict::Stable => Tone::Good,
+            crate::monitor::Verdict::Inconclusive => Tone::Warning,
+        };
+        rows.push(vec![
+            Cell::new("leak verdict"),
+            Cell::toned(format!("{}: {}", l.verdict.name(), l.reason), tone),
+        ]);
+    }
+    for b in &f.breaches {
+        rows.push(vec![
+            Cell::toned("limit crossed", Tone::Error),
+            Cell::toned(crate::report::monitor::breach_line(b), Tone::Error),
+        ]);
+    }
+    let mut out = vec![Section::Table {
+        title: Some("Memory".into()),
+        headers: vec!["figure".into(), "value".into()],
+        rows,
+    }];
+    if m.per_test {
+        if m.top_tests.is_empty() {
+            out.push(Section::Text {
+                title: None,
+                body: "no test ran long enough to be sampled (try a shorter --monitor-interval)"
+                    .into(),
+                tone: Tone::Dim,
+            });
+        } else {
+            out.push(Section::Table {
+                title: Some("Top memory users (peak RSS sampled while each test ran)".into()),
+                headers: vec!["test".into(), "peak RSS".into(), "samples".into()],
+                rows: m
+                    .top_tests
+                    .iter()
+                    .take(TOP_MEMORY)
+                    .map(|t| {
+                        vec![
+                            Cell::new(t.id.clone()),
+                            Cell::new(format_size(t.peak_rss_bytes)),
+                            Cell::new(t.samples.to_string()),
+                        ]
+                    })
+                    .collect(),
+            });
+        }
+    }
+    out
 }
 
 #[cfg(test)]

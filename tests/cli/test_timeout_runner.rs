@@ -1703,3 +1703,126 @@ fn jobs_zero_is_the_cpu_count() {
         .any(|e| e.file_name().to_string_lossy().starts_with("collect-"));
     assert_eq!(collected, cpus > 1, "{cpus} CPUs");
 }
+
+/// `--monitor` in generic mode: the tree's peak RSS covers what the command holds.
+#[test]
+fn monitor_reports_the_peak_rss_of_a_generic_run() {
+    let out = velo()
+        .args([
+            "test-timeout-runner",
+            "--monitor",
+            "--monitor-interval",
+            "50ms",
+            "--format",
+            "json",
+            "--",
+            "python3",
+            "-c",
+            "b = bytearray(100_000_000); import time; time.sleep(1)",
+        ])
+        .run()
+        .code(0);
+    let json = out.json();
+    let m = &json["monitor"];
+    let peak = m["peak_rss_bytes"].as_u64().unwrap();
+    assert!(peak >= 90_000_000, "peak {peak}: {m:#}");
+    assert!(m["samples"].as_u64().unwrap() >= 3, "{m:#}");
+    assert!(m["leak"]["verdict"].is_string(), "{m:#}");
+    // Generic mode knows no test boundaries.
+    assert_eq!(m["per_test"], false);
+    assert!(m["top_tests"].as_array().unwrap().is_empty());
+}
+
+/// Without `--monitor` the report has no `monitor` object.
+#[test]
+fn the_json_report_has_a_monitor_object_only_when_asked() {
+    let out = velo()
+        .args(["test-timeout-runner", "--format", "json", "--", "true"])
+        .run()
+        .code(0);
+    assert!(out.json().get("monitor").is_none(), "{}", out.stdout);
+    let out = velo()
+        .args([
+            "test-timeout-runner",
+            "--monitor",
+            "--format",
+            "json",
+            "--",
+            "true",
+        ])
+        .run()
+        .code(0);
+    assert!(out.json()["monitor"].is_object(), "{}", out.stdout);
+}
+
+/// `--max-rss` fails a run that passes otherwise, as `velo monitor --max-rss` does.
+#[test]
+fn max_rss_fails_a_run_that_crosses_it() {
+    velo()
+        .args([
+            "test-timeout-runner",
+            "--max-rss",
+            "50M",
+            "--monitor-interval",
+            "50ms",
+            "--",
+            "python3",
+            "-c",
+            "b = bytearray(100_000_000); import time; time.sleep(1)",
+        ])
+        .run()
+        .code(1)
+        .stderr_has("--max-rss 50.0MiB crossed");
+}
+
+/// pytest mode attributes sampled RSS to the test running: the big one comes first.
+#[test]
+fn monitor_names_the_test_that_uses_most_memory() {
+    if need_pytest("monitor_names_the_test_that_uses_most_memory").is_none() {
+        return;
+    }
+    let mut args = vec![
+        "test-timeout-runner".to_string(),
+        "--monitor".into(),
+        "--monitor-interval".into(),
+        "50ms".into(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(pytest_cmd(&["test_memory.py"]));
+    let out = velo()
+        .fixture_as(
+            "test-timeout-runner/pytest_memory/test_memory.py",
+            "test_memory.py",
+        )
+        .args(&args)
+        .run()
+        .code(0);
+    let json = out.json();
+    let m = &json["monitor"];
+    assert_eq!(m["per_test"], true, "{m:#}");
+    let top = m["top_tests"].as_array().unwrap();
+    assert_eq!(top[0]["id"], "test_memory.py::test_big", "{m:#}");
+    let big = top[0]["peak_rss_bytes"].as_u64().unwrap();
+    assert!(big >= 180_000_000, "{m:#}");
+    // The others ran too and were sampled, far below.
+    for t in &top[1..] {
+        assert!(t["peak_rss_bytes"].as_u64().unwrap() < big / 2, "{m:#}");
+    }
+    assert!(m["peak_rss_bytes"].as_u64().unwrap() >= big);
+
+    // The table names it in the Memory section.
+    let mut args = vec!["test-timeout-runner".to_string(), "--monitor".into()];
+    args.extend(pytest_cmd(&["test_memory.py"]));
+    velo()
+        .fixture_as(
+            "test-timeout-runner/pytest_memory/test_memory.py",
+            "test_memory.py",
+        )
+        .args(&args)
+        .run()
+        .code(0)
+        .stdout_has("Memory")
+        .stdout_has("Top memory users")
+        .stdout_has("test_memory.py::test_big");
+}
