@@ -269,8 +269,8 @@ pub struct WatchArgs {
 #[command(next_help_heading = "Monitoring")]
 pub struct MonitorArgs {
     /// Record the run's resources as `velo monitor` does: peak RSS and PSS of the whole process
-    /// tree, CPU, threads, open files and a leak verdict. pytest and go modes also name the
-    /// tests with the largest peak RSS (sampled while each test ran). Shown in a Memory section
+    /// tree, CPU, threads, open files and a leak verdict. pytest, cargo and go modes also name
+    /// the tests with the largest peak RSS (sampled while each test ran). Shown in a Memory section
     /// (table, markdown) or a `monitor` object (json).
     #[arg(long)]
     pub monitor: bool,
@@ -794,8 +794,7 @@ fn run_tests(
             e => CodedError::wrap(exit::RUNNER_FAILED, anyhow::Error::new(e)),
         })
     };
-    // Only pytest and go modes tell the tracker which test runs in which process.
-    let monitor = finish_monitor(hook, framework != Framework::Cargo, ctx);
+    let monitor = finish_monitor(hook, true, ctx);
     let mut report = result?;
     report.monitor = monitor;
     for l in &report.leaked {

@@ -759,6 +759,68 @@ fn cargo_hanging_test_times_out_and_the_others_still_run() {
     assert_nothing_left(&mark);
 }
 
+/// cargo mode with `--monitor`: each test's own process is sampled while it runs (the hanging
+/// one runs for the whole --test-timeout, so it is sampled many times).
+#[test]
+fn cargo_monitor_attributes_memory_to_each_test_process() {
+    let v = velo();
+    let dir = v.dir().join("proj");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    for f in ["Cargo.toml", "Cargo.lock", "src/lib.rs"] {
+        std::fs::copy(
+            fixture(&format!("test-timeout-runner/cargo_project/{f}")),
+            dir.join(f),
+        )
+        .unwrap();
+    }
+    let out = v
+        .current_dir(&dir)
+        .env(
+            "CARGO_TARGET_DIR",
+            repo_root().join("target").join("fixture-cargo"),
+        )
+        .env("RUST_BACKTRACE", "0")
+        .args([
+            "test-timeout-runner",
+            "--test-timeout",
+            "2s",
+            "--kill-after",
+            "1s",
+            "--monitor",
+            "--monitor-interval",
+            "50ms",
+            "--format",
+            "json",
+            "--",
+            "cargo",
+            "test",
+            "--offline",
+        ])
+        .run()
+        .code(1);
+    let json = out.json();
+    let m = &json["monitor"];
+    assert_eq!(m["per_test"], true, "{m:#}");
+    let top = m["top_tests"].as_array().unwrap();
+    let hang = top
+        .iter()
+        .find(|t| t["id"] == "hang_fixture::tests::hangs_forever")
+        .unwrap_or_else(|| panic!("{m:#}"));
+    assert!(hang["samples"].as_u64().unwrap() >= 5, "{m:#}");
+    assert!(hang["peak_rss_bytes"].as_u64().unwrap() > 0, "{m:#}");
+    // Only ids of tests that ran.
+    for t in top {
+        assert!(
+            json["tests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["id"] == t["id"]),
+            "{t}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------- go mode
 
 /// Whether `go` is on PATH; when it is not, says why the calling go-mode test skips.
