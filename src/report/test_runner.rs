@@ -312,6 +312,104 @@ mod tests {
         report
     }
 
+    /// A run under `--monitor --max-rss 1G`: figures, a crossed limit, the top tests.
+    fn monitored() -> RunReport {
+        use crate::monitor::{Breach, Ending, Leak, Mode, MonitorReport, Verdict};
+        use crate::test_runner::memory::{RunMonitor, TestMemory};
+        let mib = |n: u64| n * 1024 * 1024;
+        let figures = MonitorReport {
+            mode: Mode::Pid,
+            target: None,
+            interval_s: 0.2,
+            samples: 35,
+            duration_s: 7.0,
+            mean_interval_s: Some(0.2),
+            peak_rss_bytes: Some(mib(1300)),
+            peak_rss_at_s: Some(4.2),
+            peak_source: None,
+            cgroup_peak_bytes: None,
+            mean_rss_bytes: Some(mib(300)),
+            peak_pss_bytes: Some(mib(1200)),
+            peak_uss_bytes: Some(mib(1100)),
+            pss_max_age_s: Some(0.2),
+            mean_cpu_pct: Some(80.0),
+            peak_cpu_pct: Some(130.0),
+            cpu_seconds: Some(5.6),
+            peak_threads: Some(12),
+            peak_fds: Some(40),
+            peak_processes: Some(3),
+            processes_seen: Some(5),
+            read_bytes: Some(0),
+            write_bytes: Some(0),
+            leak: Some(Leak {
+                slope_bytes_per_s: Some(0.0),
+                r2: Some(0.0),
+                verdict: Verdict::Stable,
+                reason: "no growth beyond the noise".into(),
+                window_start_s: 1.0,
+                window_end_s: 7.0,
+                intercept_bytes: None,
+                noise_bytes: None,
+            }),
+            breaches: vec![Breach {
+                limit: "max-rss",
+                unit: "bytes",
+                threshold: mib(1024) as f64,
+                peak: mib(1300) as f64,
+                over_by: mib(276) as f64,
+                first_at_s: 4.0,
+                samples: 3,
+                top_pid: Some(4243),
+                top_command: Some("python -m pytest".into()),
+            }],
+            at_peak: Vec::new(),
+            ended: Ending::Exited,
+            exit: None,
+            notes: Vec::new(),
+            system: None,
+            series: Vec::new(),
+            system_series: Vec::new(),
+        };
+        let mut report = sample();
+        report.monitor = Some(RunMonitor {
+            figures,
+            per_test: true,
+            top_tests: (0..7)
+                .map(|i| TestMemory {
+                    id: format!("tests/test_load.py::test_{i}"),
+                    peak_rss_bytes: mib(1200 - 100 * i),
+                    samples: 3,
+                })
+                .collect(),
+            tests_sampled: 7,
+        });
+        report
+    }
+
+    #[test]
+    fn markdown_report_with_memory() {
+        let md = crate::report::markdown::render(&monitored().sections());
+        // Five tests shown, largest first; the JSON keeps all seven.
+        assert!(md.contains("test_4"), "{md}");
+        assert!(!md.contains("test_5"), "{md}");
+        insta::assert_snapshot!(md);
+    }
+
+    #[test]
+    fn json_report_with_memory() {
+        let json: serde_json::Value =
+            serde_json::from_str(&crate::report::json::render(&monitored()).unwrap()).unwrap();
+        let m = &json["monitor"];
+        assert_eq!(m["peak_rss_bytes"], 1300 * 1024 * 1024);
+        assert_eq!(m["top_tests"].as_array().unwrap().len(), 7);
+        assert_eq!(m["breaches"][0]["limit"], "max-rss");
+        assert!(m["series"].is_null());
+        // Without --monitor there is no such object.
+        let plain: serde_json::Value =
+            serde_json::from_str(&crate::report::json::render(&sample()).unwrap()).unwrap();
+        assert!(plain.get("monitor").is_none());
+    }
+
     #[test]
     fn markdown_report() {
         insta::assert_snapshot!(crate::report::markdown::render(&sample().sections()));

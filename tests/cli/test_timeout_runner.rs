@@ -995,6 +995,54 @@ fn go_hanging_test_times_out_and_every_other_test_runs_once() {
     assert_nothing_left(&mark);
 }
 
+/// go mode with `--monitor`: the session's tree is sampled for the test running in it (the
+/// hanging one, alive for the whole --test-timeout, many times).
+#[test]
+fn go_monitor_attributes_memory_to_the_running_test() {
+    let (v, _dir, _mark) = or_skip!(go_project(
+        "go_monitor_attributes_memory_to_the_running_test"
+    ));
+    let out = v
+        .args([
+            "test-timeout-runner",
+            "--test-timeout",
+            "2s",
+            "--kill-after",
+            "1s",
+            "--monitor",
+            "--monitor-interval",
+            "50ms",
+            "--format",
+            "json",
+            "--",
+            "go",
+            "test",
+            "./...",
+        ])
+        .run()
+        .code(1);
+    let json = out.json();
+    let m = &json["monitor"];
+    assert_eq!(m["per_test"], true, "{m:#}");
+    let top = m["top_tests"].as_array().unwrap();
+    let hang = top
+        .iter()
+        .find(|t| t["id"] == "example.com/hangs::TestHangs")
+        .unwrap_or_else(|| panic!("{m:#}"));
+    assert!(hang["samples"].as_u64().unwrap() >= 5, "{m:#}");
+    assert!(hang["peak_rss_bytes"].as_u64().unwrap() > 0, "{m:#}");
+    for t in top {
+        assert!(
+            json["tests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["id"] == t["id"]),
+            "{t}"
+        );
+    }
+}
+
 #[test]
 fn go_flaky_test_passes_on_retry_and_the_user_run_filter_holds() {
     let (v, dir, mark) = or_skip!(go_project(
