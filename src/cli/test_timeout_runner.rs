@@ -23,6 +23,7 @@ use crate::shard::Partition;
 use crate::test_runner::cargo::{self, CargoError};
 use crate::test_runner::generic::{self, CommandEnd, GenericConfig};
 use crate::test_runner::go::{self, GoError};
+use crate::test_runner::memory::{Hook, HookOptions, RunMonitor};
 use crate::test_runner::pytest::{self, PytestConfig, PytestError};
 use crate::test_runner::{junit, merge, Framework, Outcome, Progress, RunReport, SessionConfig};
 use crate::units::duration_arg;
@@ -90,10 +91,12 @@ Examples:
   velo test-timeout-runner --jobs 4 --retries 1 --format json -- python -m pytest -q
   velo test-timeout-runner --test-timeout 10s --watch src --watch tests -- pytest -x
   velo test-timeout-runner --test-timeout 60s --retries 1 --junit report.xml -- go test ./...
+  velo test-timeout-runner --monitor --max-rss 2G -- pytest tests/
 
 Exit codes:
   0        every test passed (flaky ones too, unless --fail-on-flaky)
   1        pytest/cargo/go mode: a test failed, timed out or errored (or the build failed)
+  1        --max-rss was crossed (when nothing else failed)
   N        generic mode: the command's own exit code
   124      generic mode: the command timed out (--timeout or --idle-timeout)
   125      the runner itself failed
@@ -129,6 +132,9 @@ pub struct TestTimeoutRunnerArgs {
 
     #[command(flatten)]
     pub watch: WatchArgs,
+
+    #[command(flatten)]
+    pub monitor: MonitorArgs,
 
     /// The command to run and its arguments, after `--`.
     #[arg(last = true, value_name = "COMMAND", required = true)]
@@ -258,6 +264,27 @@ pub struct WatchArgs {
     pub paths: Vec<PathBuf>,
 }
 
+/// Monitoring.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Monitoring")]
+pub struct MonitorArgs {
+    /// Record the run's resources as `velo monitor` does: peak RSS and PSS of the whole process
+    /// tree, CPU, threads, open files and a leak verdict. pytest, cargo and go modes also name
+    /// the tests with the largest peak RSS (sampled while each test ran). Shown in a Memory section
+    /// (table, markdown) or a `monitor` object (json).
+    #[arg(long)]
+    pub monitor: bool,
+
+    /// Time between two samples of --monitor (implies --monitor) [default: 200ms].
+    #[arg(long, value_name = "DUR", value_parser = duration_arg)]
+    pub monitor_interval: Option<Duration>,
+
+    /// Fail the run (exit 1, unless it already fails) when the RSS of the whole process tree
+    /// crosses SIZE, e.g. 512M, 2G, as `velo monitor --max-rss` (implies --monitor).
+    #[arg(long, value_name = "SIZE", value_parser = crate::units::size_arg)]
+    pub max_rss: Option<u64>,
+}
+
 /// The `[test-timeout-runner]` table of velo.toml (flags override it).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -289,6 +316,8 @@ struct Settings {
     format: Format,
     junit: Option<PathBuf>,
     output_dir: Option<PathBuf>,
+    /// `--monitor`.
+    monitor: Option<HookOptions>,
 }
 
 fn file_duration(
@@ -369,7 +398,55 @@ fn settings(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<Setti
         format: args.reports.format.or(file.format).unwrap_or(Format::Table),
         junit: args.reports.junit.clone().or(base(&file.junit)),
         output_dir: args.reports.output_dir.clone().or(base(&file.output_dir)),
+        monitor: monitor_options(&args.monitor)?,
     })
+}
+
+/// `--monitor`, `--monitor-interval`, `--max-rss`.
+fn monitor_options(m: &MonitorArgs) -> anyhow::Result<Option<HookOptions>> {
+    if !m.monitor && m.monitor_interval.is_none() && m.max_rss.is_none() {
+        return Ok(None);
+    }
+    let interval = m.monitor_interval.unwrap_or(Duration::from_millis(200));
+    if interval < Duration::from_millis(10) {
+        return Err(CodedError::wrap(
+            exit::USAGE,
+            anyhow::anyhow!(
+                "--monitor-interval {} is too short\n  help: sample at most every 10ms (e.g. --monitor-interval 100ms)",
+                crate::units::format_duration(interval)
+            ),
+        ));
+    }
+    Ok(Some(HookOptions {
+        interval,
+        max_rss: m.max_rss,
+    }))
+}
+
+/// Starts `--monitor`'s sampling, when asked.
+fn start_monitor(s: &Settings) -> anyhow::Result<Option<Hook>> {
+    s.monitor
+        .map(|o| {
+            Hook::start(o).map_err(|e| {
+                CodedError::wrap(
+                    exit::RUNNER_FAILED,
+                    anyhow::Error::new(e).context("--monitor cannot sample this run"),
+                )
+            })
+        })
+        .transpose()
+}
+
+/// Ends `--monitor`'s sampling and tells about a crossed `--max-rss`.
+fn finish_monitor(hook: Option<Hook>, per_test: bool, ctx: &Context) -> Option<RunMonitor> {
+    let m = hook?.finish(per_test)?;
+    for b in &m.figures.breaches {
+        ctx.ui.warn(&format!(
+            "limit crossed: {}",
+            report::monitor::breach_line(b)
+        ));
+    }
+    Some(m)
 }
 
 /// A path from velo.toml is relative to the file's folder.
@@ -507,7 +584,10 @@ fn run_generic(
         ctx.ui.info(msg.trim_end());
     };
     let live = start_junit(s, "generic")?;
-    let run = match generic::run(&cfg, cancel, &mut on_attempt) {
+    let hook = start_monitor(s)?;
+    let result = generic::run(&cfg, cancel, &mut on_attempt);
+    let monitor = finish_monitor(hook, false, ctx);
+    let mut run = match result {
         Ok(r) => r,
         Err(e) => {
             let code = spawn_error_code(&e);
@@ -526,11 +606,19 @@ fn run_generic(
             }
         ));
     }
+    let breached = monitor.as_ref().is_some_and(RunMonitor::breached);
+    run.report.monitor = monitor;
     finish_reports(&run.report, live, s, ctx)?;
-    if s.format != Format::Table {
+    if s.format == Format::Table {
+        // stdout carries the command's own output: the Memory section goes to stderr.
+        if let Some(m) = &run.report.monitor {
+            let text = report::table::render(&report::test_runner::memory_sections(m), &ctx.ui);
+            ctx.ui.info(text.trim_end());
+        }
+    } else {
         emit(&run.report, s.format, ctx)?;
     }
-    Ok(match run.end {
+    let code = match run.end {
         CommandEnd::Code(c) => (c & 0xff) as u8,
         CommandEnd::Signal(n) => exit::for_signal(n),
         CommandEnd::TimedOut => exit::TIMED_OUT,
@@ -538,6 +626,12 @@ fn run_generic(
         CommandEnd::Cancelled => {
             interrupt::received().map_or(exit::RUNNER_FAILED, exit::for_signal)
         }
+    };
+    // As `velo monitor --max-rss`: the command's own failure wins, else a breach exits 1.
+    Ok(if code == exit::SUCCESS && breached {
+        exit::PROBLEMS
+    } else {
+        code
     })
 }
 
@@ -670,6 +764,12 @@ fn run_tests(
         work_dir: work.path().to_path_buf(),
         output_dir: s.output_dir.clone(),
         first: failed_first.to_vec(),
+        tracker: None,
+    };
+    let hook = start_monitor(s)?;
+    let session = SessionConfig {
+        tracker: hook.as_ref().map(Hook::tracker),
+        ..session
     };
     let result = if framework == Framework::Cargo {
         cargo::run(&session, cancel, &on_progress).map_err(|e| match e {
@@ -694,7 +794,9 @@ fn run_tests(
             e => CodedError::wrap(exit::RUNNER_FAILED, anyhow::Error::new(e)),
         })
     };
-    let report = result?;
+    let monitor = finish_monitor(hook, true, ctx);
+    let mut report = result?;
+    report.monitor = monitor;
     for l in &report.leaked {
         ctx.ui.warn(&format!(
             "leaked process {} ({}){} was killed",

@@ -101,7 +101,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ),
     (
         r"(?i)(out of memory|MemoryError|OOM[- ]?kill|Cannot allocate memory|java\.lang\.OutOfMemoryError)",
-        "The process ran out of memory: reduce batch sizes or raise the memory limit",
+        "The process ran out of memory: reduce batch sizes or raise the memory limit (`velo monitor --max-rss` shows the growth)",
     ),
     (
         r"(?i)(permission denied|EACCES|PermissionError|operation not permitted)",

@@ -567,7 +567,9 @@ impl Sampler {
                     if found.contains_key(&kid) || kid == self.me {
                         continue;
                     }
-                    if parent == self.me && !self.adoptable(kid) {
+                    // velo's children join when velo itself is the root (the runner's
+                    // --monitor), else only when they carry the run's tag.
+                    if parent == self.me && self.root != self.me && !self.adoptable(kid) {
                         continue;
                     }
                     if let Ok(st) = self.reader.stat(kid) {

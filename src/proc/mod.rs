@@ -669,7 +669,19 @@ pub fn run(
     limits: Limits,
     cancel: &AtomicBool,
 ) -> Result<(Finished, Ending), SpawnError> {
+    run_with(spec, limits, cancel, &|_| {})
+}
+
+/// [`run`], telling `started` the main process's pid once it runs (the runner's `--monitor`
+/// attributes memory by process).
+pub fn run_with(
+    spec: &Spec,
+    limits: Limits,
+    cancel: &AtomicBool,
+    started: &dyn Fn(i32),
+) -> Result<(Finished, Ending), SpawnError> {
     let mut running = Running::spawn(spec)?;
+    started(running.pid());
     let tick = Duration::from_millis(50);
     let ending = loop {
         let mut wait = tick;

@@ -5,9 +5,13 @@
 
 use crate::output::Tone;
 use crate::report::{Cell, Report, Section};
+use crate::test_runner::memory::RunMonitor;
 use crate::test_runner::{last_lines, strip_ansi, timeout_excerpt, Outcome, RunReport, TestResult};
+use crate::units::format_size;
 
 const SLOWEST: usize = 5;
+/// Tests shown in the Memory section (the JSON keeps more).
+const TOP_MEMORY: usize = 5;
 const EXCERPT_LINES: usize = 12;
 
 fn tone(o: Outcome) -> Tone {
@@ -134,6 +138,9 @@ impl Report for RunReport {
                     .collect(),
             });
         }
+        if let Some(m) = &self.monitor {
+            out.extend(memory_sections(m));
+        }
         let tone = if self.summary.bad() > 0 {
             Tone::Error
         } else if self.summary.flaky > 0 {
@@ -152,6 +159,106 @@ impl Report for RunReport {
         });
         out
     }
+}
+
+/// `--monitor`: the run's figures in a few lines, then the tests with the largest peak RSS.
+pub fn memory_sections(m: &RunMonitor) -> Vec<Section> {
+    let f = &m.figures;
+    let size = |v: Option<u64>| v.map_or_else(|| "-".to_string(), format_size);
+    let mut rows = vec![
+        vec![
+            Cell::new("peak RSS of the run (sampled)"),
+            Cell::new(match f.peak_rss_at_s {
+                Some(at) => format!("{} at {at:.1}s", size(f.peak_rss_bytes)),
+                None => size(f.peak_rss_bytes),
+            }),
+        ],
+        vec![
+            // PSS is read less often than RSS on a big tree: say how stale it may be.
+            Cell::new(match f.pss_max_age_s {
+                Some(age) if age > f.interval_s * 1.5 => {
+                    format!("peak PSS (each process's read up to {age:.1}s old)")
+                }
+                _ => "peak PSS".to_string(),
+            }),
+            Cell::new(size(f.peak_pss_bytes)),
+        ],
+        vec![
+            Cell::new("CPU (mean / peak)"),
+            Cell::new(match (f.mean_cpu_pct, f.peak_cpu_pct) {
+                (Some(a), Some(b)) => format!("{a:.0}% / {b:.0}% of one core"),
+                _ => "-".to_string(),
+            }),
+        ],
+        vec![
+            Cell::new("peak threads / open files"),
+            Cell::new(format!(
+                "{} / {}",
+                f.peak_threads
+                    .map_or_else(|| "-".to_string(), |v| v.to_string()),
+                f.peak_fds
+                    .map_or_else(|| "-".to_string(), |v| v.to_string())
+            )),
+        ],
+        vec![
+            Cell::new("samples"),
+            Cell::new(format!(
+                "{} every {:.0}ms",
+                f.samples,
+                f.interval_s * 1000.0
+            )),
+        ],
+    ];
+    if let Some(l) = &f.leak {
+        let tone = match l.verdict {
+            crate::monitor::Verdict::Leak => Tone::Error,
+            crate::monitor::Verdict::Stable => Tone::Good,
+            crate::monitor::Verdict::Inconclusive => Tone::Warning,
+        };
+        rows.push(vec![
+            Cell::new("leak verdict"),
+            Cell::toned(format!("{}: {}", l.verdict.name(), l.reason), tone),
+        ]);
+    }
+    for b in &f.breaches {
+        rows.push(vec![
+            Cell::toned("limit crossed", Tone::Error),
+            Cell::toned(crate::report::monitor::breach_line(b), Tone::Error),
+        ]);
+    }
+    let mut out = vec![Section::Table {
+        title: Some("Memory".into()),
+        headers: vec!["figure".into(), "value".into()],
+        rows,
+    }];
+    if m.per_test {
+        if m.top_tests.is_empty() {
+            out.push(Section::Text {
+                title: None,
+                body: "no test ran long enough to be sampled (try a shorter --monitor-interval)"
+                    .into(),
+                tone: Tone::Dim,
+            });
+        } else {
+            out.push(Section::Table {
+                title: Some("Top memory users (peak RSS sampled while each test ran)".into()),
+                headers: vec!["test".into(), "peak RSS".into(), "samples".into()],
+                rows: m
+                    .top_tests
+                    .iter()
+                    .take(TOP_MEMORY)
+                    .map(|t| {
+                        vec![
+                            Cell::new(t.id.clone()),
+                            Cell::new(format_size(t.peak_rss_bytes)),
+                            Cell::new(t.samples.to_string()),
+                        ]
+                    })
+                    .collect(),
+            });
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -203,6 +310,104 @@ mod tests {
             during: "pytest session-1".into(),
         });
         report
+    }
+
+    /// A run under `--monitor --max-rss 1G`: figures, a crossed limit, the top tests.
+    fn monitored() -> RunReport {
+        use crate::monitor::{Breach, Ending, Leak, Mode, MonitorReport, Verdict};
+        use crate::test_runner::memory::{RunMonitor, TestMemory};
+        let mib = |n: u64| n * 1024 * 1024;
+        let figures = MonitorReport {
+            mode: Mode::Pid,
+            target: None,
+            interval_s: 0.2,
+            samples: 35,
+            duration_s: 7.0,
+            mean_interval_s: Some(0.2),
+            peak_rss_bytes: Some(mib(1300)),
+            peak_rss_at_s: Some(4.2),
+            peak_source: None,
+            cgroup_peak_bytes: None,
+            mean_rss_bytes: Some(mib(300)),
+            peak_pss_bytes: Some(mib(1200)),
+            peak_uss_bytes: Some(mib(1100)),
+            pss_max_age_s: Some(0.2),
+            mean_cpu_pct: Some(80.0),
+            peak_cpu_pct: Some(130.0),
+            cpu_seconds: Some(5.6),
+            peak_threads: Some(12),
+            peak_fds: Some(40),
+            peak_processes: Some(3),
+            processes_seen: Some(5),
+            read_bytes: Some(0),
+            write_bytes: Some(0),
+            leak: Some(Leak {
+                slope_bytes_per_s: Some(0.0),
+                r2: Some(0.0),
+                verdict: Verdict::Stable,
+                reason: "no growth beyond the noise".into(),
+                window_start_s: 1.0,
+                window_end_s: 7.0,
+                intercept_bytes: None,
+                noise_bytes: None,
+            }),
+            breaches: vec![Breach {
+                limit: "max-rss",
+                unit: "bytes",
+                threshold: mib(1024) as f64,
+                peak: mib(1300) as f64,
+                over_by: mib(276) as f64,
+                first_at_s: 4.0,
+                samples: 3,
+                top_pid: Some(4243),
+                top_command: Some("python -m pytest".into()),
+            }],
+            at_peak: Vec::new(),
+            ended: Ending::Exited,
+            exit: None,
+            notes: Vec::new(),
+            system: None,
+            series: Vec::new(),
+            system_series: Vec::new(),
+        };
+        let mut report = sample();
+        report.monitor = Some(RunMonitor {
+            figures,
+            per_test: true,
+            top_tests: (0..7)
+                .map(|i| TestMemory {
+                    id: format!("tests/test_load.py::test_{i}"),
+                    peak_rss_bytes: mib(1200 - 100 * i),
+                    samples: 3,
+                })
+                .collect(),
+            tests_sampled: 7,
+        });
+        report
+    }
+
+    #[test]
+    fn markdown_report_with_memory() {
+        let md = crate::report::markdown::render(&monitored().sections());
+        // Five tests shown, largest first; the JSON keeps all seven.
+        assert!(md.contains("test_4"), "{md}");
+        assert!(!md.contains("test_5"), "{md}");
+        insta::assert_snapshot!(md);
+    }
+
+    #[test]
+    fn json_report_with_memory() {
+        let json: serde_json::Value =
+            serde_json::from_str(&crate::report::json::render(&monitored()).unwrap()).unwrap();
+        let m = &json["monitor"];
+        assert_eq!(m["peak_rss_bytes"], 1300 * 1024 * 1024);
+        assert_eq!(m["top_tests"].as_array().unwrap().len(), 7);
+        assert_eq!(m["breaches"][0]["limit"], "max-rss");
+        assert!(m["series"].is_null());
+        // Without --monitor there is no such object.
+        let plain: serde_json::Value =
+            serde_json::from_str(&crate::report::json::render(&sample()).unwrap()).unwrap();
+        assert!(plain.get("monitor").is_none());
     }
 
     #[test]

@@ -473,7 +473,13 @@ impl Cargo {
             kill_after: run.cfg.kill_after,
             ..proc::Limits::default()
         };
-        let (f, ending) = proc::run(&spec, limits, run.cancel)?;
+        let pid = std::sync::atomic::AtomicI32::new(0);
+        let result = proc::run_with(&spec, limits, run.cancel, &|p| {
+            pid.store(p, std::sync::atomic::Ordering::Relaxed);
+            run.track(p, [id]);
+        });
+        run.untrack(pid.load(std::sync::atomic::Ordering::Relaxed));
+        let (f, ending) = result?;
         let whole_run_over = run.past_deadline();
         let (outcome, mut excerpt) = match ending {
             Ending::TimedOut if !whole_run_over => (

@@ -152,6 +152,20 @@ impl<'a> Run<'a> {
         self.cfg.output_dir.as_deref().unwrap_or(&self.cfg.work_dir)
     }
 
+    /// `--monitor`: process `pid` now runs tests `ids` (none: between tests).
+    pub fn track<'i>(&self, pid: i32, ids: impl IntoIterator<Item = &'i str>) {
+        if let Some(t) = &self.cfg.tracker {
+            t.set(pid, ids);
+        }
+    }
+
+    /// `--monitor`: process `pid` ended.
+    pub fn untrack(&self, pid: i32) {
+        if let Some(t) = &self.cfg.tracker {
+            t.ended(pid);
+        }
+    }
+
     /// Tells the user (and the JUnit stream) that a test finished.
     pub fn announce(&self, t: &TestResult) {
         (self.on_progress)(Progress::Finished(t));

@@ -68,6 +68,8 @@ pub fn merge(reports: Vec<RunReport>) -> RunReport {
         leaked,
         duration_s: duration,
         interrupted,
+        // Each shard's figures are its own machine's: not merged.
+        monitor: None,
     }
 }
 

@@ -13,6 +13,7 @@ pub mod excerpt;
 pub mod generic;
 pub mod go;
 pub mod junit;
+pub mod memory;
 pub mod merge;
 pub mod pytest;
 pub mod summary;
@@ -47,6 +48,8 @@ pub struct SessionConfig {
     pub output_dir: Option<PathBuf>,
     /// Run these tests first (the failures of the previous `--watch` run).
     pub first: Vec<String>,
+    /// `--monitor`: told which tests run in which process.
+    pub tracker: Option<std::sync::Arc<memory::Tracker>>,
 }
 
 /// The test frameworks velo knows.
@@ -258,6 +261,9 @@ pub struct RunReport {
     /// The run was cut short by a signal (Ctrl-C, SIGTERM) or the whole-run `--timeout`.
     #[serde(default)]
     pub interrupted: bool,
+    /// `--monitor`: the run's memory, CPU, threads and descriptors (absent when not asked).
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub monitor: Option<memory::RunMonitor>,
 }
 
 impl RunReport {
@@ -269,12 +275,18 @@ impl RunReport {
             leaked: Vec::new(),
             duration_s: round_ms(duration.as_secs_f64()),
             interrupted: false,
+            monitor: None,
         }
     }
 
     /// Whether the run should fail: bad tests, or flaky ones under `--fail-on-flaky`.
     pub fn has_problems(&self, fail_on_flaky: bool) -> bool {
-        self.summary.bad() > 0 || (fail_on_flaky && self.summary.flaky > 0)
+        self.summary.bad() > 0
+            || (fail_on_flaky && self.summary.flaky > 0)
+            || self
+                .monitor
+                .as_ref()
+                .is_some_and(memory::RunMonitor::breached)
     }
 }
 

@@ -506,6 +506,7 @@ fn run_session(
         for ev in reader.poll() {
             handle(ev, &mut current, &mut results);
         }
+        run.track(running.pid(), current.iter().map(|c| c.0.as_str()));
         if exited {
             break;
         }
@@ -541,6 +542,7 @@ fn run_session(
     if run.over() {
         interrupted = true;
     }
+    run.untrack(running.pid());
     let finished = running.finish();
     if hung.is_none() {
         for ev in reader.poll() {

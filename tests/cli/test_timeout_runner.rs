@@ -746,6 +746,68 @@ fn cargo_hanging_test_times_out_and_the_others_still_run() {
     assert_nothing_left(&mark);
 }
 
+/// cargo mode with `--monitor`: each test's own process is sampled while it runs (the hanging
+/// one runs for the whole --test-timeout, so it is sampled many times).
+#[test]
+fn cargo_monitor_attributes_memory_to_each_test_process() {
+    let v = velo();
+    let dir = v.dir().join("proj");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    for f in ["Cargo.toml", "Cargo.lock", "src/lib.rs"] {
+        std::fs::copy(
+            fixture(&format!("test-timeout-runner/cargo_project/{f}")),
+            dir.join(f),
+        )
+        .unwrap();
+    }
+    let out = v
+        .current_dir(&dir)
+        .env(
+            "CARGO_TARGET_DIR",
+            repo_root().join("target").join("fixture-cargo"),
+        )
+        .env("RUST_BACKTRACE", "0")
+        .args([
+            "test-timeout-runner",
+            "--test-timeout",
+            "2s",
+            "--kill-after",
+            "1s",
+            "--monitor",
+            "--monitor-interval",
+            "50ms",
+            "--format",
+            "json",
+            "--",
+            "cargo",
+            "test",
+            "--offline",
+        ])
+        .run()
+        .code(1);
+    let json = out.json();
+    let m = &json["monitor"];
+    assert_eq!(m["per_test"], true, "{m:#}");
+    let top = m["top_tests"].as_array().unwrap();
+    let hang = top
+        .iter()
+        .find(|t| t["id"] == "hang_fixture::tests::hangs_forever")
+        .unwrap_or_else(|| panic!("{m:#}"));
+    assert!(hang["samples"].as_u64().unwrap() >= 5, "{m:#}");
+    assert!(hang["peak_rss_bytes"].as_u64().unwrap() > 0, "{m:#}");
+    // Only ids of tests that ran.
+    for t in top {
+        assert!(
+            json["tests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["id"] == t["id"]),
+            "{t}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------- go mode
 
 /// Whether `go` is on PATH; when it is not, says why the calling go-mode test skips.
@@ -918,6 +980,54 @@ fn go_hanging_test_times_out_and_every_other_test_runs_once() {
     // One 5 s timeout, plus generous room for go builds on a loaded machine.
     assert!(elapsed < Duration::from_secs(60), "took {elapsed:?}");
     assert_nothing_left(&mark);
+}
+
+/// go mode with `--monitor`: the session's tree is sampled for the test running in it (the
+/// hanging one, alive for the whole --test-timeout, many times).
+#[test]
+fn go_monitor_attributes_memory_to_the_running_test() {
+    let (v, _dir, _mark) = or_skip!(go_project(
+        "go_monitor_attributes_memory_to_the_running_test"
+    ));
+    let out = v
+        .args([
+            "test-timeout-runner",
+            "--test-timeout",
+            "2s",
+            "--kill-after",
+            "1s",
+            "--monitor",
+            "--monitor-interval",
+            "50ms",
+            "--format",
+            "json",
+            "--",
+            "go",
+            "test",
+            "./...",
+        ])
+        .run()
+        .code(1);
+    let json = out.json();
+    let m = &json["monitor"];
+    assert_eq!(m["per_test"], true, "{m:#}");
+    let top = m["top_tests"].as_array().unwrap();
+    let hang = top
+        .iter()
+        .find(|t| t["id"] == "example.com/hangs::TestHangs")
+        .unwrap_or_else(|| panic!("{m:#}"));
+    assert!(hang["samples"].as_u64().unwrap() >= 5, "{m:#}");
+    assert!(hang["peak_rss_bytes"].as_u64().unwrap() > 0, "{m:#}");
+    for t in top {
+        assert!(
+            json["tests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["id"] == t["id"]),
+            "{t}"
+        );
+    }
 }
 
 #[test]
@@ -1689,4 +1799,127 @@ fn jobs_zero_is_the_cpu_count() {
         .flatten()
         .any(|e| e.file_name().to_string_lossy().starts_with("collect-"));
     assert_eq!(collected, cpus > 1, "{cpus} CPUs");
+}
+
+/// `--monitor` in generic mode: the tree's peak RSS covers what the command holds.
+#[test]
+fn monitor_reports_the_peak_rss_of_a_generic_run() {
+    let out = velo()
+        .args([
+            "test-timeout-runner",
+            "--monitor",
+            "--monitor-interval",
+            "50ms",
+            "--format",
+            "json",
+            "--",
+            "python3",
+            "-c",
+            "b = bytearray(100_000_000); import time; time.sleep(1)",
+        ])
+        .run()
+        .code(0);
+    let json = out.json();
+    let m = &json["monitor"];
+    let peak = m["peak_rss_bytes"].as_u64().unwrap();
+    assert!(peak >= 90_000_000, "peak {peak}: {m:#}");
+    assert!(m["samples"].as_u64().unwrap() >= 3, "{m:#}");
+    assert!(m["leak"]["verdict"].is_string(), "{m:#}");
+    // Generic mode knows no test boundaries.
+    assert_eq!(m["per_test"], false);
+    assert!(m["top_tests"].as_array().unwrap().is_empty());
+}
+
+/// Without `--monitor` the report has no `monitor` object.
+#[test]
+fn the_json_report_has_a_monitor_object_only_when_asked() {
+    let out = velo()
+        .args(["test-timeout-runner", "--format", "json", "--", "true"])
+        .run()
+        .code(0);
+    assert!(out.json().get("monitor").is_none(), "{}", out.stdout);
+    let out = velo()
+        .args([
+            "test-timeout-runner",
+            "--monitor",
+            "--format",
+            "json",
+            "--",
+            "true",
+        ])
+        .run()
+        .code(0);
+    assert!(out.json()["monitor"].is_object(), "{}", out.stdout);
+}
+
+/// `--max-rss` fails a run that passes otherwise, as `velo monitor --max-rss` does.
+#[test]
+fn max_rss_fails_a_run_that_crosses_it() {
+    velo()
+        .args([
+            "test-timeout-runner",
+            "--max-rss",
+            "50M",
+            "--monitor-interval",
+            "50ms",
+            "--",
+            "python3",
+            "-c",
+            "b = bytearray(100_000_000); import time; time.sleep(1)",
+        ])
+        .run()
+        .code(1)
+        .stderr_has("--max-rss 50.0MiB crossed");
+}
+
+/// pytest mode attributes sampled RSS to the test running: the big one comes first.
+#[test]
+fn monitor_names_the_test_that_uses_most_memory() {
+    if need_pytest("monitor_names_the_test_that_uses_most_memory").is_none() {
+        return;
+    }
+    let mut args = vec![
+        "test-timeout-runner".to_string(),
+        "--monitor".into(),
+        "--monitor-interval".into(),
+        "50ms".into(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(pytest_cmd(&["test_memory.py"]));
+    let out = velo()
+        .fixture_as(
+            "test-timeout-runner/pytest_memory/test_memory.py",
+            "test_memory.py",
+        )
+        .args(&args)
+        .run()
+        .code(0);
+    let json = out.json();
+    let m = &json["monitor"];
+    assert_eq!(m["per_test"], true, "{m:#}");
+    let top = m["top_tests"].as_array().unwrap();
+    assert_eq!(top[0]["id"], "test_memory.py::test_big", "{m:#}");
+    let big = top[0]["peak_rss_bytes"].as_u64().unwrap();
+    assert!(big >= 180_000_000, "{m:#}");
+    // The others ran too and were sampled, far below.
+    for t in &top[1..] {
+        assert!(t["peak_rss_bytes"].as_u64().unwrap() < big / 2, "{m:#}");
+    }
+    assert!(m["peak_rss_bytes"].as_u64().unwrap() >= big);
+
+    // The table names it in the Memory section.
+    let mut args = vec!["test-timeout-runner".to_string(), "--monitor".into()];
+    args.extend(pytest_cmd(&["test_memory.py"]));
+    velo()
+        .fixture_as(
+            "test-timeout-runner/pytest_memory/test_memory.py",
+            "test_memory.py",
+        )
+        .args(&args)
+        .run()
+        .code(0)
+        .stdout_has("Memory")
+        .stdout_has("Top memory users")
+        .stdout_has("test_memory.py::test_big");
 }

@@ -513,6 +513,7 @@ mod tests {
             work_dir: PathBuf::from("."),
             output_dir: None,
             first: Vec::new(),
+            tracker: None,
         }
     }
 

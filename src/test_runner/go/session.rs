@@ -232,6 +232,14 @@ fn run_session(
         for line in take_lines(&pending, false) {
             st.handle(&line);
         }
+        if ctx.run.cfg.tracker.is_some() {
+            let ids: Vec<String> = st
+                .unfinished_trees()
+                .iter()
+                .map(|top| test_id(pkg, top))
+                .collect();
+            ctx.run.track(running.pid(), ids.iter().map(String::as_str));
+        }
         if exited {
             break;
         }
@@ -272,6 +280,7 @@ fn run_session(
             }
         }
     }
+    ctx.run.untrack(running.pid());
     let finished = running.finish();
     for line in take_lines(&pending, true) {
         st.handle(&line);
