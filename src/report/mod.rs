@@ -81,10 +81,11 @@ pub fn format_parser(
 }
 
 /// The most characters a terminal table cell shows. Laying out a table costs more than linear
-/// time in a cell's length (a 5 MB cell took seconds, 50 MB never finished), and nobody reads
-/// 200 characters of one cell in a terminal anyway: the rest is cut off with an ellipsis.
-/// JSON, CSV and Markdown keep every character.
-pub const MAX_CELL_CHARS: usize = 200;
+/// time in a cell's length (a 5 MB cell took seconds, 50 MB never finished): the rest is cut off
+/// with an ellipsis. velo's own longest messages (a missing key with its likely typo and the
+/// schema's path) run to about 300 characters, so the cap sits above them. JSON, CSV and
+/// Markdown keep every character.
+pub const MAX_CELL_CHARS: usize = 500;
 
 /// `text` cut to [`MAX_CELL_CHARS`] characters, the last of them an ellipsis when cut.
 pub fn clip_cell(text: &str) -> std::borrow::Cow<'_, str> {
