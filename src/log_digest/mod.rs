@@ -124,7 +124,7 @@ struct ErrorEvent {
 const FINE_BINS: usize = 2048;
 
 /// Entries kept before times are put in coarser buckets (each entry is about 200 bytes).
-const MAX_ENTRIES: usize = 1 << 17;
+const MAX_ENTRIES: usize = 1 << 16;
 
 /// The event heads of one (source, cluster, level, --grep match, time bucket): what the digest
 /// needs without a record per line. A bucket is one second until there are more than
@@ -286,23 +286,32 @@ impl Agg {
         }
     }
 
-    /// Doubles the width of the time buckets until at most half of [`MAX_ENTRIES`] remain.
+    /// Doubles the width of the time buckets until at most half of [`MAX_ENTRIES`] remain
+    /// (in place: entries sorted by key, neighbours with the same key folded together).
     fn coarsen_times(&mut self) {
+        let key = |e: &Entry| (e.source, e.cluster, e.level, e.grep, e.bucket);
         while self.entries.len() > MAX_ENTRIES / 2 && self.tshift < 62 {
             self.tshift += 1;
-            let old = std::mem::take(&mut self.entries);
-            self.index.clear();
-            for mut e in old {
-                e.bucket = self.bucket(e.min_ts);
-                let key = (e.source, e.cluster, e.level, e.grep, e.bucket);
-                if let Some(&ix) = self.index.get(&key) {
-                    self.entries[ix as usize].absorb(&e);
-                } else {
-                    let ix = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
-                    self.index.insert(key, ix);
-                    self.entries.push(e);
+            let tshift = self.tshift;
+            for e in &mut self.entries {
+                if e.bucket != i64::MIN {
+                    e.bucket = e.min_ts >> tshift;
                 }
             }
+            self.entries.sort_unstable_by_key(key);
+            self.entries.dedup_by(|later, kept| {
+                let same = key(later) == key(kept);
+                if same {
+                    kept.absorb(later);
+                }
+                same
+            });
+        }
+        self.entries.shrink_to(MAX_ENTRIES);
+        self.index.clear();
+        for (ix, e) in self.entries.iter().enumerate() {
+            self.index
+                .insert(key(e), u32::try_from(ix).unwrap_or(u32::MAX));
         }
         self.hint.fill(u32::MAX);
     }
