@@ -95,7 +95,8 @@ fn level_from_code(c: u8) -> Option<Level> {
     .copied()
 }
 
-/// Per-line record kept until the end (16 bytes).
+/// Per-line record (16 bytes): in blocks as they are mined, and kept to the end only for
+/// `--assignments` (`DigestOptions::keep_lines`).
 #[derive(Debug, Clone, Copy)]
 struct Rec {
     /// Cluster index (block-local, then global; `CONTINUATION` only inside a block).
@@ -1080,7 +1081,7 @@ impl Mining {
     }
 
     /// Finishes mining, writes assignments (one JSON line per input line) if asked, and cuts
-    /// the digest.
+    /// the digest. Assignments need the records of mining with `keep_lines`.
     pub fn digest(
         &self,
         opts: &DigestOptions,
@@ -1088,6 +1089,7 @@ impl Mining {
     ) -> Result<DigestReport, DigestError> {
         let mined = self.miner.finish();
         if let Some(w) = assignments {
+            debug_assert!(opts.keep_lines, "assignments need keep_lines");
             let mut buf = Vec::with_capacity(1 << 16);
             for (src, recs) in self.sources.iter().zip(&self.recs) {
                 for (i, r) in recs.iter().enumerate() {
@@ -1278,11 +1280,23 @@ mod fuzz {
                     Vec::new()
                 };
                 raw.extend_from_slice(&bytes);
+                let raw_again = raw.clone();
                 let m = mine_raw(raw, &opts());
                 let text = bytes.strip_prefix(reader::BOM).unwrap_or(&bytes);
                 let want = reader::lines(text).count() as u64;
                 prop_assert_eq!(m.sources[0].lines, want, "every line counted once");
                 prop_assert!(m.sources[0].error.is_none());
+                // Without the per-line records the digest is the same.
+                let lean = DigestOptions {
+                    keep_lines: false,
+                    ..opts()
+                };
+                let without = mine_raw(raw_again, &lean).digest(&lean, None).unwrap();
+                let with = m.digest(&opts(), None).unwrap();
+                prop_assert_eq!(
+                    serde_json::to_string(&without).unwrap(),
+                    serde_json::to_string(&with).unwrap()
+                );
                 check_digest(&m, want)
             })
             .unwrap();
