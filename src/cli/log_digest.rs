@@ -284,6 +284,7 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
         until: args.filter.until,
         grep,
         rules,
+        keep_lines: args.output.assignments.is_some(),
     };
     let expanded = reader::expand(&args.paths)?;
     let inputs = expanded.inputs;

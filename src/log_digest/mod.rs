@@ -53,6 +53,9 @@ pub struct DigestOptions {
     pub grep: Option<Regex>,
     /// User rules (tried before the built-in ones).
     pub rules: Vec<Rule>,
+    /// Keep a 16-byte record per input line, as `--assignments` needs. Without it memory is
+    /// bounded by the number of templates and distinct seconds, not by the number of lines.
+    pub keep_lines: bool,
 }
 
 /// A `--since`/`--until` bound.
@@ -92,7 +95,8 @@ fn level_from_code(c: u8) -> Option<Level> {
     .copied()
 }
 
-/// Per-line record kept until the end (16 bytes).
+/// Per-line record (16 bytes): in blocks as they are mined, and kept to the end only for
+/// `--assignments` (`DigestOptions::keep_lines`).
 #[derive(Debug, Clone, Copy)]
 struct Rec {
     /// Cluster index (block-local, then global; `CONTINUATION` only inside a block).
@@ -112,13 +116,213 @@ struct ErrorEvent {
     line: usize,
     ts: Option<i64>,
     text: Vec<String>,
+    /// The head line's record (global cluster id), for the filters.
+    rec: Rec,
+}
+
+/// Fine slices of a source's lines kept per [`Entry`] for sparklines over the input (when
+/// there are no timestamps): up to this many, each `1 << Agg::shift` lines wide.
+const FINE_BINS: usize = 2048;
+
+/// Entries kept before times are put in coarser buckets (each entry is about 200 bytes).
+const MAX_ENTRIES: usize = 1 << 16;
+
+/// The event heads of one (source, cluster, level, --grep match, time bucket): what the digest
+/// needs without a record per line. A bucket is one second until there are more than
+/// [`MAX_ENTRIES`] entries, then 2, 4, 8… seconds.
+#[derive(Debug, Clone)]
+struct Entry {
+    source: u32,
+    cluster: u32,
+    level: u8,
+    grep: bool,
+    /// The bucket: `ts >> Agg::tshift` (`i64::MIN` without a timestamp).
+    bucket: i64,
+    /// The earliest time in the bucket and the first line with it; the latest and the last
+    /// line with it.
+    min_ts: i64,
+    first_at_min: usize,
+    max_ts: i64,
+    last_at_max: usize,
+    count: u64,
+    /// First and last line index (0-based, within the source).
+    first: usize,
+    last: usize,
+    /// (fine slice of the source's lines, events in it), in line order.
+    bins: Vec<(u32, u32)>,
+}
+
+impl Entry {
+    /// A time standing for the bucket (exact while buckets are one second).
+    fn mid_ts(&self) -> i64 {
+        let mid = (i128::from(self.min_ts) + i128::from(self.max_ts)) / 2;
+        i64::try_from(mid).unwrap_or(self.min_ts)
+    }
+
+    /// Folds `o` (same key) into this entry.
+    fn absorb(&mut self, other: &Entry) {
+        self.count += other.count;
+        self.first = self.first.min(other.first);
+        self.last = self.last.max(other.last);
+        if (other.min_ts, other.first_at_min) < (self.min_ts, self.first_at_min) {
+            self.min_ts = other.min_ts;
+            self.first_at_min = other.first_at_min;
+        }
+        if (other.max_ts, other.last_at_max) > (self.max_ts, self.last_at_max) {
+            self.max_ts = other.max_ts;
+            self.last_at_max = other.last_at_max;
+        }
+        let mut bins: Vec<(u32, u32)> = self.bins.iter().chain(&other.bins).copied().collect();
+        bins.sort_by_key(|b| b.0);
+        bins.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                kept.1 += later.1;
+            }
+            same
+        });
+        self.bins = bins;
+    }
+}
+
+type EntryKey = (u32, u32, u8, bool, i64);
+
+/// Per-template aggregates of the event heads: memory is bounded by [`MAX_ENTRIES`], not by
+/// the number of lines.
+#[derive(Debug, Default)]
+struct Agg {
+    entries: Vec<Entry>,
+    index: FxHashMap<EntryKey, u32>,
+    /// Per global cluster, the entry it last went to (`u32::MAX`: none yet).
+    hint: Vec<u32>,
+    /// Fine line slices are `1 << shift` lines wide.
+    shift: u32,
+    /// Time buckets are `1 << tshift` seconds wide.
+    tshift: u32,
+}
+
+impl Agg {
+    fn bucket(&self, ts: i64) -> i64 {
+        if ts == i64::MIN {
+            i64::MIN
+        } else {
+            ts >> self.tshift
+        }
+    }
+
+    /// Counts one event head `r` (global cluster id) at line index `line` of `source`.
+    fn add(&mut self, source: u32, r: &Rec, line: usize) {
+        while line >= FINE_BINS << self.shift {
+            self.coarsen_lines();
+        }
+        if self.entries.len() >= MAX_ENTRIES {
+            self.coarsen_times();
+        }
+        let bucket = self.bucket(r.ts);
+        let slot = r.cluster as usize;
+        if self.hint.len() <= slot {
+            self.hint.resize(slot + 1, u32::MAX);
+        }
+        let mut ix = self.hint[slot];
+        let hit = self.entries.get(ix as usize).is_some_and(|e| {
+            e.source == source && e.level == r.level && e.grep == r.grep && e.bucket == bucket
+        });
+        if !hit {
+            let entries = &mut self.entries;
+            ix = *self
+                .index
+                .entry((source, r.cluster, r.level, r.grep, bucket))
+                .or_insert_with(|| {
+                    entries.push(Entry {
+                        source,
+                        cluster: r.cluster,
+                        level: r.level,
+                        grep: r.grep,
+                        bucket,
+                        min_ts: r.ts,
+                        first_at_min: line,
+                        max_ts: r.ts,
+                        last_at_max: line,
+                        count: 0,
+                        first: line,
+                        last: line,
+                        bins: Vec::new(),
+                    });
+                    u32::try_from(entries.len() - 1).unwrap_or(u32::MAX)
+                });
+            self.hint[slot] = ix;
+        }
+        let Some(e) = self.entries.get_mut(ix as usize) else {
+            return;
+        };
+        e.count += 1;
+        e.last = line;
+        if r.ts < e.min_ts {
+            e.min_ts = r.ts;
+            e.first_at_min = line;
+        }
+        if r.ts >= e.max_ts {
+            e.max_ts = r.ts;
+            e.last_at_max = line;
+        }
+        let bin = u32::try_from(line >> self.shift).unwrap_or(u32::MAX);
+        match e.bins.last_mut() {
+            Some((b, n)) if *b == bin => *n += 1,
+            _ => e.bins.push((bin, 1)),
+        }
+    }
+
+    /// Doubles the width of the fine line slices.
+    fn coarsen_lines(&mut self) {
+        self.shift += 1;
+        for e in &mut self.entries {
+            let mut out: Vec<(u32, u32)> = Vec::with_capacity(e.bins.len());
+            for &(b, n) in &e.bins {
+                match out.last_mut() {
+                    Some((ob, on)) if *ob == b >> 1 => *on += n,
+                    _ => out.push((b >> 1, n)),
+                }
+            }
+            e.bins = out;
+        }
+    }
+
+    /// Doubles the width of the time buckets until at most half of [`MAX_ENTRIES`] remain
+    /// (in place: entries sorted by key, neighbours with the same key folded together).
+    fn coarsen_times(&mut self) {
+        let key = |e: &Entry| (e.source, e.cluster, e.level, e.grep, e.bucket);
+        while self.entries.len() > MAX_ENTRIES / 2 && self.tshift < 62 {
+            self.tshift += 1;
+            let tshift = self.tshift;
+            for e in &mut self.entries {
+                if e.bucket != i64::MIN {
+                    e.bucket = e.min_ts >> tshift;
+                }
+            }
+            self.entries.sort_unstable_by_key(key);
+            self.entries.dedup_by(|later, kept| {
+                let same = key(later) == key(kept);
+                if same {
+                    kept.absorb(later);
+                }
+                same
+            });
+        }
+        self.entries.shrink_to(MAX_ENTRIES);
+        self.index.clear();
+        for (ix, e) in self.entries.iter().enumerate() {
+            self.index
+                .insert(key(e), u32::try_from(ix).unwrap_or(u32::MAX));
+        }
+        self.hint.fill(u32::MAX);
+    }
 }
 
 struct BlockOut {
     miner: Miner,
     recs: Vec<Rec>,
     lossy: u64,
-    errors: Vec<(usize, Option<i64>, Vec<String>)>,
+    errors: Vec<(usize, Option<i64>, Vec<String>, Rec)>,
 }
 
 /// An exact-line cache: a line seen before (same bytes, same source format) skips header
@@ -181,6 +385,7 @@ mod tests {
             until: None,
             grep: None,
             rules: Vec::new(),
+            keep_lines: true,
         };
         let m = super::mine(&inputs, &opts, &|done| seen.lock().unwrap().push(done));
         let seen = seen.into_inner().unwrap();
@@ -193,6 +398,55 @@ mod tests {
         );
         assert_eq!(m.bytes_read(0), std::fs::metadata(&plain).unwrap().len());
         assert_eq!(m.sources()[1].lines, 60_000);
+    }
+
+    /// Aggregates stay bounded however many distinct seconds come in, and keep the totals,
+    /// first/last lines and extreme times exact.
+    #[test]
+    fn aggregates_are_bounded_and_keep_totals_exact() {
+        let mut agg = super::Agg::default();
+        let n = super::MAX_ENTRIES * 3;
+        for line in 0..n {
+            // Two clusters, every line a new second, out of order now and then.
+            let ts = 1_700_000_000
+                + if line % 7 == 3 {
+                    -(line as i64)
+                } else {
+                    line as i64
+                };
+            let r = super::Rec {
+                cluster: (line % 2) as u32,
+                level: 3,
+                grep: true,
+                cont: false,
+                ts,
+            };
+            agg.add(0, &r, line);
+        }
+        assert!(
+            agg.entries.len() <= super::MAX_ENTRIES,
+            "{}",
+            agg.entries.len()
+        );
+        assert!(agg.tshift > 0 && agg.shift > 0);
+        let total: u64 = agg.entries.iter().map(|e| e.count).sum();
+        assert_eq!(total, n as u64);
+        for c in 0..2u32 {
+            let mine: Vec<&super::Entry> = agg.entries.iter().filter(|e| e.cluster == c).collect();
+            let bins: u64 = mine
+                .iter()
+                .flat_map(|e| &e.bins)
+                .map(|b| u64::from(b.1))
+                .sum();
+            assert_eq!(bins, mine.iter().map(|e| e.count).sum::<u64>());
+            assert_eq!(mine.iter().map(|e| e.first).min(), Some(c as usize));
+            assert_eq!(mine.iter().map(|e| e.last).max(), Some(n - 2 + c as usize));
+            let want_min = (0..n)
+                .filter(|l| l % 2 == c as usize)
+                .map(|l| 1_700_000_000 + if l % 7 == 3 { -(l as i64) } else { l as i64 })
+                .min();
+            assert_eq!(mine.iter().map(|e| e.min_ts).min(), want_min);
+        }
     }
 
     #[test]
@@ -227,11 +481,14 @@ fn line_hash(line: &str) -> u64 {
     h.finish()
 }
 
+/// Mines one block of whole lines. `reference` (epoch seconds) places year-less timestamps:
+/// the source file's modification time, or now.
 fn process_block(
     block: &[u8],
     splitter: &Splitter,
     splitter_id: u64,
     grep: Option<&Regex>,
+    reference: i64,
 ) -> BlockOut {
     LINE_CACHE.with_borrow_mut(|cache| {
         if cache.owner != splitter_id {
@@ -239,7 +496,7 @@ fn process_block(
             cache.seen.fill(0);
             cache.entries.clear();
         }
-        process_block_cached(block, splitter, grep, cache)
+        process_block_cached(block, splitter, grep, reference, cache)
     })
 }
 
@@ -247,12 +504,13 @@ fn process_block_cached(
     block: &[u8],
     splitter: &Splitter,
     grep: Option<&Regex>,
+    reference: i64,
     cache: &mut LineCache,
 ) -> BlockOut {
     let mut miner = Miner::new(MinerConfig::default());
     let mut recs = Vec::with_capacity(block.len() / 80);
     let mut lossy = 0;
-    let mut errors: Vec<(usize, Option<i64>, Vec<String>)> = Vec::new();
+    let mut errors: Vec<(usize, Option<i64>, Vec<String>, Rec)> = Vec::new();
     let mut parser = EventParser::new(splitter);
     let mut collecting = false;
     let mut head_level = NO_LEVEL;
@@ -288,7 +546,7 @@ fn process_block_cached(
             let ts = if header.is_empty() {
                 i64::MIN
             } else {
-                time::parse(header).unwrap_or(i64::MIN)
+                time::parse_at(header, reference).unwrap_or(i64::MIN)
             };
             if let (Some(k), std::borrow::Cow::Borrowed(m)) = (key, &message) {
                 if parser.head_was_plain() {
@@ -323,17 +581,23 @@ fn process_block_cached(
             head_level = level_code(level);
             head_ts = ts;
             collecting = false;
-            if level.is_some_and(|l| l >= Level::Error) && errors.len() < ERRORS_PER_BLOCK {
-                errors.push((i, (ts != i64::MIN).then_some(ts), vec![line.to_string()]));
-                collecting = true;
-            }
-            recs.push(Rec {
+            let rec = Rec {
                 cluster,
                 level: head_level,
                 grep: matched,
                 cont: false,
                 ts,
-            });
+            };
+            if level.is_some_and(|l| l >= Level::Error) && errors.len() < ERRORS_PER_BLOCK {
+                errors.push((
+                    i,
+                    (ts != i64::MIN).then_some(ts),
+                    vec![line.to_string()],
+                    rec,
+                ));
+                collecting = true;
+            }
+            recs.push(rec);
         } else {
             if collecting {
                 if let Some(e) = errors.last_mut() {
@@ -405,8 +669,10 @@ pub fn summarize(text: &str) -> Vec<Summarized> {
 /// Everything mined from the inputs, before the digest is cut from it.
 pub struct Mining {
     sources: Vec<SourceSummary>,
-    /// Per source, its lines' records (global cluster ids).
+    /// Per source, its lines' records (global cluster ids); empty unless `keep_lines`.
     recs: Vec<Vec<Rec>>,
+    /// Per-template aggregates of every source's event heads.
+    agg: Agg,
     errors: Vec<ErrorEvent>,
     miner: Miner,
     /// Per source, what `feed` needs to go on where reading stopped.
@@ -426,6 +692,9 @@ struct SourceState {
     at_start: bool,
     /// Bytes read from the raw source by `mine` (where `--follow` goes on from).
     bytes_read: u64,
+    /// Places year-less timestamps (epoch seconds): the file's modification time when it was
+    /// opened, or now.
+    reference: i64,
 }
 
 /// Reads and mines every input. A source that cannot be opened, or fails part way (a
@@ -456,7 +725,12 @@ pub fn mine(inputs: &[Input], opts: &DigestOptions, progress: &(dyn Fn(u64) + Sy
 /// What the sequential merge step accumulates.
 struct Acc {
     global: Miner,
+    /// Per-line records, kept only with `keep_lines`.
     recs: Vec<Rec>,
+    keep_lines: bool,
+    /// Lines of this source so far.
+    lines: usize,
+    agg: Agg,
     errors: Vec<ErrorEvent>,
     lossy: u64,
     last_cluster: u32,
@@ -468,24 +742,35 @@ impl Acc {
     fn merge(&mut self, outs: Vec<BlockOut>) {
         for out in outs {
             let map = self.global.absorb(&out.miner);
-            let base = self.recs.len();
+            let base = self.lines;
             self.lossy += out.lossy;
-            self.recs.reserve(out.recs.len());
-            for mut r in out.recs {
+            if self.keep_lines {
+                self.recs.reserve(out.recs.len());
+            }
+            let source = u32::try_from(self.source).unwrap_or(u32::MAX);
+            self.lines += out.recs.len();
+            for (i, mut r) in out.recs.into_iter().enumerate() {
                 if r.cluster == CONTINUATION {
                     r.cluster = self.last_cluster;
                 } else {
                     r.cluster = map[r.cluster as usize];
                     self.last_cluster = r.cluster;
                 }
-                self.recs.push(r);
+                if !r.cont {
+                    self.agg.add(source, &r, base + i);
+                }
+                if self.keep_lines {
+                    self.recs.push(r);
+                }
             }
-            for (i, ts, text) in out.errors {
+            for (i, ts, text, mut rec) in out.errors {
+                rec.cluster = map[rec.cluster as usize];
                 self.errors.push(ErrorEvent {
                     source: self.source,
                     line: base + i,
                     ts,
                     text,
+                    rec,
                 });
             }
         }
@@ -505,6 +790,7 @@ struct SourceEnd {
 /// the blocks read before it are mined.
 fn mine_source(
     rd: Box<dyn std::io::Read + Send>,
+    reference: i64,
     opts: &DigestOptions,
     acc: &mut Acc,
     progress: &(dyn Fn() + Sync),
@@ -560,7 +846,7 @@ fn mine_source(
                 || {
                     blocks
                         .par_iter()
-                        .map(|b| process_block(b, sp, sp_id, opts.grep.as_ref()))
+                        .map(|b| process_block(b, sp, sp_id, opts.grep.as_ref(), reference))
                         .collect::<Vec<BlockOut>>()
                 },
             );
@@ -607,6 +893,7 @@ impl Mining {
         Self {
             sources: Vec::new(),
             recs: Vec::new(),
+            agg: Agg::default(),
             errors: Vec::new(),
             miner: Miner::new(MinerConfig::default()),
             states: Vec::new(),
@@ -626,14 +913,22 @@ impl Mining {
         let mut acc = Acc {
             global: std::mem::take(&mut self.miner),
             recs: Vec::new(),
+            keep_lines: opts.keep_lines,
+            lines: 0,
+            agg: std::mem::take(&mut self.agg),
             errors: std::mem::take(&mut self.errors),
             lossy: 0,
             last_cluster: CONTINUATION,
             source: si,
         };
+        let reference = opened
+            .as_ref()
+            .ok()
+            .and_then(|o| o.modified)
+            .unwrap_or_else(time::now);
         let (end, gzip, error) = match opened {
             Ok(o) => (
-                mine_source(o.reader, opts, &mut acc, progress),
+                mine_source(o.reader, reference, opts, &mut acc, progress),
                 o.gzip,
                 None,
             ),
@@ -647,7 +942,7 @@ impl Mining {
                 Some(message),
             ),
         };
-        let lines = acc.recs.len() as u64;
+        let lines = acc.lines as u64;
         let error = error.or_else(|| {
             end.failed.map(|e| {
                 let what = if gzip {
@@ -666,6 +961,7 @@ impl Mining {
             })
         });
         self.miner = acc.global;
+        self.agg = acc.agg;
         self.errors = acc.errors;
         self.states.push(SourceState {
             splitter: end.splitter,
@@ -673,6 +969,7 @@ impl Mining {
             carry: Vec::new(),
             at_start: false,
             bytes_read: 0,
+            reference,
         });
         self.sources.push(SourceSummary {
             name,
@@ -721,10 +1018,13 @@ impl Mining {
         let (sp, id) = st
             .splitter
             .get_or_insert_with(|| infer_splitter(&block, opts));
-        let out = process_block(&block, sp, *id, opts.grep.as_ref());
+        let out = process_block(&block, sp, *id, opts.grep.as_ref(), st.reference);
         let mut acc = Acc {
             global: std::mem::take(&mut self.miner),
             recs: std::mem::take(&mut self.recs[source]),
+            keep_lines: opts.keep_lines,
+            lines: usize::try_from(self.sources[source].lines).unwrap_or(usize::MAX),
+            agg: std::mem::take(&mut self.agg),
             errors: std::mem::take(&mut self.errors),
             lossy: 0,
             last_cluster: st.last_cluster,
@@ -734,9 +1034,10 @@ impl Mining {
         st.last_cluster = acc.last_cluster;
         self.miner = acc.global;
         self.recs[source] = acc.recs;
+        self.agg = acc.agg;
         self.errors = acc.errors;
         let summary = &mut self.sources[source];
-        summary.lines = self.recs[source].len() as u64;
+        summary.lines = acc.lines as u64;
         summary.invalid_utf8_lines += acc.lossy;
     }
 
@@ -748,7 +1049,7 @@ impl Mining {
     }
 
     /// Finishes mining, writes assignments (one JSON line per input line) if asked, and cuts
-    /// the digest.
+    /// the digest. Assignments need the records of mining with `keep_lines`.
     pub fn digest(
         &self,
         opts: &DigestOptions,
@@ -756,6 +1057,7 @@ impl Mining {
     ) -> Result<DigestReport, DigestError> {
         let mined = self.miner.finish();
         if let Some(w) = assignments {
+            debug_assert!(opts.keep_lines, "assignments need keep_lines");
             let mut buf = Vec::with_capacity(1 << 16);
             for (src, recs) in self.sources.iter().zip(&self.recs) {
                 for (i, r) in recs.iter().enumerate() {
@@ -905,6 +1207,7 @@ mod fuzz {
             until: None,
             grep: None,
             rules: Vec::new(),
+            keep_lines: true,
         }
     }
 
@@ -945,11 +1248,23 @@ mod fuzz {
                     Vec::new()
                 };
                 raw.extend_from_slice(&bytes);
+                let raw_again = raw.clone();
                 let m = mine_raw(raw, &opts());
                 let text = bytes.strip_prefix(reader::BOM).unwrap_or(&bytes);
                 let want = reader::lines(text).count() as u64;
                 prop_assert_eq!(m.sources[0].lines, want, "every line counted once");
                 prop_assert!(m.sources[0].error.is_none());
+                // Without the per-line records the digest is the same.
+                let lean = DigestOptions {
+                    keep_lines: false,
+                    ..opts()
+                };
+                let without = mine_raw(raw_again, &lean).digest(&lean, None).unwrap();
+                let with = m.digest(&opts(), None).unwrap();
+                prop_assert_eq!(
+                    serde_json::to_string(&without).unwrap(),
+                    serde_json::to_string(&with).unwrap()
+                );
                 check_digest(&m, want)
             })
             .unwrap();

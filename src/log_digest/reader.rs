@@ -432,6 +432,8 @@ pub struct Opened {
     pub reader: Box<dyn Read + Send>,
     /// The data is gzip (detected by its magic bytes).
     pub gzip: bool,
+    /// The file's modification time (epoch seconds): the reference for year-less timestamps.
+    pub modified: Option<i64>,
 }
 
 /// Opens an input, decompressing gzip (detected by its magic bytes) and dropping a UTF-8 byte
@@ -441,12 +443,22 @@ pub fn open(
     counter: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 ) -> Result<Opened, ReadError> {
     let name = input.name();
+    let mut modified = None;
     let mut raw: Box<dyn Read + Send> = match input {
         Input::Stdin => Box::new(io::stdin()),
-        Input::Path(p) => Box::new(File::open(p).map_err(|e| ReadError::Io {
-            path: name.clone(),
-            source: e,
-        })?),
+        Input::Path(p) => {
+            let f = File::open(p).map_err(|e| ReadError::Io {
+                path: name.clone(),
+                source: e,
+            })?;
+            modified = f
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .and_then(|d| i64::try_from(d.as_secs()).ok());
+            Box::new(f)
+        }
     };
     if let Some(counter) = counter {
         raw = Box::new(Counted {
@@ -454,10 +466,12 @@ pub fn open(
             counter,
         });
     }
-    open_reader(raw).map_err(|e| ReadError::Io {
+    let mut opened = open_reader(raw).map_err(|e| ReadError::Io {
         path: name,
         source: e,
-    })
+    })?;
+    opened.modified = modified;
+    Ok(opened)
 }
 
 /// Wraps a raw byte stream as [`open`] does: gzip detected by its magic bytes and
@@ -469,11 +483,13 @@ pub fn open_reader(raw: Box<dyn Read + Send>) -> io::Result<Opened> {
         Ok(Opened {
             reader: Box::new(SkipBom::new(flate2::read::MultiGzDecoder::new(peek))),
             gzip: true,
+            modified: None,
         })
     } else {
         Ok(Opened {
             reader: Box::new(SkipBom::new(peek)),
             gzip: false,
+            modified: None,
         })
     }
 }

@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use super::header::Level;
 use super::miner::Mined;
-use super::{level_from_code, rules, time, DigestOptions, Mining, Rec, TimeBound, SPARK_WIDTH};
+use super::{
+    level_from_code, rules, time, DigestOptions, Entry, Mining, Rec, TimeBound, SPARK_WIDTH,
+};
 
 /// One input's totals.
 #[derive(Debug, Clone, Serialize)]
@@ -124,51 +126,60 @@ fn sparkline(counts: &[u64]) -> String {
 }
 
 pub(super) fn build(m: &Mining, mined: &Mined, opts: &DigestOptions) -> DigestReport {
-    let latest = m
-        .recs
+    let entries = &m.agg.entries;
+    let latest = entries
         .iter()
-        .flatten()
-        .filter(|r| r.ts != i64::MIN)
-        .map(|r| r.ts)
+        .filter(|e| e.max_ts != i64::MIN)
+        .map(|e| e.max_ts)
         .max();
     let since = resolve_bound(opts.since, latest);
     let until = resolve_bound(opts.until, latest);
     let min_level = opts.min_level.map(|l| l as u8 + 1);
-    let counted = |r: &Rec| {
-        !r.cont
-            && r.grep
-            && min_level.is_none_or(|ml| r.level >= ml)
-            && since.is_none_or(|s| r.ts != i64::MIN && r.ts >= s)
-            && until.is_none_or(|u| r.ts != i64::MIN && r.ts <= u)
+    let passes = |grep: bool, level: u8, ts: i64| {
+        grep && min_level.is_none_or(|ml| level >= ml)
+            && since.is_none_or(|s| ts != i64::MIN && ts >= s)
+            && until.is_none_or(|u| ts != i64::MIN && ts <= u)
     };
+    let counted = |r: &Rec| !r.cont && passes(r.grep, r.level, r.ts);
+    // An entry is one second (exact) or, past `MAX_ENTRIES`, a bucket of seconds that a bound
+    // cuts by its middle time.
+    let counted_entry = |e: &Entry| passes(e.grep, e.level, e.mid_ts());
     let mut totals: Vec<Totals> = vec![Totals::default(); mined.templates.len()];
     let mut events = 0u64;
     let mut levels: BTreeMap<Level, u64> = BTreeMap::new();
     let (mut tmin, mut tmax) = (i64::MAX, i64::MIN);
-    for (si, recs) in m.recs.iter().enumerate() {
-        for (i, r) in recs.iter().enumerate() {
-            if !counted(r) {
-                continue;
+    let template_of = |e: &Entry| mined.cluster_template[e.cluster as usize] as usize;
+    for e in entries {
+        if !counted_entry(e) {
+            continue;
+        }
+        let si = e.source as usize;
+        events += e.count;
+        if let Some(l) = level_from_code(e.level) {
+            *levels.entry(l).or_default() += e.count;
+        }
+        let tot = &mut totals[template_of(e)];
+        tot.count += e.count;
+        tot.level = tot.level.max(e.level);
+        *tot.per_source.entry(si).or_default() += e.count;
+        // Earliest / latest in input order.
+        if tot.first_p.is_none_or(|f| (si, e.first) < f) {
+            tot.first_p = Some((si, e.first));
+        }
+        if tot.last_p.is_none_or(|l| (si, e.last) > l) {
+            tot.last_p = Some((si, e.last));
+        }
+        if e.min_ts != i64::MIN {
+            tmin = tmin.min(e.min_ts);
+            tmax = tmax.max(e.max_ts);
+            // The earliest time, first in input order; the latest time, last in input order.
+            let first = (e.min_ts, si, e.first_at_min);
+            if tot.first_t.is_none_or(|f| first < f) {
+                tot.first_t = Some(first);
             }
-            events += 1;
-            if let Some(l) = level_from_code(r.level) {
-                *levels.entry(l).or_default() += 1;
-            }
-            let tot = &mut totals[mined.cluster_template[r.cluster as usize] as usize];
-            tot.count += 1;
-            tot.level = tot.level.max(r.level);
-            *tot.per_source.entry(si).or_default() += 1;
-            tot.first_p.get_or_insert((si, i));
-            tot.last_p = Some((si, i));
-            if r.ts != i64::MIN {
-                tmin = tmin.min(r.ts);
-                tmax = tmax.max(r.ts);
-                if tot.first_t.is_none_or(|f| r.ts < f.0) {
-                    tot.first_t = Some((r.ts, si, i));
-                }
-                if tot.last_t.is_none_or(|l| r.ts >= l.0) {
-                    tot.last_t = Some((r.ts, si, i));
-                }
+            let last = (e.max_ts, si, e.last_at_max);
+            if tot.last_t.is_none_or(|l| last > l) {
+                tot.last_t = Some(last);
             }
         }
     }
@@ -182,35 +193,49 @@ pub(super) fn build(m: &Mining, mined: &Mined, opts: &DigestOptions) -> DigestRe
     });
     order.truncate(opts.top);
     // Sparklines for the chosen templates: over time when timestamps span a range, else over
-    // the input's lines.
+    // the input's lines (by fine slices of lines: exact while the longest source has at most
+    // `FINE_BINS` lines, else a slice's events go where its middle line falls).
     let timed = tmin < tmax;
-    let total_lines: usize = m.recs.iter().map(Vec::len).sum();
+    let total_lines: usize = m
+        .sources
+        .iter()
+        .map(|s| usize::try_from(s.lines).unwrap_or(usize::MAX))
+        .sum();
+    let mut offsets = Vec::with_capacity(m.sources.len());
+    let mut offset = 0usize;
+    for s in &m.sources {
+        offsets.push(offset);
+        offset += usize::try_from(s.lines).unwrap_or(usize::MAX);
+    }
     let mut slot_of = vec![usize::MAX; totals.len()];
     for (k, &t) in order.iter().enumerate() {
         slot_of[t] = k;
     }
     let mut spark = vec![[0u64; SPARK_WIDTH]; order.len()];
-    let mut offset = 0usize;
-    for recs in &m.recs {
-        for (i, r) in recs.iter().enumerate() {
-            if !counted(r) {
-                continue;
-            }
-            let k = slot_of[mined.cluster_template[r.cluster as usize] as usize];
-            if k == usize::MAX {
-                continue;
-            }
-            let pos = if timed {
-                if r.ts == i64::MIN {
-                    continue;
-                }
-                ((r.ts - tmin) as f64 / (tmax - tmin) as f64 * (SPARK_WIDTH - 1) as f64) as usize
-            } else {
-                (offset + i) * SPARK_WIDTH / total_lines.max(1)
-            };
-            spark[k][pos.min(SPARK_WIDTH - 1)] += 1;
+    let shift = m.agg.shift;
+    for e in entries {
+        if !counted_entry(e) {
+            continue;
         }
-        offset += recs.len();
+        let k = slot_of[template_of(e)];
+        if k == usize::MAX {
+            continue;
+        }
+        if timed {
+            if e.min_ts == i64::MIN {
+                continue;
+            }
+            let pos = ((e.mid_ts() - tmin) as f64 / (tmax - tmin) as f64 * (SPARK_WIDTH - 1) as f64)
+                as usize;
+            spark[k][pos.min(SPARK_WIDTH - 1)] += e.count;
+        } else {
+            for &(b, n) in &e.bins {
+                let line = ((b as usize) << shift) + ((1usize << shift) >> 1);
+                let line = line.min(e.last).max(e.first);
+                let pos = (offsets[e.source as usize] + line) * SPARK_WIDTH / total_lines.max(1);
+                spark[k][pos.min(SPARK_WIDTH - 1)] += u64::from(n);
+            }
+        }
     }
     let mut all_rules = opts.rules.clone();
     all_rules.extend(rules::builtin());
@@ -286,11 +311,7 @@ fn root_cause(
     rules: &[rules::Rule],
     counted: &dyn Fn(&Rec) -> bool,
 ) -> Option<RootCause> {
-    let mut errs: Vec<&super::ErrorEvent> = m
-        .errors
-        .iter()
-        .filter(|e| counted(&m.recs[e.source][e.line]))
-        .collect();
+    let mut errs: Vec<&super::ErrorEvent> = m.errors.iter().filter(|e| counted(&e.rec)).collect();
     if errs.is_empty() {
         return None;
     }
@@ -309,7 +330,7 @@ fn root_cause(
     if let Some(x) = &exception {
         texts.push(x);
     }
-    let rec = &m.recs[e.source][e.line];
+    let rec = &e.rec;
     Some(RootCause {
         source: m.sources[e.source].name.clone(),
         line: e.line + 1,

@@ -1,13 +1,15 @@
 //! Timestamps in log headers: [`crate::units::time::find_log_time`] (the one timestamp parser)
-//! with the reference time that places year-less timestamps (`Jun 14 15:16:01`): now, so such a
-//! timestamp gets the latest year that does not put it in the future, never 1970.
+//! with the reference time that places year-less timestamps (`Jun 14 15:16:01`): the file's
+//! modification time, or now (stdin), so such a timestamp gets the latest year that does not put
+//! it after the file was written, never 1970.
 
 use std::sync::OnceLock;
 
 use crate::units::time::{find_log_time, format_log_time};
 
-/// The reference time for year-less timestamps: the current time, read once per process.
-fn reference() -> i64 {
+/// The reference time for year-less timestamps when there is no file to take it from: the
+/// current time, read once per process.
+pub fn now() -> i64 {
     static NOW: OnceLock<i64> = OnceLock::new();
     *NOW.get_or_init(|| {
         std::time::SystemTime::now()
@@ -23,7 +25,7 @@ pub fn format(ts: i64) -> String {
 
 /// Parses the first timestamp found in `header`, if any (epoch seconds).
 pub fn parse(header: &str) -> Option<i64> {
-    find_log_time(header, reference())
+    find_log_time(header, now())
 }
 
 /// [`parse`] with an explicit reference time for year-less timestamps (a file's modification
@@ -40,7 +42,7 @@ mod tests {
     fn yearless_header_is_never_1970() {
         let t = parse("Jun 14 15:16:01 combo sshd(pam_unix)[19939]: x").unwrap();
         assert!(!format(t).starts_with("1970"), "{}", format(t));
-        assert!(t <= reference() + 2 * 86_400, "not in the future");
+        assert!(t <= now() + 2 * 86_400, "not in the future");
         let t = parse("03-17 16:13:38.811  1702  2395 D WindowManager: x").unwrap();
         assert!(!format(t).starts_with("1970"));
         // With a file's modification time as the reference.

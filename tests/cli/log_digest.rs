@@ -955,3 +955,38 @@ fn follow_reads_the_old_file_to_its_end_after_a_rotation() {
         "the late line in the old file and the new file's line are both read: {last}"
     );
 }
+
+#[test]
+fn a_yearless_timestamp_takes_its_year_from_the_files_modification_time() {
+    let text = "Dec 31 23:59:01 host app[12]: ERROR disk full on /dev/sda1\n\
+                Dec 31 23:59:05 host app[12]: ERROR disk full on /dev/sdb1\n";
+    let v = velo().file("old.log", text);
+    // Written on 2023-12-31 23:59:30 UTC: the lines are from 2023.
+    let mtime = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_704_067_170);
+    std::fs::File::options()
+        .write(true)
+        .open(v.dir().join("old.log"))
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    let out = v
+        .args(["log-digest", "old.log", "--format", "json"])
+        .run()
+        .code(0)
+        .json();
+    let t = &out["templates"][0];
+    assert_eq!(t["first_seen"]["time"], "2023-12-31 23:59:01", "{out}");
+    assert_eq!(t["last_seen"]["time"], "2023-12-31 23:59:05", "{out}");
+    // From stdin there is no file: the reference is now, never 1970.
+    let out = velo()
+        .args(["log-digest", "-", "--format", "json"])
+        .stdin(text)
+        .run()
+        .code(0)
+        .json();
+    let first = out["templates"][0]["first_seen"]["time"]
+        .as_str()
+        .unwrap_or("");
+    assert!(first.ends_with("-12-31 23:59:01"), "{out}");
+    assert!(!first.starts_with("1970"), "{out}");
+}
