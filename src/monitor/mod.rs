@@ -456,6 +456,14 @@ fn run_pid(
     Ok(report)
 }
 
+/// The CPU time, in clock ticks, of every child velo has reaped so far (its own `cutime` and
+/// `cstime`, which take in the children those children reaped).
+fn reaped_children_ticks() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let stat = proc::procfs::parse_pid_stat(&text)?;
+    Some(stat.cutime + stat.cstime)
+}
+
 fn run_command(
     spec: &proc::Spec,
     opts: &RunOptions,
@@ -468,6 +476,7 @@ fn run_command(
     } else {
         Err("disabled".to_string())
     };
+    let reaped_before = reaped_children_ticks();
     let mut running = match &group {
         Ok(g) => g.spawn_inside(spec)?,
         Err(_) => Running::spawn(spec)?,
@@ -553,6 +562,15 @@ fn run_command(
     let finished = running.finish();
     kill_identities(&ids, Duration::ZERO);
     let mut report = m.finish(Mode::Command, ending, Some(finished.exit));
+    // Samples miss what the tree used after the last one (the command's own last stretch and
+    // the children it reaped then). Once velo has reaped the command, its own children's time
+    // holds the exact CPU of every process of the tree that was waited for.
+    if let (Some(before), Some(after)) = (reaped_before, reaped_children_ticks()) {
+        let exact = after.saturating_sub(before) as f64 / proc::procfs::clock_ticks() as f64;
+        if report.cpu_seconds.is_some_and(|sampled| exact > sampled) {
+            report.cpu_seconds = Some(exact);
+        }
+    }
     report.target = Some(TargetInfo {
         pid,
         command: spec_line(spec),
