@@ -75,6 +75,16 @@ fn bench(c: &mut Criterion) {
     g.bench_function("statistics", |b| {
         b.iter(|| black_box(stats::compute(&bars, black_box(&run))));
     });
+    g.bench_function(
+        "statistics, per-series part (shared by a sweep's runs)",
+        |b| {
+            b.iter(|| black_box(stats::Market::new(black_box(&bars))));
+        },
+    );
+    let market = stats::Market::new(&bars);
+    g.bench_function("statistics, per-run part", |b| {
+        b.iter(|| black_box(stats::compute_in(&market, &bars, black_box(&run))));
+    });
     g.bench_function("whole backtest (orders, loop, statistics)", |b| {
         b.iter(|| black_box(backtest::backtest(&bars, &p, &s, &never).unwrap()));
     });

@@ -111,33 +111,42 @@ fn fin(v: f64) -> Option<f64> {
 /// numpy's pairwise summation (`pairwise_sum` in `loops_utils.h`), as `ndarray.sum` and pandas'
 /// `Series.sum`/`mean`/`var` use it for float64.
 pub fn np_sum(a: &[f64]) -> f64 {
+    np_sum_map(a, a, &|x, _| x)
+}
+
+/// [`np_sum`] of `f(a[i], b[i])` without collecting the terms: the same additions in the same
+/// order, so the same double as `np_sum` over the collected terms. Uses the first `a.len()`
+/// elements of `b`, which must have at least as many.
+fn np_sum_map(a: &[f64], b: &[f64], f: &impl Fn(f64, f64) -> f64) -> f64 {
     let n = a.len();
+    let b = &b[..n];
     if n < 8 {
         let mut res = 0.0;
-        for &v in a {
-            res += v;
+        for (&x, &y) in a.iter().zip(b) {
+            res += f(x, y);
         }
         res
     } else if n <= 128 {
+        // Eight running sums (the first block initialises them), then the tail one by one.
+        let m = n - n % 8;
         let mut r = [0.0; 8];
-        r.copy_from_slice(&a[..8]);
-        let mut i = 8;
-        while i < n - (n % 8) {
+        for (j, v) in r.iter_mut().enumerate() {
+            *v = f(a[j], b[j]);
+        }
+        for (ca, cb) in a[8..m].chunks_exact(8).zip(b[8..m].chunks_exact(8)) {
             for j in 0..8 {
-                r[j] += a[i + j];
+                r[j] += f(ca[j], cb[j]);
             }
-            i += 8;
         }
         let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        while i < n {
-            res += a[i];
-            i += 1;
+        for (&x, &y) in a[m..].iter().zip(&b[m..]) {
+            res += f(x, y);
         }
         res
     } else {
         let mut n2 = n / 2;
         n2 -= n2 % 8;
-        np_sum(&a[..n2]) + np_sum(&a[n2..])
+        np_sum_map(&a[..n2], &b[..n2], f) + np_sum_map(&a[n2..], &b[n2..], f)
     }
 }
 
@@ -155,8 +164,7 @@ fn var(a: &[f64]) -> f64 {
         return f64::NAN;
     }
     let m = mean(a);
-    let sq: Vec<f64> = a.iter().map(|&v| (m - v) * (m - v)).collect();
-    np_sum(&sq) / (a.len() - 1) as f64
+    np_sum_map(a, a, &|x, _| (m - x) * (m - x)) / (a.len() - 1) as f64
 }
 
 /// backtesting.py's `geometric_mean` of defined returns: exp(mean(log(1 + r))) - 1; 0 when
@@ -213,11 +221,6 @@ fn ceil_days(ms: f64, unit: i64) -> f64 {
     (ms / u).ceil() * u / MS_PER_DAY as f64
 }
 
-fn day_of_week(ms: i64) -> i64 {
-    // 1970-01-01 was a Thursday; Monday = 0.
-    (ms.div_euclid(MS_PER_DAY) + 3).rem_euclid(7)
-}
-
 /// What the statistics need from a series that does not depend on the run: computed once per
 /// series and shared by every run of a sweep.
 #[derive(Debug, Clone)]
@@ -247,17 +250,7 @@ impl Market {
         } else {
             1
         };
-        let weekend =
-            time.iter().filter(|&&t| day_of_week(t) >= 5).count() as f64 / n.max(1) as f64;
-        let annual = match freq_days {
-            7 => 52.0,
-            31 => 12.0,
-            365 => 1.0,
-            _ if weekend > 2.0 / 7.0 * 0.6 => 365.0,
-            _ => 252.0,
-        };
-        let key = |ms: i64| -> i64 {
-            let days = ms.div_euclid(MS_PER_DAY);
+        let key = |days: i64| -> i64 {
             match freq_days {
                 7 => (days + 3).div_euclid(7), // weeks ending Sunday
                 31 => {
@@ -268,24 +261,45 @@ impl Market {
                 _ => days,
             }
         };
+        // One pass: the weekend share (for the annualisation) and the last bar of each period.
+        let mut weekend_bars = 0usize;
         let mut period_ends = Vec::with_capacity(n);
-        for i in 0..n {
-            if i + 1 == n || key(time[i]) != key(time[i + 1]) {
-                period_ends.push(i);
+        let mut prev_key = None;
+        for (i, &t) in time.iter().enumerate() {
+            let days = t.div_euclid(MS_PER_DAY);
+            // 1970-01-01 was a Thursday; Monday = 0, so Saturday and Sunday are 5 and 6.
+            if (days + 3).rem_euclid(7) >= 5 {
+                weekend_bars += 1;
             }
+            let k = key(days);
+            if prev_key.is_some_and(|p| p != k) {
+                period_ends.push(i - 1);
+            }
+            prev_key = Some(k);
         }
+        if n > 0 {
+            period_ends.push(n - 1);
+        }
+        let weekend = weekend_bars as f64 / n.max(1) as f64;
+        let annual = match freq_days {
+            7 => 52.0,
+            31 => 12.0,
+            365 => 1.0,
+            _ if weekend > 2.0 / 7.0 * 0.6 => 365.0,
+            _ => 252.0,
+        };
         let one_bar_per_period = period_ends.len() == n;
         let logs: Vec<f64> = bars.close.windows(2).map(|w| (w[1] / w[0]).ln()).collect();
         let m = mean(&logs);
         let close_log_centred: Vec<f64> = logs.iter().map(|b| b - m).collect();
-        let sq: Vec<f64> = close_log_centred.iter().map(|d| d * d).collect();
+        let close_log_var_sum = np_sum_map(&close_log_centred, &close_log_centred, &|x, _| x * x);
         Self {
             unit: rounding_unit_ms(period),
             annual,
             period_ends,
             one_bar_per_period,
             close_log_centred,
-            close_log_var_sum: np_sum(&sq),
+            close_log_var_sum,
             start: if n > 0 { bars.date(0) } else { String::new() },
             end: if n > 0 {
                 bars.date(n - 1)
@@ -313,7 +327,7 @@ pub fn compute_in(market: &Market, bars: &Bars, run: &Run) -> Stats {
     let annual = market.annual;
 
     // Drawdown and its episodes: (p, q) consecutive bars at a peak (dd == 0) or the last bar.
-    let mut dd = Vec::with_capacity(n);
+    // The running peak ends as the equity's peak (both skip NaN).
     let mut peak = f64::NEG_INFINITY;
     let mut max_dd = f64::NAN;
     let mut depths = Vec::new();
@@ -325,7 +339,6 @@ pub fn compute_in(market: &Market, bars: &Bars, run: &Run) -> Stats {
             peak = e;
         }
         let d = 1.0 - e / peak;
-        dd.push(d);
         max_dd = f64::max(max_dd, d);
         depth = f64::max(depth, d);
         if d == 0.0 || i + 1 == n {
@@ -341,18 +354,34 @@ pub fn compute_in(market: &Market, bars: &Bars, run: &Run) -> Stats {
     }
     if depths.is_empty() {
         // pandas' fallback when no episode exists: the non-zero drawdowns themselves.
-        depths.extend(dd.iter().copied().filter(|&d| d != 0.0 && !d.is_nan()));
+        depths.extend(
+            drawdowns(eq)
+                .into_iter()
+                .filter(|&d| d != 0.0 && !d.is_nan()),
+        );
     }
     let max_dd = if max_dd.is_nan() { 0.0 } else { max_dd };
+    let equity_peak = peak;
 
-    let mut have = vec![false; n];
-    for t in trades {
-        have[t.entry_bar..=t.exit_bar.min(n - 1)].fill(true);
+    // Exposure: the bars inside some trade, from the union of the trades' bar ranges.
+    let mut spans: Vec<(usize, usize)> = trades
+        .iter()
+        .map(|t| (t.entry_bar, t.exit_bar.min(n - 1)))
+        .filter(|&(a, b)| a <= b)
+        .collect();
+    spans.sort_unstable();
+    let mut exposed = 0usize;
+    let mut covered = 0usize; // bars before `covered` are counted
+    for (a, b) in spans {
+        let from = a.max(covered);
+        if b + 1 > from {
+            exposed += b + 1 - from;
+            covered = b + 1;
+        }
     }
-    let exposure = have.iter().filter(|&&h| h).count() as f64 / n as f64 * 100.0;
+    let exposure = exposed as f64 / n as f64 * 100.0;
 
     let equity_final = eq[n - 1];
-    let equity_peak = eq.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let commissions: Vec<f64> = trades.iter().map(|t| t.commission).collect();
     let return_pct = (eq[n - 1] - eq[0]) / eq[0] * 100.0;
     let buy_hold = (close[n - 1] - close[w]) / close[w] * 100.0;
@@ -369,20 +398,32 @@ pub fn compute_in(market: &Market, bars: &Bars, run: &Run) -> Stats {
             }
         })
         .collect();
+    let equity_logs_sum = np_sum(&equity_logs);
 
-    // Periodic returns and annualisation.
-    let sampled: Vec<f64> = market.period_ends.iter().map(|&i| eq[i]).collect();
-    // pandas' pct_change then dropna: a 0/0 return (an account at 0 stays at 0) is dropped.
-    let returns: Vec<f64> = sampled
-        .windows(2)
-        .map(|w| w[1] / w[0] - 1.0)
-        .filter(|r| !r.is_nan())
-        .collect();
-    let g = if returns.iter().any(|&r| r + 1.0 <= 0.0) {
+    // Periodic returns and annualisation. pandas' pct_change then dropna: a 0/0 return (an
+    // account at 0 stays at 0) is dropped.
+    let mut returns = Vec::with_capacity(market.period_ends.len());
+    let mut wiped = false; // some 1 + r <= 0
+    let mut push = |a: f64, b: f64| {
+        let r = b / a - 1.0;
+        if !r.is_nan() {
+            wiped |= r + 1.0 <= 0.0;
+            returns.push(r);
+        }
+    };
+    if market.one_bar_per_period {
+        eq.windows(2).for_each(|w| push(w[0], w[1]));
+    } else {
+        market
+            .period_ends
+            .windows(2)
+            .for_each(|w| push(eq[w[0]], eq[w[1]]));
+    }
+    let g = if wiped {
         0.0
     } else if market.one_bar_per_period && returns.len() + 1 == n {
         // The periods are the bars: the logs of their growth are the equity's log returns.
-        (np_sum(&equity_logs) / returns.len() as f64).exp() - 1.0
+        (equity_logs_sum / returns.len() as f64).exp() - 1.0
     } else {
         geometric_mean(&returns)
     };
@@ -397,19 +438,21 @@ pub fn compute_in(market: &Market, bars: &Bars, run: &Run) -> Stats {
         ((equity_final / eq[0]).powf(1.0 / years) - 1.0) * 100.0
     };
     let sharpe = ann_return * 100.0 / if vol == 0.0 { f64::NAN } else { vol };
-    let downside: Vec<f64> = returns.iter().map(|&r| r.min(0.0).powi(2)).collect();
-    let sortino = ann_return / (mean(&downside).sqrt() * annual.sqrt());
+    let downside = if returns.is_empty() {
+        f64::NAN
+    } else {
+        np_sum_map(&returns, &returns, &|r, _| r.min(0.0).powi(2)) / returns.len() as f64
+    };
+    let sortino = ann_return / (downside.sqrt() * annual.sqrt());
     let calmar = ann_return / if max_dd == 0.0 { f64::NAN } else { max_dd };
 
     // Alpha and beta from per-bar log returns (numpy's cov).
     let (alpha, beta) = if equity_logs.len() > 1 {
-        let me = mean(&equity_logs);
-        let cov: Vec<f64> = equity_logs
-            .iter()
-            .zip(&market.close_log_centred)
-            .map(|(a, b)| (a - me) * b)
-            .collect();
-        let beta = np_sum(&cov) / market.close_log_var_sum;
+        let me = equity_logs_sum / equity_logs.len() as f64;
+        let b = &market.close_log_centred;
+        let k = equity_logs.len().min(b.len());
+        let cov = np_sum_map(&equity_logs[..k], b, &|x, y| (x - me) * y);
+        let beta = cov / market.close_log_var_sum;
         (return_pct - beta * buy_hold, beta)
     } else {
         (f64::NAN, f64::NAN)
@@ -516,6 +559,72 @@ mod tests {
         assert_eq!(np_sum(&v), 45150.0);
         assert_eq!(np_sum(&v[..5]), 15.0);
         assert_eq!(np_sum(&[]), 0.0);
+    }
+
+    /// numpy's `pairwise_sum` transcribed line by line from `loops_utils.h.src`.
+    fn numpy_pairwise(a: &[f64]) -> f64 {
+        let n = a.len();
+        if n < 8 {
+            let mut res = 0.0;
+            for &v in a {
+                res += v;
+            }
+            res
+        } else if n <= 128 {
+            let mut r = [0.0; 8];
+            r.copy_from_slice(&a[..8]);
+            let mut i = 8;
+            while i < n - (n % 8) {
+                for j in 0..8 {
+                    r[j] += a[i + j];
+                }
+                i += 8;
+            }
+            let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+            while i < n {
+                res += a[i];
+                i += 1;
+            }
+            res
+        } else {
+            let mut n2 = n / 2;
+            n2 -= n2 % 8;
+            numpy_pairwise(&a[..n2]) + numpy_pairwise(&a[n2..])
+        }
+    }
+
+    #[test]
+    fn sums_are_numpys_pairwise_sums() {
+        let a: Vec<f64> = (0..2000)
+            .map(|i| (f64::from(i) * 0.731).sin() * 10f64.powi(i % 9))
+            .collect();
+        for n in [
+            0, 1, 7, 8, 9, 15, 16, 127, 128, 129, 255, 256, 257, 1000, 1999, 2000,
+        ] {
+            assert_eq!(
+                np_sum(&a[..n]).to_bits(),
+                numpy_pairwise(&a[..n]).to_bits(),
+                "n = {n}"
+            );
+        }
+    }
+
+    #[test]
+    fn mapped_sums_equal_sums_of_the_collected_terms() {
+        let a: Vec<f64> = (0..700)
+            .map(|i| (f64::from(i) * 0.37).sin() * 1e3)
+            .collect();
+        let b: Vec<f64> = (0..700).map(|i| (f64::from(i) * 0.11).cos()).collect();
+        for n in [0, 1, 7, 8, 9, 127, 128, 129, 255, 256, 300, 699, 700] {
+            let f = |x: f64, y: f64| (x - 3.5) * y;
+            let terms: Vec<f64> = a[..n].iter().zip(&b).map(|(&x, &y)| f(x, y)).collect();
+            assert_eq!(
+                np_sum_map(&a[..n], &b, &f).to_bits(),
+                np_sum(&terms).to_bits()
+            );
+        }
+        // The first block initialises the running sums, so a sum of -0.0 stays -0.0 as in numpy.
+        assert!(np_sum(&[-0.0; 16]).is_sign_negative());
     }
 
     #[test]

@@ -17,7 +17,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use serde::Serialize;
 
 use crate::market::indicators;
-use crate::market::signals::{crosses_above, crosses_below, rolling_mean, shift_one};
+use crate::market::signals::{
+    crosses_above, crosses_below, rolling_mean, rolling_means, shift_one,
+};
 use crate::market::Bars;
 
 /// How many parameters a strategy has at most.
@@ -334,6 +336,11 @@ impl Params {
             }
         };
         match self.def.kind {
+            Kind::SmaCross if cache.is_none() => {
+                // One run: both averages in one pass.
+                let [fast, slow] = rolling_means(c, [p(0), p(1)]);
+                cross(&mut out, &fast, &slow);
+            }
             Kind::SmaCross => {
                 let ma = |n: usize| SeriesCache::get(cache, (0, n), || rolling_mean(c, n));
                 cross(&mut out, &ma(p(0)), &ma(p(1)));

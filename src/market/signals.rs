@@ -14,30 +14,7 @@
 /// are all identical the mean is that value exactly; a window with no negative value cannot
 /// have a negative mean (clamped to 0), and symmetrically. First value at bar `n-1`.
 pub fn rolling_mean_into(x: &[f64], n: usize, out: &mut [f64]) {
-    assert_eq!(x.len(), out.len());
-    out.fill(f64::NAN);
-    if n == 0 || x.len() < n {
-        return;
-    }
-    let mut st = RollState {
-        prev_value: x[0],
-        ..RollState::default()
-    };
-    for i in 0..x.len() {
-        if n == 1 {
-            // pandas restarts the sum when the window does not overlap the previous one.
-            st = RollState {
-                prev_value: x[i],
-                ..RollState::default()
-            };
-        } else if i >= n {
-            st.remove(x[i - n]);
-        }
-        st.add(x[i]);
-        if i + 1 >= n {
-            out[i] = st.mean();
-        }
-    }
+    rolling_means_into(x, [n], [out]);
 }
 
 /// [`rolling_mean_into`] into a new vector.
@@ -45,6 +22,52 @@ pub fn rolling_mean(x: &[f64], n: usize) -> Vec<f64> {
     let mut out = vec![0.0; x.len()];
     rolling_mean_into(x, n, &mut out);
     out
+}
+
+/// [`rolling_mean`] for several window lengths in one pass over `x`, each result the same
+/// doubles as its own `rolling_mean`. The windows' running sums are independent chains of
+/// dependent additions, so a core works on all of them at once: two windows cost little more
+/// than one (a crossover strategy's fast and slow averages).
+pub fn rolling_means<const K: usize>(x: &[f64], ns: [usize; K]) -> [Vec<f64>; K] {
+    let mut outs: [Vec<f64>; K] = std::array::from_fn(|_| vec![0.0; x.len()]);
+    rolling_means_into(x, ns, outs.each_mut().map(Vec::as_mut_slice));
+    outs
+}
+
+fn rolling_means_into<const K: usize>(x: &[f64], ns: [usize; K], mut outs: [&mut [f64]; K]) {
+    for out in &mut outs {
+        assert_eq!(x.len(), out.len());
+        out.fill(f64::NAN);
+    }
+    let live = ns.map(|n| n > 0 && x.len() >= n);
+    let Some(&first) = x.first() else {
+        return;
+    };
+    let mut st: [RollState; K] = std::array::from_fn(|_| RollState {
+        prev_value: first,
+        ..RollState::default()
+    });
+    for i in 0..x.len() {
+        for k in 0..K {
+            if !live[k] {
+                continue;
+            }
+            let n = ns[k];
+            if n == 1 {
+                // pandas restarts the sum when the window does not overlap the previous one.
+                st[k] = RollState {
+                    prev_value: x[i],
+                    ..RollState::default()
+                };
+            } else if i >= n {
+                st[k].remove(x[i - n]);
+            }
+            st[k].add(x[i]);
+            if i + 1 >= n {
+                outs[k][i] = st[k].mean();
+            }
+        }
+    }
 }
 
 /// pandas' `roll_mean` state (`add_mean`/`remove_mean`/`calc_mean` in aggregations.pyx).
@@ -180,6 +203,23 @@ mod tests {
         assert!(rolling_mean(&x, 6).iter().all(|v| v.is_nan()));
         assert!(rolling_mean(&x, 0).iter().all(|v| v.is_nan()));
         assert_eq!(rolling_mean(&x, 1), x.to_vec());
+    }
+
+    #[test]
+    fn rolling_means_in_one_pass_equal_each_alone() {
+        let x: Vec<f64> = (0..300)
+            .map(|i| 100.0 + (f64::from(i) * 0.7).sin() * 13.0 + f64::from(i % 7) * 0.01)
+            .collect();
+        for ns in [[10, 20], [1, 5], [0, 3], [5, 400], [299, 300]] {
+            let [a, b] = rolling_means(&x, ns);
+            for (got, n) in [(a, ns[0]), (b, ns[1])] {
+                let want = rolling_mean(&x, n);
+                assert_eq!(got.len(), want.len());
+                for (g, w) in got.iter().zip(&want) {
+                    assert_eq!(g.to_bits(), w.to_bits(), "window {n}");
+                }
+            }
+        }
     }
 
     #[test]
