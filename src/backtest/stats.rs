@@ -10,7 +10,7 @@
 use serde::Serialize;
 
 use super::engine::{Run, Trade};
-use crate::market::time::{civil_from_days, MS_PER_DAY};
+use crate::market::time::{civil_from_days, day_number, weekday, MS_PER_DAY};
 use crate::market::Bars;
 
 /// Every statistic, under backtesting.py's names in snake_case. Durations in days (fractional
@@ -250,36 +250,16 @@ impl Market {
         } else {
             1
         };
-        let key = |days: i64| -> i64 {
-            match freq_days {
-                7 => (days + 3).div_euclid(7), // weeks ending Sunday
-                31 => {
-                    let (y, m, _) = civil_from_days(days);
-                    y * 12 + i64::from(m)
-                }
-                365 => civil_from_days(days).0,
-                _ => days,
-            }
+        // The last bar of each sampling period, keyed by day number.
+        let (period_ends, weekend_bars) = match freq_days {
+            7 => sample_periods(time, |days| (days + 3).div_euclid(7)), // weeks ending Sunday
+            31 => sample_periods(time, |days| {
+                let (y, m, _) = civil_from_days(days);
+                y * 12 + i64::from(m)
+            }),
+            365 => sample_periods(time, |days| civil_from_days(days).0),
+            _ => sample_periods(time, |days| days),
         };
-        // One pass: the weekend share (for the annualisation) and the last bar of each period.
-        let mut weekend_bars = 0usize;
-        let mut period_ends = Vec::with_capacity(n);
-        let mut prev_key = None;
-        for (i, &t) in time.iter().enumerate() {
-            let days = t.div_euclid(MS_PER_DAY);
-            // 1970-01-01 was a Thursday; Monday = 0, so Saturday and Sunday are 5 and 6.
-            if (days + 3).rem_euclid(7) >= 5 {
-                weekend_bars += 1;
-            }
-            let k = key(days);
-            if prev_key.is_some_and(|p| p != k) {
-                period_ends.push(i - 1);
-            }
-            prev_key = Some(k);
-        }
-        if n > 0 {
-            period_ends.push(n - 1);
-        }
         let weekend = weekend_bars as f64 / n.max(1) as f64;
         let annual = match freq_days {
             7 => 52.0,
@@ -308,6 +288,29 @@ impl Market {
             },
         }
     }
+}
+
+/// The last bar of each run of bars with the same `key(day number)`, and how many bars fall on
+/// a Saturday or Sunday (in one pass: this runs for every series a backtest reads).
+fn sample_periods(time: &[i64], key: impl Fn(i64) -> i64) -> (Vec<usize>, usize) {
+    let mut weekend_bars = 0;
+    let mut ends = Vec::with_capacity(time.len());
+    let mut prev_key = None;
+    for (i, &t) in time.iter().enumerate() {
+        let days = day_number(t);
+        if weekday(days) >= 5 {
+            weekend_bars += 1;
+        }
+        let k = key(days);
+        if prev_key.is_some_and(|p| p != k) {
+            ends.push(i - 1);
+        }
+        prev_key = Some(k);
+    }
+    if !time.is_empty() {
+        ends.push(time.len() - 1);
+    }
+    (ends, weekend_bars)
 }
 
 /// Computes every statistic of `run` over `bars`.

@@ -2,4 +2,6 @@
 //! [`crate::units::time`] (milliseconds since the Unix epoch, UTC) and formatted back.
 
 pub use crate::units::calendar::{civil_from_days, days_from_civil, days_in_month, is_leap};
-pub use crate::units::time::{format_timestamp, parse_timestamp, TimeStyle, MS_PER_DAY};
+pub use crate::units::time::{
+    day_number, format_timestamp, parse_timestamp, weekday, TimeStyle, MS_PER_DAY,
+};
