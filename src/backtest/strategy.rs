@@ -17,9 +17,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use serde::Serialize;
 
 use crate::market::indicators;
-use crate::market::signals::{
-    crosses_above, crosses_below, rolling_mean, rolling_means, shift_one,
-};
+use crate::market::signals::{mark_crossings, rolling_mean, rolling_means, shift_one};
 use crate::market::Bars;
 
 /// How many parameters a strategy has at most.
@@ -317,15 +315,7 @@ impl Params {
         let p = |i: usize| v[i] as usize;
         let mut out = vec![0i8; n];
         let start = self.warmup() + 1;
-        let cross = |out: &mut [i8], a: &[f64], b: &[f64]| {
-            for (i, o) in out.iter_mut().enumerate().skip(start) {
-                if crosses_above(a, b, i) {
-                    *o = 1;
-                } else if crosses_below(a, b, i) {
-                    *o = -1;
-                }
-            }
-        };
+        let cross = |out: &mut [i8], a: &[f64], b: &[f64]| mark_crossings(a, b, start, out);
         let levels = |out: &mut [i8], buy: &dyn Fn(usize) -> bool, sell: &dyn Fn(usize) -> bool| {
             for (i, o) in out.iter_mut().enumerate().skip(start) {
                 if buy(i) {

@@ -172,6 +172,25 @@ pub fn crosses_below(a: &[f64], b: &[f64], i: usize) -> bool {
     crosses_above(b, a, i)
 }
 
+/// Marks every crossing from bar `start` on (at least 1): `out[i]` becomes 1 where `a` crosses
+/// above `b` ([`crosses_above`]) and -1 where it crosses below; other bars are left as they
+/// are. One pass over the three series, for a crossover strategy's signal.
+pub fn mark_crossings(a: &[f64], b: &[f64], start: usize, out: &mut [i8]) {
+    let start = start.max(1);
+    let n = out.len().min(a.len()).min(b.len());
+    if start >= n {
+        return;
+    }
+    let pairs = a[start - 1..n].windows(2).zip(b[start - 1..n].windows(2));
+    for (o, (wa, wb)) in out[start..n].iter_mut().zip(pairs) {
+        if wa[0] < wb[0] && wa[1] > wb[1] {
+            *o = 1;
+        } else if wb[0] < wa[0] && wb[1] > wa[1] {
+            *o = -1;
+        }
+    }
+}
+
 /// True when series `a` crosses strictly above the constant `level` at bar `i`.
 #[inline]
 pub fn crosses_above_level(a: &[f64], level: f64, i: usize) -> bool {
@@ -252,6 +271,27 @@ mod tests {
         assert!(!crosses_below(&a, &b, 4)); // from equality
         assert!(crosses_above(&[1.0, 3.0], &b[..2], 1));
         assert!(crosses_above_level(&[29.0, 31.0], 30.0, 1));
+        // One pass marks the same bars as the per-bar tests.
+        let x: Vec<f64> = (0..200).map(|i| (f64::from(i) * 0.3).sin()).collect();
+        let y: Vec<f64> = (0..200)
+            .map(|i| (f64::from(i) * 0.17).cos() * 0.8)
+            .collect();
+        for start in [0, 1, 5, 199, 200, 300] {
+            let mut marks = vec![0i8; 200];
+            mark_crossings(&x, &y, start, &mut marks);
+            for (i, &m) in marks.iter().enumerate() {
+                let want = if i < start.max(1) {
+                    0
+                } else if crosses_above(&x, &y, i) {
+                    1
+                } else if crosses_below(&x, &y, i) {
+                    -1
+                } else {
+                    0
+                };
+                assert_eq!(m, want, "bar {i} from {start}");
+            }
+        }
         let mut s = vec![1.0, 2.0, 3.0];
         shift_one(&mut s);
         assert!(s[0].is_nan());
