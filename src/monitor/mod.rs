@@ -809,6 +809,9 @@ mod tests {
     fn a_monitor_follows_a_child_to_its_end() {
         let mut child = std::process::Command::new("sh")
             .args(["-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"])
+            // Tagged: an untagged child of this process is fair game for the orphan sweep of
+            // a run in a test running in parallel.
+            .env(crate::proc::TAG_VAR, "monitor-follow-test")
             .spawn()
             .unwrap();
         let mut m = Monitor::new(

@@ -615,11 +615,18 @@ mod tests {
         assert!(r.io_of(&files).unwrap().is_ok());
         // Read twice: the text is made again, not read past its end.
         assert_eq!(r.stat_of(&files).unwrap().starttime, s.starttime);
-        let gone = std::process::Command::new("true").spawn().unwrap();
+        // A live child (tagged, so no sweep of a test running in parallel touches it) that
+        // then ends: its files opened while it lived read as gone once it is reaped.
+        let mut gone = std::process::Command::new("sleep")
+            .arg("5")
+            .env(crate::proc::TAG_VAR, "procfs-gone-test")
+            .spawn()
+            .unwrap();
         let pid = gone.id() as i32;
         let files = r.open_files(pid).unwrap();
-        let mut gone = gone;
-        gone.wait().unwrap();
+        gone.kill().unwrap();
+        // Reaped here, or already by a sweep of a test running in parallel: gone either way.
+        let _ = gone.wait();
         assert!(r.stat_of(&files).is_err(), "a reaped process reads as gone");
         assert_eq!(r.tgid(me), Some(me));
         assert!(r.cmdline(me).is_some());
