@@ -15,10 +15,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SHARED=""
-for d in "$ROOT/.." "$ROOT/../.." "$ROOT/../../.."; do
-    if [ -d "$d/shared/tools" ]; then SHARED=$(cd "$d/shared" && pwd); break; fi
-done
+. "$ROOT/benches/shared_dir.sh"
 VENV=${VENV:-/tmp/btvenv}
 RUNS=${RUNS:-20}
 VELO="$ROOT/target/release/velo"

@@ -11,10 +11,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SHARED=""
-for d in "$ROOT/.." "$ROOT/../.." "$ROOT/../../.."; do
-    if [ -d "$d/shared/tools" ]; then SHARED=$(cd "$d/shared" && pwd); break; fi
-done
+. "$ROOT/benches/shared_dir.sh"
 [ -n "$SHARED" ] || { echo "needs ../shared/tools/bench_anchors.py beside the repository" >&2; exit 2; }
 VENV=${VENV:-/tmp/btvenv}
 ROUNDS=${ROUNDS:-5}

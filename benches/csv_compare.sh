@@ -14,10 +14,7 @@ UNI=${1:-/tmp/velo-universe-5000x2520}
 VENV=${VENV:-/tmp/venv-universe}
 ROUNDS=${ROUNDS:-5}
 RUNS=${RUNS:-10}
-SHARED=""
-for d in "$ROOT/.." "$ROOT/../.." "$ROOT/../../.."; do
-    if [ -d "$d/shared/tools" ]; then SHARED=$(cd "$d/shared" && pwd); break; fi
-done
+. "$ROOT/benches/shared_dir.sh"
 if [ ! -f "$UNI/MANIFEST.json" ]; then
     [ -n "$SHARED" ] || { echo "skipped: no universe in $UNI and no shared/tools/make_universe.py beside the repository" >&2; exit 0; }
     if [ ! -x "$VENV/bin/python" ]; then

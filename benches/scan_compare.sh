@@ -13,10 +13,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SHARED=""
-for d in "$ROOT/.." "$ROOT/../.." "$ROOT/../../.."; do
-    if [ -d "$d/shared/tools" ]; then SHARED=$(cd "$d/shared" && pwd); break; fi
-done
+. "$ROOT/benches/shared_dir.sh"
 [ -n "$SHARED" ] || { echo "cannot find shared/tools beside the repository" >&2; exit 2; }
 UNI=${1:-/tmp/velo-universe-5000x2520}
 VENV=${VENV:-/tmp/venv-scan}
