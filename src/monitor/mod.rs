@@ -136,6 +136,45 @@ pub struct MonitorReport {
 }
 
 impl MonitorReport {
+    /// A report with no figures (no sample taken, nothing seen): the base that the modes
+    /// without per-process samples fill in.
+    fn empty(mode: Mode, interval: Duration, ended: Ending) -> Self {
+        MonitorReport {
+            mode,
+            target: None,
+            interval_s: interval.as_secs_f64(),
+            samples: 0,
+            duration_s: 0.0,
+            mean_interval_s: None,
+            peak_rss_bytes: None,
+            peak_rss_at_s: None,
+            peak_source: None,
+            cgroup_peak_bytes: None,
+            mean_rss_bytes: None,
+            peak_pss_bytes: None,
+            peak_uss_bytes: None,
+            pss_max_age_s: None,
+            mean_cpu_pct: None,
+            peak_cpu_pct: None,
+            cpu_seconds: None,
+            peak_threads: None,
+            peak_fds: None,
+            peak_processes: None,
+            processes_seen: None,
+            read_bytes: None,
+            write_bytes: None,
+            leak: None,
+            breaches: Vec::new(),
+            at_peak: Vec::new(),
+            ended,
+            exit: None,
+            notes: Vec::new(),
+            system: None,
+            series: Vec::new(),
+            system_series: Vec::new(),
+        }
+    }
+
     /// True when a limit was crossed.
     pub fn breached(&self) -> bool {
         !self.breaches.is_empty()
@@ -627,41 +666,14 @@ fn empty_command_report(
     exit: ExitInfo,
 ) -> MonitorReport {
     MonitorReport {
-        mode: Mode::Command,
         target: Some(TargetInfo {
             pid,
             command: spec_line(spec),
         }),
-        interval_s: opts.interval.as_secs_f64(),
-        samples: 0,
-        duration_s: 0.0,
-        mean_interval_s: None,
-        peak_rss_bytes: None,
-        peak_rss_at_s: None,
-        peak_source: None,
-        cgroup_peak_bytes: None,
-        mean_rss_bytes: None,
-        peak_pss_bytes: None,
-        peak_uss_bytes: None,
-        pss_max_age_s: None,
-        mean_cpu_pct: None,
-        peak_cpu_pct: None,
-        cpu_seconds: None,
-        peak_threads: None,
-        peak_fds: None,
-        peak_processes: None,
         processes_seen: Some(0),
-        read_bytes: None,
-        write_bytes: None,
-        leak: None,
-        breaches: Vec::new(),
-        at_peak: Vec::new(),
-        ended: Ending::Exited,
         exit: Some(exit),
         notes: vec!["the command ended before the first sample".to_string()],
-        system: None,
-        series: Vec::new(),
-        system_series: Vec::new(),
+        ..MonitorReport::empty(Mode::Command, opts.interval, Ending::Exited)
     }
 }
 
@@ -691,38 +703,12 @@ fn run_system(
     let samples = series.len();
     let duration_s = series.last().map_or(0.0, |s| s.t_s);
     Ok(MonitorReport {
-        mode: Mode::System,
-        target: None,
-        interval_s: opts.interval.as_secs_f64(),
         samples,
         duration_s,
         mean_interval_s: (samples > 0 && duration_s > 0.0).then(|| duration_s / samples as f64),
-        peak_rss_bytes: None,
-        peak_rss_at_s: None,
-        peak_source: None,
-        cgroup_peak_bytes: None,
-        mean_rss_bytes: None,
-        peak_pss_bytes: None,
-        peak_uss_bytes: None,
-        pss_max_age_s: None,
-        mean_cpu_pct: None,
-        peak_cpu_pct: None,
-        cpu_seconds: None,
-        peak_threads: None,
-        peak_fds: None,
-        peak_processes: None,
-        processes_seen: None,
-        read_bytes: None,
-        write_bytes: None,
-        leak: None,
-        breaches: Vec::new(),
-        at_peak: Vec::new(),
-        ended: ending,
-        exit: None,
-        notes: Vec::new(),
         system: Some(sys.finish()),
-        series: Vec::new(),
         system_series: series,
+        ..MonitorReport::empty(Mode::System, opts.interval, ending)
     })
 }
 
