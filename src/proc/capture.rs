@@ -14,6 +14,21 @@ use std::sync::Arc;
 /// its end of the pipe, so the command learns it (SIGPIPE or EPIPE) as it would without velo.
 pub type Sink = Arc<dyn Fn(&[u8]) -> bool + Send + Sync>;
 
+/// A sink that appends every byte to a shared buffer, and that buffer: the reader takes what
+/// has arrived so far (`std::mem::take` under the lock) while the command runs.
+pub fn buffer_sink() -> (Sink, Arc<std::sync::Mutex<Vec<u8>>>) {
+    let pending = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let buffer = Arc::clone(&pending);
+    let sink: Sink = Arc::new(move |b: &[u8]| {
+        buffer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(b);
+        true
+    });
+    (sink, pending)
+}
+
 /// The last bytes of a stream.
 #[derive(Debug, Default)]
 pub struct Tail {

@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 
 /// The fields of `/proc/<pid>/stat` a monitor needs (times in clock ticks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -193,29 +193,8 @@ impl Reader {
     /// no `statx` and `lseek` per file, which `read_to_end` would add (a third of the syscalls
     /// of a sample).
     fn fill(&mut self) -> Result<usize, Missing> {
-        if self.buf.len() < 4096 {
-            self.buf.resize(4096, 0);
-        }
-        let mut file = File::open(&self.path).map_err(|e| Missing::from(&e))?;
-        let mut len = 0;
-        loop {
-            if len == self.buf.len() {
-                self.buf.resize(self.buf.len() * 2, 0);
-            }
-            let room = self.buf.len() - len;
-            match file.read(&mut self.buf[len..]) {
-                Ok(0) => break,
-                Ok(n) => {
-                    len += n;
-                    if n < room {
-                        break;
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(Missing::from(&e)),
-            }
-        }
-        Ok(len)
+        let file = File::open(&self.path).map_err(|e| Missing::from(&e))?;
+        self.pread(&file)
     }
 
     fn read_path(&mut self) -> Result<&str, Missing> {

@@ -7,9 +7,10 @@
 //! kills the tree and reports the doc-tests that were left unrun as errors that say why.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::proc::capture::buffer_sink;
 use crate::proc::{Running, Spec};
 
 use super::driver::{BatchOut, Run};
@@ -60,14 +61,8 @@ pub fn failure_of(stdout: &str, name: &str) -> String {
 /// Runs the listed doc-tests in one session, each held to the per-test limit.
 pub fn run_doc_tests(run: &Run, mut spec: Spec, names: &[String], announce: bool) -> BatchOut {
     let mut out = BatchOut::default();
-    let pending: Arc<Mutex<Vec<u8>>> = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&pending);
-    spec.stdout_sink = Some(Arc::new(move |b: &[u8]| {
-        sink.lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(b);
-        true
-    }));
+    let (sink, pending) = buffer_sink();
+    spec.stdout_sink = Some(sink);
     let mut running = match Running::spawn(&spec) {
         Ok(r) => r,
         Err(e) => {

@@ -4,7 +4,6 @@
 
 use std::collections::{HashSet, VecDeque};
 use std::ffi::OsString;
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use rustix::process::Signal;
@@ -12,6 +11,7 @@ use rustix::process::Signal;
 use super::args::{group_pattern, path_pattern};
 use super::events::{body_lines, goroutines_of, take_lines, top_of, SessionOut, Stream};
 use super::{test_id, Go, PACKAGE_TEST};
+use crate::proc::capture::buffer_sink;
 use crate::proc::{self, Running, SpawnError, Spec};
 use crate::test_runner::driver::{BatchOut, Run};
 use crate::test_runner::{last_lines, summary, LeakNote, Outcome, TestResult, GO_STACK_MARKER};
@@ -214,14 +214,8 @@ fn run_session(
         vec!["-run".into(), pattern.into()],
         &[OsString::from(pkg)],
     );
-    let pending: Arc<Mutex<Vec<u8>>> = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&pending);
-    spec.stdout_sink = Some(Arc::new(move |b: &[u8]| {
-        sink.lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(b);
-        true
-    }));
+    let (sink, pending) = buffer_sink();
+    spec.stdout_sink = Some(sink);
     let mut running = Running::spawn(&spec)?;
     let mut st = Stream::new(ctx.run, pkg, done, announce);
     // The charged test waiting for its goroutine dump.
