@@ -159,22 +159,11 @@ pub fn roc(x: &[f64], n: usize) -> Vec<f64> {
     out
 }
 
-/// True when `a` crosses strictly above `b` at bar `i`: `a[i-1] < b[i-1]` and `a[i] > b[i]`
-/// (backtesting.py's `crossover`: equality on either bar is not a cross; NaN never crosses).
-#[inline]
-pub fn crosses_above(a: &[f64], b: &[f64], i: usize) -> bool {
-    i > 0 && a[i - 1] < b[i - 1] && a[i] > b[i]
-}
-
-/// True when `a` crosses strictly below `b` at bar `i` (`crosses_above(b, a, i)`).
-#[inline]
-pub fn crosses_below(a: &[f64], b: &[f64], i: usize) -> bool {
-    crosses_above(b, a, i)
-}
-
 /// Marks every crossing from bar `start` on (at least 1): `out[i]` becomes 1 where `a` crosses
-/// above `b` ([`crosses_above`]) and -1 where it crosses below; other bars are left as they
-/// are. One pass over the three series, for a crossover strategy's signal.
+/// strictly above `b` (`a[i-1] < b[i-1]` and `a[i] > b[i]`: backtesting.py's `crossover`, so
+/// equality on either bar is not a cross and NaN never crosses) and -1 where it crosses below;
+/// other bars are left as they are. One pass over the three series, for a crossover strategy's
+/// signal.
 pub fn mark_crossings(a: &[f64], b: &[f64], start: usize, out: &mut [i8]) {
     let start = start.max(1);
     let n = out.len().min(a.len()).min(b.len());
@@ -189,12 +178,6 @@ pub fn mark_crossings(a: &[f64], b: &[f64], start: usize, out: &mut [i8]) {
             *o = -1;
         }
     }
-}
-
-/// True when series `a` crosses strictly above the constant `level` at bar `i`.
-#[inline]
-pub fn crosses_above_level(a: &[f64], level: f64, i: usize) -> bool {
-    i > 0 && a[i - 1] < level && a[i] > level
 }
 
 /// Shifts a series one bar later in place (`out[i] = x[i-1]`, bar 0 becomes NaN): "the
@@ -212,6 +195,22 @@ pub fn shift_one(x: &mut [f64]) {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// True when `a` crosses strictly above `b` at bar `i`: `a[i-1] < b[i-1]` and `a[i] > b[i]`
+    /// (backtesting.py's `crossover`: equality on either bar is not a cross; NaN never crosses).
+    fn crosses_above(a: &[f64], b: &[f64], i: usize) -> bool {
+        i > 0 && a[i - 1] < b[i - 1] && a[i] > b[i]
+    }
+
+    /// True when `a` crosses strictly below `b` at bar `i` (`crosses_above(b, a, i)`).
+    fn crosses_below(a: &[f64], b: &[f64], i: usize) -> bool {
+        crosses_above(b, a, i)
+    }
+
+    /// True when series `a` crosses strictly above the constant `level` at bar `i`.
+    fn crosses_above_level(a: &[f64], level: f64, i: usize) -> bool {
+        i > 0 && a[i - 1] < level && a[i] > level
+    }
 
     #[test]
     fn rolling_mean_warm_up_and_values() {

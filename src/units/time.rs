@@ -187,7 +187,7 @@ pub fn weekday(days: i64) -> u32 {
 
 /// Formats a timestamp as `YYYY-MM-DD` ([`TimeStyle::Date`]) or `YYYY-MM-DD HH:MM:SS` (UTC).
 pub fn format_timestamp(ms: i64, style: TimeStyle) -> String {
-    let days = ms.div_euclid(MS_PER_DAY);
+    let days = day_number(ms);
     let (y, m, d) = civil_from_days(days);
     match style {
         TimeStyle::Date => format!("{y:04}-{m:02}-{d:02}"),
