@@ -12,8 +12,9 @@
 # DRAIN3_LINES (lines fed to Drain3, default 200000: it is slow; lines/s is what compares).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-shared="$here/../shared"
-[[ -d "$shared" ]] || shared="$here/../../shared"
+ROOT="$here"
+. "$ROOT/benches/shared_dir.sh"
+shared="${SHARED:-$here/../shared}"
 VELO="${VELO:-$here/target/release/velo}"
 BIG_DIR="${BIG_DIR:-/tmp/velo-log-digest-bench}"
 RUNS="${RUNS:-5}"

@@ -14,8 +14,9 @@
 # 10000000; 0 skips it).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-shared="$here/../shared"
-[[ -d "$shared" ]] || shared="$here/../../shared"
+ROOT="$here"
+. "$ROOT/benches/shared_dir.sh"
+shared="${SHARED:-$here/../shared}"
 VELO="${VELO:-$here/target/release/velo}"
 BIG_DIR="${BIG_DIR:-/tmp/velo-log-digest-bench}"
 RUNS="${RUNS:-5}"

@@ -21,8 +21,9 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 VELO="${VELO:-$here/target/release/velo}"
-shared="$here/../shared"
-[[ -d "$shared" ]] || shared="$here/../../shared"   # a git worktree one level deeper
+ROOT="$here"
+. "$ROOT/benches/shared_dir.sh"
+shared="${SHARED:-$here/../shared}"
 DATA="${DATA:-$shared/data/loghub}"
 TOOLS="${TOOLS:-$shared/tools}"
 SETS="${SETS:-A B eco}"
