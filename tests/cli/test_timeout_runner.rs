@@ -785,27 +785,7 @@ fn cargo_monitor_attributes_memory_to_each_test_process() {
         ])
         .run()
         .code(1);
-    let json = out.json();
-    let m = &json["monitor"];
-    assert_eq!(m["per_test"], true, "{m:#}");
-    let top = m["top_tests"].as_array().unwrap();
-    let hang = top
-        .iter()
-        .find(|t| t["id"] == "hang_fixture::tests::hangs_forever")
-        .unwrap_or_else(|| panic!("{m:#}"));
-    assert!(hang["samples"].as_u64().unwrap() >= 5, "{m:#}");
-    assert!(hang["peak_rss_bytes"].as_u64().unwrap() > 0, "{m:#}");
-    // Only ids of tests that ran.
-    for t in top {
-        assert!(
-            json["tests"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|r| r["id"] == t["id"]),
-            "{t}"
-        );
-    }
+    assert_hanging_test_sampled(&out.json(), "hang_fixture::tests::hangs_forever");
 }
 
 // ---------------------------------------------------------------- go mode
@@ -1008,16 +988,22 @@ fn go_monitor_attributes_memory_to_the_running_test() {
         ])
         .run()
         .code(1);
-    let json = out.json();
+    assert_hanging_test_sampled(&out.json(), "example.com/hangs::TestHangs");
+}
+
+/// A `--monitor` run's JSON lists per-test memory, samples the hanging test `id` many times
+/// (it lives for the whole --test-timeout) and names only tests that ran.
+fn assert_hanging_test_sampled(json: &serde_json::Value, id: &str) {
     let m = &json["monitor"];
     assert_eq!(m["per_test"], true, "{m:#}");
     let top = m["top_tests"].as_array().unwrap();
     let hang = top
         .iter()
-        .find(|t| t["id"] == "example.com/hangs::TestHangs")
+        .find(|t| t["id"] == id)
         .unwrap_or_else(|| panic!("{m:#}"));
     assert!(hang["samples"].as_u64().unwrap() >= 5, "{m:#}");
     assert!(hang["peak_rss_bytes"].as_u64().unwrap() > 0, "{m:#}");
+    // Only ids of tests that ran.
     for t in top {
         assert!(
             json["tests"]
