@@ -269,9 +269,13 @@ impl Market {
             _ => 252.0,
         };
         let one_bar_per_period = period_ends.len() == n;
-        let logs: Vec<f64> = bars.close.windows(2).map(|w| (w[1] / w[0]).ln()).collect();
-        let m = mean(&logs);
-        let close_log_centred: Vec<f64> = logs.iter().map(|b| b - m).collect();
+        // Per-bar log returns of Close, centred on their mean in place.
+        let mut close_log_centred: Vec<f64> =
+            bars.close.windows(2).map(|w| (w[1] / w[0]).ln()).collect();
+        let m = mean(&close_log_centred);
+        for b in &mut close_log_centred {
+            *b -= m;
+        }
         let close_log_var_sum = np_sum_map(&close_log_centred, &close_log_centred, &|x, _| x * x);
         Self {
             unit: rounding_unit_ms(period),
