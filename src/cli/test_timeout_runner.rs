@@ -245,12 +245,13 @@ pub struct ReportArgs {
 
     /// Write a JUnit XML report to FILE: written when the run starts (marked in progress), then
     /// rewritten atomically as tests finish (at once after a failure or timeout, within 0.1 s
-    /// otherwise), so a killed run still leaves a valid file.
+    /// otherwise), so a killed run still leaves a valid file (a FIFO or device gets only the
+    /// final report).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
 
     /// Keep the stdout/stderr of every attempt (generic), pytest session, cargo test or go test
-    /// session in DIR.
+    /// session in DIR (made when missing, before anything runs).
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
 }
