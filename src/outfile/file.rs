@@ -26,6 +26,8 @@ pub(super) enum Target {
     /// A regular file (existing or not; symlinks already followed), replaced by a rename.
     /// `new_mode` is the mode a file created in its folder gets.
     Replace { path: PathBuf, new_mode: u32 },
+    /// A FIFO or character device, not opened yet.
+    Special { path: PathBuf, fifo: bool },
     /// A FIFO or character device, opened during the check and written as it is.
     InPlace { file: File, what: &'static str },
     /// A folder of velo's own files.
@@ -69,13 +71,26 @@ impl Output {
 
     /// A FIFO or device, written in place.
     pub fn in_place(&self) -> bool {
-        matches!(self.target, Target::InPlace { .. })
+        matches!(self.target, Target::InPlace { .. } | Target::Special { .. })
+    }
+
+    /// Opens a FIFO or device for writing (the last step of the check); `waiting` is called
+    /// when a FIFO has no reader yet. Anything else is left as it is.
+    pub(super) fn open_in_place(&mut self, waiting: &dyn Fn()) -> io::Result<()> {
+        if let Target::Special { path, fifo } = &self.target {
+            let file = open_in_place(path, *fifo, waiting)?;
+            let what = if *fifo { "FIFO" } else { "device" };
+            self.target = Target::InPlace { file, what };
+        }
+        Ok(())
     }
 
     fn error(&self, source: io::Error) -> WriteError {
         let consequence = match &self.target {
             Target::Replace { path, .. } if path.exists() => "the file was left as it was",
-            Target::Replace { .. } | Target::Folder { .. } => "nothing was written",
+            Target::Replace { .. } | Target::Folder { .. } | Target::Special { .. } => {
+                "nothing was written"
+            }
             Target::InPlace { what, .. } => {
                 if *what == "FIFO" {
                     "what its reader got is incomplete"
@@ -108,6 +123,7 @@ impl Output {
                     .map_err(|e| self.error(e))
             }
             Target::Folder { .. } => Err(self.error(io::Error::other("a folder, not a file"))),
+            Target::Special { .. } => Err(self.error(io::Error::other("not opened"))),
         }
     }
 
@@ -133,12 +149,18 @@ impl Output {
             Target::Folder { .. } => {
                 return Err(self.error(io::Error::other("a folder, not a file")))
             }
+            Target::Special { .. } => return Err(self.error(io::Error::other("not opened"))),
         };
         Ok(Stream {
             out: Arc::clone(self),
             sink: Some(BufWriter::with_capacity(1 << 16, sink)),
             failed: None,
         })
+    }
+
+    /// Whether `e`, from writing this output, only means its FIFO's reader went away.
+    fn reader_left(&self, e: &io::Error) -> bool {
+        self.in_place() && e.kind() == io::ErrorKind::BrokenPipe
     }
 }
 
@@ -212,14 +234,27 @@ impl Stream {
     }
 }
 
+impl Stream {
+    /// Keeps the first error; a FIFO's reader that left only ends the stream (as a closed
+    /// stdout ends `velo … | head`).
+    fn keep(&mut self, result: io::Result<()>) {
+        if let Err(e) = result {
+            if self.out.reader_left(&e) {
+                self.sink = None;
+            } else {
+                self.failed = Some(e);
+            }
+        }
+    }
+}
+
 impl Write for Stream {
     /// Always accepts `buf` (see [`Stream`]): an error is kept for [`Stream::finish`].
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if self.failed.is_none() {
             if let Some(sink) = &mut self.sink {
-                if let Err(e) = sink.write_all(buf) {
-                    self.failed = Some(e);
-                }
+                let r = sink.write_all(buf);
+                self.keep(r);
             }
         }
         Ok(buf.len())
@@ -230,9 +265,8 @@ impl Write for Stream {
     fn flush(&mut self) -> io::Result<()> {
         if self.failed.is_none() {
             if let Some(sink) = &mut self.sink {
-                if let Err(e) = sink.flush() {
-                    self.failed = Some(e);
-                }
+                let r = sink.flush();
+                self.keep(r);
             }
         }
         Ok(())

@@ -201,10 +201,11 @@ impl Plan {
         })
         .collect();
         let mut checked: Vec<(Output, Identity)> = Vec::new();
+        let mut streams_over_files = Vec::new();
         for d in &self.outputs {
             let shown = d.path.display().to_string();
             let full = self.absolute(&d.path);
-            let (target, id) = match examine(d, &full, note) {
+            let (target, id) = match examine(d, &full) {
                 Ok(x) => x,
                 Err(p) => {
                     problems.push(p);
@@ -251,21 +252,24 @@ impl Plan {
                     }
                 }
             }
-            if !clash {
-                if let (Kind::Stream, Target::Replace { path, .. }) = (d.kind, &target) {
-                    if path.exists() {
-                        note(&format!(
-                            "velo: {} {shown} exists: it is replaced when the run ends, and stays as it is if the run fails",
-                            d.flag
-                        ));
-                    }
-                }
-            }
+            let replaces_stream = !clash
+                && d.kind == Kind::Stream
+                && matches!(&target, Target::Replace { path, .. } if path.exists());
             checked.push((Output::new(&d.flag, &d.path, target), id));
+            if replaces_stream {
+                streams_over_files.push(format!(
+                    "velo: {} {shown} exists: it is replaced when the run ends, and stays as it is if the run fails",
+                    d.flag
+                ));
+            }
         }
         if problems.is_empty() {
-            // Only now, with nothing refused, are missing output folders made.
-            for (out, _) in &checked {
+            // Only now, with nothing refused: say what will be replaced, make the missing
+            // output folders, open the FIFOs and devices (a FIFO may wait for its reader).
+            for n in &streams_over_files {
+                note(n);
+            }
+            for (out, _) in &mut checked {
                 if let Some(dir) = out.folder() {
                     if let Err(e) = fs::create_dir_all(dir) {
                         problems.push(format!(
@@ -274,6 +278,18 @@ impl Plan {
                             out.path().display()
                         ));
                     }
+                }
+                let waiting = format!(
+                    "velo: {} {} is a FIFO: waiting for a process to open it for reading (Ctrl-C to stop)",
+                    out.flag(),
+                    out.path().display()
+                );
+                if let Err(e) = out.open_in_place(&|| note(&waiting)) {
+                    problems.push(format!(
+                        "{} {}: cannot open it for writing: {e}",
+                        out.flag(),
+                        out.path().display()
+                    ));
                 }
             }
         }
@@ -324,7 +340,7 @@ fn missing_key(path: &Path) -> Option<PathBuf> {
 }
 
 /// Looks at one declared output: what it is, whether it can be written, and who it is.
-fn examine(d: &Declared, full: &Path, note: &dyn Fn(&str)) -> Result<(Target, Identity), String> {
+fn examine(d: &Declared, full: &Path) -> Result<(Target, Identity), String> {
     let flag = &d.flag;
     let shown = d.path.display();
     if d.path.as_os_str() == "-" {
@@ -352,15 +368,12 @@ fn examine(d: &Declared, full: &Path, note: &dyn Fn(&str)) -> Result<(Target, Id
                 ));
             }
             if t.is_fifo() || t.is_char_device() {
-                let file = file::open_in_place(full, t.is_fifo(), &|| {
-                    note(&format!(
-                        "velo: {flag} {shown} is a FIFO: waiting for a process to open it for reading (Ctrl-C to stop)"
-                    ));
-                })
-                .map_err(|e| format!("{flag} {shown}: cannot open it for writing: {e}"))?;
-                let what = if t.is_fifo() { "FIFO" } else { "device" };
+                // Opened once every output has passed (see `Plan::check`).
                 return Ok((
-                    Target::InPlace { file, what },
+                    Target::Special {
+                        path: full.to_path_buf(),
+                        fifo: t.is_fifo(),
+                    },
                     Identity::of_meta(&meta, None),
                 ));
             }

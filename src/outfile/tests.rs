@@ -177,14 +177,7 @@ fn every_refusal_is_listed_at_once() {
 fn a_fifo_is_written_in_place_never_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("pipe");
-    rustix::fs::mknodat(
-        rustix::fs::CWD,
-        &fifo,
-        rustix::fs::FileType::Fifo,
-        rustix::fs::Mode::from_raw_mode(0o600),
-        0,
-    )
-    .unwrap();
+    mkfifo(&fifo);
     // The reader is there first (a non-blocking open for reading never waits).
     let mut reader = fs::OpenOptions::new()
         .read(true)
@@ -207,6 +200,58 @@ fn a_fifo_is_written_in_place_never_replaced() {
 }
 
 use std::os::unix::fs::OpenOptionsExt as _;
+
+fn mkfifo(path: &Path) {
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        path,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_refused_run_never_waits_for_a_fifos_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    mkfifo(&dir.path().join("pipe"));
+    let cwd = dir.path().to_path_buf();
+    let (tx, rx) = std::sync::mpsc::channel();
+    // No reader ever comes: a check that opened the FIFO before refusing would block here.
+    std::thread::spawn(move || {
+        let mut plan = Plan::new(&cwd);
+        plan.file("--report", Some(Path::new("pipe")));
+        plan.file("--trades", Some(Path::new("missing/t.csv")));
+        let _ = tx.send(plan.check(&|_| {}).map(drop).map_err(|e| e.to_string()));
+    });
+    let got = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the check waited for a reader before refusing");
+    assert!(got.unwrap_err().contains("--trades missing/t.csv"));
+}
+
+#[test]
+fn a_reader_that_leaves_a_fifo_is_not_a_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    mkfifo(&fifo);
+    let reader = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(&fifo)
+        .unwrap();
+    let mut plan = Plan::new(dir.path());
+    plan.stream("--results", Some(Path::new("pipe")));
+    let outs = check(plan).unwrap();
+    drop(reader);
+    let mut s = outs.get("--results").unwrap().stream().unwrap();
+    for _ in 0..10_000 {
+        s.write_all(b"a result nobody reads\n").unwrap();
+    }
+    assert!(!s.failed());
+    s.finish().unwrap();
+}
 
 #[test]
 fn a_character_device_is_written_in_place_and_stays_a_device() {
