@@ -165,47 +165,62 @@ fn a_missing_folder_is_refused_before_the_work_not_after_it() {
 
 #[test]
 fn new_files_get_0666_less_the_umask_as_any_tool_gives_them() {
+    // Each command's file flags: (arguments, the files they write).
+    let runs: [(&[&str], &[&str]); 4] = [
+        (
+            &[
+                "backtest",
+                "GOOG.csv",
+                "--strategy",
+                "sma-cross",
+                "--trades",
+                "t.csv",
+                "--equity",
+                "e.csv",
+                "--report",
+                "r.html",
+            ],
+            &["t.csv", "e.csv", "r.html"],
+        ),
+        (
+            &[
+                "monitor",
+                "--interval",
+                "20ms",
+                "--plot",
+                "p.svg",
+                "--metrics-file",
+                "m.prom",
+                "--record",
+                "r.csv",
+                "--",
+                "sleep",
+                "0.5",
+            ],
+            &["p.svg", "m.prom", "r.csv"],
+        ),
+        (
+            &["test-timeout-runner", "--junit", "j.xml", "--", "true"],
+            &["j.xml"],
+        ),
+        (
+            &["log-digest", "app.log", "--assignments", "a.jsonl"],
+            &["a.jsonl"],
+        ),
+    ];
     for (umask, want) in [("027", 0o640), ("022", 0o644)] {
-        let prelude = format!("umask {umask}");
-        let out = velo_after(&prelude)
-            .fixture_as("backtest/GOOG.csv", "GOOG.csv")
-            .args(["backtest", "GOOG.csv", "--strategy", "sma-cross"])
-            .args([
-                "--trades", "t.csv", "--equity", "e.csv", "--report", "r.html",
-            ])
-            .run()
-            .code(0);
-        for f in ["t.csv", "e.csv", "r.html"] {
-            assert_eq!(
-                mode(&out.dir.path().join(f)),
-                want,
-                "{f} under umask {umask}"
-            );
+        for (args, files) in runs {
+            let out = velo_after(&format!("umask {umask}"))
+                .fixture_as("backtest/GOOG.csv", "GOOG.csv")
+                .file("app.log", "ERROR x\n")
+                .args(args)
+                .run()
+                .code(0);
+            for f in files {
+                let got = mode(&out.dir.path().join(f));
+                assert_eq!(got, want, "{f} under umask {umask}: {got:o}");
+            }
         }
-        let out = velo_after(&prelude)
-            .args(["monitor", "--interval", "20ms", "--plot", "p.svg"])
-            .args(["--metrics-file", "m.prom", "--record", "r.csv"])
-            .args(["--", "sleep", "0.5"])
-            .run()
-            .code(0);
-        for f in ["p.svg", "m.prom", "r.csv"] {
-            assert_eq!(
-                mode(&out.dir.path().join(f)),
-                want,
-                "{f} under umask {umask}"
-            );
-        }
-        let out = velo_after(&prelude)
-            .args(["test-timeout-runner", "--junit", "j.xml", "--", "true"])
-            .run()
-            .code(0);
-        assert_eq!(mode(&out.dir.path().join("j.xml")), want);
-        let out = velo_after(&prelude)
-            .file("app.log", "ERROR x\n")
-            .args(["log-digest", "app.log", "--assignments", "a.jsonl"])
-            .run()
-            .code(0);
-        assert_eq!(mode(&out.dir.path().join("a.jsonl")), want);
     }
 }
 
