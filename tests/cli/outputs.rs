@@ -411,9 +411,10 @@ fn a_failed_write_is_exit_2_after_the_result_is_printed() {
     assert!(out.json()["templates"].is_array(), "{}", out.stdout);
 }
 
-/// A file size limit (as a full disk does to a regular file: writes fail past a point), with
-/// SIGXFSZ ignored so that a write past it fails with EFBIG instead of killing velo.
-const SMALL_FILES: &str = "trap '' XFSZ; ulimit -f 4";
+/// A file size limit of one block (512 bytes in dash, 1 KiB in bash): as a full disk does to a
+/// regular file, writes fail past a point. SIGXFSZ is ignored so that such a write fails with
+/// EFBIG instead of killing velo.
+const SMALL_FILES: &str = "trap '' XFSZ; ulimit -f 1";
 
 #[test]
 fn a_regular_file_that_cannot_be_written_keeps_its_old_bytes_and_ends_with_exit_2() {
@@ -475,7 +476,7 @@ fn a_regular_file_that_cannot_be_written_keeps_its_old_bytes_and_ends_with_exit_
             "--format",
             "json",
         ])
-        .args(["--", "sleep", "1"])
+        .args(["--", "sleep", "2"])
         .run()
         .code(2)
         .stderr_has("--record r.csv: cannot write");
