@@ -130,7 +130,7 @@ complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_see
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_seen_subcommand_from prune help" -l grep -d 'Only count events whose first line matches this regular expression' -r
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_seen_subcommand_from prune help" -l top -d 'How many templates to show [default: 10]' -r
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_seen_subcommand_from prune help" -l fail-on -d 'Exit 1 when any counted event is at this level or above' -r
-complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_seen_subcommand_from prune help" -l assignments -d 'Write one JSON line per input line: {"source","line","template_id","template"} (`-`: stdout)' -r -F
+complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_seen_subcommand_from prune help" -l assignments -d 'Write one JSON line per input line: {"source","line","template_id","template"} (`-`: stdout; a file is written beside FILE under a temporary name and replaces it at the end)' -r -F
 complete -c velo -n "__fish_velo_using_subcommand log-digest; and not __fish_seen_subcommand_from prune help" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 markdown\t''"
@@ -177,8 +177,8 @@ complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not _
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l format -d 'Output format of the report on stdout. In generic mode, `table` passes the command\'s output through live and prints no table; json and markdown capture it instead' -r -f -a "table\t''
 json\t''
 markdown\t''"
-complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l junit -d 'Write a JUnit XML report to FILE: written when the run starts (marked in progress), then rewritten atomically as tests finish (at once after a failure or timeout, within 0.1 s otherwise), so a killed run still leaves a valid file' -r -F
-complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l output-dir -d 'Keep the stdout/stderr of every attempt (generic), pytest session, cargo test or go test session in DIR' -r -F
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l junit -d 'Write a JUnit XML report to FILE: written when the run starts (marked in progress), then rewritten atomically as tests finish (at once after a failure or timeout, within 0.1 s otherwise), so a killed run still leaves a valid file (a FIFO or device gets only the final report)' -r -F
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l output-dir -d 'Keep the stdout/stderr of every attempt (generic), pytest session, cargo test or go test session in DIR (made when missing, before anything runs)' -r -F
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l watch -d 'Run again whenever a file under PATH changes (repeatable), previously failed tests first; Ctrl-C stops. Caches (__pycache__, .pytest_cache, target, .git) are ignored' -r -F
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l monitor-interval -d 'Time between two samples of --monitor (implies --monitor) [default: 200ms]' -r
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l max-rss -d 'Fail the run (exit 1, unless it already fails) when the RSS of the whole process tree crosses SIZE, e.g. 512M, 2G, as `velo monitor --max-rss` (implies --monitor)' -r
@@ -221,7 +221,7 @@ complete -c velo -n "__fish_velo_using_subcommand monitor" -l format -d 'Output 
 json\t''
 markdown\t''"
 complete -c velo -n "__fish_velo_using_subcommand monitor" -l every -d 'Print a line on stderr this often instead of the live view (which only a terminal gets)' -r
-complete -c velo -n "__fish_velo_using_subcommand monitor" -l record -d 'Write every sample to FILE.csv or FILE.jsonl as it is taken (flushed each time)' -r -F
+complete -c velo -n "__fish_velo_using_subcommand monitor" -l record -d 'Write every sample to FILE.csv or FILE.jsonl as it is taken (into a temporary file beside it, flushed each time, that replaces FILE when the monitor ends)' -r -F
 complete -c velo -n "__fish_velo_using_subcommand monitor" -l plot -d 'Draw memory and CPU over time into an SVG file (limits, breaches and the leak fit marked)' -r -F
 complete -c velo -n "__fish_velo_using_subcommand monitor" -l metrics-file -d 'Write the summary in the Prometheus textfile format (atomically replaced)' -r -F
 complete -c velo -n "__fish_velo_using_subcommand monitor" -l color -d 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb' -r -f -a "auto\t'Colour when the stream is a terminal and neither `NO_COLOR` nor `TERM=dumb` says no'
@@ -249,7 +249,7 @@ complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_
 complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l timeout-per -d 'Time limit of each backtest in a sweep (of each symbol\'s work in a universe), e.g. 500ms, 10s; one that runs longer is recorded as timed-out and the sweep goes on' -r
 complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l rank-by -d 'The statistic that ranks sweep points and symbols, e.g. sharpe_ratio, sqn, return_pct, calmar_ratio [default: sharpe_ratio]' -r
 complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l top -d 'Keep and show the best N results (memory stays bounded by N); 0 keeps all [default: 20]' -r
-complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l results -d 'Write every sweep result as a JSON line to FILE as it finishes' -r -F
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l results -d 'Write every sweep result as a JSON line to FILE as it finishes (into a temporary file beside it that replaces FILE when the sweep ends, also when interrupted)' -r -F
 complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l heatmap -d 'Write a heatmap of the ranking statistic over a two-parameter grid as SVG' -r -F
 complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l shard -d 'Run shard K of N of a sweep or universe (a stable hash of each point or symbol); N alone takes K from JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID (0-based) or CI_NODE_INDEX (1-based)' -r
 complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l walk-forward -d 'Walk-forward: optimise the --grid on each train window, trade the best on the next test window; sizes in bars, step defaults to test' -r

@@ -5,9 +5,9 @@
 //! never printing), and shared homes: `output` (the Ui handle), `report` (renderers), `units`
 //! (durations, sizes, timestamps), `config` (`velo.toml`), `market` (OHLCV and indicators),
 //! `proc` (processes), `watch` (file watching), `pool` (the bounded worker pool and the retry
-//! loop), `shard` (K/N splits) and `atomic` (atomic file writes).
+//! loop), `shard` (K/N splits) and `outfile` (every file a run writes: checked before the
+//! work, replaced atomically).
 
-pub mod atomic;
 pub mod backtest;
 pub mod cli;
 pub mod config;
@@ -15,6 +15,7 @@ pub mod env_check;
 pub mod log_digest;
 pub mod market;
 pub mod monitor;
+pub mod outfile;
 pub mod output;
 pub mod pool;
 pub mod proc;

@@ -15,6 +15,7 @@ use crate::backtest::sweep::{self, Grid, Ranking, Status, SweepOptions, SweepRep
 use crate::backtest::walk::{self, WalkSpec};
 use crate::backtest::{self as bt, Commission, Intrabar, Settings, Sizing};
 use crate::market::{self, Bars, LoadOptions};
+use crate::outfile::{self, Failures, Output, Outputs, Plan};
 use crate::report::{self, backtest as render, Format};
 use crate::shard::Partition;
 
@@ -209,7 +210,8 @@ pub struct SweepArgs {
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
 
-    /// Write every sweep result as a JSON line to FILE as it finishes.
+    /// Write every sweep result as a JSON line to FILE as it finishes (into a temporary file
+    /// beside it that replaces FILE when the sweep ends, also when interrupted).
     #[arg(long, value_name = "FILE.jsonl")]
     pub results: Option<PathBuf>,
 
@@ -396,6 +398,8 @@ fn resolve_params(args: &StrategyArgs) -> anyhow::Result<Params> {
 }
 
 struct Resolved {
+    /// The checked output files (`--trades`, `--results`, …), empty until `run` checks them.
+    outs: Outputs,
     params: Params,
     settings: Settings,
     jobs: usize,
@@ -479,6 +483,7 @@ fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved
         None => None,
     };
     Ok(Resolved {
+        outs: Outputs::default(),
         params,
         settings,
         jobs,
@@ -497,7 +502,7 @@ pub fn run(args: &BacktestArgs, ctx: &Context) -> anyhow::Result<u8> {
         return run_merge(m, ctx);
     }
     let cfg: BacktestConfig = ctx.config.section("backtest")?;
-    let r = resolve(args, &cfg)?;
+    let mut r = resolve(args, &cfg)?;
     let Some(path) = args.path.as_deref() else {
         anyhow::bail!("give a CSV file or a folder of them");
     };
@@ -519,6 +524,7 @@ pub fn run(args: &BacktestArgs, ctx: &Context) -> anyhow::Result<u8> {
         anyhow::bail!("--shard splits a --grid or a folder of symbols: there is nothing to split in one backtest");
     }
     let grid = build_grid(&r.params, sweep_args)?;
+    r.outs = check_outputs(args, path, ctx)?;
     if path.is_dir() {
         if sweep_args.walk_forward.is_some() {
             anyhow::bail!("--walk-forward runs on one file, not a folder");
@@ -538,10 +544,40 @@ pub fn run(args: &BacktestArgs, ctx: &Context) -> anyhow::Result<u8> {
     r.params.validate().map_err(anyhow::Error::msg)?;
     let (report, run) = bt::backtest(&bars, &r.params, &r.settings, &|| false)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    write_artifacts(&args.output, &bars, &run, &report.stats, &title(&report))?;
+    let mut failures = Failures::default();
+    write_artifacts(
+        &r.outs,
+        &bars,
+        &run,
+        &report.stats,
+        &title(&report),
+        &mut failures,
+    );
     let text = report::render(&report, args.output.format, &ctx.ui)?;
     ctx.ui.out(&text).context("writing the results")?;
+    failures.into_result()?;
     Ok(exit::SUCCESS)
+}
+
+/// Checks every output file before the work (`crate::outfile`): none is an input (the CSV,
+/// or a file of the folder), none named twice, every folder there and writable.
+fn check_outputs(args: &BacktestArgs, path: &Path, ctx: &Context) -> anyhow::Result<Outputs> {
+    let mut plan = Plan::new(&ctx.cwd);
+    if path.is_dir() {
+        // The symbol files the run reads (a listing error is the run's to report).
+        for file in market::list_inputs(&[path.to_path_buf()]).unwrap_or_default() {
+            plan.input("PATH", &file);
+        }
+    } else {
+        plan.input("PATH", path);
+    }
+    let (o, s) = (&args.output, &args.sweep);
+    plan.file("--trades", o.trades.as_deref())
+        .file("--equity", o.equity.as_deref())
+        .file("--report", o.report.as_deref())
+        .file("--heatmap", s.heatmap.as_deref())
+        .stream("--results", s.results.as_deref());
+    Ok(plan.check(&|n| ctx.ui.info(n))?)
 }
 
 fn title(r: &bt::SingleReport) -> String {
@@ -610,82 +646,52 @@ fn load_one(path: &Path) -> anyhow::Result<Bars> {
     Ok(series.remove(0))
 }
 
-/// Writes --trades, --equity and --report for one run.
+/// Writes --trades, --equity and --report for one run; a failure is kept for the end.
 fn write_artifacts(
-    out: &OutputArgs,
+    outs: &Outputs,
     bars: &Bars,
     run: &bt::Run,
     stats: &bt::Stats,
     title: &str,
-) -> anyhow::Result<()> {
-    if let Some(p) = &out.trades {
-        write_file(
-            p,
-            render::trades_csv(bars, &run.trades).as_bytes(),
-            "--trades",
-        )?;
-    }
-    if let Some(p) = &out.equity {
-        write_file(p, render::equity_csv(bars, run).as_bytes(), "--equity")?;
-    }
-    if let Some(p) = &out.report {
-        write_file(
-            p,
-            render::html_report(title, bars, run, stats).as_bytes(),
-            "--report",
-        )?;
-    }
-    Ok(())
+    failures: &mut Failures,
+) {
+    let mut write = |flag: &str, render: &dyn Fn() -> String| {
+        if let Some(out) = outs.get(flag) {
+            failures.add(out.write(render().as_bytes()));
+        }
+    };
+    write("--trades", &|| render::trades_csv(bars, &run.trades));
+    write("--equity", &|| render::equity_csv(bars, run));
+    write("--report", &|| render::html_report(title, bars, run, stats));
 }
 
-fn write_file(path: &Path, bytes: &[u8], flag: &str) -> anyhow::Result<()> {
-    crate::atomic::write(path, bytes)
-        .with_context(|| format!("{flag}: cannot write {}", path.display()))
-}
-
-/// The --results stream: one JSON line per result, flushed as they come.
-struct Stream(
-    Option<std::io::BufWriter<std::fs::File>>,
-    PathBuf,
-    std::time::Instant,
-);
+/// The --results stream: one JSON line per result, handed to the file as they come. A write
+/// that fails is kept by the stream for [`Stream::finish`] (see `outfile::Stream`).
+struct Stream(Option<outfile::Stream>, std::time::Instant);
 
 impl Stream {
-    fn open(path: Option<&Path>) -> anyhow::Result<Self> {
-        Ok(match path {
-            Some(p) => Self(
-                Some(std::io::BufWriter::new(
-                    std::fs::File::create(p)
-                        .with_context(|| format!("--results: cannot create {}", p.display()))?,
-                )),
-                p.to_path_buf(),
-                std::time::Instant::now(),
-            ),
-            None => Self(None, PathBuf::new(), std::time::Instant::now()),
-        })
+    fn open(out: Option<std::sync::Arc<Output>>) -> anyhow::Result<Self> {
+        Ok(Self(
+            out.map(|o| o.stream()).transpose()?,
+            std::time::Instant::now(),
+        ))
     }
 
     fn write(&mut self, r: &sweep::PointResult) -> anyhow::Result<()> {
         if let Some(w) = &mut self.0 {
             let line = report::json::line("backtest-result", r)?;
-            w.write_all(line.as_bytes())
-                .with_context(|| format!("--results: cannot write {}", self.1.display()))?;
-            // Readers following the file see results within a moment, not per 8 KiB.
-            if self.2.elapsed() >= Duration::from_millis(200) {
-                w.flush()
-                    .with_context(|| format!("--results: cannot write {}", self.1.display()))?;
-                self.2 = std::time::Instant::now();
+            w.write_all(line.as_bytes())?;
+            // Readers following the file see results within a moment, not per 64 KiB.
+            if self.1.elapsed() >= Duration::from_millis(200) {
+                w.flush()?;
+                self.1 = std::time::Instant::now();
             }
         }
         Ok(())
     }
 
-    fn finish(&mut self) -> anyhow::Result<()> {
-        if let Some(w) = &mut self.0 {
-            w.flush()
-                .with_context(|| format!("--results: cannot write {}", self.1.display()))?;
-        }
-        Ok(())
+    fn finish(self) -> Result<(), outfile::WriteError> {
+        self.0.map_or(Ok(()), outfile::Stream::finish)
     }
 }
 
@@ -711,7 +717,7 @@ fn run_sweep(
     };
     let bar = ctx.ui.progress(total, "backtesting", format.is_machine());
     let cancel = interrupt::defer();
-    let mut stream = Stream::open(args.sweep.results.as_deref())?;
+    let mut stream = Stream::open(r.outs.get("--results"))?;
     let mut write_err: Option<anyhow::Error> = None;
     let mut heat = args.sweep.heatmap.as_ref().map(|_| {
         let (xs, ys) = (&grid.axes[0], &grid.axes[1]);
@@ -750,7 +756,8 @@ fn run_sweep(
         }
     });
     bar.finish_and_clear();
-    stream.finish()?;
+    let mut failures = Failures::default();
+    failures.add(stream.finish());
     if let Some(e) = write_err {
         return Err(e);
     }
@@ -760,7 +767,7 @@ fn run_sweep(
         &serde_json::to_string(&r.settings)?,
         &sweep::bars_fingerprint(bars),
     ]);
-    if let (Some(p), Some(h)) = (&args.sweep.heatmap, &heat) {
+    if let (Some(out), Some(h)) = (r.outs.get("--heatmap"), &heat) {
         let svg = render::heatmap_svg(
             &format!(
                 "{} {} on {}",
@@ -774,11 +781,11 @@ fn run_sweep(
             r.ranking.higher_is_better,
         );
         // The SVG draws x across: transpose rows (y) and columns (x) is already h[y][x].
-        write_file(p, svg.as_bytes(), "--heatmap")?;
+        failures.add(out.write(svg.as_bytes()));
     }
     if args.output.trades.is_some() || args.output.equity.is_some() || args.output.report.is_some()
     {
-        best_artifacts(args, bars, grid, &report, r)?;
+        best_artifacts(bars, grid, &report, r, &mut failures)?;
     }
     let text = report::render(&report, format, &ctx.ui)?;
     ctx.ui.out(&text).context("writing the results")?;
@@ -788,6 +795,7 @@ fn run_sweep(
             report.summary.not_started
         ));
     }
+    failures.into_result()?;
     Ok(outcome(&report))
 }
 
@@ -801,11 +809,11 @@ fn outcome(report: &SweepReport) -> u8 {
 
 /// Reruns the best point of a sweep for --trades, --equity and --report.
 fn best_artifacts(
-    args: &BacktestArgs,
     bars: &Bars,
     grid: &Grid,
     report: &SweepReport,
     r: &Resolved,
+    failures: &mut Failures,
 ) -> anyhow::Result<()> {
     let Some(best) = report.results.iter().find(|x| x.status == Status::Ok) else {
         anyhow::bail!("no sweep point finished: nothing to write for --trades/--equity/--report");
@@ -815,7 +823,15 @@ fn best_artifacts(
         .find(|(k, _)| *k == best.index)
         .map_or(grid.base, |(_, p)| p);
     let (single, run) = bt::backtest(bars, &params, &r.settings, &|| false)?;
-    write_artifacts(&args.output, bars, &run, &single.stats, &title(&single))
+    write_artifacts(
+        &r.outs,
+        bars,
+        &run,
+        &single.stats,
+        &title(&single),
+        failures,
+    );
+    Ok(())
 }
 
 fn run_universe(
@@ -849,7 +865,7 @@ fn run_universe(
         format.is_machine(),
     );
     let cancel = interrupt::defer();
-    let mut stream = Stream::open(args.sweep.results.as_deref())?;
+    let mut stream = Stream::open(r.outs.get("--results"))?;
     let mut write_err: Option<anyhow::Error> = None;
     let opts = SweepOptions {
         jobs: r.jobs,
@@ -878,7 +894,8 @@ fn run_universe(
         },
     );
     bar.finish_and_clear();
-    stream.finish()?;
+    let mut failures = Failures::default();
+    failures.add(stream.finish());
     if let Some(e) = write_err {
         return Err(e);
     }
@@ -901,6 +918,7 @@ fn run_universe(
     }
     let text = report::render(&report, format, &ctx.ui)?;
     ctx.ui.out(&text).context("writing the results")?;
+    failures.into_result()?;
     Ok(if report.summary.errors > 0 {
         exit::USAGE
     } else {
@@ -940,17 +958,19 @@ fn run_walk(
     })
     .map_err(anyhow::Error::msg)?;
     bar.finish_and_clear();
+    let mut failures = Failures::default();
     if let Some((b, run)) = &report.stitched {
         if let Some(s) = &report.oos {
             let t = format!(
                 "walk-forward {} on {} (stitched out-of-sample)",
                 report.strategy, report.symbol
             );
-            write_artifacts(&args.output, b, run, s, &t)?;
+            write_artifacts(&r.outs, b, run, s, &t, &mut failures);
         }
     }
     let text = report::render(&report, format, &ctx.ui)?;
     ctx.ui.out(&text).context("writing the results")?;
+    failures.into_result()?;
     Ok(if report.windows.iter().any(|w| w.error.is_some()) {
         exit::PROBLEMS
     } else {

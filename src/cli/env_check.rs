@@ -371,7 +371,7 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
             };
             let written = !args.actions.dry_run;
             if written {
-                crate::atomic::write(&cwd.join(&input.name), &plan.new_bytes)
+                crate::outfile::replace_file(&cwd.join(&input.name), &plan.new_bytes)
                     .with_context(|| format!("cannot write the fixed {}", input.name))?;
                 input.bytes.clone_from(&plan.new_bytes);
             }

@@ -61,13 +61,15 @@ pub fn completions(out_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut cmd = super::command();
     let mut written = Vec::new();
     for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell] {
-        let path =
-            clap_complete::generate_to(shell, &mut cmd, "velo", out_dir).with_context(|| {
-                format!(
-                    "cannot write {shell} completions into {}",
-                    out_dir.display()
-                )
-            })?;
+        let mut buf = Vec::new();
+        clap_complete::generate(shell, &mut cmd, "velo", &mut buf);
+        let path = out_dir.join(clap_complete::Generator::file_name(&shell, "velo"));
+        crate::outfile::replace_file(&path, &buf).with_context(|| {
+            format!(
+                "cannot write {shell} completions into {}",
+                out_dir.display()
+            )
+        })?;
         written.push(path);
     }
     Ok(written)
@@ -102,5 +104,6 @@ fn write_man(cmd: &clap::Command, path: &Path) -> anyhow::Result<()> {
     clap_mangen::Man::new(cmd.clone())
         .render(&mut buf)
         .with_context(|| format!("cannot render {}", path.display()))?;
-    std::fs::write(path, buf).with_context(|| format!("cannot write {}", path.display()))
+    crate::outfile::replace_file(path, &buf)
+        .with_context(|| format!("cannot write {}", path.display()))
 }

@@ -1,7 +1,6 @@
 //! `velo log-digest`: parses flags, reads and mines the logs through `crate::log_digest`,
 //! renders the digest and picks the exit code.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
@@ -10,6 +9,7 @@ use clap::Args;
 use super::{exit, Context};
 use crate::log_digest::header::{Level, LogFormat};
 use crate::log_digest::{self as domain, reader, rules, DigestOptions, TimeBound};
+use crate::outfile::{Failures, Plan};
 use crate::report::{self, Format};
 
 const LONG_ABOUT: &str = "\
@@ -189,7 +189,8 @@ pub struct OutputArgs {
     #[arg(long, value_name = "LEVEL", value_parser = level_arg)]
     pub fail_on: Option<Level>,
 
-    /// Write one JSON line per input line: {"source","line","template_id","template"} (`-`: stdout).
+    /// Write one JSON line per input line: {"source","line","template_id","template"} (`-`: stdout;
+    /// a file is written beside FILE under a temporary name and replaces it at the end).
     #[arg(long, value_name = "FILE")]
     pub assignments: Option<PathBuf>,
 
@@ -308,6 +309,24 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
             ctx.ui.warn(&msg);
         }
     }
+    // Every output is checked before the logs are read: not one of them, its folder there.
+    let mut plan = Plan::new(&ctx.cwd);
+    for input in &inputs {
+        match input {
+            reader::Input::Stdin => plan.input("PATH", std::path::Path::new("-")),
+            reader::Input::Path(p) => plan.input("PATH", p),
+        };
+    }
+    if let Some(r) = args.parsing.rules.as_ref().or(cfg_rules.as_ref()) {
+        plan.input("--rules", r);
+    }
+    let to_file = args
+        .output
+        .assignments
+        .as_deref()
+        .filter(|p| p.as_os_str() != "-");
+    plan.stream("--assignments", to_file);
+    let outputs = plan.check(&|n| ctx.ui.info(n))?;
     let followed = if args.output.follow {
         followed_files(&inputs)?
     } else {
@@ -329,6 +348,7 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
             .collect();
         anyhow::bail!("nothing could be read: {}", why.join("; "));
     }
+    let mut failures = Failures::default();
     let report = match &args.output.assignments {
         Some(p) if p.as_os_str() == "-" => {
             let mut buf: Vec<u8> = Vec::new();
@@ -336,15 +356,13 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
             ctx.ui.out_bytes(&buf)?;
             r
         }
-        Some(p) => {
-            let f = std::fs::File::create(p)
-                .with_context(|| format!("cannot create assignments file {}", p.display()))?;
-            let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
-            let r = mining
-                .digest(&opts, Some(&mut w))
-                .with_context(|| format!("writing {}", p.display()))?;
-            w.flush()
-                .with_context(|| format!("writing {}", p.display()))?;
+        Some(_) => {
+            let out = outputs
+                .get("--assignments")
+                .context("--assignments was not checked")?;
+            let mut w = out.stream()?;
+            let r = mining.digest(&opts, Some(&mut w))?;
+            failures.add(w.finish());
             r
         }
         None => mining.digest(&opts, None)?,
@@ -380,6 +398,8 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
     {
         print_digest(&report, args.output.format, false, ctx)?;
     }
+    // The digest is out: an assignments file that could not be written ends with exit 2.
+    failures.into_result()?;
     Ok(match fail_on {
         Some(l) if report.events_at_least(l) > 0 => exit::PROBLEMS,
         _ => exit::SUCCESS,

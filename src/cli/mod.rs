@@ -37,7 +37,10 @@ Exit codes:
     long_about = "Fast guard rails for Python bots, scrapers and automation: validate .env files \
 before they crash a run, run tests that cannot hang the session, digest logs into the errors that \
 matter, and scan thousands of symbols for breakouts. Works the same in a terminal, a CI step, a \
-shell script and a pre-commit hook.\n\nSettings may also come from velo.toml (the nearest one found walking up from \
+shell script and a pre-commit hook.\n\nFiles named by flags (reports, CSVs, records, JUnit) are checked \
+before any work (not an input, not named twice, their folder writable) and replaced through a \
+temporary file and a rename, keeping the old file's mode (a new one gets 0666 less the umask); \
+FIFOs and devices are written as they are; a failed write is exit 2 after the result.\n\nSettings may also come from velo.toml (the nearest one found walking up from \
 the working directory, one table per command); flags override it.",
     after_long_help = EXIT_CODES_HELP,
     propagate_version = true,

@@ -2,7 +2,7 @@
 //! `--every` lines, `--record`, `--plot`, `--metrics-file`, and the exit code.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,6 +16,7 @@ use crate::monitor::{
     self, Breach, Ending, Limits, MonitorReport, Observer, RunOptions, Sample, Summary,
     SystemSample, Target,
 };
+use crate::outfile::{Failures, Outputs, Plan, Stream};
 use crate::output::Ui;
 use crate::proc::{self, SpawnError};
 use crate::report::monitor::record::{RecordFormat, Recorder};
@@ -155,7 +156,8 @@ pub struct OutputArgs {
     #[arg(long, value_name = "DUR", value_parser = duration_arg)]
     pub every: Option<Duration>,
 
-    /// Write every sample to FILE.csv or FILE.jsonl as it is taken (flushed each time).
+    /// Write every sample to FILE.csv or FILE.jsonl as it is taken (into a temporary file beside
+    /// it, flushed each time, that replaces FILE when the monitor ends).
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
 
@@ -271,8 +273,9 @@ struct CliObserver<'a> {
     bar: Option<ProgressBar>,
     every: Option<Duration>,
     last_line: Option<f64>,
-    recorder: Option<Recorder>,
-    record_error: Option<std::io::Error>,
+    recorder: Option<Recorder<Stream>>,
+    /// A write to --record failed (said once; the run ends with the error).
+    record_failed: bool,
     cpu: Vec<f64>,
     rss: Vec<f64>,
 }
@@ -285,11 +288,19 @@ impl CliObserver<'_> {
         }
     }
 
-    fn record(&mut self, f: impl FnOnce(&mut Recorder) -> std::io::Result<()>) {
+    fn record(&mut self, f: impl FnOnce(&mut Recorder<Stream>) -> std::io::Result<()>) {
         if let Some(r) = &mut self.recorder {
-            if let Err(e) = f(r) {
-                self.record_error = Some(e);
-                self.recorder = None;
+            // A stream keeps its first error for the end (see `outfile::Stream`).
+            let _ = f(r);
+            if r.get_ref().failed() && !self.record_failed {
+                self.record_failed = true;
+                let out = r.get_ref().output();
+                let msg = format!(
+                    "{} {}: a write failed; monitoring goes on, and velo exits 2 at the end",
+                    out.flag(),
+                    out.path().display()
+                );
+                self.say(|| self.ui.warn(&msg));
             }
         }
     }
@@ -379,20 +390,26 @@ pub fn run(args: &MonitorArgs, ctx: &Context) -> anyhow::Result<u8> {
             "limits watch a process tree: give --pid PID or a command after `--` (without either, velo monitor watches the whole system)"
         );
     }
-    let recorder = match &args.output.record {
-        Some(path) => {
-            let Some(fmt) = RecordFormat::from_path(path) else {
-                anyhow::bail!(
-                    "--record {}: use a file name ending in .csv or .jsonl",
-                    path.display()
-                );
-            };
-            Some(
-                Recorder::create(path, fmt)
-                    .with_context(|| format!("cannot create the record file {}", path.display()))?,
-            )
-        }
+    let record_format = match &args.output.record {
+        Some(path) => match RecordFormat::from_path(path) {
+            Some(fmt) => Some(fmt),
+            None => anyhow::bail!(
+                "--record {}: use a file name ending in .csv or .jsonl",
+                path.display()
+            ),
+        },
         None => None,
+    };
+    // Every output is checked before the work (and before Ctrl-C is deferred, so a wait for a
+    // FIFO's reader can be interrupted).
+    let mut plan = Plan::new(&ctx.cwd);
+    plan.stream("--record", args.output.record.as_deref())
+        .file("--plot", args.output.plot.as_deref())
+        .file("--metrics-file", args.output.metrics_file.as_deref());
+    let outputs = plan.check(&|n| ctx.ui.info(n))?;
+    let recorder = match (outputs.get("--record"), record_format) {
+        (Some(out), Some(fmt)) => Some(Recorder::new(out.stream()?, fmt)),
+        _ => None,
     };
     let live = args.output.every.is_none() && ctx.ui.progress_allowed(format.is_machine());
     let bar = live.then(|| {
@@ -410,7 +427,7 @@ pub fn run(args: &MonitorArgs, ctx: &Context) -> anyhow::Result<u8> {
         every: args.output.every,
         last_line: None,
         recorder,
-        record_error: None,
+        record_failed: false,
         cpu: Vec::new(),
         rss: Vec::new(),
     };
@@ -424,15 +441,15 @@ pub fn run(args: &MonitorArgs, ctx: &Context) -> anyhow::Result<u8> {
         Err(monitor::MonitorError::Spawn(e)) => return Err(spawn_error(&e)),
         Err(e) => return Err(anyhow::Error::new(e)),
     };
-    if let Some(e) = observer.record_error.take() {
-        if let Some(path) = &args.output.record {
-            ctx.ui
-                .warn(&format!("recording to {} stopped: {e}", path.display()));
-        }
+    let mut failures = Failures::default();
+    if let Some(r) = observer.recorder.take() {
+        failures.add(r.into_inner().finish());
     }
-    write_files(&report, args, ctx)?;
+    write_files(&report, &outputs, &mut failures, ctx);
     let text = report::render(&report, format, &ctx.ui)?;
     ctx.ui.out(&text).context("writing the report")?;
+    // The summary is out: an output that could not be written ends the run with exit 2.
+    failures.into_result()?;
     Ok(exit_code(&report))
 }
 
@@ -477,18 +494,17 @@ fn command_spec(
     }
 }
 
-fn write_files(report: &MonitorReport, args: &MonitorArgs, ctx: &Context) -> anyhow::Result<()> {
-    if let Some(path) = &args.output.plot {
+fn write_files(report: &MonitorReport, outs: &Outputs, failures: &mut Failures, ctx: &Context) {
+    if let Some(out) = outs.get("--plot") {
         match report::monitor::svg::render(report) {
-            Some(svg) => write_file(path, svg.as_bytes())
-                .with_context(|| format!("cannot write the plot {}", path.display()))?,
+            Some(svg) => failures.add(out.write(svg.as_bytes())),
             None => ctx.ui.warn(&format!(
                 "no samples were taken: {} not written",
-                path.display()
+                out.path().display()
             )),
         }
     }
-    if let Some(path) = &args.output.metrics_file {
+    if let Some(out) = outs.get("--metrics-file") {
         let now = std::env::var("SOURCE_DATE_EPOCH")
             .ok()
             .and_then(|v| v.parse::<f64>().ok())
@@ -498,16 +514,9 @@ fn write_files(report: &MonitorReport, args: &MonitorArgs, ctx: &Context) -> any
                     .map_or(0.0, |d| d.as_secs_f64())
             });
         let text = report::monitor::prom::render(report, now);
-        write_file(path, text.as_bytes())
-            .with_context(|| format!("cannot write the metrics file {}", path.display()))?;
+        // Replaced atomically: the textfile collector never reads half a file.
+        failures.add(out.write(text.as_bytes()));
     }
-    Ok(())
-}
-
-/// Writes through a temporary file in the same folder and a rename, so a reader (the textfile
-/// collector) never sees half a file.
-fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    crate::atomic::write(path, bytes)
 }
 
 fn exit_code(r: &MonitorReport) -> u8 {

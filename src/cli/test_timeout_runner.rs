@@ -16,6 +16,7 @@ use clap::{Args, Subcommand};
 use serde::Deserialize;
 
 use super::{exit, interrupt, CodedError, Context};
+use crate::outfile::{Failures, Output, Plan};
 use crate::output::Tone;
 use crate::proc::{self, Limits, SpawnError};
 use crate::report::{self, github, Format};
@@ -244,12 +245,13 @@ pub struct ReportArgs {
 
     /// Write a JUnit XML report to FILE: written when the run starts (marked in progress), then
     /// rewritten atomically as tests finish (at once after a failure or timeout, within 0.1 s
-    /// otherwise), so a killed run still leaves a valid file.
+    /// otherwise), so a killed run still leaves a valid file (a FIFO or device gets only the
+    /// final report).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
 
     /// Keep the stdout/stderr of every attempt (generic), pytest session, cargo test or go test
-    /// session in DIR.
+    /// session in DIR (made when missing, before anything runs).
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
 }
@@ -318,6 +320,8 @@ struct Settings {
     output_dir: Option<PathBuf>,
     /// `--monitor`.
     monitor: Option<HookOptions>,
+    /// The checked `--junit` output (see [`check_outputs`]).
+    junit_out: Option<Arc<Output>>,
 }
 
 fn file_duration(
@@ -399,6 +403,7 @@ fn settings(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<Setti
         junit: args.reports.junit.clone().or(base(&file.junit)),
         output_dir: args.reports.output_dir.clone().or(base(&file.output_dir)),
         monitor: monitor_options(&args.monitor)?,
+        junit_out: None,
     })
 }
 
@@ -461,7 +466,7 @@ pub fn run(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<u8> {
     if let Some(RunnerCommand::Merge(m)) = &args.sub {
         return run_merge(m, ctx);
     }
-    let s = settings(args, ctx)?;
+    let mut s = settings(args, ctx)?;
     if !matches!(s.format, Format::Table | Format::Json | Format::Markdown) {
         anyhow::bail!(
             "--format {} is not available for test-timeout-runner",
@@ -482,10 +487,12 @@ pub fn run(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<u8> {
             }
         }
     }
-    if let Some(dir) = &s.output_dir {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create --output-dir {}", dir.display()))?;
-    }
+    // Before anything runs (and before Ctrl-C is deferred, so a wait for a FIFO's reader can
+    // be interrupted): the JUnit file and the output folder can be written.
+    let mut plan = Plan::new(&ctx.cwd);
+    plan.file("--junit", s.junit.as_deref())
+        .folder("--output-dir", s.output_dir.as_deref());
+    s.junit_out = plan.check(&|n| ctx.ui.info(n))?.get("--junit");
 
     // Ctrl-C / SIGTERM only raise this flag: every supervising loop polls it, ends its runs with
     // the kill escalation, and the reports are still written before velo exits by the signal.
@@ -608,7 +615,7 @@ fn run_generic(
     }
     let breached = monitor.as_ref().is_some_and(RunMonitor::breached);
     run.report.monitor = monitor;
-    finish_reports(&run.report, live, s, ctx)?;
+    let failures = finish_reports(&run.report, live, ctx);
     if s.format == Format::Table {
         // stdout carries the command's own output: the Memory section goes to stderr.
         if let Some(m) = &run.report.monitor {
@@ -627,6 +634,8 @@ fn run_generic(
             interrupt::received().map_or(exit::RUNNER_FAILED, exit::for_signal)
         }
     };
+    // The report is out: a JUnit file that could not be written ends the run with exit 2.
+    failures.into_result()?;
     // As `velo monitor --max-rss`: the command's own failure wins, else a breach exits 1.
     Ok(if code == exit::SUCCESS && breached {
         exit::PROBLEMS
@@ -635,39 +644,34 @@ fn run_generic(
     })
 }
 
-/// Writes the JUnit file atomically; failures here are reported, not fatal mid-run.
-fn write_junit(path: &Path, report: &RunReport) -> anyhow::Result<()> {
-    crate::atomic::write(path, junit::render(report, &report.framework).as_bytes())
-        .with_context(|| format!("cannot write the JUnit report {}", path.display()))
-}
-
-/// Writes the first JUnit file (run in progress) before anything runs: a path that cannot be
-/// written is a usage error now, not a lost report after a long run.
+/// Writes the first JUnit file (run in progress) before anything runs, so a killed run still
+/// leaves one (the path was checked with the other outputs).
 fn start_junit(s: &Settings, suite: &str) -> anyhow::Result<Option<junit::Live>> {
-    let Some(path) = &s.junit else {
+    let Some(out) = &s.junit_out else {
         return Ok(None);
     };
-    junit::Live::start(path, suite).map(Some).map_err(|e| {
-        CodedError::wrap(
-            exit::USAGE,
-            anyhow::Error::new(e).context(format!(
-                "cannot write the JUnit report {}\n  help: pass a --junit path in a folder that exists and is writable",
-                path.display()
-            )),
-        )
-    })
+    junit::Live::start(Arc::clone(out), suite)
+        .map(Some)
+        .map_err(|e| {
+            CodedError::wrap(
+                exit::USAGE,
+                anyhow::Error::new(e).context(
+                    "cannot write the JUnit report\n  help: pass a --junit path in a folder that exists and is writable",
+                ),
+            )
+        })
 }
 
-fn finish_reports(
-    report: &RunReport,
-    live: Option<junit::Live>,
-    s: &Settings,
-    ctx: &Context,
-) -> anyhow::Result<()> {
-    if let (Some(path), Some(live)) = (&s.junit, live) {
-        live.finish(report)
-            .with_context(|| format!("cannot write the JUnit report {}", path.display()))?;
+/// Writes the final JUnit file and the GitHub step summary. A JUnit file that cannot be
+/// written is returned as a failure, for after the report is printed.
+fn finish_reports(report: &RunReport, live: Option<junit::Live>, ctx: &Context) -> Failures {
+    let mut failures = Failures::default();
+    if let Some(live) = live {
+        failures.add(live.finish(report));
     }
+    // Not an output of the run's flags: the file GitHub Actions names for every step to
+    // append to. Appended (replacing it would drop the other steps' summaries); a failure is a
+    // warning, as the summary is a courtesy to the reader of the workflow, not the result.
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
         let md = format!(
             "## velo test-timeout-runner\n\n{}",
@@ -678,7 +682,7 @@ fn finish_reports(
                 .warn(&format!("cannot append to GITHUB_STEP_SUMMARY: {e}"));
         }
     }
-    Ok(())
+    failures
 }
 
 fn emit(report: &RunReport, format: Format, ctx: &Context) -> anyhow::Result<()> {
@@ -708,13 +712,11 @@ fn run_tests(
     let junit_failed = AtomicBool::new(false);
     let on_progress = |p: Progress| match p {
         Progress::Finished(t) => {
-            if let (Some(live), Some(path)) = (&live, &s.junit) {
+            if let Some(live) = &live {
+                // The final write decides: it is an error at the end if it fails too.
                 if let Err(e) = live.record(t) {
                     if !junit_failed.swap(true, Ordering::SeqCst) {
-                        ctx.ui.warn(&format!(
-                            "cannot write the JUnit report {}: {e}",
-                            path.display()
-                        ));
+                        ctx.ui.warn(&format!("{e} (tried again at the end)"));
                     }
                 }
             }
@@ -813,8 +815,9 @@ fn run_tests(
         ctx.ui
             .warn("no test ran: check the command's paths and selection options");
     }
-    finish_reports(&report, live, s, ctx)?;
+    let failures = finish_reports(&report, live, ctx);
     emit(&report, s.format, ctx)?;
+    failures.into_result()?;
     let bad: Vec<String> = report
         .tests
         .iter()
@@ -837,6 +840,12 @@ fn run_tests(
 }
 
 fn run_merge(m: &MergeArgs, ctx: &Context) -> anyhow::Result<u8> {
+    let mut plan = Plan::new(&ctx.cwd);
+    for path in &m.files {
+        plan.input("FILE", path);
+    }
+    plan.file("--junit", m.junit.as_deref());
+    let junit_out = plan.check(&|n| ctx.ui.info(n))?.get("--junit");
     let mut reports = Vec::new();
     for path in &m.files {
         let text = std::fs::read_to_string(path)
@@ -844,10 +853,12 @@ fn run_merge(m: &MergeArgs, ctx: &Context) -> anyhow::Result<u8> {
         reports.push(merge::parse_report(path, &text)?);
     }
     let merged = merge::merge(reports);
-    if let Some(path) = &m.junit {
-        write_junit(path, &merged)?;
+    let mut failures = Failures::default();
+    if let Some(out) = &junit_out {
+        failures.add(out.write(junit::render(&merged, &merged.framework).as_bytes()));
     }
     emit(&merged, m.format, ctx)?;
+    failures.into_result()?;
     Ok(if merged.has_problems(m.fail_on_flaky) {
         exit::PROBLEMS
     } else {

@@ -383,25 +383,32 @@ fn collect(dir: &Path, now: SystemTime, out: &mut Vec<Entry>) -> Result<(), Prun
     Ok(())
 }
 
-/// Gzips `path` to `path.gz` (keeping its modification time) and removes the original.
-/// Returns the compressed size.
+/// Gzips `path` to `path.gz` (with its mode, owner and modification time) and removes the
+/// original. Returns the compressed size. An existing `path.gz` is never overwritten: the file
+/// is left uncompressed and the error names both.
 fn gzip(path: &Path) -> Result<u64, PruneError> {
     let mut gz_name = path.as_os_str().to_owned();
     gz_name.push(".gz");
     let gz = PathBuf::from(gz_name);
     let mut input = fs::File::open(path).map_err(io_err(path))?;
-    let mtime = input.metadata().and_then(|m| m.modified()).ok();
-    let tmp = gz.with_extension("gz.tmp");
-    let file = fs::File::create(&tmp).map_err(io_err(&tmp))?;
-    let mut enc = flate2::write::GzEncoder::new(file, flate2::Compression::default());
-    io::copy(&mut input, &mut enc).map_err(io_err(path))?;
-    let file = enc.finish().map_err(io_err(&tmp))?;
-    if let Some(m) = mtime {
-        let _ = file.set_modified(m);
-    }
-    let size = file.metadata().map_or(0, |m| m.len());
-    drop(file);
-    fs::rename(&tmp, &gz).map_err(io_err(&gz))?;
+    let size = crate::outfile::create_beside(path, &gz, |file| {
+        let mut enc = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+        io::copy(&mut input, &mut enc)?;
+        enc.finish().map(drop)
+    })
+    .map_err(|e| {
+        if e.kind() == io::ErrorKind::AlreadyExists {
+            PruneError::Io {
+                path: path.display().to_string(),
+                source: io::Error::new(
+                    e.kind(),
+                    format!("not compressed: {e} (move one of the two away)"),
+                ),
+            }
+        } else {
+            io_err(&gz)(e)
+        }
+    })?;
     fs::remove_file(path).map_err(io_err(path))?;
     Ok(size)
 }

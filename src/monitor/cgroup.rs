@@ -107,6 +107,8 @@ impl Group {
     }
 }
 
+/// Outside `crate::outfile` on purpose: `cgroup.procs` is a kernel interface written in place,
+/// not a file of the user's.
 fn write(group: &Path, pid: &str) -> std::io::Result<()> {
     std::fs::write(group.join("cgroup.procs"), pid)
 }

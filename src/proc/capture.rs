@@ -93,7 +93,8 @@ pub struct Stream {
 }
 
 impl Stream {
-    /// Wraps a pipe, creating the file its bytes are copied to.
+    /// Wraps a pipe, creating the file its bytes are copied to (through the output contract:
+    /// written live, an older file of the name removed first, never followed through a link).
     pub fn new(
         pipe: File,
         path: Option<PathBuf>,
@@ -101,7 +102,7 @@ impl Stream {
         sink: Option<Sink>,
     ) -> std::io::Result<Self> {
         let file = match &path {
-            Some(p) => Some(File::create(p)?),
+            Some(p) => Some(crate::outfile::create_in_folder(p)?),
             None => None,
         };
         Ok(Self {

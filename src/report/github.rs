@@ -53,7 +53,9 @@ pub fn render(annotations: &[Annotation]) -> String {
     out
 }
 
-/// Appends Markdown to the step summary file named by `GITHUB_STEP_SUMMARY`.
+/// Appends Markdown to the step summary file named by `GITHUB_STEP_SUMMARY`. Outside
+/// `crate::outfile` on purpose: the runner names this file for every step of a job to append
+/// to, so it is appended to in place, never replaced.
 pub fn append_step_summary(path: &Path, markdown: &str) -> std::io::Result<()> {
     let mut f = std::fs::OpenOptions::new()
         .create(true)

@@ -1,10 +1,9 @@
 //! JUnit XML: the report CI systems read. Written whole after each finished test (atomically,
-//! by the caller) so a killed runner still leaves a valid file covering every finished test.
+//! through the run's checked [`Output`]) so a killed runner still leaves a valid file covering every finished test.
 //! Timed-out tests carry `<failure type="timeout">`, flaky ones their failed attempts as
 //! `<flakyFailure>` (the Maven Surefire convention that GitLab, Jenkins and nextest use), and
 //! each test its captured output as `<system-out>`. Also reads JUnit back for `merge`.
 
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -13,6 +12,7 @@ use quick_junit::{
 };
 
 use super::{Attempt, Outcome, RunReport, TestResult};
+use crate::outfile::{Output, WriteError};
 
 /// Splits a test id into JUnit `(classname, name)`. pytest ids (`dir/test_a.py::Cls::test_x`)
 /// become `dir.test_a.Cls` and `test_x`, and a module that failed or was skipped at
@@ -190,26 +190,27 @@ struct LiveState {
 /// finished test by a timer of its own, so a slow test that sends no event does not hold back
 /// the tests finished before it.
 pub struct Live {
-    path: PathBuf,
+    out: Arc<Output>,
     suite: String,
     started: Instant,
     shared: Arc<(Mutex<LiveState>, Condvar)>,
     timer: Option<std::thread::JoinHandle<()>>,
 }
 
+/// Writes the report of a run in progress (a FIFO or device gets only the final one).
 fn write_file(
-    path: &Path,
+    out: &Output,
     suite: &str,
     started: Instant,
     tests: &[TestResult],
-) -> std::io::Result<()> {
+) -> Result<(), WriteError> {
     let xml = render_as(
         tests,
         suite,
         super::round_ms(started.elapsed().as_secs_f64()),
         RunState::InProgress,
     );
-    crate::atomic::write(path, xml.as_bytes())
+    out.write_interim(xml.as_bytes())
 }
 
 fn lock(m: &Mutex<LiveState>) -> std::sync::MutexGuard<'_, LiveState> {
@@ -218,9 +219,9 @@ fn lock(m: &Mutex<LiveState>) -> std::sync::MutexGuard<'_, LiveState> {
 
 impl Live {
     /// Writes the first (empty, in progress) file and starts the flush timer.
-    pub fn start(path: &Path, suite: &str) -> std::io::Result<Self> {
+    pub fn start(out: Arc<Output>, suite: &str) -> Result<Self, WriteError> {
         let started = Instant::now();
-        write_file(path, suite, started, &[])?;
+        write_file(&out, suite, started, &[])?;
         let shared = Arc::new((
             Mutex::new(LiveState {
                 tests: Vec::new(),
@@ -231,15 +232,14 @@ impl Live {
             Condvar::new(),
         ));
         let timer = {
-            let (shared, path, suite) =
-                (Arc::clone(&shared), path.to_path_buf(), suite.to_string());
+            let (shared, out, suite) = (Arc::clone(&shared), Arc::clone(&out), suite.to_string());
             std::thread::Builder::new()
                 .name("velo-junit".into())
-                .spawn(move || flush_loop(&shared, &path, &suite, started))
+                .spawn(move || flush_loop(&shared, &out, &suite, started))
                 .ok()
         };
         Ok(Self {
-            path: path.to_path_buf(),
+            out,
             suite: suite.to_string(),
             started,
             shared,
@@ -249,7 +249,7 @@ impl Live {
 
     /// Adds (or, after a retry, replaces) a finished test. Anything but a pass is written at
     /// once; passes by the timer.
-    pub fn record(&self, t: &TestResult) -> std::io::Result<()> {
+    pub fn record(&self, t: &TestResult) -> Result<(), WriteError> {
         let (m, cv) = &*self.shared;
         let mut st = lock(m);
         if let Some(old) = st.tests.iter_mut().find(|o| o.id == t.id) {
@@ -266,14 +266,14 @@ impl Live {
         } else {
             st.dirty = false;
             st.last_write = Some(Instant::now());
-            write_file(&self.path, &self.suite, self.started, &st.tests)
+            write_file(&self.out, &self.suite, self.started, &st.tests)
         }
     }
 
     /// Stops the timer and writes the final report.
-    pub fn finish(mut self, report: &RunReport) -> std::io::Result<()> {
+    pub fn finish(mut self, report: &RunReport) -> Result<(), WriteError> {
         self.stop_timer();
-        crate::atomic::write(&self.path, render(report, &self.suite).as_bytes())
+        self.out.write(render(report, &self.suite).as_bytes())
     }
 
     fn stop_timer(&mut self) {
@@ -293,7 +293,7 @@ impl Drop for Live {
 }
 
 /// The timer: writes a deferred update once [`LIVE_EVERY`] has passed since the last write.
-fn flush_loop(shared: &(Mutex<LiveState>, Condvar), path: &Path, suite: &str, started: Instant) {
+fn flush_loop(shared: &(Mutex<LiveState>, Condvar), out: &Output, suite: &str, started: Instant) {
     let (m, cv) = shared;
     let mut st = lock(m);
     loop {
@@ -309,7 +309,7 @@ fn flush_loop(shared: &(Mutex<LiveState>, Condvar), path: &Path, suite: &str, st
             st.dirty = false;
             st.last_write = Some(Instant::now());
             // A failure shows again at the next bad test or at the end, where it is reported.
-            let _ = write_file(path, suite, started, &st.tests);
+            let _ = write_file(out, suite, started, &st.tests);
         } else {
             st = cv
                 .wait_timeout(st, LIVE_EVERY.saturating_sub(since))
@@ -431,7 +431,10 @@ mod tests {
     fn the_live_file_catches_up_without_another_event() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("live.xml");
-        let live = Live::start(&path, "pytest").unwrap();
+        let mut plan = crate::outfile::Plan::new(dir.path());
+        plan.file("--junit", Some(&path));
+        let out = plan.check(&|_| {}).unwrap().get("--junit").unwrap();
+        let live = Live::start(out, "pytest").unwrap();
         // Written at once: the run is in progress, nothing finished yet.
         let first = std::fs::read_to_string(&path).unwrap();
         assert!(first.contains("value=\"in progress\""), "{first}");

@@ -275,6 +275,9 @@ pub fn run(
         let path = path.to_path_buf();
         move |source| PytestError::Io { path, source }
     };
+    // The plugin and the selection files live in the run's private scratch folder, outside
+    // `crate::outfile` (no user's file is there to protect). `--output-dir` was checked and
+    // made with the run's other outputs; it is made here too for callers of the library.
     let plugin_dir = cfg.session.work_dir.join("plugin");
     std::fs::create_dir_all(&plugin_dir).map_err(io(&plugin_dir))?;
     let plugin = plugin_dir.join(format!("{PLUGIN_MODULE}.py"));

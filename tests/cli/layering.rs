@@ -24,7 +24,7 @@ const GUARDED: &[&str] = &[
     "config",
     "pool",
     "shard",
-    "atomic",
+    "outfile",
 ];
 
 /// The first line of `source` that imports a forbidden layer, as (1-based line, text).

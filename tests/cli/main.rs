@@ -15,5 +15,6 @@ mod global;
 mod layering;
 mod log_digest;
 mod monitor;
+mod outputs;
 mod scan;
 mod test_timeout_runner;

@@ -58,9 +58,22 @@ pub struct Velo {
     stdin: Option<Vec<u8>>,
 }
 
+/// Starts `velo` through `sh -c` after a shell `prelude` (`umask 027`, `ulimit -f 1`), in a
+/// fresh temporary directory: what the process inherits from its shell, set by the test.
+pub fn velo_after(prelude: &str) -> Velo {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("{prelude}; exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_velo"));
+    Velo::with(cmd)
+}
+
 impl Velo {
     pub fn new() -> Self {
-        let mut cmd = Command::cargo_bin("velo").expect("velo binary is built");
+        Self::with(Command::cargo_bin("velo").expect("velo binary is built"))
+    }
+
+    fn with(mut cmd: Command) -> Self {
         for var in STRIPPED_VARS {
             cmd.env_remove(var);
         }

@@ -13,7 +13,7 @@ use crate::output::Tone;
 use crate::test_runner::Framework;
 
 /// Paths whose changes never trigger a re-run: caches and build output the run itself writes,
-/// and velo's own reports.
+/// and velo's own reports (and their temporary files).
 fn ignored_change(path: &Path, own: &[PathBuf]) -> bool {
     const NOISE: &[&str] = &[
         "__pycache__",
@@ -34,6 +34,7 @@ fn ignored_change(path: &Path, own: &[PathBuf]) -> bool {
         .unwrap_or_default();
     noisy_part
         || name.starts_with(".tmp")
+        || path.file_name().is_some_and(crate::outfile::is_temp_name)
         || path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("pyc"))

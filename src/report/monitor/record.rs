@@ -1,9 +1,9 @@
-//! `--record FILE.csv|FILE.jsonl`: one row per sample, written and flushed as it comes, so a
-//! crash or a kill loses at most the sample being written.
+//! `--record FILE.csv|FILE.jsonl`: one row per sample, written and flushed as it comes (into
+//! the output's stream: see `crate::outfile`), so a crash or a kill loses at most the sample
+//! being written.
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, Write};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -52,22 +52,30 @@ const TREE_HEADER: &str =
     "t_s,cpu_pct,rss_bytes,pss_bytes,uss_bytes,threads,fds,read_bytes,write_bytes,processes,cpu_s\n";
 const SYSTEM_HEADER: &str = "t_s,cpu_busy_pct,mem_used_bytes,swap_used_bytes,load1\n";
 
-/// Writes samples to a file as they come.
-pub struct Recorder {
-    out: BufWriter<File>,
+/// Writes samples to `W` (a file's stream) as they come, flushing after each.
+pub struct Recorder<W: Write> {
+    out: W,
     format: RecordFormat,
     header_done: bool,
-    pub path: PathBuf,
 }
 
-impl Recorder {
-    pub fn create(path: &Path, format: RecordFormat) -> io::Result<Self> {
-        Ok(Self {
-            out: BufWriter::new(File::create(path)?),
+impl<W: Write> Recorder<W> {
+    pub fn new(out: W, format: RecordFormat) -> Self {
+        Self {
+            out,
             format,
             header_done: false,
-            path: path.to_path_buf(),
-        })
+        }
+    }
+
+    /// The writer, to look at its state.
+    pub fn get_ref(&self) -> &W {
+        &self.out
+    }
+
+    /// The writer back, to finish it.
+    pub fn into_inner(self) -> W {
+        self.out
     }
 
     fn header(&mut self, header: &str) -> io::Result<()> {
@@ -162,21 +170,18 @@ mod tests {
 
     #[test]
     fn csv_and_jsonl_rows() {
-        let dir = tempfile::tempdir().unwrap();
-        let csv = dir.path().join("r.csv");
-        let mut r = Recorder::create(&csv, RecordFormat::from_path(&csv).unwrap()).unwrap();
+        let csv = Path::new("r.csv");
+        let mut r = Recorder::new(Vec::new(), RecordFormat::from_path(csv).unwrap());
         r.sample(&sample()).unwrap();
-        // Flushed: readable before the recorder is dropped.
-        let text = std::fs::read_to_string(&csv).unwrap();
+        let text = String::from_utf8(r.into_inner()).unwrap();
         assert_eq!(
             text,
             format!("{TREE_HEADER}0.500,12.35,4096,,1024,3,9,0,8192,2,0.060\n")
         );
-        let jl = dir.path().join("r.jsonl");
-        let mut r = Recorder::create(&jl, RecordFormat::Jsonl).unwrap();
+        let mut r = Recorder::new(Vec::new(), RecordFormat::Jsonl);
         r.sample(&sample()).unwrap();
         let v: serde_json::Value =
-            serde_json::from_str(std::fs::read_to_string(&jl).unwrap().trim()).unwrap();
+            serde_json::from_str(String::from_utf8(r.into_inner()).unwrap().trim()).unwrap();
         assert_eq!(v["type"], "sample");
         assert_eq!(v["rss_bytes"], 4096);
         assert!(v["pss_bytes"].is_null());
