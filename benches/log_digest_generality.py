@@ -1,0 +1,352 @@
+#!/usr/bin/env python3
+"""Generality of `velo log-digest`: grouping accuracy (GA) and level counts on logs it was not
+developed on, and how much GA moves under metamorphic transforms. Run it through
+benches/log_digest_generality.sh (which builds velo and finds ../shared).
+
+Datasets:
+  dev      the generated formats of the development half (make_logs.py --half dev)
+  held     the generated held-out half: report only, never tune on it
+  loghub   the ten shared Loghub-2k sets (SHARED/data/loghub), when present
+  extra    more Loghub-2k sets from a folder you give (--extra DIR, e.g. the six of
+           logpai/loghub not in shared/): report only
+  meta     every metamorphic transform (fixtures/log-digest/metamorphic.py) of the loghub,
+           dev and held datasets; GA drop = GA(transformed) - GA(original)
+
+For each dataset velo runs once with no settings (the figure that counts) and, for the base
+datasets, once with the header format given as --log-format (what header inference costs).
+Level counts: the events velo counts as warning, and as error or worse (error + fatal), in
+`--format json`'s "levels", against the truth (events whose level the text shows: the
+generator's levels file; Loghub's Level column where a set has one).
+
+Standard library only. Prints Markdown tables; --json-out keeps every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+
+csv.field_size_limit(1 << 30)
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+MAKE_LOGS = os.path.join(ROOT, "fixtures", "log-digest", "ecosystem", "make_logs.py")
+META = os.path.join(ROOT, "fixtures", "log-digest", "metamorphic.py")
+DROP_LIMIT = 0.01
+
+LEVEL_WORDS = {
+    "trace": "trace", "v": "trace", "verbose": "trace", "debug": "debug", "d": "debug",
+    "info": "info", "i": "info", "information": "info", "notice": "notice",
+    "warning": "warning", "warn": "warning", "w": "warning",
+    "error": "error", "err": "error", "e": "error", "severe": "error", "failure": "error",
+    "fatal": "fatal", "f": "fatal", "critical": "fatal", "crit": "fatal", "alert": "fatal",
+    "emerg": "fatal", "panic": "fatal",
+}
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------------------------
+# running velo and scoring
+# --------------------------------------------------------------------------------------------
+
+def datasets_in(folder: str) -> list[str]:
+    return sorted(d for d in os.listdir(folder)
+                  if os.path.exists(os.path.join(folder, d, f"{d}_2k.log_structured.csv")))
+
+
+def run_velo(velo: str, folder: str, name: str, pred_dir: str, log_format: str | None) -> dict:
+    """Runs velo on one dataset; writes pred_dir/<name>.jsonl; returns the JSON digest."""
+    os.makedirs(pred_dir, exist_ok=True)
+    cmd = [velo, "-q", "log-digest", os.path.join(folder, name, f"{name}_2k.log"),
+           "--assignments", os.path.join(pred_dir, f"{name}.jsonl"), "--format", "json"]
+    if log_format:
+        cmd += ["--log-format", log_format]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode not in (0, 1):
+        return {"error": f"exit {p.returncode}: {p.stderr.strip()[:300]}"}
+    try:
+        return json.loads(p.stdout)
+    except json.JSONDecodeError as e:
+        return {"error": f"bad JSON from velo: {e}"}
+
+
+def score(tools: str, truth_dir: str, pred_dir: str) -> dict[str, dict]:
+    """GA etc. per dataset, from loghub_ga.py in folder mode."""
+    p = subprocess.run([sys.executable, os.path.join(tools, "loghub_ga.py"), "--truth", truth_dir,
+                        "--pred", pred_dir, "--json"], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise SystemExit(f"loghub_ga.py failed: {p.stderr.strip()}")
+    out = {}
+    for r in json.loads(p.stdout):
+        name = os.path.basename(r["dataset"]).replace("_2k.log_structured.csv", "")
+        out[name] = r
+    return out
+
+
+def level_truth(folder: str, name: str) -> tuple[int, int] | None:
+    """(warning events, error-or-worse events) the text shows, or None when unknown."""
+    lp = os.path.join(folder, name, f"{name}_2k.levels.csv")
+    counts = collections.Counter()
+    if os.path.exists(lp):
+        with open(lp, newline="", encoding="utf-8") as f:
+            for r in csv.DictReader(f):
+                if r["Head"] == "1" and r["Shown"] == "1":
+                    counts[r["Level"]] += 1
+    else:
+        with open(os.path.join(folder, name, f"{name}_2k.log_structured.csv"), newline="",
+                  encoding="utf-8") as f:
+            rows = csv.DictReader(f)
+            if "Level" not in (rows.fieldnames or []):
+                return None
+            words = [(r["Level"] or "").strip().lower() for r in rows]
+        # Some sets call another field "Level" (Linux: the host name): use the column only
+        # when it holds level words.
+        known = [LEVEL_WORDS[w] for w in words if w in LEVEL_WORDS]
+        if len(known) * 2 < len(words):
+            return None
+        counts.update(known)
+    return counts["warning"], counts["error"] + counts["fatal"]
+
+
+def level_pred(digest: dict) -> tuple[int, int]:
+    lv = digest.get("levels") or {}
+    return lv.get("warning", 0), lv.get("error", 0) + lv.get("fatal", 0)
+
+
+def evaluate(velo: str, tools: str, folder: str, work: str, tag: str, settings: dict,
+             with_format: bool) -> dict[str, dict]:
+    """Runs and scores every dataset of `folder`."""
+    names = datasets_in(folder)
+    res: dict[str, dict] = {n: {} for n in names}
+    modes = ["auto"] + (["format"] if with_format else [])
+    for mode in modes:
+        pred = os.path.join(work, "pred", tag, mode)
+        for n in names:
+            fmt = (settings.get(n) or {}).get("log_format") if mode == "format" else None
+            if mode == "format" and not fmt:
+                continue
+            d = run_velo(velo, folder, n, pred, fmt)
+            if mode == "auto":
+                res[n]["digest_error"] = d.get("error")
+                res[n]["pred_levels"] = level_pred(d) if "error" not in d else None
+                res[n]["pred_templates"] = d.get("templates_total")
+        scores = score(tools, folder, pred) if os.path.isdir(pred) and os.listdir(pred) else {}
+        for n, s in scores.items():
+            res[n]["GA" if mode == "auto" else "GA_format"] = s["GA"]
+            if mode == "auto":
+                res[n]["truth_groups"] = s["truth_groups"]
+                res[n]["pred_groups"] = s["pred_groups"]
+                res[n]["lines"] = s["lines"]
+    for n in names:
+        res[n]["truth_levels"] = level_truth(folder, n)
+        meta = settings.get(n) or {}
+        res[n]["family"] = meta.get("family", "")
+        res[n]["half"] = meta.get("half", "")
+    return res
+
+
+# --------------------------------------------------------------------------------------------
+# tables
+# --------------------------------------------------------------------------------------------
+
+def fmt_ga(x) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+def level_cell(r: dict) -> tuple[str, str, bool]:
+    t, p = r.get("truth_levels"), r.get("pred_levels")
+    if t is None or p is None:
+        return "-", "-", False
+    bad = t != p
+    w = f"{t[0]} / {p[0]}" + (" ✗" if t[0] != p[0] else "")
+    e = f"{t[1]} / {p[1]}" + (" ✗" if t[1] != p[1] else "")
+    return w, e, bad
+
+
+def table(title: str, res: dict[str, dict]) -> list[str]:
+    out = [f"\n## {title}\n",
+           "| dataset | family | GA | GA (--log-format) | groups truth / velo | warnings truth / velo | errors truth / velo |",
+           "|---|---|---:|---:|---:|---:|---:|"]
+    for n, r in res.items():
+        w, e, _ = level_cell(r)
+        err = f" (velo failed: {r['digest_error']})" if r.get("digest_error") else ""
+        out.append(f"| {n}{err} | {r.get('family', '')} | {fmt_ga(r.get('GA'))} | {fmt_ga(r.get('GA_format'))} | "
+                   f"{r.get('truth_groups', '-')} / {r.get('pred_groups', '-')} | {w} | {e} |")
+    gas = [r["GA"] for r in res.values() if r.get("GA") is not None]
+    gfs = [r["GA_format"] for r in res.values() if r.get("GA_format") is not None]
+    bad = sum(1 for r in res.values() if level_cell(r)[2])
+    known = sum(1 for r in res.values() if level_cell(r)[0] != "-")
+    if gas:
+        out.append(f"| **mean ({len(gas)})** | | **{sum(gas) / len(gas):.3f}** | "
+                   f"{(sum(gfs) / len(gfs)) if gfs else 0:.3f} | | level counts wrong in {bad} of {known} | |")
+    return out
+
+
+def summary_rows(groups: dict[str, dict[str, dict]]) -> list[str]:
+    out = ["\n## Summary\n", "| set | datasets | mean GA | min GA | GA < 0.80 | level counts wrong |",
+           "|---|---:|---:|---:|---:|---:|"]
+    for title, res in groups.items():
+        gas = [(r["GA"], n) for n, r in res.items() if r.get("GA") is not None]
+        if not gas:
+            continue
+        bad = sum(1 for r in res.values() if level_cell(r)[2])
+        known = sum(1 for r in res.values() if level_cell(r)[0] != "-")
+        low = min(gas)
+        out.append(f"| {title} | {len(gas)} | {sum(g for g, _ in gas) / len(gas):.3f} | "
+                   f"{low[0]:.3f} ({low[1]}) | {sum(1 for g, _ in gas if g < 0.8)} | {bad} / {known} |")
+    return out
+
+
+def meta_table(meta: dict[str, dict[str, dict]], bases: dict[str, dict[str, dict]]) -> list[str]:
+    """meta[src][transform] = results; bases[src] = base results."""
+    out = ["\n## Metamorphic transforms: GA drop (transformed − original)\n",
+           f"A drop below −{DROP_LIMIT} counts as a failure of the transform.\n",
+           "| transform | " + " | ".join(f"{s}: mean drop | {s}: worst | {s}: > {DROP_LIMIT}" for s in meta) + " |",
+           "|---|" + "---:|---|---:|" * len(meta)]
+    transforms = sorted({t for m in meta.values() for t in m}, key=lambda t: (t.split(":")[0], t))
+    for t in transforms:
+        cells = []
+        for src, m in meta.items():
+            res = m.get(t)
+            if not res:
+                cells += ["-", "-", "-"]
+                continue
+            drops = []
+            for n, r in res.items():
+                if r.get("GA") is None:
+                    continue
+                if "+" in n:  # interleave: against the line-weighted GA of its two sources
+                    a, b = n.split("+", 1)
+                    ra, rb = bases[src].get(a), bases[src].get(b)
+                    if not ra or not rb:
+                        continue
+                    la, lb = ra["lines"], rb["lines"]
+                    base = (ra["GA"] * la + rb["GA"] * lb) / (la + lb)
+                else:
+                    base = bases[src].get(n, {}).get("GA")
+                    if base is None:
+                        continue
+                r["drop"] = r["GA"] - base
+                drops.append((r["drop"], n))
+            if not drops:
+                cells += ["-", "-", "-"]
+                continue
+            worst = min(drops)
+            cells += [f"{sum(d for d, _ in drops) / len(drops):+.3f}", f"{worst[0]:+.3f} {worst[1]}",
+                      f"{sum(1 for d, _ in drops if d < -DROP_LIMIT)} / {len(drops)}"]
+        out.append(f"| {t} | " + " | ".join(cells) + " |")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--velo", required=True)
+    ap.add_argument("--shared", default="", help="the workplace's shared/ folder (Loghub data, loghub_ga.py)")
+    ap.add_argument("--work", required=True, help="scratch folder (generated and transformed data)")
+    ap.add_argument("--sets", default="dev held loghub extra meta")
+    ap.add_argument("--extra", default="", help="folder of more Loghub-2k sets (report only)")
+    ap.add_argument("--transforms", default="all", help="metamorphic transforms (comma list or all)")
+    ap.add_argument("--meta-on", default="loghub dev held", help="which sets the transforms run on")
+    ap.add_argument("--json-out", default="", help="write every figure here")
+    args = ap.parse_args()
+    sets = args.sets.split()
+    tools = os.path.join(args.shared, "tools")
+    if not os.path.exists(os.path.join(tools, "loghub_ga.py")):
+        log("skipped: no loghub_ga.py (the scorer lives in ../shared/tools; set SHARED)")
+        return 0
+    t0 = time.time()
+    eco = os.path.join(args.work, "eco")
+    results: dict[str, dict[str, dict]] = {}
+    folders: dict[str, tuple[str, dict]] = {}
+    if {"dev", "held"} & set(sets) or "meta" in sets:
+        log("generating the ecosystem formats ...")
+        for half in ("dev", "held"):
+            subprocess.run([sys.executable, MAKE_LOGS, "--out", os.path.join(eco, half), "--half", half],
+                           check=True, stdout=subprocess.DEVNULL)
+            folders[half] = (os.path.join(eco, half),
+                             json.load(open(os.path.join(eco, half, "settings.json"))))
+    loghub = os.path.join(args.shared, "data", "loghub")
+    if os.path.isdir(loghub):
+        folders["loghub"] = (loghub, json.load(open(os.path.join(loghub, "drain_benchmark_settings.json"))))
+    elif "loghub" in sets:
+        log(f"skipped: no shared Loghub sets at {loghub}")
+    if args.extra and os.path.isdir(args.extra):
+        sp = os.path.join(args.extra, "settings.json")
+        folders["extra"] = (args.extra, json.load(open(sp)) if os.path.exists(sp) else {})
+    for key in ("dev", "held", "loghub", "extra"):
+        if key in sets and key in folders:
+            log(f"running velo on {key} ...")
+            results[key] = evaluate(args.velo, tools, *folders[key][:1], args.work, key,
+                                    folders[key][1], with_format=True)
+    meta: dict[str, dict[str, dict]] = {}
+    if "meta" in sets:
+        transforms = (["all"] if args.transforms == "all" else args.transforms.split(","))
+        for src in args.meta_on.split():
+            if src not in folders:
+                continue
+            base = results.get(src)
+            if base is None:
+                base = results[src] = evaluate(args.velo, tools, folders[src][0], args.work, src,
+                                               folders[src][1], with_format=False)
+            out = os.path.join(args.work, "meta", src)
+            log(f"transforming {src} ...")
+            cmd = [sys.executable, META, "--src", folders[src][0], "--out", out, "--json"]
+            for t in transforms:
+                cmd += ["--transform", t]
+            if src == "loghub":
+                cmd += ["--settings", os.path.join(loghub, "drain_benchmark_settings.json")]
+            done = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+            meta[src] = {}
+            for t in done:
+                log(f"  velo on {src} {t} ...")
+                folder = os.path.join(out, t.replace(":", "-"))
+                meta[src][t] = evaluate(args.velo, tools, folder, args.work, f"meta-{src}-{t.replace(':', '-')}",
+                                        {}, with_format=False)
+    titles = {"dev": "Generated formats, development half", "held": "Generated formats, held-out half (report only)",
+              "loghub": "Shared Loghub-2k sets", "extra": "Extra Loghub-2k sets (held out, report only)"}
+    lines = [f"velo: {args.velo}", f"time: {time.time() - t0:.0f} s"]
+    for key, res in results.items():
+        if key in sets:
+            lines += table(titles[key], res)
+    groups = {}
+    for key in ("dev", "held"):
+        if key in results and key in sets:
+            for fam in ("python", "services"):
+                sub = {n: r for n, r in results[key].items() if r.get("family") == fam}
+                if sub:
+                    groups[f"{key} {fam}"] = sub
+            groups[f"{key} all"] = results[key]
+    for key in ("loghub", "extra"):
+        if key in results and key in sets:
+            groups[key] = results[key]
+    if groups:
+        lines += summary_rows(groups)
+    if meta:
+        lines += meta_table(meta, results)
+        for src, m in meta.items():
+            bad = []
+            for t, res in m.items():
+                for n, r in res.items():
+                    if r.get("drop") is not None and r["drop"] < -DROP_LIMIT:
+                        bad.append(f"{t} {n} {r['drop']:+.3f}")
+            if bad:
+                lines.append(f"\n{src}: drops beyond {DROP_LIMIT}: " + "; ".join(sorted(bad)))
+    print("\n".join(lines))
+    if args.json_out:
+        with open(args.json_out, "w", encoding="utf-8") as f:
+            json.dump({"results": results, "meta": meta}, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
