@@ -512,8 +512,10 @@ def section_batch(velo, exp, only):
             junk.append(text)
     if not lines:
         kind = classify(p.stderr)
-        sec.line("NO-FLAG" if kind == "no-flag" else "VELO-ERROR", "velo backtest batch (60 specs)",
-                 [f"velo exit {p.returncode}: {first_line(p.stderr) or first_line(p.stdout)}"])
+        detail = [f"velo exit {p.returncode}: {first_line(p.stderr) or first_line(p.stdout)}"]
+        if kind == "no-flag":
+            detail.append("velo has no `backtest batch` subcommand yet")
+        sec.line("NO-FLAG" if kind == "no-flag" else "VELO-ERROR", "velo backtest batch (60 specs)", detail)
         return sec
     head = []
     if len(lines) != len(specs):
