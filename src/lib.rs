@@ -5,7 +5,8 @@
 //! never printing), and shared homes: `output` (the Ui handle), `report` (renderers), `units`
 //! (durations, sizes, timestamps), `config` (`velo.toml`), `market` (OHLCV and indicators),
 //! `proc` (processes), `watch` (file watching), `pool` (the bounded worker pool and the retry
-//! loop), `shard` (K/N splits) and `atomic` (atomic file writes).
+//! loop), `shard` (K/N splits), `atomic` (atomic file writes) and `secret` (which names look
+//! secret, and masking them).
 
 pub mod atomic;
 pub mod backtest;
@@ -20,6 +21,7 @@ pub mod pool;
 pub mod proc;
 pub mod report;
 pub mod scan;
+pub mod secret;
 pub mod shard;
 pub mod test_runner;
 pub mod units;
