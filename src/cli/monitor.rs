@@ -313,7 +313,7 @@ impl Observer for CliObserver<'_> {
     fn sample(&mut self, s: &Sample, summary: &Summary) {
         const KEEP: usize = 40;
         self.record(|r| r.sample(s));
-        self.cpu.push(s.cpu_pct);
+        self.cpu.push(s.cpu_pct.unwrap_or(0.0));
         self.rss.push(s.rss_bytes as f64);
         if self.cpu.len() > 4 * KEEP {
             self.cpu.drain(..self.cpu.len() - KEEP);
