@@ -511,6 +511,13 @@ impl Schedule {
     }
 }
 
+/// When to take the next sample: the next tick, or the end of `--duration` if sooner (a
+/// duration shorter than the interval is kept, and the last sample is taken at its end).
+fn wake_at(schedule: &Schedule, start: Instant, duration: Option<Duration>) -> Instant {
+    let next = schedule.next();
+    duration.map_or(next, |d| next.min(start + d))
+}
+
 /// Sleeps until `until` or until `cancel` turns true (checked at least every 100 ms).
 fn sleep_until(until: Instant, cancel: &AtomicBool) {
     loop {
@@ -583,7 +590,7 @@ fn run_pid(
                 break Ending::Duration;
             }
         }
-        sleep_until(schedule.next(), cancel);
+        sleep_until(wake_at(&schedule, start, opts.duration), cancel);
         if cancel.load(Ordering::SeqCst) {
             break Ending::Interrupted;
         }
@@ -700,7 +707,7 @@ fn run_command(
         // Wait for the tick, handling output and the command's exit meanwhile.
         loop {
             let now = Instant::now();
-            let due = schedule.next();
+            let due = wake_at(&schedule, start, opts.duration);
             if now >= due {
                 break;
             }
@@ -831,7 +838,7 @@ fn run_system(
     let mut schedule = Schedule::new(start, opts.interval);
     let mut series = Vec::new();
     let ending = loop {
-        sleep_until(schedule.next(), cancel);
+        sleep_until(wake_at(&schedule, start, opts.duration), cancel);
         if cancel.load(Ordering::SeqCst) {
             break Ending::Interrupted;
         }

@@ -1133,3 +1133,31 @@ fn the_runners_monitor_measures_a_short_lived_test_at_its_exit() {
     assert!(m["duration_s"].as_f64().unwrap() > 0.0, "{m:#}");
     assert!(m["samples"].as_u64().unwrap() >= 1, "{m:#}");
 }
+
+#[test]
+fn a_duration_shorter_than_the_interval_is_kept() {
+    let started = Instant::now();
+    let out = velo()
+        .args([
+            "monitor",
+            "--duration",
+            "200ms",
+            "--interval",
+            "20s",
+            "--format",
+            "json",
+            "--",
+            "sleep",
+            "30",
+        ])
+        .run()
+        .code(0);
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "waited for the tick"
+    );
+    let j = out.json();
+    assert_eq!(j["ended"], "duration", "{j:#}");
+    // The start sample and one at the end of the duration.
+    assert!(j["samples"].as_u64().unwrap() >= 2, "{j:#}");
+}
