@@ -121,6 +121,7 @@ pub struct MonitorReport {
     /// maximum of one process (`peak_source` says which), so never less than either. `--max-rss`
     /// is judged on it.
     pub peak_rss_bytes: Option<u64>,
+    /// When the peak was seen (`None` for the kernel's figure: it keeps the peak, not when).
     pub peak_rss_at_s: Option<f64>,
     pub peak_source: Option<PeakSource>,
     /// The largest sampled RSS sum of the tree.
@@ -444,7 +445,9 @@ fn report_of(
         duration_s: summary.duration_s,
         mean_interval_s: summary.mean_interval(),
         peak_rss_bytes: known.then_some(summary.peak_rss),
-        peak_rss_at_s: known.then_some(summary.peak_rss_at_s),
+        // The kernel keeps the peak, not when it was.
+        peak_rss_at_s: (has && source == Some(PeakSource::Sampled))
+            .then_some(summary.peak_rss_at_s),
         peak_source: source,
         sampled_peak_rss_bytes: sampled,
         rusage_max_rss_bytes: figures.max_rss_one,
@@ -674,6 +677,9 @@ fn run_command(
             command: spec_line(spec),
         });
         report.processes_seen = Some(1);
+        for b in &report.breaches {
+            observer.breach(b);
+        }
         return Ok(report);
     };
     let start = m.sampler().started();
@@ -759,7 +765,12 @@ fn run_command(
         ended_at_s: Some(finished.duration.saturating_sub(offset).as_secs_f64()),
         ..exit_figures(&finished, reaped_before, group.as_ref().ok())
     };
+    let told = m.summary().breaches.len();
     let mut report = m.finish(Mode::Command, ending, Some(finished.exit), figures);
+    // Limits crossed on the kernel's final figures: told now, as the others were.
+    for b in report.breaches.iter().skip(told) {
+        observer.breach(b);
+    }
     report.target = Some(TargetInfo {
         pid,
         command: spec_line(spec),
@@ -873,7 +884,7 @@ pub fn snapshot(pid: i32, pss: bool, over: Duration) -> Result<Sample, SamplerEr
         },
     )?;
     std::thread::sleep(over);
-    s.sample().ok_or(SamplerError::NoSuchPid(pid))
+    s.sample().ok_or(SamplerError::Ended(pid))
 }
 
 /// Stops processes known by `(pid, start time)`: SIGTERM, up to `grace` for them to go, then

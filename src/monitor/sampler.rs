@@ -65,6 +65,8 @@ impl Default for SamplerOptions {
 pub enum SamplerError {
     #[error("no process with PID {0} (check it with `ps -p {0}`)")]
     NoSuchPid(i32),
+    #[error("PID {0} ended while it was being measured: nothing is left to show")]
+    Ended(i32),
     #[error("PID {pid} is a zombie: it has exited and waits for its parent, PID {parent} ({parent_command}), to reap it, so there is nothing left to measure")]
     Zombie {
         pid: i32,

@@ -292,6 +292,9 @@ impl Summary {
         }
         self.peak_rss = rss;
         self.peak_rss_at_s = at_s;
+        // Which processes held it, and when, is not known: no breakdown is better than the
+        // breakdown of a smaller sample.
+        self.at_peak.clear();
         let Some(max) = self.limits.max_rss else {
             return new;
         };

@@ -174,14 +174,12 @@ impl Report for MonitorReport {
                 ended_text(self)
             )),
         ));
-        let source = match self.peak_source {
-            Some(crate::monitor::PeakSource::Rusage) => {
-                "the kernel's maximum RSS of one process, at exit"
-            }
-            _ => "sampled",
-        };
         let peak = match (self.peak_rss_bytes, self.peak_rss_at_s) {
-            (Some(p), Some(at)) => format!("{} at {at:.1}s ({source})", format_size(p)),
+            (Some(p), Some(at)) => format!("{} at {at:.1}s (sampled)", format_size(p)),
+            (Some(p), None) => format!(
+                "{} (the kernel's maximum RSS of one process, kept at its exit)",
+                format_size(p)
+            ),
             _ => "-".to_string(),
         };
         pairs.push(("peak RSS".to_string(), Cell::toned(peak, Tone::Bold)));
