@@ -906,6 +906,11 @@ fn a_cgroup_gives_the_whole_trees_exact_peak() {
         .code(0);
     let j = out.json();
     let Some(group) = j["cgroup_peak_bytes"].as_f64() else {
+        // Where this test can make a memory group itself, velo must have made one too.
+        assert!(
+            !v1_memory_group_writable(),
+            "a cgroup v1 memory group is writable here but velo made none: {j:#}"
+        );
         let why = j["notes"]
             .as_array()
             .and_then(|n| {
@@ -922,6 +927,47 @@ fn a_cgroup_gives_the_whole_trees_exact_peak() {
     assert!(one >= 140.0 * MIB && one < group, "{j:#}");
     // The RSS peak is not the charged-memory figure (which counts page cache too).
     assert!(j["peak_rss_bytes"].as_f64().unwrap() < group, "{j:#}");
+}
+
+/// Whether this process may make a child of its own cgroup v1 memory group (it tries).
+fn v1_memory_group_writable() -> bool {
+    let Ok(cg) = std::fs::read_to_string("/proc/self/cgroup") else {
+        return false;
+    };
+    let Some(path) = cg.lines().find_map(|l| {
+        let mut f = l.splitn(3, ':');
+        let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
+        controllers
+            .split(',')
+            .any(|c| c == "memory")
+            .then_some(path)
+    }) else {
+        return false;
+    };
+    let Ok(mi) = std::fs::read_to_string("/proc/self/mountinfo") else {
+        return false;
+    };
+    let Some((mount, root)) = mi.lines().find_map(|l| {
+        let (left, right) = l.split_once(" - ")?;
+        let mut r = right.split_whitespace();
+        (r.next()? == "cgroup" && r.nth(1)?.split(',').any(|o| o == "memory")).then(|| {
+            let f: Vec<&str> = left.split_whitespace().collect();
+            (f[4].to_string(), f[3].to_string())
+        })
+    }) else {
+        return false;
+    };
+    let rel = path
+        .strip_prefix(root.trim_end_matches('/'))
+        .unwrap_or(path);
+    let probe = Path::new(&mount)
+        .join(rel.trim_start_matches('/'))
+        .join(format!("velo-test-probe-{}", std::process::id()));
+    let made = std::fs::create_dir(&probe).is_ok();
+    if made {
+        let _ = std::fs::remove_dir(&probe);
+    }
+    made
 }
 
 #[test]
