@@ -103,8 +103,8 @@ impl ExitInfo {
     }
 }
 
-/// The name of the common signals a test process dies of.
-fn signal_name(sig: i32) -> Option<&'static str> {
+/// The name of the common signals a process dies of (or is sent).
+pub fn signal_name(sig: i32) -> Option<&'static str> {
     Some(match sig {
         1 => "SIGHUP",
         2 => "SIGINT",
