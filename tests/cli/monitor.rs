@@ -1207,3 +1207,38 @@ fn a_duration_shorter_than_the_interval_is_kept() {
     // The start sample and one at the end of the duration.
     assert!(j["samples"].as_u64().unwrap() >= 2, "{j:#}");
 }
+
+#[test]
+fn a_command_that_leaves_a_daemon_ends_with_it_stopped_and_named() {
+    let started = Instant::now();
+    let out = velo()
+        .args([
+            "monitor",
+            "--format",
+            "json",
+            "--",
+            "sh",
+            "-c",
+            "setsid sleep 30 >/dev/null 2>&1 </dev/null & echo $! > daemon.pid; exit 0",
+        ])
+        .run()
+        .code(0);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "waited for the daemon"
+    );
+    let j = out.json();
+    assert_eq!(j["ended"], "exited");
+    assert!(j["duration_s"].as_f64().unwrap() > 0.0);
+    let pid = std::fs::read_to_string(out.dir.path().join("daemon.pid")).unwrap();
+    let pid = pid.trim();
+    // Named `setsid sleep 30` or `sleep 30`: before or after setsid's exec.
+    let notes = j["notes"].to_string();
+    assert!(notes.contains(&format!("process {pid} (")), "{j:#}");
+    assert!(notes.contains("sleep 30) outlived the command"), "{j:#}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while alive(pid) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!alive(pid), "the daemon survived");
+}
