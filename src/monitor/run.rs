@@ -103,7 +103,12 @@ fn run_pid(
         next = Some(taken);
         schedule.advance(Instant::now());
     };
-    let mut report = m.finish(Mode::Pid, ending, None, ExitFigures::default());
+    // Monitored until now (a process gone between two samples ended before this).
+    let figures = ExitFigures {
+        ended_at_s: Some(start.elapsed().as_secs_f64()),
+        ..ExitFigures::default()
+    };
+    let mut report = m.finish(Mode::Pid, ending, None, figures);
     if ending == Ending::Exited {
         report.notes.push(format!(
             "PID {pid} exited after {} (a process velo did not start leaves no final figures: its peak is sampled)",

@@ -303,6 +303,7 @@ fn a_pid_that_ends_during_monitoring_is_a_note() {
     let _ = child.wait();
     let j = out.json();
     assert_eq!(j["ended"], "exited");
+    assert!(j["duration_s"].as_f64().unwrap() >= 0.4, "{j:#}");
     let notes = j["notes"].as_array().unwrap();
     assert!(
         notes.iter().any(|n| n.as_str().unwrap().contains("exited")),
