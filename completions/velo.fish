@@ -208,19 +208,19 @@ complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fis
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from help" -f -a "merge" -d 'Combine the JSON (--format json) or JUnit reports of several shards into one'
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c velo -n "__fish_velo_using_subcommand monitor" -l pid -d 'Watch this process and all its descendants' -r
-complete -c velo -n "__fish_velo_using_subcommand monitor" -s i -l interval -d 'Time between samples [default: 500ms]' -r
-complete -c velo -n "__fish_velo_using_subcommand monitor" -s d -l duration -d 'Stop after this long (with a command: stop the command too)' -r
-complete -c velo -n "__fish_velo_using_subcommand monitor" -l max-rss -d 'Largest RSS of the whole tree, e.g. 512M, 2G' -r
+complete -c velo -n "__fish_velo_using_subcommand monitor" -s i -l interval -d 'Time between samples, from 10ms to 1h [default: 500ms]. A sample is also taken at the start and, with a command, at its end' -r
+complete -c velo -n "__fish_velo_using_subcommand monitor" -s d -l duration -d 'Stop after this long (with a command: stop the command too); 0 means no limit' -r
+complete -c velo -n "__fish_velo_using_subcommand monitor" -l max-rss -d 'Largest RSS of the whole tree, e.g. 512M, 2G: judged on every sample and, with a command, on the kernel\'s own maximum RSS of its largest process at exit' -r
 complete -c velo -n "__fish_velo_using_subcommand monitor" -l max-pss -d 'Largest PSS of the whole tree (shared pages split between the processes sharing them)' -r
 complete -c velo -n "__fish_velo_using_subcommand monitor" -l max-cpu -d 'Largest CPU use between two samples, in % of one core (250 = two and a half cores)' -r
 complete -c velo -n "__fish_velo_using_subcommand monitor" -l max-threads -d 'Most threads in the tree' -r
 complete -c velo -n "__fish_velo_using_subcommand monitor" -l max-fds -d 'Most open file descriptors in the tree' -r
 complete -c velo -n "__fish_velo_using_subcommand monitor" -l max-leak -d 'Steepest memory growth allowed for a `leak` verdict, e.g. 5MB/min, 100K/s' -r
-complete -c velo -n "__fish_velo_using_subcommand monitor" -s k -l kill-after -d 'Grace between the steps of that escalation (and after a forwarded Ctrl-C) [default: 2s]' -r
+complete -c velo -n "__fish_velo_using_subcommand monitor" -s k -l kill-after -d 'Grace between the steps of that escalation (and after a forwarded Ctrl-C) [default: 2s]. More than 0: a grace without limit would leave a stuck tree running for ever' -r
 complete -c velo -n "__fish_velo_using_subcommand monitor" -l format -d 'Output format of the summary on stdout' -r -f -a "table\t''
 json\t''
 markdown\t''"
-complete -c velo -n "__fish_velo_using_subcommand monitor" -l every -d 'Print a line on stderr this often instead of the live view (which only a terminal gets)' -r
+complete -c velo -n "__fish_velo_using_subcommand monitor" -l every -d 'Print a line on stderr this often instead of the live view (which only a terminal gets); 0 prints one at every sample' -r
 complete -c velo -n "__fish_velo_using_subcommand monitor" -l record -d 'Write every sample to FILE.csv or FILE.jsonl as it is taken (into a temporary file beside it, flushed each time, that replaces FILE when the monitor ends)' -r -F
 complete -c velo -n "__fish_velo_using_subcommand monitor" -l plot -d 'Draw memory and CPU over time into an SVG file (limits, breaches and the leak fit marked)' -r -F
 complete -c velo -n "__fish_velo_using_subcommand monitor" -l metrics-file -d 'Write the summary in the Prometheus textfile format (atomically replaced)' -r -F

@@ -5,8 +5,8 @@
 //! never printing), and shared homes: `output` (the Ui handle), `report` (renderers), `units`
 //! (durations, sizes, timestamps), `config` (`velo.toml`), `market` (OHLCV and indicators),
 //! `proc` (processes), `watch` (file watching), `pool` (the bounded worker pool and the retry
-//! loop), `shard` (K/N splits) and `outfile` (every file a run writes: checked before the
-//! work, replaced atomically).
+//! loop), `shard` (K/N splits), `outfile` (every file a run writes: checked before the
+//! work, replaced atomically) and `secret` (which names look secret, and masking them).
 
 pub mod backtest;
 pub mod cli;
@@ -21,6 +21,7 @@ pub mod pool;
 pub mod proc;
 pub mod report;
 pub mod scan;
+pub mod secret;
 pub mod shard;
 pub mod test_runner;
 pub mod units;

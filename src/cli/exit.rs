@@ -8,11 +8,11 @@ pub const PROBLEMS: u8 = 1;
 pub const USAGE: u8 = 2;
 /// `test-timeout-runner` in single-command mode: the command timed out (as GNU `timeout`).
 pub const TIMED_OUT: u8 = 124;
-/// `test-timeout-runner`: the runner itself failed.
+/// `test-timeout-runner`, `monitor -- COMMAND`: velo itself failed (could not start it).
 pub const RUNNER_FAILED: u8 = 125;
-/// `test-timeout-runner`: the command was found but could not be executed.
+/// `test-timeout-runner`, `monitor -- COMMAND`: the command was found but could not be executed.
 pub const NOT_EXECUTABLE: u8 = 126;
-/// `test-timeout-runner`: the command was not found.
+/// `test-timeout-runner`, `monitor -- COMMAND`: the command was not found.
 pub const NOT_FOUND: u8 = 127;
 /// Interrupted by signal N: the exit code is `SIGNAL_BASE + N`.
 pub const SIGNAL_BASE: u8 = 128;

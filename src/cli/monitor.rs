@@ -21,7 +21,7 @@ use crate::output::Ui;
 use crate::proc::{self, SpawnError};
 use crate::report::monitor::record::{RecordFormat, Recorder};
 use crate::report::{self, Format};
-use crate::units::{duration_arg, parse_duration, parse_rate, parse_size, rate_arg, size_arg};
+use crate::units::{parse_duration, parse_rate, parse_size, rate_arg, size_arg};
 
 pub const LONG_ABOUT: &str = "\
 Watch a process tree's CPU, memory, threads, open files and disk I/O; fail when it crosses a \
@@ -35,10 +35,19 @@ disk usage of each mount at the end).
 Figures: CPU % of one core (from utime+stime, children that ended between samples included: \
 velo is a child subreaper and counts what they used), RSS summed over the tree, PSS and USS \
 from smaps_rollup (read less often than RSS on big trees, to keep the monitor cheap; the report \
-says how stale they got), threads, descriptors and bytes read and written. Samples are taken on \
-absolute deadlines, so the interval does not drift. The peak RSS is the largest sample; where \
-velo starts the command and may make a cgroup v2 child group with the memory controller, the \
-exact peak comes from memory.peak too (the JSON's peak_source says which).
+says how stale they got), threads, descriptors and bytes read and written. A figure that cannot \
+be read (another user's process) is null, never 0. Samples are taken at the start (time 0) and \
+then on absolute deadlines, so the interval does not drift; with a command, once more at its \
+exit. The peak RSS is the largest sample or, with a command, the kernel's own maximum RSS of its \
+largest process, kept at exit (wait4), whichever is larger: a command shorter than the interval \
+is still measured and judged against --max-rss (the JSON's peak_source says which: sampled or \
+rusage; rusage is one process's peak, not the sum of a tree). Where velo may make a cgroup for \
+the command (v2 memory.peak, v1 memory.max_usage_in_bytes), the exact peak of the whole tree's \
+charged memory is reported beside it (cgroup_peak_bytes; page cache the tree read counts there).
+
+Secrets: command lines in every output (JSON, table, SVG, record files) have the values of \
+secret-looking arguments masked: --api-key=…, --token …, PASSWORD=…, an Authorization: header, \
+and URL passwords (https://user:…@host), by the name rule env-check uses.
 
 Leak verdict: after a warm-up (the first 20% of the run), a Theil-Sen line is fitted to memory; \
 `leak` when it grows beyond its noise to the end of the run, `stable` when it does not or when it \
@@ -63,7 +72,8 @@ Examples:
 Exit codes:
   0        ran, no limit crossed (with a command: the command's own exit code)
   1        a limit was crossed (a command that failed on its own keeps its exit code)
-  2        usage or input error (no such PID, command not found, bad size or rate)
+  2        usage or input error (no such PID, a zombie PID, bad size, rate or duration)
+  126/127  the command is not executable / not found (as a shell says it)
   128+N    interrupted by signal N";
 
 /// Watch a process tree's CPU, memory, threads and files; limits that fail CI; a leak verdict.
@@ -88,15 +98,21 @@ pub struct MonitorArgs {
 #[command(next_help_heading = "Target and sampling")]
 pub struct TargetArgs {
     /// Watch this process and all its descendants.
-    #[arg(long, value_name = "PID", conflicts_with = "command")]
+    #[arg(
+        long,
+        value_name = "PID",
+        conflicts_with = "command",
+        allow_hyphen_values = true
+    )]
     pub pid: Option<i32>,
 
-    /// Time between samples [default: 500ms].
-    #[arg(short, long, value_name = "DUR", value_parser = duration_arg)]
+    /// Time between samples, from 10ms to 1h [default: 500ms]. A sample is also taken at the
+    /// start and, with a command, at its end.
+    #[arg(short, long, value_name = "DUR", value_parser = interval_arg, allow_hyphen_values = true)]
     pub interval: Option<Duration>,
 
-    /// Stop after this long (with a command: stop the command too).
-    #[arg(short, long, value_name = "DUR", value_parser = duration_arg)]
+    /// Stop after this long (with a command: stop the command too); 0 means no limit.
+    #[arg(short, long, value_name = "DUR", value_parser = limit_duration_arg, allow_hyphen_values = true)]
     pub duration: Option<Duration>,
 
     /// Skip PSS and USS (smaps_rollup is the costliest read).
@@ -109,30 +125,31 @@ pub struct TargetArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(next_help_heading = "Limits (a breach exits 1)")]
+#[command(next_help_heading = "Limits (a breach exits 1; 0 means no limit)")]
 pub struct LimitArgs {
-    /// Largest RSS of the whole tree, e.g. 512M, 2G.
-    #[arg(long, value_name = "SIZE", value_parser = size_arg)]
+    /// Largest RSS of the whole tree, e.g. 512M, 2G: judged on every sample and, with a
+    /// command, on the kernel's own maximum RSS of its largest process at exit.
+    #[arg(long, value_name = "SIZE", value_parser = limit_size_arg, allow_hyphen_values = true)]
     pub max_rss: Option<u64>,
 
     /// Largest PSS of the whole tree (shared pages split between the processes sharing them).
-    #[arg(long, value_name = "SIZE", value_parser = size_arg)]
+    #[arg(long, value_name = "SIZE", value_parser = limit_size_arg, allow_hyphen_values = true)]
     pub max_pss: Option<u64>,
 
     /// Largest CPU use between two samples, in % of one core (250 = two and a half cores).
-    #[arg(long, value_name = "PCT", value_parser = parse_pct)]
+    #[arg(long, value_name = "PCT", value_parser = parse_pct, allow_hyphen_values = true)]
     pub max_cpu: Option<f64>,
 
     /// Most threads in the tree.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = count_arg, allow_hyphen_values = true)]
     pub max_threads: Option<u64>,
 
     /// Most open file descriptors in the tree.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = count_arg, allow_hyphen_values = true)]
     pub max_fds: Option<u64>,
 
     /// Steepest memory growth allowed for a `leak` verdict, e.g. 5MB/min, 100K/s.
-    #[arg(long, value_name = "RATE", value_parser = rate_arg)]
+    #[arg(long, value_name = "RATE", value_parser = limit_rate_arg, allow_hyphen_values = true)]
     pub max_leak: Option<f64>,
 
     /// Stop the whole tree when a limit is crossed: SIGINT, SIGTERM, then SIGKILL to its group
@@ -141,7 +158,8 @@ pub struct LimitArgs {
     pub kill_on_breach: bool,
 
     /// Grace between the steps of that escalation (and after a forwarded Ctrl-C) [default: 2s].
-    #[arg(short = 'k', long, value_name = "DUR", value_parser = duration_arg)]
+    /// More than 0: a grace without limit would leave a stuck tree running for ever.
+    #[arg(short = 'k', long, value_name = "DUR", value_parser = grace_arg, allow_hyphen_values = true)]
     pub kill_after: Option<Duration>,
 }
 
@@ -152,8 +170,9 @@ pub struct OutputArgs {
     #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = report::format_parser(&["table", "json", "markdown"]))]
     pub format: Format,
 
-    /// Print a line on stderr this often instead of the live view (which only a terminal gets).
-    #[arg(long, value_name = "DUR", value_parser = duration_arg)]
+    /// Print a line on stderr this often instead of the live view (which only a terminal gets);
+    /// 0 prints one at every sample.
+    #[arg(long, value_name = "DUR", value_parser = limit_duration_arg, allow_hyphen_values = true)]
     pub every: Option<Duration>,
 
     /// Write every sample to FILE.csv or FILE.jsonl as it is taken (into a temporary file beside
@@ -170,18 +189,126 @@ pub struct OutputArgs {
     pub metrics_file: Option<PathBuf>,
 }
 
+/// The shortest and the longest `--interval`.
+const MIN_INTERVAL: Duration = Duration::from_millis(10);
+const MAX_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// A negative value: the rule it breaks, with what `0` means for the flag.
+fn negative(s: &str, what: &str, zero: &str) -> String {
+    format!("{s:?} is negative: {what} is 0 or more ({zero})")
+}
+
+/// A duration flag's value. Negative values and values too long to count get their own rule
+/// (not the syntax help).
+fn duration_value(s: &str, zero: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    if let Some(rest) = t.strip_prefix('-') {
+        if parse_duration(rest).is_ok() {
+            return Err(negative(s, "a duration", zero));
+        }
+    }
+    parse_duration(t).map_err(|e| {
+        let split = t
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(t.len());
+        let (number, unit) = t.split_at(split);
+        let well_formed =
+            number.parse::<f64>().is_ok() && parse_duration(&format!("1{unit}")).is_ok();
+        if well_formed {
+            format!("{s:?} is too long: velo takes durations up to about 31,000 years")
+        } else {
+            e.to_string()
+        }
+    })
+}
+
+/// `--duration`, `--every`: 0 means no limit.
+fn limit_duration_arg(s: &str) -> Result<Duration, String> {
+    duration_value(s, "0 means no limit")
+}
+
+/// `--interval`: from [`MIN_INTERVAL`] to [`MAX_INTERVAL`], naming the value given.
+fn interval_arg(s: &str) -> Result<Duration, String> {
+    let range = "the interval is 10ms to 1h";
+    let d = duration_value(s, range)?;
+    if d < MIN_INTERVAL {
+        Err(format!(
+            "{s:?} is too short: {range} (the monitor's own cost grows with the rate)"
+        ))
+    } else if d > MAX_INTERVAL {
+        Err(format!("{s:?} is too long: {range}"))
+    } else {
+        Ok(d)
+    }
+}
+
+/// `--kill-after`: a grace of more than 0.
+fn grace_arg(s: &str) -> Result<Duration, String> {
+    let rule = "the grace is more than 0, e.g. 100ms";
+    let d = duration_value(s, rule)?;
+    if d.is_zero() {
+        Err(format!(
+            "{s:?}: {rule} (0 would mean no limit, and a kill escalation without one could wait for ever)"
+        ))
+    } else {
+        Ok(d)
+    }
+}
+
+/// `--max-rss`, `--max-pss`: 0 means no limit.
+fn limit_size_arg(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    if t.strip_prefix('-')
+        .is_some_and(|rest| parse_size(rest).is_ok())
+    {
+        return Err(negative(s, "a size", "0 means no limit"));
+    }
+    size_arg(t)
+}
+
+/// `--max-leak`: 0 means no limit.
+fn limit_rate_arg(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    if t.strip_prefix('-')
+        .is_some_and(|rest| parse_rate(rest).is_ok())
+    {
+        return Err(negative(s, "a rate", "0 means no limit"));
+    }
+    rate_arg(t)
+}
+
+/// `--max-threads`, `--max-fds`: 0 means no limit.
+fn count_arg(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    if t.strip_prefix('-')
+        .is_some_and(|rest| rest.parse::<u64>().is_ok())
+    {
+        return Err(negative(s, "a count", "0 means no limit"));
+    }
+    t.parse()
+        .map_err(|_| format!("invalid count {s:?}: expected a whole number such as 64"))
+}
+
+/// `--max-cpu`: 0 means no limit.
 fn parse_pct(s: &str) -> Result<f64, String> {
     let v: f64 =
         s.trim().trim_end_matches('%').parse().map_err(|_| {
             format!("invalid percentage {s:?}: expected a number such as 150 or 80%")
         })?;
-    if v.is_finite() && v > 0.0 {
-        Ok(v)
-    } else {
+    if !v.is_finite() {
         Err(format!(
-            "invalid percentage {s:?}: expected a positive number"
+            "invalid percentage {s:?}: expected a number such as 150 or 80%"
         ))
+    } else if v < 0.0 {
+        Err(negative(s, "a percentage", "0 means no limit"))
+    } else {
+        Ok(v)
     }
+}
+
+/// One meaning for 0 in every limit: none.
+fn no_limit_if_zero<T: Default + PartialEq>(v: Option<T>) -> Option<T> {
+    v.filter(|v| *v != T::default())
 }
 
 /// The `[monitor]` table of velo.toml.
@@ -193,8 +320,8 @@ struct MonitorConfig {
     max_rss: Option<String>,
     max_pss: Option<String>,
     max_cpu: Option<f64>,
-    max_threads: Option<u64>,
-    max_fds: Option<u64>,
+    max_threads: Option<i64>,
+    max_fds: Option<i64>,
     max_leak: Option<String>,
     kill_on_breach: Option<bool>,
     kill_after: Option<String>,
@@ -208,60 +335,95 @@ fn config_err(ctx: &Context, key: &str, e: impl std::fmt::Display) -> anyhow::Er
     anyhow::anyhow!("{file}: [monitor] {key}: {e}")
 }
 
+/// A flag wins; else the file's value, read by the flag's own rule.
+fn pick<T>(
+    ctx: &Context,
+    flag: Option<T>,
+    v: Option<&str>,
+    key: &str,
+    rule: fn(&str) -> Result<T, String>,
+) -> anyhow::Result<Option<T>> {
+    if flag.is_some() {
+        return Ok(flag);
+    }
+    v.map(rule).transpose().map_err(|e| config_err(ctx, key, e))
+}
+
 fn options(args: &MonitorArgs, ctx: &Context) -> anyhow::Result<RunOptions> {
     let file: MonitorConfig = ctx.config.section("monitor")?;
-    let dur = |flag: Option<Duration>,
-               v: &Option<String>,
-               key: &str|
-     -> anyhow::Result<Option<Duration>> {
-        if flag.is_some() {
-            return Ok(flag);
-        }
-        v.as_deref()
-            .map(parse_duration)
-            .transpose()
-            .map_err(|e| config_err(ctx, key, e))
-    };
-    let size = |flag: Option<u64>, v: &Option<String>, key: &str| -> anyhow::Result<Option<u64>> {
-        if flag.is_some() {
-            return Ok(flag);
-        }
-        v.as_deref()
-            .map(parse_size)
-            .transpose()
-            .map_err(|e| config_err(ctx, key, e))
-    };
-    let interval = dur(args.target.interval, &file.interval, "interval")?
-        .unwrap_or(Duration::from_millis(500));
-    if interval < Duration::from_millis(10) {
-        anyhow::bail!(
-            "--interval {}: too short; use 10ms or more (the monitor's own cost grows with the rate)",
-            crate::units::format_duration(interval)
-        );
-    }
-    let max_leak = match args.limits.max_leak {
-        Some(v) => Some(v),
-        None => file
-            .max_leak
-            .as_deref()
-            .map(parse_rate)
-            .transpose()
-            .map_err(|e| config_err(ctx, "max-leak", e))?,
-    };
+    let number = |v: Option<f64>| v.map(|v| v.to_string());
+    let count = |v: Option<i64>| v.map(|v| v.to_string());
+    let l = &args.limits;
+    let interval = pick(
+        ctx,
+        args.target.interval,
+        file.interval.as_deref(),
+        "interval",
+        interval_arg,
+    )?
+    .unwrap_or(Duration::from_millis(500));
     Ok(RunOptions {
         interval,
-        duration: dur(args.target.duration, &file.duration, "duration")?,
+        duration: no_limit_if_zero(pick(
+            ctx,
+            args.target.duration,
+            file.duration.as_deref(),
+            "duration",
+            limit_duration_arg,
+        )?),
         limits: Limits {
-            max_rss: size(args.limits.max_rss, &file.max_rss, "max-rss")?,
-            max_pss: size(args.limits.max_pss, &file.max_pss, "max-pss")?,
-            max_cpu: args.limits.max_cpu.or(file.max_cpu),
-            max_threads: args.limits.max_threads.or(file.max_threads),
-            max_fds: args.limits.max_fds.or(file.max_fds),
-            max_leak,
+            max_rss: no_limit_if_zero(pick(
+                ctx,
+                l.max_rss,
+                file.max_rss.as_deref(),
+                "max-rss",
+                limit_size_arg,
+            )?),
+            max_pss: no_limit_if_zero(pick(
+                ctx,
+                l.max_pss,
+                file.max_pss.as_deref(),
+                "max-pss",
+                limit_size_arg,
+            )?),
+            max_cpu: no_limit_if_zero(pick(
+                ctx,
+                l.max_cpu,
+                number(file.max_cpu).as_deref(),
+                "max-cpu",
+                parse_pct,
+            )?),
+            max_threads: no_limit_if_zero(pick(
+                ctx,
+                l.max_threads,
+                count(file.max_threads).as_deref(),
+                "max-threads",
+                count_arg,
+            )?),
+            max_fds: no_limit_if_zero(pick(
+                ctx,
+                l.max_fds,
+                count(file.max_fds).as_deref(),
+                "max-fds",
+                count_arg,
+            )?),
+            max_leak: no_limit_if_zero(pick(
+                ctx,
+                l.max_leak,
+                file.max_leak.as_deref(),
+                "max-leak",
+                limit_rate_arg,
+            )?),
         },
-        kill_on_breach: args.limits.kill_on_breach || file.kill_on_breach.unwrap_or(false),
-        kill_after: dur(args.limits.kill_after, &file.kill_after, "kill-after")?
-            .unwrap_or(Duration::from_secs(2)),
+        kill_on_breach: l.kill_on_breach || file.kill_on_breach.unwrap_or(false),
+        kill_after: pick(
+            ctx,
+            l.kill_after,
+            file.kill_after.as_deref(),
+            "kill-after",
+            grace_arg,
+        )?
+        .unwrap_or(Duration::from_secs(2)),
         pss: !args.target.no_pss,
         cgroup: true,
     })
@@ -324,7 +486,7 @@ impl Observer for CliObserver<'_> {
     fn sample(&mut self, s: &Sample, summary: &Summary) {
         const KEEP: usize = 40;
         self.record(|r| r.sample(s));
-        self.cpu.push(s.cpu_pct);
+        self.cpu.push(s.cpu_pct.unwrap_or(0.0));
         self.rss.push(s.rss_bytes as f64);
         if self.cpu.len() > 4 * KEEP {
             self.cpu.drain(..self.cpu.len() - KEEP);
@@ -453,15 +615,22 @@ pub fn run(args: &MonitorArgs, ctx: &Context) -> anyhow::Result<u8> {
     Ok(exit_code(&report))
 }
 
+/// A command that could not start exits as a shell (and `timeout`, `env`, the runner) would:
+/// 127 not found, 126 not executable, so the command's own exit codes, passed through, are not
+/// mistaken for velo's.
 fn spawn_error(e: &SpawnError) -> anyhow::Error {
-    let hint = match e {
-        SpawnError::NotFound(_) => "\n  help: check the spelling, or give the full path",
-        SpawnError::NotExecutable(_) => {
-            "\n  help: make it executable (chmod +x) or run it through its interpreter"
-        }
-        SpawnError::Io { .. } => "",
+    let (code, hint) = match e {
+        SpawnError::NotFound(_) => (
+            exit::NOT_FOUND,
+            "\n  help: check the spelling, or give the full path",
+        ),
+        SpawnError::NotExecutable(_) => (
+            exit::NOT_EXECUTABLE,
+            "\n  help: make it executable (chmod +x) or run it through its interpreter",
+        ),
+        SpawnError::Io { .. } => (exit::RUNNER_FAILED, ""),
     };
-    CodedError::wrap(exit::USAGE, anyhow::anyhow!("{e}{hint}"))
+    CodedError::wrap(code, anyhow::anyhow!("{e}{hint}"))
 }
 
 /// The command, its output passed through: to stdout and stderr with the table, or both to

@@ -1,33 +1,13 @@
-//! Secret hygiene: which values may be shown at all ([`ValuePolicy`]), which key names look
-//! secret, and how a masked value is shown (never in full).
+//! Secret hygiene: which values may be shown at all ([`ValuePolicy`]) and how a value is shown
+//! in a message. Which key names look secret, and the mask itself, are the shared rule of
+//! [`crate::secret`].
 
 use super::parse::EnvFile;
 use super::schema::Schema;
 use super::FastSet;
 
-/// Name fragments that make a key secret-looking (matched case-insensitively). `PASS` covers
-/// `PASSWORD`, `PASSWD`, `PASSPHRASE` and `DB_PASS`.
-const SECRET_PARTS: &[&str] = &[
-    "KEY",
-    "SECRET",
-    "TOKEN",
-    "PASS",
-    "AUTH",
-    "DSN",
-    "CREDENTIAL",
-    "PRIVATE",
-    "COOKIE",
-];
-
-/// True when a key's name looks like it holds a secret (`*KEY*`, `*SECRET*`, `*TOKEN*`,
-/// `*PASS*`, `*AUTH*`, `*DSN*`, and a few relatives).
-pub fn secret_name(key: &str) -> bool {
-    let k = key.as_bytes();
-    SECRET_PARTS.iter().any(|p| {
-        k.windows(p.len())
-            .any(|w| w.eq_ignore_ascii_case(p.as_bytes()))
-    })
-}
+// The name rule and the masks are shared with monitor's masked command lines.
+pub use crate::secret::{mask, redact_url_passwords, secret_name};
 
 /// Which keys' values may appear in output. A value is shown only when the schema declares its
 /// key, does not mark it `@sensitive`, the name does not look secret, the name is not within
@@ -120,48 +100,6 @@ impl ValuePolicy {
     }
 }
 
-/// A masked rendering: only the length (`…(40 chars)`). No character of the value is shown, not
-/// even a prefix: a prefix narrows a secret, and a key masked by the "did you mean" rule may hold
-/// anything.
-pub fn mask(value: &str) -> String {
-    let n = value.chars().count();
-    if n == 0 {
-        return "(empty)".to_string();
-    }
-    let unit = if n == 1 { "char" } else { "chars" };
-    format!("…({n} {unit})")
-}
-
-/// Hides the password of every `scheme://user:password@host` in a value
-/// (`postgres://bot:…@db/app`): a URL key is not secret-looking, its password is.
-pub fn redact_url_passwords(value: &str) -> std::borrow::Cow<'_, str> {
-    if !value.contains("://") || !value.contains('@') {
-        return std::borrow::Cow::Borrowed(value);
-    }
-    let mut out = String::with_capacity(value.len());
-    let mut rest = value;
-    while let Some(i) = rest.find("://") {
-        let (head, tail) = rest.split_at(i + 3);
-        out.push_str(head);
-        let authority_end = tail.find(['/', '?', '#', ' ']).unwrap_or(tail.len());
-        let authority = &tail[..authority_end];
-        match authority
-            .rfind('@')
-            .map(|at| (at, authority[..at].find(':')))
-        {
-            Some((at, Some(colon))) => {
-                out.push_str(&authority[..=colon]);
-                out.push('…');
-                out.push_str(&authority[at..]);
-            }
-            _ => out.push_str(authority),
-        }
-        rest = &tail[authority_end..];
-    }
-    out.push_str(rest);
-    std::borrow::Cow::Owned(out)
-}
-
 /// The names a value refers to with `$NAME` or `${NAME…}` (as either loader expands them).
 pub fn referenced_names(value: &str) -> impl Iterator<Item = &str> {
     value.match_indices('$').filter_map(move |(i, _)| {
@@ -245,36 +183,13 @@ mod tests {
     }
 
     #[test]
-    fn names_and_masks() {
-        assert!(secret_name("BINANCE_API_SECRET"));
-        assert!(secret_name("sentry_dsn"));
-        assert!(secret_name("DB_PASSWORD"));
-        assert!(!secret_name("LOG_LEVEL"));
-        assert!(secret_name("DB_PASS"));
-        assert!(secret_name("AUTH"));
-        assert!(secret_name("github_token"));
-        assert_eq!(
-            mask("sk0123456789012345678901234567890123456789"),
-            "…(42 chars)"
-        );
-        assert_eq!(mask("short"), "…(5 chars)");
-        assert_eq!(mask(""), "(empty)");
+    fn values_are_shown_quoted_or_masked() {
         assert_eq!(show("a\"b\n", false), "\"a\\\"b\\n\"");
+        assert_eq!(show("hunter2", true), "…(7 chars)");
+        assert_eq!(show("postgres://u:pw@h", false), "\"postgres://u:…@h\"");
         assert!(unsafe_to_echo("FAKE-TOKEN-0123"));
         assert!(!unsafe_to_echo("NO_EQUALS_SIGN"));
-        assert_eq!(
-            redact_url_passwords("postgres://bot:pw@localhost:5432/db?x=1"),
-            "postgres://bot:…@localhost:5432/db?x=1"
-        );
-        assert_eq!(
-            redact_url_passwords("https://user@host/a"),
-            "https://user@host/a"
-        );
         let names: Vec<&str> = referenced_names("a${B}c$D_1:${E:-x}$").collect();
         assert_eq!(names, ["B", "D_1", "E"]);
-        assert_eq!(
-            redact_url_passwords("https://api.example.com"),
-            "https://api.example.com"
-        );
     }
 }

@@ -1,13 +1,16 @@
-//! The exact peak of a command's tree from cgroup v2: velo makes a child group with the memory
+//! The exact peak of a command's tree from a cgroup: velo makes a child group with the memory
 //! controller, starts the command inside it (velo joins the group for the `fork` and leaves at
-//! once, so only the command's tree is charged there), and reads `memory.peak` at the end. The
-//! kernel tracks that high-water mark of charged memory, so no spike between samples is missed.
+//! once, so only the command's tree is charged there), and reads the group's high-water mark
+//! at the end: `memory.peak` on cgroup v2, `memory.max_usage_in_bytes` on v1. The kernel tracks
+//! it, so no spike between samples is missed. It counts charged memory: every process of the
+//! tree at once, shared pages once, and the page cache the tree brought in.
 //!
-//! This needs cgroup v2 with the memory controller enabled for the children of velo's own
-//! group, and the right to move velo back into that group, which the "no internal processes"
-//! rule allows only where velo's group is the root of the hierarchy (a VM or container running
-//! velo in its root group). Elsewhere [`Group::create`] says why not, and the report says the
-//! peak is sampled.
+//! On cgroup v2 this needs the memory controller enabled for the children of velo's own group,
+//! and the right to move velo back into that group, which the "no internal processes" rule
+//! allows only where velo's group is the root of the hierarchy (a VM or container running velo
+//! in its root group). On cgroup v1 (no such rule) it needs write access to velo's own memory
+//! group (root, or a delegated group). Elsewhere [`Group::create`] says why not, and the report
+//! says there is no exact peak.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -21,6 +24,60 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 pub struct Group {
     parent: PathBuf,
     dir: PathBuf,
+    /// The file holding the group's peak (`memory.peak` or `memory.max_usage_in_bytes`).
+    peak_file: &'static str,
+}
+
+/// velo's group in the cgroup v1 memory hierarchy (`N:memory:/path`, the controller possibly
+/// mounted with others: `N:cpu,memory:/path`).
+pub fn own_v1_memory_path(proc_self_cgroup: &str) -> Option<String> {
+    proc_self_cgroup.lines().find_map(|l| {
+        let mut f = l.splitn(3, ':');
+        let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
+        controllers
+            .split(',')
+            .any(|c| c == "memory")
+            .then(|| path.to_string())
+    })
+}
+
+/// The mount point and mount root of the cgroup v1 hierarchy with the memory controller.
+pub fn v1_memory_mount(mountinfo: &str) -> Option<(PathBuf, String)> {
+    for line in mountinfo.lines() {
+        let Some((left, right)) = line.split_once(" - ") else {
+            continue;
+        };
+        let mut r = right.split_ascii_whitespace();
+        if r.next() != Some("cgroup") {
+            continue;
+        }
+        let options = r.nth(1).unwrap_or_default();
+        if !options.split(',').any(|o| o == "memory") {
+            continue;
+        }
+        let f: Vec<&str> = left.split_ascii_whitespace().collect();
+        if f.len() >= 5 {
+            return Some((PathBuf::from(f[4]), f[3].to_string()));
+        }
+    }
+    None
+}
+
+/// `path` (a cgroup path) under a hierarchy mounted at `mount` whose root is `root`.
+fn group_dir(mount: &Path, root: &str, path: &str) -> PathBuf {
+    let rel = path
+        .strip_prefix(root.trim_end_matches('/'))
+        .unwrap_or(path);
+    mount.join(rel.trim_start_matches('/'))
+}
+
+/// A fresh name for a child group.
+fn child_name() -> String {
+    format!(
+        "velo-monitor-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// velo's cgroup v2 path (`0::/path` in `/proc/self/cgroup`).
@@ -47,18 +104,48 @@ pub fn cgroup2_mount(mountinfo: &str) -> Option<(PathBuf, String)> {
 }
 
 impl Group {
-    /// Makes the group, or says why it cannot.
+    /// Makes the group (cgroup v2 where its memory controller can be had, else v1), or says
+    /// why it cannot.
     pub fn create() -> Result<Self, String> {
         let cg = std::fs::read_to_string("/proc/self/cgroup")
             .map_err(|_| "no /proc/self/cgroup".to_string())?;
-        let path = own_path(&cg).ok_or("no cgroup v2 hierarchy (cgroup v1 only)")?;
         let mi = std::fs::read_to_string("/proc/self/mountinfo")
             .map_err(|_| "no /proc/self/mountinfo".to_string())?;
-        let (mount, root) = cgroup2_mount(&mi).ok_or("cgroup v2 is not mounted")?;
-        let rel = path
-            .strip_prefix(root.trim_end_matches('/'))
-            .unwrap_or(&path);
-        let parent = mount.join(rel.trim_start_matches('/'));
+        match Self::create_v2(&cg, &mi) {
+            Ok(g) => Ok(g),
+            // The memory controller is on a v1 hierarchy (a hybrid or v1 system): use it.
+            Err(v2) => match (own_v1_memory_path(&cg), v1_memory_mount(&mi)) {
+                (Some(path), Some((mount, root))) => Self::create_v1(&mount, &root, &path),
+                _ => Err(v2),
+            },
+        }
+    }
+
+    fn create_v1(mount: &Path, root: &str, path: &str) -> Result<Self, String> {
+        let parent = group_dir(mount, root, path);
+        let dir = parent.join(child_name());
+        std::fs::create_dir(&dir).map_err(|e| {
+            format!(
+                "cannot create a cgroup v1 memory group in {}: {e}",
+                parent.display()
+            )
+        })?;
+        let peak_file = "memory.max_usage_in_bytes";
+        if !dir.join(peak_file).exists() {
+            let _ = std::fs::remove_dir(&dir);
+            return Err(format!("{} has no {peak_file}", dir.display()));
+        }
+        Ok(Self {
+            parent,
+            dir,
+            peak_file,
+        })
+    }
+
+    fn create_v2(cg: &str, mi: &str) -> Result<Self, String> {
+        let path = own_path(cg).ok_or("no cgroup v2 hierarchy (cgroup v1 only)")?;
+        let (mount, root) = cgroup2_mount(mi).ok_or("cgroup v2 is not mounted")?;
+        let parent = group_dir(&mount, &root, &path);
         let controls = std::fs::read_to_string(parent.join("cgroup.subtree_control"))
             .map_err(|e| format!("cannot read {}: {e}", parent.display()))?;
         if !controls.split_ascii_whitespace().any(|c| c == "memory") {
@@ -72,34 +159,35 @@ impl Group {
                 "velo runs in cgroup {path}, not the root group, so it may not start a command in a child group and come back"
             ));
         }
-        let name = format!(
-            "velo-monitor-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
-        let dir = parent.join(name);
+        let dir = parent.join(child_name());
         std::fs::create_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         if !dir.join("memory.peak").exists() {
             let _ = std::fs::remove_dir(&dir);
             return Err("this kernel has no memory.peak (Linux 5.19 or later)".to_string());
         }
-        Ok(Self { parent, dir })
+        Ok(Self {
+            parent,
+            dir,
+            peak_file: "memory.peak",
+        })
     }
 
-    /// Starts `spec` inside the group: velo joins it, spawns, and goes back.
-    pub fn spawn_inside(&self, spec: &proc::Spec) -> Result<Running, SpawnError> {
+    /// Starts `spec` inside the group: velo joins it, spawns, and goes back. The flag says
+    /// whether the command is inside (false: velo could not join, so it runs outside and the
+    /// group's peak means nothing).
+    pub fn spawn_inside(&self, spec: &proc::Spec) -> Result<(Running, bool), SpawnError> {
         let me = std::process::id().to_string();
         if write(&self.dir, &me).is_err() {
-            return Running::spawn(spec);
+            return Running::spawn(spec).map(|r| (r, false));
         }
         let running = Running::spawn(spec);
         let _ = write(&self.parent, &me);
-        running
+        running.map(|r| (r, true))
     }
 
     /// The group's peak of charged memory.
     pub fn peak(&self) -> Option<u64> {
-        std::fs::read_to_string(self.dir.join("memory.peak"))
+        std::fs::read_to_string(self.dir.join(self.peak_file))
             .ok()?
             .trim()
             .parse()
@@ -135,6 +223,25 @@ mod tests {
         assert_eq!(
             cgroup2_mount(mi),
             Some((PathBuf::from("/sys/fs/cgroup/unified"), "/".to_string()))
+        );
+    }
+
+    #[test]
+    fn v1_paths_are_read() {
+        let cg = "9:name=systemd:/\n4:memory:/ci/job-1\n0::/\n";
+        assert_eq!(own_v1_memory_path(cg).as_deref(), Some("/ci/job-1"));
+        assert_eq!(
+            own_v1_memory_path("3:cpu,memory:/a\n").as_deref(),
+            Some("/a")
+        );
+        assert_eq!(own_v1_memory_path("0::/\n"), None);
+        let mi = "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n\
+                  35 31 0:32 /ci /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n";
+        let (mount, root) = v1_memory_mount(mi).unwrap();
+        assert_eq!(mount, PathBuf::from("/sys/fs/cgroup/memory"));
+        assert_eq!(
+            group_dir(&mount, &root, "/ci/job-1"),
+            PathBuf::from("/sys/fs/cgroup/memory/job-1")
         );
     }
 

@@ -34,18 +34,19 @@
 
 pub mod cgroup;
 pub mod leak;
+mod run;
 pub mod sampler;
 pub mod summary;
 pub mod system;
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use rustix::process::Signal;
 use serde::Serialize;
 
-use crate::proc::{self, ExitInfo, Running, SpawnError};
+use crate::proc::{self, ExitInfo, SpawnError};
 pub use leak::{Leak, Verdict};
+pub use run::run;
 pub use sampler::{ProcSample, Sample, Sampler, SamplerError, SamplerOptions};
 pub use summary::{Breach, Limits, Point, Summary};
 pub use system::{SystemSample, SystemSampler, SystemSummary};
@@ -59,14 +60,31 @@ pub enum Mode {
     System,
 }
 
-/// Whether the peak memory is exact or the largest sample.
+/// Where the peak memory figure (`peak_rss_bytes`) comes from, and so how far to trust it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PeakSource {
-    /// The largest sampled RSS sum: a spike between two samples is missed.
+    /// The largest sampled RSS sum of the tree: a spike between two samples is missed.
     Sampled,
-    /// The cgroup v2 `memory.peak` of a group velo made for the command (charged memory, exact).
-    Cgroup,
+    /// The kernel's own maximum RSS of one process (`wait4`'s `ru_maxrss` of the reaped
+    /// command: the command or any one descendant it waited for): exact for that process, but
+    /// a maximum over processes, not the sum of a tree. Larger than every sample.
+    Rusage,
+}
+
+/// What the kernel keeps for a tree once it has ended: figures that no sample can miss. Read
+/// by whoever reaped the command, and counted by [`Monitor::finish`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ExitFigures {
+    /// Seconds from the start of monitoring to the end of the command (its wall time).
+    pub ended_at_s: Option<f64>,
+    /// The largest RSS of one process of the tree (`ru_maxrss`).
+    pub max_rss_one: Option<u64>,
+    /// CPU seconds of the command and the descendants it waited for (`ru_utime + ru_stime`,
+    /// or velo's own children's time when velo reaped the orphans too).
+    pub cpu_s: Option<f64>,
+    /// The exact peak of the tree's charged memory (cgroup).
+    pub cgroup_peak: Option<u64>,
 }
 
 /// Why monitoring stopped.
@@ -100,10 +118,22 @@ pub struct MonitorReport {
     pub duration_s: f64,
     /// The mean gap between samples (the requested interval when the schedule held).
     pub mean_interval_s: Option<f64>,
+    /// The largest RSS known for the tree: the larger of the sampled peak and the kernel's
+    /// maximum of one process (`peak_source` says which), so never less than either. `--max-rss`
+    /// is judged on it.
     pub peak_rss_bytes: Option<u64>,
+    /// When the peak was seen (`None` for the kernel's figure: it keeps the peak, not when).
     pub peak_rss_at_s: Option<f64>,
     pub peak_source: Option<PeakSource>,
-    /// The tree's exact peak of charged memory (cgroup v2 `memory.peak`), when available.
+    /// The largest sampled RSS sum of the tree.
+    pub sampled_peak_rss_bytes: Option<u64>,
+    /// The kernel's maximum RSS of one process of the tree, known when velo reaped it (`wait4`).
+    pub rusage_max_rss_bytes: Option<u64>,
+    /// The tree's exact peak of charged memory (cgroup v2 `memory.peak` or v1
+    /// `memory.max_usage_in_bytes`), when velo could make a group for the command: every
+    /// process at once, shared pages counted once, and the page cache the tree brought in
+    /// (reading a 200 MB file charges 200 MB with no RSS), so it is reported beside the RSS
+    /// peak, not as it.
     pub cgroup_peak_bytes: Option<u64>,
     pub mean_rss_bytes: Option<u64>,
     pub peak_pss_bytes: Option<u64>,
@@ -149,6 +179,8 @@ impl MonitorReport {
             peak_rss_bytes: None,
             peak_rss_at_s: None,
             peak_source: None,
+            sampled_peak_rss_bytes: None,
+            rusage_max_rss_bytes: None,
             cgroup_peak_bytes: None,
             mean_rss_bytes: None,
             peak_pss_bytes: None,
@@ -238,6 +270,8 @@ pub enum MonitorError {
     Spawn(#[from] SpawnError),
     #[error(transparent)]
     System(#[from] system::Unsupported),
+    #[error("PID {0} is this velo process itself: give the PID of the process to watch")]
+    Itself(i32),
 }
 
 /// A sampler and its summary, for embedding (the runner's hook): sample on your own schedule
@@ -264,6 +298,19 @@ impl Monitor {
             interval,
             last_leak_check: 0.0,
         })
+    }
+
+    /// The tree as read when the monitor was created (time 0), once: call it first, so a
+    /// process shorter than the interval still has a sample. `None` when there was nothing to
+    /// read or it was taken already.
+    pub fn first(&mut self) -> Option<(Sample, Vec<Breach>)> {
+        let s = self.sampler.start_sample()?;
+        let new = self.summary.push(&s);
+        let breaches = new
+            .into_iter()
+            .map(|i| self.summary.breaches[i].clone())
+            .collect();
+        Some((s, breaches))
     }
 
     /// Reads the tree once. `None` when no process of it is left; otherwise the sample and the
@@ -294,16 +341,22 @@ impl Monitor {
         &self.summary
     }
 
-    /// The report: peaks, means, leak verdict and breaches so far.
-    pub fn finish(self, mode: Mode, ended: Ending, exit: Option<ExitInfo>) -> MonitorReport {
+    /// The report: peaks, means, leak verdict and breaches so far, with the kernel's final
+    /// figures for the tree counted (`ExitFigures::default()` when there are none: a pid velo
+    /// did not start).
+    pub fn finish(
+        self,
+        mode: Mode,
+        ended: Ending,
+        exit: Option<ExitInfo>,
+        figures: ExitFigures,
+    ) -> MonitorReport {
         let Self {
             sampler,
-            mut summary,
+            summary,
             interval,
             ..
         } = self;
-        let leak = summary.leak();
-        summary.check_leak(&leak);
         let mut notes = Vec::new();
         let u = sampler.unreadable();
         if u.io > 0 {
@@ -330,47 +383,99 @@ impl Monitor {
                 "PSS/USS were refreshed less often than RSS to keep the monitor cheap (each process at least every {age:.1}s)"
             ));
         }
-        let has = summary.samples > 0;
         let root = sampler.root();
         let command = summary
             .at_peak
             .iter()
             .find(|p| p.pid == root)
             .map_or_else(|| crate::proc::tree::cmdline(root), |p| p.command.clone());
-        MonitorReport {
-            mode,
-            target: Some(TargetInfo { pid: root, command }),
-            interval_s: interval.as_secs_f64(),
-            samples: summary.samples,
-            duration_s: summary.duration_s,
-            mean_interval_s: summary.mean_interval(),
-            peak_rss_bytes: has.then_some(summary.peak_rss),
-            peak_rss_at_s: has.then_some(summary.peak_rss_at_s),
-            peak_source: has.then_some(PeakSource::Sampled),
-            cgroup_peak_bytes: None,
-            mean_rss_bytes: has.then(|| summary.mean_rss() as u64),
-            peak_pss_bytes: summary.peak_pss,
-            peak_uss_bytes: summary.peak_uss,
-            pss_max_age_s: summary.peak_pss.map(|_| age),
-            mean_cpu_pct: has.then(|| summary.mean_cpu()),
-            peak_cpu_pct: has.then_some(summary.peak_cpu),
-            cpu_seconds: has.then_some(summary.cpu_s),
-            peak_threads: has.then_some(summary.peak_threads),
-            peak_fds: has.then_some(summary.peak_fds),
-            peak_processes: has.then_some(summary.peak_processes),
-            processes_seen: Some(sampler.processes_seen()),
-            read_bytes: has.then_some(summary.read_bytes),
-            write_bytes: has.then_some(summary.write_bytes),
-            leak: Some(leak),
-            breaches: summary.breaches,
-            at_peak: summary.at_peak,
-            ended,
-            exit,
-            notes,
-            system: None,
-            series: summary.series,
-            system_series: Vec::new(),
+        let mut report = report_of(summary, mode, interval, ended, exit, figures, notes);
+        report.target = Some(TargetInfo { pid: root, command });
+        report.processes_seen = Some(sampler.processes_seen());
+        report.pss_max_age_s = report.peak_pss_bytes.map(|_| age);
+        report
+    }
+}
+
+/// The report from a summary and the kernel's final figures (with or without samples).
+pub(crate) fn report_of(
+    mut summary: Summary,
+    mode: Mode,
+    interval: Duration,
+    ended: Ending,
+    exit: Option<ExitInfo>,
+    figures: ExitFigures,
+    mut notes: Vec<String>,
+) -> MonitorReport {
+    let sampled = (summary.samples > 0).then_some(summary.peak_rss);
+    let end = figures
+        .ended_at_s
+        .map_or(summary.duration_s, |e| e.max(summary.duration_s));
+    summary.duration_s = end;
+    summary.count_final(figures.max_rss_one, figures.cpu_s, end);
+    let leak = summary.leak();
+    summary.check_leak(&leak);
+    let has = summary.samples > 0;
+    // Any figure at all: a sample, or the kernel's for a command that ended before the first.
+    let known = has || figures.max_rss_one.is_some();
+    let source = match (sampled, figures.max_rss_one) {
+        (Some(s), Some(k)) if k > s => Some(PeakSource::Rusage),
+        (None, Some(_)) => Some(PeakSource::Rusage),
+        (Some(_), _) => Some(PeakSource::Sampled),
+        (None, None) => None,
+    };
+    if source == Some(PeakSource::Rusage) {
+        notes.push(
+            "the peak RSS is the kernel's own figure for the largest process (wait4's maximum RSS), above every sample; a tree's processes at once may have held more".to_string(),
+        );
+    }
+    if let (Some(c), Some(max)) = (figures.cgroup_peak, summary.limits().max_rss) {
+        if c > max && !summary.breaches.iter().any(|b| b.limit == "max-rss") {
+            notes.push(format!(
+                "the tree's charged memory peaked at {} (cgroup, page cache included), above --max-rss {}; its RSS never was",
+                crate::units::format_size(c),
+                crate::units::format_size(max)
+            ));
         }
+    }
+    MonitorReport {
+        mode,
+        target: None,
+        interval_s: interval.as_secs_f64(),
+        samples: summary.samples,
+        duration_s: summary.duration_s,
+        mean_interval_s: summary.mean_interval(),
+        peak_rss_bytes: known.then_some(summary.peak_rss),
+        // The kernel keeps the peak, not when it was.
+        peak_rss_at_s: (has && source == Some(PeakSource::Sampled))
+            .then_some(summary.peak_rss_at_s),
+        peak_source: source,
+        sampled_peak_rss_bytes: sampled,
+        rusage_max_rss_bytes: figures.max_rss_one,
+        cgroup_peak_bytes: figures.cgroup_peak,
+        mean_rss_bytes: has.then(|| summary.mean_rss() as u64),
+        peak_pss_bytes: summary.peak_pss,
+        peak_uss_bytes: summary.peak_uss,
+        pss_max_age_s: None,
+        mean_cpu_pct: (summary.duration_s > 0.0 && (has || figures.cpu_s.is_some()))
+            .then(|| summary.mean_cpu()),
+        peak_cpu_pct: summary.peak_cpu,
+        cpu_seconds: (has || figures.cpu_s.is_some()).then_some(summary.cpu_s),
+        peak_threads: has.then_some(summary.peak_threads),
+        peak_fds: summary.peak_fds,
+        peak_processes: has.then_some(summary.peak_processes),
+        processes_seen: None,
+        read_bytes: summary.read_bytes,
+        write_bytes: summary.write_bytes,
+        leak: Some(leak),
+        breaches: summary.breaches,
+        at_peak: summary.at_peak,
+        ended,
+        exit,
+        notes,
+        system: None,
+        series: summary.series,
+        system_series: Vec::new(),
     }
 }
 
@@ -410,308 +515,6 @@ impl Schedule {
     }
 }
 
-/// Sleeps until `until` or until `cancel` turns true (checked at least every 100 ms).
-fn sleep_until(until: Instant, cancel: &AtomicBool) {
-    loop {
-        let now = Instant::now();
-        if now >= until || cancel.load(Ordering::SeqCst) {
-            return;
-        }
-        std::thread::sleep((until - now).min(Duration::from_millis(100)));
-    }
-}
-
-/// Runs the monitor to its end. `received` names the signal behind `cancel` (forwarded to a
-/// command velo started).
-pub fn run(
-    target: Target,
-    opts: &RunOptions,
-    cancel: &AtomicBool,
-    received: &dyn Fn() -> Option<i32>,
-    observer: &mut dyn Observer,
-) -> Result<MonitorReport, MonitorError> {
-    match target {
-        Target::Pid(pid) => run_pid(pid, opts, cancel, observer),
-        Target::Command(spec) => run_command(&spec, opts, cancel, received, observer),
-        Target::System => run_system(opts, cancel, observer),
-    }
-}
-
-fn sampler_options(opts: &RunOptions) -> SamplerOptions {
-    SamplerOptions {
-        pss: opts.pss,
-        ..SamplerOptions::default()
-    }
-}
-
-fn tell(observer: &mut dyn Observer, m: &Monitor, sample: &Sample, breaches: &[Breach]) {
-    observer.sample(sample, m.summary());
-    for b in breaches {
-        observer.breach(b);
-    }
-}
-
-fn run_pid(
-    pid: i32,
-    opts: &RunOptions,
-    cancel: &AtomicBool,
-    observer: &mut dyn Observer,
-) -> Result<MonitorReport, MonitorError> {
-    let mut m = Monitor::new(pid, sampler_options(opts), opts.limits, opts.interval)?;
-    let start = m.sampler().started();
-    let mut schedule = Schedule::new(start, opts.interval);
-    let ending = loop {
-        sleep_until(schedule.next(), cancel);
-        if cancel.load(Ordering::SeqCst) {
-            break Ending::Interrupted;
-        }
-        let Some((sample, breaches)) = m.sample() else {
-            break Ending::Exited;
-        };
-        tell(observer, &m, &sample, &breaches);
-        if !breaches.is_empty() && opts.kill_on_breach {
-            observer.note(&format!(
-                "stopping the tree of PID {pid} ({} process(es)): limit crossed",
-                m.sampler().pids().len()
-            ));
-            kill_identities(&m.sampler().identities(), opts.kill_after);
-            break Ending::KilledOnBreach;
-        }
-        if m.sampler().root_gone() {
-            break Ending::Exited;
-        }
-        if opts.duration.is_some_and(|d| start.elapsed() >= d) {
-            break Ending::Duration;
-        }
-        schedule.advance(Instant::now());
-    };
-    let mut report = m.finish(Mode::Pid, ending, None);
-    if ending == Ending::Exited {
-        report.notes.push(format!(
-            "PID {pid} exited after {}",
-            crate::units::format_duration(start.elapsed())
-        ));
-    }
-    Ok(report)
-}
-
-/// The CPU time, in clock ticks, of every child velo has reaped so far (its own `cutime` and
-/// `cstime`, which take in the children those children reaped).
-fn reaped_children_ticks() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let stat = proc::procfs::parse_pid_stat(&text)?;
-    Some(stat.cutime + stat.cstime)
-}
-
-fn run_command(
-    spec: &proc::Spec,
-    opts: &RunOptions,
-    cancel: &AtomicBool,
-    received: &dyn Fn() -> Option<i32>,
-    observer: &mut dyn Observer,
-) -> Result<MonitorReport, MonitorError> {
-    let group = if opts.cgroup {
-        cgroup::Group::create()
-    } else {
-        Err("disabled".to_string())
-    };
-    let reaped_before = reaped_children_ticks();
-    let mut running = match &group {
-        Ok(g) => g.spawn_inside(spec)?,
-        Err(_) => Running::spawn(spec)?,
-    };
-    let pid = running.pid();
-    let sopts = SamplerOptions {
-        adopt_tag: Some(running.tag().to_string()),
-        root_reaped_elsewhere: true,
-        ..sampler_options(opts)
-    };
-    let mut m = match Monitor::new(pid, sopts, opts.limits, opts.interval) {
-        Ok(m) => m,
-        Err(e) => {
-            // Ended before the first read: report the exit with no samples.
-            let finished = running.finish();
-            let _ = e;
-            return Ok(empty_command_report(pid, spec, opts, finished.exit));
-        }
-    };
-    let start = m.sampler().started();
-    let mut schedule = Schedule::new(start, opts.interval);
-    let mut forwarded: Option<(i32, Instant)> = None;
-    let ending = 'outer: loop {
-        // Wait for the tick, handling output and the command's exit meanwhile.
-        loop {
-            let now = Instant::now();
-            let due = schedule.next();
-            if now >= due {
-                break;
-            }
-            if running.wait_for(due - now).is_some() {
-                break 'outer if forwarded.is_some() {
-                    Ending::Interrupted
-                } else {
-                    Ending::Exited
-                };
-            }
-            if cancel.load(Ordering::SeqCst) && forwarded.is_none() {
-                let sig = received().unwrap_or(Signal::TERM.as_raw());
-                if let Some(s) = Signal::from_named_raw(sig) {
-                    proc::tree::signal_group(pid, s);
-                    observer.note(&format!(
-                        "forwarded {} to the command; waiting for it to end",
-                        signal_name(sig)
-                    ));
-                }
-                forwarded = Some((sig, Instant::now()));
-            }
-            if let Some((_, at)) = forwarded {
-                if at.elapsed() >= opts.kill_after {
-                    running.terminate(opts.kill_after);
-                    break 'outer Ending::Interrupted;
-                }
-            }
-        }
-        let Some((sample, breaches)) = m.sample() else {
-            // Nothing of the tree left but the command is not reaped yet: wait for it.
-            running.wait_for(Duration::from_secs(3600));
-            break Ending::Exited;
-        };
-        tell(observer, &m, &sample, &breaches);
-        if !breaches.is_empty() && opts.kill_on_breach {
-            observer.note(&format!(
-                "stopping the command's tree ({} process(es)): limit crossed",
-                m.sampler().pids().len()
-            ));
-            let ids = m.sampler().identities();
-            running.terminate(opts.kill_after);
-            // Members that left the group and lost the tag are still known by pid.
-            kill_identities(&ids, Duration::ZERO);
-            break Ending::KilledOnBreach;
-        }
-        if opts.duration.is_some_and(|d| start.elapsed() >= d) {
-            observer.note("--duration reached: stopping the command");
-            let ids = m.sampler().identities();
-            running.terminate(opts.kill_after);
-            kill_identities(&ids, Duration::ZERO);
-            break Ending::Duration;
-        }
-        schedule.advance(Instant::now());
-    };
-    let ids = m.sampler().identities();
-    let finished = running.finish();
-    kill_identities(&ids, Duration::ZERO);
-    let mut report = m.finish(Mode::Command, ending, Some(finished.exit));
-    // Samples miss what the tree used after the last one (the command's own last stretch and
-    // the children it reaped then). Once velo has reaped the command, its own children's time
-    // holds the exact CPU of every process of the tree that was waited for.
-    if let (Some(before), Some(after)) = (reaped_before, reaped_children_ticks()) {
-        let exact = after.saturating_sub(before) as f64 / proc::procfs::clock_ticks() as f64;
-        if report.cpu_seconds.is_some_and(|sampled| exact > sampled) {
-            report.cpu_seconds = Some(exact);
-        }
-    }
-    report.target = Some(TargetInfo {
-        pid,
-        command: spec_line(spec),
-    });
-    if let Ok(g) = &group {
-        if let Some(peak) = g.peak() {
-            report.cgroup_peak_bytes = Some(peak);
-            report.peak_source = Some(PeakSource::Cgroup);
-        }
-    } else if let Err(why) = &group {
-        if opts.cgroup {
-            report
-                .notes
-                .push(format!("the peak is sampled, not exact: {why}"));
-        }
-    }
-    for l in &finished.leaked {
-        report.notes.push(format!(
-            "process {} ({}) outlived the command and was stopped",
-            l.pid, l.command
-        ));
-    }
-    Ok(report)
-}
-
-/// `SIGINT`, `SIGTERM`, `SIGHUP` by name, others by number.
-fn signal_name(sig: i32) -> String {
-    match Signal::from_named_raw(sig) {
-        Some(Signal::INT) => "SIGINT".to_string(),
-        Some(Signal::TERM) => "SIGTERM".to_string(),
-        Some(Signal::HUP) => "SIGHUP".to_string(),
-        _ => format!("signal {sig}"),
-    }
-}
-
-/// The command on one line (an argument holding a script shows its words, not its newlines).
-fn spec_line(spec: &proc::Spec) -> String {
-    std::iter::once(&spec.program)
-        .chain(&spec.args)
-        .map(|a| {
-            a.to_string_lossy()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn empty_command_report(
-    pid: i32,
-    spec: &proc::Spec,
-    opts: &RunOptions,
-    exit: ExitInfo,
-) -> MonitorReport {
-    MonitorReport {
-        target: Some(TargetInfo {
-            pid,
-            command: spec_line(spec),
-        }),
-        processes_seen: Some(0),
-        exit: Some(exit),
-        notes: vec!["the command ended before the first sample".to_string()],
-        ..MonitorReport::empty(Mode::Command, opts.interval, Ending::Exited)
-    }
-}
-
-fn run_system(
-    opts: &RunOptions,
-    cancel: &AtomicBool,
-    observer: &mut dyn Observer,
-) -> Result<MonitorReport, MonitorError> {
-    let mut sys = SystemSampler::new()?;
-    let start = Instant::now();
-    let mut schedule = Schedule::new(start, opts.interval);
-    let mut series = Vec::new();
-    let ending = loop {
-        sleep_until(schedule.next(), cancel);
-        if cancel.load(Ordering::SeqCst) {
-            break Ending::Interrupted;
-        }
-        if let Some(s) = sys.sample() {
-            observer.system_sample(&s);
-            series.push(s);
-        }
-        if opts.duration.is_some_and(|d| start.elapsed() >= d) {
-            break Ending::Duration;
-        }
-        schedule.advance(Instant::now());
-    };
-    let samples = series.len();
-    let duration_s = series.last().map_or(0.0, |s| s.t_s);
-    Ok(MonitorReport {
-        samples,
-        duration_s,
-        mean_interval_s: (samples > 0 && duration_s > 0.0).then(|| duration_s / samples as f64),
-        system: Some(sys.finish()),
-        system_series: series,
-        ..MonitorReport::empty(Mode::System, opts.interval, ending)
-    })
-}
-
 /// One look at a tree: the per-process breakdown, CPU measured over `over`.
 pub fn snapshot(pid: i32, pss: bool, over: Duration) -> Result<Sample, SamplerError> {
     let mut s = Sampler::new(
@@ -722,7 +525,7 @@ pub fn snapshot(pid: i32, pss: bool, over: Duration) -> Result<Sample, SamplerEr
         },
     )?;
     std::thread::sleep(over);
-    s.sample().ok_or(SamplerError::NoSuchPid(pid))
+    s.sample().ok_or(SamplerError::Ended(pid))
 }
 
 /// Stops processes known by `(pid, start time)`: SIGTERM, up to `grace` for them to go, then
@@ -816,7 +619,7 @@ mod tests {
             }
         }
         let _ = child.wait();
-        let r = m.finish(Mode::Pid, Ending::Exited, None);
+        let r = m.finish(Mode::Pid, Ending::Exited, None, ExitFigures::default());
         assert!(r.samples >= 1);
         assert!(r.peak_rss_bytes.unwrap() > 0);
     }

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::proc::procfs::{self, Missing, PidFiles, PidStat, Reader};
+use crate::secret::{mask_args, mask_command_line};
 
 /// Members whose files are kept open (four descriptors each): beyond this, a member's files
 /// are opened at each read, so a huge tree cannot exhaust velo's descriptors.
@@ -64,6 +65,14 @@ impl Default for SamplerOptions {
 pub enum SamplerError {
     #[error("no process with PID {0} (check it with `ps -p {0}`)")]
     NoSuchPid(i32),
+    #[error("PID {0} ended while it was being measured: nothing is left to show")]
+    Ended(i32),
+    #[error("PID {pid} is a zombie: it has exited and waits for its parent, PID {parent} ({parent_command}), to reap it, so there is nothing left to measure")]
+    Zombie {
+        pid: i32,
+        parent: i32,
+        parent_command: String,
+    },
     #[error("PID {0} is not a valid process id: use a positive number")]
     BadPid(i32),
     #[error("cannot read /proc/{0}/stat: permission denied (run as the same user or as root)")]
@@ -77,8 +86,12 @@ pub enum SamplerError {
 pub struct ProcSample {
     pub pid: i32,
     pub ppid: i32,
+    /// Its command line, values of secret-looking arguments masked
+    /// ([`crate::secret::mask_command_line`]).
     pub command: String,
-    pub cpu_pct: f64,
+    /// CPU since the previous sample, in % of one core (`None` at the start sample: no time has
+    /// passed to measure over).
+    pub cpu_pct: Option<f64>,
     pub rss_bytes: u64,
     pub pss_bytes: Option<u64>,
     pub uss_bytes: Option<u64>,
@@ -89,19 +102,22 @@ pub struct ProcSample {
 /// The tree at one sample.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Sample {
-    /// Seconds since the sampler started.
+    /// Seconds since the sampler started (0 for the start sample).
     pub t_s: f64,
-    /// CPU used since the previous sample, in % of one core (200 = two cores busy).
-    pub cpu_pct: f64,
+    /// CPU used since the previous sample, in % of one core (200 = two cores busy); `None` at
+    /// the start sample, which has no previous one.
+    pub cpu_pct: Option<f64>,
     pub rss_bytes: u64,
     /// Sum of each process's latest PSS (a process not read yet counts its RSS).
     pub pss_bytes: Option<u64>,
     pub uss_bytes: Option<u64>,
     pub threads: u64,
-    pub fds: u64,
-    /// Bytes read from and written to storage by the tree since the sampler started.
-    pub read_bytes: u64,
-    pub write_bytes: u64,
+    /// Open descriptors of the processes whose `fd` folder could be read (`None`: of none).
+    pub fds: Option<u64>,
+    /// Bytes read from and written to storage by the tree since the sampler started (`None`
+    /// when no process's `io` could be read).
+    pub read_bytes: Option<u64>,
+    pub write_bytes: Option<u64>,
     pub processes: usize,
     /// CPU seconds used by the tree since the sampler started.
     pub cpu_s: f64,
@@ -161,6 +177,10 @@ pub struct Sampler {
     pss_reads: u64,
     pss_max_age: Duration,
     unreadable: Unreadable,
+    /// Some process's `io` was read (else the tree's I/O is unknown, not 0).
+    io_seen: bool,
+    /// The tree at the baseline read, until [`Sampler::start_sample`] takes it.
+    start_sample: Option<Sample>,
     seen: usize,
     root_gone: bool,
     /// The last allocated pid at the previous sample (see `discover`).
@@ -179,7 +199,17 @@ impl Sampler {
         let mut reader = Reader::new();
         match reader.stat(root) {
             Ok(s) if !s.zombie() => {}
-            Ok(_) | Err(Missing::Gone) => return Err(SamplerError::NoSuchPid(root)),
+            Ok(s) => {
+                return Err(SamplerError::Zombie {
+                    pid: root,
+                    parent: s.ppid,
+                    parent_command: reader.argv(s.ppid).map_or_else(
+                        || reader.comm(s.ppid).unwrap_or_else(|| "?".to_string()),
+                        |a| mask_args(&a),
+                    ),
+                })
+            }
+            Err(Missing::Gone) => return Err(SamplerError::NoSuchPid(root)),
             Err(Missing::Denied) => return Err(SamplerError::Denied(root)),
         }
         let now = Instant::now();
@@ -203,15 +233,24 @@ impl Sampler {
             pss_reads: 0,
             pss_max_age: Duration::ZERO,
             unreadable: Unreadable::default(),
+            io_seen: false,
+            start_sample: None,
             seen: 0,
             root_gone: false,
             last_pid: None,
         };
-        let first = s.read_tree(now);
-        s.base_ticks = first.0;
-        s.base_io = first.1;
-        s.prev_ticks = first.0;
+        let (ticks, io, procs) = s.read_tree_full(now, None);
+        s.base_ticks = ticks;
+        s.base_io = io;
+        s.prev_ticks = ticks;
+        s.start_sample = (!procs.is_empty()).then(|| s.build(0.0, None, ticks, io, procs));
         Ok(s)
+    }
+
+    /// The tree as read when the sampler started (time 0), once: the first point of a run,
+    /// so that a command shorter than the interval still has a sample. Its CPU % is `None`.
+    pub fn start_sample(&mut self) -> Option<Sample> {
+        self.start_sample.take()
     }
 
     /// The root pid.
@@ -260,13 +299,26 @@ impl Sampler {
     pub fn sample(&mut self) -> Option<Sample> {
         let now = Instant::now();
         let dt = now.duration_since(self.last).as_secs_f64().max(1e-6);
-        let (ticks, io, procs) = self.read_tree_full(now, dt);
+        let (ticks, io, procs) = self.read_tree_full(now, Some(dt));
         self.last = now;
         if self.members.is_empty() && procs.is_empty() {
             return None;
         }
         let cpu_pct = ticks.saturating_sub(self.prev_ticks) as f64 / self.tick / dt * 100.0;
         self.prev_ticks = ticks;
+        let t_s = now.duration_since(self.start).as_secs_f64();
+        Some(self.build(t_s, Some(cpu_pct), ticks, io, procs))
+    }
+
+    /// A tree sample from the per-process figures.
+    fn build(
+        &self,
+        t_s: f64,
+        cpu_pct: Option<f64>,
+        ticks: u64,
+        io: (u64, u64),
+        procs: Vec<ProcSample>,
+    ) -> Sample {
         let sum = |f: fn(&ProcSample) -> u64| procs.iter().map(f).sum::<u64>();
         let pss = self.opts.pss.then(|| {
             procs
@@ -280,31 +332,31 @@ impl Sampler {
                 .map(|p| p.uss_bytes.unwrap_or(p.rss_bytes))
                 .sum()
         });
-        Some(Sample {
-            t_s: now.duration_since(self.start).as_secs_f64(),
+        let fds = procs.iter().filter_map(|p| p.fds).collect::<Vec<_>>();
+        Sample {
+            t_s,
             cpu_pct,
             rss_bytes: sum(|p| p.rss_bytes),
             pss_bytes: pss.filter(|_| procs.iter().any(|p| p.pss_bytes.is_some())),
             uss_bytes: uss.filter(|_| procs.iter().any(|p| p.uss_bytes.is_some())),
             threads: sum(|p| p.threads),
-            fds: procs.iter().filter_map(|p| p.fds).sum(),
-            read_bytes: io.0.saturating_sub(self.base_io.0),
-            write_bytes: io.1.saturating_sub(self.base_io.1),
+            fds: (!fds.is_empty()).then(|| fds.iter().sum()),
+            read_bytes: self.io_seen.then(|| io.0.saturating_sub(self.base_io.0)),
+            write_bytes: self.io_seen.then(|| io.1.saturating_sub(self.base_io.1)),
             processes: procs.len(),
             cpu_s: ticks.saturating_sub(self.base_ticks) as f64 / self.tick,
             procs,
-        })
-    }
-
-    /// The baseline read: membership and totals only.
-    fn read_tree(&mut self, now: Instant) -> (u64, (u64, u64)) {
-        let (t, io, _) = self.read_tree_full(now, 0.0);
-        (t, io)
+        }
     }
 
     /// Finds the members, reads each, settles the ones that ended, and returns the tree's
-    /// total ticks and I/O (live members plus departed) and the per-process figures.
-    fn read_tree_full(&mut self, now: Instant, dt: f64) -> (u64, (u64, u64), Vec<ProcSample>) {
+    /// total ticks and I/O (live members plus departed) and the per-process figures. `dt`: the
+    /// time since the previous read (`None` for the baseline: no CPU % yet).
+    fn read_tree_full(
+        &mut self,
+        now: Instant,
+        dt: Option<f64>,
+    ) -> (u64, (u64, u64), Vec<ProcSample>) {
         let stats = self.discover();
         // Members not found alive: settle their time.
         let gone: Vec<i32> = self
@@ -326,14 +378,13 @@ impl Sampler {
                 .get(&pid)
                 .is_some_and(|m| m.comm_hash != st.comm_hash);
             if fresh || renamed {
-                let command = self
-                    .reader
-                    .cmdline(pid)
-                    .or_else(|| self.reader.comm(pid))
-                    .map_or_else(
-                        || "?".to_string(),
-                        |c| c.split_whitespace().collect::<Vec<_>>().join(" "),
-                    );
+                let command = match self.reader.argv(pid) {
+                    Some(args) => mask_args(&args),
+                    None => self
+                        .reader
+                        .comm(pid)
+                        .map_or_else(|| "?".to_string(), |c| mask_command_line(&c)),
+                };
                 if let Some(m) = self.members.get_mut(&pid) {
                     m.command = command;
                     m.comm_hash = st.comm_hash;
@@ -369,7 +420,10 @@ impl Sampler {
                     .and_then(|f| self.reader.io_of(f))
                     .unwrap_or_else(|| self.reader.io(pid));
                 match read {
-                    Ok(v) => Some(v),
+                    Ok(v) => {
+                        self.io_seen = true;
+                        Some(v)
+                    }
                     Err(Missing::Denied) => {
                         if fresh {
                             self.unreadable.io += 1;
@@ -410,11 +464,8 @@ impl Sampler {
             if self.opts.pss && !zombie && !m.no_smaps {
                 pss_order.push((m.pss_at, pid));
             }
-            let cpu_pct = if dt > 0.0 {
-                m.total_ticks.saturating_sub(before) as f64 / self.tick / dt * 100.0
-            } else {
-                0.0
-            };
+            let cpu_pct =
+                dt.map(|dt| m.total_ticks.saturating_sub(before) as f64 / self.tick / dt * 100.0);
             procs.push(ProcSample {
                 pid,
                 ppid: st.ppid,

@@ -54,7 +54,8 @@ pub struct Point {
     pub t_s: f64,
     pub rss_bytes: f64,
     pub pss_bytes: Option<f64>,
-    pub cpu_pct: f64,
+    /// `None` at the start sample (no CPU % yet).
+    pub cpu_pct: Option<f64>,
 }
 
 /// One limit to check at a sample: name, unit, threshold, the tree's value, and the value of
@@ -83,16 +84,20 @@ pub struct Summary {
     sum_rss: f64,
     pub peak_pss: Option<u64>,
     pub peak_uss: Option<u64>,
-    pub peak_cpu: f64,
+    /// `None` until a sample measured CPU over an interval.
+    pub peak_cpu: Option<f64>,
     pub peak_cpu_at_s: f64,
     pub cpu_s: f64,
     pub peak_threads: u64,
-    pub peak_fds: u64,
+    /// `None` while no descriptor count could be read.
+    pub peak_fds: Option<u64>,
     pub peak_processes: usize,
-    pub read_bytes: u64,
-    pub write_bytes: u64,
-    /// Gaps between samples, for the interval accuracy.
+    /// `None` while no process's I/O could be read.
+    pub read_bytes: Option<u64>,
+    pub write_bytes: Option<u64>,
+    /// The first and last sample times, for the interval accuracy.
     first_t: Option<f64>,
+    last_t: f64,
     /// Kept series; `merge` points of the original are averaged into each.
     pub series: Vec<Point>,
     merge: usize,
@@ -117,7 +122,8 @@ impl Summary {
     pub fn push(&mut self, s: &Sample) -> Vec<usize> {
         self.samples += 1;
         self.first_t.get_or_insert(s.t_s);
-        self.duration_s = s.t_s;
+        self.last_t = s.t_s;
+        self.duration_s = self.duration_s.max(s.t_s);
         if s.rss_bytes > self.peak_rss || self.samples == 1 {
             self.peak_rss = s.rss_bytes;
             self.peak_rss_at_s = s.t_s;
@@ -130,16 +136,22 @@ impl Summary {
         if let Some(u) = s.uss_bytes {
             self.peak_uss = Some(self.peak_uss.map_or(u, |q| q.max(u)));
         }
-        if s.cpu_pct > self.peak_cpu {
-            self.peak_cpu = s.cpu_pct;
-            self.peak_cpu_at_s = s.t_s;
+        if let Some(cpu) = s.cpu_pct {
+            if self.peak_cpu.is_none_or(|p| cpu > p) {
+                self.peak_cpu = Some(cpu);
+                self.peak_cpu_at_s = s.t_s;
+            }
         }
-        self.cpu_s = s.cpu_s;
+        self.cpu_s = self.cpu_s.max(s.cpu_s);
         self.peak_threads = self.peak_threads.max(s.threads);
-        self.peak_fds = self.peak_fds.max(s.fds);
+        if let Some(f) = s.fds {
+            self.peak_fds = Some(self.peak_fds.map_or(f, |p| p.max(f)));
+        }
         self.peak_processes = self.peak_processes.max(s.processes);
-        self.read_bytes = s.read_bytes;
-        self.write_bytes = s.write_bytes;
+        if s.read_bytes.is_some() {
+            self.read_bytes = s.read_bytes;
+            self.write_bytes = s.write_bytes;
+        }
         self.keep(Point {
             t_s: s.t_s,
             rss_bytes: s.rss_bytes as f64,
@@ -169,8 +181,8 @@ impl Summary {
                 s.pss_bytes.map(|v| v as f64),
                 |p| p.pss_bytes.unwrap_or(p.rss_bytes) as f64,
             ),
-            ("max-cpu", "pct", lim.max_cpu, Some(s.cpu_pct), |p| {
-                p.cpu_pct
+            ("max-cpu", "pct", lim.max_cpu, s.cpu_pct, |p| {
+                p.cpu_pct.unwrap_or(0.0)
             }),
             (
                 "max-threads",
@@ -183,7 +195,7 @@ impl Summary {
                 "max-fds",
                 "count",
                 lim.max_fds.map(|v| v as f64),
-                Some(s.fds as f64),
+                s.fds.map(|v| v as f64),
                 |p| p.fds.unwrap_or(0) as f64,
             ),
         ];
@@ -236,7 +248,7 @@ impl Summary {
             t_s: avg(|q| q.t_s),
             rss_bytes: avg(|q| q.rss_bytes),
             pss_bytes: pss,
-            cpu_pct: avg(|q| q.cpu_pct),
+            cpu_pct: mean_of(self.pending.iter().map(|q| q.cpu_pct)),
         };
         self.pending.clear();
         self.series.push(merged);
@@ -254,12 +266,61 @@ impl Summary {
                             .map(|q| q.pss_bytes)
                             .collect::<Option<Vec<f64>>>()
                             .map(|v| v.iter().sum::<f64>() / n),
-                        cpu_pct: c.iter().map(|q| q.cpu_pct).sum::<f64>() / n,
+                        cpu_pct: mean_of(c.iter().map(|q| q.cpu_pct)),
                     }
                 })
                 .collect();
             self.merge *= 2;
         }
+    }
+
+    /// Counts the kernel's final figures for the tree, known once it has ended (see
+    /// [`super::ExitFigures`]): a memory figure larger than every sample raises the peak and is
+    /// judged against `--max-rss` (the breach is dated at `at_s`, the end), and a CPU time
+    /// larger than the sampled one replaces it. Returns the indexes of limits crossed for the
+    /// first time.
+    pub fn count_final(&mut self, rss: Option<u64>, cpu_s: Option<f64>, at_s: f64) -> Vec<usize> {
+        if let Some(c) = cpu_s {
+            self.cpu_s = self.cpu_s.max(c);
+        }
+        let mut new = Vec::new();
+        let Some(rss) = rss else {
+            return new;
+        };
+        if self.samples > 0 && rss <= self.peak_rss {
+            return new;
+        }
+        self.peak_rss = rss;
+        self.peak_rss_at_s = at_s;
+        // Which processes held it, and when, is not known: no breakdown is better than the
+        // breakdown of a smaller sample.
+        self.at_peak.clear();
+        let Some(max) = self.limits.max_rss else {
+            return new;
+        };
+        if rss <= max {
+            return new;
+        }
+        if let Some(b) = self.breaches.iter_mut().find(|b| b.limit == "max-rss") {
+            if rss as f64 > b.peak {
+                b.peak = rss as f64;
+                b.over_by = rss as f64 - max as f64;
+            }
+        } else {
+            self.breaches.push(Breach {
+                limit: "max-rss",
+                unit: "bytes",
+                threshold: max as f64,
+                peak: rss as f64,
+                over_by: rss as f64 - max as f64,
+                first_at_s: at_s,
+                samples: 0,
+                top_pid: None,
+                top_command: None,
+            });
+            new.push(self.breaches.len() - 1);
+        }
+        new
     }
 
     pub fn mean_rss(&self) -> f64 {
@@ -279,9 +340,15 @@ impl Summary {
         }
     }
 
-    /// The mean gap between samples (with the first sample's own gap from the start).
+    /// The mean gap between samples (`None` with fewer than two; a first sample taken after
+    /// the start counts its own gap from the start).
     pub fn mean_interval(&self) -> Option<f64> {
-        (self.samples >= 1 && self.duration_s > 0.0).then(|| self.duration_s / self.samples as f64)
+        let first = self.first_t?;
+        let last = self.last_t;
+        if first > 0.0 {
+            return (last > 0.0).then(|| last / self.samples as f64);
+        }
+        (self.samples >= 2 && last > first).then(|| (last - first) / (self.samples - 1) as f64)
     }
 
     /// The leak fit on the memory series (RSS).
@@ -317,6 +384,14 @@ impl Summary {
     }
 }
 
+/// The mean of the values that are known (`None` when none is).
+fn mean_of(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
+    let (sum, n) = values
+        .flatten()
+        .fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    (n > 0).then(|| sum / n as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,21 +399,21 @@ mod tests {
     fn sample(t: f64, rss: u64, cpu: f64) -> Sample {
         Sample {
             t_s: t,
-            cpu_pct: cpu,
+            cpu_pct: Some(cpu),
             rss_bytes: rss,
             pss_bytes: None,
             uss_bytes: None,
             threads: 2,
-            fds: 5,
-            read_bytes: 0,
-            write_bytes: 0,
+            fds: Some(5),
+            read_bytes: Some(0),
+            write_bytes: Some(0),
             processes: 1,
             cpu_s: t * cpu / 100.0,
             procs: vec![ProcSample {
                 pid: 7,
                 ppid: 1,
                 command: "python bot.py".into(),
-                cpu_pct: cpu,
+                cpu_pct: Some(cpu),
                 rss_bytes: rss,
                 pss_bytes: None,
                 uss_bytes: None,
@@ -368,6 +443,45 @@ mod tests {
         assert_eq!(rss.samples, 2);
         assert_eq!(rss.top_pid, Some(7));
         assert_eq!(s.breaches[1].limit, "max-cpu");
+    }
+
+    #[test]
+    fn final_figures_raise_the_peak_and_breach_once() {
+        let mut s = Summary::new(Limits {
+            max_rss: Some(100),
+            ..Limits::default()
+        });
+        s.push(&sample(0.0, 10, 0.0));
+        // Smaller than the sampled peak: nothing changes.
+        assert!(s.count_final(Some(5), None, 0.4).is_empty());
+        assert_eq!(s.peak_rss, 10);
+        // Larger: the peak and a breach dated at the end, once.
+        assert_eq!(s.count_final(Some(320), Some(0.3), 0.4), vec![0]);
+        assert_eq!(s.peak_rss, 320);
+        assert!((s.peak_rss_at_s - 0.4).abs() < 1e-9);
+        assert!((s.cpu_s - 0.3).abs() < 1e-9);
+        assert_eq!(s.breaches[0].samples, 0);
+        assert!(s.count_final(Some(400), None, 0.5).is_empty());
+        assert!((s.breaches[0].peak - 400.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_start_sample_has_no_cpu_and_unknown_counters_stay_unknown() {
+        let mut s = Summary::new(Limits {
+            max_cpu: Some(10.0),
+            max_fds: Some(1),
+            ..Limits::default()
+        });
+        let mut first = sample(0.0, 10, 0.0);
+        first.cpu_pct = None;
+        first.fds = None;
+        first.read_bytes = None;
+        first.write_bytes = None;
+        assert!(s.push(&first).is_empty());
+        assert_eq!(s.peak_cpu, None);
+        assert_eq!(s.peak_fds, None);
+        assert_eq!(s.read_bytes, None);
+        assert_eq!(s.series[0].cpu_pct, None);
     }
 
     #[test]

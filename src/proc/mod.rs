@@ -103,8 +103,8 @@ impl ExitInfo {
     }
 }
 
-/// The name of the common signals a test process dies of.
-fn signal_name(sig: i32) -> Option<&'static str> {
+/// The name of the common signals a process dies of (or is sent).
+pub fn signal_name(sig: i32) -> Option<&'static str> {
     Some(match sig {
         1 => "SIGHUP",
         2 => "SIGINT",
@@ -140,11 +140,38 @@ pub struct Leaked {
     pub held_output: bool,
 }
 
+/// What the kernel kept of a reaped process (`wait4`'s rusage): its own figures and those of
+/// every descendant it waited for, final to the last instant (no sample can miss them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Usage {
+    /// `ru_maxrss`: the largest RSS that the process, or any one descendant it waited for,
+    /// ever had. A maximum over processes, not the sum of a tree.
+    pub max_rss_bytes: u64,
+    /// `ru_utime + ru_stime`: CPU time of the process and of the descendants it waited for.
+    pub cpu: Duration,
+}
+
+/// The largest `ru_maxrss` of every main process reaped by this velo process (see
+/// [`largest_reaped_rss`]).
+static REAPED_MAX_RSS: AtomicU64 = AtomicU64::new(0);
+
+/// The largest RSS that any process run through [`Running`] by this velo process (or any
+/// descendant it waited for) ever had, from the kernel's figures at reap; 0 before the first.
+/// A run that supervises all of velo's own children (the runner's `--monitor`) reads it at the
+/// end as the kernel's maximum of one process.
+pub fn largest_reaped_rss() -> u64 {
+    REAPED_MAX_RSS.load(Ordering::Relaxed)
+}
+
 /// Everything known after a run.
 #[derive(Debug, Clone)]
 pub struct Finished {
     pub exit: ExitInfo,
+    /// From the start to the exit of the main process (not to the end of the output drain).
     pub duration: Duration,
+    /// The kernel's figures for the main process and what it waited for (`None` where `wait4`
+    /// could not be used).
+    pub usage: Option<Usage>,
     pub stdout_tail: String,
     pub stderr_tail: String,
     pub stdout_path: Option<PathBuf>,
@@ -307,6 +334,9 @@ pub struct Running {
     /// Time since `start` of the latest byte of output.
     last_output: Duration,
     exit: Option<ExitInfo>,
+    /// When the exit was seen (time since `start`).
+    exited_after: Option<Duration>,
+    usage: Option<Usage>,
     finished: bool,
 }
 
@@ -394,6 +424,8 @@ impl Running {
             buf: Vec::new(),
             last_output: Duration::ZERO,
             exit: None,
+            exited_after: None,
+            usage: None,
             finished: false,
         })
     }
@@ -477,26 +509,61 @@ impl Running {
         }
     }
 
-    /// Reaps the main process if it has exited.
+    /// Reaps the main process if it has exited, keeping the kernel's final figures for it.
     fn check_exit(&mut self) {
         if self.exit.is_some() {
             return;
         }
-        match self.child.try_wait() {
-            Ok(Some(st)) => {
-                self.exit = Some(ExitInfo {
-                    code: st.code(),
-                    signal: st.signal(),
-                });
-                self.pidfd = None;
+        // Look without reaping first: `wait4` (which returns the rusage) only blocks on a child
+        // that has not exited, and this makes sure it has.
+        let peek = rustix::process::Pid::from_raw(self.pid).map(|p| {
+            rustix::process::waitid(
+                rustix::process::WaitId::Pid(p),
+                rustix::process::WaitIdOptions::EXITED
+                    | rustix::process::WaitIdOptions::NOHANG
+                    | rustix::process::WaitIdOptions::NOWAIT,
+            )
+        });
+        match peek {
+            Some(Ok(None)) => return,
+            Some(Ok(Some(_))) => {
+                if let Ok(r) = wait4::Wait4::wait4(&mut self.child) {
+                    let usage = Usage {
+                        max_rss_bytes: r.rusage.maxrss,
+                        cpu: r.rusage.utime + r.rusage.stime,
+                    };
+                    REAPED_MAX_RSS.fetch_max(usage.max_rss_bytes, Ordering::Relaxed);
+                    self.usage = Some(usage);
+                    self.exited(ExitInfo {
+                        code: r.status.code(),
+                        signal: r.status.signal(),
+                    });
+                    return;
+                }
             }
+            // No waitid here: the plain reap below, without the kernel's figures.
+            _ => {}
+        }
+        match self.child.try_wait() {
+            Ok(Some(st)) => self.exited(ExitInfo {
+                code: st.code(),
+                signal: st.signal(),
+            }),
             Ok(None) => {}
             // Reaped elsewhere (cannot happen while registered): nothing more to learn.
-            Err(_) => {
-                self.exit = Some(ExitInfo::default());
-                self.pidfd = None;
-            }
+            Err(_) => self.exited(ExitInfo::default()),
         }
+    }
+
+    fn exited(&mut self, exit: ExitInfo) {
+        self.exit = Some(exit);
+        self.exited_after = Some(self.start.elapsed());
+        self.pidfd = None;
+    }
+
+    /// The kernel's figures for the main process once it has been reaped.
+    pub fn usage(&self) -> Option<Usage> {
+        self.usage
     }
 
     pub fn pid(&self) -> i32 {
@@ -575,7 +642,7 @@ impl Running {
                 break e;
             }
         };
-        let duration = self.start.elapsed();
+        let duration = self.exited_after.unwrap_or_else(|| self.start.elapsed());
         self.drain(DRAIN_WAIT);
         let mut holders: Vec<i32> = Vec::new();
         for s in &self.streams {
@@ -603,6 +670,7 @@ impl Running {
         Finished {
             exit,
             duration,
+            usage: self.usage,
             stdout_tail: text(&self.streams[0]),
             stderr_tail: text(&self.streams[1]),
             stdout_path: self.streams[0].path.clone(),
@@ -763,6 +831,23 @@ mod tests {
         assert_eq!(text.lines().count(), 20000);
         assert!(text.starts_with("line-0\nline-1\n"));
         assert_eq!(f.stdout_tail, "line-19999\n"[1..].to_string());
+    }
+
+    #[test]
+    fn the_kernels_figures_are_kept_at_reap() {
+        // dd holds a 64 MiB buffer, filled, for a moment: ru_maxrss has it, whatever sampled.
+        let (f, ending) = run(
+            &sh("dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null"),
+            Limits::default(),
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        assert_eq!(ending, Ending::Exited);
+        assert_eq!(f.exit.code, Some(0));
+        let usage = f.usage.expect("wait4 figures");
+        assert!(usage.max_rss_bytes >= 64 << 20, "{usage:?}");
+        assert!(largest_reaped_rss() >= 64 << 20);
+        assert!(f.duration > Duration::ZERO);
     }
 
     #[test]

@@ -399,15 +399,20 @@ impl Reader {
 
     /// The command line on one line (`None` when gone or empty, as for kernel threads).
     pub fn cmdline(&mut self, pid: i32) -> Option<String> {
+        let text = self.argv(pid)?.join(" ");
+        (!text.is_empty()).then_some(text)
+    }
+
+    /// The arguments of the command line, the program first (`None` when gone or empty).
+    pub fn argv(&mut self, pid: i32) -> Option<Vec<String>> {
         self.set_path(pid, "cmdline");
         let len = self.fill().ok()?;
-        let text = self.buf[..len]
+        let args: Vec<String> = self.buf[..len]
             .split(|b| *b == 0)
             .filter(|a| !a.is_empty())
-            .map(String::from_utf8_lossy)
-            .collect::<Vec<_>>()
-            .join(" ");
-        (!text.is_empty()).then_some(text)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        (!args.is_empty()).then_some(args)
     }
 
     /// The most recently allocated pid (the last field of `/proc/loadavg`): when it has not
@@ -439,6 +444,21 @@ impl Reader {
             .ok()
             .map(|s| s.trim_end().to_string())
     }
+}
+
+/// The largest RSS a live process ever had, as the kernel keeps it (`VmHWM` in
+/// `/proc/<pid>/status`); `None` when gone, a zombie or unreadable.
+pub fn peak_rss(pid: i32) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kib: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
 }
 
 /// Every pid listed in `/proc` (one directory read).
@@ -609,6 +629,8 @@ mod tests {
         assert!(r.stat_of(&files).is_err(), "a reaped process reads as gone");
         assert_eq!(r.tgid(me), Some(me));
         assert!(r.cmdline(me).is_some());
+        assert!(peak_rss(me).is_some_and(|b| b > 0));
+        assert_eq!(peak_rss(i32::MAX), None);
         assert!(matches!(r.stat(i32::MAX), Err(Missing::Gone)));
         assert!(pids().unwrap().contains(&me));
     }

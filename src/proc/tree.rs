@@ -115,18 +115,18 @@ pub fn fd_link(fd: i32) -> Option<String> {
         .map(|p| p.to_string_lossy().into_owned())
 }
 
-/// The command line of a process on one line, for reports (`?` when gone; long ones cut).
+/// The command line of a process on one line, for reports (`?` when gone; long ones cut; the
+/// values of secret-looking arguments masked, see [`crate::secret::mask_args`]).
 pub fn cmdline(pid: i32) -> String {
     const MAX: usize = 120;
     match std::fs::read(format!("/proc/{pid}/cmdline")) {
         Ok(raw) if !raw.is_empty() => {
-            let text = raw
+            let args: Vec<String> = raw
                 .split(|b| *b == 0)
                 .filter(|a| !a.is_empty())
                 .map(|a| String::from_utf8_lossy(a).into_owned())
-                .collect::<Vec<_>>()
-                .join(" ");
-            let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                .collect();
+            let one_line = crate::secret::mask_args(&args);
             if one_line.chars().count() > MAX {
                 let cut: String = one_line.chars().take(MAX).collect();
                 format!("{cut}…")

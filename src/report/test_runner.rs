@@ -327,6 +327,8 @@ mod tests {
             peak_rss_bytes: Some(mib(1300)),
             peak_rss_at_s: Some(4.2),
             peak_source: None,
+            sampled_peak_rss_bytes: Some(mib(1300)),
+            rusage_max_rss_bytes: None,
             cgroup_peak_bytes: None,
             mean_rss_bytes: Some(mib(300)),
             peak_pss_bytes: Some(mib(1200)),

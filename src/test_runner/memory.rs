@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::monitor::{
-    Ending, Limits, Mode, Monitor, MonitorReport, Sample, SamplerError, SamplerOptions, Schedule,
+    Ending, ExitFigures, Limits, Mode, Monitor, MonitorReport, Sample, SamplerError,
+    SamplerOptions, Schedule,
 };
 
 /// Which tests run in which process, as the modes learn it.
@@ -129,9 +130,17 @@ impl Hook {
         let tracker = Arc::new(Tracker::default());
         let stop = Arc::new(AtomicBool::new(false));
         let (t, s) = (Arc::clone(&tracker), Arc::clone(&stop));
+        // The kernel's figure for velo's reaped children so far: one larger at the end came from
+        // this run's tests.
+        let reaped_before = crate::proc::largest_reaped_rss();
         let thread = std::thread::spawn(move || {
             let mut per_test: HashMap<String, TestMemory> = HashMap::new();
-            let mut schedule = Schedule::new(m.sampler().started(), opts.interval);
+            let start = m.sampler().started();
+            let mut schedule = Schedule::new(start, opts.interval);
+            // The sample at the start, so the series begins at time 0.
+            if let Some((sample, _)) = m.first() {
+                attribute(&sample, &t.snapshot(), &mut per_test);
+            }
             'run: loop {
                 // Sleep to the tick in short steps so that the end of the run is not held up.
                 loop {
@@ -151,7 +160,26 @@ impl Hook {
                 attribute(&sample, &t.snapshot(), &mut per_test);
                 schedule.advance(Instant::now());
             }
-            let mut report = m.finish(Mode::Pid, Ending::Exited, None);
+            // The sample at the end: what the tree holds as the run stops.
+            if let Some((sample, _)) = m.sample() {
+                attribute(&sample, &t.snapshot(), &mut per_test);
+            }
+            // Every test process is velo's child or was waited for by one: the kernel's maximum
+            // RSS of one process among them, and velo's own.
+            let reaped = crate::proc::largest_reaped_rss();
+            let max_rss_one = [
+                (reaped > reaped_before).then_some(reaped),
+                crate::proc::procfs::peak_rss(me),
+            ]
+            .into_iter()
+            .flatten()
+            .max();
+            let figures = ExitFigures {
+                ended_at_s: Some(start.elapsed().as_secs_f64()),
+                max_rss_one,
+                ..ExitFigures::default()
+            };
+            let mut report = m.finish(Mode::Pid, Ending::Exited, None, figures);
             report.notes.push(format!(
                 "the figures are of velo's process tree: every test process, and velo itself (PID {me})"
             ));
@@ -250,7 +278,7 @@ mod tests {
             pid,
             ppid: parent,
             command: format!("p{pid}"),
-            cpu_pct: 0.0,
+            cpu_pct: Some(0.0),
             rss_bytes: rss,
             pss_bytes: None,
             uss_bytes: None,
@@ -262,14 +290,14 @@ mod tests {
     fn sample(procs: Vec<ProcSample>) -> Sample {
         Sample {
             t_s: 0.0,
-            cpu_pct: 0.0,
+            cpu_pct: Some(0.0),
             rss_bytes: procs.iter().map(|p| p.rss_bytes).sum(),
             pss_bytes: None,
             uss_bytes: None,
             threads: 0,
-            fds: 0,
-            read_bytes: 0,
-            write_bytes: 0,
+            fds: None,
+            read_bytes: None,
+            write_bytes: None,
             processes: procs.len(),
             cpu_s: 0.0,
             procs,

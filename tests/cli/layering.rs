@@ -25,6 +25,7 @@ const GUARDED: &[&str] = &[
     "pool",
     "shard",
     "outfile",
+    "secret",
 ];
 
 /// The first line of `source` that imports a forbidden layer, as (1-based line, text).

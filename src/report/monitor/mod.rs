@@ -54,6 +54,16 @@ fn pct(v: Option<f64>) -> String {
     v.map_or_else(|| "-".to_string(), |v| format!("{v:.1}%"))
 }
 
+/// A count that may be unknown (`-`).
+fn opt_count<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or_else(|| "-".to_string(), |v| v.to_string())
+}
+
+/// A CPU % cell: one decimal, `-` when not measured (the start sample).
+fn cpu_cell(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_string(), |v| format!("{v:.1}"))
+}
+
 fn ended_text(r: &MonitorReport) -> String {
     let exit = r.exit.map(|e| match (e.code, e.signal) {
         (Some(c), _) => format!(" (exit code {c})"),
@@ -166,13 +176,20 @@ impl Report for MonitorReport {
         ));
         let peak = match (self.peak_rss_bytes, self.peak_rss_at_s) {
             (Some(p), Some(at)) => format!("{} at {at:.1}s (sampled)", format_size(p)),
+            (Some(p), None) => format!(
+                "{} (the kernel's maximum RSS of one process, kept at its exit)",
+                format_size(p)
+            ),
             _ => "-".to_string(),
         };
         pairs.push(("peak RSS".to_string(), Cell::toned(peak, Tone::Bold)));
         if let Some(c) = self.cgroup_peak_bytes {
             pairs.push((
-                "exact peak".to_string(),
-                Cell::new(format!("{} (cgroup memory.peak)", format_size(c))),
+                "exact tree peak".to_string(),
+                Cell::new(format!(
+                    "{} (cgroup: charged memory, page cache included)",
+                    format_size(c)
+                )),
             ));
         }
         pairs.push((
@@ -192,26 +209,27 @@ impl Report for MonitorReport {
         pairs.push((
             "CPU".to_string(),
             Cell::new(format!(
-                "mean {}, peak {} of one core; {:.2} CPU-seconds",
+                "mean {}, peak {} of one core; {} CPU-seconds",
                 pct(self.mean_cpu_pct),
                 pct(self.peak_cpu_pct),
-                self.cpu_seconds.unwrap_or(0.0)
+                self.cpu_seconds
+                    .map_or_else(|| "-".to_string(), |c| format!("{c:.2}"))
             )),
         ));
         pairs.push((
             "threads / fds".to_string(),
             Cell::new(format!(
                 "peak {} / {}",
-                self.peak_threads.unwrap_or(0),
-                self.peak_fds.unwrap_or(0)
+                opt_count(self.peak_threads),
+                opt_count(self.peak_fds)
             )),
         ));
         pairs.push((
             "processes".to_string(),
             Cell::new(format!(
                 "peak {} at once, {} seen",
-                self.peak_processes.unwrap_or(0),
-                self.processes_seen.unwrap_or(0)
+                opt_count(self.peak_processes),
+                opt_count(self.processes_seen)
             )),
         ));
         pairs.push((
@@ -260,7 +278,7 @@ impl Report for MonitorReport {
                             Cell::new(format_size(p.rss_bytes)),
                             Cell::new(opt_size(p.pss_bytes)),
                             Cell::new(opt_size(p.uss_bytes)),
-                            Cell::new(format!("{:.1}", p.cpu_pct)),
+                            Cell::new(cpu_cell(p.cpu_pct)),
                             Cell::new(p.threads.to_string()),
                             Cell::new(p.fds.map_or_else(|| "-".to_string(), |f| f.to_string())),
                         ]
@@ -337,13 +355,16 @@ pub fn sparkline(values: &[f64], width: usize) -> String {
 pub fn live_view(s: &Sample, summary: &Summary, cpu: &[f64], rss: &[f64]) -> String {
     let mut out = format!(
         "velo monitor  {:>6.1}s  {} process(es)  {} threads  {} fds\n",
-        s.t_s, s.processes, s.threads, s.fds
+        s.t_s,
+        s.processes,
+        s.threads,
+        opt_count(s.fds)
     );
     out.push_str(&format!(
-        "  CPU {:>7.1}%  {}  peak {:.1}%\n",
-        s.cpu_pct,
+        "  CPU {:>8}  {}  peak {}\n",
+        pct(s.cpu_pct),
         sparkline(cpu, 40),
-        summary.peak_cpu
+        pct(summary.peak_cpu)
     ));
     out.push_str(&format!(
         "  RSS {:>8}  {}  peak {}{}",
@@ -356,10 +377,10 @@ pub fn live_view(s: &Sample, summary: &Summary, cpu: &[f64], rss: &[f64]) -> Str
     ));
     for p in s.procs.iter().take(3) {
         out.push_str(&format!(
-            "\n  {:>7} {:>8} {:>6.1}%  {}",
+            "\n  {:>7} {:>8} {:>7}  {}",
             p.pid,
             format_size(p.rss_bytes),
-            p.cpu_pct,
+            pct(p.cpu_pct),
             cut(&p.command, 50)
         ));
     }
@@ -369,15 +390,15 @@ pub fn live_view(s: &Sample, summary: &Summary, cpu: &[f64], rss: &[f64]) -> Str
 /// One `--every` line.
 pub fn every_line(s: &Sample) -> String {
     format!(
-        "velo: monitor {:.1}s: CPU {:.1}%, RSS {}{}, {} threads, {} fds, {} process(es)",
+        "velo: monitor {:.1}s: CPU {}, RSS {}{}, {} threads, {} fds, {} process(es)",
         s.t_s,
-        s.cpu_pct,
+        pct(s.cpu_pct),
         format_size(s.rss_bytes),
         s.pss_bytes
             .map(|p| format!(" (PSS {})", format_size(p)))
             .unwrap_or_default(),
         s.threads,
-        s.fds,
+        opt_count(s.fds),
         s.processes
     )
 }
@@ -415,7 +436,7 @@ pub fn snapshot_sections(s: &Sample) -> Vec<Section> {
                         Cell::new(format_size(p.rss_bytes)),
                         Cell::new(opt_size(p.pss_bytes)),
                         Cell::new(opt_size(p.uss_bytes)),
-                        Cell::new(format!("{:.1}", p.cpu_pct)),
+                        Cell::new(cpu_cell(p.cpu_pct)),
                         Cell::new(p.threads.to_string()),
                         Cell::new(p.fds.map_or_else(|| "-".to_string(), |f| f.to_string())),
                     ]
@@ -428,14 +449,14 @@ pub fn snapshot_sections(s: &Sample) -> Vec<Section> {
                 "total".to_string(),
                 Cell::toned(
                     format!(
-                        "{} process(es), RSS {}, PSS {}, USS {}, CPU {:.1}%, {} threads, {} fds",
+                        "{} process(es), RSS {}, PSS {}, USS {}, CPU {}, {} threads, {} fds",
                         s.processes,
                         format_size(s.rss_bytes),
                         opt_size(s.pss_bytes),
                         opt_size(s.uss_bytes),
-                        s.cpu_pct,
+                        pct(s.cpu_pct),
                         s.threads,
-                        s.fds
+                        opt_count(s.fds)
                     ),
                     Tone::Bold,
                 ),

@@ -143,14 +143,14 @@ pub fn render(r: &MonitorReport, generated_at: f64) -> String {
         &mut out,
         "velo_monitor_peak_rss_bytes",
         "gauge",
-        "Largest sampled resident set size of the process tree (sum over its processes).",
+        "Largest resident set size known for the process tree: the largest sample (sum over its processes) or, if larger, the kernel's maximum RSS of one process at the command's exit.",
         &one(f(r.peak_rss_bytes)),
     );
     metric(
         &mut out,
         "velo_monitor_cgroup_peak_bytes",
         "gauge",
-        "Exact peak of memory charged to the command's cgroup (memory.peak).",
+        "Exact peak of memory charged to the command's cgroup (v2 memory.peak, v1 memory.max_usage_in_bytes), page cache included.",
         &one(f(r.cgroup_peak_bytes)),
     );
     metric(

@@ -36,14 +36,16 @@ impl RecordFormat {
 #[derive(Serialize)]
 struct Row {
     t_s: f64,
-    cpu_pct: f64,
+    /// `null` at the start sample (no interval to measure over).
+    cpu_pct: Option<f64>,
     rss_bytes: u64,
     pss_bytes: Option<u64>,
     uss_bytes: Option<u64>,
     threads: u64,
-    fds: u64,
-    read_bytes: u64,
-    write_bytes: u64,
+    /// `null` when unreadable (never a made-up 0).
+    fds: Option<u64>,
+    read_bytes: Option<u64>,
+    write_bytes: Option<u64>,
     processes: usize,
     cpu_s: f64,
 }
@@ -92,23 +94,23 @@ impl<W: Write> Recorder<W> {
         match self.format {
             RecordFormat::Csv => writeln!(
                 self.out,
-                "{:.3},{:.2},{},{},{},{},{},{},{},{},{:.3}",
+                "{:.3},{},{},{},{},{},{},{},{},{},{:.3}",
                 s.t_s,
-                s.cpu_pct,
+                s.cpu_pct.map_or_else(String::new, |c| format!("{c:.2}")),
                 s.rss_bytes,
                 opt(s.pss_bytes),
                 opt(s.uss_bytes),
                 s.threads,
-                s.fds,
-                s.read_bytes,
-                s.write_bytes,
+                opt(s.fds),
+                opt(s.read_bytes),
+                opt(s.write_bytes),
                 s.processes,
                 s.cpu_s
             )?,
             RecordFormat::Jsonl => {
                 let row = Row {
                     t_s: round3(s.t_s),
-                    cpu_pct: (s.cpu_pct * 100.0).round() / 100.0,
+                    cpu_pct: s.cpu_pct.map(|c| (c * 100.0).round() / 100.0),
                     rss_bytes: s.rss_bytes,
                     pss_bytes: s.pss_bytes,
                     uss_bytes: s.uss_bytes,
@@ -154,14 +156,14 @@ mod tests {
     fn sample() -> Sample {
         Sample {
             t_s: 0.5,
-            cpu_pct: 12.345,
+            cpu_pct: Some(12.345),
             rss_bytes: 4096,
             pss_bytes: None,
             uss_bytes: Some(1024),
             threads: 3,
-            fds: 9,
-            read_bytes: 0,
-            write_bytes: 8192,
+            fds: Some(9),
+            read_bytes: Some(0),
+            write_bytes: Some(8192),
             processes: 2,
             cpu_s: 0.06,
             procs: Vec::new(),
@@ -186,5 +188,21 @@ mod tests {
         assert_eq!(v["rss_bytes"], 4096);
         assert!(v["pss_bytes"].is_null());
         assert_eq!(RecordFormat::from_path(Path::new("x.txt")), None);
+        // The start sample has no CPU %, an unreadable counter is empty: never a made-up 0.
+        let mut r = Recorder::create(&csv, RecordFormat::Csv).unwrap();
+        r.sample(&Sample {
+            t_s: 0.0,
+            cpu_pct: None,
+            fds: None,
+            read_bytes: None,
+            write_bytes: None,
+            ..sample()
+        })
+        .unwrap();
+        let text = std::fs::read_to_string(&csv).unwrap();
+        assert_eq!(
+            text,
+            format!("{TREE_HEADER}0.000,,4096,,1024,3,,,,2,0.060\n")
+        );
     }
 }

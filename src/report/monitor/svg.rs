@@ -21,13 +21,22 @@ struct Line<'a> {
     dashed: bool,
 }
 
-/// A panel: lines over a shared time axis, value labels through `fmt`.
+/// A panel: lines over a shared time axis, its value axis in `axis` units.
 struct Panel<'a> {
     title: &'a str,
     lines: Vec<Line<'a>>,
     /// Horizontal limits `(value, label)`.
     limits: Vec<(f64, String)>,
-    fmt: &'a dyn Fn(f64) -> String,
+    axis: Axis,
+}
+
+/// What a value axis counts, for its ticks and labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Axis {
+    /// Bytes: labelled in one binary unit (KiB, MiB, …) chosen for the axis.
+    Bytes,
+    /// A percentage.
+    Percent,
 }
 
 fn esc(s: &str) -> String {
@@ -37,7 +46,7 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// A "nice" step for about `n` ticks over `span`.
+/// A "nice" step for about `n` ticks over `span`: 1, 2 or 5 × 10^k.
 fn nice_step(span: f64, n: f64) -> f64 {
     if span <= 0.0 || !span.is_finite() {
         return 1.0;
@@ -57,10 +66,84 @@ fn nice_step(span: f64, n: f64) -> f64 {
     nice * mag
 }
 
+/// Decimals that a label needs for ticks `step` apart to read differently (0 for whole steps).
+fn decimals(step: f64) -> usize {
+    let d = -(step.log10() + 1e-9).floor();
+    if d > 0.0 {
+        d as usize
+    } else {
+        0
+    }
+}
+
+/// The ticks of an axis from 0 to at least `max`, about `n` of them, with their labels: round
+/// values (1, 2 or 5 × 10^k of the axis's unit) labelled with just the decimals that tell them
+/// apart. Bytes are counted in the one binary unit the axis's top falls in (0, 0.2, … 1.2 MiB,
+/// never 488.3KiB).
+fn ticks(max: f64, n: f64, axis: Axis) -> (f64, Vec<(f64, String)>) {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let max = if max.is_finite() && max > 0.0 {
+        max
+    } else {
+        1.0
+    };
+    let (power, suffix) = match axis {
+        Axis::Percent => (None, "%"),
+        Axis::Bytes => {
+            let mut i = 0;
+            while i + 1 < UNITS.len() && max >= 1024f64.powi(i as i32 + 1) {
+                i += 1;
+            }
+            (Some(i), UNITS[i])
+        }
+    };
+    let unit = power.map_or(1.0, |i| 1024f64.powi(i as i32));
+    let scaled = max / unit;
+    let mut step = nice_step(scaled, n);
+    if power == Some(0) {
+        // No fraction of a byte.
+        step = step.max(1.0);
+    }
+    // Whole multiples of the step, computed as such (no drift from repeated addition).
+    let count = (scaled / step - 1e-9).ceil().max(1.0) as usize;
+    let places = decimals(step);
+    let labels = (0..=count)
+        .map(|k| {
+            let v = k as f64 * step;
+            (v * unit, format!("{v:.places$}{suffix}"))
+        })
+        .collect();
+    (count as f64 * step * unit, labels)
+}
+
+/// The time axis: ticks every 1, 2 or 5 × 10^k seconds (minutes or hours for long runs).
+fn time_ticks(t_end: f64) -> Vec<(f64, String)> {
+    let (unit, suffix) = if t_end >= 7200.0 {
+        (3600.0, "h")
+    } else if t_end >= 600.0 {
+        (60.0, "min")
+    } else {
+        (1.0, "s")
+    };
+    let scaled = t_end / unit;
+    let step = nice_step(scaled, 8.0);
+    let places = decimals(step);
+    let mut out = Vec::new();
+    let mut k = 0u32;
+    loop {
+        let v = f64::from(k) * step;
+        if v > scaled + step / 100.0 {
+            break;
+        }
+        out.push((v * unit, format!("{v:.places$}{suffix}")));
+        k += 1;
+    }
+    out
+}
+
 /// Renders the report's series; `None` when there is nothing to draw.
 pub fn render(r: &MonitorReport) -> Option<String> {
     let size = |v: f64| format_size(v.max(0.0) as u64);
-    let pct = |v: f64| format!("{v:.0}%");
     let mut panels: Vec<Panel<'_>> = Vec::new();
     let t_end;
     if r.system.is_some() {
@@ -81,7 +164,7 @@ pub fn render(r: &MonitorReport) -> Option<String> {
                 dashed: false,
             }],
             limits: Vec::new(),
-            fmt: &size,
+            axis: Axis::Bytes,
         });
         panels.push(Panel {
             title: "CPU busy (% of all CPUs)",
@@ -96,7 +179,7 @@ pub fn render(r: &MonitorReport) -> Option<String> {
                 dashed: false,
             }],
             limits: Vec::new(),
-            fmt: &pct,
+            axis: Axis::Percent,
         });
     } else {
         if r.series.is_empty() {
@@ -161,18 +244,24 @@ pub fn render(r: &MonitorReport) -> Option<String> {
             title: "memory of the tree",
             lines: mem,
             limits: mem_limits,
-            fmt: &size,
+            axis: Axis::Bytes,
         });
         panels.push(Panel {
             title: "CPU of the tree (% of one core)",
             lines: vec![Line {
-                points: r.series.iter().map(|p| (p.t_s, p.cpu_pct)).collect(),
+                // The start sample has no CPU % (no interval yet): the line starts at the first
+                // measured one.
+                points: r
+                    .series
+                    .iter()
+                    .filter_map(|p| Some((p.t_s, p.cpu_pct?)))
+                    .collect(),
                 color: "#d62728",
                 label: "CPU".into(),
                 dashed: false,
             }],
             limits: cpu_limits,
-            fmt: &pct,
+            axis: Axis::Percent,
         });
     }
     let t_end = t_end.max(1e-3);
@@ -212,17 +301,13 @@ pub fn render(r: &MonitorReport) -> Option<String> {
 fn draw_panel(out: &mut String, panel: &Panel<'_>, y0: f64, t_end: f64, report: &MonitorReport) {
     let x1 = W - RIGHT;
     let y1 = y0 + PANEL_H;
-    let mut vmax = panel
+    let top = panel
         .lines
         .iter()
         .flat_map(|l| l.points.iter().map(|q| q.1))
         .chain(panel.limits.iter().map(|l| l.0))
         .fold(0.0_f64, f64::max);
-    if vmax <= 0.0 {
-        vmax = 1.0;
-    }
-    let step = nice_step(vmax, 5.0);
-    vmax = (vmax / step).ceil() * step;
+    let (vmax, value_ticks) = ticks(top, 5.0, panel.axis);
     let sx = |t: f64| LEFT + (t / t_end).clamp(0.0, 1.0) * (x1 - LEFT);
     let sy = |value: f64| y1 - (value / vmax).clamp(0.0, 1.05) * PANEL_H;
     let _ = writeln!(
@@ -237,9 +322,8 @@ fn draw_panel(out: &mut String, panel: &Panel<'_>, y0: f64, t_end: f64, report: 
         x1 - LEFT
     );
     // Value grid.
-    let mut value = 0.0;
-    while value <= vmax + step / 2.0 {
-        let y = sy(value);
+    for (value, label) in &value_ticks {
+        let y = sy(*value);
         let _ = writeln!(
             out,
             r##"<line x1="{LEFT}" y1="{y:.1}" x2="{x1}" y2="{y:.1}" stroke="#e5e5e5"/>"##
@@ -249,14 +333,11 @@ fn draw_panel(out: &mut String, panel: &Panel<'_>, y0: f64, t_end: f64, report: 
             r#"<text x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
             LEFT - 6.0,
             y + 4.0,
-            esc(&(panel.fmt)(value))
+            esc(label)
         );
-        value += step;
     }
     // Time axis.
-    let tstep = nice_step(t_end, 8.0);
-    let mut t = 0.0;
-    while t <= t_end + tstep / 100.0 {
+    for (t, label) in time_ticks(t_end) {
         let x = sx(t);
         let _ = writeln!(
             out,
@@ -265,11 +346,10 @@ fn draw_panel(out: &mut String, panel: &Panel<'_>, y0: f64, t_end: f64, report: 
         );
         let _ = writeln!(
             out,
-            r#"<text x="{x:.1}" y="{}" text-anchor="middle">{}s</text>"#,
+            r#"<text x="{x:.1}" y="{}" text-anchor="middle">{}</text>"#,
             y1 + 17.0,
-            trim_num(t)
+            esc(&label)
         );
-        t += tstep;
     }
     for (limit, label) in &panel.limits {
         let y = sy(*limit);
@@ -344,11 +424,6 @@ fn draw_panel(out: &mut String, panel: &Panel<'_>, y0: f64, t_end: f64, report: 
     }
 }
 
-fn trim_num(v: f64) -> String {
-    let s = format!("{v:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -358,8 +433,99 @@ mod tests {
         assert!((nice_step(100.0, 5.0) - 20.0).abs() < 1e-9);
         assert!((nice_step(7.0, 8.0) - 1.0).abs() < 1e-9);
         assert!((nice_step(0.0, 5.0) - 1.0).abs() < 1e-9);
-        assert_eq!(trim_num(2.5), "2.5");
-        assert_eq!(trim_num(10.0), "10");
         assert_eq!(esc("a<b&\"c\""), "a&lt;b&amp;&quot;c&quot;");
+    }
+
+    fn labels(max: f64, axis: Axis) -> Vec<String> {
+        ticks(max, 5.0, axis).1.into_iter().map(|t| t.1).collect()
+    }
+
+    #[test]
+    fn a_small_cpu_axis_has_distinct_labels() {
+        // Was "0%, 0%, 0%, 1%, 1%, 1%".
+        assert_eq!(
+            labels(1.0, Axis::Percent),
+            ["0.0%", "0.2%", "0.4%", "0.6%", "0.8%", "1.0%"]
+        );
+        assert_eq!(
+            labels(230.0, Axis::Percent),
+            ["0%", "50%", "100%", "150%", "200%", "250%"]
+        );
+        assert_eq!(labels(0.0, Axis::Percent).last().unwrap(), "1.0%");
+    }
+
+    #[test]
+    fn memory_ticks_fall_on_round_binary_values() {
+        // Was 488.3KiB, 976.6KiB.
+        assert_eq!(
+            labels(1.1 * 1024.0 * 1024.0, Axis::Bytes),
+            ["0.0MiB", "0.2MiB", "0.4MiB", "0.6MiB", "0.8MiB", "1.0MiB", "1.2MiB"]
+        );
+        assert_eq!(
+            labels(900.0 * 1024.0, Axis::Bytes),
+            ["0KiB", "200KiB", "400KiB", "600KiB", "800KiB", "1000KiB"]
+        );
+        assert_eq!(
+            labels(330.0 * 1024.0 * 1024.0, Axis::Bytes),
+            ["0MiB", "50MiB", "100MiB", "150MiB", "200MiB", "250MiB", "300MiB", "350MiB"]
+        );
+        assert_eq!(
+            labels(2.5 * 1024.0 * 1024.0 * 1024.0, Axis::Bytes),
+            ["0.0GiB", "0.5GiB", "1.0GiB", "1.5GiB", "2.0GiB", "2.5GiB"]
+        );
+        assert_eq!(labels(3.0, Axis::Bytes), ["0B", "1B", "2B", "3B"]);
+    }
+
+    #[test]
+    fn ticks_always_cover_the_top_with_distinct_round_labels() {
+        let mut max = 16.0;
+        while max < 1e15 {
+            for axis in [Axis::Bytes, Axis::Percent] {
+                let (top, t) = ticks(max, 5.0, axis);
+                assert!(top >= max * (1.0 - 1e-12), "{max} {axis:?}: top {top}");
+                assert!((3..=12).contains(&t.len()), "{max} {axis:?}: {t:?}");
+                // The labels' numbers: distinct, evenly spaced by 1, 2 or 5 × 10^k, and each
+                // label reads back as the tick's value in its unit.
+                let numbers: Vec<f64> = t
+                    .iter()
+                    .map(|(_, l)| {
+                        l.trim_end_matches(|c: char| c.is_ascii_alphabetic() || c == '%')
+                            .parse()
+                            .unwrap()
+                    })
+                    .collect();
+                let step = numbers[1] - numbers[0];
+                let mantissa = step / 10f64.powf(step.log10().floor());
+                assert!(
+                    [1.0, 2.0, 5.0].iter().any(|m| (mantissa - m).abs() < 1e-6),
+                    "{max} {axis:?}: step {step} in {t:?}"
+                );
+                for (k, n) in numbers.iter().enumerate() {
+                    assert!((n - k as f64 * step).abs() < step * 1e-6, "{t:?}");
+                }
+                let mut labels: Vec<&String> = t.iter().map(|x| &x.1).collect();
+                labels.dedup();
+                assert_eq!(labels.len(), t.len(), "{t:?}");
+            }
+            max *= 1.37;
+        }
+        // A fraction of a percent still reads apart.
+        let (_, t) = ticks(0.037, 5.0, Axis::Percent);
+        assert_eq!(t[1].1, "0.01%");
+    }
+
+    #[test]
+    fn time_ticks_are_round_and_distinct() {
+        let t = time_ticks(0.4);
+        assert_eq!(t.first().unwrap().1, "0.00s");
+        assert!(t.iter().any(|x| x.1 == "0.40s"), "{t:?}");
+        let t = time_ticks(3000.0);
+        assert!(t.iter().all(|x| x.1.ends_with("min")), "{t:?}");
+        for end in [0.05, 0.4, 7.0, 95.0, 3000.0, 90_000.0] {
+            let t = time_ticks(end);
+            let mut labels: Vec<&String> = t.iter().map(|x| &x.1).collect();
+            labels.dedup();
+            assert_eq!(labels.len(), t.len(), "{end}: {t:?}");
+        }
     }
 }
