@@ -189,7 +189,7 @@ mod tests {
         assert!(v["pss_bytes"].is_null());
         assert_eq!(RecordFormat::from_path(Path::new("x.txt")), None);
         // The start sample has no CPU %, an unreadable counter is empty: never a made-up 0.
-        let mut r = Recorder::create(&csv, RecordFormat::Csv).unwrap();
+        let mut r = Recorder::new(Vec::new(), RecordFormat::Csv);
         r.sample(&Sample {
             t_s: 0.0,
             cpu_pct: None,
@@ -199,7 +199,7 @@ mod tests {
             ..sample()
         })
         .unwrap();
-        let text = std::fs::read_to_string(&csv).unwrap();
+        let text = String::from_utf8(r.into_inner()).unwrap();
         assert_eq!(
             text,
             format!("{TREE_HEADER}0.000,,4096,,1024,3,,,,2,0.060\n")
