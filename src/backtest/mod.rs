@@ -11,6 +11,8 @@
 //! Domain code: returns plain `Serialize` reports, never prints.
 
 pub mod engine;
+pub mod grid;
+pub mod heatmap;
 pub mod stats;
 pub mod strategy;
 pub mod sweep;

@@ -10,13 +10,16 @@ use clap::{Args, Subcommand};
 use serde::Deserialize;
 
 use super::{exit, interrupt, Context};
+use crate::backtest::grid::{Axis, Constraint, Grid, Probe, WalkProgress};
+use crate::backtest::heatmap::Heatmap;
 use crate::backtest::strategy::{self, fmt_num, Params, STRATEGIES};
-use crate::backtest::sweep::{self, Grid, Ranking, Status, SweepOptions, SweepReport};
+use crate::backtest::sweep::{
+    self, Partition, Ranking, Status, SweepOptions, SweepReport, UniverseEvent,
+};
 use crate::backtest::walk::{self, WalkSpec};
 use crate::backtest::{self as bt, Commission, Intrabar, Settings, Sizing};
 use crate::market::{self, Bars, LoadOptions};
 use crate::report::{self, backtest as render, Format};
-use crate::shard::Partition;
 
 const LONG_ABOUT: &str = "\
 Backtest a built-in strategy on OHLCV bars, sweep its parameters, rank a universe of symbols, \
@@ -141,12 +144,12 @@ pub struct StrategyArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Broker")]
 pub struct BrokerArgs {
-    /// Starting cash [default: 10000].
-    #[arg(long, value_name = "AMOUNT")]
+    /// Starting cash, more than 0 [default: 10000].
+    #[arg(long, value_name = "AMOUNT", allow_negative_numbers = true)]
     pub cash: Option<f64>,
 
     /// Commission per order: RATE (fraction of the traded value, or N%), plus an optional fixed amount and a minimum, e.g. 0.002, 0.001+1, 0.1%+0.5,min=1 [default: 0].
-    #[arg(long, value_name = "RATE[+FIXED][,min=M]", value_parser = parse_commission)]
+    #[arg(long, value_name = "RATE[+FIXED][,min=M]", value_parser = parse_commission, allow_hyphen_values = true)]
     pub commission: Option<Commission>,
 
     /// Fill orders at the signal bar's close instead of the next bar's open.
@@ -158,7 +161,7 @@ pub struct BrokerArgs {
     pub long_only: bool,
 
     /// Trade size: a fraction of available cash (0.5 or 50%, whole units) or fixed units (2.5u) [default: all cash].
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, allow_hyphen_values = true)]
     pub size: Option<Sizing>,
 
     /// With a fractional --size (or the default), buy fractional units (crypto-style) instead of whole ones.
@@ -166,15 +169,20 @@ pub struct BrokerArgs {
     pub fractional: bool,
 
     /// Slippage in basis points, against each market and stop fill (entries and exits).
-    #[arg(long, value_name = "BPS", default_value_t = 0.0)]
+    #[arg(
+        long,
+        value_name = "BPS",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
     pub slippage_bps: f64,
 
     /// Stop-loss distance from the entry price, as a fraction or percent (0.05 or 5%).
-    #[arg(long, value_name = "PCT", value_parser = parse_fraction)]
+    #[arg(long, value_name = "PCT", value_parser = parse_fraction, allow_hyphen_values = true)]
     pub stop_loss: Option<f64>,
 
     /// Take-profit distance from the entry price, as a fraction or percent (0.1 or 10%).
-    #[arg(long, value_name = "PCT", value_parser = parse_fraction)]
+    #[arg(long, value_name = "PCT", value_parser = parse_fraction, allow_hyphen_values = true)]
     pub take_profit: Option<f64>,
 
     /// When a stop-loss and a take-profit are both inside one bar: pessimistic (the stop-loss fills, backtesting.py's order), optimistic (the take-profit), open-first (the one on the side of the extreme nearer the bar's open; a gap through a level fills it at the open) [default: pessimistic].
@@ -185,7 +193,7 @@ pub struct BrokerArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Sweeps, universes, walk-forward")]
 pub struct SweepArgs {
-    /// Sweep a parameter: NAME=START..END:STEP (END included), NAME=START..END (step 1) or NAME=A,B,C (repeatable).
+    /// Sweep a parameter: NAME=START..END:STEP (END included), NAME=START..END (step 1) or NAME=A,B,C (repeatable; a value given twice runs once). A swept parameter takes no --param.
     #[arg(long, value_name = "NAME=RANGE")]
     pub grid: Vec<String>,
 
@@ -193,12 +201,12 @@ pub struct SweepArgs {
     #[arg(long, value_name = "EXPR")]
     pub constraint: Vec<String>,
 
-    /// Worker threads [default: one per core].
-    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub jobs: Option<u16>,
+    /// Worker threads; 0 for one per CPU [default: one per CPU].
+    #[arg(short, long, value_name = "N", value_parser = crate::config::jobs::parse, allow_negative_numbers = true)]
+    pub jobs: Option<usize>,
 
-    /// Time limit of each backtest in a sweep (of each symbol's work in a universe), e.g. 500ms, 10s; one that runs longer is recorded as timed-out and the sweep goes on.
-    #[arg(long, value_name = "DUR", value_parser = crate::units::duration_arg)]
+    /// Time limit of each backtest in a sweep or universe, e.g. 500ms, 10s; 0 for no limit [default: none]. One that runs longer is recorded as timed-out and the sweep goes on.
+    #[arg(long, value_name = "DUR", value_parser = parse_time_limit, allow_hyphen_values = true)]
     pub timeout_per: Option<Duration>,
 
     /// The statistic that ranks sweep points and symbols, e.g. sharpe_ratio, sqn, return_pct, calmar_ratio [default: sharpe_ratio].
@@ -206,7 +214,7 @@ pub struct SweepArgs {
     pub rank_by: Option<String>,
 
     /// Keep and show the best N results (memory stays bounded by N); 0 keeps all [default: 20].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_top, allow_negative_numbers = true)]
     pub top: Option<usize>,
 
     /// Write every sweep result as a JSON line to FILE as it finishes.
@@ -252,7 +260,7 @@ pub struct OutputArgs {
 struct BacktestConfig {
     cash: Option<f64>,
     commission: Option<String>,
-    jobs: Option<u16>,
+    jobs: Option<u64>,
     rank_by: Option<String>,
     top: Option<usize>,
     timeout_per: Option<String>,
@@ -272,8 +280,11 @@ fn parse_pct(s: &str) -> Option<f64> {
 fn parse_fraction(s: &str) -> Result<f64, String> {
     match parse_pct(s) {
         Some(v) if v > 0.0 && v < 10.0 => Ok(v),
+        Some(v) if v <= 0.0 => Err(format!(
+            "{s:?}: a distance from the entry price is more than 0 (e.g. 0.05 or 5%); the side follows the position (below the entry for a long, above it for a short), so it is never negative"
+        )),
         _ => Err(format!(
-            "{s:?} is not a distance from the entry price: use a fraction or a percent, e.g. 0.05 or 5%"
+            "{s:?} is not a distance from the entry price: use a fraction or a percent, more than 0 and below 1000%, e.g. 0.05 or 5%"
         )),
     }
 }
@@ -288,11 +299,20 @@ fn parse_commission(s: &str) -> Result<Commission, String> {
         }
         None => (s, 0.0),
     };
-    let (rate, fixed) = match amount.split_once('+') {
-        Some((r, f)) => (
-            parse_pct(r).ok_or_else(bad)?,
-            f.trim().parse::<f64>().map_err(|_| bad())?,
-        ),
+    // A leading minus belongs to the rate, not to a "+FIXED" split.
+    let (rate, fixed) = match amount
+        .trim()
+        .char_indices()
+        .skip(1)
+        .find(|&(_, c)| c == '+')
+    {
+        Some((at, _)) => {
+            let (r, f) = amount.trim().split_at(at);
+            (
+                parse_pct(r).ok_or_else(bad)?,
+                f[1..].trim().parse::<f64>().map_err(|_| bad())?,
+            )
+        }
         None => (parse_pct(amount).ok_or_else(bad)?, 0.0),
     };
     if !(0.0..1.0).contains(&rate)
@@ -302,7 +322,7 @@ fn parse_commission(s: &str) -> Result<Commission, String> {
         || min < 0.0
     {
         return Err(format!(
-            "{s:?}: the rate must be in [0, 1) and the fixed amount and minimum not negative"
+            "{s:?}: a commission is a cost of each order: the rate must be at least 0 and below 1 (0.002 or 0.2%), the fixed amount and the minimum 0 or more (a negative one would pay the strategy for trading)"
         ));
     }
     Ok(Commission { rate, fixed, min })
@@ -314,11 +334,12 @@ fn parse_size(s: &str) -> Result<Sizing, String> {
         .strip_suffix("units")
         .or_else(|| t.strip_suffix("unit"))
         .or_else(|| t.strip_suffix('u'));
+    let never_negative = "a size is never negative: a sell signal opens the short";
     if let Some(u) = units {
         return match u.trim().parse::<f64>() {
             Ok(v) if v > 0.0 && v.is_finite() => Ok(Sizing::Units(v)),
             _ => Err(format!(
-                "{s:?}: fixed units must be a positive number, e.g. 10u or 0.25u"
+                "{s:?}: fixed units must be a number more than 0, e.g. 10u or 0.25u ({never_negative})"
             )),
         };
     }
@@ -332,9 +353,26 @@ fn parse_size(s: &str) -> Result<Sizing, String> {
             whole: true,
         }),
         _ => Err(format!(
-            "{s:?} is not a size: a fraction of cash in (0, 1] (0.5 or 50%) or fixed units (10u)"
+            "{s:?} is not a size: a fraction of cash more than 0 and at most 1 (0.5 or 50%), or fixed units (10u); {never_negative}"
         )),
     }
+}
+
+/// `--timeout-per`: a duration, `0` for no limit (as every velo duration).
+fn parse_time_limit(s: &str) -> Result<Duration, String> {
+    if s.trim_start().starts_with('-') {
+        return Err(format!(
+            "{s:?}: a time limit is not negative: use a duration such as 500ms or 10s, or 0 for no limit"
+        ));
+    }
+    crate::units::duration_arg(s)
+}
+
+/// `--top`: a count of results to keep, `0` for all.
+fn parse_top(s: &str) -> Result<usize, String> {
+    s.trim().parse::<usize>().map_err(|_| {
+        format!("{s:?} is not a count of results: keep the best N (a whole number, e.g. 20), or 0 to keep all")
+    })
 }
 
 fn parse_intrabar(s: &str) -> Result<Intrabar, String> {
@@ -348,7 +386,7 @@ fn parse_intrabar(s: &str) -> Result<Intrabar, String> {
     }
 }
 
-/// The strategy and its `--param` values, validated.
+/// The strategy and its `--param` values, each checked against its bounds.
 fn resolve_params(args: &StrategyArgs) -> anyhow::Result<Params> {
     let name = args.strategy.as_deref().unwrap_or_default();
     let Some(def) = strategy::find(name) else {
@@ -362,36 +400,7 @@ fn resolve_params(args: &StrategyArgs) -> anyhow::Result<Params> {
         );
     };
     let mut p = Params::defaults(def);
-    for item in &args.params {
-        let Some((k, v)) = item.split_once('=') else {
-            anyhow::bail!(
-                "--param {item:?} has no value: write NAME=VALUE, e.g. --param {}={}",
-                def.params[0].name,
-                fmt_num(def.params[0].default)
-            );
-        };
-        let k = k.trim();
-        let Some(i) = p.index(k) else {
-            let names: Vec<&str> = def.params.iter().map(|p| p.name).collect();
-            let close = names
-                .iter()
-                .find(|n| strsim::jaro_winkler(k, n) > 0.8)
-                .map(|n| format!("did you mean {n}? "))
-                .unwrap_or_default();
-            anyhow::bail!(
-                "{} has no parameter {k:?}: {close}its parameters are {}",
-                def.name,
-                names.join(", ")
-            );
-        };
-        let value: f64 = v
-            .trim()
-            .parse()
-            .ok()
-            .filter(|x: &f64| x.is_finite())
-            .ok_or_else(|| anyhow::anyhow!("--param {item:?}: {v:?} is not a number"))?;
-        p.values[i] = value;
-    }
+    p.assign(&args.params).map_err(anyhow::Error::msg)?;
     Ok(p)
 }
 
@@ -415,12 +424,15 @@ fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved
     };
     let cash = b.cash.or(cfg.cash).unwrap_or(10_000.0);
     if !(cash.is_finite() && cash > 0.0) {
-        anyhow::bail!("--cash must be a positive amount (got {cash})");
+        anyhow::bail!(
+            "--cash {}: the starting cash must be more than 0 (it is what the strategy buys with), e.g. --cash 10000",
+            fmt_num(cash)
+        );
     }
     if !(b.slippage_bps.is_finite() && (0.0..10_000.0).contains(&b.slippage_bps)) {
         anyhow::bail!(
-            "--slippage-bps must be between 0 and 10000 (got {})",
-            b.slippage_bps
+            "--slippage-bps {}: slippage is a cost against each fill, at least 0 and below 10000 basis points (a negative one would improve every fill)",
+            fmt_num(b.slippage_bps)
         );
     }
     let intrabar = match (b.intrabar, &cfg.intrabar) {
@@ -449,12 +461,13 @@ fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved
         take_profit: b.take_profit,
         intrabar,
     };
-    let jobs = args
-        .sweep
-        .jobs
-        .or(cfg.jobs)
-        .map_or_else(default_jobs, usize::from)
-        .max(1);
+    // 0 is one per CPU, as for every velo command with --jobs.
+    let jobs = match (args.sweep.jobs, cfg.jobs) {
+        (Some(j), _) => j,
+        (None, Some(j)) => crate::config::jobs::resolve(j)
+            .map_err(|e| anyhow::anyhow!("[backtest] jobs in velo.toml: {e}"))?,
+        (None, None) => crate::config::jobs::cpus(),
+    };
     let rank_by = args
         .sweep
         .rank_by
@@ -466,16 +479,17 @@ fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved
     let timeout_per = match (args.sweep.timeout_per, &cfg.timeout_per) {
         (Some(t), _) => Some(t),
         (None, Some(t)) => Some(
-            crate::units::parse_duration(t)
+            parse_time_limit(t)
                 .map_err(|e| anyhow::anyhow!("[backtest] timeout-per in velo.toml: {e}"))?,
         ),
         (None, None) => None,
-    };
+    }
+    // A duration of 0 is no limit, in every velo command.
+    .filter(|t| !t.is_zero());
     let shard = match &args.sweep.shard {
-        Some(text) => Some(
-            Partition::parse(text, &|k| std::env::var(k).ok())
-                .map_err(|e| anyhow::anyhow!("--shard: {e}"))?,
-        ),
+        Some(text) => {
+            Some(sweep::parse_shard(text, &|k| std::env::var(k).ok()).map_err(anyhow::Error::msg)?)
+        }
         None => None,
     };
     Ok(Resolved {
@@ -486,10 +500,6 @@ fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved
         timeout_per,
         shard,
     })
-}
-
-fn default_jobs() -> usize {
-    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
 pub fn run(args: &BacktestArgs, ctx: &Context) -> anyhow::Result<u8> {
@@ -518,20 +528,24 @@ pub fn run(args: &BacktestArgs, ctx: &Context) -> anyhow::Result<u8> {
     if sweep_args.shard.is_some() && !is_sweep && !path.is_dir() {
         anyhow::bail!("--shard splits a --grid or a folder of symbols: there is nothing to split in one backtest");
     }
-    let grid = build_grid(&r.params, sweep_args)?;
+    let grid = build_grid(&r.params, sweep_args, &args.strategy.params)?;
     if path.is_dir() {
         if sweep_args.walk_forward.is_some() {
             anyhow::bail!("--walk-forward runs on one file, not a folder");
         }
         return run_universe(args, path, &grid, &r, ctx);
     }
-    let bars = load_one(path)?;
     if let Some(spec) = sweep_args.walk_forward {
         if r.shard.is_some() {
             anyhow::bail!("--shard does not split a walk-forward: run it on one machine");
         }
+        if let Some(note) = walk::check_train(&grid, spec).map_err(anyhow::Error::msg)? {
+            ctx.ui.warn(&note);
+        }
+        let bars = load_one(path)?;
         return run_walk(args, &bars, &grid, spec, &r, ctx);
     }
+    let bars = load_one(path)?;
     if is_sweep {
         return run_sweep(args, &bars, &grid, &r, ctx);
     }
@@ -554,38 +568,70 @@ fn title(r: &bt::SingleReport) -> String {
     format!("{} {} on {}", r.strategy, params.join(" "), r.symbol)
 }
 
-/// The grid of the --grid flags (one point, the base parameters, without any).
-fn build_grid(base: &Params, a: &SweepArgs) -> anyhow::Result<Grid> {
+/// How far to look, before any work, for a first point of the grid and for a point that
+/// breaks the strategy's own rules: a few milliseconds, enough to settle any grid whose
+/// constraints bound one axis by another; a grid too tangled to tell is walked lazily instead.
+const PROBE_STEPS: u64 = 1 << 20;
+
+/// The grid of the --grid flags (one point, the base parameters, without any). `params` are
+/// the --param flags: a swept parameter must not be among them.
+fn build_grid(base: &Params, a: &SweepArgs, params: &[String]) -> anyhow::Result<Grid> {
+    for g in &a.grid {
+        let name = g.split_once('=').map_or(g.as_str(), |(k, _)| k).trim();
+        if let Some(p) = params
+            .iter()
+            .find(|p| p.split_once('=').is_some_and(|(k, _)| k.trim() == name))
+        {
+            anyhow::bail!(
+                "--param {p} and --grid {g} both set {name}: a swept parameter takes its values from the grid; drop the --param (or drop the --grid to fix {name})"
+            );
+        }
+    }
     let axes = a
         .grid
         .iter()
-        .map(|g| sweep::parse_axis(base, g))
+        .map(|g| Axis::parse(base, g))
         .collect::<Result<Vec<_>, _>>()
         .map_err(anyhow::Error::msg)?;
     let constraints = a
         .constraint
         .iter()
-        .map(|c| sweep::Constraint::parse(base, c))
+        .map(|c| Constraint::parse(base, c))
         .collect::<Result<Vec<_>, _>>()
         .map_err(anyhow::Error::msg)?;
     let grid = Grid::new(*base, axes, constraints).map_err(anyhow::Error::msg)?;
-    if !a.grid.is_empty() && grid.is_empty() {
-        anyhow::bail!(
-            "the grid is empty: no point of {} satisfies {}: widen the ranges or loosen the constraints",
-            a.grid.join(" "),
-            a.constraint.join(" and ")
-        );
+    if a.grid.is_empty() {
+        return Ok(grid);
     }
-    // Every point must be a valid parameter set: report the first one that is not.
-    let mut checked = 0;
-    for (_, p) in grid.points() {
-        p.validate().map_err(|e| {
-            anyhow::anyhow!("{e} (a point of the grid: narrow --grid or add a --constraint)")
-        })?;
-        checked += 1;
-        if checked >= 1_000_000 {
-            break;
-        }
+    if let Probe::Empty = grid.probe(PROBE_STEPS) {
+        let why = grid.never().map_or_else(
+            || {
+                format!(
+                    "no point of {} satisfies {}",
+                    a.grid.join(" "),
+                    a.constraint.join(" and ")
+                )
+            },
+            |c| {
+                format!(
+                    "--constraint {c:?} holds for no point (it compares values that do not change)"
+                )
+            },
+        );
+        anyhow::bail!("the grid is empty: {why}: widen the ranges or loosen the constraints");
+    }
+    if let Probe::Found(_, p) = grid.probe_invalid(PROBE_STEPS) {
+        let def = p.def;
+        let rule = def
+            .ordered()
+            .iter()
+            .find(|&&(x, y)| p.values[x] >= p.values[y])
+            .map(|&(x, y)| format!("'{}<{}'", def.params[x].name, def.params[y].name))
+            .unwrap_or_default();
+        anyhow::bail!(
+            "{} (a point of the grid): add --constraint {rule} or narrow --grid",
+            p.validate().err().unwrap_or_default()
+        );
     }
     Ok(grid)
 }
@@ -697,26 +743,20 @@ fn run_sweep(
     ctx: &Context,
 ) -> anyhow::Result<u8> {
     let format = args.output.format;
-    let total = if ctx.ui.progress_allowed(format.is_machine()) {
-        match r.shard {
-            // This shard's share (one pass over the grid's ids), for an honest bar.
-            Some(s) => grid
-                .points()
-                .filter(|(_, p)| s.selects(&sweep::point_id(p)))
-                .count() as u64,
-            None => grid.len(),
-        }
-    } else {
-        0
-    };
-    let bar = ctx.ui.progress(total, "backtesting", format.is_machine());
+    // The bar counts grid positions (before constraints): the grid is sized by the product of
+    // its axes, never by walking it.
+    let bar = ctx
+        .ui
+        .progress(grid.size(), "grid points", format.is_machine());
     let cancel = interrupt::defer();
+    let walked = WalkProgress::default();
     let mut stream = Stream::open(args.sweep.results.as_deref())?;
     let mut write_err: Option<anyhow::Error> = None;
-    let mut heat = args.sweep.heatmap.as_ref().map(|_| {
-        let (xs, ys) = (&grid.axes[0], &grid.axes[1]);
-        vec![vec![f64::NAN; xs.values.len()]; ys.values.len()]
-    });
+    let mut heat = args
+        .sweep
+        .heatmap
+        .as_ref()
+        .and_then(|_| Heatmap::new(grid, r.ranking.higher_is_better));
     let (mut timed_out, mut done) = (0u64, 0u64);
     let opts = SweepOptions {
         jobs: r.jobs,
@@ -724,35 +764,49 @@ fn run_sweep(
         ranking: r.ranking,
         shard: r.shard,
     };
-    let mut report = sweep::sweep(bars, grid, &r.settings, &opts, &cancel, &mut |res| {
-        if write_err.is_none() {
-            if let Err(e) = stream.write(res) {
-                write_err = Some(e);
+    let mut report = sweep::sweep(
+        bars,
+        grid,
+        &r.settings,
+        &opts,
+        &cancel,
+        &walked,
+        &mut |res| {
+            if write_err.is_none() {
+                if let Err(e) = stream.write(res) {
+                    write_err = Some(e);
+                }
             }
-        }
-        if let Some(h) = &mut heat {
-            // Axis positions from the raw grid index: x is the first axis, y the second.
-            let ny = grid.axes[1].values.len() as u64;
-            let (xi, yi) = ((res.index / ny) as usize, (res.index % ny) as usize);
-            h[yi][xi] = res
-                .stats
-                .as_ref()
-                .and_then(|s| s.get(r.ranking.stat))
-                .unwrap_or(f64::NAN);
-        }
-        done += 1;
-        if res.status == Status::TimedOut {
-            timed_out += 1;
-        }
-        bar.inc(1);
-        if done % 64 == 1 || res.status == Status::TimedOut {
-            bar.set_message(format!("{:.0}/s, {timed_out} timed out", bar.per_sec()));
-        }
-    });
+            if let Some(h) = &mut heat {
+                h.add(
+                    res.index,
+                    res.stats.as_ref().and_then(|s| s.get(r.ranking.stat)),
+                );
+            }
+            done += 1;
+            if res.status == Status::TimedOut {
+                timed_out += 1;
+            }
+            bar.set_position(walked.reached());
+            if done % 64 == 1 || res.status == Status::TimedOut {
+                bar.set_message(format!(
+                    "{done} run, {:.0}/s, {timed_out} timed out",
+                    done as f64 / bar.elapsed().as_secs_f64().max(1e-3)
+                ));
+            }
+        },
+    );
     bar.finish_and_clear();
     stream.finish()?;
     if let Some(e) = write_err {
         return Err(e);
+    }
+    if report.summary.combinations == 0 && !report.summary.interrupted {
+        anyhow::bail!(
+            "the grid is empty: no point of {} satisfies {}: widen the ranges or loosen the constraints",
+            args.sweep.grid.join(" "),
+            args.sweep.constraint.join(" and ")
+        );
     }
     report.data.clone_from(&bars.symbol);
     report.work_hash = sweep::work_hash(&[
@@ -766,14 +820,8 @@ fn run_sweep(
                 "{} {} on {}",
                 grid.base.def.name, r.ranking.stat, bars.symbol
             ),
-            grid.axes[0].name,
-            &grid.axes[0].values,
-            grid.axes[1].name,
-            &grid.axes[1].values,
             h,
-            r.ranking.higher_is_better,
         );
-        // The SVG draws x across: transpose rows (y) and columns (x) is already h[y][x].
         write_file(p, svg.as_bytes(), "--heatmap")?;
     }
     if args.output.trades.is_some() || args.output.equity.is_some() || args.output.report.is_some()
@@ -782,10 +830,10 @@ fn run_sweep(
     }
     let text = report::render(&report, format, &ctx.ui)?;
     ctx.ui.out(&text).context("writing the results")?;
-    if report.summary.not_started > 0 {
+    if report.summary.interrupted {
         ctx.ui.warn(&format!(
-            "interrupted: {} points not run",
-            report.summary.not_started
+            "interrupted: the results are the {} runs that finished; {} of the grid's {} points were not reached",
+            report.summary.runs, report.summary.not_started, report.summary.grid_points
         ));
     }
     Ok(outcome(&report))
@@ -810,10 +858,7 @@ fn best_artifacts(
     let Some(best) = report.results.iter().find(|x| x.status == Status::Ok) else {
         anyhow::bail!("no sweep point finished: nothing to write for --trades/--equity/--report");
     };
-    let params = grid
-        .points()
-        .find(|(k, _)| *k == best.index)
-        .map_or(grid.base, |(_, p)| p);
+    let params = grid.point_at(best.index).unwrap_or(grid.base);
     let (single, run) = bt::backtest(bars, &params, &r.settings, &|| false)?;
     write_artifacts(&args.output, bars, &run, &single.stats, &title(&single))
 }
@@ -843,11 +888,9 @@ fn run_universe(
         .map(|f| market::csv::symbol_from_path(f))
         .collect();
     let format = args.output.format;
-    let bar = ctx.ui.progress(
-        names.len() as u64,
-        "backtesting symbols",
-        format.is_machine(),
-    );
+    let bar = ctx
+        .ui
+        .progress(names.len() as u64, "symbols", format.is_machine());
     let cancel = interrupt::defer();
     let mut stream = Stream::open(args.sweep.results.as_deref())?;
     let mut write_err: Option<anyhow::Error> = None;
@@ -861,6 +904,7 @@ fn run_universe(
         market::load_file(&files[i], &mut Vec::new(), LoadOptions::default())
             .map_err(|e| e.to_string())
     };
+    let mut runs = 0u64;
     let mut report = sweep::universe(
         &names,
         load,
@@ -868,13 +912,19 @@ fn run_universe(
         &r.settings,
         &opts,
         &cancel,
-        &mut |res| {
-            if write_err.is_none() {
-                if let Err(e) = stream.write(res) {
-                    write_err = Some(e);
+        &mut |event| match event {
+            UniverseEvent::Run(res) => {
+                if write_err.is_none() {
+                    if let Err(e) = stream.write(res) {
+                        write_err = Some(e);
+                    }
+                }
+                runs += 1;
+                if runs % 64 == 1 {
+                    bar.set_message(format!("{runs} runs"));
                 }
             }
-            bar.inc(1);
+            UniverseEvent::Symbol(_) => bar.inc(1),
         },
     );
     bar.finish_and_clear();
@@ -901,6 +951,12 @@ fn run_universe(
     }
     let text = report::render(&report, format, &ctx.ui)?;
     ctx.ui.out(&text).context("writing the results")?;
+    if report.summary.interrupted {
+        ctx.ui.warn(&format!(
+            "interrupted: the results are the {} symbols that finished; {} were not",
+            report.summary.runs, report.summary.not_started
+        ));
+    }
     Ok(if report.summary.errors > 0 {
         exit::USAGE
     } else {
@@ -940,6 +996,12 @@ fn run_walk(
     })
     .map_err(anyhow::Error::msg)?;
     bar.finish_and_clear();
+    if report.interrupted {
+        ctx.ui.warn(&format!(
+            "interrupted: the report holds the {} windows that finished, of {windows}",
+            report.windows.len()
+        ));
+    }
     if let Some((b, run)) = &report.stitched {
         if let Some(s) = &report.oos {
             let t = format!(

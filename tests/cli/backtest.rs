@@ -29,6 +29,15 @@ fn canonical() -> crate::support::Velo {
         .args(["--cash", "10000", "--commission", "0.002"])
 }
 
+/// The canonical settings without the swept parameters (a --grid parameter takes no --param).
+fn sweep_base() -> crate::support::Velo {
+    velo()
+        .arg("backtest")
+        .arg(fixture(GOOG))
+        .args(["--strategy", "sma-cross"])
+        .args(["--cash", "10000", "--commission", "0.002"])
+}
+
 fn csv_rows(text: &str) -> Vec<Vec<String>> {
     text.lines()
         .skip(1)
@@ -164,7 +173,7 @@ fn grid_args() -> [&'static str; 6] {
 
 #[test]
 fn the_whole_reference_grid_matches_row_by_row() {
-    let out = canonical()
+    let out = sweep_base()
         .args(grid_args())
         .args(["--top", "0", "--rank-by", "sqn", "--format", "json"])
         .run()
@@ -227,7 +236,7 @@ fn the_whole_reference_grid_matches_row_by_row() {
 
 #[test]
 fn results_stream_as_json_lines_and_heatmap_is_svg() {
-    let out = canonical()
+    let out = sweep_base()
         .args(["--grid", "fast=5..20:5", "--grid", "slow=10..40:10"])
         .args([
             "--constraint",
@@ -265,7 +274,7 @@ fn results_stream_as_json_lines_and_heatmap_is_svg() {
 #[test]
 fn three_shards_merge_into_exactly_the_unsharded_result() {
     let args = ["--grid", "fast=5..30:1", "--grid", "slow=10..100:5"];
-    let whole = canonical()
+    let whole = sweep_base()
         .args(args)
         .args([
             "--constraint",
@@ -281,7 +290,7 @@ fn three_shards_merge_into_exactly_the_unsharded_result() {
     let mut files = Vec::new();
     let mut runs = 0;
     for k in 1..=3 {
-        let part = canonical()
+        let part = sweep_base()
             .args(args)
             .args([
                 "--constraint",
@@ -323,7 +332,7 @@ fn three_shards_merge_into_exactly_the_unsharded_result() {
         .code(2)
         .stderr_has("missing shard(s) 3/3");
     // A shard of other work is named.
-    let other = canonical()
+    let other = sweep_base()
         .args(["--grid", "fast=5..30:1", "--grid", "slow=10..105:5"])
         .args([
             "--constraint",
@@ -357,13 +366,13 @@ fn three_shards_merge_into_exactly_the_unsharded_result() {
 
 #[test]
 fn shard_index_comes_from_the_environment() {
-    let a = canonical()
+    let a = sweep_base()
         .args(["--grid", "fast=5..20:1", "--format", "json", "--shard", "2"])
         .env("JOB_COMPLETION_INDEX", "1")
         .run()
         .code(0);
     assert_eq!(a.json()["shard"], "2/2");
-    canonical()
+    sweep_base()
         .args(["--grid", "fast=5..20:1", "--shard", "2"])
         .run()
         .code(2)
@@ -397,7 +406,7 @@ fn a_hanging_backtest_is_recorded_as_timed_out_and_the_sweep_finishes() {
 
 #[test]
 fn a_timeout_shorter_than_one_run_times_every_run_out() {
-    let out = canonical()
+    let out = sweep_base()
         .args([
             "--grid",
             "fast=5..9",
@@ -509,7 +518,7 @@ fn a_universe_is_ranked_and_a_bad_file_is_named() {
 
 #[test]
 fn walk_forward_reports_windows_stitched_equity_and_the_ratio() {
-    let out = canonical()
+    let out = sweep_base()
         .args([
             "--grid",
             "fast=5..20:5",
