@@ -10,14 +10,14 @@ use clap::{Args, Subcommand};
 use serde::Deserialize;
 
 use super::{exit, interrupt, Context};
-use crate::backtest::grid::{Axis, Constraint, Grid, Probe, WalkProgress};
+use crate::backtest::grid::{Grid, WalkProgress};
 use crate::backtest::heatmap::Heatmap;
 use crate::backtest::strategy::{self, fmt_num, Params, STRATEGIES};
 use crate::backtest::sweep::{
     self, Partition, Ranking, Status, SweepOptions, SweepReport, UniverseEvent,
 };
 use crate::backtest::walk::{self, WalkSpec};
-use crate::backtest::{self as bt, Commission, Intrabar, Settings, Sizing};
+use crate::backtest::{self as bt, settings, Commission, Intrabar, Settings, Sizing};
 use crate::market::{self, Bars, LoadOptions};
 use crate::report::{self, backtest as render, Format};
 
@@ -51,10 +51,12 @@ charged at entry and at exit; a trade still open at the end counts in the equity
 trade statistics. Statistics are backtesting.py's, in snake_case; undefined ones are null.
 
 Sweeps: --grid NAME=START..END:STEP (END included) or NAME=A,B,C, repeatable, with \
---constraint 'fast<slow'; runs in parallel with a per-run --timeout-per, keeps the --top N by \
---rank-by in memory, streams every result to --results FILE.jsonl as it finishes. --shard K/N \
-runs one share (a stable hash of each point); `velo backtest merge` joins the shards' JSON into \
-exactly the unsharded result.
+--constraint 'fast<slow'; the grid is never counted or stored: its points are made one at a \
+time as workers take them, so even 10^10 points start at once. Runs in parallel with a per-run \
+--timeout-per, keeps the --top N by --rank-by in memory, streams every result to --results \
+FILE.jsonl as it finishes. Ctrl-C or SIGTERM stops at once and prints what finished. --shard \
+K/N runs one share (a stable hash of each point); `velo backtest merge` joins the shards' JSON \
+into exactly the unsharded result.
 
 Settings may also come from the [backtest] table of velo.toml (cash, commission, jobs, \
 rank-by, top, timeout-per, intrabar); flags override it.";
@@ -78,7 +80,8 @@ Exit codes:
   0  ran (every sweep point finished)
   1  a sweep point, symbol or walk-forward window timed out or failed
   2  usage or input error (unknown strategy, bad parameter, empty grid, too few bars, malformed \
-CSV, shards that do not fit together)";
+CSV, shards that do not fit together)
+  128+N  interrupted by signal N (what finished is printed first)";
 
 /// Backtest a strategy, sweep its parameters, rank a universe, walk forward.
 #[derive(Debug, Args)]
@@ -149,7 +152,7 @@ pub struct BrokerArgs {
     pub cash: Option<f64>,
 
     /// Commission per order: RATE (fraction of the traded value, or N%), plus an optional fixed amount and a minimum, e.g. 0.002, 0.001+1, 0.1%+0.5,min=1 [default: 0].
-    #[arg(long, value_name = "RATE[+FIXED][,min=M]", value_parser = parse_commission, allow_hyphen_values = true)]
+    #[arg(long, value_name = "RATE[+FIXED][,min=M]", value_parser = settings::commission, allow_hyphen_values = true)]
     pub commission: Option<Commission>,
 
     /// Fill orders at the signal bar's close instead of the next bar's open.
@@ -161,7 +164,7 @@ pub struct BrokerArgs {
     pub long_only: bool,
 
     /// Trade size: a fraction of available cash (0.5 or 50%, whole units) or fixed units (2.5u) [default: all cash].
-    #[arg(long, value_name = "SIZE", value_parser = parse_size, allow_hyphen_values = true)]
+    #[arg(long, value_name = "SIZE", value_parser = settings::size, allow_hyphen_values = true)]
     pub size: Option<Sizing>,
 
     /// With a fractional --size (or the default), buy fractional units (crypto-style) instead of whole ones.
@@ -178,15 +181,15 @@ pub struct BrokerArgs {
     pub slippage_bps: f64,
 
     /// Stop-loss distance from the entry price, as a fraction or percent (0.05 or 5%).
-    #[arg(long, value_name = "PCT", value_parser = parse_fraction, allow_hyphen_values = true)]
+    #[arg(long, value_name = "PCT", value_parser = settings::fraction, allow_hyphen_values = true)]
     pub stop_loss: Option<f64>,
 
     /// Take-profit distance from the entry price, as a fraction or percent (0.1 or 10%).
-    #[arg(long, value_name = "PCT", value_parser = parse_fraction, allow_hyphen_values = true)]
+    #[arg(long, value_name = "PCT", value_parser = settings::fraction, allow_hyphen_values = true)]
     pub take_profit: Option<f64>,
 
     /// When a stop-loss and a take-profit are both inside one bar: pessimistic (the stop-loss fills, backtesting.py's order), optimistic (the take-profit), open-first (the one on the side of the extreme nearer the bar's open; a gap through a level fills it at the open) [default: pessimistic].
-    #[arg(long, value_name = "ORDER", value_parser = parse_intrabar)]
+    #[arg(long, value_name = "ORDER", value_parser = settings::intrabar)]
     pub intrabar: Option<Intrabar>,
 }
 
@@ -267,97 +270,6 @@ struct BacktestConfig {
     intrabar: Option<String>,
 }
 
-fn parse_pct(s: &str) -> Option<f64> {
-    let s = s.trim();
-    let v = if let Some(p) = s.strip_suffix('%') {
-        p.trim().parse::<f64>().ok()? / 100.0
-    } else {
-        s.parse::<f64>().ok()?
-    };
-    v.is_finite().then_some(v)
-}
-
-fn parse_fraction(s: &str) -> Result<f64, String> {
-    match parse_pct(s) {
-        Some(v) if v > 0.0 && v < 10.0 => Ok(v),
-        Some(v) if v <= 0.0 => Err(format!(
-            "{s:?}: a distance from the entry price is more than 0 (e.g. 0.05 or 5%); the side follows the position (below the entry for a long, above it for a short), so it is never negative"
-        )),
-        _ => Err(format!(
-            "{s:?} is not a distance from the entry price: use a fraction or a percent, more than 0 and below 1000%, e.g. 0.05 or 5%"
-        )),
-    }
-}
-
-fn parse_commission(s: &str) -> Result<Commission, String> {
-    let bad =
-        || format!("{s:?} is not RATE[+FIXED][,min=M]: e.g. 0.002, 0.1%, 0.001+1, 0.001+1,min=2");
-    let (amount, min) = match s.split_once(',') {
-        Some((m, rest)) => {
-            let v = rest.trim().strip_prefix("min=").ok_or_else(bad)?;
-            (m, v.trim().parse::<f64>().map_err(|_| bad())?)
-        }
-        None => (s, 0.0),
-    };
-    // A leading minus belongs to the rate, not to a "+FIXED" split.
-    let (rate, fixed) = match amount
-        .trim()
-        .char_indices()
-        .skip(1)
-        .find(|&(_, c)| c == '+')
-    {
-        Some((at, _)) => {
-            let (r, f) = amount.trim().split_at(at);
-            (
-                parse_pct(r).ok_or_else(bad)?,
-                f[1..].trim().parse::<f64>().map_err(|_| bad())?,
-            )
-        }
-        None => (parse_pct(amount).ok_or_else(bad)?, 0.0),
-    };
-    if !(0.0..1.0).contains(&rate)
-        || !fixed.is_finite()
-        || fixed < 0.0
-        || !min.is_finite()
-        || min < 0.0
-    {
-        return Err(format!(
-            "{s:?}: a commission is a cost of each order: the rate must be at least 0 and below 1 (0.002 or 0.2%), the fixed amount and the minimum 0 or more (a negative one would pay the strategy for trading)"
-        ));
-    }
-    Ok(Commission { rate, fixed, min })
-}
-
-fn parse_size(s: &str) -> Result<Sizing, String> {
-    let t = s.trim();
-    let units = t
-        .strip_suffix("units")
-        .or_else(|| t.strip_suffix("unit"))
-        .or_else(|| t.strip_suffix('u'));
-    let never_negative = "a size is never negative: a sell signal opens the short";
-    if let Some(u) = units {
-        return match u.trim().parse::<f64>() {
-            Ok(v) if v > 0.0 && v.is_finite() => Ok(Sizing::Units(v)),
-            _ => Err(format!(
-                "{s:?}: fixed units must be a number more than 0, e.g. 10u or 0.25u ({never_negative})"
-            )),
-        };
-    }
-    match parse_pct(t) {
-        Some(v) if v > 0.0 && v <= 1.0 => Ok(Sizing::Fraction {
-            fraction: if v >= 1.0 {
-                crate::backtest::engine::FULL_EQUITY
-            } else {
-                v
-            },
-            whole: true,
-        }),
-        _ => Err(format!(
-            "{s:?} is not a size: a fraction of cash more than 0 and at most 1 (0.5 or 50%), or fixed units (10u); {never_negative}"
-        )),
-    }
-}
-
 /// `--timeout-per`: a duration, `0` for no limit (as every velo duration).
 fn parse_time_limit(s: &str) -> Result<Duration, String> {
     if s.trim_start().starts_with('-') {
@@ -373,17 +285,6 @@ fn parse_top(s: &str) -> Result<usize, String> {
     s.trim().parse::<usize>().map_err(|_| {
         format!("{s:?} is not a count of results: keep the best N (a whole number, e.g. 20), or 0 to keep all")
     })
-}
-
-fn parse_intrabar(s: &str) -> Result<Intrabar, String> {
-    match s {
-        "pessimistic" => Ok(Intrabar::Pessimistic),
-        "optimistic" => Ok(Intrabar::Optimistic),
-        "open-first" => Ok(Intrabar::OpenFirst),
-        _ => Err(format!(
-            "{s:?} is not an intrabar order: use pessimistic, optimistic or open-first"
-        )),
-    }
 }
 
 /// The strategy and its `--param` values, each checked against its bounds.
@@ -418,7 +319,7 @@ fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved
     let b = &args.broker;
     let commission = match (&b.commission, &cfg.commission) {
         (Some(c), _) => *c,
-        (None, Some(text)) => parse_commission(text)
+        (None, Some(text)) => settings::commission(text)
             .map_err(|e| anyhow::anyhow!("[backtest] commission in velo.toml: {e}"))?,
         (None, None) => Commission::default(),
     };
@@ -437,7 +338,7 @@ fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved
     }
     let intrabar = match (b.intrabar, &cfg.intrabar) {
         (Some(i), _) => i,
-        (None, Some(t)) => parse_intrabar(t)
+        (None, Some(t)) => settings::intrabar(t)
             .map_err(|e| anyhow::anyhow!("[backtest] intrabar in velo.toml: {e}"))?,
         (None, None) => Intrabar::default(),
     };
@@ -568,72 +469,10 @@ fn title(r: &bt::SingleReport) -> String {
     format!("{} {} on {}", r.strategy, params.join(" "), r.symbol)
 }
 
-/// How far to look, before any work, for a first point of the grid and for a point that
-/// breaks the strategy's own rules: a few milliseconds, enough to settle any grid whose
-/// constraints bound one axis by another; a grid too tangled to tell is walked lazily instead.
-const PROBE_STEPS: u64 = 1 << 20;
-
-/// The grid of the --grid flags (one point, the base parameters, without any). `params` are
-/// the --param flags: a swept parameter must not be among them.
+/// The grid of the --grid and --constraint flags (one point, the base parameters, without
+/// any), checked before any work.
 fn build_grid(base: &Params, a: &SweepArgs, params: &[String]) -> anyhow::Result<Grid> {
-    for g in &a.grid {
-        let name = g.split_once('=').map_or(g.as_str(), |(k, _)| k).trim();
-        if let Some(p) = params
-            .iter()
-            .find(|p| p.split_once('=').is_some_and(|(k, _)| k.trim() == name))
-        {
-            anyhow::bail!(
-                "--param {p} and --grid {g} both set {name}: a swept parameter takes its values from the grid; drop the --param (or drop the --grid to fix {name})"
-            );
-        }
-    }
-    let axes = a
-        .grid
-        .iter()
-        .map(|g| Axis::parse(base, g))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(anyhow::Error::msg)?;
-    let constraints = a
-        .constraint
-        .iter()
-        .map(|c| Constraint::parse(base, c))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(anyhow::Error::msg)?;
-    let grid = Grid::new(*base, axes, constraints).map_err(anyhow::Error::msg)?;
-    if a.grid.is_empty() {
-        return Ok(grid);
-    }
-    if let Probe::Empty = grid.probe(PROBE_STEPS) {
-        let why = grid.never().map_or_else(
-            || {
-                format!(
-                    "no point of {} satisfies {}",
-                    a.grid.join(" "),
-                    a.constraint.join(" and ")
-                )
-            },
-            |c| {
-                format!(
-                    "--constraint {c:?} holds for no point (it compares values that do not change)"
-                )
-            },
-        );
-        anyhow::bail!("the grid is empty: {why}: widen the ranges or loosen the constraints");
-    }
-    if let Probe::Found(_, p) = grid.probe_invalid(PROBE_STEPS) {
-        let def = p.def;
-        let rule = def
-            .ordered()
-            .iter()
-            .find(|&&(x, y)| p.values[x] >= p.values[y])
-            .map(|&(x, y)| format!("'{}<{}'", def.params[x].name, def.params[y].name))
-            .unwrap_or_default();
-        anyhow::bail!(
-            "{} (a point of the grid): add --constraint {rule} or narrow --grid",
-            p.validate().err().unwrap_or_default()
-        );
-    }
-    Ok(grid)
+    Grid::from_flags(base, &a.grid, &a.constraint, params).map_err(anyhow::Error::msg)
 }
 
 fn load_one(path: &Path) -> anyhow::Result<Bars> {
@@ -1037,40 +876,4 @@ fn run_merge(m: &MergeArgs, ctx: &Context) -> anyhow::Result<u8> {
     let text = report::render(&merged, m.format, &ctx.ui)?;
     ctx.ui.out(&text).context("writing the results")?;
     Ok(outcome(&merged))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn commission_forms() {
-        assert_eq!(
-            parse_commission("0.002").unwrap(),
-            Commission {
-                rate: 0.002,
-                fixed: 0.0,
-                min: 0.0
-            }
-        );
-        let c = parse_commission("0.1%+1.5,min=2").unwrap();
-        assert!((c.rate - 0.001).abs() < 1e-18);
-        assert_eq!((c.fixed, c.min), (1.5, 2.0));
-        assert!(parse_commission("abc").is_err());
-        assert!(parse_commission("0.001,max=3").is_err());
-    }
-
-    #[test]
-    fn size_forms() {
-        assert_eq!(
-            parse_size("50%").unwrap(),
-            Sizing::Fraction {
-                fraction: 0.5,
-                whole: true
-            }
-        );
-        assert_eq!(parse_size("2.5u").unwrap(), Sizing::Units(2.5));
-        assert!(parse_size("1.5").is_err());
-        assert!(parse_size("-1u").is_err());
-    }
 }
