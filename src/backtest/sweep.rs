@@ -731,3 +731,107 @@ pub fn merge(reports: Vec<(String, SweepReport)>) -> Result<SweepReport, MergeEr
         ..first
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backtest::grid::{Axis, Grid};
+    use crate::backtest::strategy::find;
+
+    fn goog() -> Bars {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/backtest/GOOG.csv");
+        crate::market::load_file(
+            &path,
+            &mut Vec::new(),
+            crate::market::LoadOptions::default(),
+        )
+        .unwrap()
+        .remove(0)
+    }
+
+    fn huge() -> Grid {
+        let base = Params::defaults(find("sma-cross").unwrap());
+        let axes = vec![
+            Axis::parse(&base, "fast=1..100000").unwrap(),
+            Axis::parse(&base, "slow=1..100000").unwrap(),
+        ];
+        Grid::new(base, axes, Vec::new()).unwrap()
+    }
+
+    fn opts() -> SweepOptions {
+        SweepOptions {
+            jobs: 2,
+            timeout_per: None,
+            ranking: Ranking::by("sharpe_ratio", 5).unwrap(),
+            shard: None,
+        }
+    }
+
+    #[test]
+    fn a_cancelled_sweep_of_a_huge_grid_ends_with_what_finished() {
+        let (bars, grid) = (goog(), huge());
+        let cancel = AtomicBool::new(false);
+        let walked = WalkProgress::default();
+        let mut seen = 0u64;
+        let report = sweep(
+            &bars,
+            &grid,
+            &Settings::default(),
+            &opts(),
+            &cancel,
+            &walked,
+            &mut |_| {
+                seen += 1;
+                if seen == 50 {
+                    cancel.store(true, AtomicOrdering::SeqCst);
+                }
+            },
+        );
+        let s = report.summary;
+        assert!(s.interrupted);
+        assert_eq!(s.runs, seen);
+        assert!(s.runs >= 50);
+        assert_eq!(s.grid_points, 10_000_000_000);
+        assert!(s.not_started > 9_999_000_000, "{s:?}");
+        assert_eq!(
+            s.timed_out, 0,
+            "runs stopped by the interrupt are not timeouts"
+        );
+        assert!(!walked.finished());
+    }
+
+    #[test]
+    fn merge_refuses_an_interrupted_shard() {
+        let (bars, grid) = (goog(), huge());
+        let cancel = AtomicBool::new(true);
+        let shard = |k| SweepOptions {
+            shard: Some(Partition::new(k, 2).unwrap()),
+            ..opts()
+        };
+        let run = |k| {
+            let mut r = sweep(
+                &bars,
+                &grid,
+                &Settings::default(),
+                &shard(k),
+                &cancel,
+                &WalkProgress::default(),
+                &mut |_| {},
+            );
+            r.work_hash = "w".to_string();
+            r
+        };
+        let e = merge(vec![
+            ("a.json".to_string(), run(1)),
+            ("b.json".to_string(), run(2)),
+        ])
+        .unwrap_err();
+        assert!(matches!(e, MergeError::Interrupted { .. }), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("a.json is an interrupted shard (1/2: "),
+            "{e}"
+        );
+    }
+}

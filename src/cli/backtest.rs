@@ -325,8 +325,13 @@ fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved
     };
     let cash = b.cash.or(cfg.cash).unwrap_or(10_000.0);
     if !(cash.is_finite() && cash > 0.0) {
+        let from = if b.cash.is_some() {
+            "--cash"
+        } else {
+            "[backtest] cash in velo.toml:"
+        };
         anyhow::bail!(
-            "--cash {}: the starting cash must be more than 0 (it is what the strategy buys with), e.g. --cash 10000",
+            "{from} {}: the starting cash must be more than 0 (it is what the strategy buys with), e.g. 10000",
             fmt_num(cash)
         );
     }
@@ -628,8 +633,14 @@ fn run_sweep(
             }
             bar.set_position(walked.reached());
             if done % 64 == 1 || res.status == Status::TimedOut {
+                // Short enough for an 80-column terminal beside the bar and a 10^10 length.
+                let late = if timed_out > 0 {
+                    format!(", {timed_out} timed out")
+                } else {
+                    String::new()
+                };
                 bar.set_message(format!(
-                    "{done} run, {:.0}/s, {timed_out} timed out",
+                    "{done} run{late}, {:.0}/s",
                     done as f64 / bar.elapsed().as_secs_f64().max(1e-3)
                 ));
             }
