@@ -269,6 +269,9 @@ pub struct SweepReport {
     pub top: usize,
     pub summary: Summary,
     pub results: Vec<PointResult>,
+    /// A merge told to allow it: the shards missing or interrupted (`2/3 interrupted`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partial: Vec<String>,
 }
 
 /// How to run a sweep.
@@ -370,6 +373,7 @@ pub fn sweep(
         top: opts.ranking.top,
         summary,
         results,
+        partial: Vec::new(),
     }
 }
 
@@ -603,6 +607,7 @@ where
         top: opts.ranking.top,
         summary,
         results,
+        partial: Vec::new(),
     }
 }
 
@@ -625,20 +630,25 @@ pub enum MergeError {
         other: String,
         shard: String,
     },
-    #[error("{file} is an interrupted shard ({shard}: {not_started} grid points not run): run that shard again and merge its new result")]
+    #[error("{file} is an interrupted shard ({shard}: {not_started} grid points not run): run that shard again and merge its new result (or merge with --allow-partial)")]
     Interrupted {
         file: String,
         shard: String,
         not_started: u64,
     },
-    #[error("missing shard(s) {missing} of {total}: run them and merge all {total} files")]
+    #[error("missing shard(s) {missing} of {total}: run them and merge all {total} files (or merge with --allow-partial)")]
     Missing { missing: String, total: u32 },
     #[error("no files to merge")]
     Empty,
 }
 
-/// Merges shard reports (each with the file it came from) into the unsharded report.
-pub fn merge(reports: Vec<(String, SweepReport)>) -> Result<SweepReport, MergeError> {
+/// Merges shard reports (each with the file it came from) into the unsharded report. A
+/// missing or interrupted shard is an error, unless `allow_partial`: then the report lists
+/// them in `partial`.
+pub fn merge(
+    reports: Vec<(String, SweepReport)>,
+    allow_partial: bool,
+) -> Result<SweepReport, MergeError> {
     let Some((first_file, first)) = reports.first().cloned() else {
         return Err(MergeError::Empty);
     };
@@ -658,9 +668,9 @@ pub fn merge(reports: Vec<(String, SweepReport)>) -> Result<SweepReport, MergeEr
     let mut collector = Collector::new(ranking);
     let mut summary = Summary {
         grid_points: first.summary.grid_points,
-        combinations: first.summary.combinations,
         ..Summary::default()
     };
+    let mut partial = Vec::new();
     for (file, r) in reports {
         let p = shard_of(&file, &r)?;
         let checks: [(&'static str, String, String); 6] = [
@@ -687,12 +697,18 @@ pub fn merge(reports: Vec<(String, SweepReport)>) -> Result<SweepReport, MergeEr
             }
         }
         if r.summary.interrupted || r.summary.not_started > 0 {
-            return Err(MergeError::Interrupted {
-                file,
-                shard: p.to_string(),
-                not_started: r.summary.not_started,
-            });
+            if !allow_partial {
+                return Err(MergeError::Interrupted {
+                    file,
+                    shard: p.to_string(),
+                    not_started: r.summary.not_started,
+                });
+            }
+            partial.push(format!("{p} interrupted ({file})"));
+            summary.interrupted = true;
         }
+        // A shard that walked the whole grid counted every point.
+        summary.combinations = summary.combinations.max(r.summary.combinations);
         let slot = &mut seen[(p.index - 1) as usize];
         if let Some(other) = slot {
             return Err(MergeError::Duplicate {
@@ -718,16 +734,21 @@ pub fn merge(reports: Vec<(String, SweepReport)>) -> Result<SweepReport, MergeEr
         .map(|(i, _)| format!("{}/{total}", i + 1))
         .collect();
     if !missing.is_empty() {
-        return Err(MergeError::Missing {
-            missing: missing.join(", "),
-            total,
-        });
+        if !allow_partial {
+            return Err(MergeError::Missing {
+                missing: missing.join(", "),
+                total,
+            });
+        }
+        partial.extend(missing.iter().map(|m| format!("{m} missing")));
+        summary.interrupted = true;
     }
     let (results, _) = collector.finish();
     Ok(SweepReport {
         shard: None,
         summary,
         results,
+        partial,
         ..first
     })
 }
@@ -822,16 +843,21 @@ mod tests {
             r.work_hash = "w".to_string();
             r
         };
-        let e = merge(vec![
-            ("a.json".to_string(), run(1)),
-            ("b.json".to_string(), run(2)),
-        ])
-        .unwrap_err();
+        let parts = || {
+            vec![
+                ("a.json".to_string(), run(1)),
+                ("b.json".to_string(), run(2)),
+            ]
+        };
+        let e = merge(parts(), false).unwrap_err();
         assert!(matches!(e, MergeError::Interrupted { .. }), "{e}");
         assert!(
             e.to_string()
                 .starts_with("a.json is an interrupted shard (1/2: "),
             "{e}"
         );
+        let m = merge(parts()[..1].to_vec(), true).unwrap();
+        assert_eq!(m.partial, ["1/2 interrupted (a.json)", "2/2 missing"]);
+        assert!(m.summary.interrupted);
     }
 }

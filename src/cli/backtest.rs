@@ -130,6 +130,10 @@ pub struct MergeArgs {
     #[arg(long, value_name = "FORMAT", default_value = "table",
           value_parser = report::format_parser(&["table", "json", "markdown"]))]
     pub format: Format,
+
+    /// Merge even with shards missing or interrupted: the result lists them under "partial" and the exit is 1.
+    #[arg(long)]
+    pub allow_partial: bool,
 }
 
 #[derive(Debug, Args)]
@@ -883,8 +887,13 @@ fn run_merge(m: &MergeArgs, ctx: &Context) -> anyhow::Result<u8> {
         })?;
         reports.push((path.display().to_string(), report));
     }
-    let merged = sweep::merge(reports).map_err(anyhow::Error::new)?;
+    let merged = sweep::merge(reports, m.allow_partial).map_err(anyhow::Error::new)?;
     let text = report::render(&merged, m.format, &ctx.ui)?;
     ctx.ui.out(&text).context("writing the results")?;
+    if !merged.partial.is_empty() {
+        ctx.ui
+            .warn(&format!("partial result: {}", merged.partial.join(", ")));
+        return Ok(exit::PROBLEMS);
+    }
     Ok(outcome(&merged))
 }

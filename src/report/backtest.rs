@@ -218,6 +218,9 @@ impl Report for SweepReport {
         if s.interrupted && self.kind == "universe" {
             let _ = write!(head, ", {} not finished (interrupted)", s.not_started);
         }
+        if !self.partial.is_empty() {
+            let _ = write!(head, "; partial: {}", self.partial.join(", "));
+        }
         let top = if self.top == 0 {
             "all".to_string()
         } else {

@@ -324,13 +324,22 @@ fn three_shards_merge_into_exactly_the_unsharded_result() {
         .code(0);
     assert_eq!(merged.stdout, whole.stdout, "merged != unsharded");
 
-    // A missing shard is named.
+    // A missing shard is named; --allow-partial merges the rest, says so and exits 1.
     velo()
         .args(["backtest", "merge"])
         .args(&files[..2])
         .run()
         .code(2)
         .stderr_has("missing shard(s) 3/3");
+    let partial = velo()
+        .args(["backtest", "merge", "--allow-partial", "--format", "json"])
+        .args(&files[..2])
+        .run()
+        .code(1)
+        .stderr_has("partial result: 3/3 missing");
+    let p = partial.json();
+    assert_eq!(p["partial"], serde_json::json!(["3/3 missing"]));
+    assert_eq!(p["summary"]["interrupted"], true);
     // A shard of other work is named.
     let other = sweep_base()
         .args(["--grid", "fast=5..30:1", "--grid", "slow=10..105:5"])
