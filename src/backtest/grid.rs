@@ -170,6 +170,7 @@ impl Grid {
             .collect::<Result<Vec<_>, _>>()?;
         let grid = Self::new(*base, axes, cs)?;
         if grids.is_empty() {
+            base.validate()?;
             return Ok(grid);
         }
         if let Probe::Empty = grid.probe(PROBE_STEPS) {

@@ -1349,6 +1349,16 @@ fn grid_edges_are_named_at_once() {
         .code(2)
         .stderr_has("macd needs fast < slow")
         .stderr_has("add --constraint 'fast<slow'");
+    // A universe's one point is checked against the strategy's rules too.
+    let uni = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture(GOOG), uni.path().join("GOOG.csv")).unwrap();
+    velo()
+        .arg("backtest")
+        .arg(uni.path())
+        .args(["--strategy", "rsi", "-p", "lower=80"])
+        .run()
+        .code(2)
+        .stderr_has("rsi needs lower < upper");
     let v = sweep_base()
         .args(["--grid", "fast=5..9:1e300", "--format", "json"])
         .run()
