@@ -480,10 +480,21 @@ impl SeriesCache {
 
 /// A number as a person writes it: `10`, not `10.0`; `0.25`.
 pub fn fmt_num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{v:.0}")
-    } else {
-        format!("{v}")
+    Num(v).to_string()
+}
+
+/// [`fmt_num`] as a `Display`, to write a number without a `String` of its own.
+#[derive(Debug, Clone, Copy)]
+pub struct Num(pub f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = self.0;
+        if v.fract() == 0.0 && v.abs() < 1e15 {
+            write!(f, "{v:.0}")
+        } else {
+            write!(f, "{v}")
+        }
     }
 }
 

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::engine::RunError;
 use super::grid::{Grid, WalkProgress};
 use super::stats::{Stats, RANKABLE};
-use super::strategy::{fmt_num, ParamMap, Params};
+use super::strategy::{Num, ParamMap, Params};
 use super::{backtest_in, Prepared, Settings};
 use crate::market::Bars;
 use crate::pool::{self, Done};
@@ -36,11 +36,20 @@ pub fn parse_shard(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<P
 
 /// A point's id for sharding: `name=value,...` over all parameters.
 pub fn point_id(p: &Params) -> String {
-    let parts: Vec<String> = p
-        .pairs()
-        .map(|(n, v)| format!("{n}={}", fmt_num(v)))
-        .collect();
-    parts.join(",")
+    let mut id = String::new();
+    write_point_id(&mut id, p);
+    id
+}
+
+/// [`point_id`] into `buf` (cleared first): the sweep's walk reuses one buffer for every
+/// point, so deciding a point's shard allocates nothing.
+fn write_point_id(buf: &mut String, p: &Params) {
+    use std::fmt::Write as _;
+    buf.clear();
+    for (i, (n, v)) in p.pairs().enumerate() {
+        let sep = if i == 0 { "" } else { "," };
+        let _ = write!(buf, "{sep}{n}={}", Num(v));
+    }
 }
 
 /// The hash that says two reports come from the same work: everything that decides results.
@@ -298,10 +307,15 @@ pub fn sweep(
     on_result: &mut dyn FnMut(&PointResult),
 ) -> SweepReport {
     let shard = opts.shard;
-    let mine = move |p: &Params| shard.is_none_or(|s| s.selects(&point_id(p)));
+    let mut id = String::new();
     let items = grid
         .walk(Some(cancel), Some(progress))
-        .filter(move |(_, p)| mine(p));
+        .filter(move |(_, p)| {
+            shard.is_none_or(|s| {
+                write_point_id(&mut id, p);
+                s.selects(&id)
+            })
+        });
     let mut collector = Collector::new(opts.ranking);
     let prep = Prepared::new(bars);
     let pool_opts = pool::Options {
@@ -787,6 +801,13 @@ mod tests {
             ranking: Ranking::by("sharpe_ratio", 5).unwrap(),
             shard: None,
         }
+    }
+
+    #[test]
+    fn a_point_id_is_its_parameters_as_written() {
+        let mut p = Params::defaults(find("rsi").unwrap());
+        p.values[1] = 25.5;
+        assert_eq!(point_id(&p), "n=14,lower=25.5,upper=70");
     }
 
     #[test]
