@@ -317,7 +317,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             [CompletionResult]::new('--rank-by', '--rank-by', [CompletionResultType]::ParameterName, 'The statistic that ranks sweep points and symbols, e.g. sharpe_ratio, sqn, return_pct, calmar_ratio [default: sharpe_ratio]')
             [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'Keep and show the best N results (memory stays bounded by N); 0 keeps all [default: 20]')
             [CompletionResult]::new('--results', '--results', [CompletionResultType]::ParameterName, 'Write every sweep result as a JSON line to FILE as it finishes')
-            [CompletionResult]::new('--heatmap', '--heatmap', [CompletionResultType]::ParameterName, 'Write a heatmap of the ranking statistic over a two-parameter grid as SVG')
+            [CompletionResult]::new('--heatmap', '--heatmap', [CompletionResultType]::ParameterName, 'Write a heatmap of the ranking statistic over a two-parameter grid as SVG (an axis of more than 320 values is drawn in 320 cells, each the best of its points)')
             [CompletionResult]::new('--shard', '--shard', [CompletionResultType]::ParameterName, 'Run shard K of N of a sweep or universe (a stable hash of each point or symbol); N alone takes K from JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID (0-based) or CI_NODE_INDEX (1-based)')
             [CompletionResult]::new('--walk-forward', '--walk-forward', [CompletionResultType]::ParameterName, 'Walk-forward: optimise the --grid on each train window, trade the best on the next test window; sizes in bars, step defaults to test')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')

@@ -228,7 +228,7 @@ pub struct SweepArgs {
     #[arg(long, value_name = "FILE.jsonl")]
     pub results: Option<PathBuf>,
 
-    /// Write a heatmap of the ranking statistic over a two-parameter grid as SVG.
+    /// Write a heatmap of the ranking statistic over a two-parameter grid as SVG (an axis of more than 320 values is drawn in 320 cells, each the best of its points).
     #[arg(long, value_name = "FILE.svg")]
     pub heatmap: Option<PathBuf>,
 
