@@ -318,7 +318,7 @@ _velo() {
             return 0
             ;;
         velo__subcmd__backtest__subcmd__merge)
-            opts="-q -v -h -V --format --color --quiet --verbose --help --version"
+            opts="-q -v -h -V --format --allow-partial --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

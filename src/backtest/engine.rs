@@ -82,6 +82,9 @@ pub enum RunError {
     },
     #[error("stopped: the time allowed for this backtest ran out")]
     Expired,
+    /// The parameters break the strategy's own rules (a sweep point found so while it ran).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// The trade open at a moment.
@@ -320,9 +323,9 @@ pub fn run_orders(
 ) -> Result<Run, RunError> {
     let n = bars.len();
     let warmup = params.warmup();
-    if n < warmup + 3 {
+    if n < params.min_bars() {
         return Err(RunError::TooFewBars {
-            need: warmup + 3,
+            need: params.min_bars(),
             warmup: warmup + 1,
             have: n,
         });

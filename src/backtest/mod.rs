@@ -10,7 +10,11 @@
 //!
 //! Domain code: returns plain `Serialize` reports, never prints.
 
+pub mod axis;
 pub mod engine;
+pub mod grid;
+pub mod heatmap;
+pub mod settings;
 pub mod stats;
 pub mod strategy;
 pub mod sweep;

@@ -35,6 +35,31 @@ pub struct ParamSpec {
     pub help: &'static str,
 }
 
+impl ParamSpec {
+    /// Checks one value against the bounds (and wholeness) of this parameter of `strategy`;
+    /// the message says which values are allowed and what the parameter means.
+    pub fn check(&self, strategy: &str, v: f64) -> Result<(), String> {
+        if !v.is_finite() || v < self.min || v > self.max {
+            return Err(format!(
+                "{strategy} parameter {}={} is out of range: use {} to {} ({})",
+                self.name,
+                fmt_num(v),
+                fmt_num(self.min),
+                fmt_num(self.max),
+                self.help
+            ));
+        }
+        if self.integer && v.fract() != 0.0 {
+            return Err(format!(
+                "{strategy} parameter {}={} must be a whole number of bars",
+                self.name,
+                fmt_num(v)
+            ));
+        }
+        Ok(())
+    }
+}
+
 const fn period(name: &'static str, default: f64, help: &'static str) -> ParamSpec {
     ParamSpec {
         name,
@@ -55,6 +80,33 @@ pub struct StrategyDef {
     /// Level strategy: buy only when not long, sell only when not short.
     pub level: bool,
     pub(crate) kind: Kind,
+}
+
+impl StrategyDef {
+    /// Pairs of parameters `(a, b)` the strategy needs in order, `values[a] < values[b]`
+    /// (rsi's lower < upper, macd's fast < slow).
+    pub fn ordered(&self) -> &'static [(usize, usize)] {
+        match self.kind {
+            Kind::Rsi => &[(1, 2)],
+            Kind::Macd => &[(0, 1)],
+            _ => &[],
+        }
+    }
+
+    /// The message for a parameter this strategy does not have, with the likely one meant.
+    pub fn unknown_param(&self, name: &str) -> String {
+        let names: Vec<&str> = self.params.iter().map(|p| p.name).collect();
+        let close = names
+            .iter()
+            .find(|n| strsim::jaro_winkler(name, n) > 0.8)
+            .map(|n| format!("did you mean {n}? "))
+            .unwrap_or_default();
+        format!(
+            "{} has no parameter {name:?}: {close}its parameters are {}",
+            self.name,
+            names.join(", ")
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,40 +299,61 @@ impl Params {
     /// the parameter and what to change.
     pub fn validate(&self) -> Result<(), String> {
         for (p, &v) in self.def.params.iter().zip(&self.values) {
-            if !v.is_finite() || v < p.min || v > p.max {
+            p.check(self.def.name, v)?;
+        }
+        for &(a, b) in self.def.ordered() {
+            let (pa, pb) = (&self.def.params[a], &self.def.params[b]);
+            let (va, vb) = (self.values[a], self.values[b]);
+            if va >= vb {
                 return Err(format!(
-                    "{} parameter {}={} is out of range: use {} to {} ({})",
+                    "{} needs {} < {} (got {}={} {}={})",
                     self.def.name,
-                    p.name,
-                    fmt_num(v),
-                    fmt_num(p.min),
-                    fmt_num(p.max),
-                    p.help
-                ));
-            }
-            if p.integer && v.fract() != 0.0 {
-                return Err(format!(
-                    "{} parameter {}={} must be a whole number of bars",
-                    self.def.name,
-                    p.name,
-                    fmt_num(v)
+                    pa.name,
+                    pb.name,
+                    pa.name,
+                    fmt_num(va),
+                    pb.name,
+                    fmt_num(vb)
                 ));
             }
         }
-        let v = &self.values;
-        match self.def.kind {
-            Kind::Rsi if v[1] >= v[2] => Err(format!(
-                "rsi needs lower < upper (got lower={} upper={})",
-                fmt_num(v[1]),
-                fmt_num(v[2])
-            )),
-            Kind::Macd if v[0] >= v[1] => Err(format!(
-                "macd needs fast < slow (got fast={} slow={})",
-                fmt_num(v[0]),
-                fmt_num(v[1])
-            )),
-            _ => Ok(()),
+        Ok(())
+    }
+
+    /// Sets parameters from `NAME=VALUE` assignments (`--param`), each checked against its
+    /// bounds as it is read; the message names the assignment and, for a misspelt name, the
+    /// parameter meant.
+    pub fn assign(&mut self, items: &[String]) -> Result<(), String> {
+        let def = self.def;
+        for item in items {
+            let Some((k, v)) = item.split_once('=') else {
+                return Err(format!(
+                    "--param {item:?} has no value: write NAME=VALUE, e.g. --param {}={}",
+                    def.params[0].name,
+                    fmt_num(def.params[0].default)
+                ));
+            };
+            let k = k.trim();
+            let Some(i) = self.index(k) else {
+                return Err(def.unknown_param(k));
+            };
+            let value: f64 = v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|x: &f64| x.is_finite())
+                .ok_or_else(|| format!("--param {item:?}: {v:?} is not a number"))?;
+            def.params[i]
+                .check(def.name, value)
+                .map_err(|e| format!("--param {item}: {e}"))?;
+            self.values[i] = value;
         }
+        Ok(())
+    }
+
+    /// The fewest bars a run needs: the warm-up, then two bars to trade on.
+    pub fn min_bars(&self) -> usize {
+        self.warmup() + 3
     }
 
     /// The index of the last warm-up bar (backtesting.py's W: the largest index of the first
@@ -407,10 +480,21 @@ impl SeriesCache {
 
 /// A number as a person writes it: `10`, not `10.0`; `0.25`.
 pub fn fmt_num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{v:.0}")
-    } else {
-        format!("{v}")
+    Num(v).to_string()
+}
+
+/// [`fmt_num`] as a `Display`, to write a number without a `String` of its own.
+#[derive(Debug, Clone, Copy)]
+pub struct Num(pub f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = self.0;
+        if v.fract() == 0.0 && v.abs() < 1e15 {
+            write!(f, "{v:.0}")
+        } else {
+            write!(f, "{v}")
+        }
     }
 }
 

@@ -10,266 +10,46 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::collections::HashMap;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use super::engine::RunError;
+use super::grid::{Grid, WalkProgress};
 use super::stats::{Stats, RANKABLE};
-use super::strategy::{fmt_num, ParamMap, Params};
+use super::strategy::{Num, ParamMap, Params};
 use super::{backtest_in, Prepared, Settings};
 use crate::market::Bars;
 use crate::pool::{self, Done};
-use crate::shard::{fnv1a, Partition};
+use crate::shard::fnv1a;
+pub use crate::shard::Partition;
 
 /// The most failed or timed-out runs a report lists one by one (all are counted).
 pub const MAX_LISTED_FAILURES: usize = 100;
 
-/// One swept parameter and its values.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Axis {
-    pub index: usize,
-    pub name: &'static str,
-    pub values: Vec<f64>,
-}
-
-/// `START..END:STEP` (END included), `START..END` (step 1) or a list `A,B,C`, for parameter
-/// `name` of `base`'s strategy.
-pub fn parse_axis(base: &Params, text: &str) -> Result<Axis, String> {
-    let Some((name, spec)) = text.split_once('=') else {
-        return Err(format!(
-            "--grid {text:?} is not NAME=START..END:STEP (e.g. fast=5..50:5) or NAME=A,B,C"
-        ));
-    };
-    let name = name.trim();
-    let index = param_index(base, name)?;
-    let num = |s: &str| -> Result<f64, String> {
-        s.trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite())
-            .ok_or_else(|| format!("--grid {text:?}: {s:?} is not a number"))
-    };
-    let values = if let Some((start, rest)) = spec.split_once("..") {
-        let (end, step) = match rest.split_once(':') {
-            Some((e, s)) => (num(e)?, num(s)?),
-            None => (num(rest)?, 1.0),
-        };
-        let start = num(start)?;
-        if step <= 0.0 {
-            return Err(format!("--grid {text:?}: the step must be more than 0"));
-        }
-        if end < start {
-            return Err(format!(
-                "--grid {text:?} is empty: END ({}) is below START ({})",
-                fmt_num(end),
-                fmt_num(start)
-            ));
-        }
-        let count = ((end - start) / step + 1e-9).floor() as u64 + 1;
-        if count > 100_000_000 {
-            return Err(format!(
-                "--grid {text:?} has {count} values: use a larger step"
-            ));
-        }
-        (0..count).map(|k| start + k as f64 * step).collect()
-    } else {
-        spec.split(',').map(num).collect::<Result<Vec<_>, _>>()?
-    };
-    if values.is_empty() {
-        return Err(format!("--grid {text:?} has no values"));
-    }
-    Ok(Axis {
-        index,
-        name: base.def.params[index].name,
-        values,
-    })
-}
-
-fn param_index(base: &Params, name: &str) -> Result<usize, String> {
-    base.index(name).ok_or_else(|| {
-        let names: Vec<&str> = base.def.params.iter().map(|p| p.name).collect();
-        format!(
-            "{} has no parameter {name:?}: its parameters are {}",
-            base.def.name,
-            names.join(", ")
-        )
-    })
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Operand {
-    Param(usize),
-    Const(f64),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Op {
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Eq,
-    Ne,
-}
-
-/// `A OP B` where A and B are parameter names or numbers, OP one of `< <= > >= == !=`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Constraint {
-    text: String,
-    lhs: Operand,
-    op: Op,
-    rhs: Operand,
-}
-
-impl Constraint {
-    pub fn parse(base: &Params, text: &str) -> Result<Self, String> {
-        let ops = [
-            ("<=", Op::Le),
-            (">=", Op::Ge),
-            ("==", Op::Eq),
-            ("!=", Op::Ne),
-            ("<", Op::Lt),
-            (">", Op::Gt),
-        ];
-        let Some((pos, sym, op)) = ops
-            .iter()
-            .find_map(|(sym, op)| text.find(sym).map(|p| (p, *sym, *op)))
-        else {
-            return Err(format!(
-                "--constraint {text:?} is not A<B (operators < <= > >= == !=, e.g. 'fast<slow')"
-            ));
-        };
-        let side = |s: &str| -> Result<Operand, String> {
-            let s = s.trim();
-            if let Ok(v) = s.parse::<f64>() {
-                return Ok(Operand::Const(v));
-            }
-            param_index(base, s)
-                .map(Operand::Param)
-                .map_err(|e| format!("--constraint {text:?}: {e}"))
-        };
-        let lhs = side(&text[..pos])?;
-        let rhs = side(&text[pos + sym.len()..])?;
-        if !matches!(lhs, Operand::Param(_)) && !matches!(rhs, Operand::Param(_)) {
-            return Err(format!(
-                "--constraint {text:?} names no parameter of {}",
-                base.def.name
-            ));
-        }
-        Ok(Self {
-            text: text.trim().to_string(),
-            lhs,
-            op,
-            rhs,
-        })
-    }
-
-    fn holds(&self, values: &[f64]) -> bool {
-        let v = |o: Operand| match o {
-            Operand::Param(i) => values[i],
-            Operand::Const(c) => c,
-        };
-        let (a, b) = (v(self.lhs), v(self.rhs));
-        match self.op {
-            Op::Lt => a < b,
-            Op::Le => a <= b,
-            Op::Gt => a > b,
-            Op::Ge => a >= b,
-            #[allow(clippy::float_cmp)]
-            Op::Eq => a == b,
-            #[allow(clippy::float_cmp)]
-            Op::Ne => a != b,
-        }
-    }
-}
-
-/// A grid: the base parameters, the swept axes (the last one varies fastest) and constraints.
-#[derive(Debug, Clone)]
-pub struct Grid {
-    pub base: Params,
-    pub axes: Vec<Axis>,
-    pub constraints: Vec<Constraint>,
-}
-
-impl Grid {
-    pub fn new(
-        base: Params,
-        axes: Vec<Axis>,
-        constraints: Vec<Constraint>,
-    ) -> Result<Self, String> {
-        for (i, a) in axes.iter().enumerate() {
-            if axes[..i].iter().any(|b| b.index == a.index) {
-                return Err(format!("--grid names {} twice", a.name));
-            }
-        }
-        Ok(Self {
-            base,
-            axes,
-            constraints,
-        })
-    }
-
-    /// Points before constraints.
-    pub fn raw_len(&self) -> u64 {
-        self.axes
-            .iter()
-            .map(|a| a.values.len() as u64)
-            .fold(1u64, u64::saturating_mul)
-    }
-
-    /// Every point that satisfies the constraints, with its position in the raw grid.
-    pub fn points(&self) -> impl Iterator<Item = (u64, Params)> + Send + '_ {
-        (0..self.raw_len()).filter_map(move |k| {
-            let mut p = self.base;
-            let mut rest = k;
-            for a in self.axes.iter().rev() {
-                let n = a.values.len() as u64;
-                p.values[a.index] = a.values[(rest % n) as usize];
-                rest /= n;
-            }
-            self.constraints
-                .iter()
-                .all(|c| c.holds(&p.values))
-                .then_some((k, p))
-        })
-    }
-
-    /// The points that satisfy the constraints (one pass over the grid).
-    pub fn len(&self) -> u64 {
-        self.points().count() as u64
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.points().next().is_none()
-    }
-
-    /// A canonical description: strategy, base values, axes and constraints.
-    pub fn describe(&self) -> String {
-        let mut s = self.base.def.name.to_string();
-        for (name, v) in self.base.pairs() {
-            s.push_str(&format!(" {name}={}", fmt_num(v)));
-        }
-        for a in &self.axes {
-            let vals: Vec<String> = a.values.iter().map(|v| fmt_num(*v)).collect();
-            s.push_str(&format!(" grid {}={}", a.name, vals.join(",")));
-        }
-        for c in &self.constraints {
-            s.push_str(&format!(" constraint {}", c.text));
-        }
-        s
-    }
+/// `--shard K/N`, or `N` with K from the scheduler's variables (looked up in `env`).
+pub fn parse_shard(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Partition, String> {
+    Partition::parse(text, env).map_err(|e| format!("--shard {text}: {e}"))
 }
 
 /// A point's id for sharding: `name=value,...` over all parameters.
 pub fn point_id(p: &Params) -> String {
-    let parts: Vec<String> = p
-        .pairs()
-        .map(|(n, v)| format!("{n}={}", fmt_num(v)))
-        .collect();
-    parts.join(",")
+    let mut id = String::new();
+    write_point_id(&mut id, p);
+    id
+}
+
+/// [`point_id`] into `buf` (cleared first): the sweep's walk reuses one buffer for every
+/// point, so deciding a point's shard allocates nothing.
+fn write_point_id(buf: &mut String, p: &Params) {
+    use std::fmt::Write as _;
+    buf.clear();
+    for (i, (n, v)) in p.pairs().enumerate() {
+        let sep = if i == 0 { "" } else { "," };
+        let _ = write!(buf, "{sep}{n}={}", Num(v));
+    }
 }
 
 /// The hash that says two reports come from the same work: everything that decides results.
@@ -405,15 +185,24 @@ impl Ord for Ranked {
 /// Counts of a sweep.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
-    /// Points of the whole grid (after constraints), over all shards.
+    /// Points of the grid before constraints: the product of its axes' lengths (of each
+    /// symbol's grid, for a universe).
+    #[serde(default)]
+    pub grid_points: u64,
+    /// Points of the whole grid that satisfy the constraints, over all shards (symbols, for a
+    /// universe); when interrupted, those the sweep reached.
     pub combinations: u64,
     /// Runs that ended in this report (this shard's share).
     pub runs: u64,
     pub ok: u64,
     pub timed_out: u64,
     pub errors: u64,
-    /// Points not run because the sweep was interrupted.
+    /// When interrupted: the grid points (before constraints) not reached plus the runs cut
+    /// short, at least as many as the points not run (symbols not finished, for a universe).
     pub not_started: u64,
+    /// The sweep stopped before its end (a signal): the results are those that finished.
+    #[serde(default)]
+    pub interrupted: bool,
 }
 
 impl Collector {
@@ -489,6 +278,9 @@ pub struct SweepReport {
     pub top: usize,
     pub summary: Summary,
     pub results: Vec<PointResult>,
+    /// A merge told to allow it: the shards missing or interrupted (`2/3 interrupted`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partial: Vec<String>,
 }
 
 /// How to run a sweep.
@@ -501,19 +293,29 @@ pub struct SweepOptions {
 }
 
 /// Runs every point of `grid` (this shard's share) over `bars`, calling `on_result` with each
-/// result as it finishes (on the calling thread), and returns the report.
+/// result as it finishes (on the calling thread), and returns the report. The grid is walked
+/// lazily as workers take points; `progress` says how far the walk has gone. When `cancel`
+/// turns true no new point starts, the runs in flight stop, and the report holds what
+/// finished (`summary.interrupted`).
 pub fn sweep(
     bars: &Bars,
     grid: &Grid,
     settings: &Settings,
     opts: &SweepOptions,
     cancel: &AtomicBool,
+    progress: &WalkProgress,
     on_result: &mut dyn FnMut(&PointResult),
 ) -> SweepReport {
     let shard = opts.shard;
-    let mine = move |p: &Params| shard.is_none_or(|s| s.selects(&point_id(p)));
-    let combinations = grid.len();
-    let items = grid.points().filter(move |(_, p)| mine(p));
+    let mut id = String::new();
+    let items = grid
+        .walk(Some(cancel), Some(progress))
+        .filter(move |(_, p)| {
+            shard.is_none_or(|s| {
+                write_point_id(&mut id, p);
+                s.selects(&id)
+            })
+        });
     let mut collector = Collector::new(opts.ranking);
     let prep = Prepared::new(bars);
     let pool_opts = pool::Options {
@@ -531,11 +333,15 @@ pub fn sweep(
             .insert(pos, point);
         point
     });
-    let stats = pool::run(
+    let mut cut_short = 0u64;
+    pool::run(
         items,
         &pool_opts,
         cancel,
         |ctx, (_, params)| {
+            // Bounds were checked per axis; a strategy's own rule (macd's fast < slow) is
+            // checked per point.
+            params.validate().map_err(RunError::Invalid)?;
             backtest_in(&prep, bars, &params, settings, &|| ctx.expired()).map(|(rep, _)| rep.stats)
         },
         |pos, done| {
@@ -550,13 +356,25 @@ pub fn sweep(
                 Done::Ok(r) => r,
                 Done::TimedOut { .. } => Err(RunError::Expired),
             };
+            if matches!(r, Err(RunError::Expired)) && cancel.load(AtomicOrdering::SeqCst) {
+                // Stopped by the interrupt, not by its time limit: not a result.
+                cut_short += 1;
+                return;
+            }
             let result = point_result(index, None, &params, r);
             on_result(&result);
             collector.push(result);
         },
     );
-    collector.summary.combinations = combinations;
-    collector.summary.not_started = stats.not_started as u64;
+    let interrupted = !progress.finished() || cut_short > 0;
+    collector.summary.grid_points = grid.size();
+    collector.summary.combinations = progress.points();
+    collector.summary.interrupted = interrupted;
+    collector.summary.not_started = if interrupted {
+        grid.size().saturating_sub(progress.reached()) + cut_short
+    } else {
+        0
+    };
     let (results, summary) = collector.finish();
     SweepReport {
         kind: "sweep".to_string(),
@@ -569,6 +387,7 @@ pub fn sweep(
         top: opts.ranking.top,
         summary,
         results,
+        partial: Vec::new(),
     }
 }
 
@@ -608,10 +427,21 @@ pub fn point_result(
     }
 }
 
-/// Runs the strategy (or, with a grid, the whole grid) over every symbol of a universe, in
-/// parallel (one symbol per worker), and ranks the symbols; with a grid each symbol's entry
-/// holds its best point. `load` reads one input into its series (errors name file and line).
-/// `timeout_per` bounds each symbol's work.
+/// What a universe reports as it goes.
+#[derive(Debug, Clone, Copy)]
+pub enum UniverseEvent<'a> {
+    /// One backtest finished (a grid point of a symbol, or a symbol's one run).
+    Run(&'a PointResult),
+    /// A symbol is done: its result (its best point with a grid).
+    Symbol(&'a PointResult),
+}
+
+/// Runs the strategy (or, with a grid, the whole grid) over every symbol of a universe and
+/// ranks the symbols; with a grid each symbol's entry holds its best point. `load` reads one
+/// input into its series (errors name file and line). Without a grid the symbols run in
+/// parallel, one per worker, `timeout_per` bounding each; with one, the symbols run one after
+/// another, each a parallel sweep of its grid (so a huge grid streams its points and stops at
+/// once), `timeout_per` bounding each point.
 pub fn universe<L>(
     inputs: &[String],
     load: L,
@@ -619,104 +449,166 @@ pub fn universe<L>(
     settings: &Settings,
     opts: &SweepOptions,
     cancel: &AtomicBool,
-    on_result: &mut dyn FnMut(&PointResult),
+    on_event: &mut dyn FnMut(UniverseEvent),
 ) -> SweepReport
 where
     L: Fn(usize) -> Result<Vec<Bars>, String> + Sync,
 {
     let shard = opts.shard;
-    let items = (0..inputs.len()).filter(|&i| shard.is_none_or(|s| s.selects(&inputs[i])));
+    let selected = (0..inputs.len()).filter(|&i| shard.is_none_or(|s| s.selects(&inputs[i])));
     let mut collector = Collector::new(opts.ranking);
-    let pool_opts = pool::Options {
-        jobs: opts.jobs,
-        item_timeout: opts.timeout_per,
-        deadline: None,
+    let load_error = |i: usize, e: String| PointResult {
+        index: i as u64,
+        symbol: Some(inputs[i].clone()),
+        params: serde_json::Value::Null,
+        status: Status::Error,
+        stats: None,
+        error: Some(e),
     };
-    let inflight: Mutex<HashMap<usize, usize>> = Mutex::new(HashMap::new());
-    let items = items.enumerate().map(|(pos, i)| {
-        inflight
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(pos, i);
-        i
-    });
-    let ranking = Ranking {
-        top: 1,
-        ..opts.ranking
-    };
-    let stats = pool::run(
-        items,
-        &pool_opts,
-        cancel,
-        |ctx, i| -> Vec<PointResult> {
+    let mut not_finished = 0u64;
+    if grid.axes.is_empty() {
+        let pool_opts = pool::Options {
+            jobs: opts.jobs,
+            item_timeout: opts.timeout_per,
+            deadline: None,
+        };
+        let inflight: Mutex<HashMap<usize, usize>> = Mutex::new(HashMap::new());
+        let items = selected.enumerate().map(|(pos, i)| {
+            inflight
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(pos, i);
+            i
+        });
+        let params = grid.base;
+        // `None`: cut short by the interrupt.
+        let stats = pool::run(
+            items,
+            &pool_opts,
+            cancel,
+            |ctx, i| -> Option<Vec<PointResult>> {
+                let series = match load(i) {
+                    Ok(s) => s,
+                    Err(e) => return Some(vec![load_error(i, e)]),
+                };
+                let multi = series.len() > 1;
+                let mut out = Vec::with_capacity(series.len());
+                for bars in &series {
+                    let r = super::backtest(bars, &params, settings, &|| ctx.expired())
+                        .map(|(rep, _)| rep.stats);
+                    if matches!(r, Err(RunError::Expired)) && ctx.cancelled() {
+                        return None;
+                    }
+                    let symbol = if multi {
+                        bars.symbol.clone()
+                    } else {
+                        inputs[i].clone()
+                    };
+                    out.push(point_result(i as u64, Some(symbol), &params, r));
+                }
+                Some(out)
+            },
+            |pos, done| {
+                let Some(i) = inflight
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .remove(&pos)
+                else {
+                    return;
+                };
+                let results = match done {
+                    Done::Ok(Some(r)) => r,
+                    Done::TimedOut { .. } if !cancel.load(AtomicOrdering::SeqCst) => {
+                        vec![PointResult {
+                            index: i as u64,
+                            symbol: Some(inputs[i].clone()),
+                            params: serde_json::Value::Null,
+                            status: Status::TimedOut,
+                            stats: None,
+                            error: None,
+                        }]
+                    }
+                    Done::Ok(None) | Done::TimedOut { .. } => {
+                        not_finished += 1;
+                        return;
+                    }
+                };
+                for r in results {
+                    on_event(UniverseEvent::Run(&r));
+                    on_event(UniverseEvent::Symbol(&r));
+                    collector.push(r);
+                }
+            },
+        );
+        not_finished += stats.not_started as u64;
+    } else {
+        let per_symbol = SweepOptions {
+            ranking: Ranking {
+                top: 1,
+                ..opts.ranking
+            },
+            shard: None,
+            ..*opts
+        };
+        let mut selected = selected.peekable();
+        'symbols: while let Some(&i) = selected.peek() {
+            if cancel.load(AtomicOrdering::SeqCst) {
+                break;
+            }
             let series = match load(i) {
                 Ok(s) => s,
                 Err(e) => {
-                    return vec![PointResult {
-                        index: i as u64,
-                        symbol: Some(inputs[i].clone()),
-                        params: serde_json::Value::Null,
-                        status: Status::Error,
-                        stats: None,
-                        error: Some(e),
-                    }]
+                    let r = load_error(i, e);
+                    on_event(UniverseEvent::Symbol(&r));
+                    collector.push(r);
+                    selected.next();
+                    continue;
                 }
             };
             let multi = series.len() > 1;
-            let mut out = Vec::with_capacity(series.len());
+            let mut done = Vec::with_capacity(series.len());
             for bars in &series {
-                let prep = Prepared::new(bars);
                 let symbol = if multi {
                     bars.symbol.clone()
                 } else {
                     inputs[i].clone()
                 };
-                let mut best = Collector::new(ranking);
-                for (k, params) in grid.points() {
-                    if ctx.expired() {
-                        best.push(point_result(k, None, &params, Err(RunError::Expired)));
-                        break;
-                    }
-                    let r = backtest_in(&prep, bars, &params, settings, &|| ctx.expired())
-                        .map(|(rep, _)| rep.stats);
-                    best.push(point_result(k, None, &params, r));
+                let walk = WalkProgress::default();
+                let report = sweep(bars, grid, settings, &per_symbol, cancel, &walk, &mut |r| {
+                    let r = PointResult {
+                        symbol: Some(symbol.clone()),
+                        ..r.clone()
+                    };
+                    on_event(UniverseEvent::Run(&r));
+                });
+                if report.summary.interrupted {
+                    // A symbol's best of a part of its grid is not its best: leave it out.
+                    break 'symbols;
                 }
-                let (results, _) = best.finish();
-                if let Some(mut r) = results.into_iter().next() {
-                    r.index = i as u64;
-                    r.symbol = Some(symbol);
-                    out.push(r);
-                }
-            }
-            out
-        },
-        |pos, done| {
-            let Some(i) = inflight
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .remove(&pos)
-            else {
-                return;
-            };
-            let results = match done {
-                Done::Ok(r) => r,
-                Done::TimedOut { .. } => vec![PointResult {
+                let best = report.results.into_iter().next().unwrap_or_else(|| {
+                    load_error(
+                        i,
+                        "no point of the grid satisfies the constraints".to_string(),
+                    )
+                });
+                done.push(PointResult {
                     index: i as u64,
-                    symbol: Some(inputs[i].clone()),
-                    params: serde_json::Value::Null,
-                    status: Status::TimedOut,
-                    stats: None,
-                    error: None,
-                }],
-            };
-            for r in results {
-                on_result(&r);
+                    symbol: Some(symbol),
+                    ..best
+                });
+            }
+            for r in done {
+                on_event(UniverseEvent::Symbol(&r));
                 collector.push(r);
             }
-        },
-    );
+            selected.next();
+        }
+        not_finished += selected.count() as u64;
+    }
+    collector.summary.grid_points = grid.size();
     collector.summary.combinations = inputs.len() as u64;
-    collector.summary.not_started = stats.not_started as u64;
+    collector.summary.not_started = not_finished;
+    collector.summary.interrupted = not_finished > 0;
     let (results, summary) = collector.finish();
     SweepReport {
         kind: "universe".to_string(),
@@ -729,6 +621,7 @@ where
         top: opts.ranking.top,
         summary,
         results,
+        partial: Vec::new(),
     }
 }
 
@@ -751,14 +644,25 @@ pub enum MergeError {
         other: String,
         shard: String,
     },
-    #[error("missing shard(s) {missing} of {total}: run them and merge all {total} files")]
+    #[error("{file} is an interrupted shard ({shard}: {not_started} grid points not run): run that shard again and merge its new result (or merge with --allow-partial)")]
+    Interrupted {
+        file: String,
+        shard: String,
+        not_started: u64,
+    },
+    #[error("missing shard(s) {missing} of {total}: run them and merge all {total} files (or merge with --allow-partial)")]
     Missing { missing: String, total: u32 },
     #[error("no files to merge")]
     Empty,
 }
 
-/// Merges shard reports (each with the file it came from) into the unsharded report.
-pub fn merge(reports: Vec<(String, SweepReport)>) -> Result<SweepReport, MergeError> {
+/// Merges shard reports (each with the file it came from) into the unsharded report. A
+/// missing or interrupted shard is an error, unless `allow_partial`: then the report lists
+/// them in `partial`.
+pub fn merge(
+    reports: Vec<(String, SweepReport)>,
+    allow_partial: bool,
+) -> Result<SweepReport, MergeError> {
     let Some((first_file, first)) = reports.first().cloned() else {
         return Err(MergeError::Empty);
     };
@@ -777,9 +681,10 @@ pub fn merge(reports: Vec<(String, SweepReport)>) -> Result<SweepReport, MergeEr
     })?;
     let mut collector = Collector::new(ranking);
     let mut summary = Summary {
-        combinations: first.summary.combinations,
+        grid_points: first.summary.grid_points,
         ..Summary::default()
     };
+    let mut partial = Vec::new();
     for (file, r) in reports {
         let p = shard_of(&file, &r)?;
         let checks: [(&'static str, String, String); 6] = [
@@ -805,6 +710,19 @@ pub fn merge(reports: Vec<(String, SweepReport)>) -> Result<SweepReport, MergeEr
                 });
             }
         }
+        if r.summary.interrupted || r.summary.not_started > 0 {
+            if !allow_partial {
+                return Err(MergeError::Interrupted {
+                    file,
+                    shard: p.to_string(),
+                    not_started: r.summary.not_started,
+                });
+            }
+            partial.push(format!("{p} interrupted ({file})"));
+            summary.interrupted = true;
+        }
+        // A shard that walked the whole grid counted every point.
+        summary.combinations = summary.combinations.max(r.summary.combinations);
         let slot = &mut seen[(p.index - 1) as usize];
         if let Some(other) = slot {
             return Err(MergeError::Duplicate {
@@ -830,16 +748,137 @@ pub fn merge(reports: Vec<(String, SweepReport)>) -> Result<SweepReport, MergeEr
         .map(|(i, _)| format!("{}/{total}", i + 1))
         .collect();
     if !missing.is_empty() {
-        return Err(MergeError::Missing {
-            missing: missing.join(", "),
-            total,
-        });
+        if !allow_partial {
+            return Err(MergeError::Missing {
+                missing: missing.join(", "),
+                total,
+            });
+        }
+        partial.extend(missing.iter().map(|m| format!("{m} missing")));
+        summary.interrupted = true;
     }
     let (results, _) = collector.finish();
     Ok(SweepReport {
         shard: None,
         summary,
         results,
+        partial,
         ..first
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backtest::grid::{Axis, Grid};
+    use crate::backtest::strategy::find;
+
+    fn goog() -> Bars {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/backtest/GOOG.csv");
+        crate::market::load_file(
+            &path,
+            &mut Vec::new(),
+            crate::market::LoadOptions::default(),
+        )
+        .unwrap()
+        .remove(0)
+    }
+
+    fn huge() -> Grid {
+        let base = Params::defaults(find("sma-cross").unwrap());
+        let axes = vec![
+            Axis::parse(&base, "fast=1..100000").unwrap(),
+            Axis::parse(&base, "slow=1..100000").unwrap(),
+        ];
+        Grid::new(base, axes, Vec::new()).unwrap()
+    }
+
+    fn opts() -> SweepOptions {
+        SweepOptions {
+            jobs: 2,
+            timeout_per: None,
+            ranking: Ranking::by("sharpe_ratio", 5).unwrap(),
+            shard: None,
+        }
+    }
+
+    #[test]
+    fn a_point_id_is_its_parameters_as_written() {
+        let mut p = Params::defaults(find("rsi").unwrap());
+        p.values[1] = 25.5;
+        assert_eq!(point_id(&p), "n=14,lower=25.5,upper=70");
+    }
+
+    #[test]
+    fn a_cancelled_sweep_of_a_huge_grid_ends_with_what_finished() {
+        let (bars, grid) = (goog(), huge());
+        let cancel = AtomicBool::new(false);
+        let walked = WalkProgress::default();
+        let mut seen = 0u64;
+        let report = sweep(
+            &bars,
+            &grid,
+            &Settings::default(),
+            &opts(),
+            &cancel,
+            &walked,
+            &mut |_| {
+                seen += 1;
+                if seen == 50 {
+                    cancel.store(true, AtomicOrdering::SeqCst);
+                }
+            },
+        );
+        let s = report.summary;
+        assert!(s.interrupted);
+        assert_eq!(s.runs, seen);
+        assert!(s.runs >= 50);
+        assert_eq!(s.grid_points, 10_000_000_000);
+        assert!(s.not_started > 9_999_000_000, "{s:?}");
+        assert_eq!(
+            s.timed_out, 0,
+            "runs stopped by the interrupt are not timeouts"
+        );
+        assert!(!walked.finished());
+    }
+
+    #[test]
+    fn merge_refuses_an_interrupted_shard() {
+        let (bars, grid) = (goog(), huge());
+        let cancel = AtomicBool::new(true);
+        let shard = |k| SweepOptions {
+            shard: Some(Partition::new(k, 2).unwrap()),
+            ..opts()
+        };
+        let run = |k| {
+            let mut r = sweep(
+                &bars,
+                &grid,
+                &Settings::default(),
+                &shard(k),
+                &cancel,
+                &WalkProgress::default(),
+                &mut |_| {},
+            );
+            r.work_hash = "w".to_string();
+            r
+        };
+        let parts = || {
+            vec![
+                ("a.json".to_string(), run(1)),
+                ("b.json".to_string(), run(2)),
+            ]
+        };
+        let e = merge(parts(), false).unwrap_err();
+        assert!(matches!(e, MergeError::Interrupted { .. }), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("a.json is an interrupted shard (1/2: "),
+            "{e}"
+        );
+        let m = merge(parts()[..1].to_vec(), true).unwrap();
+        assert_eq!(m.partial, ["1/2 interrupted (a.json)", "2/2 missing"]);
+        assert!(m.summary.interrupted);
+    }
 }

@@ -13,9 +13,11 @@ use std::sync::atomic::AtomicBool;
 use serde::Serialize;
 
 use super::engine::{self, Run, Trade};
+use super::grid::{Grid, WalkProgress};
 use super::stats::{self, Stats};
-use super::sweep::{self, Grid, SweepOptions};
-use super::{ParamMap, Settings};
+use super::strategy::fmt_num;
+use super::sweep::{self, SweepOptions};
+use super::{ParamMap, Params, Settings};
 use crate::market::Bars;
 
 /// `train=N,test=M[,step=K]` in bars (step defaults to test).
@@ -91,8 +93,42 @@ pub struct WalkReport {
     pub is_oos_ratio: Option<f64>,
     /// Statistics of the stitched out-of-sample run.
     pub oos: Option<Stats>,
+    /// Stopped before the last window (a signal): the windows are those that finished.
+    pub interrupted: bool,
     #[serde(skip)]
     pub stitched: Option<(Bars, Run)>,
+}
+
+/// Whether the train window is long enough for the grid's warm-ups: an error when no point
+/// can run in it, a note when the points with the longest periods cannot (they are left out of
+/// every window's optimisation), nothing when all fit.
+pub fn check_train(grid: &Grid, spec: WalkSpec) -> Result<Option<String>, String> {
+    let (short, long) = grid.warmup_ends();
+    let describe = |p: &Params| {
+        let parts: Vec<String> = p
+            .pairs()
+            .map(|(n, v)| format!("{n}={}", fmt_num(v)))
+            .collect();
+        format!("{} {}", p.def.name, parts.join(" "))
+    };
+    let need = short.min_bars();
+    if spec.train < need {
+        return Err(format!(
+            "--walk-forward train={} is shorter than the strategy's warm-up: {} (the grid's shortest periods) needs {need} bars in each train window ({} bars of warm-up, then two to trade on): use train={need} or more, or shorter periods",
+            spec.train,
+            describe(&short),
+            need - 2
+        ));
+    }
+    let most = long.min_bars();
+    Ok((spec.train < most).then(|| {
+        format!(
+            "--walk-forward train={} is shorter than the warm-up of part of the grid: {} needs {most} bars, so the points that need more than {} are left out of every window's optimisation; use train={most} or more to include them",
+            spec.train,
+            describe(&long),
+            spec.train
+        )
+    }))
 }
 
 /// Bars `from..to` as their own series.
@@ -126,7 +162,9 @@ pub fn walk_forward(
             spec.train + spec.test
         ));
     }
+    check_train(grid, spec)?;
     let mut windows = Vec::new();
+    let mut interrupted = false;
     let mut oos_bars = Bars::with_capacity(bars.symbol.clone(), n);
     oos_bars.style = bars.style;
     let mut oos_equity: Vec<f64> = Vec::new();
@@ -151,8 +189,14 @@ pub fn walk_forward(
                 ..*opts
             },
             cancel,
+            &WalkProgress::default(),
             &mut |_| {},
         );
+        if is.summary.interrupted {
+            // The best of part of the grid is not the window's best: leave the window out.
+            interrupted = true;
+            break;
+        }
         let mut w = Window {
             train_start: bars.date(s),
             train_end: bars.date(test_start - 1),
@@ -171,10 +215,7 @@ pub fn walk_forward(
             .and_then(|r| r.stats.as_ref().map(|st| (r, st)));
         if let Some((r, st)) = best {
             // The best point's parameters, rebuilt from the grid by position.
-            let params = grid
-                .points()
-                .find(|(k, _)| *k == r.index)
-                .map_or(grid.base, |(_, p)| p);
+            let params = grid.point_at(r.index).unwrap_or(grid.base);
             w.params = Some(ParamMap(params));
             w.in_sample = st.get(opts.ranking.stat);
             // History for the indicators, then trading from the first test bar on.
@@ -266,6 +307,7 @@ pub fn walk_forward(
         out_of_sample_mean: oos_mean,
         is_oos_ratio: ratio,
         oos,
+        interrupted,
         stitched,
     })
 }

@@ -10,14 +10,17 @@ use clap::{Args, Subcommand};
 use serde::Deserialize;
 
 use super::{exit, interrupt, Context};
+use crate::backtest::grid::{Grid, WalkProgress};
+use crate::backtest::heatmap::Heatmap;
 use crate::backtest::strategy::{self, fmt_num, Params, STRATEGIES};
-use crate::backtest::sweep::{self, Grid, Ranking, Status, SweepOptions, SweepReport};
+use crate::backtest::sweep::{
+    self, Partition, Ranking, Status, SweepOptions, SweepReport, UniverseEvent,
+};
 use crate::backtest::walk::{self, WalkSpec};
-use crate::backtest::{self as bt, Commission, Intrabar, Settings, Sizing};
+use crate::backtest::{self as bt, settings, Commission, Intrabar, Settings, Sizing};
 use crate::market::{self, Bars, LoadOptions};
 use crate::outfile::{self, Failures, Output, Outputs, Plan};
 use crate::report::{self, backtest as render, Format};
-use crate::shard::Partition;
 
 const LONG_ABOUT: &str = "\
 Backtest a built-in strategy on OHLCV bars, sweep its parameters, rank a universe of symbols, \
@@ -49,10 +52,12 @@ charged at entry and at exit; a trade still open at the end counts in the equity
 trade statistics. Statistics are backtesting.py's, in snake_case; undefined ones are null.
 
 Sweeps: --grid NAME=START..END:STEP (END included) or NAME=A,B,C, repeatable, with \
---constraint 'fast<slow'; runs in parallel with a per-run --timeout-per, keeps the --top N by \
---rank-by in memory, streams every result to --results FILE.jsonl as it finishes. --shard K/N \
-runs one share (a stable hash of each point); `velo backtest merge` joins the shards' JSON into \
-exactly the unsharded result.
+--constraint 'fast<slow'; the grid is never counted or stored: its points are made one at a \
+time as workers take them, so even 10^10 points start at once. Runs in parallel with a per-run \
+--timeout-per, keeps the --top N by --rank-by in memory, streams every result to --results \
+FILE.jsonl as it finishes. Ctrl-C or SIGTERM stops at once and prints what finished. --shard \
+K/N runs one share (a stable hash of each point); `velo backtest merge` joins the shards' JSON \
+into exactly the unsharded result.
 
 Settings may also come from the [backtest] table of velo.toml (cash, commission, jobs, \
 rank-by, top, timeout-per, intrabar); flags override it.";
@@ -76,7 +81,8 @@ Exit codes:
   0  ran (every sweep point finished)
   1  a sweep point, symbol or walk-forward window timed out or failed
   2  usage or input error (unknown strategy, bad parameter, empty grid, too few bars, malformed \
-CSV, shards that do not fit together)";
+CSV, shards that do not fit together)
+  128+N  interrupted by signal N (what finished is printed first)";
 
 /// Backtest a strategy, sweep its parameters, rank a universe, walk forward.
 #[derive(Debug, Args)]
@@ -125,6 +131,10 @@ pub struct MergeArgs {
     #[arg(long, value_name = "FORMAT", default_value = "table",
           value_parser = report::format_parser(&["table", "json", "markdown"]))]
     pub format: Format,
+
+    /// Merge even with shards missing or interrupted: the result lists them under "partial" and the exit is 1.
+    #[arg(long)]
+    pub allow_partial: bool,
 }
 
 #[derive(Debug, Args)]
@@ -142,12 +152,12 @@ pub struct StrategyArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Broker")]
 pub struct BrokerArgs {
-    /// Starting cash [default: 10000].
-    #[arg(long, value_name = "AMOUNT")]
+    /// Starting cash, more than 0 [default: 10000].
+    #[arg(long, value_name = "AMOUNT", allow_negative_numbers = true)]
     pub cash: Option<f64>,
 
     /// Commission per order: RATE (fraction of the traded value, or N%), plus an optional fixed amount and a minimum, e.g. 0.002, 0.001+1, 0.1%+0.5,min=1 [default: 0].
-    #[arg(long, value_name = "RATE[+FIXED][,min=M]", value_parser = parse_commission)]
+    #[arg(long, value_name = "RATE[+FIXED][,min=M]", value_parser = settings::commission, allow_hyphen_values = true)]
     pub commission: Option<Commission>,
 
     /// Fill orders at the signal bar's close instead of the next bar's open.
@@ -159,7 +169,7 @@ pub struct BrokerArgs {
     pub long_only: bool,
 
     /// Trade size: a fraction of available cash (0.5 or 50%, whole units) or fixed units (2.5u) [default: all cash].
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = settings::size, allow_hyphen_values = true)]
     pub size: Option<Sizing>,
 
     /// With a fractional --size (or the default), buy fractional units (crypto-style) instead of whole ones.
@@ -167,26 +177,31 @@ pub struct BrokerArgs {
     pub fractional: bool,
 
     /// Slippage in basis points, against each market and stop fill (entries and exits).
-    #[arg(long, value_name = "BPS", default_value_t = 0.0)]
+    #[arg(
+        long,
+        value_name = "BPS",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
     pub slippage_bps: f64,
 
     /// Stop-loss distance from the entry price, as a fraction or percent (0.05 or 5%).
-    #[arg(long, value_name = "PCT", value_parser = parse_fraction)]
+    #[arg(long, value_name = "PCT", value_parser = settings::fraction, allow_hyphen_values = true)]
     pub stop_loss: Option<f64>,
 
     /// Take-profit distance from the entry price, as a fraction or percent (0.1 or 10%).
-    #[arg(long, value_name = "PCT", value_parser = parse_fraction)]
+    #[arg(long, value_name = "PCT", value_parser = settings::fraction, allow_hyphen_values = true)]
     pub take_profit: Option<f64>,
 
     /// When a stop-loss and a take-profit are both inside one bar: pessimistic (the stop-loss fills, backtesting.py's order), optimistic (the take-profit), open-first (the one on the side of the extreme nearer the bar's open; a gap through a level fills it at the open) [default: pessimistic].
-    #[arg(long, value_name = "ORDER", value_parser = parse_intrabar)]
+    #[arg(long, value_name = "ORDER", value_parser = settings::intrabar)]
     pub intrabar: Option<Intrabar>,
 }
 
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Sweeps, universes, walk-forward")]
 pub struct SweepArgs {
-    /// Sweep a parameter: NAME=START..END:STEP (END included), NAME=START..END (step 1) or NAME=A,B,C (repeatable).
+    /// Sweep a parameter: NAME=START..END:STEP (END included), NAME=START..END (step 1) or NAME=A,B,C (repeatable; a value given twice runs once). A swept parameter takes no --param.
     #[arg(long, value_name = "NAME=RANGE")]
     pub grid: Vec<String>,
 
@@ -194,12 +209,12 @@ pub struct SweepArgs {
     #[arg(long, value_name = "EXPR")]
     pub constraint: Vec<String>,
 
-    /// Worker threads [default: one per core].
-    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub jobs: Option<u16>,
+    /// Worker threads; 0 for one per CPU [default: one per CPU].
+    #[arg(short, long, value_name = "N", value_parser = crate::config::jobs::parse, allow_negative_numbers = true)]
+    pub jobs: Option<usize>,
 
-    /// Time limit of each backtest in a sweep (of each symbol's work in a universe), e.g. 500ms, 10s; one that runs longer is recorded as timed-out and the sweep goes on.
-    #[arg(long, value_name = "DUR", value_parser = crate::units::duration_arg)]
+    /// Time limit of each backtest in a sweep or universe, e.g. 500ms, 10s; 0 for no limit [default: none]. One that runs longer is recorded as timed-out and the sweep goes on.
+    #[arg(long, value_name = "DUR", value_parser = parse_time_limit, allow_hyphen_values = true)]
     pub timeout_per: Option<Duration>,
 
     /// The statistic that ranks sweep points and symbols, e.g. sharpe_ratio, sqn, return_pct, calmar_ratio [default: sharpe_ratio].
@@ -207,7 +222,7 @@ pub struct SweepArgs {
     pub rank_by: Option<String>,
 
     /// Keep and show the best N results (memory stays bounded by N); 0 keeps all [default: 20].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_top, allow_negative_numbers = true)]
     pub top: Option<usize>,
 
     /// Write every sweep result as a JSON line to FILE as it finishes (into a temporary file
@@ -215,7 +230,7 @@ pub struct SweepArgs {
     #[arg(long, value_name = "FILE.jsonl")]
     pub results: Option<PathBuf>,
 
-    /// Write a heatmap of the ranking statistic over a two-parameter grid as SVG.
+    /// Write a heatmap of the ranking statistic over a two-parameter grid as SVG (an axis of more than 320 values is drawn in 320 cells, each the best of its points).
     #[arg(long, value_name = "FILE.svg")]
     pub heatmap: Option<PathBuf>,
 
@@ -254,103 +269,31 @@ pub struct OutputArgs {
 struct BacktestConfig {
     cash: Option<f64>,
     commission: Option<String>,
-    jobs: Option<u16>,
+    jobs: Option<u64>,
     rank_by: Option<String>,
     top: Option<usize>,
     timeout_per: Option<String>,
     intrabar: Option<String>,
 }
 
-fn parse_pct(s: &str) -> Option<f64> {
-    let s = s.trim();
-    let v = if let Some(p) = s.strip_suffix('%') {
-        p.trim().parse::<f64>().ok()? / 100.0
-    } else {
-        s.parse::<f64>().ok()?
-    };
-    v.is_finite().then_some(v)
-}
-
-fn parse_fraction(s: &str) -> Result<f64, String> {
-    match parse_pct(s) {
-        Some(v) if v > 0.0 && v < 10.0 => Ok(v),
-        _ => Err(format!(
-            "{s:?} is not a distance from the entry price: use a fraction or a percent, e.g. 0.05 or 5%"
-        )),
-    }
-}
-
-fn parse_commission(s: &str) -> Result<Commission, String> {
-    let bad =
-        || format!("{s:?} is not RATE[+FIXED][,min=M]: e.g. 0.002, 0.1%, 0.001+1, 0.001+1,min=2");
-    let (amount, min) = match s.split_once(',') {
-        Some((m, rest)) => {
-            let v = rest.trim().strip_prefix("min=").ok_or_else(bad)?;
-            (m, v.trim().parse::<f64>().map_err(|_| bad())?)
-        }
-        None => (s, 0.0),
-    };
-    let (rate, fixed) = match amount.split_once('+') {
-        Some((r, f)) => (
-            parse_pct(r).ok_or_else(bad)?,
-            f.trim().parse::<f64>().map_err(|_| bad())?,
-        ),
-        None => (parse_pct(amount).ok_or_else(bad)?, 0.0),
-    };
-    if !(0.0..1.0).contains(&rate)
-        || !fixed.is_finite()
-        || fixed < 0.0
-        || !min.is_finite()
-        || min < 0.0
-    {
+/// `--timeout-per`: a duration, `0` for no limit (as every velo duration).
+fn parse_time_limit(s: &str) -> Result<Duration, String> {
+    if s.trim_start().starts_with('-') {
         return Err(format!(
-            "{s:?}: the rate must be in [0, 1) and the fixed amount and minimum not negative"
+            "{s:?}: a time limit is not negative: use a duration such as 500ms or 10s, or 0 for no limit"
         ));
     }
-    Ok(Commission { rate, fixed, min })
+    crate::units::duration_arg(s)
 }
 
-fn parse_size(s: &str) -> Result<Sizing, String> {
-    let t = s.trim();
-    let units = t
-        .strip_suffix("units")
-        .or_else(|| t.strip_suffix("unit"))
-        .or_else(|| t.strip_suffix('u'));
-    if let Some(u) = units {
-        return match u.trim().parse::<f64>() {
-            Ok(v) if v > 0.0 && v.is_finite() => Ok(Sizing::Units(v)),
-            _ => Err(format!(
-                "{s:?}: fixed units must be a positive number, e.g. 10u or 0.25u"
-            )),
-        };
-    }
-    match parse_pct(t) {
-        Some(v) if v > 0.0 && v <= 1.0 => Ok(Sizing::Fraction {
-            fraction: if v >= 1.0 {
-                crate::backtest::engine::FULL_EQUITY
-            } else {
-                v
-            },
-            whole: true,
-        }),
-        _ => Err(format!(
-            "{s:?} is not a size: a fraction of cash in (0, 1] (0.5 or 50%) or fixed units (10u)"
-        )),
-    }
+/// `--top`: a count of results to keep, `0` for all.
+fn parse_top(s: &str) -> Result<usize, String> {
+    s.trim().parse::<usize>().map_err(|_| {
+        format!("{s:?} is not a count of results: keep the best N (a whole number, e.g. 20), or 0 to keep all")
+    })
 }
 
-fn parse_intrabar(s: &str) -> Result<Intrabar, String> {
-    match s {
-        "pessimistic" => Ok(Intrabar::Pessimistic),
-        "optimistic" => Ok(Intrabar::Optimistic),
-        "open-first" => Ok(Intrabar::OpenFirst),
-        _ => Err(format!(
-            "{s:?} is not an intrabar order: use pessimistic, optimistic or open-first"
-        )),
-    }
-}
-
-/// The strategy and its `--param` values, validated.
+/// The strategy and its `--param` values, each checked against its bounds.
 fn resolve_params(args: &StrategyArgs) -> anyhow::Result<Params> {
     let name = args.strategy.as_deref().unwrap_or_default();
     let Some(def) = strategy::find(name) else {
@@ -364,36 +307,7 @@ fn resolve_params(args: &StrategyArgs) -> anyhow::Result<Params> {
         );
     };
     let mut p = Params::defaults(def);
-    for item in &args.params {
-        let Some((k, v)) = item.split_once('=') else {
-            anyhow::bail!(
-                "--param {item:?} has no value: write NAME=VALUE, e.g. --param {}={}",
-                def.params[0].name,
-                fmt_num(def.params[0].default)
-            );
-        };
-        let k = k.trim();
-        let Some(i) = p.index(k) else {
-            let names: Vec<&str> = def.params.iter().map(|p| p.name).collect();
-            let close = names
-                .iter()
-                .find(|n| strsim::jaro_winkler(k, n) > 0.8)
-                .map(|n| format!("did you mean {n}? "))
-                .unwrap_or_default();
-            anyhow::bail!(
-                "{} has no parameter {k:?}: {close}its parameters are {}",
-                def.name,
-                names.join(", ")
-            );
-        };
-        let value: f64 = v
-            .trim()
-            .parse()
-            .ok()
-            .filter(|x: &f64| x.is_finite())
-            .ok_or_else(|| anyhow::anyhow!("--param {item:?}: {v:?} is not a number"))?;
-        p.values[i] = value;
-    }
+    p.assign(&args.params).map_err(anyhow::Error::msg)?;
     Ok(p)
 }
 
@@ -413,23 +327,31 @@ fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved
     let b = &args.broker;
     let commission = match (&b.commission, &cfg.commission) {
         (Some(c), _) => *c,
-        (None, Some(text)) => parse_commission(text)
+        (None, Some(text)) => settings::commission(text)
             .map_err(|e| anyhow::anyhow!("[backtest] commission in velo.toml: {e}"))?,
         (None, None) => Commission::default(),
     };
     let cash = b.cash.or(cfg.cash).unwrap_or(10_000.0);
     if !(cash.is_finite() && cash > 0.0) {
-        anyhow::bail!("--cash must be a positive amount (got {cash})");
+        let from = if b.cash.is_some() {
+            "--cash"
+        } else {
+            "[backtest] cash in velo.toml:"
+        };
+        anyhow::bail!(
+            "{from} {}: the starting cash must be more than 0 (it is what the strategy buys with), e.g. 10000",
+            fmt_num(cash)
+        );
     }
     if !(b.slippage_bps.is_finite() && (0.0..10_000.0).contains(&b.slippage_bps)) {
         anyhow::bail!(
-            "--slippage-bps must be between 0 and 10000 (got {})",
-            b.slippage_bps
+            "--slippage-bps {}: slippage is a cost against each fill, at least 0 and below 10000 basis points (a negative one would improve every fill)",
+            fmt_num(b.slippage_bps)
         );
     }
     let intrabar = match (b.intrabar, &cfg.intrabar) {
         (Some(i), _) => i,
-        (None, Some(t)) => parse_intrabar(t)
+        (None, Some(t)) => settings::intrabar(t)
             .map_err(|e| anyhow::anyhow!("[backtest] intrabar in velo.toml: {e}"))?,
         (None, None) => Intrabar::default(),
     };
@@ -453,12 +375,13 @@ fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved
         take_profit: b.take_profit,
         intrabar,
     };
-    let jobs = args
-        .sweep
-        .jobs
-        .or(cfg.jobs)
-        .map_or_else(default_jobs, usize::from)
-        .max(1);
+    // 0 is one per CPU, as for every velo command with --jobs.
+    let jobs = match (args.sweep.jobs, cfg.jobs) {
+        (Some(j), _) => j,
+        (None, Some(j)) => crate::config::jobs::resolve(j)
+            .map_err(|e| anyhow::anyhow!("[backtest] jobs in velo.toml: {e}"))?,
+        (None, None) => crate::config::jobs::cpus(),
+    };
     let rank_by = args
         .sweep
         .rank_by
@@ -470,16 +393,17 @@ fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved
     let timeout_per = match (args.sweep.timeout_per, &cfg.timeout_per) {
         (Some(t), _) => Some(t),
         (None, Some(t)) => Some(
-            crate::units::parse_duration(t)
+            parse_time_limit(t)
                 .map_err(|e| anyhow::anyhow!("[backtest] timeout-per in velo.toml: {e}"))?,
         ),
         (None, None) => None,
-    };
+    }
+    // A duration of 0 is no limit, in every velo command.
+    .filter(|t| !t.is_zero());
     let shard = match &args.sweep.shard {
-        Some(text) => Some(
-            Partition::parse(text, &|k| std::env::var(k).ok())
-                .map_err(|e| anyhow::anyhow!("--shard: {e}"))?,
-        ),
+        Some(text) => {
+            Some(sweep::parse_shard(text, &|k| std::env::var(k).ok()).map_err(anyhow::Error::msg)?)
+        }
         None => None,
     };
     Ok(Resolved {
@@ -491,10 +415,6 @@ fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved
         timeout_per,
         shard,
     })
-}
-
-fn default_jobs() -> usize {
-    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
 pub fn run(args: &BacktestArgs, ctx: &Context) -> anyhow::Result<u8> {
@@ -523,7 +443,7 @@ pub fn run(args: &BacktestArgs, ctx: &Context) -> anyhow::Result<u8> {
     if sweep_args.shard.is_some() && !is_sweep && !path.is_dir() {
         anyhow::bail!("--shard splits a --grid or a folder of symbols: there is nothing to split in one backtest");
     }
-    let grid = build_grid(&r.params, sweep_args)?;
+    let grid = build_grid(&r.params, sweep_args, &args.strategy.params)?;
     r.outs = check_outputs(args, path, ctx)?;
     if path.is_dir() {
         if sweep_args.walk_forward.is_some() {
@@ -531,13 +451,17 @@ pub fn run(args: &BacktestArgs, ctx: &Context) -> anyhow::Result<u8> {
         }
         return run_universe(args, path, &grid, &r, ctx);
     }
-    let bars = load_one(path)?;
     if let Some(spec) = sweep_args.walk_forward {
         if r.shard.is_some() {
             anyhow::bail!("--shard does not split a walk-forward: run it on one machine");
         }
+        if let Some(note) = walk::check_train(&grid, spec).map_err(anyhow::Error::msg)? {
+            ctx.ui.warn(&note);
+        }
+        let bars = load_one(path)?;
         return run_walk(args, &bars, &grid, spec, &r, ctx);
     }
+    let bars = load_one(path)?;
     if is_sweep {
         return run_sweep(args, &bars, &grid, &r, ctx);
     }
@@ -590,40 +514,10 @@ fn title(r: &bt::SingleReport) -> String {
     format!("{} {} on {}", r.strategy, params.join(" "), r.symbol)
 }
 
-/// The grid of the --grid flags (one point, the base parameters, without any).
-fn build_grid(base: &Params, a: &SweepArgs) -> anyhow::Result<Grid> {
-    let axes = a
-        .grid
-        .iter()
-        .map(|g| sweep::parse_axis(base, g))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(anyhow::Error::msg)?;
-    let constraints = a
-        .constraint
-        .iter()
-        .map(|c| sweep::Constraint::parse(base, c))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(anyhow::Error::msg)?;
-    let grid = Grid::new(*base, axes, constraints).map_err(anyhow::Error::msg)?;
-    if !a.grid.is_empty() && grid.is_empty() {
-        anyhow::bail!(
-            "the grid is empty: no point of {} satisfies {}: widen the ranges or loosen the constraints",
-            a.grid.join(" "),
-            a.constraint.join(" and ")
-        );
-    }
-    // Every point must be a valid parameter set: report the first one that is not.
-    let mut checked = 0;
-    for (_, p) in grid.points() {
-        p.validate().map_err(|e| {
-            anyhow::anyhow!("{e} (a point of the grid: narrow --grid or add a --constraint)")
-        })?;
-        checked += 1;
-        if checked >= 1_000_000 {
-            break;
-        }
-    }
-    Ok(grid)
+/// The grid of the --grid and --constraint flags (one point, the base parameters, without
+/// any), checked before any work.
+fn build_grid(base: &Params, a: &SweepArgs, params: &[String]) -> anyhow::Result<Grid> {
+    Grid::from_flags(base, &a.grid, &a.constraint, params).map_err(anyhow::Error::msg)
 }
 
 fn load_one(path: &Path) -> anyhow::Result<Bars> {
@@ -703,26 +597,20 @@ fn run_sweep(
     ctx: &Context,
 ) -> anyhow::Result<u8> {
     let format = args.output.format;
-    let total = if ctx.ui.progress_allowed(format.is_machine()) {
-        match r.shard {
-            // This shard's share (one pass over the grid's ids), for an honest bar.
-            Some(s) => grid
-                .points()
-                .filter(|(_, p)| s.selects(&sweep::point_id(p)))
-                .count() as u64,
-            None => grid.len(),
-        }
-    } else {
-        0
-    };
-    let bar = ctx.ui.progress(total, "backtesting", format.is_machine());
+    // The bar counts grid positions (before constraints): the grid is sized by the product of
+    // its axes, never by walking it.
+    let bar = ctx
+        .ui
+        .progress(grid.size(), "grid points", format.is_machine());
     let cancel = interrupt::defer();
+    let walked = WalkProgress::default();
     let mut stream = Stream::open(r.outs.get("--results"))?;
     let mut write_err: Option<anyhow::Error> = None;
-    let mut heat = args.sweep.heatmap.as_ref().map(|_| {
-        let (xs, ys) = (&grid.axes[0], &grid.axes[1]);
-        vec![vec![f64::NAN; xs.values.len()]; ys.values.len()]
-    });
+    let mut heat = args
+        .sweep
+        .heatmap
+        .as_ref()
+        .and_then(|_| Heatmap::new(grid, r.ranking.higher_is_better));
     let (mut timed_out, mut done) = (0u64, 0u64);
     let opts = SweepOptions {
         jobs: r.jobs,
@@ -730,36 +618,56 @@ fn run_sweep(
         ranking: r.ranking,
         shard: r.shard,
     };
-    let mut report = sweep::sweep(bars, grid, &r.settings, &opts, &cancel, &mut |res| {
-        if write_err.is_none() {
-            if let Err(e) = stream.write(res) {
-                write_err = Some(e);
+    let mut report = sweep::sweep(
+        bars,
+        grid,
+        &r.settings,
+        &opts,
+        &cancel,
+        &walked,
+        &mut |res| {
+            if write_err.is_none() {
+                if let Err(e) = stream.write(res) {
+                    write_err = Some(e);
+                }
             }
-        }
-        if let Some(h) = &mut heat {
-            // Axis positions from the raw grid index: x is the first axis, y the second.
-            let ny = grid.axes[1].values.len() as u64;
-            let (xi, yi) = ((res.index / ny) as usize, (res.index % ny) as usize);
-            h[yi][xi] = res
-                .stats
-                .as_ref()
-                .and_then(|s| s.get(r.ranking.stat))
-                .unwrap_or(f64::NAN);
-        }
-        done += 1;
-        if res.status == Status::TimedOut {
-            timed_out += 1;
-        }
-        bar.inc(1);
-        if done % 64 == 1 || res.status == Status::TimedOut {
-            bar.set_message(format!("{:.0}/s, {timed_out} timed out", bar.per_sec()));
-        }
-    });
+            if let Some(h) = &mut heat {
+                h.add(
+                    res.index,
+                    res.stats.as_ref().and_then(|s| s.get(r.ranking.stat)),
+                );
+            }
+            done += 1;
+            if res.status == Status::TimedOut {
+                timed_out += 1;
+            }
+            bar.set_position(walked.reached());
+            if done % 64 == 1 || res.status == Status::TimedOut {
+                // Short enough for an 80-column terminal beside the bar and a 10^10 length.
+                let late = if timed_out > 0 {
+                    format!(", {timed_out} timed out")
+                } else {
+                    String::new()
+                };
+                bar.set_message(format!(
+                    "{done} run{late}, {:.0}/s",
+                    done as f64 / bar.elapsed().as_secs_f64().max(1e-3)
+                ));
+            }
+        },
+    );
     bar.finish_and_clear();
     let mut failures = Failures::default();
     failures.add(stream.finish());
     if let Some(e) = write_err {
         return Err(e);
+    }
+    if report.summary.combinations == 0 && !report.summary.interrupted {
+        anyhow::bail!(
+            "the grid is empty: no point of {} satisfies {}: widen the ranges or loosen the constraints",
+            args.sweep.grid.join(" "),
+            args.sweep.constraint.join(" and ")
+        );
     }
     report.data.clone_from(&bars.symbol);
     report.work_hash = sweep::work_hash(&[
@@ -773,14 +681,8 @@ fn run_sweep(
                 "{} {} on {}",
                 grid.base.def.name, r.ranking.stat, bars.symbol
             ),
-            grid.axes[0].name,
-            &grid.axes[0].values,
-            grid.axes[1].name,
-            &grid.axes[1].values,
             h,
-            r.ranking.higher_is_better,
         );
-        // The SVG draws x across: transpose rows (y) and columns (x) is already h[y][x].
         failures.add(out.write(svg.as_bytes()));
     }
     if args.output.trades.is_some() || args.output.equity.is_some() || args.output.report.is_some()
@@ -789,10 +691,10 @@ fn run_sweep(
     }
     let text = report::render(&report, format, &ctx.ui)?;
     ctx.ui.out(&text).context("writing the results")?;
-    if report.summary.not_started > 0 {
+    if report.summary.interrupted {
         ctx.ui.warn(&format!(
-            "interrupted: {} points not run",
-            report.summary.not_started
+            "interrupted: the results are the {} runs that finished; {} of the grid's {} points were not reached",
+            report.summary.runs, report.summary.not_started, report.summary.grid_points
         ));
     }
     failures.into_result()?;
@@ -818,10 +720,7 @@ fn best_artifacts(
     let Some(best) = report.results.iter().find(|x| x.status == Status::Ok) else {
         anyhow::bail!("no sweep point finished: nothing to write for --trades/--equity/--report");
     };
-    let params = grid
-        .points()
-        .find(|(k, _)| *k == best.index)
-        .map_or(grid.base, |(_, p)| p);
+    let params = grid.point_at(best.index).unwrap_or(grid.base);
     let (single, run) = bt::backtest(bars, &params, &r.settings, &|| false)?;
     write_artifacts(
         &r.outs,
@@ -859,11 +758,9 @@ fn run_universe(
         .map(|f| market::csv::symbol_from_path(f))
         .collect();
     let format = args.output.format;
-    let bar = ctx.ui.progress(
-        names.len() as u64,
-        "backtesting symbols",
-        format.is_machine(),
-    );
+    let bar = ctx
+        .ui
+        .progress(names.len() as u64, "symbols", format.is_machine());
     let cancel = interrupt::defer();
     let mut stream = Stream::open(r.outs.get("--results"))?;
     let mut write_err: Option<anyhow::Error> = None;
@@ -877,6 +774,7 @@ fn run_universe(
         market::load_file(&files[i], &mut Vec::new(), LoadOptions::default())
             .map_err(|e| e.to_string())
     };
+    let mut runs = 0u64;
     let mut report = sweep::universe(
         &names,
         load,
@@ -884,13 +782,19 @@ fn run_universe(
         &r.settings,
         &opts,
         &cancel,
-        &mut |res| {
-            if write_err.is_none() {
-                if let Err(e) = stream.write(res) {
-                    write_err = Some(e);
+        &mut |event| match event {
+            UniverseEvent::Run(res) => {
+                if write_err.is_none() {
+                    if let Err(e) = stream.write(res) {
+                        write_err = Some(e);
+                    }
+                }
+                runs += 1;
+                if runs % 64 == 1 {
+                    bar.set_message(format!("{runs} runs"));
                 }
             }
-            bar.inc(1);
+            UniverseEvent::Symbol(_) => bar.inc(1),
         },
     );
     bar.finish_and_clear();
@@ -918,6 +822,12 @@ fn run_universe(
     }
     let text = report::render(&report, format, &ctx.ui)?;
     ctx.ui.out(&text).context("writing the results")?;
+    if report.summary.interrupted {
+        ctx.ui.warn(&format!(
+            "interrupted: the results are the {} symbols that finished; {} were not",
+            report.summary.runs, report.summary.not_started
+        ));
+    }
     failures.into_result()?;
     Ok(if report.summary.errors > 0 {
         exit::USAGE
@@ -959,6 +869,12 @@ fn run_walk(
     .map_err(anyhow::Error::msg)?;
     bar.finish_and_clear();
     let mut failures = Failures::default();
+    if report.interrupted {
+        ctx.ui.warn(&format!(
+            "interrupted: the report holds the {} windows that finished, of {windows}",
+            report.windows.len()
+        ));
+    }
     if let Some((b, run)) = &report.stitched {
         if let Some(s) = &report.oos {
             let t = format!(
@@ -991,44 +907,13 @@ fn run_merge(m: &MergeArgs, ctx: &Context) -> anyhow::Result<u8> {
         })?;
         reports.push((path.display().to_string(), report));
     }
-    let merged = sweep::merge(reports).map_err(anyhow::Error::new)?;
+    let merged = sweep::merge(reports, m.allow_partial).map_err(anyhow::Error::new)?;
     let text = report::render(&merged, m.format, &ctx.ui)?;
     ctx.ui.out(&text).context("writing the results")?;
+    if !merged.partial.is_empty() {
+        ctx.ui
+            .warn(&format!("partial result: {}", merged.partial.join(", ")));
+        return Ok(exit::PROBLEMS);
+    }
     Ok(outcome(&merged))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn commission_forms() {
-        assert_eq!(
-            parse_commission("0.002").unwrap(),
-            Commission {
-                rate: 0.002,
-                fixed: 0.0,
-                min: 0.0
-            }
-        );
-        let c = parse_commission("0.1%+1.5,min=2").unwrap();
-        assert!((c.rate - 0.001).abs() < 1e-18);
-        assert_eq!((c.fixed, c.min), (1.5, 2.0));
-        assert!(parse_commission("abc").is_err());
-        assert!(parse_commission("0.001,max=3").is_err());
-    }
-
-    #[test]
-    fn size_forms() {
-        assert_eq!(
-            parse_size("50%").unwrap(),
-            Sizing::Fraction {
-                fraction: 0.5,
-                whole: true
-            }
-        );
-        assert_eq!(parse_size("2.5u").unwrap(), Sizing::Units(2.5));
-        assert!(parse_size("1.5").is_err());
-        assert!(parse_size("-1u").is_err());
-    }
 }

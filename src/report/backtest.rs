@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 use super::{Cell, Report, Section};
 use crate::backtest::engine::Trade;
+use crate::backtest::heatmap::Heatmap;
 use crate::backtest::stats::{drawdowns, Stats};
 use crate::backtest::sweep::{PointResult, Status, SweepReport};
 use crate::backtest::walk::WalkReport;
@@ -198,12 +199,27 @@ impl Report for SweepReport {
         } else {
             "combinations"
         };
-        let mut head = format!(
-            "{} over {}: {} {what}{shard}, {} run: {} ok, {} timed out, {} errors",
-            self.strategy, self.data, s.combinations, s.runs, s.ok, s.timed_out, s.errors
+        let counts = format!(
+            "{} run: {} ok, {} timed out, {} errors",
+            s.runs, s.ok, s.timed_out, s.errors
         );
-        if s.not_started > 0 {
-            let _ = write!(head, ", {} not started (interrupted)", s.not_started);
+        let mut head = if s.interrupted && self.kind != "universe" {
+            // How many points satisfy the constraints is not known before the walk ends.
+            format!(
+                "{} over {}: interrupted{shard}, {counts}; {} of the grid's {} points not reached",
+                self.strategy, self.data, s.not_started, s.grid_points
+            )
+        } else {
+            format!(
+                "{} over {}: {} {what}{shard}, {counts}",
+                self.strategy, self.data, s.combinations
+            )
+        };
+        if s.interrupted && self.kind == "universe" {
+            let _ = write!(head, ", {} not finished (interrupted)", s.not_started);
+        }
+        if !self.partial.is_empty() {
+            let _ = write!(head, "; partial: {}", self.partial.join(", "));
         }
         let top = if self.top == 0 {
             "all".to_string()
@@ -355,16 +371,11 @@ fn heat_colour(t: f64) -> String {
 }
 
 /// `--heatmap FILE.svg`: the ranking statistic over a two-parameter grid (`values[y][x]`, NaN
-/// for a point not run, excluded by a constraint or undefined).
-pub fn heatmap_svg(
-    title: &str,
-    x_name: &str,
-    xs: &[f64],
-    y_name: &str,
-    ys: &[f64],
-    values: &[Vec<f64>],
-    higher_is_better: bool,
-) -> String {
+/// for a cell not run, excluded by a constraint or undefined; a cell of a large grid holds the
+/// best of a range of values, and its label says which).
+pub fn heatmap_svg(title: &str, map: &Heatmap) -> String {
+    let (x_name, xs, y_name, ys) = (map.x_name, &map.x_labels, map.y_name, &map.y_labels);
+    let (values, higher_is_better) = (&map.values, map.higher_is_better);
     let (left, top, right, bottom) = (70.0, 50.0, 110.0, 60.0);
     let cw = (640.0 / xs.len() as f64).clamp(2.0, 40.0);
     let ch = (480.0 / ys.len() as f64).clamp(2.0, 40.0);
@@ -403,8 +414,7 @@ pub fn heatmap_svg(
             let _ = write!(
                 s,
                 r#"<rect x="{x:.2}" y="{y:.2}" width="{cw:.2}" height="{ch:.2}" fill="{fill}"><title>{x_name}={} {y_name}={}: {label}</title></rect>"#,
-                crate::backtest::strategy::fmt_num(xs[xi]),
-                crate::backtest::strategy::fmt_num(ys[yi]),
+                xs[xi], ys[yi],
             );
         }
     }
@@ -416,7 +426,7 @@ pub fn heatmap_svg(
             s,
             r#"<text x="{x:.2}" y="{:.2}" text-anchor="middle">{}</text>"#,
             top + ch * ys.len() as f64 + 14.0,
-            crate::backtest::strategy::fmt_num(*xv)
+            esc(xv)
         );
     }
     for (yi, yv) in ys.iter().enumerate().step_by(every(ys.len())) {
@@ -425,7 +435,7 @@ pub fn heatmap_svg(
             s,
             r#"<text x="{:.2}" y="{y:.2}" text-anchor="end">{}</text>"#,
             left - 6.0,
-            crate::backtest::strategy::fmt_num(*yv)
+            esc(yv)
         );
     }
     let _ = write!(

@@ -14,7 +14,8 @@ pub struct Partition {
     pub total: u32,
 }
 
-/// A partition spec that does not parse or does not fit.
+/// A partition spec that does not parse or does not fit; a bad scheduler variable is named
+/// with its value.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PartitionError {
     #[error("partition {0:?} is not K/N (e.g. 2/4) or N with the index from the environment")]
@@ -23,6 +24,29 @@ pub enum PartitionError {
     Range { index: u32, total: u32 },
     #[error("partition {0} needs the shard index: set CI_NODE_INDEX (1-based), JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID (0-based), or pass K/N")]
     NoIndex(u32),
+    #[error("{var}={value:?} is not {what}: unset it, or pass K/N")]
+    BadEnv {
+        var: &'static str,
+        value: String,
+        what: &'static str,
+    },
+    #[error("{var}={value} is shard {index} ({counting}), but there are {total} shards: run at most {total} tasks, or pass K/N")]
+    EnvRange {
+        var: &'static str,
+        value: String,
+        counting: &'static str,
+        index: u64,
+        total: u32,
+    },
+    #[error("SLURM_ARRAY_TASK_ID={task} is below SLURM_ARRAY_TASK_MIN={min}: the task is not in its array; unset them, or pass K/N")]
+    SlurmBelowMin { task: u32, min: u32 },
+    #[error("{a} and {b} name different shards ({a_index} and {b_index}, 1-based): unset the one that does not belong to this job, or pass K/N")]
+    Disagree {
+        a: &'static str,
+        a_index: u64,
+        b: &'static str,
+        b_index: u64,
+    },
 }
 
 impl Partition {
@@ -41,22 +65,27 @@ impl Partition {
             Self::new(num(k)?, num(n)?)
         } else {
             let total = num(text)?;
-            let index = env_index(env).ok_or(PartitionError::NoIndex(total))?;
-            Self::new(index, total)
+            let found = env_index(env)?.ok_or(PartitionError::NoIndex(total))?;
+            found.within(total)
         }
     }
 
     /// From `CI_NODE_INDEX` + `CI_NODE_TOTAL` alone (GitLab parallel jobs), when both are set.
     pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<Option<Self>, PartitionError> {
-        let Some(total) = env("CI_NODE_TOTAL") else {
+        let Some(total) = var(env, "CI_NODE_TOTAL") else {
             return Ok(None);
         };
         let total: u32 = total
-            .trim()
             .parse()
-            .map_err(|_| PartitionError::Syntax(format!("CI_NODE_TOTAL={total}")))?;
-        match env_index(env) {
-            Some(index) => Self::new(index, total).map(Some),
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or(PartitionError::BadEnv {
+                var: "CI_NODE_TOTAL",
+                value: total,
+                what: "a number of shards (a whole number from 1)",
+            })?;
+        match env_index(env)? {
+            Some(found) => found.within(total).map(Some),
             None => Ok(None),
         }
     }
@@ -67,17 +96,93 @@ impl Partition {
     }
 }
 
-fn env_index(env: &dyn Fn(&str) -> Option<String>) -> Option<u32> {
-    if let Some(i) = env("CI_NODE_INDEX").and_then(|v| v.trim().parse::<u32>().ok()) {
-        return Some(i);
+/// A shard index read from a scheduler's variable (1-based), with where it came from.
+struct EnvIndex {
+    var: &'static str,
+    value: String,
+    counting: &'static str,
+    index: u64,
+}
+
+impl EnvIndex {
+    fn within(self, total: u32) -> Result<Partition, PartitionError> {
+        match u32::try_from(self.index) {
+            Ok(index) if index <= total => Partition::new(index, total),
+            _ => Err(PartitionError::EnvRange {
+                var: self.var,
+                value: self.value,
+                counting: self.counting,
+                index: self.index,
+                total,
+            }),
+        }
     }
-    let zero_based = |name: &str| env(name).and_then(|v| v.trim().parse::<u32>().ok());
-    if let Some(i) = zero_based("JOB_COMPLETION_INDEX") {
-        return Some(i + 1);
+}
+
+/// A variable's value, trimmed; an empty one counts as unset.
+fn var(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    env(name)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// The shard index the scheduler's variables give (1-based): each set variable must be a
+/// valid index, and two that are set must agree.
+fn env_index(env: &dyn Fn(&str) -> Option<String>) -> Result<Option<EnvIndex>, PartitionError> {
+    let read =
+        |name: &'static str, from_one: bool| -> Result<Option<EnvIndex>, PartitionError> {
+            let Some(value) = var(env, name) else {
+                return Ok(None);
+            };
+            let what = if from_one {
+                "a shard index (a whole number counting from 1)"
+            } else {
+                "a shard index (a whole number counting from 0)"
+            };
+            let n: u32 = value.parse().ok().filter(|&n| !from_one || n > 0).ok_or(
+                PartitionError::BadEnv {
+                    var: name,
+                    value: value.clone(),
+                    what,
+                },
+            )?;
+            Ok(Some(EnvIndex {
+                var: name,
+                value,
+                counting: if from_one {
+                    "it counts from 1"
+                } else {
+                    "it counts from 0"
+                },
+                index: u64::from(n) + u64::from(!from_one),
+            }))
+        };
+    let mut found = Vec::new();
+    found.extend(read("CI_NODE_INDEX", true)?);
+    found.extend(read("JOB_COMPLETION_INDEX", false)?);
+    if let Some(mut task) = read("SLURM_ARRAY_TASK_ID", false)? {
+        if let Some(min) = read("SLURM_ARRAY_TASK_MIN", false)? {
+            let (t, m) = (task.index - 1, min.index - 1);
+            if t < m {
+                return Err(PartitionError::SlurmBelowMin {
+                    task: t as u32,
+                    min: m as u32,
+                });
+            }
+            task.index = t - m + 1;
+            task.counting = "counted from SLURM_ARRAY_TASK_MIN";
+        }
+        found.push(task);
     }
-    let task = zero_based("SLURM_ARRAY_TASK_ID")?;
-    let min = zero_based("SLURM_ARRAY_TASK_MIN").unwrap_or(0);
-    task.checked_sub(min).map(|i| i + 1)
+    if let Some(other) = found.iter().skip(1).find(|f| f.index != found[0].index) {
+        return Err(PartitionError::Disagree {
+            a: found[0].var,
+            a_index: found[0].index,
+            b: other.var,
+            b_index: other.index,
+        });
+    }
+    Ok(found.into_iter().next())
 }
 
 impl std::fmt::Display for Partition {
@@ -148,6 +253,65 @@ mod tests {
             Ok(Partition { index: 2, total: 2 })
         );
         assert_eq!(Partition { index: 2, total: 5 }.to_string(), "2/5");
+    }
+
+    #[test]
+    fn a_bad_variable_is_named_with_its_value() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_string())
+            }
+        };
+        let e = Partition::parse("3", &env(&[("JOB_COMPLETION_INDEX", "abc")])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "JOB_COMPLETION_INDEX=\"abc\" is not a shard index (a whole number counting from 0): unset it, or pass K/N"
+        );
+        let e = Partition::parse("3", &env(&[("JOB_COMPLETION_INDEX", "-1")])).unwrap_err();
+        assert!(e.to_string().contains("JOB_COMPLETION_INDEX=\"-1\""), "{e}");
+        let e = Partition::parse("3", &env(&[("JOB_COMPLETION_INDEX", "3")])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "JOB_COMPLETION_INDEX=3 is shard 4 (it counts from 0), but there are 3 shards: run at most 3 tasks, or pass K/N"
+        );
+        let e = Partition::parse("3", &env(&[("CI_NODE_INDEX", "0")])).unwrap_err();
+        assert!(e.to_string().contains("counting from 1"), "{e}");
+        let e = Partition::parse(
+            "3",
+            &env(&[("CI_NODE_INDEX", "1"), ("JOB_COMPLETION_INDEX", "1")]),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("name different shards (1 and 2"),
+            "{e}"
+        );
+        assert_eq!(
+            Partition::parse(
+                "3",
+                &env(&[("CI_NODE_INDEX", "2"), ("JOB_COMPLETION_INDEX", "1")])
+            ),
+            Ok(Partition { index: 2, total: 3 })
+        );
+        let e = Partition::parse(
+            "3",
+            &env(&[("SLURM_ARRAY_TASK_ID", "2"), ("SLURM_ARRAY_TASK_MIN", "4")]),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("below SLURM_ARRAY_TASK_MIN=4"),
+            "{e}"
+        );
+        let e = Partition::from_env(&env(&[("CI_NODE_TOTAL", "x"), ("CI_NODE_INDEX", "1")]))
+            .unwrap_err();
+        assert!(e.to_string().starts_with("CI_NODE_TOTAL=\"x\""), "{e}");
+        // An empty variable is an unset one.
+        assert_eq!(
+            Partition::parse("3", &env(&[("JOB_COMPLETION_INDEX", " ")])),
+            Err(PartitionError::NoIndex(3))
+        );
     }
 
     #[test]

@@ -29,6 +29,15 @@ fn canonical() -> crate::support::Velo {
         .args(["--cash", "10000", "--commission", "0.002"])
 }
 
+/// The canonical settings without the swept parameters (a --grid parameter takes no --param).
+fn sweep_base() -> crate::support::Velo {
+    velo()
+        .arg("backtest")
+        .arg(fixture(GOOG))
+        .args(["--strategy", "sma-cross"])
+        .args(["--cash", "10000", "--commission", "0.002"])
+}
+
 fn csv_rows(text: &str) -> Vec<Vec<String>> {
     text.lines()
         .skip(1)
@@ -164,7 +173,7 @@ fn grid_args() -> [&'static str; 6] {
 
 #[test]
 fn the_whole_reference_grid_matches_row_by_row() {
-    let out = canonical()
+    let out = sweep_base()
         .args(grid_args())
         .args(["--top", "0", "--rank-by", "sqn", "--format", "json"])
         .run()
@@ -227,7 +236,7 @@ fn the_whole_reference_grid_matches_row_by_row() {
 
 #[test]
 fn results_stream_as_json_lines_and_heatmap_is_svg() {
-    let out = canonical()
+    let out = sweep_base()
         .args(["--grid", "fast=5..20:5", "--grid", "slow=10..40:10"])
         .args([
             "--constraint",
@@ -265,7 +274,7 @@ fn results_stream_as_json_lines_and_heatmap_is_svg() {
 #[test]
 fn three_shards_merge_into_exactly_the_unsharded_result() {
     let args = ["--grid", "fast=5..30:1", "--grid", "slow=10..100:5"];
-    let whole = canonical()
+    let whole = sweep_base()
         .args(args)
         .args([
             "--constraint",
@@ -281,7 +290,7 @@ fn three_shards_merge_into_exactly_the_unsharded_result() {
     let mut files = Vec::new();
     let mut runs = 0;
     for k in 1..=3 {
-        let part = canonical()
+        let part = sweep_base()
             .args(args)
             .args([
                 "--constraint",
@@ -315,15 +324,24 @@ fn three_shards_merge_into_exactly_the_unsharded_result() {
         .code(0);
     assert_eq!(merged.stdout, whole.stdout, "merged != unsharded");
 
-    // A missing shard is named.
+    // A missing shard is named; --allow-partial merges the rest, says so and exits 1.
     velo()
         .args(["backtest", "merge"])
         .args(&files[..2])
         .run()
         .code(2)
         .stderr_has("missing shard(s) 3/3");
+    let partial = velo()
+        .args(["backtest", "merge", "--allow-partial", "--format", "json"])
+        .args(&files[..2])
+        .run()
+        .code(1)
+        .stderr_has("partial result: 3/3 missing");
+    let p = partial.json();
+    assert_eq!(p["partial"], serde_json::json!(["3/3 missing"]));
+    assert_eq!(p["summary"]["interrupted"], true);
     // A shard of other work is named.
-    let other = canonical()
+    let other = sweep_base()
         .args(["--grid", "fast=5..30:1", "--grid", "slow=10..105:5"])
         .args([
             "--constraint",
@@ -357,13 +375,13 @@ fn three_shards_merge_into_exactly_the_unsharded_result() {
 
 #[test]
 fn shard_index_comes_from_the_environment() {
-    let a = canonical()
+    let a = sweep_base()
         .args(["--grid", "fast=5..20:1", "--format", "json", "--shard", "2"])
         .env("JOB_COMPLETION_INDEX", "1")
         .run()
         .code(0);
     assert_eq!(a.json()["shard"], "2/2");
-    canonical()
+    sweep_base()
         .args(["--grid", "fast=5..20:1", "--shard", "2"])
         .run()
         .code(2)
@@ -397,7 +415,7 @@ fn a_hanging_backtest_is_recorded_as_timed_out_and_the_sweep_finishes() {
 
 #[test]
 fn a_timeout_shorter_than_one_run_times_every_run_out() {
-    let out = canonical()
+    let out = sweep_base()
         .args([
             "--grid",
             "fast=5..9",
@@ -509,7 +527,7 @@ fn a_universe_is_ranked_and_a_bad_file_is_named() {
 
 #[test]
 fn walk_forward_reports_windows_stitched_equity_and_the_ratio() {
-    let out = canonical()
+    let out = sweep_base()
         .args([
             "--grid",
             "fast=5..20:5",
@@ -896,4 +914,511 @@ fn help_documents_strategies_parameters_and_exit_codes() {
         assert!(out.stdout.contains(needle), "help lacks {needle}");
     }
     assert!(!out.stdout.contains("debug-hang"));
+}
+
+/// A backtest started in `dir` with its stdout in `dir/stdout.json`, for the signal tests.
+#[cfg(unix)]
+fn spawn_backtest(dir: &Path, args: &[&str]) -> std::process::Child {
+    use std::process::{Command, Stdio};
+    Command::new(assert_cmd::cargo::cargo_bin("velo"))
+        .arg("backtest")
+        .args(args)
+        .current_dir(dir)
+        .env_remove("CI")
+        .stdout(std::fs::File::create(dir.join("stdout.json")).unwrap())
+        .stderr(std::fs::File::create(dir.join("stderr.txt")).unwrap())
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits for `child` at most `limit`, and returns how it ended and its peak resident memory
+/// in KiB (VmHWM, read until it exits). Kills it and fails the test past the limit.
+#[cfg(unix)]
+fn wait_bounded(
+    child: &mut std::process::Child,
+    limit: std::time::Duration,
+    what: &str,
+) -> (std::process::ExitStatus, u64) {
+    let started = std::time::Instant::now();
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file) {
+            if let Some(kb) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            {
+                peak = peak.max(kb);
+            }
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status, peak);
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what}: still running after {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// A grid of 10^10 points: it must start at once, stream, and stop at once on SIGTERM with
+/// what finished kept (the earlier build counted the grid first, printed nothing, and on
+/// SIGTERM walked the rest of the grid into memory).
+#[cfg(unix)]
+#[test]
+fn a_grid_of_ten_billion_points_streams_at_once_and_stops_on_sigterm() {
+    use std::io::BufRead as _;
+    use std::os::unix::process::ExitStatusExt;
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("results.jsonl");
+    crate::support::mkfifo(&fifo);
+    let goog = fixture(GOOG);
+    let mut child = spawn_backtest(
+        dir.path(),
+        &[
+            goog.to_str().unwrap(),
+            "--strategy",
+            "sma-cross",
+            "--grid",
+            "fast=1..100000",
+            "--grid",
+            "slow=1..100000",
+            "--results",
+            "results.jsonl",
+            "--heatmap",
+            "heat.svg",
+            "--format",
+            "json",
+        ],
+    );
+    // The results arrive through a FIFO as they finish: the first one proves the sweep
+    // started without walking the grid first.
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        let file = std::fs::File::open(&fifo).unwrap();
+        for line in std::io::BufReader::new(file).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let first = rx
+        .recv_timeout(Duration::from_secs(120))
+        .expect("a first result within two minutes");
+    let first: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(first["type"], "backtest-result", "{first}");
+    crate::support::signal(&child, rustix::process::Signal::TERM);
+    let (status, peak_kib) = wait_bounded(&mut child, Duration::from_secs(30), "after SIGTERM");
+    assert_eq!(
+        status.signal(),
+        Some(15),
+        "ends by SIGTERM (128+15): {status:?}"
+    );
+    reader.join().unwrap();
+    let lines: Vec<String> = std::iter::once(String::new())
+        .chain(rx.try_iter())
+        .collect();
+    let streamed = lines.len() as u64; // the first line plus the rest
+    let stdout = std::fs::read_to_string(dir.path().join("stdout.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("the report of what finished ({e}):\n{stdout}"));
+    let s = &v["summary"];
+    assert_eq!(s["interrupted"], true, "{s}");
+    assert_eq!(s["grid_points"], 10_000_000_000u64);
+    assert_eq!(
+        s["runs"].as_u64().unwrap(),
+        streamed,
+        "every finished run streamed"
+    );
+    assert!(s["not_started"].as_u64().unwrap() > 9_000_000_000, "{s}");
+    assert!(!v["results"].as_array().unwrap().is_empty());
+    // Memory stays bounded by --top, not by the grid (a generous bound for a debug build).
+    assert!(peak_kib < 300 * 1024, "peak RSS {peak_kib} KiB");
+    // The heatmap of a 10^5 x 10^5 grid is drawn in at most 320 x 320 cells.
+    let svg = std::fs::read_to_string(dir.path().join("heat.svg")).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let cells = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("rect") && n.children().any(|c| c.has_tag_name("title")))
+        .count();
+    assert_eq!(cells, 320 * 320);
+    assert!(
+        svg.contains("fast=1..313 slow=1..313: "),
+        "cells name their ranges"
+    );
+    let stderr = std::fs::read_to_string(dir.path().join("stderr.txt")).unwrap();
+    assert!(stderr.contains("interrupted"), "{stderr}");
+}
+
+/// Ctrl-C during a streamed sweep: every line in the results file is whole and is one of the
+/// runs the report counts.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_keeps_every_streamed_result_whole() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let goog = fixture(GOOG);
+    let mut child = spawn_backtest(
+        dir.path(),
+        &[
+            goog.to_str().unwrap(),
+            "--strategy",
+            "sma-cross",
+            "--grid",
+            "fast=1..100000",
+            "--grid",
+            "slow=1..100000",
+            "--constraint",
+            "fast<slow",
+            "--results",
+            "r.jsonl",
+            "--format",
+            "json",
+        ],
+    );
+    // However far it got (the assertions hold at any point), let it work a moment.
+    std::thread::sleep(Duration::from_millis(1500));
+    crate::support::signal(&child, rustix::process::Signal::INT);
+    let (status, _) = wait_bounded(&mut child, Duration::from_secs(30), "after Ctrl-C");
+    assert_eq!(
+        status.signal(),
+        Some(2),
+        "ends by SIGINT (128+2): {status:?}"
+    );
+    let stdout = std::fs::read_to_string(dir.path().join("stdout.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["summary"]["interrupted"], true);
+    let text = std::fs::read_to_string(dir.path().join("r.jsonl")).unwrap();
+    let mut n = 0;
+    for line in text.lines() {
+        let r: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(
+            r["params"]["fast"].as_i64() < r["params"]["slow"].as_i64(),
+            "{r}"
+        );
+        n += 1;
+    }
+    assert_eq!(v["summary"]["runs"].as_u64().unwrap(), n);
+}
+
+/// SIGTERM during a walk-forward (optimising a large grid per window) and during a universe
+/// swept over a large grid: both end at once by the signal.
+#[cfg(unix)]
+#[test]
+fn walk_forward_and_universe_sweeps_stop_on_sigterm() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let goog = fixture(GOOG);
+    let mut child = spawn_backtest(
+        dir.path(),
+        &[
+            goog.to_str().unwrap(),
+            "--strategy",
+            "sma-cross",
+            "--grid",
+            "fast=1..3000",
+            "--grid",
+            "slow=1..3000",
+            "--walk-forward",
+            "train=1000,test=200",
+            "--format",
+            "json",
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    crate::support::signal(&child, rustix::process::Signal::TERM);
+    let (status, _) = wait_bounded(&mut child, Duration::from_secs(30), "walk-forward");
+    assert_eq!(status.signal(), Some(15), "{status:?}");
+    let stdout = std::fs::read_to_string(dir.path().join("stdout.json")).unwrap();
+    if !stdout.is_empty() {
+        let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(v["interrupted"], true, "{v}");
+    }
+
+    let uni = dir.path().join("universe");
+    std::fs::create_dir(&uni).unwrap();
+    write_bars(&uni.join("UP.csv"), 400, 7, 0.003);
+    write_bars(&uni.join("DOWN.csv"), 400, 11, -0.003);
+    let fifo = dir.path().join("u.jsonl");
+    crate::support::mkfifo(&fifo);
+    let mut child = spawn_backtest(
+        dir.path(),
+        &[
+            "universe",
+            "--strategy",
+            "sma-cross",
+            "--grid",
+            "fast=1..100000",
+            "--grid",
+            "slow=1..100000",
+            "--results",
+            "u.jsonl",
+            "--format",
+            "json",
+        ],
+    );
+    // A universe's grid streams its points too.
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead as _;
+        let file = std::fs::File::open(&fifo).unwrap();
+        for line in std::io::BufReader::new(file).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let first = rx
+        .recv_timeout(Duration::from_secs(120))
+        .expect("a first point of the universe's grid within two minutes");
+    let first: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert!(first["symbol"].is_string(), "{first}");
+    crate::support::signal(&child, rustix::process::Signal::TERM);
+    let (status, _) = wait_bounded(&mut child, Duration::from_secs(30), "universe");
+    assert_eq!(status.signal(), Some(15), "{status:?}");
+    reader.join().unwrap();
+    let stdout = std::fs::read_to_string(dir.path().join("stdout.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["summary"]["interrupted"], true, "{v}");
+}
+
+/// One meaning per value: --jobs 0 is one per CPU, --timeout-per 0 is no limit (flags and
+/// velo.toml), a value given twice runs once, a swept parameter takes no --param, and nan is
+/// not a number in a constraint.
+#[test]
+fn zero_means_what_it_means_everywhere_and_values_count_once() {
+    let v = sweep_base()
+        .args(["--grid", "fast=5..9", "--jobs", "0", "--timeout-per", "0"])
+        .args(["--format", "json"])
+        .run()
+        .code(0)
+        .json();
+    assert_eq!(v["summary"]["ok"], 5);
+    assert_eq!(v["summary"]["timed_out"], 0);
+    let v = sweep_base()
+        .file("velo.toml", "[backtest]\njobs = 0\ntimeout-per = \"0\"\n")
+        .args(["--grid", "fast=5..9", "--format", "json"])
+        .run()
+        .code(0)
+        .json();
+    assert_eq!(v["summary"]["ok"], 5);
+    let v = sweep_base()
+        .args(["--grid", "fast=10,5,5,10.0,5e0", "--format", "json"])
+        .args(["--results", "r.jsonl"])
+        .run()
+        .code(0);
+    let s = &v.json()["summary"];
+    assert_eq!(
+        (s["combinations"].as_u64(), s["runs"].as_u64()),
+        (Some(2), Some(2))
+    );
+    let lines = std::fs::read_to_string(v.dir.path().join("r.jsonl")).unwrap();
+    assert_eq!(lines.lines().count(), 2);
+    sweep_base()
+        .args(["--param", "fast=3", "--grid", "fast=5..9"])
+        .run()
+        .code(2)
+        .stderr_has("--param fast=3 and --grid fast=5..9 both set fast");
+    for nan in ["nan", "NaN", "NAN", "-nan", "+NaN", "inf"] {
+        sweep_base()
+            .args([
+                "--grid",
+                "fast=5..9",
+                "--constraint",
+                &format!("fast<{nan}"),
+            ])
+            .run()
+            .code(2)
+            .stderr_has(&format!("{nan:?} is not a number"));
+    }
+}
+
+/// A negative value reaches velo's own check, which says which values are allowed and why.
+#[test]
+fn negative_values_get_the_rule_not_a_parser_error() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["--cash", "-5"], "the starting cash must be more than 0"),
+        (&["--commission", "-0.001"], "a commission is a cost"),
+        (&["--commission", "-0.1%+1"], "a commission is a cost"),
+        (&["--slippage-bps", "-1"], "slippage is a cost"),
+        (&["--stop-loss", "-5%"], "never negative"),
+        (&["--take-profit", "-0.1"], "never negative"),
+        (&["--size", "-0.5"], "a size is never negative"),
+        (&["--size", "-2u"], "a size is never negative"),
+        (&["--top", "-1"], "is not a count of results"),
+        (&["--jobs", "-1"], "is not a number of jobs"),
+        (&["--timeout-per", "-5s"], "a time limit is not negative"),
+        (
+            &["--param", "fast=-3"],
+            "fast=-3 is out of range: use 1 to 100000",
+        ),
+        (
+            &["--grid", "fast=-5..5:1"],
+            "fast=-5 is out of range: use 1 to 100000",
+        ),
+    ];
+    for (args, needle) in cases {
+        velo()
+            .arg("backtest")
+            .arg(fixture(GOOG))
+            .args(["--strategy", "sma-cross"])
+            .args(*args)
+            .run()
+            .code(2)
+            .stderr_has(needle)
+            .nowhere("unexpected argument");
+    }
+    velo()
+        .arg("backtest")
+        .arg(fixture(GOOG))
+        .args(["--strategy", "rsi", "--param", "lower=-3"])
+        .run()
+        .code(2)
+        .stderr_has("lower=-3 is out of range: use 0 to 100");
+    velo()
+        .arg("backtest")
+        .arg(fixture(GOOG))
+        .args(["--strategy", "bbands", "--grid", "k=-5..5:1"])
+        .run()
+        .code(2)
+        .stderr_has("k=-5 is out of range: use 0 to 100 (band width");
+}
+
+/// Grids at the edges: a step of 0, an empty range, a huge step, a point count past 2^64, a
+/// huge grid that its constraints empty, a strategy rule broken by a point.
+#[test]
+fn grid_edges_are_named_at_once() {
+    let bad = |args: &[&str], needle: &str| {
+        sweep_base()
+            .args(args)
+            .run()
+            .code(2)
+            .stderr_has(needle)
+            .nowhere("panicked");
+    };
+    bad(&["--grid", "fast=5..9:0"], "the step must be more than 0");
+    bad(&["--grid", "fast=9..5"], "END (5) is below START (9)");
+    bad(&["--grid", "fast=5..9:nan"], "\"nan\" is not a number");
+    bad(
+        &["--grid", "fast=5..9:0.5"],
+        "fast=5.5 must be a whole number",
+    );
+    bad(
+        &[
+            "--grid",
+            "fast=1..100000",
+            "--grid",
+            "slow=1..100000",
+            "--constraint",
+            "fast>slow",
+            "--constraint",
+            "slow>fast",
+        ],
+        "the grid is empty",
+    );
+    bad(
+        &["--grid", "fast=1..9", "--constraint", "slow>100"],
+        "--constraint \"slow>100\" holds for no point",
+    );
+    velo()
+        .arg("backtest")
+        .arg(fixture(GOOG))
+        .args(["--strategy", "rsi"])
+        .args([
+            "--grid",
+            "lower=0..100:1e-12",
+            "--grid",
+            "upper=0..100:1e-12",
+        ])
+        .run()
+        .code(2)
+        .stderr_has("more than can be numbered");
+    velo()
+        .arg("backtest")
+        .arg(fixture(GOOG))
+        .args(["--strategy", "macd"])
+        .args(["--grid", "fast=5..20", "--grid", "slow=10..30"])
+        .run()
+        .code(2)
+        .stderr_has("macd needs fast < slow")
+        .stderr_has("add --constraint 'fast<slow'");
+    // A universe's one point is checked against the strategy's rules too.
+    let uni = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture(GOOG), uni.path().join("GOOG.csv")).unwrap();
+    velo()
+        .arg("backtest")
+        .arg(uni.path())
+        .args(["--strategy", "rsi", "-p", "lower=80"])
+        .run()
+        .code(2)
+        .stderr_has("rsi needs lower < upper");
+    let v = sweep_base()
+        .args(["--grid", "fast=5..9:1e300", "--format", "json"])
+        .run()
+        .code(0)
+        .json();
+    assert_eq!(v["summary"]["runs"], 1);
+    assert_eq!(v["results"][0]["params"]["fast"], 5);
+}
+
+/// A walk-forward train window shorter than the warm-up says so, with the window, the warm-up
+/// and what to change; one shorter than part of the grid's warm-ups warns and runs.
+#[test]
+fn a_train_window_shorter_than_the_warm_up_says_so() {
+    sweep_base()
+        .args([
+            "--grid",
+            "slow=60..100:10",
+            "--walk-forward",
+            "train=50,test=50",
+        ])
+        .run()
+        .code(2)
+        .stderr_has("--walk-forward train=50 is shorter than the strategy's warm-up")
+        .stderr_has("sma-cross fast=10 slow=60")
+        .stderr_has("needs 62 bars")
+        .stderr_has("use train=62 or more");
+    sweep_base()
+        .args([
+            "--grid",
+            "slow=20..300:40",
+            "--walk-forward",
+            "train=200,test=100",
+        ])
+        .args(["--format", "json"])
+        .run()
+        .code(0)
+        .stderr_has("shorter than the warm-up of part of the grid")
+        .stderr_has("use train=302 or more");
+}
+
+/// A bad shard variable is named with its value.
+#[test]
+fn a_bad_shard_variable_is_named_with_its_value() {
+    sweep_base()
+        .args(["--grid", "fast=5..9", "--shard", "3"])
+        .env("JOB_COMPLETION_INDEX", "abc")
+        .run()
+        .code(2)
+        .stderr_has("JOB_COMPLETION_INDEX=\"abc\" is not a shard index");
+    sweep_base()
+        .args(["--grid", "fast=5..9", "--shard", "3"])
+        .env("JOB_COMPLETION_INDEX", "7")
+        .run()
+        .code(2)
+        .stderr_has("JOB_COMPLETION_INDEX=7 is shard 8 (it counts from 0), but there are 3 shards");
+    sweep_base()
+        .args(["--grid", "fast=5..9", "--shard", "3"])
+        .env("JOB_COMPLETION_INDEX", "0")
+        .env("CI_NODE_INDEX", "3")
+        .run()
+        .code(2)
+        .stderr_has("CI_NODE_INDEX and JOB_COMPLETION_INDEX name different shards");
 }
