@@ -168,6 +168,7 @@ fn run_command(
             "the command ended before the first sample: its figures are the kernel's, kept at its exit".to_string(),
         ];
         group_note(&group, opts, &mut notes);
+        leaked_notes(&finished, &mut notes);
         let mut report = report_of(
             Summary::new(opts.limits),
             Mode::Command,
@@ -282,13 +283,19 @@ fn run_command(
         command: spec_line(spec),
     });
     group_note(&group, opts, &mut report.notes);
+    leaked_notes(&finished, &mut report.notes);
+    Ok(report)
+}
+
+/// Names each process that outlived the command (velo stopped it), whether or not a sample
+/// ever saw it.
+fn leaked_notes(finished: &proc::Finished, notes: &mut Vec<String>) {
     for l in &finished.leaked {
-        report.notes.push(format!(
+        notes.push(format!(
             "process {} ({}) outlived the command and was stopped",
             l.pid, l.command
         ));
     }
-    Ok(report)
 }
 
 /// The kernel's figures for a finished command: `wait4`'s rusage, the CPU time of every child

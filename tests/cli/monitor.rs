@@ -818,7 +818,10 @@ fn markdown_summary() {
             "--",
             "sh",
             "-c",
-            "sleep 0.3",
+            // A tree whose sum is well above any one process's own peak, so the headline peak
+            // is a sample's and the breakdown at it is shown (the kernel's one-process figure
+            // has none).
+            "sleep 0.6 & sleep 0.6 & sleep 0.6 & wait",
         ])
         .run()
         .code(0)
