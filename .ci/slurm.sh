@@ -201,8 +201,12 @@ stop() {
     terminate "${stray[@]}"
   fi
   if [ -d "$dir" ]; then
-    rm -rf -- "$dir"
-    say "removed $dir"
+    if [ -e "$dir/.velo-slurm" ] || [ -z "$(ls -A "$dir")" ]; then
+      rm -rf -- "$dir"
+      say "removed $dir"
+    else
+      die 2 "$dir was not made by this script (no .velo-slurm in it): left as it is"
+    fi
   fi
 }
 
@@ -255,6 +259,9 @@ launch() {
 start() {
   local host cpus mem ctld_port slurmd_port p
   install_if_missing
+  if [ -d "$dir" ] && [ ! -e "$dir/.velo-slurm" ] && [ -n "$(ls -A "$dir")" ]; then
+    die 2 "$dir exists and was not made by this script (no .velo-slurm in it); give an empty or new folder"
+  fi
   if [ -d "$dir" ]; then
     if status 2>/dev/null && [ -r "$run/ports" ]; then
       say "already running"
@@ -268,7 +275,9 @@ start() {
   [ $((${#dir} + 20)) -le $sun_path_max ] ||
     die 2 "the folder $dir is too long for munge's socket path (at most $((sun_path_max - 20)) characters); set VELO_SLURM_DIR to a shorter one"
 
-  mkdir -p "$dir" "$run" "$dir/munge" "$dir/state" "$dir/spool" "$dir/log"
+  mkdir -p "$dir"
+  : >"$dir/.velo-slurm" # marks the folder as this script's: only such a folder is ever removed
+  mkdir -p "$run" "$dir/munge" "$dir/state" "$dir/spool" "$dir/log"
   chmod 755 "$dir" "$dir/munge"
 
   # munge: a key of its own and a socket in the folder, so a munged of the system is not needed
