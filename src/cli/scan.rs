@@ -292,6 +292,7 @@ fn resolve(args: &ScanArgs, cfg: &ScanConfig) -> anyhow::Result<(ScanParams, Opt
         as_of: f.as_of,
         load: LoadOptions {
             adjusted: f.adjusted || cfg.adjusted.unwrap_or(false),
+            stdin_usage: "velo scan -",
         },
     };
     let jobs = match (args.output.jobs, cfg.jobs) {

@@ -1,19 +1,26 @@
-//! OHLCV CSV loading: per-symbol files, folders of them, or one long file with a `Symbol`
-//! column. The header is matched case-insensitively with the common aliases; rows are parsed
-//! byte by byte (no per-row allocation) and validated as they are read, so a bad row is reported
-//! with its file and line and the file is rejected as a whole rather than half-loaded.
+//! OHLCV CSV loading: per-symbol files, folders of them, one long file with a `Symbol`
+//! column, or a yfinance file of one or more tickers. Rows are parsed byte by byte (no per-row
+//! allocation) and validated as they are read, so a bad row is reported with its file and line
+//! and the file is rejected as a whole rather than half-loaded.
+//!
+//! The jobs, in the order a file meets them: [`text`] (encoding, line ends, binary files),
+//! [`header`] (separator, column names, layouts), [`records`] (RFC 4180 splitting), [`rows`]
+//! (one series or a `Symbol` column) and [`wide`] (several yfinance tickers side by side).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 mod header;
+mod records;
 mod rows;
 #[cfg(test)]
 mod tests;
+mod text;
+mod wide;
 
-use super::time::{format_timestamp, TimeStyle};
-use header::{Role, ROLES};
-use rows::{fast_row, parse_row, split_plain, split_quoted, utf8_or, LineIter, MonthCache};
+use super::time::{format_timestamp, DateForm, TimeStyle, TimestampError, MS_PER_DAY};
+
+/// A problem found at a line (1-based) of the file being parsed.
+type Fail = (usize, LoadErrorKind);
 
 /// One instrument's bars, column by column, in ascending time order.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -63,6 +70,16 @@ impl Bars {
         self.volume.push(volume);
     }
 
+    /// Turns the bars around (a file read newest first).
+    fn reverse(&mut self) {
+        self.time.reverse();
+        self.open.reverse();
+        self.high.reverse();
+        self.low.reverse();
+        self.close.reverse();
+        self.volume.reverse();
+    }
+
     /// Keeps only the first `len` bars.
     pub fn truncate(&mut self, len: usize) {
         self.time.truncate(len);
@@ -90,6 +107,9 @@ pub struct LoadOptions {
     /// Use the `Adj Close` column: Close becomes Adj Close and Open/High/Low are scaled by the
     /// same ratio (as yfinance's `auto_adjust`). Without it `Adj Close` is ignored.
     pub adjusted: bool,
+    /// How the user gives this command its data on standard input (`velo backtest -`), for
+    /// the message that refuses a named pipe; empty for a generic one.
+    pub stdin_usage: &'static str,
 }
 
 /// A file that could not be used, with the line (1-based) where the problem is.
@@ -104,7 +124,7 @@ pub struct LoadError {
 /// What was wrong. Messages quote the bad value and say what is expected.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadErrorKind {
-    #[error("cannot read: {0}")]
+    #[error("cannot read: {}", io_message(.0))]
     Io(#[from] std::io::Error),
     #[error("the file is empty: expected a header such as `Date,Open,High,Low,Close,Volume`")]
     Empty,
@@ -112,6 +132,15 @@ pub enum LoadErrorKind {
     NoRows,
     #[error("not valid UTF-8 (byte 0x{byte:02X} at column {column}): save the file as UTF-8")]
     NotUtf8 { byte: u8, column: usize },
+    #[error("is {what}, not CSV text: {fix}")]
+    NotText {
+        what: &'static str,
+        fix: &'static str,
+    },
+    #[error("holds a NUL byte (at byte {offset}): it is a binary file or UTF-16 text without a byte-order mark, not CSV text: save it as UTF-8 CSV")]
+    Binary { offset: usize },
+    #[error("the first line is data ({first:?}), not a header: add a first line naming the columns, such as `Date,Open,High,Low,Close,Volume`")]
+    NoHeader { first: String },
     #[error(
         "missing column `{column}` in the header `{header}` (names are case-insensitive; {hint})"
     )]
@@ -120,30 +149,109 @@ pub enum LoadErrorKind {
         header: String,
         hint: &'static str,
     },
-    #[error("column `{column}` appears twice in the header")]
-    DuplicateColumn { column: String },
+    #[error("the Ticker row names {ticker}, but the Price row has no `{column}` column for it")]
+    MissingTickerColumn {
+        ticker: String,
+        column: &'static str,
+    },
+    #[error("columns `{first}` and `{second}` both hold the {role}{}", duplicate_hint(.role))]
+    DuplicateColumn {
+        first: String,
+        second: String,
+        role: &'static str,
+    },
     #[error("the row has {found} fields, the header has {expected}")]
     FieldCount { found: usize, expected: usize },
+    #[error("the {column} field is empty: every bar needs a Date, Open, High, Low, Close and Volume (drop or fill rows with missing values, e.g. pandas' df.dropna())")]
+    EmptyField { column: &'static str },
+    #[error("{column} value {value:?} is a missing value: every bar needs a Date, Open, High, Low, Close and Volume (drop or fill rows with missing values, e.g. pandas' df.dropna())")]
+    Missing { column: &'static str, value: String },
+    #[error("{column} value {value:?} is not a finite number")]
+    NotFinite { column: &'static str, value: String },
     #[error("{column} value {value:?} is not a number")]
     BadNumber { column: &'static str, value: String },
+    #[error("{column} value {value:?} is not a number: write numbers with one decimal mark and no thousands separators (a comma is read as the decimal mark only in files separated by `;` or tabs)")]
+    DecimalMarks { column: &'static str, value: String },
     #[error("{column} value {value:?} is negative")]
     Negative { column: &'static str, value: String },
+    #[error("{column} value {value:?} is {}: a bar's Open, High, Low and Close must be above zero (no trade happens at a zero or negative price)", if *.negative { "negative" } else { "zero" })]
+    NotPositive {
+        column: &'static str,
+        value: String,
+        negative: bool,
+    },
     #[error("High {high} is below Low {low}")]
     HighBelowLow { high: f64, low: f64 },
-    #[error("date {value:?} is not a date: use YYYY-MM-DD, YYYY-MM-DD HH:MM:SS, RFC 3339 or epoch seconds/milliseconds")]
-    BadDate { value: String },
-    #[error("date {value} is not after the previous row's {previous}{for_symbol}: rows must be in ascending time order without duplicates")]
+    #[error("date {value:?} {reason}")]
+    BadDate {
+        value: String,
+        reason: TimestampError,
+    },
+    #[error("date {value:?} is {form}, but the Date column starts as {first_form} ({first:?} on line {first_line}): one column keeps one form, so a series cannot mix units")]
+    MixedDateForms {
+        value: String,
+        form: DateForm,
+        first: String,
+        first_form: DateForm,
+        first_line: usize,
+    },
+    #[error("{}", not_in_order(.value, .previous, .for_symbol, *.descending))]
     NotIncreasing {
         value: String,
         previous: String,
         for_symbol: String,
+        /// The file started newest first.
+        descending: bool,
     },
     #[error("the Symbol value is empty")]
     EmptySymbol,
+    #[error("{ticker}: {kind}")]
+    ForTicker {
+        ticker: String,
+        kind: Box<LoadErrorKind>,
+    },
     #[error("a quoted field opened on this line is never closed: a field that starts with `\"` ends at the next lone `\"` (write a quote inside it as `\"\"`)")]
     UnclosedQuote,
-    #[error("is {what}, not a regular file: name a CSV file or a folder of them, or pipe the data into `velo scan -`")]
-    NotAFile { what: &'static str },
+    #[error("is {what}, not a regular file: velo does not wait for a writer to open it; {}", stdin_fix(.usage, .name))]
+    NotAFile {
+        what: &'static str,
+        usage: &'static str,
+        /// The path, for the example.
+        name: String,
+    },
+}
+
+fn io_message(e: &std::io::Error) -> String {
+    let hint = match e.raw_os_error() {
+        Some(40) => ": a symbolic link in the path leads back to itself; point it at the real file",
+        Some(21) => ": a folder, where a CSV file was expected",
+        _ => "",
+    };
+    format!("{e}{hint}")
+}
+
+fn duplicate_hint(role: &str) -> &'static str {
+    if role == "Date" {
+        ": velo reads a bar's date and time of day from one column (join them: `2024-01-02 09:30:00`), or rename the other one"
+    } else {
+        ": rename or drop one of them"
+    }
+}
+
+fn stdin_fix(usage: &str, name: &str) -> String {
+    if usage.is_empty() {
+        "give its data on standard input instead, with `-` in place of the path".to_string()
+    } else {
+        format!("give its data on standard input instead, as in `{usage} < {name}`")
+    }
+}
+
+fn not_in_order(value: &str, previous: &str, for_symbol: &str, descending: bool) -> String {
+    if descending {
+        format!("date {value} is not before the previous row's {previous}{for_symbol}: the file starts newest first, so each row must be older than the one above it, without duplicates")
+    } else {
+        format!("date {value} is not after the previous row's {previous}{for_symbol}: rows must be in time order (oldest first, as the file starts, or all newest first) without duplicates")
+    }
 }
 
 /// Paths that name a descriptor the caller already opened (`<(cmd)` process substitution is
@@ -199,17 +307,10 @@ pub fn list_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
                 .collect();
             files.sort();
             out.extend(files);
-        } else if meta.is_file() || is_open_descriptor(path) {
-            out.push(path.clone());
         } else {
-            // Reading a FIFO with no writer would block forever.
-            return Err(LoadError {
-                file: path.clone(),
-                line: None,
-                kind: LoadErrorKind::NotAFile {
-                    what: file_kind(meta.file_type()),
-                },
-            });
+            // A FIFO or device too: load_file refuses it with its own message (reading a FIFO
+            // with no writer would block forever).
+            out.push(path.clone());
         }
     }
     Ok(out)
@@ -254,228 +355,54 @@ pub fn load_file(
     if !readable {
         return Err(fail(LoadErrorKind::NotAFile {
             what: file_kind(meta.file_type()),
+            usage: opts.stdin_usage,
+            name: path.display().to_string(),
         }));
     }
     file.read_to_end(buf).map_err(|e| fail(e.into()))?;
     parse(buf, path, &symbol_from_path(path), opts)
 }
 
-/// Parses CSV text from `file`. Without a `Symbol` column the whole file is `default_symbol`;
-/// with one, the rows are grouped by symbol (in order of first appearance) and each symbol's
-/// dates must increase.
+/// Parses CSV text from `file`. Without a `Symbol` column the whole file is `default_symbol`
+/// (or the one ticker a yfinance header names); with one, or with several yfinance tickers,
+/// there is a series per symbol (in order of first appearance). Times run one way in the whole
+/// file (oldest first, or newest first and then turned around).
 pub fn parse(
     bytes: &[u8],
     file: &Path,
     default_symbol: &str,
     opts: LoadOptions,
 ) -> Result<Vec<Bars>, LoadError> {
-    let err = |line: usize, kind: LoadErrorKind| LoadError {
+    let at = |(line, kind): Fail| LoadError {
         file: file.to_path_buf(),
         line: Some(line),
         kind,
     };
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(err(1, LoadErrorKind::Empty));
-    }
-
-    let mut lines = LineIter {
-        rest: bytes,
-        line: 0,
-    };
-    // The header is the first non-blank line.
-    let (header_line, header) = loop {
-        match lines
-            .next_record()
-            .map_err(|l| err(l, LoadErrorKind::UnclosedQuote))?
-        {
-            Some((n, l)) if l.iter().all(u8::is_ascii_whitespace) => {
-                let _ = n;
-            }
-            Some(h) => break h,
-            None => return Err(err(1, LoadErrorKind::Empty)),
-        }
-    };
-    let header_text = std::str::from_utf8(header).map_err(|e| {
-        err(
-            header_line,
-            LoadErrorKind::NotUtf8 {
-                byte: header[e.valid_up_to()],
-                column: e.valid_up_to() + 1,
-            },
-        )
-    })?;
-    let names = split_quoted(header_text.as_bytes());
-    let mut slot_of_col: Vec<Option<usize>> = Vec::with_capacity(names.len());
-    let mut have = [false; ROLES];
-    for name in &names {
-        let name = String::from_utf8_lossy(name);
-        let role = Role::from_header(&name);
-        if let Some(r) = role {
-            if have[r as usize] {
-                return Err(err(
-                    header_line,
-                    LoadErrorKind::DuplicateColumn {
-                        column: name.trim().to_string(),
-                    },
-                ));
-            }
-            have[r as usize] = true;
-        }
-        slot_of_col.push(role.map(|r| r as usize));
-    }
-    let mut required = vec![
-        Role::Date,
-        Role::Open,
-        Role::High,
-        Role::Low,
-        Role::Close,
-        Role::Volume,
-    ];
-    if opts.adjusted {
-        required.push(Role::AdjClose);
-    } else if have[Role::AdjClose as usize] {
-        // Ignored unless asked for: do not parse or validate it.
-        for slot in &mut slot_of_col {
-            if *slot == Some(Role::AdjClose as usize) {
-                *slot = None;
-            }
-        }
-    }
-    for role in required {
-        if !have[role as usize] {
-            return Err(err(
-                header_line,
-                LoadErrorKind::MissingColumn {
-                    column: role.name(),
-                    header: header_text.trim().to_string(),
-                    hint: role.hint(),
-                },
-            ));
-        }
-    }
-    let with_symbol = have[Role::Symbol as usize];
-    let ncols = names.len();
-
-    let estimate = memchr::memchr_iter(b'\n', lines.rest).count() + 1;
-    let mut series: Vec<Bars> = Vec::new();
-    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
-    if !with_symbol {
-        series.push(Bars::with_capacity(default_symbol, estimate));
-    }
-    let mut any_datetime = false;
-    let plan: Vec<Option<Role>> = slot_of_col.iter().map(|s| s.map(Role::from_slot)).collect();
-    let fast = !opts.adjusted;
-    let mut month_cache = MonthCache::default();
-    loop {
-        if fast {
-            if let Some((row, sym, used)) = fast_row(lines.rest, &plan, &mut month_cache) {
-                let target = if with_symbol {
-                    match index.get(sym) {
-                        Some(&i) => i,
-                        None => usize::MAX,
-                    }
-                } else {
-                    0
-                };
-                if let Some(bars) = series.get_mut(target) {
-                    if bars.time.last().is_none_or(|&prev| row.time.0 > prev) {
-                        any_datetime |= row.time.1 == TimeStyle::DateTime;
-                        bars.push(
-                            row.time.0, row.open, row.high, row.low, row.close, row.volume,
-                        );
-                        lines.advance(used);
-                        continue;
-                    }
-                }
-            }
-        }
-        let Some((n, line)) = lines
-            .next_record()
-            .map_err(|l| err(l, LoadErrorKind::UnclosedQuote))?
-        else {
-            break;
-        };
-        // The general path: quoting, spaces, exponents, new symbols, and every error message.
-        if line.is_empty() || line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let mut slots: [&[u8]; ROLES] = [&[]; ROLES];
-        let quoted_fields: Vec<Vec<u8>>;
-        let found = if memchr::memchr(b'"', line).is_some() {
-            quoted_fields = split_quoted(line);
-            for (col, f) in quoted_fields.iter().enumerate() {
-                if let Some(Some(s)) = slot_of_col.get(col) {
-                    slots[*s] = f;
-                }
-            }
-            quoted_fields.len()
-        } else {
-            split_plain(line, &slot_of_col, &mut slots)
-        };
-        if found != ncols {
-            return Err(err(
-                n,
-                LoadErrorKind::FieldCount {
-                    found,
-                    expected: ncols,
-                },
-            ));
-        }
-        let row = parse_row(&slots, opts.adjusted).map_err(|kind| err(n, utf8_or(line, kind)))?;
-        let (time, style) = row.time;
-        any_datetime |= style == TimeStyle::DateTime;
-        let target = if with_symbol {
-            let sym = slots[Role::Symbol as usize].trim_ascii();
-            if sym.is_empty() {
-                return Err(err(n, LoadErrorKind::EmptySymbol));
-            }
-            if let Some(&i) = index.get(sym) {
-                i
-            } else {
-                let name = std::str::from_utf8(sym)
-                    .map_err(|_| err(n, utf8_or(line, LoadErrorKind::EmptySymbol)))?;
-                series.push(Bars::with_capacity(name, 0));
-                index.insert(sym.to_vec(), series.len() - 1);
-                series.len() - 1
-            }
-        } else {
-            0
-        };
-        let bars = &mut series[target];
-        if let Some(&prev) = bars.time.last() {
-            if time <= prev {
-                let style = if any_datetime {
-                    TimeStyle::DateTime
-                } else {
-                    TimeStyle::Date
-                };
-                return Err(err(
-                    n,
-                    LoadErrorKind::NotIncreasing {
-                        value: String::from_utf8_lossy(slots[Role::Date as usize].trim_ascii())
-                            .into_owned(),
-                        previous: format_timestamp(prev, style),
-                        for_symbol: if with_symbol {
-                            format!(" for {}", bars.symbol)
-                        } else {
-                            String::new()
-                        },
-                    },
-                ));
-            }
-        }
-        bars.push(time, row.open, row.high, row.low, row.close, row.volume);
-    }
-    if series.iter().all(Bars::is_empty) {
-        return Err(err(header_line, LoadErrorKind::NoRows));
-    }
-    let style = if any_datetime {
-        TimeStyle::DateTime
+    let text = text::decode(bytes).map_err(at)?;
+    let (header, lines) = header::read(&text, opts.adjusted).map_err(at)?;
+    let (mut series, order) = if header.tickers.is_empty() {
+        rows::read_plain(lines, &header, opts, default_symbol)
     } else {
+        wide::read(lines, &header, opts)
+    }
+    .map_err(at)?;
+    if series.iter().all(Bars::is_empty) {
+        return Err(at((header.line, LoadErrorKind::NoRows)));
+    }
+    // Dates are shown with a time of day when any bar has one, however they were written (so
+    // epoch stamps of midnight read as the dates they are).
+    let style = if series
+        .iter()
+        .all(|s| s.time.iter().all(|t| t % MS_PER_DAY == 0))
+    {
         TimeStyle::Date
+    } else {
+        TimeStyle::DateTime
     };
     for s in &mut series {
+        if order == rows::Order::Descending {
+            s.reverse();
+        }
         s.style = style;
     }
     Ok(series)

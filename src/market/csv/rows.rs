@@ -1,57 +1,286 @@
-//! Rows: records split as RFC 4180 reads them, the fast path for plain rows and the general
-//! path that reads everything else and words every error.
+//! Rows: the fast path for plain rows and the general path that reads everything else and
+//! words every error, for files with one series or a `Symbol` column.
+//!
+//! Every bar is checked as it is read: a date in the form the column started with (see
+//! [`DateColumn`]), prices above zero, a volume not below zero, High not below Low, and times
+//! in one direction without repeats. A file written newest first (every date before the one
+//! above it) is read and turned around; one that changes direction is refused at the row that
+//! does.
 
-use super::header::{Role, ROLES};
-use super::LoadErrorKind;
-use crate::market::number::parse_f64;
-use crate::market::time::{parse_timestamp, TimeStyle};
+use std::collections::HashMap;
+
+use super::header::{Header, Role, ROLES};
+use super::records::{split_plain, split_quoted, LineIter};
+use super::{Bars, Fail, LoadErrorKind, LoadOptions};
+use crate::market::number::{parse_f64, POW10};
+use crate::market::time::{
+    days_from_civil, days_in_month, format_timestamp, read_timestamp, DateForm, TimeStyle,
+    TimestampError, MS_PER_DAY,
+};
 
 /// Days since the epoch of the first of the last month seen (consecutive bars share months).
 #[derive(Default)]
-pub(super) struct MonthCache {
+struct MonthCache {
     key: u32,
     days: i64,
     len: u32,
 }
 
+/// One bar as read from a row.
+pub(super) struct Row {
+    pub(super) time: i64,
+    pub(super) form: DateForm,
+    pub(super) open: f64,
+    pub(super) high: f64,
+    pub(super) low: f64,
+    pub(super) close: f64,
+    pub(super) volume: f64,
+}
+
+/// The form of the Date column, decided by its first date: every later one must be written
+/// the same way, so a series cannot mix epoch units (or dates and epoch numbers).
+#[derive(Default)]
+pub(super) struct DateColumn {
+    first: Option<(DateForm, usize, String)>,
+}
+
+impl DateColumn {
+    /// Whether `form` is the column's (the first date sets it).
+    #[inline]
+    fn fits(&self, form: DateForm) -> bool {
+        self.first.as_ref().is_none_or(|(f, _, _)| *f == form)
+    }
+
+    /// Records the first date's form, or refuses a date in another one.
+    pub(super) fn check(&mut self, form: DateForm, line: usize, text: &[u8]) -> Result<(), Fail> {
+        let value = || String::from_utf8_lossy(text.trim_ascii()).into_owned();
+        match &self.first {
+            None => {
+                self.first = Some((form, line, value()));
+                Ok(())
+            }
+            Some((f, _, _)) if *f == form => Ok(()),
+            Some((f, first_line, first_value)) => Err((
+                line,
+                LoadErrorKind::MixedDateForms {
+                    value: value(),
+                    form,
+                    first: first_value.clone(),
+                    first_form: *f,
+                    first_line: *first_line,
+                },
+            )),
+        }
+    }
+}
+
+/// Which way the times of a file go, decided by the first two bars of one series.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub(super) enum Order {
+    #[default]
+    Unknown,
+    Ascending,
+    Descending,
+}
+
+impl Order {
+    /// Whether `time` may follow `prev`; the first pair decides the order.
+    #[inline]
+    fn fits(self, prev: i64, time: i64) -> bool {
+        match self {
+            Self::Ascending => time > prev,
+            Self::Descending => time < prev,
+            Self::Unknown => false,
+        }
+    }
+
+    /// Takes `time` after `prev`, deciding the order on the first pair, or says why not.
+    pub(super) fn step(
+        &mut self,
+        prev: i64,
+        time: i64,
+        text: &[u8],
+        symbol: Option<&str>,
+    ) -> Result<(), LoadErrorKind> {
+        if *self == Self::Unknown && time != prev {
+            *self = if time > prev {
+                Self::Ascending
+            } else {
+                Self::Descending
+            };
+            return Ok(());
+        }
+        if self.fits(prev, time) {
+            return Ok(());
+        }
+        let style = if prev % MS_PER_DAY == 0 && time % MS_PER_DAY == 0 {
+            TimeStyle::Date
+        } else {
+            TimeStyle::DateTime
+        };
+        Err(LoadErrorKind::NotIncreasing {
+            value: String::from_utf8_lossy(text.trim_ascii()).into_owned(),
+            previous: format_timestamp(prev, style),
+            for_symbol: symbol.map(|s| format!(" for {s}")).unwrap_or_default(),
+            descending: *self == Self::Descending,
+        })
+    }
+}
+
+/// Reads the rows of a file with one series, or a `Symbol` column, under `header`.
+pub(super) fn read_plain(
+    mut lines: LineIter<'_>,
+    header: &Header,
+    opts: LoadOptions,
+    default_symbol: &str,
+) -> Result<(Vec<Bars>, Order), Fail> {
+    let sep = header.sep;
+    let plan = &header.plan;
+    let ncols = plan.len();
+    let with_symbol = header.with_symbol;
+    let estimate = memchr::memchr_iter(b'\n', lines.rest).count() + 1;
+    let mut series: Vec<Bars> = Vec::new();
+    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+    if !with_symbol {
+        let name = header.symbol.as_deref().unwrap_or(default_symbol);
+        series.push(Bars::with_capacity(name, estimate));
+    }
+    let mut dates = DateColumn::default();
+    let mut order = Order::Unknown;
+    let fast = !opts.adjusted;
+    let mut month_cache = MonthCache::default();
+    loop {
+        if fast {
+            if let Some((row, sym, used)) = fast_row(lines.rest, plan, sep, &mut month_cache) {
+                let target = if with_symbol {
+                    index.get(sym).copied().unwrap_or(usize::MAX)
+                } else {
+                    0
+                };
+                // The first date decides the column's form (and the first two the order): the
+                // general path records them.
+                if let Some(bars) = series.get_mut(target) {
+                    if dates.first.is_some()
+                        && dates.fits(row.form)
+                        && bars
+                            .time
+                            .last()
+                            .is_none_or(|&prev| order.fits(prev, row.time))
+                    {
+                        bars.push(row.time, row.open, row.high, row.low, row.close, row.volume);
+                        lines.advance(used);
+                        continue;
+                    }
+                }
+            }
+        }
+        let Some((n, line)) = lines
+            .next_record()
+            .map_err(|l| (l, LoadErrorKind::UnclosedQuote))?
+        else {
+            break;
+        };
+        // The general path: quoting, spaces, exponents, new symbols, and every error message.
+        if line.is_empty() || line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let mut slots: [&[u8]; ROLES] = [&[]; ROLES];
+        let quoted_fields: Vec<Vec<u8>>;
+        let found = if memchr::memchr(b'"', line).is_some() {
+            quoted_fields = split_quoted(line, sep);
+            for (col, f) in quoted_fields.iter().enumerate() {
+                if let Some(Some(r)) = plan.get(col) {
+                    slots[*r as usize] = f;
+                }
+            }
+            quoted_fields.len()
+        } else {
+            split_plain(line, sep, plan, &mut slots)
+        };
+        if found != ncols {
+            return Err((
+                n,
+                utf8_or(
+                    line,
+                    LoadErrorKind::FieldCount {
+                        found,
+                        expected: ncols,
+                    },
+                ),
+            ));
+        }
+        let row = parse_row(&slots, opts.adjusted, sep).map_err(|kind| (n, utf8_or(line, kind)))?;
+        dates.check(row.form, n, slots[Role::Date as usize])?;
+        let target = if with_symbol {
+            let sym = slots[Role::Symbol as usize].trim_ascii();
+            if sym.is_empty() {
+                return Err((n, LoadErrorKind::EmptySymbol));
+            }
+            if let Some(&i) = index.get(sym) {
+                i
+            } else {
+                let name = std::str::from_utf8(sym)
+                    .map_err(|_| (n, utf8_or(line, LoadErrorKind::EmptySymbol)))?;
+                series.push(Bars::with_capacity(name, 0));
+                index.insert(sym.to_vec(), series.len() - 1);
+                series.len() - 1
+            }
+        } else {
+            0
+        };
+        let bars = &mut series[target];
+        if let Some(&prev) = bars.time.last() {
+            let symbol = with_symbol.then_some(bars.symbol.as_str());
+            order
+                .step(prev, row.time, slots[Role::Date as usize], symbol)
+                .map_err(|k| (n, k))?;
+        }
+        bars.push(row.time, row.open, row.high, row.low, row.close, row.volume);
+    }
+    Ok((series, order))
+}
+
 /// The common case in one pass over the next line of `line` (the rest of the file): unquoted
-/// fields, `YYYY-MM-DD` or other dates, plain non-negative decimals, High >= Low. Returns the
-/// row, its symbol field and the bytes used up to and including the line end. `None` sends the
-/// line to the general path, which also produces the error message when the line is bad.
+/// fields, `YYYY-MM-DD` or other dates, plain decimals, prices above zero, High >= Low.
+/// Returns the row, its symbol field and the bytes used up to and including the line end.
+/// `None` sends the line to the general path, which also words the error when it is bad.
 #[inline]
-pub(super) fn fast_row<'a>(
+fn fast_row<'a>(
     line: &'a [u8],
     plan: &[Option<Role>],
+    sep: u8,
     cache: &mut MonthCache,
 ) -> Option<(Row, &'a [u8], usize)> {
+    // A `;` or tab separator frees the comma to be a decimal mark.
+    let decimal = if sep == b',' { b'.' } else { b',' };
     let mut pos = 0;
     let mut vals = [0.0f64; ROLES];
     let mut time = None;
     let mut sym: &[u8] = &[];
     for (c, role) in plan.iter().enumerate() {
         if c > 0 {
-            if line.get(pos) != Some(&b',') {
+            if line.get(pos) != Some(&sep) {
                 return None;
             }
             pos += 1;
         }
         match role {
             Some(Role::Date) => {
-                let end = field_end(line, pos)?;
+                let end = field_end(line, pos, sep)?;
                 time = Some(fast_date(&line[pos..end], cache)?);
                 pos = end;
             }
             Some(Role::Symbol) => {
-                let end = field_end(line, pos)?;
+                let end = field_end(line, pos, sep)?;
                 sym = &line[pos..end];
                 pos = end;
             }
             Some(r) => {
-                let (v, end) = fast_number(line, pos)?;
+                let (v, end) = fast_number(line, pos, decimal)?;
                 vals[*r as usize] = v;
                 pos = end;
             }
-            None => pos = field_end(line, pos)?,
+            None => pos = field_end(line, pos, sep)?,
         }
     }
     let used = match &line[pos..] {
@@ -60,34 +289,39 @@ pub(super) fn fast_row<'a>(
         [b'\r', b'\n', ..] => pos + 2,
         _ => return None,
     };
+    let (time, form) = time?;
     let row = Row {
-        time: time?,
+        time,
+        form,
         open: vals[Role::Open as usize],
         high: vals[Role::High as usize],
         low: vals[Role::Low as usize],
         close: vals[Role::Close as usize],
         volume: vals[Role::Volume as usize],
     };
-    (row.high >= row.low).then_some((row, sym, used))
+    // High >= Low > 0 puts High above zero too.
+    let tradable = row.high >= row.low && row.low > 0.0 && row.open > 0.0 && row.close > 0.0;
+    tradable.then_some((row, sym, used))
 }
 
 /// The end of the unquoted field at `pos`; `None` for a quoted one (the general path reads it).
 #[inline]
-pub(super) fn field_end(line: &[u8], pos: usize) -> Option<usize> {
+fn field_end(line: &[u8], pos: usize, sep: u8) -> Option<usize> {
     if line.get(pos) == Some(&b'"') {
         return None;
     }
     Some(
         line[pos..]
             .iter()
-            .position(|&c| c == b',' || c == b'\n')
+            .position(|&c| c == sep || c == b'\n')
             .map_or(line.len(), |p| pos + p),
     )
 }
 
-/// `digits[.digits]` up to the next comma, exact (see `number`), or `None`.
+/// `digits[.digits]` (the point may be `decimal` too) up to the next separator, exact (see
+/// `number`), or `None`.
 #[inline]
-pub(super) fn fast_number(line: &[u8], mut pos: usize) -> Option<(f64, usize)> {
+fn fast_number(line: &[u8], mut pos: usize, decimal: u8) -> Option<(f64, usize)> {
     let mut mantissa: u64 = 0;
     let mut digits = 0usize;
     let mut frac = 0usize;
@@ -98,7 +332,7 @@ pub(super) fn fast_number(line: &[u8], mut pos: usize) -> Option<(f64, usize)> {
             mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
             digits += 1;
             frac += usize::from(dot);
-        } else if c == b'.' && !dot {
+        } else if (c == b'.' || c == decimal) && !dot {
             dot = true;
         } else {
             break;
@@ -109,20 +343,13 @@ pub(super) fn fast_number(line: &[u8], mut pos: usize) -> Option<(f64, usize)> {
         return None;
     }
     let v = mantissa as f64;
-    Some((
-        if frac == 0 {
-            v
-        } else {
-            v / crate::market::number::POW10[frac]
-        },
-        pos,
-    ))
+    Some((if frac == 0 { v } else { v / POW10[frac] }, pos))
 }
 
 #[inline]
-pub(super) fn fast_date(field: &[u8], cache: &mut MonthCache) -> Option<(i64, TimeStyle)> {
+fn fast_date(field: &[u8], cache: &mut MonthCache) -> Option<(i64, DateForm)> {
     if field.len() != 10 || field[4] != b'-' || field[7] != b'-' {
-        return parse_timestamp(field);
+        return read_timestamp(field).ok().map(|t| (t.ms, t.form));
     }
     let mut v = [0u32; 8];
     for (slot, &c) in v
@@ -144,47 +371,34 @@ pub(super) fn fast_date(field: &[u8], cache: &mut MonthCache) -> Option<(i64, Ti
     let key = year * 16 + month;
     if cache.key != key {
         cache.key = key;
-        cache.days = crate::market::time::days_from_civil(i64::from(year), month, 1);
-        cache.len = crate::market::time::days_in_month(i64::from(year), month);
+        cache.days = days_from_civil(i64::from(year), month, 1);
+        cache.len = days_in_month(i64::from(year), month);
     }
     if day == 0 || day > cache.len {
         return None;
     }
     Some((
-        (cache.days + i64::from(day) - 1) * crate::market::time::MS_PER_DAY,
-        TimeStyle::Date,
+        (cache.days + i64::from(day) - 1) * MS_PER_DAY,
+        DateForm::Calendar,
     ))
 }
 
-pub(super) struct Row {
-    pub(super) time: (i64, TimeStyle),
-    pub(super) open: f64,
-    pub(super) high: f64,
-    pub(super) low: f64,
-    pub(super) close: f64,
-    pub(super) volume: f64,
-}
-
+/// Reads and checks one bar from its fields (`slots`, by role).
 #[inline]
-pub(super) fn parse_row(slots: &[&[u8]; ROLES], adjusted: bool) -> Result<Row, LoadErrorKind> {
+pub(super) fn parse_row(
+    slots: &[&[u8]; ROLES],
+    adjusted: bool,
+    sep: u8,
+) -> Result<Row, LoadErrorKind> {
     let date = slots[Role::Date as usize];
-    let time = parse_timestamp(date).ok_or_else(|| LoadErrorKind::BadDate {
-        value: String::from_utf8_lossy(date.trim_ascii()).into_owned(),
+    let stamp = read_timestamp(date).map_err(|reason| match reason {
+        TimestampError::Empty => LoadErrorKind::EmptyField { column: "Date" },
+        reason => LoadErrorKind::BadDate {
+            value: quote(date),
+            reason,
+        },
     })?;
-    let num = |role: Role| -> Result<f64, LoadErrorKind> {
-        let text = slots[role as usize];
-        let v = parse_f64(text).ok_or_else(|| LoadErrorKind::BadNumber {
-            column: role.name(),
-            value: String::from_utf8_lossy(text.trim_ascii()).into_owned(),
-        })?;
-        if v < 0.0 {
-            return Err(LoadErrorKind::Negative {
-                column: role.name(),
-                value: String::from_utf8_lossy(text.trim_ascii()).into_owned(),
-            });
-        }
-        Ok(v)
-    };
+    let num = |role: Role| number(slots[role as usize], role, sep);
     let mut open = num(Role::Open)?;
     let mut high = num(Role::High)?;
     let mut low = num(Role::Low)?;
@@ -195,22 +409,88 @@ pub(super) fn parse_row(slots: &[&[u8]; ROLES], adjusted: bool) -> Result<Row, L
     }
     if adjusted {
         let adj = num(Role::AdjClose)?;
-        if close > 0.0 {
-            let ratio = adj / close;
-            open *= ratio;
-            high *= ratio;
-            low *= ratio;
-        }
+        let ratio = adj / close;
+        open *= ratio;
+        high *= ratio;
+        low *= ratio;
         close = adj;
     }
     Ok(Row {
-        time,
+        time: stamp.ms,
+        form: stamp.form,
         open,
         high,
         low,
         close,
         volume,
     })
+}
+
+/// A field's value for a message: trimmed, and cut at a line break (a stray carriage return
+/// must not pull the rest of the file into the message).
+pub(super) fn quote(text: &[u8]) -> String {
+    let t = text.trim_ascii();
+    let t = &t[..memchr::memchr2(b'\r', b'\n', t).unwrap_or(t.len())];
+    String::from_utf8_lossy(t).into_owned()
+}
+
+/// A price (above zero) or a volume (zero or more), or why the field is not one.
+pub(super) fn number(text: &[u8], role: Role, sep: u8) -> Result<f64, LoadErrorKind> {
+    let column = role.name();
+    let v = match parse_f64(text) {
+        Some(v) => v,
+        None => not_a_plain_number(text, column, sep)?,
+    };
+    if role == Role::Volume {
+        if v < 0.0 {
+            return Err(LoadErrorKind::Negative {
+                column,
+                value: quote(text),
+            });
+        }
+    } else if v <= 0.0 {
+        return Err(LoadErrorKind::NotPositive {
+            column,
+            value: quote(text),
+            negative: v < 0.0,
+        });
+    }
+    Ok(v)
+}
+
+/// The cold path of [`number`]: a decimal comma where the separator allows one, or the reason
+/// the field is not a number.
+#[cold]
+fn not_a_plain_number(text: &[u8], column: &'static str, sep: u8) -> Result<f64, LoadErrorKind> {
+    let t = text.trim_ascii();
+    if t.is_empty() {
+        return Err(LoadErrorKind::EmptyField { column });
+    }
+    let value = quote(text);
+    let commas = memchr::memchr_iter(b',', t).count();
+    if sep != b',' && commas == 1 && !t.contains(&b'.') {
+        let dotted: Vec<u8> = t
+            .iter()
+            .map(|&c| if c == b',' { b'.' } else { c })
+            .collect();
+        if let Some(v) = parse_f64(&dotted) {
+            return Ok(v);
+        }
+    }
+    if commas > 0 {
+        return Err(LoadErrorKind::DecimalMarks { column, value });
+    }
+    let lower = value.to_ascii_lowercase();
+    if matches!(
+        lower.as_str(),
+        "nan" | "-nan" | "na" | "n/a" | "#n/a" | "null" | "none" | "nil" | "-" | "?"
+    ) {
+        return Err(LoadErrorKind::Missing { column, value });
+    }
+    if matches!(lower.trim_start_matches(['+', '-']), "inf" | "infinity") {
+        return Err(LoadErrorKind::NotFinite { column, value });
+    }
+    Err(LoadErrorKind::BadNumber { column, value })
 }
 
 /// A line with bytes that are not UTF-8 is reported as such, whatever else failed on it.
@@ -221,154 +501,5 @@ pub(super) fn utf8_or(line: &[u8], kind: LoadErrorKind) -> LoadErrorKind {
             byte: line[e.valid_up_to()],
             column: e.valid_up_to() + 1,
         },
-    }
-}
-
-/// Splits an unquoted line on commas, storing the fields that have a role into `slots`;
-/// returns the number of fields.
-#[inline]
-pub(super) fn split_plain<'a>(
-    line: &'a [u8],
-    slot_of_col: &[Option<usize>],
-    slots: &mut [&'a [u8]; ROLES],
-) -> usize {
-    let mut start = 0;
-    let mut col = 0;
-    loop {
-        let end = memchr::memchr(b',', &line[start..]).map_or(line.len(), |p| start + p);
-        if let Some(Some(s)) = slot_of_col.get(col) {
-            slots[*s] = &line[start..end];
-        }
-        col += 1;
-        if end == line.len() {
-            return col;
-        }
-        start = end + 1;
-    }
-}
-
-/// Splits a record (one line, or several when a quoted field holds line breaks) into fields
-/// as RFC 4180 and the `csv` crate read them: a field that starts with `"` is quoted, holds
-/// commas, line breaks and `""` for a quote, and ends at the next lone `"`; what follows the
-/// closing quote up to the comma is kept as is; a `"` inside an unquoted field is an ordinary
-/// character.
-pub(super) fn split_quoted(record: &[u8]) -> Vec<Vec<u8>> {
-    let mut fields = Vec::new();
-    let mut cur = Vec::new();
-    let mut i = 0;
-    let mut at_start = true;
-    let mut in_quotes = false;
-    while i < record.len() {
-        let c = record[i];
-        if in_quotes {
-            if c == b'"' {
-                if record.get(i + 1) == Some(&b'"') {
-                    cur.push(b'"');
-                    i += 1;
-                } else {
-                    in_quotes = false;
-                }
-            } else {
-                cur.push(c);
-            }
-            at_start = false;
-        } else if c == b',' {
-            fields.push(std::mem::take(&mut cur));
-            at_start = true;
-        } else if c == b'"' && at_start {
-            in_quotes = true;
-            at_start = false;
-        } else {
-            cur.push(c);
-            at_start = false;
-        }
-        i += 1;
-    }
-    fields.push(cur);
-    fields
-}
-
-/// Lines with their 1-based numbers, `\r\n` or `\n` endings.
-pub(super) struct LineIter<'a> {
-    pub(super) rest: &'a [u8],
-    pub(super) line: usize,
-}
-
-impl<'a> LineIter<'a> {
-    /// Steps over one line of `used` bytes that was parsed in place.
-    #[inline]
-    pub(super) fn advance(&mut self, used: usize) {
-        self.rest = &self.rest[used..];
-        self.line += 1;
-    }
-
-    /// The next record and the number of the line it starts on: one line, or more when a
-    /// quoted field holds line breaks (RFC 4180). `Err(line)` when a quote opened on `line`
-    /// is never closed.
-    pub(super) fn next_record(&mut self) -> Result<Option<(usize, &'a [u8])>, usize> {
-        let line_end = memchr::memchr(b'\n', self.rest).unwrap_or(self.rest.len());
-        if memchr::memchr(b'"', &self.rest[..line_end]).is_none() {
-            return Ok(self.next());
-        }
-        // A quote on this line: find the record's end, outside quotes.
-        let start_line = self.line + 1;
-        let bytes = self.rest;
-        let mut breaks = 0;
-        let mut i = 0;
-        let mut at_start = true;
-        let end = loop {
-            let Some(&c) = bytes.get(i) else {
-                break bytes.len();
-            };
-            match c {
-                b'"' if at_start => {
-                    let quote_line = start_line + breaks;
-                    // Inside quotes up to the next lone quote.
-                    i += 1;
-                    loop {
-                        match bytes.get(i) {
-                            None => return Err(quote_line),
-                            Some(b'"') if bytes.get(i + 1) == Some(&b'"') => i += 2,
-                            Some(b'"') => break,
-                            Some(b'\n') => {
-                                breaks += 1;
-                                i += 1;
-                            }
-                            Some(_) => i += 1,
-                        }
-                    }
-                    at_start = false;
-                }
-                b'\n' => break i,
-                b',' => at_start = true,
-                _ => at_start = false,
-            }
-            i += 1;
-        };
-        let record = &bytes[..end];
-        self.rest = bytes.get(end + 1..).unwrap_or(&[]);
-        self.line = start_line + breaks;
-        Ok(Some((
-            start_line,
-            record.strip_suffix(b"\r").unwrap_or(record),
-        )))
-    }
-}
-
-impl<'a> Iterator for LineIter<'a> {
-    type Item = (usize, &'a [u8]);
-
-    #[inline]
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.rest.is_empty() {
-            return None;
-        }
-        self.line += 1;
-        let (line, rest) = match memchr::memchr(b'\n', self.rest) {
-            Some(p) => (&self.rest[..p], &self.rest[p + 1..]),
-            None => (self.rest, &[][..]),
-        };
-        self.rest = rest;
-        Some((self.line, line.strip_suffix(b"\r").unwrap_or(line)))
     }
 }
