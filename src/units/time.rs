@@ -19,7 +19,7 @@
 //!     | 12–13 | milliseconds | the same |
 //!     | 15–16 | microseconds | the same |
 //!     | 18–19 | nanoseconds | the same |
-//!     | 1–7, 11, 14, 17, 20+ | refused | |
+//!     | 1–7, 11, 14, 17, 20+ | refused (5 digits: an Excel serial day, says so) | |
 //!
 //!     Each unit covers the same two and a half centuries, so a series never changes unit as
 //!     it grows a digit, and no count of digits has two readings: 8-digit epoch seconds would
@@ -105,6 +105,11 @@ pub enum TimestampError {
          nanoseconds"
     )]
     EpochDigits { digits: usize },
+    #[error(
+        "looks like an Excel serial day number, not a date: format the column as a date \
+         (yyyy-mm-dd) before saving the sheet as CSV"
+    )]
+    ExcelSerial,
     #[error(
         "does not say whether the day or the month comes first (is 01/02 January 2 or \
          February 1?): write dates as YYYY-MM-DD"
@@ -323,6 +328,7 @@ fn epoch(neg: bool, int: &[u8], frac: &[u8]) -> Result<Timestamp, TimestampError
         12 | 13 => (DateForm::EpochMillis, 1_000_000),
         15 | 16 => (DateForm::EpochMicros, 1_000),
         18 | 19 => (DateForm::EpochNanos, 1),
+        5 if !neg => return Err(TimestampError::ExcelSerial),
         digits => return Err(TimestampError::EpochDigits { digits }),
     };
     let mut v: u64 = 0;
@@ -748,7 +754,6 @@ mod tests {
         for (s, digits) in [
             ("0", 0),
             ("1", 1),
-            ("86400", 5),
             ("1234567", 7),
             ("17041014000", 11),
             ("17041014000000", 14),
@@ -758,6 +763,8 @@ mod tests {
         ] {
             assert_eq!(err(s), TimestampError::EpochDigits { digits }, "{s}");
         }
+        assert_eq!(err("45292"), TimestampError::ExcelSerial);
+        assert_eq!(err("45292.5"), TimestampError::ExcelSerial);
         assert_eq!(err("1704101400e3"), TimestampError::Unrecognised);
         assert_eq!(err("1704101400."), TimestampError::Unrecognised);
     }
@@ -839,6 +846,7 @@ mod tests {
                 (9 | 10 | 12 | 13 | 15 | 16 | 18 | 19, Ok(t)) => {
                     prop_assert!((1973..=2286).contains(&year(t.ms)), "{} -> {}", s, year(t.ms));
                 }
+                (5, r) => prop_assert_eq!(r, Err(TimestampError::ExcelSerial)),
                 (n, r) => prop_assert_eq!(r, Err(TimestampError::EpochDigits { digits: n })),
             }
         }

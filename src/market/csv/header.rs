@@ -3,7 +3,8 @@
 //!
 //! Layouts read:
 //! - one header line naming the columns, separated by `,`, `;` or a tab: the separator is the
-//!   one that splits the header into the most known names (a comma when none does better);
+//!   one that splits the header into the most known names (a comma when none does better), or
+//!   the one an Excel `sep=;` line before the header names;
 //! - pandas' `to_csv` of a frame whose date index has no name: an unnamed first column is the
 //!   date when no column is named so;
 //! - yfinance's multi-row header (0.2.51 and later): a `Price` row of names, a `Ticker` row of
@@ -125,9 +126,25 @@ pub(super) fn read(bytes: &[u8], adjusted: bool) -> Result<(Header, LineIter<'_>
         offset = end + 1;
         line += 1;
     };
-    let sep = sniff_separator(first);
+    // Excel's `sep=;` line names the separator.
+    let sep_line = match first.trim_ascii() {
+        [s, e, p, b'=', c] if [s, e, p].map(u8::to_ascii_lowercase) == *b"sep" => Some(*c),
+        _ => None,
+    };
+    if sep_line.is_some() {
+        let rest = &bytes[offset..];
+        offset += memchr::memchr(b'\n', rest).map_or(rest.len(), |p| p + 1);
+        line += 1;
+    }
+    let sep = sep_line.unwrap_or_else(|| sniff_separator(first));
     let mut lines = LineIter::new(&bytes[offset..], line - 1, sep);
-    let (line, record) = next(&mut lines)?.ok_or((line, LoadErrorKind::Empty))?;
+    let (line, record) = loop {
+        match next(&mut lines)? {
+            Some((_, r)) if r.iter().all(u8::is_ascii_whitespace) => {}
+            Some(found) => break found,
+            None => return Err((line, LoadErrorKind::Empty)),
+        }
+    };
     let names = utf8_names(record, line, sep)?;
     let head = |names: &[String]| names.first().map(|n| normalise(n)).unwrap_or_default();
     // yfinance: `Price` and `Ticker` rows (in either order), then perhaps a `Date` row.
@@ -306,6 +323,7 @@ fn yfinance(
             LoadErrorKind::FieldCount {
                 found: tickers.len(),
                 expected: prices.len(),
+                other_sep: None,
             },
         ));
     }

@@ -160,8 +160,19 @@ pub enum LoadErrorKind {
         second: String,
         role: &'static str,
     },
-    #[error("the row has {found} fields, the header has {expected}")]
-    FieldCount { found: usize, expected: usize },
+    #[error("the row has {found} fields, the header has {expected}{}", field_count_hint(*.found, *.other_sep))]
+    FieldCount {
+        found: usize,
+        expected: usize,
+        /// A separator other than the header's that the row holds, if it holds one field.
+        other_sep: Option<char>,
+    },
+    #[error(
+        "the row repeats the header: were two files joined (cat a.csv b.csv)? keep one header line"
+    )]
+    RepeatedHeader,
+    #[error("the row holds NUL bytes: the file is cut or padded with zeros (an interrupted copy or a crashed writer?); restore it or cut the row")]
+    NulBytes,
     #[error("the {column} field is empty: every bar needs a Date, Open, High, Low, Close and Volume (drop or fill rows with missing values, e.g. pandas' df.dropna())")]
     EmptyField { column: &'static str },
     #[error("{column} value {value:?} is a missing value: every bar needs a Date, Open, High, Low, Close and Volume (drop or fill rows with missing values, e.g. pandas' df.dropna())")]
@@ -212,7 +223,7 @@ pub enum LoadErrorKind {
     },
     #[error("a quoted field opened on this line is never closed: a field that starts with `\"` ends at the next lone `\"` (write a quote inside it as `\"\"`)")]
     UnclosedQuote,
-    #[error("is {what}, not a regular file: velo does not wait for a writer to open it; {}", stdin_fix(.usage, .name))]
+    #[error("is {what}, not a regular file: {}", not_a_file_fix(.what, .usage, .name))]
     NotAFile {
         what: &'static str,
         usage: &'static str,
@@ -230,6 +241,19 @@ fn io_message(e: &std::io::Error) -> String {
     format!("{e}{hint}")
 }
 
+fn field_count_hint(found: usize, other_sep: Option<char>) -> String {
+    match other_sep {
+        Some(c) if found == 1 => format!(
+            " (the row is separated by {}, the header is not: use one separator throughout)",
+            match c {
+                '\t' => "tabs".to_string(),
+                c => format!("`{c}`"),
+            }
+        ),
+        _ => String::new(),
+    }
+}
+
 fn duplicate_hint(role: &str) -> &'static str {
     if role == "Date" {
         ": velo reads a bar's date and time of day from one column (join them: `2024-01-02 09:30:00`), or rename the other one"
@@ -238,13 +262,21 @@ fn duplicate_hint(role: &str) -> &'static str {
     }
 }
 
-fn stdin_fix(usage: &str, name: &str) -> String {
-    if usage.is_empty() {
-        "give its data on standard input instead, with `-` in place of the path".to_string()
+fn not_a_file_fix(what: &str, usage: &str, name: &str) -> String {
+    let stdin = if usage.is_empty() {
+        "give the data on standard input instead, with `-` in place of the path".to_string()
     } else {
-        format!("give its data on standard input instead, as in `{usage} < {name}`")
+        format!("give the data on standard input instead, as in `{usage} < {name}`")
+    };
+    match what {
+        FOLDER => "name a CSV file in it".to_string(),
+        FIFO => format!("velo does not wait for a writer to open it; {stdin}"),
+        _ => format!("name a CSV file, or {stdin}"),
     }
 }
+
+const FIFO: &str = "a named pipe (FIFO)";
+const FOLDER: &str = "a folder";
 
 fn not_in_order(value: &str, previous: &str, for_symbol: &str, descending: bool) -> String {
     if descending {
@@ -266,7 +298,7 @@ fn is_open_descriptor(path: &Path) -> bool {
 fn file_kind(ft: std::fs::FileType) -> &'static str {
     use std::os::unix::fs::FileTypeExt as _;
     if ft.is_fifo() {
-        "a named pipe (FIFO)"
+        FIFO
     } else if ft.is_socket() {
         "a socket"
     } else if ft.is_char_device() {
@@ -274,7 +306,7 @@ fn file_kind(ft: std::fs::FileType) -> &'static str {
     } else if ft.is_block_device() {
         "a block device"
     } else if ft.is_dir() {
-        "a folder"
+        FOLDER
     } else {
         "a special file"
     }

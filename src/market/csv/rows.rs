@@ -205,6 +205,7 @@ pub(super) fn read_plain(
                     LoadErrorKind::FieldCount {
                         found,
                         expected: ncols,
+                        other_sep: other_separator(line, sep),
                     },
                 ),
             ));
@@ -391,13 +392,7 @@ pub(super) fn parse_row(
     sep: u8,
 ) -> Result<Row, LoadErrorKind> {
     let date = slots[Role::Date as usize];
-    let stamp = read_timestamp(date).map_err(|reason| match reason {
-        TimestampError::Empty => LoadErrorKind::EmptyField { column: "Date" },
-        reason => LoadErrorKind::BadDate {
-            value: quote(date),
-            reason,
-        },
-    })?;
+    let stamp = read_timestamp(date).map_err(|reason| date_error(date, reason))?;
     let num = |role: Role| number(slots[role as usize], role, sep);
     let mut open = num(Role::Open)?;
     let mut high = num(Role::High)?;
@@ -424,6 +419,29 @@ pub(super) fn parse_row(
         close,
         volume,
     })
+}
+
+/// Why a Date field is not a date.
+#[cold]
+pub(super) fn date_error(date: &[u8], reason: TimestampError) -> LoadErrorKind {
+    match reason {
+        TimestampError::Empty => LoadErrorKind::EmptyField { column: "Date" },
+        _ if Role::from_header(&String::from_utf8_lossy(date)) == Some(Role::Date) => {
+            LoadErrorKind::RepeatedHeader
+        }
+        reason => LoadErrorKind::BadDate {
+            value: quote(date),
+            reason,
+        },
+    }
+}
+
+/// A separator other than `sep` that `line` holds (for a row that did not split).
+pub(super) fn other_separator(line: &[u8], sep: u8) -> Option<char> {
+    [b',', b';', b'\t']
+        .into_iter()
+        .find(|&c| c != sep && memchr::memchr(c, line).is_some())
+        .map(char::from)
 }
 
 /// A field's value for a message: trimmed, and cut at a line break (a stray carriage return
@@ -493,8 +511,12 @@ fn not_a_plain_number(text: &[u8], column: &'static str, sep: u8) -> Result<f64,
     Err(LoadErrorKind::BadNumber { column, value })
 }
 
-/// A line with bytes that are not UTF-8 is reported as such, whatever else failed on it.
+/// A line with NUL bytes, or bytes that are not UTF-8, is reported as such, whatever else
+/// failed on it.
 pub(super) fn utf8_or(line: &[u8], kind: LoadErrorKind) -> LoadErrorKind {
+    if memchr::memchr(0, line).is_some() {
+        return LoadErrorKind::NulBytes;
+    }
     match std::str::from_utf8(line) {
         Ok(_) => kind,
         Err(e) => LoadErrorKind::NotUtf8 {

@@ -465,6 +465,27 @@ fn header_problems_say_what_to_do() {
     );
     let e = load_err(b"Date,Time,Open,High,Low,Close,Volume\n2024-01-02,09:30,1,2,1,1,5\n");
     assert!(e.starts_with("t.csv:1: columns `Date` and `Time` both hold the Date: velo reads a bar's date and time of day from one column"), "{e}");
+    // Excel's separator line.
+    let b = load("sep=;\nDate;Open;High;Low;Close;Volume\n2024-01-02;1;2;1;1,5;10\n").unwrap();
+    assert_eq!(b[0].close, vec![1.5]);
+    // Rows joined from two files, a row in another separator, zeros at the end.
+    let h = "Date,Open,High,Low,Close,Volume\n2024-01-02,1,2,1,1,5\n";
+    let e = load_err(format!("{h}{h}").as_bytes());
+    assert!(e.starts_with("t.csv:3: the row repeats the header"), "{e}");
+    let e = load_err(format!("{h}2024-01-03;1;2;1;1;5\n").as_bytes());
+    assert!(
+        e.ends_with(
+            "(the row is separated by `;`, the header is not: use one separator throughout)"
+        ),
+        "{e}"
+    );
+    let e = load_err(format!("{h}\0\0\0\0").as_bytes());
+    assert!(e.starts_with("t.csv:3: the row holds NUL bytes"), "{e}");
+    let e = load_err(format!("{h}45293,1,2,1,1,5\n").as_bytes());
+    assert!(
+        e.starts_with("t.csv:3: date \"45293\" looks like an Excel serial day number"),
+        "{e}"
+    );
     // Yahoo's web table names.
     let b = load("Date,Open,High,Low,Close*,Adj Close**,Volume\n2024-01-02,1,2,1,1.5,1.4,10\n")
         .unwrap();

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use super::{Fail, LoadErrorKind};
 
-/// How far into a file a NUL byte makes it binary (as git and grep look).
+/// How far into a file a NUL byte on the first line makes it binary (git and grep look as far).
 const SNIFF: usize = 8192;
 
 /// Known binary formats by their first bytes: what the file is, and what to do.
@@ -88,10 +88,13 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Cow<'_, [u8]>, Fail> {
     if let Some((_, what, fix)) = MAGIC.iter().find(|(m, _, _)| bytes.starts_with(m)) {
         return Err(not_text(what, fix));
     }
+    // A NUL byte on the first line: binary (or UTF-16 without a byte-order mark). NULs after
+    // a clean first line are a text file cut or padded with zeros, named at their row.
     let head = &bytes[..bytes.len().min(SNIFF)];
     if let Some(at) = memchr::memchr(0, head) {
-        let line = 1 + memchr::memchr_iter(b'\n', &head[..at]).count();
-        return Err((line, LoadErrorKind::Binary { offset: at }));
+        if memchr::memchr(b'\n', &head[..at]).is_none() {
+            return Err((1, LoadErrorKind::Binary { offset: at }));
+        }
     }
     Ok(line_ends(Cow::Borrowed(bytes)))
 }
@@ -200,9 +203,10 @@ mod tests {
         assert!(err(b"PAR1....").contains("Parquet"));
         assert!(err(b"\xFF\xFE\x00\x00").contains("UTF-32"));
         assert_eq!(
-            err(b"Date\nx\x00y"),
-            "2: holds a NUL byte (at byte 6): it is a binary file or UTF-16 text without a \
+            err(b"Da\x00te\nx"),
+            "1: holds a NUL byte (at byte 2): it is a binary file or UTF-16 text without a \
              byte-order mark, not CSV text: save it as UTF-8 CSV"
         );
+        assert_eq!(ok(b"Date\nx\x00y"), b"Date\nx\x00y", "named at its row");
     }
 }

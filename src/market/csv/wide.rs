@@ -6,9 +6,9 @@
 
 use super::header::{Header, Role, ROLES};
 use super::records::LineIter;
-use super::rows::{parse_row, quote, utf8_or, DateColumn, Order};
+use super::rows::{date_error, other_separator, parse_row, utf8_or, DateColumn, Order};
 use super::{Bars, Fail, LoadErrorKind, LoadOptions};
-use crate::market::time::{read_timestamp, TimestampError};
+use crate::market::time::read_timestamp;
 
 pub(super) fn read(
     mut lines: LineIter<'_>,
@@ -37,20 +37,13 @@ pub(super) fn read(
             let kind = LoadErrorKind::FieldCount {
                 found: fields.len(),
                 expected: ncols,
+                other_sep: other_separator(line, sep),
             };
             return Err((n, utf8_or(line, kind)));
         }
         let date = fields[0].as_slice();
-        let stamp = read_timestamp(date).map_err(|reason| {
-            let kind = match reason {
-                TimestampError::Empty => LoadErrorKind::EmptyField { column: "Date" },
-                reason => LoadErrorKind::BadDate {
-                    value: quote(date),
-                    reason,
-                },
-            };
-            (n, utf8_or(line, kind))
-        })?;
+        let stamp =
+            read_timestamp(date).map_err(|reason| (n, utf8_or(line, date_error(date, reason))))?;
         dates.check(stamp.form, n, date)?;
         let mut slots: Vec<[&[u8]; ROLES]> = vec![[&[][..]; ROLES]; series.len()];
         for (col, field) in fields.iter().enumerate() {
