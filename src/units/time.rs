@@ -100,9 +100,9 @@ pub enum TimestampError {
     #[error("has a time of day that does not exist (hours 00-23, minutes and seconds 00-59)")]
     NoSuchTime,
     #[error(
-        "has {digits} digits, which no epoch unit has: velo reads 8 digits as a YYYYMMDD date, \
+        "has {digits} digit{}, which no epoch unit has: velo reads 8 digits as a YYYYMMDD date, \
          9-10 as epoch seconds, 12-13 as milliseconds, 15-16 as microseconds and 18-19 as \
-         nanoseconds"
+         nanoseconds", if *.digits == 1 { "" } else { "s" }
     )]
     EpochDigits { digits: usize },
     #[error(

@@ -488,6 +488,32 @@ mod tests {
     }
 
     #[test]
+    fn non_files_are_named_with_what_to_do() {
+        let message = |what| {
+            LoadErrorKind::NotAFile {
+                what,
+                usage: "velo backtest -",
+                name: "p.csv".into(),
+            }
+            .to_string()
+        };
+        assert_eq!(
+            message(FIFO),
+            "is a named pipe (FIFO), not a regular file: velo does not wait for a writer to \
+             open it; give the data on standard input instead, as in `velo backtest - < p.csv`"
+        );
+        assert_eq!(
+            message(FOLDER),
+            "is a folder, not a regular file: name a CSV file in it"
+        );
+        assert_eq!(
+            message("a character device"),
+            "is a character device, not a regular file: name a CSV file, or give the data on \
+             standard input instead, as in `velo backtest - < p.csv`"
+        );
+    }
+
+    #[test]
     fn adjusted_scales_ohlc() {
         let b = parse(
             b"Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,10,20,5,10,5,7\n",

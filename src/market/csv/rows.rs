@@ -53,7 +53,7 @@ impl DateColumn {
 
     /// Records the first date's form, or refuses a date in another one.
     pub(super) fn check(&mut self, form: DateForm, line: usize, text: &[u8]) -> Result<(), Fail> {
-        let value = || String::from_utf8_lossy(text.trim_ascii()).into_owned();
+        let value = || quote(text);
         match &self.first {
             None => {
                 self.first = Some((form, line, value()));
@@ -119,7 +119,7 @@ impl Order {
             TimeStyle::DateTime
         };
         Err(LoadErrorKind::NotIncreasing {
-            value: String::from_utf8_lossy(text.trim_ascii()).into_owned(),
+            value: quote(text),
             previous: format_timestamp(prev, style),
             for_symbol: symbol.map(|s| format!(" for {s}")).unwrap_or_default(),
             descending: *self == Self::Descending,
