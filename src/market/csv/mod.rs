@@ -15,7 +15,7 @@ mod rows;
 mod text;
 mod wide;
 
-use super::time::{format_timestamp, DateForm, TimeStyle, TimestampError, MS_PER_DAY};
+use super::time::{format_timestamp, DateForm, TimeStyle, TimestampError};
 
 /// A problem found at a line (1-based) of the file being parsed.
 type Fail = (usize, LoadErrorKind);
@@ -410,7 +410,11 @@ pub fn parse(
     };
     let text = text::decode(bytes).map_err(at)?;
     let (header, lines) = header::read(&text, opts.adjusted).map_err(at)?;
-    let (mut series, order) = if header.tickers.is_empty() {
+    let rows::Read {
+        mut series,
+        order,
+        clock,
+    } = if header.tickers.is_empty() {
         rows::read_plain(lines, &header, opts, default_symbol)
     } else {
         wide::read(lines, &header, opts)
@@ -421,13 +425,10 @@ pub fn parse(
     }
     // Dates are shown with a time of day when any bar has one, however they were written (so
     // epoch stamps of midnight read as the dates they are).
-    let style = if series
-        .iter()
-        .all(|s| s.time.iter().all(|t| t % MS_PER_DAY == 0))
-    {
-        TimeStyle::Date
-    } else {
+    let style = if clock {
         TimeStyle::DateTime
+    } else {
+        TimeStyle::Date
     };
     for s in &mut series {
         if order == rows::Order::Descending {
@@ -444,6 +445,7 @@ mod tests {
 
     use super::records::{split_quoted, LineIter};
     use super::*;
+    use crate::market::time::MS_PER_DAY;
     use proptest::prelude::*;
 
     fn load(text: &str) -> Result<Vec<Bars>, LoadError> {

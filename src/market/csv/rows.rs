@@ -15,7 +15,7 @@ use super::{Bars, Fail, LoadErrorKind, LoadOptions};
 use crate::market::number::{parse_f64, POW10};
 use crate::market::time::{
     days_from_civil, days_in_month, format_timestamp, read_timestamp, DateForm, TimeStyle,
-    TimestampError, MS_PER_DAY,
+    Timestamp, TimestampError, MS_PER_DAY,
 };
 
 /// Days since the epoch of the first of the last month seen (consecutive bars share months).
@@ -30,6 +30,8 @@ struct MonthCache {
 pub(super) struct Row {
     pub(super) time: i64,
     pub(super) form: DateForm,
+    /// The time is not a midnight (UTC).
+    pub(super) clock: bool,
     pub(super) open: f64,
     pub(super) high: f64,
     pub(super) low: f64,
@@ -45,10 +47,10 @@ pub(super) struct DateColumn {
 }
 
 impl DateColumn {
-    /// Whether `form` is the column's (the first date sets it).
+    /// Whether `form` is the column's, once the first date has set it.
     #[inline]
-    fn fits(&self, form: DateForm) -> bool {
-        self.first.as_ref().is_none_or(|(f, _, _)| *f == form)
+    fn is(&self, form: DateForm) -> bool {
+        self.first.as_ref().is_some_and(|(f, _, _)| *f == form)
     }
 
     /// Records the first date's form, or refuses a date in another one.
@@ -127,13 +129,27 @@ impl Order {
     }
 }
 
+/// What the rows of a file held.
+pub(super) struct Read {
+    pub(super) series: Vec<Bars>,
+    pub(super) order: Order,
+    /// Some bar has a time of day (is not at midnight).
+    pub(super) clock: bool,
+}
+
+/// Whether a timestamp is off midnight.
+#[inline]
+fn clock(t: &Timestamp) -> bool {
+    t.style == TimeStyle::DateTime && t.ms % MS_PER_DAY != 0
+}
+
 /// Reads the rows of a file with one series, or a `Symbol` column, under `header`.
 pub(super) fn read_plain(
     mut lines: LineIter<'_>,
     header: &Header,
     opts: LoadOptions,
     default_symbol: &str,
-) -> Result<(Vec<Bars>, Order), Fail> {
+) -> Result<Read, Fail> {
     let sep = header.sep;
     let plan = &header.plan;
     let ncols = plan.len();
@@ -147,6 +163,7 @@ pub(super) fn read_plain(
     }
     let mut dates = DateColumn::default();
     let mut order = Order::Unknown;
+    let mut any_clock = false;
     let fast = !opts.adjusted;
     let mut month_cache = MonthCache::default();
     loop {
@@ -160,14 +177,14 @@ pub(super) fn read_plain(
                 // The first date decides the column's form (and the first two the order): the
                 // general path records them.
                 if let Some(bars) = series.get_mut(target) {
-                    if dates.first.is_some()
-                        && dates.fits(row.form)
+                    if dates.is(row.form)
                         && bars
                             .time
                             .last()
                             .is_none_or(|&prev| order.fits(prev, row.time))
                     {
                         bars.push(row.time, row.open, row.high, row.low, row.close, row.volume);
+                        any_clock |= row.clock;
                         lines.advance(used);
                         continue;
                     }
@@ -237,8 +254,13 @@ pub(super) fn read_plain(
                 .map_err(|k| (n, k))?;
         }
         bars.push(row.time, row.open, row.high, row.low, row.close, row.volume);
+        any_clock |= row.clock;
     }
-    Ok((series, order))
+    Ok(Read {
+        series,
+        order,
+        clock: any_clock,
+    })
 }
 
 /// The common case in one pass over the next line of `line` (the rest of the file): unquoted
@@ -290,10 +312,11 @@ fn fast_row<'a>(
         [b'\r', b'\n', ..] => pos + 2,
         _ => return None,
     };
-    let (time, form) = time?;
+    let (time, form, clock) = time?;
     let row = Row {
         time,
         form,
+        clock,
         open: vals[Role::Open as usize],
         high: vals[Role::High as usize],
         low: vals[Role::Low as usize],
@@ -348,9 +371,11 @@ fn fast_number(line: &[u8], mut pos: usize, decimal: u8) -> Option<(f64, usize)>
 }
 
 #[inline]
-fn fast_date(field: &[u8], cache: &mut MonthCache) -> Option<(i64, DateForm)> {
+fn fast_date(field: &[u8], cache: &mut MonthCache) -> Option<(i64, DateForm, bool)> {
     if field.len() != 10 || field[4] != b'-' || field[7] != b'-' {
-        return read_timestamp(field).ok().map(|t| (t.ms, t.form));
+        return read_timestamp(field)
+            .ok()
+            .map(|t| (t.ms, t.form, clock(&t)));
     }
     let mut v = [0u32; 8];
     for (slot, &c) in v
@@ -381,6 +406,7 @@ fn fast_date(field: &[u8], cache: &mut MonthCache) -> Option<(i64, DateForm)> {
     Some((
         (cache.days + i64::from(day) - 1) * MS_PER_DAY,
         DateForm::Calendar,
+        false,
     ))
 }
 
@@ -413,6 +439,7 @@ pub(super) fn parse_row(
     Ok(Row {
         time: stamp.ms,
         form: stamp.form,
+        clock: clock(&stamp),
         open,
         high,
         low,

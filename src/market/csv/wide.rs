@@ -6,7 +6,7 @@
 
 use super::header::{Header, Role, ROLES};
 use super::records::LineIter;
-use super::rows::{date_error, other_separator, parse_row, utf8_or, DateColumn, Order};
+use super::rows::{date_error, other_separator, parse_row, utf8_or, DateColumn, Order, Read};
 use super::{Bars, Fail, LoadErrorKind, LoadOptions};
 use crate::market::time::read_timestamp;
 
@@ -14,7 +14,7 @@ pub(super) fn read(
     mut lines: LineIter<'_>,
     header: &Header,
     opts: LoadOptions,
-) -> Result<(Vec<Bars>, Order), Fail> {
+) -> Result<Read, Fail> {
     let sep = header.sep;
     let ncols = header.plan.len();
     let estimate = memchr::memchr_iter(b'\n', lines.rest).count() + 1;
@@ -25,6 +25,7 @@ pub(super) fn read(
         .collect();
     let mut dates = DateColumn::default();
     let mut order = Order::Unknown;
+    let mut clock = false;
     while let Some((n, line)) = lines
         .next_record()
         .map_err(|l| (l, LoadErrorKind::UnclosedQuote))?
@@ -71,7 +72,12 @@ pub(super) fn read(
                     .map_err(|k| (n, k))?;
             }
             bars.push(row.time, row.open, row.high, row.low, row.close, row.volume);
+            clock |= row.clock;
         }
     }
-    Ok((series, order))
+    Ok(Read {
+        series,
+        order,
+        clock,
+    })
 }
