@@ -167,34 +167,47 @@ pub fn read_timestamp(text: &[u8]) -> Result<Timestamp, TimestampError> {
             false,
         );
     }
-    if day_month_first(b) {
-        return Err(TimestampError::DayMonthOrder);
-    }
     let (neg, body) = match b {
         [b'-', rest @ ..] => (true, rest),
         _ => (false, b),
     };
-    let int_len = body.iter().take_while(|c| c.is_ascii_digit()).count();
+    // The digits before any separator or fraction, read once: their value, and how many there
+    // are with and without leading zeros. (Past 19 significant digits the value wraps, but such
+    // a number is refused before the value is used.)
+    let zeros = body.iter().take_while(|&&c| c == b'0').count();
+    let mut value: u64 = 0;
+    let mut significant = 0;
+    for &c in &body[zeros..] {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        value = value.wrapping_mul(10).wrapping_add(u64::from(d));
+        significant += 1;
+    }
+    let int_len = zeros + significant;
     if int_len == 0 {
         return Err(TimestampError::Unrecognised);
     }
-    let (int, rest) = body.split_at(int_len);
+    let rest = &body[int_len..];
+    if !neg && int_len <= 2 && day_month_first(b) {
+        return Err(TimestampError::DayMonthOrder);
+    }
     if int_len == 8 && !neg && matches!(rest.first(), None | Some(b' ' | b'T' | b't')) {
-        let (Some(year), Some(month), Some(day)) = (
-            digits::<4>(int),
-            digits::<2>(&int[4..]),
-            digits::<2>(&int[6..]),
-        ) else {
-            return Err(TimestampError::Unrecognised);
-        };
-        return with_time(day_ms(year, month, day)?, rest, DateForm::Compact, true);
+        let (year, month, day) = (value / 10_000, value / 100 % 100, value % 100);
+        return with_time(
+            day_ms(year as u32, month as u32, day as u32)?,
+            rest,
+            DateForm::Compact,
+            true,
+        );
     }
     let frac = match rest {
         [] => &[][..],
         [b'.', f @ ..] if !f.is_empty() && f.iter().all(u8::is_ascii_digit) => f,
         _ => return Err(TimestampError::Unrecognised),
     };
-    epoch(neg, int, frac)
+    epoch(neg, value, significant, frac)
 }
 
 /// Milliseconds at the start of a calendar day, or why there is no such day.
@@ -315,13 +328,9 @@ fn parse_time_of_day(b: &[u8], basic: bool) -> Result<i64, TimestampError> {
     Ok(ms)
 }
 
-/// An epoch time, its unit told by the digits of `int` (see the module docs); `frac` is what
-/// follows the decimal point.
-fn epoch(neg: bool, int: &[u8], frac: &[u8]) -> Result<Timestamp, TimestampError> {
-    let significant = int
-        .iter()
-        .position(|&c| c != b'0')
-        .map_or(0, |p| int.len() - p);
+/// An epoch time of `v`, whose unit its count of `significant` digits tells (see the module
+/// docs); `frac` is what follows the decimal point.
+fn epoch(neg: bool, v: u64, significant: usize, frac: &[u8]) -> Result<Timestamp, TimestampError> {
     // Nanoseconds per unit.
     let (form, unit_ns): (DateForm, u64) = match significant {
         9 | 10 => (DateForm::EpochSeconds, 1_000_000_000),
@@ -331,10 +340,6 @@ fn epoch(neg: bool, int: &[u8], frac: &[u8]) -> Result<Timestamp, TimestampError
         5 if !neg => return Err(TimestampError::ExcelSerial),
         digits => return Err(TimestampError::EpochDigits { digits }),
     };
-    let mut v: u64 = 0;
-    for &c in &int[int.len() - significant..] {
-        v = v * 10 + u64::from(c - b'0');
-    }
     let ms = if !neg && frac.is_empty() {
         // The common case, in plain integer arithmetic.
         let ms = match unit_ns {
