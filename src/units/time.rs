@@ -104,7 +104,10 @@ pub enum TimestampError {
          9-10 as epoch seconds, 12-13 as milliseconds, 15-16 as microseconds and 18-19 as \
          nanoseconds", if *.digits == 1 { "" } else { "s" }
     )]
-    EpochDigits { digits: usize },
+    EpochDigits {
+        /// Saturates at 255 (a small error keeps results in registers on the hot path).
+        digits: u8,
+    },
     #[error(
         "looks like an Excel serial day number, not a date: format the column as a date \
          (yyyy-mm-dd) before saving the sheet as CSV"
@@ -338,7 +341,11 @@ fn epoch(neg: bool, v: u64, significant: usize, frac: &[u8]) -> Result<Timestamp
         15 | 16 => (DateForm::EpochMicros, 1_000),
         18 | 19 => (DateForm::EpochNanos, 1),
         5 if !neg => return Err(TimestampError::ExcelSerial),
-        digits => return Err(TimestampError::EpochDigits { digits }),
+        digits => {
+            return Err(TimestampError::EpochDigits {
+                digits: u8::try_from(digits).unwrap_or(u8::MAX),
+            })
+        }
     };
     let ms = if !neg && frac.is_empty() {
         // The common case, in plain integer arithmetic.
@@ -776,6 +783,8 @@ mod tests {
 
     #[test]
     fn day_first_or_month_first_is_refused_as_ambiguous() {
+        // Small enough to come back in registers: this runs once per bar.
+        assert!(std::mem::size_of::<Result<Timestamp, TimestampError>>() <= 16);
         for s in [
             "01/02/2024",
             "1/2/2024",
@@ -852,7 +861,7 @@ mod tests {
                     prop_assert!((1973..=2286).contains(&year(t.ms)), "{} -> {}", s, year(t.ms));
                 }
                 (5, r) => prop_assert_eq!(r, Err(TimestampError::ExcelSerial)),
-                (n, r) => prop_assert_eq!(r, Err(TimestampError::EpochDigits { digits: n })),
+                (n, r) => prop_assert_eq!(r, Err(TimestampError::EpochDigits { digits: n as u8 })),
             }
         }
     }

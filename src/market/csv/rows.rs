@@ -386,14 +386,20 @@ fn fast_number(line: &[u8], mut pos: usize, decimal: u8) -> Option<(f64, usize)>
     Some((if frac == 0 { v } else { v / POW10[frac] }, pos))
 }
 
-/// A `YYYY-MM-DD` date through the month cache, any other form through [`read_timestamp`]:
-/// the time, its form and whether it is off midnight.
+/// A `YYYY-MM-DD` date, or `YYYY-MM-DD HH:MM:SS` (the two forms most files use), through the
+/// month cache; any other form through [`read_timestamp`]: the time, its form and whether it
+/// is off midnight.
 // Left to itself LLVM calls this from the fast path of each separator: 2% more instructions
 // for a whole scan of daily files (callgrind, 50 files of 2,520 bars).
 #[allow(clippy::inline_always)]
 #[inline(always)]
 fn fast_date(field: &[u8], cache: &mut MonthCache) -> Option<(i64, DateForm, bool)> {
-    if field.len() != 10 || field[4] != b'-' || field[7] != b'-' {
+    let with_time = match field.len() {
+        10 => false,
+        19 if matches!(field[10], b' ' | b'T') && field[13] == b':' && field[16] == b':' => true,
+        _ => return other_date(field),
+    };
+    if field[4] != b'-' || field[7] != b'-' {
         return other_date(field);
     }
     let mut v = [0u32; 8];
@@ -422,11 +428,24 @@ fn fast_date(field: &[u8], cache: &mut MonthCache) -> Option<(i64, DateForm, boo
     if day == 0 || day > cache.len {
         return None;
     }
-    Some((
-        (cache.days + i64::from(day) - 1) * MS_PER_DAY,
-        DateForm::Calendar,
-        false,
-    ))
+    let midnight = (cache.days + i64::from(day) - 1) * MS_PER_DAY;
+    if !with_time {
+        return Some((midnight, DateForm::Calendar, false));
+    }
+    let two = |at: usize| -> Option<i64> {
+        let (a, b) = (
+            field[at].wrapping_sub(b'0'),
+            field[at + 1].wrapping_sub(b'0'),
+        );
+        (a <= 9 && b <= 9).then(|| i64::from(a * 10 + b))
+    };
+    let (h, m, sec) = (two(11)?, two(14)?, two(17)?);
+    // A leap second (60) is left to the general reader, as is anything out of range.
+    if h > 23 || m > 59 || sec > 59 {
+        return None;
+    }
+    let ms = ((h * 60 + m) * 60 + sec) * 1000;
+    Some((midnight + ms, DateForm::Calendar, ms != 0))
 }
 
 #[inline(never)]
