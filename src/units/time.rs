@@ -152,6 +152,7 @@ pub fn parse_timestamp(text: &[u8]) -> Option<(i64, TimeStyle)> {
 
 /// Reads one timestamp in any of the forms of the module docs (surrounding ASCII spaces are
 /// allowed), or says why it is not one.
+#[inline]
 pub fn read_timestamp(text: &[u8]) -> Result<Timestamp, TimestampError> {
     let b = text.trim_ascii();
     if b.is_empty() {
