@@ -22,6 +22,12 @@ use crate::market::{self, Bars, LoadOptions};
 use crate::outfile::{self, Failures, Output, Outputs, Plan};
 use crate::report::{self, backtest as render, Format};
 
+/// How backtest reads its CSV input.
+const LOAD: LoadOptions = LoadOptions {
+    adjusted: false,
+    stdin_usage: "velo backtest -",
+};
+
 const LONG_ABOUT: &str = "\
 Backtest a built-in strategy on OHLCV bars, sweep its parameters, rank a universe of symbols, \
 or walk forward, with backtesting.py 0.6.6's semantics by default so results can be checked \
@@ -526,9 +532,9 @@ fn load_one(path: &Path) -> anyhow::Result<Bars> {
         std::io::stdin()
             .read_to_end(&mut data)
             .context("cannot read standard input")?;
-        market::parse(&data, Path::new("stdin"), "stdin", LoadOptions::default())?
+        market::parse(&data, Path::new("stdin"), "stdin", LOAD)?
     } else {
-        market::load_file(path, &mut Vec::new(), LoadOptions::default())?
+        market::load_file(path, &mut Vec::new(), LOAD)?
     };
     if series.len() != 1 {
         anyhow::bail!(
@@ -771,8 +777,7 @@ fn run_universe(
         shard: r.shard,
     };
     let load = |i: usize| -> Result<Vec<Bars>, String> {
-        market::load_file(&files[i], &mut Vec::new(), LoadOptions::default())
-            .map_err(|e| e.to_string())
+        market::load_file(&files[i], &mut Vec::new(), LOAD).map_err(|e| e.to_string())
     };
     let mut runs = 0u64;
     let mut report = sweep::universe(

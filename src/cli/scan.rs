@@ -9,7 +9,7 @@ use clap::Args;
 use serde::Deserialize;
 
 use super::{exit, Context};
-use crate::market::time::{parse_timestamp, TimeStyle, MS_PER_DAY};
+use crate::market::time::{read_timestamp, TimeStyle, MS_PER_DAY};
 use crate::market::{self, IndicatorSpec, LoadOptions};
 use crate::report::{self, Format};
 use crate::scan::{self, explain, ModelParams, ScanParams, Source, Weights};
@@ -18,11 +18,13 @@ const LONG_ABOUT: &str = "\
 Rank a universe of OHLCV CSV files by breakout strength, or explain one symbol bar by bar.
 
 Input: a folder of per-symbol CSV files (the file name is the symbol), CSV files, or one long CSV \
-with a Symbol column; `-` reads standard input. Header Date,Open,High,Low,Close,Volume, matched \
-case-insensitively (Timestamp/Time/Datetime for Date; Adj Close is ignored unless --adjusted); \
-dates as YYYY-MM-DD, YYYY-MM-DD HH:MM:SS, RFC 3339 or epoch seconds/milliseconds; rows in \
-ascending time order. A file that cannot be used is reported with its file and line, the others \
-are still scanned, and the exit code is 2.
+with a Symbol column, or a yfinance file; `-` reads standard input. Header \
+Date,Open,High,Low,Close,Volume, matched case-insensitively in any order (Timestamp/Time/Datetime \
+for Date; Adj Close is ignored unless --adjusted), separated by commas, semicolons (with decimal \
+commas) or tabs; dates as YYYY-MM-DD[ HH:MM:SS], RFC 3339, YYYYMMDD[ HHMMSS] or epoch numbers, \
+whose unit is told by their digits (9-10 seconds, 12-13 ms, 15-16 us, 18-19 ns; 8 digits are \
+YYYYMMDD), one form per file; rows oldest or newest first; prices above zero. A file that cannot \
+be used is reported with its file and line, the others are still scanned, and the exit code is 2.
 
 The model, for the as-of bar t (the last bar, or the last at or before --as-of; later bars are \
 cut off before anything is computed, so there is no look-ahead), with N = --lookback:
@@ -178,12 +180,10 @@ fn parse_finite(s: &str) -> Result<f64, String> {
 }
 
 fn parse_as_of(s: &str) -> Result<i64, String> {
-    match parse_timestamp(s.as_bytes()) {
-        Some((ms, TimeStyle::Date)) => Ok(ms + MS_PER_DAY - 1),
-        Some((ms, TimeStyle::DateTime)) => Ok(ms),
-        None => Err(format!(
-            "{s:?} is not a date: use YYYY-MM-DD, YYYY-MM-DD HH:MM:SS, RFC 3339 or epoch seconds"
-        )),
+    match read_timestamp(s.as_bytes()) {
+        Ok(t) if t.style == TimeStyle::Date => Ok(t.ms + MS_PER_DAY - 1),
+        Ok(t) => Ok(t.ms),
+        Err(e) => Err(format!("{s:?} {e}")),
     }
 }
 
@@ -292,6 +292,7 @@ fn resolve(args: &ScanArgs, cfg: &ScanConfig) -> anyhow::Result<(ScanParams, Opt
         as_of: f.as_of,
         load: LoadOptions {
             adjusted: f.adjusted || cfg.adjusted.unwrap_or(false),
+            stdin_usage: "velo scan -",
         },
     };
     let jobs = match (args.output.jobs, cfg.jobs) {

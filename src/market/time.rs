@@ -3,5 +3,6 @@
 
 pub use crate::units::calendar::{civil_from_days, days_from_civil, days_in_month, is_leap};
 pub use crate::units::time::{
-    day_number, format_timestamp, parse_timestamp, weekday, TimeStyle, MS_PER_DAY,
+    day_number, format_timestamp, parse_timestamp, read_timestamp, weekday, DateForm, TimeStyle,
+    Timestamp, TimestampError, MS_PER_DAY,
 };

@@ -1,9 +1,35 @@
 //! Timestamps: the one place text becomes a point in time, for bar dates (market) and log
 //! headers (log-digest).
 //!
-//! - [`parse_timestamp`]: one exact timestamp as OHLCV files write it (`YYYY-MM-DD`,
-//!   `YYYY-MM-DD HH:MM:SS`, RFC 3339 with `T`/offset/fraction, epoch seconds or milliseconds),
-//!   in milliseconds since the Unix epoch (UTC); [`format_timestamp`] writes it back.
+//! - [`read_timestamp`]: one exact timestamp as OHLCV files write it, in milliseconds since the
+//!   Unix epoch (UTC), with the [`DateForm`] it was written in (a file's Date column keeps one
+//!   form); [`parse_timestamp`] is the same without the detail, [`format_timestamp`] writes a
+//!   timestamp back. The forms:
+//!   - calendar: `YYYY-MM-DD` (or `YYYY/MM/DD`, `YYYY.MM.DD`), optionally followed by a time of
+//!     day `[ T]HH:MM[:SS[.fff…]]` and `Z` or an offset `±HH[:MM]` (RFC 3339, ISO 8601);
+//!   - compact: `YYYYMMDD`, optionally followed by `[ T]HHMM[SS[.fff…]]` (or `HH:MM[:SS]`) and a
+//!     zone, as in `20040819`, `20040819 093000`, `20040819T093000Z`;
+//!   - epoch: an integer, optionally with a fraction, whose unit is told by ONE rule, the number
+//!     of digits of its integer part (leading zeros aside):
+//!
+//!     | digits | read as | range |
+//!     |---|---|---|
+//!     | 8 | a compact date `YYYYMMDD` | |
+//!     | 9–10 | seconds | 1973-03-03 … 2286-11-20 |
+//!     | 12–13 | milliseconds | the same |
+//!     | 15–16 | microseconds | the same |
+//!     | 18–19 | nanoseconds | the same |
+//!     | 1–7, 11, 14, 17, 20+ | refused (5 digits: an Excel serial day, says so) | |
+//!
+//!     Each unit covers the same two and a half centuries, so a series never changes unit as
+//!     it grows a digit, and no count of digits has two readings: 8-digit epoch seconds would
+//!     be 1970-04 … 1973-03, so an 8-digit integer is always a date; 11 digits would be seconds
+//!     after 2286 or milliseconds before 1973-03, and is refused, as are 14 and 17. A 1970
+//!     start (a small integer read as seconds) or a year 36601 (microseconds read as
+//!     milliseconds) cannot come out of it.
+//!
+//!   Day-first or month-first dates (`01/02/2024`) are refused: nothing in one value says which
+//!   is meant. Offsets are applied, so times are UTC instants.
 //! - [`find_log_time`]: the first timestamp in a log line's header, in the common forms, in
 //!   seconds (the clock the log was written in; no time-zone conversion):
 //!   `2024-05-01 10:00:00[,.]mmm`, `2024-05-01T10:00:00Z`, `2005.06.03-15.42.50`,
@@ -15,7 +41,7 @@
 
 use crate::units::calendar::{civil_from_days, days_from_civil, days_in_month};
 
-/// How a series' dates were written, so output can use the same granularity.
+/// Whether a timestamp carries a time of day, so output can use the same granularity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TimeStyle {
@@ -24,6 +50,80 @@ pub enum TimeStyle {
     Date,
     /// A time of day was given (date-time, RFC 3339 or epoch).
     DateTime,
+}
+
+/// How a timestamp was written (see the module docs); a file's Date column keeps one form, so a
+/// series cannot mix units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateForm {
+    /// `YYYY-MM-DD[ HH:MM:SS…]`, RFC 3339, `YYYY/MM/DD`, `YYYY.MM.DD`.
+    Calendar,
+    /// `YYYYMMDD[ HHMMSS…]`.
+    Compact,
+    EpochSeconds,
+    EpochMillis,
+    EpochMicros,
+    EpochNanos,
+}
+
+impl std::fmt::Display for DateForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Calendar => "a calendar date (YYYY-MM-DD…)",
+            Self::Compact => "a compact date (YYYYMMDD…)",
+            Self::EpochSeconds => "epoch seconds (9-10 digits)",
+            Self::EpochMillis => "epoch milliseconds (12-13 digits)",
+            Self::EpochMicros => "epoch microseconds (15-16 digits)",
+            Self::EpochNanos => "epoch nanoseconds (18-19 digits)",
+        })
+    }
+}
+
+/// One timestamp read by [`read_timestamp`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timestamp {
+    /// Milliseconds since 1970-01-01 00:00:00 UTC (finer units are floored to the millisecond).
+    pub ms: i64,
+    pub form: DateForm,
+    /// Whether a time of day was written (epoch times always carry one).
+    pub style: TimeStyle,
+}
+
+/// Why a text is not a timestamp. Each message completes a sentence that starts with the
+/// quoted value (`date "x" …`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TimestampError {
+    #[error("is empty: every bar needs a date")]
+    Empty,
+    #[error("names a day that does not exist")]
+    NoSuchDay,
+    #[error("has a time of day that does not exist (hours 00-23, minutes and seconds 00-59)")]
+    NoSuchTime,
+    #[error(
+        "has {digits} digit{}, which no epoch unit has: velo reads 8 digits as a YYYYMMDD date, \
+         9-10 as epoch seconds, 12-13 as milliseconds, 15-16 as microseconds and 18-19 as \
+         nanoseconds", if *.digits == 1 { "" } else { "s" }
+    )]
+    EpochDigits {
+        /// Saturates at 255: a one-byte count keeps every `Result` of this module at 16 bytes
+        /// (with a `usize` here a scan of date-time files measured 5% slower).
+        digits: u8,
+    },
+    #[error(
+        "looks like an Excel serial day number, not a date: format the column as a date \
+         (yyyy-mm-dd) before saving the sheet as CSV"
+    )]
+    ExcelSerial,
+    #[error(
+        "does not say whether the day or the month comes first (is 01/02 January 2 or \
+         February 1?): write dates as YYYY-MM-DD"
+    )]
+    DayMonthOrder,
+    #[error(
+        "is not a date velo reads: use YYYY-MM-DD, YYYY-MM-DD HH:MM:SS, RFC 3339, YYYYMMDD \
+         or epoch seconds, milliseconds, microseconds or nanoseconds"
+    )]
+    Unrecognised,
 }
 
 /// Milliseconds per day.
@@ -45,48 +145,158 @@ fn digits<const N: usize>(b: &[u8]) -> Option<u32> {
     Some(v)
 }
 
-/// Parses one timestamp; `None` when the text is not one of the accepted forms or names an
-/// impossible date. Returns milliseconds since the epoch (UTC) and the style it was written in.
+/// Parses one timestamp; `None` when [`read_timestamp`] refuses it. Returns milliseconds since
+/// the epoch (UTC) and whether a time of day was written.
 pub fn parse_timestamp(text: &[u8]) -> Option<(i64, TimeStyle)> {
-    let b = text.trim_ascii();
-    if b.len() >= 10 && b[4] == b'-' && b[7] == b'-' {
-        let year = i64::from(digits::<4>(b)?);
-        let month = digits::<2>(&b[5..])?;
-        let day = digits::<2>(&b[8..])?;
-        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-            return None;
-        }
-        let days = days_from_civil(year, month, day);
-        if b.len() == 10 {
-            return Some((days * MS_PER_DAY, TimeStyle::Date));
-        }
-        let ms = parse_time_of_day(&b[10..])?;
-        return Some((days * MS_PER_DAY + ms, TimeStyle::DateTime));
-    }
-    parse_epoch(b).map(|ms| (ms, TimeStyle::DateTime))
+    read_timestamp(text).ok().map(|t| (t.ms, t.style))
 }
 
-/// `[ T]HH:MM[:SS[.fff]][Z|±HH:MM]` → milliseconds into the day, shifted to UTC.
-fn parse_time_of_day(b: &[u8]) -> Option<i64> {
+/// Reads one timestamp in any of the forms of the module docs (surrounding ASCII spaces are
+/// allowed), or says why it is not one.
+#[inline]
+pub fn read_timestamp(text: &[u8]) -> Result<Timestamp, TimestampError> {
+    let b = text.trim_ascii();
+    if b.is_empty() {
+        return Err(TimestampError::Empty);
+    }
+    if b.len() >= 10 && matches!(b[4], b'-' | b'/' | b'.') && b[7] == b[4] {
+        let (Some(year), Some(month), Some(day)) =
+            (digits::<4>(b), digits::<2>(&b[5..]), digits::<2>(&b[8..]))
+        else {
+            return Err(TimestampError::Unrecognised);
+        };
+        return with_time(
+            day_ms(year, month, day)?,
+            &b[10..],
+            DateForm::Calendar,
+            false,
+        );
+    }
+    let (neg, body) = match b {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, b),
+    };
+    // The digits before any separator or fraction, read once: their value, and how many there
+    // are with and without leading zeros. (Past 19 significant digits the value wraps, but such
+    // a number is refused before the value is used.)
+    let zeros = body.iter().take_while(|&&c| c == b'0').count();
+    let mut value: u64 = 0;
+    let mut significant = 0;
+    for &c in &body[zeros..] {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        value = value.wrapping_mul(10).wrapping_add(u64::from(d));
+        significant += 1;
+    }
+    let int_len = zeros + significant;
+    if int_len == 0 {
+        return Err(TimestampError::Unrecognised);
+    }
+    let rest = &body[int_len..];
+    if !neg && int_len <= 2 && day_month_first(b) {
+        return Err(TimestampError::DayMonthOrder);
+    }
+    if int_len == 8 && !neg && matches!(rest.first(), None | Some(b' ' | b'T' | b't')) {
+        let (year, month, day) = (value / 10_000, value / 100 % 100, value % 100);
+        return with_time(
+            day_ms(year as u32, month as u32, day as u32)?,
+            rest,
+            DateForm::Compact,
+            true,
+        );
+    }
+    let frac = match rest {
+        [] => &[][..],
+        [b'.', f @ ..] if !f.is_empty() && f.iter().all(u8::is_ascii_digit) => f,
+        _ => return Err(TimestampError::Unrecognised),
+    };
+    epoch(neg, value, significant, frac)
+}
+
+/// Milliseconds at the start of a calendar day, or why there is no such day.
+fn day_ms(year: u32, month: u32, day: u32) -> Result<i64, TimestampError> {
+    let year = i64::from(year);
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return Err(TimestampError::NoSuchDay);
+    }
+    Ok(days_from_civil(year, month, day) * MS_PER_DAY)
+}
+
+/// A day followed by nothing (a date) or by a time of day.
+fn with_time(
+    day: i64,
+    rest: &[u8],
+    form: DateForm,
+    basic: bool,
+) -> Result<Timestamp, TimestampError> {
+    if rest.is_empty() {
+        return Ok(Timestamp {
+            ms: day,
+            form,
+            style: TimeStyle::Date,
+        });
+    }
+    Ok(Timestamp {
+        ms: day + parse_time_of_day(rest, basic)?,
+        form,
+        style: TimeStyle::DateTime,
+    })
+}
+
+/// `D[D]/M[M]/YY[YY]` (or with `.` or `-`): a date whose day and month order is a convention.
+fn day_month_first(b: &[u8]) -> bool {
+    let run = |b: &[u8]| b.iter().take_while(|c| c.is_ascii_digit()).count();
+    let first = run(b);
+    if !(1..=2).contains(&first) {
+        return false;
+    }
+    let Some(&sep @ (b'/' | b'.' | b'-')) = b.get(first) else {
+        return false;
+    };
+    let rest = &b[first + 1..];
+    let second = run(rest);
+    if !(1..=2).contains(&second) || rest.get(second) != Some(&sep) {
+        return false;
+    }
+    let rest = &rest[second + 1..];
+    let third = run(rest);
+    matches!(third, 2 | 4) && matches!(rest.get(third), None | Some(b' ' | b'T'))
+}
+
+/// `[ T]HH:MM[:SS[.fff]]` (or, when `basic` allows it, `HHMM[SS[.fff]]`), then `Z` or
+/// `±HH[:MM]` → milliseconds into the day, shifted to UTC.
+fn parse_time_of_day(b: &[u8], basic: bool) -> Result<i64, TimestampError> {
+    use TimestampError::{NoSuchTime, Unrecognised};
     if !matches!(b.first(), Some(b' ' | b'T' | b't')) {
-        return None;
+        return Err(Unrecognised);
     }
     let b = &b[1..];
-    let hour = digits::<2>(b)?;
-    if b.get(2) != Some(&b':') {
-        return None;
+    let hour = digits::<2>(b).ok_or(Unrecognised)?;
+    // Extended (`09:30:00`) or, after a compact date, basic (`093000`) too.
+    let colon = b.get(2) == Some(&b':');
+    if !colon && !basic {
+        return Err(Unrecognised);
     }
-    let minute = digits::<2>(&b[3..])?;
-    let mut rest = &b[5..];
+    let mut rest = &b[2 + usize::from(colon)..];
+    let minute = digits::<2>(rest).ok_or(Unrecognised)?;
+    rest = &rest[2..];
     let mut second = 0;
     let mut millis = 0i64;
-    if rest.first() == Some(&b':') {
-        second = digits::<2>(&rest[1..])?;
-        rest = &rest[3..];
+    let has_seconds = if colon {
+        rest.first() == Some(&b':')
+    } else {
+        rest.first().is_some_and(u8::is_ascii_digit)
+    };
+    if has_seconds {
+        rest = &rest[usize::from(colon)..];
+        second = digits::<2>(rest).ok_or(Unrecognised)?;
+        rest = &rest[2..];
         if matches!(rest.first(), Some(b'.' | b',')) {
             let frac_len = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
             if frac_len == 0 {
-                return None;
+                return Err(Unrecognised);
             }
             let mut scale = 100;
             for &c in &rest[1..=frac_len.min(3)] {
@@ -97,69 +307,75 @@ fn parse_time_of_day(b: &[u8]) -> Option<i64> {
         }
     }
     if hour > 23 || minute > 59 || second > 60 {
-        return None;
+        return Err(NoSuchTime);
     }
     let mut ms =
         ((i64::from(hour) * 60 + i64::from(minute)) * 60 + i64::from(second)) * 1000 + millis;
     match rest {
         [] | [b'Z' | b'z'] => {}
         [sign @ (b'+' | b'-'), tail @ ..] => {
-            let oh = i64::from(digits::<2>(tail)?);
+            let oh = i64::from(digits::<2>(tail).ok_or(Unrecognised)?);
             let rest = &tail[2..];
             let om = match rest.len() {
                 0 => 0,
-                2 => i64::from(digits::<2>(rest)?),
-                3 if rest[0] == b':' => i64::from(digits::<2>(&rest[1..])?),
-                _ => return None,
+                2 => i64::from(digits::<2>(rest).ok_or(Unrecognised)?),
+                3 if rest[0] == b':' => i64::from(digits::<2>(&rest[1..]).ok_or(Unrecognised)?),
+                _ => return Err(Unrecognised),
             };
             if oh > 23 || om > 59 {
-                return None;
+                return Err(NoSuchTime);
             }
             let offset = (oh * 60 + om) * 60_000;
             ms += if *sign == b'+' { -offset } else { offset };
         }
-        _ => return None,
+        _ => return Err(Unrecognised),
     }
-    Some(ms)
+    Ok(ms)
 }
 
-/// Epoch seconds (up to 11 digits, optional fraction) or milliseconds (12 or more digits).
-fn parse_epoch(b: &[u8]) -> Option<i64> {
-    let (neg, b) = match b.first() {
-        Some(b'-') => (true, &b[1..]),
-        _ => (false, b),
-    };
-    let int_len = b.iter().take_while(|c| c.is_ascii_digit()).count();
-    if int_len == 0 || int_len > 16 {
-        return None;
-    }
-    let mut v: i64 = 0;
-    for &c in &b[..int_len] {
-        v = v * 10 + i64::from(c - b'0');
-    }
-    let frac = &b[int_len..];
-    let ms = if int_len >= 12 {
-        if !frac.is_empty() {
-            return None;
+/// An epoch time of `v`, whose unit its count of `significant` digits tells (see the module
+/// docs); `frac` is what follows the decimal point.
+fn epoch(neg: bool, v: u64, significant: usize, frac: &[u8]) -> Result<Timestamp, TimestampError> {
+    // Nanoseconds per unit.
+    let (form, unit_ns): (DateForm, u64) = match significant {
+        9 | 10 => (DateForm::EpochSeconds, 1_000_000_000),
+        12 | 13 => (DateForm::EpochMillis, 1_000_000),
+        15 | 16 => (DateForm::EpochMicros, 1_000),
+        18 | 19 => (DateForm::EpochNanos, 1),
+        5 if !neg => return Err(TimestampError::ExcelSerial),
+        digits => {
+            return Err(TimestampError::EpochDigits {
+                digits: u8::try_from(digits).unwrap_or(u8::MAX),
+            })
         }
-        v
+    };
+    let ms = if !neg && frac.is_empty() {
+        // The common case, in plain integer arithmetic.
+        let ms = match unit_ns {
+            1_000_000_000 => v * 1000,
+            1_000_000 => v,
+            1_000 => v / 1000,
+            _ => v / 1_000_000,
+        };
+        ms as i64
     } else {
-        let mut millis = 0i64;
-        if let [b'.', f @ ..] = frac {
-            if f.is_empty() || !f.iter().all(u8::is_ascii_digit) {
-                return None;
-            }
-            let mut scale = 100;
-            for &c in f.iter().take(3) {
-                millis += i64::from(c - b'0') * scale;
-                scale /= 10;
-            }
-        } else if !frac.is_empty() {
-            return None;
+        // Nanoseconds, sign applied, floored to the millisecond (the first 9 digits of the
+        // fraction are more than any unit needs).
+        let mut frac_ns: u64 = 0;
+        let mut scale = unit_ns;
+        for &c in frac.iter().take(9) {
+            scale /= 10;
+            frac_ns += u64::from(c - b'0') * scale;
         }
-        v * 1000 + millis
+        let ns = i128::from(v) * i128::from(unit_ns) + i128::from(frac_ns);
+        let ns = if neg { -ns } else { ns };
+        ns.div_euclid(1_000_000) as i64
     };
-    Some(if neg { -ms } else { ms })
+    Ok(Timestamp {
+        ms,
+        form,
+        style: TimeStyle::DateTime,
+    })
 }
 
 /// The day number (days since 1970-01-01, floored) of a timestamp in ms. Times after 1970 take
@@ -456,6 +672,7 @@ mod tests {
             "01/02/2024",
             "2024-01-01 25:00:00",
             "2024-01-01X",
+            "2024-01-01 093000",
             "",
             "abc",
             "12.5.3",
@@ -473,7 +690,122 @@ mod tests {
         assert_eq!(format_timestamp(v, style), "1969-12-31");
     }
 
+    fn err(s: &str) -> TimestampError {
+        read_timestamp(s.as_bytes()).unwrap_err()
+    }
+
+    #[test]
+    fn compact_dates_are_dates_not_epoch_seconds() {
+        let day = 12_649 * MS_PER_DAY; // 2004-08-19
+        let t = read_timestamp(b"20040819").unwrap();
+        assert_eq!(
+            (t.ms, t.form, t.style),
+            (day, DateForm::Compact, TimeStyle::Date)
+        );
+        let at = day + 34_200_000; // 09:30
+        for s in [
+            "20040819 093000",
+            "20040819T093000",
+            "20040819T093000Z",
+            "20040819 0930",
+            "20040819 09:30:00",
+            "20040819T103000+01:00",
+        ] {
+            let t = read_timestamp(s.as_bytes()).unwrap();
+            assert_eq!(
+                (t.ms, t.form, t.style),
+                (at, DateForm::Compact, TimeStyle::DateTime),
+                "{s}"
+            );
+        }
+        assert_eq!(ms("20040819 093000.250"), Some(at + 250));
+        assert_eq!(err("20040832"), TimestampError::NoSuchDay);
+        assert_eq!(err("20041301"), TimestampError::NoSuchDay);
+        assert_eq!(err("12345678"), TimestampError::NoSuchDay);
+        assert_eq!(err("20040819 253000"), TimestampError::NoSuchTime);
+        assert_eq!(err("20040819 0930x"), TimestampError::Unrecognised);
+    }
+
+    #[test]
+    fn year_first_dates_with_slashes_or_dots() {
+        let day = 19_723 * MS_PER_DAY;
+        assert_eq!(ms("2024/01/01"), Some(day));
+        assert_eq!(ms("2024.01.01 09:30"), Some(day + 34_200_000));
+        assert_eq!(ms("2024/01-01"), None, "one separator throughout");
+    }
+
+    #[test]
+    fn epoch_units_by_digit_count() {
+        let at = 1_704_101_400_000; // 2024-01-01 09:30:00
+        let cases = [
+            ("1704101400", DateForm::EpochSeconds, at),
+            ("1704101400.25", DateForm::EpochSeconds, at + 250),
+            ("1704101400000", DateForm::EpochMillis, at),
+            ("1704101400000000", DateForm::EpochMicros, at),
+            ("1704101400000999", DateForm::EpochMicros, at),
+            ("1704101400000000000", DateForm::EpochNanos, at),
+            ("0001704101400", DateForm::EpochSeconds, at),
+            ("999999999", DateForm::EpochSeconds, 999_999_999_000), // 2001-09-09
+            ("100000000", DateForm::EpochSeconds, 100_000_000_000), // 1973-03-03
+            ("9999999999", DateForm::EpochSeconds, 9_999_999_999_000), // 2286-11-20
+            ("-100000000", DateForm::EpochSeconds, -100_000_000_000), // 1966-10-31
+            ("-100000000.5", DateForm::EpochSeconds, -100_000_000_500),
+            ("-1000000000001", DateForm::EpochMillis, -1_000_000_000_001),
+            (
+                "-1000000000000001",
+                DateForm::EpochMicros,
+                -1_000_000_000_001,
+            ),
+        ];
+        for (s, form, want) in cases {
+            let t = read_timestamp(s.as_bytes()).unwrap();
+            assert_eq!(
+                (t.ms, t.form, t.style),
+                (want, form, TimeStyle::DateTime),
+                "{s}"
+            );
+        }
+        for (s, digits) in [
+            ("0", 0),
+            ("1", 1),
+            ("1234567", 7),
+            ("17041014000", 11),
+            ("17041014000000", 14),
+            ("17041014000000000", 17),
+            ("17041014000000000000", 20),
+            ("123456789012345678901234", 24),
+        ] {
+            assert_eq!(err(s), TimestampError::EpochDigits { digits }, "{s}");
+        }
+        assert_eq!(err("45292"), TimestampError::ExcelSerial);
+        assert_eq!(err("45292.5"), TimestampError::ExcelSerial);
+        assert_eq!(err("1704101400e3"), TimestampError::Unrecognised);
+        assert_eq!(err("1704101400."), TimestampError::Unrecognised);
+    }
+
+    #[test]
+    fn day_first_or_month_first_is_refused_as_ambiguous() {
+        // Kept small: this runs once per bar (see `EpochDigits`).
+        assert!(std::mem::size_of::<Result<Timestamp, TimestampError>>() <= 16);
+        for s in [
+            "01/02/2024",
+            "1/2/2024",
+            "31.12.2024",
+            "02-01-24",
+            "01/02/2024 09:30",
+        ] {
+            assert_eq!(err(s), TimestampError::DayMonthOrder, "{s}");
+        }
+        assert_eq!(err(""), TimestampError::Empty);
+        assert_eq!(err("   "), TimestampError::Empty);
+    }
+
     proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            rng_seed: proptest::test_runner::RngSeed::Fixed(0x7665_6c6f),
+            ..proptest::test_runner::Config::default()
+        })]
+
         #[test]
         fn dates_round_trip(days in 0i64..80_000, secs in 0i64..86_400) {
             let v = days * MS_PER_DAY + secs * 1000;
@@ -484,6 +816,55 @@ mod tests {
         #[test]
         fn never_panics(s in "\\PC{0,30}") {
             let _ = parse_timestamp(s.as_bytes());
+        }
+
+        /// The same instant written in every form reads as the same time, and each form is
+        /// told apart from the others, across the whole range the rule covers.
+        #[test]
+        fn one_instant_in_every_form_is_one_time(
+            secs in 100_000_000i64..10_000_000_000,
+            sub_ms in 0i64..1000,
+            sub_ns in 0i64..1_000_000,
+        ) {
+            let ms_total = secs * 1000 + sub_ms;
+            let ns_total = i128::from(ms_total) * 1_000_000 + i128::from(sub_ns);
+            let forms = [
+                (format!("{secs}"), DateForm::EpochSeconds, secs * 1000),
+                (format!("{secs}.{sub_ms:03}"), DateForm::EpochSeconds, ms_total),
+                (format!("{ms_total}"), DateForm::EpochMillis, ms_total),
+                (format!("{}", ns_total / 1000), DateForm::EpochMicros, ms_total),
+                (format!("{ns_total}"), DateForm::EpochNanos, ms_total),
+            ];
+            for (text, form, want) in forms {
+                let t = read_timestamp(text.as_bytes()).map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
+                prop_assert_eq!((t.ms, t.form), (want, form), "{}", text);
+            }
+            // The calendar and compact forms of the same second.
+            let whole = secs * 1000;
+            let iso = format_timestamp(whole, TimeStyle::DateTime);
+            prop_assert_eq!(ms(&iso), Some(whole));
+            let compact: String = iso.chars().filter(|c| !matches!(c, '-' | ':')).collect();
+            let t = read_timestamp(compact.as_bytes()).map_err(|e| TestCaseError::fail(format!("{compact}: {e}")))?;
+            prop_assert_eq!((t.ms, t.form), (whole, DateForm::Compact), "{}", compact);
+            let rfc = format!("{}T{}Z", &iso[..10], &iso[11..]);
+            prop_assert_eq!(ms(&rfc), Some(whole));
+        }
+
+        /// Any run of digits is read by its length alone: 8 digits a date or an error, the
+        /// epoch lengths a time in 1973..2287, everything else refused. Never 1970, never a
+        /// year past 2286.
+        #[test]
+        fn digit_runs_follow_the_one_rule(s in "[1-9][0-9]{0,21}") {
+            let year = |ms: i64| civil_from_days(day_number(ms)).0;
+            match (s.len(), read_timestamp(s.as_bytes())) {
+                (8, Ok(t)) => prop_assert_eq!(t.form, DateForm::Compact),
+                (8, Err(e)) => prop_assert_eq!(e, TimestampError::NoSuchDay),
+                (9 | 10 | 12 | 13 | 15 | 16 | 18 | 19, Ok(t)) => {
+                    prop_assert!((1973..=2286).contains(&year(t.ms)), "{} -> {}", s, year(t.ms));
+                }
+                (5, r) => prop_assert_eq!(r, Err(TimestampError::ExcelSerial)),
+                (n, r) => prop_assert_eq!(r, Err(TimestampError::EpochDigits { digits: n as u8 })),
+            }
         }
     }
 

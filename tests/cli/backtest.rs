@@ -1422,3 +1422,203 @@ fn a_bad_shard_variable_is_named_with_its_value() {
         .code(2)
         .stderr_has("CI_NODE_INDEX and JOB_COMPLETION_INDEX name different shards");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 18: inputs read as written (classes 3, 4 and 6 of the hostile probe).
+// ---------------------------------------------------------------------------------------------
+
+/// `velo backtest GOOG.csv` on `bytes`, with --trades; stdout and the trades file.
+fn backtest_goog(bytes: &[u8]) -> (String, String) {
+    let out = velo()
+        .file("GOOG.csv", bytes)
+        .args([
+            "backtest",
+            "GOOG.csv",
+            "--strategy",
+            "sma-cross",
+            "--format",
+            "json",
+        ])
+        .args(["--trades", "trades.csv"])
+        .run()
+        .code(0);
+    let trades = std::fs::read_to_string(out.dir.path().join("trades.csv")).unwrap();
+    (out.stdout, trades)
+}
+
+#[test]
+fn every_writing_of_the_same_bars_backtests_the_same() {
+    let goog = std::fs::read_to_string(fixture(GOOG)).unwrap();
+    let (json, trades) = backtest_goog(goog.as_bytes());
+    assert!(json.contains("\"start\": \"2004-08-19\""), "{json}");
+    assert!(trades.contains(",2004-"), "{trades}");
+    for (form, bytes) in crate::scan::same_bars_written_differently(&goog, "GOOG") {
+        let (j, t) = backtest_goog(&bytes);
+        assert_eq!(j, json, "{form}");
+        assert_eq!(t, trades, "{form}: trades");
+    }
+}
+
+#[test]
+fn timestamps_are_read_as_written_never_1970() {
+    let goog = std::fs::read_to_string(fixture(GOOG)).unwrap();
+    let compact = goog
+        .lines()
+        .map(|l| l.replacen('-', "", 2))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (json, _) = backtest_goog(compact.as_bytes());
+    assert!(json.contains("\"start\": \"2004-08-19\""), "{json}");
+    assert!(json.contains("\"end\": \"2013-03-01\""), "{json}");
+    // An 11-digit stamp has no unit: an error naming the file and line, exit 2.
+    let bad = goog.replacen("2004-08-20", "10930176000", 1);
+    velo()
+        .file("GOOG.csv", bad)
+        .args(["backtest", "GOOG.csv", "--strategy", "sma-cross"])
+        .run()
+        .code(2)
+        .stderr_has("GOOG.csv:3: date \"10930176000\" has 11 digits, which no epoch unit has")
+        .nowhere("1970");
+}
+
+#[test]
+fn a_price_that_cannot_trade_is_an_error_not_a_nan_trade() {
+    let goog = std::fs::read_to_string(fixture(GOOG)).unwrap();
+    let cases = [
+        (
+            "2004-08-20,101.01,",
+            "2004-08-20,0,",
+            "GOOG.csv:3: Open value \"0\" is zero",
+        ),
+        (
+            ",108.31,11428600",
+            ",-108.31,11428600",
+            "GOOG.csv:3: Close value \"-108.31\" is negative",
+        ),
+        (
+            ",108.31,11428600",
+            ",nan,11428600",
+            "GOOG.csv:3: Close value \"nan\" is a missing value",
+        ),
+        (
+            ",108.31,11428600",
+            ",,11428600",
+            "GOOG.csv:3: the Close field is empty",
+        ),
+    ];
+    for (from, to, message) in cases {
+        velo()
+            .file("GOOG.csv", goog.replacen(from, to, 1))
+            .args([
+                "backtest",
+                "GOOG.csv",
+                "--strategy",
+                "sma-cross",
+                "--format",
+                "json",
+            ])
+            .run()
+            .code(2)
+            .stderr_has(message)
+            .nowhere("NaN")
+            .nowhere("panicked");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn input_files_of_every_kind_are_read_or_named() {
+    let goog = std::fs::read_to_string(fixture(GOOG)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    // A FIFO: never a hang, and the message names this command.
+    crate::support::mkfifo(&p.join("fifo.csv"));
+    velo()
+        .arg("backtest")
+        .arg(p.join("fifo.csv"))
+        .args(["--strategy", "sma-cross"])
+        .run()
+        .code(2)
+        .stderr_has("is a named pipe (FIFO), not a regular file")
+        .stderr_has("`velo backtest - <")
+        .nowhere("velo scan");
+    // A CR-only file: the error quotes its line, not the file.
+    velo()
+        .file(
+            "GOOG.csv",
+            goog.replacen(",108.31,", ",1O8.31,", 1).replace('\n', "\r"),
+        )
+        .args(["backtest", "GOOG.csv", "--strategy", "sma-cross"])
+        .run()
+        .code(2)
+        .stderr_has("GOOG.csv:3: Close value \"1O8.31\" is not a number\n")
+        .nowhere("2004-08-23");
+    let named: [(&str, &[u8], &str); 6] = [
+        ("empty.csv", b"", "empty.csv:1: the file is empty"),
+        (
+            "header.csv",
+            b"Date,Open,High,Low,Close,Volume\n",
+            "header.csv:1: the header has no data rows",
+        ),
+        (
+            "zip.csv",
+            b"PK\x03\x04\x14\x00",
+            "zip.csv:1: is a ZIP archive (or an .xlsx workbook), not CSV text",
+        ),
+        (
+            "bin.csv",
+            b"\x00\x01\x02\x03",
+            "bin.csv:1: holds a NUL byte",
+        ),
+        (
+            "sep.csv",
+            b"Date;Open;High;Low;Close;Volume\n2024-01-02;1;2;1;1,5;x\n",
+            "sep.csv:2: Volume value \"x\" is not a number",
+        ),
+        (
+            "split.csv",
+            b"Date,Time,Open,High,Low,Close,Volume\n",
+            "split.csv:1: columns `Date` and `Time` both hold the Date",
+        ),
+    ];
+    for (name, bytes, message) in named {
+        velo()
+            .file(name, bytes)
+            .args(["backtest", name, "--strategy", "sma-cross"])
+            .run()
+            .code(2)
+            .stderr_has(message)
+            .nowhere("panicked");
+    }
+    std::os::unix::fs::symlink("loop.csv", p.join("loop.csv")).unwrap();
+    velo()
+        .arg("backtest")
+        .arg(p.join("loop.csv"))
+        .args(["--strategy", "sma-cross"])
+        .run()
+        .code(2)
+        .stderr_has("loop.csv: cannot read")
+        .stderr_has("a symbolic link in the path leads back to itself");
+    // A folder of them: each file's problem is named, the good one runs.
+    std::fs::write(p.join("GOOG.csv"), &goog).unwrap();
+    std::fs::write(
+        p.join("ZERO.csv"),
+        goog.replacen("2004-08-20,101.01,", "2004-08-20,0,", 1),
+    )
+    .unwrap();
+    std::fs::remove_file(p.join("fifo.csv")).unwrap();
+    std::fs::remove_file(p.join("loop.csv")).unwrap();
+    let out = velo()
+        .arg("backtest")
+        .arg(p)
+        .args(["--strategy", "sma-cross", "--format", "json"])
+        .run();
+    assert!(out.stdout.contains("\"GOOG\""), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("Open value \\\"0\\\" is zero")
+            || out.stderr.contains("Open value \"0\" is zero"),
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+}

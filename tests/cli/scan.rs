@@ -728,3 +728,458 @@ fn a_huge_header_is_cut_in_the_table_and_whole_in_json() {
         .to_string();
     assert!(message.len() > 5_000_000, "JSON keeps the whole message");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 18: inputs read as written (classes 3, 4 and 6 of the hostile probe).
+// ---------------------------------------------------------------------------------------------
+
+/// Days since 1970-01-01 of a date: an oracle written apart from velo's calendar.
+fn days_since_epoch(y: i64, m: i64, d: i64) -> i64 {
+    let (y, m) = if m <= 2 { (y - 1, m + 12) } else { (y, m) };
+    365 * y + y / 4 - y / 100 + y / 400 + (153 * (m - 3) + 2) / 5 + d - 719_469
+}
+
+/// `YYYY-MM-DD[ HH:MM:SS]` → epoch milliseconds.
+fn iso_ms(s: &str) -> i64 {
+    let n = |a: usize, b: usize| s[a..b].parse::<i64>().unwrap();
+    let day = days_since_epoch(n(0, 4), n(5, 7), n(8, 10));
+    let secs = if s.len() > 10 {
+        n(11, 13) * 3600 + n(14, 16) * 60 + n(17, 19)
+    } else {
+        0
+    };
+    (day * 86_400 + secs) * 1000
+}
+
+/// The same bars as `canonical` (`Date,Open,High,Low,Close,Volume`, ISO dates, commas, `\n`)
+/// written the ways users' files write them: header case, order, quoting and extra columns;
+/// every date form and epoch unit; other separators, decimal commas, encodings and line ends;
+/// newest first; yfinance's and pandas' headers. Each must read as the same bars.
+pub(crate) fn same_bars_written_differently(
+    canonical: &str,
+    ticker: &str,
+) -> Vec<(&'static str, Vec<u8>)> {
+    let rows: Vec<Vec<&str>> = canonical
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let with_dates = |f: &dyn Fn(&str) -> String| -> String {
+        let mut t = String::from("Date,Open,High,Low,Close,Volume\n");
+        for r in &rows {
+            let _ = writeln!(t, "{},{}", f(r[0]), r[1..].join(","));
+        }
+        t
+    };
+    let compact = |d: &str| -> String { d.chars().filter(|c| !matches!(c, '-' | ':')).collect() };
+    let mut out: Vec<(&'static str, Vec<u8>)> = vec![
+        ("compact dates", with_dates(&|d| compact(d)).into_bytes()),
+        (
+            "compact T dates",
+            with_dates(&|d| compact(d).replace(' ', "T")).into_bytes(),
+        ),
+        (
+            "epoch seconds",
+            with_dates(&|d| (iso_ms(d) / 1000).to_string()).into_bytes(),
+        ),
+        (
+            "epoch milliseconds",
+            with_dates(&|d| iso_ms(d).to_string()).into_bytes(),
+        ),
+        (
+            "epoch microseconds",
+            with_dates(&|d| format!("{}000", iso_ms(d))).into_bytes(),
+        ),
+        (
+            "epoch nanoseconds",
+            with_dates(&|d| format!("{}000000", iso_ms(d))).into_bytes(),
+        ),
+        (
+            "RFC 3339",
+            with_dates(&|d| {
+                let time = if d.len() > 10 { &d[11..] } else { "00:00:00" };
+                format!("{}T{time}Z", &d[..10])
+            })
+            .into_bytes(),
+        ),
+    ];
+    // Lower-case names in another order, Adj Close and a quoted note.
+    let mut t = String::from("volume,close,adj close,date,note,HIGH,low,Open\n");
+    for r in &rows {
+        let _ = writeln!(
+            t,
+            "{},{},1.5,{},\"a, \"\"b\"\"\",{},{},{}",
+            r[5], r[4], r[0], r[2], r[3], r[1]
+        );
+    }
+    out.push(("lower-case, reordered, Adj Close", t.into_bytes()));
+    // Every field quoted, CRLF, a UTF-8 byte-order mark.
+    let quoted: String = canonical
+        .lines()
+        .map(|l| {
+            let cells: Vec<String> = l.split(',').map(|c| format!("\"{c}\"")).collect();
+            cells.join(",") + "\r\n"
+        })
+        .collect();
+    out.push((
+        "quoted, CRLF, BOM",
+        [b"\xEF\xBB\xBF", quoted.as_bytes()].concat(),
+    ));
+    // Excel in a decimal-comma locale: semicolons, decimal commas, its `sep=` line.
+    let semi: String = canonical
+        .lines()
+        .map(|l| {
+            let cells: Vec<String> = l
+                .split(',')
+                .enumerate()
+                .map(|(i, c)| {
+                    if i == 0 {
+                        c.to_string()
+                    } else {
+                        c.replace('.', ",")
+                    }
+                })
+                .collect();
+            cells.join(";") + "\n"
+        })
+        .collect();
+    out.push(("semicolons, decimal commas", semi.clone().into_bytes()));
+    out.push(("Excel sep= line", format!("sep=;\n{semi}").into_bytes()));
+    // Excel's Unicode Text: UTF-16 with tabs.
+    let tabs = canonical.replace(',', "\t").replace('\n', "\r\n");
+    let mut utf16 = vec![0xFF, 0xFE];
+    for u in tabs.encode_utf16() {
+        utf16.extend_from_slice(&u.to_le_bytes());
+    }
+    out.push(("UTF-16, tabs", utf16));
+    out.push(("CR line ends", canonical.replace('\n', "\r").into_bytes()));
+    // Newest first.
+    let mut lines: Vec<&str> = canonical.lines().collect();
+    lines[1..].reverse();
+    out.push(("newest first", (lines.join("\n") + "\n").into_bytes()));
+    // yfinance >= 0.2.51: Price, Ticker and Date rows.
+    let mut t = format!(
+        "Price,Close,High,Low,Open,Volume\nTicker,{ticker},{ticker},{ticker},{ticker},{ticker}\nDate,,,,,\n"
+    );
+    for r in &rows {
+        let _ = writeln!(t, "{},{},{},{},{},{}", r[0], r[4], r[2], r[3], r[1], r[5]);
+    }
+    out.push(("yfinance header", t.into_bytes()));
+    // pandas' to_csv of a frame whose date index has no name.
+    let pandas = canonical.replacen("Date,", ",", 1);
+    out.push(("pandas unnamed index", pandas.into_bytes()));
+    out
+}
+
+/// `scan --explain` of one file: the dates and indicators it reads, bar by bar.
+fn explain_csv(dir: &Path, file: &str) -> String {
+    velo()
+        .current_dir(dir)
+        .args(["scan", "--explain", file, "--format", "csv"])
+        .args(["--indicators", "sma:5,atr:14,volume_sma:5"])
+        .run()
+        .code(0)
+        .stdout
+}
+
+#[test]
+fn every_writing_of_the_same_bars_scans_the_same() {
+    let good = std::fs::read_to_string(fixture("scan/good/GOOD.csv")).unwrap();
+    let scan_json = |dir: &Path| {
+        let out = velo()
+            .arg("scan")
+            .arg(dir)
+            .args(["--format", "json"])
+            .run()
+            .code(0);
+        let json = out.json();
+        (json["results"].clone(), json["summary"].clone())
+    };
+    let base = tempfile::tempdir().unwrap();
+    std::fs::write(base.path().join("GOOD.csv"), &good).unwrap();
+    let (results, summary) = scan_json(base.path());
+    assert!(
+        !results.as_array().unwrap().is_empty(),
+        "the fixture has a signal"
+    );
+    let explained = explain_csv(base.path(), "GOOD.csv");
+    assert!(explained.contains("\n2024-01-01,"), "{explained}");
+    for (form, bytes) in same_bars_written_differently(&good, "GOOD") {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("GOOD.csv"), &bytes).unwrap();
+        let (r, s) = scan_json(dir.path());
+        assert_eq!(r, results, "{form}: results");
+        assert_eq!(s, summary, "{form}: summary");
+        assert_eq!(
+            explain_csv(dir.path(), "GOOD.csv"),
+            explained,
+            "{form}: explain"
+        );
+    }
+    // Intraday bars: epoch units and compact date-times keep the time of day.
+    let mut hourly = String::from("Date,Open,High,Low,Close,Volume\n");
+    for (i, line) in good.lines().skip(1).enumerate() {
+        let rest = line.split_once(',').unwrap().1;
+        let _ = writeln!(
+            hourly,
+            "2024-03-{:02} {:02}:30:00,{rest}",
+            1 + i / 8,
+            9 + i % 8
+        );
+    }
+    std::fs::write(base.path().join("HOURLY.csv"), &hourly).unwrap();
+    let explained = explain_csv(base.path(), "HOURLY.csv");
+    assert!(explained.contains("\n2024-03-01 09:30:00,"), "{explained}");
+    for (form, bytes) in same_bars_written_differently(&hourly, "HOURLY") {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("HOURLY.csv"), &bytes).unwrap();
+        assert_eq!(
+            explain_csv(dir.path(), "HOURLY.csv"),
+            explained,
+            "{form}: hourly"
+        );
+    }
+}
+
+/// A rewrite of a date, as a test case holds it.
+type Rewrite<'a> = &'a dyn Fn(&str) -> String;
+
+/// Writes `GOOD.csv` with its dates rewritten by `f` into a new folder.
+fn good_with_dates(f: impl Fn(&str) -> String) -> tempfile::TempDir {
+    let good = std::fs::read_to_string(fixture("scan/good/GOOD.csv")).unwrap();
+    let mut t = String::from("Date,Open,High,Low,Close,Volume\n");
+    for line in good.lines().skip(1) {
+        let (date, rest) = line.split_once(',').unwrap();
+        let _ = writeln!(t, "{},{rest}", f(date));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("GOOD.csv"), t).unwrap();
+    dir
+}
+
+#[test]
+fn timestamps_are_read_as_written_and_ambiguity_is_an_error() {
+    // Compact dates are dates (they were epoch seconds of 1970), microseconds are microseconds
+    // (they were milliseconds of a year past 50000).
+    let compact = good_with_dates(|d| d.replace('-', ""));
+    let micros = good_with_dates(|d| format!("{}000", iso_ms(d)));
+    for dir in [&compact, &micros] {
+        let out = velo()
+            .arg("scan")
+            .arg(dir.path())
+            .args(["--format", "json"])
+            .run()
+            .code(0);
+        let date = out.json()["results"][0]["date"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(date.starts_with("2024-"), "{date}");
+        assert!(!out.stdout.contains("1970-"), "{}", out.stdout);
+    }
+    // --as-of reads the same forms.
+    velo()
+        .arg("scan")
+        .arg(compact.path())
+        .args(["--as-of", "20240301", "--format", "json"])
+        .run()
+        .code(0);
+    // Ambiguous digits, and a column that changes unit, are errors naming the line; the other
+    // files are still scanned.
+    let cases: [(&str, Rewrite, usize, &str); 3] = [
+        (
+            "eleven digits",
+            &|d| format!("{}", iso_ms(d) / 100),
+            2,
+            "has 11 digits, which no epoch unit has",
+        ),
+        (
+            "day first",
+            &|d| format!("{}/{}/{}", &d[8..10], &d[5..7], &d[..4]),
+            2,
+            "does not say whether the day or the month comes first",
+        ),
+        (
+            "units mixed",
+            &|d| {
+                if d.ends_with("-10") {
+                    iso_ms(d).to_string()
+                } else {
+                    (iso_ms(d) / 1000).to_string()
+                }
+            },
+            9,
+            "is epoch milliseconds (12-13 digits), but the Date column starts as epoch seconds",
+        ),
+    ];
+    for (what, f, line, message) in cases {
+        let dir = good_with_dates(f);
+        std::fs::copy(fixture("scan/good/GOOD.csv"), dir.path().join("OTHER.csv")).unwrap();
+        let out = velo()
+            .arg("scan")
+            .arg(dir.path())
+            .args(["--format", "json"])
+            .run()
+            .code(2)
+            .stderr_has(&format!("GOOD.csv:{line}: date "))
+            .stderr_has(message);
+        let json = out.json();
+        assert_eq!(json["errors"][0]["line"], line, "{what}");
+        assert_eq!(
+            json["results"][0]["symbol"], "OTHER",
+            "{what}: the rest is scanned"
+        );
+    }
+    velo()
+        .args(["scan", "--explain", "-", "--as-of", "17041014000"])
+        .stdin("Date,Open,High,Low,Close,Volume\n")
+        .run()
+        .code(2)
+        .stderr_has("has 11 digits");
+}
+
+#[test]
+fn prices_that_cannot_trade_are_reported_with_file_and_line() {
+    let good = std::fs::read_to_string(fixture("scan/good/GOOD.csv")).unwrap();
+    let cases = [
+        (
+            1,
+            "0",
+            "Open value \"0\" is zero: a bar's Open, High, Low and Close must be above zero",
+        ),
+        (4, "-100.5", "Close value \"-100.5\" is negative"),
+        (3, "0.0", "Low value \"0.0\" is zero"),
+        (4, "NaN", "Close value \"NaN\" is a missing value"),
+        (2, "", "the High field is empty"),
+        (2, "inf", "High value \"inf\" is not a finite number"),
+    ];
+    for (col, value, message) in cases {
+        let mut lines: Vec<String> = good.lines().map(str::to_string).collect();
+        let mut cells: Vec<String> = lines[6].split(',').map(str::to_string).collect();
+        cells[col] = value.to_string();
+        lines[6] = cells.join(",");
+        let out = velo()
+            .file("in/BAD.csv", lines.join("\n") + "\n")
+            .fixture_as("scan/good/GOOD.csv", "in/GOOD.csv")
+            .args(["scan", "in", "--format", "json"])
+            .run()
+            .code(2)
+            .stderr_has(&format!("BAD.csv:7: {message}"))
+            .nowhere("panicked");
+        let json = out.json();
+        assert_eq!(json["errors"][0]["line"], 7, "{value}");
+        assert!(json["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with(message));
+        assert_eq!(
+            json["results"][0]["symbol"], "GOOD",
+            "the others are scanned"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn input_files_of_every_kind_are_read_or_named() {
+    let good = std::fs::read_to_string(fixture("scan/good/GOOD.csv")).unwrap();
+    // A CR-only file with a bad value: the error quotes that value, not the rest of the file.
+    let bad_cr = good.replacen(",100.78,", ",1O0.78,", 1).replace('\n', "\r");
+    let out = velo()
+        .file("GOOD.csv", bad_cr)
+        .args(["scan", "GOOD.csv", "--format", "json"])
+        .run()
+        .code(2);
+    let err = &out.json()["errors"][0];
+    assert_eq!(err["line"], 3);
+    assert_eq!(
+        err["message"], "Close value \"1O0.78\" is not a number",
+        "{}",
+        out.stdout
+    );
+    // Files that are not CSV text, named with what to do.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(p.join("gz.csv"), b"\x1f\x8b\x08\x00\x00\x00").unwrap();
+    std::fs::write(p.join("bin.csv"), b"\x7fELF\x02\x01\x01\x00\x00\x00").unwrap();
+    std::fs::write(p.join("empty.csv"), b"").unwrap();
+    std::fs::write(p.join("header.csv"), b"Date,Open,High,Low,Close,Volume\r\n").unwrap();
+    std::fs::write(p.join("bom16.csv"), b"\xFF\xFE").unwrap();
+    std::fs::write(p.join("noheader.csv"), b"2024-01-02,1,2,1,1,5\n").unwrap();
+    std::os::unix::fs::symlink("loop.csv", p.join("loop.csv")).unwrap();
+    crate::support::mkfifo(&p.join("fifo.csv"));
+    std::fs::create_dir(p.join("folder.csv")).unwrap();
+    std::fs::write(p.join("GOOD.csv"), &good).unwrap();
+    let out = velo()
+        .arg("scan")
+        .arg(p)
+        .args(["--format", "json"])
+        .run()
+        .code(2)
+        .nowhere("panicked");
+    let json = out.json();
+    let errors: Vec<(String, String)> = json["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let file = e["file"].as_str().unwrap();
+            let name = Path::new(file)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (name, e["message"].as_str().unwrap().to_string())
+        })
+        .collect();
+    let want = [
+        ("bin.csv", "holds a NUL byte"),
+        ("bom16.csv", "the file is empty"),
+        ("empty.csv", "the file is empty"),
+        ("fifo.csv", "is a named pipe (FIFO), not a regular file: velo does not wait for a writer to open it; give the data on standard input instead, as in `velo scan - <"),
+        ("gz.csv", "is gzip-compressed, not CSV text: decompress it first"),
+        ("header.csv", "the header has no data rows under it"),
+        ("loop.csv", "a symbolic link in the path leads back to itself"),
+        ("noheader.csv", "the first line is data (\"2024-01-02\"), not a header"),
+    ];
+    assert_eq!(errors.len(), want.len(), "{errors:#?}");
+    for ((name, message), (want_name, want_message)) in errors.iter().zip(want) {
+        assert_eq!(name, want_name);
+        assert!(message.contains(want_message), "{name}: {message}");
+    }
+    assert_eq!(json["results"][0]["symbol"], "GOOD");
+    // A folder where a file is expected.
+    velo()
+        .arg("scan")
+        .arg("--explain")
+        .arg(p.join("folder.csv"))
+        .run()
+        .code(2)
+        .stderr_has("folder.csv: is a folder, not a regular file: name a CSV file in it");
+    // yfinance files of several tickers scan each ticker.
+    let mut yf = String::from(
+        "Price,Close,Close,High,High,Low,Low,Open,Open,Volume,Volume\n\
+         Ticker,AAA,BBB,AAA,BBB,AAA,BBB,AAA,BBB,AAA,BBB\nDate,,,,,,,,,,\n",
+    );
+    for line in good.lines().skip(1) {
+        let c: Vec<&str> = line.split(',').collect();
+        let _ = writeln!(
+            yf,
+            "{},{},{},{},{},{},{},{},{},{},{}",
+            c[0], c[4], c[4], c[2], c[2], c[3], c[3], c[1], c[1], c[5], c[5]
+        );
+    }
+    let out = velo()
+        .args(["scan", "-", "--format", "json"])
+        .stdin(yf)
+        .run()
+        .code(0);
+    let json = out.json();
+    let symbols: Vec<&str> = json["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["symbol"].as_str().unwrap())
+        .collect();
+    assert_eq!(symbols, ["AAA", "BBB"]);
+}
