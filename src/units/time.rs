@@ -29,7 +29,9 @@
 //!     milliseconds) cannot come out of it.
 //!
 //!   Day-first or month-first dates (`01/02/2024`) are refused: nothing in one value says which
-//!   is meant. Offsets are applied, so times are UTC instants.
+//!   is meant. A zone (`Z`, `+01:00`) is checked but not applied: a time is the wall-clock
+//!   time it was written with, as pandas shows a tz-aware index in its own zone, so a daily
+//!   bar `2024-01-02 00:00:00+01:00` stays on 2024-01-02 (UTC would move it to the day before).
 //! - [`find_log_time`]: the first timestamp in a log line's header, in the common forms, in
 //!   seconds (the clock the log was written in; no time-zone conversion):
 //!   `2024-05-01 10:00:00[,.]mmm`, `2024-05-01T10:00:00Z`, `2005.06.03-15.42.50`,
@@ -309,11 +311,10 @@ fn parse_time_of_day(b: &[u8], basic: bool) -> Result<i64, TimestampError> {
     if hour > 23 || minute > 59 || second > 60 {
         return Err(NoSuchTime);
     }
-    let mut ms =
-        ((i64::from(hour) * 60 + i64::from(minute)) * 60 + i64::from(second)) * 1000 + millis;
+    let ms = ((i64::from(hour) * 60 + i64::from(minute)) * 60 + i64::from(second)) * 1000 + millis;
     match rest {
         [] | [b'Z' | b'z'] => {}
-        [sign @ (b'+' | b'-'), tail @ ..] => {
+        [b'+' | b'-', tail @ ..] => {
             let oh = i64::from(digits::<2>(tail).ok_or(Unrecognised)?);
             let rest = &tail[2..];
             let om = match rest.len() {
@@ -325,8 +326,9 @@ fn parse_time_of_day(b: &[u8], basic: bool) -> Result<i64, TimestampError> {
             if oh > 23 || om > 59 {
                 return Err(NoSuchTime);
             }
-            let offset = (oh * 60 + om) * 60_000;
-            ms += if *sign == b'+' { -offset } else { offset };
+            // Checked, not applied: a bar's time is the wall-clock time it was written with,
+            // as pandas shows a tz-aware index in its own zone. Applying it would move a
+            // European or Asian daily bar (`2024-01-02 00:00:00+01:00`) to the day before.
         }
         _ => return Err(Unrecognised),
     }
@@ -651,8 +653,11 @@ mod tests {
         assert_eq!(ms("2024-01-01"), Some(day));
         assert_eq!(ms("2024-01-01 09:30:00"), Some(day + 34_200_000));
         assert_eq!(ms("2024-01-01T09:30:00Z"), Some(day + 34_200_000));
-        assert_eq!(ms("2024-01-01T10:30:00+01:00"), Some(day + 34_200_000));
-        assert_eq!(ms("2024-01-01T04:30:00.250-05:00"), Some(day + 34_200_250));
+        // A zone is checked, not applied: the wall-clock time as written.
+        assert_eq!(ms("2024-01-01T09:30:00+01:00"), Some(day + 34_200_000));
+        assert_eq!(ms("2024-01-01T09:30:00.250-05:00"), Some(day + 34_200_250));
+        assert_eq!(ms("2024-01-01 00:00:00+09:00"), Some(day));
+        assert_eq!(ms("2024-01-01 00:00:00+24:00"), None);
         assert_eq!(ms("2024-01-01 09:30"), Some(day + 34_200_000));
         assert_eq!(ms("1704101400"), Some(day + 34_200_000));
         assert_eq!(ms("1704101400000"), Some(day + 34_200_000));
@@ -709,7 +714,7 @@ mod tests {
             "20040819T093000Z",
             "20040819 0930",
             "20040819 09:30:00",
-            "20040819T103000+01:00",
+            "20040819T093000+01:00",
         ] {
             let t = read_timestamp(s.as_bytes()).unwrap();
             assert_eq!(

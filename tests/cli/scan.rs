@@ -1183,3 +1183,42 @@ fn input_files_of_every_kind_are_read_or_named() {
         .collect();
     assert_eq!(symbols, ["AAA", "BBB"]);
 }
+
+/// A zone offset is checked, not applied: a daily bar written `2004-08-19 00:00:00+09:00`
+/// (yfinance's `to_csv` of an Asian or European ticker) stays on 2004-08-19, the same
+/// result as the plain dates.
+#[test]
+fn a_zone_offset_keeps_the_bar_on_the_day_it_was_written() {
+    let plain = "Date,Open,High,Low,Close,Volume\n2004-08-19,10,11,9,10.5,100\n2004-08-20,10.5,12,10,11.5,120\n2004-08-23,11.5,12.5,11,12,90\n";
+    let zoned = plain
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                l.to_string()
+            } else {
+                l.replacen(',', " 00:00:00+09:00,", 1)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let explain = |csv: &str| {
+        velo()
+            .file("X.csv", csv)
+            .args([
+                "scan",
+                "--explain",
+                "X.csv",
+                "--indicators",
+                "sma:2",
+                "--format",
+                "csv",
+            ])
+            .run()
+            .code(0)
+            .stdout
+    };
+    let a = explain(plain);
+    assert!(a.contains("2004-08-19,"), "{a}");
+    assert_eq!(a, explain(&zoned));
+}
