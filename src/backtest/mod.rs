@@ -14,10 +14,14 @@ pub mod axis;
 pub mod engine;
 pub mod grid;
 pub mod heatmap;
+pub mod merge;
+pub mod ranking;
+pub mod results;
 pub mod settings;
 pub mod stats;
 pub mod strategy;
 pub mod sweep;
+pub mod universe;
 pub mod walk;
 
 use serde::Serialize;
@@ -165,3 +169,5 @@ fn report(bars: &Bars, params: &Params, stats: Stats, run: Run) -> (SingleReport
 
 #[cfg(test)]
 mod reference_tests;
+#[cfg(test)]
+mod test_data;

@@ -14,6 +14,8 @@ use serde::Serialize;
 
 use super::engine::{self, Run, Trade};
 use super::grid::{Grid, WalkProgress};
+use super::ranking::Ranking;
+use super::results::Status;
 use super::stats::{self, Stats};
 use super::strategy::fmt_num;
 use super::sweep::{self, SweepOptions};
@@ -170,7 +172,7 @@ pub fn walk_forward(
     let mut oos_equity: Vec<f64> = Vec::new();
     let mut oos_trades: Vec<Trade> = Vec::new();
     let mut level = settings.cash;
-    let ranking = sweep::Ranking {
+    let ranking = Ranking {
         top: 1,
         ..opts.ranking
     };
@@ -211,7 +213,7 @@ pub fn walk_forward(
         let best = is
             .results
             .iter()
-            .find(|r| r.status == sweep::Status::Ok)
+            .find(|r| r.status == Status::Ok)
             .and_then(|r| r.stats.as_ref().map(|st| (r, st)));
         if let Some((r, st)) = best {
             // The best point's parameters, rebuilt from the grid by position.

@@ -12,10 +12,12 @@ use serde::Deserialize;
 use super::{exit, interrupt, Context};
 use crate::backtest::grid::{Grid, WalkProgress};
 use crate::backtest::heatmap::Heatmap;
+use crate::backtest::merge;
+use crate::backtest::ranking::Ranking;
+use crate::backtest::results::{PointResult, Status, SweepReport};
 use crate::backtest::strategy::{self, fmt_num, Params, STRATEGIES};
-use crate::backtest::sweep::{
-    self, Partition, Ranking, Status, SweepOptions, SweepReport, UniverseEvent,
-};
+use crate::backtest::sweep::{self, Partition, SweepOptions};
+use crate::backtest::universe::{self, UniverseEvent};
 use crate::backtest::walk::{self, WalkSpec};
 use crate::backtest::{self as bt, settings, Commission, Intrabar, Settings, Sizing};
 use crate::market::{self, Bars, LoadOptions};
@@ -577,7 +579,7 @@ impl Stream {
         ))
     }
 
-    fn write(&mut self, r: &sweep::PointResult) -> anyhow::Result<()> {
+    fn write(&mut self, r: &PointResult) -> anyhow::Result<()> {
         if let Some(w) = &mut self.0 {
             let line = report::json::line("backtest-result", r)?;
             w.write_all(line.as_bytes())?;
@@ -780,7 +782,7 @@ fn run_universe(
         market::load_file(&files[i], &mut Vec::new(), LOAD).map_err(|e| e.to_string())
     };
     let mut runs = 0u64;
-    let mut report = sweep::universe(
+    let mut report = universe::universe(
         &names,
         load,
         grid,
@@ -912,7 +914,7 @@ fn run_merge(m: &MergeArgs, ctx: &Context) -> anyhow::Result<u8> {
         })?;
         reports.push((path.display().to_string(), report));
     }
-    let merged = sweep::merge(reports, m.allow_partial).map_err(anyhow::Error::new)?;
+    let merged = merge::merge(reports, m.allow_partial).map_err(anyhow::Error::new)?;
     let text = report::render(&merged, m.format, &ctx.ui)?;
     ctx.ui.out(&text).context("writing the results")?;
     if !merged.partial.is_empty() {
