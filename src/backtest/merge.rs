@@ -1,14 +1,28 @@
 //! Merging the partial results of a sharded sweep or universe into exactly the unsharded
 //! report, refusing shards that are missing, duplicated, interrupted or from other work.
 
+use std::path::PathBuf;
+
 use super::ranking::{Collector, Ranking};
 use super::results::{Summary, SweepReport};
 use crate::shard::Partition;
 
 /// Why shard reports cannot be merged.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error)]
 pub enum MergeError {
-    #[error("{file}: not a partial result of a sharded sweep (it has no shard): run the sweep with --shard K/N --format json")]
+    #[error("cannot read {file}")]
+    Read {
+        file: String,
+        #[source]
+        error: std::io::Error,
+    },
+    #[error("{file}: not a backtest sweep result")]
+    NotAResult {
+        file: String,
+        #[source]
+        error: serde_json::Error,
+    },
+    #[error("{file}: not a partial result of a sharded sweep (it has no shard)")]
     NotAShard { file: String },
     #[error("{file} is from other work than {first} ({what} differs: {theirs} vs {ours}): merge only the shards of one sweep")]
     Mismatch {
@@ -24,16 +38,33 @@ pub enum MergeError {
         other: String,
         shard: String,
     },
-    #[error("{file} is an interrupted shard ({shard}: {not_started} grid points not run): run that shard again and merge its new result (or merge with --allow-partial)")]
+    #[error("{file} is an interrupted shard ({shard}: {not_started} grid points not run): run that shard again and merge its new result")]
     Interrupted {
         file: String,
         shard: String,
         not_started: u64,
     },
-    #[error("missing shard(s) {missing} of {total}: run them and merge all {total} files (or merge with --allow-partial)")]
+    #[error("missing shard(s) {missing} of {total}: run them and merge all {total} files")]
     Missing { missing: String, total: u32 },
     #[error("no files to merge")]
     Empty,
+}
+
+/// Reads the shard reports in `files` (JSON) and merges them (see [`merge`]).
+pub fn merge_files(files: &[PathBuf], allow_partial: bool) -> Result<SweepReport, MergeError> {
+    let mut reports = Vec::with_capacity(files.len());
+    for path in files {
+        let file = path.display().to_string();
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(error) => return Err(MergeError::Read { file, error }),
+        };
+        match serde_json::from_str(&text) {
+            Ok(report) => reports.push((file, report)),
+            Err(error) => return Err(MergeError::NotAResult { file, error }),
+        }
+    }
+    merge(reports, allow_partial)
 }
 
 /// Merges shard reports (each with the file it came from) into the unsharded report. A

@@ -14,6 +14,13 @@ use super::stats::RANKABLE;
 /// The most failed or timed-out runs a report lists one by one (all are counted).
 pub const MAX_LISTED_FAILURES: usize = 100;
 
+/// A name that is not a statistic results can be ranked by.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name:?} is not a statistic: use one of {}", RANKABLE.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "))]
+pub struct UnknownStat {
+    pub name: String,
+}
+
 /// What ranks results.
 #[derive(Debug, Clone, Copy)]
 pub struct Ranking {
@@ -25,7 +32,7 @@ pub struct Ranking {
 
 impl Ranking {
     /// `name` as a rankable statistic.
-    pub fn by(name: &str, top: usize) -> Result<Self, String> {
+    pub fn by(name: &str, top: usize) -> Result<Self, UnknownStat> {
         RANKABLE
             .iter()
             .find(|(n, _)| *n == name)
@@ -34,12 +41,8 @@ impl Ranking {
                 higher_is_better,
                 top,
             })
-            .ok_or_else(|| {
-                let names: Vec<&str> = RANKABLE.iter().map(|(n, _)| *n).collect();
-                format!(
-                    "--rank-by {name:?} is not a statistic: use one of {}",
-                    names.join(", ")
-                )
+            .ok_or_else(|| UnknownStat {
+                name: name.to_string(),
             })
     }
 

@@ -18,11 +18,25 @@ use super::{backtest_in, Prepared, Settings};
 use crate::market::Bars;
 use crate::pool::{self, Done};
 use crate::shard::fnv1a;
-pub use crate::shard::Partition;
+pub use crate::shard::{Partition, PartitionError};
 
-/// `--shard K/N`, or `N` with K from the scheduler's variables (looked up in `env`).
-pub fn parse_shard(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Partition, String> {
-    Partition::parse(text, env).map_err(|e| format!("--shard {text}: {e}"))
+/// A shard that cannot be told from its text and the scheduler's variables.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{text}: {error}")]
+pub struct ShardError {
+    pub text: String,
+    pub error: PartitionError,
+}
+
+/// `K/N`, or `N` with K from the scheduler's variables (looked up in `env`).
+pub fn parse_shard(
+    text: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Partition, ShardError> {
+    Partition::parse(text, env).map_err(|error| ShardError {
+        text: text.to_string(),
+        error,
+    })
 }
 
 /// A point's id for sharding: `name=value,...` over all parameters.

@@ -9,8 +9,10 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use serde::Deserialize;
 
+mod messages;
+
 use super::{exit, interrupt, Context};
-use crate::backtest::grid::{Grid, WalkProgress};
+use crate::backtest::grid::{Grid, GridError, WalkProgress};
 use crate::backtest::heatmap::Heatmap;
 use crate::backtest::merge;
 use crate::backtest::ranking::Ranking;
@@ -247,7 +249,7 @@ pub struct SweepArgs {
     pub shard: Option<String>,
 
     /// Walk-forward: optimise the --grid on each train window, trade the best on the next test window; sizes in bars, step defaults to test.
-    #[arg(long, value_name = "train=N,test=M[,step=K]", value_parser = WalkSpec::parse)]
+    #[arg(long, value_name = "train=N,test=M[,step=K]", value_parser = messages::walk_spec)]
     pub walk_forward: Option<WalkSpec>,
 }
 
@@ -315,7 +317,7 @@ fn resolve_params(args: &StrategyArgs) -> anyhow::Result<Params> {
         );
     };
     let mut p = Params::defaults(def);
-    p.assign(&args.params).map_err(anyhow::Error::msg)?;
+    p.assign(&args.params).map_err(messages::assign)?;
     Ok(p)
 }
 
@@ -397,7 +399,7 @@ fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved
         .or(cfg.rank_by.as_deref())
         .unwrap_or("sharpe_ratio");
     let top = args.sweep.top.or(cfg.top).unwrap_or(20);
-    let ranking = Ranking::by(rank_by, top).map_err(anyhow::Error::msg)?;
+    let ranking = Ranking::by(rank_by, top).map_err(|e| messages::rank_by(&e))?;
     let timeout_per = match (args.sweep.timeout_per, &cfg.timeout_per) {
         (Some(t), _) => Some(t),
         (None, Some(t)) => Some(
@@ -409,9 +411,10 @@ fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved
     // A duration of 0 is no limit, in every velo command.
     .filter(|t| !t.is_zero());
     let shard = match &args.sweep.shard {
-        Some(text) => {
-            Some(sweep::parse_shard(text, &|k| std::env::var(k).ok()).map_err(anyhow::Error::msg)?)
-        }
+        Some(text) => Some(
+            sweep::parse_shard(text, &|k| std::env::var(k).ok())
+                .map_err(|e| messages::shard(&e))?,
+        ),
         None => None,
     };
     Ok(Resolved {
@@ -463,8 +466,8 @@ pub fn run(args: &BacktestArgs, ctx: &Context) -> anyhow::Result<u8> {
         if r.shard.is_some() {
             anyhow::bail!("--shard does not split a walk-forward: run it on one machine");
         }
-        if let Some(note) = walk::check_train(&grid, spec).map_err(anyhow::Error::msg)? {
-            ctx.ui.warn(&note);
+        if let Some(note) = walk::check_train(&grid, spec).map_err(|e| messages::walk(&e))? {
+            ctx.ui.warn(&messages::short_train(&note));
         }
         let bars = load_one(path)?;
         return run_walk(args, &bars, &grid, spec, &r, ctx);
@@ -473,7 +476,7 @@ pub fn run(args: &BacktestArgs, ctx: &Context) -> anyhow::Result<u8> {
     if is_sweep {
         return run_sweep(args, &bars, &grid, &r, ctx);
     }
-    r.params.validate().map_err(anyhow::Error::msg)?;
+    r.params.validate()?;
     let (report, run) = bt::backtest(&bars, &r.params, &r.settings, &|| false)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let mut failures = Failures::default();
@@ -525,7 +528,7 @@ fn title(r: &bt::SingleReport) -> String {
 /// The grid of the --grid and --constraint flags (one point, the base parameters, without
 /// any), checked before any work.
 fn build_grid(base: &Params, a: &SweepArgs, params: &[String]) -> anyhow::Result<Grid> {
-    Grid::from_flags(base, &a.grid, &a.constraint, params).map_err(anyhow::Error::msg)
+    Grid::parse(base, &a.grid, &a.constraint, params).map_err(|e| messages::grid(e, a))
 }
 
 fn load_one(path: &Path) -> anyhow::Result<Bars> {
@@ -671,11 +674,10 @@ fn run_sweep(
         return Err(e);
     }
     if report.summary.combinations == 0 && !report.summary.interrupted {
-        anyhow::bail!(
-            "the grid is empty: no point of {} satisfies {}: widen the ranges or loosen the constraints",
-            args.sweep.grid.join(" "),
-            args.sweep.constraint.join(" and ")
-        );
+        return Err(messages::grid(
+            GridError::Empty { never: None },
+            &args.sweep,
+        ));
     }
     report.data.clone_from(&bars.symbol);
     report.work_hash = sweep::work_hash(&[
@@ -873,7 +875,7 @@ fn run_walk(
     let report = walk::walk_forward(bars, grid, &r.settings, spec, &opts, &cancel, &mut |_| {
         bar.inc(1);
     })
-    .map_err(anyhow::Error::msg)?;
+    .map_err(|e| messages::walk(&e))?;
     bar.finish_and_clear();
     let mut failures = Failures::default();
     if report.interrupted {
@@ -902,19 +904,7 @@ fn run_walk(
 }
 
 fn run_merge(m: &MergeArgs, ctx: &Context) -> anyhow::Result<u8> {
-    let mut reports = Vec::new();
-    for path in &m.files {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let report: SweepReport = serde_json::from_str(&text).with_context(|| {
-            format!(
-                "{}: not a backtest sweep result (the --format json output of a --shard K/N run)",
-                path.display()
-            )
-        })?;
-        reports.push((path.display().to_string(), report));
-    }
-    let merged = merge::merge(reports, m.allow_partial).map_err(anyhow::Error::new)?;
+    let merged = merge::merge_files(&m.files, m.allow_partial).map_err(messages::merge)?;
     let text = report::render(&merged, m.format, &ctx.ui)?;
     ctx.ui.out(&text).context("writing the results")?;
     if !merged.partial.is_empty() {
