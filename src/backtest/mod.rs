@@ -14,6 +14,7 @@ pub mod axis;
 pub mod engine;
 pub mod grid;
 pub mod heatmap;
+pub mod job;
 pub mod merge;
 pub mod ranking;
 pub mod results;
@@ -27,6 +28,7 @@ pub mod walk;
 use serde::Serialize;
 
 pub use engine::{Run, RunError, Trade};
+pub use job::{run, BacktestError, Job, Note, Observer, OneRun, Outcome, Quiet, Source, Unit};
 pub use stats::Stats;
 pub use strategy::{ParamMap, Params, StrategyDef, STRATEGIES};
 

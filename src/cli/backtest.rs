@@ -1,29 +1,30 @@
 //! `velo backtest`: argument parsing, `[backtest]` settings from velo.toml, and the single run,
 //! sweep, universe, walk-forward and merge forms, rendered through the shared renderers.
 
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
+use indicatif::ProgressBar;
 use serde::Deserialize;
 
 mod messages;
 
 use super::{exit, interrupt, Context};
-use crate::backtest::grid::{Grid, GridError, WalkProgress};
-use crate::backtest::heatmap::Heatmap;
+use crate::backtest::grid::Grid;
 use crate::backtest::merge;
 use crate::backtest::ranking::Ranking;
 use crate::backtest::results::{PointResult, Status, SweepReport};
 use crate::backtest::strategy::{self, fmt_num, Params, STRATEGIES};
-use crate::backtest::sweep::{self, Partition, SweepOptions};
-use crate::backtest::universe::{self, UniverseEvent};
-use crate::backtest::walk::{self, WalkSpec};
+use crate::backtest::sweep::{self, SweepOptions};
+use crate::backtest::walk::WalkSpec;
 use crate::backtest::{self as bt, settings, Commission, Intrabar, Settings, Sizing};
+use crate::backtest::{Job, Note, Observer, OneRun, Outcome, Run, Source, Stats, Unit};
 use crate::market::{self, Bars, LoadOptions};
-use crate::outfile::{self, Failures, Output, Outputs, Plan};
+use crate::outfile::{self, Failures, Outputs, Plan};
+use crate::output::Ui;
 use crate::report::{self, backtest as render, Format};
 
 /// How backtest reads its CSV input.
@@ -321,15 +322,11 @@ fn resolve_params(args: &StrategyArgs) -> anyhow::Result<Params> {
     Ok(p)
 }
 
+/// The settings of a run: flags over velo.toml over defaults.
 struct Resolved {
-    /// The checked output files (`--trades`, `--results`, …), empty until `run` checks them.
-    outs: Outputs,
     params: Params,
     settings: Settings,
-    jobs: usize,
-    ranking: Ranking,
-    timeout_per: Option<Duration>,
-    shard: Option<Partition>,
+    options: SweepOptions,
 }
 
 fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved> {
@@ -418,13 +415,14 @@ fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved
         None => None,
     };
     Ok(Resolved {
-        outs: Outputs::default(),
         params,
         settings,
-        jobs,
-        ranking,
-        timeout_per,
-        shard,
+        options: SweepOptions {
+            jobs,
+            timeout_per,
+            ranking,
+            shard,
+        },
     })
 }
 
@@ -433,11 +431,11 @@ pub fn run(args: &BacktestArgs, ctx: &Context) -> anyhow::Result<u8> {
         return run_merge(m, ctx);
     }
     let cfg: BacktestConfig = ctx.config.section("backtest")?;
-    let mut r = resolve(args, &cfg)?;
+    let r = resolve(args, &cfg)?;
     let Some(path) = args.path.as_deref() else {
         anyhow::bail!("give a CSV file or a folder of them");
     };
-    let sweep_args = &args.sweep;
+    let (sweep_args, out) = (&args.sweep, &args.output);
     let is_sweep = !sweep_args.grid.is_empty();
     if sweep_args.walk_forward.is_some() && !is_sweep {
         anyhow::bail!("--walk-forward optimises a --grid: add one, e.g. --grid fast=5..30:5");
@@ -454,44 +452,147 @@ pub fn run(args: &BacktestArgs, ctx: &Context) -> anyhow::Result<u8> {
     if sweep_args.shard.is_some() && !is_sweep && !path.is_dir() {
         anyhow::bail!("--shard splits a --grid or a folder of symbols: there is nothing to split in one backtest");
     }
-    let grid = build_grid(&r.params, sweep_args, &args.strategy.params)?;
-    r.outs = check_outputs(args, path, ctx)?;
+    let grid = Grid::parse(
+        &r.params,
+        &sweep_args.grid,
+        &sweep_args.constraint,
+        &args.strategy.params,
+    )
+    .map_err(|e| messages::grid(e, sweep_args))?;
+    let outs = check_outputs(args, path, ctx)?;
+    let artifacts = out.trades.is_some() || out.equity.is_some() || out.report.is_some();
     if path.is_dir() {
         if sweep_args.walk_forward.is_some() {
             anyhow::bail!("--walk-forward runs on one file, not a folder");
         }
-        return run_universe(args, path, &grid, &r, ctx);
-    }
-    if let Some(spec) = sweep_args.walk_forward {
-        if r.shard.is_some() {
+        if artifacts {
+            anyhow::bail!(
+                "--trades, --equity and --report describe one run: backtest one file for them"
+            );
+        }
+        if sweep_args.heatmap.is_some() {
+            anyhow::bail!("--heatmap draws one symbol's grid: backtest one file for it");
+        }
+    } else if sweep_args.walk_forward.is_some() {
+        if r.options.shard.is_some() {
             anyhow::bail!("--shard does not split a walk-forward: run it on one machine");
         }
-        if let Some(note) = walk::check_train(&grid, spec).map_err(|e| messages::walk(&e))? {
-            ctx.ui.warn(&messages::short_train(&note));
+        if sweep_args.heatmap.is_some() || sweep_args.results.is_some() {
+            anyhow::bail!(
+                "--heatmap and --results describe one sweep: drop them with --walk-forward"
+            );
         }
-        let bars = load_one(path)?;
-        return run_walk(args, &bars, &grid, spec, &r, ctx);
     }
-    let bars = load_one(path)?;
-    if is_sweep {
-        return run_sweep(args, &bars, &grid, &r, ctx);
-    }
-    r.params.validate()?;
-    let (report, run) = bt::backtest(&bars, &r.params, &r.settings, &|| false)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let job = Job {
+        grid,
+        settings: r.settings,
+        options: r.options,
+        walk: sweep_args.walk_forward,
+        load: LOAD,
+        rerun_best: artifacts,
+        heatmap: sweep_args.heatmap.is_some(),
+    };
+    // Results stream from a sweep or a universe (a single backtest has none to stream).
+    let streams = is_sweep || path.is_dir();
+    let results = match outs.get("--results") {
+        Some(o) if streams => Some(o.stream()?),
+        _ => None,
+    };
+    let mut observer = Progress::new(&ctx.ui, out.format.is_machine(), results);
+    let mut stdin = std::io::stdin();
+    let source = if path.is_dir() {
+        Source::Folder(path)
+    } else if path.as_os_str() == "-" {
+        Source::Stdin {
+            name: path,
+            reader: &mut stdin,
+        }
+    } else {
+        Source::File(path)
+    };
+    let result = bt::run(&job, source, &interrupt::defer, &mut observer);
     let mut failures = Failures::default();
-    write_artifacts(
-        &r.outs,
-        &bars,
-        &run,
-        &report.stats,
-        &title(&report),
-        &mut failures,
-    );
-    let text = report::render(&report, args.output.format, &ctx.ui)?;
-    ctx.ui.out(&text).context("writing the results")?;
+    observer.finish(&mut failures)?;
+    let outcome = result.map_err(|e| messages::backtest(e, sweep_args))?;
+    let show = |report: &dyn Fn() -> anyhow::Result<String>| -> anyhow::Result<()> {
+        ctx.ui.out(&report()?).context("writing the results")
+    };
+    let format = out.format;
+    let code = match outcome {
+        Outcome::Single(one) => {
+            write_artifacts(&outs, &one, &mut failures);
+            show(&|| report::render(&one.report, format, &ctx.ui))?;
+            exit::SUCCESS
+        }
+        Outcome::Sweep {
+            report,
+            heatmap,
+            best,
+        } => {
+            if let (Some(o), Some(h)) = (outs.get("--heatmap"), &heatmap) {
+                let svg = render::heatmap_svg(&render::heatmap_title(&report), h);
+                failures.add(o.write(svg.as_bytes()));
+            }
+            if artifacts {
+                let Some(best) = best else {
+                    anyhow::bail!(
+                        "no sweep point finished: nothing to write for --trades/--equity/--report"
+                    );
+                };
+                write_artifacts(&outs, &best, &mut failures);
+            }
+            show(&|| report::render(&report, format, &ctx.ui))?;
+            if report.summary.interrupted {
+                ctx.ui.warn(&format!(
+                    "interrupted: the results are the {} runs that finished; {} of the grid's {} points were not reached",
+                    report.summary.runs, report.summary.not_started, report.summary.grid_points
+                ));
+            }
+            exit_code(&report)
+        }
+        Outcome::Universe(report) => {
+            for res in report.results.iter().filter(|r| r.status == Status::Error) {
+                ctx.ui.error(&format!(
+                    "{}: {} (the other symbols were backtested)",
+                    res.symbol.as_deref().unwrap_or("?"),
+                    res.error.as_deref().unwrap_or("")
+                ));
+            }
+            show(&|| report::render(&report, format, &ctx.ui))?;
+            if report.summary.interrupted {
+                ctx.ui.warn(&format!(
+                    "interrupted: the results are the {} symbols that finished; {} were not",
+                    report.summary.runs, report.summary.not_started
+                ));
+            }
+            if report.summary.errors > 0 {
+                exit::USAGE
+            } else {
+                exit_code(&report)
+            }
+        }
+        Outcome::WalkForward { report, windows } => {
+            if report.interrupted {
+                ctx.ui.warn(&format!(
+                    "interrupted: the report holds the {} windows that finished, of {windows}",
+                    report.windows.len()
+                ));
+            }
+            if let (Some((bars, run)), Some(stats)) = (&report.stitched, &report.oos) {
+                let title = render::walk_title(&report);
+                write_files(&outs, bars, run, stats, &title, &mut failures);
+            }
+            show(&|| report::render(&report, format, &ctx.ui))?;
+            if report.windows.iter().any(|w| w.error.is_some()) {
+                exit::PROBLEMS
+            } else {
+                exit::SUCCESS
+            }
+        }
+    };
+    // The result is out: an output that could not be written ends the run with exit 2.
     failures.into_result()?;
-    Ok(exit::SUCCESS)
+    Ok(code)
 }
 
 /// Checks every output file before the work (`crate::outfile`): none is an input (the CSV,
@@ -515,48 +616,25 @@ fn check_outputs(args: &BacktestArgs, path: &Path, ctx: &Context) -> anyhow::Res
     Ok(plan.check(&|n| ctx.ui.info(n))?)
 }
 
-fn title(r: &bt::SingleReport) -> String {
-    let params: Vec<String> = r
-        .params
-        .0
-        .pairs()
-        .map(|(k, v)| format!("{k}={}", fmt_num(v)))
-        .collect();
-    format!("{} {} on {}", r.strategy, params.join(" "), r.symbol)
+/// Writes --trades, --equity and --report of one run; a failure is kept for the end.
+fn write_artifacts(outs: &Outputs, one: &OneRun, failures: &mut Failures) {
+    let title = render::run_title(&one.report);
+    write_files(
+        outs,
+        &one.bars,
+        &one.run,
+        &one.report.stats,
+        &title,
+        failures,
+    );
 }
 
-/// The grid of the --grid and --constraint flags (one point, the base parameters, without
-/// any), checked before any work.
-fn build_grid(base: &Params, a: &SweepArgs, params: &[String]) -> anyhow::Result<Grid> {
-    Grid::parse(base, &a.grid, &a.constraint, params).map_err(|e| messages::grid(e, a))
-}
-
-fn load_one(path: &Path) -> anyhow::Result<Bars> {
-    let mut series = if path.as_os_str() == "-" {
-        let mut data = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut data)
-            .context("cannot read standard input")?;
-        market::parse(&data, Path::new("stdin"), "stdin", LOAD)?
-    } else {
-        market::load_file(path, &mut Vec::new(), LOAD)?
-    };
-    if series.len() != 1 {
-        anyhow::bail!(
-            "{}: the file holds {} symbols: backtest one symbol per file, or put per-symbol files in a folder and pass the folder",
-            path.display(),
-            series.len()
-        );
-    }
-    Ok(series.remove(0))
-}
-
-/// Writes --trades, --equity and --report for one run; a failure is kept for the end.
-fn write_artifacts(
+/// Writes --trades, --equity and --report of `run` over `bars`; a failure is kept for the end.
+fn write_files(
     outs: &Outputs,
     bars: &Bars,
-    run: &bt::Run,
-    stats: &bt::Stats,
+    run: &Run,
+    stats: &Stats,
     title: &str,
     failures: &mut Failures,
 ) {
@@ -570,337 +648,119 @@ fn write_artifacts(
     write("--report", &|| render::html_report(title, bars, run, stats));
 }
 
-/// The --results stream: one JSON line per result, handed to the file as they come. A write
-/// that fails is kept by the stream for [`Stream::finish`] (see `outfile::Stream`).
-struct Stream(Option<outfile::Stream>, std::time::Instant);
+/// The command's observer: the progress bar, and every result streamed to --results as a
+/// JSON line as it comes. A write that fails is kept by the stream for its end (see
+/// `outfile::Stream`).
+struct Progress<'a> {
+    ui: &'a Ui,
+    machine: bool,
+    bar: ProgressBar,
+    /// What the work counts (set when it starts).
+    unit: Option<Unit>,
+    results: Option<outfile::Stream>,
+    flushed: Instant,
+    /// A result that could not be written as JSON (the first).
+    failed: Option<anyhow::Error>,
+    runs: u64,
+    timed_out: u64,
+}
 
-impl Stream {
-    fn open(out: Option<std::sync::Arc<Output>>) -> anyhow::Result<Self> {
-        Ok(Self(
-            out.map(|o| o.stream()).transpose()?,
-            std::time::Instant::now(),
-        ))
+impl<'a> Progress<'a> {
+    fn new(ui: &'a Ui, machine: bool, results: Option<outfile::Stream>) -> Self {
+        Self {
+            ui,
+            machine,
+            bar: ProgressBar::hidden(),
+            unit: None,
+            results,
+            flushed: Instant::now(),
+            failed: None,
+            runs: 0,
+            timed_out: 0,
+        }
     }
 
     fn write(&mut self, r: &PointResult) -> anyhow::Result<()> {
-        if let Some(w) = &mut self.0 {
+        if let Some(w) = &mut self.results {
             let line = report::json::line("backtest-result", r)?;
             w.write_all(line.as_bytes())?;
             // Readers following the file see results within a moment, not per 64 KiB.
-            if self.1.elapsed() >= Duration::from_millis(200) {
+            if self.flushed.elapsed() >= Duration::from_millis(200) {
                 w.flush()?;
-                self.1 = std::time::Instant::now();
+                self.flushed = Instant::now();
             }
         }
         Ok(())
     }
 
-    fn finish(self) -> Result<(), outfile::WriteError> {
-        self.0.map_or(Ok(()), outfile::Stream::finish)
+    /// Clears the bar and ends the --results stream: it replaces the file once the work has
+    /// started (an interrupted one included); before that nothing was run and the file stays.
+    fn finish(self, failures: &mut Failures) -> anyhow::Result<()> {
+        self.bar.finish_and_clear();
+        if let (Some(stream), Some(_)) = (self.results, self.unit) {
+            failures.add(stream.finish());
+        }
+        self.failed.map_or(Ok(()), Err)
     }
 }
 
-fn run_sweep(
-    args: &BacktestArgs,
-    bars: &Bars,
-    grid: &Grid,
-    r: &Resolved,
-    ctx: &Context,
-) -> anyhow::Result<u8> {
-    let format = args.output.format;
-    // The bar counts grid positions (before constraints): the grid is sized by the product of
-    // its axes, never by walking it.
-    let bar = ctx
-        .ui
-        .progress(grid.size(), "grid points", format.is_machine());
-    let cancel = interrupt::defer();
-    let walked = WalkProgress::default();
-    let mut stream = Stream::open(r.outs.get("--results"))?;
-    let mut write_err: Option<anyhow::Error> = None;
-    let mut heat = args
-        .sweep
-        .heatmap
-        .as_ref()
-        .and_then(|_| Heatmap::new(grid, r.ranking.higher_is_better));
-    let (mut timed_out, mut done) = (0u64, 0u64);
-    let opts = SweepOptions {
-        jobs: r.jobs,
-        timeout_per: r.timeout_per,
-        ranking: r.ranking,
-        shard: r.shard,
-    };
-    let mut report = sweep::sweep(
-        bars,
-        grid,
-        &r.settings,
-        &opts,
-        &cancel,
-        &walked,
-        &mut |res| {
-            if write_err.is_none() {
-                if let Err(e) = stream.write(res) {
-                    write_err = Some(e);
-                }
+impl Observer for Progress<'_> {
+    fn start(&mut self, total: u64, unit: Unit) {
+        let what = match unit {
+            Unit::GridPoints => "grid points",
+            Unit::Symbols => "symbols",
+            Unit::Windows => "walk-forward windows",
+        };
+        self.bar = self.ui.progress(total, what, self.machine);
+        self.unit = Some(unit);
+    }
+
+    fn result(&mut self, r: &PointResult) {
+        if self.failed.is_none() {
+            if let Err(e) = self.write(r) {
+                self.failed = Some(e);
             }
-            if let Some(h) = &mut heat {
-                h.add(
-                    res.index,
-                    res.stats.as_ref().and_then(|s| s.get(r.ranking.stat)),
-                );
+        }
+        self.runs += 1;
+        let late = r.status == Status::TimedOut;
+        self.timed_out += u64::from(late);
+        if self.unit != Some(Unit::GridPoints) {
+            if self.runs % 64 == 1 {
+                self.bar.set_message(format!("{} runs", self.runs));
             }
-            done += 1;
-            if res.status == Status::TimedOut {
-                timed_out += 1;
-            }
-            bar.set_position(walked.reached());
-            if done % 64 == 1 || res.status == Status::TimedOut {
-                // Short enough for an 80-column terminal beside the bar and a 10^10 length.
-                let late = if timed_out > 0 {
-                    format!(", {timed_out} timed out")
-                } else {
-                    String::new()
-                };
-                bar.set_message(format!(
-                    "{done} run{late}, {:.0}/s",
-                    done as f64 / bar.elapsed().as_secs_f64().max(1e-3)
-                ));
-            }
-        },
-    );
-    bar.finish_and_clear();
-    let mut failures = Failures::default();
-    failures.add(stream.finish());
-    if let Some(e) = write_err {
-        return Err(e);
+        } else if self.runs % 64 == 1 || late {
+            // Short enough for an 80-column terminal beside the bar and a 10^10 length.
+            let late = if self.timed_out > 0 {
+                format!(", {} timed out", self.timed_out)
+            } else {
+                String::new()
+            };
+            self.bar.set_message(format!(
+                "{} run{late}, {:.0}/s",
+                self.runs,
+                self.runs as f64 / self.bar.elapsed().as_secs_f64().max(1e-3)
+            ));
+        }
     }
-    if report.summary.combinations == 0 && !report.summary.interrupted {
-        return Err(messages::grid(
-            GridError::Empty { never: None },
-            &args.sweep,
-        ));
+
+    fn progress(&mut self, done: u64) {
+        self.bar.set_position(done);
     }
-    report.data.clone_from(&bars.symbol);
-    report.work_hash = sweep::work_hash(&[
-        &grid.describe(),
-        &serde_json::to_string(&r.settings)?,
-        &sweep::bars_fingerprint(bars),
-    ]);
-    if let (Some(out), Some(h)) = (r.outs.get("--heatmap"), &heat) {
-        let svg = render::heatmap_svg(
-            &format!(
-                "{} {} on {}",
-                grid.base.def.name, r.ranking.stat, bars.symbol
-            ),
-            h,
-        );
-        failures.add(out.write(svg.as_bytes()));
+
+    fn note(&mut self, note: &Note) {
+        match note {
+            Note::ShortTrain(n) => self.ui.warn(&messages::short_train(n)),
+        }
     }
-    if args.output.trades.is_some() || args.output.equity.is_some() || args.output.report.is_some()
-    {
-        best_artifacts(bars, grid, &report, r, &mut failures)?;
-    }
-    let text = report::render(&report, format, &ctx.ui)?;
-    ctx.ui.out(&text).context("writing the results")?;
-    if report.summary.interrupted {
-        ctx.ui.warn(&format!(
-            "interrupted: the results are the {} runs that finished; {} of the grid's {} points were not reached",
-            report.summary.runs, report.summary.not_started, report.summary.grid_points
-        ));
-    }
-    failures.into_result()?;
-    Ok(outcome(&report))
 }
 
-fn outcome(report: &SweepReport) -> u8 {
+/// The exit code of a sweep's, universe's or merge's results.
+fn exit_code(report: &SweepReport) -> u8 {
     if report.summary.timed_out + report.summary.errors > 0 {
         exit::PROBLEMS
     } else {
         exit::SUCCESS
     }
-}
-
-/// Reruns the best point of a sweep for --trades, --equity and --report.
-fn best_artifacts(
-    bars: &Bars,
-    grid: &Grid,
-    report: &SweepReport,
-    r: &Resolved,
-    failures: &mut Failures,
-) -> anyhow::Result<()> {
-    let Some(best) = report.results.iter().find(|x| x.status == Status::Ok) else {
-        anyhow::bail!("no sweep point finished: nothing to write for --trades/--equity/--report");
-    };
-    let params = grid.point_at(best.index).unwrap_or(grid.base);
-    let (single, run) = bt::backtest(bars, &params, &r.settings, &|| false)?;
-    write_artifacts(
-        &r.outs,
-        bars,
-        &run,
-        &single.stats,
-        &title(&single),
-        failures,
-    );
-    Ok(())
-}
-
-fn run_universe(
-    args: &BacktestArgs,
-    dir: &Path,
-    grid: &Grid,
-    r: &Resolved,
-    ctx: &Context,
-) -> anyhow::Result<u8> {
-    if args.output.trades.is_some() || args.output.equity.is_some() || args.output.report.is_some()
-    {
-        anyhow::bail!(
-            "--trades, --equity and --report describe one run: backtest one file for them"
-        );
-    }
-    if args.sweep.heatmap.is_some() {
-        anyhow::bail!("--heatmap draws one symbol's grid: backtest one file for it");
-    }
-    let files = market::list_inputs(&[dir.to_path_buf()])?;
-    if files.is_empty() {
-        anyhow::bail!("{}: no .csv files in this folder", dir.display());
-    }
-    let names: Vec<String> = files
-        .iter()
-        .map(|f| market::csv::symbol_from_path(f))
-        .collect();
-    let format = args.output.format;
-    let bar = ctx
-        .ui
-        .progress(names.len() as u64, "symbols", format.is_machine());
-    let cancel = interrupt::defer();
-    let mut stream = Stream::open(r.outs.get("--results"))?;
-    let mut write_err: Option<anyhow::Error> = None;
-    let opts = SweepOptions {
-        jobs: r.jobs,
-        timeout_per: r.timeout_per,
-        ranking: r.ranking,
-        shard: r.shard,
-    };
-    let load = |i: usize| -> Result<Vec<Bars>, String> {
-        market::load_file(&files[i], &mut Vec::new(), LOAD).map_err(|e| e.to_string())
-    };
-    let mut runs = 0u64;
-    let mut report = universe::universe(
-        &names,
-        load,
-        grid,
-        &r.settings,
-        &opts,
-        &cancel,
-        &mut |event| match event {
-            UniverseEvent::Run(res) => {
-                if write_err.is_none() {
-                    if let Err(e) = stream.write(res) {
-                        write_err = Some(e);
-                    }
-                }
-                runs += 1;
-                if runs % 64 == 1 {
-                    bar.set_message(format!("{runs} runs"));
-                }
-            }
-            UniverseEvent::Symbol(_) => bar.inc(1),
-        },
-    );
-    bar.finish_and_clear();
-    let mut failures = Failures::default();
-    failures.add(stream.finish());
-    if let Some(e) = write_err {
-        return Err(e);
-    }
-    report.data = dir.display().to_string();
-    // The work: strategy, grid, settings and the list of symbols (their data is each shard's
-    // own to read; a different file set is different work).
-    report.work_hash = sweep::work_hash(&[
-        &grid.describe(),
-        &serde_json::to_string(&r.settings)?,
-        &names.join(","),
-    ]);
-    for res in &report.results {
-        if res.status == Status::Error {
-            ctx.ui.error(&format!(
-                "{}: {} (the other symbols were backtested)",
-                res.symbol.as_deref().unwrap_or("?"),
-                res.error.as_deref().unwrap_or("")
-            ));
-        }
-    }
-    let text = report::render(&report, format, &ctx.ui)?;
-    ctx.ui.out(&text).context("writing the results")?;
-    if report.summary.interrupted {
-        ctx.ui.warn(&format!(
-            "interrupted: the results are the {} symbols that finished; {} were not",
-            report.summary.runs, report.summary.not_started
-        ));
-    }
-    failures.into_result()?;
-    Ok(if report.summary.errors > 0 {
-        exit::USAGE
-    } else {
-        outcome(&report)
-    })
-}
-
-fn run_walk(
-    args: &BacktestArgs,
-    bars: &Bars,
-    grid: &Grid,
-    spec: WalkSpec,
-    r: &Resolved,
-    ctx: &Context,
-) -> anyhow::Result<u8> {
-    if args.sweep.heatmap.is_some() || args.sweep.results.is_some() {
-        anyhow::bail!("--heatmap and --results describe one sweep: drop them with --walk-forward");
-    }
-    let windows = if spec.train + spec.test <= bars.len() {
-        (bars.len() - spec.train - spec.test) / spec.step + 1
-    } else {
-        0
-    };
-    let format = args.output.format;
-    let bar = ctx
-        .ui
-        .progress(windows as u64, "walk-forward windows", format.is_machine());
-    let cancel = interrupt::defer();
-    let opts = SweepOptions {
-        jobs: r.jobs,
-        timeout_per: r.timeout_per,
-        ranking: r.ranking,
-        shard: None,
-    };
-    let report = walk::walk_forward(bars, grid, &r.settings, spec, &opts, &cancel, &mut |_| {
-        bar.inc(1);
-    })
-    .map_err(|e| messages::walk(&e))?;
-    bar.finish_and_clear();
-    let mut failures = Failures::default();
-    if report.interrupted {
-        ctx.ui.warn(&format!(
-            "interrupted: the report holds the {} windows that finished, of {windows}",
-            report.windows.len()
-        ));
-    }
-    if let Some((b, run)) = &report.stitched {
-        if let Some(s) = &report.oos {
-            let t = format!(
-                "walk-forward {} on {} (stitched out-of-sample)",
-                report.strategy, report.symbol
-            );
-            write_artifacts(&r.outs, b, run, s, &t, &mut failures);
-        }
-    }
-    let text = report::render(&report, format, &ctx.ui)?;
-    ctx.ui.out(&text).context("writing the results")?;
-    failures.into_result()?;
-    Ok(if report.windows.iter().any(|w| w.error.is_some()) {
-        exit::PROBLEMS
-    } else {
-        exit::SUCCESS
-    })
 }
 
 fn run_merge(m: &MergeArgs, ctx: &Context) -> anyhow::Result<u8> {
@@ -912,5 +772,5 @@ fn run_merge(m: &MergeArgs, ctx: &Context) -> anyhow::Result<u8> {
             .warn(&format!("partial result: {}", merged.partial.join(", ")));
         return Ok(exit::PROBLEMS);
     }
-    Ok(outcome(&merged))
+    Ok(exit_code(&merged))
 }

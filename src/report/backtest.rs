@@ -307,6 +307,24 @@ impl Report for WalkReport {
     }
 }
 
+/// The title of one run's HTML report: `sma-cross fast=10 slow=20 on GOOG`.
+pub fn run_title(r: &SingleReport) -> String {
+    format!("{} on {}", r.params.0, r.symbol)
+}
+
+/// The title of a walk-forward's HTML report (its stitched out-of-sample run).
+pub fn walk_title(r: &WalkReport) -> String {
+    format!(
+        "walk-forward {} on {} (stitched out-of-sample)",
+        r.strategy, r.symbol
+    )
+}
+
+/// The title of a sweep's heatmap: `sma-cross sharpe_ratio on GOOG`.
+pub fn heatmap_title(r: &SweepReport) -> String {
+    format!("{} {} on {}", r.strategy, r.rank_by, r.data)
+}
+
 /// `--trades FILE.csv`: one row per closed trade.
 pub fn trades_csv(bars: &Bars, trades: &[Trade]) -> String {
     let mut out = String::from(

@@ -11,7 +11,8 @@ use crate::backtest::merge::MergeError;
 use crate::backtest::ranking::UnknownStat;
 use crate::backtest::strategy::{fmt_num, AssignError};
 use crate::backtest::sweep::ShardError;
-use crate::backtest::walk::{ShortTrain, SpecError, WalkError};
+use crate::backtest::walk::{ShortTrain, WalkError, WalkSpec};
+use crate::backtest::BacktestError;
 
 /// A `--param NAME=VALUE` that cannot be made.
 pub fn assign(e: AssignError) -> anyhow::Error {
@@ -26,6 +27,15 @@ pub fn assign(e: AssignError) -> anyhow::Error {
         ),
         AssignError::Unknown(e) => anyhow::Error::new(e),
         e => anyhow!("--param {e}"),
+    }
+}
+
+/// The work could not be done.
+pub fn backtest(e: BacktestError, flags: &SweepArgs) -> anyhow::Error {
+    match e {
+        BacktestError::Grid(e) => grid(e, flags),
+        BacktestError::Walk(e) => walk(&e),
+        e => anyhow::Error::new(e),
     }
 }
 
@@ -82,9 +92,8 @@ pub fn grid(e: GridError, flags: &SweepArgs) -> anyhow::Error {
 }
 
 /// `--walk-forward`'s value (for clap, which prints it after its own words).
-pub fn walk_spec(text: &str) -> Result<crate::backtest::walk::WalkSpec, String> {
-    crate::backtest::walk::WalkSpec::parse(text)
-        .map_err(|e: SpecError| format!("--walk-forward {e}"))
+pub fn walk_spec(text: &str) -> Result<WalkSpec, String> {
+    WalkSpec::parse(text).map_err(|e| format!("--walk-forward {e}"))
 }
 
 /// A walk-forward that cannot run.
