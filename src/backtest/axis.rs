@@ -430,6 +430,31 @@ mod tests {
     }
 
     #[test]
+    fn errors_carry_the_text_the_parameter_and_the_rule() {
+        let b = sma();
+        let e = Axis::parse(&b, "fast=0..5").unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                AxisError::Refused {
+                    text,
+                    rule: ParamError::OutOfRange { name: "fast", value, .. },
+                } if text == "fast=0..5" && *value == 0.0
+            ),
+            "{e:?}"
+        );
+        let e = Axis::parse(&b, "fats=1..5").unwrap_err();
+        assert!(
+            matches!(&e, AxisError::Unknown(u) if u.name == "fats"),
+            "{e:?}"
+        );
+        let e = Constraint::parse(&b, "fast<slow<20").unwrap_err();
+        assert!(matches!(&e, ConstraintError::Chain { text } if text == "fast<slow<20"));
+        // No flag in the domain's words: the command adds them.
+        assert!(!e.to_string().contains("--"), "{e}");
+    }
+
+    #[test]
     fn constraints_nan_and_chains_are_refused() {
         let b = sma();
         for bad in ["fast<nan", "fast<NaN", "fast<-nan", "fast<inf", "NAN>fast"] {

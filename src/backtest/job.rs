@@ -353,3 +353,235 @@ fn run_universe(
     ]);
     Ok(Outcome::Universe(report))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::backtest::ranking::Ranking;
+    use crate::backtest::strategy::{find, Params};
+
+    fn goog_path() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/backtest/GOOG.csv")
+    }
+
+    fn job(strategy: &str, axes: &[&str], constraints: &[&str]) -> Job {
+        let base = Params::defaults(find(strategy).unwrap());
+        let texts = |v: &[&str]| v.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
+        Job {
+            grid: Grid::parse(&base, &texts(axes), &texts(constraints), &[]).unwrap(),
+            settings: Settings::default(),
+            options: SweepOptions {
+                jobs: 2,
+                timeout_per: None,
+                ranking: Ranking::by("sharpe_ratio", 3).unwrap(),
+                shard: None,
+            },
+            walk: None,
+            load: LoadOptions::default(),
+            rerun_best: false,
+            heatmap: false,
+        }
+    }
+
+    /// What an observer was told, in order.
+    #[derive(Default)]
+    struct Record {
+        start: Option<(u64, Unit)>,
+        results: u64,
+        progress: Vec<u64>,
+        notes: Vec<String>,
+    }
+
+    impl Observer for Record {
+        fn start(&mut self, total: u64, unit: Unit) {
+            assert!(self.start.is_none(), "told to start twice");
+            self.start = Some((total, unit));
+        }
+        fn result(&mut self, _: &PointResult) {
+            assert!(self.start.is_some(), "a result before the start");
+            self.results += 1;
+        }
+        fn progress(&mut self, done: u64) {
+            assert!(
+                self.progress.last().is_none_or(|&p| p <= done),
+                "progress went back"
+            );
+            self.progress.push(done);
+        }
+        fn note(&mut self, note: &Note) {
+            let Note::ShortTrain(n) = note;
+            self.notes.push(n.to_string());
+        }
+    }
+
+    /// An interrupt that counts how often it is armed and never fires.
+    fn interrupt(armed: &Cell<u32>) -> impl Fn() -> Arc<AtomicBool> + '_ {
+        move || {
+            armed.set(armed.get() + 1);
+            Arc::new(AtomicBool::new(false))
+        }
+    }
+
+    #[test]
+    fn one_backtest_tells_nothing_and_never_arms_the_interrupt() {
+        let (armed, mut seen) = (Cell::new(0), Record::default());
+        let path = goog_path();
+        let out = run(
+            &job("sma-cross", &[], &[]),
+            Source::File(&path),
+            &interrupt(&armed),
+            &mut seen,
+        )
+        .unwrap();
+        let Outcome::Single(one) = out else {
+            panic!("{out:?}")
+        };
+        assert_eq!((one.report.symbol.as_str(), one.bars.len()), ("GOOG", 2148));
+        assert_eq!(armed.get(), 0, "Ctrl-C stops one backtest at once");
+        assert!(seen.start.is_none() && seen.progress.is_empty());
+    }
+
+    #[test]
+    fn a_sweep_tells_its_size_its_results_and_its_progress() {
+        let mut j = job("sma-cross", &["fast=5..20:5", "slow=30..60:10"], &[]);
+        (j.heatmap, j.rerun_best) = (true, true);
+        let (armed, mut seen) = (Cell::new(0), Record::default());
+        let path = goog_path();
+        let out = run(&j, Source::File(&path), &interrupt(&armed), &mut seen).unwrap();
+        let Outcome::Sweep {
+            report,
+            heatmap,
+            best,
+        } = out
+        else {
+            panic!("{out:?}")
+        };
+        assert_eq!(armed.get(), 1);
+        assert_eq!(seen.start, Some((16, Unit::GridPoints)));
+        assert_eq!((seen.results, report.summary.runs), (16, 16));
+        assert_eq!(seen.progress.last(), Some(&16));
+        assert_eq!(report.data, "GOOG");
+        assert_eq!(report.work_hash.len(), 16);
+        assert!(heatmap.is_some());
+        // The rerun of the best point gives the statistics the sweep ranked first.
+        let best = best.expect("a best point");
+        let first = report.results[0].stats.as_ref().unwrap();
+        assert_eq!(
+            best.report.stats.get("sharpe_ratio"),
+            first.get("sharpe_ratio")
+        );
+    }
+
+    #[test]
+    fn an_interrupted_sweep_returns_what_finished() {
+        let j = job("sma-cross", &["fast=1..100000", "slow=1..100000"], &[]);
+        let mut seen = Record::default();
+        let path = goog_path();
+        let stop = || Arc::new(AtomicBool::new(true));
+        let out = run(&j, Source::File(&path), &stop, &mut seen).unwrap();
+        let Outcome::Sweep { report, .. } = out else {
+            panic!("{out:?}")
+        };
+        assert!(report.summary.interrupted);
+        assert_eq!(seen.start, Some((10_000_000_000, Unit::GridPoints)));
+        assert_eq!(seen.results, report.summary.runs);
+    }
+
+    #[test]
+    fn a_walk_forward_says_its_train_is_short_before_it_reads_the_data() {
+        let mut j = job("sma-cross", &["fast=10..20:5", "slow=60..300:60"], &[]);
+        j.walk = Some(WalkSpec::parse("train=100,test=250").unwrap());
+        let mut seen = Record::default();
+        let missing = Path::new("no/such/file.csv");
+        let e = run(
+            &j,
+            Source::File(missing),
+            &interrupt(&Cell::new(0)),
+            &mut seen,
+        )
+        .unwrap_err();
+        assert!(matches!(e, BacktestError::Load(_)), "{e}");
+        assert_eq!(seen.notes.len(), 1);
+        assert!(seen.notes[0].starts_with("train=100 is shorter than the warm-up of part of the grid: sma-cross fast=20 slow=300 needs 302 bars"), "{}", seen.notes[0]);
+        // With data, the windows are counted as they finish.
+        let path = goog_path();
+        let mut seen = Record::default();
+        let out = run(
+            &j,
+            Source::File(&path),
+            &interrupt(&Cell::new(0)),
+            &mut seen,
+        )
+        .unwrap();
+        let Outcome::WalkForward { report, windows } = out else {
+            panic!("{out:?}")
+        };
+        assert_eq!(seen.start, Some((windows as u64, Unit::Windows)));
+        assert_eq!(report.windows.len(), windows);
+        assert_eq!(seen.progress.last(), Some(&(windows as u64)));
+    }
+
+    #[test]
+    fn a_universe_counts_its_symbols_and_goes_past_a_bad_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(goog_path(), dir.path().join("GOOG.csv")).unwrap();
+        std::fs::write(
+            dir.path().join("BAD.csv"),
+            "Date,Open,High,Low,Close,Volume\n2020-01-01,1,2,0.5,oops,100\n",
+        )
+        .unwrap();
+        let mut seen = Record::default();
+        let out = run(
+            &job("donchian", &[], &[]),
+            Source::Folder(dir.path()),
+            &interrupt(&Cell::new(0)),
+            &mut seen,
+        )
+        .unwrap();
+        let Outcome::Universe(report) = out else {
+            panic!("{out:?}")
+        };
+        assert_eq!(seen.start, Some((2, Unit::Symbols)));
+        assert_eq!(seen.progress.last(), Some(&2));
+        assert_eq!((report.summary.ok, report.summary.errors), (1, 1));
+        assert_eq!(report.data, dir.path().display().to_string());
+        let empty = tempfile::tempdir().unwrap();
+        let e = run(
+            &job("donchian", &[], &[]),
+            Source::Folder(empty.path()),
+            &interrupt(&Cell::new(0)),
+            &mut Quiet,
+        )
+        .unwrap_err();
+        assert!(matches!(e, BacktestError::NoFiles { .. }), "{e}");
+    }
+
+    #[test]
+    fn standard_input_holds_one_symbol_named_as_the_caller_says() {
+        let csv = "Date,Open,High,Low,Close,Volume,Symbol\n\
+                   2020-01-01,1,2,0.5,1.5,100,AAA\n\
+                   2020-01-01,1,2,0.5,1.5,100,BBB\n";
+        let mut reader = csv.as_bytes();
+        let e = run(
+            &job("sma-cross", &[], &[]),
+            Source::Stdin {
+                name: Path::new("-"),
+                reader: &mut reader,
+            },
+            &interrupt(&Cell::new(0)),
+            &mut Quiet,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e, BacktestError::ManySymbols { count: 2, .. }),
+            "{e}"
+        );
+        assert!(
+            e.to_string().starts_with("-: the file holds 2 symbols"),
+            "{e}"
+        );
+    }
+}

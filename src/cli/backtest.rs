@@ -1,8 +1,8 @@
-//! `velo backtest`: the arguments ([`args`]), the `[backtest]` settings of velo.toml under
+//! `velo backtest`: the arguments (`args`), the `[backtest]` settings of velo.toml under
 //! them, the checks of flags that do not go together and of the output files, then one call
-//! of the domain (`backtest::run`) watched by [`progress`], and the outcome rendered: stdout
+//! of the domain (`backtest::run`) watched by `progress`, and the outcome rendered: stdout
 //! through the shared renderers, files through `crate::outfile`. Errors are worded with the
-//! flags that caused them in [`messages`]. `velo backtest merge` joins shards' results.
+//! flags that caused them in `messages`. `velo backtest merge` joins shards' results.
 
 use std::path::Path;
 
