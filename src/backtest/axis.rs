@@ -2,7 +2,49 @@
 //! formula or a short sorted list, never as its values one by one, and a constraint
 //! (`fast<slow`), checked as it is read (a `nan` is not a number, a chain is two constraints).
 
-use super::strategy::{fmt_num, Params};
+use super::strategy::{fmt_num, Num, ParamError, Params, UnknownParam};
+
+/// Why an axis's text (`fast=5..49:1`) is not one: each names the text as written.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AxisError {
+    #[error("{text:?} is not NAME=START..END:STEP (e.g. fast=5..50:5) or NAME=A,B,C")]
+    Syntax { text: String },
+    #[error(transparent)]
+    Unknown(UnknownParam),
+    #[error("{text:?}: {value:?} is not a number")]
+    NotANumber { text: String, value: String },
+    #[error("{text:?}: the step must be more than 0 (a range counts up from START to END)")]
+    Step { text: String },
+    #[error("{text:?} is empty: END ({}) is below START ({})", Num(*end), Num(*start))]
+    Empty { text: String, start: f64, end: f64 },
+    #[error("{text:?} has more values than can be numbered: use a larger step")]
+    TooMany { text: String },
+    /// Adjacent values of the range would be equal in floating point.
+    #[error("{text:?}: the step {} is too small for values near {}: they would repeat; use a larger step", Num(*step), Num(*near))]
+    Repeats { text: String, step: f64, near: f64 },
+    /// A value of the axis the parameter does not take.
+    #[error("{text}: {rule}: narrow the range or change the step")]
+    Refused { text: String, rule: ParamError },
+}
+
+/// Why a constraint's text (`fast<slow`) is not one.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ConstraintError {
+    #[error("{text:?} is not A<B (operators < <= > >= == !=, e.g. 'fast<slow')")]
+    Syntax { text: String },
+    /// `a<b<c`: one comparison per constraint.
+    #[error("{text:?} compares more than two things: give one comparison per constraint")]
+    Chain { text: String },
+    #[error("{text:?}: {operand:?} is not a number: compare with a parameter or a finite number")]
+    NotANumber { text: String, operand: String },
+    #[error("{text:?}: {unknown}")]
+    Unknown { text: String, unknown: UnknownParam },
+    #[error("{text:?} names no parameter of {strategy}")]
+    NoParameter {
+        text: String,
+        strategy: &'static str,
+    },
+}
 
 /// One swept parameter: its values in ascending order, each once.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,23 +69,24 @@ impl Axis {
     /// `NAME=START..END:STEP` (END included), `NAME=START..END` (step 1) or `NAME=A,B,C` (a list:
     /// sorted, a value given twice runs once), for a parameter of `base`'s strategy. Each value
     /// is checked against the parameter's bounds here, so a bad one is named before any work.
-    pub fn parse(base: &Params, text: &str) -> Result<Self, String> {
+    pub fn parse(base: &Params, text: &str) -> Result<Self, AxisError> {
         let Some((name, spec)) = text.split_once('=') else {
-            return Err(format!(
-                "--grid {text:?} is not NAME=START..END:STEP (e.g. fast=5..50:5) or NAME=A,B,C"
-            ));
+            return Err(AxisError::Syntax {
+                text: text.to_string(),
+            });
         };
         let def = base.def;
-        let index = base
-            .index(name.trim())
-            .ok_or_else(|| def.unknown_param(name.trim()))?;
-        let num = |s: &str| -> Result<f64, String> {
+        let index = base.index_of(name.trim()).map_err(AxisError::Unknown)?;
+        let num = |s: &str| -> Result<f64, AxisError> {
             s.trim()
                 .parse::<f64>()
                 .ok()
                 .filter(|v| v.is_finite())
                 .map(|v| v + 0.0) // -0 is 0
-                .ok_or_else(|| format!("--grid {text:?}: {:?} is not a number", s.trim()))
+                .ok_or_else(|| AxisError::NotANumber {
+                    text: text.to_string(),
+                    value: s.trim().to_string(),
+                })
         };
         let values = if let Some((start, rest)) = spec.split_once("..") {
             let (end, step) = match rest.split_once(':') {
@@ -52,33 +95,33 @@ impl Axis {
             };
             let start = num(start)?;
             if step <= 0.0 {
-                return Err(format!(
-                    "--grid {text:?}: the step must be more than 0 (a range counts up from START to END)"
-                ));
+                return Err(AxisError::Step {
+                    text: text.to_string(),
+                });
             }
             if end < start {
-                return Err(format!(
-                    "--grid {text:?} is empty: END ({}) is below START ({})",
-                    fmt_num(end),
-                    fmt_num(start)
-                ));
+                return Err(AxisError::Empty {
+                    text: text.to_string(),
+                    start,
+                    end,
+                });
             }
             // 1e-9 absorbs the rounding of decimal steps (0..1:0.1 has 11 values).
             let span = (end - start) / step + 1e-9;
             if span.is_nan() || span >= 1e19 {
-                return Err(format!(
-                    "--grid {text:?} has more values than can be numbered: use a larger step"
-                ));
+                return Err(AxisError::TooMany {
+                    text: text.to_string(),
+                });
             }
             let count = span.floor() as u64 + 1;
             let values = Values::Range { start, step, count };
             let at = |k: u64| values.get(k);
             if count >= 2 && (at(1) <= at(0) || at(count - 1) <= at(count - 2)) {
-                return Err(format!(
-                    "--grid {text:?}: the step {} is too small for values near {}: they would repeat; use a larger step",
-                    fmt_num(step),
-                    fmt_num(at(count - 1).abs().max(at(0).abs()))
-                ));
+                return Err(AxisError::Repeats {
+                    text: text.to_string(),
+                    step,
+                    near: at(count - 1).abs().max(at(0).abs()),
+                });
             }
             values
         } else {
@@ -99,15 +142,14 @@ impl Axis {
 
     /// Every value within the parameter's bounds and whole where it must be: the first value
     /// that is not is named.
-    fn check(&self, base: &Params) -> Result<(), String> {
+    fn check(&self, base: &Params) -> Result<(), AxisError> {
         let spec = &base.def.params[self.index];
-        let bad = |v: f64| -> Result<(), String> {
-            spec.check(base.def.name, v).map_err(|e| {
-                format!(
-                    "--grid {}: {e}: narrow the range or change the step",
-                    self.text
-                )
-            })
+        let bad = |v: f64| -> Result<(), AxisError> {
+            spec.check(base.def.name, v)
+                .map_err(|rule| AxisError::Refused {
+                    text: self.text.clone(),
+                    rule,
+                })
         };
         match &self.values {
             Values::Range { start, step, count } => {
@@ -256,7 +298,7 @@ pub struct Constraint {
 }
 
 impl Constraint {
-    pub fn parse(base: &Params, text: &str) -> Result<Self, String> {
+    pub fn parse(base: &Params, text: &str) -> Result<Self, ConstraintError> {
         let ops = [
             ("<=", Op::Le),
             (">=", Op::Ge),
@@ -269,38 +311,42 @@ impl Constraint {
             .iter()
             .find_map(|(sym, op)| text.find(sym).map(|p| (p, *sym, *op)))
         else {
-            return Err(format!(
-                "--constraint {text:?} is not A<B (operators < <= > >= == !=, e.g. 'fast<slow')"
-            ));
+            return Err(ConstraintError::Syntax {
+                text: text.to_string(),
+            });
         };
-        let side = |s: &str| -> Result<Operand, String> {
+        let side = |s: &str| -> Result<Operand, ConstraintError> {
             let s = s.trim();
             if s.contains(['<', '>', '=', '!']) {
-                return Err(format!(
-                    "--constraint {text:?} compares more than two things: give one comparison per --constraint (repeat the flag)"
-                ));
+                return Err(ConstraintError::Chain {
+                    text: text.to_string(),
+                });
             }
             if let Ok(v) = s.parse::<f64>() {
                 // `nan` compares false with everything and `inf` with nothing useful.
                 return if v.is_finite() {
                     Ok(Operand::Const(v))
                 } else {
-                    Err(format!(
-                        "--constraint {text:?}: {s:?} is not a number: compare with a parameter or a finite number"
-                    ))
+                    Err(ConstraintError::NotANumber {
+                        text: text.to_string(),
+                        operand: s.to_string(),
+                    })
                 };
             }
-            base.index(s)
+            base.index_of(s)
                 .map(Operand::Param)
-                .ok_or_else(|| format!("--constraint {text:?}: {}", base.def.unknown_param(s)))
+                .map_err(|unknown| ConstraintError::Unknown {
+                    text: text.to_string(),
+                    unknown,
+                })
         };
         let lhs = side(&text[..pos])?;
         let rhs = side(&text[pos + sym.len()..])?;
         if !matches!(lhs, Operand::Param(_)) && !matches!(rhs, Operand::Param(_)) {
-            return Err(format!(
-                "--constraint {text:?} names no parameter of {}",
-                base.def.name
-            ));
+            return Err(ConstraintError::NoParameter {
+                text: text.to_string(),
+                strategy: base.def.name,
+            });
         }
         Ok(Self {
             text: text.trim().to_string(),
@@ -349,43 +395,79 @@ mod tests {
         assert_eq!(a.len(), 11);
         assert!(Axis::parse(&b, "fast=5..9:0")
             .unwrap_err()
+            .to_string()
             .contains("more than 0"));
         assert!(Axis::parse(&b, "fast=5..9:-1")
             .unwrap_err()
+            .to_string()
             .contains("more than 0"));
         assert!(Axis::parse(&b, "fast=9..5")
             .unwrap_err()
+            .to_string()
             .contains("is empty"));
         assert!(Axis::parse(&b, "fast=5..nan")
             .unwrap_err()
+            .to_string()
             .contains("not a number"));
         assert!(Axis::parse(&b, "fast=0..5")
             .unwrap_err()
+            .to_string()
             .contains("fast=0 is out of range"));
         assert!(Axis::parse(&b, "fast=5..9:0.5")
             .unwrap_err()
+            .to_string()
             .contains("fast=5.5 must be a whole"));
         assert!(Axis::parse(&b, "fats=5..9")
             .unwrap_err()
+            .to_string()
             .contains("did you mean fast?"));
-        let huge = Axis::parse(&rsi, "lower=0..100:1e-300").unwrap_err();
+        let huge = Axis::parse(&rsi, "lower=0..100:1e-300")
+            .unwrap_err()
+            .to_string();
         assert!(huge.contains("larger step"), "{huge}");
         let a = Axis::parse(&b, "fast=5..9:1e300").unwrap();
         assert_eq!((a.len(), a.value(0)), (1, 5.0));
     }
 
     #[test]
+    fn errors_carry_the_text_the_parameter_and_the_rule() {
+        let b = sma();
+        let e = Axis::parse(&b, "fast=0..5").unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                AxisError::Refused {
+                    text,
+                    rule: ParamError::OutOfRange { name: "fast", value, .. },
+                } if text == "fast=0..5" && *value == 0.0
+            ),
+            "{e:?}"
+        );
+        let e = Axis::parse(&b, "fats=1..5").unwrap_err();
+        assert!(
+            matches!(&e, AxisError::Unknown(u) if u.name == "fats"),
+            "{e:?}"
+        );
+        let e = Constraint::parse(&b, "fast<slow<20").unwrap_err();
+        assert!(matches!(&e, ConstraintError::Chain { text } if text == "fast<slow<20"));
+        // No flag in the domain's words: the command adds them.
+        assert!(!e.to_string().contains("--"), "{e}");
+    }
+
+    #[test]
     fn constraints_nan_and_chains_are_refused() {
         let b = sma();
         for bad in ["fast<nan", "fast<NaN", "fast<-nan", "fast<inf", "NAN>fast"] {
-            let e = Constraint::parse(&b, bad).unwrap_err();
+            let e = Constraint::parse(&b, bad).unwrap_err().to_string();
             assert!(e.contains("is not a number"), "{bad}: {e}");
         }
         assert!(Constraint::parse(&b, "fast<slow<20")
             .unwrap_err()
+            .to_string()
             .contains("one comparison"));
         assert!(Constraint::parse(&b, "3<4")
             .unwrap_err()
+            .to_string()
             .contains("names no parameter"));
     }
 }

@@ -12,7 +12,7 @@
 
 use serde::Serialize;
 
-use super::strategy::{Params, SeriesCache};
+use super::strategy::{ParamError, Params, SeriesCache};
 use super::{Commission, Intrabar, Settings, Sizing};
 use crate::market::Bars;
 
@@ -72,7 +72,7 @@ pub struct Run {
 }
 
 /// Why a run did not finish.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RunError {
     #[error("the strategy needs at least {need} bars ({warmup} bars of warm-up, then two to trade on); the data has {have}: use a longer history or shorter periods")]
     TooFewBars {
@@ -83,8 +83,8 @@ pub enum RunError {
     #[error("stopped: the time allowed for this backtest ran out")]
     Expired,
     /// The parameters break the strategy's own rules (a sweep point found so while it ran).
-    #[error("{0}")]
-    Invalid(String),
+    #[error(transparent)]
+    Invalid(#[from] ParamError),
 }
 
 /// The trade open at a moment.

@@ -11,15 +11,60 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-pub use super::axis::{Axis, Constraint};
+pub use super::axis::{Axis, AxisError, Constraint, ConstraintError};
 use super::axis::{Op, Operand};
-use super::strategy::{fmt_num, Params, MAX_PARAMS};
+use super::strategy::{fmt_num, ParamError, Params, MAX_PARAMS};
 
-/// How far [`Grid::from_flags`] looks for a first point and for a point that breaks the
+/// How far [`Grid::parse`] looks for a first point and for a point that breaks the
 /// strategy's rules: a few milliseconds, enough to settle any grid whose constraints bound one
 /// axis by another; a grid too tangled to tell is walked lazily instead (its invalid points are
 /// errors, its emptiness is known at the end).
 pub const PROBE_STEPS: u64 = 1 << 20;
+
+/// Why a grid cannot be run.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum GridError {
+    #[error(transparent)]
+    Axis(#[from] AxisError),
+    #[error(transparent)]
+    Constraint(#[from] ConstraintError),
+    /// More axes than the strategy has parameters.
+    #[error("{axes} axes for {strategy}, which has {params} parameters")]
+    TooManyAxes {
+        axes: usize,
+        strategy: &'static str,
+        params: usize,
+    },
+    #[error("{name} is swept twice ({first} and {second}): give one range or list per parameter")]
+    Twice {
+        name: &'static str,
+        first: String,
+        second: String,
+    },
+    #[error("the grid has {} points, more than can be numbered ({}): use larger steps", .sizes.iter().map(u64::to_string).collect::<Vec<_>>().join(" × "), u64::MAX)]
+    TooBig { sizes: Vec<u64> },
+    /// A parameter both fixed by an assignment and swept by an axis.
+    #[error("{name} is both fixed ({assignment}) and swept ({axis}): a swept parameter takes its values from the grid")]
+    FixedAndSwept {
+        name: String,
+        assignment: String,
+        axis: String,
+    },
+    /// The parameters of a grid without axes (its one point).
+    #[error(transparent)]
+    Params(#[from] ParamError),
+    /// No point satisfies the constraints; `never` is the constraint that rules every point
+    /// out on its own, if one does.
+    #[error("the grid is empty: {}: widen the ranges or loosen the constraints", .never.as_ref().map_or_else(|| "no point satisfies the constraints".to_string(), |c| format!("the constraint {c:?} holds for no point (it compares values that do not change)")))]
+    Empty { never: Option<String> },
+    /// A point of the grid breaks the strategy's rule `a < b`.
+    #[error("{broken} (a point of the grid): constrain the grid to {a}<{b} or narrow it")]
+    BreaksRule {
+        broken: ParamError,
+        a: &'static str,
+        b: &'static str,
+    },
+}
 
 /// The other side of a check made at one axis's level.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -102,31 +147,27 @@ impl Grid {
         base: Params,
         axes: Vec<Axis>,
         constraints: Vec<Constraint>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, GridError> {
         if axes.len() > MAX_PARAMS {
-            return Err(format!(
-                "--grid is given {} times: {} has {} parameters",
-                axes.len(),
-                base.def.name,
-                base.def.params.len()
-            ));
+            return Err(GridError::TooManyAxes {
+                axes: axes.len(),
+                strategy: base.def.name,
+                params: base.def.params.len(),
+            });
         }
         for (i, a) in axes.iter().enumerate() {
             if let Some(b) = axes[..i].iter().find(|b| b.index == a.index) {
-                return Err(format!(
-                    "--grid names {} twice ({} and {}): give one range or list per parameter",
-                    a.name, b.text, a.text
-                ));
+                return Err(GridError::Twice {
+                    name: a.name,
+                    first: b.text.clone(),
+                    second: a.text.clone(),
+                });
             }
         }
         let mut size: u64 = 1;
         for a in &axes {
-            size = size.checked_mul(a.len()).ok_or_else(|| {
-                let sizes: Vec<String> = axes.iter().map(|a| a.len().to_string()).collect();
-                format!(
-                    "the grid has {} points, more than can be numbered (18446744073709551615): use larger steps",
-                    sizes.join(" × ")
-                )
+            size = size.checked_mul(a.len()).ok_or_else(|| GridError::TooBig {
+                sizes: axes.iter().map(Axis::len).collect(),
             })?;
         }
         let plan = Plan::new(&base, &axes, &constraints, size);
@@ -138,26 +179,28 @@ impl Grid {
         })
     }
 
-    /// The grid of `--grid` flags `grids` and `--constraint` flags `constraints` over `base`
-    /// (whose `--param` flags were `params`: a swept parameter must not be among them),
-    /// checked before any work: each value against its bounds, and, by a bounded search
-    /// ([`PROBE_STEPS`]), that some point satisfies the constraints and that none breaks the
-    /// strategy's own rules. Without grids, the one point `base`.
-    pub fn from_flags(
+    /// The grid of axes `grids` (`fast=5..49:1`) and constraints `constraints` (`fast<slow`)
+    /// over `base` (whose assignments were `params`, `NAME=VALUE`: a swept parameter must not
+    /// be among them), checked before any work: each value against its bounds, and, by a
+    /// bounded search ([`PROBE_STEPS`]), that some point satisfies the constraints and that
+    /// none breaks the strategy's own rules. Without axes, the one point `base`.
+    pub fn parse(
         base: &Params,
         grids: &[String],
         constraints: &[String],
         params: &[String],
-    ) -> Result<Self, String> {
+    ) -> Result<Self, GridError> {
         for g in grids {
             let name = g.split_once('=').map_or(g.as_str(), |(k, _)| k).trim();
             if let Some(p) = params
                 .iter()
                 .find(|p| p.split_once('=').is_some_and(|(k, _)| k.trim() == name))
             {
-                return Err(format!(
-                    "--param {p} and --grid {g} both set {name}: a swept parameter takes its values from the grid; drop the --param (or drop the --grid to fix {name})"
-                ));
+                return Err(GridError::FixedAndSwept {
+                    name: name.to_string(),
+                    assignment: p.clone(),
+                    axis: g.clone(),
+                });
             }
         }
         let axes = grids
@@ -174,32 +217,24 @@ impl Grid {
             return Ok(grid);
         }
         if let Probe::Empty = grid.probe(PROBE_STEPS) {
-            let why = grid.never().map_or_else(
-                || {
-                    format!(
-                        "no point of {} satisfies {}",
-                        grids.join(" "),
-                        constraints.join(" and ")
-                    )
-                },
-                |c| format!("--constraint {c:?} holds for no point (it compares values that do not change)"),
-            );
-            return Err(format!(
-                "the grid is empty: {why}: widen the ranges or loosen the constraints"
-            ));
+            return Err(GridError::Empty {
+                never: grid.never().map(str::to_string),
+            });
         }
         if let Probe::Found(_, p) = grid.probe_invalid(PROBE_STEPS) {
             let def = p.def;
             let rule = def
                 .ordered()
                 .iter()
-                .find(|&&(x, y)| p.values[x] >= p.values[y])
-                .map(|&(x, y)| format!("'{}<{}'", def.params[x].name, def.params[y].name))
-                .unwrap_or_default();
-            return Err(format!(
-                "{} (a point of the grid): add --constraint {rule} or narrow --grid",
-                p.validate().err().unwrap_or_default()
-            ));
+                .find(|&&(x, y)| p.values[x] >= p.values[y]);
+            // The point breaks a rule (that is what the probe looked for), so both are there.
+            if let (Some(&(a, b)), Err(broken)) = (rule, p.validate()) {
+                return Err(GridError::BreaksRule {
+                    broken,
+                    a: def.params[a].name,
+                    b: def.params[b].name,
+                });
+            }
         }
         Ok(grid)
     }
@@ -620,7 +655,7 @@ mod tests {
         Params::defaults(find("sma-cross").expect("sma-cross"))
     }
 
-    fn grid(base: Params, axes: &[&str], constraints: &[&str]) -> Result<Grid, String> {
+    fn grid(base: Params, axes: &[&str], constraints: &[&str]) -> Result<Grid, GridError> {
         let axes = axes
             .iter()
             .map(|a| Axis::parse(&base, a))
@@ -659,7 +694,8 @@ mod tests {
         assert_eq!(g.size(), 10_000_000_000);
         let rsi = Params::defaults(find("rsi").expect("rsi"));
         let e = grid(rsi, &["lower=0..100:1e-12", "upper=0..100:1e-12"], &[]).unwrap_err();
-        assert!(e.contains("more than can be numbered"), "{e}");
+        assert!(matches!(e, GridError::TooBig { .. }), "{e}");
+        assert!(e.to_string().contains("more than can be numbered"), "{e}");
     }
 
     #[test]

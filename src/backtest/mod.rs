@@ -4,25 +4,40 @@
 //! stop-loss/take-profit with a selectable intrabar order, parameter sweeps with per-run
 //! timeouts, universes, walk-forward optimisation and sharded sweeps.
 //!
-//! - [`strategy`]: the strategies, their parameters and the orders they place.
-//! - [`engine`]: the event loop and broker.
-//! - [`stats`]: every statistic backtesting.py reports.
+//! The way in is [`run`] ([`job`]): a [`Job`] over a [`Source`], watched by an [`Observer`],
+//! giving an [`Outcome`] or a [`BacktestError`]. Below it:
+//! - one backtest: [`strategy`] (the strategies, their parameters and the orders they place),
+//!   [`engine`] (the event loop and broker), [`stats`] (every statistic backtesting.py
+//!   reports), [`settings`] (how the broker's settings are written);
+//! - grids: [`axis`] (an axis and a constraint as written), [`grid`] (the lazy walk over the
+//!   points), [`heatmap`] (a statistic over two axes);
+//! - many backtests: [`sweep`] (a grid's points on the worker pool, sharded), [`ranking`]
+//!   (the best `top` kept), [`results`] (what each run and a whole sweep report),
+//!   [`universe`] (every symbol of a folder), [`walk`] (walk-forward optimisation), [`merge`]
+//!   (shards joined into the unsharded report).
 //!
-//! Domain code: returns plain `Serialize` reports, never prints.
+//! Domain code: returns plain `Serialize` reports and typed errors that name no flag; never
+//! prints, never writes a file.
 
 pub mod axis;
 pub mod engine;
 pub mod grid;
 pub mod heatmap;
+pub mod job;
+pub mod merge;
+pub mod ranking;
+pub mod results;
 pub mod settings;
 pub mod stats;
 pub mod strategy;
 pub mod sweep;
+pub mod universe;
 pub mod walk;
 
 use serde::Serialize;
 
 pub use engine::{Run, RunError, Trade};
+pub use job::{run, BacktestError, Job, Note, Observer, OneRun, Outcome, Quiet, Source, Unit};
 pub use stats::Stats;
 pub use strategy::{ParamMap, Params, StrategyDef, STRATEGIES};
 
@@ -165,3 +180,5 @@ fn report(bars: &Bars, params: &Params, stats: Stats, run: Run) -> (SingleReport
 
 #[cfg(test)]
 mod reference_tests;
+#[cfg(test)]
+mod test_data;

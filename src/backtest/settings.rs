@@ -5,6 +5,29 @@
 
 use super::{Commission, Intrabar, Sizing};
 
+/// A setting's text that is not a value it takes; each quotes the text and says what is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingError {
+    #[error("{0:?}: a distance from the entry price is more than 0 (e.g. 0.05 or 5%); the side follows the position (below the entry for a long, above it for a short), so it is never negative")]
+    NegativeDistance(String),
+    #[error("{0:?} is not a distance from the entry price: use a fraction or a percent, more than 0 and below 1000%, e.g. 0.05 or 5%")]
+    Distance(String),
+    #[error("{0:?} is not RATE[+FIXED][,min=M]: e.g. 0.002, 0.1%, 0.001+1, 0.001+1,min=2")]
+    CommissionSyntax(String),
+    #[error("{0:?}: a commission is a cost of each order: the rate must be at least 0 and below 1 (0.002 or 0.2%), the fixed amount and the minimum 0 or more (a negative one would pay the strategy for trading)")]
+    CommissionRange(String),
+    #[error(
+        "{0:?}: fixed units must be a number more than 0, e.g. 10u or 0.25u ({NEVER_NEGATIVE})"
+    )]
+    Units(String),
+    #[error("{0:?} is not a size: a fraction of cash more than 0 and at most 1 (0.5 or 50%), or fixed units (10u); {NEVER_NEGATIVE}")]
+    Size(String),
+    #[error("{0:?} is not an intrabar order: use pessimistic, optimistic or open-first")]
+    Intrabar(String),
+}
+
+const NEVER_NEGATIVE: &str = "a size is never negative: a sell signal opens the short";
+
 /// A fraction or a percent (`0.05`, `5%`), finite.
 fn pct(s: &str) -> Option<f64> {
     let s = s.trim();
@@ -17,22 +40,17 @@ fn pct(s: &str) -> Option<f64> {
 }
 
 /// A distance from the entry price (`--stop-loss`, `--take-profit`).
-pub fn fraction(s: &str) -> Result<f64, String> {
+pub fn fraction(s: &str) -> Result<f64, SettingError> {
     match pct(s) {
         Some(v) if v > 0.0 && v < 10.0 => Ok(v),
-        Some(v) if v <= 0.0 => Err(format!(
-            "{s:?}: a distance from the entry price is more than 0 (e.g. 0.05 or 5%); the side follows the position (below the entry for a long, above it for a short), so it is never negative"
-        )),
-        _ => Err(format!(
-            "{s:?} is not a distance from the entry price: use a fraction or a percent, more than 0 and below 1000%, e.g. 0.05 or 5%"
-        )),
+        Some(v) if v <= 0.0 => Err(SettingError::NegativeDistance(s.to_string())),
+        _ => Err(SettingError::Distance(s.to_string())),
     }
 }
 
 /// `RATE[+FIXED][,min=M]`.
-pub fn commission(s: &str) -> Result<Commission, String> {
-    let bad =
-        || format!("{s:?} is not RATE[+FIXED][,min=M]: e.g. 0.002, 0.1%, 0.001+1, 0.001+1,min=2");
+pub fn commission(s: &str) -> Result<Commission, SettingError> {
+    let bad = || SettingError::CommissionSyntax(s.to_string());
     let (amount, min) = match s.split_once(',') {
         Some((m, rest)) => {
             let v = rest.trim().strip_prefix("min=").ok_or_else(bad)?;
@@ -62,27 +80,22 @@ pub fn commission(s: &str) -> Result<Commission, String> {
         || !min.is_finite()
         || min < 0.0
     {
-        return Err(format!(
-            "{s:?}: a commission is a cost of each order: the rate must be at least 0 and below 1 (0.002 or 0.2%), the fixed amount and the minimum 0 or more (a negative one would pay the strategy for trading)"
-        ));
+        return Err(SettingError::CommissionRange(s.to_string()));
     }
     Ok(Commission { rate, fixed, min })
 }
 
 /// A fraction of cash (`0.5`, `50%`) or fixed units (`2.5u`).
-pub fn size(s: &str) -> Result<Sizing, String> {
+pub fn size(s: &str) -> Result<Sizing, SettingError> {
     let t = s.trim();
     let units = t
         .strip_suffix("units")
         .or_else(|| t.strip_suffix("unit"))
         .or_else(|| t.strip_suffix('u'));
-    let never_negative = "a size is never negative: a sell signal opens the short";
     if let Some(u) = units {
         return match u.trim().parse::<f64>() {
             Ok(v) if v > 0.0 && v.is_finite() => Ok(Sizing::Units(v)),
-            _ => Err(format!(
-                "{s:?}: fixed units must be a number more than 0, e.g. 10u or 0.25u ({never_negative})"
-            )),
+            _ => Err(SettingError::Units(s.to_string())),
         };
     }
     match pct(t) {
@@ -94,21 +107,17 @@ pub fn size(s: &str) -> Result<Sizing, String> {
             },
             whole: true,
         }),
-        _ => Err(format!(
-            "{s:?} is not a size: a fraction of cash more than 0 and at most 1 (0.5 or 50%), or fixed units (10u); {never_negative}"
-        )),
+        _ => Err(SettingError::Size(s.to_string())),
     }
 }
 
 /// `pessimistic`, `optimistic` or `open-first`.
-pub fn intrabar(s: &str) -> Result<Intrabar, String> {
+pub fn intrabar(s: &str) -> Result<Intrabar, SettingError> {
     match s {
         "pessimistic" => Ok(Intrabar::Pessimistic),
         "optimistic" => Ok(Intrabar::Optimistic),
         "open-first" => Ok(Intrabar::OpenFirst),
-        _ => Err(format!(
-            "{s:?} is not an intrabar order: use pessimistic, optimistic or open-first"
-        )),
+        _ => Err(SettingError::Intrabar(s.to_string())),
     }
 }
 

@@ -37,27 +37,82 @@ pub struct ParamSpec {
 
 impl ParamSpec {
     /// Checks one value against the bounds (and wholeness) of this parameter of `strategy`;
-    /// the message says which values are allowed and what the parameter means.
-    pub fn check(&self, strategy: &str, v: f64) -> Result<(), String> {
+    /// the error says which values are allowed and what the parameter means.
+    pub fn check(&self, strategy: &'static str, v: f64) -> Result<(), ParamError> {
         if !v.is_finite() || v < self.min || v > self.max {
-            return Err(format!(
-                "{strategy} parameter {}={} is out of range: use {} to {} ({})",
-                self.name,
-                fmt_num(v),
-                fmt_num(self.min),
-                fmt_num(self.max),
-                self.help
-            ));
+            return Err(ParamError::OutOfRange {
+                strategy,
+                name: self.name,
+                value: v,
+                min: self.min,
+                max: self.max,
+                help: self.help,
+            });
         }
         if self.integer && v.fract() != 0.0 {
-            return Err(format!(
-                "{strategy} parameter {}={} must be a whole number of bars",
-                self.name,
-                fmt_num(v)
-            ));
+            return Err(ParamError::NotWhole {
+                strategy,
+                name: self.name,
+                value: v,
+            });
         }
         Ok(())
     }
+}
+
+/// A value a strategy's parameters do not take.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum ParamError {
+    #[error("{strategy} parameter {name}={} is out of range: use {} to {} ({help})", Num(*value), Num(*min), Num(*max))]
+    OutOfRange {
+        strategy: &'static str,
+        name: &'static str,
+        value: f64,
+        min: f64,
+        max: f64,
+        help: &'static str,
+    },
+    #[error("{strategy} parameter {name}={} must be a whole number of bars", Num(*value))]
+    NotWhole {
+        strategy: &'static str,
+        name: &'static str,
+        value: f64,
+    },
+    /// The strategy's own rule `a < b` is broken (rsi's lower < upper, macd's fast < slow).
+    #[error("{strategy} needs {a} < {b} (got {a}={} {b}={})", Num(*a_value), Num(*b_value))]
+    Unordered {
+        strategy: &'static str,
+        a: &'static str,
+        b: &'static str,
+        a_value: f64,
+        b_value: f64,
+    },
+}
+
+/// A parameter name the strategy does not have (the message names the likely one meant).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", .strategy.unknown_param(.name))]
+pub struct UnknownParam {
+    pub strategy: &'static StrategyDef,
+    pub name: String,
+}
+
+/// A `NAME=VALUE` assignment that cannot be made.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AssignError {
+    /// No `=`: `name` and `default` make an example.
+    #[error("{item:?} has no value: write NAME=VALUE, e.g. {name}={}", Num(*default))]
+    NoValue {
+        item: String,
+        name: &'static str,
+        default: f64,
+    },
+    #[error(transparent)]
+    Unknown(UnknownParam),
+    #[error("{item:?}: {value:?} is not a number")]
+    NotANumber { item: String, value: String },
+    #[error("{item}: {rule}")]
+    Refused { item: String, rule: ParamError },
 }
 
 const fn period(name: &'static str, default: f64, help: &'static str) -> ParamSpec {
@@ -295,57 +350,63 @@ impl Params {
             .map(|(p, v)| (p.name, v))
     }
 
-    /// Checks every value against its bounds and the strategy's own rules; the message names
+    /// Checks every value against its bounds and the strategy's own rules; the error names
     /// the parameter and what to change.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ParamError> {
         for (p, &v) in self.def.params.iter().zip(&self.values) {
             p.check(self.def.name, v)?;
         }
         for &(a, b) in self.def.ordered() {
-            let (pa, pb) = (&self.def.params[a], &self.def.params[b]);
             let (va, vb) = (self.values[a], self.values[b]);
             if va >= vb {
-                return Err(format!(
-                    "{} needs {} < {} (got {}={} {}={})",
-                    self.def.name,
-                    pa.name,
-                    pb.name,
-                    pa.name,
-                    fmt_num(va),
-                    pb.name,
-                    fmt_num(vb)
-                ));
+                return Err(ParamError::Unordered {
+                    strategy: self.def.name,
+                    a: self.def.params[a].name,
+                    b: self.def.params[b].name,
+                    a_value: va,
+                    b_value: vb,
+                });
             }
         }
         Ok(())
     }
 
-    /// Sets parameters from `NAME=VALUE` assignments (`--param`), each checked against its
-    /// bounds as it is read; the message names the assignment and, for a misspelt name, the
-    /// parameter meant.
-    pub fn assign(&mut self, items: &[String]) -> Result<(), String> {
+    /// The index of the parameter called `name`, or the error that names the likely one meant.
+    pub fn index_of(&self, name: &str) -> Result<usize, UnknownParam> {
+        self.index(name).ok_or_else(|| UnknownParam {
+            strategy: self.def,
+            name: name.to_string(),
+        })
+    }
+
+    /// Sets parameters from `NAME=VALUE` assignments, each checked against its bounds as it is
+    /// read; the error names the assignment and, for a misspelt name, the parameter meant.
+    pub fn assign(&mut self, items: &[String]) -> Result<(), AssignError> {
         let def = self.def;
         for item in items {
             let Some((k, v)) = item.split_once('=') else {
-                return Err(format!(
-                    "--param {item:?} has no value: write NAME=VALUE, e.g. --param {}={}",
-                    def.params[0].name,
-                    fmt_num(def.params[0].default)
-                ));
+                return Err(AssignError::NoValue {
+                    item: item.clone(),
+                    name: def.params[0].name,
+                    default: def.params[0].default,
+                });
             };
-            let k = k.trim();
-            let Some(i) = self.index(k) else {
-                return Err(def.unknown_param(k));
-            };
+            let i = self.index_of(k.trim()).map_err(AssignError::Unknown)?;
             let value: f64 = v
                 .trim()
                 .parse()
                 .ok()
                 .filter(|x: &f64| x.is_finite())
-                .ok_or_else(|| format!("--param {item:?}: {v:?} is not a number"))?;
+                .ok_or_else(|| AssignError::NotANumber {
+                    item: item.clone(),
+                    value: v.to_string(),
+                })?;
             def.params[i]
                 .check(def.name, value)
-                .map_err(|e| format!("--param {item}: {e}"))?;
+                .map_err(|rule| AssignError::Refused {
+                    item: item.clone(),
+                    rule,
+                })?;
             self.values[i] = value;
         }
         Ok(())
@@ -498,6 +559,17 @@ impl std::fmt::Display for Num {
     }
 }
 
+impl std::fmt::Display for Params {
+    /// The strategy and its values: `sma-cross fast=10 slow=20`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.def.name)?;
+        for (name, v) in self.pairs() {
+            write!(f, " {name}={}", Num(v))?;
+        }
+        Ok(())
+    }
+}
+
 /// The parameters as a JSON object in declaration order (whole numbers as integers).
 #[derive(Debug, Clone)]
 pub struct ParamMap(pub Params);
@@ -540,12 +612,27 @@ mod tests {
         let mut p = Params::defaults(def);
         assert!(p.validate().is_ok());
         p.values[1] = 80.0;
-        assert!(p.validate().unwrap_err().contains("lower < upper"));
+        let e = p.validate().unwrap_err();
+        assert!(matches!(
+            e,
+            ParamError::Unordered {
+                a: "lower",
+                b: "upper",
+                ..
+            }
+        ));
+        assert!(e.to_string().contains("lower < upper"), "{e}");
         let mut p = Params::defaults(find("sma-cross").expect("sma"));
         p.values[0] = 2.5;
-        assert!(p.validate().unwrap_err().contains("fast=2.5"));
+        let e = p.validate().unwrap_err();
+        assert!(matches!(e, ParamError::NotWhole { name: "fast", .. }));
+        assert!(e.to_string().contains("fast=2.5"), "{e}");
         p.values[0] = 0.0;
-        assert!(p.validate().unwrap_err().contains("out of range"));
+        assert!(p
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("out of range"));
     }
 
     #[test]

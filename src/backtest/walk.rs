@@ -14,8 +14,9 @@ use serde::Serialize;
 
 use super::engine::{self, Run, Trade};
 use super::grid::{Grid, WalkProgress};
+use super::ranking::Ranking;
+use super::results::Status;
 use super::stats::{self, Stats};
-use super::strategy::fmt_num;
 use super::sweep::{self, SweepOptions};
 use super::{ParamMap, Params, Settings};
 use crate::market::Bars;
@@ -28,37 +29,108 @@ pub struct WalkSpec {
     pub step: usize,
 }
 
+/// Why a walk-forward's text (`train=N,test=M[,step=K]`) is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpecError {
+    #[error("{text:?} is not train=N,test=M[,step=K] (bars)")]
+    Syntax { text: String },
+    #[error("{text:?}: {key}={value} is not a positive whole number of bars")]
+    NotPositive {
+        text: String,
+        key: String,
+        value: String,
+    },
+    #[error("{text:?}: unknown key {key:?} (use train, test, step)")]
+    UnknownKey { text: String, key: String },
+    #[error("{text:?} needs both train=N and test=M (bars)")]
+    Missing { text: String },
+}
+
 impl WalkSpec {
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, SpecError> {
         let (mut train_bars, mut test_bars, mut step_bars) = (None, None, None);
         for part in text.split(',') {
-            let (k, v) = part.split_once('=').ok_or_else(|| {
-                format!("--walk-forward {text:?} is not train=N,test=M[,step=K] (bars)")
+            let (k, v) = part.split_once('=').ok_or_else(|| SpecError::Syntax {
+                text: text.to_string(),
             })?;
-            let v: usize = v.trim().parse().ok().filter(|&v| v > 0).ok_or_else(|| {
-                format!("--walk-forward {text:?}: {k}={v} is not a positive whole number of bars")
-            })?;
+            let v: usize =
+                v.trim()
+                    .parse()
+                    .ok()
+                    .filter(|&v| v > 0)
+                    .ok_or_else(|| SpecError::NotPositive {
+                        text: text.to_string(),
+                        key: k.to_string(),
+                        value: v.to_string(),
+                    })?;
             match k.trim() {
                 "train" => train_bars = Some(v),
                 "test" => test_bars = Some(v),
                 "step" => step_bars = Some(v),
                 other => {
-                    return Err(format!(
-                        "--walk-forward {text:?}: unknown key {other:?} (use train, test, step)"
-                    ))
+                    return Err(SpecError::UnknownKey {
+                        text: text.to_string(),
+                        key: other.to_string(),
+                    })
                 }
             }
         }
         let (Some(train_len), Some(test_len)) = (train_bars, test_bars) else {
-            return Err(format!(
-                "--walk-forward {text:?} needs both train=N and test=M (bars)"
-            ));
+            return Err(SpecError::Missing {
+                text: text.to_string(),
+            });
         };
         Ok(Self {
             train: train_len,
             test: test_len,
             step: step_bars.unwrap_or(test_len),
         })
+    }
+
+    /// How many windows fit in `bars` bars.
+    pub fn windows(&self, bars: usize) -> usize {
+        if self.train + self.test <= bars {
+            (bars - self.train - self.test) / self.step + 1
+        } else {
+            0
+        }
+    }
+}
+
+/// Why a walk-forward cannot run.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum WalkError {
+    /// No point of the grid can run in a train window: `shortest` (the grid's shortest
+    /// periods) needs `need` bars.
+    #[error("train={train} is shorter than the strategy's warm-up: {shortest} (the grid's shortest periods) needs {need} bars in each train window ({} bars of warm-up, then two to trade on): use train={need} or more, or shorter periods", .need - 2)]
+    TrainTooShort {
+        train: usize,
+        shortest: Params,
+        need: usize,
+    },
+    /// The data holds fewer bars than one window.
+    #[error("needs train + test = {need} bars, the data has {have}: use shorter windows")]
+    TooFewBars { need: usize, have: usize },
+}
+
+/// The train window is shorter than the warm-up of part of the grid: `longest` (the grid's
+/// longest periods) needs `need` bars, and the points that need more than `train` are left
+/// out of every window's optimisation.
+#[derive(Debug, Clone, Copy)]
+pub struct ShortTrain {
+    pub train: usize,
+    pub longest: Params,
+    pub need: usize,
+}
+
+impl std::fmt::Display for ShortTrain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (train, need) = (self.train, self.need);
+        write!(
+            f,
+            "train={train} is shorter than the warm-up of part of the grid: {} needs {need} bars, so the points that need more than {train} are left out of every window's optimisation; use train={need} or more to include them",
+            self.longest
+        )
     }
 }
 
@@ -102,32 +174,21 @@ pub struct WalkReport {
 /// Whether the train window is long enough for the grid's warm-ups: an error when no point
 /// can run in it, a note when the points with the longest periods cannot (they are left out of
 /// every window's optimisation), nothing when all fit.
-pub fn check_train(grid: &Grid, spec: WalkSpec) -> Result<Option<String>, String> {
+pub fn check_train(grid: &Grid, spec: WalkSpec) -> Result<Option<ShortTrain>, WalkError> {
     let (short, long) = grid.warmup_ends();
-    let describe = |p: &Params| {
-        let parts: Vec<String> = p
-            .pairs()
-            .map(|(n, v)| format!("{n}={}", fmt_num(v)))
-            .collect();
-        format!("{} {}", p.def.name, parts.join(" "))
-    };
     let need = short.min_bars();
     if spec.train < need {
-        return Err(format!(
-            "--walk-forward train={} is shorter than the strategy's warm-up: {} (the grid's shortest periods) needs {need} bars in each train window ({} bars of warm-up, then two to trade on): use train={need} or more, or shorter periods",
-            spec.train,
-            describe(&short),
-            need - 2
-        ));
+        return Err(WalkError::TrainTooShort {
+            train: spec.train,
+            shortest: short,
+            need,
+        });
     }
     let most = long.min_bars();
-    Ok((spec.train < most).then(|| {
-        format!(
-            "--walk-forward train={} is shorter than the warm-up of part of the grid: {} needs {most} bars, so the points that need more than {} are left out of every window's optimisation; use train={most} or more to include them",
-            spec.train,
-            describe(&long),
-            spec.train
-        )
+    Ok((spec.train < most).then_some(ShortTrain {
+        train: spec.train,
+        longest: long,
+        need: most,
     }))
 }
 
@@ -154,13 +215,13 @@ pub fn walk_forward(
     opts: &SweepOptions,
     cancel: &AtomicBool,
     on_window: &mut dyn FnMut(usize),
-) -> Result<WalkReport, String> {
+) -> Result<WalkReport, WalkError> {
     let n = bars.len();
     if spec.train + spec.test > n {
-        return Err(format!(
-            "--walk-forward needs train + test = {} bars, the data has {n}: use shorter windows",
-            spec.train + spec.test
-        ));
+        return Err(WalkError::TooFewBars {
+            need: spec.train + spec.test,
+            have: n,
+        });
     }
     check_train(grid, spec)?;
     let mut windows = Vec::new();
@@ -170,7 +231,7 @@ pub fn walk_forward(
     let mut oos_equity: Vec<f64> = Vec::new();
     let mut oos_trades: Vec<Trade> = Vec::new();
     let mut level = settings.cash;
-    let ranking = sweep::Ranking {
+    let ranking = Ranking {
         top: 1,
         ..opts.ranking
     };
@@ -211,7 +272,7 @@ pub fn walk_forward(
         let best = is
             .results
             .iter()
-            .find(|r| r.status == sweep::Status::Ok)
+            .find(|r| r.status == Status::Ok)
             .and_then(|r| r.stats.as_ref().map(|st| (r, st)));
         if let Some((r, st)) = best {
             // The best point's parameters, rebuilt from the grid by position.

@@ -1,273 +1,42 @@
-//! `velo backtest`: argument parsing, `[backtest]` settings from velo.toml, and the single run,
-//! sweep, universe, walk-forward and merge forms, rendered through the shared renderers.
+//! `velo backtest`: the arguments (`args`), the `[backtest]` settings of velo.toml under
+//! them, the checks of flags that do not go together and of the output files, then one call
+//! of the domain (`backtest::run`) watched by `progress`, and the outcome rendered: stdout
+//! through the shared renderers, files through `crate::outfile`. Errors are worded with the
+//! flags that caused them in `messages`. `velo backtest merge` joins shards' results.
 
-use std::io::{Read as _, Write as _};
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
 
 use anyhow::Context as _;
-use clap::{Args, Subcommand};
 use serde::Deserialize;
 
-use super::{exit, interrupt, Context};
-use crate::backtest::grid::{Grid, WalkProgress};
-use crate::backtest::heatmap::Heatmap;
-use crate::backtest::strategy::{self, fmt_num, Params, STRATEGIES};
-use crate::backtest::sweep::{
-    self, Partition, Ranking, Status, SweepOptions, SweepReport, UniverseEvent,
+mod args;
+mod messages;
+mod progress;
+
+use args::parse_time_limit;
+pub use args::{
+    BacktestArgs, BacktestCommand, BrokerArgs, MergeArgs, OutputArgs, StrategyArgs, SweepArgs,
 };
-use crate::backtest::walk::{self, WalkSpec};
+use progress::Progress;
+
+use super::{exit, interrupt, Context};
+use crate::backtest::grid::Grid;
+use crate::backtest::merge;
+use crate::backtest::ranking::Ranking;
+use crate::backtest::results::{Status, SweepReport};
+use crate::backtest::strategy::{self, fmt_num, Params, STRATEGIES};
+use crate::backtest::sweep::{self, SweepOptions};
 use crate::backtest::{self as bt, settings, Commission, Intrabar, Settings, Sizing};
+use crate::backtest::{Job, OneRun, Outcome, Run, Source, Stats};
 use crate::market::{self, Bars, LoadOptions};
-use crate::outfile::{self, Failures, Output, Outputs, Plan};
-use crate::report::{self, backtest as render, Format};
+use crate::outfile::{Failures, Outputs, Plan};
+use crate::report::{self, backtest as render};
 
 /// How backtest reads its CSV input.
 const LOAD: LoadOptions = LoadOptions {
     adjusted: false,
     stdin_usage: "velo backtest -",
 };
-
-const LONG_ABOUT: &str = "\
-Backtest a built-in strategy on OHLCV bars, sweep its parameters, rank a universe of symbols, \
-or walk forward, with backtesting.py 0.6.6's semantics by default so results can be checked \
-against it (SmaCross on GOOG reproduces its trades, equity and every statistic).
-
-Input: a CSV file (Date,Open,High,Low,Close,Volume, as `scan` reads; `-` for standard input), \
-or a folder of per-symbol CSV files (a universe: every symbol in parallel, ranked).
-
-Strategies and parameters (--param NAME=VALUE; defaults in brackets):
-  sma-cross  fast [10], slow [20]: buy when SMA(fast) crosses above SMA(slow), sell when it crosses \
-below (SMA = pandas rolling mean, bit for bit as backtesting.py's SmaCross)
-  ema-cross  fast [12], slow [26]: the same with TA-Lib EMAs
-  rsi        n [14], lower [30], upper [70]: buy when RSI < lower, sell when RSI > upper
-  macd       fast [12], slow [26], signal [9]: buy/sell when the MACD line crosses its signal line
-  bbands     n [20], k [2]: buy when Close < lower band, sell when Close > upper band
-  donchian   n [20]: buy when Close > highest High of the previous n bars, sell when Close < \
-lowest Low of the previous n bars
-  momentum   n [20], threshold [0]: buy when the n-bar rate of change (%) > threshold, sell when \
-< -threshold
-Crossover strategies (sma-cross, ema-cross, macd) order on every cross; the others only buy when \
-not long and only sell when not short. By default a sell reverses a long into a short and vice \
-versa (backtesting.py's exclusive orders); --long-only closes instead of going short.
-
-Semantics (backtesting.py's defaults): the strategy decides on a bar's close; the order fills \
-at the next bar's open (--trade-on-close: at this close). Warm-up: the first decision is on the \
-bar after the last indicator's first value. Orders use all cash in whole units; commission is \
-charged at entry and at exit; a trade still open at the end counts in the equity, not in the \
-trade statistics. Statistics are backtesting.py's, in snake_case; undefined ones are null.
-
-Sweeps: --grid NAME=START..END:STEP (END included) or NAME=A,B,C, repeatable, with \
---constraint 'fast<slow'; the grid is never counted or stored: its points are made one at a \
-time as workers take them, so even 10^10 points start at once. Runs in parallel with a per-run \
---timeout-per, keeps the --top N by --rank-by in memory, streams every result to --results \
-FILE.jsonl as it finishes. Ctrl-C or SIGTERM stops at once and prints what finished. --shard \
-K/N runs one share (a stable hash of each point); `velo backtest merge` joins the shards' JSON \
-into exactly the unsharded result.
-
-Settings may also come from the [backtest] table of velo.toml (cash, commission, jobs, \
-rank-by, top, timeout-per, intrabar); flags override it.";
-
-const AFTER_LONG_HELP: &str = "\
-Examples:
-  velo backtest GOOG.csv --strategy sma-cross --param fast=10 --param slow=20 --commission 0.002
-  velo backtest GOOG.csv --strategy rsi --long-only --stop-loss 5% --take-profit 10% --format json
-  velo backtest GOOG.csv --strategy sma-cross --commission 0.002 \\
-      --grid fast=5..49:1 --grid slow=10..195:5 --constraint 'fast<slow' --rank-by sqn --top 10 \\
-      --results sweep.jsonl --heatmap sweep.svg
-  velo backtest data/universe/ --strategy donchian --param n=55 --rank-by sharpe_ratio
-  velo backtest GOOG.csv --strategy sma-cross --grid fast=5..30:5 --grid slow=20..100:10 \\
-      --constraint 'fast<slow' --walk-forward train=500,test=250
-  velo backtest GOOG.csv --strategy sma-cross --grid fast=5..49 --grid slow=10..195:5 \\
-      --shard 2/3 --format json > part2.json
-  velo backtest merge part1.json part2.json part3.json --format json
-  velo backtest GOOG.csv --strategy macd --report macd.html --trades trades.csv --equity equity.csv
-
-Exit codes:
-  0  ran (every sweep point finished)
-  1  a sweep point, symbol or walk-forward window timed out or failed
-  2  usage or input error (unknown strategy, bad parameter, empty grid, too few bars, malformed \
-CSV, shards that do not fit together)
-  128+N  interrupted by signal N (what finished is printed first)";
-
-/// Backtest a strategy, sweep its parameters, rank a universe, walk forward.
-#[derive(Debug, Args)]
-#[command(
-    long_about = LONG_ABOUT,
-    after_long_help = AFTER_LONG_HELP,
-    args_conflicts_with_subcommands = true,
-    subcommand_value_name = "merge",
-    subcommand_help_heading = "Subcommands",
-    subcommand_negates_reqs = true
-)]
-pub struct BacktestArgs {
-    #[command(subcommand)]
-    pub sub: Option<BacktestCommand>,
-
-    /// A CSV file of bars (`-` for standard input) or a folder of per-symbol CSV files.
-    #[arg(value_name = "PATH", required = true)]
-    pub path: Option<PathBuf>,
-
-    #[command(flatten)]
-    pub strategy: StrategyArgs,
-
-    #[command(flatten)]
-    pub broker: BrokerArgs,
-
-    #[command(flatten)]
-    pub sweep: SweepArgs,
-
-    #[command(flatten)]
-    pub output: OutputArgs,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum BacktestCommand {
-    /// Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result.
-    Merge(MergeArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct MergeArgs {
-    /// Shard results (`--format json` output of `--shard K/N` runs).
-    #[arg(required = true, value_name = "FILE")]
-    pub files: Vec<PathBuf>,
-
-    /// Output format.
-    #[arg(long, value_name = "FORMAT", default_value = "table",
-          value_parser = report::format_parser(&["table", "json", "markdown"]))]
-    pub format: Format,
-
-    /// Merge even with shards missing or interrupted: the result lists them under "partial" and the exit is 1.
-    #[arg(long)]
-    pub allow_partial: bool,
-}
-
-#[derive(Debug, Args)]
-#[command(next_help_heading = "Strategy")]
-pub struct StrategyArgs {
-    /// The strategy: sma-cross, ema-cross, rsi, macd, bbands, donchian, momentum (rules and parameters in --help).
-    #[arg(long, value_name = "NAME", required = true)]
-    pub strategy: Option<String>,
-
-    /// A strategy parameter, NAME=VALUE (repeatable), e.g. --param fast=10 --param slow=20.
-    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
-    pub params: Vec<String>,
-}
-
-#[derive(Debug, Args)]
-#[command(next_help_heading = "Broker")]
-pub struct BrokerArgs {
-    /// Starting cash, more than 0 [default: 10000].
-    #[arg(long, value_name = "AMOUNT", allow_negative_numbers = true)]
-    pub cash: Option<f64>,
-
-    /// Commission per order: RATE (fraction of the traded value, or N%), plus an optional fixed amount and a minimum, e.g. 0.002, 0.001+1, 0.1%+0.5,min=1 [default: 0].
-    #[arg(long, value_name = "RATE[+FIXED][,min=M]", value_parser = settings::commission, allow_hyphen_values = true)]
-    pub commission: Option<Commission>,
-
-    /// Fill orders at the signal bar's close instead of the next bar's open.
-    #[arg(long)]
-    pub trade_on_close: bool,
-
-    /// Only open long positions; a sell signal closes the long.
-    #[arg(long)]
-    pub long_only: bool,
-
-    /// Trade size: a fraction of available cash (0.5 or 50%, whole units) or fixed units (2.5u) [default: all cash].
-    #[arg(long, value_name = "SIZE", value_parser = settings::size, allow_hyphen_values = true)]
-    pub size: Option<Sizing>,
-
-    /// With a fractional --size (or the default), buy fractional units (crypto-style) instead of whole ones.
-    #[arg(long)]
-    pub fractional: bool,
-
-    /// Slippage in basis points, against each market and stop fill (entries and exits).
-    #[arg(
-        long,
-        value_name = "BPS",
-        default_value_t = 0.0,
-        allow_negative_numbers = true
-    )]
-    pub slippage_bps: f64,
-
-    /// Stop-loss distance from the entry price, as a fraction or percent (0.05 or 5%).
-    #[arg(long, value_name = "PCT", value_parser = settings::fraction, allow_hyphen_values = true)]
-    pub stop_loss: Option<f64>,
-
-    /// Take-profit distance from the entry price, as a fraction or percent (0.1 or 10%).
-    #[arg(long, value_name = "PCT", value_parser = settings::fraction, allow_hyphen_values = true)]
-    pub take_profit: Option<f64>,
-
-    /// When a stop-loss and a take-profit are both inside one bar: pessimistic (the stop-loss fills, backtesting.py's order), optimistic (the take-profit), open-first (the one on the side of the extreme nearer the bar's open; a gap through a level fills it at the open) [default: pessimistic].
-    #[arg(long, value_name = "ORDER", value_parser = settings::intrabar)]
-    pub intrabar: Option<Intrabar>,
-}
-
-#[derive(Debug, Args)]
-#[command(next_help_heading = "Sweeps, universes, walk-forward")]
-pub struct SweepArgs {
-    /// Sweep a parameter: NAME=START..END:STEP (END included), NAME=START..END (step 1) or NAME=A,B,C (repeatable; a value given twice runs once). A swept parameter takes no --param.
-    #[arg(long, value_name = "NAME=RANGE")]
-    pub grid: Vec<String>,
-
-    /// Keep only grid points where this holds, e.g. 'fast<slow' (operators < <= > >= == !=; repeatable).
-    #[arg(long, value_name = "EXPR")]
-    pub constraint: Vec<String>,
-
-    /// Worker threads; 0 for one per CPU [default: one per CPU].
-    #[arg(short, long, value_name = "N", value_parser = crate::config::jobs::parse, allow_negative_numbers = true)]
-    pub jobs: Option<usize>,
-
-    /// Time limit of each backtest in a sweep or universe, e.g. 500ms, 10s; 0 for no limit [default: none]. One that runs longer is recorded as timed-out and the sweep goes on.
-    #[arg(long, value_name = "DUR", value_parser = parse_time_limit, allow_hyphen_values = true)]
-    pub timeout_per: Option<Duration>,
-
-    /// The statistic that ranks sweep points and symbols, e.g. sharpe_ratio, sqn, return_pct, calmar_ratio [default: sharpe_ratio].
-    #[arg(long, value_name = "STAT")]
-    pub rank_by: Option<String>,
-
-    /// Keep and show the best N results (memory stays bounded by N); 0 keeps all [default: 20].
-    #[arg(long, value_name = "N", value_parser = parse_top, allow_negative_numbers = true)]
-    pub top: Option<usize>,
-
-    /// Write every sweep result as a JSON line to FILE as it finishes (into a temporary file
-    /// beside it that replaces FILE when the sweep ends, also when interrupted).
-    #[arg(long, value_name = "FILE.jsonl")]
-    pub results: Option<PathBuf>,
-
-    /// Write a heatmap of the ranking statistic over a two-parameter grid as SVG (an axis of more than 320 values is drawn in 320 cells, each the best of its points).
-    #[arg(long, value_name = "FILE.svg")]
-    pub heatmap: Option<PathBuf>,
-
-    /// Run shard K of N of a sweep or universe (a stable hash of each point or symbol); N alone takes K from JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID (0-based) or CI_NODE_INDEX (1-based).
-    #[arg(long, value_name = "K/N")]
-    pub shard: Option<String>,
-
-    /// Walk-forward: optimise the --grid on each train window, trade the best on the next test window; sizes in bars, step defaults to test.
-    #[arg(long, value_name = "train=N,test=M[,step=K]", value_parser = WalkSpec::parse)]
-    pub walk_forward: Option<WalkSpec>,
-}
-
-#[derive(Debug, Args)]
-#[command(next_help_heading = "Output")]
-pub struct OutputArgs {
-    /// Output format.
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = report::format_parser(&["table", "json", "markdown"]))]
-    pub format: Format,
-
-    /// Write the closed trades as CSV (of the best point for a sweep, stitched out-of-sample for walk-forward).
-    #[arg(long, value_name = "FILE.csv")]
-    pub trades: Option<PathBuf>,
-
-    /// Write the equity curve as CSV: date,equity,drawdown_pct (drawdown as a fraction).
-    #[arg(long, value_name = "FILE.csv")]
-    pub equity: Option<PathBuf>,
-
-    /// Write a self-contained HTML report (equity, drawdown, trade markers, statistics).
-    #[arg(long, value_name = "FILE.html")]
-    pub report: Option<PathBuf>,
-}
 
 /// The `[backtest]` table of velo.toml.
 #[derive(Debug, Default, Deserialize)]
@@ -280,23 +49,6 @@ struct BacktestConfig {
     top: Option<usize>,
     timeout_per: Option<String>,
     intrabar: Option<String>,
-}
-
-/// `--timeout-per`: a duration, `0` for no limit (as every velo duration).
-fn parse_time_limit(s: &str) -> Result<Duration, String> {
-    if s.trim_start().starts_with('-') {
-        return Err(format!(
-            "{s:?}: a time limit is not negative: use a duration such as 500ms or 10s, or 0 for no limit"
-        ));
-    }
-    crate::units::duration_arg(s)
-}
-
-/// `--top`: a count of results to keep, `0` for all.
-fn parse_top(s: &str) -> Result<usize, String> {
-    s.trim().parse::<usize>().map_err(|_| {
-        format!("{s:?} is not a count of results: keep the best N (a whole number, e.g. 20), or 0 to keep all")
-    })
 }
 
 /// The strategy and its `--param` values, each checked against its bounds.
@@ -313,19 +65,15 @@ fn resolve_params(args: &StrategyArgs) -> anyhow::Result<Params> {
         );
     };
     let mut p = Params::defaults(def);
-    p.assign(&args.params).map_err(anyhow::Error::msg)?;
+    p.assign(&args.params).map_err(messages::assign)?;
     Ok(p)
 }
 
+/// The settings of a run: flags over velo.toml over defaults.
 struct Resolved {
-    /// The checked output files (`--trades`, `--results`, …), empty until `run` checks them.
-    outs: Outputs,
     params: Params,
     settings: Settings,
-    jobs: usize,
-    ranking: Ranking,
-    timeout_per: Option<Duration>,
-    shard: Option<Partition>,
+    options: SweepOptions,
 }
 
 fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved> {
@@ -395,7 +143,7 @@ fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved
         .or(cfg.rank_by.as_deref())
         .unwrap_or("sharpe_ratio");
     let top = args.sweep.top.or(cfg.top).unwrap_or(20);
-    let ranking = Ranking::by(rank_by, top).map_err(anyhow::Error::msg)?;
+    let ranking = Ranking::by(rank_by, top).map_err(|e| messages::rank_by(&e))?;
     let timeout_per = match (args.sweep.timeout_per, &cfg.timeout_per) {
         (Some(t), _) => Some(t),
         (None, Some(t)) => Some(
@@ -407,19 +155,21 @@ fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved
     // A duration of 0 is no limit, in every velo command.
     .filter(|t| !t.is_zero());
     let shard = match &args.sweep.shard {
-        Some(text) => {
-            Some(sweep::parse_shard(text, &|k| std::env::var(k).ok()).map_err(anyhow::Error::msg)?)
-        }
+        Some(text) => Some(
+            sweep::parse_shard(text, &|k| std::env::var(k).ok())
+                .map_err(|e| messages::shard(&e))?,
+        ),
         None => None,
     };
     Ok(Resolved {
-        outs: Outputs::default(),
         params,
         settings,
-        jobs,
-        ranking,
-        timeout_per,
-        shard,
+        options: SweepOptions {
+            jobs,
+            timeout_per,
+            ranking,
+            shard,
+        },
     })
 }
 
@@ -428,11 +178,11 @@ pub fn run(args: &BacktestArgs, ctx: &Context) -> anyhow::Result<u8> {
         return run_merge(m, ctx);
     }
     let cfg: BacktestConfig = ctx.config.section("backtest")?;
-    let mut r = resolve(args, &cfg)?;
+    let r = resolve(args, &cfg)?;
     let Some(path) = args.path.as_deref() else {
         anyhow::bail!("give a CSV file or a folder of them");
     };
-    let sweep_args = &args.sweep;
+    let (sweep_args, out) = (&args.sweep, &args.output);
     let is_sweep = !sweep_args.grid.is_empty();
     if sweep_args.walk_forward.is_some() && !is_sweep {
         anyhow::bail!("--walk-forward optimises a --grid: add one, e.g. --grid fast=5..30:5");
@@ -449,44 +199,160 @@ pub fn run(args: &BacktestArgs, ctx: &Context) -> anyhow::Result<u8> {
     if sweep_args.shard.is_some() && !is_sweep && !path.is_dir() {
         anyhow::bail!("--shard splits a --grid or a folder of symbols: there is nothing to split in one backtest");
     }
-    let grid = build_grid(&r.params, sweep_args, &args.strategy.params)?;
-    r.outs = check_outputs(args, path, ctx)?;
+    let grid = Grid::parse(
+        &r.params,
+        &sweep_args.grid,
+        &sweep_args.constraint,
+        &args.strategy.params,
+    )
+    .map_err(|e| messages::grid(e, sweep_args))?;
+    let outs = check_outputs(args, path, ctx)?;
+    let artifacts = out.trades.is_some() || out.equity.is_some() || out.report.is_some();
     if path.is_dir() {
         if sweep_args.walk_forward.is_some() {
             anyhow::bail!("--walk-forward runs on one file, not a folder");
         }
-        return run_universe(args, path, &grid, &r, ctx);
-    }
-    if let Some(spec) = sweep_args.walk_forward {
-        if r.shard.is_some() {
+        if artifacts {
+            anyhow::bail!(
+                "--trades, --equity and --report describe one run: backtest one file for them"
+            );
+        }
+        if sweep_args.heatmap.is_some() {
+            anyhow::bail!("--heatmap draws one symbol's grid: backtest one file for it");
+        }
+    } else if sweep_args.walk_forward.is_some() {
+        if r.options.shard.is_some() {
             anyhow::bail!("--shard does not split a walk-forward: run it on one machine");
         }
-        if let Some(note) = walk::check_train(&grid, spec).map_err(anyhow::Error::msg)? {
-            ctx.ui.warn(&note);
+        if sweep_args.heatmap.is_some() || sweep_args.results.is_some() {
+            anyhow::bail!(
+                "--heatmap and --results describe one sweep: drop them with --walk-forward"
+            );
         }
-        let bars = load_one(path)?;
-        return run_walk(args, &bars, &grid, spec, &r, ctx);
     }
-    let bars = load_one(path)?;
-    if is_sweep {
-        return run_sweep(args, &bars, &grid, &r, ctx);
-    }
-    r.params.validate().map_err(anyhow::Error::msg)?;
-    let (report, run) = bt::backtest(&bars, &r.params, &r.settings, &|| false)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let job = Job {
+        grid,
+        settings: r.settings,
+        options: r.options,
+        walk: sweep_args.walk_forward,
+        load: LOAD,
+        rerun_best: artifacts,
+        heatmap: sweep_args.heatmap.is_some(),
+    };
+    // Results stream from a sweep or a universe (a single backtest has none to stream).
+    let streams = is_sweep || path.is_dir();
+    let results = match outs.get("--results") {
+        Some(o) if streams => Some(o.stream()?),
+        _ => None,
+    };
+    let mut observer = Progress::new(&ctx.ui, out.format.is_machine(), results);
+    let mut stdin = std::io::stdin();
+    let source = if path.is_dir() {
+        Source::Folder(path)
+    } else if path.as_os_str() == "-" {
+        Source::Stdin {
+            name: path,
+            reader: &mut stdin,
+        }
+    } else {
+        Source::File(path)
+    };
+    let result = bt::run(&job, source, &interrupt::defer, &mut observer);
     let mut failures = Failures::default();
-    write_artifacts(
-        &r.outs,
-        &bars,
-        &run,
-        &report.stats,
-        &title(&report),
-        &mut failures,
-    );
-    let text = report::render(&report, args.output.format, &ctx.ui)?;
-    ctx.ui.out(&text).context("writing the results")?;
+    observer.finish(&mut failures)?;
+    let outcome = result.map_err(|e| messages::backtest(e, sweep_args))?;
+    let code = show(outcome, args, &outs, &mut failures, ctx)?;
+    // The result is out: an output that could not be written ends the run with exit 2.
     failures.into_result()?;
-    Ok(exit::SUCCESS)
+    Ok(code)
+}
+
+/// Renders the outcome: files first (a failed write is kept in `failures`), then stdout, then
+/// what was not done; returns the exit code.
+fn show(
+    outcome: Outcome,
+    args: &BacktestArgs,
+    outs: &Outputs,
+    failures: &mut Failures,
+    ctx: &Context,
+) -> anyhow::Result<u8> {
+    let print = |text: anyhow::Result<String>| -> anyhow::Result<()> {
+        ctx.ui.out(&text?).context("writing the results")
+    };
+    let format = args.output.format;
+    Ok(match outcome {
+        Outcome::Single(one) => {
+            write_artifacts(outs, &one, failures);
+            print(report::render(&one.report, format, &ctx.ui))?;
+            exit::SUCCESS
+        }
+        Outcome::Sweep {
+            report,
+            heatmap,
+            best,
+        } => {
+            if let (Some(o), Some(h)) = (outs.get("--heatmap"), &heatmap) {
+                let svg = render::heatmap_svg(&render::heatmap_title(&report), h);
+                failures.add(o.write(svg.as_bytes()));
+            }
+            let o = &args.output;
+            if o.trades.is_some() || o.equity.is_some() || o.report.is_some() {
+                let Some(best) = best else {
+                    anyhow::bail!(
+                        "no sweep point finished: nothing to write for --trades/--equity/--report"
+                    );
+                };
+                write_artifacts(outs, &best, failures);
+            }
+            print(report::render(&report, format, &ctx.ui))?;
+            if report.summary.interrupted {
+                ctx.ui.warn(&format!(
+                    "interrupted: the results are the {} runs that finished; {} of the grid's {} points were not reached",
+                    report.summary.runs, report.summary.not_started, report.summary.grid_points
+                ));
+            }
+            exit_code(&report)
+        }
+        Outcome::Universe(report) => {
+            for res in report.results.iter().filter(|r| r.status == Status::Error) {
+                ctx.ui.error(&format!(
+                    "{}: {} (the other symbols were backtested)",
+                    res.symbol.as_deref().unwrap_or("?"),
+                    res.error.as_deref().unwrap_or("")
+                ));
+            }
+            print(report::render(&report, format, &ctx.ui))?;
+            if report.summary.interrupted {
+                ctx.ui.warn(&format!(
+                    "interrupted: the results are the {} symbols that finished; {} were not",
+                    report.summary.runs, report.summary.not_started
+                ));
+            }
+            if report.summary.errors > 0 {
+                exit::USAGE
+            } else {
+                exit_code(&report)
+            }
+        }
+        Outcome::WalkForward { report, windows } => {
+            if report.interrupted {
+                ctx.ui.warn(&format!(
+                    "interrupted: the report holds the {} windows that finished, of {windows}",
+                    report.windows.len()
+                ));
+            }
+            if let (Some((bars, run)), Some(stats)) = (&report.stitched, &report.oos) {
+                let title = render::walk_title(&report);
+                write_files(outs, bars, run, stats, &title, failures);
+            }
+            print(report::render(&report, format, &ctx.ui))?;
+            if report.windows.iter().any(|w| w.error.is_some()) {
+                exit::PROBLEMS
+            } else {
+                exit::SUCCESS
+            }
+        }
+    })
 }
 
 /// Checks every output file before the work (`crate::outfile`): none is an input (the CSV,
@@ -510,48 +376,25 @@ fn check_outputs(args: &BacktestArgs, path: &Path, ctx: &Context) -> anyhow::Res
     Ok(plan.check(&|n| ctx.ui.info(n))?)
 }
 
-fn title(r: &bt::SingleReport) -> String {
-    let params: Vec<String> = r
-        .params
-        .0
-        .pairs()
-        .map(|(k, v)| format!("{k}={}", fmt_num(v)))
-        .collect();
-    format!("{} {} on {}", r.strategy, params.join(" "), r.symbol)
+/// Writes --trades, --equity and --report of one run; a failure is kept for the end.
+fn write_artifacts(outs: &Outputs, one: &OneRun, failures: &mut Failures) {
+    let title = render::run_title(&one.report);
+    write_files(
+        outs,
+        &one.bars,
+        &one.run,
+        &one.report.stats,
+        &title,
+        failures,
+    );
 }
 
-/// The grid of the --grid and --constraint flags (one point, the base parameters, without
-/// any), checked before any work.
-fn build_grid(base: &Params, a: &SweepArgs, params: &[String]) -> anyhow::Result<Grid> {
-    Grid::from_flags(base, &a.grid, &a.constraint, params).map_err(anyhow::Error::msg)
-}
-
-fn load_one(path: &Path) -> anyhow::Result<Bars> {
-    let mut series = if path.as_os_str() == "-" {
-        let mut data = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut data)
-            .context("cannot read standard input")?;
-        market::parse(&data, Path::new("stdin"), "stdin", LOAD)?
-    } else {
-        market::load_file(path, &mut Vec::new(), LOAD)?
-    };
-    if series.len() != 1 {
-        anyhow::bail!(
-            "{}: the file holds {} symbols: backtest one symbol per file, or put per-symbol files in a folder and pass the folder",
-            path.display(),
-            series.len()
-        );
-    }
-    Ok(series.remove(0))
-}
-
-/// Writes --trades, --equity and --report for one run; a failure is kept for the end.
-fn write_artifacts(
+/// Writes --trades, --equity and --report of `run` over `bars`; a failure is kept for the end.
+fn write_files(
     outs: &Outputs,
     bars: &Bars,
-    run: &bt::Run,
-    stats: &bt::Stats,
+    run: &Run,
+    stats: &Stats,
     title: &str,
     failures: &mut Failures,
 ) {
@@ -565,149 +408,8 @@ fn write_artifacts(
     write("--report", &|| render::html_report(title, bars, run, stats));
 }
 
-/// The --results stream: one JSON line per result, handed to the file as they come. A write
-/// that fails is kept by the stream for [`Stream::finish`] (see `outfile::Stream`).
-struct Stream(Option<outfile::Stream>, std::time::Instant);
-
-impl Stream {
-    fn open(out: Option<std::sync::Arc<Output>>) -> anyhow::Result<Self> {
-        Ok(Self(
-            out.map(|o| o.stream()).transpose()?,
-            std::time::Instant::now(),
-        ))
-    }
-
-    fn write(&mut self, r: &sweep::PointResult) -> anyhow::Result<()> {
-        if let Some(w) = &mut self.0 {
-            let line = report::json::line("backtest-result", r)?;
-            w.write_all(line.as_bytes())?;
-            // Readers following the file see results within a moment, not per 64 KiB.
-            if self.1.elapsed() >= Duration::from_millis(200) {
-                w.flush()?;
-                self.1 = std::time::Instant::now();
-            }
-        }
-        Ok(())
-    }
-
-    fn finish(self) -> Result<(), outfile::WriteError> {
-        self.0.map_or(Ok(()), outfile::Stream::finish)
-    }
-}
-
-fn run_sweep(
-    args: &BacktestArgs,
-    bars: &Bars,
-    grid: &Grid,
-    r: &Resolved,
-    ctx: &Context,
-) -> anyhow::Result<u8> {
-    let format = args.output.format;
-    // The bar counts grid positions (before constraints): the grid is sized by the product of
-    // its axes, never by walking it.
-    let bar = ctx
-        .ui
-        .progress(grid.size(), "grid points", format.is_machine());
-    let cancel = interrupt::defer();
-    let walked = WalkProgress::default();
-    let mut stream = Stream::open(r.outs.get("--results"))?;
-    let mut write_err: Option<anyhow::Error> = None;
-    let mut heat = args
-        .sweep
-        .heatmap
-        .as_ref()
-        .and_then(|_| Heatmap::new(grid, r.ranking.higher_is_better));
-    let (mut timed_out, mut done) = (0u64, 0u64);
-    let opts = SweepOptions {
-        jobs: r.jobs,
-        timeout_per: r.timeout_per,
-        ranking: r.ranking,
-        shard: r.shard,
-    };
-    let mut report = sweep::sweep(
-        bars,
-        grid,
-        &r.settings,
-        &opts,
-        &cancel,
-        &walked,
-        &mut |res| {
-            if write_err.is_none() {
-                if let Err(e) = stream.write(res) {
-                    write_err = Some(e);
-                }
-            }
-            if let Some(h) = &mut heat {
-                h.add(
-                    res.index,
-                    res.stats.as_ref().and_then(|s| s.get(r.ranking.stat)),
-                );
-            }
-            done += 1;
-            if res.status == Status::TimedOut {
-                timed_out += 1;
-            }
-            bar.set_position(walked.reached());
-            if done % 64 == 1 || res.status == Status::TimedOut {
-                // Short enough for an 80-column terminal beside the bar and a 10^10 length.
-                let late = if timed_out > 0 {
-                    format!(", {timed_out} timed out")
-                } else {
-                    String::new()
-                };
-                bar.set_message(format!(
-                    "{done} run{late}, {:.0}/s",
-                    done as f64 / bar.elapsed().as_secs_f64().max(1e-3)
-                ));
-            }
-        },
-    );
-    bar.finish_and_clear();
-    let mut failures = Failures::default();
-    failures.add(stream.finish());
-    if let Some(e) = write_err {
-        return Err(e);
-    }
-    if report.summary.combinations == 0 && !report.summary.interrupted {
-        anyhow::bail!(
-            "the grid is empty: no point of {} satisfies {}: widen the ranges or loosen the constraints",
-            args.sweep.grid.join(" "),
-            args.sweep.constraint.join(" and ")
-        );
-    }
-    report.data.clone_from(&bars.symbol);
-    report.work_hash = sweep::work_hash(&[
-        &grid.describe(),
-        &serde_json::to_string(&r.settings)?,
-        &sweep::bars_fingerprint(bars),
-    ]);
-    if let (Some(out), Some(h)) = (r.outs.get("--heatmap"), &heat) {
-        let svg = render::heatmap_svg(
-            &format!(
-                "{} {} on {}",
-                grid.base.def.name, r.ranking.stat, bars.symbol
-            ),
-            h,
-        );
-        failures.add(out.write(svg.as_bytes()));
-    }
-    if args.output.trades.is_some() || args.output.equity.is_some() || args.output.report.is_some()
-    {
-        best_artifacts(bars, grid, &report, r, &mut failures)?;
-    }
-    let text = report::render(&report, format, &ctx.ui)?;
-    ctx.ui.out(&text).context("writing the results")?;
-    if report.summary.interrupted {
-        ctx.ui.warn(&format!(
-            "interrupted: the results are the {} runs that finished; {} of the grid's {} points were not reached",
-            report.summary.runs, report.summary.not_started, report.summary.grid_points
-        ));
-    }
-    failures.into_result()?;
-    Ok(outcome(&report))
-}
-
-fn outcome(report: &SweepReport) -> u8 {
+/// The exit code of a sweep's, universe's or merge's results.
+fn exit_code(report: &SweepReport) -> u8 {
     if report.summary.timed_out + report.summary.errors > 0 {
         exit::PROBLEMS
     } else {
@@ -715,204 +417,8 @@ fn outcome(report: &SweepReport) -> u8 {
     }
 }
 
-/// Reruns the best point of a sweep for --trades, --equity and --report.
-fn best_artifacts(
-    bars: &Bars,
-    grid: &Grid,
-    report: &SweepReport,
-    r: &Resolved,
-    failures: &mut Failures,
-) -> anyhow::Result<()> {
-    let Some(best) = report.results.iter().find(|x| x.status == Status::Ok) else {
-        anyhow::bail!("no sweep point finished: nothing to write for --trades/--equity/--report");
-    };
-    let params = grid.point_at(best.index).unwrap_or(grid.base);
-    let (single, run) = bt::backtest(bars, &params, &r.settings, &|| false)?;
-    write_artifacts(
-        &r.outs,
-        bars,
-        &run,
-        &single.stats,
-        &title(&single),
-        failures,
-    );
-    Ok(())
-}
-
-fn run_universe(
-    args: &BacktestArgs,
-    dir: &Path,
-    grid: &Grid,
-    r: &Resolved,
-    ctx: &Context,
-) -> anyhow::Result<u8> {
-    if args.output.trades.is_some() || args.output.equity.is_some() || args.output.report.is_some()
-    {
-        anyhow::bail!(
-            "--trades, --equity and --report describe one run: backtest one file for them"
-        );
-    }
-    if args.sweep.heatmap.is_some() {
-        anyhow::bail!("--heatmap draws one symbol's grid: backtest one file for it");
-    }
-    let files = market::list_inputs(&[dir.to_path_buf()])?;
-    if files.is_empty() {
-        anyhow::bail!("{}: no .csv files in this folder", dir.display());
-    }
-    let names: Vec<String> = files
-        .iter()
-        .map(|f| market::csv::symbol_from_path(f))
-        .collect();
-    let format = args.output.format;
-    let bar = ctx
-        .ui
-        .progress(names.len() as u64, "symbols", format.is_machine());
-    let cancel = interrupt::defer();
-    let mut stream = Stream::open(r.outs.get("--results"))?;
-    let mut write_err: Option<anyhow::Error> = None;
-    let opts = SweepOptions {
-        jobs: r.jobs,
-        timeout_per: r.timeout_per,
-        ranking: r.ranking,
-        shard: r.shard,
-    };
-    let load = |i: usize| -> Result<Vec<Bars>, String> {
-        market::load_file(&files[i], &mut Vec::new(), LOAD).map_err(|e| e.to_string())
-    };
-    let mut runs = 0u64;
-    let mut report = sweep::universe(
-        &names,
-        load,
-        grid,
-        &r.settings,
-        &opts,
-        &cancel,
-        &mut |event| match event {
-            UniverseEvent::Run(res) => {
-                if write_err.is_none() {
-                    if let Err(e) = stream.write(res) {
-                        write_err = Some(e);
-                    }
-                }
-                runs += 1;
-                if runs % 64 == 1 {
-                    bar.set_message(format!("{runs} runs"));
-                }
-            }
-            UniverseEvent::Symbol(_) => bar.inc(1),
-        },
-    );
-    bar.finish_and_clear();
-    let mut failures = Failures::default();
-    failures.add(stream.finish());
-    if let Some(e) = write_err {
-        return Err(e);
-    }
-    report.data = dir.display().to_string();
-    // The work: strategy, grid, settings and the list of symbols (their data is each shard's
-    // own to read; a different file set is different work).
-    report.work_hash = sweep::work_hash(&[
-        &grid.describe(),
-        &serde_json::to_string(&r.settings)?,
-        &names.join(","),
-    ]);
-    for res in &report.results {
-        if res.status == Status::Error {
-            ctx.ui.error(&format!(
-                "{}: {} (the other symbols were backtested)",
-                res.symbol.as_deref().unwrap_or("?"),
-                res.error.as_deref().unwrap_or("")
-            ));
-        }
-    }
-    let text = report::render(&report, format, &ctx.ui)?;
-    ctx.ui.out(&text).context("writing the results")?;
-    if report.summary.interrupted {
-        ctx.ui.warn(&format!(
-            "interrupted: the results are the {} symbols that finished; {} were not",
-            report.summary.runs, report.summary.not_started
-        ));
-    }
-    failures.into_result()?;
-    Ok(if report.summary.errors > 0 {
-        exit::USAGE
-    } else {
-        outcome(&report)
-    })
-}
-
-fn run_walk(
-    args: &BacktestArgs,
-    bars: &Bars,
-    grid: &Grid,
-    spec: WalkSpec,
-    r: &Resolved,
-    ctx: &Context,
-) -> anyhow::Result<u8> {
-    if args.sweep.heatmap.is_some() || args.sweep.results.is_some() {
-        anyhow::bail!("--heatmap and --results describe one sweep: drop them with --walk-forward");
-    }
-    let windows = if spec.train + spec.test <= bars.len() {
-        (bars.len() - spec.train - spec.test) / spec.step + 1
-    } else {
-        0
-    };
-    let format = args.output.format;
-    let bar = ctx
-        .ui
-        .progress(windows as u64, "walk-forward windows", format.is_machine());
-    let cancel = interrupt::defer();
-    let opts = SweepOptions {
-        jobs: r.jobs,
-        timeout_per: r.timeout_per,
-        ranking: r.ranking,
-        shard: None,
-    };
-    let report = walk::walk_forward(bars, grid, &r.settings, spec, &opts, &cancel, &mut |_| {
-        bar.inc(1);
-    })
-    .map_err(anyhow::Error::msg)?;
-    bar.finish_and_clear();
-    let mut failures = Failures::default();
-    if report.interrupted {
-        ctx.ui.warn(&format!(
-            "interrupted: the report holds the {} windows that finished, of {windows}",
-            report.windows.len()
-        ));
-    }
-    if let Some((b, run)) = &report.stitched {
-        if let Some(s) = &report.oos {
-            let t = format!(
-                "walk-forward {} on {} (stitched out-of-sample)",
-                report.strategy, report.symbol
-            );
-            write_artifacts(&r.outs, b, run, s, &t, &mut failures);
-        }
-    }
-    let text = report::render(&report, format, &ctx.ui)?;
-    ctx.ui.out(&text).context("writing the results")?;
-    failures.into_result()?;
-    Ok(if report.windows.iter().any(|w| w.error.is_some()) {
-        exit::PROBLEMS
-    } else {
-        exit::SUCCESS
-    })
-}
-
 fn run_merge(m: &MergeArgs, ctx: &Context) -> anyhow::Result<u8> {
-    let mut reports = Vec::new();
-    for path in &m.files {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let report: SweepReport = serde_json::from_str(&text).with_context(|| {
-            format!(
-                "{}: not a backtest sweep result (the --format json output of a --shard K/N run)",
-                path.display()
-            )
-        })?;
-        reports.push((path.display().to_string(), report));
-    }
-    let merged = sweep::merge(reports, m.allow_partial).map_err(anyhow::Error::new)?;
+    let merged = merge::merge_files(&m.files, m.allow_partial).map_err(messages::merge)?;
     let text = report::render(&merged, m.format, &ctx.ui)?;
     ctx.ui.out(&text).context("writing the results")?;
     if !merged.partial.is_empty() {
@@ -920,5 +426,5 @@ fn run_merge(m: &MergeArgs, ctx: &Context) -> anyhow::Result<u8> {
             .warn(&format!("partial result: {}", merged.partial.join(", ")));
         return Ok(exit::PROBLEMS);
     }
-    Ok(outcome(&merged))
+    Ok(exit_code(&merged))
 }

@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 use super::{Cell, Report, Section};
 use crate::backtest::engine::Trade;
 use crate::backtest::heatmap::Heatmap;
+use crate::backtest::results::{PointResult, Status, SweepReport};
 use crate::backtest::stats::{drawdowns, Stats};
-use crate::backtest::sweep::{PointResult, Status, SweepReport};
 use crate::backtest::walk::WalkReport;
 use crate::backtest::{Run, SingleReport};
 use crate::market::Bars;
@@ -305,6 +305,24 @@ impl Report for WalkReport {
         }
         out
     }
+}
+
+/// The title of one run's HTML report: `sma-cross fast=10 slow=20 on GOOG`.
+pub fn run_title(r: &SingleReport) -> String {
+    format!("{} on {}", r.params.0, r.symbol)
+}
+
+/// The title of a walk-forward's HTML report (its stitched out-of-sample run).
+pub fn walk_title(r: &WalkReport) -> String {
+    format!(
+        "walk-forward {} on {} (stitched out-of-sample)",
+        r.strategy, r.symbol
+    )
+}
+
+/// The title of a sweep's heatmap: `sma-cross sharpe_ratio on GOOG`.
+pub fn heatmap_title(r: &SweepReport) -> String {
+    format!("{} {} on {}", r.strategy, r.rank_by, r.data)
 }
 
 /// `--trades FILE.csv`: one row per closed trade.
