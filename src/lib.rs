@@ -23,6 +23,7 @@ pub mod report;
 pub mod scan;
 pub mod secret;
 pub mod shard;
+pub mod suggest;
 pub mod test_runner;
 pub mod units;
 pub mod watch;
