@@ -1,9 +1,18 @@
-//! "Did you mean": the one rule for every misspelt name velo suggests a fix for.
+//! "Did you mean": the one rule for every misspelt name velo suggests a fix for: `.env` keys
+//! (env-check's `unknown-key` and `undeclared`, and the masking of names close to a secret's),
+//! velo.toml tables, strategy and parameter names, flag values.
+//!
+//! The rule ([`typo_distance`]): two names are a likely typo of each other when their
+//! optimal-string-alignment distance, with case ignored, is small: an insertion, a deletion, a
+//! substitution or a swap of two neighbours counts one edit, and at most 1 edit is allowed
+//! when the shorter name has up to 4 characters, 2 up to 12, and 3 beyond; and the edits must be
+//! fewer than half of the shorter name, so `C` is not a typo of `A` nor `DB` one of `DC`. A
+//! separator written another way (`env_check`, `sma_cross`) or left out (`smacross`) is one
+//! edit, so it is always found. [`closest`] picks the nearest candidate (ties: the caller's
+//! preference, then alphabetical order), so a message can end with one concrete hint.
 
-/// The did-you-mean rule, one for every use (unknown-key and undeclared suggestions, and the
-/// masking of names close to a secret's): `Some(distance)` when `a` and `b` are within a small
-/// edit distance (case ignored, a transposition counts as one edit) that is less than half of
-/// the shorter name, so `C` is not a typo of `A` and `DB` is not one of `DC`.
+/// The did-you-mean distance: `Some(edits)` when `a` and `b` are a likely typo of each other
+/// (see the module's rule), `None` when they are not.
 pub fn typo_distance(a: &str, b: &str) -> Option<usize> {
     let ascii = a.is_ascii() && b.is_ascii();
     let (la, lb) = if ascii {
@@ -95,17 +104,25 @@ fn osa_within(a: &[u8], b: &[u8], limit: usize) -> Option<usize> {
     (dist <= limit).then_some(dist)
 }
 
-/// A declared key within typo distance of `unknown` ([`typo_distance`]), preferring keys that
-/// are not set; `None` when nothing is close.
-pub fn did_you_mean<'a>(
-    unknown: &str,
-    declared: impl Iterator<Item = &'a str>,
-    is_set: impl Fn(&str) -> bool,
-) -> Option<String> {
-    declared
-        .filter_map(|d| typo_distance(unknown, d).map(|dist| (dist, is_set(d), d)))
-        .min_by_key(|&(dist, set, d)| (dist, set, d.to_string()))
-        .map(|(_, _, d)| d.to_string())
+/// The candidate closest to `name` under [`typo_distance`] (ties: alphabetical order), or
+/// `None` when none is close enough to be a likely typo.
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    closest_by(name, candidates, |_| ())
+}
+
+/// As [`closest`], with ties between equally close candidates going to the one whose `rank`
+/// is smaller (env-check prefers a declared key that is not set: the typo is more likely
+/// meant for it), then to alphabetical order.
+pub fn closest_by<'a, K: Ord>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    rank: impl Fn(&str) -> K,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .filter_map(|c| typo_distance(name, c).map(|d| (d, rank(c), c)))
+        .min()
+        .map(|(_, _, c)| c)
 }
 
 #[cfg(test)]
@@ -120,13 +137,10 @@ mod tests {
             "DATABASE_URL",
             "LOG_LEVEL",
         ];
-        let dym = |u: &str| did_you_mean(u, declared.iter().copied(), |_| false);
-        assert_eq!(
-            dym("BINANCE_API_SECERT").as_deref(),
-            Some("BINANCE_API_SECRET")
-        );
-        assert_eq!(dym("DATABSE_URL").as_deref(), Some("DATABASE_URL"));
-        assert_eq!(dym("log_level").as_deref(), Some("LOG_LEVEL"));
+        let dym = |u: &str| closest(u, declared);
+        assert_eq!(dym("BINANCE_API_SECERT"), Some("BINANCE_API_SECRET"));
+        assert_eq!(dym("DATABSE_URL"), Some("DATABASE_URL"));
+        assert_eq!(dym("log_level"), Some("LOG_LEVEL"));
         assert_eq!(dym("TOTALLY_OTHER"), None);
     }
 
@@ -174,12 +188,65 @@ mod tests {
     #[test]
     fn no_suggestion_when_the_distance_is_most_of_the_name() {
         let declared = ["A", "AB", "ABC", "PORT", "LOG_LEVEL"];
-        let dym = |u: &str| did_you_mean(u, declared.iter().copied(), |_| false);
+        let dym = |u: &str| closest(u, declared);
         // Issue 11: `--scan-code` offered "did you mean A?" for an undeclared `C`.
         assert_eq!(dym("C"), None);
         assert_eq!(dym("AC"), None);
-        assert_eq!(dym("ABD").as_deref(), Some("ABC"));
-        assert_eq!(dym("PORTS").as_deref(), Some("PORT"));
+        assert_eq!(dym("ABD"), Some("ABC"));
+        assert_eq!(dym("PORTS"), Some("PORT"));
         assert_eq!(typo_distance("c", "C"), Some(0));
+    }
+
+    #[test]
+    fn ties_go_to_the_callers_preference_then_to_the_alphabet() {
+        let declared = ["API_KEY", "APP_KEY"];
+        // Both are one edit from APX_KEY.
+        assert_eq!(closest("APX_KEY", declared), Some("API_KEY"));
+        assert_eq!(
+            closest_by("APX_KEY", declared, |k| k == "API_KEY"),
+            Some("APP_KEY")
+        );
+        // A closer candidate wins over any preference.
+        assert_eq!(
+            closest_by("API_KEX", declared, |k| k == "API_KEY"),
+            Some("API_KEY")
+        );
+    }
+
+    /// The same rule serves the other kinds of names velo suggests: tables, strategies,
+    /// parameters.
+    #[test]
+    fn one_rule_for_tables_strategies_and_parameters() {
+        let tables = [
+            "env-check",
+            "scan",
+            "log-digest",
+            "test-timeout-runner",
+            "monitor",
+            "backtest",
+        ];
+        assert_eq!(closest("env_check", tables), Some("env-check"));
+        assert_eq!(closest("Scan", tables), Some("scan"));
+        assert_eq!(
+            closest("test-timeout-runer", tables),
+            Some("test-timeout-runner")
+        );
+        assert_eq!(closest("logdigest", tables), Some("log-digest"));
+        assert_eq!(closest("frobnicate", tables), None);
+        let strategies = [
+            "sma-cross",
+            "ema-cross",
+            "rsi",
+            "macd",
+            "bbands",
+            "donchian",
+            "momentum",
+        ];
+        assert_eq!(closest("sma_cross", strategies), Some("sma-cross"));
+        assert_eq!(closest("smacross", strategies), Some("sma-cross"));
+        assert_eq!(closest("donchain", strategies), Some("donchian"));
+        assert_eq!(closest("zzzzzz", strategies), None);
+        assert_eq!(closest("fats", ["fast", "slow"]), Some("fast"));
+        assert_eq!(closest("x", ["n", "k"]), None);
     }
 }

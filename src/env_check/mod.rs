@@ -397,10 +397,12 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
                 if declared.contains(r.key) || !seen.insert(r.key) {
                     continue;
                 }
-                let suggestion =
-                    crate::suggest::did_you_mean(r.key, schema.vars.iter().map(|v| v.key.as_str()), |k| {
-                        resolved.contains_key(k)
-                    });
+                let suggestion = crate::suggest::closest_by(
+                    r.key,
+                    schema.vars.iter().map(|v| v.key.as_str()),
+                    |k| resolved.contains_key(k),
+                )
+                .map(str::to_string);
                 let (file, line, col) = locate(Origin::File(fi, r.offset));
                 let shown = if secrets::unsafe_to_echo(r.key) && r.value.is_none() {
                     None

@@ -6,7 +6,7 @@ use super::parse::EnvFile;
 use super::schema::Schema;
 use super::FastSet;
 use super::{Code, CodeRef, Finding, Severity};
-use crate::suggest::did_you_mean;
+use crate::suggest;
 
 /// Process variables that code reads without any project declaring them.
 const WELL_KNOWN: &[&str] = &[
@@ -89,7 +89,7 @@ pub fn code_findings(
         {
             continue;
         }
-        let suggestion = did_you_mean(&r.key, declared_set.iter().copied(), |_| false);
+        let suggestion = suggest::closest(&r.key, declared_set.iter().copied()).map(str::to_string);
         out.push(Finding {
             code: Code::Undeclared,
             severity: Severity::Warning,
