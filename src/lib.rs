@@ -12,6 +12,7 @@ pub mod backtest;
 pub mod cli;
 pub mod config;
 pub mod env_check;
+pub mod input_path;
 pub mod log_digest;
 pub mod market;
 pub mod monitor;
