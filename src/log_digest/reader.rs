@@ -427,7 +427,9 @@ pub fn open(
                 path: name.clone(),
                 source: match e {
                     OpenError::Io(e) => e,
-                    not_a_file => io::Error::new(io::ErrorKind::InvalidInput, not_a_file),
+                    not_a_file @ OpenError::NotAFile(_) => {
+                        io::Error::new(io::ErrorKind::InvalidInput, not_a_file)
+                    }
                 },
             })?;
             modified = f
