@@ -22,6 +22,7 @@ pub mod prune;
 pub mod reader;
 pub mod report;
 pub mod rules;
+mod run;
 mod summarize;
 pub mod time;
 
@@ -31,6 +32,7 @@ use header::{Level, LogFormat};
 pub use mining::{mine, Mining};
 pub use report::{DigestReport, RootCause, SourceSummary, TemplateRow};
 use rules::Rule;
+pub use run::{inputs, run, Observer};
 pub use summarize::{summarize, Summarized};
 
 /// Lines sampled from the start of a source to infer its header structure.
@@ -72,6 +74,33 @@ pub enum TimeBound {
 pub enum DigestError {
     #[error("writing assignments: {0}")]
     Write(#[source] std::io::Error),
+    /// A path that cannot be expanded (missing, a glob that matches nothing…).
+    #[error(transparent)]
+    Read(#[from] reader::ReadError),
+    /// No input at all: every path was skipped (`why`, one line each), or named no file.
+    #[error("{}", nothing_to_read(why))]
+    NothingToRead { why: Vec<String> },
+    /// Not one line of any input could be read (`why`: each source's reason).
+    #[error("nothing could be read: {}", why.join("; "))]
+    NothingRead { why: Vec<String> },
+    #[error("no input can be followed: stdin and .gz files cannot be")]
+    NothingToFollow,
+    #[error("cannot follow {}", path.display())]
+    Follow {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Watch(#[from] crate::watch::WatchError),
+}
+
+fn nothing_to_read(why: &[String]) -> String {
+    if why.is_empty() {
+        "no log files found in the given paths: pass files, folders or `-`".to_string()
+    } else {
+        format!("nothing to read: {}", why.join("; "))
+    }
 }
 
 const NO_LEVEL: u8 = 0;
