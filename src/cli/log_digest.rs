@@ -280,7 +280,11 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
     };
     let opts = DigestOptions {
         log_format,
-        top: args.output.top.or(cfg.top).unwrap_or(10),
+        top: args
+            .output
+            .top
+            .or(cfg.top)
+            .unwrap_or(DigestOptions::default().top),
         min_level,
         since: args.filter.since,
         until: args.filter.until,

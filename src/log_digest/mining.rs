@@ -466,14 +466,9 @@ mod tests {
         let total: u64 = inputs.iter().filter_map(super::reader::input_len).sum();
         let seen = std::sync::Mutex::new(Vec::new());
         let opts = super::DigestOptions {
-            log_format: None,
             top: 5,
-            min_level: None,
-            since: None,
-            until: None,
-            grep: None,
-            rules: Vec::new(),
             keep_lines: true,
+            ..super::DigestOptions::default()
         };
         let m = super::mine(&inputs, &opts, &|done| seen.lock().unwrap().push(done));
         let seen = seen.into_inner().unwrap();
@@ -598,14 +593,9 @@ mod fuzz {
 
     fn opts() -> DigestOptions {
         DigestOptions {
-            log_format: None,
             top: 50,
-            min_level: None,
-            since: None,
-            until: None,
-            grep: None,
-            rules: Vec::new(),
             keep_lines: true,
+            ..DigestOptions::default()
         }
     }
 

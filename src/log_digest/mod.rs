@@ -60,6 +60,23 @@ pub struct DigestOptions {
     pub keep_lines: bool,
 }
 
+impl Default for DigestOptions {
+    /// Every event counted, the header format detected, the top 10 templates, no per-line
+    /// records.
+    fn default() -> Self {
+        Self {
+            log_format: None,
+            top: 10,
+            min_level: None,
+            since: None,
+            until: None,
+            grep: None,
+            rules: Vec::new(),
+            keep_lines: false,
+        }
+    }
+}
+
 /// A `--since`/`--until` bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeBound {

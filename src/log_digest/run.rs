@@ -229,14 +229,9 @@ mod tests {
 
     fn opts() -> DigestOptions {
         DigestOptions {
-            log_format: None,
             top: 5,
-            min_level: None,
-            since: None,
-            until: None,
-            grep: None,
-            rules: Vec::new(),
             keep_lines: true,
+            ..DigestOptions::default()
         }
     }
 
