@@ -15,6 +15,7 @@ use super::{exit, CodedError, Context};
 use crate::env_check::report::FixOutcome;
 use crate::env_check::schema::Schema;
 use crate::env_check::{self, CheckInput, EnvInput, Severity};
+use crate::input_path::{read_regular, OpenError};
 use crate::report::{self, Format};
 
 /// The long help of `velo env-check` (set on the command's variant in `cli::Command`).
@@ -170,43 +171,24 @@ fn input_error(err: anyhow::Error) -> anyhow::Error {
     CodedError::wrap(exit::USAGE, err)
 }
 
-/// Refuses anything but a regular file (after following links): opening a FIFO waits for a
-/// writer that may never come, and a device may never end. Stdin is `-`; a path naming a
-/// descriptor the caller already opened (`/dev/stdin`, `<(cmd)` as `/dev/fd/N`) is read too,
-/// since a pipe there has its writer.
-fn refuse_special_file(shown: &Path, full: &Path, flag: &str) -> anyhow::Result<()> {
-    if shown == Path::new("/dev/stdin")
-        || shown.starts_with("/dev/fd/")
-        || shown.starts_with("/proc/self/fd/")
-    {
-        return Ok(());
-    }
-    let Ok(meta) = std::fs::metadata(full) else {
-        // Missing or unreadable: the read that follows reports it.
-        return Ok(());
-    };
-    if meta.is_file() {
-        return Ok(());
-    }
-    let kind = {
-        use std::os::unix::fs::FileTypeExt as _;
-        let t = meta.file_type();
-        if t.is_dir() {
-            "a directory"
-        } else if t.is_fifo() {
-            "a FIFO (named pipe)"
-        } else if t.is_socket() {
-            "a socket"
-        } else if t.is_char_device() || t.is_block_device() {
-            "a device"
-        } else {
-            "not a regular file"
-        }
-    };
-    bail!(
-        "{flag} {}: {kind}, not a regular file; give a file, or `-` to read stdin",
-        shown.display()
-    )
+/// Reads a file named by `flag`, refusing anything but a regular file without waiting on it:
+/// opening a FIFO waits for a writer that may never come, and a device may never end. Stdin is
+/// `-`; a path naming a descriptor the caller already opened (`/dev/stdin`, `<(cmd)` as
+/// `/dev/fd/N`) is read too, since a pipe there has its writer. `cannot_read` says what to do
+/// about a file that cannot be read.
+fn read_file(
+    shown: &Path,
+    full: &Path,
+    flag: &str,
+    cannot_read: impl FnOnce() -> String,
+) -> anyhow::Result<Vec<u8>> {
+    read_regular(full).map_err(|e| match e {
+        OpenError::NotAFile(_) => anyhow::anyhow!(
+            "{flag} {}: {e}; give a file, or `-` to read stdin",
+            shown.display()
+        ),
+        OpenError::Io(e) => anyhow::Error::new(e).context(cannot_read()),
+    })
 }
 
 fn read_input(path: &Path, cwd: &Path) -> anyhow::Result<EnvInput> {
@@ -220,9 +202,7 @@ fn read_input(path: &Path, cwd: &Path) -> anyhow::Result<EnvInput> {
             bytes,
         });
     }
-    let full = cwd.join(path);
-    refuse_special_file(path, &full, "--env-file")?;
-    let bytes = std::fs::read(&full).with_context(|| {
+    let bytes = read_file(path, &cwd.join(path), "--env-file", || {
         format!(
             "cannot read {}: check the path, or leave out --env-file to use .env",
             path.display()
@@ -437,10 +417,10 @@ fn load_schema(
     ctx: &Context,
 ) -> anyhow::Result<Option<Schema>> {
     let from_file = |shown: &Path, full: &Path| -> anyhow::Result<Schema> {
-        refuse_special_file(shown, full, "the schema").map_err(input_error)?;
-        let bytes = std::fs::read(full)
-            .with_context(|| format!("cannot read the schema {}", shown.display()))
-            .map_err(input_error)?;
+        let bytes = read_file(shown, full, "the schema", || {
+            format!("cannot read the schema {}", shown.display())
+        })
+        .map_err(input_error)?;
         Schema::from_file(&shown.display().to_string(), &bytes)
             .context("the schema cannot be used; fix the line named above")
             .map_err(input_error)

@@ -1,6 +1,7 @@
 //! `velo log-digest`: parses flags, reads and mines the logs through `crate::log_digest`,
 //! renders the digest and picks the exit code.
 
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
@@ -8,7 +9,7 @@ use clap::Args;
 
 use super::{exit, Context};
 use crate::log_digest::header::{Level, LogFormat};
-use crate::log_digest::{self as domain, reader, rules, DigestOptions, TimeBound};
+use crate::log_digest::{self as domain, reader, rules, DigestError, DigestOptions, TimeBound};
 use crate::outfile::{Failures, Plan};
 use crate::report::{self, Format};
 
@@ -279,7 +280,11 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
     };
     let opts = DigestOptions {
         log_format,
-        top: args.output.top.or(cfg.top).unwrap_or(10),
+        top: args
+            .output
+            .top
+            .or(cfg.top)
+            .unwrap_or(DigestOptions::default().top),
         min_level,
         since: args.filter.since,
         until: args.filter.until,
@@ -287,20 +292,7 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
         rules,
         keep_lines: args.output.assignments.is_some(),
     };
-    let expanded = reader::expand(&args.paths)?;
-    let inputs = expanded.inputs;
-    if inputs.is_empty() {
-        let why: Vec<String> = expanded
-            .skipped
-            .iter()
-            .filter(|s| s.kind != reader::SkipKind::Duplicate)
-            .map(|s| format!("{}: {}", s.path, s.reason))
-            .collect();
-        if !why.is_empty() {
-            anyhow::bail!("nothing to read: {}", why.join("; "));
-        }
-        anyhow::bail!("no log files found in the given paths: pass files, folders or `-`");
-    }
+    let expanded = domain::inputs(&args.paths)?;
     for s in &expanded.skipped {
         let msg = format!("{}: {}", s.path, s.reason);
         if s.kind == reader::SkipKind::Duplicate {
@@ -311,7 +303,7 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
     }
     // Every output is checked before the logs are read: not one of them, its folder there.
     let mut plan = Plan::new(&ctx.cwd);
-    for input in &inputs {
+    for input in &expanded.inputs {
         match input {
             reader::Input::Stdin => plan.input("PATH", std::path::Path::new("-")),
             reader::Input::Path(p) => plan.input("PATH", p),
@@ -320,6 +312,11 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
     if let Some(r) = args.parsing.rules.as_ref().or(cfg_rules.as_ref()) {
         plan.input("--rules", r);
     }
+    let to_stdout = args
+        .output
+        .assignments
+        .as_deref()
+        .is_some_and(|p| p.as_os_str() == "-");
     let to_file = args
         .output
         .assignments
@@ -327,190 +324,195 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
         .filter(|p| p.as_os_str() != "-");
     plan.stream("--assignments", to_file);
     let outputs = plan.check(&|n| ctx.ui.info(n))?;
-    let followed = if args.output.follow {
-        followed_files(&inputs)?
-    } else {
-        Vec::new()
-    };
-    let bar = LateBar::new(
-        &ctx.ui,
-        inputs.iter().filter_map(reader::input_len).sum(),
-        args.output.format.is_machine(),
-    );
-    let mut mining = domain::mine(&inputs, &opts, &|done| bar.update(done));
-    bar.finish();
-    mining.skipped = expanded.skipped;
-    if mining.nothing_read() {
-        let why: Vec<String> = mining
-            .sources()
-            .iter()
-            .map(|s| format!("{}: {}", s.name, s.error.as_deref().unwrap_or("")))
-            .collect();
-        anyhow::bail!("nothing could be read: {}", why.join("; "));
-    }
-    let mut failures = Failures::default();
-    let report = match &args.output.assignments {
-        Some(p) if p.as_os_str() == "-" => {
-            let mut buf: Vec<u8> = Vec::new();
-            let r = mining.digest(&opts, Some(&mut buf))?;
-            ctx.ui.out_bytes(&buf)?;
-            r
-        }
-        Some(_) => {
-            let out = outputs
+    let assignments = match to_file {
+        Some(_) => Assignments::File(
+            outputs
                 .get("--assignments")
-                .context("--assignments was not checked")?;
-            let mut w = out.stream()?;
-            let r = mining.digest(&opts, Some(&mut w))?;
-            failures.add(w.finish());
-            r
-        }
-        None => mining.digest(&opts, None)?,
+                .context("--assignments was not checked")?,
+        ),
+        None if to_stdout => Assignments::Stdout(Vec::new()),
+        None => Assignments::None,
     };
-    for s in &report.sources {
-        if let Some(e) = &s.error {
-            ctx.ui.warn(&format!("{}: {e}", s.name));
-        }
-        if s.invalid_utf8_lines > 0 {
-            ctx.ui.warn(&format!(
-                "{}: {} line(s) were not valid UTF-8 and were read lossily",
-                s.name, s.invalid_utf8_lines
-            ));
-        }
-        if s.cut_lines > 0 {
-            ctx.ui.warn(&format!(
-                "{}: {} line(s) longer than {} KiB were cut",
-                s.name,
-                s.cut_lines,
-                reader::MAX_LINE / 1024
-            ));
-        }
+    let mut printer = Printer {
+        ctx,
+        bar: LateBar::new(
+            &ctx.ui,
+            expanded.inputs.iter().filter_map(reader::input_len).sum(),
+            args.output.format.is_machine(),
+        ),
+        format: args.output.format,
+        follow: args.output.follow,
+        assignments,
+        digests: 0,
+        failures: Failures::default(),
+        failed: None,
+    };
+    let result = domain::run(expanded, &opts, args.output.follow, &mut printer);
+    printer.bar.finish();
+    if let Some(e) = printer.failed {
+        return Err(e);
     }
-    if args.output.follow {
-        print_digest(&report, args.output.format, true, ctx)?;
-        return follow(&mut mining, followed, &opts, args.output.format, ctx);
-    }
-    if args
-        .output
-        .assignments
-        .as_deref()
-        .is_none_or(|p| p.as_os_str() != "-")
-    {
-        print_digest(&report, args.output.format, false, ctx)?;
-    }
+    let report = result.map_err(|e| match e {
+        DigestError::NothingToFollow => {
+            anyhow::anyhow!("--follow needs plain log files to follow (not stdin or .gz files)")
+        }
+        other => other.into(),
+    })?;
     // The digest is out: an assignments file that could not be written ends with exit 2.
-    failures.into_result()?;
+    printer.failures.into_result()?;
+    if args.output.follow {
+        return Ok(exit::SUCCESS);
+    }
     Ok(match fail_on {
         Some(l) if report.events_at_least(l) > 0 => exit::PROBLEMS,
         _ => exit::SUCCESS,
     })
 }
 
-fn print_digest(
-    report: &domain::DigestReport,
-    format: Format,
-    stream: bool,
-    ctx: &Context,
-) -> anyhow::Result<()> {
-    let text = if stream && format == Format::Json {
-        report::json::line("digest", report)?
-    } else {
-        report::render(report, format, &ctx.ui)?
-    };
-    ctx.ui.out(&text)?;
-    Ok(())
+/// Where `--assignments` go.
+enum Assignments {
+    None,
+    /// `-`: gathered, and written to stdout instead of the digest.
+    Stdout(Vec<u8>),
+    /// A checked output, streamed once the logs are read.
+    File(std::sync::Arc<crate::outfile::Output>),
+    Streaming(crate::outfile::Stream),
 }
 
-/// The (source index, tail) of every input `--follow` can follow: plain files, not stdin or
-/// gzip files. They are opened before the first digest reads them, and followed from where
-/// that reading stopped, so a line appended in between is not lost.
-fn followed_files(
-    inputs: &[reader::Input],
-) -> anyhow::Result<Vec<(usize, crate::watch::tail::Tail)>> {
-    let files: Vec<(usize, PathBuf)> = inputs
-        .iter()
-        .enumerate()
-        .filter_map(|(i, input)| match input {
-            reader::Input::Path(p) if !reader::is_gzip(p) => Some((i, p.clone())),
-            _ => None,
-        })
-        .collect();
-    if files.is_empty() {
-        anyhow::bail!("--follow needs plain log files to follow (not stdin or .gz files)");
-    }
-    files
-        .into_iter()
-        .map(|(i, p)| {
-            let tail = crate::watch::tail::Tail::new(&p, false)
-                .with_context(|| format!("cannot follow {}", p.display()))?;
-            Ok((i, tail))
-        })
-        .collect()
+/// What the command shows of a digest: the late progress bar while reading, the sources'
+/// warnings, then each digest (one JSON line per digest when following).
+struct Printer<'a> {
+    ctx: &'a Context,
+    bar: LateBar<'a>,
+    format: Format,
+    follow: bool,
+    assignments: Assignments,
+    digests: usize,
+    failures: Failures,
+    /// What stopped the command: assignments or a digest that could not be written (a closed
+    /// pipe ends the following with it).
+    failed: Option<anyhow::Error>,
 }
 
-/// Follows the files: reads what is appended (noticing truncation and rotation), mines it and
-/// prints a refreshed digest after each burst. Runs until interrupted.
-fn follow(
-    mining: &mut domain::Mining,
-    mut tails: Vec<(usize, crate::watch::tail::Tail)>,
-    opts: &DigestOptions,
-    format: Format,
-    ctx: &Context,
-) -> anyhow::Result<u8> {
-    use crate::watch::tail::Change;
-    let paths: Vec<PathBuf> = tails.iter().map(|(_, t)| t.path().to_path_buf()).collect();
-    let watcher = crate::watch::Watcher::new(&paths, std::time::Duration::from_millis(200))?;
-    for (i, tail) in &mut tails {
-        tail.set_position(mining.bytes_read(*i));
+impl Printer<'_> {
+    /// Warns once about what could not be read as it was.
+    fn source_warnings(&self, report: &domain::DigestReport) {
+        let ui = &self.ctx.ui;
+        for s in &report.sources {
+            if let Some(e) = &s.error {
+                ui.warn(&format!("{}: {e}", s.name));
+            }
+            if s.invalid_utf8_lines > 0 {
+                ui.warn(&format!(
+                    "{}: {} line(s) were not valid UTF-8 and were read lossily",
+                    s.name, s.invalid_utf8_lines
+                ));
+            }
+            if s.cut_lines > 0 {
+                ui.warn(&format!(
+                    "{}: {} line(s) longer than {} KiB were cut",
+                    s.name,
+                    s.cut_lines,
+                    reader::MAX_LINE / 1024
+                ));
+            }
+        }
     }
-    ctx.ui.info("following; Ctrl-C stops");
-    let mut buf = Vec::new();
-    while super::interrupt::received().is_none() {
-        // A timeout also polls the files, in case a change notification was missed.
-        watcher.next_batch(Some(std::time::Duration::from_secs(2)))?;
-        let mut fresh = false;
-        for (i, tail) in &mut tails {
-            buf.clear();
-            match tail.read_new(&mut buf) {
-                Ok(Change::Appended | Change::Missing) => {}
-                Ok(change @ (Change::Truncated | Change::Rotated { .. })) => {
-                    // The old file's last lines (written before the switch) come first.
-                    let old_tail = match change {
-                        Change::Rotated { old_tail } => old_tail,
-                        _ => 0,
-                    };
-                    if old_tail > 0 {
-                        mining.feed(*i, &buf[..old_tail], opts);
-                        fresh = true;
-                    }
-                    let what = if old_tail == 0 && change == Change::Truncated {
-                        "truncated"
-                    } else {
-                        "rotated (the old file was read to its end)"
-                    };
-                    ctx.ui.info(&format!(
-                        "{}: {what}, reading it from its start",
-                        tail.path().display()
-                    ));
-                    mining.restart(*i);
-                    buf.drain(..old_tail);
-                }
+
+    /// Ends the assignments before the first digest is shown: the file is replaced, or the
+    /// lines go to stdout (instead of the digest).
+    fn end_assignments(&mut self) -> anyhow::Result<()> {
+        match std::mem::replace(&mut self.assignments, Assignments::None) {
+            Assignments::Streaming(w) => self.failures.add(w.finish()),
+            Assignments::Stdout(buf) => {
+                self.ctx.ui.out_bytes(&buf)?;
+                // Stdout carries the assignments: no digest after them.
+                self.assignments = Assignments::Stdout(Vec::new());
+            }
+            other => self.assignments = other,
+        }
+        Ok(())
+    }
+
+    fn show(&mut self, report: &domain::DigestReport) -> anyhow::Result<()> {
+        if self.digests == 1 {
+            self.bar.finish();
+            self.end_assignments()?;
+            self.source_warnings(report);
+        }
+        if matches!(self.assignments, Assignments::Stdout(_)) {
+            return Ok(());
+        }
+        let text = if self.follow && self.format == Format::Json {
+            report::json::line("digest", report)?
+        } else {
+            report::render(report, self.format, &self.ctx.ui)?
+        };
+        self.ctx.ui.out(&text)?;
+        if self.digests == 1 && self.follow {
+            self.ctx.ui.info("following; Ctrl-C stops");
+        }
+        Ok(())
+    }
+}
+
+impl domain::Observer for Printer<'_> {
+    fn progress(&self, bytes: u64) {
+        self.bar.update(bytes);
+    }
+
+    fn assignments(&mut self) -> Option<&mut dyn std::io::Write> {
+        self.bar.finish();
+        if let Assignments::File(out) = &self.assignments {
+            // Opened only now: a run stopped while reading leaves no temporary file behind.
+            match out.stream() {
+                Ok(w) => self.assignments = Assignments::Streaming(w),
                 Err(e) => {
-                    ctx.ui.warn(&format!("{}: {e}", tail.path().display()));
-                    continue;
+                    self.failed = Some(e.into());
+                    return None;
                 }
             }
-            if !buf.is_empty() {
-                mining.feed(*i, &buf, opts);
-                fresh = true;
-            }
         }
-        if fresh {
-            let report = mining.digest(opts, None)?;
-            print_digest(&report, format, true, ctx)?;
+        match &mut self.assignments {
+            Assignments::Stdout(buf) => Some(buf),
+            Assignments::Streaming(w) => Some(w),
+            Assignments::None | Assignments::File(_) => None,
         }
     }
-    Ok(exit::SUCCESS)
+
+    fn digest(&mut self, report: &domain::DigestReport) -> ControlFlow<()> {
+        self.digests += 1;
+        if self.failed.is_some() {
+            return ControlFlow::Break(());
+        }
+        match self.show(report) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                self.failed = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    }
+
+    fn restarted(&mut self, path: &std::path::Path, rotated: bool) {
+        let what = if rotated {
+            "rotated (the old file was read to its end)"
+        } else {
+            "truncated"
+        };
+        self.ctx.ui.info(&format!(
+            "{}: {what}, reading it from its start",
+            path.display()
+        ));
+    }
+
+    fn unreadable(&mut self, path: &std::path::Path, error: &std::io::Error) {
+        self.ctx.ui.warn(&format!("{}: {error}", path.display()));
+    }
+
+    fn stopped(&self) -> bool {
+        super::interrupt::received().is_some()
+    }
 }
 
 /// A byte-counting progress bar that appears only once reading has taken more than a second

@@ -1,7 +1,7 @@
 //! `velo scan`: argument parsing, `[scan]` settings from velo.toml, and rendering for the
 //! breakout scanner and `--explain`.
 
-use std::io::Read as _;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -12,7 +12,8 @@ use super::{exit, Context};
 use crate::market::time::{read_timestamp, TimeStyle, MS_PER_DAY};
 use crate::market::{self, IndicatorSpec, LoadOptions};
 use crate::report::{self, Format};
-use crate::scan::{self, explain, ModelParams, ScanParams, Source, Weights};
+use crate::scan::explain::{self, ExplainError};
+use crate::scan::{self, ModelParams, Rescan, ScanError, ScanParams, ScanRequest, Weights};
 
 const LONG_ABOUT: &str = "\
 Rank a universe of OHLCV CSV files by breakout strength, or explain one symbol bar by bar.
@@ -327,60 +328,88 @@ pub fn run(args: &ScanArgs, ctx: &Context) -> anyhow::Result<u8> {
             anyhow::bail!("--watch needs files or folders, not standard input");
         }
     }
-
-    let mut sources = Vec::new();
-    let mut listing_errors = Vec::new();
-    for path in &args.paths {
-        if path.as_os_str() == "-" {
-            let mut data = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut data)
-                .context("cannot read standard input")?;
-            sources.push(Source::Bytes {
-                name: PathBuf::from("stdin"),
-                data,
-            });
-            continue;
-        }
-        match market::list_inputs(std::slice::from_ref(path)) {
-            Ok(files) if files.is_empty() => listing_errors.push(scan::FileError {
-                file: path.display().to_string(),
-                line: None,
-                message: "no .csv files in this folder".to_string(),
-            }),
-            Ok(files) => sources.extend(files.into_iter().map(Source::File)),
-            Err(e) => listing_errors.push(scan::FileError::from(&e)),
-        }
-    }
-
-    let bar = ctx
-        .ui
-        .progress(sources.len() as u64, "scanning", format.is_machine());
-    let tick = || bar.inc(1);
-    let pool = scan::pool(jobs).context("cannot start the worker threads")?;
-    let outcomes = scan::scan_sources(&pool, &sources, &params, &tick);
-    bar.finish_and_clear();
-    let mut report = scan::assemble(&outcomes, &params);
-    report.summary.unusable_files += listing_errors.len();
-    report.summary.files += listing_errors.len();
-    listing_errors.append(&mut report.errors);
-    report.errors = listing_errors;
-    print_round(&report, format, args.output.watch, ctx)?;
-    if args.output.watch {
-        let files: Vec<PathBuf> = sources
-            .iter()
-            .filter_map(|s| match s {
-                Source::File(p) => Some(p.clone()),
-                Source::Bytes { .. } => None,
-            })
-            .collect();
-        return watch_loop(args, &files, outcomes, &pool, &params, ctx);
+    let request = ScanRequest {
+        paths: &args.paths,
+        params,
+        jobs,
+        watch: args.output.watch,
+        base: &ctx.cwd,
+    };
+    let mut printer = Printer {
+        ctx,
+        format,
+        watch: args.output.watch,
+        bar: None,
+        failed: None,
+    };
+    let report =
+        scan::run(&request, &mut std::io::stdin().lock(), &mut printer).map_err(|e| match e {
+            ScanError::Watch(w) => anyhow::Error::new(w).context("--watch"),
+            other => other.into(),
+        })?;
+    if let Some(e) = printer.failed {
+        return Err(e);
     }
     Ok(if report.errors.is_empty() {
         exit::SUCCESS
     } else {
         exit::USAGE
     })
+}
+
+/// What the command shows of a scan: a progress bar during the first one, then each ranking.
+struct Printer<'a> {
+    ctx: &'a Context,
+    format: Format,
+    watch: bool,
+    bar: Option<indicatif::ProgressBar>,
+    /// A ranking that could not be written (a closed pipe ends the watch with it).
+    failed: Option<anyhow::Error>,
+}
+
+impl scan::Observer for Printer<'_> {
+    fn start(&mut self, sources: usize) {
+        let bar = self
+            .ctx
+            .ui
+            .progress(sources as u64, "scanning", self.format.is_machine());
+        self.bar = Some(bar);
+    }
+
+    fn scanned(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    fn round(&mut self, report: &scan::ScanReport, rescan: Option<Rescan>) -> ControlFlow<()> {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+        if let Some(Rescan { reread, dropped }) = rescan {
+            self.ctx.ui.info(&format!(
+                "re-scanned {reread} changed file(s){}",
+                if dropped > 0 {
+                    format!(", dropped {dropped} removed")
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        match print_round(report, self.format, self.watch, self.ctx) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                self.failed = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    }
+
+    fn watching(&mut self, files: usize) {
+        self.ctx.ui.info(&format!(
+            "watching {files} files for changes (Ctrl-C to stop)"
+        ));
+    }
 }
 
 /// Reports unusable files on stderr and the ranking on stdout (a JSON line per round in watch
@@ -412,78 +441,25 @@ fn print_round(
     Ok(())
 }
 
-fn watch_loop(
-    args: &ScanArgs,
-    files: &[PathBuf],
-    outcomes: Vec<scan::SourceOutcome>,
-    pool: &rayon::ThreadPool,
-    params: &ScanParams,
-    ctx: &Context,
-) -> anyhow::Result<u8> {
-    let mut state = scan::watch::Watched::new(files, outcomes);
-    let watcher = crate::watch::Watcher::new(&args.paths, std::time::Duration::from_millis(200))
-        .context("--watch")?;
-    ctx.ui.info(&format!(
-        "watching {} files for changes (Ctrl-C to stop)",
-        state.len()
-    ));
-    loop {
-        let changed = watcher.next_batch(None).context("--watch")?;
-        if changed.is_empty() {
-            continue;
-        }
-        let (reread, dropped) = state.update(&changed, &ctx.cwd, pool, params);
-        if reread + dropped == 0 {
-            continue;
-        }
-        ctx.ui.info(&format!(
-            "re-scanned {reread} changed file(s){}",
-            if dropped > 0 {
-                format!(", dropped {dropped} removed")
-            } else {
-                String::new()
-            }
-        ));
-        let report = state.report(params);
-        print_round(&report, args.output.format, true, ctx)?;
-    }
-}
-
 fn run_explain(
     args: &ScanArgs,
     file: &Path,
     params: &ScanParams,
     ctx: &Context,
 ) -> anyhow::Result<u8> {
-    let opts = params.load;
-    let mut series = if file.as_os_str() == "-" {
-        let mut data = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut data)
-            .context("cannot read standard input")?;
-        market::parse(&data, Path::new("stdin"), "stdin", opts)?
-    } else {
-        market::load_file(file, &mut Vec::new(), opts)?
-    };
-    if series.len() != 1 {
-        let names: Vec<&str> = series.iter().take(5).map(|b| b.symbol.as_str()).collect();
-        anyhow::bail!(
-            "{}: --explain needs one symbol, the file holds {} ({}…): split it or filter it first",
-            file.display(),
-            series.len(),
-            names.join(", ")
-        );
-    }
-    let mut bars = series.remove(0);
-    if scan::cut_at_as_of(&mut bars, params.as_of).is_none() {
-        anyhow::bail!("{}: no bar at or before the --as-of date", file.display());
-    }
-    let report = explain::explain(
-        &bars,
-        &file.display().to_string(),
-        args.explain.indicators.as_ref().map(|l| l.0.as_slice()),
-        &params.model,
-    );
+    let indicators = args.explain.indicators.as_ref().map(|l| l.0.as_slice());
+    let report = explain::explain_file(file, &mut std::io::stdin().lock(), indicators, params)
+        .map_err(|e| match e {
+            ExplainError::ManySymbols { file, count, names } => anyhow::anyhow!(
+                "{file}: --explain needs one symbol, the file holds {count} ({}…): split it or \
+                 filter it first",
+                names.join(", ")
+            ),
+            ExplainError::NothingAsOf { file } => {
+                anyhow::anyhow!("{file}: no bar at or before the --as-of date")
+            }
+            other => other.into(),
+        })?;
     let text = match args.output.format {
         Format::Csv => report::scan::explain_csv(&report),
         other => report::render(&report, other, &ctx.ui)?,

@@ -119,7 +119,8 @@ impl Config {
             .filter(|k| !known.contains(&k.as_str()))
             .map(|name| UnknownTable {
                 name: name.clone(),
-                suggestion: closest(name, known).map(str::to_string),
+                suggestion: crate::suggest::closest(name, known.iter().copied())
+                    .map(str::to_string),
             })
             .collect()
     }
@@ -144,24 +145,6 @@ impl std::fmt::Display for UnknownTable {
             None => Ok(()),
         }
     }
-}
-
-/// The known name closest to `name`, when it is close: the same once case, `_` and `-` are
-/// ignored, or within a third of the name's length in edit distance.
-fn closest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
-    let norm = |s: &str| -> String {
-        s.chars()
-            .filter(|c| !matches!(c, '_' | '-' | ' '))
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
-    let n = norm(name);
-    known
-        .iter()
-        .map(|k| (strsim::levenshtein(&n, &norm(k)), *k))
-        .filter(|(d, k)| *d * 3 <= k.len().max(3))
-        .min()
-        .map(|(_, k)| k)
 }
 
 #[cfg(test)]

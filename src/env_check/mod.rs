@@ -4,6 +4,7 @@
 //! environment, the working directory or files on its own (the CLI passes them in).
 
 pub mod checks;
+pub mod disagreements;
 pub mod fix;
 #[cfg(test)]
 mod fuzz;
@@ -13,6 +14,8 @@ pub mod report;
 pub mod scan_code;
 pub mod schema;
 pub mod secrets;
+pub mod suppress;
+pub mod usage;
 
 use std::collections::HashMap;
 
@@ -290,7 +293,7 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
         let agree = lint.duplicated.is_empty() && same_sequence;
         if !agree {
             let dy = loaders::dotenvy(file, &env_lookup);
-            file_findings.extend(checks::loader_disagreements(
+            file_findings.extend(disagreements::loader_disagreements(
                 file,
                 &py,
                 &dy,
@@ -302,7 +305,7 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
         // (without its text) as a syntax error and takes no further part.
         py.retain(|r| r.value.is_some() || !secrets::unsafe_to_echo(r.key));
         distinct_keys += py.len().saturating_sub(lint.duplicated.len());
-        checks::apply_suppressions(file, &mut file_findings);
+        suppress::apply_suppressions(file, &mut file_findings);
         findings.extend(file_findings);
         readings.push(py);
     }
@@ -394,10 +397,12 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
                 if declared.contains(r.key) || !seen.insert(r.key) {
                     continue;
                 }
-                let suggestion =
-                    checks::did_you_mean(r.key, schema.vars.iter().map(|v| v.key.as_str()), |k| {
-                        resolved.contains_key(k)
-                    });
+                let suggestion = crate::suggest::closest_by(
+                    r.key,
+                    schema.vars.iter().map(|v| v.key.as_str()),
+                    |k| resolved.contains_key(k),
+                )
+                .map(str::to_string);
                 let (file, line, col) = locate(Origin::File(fi, r.offset));
                 let shown = if secrets::unsafe_to_echo(r.key) && r.value.is_none() {
                     None
@@ -572,7 +577,7 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
 
     // Code scan: undeclared and unused.
     if let Some(refs) = &input.code_refs {
-        findings.extend(checks::code_findings(refs, schema, &files, &readings));
+        findings.extend(usage::code_findings(refs, schema, &files, &readings));
     }
 
     if !input.ignore.is_empty() {

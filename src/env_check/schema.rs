@@ -60,9 +60,26 @@ pub struct SchemaError {
     pub message: String,
 }
 
+/// A `@type` that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TypeError {
+    #[error("{0:?}: enum() needs at least one value")]
+    EmptyEnum(String),
+    #[error("regex({pattern}) does not compile: {source}")]
+    Regex {
+        pattern: String,
+        source: regex::Error,
+    },
+    #[error(
+        "unknown type {0:?}: use string, integer, number, boolean, port, url, email, enum(A,B) \
+         or regex(...)"
+    )]
+    Unknown(String),
+}
+
 impl VarType {
     /// Parses `port`, `enum(A,B)`, `regex(^a+$)`, … (names are case-insensitive).
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, TypeError> {
         let t = text.trim();
         let lower = t.to_ascii_lowercase();
         let inner = |prefix: &str| -> Option<&str> {
@@ -79,7 +96,7 @@ impl VarType {
                 .filter(|s| !s.is_empty())
                 .collect();
             if items.is_empty() {
-                return Err(format!("{t:?}: enum() needs at least one value"));
+                return Err(TypeError::EmptyEnum(t.to_string()));
             }
             return Ok(Self::Enum(items));
         }
@@ -89,8 +106,11 @@ impl VarType {
                 .strip_prefix('/')
                 .and_then(|p| p.strip_suffix('/'))
                 .unwrap_or(pattern);
-            let re = Regex::new(&format!("^(?:{pattern})$"))
-                .map_err(|e| format!("regex({pattern}) does not compile: {e}"))?;
+            let re =
+                Regex::new(&format!("^(?:{pattern})$")).map_err(|source| TypeError::Regex {
+                    pattern: pattern.to_string(),
+                    source,
+                })?;
             return Ok(Self::Regex(pattern.to_string(), re));
         }
         Ok(match lower.as_str() {
@@ -101,12 +121,7 @@ impl VarType {
             "port" => Self::Port,
             "url" => Self::Url,
             "email" => Self::Email,
-            _ => {
-                return Err(format!(
-                    "unknown type {t:?}: use string, integer, number, boolean, port, url, email, \
-                     enum(A,B) or regex(...)"
-                ))
-            }
+            _ => return Err(TypeError::Unknown(t.to_string())),
         })
     }
 
@@ -383,7 +398,7 @@ impl Schema {
                             "sensitive" => spec.sensitive = d.value.as_deref() != Some("false"),
                             "type" => {
                                 let v = d.value.unwrap_or_default();
-                                spec.ty = VarType::parse(&v).map_err(|m| err(kl, m))?;
+                                spec.ty = VarType::parse(&v).map_err(|m| err(kl, m.to_string()))?;
                             }
                             _ => {}
                         }
@@ -470,7 +485,7 @@ impl Schema {
                 other => return Err(err(format!("{key}: unknown type {other:?}"))),
             };
             if let Some(r) = e.regex {
-                ty = VarType::parse(&format!("regex({r})")).map_err(err)?;
+                ty = VarType::parse(&format!("regex({r})")).map_err(|m| err(m.to_string()))?;
             }
             vars.push(VarSpec {
                 key,

@@ -57,7 +57,7 @@ impl ValuePolicy {
         candidates.retain(|c| {
             !secret
                 .iter()
-                .any(|s| s != c && super::checks::typo_distance(c, s).is_some())
+                .any(|s| s != c && crate::suggest::typo_distance(c, s).is_some())
         });
         let mut shown: FastSet<String> = candidates.iter().map(|c| (*c).to_string()).collect();
         // A value built from a masked variable (`URL=postgres://u:${DB_PASS}@db`) is masked:

@@ -12,6 +12,8 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use crate::input_path::{is_open_descriptor, open_regular, Kind, OpenError};
+
 /// Longest line kept; longer lines are cut here and counted.
 pub const MAX_LINE: usize = 64 * 1024;
 
@@ -110,34 +112,6 @@ fn file_id(path: &Path, meta: &std::fs::Metadata) -> FileId {
     }
 }
 
-/// What kind of special file this is, if it is one (FIFO, socket, device).
-fn special_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        let t = meta.file_type();
-        if t.is_fifo() {
-            return Some("a FIFO (named pipe)");
-        }
-        if t.is_socket() {
-            return Some("a socket");
-        }
-        if t.is_char_device() || t.is_block_device() {
-            return Some("a device");
-        }
-    }
-    let _ = meta;
-    None
-}
-
-/// Paths that name a descriptor the caller already opened (`<(cmd)` process substitution,
-/// `/dev/stdin`): a pipe there has its writer, so it is read like `-`.
-fn is_open_descriptor(path: &Path) -> bool {
-    path == Path::new("/dev/stdin")
-        || path.starts_with("/dev/fd/")
-        || path.starts_with("/proc/self/fd/")
-}
-
 /// Walks folders and lists files, each file once by identity; loops, duplicates, special
 /// files and unreadable folders become [`Skipped`] notes.
 #[derive(Default)]
@@ -197,7 +171,8 @@ impl Walker {
                 })
             }
         };
-        if meta.is_dir() {
+        let kind = Kind::of(meta.file_type());
+        if kind == Kind::Folder {
             let id = file_id(path, &meta);
             if self.open_dirs.contains(&id) {
                 let first = self.dirs.get(&id).cloned().unwrap_or_default();
@@ -216,7 +191,7 @@ impl Walker {
                 self.open_dirs.pop();
                 walked?;
             }
-        } else if let Some(kind) = special_kind(&meta).filter(|_| !is_open_descriptor(path)) {
+        } else if kind.is_special() && !is_open_descriptor(path) {
             let reason = format!(
                 "{kind}: not read, since reading one can wait forever; to read it anyway, \
                  pass it as stdin: velo log-digest - < {}",
@@ -447,9 +422,15 @@ pub fn open(
     let mut raw: Box<dyn Read + Send> = match input {
         Input::Stdin => Box::new(io::stdin()),
         Input::Path(p) => {
-            let f = File::open(p).map_err(|e| ReadError::Io {
+            // Never waits on a path that turned into a FIFO since it was listed.
+            let f = open_regular(p).map_err(|e| ReadError::Io {
                 path: name.clone(),
-                source: e,
+                source: match e {
+                    OpenError::Io(e) => e,
+                    not_a_file @ OpenError::NotAFile(_) => {
+                        io::Error::new(io::ErrorKind::InvalidInput, not_a_file)
+                    }
+                },
             })?;
             modified = f
                 .metadata()

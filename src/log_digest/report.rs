@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::header::Level;
 use super::miner::Mined;
 use super::{
-    level_from_code, rules, time, DigestOptions, Entry, Mining, Rec, TimeBound, SPARK_WIDTH,
+    agg::Entry, level_from_code, rules, time, DigestOptions, Mining, Rec, TimeBound, SPARK_WIDTH,
 };
 
 /// One input's totals.

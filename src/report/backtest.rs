@@ -7,6 +7,7 @@
 
 use std::fmt::Write as _;
 
+use super::xml::escape as esc;
 use super::{Cell, Report, Section};
 use crate::backtest::engine::Trade;
 use crate::backtest::heatmap::Heatmap;
@@ -358,13 +359,6 @@ pub fn equity_csv(bars: &Bars, run: &Run) -> String {
         let _ = writeln!(out, "{},{},{}", bars.date(i), e, dd[i]);
     }
     out
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// Colour of a value in `[lo, hi]`: red (worst) through pale yellow to green (best).

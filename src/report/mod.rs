@@ -16,6 +16,7 @@ pub mod monitor;
 pub mod scan;
 pub mod table;
 pub mod test_runner;
+pub mod xml;
 
 use serde::Serialize;
 

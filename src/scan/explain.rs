@@ -2,11 +2,64 @@
 //! those indicators (TA-Lib values, NaN during warm-up); without one, the model's inputs and
 //! score breakdown for every bar. `report::scan` renders it.
 
+use std::io::Read;
+use std::path::Path;
+
 use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
 
 use super::model::{Breakdown, ModelParams, ModelSeries, BREAKDOWN_COLUMNS};
-use crate::market::{Bars, IndicatorSpec};
+use super::{cut_at_as_of, ScanParams};
+use crate::market::{self, Bars, IndicatorSpec, LoadError};
+
+/// Why one symbol cannot be explained.
+#[derive(Debug, thiserror::Error)]
+pub enum ExplainError {
+    #[error("cannot read standard input")]
+    Stdin(#[source] std::io::Error),
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The file holds several symbols (`names`: the first few of them).
+    #[error("{file}: the file holds {count} symbols ({}…), not one", names.join(", "))]
+    ManySymbols {
+        file: String,
+        count: usize,
+        names: Vec<String>,
+    },
+    #[error("{file}: no bar at or before the as-of date")]
+    NothingAsOf { file: String },
+}
+
+/// `--explain`'s one entry point: reads `file` (`-`: `stdin`), which must hold one symbol,
+/// cuts it at the as-of date, and explains it with `indicators` or, without them, the model's
+/// breakdown.
+pub fn explain_file(
+    file: &Path,
+    stdin: &mut dyn Read,
+    indicators: Option<&[IndicatorSpec]>,
+    params: &ScanParams,
+) -> Result<ExplainReport, ExplainError> {
+    let mut series = if file.as_os_str() == "-" {
+        let mut data = Vec::new();
+        stdin.read_to_end(&mut data).map_err(ExplainError::Stdin)?;
+        market::parse(&data, Path::new("stdin"), "stdin", params.load)?
+    } else {
+        market::load_file(file, &mut Vec::new(), params.load)?
+    };
+    let shown = file.display().to_string();
+    if series.len() != 1 {
+        return Err(ExplainError::ManySymbols {
+            file: shown,
+            count: series.len(),
+            names: series.iter().take(5).map(|b| b.symbol.clone()).collect(),
+        });
+    }
+    let mut bars = series.remove(0);
+    if cut_at_as_of(&mut bars, params.as_of).is_none() {
+        return Err(ExplainError::NothingAsOf { file: shown });
+    }
+    Ok(explain(&bars, &shown, indicators, &params.model))
+}
 
 /// Every bar of one symbol, column by column.
 #[derive(Debug, Clone, Serialize)]

@@ -3,12 +3,15 @@
 //! grow with the number of symbols; and `--explain`, the bar-by-bar indicators and score
 //! breakdown of one symbol.
 //!
-//! A file that cannot be used is recorded with its file and line and the others are still
-//! scanned; the CLI turns a non-empty error list into exit code 2.
+//! [`run`] is the one entry point of a scan (with `--watch`, of every ranking after it);
+//! [`explain::explain_file`] the one of `--explain`. A file that cannot be used is recorded with
+//! its file and line and the others are still scanned; the CLI turns a non-empty error list into
+//! exit code 2.
 
 pub mod explain;
 pub mod model;
-pub mod watch;
+mod run;
+mod watch;
 
 use std::path::PathBuf;
 
@@ -17,6 +20,7 @@ use serde::Serialize;
 
 use crate::market::{self, Bars, LoadError, LoadOptions};
 pub use model::{Breakdown, ModelParams, ModelSeries, Weights};
+pub use run::{run, Observer, Rescan, ScanError, ScanRequest};
 
 /// Where bars come from.
 #[derive(Debug, Clone)]
@@ -121,21 +125,8 @@ pub struct SourceOutcome {
     signals: usize,
 }
 
-/// Scans `sources` on `threads` threads (`None`: rayon's default), calling `tick` after each
-/// source. Results are ranked by score (then symbol, then date), whatever the thread count.
-pub fn scan(
-    sources: &[Source],
-    params: &ScanParams,
-    threads: Option<usize>,
-    tick: &(dyn Fn() + Sync),
-) -> Result<ScanReport, rayon::ThreadPoolBuildError> {
-    let pool = pool(threads)?;
-    let outcomes = scan_sources(&pool, sources, params, tick);
-    Ok(assemble(&outcomes, params))
-}
-
 /// A worker pool of `threads` threads (`None`: one per core).
-pub fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, rayon::ThreadPoolBuildError> {
+fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, rayon::ThreadPoolBuildError> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
         builder = builder.num_threads(n);
@@ -146,7 +137,7 @@ pub fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, rayon::ThreadPo
 /// Scans each source on `pool`; the outcomes are in the order of `sources`. Each worker reads
 /// one file at a time into a reused buffer and keeps only its result, so memory does not grow
 /// with the number of sources.
-pub fn scan_sources(
+fn scan_sources(
     pool: &rayon::ThreadPool,
     sources: &[Source],
     params: &ScanParams,
@@ -168,7 +159,7 @@ pub fn scan_sources(
 }
 
 /// Ranks the signals of `outcomes` and counts what was seen.
-pub fn assemble<'a>(
+fn assemble<'a>(
     outcomes: impl IntoIterator<Item = &'a SourceOutcome>,
     params: &ScanParams,
 ) -> ScanReport {

@@ -87,8 +87,4 @@ impl Watched {
     pub fn len(&self) -> usize {
         self.files.len()
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
-    }
 }

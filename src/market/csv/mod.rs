@@ -16,6 +16,7 @@ mod text;
 mod wide;
 
 use super::time::{format_timestamp, DateForm, TimeStyle, TimestampError};
+use crate::input_path::{open_regular, Kind, OpenError};
 
 /// A problem found at a line (1-based) of the file being parsed.
 type Fail = (usize, LoadErrorKind);
@@ -221,9 +222,9 @@ pub enum LoadErrorKind {
     },
     #[error("a quoted field opened on this line is never closed: a field that starts with `\"` ends at the next lone `\"` (write a quote inside it as `\"\"`)")]
     UnclosedQuote,
-    #[error("is {what}, not a regular file: {}", not_a_file_fix(.what, .usage, .name))]
+    #[error("is {kind}, not a regular file: {}", not_a_file_fix(*.kind, .usage, .name))]
     NotAFile {
-        what: &'static str,
+        kind: Kind,
         usage: &'static str,
         /// The path, for the example.
         name: String,
@@ -260,53 +261,24 @@ fn duplicate_hint(role: &str) -> &'static str {
     }
 }
 
-fn not_a_file_fix(what: &str, usage: &str, name: &str) -> String {
+fn not_a_file_fix(kind: Kind, usage: &str, name: &str) -> String {
     let stdin = if usage.is_empty() {
         "give the data on standard input instead, with `-` in place of the path".to_string()
     } else {
         format!("give the data on standard input instead, as in `{usage} < {name}`")
     };
-    match what {
-        FOLDER => "name a CSV file in it".to_string(),
-        FIFO => format!("velo does not wait for a writer to open it; {stdin}"),
+    match kind {
+        Kind::Folder => "name a CSV file in it".to_string(),
+        Kind::Fifo => format!("velo does not wait for a writer to open it; {stdin}"),
         _ => format!("name a CSV file, or {stdin}"),
     }
 }
-
-const FIFO: &str = "a named pipe (FIFO)";
-const FOLDER: &str = "a folder";
 
 fn not_in_order(value: &str, previous: &str, for_symbol: &str, descending: bool) -> String {
     if descending {
         format!("date {value} is not before the previous row's {previous}{for_symbol}: the file starts newest first, so each row must be older than the one above it, without duplicates")
     } else {
         format!("date {value} is not after the previous row's {previous}{for_symbol}: rows must be in time order (oldest first, as the file starts, or all newest first) without duplicates")
-    }
-}
-
-/// Paths that name a descriptor the caller already opened (`<(cmd)` process substitution is
-/// `/dev/fd/N`, and `/dev/stdin`): a pipe there has its writer, so it is read, as `-` is.
-fn is_open_descriptor(path: &Path) -> bool {
-    path == Path::new("/dev/stdin")
-        || path.starts_with("/dev/fd/")
-        || path.starts_with("/proc/self/fd/")
-}
-
-/// What kind of thing a non-regular, non-directory file is, for the error message.
-fn file_kind(ft: std::fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt as _;
-    if ft.is_fifo() {
-        FIFO
-    } else if ft.is_socket() {
-        "a socket"
-    } else if ft.is_char_device() {
-        "a character device"
-    } else if ft.is_block_device() {
-        "a block device"
-    } else if ft.is_dir() {
-        FOLDER
-    } else {
-        "a special file"
     }
 }
 
@@ -359,36 +331,22 @@ pub fn load_file(
     opts: LoadOptions,
 ) -> Result<Vec<Bars>, LoadError> {
     use std::io::Read as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
     let fail = |kind: LoadErrorKind| LoadError {
         file: path.to_path_buf(),
         line: None,
         kind,
     };
     buf.clear();
-    // Opened without blocking, so that a FIFO with no writer is refused below instead of
-    // hanging here; O_NONBLOCK changes nothing for reading a regular file. A descriptor the
-    // caller opened (`<(cmd)`) is a pipe with a writer: read it as it comes.
-    let inherited = is_open_descriptor(path);
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(if inherited {
-            0
-        } else {
-            rustix::fs::OFlags::NONBLOCK.bits() as i32
-        })
-        .open(path)
-        .map_err(|e| fail(e.into()))?;
-    let meta = file.metadata().map_err(|e| fail(e.into()))?;
-    // A regular file, or anything but a folder behind a descriptor the caller opened.
-    let readable = meta.is_file() || (inherited && !meta.is_dir());
-    if !readable {
-        return Err(fail(LoadErrorKind::NotAFile {
-            what: file_kind(meta.file_type()),
+    // Never waits: a FIFO with no writer, a device or a folder is refused; a descriptor the
+    // caller opened (`<(cmd)`) is a pipe with a writer, read as it comes.
+    let mut file = open_regular(path).map_err(|e| match e {
+        OpenError::Io(e) => fail(e.into()),
+        OpenError::NotAFile(kind) => fail(LoadErrorKind::NotAFile {
+            kind,
             usage: opts.stdin_usage,
             name: path.display().to_string(),
-        }));
-    }
+        }),
+    })?;
     file.read_to_end(buf).map_err(|e| fail(e.into()))?;
     parse(buf, path, &symbol_from_path(path), opts)
 }
@@ -491,25 +449,25 @@ mod tests {
 
     #[test]
     fn non_files_are_named_with_what_to_do() {
-        let message = |what| {
+        let message = |kind| {
             LoadErrorKind::NotAFile {
-                what,
+                kind,
                 usage: "velo backtest -",
                 name: "p.csv".into(),
             }
             .to_string()
         };
         assert_eq!(
-            message(FIFO),
+            message(Kind::Fifo),
             "is a named pipe (FIFO), not a regular file: velo does not wait for a writer to \
              open it; give the data on standard input instead, as in `velo backtest - < p.csv`"
         );
         assert_eq!(
-            message(FOLDER),
+            message(Kind::Folder),
             "is a folder, not a regular file: name a CSV file in it"
         );
         assert_eq!(
-            message("a character device"),
+            message(Kind::CharDevice),
             "is a character device, not a regular file: name a CSV file, or give the data on \
              standard input instead, as in `velo backtest - < p.csv`"
         );

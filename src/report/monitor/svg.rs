@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::monitor::{MonitorReport, Verdict};
+use crate::report::xml::escape as esc;
 use crate::units::format_size;
 
 const W: f64 = 960.0;
@@ -37,13 +38,6 @@ enum Axis {
     Bytes,
     /// A percentage.
     Percent,
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// A "nice" step for about `n` ticks over `span`: 1, 2 or 5 × 10^k.

@@ -1,0 +1,202 @@
+//! Mining one block of whole lines: events split from their headers, messages mined into the
+//! block's own templates, one [`Rec`] per line, error events kept for the root cause. A
+//! per-thread cache of exact lines skips the parsing of repeated lines.
+
+use regex::Regex;
+use rustc_hash::FxHashMap;
+
+use super::events::{EventParser, Line, Splitter};
+use super::header::Level;
+use super::miner::{Miner, MinerConfig};
+use super::{level_code, reader, time, Rec, CONTINUATION, NO_LEVEL};
+
+/// Error events kept per block for the root-cause search.
+const ERRORS_PER_BLOCK: usize = 16;
+/// Lines of an event's text kept for the root cause.
+const EVENT_LINES: usize = 60;
+
+pub(super) struct BlockOut {
+    pub(super) miner: Miner,
+    pub(super) recs: Vec<Rec>,
+    pub(super) lossy: u64,
+    pub(super) errors: Vec<(usize, Option<i64>, Vec<String>, Rec)>,
+}
+
+/// An exact-line cache: a line seen before (same bytes, same source format) skips header
+/// splitting, masking and timestamp parsing. Only plain single-line heads are cached. It is
+/// per worker thread and bounded; a line is cached on its second sighting, so input without
+/// repeats pays one hash-set insert per line.
+struct LineCache {
+    owner: u64,
+    /// Direct-mapped table of recently seen line hashes (first sightings).
+    seen: Vec<u64>,
+    entries: FxHashMap<u64, CachedLine>,
+}
+
+struct CachedLine {
+    len: usize,
+    shape: Box<[u8]>,
+    message_at: usize,
+    level: Option<Level>,
+    ts: i64,
+    has_header: bool,
+}
+
+const LINE_CACHE_MAX: usize = 1 << 16;
+
+thread_local! {
+    static LINE_CACHE: std::cell::RefCell<LineCache> = std::cell::RefCell::new(LineCache {
+        owner: u64::MAX,
+        seen: vec![0; LINE_CACHE_MAX],
+        entries: FxHashMap::default(),
+    });
+}
+
+fn line_hash(line: &str) -> u64 {
+    use std::hash::Hasher as _;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(line.as_bytes());
+    h.finish()
+}
+
+/// Mines one block of whole lines. `reference` (epoch seconds) places year-less timestamps:
+/// the source file's modification time, or now.
+pub(super) fn process_block(
+    block: &[u8],
+    splitter: &Splitter,
+    splitter_id: u64,
+    grep: Option<&Regex>,
+    reference: i64,
+) -> BlockOut {
+    LINE_CACHE.with_borrow_mut(|cache| {
+        if cache.owner != splitter_id {
+            cache.owner = splitter_id;
+            cache.seen.fill(0);
+            cache.entries.clear();
+        }
+        process_block_cached(block, splitter, grep, reference, cache)
+    })
+}
+
+fn process_block_cached(
+    block: &[u8],
+    splitter: &Splitter,
+    grep: Option<&Regex>,
+    reference: i64,
+    cache: &mut LineCache,
+) -> BlockOut {
+    let mut miner = Miner::new(MinerConfig::default());
+    let mut recs = Vec::with_capacity(block.len() / 80);
+    let mut lossy = 0;
+    let mut errors: Vec<(usize, Option<i64>, Vec<String>, Rec)> = Vec::new();
+    let mut parser = EventParser::new(splitter);
+    let mut collecting = false;
+    let mut head_level = NO_LEVEL;
+    let mut head_ts = i64::MIN;
+    for (i, raw) in reader::lines(block).enumerate() {
+        let line = if let Ok(s) = std::str::from_utf8(raw) {
+            std::borrow::Cow::Borrowed(s)
+        } else {
+            lossy += 1;
+            String::from_utf8_lossy(raw)
+        };
+        let matched = grep.is_none_or(|g| g.is_match(&line));
+        let starts_event = !line.starts_with([' ', '\t']);
+        let key = if parser.is_plain() && starts_event {
+            Some(line_hash(&line))
+        } else {
+            None
+        };
+        let hit = key
+            .and_then(|k| cache.entries.get(&k))
+            .filter(|e| e.len == line.len());
+        let head = if let Some(e) = hit {
+            parser.replay_plain_head(e.has_header);
+            let cluster = miner.add_shape(&e.shape, &line[e.message_at..]);
+            Some((cluster, e.level, e.ts))
+        } else if let Line::Head {
+            header,
+            message,
+            level,
+        } = parser.line(&line)
+        {
+            let cluster = miner.add(&message);
+            let ts = if header.is_empty() {
+                i64::MIN
+            } else {
+                time::parse_at(header, reference).unwrap_or(i64::MIN)
+            };
+            if let (Some(k), std::borrow::Cow::Borrowed(m)) = (key, &message) {
+                if parser.head_was_plain() {
+                    if cache.entries.len() >= LINE_CACHE_MAX {
+                        cache.entries.clear();
+                    }
+                    let slot = (k as usize) & (LINE_CACHE_MAX - 1);
+                    if cache.seen[slot] == k {
+                        let message_at = m.as_ptr() as usize - line.as_ptr() as usize;
+                        cache.entries.insert(
+                            k,
+                            CachedLine {
+                                len: line.len(),
+                                shape: miner.shape_text(cluster).into(),
+                                message_at,
+                                level,
+                                ts,
+                                has_header: parser.head_has_header(),
+                            },
+                        );
+                    } else {
+                        // First sighting: remember the hash only.
+                        cache.seen[slot] = k;
+                    }
+                }
+            }
+            Some((cluster, level, ts))
+        } else {
+            None
+        };
+        if let Some((cluster, level, ts)) = head {
+            head_level = level_code(level);
+            head_ts = ts;
+            collecting = false;
+            let rec = Rec {
+                cluster,
+                level: head_level,
+                grep: matched,
+                cont: false,
+                ts,
+            };
+            if level.is_some_and(|l| l >= Level::Error) && errors.len() < ERRORS_PER_BLOCK {
+                errors.push((
+                    i,
+                    (ts != i64::MIN).then_some(ts),
+                    vec![line.to_string()],
+                    rec,
+                ));
+                collecting = true;
+            }
+            recs.push(rec);
+        } else {
+            if collecting {
+                if let Some(e) = errors.last_mut() {
+                    if e.2.len() < EVENT_LINES {
+                        e.2.push(line.to_string());
+                    }
+                }
+            }
+            recs.push(Rec {
+                cluster: CONTINUATION,
+                level: head_level,
+                grep: matched,
+                cont: true,
+                ts: head_ts,
+            });
+        }
+    }
+    BlockOut {
+        miner,
+        recs,
+        lossy,
+        errors,
+    }
+}
