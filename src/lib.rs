@@ -4,11 +4,12 @@
 //! Layout: `cli` (clap layer, exit codes), domain modules (one per command, computing reports,
 //! never printing), and shared homes: `output` (the Ui handle), `report` (renderers), `units`
 //! (durations, sizes, timestamps), `config` (`velo.toml`), `market` (OHLCV and indicators),
-//! `proc` (processes), `watch` (file watching), `pool` (the bounded worker pool and the retry
+//! `proc` (processes), `cancel` (the one sleep that wakes for Ctrl-C), `watch` (file watching), `pool` (the bounded worker pool and the retry
 //! loop), `shard` (K/N splits), `outfile` (every file a run writes: checked before the
 //! work, replaced atomically) and `secret` (which names look secret, and masking them).
 
 pub mod backtest;
+pub mod cancel;
 pub mod cli;
 pub mod config;
 pub mod env_check;

@@ -21,15 +21,9 @@ fn wake_at(schedule: &Schedule, start: Instant, duration: Option<Duration>) -> I
     duration.map_or(next, |d| next.min(start + d))
 }
 
-/// Sleeps until `until` or until `cancel` turns true (checked at least every 100 ms).
+/// Sleeps until `until` or until `cancel` turns true.
 fn sleep_until(until: Instant, cancel: &AtomicBool) {
-    loop {
-        let now = Instant::now();
-        if now >= until || cancel.load(Ordering::SeqCst) {
-            return;
-        }
-        std::thread::sleep((until - now).min(Duration::from_millis(100)));
-    }
+    crate::cancel::cancellable_sleep(until, || cancel.load(Ordering::SeqCst));
 }
 
 /// Runs the monitor to its end. `received` names the signal behind `cancel` (forwarded to a
