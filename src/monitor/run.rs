@@ -8,10 +8,11 @@ use std::time::{Duration, Instant};
 use rustix::process::Signal;
 
 use super::{
-    cgroup, kill_identities, report_of, Breach, Ending, ExitFigures, Mode, Monitor, MonitorError,
-    MonitorReport, Observer, RunOptions, Sample, SamplerOptions, Schedule, Summary, SystemSampler,
-    Target, TargetInfo,
+    cgroup, report_of, Breach, Ending, ExitFigures, Mode, Monitor, MonitorError, MonitorReport,
+    Observer, RunOptions, Sample, SamplerOptions, Schedule, Summary, SystemSampler, Target,
+    TargetInfo,
 };
+use crate::proc::tree::kill_identities;
 use crate::proc::{self, Running};
 
 /// When to take the next sample: the next tick, or the end of `--duration` if sooner (a
