@@ -19,14 +19,14 @@ use super::{exit, interrupt, CodedError, Context};
 use crate::outfile::{Failures, Output, Plan};
 use crate::output::Tone;
 use crate::proc::{self, Limits, SpawnError};
-use crate::report::{self, github, Format};
+use crate::report::{self, github, junit, Format};
 use crate::shard::Partition;
 use crate::test_runner::cargo::{self, CargoError};
 use crate::test_runner::generic::{self, CommandEnd, GenericConfig};
 use crate::test_runner::go::{self, GoError};
 use crate::test_runner::memory::{Hook, HookOptions, RunMonitor};
 use crate::test_runner::pytest::{self, PytestConfig, PytestError};
-use crate::test_runner::{junit, merge, Framework, Outcome, Progress, RunReport, SessionConfig};
+use crate::test_runner::{merge, Framework, Outcome, Progress, RunReport, SessionConfig};
 use crate::units::duration_arg;
 
 mod watch;
