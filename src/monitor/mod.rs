@@ -39,11 +39,14 @@ pub mod sampler;
 pub mod summary;
 pub mod system;
 
+use std::ffi::OsString;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::proc::{self, ExitInfo, SpawnError};
+/// Why a command could not start (its kind decides the exit code: 127, 126, 125).
+pub use crate::proc::SpawnError;
+use crate::proc::{ExitInfo, Sink};
 pub use leak::{Leak, Verdict};
 pub use run::run;
 pub use sampler::{ProcSample, Sample, Sampler, SamplerError, SamplerOptions};
@@ -243,7 +246,14 @@ impl Default for RunOptions {
 /// What to watch.
 pub enum Target {
     Pid(i32),
-    Command(proc::Spec),
+    /// A command velo starts (in its own process group, velo's stdin inherited), its output
+    /// passed through live to two writers (see [`crate::proc::Passthrough`]).
+    Command {
+        program: OsString,
+        args: Vec<OsString>,
+        stdout: Sink,
+        stderr: Sink,
+    },
     System,
 }
 

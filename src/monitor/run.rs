@@ -38,7 +38,24 @@ pub fn run(
 ) -> Result<MonitorReport, MonitorError> {
     match target {
         Target::Pid(pid) => run_pid(pid, opts, cancel, observer),
-        Target::Command(spec) => run_command(&spec, opts, cancel, received, observer),
+        Target::Command {
+            program,
+            args,
+            stdout,
+            stderr,
+        } => {
+            let (stdout_sink, stderr_sink) = proc::Passthrough::new(stdout, stderr).sinks();
+            let spec = proc::Spec {
+                program,
+                args,
+                inherit_stdin: true,
+                stdout_sink: Some(stdout_sink),
+                stderr_sink: Some(stderr_sink),
+                tail_bytes: 0,
+                ..proc::Spec::default()
+            };
+            run_command(&spec, opts, cancel, received, observer)
+        }
         Target::System => run_system(opts, cancel, observer),
     }
 }

@@ -25,6 +25,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::proc::Leaked;
+/// Why the command could not start (its kind decides the exit code: 127, 126, 125).
+pub use crate::proc::SpawnError;
 
 pub use excerpt::{last_lines, strip_ansi, timeout_excerpt, GO_STACK_MARKER, STACK_MARKER};
 
