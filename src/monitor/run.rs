@@ -139,11 +139,11 @@ fn reaped_children_ticks() -> Option<u64> {
 }
 
 /// A group for the command's exact peak, or why there is none.
-fn make_group(opts: &RunOptions) -> Result<cgroup::Group, String> {
+fn make_group(opts: &RunOptions) -> Result<cgroup::Group, cgroup::NoGroup> {
     if opts.cgroup {
         cgroup::Group::create()
     } else {
-        Err("disabled".to_string())
+        Err(cgroup::NoGroup::Disabled)
     }
 }
 
@@ -160,7 +160,7 @@ fn run_command(
         Ok(g) => {
             let (running, inside) = g.spawn_inside(spec)?;
             if !inside {
-                group = Err("velo could not move itself into the group it made".to_string());
+                group = Err(cgroup::NoGroup::NotJoined);
             }
             running
         }
@@ -336,7 +336,11 @@ fn exit_figures(
 }
 
 /// Says why the tree's exact peak is missing, when velo tried to get it.
-fn group_note(group: &Result<cgroup::Group, String>, opts: &RunOptions, notes: &mut Vec<String>) {
+fn group_note(
+    group: &Result<cgroup::Group, cgroup::NoGroup>,
+    opts: &RunOptions,
+    notes: &mut Vec<String>,
+) {
     if let Err(why) = group {
         if opts.cgroup {
             notes.push(format!("no exact peak of the whole tree (cgroup): {why}"));
