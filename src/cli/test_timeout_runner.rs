@@ -536,9 +536,21 @@ fn run_error(e: RunError) -> anyhow::Error {
     if let Some(spawn) = e.spawn_error() {
         return exit::spawn_error(spawn);
     }
+    let usage_hint = match &e {
+        RunError::Go(GoError::NotGoTest { .. }) => {
+            Some("pass `-- go test ./...`, or another --framework")
+        }
+        RunError::Go(GoError::ListOnly) => Some("drop -list (velo lists the tests itself)"),
+        RunError::Go(GoError::RunAlternatives { .. }) => {
+            Some("run one path per velo call, or select top-level tests only")
+        }
+        _ => None,
+    };
+    if let Some(hint) = usage_hint {
+        return CodedError::wrap(exit::USAGE, anyhow::anyhow!("{e}\n  help: {hint}"));
+    }
     let code = match &e {
         RunError::Go(GoError::List { .. }) => exit::PROBLEMS,
-        RunError::Go(GoError::Usage(_)) => exit::USAGE,
         _ => exit::RUNNER_FAILED,
     };
     let monitor = matches!(e, RunError::Monitor(_));
