@@ -9,7 +9,8 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use velo::test_runner::{junit, Outcome, RunReport, TestResult};
+use velo::report::junit;
+use velo::test_runner::{Outcome, RunReport, TestResult};
 
 fn report(n: usize) -> RunReport {
     let tests = (0..n)

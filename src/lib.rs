@@ -5,13 +5,14 @@
 //! exit codes; calls one entry point per command with an observer), domain modules (one per
 //! command, computing reports, never printing), and shared homes: `output` (the Ui handle),
 //! `report` (renderers), `units` (durations, sizes, timestamps), `config` (`velo.toml`, the
-//! `--jobs` rule), `market` (OHLCV and indicators), `proc` (processes), `watch` (file
+//! `--jobs` rule), `market` (OHLCV and indicators), `proc` (processes), `cancel` (the one sleep that wakes for Ctrl-C), `watch` (file
 //! watching), `pool` (the bounded worker pool and the retry loop), `shard` (K/N splits),
 //! `outfile` (every file a run writes: checked before the work, replaced atomically), `secret`
 //! (which names look secret, and masking them), `suggest` (the one "did you mean" rule) and
 //! `input_path` (what an input path names: a file, a folder, a FIFO, a device, a descriptor).
 
 pub mod backtest;
+pub mod cancel;
 pub mod cli;
 pub mod config;
 pub mod env_check;

@@ -331,12 +331,9 @@ pub fn run_orders(
         });
     }
     if params.hangs() {
-        loop {
-            if expired() {
-                return Err(RunError::Expired);
-            }
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
+        let hour = std::time::Duration::from_secs(3600);
+        while !crate::cancel::cancellable_sleep(std::time::Instant::now() + hour, expired) {}
+        return Err(RunError::Expired);
     }
     let level = params.def.level;
     let mut b = Broker {

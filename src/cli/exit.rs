@@ -1,5 +1,7 @@
 //! Exit codes: public API, documented in README.md. Every command ends through one of these.
 
+use crate::test_runner::SpawnError;
+
 /// Ran, nothing wrong found.
 pub const SUCCESS: u8 = 0;
 /// Ran, found problems: failed or timed-out tests, env errors, breached limits, errors over `--fail-on`.
@@ -20,6 +22,25 @@ pub const SIGNAL_BASE: u8 = 128;
 /// The exit code for "killed by signal `signo`" (128+N, saturating).
 pub fn for_signal(signo: i32) -> u8 {
     u8::try_from(i32::from(SIGNAL_BASE) + signo).unwrap_or(u8::MAX)
+}
+
+/// A command that could not start ends velo as a shell (and `timeout`, `env`) says it: 127 not
+/// found, 126 not executable, 125 for anything else (velo failed), so the command's own exit
+/// codes, passed through, are not mistaken for velo's; with the hint that fixes it. The one
+/// wording for `test-timeout-runner` and `monitor -- COMMAND`.
+pub fn spawn_error(e: &SpawnError) -> anyhow::Error {
+    let (code, hint) = match e {
+        SpawnError::NotFound(_) => (
+            NOT_FOUND,
+            "\n  help: check the spelling, or give the full path",
+        ),
+        SpawnError::NotExecutable(_) => (
+            NOT_EXECUTABLE,
+            "\n  help: make it executable (chmod +x) or run it through its interpreter",
+        ),
+        SpawnError::Io { .. } => (RUNNER_FAILED, ""),
+    };
+    super::CodedError::wrap(code, anyhow::anyhow!("{e}{hint}"))
 }
 
 #[cfg(test)]

@@ -1,24 +1,21 @@
 //! `velo monitor`: argument parsing, `[monitor]` settings from velo.toml, the live view and
 //! `--every` lines, `--record`, `--plot`, `--metrics-file`, and the exit code.
 
-use std::io::Write as _;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use serde::Deserialize;
 
-use super::{exit, interrupt, CodedError, Context};
+use super::{exit, interrupt, Context};
 use crate::monitor::{
     self, Breach, Ending, Limits, MonitorReport, Observer, RunOptions, Sample, Summary,
     SystemSample, Target,
 };
 use crate::outfile::{Failures, Outputs, Plan, Stream};
 use crate::output::Ui;
-use crate::proc::{self, SpawnError};
 use crate::report::monitor::record::{RecordFormat, Recorder};
 use crate::report::{self, Format};
 use crate::units::{parse_duration, parse_rate, parse_size, rate_arg, size_arg};
@@ -543,7 +540,19 @@ pub fn run(args: &MonitorArgs, ctx: &Context) -> anyhow::Result<u8> {
     let target = if let Some(pid) = args.target.pid {
         Target::Pid(pid)
     } else if let Some((program, rest)) = args.command.split_first() {
-        Target::Command(command_spec(program, rest, format))
+        // The command's output, passed through: to stdout and stderr with the table, or both
+        // to stderr when stdout carries a machine-readable report.
+        let stderr = ctx.ui.raw_err();
+        Target::Command {
+            program: program.clone(),
+            args: rest.to_vec(),
+            stdout: if format == Format::Table {
+                ctx.ui.raw_out()
+            } else {
+                std::sync::Arc::clone(&stderr)
+            },
+            stderr,
+        }
     } else {
         Target::System
     };
@@ -573,16 +582,12 @@ pub fn run(args: &MonitorArgs, ctx: &Context) -> anyhow::Result<u8> {
         (Some(out), Some(fmt)) => Some(Recorder::new(out.stream()?, fmt)),
         _ => None,
     };
-    let live = args.output.every.is_none() && ctx.ui.progress_allowed(format.is_machine());
-    let bar = live.then(|| {
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template("{msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        bar.set_message("velo monitor: first sample…");
-        bar
-    });
+    let bar = if args.output.every.is_none() {
+        ctx.ui
+            .live_line("velo monitor: first sample…", format.is_machine())
+    } else {
+        None
+    };
     let mut observer = CliObserver {
         ui: &ctx.ui,
         bar,
@@ -600,7 +605,7 @@ pub fn run(args: &MonitorArgs, ctx: &Context) -> anyhow::Result<u8> {
     }
     let report = match result {
         Ok(r) => r,
-        Err(monitor::MonitorError::Spawn(e)) => return Err(spawn_error(&e)),
+        Err(monitor::MonitorError::Spawn(e)) => return Err(exit::spawn_error(&e)),
         Err(e) => return Err(anyhow::Error::new(e)),
     };
     let mut failures = Failures::default();
@@ -613,54 +618,6 @@ pub fn run(args: &MonitorArgs, ctx: &Context) -> anyhow::Result<u8> {
     // The summary is out: an output that could not be written ends the run with exit 2.
     failures.into_result()?;
     Ok(exit_code(&report))
-}
-
-/// A command that could not start exits as a shell (and `timeout`, `env`, the runner) would:
-/// 127 not found, 126 not executable, so the command's own exit codes, passed through, are not
-/// mistaken for velo's.
-fn spawn_error(e: &SpawnError) -> anyhow::Error {
-    let (code, hint) = match e {
-        SpawnError::NotFound(_) => (
-            exit::NOT_FOUND,
-            "\n  help: check the spelling, or give the full path",
-        ),
-        SpawnError::NotExecutable(_) => (
-            exit::NOT_EXECUTABLE,
-            "\n  help: make it executable (chmod +x) or run it through its interpreter",
-        ),
-        SpawnError::Io { .. } => (exit::RUNNER_FAILED, ""),
-    };
-    CodedError::wrap(code, anyhow::anyhow!("{e}{hint}"))
-}
-
-/// The command, its output passed through: to stdout and stderr with the table, or both to
-/// stderr when stdout carries a machine-readable report.
-fn command_spec(
-    program: &std::ffi::OsString,
-    rest: &[std::ffi::OsString],
-    format: Format,
-) -> proc::Spec {
-    let to_stderr: proc::Sink = Arc::new(|b: &[u8]| {
-        let mut e = std::io::stderr().lock();
-        e.write_all(b).and_then(|()| e.flush()).is_ok()
-    });
-    let out: proc::Sink = if format == Format::Table {
-        Arc::new(|b: &[u8]| {
-            let mut o = std::io::stdout().lock();
-            o.write_all(b).and_then(|()| o.flush()).is_ok()
-        })
-    } else {
-        Arc::clone(&to_stderr)
-    };
-    proc::Spec {
-        program: program.clone(),
-        args: rest.to_vec(),
-        inherit_stdin: true,
-        stdout_sink: Some(out),
-        stderr_sink: Some(to_stderr),
-        tail_bytes: 0,
-        ..proc::Spec::default()
-    }
 }
 
 fn write_files(report: &MonitorReport, outs: &Outputs, failures: &mut Failures, ctx: &Context) {

@@ -1,11 +1,9 @@
 //! `velo test-timeout-runner`: runs a test command (or any command) so that a hang costs one
 //! test, never the session, and leaves no process behind. Parses the flags and `velo.toml`,
-//! turns Ctrl-C/SIGTERM into the cancel flag the supervising loops poll, calls the generic,
-//! pytest, cargo or go mode of `test_runner`, writes the JUnit file as tests finish, and
-//! renders the report.
+//! turns Ctrl-C/SIGTERM into the cancel flag the run polls, calls `test_runner::run` with an
+//! observer that tells progress and feeds the live JUnit file, and renders the report.
 
 use std::ffi::OsString;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -16,17 +14,17 @@ use clap::{Args, Subcommand};
 use serde::Deserialize;
 
 use super::{exit, interrupt, CodedError, Context};
+use crate::monitor::Breach;
 use crate::outfile::{Failures, Output, Plan};
-use crate::output::Tone;
-use crate::proc::{self, Limits, SpawnError};
-use crate::report::{self, github, Format};
-use crate::shard::Partition;
-use crate::test_runner::cargo::{self, CargoError};
-use crate::test_runner::generic::{self, CommandEnd, GenericConfig};
-use crate::test_runner::go::{self, GoError};
-use crate::test_runner::memory::{Hook, HookOptions, RunMonitor};
-use crate::test_runner::pytest::{self, PytestConfig, PytestError};
-use crate::test_runner::{junit, merge, Framework, Outcome, Progress, RunReport, SessionConfig};
+use crate::output::Ui;
+use crate::report::{self, github, junit, Format};
+use crate::test_runner::generic::{AttemptInfo, CommandEnd};
+use crate::test_runner::go::GoError;
+use crate::test_runner::memory::HookOptions;
+use crate::test_runner::{
+    self, merge, Framework, Observer, Partition, Progress, RunConfig, RunError, RunOutcome,
+    RunReport,
+};
 use crate::units::duration_arg;
 
 mod watch;
@@ -305,22 +303,13 @@ struct FileSettings {
     format: Option<Format>,
 }
 
-/// Settings after merging flags over the file.
+/// Settings after merging flags over the file: the domain's run, and how to report it.
 struct Settings {
-    limits: Limits,
-    test_timeout: Option<Duration>,
-    retries: u32,
-    retry_backoff: Duration,
+    run: RunConfig,
     fail_on_flaky: bool,
-    framework: Framework,
-    jobs: Option<usize>,
-    partition: Option<Partition>,
     format: Format,
     junit: Option<PathBuf>,
-    output_dir: Option<PathBuf>,
-    /// `--monitor`.
-    monitor: Option<HookOptions>,
-    /// The checked `--junit` output (see [`check_outputs`]).
+    /// The checked `--junit` output (see `run`).
     junit_out: Option<Arc<Output>>,
 }
 
@@ -350,29 +339,36 @@ fn settings(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<Setti
         Some(text) => Some(Partition::parse(text, &|k| std::env::var(k).ok())?),
         None => Partition::from_env(&|k| std::env::var(k).ok())?,
     };
-    Ok(Settings {
-        limits: Limits {
-            timeout: limit(args.limits.timeout.or(file_duration(
-                file.timeout.as_ref(),
-                "timeout",
-                ctx,
-            )?)),
-            idle_timeout: limit(args.limits.idle_timeout.or(file_duration(
-                file.idle_timeout.as_ref(),
-                "idle-timeout",
-                ctx,
-            )?)),
-            kill_after: args
-                .limits
-                .kill_after
-                .or(file_duration(file.kill_after.as_ref(), "kill-after", ctx)?)
-                .unwrap_or(Duration::from_secs(2)),
-        },
+    let format = args.reports.format.or(file.format).unwrap_or(Format::Table);
+    let run = RunConfig {
+        command: args.command.clone(),
+        cwd: ctx.cwd.clone(),
+        framework: args
+            .select
+            .framework
+            .or(file.framework)
+            .map_or(Framework::Auto, Framework::from)
+            .resolve(&args.command),
+        timeout: limit(args.limits.timeout.or(file_duration(
+            file.timeout.as_ref(),
+            "timeout",
+            ctx,
+        )?)),
+        idle_timeout: limit(args.limits.idle_timeout.or(file_duration(
+            file.idle_timeout.as_ref(),
+            "idle-timeout",
+            ctx,
+        )?)),
         test_timeout: limit(args.limits.test_timeout.or(file_duration(
             file.test_timeout.as_ref(),
             "test-timeout",
             ctx,
         )?)),
+        kill_after: args
+            .limits
+            .kill_after
+            .or(file_duration(file.kill_after.as_ref(), "kill-after", ctx)?)
+            .unwrap_or(Duration::from_secs(2)),
         retries: args.retry.retries.or(file.retries).unwrap_or(0),
         retry_backoff: args
             .retry
@@ -383,12 +379,6 @@ fn settings(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<Setti
                 ctx,
             )?)
             .unwrap_or(Duration::from_secs(1)),
-        fail_on_flaky: args.retry.fail_on_flaky || file.fail_on_flaky.unwrap_or(false),
-        framework: args
-            .select
-            .framework
-            .or(file.framework)
-            .map_or(Framework::Auto, Framework::from),
         // 0 is the number of CPUs, as for every velo command with --jobs.
         jobs: match (args.select.jobs, file.jobs) {
             (Some(j), _) => Some(j),
@@ -399,10 +389,19 @@ fn settings(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<Setti
             (None, None) => None,
         },
         partition,
-        format: args.reports.format.or(file.format).unwrap_or(Format::Table),
-        junit: args.reports.junit.clone().or(base(&file.junit)),
         output_dir: args.reports.output_dir.clone().or(base(&file.output_dir)),
         monitor: monitor_options(&args.monitor)?,
+        // In generic mode the table passes the command's output through live; json and
+        // markdown capture it for the report.
+        passthrough: (format == Format::Table).then(|| (ctx.ui.raw_out(), ctx.ui.raw_err())),
+        pythonpath: std::env::var_os("PYTHONPATH"),
+        first: Vec::new(),
+    };
+    Ok(Settings {
+        run,
+        fail_on_flaky: args.retry.fail_on_flaky || file.fail_on_flaky.unwrap_or(false),
+        format,
+        junit: args.reports.junit.clone().or(base(&file.junit)),
         junit_out: None,
     })
 }
@@ -428,32 +427,6 @@ fn monitor_options(m: &MonitorArgs) -> anyhow::Result<Option<HookOptions>> {
     }))
 }
 
-/// Starts `--monitor`'s sampling, when asked.
-fn start_monitor(s: &Settings) -> anyhow::Result<Option<Hook>> {
-    s.monitor
-        .map(|o| {
-            Hook::start(o).map_err(|e| {
-                CodedError::wrap(
-                    exit::RUNNER_FAILED,
-                    anyhow::Error::new(e).context("--monitor cannot sample this run"),
-                )
-            })
-        })
-        .transpose()
-}
-
-/// Ends `--monitor`'s sampling and tells about a crossed `--max-rss`.
-fn finish_monitor(hook: Option<Hook>, per_test: bool, ctx: &Context) -> Option<RunMonitor> {
-    let m = hook?.finish(per_test)?;
-    for b in &m.figures.breaches {
-        ctx.ui.warn(&format!(
-            "limit crossed: {}",
-            report::monitor::breach_line(b)
-        ));
-    }
-    Some(m)
-}
-
 /// A path from velo.toml is relative to the file's folder.
 fn config_relative(p: &Path, ctx: &Context) -> PathBuf {
     match ctx.config.dir() {
@@ -473,11 +446,10 @@ pub fn run(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<u8> {
             s.format
         );
     }
-    let framework = s.framework.resolve(&args.command);
-    if framework == Framework::Generic {
+    if s.run.framework == Framework::Generic {
         for (given, flag) in [
-            (s.test_timeout.is_some(), "--test-timeout"),
-            (s.jobs.is_some_and(|j| j > 1), "--jobs"),
+            (s.run.test_timeout.is_some(), "--test-timeout"),
+            (s.run.jobs.is_some_and(|j| j > 1), "--jobs"),
             (args.select.partition.is_some(), "--partition"),
         ] {
             if given {
@@ -491,167 +463,114 @@ pub fn run(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<u8> {
     // be interrupted): the JUnit file and the output folder can be written.
     let mut plan = Plan::new(&ctx.cwd);
     plan.file("--junit", s.junit.as_deref())
-        .folder("--output-dir", s.output_dir.as_deref());
+        .folder("--output-dir", s.run.output_dir.as_deref());
     s.junit_out = plan.check(&|n| ctx.ui.info(n))?.get("--junit");
 
-    // Ctrl-C / SIGTERM only raise this flag: every supervising loop polls it, ends its runs with
-    // the kill escalation, and the reports are still written before velo exits by the signal.
+    // Ctrl-C / SIGTERM only raise this flag: the run polls it, ends its processes with the
+    // kill escalation, and the reports are still written before velo exits by the signal.
     let cancel = interrupt::defer();
-    let result = if args.watch.paths.is_empty() {
-        match framework {
-            Framework::Pytest | Framework::Cargo | Framework::Go => {
-                run_tests(framework, args, &s, ctx, &cancel, &[]).map(|r| r.0)
-            }
-            _ => run_generic(args, &s, ctx, &cancel),
-        }
+    if args.watch.paths.is_empty() {
+        run_once(&s, ctx, &cancel).map(|(code, _)| code)
     } else {
-        watch::watch_loop(framework, args, &s, ctx, &cancel)
-    };
-    // Belt and braces: nothing tagged by this velo outlives it.
-    let _ = proc::sweep_session();
-    result
-}
-
-fn spawn_error_code(e: &SpawnError) -> u8 {
-    match e {
-        SpawnError::NotFound(_) => exit::NOT_FOUND,
-        SpawnError::NotExecutable(_) => exit::NOT_EXECUTABLE,
-        SpawnError::Io { .. } => exit::RUNNER_FAILED,
+        watch::watch_loop(&args.watch.paths, &mut s, ctx, &cancel)
     }
 }
 
-fn run_generic(
-    args: &TestTimeoutRunnerArgs,
-    s: &Settings,
-    ctx: &Context,
-    cancel: &AtomicBool,
-) -> anyhow::Result<u8> {
-    // Set when the reader of velo's stdout has left.
-    let reader_left = Arc::new(AtomicBool::new(false));
-    let passthrough = (s.format == Format::Table).then(|| {
-        // A reader that left (`velo … | head -1`) makes the write fail: the sink says so and
-        // the command's pipe is closed, so it gets SIGPIPE as it would without velo.
-        let left = Arc::clone(&reader_left);
-        let out: proc::Sink = Arc::new(move |b: &[u8]| {
-            let mut o = std::io::stdout().lock();
-            let ok = o.write_all(b).and_then(|()| o.flush()).is_ok();
-            if !ok {
-                left.store(true, Ordering::SeqCst);
+/// The observer of a run: progress lines on stderr, and the live JUnit file.
+struct RunView<'a> {
+    ui: &'a Ui,
+    junit: Option<junit::Live>,
+    /// A live JUnit write failed (said once; the final write decides).
+    junit_failed: AtomicBool,
+    /// Generic mode: attempts in all.
+    attempts: u32,
+}
+
+impl Observer for RunView<'_> {
+    fn progress(&self, p: Progress) {
+        match p {
+            Progress::Finished(t) => {
+                if let Some(live) = &self.junit {
+                    if let Err(e) = live.record(t) {
+                        if !self.junit_failed.swap(true, Ordering::SeqCst) {
+                            self.ui.warn(&format!("{e} (tried again at the end)"));
+                        }
+                    }
+                }
+                let (line, worth_telling) = report::test_runner::finished_line(t, self.ui);
+                if worth_telling {
+                    self.ui.info(&line);
+                } else {
+                    self.ui.debug(&line);
+                }
             }
-            ok
-        });
-        let err: proc::Sink = Arc::new(|b: &[u8]| {
-            let mut e = std::io::stderr().lock();
-            e.write_all(b).and_then(|()| e.flush()).is_ok()
-        });
-        (out, err)
-    });
-    let cfg = GenericConfig {
-        command: args.command.clone(),
-        cwd: None,
-        env: Vec::new(),
-        limits: s.limits,
-        retries: s.retries,
-        retry_backoff: s.retry_backoff,
-        output_dir: s.output_dir.clone(),
-        passthrough,
-        output_gone: Some(Arc::clone(&reader_left)),
-    };
-    let total = s.retries + 1;
-    let mut on_attempt = |a: &generic::AttemptInfo| {
+            Progress::Retrying { id, attempt } => {
+                self.ui
+                    .info(&format!("velo: retrying {id} (attempt {attempt})"));
+            }
+        }
+    }
+
+    fn attempt(&self, a: &AttemptInfo) {
         // Ended by SIGPIPE because velo's reader left: what a pipeline expects, not a failure
         // to explain (a shell says nothing either).
-        if a.outcome == Outcome::Passed || reader_left.load(Ordering::SeqCst) {
-            return;
-        }
-        let reason = a.summary.lines().next().unwrap_or("failed");
-        let head = ctx.ui.paint_err(
-            &format!(
-                "velo: attempt {}/{total} failed ({reason}) after {}",
-                a.number,
-                crate::units::format_duration(a.duration)
-            ),
-            Tone::Warning,
-        );
-        let mut msg = head;
-        if let Some(wait) = a.retry_in {
-            msg.push_str(&format!(
-                "; retrying in {}",
-                crate::units::format_duration(wait)
+        if a.outcome != test_runner::Outcome::Passed && !a.output_gone {
+            self.ui.info(&report::test_runner::attempt_message(
+                a,
+                self.attempts,
+                self.ui,
             ));
         }
-        if a.summary.lines().nth(1).is_some() {
-            msg.push_str("\n  why:\n");
-            for line in a.summary.lines().skip(1) {
-                msg.push_str("    ");
-                msg.push_str(line);
-                msg.push('\n');
-            }
-        }
-        ctx.ui.info(msg.trim_end());
-    };
-    let live = start_junit(s, "generic")?;
-    let hook = start_monitor(s)?;
-    let result = generic::run(&cfg, cancel, &mut on_attempt);
-    let monitor = finish_monitor(hook, false, ctx);
-    let mut run = match result {
-        Ok(r) => r,
-        Err(e) => {
-            let code = spawn_error_code(&e);
-            return Err(CodedError::wrap(code, anyhow::Error::new(e)));
-        }
-    };
-    for l in &run.report.leaked {
-        ctx.ui.warn(&format!(
-            "leaked process {} ({}){} was killed",
-            l.pid,
-            l.command,
-            if l.held_output {
-                ", which held the output pipe,"
-            } else {
-                ""
-            }
+    }
+
+    fn breach(&self, b: &Breach) {
+        self.ui.warn(&format!(
+            "limit crossed: {}",
+            report::monitor::breach_line(b)
         ));
     }
-    let breached = monitor.as_ref().is_some_and(RunMonitor::breached);
-    run.report.monitor = monitor;
-    let failures = finish_reports(&run.report, live, ctx);
-    if s.format == Format::Table {
-        // stdout carries the command's own output: the Memory section goes to stderr.
-        if let Some(m) = &run.report.monitor {
-            let text = report::table::render(&report::test_runner::memory_sections(m), &ctx.ui);
-            ctx.ui.info(text.trim_end());
-        }
-    } else {
-        emit(&run.report, s.format, ctx)?;
-    }
-    let code = match run.end {
-        CommandEnd::Code(c) => (c & 0xff) as u8,
-        CommandEnd::Signal(n) => exit::for_signal(n),
-        CommandEnd::TimedOut => exit::TIMED_OUT,
-        CommandEnd::Lost => exit::RUNNER_FAILED,
-        CommandEnd::Cancelled => {
-            interrupt::received().map_or(exit::RUNNER_FAILED, exit::for_signal)
-        }
-    };
-    // The report is out: a JUnit file that could not be written ends the run with exit 2.
-    failures.into_result()?;
-    // As `velo monitor --max-rss`: the command's own failure wins, else a breach exits 1.
-    Ok(if code == exit::SUCCESS && breached {
-        exit::PROBLEMS
-    } else {
-        code
-    })
 }
 
-/// Writes the first JUnit file (run in progress) before anything runs, so a killed run still
-/// leaves one (the path was checked with the other outputs).
-fn start_junit(s: &Settings, suite: &str) -> anyhow::Result<Option<junit::Live>> {
-    let Some(out) = &s.junit_out else {
-        return Ok(None);
+/// The exit code and message of a run that could not be carried out.
+fn run_error(e: RunError) -> anyhow::Error {
+    if let Some(spawn) = e.spawn_error() {
+        return exit::spawn_error(spawn);
+    }
+    let usage_hint = match &e {
+        RunError::Go(GoError::NotGoTest { .. }) => {
+            Some("pass `-- go test ./...`, or another --framework")
+        }
+        RunError::Go(GoError::ListOnly) => Some("drop -list (velo lists the tests itself)"),
+        RunError::Go(GoError::RunAlternatives { .. }) => {
+            Some("run one path per velo call, or select top-level tests only")
+        }
+        _ => None,
     };
-    junit::Live::start(Arc::clone(out), suite)
-        .map(Some)
+    if let Some(hint) = usage_hint {
+        return CodedError::wrap(exit::USAGE, anyhow::anyhow!("{e}\n  help: {hint}"));
+    }
+    let code = match &e {
+        RunError::Go(GoError::List { .. }) => exit::PROBLEMS,
+        _ => exit::RUNNER_FAILED,
+    };
+    let monitor = matches!(e, RunError::Monitor(_));
+    let mut err = anyhow::Error::new(e);
+    if monitor {
+        err = err.context("--monitor cannot sample this run");
+    }
+    CodedError::wrap(code, err)
+}
+
+/// One run: the JUnit file written before anything runs, the run, its report, its exit code.
+/// Also returns the tests to run first next time (`--watch`).
+fn run_once(s: &Settings, ctx: &Context, cancel: &AtomicBool) -> anyhow::Result<(u8, Vec<String>)> {
+    let generic = s.run.framework == Framework::Generic;
+    // Written (run in progress) before anything runs, so a killed run still leaves one.
+    let junit = s
+        .junit_out
+        .as_ref()
+        .map(|out| junit::Live::start(Arc::clone(out), s.run.framework.name()))
+        .transpose()
         .map_err(|e| {
             CodedError::wrap(
                 exit::USAGE,
@@ -659,7 +578,70 @@ fn start_junit(s: &Settings, suite: &str) -> anyhow::Result<Option<junit::Live>>
                     "cannot write the JUnit report\n  help: pass a --junit path in a folder that exists and is writable",
                 ),
             )
-        })
+        })?;
+    let mut view = RunView {
+        ui: &ctx.ui,
+        junit,
+        junit_failed: AtomicBool::new(false),
+        attempts: s.run.retries + 1,
+    };
+    let outcome = test_runner::run(&s.run, cancel, &view).map_err(run_error)?;
+    let report = &outcome.report;
+    for l in &report.leaked {
+        ctx.ui.warn(&report::test_runner::leaked_line(l));
+    }
+    if !generic && report.summary.total() == 0 && !report.interrupted {
+        ctx.ui
+            .warn("no test ran: check the command's paths and selection options");
+    }
+    let failures = finish_reports(report, view.junit.take(), ctx);
+    if generic && s.format == Format::Table {
+        // stdout carries the command's own output: the Memory section goes to stderr.
+        if let Some(m) = &report.monitor {
+            let text = report::table::render(&report::test_runner::memory_sections(m), &ctx.ui);
+            ctx.ui.info(text.trim_end());
+        }
+    } else {
+        emit(report, s.format, ctx)?;
+    }
+    // The report is out: a JUnit file that could not be written ends the run with exit 2.
+    failures.into_result()?;
+    Ok((exit_code(&outcome, s.fail_on_flaky), outcome.bad_tests()))
+}
+
+fn exit_code(outcome: &RunOutcome, fail_on_flaky: bool) -> u8 {
+    let report = &outcome.report;
+    let breached = report
+        .monitor
+        .as_ref()
+        .is_some_and(test_runner::memory::RunMonitor::breached);
+    if let Some(end) = outcome.end {
+        let code = match end {
+            CommandEnd::Code(c) => (c & 0xff) as u8,
+            CommandEnd::Signal(n) => exit::for_signal(n),
+            CommandEnd::TimedOut => exit::TIMED_OUT,
+            CommandEnd::Lost => exit::RUNNER_FAILED,
+            CommandEnd::Cancelled => {
+                interrupt::received().map_or(exit::RUNNER_FAILED, exit::for_signal)
+            }
+        };
+        // As `velo monitor --max-rss`: the command's own failure wins, else a breach exits 1.
+        return if code == exit::SUCCESS && breached {
+            exit::PROBLEMS
+        } else {
+            code
+        };
+    }
+    if report.interrupted {
+        if let Some(sig) = interrupt::received() {
+            return exit::for_signal(sig);
+        }
+    }
+    if report.has_problems(fail_on_flaky) || (report.interrupted && report.summary.total() == 0) {
+        exit::PROBLEMS
+    } else {
+        exit::SUCCESS
+    }
 }
 
 /// Writes the final JUnit file and the GitHub step summary. A JUnit file that cannot be
@@ -689,154 +671,6 @@ fn emit(report: &RunReport, format: Format, ctx: &Context) -> anyhow::Result<()>
     let text = report::render(report, format, &ctx.ui)?;
     ctx.ui.out(&text).context("writing the report")?;
     Ok(())
-}
-
-fn run_tests(
-    framework: Framework,
-    args: &TestTimeoutRunnerArgs,
-    s: &Settings,
-    ctx: &Context,
-    cancel: &AtomicBool,
-    failed_first: &[String],
-) -> anyhow::Result<(u8, Vec<String>)> {
-    let work = tempfile::Builder::new()
-        .prefix("velo-runner-")
-        .tempdir()
-        .map_err(|e| {
-            CodedError::wrap(
-                exit::RUNNER_FAILED,
-                anyhow::Error::new(e).context("cannot create a temp folder"),
-            )
-        })?;
-    let live = start_junit(s, framework.name())?;
-    let junit_failed = AtomicBool::new(false);
-    let on_progress = |p: Progress| match p {
-        Progress::Finished(t) => {
-            if let Some(live) = &live {
-                // The final write decides: it is an error at the end if it fails too.
-                if let Err(e) = live.record(t) {
-                    if !junit_failed.swap(true, Ordering::SeqCst) {
-                        ctx.ui.warn(&format!("{e} (tried again at the end)"));
-                    }
-                }
-            }
-            let (label, tone) = match t.outcome {
-                Outcome::Passed => ("PASSED", Tone::Good),
-                Outcome::Failed => ("FAILED", Tone::Error),
-                Outcome::Error => ("ERROR", Tone::Error),
-                Outcome::TimedOut => ("TIMED OUT", Tone::Error),
-                Outcome::Skipped => ("SKIPPED", Tone::Dim),
-                Outcome::Flaky => ("FLAKY", Tone::Warning),
-            };
-            let message = format!(
-                "{} {} ({:.2}s)",
-                ctx.ui.paint_err(label, tone),
-                t.id,
-                t.duration_s
-            );
-            if t.outcome.is_bad() || t.outcome == Outcome::Flaky {
-                ctx.ui.info(&message);
-            } else {
-                ctx.ui.debug(&message);
-            }
-        }
-        Progress::Retrying { id, attempt } => {
-            ctx.ui
-                .info(&format!("velo: retrying {id} (attempt {attempt})"));
-        }
-    };
-    let session = SessionConfig {
-        command: args.command.clone(),
-        cwd: ctx.cwd.clone(),
-        test_timeout: s.test_timeout,
-        timeout: s.limits.timeout,
-        kill_after: s.limits.kill_after,
-        retries: s.retries,
-        retry_backoff: s.retry_backoff,
-        // pytest runs one session unless asked; cargo runs one test per process and go one
-        // package per session, so by default as many at once as there are cores.
-        jobs: s.jobs.unwrap_or_else(|| {
-            if matches!(framework, Framework::Cargo | Framework::Go) {
-                crate::config::jobs::cpus()
-            } else {
-                1
-            }
-        }),
-        partition: s.partition,
-        work_dir: work.path().to_path_buf(),
-        output_dir: s.output_dir.clone(),
-        first: failed_first.to_vec(),
-        tracker: None,
-    };
-    let hook = start_monitor(s)?;
-    let session = SessionConfig {
-        tracker: hook.as_ref().map(Hook::tracker),
-        ..session
-    };
-    let result = if framework == Framework::Cargo {
-        cargo::run(&session, cancel, &on_progress).map_err(|e| match e {
-            CargoError::Spawn(e) => CodedError::wrap(spawn_error_code(&e), anyhow::Error::new(e)),
-            e => CodedError::wrap(exit::RUNNER_FAILED, anyhow::Error::new(e)),
-        })
-    } else if framework == Framework::Go {
-        go::run(&session, cancel, &on_progress).map_err(|e| match e {
-            GoError::Spawn(e) => CodedError::wrap(spawn_error_code(&e), anyhow::Error::new(e)),
-            GoError::List { .. } => CodedError::wrap(exit::PROBLEMS, anyhow::Error::new(e)),
-            GoError::Usage(_) => CodedError::wrap(exit::USAGE, anyhow::Error::new(e)),
-            e @ GoError::Io { .. } => CodedError::wrap(exit::RUNNER_FAILED, anyhow::Error::new(e)),
-        })
-    } else {
-        let cfg = PytestConfig {
-            session,
-            env: Vec::new(),
-            pythonpath: std::env::var_os("PYTHONPATH"),
-        };
-        pytest::run(&cfg, cancel, &on_progress).map_err(|e| match e {
-            PytestError::Spawn(e) => CodedError::wrap(spawn_error_code(&e), anyhow::Error::new(e)),
-            e => CodedError::wrap(exit::RUNNER_FAILED, anyhow::Error::new(e)),
-        })
-    };
-    let monitor = finish_monitor(hook, true, ctx);
-    let mut report = result?;
-    report.monitor = monitor;
-    for l in &report.leaked {
-        ctx.ui.warn(&format!(
-            "leaked process {} ({}){} was killed",
-            l.pid,
-            l.command,
-            if l.held_output {
-                ", which held the output pipe,"
-            } else {
-                ""
-            }
-        ));
-    }
-    if report.summary.total() == 0 && !report.interrupted {
-        ctx.ui
-            .warn("no test ran: check the command's paths and selection options");
-    }
-    let failures = finish_reports(&report, live, ctx);
-    emit(&report, s.format, ctx)?;
-    failures.into_result()?;
-    let bad: Vec<String> = report
-        .tests
-        .iter()
-        .filter(|t| t.outcome.is_bad())
-        .map(|t| t.id.clone())
-        .collect();
-    if report.interrupted {
-        if let Some(sig) = interrupt::received() {
-            return Ok((exit::for_signal(sig), bad));
-        }
-    }
-    let code = if report.has_problems(s.fail_on_flaky)
-        || (report.interrupted && report.summary.total() == 0)
-    {
-        exit::PROBLEMS
-    } else {
-        exit::SUCCESS
-    };
-    Ok((code, bad))
 }
 
 fn run_merge(m: &MergeArgs, ctx: &Context) -> anyhow::Result<u8> {

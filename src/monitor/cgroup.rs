@@ -19,6 +19,50 @@ use crate::proc::{self, Running, SpawnError};
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
+/// Why the command gets no group of its own (and the report no exact peak of its tree).
+#[derive(Debug, thiserror::Error)]
+pub enum NoGroup {
+    /// Not asked for (`RunOptions::cgroup` is off).
+    #[error("disabled")]
+    Disabled,
+    #[error("no /proc/self/cgroup")]
+    NoCgroupFile,
+    #[error("no /proc/self/mountinfo")]
+    NoMountinfo,
+    #[error("no cgroup v2 hierarchy (cgroup v1 only)")]
+    V1Only,
+    #[error("cgroup v2 is not mounted")]
+    V2NotMounted,
+    #[error("cannot read {}: {source}", .dir.display())]
+    Controls {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the cgroup v2 memory controller is not enabled for children of {}", .0.display())]
+    NoMemoryController(PathBuf),
+    #[error(
+        "velo runs in cgroup {0}, not the root group, so it may not start a command in a child group and come back"
+    )]
+    NotRootGroup(String),
+    #[error("cannot create {}: {source}", .dir.display())]
+    Create {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("this kernel has no memory.peak (Linux 5.19 or later)")]
+    NoMemoryPeak,
+    #[error("cannot create a cgroup v1 memory group in {}: {source}", .parent.display())]
+    CreateV1 {
+        parent: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} has no {file}", .dir.display())]
+    NoPeakFile { dir: PathBuf, file: &'static str },
+    /// The group was made, but velo could not join it to start the command inside.
+    #[error("velo could not move itself into the group it made")]
+    NotJoined,
+}
+
 /// A child cgroup made for one command; removed when dropped (once empty).
 #[derive(Debug)]
 pub struct Group {
@@ -106,11 +150,10 @@ pub fn cgroup2_mount(mountinfo: &str) -> Option<(PathBuf, String)> {
 impl Group {
     /// Makes the group (cgroup v2 where its memory controller can be had, else v1), or says
     /// why it cannot.
-    pub fn create() -> Result<Self, String> {
-        let cg = std::fs::read_to_string("/proc/self/cgroup")
-            .map_err(|_| "no /proc/self/cgroup".to_string())?;
-        let mi = std::fs::read_to_string("/proc/self/mountinfo")
-            .map_err(|_| "no /proc/self/mountinfo".to_string())?;
+    pub fn create() -> Result<Self, NoGroup> {
+        let cg = std::fs::read_to_string("/proc/self/cgroup").map_err(|_| NoGroup::NoCgroupFile)?;
+        let mi =
+            std::fs::read_to_string("/proc/self/mountinfo").map_err(|_| NoGroup::NoMountinfo)?;
         match Self::create_v2(&cg, &mi) {
             Ok(g) => Ok(g),
             // The memory controller is on a v1 hierarchy (a hybrid or v1 system): use it.
@@ -121,19 +164,19 @@ impl Group {
         }
     }
 
-    fn create_v1(mount: &Path, root: &str, path: &str) -> Result<Self, String> {
+    fn create_v1(mount: &Path, root: &str, path: &str) -> Result<Self, NoGroup> {
         let parent = group_dir(mount, root, path);
         let dir = parent.join(child_name());
-        std::fs::create_dir(&dir).map_err(|e| {
-            format!(
-                "cannot create a cgroup v1 memory group in {}: {e}",
-                parent.display()
-            )
-        })?;
+        if let Err(source) = std::fs::create_dir(&dir) {
+            return Err(NoGroup::CreateV1 { parent, source });
+        }
         let peak_file = "memory.max_usage_in_bytes";
         if !dir.join(peak_file).exists() {
             let _ = std::fs::remove_dir(&dir);
-            return Err(format!("{} has no {peak_file}", dir.display()));
+            return Err(NoGroup::NoPeakFile {
+                dir,
+                file: peak_file,
+            });
         }
         Ok(Self {
             parent,
@@ -142,28 +185,32 @@ impl Group {
         })
     }
 
-    fn create_v2(cg: &str, mi: &str) -> Result<Self, String> {
-        let path = own_path(cg).ok_or("no cgroup v2 hierarchy (cgroup v1 only)")?;
-        let (mount, root) = cgroup2_mount(mi).ok_or("cgroup v2 is not mounted")?;
+    fn create_v2(cg: &str, mi: &str) -> Result<Self, NoGroup> {
+        let path = own_path(cg).ok_or(NoGroup::V1Only)?;
+        let (mount, root) = cgroup2_mount(mi).ok_or(NoGroup::V2NotMounted)?;
         let parent = group_dir(&mount, &root, &path);
-        let controls = std::fs::read_to_string(parent.join("cgroup.subtree_control"))
-            .map_err(|e| format!("cannot read {}: {e}", parent.display()))?;
+        let controls = match std::fs::read_to_string(parent.join("cgroup.subtree_control")) {
+            Ok(c) => c,
+            Err(source) => {
+                return Err(NoGroup::Controls {
+                    dir: parent,
+                    source,
+                })
+            }
+        };
         if !controls.split_ascii_whitespace().any(|c| c == "memory") {
-            return Err(format!(
-                "the cgroup v2 memory controller is not enabled for children of {}",
-                parent.display()
-            ));
+            return Err(NoGroup::NoMemoryController(parent));
         }
         if path != "/" {
-            return Err(format!(
-                "velo runs in cgroup {path}, not the root group, so it may not start a command in a child group and come back"
-            ));
+            return Err(NoGroup::NotRootGroup(path));
         }
         let dir = parent.join(child_name());
-        std::fs::create_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        if let Err(source) = std::fs::create_dir(&dir) {
+            return Err(NoGroup::Create { dir, source });
+        }
         if !dir.join("memory.peak").exists() {
             let _ = std::fs::remove_dir(&dir);
-            return Err("this kernel has no memory.peak (Linux 5.19 or later)".to_string());
+            return Err(NoGroup::NoMemoryPeak);
         }
         Ok(Self {
             parent,
@@ -249,7 +296,7 @@ mod tests {
     fn creation_either_works_or_says_why() {
         match Group::create() {
             Ok(g) => assert!(g.dir.exists()),
-            Err(why) => assert!(!why.is_empty()),
+            Err(why) => assert!(!why.to_string().is_empty()),
         }
     }
 }

@@ -39,12 +39,14 @@ pub mod sampler;
 pub mod summary;
 pub mod system;
 
+use std::ffi::OsString;
 use std::time::{Duration, Instant};
 
-use rustix::process::Signal;
 use serde::Serialize;
 
-use crate::proc::{self, ExitInfo, SpawnError};
+/// Why a command could not start (its kind decides the exit code: 127, 126, 125).
+pub use crate::proc::SpawnError;
+use crate::proc::{ExitInfo, Sink};
 pub use leak::{Leak, Verdict};
 pub use run::run;
 pub use sampler::{ProcSample, Sample, Sampler, SamplerError, SamplerOptions};
@@ -244,7 +246,14 @@ impl Default for RunOptions {
 /// What to watch.
 pub enum Target {
     Pid(i32),
-    Command(proc::Spec),
+    /// A command velo starts (in its own process group, velo's stdin inherited), its output
+    /// passed through live to two writers (see [`crate::proc::Passthrough`]).
+    Command {
+        program: OsString,
+        args: Vec<OsString>,
+        stdout: Sink,
+        stderr: Sink,
+    },
     System,
 }
 
@@ -526,49 +535,6 @@ pub fn snapshot(pid: i32, pss: bool, over: Duration) -> Result<Sample, SamplerEr
     )?;
     std::thread::sleep(over);
     s.sample().ok_or(SamplerError::Ended(pid))
-}
-
-/// Stops processes known by `(pid, start time)`: SIGTERM, up to `grace` for them to go, then
-/// SIGKILL. A pid now held by another process (a different start time) is left alone.
-pub fn kill_identities(ids: &[(i32, u64)], grace: Duration) {
-    let mut reader = crate::proc::procfs::Reader::new();
-    let alive = |reader: &mut crate::proc::procfs::Reader| -> Vec<i32> {
-        ids.iter()
-            .filter(|(pid, start)| {
-                reader
-                    .stat(*pid)
-                    .is_ok_and(|s| s.starttime == *start && !s.zombie())
-            })
-            .map(|(p, _)| *p)
-            .collect()
-    };
-    let me = std::process::id() as i32;
-    if !grace.is_zero() {
-        for pid in alive(&mut reader) {
-            if pid != me {
-                proc::tree::signal_pid(pid, Signal::TERM);
-            }
-        }
-        let until = Instant::now() + grace;
-        while Instant::now() < until {
-            if alive(&mut reader).is_empty() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-    for _ in 0..50 {
-        let left = alive(&mut reader);
-        if left.is_empty() {
-            return;
-        }
-        for pid in left {
-            if pid != me {
-                proc::tree::signal_pid(pid, Signal::KILL);
-            }
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 #[cfg(test)]

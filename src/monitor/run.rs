@@ -8,10 +8,11 @@ use std::time::{Duration, Instant};
 use rustix::process::Signal;
 
 use super::{
-    cgroup, kill_identities, report_of, Breach, Ending, ExitFigures, Mode, Monitor, MonitorError,
-    MonitorReport, Observer, RunOptions, Sample, SamplerOptions, Schedule, Summary, SystemSampler,
-    Target, TargetInfo,
+    cgroup, report_of, Breach, Ending, ExitFigures, Mode, Monitor, MonitorError, MonitorReport,
+    Observer, RunOptions, Sample, SamplerOptions, Schedule, Summary, SystemSampler, Target,
+    TargetInfo,
 };
+use crate::proc::tree::kill_identities;
 use crate::proc::{self, Running};
 
 /// When to take the next sample: the next tick, or the end of `--duration` if sooner (a
@@ -21,15 +22,9 @@ fn wake_at(schedule: &Schedule, start: Instant, duration: Option<Duration>) -> I
     duration.map_or(next, |d| next.min(start + d))
 }
 
-/// Sleeps until `until` or until `cancel` turns true (checked at least every 100 ms).
+/// Sleeps until `until` or until `cancel` turns true.
 fn sleep_until(until: Instant, cancel: &AtomicBool) {
-    loop {
-        let now = Instant::now();
-        if now >= until || cancel.load(Ordering::SeqCst) {
-            return;
-        }
-        std::thread::sleep((until - now).min(Duration::from_millis(100)));
-    }
+    crate::cancel::cancellable_sleep(until, || cancel.load(Ordering::SeqCst));
 }
 
 /// Runs the monitor to its end. `received` names the signal behind `cancel` (forwarded to a
@@ -43,7 +38,24 @@ pub fn run(
 ) -> Result<MonitorReport, MonitorError> {
     match target {
         Target::Pid(pid) => run_pid(pid, opts, cancel, observer),
-        Target::Command(spec) => run_command(&spec, opts, cancel, received, observer),
+        Target::Command {
+            program,
+            args,
+            stdout,
+            stderr,
+        } => {
+            let (stdout_sink, stderr_sink) = proc::Passthrough::new(stdout, stderr).sinks();
+            let spec = proc::Spec {
+                program,
+                args,
+                inherit_stdin: true,
+                stdout_sink: Some(stdout_sink),
+                stderr_sink: Some(stderr_sink),
+                tail_bytes: 0,
+                ..proc::Spec::default()
+            };
+            run_command(&spec, opts, cancel, received, observer)
+        }
         Target::System => run_system(opts, cancel, observer),
     }
 }
@@ -127,11 +139,11 @@ fn reaped_children_ticks() -> Option<u64> {
 }
 
 /// A group for the command's exact peak, or why there is none.
-fn make_group(opts: &RunOptions) -> Result<cgroup::Group, String> {
+fn make_group(opts: &RunOptions) -> Result<cgroup::Group, cgroup::NoGroup> {
     if opts.cgroup {
         cgroup::Group::create()
     } else {
-        Err("disabled".to_string())
+        Err(cgroup::NoGroup::Disabled)
     }
 }
 
@@ -148,7 +160,7 @@ fn run_command(
         Ok(g) => {
             let (running, inside) = g.spawn_inside(spec)?;
             if !inside {
-                group = Err("velo could not move itself into the group it made".to_string());
+                group = Err(cgroup::NoGroup::NotJoined);
             }
             running
         }
@@ -324,7 +336,11 @@ fn exit_figures(
 }
 
 /// Says why the tree's exact peak is missing, when velo tried to get it.
-fn group_note(group: &Result<cgroup::Group, String>, opts: &RunOptions, notes: &mut Vec<String>) {
+fn group_note(
+    group: &Result<cgroup::Group, cgroup::NoGroup>,
+    opts: &RunOptions,
+    notes: &mut Vec<String>,
+) {
     if let Err(why) = group {
         if opts.cgroup {
             notes.push(format!("no exact peak of the whole tree (cgroup): {why}"));

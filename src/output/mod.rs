@@ -5,7 +5,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::{self, IsTerminal, Write};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use colored::Colorize;
 use comfy_table::{presets, ContentArrangement, Table};
@@ -84,7 +84,21 @@ pub fn decide_color(choice: ColorChoice, is_tty: bool, env: &OutputEnv) -> bool 
     }
 }
 
-type Sink = Mutex<Box<dyn Write + Send>>;
+type Sink = Arc<Mutex<Box<dyn Write + Send>>>;
+
+/// Writes raw bytes to one of velo's streams and flushes them; false once a write fails (the
+/// reader left). `Send + Sync + 'static`, so a supervising loop can hold it while a child runs.
+pub type RawWriter = Arc<dyn Fn(&[u8]) -> bool + Send + Sync>;
+
+fn raw_writer(sink: &Sink) -> RawWriter {
+    let sink = Arc::clone(sink);
+    Arc::new(move |bytes: &[u8]| {
+        let mut w = sink
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        w.write_all(bytes).and_then(|()| w.flush()).is_ok()
+    })
+}
 
 /// The terminal handle passed down from the CLI layer.
 pub struct Ui {
@@ -110,8 +124,8 @@ impl Ui {
         colored::control::set_override(true);
         let width = if stdout_tty { terminal_width() } else { None };
         Self {
-            out: Mutex::new(Box::new(io::stdout())),
-            err: Mutex::new(Box::new(io::stderr())),
+            out: Arc::new(Mutex::new(Box::new(io::stdout()))),
+            err: Arc::new(Mutex::new(Box::new(io::stderr()))),
             out_color: decide_color(choice, stdout_tty, &env),
             err_color: decide_color(choice, stderr_tty, &env),
             stdout_tty,
@@ -127,8 +141,8 @@ impl Ui {
     pub fn with_writers(out: Box<dyn Write + Send>, err: Box<dyn Write + Send>) -> Self {
         colored::control::set_override(true);
         Self {
-            out: Mutex::new(out),
-            err: Mutex::new(err),
+            out: Arc::new(Mutex::new(out)),
+            err: Arc::new(Mutex::new(err)),
             out_color: false,
             err_color: false,
             stdout_tty: false,
@@ -191,6 +205,17 @@ impl Ui {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         out.write_all(bytes)?;
         out.flush()
+    }
+
+    /// A raw byte writer onto stdout, for a child's output passed through as it comes (the
+    /// command's own bytes: never coloured, never silenced by `--quiet`).
+    pub fn raw_out(&self) -> RawWriter {
+        raw_writer(&self.out)
+    }
+
+    /// A raw byte writer onto stderr (see [`Self::raw_out`]).
+    pub fn raw_err(&self) -> RawWriter {
+        raw_writer(&self.err)
     }
 
     /// Writes a message to stderr, even under `--quiet` (errors and explicit requests).
@@ -287,6 +312,21 @@ impl Ui {
 }
 
 impl Ui {
+    /// A live view of one line on stderr, redrawn in place with `set_message` (starting with
+    /// `first`), or `None` where `progress_allowed` says no.
+    pub fn live_line(&self, first: &str, machine_output: bool) -> Option<ProgressBar> {
+        if !self.progress_allowed(machine_output) {
+            return None;
+        }
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.set_message(first.to_string());
+        Some(bar)
+    }
+
     /// A progress bar counting bytes on stderr (`12.5 MiB/1.2 GiB`), hidden where
     /// `progress_allowed` says no.
     pub fn progress_bytes(&self, len: u64, what: &str, machine_output: bool) -> ProgressBar {
@@ -368,5 +408,35 @@ mod tests {
         colored::control::set_override(true);
         assert_eq!(paint("x", Tone::Error, false), "x");
         assert!(paint("x", Tone::Error, true).contains("\u{1b}["));
+    }
+
+    #[test]
+    fn raw_writers_reach_the_ui_streams_and_say_when_they_fail() {
+        #[derive(Clone, Default)]
+        struct Shared(Arc<Mutex<Vec<u8>>>);
+        impl Write for Shared {
+            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        struct Closed;
+        impl Write for Closed {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let out = Shared::default();
+        let ui = Ui::with_writers(Box::new(out.clone()), Box::new(Closed));
+        let raw = ui.raw_out();
+        assert!(raw(b"\x00bytes\xff"));
+        assert_eq!(*out.0.lock().unwrap(), b"\x00bytes\xff");
+        assert!(!(ui.raw_err())(b"x"));
     }
 }

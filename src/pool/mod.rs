@@ -193,28 +193,14 @@ pub fn retry<R>(
             break;
         };
         between(last, n + 1);
-        if sleep_unless(policy.delay(n), cancel) {
+        let backoff_end = Instant::now() + policy.delay(n);
+        if crate::cancel::cancellable_sleep(backoff_end, || cancel.load(Ordering::SeqCst)) {
             break;
         }
         n += 1;
         results.push(attempt(n));
     }
     results
-}
-
-/// Sleeps `dur` in small steps; returns true if `cancel` turned on meanwhile.
-pub fn sleep_unless(dur: Duration, cancel: &AtomicBool) -> bool {
-    let end = Instant::now() + dur;
-    while Instant::now() < end {
-        if cancel.load(Ordering::SeqCst) {
-            return true;
-        }
-        std::thread::sleep(
-            end.saturating_duration_since(Instant::now())
-                .min(Duration::from_millis(50)),
-        );
-    }
-    cancel.load(Ordering::SeqCst)
 }
 
 #[cfg(test)]

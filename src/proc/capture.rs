@@ -7,6 +7,7 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Where a stream's bytes go besides the tail. Returns false when they can no longer be
@@ -27,6 +28,48 @@ pub fn buffer_sink() -> (Sink, Arc<std::sync::Mutex<Vec<u8>>>) {
         true
     });
     (sink, pending)
+}
+
+/// A command's output passed through live, to two writers (in velo, its own stdout and
+/// stderr): the one passthrough of every command that shows a child's output as it comes.
+/// A write to the stdout writer that fails means its reader left (`velo … | head -1`): that
+/// is remembered, and the stream's pipe is closed, so the command gets SIGPIPE as it would
+/// without velo.
+#[derive(Clone)]
+pub struct Passthrough {
+    stdout: Sink,
+    stderr: Sink,
+    reader_left: Arc<AtomicBool>,
+}
+
+impl Passthrough {
+    /// Passes stdout to `stdout` and stderr to `stderr` (the same writer for both is fine).
+    pub fn new(stdout: Sink, stderr: Sink) -> Self {
+        let reader_left = Arc::new(AtomicBool::new(false));
+        let left = Arc::clone(&reader_left);
+        let stdout: Sink = Arc::new(move |b: &[u8]| {
+            let ok = stdout(b);
+            if !ok {
+                left.store(true, Ordering::SeqCst);
+            }
+            ok
+        });
+        Self {
+            stdout,
+            stderr,
+            reader_left,
+        }
+    }
+
+    /// The sinks of a [`super::Spec`]: `(stdout, stderr)`.
+    pub fn sinks(&self) -> (Sink, Sink) {
+        (Arc::clone(&self.stdout), Arc::clone(&self.stderr))
+    }
+
+    /// Whether the reader of the stdout writer has left.
+    pub fn reader_left(&self) -> bool {
+        self.reader_left.load(Ordering::SeqCst)
+    }
 }
 
 /// The last bytes of a stream.
@@ -177,6 +220,20 @@ impl Stream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_stdout_write_says_the_reader_left() {
+        let ok: Sink = Arc::new(|_: &[u8]| true);
+        let gone: Sink = Arc::new(|_: &[u8]| false);
+        let p = Passthrough::new(Arc::clone(&ok), Arc::clone(&gone));
+        let (out, err) = p.sinks();
+        assert!(out(b"x") && !p.reader_left());
+        // A stderr that cannot be written is not the reader of stdout leaving.
+        assert!(!err(b"x") && !p.reader_left());
+        let p = Passthrough::new(gone, ok);
+        assert!(!(p.sinks().0)(b"x"));
+        assert!(p.reader_left());
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -31,7 +31,7 @@ use rustix::event::{PollFd, PollFlags};
 use rustix::process::Signal;
 use serde::Serialize;
 
-pub use capture::{Sink, Tail};
+pub use capture::{Passthrough, Sink, Tail};
 pub use tree::TAG_VAR;
 
 /// How long velo waits for the output pipes to close after the main process exits.

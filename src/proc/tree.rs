@@ -4,6 +4,7 @@
 //! and the holders of an output pipe. Also the signalling and reaping of what was found.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use rustix::process::{Pid, Signal, WaitIdOptions, WaitOptions};
 
@@ -176,6 +177,49 @@ pub fn has_children() -> bool {
 pub fn reap(pid: i32) {
     if let Some(pid) = Pid::from_raw(pid) {
         let _ = rustix::process::waitpid(Some(pid), WaitOptions::NOHANG);
+    }
+}
+
+/// Stops processes known by `(pid, start time)`: SIGTERM, up to `grace` for them to go, then
+/// SIGKILL. A pid now held by another process (a different start time) is left alone.
+pub fn kill_identities(ids: &[(i32, u64)], grace: Duration) {
+    let mut reader = super::procfs::Reader::new();
+    let alive = |reader: &mut super::procfs::Reader| -> Vec<i32> {
+        ids.iter()
+            .filter(|(pid, start)| {
+                reader
+                    .stat(*pid)
+                    .is_ok_and(|s| s.starttime == *start && !s.zombie())
+            })
+            .map(|(p, _)| *p)
+            .collect()
+    };
+    let me = std::process::id() as i32;
+    if !grace.is_zero() {
+        for pid in alive(&mut reader) {
+            if pid != me {
+                signal_pid(pid, Signal::TERM);
+            }
+        }
+        let until = Instant::now() + grace;
+        while Instant::now() < until {
+            if alive(&mut reader).is_empty() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    for _ in 0..50 {
+        let left = alive(&mut reader);
+        if left.is_empty() {
+            return;
+        }
+        for pid in left {
+            if pid != me {
+                signal_pid(pid, Signal::KILL);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

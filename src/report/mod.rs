@@ -10,6 +10,7 @@ pub mod csv;
 pub mod env_check;
 pub mod github;
 pub mod json;
+pub mod junit;
 pub mod log_digest;
 pub mod markdown;
 pub mod monitor;

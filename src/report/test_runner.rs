@@ -3,11 +3,14 @@
 //! (time of every attempt together), leaked processes, and the summary line. Excerpts are shown
 //! without terminal escape codes, whatever the tests printed.
 
-use crate::output::Tone;
+use crate::output::{Tone, Ui};
 use crate::report::{Cell, Report, Section};
+use crate::test_runner::generic::AttemptInfo;
 use crate::test_runner::memory::RunMonitor;
-use crate::test_runner::{last_lines, strip_ansi, timeout_excerpt, Outcome, RunReport, TestResult};
-use crate::units::format_size;
+use crate::test_runner::{
+    last_lines, strip_ansi, timeout_excerpt, LeakNote, Outcome, RunReport, TestResult,
+};
+use crate::units::{format_duration, format_size};
 
 const SLOWEST: usize = 5;
 /// Tests shown in the Memory section (the JSON keeps more).
@@ -259,6 +262,66 @@ pub fn memory_sections(m: &RunMonitor) -> Vec<Section> {
         }
     }
     out
+}
+
+/// The line told on stderr as a test finishes (`FAILED tests/t.py::x (0.12s)`), and whether
+/// it is worth telling without `-v` (a failed, timed-out, errored or flaky test).
+pub fn finished_line(t: &TestResult, ui: &Ui) -> (String, bool) {
+    let label = match t.outcome {
+        Outcome::Passed => "PASSED",
+        Outcome::Failed => "FAILED",
+        Outcome::Error => "ERROR",
+        Outcome::TimedOut => "TIMED OUT",
+        Outcome::Skipped => "SKIPPED",
+        Outcome::Flaky => "FLAKY",
+    };
+    let line = format!(
+        "{} {} ({:.2}s)",
+        ui.paint_err(label, tone(t.outcome)),
+        t.id,
+        t.duration_s
+    );
+    (line, t.outcome.is_bad() || t.outcome == Outcome::Flaky)
+}
+
+/// Generic mode: what a failed attempt of `total` tells on stderr (its reason, its time, the
+/// backoff before the next, and the summary of why).
+pub fn attempt_message(a: &AttemptInfo, total: u32, ui: &Ui) -> String {
+    let reason = a.summary.lines().next().unwrap_or("failed");
+    let mut msg = ui.paint_err(
+        &format!(
+            "velo: attempt {}/{total} failed ({reason}) after {}",
+            a.number,
+            format_duration(a.duration)
+        ),
+        Tone::Warning,
+    );
+    if let Some(wait) = a.retry_in {
+        msg.push_str(&format!("; retrying in {}", format_duration(wait)));
+    }
+    if a.summary.lines().nth(1).is_some() {
+        msg.push_str("\n  why:\n");
+        for line in a.summary.lines().skip(1) {
+            msg.push_str("    ");
+            msg.push_str(line);
+            msg.push('\n');
+        }
+    }
+    msg.trim_end().to_string()
+}
+
+/// The warning about a process that outlived its test or attempt.
+pub fn leaked_line(l: &LeakNote) -> String {
+    format!(
+        "leaked process {} ({}){} was killed",
+        l.pid,
+        l.command,
+        if l.held_output {
+            ", which held the output pipe,"
+        } else {
+            ""
+        }
+    )
 }
 
 #[cfg(test)]

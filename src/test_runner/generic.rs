@@ -5,11 +5,10 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::pool::RetryPolicy;
-use crate::proc::{self, Ending, Limits, Sink, SpawnError, Spec};
+use crate::proc::{self, Ending, Limits, Passthrough, SpawnError, Spec};
 
 use super::{summary, Attempt, LeakNote, Outcome, RunReport, TestResult};
 
@@ -25,11 +24,9 @@ pub struct GenericConfig {
     pub retry_backoff: Duration,
     /// Keep each attempt's output as `attempt-N.stdout` / `attempt-N.stderr` here.
     pub output_dir: Option<PathBuf>,
-    /// Pass the child's stdout and stderr through live.
-    pub passthrough: Option<(Sink, Sink)>,
-    /// Raised when the passthrough can no longer deliver (the reader of velo's stdout left):
-    /// an attempt that then dies is not retried, its output would go nowhere.
-    pub output_gone: Option<Arc<AtomicBool>>,
+    /// Pass the child's stdout and stderr through live. When the reader of its stdout leaves,
+    /// an attempt that then dies is not retried: its output would go nowhere.
+    pub passthrough: Option<Passthrough>,
 }
 
 /// How the last attempt ended, for the exit code.
@@ -53,6 +50,9 @@ pub struct AttemptInfo {
     pub summary: String,
     /// The backoff before the next attempt, if there is one.
     pub retry_in: Option<Duration>,
+    /// The reader of the passed-through stdout had left (`velo … | head -1`): an attempt
+    /// ended by SIGPIPE is what a pipeline expects, not a failure to explain.
+    pub output_gone: bool,
 }
 
 /// The result of generic mode.
@@ -106,9 +106,9 @@ pub fn run(
         backoff: cfg.retry_backoff,
     };
     let output_gone = || {
-        cfg.output_gone
+        cfg.passthrough
             .as_ref()
-            .is_some_and(|g| g.load(Ordering::SeqCst))
+            .is_some_and(Passthrough::reader_left)
     };
     let wants_retry = |t: &Option<Tried>| {
         t.as_ref()
@@ -133,6 +133,7 @@ pub fn run(
                     duration: tried.duration,
                     summary: tried.excerpt.clone(),
                     retry_in: can_retry.then(|| policy.delay(number)),
+                    output_gone: output_gone(),
                 });
                 Some(tried)
             }
@@ -203,6 +204,7 @@ fn attempt(
         ),
         None => (None, None),
     };
+    let sinks = cfg.passthrough.as_ref().map(Passthrough::sinks);
     let spec = Spec {
         program: cfg.command[0].clone(),
         args: cfg.command[1..].to_vec(),
@@ -211,8 +213,8 @@ fn attempt(
         inherit_stdin: true,
         stdout_file,
         stderr_file,
-        stdout_sink: cfg.passthrough.as_ref().map(|p| p.0.clone()),
-        stderr_sink: cfg.passthrough.as_ref().map(|p| p.1.clone()),
+        stdout_sink: sinks.as_ref().map(|s| s.0.clone()),
+        stderr_sink: sinks.map(|s| s.1),
         tail_bytes: 64 * 1024,
     };
     let (finished, ending) = proc::run(&spec, cfg.limits, cancel)?;
@@ -307,7 +309,6 @@ mod tests {
             retry_backoff: Duration::from_millis(10),
             output_dir: Some(dir.path().to_path_buf()),
             passthrough: None,
-            output_gone: None,
         };
         let mut seen = 0;
         let run = run(&cfg, &AtomicBool::new(false), &mut |_| seen += 1).unwrap();

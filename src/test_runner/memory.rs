@@ -142,17 +142,9 @@ impl Hook {
                 attribute(&sample, &t.snapshot(), &mut per_test);
             }
             'run: loop {
-                // Sleep to the tick in short steps so that the end of the run is not held up.
-                loop {
-                    if s.load(Ordering::SeqCst) {
-                        break 'run;
-                    }
-                    let now = Instant::now();
-                    let due = schedule.next();
-                    if now >= due {
-                        break;
-                    }
-                    std::thread::sleep((due - now).min(Duration::from_millis(50)));
+                // Sleep to the tick, waking for the end of the run so that it is not held up.
+                if crate::cancel::cancellable_sleep(schedule.next(), || s.load(Ordering::SeqCst)) {
+                    break 'run;
                 }
                 let Some((sample, _)) = m.sample() else {
                     break;

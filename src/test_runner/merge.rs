@@ -90,19 +90,21 @@ mod tests {
             )],
             Duration::from_secs(2),
         );
-        let b = RunReport::new(
-            "pytest",
-            vec![TestResult::new(
-                "b.py::y",
-                Outcome::TimedOut,
-                Duration::from_secs(5),
-            )],
-            Duration::from_secs(6),
-        );
         let json = serde_json::to_string(&a).unwrap();
-        let xml = junit::render(&b, "pytest");
+        // Shard b as JUnit XML, in the shape `report::junit` writes.
+        let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="velo" tests="1" failures="1" errors="0" time="6">
+    <testsuite name="pytest" tests="1" disabled="0" errors="0" failures="1" time="6">
+        <properties>
+            <property name="velo.run" value="complete"/>
+        </properties>
+        <testcase name="y" classname="b" time="5">
+            <failure type="timeout"/>
+        </testcase>
+    </testsuite>
+</testsuites>"#;
         let ra = parse_report(Path::new("a.json"), &json).unwrap();
-        let rb = parse_report(Path::new("b.xml"), &xml).unwrap();
+        let rb = parse_report(Path::new("b.xml"), xml).unwrap();
         let m = merge(vec![ra, rb]);
         assert_eq!(m.summary.passed, 1);
         assert_eq!(m.summary.timed_out, 1);

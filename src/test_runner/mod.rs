@@ -16,7 +16,9 @@ pub mod junit;
 pub mod memory;
 pub mod merge;
 pub mod pytest;
+mod run;
 pub mod summary;
+pub mod watch;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -25,8 +27,13 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::proc::Leaked;
+/// Why the command could not start (its kind decides the exit code: 127, 126, 125).
+pub use crate::proc::SpawnError;
 
+/// `--partition`'s shard.
+pub use crate::shard::Partition;
 pub use excerpt::{last_lines, strip_ansi, timeout_excerpt, GO_STACK_MARKER, STACK_MARKER};
+pub use run::{run, Observer, Quiet, RunConfig, RunError, RunOutcome};
 
 /// What a per-test session (pytest, cargo or go mode) runs and under which limits.
 #[derive(Debug, Clone)]

@@ -26,6 +26,7 @@ const GUARDED: &[&str] = &[
     "shard",
     "outfile",
     "secret",
+    "cancel",
 ];
 
 /// The first line of `source` that imports a forbidden layer, as (1-based line, text).

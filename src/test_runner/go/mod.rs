@@ -74,8 +74,16 @@ pub enum GoError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{0}")]
-    Usage(String),
+    /// The command is not `go test` (go mode was asked for).
+    #[error("go mode runs `go test`, not `{command}`")]
+    NotGoTest { command: String },
+    #[error("`go test -list` only lists tests, and velo runs them")]
+    ListOnly,
+    /// A `-run` pattern go mode cannot narrow further.
+    #[error(
+        "-run {pattern:?} has a `|` between subtest paths, which go mode cannot combine with its own -run"
+    )]
+    RunAlternatives { pattern: String },
 }
 
 /// go mode behind the driver: the user's arguments taken apart.
@@ -97,22 +105,17 @@ impl Go {
     /// Takes the command apart; refuses what go mode cannot run.
     pub fn new(command: &[OsString]) -> Result<Self, GoError> {
         let Some(at) = go_test_token(command) else {
-            return Err(GoError::Usage(format!(
-                "go mode runs `go test`, not `{}`\n  help: pass `-- go test ./...`, or another --framework",
-                super::generic::display_command(command)
-            )));
+            return Err(GoError::NotGoTest {
+                command: super::generic::display_command(command),
+            });
         };
         let args = parse_go_args(&command[at + 1..]);
         if args.list {
-            return Err(GoError::Usage(
-                "`go test -list` only lists tests, and velo runs them\n  help: drop -list (velo lists the tests itself)".into(),
-            ));
+            return Err(GoError::ListOnly);
         }
         let user_run = args.run.clone().unwrap_or_default();
         let Some(levels) = run_levels(&user_run) else {
-            return Err(GoError::Usage(format!(
-                "-run {user_run:?} has a `|` between subtest paths, which go mode cannot combine with its own -run\n  help: run one path per velo call, or select top-level tests only"
-            )));
+            return Err(GoError::RunAlternatives { pattern: user_run });
         };
         Ok(Self {
             prefix: command[..=at].to_vec(),
