@@ -9,5 +9,9 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // The copy of velo that guards a session (velo::proc::reaper) never reaches the CLI.
+    if let Some(code) = velo::proc::reaper::serve_or_enable() {
+        return ExitCode::from(code);
+    }
     ExitCode::from(velo::cli::run(std::env::args_os()))
 }

@@ -15,6 +15,7 @@
 
 pub mod capture;
 pub mod procfs;
+pub mod reaper;
 pub mod tree;
 
 use std::ffi::OsString;
@@ -219,9 +220,11 @@ fn new_tag() -> String {
     )
 }
 
-/// Makes velo a child subreaper (once): orphans of its children re-parent to it.
+/// Makes velo a child subreaper (once): orphans of its children re-parent to it. Starts the
+/// watchdog first ([`reaper`]), which kills what is left of the session if velo dies.
 pub fn become_subreaper() {
     SUBREAPER.call_once(|| {
+        reaper::ensure_started(session_tag());
         let _ = rustix::process::set_child_subreaper(Some(rustix::process::getpid()));
     });
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{fixture, velo};
+use crate::support::{fixture, has_session_leader, marker, sigkill_leaves_nothing, velo};
 
 /// The Python interpreter, or `None` (the test prints why it is skipped).
 fn python() -> Option<&'static str> {
@@ -1245,4 +1245,19 @@ fn a_command_that_leaves_a_daemon_ends_with_it_stopped_and_named() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(!alive(pid), "the daemon survived");
+}
+
+#[test]
+fn sigkill_to_velo_leaves_no_process_of_the_command_setsid_ones_included() {
+    let mut cmd = Command::new(velo_bin());
+    cmd.args([
+        "monitor",
+        "--",
+        "sh",
+        "-c",
+        "sleep 300 & setsid sleep 300 & wait",
+    ]);
+    let mark = marker();
+    let left = sigkill_leaves_nothing(cmd, &mark, |t| t.len() >= 3 && has_session_leader(t));
+    assert!(left.is_empty(), "left after SIGKILL to velo: {left:?}");
 }

@@ -256,3 +256,108 @@ pub fn signal(child: &std::process::Child, sig: rustix::process::Signal) {
     let pid = rustix::process::Pid::from_child(child);
     rustix::process::kill_process(pid, sig).unwrap();
 }
+
+/// A unique marker put in velo's environment: every process of the run inherits it.
+pub fn marker() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
+}
+
+/// Pids of live processes whose environment carries `VELO_TEST_MARK=<mark>`.
+pub fn survivors(mark: &str) -> Vec<(i32, String)> {
+    let needle = format!("VELO_TEST_MARK={mark}");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let Ok(env) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        if env.split(|b| *b == 0).any(|v| v == needle.as_bytes()) {
+            let cmd = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            found.push((pid, String::from_utf8_lossy(&cmd).replace('\0', " ")));
+        }
+    }
+    found
+}
+
+/// Starts `cmd` (a velo invocation) with `VELO_TEST_MARK=<mark>`, waits until `ready` holds
+/// for the marked processes other than velo, SIGKILLs velo (no handler of its own can run),
+/// and waits up to 30 s for every marked process to be gone: velo's watchdog must take the
+/// tree with it, `setsid()` grandchildren included. Returns what was left (killed here).
+pub fn sigkill_leaves_nothing(
+    mut cmd: std::process::Command,
+    mark: &str,
+    ready: impl Fn(&[(i32, String)]) -> bool,
+) -> Vec<(i32, String)> {
+    use std::time::{Duration, Instant};
+    let mut child = cmd
+        .env("VELO_TEST_MARK", mark)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("velo starts");
+    let velo_pid = child.id() as i32;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let tree: Vec<(i32, String)> = survivors(mark)
+            .into_iter()
+            .filter(|(pid, _)| *pid != velo_pid)
+            .collect();
+        if ready(&tree) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the tree never came up: {tree:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().expect("SIGKILL to velo");
+    child.wait().expect("velo reaped");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = survivors(mark);
+        if left.is_empty() || Instant::now() > deadline {
+            for (pid, _) in &left {
+                signal_pid(*pid, rustix::process::Signal::KILL);
+            }
+            return left;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Whether one of `procs` leads a session of its own (a `setsid()` grandchild).
+pub fn has_session_leader(procs: &[(i32, String)]) -> bool {
+    procs.iter().any(|(pid, _)| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| {
+                let rest = s[s.rfind(')')? + 1..].to_string();
+                rest.split_ascii_whitespace().nth(3)?.parse::<i32>().ok()
+            })
+            == Some(*pid)
+    })
+}
+
+fn signal_pid(pid: i32, sig: rustix::process::Signal) {
+    if let Some(pid) = rustix::process::Pid::from_raw(pid) {
+        let _ = rustix::process::kill_process(pid, sig);
+    }
+}

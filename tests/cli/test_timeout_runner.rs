@@ -11,7 +11,10 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::support::{fixture, repo_root, signal, skip, velo, Velo};
+use crate::support::{
+    fixture, has_session_leader, marker, repo_root, sigkill_leaves_nothing, signal, skip,
+    survivors, velo, Velo,
+};
 
 /// Ends the calling test early (after [`skip`] said why) when a toolchain is missing.
 macro_rules! or_skip {
@@ -87,44 +90,6 @@ fn need_pytest(test: &str) -> Option<PathBuf> {
         );
     }
     py
-}
-
-/// A unique marker put in velo's environment: every process of the run inherits it.
-fn marker() -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    format!(
-        "{}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    )
-}
-
-/// Pids of live processes whose environment carries `VELO_TEST_MARK=<mark>`.
-fn survivors(mark: &str) -> Vec<(i32, String)> {
-    let needle = format!("VELO_TEST_MARK={mark}");
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        let Ok(env) = std::fs::read(entry.path().join("environ")) else {
-            continue;
-        };
-        if env.split(|b| *b == 0).any(|v| v == needle.as_bytes()) {
-            let cmd = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
-            found.push((pid, String::from_utf8_lossy(&cmd).replace('\0', " ")));
-        }
-    }
-    found
 }
 
 #[track_caller]
@@ -1908,4 +1873,35 @@ fn monitor_names_the_test_that_uses_most_memory() {
         .stdout_has("Memory")
         .stdout_has("Top memory users")
         .stdout_has("test_memory.py::test_big");
+}
+
+/// The tree of a command: a plain child and a `setsid` grandchild, both sleeping.
+const TREE: &str = "sleep 300 & setsid sleep 300 & wait";
+
+#[test]
+fn sigkill_to_velo_leaves_no_process_of_a_generic_command_setsid_ones_included() {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("velo"));
+    cmd.args(["test-timeout-runner", "--", "sh", "-c", TREE]);
+    let mark = marker();
+    let left = sigkill_leaves_nothing(cmd, &mark, |t| t.len() >= 3 && has_session_leader(t));
+    assert!(left.is_empty(), "left after SIGKILL to velo: {left:?}");
+}
+
+#[test]
+fn sigkill_to_velo_leaves_no_process_of_a_pytest_session() {
+    let (v, _) = or_skip!(suite(
+        "sigkill_to_velo_leaves_no_process_of_a_pytest_session"
+    ));
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("velo"));
+    cmd.args(["test-timeout-runner", "--test-timeout", "120s"])
+        .args(pytest_cmd(&[
+            "tests/test_hangs.py::test_setsid_grandchild_then_hang",
+        ]))
+        .env("VELO_FIXTURE_STATE", v.dir().join("state"))
+        .current_dir(v.dir());
+    let mark = marker();
+    // pytest, and the test's setsid grandchild (its own child has exited by then).
+    let left = sigkill_leaves_nothing(cmd, &mark, |t| t.len() >= 2 && has_session_leader(t));
+    assert!(left.is_empty(), "left after SIGKILL to velo: {left:?}");
+    drop(v);
 }
