@@ -78,10 +78,21 @@ fn rerun(a: &Attempt) -> TestRerun {
     r.set_time(seconds(a.duration_s))
         .set_message(message_of(&a.message, &a.excerpt))
         .set_description(a.excerpt.as_str());
-    if a.outcome == Outcome::TimedOut {
-        r.set_type("timeout");
+    if let Some(kind) = type_of(a.outcome) {
+        r.set_type(kind);
     }
     r
+}
+
+/// The `type` of a `<failure>`/`<error>` that is not a plain failure (read back by the JUnit
+/// merge).
+pub fn type_of(o: Outcome) -> Option<&'static str> {
+    match o {
+        Outcome::TimedOut => Some("timeout"),
+        Outcome::OutOfMemory => Some("out-of-memory"),
+        Outcome::Interrupted => Some("interrupted"),
+        _ => None,
+    }
 }
 
 fn test_case(t: &TestResult) -> TestCase {
@@ -92,8 +103,13 @@ fn test_case(t: &TestResult) -> TestCase {
             s.set_message(message_of(&t.message, &t.excerpt));
             s
         }
-        Outcome::Failed | Outcome::TimedOut | Outcome::Error => {
-            let kind = if t.outcome == Outcome::Error {
+        Outcome::Failed
+        | Outcome::TimedOut
+        | Outcome::Error
+        | Outcome::OutOfMemory
+        | Outcome::Interrupted => {
+            // An interrupted test did not finish: an error (it neither passed nor failed).
+            let kind = if matches!(t.outcome, Outcome::Error | Outcome::Interrupted) {
                 NonSuccessKind::Error
             } else {
                 NonSuccessKind::Failure
@@ -101,8 +117,8 @@ fn test_case(t: &TestResult) -> TestCase {
             let mut s = TestCaseStatus::non_success(kind);
             s.set_message(message_of(&t.message, &t.excerpt))
                 .set_description(t.excerpt.as_str());
-            if t.outcome == Outcome::TimedOut {
-                s.set_type("timeout");
+            if let Some(kind) = type_of(t.outcome) {
+                s.set_type(kind);
             }
             s
         }

@@ -21,8 +21,8 @@ fn tone(o: Outcome) -> Tone {
     match o {
         Outcome::Passed => Tone::Good,
         Outcome::Skipped => Tone::Dim,
-        Outcome::Flaky => Tone::Warning,
-        Outcome::Failed | Outcome::TimedOut | Outcome::Error => Tone::Error,
+        Outcome::Flaky | Outcome::Interrupted => Tone::Warning,
+        Outcome::Failed | Outcome::TimedOut | Outcome::Error | Outcome::OutOfMemory => Tone::Error,
     }
 }
 
@@ -41,7 +41,12 @@ impl Report for RunReport {
         let failures: Vec<&TestResult> = self
             .tests
             .iter()
-            .filter(|t| matches!(t.outcome, Outcome::Failed | Outcome::Error))
+            .filter(|t| {
+                matches!(
+                    t.outcome,
+                    Outcome::Failed | Outcome::Error | Outcome::OutOfMemory
+                )
+            })
             .collect();
         if !failures.is_empty() {
             out.push(Section::Table {
@@ -69,6 +74,27 @@ impl Report for RunReport {
                 title: Some("Timed out".into()),
                 headers: vec!["test".into(), "after".into(), "last output / stack".into()],
                 rows: timed_out
+                    .iter()
+                    .map(|t| {
+                        vec![
+                            Cell::new(t.id.clone()),
+                            Cell::new(format!("{:.1}s", t.duration_s)),
+                            Cell::new(strip_ansi(&timeout_excerpt(&t.excerpt))),
+                        ]
+                    })
+                    .collect(),
+            });
+        }
+        let interrupted: Vec<&TestResult> = self
+            .tests
+            .iter()
+            .filter(|t| t.outcome == Outcome::Interrupted)
+            .collect();
+        if !interrupted.is_empty() {
+            out.push(Section::Table {
+                title: Some("Interrupted (running when velo was stopped)".into()),
+                headers: vec!["test".into(), "after".into(), "last output / stack".into()],
+                rows: interrupted
                     .iter()
                     .map(|t| {
                         vec![
@@ -274,6 +300,8 @@ pub fn finished_line(t: &TestResult, ui: &Ui) -> (String, bool) {
         Outcome::TimedOut => "TIMED OUT",
         Outcome::Skipped => "SKIPPED",
         Outcome::Flaky => "FLAKY",
+        Outcome::Interrupted => "INTERRUPTED",
+        Outcome::OutOfMemory => "OUT OF MEMORY",
     };
     let line = format!(
         "{} {} ({:.2}s)",
@@ -281,7 +309,10 @@ pub fn finished_line(t: &TestResult, ui: &Ui) -> (String, bool) {
         t.id,
         t.duration_s
     );
-    (line, t.outcome.is_bad() || t.outcome == Outcome::Flaky)
+    (
+        line,
+        t.outcome.is_bad() || matches!(t.outcome, Outcome::Flaky | Outcome::Interrupted),
+    )
 }
 
 /// Generic mode: what a failed attempt of `total` tells on stderr (its reason, its time, the

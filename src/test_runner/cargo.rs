@@ -489,9 +489,14 @@ impl Cargo {
                     crate::units::format_duration(run.cfg.test_timeout.unwrap_or_default())
                 ),
             ),
-            Ending::TimedOut | Ending::Cancelled => {
-                (Outcome::TimedOut, "interrupted\n".to_string())
-            }
+            Ending::TimedOut => (
+                Outcome::TimedOut,
+                "the whole run hit --timeout\n".to_string(),
+            ),
+            Ending::Cancelled => (
+                Outcome::Interrupted,
+                "interrupted: velo was stopped by a signal while this test ran\n".to_string(),
+            ),
             Ending::Idle | Ending::Exited => (judge(&f.stdout_tail, f.exit), String::new()),
         };
         let mut message = String::new();

@@ -109,7 +109,7 @@ pub fn run_doc_tests(run: &Run, mut spec: Spec, names: &[String], announce: bool
             cut = Some(if run.past_deadline() {
                 "the whole run hit --timeout".to_string()
             } else {
-                "interrupted".to_string()
+                "interrupted: velo was stopped by a signal while this test ran".to_string()
             });
             out.interrupted = true;
         } else if let (Some(limit), Some((_, t0))) = (run.cfg.test_timeout, &current) {
@@ -122,7 +122,12 @@ pub fn run_doc_tests(run: &Run, mut spec: Spec, names: &[String], announce: bool
         }
         if let Some(why) = &cut {
             if let Some((name, t0)) = current.take() {
-                let mut t = TestResult::new(doc_id(&name), Outcome::TimedOut, t0.elapsed());
+                let outcome = if run.cancel.load(std::sync::atomic::Ordering::SeqCst) {
+                    Outcome::Interrupted
+                } else {
+                    Outcome::TimedOut
+                };
+                let mut t = TestResult::new(doc_id(&name), outcome, t0.elapsed());
                 t.excerpt = format!("{why}\n");
                 record(&mut out, t);
             }

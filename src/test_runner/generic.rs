@@ -235,7 +235,8 @@ fn attempt(
     let outcome = match end {
         CommandEnd::Code(0) => Outcome::Passed,
         CommandEnd::TimedOut => Outcome::TimedOut,
-        CommandEnd::Cancelled | CommandEnd::Lost => Outcome::Error,
+        CommandEnd::Cancelled => Outcome::Interrupted,
+        CommandEnd::Lost => Outcome::Error,
         _ => Outcome::Failed,
     };
     let mut excerpt = String::new();
@@ -257,7 +258,9 @@ fn attempt(
                 "no output for {}: killed by the idle watchdog\n",
                 crate::units::format_duration(t)
             ),
-            (Ending::Cancelled, _) => "interrupted\n".to_string(),
+            (Ending::Cancelled, _) => {
+                "interrupted: velo was stopped by a signal while the command ran\n".to_string()
+            }
             _ => format!("{}\n", finished.exit.describe()),
         };
         excerpt.push_str(&summary::failure_summary(

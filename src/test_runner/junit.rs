@@ -50,16 +50,20 @@ pub fn parse(text: &str) -> Result<Vec<TestResult>, ParseError> {
                 }
                 "failure" => {
                     message = child.attribute("message").unwrap_or_default().to_string();
-                    outcome = if child.attribute("type") == Some("timeout") {
-                        Outcome::TimedOut
-                    } else {
-                        Outcome::Failed
+                    outcome = match child.attribute("type") {
+                        Some("timeout") => Outcome::TimedOut,
+                        Some("out-of-memory") => Outcome::OutOfMemory,
+                        _ => Outcome::Failed,
                     };
                     excerpt = text_of(child);
                 }
                 "error" => {
                     message = child.attribute("message").unwrap_or_default().to_string();
-                    outcome = Outcome::Error;
+                    outcome = if child.attribute("type") == Some("interrupted") {
+                        Outcome::Interrupted
+                    } else {
+                        Outcome::Error
+                    };
                     excerpt = text_of(child);
                 }
                 "skipped" => {

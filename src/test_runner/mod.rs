@@ -110,6 +110,11 @@ pub enum Outcome {
     Error,
     /// Failed, then passed on a retry.
     Flaky,
+    /// Running when velo was stopped by a signal (Ctrl-C, SIGTERM, SIGHUP): neither passed nor
+    /// failed, and not a timeout.
+    Interrupted,
+    /// Killed by the kernel for crossing its `--test-memory` limit.
+    OutOfMemory,
 }
 
 impl Outcome {
@@ -121,12 +126,18 @@ impl Outcome {
             Self::TimedOut => "timed-out",
             Self::Error => "error",
             Self::Flaky => "flaky",
+            Self::Interrupted => "interrupted",
+            Self::OutOfMemory => "out-of-memory",
         }
     }
 
-    /// Failed, timed out or errored: worth a retry and a non-zero exit.
+    /// Failed, timed out, errored or out of memory: worth a retry and a non-zero exit. An
+    /// interrupted test is none of these (the run itself ends by the signal).
     pub fn is_bad(self) -> bool {
-        matches!(self, Self::Failed | Self::TimedOut | Self::Error)
+        matches!(
+            self,
+            Self::Failed | Self::TimedOut | Self::Error | Self::OutOfMemory
+        )
     }
 }
 
@@ -189,6 +200,10 @@ pub struct Summary {
     pub timed_out: usize,
     pub errors: usize,
     pub flaky: usize,
+    #[serde(default)]
+    pub interrupted: usize,
+    #[serde(default)]
+    pub out_of_memory: usize,
 }
 
 impl Summary {
@@ -202,17 +217,26 @@ impl Summary {
                 Outcome::TimedOut => s.timed_out += 1,
                 Outcome::Error => s.errors += 1,
                 Outcome::Flaky => s.flaky += 1,
+                Outcome::Interrupted => s.interrupted += 1,
+                Outcome::OutOfMemory => s.out_of_memory += 1,
             }
         }
         s
     }
 
     pub fn total(&self) -> usize {
-        self.passed + self.failed + self.skipped + self.timed_out + self.errors + self.flaky
+        self.passed
+            + self.failed
+            + self.skipped
+            + self.timed_out
+            + self.errors
+            + self.flaky
+            + self.interrupted
+            + self.out_of_memory
     }
 
     pub fn bad(&self) -> usize {
-        self.failed + self.timed_out + self.errors
+        self.failed + self.timed_out + self.errors + self.out_of_memory
     }
 
     /// `3 passed, 1 failed, 1 timed out` (zero counts left out; passed and failed always shown).
@@ -224,8 +248,10 @@ impl Summary {
         for (n, what) in [
             (self.skipped, "skipped"),
             (self.timed_out, "timed out"),
+            (self.out_of_memory, "out of memory"),
             (self.errors, "errors"),
             (self.flaky, "flaky"),
+            (self.interrupted, "interrupted"),
         ] {
             if n > 0 {
                 parts.push(format!("{n} {what}"));

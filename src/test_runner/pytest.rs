@@ -518,12 +518,12 @@ fn run_session(
             interrupted = true;
             if !current.is_empty() {
                 let (id, t0) = current.remove(0);
-                let why = if whole_run_over {
-                    "the whole run hit --timeout"
+                let (why, outcome) = if whole_run_over {
+                    ("the whole run hit --timeout", Outcome::TimedOut)
                 } else {
-                    "interrupted"
+                    (INTERRUPTED, Outcome::Interrupted)
                 };
-                hung = Some(timed_out(&mut running, id, t0, why, &stacks));
+                hung = Some(timed_out(&mut running, id, t0, why, outcome, &stacks));
             }
             running.terminate(mode.cfg.session.kill_after);
             break;
@@ -535,7 +535,14 @@ fn run_session(
                     "timed out after {} (--test-timeout)",
                     crate::units::format_duration(limit)
                 );
-                hung = Some(timed_out(&mut running, id, t0, &why, &stacks));
+                hung = Some(timed_out(
+                    &mut running,
+                    id,
+                    t0,
+                    &why,
+                    Outcome::TimedOut,
+                    &stacks,
+                ));
                 running.terminate(mode.cfg.session.kill_after);
                 cut_short = true;
                 break;
@@ -558,7 +565,20 @@ fn run_session(
         }
         results.push(h);
     } else if let Some((id, t0)) = current.first().cloned() {
-        if !interrupted && !done.contains(&id) && !seen.contains(&id) {
+        let fresh = !done.contains(&id) && !seen.contains(&id);
+        if fresh && run.cancel.load(std::sync::atomic::Ordering::SeqCst) {
+            // The signal reached pytest too (a process group or a batch system's kill) and it
+            // ended before velo stopped it: the test was running, interrupted.
+            let mut t = TestResult::new(id, Outcome::Interrupted, t0.elapsed());
+            t.excerpt = format!(
+                "{INTERRUPTED}\nthe test process ended with {}\n",
+                finished.exit.describe()
+            );
+            if announce {
+                run.announce(&t);
+            }
+            results.push(t);
+        } else if fresh && !interrupted {
             // The process died while this test ran (os._exit, a segfault, an OOM kill).
             let mut t = TestResult::new(id, Outcome::Error, t0.elapsed());
             t.excerpt = format!(
@@ -591,13 +611,17 @@ fn run_session(
     })
 }
 
-/// Records a hung test: its captured output (read from the pytest process's capture files),
+/// The first line of an interrupted test's excerpt.
+const INTERRUPTED: &str = "interrupted: velo was stopped by a signal while this test ran";
+
+/// Records a hung (or interrupted) test: its captured output (read from the pytest process's capture files),
 /// then a faulthandler stack dump.
 fn timed_out(
     running: &mut Running,
     id: String,
     t0: Instant,
     why: &str,
+    outcome: Outcome,
     stacks: &Path,
 ) -> TestResult {
     let duration = t0.elapsed();
@@ -629,7 +653,7 @@ fn timed_out(
     if !stack.trim().is_empty() {
         excerpt.push_str(&format!("{STACK_MARKER}\n{}\n", stack.trim_end()));
     }
-    let mut t = TestResult::new(id, Outcome::TimedOut, duration);
+    let mut t = TestResult::new(id, outcome, duration);
     t.excerpt = excerpt;
     t.output = captured_out;
     t

@@ -1905,3 +1905,167 @@ fn sigkill_to_velo_leaves_no_process_of_a_pytest_session() {
     assert!(left.is_empty(), "left after SIGKILL to velo: {left:?}");
     drop(v);
 }
+
+/// Starts `cmd` (velo with `--format json`) marked with `mark`, SIGTERMs velo (with `everyone`,
+/// every marked process at once, as a batch system's cancel does) once `ready` holds for the
+/// marked processes, and returns how velo ended and the JSON it printed.
+fn sigterm_when(
+    mut cmd: Command,
+    mark: &str,
+    everyone: bool,
+    ready: impl Fn(&[(i32, String)]) -> bool,
+) -> (std::process::ExitStatus, serde_json::Value) {
+    let child = cmd
+        .env("VELO_TEST_MARK", mark)
+        .env_remove("CI")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !ready(&survivors(mark)) {
+        assert!(
+            Instant::now() < deadline,
+            "never ready: {:?}",
+            survivors(mark)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    signal(&child, rustix::process::Signal::TERM);
+    if everyone {
+        for (pid, _) in survivors(mark) {
+            if let Some(pid) = rustix::process::Pid::from_raw(pid) {
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+            }
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    let json = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    assert_nothing_left(mark);
+    (out.status, json)
+}
+
+#[test]
+fn sigterm_makes_the_running_command_interrupted_not_timed_out() {
+    let v = velo();
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("velo"));
+    cmd.args([
+        "test-timeout-runner",
+        "--timeout",
+        "10m",
+        "--format",
+        "json",
+        "--",
+        "sleep",
+        "300",
+    ])
+    .current_dir(v.dir());
+    let mark = marker();
+    let (status, json) = sigterm_when(cmd, &mark, false, |t| {
+        t.iter().any(|(_, c)| c.starts_with("sleep 300"))
+    });
+    assert_eq!(status.signal(), Some(15), "{status:?}");
+    assert_eq!(json["tests"][0]["outcome"], "interrupted", "{json:#}");
+    assert_eq!(json["summary"]["interrupted"], 1);
+    assert_eq!(json["summary"]["timed_out"], 0);
+    assert_eq!(json["interrupted"], true);
+}
+
+fn pytest_interrupted(test: &str, everyone: bool) {
+    let (v, mark) = or_skip!(suite(test));
+    let junit = v.dir().join("report.xml");
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("velo"));
+    cmd.args([
+        "test-timeout-runner",
+        "--test-timeout",
+        "120s",
+        "--format",
+        "json",
+        "--junit",
+    ])
+    .arg(&junit)
+    .args(pytest_cmd(&[
+        "tests/test_hangs.py::test_before_hangs",
+        "tests/test_hangs.py::test_sleeps_forever",
+    ]))
+    .env("VELO_FIXTURE_STATE", v.dir().join("state"))
+    .current_dir(v.dir());
+    // The first test is in the JUnit file, so the second one (which sleeps) is running.
+    let (status, json) = sigterm_when(cmd, &mark, everyone, |_| !testcases(&junit).is_empty());
+    assert_eq!(status.signal(), Some(15), "{status:?}");
+    let hung = "tests/test_hangs.py::test_sleeps_forever";
+    assert_eq!(outcome_of(&json, hung), "interrupted", "{json:#}");
+    assert_eq!(
+        outcome_of(&json, "tests/test_hangs.py::test_before_hangs"),
+        "passed"
+    );
+    assert_eq!(json["summary"]["timed_out"], 0);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("type=\"interrupted\""), "{xml}");
+    assert!(!xml.contains("type=\"timeout\""), "{xml}");
+    drop(v);
+}
+
+#[test]
+fn sigterm_makes_the_running_pytest_test_interrupted_in_json_and_junit() {
+    pytest_interrupted(
+        "sigterm_makes_the_running_pytest_test_interrupted_in_json_and_junit",
+        false,
+    );
+}
+
+/// `scancel` signals every process of the job: pytest may end before velo stops it, and the
+/// running test is still reported, as interrupted.
+#[test]
+fn sigterm_to_velo_and_pytest_together_still_reports_the_running_test_interrupted() {
+    pytest_interrupted(
+        "sigterm_to_velo_and_pytest_together_still_reports_the_running_test_interrupted",
+        true,
+    );
+}
+
+#[test]
+fn sigterm_makes_the_running_cargo_test_interrupted() {
+    let v = velo();
+    let dir = v.dir().join("proj");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    for f in ["Cargo.toml", "Cargo.lock", "src/lib.rs"] {
+        std::fs::copy(
+            fixture(&format!("test-timeout-runner/cargo_project/{f}")),
+            dir.join(f),
+        )
+        .unwrap();
+    }
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("velo"));
+    cmd.current_dir(&dir)
+        .env(
+            "CARGO_TARGET_DIR",
+            repo_root().join("target").join("fixture-cargo"),
+        )
+        .env("RUST_BACKTRACE", "0")
+        .args([
+            "test-timeout-runner",
+            "--test-timeout",
+            "120s",
+            "--format",
+            "json",
+            "--",
+            "cargo",
+            "test",
+            "--offline",
+        ]);
+    let mark = marker();
+    let (status, json) = sigterm_when(cmd, &mark, false, |t| {
+        t.iter().any(|(_, c)| c.contains("hangs_forever --exact"))
+    });
+    assert_eq!(status.signal(), Some(15), "{status:?}");
+    assert_eq!(
+        outcome_of(&json, "hang_fixture::tests::hangs_forever"),
+        "interrupted",
+        "{json:#}"
+    );
+    assert_eq!(json["summary"]["timed_out"], 0);
+    drop(v);
+}

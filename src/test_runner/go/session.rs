@@ -238,14 +238,17 @@ fn run_session(
             break;
         }
         if ctx.run.over() {
-            let why = if ctx.run.cancel.load(std::sync::atomic::Ordering::SeqCst) {
-                "interrupted"
+            let (why, outcome) = if ctx.run.cancel.load(std::sync::atomic::Ordering::SeqCst) {
+                (
+                    "interrupted: velo was stopped by a signal while this test ran",
+                    Outcome::Interrupted,
+                )
             } else {
-                "the whole run hit --timeout"
+                ("the whole run hit --timeout", Outcome::TimedOut)
             };
             st.frozen = true;
             for top in st.unfinished_trees() {
-                st.charge(&top, Outcome::TimedOut, why);
+                st.charge(&top, outcome, why);
             }
             st.out.rerun.clear();
             st.out.interrupted = true;
