@@ -283,6 +283,15 @@ pub struct MonitorArgs {
     /// crosses SIZE, e.g. 512M, 2G, as `velo monitor --max-rss` (implies --monitor).
     #[arg(long, value_name = "SIZE", value_parser = crate::units::size_arg)]
     pub max_rss: Option<u64>,
+
+    /// Limit the memory of each test process to SIZE, e.g. 100M, 2G (pytest and go: the session
+    /// running the test; cargo: the test's own process; generic mode: the command). The kernel
+    /// enforces it through a cgroup per test process (v2 memory.max, v1 memory.limit_in_bytes):
+    /// a test killed at the limit is reported out-of-memory with its peak, the rest still runs,
+    /// and the run exits 1. Where no cgroup can be made (no write access), the report says why
+    /// and the limit is judged on sampled peaks instead (not killed).
+    #[arg(long, value_name = "SIZE", value_parser = crate::units::size_arg)]
+    pub test_memory: Option<u64>,
 }
 
 /// The `[test-timeout-runner]` table of velo.toml (flags override it).
@@ -396,6 +405,7 @@ fn settings(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<Setti
         passthrough: (format == Format::Table).then(|| (ctx.ui.raw_out(), ctx.ui.raw_err())),
         pythonpath: std::env::var_os("PYTHONPATH"),
         first: Vec::new(),
+        test_memory: args.monitor.test_memory,
     };
     Ok(Settings {
         run,
@@ -621,6 +631,8 @@ fn exit_code(outcome: &RunOutcome, fail_on_flaky: bool) -> u8 {
             CommandEnd::Signal(n) => exit::for_signal(n),
             CommandEnd::TimedOut => exit::TIMED_OUT,
             CommandEnd::Lost => exit::RUNNER_FAILED,
+            // As a test killed at its limit in the per-test modes: a problem found, exit 1.
+            CommandEnd::OutOfMemory => exit::PROBLEMS,
             CommandEnd::Cancelled => {
                 interrupt::received().map_or(exit::RUNNER_FAILED, exit::for_signal)
             }

@@ -32,7 +32,6 @@
 //! `Monitor` is `Send`: a runner with parallel jobs may keep one per job, each with its run's
 //! tag, on its own thread or on the supervising thread.
 
-pub mod cgroup;
 pub mod leak;
 mod run;
 pub mod sampler;

@@ -8,12 +8,11 @@ use std::time::{Duration, Instant};
 use rustix::process::Signal;
 
 use super::{
-    cgroup, report_of, Breach, Ending, ExitFigures, Mode, Monitor, MonitorError, MonitorReport,
-    Observer, RunOptions, Sample, SamplerOptions, Schedule, Summary, SystemSampler, Target,
-    TargetInfo,
+    report_of, Breach, Ending, ExitFigures, Mode, Monitor, MonitorError, MonitorReport, Observer,
+    RunOptions, Sample, SamplerOptions, Schedule, Summary, SystemSampler, Target, TargetInfo,
 };
 use crate::proc::tree::kill_identities;
-use crate::proc::{self, Running};
+use crate::proc::{self, cgroup, Running};
 
 /// When to take the next sample: the next tick, or the end of `--duration` if sooner (a
 /// duration shorter than the interval is kept, and the last sample is taken at its end).
@@ -141,7 +140,7 @@ fn reaped_children_ticks() -> Option<u64> {
 /// A group for the command's exact peak, or why there is none.
 fn make_group(opts: &RunOptions) -> Result<cgroup::Group, cgroup::NoGroup> {
     if opts.cgroup {
-        cgroup::Group::create()
+        cgroup::Group::create("monitor", None)
     } else {
         Err(cgroup::NoGroup::Disabled)
     }
@@ -154,16 +153,13 @@ fn run_command(
     received: &dyn Fn() -> Option<i32>,
     observer: &mut dyn Observer,
 ) -> Result<MonitorReport, MonitorError> {
-    let mut group = make_group(opts);
+    let group = make_group(opts);
     let reaped_before = reaped_children_ticks();
     let mut running = match &group {
-        Ok(g) => {
-            let (running, inside) = g.spawn_inside(spec)?;
-            if !inside {
-                group = Err(cgroup::NoGroup::NotJoined);
-            }
-            running
-        }
+        Ok(g) => Running::spawn(&proc::Spec {
+            cgroup: Some(g.procs_path().to_owned()),
+            ..spec.clone()
+        })?,
         Err(_) => Running::spawn(spec)?,
     };
     let pid = running.pid();

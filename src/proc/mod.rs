@@ -14,6 +14,7 @@
 //! call one of them at least every 50 ms.
 
 pub mod capture;
+pub mod cgroup;
 pub mod procfs;
 pub mod reaper;
 pub mod tree;
@@ -54,6 +55,9 @@ pub struct Spec {
     pub stderr_sink: Option<Sink>,
     /// Bytes of each stream kept in memory.
     pub tail_bytes: usize,
+    /// `cgroup.procs` of a group ([`cgroup::Group::procs_path`]) the command moves itself
+    /// into before it runs, with everything it will start.
+    pub cgroup: Option<std::ffi::CString>,
 }
 
 /// Time limits of one run.
@@ -321,6 +325,25 @@ fn die_with_velo(cmd: &mut Command) {
     }
 }
 
+/// Moves the command into a cgroup between fork and exec, so that none of its code runs
+/// outside (nor anything it starts).
+#[allow(unsafe_code)]
+fn join_group(cmd: &mut Command, procs: std::ffi::CString) {
+    // SAFETY: the closure runs in the forked child before exec; it makes three system calls
+    // (open, write, close), all async-signal-safe, on a path allocated before the fork.
+    unsafe {
+        cmd.pre_exec(move || {
+            let fd = rustix::fs::open(
+                procs.as_c_str(),
+                rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC,
+                rustix::fs::Mode::empty(),
+            )?;
+            rustix::io::write(&fd, b"0")?;
+            Ok(())
+        });
+    }
+}
+
 /// How often the exit of the main process is checked where no pidfd can be had (Linux < 5.3).
 const EXIT_CHECK_WITHOUT_PIDFD: Duration = Duration::from_millis(10);
 
@@ -376,6 +399,9 @@ impl Running {
             cmd.current_dir(dir);
         }
         die_with_velo(&mut cmd);
+        if let Some(procs) = &spec.cgroup {
+            join_group(&mut cmd, procs.clone());
+        }
         let registering = spawn_lock();
         let mut child = cmd.spawn().map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => SpawnError::NotFound(program.clone()),

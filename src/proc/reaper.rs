@@ -98,6 +98,8 @@ fn tell(line: &str) {
 
 /// Tells the reaper about a cgroup holding a command's tree: killed and removed if velo dies.
 pub fn watch_group(dir: &Path) {
+    // A group is made before its command starts: the reaper must be there to hear of it.
+    ensure_started(super::session_tag());
     if let Some(s) = dir.to_str().filter(|s| !s.contains('\n')) {
         tell(&format!("+{s}\n"));
     }

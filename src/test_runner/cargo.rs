@@ -468,6 +468,11 @@ impl Cargo {
             tail_bytes: 64 * 1024,
             ..Spec::default()
         };
+        let group = run.memory_group("test")?;
+        let spec = Spec {
+            cgroup: group.as_ref().map(|g| g.procs_path().to_owned()),
+            ..spec
+        };
         let limits = proc::Limits {
             timeout: run.test_limit(),
             kill_after: run.cfg.kill_after,
@@ -497,7 +502,22 @@ impl Cargo {
                 Outcome::Interrupted,
                 "interrupted: velo was stopped by a signal while this test ran\n".to_string(),
             ),
-            Ending::Idle | Ending::Exited => (judge(&f.stdout_tail, f.exit), String::new()),
+            Ending::Idle | Ending::Exited => match &group {
+                // Killed by the kernel at the limit: the group's OOM count rose.
+                Some(g) if g.oom_kills() > 0 => (
+                    Outcome::OutOfMemory,
+                    format!(
+                        "{} ({})\n",
+                        super::mem_limit::killed_line(
+                            run.cfg.memory.map_or(0, |m| m.limit()),
+                            g.peak(),
+                            g
+                        ),
+                        f.exit.describe()
+                    ),
+                ),
+                _ => (judge(&f.stdout_tail, f.exit), String::new()),
+            },
         };
         let mut message = String::new();
         if outcome != Outcome::Passed && outcome != Outcome::Skipped {
@@ -518,6 +538,7 @@ impl Cargo {
             }
         }
         let mut t = TestResult::new(id, outcome, f.duration);
+        t.memory_peak_bytes = group.as_ref().and_then(proc::cgroup::Group::peak);
         t.message = message;
         t.excerpt = excerpt;
         t.output = last_lines(&f.stdout_tail, 200);

@@ -14,7 +14,7 @@ use crate::proc::Limits;
 
 use super::{
     round_ms, strip_ansi, Attempt, LeakNote, Outcome, Progress, RunReport, SessionConfig,
-    TestResult,
+    SpawnError, TestResult,
 };
 
 /// One batch to run and the test ids it covers (for ordering earlier failures first).
@@ -163,6 +163,22 @@ impl<'a> Run<'a> {
     pub fn untrack(&self, pid: i32) {
         if let Some(t) = &self.cfg.tracker {
             t.ended(pid);
+        }
+    }
+
+    /// `--test-memory`: a cgroup with the limit for one test process (`None`: no limit asked,
+    /// or judged on samples).
+    pub fn memory_group(
+        &self,
+        what: &str,
+    ) -> Result<Option<crate::proc::cgroup::Group>, SpawnError> {
+        match self.cfg.memory.map(|m| m.group(what)) {
+            Some(Ok(g)) => Ok(g),
+            Some(Err(why)) => Err(SpawnError::Io {
+                program: "--test-memory".to_string(),
+                source: std::io::Error::other(why.to_string()),
+            }),
+            None => Ok(None),
         }
     }
 

@@ -27,6 +27,8 @@ pub struct GenericConfig {
     /// Pass the child's stdout and stderr through live. When the reader of its stdout leaves,
     /// an attempt that then dies is not retried: its output would go nowhere.
     pub passthrough: Option<Passthrough>,
+    /// `--test-memory`: the command's memory limit.
+    pub memory: Option<super::mem_limit::Limiter>,
 }
 
 /// How the last attempt ended, for the exit code.
@@ -36,6 +38,8 @@ pub enum CommandEnd {
     Signal(i32),
     TimedOut,
     Cancelled,
+    /// Killed by the kernel at the `--test-memory` limit.
+    OutOfMemory,
     /// The exit status could not be learnt (reaped elsewhere).
     Lost,
 }
@@ -88,6 +92,7 @@ struct Tried {
     duration: Duration,
     excerpt: String,
     output: String,
+    memory_peak: Option<u64>,
 }
 
 /// Runs the command, retrying failed attempts with backoff (the one retry loop,
@@ -180,6 +185,7 @@ pub fn run(
     t.attempts = previous.len() as u32 + 1;
     t.previous = previous;
     t.output = super::strip_ansi(&last.output);
+    t.memory_peak_bytes = last.memory_peak;
     let mut report = RunReport::new("generic", vec![t], started.elapsed());
     report.leaked = leaked;
     let end = if cut_in_backoff {
@@ -216,8 +222,26 @@ fn attempt(
         stdout_sink: sinks.as_ref().map(|s| s.0.clone()),
         stderr_sink: sinks.map(|s| s.1),
         tail_bytes: 64 * 1024,
+        cgroup: None,
+    };
+    let limit = cfg.memory.map(|m| m.limit());
+    let group = match cfg.memory.map(|m| m.group("test")) {
+        Some(Ok(g)) => g,
+        Some(Err(why)) => {
+            return Err(SpawnError::Io {
+                program: display_command(&cfg.command),
+                source: std::io::Error::other(format!("--test-memory: {why}")),
+            })
+        }
+        None => None,
+    };
+    let spec = Spec {
+        cgroup: group.as_ref().map(|g| g.procs_path().to_owned()),
+        ..spec
     };
     let (finished, ending) = proc::run(&spec, cfg.limits, cancel)?;
+    let memory_peak = group.as_ref().and_then(crate::proc::cgroup::Group::peak);
+    let oom = group.as_ref().is_some_and(|g| g.oom_kills() > 0);
     let leaked = finished
         .leaked
         .iter()
@@ -232,10 +256,17 @@ fn attempt(
             (None, None) => CommandEnd::Lost,
         },
     };
+    // Killed by the kernel at the limit (the group's OOM count rose), whatever else it did.
+    let end = if oom && matches!(end, CommandEnd::Signal(_) | CommandEnd::Code(_)) {
+        CommandEnd::OutOfMemory
+    } else {
+        end
+    };
     let outcome = match end {
         CommandEnd::Code(0) => Outcome::Passed,
         CommandEnd::TimedOut => Outcome::TimedOut,
         CommandEnd::Cancelled => Outcome::Interrupted,
+        CommandEnd::OutOfMemory => Outcome::OutOfMemory,
         CommandEnd::Lost => Outcome::Error,
         _ => Outcome::Failed,
     };
@@ -258,6 +289,14 @@ fn attempt(
                 "no output for {}: killed by the idle watchdog\n",
                 crate::units::format_duration(t)
             ),
+            _ if end == CommandEnd::OutOfMemory => match (limit, &group) {
+                (Some(limit), Some(g)) => format!(
+                    "{} ({})\n",
+                    super::mem_limit::killed_line(limit, memory_peak, g),
+                    finished.exit.describe()
+                ),
+                _ => "out of memory\n".to_string(),
+            },
             (Ending::Cancelled, _) => {
                 "interrupted: velo was stopped by a signal while the command ran\n".to_string()
             }
@@ -280,6 +319,7 @@ fn attempt(
             duration: finished.duration,
             excerpt,
             output,
+            memory_peak,
         },
         leaked,
     ))
@@ -312,6 +352,7 @@ mod tests {
             retry_backoff: Duration::from_millis(10),
             output_dir: Some(dir.path().to_path_buf()),
             passthrough: None,
+            memory: None,
         };
         let mut seen = 0;
         let run = run(&cfg, &AtomicBool::new(false), &mut |_| seen += 1).unwrap();

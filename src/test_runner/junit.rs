@@ -96,6 +96,7 @@ pub fn parse(text: &str) -> Result<Vec<TestResult>, ParseError> {
             excerpt,
             previous,
             output,
+            memory_peak_bytes: None,
         });
     }
     Ok(tests)

@@ -87,6 +87,9 @@ pub struct RunMonitor {
     pub top_tests: Vec<TestMemory>,
     /// Tests that got at least one sample.
     pub tests_sampled: usize,
+    /// Every sampled test (for `--test-memory` without a cgroup), not in the report.
+    #[serde(skip)]
+    pub all_tests: Vec<TestMemory>,
 }
 
 /// Reports compare by their JSON (the figures hold floats and notes only).
@@ -194,13 +197,13 @@ impl Hook {
         let (mut figures, tests) = self.thread.join().ok()?;
         figures.target = None;
         let tests_sampled = tests.len();
-        let mut top: Vec<TestMemory> = tests.into_values().collect();
-        top.sort_by(|a, b| {
+        let mut all: Vec<TestMemory> = tests.into_values().collect();
+        all.sort_by(|a, b| {
             b.peak_rss_bytes
                 .cmp(&a.peak_rss_bytes)
                 .then_with(|| a.id.cmp(&b.id))
         });
-        top.truncate(TOP_TESTS);
+        let top: Vec<TestMemory> = all.iter().take(TOP_TESTS).cloned().collect();
         if per_test {
             figures.notes.push(
                 "a test's peak RSS is sampled while it runs (its process and descendants): a test shorter than the interval may have none".to_string(),
@@ -211,6 +214,7 @@ impl Hook {
             per_test,
             top_tests: top,
             tests_sampled,
+            all_tests: all,
         })
     }
 }

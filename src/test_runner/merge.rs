@@ -45,8 +45,14 @@ pub fn merge(reports: Vec<RunReport>) -> RunReport {
     let mut duration: f64 = 0.0;
     let mut leaked = Vec::new();
     let mut interrupted = false;
+    let mut notes: Vec<String> = Vec::new();
     for r in reports {
         duration = duration.max(r.duration_s);
+        for n in r.notes {
+            if !notes.contains(&n) {
+                notes.push(n);
+            }
+        }
         leaked.extend(r.leaked);
         interrupted |= r.interrupted;
         for t in r.tests {
@@ -68,6 +74,7 @@ pub fn merge(reports: Vec<RunReport>) -> RunReport {
         leaked,
         duration_s: duration,
         interrupted,
+        notes,
         // Each shard's figures are its own machine's: not merged.
         monitor: None,
     }

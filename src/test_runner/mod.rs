@@ -13,6 +13,7 @@ pub mod excerpt;
 pub mod generic;
 pub mod go;
 pub mod junit;
+pub mod mem_limit;
 pub mod memory;
 pub mod merge;
 pub mod pytest;
@@ -57,6 +58,8 @@ pub struct SessionConfig {
     pub first: Vec<String>,
     /// `--monitor`: told which tests run in which process.
     pub tracker: Option<std::sync::Arc<memory::Tracker>>,
+    /// `--test-memory`: how each test process's memory is limited.
+    pub memory: Option<mem_limit::Limiter>,
 }
 
 /// The test frameworks velo knows.
@@ -174,6 +177,11 @@ pub struct TestResult {
     /// Captured output of the last attempt (JUnit `system-out`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub output: String,
+    /// `--test-memory`: the peak of the test's charged memory from its cgroup (pytest and go:
+    /// the session's, from the test's start on cgroup v1), or its sampled peak RSS where no
+    /// cgroup could be made (the report's notes say which).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_peak_bytes: Option<u64>,
 }
 
 impl TestResult {
@@ -187,6 +195,7 @@ impl TestResult {
             excerpt: String::new(),
             previous: Vec::new(),
             output: String::new(),
+            memory_peak_bytes: None,
         }
     }
 }
@@ -294,6 +303,10 @@ pub struct RunReport {
     /// The run was cut short by a signal (Ctrl-C, SIGTERM) or the whole-run `--timeout`.
     #[serde(default)]
     pub interrupted: bool,
+    /// What the reader should know about how the figures were had (e.g. why `--test-memory`
+    /// could not use a cgroup).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// `--monitor`: the run's memory, CPU, threads and descriptors (absent when not asked).
     #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
     pub monitor: Option<memory::RunMonitor>,
@@ -308,6 +321,7 @@ impl RunReport {
             leaked: Vec::new(),
             duration_s: round_ms(duration.as_secs_f64()),
             interrupted: false,
+            notes: Vec::new(),
             monitor: None,
         }
     }

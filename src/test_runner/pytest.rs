@@ -6,7 +6,7 @@
 //! timed-out tests, so every other test still runs. Failed tests are retried one per fresh
 //! process with the timeout re-armed; `--jobs N` runs shards of the collected ids in parallel.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -210,6 +210,7 @@ impl Pytest<'_> {
             stdout_sink: None,
             stderr_sink: None,
             tail_bytes: 64 * 1024,
+            cgroup: None,
         }
     }
 }
@@ -436,6 +437,15 @@ fn run_session(
             ("VELO_SELECT".into(), select.into_os_string()),
         ],
     );
+    // --test-memory: the session in a group with the limit; the running test is charged.
+    let group = run.memory_group("session")?;
+    let spec = Spec {
+        cgroup: group.as_ref().map(|g| g.procs_path().to_owned()),
+        ..spec
+    };
+    let limit = mode.cfg.session.memory.map_or(0, |m| m.limit());
+    // The group's OOM kills when each running test started.
+    let oom_at_start: std::cell::RefCell<HashMap<String, u64>> = Default::default();
     let mut running = Running::spawn(&spec)?;
     let mut reader = EventReader::new(events);
     // Tests started and not finished, oldest first (more than one under pytest-xdist).
@@ -446,63 +456,81 @@ fn run_session(
     let mut interrupted = false;
     let mut hung: Option<TestResult> = None;
 
-    let mut handle = |ev: Event,
-                      current: &mut Vec<(String, Instant)>,
-                      results: &mut Vec<TestResult>| match ev {
-        Event::Start { id } => {
-            current.retain(|c| c.0 != id);
-            current.push((id, Instant::now()));
-        }
-        Event::Finish {
-            id,
-            outcome,
-            duration,
-            message,
-            longrepr,
-            stdout,
-            stderr,
-        } => {
-            current.retain(|c| c.0 != id);
-            if done.contains(&id) || !seen.insert(id.clone()) {
-                return;
+    let mut handle =
+        |ev: Event, current: &mut Vec<(String, Instant)>, results: &mut Vec<TestResult>| match ev {
+            Event::Start { id } => {
+                if let Some(g) = &group {
+                    // The test's own peak from here on (cgroup v1; v2 keeps the session's).
+                    g.reset_peak();
+                    oom_at_start.borrow_mut().insert(id.clone(), g.oom_kills());
+                }
+                current.retain(|c| c.0 != id);
+                current.push((id, Instant::now()));
             }
-            let t = result_from_finish(id, &outcome, duration, message, longrepr, &stdout, &stderr);
-            if announce {
-                run.announce(&t);
+            Event::Finish {
+                id,
+                outcome,
+                duration,
+                message,
+                longrepr,
+                stdout,
+                stderr,
+            } => {
+                current.retain(|c| c.0 != id);
+                if done.contains(&id) || !seen.insert(id.clone()) {
+                    return;
+                }
+                let before = oom_at_start.borrow_mut().remove(&id);
+                let mut t =
+                    result_from_finish(id, &outcome, duration, message, longrepr, &stdout, &stderr);
+                if let Some(g) = &group {
+                    t.memory_peak_bytes = g.peak();
+                    // A process of the test (a subprocess, say) was killed at the limit.
+                    if t.outcome.is_bad() && before.is_some_and(|b| g.oom_kills() > b) {
+                        t.outcome = Outcome::OutOfMemory;
+                        t.excerpt = format!(
+                            "{}\n{}",
+                            super::mem_limit::killed_line(limit, t.memory_peak_bytes, g),
+                            t.excerpt
+                        );
+                    }
+                }
+                if announce {
+                    run.announce(&t);
+                }
+                results.push(t);
             }
-            results.push(t);
-        }
-        Event::CollectError { id, longrepr } => {
-            if done.contains(&id) || !seen.insert(id.clone()) {
-                return;
+            Event::CollectError { id, longrepr } => {
+                if done.contains(&id) || !seen.insert(id.clone()) {
+                    return;
+                }
+                let mut t = TestResult::new(id, Outcome::Error, Duration::ZERO);
+                // As pytest's own JUnit words it.
+                t.message = "collection failure".to_string();
+                t.excerpt = longrepr;
+                if announce {
+                    run.announce(&t);
+                }
+                results.push(t);
             }
-            let mut t = TestResult::new(id, Outcome::Error, Duration::ZERO);
-            // As pytest's own JUnit words it.
-            t.message = "collection failure".to_string();
-            t.excerpt = longrepr;
-            if announce {
-                run.announce(&t);
+            Event::CollectSkip {
+                id,
+                message,
+                longrepr,
+            } => {
+                if done.contains(&id) || !seen.insert(id.clone()) {
+                    return;
+                }
+                let mut t = TestResult::new(id, Outcome::Skipped, Duration::ZERO);
+                t.message = message;
+                t.excerpt = longrepr;
+                if announce {
+                    run.announce(&t);
+                }
+                results.push(t);
             }
-            results.push(t);
-        }
-        Event::CollectSkip {
-            id,
-            message,
-            longrepr,
-        } => {
-            if done.contains(&id) || !seen.insert(id.clone()) {
-                return;
-            }
-            let mut t = TestResult::new(id, Outcome::Skipped, Duration::ZERO);
-            t.message = message;
-            t.excerpt = longrepr;
-            if announce {
-                run.announce(&t);
-            }
-            results.push(t);
-        }
-        Event::Collected { .. } => {}
-    };
+            Event::Collected { .. } => {}
+        };
 
     loop {
         let exited = running.wait_for(POLL).is_some();
@@ -580,9 +608,31 @@ fn run_session(
             results.push(t);
         } else if fresh && !interrupted {
             // The process died while this test ran (os._exit, a segfault, an OOM kill).
-            let mut t = TestResult::new(id, Outcome::Error, t0.elapsed());
+            let oom = group.as_ref().filter(|g| {
+                let before = oom_at_start.borrow().get(&id).copied().unwrap_or(0);
+                g.oom_kills() > before
+            });
+            let mut t = TestResult::new(
+                id,
+                if oom.is_some() {
+                    Outcome::OutOfMemory
+                } else {
+                    Outcome::Error
+                },
+                t0.elapsed(),
+            );
+            let why = match oom {
+                Some(g) => {
+                    t.memory_peak_bytes = g.peak();
+                    format!(
+                        "{}\n",
+                        super::mem_limit::killed_line(limit, t.memory_peak_bytes, g)
+                    )
+                }
+                None => String::new(),
+            };
             t.excerpt = format!(
-                "the test process ended during this test ({}):\n{}",
+                "{why}the test process ended during this test ({}):\n{}",
                 finished.exit.describe(),
                 summary::failure_summary(&finished.stdout_tail, &finished.stderr_tail)
             );

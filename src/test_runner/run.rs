@@ -12,9 +12,10 @@ use std::time::Duration;
 use super::cargo::{self, CargoError};
 use super::generic::{self, AttemptInfo, CommandEnd, GenericConfig};
 use super::go::{self, GoError};
-use super::memory::{Hook, HookOptions};
+use super::mem_limit::{self, Limiter};
+use super::memory::{self, Hook, HookOptions};
 use super::pytest::{self, PytestConfig, PytestError};
-use super::{Framework, Progress, RunReport, SessionConfig, SpawnError};
+use super::{Framework, Outcome, Progress, RunReport, SessionConfig, SpawnError};
 use crate::monitor::{Breach, SamplerError};
 use crate::proc::{self, Limits, Passthrough, Sink};
 use crate::shard::Partition;
@@ -54,6 +55,8 @@ pub struct RunConfig {
     pub pythonpath: Option<OsString>,
     /// Run these tests first (the failures of the previous `--watch` run).
     pub first: Vec<String>,
+    /// `--test-memory`: each test process's memory limit, in bytes.
+    pub test_memory: Option<u64>,
 }
 
 /// Told what happens while a run goes on. Per-test modes call it from their worker threads.
@@ -159,26 +162,76 @@ fn run_unswept(
     } else {
         None
     };
-    let hook = cfg
-        .monitor
+    let (memory, memory_note) = match cfg.test_memory {
+        Some(limit) => {
+            let (limiter, note) = Limiter::new(limit);
+            (Some(limiter), note)
+        }
+        None => (None, None),
+    };
+    let sampled = matches!(memory, Some(Limiter::Sampled { .. }));
+    // Without a cgroup, --test-memory is judged on samples: sample even without --monitor.
+    let hook_opts = cfg.monitor.or(sampled.then_some(HookOptions {
+        interval: SAMPLED_MEMORY_INTERVAL,
+        max_rss: None,
+    }));
+    let hook = hook_opts
         .map(Hook::start)
         .transpose()
         .map_err(RunError::Monitor)?;
     let result = match &work {
         Some(work) => {
-            let session = session(framework, cfg, work.path().to_path_buf(), hook.as_ref());
+            let mut session = session(framework, cfg, work.path().to_path_buf(), hook.as_ref());
+            session.memory = memory;
             run_tests(framework, cfg, session, cancel, observer)
                 .map(|report| RunOutcome { report, end: None })
         }
-        None => run_generic(cfg, cancel, observer),
+        None => run_generic(cfg, memory, cancel, observer),
     };
     let monitor = hook.and_then(|h| h.finish(per_test));
     for b in monitor.iter().flat_map(|m| &m.figures.breaches) {
         observer.breach(b);
     }
     let mut outcome = result?;
-    outcome.report.monitor = monitor;
+    if let (Some(Limiter::Sampled { limit }), Some(m)) = (memory, &monitor) {
+        judge_sampled(&mut outcome, limit, m);
+    }
+    outcome.report.notes.extend(memory_note);
+    // Sampled only for --test-memory: the figures were not asked for.
+    outcome.report.monitor = if cfg.monitor.is_some() { monitor } else { None };
     Ok(outcome)
+}
+
+/// How often test memory is sampled where `--test-memory` has no cgroup.
+const SAMPLED_MEMORY_INTERVAL: Duration = Duration::from_millis(100);
+
+/// `--test-memory` without a cgroup: a test (generic mode: the command) whose sampled peak RSS
+/// crossed the limit is out of memory, judged after the fact.
+fn judge_sampled(outcome: &mut RunOutcome, limit: u64, m: &memory::RunMonitor) {
+    let report = &mut outcome.report;
+    let peaks: Vec<(String, u64)> = if outcome.end.is_some() {
+        let peak = m.figures.sampled_peak_rss_bytes.unwrap_or(0);
+        report.tests.iter().map(|t| (t.id.clone(), peak)).collect()
+    } else {
+        m.all_tests
+            .iter()
+            .map(|t| (t.id.clone(), t.peak_rss_bytes))
+            .collect()
+    };
+    for t in &mut report.tests {
+        let Some((_, peak)) = peaks.iter().find(|(id, _)| *id == t.id) else {
+            continue;
+        };
+        t.memory_peak_bytes = Some(*peak);
+        if *peak > limit && !matches!(t.outcome, Outcome::Interrupted | Outcome::Skipped) {
+            t.outcome = Outcome::OutOfMemory;
+            t.excerpt = format!("{}\n{}", mem_limit::sampled_line(limit, *peak), t.excerpt);
+            if outcome.end.is_some() {
+                outcome.end = Some(CommandEnd::OutOfMemory);
+            }
+        }
+    }
+    report.summary = super::Summary::of(&report.tests);
 }
 
 /// The per-test modes' settings.
@@ -210,6 +263,7 @@ fn session(
         output_dir: cfg.output_dir.clone(),
         first: cfg.first.clone(),
         tracker: hook.map(Hook::tracker),
+        memory: None,
     }
 }
 
@@ -237,6 +291,7 @@ fn run_tests(
 
 fn run_generic(
     cfg: &RunConfig,
+    memory: Option<Limiter>,
     cancel: &AtomicBool,
     observer: &dyn Observer,
 ) -> Result<RunOutcome, RunError> {
@@ -256,6 +311,7 @@ fn run_generic(
             .passthrough
             .clone()
             .map(|(out, err)| Passthrough::new(out, err)),
+        memory,
     };
     let run = generic::run(&gcfg, cancel, &mut |a| observer.attempt(a))?;
     Ok(RunOutcome {
@@ -287,6 +343,7 @@ mod tests {
             passthrough: None,
             pythonpath: None,
             first: Vec::new(),
+            test_memory: None,
         }
     }
 

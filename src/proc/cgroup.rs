@@ -1,28 +1,32 @@
-//! The exact peak of a command's tree from a cgroup: velo makes a child group with the memory
-//! controller, starts the command inside it (velo joins the group for the `fork` and leaves at
-//! once, so only the command's tree is charged there), and reads the group's high-water mark
-//! at the end: `memory.peak` on cgroup v2, `memory.max_usage_in_bytes` on v1. The kernel tracks
-//! it, so no spike between samples is missed. It counts charged memory: every process of the
+//! A cgroup leaf for one command's tree: the kernel's exact peak of its charged memory and,
+//! when asked, a memory limit the kernel enforces (the OOM killer acts inside the group alone).
+//! Shared by `monitor` (the exact peak of a command) and the runner (`--test-memory`).
+//!
+//! velo makes a child of its own group and the command's process moves itself in between fork
+//! and exec ([`Spec::cgroup`](super::Spec)), so everything it starts, `setsid()` daemons
+//! included, is inside before any of its code runs. cgroup v2: `memory.max` (and
+//! `memory.swap.max` 0), peak `memory.peak`, OOM kills `oom_kill` of `memory.events`; v1
+//! (hybrid hosts, many CI machines): `memory.limit_in_bytes` (and `memory.memsw.limit_in_bytes`,
+//! so the group cannot swap instead of dying), peak `memory.max_usage_in_bytes`, OOM kills
+//! `oom_kill` of `memory.oom_control`. The figures count charged memory: every process of the
 //! tree at once, shared pages once, and the page cache the tree brought in.
 //!
 //! On cgroup v2 this needs the memory controller enabled for the children of velo's own group,
-//! and the right to move velo back into that group, which the "no internal processes" rule
-//! allows only where velo's group is the root of the hierarchy (a VM or container running velo
-//! in its root group). On cgroup v1 (no such rule) it needs write access to velo's own memory
-//! group (root, or a delegated group). Elsewhere [`Group::create`] says why not, and the report
-//! says there is no exact peak.
+//! which v2's "no internal processes" rule allows only where velo's group is the root of the
+//! hierarchy (a VM or container running velo in its root group). On cgroup v1 (no such rule)
+//! it needs write access to velo's own memory group (root, or a delegated group). Elsewhere
+//! [`Group::create`] says why not. Each group is told to the [`reaper`](super::reaper), which
+//! kills and removes it if velo dies.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
-
-use crate::proc::{self, Running, SpawnError};
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// Why the command gets no group of its own (and the report no exact peak of its tree).
 #[derive(Debug, thiserror::Error)]
 pub enum NoGroup {
-    /// Not asked for (`RunOptions::cgroup` is off).
+    /// Not asked for.
     #[error("disabled")]
     Disabled,
     #[error("no /proc/self/cgroup")]
@@ -58,18 +62,27 @@ pub enum NoGroup {
     },
     #[error("{} has no {file}", .dir.display())]
     NoPeakFile { dir: PathBuf, file: &'static str },
-    /// The group was made, but velo could not join it to start the command inside.
-    #[error("velo could not move itself into the group it made")]
-    NotJoined,
+    #[error("cannot set the memory limit in {}: {source}", .file.display())]
+    Limit {
+        file: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Which cgroup version a group lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    V1,
+    V2,
 }
 
 /// A child cgroup made for one command; removed when dropped (once empty).
 #[derive(Debug)]
 pub struct Group {
-    parent: PathBuf,
     dir: PathBuf,
-    /// The file holding the group's peak (`memory.peak` or `memory.max_usage_in_bytes`).
-    peak_file: &'static str,
+    version: Version,
+    /// `cgroup.procs` of the group, for the command to move itself in.
+    procs: std::ffi::CString,
 }
 
 /// velo's group in the cgroup v1 memory hierarchy (`N:memory:/path`, the controller possibly
@@ -115,10 +128,10 @@ fn group_dir(mount: &Path, root: &str, path: &str) -> PathBuf {
     mount.join(rel.trim_start_matches('/'))
 }
 
-/// A fresh name for a child group.
-fn child_name() -> String {
+/// A fresh name for a child group (`velo-<what>-<pid>-<n>`).
+fn child_name(what: &str) -> String {
     format!(
-        "velo-monitor-{}-{}",
+        "velo-{what}-{}-{}",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     )
@@ -148,25 +161,44 @@ pub fn cgroup2_mount(mountinfo: &str) -> Option<(PathBuf, String)> {
 }
 
 impl Group {
-    /// Makes the group (cgroup v2 where its memory controller can be had, else v1), or says
-    /// why it cannot.
-    pub fn create() -> Result<Self, NoGroup> {
+    /// Makes a group named after `what` (cgroup v2 where its memory controller can be had, else
+    /// v1) with the memory `limit` if one is given, or says why it cannot.
+    pub fn create(what: &str, limit: Option<u64>) -> Result<Self, NoGroup> {
         let cg = std::fs::read_to_string("/proc/self/cgroup").map_err(|_| NoGroup::NoCgroupFile)?;
         let mi =
             std::fs::read_to_string("/proc/self/mountinfo").map_err(|_| NoGroup::NoMountinfo)?;
-        match Self::create_v2(&cg, &mi) {
-            Ok(g) => Ok(g),
+        let group = match Self::create_v2(&cg, &mi, what) {
+            Ok(g) => g,
             // The memory controller is on a v1 hierarchy (a hybrid or v1 system): use it.
             Err(v2) => match (own_v1_memory_path(&cg), v1_memory_mount(&mi)) {
-                (Some(path), Some((mount, root))) => Self::create_v1(&mount, &root, &path),
-                _ => Err(v2),
+                (Some(path), Some((mount, root))) => Self::create_v1(&mount, &root, &path, what)?,
+                _ => return Err(v2),
             },
+        };
+        super::reaper::watch_group(&group.dir);
+        if let Some(bytes) = limit {
+            group.set_limit(bytes)?;
+        }
+        Ok(group)
+    }
+
+    fn with_dir(dir: PathBuf, version: Version) -> Self {
+        let procs = std::ffi::CString::new(
+            dir.join("cgroup.procs")
+                .into_os_string()
+                .into_encoded_bytes(),
+        )
+        .unwrap_or_default();
+        Self {
+            dir,
+            version,
+            procs,
         }
     }
 
-    fn create_v1(mount: &Path, root: &str, path: &str) -> Result<Self, NoGroup> {
+    fn create_v1(mount: &Path, root: &str, path: &str, what: &str) -> Result<Self, NoGroup> {
         let parent = group_dir(mount, root, path);
-        let dir = parent.join(child_name());
+        let dir = parent.join(child_name(what));
         if let Err(source) = std::fs::create_dir(&dir) {
             return Err(NoGroup::CreateV1 { parent, source });
         }
@@ -178,14 +210,10 @@ impl Group {
                 file: peak_file,
             });
         }
-        Ok(Self {
-            parent,
-            dir,
-            peak_file,
-        })
+        Ok(Self::with_dir(dir, Version::V1))
     }
 
-    fn create_v2(cg: &str, mi: &str) -> Result<Self, NoGroup> {
+    fn create_v2(cg: &str, mi: &str, what: &str) -> Result<Self, NoGroup> {
         let path = own_path(cg).ok_or(NoGroup::V1Only)?;
         let (mount, root) = cgroup2_mount(mi).ok_or(NoGroup::V2NotMounted)?;
         let parent = group_dir(&mount, &root, &path);
@@ -204,7 +232,7 @@ impl Group {
         if path != "/" {
             return Err(NoGroup::NotRootGroup(path));
         }
-        let dir = parent.join(child_name());
+        let dir = parent.join(child_name(what));
         if let Err(source) = std::fs::create_dir(&dir) {
             return Err(NoGroup::Create { dir, source });
         }
@@ -212,45 +240,101 @@ impl Group {
             let _ = std::fs::remove_dir(&dir);
             return Err(NoGroup::NoMemoryPeak);
         }
-        Ok(Self {
-            parent,
-            dir,
-            peak_file: "memory.peak",
-        })
+        Ok(Self::with_dir(dir, Version::V2))
     }
 
-    /// Starts `spec` inside the group: velo joins it, spawns, and goes back. The flag says
-    /// whether the command is inside (false: velo could not join, so it runs outside and the
-    /// group's peak means nothing).
-    pub fn spawn_inside(&self, spec: &proc::Spec) -> Result<(Running, bool), SpawnError> {
-        let me = std::process::id().to_string();
-        if write(&self.dir, &me).is_err() {
-            return Running::spawn(spec).map(|r| (r, false));
+    /// Sets the memory limit, and the same limit on memory plus swap where the kernel has one
+    /// (a group that may swap does not die at its limit, it slows down).
+    fn set_limit(&self, bytes: u64) -> Result<(), NoGroup> {
+        let value = bytes.to_string();
+        let (limit, swap, swap_value) = match self.version {
+            Version::V1 => (
+                "memory.limit_in_bytes",
+                "memory.memsw.limit_in_bytes",
+                value.as_str(),
+            ),
+            Version::V2 => ("memory.max", "memory.swap.max", "0"),
+        };
+        let file = self.dir.join(limit);
+        write_control(&file, &value).map_err(|source| NoGroup::Limit { file, source })?;
+        let swap = self.dir.join(swap);
+        if swap.exists() {
+            write_control(&swap, swap_value)
+                .map_err(|source| NoGroup::Limit { file: swap, source })?;
         }
-        let running = Running::spawn(spec);
-        let _ = write(&self.parent, &me);
-        running.map(|r| (r, true))
+        Ok(())
     }
 
-    /// The group's peak of charged memory.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The `cgroup.procs` path a command writes `0` to (between fork and exec) to move in.
+    pub fn procs_path(&self) -> &std::ffi::CStr {
+        &self.procs
+    }
+
+    /// The group's peak of charged memory so far (since the last [`Group::reset_peak`]).
     pub fn peak(&self) -> Option<u64> {
-        std::fs::read_to_string(self.dir.join(self.peak_file))
-            .ok()?
-            .trim()
-            .parse()
+        let file = match self.version {
+            Version::V1 => "memory.max_usage_in_bytes",
+            Version::V2 => "memory.peak",
+        };
+        read_number(&self.dir.join(file))
+    }
+
+    /// Starts the peak again from the present use (cgroup v1; on v2 a reset holds only for
+    /// the descriptor that wrote it, so there the peak stays the group's). Whether it did.
+    pub fn reset_peak(&self) -> bool {
+        self.version == Version::V1
+            && write_control(&self.dir.join("memory.max_usage_in_bytes"), "0").is_ok()
+    }
+
+    /// How many times the kernel's OOM killer killed a process of the group for its limit.
+    pub fn oom_kills(&self) -> u64 {
+        let file = match self.version {
+            Version::V1 => "memory.oom_control",
+            Version::V2 => "memory.events",
+        };
+        std::fs::read_to_string(self.dir.join(file))
             .ok()
+            .and_then(|t| {
+                t.lines().find_map(|l| {
+                    let (key, value) = l.split_once(' ')?;
+                    (key == "oom_kill").then(|| value.trim().parse().ok())?
+                })
+            })
+            .unwrap_or(0)
+    }
+
+    /// The pids in the group now.
+    pub fn pids(&self) -> Vec<i32> {
+        super::reaper::group_pids(&self.dir)
     }
 }
 
-/// Outside `crate::outfile` on purpose: `cgroup.procs` is a kernel interface written in place,
-/// not a file of the user's.
-fn write(group: &Path, pid: &str) -> std::io::Result<()> {
-    std::fs::write(group.join("cgroup.procs"), pid)
+fn read_number(path: &Path) -> Option<u64> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+/// Outside `crate::outfile` on purpose: a cgroup's control files are a kernel interface
+/// written in place, not files of the user's.
+fn write_control(file: &Path, value: &str) -> std::io::Result<()> {
+    std::fs::write(file, value)
 }
 
 impl Drop for Group {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir(&self.dir);
+        // Whatever is left in the group (the command's tree is normally gone by now).
+        for pid in self.pids() {
+            super::tree::signal_pid(pid, rustix::process::Signal::KILL);
+        }
+        super::reaper::remove_group(&self.dir);
+        super::reaper::forget_group(&self.dir);
     }
 }
 
@@ -294,7 +378,7 @@ mod tests {
 
     #[test]
     fn creation_either_works_or_says_why() {
-        match Group::create() {
+        match Group::create("unit", None) {
             Ok(g) => assert!(g.dir.exists()),
             Err(why) => assert!(!why.to_string().is_empty()),
         }
