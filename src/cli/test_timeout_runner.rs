@@ -284,8 +284,8 @@ pub struct MonitorArgs {
     #[arg(long, value_name = "SIZE", value_parser = crate::units::size_arg)]
     pub max_rss: Option<u64>,
 
-    /// Limit the memory of each test process to SIZE, e.g. 100M, 2G (pytest and go: the session
-    /// running the test; cargo: the test's own process; generic mode: the command). The kernel
+    /// Limit the memory of each test process to SIZE, e.g. 100M, 2G (pytest: the session running
+    /// the test; cargo: the test's own process; generic mode: the command; not go mode). The kernel
     /// enforces it through a cgroup per test process (v2 memory.max, v1 memory.limit_in_bytes):
     /// a test killed at the limit is reported out-of-memory with its peak, the rest still runs,
     /// and the run exits 1. Where no cgroup can be made (no write access), the report says why
@@ -554,6 +554,9 @@ fn run_error(e: RunError) -> anyhow::Error {
         RunError::Go(GoError::RunAlternatives { .. }) => {
             Some("run one path per velo call, or select top-level tests only")
         }
+        RunError::MemoryInGoMode => {
+            Some("drop --test-memory, or limit the whole run with --max-rss")
+        }
         _ => None,
     };
     if let Some(hint) = usage_hint {
@@ -599,6 +602,12 @@ fn run_once(s: &Settings, ctx: &Context, cancel: &AtomicBool) -> anyhow::Result<
     let report = &outcome.report;
     for l in &report.leaked {
         ctx.ui.warn(&report::test_runner::leaked_line(l));
+    }
+    if generic && s.format == Format::Table {
+        // No table to carry them (stdout is the command's): said on stderr.
+        for n in &report.notes {
+            ctx.ui.warn(n);
+        }
     }
     if !generic && report.summary.total() == 0 && !report.interrupted {
         ctx.ui

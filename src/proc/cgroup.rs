@@ -300,21 +300,24 @@ impl Group {
             Version::V1 => "memory.oom_control",
             Version::V2 => "memory.events",
         };
-        std::fs::read_to_string(self.dir.join(file))
-            .ok()
-            .and_then(|t| {
-                t.lines().find_map(|l| {
-                    let (key, value) = l.split_once(' ')?;
-                    (key == "oom_kill").then(|| value.trim().parse().ok())?
-                })
-            })
-            .unwrap_or(0)
+        std::fs::read_to_string(self.dir.join(file)).map_or(0, |t| oom_kill_count(&t))
     }
 
     /// The pids in the group now.
     pub fn pids(&self) -> Vec<i32> {
         super::reaper::group_pids(&self.dir)
     }
+}
+
+/// The `oom_kill N` line of v1's `memory.oom_control` or v2's `memory.events` (0 when absent:
+/// kernels before 4.13 do not count).
+pub fn oom_kill_count(text: &str) -> u64 {
+    text.lines()
+        .find_map(|l| {
+            let (key, value) = l.split_once(' ')?;
+            (key == "oom_kill").then(|| value.trim().parse().ok())?
+        })
+        .unwrap_or(0)
 }
 
 fn read_number(path: &Path) -> Option<u64> {
@@ -374,6 +377,52 @@ mod tests {
             group_dir(&mount, &root, "/ci/job-1"),
             PathBuf::from("/sys/fs/cgroup/memory/job-1")
         );
+    }
+
+    #[test]
+    fn oom_kills_are_read_from_v1_and_v2_files() {
+        let v1 = "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n";
+        assert_eq!(oom_kill_count(v1), 2);
+        let v2 = "low 0\nhigh 0\nmax 31\noom 1\noom_kill 1\noom_group_kill 0\n";
+        assert_eq!(oom_kill_count(v2), 1);
+        assert_eq!(oom_kill_count("oom_kill_disable 0\nunder_oom 0\n"), 0);
+    }
+
+    /// The real thing where a group can be made (root with cgroup v1 memory, or v2 with the
+    /// memory controller delegated): a tree touching more than the limit is killed inside its
+    /// group, the kill is counted, and the peak is the limit.
+    #[test]
+    fn a_tree_over_the_limit_is_killed_in_its_group_and_counted() {
+        let limit = 32 << 20;
+        let g = match Group::create("unit-oom", Some(limit)) {
+            Ok(g) => g,
+            Err(why) => {
+                eprintln!("a_tree_over_the_limit_is_killed_in_its_group_and_counted: skipped: no cgroup here: {why}");
+                return;
+            }
+        };
+        // dd's 128 MiB buffer, filled, in a setsid grandchild: the group holds it too.
+        let spec = crate::proc::Spec {
+            program: "sh".into(),
+            args: vec![
+                "-c".into(),
+                "setsid dd if=/dev/zero of=/dev/null bs=128M count=1 2>/dev/null; echo $?".into(),
+            ],
+            tail_bytes: 1024,
+            cgroup: Some(g.procs_path().to_owned()),
+            ..crate::proc::Spec::default()
+        };
+        let (f, _) = crate::proc::run(
+            &spec,
+            crate::proc::Limits::default(),
+            &std::sync::atomic::AtomicBool::new(false),
+        )
+        .unwrap();
+        // dd died of SIGKILL (128 + 9), its shell was not touched.
+        assert_eq!(f.stdout_tail.trim(), "137", "{f:?}");
+        assert!(g.oom_kills() >= 1);
+        let peak = g.peak().unwrap();
+        assert!(peak <= limit && peak > limit / 2, "{peak}");
     }
 
     #[test]

@@ -170,6 +170,13 @@ impl Report for RunReport {
         if let Some(m) = &self.monitor {
             out.extend(memory_sections(m));
         }
+        if !self.notes.is_empty() {
+            out.push(Section::Text {
+                title: Some("Notes".into()),
+                body: self.notes.join("\n"),
+                tone: Tone::Warning,
+            });
+        }
         let tone = if self.summary.bad() > 0 {
             Tone::Error
         } else if self.summary.flaky > 0 {
@@ -478,6 +485,7 @@ mod tests {
                 })
                 .collect(),
             tests_sampled: 7,
+            all_tests: Vec::new(),
         });
         report
     }

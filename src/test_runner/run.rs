@@ -115,6 +115,10 @@ pub enum RunError {
     /// `--monitor` cannot sample velo's process tree.
     #[error(transparent)]
     Monitor(SamplerError),
+    /// `--test-memory` in go mode: `go test` builds the test binary and runs it as its own
+    /// child, so a group around the session would hold the compiler too.
+    #[error("--test-memory works in pytest, cargo and generic mode, not go mode: `go test` builds each test binary and runs it itself, so the limit would fall on the compiler too")]
+    MemoryInGoMode,
 }
 
 impl RunError {
@@ -149,6 +153,9 @@ fn run_unswept(
     observer: &dyn Observer,
 ) -> Result<RunOutcome, RunError> {
     let framework = cfg.framework.resolve(&cfg.command);
+    if framework == Framework::Go && cfg.test_memory.is_some() {
+        return Err(RunError::MemoryInGoMode);
+    }
     let per_test = matches!(
         framework,
         Framework::Pytest | Framework::Cargo | Framework::Go

@@ -2069,3 +2069,138 @@ fn sigterm_makes_the_running_cargo_test_interrupted() {
     assert_eq!(json["summary"]["timed_out"], 0);
     drop(v);
 }
+
+// ---------------------------------------------------------------- --test-memory
+
+/// Python code that touches 400 MiB.
+const TOUCH_400M: &str = "x = b'\\x01' * (400 << 20)";
+
+/// Whether the report says `--test-memory` had no cgroup (then judged on samples); the test
+/// says so, as a skip of the kernel's part.
+fn memory_sampled(test: &str, json: &serde_json::Value) -> bool {
+    let note = json["notes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n.as_str())
+        .find(|n| n.contains("no cgroup can be made"));
+    if let Some(n) = note {
+        skip(test, &format!("the kernel's limit is not checked: {n}"));
+    }
+    note.is_some()
+}
+
+#[test]
+fn test_memory_kills_a_generic_command_at_its_limit_and_reports_its_peak() {
+    let test = "test_memory_kills_a_generic_command_at_its_limit_and_reports_its_peak";
+    let py = or_skip!(python());
+    let out = velo()
+        .args([
+            "test-timeout-runner",
+            "--test-memory",
+            "100M",
+            "--format",
+            "json",
+            "--",
+        ])
+        .arg(&py)
+        .args(["-c", TOUCH_400M])
+        .run()
+        .code(1);
+    let json = out.json();
+    let t = &json["tests"][0];
+    assert_eq!(t["outcome"], "out-of-memory", "{json:#}");
+    assert_eq!(json["summary"]["out_of_memory"], 1);
+    let peak = t["memory_peak_bytes"].as_u64().expect("a peak");
+    if !memory_sampled(test, &json) {
+        // Killed by the kernel at the limit: the group's peak is the limit, not 400 MiB.
+        assert!(peak <= 100 << 20 && peak > 50 << 20, "{peak}");
+        assert!(
+            t["excerpt"]
+                .as_str()
+                .unwrap()
+                .contains("killed by the kernel"),
+            "{json:#}"
+        );
+    }
+}
+
+#[test]
+fn test_memory_under_the_limit_passes_with_its_peak() {
+    let py = or_skip!(python());
+    let out = velo()
+        .args([
+            "test-timeout-runner",
+            "--test-memory",
+            "1G",
+            "--format",
+            "json",
+            "--",
+        ])
+        .arg(&py)
+        .args(["-c", "x = b'\\x01' * (40 << 20)"])
+        .run()
+        .code(0);
+    let json = out.json();
+    assert_eq!(json["tests"][0]["outcome"], "passed", "{json:#}");
+    let peak = json["tests"][0]["memory_peak_bytes"].as_u64().unwrap();
+    assert!(peak >= 40 << 20 && peak < 1 << 30, "{peak}");
+}
+
+#[test]
+fn test_memory_costs_a_pytest_session_one_test_and_the_rest_still_runs() {
+    let test = "test_memory_costs_a_pytest_session_one_test_and_the_rest_still_runs";
+    or_skip!(need_pytest(test));
+    let body = format!(
+        "def test_before():\n    pass\n\ndef test_eats_memory():\n    {TOUCH_400M}\n\ndef test_after():\n    pass\n"
+    );
+    let out = velo()
+        .file("test_mem.py", body)
+        .args([
+            "test-timeout-runner",
+            "--test-memory",
+            "100M",
+            "--format",
+            "json",
+        ])
+        .args(pytest_cmd(&["test_mem.py"]))
+        .run()
+        .code(1);
+    let json = out.json();
+    assert_eq!(outcome_of(&json, "test_mem.py::test_before"), "passed");
+    assert_eq!(
+        outcome_of(&json, "test_mem.py::test_eats_memory"),
+        "out-of-memory",
+        "{json:#}"
+    );
+    assert_eq!(outcome_of(&json, "test_mem.py::test_after"), "passed");
+    if !memory_sampled(test, &json) {
+        let eats = json["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == "test_mem.py::test_eats_memory")
+            .unwrap();
+        let peak = eats["memory_peak_bytes"].as_u64().unwrap();
+        assert!(peak <= 100 << 20 && peak > 50 << 20, "{peak}");
+    }
+}
+
+#[test]
+fn test_memory_is_refused_in_go_mode_with_the_reason() {
+    velo()
+        .args([
+            "test-timeout-runner",
+            "--framework",
+            "go",
+            "--test-memory",
+            "100M",
+            "--",
+            "go",
+            "test",
+            "./...",
+        ])
+        .run()
+        .code(2)
+        .stderr_has("not go mode");
+}

@@ -514,6 +514,7 @@ mod tests {
             output_dir: None,
             first: Vec::new(),
             tracker: None,
+            memory: None,
         }
     }
 
