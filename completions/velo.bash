@@ -1010,7 +1010,7 @@ _velo() {
             return 0
             ;;
         velo__subcmd__test__subcmd__timeout__subcmd__runner)
-            opts="-k -j -q -v -h -V --timeout --test-timeout --idle-timeout --kill-after --retries --retry-backoff --fail-on-flaky --framework --jobs --partition --format --junit --output-dir --watch --monitor --monitor-interval --max-rss --color --quiet --verbose --help --version merge help"
+            opts="-k -j -q -v -h -V --timeout --test-timeout --idle-timeout --kill-after --retries --retry-backoff --fail-on-flaky --framework --jobs --partition --format --junit --output-dir --watch --monitor --monitor-interval --max-rss --test-memory --color --quiet --verbose --help --version merge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1081,6 +1081,10 @@ _velo() {
                     return 0
                     ;;
                 --max-rss)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --test-memory)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
