@@ -102,6 +102,18 @@ fn hand_render(report: &RunReport, suite: &str) -> String {
             Outcome::Error => {
                 body.push_str(&element("error", "", first_line(&t.excerpt), &t.excerpt));
             }
+            Outcome::Interrupted => body.push_str(&element(
+                "error",
+                "interrupted",
+                first_line(&t.excerpt),
+                &t.excerpt,
+            )),
+            Outcome::OutOfMemory => body.push_str(&element(
+                "failure",
+                "out-of-memory",
+                first_line(&t.excerpt),
+                &t.excerpt,
+            )),
             Outcome::Skipped => body.push_str(&format!(
                 "      <skipped message=\"{}\"/>\n",
                 escape(first_line(&t.excerpt))

@@ -320,6 +320,25 @@ pub fn oom_kill_count(text: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// Moves the command into a cgroup between fork and exec, so that none of its code runs
+/// outside (nor anything it starts).
+#[allow(unsafe_code)]
+pub(super) fn enter_before_exec(cmd: &mut std::process::Command, procs: std::ffi::CString) {
+    // SAFETY: the closure runs in the forked child before exec; it makes three system calls
+    // (open, write, close), all async-signal-safe, on a path allocated before the fork.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(cmd, move || {
+            let fd = rustix::fs::open(
+                procs.as_c_str(),
+                rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC,
+                rustix::fs::Mode::empty(),
+            )?;
+            rustix::io::write(&fd, b"0")?;
+            Ok(())
+        });
+    }
+}
+
 fn read_number(path: &Path) -> Option<u64> {
     std::fs::read_to_string(path).ok()?.trim().parse().ok()
 }

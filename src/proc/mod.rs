@@ -325,25 +325,6 @@ fn die_with_velo(cmd: &mut Command) {
     }
 }
 
-/// Moves the command into a cgroup between fork and exec, so that none of its code runs
-/// outside (nor anything it starts).
-#[allow(unsafe_code)]
-fn join_group(cmd: &mut Command, procs: std::ffi::CString) {
-    // SAFETY: the closure runs in the forked child before exec; it makes three system calls
-    // (open, write, close), all async-signal-safe, on a path allocated before the fork.
-    unsafe {
-        cmd.pre_exec(move || {
-            let fd = rustix::fs::open(
-                procs.as_c_str(),
-                rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC,
-                rustix::fs::Mode::empty(),
-            )?;
-            rustix::io::write(&fd, b"0")?;
-            Ok(())
-        });
-    }
-}
-
 /// How often the exit of the main process is checked where no pidfd can be had (Linux < 5.3).
 const EXIT_CHECK_WITHOUT_PIDFD: Duration = Duration::from_millis(10);
 
@@ -400,7 +381,7 @@ impl Running {
         }
         die_with_velo(&mut cmd);
         if let Some(procs) = &spec.cgroup {
-            join_group(&mut cmd, procs.clone());
+            cgroup::enter_before_exec(&mut cmd, procs.clone());
         }
         let registering = spawn_lock();
         let mut child = cmd.spawn().map_err(|e| match e.kind() {

@@ -21,7 +21,6 @@
 //! library without it (unit tests) runs without the watchdog.
 
 use std::io::{BufRead, Write};
-use std::os::fd::OwnedFd;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -83,7 +82,7 @@ fn start(session_prefix: &str) -> std::io::Result<std::fs::File> {
     if !status.success() {
         return Err(std::io::Error::other("the reaper did not start"));
     }
-    Ok(std::fs::File::from(OwnedFd::from(write)))
+    Ok(std::fs::File::from(write))
 }
 
 fn tell(line: &str) {

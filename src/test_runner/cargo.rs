@@ -509,7 +509,7 @@ impl Cargo {
                     format!(
                         "{} ({})\n",
                         super::mem_limit::killed_line(
-                            run.cfg.memory.map_or(0, |m| m.limit()),
+                            run.cfg.memory.map_or(0, super::mem_limit::Limiter::limit),
                             g.peak(),
                             g
                         ),

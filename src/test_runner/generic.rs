@@ -224,7 +224,7 @@ fn attempt(
         tail_bytes: 64 * 1024,
         cgroup: None,
     };
-    let limit = cfg.memory.map(|m| m.limit());
+    let limit = cfg.memory.map(super::mem_limit::Limiter::limit);
     let group = match cfg.memory.map(|m| m.group("test")) {
         Some(Ok(g)) => g,
         Some(Err(why)) => {

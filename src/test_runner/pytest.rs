@@ -443,9 +443,13 @@ fn run_session(
         cgroup: group.as_ref().map(|g| g.procs_path().to_owned()),
         ..spec
     };
-    let limit = mode.cfg.session.memory.map_or(0, |m| m.limit());
+    let limit = mode
+        .cfg
+        .session
+        .memory
+        .map_or(0, super::mem_limit::Limiter::limit);
     // The group's OOM kills when each running test started.
-    let oom_at_start: std::cell::RefCell<HashMap<String, u64>> = Default::default();
+    let oom_at_start: std::cell::RefCell<HashMap<String, u64>> = std::cell::RefCell::default();
     let mut running = Running::spawn(&spec)?;
     let mut reader = EventReader::new(events);
     // Tests started and not finished, oldest first (more than one under pytest-xdist).
