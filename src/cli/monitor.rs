@@ -299,14 +299,7 @@ fn options(args: &MonitorArgs, ctx: &Context) -> anyhow::Result<RunOptions> {
             )?,
         },
         kill_on_breach: Layer::switch(l.kill_on_breach, file.kill_on_breach),
-        kill_after: layer
-            .pick(
-                l.kill_after,
-                "kill-after",
-                file.kill_after.as_deref(),
-                grace_arg,
-            )?
-            .unwrap_or(Duration::from_secs(2)),
+        kill_after: layer.grace(l.kill_after, file.kill_after.as_deref())?,
         pss: !args.target.no_pss,
         cgroup: true,
     })

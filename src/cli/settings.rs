@@ -115,6 +115,14 @@ impl<'a> Layer<'a> {
         self.pick(flag, "jobs", file, config::jobs::resolve)
     }
 
+    /// `--kill-after` over `kill-after` of the table, by [`grace_arg`]'s rule, else
+    /// [`DEFAULT_GRACE`] (the runner and the monitor).
+    pub fn grace(&self, flag: Option<Duration>, file: Option<&str>) -> anyhow::Result<Duration> {
+        Ok(self
+            .pick(flag, "kill-after", file, grace_arg)?
+            .unwrap_or(DEFAULT_GRACE))
+    }
+
     /// A path: the flag's as typed (relative to the working directory), else the file's,
     /// relative to the folder holding velo.toml.
     pub fn path(&self, flag: Option<&Path>, file: Option<&Path>) -> Option<PathBuf> {
@@ -168,6 +176,9 @@ pub fn limit_size_arg(s: &str) -> Result<u64, String> {
 pub fn limit_rate_arg(s: &str) -> Result<f64, String> {
     with_zero(units::parse_rate(s), "0 means no limit")
 }
+
+/// The grace of each step of the kill escalation when none is given.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(2);
 
 /// What 0 means for `--kill-after` in every command.
 pub const GRACE_ZERO: &str = "0 means no grace: SIGKILL at once";
@@ -231,6 +242,13 @@ mod tests {
         );
         assert!(Layer::switch(false, Some(true)) && Layer::switch(true, None));
         assert!(!Layer::switch(false, None));
+        assert_eq!(layer.grace(None, None).unwrap(), DEFAULT_GRACE);
+        assert_eq!(layer.grace(None, Some("0")).unwrap(), Duration::ZERO);
+        assert!(layer
+            .grace(None, Some("-1s"))
+            .unwrap_err()
+            .to_string()
+            .starts_with("[scan] kill-after in /repo/velo.toml: \"-1s\" is negative"));
         // A limit of 0, from the flag or the file, is none; the flag's 0 turns the file's off.
         let rule = |v: u64| Ok::<_, String>(v);
         assert_eq!(

@@ -351,14 +351,7 @@ fn settings(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<Setti
             file.test_timeout.as_deref(),
             limit_duration_arg,
         )?,
-        kill_after: layer
-            .pick(
-                l.kill_after,
-                "kill-after",
-                file.kill_after.as_deref(),
-                grace_arg,
-            )?
-            .unwrap_or(Duration::from_secs(2)),
+        kill_after: layer.grace(l.kill_after, file.kill_after.as_deref())?,
         retries: r.retries.or(file.retries).unwrap_or(0),
         retry_backoff: layer
             .pick(
