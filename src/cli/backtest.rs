@@ -18,7 +18,7 @@ pub use args::{
 };
 use progress::Progress;
 
-use super::settings::{limit_duration_arg, Layer};
+use super::settings::{limit_duration_arg, Layer, Origin};
 use super::{exit, interrupt, Context};
 use crate::backtest::grid::Grid;
 use crate::backtest::merge;
@@ -98,10 +98,13 @@ fn resolve(args: &BacktestArgs, layer: &Layer, cfg: &BacktestConfig) -> anyhow::
         ));
     }
     if !(b.slippage_bps.is_finite() && (0.0..10_000.0).contains(&b.slippage_bps)) {
-        anyhow::bail!(
-            "--slippage-bps {}: slippage is a cost against each fill, at least 0 and below 10000 basis points (a negative one would improve every fill)",
-            fmt_num(b.slippage_bps)
-        );
+        return Err(layer.invalid(
+            Origin::Flag("--slippage-bps"),
+            format!(
+                "{}: slippage is a cost against each fill, at least 0 and below 10000 basis points (a negative one would improve every fill)",
+                fmt_num(b.slippage_bps)
+            ),
+        ));
     }
     let intrabar = layer
         .pick(
