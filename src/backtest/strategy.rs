@@ -151,9 +151,7 @@ impl StrategyDef {
     /// The message for a parameter this strategy does not have, with the likely one meant.
     pub fn unknown_param(&self, name: &str) -> String {
         let names: Vec<&str> = self.params.iter().map(|p| p.name).collect();
-        let close = names
-            .iter()
-            .find(|n| strsim::jaro_winkler(name, n) > 0.8)
+        let close = crate::suggest::closest(name, names.iter().copied())
             .map(|n| format!("did you mean {n}? "))
             .unwrap_or_default();
         format!(
@@ -305,14 +303,10 @@ pub fn find(name: &str) -> Option<&'static StrategyDef> {
     STRATEGIES.iter().find(|s| s.name == name)
 }
 
-/// The closest strategy name to a misspelt one, when it is close enough to be a likely typo.
+/// The closest strategy name to a misspelt one, when it is close enough to be a likely typo
+/// (velo's one did-you-mean rule, `crate::suggest`).
 pub fn suggest(name: &str) -> Option<&'static str> {
-    STRATEGIES
-        .iter()
-        .map(|s| (strsim::jaro_winkler(name, s.name), s.name))
-        .filter(|(score, _)| *score > 0.75)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, n)| n)
+    crate::suggest::closest(name, STRATEGIES.iter().map(|s| s.name))
 }
 
 /// A strategy with one value per parameter, in the order of `def.params`.

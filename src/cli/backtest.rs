@@ -13,12 +13,12 @@ mod args;
 mod messages;
 mod progress;
 
-use args::parse_time_limit;
 pub use args::{
     BacktestArgs, BacktestCommand, BrokerArgs, MergeArgs, OutputArgs, StrategyArgs, SweepArgs,
 };
 use progress::Progress;
 
+use super::settings::{limit_duration_arg, Layer, Origin};
 use super::{exit, interrupt, Context};
 use crate::backtest::grid::Grid;
 use crate::backtest::merge;
@@ -26,7 +26,7 @@ use crate::backtest::ranking::Ranking;
 use crate::backtest::results::{Status, SweepReport};
 use crate::backtest::strategy::{self, fmt_num, Params, STRATEGIES};
 use crate::backtest::sweep::{self, SweepOptions};
-use crate::backtest::{self as bt, settings, Commission, Intrabar, Settings, Sizing};
+use crate::backtest::{self as bt, settings, Settings, Sizing};
 use crate::backtest::{Job, OneRun, Outcome, Run, Source, Stats};
 use crate::market::{self, Bars, LoadOptions};
 use crate::outfile::{Failures, Outputs, Plan};
@@ -76,39 +76,44 @@ struct Resolved {
     options: SweepOptions,
 }
 
-fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved> {
+fn resolve(args: &BacktestArgs, layer: &Layer, cfg: &BacktestConfig) -> anyhow::Result<Resolved> {
     let params = resolve_params(&args.strategy)?;
     let b = &args.broker;
-    let commission = match (&b.commission, &cfg.commission) {
-        (Some(c), _) => *c,
-        (None, Some(text)) => settings::commission(text)
-            .map_err(|e| anyhow::anyhow!("[backtest] commission in velo.toml: {e}"))?,
-        (None, None) => Commission::default(),
-    };
-    let cash = b.cash.or(cfg.cash).unwrap_or(10_000.0);
+    let commission = layer
+        .pick(
+            b.commission,
+            "commission",
+            cfg.commission.as_deref(),
+            settings::commission,
+        )?
+        .unwrap_or_default();
+    let (cash, from) = Layer::merge(b.cash, "--cash", cfg.cash, "cash", 10_000.0);
     if !(cash.is_finite() && cash > 0.0) {
-        let from = if b.cash.is_some() {
-            "--cash"
-        } else {
-            "[backtest] cash in velo.toml:"
-        };
-        anyhow::bail!(
-            "{from} {}: the starting cash must be more than 0 (it is what the strategy buys with), e.g. 10000",
-            fmt_num(cash)
-        );
+        return Err(layer.invalid(
+            from,
+            format!(
+                "{}: the starting cash must be more than 0 (it is what the strategy buys with), e.g. 10000",
+                fmt_num(cash)
+            ),
+        ));
     }
     if !(b.slippage_bps.is_finite() && (0.0..10_000.0).contains(&b.slippage_bps)) {
-        anyhow::bail!(
-            "--slippage-bps {}: slippage is a cost against each fill, at least 0 and below 10000 basis points (a negative one would improve every fill)",
-            fmt_num(b.slippage_bps)
-        );
+        return Err(layer.invalid(
+            Origin::Flag("--slippage-bps"),
+            format!(
+                "{}: slippage is a cost against each fill, at least 0 and below 10000 basis points (a negative one would improve every fill)",
+                fmt_num(b.slippage_bps)
+            ),
+        ));
     }
-    let intrabar = match (b.intrabar, &cfg.intrabar) {
-        (Some(i), _) => i,
-        (None, Some(t)) => settings::intrabar(t)
-            .map_err(|e| anyhow::anyhow!("[backtest] intrabar in velo.toml: {e}"))?,
-        (None, None) => Intrabar::default(),
-    };
+    let intrabar = layer
+        .pick(
+            b.intrabar,
+            "intrabar",
+            cfg.intrabar.as_deref(),
+            settings::intrabar,
+        )?
+        .unwrap_or_default();
     let mut size = b.size.unwrap_or(Settings::default().size);
     if b.fractional {
         match &mut size {
@@ -129,13 +134,10 @@ fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved
         take_profit: b.take_profit,
         intrabar,
     };
-    // 0 is one per CPU, as for every velo command with --jobs.
-    let jobs = match (args.sweep.jobs, cfg.jobs) {
-        (Some(j), _) => j,
-        (None, Some(j)) => crate::config::jobs::resolve(j)
-            .map_err(|e| anyhow::anyhow!("[backtest] jobs in velo.toml: {e}"))?,
-        (None, None) => crate::config::jobs::cpus(),
-    };
+    // 0 is one per CPU, as for every velo command with --jobs, and so is no value at all.
+    let jobs = layer
+        .jobs(args.sweep.jobs, cfg.jobs)?
+        .unwrap_or_else(crate::config::jobs::cpus);
     let rank_by = args
         .sweep
         .rank_by
@@ -144,16 +146,13 @@ fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved
         .unwrap_or("sharpe_ratio");
     let top = args.sweep.top.or(cfg.top).unwrap_or(20);
     let ranking = Ranking::by(rank_by, top).map_err(|e| messages::rank_by(&e))?;
-    let timeout_per = match (args.sweep.timeout_per, &cfg.timeout_per) {
-        (Some(t), _) => Some(t),
-        (None, Some(t)) => Some(
-            parse_time_limit(t)
-                .map_err(|e| anyhow::anyhow!("[backtest] timeout-per in velo.toml: {e}"))?,
-        ),
-        (None, None) => None,
-    }
     // A duration of 0 is no limit, in every velo command.
-    .filter(|t| !t.is_zero());
+    let timeout_per = layer.limit(
+        args.sweep.timeout_per,
+        "timeout-per",
+        cfg.timeout_per.as_deref(),
+        limit_duration_arg,
+    )?;
     let shard = match &args.sweep.shard {
         Some(text) => Some(
             sweep::parse_shard(text, &|k| std::env::var(k).ok())
@@ -177,8 +176,9 @@ pub fn run(args: &BacktestArgs, ctx: &Context) -> anyhow::Result<u8> {
     if let Some(BacktestCommand::Merge(m)) = &args.sub {
         return run_merge(m, ctx);
     }
-    let cfg: BacktestConfig = ctx.config.section("backtest")?;
-    let r = resolve(args, &cfg)?;
+    let layer = Layer::new(&ctx.config, "backtest");
+    let cfg: BacktestConfig = layer.read()?;
+    let r = resolve(args, &layer, &cfg)?;
     let Some(path) = args.path.as_deref() else {
         anyhow::bail!("give a CSV file or a folder of them");
     };

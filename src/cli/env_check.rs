@@ -11,6 +11,7 @@ use anyhow::{bail, Context as _};
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
 
+use super::settings::{Layer, Origin};
 use super::{exit, CodedError, Context};
 use crate::env_check::report::FixOutcome;
 use crate::env_check::schema::Schema;
@@ -216,15 +217,8 @@ fn read_input(path: &Path, cwd: &Path) -> anyhow::Result<EnvInput> {
 
 /// Runs `velo env-check`.
 pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
-    let cfg: FileConfig = ctx
-        .config
-        .section("env-check")
-        .context("velo.toml [env-check]")
-        .map_err(input_error)?;
-    let cfg_dir = ctx
-        .config
-        .dir()
-        .map_or_else(|| ctx.cwd.clone(), Path::to_path_buf);
+    let layer = Layer::new(&ctx.config, "env-check");
+    let cfg: FileConfig = layer.read().map_err(input_error)?;
     let cwd = ctx.cwd.as_path();
 
     // Which .env files, in precedence order.
@@ -255,11 +249,11 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
             )));
         }
     } else if let Some(files) = &cfg.env_files {
-        paths = files.iter().map(|f| cfg_dir.join(f)).collect();
+        paths = files.iter().map(|f| layer.in_config_dir(f)).collect();
     } else if cwd.join(".env").is_file() {
         paths.push(PathBuf::from(".env"));
     }
-    let process_env = args.inputs.process_env || cfg.process_env.unwrap_or(false);
+    let process_env = Layer::switch(args.inputs.process_env, cfg.process_env);
     if paths.is_empty() && !process_env && args.inputs.if_present {
         ctx.ui.info(&format!(
             "velo: no .env file in {}: nothing to check (--if-present)",
@@ -283,7 +277,7 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
         .map_err(input_error)?;
 
     // The schema.
-    let schema = load_schema(args, &cfg, cwd, &cfg_dir, ctx)?;
+    let schema = load_schema(args, &cfg, cwd, &layer, ctx)?;
     if let Some(s) = &schema {
         ctx.ui.debug(&format!(
             "schema: {} ({} variables)",
@@ -319,8 +313,7 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
     let mut ignore: Vec<env_check::Code> = args.checks.ignore.clone();
     for name in cfg.ignore.iter().flatten() {
         ignore.push(
-            parse_code(name)
-                .map_err(|m| input_error(anyhow::anyhow!("velo.toml [env-check] ignore: {m}")))?,
+            parse_code(name).map_err(|m| input_error(layer.invalid(Origin::Key("ignore"), m)))?,
         );
     }
 
@@ -413,7 +406,7 @@ fn load_schema(
     args: &EnvCheckArgs,
     cfg: &FileConfig,
     cwd: &Path,
-    cfg_dir: &Path,
+    layer: &Layer,
     ctx: &Context,
 ) -> anyhow::Result<Option<Schema>> {
     let from_file = |shown: &Path, full: &Path| -> anyhow::Result<Schema> {
@@ -429,7 +422,7 @@ fn load_schema(
         return from_file(p, &cwd.join(p)).map(Some);
     }
     if let Some(p) = &cfg.schema {
-        return from_file(p, &cfg_dir.join(p)).map(Some);
+        return from_file(p, &layer.in_config_dir(p)).map(Some);
     }
     for name in [".env.schema", ".env.example"] {
         let p = Path::new(name);

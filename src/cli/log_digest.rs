@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Args;
 
+use super::settings::{Layer, Origin};
 use super::{exit, Context};
 use crate::log_digest::header::{Level, LogFormat};
 use crate::log_digest::{self as domain, reader, rules, DigestError, DigestOptions, TimeBound};
@@ -93,11 +94,11 @@ pub struct PruneArgs {
     pub dir: PathBuf,
 
     /// Delete the oldest rotated files until the folder is at most this size (e.g. 500M, 2G).
-    #[arg(long, value_name = "SIZE", value_parser = crate::units::size_arg)]
+    #[arg(long, value_name = "SIZE", value_parser = crate::units::size_arg, allow_hyphen_values = true)]
     pub max_size: Option<u64>,
 
     /// Delete rotated files last modified longer ago than this (e.g. 14d, 12h).
-    #[arg(long, value_name = "DUR", value_parser = crate::units::duration_arg)]
+    #[arg(long, value_name = "DUR", value_parser = crate::units::duration_arg, allow_hyphen_values = true)]
     pub max_age: Option<std::time::Duration>,
 
     /// Keep at most this many files per family (the live file, then the newest rotated ones).
@@ -219,12 +220,6 @@ struct LogDigestConfig {
     level: Option<String>,
 }
 
-fn config_level(key: &str, value: Option<&String>) -> anyhow::Result<Option<Level>> {
-    value
-        .map(|v| level_arg(v).map_err(|e| anyhow::anyhow!("velo.toml [log-digest] {key}: {e}")))
-        .transpose()
-}
-
 fn level_arg(s: &str) -> Result<Level, String> {
     Level::parse(s).filter(|_| s.len() > 1).ok_or_else(|| {
         format!("unknown level {s:?}: use trace, debug, info, notice, warning, error or fatal")
@@ -248,25 +243,28 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
     if let Some(LogDigestCommand::Prune(p)) = &args.command {
         return run_prune(p, ctx);
     }
-    let cfg: LogDigestConfig = ctx.config.section("log-digest")?;
-    let cfg_dir = ctx.config.dir().map(std::path::Path::to_path_buf);
-    let log_format = match args.parsing.log_format.as_ref().or(cfg.log_format.as_ref()) {
-        Some(f) => Some(LogFormat::parse(f).context("--log-format")?),
-        None => None,
+    let layer = Layer::new(&ctx.config, "log-digest");
+    let cfg: LogDigestConfig = layer.read()?;
+    let log_format = match &args.parsing.log_format {
+        Some(f) => {
+            Some(LogFormat::parse(f).map_err(|e| layer.invalid(Origin::Flag("--log-format"), e))?)
+        }
+        None => layer.pick(
+            None,
+            "log-format",
+            cfg.log_format.as_deref(),
+            LogFormat::parse,
+        )?,
     };
-    let cfg_rules = cfg
-        .rules
-        .as_ref()
-        .map(|r| cfg_dir.as_ref().map_or_else(|| r.clone(), |d| d.join(r)));
-    let fail_on = match args.output.fail_on {
-        Some(l) => Some(l),
-        None => config_level("fail-on", cfg.fail_on.as_ref())?,
-    };
-    let min_level = match args.filter.level {
-        Some(l) => Some(l),
-        None => config_level("level", cfg.level.as_ref())?,
-    };
-    let rules = match args.parsing.rules.as_ref().or(cfg_rules.as_ref()) {
+    let rules_path = layer.path(args.parsing.rules.as_deref(), cfg.rules.as_deref());
+    let fail_on = layer.pick(
+        args.output.fail_on,
+        "fail-on",
+        cfg.fail_on.as_deref(),
+        level_arg,
+    )?;
+    let min_level = layer.pick(args.filter.level, "level", cfg.level.as_deref(), level_arg)?;
+    let rules = match &rules_path {
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .with_context(|| format!("cannot read rules file {}", p.display()))?;
@@ -309,7 +307,7 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
             reader::Input::Path(p) => plan.input("PATH", p),
         };
     }
-    if let Some(r) = args.parsing.rules.as_ref().or(cfg_rules.as_ref()) {
+    if let Some(r) = &rules_path {
         plan.input("--rules", r);
     }
     let to_stdout = args

@@ -9,6 +9,7 @@ pub mod interrupt;
 pub mod log_digest;
 pub mod monitor;
 pub mod scan;
+pub mod settings;
 pub mod test_timeout_runner;
 
 use std::ffi::OsString;

@@ -9,6 +9,9 @@ use clap::Args;
 use indicatif::ProgressBar;
 use serde::Deserialize;
 
+use super::settings::{
+    grace_arg, interval_arg, limit_duration_arg, limit_rate_arg, limit_size_arg, Layer,
+};
 use super::{exit, interrupt, Context};
 use crate::monitor::{
     self, Breach, Ending, Limits, MonitorReport, Observer, RunOptions, Sample, Summary,
@@ -18,7 +21,6 @@ use crate::outfile::{Failures, Outputs, Plan, Stream};
 use crate::output::Ui;
 use crate::report::monitor::record::{RecordFormat, Recorder};
 use crate::report::{self, Format};
-use crate::units::{parse_duration, parse_rate, parse_size, rate_arg, size_arg};
 
 pub const LONG_ABOUT: &str = "\
 Watch a process tree's CPU, memory, threads, open files and disk I/O; fail when it crosses a \
@@ -154,8 +156,8 @@ pub struct LimitArgs {
     #[arg(long)]
     pub kill_on_breach: bool,
 
-    /// Grace between the steps of that escalation (and after a forwarded Ctrl-C) [default: 2s].
-    /// More than 0: a grace without limit would leave a stuck tree running for ever.
+    /// Grace between the steps of that escalation (and after a forwarded Ctrl-C) [default: 2s];
+    /// 0 means no grace: the tree gets SIGKILL at once, as with the runner's --kill-after.
     #[arg(short = 'k', long, value_name = "DUR", value_parser = grace_arg, allow_hyphen_values = true)]
     pub kill_after: Option<Duration>,
 }
@@ -186,92 +188,9 @@ pub struct OutputArgs {
     pub metrics_file: Option<PathBuf>,
 }
 
-/// The shortest and the longest `--interval`.
-const MIN_INTERVAL: Duration = Duration::from_millis(10);
-const MAX_INTERVAL: Duration = Duration::from_secs(3600);
-
 /// A negative value: the rule it breaks, with what `0` means for the flag.
 fn negative(s: &str, what: &str, zero: &str) -> String {
     format!("{s:?} is negative: {what} is 0 or more ({zero})")
-}
-
-/// A duration flag's value. Negative values and values too long to count get their own rule
-/// (not the syntax help).
-fn duration_value(s: &str, zero: &str) -> Result<Duration, String> {
-    let t = s.trim();
-    if let Some(rest) = t.strip_prefix('-') {
-        if parse_duration(rest).is_ok() {
-            return Err(negative(s, "a duration", zero));
-        }
-    }
-    parse_duration(t).map_err(|e| {
-        let split = t
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(t.len());
-        let (number, unit) = t.split_at(split);
-        let well_formed =
-            number.parse::<f64>().is_ok() && parse_duration(&format!("1{unit}")).is_ok();
-        if well_formed {
-            format!("{s:?} is too long: velo takes durations up to about 31,000 years")
-        } else {
-            e.to_string()
-        }
-    })
-}
-
-/// `--duration`, `--every`: 0 means no limit.
-fn limit_duration_arg(s: &str) -> Result<Duration, String> {
-    duration_value(s, "0 means no limit")
-}
-
-/// `--interval`: from [`MIN_INTERVAL`] to [`MAX_INTERVAL`], naming the value given.
-fn interval_arg(s: &str) -> Result<Duration, String> {
-    let range = "the interval is 10ms to 1h";
-    let d = duration_value(s, range)?;
-    if d < MIN_INTERVAL {
-        Err(format!(
-            "{s:?} is too short: {range} (the monitor's own cost grows with the rate)"
-        ))
-    } else if d > MAX_INTERVAL {
-        Err(format!("{s:?} is too long: {range}"))
-    } else {
-        Ok(d)
-    }
-}
-
-/// `--kill-after`: a grace of more than 0.
-fn grace_arg(s: &str) -> Result<Duration, String> {
-    let rule = "the grace is more than 0, e.g. 100ms";
-    let d = duration_value(s, rule)?;
-    if d.is_zero() {
-        Err(format!(
-            "{s:?}: {rule} (0 would mean no limit, and a kill escalation without one could wait for ever)"
-        ))
-    } else {
-        Ok(d)
-    }
-}
-
-/// `--max-rss`, `--max-pss`: 0 means no limit.
-fn limit_size_arg(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    if t.strip_prefix('-')
-        .is_some_and(|rest| parse_size(rest).is_ok())
-    {
-        return Err(negative(s, "a size", "0 means no limit"));
-    }
-    size_arg(t)
-}
-
-/// `--max-leak`: 0 means no limit.
-fn limit_rate_arg(s: &str) -> Result<f64, String> {
-    let t = s.trim();
-    if t.strip_prefix('-')
-        .is_some_and(|rest| parse_rate(rest).is_ok())
-    {
-        return Err(negative(s, "a rate", "0 means no limit"));
-    }
-    rate_arg(t)
 }
 
 /// `--max-threads`, `--max-fds`: 0 means no limit.
@@ -303,11 +222,6 @@ fn parse_pct(s: &str) -> Result<f64, String> {
     }
 }
 
-/// One meaning for 0 in every limit: none.
-fn no_limit_if_zero<T: Default + PartialEq>(v: Option<T>) -> Option<T> {
-    v.filter(|v| *v != T::default())
-}
-
 /// The `[monitor]` table of velo.toml.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -324,103 +238,68 @@ struct MonitorConfig {
     kill_after: Option<String>,
 }
 
-fn config_err(ctx: &Context, key: &str, e: impl std::fmt::Display) -> anyhow::Error {
-    let file = ctx
-        .config
-        .path()
-        .map_or_else(|| "velo.toml".to_string(), |p| p.display().to_string());
-    anyhow::anyhow!("{file}: [monitor] {key}: {e}")
-}
-
-/// A flag wins; else the file's value, read by the flag's own rule.
-fn pick<T>(
-    ctx: &Context,
-    flag: Option<T>,
-    v: Option<&str>,
-    key: &str,
-    rule: fn(&str) -> Result<T, String>,
-) -> anyhow::Result<Option<T>> {
-    if flag.is_some() {
-        return Ok(flag);
-    }
-    v.map(rule).transpose().map_err(|e| config_err(ctx, key, e))
-}
-
 fn options(args: &MonitorArgs, ctx: &Context) -> anyhow::Result<RunOptions> {
-    let file: MonitorConfig = ctx.config.section("monitor")?;
+    let layer = Layer::new(&ctx.config, "monitor");
+    let file: MonitorConfig = layer.read()?;
     let number = |v: Option<f64>| v.map(|v| v.to_string());
     let count = |v: Option<i64>| v.map(|v| v.to_string());
     let l = &args.limits;
-    let interval = pick(
-        ctx,
-        args.target.interval,
-        file.interval.as_deref(),
-        "interval",
-        interval_arg,
-    )?
-    .unwrap_or(Duration::from_millis(500));
+    let interval = layer
+        .pick(
+            args.target.interval,
+            "interval",
+            file.interval.as_deref(),
+            interval_arg,
+        )?
+        .unwrap_or(Duration::from_millis(500));
     Ok(RunOptions {
         interval,
-        duration: no_limit_if_zero(pick(
-            ctx,
+        duration: layer.limit(
             args.target.duration,
-            file.duration.as_deref(),
             "duration",
+            file.duration.as_deref(),
             limit_duration_arg,
-        )?),
+        )?,
         limits: Limits {
-            max_rss: no_limit_if_zero(pick(
-                ctx,
+            max_rss: layer.limit(
                 l.max_rss,
-                file.max_rss.as_deref(),
                 "max-rss",
+                file.max_rss.as_deref(),
                 limit_size_arg,
-            )?),
-            max_pss: no_limit_if_zero(pick(
-                ctx,
+            )?,
+            max_pss: layer.limit(
                 l.max_pss,
-                file.max_pss.as_deref(),
                 "max-pss",
+                file.max_pss.as_deref(),
                 limit_size_arg,
-            )?),
-            max_cpu: no_limit_if_zero(pick(
-                ctx,
+            )?,
+            max_cpu: layer.limit(
                 l.max_cpu,
-                number(file.max_cpu).as_deref(),
                 "max-cpu",
+                number(file.max_cpu).as_deref(),
                 parse_pct,
-            )?),
-            max_threads: no_limit_if_zero(pick(
-                ctx,
+            )?,
+            max_threads: layer.limit(
                 l.max_threads,
-                count(file.max_threads).as_deref(),
                 "max-threads",
+                count(file.max_threads).as_deref(),
                 count_arg,
-            )?),
-            max_fds: no_limit_if_zero(pick(
-                ctx,
+            )?,
+            max_fds: layer.limit(
                 l.max_fds,
-                count(file.max_fds).as_deref(),
                 "max-fds",
+                count(file.max_fds).as_deref(),
                 count_arg,
-            )?),
-            max_leak: no_limit_if_zero(pick(
-                ctx,
+            )?,
+            max_leak: layer.limit(
                 l.max_leak,
-                file.max_leak.as_deref(),
                 "max-leak",
+                file.max_leak.as_deref(),
                 limit_rate_arg,
-            )?),
+            )?,
         },
-        kill_on_breach: l.kill_on_breach || file.kill_on_breach.unwrap_or(false),
-        kill_after: pick(
-            ctx,
-            l.kill_after,
-            file.kill_after.as_deref(),
-            "kill-after",
-            grace_arg,
-        )?
-        .unwrap_or(Duration::from_secs(2)),
+        kill_on_breach: Layer::switch(l.kill_on_breach, file.kill_on_breach),
+        kill_after: layer.grace(l.kill_after, file.kill_after.as_deref())?,
         pss: !args.target.no_pss,
         cgroup: true,
     })

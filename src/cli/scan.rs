@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use clap::Args;
 use serde::Deserialize;
 
+use super::settings::Layer;
 use super::{exit, Context};
 use crate::market::time::{read_timestamp, TimeStyle, MS_PER_DAY};
 use crate::market::{self, IndicatorSpec, LoadOptions};
@@ -217,38 +218,26 @@ struct ScanConfig {
     adjusted: Option<bool>,
 }
 
-fn resolve(args: &ScanArgs, cfg: &ScanConfig) -> anyhow::Result<(ScanParams, Option<usize>)> {
+/// A finite number from velo.toml, checked as `parse_finite` checks a flag's.
+fn finite(v: f64) -> Result<f64, String> {
+    parse_finite(&v.to_string())
+}
+
+fn resolve(
+    args: &ScanArgs,
+    layer: &Layer,
+    cfg: &ScanConfig,
+) -> anyhow::Result<(ScanParams, Option<usize>)> {
     let d = ScanParams::default();
     let m = &args.model;
     let f = &args.filters;
-    for (key, value) in [
-        ("rsi-min", cfg.rsi_min),
-        ("rsi-max", cfg.rsi_max),
-        ("weight-strength", cfg.weight_strength),
-        ("weight-volume", cfg.weight_volume),
-        ("weight-squeeze", cfg.weight_squeeze),
-        ("min-price", cfg.min_price),
-        ("min-volume", cfg.min_volume),
-        ("min-score", cfg.min_score),
-    ] {
-        if value.is_some_and(|v| !v.is_finite()) {
-            anyhow::bail!(
-                "{key} in [scan] of velo.toml is not a finite number: give a plain number such as 5 or 1e6"
-            );
-        }
-    }
+    let number = |flag: Option<f64>, key, file: Option<f64>| layer.pick(flag, key, file, finite);
     let weights = Weights {
-        strength: m
-            .weight_strength
-            .or(cfg.weight_strength)
+        strength: number(m.weight_strength, "weight-strength", cfg.weight_strength)?
             .unwrap_or(d.model.weights.strength),
-        volume: m
-            .weight_volume
-            .or(cfg.weight_volume)
+        volume: number(m.weight_volume, "weight-volume", cfg.weight_volume)?
             .unwrap_or(d.model.weights.volume),
-        squeeze: m
-            .weight_squeeze
-            .or(cfg.weight_squeeze)
+        squeeze: number(m.weight_squeeze, "weight-squeeze", cfg.weight_squeeze)?
             .unwrap_or(d.model.weights.squeeze),
     };
     let ws = [weights.strength, weights.volume, weights.squeeze];
@@ -258,21 +247,31 @@ fn resolve(args: &ScanArgs, cfg: &ScanConfig) -> anyhow::Result<(ScanParams, Opt
             weights.strength, weights.volume, weights.squeeze
         );
     }
-    let lookback = m
-        .lookback
-        .or(cfg.lookback)
-        .map_or(d.model.lookback, |v| v as usize);
-    let squeeze_lookback = m
-        .squeeze_lookback
-        .or(cfg.squeeze_lookback)
-        .map_or(d.model.squeeze_lookback, |v| v as usize);
-    if !(2..=10_000).contains(&lookback) || !(2..=10_000).contains(&squeeze_lookback) {
-        anyhow::bail!(
-            "lookback and squeeze-lookback must be between 2 and 10000 ([scan] in velo.toml)"
-        );
-    }
-    let rsi_min = m.rsi_min.or(cfg.rsi_min).unwrap_or(d.model.rsi_min);
-    let rsi_max = m.rsi_max.or(cfg.rsi_max).unwrap_or(d.model.rsi_max);
+    let lookback_rule = |v: u32| {
+        if (2..=10_000).contains(&v) {
+            Ok(v as usize)
+        } else {
+            Err(format!("{v} is out of range: use 2 to 10000 bars"))
+        }
+    };
+    let lookback = layer
+        .pick(
+            m.lookback.map(|v| v as usize),
+            "lookback",
+            cfg.lookback,
+            lookback_rule,
+        )?
+        .unwrap_or(d.model.lookback);
+    let squeeze_lookback = layer
+        .pick(
+            m.squeeze_lookback.map(|v| v as usize),
+            "squeeze-lookback",
+            cfg.squeeze_lookback,
+            lookback_rule,
+        )?
+        .unwrap_or(d.model.squeeze_lookback);
+    let rsi_min = number(m.rsi_min, "rsi-min", cfg.rsi_min)?.unwrap_or(d.model.rsi_min);
+    let rsi_max = number(m.rsi_max, "rsi-max", cfg.rsi_max)?.unwrap_or(d.model.rsi_max);
     if !(0.0..=100.0).contains(&rsi_min) || !(0.0..=100.0).contains(&rsi_max) || rsi_min > rsi_max {
         anyhow::bail!("the RSI filter must satisfy 0 <= --rsi-min <= --rsi-max <= 100 (got {rsi_min} and {rsi_max})");
     }
@@ -286,30 +285,24 @@ fn resolve(args: &ScanArgs, cfg: &ScanConfig) -> anyhow::Result<(ScanParams, Opt
     };
     let params = ScanParams {
         model,
-        min_price: f.min_price.or(cfg.min_price).unwrap_or(d.min_price),
-        min_volume: f.min_volume.or(cfg.min_volume).unwrap_or(d.min_volume),
-        min_score: f.min_score.or(cfg.min_score).unwrap_or(d.min_score),
+        min_price: number(f.min_price, "min-price", cfg.min_price)?.unwrap_or(d.min_price),
+        min_volume: number(f.min_volume, "min-volume", cfg.min_volume)?.unwrap_or(d.min_volume),
+        min_score: number(f.min_score, "min-score", cfg.min_score)?.unwrap_or(d.min_score),
         top: f.top.or(cfg.top).unwrap_or(d.top),
         as_of: f.as_of,
         load: LoadOptions {
-            adjusted: f.adjusted || cfg.adjusted.unwrap_or(false),
+            adjusted: Layer::switch(f.adjusted, cfg.adjusted),
             stdin_usage: "velo scan -",
         },
     };
-    let jobs = match (args.output.jobs, cfg.jobs) {
-        (Some(n), _) => Some(n),
-        (None, Some(n)) => Some(
-            crate::config::jobs::resolve(n)
-                .map_err(|e| anyhow::anyhow!("jobs in [scan] of velo.toml: {e}"))?,
-        ),
-        (None, None) => None,
-    };
+    let jobs = layer.jobs(args.output.jobs, cfg.jobs)?;
     Ok((params, jobs))
 }
 
 pub fn run(args: &ScanArgs, ctx: &Context) -> anyhow::Result<u8> {
-    let cfg: ScanConfig = ctx.config.section("scan")?;
-    let (params, jobs) = resolve(args, &cfg)?;
+    let layer = Layer::new(&ctx.config, "scan");
+    let cfg: ScanConfig = layer.read()?;
+    let (params, jobs) = resolve(args, &layer, &cfg)?;
     if args.explain.indicators.is_some() && args.explain.explain.is_none() {
         anyhow::bail!(
             "--indicators lists what --explain prints for one symbol, and does nothing for a \

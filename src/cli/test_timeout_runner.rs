@@ -13,6 +13,10 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use serde::Deserialize;
 
+use super::settings::{
+    duration_arg, grace_arg, interval_arg, limit_duration_arg, limit_size_arg, no_limit_if_zero,
+    Layer,
+};
 use super::{exit, interrupt, CodedError, Context};
 use crate::monitor::Breach;
 use crate::outfile::{Failures, Output, Plan};
@@ -25,7 +29,6 @@ use crate::test_runner::{
     self, merge, Framework, Observer, Partition, Progress, RunConfig, RunError, RunOutcome,
     RunReport,
 };
-use crate::units::duration_arg;
 
 mod watch;
 
@@ -55,11 +58,6 @@ impl From<FrameworkArg> for Framework {
             FrameworkArg::Generic => Self::Generic,
         }
     }
-}
-
-/// GNU timeout's rule: a zero duration means no limit.
-fn limit(d: Option<Duration>) -> Option<Duration> {
-    d.filter(|d| !d.is_zero())
 }
 
 const LONG_ABOUT: &str = "\
@@ -172,21 +170,23 @@ pub struct MergeArgs {
 pub struct LimitArgs {
     /// Limit for the whole run (e.g. 90s, 10m; 0 means no limit, as for GNU timeout). In generic
     /// mode a timeout exits 124.
-    #[arg(long, value_name = "DUR", value_parser = duration_arg)]
+    #[arg(long, value_name = "DUR", value_parser = limit_duration_arg, allow_hyphen_values = true)]
     pub timeout: Option<Duration>,
 
     /// Limit per test (pytest, cargo and go modes): a test running longer is killed with its process
     /// tree, recorded as timed-out, and the rest of the session still runs. In go mode a test with
-    /// subtests times out when it runs this long without starting a new subtest.
-    #[arg(long, value_name = "DUR", value_parser = duration_arg)]
+    /// subtests times out when it runs this long without starting a new subtest. 0 means no limit.
+    #[arg(long, value_name = "DUR", value_parser = limit_duration_arg, allow_hyphen_values = true)]
     pub test_timeout: Option<Duration>,
 
     /// Kill the command when it prints nothing for this long (a no-output watchdog; generic mode).
-    #[arg(long, value_name = "DUR", value_parser = duration_arg)]
+    /// 0 means no limit.
+    #[arg(long, value_name = "DUR", value_parser = limit_duration_arg, allow_hyphen_values = true)]
     pub idle_timeout: Option<Duration>,
 
-    /// Grace period of each step of the SIGINT → SIGTERM → SIGKILL escalation [default: 2s].
-    #[arg(long, short = 'k', value_name = "DUR", value_parser = duration_arg)]
+    /// Grace period of each step of the SIGINT → SIGTERM → SIGKILL escalation [default: 2s]; 0
+    /// means no grace: the tree gets SIGKILL at once, as with `velo monitor --kill-after`.
+    #[arg(long, short = 'k', value_name = "DUR", value_parser = grace_arg, allow_hyphen_values = true)]
     pub kill_after: Option<Duration>,
 }
 
@@ -201,7 +201,7 @@ pub struct RetryArgs {
     pub retries: Option<u32>,
 
     /// Wait before the first retry, doubling for each next one [default: 1s].
-    #[arg(long, value_name = "DUR", value_parser = duration_arg)]
+    #[arg(long, value_name = "DUR", value_parser = duration_arg, allow_hyphen_values = true)]
     pub retry_backoff: Option<Duration>,
 
     /// Exit 1 when a test is flaky (failed, then passed on a retry).
@@ -275,13 +275,15 @@ pub struct MonitorArgs {
     #[arg(long)]
     pub monitor: bool,
 
-    /// Time between two samples of --monitor (implies --monitor) [default: 200ms].
-    #[arg(long, value_name = "DUR", value_parser = duration_arg)]
+    /// Time between two samples of --monitor, from 10ms to 1h as `velo monitor --interval`
+    /// (implies --monitor) [default: 200ms].
+    #[arg(long, value_name = "DUR", value_parser = interval_arg, allow_hyphen_values = true)]
     pub monitor_interval: Option<Duration>,
 
     /// Fail the run (exit 1, unless it already fails) when the RSS of the whole process tree
-    /// crosses SIZE, e.g. 512M, 2G, as `velo monitor --max-rss` (implies --monitor).
-    #[arg(long, value_name = "SIZE", value_parser = crate::units::size_arg)]
+    /// crosses SIZE, e.g. 512M, 2G, as `velo monitor --max-rss` (implies --monitor; 0 means no
+    /// limit).
+    #[arg(long, value_name = "SIZE", value_parser = limit_size_arg, allow_hyphen_values = true)]
     pub max_rss: Option<u64>,
 
     /// Limit the memory of each test process to SIZE, e.g. 100M, 2G (pytest: the session running
@@ -322,33 +324,15 @@ struct Settings {
     junit_out: Option<Arc<Output>>,
 }
 
-fn file_duration(
-    value: Option<&String>,
-    key: &str,
-    ctx: &Context,
-) -> anyhow::Result<Option<Duration>> {
-    value
-        .map(|v| {
-            crate::units::parse_duration(v).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}: [test-timeout-runner] {key} = {v:?}: {e}",
-                    ctx.config
-                        .path()
-                        .map_or_else(|| "velo.toml".to_string(), |p| p.display().to_string())
-                )
-            })
-        })
-        .transpose()
-}
-
 fn settings(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<Settings> {
-    let file: FileSettings = ctx.config.section("test-timeout-runner")?;
-    let base = |p: &Option<PathBuf>| p.as_ref().map(|p| config_relative(p, ctx));
+    let layer = Layer::new(&ctx.config, "test-timeout-runner");
+    let file: FileSettings = layer.read()?;
     let partition = match &args.select.partition {
         Some(text) => Some(Partition::parse(text, &|k| std::env::var(k).ok())?),
         None => Partition::from_env(&|k| std::env::var(k).ok())?,
     };
     let format = args.reports.format.or(file.format).unwrap_or(Format::Table);
+    let (l, r) = (&args.limits, &args.retry);
     let run = RunConfig {
         command: args.command.clone(),
         cwd: ctx.cwd.clone(),
@@ -358,48 +342,42 @@ fn settings(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<Setti
             .or(file.framework)
             .map_or(Framework::Auto, Framework::from)
             .resolve(&args.command),
-        timeout: limit(args.limits.timeout.or(file_duration(
-            file.timeout.as_ref(),
+        timeout: layer.limit(
+            l.timeout,
             "timeout",
-            ctx,
-        )?)),
-        idle_timeout: limit(args.limits.idle_timeout.or(file_duration(
-            file.idle_timeout.as_ref(),
+            file.timeout.as_deref(),
+            limit_duration_arg,
+        )?,
+        idle_timeout: layer.limit(
+            l.idle_timeout,
             "idle-timeout",
-            ctx,
-        )?)),
-        test_timeout: limit(args.limits.test_timeout.or(file_duration(
-            file.test_timeout.as_ref(),
+            file.idle_timeout.as_deref(),
+            limit_duration_arg,
+        )?,
+        test_timeout: layer.limit(
+            l.test_timeout,
             "test-timeout",
-            ctx,
-        )?)),
-        kill_after: args
-            .limits
-            .kill_after
-            .or(file_duration(file.kill_after.as_ref(), "kill-after", ctx)?)
-            .unwrap_or(Duration::from_secs(2)),
-        retries: args.retry.retries.or(file.retries).unwrap_or(0),
-        retry_backoff: args
-            .retry
-            .retry_backoff
-            .or(file_duration(
-                file.retry_backoff.as_ref(),
+            file.test_timeout.as_deref(),
+            limit_duration_arg,
+        )?,
+        kill_after: layer.grace(l.kill_after, file.kill_after.as_deref())?,
+        retries: r.retries.or(file.retries).unwrap_or(0),
+        retry_backoff: layer
+            .pick(
+                r.retry_backoff,
                 "retry-backoff",
-                ctx,
-            )?)
+                file.retry_backoff.as_deref(),
+                duration_arg,
+            )?
             .unwrap_or(Duration::from_secs(1)),
         // 0 is the number of CPUs, as for every velo command with --jobs.
-        jobs: match (args.select.jobs, file.jobs) {
-            (Some(j), _) => Some(j),
-            (None, Some(j)) => Some(
-                crate::config::jobs::resolve(j)
-                    .map_err(|e| anyhow::anyhow!("velo.toml [test-timeout-runner] jobs: {e}"))?,
-            ),
-            (None, None) => None,
-        },
+        jobs: layer.jobs(args.select.jobs, file.jobs)?,
         partition,
-        output_dir: args.reports.output_dir.clone().or(base(&file.output_dir)),
-        monitor: monitor_options(&args.monitor)?,
+        output_dir: layer.path(
+            args.reports.output_dir.as_deref(),
+            file.output_dir.as_deref(),
+        ),
+        monitor: monitor_options(&args.monitor),
         // In generic mode the table passes the command's output through live; json and
         // markdown capture it for the report.
         passthrough: (format == Format::Table).then(|| (ctx.ui.raw_out(), ctx.ui.raw_err())),
@@ -409,40 +387,22 @@ fn settings(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<Setti
     };
     Ok(Settings {
         run,
-        fail_on_flaky: args.retry.fail_on_flaky || file.fail_on_flaky.unwrap_or(false),
+        fail_on_flaky: Layer::switch(r.fail_on_flaky, file.fail_on_flaky),
         format,
-        junit: args.reports.junit.clone().or(base(&file.junit)),
+        junit: layer.path(args.reports.junit.as_deref(), file.junit.as_deref()),
         junit_out: None,
     })
 }
 
-/// `--monitor`, `--monitor-interval`, `--max-rss`.
-fn monitor_options(m: &MonitorArgs) -> anyhow::Result<Option<HookOptions>> {
+/// `--monitor`, `--monitor-interval`, `--max-rss` (its value rules are checked by clap).
+fn monitor_options(m: &MonitorArgs) -> Option<HookOptions> {
     if !m.monitor && m.monitor_interval.is_none() && m.max_rss.is_none() {
-        return Ok(None);
+        return None;
     }
-    let interval = m.monitor_interval.unwrap_or(Duration::from_millis(200));
-    if interval < Duration::from_millis(10) {
-        return Err(CodedError::wrap(
-            exit::USAGE,
-            anyhow::anyhow!(
-                "--monitor-interval {} is too short\n  help: sample at most every 10ms (e.g. --monitor-interval 100ms)",
-                crate::units::format_duration(interval)
-            ),
-        ));
-    }
-    Ok(Some(HookOptions {
-        interval,
-        max_rss: m.max_rss,
-    }))
-}
-
-/// A path from velo.toml is relative to the file's folder.
-fn config_relative(p: &Path, ctx: &Context) -> PathBuf {
-    match ctx.config.dir() {
-        Some(dir) if p.is_relative() => dir.join(p),
-        _ => p.to_path_buf(),
-    }
+    Some(HookOptions {
+        interval: m.monitor_interval.unwrap_or(Duration::from_millis(200)),
+        max_rss: no_limit_if_zero(m.max_rss),
+    })
 }
 
 pub fn run(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<u8> {

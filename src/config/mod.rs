@@ -1,7 +1,8 @@
 //! `velo.toml` discovery: the nearest `velo.toml` found by walking up from the working directory,
-//! read once, with one table per command (`[env-check]`, `[test-timeout-runner]`, …). Flags
-//! override the file: commands read their table into a struct of `Option`s and fill only the
-//! flags the user did not give.
+//! read once, with one table per command (`[env-check]`, `[test-timeout-runner]`, …). Commands
+//! read their table into a struct of `Option`s; flags override it through the command layer's
+//! one settings layer (`cli::settings`). A key is named in every message one way,
+//! [`Config::key_name`]: `[backtest] jobs in /repo/velo.toml`.
 
 pub mod jobs;
 
@@ -29,12 +30,10 @@ pub enum ConfigError {
     },
     #[error("{path} is not valid TOML: {message}")]
     Parse { path: PathBuf, message: String },
-    #[error("{path}: table [{section}] does not fit: {message}")]
-    Section {
-        path: PathBuf,
-        section: String,
-        message: String,
-    },
+    /// A key (or, when no single key is to blame, a table) whose value does not fit; `name`
+    /// is [`Config::key_name`] (or `[table] in FILE`).
+    #[error("{name}: {message}")]
+    Value { name: String, message: String },
 }
 
 impl Config {
@@ -84,25 +83,56 @@ impl Config {
         self.path.as_deref().and_then(Path::parent)
     }
 
-    /// Deserializes one command's table (`[env-check]`, …); a missing table is `T::default()`.
-    /// Unknown keys are an error when `T` uses `#[serde(deny_unknown_fields)]`.
-    pub fn section<T: DeserializeOwned + Default>(&self, name: &str) -> Result<T, ConfigError> {
-        match self.table.get(name) {
-            None => Ok(T::default()),
-            Some(value) => {
-                value
-                    .clone()
-                    .try_into()
-                    .map_err(|e: toml::de::Error| ConfigError::Section {
-                        path: self
-                            .path
-                            .clone()
-                            .unwrap_or_else(|| PathBuf::from(FILE_NAME)),
-                        section: name.to_string(),
-                        message: e.message().to_string(),
-                    })
-            }
+    /// How messages name `key` of `[table]`: `[backtest] jobs in /repo/velo.toml` (the file as
+    /// found, so a velo.toml met higher up the tree is named where it is).
+    pub fn key_name(&self, table: &str, key: &str) -> String {
+        format!("[{table}] {key} in {}", self.file_name())
+    }
+
+    /// The error for a value of `key` in `[table]` that its rule refuses: `reason` says why,
+    /// worded by the same rule as the flag's (see `cli::settings`).
+    pub fn bad_value(&self, table: &str, key: &str, reason: impl std::fmt::Display) -> ConfigError {
+        ConfigError::Value {
+            name: self.key_name(table, key),
+            message: reason.to_string(),
         }
+    }
+
+    fn file_name(&self) -> String {
+        self.path
+            .as_deref()
+            .unwrap_or(Path::new(FILE_NAME))
+            .display()
+            .to_string()
+    }
+
+    /// Deserializes one command's table (`[env-check]`, …); a missing table is `T::default()`.
+    /// Unknown keys are an error when `T` uses `#[serde(deny_unknown_fields)]`. A value that
+    /// does not fit is named by its key (see [`Config::key_name`]).
+    pub fn section<T: DeserializeOwned + Default>(&self, name: &str) -> Result<T, ConfigError> {
+        let Some(value) = self.table.get(name) else {
+            return Ok(T::default());
+        };
+        value.clone().try_into().map_err(|e: toml::de::Error| {
+            // serde's message does not say which key it was about: find the key whose value
+            // alone does not fit (every field of a settings table is optional).
+            let culprit = value.as_table().and_then(|t| {
+                t.iter().find_map(|(k, v)| {
+                    let alone = toml::Table::from_iter([(k.clone(), v.clone())]);
+                    toml::Value::Table(alone)
+                        .try_into::<T>()
+                        .err()
+                        .map(|e| (k, e))
+                })
+            });
+            match culprit {
+                Some((key, e)) => self.bad_value(name, key, e.message()),
+                None => ConfigError::Value {
+                    name: format!("[{name}] in {}", self.file_name()),
+                    message: e.message().to_string(),
+                },
+            }
+        })
     }
 
     /// The raw table of one command, if present.
@@ -214,6 +244,31 @@ mod tests {
         assert!(err.contains("/x/velo.toml"), "{err}");
         let cfg = Config::parse("[scan]\nbogus = 1\n", p).unwrap();
         let err = cfg.section::<Section>("scan").unwrap_err().to_string();
-        assert!(err.contains("[scan]") && err.contains("bogus"), "{err}");
+        assert!(
+            err.starts_with("[scan] bogus in /x/velo.toml: unknown field `bogus`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_value_that_does_not_fit_is_named_by_its_key() {
+        let p = Path::new("/x/velo.toml");
+        let cfg = Config::parse("[scan]\ntimeout = \"1s\"\nretries = \"two\"\n", p).unwrap();
+        let err = cfg.section::<Section>("scan").unwrap_err().to_string();
+        assert!(
+            err.starts_with("[scan] retries in /x/velo.toml: invalid type: string \"two\""),
+            "{err}"
+        );
+        // A table that is not a table is named as a whole.
+        let cfg = Config::parse("scan = 3\n", p).unwrap();
+        let err = cfg.section::<Section>("scan").unwrap_err().to_string();
+        assert!(err.starts_with("[scan] in /x/velo.toml: "), "{err}");
+        // With no file, the default name.
+        assert_eq!(
+            Config::default()
+                .bad_value("monitor", "interval", "too short")
+                .to_string(),
+            "[monitor] interval in velo.toml: too short"
+        );
     }
 }

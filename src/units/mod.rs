@@ -17,29 +17,45 @@ pub enum UnitError {
     Size(String),
     #[error("invalid rate {0:?}: expected a size per time unit, e.g. 5MB/min, 100K/s, 1G/h")]
     Rate(String),
+    /// A well-formed value with a minus sign: which kind of value it is.
+    #[error("{0:?} is negative: a {1} is 0 or more")]
+    Negative(String, &'static str),
+    #[error("{0:?} is too long: velo takes durations up to about 31,000 years")]
+    TooLong(String),
 }
 
 /// Parses a duration: one or more `<number><unit>` parts (`ms`, `s`, `m`, `h`, `d`), or a bare
-/// number of seconds. Fractions are allowed (`1.5s`). Negative or non-finite values are rejected.
+/// number of seconds. Fractions are allowed (`1.5s`). A negative value, one too long to count
+/// and a non-finite one are rejected, each with its own reason.
 pub fn parse_duration(text: &str) -> Result<Duration, UnitError> {
-    let err = || UnitError::Duration(text.to_string());
     let s = text.trim();
-    if s.is_empty() {
-        return Err(err());
+    if s.strip_prefix('-').and_then(duration_secs).is_some() {
+        return Err(UnitError::Negative(text.to_string(), "duration"));
     }
-    if let Ok(secs) = s.parse::<f64>() {
-        return secs_to_duration(secs).ok_or_else(err);
+    let secs = duration_secs(s).ok_or_else(|| UnitError::Duration(text.to_string()))?;
+    secs_to_duration(secs).ok_or_else(|| UnitError::TooLong(text.to_string()))
+}
+
+/// The seconds a well-formed duration stands for (possibly more than a `Duration` holds), or
+/// `None` when it is not one.
+fn duration_secs(s: &str) -> Option<f64> {
+    if s.is_empty() {
+        return None;
+    }
+    // A bare number of seconds, written with digits (`inf` and `nan` are not durations).
+    if s.bytes()
+        .all(|b| b.is_ascii_digit() || b".eE+-".contains(&b))
+    {
+        return s.parse::<f64>().ok().filter(|v| !v.is_nan());
     }
     let mut total = 0.0_f64;
     let mut rest = s;
     while !rest.is_empty() {
-        let num_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(err)?;
+        let num_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
         if num_end == 0 {
-            return Err(err());
+            return None;
         }
-        let value: f64 = rest[..num_end].parse().map_err(|_| err())?;
+        let value: f64 = rest[..num_end].parse().ok()?;
         rest = &rest[num_end..];
         let unit_end = rest
             .find(|c: char| c.is_ascii_digit() || c == '.')
@@ -52,12 +68,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, UnitError> {
             "m" | "min" | "mins" | "minute" | "minutes" => 60.0,
             "h" | "hr" | "hrs" | "hour" | "hours" => 3600.0,
             "d" | "day" | "days" => 86400.0,
-            _ => return Err(err()),
+            _ => return None,
         };
         total += value * factor;
         rest = &rest[unit_end..];
     }
-    secs_to_duration(total).ok_or_else(err)
+    Some(total)
 }
 
 fn secs_to_duration(secs: f64) -> Option<Duration> {
@@ -69,6 +85,11 @@ fn secs_to_duration(secs: f64) -> Option<Duration> {
 pub fn parse_size(text: &str) -> Result<u64, UnitError> {
     let err = || UnitError::Size(text.to_string());
     let s = text.trim();
+    if s.strip_prefix('-')
+        .is_some_and(|rest| parse_size(rest).is_ok())
+    {
+        return Err(UnitError::Negative(text.to_string(), "size"));
+    }
     let num_end = s
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(s.len());
@@ -95,6 +116,13 @@ pub fn parse_size(text: &str) -> Result<u64, UnitError> {
 /// Parses a rate such as `5MB/min` into bytes per second.
 pub fn parse_rate(text: &str) -> Result<f64, UnitError> {
     let err = || UnitError::Rate(text.to_string());
+    if text
+        .trim()
+        .strip_prefix('-')
+        .is_some_and(|rest| parse_rate(rest).is_ok())
+    {
+        return Err(UnitError::Negative(text.to_string(), "rate"));
+    }
     let (size, per) = text.split_once('/').ok_or_else(err)?;
     let bytes = parse_size(size).map_err(|_| err())? as f64;
     let per = per.trim();
@@ -177,6 +205,38 @@ mod tests {
         }
         let msg = parse_duration("10x").unwrap_err().to_string();
         assert!(msg.contains("\"10x\"") && msg.contains("30s"), "{msg}");
+    }
+
+    #[test]
+    fn negative_and_too_long_values_get_their_own_reason() {
+        let e = |r: Result<(), UnitError>| r.unwrap_err().to_string();
+        let neg = "\"-5s\" is negative: a duration is 0 or more";
+        assert_eq!(e(parse_duration("-5s").map(drop)), neg);
+        assert_eq!(
+            e(parse_duration(" -1.5").map(drop)),
+            "\" -1.5\" is negative: a duration is 0 or more"
+        );
+        assert_eq!(
+            e(parse_size("-5M").map(drop)),
+            "\"-5M\" is negative: a size is 0 or more"
+        );
+        assert_eq!(
+            e(parse_rate("-5MB/min").map(drop)),
+            "\"-5MB/min\" is negative: a rate is 0 or more"
+        );
+        for long in ["1000000000000", "99999999999999999h", "1e400"] {
+            assert!(
+                e(parse_duration(long).map(drop)).contains("is too long"),
+                "{long}"
+            );
+        }
+        // Not durations at all: the syntax help.
+        for bad in ["-", "--5s", "-x", "inf", "-inf", "nan", "1e5x"] {
+            assert!(
+                e(parse_duration(bad).map(drop)).starts_with("invalid duration"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -1254,7 +1254,10 @@ fn negative_values_get_the_rule_not_a_parser_error() {
         (&["--size", "-2u"], "a size is never negative"),
         (&["--top", "-1"], "is not a count of results"),
         (&["--jobs", "-1"], "is not a number of jobs"),
-        (&["--timeout-per", "-5s"], "a time limit is not negative"),
+        (
+            &["--timeout-per", "-5s"],
+            "\"-5s\" is negative: a duration is 0 or more (0 means no limit)",
+        ),
         (
             &["--param", "fast=-3"],
             "fast=-3 is out of range: use 1 to 100000",

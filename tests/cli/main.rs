@@ -17,4 +17,5 @@ mod log_digest;
 mod monitor;
 mod outputs;
 mod scan;
+mod settings;
 mod test_timeout_runner;

@@ -381,7 +381,10 @@ fn out_of_range_and_negative_values_name_the_value_and_the_rule() {
             &["\"-1s\" is negative", "0 means no limit"],
         ),
         (&["--every", "100000000000000d"], &["is too long"]),
-        (&["--kill-after", "0"], &["more than 0"]),
+        (
+            &["--kill-after", "-1s"],
+            &["\"-1s\" is negative", "0 means no grace: SIGKILL at once"],
+        ),
     ] {
         let out = velo()
             .arg("monitor")

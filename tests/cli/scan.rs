@@ -616,7 +616,8 @@ fn non_finite_numbers_are_refused_on_the_line_and_in_velo_toml() {
         .arg(&good)
         .run()
         .code(2)
-        .stderr_has("min-price in [scan] of velo.toml is not a finite number");
+        .stderr_has("[scan] min-price in ")
+        .stderr_has("velo.toml: \"NaN\" is not a finite number");
 }
 
 #[test]

@@ -10,6 +10,7 @@ use super::messages;
 use crate::backtest::settings;
 use crate::backtest::walk::WalkSpec;
 use crate::backtest::{Commission, Intrabar, Sizing};
+use crate::cli::settings::limit_duration_arg;
 use crate::report::{self, Format};
 
 const LONG_ABOUT: &str = "\
@@ -204,7 +205,7 @@ pub struct SweepArgs {
     pub jobs: Option<usize>,
 
     /// Time limit of each backtest in a sweep or universe, e.g. 500ms, 10s; 0 for no limit [default: none]. One that runs longer is recorded as timed-out and the sweep goes on.
-    #[arg(long, value_name = "DUR", value_parser = parse_time_limit, allow_hyphen_values = true)]
+    #[arg(long, value_name = "DUR", value_parser = limit_duration_arg, allow_hyphen_values = true)]
     pub timeout_per: Option<Duration>,
 
     /// The statistic that ranks sweep points and symbols, e.g. sharpe_ratio, sqn, return_pct, calmar_ratio [default: sharpe_ratio].
@@ -251,16 +252,6 @@ pub struct OutputArgs {
     /// Write a self-contained HTML report (equity, drawdown, trade markers, statistics).
     #[arg(long, value_name = "FILE.html")]
     pub report: Option<PathBuf>,
-}
-
-/// `--timeout-per`: a duration, `0` for no limit (as every velo duration).
-pub(super) fn parse_time_limit(s: &str) -> Result<Duration, String> {
-    if s.trim_start().starts_with('-') {
-        return Err(format!(
-            "{s:?}: a time limit is not negative: use a duration such as 500ms or 10s, or 0 for no limit"
-        ));
-    }
-    crate::units::duration_arg(s)
 }
 
 /// `--top`: a count of results to keep, `0` for all.

@@ -6,7 +6,9 @@ pub mod prom;
 pub mod record;
 pub mod svg;
 
-use crate::monitor::{Breach, Ending, Mode, MonitorReport, Sample, Summary, SystemSample};
+use crate::monitor::{
+    Breach, Ending, Mode, MonitorReport, ProcSample, Sample, Summary, SystemSample,
+};
 use crate::output::Tone;
 use crate::report::{Cell, Report, Section};
 use crate::units::{format_duration, format_size};
@@ -259,32 +261,11 @@ impl Report for MonitorReport {
             pairs,
         });
         if !self.at_peak.is_empty() {
-            out.push(Section::Table {
-                title: Some("processes at the RSS peak".to_string()),
-                headers: [
-                    "pid", "ppid", "command", "RSS", "PSS", "USS", "CPU %", "threads", "fds",
-                ]
-                .map(String::from)
-                .to_vec(),
-                rows: self
-                    .at_peak
-                    .iter()
-                    .take(20)
-                    .map(|p| {
-                        vec![
-                            Cell::new(p.pid.to_string()),
-                            Cell::new(p.ppid.to_string()),
-                            Cell::new(cut(&p.command, 50)),
-                            Cell::new(format_size(p.rss_bytes)),
-                            Cell::new(opt_size(p.pss_bytes)),
-                            Cell::new(opt_size(p.uss_bytes)),
-                            Cell::new(cpu_cell(p.cpu_pct)),
-                            Cell::new(p.threads.to_string()),
-                            Cell::new(p.fds.map_or_else(|| "-".to_string(), |f| f.to_string())),
-                        ]
-                    })
-                    .collect(),
-            });
+            out.push(process_table(
+                Some("processes at the RSS peak".to_string()),
+                self.at_peak.iter().take(20),
+                50,
+            ));
         }
         if !self.breaches.is_empty() {
             out.push(Section::Table {
@@ -415,34 +396,42 @@ pub fn system_line(s: &SystemSample) -> String {
     )
 }
 
+/// A table of processes, one row each, the command cut at `width` characters (the summary's
+/// processes at the peak, the `--snapshot` table).
+fn process_table<'a>(
+    title: Option<String>,
+    procs: impl Iterator<Item = &'a ProcSample>,
+    width: usize,
+) -> Section {
+    Section::Table {
+        title,
+        headers: [
+            "pid", "ppid", "command", "RSS", "PSS", "USS", "CPU %", "threads", "fds",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: procs
+            .map(|p| {
+                vec![
+                    Cell::new(p.pid.to_string()),
+                    Cell::new(p.ppid.to_string()),
+                    Cell::new(cut(&p.command, width)),
+                    Cell::new(format_size(p.rss_bytes)),
+                    Cell::new(opt_size(p.pss_bytes)),
+                    Cell::new(opt_size(p.uss_bytes)),
+                    Cell::new(cpu_cell(p.cpu_pct)),
+                    Cell::new(p.threads.to_string()),
+                    Cell::new(p.fds.map_or_else(|| "-".to_string(), |f| f.to_string())),
+                ]
+            })
+            .collect(),
+    }
+}
+
 /// The `--snapshot` table.
 pub fn snapshot_sections(s: &Sample) -> Vec<Section> {
     vec![
-        Section::Table {
-            title: None,
-            headers: [
-                "pid", "ppid", "command", "RSS", "PSS", "USS", "CPU %", "threads", "fds",
-            ]
-            .map(String::from)
-            .to_vec(),
-            rows: s
-                .procs
-                .iter()
-                .map(|p| {
-                    vec![
-                        Cell::new(p.pid.to_string()),
-                        Cell::new(p.ppid.to_string()),
-                        Cell::new(cut(&p.command, 60)),
-                        Cell::new(format_size(p.rss_bytes)),
-                        Cell::new(opt_size(p.pss_bytes)),
-                        Cell::new(opt_size(p.uss_bytes)),
-                        Cell::new(cpu_cell(p.cpu_pct)),
-                        Cell::new(p.threads.to_string()),
-                        Cell::new(p.fds.map_or_else(|| "-".to_string(), |f| f.to_string())),
-                    ]
-                })
-                .collect(),
-        },
+        process_table(None, s.procs.iter(), 60),
         Section::Pairs {
             title: None,
             pairs: vec![(
