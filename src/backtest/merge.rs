@@ -32,7 +32,7 @@ pub enum MergeError {
         theirs: String,
         ours: String,
     },
-    #[error("{file} and {other} are both shard {shard}")]
+    #[error("{file} and {other} are both shard {shard}: merge one of them")]
     Duplicate {
         file: String,
         other: String,
@@ -69,7 +69,8 @@ pub fn merge_files(files: &[PathBuf], allow_partial: bool) -> Result<SweepReport
 
 /// Merges shard reports (each with the file it came from) into the unsharded report. A
 /// missing or interrupted shard is an error, unless `allow_partial`: then the report lists
-/// them in `partial`.
+/// them in `partial`. Shards are named as their scheduler named them (`3/4
+/// (SLURM_ARRAY_TASK_ID=2)`) when their K came from its variable.
 pub fn merge(
     reports: Vec<(String, SweepReport)>,
     allow_partial: bool,
@@ -86,6 +87,12 @@ pub fn merge(
             })
     };
     let total = shard_of(&first_file, &first)?.total;
+    // The scheduler variable the shards' K came from, to name the missing ones by it too.
+    let var = reports
+        .iter()
+        .find_map(|(_, r)| r.shard_task.as_deref()?.split_once('=').map(|(v, _)| v))
+        .map(str::to_string);
+    let name = |index: u32| shard_name(var.as_deref(), index, total);
     let mut seen: Vec<Option<String>> = vec![None; total as usize];
     let ranking = Ranking::by(&first.rank_by, first.top).map_err(|_| MergeError::NotAShard {
         file: first_file.clone(),
@@ -96,8 +103,8 @@ pub fn merge(
         ..Summary::default()
     };
     let mut partial = Vec::new();
-    for (file, r) in reports {
-        let p = shard_of(&file, &r)?;
+    for (file, r) in &reports {
+        let p = shard_of(file, r)?;
         let checks: [(&'static str, String, String); 6] = [
             ("kind", r.kind.clone(), first.kind.clone()),
             ("work hash", r.work_hash.clone(), first.work_hash.clone()),
@@ -113,7 +120,7 @@ pub fn merge(
         for (what, theirs, ours) in checks {
             if theirs != ours {
                 return Err(MergeError::Mismatch {
-                    file,
+                    file: file.clone(),
                     first: first_file.clone(),
                     what,
                     theirs,
@@ -121,28 +128,31 @@ pub fn merge(
                 });
             }
         }
+        let slot = &mut seen[(p.index - 1) as usize];
+        if let Some(other) = slot {
+            return Err(MergeError::Duplicate {
+                file: file.clone(),
+                other: other.clone(),
+                shard: name(p.index),
+            });
+        }
+        *slot = Some(file.clone());
+    }
+    for (file, r) in reports {
+        let p = shard_of(&file, &r)?;
         if r.summary.interrupted || r.summary.not_started > 0 {
             if !allow_partial {
                 return Err(MergeError::Interrupted {
                     file,
-                    shard: p.to_string(),
+                    shard: name(p.index),
                     not_started: r.summary.not_started,
                 });
             }
-            partial.push(format!("{p} interrupted ({file})"));
+            partial.push(format!("{} interrupted ({file})", name(p.index)));
             summary.interrupted = true;
         }
         // A shard that walked the whole grid counted every point.
         summary.combinations = summary.combinations.max(r.summary.combinations);
-        let slot = &mut seen[(p.index - 1) as usize];
-        if let Some(other) = slot {
-            return Err(MergeError::Duplicate {
-                file,
-                other: other.clone(),
-                shard: p.to_string(),
-            });
-        }
-        *slot = Some(file);
         summary.runs += r.summary.runs;
         summary.ok += r.summary.ok;
         summary.timed_out += r.summary.timed_out;
@@ -152,11 +162,9 @@ pub fn merge(
             collector.push(x);
         }
     }
-    let missing: Vec<String> = seen
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.is_none())
-        .map(|(i, _)| format!("{}/{total}", i + 1))
+    let missing: Vec<String> = (1..=total)
+        .filter(|&k| seen[(k - 1) as usize].is_none())
+        .map(name)
         .collect();
     if !missing.is_empty() {
         if !allow_partial {
@@ -171,11 +179,22 @@ pub fn merge(
     let (results, _) = collector.finish();
     Ok(SweepReport {
         shard: None,
+        shard_task: None,
         summary,
         results,
         partial,
         ..first
     })
+}
+
+/// `3/4`, or `3/4 (SLURM_ARRAY_TASK_ID=2)` when the shards' K came from that variable.
+pub fn shard_name(var: Option<&str>, index: u32, total: u32) -> String {
+    let task = crate::shard::task_name(var, index, total);
+    if var.is_some() && task.contains('=') {
+        format!("{index}/{total} ({task})")
+    } else {
+        format!("{index}/{total}")
+    }
 }
 
 #[cfg(test)]
