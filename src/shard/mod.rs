@@ -275,6 +275,12 @@ impl std::fmt::Display for Partition {
     }
 }
 
+/// The hash that says two shards' reports come from the same work (16 hex digits): of
+/// everything that decides the results, as each command lists it.
+pub fn work_hash(parts: &[&str]) -> String {
+    format!("{:016x}", fnv1a(parts.join("\u{1f}").as_bytes()))
+}
+
 /// 64-bit FNV-1a: stable across platforms and releases (unlike std's hasher).
 pub fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
