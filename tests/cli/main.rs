@@ -17,4 +17,5 @@ mod log_digest;
 mod monitor;
 mod outputs;
 mod scan;
+mod slurm;
 mod test_timeout_runner;

@@ -26,7 +26,7 @@ macro_rules! or_skip {
 /// The Python with pytest: `VELO_TEST_PYTHON`, else a venv made once in `target/test-venv`
 /// (`python3 -m venv` + `pip install pytest`, which needs the package index). `None` when
 /// neither can be had: the pytest tests then skip, saying why.
-fn python() -> Option<PathBuf> {
+pub(crate) fn python() -> Option<PathBuf> {
     static PY: OnceLock<Option<PathBuf>> = OnceLock::new();
     PY.get_or_init(|| {
         if let Some(p) = std::env::var_os("VELO_TEST_PYTHON").filter(|p| !p.is_empty()) {
@@ -147,7 +147,7 @@ fn assert_nothing_left(mark: &str) {
 }
 
 /// Copies the pytest fixture suite into `dir`.
-fn copy_suite(dir: &Path) {
+pub(crate) fn copy_suite(dir: &Path) {
     fn copy(from: &Path, to: &Path) {
         std::fs::create_dir_all(to).unwrap();
         for e in std::fs::read_dir(from).unwrap().flatten() {
