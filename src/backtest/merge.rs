@@ -16,6 +16,8 @@ pub enum MergeError {
         #[source]
         error: std::io::Error,
     },
+    #[error("{file} is empty: the shard that writes it was killed or failed before its end; run it again")]
+    EmptyFile { file: String },
     #[error("{file}: not a backtest sweep result")]
     NotAResult {
         file: String,
@@ -59,6 +61,9 @@ pub fn merge_files(files: &[PathBuf], allow_partial: bool) -> Result<SweepReport
             Ok(text) => text,
             Err(error) => return Err(MergeError::Read { file, error }),
         };
+        if text.trim().is_empty() {
+            return Err(MergeError::EmptyFile { file });
+        }
         match serde_json::from_str(&text) {
             Ok(report) => reports.push((file, report)),
             Err(error) => return Err(MergeError::NotAResult { file, error }),
@@ -241,6 +246,11 @@ mod tests {
                 .starts_with("a.json is an interrupted shard (1/2: "),
             "{e}"
         );
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("part-1.json");
+        std::fs::write(&empty, "").unwrap();
+        let e = merge_files(&[empty], false).unwrap_err();
+        assert!(e.to_string().ends_with("part-1.json is empty: the shard that writes it was killed or failed before its end; run it again"), "{e}");
         let m = merge(parts()[..1].to_vec(), true).unwrap();
         assert_eq!(m.partial, ["1/2 interrupted (a.json)", "2/2 missing"]);
         assert!(m.summary.interrupted);

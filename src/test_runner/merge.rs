@@ -43,6 +43,12 @@ pub fn parse_report(path: &Path, text: &str) -> Result<RunReport, MergeError> {
         path: path.display().to_string(),
         message,
     };
+    if text.trim().is_empty() {
+        return Err(err(
+            "empty: the run that writes it was killed or failed before its end; run it again"
+                .to_string(),
+        ));
+    }
     if text.trim_start().starts_with('<') {
         let (tests, props) = junit::parse_with_properties(text).map_err(|e| err(e.to_string()))?;
         let duration = tests.iter().map(|t| t.duration_s).sum::<f64>();
@@ -348,5 +354,7 @@ mod tests {
     fn bad_input_names_the_file() {
         let e = parse_report(Path::new("shard.json"), "{nope").unwrap_err();
         assert!(e.to_string().starts_with("shard.json: "), "{e}");
+        let e = parse_report(Path::new("part-1.json"), "\n").unwrap_err();
+        assert!(e.to_string().starts_with("part-1.json: empty: "), "{e}");
     }
 }
