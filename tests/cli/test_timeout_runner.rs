@@ -714,6 +714,13 @@ fn pytest_shards_carry_their_identity_and_merges_refuse_holes() {
     merge(&[x0, x2], &[])
         .code(2)
         .stderr_has("missing shard(s) 2/3 (SLURM_ARRAY_TASK_ID=1)");
+    // The table says which shard a report is, and what a partial merge lacks.
+    let (v, _) = suite(name).unwrap();
+    v.args(["test-timeout-runner", "merge", "--allow-partial"])
+        .args([j0, j2])
+        .run()
+        .code(1)
+        .stdout_has("partial: 2/3 (SLURM_ARRAY_TASK_ID=1) missing");
     let partial = merge(&[j0, j2], &["--allow-partial"])
         .code(1)
         .stderr_has("partial result: 2/3 (SLURM_ARRAY_TASK_ID=1) missing");
