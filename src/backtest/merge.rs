@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::ranking::{Collector, Ranking};
 use super::results::{Summary, SweepReport};
-use crate::shard::Partition;
+use crate::shard::{shard_name, task_var, Partition};
 
 /// Why shard reports cannot be merged.
 #[derive(Debug, thiserror::Error)]
@@ -93,10 +93,7 @@ pub fn merge(
     };
     let total = shard_of(&first_file, &first)?.total;
     // The scheduler variable the shards' K came from, to name the missing ones by it too.
-    let var = reports
-        .iter()
-        .find_map(|(_, r)| r.shard_task.as_deref()?.split_once('=').map(|(v, _)| v))
-        .map(str::to_string);
+    let var = task_var(reports.iter().map(|(_, r)| r.shard_task.as_deref())).map(str::to_string);
     let name = |index: u32| shard_name(var.as_deref(), index, total);
     let mut seen: Vec<Option<String>> = vec![None; total as usize];
     let ranking = Ranking::by(&first.rank_by, first.top).map_err(|_| MergeError::NotAShard {
@@ -190,16 +187,6 @@ pub fn merge(
         partial,
         ..first
     })
-}
-
-/// `3/4`, or `3/4 (SLURM_ARRAY_TASK_ID=2)` when the shards' K came from that variable.
-pub fn shard_name(var: Option<&str>, index: u32, total: u32) -> String {
-    let task = crate::shard::task_name(var, index, total);
-    if var.is_some() && task.contains('=') {
-        format!("{index}/{total} ({task})")
-    } else {
-        format!("{index}/{total}")
-    }
 }
 
 #[cfg(test)]

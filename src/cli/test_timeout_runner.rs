@@ -343,7 +343,10 @@ fn settings(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<Setti
     let file: FileSettings = ctx.config.section("test-timeout-runner")?;
     let base = |p: &Option<PathBuf>| p.as_ref().map(|p| config_relative(p, ctx));
     let partition = match &args.select.partition {
-        Some(text) => Some(Partition::parse(text, &|k| std::env::var(k).ok())?),
+        Some(text) => Some(
+            Partition::parse(text, &|k| std::env::var(k).ok())
+                .map_err(|e| anyhow::anyhow!("--partition {text}: {e}"))?,
+        ),
         None => Partition::from_env(&|k| std::env::var(k).ok())?,
     };
     let format = args.reports.format.or(file.format).unwrap_or(Format::Table);

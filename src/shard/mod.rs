@@ -99,6 +99,25 @@ pub fn task_name(var: Option<&str>, index: u32, total: u32) -> String {
     }
 }
 
+/// A shard as merges name it: `3/4`, or `3/4 (SLURM_ARRAY_TASK_ID=2)` when the shards' K came
+/// from that variable.
+pub fn shard_name(var: Option<&str>, index: u32, total: u32) -> String {
+    let task = task_name(var, index, total);
+    if task.contains('=') {
+        format!("{index}/{total} ({task})")
+    } else {
+        format!("{index}/{total}")
+    }
+}
+
+/// The variable named in a report's `shard_task` (`SLURM_ARRAY_TASK_ID=2`), found among the
+/// reports of a merge: the one their K came from.
+pub fn task_var<'a>(tasks: impl IntoIterator<Item = Option<&'a str>>) -> Option<&'a str> {
+    tasks
+        .into_iter()
+        .find_map(|t| t?.split_once('=').map(|(v, _)| v))
+}
+
 /// A partition spec that does not parse or does not fit; a bad scheduler variable is named
 /// with its value.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -457,6 +476,15 @@ mod tests {
         assert_eq!(task_name(Some("CI_NODE_INDEX"), 1, 4), "CI_NODE_INDEX=1");
         assert_eq!(task_name(None, 3, 4), "3/4");
         assert_eq!(task_name(Some("SOMETHING_ELSE"), 3, 4), "3/4");
+        assert_eq!(
+            shard_name(Some("SLURM_ARRAY_TASK_ID"), 3, 4),
+            "3/4 (SLURM_ARRAY_TASK_ID=2)"
+        );
+        assert_eq!(shard_name(None, 3, 4), "3/4");
+        assert_eq!(
+            task_var([None, Some("CI_NODE_INDEX=2")]),
+            Some("CI_NODE_INDEX")
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::{junit, RunReport, Summary, TestResult};
-use crate::shard::{task_name, Partition};
+use crate::shard::{shard_name, task_var, Partition};
 
 /// Shard reports that could not be read, or cannot be merged without leaving a hole.
 #[derive(Debug, thiserror::Error)]
@@ -129,17 +129,8 @@ fn check_shards(
         .iter()
         .find(|(f, _)| f == first_file)
         .map_or(&reports[0].1, |(_, r)| r);
-    let var = reports
-        .iter()
-        .find_map(|(_, r)| r.shard_task.as_deref()?.split_once('=').map(|(v, _)| v));
-    let name = |index: u32| {
-        let task = task_name(var, index, total);
-        if task.contains('=') {
-            format!("{index}/{total} ({task})")
-        } else {
-            format!("{index}/{total}")
-        }
-    };
+    let var = task_var(reports.iter().map(|(_, r)| r.shard_task.as_deref()));
+    let name = |index: u32| shard_name(var, index, total);
     let mut seen: Vec<Option<&str>> = vec![None; total as usize];
     let mut holes = Vec::new();
     for (file, r) in reports {

@@ -1479,6 +1479,30 @@ fn pytest_that_cannot_start_is_an_error_not_a_pass() {
     );
 }
 
+/// Issue 22: `--partition N` reads K by the shard rule: a Slurm id past N, or an inherited
+/// `CI_NODE_INDEX` that names another shard, is refused before anything runs, naming the flag,
+/// the variables and their values.
+#[test]
+fn partition_variables_out_of_range_or_disagreeing_are_refused() {
+    velo()
+        .args(["test-timeout-runner", "--partition", "3", "--", "pytest"])
+        .env("SLURM_ARRAY_TASK_ID", "3")
+        .env("SLURM_ARRAY_TASK_MIN", "1")
+        .run()
+        .code(2)
+        .stderr_has(
+            "--partition 3: SLURM_ARRAY_TASK_ID=3 is out of range: with 3 shards it must be 0..2",
+        );
+    velo()
+        .args(["test-timeout-runner", "--partition", "4", "--", "pytest"])
+        .env("SLURM_ARRAY_TASK_ID", "2")
+        .env("CI_NODE_INDEX", "1")
+        .env("CI_NODE_TOTAL", "4")
+        .run()
+        .code(2)
+        .stderr_has("SLURM_ARRAY_TASK_ID=2 (shard 3/4) and CI_NODE_INDEX=1 (shard 1/4) name different shards");
+}
+
 #[test]
 fn gitlab_shard_variables_do_not_break_generic_mode() {
     velo()
