@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::ranking::{Collector, Ranking};
 use super::results::{Summary, SweepReport};
-use crate::shard::{shard_name, task_var, Partition};
+use crate::shard::{first_difference, task_var, Partition, Roster};
 
 /// Why shard reports cannot be merged.
 #[derive(Debug, thiserror::Error)]
@@ -93,9 +93,10 @@ pub fn merge(
     };
     let total = shard_of(&first_file, &first)?.total;
     // The scheduler variable the shards' K came from, to name the missing ones by it too.
-    let var = task_var(reports.iter().map(|(_, r)| r.shard_task.as_deref())).map(str::to_string);
-    let name = |index: u32| shard_name(var.as_deref(), index, total);
-    let mut seen: Vec<Option<String>> = vec![None; total as usize];
+    let mut roster = Roster::new(
+        total,
+        task_var(reports.iter().map(|(_, r)| r.shard_task.as_deref())),
+    );
     let ranking = Ranking::by(&first.rank_by, first.top).map_err(|_| MergeError::NotAShard {
         file: first_file.clone(),
     })?;
@@ -107,7 +108,7 @@ pub fn merge(
     let mut partial = Vec::new();
     for (file, r) in &reports {
         let p = shard_of(file, r)?;
-        let checks: [(&'static str, String, String); 6] = [
+        if let Some((what, theirs, ours)) = first_difference([
             ("kind", r.kind.clone(), first.kind.clone()),
             ("work hash", r.work_hash.clone(), first.work_hash.clone()),
             (
@@ -118,27 +119,22 @@ pub fn merge(
             ("rank-by", r.rank_by.clone(), first.rank_by.clone()),
             ("top", r.top.to_string(), first.top.to_string()),
             ("shard count", p.total.to_string(), total.to_string()),
-        ];
-        for (what, theirs, ours) in checks {
-            if theirs != ours {
-                return Err(MergeError::Mismatch {
-                    file: file.clone(),
-                    first: first_file.clone(),
-                    what,
-                    theirs,
-                    ours,
-                });
-            }
-        }
-        let slot = &mut seen[(p.index - 1) as usize];
-        if let Some(other) = slot {
-            return Err(MergeError::Duplicate {
+        ]) {
+            return Err(MergeError::Mismatch {
                 file: file.clone(),
-                other: other.clone(),
-                shard: name(p.index),
+                first: first_file.clone(),
+                what,
+                theirs,
+                ours,
             });
         }
-        *slot = Some(file.clone());
+        roster
+            .add(p.index, file)
+            .map_err(|other| MergeError::Duplicate {
+                file: file.clone(),
+                other,
+                shard: roster.name(p.index),
+            })?;
     }
     for (file, r) in reports {
         let p = shard_of(&file, &r)?;
@@ -146,11 +142,11 @@ pub fn merge(
             if !allow_partial {
                 return Err(MergeError::Interrupted {
                     file,
-                    shard: name(p.index),
+                    shard: roster.name(p.index),
                     not_started: r.summary.not_started,
                 });
             }
-            partial.push(format!("{} interrupted ({file})", name(p.index)));
+            partial.push(format!("{} interrupted ({file})", roster.name(p.index)));
             summary.interrupted = true;
         }
         // A shard that walked the whole grid counted every point.
@@ -164,10 +160,7 @@ pub fn merge(
             collector.push(x);
         }
     }
-    let missing: Vec<String> = (1..=total)
-        .filter(|&k| seen[(k - 1) as usize].is_none())
-        .map(name)
-        .collect();
+    let missing = roster.missing();
     if !missing.is_empty() {
         if !allow_partial {
             return Err(MergeError::Missing {

@@ -118,6 +118,55 @@ pub fn task_var<'a>(tasks: impl IntoIterator<Item = Option<&'a str>>) -> Option<
         .find_map(|t| t?.split_once('=').map(|(v, _)| v))
 }
 
+/// The shards of one split as a merge meets them: which file was which shard, so a duplicate
+/// names both files and a missing shard is named as its scheduler names it.
+pub struct Roster {
+    total: u32,
+    var: Option<String>,
+    seen: Vec<Option<String>>,
+}
+
+impl Roster {
+    /// A split into `total` shards whose K came from `var` (see [`task_var`]).
+    pub fn new(total: u32, var: Option<&str>) -> Self {
+        Self {
+            total,
+            var: var.map(str::to_string),
+            seen: vec![None; total as usize],
+        }
+    }
+
+    /// How merges name shard `index`: [`shard_name`].
+    pub fn name(&self, index: u32) -> String {
+        shard_name(self.var.as_deref(), index, self.total)
+    }
+
+    /// Records `file` as shard `index` (within N); `Err` with the file that already was it.
+    pub fn add(&mut self, index: u32, file: &str) -> Result<(), String> {
+        let slot = &mut self.seen[(index - 1) as usize];
+        if let Some(other) = slot {
+            return Err(other.clone());
+        }
+        *slot = Some(file.to_string());
+        Ok(())
+    }
+
+    /// The names of the shards no file was.
+    pub fn missing(&self) -> Vec<String> {
+        (1..=self.total)
+            .filter(|&k| self.seen[(k - 1) as usize].is_none())
+            .map(|k| self.name(k))
+            .collect()
+    }
+}
+
+/// The first of `(what, theirs, ours)` that differ: what makes a shard another work's.
+pub fn first_difference<const N: usize>(
+    checks: [(&'static str, String, String); N],
+) -> Option<(&'static str, String, String)> {
+    checks.into_iter().find(|(_, theirs, ours)| theirs != ours)
+}
+
 /// A partition spec that does not parse or does not fit; a bad scheduler variable is named
 /// with its value.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -484,6 +533,21 @@ mod tests {
         assert_eq!(
             task_var([None, Some("CI_NODE_INDEX=2")]),
             Some("CI_NODE_INDEX")
+        );
+    }
+
+    #[test]
+    fn a_roster_names_duplicates_and_holes() {
+        let mut r = Roster::new(3, Some("SLURM_ARRAY_TASK_ID"));
+        assert_eq!(r.add(1, "a.json"), Ok(()));
+        assert_eq!(r.add(1, "b.json"), Err("a.json".to_string()));
+        assert_eq!(
+            r.missing(),
+            ["2/3 (SLURM_ARRAY_TASK_ID=1)", "3/3 (SLURM_ARRAY_TASK_ID=2)"]
+        );
+        assert_eq!(
+            first_difference([("a", "1".into(), "1".into()), ("b", "2".into(), "3".into())]),
+            Some(("b", "2".to_string(), "3".to_string()))
         );
     }
 

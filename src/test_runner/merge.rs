@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::{junit, RunReport, Summary, TestResult};
-use crate::shard::{shard_name, task_var, Partition};
+use crate::shard::{first_difference, task_var, Partition, Roster};
 
 /// Shard reports that could not be read, or cannot be merged without leaving a hole.
 #[derive(Debug, thiserror::Error)]
@@ -129,9 +129,10 @@ fn check_shards(
         .iter()
         .find(|(f, _)| f == first_file)
         .map_or(&reports[0].1, |(_, r)| r);
-    let var = task_var(reports.iter().map(|(_, r)| r.shard_task.as_deref()));
-    let name = |index: u32| shard_name(var, index, total);
-    let mut seen: Vec<Option<&str>> = vec![None; total as usize];
+    let mut roster = Roster::new(
+        total,
+        task_var(reports.iter().map(|(_, r)| r.shard_task.as_deref())),
+    );
     let mut holes = Vec::new();
     for (file, r) in reports {
         let Some(p) = r.shard.as_deref().and_then(parse) else {
@@ -147,43 +148,36 @@ fn check_shards(
             (Some(a), Some(b)) => (a.clone(), b.clone()),
             _ => (String::new(), String::new()),
         };
-        for (what, theirs, ours) in [
+        if let Some((what, theirs, ours)) = first_difference([
             ("shard count", p.total.to_string(), total.to_string()),
             ("work hash", hashes.0, hashes.1),
-        ] {
-            if theirs != ours {
-                return Err(MergeError::Foreign {
-                    file: file.clone(),
-                    first: first_file.to_string(),
-                    what,
-                    theirs,
-                    ours,
-                });
-            }
-        }
-        let slot = &mut seen[(p.index - 1) as usize];
-        if let Some(other) = slot {
-            return Err(MergeError::Duplicate {
+        ]) {
+            return Err(MergeError::Foreign {
                 file: file.clone(),
-                other: (*other).to_string(),
-                shard: name(p.index),
+                first: first_file.to_string(),
+                what,
+                theirs,
+                ours,
             });
         }
-        *slot = Some(file);
+        roster
+            .add(p.index, file)
+            .map_err(|other| MergeError::Duplicate {
+                file: file.clone(),
+                other,
+                shard: roster.name(p.index),
+            })?;
         if r.interrupted {
             if !allow_partial {
                 return Err(MergeError::Interrupted {
                     file: file.clone(),
-                    shard: format!(" (shard {})", name(p.index)),
+                    shard: format!(" (shard {})", roster.name(p.index)),
                 });
             }
-            holes.push(format!("{} interrupted ({file})", name(p.index)));
+            holes.push(format!("{} interrupted ({file})", roster.name(p.index)));
         }
     }
-    let missing: Vec<String> = (1..=total)
-        .filter(|&k| seen[(k - 1) as usize].is_none())
-        .map(name)
-        .collect();
+    let missing = roster.missing();
     if !missing.is_empty() {
         if !allow_partial {
             return Err(MergeError::Missing {
