@@ -217,7 +217,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             [CompletionResult]::new('--framework', '--framework', [CompletionResultType]::ParameterName, 'How to run the command: pytest, cargo and go modes know their tests; generic supervises the command as a whole')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Run the tests in N parallel processes (pytest and cargo modes; default 1 for pytest, the CPU count for cargo; 0 is the CPU count). go mode tests N packages at once (default: the CPU count); within a package, go''s own -parallel applies')
             [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Run the tests in N parallel processes (pytest and cargo modes; default 1 for pytest, the CPU count for cargo; 0 is the CPU count). go mode tests N packages at once (default: the CPU count); within a package, go''s own -parallel applies')
-            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'Run only shard K of N, split by a stable hash of the test ids (pytest, cargo and go modes; go splits top-level tests). `N` alone takes K from CI_NODE_INDEX (1-based) or JOB_COMPLETION_INDEX (0-based); with no flag, CI_NODE_INDEX + CI_NODE_TOTAL (GitLab parallel jobs) select the shard')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'Run only shard K of N (1-based), split by a stable hash of the test ids (pytest, cargo and go modes; go splits top-level tests). `N` alone takes K from the scheduler, as it counts: SLURM_ARRAY_TASK_ID (as is, 0-based), JOB_COMPLETION_INDEX (0-based), CI_NODE_INDEX (1-based), CIRCLE_NODE_INDEX or BUILDKITE_PARALLEL_JOB (0-based); every one set must agree and be within N. With no flag, CI_NODE_TOTAL (or CIRCLE_NODE_TOTAL, BUILDKITE_PARALLEL_JOB_COUNT) gives N')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of the report on stdout. In generic mode, `table` passes the command''s output through live and prints no table; json and markdown capture it instead')
             [CompletionResult]::new('--junit', '--junit', [CompletionResultType]::ParameterName, 'Write a JUnit XML report to FILE: written when the run starts (marked in progress), then rewritten atomically as tests finish (at once after a failure or timeout, within 0.1 s otherwise), so a killed run still leaves a valid file (a FIFO or device gets only the final report)')
             [CompletionResult]::new('--output-dir', '--output-dir', [CompletionResultType]::ParameterName, 'Keep the stdout/stderr of every attempt (generic), pytest session, cargo test or go test session in DIR (made when missing, before anything runs)')
@@ -236,7 +236,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Combine the JSON (--format json) or JUnit reports of several shards into one')
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Combine the JSON (--format json) or JUnit reports of several shards into one; a missing, duplicate, foreign or interrupted shard is refused')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -245,6 +245,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             [CompletionResult]::new('--junit', '--junit', [CompletionResultType]::ParameterName, 'Also write the merged report as JUnit XML to FILE')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb')
             [CompletionResult]::new('--fail-on-flaky', '--fail-on-flaky', [CompletionResultType]::ParameterName, 'Exit 1 when a test is flaky (failed, then passed on a retry)')
+            [CompletionResult]::new('--allow-partial', '--allow-partial', [CompletionResultType]::ParameterName, 'Merge even with shards missing or interrupted: the result lists them under "partial" and the exit is 1')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is being done (repeat for more)')
@@ -256,7 +257,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             break
         }
         'velo;test-timeout-runner;help' {
-            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Combine the JSON (--format json) or JUnit reports of several shards into one')
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Combine the JSON (--format json) or JUnit reports of several shards into one; a missing, duplicate, foreign or interrupted shard is refused')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -319,7 +320,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'Keep and show the best N results (memory stays bounded by N); 0 keeps all [default: 20]')
             [CompletionResult]::new('--results', '--results', [CompletionResultType]::ParameterName, 'Write every sweep result as a JSON line to FILE as it finishes (into a temporary file beside it that replaces FILE when the sweep ends, also when interrupted)')
             [CompletionResult]::new('--heatmap', '--heatmap', [CompletionResultType]::ParameterName, 'Write a heatmap of the ranking statistic over a two-parameter grid as SVG (an axis of more than 320 values is drawn in 320 cells, each the best of its points)')
-            [CompletionResult]::new('--shard', '--shard', [CompletionResultType]::ParameterName, 'Run shard K of N of a sweep or universe (a stable hash of each point or symbol); N alone takes K from JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID (0-based) or CI_NODE_INDEX (1-based)')
+            [CompletionResult]::new('--shard', '--shard', [CompletionResultType]::ParameterName, 'Run shard K of N (1-based) of a sweep or universe (a stable hash of each point or symbol); N alone takes K from the scheduler, as it counts: SLURM_ARRAY_TASK_ID (as is, 0-based), JOB_COMPLETION_INDEX (0-based), CI_NODE_INDEX (1-based), CIRCLE_NODE_INDEX or BUILDKITE_PARALLEL_JOB (0-based); every one set must agree and be within N')
             [CompletionResult]::new('--walk-forward', '--walk-forward', [CompletionResultType]::ParameterName, 'Walk-forward: optimise the --grid on each train window, trade the best on the next test window; sizes in bars, step defaults to test')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--trades', '--trades', [CompletionResultType]::ParameterName, 'Write the closed trades as CSV (of the best point for a sweep, stitched out-of-sample for walk-forward)')
@@ -337,7 +338,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result')
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result; a missing, duplicate, foreign or interrupted shard is refused')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -356,7 +357,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             break
         }
         'velo;backtest;help' {
-            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result')
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result; a missing, duplicate, foreign or interrupted shard is refused')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -402,7 +403,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             break
         }
         'velo;help;test-timeout-runner' {
-            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Combine the JSON (--format json) or JUnit reports of several shards into one')
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Combine the JSON (--format json) or JUnit reports of several shards into one; a missing, duplicate, foreign or interrupted shard is refused')
             break
         }
         'velo;help;test-timeout-runner;merge' {
@@ -412,7 +413,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             break
         }
         'velo;help;backtest' {
-            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result')
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result; a missing, duplicate, foreign or interrupted shard is refused')
             break
         }
         'velo;help;backtest;merge' {

@@ -173,7 +173,7 @@ cargo\t'cargo test: each test in its own process (`--exact`), in parallel'
 go\t'go test: per-test timeouts from the -json events, resume with -run, one package per session'
 generic\t'Any command, supervised as a whole (GNU timeout compatible exit codes)'"
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -s j -l jobs -d 'Run the tests in N parallel processes (pytest and cargo modes; default 1 for pytest, the CPU count for cargo; 0 is the CPU count). go mode tests N packages at once (default: the CPU count); within a package, go\'s own -parallel applies' -r
-complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l partition -d 'Run only shard K of N, split by a stable hash of the test ids (pytest, cargo and go modes; go splits top-level tests). `N` alone takes K from CI_NODE_INDEX (1-based) or JOB_COMPLETION_INDEX (0-based); with no flag, CI_NODE_INDEX + CI_NODE_TOTAL (GitLab parallel jobs) select the shard' -r
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l partition -d 'Run only shard K of N (1-based), split by a stable hash of the test ids (pytest, cargo and go modes; go splits top-level tests). `N` alone takes K from the scheduler, as it counts: SLURM_ARRAY_TASK_ID (as is, 0-based), JOB_COMPLETION_INDEX (0-based), CI_NODE_INDEX (1-based), CIRCLE_NODE_INDEX or BUILDKITE_PARALLEL_JOB (0-based); every one set must agree and be within N. With no flag, CI_NODE_TOTAL (or CIRCLE_NODE_TOTAL, BUILDKITE_PARALLEL_JOB_COUNT) gives N' -r
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -l format -d 'Output format of the report on stdout. In generic mode, `table` passes the command\'s output through live and prints no table; json and markdown capture it instead' -r -f -a "table\t''
 json\t''
 markdown\t''"
@@ -192,7 +192,7 @@ complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not _
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -s V -l version -d 'Print version'
-complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -a "merge" -d 'Combine the JSON (--format json) or JUnit reports of several shards into one'
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -a "merge" -d 'Combine the JSON (--format json) or JUnit reports of several shards into one; a missing, duplicate, foreign or interrupted shard is refused'
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and not __fish_seen_subcommand_from merge help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from merge" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
@@ -202,11 +202,12 @@ complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fis
 always\t'Always colour (as `CLICOLOR_FORCE=1`)'
 never\t'Never colour'"
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from merge" -l fail-on-flaky -d 'Exit 1 when a test is flaky (failed, then passed on a retry)'
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from merge" -l allow-partial -d 'Merge even with shards missing or interrupted: the result lists them under "partial" and the exit is 1'
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from merge" -s q -l quiet -d 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged'
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from merge" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from merge" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from merge" -s V -l version -d 'Print version'
-complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from help" -f -a "merge" -d 'Combine the JSON (--format json) or JUnit reports of several shards into one'
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from help" -f -a "merge" -d 'Combine the JSON (--format json) or JUnit reports of several shards into one; a missing, duplicate, foreign or interrupted shard is refused'
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c velo -n "__fish_velo_using_subcommand monitor" -l pid -d 'Watch this process and all its descendants' -r
 complete -c velo -n "__fish_velo_using_subcommand monitor" -s i -l interval -d 'Time between samples, from 10ms to 1h [default: 500ms]. A sample is also taken at the start and, with a command, at its end' -r
@@ -252,7 +253,7 @@ complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_
 complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l top -d 'Keep and show the best N results (memory stays bounded by N); 0 keeps all [default: 20]' -r
 complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l results -d 'Write every sweep result as a JSON line to FILE as it finishes (into a temporary file beside it that replaces FILE when the sweep ends, also when interrupted)' -r -F
 complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l heatmap -d 'Write a heatmap of the ranking statistic over a two-parameter grid as SVG (an axis of more than 320 values is drawn in 320 cells, each the best of its points)' -r -F
-complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l shard -d 'Run shard K of N of a sweep or universe (a stable hash of each point or symbol); N alone takes K from JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID (0-based) or CI_NODE_INDEX (1-based)' -r
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l shard -d 'Run shard K of N (1-based) of a sweep or universe (a stable hash of each point or symbol); N alone takes K from the scheduler, as it counts: SLURM_ARRAY_TASK_ID (as is, 0-based), JOB_COMPLETION_INDEX (0-based), CI_NODE_INDEX (1-based), CIRCLE_NODE_INDEX or BUILDKITE_PARALLEL_JOB (0-based); every one set must agree and be within N' -r
 complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l walk-forward -d 'Walk-forward: optimise the --grid on each train window, trade the best on the next test window; sizes in bars, step defaults to test' -r
 complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
@@ -270,7 +271,7 @@ complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_
 complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
 complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -s V -l version -d 'Print version'
-complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -a "merge" -d 'Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result'
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -a "merge" -d 'Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result; a missing, duplicate, foreign or interrupted shard is refused'
 complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c velo -n "__fish_velo_using_subcommand backtest; and __fish_seen_subcommand_from merge" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
@@ -283,7 +284,7 @@ complete -c velo -n "__fish_velo_using_subcommand backtest; and __fish_seen_subc
 complete -c velo -n "__fish_velo_using_subcommand backtest; and __fish_seen_subcommand_from merge" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
 complete -c velo -n "__fish_velo_using_subcommand backtest; and __fish_seen_subcommand_from merge" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c velo -n "__fish_velo_using_subcommand backtest; and __fish_seen_subcommand_from merge" -s V -l version -d 'Print version'
-complete -c velo -n "__fish_velo_using_subcommand backtest; and __fish_seen_subcommand_from help" -f -a "merge" -d 'Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result'
+complete -c velo -n "__fish_velo_using_subcommand backtest; and __fish_seen_subcommand_from help" -f -a "merge" -d 'Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result; a missing, duplicate, foreign or interrupted shard is refused'
 complete -c velo -n "__fish_velo_using_subcommand backtest; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner monitor backtest help" -f -a "env-check" -d 'Validate .env files: missing, malformed, misspelled and duplicated variables, at once'
 complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subcommand_from env-check generate scan log-digest test-timeout-runner monitor backtest help" -f -a "generate" -d 'Write shell completions or man pages generated from this command tree'
@@ -296,5 +297,5 @@ complete -c velo -n "__fish_velo_using_subcommand help; and not __fish_seen_subc
 complete -c velo -n "__fish_velo_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Bash, zsh, fish and PowerShell completion scripts'
 complete -c velo -n "__fish_velo_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Man pages: velo.1 and one velo-<command>.1 per command'
 complete -c velo -n "__fish_velo_using_subcommand help; and __fish_seen_subcommand_from log-digest" -f -a "prune" -d 'Rotate and prune a log folder by age, count and size (never touches the live log)'
-complete -c velo -n "__fish_velo_using_subcommand help; and __fish_seen_subcommand_from test-timeout-runner" -f -a "merge" -d 'Combine the JSON (--format json) or JUnit reports of several shards into one'
-complete -c velo -n "__fish_velo_using_subcommand help; and __fish_seen_subcommand_from backtest" -f -a "merge" -d 'Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result'
+complete -c velo -n "__fish_velo_using_subcommand help; and __fish_seen_subcommand_from test-timeout-runner" -f -a "merge" -d 'Combine the JSON (--format json) or JUnit reports of several shards into one; a missing, duplicate, foreign or interrupted shard is refused'
+complete -c velo -n "__fish_velo_using_subcommand help; and __fish_seen_subcommand_from backtest" -f -a "merge" -d 'Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result; a missing, duplicate, foreign or interrupted shard is refused'

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::ranking::{Collector, Ranking};
 use super::results::{Summary, SweepReport};
-use crate::shard::Partition;
+use crate::shard::{first_difference, task_var, Partition, Roster};
 
 /// Why shard reports cannot be merged.
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +16,8 @@ pub enum MergeError {
         #[source]
         error: std::io::Error,
     },
+    #[error("{file} is empty: the shard that writes it was killed or failed before its end; run it again")]
+    EmptyFile { file: String },
     #[error("{file}: not a backtest sweep result")]
     NotAResult {
         file: String,
@@ -32,7 +34,7 @@ pub enum MergeError {
         theirs: String,
         ours: String,
     },
-    #[error("{file} and {other} are both shard {shard}")]
+    #[error("{file} and {other} are both shard {shard}: merge one of them")]
     Duplicate {
         file: String,
         other: String,
@@ -59,6 +61,9 @@ pub fn merge_files(files: &[PathBuf], allow_partial: bool) -> Result<SweepReport
             Ok(text) => text,
             Err(error) => return Err(MergeError::Read { file, error }),
         };
+        if text.trim().is_empty() {
+            return Err(MergeError::EmptyFile { file });
+        }
         match serde_json::from_str(&text) {
             Ok(report) => reports.push((file, report)),
             Err(error) => return Err(MergeError::NotAResult { file, error }),
@@ -69,7 +74,8 @@ pub fn merge_files(files: &[PathBuf], allow_partial: bool) -> Result<SweepReport
 
 /// Merges shard reports (each with the file it came from) into the unsharded report. A
 /// missing or interrupted shard is an error, unless `allow_partial`: then the report lists
-/// them in `partial`.
+/// them in `partial`. Shards are named as their scheduler named them (`3/4
+/// (SLURM_ARRAY_TASK_ID=2)`) when their K came from its variable.
 pub fn merge(
     reports: Vec<(String, SweepReport)>,
     allow_partial: bool,
@@ -86,7 +92,11 @@ pub fn merge(
             })
     };
     let total = shard_of(&first_file, &first)?.total;
-    let mut seen: Vec<Option<String>> = vec![None; total as usize];
+    // The scheduler variable the shards' K came from, to name the missing ones by it too.
+    let mut roster = Roster::new(
+        total,
+        task_var(reports.iter().map(|(_, r)| r.shard_task.as_deref())),
+    );
     let ranking = Ranking::by(&first.rank_by, first.top).map_err(|_| MergeError::NotAShard {
         file: first_file.clone(),
     })?;
@@ -96,9 +106,9 @@ pub fn merge(
         ..Summary::default()
     };
     let mut partial = Vec::new();
-    for (file, r) in reports {
-        let p = shard_of(&file, &r)?;
-        let checks: [(&'static str, String, String); 6] = [
+    for (file, r) in &reports {
+        let p = shard_of(file, r)?;
+        if let Some((what, theirs, ours)) = first_difference([
             ("kind", r.kind.clone(), first.kind.clone()),
             ("work hash", r.work_hash.clone(), first.work_hash.clone()),
             (
@@ -109,40 +119,38 @@ pub fn merge(
             ("rank-by", r.rank_by.clone(), first.rank_by.clone()),
             ("top", r.top.to_string(), first.top.to_string()),
             ("shard count", p.total.to_string(), total.to_string()),
-        ];
-        for (what, theirs, ours) in checks {
-            if theirs != ours {
-                return Err(MergeError::Mismatch {
-                    file,
-                    first: first_file.clone(),
-                    what,
-                    theirs,
-                    ours,
-                });
-            }
+        ]) {
+            return Err(MergeError::Mismatch {
+                file: file.clone(),
+                first: first_file.clone(),
+                what,
+                theirs,
+                ours,
+            });
         }
+        roster
+            .add(p.index, file)
+            .map_err(|other| MergeError::Duplicate {
+                file: file.clone(),
+                other,
+                shard: roster.name(p.index),
+            })?;
+    }
+    for (file, r) in reports {
+        let p = shard_of(&file, &r)?;
         if r.summary.interrupted || r.summary.not_started > 0 {
             if !allow_partial {
                 return Err(MergeError::Interrupted {
                     file,
-                    shard: p.to_string(),
+                    shard: roster.name(p.index),
                     not_started: r.summary.not_started,
                 });
             }
-            partial.push(format!("{p} interrupted ({file})"));
+            partial.push(format!("{} interrupted ({file})", roster.name(p.index)));
             summary.interrupted = true;
         }
         // A shard that walked the whole grid counted every point.
         summary.combinations = summary.combinations.max(r.summary.combinations);
-        let slot = &mut seen[(p.index - 1) as usize];
-        if let Some(other) = slot {
-            return Err(MergeError::Duplicate {
-                file,
-                other: other.clone(),
-                shard: p.to_string(),
-            });
-        }
-        *slot = Some(file);
         summary.runs += r.summary.runs;
         summary.ok += r.summary.ok;
         summary.timed_out += r.summary.timed_out;
@@ -152,12 +160,7 @@ pub fn merge(
             collector.push(x);
         }
     }
-    let missing: Vec<String> = seen
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.is_none())
-        .map(|(i, _)| format!("{}/{total}", i + 1))
-        .collect();
+    let missing = roster.missing();
     if !missing.is_empty() {
         if !allow_partial {
             return Err(MergeError::Missing {
@@ -171,6 +174,7 @@ pub fn merge(
     let (results, _) = collector.finish();
     Ok(SweepReport {
         shard: None,
+        shard_task: None,
         summary,
         results,
         partial,
@@ -222,6 +226,11 @@ mod tests {
                 .starts_with("a.json is an interrupted shard (1/2: "),
             "{e}"
         );
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("part-1.json");
+        std::fs::write(&empty, "").unwrap();
+        let e = merge_files(&[empty], false).unwrap_err();
+        assert!(e.to_string().ends_with("part-1.json is empty: the shard that writes it was killed or failed before its end; run it again"), "{e}");
         let m = merge(parts()[..1].to_vec(), true).unwrap();
         assert_eq!(m.partial, ["1/2 interrupted (a.json)", "2/2 missing"]);
         assert!(m.summary.interrupted);

@@ -64,6 +64,10 @@ pub struct SweepReport {
     pub work_hash: String,
     /// `K/N` for a shard's partial result, null for a whole sweep.
     pub shard: Option<String>,
+    /// How the scheduler named the shard (`SLURM_ARRAY_TASK_ID=2`) when K came from its
+    /// variable; merges name missing and duplicate shards so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard_task: Option<String>,
     pub strategy: String,
     /// The data: a file's symbol, or the folder of a universe.
     pub data: String,

@@ -18,7 +18,7 @@ use super::{backtest_in, Prepared, Settings};
 use crate::market::Bars;
 use crate::pool::{self, Done};
 use crate::shard::fnv1a;
-pub use crate::shard::{Partition, PartitionError};
+pub use crate::shard::{work_hash, Partition, PartitionError};
 
 /// A shard that cannot be told from its text and the scheduler's variables.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -55,11 +55,6 @@ fn write_point_id(buf: &mut String, p: &Params) {
         let sep = if i == 0 { "" } else { "," };
         let _ = write!(buf, "{sep}{n}={}", Num(v));
     }
-}
-
-/// The hash that says two reports come from the same work: everything that decides results.
-pub fn work_hash(parts: &[&str]) -> String {
-    format!("{:016x}", fnv1a(parts.join("\u{1f}").as_bytes()))
 }
 
 /// A fingerprint of the bars (symbol, length, every timestamp and price).
@@ -178,6 +173,7 @@ pub fn sweep(
         velo_version: env!("CARGO_PKG_VERSION").to_string(),
         work_hash: String::new(),
         shard: shard.map(|s| s.to_string()),
+        shard_task: shard.and_then(|s| s.from.map(|_| s.task())),
         strategy: grid.base.def.name.to_string(),
         data: bars.symbol.clone(),
         rank_by: opts.ranking.stat.to_string(),

@@ -202,6 +202,7 @@ where
         velo_version: env!("CARGO_PKG_VERSION").to_string(),
         work_hash: String::new(),
         shard: shard.map(|s| s.to_string()),
+        shard_task: shard.and_then(|s| s.from.map(|_| s.task())),
         strategy: grid.base.def.name.to_string(),
         data: String::new(),
         rank_by: opts.ranking.stat.to_string(),

@@ -140,7 +140,7 @@ pub struct TestTimeoutRunnerArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum RunnerCommand {
-    /// Combine the JSON (--format json) or JUnit reports of several shards into one.
+    /// Combine the JSON (--format json) or JUnit reports of several shards into one; a missing, duplicate, foreign or interrupted shard is refused.
     Merge(MergeArgs),
 }
 
@@ -162,6 +162,11 @@ pub struct MergeArgs {
     /// Exit 1 when a test is flaky (failed, then passed on a retry).
     #[arg(long)]
     pub fail_on_flaky: bool,
+
+    /// Merge even with shards missing or interrupted: the result lists them under "partial"
+    /// and the exit is 1.
+    #[arg(long)]
+    pub allow_partial: bool,
 }
 
 /// Time limits.
@@ -224,10 +229,12 @@ pub struct SelectArgs {
     #[arg(long, short = 'j', value_name = "N", value_parser = crate::config::jobs::parse)]
     pub jobs: Option<usize>,
 
-    /// Run only shard K of N, split by a stable hash of the test ids (pytest, cargo and go
-    /// modes; go splits top-level tests). `N` alone takes K from CI_NODE_INDEX (1-based) or
-    /// JOB_COMPLETION_INDEX (0-based); with no flag, CI_NODE_INDEX + CI_NODE_TOTAL (GitLab
-    /// parallel jobs) select the shard.
+    /// Run only shard K of N (1-based), split by a stable hash of the test ids (pytest, cargo
+    /// and go modes; go splits top-level tests). `N` alone takes K from the scheduler, as it
+    /// counts: SLURM_ARRAY_TASK_ID (as is, 0-based), JOB_COMPLETION_INDEX (0-based),
+    /// CI_NODE_INDEX (1-based), CIRCLE_NODE_INDEX or BUILDKITE_PARALLEL_JOB (0-based); every
+    /// one set must agree and be within N. With no flag, CI_NODE_TOTAL (or CIRCLE_NODE_TOTAL,
+    /// BUILDKITE_PARALLEL_JOB_COUNT) gives N.
     #[arg(long, value_name = "K/N")]
     pub partition: Option<String>,
 }
@@ -328,7 +335,10 @@ fn settings(args: &TestTimeoutRunnerArgs, ctx: &Context) -> anyhow::Result<Setti
     let layer = Layer::new(&ctx.config, "test-timeout-runner");
     let file: FileSettings = layer.read()?;
     let partition = match &args.select.partition {
-        Some(text) => Some(Partition::parse(text, &|k| std::env::var(k).ok())?),
+        Some(text) => Some(
+            Partition::parse(text, &|k| std::env::var(k).ok())
+                .map_err(|e| anyhow::anyhow!("--partition {text}: {e}"))?,
+        ),
         None => Partition::from_env(&|k| std::env::var(k).ok())?,
     };
     let format = args.reports.format.or(file.format).unwrap_or(Format::Table);
@@ -542,7 +552,16 @@ fn run_once(s: &Settings, ctx: &Context, cancel: &AtomicBool) -> anyhow::Result<
     let junit = s
         .junit_out
         .as_ref()
-        .map(|out| junit::Live::start(Arc::clone(out), s.run.framework.name()))
+        .map(|out| {
+            let shard = s.run.partition.map(|p| {
+                let mut props = vec![(test_runner::junit::SHARD, p.to_string())];
+                if p.from.is_some() {
+                    props.push((test_runner::junit::SHARD_TASK, p.task()));
+                }
+                props
+            });
+            junit::Live::start(Arc::clone(out), s.run.framework.name(), shard.unwrap_or_default())
+        })
         .transpose()
         .map_err(|e| {
             CodedError::wrap(
@@ -665,15 +684,32 @@ fn run_merge(m: &MergeArgs, ctx: &Context) -> anyhow::Result<u8> {
     for path in &m.files {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        reports.push(merge::parse_report(path, &text)?);
+        reports.push((
+            path.display().to_string(),
+            merge::parse_report(path, &text)?,
+        ));
     }
-    let merged = merge::merge(reports);
+    let merged = merge::merge(reports, m.allow_partial).map_err(|e| {
+        let hint = match e {
+            merge::MergeError::Interrupted { .. } | merge::MergeError::Missing { .. } => {
+                " (or merge with --allow-partial)"
+            }
+            _ => "",
+        };
+        let message = format!("{e}{hint}");
+        anyhow::Error::new(e).context(message)
+    })?;
     let mut failures = Failures::default();
     if let Some(out) = &junit_out {
         failures.add(out.write(junit::render(&merged, &merged.framework).as_bytes()));
     }
     emit(&merged, m.format, ctx)?;
     failures.into_result()?;
+    if !merged.partial.is_empty() {
+        ctx.ui
+            .warn(&format!("partial result: {}", merged.partial.join(", ")));
+        return Ok(exit::PROBLEMS);
+    }
     Ok(if merged.has_problems(m.fail_on_flaky) {
         exit::PROBLEMS
     } else {

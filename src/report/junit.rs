@@ -14,6 +14,7 @@ use quick_junit::{
 };
 
 use crate::outfile::{Output, WriteError};
+use crate::test_runner::junit as junit_props;
 use crate::test_runner::{round_ms, Attempt, Outcome, RunReport, TestResult};
 
 /// Splits a test id into JUnit `(classname, name)`. pytest ids (`dir/test_a.py::Cls::test_x`)
@@ -156,7 +157,7 @@ impl RunState {
     fn name(self) -> &'static str {
         match self {
             Self::InProgress => "in progress",
-            Self::Complete => "complete",
+            Self::Complete => junit_props::RUN_COMPLETE,
             Self::Interrupted => "interrupted",
         }
     }
@@ -170,14 +171,36 @@ pub fn render(report: &RunReport, suite: &str) -> String {
     } else {
         RunState::Complete
     };
-    render_as(&report.tests, suite, report.duration_s, state)
+    let mut props = Vec::new();
+    for (name, value) in [
+        (junit_props::SHARD, &report.shard),
+        (junit_props::SHARD_TASK, &report.shard_task),
+        (junit_props::WORK_HASH, &report.work_hash),
+    ] {
+        if let Some(v) = value {
+            props.push((name, v.clone()));
+        }
+    }
+    if !report.partial.is_empty() {
+        props.push((junit_props::PARTIAL, report.partial.join("; ")));
+    }
+    render_as(&report.tests, suite, report.duration_s, state, &props)
 }
 
-/// Renders `tests` as a report in the given state.
-pub fn render_as(tests: &[TestResult], suite: &str, duration_s: f64, state: RunState) -> String {
+/// Renders `tests` as a report in the given state, with more suite properties.
+pub fn render_as(
+    tests: &[TestResult],
+    suite: &str,
+    duration_s: f64,
+    state: RunState,
+    props: &[(&str, String)],
+) -> String {
     let mut s = TestSuite::new(suite);
     s.set_time(seconds(duration_s));
-    s.add_property(Property::new("velo.run", state.name()));
+    s.add_property(Property::new(junit_props::RUN, state.name()));
+    for (name, value) in props {
+        s.add_property(Property::new(*name, value.as_str()));
+    }
     s.add_test_cases(tests.iter().map(test_case));
     let mut r = Report::new("velo");
     r.set_time(seconds(duration_s));
@@ -194,6 +217,12 @@ pub fn render_as(tests: &[TestResult], suite: &str, duration_s: f64, state: RunS
 /// The longest a finished test waits before the JUnit file is rewritten.
 pub const LIVE_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
+/// The suite's name and the properties every write of a live file carries.
+struct Head {
+    suite: String,
+    props: Vec<(&'static str, String)>,
+}
+
 struct LiveState {
     tests: Vec<TestResult>,
     /// A finished test is not in the file yet.
@@ -209,7 +238,7 @@ struct LiveState {
 /// the tests finished before it.
 pub struct Live {
     out: Arc<Output>,
-    suite: String,
+    head: Arc<Head>,
     started: Instant,
     shared: Arc<(Mutex<LiveState>, Condvar)>,
     timer: Option<std::thread::JoinHandle<()>>,
@@ -218,15 +247,16 @@ pub struct Live {
 /// Writes the report of a run in progress (a FIFO or device gets only the final one).
 fn write_file(
     out: &Output,
-    suite: &str,
+    head: &Head,
     started: Instant,
     tests: &[TestResult],
 ) -> Result<(), WriteError> {
     let xml = render_as(
         tests,
-        suite,
+        &head.suite,
         round_ms(started.elapsed().as_secs_f64()),
         RunState::InProgress,
+        &head.props,
     );
     out.write_interim(xml.as_bytes())
 }
@@ -236,10 +266,20 @@ fn lock(m: &Mutex<LiveState>) -> std::sync::MutexGuard<'_, LiveState> {
 }
 
 impl Live {
-    /// Writes the first (empty, in progress) file and starts the flush timer.
-    pub fn start(out: Arc<Output>, suite: &str) -> Result<Self, WriteError> {
+    /// Writes the first (empty, in progress) file and starts the flush timer. `props` are
+    /// suite properties known from the start (a `--partition` run's shard), so even the file
+    /// a killed velo leaves says which shard it was.
+    pub fn start(
+        out: Arc<Output>,
+        suite: &str,
+        props: Vec<(&'static str, String)>,
+    ) -> Result<Self, WriteError> {
         let started = Instant::now();
-        write_file(&out, suite, started, &[])?;
+        let head = Arc::new(Head {
+            suite: suite.to_string(),
+            props,
+        });
+        write_file(&out, &head, started, &[])?;
         let shared = Arc::new((
             Mutex::new(LiveState {
                 tests: Vec::new(),
@@ -250,15 +290,15 @@ impl Live {
             Condvar::new(),
         ));
         let timer = {
-            let (shared, out, suite) = (Arc::clone(&shared), Arc::clone(&out), suite.to_string());
+            let (shared, out, head) = (Arc::clone(&shared), Arc::clone(&out), Arc::clone(&head));
             std::thread::Builder::new()
                 .name("velo-junit".into())
-                .spawn(move || flush_loop(&shared, &out, &suite, started))
+                .spawn(move || flush_loop(&shared, &out, &head, started))
                 .ok()
         };
         Ok(Self {
             out,
-            suite: suite.to_string(),
+            head,
             started,
             shared,
             timer,
@@ -284,14 +324,14 @@ impl Live {
         } else {
             st.dirty = false;
             st.last_write = Some(Instant::now());
-            write_file(&self.out, &self.suite, self.started, &st.tests)
+            write_file(&self.out, &self.head, self.started, &st.tests)
         }
     }
 
     /// Stops the timer and writes the final report.
     pub fn finish(mut self, report: &RunReport) -> Result<(), WriteError> {
         self.stop_timer();
-        self.out.write(render(report, &self.suite).as_bytes())
+        self.out.write(render(report, &self.head.suite).as_bytes())
     }
 
     fn stop_timer(&mut self) {
@@ -311,7 +351,7 @@ impl Drop for Live {
 }
 
 /// The timer: writes a deferred update once [`LIVE_EVERY`] has passed since the last write.
-fn flush_loop(shared: &(Mutex<LiveState>, Condvar), out: &Output, suite: &str, started: Instant) {
+fn flush_loop(shared: &(Mutex<LiveState>, Condvar), out: &Output, head: &Head, started: Instant) {
     let (m, cv) = shared;
     let mut st = lock(m);
     loop {
@@ -327,7 +367,7 @@ fn flush_loop(shared: &(Mutex<LiveState>, Condvar), out: &Output, suite: &str, s
             st.dirty = false;
             st.last_write = Some(Instant::now());
             // A failure shows again at the next bad test or at the end, where it is reported.
-            let _ = write_file(out, suite, started, &st.tests);
+            let _ = write_file(out, head, started, &st.tests);
         } else {
             st = cv
                 .wait_timeout(st, LIVE_EVERY.saturating_sub(since))
@@ -359,7 +399,7 @@ mod tests {
         let mut plan = crate::outfile::Plan::new(dir.path());
         plan.file("--junit", Some(&path));
         let out = plan.check(&|_| {}).unwrap().get("--junit").unwrap();
-        let live = Live::start(out, "pytest").unwrap();
+        let live = Live::start(out, "pytest", Vec::new()).unwrap();
         // Written at once: the run is in progress, nothing finished yet.
         let first = std::fs::read_to_string(&path).unwrap();
         assert!(first.contains("value=\"in progress\""), "{first}");

@@ -185,8 +185,17 @@ impl Report for RunReport {
             Tone::Good
         };
         let mut body = format!("{} in {:.1}s", self.summary.line(), self.duration_s);
+        if let Some(shard) = &self.shard {
+            body.push_str(&format!(", shard {shard}"));
+            if let Some(task) = &self.shard_task {
+                body.push_str(&format!(" ({task})"));
+            }
+        }
         if self.interrupted {
             body.push_str(" (interrupted)");
+        }
+        if !self.partial.is_empty() {
+            body.push_str(&format!("; partial: {}", self.partial.join(", ")));
         }
         out.push(Section::Text {
             title: None,

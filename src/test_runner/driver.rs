@@ -7,6 +7,7 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::pool::{self, RetryPolicy};
@@ -88,6 +89,8 @@ pub struct Run<'a> {
     pub deadline: Option<Instant>,
     on_progress: &'a (dyn Fn(Progress) + Sync),
     counter: AtomicU32,
+    /// `--partition`: every test id the mode listed (every shard's), for the work hash.
+    listed: Mutex<Vec<String>>,
 }
 
 impl<'a> Run<'a> {
@@ -102,6 +105,7 @@ impl<'a> Run<'a> {
             deadline: cfg.timeout.map(|t| Instant::now() + t),
             on_progress,
             counter: AtomicU32::new(0),
+            listed: Mutex::new(Vec::new()),
         }
     }
 
@@ -137,9 +141,38 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Whether test `id` is in this run's shard (`--partition`).
+    /// Whether test `id` is in this run's shard (`--partition`). Every mode asks it of every
+    /// test it lists, so under `--partition` it also records the whole list (the work hash).
     pub fn selects(&self, id: &str) -> bool {
-        self.cfg.partition.is_none_or(|p| p.selects(id))
+        self.cfg.partition.is_none_or(|p| {
+            self.listed
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(id.to_string());
+            p.selects(id)
+        })
+    }
+
+    /// Stamps a shard's report with its K/N, its task's name and the work hash: the
+    /// framework, the command and every listed test id (sorted, each once).
+    fn stamp(&self, framework: &str, report: &mut RunReport) {
+        let Some(p) = self.cfg.partition else {
+            return;
+        };
+        let mut ids =
+            std::mem::take(&mut *self.listed.lock().unwrap_or_else(PoisonError::into_inner));
+        ids.sort_unstable();
+        ids.dedup();
+        let command: Vec<String> = self
+            .cfg
+            .command
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let (command, ids) = (command.join("\u{1e}"), ids.join("\u{1e}"));
+        report.shard = Some(p.to_string());
+        report.shard_task = p.from.map(|_| p.task());
+        report.work_hash = Some(crate::shard::work_hash(&[framework, &command, &ids]));
     }
 
     /// A fresh label for a process's output files (`what-N`).
@@ -252,6 +285,7 @@ pub fn run<M: Mode>(
     let mut report = RunReport::new(mode.name(), tests, started.elapsed());
     report.leaked = leaked;
     report.interrupted = interrupted || cancel.load(Ordering::SeqCst);
+    run.stamp(mode.name(), &mut report);
     Ok(report)
 }
 

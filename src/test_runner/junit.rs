@@ -8,9 +8,41 @@ use super::{Attempt, Outcome, TestResult};
 #[error("not valid JUnit XML: {0}")]
 pub struct ParseError(String);
 
+/// The suite property that says how velo's run stands: [`RUN_COMPLETE`], `interrupted`, or
+/// `in progress` (a file written while the run went on, or left by a killed velo).
+pub const RUN: &str = "velo.run";
+/// [`RUN`]'s value for a run that ended.
+pub const RUN_COMPLETE: &str = "complete";
+/// `--partition`: the shard, `K/N`.
+pub const SHARD: &str = "velo.shard";
+/// `--partition`: how the scheduler named the shard (`SLURM_ARRAY_TASK_ID=2`).
+pub const SHARD_TASK: &str = "velo.shard_task";
+/// `--partition`: the hash of the work every shard shares.
+pub const WORK_HASH: &str = "velo.work_hash";
+/// A merge with `--allow-partial`: the shards missing or interrupted.
+pub const PARTIAL: &str = "velo.partial";
+
 /// Reads the test cases of a JUnit file (velo's or another tool's).
 pub fn parse(text: &str) -> Result<Vec<TestResult>, ParseError> {
+    parse_with_properties(text).map(|(tests, _)| tests)
+}
+
+/// Reads the test cases of a JUnit file and its suites' properties (name, value).
+#[allow(clippy::type_complexity)]
+pub fn parse_with_properties(
+    text: &str,
+) -> Result<(Vec<TestResult>, Vec<(String, String)>), ParseError> {
     let doc = roxmltree::Document::parse(text).map_err(|e| ParseError(e.to_string()))?;
+    let properties = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("property"))
+        .filter_map(|n| {
+            Some((
+                n.attribute("name")?.to_string(),
+                n.attribute("value")?.to_string(),
+            ))
+        })
+        .collect();
     let mut tests = Vec::new();
     for case in doc.descendants().filter(|n| n.has_tag_name("testcase")) {
         let name = case.attribute("name").unwrap_or_default();
@@ -99,7 +131,7 @@ pub fn parse(text: &str) -> Result<Vec<TestResult>, ParseError> {
             memory_peak_bytes: None,
         });
     }
-    Ok(tests)
+    Ok((tests, properties))
 }
 
 #[cfg(test)]

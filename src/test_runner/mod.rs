@@ -307,6 +307,19 @@ pub struct RunReport {
     /// could not use a cgroup).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// `--partition`: this run's shard, `K/N`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    /// How the scheduler named the shard (`SLURM_ARRAY_TASK_ID=2`), when K came from its variable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard_task: Option<String>,
+    /// `--partition`: the hash of the work every shard shares (the framework, the command and
+    /// the whole list of tests before the split); merges refuse shards of other work.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_hash: Option<String>,
+    /// A merge told to allow it (`--allow-partial`): the shards missing or interrupted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partial: Vec<String>,
     /// `--monitor`: the run's memory, CPU, threads and descriptors (absent when not asked).
     #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
     pub monitor: Option<memory::RunMonitor>,
@@ -322,6 +335,10 @@ impl RunReport {
             duration_s: round_ms(duration.as_secs_f64()),
             interrupted: false,
             notes: Vec::new(),
+            shard: None,
+            shard_task: None,
+            work_hash: None,
+            partial: Vec::new(),
             monitor: None,
         }
     }

@@ -388,6 +388,70 @@ fn shard_index_comes_from_the_environment() {
         .stderr_has("JOB_COMPLETION_INDEX");
 }
 
+/// Issue 22: a Slurm task id is the shard as is (0-based) whatever the submission's MIN/COUNT,
+/// so a re-run of task 2 (`sbatch --array=2`) is task 2's shard again; an id past N names the
+/// variable and the range; merges name shards as the scheduler does.
+#[test]
+fn a_slurm_task_id_is_its_shard_on_every_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let part = |id: &str, extra: &[(&str, &str)]| {
+        let mut cmd = sweep_base()
+            .args(["--grid", "fast=5..20:1", "--format", "json", "--shard", "4"])
+            .env("SLURM_ARRAY_TASK_ID", id);
+        for (k, v) in extra {
+            cmd = cmd.env(k, v);
+        }
+        cmd.run()
+    };
+    let array = [
+        ("SLURM_ARRAY_TASK_MIN", "0"),
+        ("SLURM_ARRAY_TASK_COUNT", "4"),
+    ];
+    let first = part("2", &array).code(0);
+    let rerun = part(
+        "2",
+        &[
+            ("SLURM_ARRAY_TASK_MIN", "2"),
+            ("SLURM_ARRAY_TASK_MAX", "2"),
+            ("SLURM_ARRAY_TASK_COUNT", "1"),
+        ],
+    )
+    .code(0);
+    assert_eq!(
+        first.stdout, rerun.stdout,
+        "the re-run of task 2 did other work"
+    );
+    assert_eq!(first.json()["shard"], "3/4");
+    assert_eq!(first.json()["shard_task"], "SLURM_ARRAY_TASK_ID=2");
+    // `--array=1-4` with N=4: task 4 is refused, naming the variable, its value and the range.
+    part("4", &[("SLURM_ARRAY_TASK_MIN", "1")])
+        .code(2)
+        .stderr_has("SLURM_ARRAY_TASK_ID=4 is out of range: with 4 shards it must be 0..3");
+    // An inherited CI_NODE_INDEX that names another shard is an error naming both.
+    part("2", &[("CI_NODE_INDEX", "1"), ("CI_NODE_TOTAL", "4")])
+        .code(2)
+        .stderr_has("SLURM_ARRAY_TASK_ID=2 (shard 3/4) and CI_NODE_INDEX=1 (shard 1/4)");
+    // A merge names the missing and duplicate shards by their task ids.
+    let mut files = Vec::new();
+    for id in ["0", "1", "2"] {
+        let f = dir.path().join(format!("part-{id}.json"));
+        std::fs::write(&f, part(id, &array).code(0).stdout).unwrap();
+        files.push(f);
+    }
+    velo()
+        .args(["backtest", "merge"])
+        .args(&files)
+        .run()
+        .code(2)
+        .stderr_has("missing shard(s) 4/4 (SLURM_ARRAY_TASK_ID=3) of 4");
+    velo()
+        .args(["backtest", "merge"])
+        .args([&files[0], &files[1], &files[2], &files[2]])
+        .run()
+        .code(2)
+        .stderr_has("are both shard 3/4 (SLURM_ARRAY_TASK_ID=2)");
+}
+
 #[test]
 #[cfg(debug_assertions)]
 fn a_hanging_backtest_is_recorded_as_timed_out_and_the_sweep_finishes() {
@@ -1416,14 +1480,14 @@ fn a_bad_shard_variable_is_named_with_its_value() {
         .env("JOB_COMPLETION_INDEX", "7")
         .run()
         .code(2)
-        .stderr_has("JOB_COMPLETION_INDEX=7 is shard 8 (it counts from 0), but there are 3 shards");
+        .stderr_has("JOB_COMPLETION_INDEX=7 is out of range: with 3 shards it must be 0..2");
     sweep_base()
         .args(["--grid", "fast=5..9", "--shard", "3"])
         .env("JOB_COMPLETION_INDEX", "0")
         .env("CI_NODE_INDEX", "3")
         .run()
         .code(2)
-        .stderr_has("CI_NODE_INDEX and JOB_COMPLETION_INDEX name different shards");
+        .stderr_has("JOB_COMPLETION_INDEX=0 (shard 1/3) and CI_NODE_INDEX=3 (shard 3/3) name different shards");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,4 +18,5 @@ mod monitor;
 mod outputs;
 mod scan;
 mod settings;
+mod slurm;
 mod test_timeout_runner;

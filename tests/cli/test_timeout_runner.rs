@@ -29,7 +29,7 @@ macro_rules! or_skip {
 /// The Python with pytest: `VELO_TEST_PYTHON`, else a venv made once in `target/test-venv`
 /// (`python3 -m venv` + `pip install pytest`, which needs the package index). `None` when
 /// neither can be had: the pytest tests then skip, saying why.
-fn python() -> Option<PathBuf> {
+pub(crate) fn python() -> Option<PathBuf> {
     static PY: OnceLock<Option<PathBuf>> = OnceLock::new();
     PY.get_or_init(|| {
         if let Some(p) = std::env::var_os("VELO_TEST_PYTHON").filter(|p| !p.is_empty()) {
@@ -112,7 +112,7 @@ fn assert_nothing_left(mark: &str) {
 }
 
 /// Copies the pytest fixture suite into `dir`.
-fn copy_suite(dir: &Path) {
+pub(crate) fn copy_suite(dir: &Path) {
     fn copy(from: &Path, to: &Path) {
         std::fs::create_dir_all(to).unwrap();
         for e in std::fs::read_dir(from).unwrap().flatten() {
@@ -586,6 +586,113 @@ fn pytest_jobs_and_partitions_cover_the_same_tests() {
     assert_eq!(merged["tests"].as_array().unwrap().len(), 10);
     assert_eq!(merged["summary"]["passed"], 6);
     assert_eq!(junit_counts(&dir.join("merged.xml")), [10, 1, 1, 2]);
+}
+
+/// Issue 22: shards named by SLURM_ARRAY_TASK_ID carry K/N, the task and a work hash (JSON and
+/// JUnit); a re-run of a task runs its tests again; merges refuse a missing, duplicate or
+/// foreign shard naming it as Slurm does, and `--allow-partial` merges the rest with exit 1.
+#[test]
+fn pytest_shards_carry_their_identity_and_merges_refuse_holes() {
+    let name = "pytest_shards_carry_their_identity_and_merges_refuse_holes";
+    let (v, _) = or_skip!(suite(name));
+    let dir = v.dir().to_path_buf();
+    let shard = |task: &str, min: &str, tests: &str| {
+        let (v, _) = suite(name).unwrap();
+        let stem = tests.replace(['/', '.'], "_");
+        let junit = dir.join(format!("part-{task}-{min}-{stem}.xml"));
+        let mut args = vec![
+            "test-timeout-runner".to_string(),
+            "--partition".into(),
+            "3".into(),
+            "--format".into(),
+            "json".into(),
+            "--junit".into(),
+            junit.display().to_string(),
+        ];
+        args.extend(pytest_cmd(&[tests]));
+        let out = v
+            .args(&args)
+            .env("SLURM_ARRAY_TASK_ID", task)
+            .env("SLURM_ARRAY_TASK_MIN", min)
+            .run();
+        let json = dir.join(format!("part-{task}-{min}-{stem}.json"));
+        std::fs::write(&json, &out.stdout).unwrap();
+        (out.json(), json, junit)
+    };
+    let parts: Vec<_> = ["0", "1", "2"]
+        .iter()
+        .map(|t| shard(t, "0", "tests/test_basic.py"))
+        .collect();
+    let ids = |j: &serde_json::Value| {
+        let mut v: Vec<String> = j["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(parts[2].0["shard"], "3/3");
+    assert_eq!(parts[2].0["shard_task"], "SLURM_ARRAY_TASK_ID=2");
+    let hash = parts[0].0["work_hash"].as_str().unwrap().to_string();
+    assert_eq!(hash.len(), 16);
+    assert!(parts.iter().all(|p| p.0["work_hash"] == hash.as_str()));
+    // `sbatch --array=2`: MIN is 2, the task is still task 2.
+    let rerun = shard("2", "2", "tests/test_basic.py");
+    assert_eq!(ids(&rerun.0), ids(&parts[2].0));
+    let xml = std::fs::read_to_string(&parts[2].2).unwrap();
+    assert!(
+        xml.contains(r#"<property name="velo.shard" value="3/3"/>"#),
+        "{xml}"
+    );
+    assert!(xml.contains(&format!(
+        r#"<property name="velo.work_hash" value="{hash}"/>"#
+    )));
+
+    let merge = |files: &[&std::path::PathBuf], extra: &[&str]| {
+        let (v, _) = suite(name).unwrap();
+        v.args(["test-timeout-runner", "merge", "--format", "json"])
+            .args(extra)
+            .args(files)
+            .run()
+    };
+    let (j0, j1, j2) = (&parts[0].1, &parts[1].1, &parts[2].1);
+    let whole = merge(&[j0, j1, j2], &[]).code(1).json();
+    assert_eq!(whole["tests"].as_array().unwrap().len(), 10);
+    assert!(whole.get("shard").is_none() && whole.get("partial").is_none());
+    merge(&[j0, j2], &[])
+        .code(2)
+        .stderr_has("missing shard(s) 2/3 (SLURM_ARRAY_TASK_ID=1) of 3");
+    merge(&[j0, j1, j2, j0], &[])
+        .code(2)
+        .stderr_has("are both shard 1/3 (SLURM_ARRAY_TASK_ID=0)");
+    // Another test list is other work.
+    let other = shard("1", "0", "tests/test_flaky.py");
+    merge(&[j0, &other.1, j2], &[])
+        .code(2)
+        .stderr_has("is from other work")
+        .stderr_has("work hash differs");
+    // JUnit shards merge the same way, and a hole is refused there too.
+    let (x0, x1, x2) = (&parts[0].2, &parts[1].2, &parts[2].2);
+    assert_eq!(ids(&merge(&[x0, x1, x2], &[]).code(1).json()).len(), 10);
+    merge(&[x0, x2], &[])
+        .code(2)
+        .stderr_has("missing shard(s) 2/3 (SLURM_ARRAY_TASK_ID=1)");
+    // The table says which shard a report is, and what a partial merge lacks.
+    let (v, _) = suite(name).unwrap();
+    v.args(["test-timeout-runner", "merge", "--allow-partial"])
+        .args([j0, j2])
+        .run()
+        .code(1)
+        .stdout_has("partial: 2/3 (SLURM_ARRAY_TASK_ID=1) missing");
+    let partial = merge(&[j0, j2], &["--allow-partial"])
+        .code(1)
+        .stderr_has("partial result: 2/3 (SLURM_ARRAY_TASK_ID=1) missing");
+    assert_eq!(
+        partial.json()["partial"],
+        serde_json::json!(["2/3 (SLURM_ARRAY_TASK_ID=1) missing"])
+    );
 }
 
 #[test]
@@ -1335,6 +1442,30 @@ fn pytest_that_cannot_start_is_an_error_not_a_pass() {
             .contains("no-such-pytest-option"),
         "{json}"
     );
+}
+
+/// Issue 22: `--partition N` reads K by the shard rule: a Slurm id past N, or an inherited
+/// `CI_NODE_INDEX` that names another shard, is refused before anything runs, naming the flag,
+/// the variables and their values.
+#[test]
+fn partition_variables_out_of_range_or_disagreeing_are_refused() {
+    velo()
+        .args(["test-timeout-runner", "--partition", "3", "--", "pytest"])
+        .env("SLURM_ARRAY_TASK_ID", "3")
+        .env("SLURM_ARRAY_TASK_MIN", "1")
+        .run()
+        .code(2)
+        .stderr_has(
+            "--partition 3: SLURM_ARRAY_TASK_ID=3 is out of range: with 3 shards it must be 0..2",
+        );
+    velo()
+        .args(["test-timeout-runner", "--partition", "4", "--", "pytest"])
+        .env("SLURM_ARRAY_TASK_ID", "2")
+        .env("CI_NODE_INDEX", "1")
+        .env("CI_NODE_TOTAL", "4")
+        .run()
+        .code(2)
+        .stderr_has("SLURM_ARRAY_TASK_ID=2 (shard 3/4) and CI_NODE_INDEX=1 (shard 1/4) name different shards");
 }
 
 #[test]

@@ -108,7 +108,7 @@ pub struct BacktestArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum BacktestCommand {
-    /// Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result.
+    /// Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result; a missing, duplicate, foreign or interrupted shard is refused.
     Merge(MergeArgs),
 }
 
@@ -225,7 +225,7 @@ pub struct SweepArgs {
     #[arg(long, value_name = "FILE.svg")]
     pub heatmap: Option<PathBuf>,
 
-    /// Run shard K of N of a sweep or universe (a stable hash of each point or symbol); N alone takes K from JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID (0-based) or CI_NODE_INDEX (1-based).
+    /// Run shard K of N (1-based) of a sweep or universe (a stable hash of each point or symbol); N alone takes K from the scheduler, as it counts: SLURM_ARRAY_TASK_ID (as is, 0-based), JOB_COMPLETION_INDEX (0-based), CI_NODE_INDEX (1-based), CIRCLE_NODE_INDEX or BUILDKITE_PARALLEL_JOB (0-based); every one set must agree and be within N.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
 
