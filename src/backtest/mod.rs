@@ -20,6 +20,7 @@
 //! prints, never writes a file.
 
 pub mod axis;
+pub mod batch;
 pub mod engine;
 pub mod grid;
 pub mod heatmap;

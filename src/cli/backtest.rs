@@ -10,6 +10,7 @@ use anyhow::Context as _;
 use serde::Deserialize;
 
 mod args;
+mod batch;
 mod messages;
 mod progress;
 
@@ -178,6 +179,9 @@ pub fn run(args: &BacktestArgs, ctx: &Context) -> anyhow::Result<u8> {
         return run_merge(m, ctx);
     }
     let cfg: BacktestConfig = ctx.config.section("backtest")?;
+    if let Some(BacktestCommand::Batch(b)) = &args.sub {
+        return batch::run(b, &cfg, ctx);
+    }
     let r = resolve(args, &cfg)?;
     let Some(path) = args.path.as_deref() else {
         anyhow::bail!("give a CSV file or a folder of them");

@@ -1,0 +1,268 @@
+//! Batches of specs: many independent backtests, each its own data, strategy and broker
+//! settings, run on the shared worker pool with a per-spec time limit, each result handed on
+//! as it finishes. A spec that could not be read is an error result of its own and the others
+//! run; a data file is read once for the whole batch however many specs name it (what those
+//! specs share of it, the statistics context and the moving averages, is computed once too).
+//!
+//! The caller turns its lines into [`Item`]s (how a spec is written is the command line's
+//! business); this module only runs them.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::engine::RunError;
+use super::job::load_one;
+use super::results::Status;
+use super::{backtest_in, Params, Prepared, Settings, Stats};
+use crate::market::{Bars, LoadOptions};
+use crate::pool::{self, Done};
+
+/// One backtest of a batch, ready to run.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// The CSV file of one symbol's bars.
+    pub data: PathBuf,
+    pub params: Params,
+    pub settings: Settings,
+}
+
+/// One line of a batch: its spec, or why it could not be made.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// The line's 0-based number in the batch.
+    pub index: usize,
+    /// The line's own `id`, handed back as it was given.
+    pub id: Option<serde_json::Value>,
+    pub spec: Result<Spec, String>,
+}
+
+/// How a batch runs.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchOptions {
+    /// Backtests at once.
+    pub jobs: usize,
+    /// Each spec's time limit, from when it starts (reading its data included).
+    pub timeout_per: Option<Duration>,
+    /// How the data files are read.
+    pub load: LoadOptions,
+}
+
+/// The result of one spec, as each finishes.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpecResult {
+    pub index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<serde_json::Value>,
+    pub status: Status,
+    /// The statistics of `velo backtest --format json`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stats: Option<Stats>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// What a whole batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct BatchSummary {
+    pub ok: usize,
+    pub errors: usize,
+    pub timed_out: usize,
+    /// When interrupted: specs not started, or stopped before they finished (none reported).
+    pub not_finished: usize,
+    /// Distinct data files read (once each).
+    pub files: usize,
+    /// The batch stopped early (a signal): the results are the specs that finished.
+    pub interrupted: bool,
+}
+
+impl BatchSummary {
+    /// Specs reported (ok, error or timed out).
+    pub fn reported(&self) -> usize {
+        self.ok + self.errors + self.timed_out
+    }
+}
+
+/// Runs every item on the pool, calling `on_result` on the calling thread with each result
+/// as it finishes. Items are taken lazily, so `items` may be long. When `cancel` turns true,
+/// no new spec starts, the runs in flight stop, and their specs are not reported: every result
+/// handed on is one that finished.
+pub fn run(
+    items: impl Iterator<Item = Item> + Send,
+    opts: &BatchOptions,
+    cancel: &AtomicBool,
+    on_result: &mut dyn FnMut(&SpecResult),
+) -> BatchSummary {
+    let cache = DataCache::default();
+    let pool_opts = pool::Options {
+        jobs: opts.jobs,
+        item_timeout: opts.timeout_per,
+        deadline: None,
+    };
+    let mut summary = BatchSummary::default();
+    // The pool names an item by its position in `items`; the lines in flight are remembered
+    // here (at most a few per worker) so that a timed-out one can be named.
+    let inflight: Mutex<HashMap<usize, (usize, Option<serde_json::Value>)>> =
+        Mutex::new(HashMap::new());
+    let items = items.enumerate().map(|(pos, item)| {
+        inflight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(pos, (item.index, item.id.clone()));
+        item.spec
+    });
+    let stats = pool::run(
+        items,
+        &pool_opts,
+        cancel,
+        |ctx, spec| match spec {
+            Ok(spec) => run_one(&spec, &cache, opts.load, &|| ctx.expired()),
+            Err(e) => Err(Failure::Bad(e)),
+        },
+        |pos, done| {
+            let Some((index, id)) = inflight
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&pos)
+            else {
+                return;
+            };
+            let outcome = match done {
+                Done::Ok(outcome) => outcome,
+                Done::TimedOut { .. } => Err(Failure::Stopped),
+            };
+            let result = match outcome {
+                Ok(stats) => SpecResult {
+                    index,
+                    id,
+                    status: Status::Ok,
+                    stats: Some(stats),
+                    error: None,
+                },
+                // Stopped by the signal, not by its own limit: not a result.
+                Err(Failure::Stopped) if cancel.load(Ordering::SeqCst) => {
+                    summary.not_finished += 1;
+                    return;
+                }
+                Err(Failure::Stopped) => failed(index, id, Status::TimedOut, timed_out(opts)),
+                Err(Failure::Bad(error)) => failed(index, id, Status::Error, error),
+            };
+            match result.status {
+                Status::Ok => summary.ok += 1,
+                Status::Error => summary.errors += 1,
+                Status::TimedOut => summary.timed_out += 1,
+            }
+            on_result(&result);
+        },
+    );
+    summary.not_finished += stats.not_started;
+    summary.interrupted = stats.cut_short;
+    summary.files = cache.read();
+    summary
+}
+
+/// Why a spec gave no statistics.
+enum Failure {
+    /// The spec, its data or its run is wrong: the message says how.
+    Bad(String),
+    /// It stopped before its end: its time ran out or the batch was cancelled.
+    Stopped,
+}
+
+fn run_one(
+    spec: &Spec,
+    cache: &DataCache,
+    load: LoadOptions,
+    expired: &dyn Fn() -> bool,
+) -> Result<Stats, Failure> {
+    let data = cache.get(&spec.data, load).map_err(Failure::Bad)?;
+    spec.params
+        .validate()
+        .map_err(|e| Failure::Bad(e.to_string()))?;
+    match backtest_in(
+        &data.prep,
+        &data.bars,
+        &spec.params,
+        &spec.settings,
+        expired,
+    ) {
+        Ok((report, _)) => Ok(report.stats),
+        Err(RunError::Expired) => Err(Failure::Stopped),
+        Err(e) => Err(Failure::Bad(format!("{}: {e}", spec.data.display()))),
+    }
+}
+
+fn failed(
+    index: usize,
+    id: Option<serde_json::Value>,
+    status: Status,
+    error: String,
+) -> SpecResult {
+    SpecResult {
+        index,
+        id,
+        status,
+        stats: None,
+        error: Some(error),
+    }
+}
+
+fn timed_out(opts: &BatchOptions) -> String {
+    match opts.timeout_per {
+        Some(t) => format!(
+            "stopped: the backtest ran longer than its time limit of {}",
+            crate::units::format_duration(t)
+        ),
+        None => "stopped before its end".to_string(),
+    }
+}
+
+/// A data file read once, with what its runs share.
+struct Data {
+    bars: Bars,
+    prep: Prepared,
+}
+
+/// Each distinct data file of a batch, read by the first spec that needs it (the others
+/// naming it wait for that read), kept for the batch; a file that cannot be read gives every
+/// spec naming it the same error.
+#[derive(Default)]
+struct DataCache {
+    files: Mutex<HashMap<PathBuf, Arc<Slot>>>,
+}
+
+/// A data file's entry: filled once, by the first spec that reads it.
+type Slot = OnceLock<Result<Arc<Data>, String>>;
+
+impl DataCache {
+    fn get(&self, path: &Path, load: LoadOptions) -> Result<Arc<Data>, String> {
+        // Two spellings of one file (`GOOG.csv`, `./data/../GOOG.csv`) are one entry.
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let cell = Arc::clone(
+            self.files
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(key)
+                .or_default(),
+        );
+        cell.get_or_init(|| {
+            let bars = load_one(path, None, load).map_err(|e| e.to_string())?;
+            let prep = Prepared::new(&bars);
+            Ok(Arc::new(Data { bars, prep }))
+        })
+        .clone()
+    }
+
+    /// Files read (those that could not be are not counted).
+    fn read(&self) -> usize {
+        let files = self.files.lock().unwrap_or_else(PoisonError::into_inner);
+        files
+            .values()
+            .filter(|slot| matches!(slot.get(), Some(Ok(_))))
+            .count()
+    }
+}
