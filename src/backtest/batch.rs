@@ -266,3 +266,157 @@ impl DataCache {
             .count()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::backtest::strategy::find;
+    use crate::backtest::{backtest, test_data};
+
+    fn goog_path() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/backtest/GOOG.csv")
+    }
+
+    fn params(name: &str, values: &[&str]) -> Params {
+        let mut p = Params::defaults(find(name).unwrap());
+        let assigned: Vec<String> = values.iter().map(|v| (*v).to_string()).collect();
+        p.assign(&assigned).unwrap();
+        p
+    }
+
+    fn item(index: usize, data: PathBuf, p: Params) -> Item {
+        Item {
+            index,
+            id: Some(serde_json::json!(format!("spec-{index}"))),
+            spec: Ok(Spec {
+                data,
+                params: p,
+                settings: Settings::default(),
+            }),
+        }
+    }
+
+    fn opts(jobs: usize) -> BatchOptions {
+        BatchOptions {
+            jobs,
+            timeout_per: None,
+            load: LoadOptions::default(),
+        }
+    }
+
+    fn collect(
+        items: Vec<Item>,
+        o: &BatchOptions,
+        cancel: &AtomicBool,
+    ) -> (Vec<SpecResult>, BatchSummary) {
+        let mut out = Vec::new();
+        let summary = run(items.into_iter(), o, cancel, &mut |r| out.push(r.clone()));
+        out.sort_by_key(|r| r.index);
+        (out, summary)
+    }
+
+    #[test]
+    fn each_spec_gives_its_single_runs_statistics_and_a_bad_one_its_own_error() {
+        let goog = goog_path();
+        // One file under two spellings: read once.
+        let other = goog.parent().unwrap().join("../backtest/GOOG.csv");
+        let specs = [
+            params("sma-cross", &["fast=10", "slow=20"]),
+            params("rsi", &["n=10"]),
+            params("macd", &[]),
+            params("macd", &["fast=30", "slow=20"]),
+        ];
+        let mut items: Vec<Item> = specs
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                item(
+                    i * 2,
+                    if i % 2 == 0 {
+                        goog.clone()
+                    } else {
+                        other.clone()
+                    },
+                    *p,
+                )
+            })
+            .collect();
+        items.push(Item {
+            index: 9,
+            id: None,
+            spec: Err("unknown key \"cahs\"".to_string()),
+        });
+        items.push(item(11, goog.with_file_name("NO_SUCH.csv"), specs[0]));
+        let (out, summary) = collect(items, &opts(3), &AtomicBool::new(false));
+        assert_eq!(out.len(), 6);
+        let bars = test_data::goog();
+        for (r, p) in out.iter().zip(&specs).take(3) {
+            assert_eq!(r.status, Status::Ok, "{r:?}");
+            let (single, _) = backtest(&bars, p, &Settings::default(), &|| false).unwrap();
+            assert_eq!(
+                serde_json::to_value(r.stats.as_ref().unwrap()).unwrap(),
+                serde_json::to_value(&single.stats).unwrap()
+            );
+            assert_eq!(r.id, Some(serde_json::json!(format!("spec-{}", r.index))));
+        }
+        // fast >= slow: the strategy's own rule, as a single run says it.
+        assert_eq!(out[3].status, Status::Error);
+        assert!(
+            out[3].error.as_deref().unwrap().contains("fast < slow"),
+            "{:?}",
+            out[3]
+        );
+        assert_eq!((out[4].index, out[4].id.as_ref()), (9, None));
+        assert_eq!(out[4].error.as_deref(), Some("unknown key \"cahs\""));
+        assert!(
+            out[5].error.as_deref().unwrap().contains("NO_SUCH.csv"),
+            "{:?}",
+            out[5]
+        );
+        assert_eq!(
+            summary,
+            BatchSummary {
+                ok: 3,
+                errors: 3,
+                timed_out: 0,
+                not_finished: 0,
+                files: 1,
+                interrupted: false,
+            }
+        );
+    }
+
+    #[test]
+    fn a_spec_past_its_time_limit_is_timed_out_and_the_others_still_run() {
+        let items = vec![
+            item(0, goog_path(), params("sma-cross", &[])),
+            item(1, goog_path(), params("rsi", &[])),
+        ];
+        // No backtest finishes within a nanosecond.
+        let o = BatchOptions {
+            timeout_per: Some(Duration::from_nanos(1)),
+            ..opts(1)
+        };
+        let (out, summary) = collect(items, &o, &AtomicBool::new(false));
+        assert_eq!(out.len(), 2);
+        for r in &out {
+            assert_eq!(r.status, Status::TimedOut, "{r:?}");
+            assert!(r.stats.is_none());
+            assert!(r.error.as_deref().unwrap().contains("time limit"), "{r:?}");
+        }
+        assert_eq!(summary.timed_out, 2);
+    }
+
+    #[test]
+    fn a_cancelled_batch_reports_nothing_unfinished() {
+        let items = (0..50)
+            .map(|i| item(i, goog_path(), params("sma-cross", &[])))
+            .collect();
+        let (out, summary) = collect(items, &opts(2), &AtomicBool::new(true));
+        assert!(out.is_empty(), "{out:?}");
+        assert!(summary.interrupted);
+        assert_eq!(summary.not_finished, 50);
+    }
+}

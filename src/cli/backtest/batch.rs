@@ -487,3 +487,105 @@ fn clap_message(e: &clap::Error) -> String {
         .unwrap_or_default();
     body.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn spec(line: &str) -> Result<Spec, String> {
+        let cfg = BacktestConfig::default();
+        let mut specs = Specs::new(Some(PathBuf::from("specs/dir")), &cfg);
+        specs.item(0, line.as_bytes()).spec
+    }
+
+    fn err(line: &str) -> String {
+        spec(line).unwrap_err()
+    }
+
+    #[test]
+    fn keys_are_the_long_flags_with_either_separator() {
+        let a = spec(r#"{"data": "GOOG.csv", "strategy": "rsi", "params": {"n": 10, "lower": 25}, "commission": 0.002, "trade_on_close": true, "long-only": true, "size": "50%", "stop_loss": "5%", "slippage_bps": 2}"#).unwrap();
+        let b = spec(r#"{"slippage-bps": 2, "stop-loss": 0.05, "size": 0.5, "long_only": true, "trade-on-close": true, "commission": "0.2%", "params": ["lower=25", "n=10"], "strategy": "rsi", "data": "GOOG.csv", "cash": null}"#).unwrap();
+        assert_eq!(a.settings, b.settings);
+        assert_eq!(
+            a.params.pairs().collect::<Vec<_>>(),
+            b.params.pairs().collect::<Vec<_>>()
+        );
+        assert_eq!(a.data, Path::new("specs/dir/GOOG.csv"));
+        assert!(a.settings.trade_on_close && a.settings.long_only);
+        assert!((a.settings.commission.rate - 0.002).abs() < 1e-15);
+        // false is the switch left out.
+        let c = spec(r#"{"data": "/abs/GOOG.csv", "strategy": "rsi", "trade_on_close": false}"#)
+            .unwrap();
+        assert!(!c.settings.trade_on_close);
+        assert_eq!(c.data, Path::new("/abs/GOOG.csv"));
+    }
+
+    #[test]
+    fn a_bad_key_or_value_is_named() {
+        let e = err(r#"{"data": "a.csv", "strategy": "rsi", "trade_on_clos": true}"#);
+        assert!(
+            e.contains(r#"unknown key "trade_on_clos": did you mean "trade_on_close"?"#),
+            "{e}"
+        );
+        let e = err(r#"{"data": "a.csv", "strategy": "rsi", "cahs": 5}"#);
+        assert!(e.contains(r#"did you mean "cash"?"#), "{e}");
+        for key in ["grid", "timeout_per", "trades", "walk-forward", "format"] {
+            let e = err(&format!(
+                r#"{{"data": "a.csv", "strategy": "rsi", "{key}": "x"}}"#
+            ));
+            assert!(
+                e.starts_with(&format!("{key:?} cannot be given in a batch")),
+                "{e}"
+            );
+        }
+        let e = err(r#"{"data": "a.csv", "strategy": "rsi", "cash": "lots"}"#);
+        assert_eq!(
+            e,
+            "invalid value 'lots' for '--cash <AMOUNT>': invalid float literal"
+        );
+        let e = err(r#"{"data": "a.csv", "strategy": "rsi", "long_only": "yes"}"#);
+        assert!(e.contains("is a switch: give true or false"), "{e}");
+        let e = err(r#"{"data": "a.csv", "strategy": "rsi", "cash": true}"#);
+        assert!(e.contains("\"cash\" takes a value"), "{e}");
+        let e = err(r#"{"data": "a.csv", "strategy": "rsii"}"#);
+        assert!(e.contains("did you mean rsi?"), "{e}");
+        let e = err(r#"{"data": "a.csv", "strategy": "rsi", "params": {"m": 3}}"#);
+        assert!(e.contains("rsi has no parameter \"m\""), "{e}");
+        assert!(err(r#"{"strategy": "rsi"}"#).starts_with("no \"data\""));
+        assert!(err(r#"{"data": "-", "strategy": "rsi"}"#).contains("standard input"));
+        assert!(err(r#"{"data": 5, "strategy": "rsi"}"#).contains("not a number"));
+        let e = err(r#"{"data": "a.csv"}"#);
+        assert!(e.contains("--strategy"), "{e}");
+        assert!(!e.contains('\n') && !e.contains("Usage"), "{e}");
+        assert!(err("{\"data\": ").starts_with("not valid JSON"));
+        assert!(err("[1]").contains("not an array"));
+        let e = spec_bytes(b"{\"data\": \"\xff\"}").unwrap_err();
+        assert!(e.contains("not UTF-8"), "{e}");
+    }
+
+    fn spec_bytes(line: &[u8]) -> Result<Spec, String> {
+        let cfg = BacktestConfig::default();
+        Specs::new(None, &cfg).item(3, line).spec
+    }
+
+    #[test]
+    fn a_data_file_named_like_a_subcommand_is_still_the_data() {
+        let s = spec(r#"{"data": "merge", "strategy": "rsi"}"#).unwrap();
+        assert_eq!(s.data, Path::new("specs/dir/merge"));
+    }
+
+    #[test]
+    fn the_id_is_handed_back_and_a_missing_one_stays_missing() {
+        let cfg = BacktestConfig::default();
+        let mut specs = Specs::new(None, &cfg);
+        let i = specs.item(
+            7,
+            br#"{"id": {"run": 3}, "data": "a.csv", "strategy": "rsi"}"#,
+        );
+        assert_eq!((i.index, i.id), (7, Some(serde_json::json!({"run": 3}))));
+        assert!(specs.item(8, br#"{"data": "a.csv"}"#).id.is_none());
+    }
+}
