@@ -72,7 +72,7 @@ pub struct BatchSummary {
     pub ok: usize,
     pub errors: usize,
     pub timed_out: usize,
-    /// When interrupted: specs not started, or stopped before they finished (none reported).
+    /// When interrupted: specs not started, or stopped before they finished (not reported).
     pub not_finished: usize,
     /// Distinct data files read (once each).
     pub files: usize,
@@ -88,11 +88,11 @@ impl BatchSummary {
 }
 
 /// Runs every item on the pool, calling `on_result` on the calling thread with each result
-/// as it finishes. Items are taken lazily, so `items` may be long. When `cancel` turns true,
+/// as it finishes. Items are taken lazily, as workers are free. When `cancel` turns true,
 /// no new spec starts, the runs in flight stop, and their specs are not reported: every result
 /// handed on is one that finished.
 pub fn run(
-    items: impl Iterator<Item = Item> + Send,
+    items: impl ExactSizeIterator<Item = Item> + Send,
     opts: &BatchOptions,
     cancel: &AtomicBool,
     on_result: &mut dyn FnMut(&SpecResult),
@@ -108,6 +108,16 @@ pub fn run(
     // here (at most a few per worker) so that a timed-out one can be named.
     let inflight: Mutex<HashMap<usize, (usize, Option<serde_json::Value>)>> =
         Mutex::new(HashMap::new());
+    let total = items.len();
+    // Once cancelled, no item is taken (nor made: the caller's iterator may parse each).
+    let mut items = items;
+    let items = std::iter::from_fn(move || {
+        if cancel.load(Ordering::SeqCst) {
+            None
+        } else {
+            items.next()
+        }
+    });
     let items = items.enumerate().map(|(pos, item)| {
         inflight
             .lock()
@@ -144,10 +154,7 @@ pub fn run(
                     error: None,
                 },
                 // Stopped by the signal, not by its own limit: not a result.
-                Err(Failure::Stopped) if cancel.load(Ordering::SeqCst) => {
-                    summary.not_finished += 1;
-                    return;
-                }
+                Err(Failure::Stopped) if cancel.load(Ordering::SeqCst) => return,
                 Err(Failure::Stopped) => failed(index, id, Status::TimedOut, timed_out(opts)),
                 Err(Failure::Bad(error)) => failed(index, id, Status::Error, error),
             };
@@ -159,8 +166,8 @@ pub fn run(
             on_result(&result);
         },
     );
-    summary.not_finished += stats.not_started;
     summary.interrupted = stats.cut_short;
+    summary.not_finished = total - summary.reported();
     summary.files = cache.read();
     summary
 }

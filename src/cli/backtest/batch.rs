@@ -126,16 +126,19 @@ pub fn run(args: &BatchArgs, cfg: &BacktestConfig, ctx: &Context) -> anyhow::Res
     let (text, base) = read_specs(&args.specs)?;
     let name = args.specs.display().to_string();
     let mut specs = Specs::new(base, cfg);
-    let lines = text
+    let lines: Vec<(usize, &[u8])> = text
         .split(|&b| b == b'\n')
         .enumerate()
-        .filter(|(_, line)| !line.trim_ascii().is_empty());
-    if lines.clone().next().is_none() {
+        .filter(|(_, line)| !line.trim_ascii().is_empty())
+        .collect();
+    if lines.is_empty() {
         ctx.ui
             .warn(&format!("{name} holds no specs: nothing to run"));
         return Ok(exit::SUCCESS);
     }
-    let items = lines.map(move |(index, line)| specs.item(index, line));
+    let items = lines
+        .into_iter()
+        .map(move |(index, line)| specs.item(index, line));
     let opts = BatchOptions {
         jobs,
         timeout_per,
@@ -177,11 +180,11 @@ pub fn run(args: &BatchArgs, cfg: &BacktestConfig, ctx: &Context) -> anyhow::Res
 fn summary_line(s: &BatchSummary) -> String {
     let files = if s.files == 1 { "file" } else { "files" };
     format!(
-        "batch: {} ok, {} error, {} timed out ({} specs, {} data {files})",
+        "batch: {} ok, {} error, {} timed out of {} specs ({} data {files} read)",
         s.ok,
         s.errors,
         s.timed_out,
-        s.reported(),
+        s.reported() + s.not_finished,
         s.files
     )
 }
