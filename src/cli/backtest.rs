@@ -130,13 +130,7 @@ fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved
         take_profit: b.take_profit,
         intrabar,
     };
-    // 0 is one per CPU, as for every velo command with --jobs.
-    let jobs = match (args.sweep.jobs, cfg.jobs) {
-        (Some(j), _) => j,
-        (None, Some(j)) => crate::config::jobs::resolve(j)
-            .map_err(|e| anyhow::anyhow!("[backtest] jobs in velo.toml: {e}"))?,
-        (None, None) => crate::config::jobs::cpus(),
-    };
+    let (jobs, timeout_per) = workers(args.sweep.jobs, args.sweep.timeout_per, cfg)?;
     let rank_by = args
         .sweep
         .rank_by
@@ -145,16 +139,6 @@ fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved
         .unwrap_or("sharpe_ratio");
     let top = args.sweep.top.or(cfg.top).unwrap_or(20);
     let ranking = Ranking::by(rank_by, top).map_err(|e| messages::rank_by(&e))?;
-    let timeout_per = match (args.sweep.timeout_per, &cfg.timeout_per) {
-        (Some(t), _) => Some(t),
-        (None, Some(t)) => Some(
-            parse_time_limit(t)
-                .map_err(|e| anyhow::anyhow!("[backtest] timeout-per in velo.toml: {e}"))?,
-        ),
-        (None, None) => None,
-    }
-    // A duration of 0 is no limit, in every velo command.
-    .filter(|t| !t.is_zero());
     let shard = match &args.sweep.shard {
         Some(text) => Some(
             sweep::parse_shard(text, &|k| std::env::var(k).ok())
@@ -172,6 +156,33 @@ fn resolve(args: &BacktestArgs, cfg: &BacktestConfig) -> anyhow::Result<Resolved
             shard,
         },
     })
+}
+
+/// `--jobs` and `--timeout-per` over velo.toml's over the defaults (one worker per CPU, no
+/// time limit), for a sweep, a universe or a batch.
+fn workers(
+    jobs: Option<usize>,
+    timeout_per: Option<std::time::Duration>,
+    cfg: &BacktestConfig,
+) -> anyhow::Result<(usize, Option<std::time::Duration>)> {
+    // 0 is one per CPU, as for every velo command with --jobs.
+    let jobs = match (jobs, cfg.jobs) {
+        (Some(j), _) => j,
+        (None, Some(j)) => crate::config::jobs::resolve(j)
+            .map_err(|e| anyhow::anyhow!("[backtest] jobs in velo.toml: {e}"))?,
+        (None, None) => crate::config::jobs::cpus(),
+    };
+    let timeout_per = match (timeout_per, &cfg.timeout_per) {
+        (Some(t), _) => Some(t),
+        (None, Some(t)) => Some(
+            parse_time_limit(t)
+                .map_err(|e| anyhow::anyhow!("[backtest] timeout-per in velo.toml: {e}"))?,
+        ),
+        (None, None) => None,
+    }
+    // A duration of 0 is no limit, in every velo command.
+    .filter(|t| !t.is_zero());
+    Ok((jobs, timeout_per))
 }
 
 pub fn run(args: &BacktestArgs, ctx: &Context) -> anyhow::Result<u8> {

@@ -17,7 +17,7 @@ use clap::{ArgAction, Args, Command, FromArgMatches as _};
 use serde_json::{Map, Value};
 
 use super::args::parse_time_limit;
-use super::{interrupt, resolve, BacktestArgs, BacktestConfig, Context, LOAD};
+use super::{interrupt, resolve, workers, BacktestArgs, BacktestConfig, Context, LOAD};
 use crate::backtest::batch::{self, BatchOptions, BatchSummary, Item, Spec};
 use crate::cli::exit;
 use crate::report;
@@ -106,21 +106,7 @@ const REFUSED: &[(&[&str], &str)] = &[
 ];
 
 pub fn run(args: &BatchArgs, cfg: &BacktestConfig, ctx: &Context) -> anyhow::Result<u8> {
-    let jobs = match (args.jobs, cfg.jobs) {
-        (Some(j), _) => j,
-        (None, Some(j)) => crate::config::jobs::resolve(j)
-            .map_err(|e| anyhow::anyhow!("[backtest] jobs in velo.toml: {e}"))?,
-        (None, None) => crate::config::jobs::cpus(),
-    };
-    let timeout_per = match (args.timeout_per, &cfg.timeout_per) {
-        (Some(t), _) => Some(t),
-        (None, Some(t)) => Some(
-            parse_time_limit(t)
-                .map_err(|e| anyhow::anyhow!("[backtest] timeout-per in velo.toml: {e}"))?,
-        ),
-        (None, None) => None,
-    }
-    .filter(|t| !t.is_zero());
+    let (jobs, timeout_per) = workers(args.jobs, args.timeout_per, cfg)?;
     // The whole batch is read before any signal is deferred: Ctrl-C while a terminal or a
     // slow writer feeds it ends velo as any command.
     let (text, base) = read_specs(&args.specs)?;
