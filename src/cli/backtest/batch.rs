@@ -560,6 +560,26 @@ mod tests {
         Specs::new(None, &cfg).item(3, line).spec
     }
 
+    /// A spec's paths start at the specs' folder only if their flag's value is a `PathBuf`:
+    /// every flag whose value is named as a file must be one.
+    #[test]
+    fn every_file_valued_flag_is_known_as_a_path() {
+        let cfg = BacktestConfig::default();
+        let specs = Specs::new(None, &cfg);
+        let cmd = &specs.cmd;
+        let mut files = 0;
+        for arg in cmd.get_arguments().filter(|a| a.get_long().is_some()) {
+            let names = arg.get_value_names().unwrap_or_default();
+            if names.iter().any(|n| n.contains("FILE") || n.contains('.')) {
+                let long = arg.get_long().unwrap();
+                let flag = specs.flags.iter().find(|f| f.long == long).unwrap();
+                assert!(flag.path, "--{long} names a file but is not a PathBuf");
+                files += 1;
+            }
+        }
+        assert!(files >= 5, "{files}");
+    }
+
     #[test]
     fn a_data_file_named_like_a_subcommand_is_still_the_data() {
         let s = spec(r#"{"data": "merge", "strategy": "rsi"}"#).unwrap();
