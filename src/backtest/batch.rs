@@ -239,7 +239,14 @@ struct Data {
 /// spec naming it the same error.
 #[derive(Default)]
 struct DataCache {
-    files: Mutex<HashMap<PathBuf, Arc<Slot>>>,
+    files: Mutex<Files>,
+}
+
+/// The slots by the path as a spec names it, and by the file it names.
+#[derive(Default)]
+struct Files {
+    by_name: HashMap<PathBuf, Arc<Slot>>,
+    by_file: HashMap<PathBuf, Arc<Slot>>,
 }
 
 /// A data file's entry: filled once, by the first spec that reads it.
@@ -247,15 +254,18 @@ type Slot = OnceLock<Result<Arc<Data>, String>>;
 
 impl DataCache {
     fn get(&self, path: &Path, load: LoadOptions) -> Result<Arc<Data>, String> {
-        // Two spellings of one file (`GOOG.csv`, `./data/../GOOG.csv`) are one entry.
-        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        let cell = Arc::clone(
-            self.files
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .entry(key)
-                .or_default(),
-        );
+        let cell = {
+            let mut files = self.files.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(cell) = files.by_name.get(path) {
+                Arc::clone(cell)
+            } else {
+                // Two spellings of one file (`GOOG.csv`, `./data/../GOOG.csv`) are one entry.
+                let file = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+                let cell = Arc::clone(files.by_file.entry(file).or_default());
+                files.by_name.insert(path.to_path_buf(), Arc::clone(&cell));
+                cell
+            }
+        };
         cell.get_or_init(|| {
             let bars = load_one(path, None, load).map_err(|e| e.to_string())?;
             let prep = Prepared::new(&bars);
@@ -268,6 +278,7 @@ impl DataCache {
     fn read(&self) -> usize {
         let files = self.files.lock().unwrap_or_else(PoisonError::into_inner);
         files
+            .by_file
             .values()
             .filter(|slot| matches!(slot.get(), Some(Ok(_))))
             .count()
