@@ -339,6 +339,7 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result; a missing, duplicate, foreign or interrupted shard is refused')
+            [CompletionResult]::new('batch', 'batch', [CompletionResultType]::ParameterValue, 'Run a batch of backtest specs (JSON lines, keys = the long flags) on a pool of workers: a JSON result per spec as each finishes')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -356,12 +357,31 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'velo;backtest;batch' {
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Backtests at once; 0 for one per CPU [default: one per CPU]')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Backtests at once; 0 for one per CPU [default: one per CPU]')
+            [CompletionResult]::new('--timeout-per', '--timeout-per', [CompletionResultType]::ParameterName, 'Time limit of each spec''s backtest (reading its data included), e.g. 500ms, 30s; 0 for no limit [default: none]. One that runs longer is a timed-out result and the others go on')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is being done (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is being done (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'velo;backtest;help' {
             [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result; a missing, duplicate, foreign or interrupted shard is refused')
+            [CompletionResult]::new('batch', 'batch', [CompletionResultType]::ParameterValue, 'Run a batch of backtest specs (JSON lines, keys = the long flags) on a pool of workers: a JSON result per spec as each finishes')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'velo;backtest;help;merge' {
+            break
+        }
+        'velo;backtest;help;batch' {
             break
         }
         'velo;backtest;help;help' {
@@ -414,9 +434,13 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
         }
         'velo;help;backtest' {
             [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result; a missing, duplicate, foreign or interrupted shard is refused')
+            [CompletionResult]::new('batch', 'batch', [CompletionResultType]::ParameterValue, 'Run a batch of backtest specs (JSON lines, keys = the long flags) on a pool of workers: a JSON result per spec as each finishes')
             break
         }
         'velo;help;backtest;merge' {
+            break
+        }
+        'velo;help;backtest;batch' {
             break
         }
         'velo;help;help' {

@@ -40,11 +40,17 @@ _velo() {
             velo,test-timeout-runner)
                 cmd="velo__subcmd__test__subcmd__timeout__subcmd__runner"
                 ;;
+            velo__subcmd__backtest,batch)
+                cmd="velo__subcmd__backtest__subcmd__batch"
+                ;;
             velo__subcmd__backtest,help)
                 cmd="velo__subcmd__backtest__subcmd__help"
                 ;;
             velo__subcmd__backtest,merge)
                 cmd="velo__subcmd__backtest__subcmd__merge"
+                ;;
+            velo__subcmd__backtest__subcmd__help,batch)
+                cmd="velo__subcmd__backtest__subcmd__help__subcmd__batch"
                 ;;
             velo__subcmd__backtest__subcmd__help,help)
                 cmd="velo__subcmd__backtest__subcmd__help__subcmd__help"
@@ -93,6 +99,9 @@ _velo() {
                 ;;
             velo__subcmd__help,test-timeout-runner)
                 cmd="velo__subcmd__help__subcmd__test__subcmd__timeout__subcmd__runner"
+                ;;
+            velo__subcmd__help__subcmd__backtest,batch)
+                cmd="velo__subcmd__help__subcmd__backtest__subcmd__batch"
                 ;;
             velo__subcmd__help__subcmd__backtest,merge)
                 cmd="velo__subcmd__help__subcmd__backtest__subcmd__merge"
@@ -158,7 +167,7 @@ _velo() {
             return 0
             ;;
         velo__subcmd__backtest)
-            opts="-p -j -q -v -h -V --strategy --param --cash --commission --trade-on-close --long-only --size --fractional --slippage-bps --stop-loss --take-profit --intrabar --grid --constraint --jobs --timeout-per --rank-by --top --results --heatmap --shard --walk-forward --format --trades --equity --report --color --quiet --verbose --help --version merge help"
+            opts="-p -j -q -v -h -V --strategy --param --cash --commission --trade-on-close --long-only --size --fractional --slippage-bps --stop-loss --take-profit --intrabar --grid --constraint --jobs --timeout-per --rank-by --top --results --heatmap --shard --walk-forward --format --trades --equity --report --color --quiet --verbose --help --version merge batch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -275,9 +284,53 @@ _velo() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        velo__subcmd__backtest__subcmd__help)
-            opts="merge help"
+        velo__subcmd__backtest__subcmd__batch)
+            opts="-j -q -v -h -V --jobs --timeout-per --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout-per)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__backtest__subcmd__help)
+            opts="merge batch help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__backtest__subcmd__help__subcmd__batch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -518,8 +571,22 @@ _velo() {
             return 0
             ;;
         velo__subcmd__help__subcmd__backtest)
-            opts="merge"
+            opts="merge batch"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        velo__subcmd__help__subcmd__backtest__subcmd__batch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

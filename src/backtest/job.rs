@@ -180,7 +180,7 @@ pub fn run(
 }
 
 /// The one series of a file (or of standard input, with `reader`).
-fn load_one(
+pub(super) fn load_one(
     name: &Path,
     reader: Option<&mut dyn Read>,
     opts: LoadOptions,

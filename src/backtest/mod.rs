@@ -14,12 +14,14 @@
 //! - many backtests: [`sweep`] (a grid's points on the worker pool, sharded), [`ranking`]
 //!   (the best `top` kept), [`results`] (what each run and a whole sweep report),
 //!   [`universe`] (every symbol of a folder), [`walk`] (walk-forward optimisation), [`merge`]
-//!   (shards joined into the unsharded report).
+//!   (shards joined into the unsharded report), [`batch`] (independent specs, each its own
+//!   data and settings, their data read once).
 //!
 //! Domain code: returns plain `Serialize` reports and typed errors that name no flag; never
 //! prints, never writes a file.
 
 pub mod axis;
+pub mod batch;
 pub mod engine;
 pub mod grid;
 pub mod heatmap;

@@ -10,6 +10,7 @@ use anyhow::Context as _;
 use serde::Deserialize;
 
 mod args;
+mod batch;
 mod messages;
 mod progress;
 
@@ -134,10 +135,7 @@ fn resolve(args: &BacktestArgs, layer: &Layer, cfg: &BacktestConfig) -> anyhow::
         take_profit: b.take_profit,
         intrabar,
     };
-    // 0 is one per CPU, as for every velo command with --jobs, and so is no value at all.
-    let jobs = layer
-        .jobs(args.sweep.jobs, cfg.jobs)?
-        .unwrap_or_else(crate::config::jobs::cpus);
+    let (jobs, timeout_per) = workers(layer, args.sweep.jobs, args.sweep.timeout_per, cfg)?;
     let rank_by = args
         .sweep
         .rank_by
@@ -146,13 +144,6 @@ fn resolve(args: &BacktestArgs, layer: &Layer, cfg: &BacktestConfig) -> anyhow::
         .unwrap_or("sharpe_ratio");
     let top = args.sweep.top.or(cfg.top).unwrap_or(20);
     let ranking = Ranking::by(rank_by, top).map_err(|e| messages::rank_by(&e))?;
-    // A duration of 0 is no limit, in every velo command.
-    let timeout_per = layer.limit(
-        args.sweep.timeout_per,
-        "timeout-per",
-        cfg.timeout_per.as_deref(),
-        limit_duration_arg,
-    )?;
     let shard = match &args.sweep.shard {
         Some(text) => Some(
             sweep::parse_shard(text, &|k| std::env::var(k).ok())
@@ -172,12 +163,37 @@ fn resolve(args: &BacktestArgs, layer: &Layer, cfg: &BacktestConfig) -> anyhow::
     })
 }
 
+/// `--jobs` and `--timeout-per` over velo.toml's over the defaults (one worker per CPU, no
+/// time limit), for a sweep, a universe or a batch.
+fn workers(
+    layer: &Layer,
+    jobs: Option<usize>,
+    timeout_per: Option<std::time::Duration>,
+    cfg: &BacktestConfig,
+) -> anyhow::Result<(usize, Option<std::time::Duration>)> {
+    // 0 is one per CPU, as for every velo command with --jobs, and so is no value at all.
+    let jobs = layer
+        .jobs(jobs, cfg.jobs)?
+        .unwrap_or_else(crate::config::jobs::cpus);
+    // A duration of 0 is no limit, in every velo command.
+    let timeout_per = layer.limit(
+        timeout_per,
+        "timeout-per",
+        cfg.timeout_per.as_deref(),
+        limit_duration_arg,
+    )?;
+    Ok((jobs, timeout_per))
+}
+
 pub fn run(args: &BacktestArgs, ctx: &Context) -> anyhow::Result<u8> {
     if let Some(BacktestCommand::Merge(m)) = &args.sub {
         return run_merge(m, ctx);
     }
     let layer = Layer::new(&ctx.config, "backtest");
     let cfg: BacktestConfig = layer.read()?;
+    if let Some(BacktestCommand::Batch(b)) = &args.sub {
+        return batch::run(b, &layer, &cfg, ctx);
+    }
     let r = resolve(args, &layer, &cfg)?;
     let Some(path) = args.path.as_deref() else {
         anyhow::bail!("give a CSV file or a folder of them");

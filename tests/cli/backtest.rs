@@ -982,7 +982,7 @@ fn help_documents_strategies_parameters_and_exit_codes() {
 
 /// A backtest started in `dir` with its stdout in `dir/stdout.json`, for the signal tests.
 #[cfg(unix)]
-fn spawn_backtest(dir: &Path, args: &[&str]) -> std::process::Child {
+pub(crate) fn spawn_backtest(dir: &Path, args: &[&str]) -> std::process::Child {
     use std::process::{Command, Stdio};
     Command::new(assert_cmd::cargo::cargo_bin("velo"))
         .arg("backtest")
@@ -999,7 +999,7 @@ fn spawn_backtest(dir: &Path, args: &[&str]) -> std::process::Child {
 /// Waits for `child` at most `limit`, and returns how it ended and its peak resident memory
 /// in KiB (VmHWM, read until it exits). Kills it and fails the test past the limit.
 #[cfg(unix)]
-fn wait_bounded(
+pub(crate) fn wait_bounded(
     child: &mut std::process::Child,
     limit: std::time::Duration,
     what: &str,

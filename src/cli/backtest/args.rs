@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 
+use super::batch::{self, BatchArgs};
 use super::messages;
 use crate::backtest::settings;
 use crate::backtest::walk::WalkSpec;
@@ -48,7 +49,8 @@ time as workers take them, so even 10^10 points start at once. Runs in parallel 
 --timeout-per, keeps the --top N by --rank-by in memory, streams every result to --results \
 FILE.jsonl as it finishes. Ctrl-C or SIGTERM stops at once and prints what finished. --shard \
 K/N runs one share (a stable hash of each point); `velo backtest merge` joins the shards' JSON \
-into exactly the unsharded result.
+into exactly the unsharded result. `velo backtest batch SPECS.jsonl` runs many single backtests, \
+one JSON spec a line whose keys are these flags, on one pool of workers (see its --help).
 
 Settings may also come from the [backtest] table of velo.toml (cash, commission, jobs, \
 rank-by, top, timeout-per, intrabar); flags override it.";
@@ -81,7 +83,7 @@ CSV, shards that do not fit together)
     long_about = LONG_ABOUT,
     after_long_help = AFTER_LONG_HELP,
     args_conflicts_with_subcommands = true,
-    subcommand_value_name = "merge",
+    subcommand_value_name = "merge|batch",
     subcommand_help_heading = "Subcommands",
     subcommand_negates_reqs = true
 )]
@@ -110,6 +112,9 @@ pub struct BacktestArgs {
 pub enum BacktestCommand {
     /// Join the JSON results of the shards of one sweep (--shard K/N --format json) into the unsharded result; a missing, duplicate, foreign or interrupted shard is refused.
     Merge(MergeArgs),
+    /// Run a batch of backtest specs (JSON lines, keys = the long flags) on a pool of workers: a JSON result per spec as each finishes.
+    #[command(long_about = batch::LONG_ABOUT, after_long_help = batch::AFTER_LONG_HELP)]
+    Batch(BatchArgs),
 }
 
 #[derive(Debug, Args)]
