@@ -21,13 +21,16 @@
 
 pub mod axis;
 pub mod engine;
+pub mod expr;
 pub mod grid;
 pub mod heatmap;
 pub mod job;
 pub mod merge;
 pub mod ranking;
 pub mod results;
+pub mod rules;
 pub mod settings;
+pub mod signals;
 pub mod stats;
 pub mod strategy;
 pub mod sweep;
