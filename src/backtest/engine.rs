@@ -430,7 +430,10 @@ fn run_loop(
         }
         let mut eq = b.cash;
         if let Some(t) = b.open {
-            eq += t.size * (bars.close[i] - t.entry_price);
+            // backtesting.py 0.6.6's `_position_unrealized_pl`, operation for operation:
+            // `last_price * size - size * entry_price` (not `size * (price - entry)`: the
+            // last bits differ, and an equity exactly at its peak starts a drawdown episode).
+            eq += bars.close[i] * t.size - t.size * t.entry_price;
         }
         equity[i] = eq;
         if eq <= 0.0 {
