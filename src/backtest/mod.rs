@@ -182,6 +182,8 @@ fn report(bars: &Bars, params: &Params, stats: Stats, run: Run) -> (SingleReport
 }
 
 #[cfg(test)]
+mod expr_reference_tests;
+#[cfg(test)]
 mod reference_tests;
 #[cfg(test)]
 mod test_data;
