@@ -284,3 +284,162 @@ impl Cache {
         v
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::float_cmp)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn err(text: &str) -> RuleError {
+        Program::compile([Some(text), None, None, None]).unwrap_err()
+    }
+
+    fn bars(close: &[f64]) -> Bars {
+        let mut b = Bars::with_capacity("T", close.len());
+        for (i, &c) in close.iter().enumerate() {
+            b.push(i as i64 * 86_400_000, c, c + 1.0, c - 1.0, c, 100.0);
+        }
+        b
+    }
+
+    /// The entry mask of `text` over `close`, with `$p` = 3, and the warm-up.
+    fn entry(text: &str, close: &[f64]) -> (Vec<bool>, usize) {
+        let p = Program::compile([Some(text), None, None, None]).unwrap();
+        let (m, w) = p.masks(&bars(close), &|_| 3.0, &Cache::default());
+        (m.iter().map(|b| b & ENTRY != 0).collect(), w)
+    }
+
+    #[test]
+    fn errors_point_at_the_column_and_say_what_was_expected() {
+        let e = err("rsii(close, 14) < 30");
+        assert_eq!(
+            e.to_string(),
+            "entry, column 1: unknown function 'rsii', did you mean 'rsi'?\n  rsii(close, 14) < 30\n  ^"
+        );
+        let e = err("close > sma(clsoe, 20)");
+        assert_eq!(e.column, 13);
+        assert!(e.error.message.contains("did you mean 'close'"), "{e}");
+        assert!(err("close < 1 < 2").error.message.contains("do not chain"));
+        assert!(err("close + 1").error.message.contains("expected a condition"));
+        assert!(err("(close > 1) + 1 > 0").error.message.contains("expected a number"));
+        assert!(err("sma(close, 2.5) > 1").error.message.contains("whole number"));
+        assert!(err("sma(close, close) > 1").error.message.contains("$param"));
+        assert!(err("rsi(close, 1) > 1").error.message.contains("from 2"));
+        assert!(err("bbands(close, 20, 2) > 1").error.message.contains(".upper"));
+        assert!(err("bbands(close, 20, 2).uper > 1").error.message.contains("did you mean 'upper'"));
+        assert!(err("sma(close) > 1").error.message.contains("takes 2 arguments"));
+        assert!(err("close = 1").error.message.contains("'=='"));
+        assert!(err("(close > 1").error.message.contains("')'"));
+        let e = err("close > ");
+        assert_eq!(e.column, 9, "{e}");
+        // The column counts characters, not bytes.
+        assert_eq!(err("close > é").column, 9);
+        let both_missing = Program::compile([None, Some("close > 1"), None, None]).unwrap_err();
+        assert!(both_missing.error.message.contains("entry or a short entry"));
+    }
+
+    #[test]
+    fn precedence_and_parameters() {
+        let p = Program::compile([Some("not -$a * 2 + $b > 1 and $b >= 1 or sma(close, $n) > $a"), None, None, None]).unwrap();
+        let names: Vec<(&str, Option<u32>)> = p.params.iter().map(|u| (u.name.as_str(), u.window_min)).collect();
+        assert_eq!(names, vec![("a", None), ("b", None), ("n", Some(1))]);
+        // -3*2+3 = -3 > 1 is false, not false = true; 3 >= 1: true.
+        assert_eq!(entry("not -$p * 2 + $p > 1 and $p >= 1", &[1.0, 2.0]).0, vec![true, true]);
+        // * over +: 1 + 2*3 = 7.
+        assert_eq!(entry("1 + 2 * $p == 7", &[1.0]).0, vec![true]);
+        // A window used by rsi needs 2 bars at least.
+        let p = Program::compile([Some("rsi(close, $n) > sma(close, $n)"), None, None, None]).unwrap();
+        assert_eq!(p.params[0].window_min, Some(2));
+    }
+
+    #[test]
+    fn nan_and_division_follow_numpy() {
+        // 0/0 is NaN: only != holds; x/0 is inf, x/-0 is -inf.
+        assert_eq!(entry("(close - close) / 0 != 1", &[1.0]).0, vec![true]);
+        assert_eq!(entry("(close - close) / 0 == (close - close) / 0", &[1.0]).0, vec![false]);
+        assert_eq!(entry("not ((close - close) / 0 > 1)", &[1.0]).0, vec![true]);
+        assert_eq!(entry("close / 0 > 1e308 and close / -0 < -1e308", &[1.0]).0, vec![true]);
+        // min/max propagate NaN.
+        assert_eq!(entry("max(close, (close - close) / 0) != max(close, (close - close) / 0)", &[1.0]).0, vec![true]);
+    }
+
+    #[test]
+    fn warmup_is_the_most_leading_nans_of_any_call() {
+        let close: Vec<f64> = (1..=30).map(f64::from).collect();
+        assert_eq!(entry("sma(close, 5) > 0", &close).1, 4);
+        // Nested calls compound; shift counts.
+        assert_eq!(entry("sma(shift(close, 2), 5) > 0", &close).1, 6);
+        // An all-NaN indicator counts 0; a bare series is no indicator.
+        assert_eq!(entry("sma(close, 500) != close and shift(close, 1) > 0", &close).1, 1);
+        assert_eq!(entry("close > open", &close).1, 0);
+        // crosses_* is evaluated per bar, not declared: strict on both bars.
+        let (m, _) = entry("crosses_above(close, 3)", &[1.0, 3.0, 4.0, 2.0, 5.0]);
+        assert_eq!(m, vec![false, false, false, false, true]);
+    }
+
+    #[test]
+    fn identical_calls_are_computed_once() {
+        let p = Program::compile([Some("sma(close, $p) > sma( close , 3 )"), None, Some("sma(close, 3) < 1"), None]).unwrap();
+        let cache = Cache::default();
+        let b = bars(&[1.0, 2.0, 3.0, 4.0]);
+        let _ = p.masks(&b, &|_| 3.0, &cache);
+        assert_eq!(cache.map.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn talib_functions_skip_leading_nans_and_rsi_turns_zero_after_one() {
+        let mut close: Vec<f64> = (0..40).map(|i| 100.0 + f64::from(i % 7) * 1.5 - f64::from(i % 3)).collect();
+        let b = bars(&close);
+        let cache = Cache::default();
+        let mut ctx = eval::Ctx { bars: &b, value: &|_| 3.0, cache: &cache, warmup: 0 };
+        let (shifted, _) = check("ema(shift(close, 2), 5) > 0").unwrap();
+        let parser::Kind::Cmp(_, lhs, _) = &shifted.kind else { panic!() };
+        let eval::Num::Owned(v) = ctx.num(lhs) else { panic!() };
+        let direct = crate::market::indicators::ema(&close[..38], 5);
+        assert_eq!(&v[6..], &direct[4..]);
+        assert!(direct[..4].iter().all(|x| x.is_nan()));
+        assert!(v[..6].iter().all(|x| x.is_nan()) && !v[6].is_nan());
+        close[20] = f64::NAN;
+        let b = bars(&close);
+        let cache = Cache::default();
+        let mut ctx = eval::Ctx { bars: &b, value: &|_| 3.0, cache: &cache, warmup: 0 };
+        let (rsi, _) = check("rsi(close, 5) > 0").unwrap();
+        let parser::Kind::Cmp(_, lhs, _) = &rsi.kind else { panic!() };
+        let eval::Num::Owned(v) = ctx.num(lhs) else { panic!() };
+        assert!(v[19] > 0.0 && v[20..].iter().all(|&x| x == 0.0));
+    }
+
+    proptest! {
+        #![proptest_config(crate::market::fuzz_config())]
+
+        /// Any text: an error with a position inside it (or at its end), never a panic.
+        #[test]
+        fn fuzz_expression_parser(text in "\\PC{0,80}") {
+            if let Err(e) = check(&text) {
+                prop_assert!(e.pos <= text.len());
+                let shown = RuleError::new("entry", &text, e).to_string();
+                prop_assert!(shown.ends_with('^'));
+            }
+        }
+
+        /// Texts made of the language's own pieces reach deeper than random characters.
+        #[test]
+        fn fuzz_expression_grammar(parts in proptest::collection::vec(prop_oneof![
+            Just("close"), Just("sma("), Just("bbands("), Just(").upper"), Just("$n"), Just(","),
+            Just("("), Just(")"), Just(" and "), Just(" not "), Just(" or "), Just("<"), Just(">="),
+            Just("=="), Just("-"), Just("*"), Just("/"), Just("1"), Just("2.5"), Just("1e400"),
+            Just("crosses_above("), Just("macd("), Just(".line"), Just("shift("), Just("atr("),
+        ], 0..24)) {
+            let text: String = parts.concat();
+            match check(&text) {
+                Err(e) => prop_assert!(e.pos <= text.len()),
+                Ok((node, _)) => {
+                    // What checks also evaluates, whatever the parameter's value.
+                    let p = Program { rules: [Some(Rule { text: text.clone(), node }), None, None, None], params: Vec::new() };
+                    let _ = p.masks(&bars(&[1.0, 2.0, 3.0, 2.0, 1.0]), &|_| 2.0, &Cache::default());
+                }
+            }
+        }
+    }
+}
