@@ -100,8 +100,8 @@ fn resolve_params(args: &StrategyArgs, cfg: &BacktestConfig) -> anyhow::Result<P
         } else {
             let mut names: Vec<&str> = STRATEGIES.iter().map(|s| s.name).collect();
             names.extend(cfg.strategies.keys().map(String::as_str));
-            let hint = strategy::suggest(name)
-                .or_else(|| crate::suggest::closest(name, cfg.strategies.keys().map(String::as_str)))
+            let hint = crate::suggest::closest(name, names.iter().copied())
+                .or_else(|| strategy::suggest(name))
                 .map(|s| format!("did you mean {s}? "))
                 .unwrap_or_default();
             anyhow::bail!(

@@ -10,6 +10,7 @@
 mod support;
 
 mod backtest;
+mod backtest_expr;
 mod env_check;
 mod global;
 mod layering;

@@ -264,7 +264,7 @@ pub struct Cache {
 }
 
 impl Cache {
-    pub const MAX: usize = 1024;
+    pub const MAX: usize = 256;
 
     /// The call under `key`, made (and kept, room permitting) on first use.
     pub fn get(&self, key: &str, make: impl FnOnce() -> Computed) -> Arc<Computed> {
