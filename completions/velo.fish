@@ -234,7 +234,12 @@ complete -c velo -n "__fish_velo_using_subcommand monitor" -s q -l quiet -d 'Pri
 complete -c velo -n "__fish_velo_using_subcommand monitor" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
 complete -c velo -n "__fish_velo_using_subcommand monitor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c velo -n "__fish_velo_using_subcommand monitor" -s V -l version -d 'Print version'
-complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l strategy -d 'The strategy: sma-cross, ema-cross, rsi, macd, bbands, donchian, momentum (rules and parameters in --help)' -r
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l strategy -d 'The strategy: sma-cross, ema-cross, rsi, macd, bbands, donchian, momentum (rules and parameters in --help), or a [backtest.strategies.NAME] table of velo.toml' -r
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l entry -d 'Your own strategy: buy (or reverse a short) when this condition holds, e.g. \'crosses_above(sma(close, $fast), sma(close, $slow))\' (language in --help)' -r
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l exit -d 'Close a long when this condition holds' -r
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l short-entry -d 'Sell short (or reverse a long) when this condition holds' -r
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l short-exit -d 'Close a short when this condition holds' -r
+complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l signals -d 'Precomputed conditions from any program: a CSV with Date and any of entry, exit, short_entry, short_exit (1/0, true/false, empty = false), joined to the bars by date' -r -F
 complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -s p -l param -d 'A strategy parameter, NAME=VALUE (repeatable), e.g. --param fast=10 --param slow=20' -r
 complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l cash -d 'Starting cash, more than 0 [default: 10000]' -r
 complete -c velo -n "__fish_velo_using_subcommand backtest; and not __fish_seen_subcommand_from merge help" -l commission -d 'Commission per order: RATE (fraction of the traded value, or N%), plus an optional fixed amount and a minimum, e.g. 0.002, 0.001+1, 0.1%+0.5,min=1 [default: 0]' -r
