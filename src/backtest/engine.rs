@@ -321,15 +321,21 @@ pub fn run_cached(
             return Err(RunError::LongOnlyRules);
         }
         let local;
-        let cache = match cache {
-            Some(c) => &c.exprs,
-            None => {
-                local = super::expr::Cache::default();
-                &local
-            }
+        let cache = if let Some(c) = cache {
+            &c.exprs
+        } else {
+            local = super::expr::Cache::default();
+            &local
         };
         let (masks, warmup) = r.masks(bars, &|n| params.value(n), cache)?;
-        return run_loop(bars, Decide::Rules(&masks), warmup, params, settings, expired);
+        return run_loop(
+            bars,
+            Decide::Rules(&masks),
+            warmup,
+            params,
+            settings,
+            expired,
+        );
     }
     let orders = params.orders_cached(bars, cache);
     run_orders(bars, &orders, params, settings, expired)

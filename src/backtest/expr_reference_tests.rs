@@ -54,7 +54,11 @@ fn expression_of(name: &str, long_only: bool) -> &'static StrategyDef {
     } else {
         [Some(entry), None, Some(sell), None]
     };
-    rules::define(name, Source::Expr(Program::compile(texts).unwrap())).unwrap()
+    rules::define(
+        name,
+        Source::Expr(Box::new(Program::compile(texts).unwrap())),
+    )
+    .unwrap()
 }
 
 /// The built-in's parameter values on the expression strategy.
@@ -73,19 +77,34 @@ fn json(r: &SingleReport) -> serde_json::Value {
     serde_json::to_value(&r.stats).unwrap()
 }
 
+/// A built-in, its parameter values, and whether long-only.
+type Case<'a> = (&'a str, &'a [(&'a str, f64)], bool);
+
 #[test]
 fn every_builtin_as_an_expression_gives_the_builtins_run() {
     let bars = goog();
-    let cases: &[(&str, &[(&str, f64)], bool)] = &[
+    let cases: &[Case] = &[
         ("sma-cross", &[("fast", 10.0), ("slow", 20.0)], false),
         ("ema-cross", &[("fast", 12.0), ("slow", 26.0)], false),
-        ("rsi", &[("n", 14.0), ("lower", 30.0), ("upper", 70.0)], false),
-        ("macd", &[("fast", 12.0), ("slow", 26.0), ("signal", 9.0)], false),
+        (
+            "rsi",
+            &[("n", 14.0), ("lower", 30.0), ("upper", 70.0)],
+            false,
+        ),
+        (
+            "macd",
+            &[("fast", 12.0), ("slow", 26.0), ("signal", 9.0)],
+            false,
+        ),
         ("bbands", &[("n", 20.0), ("k", 2.0)], false),
         ("donchian", &[("n", 20.0)], false),
         ("momentum", &[("n", 20.0), ("threshold", 0.0)], false),
         ("sma-cross", &[("fast", 10.0), ("slow", 20.0)], true),
-        ("rsi", &[("n", 10.0), ("lower", 35.0), ("upper", 65.0)], true),
+        (
+            "rsi",
+            &[("n", 10.0), ("lower", 35.0), ("upper", 65.0)],
+            true,
+        ),
     ];
     for &(name, values, long_only) in cases {
         let mut builtin = Params::defaults(find(name).unwrap());
@@ -142,13 +161,19 @@ fn the_sma_cross_grid_as_an_expression_equals_the_builtin_but_at_ties() {
         if repeated_crosses(&bars, key.0, key.1) {
             ties.push(key);
         }
-        if e_run.trades != b_run.trades || e_run.equity != b_run.equity || json(&e_rep) != json(&b_rep) {
+        if e_run.trades != b_run.trades
+            || e_run.equity != b_run.equity
+            || json(&e_rep) != json(&b_rep)
+        {
             differ.push(key);
         }
         points += 1;
     }
     assert_eq!(points, 1530);
-    assert!(!differ.is_empty() && differ.iter().all(|k| ties.contains(k)), "differ {differ:?}, ties {ties:?}");
+    assert!(
+        !differ.is_empty() && differ.iter().all(|k| ties.contains(k)),
+        "differ {differ:?}, ties {ties:?}"
+    );
 
     // At each tie point that differs, the expression equals backtesting.py running the
     // normative next() (the oracle's run at (5, 25)).
@@ -160,14 +185,21 @@ fn the_sma_cross_grid_as_an_expression_equals_the_builtin_but_at_ties() {
         .unwrap(),
     )
     .unwrap();
-    assert_eq!(differ, vec![(5, 25)], "the one tie point of the reference grid");
+    assert_eq!(
+        differ,
+        vec![(5, 25)],
+        "the one tie point of the reference grid"
+    );
     let mut p = Params::defaults(def);
     p.values[p.index("fast").unwrap()] = 5.0;
     p.values[p.index("slow").unwrap()] = 25.0;
     let (rep, run) = backtest(&bars, &p, &commission(), &|| false).unwrap();
     let want = oracle["trades"].as_array().unwrap();
     assert_eq!(run.trades.len(), want.len());
-    assert_ne!(run.trades.len() as u64, oracle["builtin_trades_count"].as_u64().unwrap());
+    assert_ne!(
+        run.trades.len() as u64,
+        oracle["builtin_trades_count"].as_u64().unwrap()
+    );
     let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1e-300);
     for (t, w) in run.trades.iter().zip(want) {
         assert_eq!(t.size, w["size"].as_f64().unwrap());

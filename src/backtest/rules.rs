@@ -18,7 +18,7 @@ use crate::market::Bars;
 /// Where the conditions come from.
 #[derive(Debug)]
 pub enum Source {
-    Expr(Program),
+    Expr(Box<Program>),
     Signals(Signals),
 }
 
@@ -41,7 +41,9 @@ impl Eq for RuleStrategy {}
 pub enum DefineError {
     #[error(transparent)]
     Expr(#[from] RuleError),
-    #[error("the expressions use {count} parameters ({names}); a strategy has at most {MAX_PARAMS}")]
+    #[error(
+        "the expressions use {count} parameters ({names}); a strategy has at most {MAX_PARAMS}"
+    )]
     TooManyParams { count: usize, names: String },
 }
 

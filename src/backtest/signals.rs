@@ -77,21 +77,30 @@ impl Signals {
             message,
         };
         let text = std::str::from_utf8(bytes).map_err(|e| {
-            let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
-            line_err(line, "is not UTF-8 text: save the file as UTF-8".to_string())
+            let line = memchr::memchr_iter(b'\n', &bytes[..e.valid_up_to()]).count() + 1;
+            line_err(
+                line,
+                "is not UTF-8 text: save the file as UTF-8".to_string(),
+            )
         })?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty());
         let Some((_, header)) = lines.next() else {
             return Err(SignalError::Read {
                 path: path.to_path_buf(),
-                reason: "is empty: write a header (Date,entry,exit,...) and one row per bar".to_string(),
+                reason: "is empty: write a header (Date,entry,exit,...) and one row per bar"
+                    .to_string(),
             });
         };
         let names: Vec<String> = header.split(',').map(|f| unquote(f).to_string()).collect();
-        let date_col = names
-            .iter()
-            .position(|n| n.eq_ignore_ascii_case("date") || n.eq_ignore_ascii_case("datetime") || n.eq_ignore_ascii_case("timestamp"));
+        let date_col = names.iter().position(|n| {
+            n.eq_ignore_ascii_case("date")
+                || n.eq_ignore_ascii_case("datetime")
+                || n.eq_ignore_ascii_case("timestamp")
+        });
         let mut cols: Vec<(usize, u8)> = Vec::new();
         let mut unknown = Vec::new();
         for (i, n) in names.iter().enumerate() {
@@ -112,9 +121,10 @@ impl Signals {
             });
         };
         if let Some(u) = unknown.first() {
-            let hint = crate::suggest::closest(&u.to_ascii_lowercase(), RULES)
-                .map(|s| format!(": column {u:?}, did you mean {s}?"))
-                .unwrap_or_else(|| format!(": column {u:?} is none of them"));
+            let hint = crate::suggest::closest(&u.to_ascii_lowercase(), RULES).map_or_else(
+                || format!(": column {u:?} is none of them"),
+                |s| format!(": column {u:?}, did you mean {s}?"),
+            );
             return Err(SignalError::Header {
                 path: path.to_path_buf(),
                 found: names.join(","),
@@ -143,22 +153,22 @@ impl Signals {
                 .map_err(|e| line_err(line, format!("date {date:?} {e}")))?;
             let mut mask = 0u8;
             for &(c, bit) in &cols {
-                match parse_bool(fields[c]) {
-                    Some(true) => mask |= bit,
-                    Some(false) => {}
-                    None => {
-                        return Err(line_err(
-                            line,
-                            format!(
-                                "{}: {:?} is not a signal: write 1/0, true/false, or leave it empty",
-                                names[c], fields[c]
-                            ),
-                        ))
-                    }
+                let Some(on) = parse_bool(fields[c]) else {
+                    let what = format!("{}: {:?} is not a signal", names[c], fields[c]);
+                    return Err(line_err(
+                        line,
+                        format!("{what}: write 1/0, true/false, or leave it empty"),
+                    ));
+                };
+                if on {
+                    mask |= bit;
                 }
             }
             if let Some((_, first)) = rows.insert(ts.ms, (mask, line)) {
-                return Err(line_err(line, format!("date {date:?} is also on line {first}: one row per bar")));
+                return Err(line_err(
+                    line,
+                    format!("date {date:?} is also on line {first}: one row per bar"),
+                ));
             }
         }
         Ok(Self {
@@ -190,7 +200,10 @@ impl Signals {
             return Err(SignalError::NoBar {
                 path: self.path.clone(),
                 line,
-                date: crate::units::time::format_timestamp(ms, crate::units::time::TimeStyle::DateTime),
+                date: crate::units::time::format_timestamp(
+                    ms,
+                    crate::units::time::TimeStyle::DateTime,
+                ),
                 symbol: bars.symbol.clone(),
             });
         }
@@ -215,12 +228,21 @@ mod tests {
     #[test]
     fn reads_any_spelling_joins_by_date_and_names_lines() {
         let p = Path::new("s.csv");
-        let s = Signals::parse(p, b"exit,Date,ENTRY,short_entry\nTRUE,2020-01-02,,1\n0,2020-01-03,true,false\n")
-            .expect("parses");
+        let s = Signals::parse(
+            p,
+            b"exit,Date,ENTRY,short_entry\nTRUE,2020-01-02,,1\n0,2020-01-03,true,false\n",
+        )
+        .expect("parses");
         let b = bars(&["2020-01-01", "2020-01-02", "2020-01-03"]);
-        assert_eq!(s.masks(&b).expect("joins"), vec![0, EXIT | SHORT_ENTRY, ENTRY]);
+        assert_eq!(
+            s.masks(&b).expect("joins"),
+            vec![0, EXIT | SHORT_ENTRY, ENTRY]
+        );
         let e = Signals::parse(p, b"Date,entry\n2020-01-02,yes\n").unwrap_err();
-        assert!(e.to_string().contains("line 2") && e.to_string().contains("\"yes\""), "{e}");
+        assert!(
+            e.to_string().contains("line 2") && e.to_string().contains("\"yes\""),
+            "{e}"
+        );
         let e = Signals::parse(p, b"Date,entyr\n").unwrap_err();
         assert!(e.to_string().contains("did you mean entry"), "{e}");
         let s = Signals::parse(p, b"Date,entry\n2020-01-02,1\n2020-02-30,1\n").unwrap_err();

@@ -20,14 +20,14 @@ pub use args::{
 use progress::Progress;
 
 use super::{exit, interrupt, Context};
+use crate::backtest::expr::Program;
 use crate::backtest::grid::Grid;
 use crate::backtest::merge;
 use crate::backtest::ranking::Ranking;
 use crate::backtest::results::{Status, SweepReport};
-use crate::backtest::expr::Program;
+use crate::backtest::rules;
 use crate::backtest::signals::Signals;
 use crate::backtest::strategy::{self, fmt_num, Params, STRATEGIES};
-use crate::backtest::rules;
 use crate::backtest::sweep::{self, SweepOptions};
 use crate::backtest::{self as bt, settings, Commission, Intrabar, Settings, Sizing};
 use crate::backtest::{Job, OneRun, Outcome, Run, Source, Stats};
@@ -78,7 +78,10 @@ fn resolve_params(args: &StrategyArgs, cfg: &BacktestConfig) -> anyhow::Result<P
     let exprs = [&args.entry, &args.exit, &args.short_entry, &args.short_exit];
     let (def, preset) = if let Some(path) = &args.signals {
         let signals = Signals::read(path)?;
-        (rules::define("signals", rules::Source::Signals(signals))?, Vec::new())
+        (
+            rules::define("signals", rules::Source::Signals(signals))?,
+            Vec::new(),
+        )
     } else if exprs.iter().any(|e| e.is_some()) {
         let texts = exprs.map(Option::as_deref);
         (expression("expression", texts)?, Vec::new())
@@ -93,7 +96,12 @@ fn resolve_params(args: &StrategyArgs, cfg: &BacktestConfig) -> anyhow::Result<P
             let preset: Vec<String> = t
                 .params
                 .iter()
-                .filter(|(k, _)| !args.params.iter().any(|p| p.split_once('=').is_some_and(|(n, _)| n.trim() == k.as_str())))
+                .filter(|(k, _)| {
+                    !args.params.iter().any(|p| {
+                        p.split_once('=')
+                            .is_some_and(|(n, _)| n.trim() == k.as_str())
+                    })
+                })
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect();
             (def, preset)
@@ -111,16 +119,23 @@ fn resolve_params(args: &StrategyArgs, cfg: &BacktestConfig) -> anyhow::Result<P
         }
     };
     let mut p = Params::defaults(def);
-    p.assign(&preset)
-        .map_err(|e| anyhow::anyhow!("[backtest.strategies.{}] params in velo.toml: {e}", def.name))?;
+    p.assign(&preset).map_err(|e| {
+        anyhow::anyhow!(
+            "[backtest.strategies.{}] params in velo.toml: {e}",
+            def.name
+        )
+    })?;
     p.assign(&args.params).map_err(messages::assign)?;
     Ok(p)
 }
 
 /// An expression strategy from its four condition texts (entry, exit, short entry, short exit).
-fn expression(name: &str, texts: [Option<&str>; 4]) -> anyhow::Result<&'static strategy::StrategyDef> {
+fn expression(
+    name: &str,
+    texts: [Option<&str>; 4],
+) -> anyhow::Result<&'static strategy::StrategyDef> {
     let program = Program::compile(texts).map_err(|e| messages::expr(&e))?;
-    Ok(rules::define(name, rules::Source::Expr(program))?)
+    Ok(rules::define(name, rules::Source::Expr(Box::new(program)))?)
 }
 
 /// The settings of a run: flags over velo.toml over defaults.

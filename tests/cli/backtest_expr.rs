@@ -21,7 +21,16 @@ fn json_run(args: &[&str]) -> serde_json::Value {
 #[test]
 fn an_expression_gives_the_builtins_statistics() {
     let builtin = json_run(&["--strategy", "sma-cross", "-p", "fast=10", "-p", "slow=20"]);
-    let expr = json_run(&["--entry", SMA_UP, "--short-entry", SMA_DOWN, "-p", "fast=10", "-p", "slow=20"]);
+    let expr = json_run(&[
+        "--entry",
+        SMA_UP,
+        "--short-entry",
+        SMA_DOWN,
+        "-p",
+        "fast=10",
+        "-p",
+        "slow=20",
+    ]);
     assert_eq!(expr["stats"], builtin["stats"]);
     assert_eq!(expr["stats"]["num_trades"], 93);
     assert_eq!(expr["params"], serde_json::json!({"fast": 10, "slow": 20}));
@@ -37,7 +46,14 @@ fn a_named_strategy_of_velo_toml_runs_and_flags_override_its_params() {
             .file("velo.toml", &toml)
             .arg("backtest")
             .arg(fixture(GOOG))
-            .args(["--strategy", "my-cross", "--commission", "0.002", "--format", "json"])
+            .args([
+                "--strategy",
+                "my-cross",
+                "--commission",
+                "0.002",
+                "--format",
+                "json",
+            ])
             .args(extra)
             .run()
             .code(0)
@@ -88,21 +104,40 @@ fn a_signals_file_trades_as_the_same_expression() {
         .file("signals.csv", rows.join("\n") + "\n")
         .arg("backtest")
         .arg(fixture(GOOG))
-        .args(["--signals", "signals.csv", "--trades", "s.csv", "--format", "json"])
+        .args([
+            "--signals",
+            "signals.csv",
+            "--trades",
+            "s.csv",
+            "--format",
+            "json",
+        ])
         .run()
         .code(0);
     let signals = out.json();
     let expr = velo()
         .arg("backtest")
         .arg(fixture(GOOG))
-        .args(["--entry", "close > open", "--short-entry", "close < open", "--trades", "e.csv", "--format", "json"])
+        .args([
+            "--entry",
+            "close > open",
+            "--short-entry",
+            "close < open",
+            "--trades",
+            "e.csv",
+            "--format",
+            "json",
+        ])
         .run()
         .code(0);
     let t_sig = std::fs::read_to_string(out.dir.path().join("s.csv")).unwrap();
     let t_expr = std::fs::read_to_string(expr.dir.path().join("e.csv")).unwrap();
     assert!(t_sig.lines().count() > 100);
     assert_eq!(t_sig, t_expr);
-    assert_eq!(signals["stats"]["equity_final"], expr.json()["stats"]["equity_final"]);
+    assert_eq!(
+        signals["stats"]["equity_final"],
+        expr.json()["stats"]["equity_final"]
+    );
 }
 
 #[test]
@@ -137,7 +172,12 @@ fn expression_errors_point_at_the_column_and_name_the_flag() {
             .code(2)
             .stderr_redacted()
     };
-    let e = err(&["--entry", "close > 1", "--short-entry", "rsii(close, 14) > 70"]);
+    let e = err(&[
+        "--entry",
+        "close > 1",
+        "--short-entry",
+        "rsii(close, 14) > 70",
+    ]);
     assert!(
         e.contains("--short-entry, column 1: unknown function 'rsii', did you mean 'rsi'?\n  rsii(close, 14) > 70\n  ^"),
         "{e}"
@@ -160,17 +200,36 @@ fn an_expression_grid_sweeps_its_params() {
         .arg("backtest")
         .arg(fixture(GOOG))
         .args(["--entry", SMA_UP, "--short-entry", SMA_DOWN])
-        .args(["--grid", "fast=5..15:5", "--grid", "slow=20..30:10", "--top", "0", "--format", "json"])
+        .args([
+            "--grid",
+            "fast=5..15:5",
+            "--grid",
+            "slow=20..30:10",
+            "--top",
+            "0",
+            "--format",
+            "json",
+        ])
         .args(["--commission", "0.002"])
         .run()
         .code(0)
         .json();
     let text = v.to_string();
-    assert!(text.contains("\"fast\":10") && text.contains("\"slow\":30"), "{text}");
+    assert!(
+        text.contains("\"fast\":10") && text.contains("\"slow\":30"),
+        "{text}"
+    );
     velo()
         .arg("backtest")
         .arg(fixture(GOOG))
-        .args(["--entry", SMA_UP, "--short-entry", SMA_DOWN, "--grid", "fast=5..15:5"])
+        .args([
+            "--entry",
+            SMA_UP,
+            "--short-entry",
+            SMA_DOWN,
+            "--grid",
+            "fast=5..15:5",
+        ])
         .run()
         .code(2)
         .stderr_has("$slow has no value");

@@ -4,6 +4,9 @@
 //! canonical text with its parameters filled in); arithmetic, comparisons and `crosses_*` are
 //! the per-bar values `next()` would compute, done column by column with IEEE (numpy) rules.
 
+// Formula code reads best in the notation of the formulas (n, k, a, b, x).
+#![allow(clippy::many_single_char_names)]
+
 use std::sync::Arc;
 
 use super::parser::{Arith, Cmp, Kind, Logic, Node, Series};
@@ -91,7 +94,9 @@ impl<'a> Ctx<'a> {
             Kind::Not(a) => match self.cond(a) {
                 Cond::Const(b) => Cond::Const(!b),
                 Cond::Col(mut v) => {
-                    v.iter_mut().for_each(|b| *b = !*b);
+                    for b in &mut v {
+                        *b = !*b;
+                    }
                     Cond::Col(v)
                 }
             },
@@ -113,6 +118,8 @@ impl<'a> Ctx<'a> {
             }
             Kind::Cmp(op, a, b) => {
                 let (x, y) = (self.num(a), self.num(b));
+                // IEEE comparisons are the semantics (numpy's): NaN is only `!=`.
+                #[allow(clippy::float_cmp)]
                 let f = |p: f64, q: f64| match op {
                     Cmp::Lt => p < q,
                     Cmp::Le => p <= q,
@@ -136,8 +143,8 @@ impl<'a> Ctx<'a> {
                 if let (Some(sa), Some(sb)) = (a.slice(), b.slice()) {
                     crosses(sa, sb, &mut out);
                 } else {
-                    for i in 1..n {
-                        out[i] = a.at(i - 1) < b.at(i - 1) && a.at(i) > b.at(i);
+                    for (i, o) in out.iter_mut().enumerate().skip(1) {
+                        *o = a.at(i - 1) < b.at(i - 1) && a.at(i) > b.at(i);
                     }
                 }
                 Cond::Col(out)
@@ -195,7 +202,10 @@ impl<'a> Ctx<'a> {
             let cols = if values.len() == n {
                 vec![Arc::new(values)]
             } else {
-                values.chunks(n.max(1)).map(|c| Arc::new(c.to_vec())).collect()
+                values
+                    .chunks(n.max(1))
+                    .map(|c| Arc::new(c.to_vec()))
+                    .collect()
             };
             super::Computed { cols, inner }
         });
@@ -278,8 +288,8 @@ impl<'a> Ctx<'a> {
                 let x = self.num(&args[0]);
                 let k = self.int(&args[1]).min(n);
                 let mut out = vec![f64::NAN; n];
-                for i in k..n {
-                    out[i] = x.at(i - k);
+                for (i, o) in out.iter_mut().enumerate().skip(k) {
+                    *o = x.at(i - k);
                 }
                 out
             }

@@ -98,26 +98,25 @@ pub fn lex(text: &str) -> Result<Vec<(Tok, usize)>, ExprError> {
         match c {
             b'<' | b'>' | b'=' | b'!' => {
                 let eq = next == Some(b'=');
-                let t = match (c, eq) {
-                    (b'<', false) => Tok::Lt,
-                    (b'<', true) => Tok::Le,
-                    (b'>', false) => Tok::Gt,
-                    (b'>', true) => Tok::Ge,
-                    (b'=', true) => Tok::Eq,
-                    (b'!', true) => Tok::Ne,
-                    (b'=', false) => {
-                        return Err(ExprError::at(
-                            start,
-                            "'=' is not an operator: compare with '==' (or '<=', '>=', '!=')",
-                        ))
-                    }
-                    _ => {
-                        return Err(ExprError::at(
+                let t =
+                    match (c, eq) {
+                        (b'<', false) => Tok::Lt,
+                        (b'<', true) => Tok::Le,
+                        (b'>', false) => Tok::Gt,
+                        (b'>', true) => Tok::Ge,
+                        (b'=', true) => Tok::Eq,
+                        (b'!', true) => Tok::Ne,
+                        (b'=', false) => {
+                            return Err(ExprError::at(
+                                start,
+                                "'=' is not an operator: compare with '==' (or '<=', '>=', '!=')",
+                            ))
+                        }
+                        _ => return Err(ExprError::at(
                             start,
                             "'!' is not an operator: write 'not' for negation, '!=' for 'differs'",
-                        ))
-                    }
-                };
+                        )),
+                    };
                 out.push((t, start));
                 i += if eq { 2 } else { 1 };
             }

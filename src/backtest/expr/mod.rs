@@ -6,6 +6,9 @@
 //! - [`types`]: the functions and the type check (numbers vs conditions, windows, `$params`);
 //! - [`eval`]: the columns, with a [`Cache`] of indicators shared by a sweep's runs.
 
+// Formula code reads best in the notation of the formulas (n, k, a, b, x).
+#![allow(clippy::many_single_char_names)]
+
 pub mod eval;
 pub mod lexer;
 pub mod parser;
@@ -62,11 +65,7 @@ pub struct RuleError {
 impl RuleError {
     fn new(rule: &'static str, text: &str, error: ExprError) -> Self {
         let at = error.pos.min(text.len());
-        let column = text
-            .char_indices()
-            .take_while(|(i, _)| *i < at)
-            .count()
-            + 1;
+        let column = text.char_indices().take_while(|(i, _)| *i < at).count() + 1;
         // Tabs and newlines would misplace the caret: shown as spaces.
         let text = text
             .chars()
@@ -128,7 +127,10 @@ impl Program {
             return Err(RuleError::new(
                 "entry",
                 "",
-                ExprError::at(0, "an expression strategy needs an entry or a short entry condition"),
+                ExprError::at(
+                    0,
+                    "an expression strategy needs an entry or a short entry condition",
+                ),
             ));
         }
         Ok(Self { rules, params })
@@ -136,7 +138,12 @@ impl Program {
 
     /// Each bar's rule mask ([`ENTRY`], [`EXIT`], ...) and the warm-up W: the most leading
     /// NaNs of any indicator (function call), an all-NaN one counting 0.
-    pub fn masks(&self, bars: &Bars, value: &dyn Fn(&str) -> f64, cache: &Cache) -> (Vec<u8>, usize) {
+    pub fn masks(
+        &self,
+        bars: &Bars,
+        value: &dyn Fn(&str) -> f64,
+        cache: &Cache,
+    ) -> (Vec<u8>, usize) {
         let mut ctx = eval::Ctx {
             bars,
             value,
@@ -200,7 +207,10 @@ impl Program {
                 _ => None,
             }
         }
-        self.rules.iter().flatten().find_map(|r| walk(&r.node, value))
+        self.rules
+            .iter()
+            .flatten()
+            .find_map(|r| walk(&r.node, value))
     }
 }
 
@@ -228,9 +238,10 @@ fn lookback(n: &Node, value: &dyn Fn(&str) -> f64) -> (usize, usize) {
                 }
                 _ => 0,
             };
-            let inner = args.iter().map(|a| lookback(a, value)).fold((0, 0), |acc, x| {
-                (acc.0.max(x.0), acc.1.max(x.1))
-            });
+            let inner = args
+                .iter()
+                .map(|a| lookback(a, value))
+                .fold((0, 0), |acc, x| (acc.0.max(x.0), acc.1.max(x.1)));
             let own = match func {
                 Func::Sma | Func::Ema | Func::Std | Func::Highest | Func::Lowest | Func::Bbands => {
                     int(1).saturating_sub(1)
@@ -321,14 +332,35 @@ mod tests {
         assert_eq!(e.column, 13);
         assert!(e.error.message.contains("did you mean 'close'"), "{e}");
         assert!(err("close < 1 < 2").error.message.contains("do not chain"));
-        assert!(err("close + 1").error.message.contains("expected a condition"));
-        assert!(err("(close > 1) + 1 > 0").error.message.contains("expected a number"));
-        assert!(err("sma(close, 2.5) > 1").error.message.contains("whole number"));
-        assert!(err("sma(close, close) > 1").error.message.contains("$param"));
+        assert!(err("close + 1")
+            .error
+            .message
+            .contains("expected a condition"));
+        assert!(err("(close > 1) + 1 > 0")
+            .error
+            .message
+            .contains("expected a number"));
+        assert!(err("sma(close, 2.5) > 1")
+            .error
+            .message
+            .contains("whole number"));
+        assert!(err("sma(close, close) > 1")
+            .error
+            .message
+            .contains("$param"));
         assert!(err("rsi(close, 1) > 1").error.message.contains("from 2"));
-        assert!(err("bbands(close, 20, 2) > 1").error.message.contains(".upper"));
-        assert!(err("bbands(close, 20, 2).uper > 1").error.message.contains("did you mean 'upper'"));
-        assert!(err("sma(close) > 1").error.message.contains("takes 2 arguments"));
+        assert!(err("bbands(close, 20, 2) > 1")
+            .error
+            .message
+            .contains(".upper"));
+        assert!(err("bbands(close, 20, 2).uper > 1")
+            .error
+            .message
+            .contains("did you mean 'upper'"));
+        assert!(err("sma(close) > 1")
+            .error
+            .message
+            .contains("takes 2 arguments"));
         assert!(err("close = 1").error.message.contains("'=='"));
         assert!(err("(close > 1").error.message.contains("')'"));
         let e = err("close > ");
@@ -336,20 +368,37 @@ mod tests {
         // The column counts characters, not bytes.
         assert_eq!(err("close > é").column, 9);
         let both_missing = Program::compile([None, Some("close > 1"), None, None]).unwrap_err();
-        assert!(both_missing.error.message.contains("entry or a short entry"));
+        assert!(both_missing
+            .error
+            .message
+            .contains("entry or a short entry"));
     }
 
     #[test]
     fn precedence_and_parameters() {
-        let p = Program::compile([Some("not -$a * 2 + $b > 1 and $b >= 1 or sma(close, $n) > $a"), None, None, None]).unwrap();
-        let names: Vec<(&str, Option<u32>)> = p.params.iter().map(|u| (u.name.as_str(), u.window_min)).collect();
+        let p = Program::compile([
+            Some("not -$a * 2 + $b > 1 and $b >= 1 or sma(close, $n) > $a"),
+            None,
+            None,
+            None,
+        ])
+        .unwrap();
+        let names: Vec<(&str, Option<u32>)> = p
+            .params
+            .iter()
+            .map(|u| (u.name.as_str(), u.window_min))
+            .collect();
         assert_eq!(names, vec![("a", None), ("b", None), ("n", Some(1))]);
         // -3*2+3 = -3 > 1 is false, not false = true; 3 >= 1: true.
-        assert_eq!(entry("not -$p * 2 + $p > 1 and $p >= 1", &[1.0, 2.0]).0, vec![true, true]);
+        assert_eq!(
+            entry("not -$p * 2 + $p > 1 and $p >= 1", &[1.0, 2.0]).0,
+            vec![true, true]
+        );
         // * over +: 1 + 2*3 = 7.
         assert_eq!(entry("1 + 2 * $p == 7", &[1.0]).0, vec![true]);
         // A window used by rsi needs 2 bars at least.
-        let p = Program::compile([Some("rsi(close, $n) > sma(close, $n)"), None, None, None]).unwrap();
+        let p =
+            Program::compile([Some("rsi(close, $n) > sma(close, $n)"), None, None, None]).unwrap();
         assert_eq!(p.params[0].window_min, Some(2));
     }
 
@@ -357,11 +406,24 @@ mod tests {
     fn nan_and_division_follow_numpy() {
         // 0/0 is NaN: only != holds; x/0 is inf, x/-0 is -inf.
         assert_eq!(entry("(close - close) / 0 != 1", &[1.0]).0, vec![true]);
-        assert_eq!(entry("(close - close) / 0 == (close - close) / 0", &[1.0]).0, vec![false]);
+        assert_eq!(
+            entry("(close - close) / 0 == (close - close) / 0", &[1.0]).0,
+            vec![false]
+        );
         assert_eq!(entry("not ((close - close) / 0 > 1)", &[1.0]).0, vec![true]);
-        assert_eq!(entry("close / 0 > 1e308 and close / -0 < -1e308", &[1.0]).0, vec![true]);
+        assert_eq!(
+            entry("close / 0 > 1e308 and close / -0 < -1e308", &[1.0]).0,
+            vec![true]
+        );
         // min/max propagate NaN.
-        assert_eq!(entry("max(close, (close - close) / 0) != max(close, (close - close) / 0)", &[1.0]).0, vec![true]);
+        assert_eq!(
+            entry(
+                "max(close, (close - close) / 0) != max(close, (close - close) / 0)",
+                &[1.0]
+            )
+            .0,
+            vec![true]
+        );
     }
 
     #[test]
@@ -371,7 +433,10 @@ mod tests {
         // Nested calls compound; shift counts.
         assert_eq!(entry("sma(shift(close, 2), 5) > 0", &close).1, 6);
         // An all-NaN indicator counts 0; a bare series is no indicator.
-        assert_eq!(entry("sma(close, 500) != close and shift(close, 1) > 0", &close).1, 1);
+        assert_eq!(
+            entry("sma(close, 500) != close and shift(close, 1) > 0", &close).1,
+            1
+        );
         assert_eq!(entry("close > open", &close).1, 0);
         // crosses_* is evaluated per bar, not declared: strict on both bars.
         let (m, _) = entry("crosses_above(close, 3)", &[1.0, 3.0, 4.0, 2.0, 5.0]);
@@ -380,7 +445,13 @@ mod tests {
 
     #[test]
     fn identical_calls_are_computed_once() {
-        let p = Program::compile([Some("sma(close, $p) > sma( close , 3 )"), None, Some("sma(close, 3) < 1"), None]).unwrap();
+        let p = Program::compile([
+            Some("sma(close, $p) > sma( close , 3 )"),
+            None,
+            Some("sma(close, 3) < 1"),
+            None,
+        ])
+        .unwrap();
         let cache = Cache::default();
         let b = bars(&[1.0, 2.0, 3.0, 4.0]);
         let _ = p.masks(&b, &|_| 3.0, &cache);
@@ -389,13 +460,24 @@ mod tests {
 
     #[test]
     fn talib_functions_skip_leading_nans_and_rsi_turns_zero_after_one() {
-        let mut close: Vec<f64> = (0..40).map(|i| 100.0 + f64::from(i % 7) * 1.5 - f64::from(i % 3)).collect();
+        let mut close: Vec<f64> = (0..40)
+            .map(|i| 100.0 + f64::from(i % 7) * 1.5 - f64::from(i % 3))
+            .collect();
         let b = bars(&close);
         let cache = Cache::default();
-        let mut ctx = eval::Ctx { bars: &b, value: &|_| 3.0, cache: &cache, warmup: 0 };
+        let mut ctx = eval::Ctx {
+            bars: &b,
+            value: &|_| 3.0,
+            cache: &cache,
+            warmup: 0,
+        };
         let (shifted, _) = check("ema(shift(close, 2), 5) > 0").unwrap();
-        let parser::Kind::Cmp(_, lhs, _) = &shifted.kind else { panic!() };
-        let eval::Num::Owned(v) = ctx.num(lhs) else { panic!() };
+        let parser::Kind::Cmp(_, lhs, _) = &shifted.kind else {
+            panic!()
+        };
+        let eval::Num::Owned(v) = ctx.num(lhs) else {
+            panic!()
+        };
         let direct = crate::market::indicators::ema(&close[..38], 5);
         assert_eq!(&v[6..], &direct[4..]);
         assert!(direct[..4].iter().all(|x| x.is_nan()));
@@ -403,10 +485,19 @@ mod tests {
         close[20] = f64::NAN;
         let b = bars(&close);
         let cache = Cache::default();
-        let mut ctx = eval::Ctx { bars: &b, value: &|_| 3.0, cache: &cache, warmup: 0 };
+        let mut ctx = eval::Ctx {
+            bars: &b,
+            value: &|_| 3.0,
+            cache: &cache,
+            warmup: 0,
+        };
         let (rsi, _) = check("rsi(close, 5) > 0").unwrap();
-        let parser::Kind::Cmp(_, lhs, _) = &rsi.kind else { panic!() };
-        let eval::Num::Owned(v) = ctx.num(lhs) else { panic!() };
+        let parser::Kind::Cmp(_, lhs, _) = &rsi.kind else {
+            panic!()
+        };
+        let eval::Num::Owned(v) = ctx.num(lhs) else {
+            panic!()
+        };
         assert!(v[19] > 0.0 && v[20..].iter().all(|&x| x == 0.0));
     }
 

@@ -87,7 +87,10 @@ pub fn parse(text: &str) -> Result<Node, ExprError> {
     let node = p.or()?;
     let (tok, pos) = p.peek();
     if *tok != Tok::End {
-        let what = if matches!(tok, Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge | Tok::Eq | Tok::Ne) {
+        let what = if matches!(
+            tok,
+            Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge | Tok::Eq | Tok::Ne
+        ) {
             "comparisons do not chain: write 'a < b and b < c'".to_string()
         } else if *tok == Tok::RParen {
             "this ')' closes nothing".to_string()
@@ -248,7 +251,7 @@ impl Parser {
                 }
                 return self.no_output(inner);
             }
-            Tok::Ident(name) => return self.name(name, pos),
+            Tok::Ident(name) => return self.name(&name, pos),
             other => {
                 return Err(ExprError::at(
                     pos,
@@ -273,8 +276,8 @@ impl Parser {
         Ok(node)
     }
 
-    fn name(&mut self, name: String, pos: usize) -> Result<Node, ExprError> {
-        if matches!(name.as_str(), "and" | "or" | "not") {
+    fn name(&mut self, name: &str, pos: usize) -> Result<Node, ExprError> {
+        if matches!(name, "and" | "or" | "not") {
             return Err(ExprError::at(
                 pos,
                 format!("expected a number or a condition before '{name}'"),
@@ -285,7 +288,9 @@ impl Parser {
             if call {
                 return Err(ExprError::at(
                     pos,
-                    format!("{name} is a series, not a function: use it as it is, e.g. sma({name}, 20)"),
+                    format!(
+                        "{name} is a series, not a function: use it as it is, e.g. sma({name}, 20)"
+                    ),
                 ));
             }
             return self.no_output(Node {
@@ -293,9 +298,9 @@ impl Parser {
                 kind: Kind::Series(s),
             });
         }
-        let func = Func::find(&name);
+        let func = Func::find(name);
         let Some(func) = func else {
-            return Err(unknown_name(&name, pos, call));
+            return Err(unknown_name(name, pos, call));
         };
         if !call {
             return Err(ExprError::at(
@@ -306,7 +311,9 @@ impl Parser {
         let (_, open) = self.bump();
         self.enter(open)?;
         let mut args = Vec::new();
-        if *self.peek().0 != Tok::RParen {
+        if *self.peek().0 == Tok::RParen {
+            self.bump();
+        } else {
             loop {
                 args.push(self.or()?);
                 match self.bump() {
@@ -315,20 +322,27 @@ impl Parser {
                     (other, at) => {
                         return Err(ExprError::at(
                             at,
-                            format!("expected ',' or ')' in the call of {name}, found {}", other.describe()),
+                            format!(
+                                "expected ',' or ')' in the call of {name}, found {}",
+                                other.describe()
+                            ),
                         ))
                     }
                 }
             }
-        } else {
-            self.bump();
         }
         self.depth -= 1;
         let output = if *self.peek().0 == Tok::Dot {
             let (_, dot) = self.bump();
             let (tok, at) = self.bump();
             let Tok::Ident(out) = tok else {
-                return Err(ExprError::at(at, format!("expected an output name after '.', one of {}", func.outputs_text())));
+                return Err(ExprError::at(
+                    at,
+                    format!(
+                        "expected an output name after '.', one of {}",
+                        func.outputs_text()
+                    ),
+                ));
             };
             let Some(o) = func.output(&out) else {
                 let msg = if func.outputs().is_empty() {
@@ -338,7 +352,10 @@ impl Parser {
                     let hint = crate::suggest::closest(&out, names.iter().copied())
                         .map(|s| format!(", did you mean '{s}'?"))
                         .unwrap_or_default();
-                    format!("{name} has no output '{out}'{hint} (its outputs: {})", func.outputs_text())
+                    format!(
+                        "{name} has no output '{out}'{hint} (its outputs: {})",
+                        func.outputs_text()
+                    )
                 };
                 return Err(ExprError::at(at.max(dot), msg));
             };
@@ -366,14 +383,16 @@ fn unknown_name(name: &str, pos: usize, call: bool) -> ExprError {
     } else {
         ("name", SERIES.iter().map(|(n, _)| *n).collect())
     };
-    let hint = crate::suggest::closest(name, candidates.iter().copied())
-        .map(|s| format!(", did you mean '{s}'?"))
-        .unwrap_or_else(|| {
+    let hint = crate::suggest::closest(name, candidates.iter().copied()).map_or_else(
+        || {
             if call {
                 format!(": the functions are {}", candidates.join(", "))
             } else {
-                ": the series are open, high, low, close, volume (a parameter is written $name)".to_string()
+                ": the series are open, high, low, close, volume (a parameter is written $name)"
+                    .to_string()
             }
-        });
+        },
+        |s| format!(", did you mean '{s}'?"),
+    );
     ExprError::at(pos, format!("unknown {what} '{name}'{hint}"))
 }

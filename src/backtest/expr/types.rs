@@ -178,12 +178,19 @@ impl Func {
     }
 
     pub fn outputs_text(self) -> String {
-        let names: Vec<String> = self.outputs().iter().map(|(n, _)| format!(".{n}")).collect();
+        let names: Vec<String> = self
+            .outputs()
+            .iter()
+            .map(|(n, _)| format!(".{n}"))
+            .collect();
         names.join(", ")
     }
 
     pub fn output(self, name: &str) -> Option<Output> {
-        self.outputs().iter().find(|(n, _)| *n == name).map(|&(_, o)| o)
+        self.outputs()
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, o)| o)
     }
 
     /// A condition (`crosses_*`) rather than a number.
