@@ -301,7 +301,12 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
             break
         }
         'velo;backtest' {
-            [CompletionResult]::new('--strategy', '--strategy', [CompletionResultType]::ParameterName, 'The strategy: sma-cross, ema-cross, rsi, macd, bbands, donchian, momentum (rules and parameters in --help)')
+            [CompletionResult]::new('--strategy', '--strategy', [CompletionResultType]::ParameterName, 'The strategy: sma-cross, ema-cross, rsi, macd, bbands, donchian, momentum (rules and parameters in --help), or a [backtest.strategies.NAME] table of velo.toml')
+            [CompletionResult]::new('--entry', '--entry', [CompletionResultType]::ParameterName, 'Your own strategy: buy (or reverse a short) when this condition holds, e.g. ''crosses_above(sma(close, $fast), sma(close, $slow))'' (language in --help)')
+            [CompletionResult]::new('--exit', '--exit', [CompletionResultType]::ParameterName, 'Close a long when this condition holds')
+            [CompletionResult]::new('--short-entry', '--short-entry', [CompletionResultType]::ParameterName, 'Sell short (or reverse a long) when this condition holds')
+            [CompletionResult]::new('--short-exit', '--short-exit', [CompletionResultType]::ParameterName, 'Close a short when this condition holds')
+            [CompletionResult]::new('--signals', '--signals', [CompletionResultType]::ParameterName, 'Precomputed conditions from any program: a CSV with Date and any of entry, exit, short_entry, short_exit (1/0, true/false, empty = false), joined to the bars by date')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'A strategy parameter, NAME=VALUE (repeatable), e.g. --param fast=10 --param slow=20')
             [CompletionResult]::new('--param', '--param', [CompletionResultType]::ParameterName, 'A strategy parameter, NAME=VALUE (repeatable), e.g. --param fast=10 --param slow=20')
             [CompletionResult]::new('--cash', '--cash', [CompletionResultType]::ParameterName, 'Starting cash, more than 0 [default: 10000]')

@@ -167,13 +167,33 @@ _velo() {
             return 0
             ;;
         velo__subcmd__backtest)
-            opts="-p -j -q -v -h -V --strategy --param --cash --commission --trade-on-close --long-only --size --fractional --slippage-bps --stop-loss --take-profit --intrabar --grid --constraint --jobs --timeout-per --rank-by --top --results --heatmap --shard --walk-forward --format --trades --equity --report --color --quiet --verbose --help --version merge batch help"
+            opts="-p -j -q -v -h -V --strategy --entry --exit --short-entry --short-exit --signals --param --cash --commission --trade-on-close --long-only --size --fractional --slippage-bps --stop-loss --take-profit --intrabar --grid --constraint --jobs --timeout-per --rank-by --top --results --heatmap --shard --walk-forward --format --trades --equity --report --color --quiet --verbose --help --version merge batch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --strategy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --entry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --short-entry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --short-exit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signals)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -12,7 +12,7 @@
 
 use serde::Serialize;
 
-use super::strategy::{ParamError, Params, SeriesCache};
+use super::strategy::{Kind, ParamError, Params, SeriesCache};
 use super::{Commission, Intrabar, Settings, Sizing};
 use crate::market::Bars;
 
@@ -85,6 +85,13 @@ pub enum RunError {
     /// The parameters break the strategy's own rules (a sweep point found so while it ran).
     #[error(transparent)]
     Invalid(#[from] ParamError),
+    /// A rule strategy's conditions cannot be had for these bars (a signal date with no bar).
+    #[error(transparent)]
+    Rules(#[from] super::rules::MaskError),
+    /// Long-only applies to the built-ins' sell signals; a rule strategy is long-only by
+    /// having no short entry.
+    #[error("long-only is for built-in strategies: an expression strategy or signals file is long-only when it has no short entry")]
+    LongOnlyRules,
 }
 
 /// The trade open at a moment.
@@ -309,8 +316,38 @@ pub fn run_cached(
     cache: Option<&SeriesCache>,
     expired: &dyn Fn() -> bool,
 ) -> Result<Run, RunError> {
+    if let Kind::Rules(r) = params.def.kind {
+        if settings.long_only {
+            return Err(RunError::LongOnlyRules);
+        }
+        let local;
+        let cache = if let Some(c) = cache {
+            &c.exprs
+        } else {
+            local = super::expr::Cache::default();
+            &local
+        };
+        let (masks, warmup) = r.masks(bars, &|n| params.value(n), cache)?;
+        return run_loop(
+            bars,
+            Decide::Rules(&masks),
+            warmup,
+            params,
+            settings,
+            expired,
+        );
+    }
     let orders = params.orders_cached(bars, cache);
     run_orders(bars, &orders, params, settings, expired)
+}
+
+/// How the strategy decides on each bar.
+#[derive(Clone, Copy)]
+enum Decide<'a> {
+    /// +1 buy, -1 sell, 0 nothing; `level`: not when already positioned that way.
+    Orders { orders: &'a [i8], level: bool },
+    /// The rule masks of the normative `next()` (see `rules::decide`).
+    Rules(&'a [u8]),
 }
 
 /// The event loop over precomputed per-bar orders (see [`Params::orders`]).
@@ -321,11 +358,30 @@ pub fn run_orders(
     settings: &Settings,
     expired: &dyn Fn() -> bool,
 ) -> Result<Run, RunError> {
+    let level = params.def.level;
+    run_loop(
+        bars,
+        Decide::Orders { orders, level },
+        params.warmup(),
+        params,
+        settings,
+        expired,
+    )
+}
+
+fn run_loop(
+    bars: &Bars,
+    decide: Decide<'_>,
+    warmup: usize,
+    params: &Params,
+    settings: &Settings,
+    expired: &dyn Fn() -> bool,
+) -> Result<Run, RunError> {
     let n = bars.len();
-    let warmup = params.warmup();
-    if n < params.min_bars() {
+    let min_bars = warmup + 3;
+    if n < min_bars {
         return Err(RunError::TooFewBars {
-            need: params.min_bars(),
+            need: min_bars,
             warmup: warmup + 1,
             have: n,
         });
@@ -335,7 +391,6 @@ pub fn run_orders(
         while !crate::cancel::cancellable_sleep(std::time::Instant::now() + hour, expired) {}
         return Err(RunError::Expired);
     }
-    let level = params.def.level;
     let mut b = Broker {
         bars,
         s: settings,
@@ -381,7 +436,10 @@ pub fn run_orders(
         }
         let mut eq = b.cash;
         if let Some(t) = b.open {
-            eq += t.size * (bars.close[i] - t.entry_price);
+            // backtesting.py 0.6.6's `_position_unrealized_pl`, operation for operation:
+            // `last_price * size - size * entry_price` (not `size * (price - entry)`: the
+            // last bits differ, and an equity exactly at its peak starts a drawdown episode).
+            eq += bars.close[i] * t.size - t.size * t.entry_price;
         }
         equity[i] = eq;
         if eq <= 0.0 {
@@ -391,20 +449,29 @@ pub fn run_orders(
             break;
         }
         // 2. The strategy, on this bar's close.
-        let o = orders[i];
-        if o == 0 {
-            continue;
-        }
         let side = b.open.map_or(0.0, |t| t.size.signum());
-        if level && side.total_cmp(&f64::from(o)).is_eq() {
-            continue; // already positioned that way
+        match decide {
+            Decide::Orders { orders, level } => {
+                let o = orders[i];
+                if o == 0 {
+                    continue;
+                }
+                if level && side.total_cmp(&f64::from(o)).is_eq() {
+                    continue; // already positioned that way
+                }
+                if settings.long_only && o < 0 {
+                    pending_close = b.open.is_some(); // position.close()
+                    continue;
+                }
+                pending_close = b.open.is_some();
+                pending_entry = o;
+            }
+            Decide::Rules(masks) => {
+                let (close, entry) = super::rules::decide(masks[i], side as i8);
+                pending_close = close;
+                pending_entry = entry;
+            }
         }
-        if settings.long_only && o < 0 {
-            pending_close = b.open.is_some(); // position.close()
-            continue;
-        }
-        pending_close = b.open.is_some();
-        pending_entry = o;
     }
     // Bars before the first recorded one hold the first recorded value (pandas bfill).
     let first = equity[start];

@@ -148,7 +148,7 @@ impl Grid {
         axes: Vec<Axis>,
         constraints: Vec<Constraint>,
     ) -> Result<Self, GridError> {
-        if axes.len() > MAX_PARAMS {
+        if axes.len() > base.def.params.len() {
             return Err(GridError::TooManyAxes {
                 axes: axes.len(),
                 strategy: base.def.name,
@@ -211,6 +211,15 @@ impl Grid {
             .iter()
             .map(|c| Constraint::parse(base, c))
             .collect::<Result<Vec<_>, _>>()?;
+        // An expression strategy's parameter has no default: it is given or swept.
+        for (i, spec) in base.def.params.iter().enumerate() {
+            if base.values[i].is_nan() && !axes.iter().any(|a| a.index == i) {
+                return Err(GridError::Params(ParamError::Missing {
+                    strategy: base.def.name,
+                    name: spec.name,
+                }));
+            }
+        }
         let grid = Self::new(*base, axes, cs)?;
         if grids.is_empty() {
             base.validate()?;

@@ -23,13 +23,16 @@
 pub mod axis;
 pub mod batch;
 pub mod engine;
+pub mod expr;
 pub mod grid;
 pub mod heatmap;
 pub mod job;
 pub mod merge;
 pub mod ranking;
 pub mod results;
+pub mod rules;
 pub mod settings;
+pub mod signals;
 pub mod stats;
 pub mod strategy;
 pub mod sweep;
@@ -180,6 +183,8 @@ fn report(bars: &Bars, params: &Params, stats: Stats, run: Run) -> (SingleReport
     )
 }
 
+#[cfg(test)]
+mod expr_reference_tests;
 #[cfg(test)]
 mod reference_tests;
 #[cfg(test)]

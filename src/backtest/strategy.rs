@@ -21,7 +21,7 @@ use crate::market::signals::{mark_crossings, rolling_mean, rolling_means, shift_
 use crate::market::Bars;
 
 /// How many parameters a strategy has at most.
-pub const MAX_PARAMS: usize = 3;
+pub const MAX_PARAMS: usize = 8;
 
 /// One named parameter.
 #[derive(Debug, Clone, Copy)]
@@ -39,6 +39,12 @@ impl ParamSpec {
     /// Checks one value against the bounds (and wholeness) of this parameter of `strategy`;
     /// the error says which values are allowed and what the parameter means.
     pub fn check(&self, strategy: &'static str, v: f64) -> Result<(), ParamError> {
+        if v.is_nan() {
+            return Err(ParamError::Missing {
+                strategy,
+                name: self.name,
+            });
+        }
         if !v.is_finite() || v < self.min || v > self.max {
             return Err(ParamError::OutOfRange {
                 strategy,
@@ -86,6 +92,19 @@ pub enum ParamError {
         b: &'static str,
         a_value: f64,
         b_value: f64,
+    },
+    /// A parameter of an expression strategy that was given no value.
+    #[error("{strategy}: ${name} has no value: give it with --param {name}=VALUE or sweep it with --grid")]
+    Missing {
+        strategy: &'static str,
+        name: &'static str,
+    },
+    /// A MACD of an expression strategy whose fast period is not below its slow one.
+    #[error("{strategy}: macd needs its fast period below its slow one (got fast {} and slow {})", Num(*fast_value), Num(*slow_value))]
+    MacdOrder {
+        strategy: &'static str,
+        fast_value: f64,
+        slow_value: f64,
     },
 }
 
@@ -175,6 +194,8 @@ pub(crate) enum Kind {
     /// timeout). Not listed in help.
     #[cfg_attr(not(debug_assertions), allow(dead_code))]
     Hang,
+    /// Entry, exit, short entry and short exit conditions (expressions or a signals file).
+    Rules(&'static super::rules::RuleStrategy),
 }
 
 /// Every strategy, in the order help lists them.
@@ -335,6 +356,11 @@ impl Params {
         self.index(name).map(|i| self.values[i])
     }
 
+    /// The value of `name`, NaN when the strategy has no such parameter.
+    pub fn value(&self, name: &str) -> f64 {
+        self.get(name).unwrap_or(f64::NAN)
+    }
+
     /// `(name, value)` pairs in declaration order.
     pub fn pairs(&self) -> impl Iterator<Item = (&'static str, f64)> + '_ {
         self.def
@@ -349,6 +375,17 @@ impl Params {
     pub fn validate(&self) -> Result<(), ParamError> {
         for (p, &v) in self.def.params.iter().zip(&self.values) {
             p.check(self.def.name, v)?;
+        }
+        if let Kind::Rules(r) = self.def.kind {
+            if let super::rules::Source::Expr(p) = &r.source {
+                if let Some((f, sl)) = p.macd_order(&|n| self.value(n)) {
+                    return Err(ParamError::MacdOrder {
+                        strategy: self.def.name,
+                        fast_value: f,
+                        slow_value: sl,
+                    });
+                }
+            }
         }
         for &(a, b) in self.def.ordered() {
             let (va, vb) = (self.values[a], self.values[b]);
@@ -421,6 +458,7 @@ impl Params {
             Kind::Macd => v[1] + v[2] - 2,
             Kind::Bbands => v[0].saturating_sub(1),
             Kind::Hang => 19,
+            Kind::Rules(r) => r.lookback(&|n| self.value(n)),
         }
     }
 
@@ -491,6 +529,9 @@ impl Params {
                 let r = crate::market::signals::roc(c, p(0));
                 levels(&mut out, &|i| r[i] > v[1], &|i| r[i] < -v[1]);
             }
+            // Their orders depend on the position: the engine reads their rule masks
+            // (`rules::decide`), so they place no order of their own here.
+            Kind::Rules(_) => {}
         }
         out
     }
@@ -502,6 +543,8 @@ impl Params {
 #[derive(Debug, Default)]
 pub struct SeriesCache {
     map: Mutex<HashMap<SeriesKey, Arc<Vec<f64>>>>,
+    /// The indicators of expression strategies, by canonical call.
+    pub exprs: super::expr::Cache,
 }
 
 /// Which moving average (0 pandas SMA, 1 TA-Lib EMA) and its period.

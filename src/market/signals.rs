@@ -63,8 +63,13 @@ fn rolling_means_into<const K: usize>(x: &[f64], ns: [usize; K], mut outs: [&mut
                 st[k].remove(x[i - n]);
             }
             st[k].add(x[i]);
+            // pandas' min_periods = n: a window with a NaN in it has fewer observations.
             if i + 1 >= n {
-                outs[k][i] = st[k].mean();
+                outs[k][i] = if st[k].nobs >= n as i64 {
+                    st[k].mean()
+                } else {
+                    f64::NAN
+                };
             }
         }
     }
@@ -156,6 +161,40 @@ pub fn roc_into(x: &[f64], n: usize, out: &mut [f64]) {
 pub fn roc(x: &[f64], n: usize) -> Vec<f64> {
     let mut out = vec![0.0; x.len()];
     roc_into(x, n, &mut out);
+    out
+}
+
+/// pandas' `rolling(n).max()` (`highest`) or `.min()`: the extreme of the `n` bars ending at
+/// each bar, current bar included; NaN while a NaN or an infinity (NaN to pandas) is in the
+/// window, and for the first `n-1` bars.
+pub fn rolling_extreme(x: &[f64], n: usize, highest: bool) -> Vec<f64> {
+    let len = x.len();
+    let mut out = vec![f64::NAN; len];
+    if n == 0 || len < n {
+        return out;
+    }
+    let neutral = if highest {
+        f64::NEG_INFINITY
+    } else {
+        f64::INFINITY
+    };
+    let clean: Vec<f64> = x
+        .iter()
+        .map(|&v| if v.is_finite() { v } else { neutral })
+        .collect();
+    if highest {
+        super::indicators::max_into(&clean, n, &mut out);
+    } else {
+        super::indicators::min_into(&clean, n, &mut out);
+    }
+    // Bars since the last non-finite value: a window of n needs n of them.
+    let mut run = 0usize;
+    for (o, v) in out.iter_mut().zip(x) {
+        run = if v.is_finite() { run + 1 } else { 0 };
+        if run < n {
+            *o = f64::NAN;
+        }
+    }
     out
 }
 

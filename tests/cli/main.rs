@@ -11,6 +11,7 @@ mod support;
 
 mod backtest;
 mod backtest_batch;
+mod backtest_expr;
 mod env_check;
 mod global;
 mod layering;

@@ -37,6 +37,21 @@ Crossover strategies (sma-cross, ema-cross, macd) order on every cross; the othe
 not long and only sell when not short. By default a sell reverses a long into a short and vice \
 versa (backtesting.py's exclusive orders); --long-only closes instead of going short.
 
+Your own strategies: --entry, --exit, --short-entry, --short-exit EXPR instead of --strategy \
+($name filled by --param/--grid). Each bar, on its close: a long closes on exit, a short on \
+short-exit; then entry (when not long) buys, closing a short first; else short-entry (when not \
+short) sells, closing a long first. Language: series open high low close volume; numbers; \
+$name; unary -; * / over + - over comparisons < <= > >= == != (not chained) over not over and \
+over or; parentheses. Functions over the whole series: sma(x,n) (pandas rolling mean), ema(x,n), \
+rsi(x,n), roc(x,n), std(x,n), atr(n), bbands(x,n,k).upper|.middle|.lower, \
+macd(x,fast,slow,signal).line|.signal|.hist (TA-Lib), highest(x,n), lowest(x,n) (pandas \
+rolling, current bar included), shift(x,k), abs(x), min(a,b), max(a,b), crosses_above(a,b), \
+crosses_below(a,b). NaN compares as in Python (only != is true); x/0 is +-inf or NaN. The \
+first decision is on the bar after the longest leading-NaN run of any function call. \
+--signals FILE.csv gives the four conditions precomputed (Date,entry,exit,short_entry,short_exit; \
+no warm-up). Named strategies: [backtest.strategies.NAME] in velo.toml with entry, exit, \
+short_entry, short_exit and params, used as --strategy NAME.
+
 Semantics (backtesting.py's defaults): the strategy decides on a bar's close; the order fills \
 at the next bar's open (--trade-on-close: at this close). Warm-up: the first decision is on the \
 bar after the last indicator's first value. Orders use all cash in whole units; commission is \
@@ -69,6 +84,12 @@ Examples:
       --shard 2/3 --format json > part2.json
   velo backtest merge part1.json part2.json part3.json --format json
   velo backtest GOOG.csv --strategy macd --report macd.html --trades trades.csv --equity equity.csv
+  velo backtest GOOG.csv --entry 'rsi(close, $n) < 30 and close > sma(close, 200)' \
+      --exit 'rsi(close, $n) > 70' --param n=14 --commission 0.002
+  velo backtest GOOG.csv --entry 'crosses_above(sma(close, $fast), sma(close, $slow))' \
+      --short-entry 'crosses_below(sma(close, $fast), sma(close, $slow))' \
+      --grid fast=5..49 --grid slow=10..195:5 --constraint 'fast<slow'
+  velo backtest GOOG.csv --signals my_signals.csv --trades trades.csv
 
 Exit codes:
   0  ran (every sweep point finished)
@@ -136,9 +157,30 @@ pub struct MergeArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Strategy")]
 pub struct StrategyArgs {
-    /// The strategy: sma-cross, ema-cross, rsi, macd, bbands, donchian, momentum (rules and parameters in --help).
-    #[arg(long, value_name = "NAME", required = true)]
+    /// The strategy: sma-cross, ema-cross, rsi, macd, bbands, donchian, momentum (rules and parameters in --help), or a [backtest.strategies.NAME] table of velo.toml.
+    #[arg(long, value_name = "NAME", required_unless_present_any = ["entry", "short_entry", "signals"],
+          conflicts_with_all = ["entry", "exit", "short_entry", "short_exit", "signals"])]
     pub strategy: Option<String>,
+
+    /// Your own strategy: buy (or reverse a short) when this condition holds, e.g. 'crosses_above(sma(close, $fast), sma(close, $slow))' (language in --help).
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub entry: Option<String>,
+
+    /// Close a long when this condition holds.
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub exit: Option<String>,
+
+    /// Sell short (or reverse a long) when this condition holds.
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub short_entry: Option<String>,
+
+    /// Close a short when this condition holds.
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub short_exit: Option<String>,
+
+    /// Precomputed conditions from any program: a CSV with Date and any of entry, exit, short_entry, short_exit (1/0, true/false, empty = false), joined to the bars by date.
+    #[arg(long, value_name = "FILE.csv", conflicts_with_all = ["entry", "exit", "short_entry", "short_exit"])]
+    pub signals: Option<PathBuf>,
 
     /// A strategy parameter, NAME=VALUE (repeatable), e.g. --param fast=10 --param slow=20.
     #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]

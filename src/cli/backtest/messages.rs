@@ -6,6 +6,7 @@
 use anyhow::anyhow;
 
 use super::SweepArgs;
+use crate::backtest::expr::RuleError;
 use crate::backtest::grid::{AxisError, ConstraintError, GridError};
 use crate::backtest::merge::MergeError;
 use crate::backtest::ranking::UnknownStat;
@@ -28,6 +29,13 @@ pub fn assign(e: AssignError) -> anyhow::Error {
         AssignError::Unknown(e) => anyhow::Error::new(e),
         e => anyhow!("--param {e}"),
     }
+}
+
+/// An expression that does not parse or check: the flag it came from, then the domain's
+/// message with the text and a caret.
+pub fn expr(e: &RuleError) -> anyhow::Error {
+    let text = e.to_string();
+    anyhow!("--{}{}", e.rule.replace('_', "-"), &text[e.rule.len()..])
 }
 
 /// The work could not be done.
