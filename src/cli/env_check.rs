@@ -14,6 +14,7 @@ use serde::Deserialize;
 use super::{exit, CodedError, Context};
 use crate::env_check::report::FixOutcome;
 use crate::env_check::schema::Schema;
+use crate::env_check::settings::SettingsFile;
 use crate::env_check::{self, CheckInput, EnvInput, Severity};
 use crate::input_path::{read_regular, OpenError};
 use crate::report::{self, Format};
@@ -72,7 +73,9 @@ pub struct InputArgs {
     #[arg(long)]
     pub process_env: bool,
 
-    /// The schema: a .env.schema/.env.example style file or a dotenv-linter JSON schema.
+    /// The schema: a .env.schema/.env.example style file, a dotenv-linter JSON schema, or a
+    /// Python file whose pydantic-settings classes are the schema (`settings.py`, or
+    /// `settings.py:Settings` for one class), read without running Python.
     #[arg(long, value_name = "FILE")]
     pub schema: Option<PathBuf>,
 
@@ -283,7 +286,11 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
         .map_err(input_error)?;
 
     // The schema.
-    let schema = load_schema(args, &cfg, cwd, &cfg_dir, ctx)?;
+    let (schema, settings) = match load_schema(args, &cfg, cwd, &cfg_dir, ctx)? {
+        Loaded::Schema(s) => (Some(s), None),
+        Loaded::Settings(s) => (None, Some(s)),
+        Loaded::None => (None, None),
+    };
     if let Some(s) = &schema {
         ctx.ui.debug(&format!(
             "schema: {} ({} variables)",
@@ -328,6 +335,7 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
         files,
         process_env: process_vars.clone(),
         schema: schema.clone(),
+        settings: settings.clone(),
         code_refs: code_refs.clone(),
         show_sources: args.output.show_sources,
         resolve_env: args.actions.exec,
@@ -409,32 +417,71 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
     })
 }
 
+/// What the schema is: a schema file, pydantic-settings classes, or nothing.
+enum Loaded {
+    Schema(Schema),
+    Settings(SettingsFile),
+    None,
+}
+
+/// `settings.py` or `settings.py:ClassName` → (path, class).
+fn python_schema(p: &Path) -> Option<(PathBuf, Option<String>)> {
+    let text = p.to_str()?;
+    if let Some((file, class)) = text.rsplit_once(':') {
+        let is_name = !class.is_empty()
+            && class.chars().all(|c| c.is_alphanumeric() || c == '_')
+            && !class.starts_with(|c: char| c.is_ascii_digit());
+        if file.ends_with(".py") && is_name {
+            return Some((PathBuf::from(file), Some(class.to_string())));
+        }
+    }
+    text.ends_with(".py").then(|| (p.to_path_buf(), None))
+}
+
+fn load_settings(shown: &Path, full: &Path, class: Option<&str>) -> anyhow::Result<SettingsFile> {
+    let bytes = read_file(shown, full, "--schema", || {
+        format!("cannot read the settings file {}", shown.display())
+    })
+    .map_err(input_error)?;
+    let text = String::from_utf8_lossy(&bytes);
+    env_check::settings::read(&shown.display().to_string(), &text, class)
+        .map_err(|e| input_error(anyhow::Error::new(e)))
+}
+
 fn load_schema(
     args: &EnvCheckArgs,
     cfg: &FileConfig,
     cwd: &Path,
     cfg_dir: &Path,
     ctx: &Context,
-) -> anyhow::Result<Option<Schema>> {
-    let from_file = |shown: &Path, full: &Path| -> anyhow::Result<Schema> {
+) -> anyhow::Result<Loaded> {
+    let from_file = |shown: &Path, full: &Path| -> anyhow::Result<Loaded> {
+        if let Some((file, class)) = python_schema(shown) {
+            let full = full.parent().map_or_else(
+                || file.clone(),
+                |d| d.join(file.file_name().unwrap_or_default()),
+            );
+            return load_settings(&file, &full, class.as_deref()).map(Loaded::Settings);
+        }
         let bytes = read_file(shown, full, "the schema", || {
             format!("cannot read the schema {}", shown.display())
         })
         .map_err(input_error)?;
         Schema::from_file(&shown.display().to_string(), &bytes)
             .context("the schema cannot be used; fix the line named above")
+            .map(Loaded::Schema)
             .map_err(input_error)
     };
     if let Some(p) = &args.inputs.schema {
-        return from_file(p, &cwd.join(p)).map(Some);
+        return from_file(p, &cwd.join(p));
     }
     if let Some(p) = &cfg.schema {
-        return from_file(p, &cfg_dir.join(p)).map(Some);
+        return from_file(p, &cfg_dir.join(p));
     }
     for name in [".env.schema", ".env.example"] {
         let p = Path::new(name);
         if cwd.join(p).is_file() {
-            return from_file(p, &cwd.join(p)).map(Some);
+            return from_file(p, &cwd.join(p));
         }
     }
     if let Some(vars) = &cfg.vars {
@@ -444,10 +491,26 @@ fn load_schema(
             .map_or_else(|| "velo.toml".to_string(), |p| p.display().to_string());
         return Schema::from_toml(&shown, vars)
             .context("velo.toml [env-check.vars]")
-            .map(Some)
+            .map(Loaded::Schema)
             .map_err(input_error);
     }
-    Ok(None)
+    // No schema file: a BaseSettings class in the project is the schema.
+    let found = env_check::settings::discover(cwd);
+    if let Some(first) = found.first() {
+        let shown = first.strip_prefix(cwd).unwrap_or(first).to_path_buf();
+        let others = found.len() - 1;
+        ctx.ui.info(&format!(
+            "velo: no schema file; using the pydantic-settings classes in {}{}",
+            shown.display(),
+            if others > 0 {
+                format!(" ({others} more file(s) define some; pick one with --schema FILE)")
+            } else {
+                String::new()
+            }
+        ));
+        return load_settings(&shown, first, None).map(Loaded::Settings);
+    }
+    Ok(Loaded::None)
 }
 
 /// Replaces velo with the guarded program (`execvp`), giving it the resolved variables that the
