@@ -43,11 +43,12 @@ Register-ArgumentCompleter -Native -CommandName 'velo' -ScriptBlock {
         'velo;env-check' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'A .env file to check (repeatable; a later file wins over an earlier one; `-` is stdin)')
             [CompletionResult]::new('--environment', '--environment', [CompletionResultType]::ParameterName, 'Read .env, .env.NAME and .env.NAME.local (those that exist), in that precedence order')
-            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'The schema: a .env.schema/.env.example style file or a dotenv-linter JSON schema')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'The schema: a .env.schema/.env.example style file, a dotenv-linter JSON schema, or a Python file whose pydantic-settings classes are the schema (`settings.py`, or `settings.py:Settings` for one class), read without running Python')
             [CompletionResult]::new('--scan-code', '--scan-code', [CompletionResultType]::ParameterName, 'Also scan the code under DIR (default `.`) for variables it reads: reports `undeclared` and `unused`')
             [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'Lowest severity that makes the run fail (exit 1)')
             [CompletionResult]::new('--ignore', '--ignore', [CompletionResultType]::ParameterName, 'Skip a finding code everywhere (repeatable), e.g. `--ignore trailing-whitespace`')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--emit-schema', '--emit-schema', [CompletionResultType]::ParameterName, 'Write the schema velo inferred (from pydantic-settings classes, or from the code with --scan-code) as an @env-spec .env.schema to FILE (default .env.schema; `-` = stdout), instead of checking. Defaults of secret variables are never written')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb')
             [CompletionResult]::new('--process-env', '--process-env', [CompletionResultType]::ParameterName, 'Also take variables from the process environment (they win over every file)')
             [CompletionResult]::new('--if-present', '--if-present', [CompletionResultType]::ParameterName, 'When there is no .env file to check, say so and exit 0 instead of 2 (for hooks and CI jobs on checkouts that have no .env, e.g. the pre-commit hook)')

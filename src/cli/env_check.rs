@@ -131,6 +131,12 @@ pub struct ActionArgs {
     #[arg(long, requires = "command", conflicts_with = "fix")]
     pub exec: bool,
 
+    /// Write the schema velo inferred (from pydantic-settings classes, or from the code with
+    /// --scan-code) as an @env-spec .env.schema to FILE (default .env.schema; `-` = stdout),
+    /// instead of checking. Defaults of secret variables are never written.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = ".env.schema", conflicts_with_all = ["fix", "exec"])]
+    pub emit_schema: Option<PathBuf>,
+
     /// The program to start with --exec.
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
@@ -230,6 +236,10 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
         .map_or_else(|| ctx.cwd.clone(), Path::to_path_buf);
     let cwd = ctx.cwd.as_path();
 
+    if let Some(out) = &args.actions.emit_schema {
+        return emit_schema(args, &cfg, cwd, &cfg_dir, ctx, out);
+    }
+
     // Which .env files, in precedence order.
     let environment = args.inputs.environment.clone().or(cfg.environment.clone());
     let mut paths: Vec<PathBuf> = Vec::new();
@@ -299,19 +309,30 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
         ));
     }
 
+    let mut schema = schema;
     let code_refs = match &args.checks.scan_code {
         Some(dir) => {
-            let root = cwd.join(dir);
-            if !root.is_dir() {
-                return Err(input_error(anyhow::anyhow!(
-                    "--scan-code {}: not a directory",
-                    dir.display()
-                )));
+            let reads = scan_reads(dir, cwd)?;
+            if schema.is_none() && settings.is_none() {
+                // No schema at all: the code is the schema.
+                let s = env_check::code_reads::to_schema(&code_source(dir), &reads);
+                ctx.ui.debug(&format!(
+                    "schema: the code under {} ({} variables)",
+                    dir.display(),
+                    s.vars.len()
+                ));
+                schema = Some(s);
             }
             Some(
-                env_check::scan_code::scan(&root, cwd)
-                    .with_context(|| format!("scanning {}", dir.display()))
-                    .map_err(input_error)?,
+                reads
+                    .into_iter()
+                    .map(|r| env_check::CodeRef {
+                        key: r.key,
+                        file: r.file,
+                        line: r.line,
+                        col: r.col,
+                    })
+                    .collect(),
             )
         }
         None => None,
@@ -417,6 +438,93 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
     })
 }
 
+fn code_source(dir: &Path) -> String {
+    if dir.as_os_str() == "." {
+        "the code".to_string()
+    } else {
+        format!("the code under {}", dir.display())
+    }
+}
+
+fn scan_reads(dir: &Path, cwd: &Path) -> anyhow::Result<Vec<env_check::code_reads::CodeRead>> {
+    let root = cwd.join(dir);
+    if !root.is_dir() {
+        return Err(input_error(anyhow::anyhow!(
+            "--scan-code {}: not a directory",
+            dir.display()
+        )));
+    }
+    env_check::scan_code::scan_reads(&root, cwd)
+        .with_context(|| format!("scanning {}", dir.display()))
+        .map_err(input_error)
+}
+
+/// `--emit-schema`: the classes (or, with --scan-code and no classes, the code) as a
+/// `.env.schema`, written through the output contract.
+fn emit_schema(
+    args: &EnvCheckArgs,
+    cfg: &FileConfig,
+    cwd: &Path,
+    cfg_dir: &Path,
+    ctx: &Context,
+    out: &Path,
+) -> anyhow::Result<u8> {
+    // A schema file in the folder is what is being regenerated: look for classes, not for it.
+    let loaded = if args.inputs.schema.is_some() || cfg.schema.is_some() {
+        load_schema(args, cfg, cwd, cfg_dir, ctx)?
+    } else if args.checks.scan_code.is_some() {
+        Loaded::None
+    } else {
+        discover_settings(cwd, ctx)?.map_or(Loaded::None, Loaded::Settings)
+    };
+    let (schema, from) = match (&args.checks.scan_code, loaded) {
+        (_, Loaded::Settings(s)) => {
+            let names: Vec<&str> = s.selected.iter().map(|&i| s.models[i].name.as_str()).collect();
+            let from = format!("{} ({})", s.source, names.join(", "));
+            (s.to_schema(), from)
+        }
+        (Some(dir), Loaded::None) => {
+            let reads = scan_reads(dir, cwd)?;
+            let from = code_source(dir);
+            (env_check::code_reads::to_schema(&from, &reads), from)
+        }
+        (_, Loaded::Schema(s)) => {
+            return Err(input_error(anyhow::anyhow!(
+                "--emit-schema infers a schema from pydantic-settings classes or from the code; \
+                 {} already is one (pass --schema settings.py, or --scan-code without a schema file)",
+                s.source
+            )))
+        }
+        (None, Loaded::None) => {
+            return Err(input_error(anyhow::anyhow!(
+                "--emit-schema: nothing to infer from: no BaseSettings class in {} (pass --schema \
+                 settings.py) and no --scan-code",
+                cwd.display()
+            )))
+        }
+    };
+    let text = env_check::emit::env_spec(&schema, &from);
+    if out.as_os_str() == "-" {
+        ctx.ui.out(&text).context("writing the schema")?;
+        return Ok(exit::SUCCESS);
+    }
+    let mut plan = crate::outfile::Plan::new(cwd);
+    plan.file("--emit-schema", Some(out));
+    let outputs = plan
+        .check(&|n| ctx.ui.info(n))
+        .map_err(|e| input_error(anyhow::Error::new(e)))?;
+    if let Some(o) = outputs.get("--emit-schema") {
+        o.write(text.as_bytes())
+            .with_context(|| format!("cannot write {}", out.display()))?;
+    }
+    ctx.ui.info(&format!(
+        "velo: wrote {} ({} variables, from {from})",
+        out.display(),
+        schema.vars.len()
+    ));
+    Ok(exit::SUCCESS)
+}
+
 /// What the schema is: a schema file, pydantic-settings classes, or nothing.
 enum Loaded {
     Schema(Schema),
@@ -495,6 +603,11 @@ fn load_schema(
             .map_err(input_error);
     }
     // No schema file: a BaseSettings class in the project is the schema.
+    discover_settings(cwd, ctx).map(|s| s.map_or(Loaded::None, Loaded::Settings))
+}
+
+/// The first Python file in the project with a `BaseSettings` class, said out loud.
+fn discover_settings(cwd: &Path, ctx: &Context) -> anyhow::Result<Option<SettingsFile>> {
     let found = env_check::settings::discover(cwd);
     if let Some(first) = found.first() {
         let shown = first.strip_prefix(cwd).unwrap_or(first).to_path_buf();
@@ -508,9 +621,9 @@ fn load_schema(
                 String::new()
             }
         ));
-        return load_settings(&shown, first, None).map(Loaded::Settings);
+        return load_settings(&shown, first, None).map(Some);
     }
-    Ok(Loaded::None)
+    Ok(None)
 }
 
 /// Replaces velo with the guarded program (`execvp`), giving it the resolved variables that the

@@ -4,7 +4,9 @@
 //! environment, the working directory or files on its own (the CLI passes them in).
 
 pub mod checks;
+pub mod code_reads;
 pub mod disagreements;
+pub mod emit;
 pub mod fix;
 #[cfg(test)]
 mod fuzz;
@@ -597,12 +599,12 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
 
     // Code scan: undeclared and unused.
     if let Some(refs) = &input.code_refs {
-        findings.extend(usage::code_findings(
-            refs,
-            schema.or(derived.as_ref()),
-            &files,
-            &readings,
-        ));
+        let mut found = usage::code_findings(refs, schema.or(derived.as_ref()), &files, &readings);
+        // pydantic-settings itself reads every field: none is unused.
+        if input.settings.is_some() {
+            found.retain(|f| f.code != Code::Unused);
+        }
+        findings.extend(found);
     }
 
     if !input.ignore.is_empty() {
