@@ -533,6 +533,7 @@ enum Loaded {
 }
 
 /// `settings.py` or `settings.py:ClassName` → (path, class).
+#[allow(clippy::case_sensitive_file_extension_comparisons)] // Python modules are `.py`, lower case
 fn python_schema(p: &Path) -> Option<(PathBuf, Option<String>)> {
     let text = p.to_str()?;
     if let Some((file, class)) = text.rsplit_once(':') {

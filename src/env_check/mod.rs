@@ -727,10 +727,10 @@ fn settings_findings(
             // The value itself is never part of these messages (a `KEY=value` line's key is
             // a name, not a pasted secret).
             let var = p.var.clone();
-            let message = match p.kind {
-                Kind::Missing => format!("{var} {} ({class}, field {})", p.why, p.field),
-                Kind::Extra => format!("{var} {}", p.why),
-                _ => format!("{var} {} ({class}, field {})", p.why, p.field),
+            let message = if p.kind == Kind::Extra {
+                format!("{var} {}", p.why)
+            } else {
+                format!("{var} {} ({class}, field {})", p.why, p.field)
             };
             out.push(Finding {
                 code,

@@ -5,6 +5,10 @@
 //! rejecting `.env` keys that no field reads. Every failing variable is reported at once (where
 //! pydantic stops at the first undecodable JSON value).
 
+// Python's and pydantic's rules read best as tables of arms and short index names; the
+// negated comparisons are deliberate (NaN must fail every bound).
+#![allow(clippy::many_single_char_names, clippy::type_complexity)]
+
 use serde::Serialize;
 
 use super::pyvalues::{check_str, check_val, json_loads};
@@ -259,7 +263,7 @@ pub fn check_class<'a>(
                         decoded_json = true;
                     }
                     None if union_complex => {
-                        value = Some((PyVal::Str(s.value.to_string()), Some(s)))
+                        value = Some((PyVal::Str(s.value.to_string()), Some(s)));
                     }
                     None => {
                         out.problems.push(problem(

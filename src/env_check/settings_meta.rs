@@ -310,7 +310,7 @@ pub(super) fn apply_config(c: &mut Config, key: &str, v: &Expr) {
         }
         "case_sensitive" => c.case_sensitive = b.unwrap_or(c.case_sensitive),
         "extra" => {
-            let name = s.or_else(|| v.short_name().map(|n| n.to_ascii_lowercase()));
+            let name = s.or_else(|| v.short_name().map(str::to_ascii_lowercase));
             c.extra = match name.as_deref() {
                 Some("ignore") => Extra::Ignore,
                 Some("allow") => Extra::Allow,

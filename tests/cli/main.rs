@@ -11,6 +11,7 @@ mod support;
 
 mod backtest;
 mod env_check;
+mod env_settings;
 mod global;
 mod layering;
 mod log_digest;
