@@ -89,7 +89,8 @@ pub struct InputArgs {
 #[command(next_help_heading = "Checks")]
 pub struct CheckArgs {
     /// Also scan the code under DIR (default `.`) for variables it reads: reports `undeclared`
-    /// and `unused`.
+    /// and `unused`. With no schema at all, the code is the schema: a read without a fallback
+    /// is required, one with a fallback is optional with that default.
     #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = ".")]
     pub scan_code: Option<PathBuf>,
 
