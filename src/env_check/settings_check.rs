@@ -161,9 +161,6 @@ pub fn check_class<'a>(
     };
     for (target, input) in [(0, dotenv), (1, process)] {
         for s in input {
-            if c.ignore_empty && s.value.is_empty() {
-                continue;
-            }
             let n = view.norm(s.written);
             let list = if target == 0 {
                 &mut view.dot
@@ -173,6 +170,12 @@ pub fn check_class<'a>(
             list.retain(|(k, _)| *k != n);
             list.push((n, s.clone()));
         }
+    }
+    // `env_ignore_empty` drops a key whose last value is empty (an earlier value does not
+    // come back).
+    if c.ignore_empty {
+        view.dot.retain(|(_, s)| !s.value.is_empty());
+        view.env.retain(|(_, s)| !s.value.is_empty());
     }
     let mut out = ClassVerdict {
         class: m.name.clone(),
@@ -252,9 +255,8 @@ pub fn check_class<'a>(
         let mut decoded_json = false;
         if let Some(s) = picked {
             if c.parse_none_str.as_deref() == Some(s.value) {
-                if !(complex || union_complex) {
-                    value = Some((PyVal::None, Some(s)));
-                }
+                // `env_parse_none_str` gives None to validation, complex fields included.
+                value = Some((PyVal::None, Some(s)));
             } else if complex || union_complex {
                 match json_loads(s.value) {
                     Some(PyVal::None) => {}

@@ -380,3 +380,123 @@ fn generated_classes_agree_with_pydantic_settings() {
         mismatches.join("\n")
     );
 }
+
+/// The code as the schema on every shared `.env` case: a generated project reads each key of
+/// the case (required, with a fallback, converted with `int()`), plus one key the case does not
+/// set; the emitted schema says required/optional and the default exactly as the code reads
+/// them, and only the absent required key is `missing`.
+#[test]
+fn the_code_as_schema_on_the_shared_env_cases() {
+    let dir = crate::support::shared_data("env-cases");
+    if !dir.is_dir() {
+        skip(
+            "the_code_as_schema_on_the_shared_env_cases",
+            "../shared/data/env-cases is not here (a bare clone); CI has it",
+        );
+        return;
+    }
+    let key_re = regex::Regex::new(r"(?m)^(?:export\s+)?([A-Z][A-Z0-9_]*)=[^\r\n]").unwrap();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "env"))
+        .collect();
+    cases.sort();
+    let mut checked = 0;
+    for case in cases {
+        let text = String::from_utf8_lossy(&std::fs::read(&case).unwrap()).to_string();
+        let mut keys: Vec<String> = key_re
+            .captures_iter(&text)
+            .map(|c| c[1].to_string())
+            // Secret-looking names get `@sensitive` and no default: another test's subject.
+            .filter(|k| {
+                ![
+                    "KEY",
+                    "SECRET",
+                    "TOKEN",
+                    "PASS",
+                    "AUTH",
+                    "DSN",
+                    "CREDENTIAL",
+                    "PRIVATE",
+                    "COOKIE",
+                ]
+                .iter()
+                .any(|s| k.contains(s))
+            })
+            .collect();
+        keys.sort();
+        keys.dedup();
+        let mut py = String::from("import os\n");
+        let mut expect = Vec::new();
+        for (i, k) in keys.iter().enumerate() {
+            match i % 3 {
+                0 => {
+                    py.push_str(&format!("{} = os.environ[\"{k}\"]\n", k.to_lowercase()));
+                    expect.push(format!("# @required (read at app.py:{})\n{k}=\n", i + 2));
+                }
+                1 => {
+                    py.push_str(&format!(
+                        "{} = os.getenv(\"{k}\", \"d{i}\")\n",
+                        k.to_lowercase()
+                    ));
+                    expect.push(format!(
+                        "# @optional (read at app.py:{})\n{k}=d{i}\n",
+                        i + 2
+                    ));
+                }
+                _ => {
+                    py.push_str(&format!(
+                        "{} = int(os.environ.get(\"{k}\", 7))\n",
+                        k.to_lowercase()
+                    ));
+                    expect.push(format!(
+                        "# @optional @type=integer (read at app.py:{})\n{k}=7\n",
+                        i + 2
+                    ));
+                }
+            }
+        }
+        py.push_str("never = os.environ[\"VELO_NEVER_SET\"]\n");
+        let emitted = velo()
+            .file("app.py", &py)
+            .args(["env-check", "--scan-code", "--emit-schema", "-"])
+            .run()
+            .code(0);
+        for e in &expect {
+            assert!(
+                emitted.stdout.contains(e.as_str()),
+                "{}: {e}\n{}",
+                case.display(),
+                emitted.stdout
+            );
+        }
+        let out = velo()
+            .file("app.py", &py)
+            .file(".env", std::fs::read(&case).unwrap())
+            .args([
+                "env-check",
+                "--scan-code",
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+            ])
+            .run()
+            .code(0);
+        let missing: Vec<String> = out.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "missing")
+            .map(|f| f["key"].as_str().unwrap().to_string())
+            .collect();
+        assert!(
+            missing.contains(&"VELO_NEVER_SET".to_string()),
+            "{}",
+            case.display()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} cases");
+}
