@@ -21,6 +21,7 @@ pub mod secrets;
 pub mod settings;
 pub mod settings_check;
 mod settings_meta;
+mod settings_model;
 pub mod suppress;
 pub mod usage;
 
