@@ -173,6 +173,16 @@ pub fn check_class<'a>(
     }
     // `env_ignore_empty` drops a key whose last value is empty (an earlier value does not
     // come back).
+    // Empty values dropped by `env_ignore_empty` still name the line of a missing variable.
+    let emptied: Vec<(String, Supplied<'a>)> = if c.ignore_empty {
+        view.dot
+            .iter()
+            .filter(|(_, s)| s.value.is_empty())
+            .cloned()
+            .collect()
+    } else {
+        Vec::new()
+    };
     if c.ignore_empty {
         view.dot.retain(|(_, s)| !s.value.is_empty());
         view.env.retain(|(_, s)| !s.value.is_empty());
@@ -338,12 +348,25 @@ pub fn check_class<'a>(
                 }
             }
             None => match &f.default {
-                Default::Required => out.problems.push(problem(
-                    shown_first.clone(),
-                    Kind::Missing,
-                    None,
-                    "is required and not set".into(),
-                )),
+                Default::Required => {
+                    let empty = names
+                        .iter()
+                        .find_map(|n| emptied.iter().find(|(k, _)| k == n).map(|(_, s)| s));
+                    out.problems.push(match empty {
+                        Some(s) => problem(
+                            s.written.to_string(),
+                            Kind::Missing,
+                            Some(s.from),
+                            "is empty, and env_ignore_empty=True makes an empty value unset: it is required".into(),
+                        ),
+                        None => problem(
+                            shown_first.clone(),
+                            Kind::Missing,
+                            None,
+                            "is required and not set".into(),
+                        ),
+                    });
+                }
                 Default::Value(d) => {
                     if let Err(why) = check_val(&f.ty, &f.cons, d, models) {
                         out.problems.push(problem(
