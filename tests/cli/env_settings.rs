@@ -486,3 +486,33 @@ fn the_code_as_schema_on_the_shared_env_cases() {
     }
     assert!(checked >= 10, "only {checked} cases");
 }
+
+/// A `SecretStr` field is sensitive whatever it is called: its value (and a class default of
+/// it) appears in no format, not in `--show-sources`, not when it is misspelt or malformed.
+#[test]
+fn secret_fields_are_never_printed_whatever_their_name() {
+    let class =
+        "from pydantic import SecretStr, Field\nfrom pydantic_settings import BaseSettings\n\
+                 class S(BaseSettings):\n    login: SecretStr = Field(min_length=40)\n    \
+                 note: SecretStr = 'FAKESECRET-default'\n    port: int = 1\n";
+    for format in ["table", "json", "markdown", "github"] {
+        velo()
+            .file("s.py", class)
+            .file(
+                ".env",
+                "login=FAKESECRET-short\nLOGNI=FAKESECRET-typo\nport=FAKESECRET\n",
+            )
+            .args([
+                "env-check",
+                "--schema",
+                "s.py",
+                "--show-sources",
+                "--format",
+                format,
+            ])
+            .run()
+            .code(1)
+            .stdout_has("login")
+            .nowhere("FAKESECRET");
+    }
+}
