@@ -413,7 +413,7 @@ _velo() {
             return 0
             ;;
         velo__subcmd__env__subcmd__check)
-            opts="-q -v -h -V --env-file --environment --process-env --schema --if-present --scan-code --fail-on --ignore --format --show-sources --fix --dry-run --exec --color --quiet --verbose --help --version"
+            opts="-q -v -h -V --env-file --environment --process-env --schema --if-present --scan-code --fail-on --ignore --format --show-sources --fix --dry-run --exec --emit-schema --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -445,6 +445,10 @@ _velo() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json markdown github" -- "${cur}"))
+                    return 0
+                    ;;
+                --emit-schema)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)

@@ -41,8 +41,8 @@ complete -c velo -n "__fish_velo_needs_command" -f -a "backtest" -d 'Backtest a 
 complete -c velo -n "__fish_velo_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c velo -n "__fish_velo_using_subcommand env-check" -l env-file -d 'A .env file to check (repeatable; a later file wins over an earlier one; `-` is stdin)' -r -F
 complete -c velo -n "__fish_velo_using_subcommand env-check" -l environment -d 'Read .env, .env.NAME and .env.NAME.local (those that exist), in that precedence order' -r
-complete -c velo -n "__fish_velo_using_subcommand env-check" -l schema -d 'The schema: a .env.schema/.env.example style file or a dotenv-linter JSON schema' -r -F
-complete -c velo -n "__fish_velo_using_subcommand env-check" -l scan-code -d 'Also scan the code under DIR (default `.`) for variables it reads: reports `undeclared` and `unused`' -r -F
+complete -c velo -n "__fish_velo_using_subcommand env-check" -l schema -d 'The schema: a .env.schema/.env.example style file, a dotenv-linter JSON schema, or a Python file whose pydantic-settings classes are the schema (`settings.py`, or `settings.py:Settings` for one class), read without running Python' -r -F
+complete -c velo -n "__fish_velo_using_subcommand env-check" -l scan-code -d 'Also scan the code under DIR (default `.`) for variables it reads: reports `undeclared` and `unused`. With no schema at all, the code is the schema: a read without a fallback is required, one with a fallback is optional with that default' -r -F
 complete -c velo -n "__fish_velo_using_subcommand env-check" -l fail-on -d 'Lowest severity that makes the run fail (exit 1)' -r -f -a "error\t'Fail on errors only (default)'
 warning\t'Fail on warnings and errors'
 info\t'Fail on any finding'
@@ -52,6 +52,7 @@ complete -c velo -n "__fish_velo_using_subcommand env-check" -l format -d 'Outpu
 json\t''
 markdown\t''
 github\t''"
+complete -c velo -n "__fish_velo_using_subcommand env-check" -l emit-schema -d 'Write the schema velo inferred (from pydantic-settings classes, or from the code with --scan-code) as an @env-spec .env.schema to FILE (default .env.schema; `-` = stdout), instead of checking. Defaults of secret variables are never written' -r -F
 complete -c velo -n "__fish_velo_using_subcommand env-check" -l color -d 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb' -r -f -a "auto\t'Colour when the stream is a terminal and neither `NO_COLOR` nor `TERM=dumb` says no'
 always\t'Always colour (as `CLICOLOR_FORCE=1`)'
 never\t'Never colour'"

@@ -15,6 +15,7 @@ use super::settings::{Layer, Origin};
 use super::{exit, CodedError, Context};
 use crate::env_check::report::FixOutcome;
 use crate::env_check::schema::Schema;
+use crate::env_check::settings::SettingsFile;
 use crate::env_check::{self, CheckInput, EnvInput, Severity};
 use crate::input_path::{read_regular, OpenError};
 use crate::report::{self, Format};
@@ -73,7 +74,9 @@ pub struct InputArgs {
     #[arg(long)]
     pub process_env: bool,
 
-    /// The schema: a .env.schema/.env.example style file or a dotenv-linter JSON schema.
+    /// The schema: a .env.schema/.env.example style file, a dotenv-linter JSON schema, or a
+    /// Python file whose pydantic-settings classes are the schema (`settings.py`, or
+    /// `settings.py:Settings` for one class), read without running Python.
     #[arg(long, value_name = "FILE")]
     pub schema: Option<PathBuf>,
 
@@ -87,7 +90,8 @@ pub struct InputArgs {
 #[command(next_help_heading = "Checks")]
 pub struct CheckArgs {
     /// Also scan the code under DIR (default `.`) for variables it reads: reports `undeclared`
-    /// and `unused`.
+    /// and `unused`. With no schema at all, the code is the schema: a read without a fallback
+    /// is required, one with a fallback is optional with that default.
     #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = ".")]
     pub scan_code: Option<PathBuf>,
 
@@ -128,6 +132,12 @@ pub struct ActionArgs {
     /// becomes COMMAND (exec): signals sent to velo reach it, and its exit status is velo's.
     #[arg(long, requires = "command", conflicts_with = "fix")]
     pub exec: bool,
+
+    /// Write the schema velo inferred (from pydantic-settings classes, or from the code with
+    /// --scan-code) as an @env-spec .env.schema to FILE (default .env.schema; `-` = stdout),
+    /// instead of checking. Defaults of secret variables are never written.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = ".env.schema", conflicts_with_all = ["fix", "exec"])]
+    pub emit_schema: Option<PathBuf>,
 
     /// The program to start with --exec.
     #[arg(last = true, value_name = "COMMAND")]
@@ -221,6 +231,10 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
     let cfg: FileConfig = layer.read().map_err(input_error)?;
     let cwd = ctx.cwd.as_path();
 
+    if let Some(out) = &args.actions.emit_schema {
+        return emit_schema(args, &cfg, cwd, &layer, ctx, out);
+    }
+
     // Which .env files, in precedence order.
     let environment = args.inputs.environment.clone().or(cfg.environment.clone());
     let mut paths: Vec<PathBuf> = Vec::new();
@@ -277,7 +291,11 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
         .map_err(input_error)?;
 
     // The schema.
-    let schema = load_schema(args, &cfg, cwd, &layer, ctx)?;
+    let (schema, settings) = match load_schema(args, &cfg, cwd, &layer, ctx)? {
+        Loaded::Schema(s) => (Some(s), None),
+        Loaded::Settings(s) => (None, Some(s)),
+        Loaded::None => (None, None),
+    };
     if let Some(s) = &schema {
         ctx.ui.debug(&format!(
             "schema: {} ({} variables)",
@@ -286,19 +304,30 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
         ));
     }
 
+    let mut schema = schema;
     let code_refs = match &args.checks.scan_code {
         Some(dir) => {
-            let root = cwd.join(dir);
-            if !root.is_dir() {
-                return Err(input_error(anyhow::anyhow!(
-                    "--scan-code {}: not a directory",
-                    dir.display()
-                )));
+            let reads = scan_reads(dir, cwd)?;
+            if schema.is_none() && settings.is_none() {
+                // No schema at all: the code is the schema.
+                let s = env_check::code_reads::to_schema(&code_source(dir), &reads);
+                ctx.ui.debug(&format!(
+                    "schema: the code under {} ({} variables)",
+                    dir.display(),
+                    s.vars.len()
+                ));
+                schema = Some(s);
             }
             Some(
-                env_check::scan_code::scan(&root, cwd)
-                    .with_context(|| format!("scanning {}", dir.display()))
-                    .map_err(input_error)?,
+                reads
+                    .into_iter()
+                    .map(|r| env_check::CodeRef {
+                        key: r.key,
+                        file: r.file,
+                        line: r.line,
+                        col: r.col,
+                    })
+                    .collect(),
             )
         }
         None => None,
@@ -321,6 +350,7 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
         files,
         process_env: process_vars.clone(),
         schema: schema.clone(),
+        settings: settings.clone(),
         code_refs: code_refs.clone(),
         show_sources: args.output.show_sources,
         resolve_env: args.actions.exec,
@@ -402,32 +432,159 @@ pub fn run(args: &EnvCheckArgs, ctx: &Context) -> anyhow::Result<u8> {
     })
 }
 
+fn code_source(dir: &Path) -> String {
+    if dir.as_os_str() == "." {
+        "the code".to_string()
+    } else {
+        format!("the code under {}", dir.display())
+    }
+}
+
+fn scan_reads(dir: &Path, cwd: &Path) -> anyhow::Result<Vec<env_check::code_reads::CodeRead>> {
+    let root = cwd.join(dir);
+    if !root.is_dir() {
+        return Err(input_error(anyhow::anyhow!(
+            "--scan-code {}: not a directory",
+            dir.display()
+        )));
+    }
+    env_check::scan_code::scan_reads(&root, cwd)
+        .with_context(|| format!("scanning {}", dir.display()))
+        .map_err(input_error)
+}
+
+/// `--emit-schema`: the classes (or, with --scan-code and no classes, the code) as a
+/// `.env.schema`, written through the output contract.
+fn emit_schema(
+    args: &EnvCheckArgs,
+    cfg: &FileConfig,
+    cwd: &Path,
+    layer: &Layer,
+    ctx: &Context,
+    out: &Path,
+) -> anyhow::Result<u8> {
+    // A schema file in the folder is what is being regenerated: look for classes, not for it.
+    let loaded = if args.inputs.schema.is_some() || cfg.schema.is_some() {
+        load_schema(args, cfg, cwd, layer, ctx)?
+    } else if args.checks.scan_code.is_some() {
+        Loaded::None
+    } else {
+        discover_settings(cwd, ctx)?.map_or(Loaded::None, Loaded::Settings)
+    };
+    let (schema, from) = match (&args.checks.scan_code, loaded) {
+        (_, Loaded::Settings(s)) => {
+            let names: Vec<&str> = s.selected.iter().map(|&i| s.models[i].name.as_str()).collect();
+            let from = format!("{} ({})", s.source, names.join(", "));
+            (s.to_schema(), from)
+        }
+        (Some(dir), Loaded::None) => {
+            let reads = scan_reads(dir, cwd)?;
+            let from = code_source(dir);
+            (env_check::code_reads::to_schema(&from, &reads), from)
+        }
+        (_, Loaded::Schema(s)) => {
+            return Err(input_error(anyhow::anyhow!(
+                "--emit-schema infers a schema from pydantic-settings classes or from the code; \
+                 {} already is one (pass --schema settings.py, or --scan-code without a schema file)",
+                s.source
+            )))
+        }
+        (None, Loaded::None) => {
+            return Err(input_error(anyhow::anyhow!(
+                "--emit-schema: nothing to infer from: no BaseSettings class in {} (pass --schema \
+                 settings.py) and no --scan-code",
+                cwd.display()
+            )))
+        }
+    };
+    let text = env_check::emit::env_spec(&schema, &from);
+    if out.as_os_str() == "-" {
+        ctx.ui.out(&text).context("writing the schema")?;
+        return Ok(exit::SUCCESS);
+    }
+    let mut plan = crate::outfile::Plan::new(cwd);
+    plan.file("--emit-schema", Some(out));
+    let outputs = plan
+        .check(&|n| ctx.ui.info(n))
+        .map_err(|e| input_error(anyhow::Error::new(e)))?;
+    if let Some(o) = outputs.get("--emit-schema") {
+        o.write(text.as_bytes())
+            .with_context(|| format!("cannot write {}", out.display()))?;
+    }
+    ctx.ui.info(&format!(
+        "velo: wrote {} ({} variables, from {from})",
+        out.display(),
+        schema.vars.len()
+    ));
+    Ok(exit::SUCCESS)
+}
+
+/// What the schema is: a schema file, pydantic-settings classes, or nothing.
+enum Loaded {
+    Schema(Schema),
+    Settings(SettingsFile),
+    None,
+}
+
+/// `settings.py` or `settings.py:ClassName` → (path, class).
+#[allow(clippy::case_sensitive_file_extension_comparisons)] // Python modules are `.py`, lower case
+fn python_schema(p: &Path) -> Option<(PathBuf, Option<String>)> {
+    let text = p.to_str()?;
+    if let Some((file, class)) = text.rsplit_once(':') {
+        let is_name = !class.is_empty()
+            && class.chars().all(|c| c.is_alphanumeric() || c == '_')
+            && !class.starts_with(|c: char| c.is_ascii_digit());
+        if file.ends_with(".py") && is_name {
+            return Some((PathBuf::from(file), Some(class.to_string())));
+        }
+    }
+    text.ends_with(".py").then(|| (p.to_path_buf(), None))
+}
+
+fn load_settings(shown: &Path, full: &Path, class: Option<&str>) -> anyhow::Result<SettingsFile> {
+    let bytes = read_file(shown, full, "--schema", || {
+        format!("cannot read the settings file {}", shown.display())
+    })
+    .map_err(input_error)?;
+    let text = String::from_utf8_lossy(&bytes);
+    env_check::settings::read(&shown.display().to_string(), &text, class)
+        .map_err(|e| input_error(anyhow::Error::new(e)))
+}
+
 fn load_schema(
     args: &EnvCheckArgs,
     cfg: &FileConfig,
     cwd: &Path,
     layer: &Layer,
     ctx: &Context,
-) -> anyhow::Result<Option<Schema>> {
-    let from_file = |shown: &Path, full: &Path| -> anyhow::Result<Schema> {
+) -> anyhow::Result<Loaded> {
+    let from_file = |shown: &Path, full: &Path| -> anyhow::Result<Loaded> {
+        if let Some((file, class)) = python_schema(shown) {
+            let full = full.parent().map_or_else(
+                || file.clone(),
+                |d| d.join(file.file_name().unwrap_or_default()),
+            );
+            return load_settings(&file, &full, class.as_deref()).map(Loaded::Settings);
+        }
         let bytes = read_file(shown, full, "the schema", || {
             format!("cannot read the schema {}", shown.display())
         })
         .map_err(input_error)?;
         Schema::from_file(&shown.display().to_string(), &bytes)
             .context("the schema cannot be used; fix the line named above")
+            .map(Loaded::Schema)
             .map_err(input_error)
     };
     if let Some(p) = &args.inputs.schema {
-        return from_file(p, &cwd.join(p)).map(Some);
+        return from_file(p, &cwd.join(p));
     }
     if let Some(p) = &cfg.schema {
-        return from_file(p, &layer.in_config_dir(p)).map(Some);
+        return from_file(p, &layer.in_config_dir(p));
     }
     for name in [".env.schema", ".env.example"] {
         let p = Path::new(name);
         if cwd.join(p).is_file() {
-            return from_file(p, &cwd.join(p)).map(Some);
+            return from_file(p, &cwd.join(p));
         }
     }
     if let Some(vars) = &cfg.vars {
@@ -437,8 +594,29 @@ fn load_schema(
             .map_or_else(|| "velo.toml".to_string(), |p| p.display().to_string());
         return Schema::from_toml(&shown, vars)
             .context("velo.toml [env-check.vars]")
-            .map(Some)
+            .map(Loaded::Schema)
             .map_err(input_error);
+    }
+    // No schema file: a BaseSettings class in the project is the schema.
+    discover_settings(cwd, ctx).map(|s| s.map_or(Loaded::None, Loaded::Settings))
+}
+
+/// The first Python file in the project with a `BaseSettings` class, said out loud.
+fn discover_settings(cwd: &Path, ctx: &Context) -> anyhow::Result<Option<SettingsFile>> {
+    let found = env_check::settings::discover(cwd);
+    if let Some(first) = found.first() {
+        let shown = first.strip_prefix(cwd).unwrap_or(first).to_path_buf();
+        let others = found.len() - 1;
+        ctx.ui.info(&format!(
+            "velo: no schema file; using the pydantic-settings classes in {}{}",
+            shown.display(),
+            if others > 0 {
+                format!(" ({others} more file(s) define some; pick one with --schema FILE)")
+            } else {
+                String::new()
+            }
+        ));
+        return load_settings(&shown, first, None).map(Some);
     }
     Ok(None)
 }

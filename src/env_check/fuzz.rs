@@ -96,6 +96,7 @@ fn exercise(bytes: &[u8]) -> Result<(), TestCaseError> {
         }],
         process_env: None,
         schema: Some(schema()),
+        settings: None,
         code_refs: Some(vec![CodeRef {
             key: "PORT".into(),
             file: "bot.py".into(),

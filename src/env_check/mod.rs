@@ -4,16 +4,24 @@
 //! environment, the working directory or files on its own (the CLI passes them in).
 
 pub mod checks;
+pub mod code_reads;
 pub mod disagreements;
+pub mod emit;
 pub mod fix;
 #[cfg(test)]
 mod fuzz;
 pub mod loaders;
 pub mod parse;
+pub mod pyread;
+pub mod pyvalues;
 pub mod report;
 pub mod scan_code;
 pub mod schema;
 pub mod secrets;
+pub mod settings;
+pub mod settings_check;
+mod settings_meta;
+mod settings_model;
 pub mod suppress;
 pub mod usage;
 
@@ -56,10 +64,11 @@ pub enum Code {
     Unused,
     DefaultApplied,
     NulByte,
+    NotChecked,
 }
 
 impl Code {
-    pub const ALL: [Code; 21] = [
+    pub const ALL: [Code; 22] = [
         Self::Missing,
         Self::Empty,
         Self::InvalidType,
@@ -81,6 +90,7 @@ impl Code {
         Self::Unused,
         Self::DefaultApplied,
         Self::NulByte,
+        Self::NotChecked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -106,6 +116,7 @@ impl Code {
             Self::Unused => "unused",
             Self::DefaultApplied => "default-applied",
             Self::NulByte => "nul-byte",
+            Self::NotChecked => "not-checked",
         }
     }
 
@@ -210,6 +221,8 @@ pub struct CheckInput {
     /// The process environment, when `--process-env` asks for it; it wins over every file.
     pub process_env: Option<HashMap<String, String>>,
     pub schema: Option<Schema>,
+    /// pydantic-settings classes as the schema (instead of `schema`).
+    pub settings: Option<settings::SettingsFile>,
     /// References found by `--scan-code`, when asked for.
     pub code_refs: Option<Vec<CodeRef>>,
     pub show_sources: bool,
@@ -260,8 +273,14 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
         .map(|f| EnvFile::parse(f.name.clone(), &f.bytes))
         .collect();
     let schema = input.schema.as_ref();
+    // Classes as the schema: their variables decide which values may be shown and what code
+    // reads are declared; the checks are pydantic-settings' own (below).
+    let derived = input
+        .settings
+        .as_ref()
+        .map(settings::SettingsFile::to_schema);
     // Which values may be shown at all (see `secrets::ValuePolicy`).
-    let policy = secrets::ValuePolicy::new(schema, &files);
+    let policy = secrets::ValuePolicy::new(schema.or(derived.as_ref()), &files);
     let secret = |key: &str| policy.masked(key);
     let env_lookup = |name: &str| -> Option<String> {
         input
@@ -575,9 +594,18 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
         }
     }
 
+    if let Some(sf) = &input.settings {
+        findings.extend(settings_findings(sf, &files, &readings, input));
+    }
+
     // Code scan: undeclared and unused.
     if let Some(refs) = &input.code_refs {
-        findings.extend(usage::code_findings(refs, schema, &files, &readings));
+        let mut found = usage::code_findings(refs, schema.or(derived.as_ref()), &files, &readings);
+        // pydantic-settings itself reads every field: none is unused.
+        if input.settings.is_some() {
+            found.retain(|f| f.code != Code::Unused);
+        }
+        findings.extend(found);
     }
 
     if !input.ignore.is_empty() {
@@ -637,10 +665,102 @@ pub fn check(input: &CheckInput) -> EnvCheckReport {
         } else {
             distinct_keys
         },
-        schema.map(|s| s.source.clone()),
+        schema.or(derived.as_ref()).map(|s| s.source.clone()),
         sources,
         resolved_env,
     )
+}
+
+/// pydantic-settings' verdict for each selected class, as findings.
+fn settings_findings(
+    sf: &settings::SettingsFile,
+    files: &[EnvFile],
+    readings: &[Vec<loaders::PyRead<'_>>],
+    input: &CheckInput,
+) -> Vec<Finding> {
+    use settings_check::{From, Kind, Supplied};
+    let mut dotenv = Vec::new();
+    for (fi, py) in readings.iter().enumerate() {
+        for r in py {
+            if let Some(v) = &r.value {
+                dotenv.push(Supplied {
+                    written: r.key,
+                    value: v.as_ref(),
+                    from: From::File(fi, r.offset),
+                });
+            }
+        }
+    }
+    let mut process: Vec<Supplied<'_>> = input
+        .process_env
+        .iter()
+        .flatten()
+        .map(|(k, v)| Supplied {
+            written: k.as_str(),
+            value: v.as_str(),
+            from: From::Process,
+        })
+        .collect();
+    process.sort_by(|a, b| a.written.cmp(b.written));
+    let several = sf.selected.len() > 1;
+    let mut out = Vec::new();
+    for &ci in &sf.selected {
+        let verdict = settings_check::check_class(sf, ci, &dotenv, &process);
+        let class = if several {
+            format!("{} ({})", sf.source, verdict.class)
+        } else {
+            sf.source.clone()
+        };
+        for p in &verdict.problems {
+            let (file, line, col) = match p.from {
+                Some(From::File(fi, off)) => {
+                    let (l, c) = files[fi].position(off);
+                    (Some(files[fi].name.clone()), Some(l), Some(c))
+                }
+                Some(From::Process) => (Some("process environment".to_string()), None, None),
+                None => (Some(sf.source.clone()), Some(p.decl_line), None),
+            };
+            let (code, severity) = match p.kind {
+                Kind::Missing => (Code::Missing, Severity::Error),
+                Kind::Invalid | Kind::NotJson => (Code::InvalidType, Severity::Error),
+                Kind::Extra => (Code::UnknownKey, Severity::Error),
+            };
+            // The value itself is never part of these messages (a `KEY=value` line's key is
+            // a name, not a pasted secret).
+            let var = p.var.clone();
+            let message = if p.kind == Kind::Extra {
+                format!("{var} {}", p.why)
+            } else {
+                format!("{var} {} ({class}, field {})", p.why, p.field)
+            };
+            out.push(Finding {
+                code,
+                severity,
+                file,
+                line,
+                col,
+                key: Some(var),
+                message,
+                suggestion: None,
+            });
+        }
+        for n in &verdict.not_checked {
+            out.push(Finding {
+                code: Code::NotChecked,
+                severity: Severity::Info,
+                file: Some(sf.source.clone()),
+                line: Some(n.line),
+                col: None,
+                key: n.var.clone(),
+                message: match &n.var {
+                    Some(v) => format!("{v} is not checked: {}", n.why),
+                    None => format!("not checked: {}", n.why),
+                },
+                suggestion: None,
+            });
+        }
+    }
+    out
 }
 
 fn sort_findings(findings: &mut [Finding], files: &[EnvFile]) {
@@ -685,6 +805,7 @@ mod tests {
                     ],
                     process_env: Some(HashMap::from([("C".to_string(), "x".to_string())])),
                     schema: Some(schema.clone()),
+                    settings: None,
                     code_refs: Some(vec![CodeRef { key: "D".into(), file: "a.py".into(), line: 1, col: 1 }]),
                     show_sources: true,
                     resolve_env: true,

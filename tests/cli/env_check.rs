@@ -550,6 +550,7 @@ fn exec_runs_only_when_clean_and_passes_the_exit_code() {
 fn scan_code_reports_undeclared_and_unused() {
     let out = velo()
         .file(".env", "API_KEY=x\nOLD_FLAG=1\n")
+        .file(".env.example", "API_KEY=\nOLD_FLAG=\n")
         .file(
             "bot.py",
             "import os\nkey = os.getenv('API_KEY')\nurl = os.environ['EXCHANGE_URL']\n",
@@ -586,7 +587,56 @@ fn scan_code_reports_undeclared_and_unused() {
                 "undeclared EXCHANGE_URL bot.py",
                 "undeclared PORT run.sh",
                 "undeclared RUST_ONLY src/main.rs",
-                "unused OLD_FLAG .env",
+                "unused OLD_FLAG .env.example",
+            ]
+            .map(String::from)
+        ),
+        "{}",
+        out.stdout
+    );
+}
+
+/// With no schema, the code is the schema: reads without a fallback are required, and the
+/// findings point at the line that reads the variable.
+#[test]
+fn scan_code_without_a_schema_makes_the_code_the_schema() {
+    let out = velo()
+        .file(".env", "API_KEY=x\nOLD_FLAG=1\n")
+        .file(
+            "bot.py",
+            "import os\nkey = os.getenv('API_KEY')\nurl = os.environ['EXCHANGE_URL']\n",
+        )
+        .file(
+            "src/main.rs",
+            "fn main() { let _ = std::env::var(\"RUST_ONLY\").expect(\"set\"); }\n",
+        )
+        .file("web/app.ts", "const p = process.env.PORT || 80;\n")
+        .file("run.sh", "exec python bot.py --port ${PORT:-80}\n")
+        .args(["env-check", "--scan-code", "--format", "json"])
+        .run()
+        .code(1);
+    let got = out.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}:{}",
+                f["code"].as_str().unwrap(),
+                f["key"].as_str().unwrap(),
+                f["file"].as_str().unwrap(),
+                f["line"]
+            )
+        })
+        .collect::<BTreeSet<_>>();
+    assert_eq!(
+        got,
+        BTreeSet::from(
+            [
+                "missing EXCHANGE_URL bot.py:3",
+                "missing RUST_ONLY src/main.rs:1",
+                "default-applied PORT run.sh:1",
+                "unknown-key OLD_FLAG .env:2",
             ]
             .map(String::from)
         ),
@@ -974,6 +1024,7 @@ mod faults {
     fn scan_code_does_not_suggest_a_name_that_shares_nothing() {
         let json = velo()
             .file(".env", "A=1\nDATABASE_URL=x\n")
+            .file(".env.example", "A=\nDATABASE_URL=\n")
             .file(
                 "bot.py",
                 "import os\nos.getenv('A')\nos.getenv('C')\nos.getenv('DATABSE_URL')\n",

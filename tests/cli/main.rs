@@ -13,6 +13,7 @@ mod backtest;
 mod backtest_batch;
 mod backtest_expr;
 mod env_check;
+mod env_settings;
 mod global;
 mod layering;
 mod log_digest;
