@@ -421,6 +421,16 @@ impl HeaderModel {
         }
     }
 
+    /// Whether any header column was inferred.
+    pub fn has_columns(&self) -> bool {
+        !self.columns.is_empty()
+    }
+
+    /// Whether the inferred header has a level column.
+    pub fn has_level_column(&self) -> bool {
+        self.level_col.is_some()
+    }
+
     /// Splits one line into header and message.
     pub fn split<'a>(&self, line: &'a str) -> Split<'a> {
         let mut sp = Spans::of(line, self.columns.len() + 3);
@@ -663,6 +673,11 @@ impl LogFormat {
         Ok(Self { re, content, level })
     }
 
+    /// Whether the format names a `<Level>` field.
+    pub fn has_level(&self) -> bool {
+        self.level.is_some()
+    }
+
     /// Splits a line; `None` when it does not match the format.
     pub fn split<'a>(&self, line: &'a str) -> Option<Split<'a>> {
         let trimmed = line.trim();
@@ -823,6 +838,49 @@ mod tests {
         let m = model(&lines);
         assert!(m.split(lines[1]).message.starts_with(r#""POST /b"#));
         assert!(m.split(lines[0]).message.starts_with(r#""GET /a"#));
+    }
+
+    #[test]
+    fn a_whole_header_in_brackets_is_a_header() {
+        // Class 1: env_logger and Celery write time, level and target in one bracket.
+        let lines = [
+            "[2024-03-01T09:00:02Z INFO  bot::feed] subscribed to 4185013 streams",
+            "[2024-03-01T09:00:03Z DEBUG bot::feed] tick AMZN 3590.5",
+            "[2024-03-01T09:00:06Z ERROR bot::exchange] order 177 rejected: no balance",
+            "[2024-03-01T09:00:06Z INFO  bot::feed] subscribed to 601 streams",
+        ];
+        let s = model(&lines).split(lines[2]);
+        assert_eq!(s.message, "order 177 rejected: no balance");
+        assert_eq!(s.level, Some(Level::Error));
+        let celery = "[2024-03-01 09:00:07,037: WARNING/MainProcess] consumer: reconnecting";
+        let s = HeaderModel::default().split(celery);
+        assert_eq!(s.message, "consumer: reconnecting");
+        assert_eq!(s.level, Some(Level::Warning));
+    }
+
+    #[test]
+    fn glued_letter_levels_and_severity_marks() {
+        // klog `W0301 <time> <pid> file.go:12]`; Redis `pid:role <date> <mark> message`.
+        let klog = [
+            "I0301 09:00:00.489123      48 leaderelection.go:812] attempting to acquire lease",
+            "W0301 09:00:02.660798      48 warnings.go:456] v1 ComponentStatus is deprecated",
+            "E0301 09:00:03.175918      48 pod_workers.go:801] Error syncing pod, skipping",
+            "I0301 09:00:04.940591      48 event.go:409] Event occurred",
+        ];
+        assert_eq!(model(&klog).split(klog[1]).level, Some(Level::Warning));
+        assert_eq!(model(&klog).split(klog[2]).level, Some(Level::Error));
+        let redis = [
+            "1:C 01 Mar 2024 09:00:00.123 * oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo",
+            "1:M 01 Mar 2024 09:00:00.124 # WARNING overcommit_memory is set to 0!",
+            "1:M 01 Mar 2024 09:00:00.125 * Ready to accept connections tcp",
+            "1:M 01 Mar 2024 09:00:01.125 . Client closed connection",
+            "1:M 01 Mar 2024 09:00:02.125 * Background saving started by pid 52",
+        ];
+        let m = model(&redis);
+        assert_eq!(m.split(redis[1]).level, Some(Level::Warning));
+        assert_eq!(m.split(redis[2]).message, "Ready to accept connections tcp");
+        assert_eq!(m.split(redis[2]).level, Some(Level::Notice));
+        assert_eq!(m.split(redis[3]).level, Some(Level::Debug));
     }
 
     #[test]

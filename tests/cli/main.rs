@@ -14,6 +14,7 @@ mod env_check;
 mod global;
 mod layering;
 mod log_digest;
+mod log_digest_metamorphic;
 mod monitor;
 mod outputs;
 mod scan;
