@@ -13,7 +13,54 @@ pub struct Splitter {
     /// Given by the user (`--log-format`); lines that do not match fall back to inference.
     format: Option<LogFormat>,
     model: HeaderModel,
+    /// The header models of a file that mixes formats (an access log and an application's
+    /// own logging in one stream), one per header shape, largest first; tried before `model`.
+    mixed: Vec<HeaderModel>,
     json: JsonModel,
+}
+
+/// Share of sample lines a header shape needs to get a model of its own in a mixed file.
+const MIXED_MIN_SHARE: usize = 10;
+/// At most this many header models per source.
+const MIXED_MAX: usize = 3;
+
+/// The header models of a file whose lines are not one format: the sample lines grouped by
+/// the shapes of their first two tokens, one model per group that has a header. Empty when one
+/// model fits nine lines in ten.
+fn mixed_models(sample: &[&str], model: &HeaderModel) -> Vec<HeaderModel> {
+    let heads: Vec<&str> = sample
+        .iter()
+        .copied()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with([' ', '\t']))
+        .collect();
+    let fit = heads
+        .iter()
+        .filter(|l| model.split_fitting(l).is_some())
+        .count();
+    if heads.len() < 10 || fit * 10 >= heads.len() * 9 {
+        return Vec::new();
+    }
+    let mut groups: Vec<(u16, Vec<&str>)> = Vec::new();
+    for l in &heads {
+        let sig = HeaderModel::signature(l);
+        match groups.iter_mut().find(|(s, _)| *s == sig) {
+            Some((_, g)) => g.push(l),
+            None => groups.push((sig, vec![l])),
+        }
+    }
+    // Largest first; ties by first appearance (the sort is stable).
+    groups.sort_by_key(|(_, g)| std::cmp::Reverse(g.len()));
+    let models: Vec<HeaderModel> = groups
+        .iter()
+        .filter(|(_, g)| g.len() * 100 >= heads.len() * MIXED_MIN_SHARE)
+        .take(MIXED_MAX)
+        .map(|(_, g)| HeaderModel::infer(g.iter().copied()))
+        .filter(HeaderModel::has_columns)
+        .collect();
+    if models.len() < 2 {
+        return Vec::new();
+    }
+    models
 }
 
 /// What the first lines of a source say about its JSON records.
@@ -31,20 +78,32 @@ impl Splitter {
     /// Infers the splitter of a source from its first lines; `format` (`--log-format`) comes
     /// first where it matches.
     pub fn infer(sample: &[&str], format: Option<LogFormat>) -> Self {
+        let model = HeaderModel::infer(sample.iter().copied());
         Self {
             format,
-            model: HeaderModel::infer(sample.iter().copied()),
+            mixed: mixed_models(sample, &model),
+            model,
             json: JsonModel::infer(sample),
         }
     }
 
     /// Whether lines of this source carry a level column.
     fn has_level_column(&self) -> bool {
-        self.format.as_ref().is_some_and(LogFormat::has_level) || self.model.has_level_column()
+        self.format.as_ref().is_some_and(LogFormat::has_level)
+            || self.model.has_level_column()
+            || self.mixed.iter().any(HeaderModel::has_level_column)
     }
 
     fn split<'a>(&self, line: &'a str) -> (Split<'a>, bool) {
         if let Some(s) = self.format.as_ref().and_then(|f| f.split(line)) {
+            return (s, true);
+        }
+        if let Some(s) = self
+            .mixed
+            .iter()
+            .find_map(|m| m.split_fitting(line))
+            .filter(|s| !s.header.is_empty())
+        {
             return (s, true);
         }
         let s = self.model.split(line);

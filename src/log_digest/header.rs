@@ -431,6 +431,24 @@ impl HeaderModel {
         self.level_col.is_some()
     }
 
+    /// Splits one line by this model only; `None` when the line does not fit it.
+    pub fn split_fitting<'a>(&self, line: &'a str) -> Option<Split<'a>> {
+        let mut sp = Spans::of(line, self.columns.len() + 3);
+        let mut split = self.split_by_model(line, &mut sp)?;
+        if split.level.is_none() {
+            split.level = levels::in_header(split.header);
+        }
+        Some(split)
+    }
+
+    /// The shapes of a line's first two tokens: what tells two interleaved formats apart.
+    pub fn signature(line: &str) -> u16 {
+        let sp = Spans::of(line, 2);
+        sp.get()
+            .iter()
+            .fold(0u16, |acc, &(s, e)| acc * 8 + shape(&line[s..e]) as u16 + 1)
+    }
+
     /// Splits one line into header and message.
     pub fn split<'a>(&self, line: &'a str) -> Split<'a> {
         let mut sp = Spans::of(line, self.columns.len() + 3);

@@ -77,7 +77,7 @@ fn transform(src: &Path, out: &Path, name: &str) -> PathBuf {
         "{}",
         String::from_utf8_lossy(&res.stderr)
     );
-    out.join(name)
+    out.join(name.replace(':', "-"))
 }
 
 /// What velo made of one dataset: its GA against the truth, its line count, and its
