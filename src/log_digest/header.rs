@@ -311,11 +311,11 @@ impl HeaderModel {
                 }
                 if tok.len() == 1 && sh == Shape::Dash {
                     marks[c] |= match tok {
-                        "." => 1,
-                        "-" => 2,
-                        "*" => 4,
-                        "#" => 8,
-                        _ => 16,
+                        "." => 0b0001,
+                        "-" => 0b0010,
+                        "*" => 0b0100,
+                        "#" => 0b1000,
+                        _ => 0b1_0000,
                     };
                 }
                 if matches!(l.as_bytes()[s], b'"' | b'\'') {
@@ -376,9 +376,9 @@ impl HeaderModel {
         // and no other mark.
         let mark_col = columns.iter().enumerate().position(|(c, s)| {
             *s == Some(Shape::Dash)
-                && marks[c] < 16
+                && marks[c] < 0b1_0000
                 && marks[c].count_ones() >= 2
-                && marks[c] & 12 != 0
+                && marks[c] & 0b1100 != 0
         });
         // Component column after the fixed ones.
         let k = columns.len();
