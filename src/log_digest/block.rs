@@ -93,6 +93,8 @@ fn process_block_cached(
     let mut collecting = false;
     let mut head_level = NO_LEVEL;
     let mut head_ts = i64::MIN;
+    // The last head: its record's index, its line number and its bytes.
+    let mut last_head: Option<(usize, usize, &[u8])> = None;
     for (i, raw) in reader::lines(block).enumerate() {
         let line = if let Ok(s) = std::str::from_utf8(raw) {
             std::borrow::Cow::Borrowed(s)
@@ -100,6 +102,7 @@ fn process_block_cached(
             lossy += 1;
             String::from_utf8_lossy(raw)
         };
+        let line = reader::strip_ansi(line);
         let matched = grep.is_none_or(|g| g.is_match(&line));
         let starts_event = !line.starts_with([' ', '\t']);
         let key = if parser.is_plain() && starts_event {
@@ -111,7 +114,7 @@ fn process_block_cached(
             .and_then(|k| cache.entries.get(&k))
             .filter(|e| e.len == line.len());
         let head = if let Some(e) = hit {
-            parser.replay_plain_head(e.has_header);
+            parser.replay_plain_head(e.has_header, e.level);
             let cluster = miner.add_shape(&e.shape, &line[e.message_at..]);
             Some((cluster, e.level, e.ts))
         } else if let Line::Head {
@@ -175,8 +178,24 @@ fn process_block_cached(
                 ));
                 collecting = true;
             }
+            last_head = Some((recs.len(), i, raw));
             recs.push(rec);
         } else {
+            if let (Some(l), Some((at, hi, hraw))) = (parser.take_raised(), last_head) {
+                // The continuation showed the event is an error (a traceback under a head
+                // with no level).
+                head_level = level_code(Some(l));
+                recs[at].level = head_level;
+                if errors.len() < ERRORS_PER_BLOCK {
+                    errors.push((
+                        hi,
+                        (head_ts != i64::MIN).then_some(head_ts),
+                        vec![String::from_utf8_lossy(hraw).into_owned()],
+                        recs[at],
+                    ));
+                    collecting = true;
+                }
+            }
             if collecting {
                 if let Some(e) = errors.last_mut() {
                     if e.2.len() < EVENT_LINES {

@@ -7,32 +7,157 @@ use std::borrow::Cow;
 
 use super::header::{HeaderModel, Level, LogFormat, Split};
 
-/// How lines are split into header and message.
-#[derive(Debug, Clone)]
-pub enum Splitter {
-    /// Inferred per source from its first lines.
-    Auto(HeaderModel),
+/// How lines of one source are split into header and message, inferred from its first lines.
+#[derive(Debug, Clone, Default)]
+pub struct Splitter {
     /// Given by the user (`--log-format`); lines that do not match fall back to inference.
-    Format(LogFormat, HeaderModel),
+    format: Option<LogFormat>,
+    model: HeaderModel,
+    /// The header models of a file that mixes formats (an access log and an application's
+    /// own logging in one stream), one per header shape, largest first; tried before `model`.
+    mixed: Vec<HeaderModel>,
+    json: JsonModel,
+}
+
+/// Share of sample lines a header shape needs to get a model of its own in a mixed file.
+const MIXED_MIN_SHARE: usize = 10;
+/// At most this many header models per source.
+const MIXED_MAX: usize = 3;
+
+/// The header models of a file whose lines are not one format: the sample lines grouped by
+/// the shapes of their first two tokens, one model per group that has a header. Empty when one
+/// model fits nine lines in ten.
+fn mixed_models(sample: &[&str], model: &HeaderModel) -> Vec<HeaderModel> {
+    let heads: Vec<&str> = sample
+        .iter()
+        .copied()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with([' ', '\t']))
+        .collect();
+    let fit = heads
+        .iter()
+        .filter(|l| model.split_fitting(l).is_some())
+        .count();
+    if heads.len() < 10 || fit * 10 >= heads.len() * 9 {
+        return Vec::new();
+    }
+    let mut groups: Vec<(u16, Vec<&str>)> = Vec::new();
+    for l in &heads {
+        let sig = HeaderModel::signature(l);
+        match groups.iter_mut().find(|(s, _)| *s == sig) {
+            Some((_, g)) => g.push(l),
+            None => groups.push((sig, vec![l])),
+        }
+    }
+    // Largest first; ties by first appearance (the sort is stable).
+    groups.sort_by_key(|(_, g)| std::cmp::Reverse(g.len()));
+    let models: Vec<HeaderModel> = groups
+        .iter()
+        .filter(|(_, g)| g.len() * 100 >= heads.len() * MIXED_MIN_SHARE)
+        .take(MIXED_MAX)
+        .map(|(_, g)| HeaderModel::infer(g.iter().copied()))
+        .filter(HeaderModel::has_columns)
+        .collect();
+    if models.len() < 2 {
+        return Vec::new();
+    }
+    models
+}
+
+/// What the first lines of a source say about its JSON records.
+#[derive(Debug, Clone, Default)]
+struct JsonModel {
+    /// The key holding the level when none of the usual names does (the one key whose values
+    /// are always level words, e.g. `"s":"W"`).
+    level_key: Option<String>,
+    /// The header structure of the lines inside the message field (a container runtime's
+    /// JSON file wrapping an application's own log lines).
+    inner: Option<HeaderModel>,
 }
 
 impl Splitter {
+    /// Infers the splitter of a source from its first lines; `format` (`--log-format`) comes
+    /// first where it matches.
+    pub fn infer(sample: &[&str], format: Option<LogFormat>) -> Self {
+        let model = HeaderModel::infer(sample.iter().copied());
+        Self {
+            format,
+            mixed: mixed_models(sample, &model),
+            model,
+            json: JsonModel::infer(sample),
+        }
+    }
+
+    /// Whether lines of this source carry a level column.
+    fn has_level_column(&self) -> bool {
+        self.format.as_ref().is_some_and(LogFormat::has_level)
+            || self.model.has_level_column()
+            || self.mixed.iter().any(HeaderModel::has_level_column)
+    }
+
     fn split<'a>(&self, line: &'a str) -> (Split<'a>, bool) {
-        match self {
-            Splitter::Auto(m) => {
-                let s = m.split(line);
-                let has = !s.header.is_empty();
-                (s, has)
-            }
-            Splitter::Format(f, m) => {
-                if let Some(s) = f.split(line) {
-                    (s, true)
-                } else {
-                    let s = m.split(line);
-                    let has = !s.header.is_empty();
-                    (s, has)
-                }
-            }
+        if let Some(s) = self.format.as_ref().and_then(|f| f.split(line)) {
+            return (s, true);
+        }
+        if let Some(s) = self
+            .mixed
+            .iter()
+            .find_map(|m| m.split_fitting(line))
+            .filter(|s| !s.header.is_empty())
+        {
+            return (s, true);
+        }
+        let s = self.model.split(line);
+        let has = !s.header.is_empty();
+        (s, has)
+    }
+}
+
+impl JsonModel {
+    fn infer(sample: &[&str]) -> Self {
+        let records: Vec<serde_json::Map<String, serde_json::Value>> = sample
+            .iter()
+            .map(|l| l.trim_start())
+            .filter(|l| l.starts_with('{'))
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        let lines = sample.iter().filter(|l| !l.trim().is_empty()).count();
+        if records.len() < 3 || records.len() * 2 < lines {
+            return Self::default();
+        }
+        let n = records.len();
+        let level_key = if records
+            .iter()
+            .filter(|r| LEVEL_KEYS.iter().any(|k| r.contains_key(*k)))
+            .count()
+            * 10
+            >= n * 9
+        {
+            None
+        } else {
+            records[0]
+                .keys()
+                .filter(|k| !MESSAGE_KEYS.contains(&k.as_str()))
+                .find(|k| {
+                    records.iter().all(|r| match r.get(k.as_str()) {
+                        Some(serde_json::Value::String(v)) => Level::parse(v).is_some(),
+                        _ => false,
+                    })
+                })
+                .cloned()
+        };
+        let messages: Vec<String> = records
+            .iter()
+            .filter_map(|r| {
+                MESSAGE_KEYS.iter().find_map(|k| match r.get(*k) {
+                    Some(serde_json::Value::String(s)) => Some(s.trim_end().to_owned()),
+                    _ => None,
+                })
+            })
+            .collect();
+        let inner = HeaderModel::infer(messages.iter().map(String::as_str));
+        Self {
+            level_key,
+            inner: inner.has_columns().then_some(inner),
         }
     }
 }
@@ -70,6 +195,11 @@ pub struct EventParser<'s> {
     splitter: &'s Splitter,
     mode: Mode,
     head_has_header: bool,
+    /// The level of the last head.
+    head_level: Option<Level>,
+    /// Set when a continuation opened a traceback, stack trace or panic under a head that
+    /// showed no level: the event is an error (see [`EventParser::take_raised`]).
+    raised: Option<Level>,
 }
 
 impl<'s> EventParser<'s> {
@@ -78,6 +208,8 @@ impl<'s> EventParser<'s> {
             splitter,
             mode: Mode::Start,
             head_has_header: false,
+            head_level: None,
+            raised: None,
         }
     }
 
@@ -98,9 +230,27 @@ impl<'s> EventParser<'s> {
     }
 
     /// Records a head classified earlier for an identical line (see the line cache).
-    pub fn replay_plain_head(&mut self, has_header: bool) {
+    pub fn replay_plain_head(&mut self, has_header: bool, level: Option<Level>) {
         self.mode = Mode::Plain;
         self.head_has_header = has_header;
+        self.head_level = level;
+    }
+
+    /// The level the last head's event has after all, when a continuation line just opened a
+    /// traceback, stack trace or panic under a head that showed no level (an RQ job failure,
+    /// Go's `http: panic serving`): taken once.
+    pub fn take_raised(&mut self) -> Option<Level> {
+        self.raised.take()
+    }
+
+    /// Enters a multi-line mode from a continuation line; an event whose head showed no level
+    /// becomes an error.
+    fn open(&mut self, mode: Mode) {
+        self.mode = mode;
+        if self.head_level.is_none() {
+            self.head_level = Some(Level::Error);
+            self.raised = Some(Level::Error);
+        }
     }
 
     /// Classifies the next line.
@@ -110,13 +260,41 @@ impl<'s> EventParser<'s> {
         }
         let trimmed = line.trim_start();
         if trimmed.starts_with('{') {
-            if let Some(head) = json_line(trimmed) {
+            if let Some(Line::Head {
+                header,
+                message,
+                level,
+            }) = json_line(trimmed, &self.splitter.json)
+            {
+                let indented = message.starts_with([' ', '\t']);
+                if self.mode != Mode::Start && self.message_continues(&message, indented) {
+                    return Line::Continuation;
+                }
                 self.mode = Mode::Plain;
                 self.head_has_header = true;
-                return head;
+                self.head_level = level;
+                return Line::Head {
+                    header,
+                    message,
+                    level,
+                };
             }
         }
         let (split, has_header) = self.splitter.split(line);
+        // A line that repeats the file's prefix (journald, a container runtime) continues a
+        // traceback in its message.
+        // The message is indented when more than one blank separates it from the header.
+        let gap = line
+            .len()
+            .saturating_sub(split.message.len())
+            .saturating_sub(split.header.len());
+        if has_header
+            && self.mode != Mode::Start
+            && self.head_has_header
+            && self.message_continues(split.message, gap > 1)
+        {
+            return Line::Continuation;
+        }
         let mut level = split.level;
         let mut message = Cow::Borrowed(split.message);
         if let Some((msg, lvl)) = logfmt_line(split.message) {
@@ -144,6 +322,7 @@ impl<'s> EventParser<'s> {
             level = message_level(m);
         }
         self.head_has_header = has_header;
+        self.head_level = level;
         Line::Head {
             header: split.header,
             message,
@@ -155,13 +334,17 @@ impl<'s> EventParser<'s> {
         let first = line.as_bytes().first().copied();
         let t = line.trim_start();
         if first.is_some_and(|b| b == b' ' || b == b'\t') && !t.is_empty() {
-            return true;
+            // A head whose time column is left blank when it repeats (rich's handler) is
+            // indented too: it starts with the level column.
+            return !(self.splitter.has_level_column() && starts_with_level_word(t));
         }
         match self.mode {
             Mode::Traceback => {
                 if t.starts_with("During handling of the above exception")
                     || t.starts_with("The above exception was the direct cause")
                     || t.starts_with("Traceback (most recent call last)")
+                    // loguru marks the failing frame with `> File …` at the margin.
+                    || t.starts_with("> File ")
                     || t.is_empty()
                 {
                     return true;
@@ -184,14 +367,23 @@ impl<'s> EventParser<'s> {
                 if !self.head_has_header {
                     return false;
                 }
+                // A blank line inside an event: Spring's `%wEx` writes one between the logged
+                // line and its stack trace.
+                if t.is_empty() {
+                    return true;
+                }
                 // A traceback or stack trace printed right after a logged error
-                // (`logger.exception`, `log.error("…", e)`).
+                // (`logger.exception`, `log.error("…", e)`), or a Go goroutine dump.
                 if t.starts_with("Traceback (most recent call last)") {
-                    self.mode = Mode::Traceback;
+                    self.open(Mode::Traceback);
+                    return true;
+                }
+                if is_goroutine(t) {
+                    self.open(Mode::Panic);
                     return true;
                 }
                 if looks_like_exception(t) && !self.splitter.split(line).1 {
-                    self.mode = Mode::Java;
+                    self.open(Mode::Java);
                     return true;
                 }
                 false
@@ -199,6 +391,57 @@ impl<'s> EventParser<'s> {
             Mode::Start => false,
         }
     }
+}
+
+impl EventParser<'_> {
+    /// Whether the message of a line that carries its own header continues the open event:
+    /// a traceback opened or continued behind a repeated prefix.
+    fn message_continues(&mut self, m: &str, indented: bool) -> bool {
+        match self.mode {
+            Mode::Plain => {
+                if m.starts_with("Traceback (most recent call last)") {
+                    self.open(Mode::Traceback);
+                    return true;
+                }
+                false
+            }
+            Mode::Traceback => {
+                let t = m.trim_start();
+                if indented
+                    || t.is_empty()
+                    || t.starts_with("During handling of the above exception")
+                    || t.starts_with("The above exception was the direct cause")
+                    || t.starts_with("Traceback (most recent call last)")
+                {
+                    return true;
+                }
+                if looks_like_exception(t) || t.starts_with("KeyboardInterrupt") {
+                    self.mode = Mode::Plain;
+                    return true;
+                }
+                false
+            }
+            Mode::Java => {
+                let t = m.trim_start();
+                t.starts_with("at ") || t.starts_with("Caused by:") || t.starts_with("... ")
+            }
+            Mode::Panic | Mode::Start => false,
+        }
+    }
+}
+
+/// `goroutine 90 [running]:`: the start of a Go goroutine dump.
+fn is_goroutine(t: &str) -> bool {
+    t.strip_prefix("goroutine ").is_some_and(|r| {
+        let d = r.bytes().take_while(u8::is_ascii_digit).count();
+        d > 0 && r[d..].starts_with(" [")
+    })
+}
+
+/// An upper-case level word of four letters or more opening a line (`WARNING  order …`).
+fn starts_with_level_word(t: &str) -> bool {
+    let w = t.split_ascii_whitespace().next().unwrap_or("");
+    w.len() >= 4 && w.bytes().all(|b| b.is_ascii_uppercase()) && Level::parse(w).is_some()
 }
 
 /// `ValueError: bad`, `java.lang.IllegalStateException: x`, `Error: boom`, `KeyError`.
@@ -215,13 +458,30 @@ fn looks_like_exception(t: &str) -> bool {
     last.ends_with("Error") || last.ends_with("Exception") || last == "SystemExit"
 }
 
-/// A level word at the start of a message (`error: …`, `[WARN] …`).
+/// A level word at the start of a message (`error: …`, `[WARN] …`), or Python's
+/// `warnings` line (`/path/mod.py:545: XMLParsedAsHTMLWarning: …`, a warning in the message's
+/// own vocabulary).
 fn message_level(m: &str) -> Option<Level> {
-    let first = m.split_ascii_whitespace().next()?;
+    let mut words = m.split_ascii_whitespace();
+    let first = words.next()?;
     if first.len() < 3 {
         return None;
     }
-    Level::parse(first)
+    Level::parse(first).or_else(|| {
+        let is_location = first.strip_suffix(':').is_some_and(|f| {
+            f.rsplit_once(':').is_some_and(|(path, line)| {
+                !path.is_empty() && !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit())
+            })
+        });
+        let name = words.next()?.strip_suffix(':')?;
+        (is_location
+            && name.len() > "Warning".len()
+            && name.ends_with("Warning")
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.'))
+        .then_some(Level::Warning)
+    })
 }
 
 const MESSAGE_KEYS: &[&str] = &["message", "msg", "event", "log", "text", "@message"];
@@ -242,8 +502,9 @@ const ERROR_KEYS: &[&str] = &[
     "stacktrace",
 ];
 
-/// A JSON object line: its message field (plus its error field) is the message.
-fn json_line(t: &str) -> Option<Line<'_>> {
+/// A JSON object line: its message field (plus its error field) is the message; a message
+/// that is itself a log line (`json.inner`) loses its own header, whose level counts first.
+fn json_line<'a>(t: &'a str, json: &JsonModel) -> Option<Line<'a>> {
     let v: serde_json::Map<String, serde_json::Value> = serde_json::from_str(t).ok()?;
     let get_str = |keys: &[&str]| {
         keys.iter().find_map(|k| match v.get(*k) {
@@ -252,13 +513,28 @@ fn json_line(t: &str) -> Option<Line<'_>> {
             Some(other) => Some(other.to_string()),
         })
     };
-    let mut level = get_str(LEVEL_KEYS).and_then(|l| Level::parse(&l));
+    let mut level = LEVEL_KEYS
+        .iter()
+        .chain(json.level_key.as_deref().as_slice())
+        .find_map(|k| match v.get(*k) {
+            Some(serde_json::Value::String(s)) => Some(Level::parse(s)),
+            Some(serde_json::Value::Number(n)) => Some(n.as_f64().and_then(Level::from_number)),
+            _ => None,
+        })
+        .flatten();
     let error = get_str(ERROR_KEYS);
     let mut message = get_str(MESSAGE_KEYS).unwrap_or_else(|| {
         // No message field: the keys, in order, describe the event.
         let keys: Vec<&str> = v.keys().map(String::as_str).collect();
         keys.join(" ")
     });
+    if let Some(inner) = &json.inner {
+        let s = inner.split(&message);
+        if !s.header.is_empty() {
+            level = s.level.or(level);
+            message = s.message.trim_end().to_owned();
+        }
+    }
     if let Some(e) = error {
         let first = e.lines().last().unwrap_or("").trim();
         if !first.is_empty() {
@@ -341,7 +617,7 @@ mod tests {
     use super::*;
 
     fn classify(lines: &[&str]) -> Vec<String> {
-        let sp = Splitter::Auto(HeaderModel::infer(lines.iter().copied()));
+        let sp = Splitter::infer(lines, None);
         let mut p = EventParser::new(&sp);
         lines
             .iter()
@@ -405,5 +681,136 @@ mod tests {
         ]);
         assert_eq!(got[0], "fatal|runtime error: index out of range");
         assert_eq!(got[2..], ["+", "+", "+"]);
+    }
+
+    // Cases from generated formats (fixtures/log-digest/ecosystem), named by what they handle.
+
+    #[test]
+    fn indented_head_with_a_blank_time_column_is_a_head() {
+        // rich's RichHandler leaves the time column blank when it repeats.
+        let got = classify(&[
+            "[03/01/24 09:00:00] INFO     order 2 placed                 strategy.py:27",
+            "                    ERROR    failed to refresh positions    feed.py:260",
+            "                             wrapped text of the message",
+            "[03/01/24 09:00:01] WARNING  order 7 rejected               strategy.py:228",
+            "[03/01/24 09:00:02] INFO     order 3 placed                 strategy.py:27",
+        ]);
+        assert_eq!(got[1], "error|failed to refresh positions    feed.py:260");
+        assert_eq!(got[2], "+");
+        assert!(got[3].starts_with("warning|order 7 rejected"));
+    }
+
+    #[test]
+    fn traceback_behind_a_repeated_prefix_belongs_to_its_event() {
+        // journald repeats `host program[pid]:` on every line of a traceback.
+        let got = classify(&[
+            "Mar 01 09:01:10 trader-01 scraper[2905]: order 5 filled in 1173ms",
+            "Mar 01 09:01:11 trader-01 scraper[2905]: unhandled error in strategy alpha",
+            "Mar 01 09:01:11 trader-01 scraper[2905]: Traceback (most recent call last):",
+            "Mar 01 09:01:11 trader-01 scraper[2905]:   File \"/srv/app/r.py\", line 7, in get",
+            "Mar 01 09:01:11 trader-01 scraper[2905]:     order = fetch(order_id)",
+            "Mar 01 09:01:11 trader-01 scraper[2905]: TimeoutError: timed out after 61.69s",
+            "Mar 01 09:01:18 trader-01 scraper[13414]: order 6 filled in 1173ms",
+        ]);
+        assert_eq!(got[2..6], ["+", "+", "+", "+"]);
+        assert_eq!(got[6], "-|order 6 filled in 1173ms");
+    }
+
+    #[test]
+    fn a_traceback_under_a_head_without_level_makes_it_an_error() {
+        // Go's `http: panic serving` then a goroutine dump; RQ's job failure + traceback.
+        let sp = Splitter::infer(
+            &[
+                "2024/03/01 09:00:08 POST /api/v1/orders 201 1710ms",
+                "2024/03/01 09:00:12 listening on :245",
+                "2024/03/01 09:00:12 http: panic serving 210.96.12.132:55111: runtime error",
+                "goroutine 90 [running]:",
+                "net/http.(*conn).serve.func1()",
+                "\t/usr/local/go/src/net/http/server.go:1898 +0xbe",
+                "2024/03/01 09:00:13 connected to postgres at db:443",
+            ],
+            None,
+        );
+        let mut p = EventParser::new(&sp);
+        assert!(matches!(
+            p.line("2024/03/01 09:00:12 http: panic serving 210.96.12.132:55111: runtime error"),
+            Line::Head { level: None, .. }
+        ));
+        assert_eq!(p.line("goroutine 90 [running]:"), Line::Continuation);
+        assert_eq!(p.take_raised(), Some(Level::Error));
+        assert_eq!(p.take_raised(), None);
+        assert_eq!(p.line("net/http.(*conn).serve.func1()"), Line::Continuation);
+    }
+
+    #[test]
+    fn unindented_frames_and_blank_lines_stay_in_their_traceback() {
+        // loguru's `> File` marker; Spring's `%wEx` blank line before the stack trace.
+        let got = classify(&[
+            "2024-03-01 09:00:38.161 | ERROR    | app.worker:_loop:387 - connection failed",
+            "Traceback (most recent call last):",
+            "",
+            "> File \"/srv/bot/strategy.py\", line 239, in on_tick",
+            "    ratio = pnl / exposure",
+            "ZeroDivisionError: division by zero",
+            "2024-03-01 09:00:43.868 | INFO     | bot.feed:parse:434 - connected",
+        ]);
+        assert_eq!(got[1..6], ["+", "+", "+", "+", "+"]);
+        let got = classify(&[
+            "2024-03-01T09:00:27.539Z  INFO 7429 --- [main] c.e.OrderService : accepted",
+            "2024-03-01T09:00:30.514Z ERROR 7429 --- [main] c.e.OrderService : threw exception",
+            "",
+            "java.io.IOException: Broken pipe",
+            "\tat com.example.OrderService.place(OrderService.java:253)",
+            "2024-03-01T09:00:31.539Z  INFO 7429 --- [main] c.e.OrderService : accepted",
+        ]);
+        assert_eq!(got[2..5], ["+", "+", "+"]);
+    }
+
+    #[test]
+    fn json_numeric_levels_inferred_level_keys_and_wrapped_lines() {
+        // pino/bunyan numeric levels.
+        let got = classify(&[
+            r#"{"level":30,"time":1,"msg":"request completed"}"#,
+            r#"{"level":40,"time":2,"msg":"slow request"}"#,
+            r#"{"level":50,"time":3,"msg":"db query failed"}"#,
+        ]);
+        assert_eq!(
+            got,
+            [
+                "info|request completed",
+                "warning|slow request",
+                "error|db query failed"
+            ]
+        );
+        // A level under a key of its own: the one key whose values are always level words.
+        let got = classify(&[
+            r#"{"t":"x","s":"I","c":"NETWORK","msg":"Connection accepted"}"#,
+            r#"{"t":"x","s":"W","c":"CONTROL","msg":"No TLS certificate"}"#,
+            r#"{"t":"x","s":"E","c":"STORAGE","msg":"WiredTiger error"}"#,
+        ]);
+        assert_eq!(got[1], "warning|No TLS certificate");
+        assert_eq!(got[2], "error|WiredTiger error");
+        // Docker's json-file driver wraps the application's own log lines.
+        let got = classify(&[
+            r#"{"log":"2024-03-01 09:00:01,346 INFO bot.feed: connected\n","stream":"stderr"}"#,
+            r#"{"log":"2024-03-01 09:00:03,759 WARNING scraper.spider: order 9 rejected\n","stream":"stderr"}"#,
+            r#"{"log":"2024-03-01 09:00:12,762 ERROR app.cache: connection failed\n","stream":"stderr"}"#,
+            r#"{"log":"Traceback (most recent call last):\n","stream":"stderr"}"#,
+            r#"{"log":"  File \"/srv/bot/main.py\", line 162, in main\n","stream":"stderr"}"#,
+            r#"{"log":"ValueError: bad\n","stream":"stderr"}"#,
+        ]);
+        assert_eq!(got[1], "warning|order 9 rejected");
+        assert_eq!(got[2], "error|connection failed");
+        assert_eq!(got[3..], ["+", "+", "+"]);
+    }
+
+    #[test]
+    fn python_warnings_lines_are_warnings() {
+        assert_eq!(
+            message_level("/site-packages/bs4/builder/__init__.py:545: XMLParsedAsHTMLWarning: x"),
+            Some(Level::Warning)
+        );
+        assert_eq!(message_level("/srv/app.py:12: note: Warning: x"), None);
+        assert_eq!(message_level("app.py: FutureWarning: x"), None);
     }
 }

@@ -13,6 +13,9 @@
 
 use regex::Regex;
 
+use super::levels;
+pub use super::levels::Level;
+
 /// The shape class of a header token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Shape {
@@ -28,70 +31,6 @@ enum Shape {
 impl Shape {
     fn is_headerish(self) -> bool {
         !matches!(self, Shape::Word)
-    }
-}
-
-/// Severity of a line, from its header or its message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Trace,
-    Debug,
-    Info,
-    Notice,
-    Warning,
-    Error,
-    Fatal,
-}
-
-impl Level {
-    /// Parses a level word (`WARN`, `warning`, `E`, `[error]`, `severe` …).
-    pub fn parse(word: &str) -> Option<Level> {
-        let w =
-            word.trim_matches(|c: char| matches!(c, '[' | ']' | ':' | ',' | '(' | ')' | '<' | '>'));
-        if w.len() == 1 {
-            return match w.as_bytes()[0] {
-                b'V' | b'T' => Some(Level::Trace),
-                b'D' => Some(Level::Debug),
-                b'I' => Some(Level::Info),
-                b'W' => Some(Level::Warning),
-                b'E' => Some(Level::Error),
-                b'F' | b'A' => Some(Level::Fatal),
-                _ => None,
-            };
-        }
-        if w.len() > 11 {
-            return None;
-        }
-        let mut buf = [0u8; 11];
-        for (d, s) in buf.iter_mut().zip(w.bytes()) {
-            *d = s.to_ascii_lowercase();
-        }
-        Some(match &buf[..w.len()] {
-            b"trace" | b"verbose" | b"finest" | b"finer" | b"fine" => Level::Trace,
-            b"debug" | b"dbg" => Level::Debug,
-            b"info" | b"information" | b"informational" => Level::Info,
-            b"notice" => Level::Notice,
-            b"warn" | b"warning" => Level::Warning,
-            b"error" | b"err" | b"severe" | b"failure" => Level::Error,
-            b"fatal" | b"critical" | b"crit" | b"alert" | b"emerg" | b"emergency" | b"panic" => {
-                Level::Fatal
-            }
-            _ => return None,
-        })
-    }
-
-    /// Lower-case name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Level::Trace => "trace",
-            Level::Debug => "debug",
-            Level::Info => "info",
-            Level::Notice => "notice",
-            Level::Warning => "warning",
-            Level::Error => "error",
-            Level::Fatal => "fatal",
-        }
     }
 }
 
@@ -132,8 +71,12 @@ fn shape(tok: &str) -> Shape {
             }
         }
     }
-    if b == b"-" || b == b"|" {
+    // A separator or a one-character mark (`-`, `|`, Redis's `*`/`#`/`.`).
+    if b == b"-" || b == b"|" || (t.len() == 1 && !t[0].is_ascii_alphanumeric()) {
         return Shape::Dash;
+    }
+    if levels::glued_letter(tok).is_some() {
+        return Shape::Level;
     }
     if digit && timeish {
         return Shape::Time;
@@ -160,6 +103,28 @@ fn shape(tok: &str) -> Shape {
         return Shape::HostId;
     }
     Shape::Word
+}
+
+/// A bracketed field that carries a clock time or a level among its parts
+/// (`[2024-03-01 09:00:07,037: INFO/MainProcess]`, `[2024-03-01T09:00:35Z INFO  bot::feed]`,
+/// `[Fri Mar 01 09:00:04.729237 2024]`): a whole header in one field.
+fn is_header_bracket(tok: &str) -> bool {
+    tok.starts_with('[')
+        && (tok
+            .split(|c: char| c.is_whitespace() || c == '[' || c == ']')
+            .any(is_clock)
+            || levels::in_field(tok).is_some())
+}
+
+/// `09:00:07,037`, `2024-03-01T09:00:35Z`: digits and time separators with a colon.
+fn is_clock(p: &str) -> bool {
+    let p = p.trim_end_matches(':');
+    p.len() >= 5
+        && p.contains(':')
+        && p.bytes().filter(u8::is_ascii_digit).count() >= 4
+        && p.bytes().all(|c| {
+            c.is_ascii_digit() || matches!(c, b'-' | b':' | b'/' | b'.' | b',' | b'+' | b'T' | b'Z')
+        })
 }
 
 /// Whether a token of shape `got` fits a column expecting `want`: a host column also takes a
@@ -276,6 +241,8 @@ pub struct HeaderModel {
     columns: Vec<Option<Shape>>,
     /// Column index holding the level, if any.
     level_col: Option<usize>,
+    /// Column index of severity marks (`.` `-` `*` `#`), if any.
+    mark_col: Option<usize>,
     /// A component column follows the fixed columns.
     component: Component,
 }
@@ -330,9 +297,27 @@ impl HeaderModel {
         // Columns where quoted text starts (`"GET / HTTP/1.1"`): headers hold no quoted text,
         // so the header ends before the first such column.
         let mut quoted = [0usize; MAX_COLS];
+        // First fields that are a whole header in brackets; one-character marks per column
+        // (bits: `.` `-` `*` `#`, and any other mark).
+        let mut header_brackets = 0;
+        let mut marks = [0u8; MAX_COLS];
         for l in &lines {
             for (c, &(s, e)) in Spans::of(l, MAX_COLS).get().iter().enumerate() {
-                *counts[c].entry(shape(&l[s..e])).or_default() += 1;
+                let tok = &l[s..e];
+                let sh = shape(tok);
+                *counts[c].entry(sh).or_default() += 1;
+                if c == 0 && sh == Shape::Bracket && is_header_bracket(tok) {
+                    header_brackets += 1;
+                }
+                if tok.len() == 1 && sh == Shape::Dash {
+                    marks[c] |= match tok {
+                        "." => 0b0001,
+                        "-" => 0b0010,
+                        "*" => 0b0100,
+                        "#" => 0b1000,
+                        _ => 0b1_0000,
+                    };
+                }
                 if matches!(l.as_bytes()[s], b'"' | b'\'') {
                     quoted[c] += 1;
                 }
@@ -376,13 +361,25 @@ impl HeaderModel {
                 _ => break,
             }
         }
-        if columns.iter().filter(|c| c.is_some()).count() < 2 && columns.len() < 2 {
+        // One column is a header only when it is a whole header in brackets.
+        let one_bracket = columns.len() == 1
+            && columns[0] == Some(Shape::Bracket)
+            && header_brackets * 10 >= n * 9;
+        if columns.iter().filter(|c| c.is_some()).count() < 2 && columns.len() < 2 && !one_bracket {
             columns.clear();
         }
         if columns.is_empty() {
             return Self::default();
         }
         let level_col = columns.iter().position(|s| *s == Some(Shape::Level));
+        // A column of severity marks: two or more of `.` `-` `*` `#`, one of them `*` or `#`,
+        // and no other mark.
+        let mark_col = columns.iter().enumerate().position(|(c, s)| {
+            *s == Some(Shape::Dash)
+                && marks[c] < 0b1_0000
+                && marks[c].count_ones() >= 2
+                && marks[c] & 0b1100 != 0
+        });
         // Component column after the fixed ones.
         let k = columns.len();
         let mut colon = 0;
@@ -419,17 +416,51 @@ impl HeaderModel {
         Self {
             columns,
             level_col,
+            mark_col,
             component,
         }
+    }
+
+    /// Whether any header column was inferred.
+    pub fn has_columns(&self) -> bool {
+        !self.columns.is_empty()
+    }
+
+    /// Whether the inferred header has a level column.
+    pub fn has_level_column(&self) -> bool {
+        self.level_col.is_some()
+    }
+
+    /// Splits one line by this model only; `None` when the line does not fit it.
+    pub fn split_fitting<'a>(&self, line: &'a str) -> Option<Split<'a>> {
+        let mut sp = Spans::of(line, self.columns.len() + 3);
+        let mut split = self.split_by_model(line, &mut sp)?;
+        if split.level.is_none() {
+            split.level = levels::in_header(split.header);
+        }
+        Some(split)
+    }
+
+    /// The shapes of a line's first two tokens: what tells two interleaved formats apart.
+    pub fn signature(line: &str) -> u16 {
+        let sp = Spans::of(line, 2);
+        sp.get()
+            .iter()
+            .fold(0u16, |acc, &(s, e)| acc * 8 + shape(&line[s..e]) as u16 + 1)
     }
 
     /// Splits one line into header and message.
     pub fn split<'a>(&self, line: &'a str) -> Split<'a> {
         let mut sp = Spans::of(line, self.columns.len() + 3);
-        if let Some(split) = self.split_by_model(line, &mut sp) {
-            return split;
+        let mut split = match self.split_by_model(line, &mut sp) {
+            Some(split) => split,
+            None => fallback_split(line, &mut sp),
+        };
+        // A level in any other field of the header (after a pid or thread, inside a bracket).
+        if split.level.is_none() && !split.header.is_empty() {
+            split.level = levels::in_header(split.header);
         }
-        fallback_split(line, &mut sp)
+        split
     }
 
     fn split_by_model<'a>(&self, line: &'a str, sp: &mut Spans) -> Option<Split<'a>> {
@@ -474,7 +505,10 @@ impl HeaderModel {
                 if got != Shape::Level && !is_level_like(tok) {
                     return None;
                 }
-                level = Level::parse(tok);
+                level = levels::in_field(tok).or_else(|| Level::parse(tok));
+            } else if Some(c) == self.mark_col {
+                let (s, e) = spans[at];
+                level = Level::from_mark(&line[s..e]);
             } else if !compatible(*want, got) {
                 mismatches += 1;
                 if mismatches > 1 || mismatches * 4 > checked {
@@ -557,7 +591,7 @@ fn fallback_split<'a>(line: &'a str, sp: &mut Spans) -> Split<'a> {
         match shape(tok) {
             Shape::Time | Shape::DateWord | Shape::Dash => {}
             Shape::Level if level.is_none() => level = Level::parse(tok),
-            Shape::Bracket if k > 0 => {}
+            Shape::Bracket if k > 0 || is_header_bracket(tok) => {}
             _ => break,
         }
         k += 1;
@@ -655,6 +689,11 @@ impl LogFormat {
             source: Box::new(e),
         })?;
         Ok(Self { re, content, level })
+    }
+
+    /// Whether the format names a `<Level>` field.
+    pub fn has_level(&self) -> bool {
+        self.level.is_some()
     }
 
     /// Splits a line; `None` when it does not match the format.
@@ -817,6 +856,49 @@ mod tests {
         let m = model(&lines);
         assert!(m.split(lines[1]).message.starts_with(r#""POST /b"#));
         assert!(m.split(lines[0]).message.starts_with(r#""GET /a"#));
+    }
+
+    #[test]
+    fn a_whole_header_in_brackets_is_a_header() {
+        // Class 1: env_logger and Celery write time, level and target in one bracket.
+        let lines = [
+            "[2024-03-01T09:00:02Z INFO  bot::feed] subscribed to 4185013 streams",
+            "[2024-03-01T09:00:03Z DEBUG bot::feed] tick AMZN 3590.5",
+            "[2024-03-01T09:00:06Z ERROR bot::exchange] order 177 rejected: no balance",
+            "[2024-03-01T09:00:06Z INFO  bot::feed] subscribed to 601 streams",
+        ];
+        let s = model(&lines).split(lines[2]);
+        assert_eq!(s.message, "order 177 rejected: no balance");
+        assert_eq!(s.level, Some(Level::Error));
+        let celery = "[2024-03-01 09:00:07,037: WARNING/MainProcess] consumer: reconnecting";
+        let s = HeaderModel::default().split(celery);
+        assert_eq!(s.message, "consumer: reconnecting");
+        assert_eq!(s.level, Some(Level::Warning));
+    }
+
+    #[test]
+    fn glued_letter_levels_and_severity_marks() {
+        // klog `W0301 <time> <pid> file.go:12]`; Redis `pid:role <date> <mark> message`.
+        let klog = [
+            "I0301 09:00:00.489123      48 leaderelection.go:812] attempting to acquire lease",
+            "W0301 09:00:02.660798      48 warnings.go:456] v1 ComponentStatus is deprecated",
+            "E0301 09:00:03.175918      48 pod_workers.go:801] Error syncing pod, skipping",
+            "I0301 09:00:04.940591      48 event.go:409] Event occurred",
+        ];
+        assert_eq!(model(&klog).split(klog[1]).level, Some(Level::Warning));
+        assert_eq!(model(&klog).split(klog[2]).level, Some(Level::Error));
+        let redis = [
+            "1:C 01 Mar 2024 09:00:00.123 * oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo",
+            "1:M 01 Mar 2024 09:00:00.124 # WARNING overcommit_memory is set to 0!",
+            "1:M 01 Mar 2024 09:00:00.125 * Ready to accept connections tcp",
+            "1:M 01 Mar 2024 09:00:01.125 . Client closed connection",
+            "1:M 01 Mar 2024 09:00:02.125 * Background saving started by pid 52",
+        ];
+        let m = model(&redis);
+        assert_eq!(m.split(redis[1]).level, Some(Level::Warning));
+        assert_eq!(m.split(redis[2]).message, "Ready to accept connections tcp");
+        assert_eq!(m.split(redis[2]).level, Some(Level::Notice));
+        assert_eq!(m.split(redis[3]).level, Some(Level::Debug));
     }
 
     #[test]

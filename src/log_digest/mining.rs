@@ -10,7 +10,6 @@ use rayon::prelude::*;
 use super::agg::Agg;
 use super::block::{process_block, BlockOut};
 use super::events::Splitter;
-use super::header::HeaderModel;
 use super::miner::{Miner, MinerConfig};
 use super::reader::{self, BlockReader, Input};
 use super::{
@@ -221,13 +220,10 @@ fn infer_splitter(first: &[u8], opts: &DigestOptions) -> (Splitter, u64) {
     let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let sample: Vec<String> = reader::lines(first)
         .take(SAMPLE_LINES)
-        .map(|l| String::from_utf8_lossy(l).into_owned())
+        .map(|l| reader::strip_ansi(String::from_utf8_lossy(l)).into_owned())
         .collect();
-    let model = HeaderModel::infer(sample.iter().map(String::as_str));
-    let splitter = match &opts.log_format {
-        Some(f) => Splitter::Format(f.clone(), model),
-        None => Splitter::Auto(model),
-    };
+    let sample: Vec<&str> = sample.iter().map(String::as_str).collect();
+    let splitter = Splitter::infer(&sample, opts.log_format.clone());
     (splitter, id)
 }
 

@@ -15,6 +15,7 @@ mod agg;
 mod block;
 pub mod events;
 pub mod header;
+pub mod levels;
 pub mod mask;
 pub mod miner;
 pub mod mining;

@@ -8,6 +8,7 @@
 //! sockets and devices (reading one can block forever) with a note. [`open`] drops a UTF-8 byte
 //! order mark at the start of every input and counts the raw bytes read, for progress.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -596,6 +597,42 @@ fn block_cut(buf: &[u8]) -> Option<usize> {
     fallback
 }
 
+/// A line without its ANSI escape sequences (CSI `ESC [ … final`, OSC `ESC ] … BEL|ESC \\`,
+/// and two-byte `ESC x`): colour is presentation, like a BOM, and never part of a header or a
+/// message. Lines without an escape byte are returned as they are.
+pub fn strip_ansi(line: Cow<'_, str>) -> Cow<'_, str> {
+    if memchr::memchr(0x1b, line.as_bytes()).is_none() {
+        return line;
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut it = line.chars().peekable();
+    while let Some(c) = it.next() {
+        if c != '\u{1b}' {
+            out.push(c);
+            continue;
+        }
+        match it.next() {
+            Some('[') => {
+                // Parameters and intermediates, then one final byte in `@`..=`~`.
+                for d in it.by_ref() {
+                    if ('@'..='~').contains(&d) {
+                        break;
+                    }
+                }
+            }
+            Some(']') => {
+                while let Some(d) = it.next() {
+                    if d == '\u{7}' || (d == '\u{1b}' && it.next_if_eq(&'\\').is_some()) {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Iterates the lines of a block: `\r\n` or `\n` endings, a final unterminated line counted.
 pub fn lines(block: &[u8]) -> Lines<'_> {
     Lines { rest: block }
@@ -633,6 +670,22 @@ mod tests {
             out.push(b);
         }
         out
+    }
+
+    #[test]
+    fn ansi_colour_is_presentation() {
+        // werkzeug colours its warnings even into a file; loguru colours header fields.
+        let line = "\u{1b}[31m\u{1b}[1mWARNING: This is a development server.\u{1b}[0m";
+        assert_eq!(
+            strip_ansi(Cow::Borrowed(line)),
+            "WARNING: This is a development server."
+        );
+        let osc = "\u{1b}]8;;http://x\u{7}link\u{1b}]8;;\u{1b}\\ done";
+        assert_eq!(strip_ansi(Cow::Borrowed(osc)), "link done");
+        assert!(matches!(
+            strip_ansi(Cow::Borrowed("plain line")),
+            Cow::Borrowed("plain line")
+        ));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! one call, for the test runner's failure summaries.
 
 use super::events::{EventParser, Line, Splitter};
-use super::header::{HeaderModel, Level};
+use super::header::Level;
 use super::miner::{self, Miner, MinerConfig};
 use super::SAMPLE_LINES;
 
@@ -19,8 +19,10 @@ pub struct Summarized {
 /// templates with their counts, first example and worst level, most frequent first (ties:
 /// first seen).
 pub fn summarize(text: &str) -> Vec<Summarized> {
+    let text = super::reader::strip_ansi(std::borrow::Cow::Borrowed(text));
+    let text: &str = &text;
     let first: Vec<&str> = text.lines().take(SAMPLE_LINES).collect();
-    let splitter = Splitter::Auto(HeaderModel::infer(first.iter().copied()));
+    let splitter = Splitter::infer(&first, None);
     let mut parser = EventParser::new(&splitter);
     let mut m = Miner::new(MinerConfig::default());
     let mut shape_levels: Vec<Option<Level>> = Vec::new();

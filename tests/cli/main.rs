@@ -17,6 +17,7 @@ mod env_settings;
 mod global;
 mod layering;
 mod log_digest;
+mod log_digest_metamorphic;
 mod monitor;
 mod outputs;
 mod scan;

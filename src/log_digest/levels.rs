@@ -1,0 +1,303 @@
+//! Severity levels, wherever a line's header carries one: a level word in any common spelling,
+//! case or padding (`WARN`, `warning`, `[info     ]`), one part of a compound field
+//! (`[<time>: INFO/<process>]`, `[proxy:error]`, `[<time> INFO  target]`), a single-letter
+//! severity glued to the date (`E0301`, klog/glog), a syslog priority (`<134>`), a numeric level
+//! of a JSON logger (pino/bunyan `30`/`40`/`50`, syslog severities `0`..`7`), and a column of
+//! severity marks (`.`, `-`, `*`, `#`). These are general conventions, not formats: each rule
+//! reads one shape of field, whatever the file around it.
+
+/// Severity of a line, from its header or its message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Trace,
+    Debug,
+    Info,
+    Notice,
+    Warning,
+    Error,
+    Fatal,
+}
+
+/// Characters around a level word that are not part of it.
+fn is_wrapper(c: char) -> bool {
+    matches!(c, '[' | ']' | ':' | ',' | '(' | ')' | '<' | '>' | '{' | '}')
+}
+
+impl Level {
+    /// Parses a level word (`WARN`, `warning`, `E`, `[error]`, `[info     ]`, `severe` …).
+    pub fn parse(word: &str) -> Option<Level> {
+        let w = word
+            .trim_matches(is_wrapper)
+            .trim()
+            .trim_matches(is_wrapper);
+        if w.len() == 1 {
+            return match w.as_bytes()[0] {
+                b'V' | b'T' => Some(Level::Trace),
+                b'D' => Some(Level::Debug),
+                b'I' => Some(Level::Info),
+                b'W' => Some(Level::Warning),
+                b'E' => Some(Level::Error),
+                b'F' | b'A' => Some(Level::Fatal),
+                _ => None,
+            };
+        }
+        if w.len() > 11 {
+            return None;
+        }
+        let mut buf = [0u8; 11];
+        for (d, s) in buf.iter_mut().zip(w.bytes()) {
+            *d = s.to_ascii_lowercase();
+        }
+        Some(match &buf[..w.len()] {
+            b"trace" | b"verbose" | b"finest" | b"finer" | b"fine" => Level::Trace,
+            b"debug" | b"dbg" => Level::Debug,
+            b"info" | b"information" | b"informational" => Level::Info,
+            b"notice" => Level::Notice,
+            b"warn" | b"warning" => Level::Warning,
+            b"error" | b"err" | b"severe" | b"failure" => Level::Error,
+            b"fatal" | b"critical" | b"crit" | b"alert" | b"emerg" | b"emergency" | b"panic" => {
+                Level::Fatal
+            }
+            _ => return None,
+        })
+    }
+
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Trace => "trace",
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Notice => "notice",
+            Level::Warning => "warning",
+            Level::Error => "error",
+            Level::Fatal => "fatal",
+        }
+    }
+
+    /// A syslog severity (RFC 5424: 0 emergency … 7 debug).
+    pub fn from_syslog(severity: u8) -> Option<Level> {
+        Some(match severity {
+            0..=2 => Level::Fatal,
+            3 => Level::Error,
+            4 => Level::Warning,
+            5 => Level::Notice,
+            6 => Level::Info,
+            7 => Level::Debug,
+            _ => return None,
+        })
+    }
+
+    /// A numeric level of a JSON logger: the pino/bunyan/log4js scale (10 trace, 20 debug, 30
+    /// info, 40 warn, 50 error, 60 fatal) or a syslog severity (0..7, GELF and journald).
+    pub fn from_number(n: f64) -> Option<Level> {
+        if n.fract() != 0.0 || !(0.0..=60.0).contains(&n) {
+            return None;
+        }
+        // Whole numbers in 0..=60: the casts are exact.
+        let n = n as u8;
+        match n {
+            0..=7 => Level::from_syslog(n),
+            10 => Some(Level::Trace),
+            20 => Some(Level::Debug),
+            30 => Some(Level::Info),
+            40 => Some(Level::Warning),
+            50 => Some(Level::Error),
+            60 => Some(Level::Fatal),
+            _ => None,
+        }
+    }
+
+    /// A severity mark: `.` debug, `-` verbose, `*` notice, `#` warning (the order of the marks
+    /// is the order of the severities). Only read in a column of marks (see `header`).
+    pub fn from_mark(mark: &str) -> Option<Level> {
+        Some(match mark {
+            "." => Level::Debug,
+            "-" => Level::Trace,
+            "*" => Level::Notice,
+            "#" => Level::Warning,
+            _ => return None,
+        })
+    }
+}
+
+/// A syslog priority opening a line (`<134>1 2024-…`, `<11>Mar  1 …`): severity = PRI & 7.
+pub fn syslog_priority(tok: &str) -> Option<Level> {
+    let rest = tok.strip_prefix('<')?;
+    let close = rest.find('>')?;
+    let digits = &rest[..close];
+    if digits.is_empty() || digits.len() > 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let pri: u16 = digits.parse().ok()?;
+    if pri > 191 {
+        return None;
+    }
+    Level::from_syslog((pri & 7) as u8)
+}
+
+/// A single-letter severity glued to a month and day (`I0301`, `E1206`: klog/glog's
+/// `Lmmdd hh:mm:ss`).
+pub fn glued_letter(tok: &str) -> Option<Level> {
+    let b = tok.as_bytes();
+    if b.len() != 5 || !b[1..].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let month = (b[1] - b'0') * 10 + (b[2] - b'0');
+    let day = (b[3] - b'0') * 10 + (b[4] - b'0');
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    match b[0] {
+        b'D' | b'I' | b'W' | b'E' | b'F' => Level::parse(&tok[..1]),
+        _ => None,
+    }
+}
+
+/// The level one header field carries: the field as a word (two letters or more), a letter glued
+/// to a date, or any part of a compound field split at spaces, `:`, `/`, `|` and brackets
+/// (`[2024-03-01 09:00:07,037: INFO/MainProcess]`, `[proxy_http:error]`). Single letters inside
+/// compound fields are not levels (`stdout F`, `M` in `1:M`).
+pub fn in_field(tok: &str) -> Option<Level> {
+    let core = tok.trim_matches(is_wrapper);
+    if core.len() >= 2 {
+        if let Some(l) = Level::parse(core) {
+            return Some(l);
+        }
+    }
+    if let Some(l) = glued_letter(core) {
+        return Some(l);
+    }
+    if !tok.contains(['[', ':', '/', '|', '(', ' ']) {
+        return None;
+    }
+    tok.split(|c: char| c.is_whitespace() || matches!(c, ':' | '/' | '|' | '[' | ']' | '(' | ')'))
+        .filter(|p| p.len() >= 3 && p.as_bytes()[0].is_ascii_alphabetic())
+        .find_map(Level::parse)
+}
+
+/// The first level any field of a header carries (see [`in_field`]), or its syslog priority.
+pub fn in_header(header: &str) -> Option<Level> {
+    let mut toks = header.split_ascii_whitespace();
+    let first = toks.next()?;
+    if first.starts_with('<') {
+        if let Some(l) = syslog_priority(first) {
+            return Some(l);
+        }
+    }
+    std::iter::once(first).chain(toks).find_map(in_field)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Each case comes from a generated format (fixtures/log-digest/ecosystem) and names the
+    // failure class of issue 20 it handles.
+
+    #[test]
+    fn class1_level_inside_bracketed_compound_fields() {
+        // Celery worker: `[<time>: LEVEL/<process>]`.
+        assert_eq!(
+            in_header("[2024-03-01 09:00:07,037: WARNING/ForkPoolWorker-2]"),
+            Some(Level::Warning)
+        );
+        // env_logger: `[<time> LEVEL <target>]`.
+        assert_eq!(
+            in_header("[2024-03-01T09:00:35Z ERROR bot::exchange]"),
+            Some(Level::Error)
+        );
+        // Apache 2.4: `[module:level]` after the date.
+        assert_eq!(
+            in_header("[Fri Mar 01 09:00:04.729237 2024] [proxy:error] [pid 10:tid 13]"),
+            Some(Level::Error)
+        );
+        // No level in the parts of a thread or pid field.
+        assert_eq!(in_header("[pid 10:tid 139897472141649] [MainThread]"), None);
+    }
+
+    #[test]
+    fn class1_padded_lower_case_level_in_brackets() {
+        // structlog's console renderer pads the level inside its brackets.
+        assert_eq!(Level::parse("[info     ]"), Some(Level::Info));
+        assert_eq!(
+            in_header("2024-03-01 09:00:10 [warning  ]"),
+            Some(Level::Warning)
+        );
+        assert_eq!(
+            in_header("2024-03-01 09:00:10 [error    ]"),
+            Some(Level::Error)
+        );
+    }
+
+    #[test]
+    fn level_word_after_pid_or_thread_fields() {
+        // MySQL 8: `<time> <thread> [Warning] [MY-…] [Server]`; PostgreSQL `<time> UTC [pid] ERROR:`.
+        assert_eq!(
+            in_header("2024-03-01T09:00:39.381787Z 1 [Warning] [MY-010055] [Server]"),
+            Some(Level::Warning)
+        );
+        assert_eq!(
+            in_header("2024-03-01T09:00:01.380450Z 0 [System] [MY-010116] [Server]"),
+            None
+        );
+        assert_eq!(
+            in_header("2024-03-01 09:00:04.684 UTC [24158] ERROR:"),
+            Some(Level::Error)
+        );
+        assert_eq!(
+            in_header("2024-03-01 09:00:04.684 UTC [24158] DETAIL:"),
+            None
+        );
+        assert_eq!(
+            in_header("2024-03-01 09:00:06.576 UTC [11557] FATAL:"),
+            Some(Level::Fatal)
+        );
+    }
+
+    #[test]
+    fn single_letter_severity_glued_to_the_date() {
+        // klog: `E0301 09:00:00.175918      48 pod_workers.go:801]`.
+        assert_eq!(glued_letter("E0301"), Some(Level::Error));
+        assert_eq!(glued_letter("W1206"), Some(Level::Warning));
+        assert_eq!(glued_letter("I0301"), Some(Level::Info));
+        assert_eq!(
+            in_header("W0301 09:00:02.660798      48 warnings.go:456]"),
+            Some(Level::Warning)
+        );
+        // Not a month and day, or not a severity letter: an id.
+        assert_eq!(glued_letter("E1399"), None);
+        assert_eq!(glued_letter("R0201"), None);
+        assert_eq!(glued_letter("E03012"), None);
+    }
+
+    #[test]
+    fn syslog_priorities_and_numeric_json_levels() {
+        // RFC 5424 `<PRI>1`, RFC 3164 `<PRI>Mar`: severity = PRI & 7.
+        assert_eq!(syslog_priority("<134>1"), Some(Level::Info));
+        assert_eq!(syslog_priority("<131>1"), Some(Level::Error));
+        assert_eq!(syslog_priority("<12>Mar"), Some(Level::Warning));
+        assert_eq!(syslog_priority("<999>1"), None);
+        assert_eq!(
+            in_header("<140>1 2024-03-01T09:00:00Z host app 12 -"),
+            Some(Level::Warning)
+        );
+        // pino/bunyan and syslog-numbered JSON levels.
+        assert_eq!(Level::from_number(40.0), Some(Level::Warning));
+        assert_eq!(Level::from_number(50.0), Some(Level::Error));
+        assert_eq!(Level::from_number(60.0), Some(Level::Fatal));
+        assert_eq!(Level::from_number(3.0), Some(Level::Error));
+        assert_eq!(Level::from_number(35.0), None);
+        assert_eq!(Level::from_number(4.5), None);
+    }
+
+    #[test]
+    fn single_letters_inside_compound_fields_are_not_levels() {
+        // CRI `stdout F` (full line), Redis `1:M` (the master role).
+        assert_eq!(in_header("2024-03-01T09:00:00.1Z stdout F"), None);
+        assert_eq!(in_header("1:M 01 Mar 2024 09:00:00.123"), None);
+        assert_eq!(Level::from_mark("#"), Some(Level::Warning));
+        assert_eq!(Level::from_mark("*"), Some(Level::Notice));
+    }
+}
