@@ -564,12 +564,22 @@ fn split(
     out.push(c);
 }
 
-/// A stable id for a template text: 64-bit FNV-1a, as 16 hex digits.
+/// A stable id for a template text: 64-bit FNV-1a of the normalised text (its words, variables
+/// as `<*>`, joined by single spaces), as 16 hex digits. Byte-wise, so the same on every
+/// machine; README documents it, and `--baseline` matches templates by it.
 pub fn template_id(text: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in text.as_bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0100_0000_01b3;
+    let mut h = OFFSET;
+    for (i, word) in text.split_ascii_whitespace().enumerate() {
+        if i > 0 {
+            h ^= u64::from(b' ');
+            h = h.wrapping_mul(PRIME);
+        }
+        for &b in word.as_bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(PRIME);
+        }
     }
     format!("{h:016x}")
 }
@@ -681,6 +691,14 @@ mod tests {
         assert_eq!(template_id("a <*>"), template_id("a <*>"));
         assert_ne!(template_id("a <*>"), template_id("b <*>"));
         assert_eq!(template_id("").len(), 16);
+        // Pinned: an id written by one version is matched by the next (`--baseline`).
+        assert_eq!(template_id("db timeout after <*>"), "7efd2461f168154a");
+        assert_eq!(template_id(""), "cbf29ce484222325");
+        // Whitespace is normalised before hashing.
+        assert_eq!(
+            template_id(" db  timeout\tafter <*>"),
+            template_id("db timeout after <*>")
+        );
     }
 
     #[test]
