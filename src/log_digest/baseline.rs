@@ -95,7 +95,7 @@ impl Baseline {
                 .get("level")
                 .and_then(serde_json::Value::as_str)
                 .and_then(Level::parse);
-            if !level.is_some_and(|l| l >= Level::Warning) {
+            if level.is_none_or(|l| l < Level::Warning) {
                 continue;
             }
             let (Some(id), Some(template)) = (

@@ -821,7 +821,7 @@ mod tests {
             masked(
                 r#"upstream timed out, client: 1.2.3.4, request: "GET /health HTTP/1.1", host: "x""#
             ),
-            r#"upstream timed out, client: <*>, request: "GET <*> <*>", host: "x""#
+            r#"upstream timed out, client: <*>, request: "GET <*> <*>", host: "<*>""#
         );
         // Numbers elsewhere stay variables; `status=` with a non-HTTP value too.
         assert_eq!(

@@ -419,13 +419,13 @@ fn merge_siblings(
     vocab: &Vocab,
     cfg: &MinerConfig,
 ) -> Vec<Cluster> {
-    let wildish = vocab.wildish;
     struct Group {
         head: usize,
         p: usize,
         mates: Vec<usize>,
         values: Vec<u32>,
     }
+    let wildish = vocab.wildish;
     loop {
         let mut groups: FxHashMap<u64, Vec<usize>> = FxHashMap::default();
         let mut order: Vec<u64> = Vec::new();
