@@ -791,7 +791,7 @@ _velo() {
             return 0
             ;;
         velo__subcmd__log__subcmd__digest)
-            opts="-q -v -h -V --log-format --rules --level --since --until --grep --top --fail-on --assignments --format --follow --color --quiet --verbose --help --version prune help"
+            opts="-q -v -h -V --log-format --rules --level --since --until --grep --top --fail-on --baseline --assignments --format --follow --color --quiet --verbose --help --version prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -826,6 +826,10 @@ _velo() {
                     return 0
                     ;;
                 --fail-on)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --baseline)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

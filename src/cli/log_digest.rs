@@ -21,17 +21,22 @@ severity then count, and point at the likely root cause with a suggested fix.
 Headers (timestamps, levels, pids, threads, components) are detected per file with no \
 configuration; multi-line events (Python tracebacks, Java/JS stack traces, Rust/Go panics, \
 indented continuations) stay together; JSON and logfmt lines are mined on their message field. \
-Template ids are hashes of the template text, stable across runs.";
+Template ids are hashes of the template text (64-bit FNV-1a of the text with variables as `<*>` \
+and single spaces, as 16 hex digits): the same template has the same id in every run, file and \
+machine, which is what --baseline matches on.";
 
 const AFTER_LONG_HELP: &str = "\
 Examples:
   velo log-digest logs/ --top 5
   journalctl -u bot --since today | velo log-digest - --fail-on error
   velo log-digest bot.log --follow --level warning
+  velo log-digest logs/ --format json > digest.json     # later, in CI:
+  velo log-digest logs/ --baseline digest.json --fail-on new-errors
 
 Exit codes:
   0  digest written, nothing at or above --fail-on
-  1  events at or above --fail-on were found
+  1  events at or above --fail-on were found (with --fail-on new-errors: error templates that
+     the --baseline digest did not have)
   2  usage or input error (bad --rules file, missing path), or nothing at all could be read";
 
 #[derive(Debug, Args)]
@@ -187,9 +192,17 @@ pub struct OutputArgs {
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
 
-    /// Exit 1 when any counted event is at this level or above.
-    #[arg(long, value_name = "LEVEL", value_parser = level_arg)]
-    pub fail_on: Option<Level>,
+    /// Exit 1 when any counted event is at this level or above; or, with --baseline, only when
+    /// a template at error or above (`new-errors`) or warning or above (`new-warnings`) is new
+    /// since the baseline.
+    #[arg(long, value_name = "LEVEL|new-errors|new-warnings", value_parser = fail_on_arg)]
+    pub fail_on: Option<FailOn>,
+
+    /// A previous digest (`--format json` output) to compare with: the digest lists the warning
+    /// and error templates that are new since then and those that grew (count up, and rate per
+    /// 1,000 lines at least 1.5× the baseline's). Templates are matched by id.
+    #[arg(long, value_name = "PREVIOUS.json")]
+    pub baseline: Option<PathBuf>,
 
     /// Write one JSON line per input line: {"source","line","template_id","template"} (`-`: stdout;
     /// a file is written beside FILE under a temporary name and replaces it at the end).
@@ -218,6 +231,28 @@ struct LogDigestConfig {
     rules: Option<PathBuf>,
     fail_on: Option<String>,
     level: Option<String>,
+}
+
+/// What `--fail-on` fails on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    /// Any counted event at this level or above.
+    Level(Level),
+    /// A template at this level or above that the `--baseline` digest did not have.
+    NewAtLeast(Level),
+}
+
+fn fail_on_arg(s: &str) -> Result<FailOn, String> {
+    match s {
+        "new-errors" => Ok(FailOn::NewAtLeast(Level::Error)),
+        "new-warnings" => Ok(FailOn::NewAtLeast(Level::Warning)),
+        _ => level_arg(s).map(FailOn::Level).map_err(|_| {
+            format!(
+                "unknown --fail-on {s:?}: use a level (trace, debug, info, notice, warning, \
+                 error, fatal), new-errors or new-warnings"
+            )
+        }),
+    }
 }
 
 fn level_arg(s: &str) -> Result<Level, String> {
@@ -261,8 +296,26 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
         args.output.fail_on,
         "fail-on",
         cfg.fail_on.as_deref(),
-        level_arg,
+        fail_on_arg,
     )?;
+    let baseline_path = args.output.baseline.as_ref().map(|p| ctx.cwd.join(p));
+    if matches!(fail_on, Some(FailOn::NewAtLeast(_))) && baseline_path.is_none() {
+        anyhow::bail!(
+            "--fail-on new-errors and new-warnings need --baseline PREVIOUS.json (a digest \
+             written earlier with --format json)"
+        );
+    }
+    let baseline = match (&baseline_path, &args.output.baseline) {
+        (Some(p), Some(given)) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read --baseline {}", given.display()))?;
+            Some(domain::baseline::Baseline::parse(
+                &given.display().to_string(),
+                &text,
+            )?)
+        }
+        _ => None,
+    };
     let min_level = layer.pick(args.filter.level, "level", cfg.level.as_deref(), level_arg)?;
     let rules = match &rules_path {
         Some(p) => {
@@ -289,6 +342,7 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
         grep,
         rules,
         keep_lines: args.output.assignments.is_some(),
+        baseline,
     };
     let expanded = domain::inputs(&args.paths)?;
     for s in &expanded.skipped {
@@ -309,6 +363,9 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
     }
     if let Some(r) = &rules_path {
         plan.input("--rules", r);
+    }
+    if let Some(b) = &baseline_path {
+        plan.input("--baseline", b);
     }
     let to_stdout = args
         .output
@@ -361,9 +418,18 @@ pub fn run(args: &LogDigestArgs, ctx: &Context) -> anyhow::Result<u8> {
     if args.output.follow {
         return Ok(exit::SUCCESS);
     }
-    Ok(match fail_on {
-        Some(l) if report.events_at_least(l) > 0 => exit::PROBLEMS,
-        _ => exit::SUCCESS,
+    let failed = match fail_on {
+        Some(FailOn::Level(l)) => report.events_at_least(l) > 0,
+        Some(FailOn::NewAtLeast(l)) => report
+            .baseline
+            .as_ref()
+            .is_some_and(|b| b.new_at_least(l) > 0),
+        None => false,
+    };
+    Ok(if failed {
+        exit::PROBLEMS
+    } else {
+        exit::SUCCESS
     })
 }
 

@@ -189,6 +189,174 @@ fn is_date_name(w: &[u8]) -> bool {
     FULL_DATE_NAMES.iter().any(|f| f.eq_ignore_ascii_case(w))
 }
 
+/// An HTTP request method (`GET`, or `"GET` opening a quoted request line): the token after it
+/// is a request target.
+fn is_http_method(tok: &[u8]) -> bool {
+    let t = tok.strip_prefix(b"\"").unwrap_or(tok);
+    matches!(
+        t,
+        b"GET" | b"POST" | b"PUT" | b"PATCH" | b"DELETE" | b"HEAD" | b"OPTIONS"
+    )
+}
+
+/// An HTTP status code: three digits, 100 to 599.
+fn is_http_status(t: &[u8]) -> bool {
+    t.len() == 3 && (b'1'..=b'5').contains(&t[0]) && t[1..].iter().all(u8::is_ascii_digit)
+}
+
+fn has_letter_outside_wildcards(t: &[u8]) -> bool {
+    let mut i = 0;
+    while i < t.len() {
+        if t[i..].starts_with(WILDCARD.as_bytes()) {
+            i += WILDCARD.len();
+            continue;
+        }
+        if t[i].is_ascii_alphabetic() {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Keys whose value is a request target (logfmt and `key=value` request records).
+fn is_route_key(k: &[u8]) -> bool {
+    [&b"path"[..], b"url", b"uri", b"route", b"endpoint"]
+        .iter()
+        .any(|w| w.eq_ignore_ascii_case(k))
+}
+
+/// Keys whose value is an HTTP status.
+fn is_status_key(k: &[u8]) -> bool {
+    [
+        &b"status"[..],
+        b"status_code",
+        b"statuscode",
+        b"http_status",
+    ]
+    .iter()
+    .any(|w| w.eq_ignore_ascii_case(k))
+}
+
+/// A piece of a path segment that is an id: a number, hex, a UUID part, or a word with more
+/// than two digits or digits before letters (`d9d0693…`, `42abc`). A short name ending in
+/// one or two digits (`v1`, `s3`, `oauth2`) is a route word.
+fn id_piece(p: &[u8]) -> bool {
+    let digits = p.iter().filter(|c| c.is_ascii_digit()).count();
+    if digits == 0 {
+        return false;
+    }
+    let letters_then_digits = p[0].is_ascii_alphabetic()
+        && p.iter()
+            .skip_while(|c| c.is_ascii_alphabetic())
+            .all(u8::is_ascii_digit);
+    !(letters_then_digits && digits <= 2 && p.len() <= 8)
+}
+
+/// Failure class E (HTTP request lines): writes a request target keeping what names the route
+/// (`/api/v1/orders/<*>?symbol=<*>&limit=<*>`): path segments stay, ids in them (numbers, hex,
+/// UUIDs) become `<*>`; query keys stay, query values become `<*>`.
+fn mask_route(t: &[u8], out: &mut Vec<u8>) {
+    let (path, query) = match memchr::memchr(b'?', t) {
+        Some(q) => (&t[..q], Some(&t[q + 1..])),
+        None => (t, None),
+    };
+    let mut last_wild_end: Option<usize> = None;
+    let mut i = 0;
+    while i < path.len() {
+        let c = path[i];
+        if !c.is_ascii_alphanumeric() {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        let s = i;
+        while i < path.len() && path[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        if id_piece(&path[s..i]) {
+            // `<*>-<*>-<*>` (a UUID) is one variable.
+            if let Some(e) = last_wild_end {
+                if out[e..]
+                    .iter()
+                    .all(|&c| matches!(c, b'-' | b'_' | b'.' | b':'))
+                {
+                    out.truncate(e);
+                    continue;
+                }
+            }
+            out.extend_from_slice(WILDCARD.as_bytes());
+            last_wild_end = Some(out.len());
+        } else {
+            out.extend_from_slice(&path[s..i]);
+            last_wild_end = None;
+        }
+    }
+    if let Some(q) = query {
+        out.push(b'?');
+        for (k, pair) in q.split(|&c| c == b'&').enumerate() {
+            if k > 0 {
+                out.push(b'&');
+            }
+            match memchr::memchr(b'=', pair) {
+                Some(e) => {
+                    out.extend_from_slice(&pair[..=e]);
+                    let value = &pair[e + 1..];
+                    // Closing punctuation of the token (`"`, `,`) is not part of the value.
+                    let end = value
+                        .iter()
+                        .rposition(|&c| !matches!(c, b'"' | b',' | b';' | b')'))
+                        .map_or(0, |p| p + 1);
+                    if end > 0 {
+                        out.extend_from_slice(WILDCARD.as_bytes());
+                    }
+                    out.extend_from_slice(&value[end..]);
+                }
+                None => out.extend_from_slice(pair),
+            }
+        }
+    }
+}
+
+/// How a token of a masked message names an HTTP event, so that the miner never merges lines
+/// that differ there into one variable (a 500 never hides among 200s, each route counts on
+/// its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpAnchor {
+    No,
+    /// A status or keyed route kept by the HTTP rules (`200`, `status=404`, `path=/health`):
+    /// masking keeps no other bare number, so it is one wherever it stands.
+    Always,
+    /// A kept path (`/api/v1/orders`): a route when it follows a method word.
+    AfterMethod,
+}
+
+/// See [`HttpAnchor`].
+pub fn http_anchor(tok: &str) -> HttpAnchor {
+    let t = tok.as_bytes();
+    let (keyed, v) = match memchr::memchr(b'=', t) {
+        Some(e) => (true, &t[e + 1..]),
+        None => (false, t),
+    };
+    let v = v.strip_prefix(b"\"").unwrap_or(v);
+    let core = v.strip_suffix(b",").unwrap_or(v);
+    let core = core.strip_suffix(b"\"").unwrap_or(core);
+    let route = v.len() > 1 && v[0] == b'/' && v[1].is_ascii_alphanumeric();
+    if is_http_status(core) || (keyed && route) {
+        HttpAnchor::Always
+    } else if route {
+        HttpAnchor::AfterMethod
+    } else {
+        HttpAnchor::No
+    }
+}
+
+/// A method word of a masked message (`GET`, `"POST`, `method=GET`).
+pub fn is_method_token(tok: &str) -> bool {
+    let t = tok.as_bytes();
+    is_http_method(memchr::memchr(b'=', t).map_or(t, |e| &t[e + 1..]))
+}
+
 /// `key=value` with an identifier key and a plain value: where the value starts.
 fn key_value(tok: &[u8]) -> Option<usize> {
     let eq = memchr::memchr(b'=', tok)?;
@@ -216,6 +384,22 @@ fn mask_token(tok: &[u8], out: &mut Vec<u8>) -> bool {
 fn mask_token_with(tok: &[u8], flags: u8, out: &mut Vec<u8>) -> bool {
     if flags & EQ != 0 {
         if let Some(value_at) = key_value(tok) {
+            let (key, value) = (&tok[..value_at - 1], &tok[value_at..]);
+            if is_route_key(key) && value[0] == b'/' {
+                out.extend_from_slice(&tok[..value_at]);
+                mask_route(value, out);
+                return false;
+            }
+            let core = value
+                .iter()
+                .rposition(|&c| !matches!(c, b',' | b';'))
+                .map_or(value, |e| &value[..=e]);
+            if (is_status_key(key) && is_http_status(core))
+                || (key.eq_ignore_ascii_case(b"method") && is_http_method(core))
+            {
+                out.extend_from_slice(tok);
+                return false;
+            }
             // The value of `key=value` is a variable whatever it looks like (`side=buy`).
             let end = tok
                 .iter()
@@ -349,6 +533,13 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
     let mut n = 0;
     let mut last_wild = false;
     let mut glue = false;
+    // HTTP request line: 1 after a method, 2 after its target, 3 after `HTTP/x`; 4 after a
+    // method inside a message (its target is a variable).
+    let mut http = 0u8;
+    // Whether a word came before: a request line is the event only when it opens the message
+    // (after addresses, dates and dashes), not when it is one field of an error message
+    // (`… while reading upstream, request: "GET /x HTTP/1.1"`), where it is a variable.
+    let mut words_before = false;
     let mut i = 0;
     while i < b.len() {
         while i < b.len() && class(b[i]) & WS != 0 {
@@ -428,7 +619,37 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             out.push(b' ');
         }
         let glued = std::mem::take(&mut glue);
-        let wild = if let Some(q) = quote_at {
+        let was_http = std::mem::take(&mut http);
+        let wild = if was_http == 1 && tok[0] == b'/' && quote_at.is_none() {
+            mask_route(tok, out);
+            http = 2;
+            false
+        } else if was_http == 4 && tok[0] == b'/' && quote_at.is_none() {
+            // A request inside a message is a field of it: its target is one variable.
+            out.extend_from_slice(WILDCARD.as_bytes());
+            true
+        } else if (was_http == 2 || was_http == 3) && {
+            let core = tok.strip_suffix(b"\"").unwrap_or(tok);
+            is_http_status(core.strip_suffix(b",").unwrap_or(core))
+        } {
+            // The status after a request line is part of the event.
+            out.extend_from_slice(tok);
+            false
+        } else if let Some(q) = quote_at.filter(|&q| {
+            let key = tok[..q - s].strip_suffix(b"=");
+            key.is_some_and(is_route_key) && b.get(q + 1) == Some(&b'/')
+        }) {
+            // `path="/api/v1/fills?since=289"`: a quoted request target.
+            let q = q - s;
+            let close = tok[q + 1..]
+                .iter()
+                .position(|&c| c == b'"')
+                .map_or(tok.len(), |p| q + 1 + p);
+            out.extend_from_slice(&tok[..=q]);
+            mask_route(&tok[q + 1..close], out);
+            out.extend_from_slice(&tok[close..]);
+            false
+        } else if let Some(q) = quote_at {
             let q = q - s;
             let close = tok[q + 1..]
                 .iter()
@@ -447,6 +668,13 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         } else {
             mask_token_with(tok, flags, out)
         };
+        if was_http == 2 && tok.starts_with(b"HTTP/") {
+            http = 3;
+        }
+        if is_http_method(tok) {
+            http = if words_before { 4 } else { 1 };
+        }
+        words_before = words_before || has_letter_outside_wildcards(&out[mark..]);
         if glued {
             last_wild = false;
             continue;
@@ -551,11 +779,54 @@ mod tests {
         );
         assert_eq!(
             masked(r#"10.0.0.1 "GET /v2/servers HTTP/1.1" status: 200"#),
-            r#"<*> "GET <*> <*>" status: <*>"#
+            r#"<*> "GET /v2/servers <*>" status: <*>"#
         );
         assert_eq!(
             masked(r#"200 "-" "Mozilla/5.0 (X11; Linux x86_64)" end"#),
             r#"<*> "<*>" "<*>" end"#
+        );
+    }
+
+    /// Failure class E (HTTP request lines), generated cases (make_logs.py GunicornAccess,
+    /// GoStdLog, Uvicorn, Logrus, StructlogConsole, NginxError): method, route and status are
+    /// the event; ids in the path and query values are variables, query keys are not.
+    #[test]
+    fn http_request_lines_keep_method_route_and_status() {
+        assert_eq!(
+            masked(
+                r#"236.188.17.82 - - [01/Mar/2024:09:00:01 +0000] "GET /api/v1/candles?symbol=AAPL&interval=4h&limit=268 HTTP/1.1" 200 346 "https://db-primary/" "Go-http-client/1.1""#
+            ),
+            r#"<*> - - [<*> <*>] "GET /api/v1/candles?symbol=<*>&interval=<*>&limit=<*> <*>" 200 <*> "<*>" "<*>""#
+        );
+        assert_eq!(
+            masked("POST /api/v1/orders/123e4567-e89b-12d3-a456-426614174000 201 1710ms"),
+            "POST /api/v1/orders/<*> 201 <*>"
+        );
+        assert_eq!(
+            masked(
+                r#"127.0.0.1:58143 - "GET /static/app.d9d069375f206722f0776071b8c1cbcfac0c3d99.js HTTP/1.1" 503 Service Unavailable"#
+            ),
+            r#"<*> - "GET /static/app.<*>.js <*>" 503 Service Unavailable"#
+        );
+        assert_eq!(
+            masked("msg=request dur=1864ms method=POST path=/api/v1/orders/42 status=429"),
+            "msg=<*> dur=<*> method=POST path=/api/v1/orders/<*> status=429"
+        );
+        assert_eq!(
+            masked(r#"msg=request path="/api/v1/fills?since=289" status=200,"#),
+            r#"msg=<*> path="/api/v1/fills?since=<*>" status=200,"#
+        );
+        // A request quoted inside an error message is one field of it: a variable.
+        assert_eq!(
+            masked(
+                r#"upstream timed out, client: 1.2.3.4, request: "GET /health HTTP/1.1", host: "x""#
+            ),
+            r#"upstream timed out, client: <*>, request: "GET <*> <*>", host: "<*>""#
+        );
+        // Numbers elsewhere stay variables; `status=` with a non-HTTP value too.
+        assert_eq!(
+            masked("retry 200 times status=7"),
+            "retry <*> times status=<*>"
         );
     }
 

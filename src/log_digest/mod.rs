@@ -12,6 +12,7 @@
 //! (for the test runner). This file holds what they share: the options and the per-line record.
 
 mod agg;
+pub mod baseline;
 mod block;
 pub mod events;
 pub mod header;
@@ -59,6 +60,8 @@ pub struct DigestOptions {
     /// Keep a 16-byte record per input line, as `--assignments` needs. Without it memory is
     /// bounded by the number of templates and distinct seconds, not by the number of lines.
     pub keep_lines: bool,
+    /// A previous digest to compare the warning-or-worse templates with (`--baseline`).
+    pub baseline: Option<baseline::Baseline>,
 }
 
 impl Default for DigestOptions {
@@ -74,6 +77,7 @@ impl Default for DigestOptions {
             grep: None,
             rules: Vec::new(),
             keep_lines: false,
+            baseline: None,
         }
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::baseline::{self, BaselineDiff, ProblemTemplate};
 use super::header::Level;
 use super::miner::Mined;
 use super::{
@@ -76,6 +77,12 @@ pub struct DigestReport {
     /// Events counted per level (events with no level are not listed).
     pub levels: BTreeMap<Level, u64>,
     pub templates: Vec<TemplateRow>,
+    /// Every template at warning or above (not only the top ones): id, template, level and
+    /// count, so that this digest can be a later run's `--baseline`.
+    pub problem_templates: Vec<ProblemTemplate>,
+    /// With `--baseline`: the warning-or-worse templates new since then, and those that grew.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineDiff>,
     pub root_cause: Option<RootCause>,
     /// Inputs found but not read: symlink loops, FIFOs and devices, files reached twice.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -191,6 +198,19 @@ pub(super) fn build(m: &Mining, mined: &Mined, opts: &DigestOptions) -> DigestRe
             .then(totals[b].count.cmp(&totals[a].count))
             .then(mined.templates[a].text.cmp(&mined.templates[b].text))
     });
+    let problem_templates: Vec<ProblemTemplate> = order
+        .iter()
+        .filter_map(|&t| {
+            let level = level_from_code(totals[t].level).filter(|&l| l >= Level::Warning)?;
+            let tpl = &mined.templates[t];
+            Some(ProblemTemplate {
+                id: tpl.id.clone(),
+                template: tpl.text.clone(),
+                level,
+                count: totals[t].count,
+            })
+        })
+        .collect();
     order.truncate(opts.top);
     // Sparklines for the chosen templates: over time when timestamps span a range, else over
     // the input's lines (by fine slices of lines: exact while the longest source has at most
@@ -287,6 +307,10 @@ pub(super) fn build(m: &Mining, mined: &Mined, opts: &DigestOptions) -> DigestRe
         })
         .collect();
     let root_cause = root_cause(m, mined, &all_rules, &counted);
+    let baseline = opts
+        .baseline
+        .as_ref()
+        .map(|b| baseline::compare(b, &problem_templates, total_lines as u64));
     DigestReport {
         sources: m.sources.clone(),
         lines: total_lines as u64,
@@ -294,6 +318,8 @@ pub(super) fn build(m: &Mining, mined: &Mined, opts: &DigestOptions) -> DigestRe
         templates_total: mined.templates.len(),
         levels,
         templates,
+        problem_templates,
+        baseline,
         root_cause,
         skipped: m.skipped.clone(),
     }

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use super::{Cell, Report, Section};
+use crate::log_digest::baseline::BaselineDiff;
 use crate::log_digest::header::Level;
 use crate::log_digest::prune::{Action, PruneReport};
 use crate::log_digest::{DigestReport, SourceSummary};
@@ -59,6 +60,9 @@ impl Report for DigestReport {
             .to_vec(),
             rows,
         });
+        if let Some(b) = &self.baseline {
+            out.push(baseline_section(b));
+        }
         if let Some(rc) = &self.root_cause {
             let mut pairs = vec![
                 (
@@ -115,6 +119,71 @@ impl Report for DigestReport {
             });
         }
         out
+    }
+}
+
+/// Most rows the baseline table shows (the JSON lists them all).
+const BASELINE_ROWS: usize = 20;
+
+fn baseline_section(b: &BaselineDiff) -> Section {
+    let level_tone = |l: Level| match l {
+        Level::Error | Level::Fatal => Tone::Error,
+        _ => Tone::Warning,
+    };
+    let rate = |r: f64| format!("{r:.3}");
+    let changes = b
+        .new
+        .iter()
+        .map(|t| ("new", t))
+        .chain(b.grew.iter().map(|t| ("grew", t)));
+    let total = b.new.len() + b.grew.len();
+    let rows = changes
+        .take(BASELINE_ROWS)
+        .map(|(what, t)| {
+            vec![
+                Cell::toned(what, level_tone(t.level)),
+                Cell::toned(t.level.name(), level_tone(t.level)),
+                Cell::new(format!("{} → {}", t.previous_count, t.count)),
+                Cell::new(format!(
+                    "{} → {}",
+                    rate(t.previous_rate_per_1k_lines),
+                    rate(t.rate_per_1k_lines)
+                )),
+                Cell::new(t.template.clone()),
+            ]
+        })
+        .collect::<Vec<_>>();
+    let mut title = format!(
+        "Since baseline {} ({} lines): {} new, {} grew, {} gone",
+        b.baseline,
+        b.baseline_lines,
+        b.new.len(),
+        b.grew.len(),
+        b.gone
+    );
+    if total > BASELINE_ROWS {
+        title.push_str(&format!(
+            " (first {BASELINE_ROWS} shown; --format json lists all)"
+        ));
+    }
+    if !b.baseline_complete {
+        title.push_str(
+            " (the baseline lists only its top templates: \"new\" may mean \"not in its top\")",
+        );
+    }
+    if rows.is_empty() {
+        return Section::Text {
+            title: Some(title),
+            body: "no warning or error template is new or grew".to_owned(),
+            tone: Tone::Good,
+        };
+    }
+    Section::Table {
+        title: Some(title),
+        headers: ["since", "level", "count", "per 1k lines", "template"]
+            .map(String::from)
+            .to_vec(),
+        rows,
     }
 }
 

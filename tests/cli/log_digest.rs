@@ -990,3 +990,161 @@ fn a_yearless_timestamp_takes_its_year_from_the_files_modification_time() {
     assert!(first.ends_with("-12-31 23:59:01"), "{out}");
     assert!(!first.starts_with("1970"), "{out}");
 }
+
+/// Yesterday's log: one error template, one warning template.
+const DAY1: &str = "\
+2024-05-01 10:00:00 INFO app: worker 1 started
+2024-05-01 10:00:01 ERROR app: db timeout after 30 s
+2024-05-01 10:00:02 WARNING app: slow request 12 ms
+2024-05-01 10:00:03 INFO app: worker 2 started
+2024-05-01 10:00:04 INFO app: worker 3 started
+2024-05-01 10:00:05 INFO app: worker 4 started
+";
+
+/// Today's: the same error three times as often, a new error, the warning gone.
+const DAY2: &str = "\
+2024-05-02 10:00:00 INFO app: worker 7 started
+2024-05-02 10:00:01 ERROR app: db timeout after 31 s
+2024-05-02 10:00:02 ERROR app: db timeout after 32 s
+2024-05-02 10:00:03 ERROR app: db timeout after 33 s
+2024-05-02 10:00:04 ERROR app: order 81 rejected by exchange
+2024-05-02 10:00:05 INFO app: worker 8 started
+";
+
+fn digest_json(name: &str, text: &str) -> String {
+    velo()
+        .file(name, text)
+        .args(["log-digest", name, "--format", "json"])
+        .run()
+        .code(0)
+        .stdout
+}
+
+#[test]
+fn template_ids_are_the_same_across_runs_files_and_values() {
+    let ids = |json: &str| -> Vec<(String, String)> {
+        let j: serde_json::Value = serde_json::from_str(json).unwrap();
+        let mut v: Vec<(String, String)> = j["templates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["template"].as_str().unwrap().to_owned(),
+                    t["id"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let a = ids(&digest_json("a.log", DAY1));
+    // Other values, another file name, another run: the same templates have the same ids.
+    let other = DAY1.replace("30 s", "45 s").replace("worker 2", "worker 9");
+    let b = ids(&digest_json("logs/b.log", &other));
+    assert_eq!(a, b);
+    // The id is the documented hash of the template text (FNV-1a 64 as 16 hex digits).
+    let (text, id) = a.iter().find(|(t, _)| t == "db timeout after <*>").unwrap();
+    assert_eq!(id, "7efd2461f168154a", "{text}");
+}
+
+#[test]
+fn baseline_lists_new_and_grown_errors_and_fails_on_new_ones_only() {
+    let prev = digest_json("day1.log", DAY1);
+    let j: serde_json::Value = serde_json::from_str(&prev).unwrap();
+    assert_eq!(
+        j["problem_templates"].as_array().unwrap().len(),
+        2,
+        "every warning-or-worse template, for a later --baseline: {prev}"
+    );
+    // Today: a new error template → exit 1 with --fail-on new-errors.
+    let out = velo()
+        .file("prev.json", &prev)
+        .file("day2.log", DAY2)
+        .args([
+            "log-digest",
+            "day2.log",
+            "--baseline",
+            "prev.json",
+            "--fail-on",
+            "new-errors",
+            "--format",
+            "json",
+        ])
+        .run()
+        .code(1);
+    let b = &out.json()["baseline"];
+    assert_eq!(b["new"].as_array().unwrap().len(), 1, "{b}");
+    assert_eq!(b["new"][0]["template"], "order <*> rejected by exchange");
+    assert_eq!(b["new"][0]["previous_count"], 0);
+    assert_eq!(b["grew"][0]["template"], "db timeout after <*>");
+    assert_eq!(b["grew"][0]["count"], 3);
+    assert_eq!(b["grew"][0]["previous_count"], 1);
+    assert_eq!(b["gone"], 1, "the warning is gone");
+    let table = velo()
+        .file("prev.json", &prev)
+        .file("day2.log", DAY2)
+        .args(["log-digest", "day2.log", "--baseline", "prev.json"])
+        .run()
+        .code(0);
+    insta::assert_snapshot!("baseline_table", table.stdout);
+    // The same errors again (other values, other file): errors exist, none is new → exit 0;
+    // `--fail-on error` still fails on them.
+    let again = DAY1.replace("30 s", "99 s");
+    for (fail_on, code) in [("new-errors", 0), ("new-warnings", 0), ("error", 1)] {
+        velo()
+            .file("prev.json", &prev)
+            .file("again.log", &again)
+            .args(["log-digest", "again.log", "--baseline", "prev.json"])
+            .args(["--fail-on", fail_on])
+            .run()
+            .code(code);
+    }
+    // A new warning fails `new-warnings` but not `new-errors`.
+    let warned = format!("{DAY1}2024-05-01 10:00:09 WARNING app: disk 91 percent full\n");
+    for (fail_on, code) in [("new-errors", 0), ("new-warnings", 1)] {
+        velo()
+            .file("prev.json", &prev)
+            .file("w.log", &warned)
+            .args(["log-digest", "w.log", "--baseline", "prev.json"])
+            .args(["--fail-on", fail_on])
+            .run()
+            .code(code);
+    }
+}
+
+#[test]
+fn baseline_mistakes_are_usage_errors_that_say_what_to_do() {
+    velo()
+        .file("a.log", DAY1)
+        .args(["log-digest", "a.log", "--fail-on", "new-errors"])
+        .run()
+        .code(2)
+        .stderr_has("need --baseline PREVIOUS.json");
+    velo()
+        .file("a.log", DAY1)
+        .args(["log-digest", "a.log", "--baseline", "a.log"])
+        .run()
+        .code(2)
+        .stderr_has("a.log: not JSON")
+        .stderr_has("--format json");
+    velo()
+        .file("a.log", DAY1)
+        .file("other.json", r#"{"lines": 3}"#)
+        .args(["log-digest", "a.log", "--baseline", "other.json"])
+        .run()
+        .code(2)
+        .stderr_has("not a log-digest JSON digest");
+    velo()
+        .file("a.log", DAY1)
+        .args(["log-digest", "a.log", "--baseline", "missing.json"])
+        .run()
+        .code(2)
+        .stderr_has("missing.json");
+    velo()
+        .file("a.log", DAY1)
+        .args(["log-digest", "a.log", "--fail-on", "newest"])
+        .run()
+        .code(2)
+        .stderr_has("new-errors or new-warnings");
+}
