@@ -248,8 +248,8 @@ fn fail_on_arg(s: &str) -> Result<FailOn, String> {
         "new-warnings" => Ok(FailOn::NewAtLeast(Level::Warning)),
         _ => level_arg(s).map(FailOn::Level).map_err(|_| {
             format!(
-                "unknown --fail-on {s:?}: use a level (trace, debug, info, notice, warning, \
-                 error, fatal), new-errors or new-warnings"
+                "unknown level {s:?}: use trace, debug, info, notice, warning, error, fatal, \
+                 new-errors or new-warnings"
             )
         }),
     }
