@@ -1639,8 +1639,12 @@ fn cargo_doc_tests_run_and_a_target_that_does_not_build_is_a_result() {
     for (id, want) in [
         ("broken::(build)", "error"),
         ("broken_fixture::tests::doubles", "passed"),
-        ("doc-test::src/lib.rs - double (line 8)", "passed"),
-        ("doc-test::src/lib.rs - half (line 17)", "failed"),
+        ("doc-test::src/lib.rs - double (line 9)", "passed"),
+        ("doc-test::src/lib.rs - half (line 18)", "failed"),
+        // `no_run` and `compile_fail`: reported as `… - compile` and `… - compile fail`,
+        // known by their listed names, counted once.
+        ("doc-test::src/lib.rs - triple (line 27)", "passed"),
+        ("doc-test::src/lib.rs - triple (line 33)", "passed"),
     ] {
         assert_eq!(outcome_of(&json, id), want, "{id}: {json:#}");
     }
@@ -1649,11 +1653,12 @@ fn cargo_doc_tests_run_and_a_target_that_does_not_build_is_a_result() {
         "{json:#}"
     );
     assert!(
-        test_field(&json, "doc-test::src/lib.rs - half (line 17)", "message")
+        test_field(&json, "doc-test::src/lib.rs - half (line 18)", "message")
             .contains("the doc-test's own failure"),
         "{json:#}"
     );
-    assert_eq!(junit_counts(&dir.join("report.xml")), [4, 1, 1, 0]);
+    assert_eq!(json["tests"].as_array().unwrap().len(), 6, "{json:#}");
+    assert_eq!(junit_counts(&dir.join("report.xml")), [6, 1, 1, 0]);
 }
 
 #[test]
