@@ -46,7 +46,7 @@ const REPORTED_SUFFIXES: [&str; 2] = [" - compile fail", " - compile"];
 /// The listed name of a doc-test reported as `reported`: rustdoc's `--list` names a `no_run`
 /// doc-test `src/lib.rs - f (line 3)` and reports it as `… - compile`, a `compile_fail` one as
 /// `… - compile fail`. A reported name that is listed as it is stays as it is.
-pub fn listed_name<'a>(reported: &'a str, listed: &HashSet<&str>) -> &'a str {
+fn listed_name<'a>(reported: &'a str, listed: &HashSet<&str>) -> &'a str {
     if listed.contains(reported) {
         return reported;
     }
