@@ -118,6 +118,10 @@ fn hand_render(report: &RunReport, suite: &str) -> String {
                 "      <skipped message=\"{}\"/>\n",
                 escape(first_line(&t.excerpt))
             )),
+            Outcome::XFailed => body.push_str(&format!(
+                "      <skipped type=\"pytest.xfail\" message=\"{}\"/>\n",
+                escape(&t.message)
+            )),
             Outcome::Passed | Outcome::Flaky => {}
         }
         if t.outcome == Outcome::Flaky {

@@ -20,30 +20,29 @@ use crate::test_runner::{round_ms, Attempt, Outcome, RunReport, TestResult};
 /// Splits a test id into JUnit `(classname, name)`. pytest ids (`dir/test_a.py::Cls::test_x`)
 /// become `dir.test_a.Cls` and `test_x`, and a module that failed or was skipped at
 /// collection (`dir/test_a.py`) has no class and the name `dir.test_a`, as pytest's own
-/// `--junitxml` names them.
+/// `--junitxml` names them. A parameter may contain `::` (`test_x[a::b]`): the id is split only
+/// before its first `[`, as pytest splits it.
 pub fn split_id(id: &str) -> (String, String) {
     if !id.contains("::") {
         if let Some(module) = id.strip_suffix(".py") {
             return (String::new(), module.replace('/', "."));
         }
     }
-    if let Some((head, name)) = id.rsplit_once("::") {
-        let class = head
-            .split("::")
-            .enumerate()
-            .map(|(i, part)| {
-                if i == 0 {
-                    part.trim_end_matches(".py").replace('/', ".")
-                } else {
-                    part.to_string()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(".");
-        (class, name.to_string())
-    } else {
-        (String::new(), id.to_string())
+    // pytest's `mangle_test_address`: split at `::` before the first `[` only.
+    let bracket = id.find('[').unwrap_or(id.len());
+    let (path, params) = id.split_at(bracket);
+    let mut names: Vec<String> = path.split("::").map(str::to_string).collect();
+    if let Some(last) = names.last_mut() {
+        last.push_str(params);
     }
+    if names.len() < 2 {
+        return (String::new(), id.to_string());
+    }
+    let name = names.pop().unwrap_or_default();
+    if let Some(first) = names.first_mut() {
+        *first = first.trim_end_matches(".py").replace('/', ".");
+    }
+    (names.join("."), name)
 }
 
 fn first_line(text: &str) -> &str {
@@ -96,12 +95,24 @@ pub fn type_of(o: Outcome) -> Option<&'static str> {
     }
 }
 
-fn test_case(t: &TestResult) -> TestCase {
+/// pytest's suite: skips and xfails get the `type` pytest's junitxml gives them.
+fn test_case(t: &TestResult, pytest: bool) -> TestCase {
     let mut status = match t.outcome {
         Outcome::Passed | Outcome::Flaky => TestCaseStatus::success(),
         Outcome::Skipped => {
             let mut s = TestCaseStatus::skipped();
             s.set_message(message_of(&t.message, &t.excerpt));
+            // A module skipped at collection (no `::`) has no type in pytest's JUnit.
+            if pytest && t.id.contains("::") {
+                s.set_type(junit_props::SKIP_TYPE);
+            }
+            s
+        }
+        Outcome::XFailed => {
+            // The reason as it is: pytest writes `message=""` for an xfail without one.
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(t.message.replace('\n', &ATTR_BREAK.to_string()))
+                .set_type(junit_props::XFAIL_TYPE);
             s
         }
         Outcome::Failed
@@ -201,7 +212,9 @@ pub fn render_as(
     for (name, value) in props {
         s.add_property(Property::new(*name, value.as_str()));
     }
-    s.add_test_cases(tests.iter().map(test_case));
+    // The suite is named after the framework (see `render`).
+    let pytest = suite == "pytest";
+    s.add_test_cases(tests.iter().map(|t| test_case(t, pytest)));
     let mut r = Report::new("velo");
     r.set_time(seconds(duration_s));
     r.add_test_suite(s);
@@ -390,6 +403,21 @@ mod tests {
             ("tests.test_a.TestX".to_string(), "test_y[1]".to_string())
         );
         assert_eq!(split_id("plain"), (String::new(), "plain".to_string()));
+        // `::` inside a parameter is not a separator (pytest splits before the `[`).
+        assert_eq!(
+            split_id("tests/test_tz.py::test_invalid[,dfu\u{f1}::]"),
+            (
+                "tests.test_tz".to_string(),
+                "test_invalid[,dfu\u{f1}::]".to_string()
+            )
+        );
+        assert_eq!(
+            split_id("t.py::TestGroup::test_in_class[x::y::z]"),
+            (
+                "t.TestGroup".to_string(),
+                "test_in_class[x::y::z]".to_string()
+            )
+        );
     }
 
     #[test]
@@ -467,10 +495,15 @@ mod tests {
                 flaky,
                 skipped,
                 TestResult::new("t.py::err", Outcome::Error, Duration::ZERO),
+                TestResult::new("t.py::xf", Outcome::XFailed, Duration::ZERO),
             ],
             Duration::from_secs(6),
         );
         let xml = render(&report, "pytest");
+        // pytest's types, and an xfail without a reason has pytest's empty message.
+        assert!(xml.contains("type=\"pytest.skip\""), "{xml}");
+        assert!(xml.contains("type=\"pytest.xfail\""), "{xml}");
+        assert!(xml.contains("message=\"\""), "{xml}");
         let back = parse(&xml).unwrap();
         let outcomes: Vec<Outcome> = back.iter().map(|t| t.outcome).collect();
         assert_eq!(
@@ -480,14 +513,16 @@ mod tests {
                 Outcome::TimedOut,
                 Outcome::Flaky,
                 Outcome::Skipped,
-                Outcome::Error
+                Outcome::Error,
+                Outcome::XFailed
             ]
         );
         assert_eq!(back[0].id, "t::ok");
         // XML 1.0 cannot carry \x01: it is dropped, the rest escaped and read back.
         assert!(back[1].excerpt.contains("stack <here> &  there"), "{xml}");
+        // pytest counts an xfail in `skipped`, as velo does.
         assert!(
-            xml.contains("skipped=\"1\" errors=\"1\" failures=\"1\""),
+            xml.contains("skipped=\"2\" errors=\"1\" failures=\"1\""),
             "{xml}"
         );
         assert!(

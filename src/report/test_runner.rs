@@ -20,7 +20,7 @@ const EXCERPT_LINES: usize = 12;
 fn tone(o: Outcome) -> Tone {
     match o {
         Outcome::Passed => Tone::Good,
-        Outcome::Skipped => Tone::Dim,
+        Outcome::Skipped | Outcome::XFailed => Tone::Dim,
         Outcome::Flaky | Outcome::Interrupted => Tone::Warning,
         Outcome::Failed | Outcome::TimedOut | Outcome::Error | Outcome::OutOfMemory => Tone::Error,
     }
@@ -315,6 +315,7 @@ pub fn finished_line(t: &TestResult, ui: &Ui) -> (String, bool) {
         Outcome::Error => "ERROR",
         Outcome::TimedOut => "TIMED OUT",
         Outcome::Skipped => "SKIPPED",
+        Outcome::XFailed => "XFAIL",
         Outcome::Flaky => "FLAKY",
         Outcome::Interrupted => "INTERRUPTED",
         Outcome::OutOfMemory => "OUT OF MEMORY",

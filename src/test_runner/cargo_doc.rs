@@ -39,6 +39,23 @@ pub fn result_line(line: &str) -> Option<(&str, Outcome)> {
     Some((name, outcome))
 }
 
+/// rustdoc's suffixes of the names it reports `no_run` and `compile_fail` doc-tests under
+/// (`src/lib.rs - f (line 3) - compile fail`), where `--list` gives the plain name.
+const REPORTED_SUFFIXES: [&str; 2] = [" - compile fail", " - compile"];
+
+/// The listed name of a doc-test reported as `reported`: rustdoc's `--list` names a `no_run`
+/// doc-test `src/lib.rs - f (line 3)` and reports it as `… - compile`, a `compile_fail` one as
+/// `… - compile fail`. A reported name that is listed as it is stays as it is.
+fn listed_name<'a>(reported: &'a str, listed: &HashSet<&str>) -> &'a str {
+    if listed.contains(reported) {
+        return reported;
+    }
+    REPORTED_SUFFIXES
+        .iter()
+        .find_map(|s| reported.strip_suffix(s).filter(|n| listed.contains(n)))
+        .unwrap_or(reported)
+}
+
 /// The name of a test that has started and not ended (a partial `test NAME ... ` line).
 pub fn started_line(partial: &str) -> Option<&str> {
     partial.strip_prefix("test ")?.strip_suffix(" ... ")
@@ -72,6 +89,7 @@ pub fn run_doc_tests(run: &Run, mut spec: Spec, names: &[String], announce: bool
             return out;
         }
     };
+    let listed: HashSet<&str> = names.iter().map(String::as_str).collect();
     let mut text = String::new();
     let mut current: Option<(String, Instant)> = None;
     let mut seen: HashSet<String> = HashSet::new();
@@ -90,6 +108,7 @@ pub fn run_doc_tests(run: &Run, mut spec: Spec, names: &[String], announce: bool
         while let Some(nl) = text.find('\n') {
             let line: String = text.drain(..=nl).collect();
             if let Some((name, outcome)) = result_line(line.trim_end()) {
+                let name = listed_name(name, &listed);
                 let took = current
                     .take()
                     .filter(|c| c.0 == name)
@@ -98,6 +117,7 @@ pub fn run_doc_tests(run: &Run, mut spec: Spec, names: &[String], announce: bool
             }
         }
         if let Some(name) = started_line(&text) {
+            let name = listed_name(name, &listed);
             if current.as_ref().is_none_or(|c| c.0 != name) {
                 current = Some((name.to_string(), Instant::now()));
             }
@@ -141,7 +161,7 @@ pub fn run_doc_tests(run: &Run, mut spec: Spec, names: &[String], announce: bool
         if let Some((name, outcome)) = result_line(line) {
             record(
                 &mut out,
-                TestResult::new(doc_id(name), outcome, Duration::ZERO),
+                TestResult::new(doc_id(listed_name(name, &listed)), outcome, Duration::ZERO),
             );
         }
     }
@@ -159,7 +179,16 @@ pub fn run_doc_tests(run: &Run, mut spec: Spec, names: &[String], announce: bool
         let name =
             t.id.strip_prefix(DOC_PREFIX)
                 .and_then(|n| n.strip_prefix("::"));
-        let section = name.map(|n| failure_of(&stdout, n)).unwrap_or_default();
+        // A `compile_fail` or `no_run` one's section is under the name it was reported by.
+        let section = name
+            .map(|n| {
+                std::iter::once(String::new())
+                    .chain(REPORTED_SUFFIXES.iter().map(|s| (*s).to_string()))
+                    .map(|s| failure_of(&stdout, &format!("{n}{s}")))
+                    .find(|f| !f.is_empty())
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default();
         t.message = section
             .lines()
             .skip_while(|l| !l.contains(" panicked at "))
@@ -226,6 +255,33 @@ mod tests {
             Some("src/lib.rs - add (line 3)")
         );
         assert_eq!(started_line("test src/lib.rs - add (line 3) ... ok"), None);
+    }
+
+    #[test]
+    fn a_compile_only_doc_test_is_known_by_its_listed_name() {
+        let listed: HashSet<&str> = [
+            "src/lib.rs - f (line 3)",
+            "src/lib.rs - g (line 9) - compile",
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            listed_name("src/lib.rs - f (line 3) - compile fail", &listed),
+            "src/lib.rs - f (line 3)"
+        );
+        assert_eq!(
+            listed_name("src/lib.rs - f (line 3) - compile", &listed),
+            "src/lib.rs - f (line 3)"
+        );
+        // A name that is listed with the suffix (an item called `compile`) stays.
+        assert_eq!(
+            listed_name("src/lib.rs - g (line 9) - compile", &listed),
+            "src/lib.rs - g (line 9) - compile"
+        );
+        assert_eq!(
+            listed_name("src/x.rs - y (line 1)", &listed),
+            "src/x.rs - y (line 1)"
+        );
     }
 
     #[test]

@@ -21,6 +21,10 @@ pub const SHARD_TASK: &str = "velo.shard_task";
 pub const WORK_HASH: &str = "velo.work_hash";
 /// A merge with `--allow-partial`: the shards missing or interrupted.
 pub const PARTIAL: &str = "velo.partial";
+/// The `type` pytest's junitxml gives the `<skipped>` of an xfail.
+pub const XFAIL_TYPE: &str = "pytest.xfail";
+/// The `type` pytest's junitxml gives the `<skipped>` of a skip.
+pub const SKIP_TYPE: &str = "pytest.skip";
 
 /// Reads the test cases of a JUnit file (velo's or another tool's).
 pub fn parse(text: &str) -> Result<Vec<TestResult>, ParseError> {
@@ -99,7 +103,12 @@ pub fn parse_with_properties(
                     excerpt = text_of(child);
                 }
                 "skipped" => {
-                    outcome = Outcome::Skipped;
+                    if child.attribute("type") == Some(XFAIL_TYPE) {
+                        outcome = Outcome::XFailed;
+                        message = child.attribute("message").unwrap_or_default().to_string();
+                    } else {
+                        outcome = Outcome::Skipped;
+                    }
                     excerpt = child.attribute("message").unwrap_or_default().to_string();
                 }
                 "flakyFailure" | "flakyError" => previous.push(Attempt {

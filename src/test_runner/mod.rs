@@ -109,6 +109,10 @@ pub enum Outcome {
     Passed,
     Failed,
     Skipped,
+    /// pytest's xfail: expected to fail and failed (`@pytest.mark.xfail`, `pytest.xfail()`),
+    /// counted apart from skips as pytest counts it.
+    #[serde(rename = "xfailed")]
+    XFailed,
     TimedOut,
     Error,
     /// Failed, then passed on a retry.
@@ -126,6 +130,7 @@ impl Outcome {
             Self::Passed => "passed",
             Self::Failed => "failed",
             Self::Skipped => "skipped",
+            Self::XFailed => "xfailed",
             Self::TimedOut => "timed-out",
             Self::Error => "error",
             Self::Flaky => "flaky",
@@ -206,6 +211,8 @@ pub struct Summary {
     pub passed: usize,
     pub failed: usize,
     pub skipped: usize,
+    #[serde(default)]
+    pub xfailed: usize,
     pub timed_out: usize,
     pub errors: usize,
     pub flaky: usize,
@@ -223,6 +230,7 @@ impl Summary {
                 Outcome::Passed => s.passed += 1,
                 Outcome::Failed => s.failed += 1,
                 Outcome::Skipped => s.skipped += 1,
+                Outcome::XFailed => s.xfailed += 1,
                 Outcome::TimedOut => s.timed_out += 1,
                 Outcome::Error => s.errors += 1,
                 Outcome::Flaky => s.flaky += 1,
@@ -237,6 +245,7 @@ impl Summary {
         self.passed
             + self.failed
             + self.skipped
+            + self.xfailed
             + self.timed_out
             + self.errors
             + self.flaky
@@ -256,6 +265,7 @@ impl Summary {
         ];
         for (n, what) in [
             (self.skipped, "skipped"),
+            (self.xfailed, "xfailed"),
             (self.timed_out, "timed out"),
             (self.out_of_memory, "out of memory"),
             (self.errors, "errors"),

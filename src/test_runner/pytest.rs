@@ -388,6 +388,7 @@ fn result_from_finish(
         "passed" => Outcome::Passed,
         "failed" => Outcome::Failed,
         "skipped" => Outcome::Skipped,
+        "xfailed" => Outcome::XFailed,
         _ => Outcome::Error,
     };
     let mut t = TestResult::new(

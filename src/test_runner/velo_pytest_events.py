@@ -97,6 +97,9 @@ def _crash(report):
     crash = getattr(report.longrepr, "reprcrash", None)
     if crash is not None:
         return crash.message
+    if isinstance(report.longrepr, str):
+        # As junitxml takes it, whole (a strict XPASS: "[XPASS(strict)] " and its reason).
+        return report.longrepr
     text = str(report.longrepr)
     return text.strip().splitlines()[-1] if text.strip() else ""
 
@@ -121,7 +124,7 @@ def pytest_runtest_logreport(report):
             _finish(report.nodeid)
         return
     if report.failed:
-        if st["outcome"] in ("passed", "skipped"):
+        if st["outcome"] in ("passed", "skipped", "xfailed"):
             if report.when == "call":
                 st["outcome"] = "failed"
                 if hasattr(report, "wasxfail"):
@@ -135,9 +138,12 @@ def pytest_runtest_logreport(report):
     elif report.skipped and st["outcome"] == "passed":
         st["outcome"] = "skipped"
         if hasattr(report, "wasxfail"):
+            # An xfail (marked or imperative) is its own outcome; its message is the reason as
+            # pytest's junitxml writes it (empty when none was given).
             reason = str(report.wasxfail)
+            st["outcome"] = "xfailed"
             st["message"] = reason[8:] if reason.startswith("reason: ") else reason
-            st["longrepr"] = "xfail: " + reason
+            st["longrepr"] = st["message"]
         elif isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
             reason = str(report.longrepr[2])
             st["message"] = reason[9:] if reason.startswith("Skipped: ") else reason

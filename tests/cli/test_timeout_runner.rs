@@ -1550,6 +1550,97 @@ fn counts_suite_both(extra: &[&str]) -> Option<(Vec<Case>, Vec<Case>)> {
     Some((ours, pytest))
 }
 
+/// Every testcase of a JUnit file as `(classname, name, result element, type, message)`.
+fn typed_testcases(path: &Path) -> Vec<(String, String, String, String, String)> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let mut cases: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .map(|case| {
+            let attr = |n: Option<roxmltree::Node>, a: &str| {
+                n.and_then(|n| n.attribute(a)).unwrap_or("").to_string()
+            };
+            let result = case
+                .children()
+                .find(|c| ["failure", "error", "skipped"].contains(&c.tag_name().name()));
+            (
+                attr(Some(case), "classname"),
+                attr(Some(case), "name"),
+                result.map_or("passed", |r| r.tag_name().name()).to_string(),
+                attr(result, "type"),
+                attr(result, "message"),
+            )
+        })
+        .collect();
+    cases.sort();
+    cases
+}
+
+/// Skips, xfails (marked with and without a reason, imperative), XPASS and parameters with
+/// `::`: velo's JUnit equals pytest's own testcase by testcase, `type` and `message` included,
+/// and xfail is an outcome of its own in the JSON report.
+#[test]
+fn pytest_xfail_skip_and_colon_params_equal_pytest_junitxml() {
+    let py = or_skip!(need_pytest(
+        "pytest_xfail_skip_and_colon_params_equal_pytest_junitxml"
+    ));
+    let v = velo();
+    let dir = v.dir().to_path_buf();
+    copy_tree(&fixture("test-timeout-runner/pytest_fidelity"), &dir);
+    let mut args = vec![
+        "test-timeout-runner".to_string(),
+        "--junit".into(),
+        "velo.xml".into(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(pytest_cmd(&["tests"]));
+    let out = v.args(&args).run().code(1);
+    let json = out.json();
+    for (id, want) in [
+        ("tests/test_fidelity.py::test_skipped", "skipped"),
+        ("tests/test_fidelity.py::test_xfail_with_reason", "xfailed"),
+        (
+            "tests/test_fidelity.py::test_xfail_without_reason",
+            "xfailed",
+        ),
+        ("tests/test_fidelity.py::test_imperative_xfail", "xfailed"),
+        ("tests/test_fidelity.py::test_xpass_strict", "failed"),
+        ("tests/test_fidelity.py::test_xpass", "passed"),
+        (
+            "tests/test_fidelity.py::test_param_with_colons[x::y::z]",
+            "passed",
+        ),
+    ] {
+        assert_eq!(outcome_of(&json, id), want, "{id}: {json:#}");
+    }
+    assert_eq!(
+        excerpt_of(&json, "tests/test_fidelity.py::test_xfail_without_reason"),
+        ""
+    );
+    let s = &json["summary"];
+    assert_eq!(
+        [&s["passed"], &s["failed"], &s["skipped"], &s["xfailed"]],
+        [6, 1, 2, 3],
+        "{s}"
+    );
+    let theirs = Command::new(py)
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+        .args(["--junitxml", "pytest.xml", "tests"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(theirs.status.code(), Some(1));
+    let ours = typed_testcases(&out.dir.path().join("velo.xml"));
+    assert_eq!(ours, typed_testcases(&dir.join("pytest.xml")));
+    assert_eq!(ours.len(), 12);
+    assert_eq!(
+        junit_counts(&out.dir.path().join("velo.xml")),
+        junit_counts(&dir.join("pytest.xml"))
+    );
+}
+
 #[test]
 fn pytest_collection_results_equal_pytest_junitxml() {
     // pytest stops at a collection error: only the two module-level results exist.
@@ -1639,8 +1730,12 @@ fn cargo_doc_tests_run_and_a_target_that_does_not_build_is_a_result() {
     for (id, want) in [
         ("broken::(build)", "error"),
         ("broken_fixture::tests::doubles", "passed"),
-        ("doc-test::src/lib.rs - double (line 8)", "passed"),
-        ("doc-test::src/lib.rs - half (line 17)", "failed"),
+        ("doc-test::src/lib.rs - double (line 9)", "passed"),
+        ("doc-test::src/lib.rs - half (line 18)", "failed"),
+        // `no_run` and `compile_fail`: reported as `… - compile` and `… - compile fail`,
+        // known by their listed names, counted once.
+        ("doc-test::src/lib.rs - triple (line 27)", "passed"),
+        ("doc-test::src/lib.rs - triple (line 33)", "passed"),
     ] {
         assert_eq!(outcome_of(&json, id), want, "{id}: {json:#}");
     }
@@ -1649,11 +1744,12 @@ fn cargo_doc_tests_run_and_a_target_that_does_not_build_is_a_result() {
         "{json:#}"
     );
     assert!(
-        test_field(&json, "doc-test::src/lib.rs - half (line 17)", "message")
+        test_field(&json, "doc-test::src/lib.rs - half (line 18)", "message")
             .contains("the doc-test's own failure"),
         "{json:#}"
     );
-    assert_eq!(junit_counts(&dir.join("report.xml")), [4, 1, 1, 0]);
+    assert_eq!(json["tests"].as_array().unwrap().len(), 6, "{json:#}");
+    assert_eq!(junit_counts(&dir.join("report.xml")), [6, 1, 1, 0]);
 }
 
 #[test]
