@@ -16,10 +16,10 @@ use anyhow::Context as _;
 use clap::{ArgAction, Args, Command, FromArgMatches as _};
 use serde_json::{Map, Value};
 
-use crate::cli::settings::limit_duration_arg;
 use super::{interrupt, resolve, workers, BacktestArgs, BacktestConfig, Context, Layer, LOAD};
 use crate::backtest::batch::{self, BatchOptions, BatchSummary, Item, Spec};
 use crate::cli::exit;
+use crate::cli::settings::limit_duration_arg;
 use crate::report;
 
 pub(super) const LONG_ABOUT: &str = "\
