@@ -497,7 +497,7 @@ mod tests {
         let config = crate::config::Config::default();
         let layer = Layer::new(&config, "backtest");
         let cfg = BacktestConfig::default();
-        let mut specs = Specs::new(Some(PathBuf::from("specs/dir")), &cfg);
+        let mut specs = Specs::new(Some(PathBuf::from("specs/dir")), &layer, &cfg);
         specs.item(0, line.as_bytes()).spec
     }
 
