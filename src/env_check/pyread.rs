@@ -4,9 +4,17 @@
 //! Anything else (lambdas, comprehensions, arithmetic…) becomes [`Expr::Opaque`] with its text,
 //! so a caller can say "not checked" instead of guessing.
 //!
-//! Written by hand rather than with a full Python parser crate: classes, annotations and
-//! `Field(...)` calls are a tiny subset of the grammar, and this reader costs no build time and
-//! never rejects a file for a construct it does not need (a newer syntax, a typo elsewhere).
+//! Why hand-written (benches/pyread_vs_parsers, 2026-12-06, release, 2 shared loaded cores, 20
+//! interleaved rounds over the 38 corpus settings files + 4 pydantic/pydantic-settings modules,
+//! 387 kB): whole pass velo `settings::read` 12.3 ms (31 MB/s, classes interpreted, not just
+//! parsed), ruff_python_parser 0.0.10 9.0 ms (43 MB/s, parse only), rustpython-parser 0.4 43.5 ms,
+//! tree-sitter-python 0.25 70.3 ms. All four find the same annotated fields in all 38 files. With
+//! a syntax error appended after the classes, rustpython and ruff's `parse_module` reject all 38
+//! files; ruff's `parse_unchecked` and tree-sitter recover, as this reader does. ruff's crates
+//! are published only as "internal component" 0.0.x releases without a stable API; the crates
+//! add minutes of release build (the bench crate alone: 8.5 min here) and give only the syntax
+//! tree: bases, annotations, `Field(...)` keywords, `model_config`/`class Config` still need the
+//! same interpretation code (settings.rs, settings_meta.rs) on top.
 
 // Python's and pydantic's rules read best as tables of arms and short index names; the
 // negated comparisons are deliberate (NaN must fail every bound).
