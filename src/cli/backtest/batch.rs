@@ -16,10 +16,10 @@ use anyhow::Context as _;
 use clap::{ArgAction, Args, Command, FromArgMatches as _};
 use serde_json::{Map, Value};
 
-use crate::cli::settings::limit_duration_arg;
 use super::{interrupt, resolve, workers, BacktestArgs, BacktestConfig, Context, Layer, LOAD};
 use crate::backtest::batch::{self, BatchOptions, BatchSummary, Item, Spec};
 use crate::cli::exit;
+use crate::cli::settings::limit_duration_arg;
 use crate::report;
 
 pub(super) const LONG_ABOUT: &str = "\
@@ -497,7 +497,7 @@ mod tests {
         let config = crate::config::Config::default();
         let layer = Layer::new(&config, "backtest");
         let cfg = BacktestConfig::default();
-        let mut specs = Specs::new(Some(PathBuf::from("specs/dir")), &cfg);
+        let mut specs = Specs::new(Some(PathBuf::from("specs/dir")), &layer, &cfg);
         specs.item(0, line.as_bytes()).spec
     }
 
