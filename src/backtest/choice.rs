@@ -57,10 +57,13 @@ pub enum ChoiceError {
     Named { name: String, error: DefineError },
     /// A named table's `params` do not fit its expressions.
     #[error("[backtest.strategies.{name}] params: {error}")]
-    Preset { name: String, error: AssignError },
+    Preset {
+        name: String,
+        error: Box<AssignError>,
+    },
     /// A `NAME=VALUE` of the run that does not fit.
     #[error(transparent)]
-    Assign(AssignError),
+    Assign(Box<AssignError>),
     /// No built-in and no named table has this name: `names` are all there are.
     #[error("unknown strategy {name:?}")]
     Unknown {
@@ -70,10 +73,10 @@ pub enum ChoiceError {
     },
 }
 
-/// The strategy and its parameter values; `named` are the `[backtest.strategies]` tables.
+/// The strategy and its parameter values; `tables` are the `[backtest.strategies]` tables.
 pub fn choose(
     choice: &Choice,
-    named: &BTreeMap<String, NamedStrategy>,
+    tables: &BTreeMap<String, NamedStrategy>,
 ) -> Result<Params, ChoiceError> {
     let (def, preset) = if let Some(path) = choice.signals {
         let signals = Signals::read(path)?;
@@ -84,7 +87,7 @@ pub fn choose(
         (expression("expression", program)?, Vec::new())
     } else if let Some(def) = strategy::find(choice.name) {
         (def, Vec::new())
-    } else if let Some(t) = named.get(choice.name) {
+    } else if let Some(t) = tables.get(choice.name) {
         let name = choice.name;
         let texts = [&t.entry, &t.exit, &t.short_entry, &t.short_exit].map(Option::as_deref);
         let def = Program::compile(texts)
@@ -98,7 +101,7 @@ pub fn choose(
     } else {
         let name = choice.name;
         let mut names: Vec<&str> = STRATEGIES.iter().map(|s| s.name).collect();
-        names.extend(named.keys().map(String::as_str));
+        names.extend(tables.keys().map(String::as_str));
         let hint = crate::suggest::closest(name, names.iter().copied())
             .or_else(|| strategy::suggest(name))
             .map(str::to_string);
@@ -111,9 +114,10 @@ pub fn choose(
     let mut p = Params::defaults(def);
     p.assign(&preset).map_err(|error| ChoiceError::Preset {
         name: def.name.to_string(),
-        error,
+        error: Box::new(error),
     })?;
-    p.assign(choice.params).map_err(ChoiceError::Assign)?;
+    p.assign(choice.params)
+        .map_err(|e| ChoiceError::Assign(Box::new(e)))?;
     Ok(p)
 }
 

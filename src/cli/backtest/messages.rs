@@ -41,14 +41,14 @@ pub fn choice(e: ChoiceError) -> anyhow::Error {
         ChoiceError::Named { name, error } => {
             let e = match error {
                 DefineError::Expr(e) => expr(&e),
-                e => anyhow::Error::new(e),
+                e @ DefineError::TooManyParams { .. } => anyhow::Error::new(e),
             };
             anyhow!("[backtest.strategies.{name}] in velo.toml: {e}")
         }
         ChoiceError::Preset { name, error } => {
             anyhow!("[backtest.strategies.{name}] params in velo.toml: {error}")
         }
-        ChoiceError::Assign(e) => assign(e),
+        ChoiceError::Assign(e) => assign(*e),
         ChoiceError::Unknown { name, hint, names } => {
             let hint = hint
                 .map(|s| format!("did you mean {s}? "))
