@@ -22,6 +22,7 @@
 
 pub mod axis;
 pub mod batch;
+pub mod choice;
 pub mod engine;
 pub mod expr;
 pub mod grid;

@@ -21,14 +21,12 @@ use progress::Progress;
 
 use super::settings::{limit_duration_arg, Layer, Origin};
 use super::{exit, interrupt, Context};
-use crate::backtest::expr::Program;
+use crate::backtest::choice::{self, Choice, NamedStrategy};
 use crate::backtest::grid::Grid;
 use crate::backtest::merge;
 use crate::backtest::ranking::Ranking;
 use crate::backtest::results::{Status, SweepReport};
-use crate::backtest::rules;
-use crate::backtest::signals::Signals;
-use crate::backtest::strategy::{self, fmt_num, Params, STRATEGIES};
+use crate::backtest::strategy::{fmt_num, Params};
 use crate::backtest::sweep::{self, SweepOptions};
 use crate::backtest::{self as bt, settings, Settings, Sizing};
 use crate::backtest::{Job, OneRun, Outcome, Run, Source, Stats};
@@ -58,85 +56,15 @@ struct BacktestConfig {
     strategies: std::collections::BTreeMap<String, NamedStrategy>,
 }
 
-/// A `[backtest.strategies.NAME]` table.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NamedStrategy {
-    entry: Option<String>,
-    exit: Option<String>,
-    #[serde(alias = "short-entry")]
-    short_entry: Option<String>,
-    #[serde(alias = "short-exit")]
-    short_exit: Option<String>,
-    /// Values of its `$params` (flags override them).
-    #[serde(default)]
-    params: std::collections::BTreeMap<String, f64>,
-}
-
-/// The strategy and its `--param` values, each checked against its bounds: a built-in, an
-/// expression strategy (flags, or a named table of velo.toml) or a signals file.
+/// The strategy and its `--param` values (`backtest::choice`).
 fn resolve_params(args: &StrategyArgs, cfg: &BacktestConfig) -> anyhow::Result<Params> {
-    let exprs = [&args.entry, &args.exit, &args.short_entry, &args.short_exit];
-    let (def, preset) = if let Some(path) = &args.signals {
-        let signals = Signals::read(path)?;
-        (
-            rules::define("signals", rules::Source::Signals(signals))?,
-            Vec::new(),
-        )
-    } else if exprs.iter().any(|e| e.is_some()) {
-        let texts = exprs.map(Option::as_deref);
-        (expression("expression", texts)?, Vec::new())
-    } else {
-        let name = args.strategy.as_deref().unwrap_or_default();
-        if let Some(def) = strategy::find(name) {
-            (def, Vec::new())
-        } else if let Some(t) = cfg.strategies.get(name) {
-            let texts = [&t.entry, &t.exit, &t.short_entry, &t.short_exit].map(Option::as_deref);
-            let def = expression(name, texts)
-                .map_err(|e| anyhow::anyhow!("[backtest.strategies.{name}] in velo.toml: {e}"))?;
-            let preset: Vec<String> = t
-                .params
-                .iter()
-                .filter(|(k, _)| {
-                    !args.params.iter().any(|p| {
-                        p.split_once('=')
-                            .is_some_and(|(n, _)| n.trim() == k.as_str())
-                    })
-                })
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            (def, preset)
-        } else {
-            let mut names: Vec<&str> = STRATEGIES.iter().map(|s| s.name).collect();
-            names.extend(cfg.strategies.keys().map(String::as_str));
-            let hint = crate::suggest::closest(name, names.iter().copied())
-                .or_else(|| strategy::suggest(name))
-                .map(|s| format!("did you mean {s}? "))
-                .unwrap_or_default();
-            anyhow::bail!(
-                "unknown strategy {name:?}: {hint}use one of {} (or your own with --entry/--exit, or a [backtest.strategies.NAME] table in velo.toml)",
-                names.join(", ")
-            );
-        }
+    let choice = Choice {
+        signals: args.signals.as_deref(),
+        exprs: [&args.entry, &args.exit, &args.short_entry, &args.short_exit].map(Option::as_deref),
+        name: args.strategy.as_deref().unwrap_or_default(),
+        params: &args.params,
     };
-    let mut p = Params::defaults(def);
-    p.assign(&preset).map_err(|e| {
-        anyhow::anyhow!(
-            "[backtest.strategies.{}] params in velo.toml: {e}",
-            def.name
-        )
-    })?;
-    p.assign(&args.params).map_err(messages::assign)?;
-    Ok(p)
-}
-
-/// An expression strategy from its four condition texts (entry, exit, short entry, short exit).
-fn expression(
-    name: &str,
-    texts: [Option<&str>; 4],
-) -> anyhow::Result<&'static strategy::StrategyDef> {
-    let program = Program::compile(texts).map_err(|e| messages::expr(&e))?;
-    Ok(rules::define(name, rules::Source::Expr(Box::new(program)))?)
+    choice::choose(&choice, &cfg.strategies).map_err(messages::choice)
 }
 
 /// The settings of a run: flags over velo.toml over defaults.

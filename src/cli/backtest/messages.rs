@@ -6,10 +6,12 @@
 use anyhow::anyhow;
 
 use super::SweepArgs;
+use crate::backtest::choice::ChoiceError;
 use crate::backtest::expr::RuleError;
 use crate::backtest::grid::{AxisError, ConstraintError, GridError};
 use crate::backtest::merge::MergeError;
 use crate::backtest::ranking::UnknownStat;
+use crate::backtest::rules::DefineError;
 use crate::backtest::strategy::{fmt_num, AssignError};
 use crate::backtest::sweep::ShardError;
 use crate::backtest::walk::{ShortTrain, WalkError, WalkSpec};
@@ -28,6 +30,35 @@ pub fn assign(e: AssignError) -> anyhow::Error {
         ),
         AssignError::Unknown(e) => anyhow::Error::new(e),
         e => anyhow!("--param {e}"),
+    }
+}
+
+/// A strategy that cannot be had: expressions with their flag, a named table with its place
+/// in velo.toml, an unknown name with the ways to give one.
+pub fn choice(e: ChoiceError) -> anyhow::Error {
+    match e {
+        ChoiceError::Expr(e) => expr(&e),
+        ChoiceError::Named { name, error } => {
+            let e = match error {
+                DefineError::Expr(e) => expr(&e),
+                e @ DefineError::TooManyParams { .. } => anyhow::Error::new(e),
+            };
+            anyhow!("[backtest.strategies.{name}] in velo.toml: {e}")
+        }
+        ChoiceError::Preset { name, error } => {
+            anyhow!("[backtest.strategies.{name}] params in velo.toml: {error}")
+        }
+        ChoiceError::Assign(e) => assign(*e),
+        ChoiceError::Unknown { name, hint, names } => {
+            let hint = hint
+                .map(|s| format!("did you mean {s}? "))
+                .unwrap_or_default();
+            anyhow!(
+                "unknown strategy {name:?}: {hint}use one of {} (or your own with --entry/--exit, or a [backtest.strategies.NAME] table in velo.toml)",
+                names.join(", ")
+            )
+        }
+        e => anyhow::Error::new(e),
     }
 }
 
