@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use crate::support::{repo_root, skip, velo};
+use crate::support::{repo_root, skip, velo, venv_python};
 
 const SETTINGS: &str = r#"
 from typing import Literal, Optional
@@ -258,28 +258,7 @@ fn pydantic_python() -> Option<PathBuf> {
             let p = PathBuf::from(p);
             return works(&p).then_some(p);
         }
-        let venv = repo_root().join("target").join("test-venv-pydantic");
-        let py = venv.join("bin").join("python");
-        if works(&py) {
-            return Some(py);
-        }
-        let ok = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .output()
-            .is_ok_and(|o| o.status.success())
-            && Command::new(&py)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                ])
-                .args(PINNED)
-                .output()
-                .is_ok_and(|o| o.status.success());
-        (ok && works(&py)).then_some(py)
+        venv_python("test-venv-pydantic", &PINNED, works)
     })
     .clone()
 }

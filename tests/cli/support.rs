@@ -55,6 +55,53 @@ pub fn shared_data(rel: &str) -> PathBuf {
     base.join(rel)
 }
 
+/// A virtualenv made once under `target/<name>` with `packages` pip-installed (needs the package
+/// index), for tests that compare velo with a Python tool. `works` says whether a Python already
+/// has what the test needs; the venv is reused when it does. A lock folder keeps concurrent test
+/// processes from building it twice. `None` when it cannot be had (no `python3 -m venv`, no
+/// index): the calling test skips, saying why.
+pub fn venv_python(
+    name: &str,
+    packages: &[&str],
+    works: impl Fn(&Path) -> bool,
+) -> Option<PathBuf> {
+    use std::time::{Duration, Instant};
+    let venv = repo_root().join("target").join(name);
+    let py = venv.join("bin").join("python");
+    if works(&py) {
+        return Some(py);
+    }
+    let lock = repo_root().join("target").join(format!("{name}.lock"));
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while std::fs::create_dir(&lock).is_err() {
+        if Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        if works(&py) {
+            return Some(py);
+        }
+    }
+    let ok = std::process::Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .output()
+        .is_ok_and(|o| o.status.success())
+        && std::process::Command::new(&py)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .args(packages)
+            .output()
+            .is_ok_and(|o| o.status.success());
+    let _ = std::fs::remove_dir(&lock);
+    (ok && works(&py)).then_some(py)
+}
+
 /// Starts a `velo` invocation in a fresh temporary directory.
 pub fn velo() -> Velo {
     Velo::new()

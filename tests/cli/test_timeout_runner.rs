@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::{
     fixture, has_session_leader, marker, repo_root, sigkill_leaves_nothing, signal, skip,
-    survivors, velo, Velo,
+    survivors, velo, venv_python, Velo,
 };
 
 /// Ends the calling test early (after [`skip`] said why) when a toolchain is missing.
@@ -35,47 +35,12 @@ pub(crate) fn python() -> Option<PathBuf> {
         if let Some(p) = std::env::var_os("VELO_TEST_PYTHON").filter(|p| !p.is_empty()) {
             return Some(PathBuf::from(p));
         }
-        let venv = repo_root().join("target").join("test-venv");
-        let py = venv.join("bin").join("python");
-        let has_pytest = |py: &Path| {
+        venv_python("test-venv", &["pytest"], |py| {
             Command::new(py)
                 .args(["-c", "import pytest"])
                 .output()
                 .is_ok_and(|o| o.status.success())
-        };
-        if has_pytest(&py) {
-            return Some(py);
-        }
-        // A lock folder keeps concurrent test processes from building the venv twice.
-        let lock = repo_root().join("target").join("test-venv.lock");
-        let deadline = Instant::now() + Duration::from_secs(600);
-        while std::fs::create_dir(&lock).is_err() {
-            if Instant::now() > deadline {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(500));
-            if has_pytest(&py) {
-                return Some(py);
-            }
-        }
-        let ok = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .output()
-            .is_ok_and(|o| o.status.success())
-            && Command::new(&py)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    "pytest",
-                ])
-                .output()
-                .is_ok_and(|o| o.status.success());
-        let _ = std::fs::remove_dir(&lock);
-        ok.then_some(py)
+        })
     })
     .clone()
 }
