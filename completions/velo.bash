@@ -1237,7 +1237,7 @@ _velo() {
             return 0
             ;;
         velo__subcmd__test__subcmd__timeout__subcmd__runner__subcmd__merge)
-            opts="-q -v -h -V --format --junit --fail-on-flaky --allow-partial --color --quiet --verbose --help --version"
+            opts="-q -v -h -V --format --allow-partial --junit --fail-on-flaky --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -203,8 +203,8 @@ complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fis
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from merge" -l color -d 'When to use colour: auto honours NO_COLOR, CLICOLOR_FORCE and TERM=dumb' -r -f -a "auto\t'Colour when the stream is a terminal and neither `NO_COLOR` nor `TERM=dumb` says no'
 always\t'Always colour (as `CLICOLOR_FORCE=1`)'
 never\t'Never colour'"
-complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from merge" -l fail-on-flaky -d 'Exit 1 when a test is flaky (failed, then passed on a retry)'
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from merge" -l allow-partial -d 'Merge even with shards missing or interrupted: the result lists them under "partial" and the exit is 1'
+complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from merge" -l fail-on-flaky -d 'Exit 1 when a test is flaky (failed, then passed on a retry)'
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from merge" -s q -l quiet -d 'Print no messages or progress on stderr; data on stdout and exit codes are unchanged'
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from merge" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
 complete -c velo -n "__fish_velo_using_subcommand test-timeout-runner; and __fish_seen_subcommand_from merge" -s h -l help -d 'Print help (see more with \'--help\')'

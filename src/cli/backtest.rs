@@ -431,8 +431,8 @@ fn exit_code(report: &SweepReport) -> u8 {
 }
 
 fn run_merge(m: &MergeArgs, ctx: &Context) -> anyhow::Result<u8> {
-    let merged = merge::merge_files(&m.files, m.allow_partial).map_err(messages::merge)?;
-    let text = report::render(&merged, m.format, &ctx.ui)?;
+    let merged = merge::merge_files(&m.files, m.common.allow_partial).map_err(messages::merge)?;
+    let text = report::render(&merged, m.common.format, &ctx.ui)?;
     ctx.ui.out(&text).context("writing the results")?;
     if !merged.partial.is_empty() {
         ctx.ui

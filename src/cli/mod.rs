@@ -72,6 +72,21 @@ pub struct GlobalArgs {
     pub verbose: u8,
 }
 
+/// What both shard merges (`backtest merge`, `test-timeout-runner merge`) share, worded once:
+/// the output format and `--allow-partial`.
+#[derive(Debug, Args)]
+pub struct MergeCommonArgs {
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "table",
+          value_parser = crate::report::format_parser(&["table", "json", "markdown"]))]
+    pub format: crate::report::Format,
+
+    /// Merge even with shards missing or interrupted: the result lists them under "partial"
+    /// and the exit is 1.
+    #[arg(long)]
+    pub allow_partial: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Validate .env files: missing, malformed, misspelled and duplicated variables, at once.

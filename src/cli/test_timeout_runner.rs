@@ -150,10 +150,8 @@ pub struct MergeArgs {
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
-    /// Output format.
-    #[arg(long, value_name = "FORMAT", default_value = "table",
-          value_parser = report::format_parser(&["table", "json", "markdown"]))]
-    pub format: Format,
+    #[command(flatten)]
+    pub common: super::MergeCommonArgs,
 
     /// Also write the merged report as JUnit XML to FILE.
     #[arg(long, value_name = "FILE")]
@@ -162,11 +160,6 @@ pub struct MergeArgs {
     /// Exit 1 when a test is flaky (failed, then passed on a retry).
     #[arg(long)]
     pub fail_on_flaky: bool,
-
-    /// Merge even with shards missing or interrupted: the result lists them under "partial"
-    /// and the exit is 1.
-    #[arg(long)]
-    pub allow_partial: bool,
 }
 
 /// Time limits.
@@ -689,7 +682,7 @@ fn run_merge(m: &MergeArgs, ctx: &Context) -> anyhow::Result<u8> {
             merge::parse_report(path, &text)?,
         ));
     }
-    let merged = merge::merge(reports, m.allow_partial).map_err(|e| {
+    let merged = merge::merge(reports, m.common.allow_partial).map_err(|e| {
         let hint = match e {
             merge::MergeError::Interrupted { .. } | merge::MergeError::Missing { .. } => {
                 " (or merge with --allow-partial)"
@@ -703,7 +696,7 @@ fn run_merge(m: &MergeArgs, ctx: &Context) -> anyhow::Result<u8> {
     if let Some(out) = &junit_out {
         failures.add(out.write(junit::render(&merged, &merged.framework).as_bytes()));
     }
-    emit(&merged, m.format, ctx)?;
+    emit(&merged, m.common.format, ctx)?;
     failures.into_result()?;
     if !merged.partial.is_empty() {
         ctx.ui

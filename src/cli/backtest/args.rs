@@ -144,14 +144,8 @@ pub struct MergeArgs {
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
-    /// Output format.
-    #[arg(long, value_name = "FORMAT", default_value = "table",
-          value_parser = report::format_parser(&["table", "json", "markdown"]))]
-    pub format: Format,
-
-    /// Merge even with shards missing or interrupted: the result lists them under "partial" and the exit is 1.
-    #[arg(long)]
-    pub allow_partial: bool,
+    #[command(flatten)]
+    pub common: crate::cli::MergeCommonArgs,
 }
 
 #[derive(Debug, Args)]
