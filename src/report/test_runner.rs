@@ -35,6 +35,27 @@ fn duration_cell(t: &TestResult) -> String {
     }
 }
 
+/// The tests that were stopped with `outcome` (timed out, interrupted): how long each ran and
+/// its last output or stack; `None` when there are none.
+fn stopped_table(tests: &[TestResult], outcome: Outcome, title: &str) -> Option<Section> {
+    let rows: Vec<Vec<Cell>> = tests
+        .iter()
+        .filter(|t| t.outcome == outcome)
+        .map(|t| {
+            vec![
+                Cell::new(t.id.clone()),
+                Cell::new(format!("{:.1}s", t.duration_s)),
+                Cell::new(strip_ansi(&timeout_excerpt(&t.excerpt))),
+            ]
+        })
+        .collect();
+    (!rows.is_empty()).then(|| Section::Table {
+        title: Some(title.into()),
+        headers: vec!["test".into(), "after".into(), "last output / stack".into()],
+        rows,
+    })
+}
+
 impl Report for RunReport {
     fn sections(&self) -> Vec<Section> {
         let mut out = Vec::new();
@@ -64,47 +85,14 @@ impl Report for RunReport {
                     .collect(),
             });
         }
-        let timed_out: Vec<&TestResult> = self
-            .tests
-            .iter()
-            .filter(|t| t.outcome == Outcome::TimedOut)
-            .collect();
-        if !timed_out.is_empty() {
-            out.push(Section::Table {
-                title: Some("Timed out".into()),
-                headers: vec!["test".into(), "after".into(), "last output / stack".into()],
-                rows: timed_out
-                    .iter()
-                    .map(|t| {
-                        vec![
-                            Cell::new(t.id.clone()),
-                            Cell::new(format!("{:.1}s", t.duration_s)),
-                            Cell::new(strip_ansi(&timeout_excerpt(&t.excerpt))),
-                        ]
-                    })
-                    .collect(),
-            });
-        }
-        let interrupted: Vec<&TestResult> = self
-            .tests
-            .iter()
-            .filter(|t| t.outcome == Outcome::Interrupted)
-            .collect();
-        if !interrupted.is_empty() {
-            out.push(Section::Table {
-                title: Some("Interrupted (running when velo was stopped)".into()),
-                headers: vec!["test".into(), "after".into(), "last output / stack".into()],
-                rows: interrupted
-                    .iter()
-                    .map(|t| {
-                        vec![
-                            Cell::new(t.id.clone()),
-                            Cell::new(format!("{:.1}s", t.duration_s)),
-                            Cell::new(strip_ansi(&timeout_excerpt(&t.excerpt))),
-                        ]
-                    })
-                    .collect(),
-            });
+        for (outcome, title) in [
+            (Outcome::TimedOut, "Timed out"),
+            (
+                Outcome::Interrupted,
+                "Interrupted (running when velo was stopped)",
+            ),
+        ] {
+            out.extend(stopped_table(&self.tests, outcome, title));
         }
         let flaky: Vec<&TestResult> = self
             .tests
