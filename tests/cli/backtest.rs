@@ -1029,13 +1029,34 @@ pub(crate) fn wait_bounded(
     }
 }
 
+/// Reads the lines written to the FIFO `fifo` on a thread, as they arrive, until the writer
+/// closes it; the receiver must be kept while the writer runs (dropping it stops the reading).
+#[cfg(unix)]
+fn follow_fifo(
+    fifo: std::path::PathBuf,
+) -> (
+    std::sync::mpsc::Receiver<String>,
+    std::thread::JoinHandle<()>,
+) {
+    use std::io::BufRead as _;
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        let file = std::fs::File::open(&fifo).unwrap();
+        for line in std::io::BufReader::new(file).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    (rx, reader)
+}
+
 /// A grid of 10^10 points: it must start at once, stream, and stop at once on SIGTERM with
 /// what finished kept (the earlier build counted the grid first, printed nothing, and on
 /// SIGTERM walked the rest of the grid into memory).
 #[cfg(unix)]
 #[test]
 fn a_grid_of_ten_billion_points_streams_at_once_and_stops_on_sigterm() {
-    use std::io::BufRead as _;
     use std::os::unix::process::ExitStatusExt;
     use std::time::Duration;
     let dir = tempfile::tempdir().unwrap();
@@ -1062,15 +1083,7 @@ fn a_grid_of_ten_billion_points_streams_at_once_and_stops_on_sigterm() {
     );
     // The results arrive through a FIFO as they finish: the first one proves the sweep
     // started without walking the grid first.
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let reader = std::thread::spawn(move || {
-        let file = std::fs::File::open(&fifo).unwrap();
-        for line in std::io::BufReader::new(file).lines() {
-            if tx.send(line.unwrap()).is_err() {
-                break;
-            }
-        }
-    });
+    let (rx, reader) = follow_fifo(fifo);
     let first = rx
         .recv_timeout(Duration::from_secs(120))
         .expect("a first result within two minutes");
@@ -1229,16 +1242,7 @@ fn walk_forward_and_universe_sweeps_stop_on_sigterm() {
         ],
     );
     // A universe's grid streams its points too.
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let reader = std::thread::spawn(move || {
-        use std::io::BufRead as _;
-        let file = std::fs::File::open(&fifo).unwrap();
-        for line in std::io::BufReader::new(file).lines() {
-            if tx.send(line.unwrap()).is_err() {
-                break;
-            }
-        }
-    });
+    let (rx, reader) = follow_fifo(fifo);
     let first = rx
         .recv_timeout(Duration::from_secs(120))
         .expect("a first point of the universe's grid within two minutes");
