@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use crate::proc::{self, Ending, SpawnError, Spec};
 
-use super::cargo_doc::{doc_id, run_doc_tests, DocSession, DOC_PREFIX};
+use super::cargo_doc::{doc_id, list_sections, run_doc_tests, DocSession, DOC_PREFIX};
 use super::driver::{self, BatchOut, Mode, Plan, Planned, Run};
 use super::{
     last_lines, summary, LeakNote, Outcome, Progress, RunReport, SessionConfig, TestResult,
@@ -187,6 +187,7 @@ pub enum Job {
     /// the session runs in `--list` order, and those this run reports.
     Doc {
         order: Vec<String>,
+        sections: Vec<usize>,
         wanted: Vec<String>,
     },
 }
@@ -259,7 +260,9 @@ impl Cargo {
     /// Lists the doc-tests (`cargo test --doc -- --list` with the user's test arguments, so
     /// the list is what the session runs, in its order): none when the package has no
     /// library. A listing that fails is an error result: the doc-tests did not build.
-    fn doc_tests(&self, run: &Run) -> Result<(Vec<String>, Option<TestResult>), SpawnError> {
+    /// The list comes in sections, one per libtest run of the session (see
+    /// [`super::cargo_doc`]).
+    fn doc_tests(&self, run: &Run) -> Result<(Vec<Vec<String>>, Option<TestResult>), SpawnError> {
         let mut tail: Vec<OsString> = vec!["--".into(), "--list".into()];
         tail.extend(self.test_args.iter().cloned());
         let spec = self.cargo(run, &["--doc"], &tail);
@@ -283,7 +286,7 @@ impl Cargo {
             );
             return Ok((Vec::new(), Some(t)));
         }
-        Ok((parse_list(&listed.stdout_tail), None))
+        Ok((list_sections(&listed.stdout_tail), None))
     }
 }
 
@@ -379,18 +382,30 @@ impl Mode for Cargo {
             }
         }
         if lib_built && self.runs_doc_tests() && !run.over() {
-            let (order, failed) = self.doc_tests(run)?;
+            let (listed, failed) = self.doc_tests(run)?;
             plan.finished.extend(failed);
+            let sections: Vec<usize> = listed.iter().map(Vec::len).collect();
+            let order = listed.concat();
             let wanted: Vec<String> = order
                 .iter()
                 .filter(|n| run.selects(&doc_id(n)))
                 .cloned()
                 .collect();
             if !wanted.is_empty() {
-                plan.batches.push(Planned {
-                    ids: wanted.iter().map(|n| doc_id(n)).collect(),
-                    batch: Job::Doc { order, wanted },
-                });
+                // First: the doc-test session is the long one, and it runs while the other
+                // workers take the test binaries' tests (cargo test runs the two one after
+                // the other). Reports still list the doc-tests last (see [`run`]).
+                plan.batches.insert(
+                    0,
+                    Planned {
+                        ids: wanted.iter().map(|n| doc_id(n)).collect(),
+                        batch: Job::Doc {
+                            order,
+                            sections,
+                            wanted,
+                        },
+                    },
+                );
             }
         }
         Ok(plan)
@@ -399,7 +414,11 @@ impl Mode for Cargo {
     fn run_batch(&self, run: &Run, job: &Job, announce: bool) -> BatchOut {
         let (binary, name, id) = match job {
             Job::Test { binary, name, id } => (binary, name, id),
-            Job::Doc { order, wanted } => {
+            Job::Doc {
+                order,
+                sections,
+                wanted,
+            } => {
                 let label = run.label("doc-tests");
                 let mut tail: Vec<OsString> = vec!["--".into()];
                 // The user's own --test-threads stands; else --jobs threads, as many as the
@@ -416,6 +435,7 @@ impl Mode for Cargo {
                 spec.tail_bytes = 64 * 1024;
                 let session = DocSession {
                     order,
+                    sections,
                     wanted,
                     threads,
                 };
@@ -609,7 +629,11 @@ pub fn run(
     cancel: &AtomicBool,
     on_progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<RunReport, CargoError> {
-    driver::run(&Cargo::new(&cfg.command), cfg, cancel, on_progress)
+    let mut report = driver::run(&Cargo::new(&cfg.command), cfg, cancel, on_progress)?;
+    // The doc-tests after the test binaries' tests, as cargo test reports them.
+    let doc = format!("{DOC_PREFIX}::");
+    report.tests.sort_by_key(|t| t.id.starts_with(&doc));
+    Ok(report)
 }
 
 #[cfg(test)]

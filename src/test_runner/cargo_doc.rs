@@ -73,23 +73,38 @@ pub fn failure_of(stdout: &str, name: &str) -> String {
     last_lines(&body[..end], 30)
 }
 
-/// libtest's schedule, as rustdoc's harness runs it with `--test-threads=N`: the session's
-/// tests start in the order `--list` gives them (sorted by name), at most N at once, and the
-/// next one starts as soon as one ends (an `ignored` one too takes a turn). So once `c` tests
-/// have ended, the first `c + N` have started: which doc-tests run, and since when, is known
-/// from the end lines alone.
+/// libtest's schedule, as rustdoc's harness runs it with `--test-threads=N`: the tests of a
+/// libtest run start in the order `--list` gives them (sorted by name), at most N at once, and
+/// the next one starts as soon as one ends (an `ignored` one too takes a turn). So once `c`
+/// tests of the run have ended, its first `c + N` have started: which doc-tests run, and since
+/// when, is known from the end lines alone. rustdoc makes one libtest run per section of its
+/// `--list` (edition 2024 merges doc-tests into one binary and runs those that cannot be merged,
+/// `compile_fail` ones for example, in a second run), each opened by a `running K tests` line.
 struct Schedule<'a> {
     index: HashMap<&'a str, usize>,
     order: &'a [String],
+    /// Where each section ends in `order`.
+    ends: Vec<usize>,
     threads: usize,
+    /// The section running (its start, end) and how many of its tests ended.
+    section: Option<(usize, usize)>,
+    next_section: usize,
     ended: usize,
     started: Vec<Option<Instant>>,
     done: Vec<bool>,
 }
 
 impl<'a> Schedule<'a> {
-    /// `order`: every test the session runs, as `--list` gives them.
-    fn new(order: &'a [String], threads: usize) -> Self {
+    /// `order`: every test the session runs, as `--list` gives them; `sections`: how many
+    /// tests each of the list's sections holds.
+    fn new(order: &'a [String], sections: &[usize], threads: usize) -> Self {
+        let ends = sections
+            .iter()
+            .scan(0, |at, n| {
+                *at += n;
+                Some((*at).min(order.len()))
+            })
+            .collect();
         Self {
             index: order
                 .iter()
@@ -97,22 +112,36 @@ impl<'a> Schedule<'a> {
                 .map(|(i, n)| (n.as_str(), i))
                 .collect(),
             order,
+            ends,
             threads: threads.max(1),
+            section: None,
+            next_section: 0,
             ended: 0,
             started: vec![None; order.len()],
             done: vec![false; order.len()],
         }
     }
 
-    /// libtest starts: the first N tests start now (called again, it changes nothing).
+    /// A libtest run starts (`running K tests`): the next section's first N tests start now.
     fn begin(&mut self, now: Instant) {
+        let start = self.section.map_or(0, |(_, end)| end);
+        let Some(&end) = self.ends.get(self.next_section) else {
+            // More runs than the list has sections: no test is known to run.
+            self.section = Some((self.order.len(), self.order.len()));
+            return;
+        };
+        self.next_section += 1;
+        self.section = Some((start, end));
+        self.ended = 0;
         self.open(now);
     }
 
     fn open(&mut self, now: Instant) {
-        let upto = (self.ended + self.threads).min(self.order.len());
-        for s in &mut self.started[..upto] {
-            s.get_or_insert(now);
+        if let Some((start, end)) = self.section {
+            let upto = (start + self.ended + self.threads).min(end);
+            for s in &mut self.started[start.min(upto)..upto] {
+                s.get_or_insert(now);
+            }
         }
     }
 
@@ -125,7 +154,12 @@ impl<'a> Schedule<'a> {
             return Duration::ZERO;
         }
         self.done[i] = true;
-        self.ended += 1;
+        if self
+            .section
+            .is_some_and(|(start, end)| (start..end).contains(&i))
+        {
+            self.ended += 1;
+        }
         let took = self.started[i].map_or(Duration::ZERO, |s| now.saturating_duration_since(s));
         self.open(now);
         took
@@ -141,10 +175,37 @@ impl<'a> Schedule<'a> {
     }
 }
 
+/// Whether a line opens a libtest run (`running 3 tests`, `running 1 test`).
+fn run_starts(line: &str) -> bool {
+    line.strip_prefix("running ")
+        .and_then(|r| r.strip_suffix(" tests").or_else(|| r.strip_suffix(" test")))
+        .is_some_and(|n| n.parse::<usize>().is_ok())
+}
+
+/// The sections of a libtest `--list` output (`name: test` lines, each section closed by its
+/// `N tests, M benchmarks` line): the names of each.
+pub fn list_sections(stdout: &str) -> Vec<Vec<String>> {
+    let mut sections = Vec::new();
+    let mut section = Vec::new();
+    for line in stdout.lines() {
+        if let Some(name) = line.strip_suffix(": test") {
+            section.push(name.to_string());
+        } else if line.ends_with(" benchmarks") || line.ends_with(" benchmark") {
+            sections.push(std::mem::take(&mut section));
+        }
+    }
+    if !section.is_empty() {
+        sections.push(section);
+    }
+    sections
+}
+
 /// A doc-test session: what it runs and with how many threads.
 pub struct DocSession<'a> {
     /// Every doc-test the session runs, in `--list` order (the schedule).
     pub order: &'a [String],
+    /// How many doc-tests each section of the list holds (one libtest run each).
+    pub sections: &'a [usize],
     /// The doc-tests this run reports (`--partition` keeps some).
     pub wanted: &'a [String],
     /// `--test-threads`.
@@ -167,7 +228,7 @@ pub fn run_doc_tests(run: &Run, mut spec: Spec, session: &DocSession, announce: 
     };
     let listed: HashSet<&str> = session.order.iter().map(String::as_str).collect();
     let wanted: HashSet<&str> = session.wanted.iter().map(String::as_str).collect();
-    let mut schedule = Schedule::new(session.order, session.threads);
+    let mut schedule = Schedule::new(session.order, session.sections, session.threads);
     let mut text = String::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut record = |out: &mut BatchOut, name: &str, t: TestResult| {
@@ -188,7 +249,7 @@ pub fn run_doc_tests(run: &Run, mut spec: Spec, session: &DocSession, announce: 
         while let Some(nl) = text.find('\n') {
             let line: String = text.drain(..=nl).collect();
             let line = line.trim_end();
-            if line.starts_with("running ") {
+            if run_starts(line) {
                 schedule.begin(now);
             } else if let Some((name, outcome)) = result_line(line) {
                 let name = listed_name(name, &listed);
@@ -373,13 +434,14 @@ mod tests {
         );
     }
 
+    fn names<'a>(s: &Schedule<'a>) -> Vec<&'a str> {
+        s.running().map(|(n, _)| n).collect()
+    }
+
     #[test]
     fn the_schedule_follows_libtest_two_threads_at_a_time() {
-        fn names<'a>(s: &Schedule<'a>) -> Vec<&'a str> {
-            s.running().map(|(n, _)| n).collect()
-        }
         let order: Vec<String> = ["a", "b", "c", "d"].map(String::from).to_vec();
-        let mut s = Schedule::new(&order, 2);
+        let mut s = Schedule::new(&order, &[4], 2);
         let t0 = Instant::now();
         // Nothing runs before libtest starts (rustdoc may still be compiling).
         assert!(names(&s).is_empty());
@@ -406,11 +468,40 @@ mod tests {
     #[test]
     fn one_thread_runs_them_one_by_one() {
         let order: Vec<String> = ["a", "b"].map(String::from).to_vec();
-        let mut s = Schedule::new(&order, 1);
+        let mut s = Schedule::new(&order, &[2], 1);
         s.begin(Instant::now());
         assert_eq!(s.running().map(|(n, _)| n).collect::<Vec<_>>(), ["a"]);
         s.end("a", Instant::now());
         assert_eq!(s.running().map(|(n, _)| n).collect::<Vec<_>>(), ["b"]);
+    }
+
+    #[test]
+    fn each_section_of_the_list_is_a_run_of_its_own() {
+        // Edition 2024: the merged doc-tests, then a `compile_fail` one in a second run.
+        let list = "src/lib.rs - f (line 1): test\nsrc/lib.rs - g (line 5): test\n\n2 tests, 0 benchmarks\nsrc/lib.rs - a (line 9): test\n\n1 test, 0 benchmarks\n";
+        let sections = list_sections(list);
+        assert_eq!(sections.len(), 2);
+        assert_eq!(sections[1], ["src/lib.rs - a (line 9)"]);
+        let order: Vec<String> = sections.concat();
+        let mut s = Schedule::new(&order, &[2, 1], 2);
+        assert!(run_starts("running 2 tests") && run_starts("running 1 test"));
+        assert!(!run_starts("running late") && !run_starts("running 2 tests now"));
+        let t0 = Instant::now();
+        s.begin(t0);
+        // Not the second run's test: it starts with its run, not with the first.
+        assert_eq!(
+            names(&s),
+            ["src/lib.rs - f (line 1)", "src/lib.rs - g (line 5)"]
+        );
+        s.end("src/lib.rs - g (line 5)", t0);
+        s.end("src/lib.rs - f (line 1)", t0);
+        assert!(names(&s).is_empty());
+        s.begin(t0);
+        assert_eq!(names(&s), ["src/lib.rs - a (line 9)"]);
+        // A run the list did not announce starts nothing.
+        s.end("src/lib.rs - a (line 9)", t0);
+        s.begin(t0);
+        assert!(names(&s).is_empty());
     }
 
     #[test]
