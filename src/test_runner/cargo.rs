@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use crate::proc::{self, Ending, SpawnError, Spec};
 
-use super::cargo_doc::{doc_id, run_doc_tests, DOC_PREFIX};
+use super::cargo_doc::{doc_id, list_sections, run_doc_tests, DocSession, DOC_PREFIX};
 use super::driver::{self, BatchOut, Mode, Plan, Planned, Run};
 use super::{
     last_lines, summary, LeakNote, Outcome, Progress, RunReport, SessionConfig, TestResult,
@@ -183,8 +183,13 @@ pub enum Job {
         name: String,
         id: String,
     },
-    /// Every doc-test, in one `cargo test --doc` session (see [`super::cargo_doc`]).
-    Doc { names: Vec<String> },
+    /// The doc-tests, in one `cargo test --doc` session (see [`super::cargo_doc`]): every one
+    /// the session runs in `--list` order, and those this run reports.
+    Doc {
+        order: Vec<String>,
+        sections: Vec<usize>,
+        wanted: Vec<String>,
+    },
 }
 
 /// cargo test's flags that pick targets: with any of them cargo runs no doc-tests either.
@@ -252,10 +257,15 @@ impl Cargo {
             .any(|a| TARGET_FLAGS.contains(&a.to_string_lossy().as_ref()))
     }
 
-    /// Lists the doc-tests (`cargo test --doc -- --list`): none when the package has no
+    /// Lists the doc-tests (`cargo test --doc -- --list` with the user's test arguments, so
+    /// the list is what the session runs, in its order): none when the package has no
     /// library. A listing that fails is an error result: the doc-tests did not build.
-    fn doc_tests(&self, run: &Run) -> Result<(Vec<String>, Option<TestResult>), SpawnError> {
-        let spec = self.cargo(run, &["--doc"], &["--".into(), "--list".into()]);
+    /// The list comes in sections, one per libtest run of the session (see
+    /// [`super::cargo_doc`]).
+    fn doc_tests(&self, run: &Run) -> Result<(Vec<Vec<String>>, Option<TestResult>), SpawnError> {
+        let mut tail: Vec<OsString> = vec!["--".into(), "--list".into()];
+        tail.extend(self.test_args.iter().cloned());
+        let spec = self.cargo(run, &["--doc"], &tail);
         let (listed, ending) = proc::run(&spec, run.limits(), run.cancel)?;
         if ending != Ending::Exited {
             return Ok((Vec::new(), None));
@@ -276,7 +286,7 @@ impl Cargo {
             );
             return Ok((Vec::new(), Some(t)));
         }
-        Ok((parse_list(&listed.stdout_tail), None))
+        Ok((list_sections(&listed.stdout_tail), None))
     }
 }
 
@@ -372,17 +382,30 @@ impl Mode for Cargo {
             }
         }
         if lib_built && self.runs_doc_tests() && !run.over() {
-            let (names, failed) = self.doc_tests(run)?;
+            let (listed, failed) = self.doc_tests(run)?;
             plan.finished.extend(failed);
-            let names: Vec<String> = names
-                .into_iter()
+            let sections: Vec<usize> = listed.iter().map(Vec::len).collect();
+            let order = listed.concat();
+            let wanted: Vec<String> = order
+                .iter()
                 .filter(|n| run.selects(&doc_id(n)))
+                .cloned()
                 .collect();
-            if !names.is_empty() {
-                plan.batches.push(Planned {
-                    ids: names.iter().map(|n| doc_id(n)).collect(),
-                    batch: Job::Doc { names },
-                });
+            if !wanted.is_empty() {
+                // First: the doc-test session is the long one, and it runs while the other
+                // workers take the test binaries' tests (cargo test runs the two one after
+                // the other). Reports still list the doc-tests last (see [`run`]).
+                plan.batches.insert(
+                    0,
+                    Planned {
+                        ids: wanted.iter().map(|n| doc_id(n)).collect(),
+                        batch: Job::Doc {
+                            order,
+                            sections,
+                            wanted,
+                        },
+                    },
+                );
             }
         }
         Ok(plan)
@@ -391,15 +414,32 @@ impl Mode for Cargo {
     fn run_batch(&self, run: &Run, job: &Job, announce: bool) -> BatchOut {
         let (binary, name, id) = match job {
             Job::Test { binary, name, id } => (binary, name, id),
-            Job::Doc { names } => {
+            Job::Doc {
+                order,
+                sections,
+                wanted,
+            } => {
                 let label = run.label("doc-tests");
-                let mut tail: Vec<OsString> = vec!["--".into(), "--test-threads=1".into()];
+                let mut tail: Vec<OsString> = vec!["--".into()];
+                // The user's own --test-threads stands; else --jobs threads, as many as the
+                // runner's workers.
+                let threads = test_threads(&self.test_args).unwrap_or_else(|| {
+                    let n = run.cfg.jobs.max(1);
+                    tail.push(format!("--test-threads={n}").into());
+                    n
+                });
                 tail.extend(self.test_args.iter().cloned());
                 let mut spec = self.cargo(run, &["--doc"], &tail);
                 spec.stdout_file = Some(run.out_dir().join(format!("{label}.stdout")));
                 spec.stderr_file = Some(run.out_dir().join(format!("{label}.stderr")));
                 spec.tail_bytes = 64 * 1024;
-                return run_doc_tests(run, spec, names, announce);
+                let session = DocSession {
+                    order,
+                    sections,
+                    wanted,
+                    threads,
+                };
+                return run_doc_tests(run, spec, &session, announce);
             }
         };
         let label = run.label("test");
@@ -440,6 +480,34 @@ impl Mode for Cargo {
             Job::Doc { .. } => None,
         }
     }
+
+    /// Doc-tests end in any order on several threads: reports list them as `--list` does.
+    fn order(&self, job: &Job, results: &mut [TestResult]) {
+        if let Job::Doc { order, .. } = job {
+            let at: std::collections::HashMap<String, usize> = order
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (doc_id(n), i))
+                .collect();
+            results.sort_by_key(|t| at.get(&t.id).copied().unwrap_or(usize::MAX));
+        }
+    }
+}
+
+/// The user's `--test-threads N` (or `=N`) among the test arguments.
+fn test_threads(args: &[OsString]) -> Option<usize> {
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    args.iter().enumerate().find_map(|(i, a)| {
+        let value = match a.strip_prefix("--test-threads") {
+            Some("") => args.get(i + 1)?.as_str(),
+            Some(v) => v.strip_prefix('=')?,
+            None => return None,
+        };
+        value.parse().ok().filter(|n| *n > 0)
+    })
 }
 
 impl Cargo {
@@ -561,7 +629,11 @@ pub fn run(
     cancel: &AtomicBool,
     on_progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<RunReport, CargoError> {
-    driver::run(&Cargo::new(&cfg.command), cfg, cancel, on_progress)
+    let mut report = driver::run(&Cargo::new(&cfg.command), cfg, cancel, on_progress)?;
+    // The doc-tests after the test binaries' tests, as cargo test reports them.
+    let doc = format!("{DOC_PREFIX}::");
+    report.tests.sort_by_key(|t| t.id.starts_with(&doc));
+    Ok(report)
 }
 
 #[cfg(test)]
@@ -614,6 +686,18 @@ mod tests {
             failure_section(out),
             "---- t stdout ----\nthread 't' panicked at src/lib.rs:3:5:\nboom"
         );
+    }
+
+    #[test]
+    fn the_users_test_threads_stand() {
+        assert_eq!(test_threads(&argv(&["--test-threads=3"])), Some(3));
+        assert_eq!(
+            test_threads(&argv(&["--nocapture", "--test-threads", "4"])),
+            Some(4)
+        );
+        assert_eq!(test_threads(&argv(&["--test-threads"])), None);
+        assert_eq!(test_threads(&argv(&["--test-threadsx=2", "foo"])), None);
+        assert_eq!(test_threads(&argv(&[])), None);
     }
 
     #[test]

@@ -1717,6 +1717,77 @@ fn cargo_doc_tests_run_and_a_target_that_does_not_build_is_a_result() {
     assert_eq!(junit_counts(&dir.join("report.xml")), [6, 1, 1, 0]);
 }
 
+/// Doc-tests run `--jobs` at a time: the two `barrier` doc-tests each wait for the other at a
+/// file barrier (up to two minutes), so they pass only when they run at once; the hanging one
+/// is named as timed out, its child process does not outlive the run, and the doc-tests after
+/// it still run on the other thread.
+#[test]
+fn cargo_doc_tests_run_at_once_and_a_hung_one_costs_one_thread() {
+    let v = velo();
+    let dir = v.dir().join("proj");
+    copy_tree(&fixture("test-timeout-runner/cargo_doctests"), &dir);
+    let barrier = v.dir().join("barrier");
+    std::fs::create_dir_all(&barrier).unwrap();
+    let mark = marker();
+    let out = v
+        .current_dir(&dir)
+        .env("VELO_TEST_MARK", &mark)
+        .env("VELO_DOC_BARRIER", &barrier)
+        .env(
+            "CARGO_TARGET_DIR",
+            repo_root().join("target").join("fixture-cargo-doctests"),
+        )
+        .env("RUST_BACKTRACE", "0")
+        .args([
+            "test-timeout-runner",
+            "--jobs",
+            "2",
+            "--test-timeout",
+            "20s",
+            "--kill-after",
+            "1s",
+            "--junit",
+            "report.xml",
+            "--format",
+            "json",
+            "--",
+            "cargo",
+            "test",
+            "--offline",
+        ])
+        .run()
+        .code(1);
+    let json = out.json();
+    let want = [
+        ("doc-test::src/lib.rs - barrier (line 13)", "passed"),
+        ("doc-test::src/lib.rs - barrier (line 17)", "passed"),
+        ("doc-test::src/lib.rs - hangs (line 37)", "timed-out"),
+        ("doc-test::src/lib.rs - plain (line 49)", "passed"),
+        // `no_run`, `compile_fail`: known by their listed names on several threads too.
+        ("doc-test::src/lib.rs - plain (line 53)", "passed"),
+        ("doc-test::src/lib.rs - plain (line 59)", "passed"),
+        ("doc-test::src/lib.rs - plain (line 63)", "skipped"),
+    ];
+    for (id, outcome) in want {
+        assert_eq!(outcome_of(&json, id), outcome, "{id}: {json:#}");
+    }
+    // Listed as `--list` orders them, whatever order they ended in.
+    let ids: Vec<&str> = json["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, want.map(|(id, _)| id), "{json:#}");
+    assert!(
+        excerpt_of(&json, "doc-test::src/lib.rs - hangs (line 37)")
+            .contains("timed out after 20.0s (--test-timeout)"),
+        "{json:#}"
+    );
+    assert_eq!(junit_counts(&dir.join("report.xml")), [7, 1, 0, 1]);
+    assert_nothing_left(&mark);
+}
+
 #[test]
 fn a_reader_that_leaves_ends_the_command_as_without_velo() {
     use std::io::Read as _;
