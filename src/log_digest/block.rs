@@ -95,6 +95,9 @@ fn process_block_cached(
     let mut head_ts = i64::MIN;
     // The last head: its record's index, its line number and its bytes.
     let mut last_head: Option<(usize, usize, &[u8])> = None;
+    // One look for an escape byte in the whole block, not one call per line: most logs have
+    // no colour at all.
+    let coloured = memchr::memchr(0x1b, block).is_some();
     for (i, raw) in reader::lines(block).enumerate() {
         let line = if let Ok(s) = std::str::from_utf8(raw) {
             std::borrow::Cow::Borrowed(s)
@@ -102,7 +105,11 @@ fn process_block_cached(
             lossy += 1;
             String::from_utf8_lossy(raw)
         };
-        let line = reader::strip_ansi(line);
+        let line = if coloured {
+            reader::strip_ansi(line)
+        } else {
+            line
+        };
         let matched = grep.is_none_or(|g| g.is_match(&line));
         let starts_event = !line.starts_with([' ', '\t']);
         let key = if parser.is_plain() && starts_event {

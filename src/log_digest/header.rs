@@ -109,10 +109,12 @@ fn shape(tok: &str) -> Shape {
 /// (`[2024-03-01 09:00:07,037: INFO/MainProcess]`, `[2024-03-01T09:00:35Z INFO  bot::feed]`,
 /// `[Fri Mar 01 09:00:04.729237 2024]`): a whole header in one field.
 fn is_header_bracket(tok: &str) -> bool {
+    // A clock has a colon: a field without one is not split into parts.
     tok.starts_with('[')
-        && (tok
-            .split(|c: char| c.is_whitespace() || c == '[' || c == ']')
-            .any(is_clock)
+        && ((tok.contains(':')
+            && tok
+                .split(|c: char| c.is_whitespace() || c == '[' || c == ']')
+                .any(is_clock))
             || levels::in_field(tok).is_some())
 }
 

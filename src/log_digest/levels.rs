@@ -24,13 +24,57 @@ fn is_wrapper(c: char) -> bool {
     matches!(c, '[' | ']' | ':' | ',' | '(' | ')' | '<' | '>' | '{' | '}')
 }
 
+/// `s` without wrapper characters at either end: `s.trim_matches(is_wrapper)`, byte by byte
+/// (the wrappers are ASCII, so every cut falls on a character boundary).
+fn trim_wrappers(s: &str) -> &str {
+    let b = s.as_bytes();
+    let wrapper = |c: &u8| is_wrapper(char::from(*c));
+    let start = b.iter().position(|c| !wrapper(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !wrapper(c)).map_or(start, |e| e + 1);
+    &s[start..end]
+}
+
+/// What one pass over a word's bytes says about the level word in it. Parsing only trims
+/// wrappers and white space, and every level is spelled in ASCII letters, so a word with another
+/// ASCII byte (a digit, `.`, `-`, `=` …), with no letter or with more letters than the longest
+/// level word holds none: most tokens of a line leave at their first byte.
+enum Candidate {
+    No,
+    /// ASCII letters only: nothing to trim.
+    Letters,
+    /// Letters with wrappers, white space or other characters around them.
+    Wrapped,
+}
+
+fn candidate(word: &str) -> Candidate {
+    let mut letters = 0;
+    for &c in word.as_bytes() {
+        if c.is_ascii_alphabetic() {
+            letters += 1;
+        } else if c.is_ascii() && !is_wrapper(char::from(c)) && !char::from(c).is_whitespace() {
+            return Candidate::No;
+        }
+    }
+    if !(1..=MAX_LEVEL_WORD).contains(&letters) {
+        Candidate::No
+    } else if letters == word.len() {
+        Candidate::Letters
+    } else {
+        Candidate::Wrapped
+    }
+}
+
+/// Length of the longest level word [`Level::parse`] reads.
+const MAX_LEVEL_WORD: usize = 11;
+
 impl Level {
     /// Parses a level word (`WARN`, `warning`, `E`, `[error]`, `[info     ]`, `severe` …).
     pub fn parse(word: &str) -> Option<Level> {
-        let w = word
-            .trim_matches(is_wrapper)
-            .trim()
-            .trim_matches(is_wrapper);
+        let w = match candidate(word) {
+            Candidate::No => return None,
+            Candidate::Letters => word,
+            Candidate::Wrapped => trim_wrappers(trim_wrappers(word).trim()),
+        };
         if w.len() == 1 {
             return match w.as_bytes()[0] {
                 b'V' | b'T' => Some(Level::Trace),
@@ -42,10 +86,10 @@ impl Level {
                 _ => None,
             };
         }
-        if w.len() > 11 {
+        if w.len() > MAX_LEVEL_WORD {
             return None;
         }
-        let mut buf = [0u8; 11];
+        let mut buf = [0u8; MAX_LEVEL_WORD];
         for (d, s) in buf.iter_mut().zip(w.bytes()) {
             *d = s.to_ascii_lowercase();
         }
@@ -160,7 +204,12 @@ pub fn glued_letter(tok: &str) -> Option<Level> {
 /// (`[2024-03-01 09:00:07,037: INFO/MainProcess]`, `[proxy_http:error]`). Single letters inside
 /// compound fields are not levels (`stdout F`, `M` in `1:M`).
 pub fn in_field(tok: &str) -> Option<Level> {
-    let core = tok.trim_matches(is_wrapper);
+    // Every reading below needs an ASCII letter (a level word, a severity letter, a part
+    // starting with one): dates, times, pids and addresses leave here.
+    if !tok.bytes().any(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let core = trim_wrappers(tok);
     if core.len() >= 2 {
         if let Some(l) = Level::parse(core) {
             return Some(l);
@@ -290,6 +339,43 @@ mod tests {
         assert_eq!(Level::from_number(3.0), Some(Level::Error));
         assert_eq!(Level::from_number(35.0), None);
         assert_eq!(Level::from_number(4.5), None);
+    }
+
+    /// `Level::parse` with its trimming as first written (three `str` trims, then the word
+    /// table): the fast exits must never change an answer.
+    fn parse_by_trimming(word: &str) -> Option<Level> {
+        Level::parse(
+            word.trim_matches(is_wrapper)
+                .trim()
+                .trim_matches(is_wrapper),
+        )
+    }
+
+    #[test]
+    fn fast_exits_of_level_parse_change_no_answer() {
+        let cores: Vec<&str> = "WARN|warning|Info|E|e|I|err|information|informational|critical|\
+             x|ab|WARN1|WA-RN|é|erreur||DEBUGGINGSTUFF|in fo|Error:|2024|blk_1"
+            .split('|')
+            .collect();
+        let sides = [
+            "", "[", "]", "(", ":", " ", "  ", "\t", "\u{a0}", "\u{3000}", "[ ", " ]", "{", "<",
+            "[\u{a0}", "-", "1", "é", ", ",
+        ];
+        let mut checked = 0;
+        for &core in &cores {
+            for left in sides {
+                for right in sides {
+                    let word = format!("{left}{core}{right}");
+                    assert_eq!(Level::parse(&word), parse_by_trimming(&word), "{word:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, cores.len() * sides.len() * sides.len());
+        // The cases that matter most, spelled out.
+        assert_eq!(Level::parse("[\u{a0}info ]"), Some(Level::Info));
+        assert_eq!(Level::parse("[2024]"), None);
+        assert_eq!(Level::parse("WARN-1"), None);
     }
 
     #[test]
