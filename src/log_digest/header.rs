@@ -138,7 +138,7 @@ const MAX_SPANS: usize = 16;
 
 /// Byte offsets of the leading whitespace-separated tokens of a line. A token opening a `[`
 /// keeps going to its matching `]` (thread names such as `[IPC Server handler 5]`), within
-/// 200 bytes.
+/// 200 bytes; a `|` outside brackets is a token of its own.
 struct Spans {
     at: [(usize, usize); MAX_SPANS],
     len: usize,
@@ -178,6 +178,14 @@ impl Spans {
                 match b[i] {
                     b'[' => depth += 1,
                     b']' => depth -= 1,
+                    // A `|` outside brackets is a field separator of its own, also when glued
+                    // to the fields around it (`time|component|pid|message`).
+                    b'|' if depth <= 0 => {
+                        if i == s {
+                            i += 1;
+                        }
+                        break;
+                    }
                     c if c.is_ascii_whitespace() && (depth <= 0 || i - s > 200) => break,
                     _ => {}
                 }
@@ -771,6 +779,29 @@ mod tests {
             model(&lines).split(lines[2]).message,
             "connection from 1.2.3.4 at Wed Jun 15"
         );
+    }
+
+    #[test]
+    fn fields_separated_by_glued_pipes_are_header() {
+        // Class: a header whose fields are separated by `|` with no spaces
+        // (`time|component|pid|message`, generated): the message starts after the last `|`
+        // of the header, whatever the component; a spaced `|` header still splits the same way.
+        let lines = [
+            "20240301-09:00:01:101|Step_LSC|30002312|onStandStepChanged 3579",
+            "20240301-09:00:01:202|Step_SPUtils|30002312|flush sensor data",
+            "20240301-09:00:02:303|HiH_DataStore|1208|REPORT : 3 4 5",
+            "20240301-09:00:02:404|Step_LSC|30002312|onStandStepChanged 3580",
+        ];
+        let m = model(&lines);
+        assert_eq!(m.split(lines[0]).message, "onStandStepChanged 3579");
+        assert_eq!(m.split(lines[2]).message, "REPORT : 3 4 5");
+        assert_eq!(m.split(lines[2]).header, "20240301-09:00:02:303|HiH_DataStore|1208|");
+        let spaced: Vec<String> = lines.iter().map(|l| l.replace('|', " | ")).collect();
+        let m = model(&spaced.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(m.split(&spaced[1]).message, "flush sensor data");
+        // A `|` inside brackets stays part of its field.
+        let sp = Spans::of("[a|b] c|d", 4);
+        assert_eq!(sp.get(), &[(0, 5), (6, 7), (7, 8), (8, 9)]);
     }
 
     #[test]
