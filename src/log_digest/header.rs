@@ -239,6 +239,8 @@ const MAX_COLS: usize = 12;
 /// Sample lines needed before unchecked (label, sandwiched word) columns are accepted on the
 /// strength of any consistent column after them.
 const MIN_LINES_FOR_GAPS: usize = 20;
+/// Tokens a line's signature looks at for a level.
+const SIGNATURE_SPANS: usize = 10;
 /// Tokens the fallback split looks at.
 const FALLBACK_SPANS: usize = 10;
 
@@ -449,12 +451,44 @@ impl HeaderModel {
         Some(split)
     }
 
-    /// The shapes of a line's first two tokens: what tells two interleaved formats apart.
-    pub fn signature(line: &str) -> u16 {
-        let sp = Spans::of(line, 2);
-        sp.get()
+    /// How many header columns the model has.
+    pub fn width(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// The column holding the level, if any.
+    pub fn level_column(&self) -> Option<usize> {
+        self.level_col
+    }
+
+    /// Whether the model has a typed header (two checked columns, or a level or mark column),
+    /// not just a word or a number that a group of similar messages happens to start with.
+    pub fn is_typed(&self) -> bool {
+        self.level_col.is_some()
+            || self.mark_col.is_some()
+            || self.columns.iter().filter(|c| c.is_some()).count() >= 2
+    }
+
+    /// What tells two interleaved formats apart: the shapes of a line's leading tokens up to
+    /// and including the first level word written as a header writes it (capitalised or
+    /// bracketed), within the first [`SIGNATURE_SPANS`] tokens; else the shapes of its first
+    /// two tokens. Two formats whose first tokens look alike (two dates) still differ in
+    /// where their level sits.
+    pub fn signature(line: &str) -> u64 {
+        let sp = Spans::of(line, SIGNATURE_SPANS);
+        let shapes: Vec<Shape> = sp.get().iter().map(|&(s, e)| shape(&line[s..e])).collect();
+        let level_at = sp.get().iter().zip(&shapes).position(|(&(s, _), sh)| {
+            *sh == Shape::Level
+                && (line.as_bytes()[s].is_ascii_uppercase() || matches!(line.as_bytes()[s], b'[' | b'<'))
+        });
+        let (upto, mark) = match level_at {
+            Some(p) => (p + 1, 1u64 << 63),
+            None => (shapes.len().min(2), 0),
+        };
+        shapes[..upto]
             .iter()
-            .fold(0u16, |acc, &(s, e)| acc * 8 + shape(&line[s..e]) as u16 + 1)
+            .fold(0u64, |acc, &sh| acc * 8 + sh as u64 + 1)
+            | mark
     }
 
     /// Splits one line into header and message.
