@@ -479,7 +479,8 @@ impl HeaderModel {
         let shapes: Vec<Shape> = sp.get().iter().map(|&(s, e)| shape(&line[s..e])).collect();
         let level_at = sp.get().iter().zip(&shapes).position(|(&(s, _), sh)| {
             *sh == Shape::Level
-                && (line.as_bytes()[s].is_ascii_uppercase() || matches!(line.as_bytes()[s], b'[' | b'<'))
+                && (line.as_bytes()[s].is_ascii_uppercase()
+                    || matches!(line.as_bytes()[s], b'[' | b'<'))
         });
         let (upto, mark) = match level_at {
             Some(p) => (p + 1, 1u64 << 63),
@@ -829,7 +830,10 @@ mod tests {
         let m = model(&lines);
         assert_eq!(m.split(lines[0]).message, "onStandStepChanged 3579");
         assert_eq!(m.split(lines[2]).message, "REPORT : 3 4 5");
-        assert_eq!(m.split(lines[2]).header, "20240301-09:00:02:303|HiH_DataStore|1208|");
+        assert_eq!(
+            m.split(lines[2]).header,
+            "20240301-09:00:02:303|HiH_DataStore|1208|"
+        );
         let spaced: Vec<String> = lines.iter().map(|l| l.replace('|', " | ")).collect();
         let m = model(&spaced.iter().map(String::as_str).collect::<Vec<_>>());
         assert_eq!(m.split(&spaced[1]).message, "flush sensor data");
