@@ -494,6 +494,9 @@ fn message_level(m: &str) -> Option<Level> {
     if first.len() < 3 {
         return None;
     }
+    if test_failed(first, m) {
+        return Some(Level::Error);
+    }
     Level::parse(first).or_else(|| {
         let is_location = first.strip_suffix(':').is_some_and(|f| {
             f.rsplit_once(':').is_some_and(|(path, line)| {
@@ -509,6 +512,17 @@ fn message_level(m: &str) -> Option<Level> {
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.'))
         .then_some(Level::Warning)
     })
+}
+
+/// A test runner's outcome line for a test that failed or errored: a test id (`path::name`)
+/// and the outcome word `FAILED` or `ERROR` next to it, in either order (`pytest -v`'s
+/// `tests/a.py::test_x FAILED [ 10%]` and its summary's `FAILED tests/a.py::test_x - …`).
+fn test_failed(first: &str, m: &str) -> bool {
+    let outcome = |w: &str| w == "FAILED" || w == "ERROR";
+    let Some(second) = m.split_ascii_whitespace().nth(1) else {
+        return false;
+    };
+    (first.contains("::") && outcome(second)) || (outcome(first) && second.contains("::"))
 }
 
 const MESSAGE_KEYS: &[&str] = &["message", "msg", "event", "log", "text", "@message"];
@@ -860,6 +874,23 @@ mod tests {
         assert_eq!(got[1], "warning|order 9 rejected");
         assert_eq!(got[2], "error|connection failed");
         assert_eq!(got[3..], ["+", "+", "+"]);
+    }
+
+    #[test]
+    fn failed_and_errored_tests_in_a_test_log_are_errors() {
+        // Level class (generated, `pytest -v`): the outcome word beside a test id is the
+        // level of a test's line; passed and skipped tests have none.
+        let got = classify(&[
+            "tests/test_feed.py::test_beta_3 FAILED    [ 22%]",
+            "tests/test_risk.py::test_eta_21[7-buy] ERROR        [ 24%]",
+            "tests/test_risk.py::test_beta_7[MSFT] PASSED             [ 95%]",
+            "tests/test_fills.py::test_gamma_13[6-sell] SKIPPED    [ 95%]",
+            "FAILED tests/delta.py::test_gamma - AssertionError: assert 431 == 8",
+            "the word FAILED alone is not a test outcome",
+            "E       assert 431 == 8",
+        ]);
+        let levels: Vec<&str> = got.iter().map(|g| g.split('|').next().unwrap()).collect();
+        assert_eq!(levels, ["error", "error", "-", "-", "error", "-", "-"]);
     }
 
     #[test]

@@ -633,7 +633,11 @@ fn fallback_split<'a>(line: &'a str, sp: &mut Spans) -> Split<'a> {
         let tok = &line[s..e];
         match shape(tok) {
             Shape::Time | Shape::DateWord | Shape::Dash => {}
-            Shape::Level if level.is_none() => level = Level::parse(tok),
+            // A lone letter opening a line with no header is a mark or a word (pytest's
+            // `E   assert …` explanation lines, `A connection …`), not a level.
+            Shape::Level if level.is_none() && (k > 0 || tok.len() > 1) => {
+                level = Level::parse(tok);
+            }
             Shape::Bracket if k > 0 || is_header_bracket(tok) => {}
             _ => break,
         }
