@@ -50,7 +50,9 @@ fn mixed_models(sample: &[&str], model: &HeaderModel) -> Vec<HeaderModel> {
     let one_fits = fit * 10 >= heads.len() * 9;
     let mut groups: Vec<(u64, Vec<&str>)> = Vec::new();
     for l in &heads {
-        let sig = HeaderModel::signature(l);
+        // Where one model fits, what can still tell two headers apart is where their
+        // levels sit; where it does not, the first two tokens do.
+        let sig = HeaderModel::signature(l, one_fits);
         match groups.iter_mut().find(|(s, _)| *s == sig) {
             Some((_, g)) => g.push(l),
             None => groups.push((sig, vec![l])),

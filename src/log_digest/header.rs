@@ -461,21 +461,24 @@ impl HeaderModel {
         self.level_col
     }
 
-    /// Whether the model has a typed header (two checked columns, or a level or mark column),
-    /// not just a word or a number that a group of similar messages happens to start with.
+    /// Whether the model has a typed header (two checked columns, a level or mark column, or
+    /// a whole header in one bracket), not just a word or a number that a group of similar
+    /// messages happens to start with.
     pub fn is_typed(&self) -> bool {
         self.level_col.is_some()
             || self.mark_col.is_some()
+            || self.columns == [Some(Shape::Bracket)]
             || self.columns.iter().filter(|c| c.is_some()).count() >= 2
     }
 
-    /// What tells two interleaved formats apart: the shapes of a line's leading tokens up to
+    /// What tells two interleaved formats apart (`to_level`): the shapes of a line's leading tokens up to
     /// and including the first level word written as a header writes it (capitalised or
     /// bracketed), within the first [`SIGNATURE_SPANS`] tokens; else the shapes of its first
     /// two tokens. Two formats whose first tokens look alike (two dates) still differ in
     /// where their level sits.
-    pub fn signature(line: &str) -> u64 {
-        let sp = Spans::of(line, SIGNATURE_SPANS);
+    /// `to_level` false: the shapes of the first two tokens only.
+    pub fn signature(line: &str, to_level: bool) -> u64 {
+        let sp = Spans::of(line, if to_level { SIGNATURE_SPANS } else { 2 });
         let shapes: Vec<Shape> = sp.get().iter().map(|&(s, e)| shape(&line[s..e])).collect();
         let level_at = sp.get().iter().zip(&shapes).position(|(&(s, _), sh)| {
             *sh == Shape::Level
@@ -844,6 +847,22 @@ mod tests {
         // A `|` inside brackets stays part of its field.
         let sp = Spans::of("[a|b] c|d", 4);
         assert_eq!(sp.get(), &[(0, 5), (6, 7), (7, 8), (8, 9)]);
+    }
+
+    #[test]
+    fn a_whole_header_in_one_bracket_is_a_typed_header() {
+        // Class 3 (generated, a Celery worker's stream with journald-prefixed traceback lines):
+        // the bracket model must count as a header of its own beside the other shape's model,
+        // while a model made of one word column does not.
+        let lines = [
+            "[2024-03-01 09:00:07,037: INFO/MainProcess] order 1 placed",
+            "[2024-03-01 09:00:08,037: WARNING/ForkPoolWorker-2] slow query took 3s",
+            "[2024-03-01 09:00:09,037: INFO/MainProcess] order 2 placed",
+            "[2024-03-01 09:00:10,037: ERROR/MainProcess] unhandled error in strategy",
+        ];
+        assert!(model(&lines).is_typed());
+        let words = ["worker 1 started", "worker 2 started", "worker 3 stopped"];
+        assert!(!model(&words).is_typed());
     }
 
     #[test]
