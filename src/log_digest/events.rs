@@ -24,25 +24,35 @@ const MIXED_MIN_SHARE: usize = 10;
 /// At most this many header models per source.
 const MIXED_MAX: usize = 3;
 
+/// Share of head lines that per-shape models must cover to replace one model that fits every
+/// line (a common prefix of two headers: two dates).
+const MIXED_LEVEL_COVER: usize = 80;
+
 /// The header models of a file whose lines are not one format: the sample lines grouped by
-/// the shapes of their first two tokens, one model per group that has a header. Empty when one
-/// model fits nine lines in ten.
+/// their leading-token signature ([`HeaderModel::signature`]), one model per group that has a
+/// typed header. Used when one model fits fewer than nine lines in ten, or when it fits them
+/// only as the common prefix of two longer headers that differ in width or level column (an
+/// application's log and a framework's log in one stream, both opening with a date). Empty
+/// otherwise.
 fn mixed_models(sample: &[&str], model: &HeaderModel) -> Vec<HeaderModel> {
     let heads: Vec<&str> = sample
         .iter()
         .copied()
         .filter(|l| !l.trim().is_empty() && !l.starts_with([' ', '\t']))
         .collect();
+    if heads.len() < 10 {
+        return Vec::new();
+    }
     let fit = heads
         .iter()
         .filter(|l| model.split_fitting(l).is_some())
         .count();
-    if heads.len() < 10 || fit * 10 >= heads.len() * 9 {
-        return Vec::new();
-    }
-    let mut groups: Vec<(u16, Vec<&str>)> = Vec::new();
+    let one_fits = fit * 10 >= heads.len() * 9;
+    let mut groups: Vec<(u64, Vec<&str>)> = Vec::new();
     for l in &heads {
-        let sig = HeaderModel::signature(l);
+        // Where one model fits, what can still tell two headers apart is where their
+        // levels sit; where it does not, the first two tokens do.
+        let sig = HeaderModel::signature(l, one_fits);
         match groups.iter_mut().find(|(s, _)| *s == sig) {
             Some((_, g)) => g.push(l),
             None => groups.push((sig, vec![l])),
@@ -50,17 +60,36 @@ fn mixed_models(sample: &[&str], model: &HeaderModel) -> Vec<HeaderModel> {
     }
     // Largest first; ties by first appearance (the sort is stable).
     groups.sort_by_key(|(_, g)| std::cmp::Reverse(g.len()));
-    let models: Vec<HeaderModel> = groups
+    let models: Vec<(usize, HeaderModel)> = groups
         .iter()
         .filter(|(_, g)| g.len() * 100 >= heads.len() * MIXED_MIN_SHARE)
         .take(MIXED_MAX)
-        .map(|(_, g)| HeaderModel::infer(g.iter().copied()))
-        .filter(HeaderModel::has_columns)
+        .map(|(_, g)| (g.len(), HeaderModel::infer(g.iter().copied())))
+        .filter(|(_, m)| m.is_typed())
         .collect();
     if models.len() < 2 {
         return Vec::new();
     }
-    models
+    if one_fits {
+        // Kept only when the groups' headers are longer than the common one, tell apart in
+        // their width or level column, at least one has a level, and they cover most lines.
+        let mut kinds: Vec<(usize, Option<usize>)> = models
+            .iter()
+            .map(|(_, m)| (m.width(), m.level_column()))
+            .collect();
+        let covered: usize = models.iter().map(|(n, _)| n).sum();
+        let longer = models.iter().all(|(_, m)| m.width() >= model.width());
+        kinds.sort_unstable();
+        kinds.dedup();
+        if kinds.len() < 2
+            || !longer
+            || !models.iter().any(|(_, m)| m.has_level_column())
+            || covered * 100 < heads.len() * MIXED_LEVEL_COVER
+        {
+            return Vec::new();
+        }
+    }
+    models.into_iter().map(|(_, m)| m).collect()
 }
 
 /// What the first lines of a source say about its JSON records.
@@ -467,6 +496,9 @@ fn message_level(m: &str) -> Option<Level> {
     if first.len() < 3 {
         return None;
     }
+    if test_failed(first, m) {
+        return Some(Level::Error);
+    }
     Level::parse(first).or_else(|| {
         let is_location = first.strip_suffix(':').is_some_and(|f| {
             f.rsplit_once(':').is_some_and(|(path, line)| {
@@ -482,6 +514,17 @@ fn message_level(m: &str) -> Option<Level> {
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.'))
         .then_some(Level::Warning)
     })
+}
+
+/// A test runner's outcome line for a test that failed or errored: a test id (`path::name`)
+/// and the outcome word `FAILED` or `ERROR` next to it, in either order (`pytest -v`'s
+/// `tests/a.py::test_x FAILED [ 10%]` and its summary's `FAILED tests/a.py::test_x - …`).
+fn test_failed(first: &str, m: &str) -> bool {
+    let outcome = |w: &str| w == "FAILED" || w == "ERROR";
+    let Some(second) = m.split_ascii_whitespace().nth(1) else {
+        return false;
+    };
+    (first.contains("::") && outcome(second)) || (outcome(first) && second.contains("::"))
 }
 
 const MESSAGE_KEYS: &[&str] = &["message", "msg", "event", "log", "text", "@message"];
@@ -656,6 +699,37 @@ mod tests {
     }
 
     #[test]
+    fn two_interleaved_formats_opening_with_dates_each_keep_their_header() {
+        // Class 3 (generated): an Android-style logcat stream and a Java framework's log in one
+        // file. Both open with a date and a time, so one model fits every line as that common
+        // prefix; the level sits in different columns, so each format gets its own model and
+        // each line loses its whole header.
+        let mut lines = Vec::new();
+        for i in 0..12 {
+            lines.push(format!(
+                "03-17 16:13:{:02}.811  1702  {} D WindowManager: window {i} drawn",
+                10 + i,
+                2300 + i
+            ));
+            lines.push(format!(
+                "2015-10-18 18:01:{:02},978 INFO [main] org.app.Master: task {i} started",
+                10 + i
+            ));
+        }
+        lines.push("03-17 16:14:00.001  1702  2399 E PowerManager: wake lock lost".into());
+        lines.push("2015-10-18 18:02:00,001 WARN [IPC 5] org.app.Rpc: slow call".into());
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let got = classify(&refs);
+        assert_eq!(got[0], "debug|window 0 drawn");
+        assert_eq!(got[1], "info|task 0 started");
+        assert_eq!(got[24], "error|wake lock lost");
+        assert_eq!(got[25], "warning|slow call");
+        // One format alone keeps one model.
+        let one: Vec<&str> = refs.iter().copied().step_by(2).collect();
+        assert!(Splitter::infer(&one, None).mixed.is_empty());
+    }
+
+    #[test]
     fn java_and_json_and_logfmt() {
         let got = classify(&[
             "Exception in thread \"main\" java.lang.IllegalStateException: boom",
@@ -802,6 +876,23 @@ mod tests {
         assert_eq!(got[1], "warning|order 9 rejected");
         assert_eq!(got[2], "error|connection failed");
         assert_eq!(got[3..], ["+", "+", "+"]);
+    }
+
+    #[test]
+    fn failed_and_errored_tests_in_a_test_log_are_errors() {
+        // Level class (generated, `pytest -v`): the outcome word beside a test id is the
+        // level of a test's line; passed and skipped tests have none.
+        let got = classify(&[
+            "tests/test_feed.py::test_beta_3 FAILED    [ 22%]",
+            "tests/test_risk.py::test_eta_21[7-buy] ERROR        [ 24%]",
+            "tests/test_risk.py::test_beta_7[MSFT] PASSED             [ 95%]",
+            "tests/test_fills.py::test_gamma_13[6-sell] SKIPPED    [ 95%]",
+            "FAILED tests/delta.py::test_gamma - AssertionError: assert 431 == 8",
+            "the word FAILED alone is not a test outcome",
+            "E       assert 431 == 8",
+        ]);
+        let levels: Vec<&str> = got.iter().map(|g| g.split('|').next().unwrap()).collect();
+        assert_eq!(levels, ["error", "error", "-", "-", "error", "-", "-"]);
     }
 
     #[test]

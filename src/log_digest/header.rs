@@ -140,7 +140,7 @@ const MAX_SPANS: usize = 16;
 
 /// Byte offsets of the leading whitespace-separated tokens of a line. A token opening a `[`
 /// keeps going to its matching `]` (thread names such as `[IPC Server handler 5]`), within
-/// 200 bytes.
+/// 200 bytes; a `|` outside brackets is a token of its own.
 struct Spans {
     at: [(usize, usize); MAX_SPANS],
     len: usize,
@@ -180,6 +180,14 @@ impl Spans {
                 match b[i] {
                     b'[' => depth += 1,
                     b']' => depth -= 1,
+                    // A `|` outside brackets is a field separator of its own, also when glued
+                    // to the fields around it (`time|component|pid|message`).
+                    b'|' if depth <= 0 => {
+                        if i == s {
+                            i += 1;
+                        }
+                        break;
+                    }
                     c if c.is_ascii_whitespace() && (depth <= 0 || i - s > 200) => break,
                     _ => {}
                 }
@@ -233,6 +241,8 @@ const MAX_COLS: usize = 12;
 /// Sample lines needed before unchecked (label, sandwiched word) columns are accepted on the
 /// strength of any consistent column after them.
 const MIN_LINES_FOR_GAPS: usize = 20;
+/// Tokens a line's signature looks at for a level.
+const SIGNATURE_SPANS: usize = 10;
 /// Tokens the fallback split looks at.
 const FALLBACK_SPANS: usize = 10;
 
@@ -443,12 +453,48 @@ impl HeaderModel {
         Some(split)
     }
 
-    /// The shapes of a line's first two tokens: what tells two interleaved formats apart.
-    pub fn signature(line: &str) -> u16 {
-        let sp = Spans::of(line, 2);
-        sp.get()
+    /// How many header columns the model has.
+    pub fn width(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// The column holding the level, if any.
+    pub fn level_column(&self) -> Option<usize> {
+        self.level_col
+    }
+
+    /// Whether the model has a typed header (two checked columns, a level or mark column, or
+    /// a whole header in one bracket), not just a word or a number that a group of similar
+    /// messages happens to start with.
+    pub fn is_typed(&self) -> bool {
+        self.level_col.is_some()
+            || self.mark_col.is_some()
+            || self.columns == [Some(Shape::Bracket)]
+            || self.columns.iter().filter(|c| c.is_some()).count() >= 2
+    }
+
+    /// What tells two interleaved formats apart (`to_level`): the shapes of a line's leading tokens up to
+    /// and including the first level word written as a header writes it (capitalised or
+    /// bracketed), within the first [`SIGNATURE_SPANS`] tokens; else the shapes of its first
+    /// two tokens. Two formats whose first tokens look alike (two dates) still differ in
+    /// where their level sits.
+    /// `to_level` false: the shapes of the first two tokens only.
+    pub fn signature(line: &str, to_level: bool) -> u64 {
+        let sp = Spans::of(line, if to_level { SIGNATURE_SPANS } else { 2 });
+        let shapes: Vec<Shape> = sp.get().iter().map(|&(s, e)| shape(&line[s..e])).collect();
+        let level_at = sp.get().iter().zip(&shapes).position(|(&(s, _), sh)| {
+            *sh == Shape::Level
+                && (line.as_bytes()[s].is_ascii_uppercase()
+                    || matches!(line.as_bytes()[s], b'[' | b'<'))
+        });
+        let (upto, mark) = match level_at {
+            Some(p) => (p + 1, 1u64 << 63),
+            None => (shapes.len().min(2), 0),
+        };
+        shapes[..upto]
             .iter()
-            .fold(0u16, |acc, &(s, e)| acc * 8 + shape(&line[s..e]) as u16 + 1)
+            .fold(0u64, |acc, &sh| acc * 8 + sh as u64 + 1)
+            | mark
     }
 
     /// Splits one line into header and message.
@@ -592,7 +638,11 @@ fn fallback_split<'a>(line: &'a str, sp: &mut Spans) -> Split<'a> {
         let tok = &line[s..e];
         match shape(tok) {
             Shape::Time | Shape::DateWord | Shape::Dash => {}
-            Shape::Level if level.is_none() => level = Level::parse(tok),
+            // A lone letter opening a line with no header is a mark or a word (pytest's
+            // `E   assert …` explanation lines, `A connection …`), not a level.
+            Shape::Level if level.is_none() && (k > 0 || tok.len() > 1) => {
+                level = Level::parse(tok);
+            }
             Shape::Bracket if k > 0 || is_header_bracket(tok) => {}
             _ => break,
         }
@@ -773,6 +823,48 @@ mod tests {
             model(&lines).split(lines[2]).message,
             "connection from 1.2.3.4 at Wed Jun 15"
         );
+    }
+
+    #[test]
+    fn fields_separated_by_glued_pipes_are_header() {
+        // Class: a header whose fields are separated by `|` with no spaces
+        // (`time|component|pid|message`, generated): the message starts after the last `|`
+        // of the header, whatever the component; a spaced `|` header still splits the same way.
+        let lines = [
+            "20240301-09:00:01:101|Step_LSC|30002312|onStandStepChanged 3579",
+            "20240301-09:00:01:202|Step_SPUtils|30002312|flush sensor data",
+            "20240301-09:00:02:303|HiH_DataStore|1208|REPORT : 3 4 5",
+            "20240301-09:00:02:404|Step_LSC|30002312|onStandStepChanged 3580",
+        ];
+        let m = model(&lines);
+        assert_eq!(m.split(lines[0]).message, "onStandStepChanged 3579");
+        assert_eq!(m.split(lines[2]).message, "REPORT : 3 4 5");
+        assert_eq!(
+            m.split(lines[2]).header,
+            "20240301-09:00:02:303|HiH_DataStore|1208|"
+        );
+        let spaced: Vec<String> = lines.iter().map(|l| l.replace('|', " | ")).collect();
+        let m = model(&spaced.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(m.split(&spaced[1]).message, "flush sensor data");
+        // A `|` inside brackets stays part of its field.
+        let sp = Spans::of("[a|b] c|d", 4);
+        assert_eq!(sp.get(), &[(0, 5), (6, 7), (7, 8), (8, 9)]);
+    }
+
+    #[test]
+    fn a_whole_header_in_one_bracket_is_a_typed_header() {
+        // Class 3 (generated, a Celery worker's stream with journald-prefixed traceback lines):
+        // the bracket model must count as a header of its own beside the other shape's model,
+        // while a model made of one word column does not.
+        let lines = [
+            "[2024-03-01 09:00:07,037: INFO/MainProcess] order 1 placed",
+            "[2024-03-01 09:00:08,037: WARNING/ForkPoolWorker-2] slow query took 3s",
+            "[2024-03-01 09:00:09,037: INFO/MainProcess] order 2 placed",
+            "[2024-03-01 09:00:10,037: ERROR/MainProcess] unhandled error in strategy",
+        ];
+        assert!(model(&lines).is_typed());
+        let words = ["worker 1 started", "worker 2 started", "worker 3 stopped"];
+        assert!(!model(&words).is_typed());
     }
 
     #[test]

@@ -186,6 +186,7 @@ impl Miner {
         let mut meaningful: Vec<bool> = vec![false];
         let mut anchored: Vec<mask::HttpAnchor> = vec![mask::HttpAnchor::No];
         let mut method: Vec<bool> = vec![false];
+        let mut choice: Vec<u8> = vec![0];
         let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
         ids.insert(WILDCARD, WILD);
         let toks: Vec<Vec<u32>> = self
@@ -205,6 +206,7 @@ impl Miner {
                             meaningful.push(has_word(t));
                             anchored.push(mask::http_anchor(t));
                             method.push(mask::is_method_token(t));
+                            choice.push(short_choice(t));
                             (names.len() - 1) as u32
                         })
                     })
@@ -217,6 +219,7 @@ impl Miner {
             meaningful: &meaningful,
             anchored: &anchored,
             method: &method,
+            choice: &choice,
         };
         let clusters = cluster(&toks, &counts, &vocab, &self.config);
         // Render; clusters that render the same text become one template.
@@ -265,6 +268,8 @@ struct Vocab<'a> {
     anchored: &'a [mask::HttpAnchor],
     /// HTTP method words.
     method: &'a [bool],
+    /// The short-choice set a word belongs to ([`short_choice`]; 0: none).
+    choice: &'a [u8],
 }
 
 impl Vocab<'_> {
@@ -308,6 +313,33 @@ impl Vocab<'_> {
 
 /// `a.b.c` style names (packages, classes, intents, config keys): three or more dot-separated
 /// parts of word characters.
+/// The sets of words that name the few values of one parameter of an action: an order's side
+/// or direction, a flag, a state. Words of one set at one position of an event are a variable.
+const SHORT_CHOICES: &[&[&str]] = &[
+    &["buy", "sell"],
+    &["bid", "ask"],
+    &["long", "short"],
+    &["true", "false"],
+    &["yes", "no"],
+    &["on", "off"],
+    &["open", "opened", "closed"],
+    &["enabled", "disabled"],
+    &["up", "down"],
+];
+
+/// Which [`SHORT_CHOICES`] set a token's word belongs to (1-based; 0: none), any case, with
+/// surrounding punctuation ignored.
+fn short_choice(t: &str) -> u8 {
+    let w = t.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+    if w.is_empty() || w.len() > 8 {
+        return 0;
+    }
+    SHORT_CHOICES
+        .iter()
+        .position(|set| set.iter().any(|c| c.eq_ignore_ascii_case(w)))
+        .map_or(0, |i| (i + 1) as u8)
+}
+
 fn is_dotted_name(t: &str) -> bool {
     let t = t.trim_matches(|c: char| c.is_ascii_punctuation() && c != '_');
     let parts = t.split('.').count();
@@ -386,7 +418,7 @@ fn cluster(toks: &[Vec<u32>], counts: &[u64], vocab: &Vocab, cfg: &MinerConfig) 
     // 3. Split clusters on positions with few distinct words.
     let mut out = Vec::with_capacity(clusters.len());
     for c in clusters {
-        split(c, toks, counts, wildish, cfg, &mut out);
+        split(c, toks, counts, wildish, vocab.choice, cfg, &mut out);
     }
     out
 }
@@ -591,6 +623,7 @@ fn split(
     toks: &[Vec<u32>],
     counts: &[u64],
     wildish: &[bool],
+    choice: &[u8],
     cfg: &MinerConfig,
     out: &mut Vec<Cluster>,
 ) {
@@ -618,6 +651,21 @@ fn split(
             if mixed || values.len() < 2 || values.len() > cfg.max_constant_values {
                 continue;
             }
+            // Failure class 6: the few values of one parameter of an action (an order's side,
+            // a flag) are a variable of one event when another variable is at most two words
+            // away (`buy BTC/USDT <*> at <*>`); not when they open the message (the verb) or
+            // stand among constant words, where they read as the message's own words.
+            let beside_variable = (p.saturating_sub(2)..(p + 3).min(c.template.len()))
+                .any(|q| q != p && c.template[q] == WILD);
+            if p > 0
+                && beside_variable
+                && choice[values[0] as usize] != 0
+                && values
+                    .iter()
+                    .all(|&v| choice[v as usize] == choice[values[0] as usize])
+            {
+                continue;
+            }
             for v in values {
                 let members: Vec<u32> = c
                     .members
@@ -634,6 +682,7 @@ fn split(
                     toks,
                     counts,
                     wildish,
+                    choice,
                     cfg,
                     out,
                 );
@@ -713,6 +762,30 @@ mod tests {
             .iter()
             .map(|&s| mined.template_of(s).text.clone())
             .collect()
+    }
+
+    #[test]
+    fn short_choice_words_beside_variables_are_one_event() {
+        // Class 6 (generated, a trading bot's order lines): the side of an order is a
+        // variable of one event, in any case; a verb opening the message and a flag standing
+        // between constant words keep their events apart.
+        let mut lines = Vec::new();
+        for (i, side) in ["buy", "sell", "SELL", "buy"].iter().enumerate() {
+            lines.push(format!("order {i} placed: {side} BTC/USDT {i} at {i}"));
+        }
+        for flag in ["true", "false"] {
+            lines.push(format!("key down {flag} canceled false"));
+            lines.push(format!("key down {flag} canceled false"));
+        }
+        lines.push("buy order filled".to_owned());
+        lines.push("sell order filled".to_owned());
+        let t = templates_of(&lines);
+        assert_eq!(t[0], "order <*> placed: <*> BTC/USDT <*> at <*>");
+        assert!(t[..4].iter().all(|x| x == &t[0]), "{t:?}");
+        assert_ne!(t[4], t[6]);
+        assert_ne!(t[8], t[9]);
+        assert_eq!(short_choice("SELL,"), short_choice("buy"));
+        assert_eq!(short_choice("seller"), 0);
     }
 
     #[test]

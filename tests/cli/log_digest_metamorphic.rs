@@ -1,7 +1,7 @@
 //! Metamorphic tests of `log-digest` (issue 20): logs of the generator's development half
 //! (`fixtures/log-digest/ecosystem/make_logs.py`), transformed by
 //! `fixtures/log-digest/metamorphic.py` (a header rewritten into another common format, a BOM,
-//! CRLF endings, ANSI colour), must keep their grouping:
+//! CRLF endings, ANSI colour, two formats interleaved), must keep their grouping:
 //! the grouping accuracy against the truth may drop by at most 0.01, and the levels of the
 //! events stay what the text shows. Both tools are standard-library Python; without `python3`
 //! the tests skip with a visible reason. (The same transforms of the shared Loghub sets are a
@@ -214,6 +214,17 @@ fn header_rewrites_keep_grouping() {
             "header:klog",
             "header:syslog",
         ],
+        false,
+    );
+}
+
+#[test]
+fn interleaving_two_formats_keeps_grouping() {
+    // Class 3: two formats in one file, event by event (each dataset with the one half the
+    // sorted list away): each pair's GA is its sources' line-weighted GA, within 0.01.
+    check(
+        "interleaving_two_formats_keeps_grouping",
+        &["interleave"],
         false,
     );
 }
