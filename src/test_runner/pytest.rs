@@ -163,13 +163,50 @@ struct Session {
     interrupted: bool,
     exit_code: Option<i32>,
     tail: String,
+    /// The ids pytest collected (after velo's selection), in its order; empty when it did not
+    /// say (a pytest-xdist controller collects nothing itself).
+    collected: Vec<String>,
 }
 
 /// One batch's selection of tests: `None` is the user's whole selection.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Selection {
     only: Option<Vec<String>>,
     skip: Vec<String>,
+    /// The tests still to run as the first session collected them (its order): they only
+    /// narrow what pytest collects (their modules); `only` and `skip` still select.
+    rest: Option<Vec<String>>,
+}
+
+impl Selection {
+    fn only(ids: Vec<String>) -> Self {
+        Self {
+            only: Some(ids),
+            ..Self::default()
+        }
+    }
+
+    /// The modules (node ids' file parts, first appearance first) of the tests this selection
+    /// still runs, minus `done`; `None`: the user's whole selection, collected as given.
+    fn files(&self, done: &HashSet<String>) -> Option<Vec<String>> {
+        let pending = self.only.as_ref().or(self.rest.as_ref())?;
+        let skip: HashSet<&str> = self.skip.iter().map(String::as_str).collect();
+        let mut seen = HashSet::new();
+        let files = pending
+            .iter()
+            .filter(|id| !done.contains(*id) && !skip.contains(id.as_str()))
+            .map(|id| module_of(id))
+            .filter(|f| seen.insert(*f))
+            .map(str::to_string)
+            .collect();
+        Some(files)
+    }
+}
+
+/// The file part of a pytest node id (`tests/test_x.py` of `tests/test_x.py::T::t[a::b]`):
+/// a file name never holds `::`, a parameter may.
+fn module_of(id: &str) -> &str {
+    id.split_once("::").map_or(id, |(file, _)| file)
 }
 
 /// pytest mode behind the driver.
@@ -235,19 +272,13 @@ impl Mode for Pytest<'_> {
                 .chunks(per)
                 .map(|c| Planned {
                     ids: c.to_vec(),
-                    batch: Selection {
-                        only: Some(c.to_vec()),
-                        skip: Vec::new(),
-                    },
+                    batch: Selection::only(c.to_vec()),
                 })
                 .collect();
         } else {
             plan.batches.push(Planned {
                 ids: Vec::new(),
-                batch: Selection {
-                    only: None,
-                    skip: Vec::new(),
-                },
+                batch: Selection::default(),
             });
         }
         Ok(plan)
@@ -259,10 +290,8 @@ impl Mode for Pytest<'_> {
 
     fn retry_batch(&self, _: &Selection, id: &str) -> Option<Selection> {
         // A module that failed or was skipped at collection cannot be selected on its own.
-        id.contains("::").then(|| Selection {
-            only: Some(vec![id.to_string()]),
-            skip: Vec::new(),
-        })
+        id.contains("::")
+            .then(|| Selection::only(vec![id.to_string()]))
     }
 }
 
@@ -328,6 +357,10 @@ fn run_shard(mode: &Pytest, run: &Run, mut sel: Selection, announce: bool) -> Ba
             out.interrupted = true;
             return out;
         }
+        if sel.files(&done).is_some_and(|f| f.is_empty()) {
+            // The test that hung was the last one left.
+            return out;
+        }
         let session = match run_session(mode, run, &sel, &done, announce) {
             Ok(s) => s,
             Err(e) => {
@@ -341,6 +374,20 @@ fn run_shard(mode: &Pytest, run: &Run, mut sel: Selection, announce: bool) -> Ba
             }
         };
         let progressed = !session.results.is_empty();
+        // What the first collection listed and is not reported yet is what a resumed session
+        // must still collect; believed only when it names every test this session reported
+        // (a pytest-xdist controller lists nothing), else the next session collects it all.
+        if sel.only.is_none()
+            && sel.rest.is_none()
+            && !session.collected.is_empty()
+            && session
+                .results
+                .iter()
+                .filter(|r| r.id.contains("::"))
+                .all(|r| session.collected.contains(&r.id))
+        {
+            sel.rest = Some(session.collected);
+        }
         for r in session.results {
             done.insert(r.id.clone());
             out.results.push(r);
@@ -422,8 +469,12 @@ fn run_session(
     let mut skip: Vec<&String> = sel.skip.iter().chain(done.iter()).collect();
     skip.sort();
     skip.dedup();
-    let body =
-        serde_json::json!({ "only": sel.only, "skip": skip, "first": mode.cfg.session.first });
+    let body = serde_json::json!({
+        "only": sel.only,
+        "skip": skip,
+        "first": mode.cfg.session.first,
+        "files": sel.files(done),
+    });
     std::fs::write(&select, body.to_string()).map_err(|source| PytestError::Io {
         path: select.clone(),
         source,
@@ -460,9 +511,12 @@ fn run_session(
     let mut cut_short = false;
     let mut interrupted = false;
     let mut hung: Option<TestResult> = None;
+    let mut collected: Vec<String> = Vec::new();
 
-    let mut handle =
-        |ev: Event, current: &mut Vec<(String, Instant)>, results: &mut Vec<TestResult>| match ev {
+    let mut handle = |ev: Event,
+                      current: &mut Vec<(String, Instant)>,
+                      results: &mut Vec<TestResult>,
+                      collected: &mut Vec<String>| match ev {
             Event::Start { id } => {
                 if let Some(g) = &group {
                     // The test's own peak from here on (cgroup v1; v2 keeps the session's).
@@ -534,13 +588,13 @@ fn run_session(
                 }
                 results.push(t);
             }
-            Event::Collected { .. } => {}
+            Event::Collected { ids } => *collected = ids,
         };
 
     loop {
         let exited = running.wait_for(POLL).is_some();
         for ev in reader.poll() {
-            handle(ev, &mut current, &mut results);
+            handle(ev, &mut current, &mut results, &mut collected);
         }
         run.track(running.pid(), current.iter().map(|c| c.0.as_str()));
         if exited {
@@ -589,7 +643,7 @@ fn run_session(
     let finished = running.finish();
     if hung.is_none() {
         for ev in reader.poll() {
-            handle(ev, &mut current, &mut results);
+            handle(ev, &mut current, &mut results, &mut collected);
         }
     }
     if let Some(h) = hung {
@@ -663,6 +717,7 @@ fn run_session(
             &format!("{}\n{}", finished.stdout_tail, finished.stderr_tail),
             20,
         ),
+        collected,
     })
 }
 
@@ -754,6 +809,39 @@ mod tests {
         assert_eq!(pytest_token(&argv(&["uv", "run", "pytest"])), Some(2));
         assert_eq!(pytest_token(&argv(&["python3", "-c", "pass"])), None);
         assert_eq!(pytest_token(&argv(&["make", "test"])), None);
+    }
+
+    #[test]
+    fn a_resumed_session_collects_the_modules_of_the_tests_left() {
+        let ids = |v: &[&str]| v.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
+        let rest = ids(&[
+            "t/test_a.py::test_one",
+            "t/test_a.py::test_hangs",
+            "t/test_b.py::test_p[x::y]",
+            "t/sub/test_c.py::C::test_m[a b]",
+            "t/test_b.py::test_q",
+        ]);
+        let done: HashSet<String> = ids(&["t/test_a.py::test_one", "t/test_a.py::test_hangs"])
+            .into_iter()
+            .collect();
+        // The whole selection, nothing known yet: collect what the user named.
+        assert_eq!(Selection::default().files(&done), None);
+        let sel = Selection {
+            rest: Some(rest.clone()),
+            ..Selection::default()
+        };
+        assert_eq!(
+            sel.files(&done),
+            Some(ids(&["t/test_b.py", "t/sub/test_c.py"]))
+        );
+        // `only` (a shard, a retry) wins over `rest`; `skip` counts as done.
+        let sel = Selection {
+            only: Some(ids(&["t/test_a.py::test_hangs", "t/test_b.py::test_q"])),
+            skip: ids(&["t/test_b.py::test_q"]),
+            rest: Some(rest),
+        };
+        assert_eq!(sel.files(&HashSet::new()), Some(ids(&["t/test_a.py"])));
+        assert_eq!(sel.files(&done), Some(Vec::new()));
     }
 
     #[test]
