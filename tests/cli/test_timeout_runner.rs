@@ -295,6 +295,42 @@ fn a_hanging_shell_command_is_killed_with_its_whole_tree() {
     assert_nothing_left(&mark);
 }
 
+/// Ending a run signals each process once: the command is in the group and carries the run's
+/// tag, and a second SIGINT used to reach it through the tag (in pytest it broke into the
+/// handling of the first, and the session then hung until SIGTERM).
+#[test]
+fn a_timeout_sends_the_command_one_sigint() {
+    let v = velo().file(
+        "count.py",
+        "import signal, sys, time\n\
+         seen = []\n\
+         signal.signal(signal.SIGINT, lambda *a: seen.append(time.monotonic()))\n\
+         while not seen:\n    time.sleep(0.01)\n\
+         time.sleep(3)\n\
+         open(sys.argv[1], 'w').write(str(len(seen)))\n",
+    );
+    let count = v.dir().join("count.txt");
+    let out = v
+        .args([
+            "test-timeout-runner",
+            "--timeout",
+            "1s",
+            "--kill-after",
+            "10s",
+            "--",
+        ])
+        .args(["python3", "count.py"])
+        .arg(&count)
+        .run()
+        .code(124);
+    assert_eq!(
+        std::fs::read_to_string(&count).unwrap_or_default(),
+        "1",
+        "{}",
+        out.stderr
+    );
+}
+
 #[test]
 fn idle_watchdog_ends_a_silent_command() {
     velo()
@@ -509,7 +545,10 @@ fn a_resumed_pytest_session_collects_only_the_modules_left() {
     let b = "tests/test_b_after.py::";
     let want = [
         ("tests/early/test_early.py::test_early_one", "passed"),
-        ("tests/early/test_early.py::TestEarly::test_method", "passed"),
+        (
+            "tests/early/test_early.py::TestEarly::test_method",
+            "passed",
+        ),
         ("tests/test_a_hangs.py::test_a_first", "passed"),
         ("tests/test_a_hangs.py::test_a_hangs", "timed-out"),
         (&format!("{b}test_param[x::y]"), "passed"),
