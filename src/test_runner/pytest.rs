@@ -346,7 +346,23 @@ fn collect(mode: &Pytest, run: &Run) -> Result<Vec<String>, PytestError> {
 }
 
 /// Runs one shard to the end, resuming after each hang or crash.
-fn run_shard(mode: &Pytest, run: &Run, mut sel: Selection, announce: bool) -> BatchOut {
+fn run_shard(mode: &Pytest, run: &Run, sel: Selection, announce: bool) -> BatchOut {
+    let mut spare = None;
+    let out = sessions(mode, run, sel, announce, &mut spare);
+    if let Some(s) = spare {
+        s.discard(run);
+    }
+    out
+}
+
+/// The sessions of one shard, one after another until none is cut short.
+fn sessions(
+    mode: &Pytest,
+    run: &Run,
+    mut sel: Selection,
+    announce: bool,
+    spare: &mut Option<Started>,
+) -> BatchOut {
     let mut out = BatchOut::default();
     if sel.only.as_ref().is_some_and(Vec::is_empty) {
         return out;
@@ -361,7 +377,7 @@ fn run_shard(mode: &Pytest, run: &Run, mut sel: Selection, announce: bool) -> Ba
             // The test that hung was the last one left.
             return out;
         }
-        let session = match run_session(mode, run, &sel, &done, announce) {
+        let session = match run_session(mode, run, &sel, &done, announce, spare) {
             Ok(s) => s,
             Err(e) => {
                 let mut t = TestResult::new("pytest session", Outcome::Error, Duration::ZERO);
@@ -377,16 +393,16 @@ fn run_shard(mode: &Pytest, run: &Run, mut sel: Selection, announce: bool) -> Ba
         // What the first collection listed and is not reported yet is what a resumed session
         // must still collect; believed only when it names every test this session reported
         // (a pytest-xdist controller lists nothing), else the next session collects it all.
-        if sel.only.is_none()
-            && sel.rest.is_none()
-            && !session.collected.is_empty()
-            && session
+        if sel.only.is_none() && sel.rest.is_none() && !session.collected.is_empty() {
+            let listed: HashSet<&String> = session.collected.iter().collect();
+            if session
                 .results
                 .iter()
                 .filter(|r| r.id.contains("::"))
-                .all(|r| session.collected.contains(&r.id))
-        {
-            sel.rest = Some(session.collected);
+                .all(|r| listed.contains(&r.id))
+            {
+                sel.rest = Some(session.collected);
+            }
         }
         for r in session.results {
             done.insert(r.id.clone());
@@ -453,6 +469,96 @@ fn result_from_finish(
     t
 }
 
+/// A pytest process of a session. Started ahead of need (a spare), it loads Python, pytest, the
+/// plugins and the first conftest files, then velo's plugin waits at collection until the
+/// `go` file exists; the selection file is read after that.
+struct Started {
+    running: Running,
+    group: Option<crate::proc::cgroup::Group>,
+    label: String,
+    events: PathBuf,
+    stacks: PathBuf,
+    select: PathBuf,
+    go: PathBuf,
+}
+
+impl Started {
+    /// Starts a session's process; with `body`, its selection is written first (no wait).
+    fn spawn(mode: &Pytest, run: &Run, body: Option<&str>) -> Result<Self, PytestError> {
+        let label = run.label("session");
+        let work = &mode.cfg.session.work_dir;
+        let events = work.join(format!("{label}.events"));
+        let stacks = work.join(format!("{label}.stack"));
+        let select = work.join(format!("{label}.select.json"));
+        let go = work.join(format!("{label}.go"));
+        if let Some(body) = body {
+            release(&select, &go, body)?;
+        }
+        let spec = mode.spec(
+            run,
+            &label,
+            &[],
+            vec![
+                ("VELO_EVENTS".into(), events.clone().into_os_string()),
+                ("VELO_STACKS".into(), stacks.clone().into_os_string()),
+                ("VELO_SELECT".into(), select.clone().into_os_string()),
+                ("VELO_GO".into(), go.clone().into_os_string()),
+            ],
+        );
+        // --test-memory: the session in a group with the limit; the running test is charged.
+        let group = run.memory_group("session")?;
+        let spec = Spec {
+            cgroup: group.as_ref().map(|g| g.procs_path().to_owned()),
+            ..spec
+        };
+        Ok(Self {
+            running: Running::spawn(&spec)?,
+            group,
+            label,
+            events,
+            stacks,
+            select,
+            go,
+        })
+    }
+
+    /// Lets the process collect and run the tests `body` selects.
+    fn go(&self, body: &str) -> Result<(), PytestError> {
+        if self.go.exists() {
+            return Ok(());
+        }
+        release(&self.select, &self.go, body)
+    }
+
+    /// Ends a spare that was not needed and removes its empty output files from
+    /// `--output-dir`. It ran nothing and started nothing (it waits before collecting): a
+    /// SIGKILL to it alone, no grace; `finish` still sweeps anything of its run.
+    fn discard(self, run: &Run) {
+        self.running.signal_main(Signal::KILL);
+        let finished = self.running.finish();
+        for path in [finished.stdout_path, finished.stderr_path]
+            .into_iter()
+            .flatten()
+        {
+            if path.starts_with(run.out_dir())
+                && std::fs::metadata(&path).is_ok_and(|m| m.len() == 0)
+            {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+}
+
+/// Writes the selection, then the file that tells the plugin to read it.
+fn release(select: &Path, go: &Path, body: &str) -> Result<(), PytestError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| PytestError::Io { path, source }
+    };
+    std::fs::write(select, body).map_err(io(select))?;
+    std::fs::write(go, "").map_err(io(go))
+}
+
 /// Runs one pytest process over `sel` minus `done`, watching the per-test timeout.
 fn run_session(
     mode: &Pytest,
@@ -460,12 +566,8 @@ fn run_session(
     sel: &Selection,
     done: &HashSet<String>,
     announce: bool,
+    spare: &mut Option<Started>,
 ) -> Result<Session, PytestError> {
-    let label = run.label("session");
-    let work = &mode.cfg.session.work_dir;
-    let events = work.join(format!("{label}.events"));
-    let stacks = work.join(format!("{label}.stack"));
-    let select = work.join(format!("{label}.select.json"));
     let mut skip: Vec<&String> = sel.skip.iter().chain(done.iter()).collect();
     skip.sort();
     skip.dedup();
@@ -474,27 +576,21 @@ fn run_session(
         "skip": skip,
         "first": mode.cfg.session.first,
         "files": sel.files(done),
-    });
-    std::fs::write(&select, body.to_string()).map_err(|source| PytestError::Io {
-        path: select.clone(),
-        source,
-    })?;
-    let spec = mode.spec(
-        run,
-        &label,
-        &[],
-        vec![
-            ("VELO_EVENTS".into(), events.clone().into_os_string()),
-            ("VELO_STACKS".into(), stacks.clone().into_os_string()),
-            ("VELO_SELECT".into(), select.into_os_string()),
-        ],
-    );
-    // --test-memory: the session in a group with the limit; the running test is charged.
-    let group = run.memory_group("session")?;
-    let spec = Spec {
-        cgroup: group.as_ref().map(|g| g.procs_path().to_owned()),
-        ..spec
+    })
+    .to_string();
+    let started = match spare.take() {
+        Some(s) => s,
+        None => Started::spawn(mode, run, Some(&body))?,
     };
+    started.go(&body)?;
+    let Started {
+        mut running,
+        group,
+        label,
+        events,
+        stacks,
+        ..
+    } = started;
     let limit = mode
         .cfg
         .session
@@ -502,7 +598,6 @@ fn run_session(
         .map_or(0, super::mem_limit::Limiter::limit);
     // The group's OOM kills when each running test started.
     let oom_at_start: std::cell::RefCell<HashMap<String, u64>> = std::cell::RefCell::default();
-    let mut running = Running::spawn(&spec)?;
     let mut reader = EventReader::new(events);
     // Tests started and not finished, oldest first (more than one under pytest-xdist).
     let mut current: Vec<(String, Instant)> = Vec::new();
@@ -517,79 +612,79 @@ fn run_session(
                       current: &mut Vec<(String, Instant)>,
                       results: &mut Vec<TestResult>,
                       collected: &mut Vec<String>| match ev {
-            Event::Start { id } => {
-                if let Some(g) = &group {
-                    // The test's own peak from here on (cgroup v1; v2 keeps the session's).
-                    g.reset_peak();
-                    oom_at_start.borrow_mut().insert(id.clone(), g.oom_kills());
-                }
-                current.retain(|c| c.0 != id);
-                current.push((id, Instant::now()));
+        Event::Start { id } => {
+            if let Some(g) = &group {
+                // The test's own peak from here on (cgroup v1; v2 keeps the session's).
+                g.reset_peak();
+                oom_at_start.borrow_mut().insert(id.clone(), g.oom_kills());
             }
-            Event::Finish {
-                id,
-                outcome,
-                duration,
-                message,
-                longrepr,
-                stdout,
-                stderr,
-            } => {
-                current.retain(|c| c.0 != id);
-                if done.contains(&id) || !seen.insert(id.clone()) {
-                    return;
-                }
-                let before = oom_at_start.borrow_mut().remove(&id);
-                let mut t =
-                    result_from_finish(id, &outcome, duration, message, longrepr, &stdout, &stderr);
-                if let Some(g) = &group {
-                    t.memory_peak_bytes = g.peak();
-                    // A process of the test (a subprocess, say) was killed at the limit.
-                    if t.outcome.is_bad() && before.is_some_and(|b| g.oom_kills() > b) {
-                        t.outcome = Outcome::OutOfMemory;
-                        t.excerpt = format!(
-                            "{}\n{}",
-                            super::mem_limit::killed_line(limit, t.memory_peak_bytes, g),
-                            t.excerpt
-                        );
-                    }
-                }
-                if announce {
-                    run.announce(&t);
-                }
-                results.push(t);
+            current.retain(|c| c.0 != id);
+            current.push((id, Instant::now()));
+        }
+        Event::Finish {
+            id,
+            outcome,
+            duration,
+            message,
+            longrepr,
+            stdout,
+            stderr,
+        } => {
+            current.retain(|c| c.0 != id);
+            if done.contains(&id) || !seen.insert(id.clone()) {
+                return;
             }
-            Event::CollectError { id, longrepr } => {
-                if done.contains(&id) || !seen.insert(id.clone()) {
-                    return;
+            let before = oom_at_start.borrow_mut().remove(&id);
+            let mut t =
+                result_from_finish(id, &outcome, duration, message, longrepr, &stdout, &stderr);
+            if let Some(g) = &group {
+                t.memory_peak_bytes = g.peak();
+                // A process of the test (a subprocess, say) was killed at the limit.
+                if t.outcome.is_bad() && before.is_some_and(|b| g.oom_kills() > b) {
+                    t.outcome = Outcome::OutOfMemory;
+                    t.excerpt = format!(
+                        "{}\n{}",
+                        super::mem_limit::killed_line(limit, t.memory_peak_bytes, g),
+                        t.excerpt
+                    );
                 }
-                let mut t = TestResult::new(id, Outcome::Error, Duration::ZERO);
-                // As pytest's own JUnit words it.
-                t.message = "collection failure".to_string();
-                t.excerpt = longrepr;
-                if announce {
-                    run.announce(&t);
-                }
-                results.push(t);
             }
-            Event::CollectSkip {
-                id,
-                message,
-                longrepr,
-            } => {
-                if done.contains(&id) || !seen.insert(id.clone()) {
-                    return;
-                }
-                let mut t = TestResult::new(id, Outcome::Skipped, Duration::ZERO);
-                t.message = message;
-                t.excerpt = longrepr;
-                if announce {
-                    run.announce(&t);
-                }
-                results.push(t);
+            if announce {
+                run.announce(&t);
             }
-            Event::Collected { ids } => *collected = ids,
-        };
+            results.push(t);
+        }
+        Event::CollectError { id, longrepr } => {
+            if done.contains(&id) || !seen.insert(id.clone()) {
+                return;
+            }
+            let mut t = TestResult::new(id, Outcome::Error, Duration::ZERO);
+            // As pytest's own JUnit words it.
+            t.message = "collection failure".to_string();
+            t.excerpt = longrepr;
+            if announce {
+                run.announce(&t);
+            }
+            results.push(t);
+        }
+        Event::CollectSkip {
+            id,
+            message,
+            longrepr,
+        } => {
+            if done.contains(&id) || !seen.insert(id.clone()) {
+                return;
+            }
+            let mut t = TestResult::new(id, Outcome::Skipped, Duration::ZERO);
+            t.message = message;
+            t.excerpt = longrepr;
+            if announce {
+                run.announce(&t);
+            }
+            results.push(t);
+        }
+        Event::Collected { ids } => *collected = ids,
+    };
 
     loop {
         let exited = running.wait_for(POLL).is_some();
@@ -616,6 +711,11 @@ fn run_session(
             break;
         }
         if let Some(limit) = mode.cfg.session.test_timeout {
+            // A test past half its limit may hang: start the next session now, so that it has
+            // loaded pytest, the plugins and the conftest files by the time it is needed.
+            if spare.is_none() && current.iter().any(|c| c.1.elapsed() >= limit / 2) {
+                *spare = Started::spawn(mode, run, None).ok();
+            }
             if let Some(pos) = current.iter().position(|c| c.1.elapsed() >= limit) {
                 let (id, t0) = current.remove(pos);
                 let why = format!(

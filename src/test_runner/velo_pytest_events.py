@@ -8,7 +8,9 @@ VELO_SELECT ({"only": [ids] or null, "skip": [ids], "first": [ids], "files": [pa
 which is how velo resumes a session without the finished and timed-out tests (and runs earlier
 failures first). "files" (the modules of the tests still to run, relative to the rootdir, as in
 node ids) replaces the session's collection arguments, so a resumed session imports and collects
-only those modules; when one of them is not a file (or under --pyargs) the arguments stay as given.
+only those modules; when one of them is not a file (or under --pyargs) the arguments stay as
+given. VELO_GO names a file velo writes once the selection is there: a session started ahead of
+need waits for it before collecting.
 """
 
 import faulthandler
@@ -63,6 +65,13 @@ def pytest_configure(config):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection(session):
+    # A session started ahead of need (velo's spare, while a test may be hanging) has loaded
+    # pytest, the plugins and the first conftest files by now; it waits here until velo has
+    # written the selection and then the file VELO_GO names.
+    go = os.environ.get("VELO_GO")
+    if go:
+        while not os.path.exists(go):
+            time.sleep(0.005)
     # Collect only the modules that still hold tests to run: pytest imports and collects what
     # its arguments name, so a resumed session does not pay for the whole suite again.
     spec = _selection()

@@ -582,6 +582,41 @@ fn a_resumed_pytest_session_collects_only_the_modules_left() {
     assert_nothing_left(&mark);
 }
 
+/// A test past half its limit starts the next pytest session ahead of need; when nothing hangs
+/// that spare is killed unused: the run passes, nothing of it is left, and `--output-dir`
+/// holds the one session that ran.
+#[test]
+fn an_unused_spare_pytest_session_leaves_nothing() {
+    or_skip!(need_pytest("an_unused_spare_pytest_session_leaves_nothing"));
+    let mark = marker();
+    let v = velo()
+        .file(
+            "tests/test_slow.py",
+            "import time\n\ndef test_slow():\n    time.sleep(4)\n\ndef test_after():\n    pass\n",
+        )
+        .env("VELO_TEST_MARK", &mark);
+    let mut args = vec![
+        "test-timeout-runner".to_string(),
+        "--test-timeout".into(),
+        "5s".into(),
+        "--output-dir".into(),
+        "out".into(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(pytest_cmd(&["tests"]));
+    let out = v.args(&args).run().code(0);
+    let json = out.json();
+    assert_eq!(json["summary"]["passed"], 2, "{json:#}");
+    let mut files: Vec<String> = std::fs::read_dir(out.dir.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["session-0.stderr", "session-0.stdout"]);
+    assert_nothing_left(&mark);
+}
+
 #[test]
 fn pytest_counts_agree_with_pytest_junitxml() {
     let (v, mark) = or_skip!(suite("pytest_counts_agree_with_pytest_junitxml"));
