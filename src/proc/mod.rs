@@ -614,11 +614,13 @@ impl Running {
         }
     }
 
-    /// Sends a signal to the group and every process carrying this run's tag.
+    /// Sends a signal to the group and every process carrying this run's tag outside it (a
+    /// member of the group gets it once: a second SIGINT breaks into Python's handling of the
+    /// first, pytest's teardown and report).
     fn signal_tree(&self, sig: Signal) {
         tree::signal_group(self.pid, sig);
         for p in tree::scan() {
-            if p.tag.as_deref() == Some(self.tag.as_str()) && !p.zombie {
+            if p.tag.as_deref() == Some(self.tag.as_str()) && !p.zombie && p.pgid != self.pid {
                 tree::signal_pid(p.pid, sig);
             }
         }

@@ -17,6 +17,7 @@ pub mod mem_limit;
 pub mod memory;
 pub mod merge;
 pub mod pytest;
+mod pytest_session;
 mod run;
 pub mod summary;
 pub mod watch;

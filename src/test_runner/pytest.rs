@@ -20,6 +20,7 @@ use serde::Deserialize;
 use crate::proc::{self, Running, SpawnError, Spec};
 
 use super::driver::{self, BatchOut, Mode, Plan, Planned, Run};
+use super::pytest_session::{Selection, Started};
 use super::{
     last_lines, summary, LeakNote, Outcome, Progress, RunReport, SessionConfig, TestResult,
     STACK_MARKER,
@@ -163,23 +164,19 @@ struct Session {
     interrupted: bool,
     exit_code: Option<i32>,
     tail: String,
-}
-
-/// One batch's selection of tests: `None` is the user's whole selection.
-#[derive(Clone, Debug)]
-pub struct Selection {
-    only: Option<Vec<String>>,
-    skip: Vec<String>,
+    /// The ids pytest collected (after velo's selection), in its order; empty when it did not
+    /// say (a pytest-xdist controller collects nothing itself).
+    collected: Vec<String>,
 }
 
 /// pytest mode behind the driver.
 pub struct Pytest<'a> {
-    cfg: &'a PytestConfig,
+    pub(super) cfg: &'a PytestConfig,
     plugin_dir: PathBuf,
 }
 
 impl Pytest<'_> {
-    fn spec(
+    pub(super) fn spec(
         &self,
         run: &Run,
         label: &str,
@@ -235,19 +232,13 @@ impl Mode for Pytest<'_> {
                 .chunks(per)
                 .map(|c| Planned {
                     ids: c.to_vec(),
-                    batch: Selection {
-                        only: Some(c.to_vec()),
-                        skip: Vec::new(),
-                    },
+                    batch: Selection::only(c.to_vec()),
                 })
                 .collect();
         } else {
             plan.batches.push(Planned {
                 ids: Vec::new(),
-                batch: Selection {
-                    only: None,
-                    skip: Vec::new(),
-                },
+                batch: Selection::default(),
             });
         }
         Ok(plan)
@@ -259,10 +250,8 @@ impl Mode for Pytest<'_> {
 
     fn retry_batch(&self, _: &Selection, id: &str) -> Option<Selection> {
         // A module that failed or was skipped at collection cannot be selected on its own.
-        id.contains("::").then(|| Selection {
-            only: Some(vec![id.to_string()]),
-            skip: Vec::new(),
-        })
+        id.contains("::")
+            .then(|| Selection::only(vec![id.to_string()]))
     }
 }
 
@@ -317,7 +306,23 @@ fn collect(mode: &Pytest, run: &Run) -> Result<Vec<String>, PytestError> {
 }
 
 /// Runs one shard to the end, resuming after each hang or crash.
-fn run_shard(mode: &Pytest, run: &Run, mut sel: Selection, announce: bool) -> BatchOut {
+fn run_shard(mode: &Pytest, run: &Run, sel: Selection, announce: bool) -> BatchOut {
+    let mut spare = None;
+    let out = sessions(mode, run, sel, announce, &mut spare);
+    if let Some(s) = spare {
+        s.discard(run);
+    }
+    out
+}
+
+/// The sessions of one shard, one after another until none is cut short.
+fn sessions(
+    mode: &Pytest,
+    run: &Run,
+    mut sel: Selection,
+    announce: bool,
+    spare: &mut Option<Started>,
+) -> BatchOut {
     let mut out = BatchOut::default();
     if sel.only.as_ref().is_some_and(Vec::is_empty) {
         return out;
@@ -328,7 +333,11 @@ fn run_shard(mode: &Pytest, run: &Run, mut sel: Selection, announce: bool) -> Ba
             out.interrupted = true;
             return out;
         }
-        let session = match run_session(mode, run, &sel, &done, announce) {
+        if sel.files(&done).is_some_and(|f| f.is_empty()) {
+            // The test that hung was the last one left.
+            return out;
+        }
+        let session = match run_session(mode, run, &sel, &done, announce, spare) {
             Ok(s) => s,
             Err(e) => {
                 let mut t = TestResult::new("pytest session", Outcome::Error, Duration::ZERO);
@@ -341,6 +350,20 @@ fn run_shard(mode: &Pytest, run: &Run, mut sel: Selection, announce: bool) -> Ba
             }
         };
         let progressed = !session.results.is_empty();
+        // What the first collection listed and is not reported yet is what a resumed session
+        // must still collect; believed only when it names every test this session reported
+        // (a pytest-xdist controller lists nothing), else the next session collects it all.
+        if sel.only.is_none() && sel.rest.is_none() && !session.collected.is_empty() {
+            let listed: HashSet<&String> = session.collected.iter().collect();
+            if session
+                .results
+                .iter()
+                .filter(|r| r.id.contains("::"))
+                .all(|r| listed.contains(&r.id))
+            {
+                sel.rest = Some(session.collected);
+            }
+        }
         for r in session.results {
             done.insert(r.id.clone());
             out.results.push(r);
@@ -413,37 +436,31 @@ fn run_session(
     sel: &Selection,
     done: &HashSet<String>,
     announce: bool,
+    spare: &mut Option<Started>,
 ) -> Result<Session, PytestError> {
-    let label = run.label("session");
-    let work = &mode.cfg.session.work_dir;
-    let events = work.join(format!("{label}.events"));
-    let stacks = work.join(format!("{label}.stack"));
-    let select = work.join(format!("{label}.select.json"));
     let mut skip: Vec<&String> = sel.skip.iter().chain(done.iter()).collect();
     skip.sort();
     skip.dedup();
-    let body =
-        serde_json::json!({ "only": sel.only, "skip": skip, "first": mode.cfg.session.first });
-    std::fs::write(&select, body.to_string()).map_err(|source| PytestError::Io {
-        path: select.clone(),
-        source,
-    })?;
-    let spec = mode.spec(
-        run,
-        &label,
-        &[],
-        vec![
-            ("VELO_EVENTS".into(), events.clone().into_os_string()),
-            ("VELO_STACKS".into(), stacks.clone().into_os_string()),
-            ("VELO_SELECT".into(), select.into_os_string()),
-        ],
-    );
-    // --test-memory: the session in a group with the limit; the running test is charged.
-    let group = run.memory_group("session")?;
-    let spec = Spec {
-        cgroup: group.as_ref().map(|g| g.procs_path().to_owned()),
-        ..spec
+    let body = serde_json::json!({
+        "only": sel.only,
+        "skip": skip,
+        "first": mode.cfg.session.first,
+        "files": sel.files(done),
+    })
+    .to_string();
+    let started = match spare.take() {
+        Some(s) => s,
+        None => Started::spawn(mode, run, Some(&body))?,
     };
+    started.go(&body)?;
+    let Started {
+        mut running,
+        group,
+        label,
+        events,
+        stacks,
+        ..
+    } = started;
     let limit = mode
         .cfg
         .session
@@ -451,7 +468,6 @@ fn run_session(
         .map_or(0, super::mem_limit::Limiter::limit);
     // The group's OOM kills when each running test started.
     let oom_at_start: std::cell::RefCell<HashMap<String, u64>> = std::cell::RefCell::default();
-    let mut running = Running::spawn(&spec)?;
     let mut reader = EventReader::new(events);
     // Tests started and not finished, oldest first (more than one under pytest-xdist).
     let mut current: Vec<(String, Instant)> = Vec::new();
@@ -460,87 +476,90 @@ fn run_session(
     let mut cut_short = false;
     let mut interrupted = false;
     let mut hung: Option<TestResult> = None;
+    let mut collected: Vec<String> = Vec::new();
 
-    let mut handle =
-        |ev: Event, current: &mut Vec<(String, Instant)>, results: &mut Vec<TestResult>| match ev {
-            Event::Start { id } => {
-                if let Some(g) = &group {
-                    // The test's own peak from here on (cgroup v1; v2 keeps the session's).
-                    g.reset_peak();
-                    oom_at_start.borrow_mut().insert(id.clone(), g.oom_kills());
-                }
-                current.retain(|c| c.0 != id);
-                current.push((id, Instant::now()));
+    let mut handle = |ev: Event,
+                      current: &mut Vec<(String, Instant)>,
+                      results: &mut Vec<TestResult>,
+                      collected: &mut Vec<String>| match ev {
+        Event::Start { id } => {
+            if let Some(g) = &group {
+                // The test's own peak from here on (cgroup v1; v2 keeps the session's).
+                g.reset_peak();
+                oom_at_start.borrow_mut().insert(id.clone(), g.oom_kills());
             }
-            Event::Finish {
-                id,
-                outcome,
-                duration,
-                message,
-                longrepr,
-                stdout,
-                stderr,
-            } => {
-                current.retain(|c| c.0 != id);
-                if done.contains(&id) || !seen.insert(id.clone()) {
-                    return;
-                }
-                let before = oom_at_start.borrow_mut().remove(&id);
-                let mut t =
-                    result_from_finish(id, &outcome, duration, message, longrepr, &stdout, &stderr);
-                if let Some(g) = &group {
-                    t.memory_peak_bytes = g.peak();
-                    // A process of the test (a subprocess, say) was killed at the limit.
-                    if t.outcome.is_bad() && before.is_some_and(|b| g.oom_kills() > b) {
-                        t.outcome = Outcome::OutOfMemory;
-                        t.excerpt = format!(
-                            "{}\n{}",
-                            super::mem_limit::killed_line(limit, t.memory_peak_bytes, g),
-                            t.excerpt
-                        );
-                    }
-                }
-                if announce {
-                    run.announce(&t);
-                }
-                results.push(t);
+            current.retain(|c| c.0 != id);
+            current.push((id, Instant::now()));
+        }
+        Event::Finish {
+            id,
+            outcome,
+            duration,
+            message,
+            longrepr,
+            stdout,
+            stderr,
+        } => {
+            current.retain(|c| c.0 != id);
+            if done.contains(&id) || !seen.insert(id.clone()) {
+                return;
             }
-            Event::CollectError { id, longrepr } => {
-                if done.contains(&id) || !seen.insert(id.clone()) {
-                    return;
+            let before = oom_at_start.borrow_mut().remove(&id);
+            let mut t =
+                result_from_finish(id, &outcome, duration, message, longrepr, &stdout, &stderr);
+            if let Some(g) = &group {
+                t.memory_peak_bytes = g.peak();
+                // A process of the test (a subprocess, say) was killed at the limit.
+                if t.outcome.is_bad() && before.is_some_and(|b| g.oom_kills() > b) {
+                    t.outcome = Outcome::OutOfMemory;
+                    t.excerpt = format!(
+                        "{}\n{}",
+                        super::mem_limit::killed_line(limit, t.memory_peak_bytes, g),
+                        t.excerpt
+                    );
                 }
-                let mut t = TestResult::new(id, Outcome::Error, Duration::ZERO);
-                // As pytest's own JUnit words it.
-                t.message = "collection failure".to_string();
-                t.excerpt = longrepr;
-                if announce {
-                    run.announce(&t);
-                }
-                results.push(t);
             }
-            Event::CollectSkip {
-                id,
-                message,
-                longrepr,
-            } => {
-                if done.contains(&id) || !seen.insert(id.clone()) {
-                    return;
-                }
-                let mut t = TestResult::new(id, Outcome::Skipped, Duration::ZERO);
-                t.message = message;
-                t.excerpt = longrepr;
-                if announce {
-                    run.announce(&t);
-                }
-                results.push(t);
+            if announce {
+                run.announce(&t);
             }
-            Event::Collected { .. } => {}
-        };
+            results.push(t);
+        }
+        Event::CollectError { id, longrepr } => {
+            if done.contains(&id) || !seen.insert(id.clone()) {
+                return;
+            }
+            let mut t = TestResult::new(id, Outcome::Error, Duration::ZERO);
+            // As pytest's own JUnit words it.
+            t.message = "collection failure".to_string();
+            t.excerpt = longrepr;
+            if announce {
+                run.announce(&t);
+            }
+            results.push(t);
+        }
+        Event::CollectSkip {
+            id,
+            message,
+            longrepr,
+        } => {
+            if done.contains(&id) || !seen.insert(id.clone()) {
+                return;
+            }
+            let mut t = TestResult::new(id, Outcome::Skipped, Duration::ZERO);
+            t.message = message;
+            t.excerpt = longrepr;
+            if announce {
+                run.announce(&t);
+            }
+            results.push(t);
+        }
+        Event::Collected { ids } => *collected = ids,
+    };
 
     loop {
         let exited = running.wait_for(POLL).is_some();
         for ev in reader.poll() {
-            handle(ev, &mut current, &mut results);
+            handle(ev, &mut current, &mut results, &mut collected);
         }
         run.track(running.pid(), current.iter().map(|c| c.0.as_str()));
         if exited {
@@ -562,6 +581,11 @@ fn run_session(
             break;
         }
         if let Some(limit) = mode.cfg.session.test_timeout {
+            // A test past half its limit may hang: start the next session now, so that it has
+            // loaded pytest, the plugins and the conftest files by the time it is needed.
+            if spare.is_none() && current.iter().any(|c| c.1.elapsed() >= limit / 2) {
+                *spare = Started::spawn(mode, run, None).ok();
+            }
             if let Some(pos) = current.iter().position(|c| c.1.elapsed() >= limit) {
                 let (id, t0) = current.remove(pos);
                 let why = format!(
@@ -589,7 +613,7 @@ fn run_session(
     let finished = running.finish();
     if hung.is_none() {
         for ev in reader.poll() {
-            handle(ev, &mut current, &mut results);
+            handle(ev, &mut current, &mut results, &mut collected);
         }
     }
     if let Some(h) = hung {
@@ -663,6 +687,7 @@ fn run_session(
             &format!("{}\n{}", finished.stdout_tail, finished.stderr_tail),
             20,
         ),
+        collected,
     })
 }
 

@@ -4,8 +4,13 @@ Emits one JSON line per event to the file named by VELO_EVENTS (start and finish
 the collected ids, collection errors), flushed at once so velo knows which test is running.
 Registers a faulthandler stack dump on SIGUSR1 into VELO_STACKS, so velo can show where a hung
 test is stuck before it kills the process tree. Filters the collected items by the JSON file in
-VELO_SELECT ({"only": [ids] or null, "skip": [ids], "first": [ids]}), which is how velo resumes
-a session without the finished and timed-out tests (and runs earlier failures first).
+VELO_SELECT ({"only": [ids] or null, "skip": [ids], "first": [ids], "files": [paths] or null}),
+which is how velo resumes a session without the finished and timed-out tests (and runs earlier
+failures first). "files" (the modules of the tests still to run, relative to the rootdir, as in
+node ids) replaces the session's collection arguments, so a resumed session imports and collects
+only those modules; when one of them is not a file (or under --pyargs) the arguments stay as
+given. VELO_GO names a file velo writes once the selection is there: a session started ahead of
+need waits for it before collecting.
 """
 
 import faulthandler
@@ -13,6 +18,7 @@ import json
 import os
 import signal
 import time
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +28,19 @@ _state = {}
 _EXCERPT = 6000
 _OUTPUT = 4000
 _dumps = json.dumps
+_select = []
+
+
+def _selection():
+    # The VELO_SELECT file, read once (collection and filtering both use it).
+    if not _select:
+        path = os.environ.get("VELO_SELECT")
+        spec = None
+        if path:
+            with open(path, encoding="utf-8") as f:
+                spec = json.load(f)
+        _select.append(spec)
+    return _select[0]
 
 
 def _emit(obj):
@@ -44,13 +63,33 @@ def pytest_configure(config):
         faulthandler.register(signal.SIGUSR1, file=_stacks, all_threads=True, chain=False)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session):
+    # A session started ahead of need (velo's spare, while a test may be hanging) has loaded
+    # pytest, the plugins and the first conftest files by now; it waits here until velo has
+    # written the selection and then the file VELO_GO names.
+    go = os.environ.get("VELO_GO")
+    if go:
+        while not os.path.exists(go):
+            time.sleep(0.005)
+    # Collect only the modules that still hold tests to run: pytest imports and collects what
+    # its arguments name, so a resumed session does not pay for the whole suite again.
+    spec = _selection()
+    files = spec and spec.get("files")
+    config = session.config
+    if not files or getattr(config.option, "pyargs", False):
+        return
+    root = getattr(config, "rootpath", None) or Path(str(config.rootdir))
+    paths = [root / f for f in files]
+    if all(p.is_file() for p in paths):
+        config.args = [str(p) for p in paths]
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session, config, items):
-    path = os.environ.get("VELO_SELECT")
-    if not path:
+    spec = _selection()
+    if spec is None:
         return
-    with open(path, encoding="utf-8") as f:
-        spec = json.load(f)
     only = spec.get("only")
     only = None if only is None else set(only)
     skip = set(spec.get("skip") or ())

@@ -260,6 +260,42 @@ fn a_hanging_shell_command_is_killed_with_its_whole_tree() {
     assert_nothing_left(&mark);
 }
 
+/// Ending a run signals each process once: the command is in the group and carries the run's
+/// tag, and a second SIGINT used to reach it through the tag (in pytest it broke into the
+/// handling of the first, and the session then hung until SIGTERM).
+#[test]
+fn a_timeout_sends_the_command_one_sigint() {
+    let v = velo().file(
+        "count.py",
+        "import signal, sys, time\n\
+         seen = []\n\
+         signal.signal(signal.SIGINT, lambda *a: seen.append(time.monotonic()))\n\
+         while not seen:\n    time.sleep(0.01)\n\
+         time.sleep(3)\n\
+         open(sys.argv[1], 'w').write(str(len(seen)))\n",
+    );
+    let count = v.dir().join("count.txt");
+    let out = v
+        .args([
+            "test-timeout-runner",
+            "--timeout",
+            "1s",
+            "--kill-after",
+            "10s",
+            "--",
+        ])
+        .args(["python3", "count.py"])
+        .arg(&count)
+        .run()
+        .code(124);
+    assert_eq!(
+        std::fs::read_to_string(&count).unwrap_or_default(),
+        "1",
+        "{}",
+        out.stderr
+    );
+}
+
 #[test]
 fn idle_watchdog_ends_a_silent_command() {
     velo()
@@ -425,6 +461,124 @@ fn pytest_hangs_cost_one_test_each_and_nothing_survives() {
     );
     let xml = std::fs::read_to_string(out.dir.path().join("report.xml")).unwrap();
     assert_eq!(xml.matches("type=\"timeout\"").count(), 3);
+    assert_nothing_left(&mark);
+}
+
+/// After a hang, the resumed pytest session collects only the modules that still hold tests:
+/// neither the hung test's module (its other test finished) nor a module that finished before
+/// it is imported again, and every other test keeps its outcome, parameters with `::`, spaces
+/// and brackets included.
+#[test]
+fn a_resumed_pytest_session_collects_only_the_modules_left() {
+    or_skip!(need_pytest(
+        "a_resumed_pytest_session_collects_only_the_modules_left"
+    ));
+    let v = velo();
+    let dir = v.dir().to_path_buf();
+    copy_tree(&fixture("test-timeout-runner/pytest_resume"), &dir);
+    let state = dir.join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let mark = marker();
+    let mut args = vec![
+        "test-timeout-runner".to_string(),
+        "--test-timeout".into(),
+        "3s".into(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(pytest_cmd(&["tests"]));
+    let out = v
+        .env("VELO_TEST_MARK", &mark)
+        .env("VELO_FIXTURE_STATE", &state)
+        .args(&args)
+        .run()
+        .code(1);
+    let json = out.json();
+    let imports = std::fs::read_to_string(state.join("imports.log")).unwrap();
+    let count = |name: &str| imports.lines().filter(|l| *l == name).count();
+    // The first session imports every module; the resumed one only those with tests left.
+    assert_eq!(
+        [
+            count("early"),
+            count("a_hangs"),
+            count("b_after"),
+            count("late")
+        ],
+        [1, 1, 2, 2],
+        "imports, in order:\n{imports}"
+    );
+    let b = "tests/test_b_after.py::";
+    let want = [
+        ("tests/early/test_early.py::test_early_one", "passed"),
+        (
+            "tests/early/test_early.py::TestEarly::test_method",
+            "passed",
+        ),
+        ("tests/test_a_hangs.py::test_a_first", "passed"),
+        ("tests/test_a_hangs.py::test_a_hangs", "timed-out"),
+        (&format!("{b}test_param[x::y]"), "passed"),
+        (&format!("{b}test_param[a b]"), "passed"),
+        (&format!("{b}test_param[[c]]"), "passed"),
+        (&format!("{b}test_param[d]::[e]"), "passed"),
+        (&format!("{b}test_fails"), "failed"),
+        (&format!("{b}test_skipped"), "skipped"),
+        (&format!("{b}test_xfail"), "xfailed"),
+        (&format!("{b}TestGroup::test_in_class[k::v]"), "passed"),
+        ("tests/z_late/test_late.py::test_late_one", "passed"),
+        ("tests/z_late/test_late.py::TestLate::test_method", "passed"),
+    ];
+    for (id, outcome) in want {
+        assert_eq!(outcome_of(&json, id), outcome, "{id}");
+    }
+    // The id the resumed session made (it carries that process's pid) ran once, and passed.
+    let tests = json["tests"].as_array().unwrap();
+    let changing: Vec<_> = tests
+        .iter()
+        .filter(|t| {
+            t["id"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{b}test_changing_id["))
+        })
+        .collect();
+    assert_eq!(changing.len(), 1, "{changing:?}");
+    assert_eq!(changing[0]["outcome"], "passed");
+    assert_eq!(tests.len(), want.len() + 1, "{json:#}");
+    assert_nothing_left(&mark);
+}
+
+/// A test past half its limit starts the next pytest session ahead of need; when nothing hangs
+/// that spare is killed unused: the run passes, nothing of it is left, and `--output-dir`
+/// holds the one session that ran.
+#[test]
+fn an_unused_spare_pytest_session_leaves_nothing() {
+    or_skip!(need_pytest("an_unused_spare_pytest_session_leaves_nothing"));
+    let mark = marker();
+    let v = velo()
+        .file(
+            "tests/test_slow.py",
+            "import time\n\ndef test_slow():\n    time.sleep(4)\n\ndef test_after():\n    pass\n",
+        )
+        .env("VELO_TEST_MARK", &mark);
+    let mut args = vec![
+        "test-timeout-runner".to_string(),
+        "--test-timeout".into(),
+        "5s".into(),
+        "--output-dir".into(),
+        "out".into(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(pytest_cmd(&["tests"]));
+    let out = v.args(&args).run().code(0);
+    let json = out.json();
+    assert_eq!(json["summary"]["passed"], 2, "{json:#}");
+    let mut files: Vec<String> = std::fs::read_dir(out.dir.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["session-0.stderr", "session-0.stdout"]);
     assert_nothing_left(&mark);
 }
 
