@@ -423,11 +423,17 @@ impl Mode for Cargo {
                 let mut tail: Vec<OsString> = vec!["--".into()];
                 // The user's own --test-threads stands; else --jobs threads, as many as the
                 // runner's workers.
-                let threads = test_threads(&self.test_args).unwrap_or_else(|| {
-                    let n = run.cfg.jobs.max(1);
-                    tail.push(format!("--test-threads={n}").into());
-                    n
-                });
+                // A value libtest will refuse (0, not a number) is the user's to see: velo
+                // adds no second --test-threads, and schedules as if one thread ran.
+                let threads = match test_threads(&self.test_args) {
+                    Some(n) => n,
+                    None if names_test_threads(&self.test_args) => 1,
+                    None => {
+                        let n = run.cfg.jobs.max(1);
+                        tail.push(format!("--test-threads={n}").into());
+                        n
+                    }
+                };
                 tail.extend(self.test_args.iter().cloned());
                 let mut spec = self.cargo(run, &["--doc"], &tail);
                 spec.stdout_file = Some(run.out_dir().join(format!("{label}.stdout")));
@@ -492,6 +498,14 @@ impl Mode for Cargo {
             results.sort_by_key(|t| at.get(&t.id).copied().unwrap_or(usize::MAX));
         }
     }
+}
+
+/// Whether the test arguments name `--test-threads` at all (whatever its value).
+fn names_test_threads(args: &[OsString]) -> bool {
+    args.iter().any(|a| {
+        a.to_str()
+            .is_some_and(|a| a == "--test-threads" || a.starts_with("--test-threads="))
+    })
 }
 
 /// The user's `--test-threads N` (or `=N`) among the test arguments.
@@ -698,6 +712,12 @@ mod tests {
         assert_eq!(test_threads(&argv(&["--test-threads"])), None);
         assert_eq!(test_threads(&argv(&["--test-threadsx=2", "foo"])), None);
         assert_eq!(test_threads(&argv(&[])), None);
+        // A value libtest refuses is still the user's: velo adds no second flag.
+        assert_eq!(test_threads(&argv(&["--test-threads=0"])), None);
+        assert!(names_test_threads(&argv(&["--test-threads=0"])));
+        assert!(names_test_threads(&argv(&["--test-threads", "x"])));
+        assert!(!names_test_threads(&argv(&["--test-threadsx=2"])));
+        assert!(!names_test_threads(&argv(&["--nocapture"])));
     }
 
     #[test]
