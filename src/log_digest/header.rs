@@ -831,21 +831,21 @@ mod tests {
         // (`time|component|pid|message`, generated): the message starts after the last `|`
         // of the header, whatever the component; a spaced `|` header still splits the same way.
         let lines = [
-            "20240301-09:00:01:101|Step_LSC|30002312|onStandStepChanged 3579",
-            "20240301-09:00:01:202|Step_SPUtils|30002312|flush sensor data",
-            "20240301-09:00:02:303|HiH_DataStore|1208|REPORT : 3 4 5",
-            "20240301-09:00:02:404|Step_LSC|30002312|onStandStepChanged 3580",
+            "2024-03-01T09:00:01.101Z|feed_ws|7312|tick received 3579",
+            "2024-03-01T09:00:01.202Z|order_book|7312|flush depth cache",
+            "2024-03-01T09:00:02.303Z|risk_guard|1208|LIMIT : 3 4 5",
+            "2024-03-01T09:00:02.404Z|feed_ws|7312|tick received 3580",
         ];
         let m = model(&lines);
-        assert_eq!(m.split(lines[0]).message, "onStandStepChanged 3579");
-        assert_eq!(m.split(lines[2]).message, "REPORT : 3 4 5");
+        assert_eq!(m.split(lines[0]).message, "tick received 3579");
+        assert_eq!(m.split(lines[2]).message, "LIMIT : 3 4 5");
         assert_eq!(
             m.split(lines[2]).header,
-            "20240301-09:00:02:303|HiH_DataStore|1208|"
+            "2024-03-01T09:00:02.303Z|risk_guard|1208|"
         );
         let spaced: Vec<String> = lines.iter().map(|l| l.replace('|', " | ")).collect();
         let m = model(&spaced.iter().map(String::as_str).collect::<Vec<_>>());
-        assert_eq!(m.split(&spaced[1]).message, "flush sensor data");
+        assert_eq!(m.split(&spaced[1]).message, "flush depth cache");
         // A `|` inside brackets stays part of its field.
         let sp = Spans::of("[a|b] c|d", 4);
         assert_eq!(sp.get(), &[(0, 5), (6, 7), (7, 8), (8, 9)]);
