@@ -875,23 +875,12 @@ fn help_describes_the_contract() {
 #[test]
 fn cargo_hanging_test_times_out_and_the_others_still_run() {
     let v = velo();
-    let dir = v.dir().join("proj");
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    for f in ["Cargo.toml", "Cargo.lock", "src/lib.rs"] {
-        std::fs::copy(
-            fixture(&format!("test-timeout-runner/cargo_project/{f}")),
-            dir.join(f),
-        )
-        .unwrap();
-    }
+    let (dir, target) = cargo_fixture(&v, "cargo_project");
     let mark = marker();
     let out = v
         .current_dir(&dir)
         .env("VELO_TEST_MARK", &mark)
-        .env(
-            "CARGO_TARGET_DIR",
-            repo_root().join("target").join("fixture-cargo"),
-        )
+        .env("CARGO_TARGET_DIR", &target)
         .env("RUST_BACKTRACE", "0")
         .args([
             "test-timeout-runner",
@@ -942,21 +931,10 @@ fn cargo_hanging_test_times_out_and_the_others_still_run() {
 #[test]
 fn cargo_monitor_attributes_memory_to_each_test_process() {
     let v = velo();
-    let dir = v.dir().join("proj");
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    for f in ["Cargo.toml", "Cargo.lock", "src/lib.rs"] {
-        std::fs::copy(
-            fixture(&format!("test-timeout-runner/cargo_project/{f}")),
-            dir.join(f),
-        )
-        .unwrap();
-    }
+    let (dir, target) = cargo_fixture(&v, "cargo_project");
     let out = v
         .current_dir(&dir)
-        .env(
-            "CARGO_TARGET_DIR",
-            repo_root().join("target").join("fixture-cargo"),
-        )
+        .env("CARGO_TARGET_DIR", &target)
         .env("RUST_BACKTRACE", "0")
         .args([
             "test-timeout-runner",
@@ -1005,6 +983,17 @@ fn go_cache() -> PathBuf {
 }
 
 /// Copies a folder tree.
+/// A copy of the cargo fixture `name` at `<tmp>/proj`, and the target folder its builds share
+/// under the repository's target/ (kept between runs, so the fixture is not rebuilt each time).
+fn cargo_fixture(v: &Velo, name: &str) -> (PathBuf, PathBuf) {
+    let dir = v.dir().join("proj");
+    copy_tree(&fixture(&format!("test-timeout-runner/{name}")), &dir);
+    (
+        dir,
+        repo_root().join("target").join(format!("fixture-{name}")),
+    )
+}
+
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap().flatten() {
@@ -1821,14 +1810,10 @@ fn pytest_messages_equal_pytest_junitxml() {
 #[test]
 fn cargo_doc_tests_run_and_a_target_that_does_not_build_is_a_result() {
     let v = velo();
-    let dir = v.dir().join("proj");
-    copy_tree(&fixture("test-timeout-runner/cargo_broken"), &dir);
+    let (dir, target) = cargo_fixture(&v, "cargo_broken");
     let out = v
         .current_dir(&dir)
-        .env(
-            "CARGO_TARGET_DIR",
-            repo_root().join("target").join("fixture-cargo-broken"),
-        )
+        .env("CARGO_TARGET_DIR", &target)
         .env("RUST_BACKTRACE", "0")
         .args([
             "test-timeout-runner",
@@ -1878,8 +1863,7 @@ fn cargo_doc_tests_run_and_a_target_that_does_not_build_is_a_result() {
 #[test]
 fn cargo_doc_tests_run_at_once_and_a_hung_one_costs_one_thread() {
     let v = velo();
-    let dir = v.dir().join("proj");
-    copy_tree(&fixture("test-timeout-runner/cargo_doctests"), &dir);
+    let (dir, target) = cargo_fixture(&v, "cargo_doctests");
     let barrier = v.dir().join("barrier");
     std::fs::create_dir_all(&barrier).unwrap();
     let mark = marker();
@@ -1887,10 +1871,7 @@ fn cargo_doc_tests_run_at_once_and_a_hung_one_costs_one_thread() {
         .current_dir(&dir)
         .env("VELO_TEST_MARK", &mark)
         .env("VELO_DOC_BARRIER", &barrier)
-        .env(
-            "CARGO_TARGET_DIR",
-            repo_root().join("target").join("fixture-cargo-doctests"),
-        )
+        .env("CARGO_TARGET_DIR", &target)
         .env("RUST_BACKTRACE", "0")
         .args([
             "test-timeout-runner",
@@ -2446,21 +2427,10 @@ fn sigterm_to_velo_and_pytest_together_still_reports_the_running_test_interrupte
 #[test]
 fn sigterm_makes_the_running_cargo_test_interrupted() {
     let v = velo();
-    let dir = v.dir().join("proj");
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    for f in ["Cargo.toml", "Cargo.lock", "src/lib.rs"] {
-        std::fs::copy(
-            fixture(&format!("test-timeout-runner/cargo_project/{f}")),
-            dir.join(f),
-        )
-        .unwrap();
-    }
+    let (dir, target) = cargo_fixture(&v, "cargo_project");
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("velo"));
     cmd.current_dir(&dir)
-        .env(
-            "CARGO_TARGET_DIR",
-            repo_root().join("target").join("fixture-cargo"),
-        )
+        .env("CARGO_TARGET_DIR", &target)
         .env("RUST_BACKTRACE", "0")
         .args([
             "test-timeout-runner",
