@@ -2,8 +2,9 @@
 //! by SIGKILL (a batch system's kill, an OOM kill, `kill -9`), which no handler of velo's sees.
 //!
 //! Before its first command, velo starts a copy of itself in reaper mode (it runs
-//! `/proc/self/exe` with [`MODE_VAR`] set, and the copy forks once and lets its parent exit,
-//! so the reaper is not velo's child and velo's own bookkeeping of children is unchanged).
+//! `/proc/self/exe` with [`MODE_VAR`] set from a child that forks once and exits before the
+//! exec, so the reaper is not velo's child and velo's own bookkeeping of children is
+//! unchanged; velo waits only for the exec, not for the copy to start up).
 //! The reaper holds the read end of a pipe whose only write end is velo's (close-on-exec, so no
 //! command inherits it). It reads until end of file, which comes when velo's process ends,
 //! however it ends. Then it SIGKILLs every process still carrying velo's session tag
@@ -65,6 +66,7 @@ pub fn ensure_started(session_prefix: &str) -> bool {
     .is_some()
 }
 
+#[allow(unsafe_code)]
 fn start(session_prefix: &str) -> std::io::Result<std::fs::File> {
     let (read, write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
     let mut cmd = Command::new("/proc/self/exe");
@@ -76,8 +78,20 @@ fn start(session_prefix: &str) -> std::io::Result<std::fs::File> {
         .stderr(Stdio::null())
         .current_dir("/")
         .process_group(0);
+    // SAFETY: the closure runs in the forked child before exec and calls only `fork` and
+    // `_exit`, both async-signal-safe. The child forks the reaper-to-be and leaves at once,
+    // so the reaper is not velo's child; `spawn` returns once the grandchild's exec has
+    // succeeded (its close-on-exec error pipe closes), and reports it if the exec fails,
+    // without waiting for the copy of velo to start up.
+    unsafe {
+        cmd.pre_exec(|| match libc::fork() {
+            -1 => Err(std::io::Error::last_os_error()),
+            0 => Ok(()),
+            _ => libc::_exit(0),
+        });
+    }
     let mut intermediate = cmd.arg0("velo-reaper").spawn()?;
-    // The copy forks the reaper and exits at once: reap it, so velo has no child of its own.
+    // The intermediate child has already exited: reap it, so velo has no child of its own.
     let status = intermediate.wait()?;
     if !status.success() {
         return Err(std::io::Error::other("the reaper did not start"));
@@ -114,15 +128,8 @@ pub fn forget_group(dir: &Path) {
 /// The reaper: waits for velo's end, then kills what is left of its session.
 #[allow(unsafe_code)]
 fn serve(prefix: &str) -> u8 {
-    // SAFETY: main has not started a thread yet; after fork the child goes on as the only
-    // thread of a copy of this process, the parent leaves with `_exit`, and `signal` only
-    // sets dispositions.
+    // SAFETY: `signal` only sets dispositions; main has not started a thread yet.
     unsafe {
-        match libc::fork() {
-            -1 => return 1,
-            0 => {}
-            _ => libc::_exit(0),
-        }
         for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
             libc::signal(sig, libc::SIG_IGN);
         }
