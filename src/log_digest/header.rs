@@ -34,10 +34,32 @@ impl Shape {
     }
 }
 
-const DATE_WORDS: &[&str] = &[
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "mon",
-    "tue", "wed", "thu", "fri", "sat", "sun",
-];
+/// A three-letter month or weekday abbreviation, in any case: one match on the lower-cased
+/// bytes, not a scan of a word list (asked of many header tokens).
+fn is_date_word(w: [u8; 3]) -> bool {
+    matches!(
+        &w.map(|c| c.to_ascii_lowercase()),
+        b"jan"
+            | b"feb"
+            | b"mar"
+            | b"apr"
+            | b"may"
+            | b"jun"
+            | b"jul"
+            | b"aug"
+            | b"sep"
+            | b"oct"
+            | b"nov"
+            | b"dec"
+            | b"mon"
+            | b"tue"
+            | b"wed"
+            | b"thu"
+            | b"fri"
+            | b"sat"
+            | b"sun"
+    )
+}
 
 fn shape(tok: &str) -> Shape {
     let t = tok.as_bytes();
@@ -88,11 +110,7 @@ fn shape(tok: &str) -> Shape {
         {
             return Shape::Level;
         }
-        if b.len() == 3
-            && DATE_WORDS
-                .iter()
-                .any(|w| w.as_bytes().eq_ignore_ascii_case(b))
-        {
+        if b.len() == 3 && is_date_word([b[0], b[1], b[2]]) {
             return Shape::DateWord;
         }
     }
@@ -141,6 +159,9 @@ const MAX_SPANS: usize = 16;
 /// Byte offsets of the leading whitespace-separated tokens of a line. A token opening a `[`
 /// keeps going to its matching `]` (thread names such as `[IPC Server handler 5]`), within
 /// 200 bytes; a `|` outside brackets is a token of its own.
+///
+/// Tokens are scanned on demand and each token's [`shape`] is worked out once: splitting a line
+/// asks for the shapes of its first tokens from the model, then again from the fallback.
 struct Spans {
     at: [(usize, usize); MAX_SPANS],
     len: usize,
@@ -148,18 +169,43 @@ struct Spans {
     pos: usize,
     /// The first token was a level glued to the next field by a colon.
     chain: bool,
+    /// The shape of each known token, once asked for.
+    shapes: [Option<Shape>; MAX_SPANS],
+    /// Tokens a caller counts on being looked at (see [`Spans::lazy`]), scanned or not.
+    promised: usize,
 }
 
 impl Spans {
     fn of(line: &str, max: usize) -> Self {
-        let mut out = Spans {
+        let mut out = Self::lazy(0);
+        out.ensure(line, max);
+        out
+    }
+
+    /// Nothing scanned yet; `promised` tokens will be scanned before the fallback split reads
+    /// past its usual reach, so it sees what it would have seen had they been scanned at once.
+    fn lazy(promised: usize) -> Self {
+        Spans {
             at: [(0, 0); MAX_SPANS],
             len: 0,
             pos: 0,
             chain: false,
-        };
-        out.ensure(line, max);
-        out
+            shapes: [None; MAX_SPANS],
+            promised,
+        }
+    }
+
+    /// The shape of token `i` (scanning on to it), `None` past the line's last token.
+    fn shape(&mut self, line: &str, i: usize) -> Option<Shape> {
+        self.ensure(line, i + 1);
+        if i >= self.len {
+            return None;
+        }
+        if self.shapes[i].is_none() {
+            let (s, e) = self.at[i];
+            self.shapes[i] = Some(shape(&line[s..e]));
+        }
+        self.shapes[i]
     }
 
     /// Scans on until `max` tokens are known (or the line ends).
@@ -445,7 +491,7 @@ impl HeaderModel {
 
     /// Splits one line by this model only; `None` when the line does not fit it.
     pub fn split_fitting<'a>(&self, line: &'a str) -> Option<Split<'a>> {
-        let mut sp = Spans::of(line, self.columns.len() + 3);
+        let mut sp = Spans::lazy(self.columns.len() + 3);
         let mut split = self.split_by_model(line, &mut sp)?;
         if split.level.is_none() {
             split.level = levels::in_header(split.header);
@@ -499,7 +545,7 @@ impl HeaderModel {
 
     /// Splits one line into header and message.
     pub fn split<'a>(&self, line: &'a str) -> Split<'a> {
-        let mut sp = Spans::of(line, self.columns.len() + 3);
+        let mut sp = Spans::lazy(self.columns.len() + 3);
         let mut split = match self.split_by_model(line, &mut sp) {
             Some(split) => split,
             None => fallback_split(line, &mut sp),
@@ -512,10 +558,13 @@ impl HeaderModel {
     }
 
     fn split_by_model<'a>(&self, line: &'a str, sp: &mut Spans) -> Option<Split<'a>> {
-        if self.columns.is_empty() || sp.get().len() <= self.columns.len() {
+        if self.columns.is_empty() {
             return None;
         }
-        let shape_at = |sp: &Spans, i: usize| sp.get().get(i).map(|&(s, e)| shape(&line[s..e]));
+        sp.ensure(line, self.columns.len() + 1);
+        if sp.get().len() <= self.columns.len() {
+            return None;
+        }
         let checked = self.columns.iter().filter(|c| c.is_some()).count();
         let mut mismatches = 0;
         let mut level = None;
@@ -525,7 +574,7 @@ impl HeaderModel {
         for (c, col) in self.columns.iter().enumerate() {
             let Some(want) = col else { continue };
             let mut at = c + shift;
-            let mut got = shape_at(sp, at);
+            let mut got = sp.shape(line, at);
             if !got.is_some_and(|g| compatible(*want, g))
                 && c > 0
                 && self.columns[c - 1].is_none()
@@ -534,7 +583,7 @@ impl HeaderModel {
                 // Tokens past the usual ones are scanned only when a column has to shift.
                 sp.ensure(line, self.columns.len() + 3 + MAX_SHIFT);
                 if let Some((extra, g)) = (1..=MAX_SHIFT - shift).find_map(|x| {
-                    shape_at(sp, at + x)
+                    sp.shape(line, at + x)
                         .filter(|&g| compatible(*want, g))
                         .map(|g| (x, g))
                 }) {
@@ -565,9 +614,14 @@ impl HeaderModel {
             }
         }
         let mut k = self.columns.len() + shift;
-        if shift > 0 || self.component == Component::HostColon {
-            sp.ensure(line, k + 3);
-        }
+        sp.ensure(
+            line,
+            if shift > 0 || self.component == Component::HostColon {
+                k + 3
+            } else {
+                k + 2
+            },
+        );
         let spans = sp.get();
         if spans.len() > k + 1 {
             let (s, e) = spans[k];
@@ -630,13 +684,24 @@ fn fallback_split<'a>(line: &'a str, sp: &mut Spans) -> Split<'a> {
     let mut level = None;
     let mut k = 0;
     loop {
-        sp.ensure(line, (k + 2).min(FALLBACK_SPANS));
+        // Past its usual reach the loop stops where the tokens known end: those promised count.
+        sp.ensure(
+            line,
+            if k + 2 > FALLBACK_SPANS {
+                FALLBACK_SPANS.max(sp.promised)
+            } else {
+                k + 2
+            },
+        );
         if k + 1 >= sp.get().len() {
             break;
         }
         let (s, e) = sp.get()[k];
         let tok = &line[s..e];
-        match shape(tok) {
+        let Some(sh) = sp.shape(line, k) else {
+            break;
+        };
+        match sh {
             Shape::Time | Shape::DateWord | Shape::Dash => {}
             // A lone letter opening a line with no header is a mark or a word (pytest's
             // `E   assert …` explanation lines, `A connection …`), not a level.
