@@ -156,6 +156,18 @@ fn compatible(want: Shape, got: Shape) -> bool {
 /// At most this many leading tokens are ever looked at.
 const MAX_SPANS: usize = 16;
 
+/// The bytes that end or nest a header token: ASCII white space, `[`, `]` and `|`.
+static SPAN_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_whitespace() || matches!(b, b'[' | b']' | b'|');
+        c += 1;
+    }
+    t
+};
+
 /// Byte offsets of the leading whitespace-separated tokens of a line. A token opening a `[`
 /// keeps going to its matching `]` (thread names such as `[IPC Server handler 5]`), within
 /// 200 bytes; a `|` outside brackets is a token of its own.
@@ -223,7 +235,13 @@ impl Spans {
             let s = i;
             let mut depth = 0i32;
             while i < b.len() {
-                match b[i] {
+                let c = b[i];
+                // Most bytes are none of the ones that matter here: one table look-up each.
+                if !SPAN_STOP[usize::from(c)] {
+                    i += 1;
+                    continue;
+                }
+                match c {
                     b'[' => depth += 1,
                     b']' => depth -= 1,
                     // A `|` outside brackets is a field separator of its own, also when glued
@@ -561,10 +579,8 @@ impl HeaderModel {
         if self.columns.is_empty() {
             return None;
         }
-        sp.ensure(line, self.columns.len() + 1);
-        if sp.get().len() <= self.columns.len() {
-            return None;
-        }
+        // A line needs a token past the header columns; that is checked once the columns
+        // matched, so a line that fails at its first columns is not scanned further.
         let checked = self.columns.iter().filter(|c| c.is_some()).count();
         let mut mismatches = 0;
         let mut level = None;
@@ -612,6 +628,10 @@ impl HeaderModel {
                     return None;
                 }
             }
+        }
+        sp.ensure(line, self.columns.len() + 1);
+        if sp.get().len() <= self.columns.len() {
+            return None;
         }
         let mut k = self.columns.len() + shift;
         sp.ensure(
@@ -914,6 +934,42 @@ mod tests {
         // A `|` inside brackets stays part of its field.
         let sp = Spans::of("[a|b] c|d", 4);
         assert_eq!(sp.get(), &[(0, 5), (6, 7), (7, 8), (8, 9)]);
+    }
+
+    #[test]
+    fn tokens_scanned_on_demand_are_the_tokens_of_one_scan() {
+        let long = format!("[thread {}] x y", "w ".repeat(120));
+        let lines = [
+            "WARNING:root:disk almost full",
+            "2024-01-02 10:00:00,001 [main worker 3] INFO  a.b: started",
+            "t|comp|42|message text here",
+            "[a|b] c|d e",
+            "  padded   start\tand tabs ",
+            long.as_str(),
+            "",
+        ];
+        for line in lines {
+            let eager = Spans::of(line, MAX_SPANS);
+            let mut lazy = Spans::lazy(0);
+            for i in (0..MAX_SPANS).chain(0..MAX_SPANS) {
+                let want = eager.get().get(i).map(|&(s, e)| shape(&line[s..e]));
+                assert_eq!(lazy.shape(line, i), want, "{line:?} token {i}");
+            }
+            assert_eq!(lazy.get(), eager.get(), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn the_fallback_reads_as_far_as_the_model_promised() {
+        // A model that fails on the first token; the fallback then strips time-like tokens
+        // past its usual reach of ten, up to the width + 3 tokens the model split looks at.
+        let m = HeaderModel {
+            columns: vec![Some(Shape::Level); 9],
+            ..HeaderModel::default()
+        };
+        let s = m.split("1 2 3 4 5 6 7 8 9 10 11 12 13 done");
+        assert_eq!(s.header, "1 2 3 4 5 6 7 8 9 10 11");
+        assert_eq!(s.message, "12 13 done");
     }
 
     #[test]
