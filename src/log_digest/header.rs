@@ -61,6 +61,33 @@ fn is_date_word(w: [u8; 3]) -> bool {
     )
 }
 
+const BYTE_DIGIT: u8 = 1;
+const BYTE_ALPHA: u8 = 2;
+/// Neither a digit nor one of a time's separators (`-:/.,+TZ`).
+const BYTE_NOT_TIME: u8 = 4;
+
+/// What each byte says about a token's [`shape`]: one look-up per byte instead of a chain of
+/// comparisons (every leading token of every line is shaped).
+static TOKEN_BYTE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_digit() {
+            BYTE_DIGIT
+        } else {
+            let time_sep = matches!(b, b'-' | b':' | b'/' | b'.' | b',' | b'+' | b'T' | b'Z');
+            (if b.is_ascii_alphabetic() {
+                BYTE_ALPHA
+            } else {
+                0
+            }) | (if time_sep { 0 } else { BYTE_NOT_TIME })
+        };
+        c += 1;
+    }
+    t
+};
+
 fn shape(tok: &str) -> Shape {
     let t = tok.as_bytes();
     // Trim brackets, commas and parentheses, then one trailing colon.
@@ -80,19 +107,9 @@ fn shape(tok: &str) -> Shape {
     if b.is_empty() {
         return Shape::Word;
     }
-    let (mut digit, mut alpha, mut timeish) = (false, false, true);
-    for &c in b {
-        if c.is_ascii_digit() {
-            digit = true;
-        } else {
-            if c.is_ascii_alphabetic() {
-                alpha = true;
-            }
-            if !matches!(c, b'-' | b':' | b'/' | b'.' | b',' | b'+' | b'T' | b'Z') {
-                timeish = false;
-            }
-        }
-    }
+    let kinds = b.iter().fold(0, |k, &c| k | TOKEN_BYTE[usize::from(c)]);
+    let (digit, alpha) = (kinds & BYTE_DIGIT != 0, kinds & BYTE_ALPHA != 0);
+    let timeish = kinds & BYTE_NOT_TIME == 0;
     // A separator or a one-character mark (`-`, `|`, Redis's `*`/`#`/`.`).
     if b == b"-" || b == b"|" || (t.len() == 1 && !t[0].is_ascii_alphanumeric()) {
         return Shape::Dash;
@@ -957,6 +974,24 @@ mod tests {
             }
             assert_eq!(lazy.get(), eager.get(), "{line:?}");
         }
+    }
+
+    #[test]
+    fn token_byte_table_says_what_each_byte_is() {
+        for c in 0..=255u8 {
+            let k = TOKEN_BYTE[usize::from(c)];
+            assert_eq!(k & BYTE_DIGIT != 0, c.is_ascii_digit(), "{c}");
+            assert_eq!(k & BYTE_ALPHA != 0, c.is_ascii_alphabetic(), "{c}");
+            let time_part = c.is_ascii_digit() || b"-:/.,+TZ".contains(&c);
+            assert_eq!(k & BYTE_NOT_TIME == 0, time_part, "{c}");
+            let stop = c.is_ascii_whitespace() || b"[]|".contains(&c);
+            assert_eq!(SPAN_STOP[usize::from(c)], stop, "{c}");
+        }
+        assert_eq!(shape("2024-01-02T10:00:00Z"), Shape::Time);
+        assert_eq!(shape("[WARN]"), Shape::Level);
+        assert_eq!(shape("node-7"), Shape::HostId);
+        assert_eq!(shape("Tue"), Shape::DateWord);
+        assert_eq!(shape("worker"), Shape::Word);
     }
 
     #[test]
