@@ -475,8 +475,10 @@ fn starts_with_level_word(t: &str) -> bool {
 
 /// `ValueError: bad`, `java.lang.IllegalStateException: x`, `Error: boom`, `KeyError`.
 fn looks_like_exception(t: &str) -> bool {
+    // Bytes, not chars: the word is ASCII, and a non-ASCII character ends it at its first byte.
     let word_end = t
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '$'))
+        .bytes()
+        .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'$')))
         .unwrap_or(t.len());
     let word = &t[..word_end];
     let rest = &t[word_end..];

@@ -34,10 +34,59 @@ impl Shape {
     }
 }
 
-const DATE_WORDS: &[&str] = &[
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "mon",
-    "tue", "wed", "thu", "fri", "sat", "sun",
-];
+/// A three-letter month or weekday abbreviation, in any case: one match on the lower-cased
+/// bytes, not a scan of a word list (asked of many header tokens).
+fn is_date_word(w: [u8; 3]) -> bool {
+    matches!(
+        &w.map(|c| c.to_ascii_lowercase()),
+        b"jan"
+            | b"feb"
+            | b"mar"
+            | b"apr"
+            | b"may"
+            | b"jun"
+            | b"jul"
+            | b"aug"
+            | b"sep"
+            | b"oct"
+            | b"nov"
+            | b"dec"
+            | b"mon"
+            | b"tue"
+            | b"wed"
+            | b"thu"
+            | b"fri"
+            | b"sat"
+            | b"sun"
+    )
+}
+
+const BYTE_DIGIT: u8 = 1;
+const BYTE_ALPHA: u8 = 2;
+/// Neither a digit nor one of a time's separators (`-:/.,+TZ`).
+const BYTE_NOT_TIME: u8 = 4;
+
+/// What each byte says about a token's [`shape`]: one look-up per byte instead of a chain of
+/// comparisons (every leading token of every line is shaped).
+static TOKEN_BYTE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_digit() {
+            BYTE_DIGIT
+        } else {
+            let time_sep = matches!(b, b'-' | b':' | b'/' | b'.' | b',' | b'+' | b'T' | b'Z');
+            (if b.is_ascii_alphabetic() {
+                BYTE_ALPHA
+            } else {
+                0
+            }) | (if time_sep { 0 } else { BYTE_NOT_TIME })
+        };
+        c += 1;
+    }
+    t
+};
 
 fn shape(tok: &str) -> Shape {
     let t = tok.as_bytes();
@@ -58,19 +107,9 @@ fn shape(tok: &str) -> Shape {
     if b.is_empty() {
         return Shape::Word;
     }
-    let (mut digit, mut alpha, mut timeish) = (false, false, true);
-    for &c in b {
-        if c.is_ascii_digit() {
-            digit = true;
-        } else {
-            if c.is_ascii_alphabetic() {
-                alpha = true;
-            }
-            if !matches!(c, b'-' | b':' | b'/' | b'.' | b',' | b'+' | b'T' | b'Z') {
-                timeish = false;
-            }
-        }
-    }
+    let kinds = b.iter().fold(0, |k, &c| k | TOKEN_BYTE[usize::from(c)]);
+    let (digit, alpha) = (kinds & BYTE_DIGIT != 0, kinds & BYTE_ALPHA != 0);
+    let timeish = kinds & BYTE_NOT_TIME == 0;
     // A separator or a one-character mark (`-`, `|`, Redis's `*`/`#`/`.`).
     if b == b"-" || b == b"|" || (t.len() == 1 && !t[0].is_ascii_alphanumeric()) {
         return Shape::Dash;
@@ -88,11 +127,7 @@ fn shape(tok: &str) -> Shape {
         {
             return Shape::Level;
         }
-        if b.len() == 3
-            && DATE_WORDS
-                .iter()
-                .any(|w| w.as_bytes().eq_ignore_ascii_case(b))
-        {
+        if b.len() == 3 && is_date_word([b[0], b[1], b[2]]) {
             return Shape::DateWord;
         }
     }
@@ -138,9 +173,24 @@ fn compatible(want: Shape, got: Shape) -> bool {
 /// At most this many leading tokens are ever looked at.
 const MAX_SPANS: usize = 16;
 
+/// The bytes that end or nest a header token: ASCII white space, `[`, `]` and `|`.
+static SPAN_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_whitespace() || matches!(b, b'[' | b']' | b'|');
+        c += 1;
+    }
+    t
+};
+
 /// Byte offsets of the leading whitespace-separated tokens of a line. A token opening a `[`
 /// keeps going to its matching `]` (thread names such as `[IPC Server handler 5]`), within
 /// 200 bytes; a `|` outside brackets is a token of its own.
+///
+/// Tokens are scanned on demand and each token's [`shape`] is worked out once: splitting a line
+/// asks for the shapes of its first tokens from the model, then again from the fallback.
 struct Spans {
     at: [(usize, usize); MAX_SPANS],
     len: usize,
@@ -148,18 +198,43 @@ struct Spans {
     pos: usize,
     /// The first token was a level glued to the next field by a colon.
     chain: bool,
+    /// The shape of each known token, once asked for.
+    shapes: [Option<Shape>; MAX_SPANS],
+    /// Tokens a caller counts on being looked at (see [`Spans::lazy`]), scanned or not.
+    promised: usize,
 }
 
 impl Spans {
     fn of(line: &str, max: usize) -> Self {
-        let mut out = Spans {
+        let mut out = Self::lazy(0);
+        out.ensure(line, max);
+        out
+    }
+
+    /// Nothing scanned yet; `promised` tokens will be scanned before the fallback split reads
+    /// past its usual reach, so it sees what it would have seen had they been scanned at once.
+    fn lazy(promised: usize) -> Self {
+        Spans {
             at: [(0, 0); MAX_SPANS],
             len: 0,
             pos: 0,
             chain: false,
-        };
-        out.ensure(line, max);
-        out
+            shapes: [None; MAX_SPANS],
+            promised,
+        }
+    }
+
+    /// The shape of token `i` (scanning on to it), `None` past the line's last token.
+    fn shape(&mut self, line: &str, i: usize) -> Option<Shape> {
+        self.ensure(line, i + 1);
+        if i >= self.len {
+            return None;
+        }
+        if self.shapes[i].is_none() {
+            let (s, e) = self.at[i];
+            self.shapes[i] = Some(shape(&line[s..e]));
+        }
+        self.shapes[i]
     }
 
     /// Scans on until `max` tokens are known (or the line ends).
@@ -177,7 +252,13 @@ impl Spans {
             let s = i;
             let mut depth = 0i32;
             while i < b.len() {
-                match b[i] {
+                let c = b[i];
+                // Most bytes are none of the ones that matter here: one table look-up each.
+                if !SPAN_STOP[usize::from(c)] {
+                    i += 1;
+                    continue;
+                }
+                match c {
                     b'[' => depth += 1,
                     b']' => depth -= 1,
                     // A `|` outside brackets is a field separator of its own, also when glued
@@ -445,7 +526,7 @@ impl HeaderModel {
 
     /// Splits one line by this model only; `None` when the line does not fit it.
     pub fn split_fitting<'a>(&self, line: &'a str) -> Option<Split<'a>> {
-        let mut sp = Spans::of(line, self.columns.len() + 3);
+        let mut sp = Spans::lazy(self.columns.len() + 3);
         let mut split = self.split_by_model(line, &mut sp)?;
         if split.level.is_none() {
             split.level = levels::in_header(split.header);
@@ -499,7 +580,7 @@ impl HeaderModel {
 
     /// Splits one line into header and message.
     pub fn split<'a>(&self, line: &'a str) -> Split<'a> {
-        let mut sp = Spans::of(line, self.columns.len() + 3);
+        let mut sp = Spans::lazy(self.columns.len() + 3);
         let mut split = match self.split_by_model(line, &mut sp) {
             Some(split) => split,
             None => fallback_split(line, &mut sp),
@@ -512,10 +593,11 @@ impl HeaderModel {
     }
 
     fn split_by_model<'a>(&self, line: &'a str, sp: &mut Spans) -> Option<Split<'a>> {
-        if self.columns.is_empty() || sp.get().len() <= self.columns.len() {
+        if self.columns.is_empty() {
             return None;
         }
-        let shape_at = |sp: &Spans, i: usize| sp.get().get(i).map(|&(s, e)| shape(&line[s..e]));
+        // A line needs a token past the header columns; that is checked once the columns
+        // matched, so a line that fails at its first columns is not scanned further.
         let checked = self.columns.iter().filter(|c| c.is_some()).count();
         let mut mismatches = 0;
         let mut level = None;
@@ -525,7 +607,7 @@ impl HeaderModel {
         for (c, col) in self.columns.iter().enumerate() {
             let Some(want) = col else { continue };
             let mut at = c + shift;
-            let mut got = shape_at(sp, at);
+            let mut got = sp.shape(line, at);
             if !got.is_some_and(|g| compatible(*want, g))
                 && c > 0
                 && self.columns[c - 1].is_none()
@@ -534,7 +616,7 @@ impl HeaderModel {
                 // Tokens past the usual ones are scanned only when a column has to shift.
                 sp.ensure(line, self.columns.len() + 3 + MAX_SHIFT);
                 if let Some((extra, g)) = (1..=MAX_SHIFT - shift).find_map(|x| {
-                    shape_at(sp, at + x)
+                    sp.shape(line, at + x)
                         .filter(|&g| compatible(*want, g))
                         .map(|g| (x, g))
                 }) {
@@ -564,10 +646,19 @@ impl HeaderModel {
                 }
             }
         }
-        let mut k = self.columns.len() + shift;
-        if shift > 0 || self.component == Component::HostColon {
-            sp.ensure(line, k + 3);
+        sp.ensure(line, self.columns.len() + 1);
+        if sp.get().len() <= self.columns.len() {
+            return None;
         }
+        let mut k = self.columns.len() + shift;
+        sp.ensure(
+            line,
+            if shift > 0 || self.component == Component::HostColon {
+                k + 3
+            } else {
+                k + 2
+            },
+        );
         let spans = sp.get();
         if spans.len() > k + 1 {
             let (s, e) = spans[k];
@@ -630,13 +721,24 @@ fn fallback_split<'a>(line: &'a str, sp: &mut Spans) -> Split<'a> {
     let mut level = None;
     let mut k = 0;
     loop {
-        sp.ensure(line, (k + 2).min(FALLBACK_SPANS));
+        // Past its usual reach the loop stops where the tokens known end: those promised count.
+        sp.ensure(
+            line,
+            if k + 2 > FALLBACK_SPANS {
+                FALLBACK_SPANS.max(sp.promised)
+            } else {
+                k + 2
+            },
+        );
         if k + 1 >= sp.get().len() {
             break;
         }
         let (s, e) = sp.get()[k];
         let tok = &line[s..e];
-        match shape(tok) {
+        let Some(sh) = sp.shape(line, k) else {
+            break;
+        };
+        match sh {
             Shape::Time | Shape::DateWord | Shape::Dash => {}
             // A lone letter opening a line with no header is a mark or a word (pytest's
             // `E   assert …` explanation lines, `A connection …`), not a level.
@@ -849,6 +951,60 @@ mod tests {
         // A `|` inside brackets stays part of its field.
         let sp = Spans::of("[a|b] c|d", 4);
         assert_eq!(sp.get(), &[(0, 5), (6, 7), (7, 8), (8, 9)]);
+    }
+
+    #[test]
+    fn tokens_scanned_on_demand_are_the_tokens_of_one_scan() {
+        let long = format!("[thread {}] x y", "w ".repeat(120));
+        let lines = [
+            "WARNING:root:disk almost full",
+            "2024-01-02 10:00:00,001 [main worker 3] INFO  a.b: started",
+            "t|comp|42|message text here",
+            "[a|b] c|d e",
+            "  padded   start\tand tabs ",
+            long.as_str(),
+            "",
+        ];
+        for line in lines {
+            let eager = Spans::of(line, MAX_SPANS);
+            let mut lazy = Spans::lazy(0);
+            for i in (0..MAX_SPANS).chain(0..MAX_SPANS) {
+                let want = eager.get().get(i).map(|&(s, e)| shape(&line[s..e]));
+                assert_eq!(lazy.shape(line, i), want, "{line:?} token {i}");
+            }
+            assert_eq!(lazy.get(), eager.get(), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn token_byte_table_says_what_each_byte_is() {
+        for c in 0..=255u8 {
+            let k = TOKEN_BYTE[usize::from(c)];
+            assert_eq!(k & BYTE_DIGIT != 0, c.is_ascii_digit(), "{c}");
+            assert_eq!(k & BYTE_ALPHA != 0, c.is_ascii_alphabetic(), "{c}");
+            let time_part = c.is_ascii_digit() || b"-:/.,+TZ".contains(&c);
+            assert_eq!(k & BYTE_NOT_TIME == 0, time_part, "{c}");
+            let stop = c.is_ascii_whitespace() || b"[]|".contains(&c);
+            assert_eq!(SPAN_STOP[usize::from(c)], stop, "{c}");
+        }
+        assert_eq!(shape("2024-01-02T10:00:00Z"), Shape::Time);
+        assert_eq!(shape("[WARN]"), Shape::Level);
+        assert_eq!(shape("node-7"), Shape::HostId);
+        assert_eq!(shape("Tue"), Shape::DateWord);
+        assert_eq!(shape("worker"), Shape::Word);
+    }
+
+    #[test]
+    fn the_fallback_reads_as_far_as_the_model_promised() {
+        // A model that fails on the first token; the fallback then strips time-like tokens
+        // past its usual reach of ten, up to the width + 3 tokens the model split looks at.
+        let m = HeaderModel {
+            columns: vec![Some(Shape::Level); 9],
+            ..HeaderModel::default()
+        };
+        let s = m.split("1 2 3 4 5 6 7 8 9 10 11 12 13 done");
+        assert_eq!(s.header, "1 2 3 4 5 6 7 8 9 10 11");
+        assert_eq!(s.message, "12 13 done");
     }
 
     #[test]
