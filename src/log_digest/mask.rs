@@ -418,7 +418,9 @@ fn method_follows(b: &[u8]) -> bool {
 /// `key=value` with an identifier key and a plain value: where the value starts.
 fn key_value(tok: &[u8]) -> Option<usize> {
     let eq = memchr::memchr(b'=', tok)?;
-    let key = &tok[..eq];
+    // An opening bracket glued to the key is punctuation (`(uid=0)`, `[mode=fast]`).
+    let open = usize::from(matches!(tok[0], b'(' | b'['));
+    let key = &tok[open..eq];
     let value = &tok[eq + 1..];
     let key_ok = key.first().is_some_and(u8::is_ascii_alphabetic)
         && key
@@ -521,9 +523,13 @@ fn mask_token_with(tok: &[u8], flags: u8, out: &mut Vec<u8>) -> bool {
             i += 1;
         }
         if digit {
-            // Merge with a previous wildcard when only joiners lie between.
+            // Merge with a previous wildcard when only joiners lie between; a comma list of
+            // variables (`3,17,4`, `10.0.0.1,10.0.0.2`) is one variable (failure class 5).
             if let Some(e) = last_wild_end {
-                if out[e..].iter().all(|&c| class(c) & JOINER != 0) {
+                if out[e..]
+                    .iter()
+                    .all(|&c| class(c) & JOINER != 0 || c == b',')
+                {
                     out.truncate(e);
                     continue;
                 }
@@ -945,6 +951,27 @@ mod tests {
         ] {
             assert_eq!(masked(&format!("{id} PASSED [ 42%]")), "<*> PASSED [<*>]");
         }
+    }
+
+    /// Failure class 5 (variables glued to punctuation), generated from the metamorphic
+    /// `vartype:list` transform: a comma list of values is one variable whatever its length,
+    /// and a `key=value` inside brackets masks its value as one outside does.
+    #[test]
+    fn glued_lists_and_bracketed_keys_are_one_variable() {
+        assert_eq!(
+            masked("level ( 35,2 17,40 **** 9,1 )"),
+            masked("level ( 35 17 **** 9 )")
+        );
+        assert_eq!(
+            masked("link up on net 10.1.0.0,10.2.3.4 via port"),
+            masked("link up on net 10.1.0.0 via port")
+        );
+        assert_eq!(masked("items [1,2,3] kept"), "items [<*>] kept");
+        assert_eq!(masked("run (uid=0)"), masked("run (uid=wheel)"));
+        assert_eq!(masked("run (uid=0)"), "run (uid=<*>)");
+        assert_eq!(masked("box (id=1973,623142)"), "box (id=<*>)");
+        // A number before a comma in a sentence keeps the comma.
+        assert_eq!(masked("got 5, then 6"), "got <*>, then <*>");
     }
 
     proptest::proptest! {
