@@ -426,10 +426,24 @@ fn key_value(tok: &[u8]) -> Option<usize> {
         && key
             .iter()
             .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'));
+    // A request target may carry a query (`path=/x?since=5`).
     let value_ok = value.first().is_some_and(|&c| {
         c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'/' | b':')
-    }) && !value.contains(&b'=');
+    }) && (!value.contains(&b'=') || value[0] == b'/');
     (key_ok && value_ok).then_some(eq + 1)
+}
+
+/// `path=/srv/data/a.csv` in a message that names no HTTP method: the value is a file path,
+/// one variable, not a request target. Returns where the value starts.
+fn keyed_file_path(tok: &[u8], message: &[u8]) -> Option<usize> {
+    let value_at = key_value(tok)?;
+    let names_request = || {
+        message
+            .split(u8::is_ascii_whitespace)
+            .any(|t| is_http_method(memchr::memchr(b'=', t).map_or(t, |e| &t[e + 1..])))
+    };
+    (tok[value_at] == b'/' && is_route_key(&tok[..value_at - 1]) && !names_request())
+        .then_some(value_at)
 }
 
 /// Writes the masked form of one token (no whitespace inside) to `out`. Returns true when the
@@ -738,6 +752,18 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         {
             out.extend_from_slice(WILDCARD.as_bytes());
             true
+        } else if let Some(v) = (flags & (EQ | PATH) == (EQ | PATH))
+            .then(|| keyed_file_path(tok, b))
+            .flatten()
+        {
+            let end = tok
+                .iter()
+                .rposition(|&c| !matches!(c, b',' | b';'))
+                .map_or(tok.len(), |e| e + 1);
+            out.extend_from_slice(&tok[..v]);
+            out.extend_from_slice(WILDCARD.as_bytes());
+            out.extend_from_slice(&tok[end.max(v)..]);
+            false
         } else {
             mask_token_with(tok, flags, out)
         };
@@ -970,6 +996,15 @@ mod tests {
         assert_eq!(masked("run (uid=0)"), masked("run (uid=wheel)"));
         assert_eq!(masked("run (uid=0)"), "run (uid=<*>)");
         assert_eq!(masked("box (id=1973,623142)"), "box (id=<*>)");
+        // `path=` names a request target beside a method, a file otherwise.
+        assert_eq!(
+            masked("box saved size=5 path=/srv/a/b.csv"),
+            "box saved size=<*> path=<*>"
+        );
+        assert_eq!(
+            masked("box done method=GET path=/v2/boxes?since=5 status=200"),
+            "box done method=GET path=/v2/boxes?since=<*> status=200"
+        );
         // A number before a comma in a sentence keeps the comma.
         assert_eq!(masked("got 5, then 6"), "got <*>, then <*>");
     }
