@@ -283,6 +283,7 @@ fn value_segment(seg: &[u8]) -> bool {
 /// Failure class E (HTTP request lines): writes a request target keeping what names the route
 /// (`/api/v1/orders/<*>?symbol=<*>&limit=<*>`): path segments stay, ids in them (numbers, hex,
 /// UUIDs) become `<*>`; query keys stay, query values become `<*>`.
+#[inline(never)] // rare (after a method word): kept out of the per-token loops
 fn mask_route(t: &[u8], out: &mut Vec<u8>) {
     let (path, query) = match memchr::memchr(b'?', t) {
         Some(q) => (&t[..q], Some(&t[q + 1..])),
@@ -444,6 +445,30 @@ fn keyed_file_path(tok: &[u8], message: &[u8]) -> Option<usize> {
     };
     (tok[value_at] == b'/' && is_route_key(&tok[..value_at - 1]) && !names_request())
         .then_some(value_at)
+}
+
+/// The two rules that need the rest of the message: a route named before its method
+/// (`Exception on /orders/7 [GET]`) and a `path=` file. Writes the token and returns whether
+/// it became one wildcard, or `None` (nothing written) when neither applies. Kept out of
+/// [`mask_into`]'s loop, which runs for every token.
+#[inline(never)]
+fn route_or_file(tok: &[u8], after: &[u8], message: &[u8], out: &mut Vec<u8>) -> Option<bool> {
+    if tok[0] == b'/' {
+        if !method_follows(after) {
+            return None;
+        }
+        mask_route(tok, out);
+        return Some(false);
+    }
+    let v = keyed_file_path(tok, message)?;
+    let end = tok
+        .iter()
+        .rposition(|&c| !matches!(c, b',' | b';'))
+        .map_or(tok.len(), |e| e + 1);
+    out.extend_from_slice(&tok[..v]);
+    out.extend_from_slice(WILDCARD.as_bytes());
+    out.extend_from_slice(&tok[end.max(v)..]);
+    Some(false)
 }
 
 /// Writes the masked form of one token (no whitespace inside) to `out`. Returns true when the
@@ -707,10 +732,12 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             mask_route(tok, out);
             http = 2;
             false
-        } else if tok[0] == b'/' && quote_at.is_none() && method_follows(&b[i..]) {
-            // A route named before its method (`Exception on /orders/7 [GET]`).
-            mask_route(tok, out);
-            false
+        } else if let Some(w) = (quote_at.is_none()
+            && (tok[0] == b'/' || flags & (EQ | PATH) == (EQ | PATH)))
+            .then(|| route_or_file(tok, &b[i..], b, out))
+            .flatten()
+        {
+            w
         } else if was_http == 4 && tok[0] == b'/' && quote_at.is_none() {
             // A request inside a message is a field of it: its target is one variable.
             out.extend_from_slice(WILDCARD.as_bytes());
@@ -752,18 +779,6 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         {
             out.extend_from_slice(WILDCARD.as_bytes());
             true
-        } else if let Some(v) = (flags & (EQ | PATH) == (EQ | PATH))
-            .then(|| keyed_file_path(tok, b))
-            .flatten()
-        {
-            let end = tok
-                .iter()
-                .rposition(|&c| !matches!(c, b',' | b';'))
-                .map_or(tok.len(), |e| e + 1);
-            out.extend_from_slice(&tok[..v]);
-            out.extend_from_slice(WILDCARD.as_bytes());
-            out.extend_from_slice(&tok[end.max(v)..]);
-            false
         } else {
             mask_token_with(tok, flags, out)
         };
