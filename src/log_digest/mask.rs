@@ -261,9 +261,29 @@ fn id_piece(p: &[u8]) -> bool {
     !(letters_then_digits && digits <= 2 && p.len() <= 8)
 }
 
+/// A whole path segment that is a value, not a route word: an id written in hex with its
+/// separators (`86f511ee-dbbf-15c3-5c00-8c8939018001`, `3ebb9083`: hex digits and `-`, at
+/// least one decimal digit), or a code written in capitals (`EURUSD`, `BTC-USD`, `BRK.B`:
+/// routes are lower-case words by convention, capitals name the thing asked about).
+fn value_segment(seg: &[u8]) -> bool {
+    if seg.is_empty() {
+        return false;
+    }
+    let hex_id = seg.iter().any(u8::is_ascii_digit)
+        && seg.iter().filter(|c| c.is_ascii_hexdigit()).count() >= 8
+        && seg.iter().all(|&c| c.is_ascii_hexdigit() || c == b'-');
+    let capitals = seg.len() >= 2
+        && seg.iter().any(u8::is_ascii_uppercase)
+        && seg.iter().all(|&c| {
+            c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.')
+        });
+    hex_id || capitals
+}
+
 /// Failure class E (HTTP request lines): writes a request target keeping what names the route
 /// (`/api/v1/orders/<*>?symbol=<*>&limit=<*>`): path segments stay, ids in them (numbers, hex,
 /// UUIDs) become `<*>`; query keys stay, query values become `<*>`.
+#[inline(never)] // rare (after a method word): kept out of the per-token loops
 fn mask_route(t: &[u8], out: &mut Vec<u8>) {
     let (path, query) = match memchr::memchr(b'?', t) {
         Some(q) => (&t[..q], Some(&t[q + 1..])),
@@ -273,6 +293,18 @@ fn mask_route(t: &[u8], out: &mut Vec<u8>) {
     let mut i = 0;
     while i < path.len() {
         let c = path[i];
+        if c == b'/' || i == 0 {
+            let seg_start = i + usize::from(c == b'/');
+            let seg_end =
+                memchr::memchr(b'/', &path[seg_start..]).map_or(path.len(), |e| seg_start + e);
+            if value_segment(&path[seg_start..seg_end]) {
+                out.extend_from_slice(&path[i..seg_start]);
+                out.extend_from_slice(WILDCARD.as_bytes());
+                last_wild_end = None;
+                i = seg_end;
+                continue;
+            }
+        }
         if !c.is_ascii_alphanumeric() {
             out.push(c);
             i += 1;
@@ -342,7 +374,8 @@ pub enum HttpAnchor {
 /// See [`HttpAnchor`].
 pub fn http_anchor(tok: &str) -> HttpAnchor {
     let t = tok.as_bytes();
-    let (keyed, v) = match memchr::memchr(b'=', t) {
+    // `path=/x` is keyed; the `=` of a query (`/x?since=5`) is not.
+    let (keyed, v) = match memchr::memchr(b'=', t).filter(|&e| !t[..e].contains(&b'/')) {
         Some(e) => (true, &t[e + 1..]),
         None => (false, t),
     };
@@ -362,22 +395,80 @@ pub fn http_anchor(tok: &str) -> HttpAnchor {
 /// A method word of a masked message (`GET`, `"POST`, `method=GET`).
 pub fn is_method_token(tok: &str) -> bool {
     let t = tok.as_bytes();
-    is_http_method(memchr::memchr(b'=', t).map_or(t, |e| &t[e + 1..]))
+    is_http_method(memchr::memchr(b'=', t).map_or(t, |e| &t[e + 1..])) || bracketed_method(t)
+}
+
+/// `[GET]`, `(POST)`: a method written after its route (`Exception on /orders [GET]`).
+fn bracketed_method(t: &[u8]) -> bool {
+    t.len() > 2
+        && matches!((t[0], t[t.len() - 1]), (b'[', b']') | (b'(', b')'))
+        && is_http_method_word(&t[1..t.len() - 1])
+}
+
+/// Whether the token after position `i` of `b` (past spaces) is a bracketed method.
+fn method_follows(b: &[u8]) -> bool {
+    let ws = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    let rest = &b[ws..];
+    let end = rest
+        .iter()
+        .position(u8::is_ascii_whitespace)
+        .unwrap_or(rest.len());
+    ws > 0 && bracketed_method(rest[..end].strip_suffix(b",").unwrap_or(&rest[..end]))
 }
 
 /// `key=value` with an identifier key and a plain value: where the value starts.
 fn key_value(tok: &[u8]) -> Option<usize> {
     let eq = memchr::memchr(b'=', tok)?;
-    let key = &tok[..eq];
+    // An opening bracket glued to the key is punctuation (`(uid=0)`, `[mode=fast]`).
+    let open = usize::from(matches!(tok[0], b'(' | b'['));
+    let key = &tok[open..eq];
     let value = &tok[eq + 1..];
     let key_ok = key.first().is_some_and(u8::is_ascii_alphabetic)
         && key
             .iter()
             .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'));
+    // A request target may carry a query (`path=/x?since=5`).
     let value_ok = value.first().is_some_and(|&c| {
         c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'/' | b':')
-    }) && !value.contains(&b'=');
+    }) && (!value.contains(&b'=') || value[0] == b'/');
     (key_ok && value_ok).then_some(eq + 1)
+}
+
+/// `path=/srv/data/a.csv` in a message that names no HTTP method: the value is a file path,
+/// one variable, not a request target. Returns where the value starts.
+fn keyed_file_path(tok: &[u8], message: &[u8]) -> Option<usize> {
+    let value_at = key_value(tok)?;
+    let names_request = || {
+        message
+            .split(u8::is_ascii_whitespace)
+            .any(|t| is_http_method(memchr::memchr(b'=', t).map_or(t, |e| &t[e + 1..])))
+    };
+    (tok[value_at] == b'/' && is_route_key(&tok[..value_at - 1]) && !names_request())
+        .then_some(value_at)
+}
+
+/// The two rules that need the rest of the message: a route named before its method
+/// (`Exception on /orders/7 [GET]`) and a `path=` file. Writes the token and returns whether
+/// it became one wildcard, or `None` (nothing written) when neither applies. Kept out of
+/// [`mask_into`]'s loop, which runs for every token.
+#[inline(never)]
+fn route_or_file(tok: &[u8], after: &[u8], message: &[u8], out: &mut Vec<u8>) -> Option<bool> {
+    if tok[0] == b'/' {
+        if !method_follows(after) {
+            return None;
+        }
+        mask_route(tok, out);
+        return Some(false);
+    }
+    let v = keyed_file_path(tok, message)?;
+    let end = tok
+        .iter()
+        .rposition(|&c| !matches!(c, b',' | b';'))
+        .map_or(tok.len(), |e| e + 1);
+    out.extend_from_slice(&tok[..v]);
+    out.extend_from_slice(WILDCARD.as_bytes());
+    out.extend_from_slice(&tok[end.max(v)..]);
+    Some(false)
 }
 
 /// Writes the masked form of one token (no whitespace inside) to `out`. Returns true when the
@@ -430,6 +521,11 @@ fn mask_token_with(tok: &[u8], flags: u8, out: &mut Vec<u8>) -> bool {
         }
         if let Some(end) = relative_file_path(tok) {
             out.extend_from_slice(WILDCARD.as_bytes());
+            if tok[end..].starts_with(b"::") {
+                // A test id (`tests/a.py::test_x[3-buy]`, `a.py::Class::test`) is one
+                // variable: the file, the test's name and its parameters.
+                return true;
+            }
             if end < tok.len() {
                 mask_token(&tok[end..], out);
             }
@@ -466,9 +562,13 @@ fn mask_token_with(tok: &[u8], flags: u8, out: &mut Vec<u8>) -> bool {
             i += 1;
         }
         if digit {
-            // Merge with a previous wildcard when only joiners lie between.
+            // Merge with a previous wildcard when only joiners lie between; a comma list of
+            // variables (`3,17,4`, `10.0.0.1,10.0.0.2`) is one variable (failure class 5).
             if let Some(e) = last_wild_end {
-                if out[e..].iter().all(|&c| class(c) & JOINER != 0) {
+                if out[e..]
+                    .iter()
+                    .all(|&c| class(c) & JOINER != 0 || c == b',')
+                {
                     out.truncate(e);
                     continue;
                 }
@@ -632,6 +732,12 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             mask_route(tok, out);
             http = 2;
             false
+        } else if let Some(w) = (quote_at.is_none()
+            && (tok[0] == b'/' || flags & (EQ | PATH) == (EQ | PATH)))
+            .then(|| route_or_file(tok, &b[i..], b, out))
+            .flatten()
+        {
+            w
         } else if was_http == 4 && tok[0] == b'/' && quote_at.is_none() {
             // A request inside a message is a field of it: its target is one variable.
             out.extend_from_slice(WILDCARD.as_bytes());
@@ -743,8 +849,9 @@ mod tests {
         // Padding inside brackets does not change the shape.
         assert_eq!(masked("t PASSED [ 22%]"), masked("t PASSED [100%]"));
         assert_eq!(masked("a ( b"), "a (b");
-        // A relative file path is a variable, what follows it is masked as usual.
-        assert_eq!(masked("tests/test_api.py::test_x ok"), "<*>::test_x ok");
+        // A relative file path is a variable, what follows it is masked as usual (a test id
+        // after it is part of it).
+        assert_eq!(masked("tests/test_api.py::test_x ok"), "<*> ok");
         assert_eq!(masked("see src/a/b.rs:12: here"), "see <*>:<*>: here");
         assert_eq!(masked("and/or HTTP/1.1"), "and/or <*>");
     }
@@ -836,6 +943,85 @@ mod tests {
             masked("retry 200 times status=7"),
             "retry <*> times status=<*>"
         );
+    }
+
+    /// Failure class E (HTTP request lines), generated cases (make_logs.py access logs, Flask's
+    /// error lines): a whole path segment that is a value (a hex id whose groups may hold no
+    /// decimal digit, a code in capitals) is one variable; a route named before a bracketed
+    /// method keeps its words; a query's `=` does not make a route a `key=value`.
+    #[test]
+    fn value_segments_and_routes_before_their_method() {
+        assert_eq!(
+            masked(r#""PUT /v2/items/86f511ee-dbbf-15c3-5c00-8c8939018001 HTTP/1.1" 409 7"#),
+            r#""PUT /v2/items/<*> <*>" 409 <*>"#
+        );
+        assert_eq!(
+            masked(r#""GET /v2/boxes/ABC-XY/parts HTTP/1.1" 200 7"#),
+            masked(r#""GET /v2/boxes/QRSTU/parts HTTP/1.1" 200 7"#)
+        );
+        assert_eq!(
+            masked(r#""GET /v2/boxes/ABC-XY HTTP/1.1" 200 7"#),
+            r#""GET /v2/boxes/<*> <*>" 200 <*>"#
+        );
+        // Lower-case words and short names with a digit are route words.
+        assert_eq!(
+            masked("GET /v2/boxes/deadbeef 200"),
+            "GET /v2/boxes/deadbeef 200"
+        );
+        assert_eq!(
+            masked("note on /v2/boxes/7 [DELETE]"),
+            "note on /v2/boxes/<*> [DELETE]"
+        );
+        assert_eq!(masked("note on /v2/boxes [GET]"), "note on /v2/boxes [GET]");
+        // Without a method beside it a path is one variable.
+        assert_eq!(masked("note on /v2/boxes [x]"), "note on <*> [x]");
+        assert!(is_method_token("[PATCH]") && is_method_token("\"GET"));
+        assert!(!is_method_token("[GETS]"));
+        assert_eq!(http_anchor("/v2/boxes?since=<*>"), HttpAnchor::AfterMethod);
+        assert_eq!(http_anchor("path=/v2/boxes"), HttpAnchor::Always);
+    }
+
+    /// A test id (pytest `-v`, generated case make_logs.py Pytest): file, name and parameters
+    /// are one variable, so the outcome word after it is what tells events apart.
+    #[test]
+    fn test_ids_are_one_variable() {
+        for id in [
+            "tests/test_box.py::test_fold",
+            "tests/test_box.py::test_fold_3[7-left]",
+            "tests/unit/test_box.py::TestBox::test_fold[QRS]",
+        ] {
+            assert_eq!(masked(&format!("{id} PASSED [ 42%]")), "<*> PASSED [<*>]");
+        }
+    }
+
+    /// Failure class 5 (variables glued to punctuation), generated from the metamorphic
+    /// `vartype:list` transform: a comma list of values is one variable whatever its length,
+    /// and a `key=value` inside brackets masks its value as one outside does.
+    #[test]
+    fn glued_lists_and_bracketed_keys_are_one_variable() {
+        assert_eq!(
+            masked("level ( 35,2 17,40 **** 9,1 )"),
+            masked("level ( 35 17 **** 9 )")
+        );
+        assert_eq!(
+            masked("link up on net 10.1.0.0,10.2.3.4 via port"),
+            masked("link up on net 10.1.0.0 via port")
+        );
+        assert_eq!(masked("items [1,2,3] kept"), "items [<*>] kept");
+        assert_eq!(masked("run (uid=0)"), masked("run (uid=wheel)"));
+        assert_eq!(masked("run (uid=0)"), "run (uid=<*>)");
+        assert_eq!(masked("box (id=1973,623142)"), "box (id=<*>)");
+        // `path=` names a request target beside a method, a file otherwise.
+        assert_eq!(
+            masked("box saved size=5 path=/srv/a/b.csv"),
+            "box saved size=<*> path=<*>"
+        );
+        assert_eq!(
+            masked("box done method=GET path=/v2/boxes?since=5 status=200"),
+            "box done method=GET path=/v2/boxes?since=<*> status=200"
+        );
+        // A number before a comma in a sentence keeps the comma.
+        assert_eq!(masked("got 5, then 6"), "got <*>, then <*>");
     }
 
     proptest::proptest! {
