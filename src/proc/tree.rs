@@ -246,7 +246,7 @@ mod tests {
     fn children_are_seen_without_being_reaped() {
         // Tagged, so the sweeps of tests running in parallel leave it alone.
         let mut child = std::process::Command::new("sleep")
-            .arg("5")
+            .arg("600")
             .env(TAG_VAR, "has-children-test")
             .spawn()
             .unwrap();
@@ -258,7 +258,7 @@ mod tests {
     #[test]
     fn scan_sees_a_tagged_child() {
         let mut child = std::process::Command::new("sleep")
-            .arg("5")
+            .arg("600")
             .env(TAG_VAR, "tree-test-tag")
             .spawn()
             .unwrap();
