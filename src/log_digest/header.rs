@@ -329,8 +329,9 @@ impl HeaderModel {
                     in_traceback = !exception;
                     return false;
                 }
+                // A JSON record is parsed as a record, not split by a header model.
                 !l.trim().is_empty()
-                    && !l.starts_with([' ', '\t'])
+                    && !l.starts_with([' ', '\t', '{'])
                     && !l.starts_with("Caused by:")
                     && !exception
             })
@@ -974,6 +975,29 @@ mod tests {
         assert_eq!(m.split(lines[0]).message, say(0));
         assert_eq!(m.split(lines[7]).message, say(7));
         assert_eq!(m.split(lines[4]).level, Some(Level::Warning));
+    }
+
+    #[test]
+    fn class3_json_records_between_text_lines_leave_the_text_header() {
+        // JSON records interleaved with text lines are parsed as records: the text lines'
+        // header is inferred from the text lines alone.
+        let mut out = Vec::new();
+        for i in 0..24 {
+            out.push(format!(
+                "2024-05-01 10:00:{i:02}.125 | {:<8} | alpha.beta:gamma:{} - {}",
+                ["INFO", "WARNING", "ERROR"][i % 3],
+                10 + i,
+                say(i)
+            ));
+            out.push(format!(
+                r#"{{"event": "{}", "level": "info", "timestamp": "2024-05-01T10:00:{i:02}Z"}}"#,
+                say(i)
+            ));
+        }
+        let lines: Vec<&str> = out.iter().map(String::as_str).collect();
+        let m = model(&lines);
+        assert_eq!(m.split(lines[4]).message, say(2));
+        assert_eq!(m.split(lines[4]).level, Some(Level::Error));
     }
 
     #[test]
