@@ -339,6 +339,7 @@ impl<'s> EventParser<'s> {
             level = level.or(Some(Level::Error));
             Mode::Traceback
         } else if raw.starts_with("panic: ")
+            || m.starts_with("panic: ")
             || raw.starts_with("fatal error: ")
             || (m.starts_with("thread '") && m.contains("' panicked at"))
         {

@@ -312,12 +312,27 @@ impl HeaderModel {
     /// Infers the header structure from sample lines (the first lines of a source).
     pub fn infer<'a>(sample: impl IntoIterator<Item = &'a str>) -> Self {
         // Continuation lines (indented frames, `Caused by:`, tracebacks, and every line
-        // between a `Traceback` line and its exception line, however the frames are drawn)
-        // are not headers.
+        // between a `Traceback` line and its exception line, however the frames are drawn,
+        // goroutine dumps) are not headers.
         let mut in_traceback = false;
+        let mut in_stack = false;
         let lines: Vec<&str> = sample
             .into_iter()
             .filter(|l| {
+                // A goroutine dump: its frames (`pkg.fn(args)`, `created by …`) at the margin.
+                if l.starts_with("goroutine ") && l.ends_with("]:") {
+                    in_stack = true;
+                    return false;
+                }
+                if in_stack {
+                    in_stack = l.trim().is_empty()
+                        || l.starts_with([' ', '\t'])
+                        || l.ends_with(')')
+                        || l.starts_with("created by ");
+                    if in_stack {
+                        return false;
+                    }
+                }
                 let exception = l.split(':').next().is_some_and(|w| {
                     !w.contains(' ') && (w.ends_with("Exception") || w.ends_with("Error"))
                 });
@@ -701,13 +716,19 @@ fn fallback_split<'a>(line: &'a str, sp: &mut Spans) -> Split<'a> {
         }
         k += 1;
     }
-    sp.ensure(line, k + 2);
+    sp.ensure(line, if level.is_some() { k + 3 } else { k + 2 });
     let spans = sp.get();
     if level.is_some() && k + 1 < spans.len() {
         let (s, e) = spans[k];
         let tok = &line[s..e];
         if tok.len() > 1 && tok.ends_with(':') && !tok.contains("://") {
             k += 1;
+        } else if k + 2 < spans.len() && {
+            // A logger or code location closed by a lone separator (`a.b:fn:12 - msg`).
+            let (s2, e2) = spans[k + 1];
+            is_separator(&line.as_bytes()[s2..e2])
+        } {
+            k += 2;
         }
     }
     if k == 0 {
@@ -970,6 +991,12 @@ mod tests {
                 say(i)
             ));
         }
+        // A line the model does not fit (another shape after the separator) loses the same
+        // header fields.
+        let odd = HeaderModel::default()
+            .split("2024-05-01 10:00:00.125 | ERROR    | alpha:gamma:12 - shelf 9 fell");
+        assert_eq!(odd.message, "shelf 9 fell");
+        assert_eq!(odd.level, Some(Level::Error));
         let lines: Vec<&str> = padded.iter().map(String::as_str).collect();
         let m = model(&lines);
         assert_eq!(m.split(lines[0]).message, say(0));
