@@ -454,8 +454,8 @@ impl HeaderModel {
             let sp = Spans::of(l, k + 3);
             let spans = sp.get();
             if let Some(&(s, e)) = spans.get(k) {
-                if spans.len() > k + 2 && is_separator(l[spans[k + 1].0..spans[k + 1].1].as_bytes())
-                {
+                let (s1, e1) = spans.get(k + 1).copied().unwrap_or((0, 0));
+                if spans.len() > k + 2 && is_separator(&l.as_bytes()[s1..e1]) {
                     separated += 1;
                 }
                 if spans.len() > k + 1 {

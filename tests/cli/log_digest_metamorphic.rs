@@ -39,12 +39,7 @@ fn python3() -> bool {
 /// Formats of the development half whose headers are typed only by structure: a level glued to
 /// a logger by colons (`LEVEL:name:msg`), a code location or padded logger closed by a lone
 /// separator (`| name:fn:12 - msg`, `logger : msg`), and JSON records (for interleaving).
-const SEPARATED_FORMATS: &[&str] = &[
-    "PyLoggingBasic",
-    "Loguru",
-    "SpringBoot",
-    "StructlogJSON",
-];
+const SEPARATED_FORMATS: &[&str] = &["PyLoggingBasic", "Loguru", "SpringBoot", "StructlogJSON"];
 
 /// Generates the formats into `dir/src`; `None` (with a visible reason) without python3.
 fn generate(test: &str, dir: &Path, formats: &[&str]) -> Option<PathBuf> {
