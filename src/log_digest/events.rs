@@ -38,7 +38,7 @@ fn mixed_models(sample: &[&str], model: &HeaderModel) -> Vec<HeaderModel> {
     let heads: Vec<&str> = sample
         .iter()
         .copied()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with([' ', '\t']))
+        .filter(|l| !l.trim().is_empty() && !l.starts_with([' ', '\t', '{']))
         .collect();
     if heads.len() < 10 {
         return Vec::new();
@@ -229,6 +229,8 @@ pub struct EventParser<'s> {
     /// Set when a continuation opened a traceback, stack trace or panic under a head that
     /// showed no level: the event is an error (see [`EventParser::take_raised`]).
     raised: Option<Level>,
+    /// The next line is the first after a panic's head (its message, whatever it says).
+    panic_first: bool,
 }
 
 impl<'s> EventParser<'s> {
@@ -239,6 +241,7 @@ impl<'s> EventParser<'s> {
             head_has_header: false,
             head_level: None,
             raised: None,
+            panic_first: false,
         }
     }
 
@@ -336,10 +339,12 @@ impl<'s> EventParser<'s> {
             level = level.or(Some(Level::Error));
             Mode::Traceback
         } else if raw.starts_with("panic: ")
+            || m.starts_with("panic: ")
             || raw.starts_with("fatal error: ")
             || (m.starts_with("thread '") && m.contains("' panicked at"))
         {
             level = level.or(Some(Level::Fatal));
+            self.panic_first = true;
             Mode::Panic
         } else if m.starts_with("Exception in thread ") || looks_like_exception(m) {
             level = level.or(Some(Level::Error));
@@ -387,10 +392,15 @@ impl<'s> EventParser<'s> {
             }
             Mode::Java => t.starts_with("Caused by:") || t.starts_with("... "),
             Mode::Panic => {
-                t.is_empty() || {
-                    let (s, has) = self.splitter.split(line);
-                    !has || s.header.is_empty()
-                }
+                // The panic's own message line, then only what a stack dump holds: a line
+                // of another stream with no header (a second program's output interleaved)
+                // starts a new event.
+                let first = std::mem::take(&mut self.panic_first);
+                t.is_empty()
+                    || ((first || is_stack_line(t)) && {
+                        let (s, has) = self.splitter.split(line);
+                        !has || s.header.is_empty()
+                    })
             }
             Mode::Plain => {
                 if !self.head_has_header {
@@ -457,6 +467,23 @@ impl EventParser<'_> {
             Mode::Panic | Mode::Start => false,
         }
     }
+}
+
+/// A line of a Go or Rust stack dump written at the margin: `goroutine 7 [running]:`, a call
+/// frame `pkg.(*T).fn(0x1, …)`, `created by …`, `panic(…)`, `[signal …`, `note: …`,
+/// `stack backtrace:`, `exit status 2`.
+fn is_stack_line(t: &str) -> bool {
+    is_goroutine(t)
+        || t.ends_with(')')
+        || t.ends_with(") ...")
+        || t.starts_with("created by ")
+        || t.starts_with("[signal ")
+        || t.starts_with("note: ")
+        || t.starts_with("stack backtrace:")
+        || t.starts_with("exit status ")
+        || t.starts_with("panic: ")
+        || t.starts_with("fatal error: ")
+        || t.starts_with("runtime.")
 }
 
 /// `goroutine 90 [running]:`: the start of a Go goroutine dump.
@@ -760,6 +787,36 @@ mod tests {
     }
 
     // Cases from generated formats (fixtures/log-digest/ecosystem), named by what they handle.
+
+    #[test]
+    fn class3_a_panic_ends_at_a_headerless_line_of_another_stream() {
+        // Two programs' output in one stream: after a panic's message and its stack dump, a
+        // headerless line that is no stack content is a new event, not part of the panic.
+        let got = classify(&[
+            "2024/05/01 10:00:00 parcel 4 moved to shelf",
+            "thread 'alpha' panicked at src/beta.rs:12:5:",
+            "called unwrap on a missing parcel",
+            "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace",
+            "/srv/gamma/delta.py:30: ShelfWarning: shelf 7 is nearly full",
+            "2024/05/01 10:00:01 http: panic serving 10.0.0.1:5000: index out of range",
+            "goroutine 9 [running]:",
+            "net/http.(*conn).serve.func1()",
+            "\t/usr/local/go/src/net/http/server.go:1898 +0xbe",
+            "main.alpha({0x1, 0x2}, 0xc0001b6000)",
+            "/srv/gamma/delta.py:31: ShelfWarning: shelf 8 is nearly full",
+            "2024/05/01 10:00:02 parcel 5 moved to shelf",
+        ]);
+        assert_eq!(got[2..4], ["+", "+"]);
+        assert!(
+            got[4].ends_with("ShelfWarning: shelf 7 is nearly full"),
+            "{got:?}"
+        );
+        assert_eq!(got[6..10], ["+", "+", "+", "+"]);
+        assert!(
+            got[10].ends_with("ShelfWarning: shelf 8 is nearly full"),
+            "{got:?}"
+        );
+    }
 
     #[test]
     fn indented_head_with_a_blank_time_column_is_a_head() {

@@ -11,10 +11,9 @@
 //!
 //! `--log-format` (the Loghub/logparser syntax) replaces inference when a user knows the format.
 
-use regex::Regex;
-
 use super::levels;
 pub use super::levels::Level;
+pub use super::log_format::{LogFormat, LogFormatError};
 
 /// The shape class of a header token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -104,6 +103,10 @@ fn shape(tok: &str) -> Shape {
         e -= 1;
     }
     let b = &t[s..e];
+    // A lone separator between header fields and the message (`:`, `-`, `|`, `--`, `---`).
+    if is_separator(t) {
+        return Shape::Dash;
+    }
     if b.is_empty() {
         return Shape::Word;
     }
@@ -134,10 +137,16 @@ fn shape(tok: &str) -> Shape {
     if t.len() >= 2 && t[0] == b'[' && (tok.ends_with(']') || tok.ends_with("]:")) {
         return Shape::Bracket;
     }
-    if digit && alpha && !tok.ends_with(':') {
+    // A `key=value` pair is message, not a host or id field.
+    if digit && alpha && !tok.ends_with(':') && !tok.contains('=') {
         return Shape::HostId;
     }
     Shape::Word
+}
+
+/// A token that only separates fields: `:`, `|`, or a run of up to three `-`.
+fn is_separator(t: &[u8]) -> bool {
+    matches!(t, b":" | b"|" | b"-" | b"--" | b"---")
 }
 
 /// A bracketed field that carries a clock time or a level among its parts
@@ -269,7 +278,11 @@ impl Spans {
                         }
                         break;
                     }
-                    c if c.is_ascii_whitespace() && (depth <= 0 || i - s > 200) => break,
+                    // Only a token that opens with `[` spans spaces (`[IPC Server handler 5]`);
+                    // a bracket inside a name (`a.[b].[c]`) does not.
+                    c if c.is_ascii_whitespace() && (depth <= 0 || b[s] != b'[' || i - s > 200) => {
+                        break
+                    }
                     _ => {}
                 }
                 i += 1;
@@ -298,8 +311,12 @@ impl Spans {
 /// Where a token such as `WARNING:root:msg` is cut: after its first colon, when the part before
 /// it is a level word (`first`) or a name (the field after a glued level), and text follows.
 fn glued_colon(tok: &[u8], first: bool) -> Option<usize> {
-    // Most first tokens are dates or numbers: out before any scan.
-    if !tok.first().is_some_and(u8::is_ascii_alphabetic) {
+    // Most first tokens are dates or numbers: out before any scan. A logger name after a
+    // glued level may start with `_` (`INFO:__main__:message`).
+    if !tok
+        .first()
+        .is_some_and(|&b| b.is_ascii_alphabetic() || (!first && b == b'_'))
+    {
         return None;
     }
     let c = memchr::memchr(b':', tok)?;
@@ -344,16 +361,23 @@ pub struct HeaderModel {
 enum Component {
     #[default]
     None,
-    /// A token ending in `:` (stripped on lines where it does).
+    /// A token ending in `:` or an unopened `]` (stripped on lines where it does).
     Colon,
     /// A token followed by a run of two or more spaces.
     Padded,
     /// A host then a `program[pid]:` token (syslog), both stripped where the second ends in `:`.
     HostColon,
+    /// A logger or code location then a lone separator (`name : msg`, `a.b:fn:42 - msg`),
+    /// both stripped where the separator is there.
+    Separated,
 }
 
+/// A component field: `name:`, or `file.go:42]` / `name]` closing a header that no `[` opened
+/// in the token (klog's `I0301 09:00:21.111003  35 file.go:42] message`).
 fn is_component(tok: &str) -> bool {
-    tok.len() > 1 && tok.ends_with(':') && !tok.contains("://")
+    tok.len() > 1
+        && ((tok.ends_with(':') && !tok.contains("://"))
+            || (tok.ends_with(']') && !tok.contains('[')))
 }
 
 /// One line split into header and message.
@@ -367,17 +391,44 @@ pub struct Split<'a> {
 impl HeaderModel {
     /// Infers the header structure from sample lines (the first lines of a source).
     pub fn infer<'a>(sample: impl IntoIterator<Item = &'a str>) -> Self {
+        // Continuation lines (indented frames, `Caused by:`, tracebacks, and every line
+        // between a `Traceback` line and its exception line, however the frames are drawn,
+        // goroutine dumps) are not headers.
+        let mut in_traceback = false;
+        let mut in_stack = false;
         let lines: Vec<&str> = sample
             .into_iter()
-            // Continuation lines (indented frames, `Caused by:`, tracebacks) are not headers.
             .filter(|l| {
+                // A goroutine dump: its frames (`pkg.fn(args)`, `created by …`) at the margin.
+                if l.starts_with("goroutine ") && l.ends_with("]:") {
+                    in_stack = true;
+                    return false;
+                }
+                if in_stack {
+                    in_stack = l.trim().is_empty()
+                        || l.starts_with([' ', '\t'])
+                        || l.ends_with(')')
+                        || l.starts_with("created by ");
+                    if in_stack {
+                        return false;
+                    }
+                }
+                let exception = l.split(':').next().is_some_and(|w| {
+                    !w.contains(' ') && (w.ends_with("Exception") || w.ends_with("Error"))
+                });
+                if l.starts_with("Traceback") {
+                    in_traceback = true;
+                    return false;
+                }
+                if in_traceback {
+                    in_traceback = !exception;
+                    return false;
+                }
+                // A JSON record is parsed as a record, not split by a header model.
                 !l.trim().is_empty()
-                    && !l.starts_with([' ', '\t'])
+                    && !l.starts_with([' ', '\t', '{'])
                     && !l.starts_with("Caused by:")
-                    && !l.starts_with("Traceback")
-                    && !l.split(':').next().is_some_and(|w| {
-                        !w.contains(' ') && (w.ends_with("Exception") || w.ends_with("Error"))
-                    })
+                    && !exception
             })
             .collect();
         if lines.len() < 3 {
@@ -478,10 +529,15 @@ impl HeaderModel {
         let mut colon = 0;
         let mut padded = 0;
         let mut host_colon = 0;
+        let mut separated = 0;
         for l in &lines {
             let sp = Spans::of(l, k + 3);
             let spans = sp.get();
             if let Some(&(s, e)) = spans.get(k) {
+                let (s1, e1) = spans.get(k + 1).copied().unwrap_or((0, 0));
+                if spans.len() > k + 2 && is_separator(&l.as_bytes()[s1..e1]) {
+                    separated += 1;
+                }
                 if spans.len() > k + 1 {
                     if is_component(&l[s..e]) {
                         colon += 1;
@@ -503,6 +559,8 @@ impl HeaderModel {
             Component::Padded
         } else if host_colon * 10 >= n * 6 {
             Component::HostColon
+        } else if separated * 10 >= n * 6 {
+            Component::Separated
         } else {
             Component::None
         };
@@ -653,7 +711,7 @@ impl HeaderModel {
         let mut k = self.columns.len() + shift;
         sp.ensure(
             line,
-            if shift > 0 || self.component == Component::HostColon {
+            if shift > 0 || matches!(self.component, Component::HostColon | Component::Separated) {
                 k + 3
             } else {
                 k + 2
@@ -666,6 +724,14 @@ impl HeaderModel {
                 Component::None => 0,
                 Component::Colon => usize::from(is_component(&line[s..e])),
                 Component::Padded => usize::from(line.as_bytes().get(e..e + 2) == Some(b"  ")),
+                Component::Separated => match spans.get(k + 1) {
+                    Some(&(s2, e2))
+                        if spans.len() > k + 2 && is_separator(&line.as_bytes()[s2..e2]) =>
+                    {
+                        2
+                    }
+                    _ => 0,
+                },
                 // The host is header on every line; the program too when it is `name[pid]:`
                 // or `name[pid]` (a program that wrote no colon).
                 Component::HostColon => {
@@ -739,7 +805,8 @@ fn fallback_split<'a>(line: &'a str, sp: &mut Spans) -> Split<'a> {
             break;
         };
         match sh {
-            Shape::Time | Shape::DateWord | Shape::Dash => {}
+            Shape::Time | Shape::DateWord => {}
+            Shape::Dash if !matches!(tok, ":" | "--" | "---") => {}
             // A lone letter opening a line with no header is a mark or a word (pytest's
             // `E   assert …` explanation lines, `A connection …`), not a level.
             Shape::Level if level.is_none() && (k > 0 || tok.len() > 1) => {
@@ -750,13 +817,19 @@ fn fallback_split<'a>(line: &'a str, sp: &mut Spans) -> Split<'a> {
         }
         k += 1;
     }
-    sp.ensure(line, k + 2);
+    sp.ensure(line, if level.is_some() { k + 3 } else { k + 2 });
     let spans = sp.get();
     if level.is_some() && k + 1 < spans.len() {
         let (s, e) = spans[k];
         let tok = &line[s..e];
         if tok.len() > 1 && tok.ends_with(':') && !tok.contains("://") {
             k += 1;
+        } else if k + 2 < spans.len() && {
+            // A logger or code location closed by a lone separator (`a.b:fn:12 - msg`).
+            let (s2, e2) = spans[k + 1];
+            is_separator(&line.as_bytes()[s2..e2])
+        } {
+            k += 2;
         }
     }
     if k == 0 {
@@ -771,99 +844,6 @@ fn fallback_split<'a>(line: &'a str, sp: &mut Spans) -> Split<'a> {
         header: line[..start].trim_end(),
         message: &line[start..],
         level,
-    }
-}
-
-/// A user-given header format in the Loghub/logparser syntax:
-/// `<Date> <Time> <Level> <Component>: <Content>`.
-#[derive(Debug, Clone)]
-pub struct LogFormat {
-    re: Regex,
-    content: usize,
-    level: Option<usize>,
-}
-
-/// A `--log-format` that cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum LogFormatError {
-    #[error("log format {0:?} has no <Content> field: add one where the message starts")]
-    NoContent(String),
-    #[error("log format {format:?} is not a valid pattern: {source}")]
-    Regex {
-        format: String,
-        #[source]
-        source: Box<regex::Error>,
-    },
-}
-
-impl LogFormat {
-    /// Compiles a format: each `<Name>` is a field, runs of spaces match any whitespace, the
-    /// rest is a regular-expression fragment; anchored at both ends.
-    pub fn parse(format: &str) -> Result<Self, LogFormatError> {
-        static FIELD: std::sync::OnceLock<Option<Regex>> = std::sync::OnceLock::new();
-        let field = FIELD
-            .get_or_init(|| Regex::new(r"<([A-Za-z_][A-Za-z0-9_]*)>").ok())
-            .as_ref()
-            .ok_or_else(|| LogFormatError::NoContent(format.to_owned()))?;
-        let mut pat = String::from("^");
-        let mut last = 0;
-        let mut names = Vec::new();
-        let push_literal = |pat: &mut String, lit: &str| {
-            let mut spaces = false;
-            for ch in lit.chars() {
-                if ch == ' ' {
-                    if !spaces {
-                        pat.push_str(r"\s+");
-                    }
-                    spaces = true;
-                } else {
-                    spaces = false;
-                    pat.push(ch);
-                }
-            }
-        };
-        for m in field.captures_iter(format) {
-            let all = m.get(0).map_or(0..0, |g| g.range());
-            push_literal(&mut pat, &format[last..all.start]);
-            let name = m.get(1).map_or("", |g| g.as_str());
-            let body = if name == "Content" { ".*" } else { ".*?" };
-            pat.push_str(&format!("(?P<f{}>{body})", names.len()));
-            names.push(name.to_owned());
-            last = all.end;
-        }
-        push_literal(&mut pat, &format[last..]);
-        pat.push('$');
-        let content = names
-            .iter()
-            .position(|n| n == "Content")
-            .ok_or_else(|| LogFormatError::NoContent(format.to_owned()))?;
-        let level = names.iter().position(|n| n == "Level");
-        let re = Regex::new(&pat).map_err(|e| LogFormatError::Regex {
-            format: format.to_owned(),
-            source: Box::new(e),
-        })?;
-        Ok(Self { re, content, level })
-    }
-
-    /// Whether the format names a `<Level>` field.
-    pub fn has_level(&self) -> bool {
-        self.level.is_some()
-    }
-
-    /// Splits a line; `None` when it does not match the format.
-    pub fn split<'a>(&self, line: &'a str) -> Option<Split<'a>> {
-        let trimmed = line.trim();
-        let caps = self.re.captures(trimmed)?;
-        let m = caps.name(&format!("f{}", self.content))?;
-        let level = self
-            .level
-            .and_then(|i| caps.name(&format!("f{i}")))
-            .and_then(|g| Level::parse(g.as_str()));
-        Some(Split {
-            header: trimmed[..m.start()].trim_end(),
-            message: m.as_str(),
-            level,
-        })
     }
 }
 
@@ -1023,6 +1003,134 @@ mod tests {
         assert!(!model(&words).is_typed());
     }
 
+    /// A generated message, its shape changing from line to line as real messages do.
+    fn say(i: usize) -> String {
+        match i % 4 {
+            0 => format!("parcel {i} moved to shelf"),
+            1 => format!("counted crate {i} twice"),
+            2 => "gate closed early".to_string(),
+            _ => format!("ticket sealed after {i} tries"),
+        }
+    }
+
+    #[test]
+    fn class1_code_location_or_logger_before_a_lone_separator_is_header() {
+        // `time | LEVEL | module:function:line - message`: a code location closed by a lone
+        // separator, on a header whose fields are separated by `|`.
+        let mut located = Vec::new();
+        for i in 0..24 {
+            located.push(format!(
+                "2024-05-0{} 10:00:{i:02}.125 | {:<8} | alpha.beta:gamma:{} - {}",
+                i % 9 + 1,
+                ["INFO", "WARNING", "ERROR"][i % 3],
+                10 + i,
+                say(i)
+            ));
+        }
+        // A traceback between heads, its frames drawn at the margin, leaves the model as is.
+        located.insert(3, "Traceback (most recent call last):".into());
+        located.insert(4, "> File \"/srv/x/alpha.py\", line 3, in gamma".into());
+        located.insert(5, "    delta()".into());
+        located.insert(6, "ZeroDivisionError: division by zero".into());
+        let lines: Vec<&str> = located.iter().map(String::as_str).collect();
+        let m = model(&lines);
+        let s = m.split(lines[2]);
+        assert_eq!(s.message, say(2));
+        assert_eq!(s.level, Some(Level::Error));
+        // `time LEVEL pid --- [app] [thread] padded.logger : message`: a padded logger then a
+        // lone `:`; a logger with brackets inside its name does not swallow the message.
+        let mut padded = Vec::new();
+        for i in 0..24 {
+            let logger = if i % 5 == 0 {
+                "a.b.C.[.[/].[ruler]"
+            } else {
+                "a.b.delta.Epsilon"
+            };
+            padded.push(format!(
+                "2024-05-01T10:00:{i:02}.125Z {:>5} 7{i:03} --- [north] [worker-{}] {logger:<24} : {}",
+                ["INFO", "WARN", "ERROR"][i % 3],
+                i % 4,
+                say(i)
+            ));
+        }
+        // A line the model does not fit (another shape after the separator) loses the same
+        // header fields.
+        let odd = HeaderModel::default()
+            .split("2024-05-01 10:00:00.125 | ERROR    | alpha:gamma:12 - shelf 9 fell");
+        assert_eq!(odd.message, "shelf 9 fell");
+        assert_eq!(odd.level, Some(Level::Error));
+        let lines: Vec<&str> = padded.iter().map(String::as_str).collect();
+        let m = model(&lines);
+        assert_eq!(m.split(lines[0]).message, say(0));
+        assert_eq!(m.split(lines[7]).message, say(7));
+        assert_eq!(m.split(lines[4]).level, Some(Level::Warning));
+    }
+
+    #[test]
+    fn class3_json_records_between_text_lines_leave_the_text_header() {
+        // JSON records interleaved with text lines are parsed as records: the text lines'
+        // header is inferred from the text lines alone.
+        let mut out = Vec::new();
+        for i in 0..24 {
+            out.push(format!(
+                "2024-05-01 10:00:{i:02}.125 | {:<8} | alpha.beta:gamma:{} - {}",
+                ["INFO", "WARNING", "ERROR"][i % 3],
+                10 + i,
+                say(i)
+            ));
+            out.push(format!(
+                r#"{{"event": "{}", "level": "info", "timestamp": "2024-05-01T10:00:{i:02}Z"}}"#,
+                say(i)
+            ));
+        }
+        let lines: Vec<&str> = out.iter().map(String::as_str).collect();
+        let m = model(&lines);
+        assert_eq!(m.split(lines[4]).message, say(2));
+        assert_eq!(m.split(lines[4]).level, Some(Level::Error));
+    }
+
+    #[test]
+    fn key_value_pairs_after_the_level_are_message() {
+        // Class 1: `time [level    ] event   key=value ...`: pairs with digits are not a host
+        // column, so the event's words are not taken for sandwiched header words.
+        let mut out = Vec::new();
+        for i in 0..24 {
+            out.push(format!(
+                "2024-05-01 10:00:{i:02} [{:<9}] parcel moved                  parcel_id={i} shelf=s{}",
+                ["info", "warning", "error"][i % 3],
+                i % 4
+            ));
+        }
+        let lines: Vec<&str> = out.iter().map(String::as_str).collect();
+        let m = model(&lines);
+        let s = m.split(lines[1]);
+        assert!(s.message.starts_with("parcel moved "), "{}", s.message);
+        assert_eq!(s.level, Some(Level::Warning));
+    }
+
+    #[test]
+    fn glued_severity_date_pid_and_location_closed_by_a_bracket() {
+        // Class 1 (klog-style header): `I0501 10:00:00.000001  1234 file.go:42] message`; the
+        // location closed by an unopened `]` is header.
+        let mut out = Vec::new();
+        for i in 0..24 {
+            out.push(format!(
+                "{}0501 10:00:{i:02}.00000{}    {} {}] {}",
+                ["I", "W", "E"][i % 3],
+                i % 10,
+                100 + i % 7,
+                ["alpha.go:12", "beta", "gamma.delta"][i % 3],
+                say(i)
+            ));
+        }
+        let lines: Vec<&str> = out.iter().map(String::as_str).collect();
+        let m = model(&lines);
+        for (i, l) in lines.iter().enumerate() {
+            assert_eq!(m.split(l).message, say(i));
+        }
+        assert_eq!(m.split(lines[2]).level, Some(Level::Error));
+    }
+
     #[test]
     fn level_glued_by_colons() {
         let lines = [
@@ -1036,6 +1144,16 @@ mod tests {
         assert_eq!(s.message, "connection to db:5432 refused");
         assert_eq!(s.level, Some(Level::Error));
         assert_eq!(m.split(lines[1]).message, "disk 93% full");
+        // Class 1 (glued header): the name after a glued level may start with `_`
+        // (a module's own `__name__`), and is still header.
+        let under = [
+            "INFO:__alpha__:job 4 queued",
+            "INFO:beta.gamma:job 5 queued",
+            "WARNING:__alpha__:queue 7 slow",
+        ];
+        let m = model(&under);
+        assert_eq!(m.split(under[0]).message, "job 4 queued");
+        assert_eq!(m.split(under[2]).level, Some(Level::Warning));
         // Without a level first, a colon is not a field separator.
         assert_eq!(
             HeaderModel::default().split("key:value rest").message,

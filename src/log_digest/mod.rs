@@ -17,6 +17,7 @@ mod block;
 pub mod events;
 pub mod header;
 pub mod levels;
+pub mod log_format;
 pub mod mask;
 pub mod miner;
 pub mod mining;

@@ -36,8 +36,13 @@ fn python3() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// Formats of the development half whose headers are typed only by structure: a level glued to
+/// a logger by colons (`LEVEL:name:msg`), a code location or padded logger closed by a lone
+/// separator (`| name:fn:12 - msg`, `logger : msg`), and JSON records (for interleaving).
+const SEPARATED_FORMATS: &[&str] = &["PyLoggingBasic", "Loguru", "SpringBoot", "StructlogJSON"];
+
 /// Generates the formats into `dir/src`; `None` (with a visible reason) without python3.
-fn generate(test: &str, dir: &Path) -> Option<PathBuf> {
+fn generate(test: &str, dir: &Path, formats: &[&str]) -> Option<PathBuf> {
     if !python3() {
         skip(
             test,
@@ -51,7 +56,7 @@ fn generate(test: &str, dir: &Path) -> Option<PathBuf> {
         .arg("--out")
         .arg(&src)
         .args(["--half", "dev", "--lines", LINES, "--only"])
-        .args(FORMATS)
+        .args(formats)
         .output()
         .unwrap();
     assert!(
@@ -154,12 +159,12 @@ fn grouping_accuracy(truth: &[(u64, String)], pred: &HashMap<u64, String>) -> f6
 /// Runs the transforms and checks each dataset's GA against its original's (an interleaved
 /// pair against the line-weighted GA of its two sources); `same_levels`: the level counts must
 /// not move either (transforms that keep the header's level).
-fn check(test: &str, transforms: &[&str], same_levels: bool) {
+fn check(test: &str, formats: &[&str], transforms: &[&str], same_levels: bool) {
     let tmp = tempfile::tempdir().unwrap();
-    let Some(src) = generate(test, tmp.path()) else {
+    let Some(src) = generate(test, tmp.path(), formats) else {
         return;
     };
-    let base: HashMap<&str, Scored> = FORMATS.iter().map(|&f| (f, score(&src, f))).collect();
+    let base: HashMap<&str, Scored> = formats.iter().map(|&f| (f, score(&src, f))).collect();
     let mut failures = Vec::new();
     for t in transforms {
         let out = transform(&src, &tmp.path().join("meta"), t);
@@ -199,6 +204,7 @@ fn check(test: &str, transforms: &[&str], same_levels: bool) {
 fn bom_crlf_and_ansi_colour_keep_grouping_and_levels() {
     check(
         "bom_crlf_and_ansi_colour_keep_grouping_and_levels",
+        FORMATS,
         &["bom", "crlf", "ansi"],
         true,
     );
@@ -208,6 +214,7 @@ fn bom_crlf_and_ansi_colour_keep_grouping_and_levels() {
 fn header_rewrites_keep_grouping() {
     check(
         "header_rewrites_keep_grouping",
+        FORMATS,
         &[
             "header:pylog",
             "header:celery",
@@ -224,7 +231,22 @@ fn interleaving_two_formats_keeps_grouping() {
     // sorted list away): each pair's GA is its sources' line-weighted GA, within 0.01.
     check(
         "interleaving_two_formats_keeps_grouping",
+        FORMATS,
         &["interleave"],
+        false,
+    );
+}
+
+#[test]
+fn headers_typed_by_structure_survive_rewrites_and_interleaving() {
+    // Classes 1 and 3: a header whose last field is a logger or code location closed by a
+    // lone separator, or glued to the level by colons, is header whatever it is rewritten
+    // into (and a rewritten header is too); such a file interleaved with another format, JSON
+    // records included, keeps both formats' grouping.
+    check(
+        "headers_typed_by_structure_survive_rewrites_and_interleaving",
+        SEPARATED_FORMATS,
+        &["header:pylog", "header:loguru", "header:klog", "interleave"],
         false,
     );
 }
