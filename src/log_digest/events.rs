@@ -289,11 +289,11 @@ impl<'s> EventParser<'s> {
         }
         let trimmed = line.trim_start();
         if trimmed.starts_with('{') {
-            if let Some(Line::Head {
-                header,
-                message,
+            if let Some(JsonRecord {
+                mut message,
+                fields,
                 level,
-            }) = json_line(trimmed, &self.splitter.json)
+            }) = json_record(trimmed, &self.splitter.json)
             {
                 let indented = message.starts_with([' ', '\t']);
                 if self.mode != Mode::Start && self.message_continues(&message, indented) {
@@ -302,9 +302,15 @@ impl<'s> EventParser<'s> {
                 self.mode = Mode::Plain;
                 self.head_has_header = true;
                 self.head_level = level;
+                message.truncate(message.trim_end().len());
+                message.push_str(&fields);
+                if message.starts_with(' ') {
+                    // No message field: the fields alone describe the event.
+                    message.remove(0);
+                }
                 return Line::Head {
-                    header,
-                    message,
+                    header: "",
+                    message: Cow::Owned(message),
                     level,
                 };
             }
@@ -545,32 +551,149 @@ const ERROR_KEYS: &[&str] = &[
     "stacktrace",
 ];
 
-/// A JSON object line: its message field (plus its error field) is the message; a message
-/// that is itself a log line (`json.inner`) loses its own header, whose level counts first.
-fn json_line<'a>(t: &'a str, json: &JsonModel) -> Option<Line<'a>> {
+/// Keys that hold a record's time: the time is not part of the event.
+const TIME_KEYS: &[&str] = &[
+    "time",
+    "timestamp",
+    "ts",
+    "@timestamp",
+    "date",
+    "datetime",
+    "asctime",
+];
+
+/// Keys whose values name an HTTP request's method, target or status: kept where they sit in
+/// a nested object (`"req":{"method":"GET","url":"/x"}`), named by their own key.
+fn is_request_key(k: &str) -> bool {
+    const KEYS: &[&str] = &[
+        "method",
+        "path",
+        "url",
+        "uri",
+        "route",
+        "endpoint",
+        "status",
+        "status_code",
+        "statuscode",
+        "http_status",
+    ];
+    KEYS.iter().any(|w| w.eq_ignore_ascii_case(k))
+}
+
+/// Longest value text kept in a rendered field (a long free-text value is one variable all
+/// the same; the masker reads a quoted value as one only within 200 bytes).
+const FIELD_MAX: usize = 160;
+
+/// Appends ` key=value` for one field of a record, in the text form the masker reads
+/// (`key="free text"` for a value with blanks, which is one variable; a method, route or
+/// status stays as written). A multi-line value keeps one line: an error's last (Python's
+/// exception line), any other's first.
+fn push_field(out: &mut String, key: &str, value: &str, is_error: bool) {
+    let line = if is_error {
+        value.lines().rev().find(|l| !l.trim().is_empty())
+    } else {
+        value.lines().find(|l| !l.trim().is_empty())
+    }
+    .unwrap_or("")
+    .trim();
+    let mut end = line.len().min(FIELD_MAX);
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    let v = &line[..end];
+    out.push(' ');
+    out.push_str(key);
+    out.push('=');
+    if v.is_empty() || v.contains([' ', '\t', '=', '"']) {
+        out.push('"');
+        out.extend(v.chars().map(|c| if c == '"' { '\'' } else { c }));
+        out.push('"');
+    } else {
+        out.push_str(v);
+    }
+}
+
+/// Failure class 5 (structured records): the fields of a JSON record other than its message,
+/// level and time, rendered ` key=value` in the record's key order, so that what makes an event
+/// is its message plus the set of keys present (a record with an `err` key is another event
+/// than one without), with the values variables — except a request's method, route and status,
+/// which name it. A nested object stands as `key={…}` followed by the request fields it holds
+/// (pino-http's `req.method`, `req.url`, `res.statusCode`); an array as `key=[…]`.
+fn render_fields(out: &mut String, v: &serde_json::Map<String, serde_json::Value>, skip: &[&str]) {
+    for (k, val) in v {
+        if skip.contains(&k.as_str()) || TIME_KEYS.contains(&k.as_str()) {
+            continue;
+        }
+        let is_error = ERROR_KEYS.contains(&k.as_str());
+        match val {
+            serde_json::Value::String(s) => push_field(out, k, s, is_error),
+            serde_json::Value::Object(o) => {
+                out.push(' ');
+                out.push_str(k);
+                out.push_str("={…}");
+                push_request_fields(out, o, 0);
+            }
+            serde_json::Value::Array(_) => {
+                out.push(' ');
+                out.push_str(k);
+                out.push_str("=[…]");
+            }
+            other => push_field(out, k, &other.to_string(), is_error),
+        }
+    }
+}
+
+/// The request fields (method, route, status) of a nested object, at most three levels down.
+fn push_request_fields(
+    out: &mut String,
+    o: &serde_json::Map<String, serde_json::Value>,
+    depth: u8,
+) {
+    for (k, val) in o {
+        match val {
+            serde_json::Value::String(s) if is_request_key(k) => push_field(out, k, s, false),
+            serde_json::Value::Number(n) if is_request_key(k) => {
+                push_field(out, k, &n.to_string(), false);
+            }
+            serde_json::Value::Object(inner) if depth < 2 => {
+                push_request_fields(out, inner, depth + 1);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A JSON record, read: its message (the message field; a message that is itself a log line,
+/// `json.inner`, loses its own header, whose level counts first), the rest of its fields
+/// rendered for mining ([`render_fields`]), and its level.
+struct JsonRecord {
+    message: String,
+    fields: String,
+    level: Option<Level>,
+}
+
+fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
     let v: serde_json::Map<String, serde_json::Value> = serde_json::from_str(t).ok()?;
-    let get_str = |keys: &[&str]| {
-        keys.iter().find_map(|k| match v.get(*k) {
-            Some(serde_json::Value::String(s)) => Some(s.clone()),
-            Some(serde_json::Value::Null) | None => None,
-            Some(other) => Some(other.to_string()),
-        })
-    };
-    let mut level = LEVEL_KEYS
+    let level_key = LEVEL_KEYS
         .iter()
-        .chain(json.level_key.as_deref().as_slice())
-        .find_map(|k| match v.get(*k) {
+        .copied()
+        .chain(json.level_key.as_deref())
+        .find(|k| v.contains_key(*k));
+    let mut level = level_key
+        .and_then(|k| match v.get(k) {
             Some(serde_json::Value::String(s)) => Some(Level::parse(s)),
             Some(serde_json::Value::Number(n)) => Some(n.as_f64().and_then(Level::from_number)),
             _ => None,
         })
         .flatten();
-    let error = get_str(ERROR_KEYS);
-    let mut message = get_str(MESSAGE_KEYS).unwrap_or_else(|| {
-        // No message field: the keys, in order, describe the event.
-        let keys: Vec<&str> = v.keys().map(String::as_str).collect();
-        keys.join(" ")
-    });
+    let message_key = MESSAGE_KEYS
+        .iter()
+        .copied()
+        .find(|k| matches!(v.get(*k), Some(serde_json::Value::String(_))));
+    let mut message = match message_key.and_then(|k| v.get(k)) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        _ => String::new(),
+    };
     if let Some(inner) = &json.inner {
         let s = inner.split(&message);
         if !s.header.is_empty() {
@@ -578,79 +701,113 @@ fn json_line<'a>(t: &'a str, json: &JsonModel) -> Option<Line<'a>> {
             message = s.message.trim_end().to_owned();
         }
     }
-    if let Some(e) = error {
-        let first = e.lines().last().unwrap_or("").trim();
-        if !first.is_empty() {
-            message.push_str(": ");
-            message.push_str(first);
-        }
+    let has_error = ERROR_KEYS
+        .iter()
+        .any(|k| v.get(*k).is_some_and(|e| !e.is_null()));
+    if has_error {
         level = level.or(Some(Level::Error));
     }
-    Some(Line::Head {
-        header: "",
-        message: Cow::Owned(message),
+    let mut fields = String::new();
+    // A record that wraps a log line of its own (a container runtime's `{"log":…,"stream":…}`)
+    // is transport: its other fields say nothing about the event.
+    if json.inner.is_none() {
+        let skip = [level_key.unwrap_or(""), message_key.unwrap_or("")];
+        render_fields(&mut fields, &v, &skip);
+    }
+    Some(JsonRecord {
+        message,
+        fields,
         level,
     })
 }
 
-/// A logfmt line (`level=info msg="started" port=80`): its `msg` value is the message.
-fn logfmt_line(m: &str) -> Option<(Cow<'_, str>, Option<Level>)> {
-    if !(m.starts_with("level=")
-        || m.starts_with("time=")
-        || m.starts_with("ts=")
-        || m.starts_with("t="))
+/// Whether a message is a logfmt record: `key=value` pairs only (values bare or quoted), one
+/// of them the message (`msg=` or `message=`). A free-text message with a few `key=value`
+/// fields in it is not.
+fn logfmt_pairs(m: &str) -> Option<Vec<(&str, &str)>> {
+    if memchr::memmem::find(m.as_bytes(), b"msg=").is_none()
+        && memchr::memmem::find(m.as_bytes(), b"message=").is_none()
     {
         return None;
     }
-    let mut msg: Option<String> = None;
-    let mut level = None;
-    let mut err: Option<String> = None;
     let b = m.as_bytes();
+    let mut pairs = Vec::new();
     let mut i = 0;
     while i < b.len() {
         while i < b.len() && b[i] == b' ' {
             i += 1;
+        }
+        if i >= b.len() {
+            break;
         }
         let ks = i;
         while i < b.len() && b[i] != b'=' && b[i] != b' ' {
             i += 1;
         }
         let key = &m[ks..i];
-        if i >= b.len() || b[i] != b'=' {
-            continue;
+        if i >= b.len() || b[i] != b'=' || key.is_empty() || key.contains('"') {
+            return None;
         }
         i += 1;
-        let value = if b.get(i) == Some(&b'"') {
+        let vs = i;
+        if b.get(i) == Some(&b'"') {
             i += 1;
-            let vs = i;
-            let mut out = String::new();
             while i < b.len() && b[i] != b'"' {
-                if b[i] == b'\\' && i + 1 < b.len() {
+                if b[i] == b'\\' {
                     i += 1;
                 }
                 i += 1;
             }
-            out.push_str(&m[vs..i.min(b.len())].replace("\\\"", "\""));
-            i += 1;
-            out
+            i = (i + 1).min(b.len());
         } else {
-            let vs = i;
             while i < b.len() && b[i] != b' ' {
                 i += 1;
             }
-            m[vs..i].to_owned()
-        };
-        match key {
-            "msg" | "message" => msg = Some(value),
-            "level" | "lvl" | "severity" => level = Level::parse(&value),
-            "error" | "err" => err = Some(value),
+        }
+        pairs.push((key, &m[vs..i]));
+    }
+    pairs
+        .iter()
+        .any(|(k, _)| *k == "msg" || *k == "message")
+        .then_some(pairs)
+}
+
+/// A logfmt value without its quotes.
+fn unquote(v: &str) -> Cow<'_, str> {
+    match v.strip_prefix('"') {
+        Some(inner) => {
+            let inner = inner.strip_suffix('"').unwrap_or(inner);
+            if inner.contains('\\') {
+                Cow::Owned(inner.replace("\\\"", "\"").replace("\\\\", "\\"))
+            } else {
+                Cow::Borrowed(inner)
+            }
+        }
+        None => Cow::Borrowed(v),
+    }
+}
+
+/// A logfmt line (`level=info msg="started" port=80`), read like a JSON record: its `msg` value
+/// then its other fields as written (time and level left out; [`render_fields`]'s convention).
+fn logfmt_line(m: &str) -> Option<(Cow<'_, str>, Option<Level>)> {
+    let pairs = logfmt_pairs(m)?;
+    let mut msg = String::new();
+    let mut level = None;
+    for (k, v) in &pairs {
+        match *k {
+            "msg" | "message" => msg.push_str(&unquote(v)),
+            "level" | "lvl" | "severity" => level = Level::parse(&unquote(v)),
             _ => {}
         }
     }
-    let mut msg = msg?;
-    if let Some(e) = err {
-        msg.push_str(": ");
-        msg.push_str(&e);
+    for (k, v) in &pairs {
+        if matches!(*k, "msg" | "message" | "level" | "lvl" | "severity") || TIME_KEYS.contains(k) {
+            continue;
+        }
+        msg.push(' ');
+        msg.push_str(k);
+        msg.push('=');
+        msg.push_str(v);
     }
     Some((Cow::Owned(msg), level))
 }
@@ -740,8 +897,8 @@ mod tests {
             "level=error msg=\"db down\" err=\"connection refused\"",
         ]);
         assert_eq!(got[1..4], ["+", "+", "+"]);
-        assert_eq!(got[4], "warning|slow request");
-        assert_eq!(got[5], "error|db down: connection refused");
+        assert_eq!(got[4], "warning|slow request ms=1200");
+        assert_eq!(got[5], "error|db down err=\"connection refused\"");
     }
 
     #[test]
@@ -862,8 +1019,8 @@ mod tests {
             r#"{"t":"x","s":"W","c":"CONTROL","msg":"No TLS certificate"}"#,
             r#"{"t":"x","s":"E","c":"STORAGE","msg":"WiredTiger error"}"#,
         ]);
-        assert_eq!(got[1], "warning|No TLS certificate");
-        assert_eq!(got[2], "error|WiredTiger error");
+        assert_eq!(got[1], "warning|No TLS certificate c=CONTROL t=x");
+        assert_eq!(got[2], "error|WiredTiger error c=STORAGE t=x");
         // Docker's json-file driver wraps the application's own log lines.
         let got = classify(&[
             r#"{"log":"2024-03-01 09:00:01,346 INFO bot.feed: connected\n","stream":"stderr"}"#,
@@ -876,6 +1033,71 @@ mod tests {
         assert_eq!(got[1], "warning|order 9 rejected");
         assert_eq!(got[2], "error|connection failed");
         assert_eq!(got[3..], ["+", "+", "+"]);
+    }
+
+    #[test]
+    fn json_records_are_message_plus_fields_with_request_fields_nested_or_flat() {
+        // Failure class 5 (structured records), generated cases with neutral words: the message
+        // plus the other keys (time and level left out), a nested request object's method,
+        // route and status kept; an error key makes the record an error.
+        let got = classify(&[
+            r#"{"level":30,"time":1,"pid":7,"req":{"id":4,"method":"GET","url":"/v2/items/9","headers":{"accept":"*/*"}},"res":{"statusCode":500},"msg":"call done"}"#,
+            r#"{"time":"2024-01-01T00:00:00Z","level":"INFO","msg":"call","method":"POST","path":"/v2/items","status":201,"remote":"10.0.0.1:5"}"#,
+            r#"{"time":"2024-01-01T00:00:01Z","level":"INFO","msg":"item stored","size":3,"tags":["a"]}"#,
+            r#"{"time":"2024-01-01T00:00:02Z","msg":"item stored","size":3,"err":"disk full\nsecond line"}"#,
+            r#"{"timestamp":"2024-01-01T00:00:03Z","level":"warning","event":"slow pass","note":"took \"long\""}"#,
+            r#"{"time":"2024-01-01T00:00:04Z","a":1,"b":"x y"}"#,
+        ]);
+        assert_eq!(
+            got,
+            [
+                "info|call done pid=7 req={…} method=GET url=/v2/items/9 res={…} statusCode=500",
+                "info|call method=POST path=/v2/items remote=10.0.0.1:5 status=201",
+                "info|item stored size=3 tags=[…]",
+                "error|item stored err=\"second line\" size=3",
+                "warning|slow pass note=\"took 'long'\"",
+                "-|a=1 b=\"x y\"",
+            ]
+        );
+        // What the miner sees: the route and status stay, every other value is a variable, so
+        // a record with an error key and one without are two templates.
+        let masked = |s: &str| {
+            let mut v = Vec::new();
+            super::super::mask::mask_into(s, &mut v);
+            String::from_utf8(v).unwrap()
+        };
+        assert_eq!(
+            masked(got[0].split_once('|').unwrap().1),
+            "call done pid=<*> req={…} method=GET url=/v2/items/<*> res={…} statusCode=500"
+        );
+        assert_ne!(
+            masked(got[2].split_once('|').unwrap().1),
+            masked(got[3].split_once('|').unwrap().1)
+        );
+    }
+
+    #[test]
+    fn logfmt_records_keep_their_keys_in_any_position_of_the_line() {
+        // Failure class 5 (logfmt records), generated cases: `msg` anywhere among the pairs,
+        // quoted or bare; time and level left out; a line with a bare word is not a record.
+        let got = classify(&[
+            r#"time="2024-01-01T00:00:00Z" level=info msg=call dur=12ms method=GET path="/v2/items?page=3" status=200"#,
+            r#"time="2024-01-01T00:00:01Z" level=error msg="store failed" err="disk \"a\" full" table=items"#,
+            r#"ts=2024-01-01T00:00:02Z msg="call" note=x word and more"#,
+        ]);
+        assert_eq!(
+            got[0],
+            r#"info|call dur=12ms method=GET path="/v2/items?page=3" status=200"#
+        );
+        assert_eq!(
+            got[1],
+            r#"error|store failed err="disk \"a\" full" table=items"#
+        );
+        assert!(
+            got[2].ends_with(r#"msg="call" note=x word and more"#),
+            "{}",
+            got[2]
+        );
     }
 
     #[test]

@@ -384,16 +384,26 @@ fn key_value(tok: &[u8]) -> Option<usize> {
 /// whole token became one wildcard.
 fn mask_token(tok: &[u8], out: &mut Vec<u8>) -> bool {
     let flags = tok.iter().fold(0u8, |f, &c| f | class(c));
-    mask_token_with(tok, flags, out)
+    mask_token_with(tok, flags, true, out)
 }
 
-/// [`mask_token`] with the OR of the token's byte classes already known.
+/// Failure class 5 (key=value records): whether a message is a request record, so that the
+/// `/…` value of a `path`/`url` key is a route (`method=GET path=/api/v1/orders`) and not a
+/// file (`file written path=/srv/data.csv`, a variable): it names a method (`method=…`).
+fn is_request_record(content: &[u8]) -> bool {
+    content
+        .windows(7)
+        .any(|w| w.eq_ignore_ascii_case(b"method="))
+}
+
+/// [`mask_token`] with the OR of the token's byte classes already known; `routes`: whether a
+/// keyed `/…` value is a request target ([`is_request_record`]).
 #[inline]
-fn mask_token_with(tok: &[u8], flags: u8, out: &mut Vec<u8>) -> bool {
+fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bool {
     if flags & EQ != 0 {
         if let Some(value_at) = key_value(tok) {
             let (key, value) = (&tok[..value_at - 1], &tok[value_at..]);
-            if is_route_key(key) && value[0] == b'/' {
+            if routes && is_route_key(key) && value[0] == b'/' {
                 out.extend_from_slice(&tok[..value_at]);
                 mask_route(value, out);
                 return false;
@@ -548,6 +558,8 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
     // (after addresses, dates and dashes), not when it is one field of an error message
     // (`… while reading upstream, request: "GET /x HTTP/1.1"`), where it is a variable.
     let mut words_before = false;
+    // Whether the message is a request record (asked once, at its first `=`).
+    let mut request: Option<bool> = None;
     let mut i = 0;
     while i < b.len() {
         while i < b.len() && class(b[i]) & WS != 0 {
@@ -645,7 +657,9 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             false
         } else if let Some(q) = quote_at.filter(|&q| {
             let key = tok[..q - s].strip_suffix(b"=");
-            key.is_some_and(is_route_key) && b.get(q + 1) == Some(&b'/')
+            key.is_some_and(is_route_key)
+                && b.get(q + 1) == Some(&b'/')
+                && *request.get_or_insert_with(|| is_request_record(b))
         }) {
             // `path="/api/v1/fills?since=289"`: a quoted request target.
             let q = q - s;
@@ -674,7 +688,10 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             out.extend_from_slice(WILDCARD.as_bytes());
             true
         } else {
-            mask_token_with(tok, flags, out)
+            let routes = flags & EQ != 0
+                && memchr::memchr(b'=', tok).is_some_and(|e| is_route_key(&tok[..e]))
+                && *request.get_or_insert_with(|| is_request_record(b));
+            mask_token_with(tok, flags, routes, out)
         };
         if was_http == 2 && tok.starts_with(b"HTTP/") {
             http = 3;
@@ -821,8 +838,8 @@ mod tests {
             "msg=<*> dur=<*> method=POST path=/api/v1/orders/<*> status=429"
         );
         assert_eq!(
-            masked(r#"msg=request path="/api/v1/fills?since=289" status=200,"#),
-            r#"msg=<*> path="/api/v1/fills?since=<*>" status=200,"#
+            masked(r#"msg=request method=GET path="/api/v1/fills?since=289" status=200,"#),
+            r#"msg=<*> method=GET path="/api/v1/fills?since=<*>" status=200,"#
         );
         // A request quoted inside an error message is one field of it: a variable.
         assert_eq!(
@@ -835,6 +852,24 @@ mod tests {
         assert_eq!(
             masked("retry 200 times status=7"),
             "retry <*> times status=<*>"
+        );
+    }
+
+    /// Failure class 5 (key=value records), generated case: a `path` key holds a route only in
+    /// a request record (one that names a method); elsewhere its value is a file, a variable.
+    #[test]
+    fn keyed_paths_are_routes_only_in_request_records() {
+        assert_eq!(
+            masked("file written bytes=912 path=/srv/data/prices.csv"),
+            "file written bytes=<*> path=<*>"
+        );
+        assert_eq!(
+            masked(r#"file written bytes=912 path="/srv/data/my prices.csv""#),
+            r#"file written bytes=<*> path="<*>""#
+        );
+        assert_eq!(
+            masked("request finished method=GET path=/api/v2/items/42 status=404"),
+            "request finished method=GET path=/api/v2/items/<*> status=404"
         );
     }
 
