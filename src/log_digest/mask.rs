@@ -359,6 +359,22 @@ pub fn http_anchor(tok: &str) -> HttpAnchor {
     }
 }
 
+/// Failure class 5 (key=value fields): a masked token that is a field (`side=<*>`,
+/// `qty=<*>,`): an identifier key, `=`, and a value. Its key is part of the event, so two
+/// messages whose fields differ in a key are two events.
+/// Returns the key.
+pub fn field_key(tok: &str) -> Option<&str> {
+    let t = tok.as_bytes();
+    let eq = memchr::memchr(b'=', t)?;
+    let key = &t[..eq];
+    (key.first().is_some_and(u8::is_ascii_alphabetic)
+        && key
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+        && t.get(eq + 1).is_some_and(|&c| c != b'='))
+    .then(|| &tok[..eq])
+}
+
 /// A method word of a masked message (`GET`, `"POST`, `method=GET`).
 pub fn is_method_token(tok: &str) -> bool {
     let t = tok.as_bytes();
