@@ -335,6 +335,16 @@ impl<'s> EventParser<'s> {
         if let Some((msg, lvl)) = logfmt_line(split.message) {
             message = msg;
             level = level.or(lvl);
+        } else if has_header && split.message.starts_with('{') {
+            // A JSON record behind a header (a forwarder's or a runtime's prefix, a logger
+            // that writes records as its message) is read as a record all the same.
+            if let Some(r) = json_record(split.message.trim_end(), &JsonModel::default()) {
+                let mut m = r.message;
+                m.truncate(m.trim_end().len());
+                m.push_str(&r.fields);
+                message = Cow::Owned(m.trim_start().to_owned());
+                level = level.or(r.level);
+            }
         }
         let m = message.trim_start();
         let raw = line.trim_start();
@@ -1073,6 +1083,34 @@ mod tests {
         assert_ne!(
             masked(got[2].split_once('|').unwrap().1),
             masked(got[3].split_once('|').unwrap().1)
+        );
+    }
+
+    #[test]
+    fn json_records_behind_a_header_or_among_text_lines_are_records() {
+        // Failure class 5 with classes 2/3 (generated): a prefix written before each record
+        // (a forwarder, a logger whose message is the record), and records interleaved with
+        // a text log: each record is read as one, its fields rendered the same way.
+        let got = classify(&[
+            r#"2024-01-01 10:00:00,001 INFO svc: {"msg":"call","method":"GET","path":"/v2/items/9","status":200}"#,
+            "2024-01-01 10:00:00,002 WARNING svc: cache cold for shard 4",
+            r#"2024-01-01 10:00:00,003 INFO svc: {"msg":"call","method":"GET","path":"/v2/items/7","status":500}"#,
+            r#"{"level":"error","msg":"store failed","table":"items"}"#,
+            "2024-01-01 10:00:01,004 INFO svc: cache warm for shard 4",
+            r#"{"level":"info","msg":"call","method":"PUT","path":"/v2/items/7","status":204}"#,
+            "2024-01-01 10:00:01,005 INFO svc: cache warm for shard 5",
+        ]);
+        assert_eq!(
+            got,
+            [
+                "info|call method=GET path=/v2/items/9 status=200",
+                "warning|cache cold for shard 4",
+                "info|call method=GET path=/v2/items/7 status=500",
+                "error|store failed table=items",
+                "info|cache warm for shard 4",
+                "info|call method=PUT path=/v2/items/7 status=204",
+                "info|cache warm for shard 5",
+            ]
         );
     }
 
