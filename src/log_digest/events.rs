@@ -101,6 +101,9 @@ struct JsonModel {
     /// The header structure of the lines inside the message field (a container runtime's
     /// JSON file wrapping an application's own log lines).
     inner: Option<HeaderModel>,
+    /// Keys present in nine records in ten or more (a logger name, a pid, a host): the
+    /// structured log's header, not the event (request and error keys excepted).
+    context: Vec<String>,
 }
 
 impl Splitter {
@@ -184,9 +187,24 @@ impl JsonModel {
             })
             .collect();
         let inner = HeaderModel::infer(messages.iter().map(String::as_str));
+        let mut context: Vec<String> = records[0]
+            .keys()
+            .filter(|k| !is_request_key(k) && !ERROR_KEYS.contains(&k.as_str()))
+            .filter(|k| {
+                records
+                    .iter()
+                    .filter(|r| r.contains_key(k.as_str()))
+                    .count()
+                    * 10
+                    >= n * 9
+            })
+            .cloned()
+            .collect();
+        context.sort_unstable();
         Self {
             level_key,
             inner: inner.has_columns().then_some(inner),
+            context,
         }
     }
 }
@@ -315,6 +333,9 @@ impl<'s> EventParser<'s> {
                 };
             }
         }
+        if let Some(head) = self.record_behind_prefix(line) {
+            return head;
+        }
         let (split, has_header) = self.splitter.split(line);
         // A line that repeats the file's prefix (journald, a container runtime) continues a
         // traceback in its message.
@@ -439,6 +460,33 @@ impl<'s> EventParser<'s> {
 }
 
 impl EventParser<'_> {
+    /// Failure class 5 with class 2: a JSON record behind a prefix (a forwarder's or a
+    /// runtime's header, a logger writing a record as its message), found where a ` {"` opens
+    /// an object that runs to the end of the line — whatever the header model made of the
+    /// record's own fields. The prefix is the header; its level counts first.
+    fn record_behind_prefix<'a>(&mut self, line: &'a str) -> Option<Line<'a>> {
+        let t = line.trim_end();
+        if !t.ends_with('}') {
+            return None;
+        }
+        let p = memchr::memmem::find(t.as_bytes(), b" {\"")?;
+        let r = json_record(&t[p + 1..], &JsonModel::default())?;
+        let prefix = &line[..p];
+        let (split, _) = self.splitter.split(prefix);
+        let level = split.level.or(r.level);
+        let mut message = r.message;
+        message.truncate(message.trim_end().len());
+        message.push_str(&r.fields);
+        self.mode = Mode::Plain;
+        self.head_has_header = true;
+        self.head_level = level;
+        Some(Line::Head {
+            header: prefix,
+            message: Cow::Owned(message.trim_start().to_owned()),
+            level,
+        })
+    }
+
     /// Whether the message of a line that carries its own header continues the open event:
     /// a traceback opened or continued behind a repeated prefix.
     fn message_continues(&mut self, m: &str, indented: bool) -> bool {
@@ -629,9 +677,17 @@ fn push_field(out: &mut String, key: &str, value: &str, is_error: bool) {
 /// than one without), with the values variables — except a request's method, route and status,
 /// which name it. A nested object stands as `key={…}` followed by the request fields it holds
 /// (pino-http's `req.method`, `req.url`, `res.statusCode`); an array as `key=[…]`.
-fn render_fields(out: &mut String, v: &serde_json::Map<String, serde_json::Value>, skip: &[&str]) {
+fn render_fields(
+    out: &mut String,
+    v: &serde_json::Map<String, serde_json::Value>,
+    skip: &[&str],
+    context: &[String],
+) {
     for (k, val) in v {
-        if skip.contains(&k.as_str()) || TIME_KEYS.contains(&k.as_str()) {
+        if skip.contains(&k.as_str())
+            || TIME_KEYS.contains(&k.as_str())
+            || context.binary_search(k).is_ok()
+        {
             continue;
         }
         let is_error = ERROR_KEYS.contains(&k.as_str());
@@ -722,7 +778,7 @@ fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
     // is transport: its other fields say nothing about the event.
     if json.inner.is_none() {
         let skip = [level_key.unwrap_or(""), message_key.unwrap_or("")];
-        render_fields(&mut fields, &v, &skip);
+        render_fields(&mut fields, &v, &skip, &json.context);
     }
     Some(JsonRecord {
         message,
@@ -1029,8 +1085,9 @@ mod tests {
             r#"{"t":"x","s":"W","c":"CONTROL","msg":"No TLS certificate"}"#,
             r#"{"t":"x","s":"E","c":"STORAGE","msg":"WiredTiger error"}"#,
         ]);
-        assert_eq!(got[1], "warning|No TLS certificate c=CONTROL t=x");
-        assert_eq!(got[2], "error|WiredTiger error c=STORAGE t=x");
+        // Keys every record has (`t`, `c`) are the structured log's header, not the event.
+        assert_eq!(got[1], "warning|No TLS certificate");
+        assert_eq!(got[2], "error|WiredTiger error");
         // Docker's json-file driver wraps the application's own log lines.
         let got = classify(&[
             r#"{"log":"2024-03-01 09:00:01,346 INFO bot.feed: connected\n","stream":"stderr"}"#,
