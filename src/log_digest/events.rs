@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 
 use super::header::{HeaderModel, Level, LogFormat, Split};
+use super::records::{json_record, logfmt_line, JsonModel, JsonRecord};
 
 /// How lines of one source are split into header and message, inferred from its first lines.
 #[derive(Debug, Clone, Default)]
@@ -92,17 +93,6 @@ fn mixed_models(sample: &[&str], model: &HeaderModel) -> Vec<HeaderModel> {
     models.into_iter().map(|(_, m)| m).collect()
 }
 
-/// What the first lines of a source say about its JSON records.
-#[derive(Debug, Clone, Default)]
-struct JsonModel {
-    /// The key holding the level when none of the usual names does (the one key whose values
-    /// are always level words, e.g. `"s":"W"`).
-    level_key: Option<String>,
-    /// The header structure of the lines inside the message field (a container runtime's
-    /// JSON file wrapping an application's own log lines).
-    inner: Option<HeaderModel>,
-}
-
 impl Splitter {
     /// Infers the splitter of a source from its first lines; `format` (`--log-format`) comes
     /// first where it matches.
@@ -138,56 +128,6 @@ impl Splitter {
         let s = self.model.split(line);
         let has = !s.header.is_empty();
         (s, has)
-    }
-}
-
-impl JsonModel {
-    fn infer(sample: &[&str]) -> Self {
-        let records: Vec<serde_json::Map<String, serde_json::Value>> = sample
-            .iter()
-            .map(|l| l.trim_start())
-            .filter(|l| l.starts_with('{'))
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect();
-        let lines = sample.iter().filter(|l| !l.trim().is_empty()).count();
-        if records.len() < 3 || records.len() * 2 < lines {
-            return Self::default();
-        }
-        let n = records.len();
-        let level_key = if records
-            .iter()
-            .filter(|r| LEVEL_KEYS.iter().any(|k| r.contains_key(*k)))
-            .count()
-            * 10
-            >= n * 9
-        {
-            None
-        } else {
-            records[0]
-                .keys()
-                .filter(|k| !MESSAGE_KEYS.contains(&k.as_str()))
-                .find(|k| {
-                    records.iter().all(|r| match r.get(k.as_str()) {
-                        Some(serde_json::Value::String(v)) => Level::parse(v).is_some(),
-                        _ => false,
-                    })
-                })
-                .cloned()
-        };
-        let messages: Vec<String> = records
-            .iter()
-            .filter_map(|r| {
-                MESSAGE_KEYS.iter().find_map(|k| match r.get(*k) {
-                    Some(serde_json::Value::String(s)) => Some(s.trim_end().to_owned()),
-                    _ => None,
-                })
-            })
-            .collect();
-        let inner = HeaderModel::infer(messages.iter().map(String::as_str));
-        Self {
-            level_key,
-            inner: inner.has_columns().then_some(inner),
-        }
     }
 }
 
@@ -292,11 +232,11 @@ impl<'s> EventParser<'s> {
         }
         let trimmed = line.trim_start();
         if trimmed.starts_with('{') {
-            if let Some(Line::Head {
-                header,
-                message,
+            if let Some(JsonRecord {
+                mut message,
+                fields,
                 level,
-            }) = json_line(trimmed, &self.splitter.json)
+            }) = json_record(trimmed, &self.splitter.json)
             {
                 let indented = message.starts_with([' ', '\t']);
                 if self.mode != Mode::Start && self.message_continues(&message, indented) {
@@ -305,12 +245,21 @@ impl<'s> EventParser<'s> {
                 self.mode = Mode::Plain;
                 self.head_has_header = true;
                 self.head_level = level;
+                message.truncate(message.trim_end().len());
+                message.push_str(&fields);
+                if message.starts_with(' ') {
+                    // No message field: the fields alone describe the event.
+                    message.remove(0);
+                }
                 return Line::Head {
-                    header,
-                    message,
+                    header: "",
+                    message: Cow::Owned(message),
                     level,
                 };
             }
+        }
+        if let Some(head) = self.record_behind_prefix(line) {
+            return head;
         }
         let (split, has_header) = self.splitter.split(line);
         // A line that repeats the file's prefix (journald, a container runtime) continues a
@@ -332,6 +281,16 @@ impl<'s> EventParser<'s> {
         if let Some((msg, lvl)) = logfmt_line(split.message) {
             message = msg;
             level = level.or(lvl);
+        } else if has_header && split.message.starts_with('{') {
+            // A JSON record behind a header (a forwarder's or a runtime's prefix, a logger
+            // that writes records as its message) is read as a record all the same.
+            if let Some(r) = json_record(split.message.trim_end(), &JsonModel::default()) {
+                let mut m = r.message;
+                m.truncate(m.trim_end().len());
+                m.push_str(&r.fields);
+                message = Cow::Owned(m.trim_start().to_owned());
+                level = level.or(r.level);
+            }
         }
         let m = message.trim_start();
         let raw = line.trim_start();
@@ -433,6 +392,33 @@ impl<'s> EventParser<'s> {
 }
 
 impl EventParser<'_> {
+    /// Failure class 5 with class 2: a JSON record behind a prefix (a forwarder's or a
+    /// runtime's header, a logger writing a record as its message), found where a ` {"` opens
+    /// an object that runs to the end of the line — whatever the header model made of the
+    /// record's own fields. The prefix is the header; its level counts first.
+    fn record_behind_prefix<'a>(&mut self, line: &'a str) -> Option<Line<'a>> {
+        let t = line.trim_end();
+        if !t.ends_with('}') {
+            return None;
+        }
+        let p = memchr::memmem::find(t.as_bytes(), b" {\"")?;
+        let r = json_record(&t[p + 1..], &JsonModel::default())?;
+        let prefix = &line[..p];
+        let (split, _) = self.splitter.split(prefix);
+        let level = split.level.or(r.level);
+        let mut message = r.message;
+        message.truncate(message.trim_end().len());
+        message.push_str(&r.fields);
+        self.mode = Mode::Plain;
+        self.head_has_header = true;
+        self.head_level = level;
+        Some(Line::Head {
+            header: prefix,
+            message: Cow::Owned(message.trim_start().to_owned()),
+            level,
+        })
+    }
+
     /// Whether the message of a line that carries its own header continues the open event:
     /// a traceback opened or continued behind a repeated prefix.
     fn message_continues(&mut self, m: &str, indented: bool) -> bool {
@@ -556,134 +542,6 @@ fn test_failed(first: &str, m: &str) -> bool {
     (first.contains("::") && outcome(second)) || (outcome(first) && second.contains("::"))
 }
 
-const MESSAGE_KEYS: &[&str] = &["message", "msg", "event", "log", "text", "@message"];
-const LEVEL_KEYS: &[&str] = &[
-    "level",
-    "severity",
-    "lvl",
-    "levelname",
-    "log.level",
-    "@level",
-];
-const ERROR_KEYS: &[&str] = &[
-    "error",
-    "err",
-    "exception",
-    "exc_info",
-    "stack_trace",
-    "stacktrace",
-];
-
-/// A JSON object line: its message field (plus its error field) is the message; a message
-/// that is itself a log line (`json.inner`) loses its own header, whose level counts first.
-fn json_line<'a>(t: &'a str, json: &JsonModel) -> Option<Line<'a>> {
-    let v: serde_json::Map<String, serde_json::Value> = serde_json::from_str(t).ok()?;
-    let get_str = |keys: &[&str]| {
-        keys.iter().find_map(|k| match v.get(*k) {
-            Some(serde_json::Value::String(s)) => Some(s.clone()),
-            Some(serde_json::Value::Null) | None => None,
-            Some(other) => Some(other.to_string()),
-        })
-    };
-    let mut level = LEVEL_KEYS
-        .iter()
-        .chain(json.level_key.as_deref().as_slice())
-        .find_map(|k| match v.get(*k) {
-            Some(serde_json::Value::String(s)) => Some(Level::parse(s)),
-            Some(serde_json::Value::Number(n)) => Some(n.as_f64().and_then(Level::from_number)),
-            _ => None,
-        })
-        .flatten();
-    let error = get_str(ERROR_KEYS);
-    let mut message = get_str(MESSAGE_KEYS).unwrap_or_else(|| {
-        // No message field: the keys, in order, describe the event.
-        let keys: Vec<&str> = v.keys().map(String::as_str).collect();
-        keys.join(" ")
-    });
-    if let Some(inner) = &json.inner {
-        let s = inner.split(&message);
-        if !s.header.is_empty() {
-            level = s.level.or(level);
-            message = s.message.trim_end().to_owned();
-        }
-    }
-    if let Some(e) = error {
-        let first = e.lines().last().unwrap_or("").trim();
-        if !first.is_empty() {
-            message.push_str(": ");
-            message.push_str(first);
-        }
-        level = level.or(Some(Level::Error));
-    }
-    Some(Line::Head {
-        header: "",
-        message: Cow::Owned(message),
-        level,
-    })
-}
-
-/// A logfmt line (`level=info msg="started" port=80`): its `msg` value is the message.
-fn logfmt_line(m: &str) -> Option<(Cow<'_, str>, Option<Level>)> {
-    if !(m.starts_with("level=")
-        || m.starts_with("time=")
-        || m.starts_with("ts=")
-        || m.starts_with("t="))
-    {
-        return None;
-    }
-    let mut msg: Option<String> = None;
-    let mut level = None;
-    let mut err: Option<String> = None;
-    let b = m.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        while i < b.len() && b[i] == b' ' {
-            i += 1;
-        }
-        let ks = i;
-        while i < b.len() && b[i] != b'=' && b[i] != b' ' {
-            i += 1;
-        }
-        let key = &m[ks..i];
-        if i >= b.len() || b[i] != b'=' {
-            continue;
-        }
-        i += 1;
-        let value = if b.get(i) == Some(&b'"') {
-            i += 1;
-            let vs = i;
-            let mut out = String::new();
-            while i < b.len() && b[i] != b'"' {
-                if b[i] == b'\\' && i + 1 < b.len() {
-                    i += 1;
-                }
-                i += 1;
-            }
-            out.push_str(&m[vs..i.min(b.len())].replace("\\\"", "\""));
-            i += 1;
-            out
-        } else {
-            let vs = i;
-            while i < b.len() && b[i] != b' ' {
-                i += 1;
-            }
-            m[vs..i].to_owned()
-        };
-        match key {
-            "msg" | "message" => msg = Some(value),
-            "level" | "lvl" | "severity" => level = Level::parse(&value),
-            "error" | "err" => err = Some(value),
-            _ => {}
-        }
-    }
-    let mut msg = msg?;
-    if let Some(e) = err {
-        msg.push_str(": ");
-        msg.push_str(&e);
-    }
-    Some((Cow::Owned(msg), level))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -769,8 +627,8 @@ mod tests {
             "level=error msg=\"db down\" err=\"connection refused\"",
         ]);
         assert_eq!(got[1..4], ["+", "+", "+"]);
-        assert_eq!(got[4], "warning|slow request");
-        assert_eq!(got[5], "error|db down: connection refused");
+        assert_eq!(got[4], "warning|slow request ms=1200");
+        assert_eq!(got[5], "error|db down err=\"connection refused\"");
     }
 
     #[test]
@@ -921,6 +779,7 @@ mod tests {
             r#"{"t":"x","s":"W","c":"CONTROL","msg":"No TLS certificate"}"#,
             r#"{"t":"x","s":"E","c":"STORAGE","msg":"WiredTiger error"}"#,
         ]);
+        // Keys every record has (`t`, `c`) are the structured log's header, not the event.
         assert_eq!(got[1], "warning|No TLS certificate");
         assert_eq!(got[2], "error|WiredTiger error");
         // Docker's json-file driver wraps the application's own log lines.
@@ -935,6 +794,99 @@ mod tests {
         assert_eq!(got[1], "warning|order 9 rejected");
         assert_eq!(got[2], "error|connection failed");
         assert_eq!(got[3..], ["+", "+", "+"]);
+    }
+
+    #[test]
+    fn json_records_are_message_plus_fields_with_request_fields_nested_or_flat() {
+        // Failure class 5 (structured records), generated cases with neutral words: the message
+        // plus the other keys (time and level left out), a nested request object's method,
+        // route and status kept; an error key makes the record an error.
+        let got = classify(&[
+            r#"{"level":30,"time":1,"pid":7,"req":{"id":4,"method":"GET","url":"/v2/items/9","headers":{"accept":"*/*"}},"res":{"statusCode":500},"msg":"call done"}"#,
+            r#"{"time":"2024-01-01T00:00:00Z","level":"INFO","msg":"call","method":"POST","path":"/v2/items","status":201,"remote":"10.0.0.1:5"}"#,
+            r#"{"time":"2024-01-01T00:00:01Z","level":"INFO","msg":"item stored","size":3,"tags":["a"]}"#,
+            r#"{"time":"2024-01-01T00:00:02Z","msg":"item stored","size":3,"err":"disk full\nsecond line"}"#,
+            r#"{"timestamp":"2024-01-01T00:00:03Z","level":"warning","event":"slow pass","note":"took \"long\""}"#,
+            r#"{"time":"2024-01-01T00:00:04Z","a":1,"b":"x y"}"#,
+        ]);
+        assert_eq!(
+            got,
+            [
+                "info|call done pid=7 req={…} method=GET url=/v2/items/9 res={…} statusCode=500",
+                "info|call method=POST path=/v2/items remote=10.0.0.1:5 status=201",
+                "info|item stored size=3 tags=[…]",
+                "error|item stored err=\"second line\" size=3",
+                "warning|slow pass note=\"took 'long'\"",
+                "-|a=1 b=\"x y\"",
+            ]
+        );
+        // What the miner sees: the route and status stay, every other value is a variable, so
+        // a record with an error key and one without are two templates.
+        let masked = |s: &str| {
+            let mut v = Vec::new();
+            super::super::mask::mask_into(s, &mut v);
+            String::from_utf8(v).unwrap()
+        };
+        assert_eq!(
+            masked(got[0].split_once('|').unwrap().1),
+            "call done pid=<*> req={…} method=GET url=/v2/items/<*> res={…} statusCode=500"
+        );
+        assert_ne!(
+            masked(got[2].split_once('|').unwrap().1),
+            masked(got[3].split_once('|').unwrap().1)
+        );
+    }
+
+    #[test]
+    fn json_records_behind_a_header_or_among_text_lines_are_records() {
+        // Failure class 5 with classes 2/3 (generated): a prefix written before each record
+        // (a forwarder, a logger whose message is the record), and records interleaved with
+        // a text log: each record is read as one, its fields rendered the same way.
+        let got = classify(&[
+            r#"2024-01-01 10:00:00,001 INFO svc: {"msg":"call","method":"GET","path":"/v2/items/9","status":200}"#,
+            "2024-01-01 10:00:00,002 WARNING svc: cache cold for shard 4",
+            r#"2024-01-01 10:00:00,003 INFO svc: {"msg":"call","method":"GET","path":"/v2/items/7","status":500}"#,
+            r#"{"level":"error","msg":"store failed","table":"items"}"#,
+            "2024-01-01 10:00:01,004 INFO svc: cache warm for shard 4",
+            r#"{"level":"info","msg":"call","method":"PUT","path":"/v2/items/7","status":204}"#,
+            "2024-01-01 10:00:01,005 INFO svc: cache warm for shard 5",
+        ]);
+        assert_eq!(
+            got,
+            [
+                "info|call method=GET path=/v2/items/9 status=200",
+                "warning|cache cold for shard 4",
+                "info|call method=GET path=/v2/items/7 status=500",
+                "error|store failed table=items",
+                "info|cache warm for shard 4",
+                "info|call method=PUT path=/v2/items/7 status=204",
+                "info|cache warm for shard 5",
+            ]
+        );
+    }
+
+    #[test]
+    fn logfmt_records_keep_their_keys_in_any_position_of_the_line() {
+        // Failure class 5 (logfmt records), generated cases: `msg` anywhere among the pairs,
+        // quoted or bare; time and level left out; a line with a bare word is not a record.
+        let got = classify(&[
+            r#"time="2024-01-01T00:00:00Z" level=info msg=call dur=12ms method=GET path="/v2/items?page=3" status=200"#,
+            r#"time="2024-01-01T00:00:01Z" level=error msg="store failed" err="disk \"a\" full" table=items"#,
+            r#"ts=2024-01-01T00:00:02Z msg="call" note=x word and more"#,
+        ]);
+        assert_eq!(
+            got[0],
+            r#"info|call dur=12ms method=GET path="/v2/items?page=3" status=200"#
+        );
+        assert_eq!(
+            got[1],
+            r#"error|store failed err="disk \"a\" full" table=items"#
+        );
+        assert!(
+            got[2].ends_with(r#"msg="call" note=x word and more"#),
+            "{}",
+            got[2]
+        );
     }
 
     #[test]

@@ -392,6 +392,22 @@ pub fn http_anchor(tok: &str) -> HttpAnchor {
     }
 }
 
+/// Failure class 5 (key=value fields): a masked token that is a field (`side=<*>`,
+/// `qty=<*>,`): an identifier key, `=`, and a value. Its key is part of the event, so two
+/// messages whose fields differ in a key are two events.
+/// Returns the key.
+pub fn field_key(tok: &str) -> Option<&str> {
+    let t = tok.as_bytes();
+    let eq = memchr::memchr(b'=', t)?;
+    let key = &t[..eq];
+    (key.first().is_some_and(u8::is_ascii_alphabetic)
+        && key
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+        && t.get(eq + 1).is_some_and(|&c| c != b'='))
+    .then(|| &tok[..eq])
+}
+
 /// A method word of a masked message (`GET`, `"POST`, `method=GET`).
 pub fn is_method_token(tok: &str) -> bool {
     let t = tok.as_bytes();
@@ -434,40 +450,15 @@ fn key_value(tok: &[u8]) -> Option<usize> {
     (key_ok && value_ok).then_some(eq + 1)
 }
 
-/// `path=/srv/data/a.csv` in a message that names no HTTP method: the value is a file path,
-/// one variable, not a request target. Returns where the value starts.
-fn keyed_file_path(tok: &[u8], message: &[u8]) -> Option<usize> {
-    let value_at = key_value(tok)?;
-    let names_request = || {
-        message
-            .split(u8::is_ascii_whitespace)
-            .any(|t| is_http_method(memchr::memchr(b'=', t).map_or(t, |e| &t[e + 1..])))
-    };
-    (tok[value_at] == b'/' && is_route_key(&tok[..value_at - 1]) && !names_request())
-        .then_some(value_at)
-}
-
-/// The two rules that need the rest of the message: a route named before its method
-/// (`Exception on /orders/7 [GET]`) and a `path=` file. Writes the token and returns whether
-/// it became one wildcard, or `None` (nothing written) when neither applies. Kept out of
+/// A route named before its method (`Exception on /orders/7 [GET]`): writes the masked route
+/// and returns `Some(false)`, or `None` (nothing written) when no method follows. Kept out of
 /// [`mask_into`]'s loop, which runs for every token.
 #[inline(never)]
-fn route_or_file(tok: &[u8], after: &[u8], message: &[u8], out: &mut Vec<u8>) -> Option<bool> {
-    if tok[0] == b'/' {
-        if !method_follows(after) {
-            return None;
-        }
-        mask_route(tok, out);
-        return Some(false);
+fn route_before_method(tok: &[u8], after: &[u8], out: &mut Vec<u8>) -> Option<bool> {
+    if !method_follows(after) {
+        return None;
     }
-    let v = keyed_file_path(tok, message)?;
-    let end = tok
-        .iter()
-        .rposition(|&c| !matches!(c, b',' | b';'))
-        .map_or(tok.len(), |e| e + 1);
-    out.extend_from_slice(&tok[..v]);
-    out.extend_from_slice(WILDCARD.as_bytes());
-    out.extend_from_slice(&tok[end.max(v)..]);
+    mask_route(tok, out);
     Some(false)
 }
 
@@ -475,16 +466,26 @@ fn route_or_file(tok: &[u8], after: &[u8], message: &[u8], out: &mut Vec<u8>) ->
 /// whole token became one wildcard.
 fn mask_token(tok: &[u8], out: &mut Vec<u8>) -> bool {
     let flags = tok.iter().fold(0u8, |f, &c| f | class(c));
-    mask_token_with(tok, flags, out)
+    mask_token_with(tok, flags, true, out)
 }
 
-/// [`mask_token`] with the OR of the token's byte classes already known.
+/// Failure class 5 (key=value records): whether a message is a request record, so that the
+/// `/…` value of a `path`/`url` key is a route (`method=GET path=/api/v1/orders`) and not a
+/// file (`file written path=/srv/data.csv`, a variable): it names a method (`method=…`).
+fn is_request_record(content: &[u8]) -> bool {
+    content
+        .windows(7)
+        .any(|w| w.eq_ignore_ascii_case(b"method="))
+}
+
+/// [`mask_token`] with the OR of the token's byte classes already known; `routes`: whether a
+/// keyed `/…` value is a request target ([`is_request_record`]).
 #[inline]
-fn mask_token_with(tok: &[u8], flags: u8, out: &mut Vec<u8>) -> bool {
+fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bool {
     if flags & EQ != 0 {
         if let Some(value_at) = key_value(tok) {
             let (key, value) = (&tok[..value_at - 1], &tok[value_at..]);
-            if is_route_key(key) && value[0] == b'/' {
+            if routes && is_route_key(key) && value[0] == b'/' {
                 out.extend_from_slice(&tok[..value_at]);
                 mask_route(value, out);
                 return false;
@@ -648,6 +649,8 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
     // (after addresses, dates and dashes), not when it is one field of an error message
     // (`… while reading upstream, request: "GET /x HTTP/1.1"`), where it is a variable.
     let mut words_before = false;
+    // Whether the message is a request record (asked once, at its first `=`).
+    let mut request: Option<bool> = None;
     let mut i = 0;
     while i < b.len() {
         while i < b.len() && class(b[i]) & WS != 0 {
@@ -732,9 +735,8 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             mask_route(tok, out);
             http = 2;
             false
-        } else if let Some(w) = (quote_at.is_none()
-            && (tok[0] == b'/' || flags & (EQ | PATH) == (EQ | PATH)))
-            .then(|| route_or_file(tok, &b[i..], b, out))
+        } else if let Some(w) = (quote_at.is_none() && tok[0] == b'/')
+            .then(|| route_before_method(tok, &b[i..], out))
             .flatten()
         {
             w
@@ -751,7 +753,9 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             false
         } else if let Some(q) = quote_at.filter(|&q| {
             let key = tok[..q - s].strip_suffix(b"=");
-            key.is_some_and(is_route_key) && b.get(q + 1) == Some(&b'/')
+            key.is_some_and(is_route_key)
+                && b.get(q + 1) == Some(&b'/')
+                && *request.get_or_insert_with(|| is_request_record(b))
         }) {
             // `path="/api/v1/fills?since=289"`: a quoted request target.
             let q = q - s;
@@ -780,7 +784,10 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             out.extend_from_slice(WILDCARD.as_bytes());
             true
         } else {
-            mask_token_with(tok, flags, out)
+            let routes = flags & EQ != 0
+                && memchr::memchr(b'=', tok).is_some_and(|e| is_route_key(&tok[..e]))
+                && *request.get_or_insert_with(|| is_request_record(b));
+            mask_token_with(tok, flags, routes, out)
         };
         if was_http == 2 && tok.starts_with(b"HTTP/") {
             http = 3;
@@ -928,8 +935,8 @@ mod tests {
             "msg=<*> dur=<*> method=POST path=/api/v1/orders/<*> status=429"
         );
         assert_eq!(
-            masked(r#"msg=request path="/api/v1/fills?since=289" status=200,"#),
-            r#"msg=<*> path="/api/v1/fills?since=<*>" status=200,"#
+            masked(r#"msg=request method=GET path="/api/v1/fills?since=289" status=200,"#),
+            r#"msg=<*> method=GET path="/api/v1/fills?since=<*>" status=200,"#
         );
         // A request quoted inside an error message is one field of it: a variable.
         assert_eq!(
@@ -1022,6 +1029,24 @@ mod tests {
         );
         // A number before a comma in a sentence keeps the comma.
         assert_eq!(masked("got 5, then 6"), "got <*>, then <*>");
+    }
+
+    /// Failure class 5 (key=value records), generated case: a `path` key holds a route only in
+    /// a request record (one that names a method); elsewhere its value is a file, a variable.
+    #[test]
+    fn keyed_paths_are_routes_only_in_request_records() {
+        assert_eq!(
+            masked("file written bytes=912 path=/srv/data/prices.csv"),
+            "file written bytes=<*> path=<*>"
+        );
+        assert_eq!(
+            masked(r#"file written bytes=912 path="/srv/data/my prices.csv""#),
+            r#"file written bytes=<*> path="<*>""#
+        );
+        assert_eq!(
+            masked("request finished method=GET path=/api/v2/items/42 status=404"),
+            "request finished method=GET path=/api/v2/items/<*> status=404"
+        );
     }
 
     proptest::proptest! {

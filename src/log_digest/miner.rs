@@ -186,6 +186,8 @@ impl Miner {
         let mut meaningful: Vec<bool> = vec![false];
         let mut anchored: Vec<mask::HttpAnchor> = vec![mask::HttpAnchor::No];
         let mut method: Vec<bool> = vec![false];
+        let mut field: Vec<u32> = vec![0];
+        let mut field_keys: FxHashMap<&str, u32> = FxHashMap::default();
         let mut choice: Vec<u8> = vec![0];
         let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
         ids.insert(WILDCARD, WILD);
@@ -206,6 +208,10 @@ impl Miner {
                             meaningful.push(has_word(t));
                             anchored.push(mask::http_anchor(t));
                             method.push(mask::is_method_token(t));
+                            let n = field_keys.len() as u32 + 1;
+                            field.push(
+                                mask::field_key(t).map_or(0, |k| *field_keys.entry(k).or_insert(n)),
+                            );
                             choice.push(short_choice(t));
                             (names.len() - 1) as u32
                         })
@@ -219,6 +225,7 @@ impl Miner {
             meaningful: &meaningful,
             anchored: &anchored,
             method: &method,
+            field: &field,
             choice: &choice,
         };
         let clusters = cluster(&toks, &counts, &vocab, &self.config);
@@ -268,6 +275,8 @@ struct Vocab<'a> {
     anchored: &'a [mask::HttpAnchor],
     /// HTTP method words.
     method: &'a [bool],
+    /// The key of a `key=value` field ([`mask::field_key`]), interned from 1; 0: not a field.
+    field: &'a [u32],
     /// The short-choice set a word belongs to ([`short_choice`]; 0: none).
     choice: &'a [u8],
 }
@@ -307,13 +316,19 @@ impl Vocab<'_> {
         self.keeps_meaning(after) || !self.keeps_meaning(before)
     }
 
+    /// Failure class 5 (key=value fields): two fields with different keys at one position tell
+    /// events apart (`side=<*>` and `venue=<*>`); a field's value may vary.
+    fn keys_differ(&self, a: u32, b: u32) -> bool {
+        let (ka, kb) = (self.field[a as usize], self.field[b as usize]);
+        ka != 0 && kb != 0 && ka != kb
+    }
+
     /// [`Vocab::merge_allowed`] for joining a shape to a template of the same length, without
     /// building the merged template: a word survives where both agree.
     fn join_allowed(&self, template: &[u32], shape: &[u32]) -> bool {
-        let anchors_agree =
-            template.iter().zip(shape).enumerate().all(|(i, (&a, &b))| {
-                a == b || !(self.anchor(template, i) || self.anchor(shape, i))
-            });
+        let anchors_agree = template.iter().zip(shape).enumerate().all(|(i, (&a, &b))| {
+            a == b || !(self.anchor(template, i) || self.anchor(shape, i) || self.keys_differ(a, b))
+        });
         anchors_agree
             && (template
                 .iter()
@@ -572,6 +587,7 @@ fn merge_siblings(
             let mut after = clusters[g.head].template.clone();
             after[g.p] = WILD;
             if vocab.anchor(&clusters[g.head].template, g.p)
+                || g.values.iter().any(|&v| vocab.keys_differ(v, g.values[0]))
                 || !vocab.merge_allowed(&clusters[g.head].template, &after)
             {
                 continue;
@@ -885,6 +901,34 @@ mod tests {
 
     /// Failure class E (HTTP request lines), generated case (make_logs.py GunicornAccess): each
     /// route and status is its own event, whatever the other fields; ids in routes are not.
+    #[test]
+    fn fields_with_different_keys_are_different_events() {
+        // Failure class 5 (key=value in a text message), generated case with neutral words:
+        // values are variables, keys are not.
+        let mut lines = Vec::new();
+        for i in 0..90 {
+            lines.push(match i % 3 {
+                0 => format!(
+                    "item moved id={i} side={} qty={}",
+                    ["up", "down"][i % 2],
+                    i % 7
+                ),
+                1 => format!("item moved id={i} lane=x{} qty={}", i % 9, i % 5),
+                _ => format!(
+                    "item moved id={i} qty={} side={}",
+                    i % 4,
+                    ["up", "down"][i % 2]
+                ),
+            });
+        }
+        let got = templates_of(&lines);
+        assert_eq!(got[0], "item moved id=<*> side=<*> qty=<*>");
+        assert_eq!(got[1], "item moved id=<*> lane=<*> qty=<*>");
+        assert_eq!(got[2], "item moved id=<*> qty=<*> side=<*>");
+        let distinct: std::collections::HashSet<&String> = got[..90].iter().collect();
+        assert_eq!(distinct.len(), 3, "{distinct:?}");
+    }
+
     #[test]
     fn http_routes_and_statuses_are_never_merged() {
         let routes = [

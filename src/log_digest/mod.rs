@@ -23,6 +23,7 @@ pub mod miner;
 pub mod mining;
 pub mod prune;
 pub mod reader;
+mod records;
 pub mod report;
 pub mod rules;
 mod run;

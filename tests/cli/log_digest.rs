@@ -219,7 +219,8 @@ fn json_and_logfmt_lines_mine_their_message() {
         .iter()
         .map(|t| t["template"].as_str().unwrap())
         .collect();
-    assert!(t.contains(&"fetched page"), "{t:?}");
+    // A record's event is its message plus its keys; their values are variables.
+    assert!(t.contains(&"fetched page ms=<*> url=<*>"), "{t:?}");
     assert!(j["root_cause"]["hint"].as_str().unwrap().contains("TLS"));
     let l = velo()
         .fixture_as("log-digest/logfmt.log", "l.log")
@@ -229,9 +230,83 @@ fn json_and_logfmt_lines_mine_their_message() {
         .json();
     assert_eq!(
         l["templates"][0]["template"],
-        "job failed: permission denied: <*>"
+        r#"job failed job=<*> err="<*>""#
     );
     assert_eq!(l["templates"][0]["level"], "error");
+}
+
+/// Failure class 5 (request records): a JSON request log, flat and nested (`req`/`res`
+/// objects, numeric levels): each route counts on its own, ids in paths and other values are
+/// variables, and a 500 never hides among 200s.
+#[test]
+fn json_request_records_keep_routes_and_statuses_apart() {
+    let mut log = String::new();
+    let routes = ["/v1/items", "/v1/items/{}", "/status", "/v1/carts/{}/lines"];
+    for i in 0..120 {
+        let route = routes[i % routes.len()].replace("{}", &(1000 + i * 7).to_string());
+        let status = if i % 30 == 5 { 500 } else { 200 };
+        let level = if status == 500 { 50 } else { 30 };
+        if (i / 4) % 2 == 0 {
+            log.push_str(&format!(
+                r#"{{"level":{level},"time":{},"pid":9,"req":{{"id":{i},"method":"GET","url":"{route}","headers":{{"accept":"*/*"}}}},"res":{{"statusCode":{status}}},"responseTime":{},"msg":"call done"}}"#,
+                1_700_000_000_000u64 + i as u64,
+                i * 3 + 1
+            ));
+        } else {
+            log.push_str(&format!(
+                r#"{{"time":"2024-05-01T10:00:{:02}Z","level":"{}","msg":"call","method":"GET","path":"{route}","status":{status},"dur":"{}ms"}}"#,
+                i % 60,
+                if status == 500 { "ERROR" } else { "INFO" },
+                i * 5 + 2
+            ));
+        }
+        log.push('\n');
+    }
+    let j = velo()
+        .file("api.jsonl", log)
+        .args(["log-digest", "api.jsonl", "--format", "json", "--top", "50"])
+        .run()
+        .code(0)
+        .json();
+    let templates: Vec<(String, String, u64)> = j["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["template"].as_str().unwrap().to_owned(),
+                t["level"].as_str().unwrap().to_owned(),
+                t["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let find = |needle: &str| {
+        templates
+            .iter()
+            .filter(|(t, _, _)| t.contains(needle))
+            .collect::<Vec<_>>()
+    };
+    // Nested records: one template per route and status, the id in the path a variable.
+    let nested = find("url=/v1/items/<*> res={…} statusCode=200");
+    assert_eq!(nested.len(), 1, "{templates:#?}");
+    assert!(!find("url=/v1/carts/<*>/lines res={…} statusCode=200").is_empty());
+    assert!(
+        !find("path=/status status=200").is_empty(),
+        "{templates:#?}"
+    );
+    let errors: Vec<_> = templates
+        .iter()
+        .filter(|(t, _, _)| t.contains("=500"))
+        .collect();
+    assert!(!errors.is_empty(), "{templates:#?}");
+    assert!(errors.iter().all(|(_, level, _)| level == "error"));
+    let errors_counted: u64 = errors.iter().map(|(_, _, n)| n).sum();
+    assert_eq!(errors_counted, 4, "{templates:#?}");
+    // Every template is one route, one status, one record shape.
+    assert!(
+        templates.len() >= 8 + 2,
+        "routes x shapes plus the errors: {templates:#?}"
+    );
 }
 
 #[test]

@@ -1,0 +1,376 @@
+//! Structured records: JSON objects and logfmt lines. A record's event is its message plus
+//! the set of keys it carries (time, level and the keys every record has left out), written
+//! after the message as `key=value` in the masker's terms; a request's method, route and
+//! status stay, nested or flat.
+
+use std::borrow::Cow;
+
+use super::header::{HeaderModel, Level};
+
+/// What the first lines of a source say about its JSON records.
+#[derive(Debug, Clone, Default)]
+pub struct JsonModel {
+    /// The key holding the level when none of the usual names does (the one key whose values
+    /// are always level words, e.g. `"s":"W"`).
+    pub level_key: Option<String>,
+    /// The header structure of the lines inside the message field (a container runtime's
+    /// JSON file wrapping an application's own log lines).
+    pub inner: Option<HeaderModel>,
+    /// Keys present in nine records in ten or more (a logger name, a pid, a host): the
+    /// structured log's header, not the event (request and error keys excepted).
+    pub context: Vec<String>,
+}
+
+impl JsonModel {
+    pub fn infer(sample: &[&str]) -> Self {
+        let records: Vec<serde_json::Map<String, serde_json::Value>> = sample
+            .iter()
+            .map(|l| l.trim_start())
+            .filter(|l| l.starts_with('{'))
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        let lines = sample.iter().filter(|l| !l.trim().is_empty()).count();
+        if records.len() < 3 || records.len() * 2 < lines {
+            return Self::default();
+        }
+        let n = records.len();
+        let level_key = if records
+            .iter()
+            .filter(|r| LEVEL_KEYS.iter().any(|k| r.contains_key(*k)))
+            .count()
+            * 10
+            >= n * 9
+        {
+            None
+        } else {
+            records[0]
+                .keys()
+                .filter(|k| !MESSAGE_KEYS.contains(&k.as_str()))
+                .find(|k| {
+                    records.iter().all(|r| match r.get(k.as_str()) {
+                        Some(serde_json::Value::String(v)) => Level::parse(v).is_some(),
+                        _ => false,
+                    })
+                })
+                .cloned()
+        };
+        let messages: Vec<String> = records
+            .iter()
+            .filter_map(|r| {
+                MESSAGE_KEYS.iter().find_map(|k| match r.get(*k) {
+                    Some(serde_json::Value::String(s)) => Some(s.trim_end().to_owned()),
+                    _ => None,
+                })
+            })
+            .collect();
+        let inner = HeaderModel::infer(messages.iter().map(String::as_str));
+        let mut context: Vec<String> = records[0]
+            .keys()
+            .filter(|k| !is_request_key(k) && !ERROR_KEYS.contains(&k.as_str()))
+            .filter(|k| {
+                records
+                    .iter()
+                    .filter(|r| r.contains_key(k.as_str()))
+                    .count()
+                    * 10
+                    >= n * 9
+            })
+            .cloned()
+            .collect();
+        context.sort_unstable();
+        Self {
+            level_key,
+            inner: inner.has_columns().then_some(inner),
+            context,
+        }
+    }
+}
+
+const MESSAGE_KEYS: &[&str] = &["message", "msg", "event", "log", "text", "@message"];
+const LEVEL_KEYS: &[&str] = &[
+    "level",
+    "severity",
+    "lvl",
+    "levelname",
+    "log.level",
+    "@level",
+];
+const ERROR_KEYS: &[&str] = &[
+    "error",
+    "err",
+    "exception",
+    "exc_info",
+    "stack_trace",
+    "stacktrace",
+];
+
+/// Keys that hold a record's time: the time is not part of the event.
+const TIME_KEYS: &[&str] = &[
+    "time",
+    "timestamp",
+    "ts",
+    "@timestamp",
+    "date",
+    "datetime",
+    "asctime",
+];
+
+/// Keys whose values name an HTTP request's method, target or status: kept where they sit in
+/// a nested object (`"req":{"method":"GET","url":"/x"}`), named by their own key.
+fn is_request_key(k: &str) -> bool {
+    const KEYS: &[&str] = &[
+        "method",
+        "path",
+        "url",
+        "uri",
+        "route",
+        "endpoint",
+        "status",
+        "status_code",
+        "statuscode",
+        "http_status",
+    ];
+    KEYS.iter().any(|w| w.eq_ignore_ascii_case(k))
+}
+
+/// Longest value text kept in a rendered field (a long free-text value is one variable all
+/// the same; the masker reads a quoted value as one only within 200 bytes).
+const FIELD_MAX: usize = 160;
+
+/// Appends ` key=value` for one field of a record, in the text form the masker reads
+/// (`key="free text"` for a value with blanks, which is one variable; a method, route or
+/// status stays as written). A multi-line value keeps one line: an error's last (Python's
+/// exception line), any other's first.
+fn push_field(out: &mut String, key: &str, value: &str, is_error: bool) {
+    let line = if is_error {
+        value.lines().rev().find(|l| !l.trim().is_empty())
+    } else {
+        value.lines().find(|l| !l.trim().is_empty())
+    }
+    .unwrap_or("")
+    .trim();
+    let mut end = line.len().min(FIELD_MAX);
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    let v = &line[..end];
+    out.push(' ');
+    out.push_str(key);
+    out.push('=');
+    if v.is_empty() || v.contains([' ', '\t', '=', '"']) {
+        out.push('"');
+        out.extend(v.chars().map(|c| if c == '"' { '\'' } else { c }));
+        out.push('"');
+    } else {
+        out.push_str(v);
+    }
+}
+
+/// Failure class 5 (structured records): the fields of a JSON record other than its message,
+/// level and time, rendered ` key=value` in the record's key order, so that what makes an event
+/// is its message plus the set of keys present (a record with an `err` key is another event
+/// than one without), with the values variables — except a request's method, route and status,
+/// which name it. A nested object stands as `key={…}` followed by the request fields it holds
+/// (pino-http's `req.method`, `req.url`, `res.statusCode`); an array as `key=[…]`.
+fn render_fields(
+    out: &mut String,
+    v: &serde_json::Map<String, serde_json::Value>,
+    skip: &[&str],
+    context: &[String],
+) {
+    for (k, val) in v {
+        if skip.contains(&k.as_str())
+            || TIME_KEYS.contains(&k.as_str())
+            || context.binary_search(k).is_ok()
+        {
+            continue;
+        }
+        let is_error = ERROR_KEYS.contains(&k.as_str());
+        match val {
+            serde_json::Value::String(s) => push_field(out, k, s, is_error),
+            serde_json::Value::Object(o) => {
+                out.push(' ');
+                out.push_str(k);
+                out.push_str("={…}");
+                push_request_fields(out, o, 0);
+            }
+            serde_json::Value::Array(_) => {
+                out.push(' ');
+                out.push_str(k);
+                out.push_str("=[…]");
+            }
+            other => push_field(out, k, &other.to_string(), is_error),
+        }
+    }
+}
+
+/// The request fields (method, route, status) of a nested object, at most three levels down.
+fn push_request_fields(
+    out: &mut String,
+    o: &serde_json::Map<String, serde_json::Value>,
+    depth: u8,
+) {
+    for (k, val) in o {
+        match val {
+            serde_json::Value::String(s) if is_request_key(k) => push_field(out, k, s, false),
+            serde_json::Value::Number(n) if is_request_key(k) => {
+                push_field(out, k, &n.to_string(), false);
+            }
+            serde_json::Value::Object(inner) if depth < 2 => {
+                push_request_fields(out, inner, depth + 1);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A JSON record, read: its message (the message field; a message that is itself a log line,
+/// `json.inner`, loses its own header, whose level counts first), the rest of its fields
+/// rendered for mining ([`render_fields`]), and its level.
+pub struct JsonRecord {
+    pub message: String,
+    pub fields: String,
+    pub level: Option<Level>,
+}
+
+pub fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
+    let v: serde_json::Map<String, serde_json::Value> = serde_json::from_str(t).ok()?;
+    let level_key = LEVEL_KEYS
+        .iter()
+        .copied()
+        .chain(json.level_key.as_deref())
+        .find(|k| v.contains_key(*k));
+    let mut level = level_key
+        .and_then(|k| match v.get(k) {
+            Some(serde_json::Value::String(s)) => Some(Level::parse(s)),
+            Some(serde_json::Value::Number(n)) => Some(n.as_f64().and_then(Level::from_number)),
+            _ => None,
+        })
+        .flatten();
+    let message_key = MESSAGE_KEYS
+        .iter()
+        .copied()
+        .find(|k| matches!(v.get(*k), Some(serde_json::Value::String(_))));
+    let mut message = match message_key.and_then(|k| v.get(k)) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        _ => String::new(),
+    };
+    if let Some(inner) = &json.inner {
+        let s = inner.split(&message);
+        if !s.header.is_empty() {
+            level = s.level.or(level);
+            message = s.message.trim_end().to_owned();
+        }
+    }
+    let has_error = ERROR_KEYS
+        .iter()
+        .any(|k| v.get(*k).is_some_and(|e| !e.is_null()));
+    if has_error {
+        level = level.or(Some(Level::Error));
+    }
+    let mut fields = String::new();
+    // A record that wraps a log line of its own (a container runtime's `{"log":…,"stream":…}`)
+    // is transport: its other fields say nothing about the event.
+    if json.inner.is_none() {
+        let skip = [level_key.unwrap_or(""), message_key.unwrap_or("")];
+        render_fields(&mut fields, &v, &skip, &json.context);
+    }
+    Some(JsonRecord {
+        message,
+        fields,
+        level,
+    })
+}
+
+/// Whether a message is a logfmt record: `key=value` pairs only (values bare or quoted), one
+/// of them the message (`msg=` or `message=`). A free-text message with a few `key=value`
+/// fields in it is not.
+fn logfmt_pairs(m: &str) -> Option<Vec<(&str, &str)>> {
+    // Asked of every message: most have no `=` at all, and leave after one memchr.
+    if !memchr::memchr_iter(b'=', m.as_bytes()).any(|e| {
+        let k = &m.as_bytes()[..e];
+        k.ends_with(b"msg") || k.ends_with(b"message")
+    }) {
+        return None;
+    }
+    let b = m.as_bytes();
+    let mut pairs = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        while i < b.len() && b[i] == b' ' {
+            i += 1;
+        }
+        if i >= b.len() {
+            break;
+        }
+        let ks = i;
+        while i < b.len() && b[i] != b'=' && b[i] != b' ' {
+            i += 1;
+        }
+        let key = &m[ks..i];
+        if i >= b.len() || b[i] != b'=' || key.is_empty() || key.contains('"') {
+            return None;
+        }
+        i += 1;
+        let vs = i;
+        if b.get(i) == Some(&b'"') {
+            i += 1;
+            while i < b.len() && b[i] != b'"' {
+                if b[i] == b'\\' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            i = (i + 1).min(b.len());
+        } else {
+            while i < b.len() && b[i] != b' ' {
+                i += 1;
+            }
+        }
+        pairs.push((key, &m[vs..i]));
+    }
+    pairs
+        .iter()
+        .any(|(k, _)| *k == "msg" || *k == "message")
+        .then_some(pairs)
+}
+
+/// A logfmt value without its quotes.
+fn unquote(v: &str) -> Cow<'_, str> {
+    match v.strip_prefix('"') {
+        Some(inner) => {
+            let inner = inner.strip_suffix('"').unwrap_or(inner);
+            if inner.contains('\\') {
+                Cow::Owned(inner.replace("\\\"", "\"").replace("\\\\", "\\"))
+            } else {
+                Cow::Borrowed(inner)
+            }
+        }
+        None => Cow::Borrowed(v),
+    }
+}
+
+/// A logfmt line (`level=info msg="started" port=80`), read like a JSON record: its `msg` value
+/// then its other fields as written (time and level left out; [`render_fields`]'s convention).
+pub fn logfmt_line(m: &str) -> Option<(Cow<'_, str>, Option<Level>)> {
+    let pairs = logfmt_pairs(m)?;
+    let mut msg = String::new();
+    let mut level = None;
+    for (k, v) in &pairs {
+        match *k {
+            "msg" | "message" => msg.push_str(&unquote(v)),
+            "level" | "lvl" | "severity" => level = Level::parse(&unquote(v)),
+            _ => {}
+        }
+    }
+    for (k, v) in &pairs {
+        if matches!(*k, "msg" | "message" | "level" | "lvl" | "severity") || TIME_KEYS.contains(k) {
+            continue;
+        }
+        msg.push(' ');
+        msg.push_str(k);
+        msg.push('=');
+        msg.push_str(v);
+    }
+    Some((Cow::Owned(msg), level))
+}
