@@ -16,6 +16,7 @@ pub mod baseline;
 mod block;
 pub mod events;
 pub mod header;
+mod http;
 pub mod levels;
 pub mod log_format;
 pub mod mask;
@@ -29,6 +30,7 @@ pub mod rules;
 mod run;
 mod summarize;
 pub mod time;
+mod tokens;
 
 use regex::Regex;
 
