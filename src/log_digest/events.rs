@@ -338,6 +338,11 @@ impl<'s> EventParser<'s> {
             if self.splitter.has_level_column() && starts_with_level_word(t) {
                 return false;
             }
+            // The same handler without its level column: a head still ends with its source
+            // location at the right margin, set off by blanks; its wrapped lines do not.
+            if self.mode == Mode::Plain && ends_with_margin_location(t) {
+                return false;
+            }
             // A bullet line (` * Running on …`, a dev server's banner) is a message of its
             // own, unless it lists what its event's head announced (`…:`) or sits inside a
             // traceback or stack trace.
@@ -498,6 +503,34 @@ fn is_bullet(t: &str) -> bool {
     let rest = t.strip_prefix("* ").or_else(|| t.strip_prefix("\u{2022} "));
     rest.and_then(|r| r.chars().next())
         .is_some_and(char::is_alphabetic)
+}
+
+/// A line (trimmed at its start) that ends with a source location `name.ext:NN` set off from
+/// its message by two blanks or more: the right-margin column of a handler that pads its
+/// lines to the terminal's width.
+fn ends_with_margin_location(t: &str) -> bool {
+    let t = t.trim_end();
+    let Some(sp) = t.rfind(' ') else {
+        return false;
+    };
+    let (before, loc) = (&t[..sp], &t[sp + 1..]);
+    if !before.ends_with(' ') || before.trim_end().is_empty() {
+        return false;
+    }
+    let Some((file, line)) = loc.rsplit_once(':') else {
+        return false;
+    };
+    let Some((name, ext)) = file.rsplit_once('.') else {
+        return false;
+    };
+    !line.is_empty()
+        && line.bytes().all(|b| b.is_ascii_digit())
+        && (1..=5).contains(&ext.len())
+        && ext.bytes().all(|b| b.is_ascii_alphabetic())
+        && !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
 /// A line that ends with `:` announces what follows it (a list, a wrapped value).
@@ -981,5 +1014,37 @@ mod tests {
                 "-|Restarting with zeta",
             ]
         );
+    }
+
+    #[test]
+    fn indented_line_ending_with_a_margin_location_opens_an_event() {
+        // A handler that pads lines to the terminal's width, leaves its time column blank
+        // within one second, shows no level, and prints the source location at the right
+        // margin: an indented line ending with that location is a head; a wrapped line (no
+        // location) continues the event above it.
+        let got = classify(&[
+            "[05/01/24 10:00:00] alpha job 1 queued on beta           worker.py:42",
+            "                    alpha job 2 queued on beta           worker.py:42",
+            "                    gamma report for delta written to    report.py:7",
+            "                    /srv/out/epsilon.txt                            ",
+            "[05/01/24 10:00:01] alpha job 3 queued on beta           worker.py:42",
+            "    at the margin of zeta: see eta.txt:3",
+        ]);
+        // Boundaries only: how the blank time column is split off is the header model's.
+        let head = |g: &str| g.strip_prefix("-|").map(|m| m.trim_start().to_owned());
+        let job = |n: u32| {
+            Some(format!(
+                "alpha job {n} queued on beta           worker.py:42"
+            ))
+        };
+        assert_eq!(head(&got[0]), job(1));
+        assert_eq!(head(&got[1]), job(2));
+        assert_eq!(
+            head(&got[2]).as_deref(),
+            Some("gamma report for delta written to    report.py:7")
+        );
+        assert_eq!(got[3], "+");
+        assert_eq!(head(&got[4]), job(3));
+        assert_eq!(got[5], "+");
     }
 }
