@@ -121,7 +121,7 @@ fn process_block_cached(
             .and_then(|k| cache.entries.get(&k))
             .filter(|e| e.len == line.len());
         let head = if let Some(e) = hit {
-            parser.replay_plain_head(e.has_header, e.level);
+            parser.replay_plain_head(&line, e.has_header, e.level);
             let cluster = miner.add_shape(&e.shape, &line[e.message_at..]);
             Some((cluster, e.level, e.ts))
         } else if let Line::Head {

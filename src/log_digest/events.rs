@@ -166,6 +166,9 @@ pub struct EventParser<'s> {
     head_has_header: bool,
     /// The level of the last head.
     head_level: Option<Level>,
+    /// The last head's line ends with `:`: it introduces a list, so indented bullet lines
+    /// under it are its own (see [`is_bullet`]).
+    head_opens_list: bool,
     /// Set when a continuation opened a traceback, stack trace or panic under a head that
     /// showed no level: the event is an error (see [`EventParser::take_raised`]).
     raised: Option<Level>,
@@ -180,6 +183,7 @@ impl<'s> EventParser<'s> {
             mode: Mode::Start,
             head_has_header: false,
             head_level: None,
+            head_opens_list: false,
             raised: None,
             panic_first: false,
         }
@@ -202,10 +206,11 @@ impl<'s> EventParser<'s> {
     }
 
     /// Records a head classified earlier for an identical line (see the line cache).
-    pub fn replay_plain_head(&mut self, has_header: bool, level: Option<Level>) {
+    pub fn replay_plain_head(&mut self, line: &str, has_header: bool, level: Option<Level>) {
         self.mode = Mode::Plain;
         self.head_has_header = has_header;
         self.head_level = level;
+        self.head_opens_list = opens_list(line);
     }
 
     /// The level the last head's event has after all, when a continuation line just opened a
@@ -230,6 +235,7 @@ impl<'s> EventParser<'s> {
         if self.mode != Mode::Start && self.is_continuation(line) {
             return Line::Continuation;
         }
+        self.head_opens_list = opens_list(line);
         let trimmed = line.trim_start();
         if trimmed.starts_with('{') {
             if let Some(JsonRecord {
@@ -329,7 +335,18 @@ impl<'s> EventParser<'s> {
         if first.is_some_and(|b| b == b' ' || b == b'\t') && !t.is_empty() {
             // A head whose time column is left blank when it repeats (rich's handler) is
             // indented too: it starts with the level column.
-            return !(self.splitter.has_level_column() && starts_with_level_word(t));
+            if self.splitter.has_level_column() && starts_with_level_word(t) {
+                return false;
+            }
+            // The same handler without its level column: a head still ends with its source
+            // location at the right margin, set off by blanks; its wrapped lines do not.
+            if self.mode == Mode::Plain && ends_with_margin_location(t) {
+                return false;
+            }
+            // A bullet line (` * Running on …`, a dev server's banner) is a message of its
+            // own, unless it lists what its event's head announced (`…:`) or sits inside a
+            // traceback or stack trace.
+            return !(self.mode == Mode::Plain && !self.head_opens_list && is_bullet(t));
         }
         match self.mode {
             Mode::Traceback => {
@@ -478,6 +495,47 @@ fn is_goroutine(t: &str) -> bool {
         let d = r.bytes().take_while(u8::is_ascii_digit).count();
         d > 0 && r[d..].starts_with(" [")
     })
+}
+
+/// A bullet item: `* text` or `• text` (the marker, one blank, then a word). A dash is
+/// not one: YAML and diffs indent `- ` lines under the line they belong to.
+fn is_bullet(t: &str) -> bool {
+    let rest = t.strip_prefix("* ").or_else(|| t.strip_prefix("\u{2022} "));
+    rest.and_then(|r| r.chars().next())
+        .is_some_and(char::is_alphabetic)
+}
+
+/// A line (trimmed at its start) that ends with a source location `name.ext:NN` set off from
+/// its message by two blanks or more: the right-margin column of a handler that pads its
+/// lines to the terminal's width.
+fn ends_with_margin_location(t: &str) -> bool {
+    let t = t.trim_end();
+    let Some(sp) = t.rfind(' ') else {
+        return false;
+    };
+    let (before, loc) = (&t[..sp], &t[sp + 1..]);
+    if !before.ends_with(' ') || before.trim_end().is_empty() {
+        return false;
+    }
+    let Some((file, line)) = loc.rsplit_once(':') else {
+        return false;
+    };
+    let Some((name, ext)) = file.rsplit_once('.') else {
+        return false;
+    };
+    !line.is_empty()
+        && line.bytes().all(|b| b.is_ascii_digit())
+        && (1..=5).contains(&ext.len())
+        && ext.bytes().all(|b| b.is_ascii_alphabetic())
+        && !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+/// A line that ends with `:` announces what follows it (a list, a wrapped value).
+fn opens_list(line: &str) -> bool {
+    line.trim_end().ends_with(':')
 }
 
 /// An upper-case level word of four letters or more opening a line (`WARNING  order …`).
@@ -914,5 +972,79 @@ mod tests {
         );
         assert_eq!(message_level("/srv/app.py:12: note: Warning: x"), None);
         assert_eq!(message_level("app.py: FutureWarning: x"), None);
+    }
+    #[test]
+    fn indented_bullet_lines_are_events_of_their_own() {
+        // A server that prints its banner as indented bullet lines between its headed lines:
+        // each bullet is a message of its own, not a continuation of the line above it.
+        // Bullets listed under a head that announces them (`…:`) and lines of a traceback
+        // stay with their event.
+        let got = classify(&[
+            "[2024-05-01 10:00:00,001] INFO in alpha: job 1 queued",
+            " * Serving thing 'beta'",
+            " * Gamma mode: off",
+            "[2024-05-01 10:00:01,001] INFO in alpha: job 2 queued",
+            " * Running on http://127.0.0.1:5000",
+            "[2024-05-01 10:00:02,001] INFO in alpha: options in use:",
+            " * delta",
+            " * epsilon",
+            "[2024-05-01 10:00:03,001] ERROR in alpha: job 3 failed",
+            "Traceback (most recent call last):",
+            "  File \"/srv/alpha.py\", line 3, in run",
+            "    * 2",
+            "ValueError: bad value",
+            " * Restarting with zeta",
+        ]);
+        assert_eq!(
+            got,
+            [
+                "info|job 1 queued",
+                "-|Serving thing 'beta'",
+                "-|Gamma mode: off",
+                "info|job 2 queued",
+                "-|Running on http://127.0.0.1:5000",
+                "info|options in use:",
+                "+",
+                "+",
+                "error|job 3 failed",
+                "+",
+                "+",
+                "+",
+                "+",
+                "-|Restarting with zeta",
+            ]
+        );
+    }
+
+    #[test]
+    fn indented_line_ending_with_a_margin_location_opens_an_event() {
+        // A handler that pads lines to the terminal's width, leaves its time column blank
+        // within one second, shows no level, and prints the source location at the right
+        // margin: an indented line ending with that location is a head; a wrapped line (no
+        // location) continues the event above it.
+        let got = classify(&[
+            "[05/01/24 10:00:00] alpha job 1 queued on beta           worker.py:42",
+            "                    alpha job 2 queued on beta           worker.py:42",
+            "                    gamma report for delta written to    report.py:7",
+            "                    /srv/out/epsilon.txt                            ",
+            "[05/01/24 10:00:01] alpha job 3 queued on beta           worker.py:42",
+            "    at the margin of zeta: see eta.txt:3",
+        ]);
+        // Boundaries only: how the blank time column is split off is the header model's.
+        let head = |g: &str| g.strip_prefix("-|").map(|m| m.trim_start().to_owned());
+        let job = |n: u32| {
+            Some(format!(
+                "alpha job {n} queued on beta           worker.py:42"
+            ))
+        };
+        assert_eq!(head(&got[0]), job(1));
+        assert_eq!(head(&got[1]), job(2));
+        assert_eq!(
+            head(&got[2]).as_deref(),
+            Some("gamma report for delta written to    report.py:7")
+        );
+        assert_eq!(got[3], "+");
+        assert_eq!(head(&got[4]), job(3));
+        assert_eq!(got[5], "+");
     }
 }
