@@ -16,6 +16,7 @@ use super::http::{
     has_letter_outside_wildcards, is_http_method, is_http_status, is_request_record, is_route_key,
     is_status_key, mask_route, route_before_method,
 };
+use super::tokens::is_date_word;
 
 /// The placeholder written for a variable part of a template.
 pub const WILDCARD: &str = "<*>";
@@ -164,29 +165,7 @@ fn is_date_name(w: &[u8]) -> bool {
     if !(3..=9).contains(&w.len()) || !w[0].is_ascii_uppercase() {
         return false;
     }
-    let p = [w[0] | 0x20, w[1] | 0x20, w[2] | 0x20];
-    if !matches!(
-        &p,
-        b"jan"
-            | b"feb"
-            | b"mar"
-            | b"apr"
-            | b"may"
-            | b"jun"
-            | b"jul"
-            | b"aug"
-            | b"sep"
-            | b"oct"
-            | b"nov"
-            | b"dec"
-            | b"mon"
-            | b"tue"
-            | b"wed"
-            | b"thu"
-            | b"fri"
-            | b"sat"
-            | b"sun"
-    ) {
+    if !is_date_word([w[0], w[1], w[2]]) {
         return false;
     }
     if w.len() == 3 {
