@@ -288,8 +288,9 @@ pub fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
     } else if let Some(inner) = &json.inner {
         let s = inner.split(&message);
         if !s.header.is_empty() {
+            let own = s.message.trim_end().to_owned();
             level = s.level.or(level);
-            message = s.message.trim_end().to_owned();
+            message = own;
         }
     }
     let has_error = ERROR_KEYS
