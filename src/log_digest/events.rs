@@ -912,6 +912,18 @@ mod tests {
     }
 
     #[test]
+    fn colour_escapes_inside_a_record_are_presentation() {
+        // Generated (neutral words): a coloured formatter behind a JSON handler writes
+        // `\u001b[…m` into the message and fields; the record reads as the plain text would.
+        let got = classify(&[
+            r#"{"level":"info","msg":"\u001b[35m\u001b[1mpart 6 moved\u001b[0m","note":"\u001b[31mx y\u001b[0m"}"#,
+            r#"{"level":"info","msg":"part 7 moved","note":"x y"}"#,
+        ]);
+        assert_eq!(got[0], got[1].replace('7', "6"));
+        assert_eq!(got[1], "info|part 7 moved note=\"x y\"");
+    }
+
+    #[test]
     fn logfmt_records_keep_their_keys_in_any_position_of_the_line() {
         // Failure class 5 (logfmt records), generated cases: `msg` anywhere among the pairs,
         // quoted or bare; time and level left out; a line with a bare word is not a record.

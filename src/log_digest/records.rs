@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 
 use super::header::{HeaderModel, Level};
+use super::reader::strip_ansi;
 
 /// What the first lines of a source say about its JSON records.
 #[derive(Debug, Clone, Default)]
@@ -159,6 +160,7 @@ const FIELD_MAX: usize = 160;
 /// status stays as written). A multi-line value keeps one line: an error's last (Python's
 /// exception line), any other's first.
 fn push_field(out: &mut String, key: &str, value: &str, is_error: bool) {
+    let value = strip_ansi(Cow::Borrowed(value));
     let line = if is_error {
         value.lines().rev().find(|l| !l.trim().is_empty())
     } else {
@@ -268,8 +270,10 @@ pub fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
         .iter()
         .copied()
         .find(|k| matches!(v.get(*k), Some(serde_json::Value::String(_))));
+    // Colour written into the message (a coloured formatter behind a JSON handler arrives as
+    // `\u001b[…m` escapes) is presentation, as on a text line.
     let mut message = match message_key.and_then(|k| v.get(k)) {
-        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::String(s)) => strip_ansi(Cow::Borrowed(s)).into_owned(),
         _ => String::new(),
     };
     let mut wrapped = None;
