@@ -924,6 +924,64 @@ mod tests {
     }
 
     #[test]
+    fn records_whose_message_field_is_a_record_are_read_as_the_inner_record() {
+        // Failure class 5 (generated, neutral words): a wrapper's JSON record whose message
+        // field carries an escaped record of its own. The inner record is the event (its
+        // message and fields, its level first); the wrapper's every-record keys are its
+        // header; a wrapped record that itself wraps log lines loses their header too.
+        let got = classify(&[
+            r#"{"time":"2024-01-01T00:00:00Z","level":"info","unit":"w","msg":"{\"level\":30,\"msg\":\"call done\",\"req\":{\"method\":\"GET\",\"url\":\"/v2/items/9\"},\"res\":{\"statusCode\":200}}"}"#,
+            r#"{"time":"2024-01-01T00:00:01Z","level":"info","unit":"w","msg":"{\"level\":50,\"msg\":\"store failed\",\"table\":\"items\"}"}"#,
+            r#"{"time":"2024-01-01T00:00:02Z","level":"info","unit":"w","msg":"{\"level\":30,\"msg\":\"call done\",\"req\":{\"method\":\"GET\",\"url\":\"/v2/items/7\"},\"res\":{\"statusCode\":500}}"}"#,
+            r#"{"time":"2024-01-01T00:00:03Z","level":"warn","unit":"w","msg":"{\"msg\":\"pass slow\"}"}"#,
+        ]);
+        assert_eq!(
+            got,
+            [
+                "info|call done req={…} method=GET url=/v2/items/9 res={…} statusCode=200",
+                "error|store failed table=items",
+                "info|call done req={…} method=GET url=/v2/items/7 res={…} statusCode=500",
+                "warning|pass slow",
+            ]
+        );
+        // Three layers: a record wrapping a runtime's record wrapping text log lines.
+        let wrap = |inner: &str| {
+            let runtime = serde_json::json!({"log": format!("{inner}\n"), "stream": "stderr"});
+            serde_json::json!({"level": "info", "unit": "w", "msg": runtime.to_string()})
+                .to_string()
+        };
+        let lines = [
+            wrap("2024-01-01 10:00:00,001 INFO part.a: link up to node 4"),
+            wrap("2024-01-01 10:00:01,002 WARNING part.b: queue 9 slow"),
+            wrap("2024-01-01 10:00:02,003 ERROR part.a: link lost to node 4"),
+            wrap("2024-01-01 10:00:03,004 INFO part.b: queue 7 drained"),
+        ];
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let got = classify(&lines);
+        assert_eq!(
+            got,
+            [
+                "info|link up to node 4",
+                "warning|queue 9 slow",
+                "error|link lost to node 4",
+                "info|queue 7 drained",
+            ]
+        );
+    }
+
+    #[test]
+    fn colour_escapes_inside_a_record_are_presentation() {
+        // Generated (neutral words): a coloured formatter behind a JSON handler writes
+        // `\u001b[…m` into the message and fields; the record reads as the plain text would.
+        let got = classify(&[
+            r#"{"level":"info","msg":"\u001b[35m\u001b[1mpart 6 moved\u001b[0m","note":"\u001b[31mx y\u001b[0m"}"#,
+            r#"{"level":"info","msg":"part 7 moved","note":"x y"}"#,
+        ]);
+        assert_eq!(got[0], got[1].replace('7', "6"));
+        assert_eq!(got[1], "info|part 7 moved note=\"x y\"");
+    }
+
+    #[test]
     fn logfmt_records_keep_their_keys_in_any_position_of_the_line() {
         // Failure class 5 (logfmt records), generated cases: `msg` anywhere among the pairs,
         // quoted or bare; time and level left out; a line with a bare word is not a record.

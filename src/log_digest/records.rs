@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 
 use super::header::{HeaderModel, Level};
+use super::reader::strip_ansi;
 
 /// What the first lines of a source say about its JSON records.
 #[derive(Debug, Clone, Default)]
@@ -19,6 +20,9 @@ pub struct JsonModel {
     /// Keys present in nine records in ten or more (a logger name, a pid, a host): the
     /// structured log's header, not the event (request and error keys excepted).
     pub context: Vec<String>,
+    /// The model of the records carried, escaped, in the message field (a shipper's or
+    /// runtime's JSON wrapping an application's own JSON records), when most messages are.
+    pub nested: Option<Box<JsonModel>>,
 }
 
 impl JsonModel {
@@ -63,7 +67,20 @@ impl JsonModel {
                 })
             })
             .collect();
-        let inner = HeaderModel::infer(messages.iter().map(String::as_str));
+        // Records inside records: the inner ones get a model of their own (one level at a
+        // time; a wrapped record may itself wrap log lines).
+        let wrapped: Vec<&str> = messages
+            .iter()
+            .map(String::as_str)
+            .filter(|m| is_object_text(m))
+            .collect();
+        let nested =
+            (wrapped.len() * 2 >= messages.len().max(1)).then(|| Box::new(Self::infer(&wrapped)));
+        let inner = if nested.is_some() {
+            HeaderModel::default()
+        } else {
+            HeaderModel::infer(messages.iter().map(String::as_str))
+        };
         let mut context: Vec<String> = records[0]
             .keys()
             .filter(|k| !is_request_key(k) && !ERROR_KEYS.contains(&k.as_str()))
@@ -82,6 +99,7 @@ impl JsonModel {
             level_key,
             inner: inner.has_columns().then_some(inner),
             context,
+            nested,
         }
     }
 }
@@ -142,6 +160,7 @@ const FIELD_MAX: usize = 160;
 /// status stays as written). A multi-line value keeps one line: an error's last (Python's
 /// exception line), any other's first.
 fn push_field(out: &mut String, key: &str, value: &str, is_error: bool) {
+    let value = strip_ansi(Cow::Borrowed(value));
     let line = if is_error {
         value.lines().rev().find(|l| !l.trim().is_empty())
     } else {
@@ -251,15 +270,31 @@ pub fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
         .iter()
         .copied()
         .find(|k| matches!(v.get(*k), Some(serde_json::Value::String(_))));
+    // Colour written into the message (a coloured formatter behind a JSON handler arrives as
+    // `\u001b[…m` escapes) is presentation, as on a text line.
     let mut message = match message_key.and_then(|k| v.get(k)) {
-        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::String(s)) => strip_ansi(Cow::Borrowed(s)).into_owned(),
         _ => String::new(),
     };
-    if let Some(inner) = &json.inner {
+    let mut wrapped = None;
+    if is_object_text(message.trim_end()) {
+        // A record whose message is a record (escaped JSON): the inner record is the event,
+        // its level counts first; the outer fields follow as a wrapper's do.
+        let default = JsonModel::default();
+        let model = json.nested.as_deref().unwrap_or(&default);
+        wrapped = json_record(message.trim_end(), model);
+    }
+    if let Some(r) = wrapped {
+        level = r.level.or(level);
+        message = r.message;
+        message.truncate(message.trim_end().len());
+        message.push_str(&r.fields);
+    } else if let Some(inner) = &json.inner {
         let s = inner.split(&message);
         if !s.header.is_empty() {
+            let own = s.message.trim_end().to_owned();
             level = s.level.or(level);
-            message = s.message.trim_end().to_owned();
+            message = own;
         }
     }
     let has_error = ERROR_KEYS
@@ -280,6 +315,12 @@ pub fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
         fields,
         level,
     })
+}
+
+/// Whether a text is one JSON object, by its ends (what is read as a record inside a record's
+/// message field).
+fn is_object_text(m: &str) -> bool {
+    m.starts_with('{') && m.ends_with('}') && m.len() > 2
 }
 
 /// Whether a message is a logfmt record: `key=value` pairs only (values bare or quoted), one
