@@ -61,6 +61,42 @@ fn is_component(tok: &str) -> bool {
             || (tok.ends_with(']') && !tok.contains('[')))
 }
 
+/// Lines that open records in a sample where no column is consistent enough to be a header
+/// because many lines are the unindented continuation lines of multi-line records (a compiled
+/// SQL statement, a signed request dumped line by line): the lines whose first two tokens have
+/// the most common shape pair that opens with a time, a date word or a bracketed field, when
+/// they are at least a quarter of the sample and not all of it. The header is inferred from
+/// them; the other lines are then lines without a header, as before.
+fn record_heads<'a>(lines: &[&'a str]) -> Option<Vec<&'a str>> {
+    let pair = |l: &str| {
+        let sp = Spans::of(l, 2);
+        let shapes: Vec<Shape> = sp.get().iter().map(|&(s, e)| shape(&l[s..e])).collect();
+        match shapes[..] {
+            [a @ (Shape::Time | Shape::DateWord | Shape::Bracket), b] => Some((a, b)),
+            _ => None,
+        }
+    };
+    let mut counts: rustc_hash::FxHashMap<(Shape, Shape), usize> = rustc_hash::FxHashMap::default();
+    for l in lines {
+        if let Some(p) = pair(l) {
+            *counts.entry(p).or_default() += 1;
+        }
+    }
+    let (&best, &n) = counts
+        .iter()
+        .max_by_key(|(p, c)| (**c, p.0 as u8, p.1 as u8))?;
+    if n < 3 || n * 4 < lines.len() || n == lines.len() {
+        return None;
+    }
+    Some(
+        lines
+            .iter()
+            .copied()
+            .filter(|l| pair(l) == Some(best))
+            .collect(),
+    )
+}
+
 /// One line split into header and message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Split<'a> {
@@ -194,7 +230,7 @@ impl HeaderModel {
             columns.clear();
         }
         if columns.is_empty() {
-            return Self::default();
+            return record_heads(&lines).map_or_else(Self::default, Self::infer);
         }
         let level_col = columns.iter().position(|s| *s == Some(Shape::Level));
         // A column of severity marks: two or more of `.` `-` `*` `#`, one of them `*` or `#`,
@@ -704,6 +740,33 @@ mod tests {
         assert_eq!(m.split(lines[0]).message, say(0));
         assert_eq!(m.split(lines[7]).message, say(7));
         assert_eq!(m.split(lines[4]).level, Some(Level::Warning));
+    }
+
+    #[test]
+    fn records_with_many_unindented_continuation_lines_keep_their_header() {
+        // Class: multi-line records whose continuation lines sit at the margin and outnumber
+        // the record heads (a statement or a signed request dumped line by line; generated,
+        // neutral words). No column is consistent over all lines, yet the heads share a
+        // time-led header: it is inferred from them, with its level column.
+        let mut out = Vec::new();
+        for i in 0..12 {
+            out.push(format!(
+                "2024-05-01 10:00:{i:02},125 - alpha.beta - {} - gamma delta {}:",
+                ["DEBUG", "WARNING", "ERROR"][i % 3],
+                say(i)
+            ));
+            out.push("EPSILON".to_owned());
+            out.push(format!("/zeta/eta-{i}"));
+            out.push(format!("theta:{:x}", 0xbeef_u32 * (i as u32 + 1)));
+        }
+        let lines: Vec<&str> = out.iter().map(String::as_str).collect();
+        let m = model(&lines);
+        assert!(m.has_level_column());
+        let s = m.split(lines[4]);
+        assert_eq!(s.level, Some(Level::Warning));
+        assert!(s.message.starts_with("gamma delta"), "{s:?}");
+        // The continuation lines fit no header.
+        assert!(m.split_fitting(lines[5]).is_none());
     }
 
     #[test]
