@@ -743,6 +743,26 @@ mod tests {
     }
 
     #[test]
+    fn a_level_glued_to_its_fields_by_colons_behind_a_time_is_the_level() {
+        // Class: `[<time>] LEVEL:<name>:<thread>:<message>` (generated, neutral words): the
+        // level opens a run of colon-glued fields after a bracketed time, not the line.
+        let mut out = Vec::new();
+        for i in 0..12 {
+            out.push(format!(
+                "[2024-05-01 10:00:{i:02},125] {}:alpha.beta:Gamma-{}:delta epsilon {}",
+                ["INFO", "WARNING", "ERROR"][i % 3],
+                i % 2,
+                say(i)
+            ));
+        }
+        let lines: Vec<&str> = out.iter().map(String::as_str).collect();
+        let m = model(&lines);
+        assert!(m.has_level_column());
+        assert_eq!(m.split(lines[4]).level, Some(Level::Warning));
+        assert_eq!(m.split(lines[5]).level, Some(Level::Error));
+    }
+
+    #[test]
     fn records_with_many_unindented_continuation_lines_keep_their_header() {
         // Class: multi-line records whose continuation lines sit at the margin and outnumber
         // the record heads (a statement or a signed request dumped line by line; generated,

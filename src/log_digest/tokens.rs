@@ -186,6 +186,10 @@ pub(super) static SPAN_STOP: [bool; 256] = {
     t
 };
 
+/// Tokens of a line that may be a level glued to the fields after it (the first, or one after
+/// a date, a time and a zone).
+const GLUED_LEVEL_REACH: usize = 4;
+
 /// Byte offsets of the leading whitespace-separated tokens of a line. A token opening a `[`
 /// keeps going to its matching `]` (thread names such as `[IPC Server handler 5]`), within
 /// 200 bytes; a `|` outside brackets is a token of its own.
@@ -280,9 +284,10 @@ impl Spans {
                 i += 1;
             }
             // A level glued to the fields after it by colons (`WARNING:root:message`, Python
-            // logging's default): `WARNING:` and `root:` are tokens of their own.
-            if self.len == 0 || self.chain {
-                let first = self.len == 0;
+            // logging's default, also behind a time: `[<time>] WARNING:root:message`):
+            // `WARNING:` and `root:` are tokens of their own.
+            if self.len < GLUED_LEVEL_REACH || self.chain {
+                let first = !self.chain;
                 let cut = glued_colon(&b[s..i], first);
                 if let Some(c) = cut {
                     i = s + c + 1;
