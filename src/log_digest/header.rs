@@ -212,11 +212,10 @@ impl HeaderModel {
         let mut host_colon = 0;
         let mut separated = 0;
         for l in &lines {
-            let sp = Spans::of(l, k + 3);
+            let sp = Spans::of(l, k + 4);
             let spans = sp.get();
             if let Some(&(s, e)) = spans.get(k) {
-                let (s1, e1) = spans.get(k + 1).copied().unwrap_or((0, 0));
-                if spans.len() > k + 2 && is_separator(&l.as_bytes()[s1..e1]) {
+                if separated_at(l, spans, k).is_some() {
                     separated += 1;
                 }
                 if spans.len() > k + 1 {
@@ -343,9 +342,21 @@ impl HeaderModel {
         // Extra tokens taken by unchecked columns: a program or label written in two words
         // (`chrome.exe *64`) shifts the columns after it instead of failing the line.
         let mut shift = 0;
+        // One checked column absent from this line (a level or pid some lines do not write):
+        // the columns after it are read one token earlier.
+        let mut absent = 0;
         for (c, col) in self.columns.iter().enumerate() {
             let Some(want) = col else { continue };
-            let mut at = c + shift;
+            let mut at = c + shift - absent;
+            // After an unchecked column a misfit shifts (below) instead.
+            if absent == 0
+                && c > 0
+                && self.columns[c - 1].is_some()
+                && self.is_absent(line, sp, c, at)
+            {
+                absent = 1;
+                continue;
+            }
             let mut got = sp.shape(line, at);
             if !got.is_some_and(|g| compatible(*want, g))
                 && c > 0
@@ -385,17 +396,18 @@ impl HeaderModel {
                 }
             }
         }
-        sp.ensure(line, self.columns.len() + 1);
-        if sp.get().len() <= self.columns.len() {
+        let mut k = self.columns.len() + shift - absent;
+        sp.ensure(line, k + 1);
+        if sp.get().len() <= k {
             return None;
         }
-        let mut k = self.columns.len() + shift;
         sp.ensure(
             line,
-            if shift > 0 || matches!(self.component, Component::HostColon | Component::Separated) {
-                k + 3
-            } else {
-                k + 2
+            match self.component {
+                Component::Separated => k + 4,
+                Component::HostColon => k + 3,
+                _ if shift > 0 => k + 3,
+                _ => k + 2,
             },
         );
         let spans = sp.get();
@@ -405,14 +417,8 @@ impl HeaderModel {
                 Component::None => 0,
                 Component::Colon => usize::from(is_component(&line[s..e])),
                 Component::Padded => usize::from(line.as_bytes().get(e..e + 2) == Some(b"  ")),
-                Component::Separated => match spans.get(k + 1) {
-                    Some(&(s2, e2))
-                        if spans.len() > k + 2 && is_separator(&line.as_bytes()[s2..e2]) =>
-                    {
-                        2
-                    }
-                    _ => 0,
-                },
+                // The name may be written in two tokens (`name *64 -`, `name (x) -`).
+                Component::Separated => separated_at(line, spans, k).map_or(0, |x| x + 1),
                 // The host is header on every line; the program too when it is `name[pid]:`
                 // or `name[pid]` (a program that wrote no colon).
                 Component::HostColon => {
@@ -436,6 +442,64 @@ impl HeaderModel {
             level,
         })
     }
+}
+
+/// Where a lone separator closes a component that starts at token `k`: one token after it
+/// (`name -`) or two (`name *64 -`, a name written in two words), with a message after the
+/// separator; the number of tokens the name takes.
+fn separated_at(line: &str, spans: &[(usize, usize)], k: usize) -> Option<usize> {
+    let sep = |i: usize| {
+        spans.len() > i + 1 && {
+            let (s, e) = spans[i];
+            is_separator(&line.as_bytes()[s..e])
+        }
+    };
+    if sep(k + 1) {
+        Some(1)
+    } else if spans.len() > k + 1 && !sep(k) && sep(k + 2) {
+        Some(2)
+    } else {
+        None
+    }
+}
+
+impl HeaderModel {
+    /// Whether checked column `c` is absent from this line, whose token `at` would hold it:
+    /// that token does not fit `c` but fits what comes after `c` (the next checked column, or
+    /// the component that closes the header). Only a column some lines of a file leave out
+    /// (a level, a pid) is absent this way; the first column never is, nor one after an
+    /// unchecked column (a word written in two tokens shifts the columns instead).
+    fn is_absent(&self, line: &str, sp: &mut Spans, c: usize, at: usize) -> bool {
+        let Some(Some(want)) = self.columns.get(c) else {
+            return false;
+        };
+        let Some(got) = sp.shape(line, at) else {
+            return false;
+        };
+        if compatible(*want, got) || (Some(c) == self.level_col && is_level_like_at(line, sp, at)) {
+            return false;
+        }
+        match self.columns.get(c + 1) {
+            // The next column's own shape, not a word a host column would also take.
+            Some(Some(next)) => *next == got,
+            Some(None) => false,
+            None => {
+                self.component == Component::Colon && {
+                    sp.ensure(line, at + 2);
+                    let spans = sp.get();
+                    spans.len() > at + 1 && {
+                        let (s, e) = spans[at];
+                        is_component(&line[s..e])
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn is_level_like_at(line: &str, sp: &Spans, at: usize) -> bool {
+    let (s, e) = sp.get()[at];
+    is_level_like(&line[s..e])
 }
 
 /// An upper-case word of 3 to 9 letters (digits after the first letter allowed), optionally in
@@ -651,6 +715,75 @@ mod tests {
             2 => "gate closed early".to_string(),
             _ => format!("ticket sealed after {i} tries"),
         }
+    }
+
+    #[test]
+    fn class2_a_component_in_one_or_two_tokens_before_a_lone_separator_is_header() {
+        // Class 2 (header matrix, generated): `[time] name - message` on most lines and
+        // `[time] name tag - message` on some (a name written in two tokens): every line
+        // loses its header, so the same message groups the same whatever the name's shape.
+        let lines: Vec<String> = (0..30)
+            .map(|i| {
+                let name = ["alpha.exe", "beta.exe *64", "gamma.exe"][i % 3];
+                format!("[03.01 10:00:{i:02}] {name} - {}", say(i))
+            })
+            .collect();
+        let m = model(&lines.iter().map(String::as_str).collect::<Vec<_>>());
+        for (i, l) in lines.iter().enumerate() {
+            assert_eq!(m.split(l).message, say(i), "{l}");
+        }
+        // A message with a dash further on keeps its words.
+        assert_eq!(
+            m.split("[03.01 10:01:00] alpha.exe - up - down").message,
+            "up - down"
+        );
+    }
+
+    #[test]
+    fn class2_a_header_column_some_lines_leave_out_is_still_header() {
+        // Class 2 (header matrix, generated): a level (or a pid) written on most lines and
+        // left out on one line in ten; the other fields of those lines are still header.
+        let levelled: Vec<String> = (0..30)
+            .map(|i| {
+                let level = if i % 10 == 7 {
+                    ""
+                } else {
+                    ["INFO ", "WARNING "][i % 2]
+                };
+                let name = ["alpha.core", "beta.io", "gamma"][i % 3];
+                format!("2024-03-01 10:00:{i:02},125 {level}{name}: {}", say(i))
+            })
+            .collect();
+        let m = model(&levelled.iter().map(String::as_str).collect::<Vec<_>>());
+        for (i, l) in levelled.iter().enumerate() {
+            let s = m.split(l);
+            assert_eq!(s.message, say(i), "{l}");
+            assert_eq!(s.level.is_some(), i % 10 != 7, "{l}");
+        }
+        let pids: Vec<String> = (0..30)
+            .map(|i| {
+                let pid = if i % 10 == 7 {
+                    String::new()
+                } else {
+                    format!("[{}] ", 1200 + i % 4)
+                };
+                let level = ["INFO", "ERROR"][i % 2];
+                format!("2024-03-01 10:00:{i:02}.125 {pid}{level} {}", say(i))
+            })
+            .collect();
+        let m = model(&pids.iter().map(String::as_str).collect::<Vec<_>>());
+        for (i, l) in pids.iter().enumerate() {
+            let s = m.split(l);
+            assert_eq!(s.message, say(i), "{l}");
+            assert_eq!(s.level.is_some(), true, "{l}");
+        }
+        // A line whose column holds something of another shape, not the next column's, is
+        // not read as leaving the column out.
+        assert_eq!(
+            m.split("2024-03-01 10:01:00.125 [1201] hello there")
+                .message,
+            "hello there"
+        );
     }
 
     #[test]
