@@ -405,7 +405,7 @@ impl HeaderModel {
             line,
             match self.component {
                 Component::Separated => k + 4,
-                Component::HostColon => k + 3,
+                Component::HostColon => k + 3 + MAX_SHIFT,
                 _ if shift > 0 => k + 3,
                 _ => k + 2,
             },
@@ -421,17 +421,17 @@ impl HeaderModel {
                 Component::Separated => separated_at(line, spans, k).map_or(0, |x| x + 1),
                 // The host is header on every line; the program too when it is `name[pid]:`
                 // or `name[pid]` (a program that wrote no colon).
-                Component::HostColon => {
-                    1 + spans
-                        .get(k + 1)
-                        .filter(|&&(s2, e2)| {
-                            spans.len() > k + 2 && {
-                                let t = &line[s2..e2];
-                                is_component(t) || is_program_pid(t)
-                            }
-                        })
-                        .map_or(0, |_| 1)
-                }
+                // A host written in two or three words (`build box 1`) moves the program
+                // along.
+                Component::HostColon => (1..=1 + MAX_SHIFT)
+                    .find(|&j| {
+                        spans.len() > k + j + 1 && {
+                            let (s2, e2) = spans[k + j];
+                            let t = &line[s2..e2];
+                            is_component(t) || is_program_pid(t)
+                        }
+                    })
+                    .map_or(1, |j| j + 1),
             };
             k += take;
         }
@@ -736,6 +736,32 @@ mod tests {
         assert_eq!(
             m.split("[03.01 10:01:00] alpha.exe - up - down").message,
             "up - down"
+        );
+    }
+
+    #[test]
+    fn class2_a_host_written_in_several_words_is_header() {
+        // Class 2 (header matrix, generated): `time host program: message` where the host is
+        // one name on most lines and a name of several words or `*` on one line in ten.
+        let lines: Vec<String> = (0..30)
+            .map(|i| {
+                let host = match i % 10 {
+                    7 => "north yard 2",
+                    3 => "*",
+                    _ => ["alpha-1", "beta", "gamma-7"][i % 3],
+                };
+                let prog = ["keeper:", "porter[12]:", "clerk:"][i % 3];
+                format!("Mar  1 10:00:{i:02} {host} {prog} {}", say(i))
+            })
+            .collect();
+        let m = model(&lines.iter().map(String::as_str).collect::<Vec<_>>());
+        for (i, l) in lines.iter().enumerate() {
+            assert_eq!(m.split(l).message, say(i), "{l}");
+        }
+        // A host with no program after it keeps the message whole.
+        assert_eq!(
+            m.split("Mar  1 10:01:00 alpha-1 gate closed early").message,
+            "gate closed early"
         );
     }
 
