@@ -801,7 +801,7 @@ mod tests {
         for (i, l) in pids.iter().enumerate() {
             let s = m.split(l);
             assert_eq!(s.message, say(i), "{l}");
-            assert_eq!(s.level.is_some(), true, "{l}");
+            assert!(s.level.is_some(), "{l}");
         }
         // A line whose column holds something of another shape, not the next column's, is
         // not read as leaving the column out.
