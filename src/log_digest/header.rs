@@ -350,6 +350,7 @@ impl HeaderModel {
             let mut at = c + shift - absent;
             // After an unchecked column a misfit shifts (below) instead.
             if absent == 0
+                && mismatches == 0
                 && c > 0
                 && self.columns[c - 1].is_some()
                 && self.is_absent(line, sp, c, at)
@@ -391,7 +392,8 @@ impl HeaderModel {
                 level = Level::from_mark(&line[s..e]);
             } else if !compatible(*want, got) {
                 mismatches += 1;
-                if mismatches > 1 || mismatches * 4 > checked {
+                // A line that left a column out fits every other one.
+                if absent > 0 || mismatches > 1 || mismatches * 4 > checked {
                     return None;
                 }
             }
@@ -467,10 +469,12 @@ impl HeaderModel {
     /// Whether checked column `c` is absent from this line, whose token `at` would hold it:
     /// that token does not fit `c` but fits what comes after `c` (the next checked column, or
     /// the component that closes the header). Only a column some lines of a file leave out
-    /// (a level, a pid) is absent this way; the first column never is, nor one after an
+    /// (a level, a bracketed pid) is absent this way; the first column never is, nor one after an
     /// unchecked column (a word written in two tokens shifts the columns instead).
     fn is_absent(&self, line: &str, sp: &mut Spans, c: usize, at: usize) -> bool {
-        let Some(Some(want)) = self.columns.get(c) else {
+        // Fields a logger writes on some lines only: a level, a bracketed pid or thread. A
+        // time or a host is never left out; a line missing one is of another shape.
+        let Some(Some(want @ (Shape::Level | Shape::Bracket))) = self.columns.get(c) else {
             return false;
         };
         let Some(got) = sp.shape(line, at) else {
@@ -786,6 +790,11 @@ mod tests {
             assert_eq!(s.message, say(i), "{l}");
             assert_eq!(s.level.is_some(), i % 10 != 7, "{l}");
         }
+        // Only a level or a bracketed field is left out this way: a line without its clock is
+        // of another shape (two formats interleaved), not this one with a column missing.
+        let clockless = "2024-03-01 INFO alpha.core: gate closed early";
+        assert!(!m.is_absent(clockless, &mut Spans::lazy(8), 1, 1));
+        assert!(m.is_absent(&levelled[7], &mut Spans::lazy(8), 2, 2));
         let pids: Vec<String> = (0..30)
             .map(|i| {
                 let pid = if i % 10 == 7 {
