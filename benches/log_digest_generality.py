@@ -9,6 +9,8 @@ Datasets:
   loghub   the ten shared Loghub-2k sets (SHARED/data/loghub), when present
   extra    more Loghub-2k sets from a folder you give (--extra DIR, e.g. the six of
            logpai/loghub not in shared/): report only
+  headers  the header matrix (fixtures/log-digest/header_matrix.py): one pool of Loghub messages
+           under many composed headers; GA drop = GA(with header) - GA(same messages bare)
   meta     every metamorphic transform (fixtures/log-digest/metamorphic.py) of the loghub,
            dev and held datasets; GA drop = GA(transformed) - GA(original)
 
@@ -37,6 +39,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 MAKE_LOGS = os.path.join(ROOT, "fixtures", "log-digest", "ecosystem", "make_logs.py")
 META = os.path.join(ROOT, "fixtures", "log-digest", "metamorphic.py")
+HEADER_MATRIX = os.path.join(ROOT, "fixtures", "log-digest", "header_matrix.py")
 DROP_LIMIT = 0.01
 
 LEVEL_WORDS = {
@@ -153,6 +156,34 @@ def evaluate(velo: str, tools: str, folder: str, work: str, tag: str, settings: 
     return res
 
 
+def header_matrix_table(res: dict[str, dict], settings: dict) -> list[str]:
+    """Per class of header: how many combinations change the grouping (drop beyond DROP_LIMIT
+    against the same messages with no header), and each one that does."""
+    rows, bad = collections.defaultdict(list), []
+    for n, meta in settings.items():
+        base = meta.get("base")
+        if not base or res.get(n, {}).get("GA") is None or res.get(base, {}).get("GA") is None:
+            continue
+        drop = res[n]["GA"] - res[base]["GA"]
+        res[n]["drop"] = drop
+        rows[meta["class"]].append((drop, n))
+        if drop < -DROP_LIMIT:
+            bad.append(f"| {n} | {meta['class']} | {meta['description']} | {res[n]['GA']:.3f} | {drop:+.3f} |")
+    bases = ", ".join(f"{n} {res[n]['GA']:.3f}" for n, m in settings.items()
+                      if not m.get("base") and res.get(n, {}).get("GA") is not None)
+    out = ["\n## Header matrix: GA drop (with header − same messages bare)\n", f"Bases: {bases}.\n",
+           f"| class | combinations | > {DROP_LIMIT} | mean drop | worst |", "|---|---:|---:|---:|---|"]
+    for cls, drops in rows.items():
+        worst = min(drops)
+        out.append(f"| {cls} | {len(drops)} | {sum(1 for d, _ in drops if d < -DROP_LIMIT)} | "
+                   f"{sum(d for d, _ in drops) / len(drops):+.3f} | {worst[0]:+.3f} {worst[1]} |")
+    total = sum(len(d) for d in rows.values())
+    out.append(f"| **all** | {total} | **{len(bad)}** | | |")
+    if bad:
+        out += ["\n| combination | class | header | GA | drop |", "|---|---|---|---:|---:|"] + sorted(bad)
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # tables
 # --------------------------------------------------------------------------------------------
@@ -253,7 +284,7 @@ def main() -> int:
     ap.add_argument("--velo", required=True)
     ap.add_argument("--shared", default="", help="the workplace's shared/ folder (Loghub data, loghub_ga.py)")
     ap.add_argument("--work", required=True, help="scratch folder (generated and transformed data)")
-    ap.add_argument("--sets", default="dev held loghub extra meta")
+    ap.add_argument("--sets", default="dev held loghub extra headers meta")
     ap.add_argument("--extra", default="", help="folder of more Loghub-2k sets (report only)")
     ap.add_argument("--transforms", default="all", help="metamorphic transforms (comma list or all)")
     ap.add_argument("--meta-on", default="loghub dev held", help="which sets the transforms run on")
@@ -288,6 +319,17 @@ def main() -> int:
             log(f"running velo on {key} ...")
             results[key] = evaluate(args.velo, tools, *folders[key][:1], args.work, key,
                                     folders[key][1], with_format=True)
+    hm_lines: list[str] = []
+    hm_res: dict[str, dict] = {}
+    if "headers" in sets and "loghub" in folders:
+        hm = os.path.join(args.work, "headers")
+        log("generating the header matrix ...")
+        subprocess.run([sys.executable, HEADER_MATRIX, "--src", loghub, "--out", hm], check=True,
+                       stdout=subprocess.DEVNULL)
+        hm_settings = json.load(open(os.path.join(hm, "settings.json")))
+        log("running velo on the header matrix ...")
+        hm_res = evaluate(args.velo, tools, hm, args.work, "headers", {}, with_format=False)
+        hm_lines = header_matrix_table(hm_res, hm_settings)
     meta: dict[str, dict[str, dict]] = {}
     if "meta" in sets:
         transforms = (["all"] if args.transforms == "all" else args.transforms.split(","))
@@ -331,6 +373,7 @@ def main() -> int:
             groups[key] = results[key]
     if groups:
         lines += summary_rows(groups)
+    lines += hm_lines
     if meta:
         lines += meta_table(meta, results)
         for src, m in meta.items():
@@ -344,7 +387,7 @@ def main() -> int:
     print("\n".join(lines))
     if args.json_out:
         with open(args.json_out, "w", encoding="utf-8") as f:
-            json.dump({"results": results, "meta": meta}, f, indent=1)
+            json.dump({"results": results, "headers": hm_res, "meta": meta}, f, indent=1)
     return 0
 
 

@@ -16,7 +16,7 @@
 #   TRANSFORMS=header:pylog,shuffle META_ON=loghub benches/log_digest_generality.sh
 #
 # Environment: VELO (binary; default: `cargo build --release` then target/release/velo), SETS
-# (any of dev held loghub extra meta; default all), EXTRA (folder of extra Loghub-2k sets with
+# (any of dev held loghub extra headers meta; default all), EXTRA (folder of extra Loghub-2k sets with
 # an optional settings.json of header formats), TRANSFORMS (comma list, default all), META_ON
 # (which sets to transform, default "loghub dev held"), WORK (scratch folder, default a
 # temporary one, removed at the end unless KEEP=1), JSON_OUT (write every figure as JSON).
@@ -36,6 +36,6 @@ fi
 work="${WORK:-$(mktemp -d)}"
 [[ -n "${WORK:-}" || "${KEEP:-0}" == 1 ]] || trap 'rm -rf "$work"' EXIT
 python3 "$here/benches/log_digest_generality.py" --velo "$VELO" --shared "$SHARED" --work "$work" \
-  --sets "${SETS:-dev held loghub extra meta}" --extra "${EXTRA:-}" \
+  --sets "${SETS:-dev held loghub extra headers meta}" --extra "${EXTRA:-}" \
   --transforms "${TRANSFORMS:-all}" --meta-on "${META_ON:-loghub dev held}" \
   --json-out "${JSON_OUT:-}"

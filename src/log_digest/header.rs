@@ -248,11 +248,10 @@ impl HeaderModel {
         let mut host_colon = 0;
         let mut separated = 0;
         for l in &lines {
-            let sp = Spans::of(l, k + 3);
+            let sp = Spans::of(l, k + 4);
             let spans = sp.get();
             if let Some(&(s, e)) = spans.get(k) {
-                let (s1, e1) = spans.get(k + 1).copied().unwrap_or((0, 0));
-                if spans.len() > k + 2 && is_separator(&l.as_bytes()[s1..e1]) {
+                if separated_at(l, spans, k).is_some() {
                     separated += 1;
                 }
                 if spans.len() > k + 1 {
@@ -379,9 +378,22 @@ impl HeaderModel {
         // Extra tokens taken by unchecked columns: a program or label written in two words
         // (`chrome.exe *64`) shifts the columns after it instead of failing the line.
         let mut shift = 0;
+        // One checked column absent from this line (a level or pid some lines do not write):
+        // the columns after it are read one token earlier.
+        let mut absent = 0;
         for (c, col) in self.columns.iter().enumerate() {
             let Some(want) = col else { continue };
-            let mut at = c + shift;
+            let mut at = c + shift - absent;
+            // After an unchecked column a misfit shifts (below) instead.
+            if absent == 0
+                && mismatches == 0
+                && c > 0
+                && self.columns[c - 1].is_some()
+                && self.is_absent(line, sp, c, at)
+            {
+                absent = 1;
+                continue;
+            }
             let mut got = sp.shape(line, at);
             if !got.is_some_and(|g| compatible(*want, g))
                 && c > 0
@@ -416,22 +428,24 @@ impl HeaderModel {
                 level = Level::from_mark(&line[s..e]);
             } else if !compatible(*want, got) {
                 mismatches += 1;
-                if mismatches > 1 || mismatches * 4 > checked {
+                // A line that left a column out fits every other one.
+                if absent > 0 || mismatches > 1 || mismatches * 4 > checked {
                     return None;
                 }
             }
         }
-        sp.ensure(line, self.columns.len() + 1);
-        if sp.get().len() <= self.columns.len() {
+        let mut k = self.columns.len() + shift - absent;
+        sp.ensure(line, k + 1);
+        if sp.get().len() <= k {
             return None;
         }
-        let mut k = self.columns.len() + shift;
         sp.ensure(
             line,
-            if shift > 0 || matches!(self.component, Component::HostColon | Component::Separated) {
-                k + 3
-            } else {
-                k + 2
+            match self.component {
+                Component::Separated => k + 4,
+                Component::HostColon => k + 3 + MAX_SHIFT,
+                _ if shift > 0 => k + 3,
+                _ => k + 2,
             },
         );
         let spans = sp.get();
@@ -441,27 +455,21 @@ impl HeaderModel {
                 Component::None => 0,
                 Component::Colon => usize::from(is_component(&line[s..e])),
                 Component::Padded => usize::from(line.as_bytes().get(e..e + 2) == Some(b"  ")),
-                Component::Separated => match spans.get(k + 1) {
-                    Some(&(s2, e2))
-                        if spans.len() > k + 2 && is_separator(&line.as_bytes()[s2..e2]) =>
-                    {
-                        2
-                    }
-                    _ => 0,
-                },
+                // The name may be written in two tokens (`name *64 -`, `name (x) -`).
+                Component::Separated => separated_at(line, spans, k).map_or(0, |x| x + 1),
                 // The host is header on every line; the program too when it is `name[pid]:`
                 // or `name[pid]` (a program that wrote no colon).
-                Component::HostColon => {
-                    1 + spans
-                        .get(k + 1)
-                        .filter(|&&(s2, e2)| {
-                            spans.len() > k + 2 && {
-                                let t = &line[s2..e2];
-                                is_component(t) || is_program_pid(t)
-                            }
-                        })
-                        .map_or(0, |_| 1)
-                }
+                // A host written in two or three words (`build box 1`) moves the program
+                // along.
+                Component::HostColon => (1..=1 + MAX_SHIFT)
+                    .find(|&j| {
+                        spans.len() > k + j + 1 && {
+                            let (s2, e2) = spans[k + j];
+                            let t = &line[s2..e2];
+                            is_component(t) || is_program_pid(t)
+                        }
+                    })
+                    .map_or(1, |j| j + 1),
             };
             k += take;
         }
@@ -472,6 +480,66 @@ impl HeaderModel {
             level,
         })
     }
+}
+
+/// Where a lone separator closes a component that starts at token `k`: one token after it
+/// (`name -`) or two (`name *64 -`, a name written in two words), with a message after the
+/// separator; the number of tokens the name takes.
+fn separated_at(line: &str, spans: &[(usize, usize)], k: usize) -> Option<usize> {
+    let sep = |i: usize| {
+        spans.len() > i + 1 && {
+            let (s, e) = spans[i];
+            is_separator(&line.as_bytes()[s..e])
+        }
+    };
+    if sep(k + 1) {
+        Some(1)
+    } else if spans.len() > k + 1 && !sep(k) && sep(k + 2) {
+        Some(2)
+    } else {
+        None
+    }
+}
+
+impl HeaderModel {
+    /// Whether checked column `c` is absent from this line, whose token `at` would hold it:
+    /// that token does not fit `c` but fits what comes after `c` (the next checked column, or
+    /// the component that closes the header). Only a column some lines of a file leave out
+    /// (a level, a bracketed pid) is absent this way; the first column never is, nor one after an
+    /// unchecked column (a word written in two tokens shifts the columns instead).
+    fn is_absent(&self, line: &str, sp: &mut Spans, c: usize, at: usize) -> bool {
+        // Fields a logger writes on some lines only: a level, a bracketed pid or thread. A
+        // time or a host is never left out; a line missing one is of another shape.
+        let Some(Some(want @ (Shape::Level | Shape::Bracket))) = self.columns.get(c) else {
+            return false;
+        };
+        let Some(got) = sp.shape(line, at) else {
+            return false;
+        };
+        if compatible(*want, got) || (Some(c) == self.level_col && is_level_like_at(line, sp, at)) {
+            return false;
+        }
+        match self.columns.get(c + 1) {
+            // The next column's own shape, not a word a host column would also take.
+            Some(Some(next)) => *next == got,
+            Some(None) => false,
+            None => {
+                self.component == Component::Colon && {
+                    sp.ensure(line, at + 2);
+                    let spans = sp.get();
+                    spans.len() > at + 1 && {
+                        let (s, e) = spans[at];
+                        is_component(&line[s..e])
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn is_level_like_at(line: &str, sp: &Spans, at: usize) -> bool {
+    let (s, e) = sp.get()[at];
+    is_level_like(&line[s..e])
 }
 
 /// An upper-case word of 3 to 9 letters (digits after the first letter allowed), optionally in
@@ -687,6 +755,106 @@ mod tests {
             2 => "gate closed early".to_string(),
             _ => format!("ticket sealed after {i} tries"),
         }
+    }
+
+    #[test]
+    fn class2_a_component_in_one_or_two_tokens_before_a_lone_separator_is_header() {
+        // Class 2 (header matrix, generated): `[time] name - message` on most lines and
+        // `[time] name tag - message` on some (a name written in two tokens): every line
+        // loses its header, so the same message groups the same whatever the name's shape.
+        let lines: Vec<String> = (0..30)
+            .map(|i| {
+                let name = ["alpha.exe", "beta.exe *64", "gamma.exe"][i % 3];
+                format!("[03.01 10:00:{i:02}] {name} - {}", say(i))
+            })
+            .collect();
+        let m = model(&lines.iter().map(String::as_str).collect::<Vec<_>>());
+        for (i, l) in lines.iter().enumerate() {
+            assert_eq!(m.split(l).message, say(i), "{l}");
+        }
+        // A message with a dash further on keeps its words.
+        assert_eq!(
+            m.split("[03.01 10:01:00] alpha.exe - up - down").message,
+            "up - down"
+        );
+    }
+
+    #[test]
+    fn class2_a_host_written_in_several_words_is_header() {
+        // Class 2 (header matrix, generated): `time host program: message` where the host is
+        // one name on most lines and a name of several words or `*` on one line in ten.
+        let lines: Vec<String> = (0..30)
+            .map(|i| {
+                let host = match i % 10 {
+                    7 => "north yard 2",
+                    3 => "*",
+                    _ => ["alpha-1", "beta", "gamma-7"][i % 3],
+                };
+                let prog = ["keeper:", "porter[12]:", "clerk:"][i % 3];
+                format!("Mar  1 10:00:{i:02} {host} {prog} {}", say(i))
+            })
+            .collect();
+        let m = model(&lines.iter().map(String::as_str).collect::<Vec<_>>());
+        for (i, l) in lines.iter().enumerate() {
+            assert_eq!(m.split(l).message, say(i), "{l}");
+        }
+        // A host with no program after it keeps the message whole.
+        assert_eq!(
+            m.split("Mar  1 10:01:00 alpha-1 gate closed early").message,
+            "gate closed early"
+        );
+    }
+
+    #[test]
+    fn class2_a_header_column_some_lines_leave_out_is_still_header() {
+        // Class 2 (header matrix, generated): a level (or a pid) written on most lines and
+        // left out on one line in ten; the other fields of those lines are still header.
+        let levelled: Vec<String> = (0..30)
+            .map(|i| {
+                let level = if i % 10 == 7 {
+                    ""
+                } else {
+                    ["INFO ", "WARNING "][i % 2]
+                };
+                let name = ["alpha.core", "beta.io", "gamma"][i % 3];
+                format!("2024-03-01 10:00:{i:02},125 {level}{name}: {}", say(i))
+            })
+            .collect();
+        let m = model(&levelled.iter().map(String::as_str).collect::<Vec<_>>());
+        for (i, l) in levelled.iter().enumerate() {
+            let s = m.split(l);
+            assert_eq!(s.message, say(i), "{l}");
+            assert_eq!(s.level.is_some(), i % 10 != 7, "{l}");
+        }
+        // Only a level or a bracketed field is left out this way: a line without its clock is
+        // of another shape (two formats interleaved), not this one with a column missing.
+        let clockless = "2024-03-01 INFO alpha.core: gate closed early";
+        assert!(!m.is_absent(clockless, &mut Spans::lazy(8), 1, 1));
+        assert!(m.is_absent(&levelled[7], &mut Spans::lazy(8), 2, 2));
+        let pids: Vec<String> = (0..30)
+            .map(|i| {
+                let pid = if i % 10 == 7 {
+                    String::new()
+                } else {
+                    format!("[{}] ", 1200 + i % 4)
+                };
+                let level = ["INFO", "ERROR"][i % 2];
+                format!("2024-03-01 10:00:{i:02}.125 {pid}{level} {}", say(i))
+            })
+            .collect();
+        let m = model(&pids.iter().map(String::as_str).collect::<Vec<_>>());
+        for (i, l) in pids.iter().enumerate() {
+            let s = m.split(l);
+            assert_eq!(s.message, say(i), "{l}");
+            assert!(s.level.is_some(), "{l}");
+        }
+        // A line whose column holds something of another shape, not the next column's, is
+        // not read as leaving the column out.
+        assert_eq!(
+            m.split("2024-03-01 10:01:00.125 [1201] hello there")
+                .message,
+            "hello there"
+        );
     }
 
     #[test]
