@@ -94,15 +94,16 @@ impl Level {
             *d = s.to_ascii_lowercase();
         }
         Some(match &buf[..w.len()] {
-            b"trace" | b"verbose" | b"finest" | b"finer" | b"fine" => Level::Trace,
-            b"debug" | b"dbg" => Level::Debug,
-            b"info" | b"information" | b"informational" => Level::Info,
+            // Each level also in its three- and four-letter abbreviations (`TRC DBG INF WRN
+            // ERR FTL`, `dbug eror`), as fixed-width headers write them.
+            b"trace" | b"trc" | b"verbose" | b"finest" | b"finer" | b"fine" => Level::Trace,
+            b"debug" | b"dbg" | b"dbug" => Level::Debug,
+            b"info" | b"inf" | b"information" | b"informational" => Level::Info,
             b"notice" => Level::Notice,
-            b"warn" | b"warning" => Level::Warning,
-            b"error" | b"err" | b"severe" | b"failure" => Level::Error,
-            b"fatal" | b"critical" | b"crit" | b"alert" | b"emerg" | b"emergency" | b"panic" => {
-                Level::Fatal
-            }
+            b"warn" | b"wrn" | b"warning" => Level::Warning,
+            b"error" | b"err" | b"eror" | b"severe" | b"failure" => Level::Error,
+            b"fatal" | b"ftl" | b"critical" | b"crit" | b"crt" | b"alert" | b"emerg"
+            | b"emergency" | b"panic" => Level::Fatal,
             _ => return None,
         })
     }
@@ -226,7 +227,32 @@ pub fn in_field(tok: &str) -> Option<Level> {
         .find_map(Level::parse)
 }
 
-/// The first level any field of a header carries (see [`in_field`]), or its syslog priority.
+/// A severity letter standing alone as one part of a bracketed field: `[I 240301 09:00:00 m:12]`,
+/// `[<time> W <target>]`, `[<time>: E/<process>]` (a letter before `/` names the level of what
+/// follows). `tok` is one white-space-separated token of a header, `inside` whether a bracket
+/// opened by an earlier token is still open. Outside brackets a lone letter is a column of its
+/// own (typed by the header model) or a word: `stdout F`, `1:M` are not levels.
+fn bracketed_letter(tok: &str, inside: bool) -> Option<Level> {
+    let (opened, rest) = match tok.strip_prefix('[') {
+        Some(r) => (true, r),
+        None => (false, tok),
+    };
+    if !(opened || inside) {
+        return None;
+    }
+    let b = rest.as_bytes();
+    let ends = b.len() == 1 || matches!(b.get(1), Some(b']' | b'/'));
+    if !ends || (b.get(1) == Some(&b'/') && !b.get(2).is_some_and(u8::is_ascii_alphabetic)) {
+        return None;
+    }
+    match b.first()? {
+        b'D' | b'I' | b'W' | b'E' | b'F' => Level::parse(&rest[..1]),
+        _ => None,
+    }
+}
+
+/// The first level any field of a header carries (see [`in_field`] and [`bracketed_letter`]),
+/// or its syslog priority.
 pub fn in_header(header: &str) -> Option<Level> {
     let mut toks = header.split_ascii_whitespace();
     let first = toks.next()?;
@@ -235,7 +261,18 @@ pub fn in_header(header: &str) -> Option<Level> {
             return Some(l);
         }
     }
-    std::iter::once(first).chain(toks).find_map(in_field)
+    let mut depth = 0usize;
+    std::iter::once(first).chain(toks).find_map(|tok| {
+        let inside = depth > 0;
+        for c in tok.bytes() {
+            match c {
+                b'[' => depth += 1,
+                b']' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        in_field(tok).or_else(|| bracketed_letter(tok, inside))
+    })
 }
 
 #[cfg(test)]
@@ -387,3 +424,6 @@ mod tests {
         assert_eq!(Level::from_mark("*"), Some(Level::Notice));
     }
 }
+
+#[cfg(test)]
+mod matrix;
