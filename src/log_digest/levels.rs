@@ -154,6 +154,19 @@ impl Level {
         }
     }
 
+    /// A numeric level on the 10-step scale that starts at debug (10 debug, 20 info, 30 warning,
+    /// 40 error, 50 critical), as loggers whose records name it `levelno` write it.
+    pub fn from_debug_scale(n: f64) -> Option<Level> {
+        Some(match n {
+            10.0 => Level::Debug,
+            20.0 => Level::Info,
+            30.0 => Level::Warning,
+            40.0 => Level::Error,
+            50.0 => Level::Fatal,
+            _ => return None,
+        })
+    }
+
     /// A severity mark: `.` debug, `-` verbose, `*` notice, `#` warning (the order of the marks
     /// is the order of the severities). Only read in a column of marks (see `header`).
     pub fn from_mark(mark: &str) -> Option<Level> {
@@ -413,6 +426,61 @@ mod tests {
         assert_eq!(Level::parse("[\u{a0}info ]"), Some(Level::Info));
         assert_eq!(Level::parse("[2024]"), None);
         assert_eq!(Level::parse("WARN-1"), None);
+    }
+
+    #[test]
+    fn fixed_width_abbreviations_are_levels() {
+        // Headers that keep the level column three or four letters wide.
+        for (w, l) in [
+            ("TRC", Level::Trace),
+            ("DBG", Level::Debug),
+            ("dbug", Level::Debug),
+            ("INF", Level::Info),
+            ("WRN", Level::Warning),
+            ("ERR", Level::Error),
+            ("eror", Level::Error),
+            ("FTL", Level::Fatal),
+            ("CRT", Level::Fatal),
+        ] {
+            assert_eq!(Level::parse(w), Some(l), "{w}");
+            assert_eq!(in_header(&format!("09:00:01 [{w}] ")), Some(l), "{w}");
+        }
+    }
+
+    #[test]
+    fn lone_severity_letter_inside_a_bracketed_field() {
+        // `[<time> L <target>]`, `[L <date> <time> <source>]`, `[<time>: L/<process>]`.
+        assert_eq!(
+            in_header("[2024-03-01T09:00:01Z W app.core]"),
+            Some(Level::Warning)
+        );
+        assert_eq!(
+            in_header("[E 240301 09:00:01 worker:12]"),
+            Some(Level::Error)
+        );
+        assert_eq!(
+            in_header("[2024-03-01 09:00:01,123: F/PoolWorker-1]"),
+            Some(Level::Fatal)
+        );
+        // Outside a bracket, or not alone in its part, a letter is no level.
+        assert_eq!(in_header("2024-03-01T09:00:01Z out F"), None);
+        assert_eq!(in_header("[2024-03-01] E"), None);
+        assert_eq!(in_header("[pid 10:tid 13] [Ex]"), None);
+        assert_eq!(in_header("[2024-03-01 09:00:01: E/1]"), None);
+        // Not a severity letter.
+        assert_eq!(in_header("[2024-03-01T09:00:01Z A app.core]"), None);
+    }
+
+    #[test]
+    fn ten_step_scale_from_debug() {
+        assert_eq!(Level::from_debug_scale(10.0), Some(Level::Debug));
+        assert_eq!(Level::from_debug_scale(30.0), Some(Level::Warning));
+        assert_eq!(Level::from_debug_scale(40.0), Some(Level::Error));
+        assert_eq!(Level::from_debug_scale(50.0), Some(Level::Fatal));
+        assert_eq!(Level::from_debug_scale(60.0), None);
+        assert_eq!(Level::from_debug_scale(35.0), None);
+        // The same numbers on the scale from trace are one step lower.
+        assert_eq!(Level::from_number(30.0), Some(Level::Info));
     }
 
     #[test]

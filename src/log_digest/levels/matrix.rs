@@ -6,7 +6,6 @@
 //! level words inside messages, where they must not count. The words are neutral: a cell names
 //! a class of header, never a format.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::Level;
@@ -119,11 +118,12 @@ enum Position {
     DashedAfterLogger,
     InsideBracketWithProcess,
     InsideBracketWithTarget,
+    FirstInsideBracket,
     AfterHost,
     AfterProgramPid,
 }
 
-const POSITIONS: [Position; 10] = [
+const POSITIONS: [Position; 11] = [
     Position::First,
     Position::AfterTime,
     Position::AfterPid,
@@ -132,6 +132,7 @@ const POSITIONS: [Position; 10] = [
     Position::DashedAfterLogger,
     Position::InsideBracketWithProcess,
     Position::InsideBracketWithTarget,
+    Position::FirstInsideBracket,
     Position::AfterHost,
     Position::AfterProgramPid,
 ];
@@ -141,7 +142,9 @@ impl Position {
     fn compound(self) -> bool {
         matches!(
             self,
-            Position::InsideBracketWithProcess | Position::InsideBracketWithTarget
+            Position::InsideBracketWithProcess
+                | Position::InsideBracketWithTarget
+                | Position::FirstInsideBracket
         )
     }
 
@@ -166,6 +169,10 @@ impl Position {
                 format!("[{date}: {level}/{process}] {msg}")
             }
             Position::InsideBracketWithTarget => format!("[{iso} {level} {logger}] {msg}"),
+            Position::FirstInsideBracket => {
+                let short = format!("240301 09:{:02}:{s:02}", i / 60);
+                format!("[{level} {short} {logger}:{}] {msg}", 10 + i % 90)
+            }
             Position::AfterHost => format!("{bsd} {host} {level} {msg}"),
             Position::AfterProgramPid => format!("{bsd} {host} daemon[{pid}]: {level} {msg}"),
         }
@@ -279,7 +286,7 @@ impl Matrix {
         }
     }
 
-    fn check(&mut self, name: String, text: &str, want: Counts) {
+    fn check(&mut self, name: &str, text: &str, want: Counts) {
         self.cells += 1;
         let got = digested(text);
         if got != want {
@@ -333,13 +340,232 @@ fn text_headers_spelling_by_wrapper_by_position_by_file_shape() {
                         pos.line(i, &wrap.apply(word(sp, sev, i), width), msg)
                     });
                     m.check(
-                        format!("{} {wrap:?} {pos:?} {shape:?}", sp.name),
+                        &format!("{} {wrap:?} {pos:?} {shape:?}", sp.name),
                         &text,
                         truth(),
                     );
                 }
             }
         }
+    }
+    m.finish(expected);
+}
+
+/// Severity index (0 debug … 4 fatal) to a syslog severity; info alternates with notice and
+/// fatal cycles through critical, alert and emergency.
+fn syslog_severity(sev: usize, i: usize) -> u8 {
+    match sev {
+        0 => 7,
+        1 => [6, 5][i % 2],
+        2 => 4,
+        3 => 3,
+        _ => [2, 1, 0][i % 3],
+    }
+}
+
+/// The numeric scales JSON loggers write: 10-step scales starting at trace (10..60) or at
+/// debug (10..50, under their own key), and syslog severities.
+#[derive(Clone, Copy, Debug)]
+enum Scale {
+    TenFromTrace,
+    TenFromDebug,
+    Syslog,
+}
+
+impl Scale {
+    fn value(self, sev: usize, i: usize) -> u8 {
+        match self {
+            Scale::TenFromTrace => 20 + 10 * sev as u8,
+            Scale::TenFromDebug => 10 + 10 * sev as u8,
+            Scale::Syslog => syslog_severity(sev, i),
+        }
+    }
+}
+
+#[test]
+fn structured_records_key_by_value_by_file_shape() {
+    let mut m = Matrix::new();
+    let mut expected = 0;
+    let json = |i: usize, key: &str, value: String, msg: &str| {
+        let s = i % 60;
+        format!(
+            r#"{{"time":"2024-03-01T09:{:02}:{s:02}.{:03}Z",{}:{value},"logger":"app.core","msg":{}}}"#,
+            i / 60,
+            (i * 137) % 1000,
+            serde_json::to_string(key).unwrap(),
+            serde_json::to_string(msg).unwrap()
+        )
+    };
+    for shape in SHAPES {
+        for sp in SPELLINGS {
+            for key in ["level", "severity", "levelname", "lvl", "log.level"] {
+                expected += 1;
+                let text = text_file(shape, &|i, sev, msg| {
+                    json(i, key, format!("\"{}\"", word(sp, sev, i)), msg)
+                });
+                m.check(&format!("json {key} {} {shape:?}", sp.name), &text, truth());
+            }
+            for key in ["level", "lvl"] {
+                for quoted in [false, true] {
+                    expected += 1;
+                    let text = text_file(shape, &|i, sev, msg| {
+                        let w = word(sp, sev, i);
+                        let v = if quoted {
+                            format!("\"{w}\"")
+                        } else {
+                            w.to_owned()
+                        };
+                        format!(
+                            "time=2024-03-01T09:00:{:02}Z {key}={v} msg=\"{msg}\" logger=app.core",
+                            i % 60
+                        )
+                    });
+                    m.check(
+                        &format!("logfmt {key} quoted={quoted} {} {shape:?}", sp.name),
+                        &text,
+                        truth(),
+                    );
+                }
+            }
+        }
+        for (key, scale) in [
+            ("level", Scale::TenFromTrace),
+            ("level", Scale::Syslog),
+            ("severity", Scale::Syslog),
+            ("levelno", Scale::TenFromDebug),
+        ] {
+            expected += 1;
+            let text = text_file(shape, &|i, sev, msg| {
+                json(i, key, scale.value(sev, i).to_string(), msg)
+            });
+            m.check(&format!("json {key} {scale:?} {shape:?}"), &text, truth());
+        }
+    }
+    m.finish(expected);
+}
+
+#[test]
+fn syslog_priorities_and_letters_glued_to_the_date() {
+    let mut m = Matrix::new();
+    let mut expected = 0;
+    for shape in SHAPES {
+        for facility in [1u8, 3, 16, 23] {
+            for modern in [true, false] {
+                expected += 1;
+                let text = text_file(shape, &|i, sev, msg| {
+                    let pri = facility * 8 + syslog_severity(sev, i);
+                    let pid = 4100 + i % 9;
+                    if modern {
+                        format!(
+                            "<{pri}>1 2024-03-01T09:00:{:02}.{:03}Z node-a daemon {pid} - - {msg}",
+                            i % 60,
+                            (i * 137) % 1000
+                        )
+                    } else {
+                        format!(
+                            "<{pri}>Mar  1 09:00:{:02} node-a daemon[{pid}]: {msg}",
+                            i % 60
+                        )
+                    }
+                });
+                m.check(
+                    &format!("syslog facility {facility} modern={modern} {shape:?}"),
+                    &text,
+                    truth(),
+                );
+            }
+        }
+        expected += 1;
+        let text = text_file(shape, &|i, sev, msg| {
+            let letter = ["I", "I", "W", "E", "F"][sev];
+            format!(
+                "{letter}0301 09:00:{:02}.{:06} {:>7} worker.go:{}] {msg}",
+                i % 60,
+                (i * 7919) % 1_000_000,
+                48 + i % 3,
+                100 + i
+            )
+        });
+        m.check(
+            &format!("letter glued to the date {shape:?}"),
+            &text,
+            truth(),
+        );
+    }
+    m.finish(expected);
+}
+
+/// Messages of info events that hold level words as words of the message; `first`: also as
+/// its first word (a message that opens with a level word and has no header level is that
+/// level's, `error: …`, so those only go after a header level).
+fn message_with_level_words(i: usize, first: bool) -> String {
+    let n = 3 + (i * 31) % 97;
+    let inside = [
+        format!("retry on error {n} of 5 scheduled"),
+        format!("wind from W at {n} knots"),
+        format!("step result E = {n}"),
+        format!("set warning threshold to {n}"),
+        format!("current error budget at {n} percent"),
+        format!("cleared fatal flag for job {n}"),
+    ];
+    let opening = [
+        format!("warning threshold set to {n}"),
+        format!("error budget at {n} percent"),
+        format!("E = {n} after step"),
+    ];
+    if first && i % 3 == 0 {
+        opening[(i / 3) % 3].clone()
+    } else {
+        inside[i % 6].clone()
+    }
+}
+
+/// `line` without its level field (`LVL` where the level was written).
+fn without_level(line: &str) -> String {
+    line.replace("LVL - ", "")
+        .replace("LVL/", "")
+        .replace("LVL ", "")
+}
+
+#[test]
+fn level_words_inside_messages_do_not_count() {
+    let mut m = Matrix::new();
+    let mut expected = 0;
+    for sp in SPELLINGS {
+        for pos in POSITIONS {
+            let wrap = if pos.compound() {
+                Wrap::Bare
+            } else {
+                Wrap::Bracket
+            };
+            for shape in SHAPES {
+                expected += 1;
+                let text = text_file(shape, &|i, sev, msg| {
+                    let msg = if sev == 1 {
+                        message_with_level_words(i, true)
+                    } else {
+                        msg.to_owned()
+                    };
+                    pos.line(i, &wrap.apply(word(sp, sev, i), 0), &msg)
+                });
+                m.check(
+                    &format!("level words in messages {} {pos:?} {shape:?}", sp.name),
+                    &text,
+                    truth(),
+                );
+            }
+        }
+    }
+    // Files with no level at all: the level words of their messages are no levels either.
+    for pos in POSITIONS {
+        expected += 1;
+        let mut text = String::new();
+        for i in 0..30 {
+            let line = pos.line(i, "LVL", &message_with_level_words(i, false));
+            text.push_str(&without_level(&line));
+            text.push('\n');
+        }
+        m.check(&format!("no levels {pos:?}"), &text, [0, 0, 0]);
     }
     m.finish(expected);
 }
