@@ -213,6 +213,36 @@ pub fn glued_letter(tok: &str) -> Option<Level> {
     }
 }
 
+/// A level written before a `/` and a name (`W/worker(412):`, `ERROR/main`): the level of what
+/// the name says. A single letter must be a severity letter, and the name at least two
+/// characters starting with a letter (`I/O` is a word).
+pub fn slash_prefixed(tok: &str) -> Option<Level> {
+    let b = tok.as_bytes();
+    let slash = b.iter().take(MAX_LEVEL_WORD + 1).position(|&c| c == b'/')?;
+    let name = &b[slash + 1..];
+    if slash == 0 || name.len() < 2 || !name[0].is_ascii_alphabetic() {
+        return None;
+    }
+    if slash == 1 {
+        return matches!(b[0], b'D' | b'I' | b'W' | b'E' | b'F' | b'V')
+            .then(|| Level::parse(&tok[..1]))
+            .flatten();
+    }
+    Level::parse(&tok[..slash])
+}
+
+/// A level word in capitals after a channel's name and a dot, ending with a colon
+/// (`main.ERROR:`, `app.WARNING:`). Lower case after a dot is a name's own part (`pkg.error`).
+pub fn channel_suffixed(tok: &str) -> Option<Level> {
+    let body = tok.strip_suffix(':')?;
+    let dot = body.rfind('.')?;
+    let word = &body[dot + 1..];
+    if dot == 0 || word.len() < 3 || !word.bytes().all(|c| c.is_ascii_uppercase()) {
+        return None;
+    }
+    Level::parse(word)
+}
+
 /// The level one header field carries: the field as a word (two letters or more), a letter glued
 /// to a date, or any part of a compound field split at spaces, `:`, `/`, `|` and brackets
 /// (`[2024-03-01 09:00:07,037: INFO/MainProcess]`, `[proxy_http:error]`). Single letters inside
@@ -229,7 +259,10 @@ pub fn in_field(tok: &str) -> Option<Level> {
             return Some(l);
         }
     }
-    if let Some(l) = glued_letter(core) {
+    if let Some(l) = glued_letter(core)
+        .or_else(|| slash_prefixed(core))
+        .or_else(|| channel_suffixed(tok))
+    {
         return Some(l);
     }
     if !tok.contains(['[', ':', '/', '|', '(', ' ']) {
@@ -469,6 +502,25 @@ mod tests {
         assert_eq!(in_header("[2024-03-01 09:00:01: E/1]"), None);
         // Not a severity letter.
         assert_eq!(in_header("[2024-03-01T09:00:01Z A app.core]"), None);
+    }
+
+    #[test]
+    fn level_before_a_slash_and_after_a_channel_dot() {
+        assert_eq!(slash_prefixed("W/alpha(412):"), Some(Level::Warning));
+        assert_eq!(slash_prefixed("ERROR/beta"), Some(Level::Error));
+        assert_eq!(slash_prefixed("F/gamma"), Some(Level::Fatal));
+        // `I/O` is a word, a path is no level, nor a letter that is not a severity.
+        assert_eq!(slash_prefixed("I/O"), None);
+        assert_eq!(slash_prefixed("/var/log"), None);
+        assert_eq!(slash_prefixed("A/alpha"), None);
+        assert_eq!(slash_prefixed("E/42"), None);
+        assert_eq!(channel_suffixed("main.ERROR:"), Some(Level::Error));
+        assert_eq!(channel_suffixed("app.WARNING:"), Some(Level::Warning));
+        // Lower case after a dot is a name's own part; no colon, no field.
+        assert_eq!(channel_suffixed("pkg.error:"), None);
+        assert_eq!(channel_suffixed("main.ERROR"), None);
+        assert_eq!(channel_suffixed(".ERROR:"), None);
+        assert_eq!(in_field("main.ERROR:"), Some(Level::Error));
     }
 
     #[test]

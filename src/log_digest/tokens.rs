@@ -109,7 +109,10 @@ pub(super) fn shape(tok: &str) -> Shape {
     if b == b"-" || b == b"|" || (t.len() == 1 && !t[0].is_ascii_alphanumeric()) {
         return Shape::Dash;
     }
-    if levels::glued_letter(tok).is_some() {
+    if levels::glued_letter(tok).is_some()
+        || (alpha && tok.contains('/') && levels::slash_prefixed(tok).is_some())
+        || (alpha && tok.ends_with(':') && levels::channel_suffixed(tok).is_some())
+    {
         return Shape::Level;
     }
     if digit && timeish {
@@ -317,7 +320,7 @@ pub(super) fn glued_colon(tok: &[u8], first: bool) -> Option<usize> {
         return None;
     }
     let ok = if first {
-        c >= 4
+        c >= 3
             && head.iter().all(u8::is_ascii_alphabetic)
             && std::str::from_utf8(head).is_ok_and(|h| Level::parse(h).is_some())
     } else {
