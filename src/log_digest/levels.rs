@@ -95,13 +95,15 @@ impl Level {
         }
         Some(match &buf[..w.len()] {
             // Each level also in its three- and four-letter abbreviations (`TRC DBG INF WRN
-            // ERR FTL`, `dbug eror`), as fixed-width headers write them.
-            b"trace" | b"trc" | b"verbose" | b"finest" | b"finer" | b"fine" => Level::Trace,
+            // ERR FTL`, `trce dbug eror fail`), as fixed-width headers write them.
+            b"trace" | b"trc" | b"trce" | b"verbose" | b"finest" | b"finer" | b"fine" => {
+                Level::Trace
+            }
             b"debug" | b"dbg" | b"dbug" => Level::Debug,
             b"info" | b"inf" | b"information" | b"informational" => Level::Info,
             b"notice" => Level::Notice,
             b"warn" | b"wrn" | b"warning" => Level::Warning,
-            b"error" | b"err" | b"eror" | b"severe" | b"failure" => Level::Error,
+            b"error" | b"err" | b"eror" | b"fail" | b"severe" | b"failure" => Level::Error,
             b"fatal" | b"ftl" | b"critical" | b"crit" | b"crt" | b"alert" | b"emerg"
             | b"emergency" | b"panic" => Level::Fatal,
             _ => return None,
@@ -472,6 +474,8 @@ mod tests {
             ("WRN", Level::Warning),
             ("ERR", Level::Error),
             ("eror", Level::Error),
+            ("fail", Level::Error),
+            ("trce", Level::Trace),
             ("FTL", Level::Fatal),
             ("CRT", Level::Fatal),
         ] {

@@ -57,6 +57,16 @@ const SPELLINGS: &[Spelling] = &[
         words: [&["DBG"], &["INF"], &["WRN"], &["ERR"], &["FTL"]],
     },
     Spelling {
+        name: "four-letter",
+        words: [
+            &["trce", "dbug"],
+            &["info"],
+            &["warn"],
+            &["fail"],
+            &["crit"],
+        ],
+    },
+    Spelling {
         name: "syslog-words",
         words: [
             &["debug"],
@@ -340,6 +350,7 @@ impl Matrix {
 
     fn finish(self, expected_cells: usize) {
         assert_eq!(self.cells, expected_cells, "every cell ran");
+        eprintln!("{} of {} cells wrong", self.failures.len(), self.cells);
         assert!(
             self.failures.is_empty(),
             "{} of {} cells wrong:\n{}",
