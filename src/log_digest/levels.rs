@@ -217,12 +217,16 @@ pub fn glued_letter(tok: &str) -> Option<Level> {
 
 /// A level written before a `/` and a name (`W/worker(412):`, `ERROR/main`): the level of what
 /// the name says. A single letter must be a severity letter, and the name at least two
-/// characters starting with a letter (`I/O` is a word).
+/// characters starting with a letter (`I/O` is a word). Leaves at the first byte that is not a
+/// letter unless it is the `/`.
 pub fn slash_prefixed(tok: &str) -> Option<Level> {
     let b = tok.as_bytes();
-    let slash = b.iter().take(MAX_LEVEL_WORD + 1).position(|&c| c == b'/')?;
+    let slash = b
+        .iter()
+        .take(MAX_LEVEL_WORD + 1)
+        .position(|c| !c.is_ascii_alphabetic())?;
     let name = &b[slash + 1..];
-    if slash == 0 || name.len() < 2 || !name[0].is_ascii_alphabetic() {
+    if slash == 0 || b[slash] != b'/' || name.len() < 2 || !name[0].is_ascii_alphabetic() {
         return None;
     }
     if slash == 1 {
@@ -235,14 +239,19 @@ pub fn slash_prefixed(tok: &str) -> Option<Level> {
 
 /// A level word in capitals after a channel's name and a dot, ending with a colon
 /// (`main.ERROR:`, `app.WARNING:`). Lower case after a dot is a name's own part (`pkg.error`).
+/// Read from the end: leaves at the first byte before the colon that is not a capital.
 pub fn channel_suffixed(tok: &str) -> Option<Level> {
-    let body = tok.strip_suffix(':')?;
-    let dot = body.rfind('.')?;
-    let word = &body[dot + 1..];
-    if dot == 0 || word.len() < 3 || !word.bytes().all(|c| c.is_ascii_uppercase()) {
+    let body = tok.strip_suffix(':')?.as_bytes();
+    let caps = body
+        .iter()
+        .rev()
+        .take(MAX_LEVEL_WORD + 1)
+        .position(|c| !c.is_ascii_uppercase())?;
+    let dot = body.len() - caps - 1;
+    if caps < 3 || dot == 0 || body[dot] != b'.' {
         return None;
     }
-    Level::parse(word)
+    Level::parse(&tok[dot + 1..tok.len() - 1])
 }
 
 /// The level one header field carries: the field as a word (two letters or more), a letter glued
@@ -277,26 +286,33 @@ pub fn in_field(tok: &str) -> Option<Level> {
 
 /// A severity letter standing alone as one part of a bracketed field: `[I 240301 09:00:00 m:12]`,
 /// `[<time> W <target>]`, `[<time>: E/<process>]` (a letter before `/` names the level of what
-/// follows). `tok` is one white-space-separated token of a header, `inside` whether a bracket
-/// opened by an earlier token is still open. Outside brackets a lone letter is a column of its
-/// own (typed by the header model) or a word: `stdout F`, `1:M` are not levels.
-fn bracketed_letter(tok: &str, inside: bool) -> Option<Level> {
+/// follows). `tok` is one white-space-separated token of `header`; it is inside a bracket when it
+/// opens one or a bracket opened before it is still open. Outside brackets a lone letter is a
+/// column of its own (typed by the header model) or a word: `stdout F`, `1:M` are not levels.
+fn bracketed_letter(header: &str, tok: &str) -> Option<Level> {
     let (opened, rest) = match tok.strip_prefix('[') {
         Some(r) => (true, r),
         None => (false, tok),
     };
-    if !(opened || inside) {
-        return None;
-    }
     let b = rest.as_bytes();
-    let ends = b.len() == 1 || matches!(b.get(1), Some(b']' | b'/'));
-    if !ends || (b.get(1) == Some(&b'/') && !b.get(2).is_some_and(u8::is_ascii_alphabetic)) {
+    if !matches!(b.first()?, b'D' | b'I' | b'W' | b'E' | b'F') {
         return None;
     }
-    match b.first()? {
-        b'D' | b'I' | b'W' | b'E' | b'F' => Level::parse(&rest[..1]),
-        _ => None,
+    let alone = match b.get(1) {
+        None | Some(b']') => true,
+        Some(b'/') => b.get(2).is_some_and(u8::is_ascii_alphabetic),
+        _ => false,
+    };
+    if !alone {
+        return None;
     }
+    // Checked last, on the few tokens that got here: the brackets open before `tok`.
+    let inside = opened || {
+        let at = (tok.as_ptr() as usize).saturating_sub(header.as_ptr() as usize);
+        let before = &header.as_bytes()[..at.min(header.len())];
+        memchr::memchr_iter(b'[', before).count() > memchr::memchr_iter(b']', before).count()
+    };
+    inside.then(|| Level::parse(&rest[..1])).flatten()
 }
 
 /// The first level any field of a header carries (see [`in_field`] and [`bracketed_letter`]),
@@ -309,18 +325,9 @@ pub fn in_header(header: &str) -> Option<Level> {
             return Some(l);
         }
     }
-    let mut depth = 0usize;
-    std::iter::once(first).chain(toks).find_map(|tok| {
-        let inside = depth > 0;
-        for c in tok.bytes() {
-            match c {
-                b'[' => depth += 1,
-                b']' => depth = depth.saturating_sub(1),
-                _ => {}
-            }
-        }
-        in_field(tok).or_else(|| bracketed_letter(tok, inside))
-    })
+    std::iter::once(first)
+        .chain(toks)
+        .find_map(|tok| in_field(tok).or_else(|| bracketed_letter(header, tok)))
 }
 
 #[cfg(test)]
