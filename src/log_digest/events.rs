@@ -284,9 +284,13 @@ impl<'s> EventParser<'s> {
         }
         let mut level = split.level;
         let mut message = Cow::Borrowed(split.message);
+        // A record (logfmt or JSON) is a head as much as a header is: a traceback printed
+        // after it continues it.
+        let mut record = false;
         if let Some((msg, lvl)) = logfmt_line(split.message) {
             message = msg;
             level = level.or(lvl);
+            record = true;
         } else if has_header && split.message.starts_with('{') {
             // A JSON record behind a header (a forwarder's or a runtime's prefix, a logger
             // that writes records as its message) is read as a record all the same.
@@ -320,7 +324,7 @@ impl<'s> EventParser<'s> {
         if level.is_none() {
             level = message_level(m);
         }
-        self.head_has_header = has_header;
+        self.head_has_header = has_header || record;
         self.head_level = level;
         Line::Head {
             header: split.header,
@@ -690,6 +694,23 @@ mod tests {
     }
 
     #[test]
+    fn traceback_after_a_logfmt_record_continues_it() {
+        // A record is a head as a header is: the traceback printed after it is part of it, and
+        // its exception line is no error event of its own.
+        let got = classify(&[
+            "time=2024-03-01T09:00:01Z level=info msg=\"job started\" id=1",
+            "time=2024-03-01T09:00:02Z level=error msg=\"job failed\" id=1",
+            "Traceback (most recent call last):",
+            "  File \"/srv/app/tasks.py\", line 10, in run",
+            "ValueError: bad value",
+            "time=2024-03-01T09:00:03Z level=info msg=\"job started\" id=2",
+        ]);
+        assert_eq!(got[1], "error|job failed id=1");
+        assert_eq!(got[2..5], ["+", "+", "+"]);
+        assert_eq!(got[5], "info|job started id=2");
+    }
+
+    #[test]
     fn panics_group() {
         let got = classify(&[
             "panic: runtime error: index out of range",
@@ -829,6 +850,22 @@ mod tests {
                 "info|request completed",
                 "warning|slow request",
                 "error|db query failed"
+            ]
+        );
+        // The same numbers under the key of the scale that starts at debug.
+        let got = classify(&[
+            r#"{"levelno":20,"time":1,"msg":"request completed"}"#,
+            r#"{"levelno":30,"time":2,"msg":"slow request"}"#,
+            r#"{"levelno":40,"time":3,"msg":"db query failed"}"#,
+            r#"{"levelno":50,"time":4,"msg":"storage lost"}"#,
+        ]);
+        assert_eq!(
+            got,
+            [
+                "info|request completed",
+                "warning|slow request",
+                "error|db query failed",
+                "fatal|storage lost"
             ]
         );
         // A level under a key of its own: the one key whose values are always level words.

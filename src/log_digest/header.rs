@@ -595,7 +595,7 @@ fn fallback_split<'a>(line: &'a str, sp: &mut Spans) -> Split<'a> {
             // A lone letter opening a line with no header is a mark or a word (pytest's
             // `E   assert …` explanation lines, `A connection …`), not a level.
             Shape::Level if level.is_none() && (k > 0 || tok.len() > 1) => {
-                level = Level::parse(tok);
+                level = levels::in_field(tok).or_else(|| Level::parse(tok));
             }
             Shape::Bracket if k > 0 || is_header_bracket(tok) => {}
             _ => break,
@@ -1023,6 +1023,41 @@ mod tests {
     }
 
     #[test]
+    fn level_before_a_slash_or_after_a_channel_dot_is_a_level_column() {
+        // `LEVEL/name(pid):` opening the line, and `[<time>] channel.LEVEL:`; the message's
+        // own first word is no level when the header has one.
+        let slash = [
+            "I/alpha(4100): job 4 queued",
+            "W/beta.gamma(4107): queue 7 slow",
+            "I/alpha(4114): error budget at 90 percent",
+            "E/alpha(4121): job 5 failed",
+            "INFO/alpha(4128): warning threshold set to 8",
+        ];
+        let m = model(&slash);
+        let levels: Vec<_> = slash.iter().map(|l| m.split(l).level).collect();
+        assert_eq!(
+            levels,
+            [
+                Some(Level::Info),
+                Some(Level::Warning),
+                Some(Level::Info),
+                Some(Level::Error),
+                Some(Level::Info)
+            ]
+        );
+        let channel = [
+            "[2024-03-01T09:00:01Z] main.INFO: job 4 queued [] []",
+            "[2024-03-01T09:00:02Z] main.WARNING: queue 7 slow [] []",
+            "[2024-03-01T09:00:03Z] main.ERROR: job 5 failed [] []",
+            "[2024-03-01T09:00:04Z] main.INFO: job 6 queued [] []",
+        ];
+        let m = model(&channel);
+        assert_eq!(m.split(channel[1]).level, Some(Level::Warning));
+        assert_eq!(m.split(channel[2]).level, Some(Level::Error));
+        assert_eq!(m.split(channel[2]).message, "job 5 failed [] []");
+    }
+
+    #[test]
     fn level_glued_by_colons() {
         let lines = [
             "INFO:app.api:order 1 placed",
@@ -1045,6 +1080,15 @@ mod tests {
         let m = model(&under);
         assert_eq!(m.split(under[0]).message, "job 4 queued");
         assert_eq!(m.split(under[2]).level, Some(Level::Warning));
+        // A three-letter abbreviation glued the same way.
+        let short = [
+            "INF:alpha.beta:job 4 queued",
+            "ERR:alpha.beta:job 5 failed",
+            "INF:gamma:job 6 queued",
+        ];
+        let m = model(&short);
+        assert_eq!(m.split(short[1]).level, Some(Level::Error));
+        assert_eq!(m.split(short[1]).message, "job 5 failed");
         // Without a level first, a colon is not a field separator.
         assert_eq!(
             HeaderModel::default().split("key:value rest").message,

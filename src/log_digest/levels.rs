@@ -94,15 +94,18 @@ impl Level {
             *d = s.to_ascii_lowercase();
         }
         Some(match &buf[..w.len()] {
-            b"trace" | b"verbose" | b"finest" | b"finer" | b"fine" => Level::Trace,
-            b"debug" | b"dbg" => Level::Debug,
-            b"info" | b"information" | b"informational" => Level::Info,
-            b"notice" => Level::Notice,
-            b"warn" | b"warning" => Level::Warning,
-            b"error" | b"err" | b"severe" | b"failure" => Level::Error,
-            b"fatal" | b"critical" | b"crit" | b"alert" | b"emerg" | b"emergency" | b"panic" => {
-                Level::Fatal
+            // Each level also in its three- and four-letter abbreviations (`TRC DBG INF WRN
+            // ERR FTL`, `trce dbug eror fail`), as fixed-width headers write them.
+            b"trace" | b"trc" | b"trce" | b"verbose" | b"finest" | b"finer" | b"fine" => {
+                Level::Trace
             }
+            b"debug" | b"dbg" | b"dbug" => Level::Debug,
+            b"info" | b"inf" | b"information" | b"informational" => Level::Info,
+            b"notice" => Level::Notice,
+            b"warn" | b"wrn" | b"warning" => Level::Warning,
+            b"error" | b"err" | b"eror" | b"fail" | b"severe" | b"failure" => Level::Error,
+            b"fatal" | b"ftl" | b"critical" | b"crit" | b"crt" | b"alert" | b"emerg"
+            | b"emergency" | b"panic" => Level::Fatal,
             _ => return None,
         })
     }
@@ -153,6 +156,19 @@ impl Level {
         }
     }
 
+    /// A numeric level on the 10-step scale that starts at debug (10 debug, 20 info, 30 warning,
+    /// 40 error, 50 critical), as loggers whose records name it `levelno` write it.
+    pub fn from_debug_scale(n: f64) -> Option<Level> {
+        Some(match n {
+            10.0 => Level::Debug,
+            20.0 => Level::Info,
+            30.0 => Level::Warning,
+            40.0 => Level::Error,
+            50.0 => Level::Fatal,
+            _ => return None,
+        })
+    }
+
     /// A severity mark: `.` debug, `-` verbose, `*` notice, `#` warning (the order of the marks
     /// is the order of the severities). Only read in a column of marks (see `header`).
     pub fn from_mark(mark: &str) -> Option<Level> {
@@ -199,6 +215,45 @@ pub fn glued_letter(tok: &str) -> Option<Level> {
     }
 }
 
+/// A level written before a `/` and a name (`W/worker(412):`, `ERROR/main`): the level of what
+/// the name says. A single letter must be a severity letter, and the name at least two
+/// characters starting with a letter (`I/O` is a word). Leaves at the first byte that is not a
+/// letter unless it is the `/`.
+pub fn slash_prefixed(tok: &str) -> Option<Level> {
+    let b = tok.as_bytes();
+    let slash = b
+        .iter()
+        .take(MAX_LEVEL_WORD + 1)
+        .position(|c| !c.is_ascii_alphabetic())?;
+    let name = &b[slash + 1..];
+    if slash == 0 || b[slash] != b'/' || name.len() < 2 || !name[0].is_ascii_alphabetic() {
+        return None;
+    }
+    if slash == 1 {
+        return matches!(b[0], b'D' | b'I' | b'W' | b'E' | b'F' | b'V')
+            .then(|| Level::parse(&tok[..1]))
+            .flatten();
+    }
+    Level::parse(&tok[..slash])
+}
+
+/// A level word in capitals after a channel's name and a dot, ending with a colon
+/// (`main.ERROR:`, `app.WARNING:`). Lower case after a dot is a name's own part (`pkg.error`).
+/// Read from the end: leaves at the first byte before the colon that is not a capital.
+pub fn channel_suffixed(tok: &str) -> Option<Level> {
+    let body = tok.strip_suffix(':')?.as_bytes();
+    let caps = body
+        .iter()
+        .rev()
+        .take(MAX_LEVEL_WORD + 1)
+        .position(|c| !c.is_ascii_uppercase())?;
+    let dot = body.len() - caps - 1;
+    if caps < 3 || dot == 0 || body[dot] != b'.' {
+        return None;
+    }
+    Level::parse(&tok[dot + 1..tok.len() - 1])
+}
+
 /// The level one header field carries: the field as a word (two letters or more), a letter glued
 /// to a date, or any part of a compound field split at spaces, `:`, `/`, `|` and brackets
 /// (`[2024-03-01 09:00:07,037: INFO/MainProcess]`, `[proxy_http:error]`). Single letters inside
@@ -215,7 +270,10 @@ pub fn in_field(tok: &str) -> Option<Level> {
             return Some(l);
         }
     }
-    if let Some(l) = glued_letter(core) {
+    if let Some(l) = glued_letter(core)
+        .or_else(|| slash_prefixed(core))
+        .or_else(|| channel_suffixed(tok))
+    {
         return Some(l);
     }
     if !tok.contains(['[', ':', '/', '|', '(', ' ']) {
@@ -226,7 +284,39 @@ pub fn in_field(tok: &str) -> Option<Level> {
         .find_map(Level::parse)
 }
 
-/// The first level any field of a header carries (see [`in_field`]), or its syslog priority.
+/// A severity letter standing alone as one part of a bracketed field: `[I 240301 09:00:00 m:12]`,
+/// `[<time> W <target>]`, `[<time>: E/<process>]` (a letter before `/` names the level of what
+/// follows). `tok` is one white-space-separated token of `header`; it is inside a bracket when it
+/// opens one or a bracket opened before it is still open. Outside brackets a lone letter is a
+/// column of its own (typed by the header model) or a word: `stdout F`, `1:M` are not levels.
+fn bracketed_letter(header: &str, tok: &str) -> Option<Level> {
+    let (opened, rest) = match tok.strip_prefix('[') {
+        Some(r) => (true, r),
+        None => (false, tok),
+    };
+    let b = rest.as_bytes();
+    if !matches!(b.first()?, b'D' | b'I' | b'W' | b'E' | b'F') {
+        return None;
+    }
+    let alone = match b.get(1) {
+        None | Some(b']') => true,
+        Some(b'/') => b.get(2).is_some_and(u8::is_ascii_alphabetic),
+        _ => false,
+    };
+    if !alone {
+        return None;
+    }
+    // Checked last, on the few tokens that got here: the brackets open before `tok`.
+    let inside = opened || {
+        let at = (tok.as_ptr() as usize).saturating_sub(header.as_ptr() as usize);
+        let before = &header.as_bytes()[..at.min(header.len())];
+        memchr::memchr_iter(b'[', before).count() > memchr::memchr_iter(b']', before).count()
+    };
+    inside.then(|| Level::parse(&rest[..1])).flatten()
+}
+
+/// The first level any field of a header carries (see [`in_field`] and [`bracketed_letter`]),
+/// or its syslog priority.
 pub fn in_header(header: &str) -> Option<Level> {
     let mut toks = header.split_ascii_whitespace();
     let first = toks.next()?;
@@ -235,7 +325,9 @@ pub fn in_header(header: &str) -> Option<Level> {
             return Some(l);
         }
     }
-    std::iter::once(first).chain(toks).find_map(in_field)
+    std::iter::once(first)
+        .chain(toks)
+        .find_map(|tok| in_field(tok).or_else(|| bracketed_letter(header, tok)))
 }
 
 #[cfg(test)]
@@ -379,6 +471,82 @@ mod tests {
     }
 
     #[test]
+    fn fixed_width_abbreviations_are_levels() {
+        // Headers that keep the level column three or four letters wide.
+        for (w, l) in [
+            ("TRC", Level::Trace),
+            ("DBG", Level::Debug),
+            ("dbug", Level::Debug),
+            ("INF", Level::Info),
+            ("WRN", Level::Warning),
+            ("ERR", Level::Error),
+            ("eror", Level::Error),
+            ("fail", Level::Error),
+            ("trce", Level::Trace),
+            ("FTL", Level::Fatal),
+            ("CRT", Level::Fatal),
+        ] {
+            assert_eq!(Level::parse(w), Some(l), "{w}");
+            assert_eq!(in_header(&format!("09:00:01 [{w}] ")), Some(l), "{w}");
+        }
+    }
+
+    #[test]
+    fn lone_severity_letter_inside_a_bracketed_field() {
+        // `[<time> L <target>]`, `[L <date> <time> <source>]`, `[<time>: L/<process>]`.
+        assert_eq!(
+            in_header("[2024-03-01T09:00:01Z W app.core]"),
+            Some(Level::Warning)
+        );
+        assert_eq!(
+            in_header("[E 240301 09:00:01 worker:12]"),
+            Some(Level::Error)
+        );
+        assert_eq!(
+            in_header("[2024-03-01 09:00:01,123: F/PoolWorker-1]"),
+            Some(Level::Fatal)
+        );
+        // Outside a bracket, or not alone in its part, a letter is no level.
+        assert_eq!(in_header("2024-03-01T09:00:01Z out F"), None);
+        assert_eq!(in_header("[2024-03-01] E"), None);
+        assert_eq!(in_header("[pid 10:tid 13] [Ex]"), None);
+        assert_eq!(in_header("[2024-03-01 09:00:01: E/1]"), None);
+        // Not a severity letter.
+        assert_eq!(in_header("[2024-03-01T09:00:01Z A app.core]"), None);
+    }
+
+    #[test]
+    fn level_before_a_slash_and_after_a_channel_dot() {
+        assert_eq!(slash_prefixed("W/alpha(412):"), Some(Level::Warning));
+        assert_eq!(slash_prefixed("ERROR/beta"), Some(Level::Error));
+        assert_eq!(slash_prefixed("F/gamma"), Some(Level::Fatal));
+        // `I/O` is a word, a path is no level, nor a letter that is not a severity.
+        assert_eq!(slash_prefixed("I/O"), None);
+        assert_eq!(slash_prefixed("/var/log"), None);
+        assert_eq!(slash_prefixed("A/alpha"), None);
+        assert_eq!(slash_prefixed("E/42"), None);
+        assert_eq!(channel_suffixed("main.ERROR:"), Some(Level::Error));
+        assert_eq!(channel_suffixed("app.WARNING:"), Some(Level::Warning));
+        // Lower case after a dot is a name's own part; no colon, no field.
+        assert_eq!(channel_suffixed("pkg.error:"), None);
+        assert_eq!(channel_suffixed("main.ERROR"), None);
+        assert_eq!(channel_suffixed(".ERROR:"), None);
+        assert_eq!(in_field("main.ERROR:"), Some(Level::Error));
+    }
+
+    #[test]
+    fn ten_step_scale_from_debug() {
+        assert_eq!(Level::from_debug_scale(10.0), Some(Level::Debug));
+        assert_eq!(Level::from_debug_scale(30.0), Some(Level::Warning));
+        assert_eq!(Level::from_debug_scale(40.0), Some(Level::Error));
+        assert_eq!(Level::from_debug_scale(50.0), Some(Level::Fatal));
+        assert_eq!(Level::from_debug_scale(60.0), None);
+        assert_eq!(Level::from_debug_scale(35.0), None);
+        // The same numbers on the scale from trace are one step lower.
+        assert_eq!(Level::from_number(30.0), Some(Level::Info));
+    }
+
+    #[test]
     fn single_letters_inside_compound_fields_are_not_levels() {
         // CRI `stdout F` (full line), Redis `1:M` (the master role).
         assert_eq!(in_header("2024-03-01T09:00:00.1Z stdout F"), None);
@@ -387,3 +555,6 @@ mod tests {
         assert_eq!(Level::from_mark("*"), Some(Level::Notice));
     }
 }
+
+#[cfg(test)]
+mod matrix;

@@ -112,7 +112,11 @@ const LEVEL_KEYS: &[&str] = &[
     "levelname",
     "log.level",
     "@level",
+    DEBUG_SCALE_KEY,
 ];
+/// The key of a numeric level on the 10-step scale that starts at debug (10 debug … 50
+/// critical); a number under any other level key is read on [`Level::from_number`]'s scales.
+const DEBUG_SCALE_KEY: &str = "levelno";
 const ERROR_KEYS: &[&str] = &[
     "error",
     "err",
@@ -262,6 +266,9 @@ pub fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
     let mut level = level_key
         .and_then(|k| match v.get(k) {
             Some(serde_json::Value::String(s)) => Some(Level::parse(s)),
+            Some(serde_json::Value::Number(n)) if k == DEBUG_SCALE_KEY => {
+                Some(n.as_f64().and_then(Level::from_debug_scale))
+            }
             Some(serde_json::Value::Number(n)) => Some(n.as_f64().and_then(Level::from_number)),
             _ => None,
         })

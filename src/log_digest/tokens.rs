@@ -56,6 +56,10 @@ pub(super) const BYTE_DIGIT: u8 = 1;
 pub(super) const BYTE_ALPHA: u8 = 2;
 /// Neither a digit nor one of a time's separators (`-:/.,+TZ`).
 pub(super) const BYTE_NOT_TIME: u8 = 4;
+/// `/` (a level before a name: `W/worker`).
+pub(super) const BYTE_SLASH: u8 = 8;
+/// `.` (a level after a channel: `main.ERROR:`).
+pub(super) const BYTE_DOT: u8 = 16;
 
 /// What each byte says about a token's [`shape`]: one look-up per byte instead of a chain of
 /// comparisons (every leading token of every line is shaped).
@@ -73,6 +77,8 @@ pub(super) static TOKEN_BYTE: [u8; 256] = {
             } else {
                 0
             }) | (if time_sep { 0 } else { BYTE_NOT_TIME })
+                | (if b == b'/' { BYTE_SLASH } else { 0 })
+                | (if b == b'.' { BYTE_DOT } else { 0 })
         };
         c += 1;
     }
@@ -109,7 +115,10 @@ pub(super) fn shape(tok: &str) -> Shape {
     if b == b"-" || b == b"|" || (t.len() == 1 && !t[0].is_ascii_alphanumeric()) {
         return Shape::Dash;
     }
-    if levels::glued_letter(tok).is_some() {
+    if levels::glued_letter(tok).is_some()
+        || (alpha && kinds & BYTE_SLASH != 0 && levels::slash_prefixed(tok).is_some())
+        || (alpha && kinds & BYTE_DOT != 0 && levels::channel_suffixed(tok).is_some())
+    {
         return Shape::Level;
     }
     if digit && timeish {
@@ -322,7 +331,7 @@ pub(super) fn glued_colon(tok: &[u8], first: bool) -> Option<usize> {
         return None;
     }
     let ok = if first {
-        c >= 4
+        c >= 3
             && head.iter().all(u8::is_ascii_alphabetic)
             && std::str::from_utf8(head).is_ok_and(|h| Level::parse(h).is_some())
     } else {
@@ -367,6 +376,8 @@ mod tests {
             assert_eq!(k & BYTE_ALPHA != 0, c.is_ascii_alphabetic(), "{c}");
             let time_part = c.is_ascii_digit() || b"-:/.,+TZ".contains(&c);
             assert_eq!(k & BYTE_NOT_TIME == 0, time_part, "{c}");
+            assert_eq!(k & BYTE_SLASH != 0, c == b'/', "{c}");
+            assert_eq!(k & BYTE_DOT != 0, c == b'.', "{c}");
             let stop = c.is_ascii_whitespace() || b"[]|".contains(&c);
             assert_eq!(SPAN_STOP[usize::from(c)], stop, "{c}");
         }
