@@ -95,17 +95,21 @@ impl Level {
         }
         Some(match &buf[..w.len()] {
             // Each level also in its three- and four-letter abbreviations (`TRC DBG INF WRN
-            // ERR FTL`, `trce dbug eror fail`), as fixed-width headers write them.
+            // ERR FTL`, `trce dbug eror fail`), as fixed-width headers write them, and cut to
+            // a fixed width by a format's precision (`%(levelname)-5.5s` writes `WARNI`,
+            // `CRITI`; `.4s` writes `DEBU`, `ERRO`): a cut of four letters or more.
             b"trace" | b"trc" | b"trce" | b"verbose" | b"finest" | b"finer" | b"fine" => {
                 Level::Trace
             }
-            b"debug" | b"dbg" | b"dbug" => Level::Debug,
+            b"debug" | b"dbg" | b"dbug" | b"debu" => Level::Debug,
             b"info" | b"inf" | b"information" | b"informational" => Level::Info,
             b"notice" => Level::Notice,
-            b"warn" | b"wrn" | b"warning" => Level::Warning,
-            b"error" | b"err" | b"eror" | b"fail" | b"severe" | b"failure" => Level::Error,
-            b"fatal" | b"ftl" | b"critical" | b"crit" | b"crt" | b"alert" | b"emerg"
-            | b"emergency" | b"panic" => Level::Fatal,
+            b"warn" | b"wrn" | b"warning" | b"warni" | b"warnin" => Level::Warning,
+            b"error" | b"err" | b"eror" | b"erro" | b"fail" | b"severe" | b"failure" => {
+                Level::Error
+            }
+            b"fatal" | b"ftl" | b"critical" | b"crit" | b"criti" | b"critic" | b"critica"
+            | b"crt" | b"alert" | b"emerg" | b"emergency" | b"panic" => Level::Fatal,
             _ => return None,
         })
     }
@@ -488,6 +492,31 @@ mod tests {
         ] {
             assert_eq!(Level::parse(w), Some(l), "{w}");
             assert_eq!(in_header(&format!("09:00:01 [{w}] ")), Some(l), "{w}");
+        }
+    }
+
+    #[test]
+    fn level_names_cut_to_a_fixed_width_are_levels() {
+        // Class: a format's precision cuts the level name (`%(levelname)-5.5s` writes `WARNI`
+        // and `CRITI`, `.4s` writes `DEBU` and `ERRO`); a cut of four letters or more is read.
+        for (w, l) in [
+            ("WARNI", Level::Warning),
+            ("warnin", Level::Warning),
+            ("CRITI", Level::Fatal),
+            ("Critic", Level::Fatal),
+            ("DEBU", Level::Debug),
+            ("ERRO", Level::Error),
+        ] {
+            assert_eq!(Level::parse(w), Some(l), "{w}");
+            assert_eq!(
+                in_header(&format!("{w} [pkg.part] step done")),
+                Some(l),
+                "{w}"
+            );
+        }
+        // Shorter cuts stay words: `war`, `deb`, `cri` are too often something else.
+        for w in ["WAR", "deb", "CRI", "warm", "critter"] {
+            assert_eq!(Level::parse(w), None, "{w}");
         }
     }
 
