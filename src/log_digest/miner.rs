@@ -183,6 +183,7 @@ impl Miner {
     pub fn finish(&self) -> Mined {
         let mut names: Vec<&str> = vec![WILDCARD];
         let mut wildish: Vec<bool> = vec![true];
+        let mut dotted: Vec<bool> = vec![false];
         let mut meaningful: Vec<bool> = vec![false];
         let mut anchored: Vec<mask::HttpAnchor> = vec![mask::HttpAnchor::No];
         let mut method: Vec<bool> = vec![false];
@@ -204,7 +205,9 @@ impl Miner {
                             names.push(t);
                             // A word holding a wildcard (`<*>,`, `LOCAL(<*>)`) or a dotted
                             // name (`com.example.app.Main`) is a variable.
-                            wildish.push(t.contains(WILDCARD) || is_dotted_name(t));
+                            let d = !t.contains(WILDCARD) && is_dotted_name(t);
+                            wildish.push(d || t.contains(WILDCARD));
+                            dotted.push(d);
                             meaningful.push(has_word(t));
                             anchored.push(mask::http_anchor(t));
                             method.push(mask::is_method_token(t));
@@ -222,6 +225,7 @@ impl Miner {
         let counts: Vec<u64> = self.shapes.iter().map(|s| s.count).collect();
         let vocab = Vocab {
             wildish: &wildish,
+            dotted: &dotted,
             meaningful: &meaningful,
             anchored: &anchored,
             method: &method,
@@ -269,6 +273,8 @@ fn has_word(t: &str) -> bool {
 struct Vocab<'a> {
     /// A variable-looking word (holds a wildcard, or a dotted name).
     wildish: &'a [bool],
+    /// A dotted name ([`is_dotted_name`]) with no wildcard in it.
+    dotted: &'a [bool],
     /// A word that says something ([`has_word`]).
     meaningful: &'a [bool],
     /// HTTP routes and statuses ([`mask::http_anchor`]): never merged into a variable.
@@ -407,7 +413,6 @@ fn merge_template(a: &mut [u32], b: &[u32]) {
 /// Clusters shapes: a Drain-like pass, then a split on low-cardinality positions.
 /// Deterministic: shapes are visited in index order.
 fn cluster(toks: &[Vec<u32>], counts: &[u64], vocab: &Vocab, cfg: &MinerConfig) -> Vec<Cluster> {
-    let wildish = vocab.wildish;
     // 1. Drain-like: bucket by (length, first token), join the most similar cluster whose
     //    merged template keeps a word.
     let mut clusters: Vec<Cluster> = Vec::new();
@@ -445,7 +450,7 @@ fn cluster(toks: &[Vec<u32>], counts: &[u64], vocab: &Vocab, cfg: &MinerConfig) 
     // 3. Split clusters on positions with few distinct words.
     let mut out = Vec::with_capacity(clusters.len());
     for c in clusters {
-        split(c, toks, counts, wildish, vocab.choice, cfg, &mut out);
+        split(c, toks, counts, vocab, cfg, &mut out);
     }
     out
 }
@@ -650,33 +655,51 @@ fn split(
     c: Cluster,
     toks: &[Vec<u32>],
     counts: &[u64],
-    wildish: &[bool],
-    choice: &[u8],
+    vocab: &Vocab,
     cfg: &MinerConfig,
     out: &mut Vec<Cluster>,
 ) {
-    let _ = counts;
+    let (wildish, dotted, choice) = (vocab.wildish, vocab.dotted, vocab.choice);
     if c.members.len() > 1 {
         for p in 0..c.template.len() {
             if c.template[p] != WILD {
                 continue;
             }
+            // Failure class 4 (task names): a position filled by dotted code paths only
+            // (`pkg.jobs.run_report`) names the kind of work when a few of them each recur on
+            // several lines; up to `max_unshared_values` of them tell templates apart, as the
+            // words of a message do. Any other variable-looking word makes the position a
+            // variable.
+            let names = dotted[toks[c.members[0] as usize][p] as usize];
+            let limit = if names {
+                cfg.max_unshared_values
+            } else {
+                cfg.max_constant_values
+            };
             let mut values: Vec<u32> = Vec::new();
+            let mut lines: Vec<u64> = Vec::new();
             let mut mixed = false;
             for &m in &c.members {
                 let v = toks[m as usize][p];
-                if wildish[v as usize] {
+                if dotted[v as usize] != names || (!names && wildish[v as usize]) {
                     mixed = true;
                     break;
                 }
-                if !values.contains(&v) {
-                    values.push(v);
-                    if values.len() > cfg.max_constant_values {
-                        break;
+                match values.iter().position(|&x| x == v) {
+                    Some(i) => lines[i] += counts[m as usize],
+                    None => {
+                        values.push(v);
+                        lines.push(counts[m as usize]);
+                        if values.len() > limit {
+                            break;
+                        }
                     }
                 }
             }
-            if mixed || values.len() < 2 || values.len() > cfg.max_constant_values {
+            if mixed || values.len() < 2 || values.len() > limit {
+                continue;
+            }
+            if names && lines.iter().any(|&n| n < 2) {
                 continue;
             }
             // Failure class 6: the few values of one parameter of an action (an order's side,
@@ -705,15 +728,7 @@ fn split(
                 for &m in &members[1..] {
                     merge_template(&mut template, &toks[m as usize]);
                 }
-                split(
-                    Cluster { template, members },
-                    toks,
-                    counts,
-                    wildish,
-                    choice,
-                    cfg,
-                    out,
-                );
+                split(Cluster { template, members }, toks, counts, vocab, cfg, out);
             }
             return;
         }
@@ -814,6 +829,37 @@ mod tests {
         assert_ne!(t[8], t[9]);
         assert_eq!(short_choice("SELL,"), short_choice("buy"));
         assert_eq!(short_choice("seller"), 0);
+    }
+
+    #[test]
+    fn recurring_dotted_task_names_are_constants() {
+        // Class 4 (generated, a worker running named jobs): five dotted job paths, each on
+        // several lines with a different id, are five events; a dotted name seen once per
+        // line (a one-off path) stays a variable, and so does a position where dotted names
+        // mix with other variables.
+        let jobs = [
+            "alpha.jobs.one",
+            "alpha.jobs.two_x",
+            "alpha.jobs.three",
+            "beta.work.four",
+            "beta.work.five",
+        ];
+        let mut lines = Vec::new();
+        for round in 0..3 {
+            for (j, job) in jobs.iter().enumerate() {
+                lines.push(format!("Running {job}: {round}{j}ab-{j}{round}"));
+            }
+        }
+        for k in 0..4 {
+            lines.push(format!("Loaded gamma.part{k}.unit{k} in {k}"));
+        }
+        let t = templates_of(&lines);
+        for (i, job) in jobs.iter().enumerate() {
+            assert_eq!(t[i], format!("Running {job}: <*>"), "{t:?}");
+            assert_eq!(t[i], t[i + 5]);
+            assert_eq!(t[i], t[i + 10]);
+        }
+        assert!(t[15..].iter().all(|x| x == "Loaded <*> in <*>"), "{t:?}");
     }
 
     #[test]
