@@ -205,7 +205,8 @@ impl Miner {
                             names.push(t);
                             // A word holding a wildcard (`<*>,`, `LOCAL(<*>)`) or a dotted
                             // name (`com.example.app.Main`) is a variable.
-                            let d = !t.contains(WILDCARD) && is_dotted_name(t);
+                            let d =
+                                (!t.contains(WILDCARD) && is_dotted_name(t)) || is_glued_name(t);
                             wildish.push(d || t.contains(WILDCARD));
                             dotted.push(d);
                             meaningful.push(has_word(t));
@@ -273,7 +274,8 @@ fn has_word(t: &str) -> bool {
 struct Vocab<'a> {
     /// A variable-looking word (holds a wildcard, or a dotted name).
     wildish: &'a [bool],
-    /// A dotted name ([`is_dotted_name`]) with no wildcard in it.
+    /// A code name: a dotted name ([`is_dotted_name`]) with no wildcard in it, or a name glued
+    /// to an id ([`is_glued_name`]).
     dotted: &'a [bool],
     /// A word that says something ([`has_word`]).
     meaningful: &'a [bool],
@@ -382,6 +384,18 @@ fn is_dotted_name(t: &str) -> bool {
                 && p.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         })
+}
+
+/// `<*>:run_report` or `<*>:run_report(<*>)`: an id glued by a colon to a function's name
+/// (letters and underscores, at least three), which may be followed by its arguments.
+fn is_glued_name(t: &str) -> bool {
+    let Some(rest) = t.strip_prefix(WILDCARD).and_then(|r| r.strip_prefix(':')) else {
+        return false;
+    };
+    let name = rest.split('(').next().unwrap_or("");
+    name.len() >= 3
+        && name.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_')
+        && (name.len() == rest.len() || rest.as_bytes()[name.len()] == b'(')
 }
 
 fn render(names: &[&str], toks: &[u32]) -> String {
@@ -665,8 +679,9 @@ fn split(
             if c.template[p] != WILD {
                 continue;
             }
-            // Failure class 4 (task names): a position filled by dotted code paths only
-            // (`pkg.jobs.run_report`) names the kind of work when a few of them each recur on
+            // Failure class 4 (task names): a position filled by code names only (dotted paths
+            // `pkg.jobs.run_report`, or a job id glued to its function `<*>:run_report`) names
+            // the kind of work when a few of them each recur on
             // several lines; up to `max_unshared_values` of them tell templates apart, as the
             // words of a message do. Any other variable-looking word makes the position a
             // variable.
@@ -860,6 +875,29 @@ mod tests {
             assert_eq!(t[i], t[i + 10]);
         }
         assert!(t[15..].iter().all(|x| x == "Loaded <*> in <*>"), "{t:?}");
+    }
+
+    #[test]
+    fn function_names_glued_to_ids_are_constants() {
+        // Class 4 (generated, a job runner writing `<id>:function`): four functions, each on
+        // several lines with different ids, are four events; ids glued to numbers or to
+        // one-off names stay variables.
+        let funcs = ["fetch_items", "notify", "compact_store", "rebuild"];
+        let mut lines = Vec::new();
+        for round in 0..2 {
+            for (j, f) in funcs.iter().enumerate() {
+                lines.push(format!("done {round}f{j}e9a0c4d7b2{round}{j}:{f} took {j}"));
+            }
+        }
+        let t = templates_of(&lines);
+        for (i, f) in funcs.iter().enumerate() {
+            assert_eq!(t[i], format!("done <*>:{f} took <*>"), "{t:?}");
+            assert_eq!(t[i], t[i + 4]);
+        }
+        assert!(is_glued_name("<*>:run_job(<*>)"));
+        assert!(!is_glued_name("<*>:<*>"));
+        assert!(!is_glued_name("<*>:80"));
+        assert!(!is_glued_name("<*>:ab"));
     }
 
     #[test]
