@@ -700,14 +700,13 @@ fn split(
                     mixed = true;
                     break;
                 }
-                match values.iter().position(|&x| x == v) {
-                    Some(i) => lines[i] += counts[m as usize],
-                    None => {
-                        values.push(v);
-                        lines.push(counts[m as usize]);
-                        if values.len() > limit {
-                            break;
-                        }
+                if let Some(i) = values.iter().position(|&x| x == v) {
+                    lines[i] += counts[m as usize];
+                } else {
+                    values.push(v);
+                    lines.push(counts[m as usize]);
+                    if values.len() > limit {
+                        break;
                     }
                 }
             }
