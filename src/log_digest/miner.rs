@@ -183,6 +183,7 @@ impl Miner {
     pub fn finish(&self) -> Mined {
         let mut names: Vec<&str> = vec![WILDCARD];
         let mut wildish: Vec<bool> = vec![true];
+        let mut dotted: Vec<bool> = vec![false];
         let mut meaningful: Vec<bool> = vec![false];
         let mut anchored: Vec<mask::HttpAnchor> = vec![mask::HttpAnchor::No];
         let mut method: Vec<bool> = vec![false];
@@ -204,7 +205,10 @@ impl Miner {
                             names.push(t);
                             // A word holding a wildcard (`<*>,`, `LOCAL(<*>)`) or a dotted
                             // name (`com.example.app.Main`) is a variable.
-                            wildish.push(t.contains(WILDCARD) || is_dotted_name(t));
+                            let d =
+                                (!t.contains(WILDCARD) && is_dotted_name(t)) || is_glued_name(t);
+                            wildish.push(d || t.contains(WILDCARD));
+                            dotted.push(d);
                             meaningful.push(has_word(t));
                             anchored.push(mask::http_anchor(t));
                             method.push(mask::is_method_token(t));
@@ -222,6 +226,7 @@ impl Miner {
         let counts: Vec<u64> = self.shapes.iter().map(|s| s.count).collect();
         let vocab = Vocab {
             wildish: &wildish,
+            dotted: &dotted,
             meaningful: &meaningful,
             anchored: &anchored,
             method: &method,
@@ -269,6 +274,9 @@ fn has_word(t: &str) -> bool {
 struct Vocab<'a> {
     /// A variable-looking word (holds a wildcard, or a dotted name).
     wildish: &'a [bool],
+    /// A code name: a dotted name ([`is_dotted_name`]) with no wildcard in it, or a name glued
+    /// to an id ([`is_glued_name`]).
+    dotted: &'a [bool],
     /// A word that says something ([`has_word`]).
     meaningful: &'a [bool],
     /// HTTP routes and statuses ([`mask::http_anchor`]): never merged into a variable.
@@ -378,6 +386,18 @@ fn is_dotted_name(t: &str) -> bool {
         })
 }
 
+/// `<*>:run_report` or `<*>:run_report(<*>)`: an id glued by a colon to a function's name
+/// (letters and underscores, at least three), which may be followed by its arguments.
+fn is_glued_name(t: &str) -> bool {
+    let Some(rest) = t.strip_prefix(WILDCARD).and_then(|r| r.strip_prefix(':')) else {
+        return false;
+    };
+    let name = rest.split('(').next().unwrap_or("");
+    name.len() >= 3
+        && name.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_')
+        && (name.len() == rest.len() || rest.as_bytes()[name.len()] == b'(')
+}
+
 fn render(names: &[&str], toks: &[u32]) -> String {
     let mut s = String::new();
     for (i, &t) in toks.iter().enumerate() {
@@ -407,7 +427,6 @@ fn merge_template(a: &mut [u32], b: &[u32]) {
 /// Clusters shapes: a Drain-like pass, then a split on low-cardinality positions.
 /// Deterministic: shapes are visited in index order.
 fn cluster(toks: &[Vec<u32>], counts: &[u64], vocab: &Vocab, cfg: &MinerConfig) -> Vec<Cluster> {
-    let wildish = vocab.wildish;
     // 1. Drain-like: bucket by (length, first token), join the most similar cluster whose
     //    merged template keeps a word.
     let mut clusters: Vec<Cluster> = Vec::new();
@@ -445,7 +464,7 @@ fn cluster(toks: &[Vec<u32>], counts: &[u64], vocab: &Vocab, cfg: &MinerConfig) 
     // 3. Split clusters on positions with few distinct words.
     let mut out = Vec::with_capacity(clusters.len());
     for c in clusters {
-        split(c, toks, counts, wildish, vocab.choice, cfg, &mut out);
+        split(c, toks, counts, vocab, cfg, &mut out);
     }
     out
 }
@@ -650,33 +669,51 @@ fn split(
     c: Cluster,
     toks: &[Vec<u32>],
     counts: &[u64],
-    wildish: &[bool],
-    choice: &[u8],
+    vocab: &Vocab,
     cfg: &MinerConfig,
     out: &mut Vec<Cluster>,
 ) {
-    let _ = counts;
+    let (wildish, dotted, choice) = (vocab.wildish, vocab.dotted, vocab.choice);
     if c.members.len() > 1 {
         for p in 0..c.template.len() {
             if c.template[p] != WILD {
                 continue;
             }
+            // Failure class 4 (task names): a position filled by code names only (dotted paths
+            // `pkg.jobs.run_report`, or a job id glued to its function `<*>:run_report`) names
+            // the kind of work when a few of them each recur on
+            // several lines; up to `max_unshared_values` of them tell templates apart, as the
+            // words of a message do. Any other variable-looking word makes the position a
+            // variable.
+            let names = dotted[toks[c.members[0] as usize][p] as usize];
+            let limit = if names {
+                cfg.max_unshared_values
+            } else {
+                cfg.max_constant_values
+            };
             let mut values: Vec<u32> = Vec::new();
+            let mut lines: Vec<u64> = Vec::new();
             let mut mixed = false;
             for &m in &c.members {
                 let v = toks[m as usize][p];
-                if wildish[v as usize] {
+                if dotted[v as usize] != names || (!names && wildish[v as usize]) {
                     mixed = true;
                     break;
                 }
-                if !values.contains(&v) {
+                if let Some(i) = values.iter().position(|&x| x == v) {
+                    lines[i] += counts[m as usize];
+                } else {
                     values.push(v);
-                    if values.len() > cfg.max_constant_values {
+                    lines.push(counts[m as usize]);
+                    if values.len() > limit {
                         break;
                     }
                 }
             }
-            if mixed || values.len() < 2 || values.len() > cfg.max_constant_values {
+            if mixed || values.len() < 2 || values.len() > limit {
+                continue;
+            }
+            if names && lines.iter().any(|&n| n < 2) {
                 continue;
             }
             // Failure class 6: the few values of one parameter of an action (an order's side,
@@ -705,15 +742,7 @@ fn split(
                 for &m in &members[1..] {
                     merge_template(&mut template, &toks[m as usize]);
                 }
-                split(
-                    Cluster { template, members },
-                    toks,
-                    counts,
-                    wildish,
-                    choice,
-                    cfg,
-                    out,
-                );
+                split(Cluster { template, members }, toks, counts, vocab, cfg, out);
             }
             return;
         }
@@ -814,6 +843,60 @@ mod tests {
         assert_ne!(t[8], t[9]);
         assert_eq!(short_choice("SELL,"), short_choice("buy"));
         assert_eq!(short_choice("seller"), 0);
+    }
+
+    #[test]
+    fn recurring_dotted_task_names_are_constants() {
+        // Class 4 (generated, a worker running named jobs): five dotted job paths, each on
+        // several lines with a different id, are five events; a dotted name seen once per
+        // line (a one-off path) stays a variable, and so does a position where dotted names
+        // mix with other variables.
+        let jobs = [
+            "alpha.jobs.one",
+            "alpha.jobs.two_x",
+            "alpha.jobs.three",
+            "beta.work.four",
+            "beta.work.five",
+        ];
+        let mut lines = Vec::new();
+        for round in 0..3 {
+            for (j, job) in jobs.iter().enumerate() {
+                lines.push(format!("Running {job}: {round}{j}ab-{j}{round}"));
+            }
+        }
+        for k in 0..4 {
+            lines.push(format!("Loaded gamma.part{k}.unit{k} in {k}"));
+        }
+        let t = templates_of(&lines);
+        for (i, job) in jobs.iter().enumerate() {
+            assert_eq!(t[i], format!("Running {job}: <*>"), "{t:?}");
+            assert_eq!(t[i], t[i + 5]);
+            assert_eq!(t[i], t[i + 10]);
+        }
+        assert!(t[15..].iter().all(|x| x == "Loaded <*> in <*>"), "{t:?}");
+    }
+
+    #[test]
+    fn function_names_glued_to_ids_are_constants() {
+        // Class 4 (generated, a job runner writing `<id>:function`): four functions, each on
+        // several lines with different ids, are four events; ids glued to numbers or to
+        // one-off names stay variables.
+        let funcs = ["fetch_items", "notify", "compact_store", "rebuild"];
+        let mut lines = Vec::new();
+        for round in 0..2 {
+            for (j, f) in funcs.iter().enumerate() {
+                lines.push(format!("done {round}f{j}e9a0c4d7b2{round}{j}:{f} took {j}"));
+            }
+        }
+        let t = templates_of(&lines);
+        for (i, f) in funcs.iter().enumerate() {
+            assert_eq!(t[i], format!("done <*>:{f} took <*>"), "{t:?}");
+            assert_eq!(t[i], t[i + 4]);
+        }
+        assert!(is_glued_name("<*>:run_job(<*>)"));
+        assert!(!is_glued_name("<*>:<*>"));
+        assert!(!is_glued_name("<*>:80"));
+        assert!(!is_glued_name("<*>:ab"));
     }
 
     #[test]
