@@ -6,6 +6,9 @@
 use std::borrow::Cow;
 
 use super::header::{HeaderModel, Level, LogFormat, Split};
+use super::multiline::{
+    head_candidates, is_goroutine, is_stack_line, looks_like_exception, TRACEBACK,
+};
 use super::records::{json_record, logfmt_line, JsonModel, JsonRecord};
 
 /// How lines of one source are split into header and message, inferred from its first lines.
@@ -36,11 +39,7 @@ const MIXED_LEVEL_COVER: usize = 80;
 /// application's log and a framework's log in one stream, both opening with a date). Empty
 /// otherwise.
 fn mixed_models(sample: &[&str], model: &HeaderModel) -> Vec<HeaderModel> {
-    let heads: Vec<&str> = sample
-        .iter()
-        .copied()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with([' ', '\t', '{']))
-        .collect();
+    let heads = head_candidates(sample.iter().copied());
     if heads.len() < 10 {
         return Vec::new();
     }
@@ -300,7 +299,7 @@ impl<'s> EventParser<'s> {
         }
         let m = message.trim_start();
         let raw = line.trim_start();
-        self.mode = if m.starts_with("Traceback (most recent call last)") {
+        self.mode = if m.starts_with(TRACEBACK) {
             level = level.or(Some(Level::Error));
             Mode::Traceback
         } else if raw.starts_with("panic: ")
@@ -352,7 +351,7 @@ impl<'s> EventParser<'s> {
             Mode::Traceback => {
                 if t.starts_with("During handling of the above exception")
                     || t.starts_with("The above exception was the direct cause")
-                    || t.starts_with("Traceback (most recent call last)")
+                    || t.starts_with(TRACEBACK)
                     // loguru marks the failing frame with `> File …` at the margin.
                     || t.starts_with("> File ")
                     || t.is_empty()
@@ -389,7 +388,7 @@ impl<'s> EventParser<'s> {
                 }
                 // A traceback or stack trace printed right after a logged error
                 // (`logger.exception`, `log.error("…", e)`), or a Go goroutine dump.
-                if t.starts_with("Traceback (most recent call last)") {
+                if t.starts_with(TRACEBACK) {
                     self.open(Mode::Traceback);
                     return true;
                 }
@@ -441,7 +440,7 @@ impl EventParser<'_> {
     fn message_continues(&mut self, m: &str, indented: bool) -> bool {
         match self.mode {
             Mode::Plain => {
-                if m.starts_with("Traceback (most recent call last)") {
+                if m.starts_with(TRACEBACK) {
                     self.open(Mode::Traceback);
                     return true;
                 }
@@ -453,7 +452,7 @@ impl EventParser<'_> {
                     || t.is_empty()
                     || t.starts_with("During handling of the above exception")
                     || t.starts_with("The above exception was the direct cause")
-                    || t.starts_with("Traceback (most recent call last)")
+                    || t.starts_with(TRACEBACK)
                 {
                     return true;
                 }
@@ -470,31 +469,6 @@ impl EventParser<'_> {
             Mode::Panic | Mode::Start => false,
         }
     }
-}
-
-/// A line of a Go or Rust stack dump written at the margin: `goroutine 7 [running]:`, a call
-/// frame `pkg.(*T).fn(0x1, …)`, `created by …`, `panic(…)`, `[signal …`, `note: …`,
-/// `stack backtrace:`, `exit status 2`.
-fn is_stack_line(t: &str) -> bool {
-    is_goroutine(t)
-        || t.ends_with(')')
-        || t.ends_with(") ...")
-        || t.starts_with("created by ")
-        || t.starts_with("[signal ")
-        || t.starts_with("note: ")
-        || t.starts_with("stack backtrace:")
-        || t.starts_with("exit status ")
-        || t.starts_with("panic: ")
-        || t.starts_with("fatal error: ")
-        || t.starts_with("runtime.")
-}
-
-/// `goroutine 90 [running]:`: the start of a Go goroutine dump.
-fn is_goroutine(t: &str) -> bool {
-    t.strip_prefix("goroutine ").is_some_and(|r| {
-        let d = r.bytes().take_while(u8::is_ascii_digit).count();
-        d > 0 && r[d..].starts_with(" [")
-    })
 }
 
 /// A bullet item: `* text` or `• text` (the marker, one blank, then a word). A dash is
@@ -542,22 +516,6 @@ fn opens_list(line: &str) -> bool {
 fn starts_with_level_word(t: &str) -> bool {
     let w = t.split_ascii_whitespace().next().unwrap_or("");
     w.len() >= 4 && w.bytes().all(|b| b.is_ascii_uppercase()) && Level::parse(w).is_some()
-}
-
-/// `ValueError: bad`, `java.lang.IllegalStateException: x`, `Error: boom`, `KeyError`.
-fn looks_like_exception(t: &str) -> bool {
-    // Bytes, not chars: the word is ASCII, and a non-ASCII character ends it at its first byte.
-    let word_end = t
-        .bytes()
-        .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'$')))
-        .unwrap_or(t.len());
-    let word = &t[..word_end];
-    let rest = &t[word_end..];
-    if word.is_empty() || !(rest.is_empty() || rest.starts_with(':')) {
-        return false;
-    }
-    let last = word.rsplit('.').next().unwrap_or(word);
-    last.ends_with("Error") || last.ends_with("Exception") || last == "SystemExit"
 }
 
 /// A level word at the start of a message (`error: …`, `[WARN] …`), or Python's
