@@ -21,6 +21,113 @@ pub struct Splitter {
     /// own logging in one stream), one per header shape, largest first; tried before `model`.
     mixed: Vec<HeaderModel>,
     json: JsonModel,
+    console: Console,
+}
+
+/// The layout of a console renderer that pads its lines to the terminal's width (failure
+/// class: wrapped console output), inferred from a sample; zero where the sample shows none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Console {
+    /// The column where every head's message starts, when lines indented exactly to it (a
+    /// long message wrapped onto the next lines) are seen: such lines carry the rest of the
+    /// message.
+    message_col: usize,
+    /// The column where every head ends, when heads end there with a last field set off from
+    /// the message (a right-hand column such as a code location): that field is header.
+    right_edge: usize,
+}
+
+/// Heads a sample needs before a console layout is inferred from it.
+const CONSOLE_MIN_HEADS: usize = 10;
+/// Lines indented to the message column a sample needs before they count as wrapped lines.
+const CONSOLE_MIN_WRAPPED: usize = 3;
+
+impl Console {
+    /// Infers the layout from the sample's heads (as `split` splits them) and its indented
+    /// lines. A column counts when nine heads in ten share it.
+    fn infer(sample: &[&str], split: impl Fn(&str) -> (usize, bool)) -> Self {
+        let heads = head_candidates(sample.iter().copied());
+        if heads.len() < CONSOLE_MIN_HEADS {
+            return Self::default();
+        }
+        let dominant = |values: &mut Vec<usize>| -> usize {
+            values.sort_unstable();
+            let mut best = (0, 0);
+            for run in values.chunk_by(|a, b| a == b) {
+                if run.len() > best.1 {
+                    best = (run[0], run.len());
+                }
+            }
+            if best.1 * 10 >= heads.len() * 9 {
+                best.0
+            } else {
+                0
+            }
+        };
+        let mut starts = Vec::with_capacity(heads.len());
+        let mut ends = Vec::with_capacity(heads.len());
+        // Heads whose last field stands two blanks or more off the message.
+        let mut set_off = 0;
+        for l in &heads {
+            let (at, has) = split(l);
+            if has {
+                starts.push(at);
+            }
+            let t = l.trim_end();
+            ends.push(t.len());
+            if t.rfind(' ')
+                .is_some_and(|i| i > at && t[..i].ends_with(' '))
+            {
+                set_off += 1;
+            }
+        }
+        let mut message_col = dominant(&mut starts);
+        let wrapped = sample
+            .iter()
+            .filter(|l| {
+                message_col > 0
+                    && l.len() > message_col
+                    && l.as_bytes()[..message_col].iter().all(|&b| b == b' ')
+                    && l.as_bytes()[message_col] != b' '
+            })
+            .count();
+        if wrapped < CONSOLE_MIN_WRAPPED {
+            message_col = 0;
+        }
+        let right_edge = if set_off * 2 >= heads.len() {
+            dominant(&mut ends)
+        } else {
+            0
+        };
+        Self {
+            message_col,
+            right_edge,
+        }
+    }
+
+    /// The message of a head without the right-hand column, for a head that ends at the
+    /// right edge (a message of one word keeps it).
+    fn strip_right<'a>(&self, line: &str, message: &'a str) -> &'a str {
+        if self.right_edge == 0 || line.trim_end().len() != self.right_edge {
+            return message;
+        }
+        let m = message.trim_end();
+        match m.rfind(' ') {
+            Some(i) if !m[..i].trim_end().is_empty() => m[..i].trim_end(),
+            _ => message,
+        }
+    }
+
+    /// The text of a line that continues a wrapped message: indented exactly to the message
+    /// column, not the start of a traceback.
+    fn wrapped<'a>(&self, line: &'a str) -> Option<&'a str> {
+        let c = self.message_col;
+        if c == 0 || line.len() <= c || !line.as_bytes()[..c].iter().all(|&b| b == b' ') {
+            return None;
+        }
+        let t = line[c..].trim_end();
+        (!t.is_empty() && !t.starts_with(' ') && !t.starts_with(TRACEBACK)).then_some(t)
+    }
 }
 
 /// Share of sample lines a header shape needs to get a model of its own in a mixed file.
@@ -97,12 +204,24 @@ impl Splitter {
     /// first where it matches.
     pub fn infer(sample: &[&str], format: Option<LogFormat>) -> Self {
         let model = HeaderModel::infer(sample.iter().copied());
-        Self {
+        let mut s = Self {
             format,
             mixed: mixed_models(sample, &model),
             model,
             json: JsonModel::infer(sample),
-        }
+            console: Console::default(),
+        };
+        s.console = Console::infer(sample, |l| {
+            let (split, has) = s.split(l);
+            (l.len() - split.message.len(), has)
+        });
+        s
+    }
+
+    /// Whether heads of this source may be continued by wrapped lines that carry the rest of
+    /// their message ([`Line::Wrapped`]).
+    pub fn wraps(&self) -> bool {
+        self.console.message_col > 0
     }
 
     /// Whether lines of this source carry a level column.
@@ -141,6 +260,9 @@ pub enum Line<'a> {
     },
     /// A continuation of the previous event (stack frame, traceback, indented line).
     Continuation,
+    /// A continuation that carries the rest of the head's message, which a console renderer
+    /// wrapped onto the next line: its text (trimmed) is part of the event's message.
+    Wrapped(&'a str),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,6 +295,8 @@ pub struct EventParser<'s> {
     raised: Option<Level>,
     /// The next line is the first after a panic's head (its message, whatever it says).
     panic_first: bool,
+    /// Every line since the last head continued its wrapped message (see [`Line::Wrapped`]).
+    wrapping: bool,
 }
 
 impl<'s> EventParser<'s> {
@@ -185,6 +309,7 @@ impl<'s> EventParser<'s> {
             head_opens_list: false,
             raised: None,
             panic_first: false,
+            wrapping: false,
         }
     }
 
@@ -231,6 +356,12 @@ impl<'s> EventParser<'s> {
 
     /// Classifies the next line.
     pub fn line<'a>(&mut self, line: &'a str) -> Line<'a> {
+        if self.wrapping && self.mode == Mode::Plain {
+            if let Some(text) = self.splitter.console.wrapped(line) {
+                return Line::Wrapped(text);
+            }
+        }
+        self.wrapping = false;
         if self.mode != Mode::Start && self.is_continuation(line) {
             return Line::Continuation;
         }
@@ -282,7 +413,7 @@ impl<'s> EventParser<'s> {
             return Line::Continuation;
         }
         let mut level = split.level;
-        let mut message = Cow::Borrowed(split.message);
+        let mut message = Cow::Borrowed(self.splitter.console.strip_right(line, split.message));
         if let Some((msg, lvl)) = logfmt_line(split.message) {
             message = msg;
             level = level.or(lvl);
@@ -321,6 +452,7 @@ impl<'s> EventParser<'s> {
         }
         self.head_has_header = has_header;
         self.head_level = level;
+        self.wrapping = self.mode == Mode::Plain;
         Line::Head {
             header: split.header,
             message,
@@ -558,6 +690,52 @@ fn test_failed(first: &str, m: &str) -> bool {
     (first.contains("::") && outcome(second)) || (outcome(first) && second.contains("::"))
 }
 
+/// Lines as a console renderer writes them (failure class: wrapped console output): a time
+/// column left blank within the same second, a padded level, the message wrapped to the
+/// width left by a right-aligned location column, continuation lines indented to the
+/// message column, every line padded to `width`. Events are `(second, level, message,
+/// location)`.
+#[cfg(test)]
+pub(crate) fn render_console(events: &[(u32, &str, &str, &str)], width: usize) -> Vec<String> {
+    const MESSAGE_COL: usize = 20;
+    let mut out = Vec::new();
+    let mut last_second = None;
+    for &(second, level, message, location) in events {
+        let time = if last_second == Some(second) {
+            " ".repeat(11)
+        } else {
+            format!("[12:00:{second:02}] ")
+        };
+        last_second = Some(second);
+        let area = width - MESSAGE_COL - location.len() - 1;
+        let mut pieces: Vec<String> = vec![String::new()];
+        for word in message.split(' ') {
+            let last = pieces.last_mut().unwrap();
+            if last.is_empty() {
+                last.push_str(word);
+            } else if last.len() + 1 + word.len() <= area {
+                last.push(' ');
+                last.push_str(word);
+            } else {
+                pieces.push(word.to_owned());
+            }
+        }
+        out.push(format!(
+            "{time}{level:<8} {:<area$} {location:>w$}",
+            pieces[0],
+            w = location.len()
+        ));
+        for p in &pieces[1..] {
+            out.push(format!(
+                "{:MESSAGE_COL$}{p:<w$}",
+                "",
+                w = width - MESSAGE_COL
+            ));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -572,6 +750,7 @@ mod tests {
                     format!("{}|{}", level.map_or("-", Level::name), message)
                 }
                 Line::Continuation => "+".to_owned(),
+                Line::Wrapped(t) => format!("~{t}"),
             })
             .collect()
     }
@@ -1062,5 +1241,73 @@ mod tests {
         assert_eq!(got[3], "+");
         assert_eq!(head(&got[4]), job(3));
         assert_eq!(got[5], "+");
+    }
+
+    /// Events of one kind whose values differ in length, so the wrap falls at different
+    /// words; a location column of varying width.
+    fn console_events() -> Vec<(u32, &'static str, String, String)> {
+        (0..48)
+            .map(|i| {
+                let level = if i % 5 == 0 { "WARNING" } else { "INFO" };
+                let name = "n".repeat(2 + (i * 7) % 23);
+                let message =
+                    format!("task {i} moved from lane-{name} to lane-{i} after {i} tries");
+                let location = format!("{}.py:{}", "m".repeat(3 + i % 6), 10 + i * 13);
+                (i as u32 / 3, level, message, location)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn wrapped_console_lines_carry_the_rest_of_their_message() {
+        let events = console_events();
+        let refs: Vec<(u32, &str, &str, &str)> = events
+            .iter()
+            .map(|(s, l, m, loc)| (*s, *l, m.as_str(), loc.as_str()))
+            .collect();
+        let mut lines = render_console(&refs, 64);
+        // A traceback under the last event stays a plain continuation.
+        lines.push(format!("{:20}{}", "", "Traceback (most recent call last):"));
+        lines.push(format!("{:22}{}", "", "File \"x.py\", line 1, in y"));
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        assert!(
+            lines
+                .iter()
+                .filter(|l| l.starts_with(' ') && !l[20..].starts_with(' '))
+                .count()
+                > 5,
+            "the case wraps"
+        );
+        let got = classify(&lines);
+        // Rebuild each event's message from its head and wrapped pieces.
+        let mut messages: Vec<String> = Vec::new();
+        for g in &got {
+            if let Some(t) = g.strip_prefix('~') {
+                let m = messages.last_mut().unwrap();
+                m.push(' ');
+                m.push_str(t);
+            } else if g != "+" {
+                messages.push(g.split_once('|').unwrap().1.to_owned());
+            }
+        }
+        let want: Vec<&str> = events.iter().map(|e| e.2.as_str()).collect();
+        assert_eq!(messages, want, "{got:#?}");
+        assert_eq!(&got[got.len() - 2..], ["+", "+"]);
+        assert!(got.iter().any(|g| g.starts_with("warning|")), "{got:?}");
+    }
+
+    #[test]
+    fn indented_lines_off_the_message_column_are_no_wrapped_message() {
+        // The same layout without a right-hand column, and indented lines at another column
+        // (an indented block under a head): plain continuations.
+        let mut lines = Vec::new();
+        for i in 0..12 {
+            lines.push(format!("[12:00:{i:02}] INFO     alpha {i} beta gamma"));
+            lines.push(format!("    delta {i}"));
+        }
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let got = classify(&lines);
+        assert!(got.iter().all(|g| !g.starts_with('~')), "{got:?}");
+        assert_eq!(got.iter().filter(|g| *g == "+").count(), 12);
     }
 }
