@@ -28,10 +28,10 @@ pub struct Splitter {
 /// class: wrapped console output), inferred from a sample; zero where the sample shows none.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Console {
-    /// The column where every head's message starts, when lines indented exactly to it (a
-    /// long message wrapped onto the next lines) are seen: such lines carry the rest of the
-    /// message.
-    message_col: usize,
+    /// Lines indented exactly to the column where their head's message starts (a long
+    /// message wrapped onto the next lines) are seen: such lines carry the rest of the
+    /// message. Decided per event, so a stream that interleaves another format keeps it.
+    wraps: bool,
     /// The column where every head ends, when heads end there with a last field set off from
     /// the message (a right-hand column such as a code location): that field is header.
     right_edge: usize,
@@ -64,15 +64,11 @@ impl Console {
                 0
             }
         };
-        let mut starts = Vec::with_capacity(heads.len());
         let mut ends = Vec::with_capacity(heads.len());
         // Heads whose last field stands two blanks or more off the message.
         let mut set_off = 0;
         for l in &heads {
-            let (at, has) = split(l);
-            if has {
-                starts.push(at);
-            }
+            let (at, _) = split(l);
             let t = l.trim_end();
             ends.push(t.len());
             if t.rfind(' ')
@@ -81,18 +77,20 @@ impl Console {
                 set_off += 1;
             }
         }
-        let mut message_col = dominant(&mut starts);
-        let wrapped = sample
-            .iter()
-            .filter(|l| {
-                message_col > 0
-                    && l.len() > message_col
-                    && l.as_bytes()[..message_col].iter().all(|&b| b == b' ')
-                    && l.as_bytes()[message_col] != b' '
-            })
-            .count();
-        if wrapped < CONSOLE_MIN_WRAPPED {
-            message_col = 0;
+        // Lines indented to their own head's message column, the head being the last line
+        // with a header.
+        let mut wrapped = 0;
+        let mut head_col = 0;
+        for l in sample {
+            if l.trim().is_empty() {
+                continue;
+            }
+            if wrapped_text(l, head_col).is_some() {
+                wrapped += 1;
+                continue;
+            }
+            let (at, has) = split(l);
+            head_col = if has { at } else { 0 };
         }
         let right_edge = if set_off * 2 >= heads.len() {
             dominant(&mut ends)
@@ -100,7 +98,7 @@ impl Console {
             0
         };
         Self {
-            message_col,
+            wraps: wrapped >= CONSOLE_MIN_WRAPPED,
             right_edge,
         }
     }
@@ -117,17 +115,16 @@ impl Console {
             _ => message,
         }
     }
+}
 
-    /// The text of a line that continues a wrapped message: indented exactly to the message
-    /// column, not the start of a traceback.
-    fn wrapped<'a>(&self, line: &'a str) -> Option<&'a str> {
-        let c = self.message_col;
-        if c == 0 || line.len() <= c || !line.as_bytes()[..c].iter().all(|&b| b == b' ') {
-            return None;
-        }
-        let t = line[c..].trim_end();
-        (!t.is_empty() && !t.starts_with(' ') && !t.starts_with(TRACEBACK)).then_some(t)
+/// The text of a line that continues a wrapped message: indented exactly to its head's
+/// message column `col` (0: none), not the start of a traceback.
+fn wrapped_text(line: &str, col: usize) -> Option<&str> {
+    if col == 0 || line.len() <= col || !line.as_bytes()[..col].iter().all(|&b| b == b' ') {
+        return None;
     }
+    let t = line[col..].trim_end();
+    (!t.is_empty() && !t.starts_with(' ') && !t.starts_with(TRACEBACK)).then_some(t)
 }
 
 /// Share of sample lines a header shape needs to get a model of its own in a mixed file.
@@ -221,7 +218,7 @@ impl Splitter {
     /// Whether heads of this source may be continued by wrapped lines that carry the rest of
     /// their message ([`Line::Wrapped`]).
     pub fn wraps(&self) -> bool {
-        self.console.message_col > 0
+        self.console.wraps
     }
 
     /// Whether lines of this source carry a level column.
@@ -297,6 +294,8 @@ pub struct EventParser<'s> {
     panic_first: bool,
     /// Every line since the last head continued its wrapped message (see [`Line::Wrapped`]).
     wrapping: bool,
+    /// The column where the last head's message starts (0: no header).
+    head_message_col: usize,
 }
 
 impl<'s> EventParser<'s> {
@@ -310,6 +309,7 @@ impl<'s> EventParser<'s> {
             raised: None,
             panic_first: false,
             wrapping: false,
+            head_message_col: 0,
         }
     }
 
@@ -357,7 +357,7 @@ impl<'s> EventParser<'s> {
     /// Classifies the next line.
     pub fn line<'a>(&mut self, line: &'a str) -> Line<'a> {
         if self.wrapping && self.mode == Mode::Plain {
-            if let Some(text) = self.splitter.console.wrapped(line) {
+            if let Some(text) = wrapped_text(line, self.head_message_col) {
                 return Line::Wrapped(text);
             }
         }
@@ -452,7 +452,12 @@ impl<'s> EventParser<'s> {
         }
         self.head_has_header = has_header;
         self.head_level = level;
-        self.wrapping = self.mode == Mode::Plain;
+        self.wrapping = self.splitter.console.wraps && self.mode == Mode::Plain;
+        self.head_message_col = if has_header {
+            line.len() - split.message.len()
+        } else {
+            0
+        };
         Line::Head {
             header: split.header,
             message,
@@ -1294,6 +1299,71 @@ mod tests {
         assert_eq!(messages, want, "{got:#?}");
         assert_eq!(&got[got.len() - 2..], ["+", "+"]);
         assert!(got.iter().any(|g| g.starts_with("warning|")), "{got:?}");
+    }
+
+    #[test]
+    fn wrapped_console_lines_interleaved_with_another_format_still_join() {
+        // Failure class 3 with wrapped console output: every console event followed by a
+        // line of another format, so the console's heads are only half of the stream.
+        let events = console_events();
+        let refs: Vec<(u32, &str, &str, &str)> = events
+            .iter()
+            .map(|(s, l, m, loc)| (*s, *l, m.as_str(), loc.as_str()))
+            .collect();
+        let mut lines = Vec::new();
+        let mut want = Vec::new();
+        let mut events = events.iter();
+        for (i, l) in render_console(&refs, 64).into_iter().enumerate() {
+            if !l.starts_with(&" ".repeat(20)) {
+                let other = match i % 3 {
+                    0 => format!("sigma {i} done"),
+                    1 => format!("{i} tau items left"),
+                    _ => format!("/phi/{i} read again"),
+                };
+                lines.push(format!(
+                    "2024-01-02T10:00:{:02}Z omega[{i}]: {other}",
+                    i % 60
+                ));
+                want.push(other);
+                want.push(events.next().unwrap().2.clone());
+            }
+            lines.push(l);
+        }
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let got = classify(&lines);
+        let mut messages: Vec<String> = Vec::new();
+        for g in &got {
+            if let Some(t) = g.strip_prefix('~') {
+                let m = messages.last_mut().unwrap();
+                m.push(' ');
+                m.push_str(t);
+            } else if g != "+" {
+                messages.push(g.split_once('|').unwrap().1.to_owned());
+            }
+        }
+        // The right-hand column is not recognised in a mixed stream; each console event's
+        // words are all in its message, in order, whatever the other format's lines become.
+        // (A console head with a blank time right after a line of the other format is still
+        // taken for a continuation: those events are missing here, not mangled.)
+        let console: Vec<String> = messages
+            .iter()
+            .filter(|m| m.starts_with("task "))
+            .map(|m| {
+                let words: Vec<&str> = m
+                    .split_whitespace()
+                    .filter(|x| !x.contains(".py:"))
+                    .collect();
+                words.join(" ")
+            })
+            .collect();
+        let mut want = want.iter().filter(|w| w.starts_with("task "));
+        for m in &console {
+            assert!(
+                want.any(|w| w == m),
+                "{m:?} is no event's whole message: {got:#?}"
+            );
+        }
+        assert!(console.len() >= 40, "{got:#?}");
     }
 
     #[test]
