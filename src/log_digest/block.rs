@@ -95,6 +95,10 @@ fn process_block_cached(
     let mut head_ts = i64::MIN;
     // The last head: its record's index, its line number and its bytes.
     let mut last_head: Option<(usize, usize, &[u8])> = None;
+    // Where heads may be continued by wrapped lines, a head is mined once its message is
+    // whole: its message so far, waiting for the next line that is not a wrapped one.
+    let wraps = splitter.wraps();
+    let mut pending: Option<Pending> = None;
     // One look for an escape byte in the whole block, not one call per line: most logs have
     // no colour at all.
     let coloured = memchr::memchr(0x1b, block).is_some();
@@ -112,7 +116,7 @@ fn process_block_cached(
         };
         let matched = grep.is_none_or(|g| g.is_match(&line));
         let starts_event = !line.starts_with([' ', '\t']);
-        let key = if parser.is_plain() && starts_event {
+        let key = if parser.is_plain() && starts_event && !wraps {
             Some(line_hash(&line))
         } else {
             None
@@ -120,17 +124,39 @@ fn process_block_cached(
         let hit = key
             .and_then(|k| cache.entries.get(&k))
             .filter(|e| e.len == line.len());
+        let classified = if hit.is_some() {
+            None
+        } else {
+            Some(parser.line(&line))
+        };
+        if let Some(Line::Wrapped(text)) = &classified {
+            if let Some(p) = pending.as_mut() {
+                p.message.push(' ');
+                p.message.push_str(text);
+            }
+        } else if let Some(p) = pending.take() {
+            p.mine(&mut miner, &mut recs, &mut errors);
+        }
         let head = if let Some(e) = hit {
             parser.replay_plain_head(&line, e.has_header, e.level);
             let cluster = miner.add_shape(&e.shape, &line[e.message_at..]);
             Some((cluster, e.level, e.ts))
-        } else if let Line::Head {
+        } else if let Some(Line::Head {
             header,
             message,
             level,
-        } = parser.line(&line)
+        }) = classified
         {
-            let cluster = miner.add(&message);
+            let cluster = if wraps {
+                pending = Some(Pending {
+                    at: recs.len(),
+                    error: None,
+                    message: message.as_ref().to_owned(),
+                });
+                CONTINUATION
+            } else {
+                miner.add(&message)
+            };
             let ts = if header.is_empty() {
                 i64::MIN
             } else {
@@ -184,6 +210,9 @@ fn process_block_cached(
                     rec,
                 ));
                 collecting = true;
+                if let Some(p) = pending.as_mut() {
+                    p.error = Some(errors.len() - 1);
+                }
             }
             last_head = Some((recs.len(), i, raw));
             recs.push(rec);
@@ -219,10 +248,36 @@ fn process_block_cached(
             });
         }
     }
+    if let Some(p) = pending.take() {
+        p.mine(&mut miner, &mut recs, &mut errors);
+    }
     BlockOut {
         miner,
         recs,
         lossy,
         errors,
+    }
+}
+
+/// A head whose message may still grow by wrapped lines ([`Line::Wrapped`]): its record and
+/// its error entry get their cluster once the message is whole.
+struct Pending {
+    at: usize,
+    error: Option<usize>,
+    message: String,
+}
+
+impl Pending {
+    fn mine(
+        self,
+        miner: &mut Miner,
+        recs: &mut [Rec],
+        errors: &mut [(usize, Option<i64>, Vec<String>, Rec)],
+    ) {
+        let cluster = miner.add(&self.message);
+        recs[self.at].cluster = cluster;
+        if let Some(e) = self.error.and_then(|e| errors.get_mut(e)) {
+            e.3.cluster = cluster;
+        }
     }
 }

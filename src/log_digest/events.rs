@@ -6,6 +6,9 @@
 use std::borrow::Cow;
 
 use super::header::{HeaderModel, Level, LogFormat, Split};
+use super::multiline::{
+    head_candidates, is_goroutine, is_stack_line, looks_like_exception, TRACEBACK,
+};
 use super::records::{json_record, logfmt_line, JsonModel, JsonRecord};
 
 /// How lines of one source are split into header and message, inferred from its first lines.
@@ -18,6 +21,110 @@ pub struct Splitter {
     /// own logging in one stream), one per header shape, largest first; tried before `model`.
     mixed: Vec<HeaderModel>,
     json: JsonModel,
+    console: Console,
+}
+
+/// The layout of a console renderer that pads its lines to the terminal's width (failure
+/// class: wrapped console output), inferred from a sample; zero where the sample shows none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Console {
+    /// Lines indented exactly to the column where their head's message starts (a long
+    /// message wrapped onto the next lines) are seen: such lines carry the rest of the
+    /// message. Decided per event, so a stream that interleaves another format keeps it.
+    wraps: bool,
+    /// The column where every head ends, when heads end there with a last field set off from
+    /// the message (a right-hand column such as a code location): that field is header.
+    right_edge: usize,
+}
+
+/// Heads a sample needs before a console layout is inferred from it.
+const CONSOLE_MIN_HEADS: usize = 10;
+/// Lines indented to the message column a sample needs before they count as wrapped lines.
+const CONSOLE_MIN_WRAPPED: usize = 3;
+
+impl Console {
+    /// Infers the layout from the sample's heads (as `split` splits them) and its indented
+    /// lines. A column counts when nine heads in ten share it.
+    fn infer(sample: &[&str], split: impl Fn(&str) -> (usize, bool)) -> Self {
+        let heads = head_candidates(sample.iter().copied());
+        if heads.len() < CONSOLE_MIN_HEADS {
+            return Self::default();
+        }
+        let dominant = |values: &mut Vec<usize>| -> usize {
+            values.sort_unstable();
+            let mut best = (0, 0);
+            for run in values.chunk_by(|a, b| a == b) {
+                if run.len() > best.1 {
+                    best = (run[0], run.len());
+                }
+            }
+            if best.1 * 10 >= heads.len() * 9 {
+                best.0
+            } else {
+                0
+            }
+        };
+        let mut ends = Vec::with_capacity(heads.len());
+        // Heads whose last field stands two blanks or more off the message.
+        let mut set_off = 0;
+        for l in &heads {
+            let (at, _) = split(l);
+            let t = l.trim_end();
+            ends.push(t.len());
+            if t.rfind(' ')
+                .is_some_and(|i| i > at && t[..i].ends_with(' '))
+            {
+                set_off += 1;
+            }
+        }
+        // Lines indented to their own head's message column, the head being the last line
+        // with a header.
+        let mut wrapped = 0;
+        let mut head_col = 0;
+        for l in sample {
+            if l.trim().is_empty() {
+                continue;
+            }
+            if wrapped_text(l, head_col).is_some() {
+                wrapped += 1;
+                continue;
+            }
+            let (at, has) = split(l);
+            head_col = if has { at } else { 0 };
+        }
+        let right_edge = if set_off * 2 >= heads.len() {
+            dominant(&mut ends)
+        } else {
+            0
+        };
+        Self {
+            wraps: wrapped >= CONSOLE_MIN_WRAPPED,
+            right_edge,
+        }
+    }
+
+    /// The message of a head without the right-hand column, for a head that ends at the
+    /// right edge (a message of one word keeps it).
+    fn strip_right<'a>(&self, line: &str, message: &'a str) -> &'a str {
+        if self.right_edge == 0 || line.trim_end().len() != self.right_edge {
+            return message;
+        }
+        let m = message.trim_end();
+        match m.rfind(' ') {
+            Some(i) if !m[..i].trim_end().is_empty() => m[..i].trim_end(),
+            _ => message,
+        }
+    }
+}
+
+/// The text of a line that continues a wrapped message: indented exactly to its head's
+/// message column `col` (0: none), not the start of a traceback.
+fn wrapped_text(line: &str, col: usize) -> Option<&str> {
+    if col == 0 || line.len() <= col || !line.as_bytes()[..col].iter().all(|&b| b == b' ') {
+        return None;
+    }
+    let t = line[col..].trim_end();
+    (!t.is_empty() && !t.starts_with(' ') && !t.starts_with(TRACEBACK)).then_some(t)
 }
 
 /// Share of sample lines a header shape needs to get a model of its own in a mixed file.
@@ -36,11 +143,7 @@ const MIXED_LEVEL_COVER: usize = 80;
 /// application's log and a framework's log in one stream, both opening with a date). Empty
 /// otherwise.
 fn mixed_models(sample: &[&str], model: &HeaderModel) -> Vec<HeaderModel> {
-    let heads: Vec<&str> = sample
-        .iter()
-        .copied()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with([' ', '\t', '{']))
-        .collect();
+    let heads = head_candidates(sample.iter().copied());
     if heads.len() < 10 {
         return Vec::new();
     }
@@ -98,12 +201,24 @@ impl Splitter {
     /// first where it matches.
     pub fn infer(sample: &[&str], format: Option<LogFormat>) -> Self {
         let model = HeaderModel::infer(sample.iter().copied());
-        Self {
+        let mut s = Self {
             format,
             mixed: mixed_models(sample, &model),
             model,
             json: JsonModel::infer(sample),
-        }
+            console: Console::default(),
+        };
+        s.console = Console::infer(sample, |l| {
+            let (split, has) = s.split(l);
+            (l.len() - split.message.len(), has)
+        });
+        s
+    }
+
+    /// Whether heads of this source may be continued by wrapped lines that carry the rest of
+    /// their message ([`Line::Wrapped`]).
+    pub fn wraps(&self) -> bool {
+        self.console.wraps
     }
 
     /// Whether lines of this source carry a level column.
@@ -142,6 +257,9 @@ pub enum Line<'a> {
     },
     /// A continuation of the previous event (stack frame, traceback, indented line).
     Continuation,
+    /// A continuation that carries the rest of the head's message, which a console renderer
+    /// wrapped onto the next line: its text (trimmed) is part of the event's message.
+    Wrapped(&'a str),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,6 +292,10 @@ pub struct EventParser<'s> {
     raised: Option<Level>,
     /// The next line is the first after a panic's head (its message, whatever it says).
     panic_first: bool,
+    /// Every line since the last head continued its wrapped message (see [`Line::Wrapped`]).
+    wrapping: bool,
+    /// The column where the last head's message starts (0: no header).
+    head_message_col: usize,
 }
 
 impl<'s> EventParser<'s> {
@@ -186,6 +308,8 @@ impl<'s> EventParser<'s> {
             head_opens_list: false,
             raised: None,
             panic_first: false,
+            wrapping: false,
+            head_message_col: 0,
         }
     }
 
@@ -232,6 +356,12 @@ impl<'s> EventParser<'s> {
 
     /// Classifies the next line.
     pub fn line<'a>(&mut self, line: &'a str) -> Line<'a> {
+        if self.wrapping && self.mode == Mode::Plain {
+            if let Some(text) = wrapped_text(line, self.head_message_col) {
+                return Line::Wrapped(text);
+            }
+        }
+        self.wrapping = false;
         if self.mode != Mode::Start && self.is_continuation(line) {
             return Line::Continuation;
         }
@@ -283,7 +413,7 @@ impl<'s> EventParser<'s> {
             return Line::Continuation;
         }
         let mut level = split.level;
-        let mut message = Cow::Borrowed(split.message);
+        let mut message = Cow::Borrowed(self.splitter.console.strip_right(line, split.message));
         // A record (logfmt or JSON) is a head as much as a header is: a traceback printed
         // after it continues it.
         let mut record = false;
@@ -304,7 +434,7 @@ impl<'s> EventParser<'s> {
         }
         let m = message.trim_start();
         let raw = line.trim_start();
-        self.mode = if m.starts_with("Traceback (most recent call last)") {
+        self.mode = if m.starts_with(TRACEBACK) {
             level = level.or(Some(Level::Error));
             Mode::Traceback
         } else if raw.starts_with("panic: ")
@@ -326,6 +456,12 @@ impl<'s> EventParser<'s> {
         }
         self.head_has_header = has_header || record;
         self.head_level = level;
+        self.wrapping = self.splitter.console.wraps && self.mode == Mode::Plain;
+        self.head_message_col = if has_header {
+            line.len() - split.message.len()
+        } else {
+            0
+        };
         Line::Head {
             header: split.header,
             message,
@@ -356,7 +492,7 @@ impl<'s> EventParser<'s> {
             Mode::Traceback => {
                 if t.starts_with("During handling of the above exception")
                     || t.starts_with("The above exception was the direct cause")
-                    || t.starts_with("Traceback (most recent call last)")
+                    || t.starts_with(TRACEBACK)
                     // loguru marks the failing frame with `> File …` at the margin.
                     || t.starts_with("> File ")
                     || t.is_empty()
@@ -393,7 +529,7 @@ impl<'s> EventParser<'s> {
                 }
                 // A traceback or stack trace printed right after a logged error
                 // (`logger.exception`, `log.error("…", e)`), or a Go goroutine dump.
-                if t.starts_with("Traceback (most recent call last)") {
+                if t.starts_with(TRACEBACK) {
                     self.open(Mode::Traceback);
                     return true;
                 }
@@ -445,7 +581,7 @@ impl EventParser<'_> {
     fn message_continues(&mut self, m: &str, indented: bool) -> bool {
         match self.mode {
             Mode::Plain => {
-                if m.starts_with("Traceback (most recent call last)") {
+                if m.starts_with(TRACEBACK) {
                     self.open(Mode::Traceback);
                     return true;
                 }
@@ -457,7 +593,7 @@ impl EventParser<'_> {
                     || t.is_empty()
                     || t.starts_with("During handling of the above exception")
                     || t.starts_with("The above exception was the direct cause")
-                    || t.starts_with("Traceback (most recent call last)")
+                    || t.starts_with(TRACEBACK)
                 {
                     return true;
                 }
@@ -474,31 +610,6 @@ impl EventParser<'_> {
             Mode::Panic | Mode::Start => false,
         }
     }
-}
-
-/// A line of a Go or Rust stack dump written at the margin: `goroutine 7 [running]:`, a call
-/// frame `pkg.(*T).fn(0x1, …)`, `created by …`, `panic(…)`, `[signal …`, `note: …`,
-/// `stack backtrace:`, `exit status 2`.
-fn is_stack_line(t: &str) -> bool {
-    is_goroutine(t)
-        || t.ends_with(')')
-        || t.ends_with(") ...")
-        || t.starts_with("created by ")
-        || t.starts_with("[signal ")
-        || t.starts_with("note: ")
-        || t.starts_with("stack backtrace:")
-        || t.starts_with("exit status ")
-        || t.starts_with("panic: ")
-        || t.starts_with("fatal error: ")
-        || t.starts_with("runtime.")
-}
-
-/// `goroutine 90 [running]:`: the start of a Go goroutine dump.
-fn is_goroutine(t: &str) -> bool {
-    t.strip_prefix("goroutine ").is_some_and(|r| {
-        let d = r.bytes().take_while(u8::is_ascii_digit).count();
-        d > 0 && r[d..].starts_with(" [")
-    })
 }
 
 /// A bullet item: `* text` or `• text` (the marker, one blank, then a word). A dash is
@@ -548,22 +659,6 @@ fn starts_with_level_word(t: &str) -> bool {
     w.len() >= 4 && w.bytes().all(|b| b.is_ascii_uppercase()) && Level::parse(w).is_some()
 }
 
-/// `ValueError: bad`, `java.lang.IllegalStateException: x`, `Error: boom`, `KeyError`.
-fn looks_like_exception(t: &str) -> bool {
-    // Bytes, not chars: the word is ASCII, and a non-ASCII character ends it at its first byte.
-    let word_end = t
-        .bytes()
-        .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'$')))
-        .unwrap_or(t.len());
-    let word = &t[..word_end];
-    let rest = &t[word_end..];
-    if word.is_empty() || !(rest.is_empty() || rest.starts_with(':')) {
-        return false;
-    }
-    let last = word.rsplit('.').next().unwrap_or(word);
-    last.ends_with("Error") || last.ends_with("Exception") || last == "SystemExit"
-}
-
 /// A level word at the start of a message (`error: …`, `[WARN] …`), or Python's
 /// `warnings` line (`/path/mod.py:545: XMLParsedAsHTMLWarning: …`, a warning in the message's
 /// own vocabulary).
@@ -604,6 +699,52 @@ fn test_failed(first: &str, m: &str) -> bool {
     (first.contains("::") && outcome(second)) || (outcome(first) && second.contains("::"))
 }
 
+/// Lines as a console renderer writes them (failure class: wrapped console output): a time
+/// column left blank within the same second, a padded level, the message wrapped to the
+/// width left by a right-aligned location column, continuation lines indented to the
+/// message column, every line padded to `width`. Events are `(second, level, message,
+/// location)`.
+#[cfg(test)]
+pub(crate) fn render_console(events: &[(u32, &str, &str, &str)], width: usize) -> Vec<String> {
+    const MESSAGE_COL: usize = 20;
+    let mut out = Vec::new();
+    let mut last_second = None;
+    for &(second, level, message, location) in events {
+        let time = if last_second == Some(second) {
+            " ".repeat(11)
+        } else {
+            format!("[12:00:{second:02}] ")
+        };
+        last_second = Some(second);
+        let area = width - MESSAGE_COL - location.len() - 1;
+        let mut pieces: Vec<String> = vec![String::new()];
+        for word in message.split(' ') {
+            let last = pieces.last_mut().unwrap();
+            if last.is_empty() {
+                last.push_str(word);
+            } else if last.len() + 1 + word.len() <= area {
+                last.push(' ');
+                last.push_str(word);
+            } else {
+                pieces.push(word.to_owned());
+            }
+        }
+        out.push(format!(
+            "{time}{level:<8} {:<area$} {location:>w$}",
+            pieces[0],
+            w = location.len()
+        ));
+        for p in &pieces[1..] {
+            out.push(format!(
+                "{:MESSAGE_COL$}{p:<w$}",
+                "",
+                w = width - MESSAGE_COL
+            ));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -618,6 +759,7 @@ mod tests {
                     format!("{}|{}", level.map_or("-", Level::name), message)
                 }
                 Line::Continuation => "+".to_owned(),
+                Line::Wrapped(t) => format!("~{t}"),
             })
             .collect()
     }
@@ -1141,5 +1283,138 @@ mod tests {
         assert_eq!(got[3], "+");
         assert_eq!(head(&got[4]), job(3));
         assert_eq!(got[5], "+");
+    }
+
+    /// Events of one kind whose values differ in length, so the wrap falls at different
+    /// words; a location column of varying width.
+    fn console_events() -> Vec<(u32, &'static str, String, String)> {
+        (0..48)
+            .map(|i| {
+                let level = if i % 5 == 0 { "WARNING" } else { "INFO" };
+                let name = "n".repeat(2 + (i * 7) % 23);
+                let message =
+                    format!("task {i} moved from lane-{name} to lane-{i} after {i} tries");
+                let location = format!("{}.py:{}", "m".repeat(3 + i % 6), 10 + i * 13);
+                (i as u32 / 3, level, message, location)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn wrapped_console_lines_carry_the_rest_of_their_message() {
+        let events = console_events();
+        let refs: Vec<(u32, &str, &str, &str)> = events
+            .iter()
+            .map(|(s, l, m, loc)| (*s, *l, m.as_str(), loc.as_str()))
+            .collect();
+        let mut lines = render_console(&refs, 64);
+        // A traceback under the last event stays a plain continuation.
+        lines.push(format!("{:20}{}", "", "Traceback (most recent call last):"));
+        lines.push(format!("{:22}{}", "", "File \"x.py\", line 1, in y"));
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        assert!(
+            lines
+                .iter()
+                .filter(|l| l.starts_with(' ') && !l[20..].starts_with(' '))
+                .count()
+                > 5,
+            "the case wraps"
+        );
+        let got = classify(&lines);
+        // Rebuild each event's message from its head and wrapped pieces.
+        let mut messages: Vec<String> = Vec::new();
+        for g in &got {
+            if let Some(t) = g.strip_prefix('~') {
+                let m = messages.last_mut().unwrap();
+                m.push(' ');
+                m.push_str(t);
+            } else if g != "+" {
+                messages.push(g.split_once('|').unwrap().1.to_owned());
+            }
+        }
+        let want: Vec<&str> = events.iter().map(|e| e.2.as_str()).collect();
+        assert_eq!(messages, want, "{got:#?}");
+        assert_eq!(&got[got.len() - 2..], ["+", "+"]);
+        assert!(got.iter().any(|g| g.starts_with("warning|")), "{got:?}");
+    }
+
+    #[test]
+    fn wrapped_console_lines_interleaved_with_another_format_still_join() {
+        // Failure class 3 with wrapped console output: every console event followed by a
+        // line of another format, so the console's heads are only half of the stream.
+        let events = console_events();
+        let refs: Vec<(u32, &str, &str, &str)> = events
+            .iter()
+            .map(|(s, l, m, loc)| (*s, *l, m.as_str(), loc.as_str()))
+            .collect();
+        let mut lines = Vec::new();
+        let mut want = Vec::new();
+        let mut events = events.iter();
+        for (i, l) in render_console(&refs, 64).into_iter().enumerate() {
+            if !l.starts_with(&" ".repeat(20)) {
+                let other = match i % 3 {
+                    0 => format!("sigma {i} done"),
+                    1 => format!("{i} tau items left"),
+                    _ => format!("/phi/{i} read again"),
+                };
+                lines.push(format!(
+                    "2024-01-02T10:00:{:02}Z omega[{i}]: {other}",
+                    i % 60
+                ));
+                want.push(other);
+                want.push(events.next().unwrap().2.clone());
+            }
+            lines.push(l);
+        }
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let got = classify(&lines);
+        let mut messages: Vec<String> = Vec::new();
+        for g in &got {
+            if let Some(t) = g.strip_prefix('~') {
+                let m = messages.last_mut().unwrap();
+                m.push(' ');
+                m.push_str(t);
+            } else if g != "+" {
+                messages.push(g.split_once('|').unwrap().1.to_owned());
+            }
+        }
+        // The right-hand column is not recognised in a mixed stream; each console event's
+        // words are all in its message, in order, whatever the other format's lines become.
+        // (A console head with a blank time right after a line of the other format is still
+        // taken for a continuation: those events are missing here, not mangled.)
+        let console: Vec<String> = messages
+            .iter()
+            .filter(|m| m.starts_with("task "))
+            .map(|m| {
+                let words: Vec<&str> = m
+                    .split_whitespace()
+                    .filter(|x| !x.contains(".py:"))
+                    .collect();
+                words.join(" ")
+            })
+            .collect();
+        let mut want = want.iter().filter(|w| w.starts_with("task "));
+        for m in &console {
+            assert!(
+                want.any(|w| w == m),
+                "{m:?} is no event's whole message: {got:#?}"
+            );
+        }
+        assert!(console.len() >= 40, "{got:#?}");
+    }
+
+    #[test]
+    fn indented_lines_off_the_message_column_are_no_wrapped_message() {
+        // The same layout without a right-hand column, and indented lines at another column
+        // (an indented block under a head): plain continuations.
+        let mut lines = Vec::new();
+        for i in 0..12 {
+            lines.push(format!("[12:00:{i:02}] INFO     alpha {i} beta gamma"));
+            lines.push(format!("    delta {i}"));
+        }
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let got = classify(&lines);
+        assert!(got.iter().all(|g| !g.starts_with('~')), "{got:?}");
+        assert_eq!(got.iter().filter(|g| *g == "+").count(), 12);
     }
 }

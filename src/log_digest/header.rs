@@ -110,44 +110,8 @@ impl HeaderModel {
     pub fn infer<'a>(sample: impl IntoIterator<Item = &'a str>) -> Self {
         // Continuation lines (indented frames, `Caused by:`, tracebacks, and every line
         // between a `Traceback` line and its exception line, however the frames are drawn,
-        // goroutine dumps) are not headers.
-        let mut in_traceback = false;
-        let mut in_stack = false;
-        let lines: Vec<&str> = sample
-            .into_iter()
-            .filter(|l| {
-                // A goroutine dump: its frames (`pkg.fn(args)`, `created by …`) at the margin.
-                if l.starts_with("goroutine ") && l.ends_with("]:") {
-                    in_stack = true;
-                    return false;
-                }
-                if in_stack {
-                    in_stack = l.trim().is_empty()
-                        || l.starts_with([' ', '\t'])
-                        || l.ends_with(')')
-                        || l.starts_with("created by ");
-                    if in_stack {
-                        return false;
-                    }
-                }
-                let exception = l.split(':').next().is_some_and(|w| {
-                    !w.contains(' ') && (w.ends_with("Exception") || w.ends_with("Error"))
-                });
-                if l.starts_with("Traceback") {
-                    in_traceback = true;
-                    return false;
-                }
-                if in_traceback {
-                    in_traceback = !exception;
-                    return false;
-                }
-                // A JSON record is parsed as a record, not split by a header model.
-                !l.trim().is_empty()
-                    && !l.starts_with([' ', '\t', '{'])
-                    && !l.starts_with("Caused by:")
-                    && !exception
-            })
-            .collect();
+        // goroutine dumps) and JSON records are not headers.
+        let lines = super::multiline::head_candidates(sample);
         if lines.len() < 3 {
             return Self::default();
         }

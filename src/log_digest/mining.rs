@@ -578,6 +578,60 @@ mod fuzz {
         enc.finish().unwrap()
     }
 
+    #[test]
+    fn wrapped_console_messages_are_mined_whole() {
+        // Failure class: wrapped console output. Kinds of events whose wrap falls at
+        // different words, and an error whose traceback follows its wrapped message.
+        let mut events: Vec<(u32, &str, String, String)> = (0..60)
+            .map(|i| {
+                let name = "n".repeat(2 + (i * 7) % 23);
+                let msg = match i % 3 {
+                    0 => format!("task {i} moved from lane-{name} to lane-{i} after {i} tries"),
+                    1 => format!("pool-{name} joined with {i} slots and {i} peers"),
+                    _ => format!("cache for key-{name} refreshed after {i} reads"),
+                };
+                (
+                    i as u32 / 2,
+                    "INFO",
+                    msg,
+                    format!("{}.py:{}", "m".repeat(3 + i % 6), 10 + i),
+                )
+            })
+            .collect();
+        events.push((
+            40,
+            "ERROR",
+            "job alpha failed for lane-beta-gamma-delta-epsilon-zeta".into(),
+            "w.py:3".into(),
+        ));
+        let refs: Vec<(u32, &str, &str, &str)> = events
+            .iter()
+            .map(|(s, l, m, loc)| (*s, *l, m.as_str(), loc.as_str()))
+            .collect();
+        let mut text = crate::log_digest::events::render_console(&refs, 64).join("\n");
+        text.push_str("\n                    Traceback (most recent call last):\n");
+        text.push_str("                      File \"w.py\", line 3, in run\n");
+        text.push_str("                    ValueError: omega\n");
+        let m = mine_raw(text.into_bytes(), &opts());
+        let r = m.digest(&opts(), None).unwrap();
+        let mut rows: Vec<(&str, u64)> = r
+            .templates
+            .iter()
+            .map(|t| (t.template.as_str(), t.count))
+            .collect();
+        rows.sort_unstable();
+        assert_eq!(
+            rows,
+            [
+                ("<*> joined with <*> slots and <*> peers", 20),
+                ("cache for <*> refreshed after <*> reads", 20),
+                ("job alpha failed for lane-beta-gamma-delta-epsilon-zeta", 1),
+                ("task <*> moved from <*> to <*> after <*> tries", 20),
+            ],
+            "{rows:?}"
+        );
+    }
+
     /// Mines `raw` as one source through the same path as a file.
     fn mine_raw(raw: Vec<u8>, opts: &DigestOptions) -> Mining {
         let mut m = Mining::empty();

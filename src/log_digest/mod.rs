@@ -22,6 +22,7 @@ pub mod log_format;
 pub mod mask;
 pub mod miner;
 pub mod mining;
+mod multiline;
 pub mod prune;
 pub mod reader;
 mod records;

@@ -1,0 +1,131 @@
+//! What a line is when it is not the head of an event: the frames and exception lines of a
+//! traceback, a stack trace or a goroutine dump. One classification, used by the event parser
+//! ([`super::events`]) to join such lines to their event and by the header inference
+//! ([`super::header::HeaderModel::infer`]) to leave them out of the lines it learns from.
+
+/// The line that opens a Python traceback.
+pub(crate) const TRACEBACK: &str = "Traceback (most recent call last)";
+
+/// A line of a Go or Rust stack dump written at the margin: `goroutine 7 [running]:`, a call
+/// frame `pkg.(*T).fn(0x1, …)`, `created by …`, `panic(…)`, `[signal …`, `note: …`,
+/// `stack backtrace:`, `exit status 2`.
+pub(crate) fn is_stack_line(t: &str) -> bool {
+    is_goroutine(t)
+        || t.ends_with(')')
+        || t.ends_with(") ...")
+        || t.starts_with("created by ")
+        || t.starts_with("[signal ")
+        || t.starts_with("note: ")
+        || t.starts_with("stack backtrace:")
+        || t.starts_with("exit status ")
+        || t.starts_with("panic: ")
+        || t.starts_with("fatal error: ")
+        || t.starts_with("runtime.")
+}
+
+/// `goroutine 90 [running]:`: the start of a Go goroutine dump.
+pub(crate) fn is_goroutine(t: &str) -> bool {
+    t.strip_prefix("goroutine ").is_some_and(|r| {
+        let d = r.bytes().take_while(u8::is_ascii_digit).count();
+        d > 0 && r[d..].starts_with(" [")
+    })
+}
+
+/// `ValueError: bad`, `java.lang.IllegalStateException: x`, `Error: boom`, `KeyError`.
+pub(crate) fn looks_like_exception(t: &str) -> bool {
+    // Bytes, not chars: the word is ASCII, and a non-ASCII character ends it at its first byte.
+    let word_end = t
+        .bytes()
+        .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'$')))
+        .unwrap_or(t.len());
+    let word = &t[..word_end];
+    let rest = &t[word_end..];
+    if word.is_empty() || !(rest.is_empty() || rest.starts_with(':')) {
+        return false;
+    }
+    let last = word.rsplit('.').next().unwrap_or(word);
+    last.ends_with("Error") || last.ends_with("Exception") || last == "SystemExit"
+}
+
+/// The lines of a sample that may be heads of events, in order: what is left once blank and
+/// indented lines, JSON records (read as records, not split by a header), tracebacks (from
+/// their `Traceback` line to their exception line), exception and `Caused by:` lines and
+/// goroutine dumps are taken out.
+pub(crate) fn head_candidates<'a>(sample: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut in_traceback = false;
+    let mut in_stack = false;
+    sample
+        .into_iter()
+        .filter(|l| {
+            let indented = l.starts_with([' ', '\t']);
+            if is_goroutine(l) {
+                in_stack = true;
+                return false;
+            }
+            if in_stack {
+                in_stack = l.trim().is_empty() || indented || is_stack_line(l);
+                if in_stack {
+                    return false;
+                }
+            }
+            let exception = looks_like_exception(l);
+            if l.starts_with(TRACEBACK) {
+                in_traceback = true;
+                return false;
+            }
+            if in_traceback {
+                in_traceback = !exception;
+                return false;
+            }
+            !l.trim().is_empty()
+                && !indented
+                && !l.starts_with(['{'])
+                && !l.starts_with("Caused by:")
+                && !exception
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_exceptions_and_dumps_are_not_head_candidates() {
+        let lines = [
+            "2024-01-02 10:00:00 INFO alpha started",
+            "Traceback (most recent call last):",
+            "  File \"a.py\", line 3, in f",
+            "frame drawn at the margin",
+            "pkg.BetaError: gamma failed",
+            "2024-01-02 10:00:01 WARN alpha slow",
+            "goroutine 7 [running]:",
+            "main.delta(0x1, 0x2)",
+            "created by main.epsilon",
+            "2024-01-02 10:00:02 INFO alpha stopped",
+            "Caused by: zeta",
+            "{\"msg\": \"record\"}",
+            "",
+            "    indented",
+        ];
+        assert_eq!(
+            head_candidates(lines),
+            vec![
+                "2024-01-02 10:00:00 INFO alpha started",
+                "2024-01-02 10:00:01 WARN alpha slow",
+                "2024-01-02 10:00:02 INFO alpha stopped",
+            ]
+        );
+    }
+
+    #[test]
+    fn exception_words() {
+        assert!(looks_like_exception("ValueError: bad"));
+        assert!(looks_like_exception("a.b.GammaException: x"));
+        assert!(looks_like_exception("KeyError"));
+        assert!(!looks_like_exception("Error rate is high"));
+        assert!(!looks_like_exception("alpha beta: Error"));
+        assert!(is_goroutine("goroutine 12 [select]:"));
+        assert!(!is_goroutine("goroutine leak detected"));
+    }
+}
