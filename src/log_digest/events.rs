@@ -232,6 +232,10 @@ impl Splitter {
         if let Some(s) = self.format.as_ref().and_then(|f| f.split(line)) {
             return (s, true);
         }
+        // The syslog protocol's header is a standard's, whatever the sample taught.
+        if let Some(s) = super::syslog::split(line) {
+            return (s, true);
+        }
         if let Some(s) = self
             .mixed
             .iter()

@@ -30,6 +30,7 @@ pub mod report;
 pub mod rules;
 mod run;
 mod summarize;
+mod syslog;
 pub mod time;
 mod tokens;
 
