@@ -397,6 +397,54 @@ fn value_words_before_pair(rest: &[u8]) -> Option<usize> {
     }
 }
 
+/// A `key=value` whose value opens a quote or a bracket (`key='a b'`, `key=[1, 2]`,
+/// `key={'a': 1}`, a value written as its repr), closed within the line: where the value
+/// starts and where it ends (after its closing character), both offsets into `b`; the token
+/// starts at `s` and ends at `tok_end`.
+fn spanning_value(b: &[u8], s: usize, tok_end: usize) -> Option<(usize, usize)> {
+    const SPAN_MAX: usize = 300;
+    let eq = s + memchr::memchr(b'=', &b[s..tok_end])?;
+    let key = &b[s..eq];
+    let key_ok = key.first().is_some_and(u8::is_ascii_alphabetic)
+        && key
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'));
+    let v = eq + 1;
+    if !key_ok || !matches!(b.get(v), Some(b'\'' | b'[' | b'{' | b'(')) {
+        return None;
+    }
+    let end = (v + SPAN_MAX).min(b.len());
+    let mut depth = 0usize;
+    let mut quote = None;
+    let mut k = v;
+    while k < end {
+        let c = b[k];
+        match quote {
+            Some(_) if c == b'\\' => k += 1,
+            Some(q) if c == q => {
+                quote = None;
+                if depth == 0 {
+                    return Some((v, k + 1));
+                }
+            }
+            Some(_) => {}
+            None => match c {
+                b'\'' | b'"' => quote = Some(c),
+                b'[' | b'{' | b'(' => depth += 1,
+                b']' | b'}' | b')' => {
+                    depth = depth.checked_sub(1)?;
+                    if depth == 0 {
+                        return Some((v, k + 1));
+                    }
+                }
+                _ => {}
+            },
+        }
+        k += 1;
+    }
+    None
+}
+
 /// Inside a bracketed span of several words, the free text after a label and its colon
 /// (`[Request failed: connection reset by peer]`): where that text starts and where the
 /// span's closing bracket is, both offsets into `b`; `open` is the opening bracket.
@@ -573,6 +621,17 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         } {
             // The status after a request line is part of the event.
             out.extend_from_slice(tok);
+            false
+        } else if let Some((v, end)) = (flags & EQ != 0).then(|| spanning_value(b, s, i)).flatten()
+        {
+            // A quoted or bracketed value of several words is one variable.
+            i = end;
+            while i < b.len() && class(b[i]) & WS == 0 {
+                i += 1;
+            }
+            out.extend_from_slice(&b[s..v]);
+            out.extend_from_slice(WILDCARD.as_bytes());
+            out.extend_from_slice(&b[end..i]);
             false
         } else if let Some(q) = quote_at.filter(|&q| {
             let key = tok[..q - s].strip_suffix(b"=");
@@ -892,6 +951,29 @@ mod tests {
         assert_eq!(
             masked("box done method=GET fast path=/v2/boxes status=200"),
             "box done method=GET fast path=/v2/boxes status=200"
+        );
+    }
+
+    /// Values written as quoted text or as a repr (`key='a b'`, `key=[1, 2]`, `key={'a':
+    /// 1}`), generated case: the whole value is one variable however many words it has.
+    #[test]
+    fn quoted_and_bracketed_values_are_one_variable() {
+        assert_eq!(
+            masked("box packed label='red lid' items=[1, 2, 3] meta={'a': 1, 'b': [2]} size=5"),
+            "box packed label=<*> items=<*> meta=<*> size=<*>"
+        );
+        assert_eq!(
+            masked("box packed label='red lid' items=[1, 2, 3] meta={'a': 1, 'b': [2]} size=5"),
+            masked("box packed label='blue' items=[] meta={} size=9")
+        );
+        assert_eq!(
+            masked("box packed label='it\\'s shut', done"),
+            "box packed label=<*>, done"
+        );
+        // An unclosed bracket leaves the words as they were.
+        assert_eq!(
+            masked("box packed items=[1, 2"),
+            "box packed items=[<*>, <*>"
         );
     }
 
