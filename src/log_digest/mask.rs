@@ -400,47 +400,50 @@ fn value_words_before_pair(rest: &[u8]) -> Option<usize> {
 /// A `key=value` whose value opens a quote or a bracket (`key='a b'`, `key=[1, 2]`,
 /// `key={'a': 1}`, a value written as its repr), closed within the line: where the value
 /// starts and where it ends (after its closing character), both offsets into `b`; the token
-/// starts at `s` and ends at `tok_end`.
-fn spanning_value(b: &[u8], s: usize, tok_end: usize) -> Option<(usize, usize)> {
+/// starts at `start` and ends at `tok_end`.
+fn spanning_value(line: &[u8], start: usize, tok_end: usize) -> Option<(usize, usize)> {
     const SPAN_MAX: usize = 300;
-    let eq = s + memchr::memchr(b'=', &b[s..tok_end])?;
-    let key = &b[s..eq];
+    let eq = start + memchr::memchr(b'=', &line[start..tok_end])?;
+    let key = &line[start..eq];
     let key_ok = key.first().is_some_and(u8::is_ascii_alphabetic)
         && key
             .iter()
-            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'));
-    let v = eq + 1;
-    if !key_ok || !matches!(b.get(v), Some(b'\'' | b'[' | b'{' | b'(')) {
+            .all(|&byte| byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'.' | b'-'));
+    let value = eq + 1;
+    if !key_ok || !matches!(line.get(value), Some(b'\'' | b'[' | b'{' | b'(')) {
         return None;
     }
-    let end = (v + SPAN_MAX).min(b.len());
+    let end = (value + SPAN_MAX).min(line.len());
     let mut depth = 0usize;
     let mut quote = None;
-    let mut k = v;
-    while k < end {
-        let c = b[k];
+    let mut at = value;
+    while at < end {
+        let byte = line[at];
         match quote {
-            Some(_) if c == b'\\' => k += 1,
-            Some(q) if c == q => {
+            Some(_) if byte == b'\\' => at += 1,
+            Some(open) if byte == open => {
                 quote = None;
                 if depth == 0 {
-                    return Some((v, k + 1));
+                    return Some((value, at + 1));
                 }
             }
             Some(_) => {}
-            None => match c {
-                b'\'' | b'"' => quote = Some(c),
+            None => match byte {
+                b'\'' | b'"' => quote = Some(byte),
                 b'[' | b'{' | b'(' => depth += 1,
                 b']' | b'}' | b')' => {
                     depth = depth.checked_sub(1)?;
                     if depth == 0 {
-                        return Some((v, k + 1));
+                        // A structured record's stand-in for a nested value (`{…}`, `[…]`,
+                        // see records.rs) already reads as one and stays as written.
+                        let stand_in = &line[value + 1..at] == "…".as_bytes();
+                        return (!stand_in).then_some((value, at + 1));
                     }
                 }
                 _ => {}
             },
         }
-        k += 1;
+        at += 1;
     }
     None
 }
