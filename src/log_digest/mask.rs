@@ -354,6 +354,133 @@ fn paren_restatement<'a>(tok: &'a [u8], after: &'a [u8]) -> Option<(usize, &'a [
         .then_some((ws + word_len, rest))
 }
 
+/// The words after a `key=value` pair that continue its value: plain words (no `=`, no
+/// quote, no bracket) up to the next pair, when the rest of the message is a run of pairs
+/// (`error=rate limit exceeded host=db`, an unquoted multi-word value). Returns how many bytes
+/// of `rest` they take (up to the next pair), or None.
+fn value_words_before_pair(rest: &[u8]) -> Option<usize> {
+    const MAX_WORDS: usize = 12;
+    let mut words = 0;
+    let mut skip = None;
+    let mut i = 0;
+    loop {
+        while i < rest.len() && class(rest[i]) & WS != 0 {
+            i += 1;
+        }
+        if i >= rest.len() {
+            // The message ends on a pair, not on free words.
+            return skip.filter(|_| words == 0);
+        }
+        let s = i;
+        while i < rest.len() && class(rest[i]) & WS == 0 {
+            i += 1;
+        }
+        let w = &rest[s..i];
+        if memchr::memchr(b'=', w).is_some() {
+            key_value(w)?;
+            // The words to skip are those right after the pair being masked.
+            if skip.is_none() {
+                skip = Some((words > 0).then_some(s)?);
+            }
+            words = 0;
+        } else if w
+            .iter()
+            .any(|&c| class(c) & QUOTE != 0 || matches!(c, b'[' | b']' | b'{' | b'}'))
+        {
+            return None;
+        } else {
+            words += 1;
+            if words > MAX_WORDS {
+                return None;
+            }
+        }
+    }
+}
+
+/// A `key=value` whose value opens a quote or a bracket (`key='a b'`, `key=[1, 2]`,
+/// `key={'a': 1}`, a value written as its repr), closed within the line: where the value
+/// starts and where it ends (after its closing character), both offsets into `b`; the token
+/// starts at `start` and ends at `tok_end`.
+fn spanning_value(line: &[u8], start: usize, tok_end: usize) -> Option<(usize, usize)> {
+    const SPAN_MAX: usize = 300;
+    let eq = start + memchr::memchr(b'=', &line[start..tok_end])?;
+    let key = &line[start..eq];
+    let key_ok = key.first().is_some_and(u8::is_ascii_alphabetic)
+        && key
+            .iter()
+            .all(|&byte| byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'.' | b'-'));
+    let value = eq + 1;
+    if !key_ok || !matches!(line.get(value), Some(b'\'' | b'[' | b'{' | b'(')) {
+        return None;
+    }
+    let end = (value + SPAN_MAX).min(line.len());
+    let mut depth = 0usize;
+    let mut quote = None;
+    let mut at = value;
+    while at < end {
+        let byte = line[at];
+        match quote {
+            Some(_) if byte == b'\\' => at += 1,
+            Some(open) if byte == open => {
+                quote = None;
+                if depth == 0 {
+                    return Some((value, at + 1));
+                }
+            }
+            Some(_) => {}
+            None => match byte {
+                b'\'' | b'"' => quote = Some(byte),
+                b'[' | b'{' | b'(' => depth += 1,
+                b']' | b'}' | b')' => {
+                    depth = depth.checked_sub(1)?;
+                    if depth == 0 {
+                        // A structured record's stand-in for a nested value (`{…}`, `[…]`,
+                        // see records.rs) already reads as one and stays as written.
+                        let stand_in = &line[value + 1..at] == "…".as_bytes();
+                        return (!stand_in).then_some((value, at + 1));
+                    }
+                }
+                _ => {}
+            },
+        }
+        at += 1;
+    }
+    None
+}
+
+/// Inside a bracketed span of several words, the free text after a label and its colon
+/// (`[Request failed: connection reset by peer]`): where that text starts and where the
+/// span's closing bracket is, both offsets into `b`; `open` is the opening bracket.
+fn bracketed_free_text(b: &[u8], open: usize) -> Option<(usize, usize)> {
+    const SPAN_MAX: usize = 300;
+    let end = (open + SPAN_MAX).min(b.len());
+    let mut depth = 0usize;
+    let mut colon = None;
+    for (k, &c) in b[open..end].iter().enumerate() {
+        let at = open + k;
+        match c {
+            b'[' => depth += 1,
+            b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    let from = colon?;
+                    // Something to hide, and more than one word in the span.
+                    return (from < at && b[open..at].contains(&b' ')).then_some((from, at));
+                }
+            }
+            b':' if depth == 1
+                && colon.is_none()
+                && b.get(at + 1) == Some(&b' ')
+                && b.get(at + 2).is_some_and(|&n| n != b' ' && n != b']') =>
+            {
+                colon = Some(at + 2);
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Masks `content` into `out` as space-separated tokens (cleared first). Returns the number of
 /// tokens.
 #[allow(clippy::many_single_char_names)] // a hot byte loop: b/i/s/k/n read best short
@@ -372,6 +499,8 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
     let mut words_before = false;
     // Whether the message is a request record (asked once, at its first `=`).
     let mut request: Option<bool> = None;
+    // The free text of the bracketed span being read ([`bracketed_free_text`]).
+    let mut free: Option<(usize, usize)> = None;
     let mut i = 0;
     while i < b.len() {
         while i < b.len() && class(b[i]) & WS != 0 {
@@ -381,6 +510,30 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             break;
         }
         let s = i;
+        if let Some((_, close)) = free.filter(|&(from, _)| s >= from) {
+            free = None;
+            if s < close {
+                // The span's free text is one variable; what is glued after its closing
+                // bracket stays.
+                i = close;
+                while i < b.len() && class(b[i]) & WS == 0 {
+                    i += 1;
+                }
+                if n > 0 && !glue {
+                    out.push(b' ');
+                }
+                if !std::mem::take(&mut glue) {
+                    n += 1;
+                }
+                out.extend_from_slice(WILDCARD.as_bytes());
+                out.extend_from_slice(&b[close..i]);
+                last_wild = false;
+                continue;
+            }
+        }
+        if b[s] == b'[' && free.is_none() {
+            free = bracketed_free_text(b, s);
+        }
         let mut quote_at = None;
         let mut flags = 0u8;
         while i < b.len() {
@@ -472,6 +625,17 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             // The status after a request line is part of the event.
             out.extend_from_slice(tok);
             false
+        } else if let Some((v, end)) = (flags & EQ != 0).then(|| spanning_value(b, s, i)).flatten()
+        {
+            // A quoted or bracketed value of several words is one variable.
+            i = end;
+            while i < b.len() && class(b[i]) & WS == 0 {
+                i += 1;
+            }
+            out.extend_from_slice(&b[s..v]);
+            out.extend_from_slice(WILDCARD.as_bytes());
+            out.extend_from_slice(&b[end..i]);
+            false
         } else if let Some(q) = quote_at.filter(|&q| {
             let key = tok[..q - s].strip_suffix(b"=");
             key.is_some_and(is_route_key)
@@ -508,7 +672,14 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             let routes = flags & EQ != 0
                 && memchr::memchr(b'=', tok).is_some_and(|e| is_route_key(&tok[..e]))
                 && *request.get_or_insert_with(|| is_request_record(b));
-            mask_token_with(tok, flags, routes, out)
+            let w = mask_token_with(tok, flags, routes, out);
+            if flags & EQ != 0 && out.ends_with(WILDCARD.as_bytes()) && key_value(tok).is_some() {
+                // An unquoted value of several words ends where the next pair starts.
+                if let Some(skip) = value_words_before_pair(&b[i..]) {
+                    i += skip;
+                }
+            }
+            w
         };
         if was_http == 2 && tok.starts_with(b"HTTP/") {
             http = 3;
@@ -750,6 +921,95 @@ mod tests {
         );
         // A number before a comma in a sentence keeps the comma.
         assert_eq!(masked("got 5, then 6"), "got <*>, then <*>");
+    }
+
+    /// Unquoted multi-word values, generated case (a message followed by `key=value` pairs
+    /// whose values are free text): the words up to the next pair belong to the value, so
+    /// every line with the same keys masks alike. Free words after the last pair, or before
+    /// a token that is not a pair, stay words.
+    #[test]
+    fn unquoted_multi_word_values_end_at_the_next_pair() {
+        assert_eq!(
+            masked("box failed try=8 cause=lid stuck shut host=alpha"),
+            "box failed try=<*> cause=<*> host=<*>"
+        );
+        assert_eq!(
+            masked("box failed try=8 cause=lid stuck shut host=alpha"),
+            masked("box failed try=2 cause=wet host=beta")
+        );
+        assert_eq!(
+            masked("box failed try=8 cause=lid stuck host=alpha note=very red too size=5"),
+            "box failed try=<*> cause=<*> host=<*> note=<*> size=<*>"
+        );
+        // Words after the last pair, or before a non-pair, are the message's own.
+        assert_eq!(
+            masked("box moved count=5 to the shelf"),
+            "box moved count=<*> to the shelf"
+        );
+        assert_eq!(
+            masked("box moved count=5 to shelf [near] side=left"),
+            "box moved count=<*> to shelf [near] side=<*>"
+        );
+        // A kept request value is not followed into the words after it.
+        assert_eq!(
+            masked("box done method=GET fast path=/v2/boxes status=200"),
+            "box done method=GET fast path=/v2/boxes status=200"
+        );
+    }
+
+    /// Values written as quoted text or as a repr (`key='a b'`, `key=[1, 2]`, `key={'a':
+    /// 1}`), generated case: the whole value is one variable however many words it has.
+    #[test]
+    fn quoted_and_bracketed_values_are_one_variable() {
+        assert_eq!(
+            masked("box packed label='red lid' items=[1, 2, 3] meta={'a': 1, 'b': [2]} size=5"),
+            "box packed label=<*> items=<*> meta=<*> size=<*>"
+        );
+        assert_eq!(
+            masked("box packed label='red lid' items=[1, 2, 3] meta={'a': 1, 'b': [2]} size=5"),
+            masked("box packed label='blue' items=[] meta={} size=9")
+        );
+        assert_eq!(
+            masked("box packed label='it\\'s shut', done"),
+            "box packed label=<*>, done"
+        );
+        // An unclosed bracket leaves the words as they were.
+        assert_eq!(
+            masked("box packed items=[1, 2"),
+            "box packed items=[<*>, <*>"
+        );
+    }
+
+    /// Free text after a label's colon inside a bracketed span, generated case (`[label
+    /// words: free text]`): the free text is one variable, the label and what follows the
+    /// span stay.
+    #[test]
+    fn free_text_after_a_colon_in_brackets_is_one_variable() {
+        assert_eq!(
+            masked("box threw [Lid opening failed: hinge stuck shut] with cause"),
+            "box threw [Lid opening failed: <*>] with cause"
+        );
+        assert_eq!(
+            masked("box threw [Lid opening failed: hinge stuck shut] with cause"),
+            masked("box threw [Lid opening failed: wet] with cause")
+        );
+        assert_eq!(
+            masked("seen [pkg.BoxError: Lid 'alpha' is not open], done"),
+            "seen [pkg.BoxError: <*>], done"
+        );
+        // Nested brackets close the span at its own bracket.
+        assert_eq!(
+            masked("box [Lid failed: hinge [left] stuck] end"),
+            "box [Lid failed: <*>] end"
+        );
+        // No colon, a colon without a blank after it, or one word: the span is read as
+        // before.
+        assert_eq!(masked("box [Lid failed] end"), "box [Lid failed] end");
+        assert_eq!(
+            masked("at [01/Mar/2024:09:00:01 +0000] end"),
+            masked("at [02/Apr/2025:10:11:12 +0000] end")
+        );
+        assert_eq!(masked("box [key: 5] end"), "box [key: <*>] end");
     }
 
     /// Failure class 5 (key=value records), generated case: a `path` key holds a route only in
