@@ -527,8 +527,41 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         }
         last_wild = wild;
         n += 1;
+        // A free-text error message after an exception type (`failed, KeyError: no route
+        // to host`) runs to the end of the line: it is one variable, whatever its words.
+        if !wild && quote_at.is_none() && is_exception_type(tok) && i < b.len() {
+            let rest = &b[i..];
+            if rest.iter().any(|&c| class(c) & WS == 0) {
+                out.extend_from_slice(b" ");
+                out.extend_from_slice(WILDCARD.as_bytes());
+                n += 1;
+                break;
+            }
+        }
     }
     n
+}
+
+/// An exception type followed by its message: a code identifier (optionally dotted,
+/// `pkg.mod.Name`) whose last part is a capitalised word of letters and digits that ends in
+/// `Error` or `Exception` after at least one more letter, then `:` (`TimeoutError:`,
+/// `io.BadInputException:`). A bare `Error:` is a word of the message, not a type.
+fn is_exception_type(tok: &[u8]) -> bool {
+    let Some(name) = tok.strip_suffix(b":") else {
+        return false;
+    };
+    let last = name
+        .iter()
+        .rposition(|&c| c == b'.')
+        .map_or(name, |d| &name[d + 1..]);
+    let stem = last
+        .strip_suffix(b"Error")
+        .or_else(|| last.strip_suffix(b"Exception"));
+    stem.is_some_and(|s| s.first().is_some_and(u8::is_ascii_uppercase) && s.len() >= 2)
+        && last.iter().all(u8::is_ascii_alphanumeric)
+        && name
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || c == b'.' || c == b'_')
 }
 
 #[cfg(test)]
@@ -582,6 +615,27 @@ mod tests {
         assert_eq!(masked("tests/test_api.py::test_x ok"), "<*> ok");
         assert_eq!(masked("see src/a/b.rs:12: here"), "see <*>:<*>: here");
         assert_eq!(masked("and/or HTTP/1.1"), "and/or <*>");
+    }
+
+    #[test]
+    fn free_text_after_an_exception_type_is_one_variable() {
+        // Generated: a job that failed with a typed error and a message of any length.
+        assert_eq!(
+            masked("job alpha failed, BetaError: gamma delta epsilon"),
+            "job alpha failed, BetaError: <*>"
+        );
+        assert_eq!(
+            masked("job alpha failed, BetaError: gamma"),
+            masked("job alpha failed, BetaError: zeta eta theta iota")
+        );
+        assert_eq!(
+            masked("task raised pkg.mod.KappaException: lambda mu"),
+            "task raised pkg.mod.KappaException: <*>"
+        );
+        // A bare `Error:` word, or a type name with nothing after it, is left as is.
+        assert_eq!(masked("Error: gamma delta"), "Error: gamma delta");
+        assert_eq!(masked("raised BetaError:"), "raised BetaError:");
+        assert_eq!(masked("a BetaError happened"), "a BetaError happened");
     }
 
     #[test]
