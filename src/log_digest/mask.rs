@@ -452,7 +452,27 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         }
         let glued = std::mem::take(&mut glue);
         let was_http = std::mem::take(&mut http);
-        let wild = if was_http == 1 && tok[0] == b'/' && quote_at.is_none() {
+        let call = if quote_at.is_none() {
+            call_args(b, s, i)
+        } else {
+            None
+        };
+        let wild = if let Some((open, close)) = call {
+            // A call's argument list (`name(1, 'a')`, `name()`, `name(x=2)`) is one variable
+            // whatever its shape; the name before it stays.
+            mask_token(&b[s..open], out);
+            out.extend_from_slice(b"(");
+            out.extend_from_slice(WILDCARD.as_bytes());
+            out.extend_from_slice(b")");
+            i = close + 1;
+            while i < b.len() && class(b[i]) & WS == 0 {
+                i += 1;
+            }
+            if close + 1 < i {
+                mask_token(&b[close + 1..i], out);
+            }
+            false
+        } else if was_http == 1 && tok[0] == b'/' && quote_at.is_none() {
             mask_route(tok, out);
             http = 2;
             false
@@ -540,6 +560,48 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         }
     }
     n
+}
+
+/// A call in the token at `s..i` of `b`: an identifier (a letter or `_` first) directly
+/// before the token's first `(`, and the `)` that closes it on the same line, at most 256
+/// bytes on (nested parentheses count), with its arguments separated by commas (spaces only
+/// after a comma or inside quotes). Returns the positions of the `(` and the `)`.
+fn call_args(b: &[u8], s: usize, i: usize) -> Option<(usize, usize)> {
+    let open = s + memchr::memchr(b'(', &b[s..i])?;
+    let ident = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_';
+    let name_len = b[s..open].iter().rev().take_while(|c| ident(c)).count();
+    let first = *b[..open].get(open.checked_sub(name_len)?)?;
+    if name_len == 0 || !(first.is_ascii_alphabetic() || first == b'_') {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut quote = 0u8;
+    let mut prev = 0u8;
+    for (k, &c) in b[open..(open + 257).min(b.len())].iter().enumerate() {
+        let before = std::mem::replace(&mut prev, c);
+        if quote != 0 {
+            if c == quote || c == b'\n' {
+                quote = 0;
+            }
+            continue;
+        }
+        match c {
+            b'\'' | b'"' => quote = c,
+            // Arguments are separated by commas: a space after anything else
+            // (`Name(a=1 b=2)`) makes it an object's fields, not a call.
+            b' ' | b'\t' if before != b',' => return None,
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some((open, open + k));
+                }
+            }
+            b'\n' => return None,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// An exception type followed by its message: a code identifier (optionally dotted,
@@ -636,6 +698,26 @@ mod tests {
         assert_eq!(masked("Error: gamma delta"), "Error: gamma delta");
         assert_eq!(masked("raised BetaError:"), "raised BetaError:");
         assert_eq!(masked("a BetaError happened"), "a BetaError happened");
+    }
+
+    #[test]
+    fn a_call_argument_list_is_one_variable() {
+        // Generated: a worker announcing the call it runs, with arguments of any shape.
+        let want = "run <*>:alpha_beta(<*>) try=<*>";
+        assert_eq!(masked("run 0a1b2c3d:alpha_beta(1, 'gamma') try=2"), want);
+        assert_eq!(
+            masked("run 0a1b2c3d:alpha_beta('delta', 'x y z') try=2"),
+            want
+        );
+        assert_eq!(masked("run 0a1b2c3d:alpha_beta() try=2"), want);
+        assert_eq!(masked("run 0a1b2c3d:alpha_beta(eps=(1, 2)) try=2"), want);
+        assert_eq!(masked("call gamma(x=2), then"), "call gamma(<*>), then");
+        // Not a call: a parenthesis after a space or a number, or one that never closes.
+        assert_eq!(masked("got 3 (items) x"), "got <*> (items) x");
+        assert_eq!(masked("see 12(ab cd) x"), "see <*>(ab cd) x");
+        assert_eq!(masked("open gamma(x y"), "open gamma(x y");
+        // Fields separated by spaces are an object's parts, not a call's arguments.
+        assert_ne!(masked("got Delta(a=1 b=2)"), "got Delta(<*>)");
     }
 
     #[test]
