@@ -547,9 +547,11 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         }
         last_wild = wild;
         n += 1;
-        // A free-text error message after an exception type (`failed, KeyError: no route
-        // to host`) runs to the end of the line: it is one variable, whatever its words.
-        if !wild && quote_at.is_none() && is_exception_type(tok) && i < b.len() {
+        // A free-text error message after an exception type inside a message (`failed,
+        // KeyError: no route to host`) runs to the end of the line: it is one variable,
+        // whatever its words. A type that opens the message (`KeyError: …` alone) is the
+        // event itself, its words stay.
+        if n > 1 && !wild && quote_at.is_none() && is_exception_type(tok) && i < b.len() {
             let rest = &b[i..];
             if rest.iter().any(|&c| class(c) & WS == 0) {
                 out.extend_from_slice(b" ");
@@ -694,7 +696,9 @@ mod tests {
             masked("task raised pkg.mod.KappaException: lambda mu"),
             "task raised pkg.mod.KappaException: <*>"
         );
-        // A bare `Error:` word, or a type name with nothing after it, is left as is.
+        // A bare `Error:` word, a type name with nothing after it, or a type that opens
+        // the message, is left as is.
+        assert_eq!(masked("BetaError: gamma delta"), "BetaError: gamma delta");
         assert_eq!(masked("Error: gamma delta"), "Error: gamma delta");
         assert_eq!(masked("raised BetaError:"), "raised BetaError:");
         assert_eq!(masked("a BetaError happened"), "a BetaError happened");
