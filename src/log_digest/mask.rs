@@ -605,7 +605,27 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         }
         let glued = std::mem::take(&mut glue);
         let was_http = std::mem::take(&mut http);
-        let wild = if was_http == 1 && tok[0] == b'/' && quote_at.is_none() {
+        let call = if quote_at.is_none() {
+            call_args(b, s, i)
+        } else {
+            None
+        };
+        let wild = if let Some((open, close)) = call {
+            // A call's argument list (`name(1, 'a')`, `name()`, `name(x=2)`) is one variable
+            // whatever its shape; the name before it stays.
+            mask_token(&b[s..open], out);
+            out.extend_from_slice(b"(");
+            out.extend_from_slice(WILDCARD.as_bytes());
+            out.extend_from_slice(b")");
+            i = close + 1;
+            while i < b.len() && class(b[i]) & WS == 0 {
+                i += 1;
+            }
+            if close + 1 < i {
+                mask_token(&b[close + 1..i], out);
+            }
+            false
+        } else if was_http == 1 && tok[0] == b'/' && quote_at.is_none() {
             mask_route(tok, out);
             http = 2;
             false
@@ -698,8 +718,85 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         }
         last_wild = wild;
         n += 1;
+        // A free-text error message after an exception type inside a message (`failed,
+        // KeyError: no route to host`) runs to the end of the line: it is one variable,
+        // whatever its words. A type that opens the message (`KeyError: …` alone) is the
+        // event itself, its words stay.
+        if n > 1 && !wild && quote_at.is_none() && is_exception_type(tok) && i < b.len() {
+            let rest = &b[i..];
+            if rest.iter().any(|&c| class(c) & WS == 0) {
+                out.extend_from_slice(b" ");
+                out.extend_from_slice(WILDCARD.as_bytes());
+                n += 1;
+                break;
+            }
+        }
     }
     n
+}
+
+/// A call in the token at `s..i` of `b`: an identifier (a letter or `_` first) directly
+/// before the token's first `(`, and the `)` that closes it on the same line, at most 256
+/// bytes on (nested parentheses count), with its arguments separated by commas (spaces only
+/// after a comma or inside quotes). Returns the positions of the `(` and the `)`.
+fn call_args(b: &[u8], s: usize, i: usize) -> Option<(usize, usize)> {
+    let open = s + memchr::memchr(b'(', &b[s..i])?;
+    let ident = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_';
+    let name_len = b[s..open].iter().rev().take_while(|c| ident(c)).count();
+    let first = *b[..open].get(open.checked_sub(name_len)?)?;
+    if name_len == 0 || !(first.is_ascii_alphabetic() || first == b'_') {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut quote = 0u8;
+    let mut prev = 0u8;
+    for (k, &c) in b[open..(open + 257).min(b.len())].iter().enumerate() {
+        let before = std::mem::replace(&mut prev, c);
+        if quote != 0 {
+            if c == quote || c == b'\n' {
+                quote = 0;
+            }
+            continue;
+        }
+        match c {
+            b'\'' | b'"' => quote = c,
+            // Arguments are separated by commas: a space after anything else
+            // (`Name(a=1 b=2)`) makes it an object's fields, not a call.
+            b' ' | b'\t' if before != b',' => return None,
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some((open, open + k));
+                }
+            }
+            b'\n' => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// An exception type followed by its message: a code identifier (optionally dotted,
+/// `pkg.mod.Name`) whose last part is a capitalised word of letters and digits that ends in
+/// `Error` or `Exception` after at least one more letter, then `:` (`TimeoutError:`,
+/// `io.BadInputException:`). A bare `Error:` is a word of the message, not a type.
+fn is_exception_type(tok: &[u8]) -> bool {
+    let Some(name) = tok.strip_suffix(b":") else {
+        return false;
+    };
+    let last = name
+        .iter()
+        .rposition(|&c| c == b'.')
+        .map_or(name, |d| &name[d + 1..]);
+    let stem = last
+        .strip_suffix(b"Error")
+        .or_else(|| last.strip_suffix(b"Exception"));
+    stem.is_some_and(|s| s.first().is_some_and(u8::is_ascii_uppercase) && s.len() >= 2)
+        && last.iter().all(u8::is_ascii_alphanumeric)
+        && name
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || c == b'.' || c == b'_')
 }
 
 #[cfg(test)]
@@ -753,6 +850,49 @@ mod tests {
         assert_eq!(masked("tests/test_api.py::test_x ok"), "<*> ok");
         assert_eq!(masked("see src/a/b.rs:12: here"), "see <*>:<*>: here");
         assert_eq!(masked("and/or HTTP/1.1"), "and/or <*>");
+    }
+
+    #[test]
+    fn free_text_after_an_exception_type_is_one_variable() {
+        // Generated: a job that failed with a typed error and a message of any length.
+        assert_eq!(
+            masked("job alpha failed, BetaError: gamma delta epsilon"),
+            "job alpha failed, BetaError: <*>"
+        );
+        assert_eq!(
+            masked("job alpha failed, BetaError: gamma"),
+            masked("job alpha failed, BetaError: zeta eta theta iota")
+        );
+        assert_eq!(
+            masked("task raised pkg.mod.KappaException: lambda mu"),
+            "task raised pkg.mod.KappaException: <*>"
+        );
+        // A bare `Error:` word, a type name with nothing after it, or a type that opens
+        // the message, is left as is.
+        assert_eq!(masked("BetaError: gamma delta"), "BetaError: gamma delta");
+        assert_eq!(masked("Error: gamma delta"), "Error: gamma delta");
+        assert_eq!(masked("raised BetaError:"), "raised BetaError:");
+        assert_eq!(masked("a BetaError happened"), "a BetaError happened");
+    }
+
+    #[test]
+    fn a_call_argument_list_is_one_variable() {
+        // Generated: a worker announcing the call it runs, with arguments of any shape.
+        let want = "run <*>:alpha_beta(<*>) try=<*>";
+        assert_eq!(masked("run 0a1b2c3d:alpha_beta(1, 'gamma') try=2"), want);
+        assert_eq!(
+            masked("run 0a1b2c3d:alpha_beta('delta', 'x y z') try=2"),
+            want
+        );
+        assert_eq!(masked("run 0a1b2c3d:alpha_beta() try=2"), want);
+        assert_eq!(masked("run 0a1b2c3d:alpha_beta(eps=(1, 2)) try=2"), want);
+        assert_eq!(masked("call gamma(x=2), then"), "call gamma(<*>), then");
+        // Not a call: a parenthesis after a space or a number, or one that never closes.
+        assert_eq!(masked("got 3 (items) x"), "got <*> (items) x");
+        assert_eq!(masked("see 12(ab cd) x"), "see <*>(ab cd) x");
+        assert_eq!(masked("open gamma(x y"), "open gamma(x y");
+        // Fields separated by spaces are an object's parts, not a call's arguments.
+        assert_ne!(masked("got Delta(a=1 b=2)"), "got Delta(<*>)");
     }
 
     #[test]
