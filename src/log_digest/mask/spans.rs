@@ -1,0 +1,151 @@
+//! Spans of several tokens that are one variable, found before the token-by-token masking:
+//! a `key=` value written as a repr or quoted text, the free text after a label's colon inside
+//! brackets, a call's argument list, and the message after an exception type.
+
+/// A `key=value` whose value opens a quote or a bracket (`key='a b'`, `key=[1, 2]`,
+/// `key={'a': 1}`, a value written as its repr), closed within the line: where the value
+/// starts and where it ends (after its closing character), both offsets into `b`; the token
+/// starts at `start` and ends at `tok_end`.
+pub(super) fn spanning_value(line: &[u8], start: usize, tok_end: usize) -> Option<(usize, usize)> {
+    const SPAN_MAX: usize = 300;
+    let eq = start + memchr::memchr(b'=', &line[start..tok_end])?;
+    let key = &line[start..eq];
+    let key_ok = key.first().is_some_and(u8::is_ascii_alphabetic)
+        && key
+            .iter()
+            .all(|&byte| byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'.' | b'-'));
+    let value = eq + 1;
+    if !key_ok || !matches!(line.get(value), Some(b'\'' | b'[' | b'{' | b'(')) {
+        return None;
+    }
+    let end = (value + SPAN_MAX).min(line.len());
+    let mut depth = 0usize;
+    let mut quote = None;
+    let mut at = value;
+    while at < end {
+        let byte = line[at];
+        match quote {
+            Some(_) if byte == b'\\' => at += 1,
+            Some(open) if byte == open => {
+                quote = None;
+                if depth == 0 {
+                    return Some((value, at + 1));
+                }
+            }
+            Some(_) => {}
+            None => match byte {
+                b'\'' | b'"' => quote = Some(byte),
+                b'[' | b'{' | b'(' => depth += 1,
+                b']' | b'}' | b')' => {
+                    depth = depth.checked_sub(1)?;
+                    if depth == 0 {
+                        // A structured record's stand-in for a nested value (`{…}`, `[…]`,
+                        // see records.rs) already reads as one and stays as written.
+                        let stand_in = &line[value + 1..at] == "…".as_bytes();
+                        return (!stand_in).then_some((value, at + 1));
+                    }
+                }
+                _ => {}
+            },
+        }
+        at += 1;
+    }
+    None
+}
+
+/// Inside a bracketed span of several words, the free text after a label and its colon
+/// (`[Request failed: connection reset by peer]`): where that text starts and where the
+/// span's closing bracket is, both offsets into `b`; `open` is the opening bracket.
+pub(super) fn bracketed_free_text(b: &[u8], open: usize) -> Option<(usize, usize)> {
+    const SPAN_MAX: usize = 300;
+    let end = (open + SPAN_MAX).min(b.len());
+    let mut depth = 0usize;
+    let mut colon = None;
+    for (k, &c) in b[open..end].iter().enumerate() {
+        let at = open + k;
+        match c {
+            b'[' => depth += 1,
+            b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    let from = colon?;
+                    // Something to hide, and more than one word in the span.
+                    return (from < at && b[open..at].contains(&b' ')).then_some((from, at));
+                }
+            }
+            b':' if depth == 1
+                && colon.is_none()
+                && b.get(at + 1) == Some(&b' ')
+                && b.get(at + 2).is_some_and(|&n| n != b' ' && n != b']') =>
+            {
+                colon = Some(at + 2);
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A call in the token at `s..i` of `b`: an identifier (a letter or `_` first) directly
+/// before the token's first `(`, and the `)` that closes it on the same line, at most 256
+/// bytes on (nested parentheses count), with its arguments separated by commas (spaces only
+/// after a comma or inside quotes). Returns the positions of the `(` and the `)`.
+pub(super) fn call_args(b: &[u8], s: usize, i: usize) -> Option<(usize, usize)> {
+    let open = s + memchr::memchr(b'(', &b[s..i])?;
+    let ident = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_';
+    let name_len = b[s..open].iter().rev().take_while(|c| ident(c)).count();
+    let first = *b[..open].get(open.checked_sub(name_len)?)?;
+    if name_len == 0 || !(first.is_ascii_alphabetic() || first == b'_') {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut quote = 0u8;
+    let mut prev = 0u8;
+    for (k, &c) in b[open..(open + 257).min(b.len())].iter().enumerate() {
+        let before = std::mem::replace(&mut prev, c);
+        if quote != 0 {
+            if c == quote || c == b'\n' {
+                quote = 0;
+            }
+            continue;
+        }
+        match c {
+            b'\'' | b'"' => quote = c,
+            // Arguments are separated by commas: a space after anything else
+            // (`Name(a=1 b=2)`) makes it an object's fields, not a call.
+            b' ' | b'\t' if before != b',' => return None,
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some((open, open + k));
+                }
+            }
+            b'\n' => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// An exception type followed by its message: a code identifier (optionally dotted,
+/// `pkg.mod.Name`) whose last part is a capitalised word of letters and digits that ends in
+/// `Error` or `Exception` after at least one more letter, then `:` (`TimeoutError:`,
+/// `io.BadInputException:`). A bare `Error:` is a word of the message, not a type.
+pub(super) fn is_exception_type(tok: &[u8]) -> bool {
+    let Some(name) = tok.strip_suffix(b":") else {
+        return false;
+    };
+    let last = name
+        .iter()
+        .rposition(|&c| c == b'.')
+        .map_or(name, |d| &name[d + 1..]);
+    let stem = last
+        .strip_suffix(b"Error")
+        .or_else(|| last.strip_suffix(b"Exception"));
+    stem.is_some_and(|s| s.first().is_some_and(u8::is_ascii_uppercase) && s.len() >= 2)
+        && last.iter().all(u8::is_ascii_alphanumeric)
+        && name
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || c == b'.' || c == b'_')
+}
