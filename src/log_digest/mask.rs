@@ -31,6 +31,7 @@ const JOINER: u8 = 8;
 const PATH: u8 = 16;
 const QUOTE: u8 = 32;
 const EQ: u8 = 64;
+const PAREN: u8 = 128;
 
 /// Byte classes, so each byte costs one table lookup.
 static CLASS: [u8; 256] = {
@@ -75,6 +76,9 @@ static CLASS: [u8; 256] = {
         }
         if b == b'=' {
             k |= EQ;
+        }
+        if b == b'(' {
+            k |= PAREN;
         }
         t[c] = k;
         c += 1;
@@ -524,7 +528,7 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         }
         let glued = std::mem::take(&mut glue);
         let was_http = std::mem::take(&mut http);
-        let call = if quote_at.is_none() {
+        let call = if quote_at.is_none() && flags & PAREN != 0 {
             call_args(b, s, i)
         } else {
             None
