@@ -753,6 +753,22 @@ pub(crate) fn render_console(events: &[(u32, &str, &str, &str)], width: usize) -
 mod tests {
     use super::*;
 
+    /// Each event's message rebuilt from [`classify`]'s output: its head's message with its
+    /// wrapped pieces (`~text`) appended; continuation marks (`+`) skipped.
+    fn joined_messages(got: &[String]) -> Vec<String> {
+        let mut messages: Vec<String> = Vec::new();
+        for g in got {
+            if let Some(t) = g.strip_prefix('~') {
+                let m = messages.last_mut().unwrap();
+                m.push(' ');
+                m.push_str(t);
+            } else if g != "+" {
+                messages.push(g.split_once('|').unwrap().1.to_owned());
+            }
+        }
+        messages
+    }
+
     fn classify(lines: &[&str]) -> Vec<String> {
         let sp = Splitter::infer(lines, None);
         let mut p = EventParser::new(&sp);
@@ -1325,17 +1341,7 @@ mod tests {
             "the case wraps"
         );
         let got = classify(&lines);
-        // Rebuild each event's message from its head and wrapped pieces.
-        let mut messages: Vec<String> = Vec::new();
-        for g in &got {
-            if let Some(t) = g.strip_prefix('~') {
-                let m = messages.last_mut().unwrap();
-                m.push(' ');
-                m.push_str(t);
-            } else if g != "+" {
-                messages.push(g.split_once('|').unwrap().1.to_owned());
-            }
-        }
+        let messages = joined_messages(&got);
         let want: Vec<&str> = events.iter().map(|e| e.2.as_str()).collect();
         assert_eq!(messages, want, "{got:#?}");
         assert_eq!(&got[got.len() - 2..], ["+", "+"]);
@@ -1372,16 +1378,7 @@ mod tests {
         }
         let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
         let got = classify(&lines);
-        let mut messages: Vec<String> = Vec::new();
-        for g in &got {
-            if let Some(t) = g.strip_prefix('~') {
-                let m = messages.last_mut().unwrap();
-                m.push(' ');
-                m.push_str(t);
-            } else if g != "+" {
-                messages.push(g.split_once('|').unwrap().1.to_owned());
-            }
-        }
+        let messages = joined_messages(&got);
         // The right-hand column is not recognised in a mixed stream; each console event's
         // words are all in its message, in order, whatever the other format's lines become.
         // (A console head with a blank time right after a line of the other format is still
