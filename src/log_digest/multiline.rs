@@ -32,6 +32,7 @@ pub(crate) fn is_goroutine(t: &str) -> bool {
 }
 
 /// `ValueError: bad`, `java.lang.IllegalStateException: x`, `Error: boom`, `KeyError`.
+#[inline]
 pub(crate) fn looks_like_exception(t: &str) -> bool {
     // Bytes, not chars: the word is ASCII, and a non-ASCII character ends it at its first byte.
     let word_end = t
