@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use super::header::{HeaderModel, Level, LogFormat, Split};
 use super::multiline::{
-    head_candidates, is_goroutine, is_stack_line, looks_like_exception, TRACEBACK,
+    head_candidates, is_goroutine, is_margin_frame, is_stack_line, looks_like_exception, TRACEBACK,
 };
 use super::records::{json_record, logfmt_line, JsonModel, JsonRecord};
 
@@ -510,7 +510,9 @@ impl<'s> EventParser<'s> {
                 }
                 false
             }
-            Mode::Java => t.starts_with("Caused by:") || t.starts_with("... "),
+            Mode::Java => {
+                t.starts_with("Caused by:") || t.starts_with("... ") || is_margin_frame(t)
+            }
             Mode::Panic => {
                 // The panic's own message line, then only what a stack dump holds: a line
                 // of another stream with no header (a second program's output interleaved)
@@ -541,7 +543,7 @@ impl<'s> EventParser<'s> {
                     self.open(Mode::Panic);
                     return true;
                 }
-                if looks_like_exception(t) && !self.splitter.split(line).1 {
+                if (looks_like_exception(t) || is_margin_frame(t)) && !self.splitter.split(line).1 {
                     self.open(Mode::Java);
                     return true;
                 }
