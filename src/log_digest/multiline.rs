@@ -56,7 +56,7 @@ pub(crate) fn looks_like_exception(t: &str) -> bool {
                     && c.len() <= 12
                     && c.bytes().all(|b| b.is_ascii_alphanumeric()) =>
             {
-                rest = r
+                rest = r;
             }
             _ => return false,
         }
