@@ -84,10 +84,23 @@ fn is_exception_type(word: &str) -> bool {
 /// path, a colon, the line number, `:in ` and the quoted frame name, as interpreters that print
 /// a backtrace one frame a line do (`lib/alpha.rb:12:in 'Beta#gamma'`).
 pub(crate) fn is_margin_frame(t: &str) -> bool {
-    let Some(p) = memchr::memmem::find(t.as_bytes(), b":in ") else {
+    // This runs on every line that could continue an event: a path starts with a letter, `/`,
+    // `.` or `~` (not a date's digit, not a bracket), and the location is the line's first
+    // word (one byte search, no substring searcher to set up).
+    if !t
+        .as_bytes()
+        .first()
+        .is_some_and(|&b| b.is_ascii_alphabetic() || matches!(b, b'/' | b'.' | b'~'))
+    {
+        return false;
+    }
+    let Some(sp) = memchr::memchr(b' ', t.as_bytes()) else {
         return false;
     };
-    let (loc, name) = (&t[..p], &t[p + 4..]);
+    let Some(loc) = t[..sp].strip_suffix(":in") else {
+        return false;
+    };
+    let name = &t[sp + 1..];
     if !name.starts_with(['\'', '`']) {
         return false;
     }
