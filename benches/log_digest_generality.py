@@ -363,7 +363,7 @@ def main() -> int:
     groups = {}
     for key in ("dev", "held"):
         if key in results and key in sets:
-            for fam in ("python", "services"):
+            for fam in ("python", "services", "other"):
                 sub = {n: r for n, r in results[key].items() if r.get("family") == fam}
                 if sub:
                     groups[f"{key} {fam}"] = sub

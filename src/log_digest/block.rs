@@ -131,8 +131,8 @@ fn process_block_cached(
         };
         if let Some(Line::Wrapped(text)) = &classified {
             if let Some(p) = pending.as_mut() {
-                p.message.push(' ');
-                p.message.push_str(text);
+                let fits = p.head_len + 1 + first_word(text).len() <= splitter.wrap_width();
+                grow(&mut p.message, &mut p.grown, text, fits);
             }
         } else if let Some(p) = pending.take() {
             p.mine(&mut miner, &mut recs, &mut errors);
@@ -152,6 +152,8 @@ fn process_block_cached(
                     at: recs.len(),
                     error: None,
                     message: message.as_ref().to_owned(),
+                    grown: false,
+                    head_len: line.trim_end().len(),
                 });
                 CONTINUATION
             } else {
@@ -265,6 +267,32 @@ struct Pending {
     at: usize,
     error: Option<usize>,
     message: String,
+    /// Wrapped text was added to the head's message.
+    grown: bool,
+    /// The head line's length.
+    head_len: usize,
+}
+
+fn first_word(t: &str) -> &str {
+    t.split(char::is_whitespace).next().unwrap_or(t)
+}
+
+/// Adds a wrapped line's text to a head's message. A console wraps a line only where its
+/// next word does not fit (`fits`: the wrapped line's first word would have fitted on the
+/// head line, within the widest wrapped line seen). A head whose message is one token and
+/// whose text goes on below although it would have fitted is a record written in two parts,
+/// its header (a level, a name with an event id: `level: alpha.Beta[3]`) on the first line
+/// and its message below: that token is the record's name, a header field, and the message
+/// starts with the wrapped text.
+fn grow(message: &mut String, grown: &mut bool, text: &str, fits: bool) {
+    let m = message.trim();
+    if fits && !*grown && !m.is_empty() && !m.contains(char::is_whitespace) {
+        message.clear();
+    } else {
+        message.push(' ');
+    }
+    message.push_str(text);
+    *grown = true;
 }
 
 impl Pending {
@@ -279,5 +307,32 @@ impl Pending {
         if let Some(e) = self.error.and_then(|e| errors.get_mut(e)) {
             e.3.cluster = cluster;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grow;
+
+    #[test]
+    fn a_one_token_head_continued_below_is_a_name_not_message() {
+        // Class: a record written in two parts, `level: alpha.Beta[3]` then its message on
+        // the lines below: the name is header, the message starts below.
+        let (mut m, mut grown) = ("alpha.Beta[3]".to_owned(), false);
+        grow(&mut m, &mut grown, "gamma delta", true);
+        grow(&mut m, &mut grown, "epsilon", true);
+        assert_eq!(m, "gamma delta epsilon");
+        // A long token wrapped because the next word did not fit is the message's start.
+        let (mut m, mut grown) = ("alpha-beta-gamma".to_owned(), false);
+        grow(&mut m, &mut grown, "delta epsilon", false);
+        assert_eq!(m, "alpha-beta-gamma delta epsilon");
+        // A head with a message of several words keeps it and grows.
+        let (mut m, mut grown) = ("gamma delta".to_owned(), false);
+        grow(&mut m, &mut grown, "epsilon zeta", true);
+        assert_eq!(m, "gamma delta epsilon zeta");
+        // Only the first wrapped line replaces a one-token head.
+        let (mut m, mut grown) = ("gamma".to_owned(), true);
+        grow(&mut m, &mut grown, "delta", true);
+        assert_eq!(m, "gamma delta");
     }
 }

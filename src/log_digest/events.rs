@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use super::header::{HeaderModel, Level, LogFormat, Split};
 use super::multiline::{
-    head_candidates, is_goroutine, is_stack_line, looks_like_exception, TRACEBACK,
+    head_candidates, is_goroutine, is_margin_frame, is_stack_line, looks_like_exception, TRACEBACK,
 };
 use super::records::{json_record, logfmt_line, JsonModel, JsonRecord};
 
@@ -35,6 +35,8 @@ struct Console {
     /// The column where every head ends, when heads end there with a last field set off from
     /// the message (a right-hand column such as a code location): that field is header.
     right_edge: usize,
+    /// The longest wrapped line of the sample: the width a renderer wraps at is at least this.
+    width: usize,
 }
 
 /// Heads a sample needs before a console layout is inferred from it.
@@ -80,6 +82,7 @@ impl Console {
         // Lines indented to their own head's message column, the head being the last line
         // with a header.
         let mut wrapped = 0;
+        let mut width = 0;
         let mut head_col = 0;
         for l in sample {
             if l.trim().is_empty() {
@@ -87,6 +90,7 @@ impl Console {
             }
             if wrapped_text(l, head_col).is_some() {
                 wrapped += 1;
+                width = width.max(l.trim_end().len());
                 continue;
             }
             let (at, has) = split(l);
@@ -100,6 +104,7 @@ impl Console {
         Self {
             wraps: wrapped >= CONSOLE_MIN_WRAPPED,
             right_edge,
+            width,
         }
     }
 
@@ -124,7 +129,10 @@ fn wrapped_text(line: &str, col: usize) -> Option<&str> {
         return None;
     }
     let t = line[col..].trim_end();
-    (!t.is_empty() && !t.starts_with(' ') && !t.starts_with(TRACEBACK)).then_some(t)
+    // An exception's first line at the message column opens its stack trace: it is not the
+    // message going on.
+    (!t.is_empty() && !t.starts_with(' ') && !t.starts_with(TRACEBACK) && !looks_like_exception(t))
+        .then_some(t)
 }
 
 /// Share of sample lines a header shape needs to get a model of its own in a mixed file.
@@ -219,6 +227,12 @@ impl Splitter {
     /// their message ([`Line::Wrapped`]).
     pub fn wraps(&self) -> bool {
         self.console.wraps
+    }
+
+    /// The longest line the sample shows continuing a head's message at its message column
+    /// (0: none): a console that wraps lines wraps them at that width or wider.
+    pub fn wrap_width(&self) -> usize {
+        self.console.width
     }
 
     /// Whether lines of this source carry a level column.
@@ -510,7 +524,9 @@ impl<'s> EventParser<'s> {
                 }
                 false
             }
-            Mode::Java => t.starts_with("Caused by:") || t.starts_with("... "),
+            Mode::Java => {
+                t.starts_with("Caused by:") || t.starts_with("... ") || is_margin_frame(t)
+            }
             Mode::Panic => {
                 // The panic's own message line, then only what a stack dump holds: a line
                 // of another stream with no header (a second program's output interleaved)
@@ -541,7 +557,7 @@ impl<'s> EventParser<'s> {
                     self.open(Mode::Panic);
                     return true;
                 }
-                if looks_like_exception(t) && !self.splitter.split(line).1 {
+                if (looks_like_exception(t) || is_margin_frame(t)) && !self.splitter.split(line).1 {
                     self.open(Mode::Java);
                     return true;
                 }
@@ -1346,6 +1362,35 @@ mod tests {
         assert_eq!(messages, want, "{got:#?}");
         assert_eq!(&got[got.len() - 2..], ["+", "+"]);
         assert!(got.iter().any(|g| g.starts_with("warning|")), "{got:?}");
+    }
+
+    #[test]
+    fn an_exception_at_the_message_column_opens_a_trace_not_more_message() {
+        // Class: records written in two parts (a level and a name, then the message on lines
+        // padded to the message column), where the exception of an error record is padded
+        // the same way: its first line is the stack trace's, not the message's.
+        let mut lines: Vec<String> = Vec::new();
+        for i in 0..12 {
+            let level = if i % 4 == 3 { "fail" } else { "info" };
+            lines.push(format!("{level}: alpha.Beta[{i}]"));
+            lines.push(format!("      gamma delta {i} epsilon"));
+            if level == "fail" {
+                lines.push("      alpha.ZetaException (0x8004): eta theta".to_owned());
+                lines.push("         at alpha.Iota.Kappa() in /src/Iota.cs:line 3".to_owned());
+            }
+        }
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let got = classify(&refs);
+        assert!(
+            got.iter().filter(|g| g.starts_with('~')).count() >= 12,
+            "{got:#?}"
+        );
+        assert!(got.iter().all(|g| !g.contains("ZetaException")), "{got:#?}");
+        assert_eq!(
+            got.iter().filter(|g| g.starts_with("error|")).count(),
+            3,
+            "{got:#?}"
+        );
     }
 
     #[test]

@@ -31,21 +31,88 @@ pub(crate) fn is_goroutine(t: &str) -> bool {
     })
 }
 
-/// `ValueError: bad`, `java.lang.IllegalStateException: x`, `Error: boom`, `KeyError`.
+/// `ValueError: bad`, `java.lang.IllegalStateException: x`, `Error: boom`, `KeyError`; the
+/// exception type with a parenthesised code before its colon (`a.b.GammaException (0x8004):
+/// x`, `DeltaException (111): y`), and the type in parentheses behind `** ` (`** (a.BetaError)
+/// x`), the two other ways runtimes print an exception's first line.
 #[inline]
 pub(crate) fn looks_like_exception(t: &str) -> bool {
+    if let Some(r) = t.strip_prefix("** (") {
+        return r.split_once(')').is_some_and(|(word, rest)| {
+            (rest.is_empty() || rest.starts_with(' ')) && is_exception_type(word)
+        });
+    }
     // Bytes, not chars: the word is ASCII, and a non-ASCII character ends it at its first byte.
     let word_end = t
         .bytes()
         .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'$')))
         .unwrap_or(t.len());
     let word = &t[..word_end];
-    let rest = &t[word_end..];
-    if word.is_empty() || !(rest.is_empty() || rest.starts_with(':')) {
+    let mut rest = &t[word_end..];
+    if let Some(code) = rest.strip_prefix(" (") {
+        // a short code (a number, a hex value), nothing else, between the type and its colon
+        match code.split_once(')') {
+            Some((c, r))
+                if !c.is_empty()
+                    && c.len() <= 12
+                    && c.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+            {
+                rest = r;
+            }
+            _ => return false,
+        }
+        if !rest.starts_with(':') {
+            return false;
+        }
+    }
+    !word.is_empty() && (rest.is_empty() || rest.starts_with(':')) && is_exception_type(word)
+}
+
+/// A (dotted) type name whose last part names an error or an exception.
+fn is_exception_type(word: &str) -> bool {
+    if word.is_empty()
+        || !word
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'$'))
+    {
         return false;
     }
     let last = word.rsplit('.').next().unwrap_or(word);
     last.ends_with("Error") || last.ends_with("Exception") || last == "SystemExit"
+}
+
+/// A stack frame written at the margin as `file:LINE:in 'name'` (or `` `name' ``): a source
+/// path, a colon, the line number, `:in ` and the quoted frame name, as interpreters that print
+/// a backtrace one frame a line do (`lib/alpha.rb:12:in 'Beta#gamma'`).
+pub(crate) fn is_margin_frame(t: &str) -> bool {
+    // This runs on every line that could continue an event: a path starts with a letter, `/`,
+    // `.` or `~` (not a date's digit, not a bracket), and the location is the line's first
+    // word (one byte search, no substring searcher to set up).
+    if !t
+        .as_bytes()
+        .first()
+        .is_some_and(|&b| b.is_ascii_alphabetic() || matches!(b, b'/' | b'.' | b'~'))
+    {
+        return false;
+    }
+    let Some(sp) = memchr::memchr(b' ', t.as_bytes()) else {
+        return false;
+    };
+    let Some(loc) = t[..sp].strip_suffix(":in") else {
+        return false;
+    };
+    let name = &t[sp + 1..];
+    if !name.starts_with(['\'', '`']) {
+        return false;
+    }
+    let Some((file, line)) = loc.rsplit_once(':') else {
+        return false;
+    };
+    !line.is_empty()
+        && line.bytes().all(|b| b.is_ascii_digit())
+        && !file.is_empty()
+        && !file.contains(' ')
+        && (file.contains('.') || file.contains('/'))
 }
 
 /// The lines of a sample that may be heads of events, in order: what is left once blank and
@@ -83,6 +150,7 @@ pub(crate) fn head_candidates<'a>(sample: impl IntoIterator<Item = &'a str>) -> 
                 && !l.starts_with(['{'])
                 && !l.starts_with("Caused by:")
                 && !exception
+                && !is_margin_frame(l)
         })
         .collect()
 }
@@ -127,6 +195,37 @@ mod tests {
         assert!(!looks_like_exception("Error rate is high"));
         assert!(!looks_like_exception("alpha beta: Error"));
         assert!(is_goroutine("goroutine 12 [select]:"));
+    }
+
+    #[test]
+    fn exception_with_a_code_or_behind_stars() {
+        // the type, a parenthesised code, then the colon
+        assert!(looks_like_exception(
+            "alpha.BetaException (0x80004005): gamma delta"
+        ));
+        assert!(looks_like_exception("alpha.GammaException (111): delta"));
+        assert!(!looks_like_exception(
+            "alpha.GammaException (some words): delta"
+        ));
+        assert!(!looks_like_exception("Error (3) occurred"));
+        // the type in parentheses behind two stars
+        assert!(looks_like_exception("** (alpha.BetaError) gamma refused"));
+        assert!(looks_like_exception("** (KappaError) lambda mu: %{}"));
+        assert!(!looks_like_exception("** (alpha beta) gamma"));
+        assert!(!looks_like_exception("** (exit) normal"));
+    }
+
+    #[test]
+    fn frames_at_the_margin() {
+        assert!(is_margin_frame(
+            "/srv/alpha/beta.rb:153:in 'Gamma::Delta#epsilon'"
+        ));
+        assert!(is_margin_frame("lib/alpha.rb:12:in `block in beta'"));
+        assert!(is_margin_frame("alpha/beta:7:in '<main>'"));
+        assert!(!is_margin_frame("alpha beta:12:in 'gamma'"));
+        assert!(!is_margin_frame("alpha.rb:x:in 'gamma'"));
+        assert!(!is_margin_frame("retrying in 5s: alpha:12:in progress"));
+        assert!(!is_margin_frame("alpha: logged in 'beta'"));
         assert!(!is_goroutine("goroutine leak detected"));
     }
 }
