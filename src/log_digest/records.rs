@@ -130,7 +130,8 @@ impl JsonModel {
 /// record of each of its messages carries stays, and so do a request's method, route and
 /// status. Records without a message are not asked: their keys are all they say.
 fn optional_keys(records: &[(Cow<str>, Vec<&str>)]) -> Vec<String> {
-    let mut by_message: std::collections::HashMap<Vec<u8>, Vec<usize>> = Default::default();
+    let mut by_message: rustc_hash::FxHashMap<Vec<u8>, Vec<usize>> =
+        rustc_hash::FxHashMap::default();
     let mut shape = Vec::new();
     for (i, (m, _)) in records.iter().enumerate() {
         if m.trim().is_empty() {

@@ -273,7 +273,7 @@ fn extras(shape: Shape, m: usize, i: usize) -> Vec<(String, Value)> {
         if i % 3 == 0 {
             out.push((
                 "request_id".into(),
-                json!(format!("{:08x}", i * 2654435761 % (1 << 32))),
+                json!(format!("{:08x}", i * 2_654_435_761 % (1 << 32))),
             ));
         }
         if i % 4 == 1 {
