@@ -435,7 +435,7 @@ impl<'s> EventParser<'s> {
         // A record (logfmt or JSON) is a head as much as a header is: a traceback printed
         // after it continues it.
         let mut record = false;
-        if let Some((msg, lvl)) = logfmt_line(split.message) {
+        if let Some((msg, lvl)) = logfmt_line(split.message, &self.splitter.json.optional) {
             message = msg;
             level = level.or(lvl);
             record = true;
@@ -1078,7 +1078,7 @@ mod tests {
             r#"{"level":30,"time":1,"pid":7,"req":{"id":4,"method":"GET","url":"/v2/items/9","headers":{"accept":"*/*"}},"res":{"statusCode":500},"msg":"call done"}"#,
             r#"{"time":"2024-01-01T00:00:00Z","level":"INFO","msg":"call","method":"POST","path":"/v2/items","status":201,"remote":"10.0.0.1:5"}"#,
             r#"{"time":"2024-01-01T00:00:01Z","level":"INFO","msg":"item stored","size":3,"tags":["a"]}"#,
-            r#"{"time":"2024-01-01T00:00:02Z","msg":"item stored","size":3,"err":"disk full\nsecond line"}"#,
+            r#"{"time":"2024-01-01T00:00:02Z","msg":"item lost","size":3,"err":"disk full\nsecond line"}"#,
             r#"{"timestamp":"2024-01-01T00:00:03Z","level":"warning","event":"slow pass","note":"took \"long\""}"#,
             r#"{"time":"2024-01-01T00:00:04Z","a":1,"b":"x y"}"#,
         ]);
@@ -1088,13 +1088,13 @@ mod tests {
                 "info|call done pid=7 req={…} method=GET url=/v2/items/9 res={…} statusCode=500",
                 "info|call method=POST path=/v2/items remote=10.0.0.1:5 status=201",
                 "info|item stored size=3 tags=[…]",
-                "error|item stored err=\"second line\" size=3",
+                "error|item lost err=\"second line\" size=3",
                 "warning|slow pass note=\"took 'long'\"",
                 "-|a=1 b=\"x y\"",
             ]
         );
-        // What the miner sees: the route and status stay, every other value is a variable, so
-        // a record with an error key and one without are two templates.
+        // What the miner sees: the route and status stay, every other value is a variable. (A
+        // key on some records of one message only is an extra, left out: records::tests.)
         let masked = |s: &str| {
             let mut v = Vec::new();
             super::super::mask::mask_into(s, &mut v);
@@ -1103,10 +1103,6 @@ mod tests {
         assert_eq!(
             masked(got[0].split_once('|').unwrap().1),
             "call done pid=<*> req={…} method=GET url=/v2/items/<*> res={…} statusCode=500"
-        );
-        assert_ne!(
-            masked(got[2].split_once('|').unwrap().1),
-            masked(got[3].split_once('|').unwrap().1)
         );
     }
 

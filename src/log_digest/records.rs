@@ -23,6 +23,10 @@ pub struct JsonModel {
     /// The model of the records carried, escaped, in the message field (a shipper's or
     /// runtime's JSON wrapping an application's own JSON records), when most messages are.
     pub nested: Option<Box<JsonModel>>,
+    /// Keys that ride along on some records of one message and not on others (a request id,
+    /// a task name, a caller's extras, an exception): not part of the event, in JSON records
+    /// and logfmt lines alike (sorted; see [`optional_keys`]).
+    pub optional: Vec<String>,
 }
 
 impl JsonModel {
@@ -34,8 +38,19 @@ impl JsonModel {
             .filter_map(|l| serde_json::from_str(l).ok())
             .collect();
         let lines = sample.iter().filter(|l| !l.trim().is_empty()).count();
+        let logfmt: Vec<Vec<(&str, &str)>> = sample
+            .iter()
+            .filter_map(|l| logfmt_pairs(l.trim()))
+            .collect();
+        let logfmt_keyed = logfmt.iter().filter_map(|pairs| {
+            let m = pairs.iter().find(|(k, _)| MESSAGE_KEYS.contains(k))?.1;
+            Some((unquote(m), pairs.iter().map(|(k, _)| *k).collect()))
+        });
         if records.len() < 3 || records.len() * 2 < lines {
-            return Self::default();
+            return Self {
+                optional: optional_keys(&logfmt_keyed.collect::<Vec<_>>()),
+                ..Self::default()
+            };
         }
         let n = records.len();
         let level_key = if records
@@ -60,12 +75,7 @@ impl JsonModel {
         };
         let messages: Vec<String> = records
             .iter()
-            .filter_map(|r| {
-                MESSAGE_KEYS.iter().find_map(|k| match r.get(*k) {
-                    Some(serde_json::Value::String(s)) => Some(s.trim_end().to_owned()),
-                    _ => None,
-                })
-            })
+            .filter_map(|r| message_of(r).map(|(_, s)| s.trim_end().to_owned()))
             .collect();
         // Records inside records: the inner ones get a model of their own (one level at a
         // time; a wrapped record may itself wrap log lines).
@@ -95,16 +105,91 @@ impl JsonModel {
             .cloned()
             .collect();
         context.sort_unstable();
+        let mut keyed: Vec<(Cow<str>, Vec<&str>)> = records
+            .iter()
+            .filter_map(|r| {
+                let (_, m) = message_of(r)?;
+                Some((Cow::Borrowed(m), r.keys().map(String::as_str).collect()))
+            })
+            .collect();
+        keyed.extend(logfmt_keyed);
         Self {
             level_key,
             inner: inner.has_columns().then_some(inner),
             context,
             nested,
+            optional: optional_keys(&keyed),
         }
     }
 }
 
-const MESSAGE_KEYS: &[&str] = &["message", "msg", "event", "log", "text", "@message"];
+/// The keys that, within the sample, are present on some records of one message and absent
+/// on others (a message is its masked text, so records that differ in variables only are one
+/// message): such a key is an extra that rides along (a request id, a task name, a caller's
+/// own fields, an exception on some failures), not a part of what happened. A key that every
+/// record of each of its messages carries stays, and so do a request's method, route and
+/// status. Records without a message are not asked: their keys are all they say.
+fn optional_keys(records: &[(Cow<str>, Vec<&str>)]) -> Vec<String> {
+    let mut by_message: rustc_hash::FxHashMap<Vec<u8>, Vec<usize>> =
+        rustc_hash::FxHashMap::default();
+    let mut shape = Vec::new();
+    for (i, (m, _)) in records.iter().enumerate() {
+        if m.trim().is_empty() {
+            continue;
+        }
+        super::mask::mask_into(m.trim(), &mut shape);
+        by_message.entry(shape.clone()).or_default().push(i);
+    }
+    let mut optional: Vec<String> = Vec::new();
+    for members in by_message.values().filter(|m| m.len() >= 2) {
+        let mut keys: Vec<&str> = members
+            .iter()
+            .flat_map(|&i| records[i].1.iter().copied())
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for k in keys {
+            let present = members
+                .iter()
+                .filter(|&&i| records[i].1.contains(&k))
+                .count();
+            if present < members.len() && !is_request_key(k) && !MESSAGE_KEYS.contains(&k) {
+                optional.push(k.to_owned());
+            }
+        }
+    }
+    optional.sort_unstable();
+    optional.dedup();
+    optional
+}
+
+/// A record's message key and text: the first of [`MESSAGE_KEYS`] that holds a string.
+fn message_of(r: &serde_json::Map<String, serde_json::Value>) -> Option<(&'static str, &str)> {
+    MESSAGE_KEYS.iter().find_map(|k| match r.get(*k) {
+        Some(serde_json::Value::String(s)) => Some((*k, s.as_str())),
+        _ => None,
+    })
+}
+
+/// Keys that hold a record's message, the usual first: the rendered message comes before a
+/// message template (`{Name}` placeholders) and a short message before a full one; a record
+/// that writes two of them is read from the first, the others are not fields.
+const MESSAGE_KEYS: &[&str] = &[
+    "message",
+    "msg",
+    "event",
+    "log",
+    "text",
+    "@message",
+    "@m",
+    "RenderedMessage",
+    "short_message",
+    "full_message",
+    "@mt",
+    "MessageTemplate",
+];
+/// Keys that hold a record's level. A dotted key (`log.level`) is read flat or nested
+/// (`"log":{"level":…}`), as the schemas that name fields with dots allow both.
 const LEVEL_KEYS: &[&str] = &[
     "level",
     "severity",
@@ -112,6 +197,8 @@ const LEVEL_KEYS: &[&str] = &[
     "levelname",
     "log.level",
     "@level",
+    "@l",
+    "Level",
     DEBUG_SCALE_KEY,
 ];
 /// The key of a numeric level on the 10-step scale that starts at debug (10 debug … 50
@@ -135,6 +222,9 @@ const TIME_KEYS: &[&str] = &[
     "date",
     "datetime",
     "asctime",
+    "t",
+    "@t",
+    "Timestamp",
 ];
 
 /// Keys whose values name an HTTP request's method, target or status: kept where they sit in
@@ -195,16 +285,26 @@ fn push_field(out: &mut String, key: &str, value: &str, is_error: bool) {
 /// than one without), with the values variables — except a request's method, route and status,
 /// which name it. A nested object stands as `key={…}` followed by the request fields it holds
 /// (pino-http's `req.method`, `req.url`, `res.statusCode`); an array as `key=[…]`.
+///
+/// A record with a message leaves out the keys the file shows to be optional extras
+/// ([`JsonModel::optional`]) and the other spellings of its message.
 fn render_fields(
     out: &mut String,
     v: &serde_json::Map<String, serde_json::Value>,
-    skip: &[&str],
-    context: &[String],
+    level_key: &str,
+    message_key: Option<&str>,
+    json: &JsonModel,
 ) {
     for (k, val) in v {
-        if skip.contains(&k.as_str())
+        if k == level_key
             || TIME_KEYS.contains(&k.as_str())
-            || context.binary_search(k).is_ok()
+            || json.context.binary_search(k).is_ok()
+        {
+            continue;
+        }
+        if message_key.is_some()
+            && (json.optional.binary_search(k).is_ok()
+                || (MESSAGE_KEYS.contains(&k.as_str()) && val.is_string()))
         {
             continue;
         }
@@ -264,24 +364,22 @@ pub fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
         .chain(json.level_key.as_deref())
         .find(|k| v.contains_key(*k));
     let mut level = level_key
-        .and_then(|k| match v.get(k) {
-            Some(serde_json::Value::String(s)) => Some(Level::parse(s)),
-            Some(serde_json::Value::Number(n)) if k == DEBUG_SCALE_KEY => {
-                Some(n.as_f64().and_then(Level::from_debug_scale))
+        .and_then(|k| v.get(k).map(|val| (k, val)))
+        .or_else(|| nested_level(&v))
+        .and_then(|(k, val)| match val {
+            serde_json::Value::String(s) => Level::parse(s),
+            serde_json::Value::Number(n) if k == DEBUG_SCALE_KEY => {
+                n.as_f64().and_then(Level::from_debug_scale)
             }
-            Some(serde_json::Value::Number(n)) => Some(n.as_f64().and_then(Level::from_number)),
+            serde_json::Value::Number(n) => n.as_f64().and_then(Level::from_number),
             _ => None,
-        })
-        .flatten();
-    let message_key = MESSAGE_KEYS
-        .iter()
-        .copied()
-        .find(|k| matches!(v.get(*k), Some(serde_json::Value::String(_))));
+        });
+    let message_key = message_of(&v).map(|(k, _)| k);
     // Colour written into the message (a coloured formatter behind a JSON handler arrives as
     // `\u001b[…m` escapes) is presentation, as on a text line.
-    let mut message = match message_key.and_then(|k| v.get(k)) {
-        Some(serde_json::Value::String(s)) => strip_ansi(Cow::Borrowed(s)).into_owned(),
-        _ => String::new(),
+    let mut message = match message_of(&v) {
+        Some((_, s)) => strip_ansi(Cow::Borrowed(s)).into_owned(),
+        None => String::new(),
     };
     let mut wrapped = None;
     if is_object_text(message.trim_end()) {
@@ -314,13 +412,23 @@ pub fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
     // A record that wraps a log line of its own (a container runtime's `{"log":…,"stream":…}`)
     // is transport: its other fields say nothing about the event.
     if json.inner.is_none() {
-        let skip = [level_key.unwrap_or(""), message_key.unwrap_or("")];
-        render_fields(&mut fields, &v, &skip, &json.context);
+        render_fields(&mut fields, &v, level_key.unwrap_or(""), message_key, json);
     }
     Some(JsonRecord {
         message,
         fields,
         level,
+    })
+}
+
+/// The level of a record that writes a dotted level key nested (`"log":{"level":"warn"}`):
+/// the dotted key and the value.
+fn nested_level(
+    v: &serde_json::Map<String, serde_json::Value>,
+) -> Option<(&'static str, &serde_json::Value)> {
+    LEVEL_KEYS.iter().find_map(|k| {
+        let (outer, inner) = k.split_once('.')?;
+        Some((*k, v.get(outer)?.as_object()?.get(inner)?))
     })
 }
 
@@ -399,9 +507,10 @@ fn unquote(v: &str) -> Cow<'_, str> {
 }
 
 /// A logfmt line (`level=info msg="started" port=80`), read like a JSON record: its `msg` value
-/// then its other fields as written (time and level left out; [`render_fields`]'s convention).
-pub fn logfmt_line(m: &str) -> Option<(Cow<'_, str>, Option<Level>)> {
-    let pairs = logfmt_pairs(m)?;
+/// then its other fields sorted by key (time and level left out, and the keys `optional` names:
+/// [`render_fields`]'s convention), so that the order a writer puts its keys in says nothing.
+pub fn logfmt_line<'a>(m: &'a str, optional: &[String]) -> Option<(Cow<'a, str>, Option<Level>)> {
+    let mut pairs = logfmt_pairs(m)?;
     let mut msg = String::new();
     let mut level = None;
     for (k, v) in &pairs {
@@ -411,8 +520,13 @@ pub fn logfmt_line(m: &str) -> Option<(Cow<'_, str>, Option<Level>)> {
             _ => {}
         }
     }
+    let has_message = !msg.trim().is_empty();
+    pairs.sort_by_key(|(k, _)| *k);
     for (k, v) in &pairs {
-        if matches!(*k, "msg" | "message" | "level" | "lvl" | "severity") || TIME_KEYS.contains(k) {
+        if matches!(*k, "msg" | "message" | "level" | "lvl" | "severity")
+            || TIME_KEYS.contains(k)
+            || (has_message && optional.binary_search_by(|o| o.as_str().cmp(k)).is_ok())
+        {
             continue;
         }
         msg.push(' ');
@@ -421,4 +535,116 @@ pub fn logfmt_line(m: &str) -> Option<(Cow<'_, str>, Option<Level>)> {
         msg.push_str(v);
     }
     Some((Cow::Owned(msg), level))
+}
+
+#[cfg(test)]
+mod matrix;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(sample: &[&str]) -> Vec<String> {
+        let model = JsonModel::infer(sample);
+        sample
+            .iter()
+            .map(|l| {
+                let r = json_record(l, &model).unwrap();
+                let level = r.level.map_or("-", Level::name);
+                let text = format!("{}{}", r.message, r.fields);
+                format!("{level}|{}", text.trim_start())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_key_on_some_records_of_one_message_is_not_part_of_the_event() {
+        // Generated, neutral words: `req` and `extra` ride along on some records of "pass
+        // done"; `size` is on every record of "item kept"; `route`/`status` are a request's;
+        // a record without a message keeps every key.
+        let got = read(&[
+            r#"{"msg":"pass done in 4 ms","level":"info","req":"a1"}"#,
+            r#"{"msg":"pass done in 9 ms","level":"info"}"#,
+            r#"{"msg":"pass done in 2 ms","level":"error","extra":null,"exc":"Trace\nBoom: x"}"#,
+            r#"{"msg":"item kept","level":"info","size":3}"#,
+            r#"{"msg":"item kept","level":"info","size":8}"#,
+            r#"{"msg":"call","level":"info","route":"/a","status":200}"#,
+            r#"{"msg":"call","level":"info","route":"/a"}"#,
+            r#"{"a":1,"b":2}"#,
+            r#"{"a":1}"#,
+        ]);
+        assert_eq!(
+            got,
+            [
+                "info|pass done in 4 ms",
+                "info|pass done in 9 ms",
+                "error|pass done in 2 ms",
+                "info|item kept size=3",
+                "info|item kept size=8",
+                "info|call route=/a status=200",
+                "info|call route=/a",
+                "-|a=1 b=2",
+                "-|a=1",
+            ]
+        );
+        let model = JsonModel::infer(&[
+            r#"{"msg":"pass done in 4 ms","req":"a1"}"#,
+            r#"{"msg":"pass done in 9 ms"}"#,
+            r#"{"msg":"other","req":"a2"}"#,
+        ]);
+        assert_eq!(
+            model.optional,
+            ["req"],
+            "evidence from one message is enough"
+        );
+    }
+
+    #[test]
+    fn rendered_message_before_its_template_and_short_before_full() {
+        // A record that writes its message twice (rendered and as a template, short and
+        // full) is read from the rendered or short one; the other is no field.
+        let got = read(&[
+            r#"{"@t":"2024-01-01T00:00:00Z","@mt":"Moved {N} items","@m":"Moved 4 items"}"#,
+            r#"{"Timestamp":"x","Level":"Warning","MessageTemplate":"Lost {N}","RenderedMessage":"Lost 9"}"#,
+            r#"{"full_message":"Disk low\nmore","short_message":"Disk low","level":4,"host":"h"}"#,
+        ]);
+        assert_eq!(
+            got,
+            [
+                "-|Moved 4 items",
+                "warning|Lost 9",
+                "warning|Disk low host=h"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_dotted_level_key_is_read_flat_or_nested() {
+        let got = read(&[
+            r#"{"log.level":"warn","message":"a"}"#,
+            r#"{"log":{"level":"error","logger":"x"},"message":"b"}"#,
+            r#"{"@l":"Error","message":"c"}"#,
+        ]);
+        assert_eq!(got[0], "warning|a");
+        assert!(got[1].starts_with("error|b"), "{}", got[1]);
+        assert_eq!(got[2], "error|c");
+    }
+
+    #[test]
+    fn logfmt_fields_sorted_and_optional_keys_left_out() {
+        let lines = [
+            "level=info msg=\"pass done\" b=1 a=2 req=x",
+            "msg=\"pass done\" a=3 level=warn b=4",
+            "level=info a=1 b=2",
+        ];
+        let model = JsonModel::infer(&lines);
+        assert_eq!(model.optional, ["req"]);
+        let got: Vec<String> = lines
+            .iter()
+            .filter_map(|l| logfmt_line(l, &model.optional))
+            .map(|(m, l)| format!("{}|{m}", l.map_or("-", Level::name)))
+            .collect();
+        // The third line has no message: it is not a logfmt record here (no `msg`).
+        assert_eq!(got, ["info|pass done a=2 b=1", "warning|pass done a=3 b=4"]);
+    }
 }

@@ -229,8 +229,8 @@ fn json_and_logfmt_lines_mine_their_message() {
         .code(0)
         .json();
     assert_eq!(
-        l["templates"][0]["template"],
-        r#"job failed job=<*> err="<*>""#
+        l["templates"][0]["template"], r#"job failed err="<*>" job=<*>"#,
+        "a logfmt record's fields in key order, as a JSON record's"
     );
     assert_eq!(l["templates"][0]["level"], "error");
 }

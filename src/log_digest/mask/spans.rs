@@ -6,6 +6,7 @@
 /// `key={'a': 1}`, a value written as its repr), closed within the line: where the value
 /// starts and where it ends (after its closing character), both offsets into `b`; the token
 /// starts at `start` and ends at `tok_end`.
+#[inline(never)]
 pub(super) fn spanning_value(line: &[u8], start: usize, tok_end: usize) -> Option<(usize, usize)> {
     const SPAN_MAX: usize = 300;
     let eq = start + memchr::memchr(b'=', &line[start..tok_end])?;
@@ -56,6 +57,7 @@ pub(super) fn spanning_value(line: &[u8], start: usize, tok_end: usize) -> Optio
 /// Inside a bracketed span of several words, the free text after a label and its colon
 /// (`[Request failed: connection reset by peer]`): where that text starts and where the
 /// span's closing bracket is, both offsets into `b`; `open` is the opening bracket.
+#[inline(never)]
 pub(super) fn bracketed_free_text(b: &[u8], open: usize) -> Option<(usize, usize)> {
     const SPAN_MAX: usize = 300;
     let end = (open + SPAN_MAX).min(b.len());
@@ -90,6 +92,7 @@ pub(super) fn bracketed_free_text(b: &[u8], open: usize) -> Option<(usize, usize
 /// before the token's first `(`, and the `)` that closes it on the same line, at most 256
 /// bytes on (nested parentheses count), with its arguments separated by commas (spaces only
 /// after a comma or inside quotes). Returns the positions of the `(` and the `)`.
+#[inline(never)]
 pub(super) fn call_args(b: &[u8], s: usize, i: usize) -> Option<(usize, usize)> {
     let open = s + memchr::memchr(b'(', &b[s..i])?;
     let ident = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_';
@@ -132,6 +135,7 @@ pub(super) fn call_args(b: &[u8], s: usize, i: usize) -> Option<(usize, usize)> 
 /// `pkg.mod.Name`) whose last part is a capitalised word of letters and digits that ends in
 /// `Error` or `Exception` after at least one more letter, then `:` (`TimeoutError:`,
 /// `io.BadInputException:`). A bare `Error:` is a word of the message, not a type.
+#[inline(never)]
 pub(super) fn is_exception_type(tok: &[u8]) -> bool {
     let Some(name) = tok.strip_suffix(b":") else {
         return false;
