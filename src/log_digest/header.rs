@@ -282,14 +282,20 @@ impl HeaderModel {
         self.level_col
     }
 
-    /// Whether the model has a typed header (two checked columns, a level or mark column, or
-    /// a whole header in one bracket), not just a word or a number that a group of similar
-    /// messages happens to start with.
+    /// Whether the model has a typed header (two checked columns other than separators, a
+    /// level or mark column, or a whole header in one bracket), not just a word or a number
+    /// that a group of similar messages happens to start with, nor the separators of a
+    /// printed table's rows.
     pub fn is_typed(&self) -> bool {
         self.level_col.is_some()
             || self.mark_col.is_some()
             || self.columns == [Some(Shape::Bracket)]
-            || self.columns.iter().filter(|c| c.is_some()).count() >= 2
+            || self
+                .columns
+                .iter()
+                .filter(|c| c.is_some_and(|s| s != Shape::Dash))
+                .count()
+                >= 2
     }
 
     /// What tells two interleaved formats apart (`to_level`): the shapes of a line's leading tokens up to
