@@ -42,14 +42,21 @@ pub(super) fn is_record_of_its_own(line: &str) -> bool {
 }
 
 /// A header that says what a header says: a level, a clock or date (`:` `/` or `-` after a
-/// digit), a bracketed field. The leading number and separator of a printed table's row
-/// (`1  | alpha | 3`), which the fallback split takes for a header, is none.
+/// digit), a bracketed field, or three fields or more besides separators (a host, a program, a
+/// sequence number). The leading number and separator of a printed table's row (`1  | alpha |
+/// 3`), which a loose model or the fallback split takes for a header, is none.
 pub(super) fn typed_header(split: &Split) -> bool {
     let h = split.header.as_bytes();
     split.level.is_some()
         || h.windows(2)
             .any(|w| w[0].is_ascii_digit() && matches!(w[1], b':' | b'/' | b'-'))
         || h.iter().any(|b| matches!(b, b'[' | b'<'))
+        || split
+            .header
+            .split_ascii_whitespace()
+            .filter(|t| !matches!(*t, "|" | "-" | "--" | ":"))
+            .count()
+            >= 3
 }
 
 /// A line whose text ends unfinished, so that its record goes on over the next lines: an
@@ -90,6 +97,13 @@ mod tests {
     fn a_table_row_has_no_typed_header_and_a_line_of_another_stream_has_one() {
         let fallback = |l| HeaderModel::default().split(l);
         assert!(!typed_header(&fallback("1  | alpha | 3")));
+        let fields = |h| Split {
+            header: h,
+            message: "",
+            level: None,
+        };
+        assert!(!typed_header(&fields("1  | alpha |")));
+        assert!(typed_header(&fields("1234 node-7 alpha.beta 1077804742 1")));
         assert!(typed_header(&fallback("2024-03-01 09:00:00 beta gamma")));
         assert!(is_record_of_its_own(
             "10.0.0.1 - - [01/Mar/2024:09:00:00 +0000] \"GET /a HTTP/1.1\" 200 5"
