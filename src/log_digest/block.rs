@@ -165,7 +165,11 @@ fn process_block_cached(
                 time::parse_at(header, reference).unwrap_or(i64::MIN)
             };
             if let (Some(k), std::borrow::Cow::Borrowed(m)) = (key, &message) {
-                if parser.head_was_plain() {
+                // A head without a header may be a continuation after another head
+                // (see `Splitter::joins_headerless`): it is not cached.
+                if parser.head_was_plain()
+                    && (parser.head_has_header() || !splitter.joins_headerless())
+                {
                     if cache.entries.len() >= LINE_CACHE_MAX {
                         cache.entries.clear();
                     }

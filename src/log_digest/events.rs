@@ -10,6 +10,9 @@ use super::multiline::{
     head_candidates, is_goroutine, is_margin_frame, is_stack_line, looks_like_exception, TRACEBACK,
 };
 use super::records::{json_record, logfmt_line, JsonModel, JsonRecord};
+use body::{is_record_of_its_own, opens_body, typed_header};
+
+mod body;
 
 /// How lines of one source are split into header and message, inferred from its first lines.
 #[derive(Debug, Clone, Default)]
@@ -22,6 +25,9 @@ pub struct Splitter {
     mixed: Vec<HeaderModel>,
     json: JsonModel,
     console: Console,
+    /// Most lines of the source open with a header: an unindented line without one continues
+    /// the event above it (see [`EventParser::continues_headed_event`]).
+    headed: bool,
 }
 
 /// The layout of a console renderer that pads its lines to the terminal's width (failure
@@ -215,7 +221,9 @@ impl Splitter {
             model,
             json: JsonModel::infer(sample),
             console: Console::default(),
+            headed: false,
         };
+        s.headed = body::is_headed(sample, |l| s.split(l));
         s.console = Console::infer(sample, |l| {
             let (split, has) = s.split(l);
             (l.len() - split.message.len(), has)
@@ -233,6 +241,12 @@ impl Splitter {
     /// (0: none): a console that wraps lines wraps them at that width or wider.
     pub fn wrap_width(&self) -> usize {
         self.console.width
+    }
+
+    /// Whether an unindented line without a header may continue the event above it (most
+    /// lines of the source carry a header); a line cache must not replay such a line as a head.
+    pub fn joins_headerless(&self) -> bool {
+        self.headed
     }
 
     /// Whether lines of this source carry a level column.
@@ -314,6 +328,9 @@ pub struct EventParser<'s> {
     wrapping: bool,
     /// The column where the last head's message starts (0: no header).
     head_message_col: usize,
+    /// The last head's message ends unfinished ([`opens_body`]): unindented lines without a
+    /// header after it are its body (see [`EventParser::continues_headed_event`]).
+    body_open: bool,
 }
 
 impl<'s> EventParser<'s> {
@@ -328,6 +345,7 @@ impl<'s> EventParser<'s> {
             panic_first: false,
             wrapping: false,
             head_message_col: 0,
+            body_open: false,
         }
     }
 
@@ -353,6 +371,7 @@ impl<'s> EventParser<'s> {
         self.head_has_header = has_header;
         self.head_level = level;
         self.head_opens_list = opens_list(line);
+        self.body_open = opens_body(line);
     }
 
     /// The level the last head's event has after all, when a continuation line just opened a
@@ -384,6 +403,8 @@ impl<'s> EventParser<'s> {
             return Line::Continuation;
         }
         self.head_opens_list = opens_list(line);
+        // Whether the last head announced a body: kept while its body goes on.
+        let body_open = std::mem::replace(&mut self.body_open, opens_body(line));
         let trimmed = line.trim_start();
         if trimmed.starts_with('{') {
             if let Some(JsonRecord {
@@ -416,6 +437,10 @@ impl<'s> EventParser<'s> {
             return head;
         }
         let (split, has_header) = self.splitter.split(line);
+        if body_open && !(has_header && typed_header(&split)) && self.continues_headed_event(line) {
+            self.body_open = true;
+            return Line::Continuation;
+        }
         // A line that repeats the file's prefix (journald, a container runtime) continues a
         // traceback in its message.
         // The message is indented when more than one blank separates it from the header.
@@ -596,6 +621,24 @@ impl EventParser<'_> {
         })
     }
 
+    /// Failure class: unindented multi-line records. In a source where most lines open with a
+    /// header, an unindented line without one (a statement echoed over lines, a request or
+    /// response dumped line by line, a value pretty-printed over lines, a printed table) is part
+    /// of the event above it, when that event's head had a header and its message ended
+    /// unfinished ([`opens_body`]); the body runs to the next line with a header. After a
+    /// finished message such a line is an event of its own (a banner a server prints between
+    /// its logged lines). A line that is a record of
+    /// its own is not: a `key=value` record, a line that opens with a level word, or one whose
+    /// leading fields hold a clock, a date, a level or a bracketed field.
+    fn continues_headed_event(&self, line: &str) -> bool {
+        self.splitter.headed
+            && matches!(self.mode, Mode::Plain | Mode::Java)
+            && self.head_has_header
+            && !line.starts_with([' ', '\t'])
+            && !line.trim_end().is_empty()
+            && !is_record_of_its_own(line)
+    }
+
     /// Whether the message of a line that carries its own header continues the open event:
     /// a traceback opened or continued behind a repeated prefix.
     fn message_continues(&mut self, m: &str, indented: bool) -> bool {
@@ -764,6 +807,9 @@ pub(crate) fn render_console(events: &[(u32, &str, &str, &str)], width: usize) -
     }
     out
 }
+
+#[cfg(test)]
+mod unindented_matrix;
 
 #[cfg(test)]
 mod tests {

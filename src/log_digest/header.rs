@@ -173,8 +173,13 @@ impl HeaderModel {
             let next = (c + 1..(c + reach).min(max_cols)).find(|&k| dominant[k].is_some());
             // In a small sample, only a level or a `-` separator after the unchecked words
             // proves they are header: a repeated message (`worker 1 …`) looks consistent too.
+            // A host or id column never does: a message that most lines share (`0.2s → <id>:name`)
+            // carries ids after its first words, and whether nine lines in ten do is the
+            // sample's luck, not the file's structure (order independence).
             let proven = |k: usize| {
-                n >= MIN_LINES_FOR_GAPS || matches!(dominant[k], Some(Shape::Level | Shape::Dash))
+                dominant[k] != Some(Shape::HostId)
+                    && (n >= MIN_LINES_FOR_GAPS
+                        || matches!(dominant[k], Some(Shape::Level | Shape::Dash)))
             };
             match next {
                 Some(k) if proven(k) && (dominant[k] != Some(Shape::Dash) || k == c + 1) => {
@@ -282,14 +287,20 @@ impl HeaderModel {
         self.level_col
     }
 
-    /// Whether the model has a typed header (two checked columns, a level or mark column, or
-    /// a whole header in one bracket), not just a word or a number that a group of similar
-    /// messages happens to start with.
+    /// Whether the model has a typed header (two checked columns other than separators, a
+    /// level or mark column, or a whole header in one bracket), not just a word or a number
+    /// that a group of similar messages happens to start with, nor the separators of a
+    /// printed table's rows.
     pub fn is_typed(&self) -> bool {
         self.level_col.is_some()
             || self.mark_col.is_some()
             || self.columns == [Some(Shape::Bracket)]
-            || self.columns.iter().filter(|c| c.is_some()).count() >= 2
+            || self
+                .columns
+                .iter()
+                .filter(|c| c.is_some_and(|s| s != Shape::Dash))
+                .count()
+                >= 2
     }
 
     /// What tells two interleaved formats apart (`to_level`): the shapes of a line's leading tokens up to
@@ -693,6 +704,24 @@ mod tests {
         let s = m.split("1 2 3 4 5 6 7 8 9 10 11 12 13 done");
         assert_eq!(s.header, "1 2 3 4 5 6 7 8 9 10 11");
         assert_eq!(s.message, "12 13 done");
+    }
+
+    #[test]
+    fn unchecked_words_never_bridge_to_an_id_column_of_the_message() {
+        // Order independence (generated): a message most lines share carries an id after an
+        // arrow word; whether nine lines in ten do depends on which lines the sample holds,
+        // so the id column is never header.
+        let lines: Vec<String> = (0..30)
+            .map(|i| {
+                format!(
+                    "09:00:{i:02}:  {i}.5s → {:08x}ab:alpha_beta gamma",
+                    i * 7919
+                )
+            })
+            .collect();
+        let m = model(&lines.iter().map(String::as_str).collect::<Vec<_>>());
+        let s = m.split(&lines[3]);
+        assert!(s.message.starts_with('→'), "{s:?}");
     }
 
     #[test]

@@ -1,0 +1,115 @@
+//! Failure class: unindented multi-line records (a statement echoed clause by clause, a request
+//! dumped line by line, a value pretty-printed over lines, a printed table). What tells a body
+//! line from a line that is an event of its own: whether most lines of the source carry a
+//! header, whether a head's message ends unfinished, and whether a line without the file's
+//! header is a record all the same.
+
+use super::super::header::{HeaderModel, Split};
+use super::super::multiline::head_candidates;
+use super::super::records::logfmt_line;
+use super::message_level;
+
+/// Head candidates of a sample (unindented, non-blank, outside tracebacks) that must carry a
+/// header, in thirds, before lines without one are read as the bodies of multi-line records.
+const HEADED_THIRDS: usize = 1;
+/// Lines with a header a sample needs before that is decided.
+const HEADED_MIN: usize = 5;
+
+/// Whether most lines of a sample open with a header (as `split` splits them): a third of its
+/// head candidates, a record of another shape counting as one with a header.
+pub(super) fn is_headed<'a>(
+    sample: &[&'a str],
+    split: impl Fn(&'a str) -> (Split<'a>, bool),
+) -> bool {
+    let candidates = head_candidates(sample.iter().copied());
+    let with_header = candidates
+        .iter()
+        .filter(|l| {
+            let (s, has) = split(l);
+            (has && typed_header(&s)) || is_record_of_its_own(l)
+        })
+        .count();
+    with_header >= HEADED_MIN && with_header * 3 >= candidates.len() * HEADED_THIRDS
+}
+
+/// A line without the file's header that is a record all the same: `key=value` pairs, a
+/// level word first, or leading fields that hold a clock, a date, a level or a bracketed field
+/// (a line of another stream whose header the file's model misreads: `10.0.0.1 - - [date] …`).
+pub(super) fn is_record_of_its_own(line: &str) -> bool {
+    logfmt_line(line).is_some()
+        || message_level(line).is_some()
+        || typed_header(&HeaderModel::default().split(line))
+}
+
+/// A header that says what a header says: a level, a clock or date (`:` `/` or `-` after a
+/// digit), a bracketed field, or three fields or more besides separators (a host, a program, a
+/// sequence number). The leading number and separator of a printed table's row (`1  | alpha |
+/// 3`), which a loose model or the fallback split takes for a header, is none.
+pub(super) fn typed_header(split: &Split) -> bool {
+    let h = split.header.as_bytes();
+    split.level.is_some()
+        || h.windows(2)
+            .any(|w| w[0].is_ascii_digit() && matches!(w[1], b':' | b'/' | b'-'))
+        || h.iter().any(|b| matches!(b, b'[' | b'<'))
+        || split
+            .header
+            .split_ascii_whitespace()
+            .filter(|t| !matches!(*t, "|" | "-" | "--" | ":"))
+            .count()
+            >= 3
+}
+
+/// A line whose text ends unfinished, so that its record goes on over the next lines: an
+/// announcing `:`, an opening `{` `[` `(`, a `,` or `=` or `\\`, or a text broken after a word
+/// with one blank left before the line break (a statement echoed clause by clause). Lines padded
+/// to a terminal's width end in many blanks, not one.
+pub(super) fn opens_body(line: &str) -> bool {
+    let t = line.trim_end();
+    let trailing = line.len() - t.len();
+    t.ends_with([':', '{', '[', '(', ',', '=', '\\']) || (trailing == 1 && line.ends_with(' '))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unfinished_messages_open_a_body_and_finished_ones_do_not() {
+        for l in [
+            "alpha dump:",
+            "beta = {",
+            "gamma (",
+            "delta a, b,",
+            "SELECT e.id, e.ts ",
+        ] {
+            assert!(opens_body(l), "{l:?}");
+        }
+        for l in [
+            "alpha done",
+            "beta ready for 3",
+            "padded to the width          ",
+        ] {
+            assert!(!opens_body(l), "{l:?}");
+        }
+    }
+
+    #[test]
+    fn a_table_row_has_no_typed_header_and_a_line_of_another_stream_has_one() {
+        let fallback = |l| HeaderModel::default().split(l);
+        assert!(!typed_header(&fallback("1  | alpha | 3")));
+        let fields = |h| Split {
+            header: h,
+            message: "",
+            level: None,
+        };
+        assert!(!typed_header(&fields("1  | alpha |")));
+        assert!(typed_header(&fields("1234 node-7 alpha.beta 1077804742 1")));
+        assert!(typed_header(&fallback("2024-03-01 09:00:00 beta gamma")));
+        assert!(is_record_of_its_own(
+            "10.0.0.1 - - [01/Mar/2024:09:00:00 +0000] \"GET /a HTTP/1.1\" 200 5"
+        ));
+        assert!(is_record_of_its_own("level=info msg=\"delta\" n=3"));
+        assert!(!is_record_of_its_own("FROM epsilon_table"));
+        assert!(!is_record_of_its_own("host:zeta.example.org"));
+    }
+}
