@@ -36,7 +36,7 @@ pub(super) fn is_headed<'a>(
 /// level word first, or leading fields that hold a clock, a date, a level or a bracketed field
 /// (a line of another stream whose header the file's model misreads: `10.0.0.1 - - [date] …`).
 pub(super) fn is_record_of_its_own(line: &str) -> bool {
-    logfmt_line(line).is_some()
+    logfmt_line(line, &[]).is_some()
         || message_level(line).is_some()
         || typed_header(&HeaderModel::default().split(line))
 }

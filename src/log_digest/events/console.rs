@@ -1,0 +1,116 @@
+//! Console renderers that pad their lines to the terminal's width and wrap long messages
+//! onto lines indented to the message column: their layout, inferred from a sample, and the
+//! test of a wrapped line.
+
+use super::super::multiline::{head_candidates, looks_like_exception, TRACEBACK};
+
+/// The layout of a console renderer that pads its lines to the terminal's width (failure
+/// class: wrapped console output), inferred from a sample; zero where the sample shows none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Console {
+    /// Lines indented exactly to the column where their head's message starts (a long
+    /// message wrapped onto the next lines) are seen: such lines carry the rest of the
+    /// message. Decided per event, so a stream that interleaves another format keeps it.
+    pub(super) wraps: bool,
+    /// The column where every head ends, when heads end there with a last field set off from
+    /// the message (a right-hand column such as a code location): that field is header.
+    right_edge: usize,
+    /// The longest wrapped line of the sample: the width a renderer wraps at is at least this.
+    pub(super) width: usize,
+}
+
+/// Heads a sample needs before a console layout is inferred from it.
+const CONSOLE_MIN_HEADS: usize = 10;
+/// Lines indented to the message column a sample needs before they count as wrapped lines.
+const CONSOLE_MIN_WRAPPED: usize = 3;
+
+impl Console {
+    /// Infers the layout from the sample's heads (as `split` splits them) and its indented
+    /// lines. A column counts when nine heads in ten share it.
+    pub(super) fn infer(sample: &[&str], split: impl Fn(&str) -> (usize, bool)) -> Self {
+        let heads = head_candidates(sample.iter().copied());
+        if heads.len() < CONSOLE_MIN_HEADS {
+            return Self::default();
+        }
+        let dominant = |values: &mut Vec<usize>| -> usize {
+            values.sort_unstable();
+            let mut best = (0, 0);
+            for run in values.chunk_by(|a, b| a == b) {
+                if run.len() > best.1 {
+                    best = (run[0], run.len());
+                }
+            }
+            if best.1 * 10 >= heads.len() * 9 {
+                best.0
+            } else {
+                0
+            }
+        };
+        let mut ends = Vec::with_capacity(heads.len());
+        // Heads whose last field stands two blanks or more off the message.
+        let mut set_off = 0;
+        for l in &heads {
+            let (at, _) = split(l);
+            let t = l.trim_end();
+            ends.push(t.len());
+            if t.rfind(' ')
+                .is_some_and(|i| i > at && t[..i].ends_with(' '))
+            {
+                set_off += 1;
+            }
+        }
+        // Lines indented to their own head's message column, the head being the last line
+        // with a header.
+        let mut wrapped = 0;
+        let mut width = 0;
+        let mut head_col = 0;
+        for l in sample {
+            if l.trim().is_empty() {
+                continue;
+            }
+            if wrapped_text(l, head_col).is_some() {
+                wrapped += 1;
+                width = width.max(l.trim_end().len());
+                continue;
+            }
+            let (at, has) = split(l);
+            head_col = if has { at } else { 0 };
+        }
+        let right_edge = if set_off * 2 >= heads.len() {
+            dominant(&mut ends)
+        } else {
+            0
+        };
+        Self {
+            wraps: wrapped >= CONSOLE_MIN_WRAPPED,
+            right_edge,
+            width,
+        }
+    }
+
+    /// The message of a head without the right-hand column, for a head that ends at the
+    /// right edge (a message of one word keeps it).
+    pub(super) fn strip_right<'a>(&self, line: &str, message: &'a str) -> &'a str {
+        if self.right_edge == 0 || line.trim_end().len() != self.right_edge {
+            return message;
+        }
+        let m = message.trim_end();
+        match m.rfind(' ') {
+            Some(i) if !m[..i].trim_end().is_empty() => m[..i].trim_end(),
+            _ => message,
+        }
+    }
+}
+
+/// The text of a line that continues a wrapped message: indented exactly to its head's
+/// message column `col` (0: none), not the start of a traceback.
+pub(super) fn wrapped_text(line: &str, col: usize) -> Option<&str> {
+    if col == 0 || line.len() <= col || !line.as_bytes()[..col].iter().all(|&b| b == b' ') {
+        return None;
+    }
+    let t = line[col..].trim_end();
+    // An exception's first line at the message column opens its stack trace: it is not the
+    // message going on.
+    (!t.is_empty() && !t.starts_with(' ') && !t.starts_with(TRACEBACK) && !looks_like_exception(t))
+        .then_some(t)
+}
