@@ -14,7 +14,7 @@
 pub use super::http::{field_key, http_anchor, is_method_token, HttpAnchor};
 use super::http::{
     has_letter_outside_wildcards, is_http_method, is_http_status, is_request_record, is_route_key,
-    is_status_key, mask_route, route_before_method,
+    is_status_key, mask_route, route_before_method, target_with_status,
 };
 use super::tokens::is_date_word;
 use spans::{bracketed_free_text, call_args, is_exception_type, spanning_value};
@@ -478,7 +478,12 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                     let variable_first = first
                         .iter()
                         .any(|&c| c.is_ascii_digit() || class(c) & PATH != 0);
-                    if i > s || variable_first || !phrase.iter().any(u8::is_ascii_whitespace) {
+                    // The response after a request target (`"HTTP/1.1 200 OK"`) keeps its
+                    // status: its words are masked one by one.
+                    let response = http == 2 && phrase.starts_with(b"HTTP/");
+                    if !response
+                        && (i > s || variable_first || !phrase.iter().any(u8::is_ascii_whitespace))
+                    {
                         quote_at = Some(i);
                         i += close + 2;
                         continue;
@@ -557,6 +562,18 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             .flatten()
         {
             w
+        } else if let Some(w) = ((was_http == 1 || was_http == 4) && quote_at.is_none())
+            .then(|| target_with_status(tok, &b[i..], out))
+            .flatten()
+        {
+            // A request followed by its status is a request line, whatever words open the
+            // message (`HTTP Request: GET https://host/v2/x "HTTP/1.1 200 OK"`).
+            http = 2;
+            w
+        } else if was_http == 5 && tok == b"-" {
+            // After a request line's status, `-` is a missing value (a size, a time).
+            out.extend_from_slice(WILDCARD.as_bytes());
+            true
         } else if was_http == 4 && tok[0] == b'/' && quote_at.is_none() {
             // A request inside a message is a field of it: its target is one variable.
             out.extend_from_slice(WILDCARD.as_bytes());
@@ -567,6 +584,7 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         } {
             // The status after a request line is part of the event.
             out.extend_from_slice(tok);
+            http = 5;
             false
         } else if let Some((v, end)) = (flags & EQ != 0).then(|| spanning_value(b, s, i)).flatten()
         {
@@ -624,8 +642,11 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             }
             w
         };
-        if was_http == 2 && tok.starts_with(b"HTTP/") {
+        if was_http == 2 && tok.strip_prefix(b"\"").unwrap_or(tok).starts_with(b"HTTP/") {
             http = 3;
+        }
+        if was_http == 5 && http == 0 {
+            http = 5;
         }
         if is_http_method(tok) {
             http = if words_before { 4 } else { 1 };
