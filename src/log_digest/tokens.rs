@@ -87,6 +87,12 @@ pub(super) static TOKEN_BYTE: [u8; 256] = {
 
 pub(super) fn shape(tok: &str) -> Shape {
     let t = tok.as_bytes();
+    // A list field (`203.0.113.7, 10.0.0.2`, see [`Spans`]) has its first item's shape.
+    if t.first() != Some(&b'[') {
+        if let Some(p) = memchr::memmem::find(t, b", ") {
+            return shape(&tok[..p]);
+        }
+    }
     // Trim brackets, commas and parentheses, then one trailing colon.
     let trim = |c: u8| matches!(c, b'[' | b']' | b',' | b'(' | b')');
     let mut s = 0;
@@ -303,6 +309,10 @@ impl Spans {
                 }
                 self.chain = first && cut.is_some();
             }
+            // A list of addresses written with `, ` (a forwarded-for chain) is one field.
+            if b[i - 1] == b',' {
+                i = address_list_end(b, s, i);
+            }
             self.at[self.len] = (s, i);
             self.len += 1;
         }
@@ -312,6 +322,45 @@ impl Spans {
     pub(super) fn get(&self) -> &[(usize, usize)] {
         &self.at[..self.len]
     }
+}
+
+/// An address (`203.0.113.7`, `2001:db8::1`): hex digits with `.` or `:` between them, and a
+/// decimal digit.
+fn is_address(t: &[u8]) -> bool {
+    t.len() >= 3
+        && t.iter().any(u8::is_ascii_digit)
+        && t.iter().any(|&c| c == b'.' || c == b':')
+        && t.iter()
+            .all(|&c| c.is_ascii_hexdigit() || c == b'.' || c == b':')
+}
+
+/// Where a list of addresses written with `, ` ends (`203.0.113.7, 10.0.0.2`: the chain of
+/// proxies a request went through, one field of an access log), when the token `b[s..e]`
+/// is its first item (it ends in a comma); `e` when it is not a list of addresses.
+fn address_list_end(b: &[u8], s: usize, e: usize) -> usize {
+    let mut end = e;
+    while end > s + 1 && b[end - 1] == b',' && is_address(&b[s.max(last_item(b, s, end))..end - 1])
+    {
+        let next = end + 1;
+        if b.get(end) != Some(&b' ') || next >= b.len() {
+            break;
+        }
+        let stop = b[next..]
+            .iter()
+            .position(u8::is_ascii_whitespace)
+            .map_or(b.len(), |p| next + p);
+        let item = b[next..stop].strip_suffix(b",").unwrap_or(&b[next..stop]);
+        if !is_address(item) {
+            break;
+        }
+        end = stop;
+    }
+    end
+}
+
+/// Where the last item of a list token `b[s..end]` starts (after its last `, `).
+fn last_item(b: &[u8], s: usize, end: usize) -> usize {
+    memchr::memmem::rfind(&b[s..end], b", ").map_or(s, |p| s + p + 2)
 }
 
 /// Where a token such as `WARNING:root:msg` is cut: after its first colon, when the part before
