@@ -345,3 +345,68 @@ pub(super) fn is_request_record(content: &[u8]) -> bool {
 
 #[cfg(test)]
 mod matrix;
+
+#[cfg(test)]
+mod tests {
+    use super::super::mask::mask_into;
+    use super::*;
+
+    fn masked(s: &str) -> String {
+        let mut v = Vec::new();
+        mask_into(s, &mut v);
+        String::from_utf8(v).unwrap()
+    }
+
+    /// Class: a path segment carrying a percent-escape (RFC 3986) is a name a user chose, a
+    /// variable, however its words read; an unescaped word is a route word.
+    #[test]
+    fn percent_escaped_segments_are_values() {
+        let a = masked(r#""GET /files/q3%20summary%202.pdf HTTP/1.1" 200 5"#);
+        let b = masked(r#""GET /files/caf%C3%A9.pdf HTTP/1.1" 200 7"#);
+        assert_eq!(a, b);
+        assert!(a.starts_with("\"GET /files/<*> "), "{a}");
+        assert!(masked(r#""GET /files/summary HTTP/1.1" 200 5"#).contains("/files/summary"));
+        assert!(percent_escaped(b"a%2Fb") && !percent_escaped(b"100%") && !percent_escaped(b"%zz"));
+    }
+
+    /// Class: after a request line's status, `-` stands for a missing value (a size, a time)
+    /// and reads as the value it stands for.
+    #[test]
+    fn a_dash_after_the_status_is_a_missing_value() {
+        assert_eq!(
+            masked(r#""GET /box HTTP/1.1" 304 - 0.004s"#),
+            masked(r#""GET /box HTTP/1.1" 304 1234 0.004s"#)
+        );
+        // Elsewhere a dash is a word of the message.
+        assert_eq!(masked("start - stop"), "start - stop");
+    }
+
+    /// Class: a request whose target is followed by its status is a request line whatever
+    /// words open the message; an absolute URL's host is a variable and its path the route,
+    /// the status inside a quoted response stays.
+    #[test]
+    fn a_target_followed_by_its_status_is_a_request_line() {
+        let m = masked(
+            r#"call made: GET https://alpha.test/v2/boxes/42 "HTTP/1.1 503 Service Unavailable""#,
+        );
+        assert_eq!(
+            m,
+            r#"call made: GET https://<*>/v2/boxes/<*> "<*> 503 Service Unavailable""#
+        );
+        assert_ne!(
+            m,
+            masked(r#"call made: GET https://beta.test/v2/boxes/7 "HTTP/1.1 200 OK""#)
+        );
+        assert_eq!(
+            masked("call made: POST /v2/boxes 201 12ms"),
+            "call made: POST /v2/boxes 201 <*>"
+        );
+        // Without a status after it, a request inside a message stays one variable.
+        assert_eq!(
+            masked(r#"upstream closed, request: "GET /v2/boxes/9 HTTP/1.1", host: "a""#),
+            masked(r#"upstream closed, request: "GET /v2/other HTTP/1.1", host: "b""#)
+        );
+        assert_eq!(http_anchor("https://<*>/v2/boxes"), HttpAnchor::AfterMethod);
+        assert!(status_follows(b" \"HTTP/1.1 404 Not Found\"") && !status_follows(b" ok"));
+    }
+}

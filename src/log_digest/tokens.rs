@@ -394,6 +394,30 @@ pub(super) fn glued_colon(tok: &[u8], first: bool) -> Option<usize> {
 mod tests {
     use super::*;
 
+    /// Class: a field holding a list of addresses written with `, ` (the chain of proxies a
+    /// request went through) is one field with its first item's shape, so a line whose field
+    /// holds a list has the same columns as one whose field holds one address; a list of
+    /// anything else, or a time followed by a comma and a word, is not joined.
+    #[test]
+    fn a_list_of_addresses_is_one_field() {
+        let one = "203.0.113.7 - - [01/May/2024:10:00:00 +0000] x";
+        let list = "203.0.113.7, 10.0.0.2, 2001:db8::1 - - [01/May/2024:10:00:00 +0000] x";
+        let shapes = |l: &str| -> Vec<Shape> {
+            Spans::of(l, 4)
+                .get()
+                .iter()
+                .map(|&(s, e)| shape(&l[s..e]))
+                .collect()
+        };
+        assert_eq!(shapes(one), shapes(list));
+        assert_eq!(Spans::of(list, 1).get(), &[(0, 34)]);
+        let timed = "2016-09-28 04:30:30, Info CBS loaded";
+        assert_eq!(Spans::of(timed, 3).get().len(), 3);
+        assert_eq!(shape(&timed[11..20]), Shape::Time);
+        let words = "alpha, beta gamma";
+        assert_eq!(Spans::of(words, 2).get(), &[(0, 6), (7, 11)]);
+    }
+
     #[test]
     fn tokens_scanned_on_demand_are_the_tokens_of_one_scan() {
         let long = format!("[thread {}] x y", "w ".repeat(120));
