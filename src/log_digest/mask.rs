@@ -404,6 +404,23 @@ fn value_words_before_pair(rest: &[u8]) -> Option<usize> {
     }
 }
 
+/// The tokens a request line's state gives a meaning of its own (kept out of
+/// [`mask_into`]'s loop): a request followed by its status is a request line, whatever words
+/// open the message (`HTTP Request: GET https://host/v2/x "HTTP/1.1 200 OK"`); after a request
+/// line's status, `-` is a missing value (a size, a time). Returns whether the token written
+/// is a variable and the state after it, or `None` (nothing written).
+#[inline(never)]
+fn after_request(state: u8, tok: &[u8], after: &[u8], out: &mut Vec<u8>) -> Option<(bool, u8)> {
+    match state {
+        1 | 4 => target_with_status(tok, after, out).map(|w| (w, 2)),
+        5 if tok == b"-" => {
+            out.extend_from_slice(WILDCARD.as_bytes());
+            Some((true, 5))
+        }
+        _ => None,
+    }
+}
+
 /// Masks `content` into `out` as space-separated tokens (cleared first). Returns the number of
 /// tokens.
 #[allow(clippy::many_single_char_names)] // a hot byte loop: b/i/s/k/n read best short
@@ -562,18 +579,12 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             .flatten()
         {
             w
-        } else if let Some(w) = ((was_http == 1 || was_http == 4) && quote_at.is_none())
-            .then(|| target_with_status(tok, &b[i..], out))
+        } else if let Some((w, state)) = (was_http != 0 && quote_at.is_none())
+            .then(|| after_request(was_http, tok, &b[i..], out))
             .flatten()
         {
-            // A request followed by its status is a request line, whatever words open the
-            // message (`HTTP Request: GET https://host/v2/x "HTTP/1.1 200 OK"`).
-            http = 2;
+            http = state;
             w
-        } else if was_http == 5 && tok == b"-" {
-            // After a request line's status, `-` is a missing value (a size, a time).
-            out.extend_from_slice(WILDCARD.as_bytes());
-            true
         } else if was_http == 4 && tok[0] == b'/' && quote_at.is_none() {
             // A request inside a message is a field of it: its target is one variable.
             out.extend_from_slice(WILDCARD.as_bytes());

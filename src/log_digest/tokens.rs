@@ -87,12 +87,6 @@ pub(super) static TOKEN_BYTE: [u8; 256] = {
 
 pub(super) fn shape(tok: &str) -> Shape {
     let t = tok.as_bytes();
-    // A list field (`203.0.113.7, 10.0.0.2`, see [`Spans`]) has its first item's shape.
-    if t.first() != Some(&b'[') {
-        if let Some(p) = memchr::memmem::find(t, b", ") {
-            return shape(&tok[..p]);
-        }
-    }
     // Trim brackets, commas and parentheses, then one trailing colon.
     let trim = |c: u8| matches!(c, b'[' | b']' | b',' | b'(' | b')');
     let mut s = 0;
@@ -309,12 +303,13 @@ impl Spans {
                 }
                 self.chain = first && cut.is_some();
             }
-            // A list of addresses written with `, ` (a forwarded-for chain) is one field.
+            self.at[self.len] = (s, i);
+            self.len += 1;
+            // A list of addresses written with `, ` (a forwarded-for chain) is one field: its
+            // first item stands for it (and gives its shape), the others are skipped.
             if b[i - 1] == b',' {
                 i = address_list_end(b, s, i);
             }
-            self.at[self.len] = (s, i);
-            self.len += 1;
         }
         self.pos = i;
     }
@@ -395,7 +390,7 @@ mod tests {
     use super::*;
 
     /// Class: a field holding a list of addresses written with `, ` (the chain of proxies a
-    /// request went through) is one field with its first item's shape, so a line whose field
+    /// request went through) is one field, its first item standing for it, so a line whose field
     /// holds a list has the same columns as one whose field holds one address; a list of
     /// anything else, or a time followed by a comma and a word, is not joined.
     #[test]
@@ -410,7 +405,7 @@ mod tests {
                 .collect()
         };
         assert_eq!(shapes(one), shapes(list));
-        assert_eq!(Spans::of(list, 1).get(), &[(0, 34)]);
+        assert_eq!(Spans::of(list, 2).get(), &[(0, 12), (35, 36)]);
         let timed = "2016-09-28 04:30:30, Info CBS loaded";
         assert_eq!(Spans::of(timed, 3).get().len(), 3);
         assert_eq!(shape(&timed[11..20]), Shape::Time);
