@@ -78,11 +78,16 @@ pub(super) fn id_piece(p: &[u8]) -> bool {
 
 /// A whole path segment that is a value, not a route word: an id written in hex with its
 /// separators (`86f511ee-dbbf-15c3-5c00-8c8939018001`, `3ebb9083`: hex digits and `-`, at
-/// least one decimal digit), or a code written in capitals (`EURUSD`, `BTC-USD`, `BRK.B`:
-/// routes are lower-case words by convention, capitals name the thing asked about).
+/// least one decimal digit), a code written in capitals (`EURUSD`, `BTC-USD`, `BRK.B`:
+/// routes are lower-case words by convention, capitals name the thing asked about), or text
+/// carrying a percent-escape (`q3%20summary.pdf`, `caf%C3%A9`: RFC 3986 escapes what a route
+/// word never holds — spaces, non-ASCII letters — so the segment is a name a user chose).
 pub(super) fn value_segment(seg: &[u8]) -> bool {
     if seg.is_empty() {
         return false;
+    }
+    if percent_escaped(seg) {
+        return true;
     }
     let hex_id = seg.iter().any(u8::is_ascii_digit)
         && seg.iter().filter(|c| c.is_ascii_hexdigit()).count() >= 8
@@ -93,6 +98,14 @@ pub(super) fn value_segment(seg: &[u8]) -> bool {
             c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.')
         });
     hex_id || capitals
+}
+
+/// Whether `t` holds a percent-escape: `%` and two hex digits (RFC 3986, section 2.1).
+pub(super) fn percent_escaped(t: &[u8]) -> bool {
+    memchr::memchr_iter(b'%', t).any(|p| {
+        t.get(p + 1..p + 3)
+            .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+    })
 }
 
 /// Failure class E (HTTP request lines): writes a request target keeping what names the route
@@ -173,6 +186,66 @@ pub(super) fn mask_route(t: &[u8], out: &mut Vec<u8>) {
     }
 }
 
+/// Whether the text after a request target (`after`, from the byte after it) goes on with the
+/// response's status, directly or after the protocol (`200 12ms`, `HTTP/1.1 200`,
+/// `"HTTP/1.1 200 OK"`): the request is then a request line, whatever words come before it.
+pub(super) fn status_follows(after: &[u8]) -> bool {
+    let mut rest = after;
+    for _ in 0..2 {
+        let ws = rest.iter().take_while(|c| c.is_ascii_whitespace()).count();
+        if ws == 0 {
+            return false;
+        }
+        rest = &rest[ws..];
+        let end = rest
+            .iter()
+            .position(u8::is_ascii_whitespace)
+            .unwrap_or(rest.len());
+        let tok = &rest[..end];
+        let core = tok.strip_prefix(b"\"").unwrap_or(tok);
+        if core.starts_with(b"HTTP/") {
+            rest = &rest[end..];
+            continue;
+        }
+        let core = core.strip_suffix(b",").unwrap_or(core);
+        return is_http_status(core.strip_suffix(b"\"").unwrap_or(core));
+    }
+    false
+}
+
+/// A request target followed by its status (see [`status_follows`]): a path, or an absolute
+/// URL whose host is a variable and whose path is a route (`https://<*>/v2/items/<*>`).
+/// Writes the masked target and returns `Some(false)`, or `None` (nothing written). Kept out
+/// of [`super::mask::mask_into`]'s loop: it runs only after a method word.
+#[inline(never)]
+pub(super) fn target_with_status(tok: &[u8], after: &[u8], out: &mut Vec<u8>) -> Option<bool> {
+    let path_at = if tok[0] == b'/' {
+        0
+    } else {
+        tok.len() - absolute_path(tok)?.len()
+    };
+    if !status_follows(after) {
+        return None;
+    }
+    if path_at > 0 {
+        let sep = memchr::memmem::find(tok, b"://").unwrap_or(0);
+        out.extend_from_slice(&tok[..sep + 3]);
+        out.extend_from_slice(WILDCARD.as_bytes());
+    }
+    mask_route(&tok[path_at..], out);
+    Some(false)
+}
+
+/// The path of an absolute URL (`https://host:443/v2/x` → `/v2/x`): a scheme of letters,
+/// `://`, an authority, then the path.
+fn absolute_path(t: &[u8]) -> Option<&[u8]> {
+    let sep = memchr::memmem::find(t, b"://")?;
+    if sep == 0 || !t[..sep].iter().all(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    memchr::memchr(b'/', &t[sep + 3..]).map(|p| &t[sep + 3 + p..])
+}
+
 /// How a token of a masked message names an HTTP event, so that the miner never merges lines
 /// that differ there into one variable (a 500 never hides among 200s, each route counts on
 /// its own).
@@ -197,6 +270,8 @@ pub fn http_anchor(tok: &str) -> HttpAnchor {
     let v = v.strip_prefix(b"\"").unwrap_or(v);
     let core = v.strip_suffix(b",").unwrap_or(v);
     let core = core.strip_suffix(b"\"").unwrap_or(core);
+    // An absolute URL's path is its route (`https://<*>/v2/items`: the host is a variable).
+    let v = absolute_path(v).unwrap_or(v);
     let route = v.len() > 1 && v[0] == b'/' && v[1].is_ascii_alphanumeric();
     if is_http_status(core) || (keyed && route) {
         HttpAnchor::Always
@@ -266,4 +341,72 @@ pub(super) fn is_request_record(content: &[u8]) -> bool {
     content
         .windows(7)
         .any(|w| w.eq_ignore_ascii_case(b"method="))
+}
+
+#[cfg(test)]
+mod matrix;
+
+#[cfg(test)]
+mod tests {
+    use super::super::mask::mask_into;
+    use super::*;
+
+    fn masked(s: &str) -> String {
+        let mut v = Vec::new();
+        mask_into(s, &mut v);
+        String::from_utf8(v).unwrap()
+    }
+
+    /// Class: a path segment carrying a percent-escape (RFC 3986) is a name a user chose, a
+    /// variable, however its words read; an unescaped word is a route word.
+    #[test]
+    fn percent_escaped_segments_are_values() {
+        let a = masked(r#""GET /files/q3%20summary%202.pdf HTTP/1.1" 200 5"#);
+        let b = masked(r#""GET /files/caf%C3%A9.pdf HTTP/1.1" 200 7"#);
+        assert_eq!(a, b);
+        assert!(a.starts_with("\"GET /files/<*> "), "{a}");
+        assert!(masked(r#""GET /files/summary HTTP/1.1" 200 5"#).contains("/files/summary"));
+        assert!(percent_escaped(b"a%2Fb") && !percent_escaped(b"100%") && !percent_escaped(b"%zz"));
+    }
+
+    /// Class: after a request line's status, `-` stands for a missing value (a size, a time)
+    /// and reads as the value it stands for.
+    #[test]
+    fn a_dash_after_the_status_is_a_missing_value() {
+        assert_eq!(
+            masked(r#""GET /box HTTP/1.1" 304 - 0.004s"#),
+            masked(r#""GET /box HTTP/1.1" 304 1234 0.004s"#)
+        );
+        // Elsewhere a dash is a word of the message.
+        assert_eq!(masked("start - stop"), "start - stop");
+    }
+
+    /// Class: a request whose target is followed by its status is a request line whatever
+    /// words open the message; an absolute URL's host is a variable and its path the route,
+    /// the status inside a quoted response stays.
+    #[test]
+    fn a_target_followed_by_its_status_is_a_request_line() {
+        let m = masked(
+            r#"call made: GET https://alpha.test/v2/boxes/42 "HTTP/1.1 503 Service Unavailable""#,
+        );
+        assert_eq!(
+            m,
+            r#"call made: GET https://<*>/v2/boxes/<*> "<*> 503 Service Unavailable""#
+        );
+        assert_ne!(
+            m,
+            masked(r#"call made: GET https://beta.test/v2/boxes/7 "HTTP/1.1 200 OK""#)
+        );
+        assert_eq!(
+            masked("call made: POST /v2/boxes 201 12ms"),
+            "call made: POST /v2/boxes 201 <*>"
+        );
+        // Without a status after it, a request inside a message stays one variable.
+        assert_eq!(
+            masked(r#"upstream closed, request: "GET /v2/boxes/9 HTTP/1.1", host: "a""#),
+            masked(r#"upstream closed, request: "GET /v2/other HTTP/1.1", host: "b""#)
+        );
+        assert_eq!(http_anchor("https://<*>/v2/boxes"), HttpAnchor::AfterMethod);
+        assert!(status_follows(b" \"HTTP/1.1 404 Not Found\"") && !status_follows(b" ok"));
+    }
 }

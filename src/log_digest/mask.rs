@@ -14,7 +14,7 @@
 pub use super::http::{field_key, http_anchor, is_method_token, HttpAnchor};
 use super::http::{
     has_letter_outside_wildcards, is_http_method, is_http_status, is_request_record, is_route_key,
-    is_status_key, mask_route, route_before_method,
+    is_status_key, mask_route, route_before_method, target_with_status,
 };
 use super::tokens::is_date_word;
 use spans::{bracketed_free_text, call_args, is_exception_type, spanning_value};
@@ -404,6 +404,23 @@ fn value_words_before_pair(rest: &[u8]) -> Option<usize> {
     }
 }
 
+/// The tokens a request line's state gives a meaning of its own (kept out of
+/// [`mask_into`]'s loop): a request followed by its status is a request line, whatever words
+/// open the message (`HTTP Request: GET https://host/v2/x "HTTP/1.1 200 OK"`); after a request
+/// line's status, `-` is a missing value (a size, a time). Returns whether the token written
+/// is a variable and the state after it, or `None` (nothing written).
+#[inline(never)]
+fn after_request(state: u8, tok: &[u8], after: &[u8], out: &mut Vec<u8>) -> Option<(bool, u8)> {
+    match state {
+        1 | 4 => target_with_status(tok, after, out).map(|w| (w, 2)),
+        5 if tok == b"-" => {
+            out.extend_from_slice(WILDCARD.as_bytes());
+            Some((true, 5))
+        }
+        _ => None,
+    }
+}
+
 /// Masks `content` into `out` as space-separated tokens (cleared first). Returns the number of
 /// tokens.
 #[allow(clippy::many_single_char_names)] // a hot byte loop: b/i/s/k/n read best short
@@ -478,7 +495,12 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                     let variable_first = first
                         .iter()
                         .any(|&c| c.is_ascii_digit() || class(c) & PATH != 0);
-                    if i > s || variable_first || !phrase.iter().any(u8::is_ascii_whitespace) {
+                    // The response after a request target (`"HTTP/1.1 200 OK"`) keeps its
+                    // status: its words are masked one by one.
+                    let response = http == 2 && phrase.starts_with(b"HTTP/");
+                    if !response
+                        && (i > s || variable_first || !phrase.iter().any(u8::is_ascii_whitespace))
+                    {
                         quote_at = Some(i);
                         i += close + 2;
                         continue;
@@ -557,6 +579,12 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             .flatten()
         {
             w
+        } else if let Some((w, state)) = (was_http != 0 && quote_at.is_none())
+            .then(|| after_request(was_http, tok, &b[i..], out))
+            .flatten()
+        {
+            http = state;
+            w
         } else if was_http == 4 && tok[0] == b'/' && quote_at.is_none() {
             // A request inside a message is a field of it: its target is one variable.
             out.extend_from_slice(WILDCARD.as_bytes());
@@ -567,6 +595,7 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         } {
             // The status after a request line is part of the event.
             out.extend_from_slice(tok);
+            http = 5;
             false
         } else if let Some((v, end)) = (flags & EQ != 0).then(|| spanning_value(b, s, i)).flatten()
         {
@@ -624,8 +653,11 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             }
             w
         };
-        if was_http == 2 && tok.starts_with(b"HTTP/") {
+        if was_http == 2 && tok.strip_prefix(b"\"").unwrap_or(tok).starts_with(b"HTTP/") {
             http = 3;
+        }
+        if was_http == 5 && http == 0 {
+            http = 5;
         }
         if is_http_method(tok) {
             http = if words_before { 4 } else { 1 };

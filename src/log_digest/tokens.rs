@@ -305,6 +305,11 @@ impl Spans {
             }
             self.at[self.len] = (s, i);
             self.len += 1;
+            // A list of addresses written with `, ` (a forwarded-for chain) is one field: its
+            // first item stands for it (and gives its shape), the others are skipped.
+            if b[i - 1] == b',' {
+                i = address_list_end(b, s, i);
+            }
         }
         self.pos = i;
     }
@@ -312,6 +317,45 @@ impl Spans {
     pub(super) fn get(&self) -> &[(usize, usize)] {
         &self.at[..self.len]
     }
+}
+
+/// An address (`203.0.113.7`, `2001:db8::1`): hex digits with `.` or `:` between them, and a
+/// decimal digit.
+fn is_address(t: &[u8]) -> bool {
+    t.len() >= 3
+        && t.iter().any(u8::is_ascii_digit)
+        && t.iter().any(|&c| c == b'.' || c == b':')
+        && t.iter()
+            .all(|&c| c.is_ascii_hexdigit() || c == b'.' || c == b':')
+}
+
+/// Where a list of addresses written with `, ` ends (`203.0.113.7, 10.0.0.2`: the chain of
+/// proxies a request went through, one field of an access log), when the token `b[s..e]`
+/// is its first item (it ends in a comma); `e` when it is not a list of addresses.
+fn address_list_end(b: &[u8], s: usize, e: usize) -> usize {
+    let mut end = e;
+    while end > s + 1 && b[end - 1] == b',' && is_address(&b[s.max(last_item(b, s, end))..end - 1])
+    {
+        let next = end + 1;
+        if b.get(end) != Some(&b' ') || next >= b.len() {
+            break;
+        }
+        let stop = b[next..]
+            .iter()
+            .position(u8::is_ascii_whitespace)
+            .map_or(b.len(), |p| next + p);
+        let item = b[next..stop].strip_suffix(b",").unwrap_or(&b[next..stop]);
+        if !is_address(item) {
+            break;
+        }
+        end = stop;
+    }
+    end
+}
+
+/// Where the last item of a list token `b[s..end]` starts (after its last `, `).
+fn last_item(b: &[u8], s: usize, end: usize) -> usize {
+    memchr::memmem::rfind(&b[s..end], b", ").map_or(s, |p| s + p + 2)
 }
 
 /// Where a token such as `WARNING:root:msg` is cut: after its first colon, when the part before
@@ -344,6 +388,30 @@ pub(super) fn glued_colon(tok: &[u8], first: bool) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Class: a field holding a list of addresses written with `, ` (the chain of proxies a
+    /// request went through) is one field, its first item standing for it, so a line whose field
+    /// holds a list has the same columns as one whose field holds one address; a list of
+    /// anything else, or a time followed by a comma and a word, is not joined.
+    #[test]
+    fn a_list_of_addresses_is_one_field() {
+        let one = "203.0.113.7 - - [01/May/2024:10:00:00 +0000] x";
+        let list = "203.0.113.7, 10.0.0.2, 2001:db8::1 - - [01/May/2024:10:00:00 +0000] x";
+        let shapes = |l: &str| -> Vec<Shape> {
+            Spans::of(l, 4)
+                .get()
+                .iter()
+                .map(|&(s, e)| shape(&l[s..e]))
+                .collect()
+        };
+        assert_eq!(shapes(one), shapes(list));
+        assert_eq!(Spans::of(list, 2).get(), &[(0, 12), (35, 36)]);
+        let timed = "2016-09-28 04:30:30, Info CBS loaded";
+        assert_eq!(Spans::of(timed, 3).get().len(), 3);
+        assert_eq!(shape(&timed[11..20]), Shape::Time);
+        let words = "alpha, beta gamma";
+        assert_eq!(Spans::of(words, 2).get(), &[(0, 6), (7, 11)]);
+    }
 
     #[test]
     fn tokens_scanned_on_demand_are_the_tokens_of_one_scan() {
