@@ -15,21 +15,37 @@ const HEADED_THIRDS: usize = 1;
 /// Lines with a header a sample needs before that is decided.
 const HEADED_MIN: usize = 5;
 
-/// Whether most lines of a sample open with a header (as `split` splits them): a third of its
-/// head candidates, a record of another shape counting as one with a header.
+/// Whether lines without a header continue the event above them in this source: most lines of
+/// the sample open with a header (as `split` splits them: a third of its head candidates, a
+/// record of another shape counting as one with a header), and the sample itself shows such a
+/// body (a line without a header, not a record of its own, right after a headed line whose
+/// message ends unfinished). Without that evidence a source whose lines change shape after the
+/// sample (two files of different formats one after the other) would have every line of the
+/// second format taken as the body of one event.
 pub(super) fn is_headed<'a>(
     sample: &[&'a str],
     split: impl Fn(&'a str) -> (Split<'a>, bool),
 ) -> bool {
     let candidates = head_candidates(sample.iter().copied());
+    let headed = |l: &'a str| {
+        let (s, has) = split(l);
+        has && typed_header(&s)
+    };
     let with_header = candidates
         .iter()
-        .filter(|l| {
-            let (s, has) = split(l);
-            (has && typed_header(&s)) || is_record_of_its_own(l)
-        })
+        .filter(|l| headed(l) || is_record_of_its_own(l))
         .count();
-    with_header >= HEADED_MIN && with_header * 3 >= candidates.len() * HEADED_THIRDS
+    let mostly = with_header >= HEADED_MIN && with_header * 3 >= candidates.len() * HEADED_THIRDS;
+    mostly
+        && sample.windows(2).any(|w| {
+            let (above, line) = (w[0], w[1]);
+            opens_body(above)
+                && headed(above)
+                && !line.starts_with([' ', '\t'])
+                && !line.trim_end().is_empty()
+                && !headed(line)
+                && !is_record_of_its_own(line)
+        })
 }
 
 /// A line without the file's header that is a record all the same: `key=value` pairs, a
@@ -111,5 +127,22 @@ mod tests {
         assert!(is_record_of_its_own("level=info msg=\"delta\" n=3"));
         assert!(!is_record_of_its_own("FROM epsilon_table"));
         assert!(!is_record_of_its_own("host:zeta.example.org"));
+    }
+
+    #[test]
+    fn bodies_continue_only_in_a_source_whose_sample_shows_one() {
+        let split = |l| HeaderModel::default().split(l);
+        let split = |l| (split(l), true);
+        let mut with_body: Vec<String> = (0..8)
+            .map(|i| format!("2024-03-01 09:00:0{i} INFO alpha step {i}"))
+            .collect();
+        with_body.insert(4, "2024-03-01 09:00:09 INFO beta dump:".into());
+        with_body.insert(5, "gamma delta epsilon".into());
+        let lines: Vec<&str> = with_body.iter().map(String::as_str).collect();
+        assert!(is_headed(&lines, split));
+        // The same headed lines with no body after an unfinished message: no evidence, so
+        // lines of another shape later in the source stay events of their own.
+        let without: Vec<&str> = lines.iter().copied().filter(|l| *l != lines[5]).collect();
+        assert!(!is_headed(&without, split));
     }
 }
