@@ -348,14 +348,8 @@ mod matrix;
 
 #[cfg(test)]
 mod tests {
-    use super::super::mask::mask_into;
+    use super::super::mask::masked;
     use super::*;
-
-    fn masked(s: &str) -> String {
-        let mut v = Vec::new();
-        mask_into(s, &mut v);
-        String::from_utf8(v).unwrap()
-    }
 
     /// Class: a path segment carrying a percent-escape (RFC 3986) is a name a user chose, a
     /// variable, however its words read; an unescaped word is a route word.

@@ -690,15 +690,17 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
     n
 }
 
+/// A message as `mask_into` masks it, as text (for tests here and in `http`).
+#[cfg(test)]
+pub(super) fn masked(s: &str) -> String {
+    let mut v = Vec::new();
+    mask_into(s, &mut v);
+    String::from_utf8(v).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn masked(s: &str) -> String {
-        let mut v = Vec::new();
-        mask_into(s, &mut v);
-        String::from_utf8(v).unwrap()
-    }
 
     #[test]
     fn numbers_ids_and_paths_are_variables() {

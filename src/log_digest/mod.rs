@@ -20,6 +20,8 @@ mod http;
 pub mod levels;
 pub mod log_format;
 pub mod mask;
+#[cfg(test)]
+mod matrix_tally;
 pub mod miner;
 pub mod mining;
 mod multiline;

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use crate::log_digest::levels::Level;
+use crate::log_digest::matrix_tally::Tally;
 use crate::log_digest::reader::Input;
 use crate::log_digest::{mine, DigestOptions};
 
@@ -550,14 +551,11 @@ fn grouping_errors(truth: &[String], got: &[(String, String)]) -> Vec<String> {
     errs
 }
 
-struct Outcome {
-    cells: usize,
-    failures: Vec<String>,
-}
+#[derive(Default)]
+struct Outcome(Tally);
 
 impl Outcome {
     fn check(&mut self, name: &str, c: &Cell) {
-        self.cells += 1;
         let (got, warnings, errors) = digested(&c.lines);
         assert_eq!(got.len(), c.lines.len(), "{name}: one assignment per line");
         let mut errs = grouping_errors(&c.truth, &got);
@@ -567,37 +565,23 @@ impl Outcome {
                 c.warnings, c.errors
             ));
         }
-        if !errs.is_empty() {
-            errs.truncate(3);
-            self.failures.push(format!(
-                "{name}: {} (first line {:?})",
-                errs.join("; "),
-                c.lines[0]
-            ));
-        }
+        errs.truncate(3);
+        self.0.cell(
+            (!errs.is_empty())
+                .then(|| format!("{name}: {} (first line {:?})", errs.join("; "), c.lines[0])),
+        );
     }
 }
 
 fn run(interleave: bool) {
-    let mut o = Outcome {
-        cells: 0,
-        failures: Vec::new(),
-    };
+    let mut o = Outcome::default();
     for layout in LAYOUTS {
         for shape in SHAPES {
             let name = format!("{layout:?} {shape:?}");
             o.check(&name, &cell(layout, shape, interleave));
         }
     }
-    assert_eq!(o.cells, LAYOUTS.len() * SHAPES.len(), "every cell ran");
-    eprintln!("{} of {} cells wrong", o.failures.len(), o.cells);
-    assert!(
-        o.failures.is_empty(),
-        "{} of {} cells wrong:\n{}",
-        o.failures.len(),
-        o.cells,
-        o.failures.join("\n")
-    );
+    o.0.finish(LAYOUTS.len() * SHAPES.len());
 }
 
 #[test]

@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use serde_json::{json, Value};
 
 use crate::log_digest::levels::Level;
+use crate::log_digest::matrix_tally::Tally;
 use crate::log_digest::reader::Input;
 use crate::log_digest::{mine, DigestOptions};
 
@@ -529,40 +530,25 @@ fn cell_failure(text: &str, truth: &[usize]) -> Option<String> {
     (!problems.is_empty()).then(|| problems.join("; "))
 }
 
-struct Matrix {
-    cells: usize,
-    failures: Vec<String>,
-}
+#[derive(Default)]
+struct Matrix(Tally);
 
 impl Matrix {
     fn check(&mut self, name: &str, (text, truth): (String, Vec<usize>)) {
-        self.cells += 1;
-        if let Some(f) = cell_failure(&text, &truth) {
-            let head: Vec<&str> = text.lines().take(2).collect();
-            self.failures
-                .push(format!("{name}: {f}; first lines {head:#?}"));
-        }
+        let head: Vec<&str> = text.lines().take(2).collect();
+        self.0.cell(
+            cell_failure(&text, &truth).map(|f| format!("{name}: {f}; first lines {head:#?}")),
+        );
     }
 
     fn finish(self, expected_cells: usize) {
-        assert_eq!(self.cells, expected_cells, "every cell ran");
-        eprintln!("{} of {} cells wrong", self.failures.len(), self.cells);
-        assert!(
-            self.failures.is_empty(),
-            "{} of {} cells wrong:\n{}",
-            self.failures.len(),
-            self.cells,
-            self.failures.join("\n")
-        );
+        self.0.finish(expected_cells);
     }
 }
 
 #[test]
 fn json_conventions_by_record_shape_group_as_their_messages() {
-    let mut matrix = Matrix {
-        cells: 0,
-        failures: Vec::new(),
-    };
+    let mut matrix = Matrix::default();
     for conv in CONVENTIONS {
         for &shape in SHAPES {
             matrix.check(
@@ -576,10 +562,7 @@ fn json_conventions_by_record_shape_group_as_their_messages() {
 
 #[test]
 fn logfmt_conventions_by_record_shape_group_as_their_messages() {
-    let mut matrix = Matrix {
-        cells: 0,
-        failures: Vec::new(),
-    };
+    let mut matrix = Matrix::default();
     for &keys in LOGFMT {
         for &shape in SHAPES {
             matrix.check(
