@@ -236,6 +236,80 @@ pub(super) fn target_with_status(tok: &[u8], after: &[u8], out: &mut Vec<u8>) ->
     Some(false)
 }
 
+/// How many tokens after a request a message reports (see [`reported_target`]) its status may
+/// come (`responded 404`, `completed with status 500`), counting the target's own token.
+pub(super) const STATUS_WINDOW: u8 = 4;
+
+/// A request a message reports in its own words: a bare method word after other words, then
+/// its target (`sent GET /v2/boxes/7`, `began GET "/v2/boxes"`, `calling GET
+/// https://host/v2/boxes`). The method and the route are the event (ids in the path and
+/// query values are variables, an absolute URL's host is one), unlike a quoted request line
+/// copied into a message as one of its fields (`request: "GET /x HTTP/1.1"`). `quote` is
+/// where a quote opens the token. Writes the masked target and returns `Some(false)`, or
+/// `None` (nothing written) when the token is no target.
+#[inline(never)] // rare (after a method word): kept out of the per-token loops
+pub(super) fn reported_target(tok: &[u8], quote: Option<usize>, out: &mut Vec<u8>) -> Option<bool> {
+    let (open, inner) = match quote {
+        Some(0) => {
+            let close = memchr::memchr(b'"', &tok[1..]).map_or(tok.len(), |p| p + 1);
+            (&tok[..1], &tok[1..close])
+        }
+        Some(_) => return None,
+        None => (&tok[..0], tok),
+    };
+    let rest = &tok[open.len() + inner.len()..];
+    let path_at = if inner.first() == Some(&b'/') {
+        0
+    } else {
+        inner.len() - absolute_path(inner)?.len()
+    };
+    out.extend_from_slice(open);
+    if path_at > 0 {
+        let sep = memchr::memmem::find(inner, b"://").unwrap_or(0);
+        out.extend_from_slice(&inner[..sep + 3]);
+        out.extend_from_slice(WILDCARD.as_bytes());
+    }
+    mask_route(&inner[path_at..], out);
+    out.extend_from_slice(rest);
+    Some(false)
+}
+
+/// Whether the text before a token leaves a quote open (an odd number of `"`): the token is
+/// inside quoted text.
+pub(super) fn in_quote(before: &[u8]) -> bool {
+    memchr::memchr_iter(b'"', before).count() % 2 == 1
+}
+
+/// Whether the token after a request target (`after`, from the byte after it) is a protocol
+/// (`HTTP/1.1`): a request line copied whole into a message.
+pub(super) fn copied_request_line(after: &[u8]) -> bool {
+    let next = after.trim_ascii_start();
+    let starts = next.len() < after.len();
+    starts
+        && next
+            .strip_prefix(b"\"")
+            .unwrap_or(next)
+            .starts_with(b"HTTP/")
+}
+
+/// A status a message reports for the request it named: 100 to 599, not the count of a unit
+/// after it (`responded 404 in 3 ms`, not `took 200 ms`). `after` is the text after the token.
+pub(super) fn reported_status(tok: &[u8], after: &[u8]) -> bool {
+    let core = tok
+        .iter()
+        .rposition(|&c| !matches!(c, b',' | b'.' | b';' | b')'))
+        .map_or(&tok[..0], |e| &tok[..=e]);
+    if !is_http_status(core) {
+        return false;
+    }
+    let next = after.trim_ascii_start();
+    let next = &next[..next
+        .iter()
+        .position(|&c| c.is_ascii_whitespace() || c.is_ascii_punctuation())
+        .unwrap_or(next.len())];
+    !super::mask::is_unit(next)
+}
+
 /// The path of an absolute URL (`https://host:443/v2/x` → `/v2/x`): a scheme of letters,
 /// `://`, an authority, then the path.
 fn absolute_path(t: &[u8]) -> Option<&[u8]> {
@@ -373,6 +447,72 @@ mod tests {
         );
         // Elsewhere a dash is a word of the message.
         assert_eq!(masked("start - stop"), "start - stop");
+    }
+
+    /// Class: a request a message reports in its own words (a bare method after other
+    /// words, then a path, a quoted path or an absolute URL, and maybe the status a few
+    /// words later): method, route and status are the event; ids, query values, the host and
+    /// durations are variables. Enumerated: phrasings x route shapes x statuses.
+    #[test]
+    fn a_request_reported_in_a_message_keeps_method_route_and_status() {
+        // `{m}` method, `{p}` target, `{s}` status, `{t}` a duration.
+        let phrasings = [
+            ("box served {m} {p} replied {s} in {t} ms", true),
+            ("box call {m} {p} done, status {s}", true),
+            ("box call {m} {p} - {s}", true),
+            ("box opened {m} \"{p}\" for {t}", false),
+            ("box sending request {m} {p}", false),
+        ];
+        // (route as written with `{i}` an id, route template).
+        let routes = [
+            ("/v2/boxes", "/v2/boxes"),
+            ("/v2/boxes/{i}", "/v2/boxes/<*>"),
+            ("/v2/boxes/{i}/lid", "/v2/boxes/<*>/lid"),
+            ("/v2/boxes?since={i}", "/v2/boxes?since=<*>"),
+            ("https://alpha{i}.test/v2/boxes", "https://<*>/v2/boxes"),
+        ];
+        let statuses = ["200", "201", "404", "500"];
+        let fill = |p: &str, m: &str, r: &str, s: &str, i: &str| {
+            p.replace("{p}", &r.replace("{i}", i))
+                .replace("{m}", m)
+                .replace("{s}", s)
+                .replace("{t}", &format!("1{i}.5"))
+        };
+        let mut failures = Vec::new();
+        for (phrasing, has_status) in phrasings {
+            for (route, template) in routes {
+                for status in statuses {
+                    let a = masked(&fill(phrasing, "GET", route, status, "42"));
+                    let b = masked(&fill(phrasing, "GET", route, status, "917"));
+                    let other_method = masked(&fill(phrasing, "POST", route, status, "42"));
+                    let other_status = masked(&fill(phrasing, "GET", route, "503", "42"));
+                    let ok = a == b
+                        && a.contains(template)
+                        && a.contains("GET ")
+                        && a != other_method
+                        && (!has_status || (a.contains(status) && a != other_status));
+                    if !ok {
+                        failures.push(format!("{phrasing} | {route} | {status}: {a}"));
+                    }
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        // Not a status: a count with its unit after it.
+        assert_eq!(
+            masked("box call GET /v2/boxes took 200 ms"),
+            masked("box call GET /v2/boxes took 350 ms")
+        );
+        // A request line copied into a message (its protocol, no status) is a variable, and
+        // so is a request inside quoted text.
+        assert_eq!(
+            masked("bad target in request GET /v2/boxes/../x HTTP/1.1"),
+            masked("bad target in request GET /v2/lids HTTP/1.1")
+        );
+        assert_eq!(
+            masked(r#"box failed: "timed out. Message: GET https://a.test/v2/boxes""#),
+            masked(r#"box failed: "timed out. Message: GET https://a.test/v2/lids""#)
+        );
     }
 
     /// Class: a request whose target is followed by its status is a request line whatever

@@ -11,11 +11,12 @@
 //! - runs of whole-token wildcards collapse into one `<*>`, so variable-length lists
 //!   (`@0x7fe @0x7ff …`) do not change a template's length.
 
-pub use super::http::{field_key, http_anchor, is_method_token, HttpAnchor};
 use super::http::{
-    has_letter_outside_wildcards, is_http_method, is_http_status, is_request_record, is_route_key,
-    is_status_key, mask_route, route_before_method, target_with_status,
+    copied_request_line, has_letter_outside_wildcards, in_quote, is_http_method, is_http_status,
+    is_request_record, is_route_key, is_status_key, mask_route, reported_status, reported_target,
+    route_before_method, target_with_status, STATUS_WINDOW,
 };
+pub use super::http::{field_key, http_anchor, is_method_token, HttpAnchor};
 use super::tokens::is_date_word;
 use spans::{bracketed_free_text, call_args, is_exception_type, spanning_value};
 
@@ -313,7 +314,7 @@ fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bo
 }
 
 /// Size and duration units that follow a number as a separate word.
-fn is_unit(w: &[u8]) -> bool {
+pub(super) fn is_unit(w: &[u8]) -> bool {
     const UNITS: &[&[u8]] = &[
         b"B", b"KB", b"MB", b"GB", b"TB", b"KiB", b"MiB", b"GiB", b"TiB", b"kB", b"bytes", b"ms",
         b"us", b"ns", b"s", b"sec", b"secs", b"seconds", b"min", b"mins", b"minutes", b"h",
@@ -431,12 +432,15 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
     let mut last_wild = false;
     let mut glue = false;
     // HTTP request line: 1 after a method, 2 after its target, 3 after `HTTP/x`; 4 after a
-    // method inside a message (its target is a variable).
+    // quoted request line's method inside a message (its target is a variable); 6 after a
+    // bare method inside a message (a request the message reports: its route is kept).
     let mut http = 0u8;
     // Whether a word came before: a request line is the event only when it opens the message
     // (after addresses, dates and dashes), not when it is one field of an error message
     // (`… while reading upstream, request: "GET /x HTTP/1.1"`), where it is a variable.
     let mut words_before = false;
+    // Tokens left in which a request the message reported may be followed by its status.
+    let mut status_window = 0u8;
     // Whether the message is a request record (asked once, at its first `=`).
     let mut request: Option<bool> = None;
     // The free text of the bracketed span being read ([`bracketed_free_text`]).
@@ -585,6 +589,23 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         {
             http = state;
             w
+        } else if let Some((w, state)) = (was_http == 6 && quote_at.is_none())
+            .then(|| after_request(4, tok, &b[i..], out))
+            .flatten()
+        {
+            http = state;
+            w
+        } else if was_http == 6 && copied_request_line(&b[i..]) {
+            // `… in request GET /x HTTP/1.1`: a request line copied into the message (its
+            // protocol after the target, no status) is a field of it, a variable.
+            out.extend_from_slice(WILDCARD.as_bytes());
+            true
+        } else if let Some(w) = (was_http == 6)
+            .then(|| reported_target(tok, quote_at.map(|q| q - s), out))
+            .flatten()
+        {
+            status_window = STATUS_WINDOW;
+            w
         } else if was_http == 4 && tok[0] == b'/' && quote_at.is_none() {
             // A request inside a message is a field of it: its target is one variable.
             out.extend_from_slice(WILDCARD.as_bytes());
@@ -596,6 +617,11 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             // The status after a request line is part of the event.
             out.extend_from_slice(tok);
             http = 5;
+            false
+        } else if status_window > 0 && quote_at.is_none() && reported_status(tok, &b[i..]) {
+            // The status a message reports for the request it named (`responded 404 in`).
+            out.extend_from_slice(tok);
+            status_window = 0;
             false
         } else if let Some((v, end)) = (flags & EQ != 0).then(|| spanning_value(b, s, i)).flatten()
         {
@@ -660,8 +686,16 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             http = 5;
         }
         if is_http_method(tok) {
-            http = if words_before { 4 } else { 1 };
+            http = match (words_before, tok[0] == b'"') {
+                (false, _) => 1,
+                (true, true) => 4,
+                // Inside quoted text (an error message quoted in the message) the request
+                // is part of that text: its target is a variable.
+                (true, false) if in_quote(&b[..s]) => 4,
+                (true, false) => 6,
+            };
         }
+        status_window = status_window.saturating_sub(1);
         words_before = words_before || has_letter_outside_wildcards(&out[mark..]);
         if glued {
             last_wild = false;
