@@ -362,7 +362,15 @@ impl<'s> EventParser<'s> {
         let rest = split_tags(split.message).1;
         // The header and the tags, wherever the header model ended (a tag may be a header
         // field on one line and part of the message on the next).
-        let prefix = line[..rest.as_ptr() as usize - line.as_ptr() as usize].trim_end();
+        let at = if line.ends_with(rest) {
+            line.len() - rest.len()
+        } else {
+            (rest.as_ptr() as usize)
+                .checked_sub(line.as_ptr() as usize)
+                .filter(|&a| line.is_char_boundary(a))
+                .unwrap_or(line.len())
+        };
+        let prefix = line[..at].trim_end();
         // A line that repeats the file's prefix (journald, a container runtime) continues a
         // traceback in its message.
         // The message is indented when more than one blank separates it from the header.
