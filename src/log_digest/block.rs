@@ -134,8 +134,11 @@ fn process_block_cached(
                 let fits = p.head_len + 1 + first_word(text).len() <= splitter.wrap_width();
                 grow(&mut p.message, &mut p.grown, text, fits);
             }
-        } else if let Some(p) = pending.take() {
-            p.mine(&mut miner, &mut recs, &mut errors);
+        } else if !parser.awaits_message() {
+            // (a blank line between a head and the message it awaits keeps it waiting)
+            if let Some(p) = pending.take() {
+                p.mine(&mut miner, &mut recs, &mut errors);
+            }
         }
         let head = if let Some(e) = hit {
             parser.replay_plain_head(&line, e.has_header, e.level);
@@ -147,7 +150,8 @@ fn process_block_cached(
             level,
         }) = classified
         {
-            let cluster = if wraps {
+            // A head whose message comes on the next line waits for it as a wrapped one does.
+            let cluster = if wraps || parser.awaits_message() {
                 pending = Some(Pending {
                     at: recs.len(),
                     error: None,
