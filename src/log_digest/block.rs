@@ -134,11 +134,8 @@ fn process_block_cached(
                 let fits = p.head_len + 1 + first_word(text).len() <= splitter.wrap_width();
                 grow(&mut p.message, &mut p.grown, text, fits);
             }
-        } else if !parser.awaits_message() {
-            // (a blank line between a head and the message it awaits keeps it waiting)
-            if let Some(p) = pending.take() {
-                p.mine(&mut miner, &mut recs, &mut errors);
-            }
+        } else if let Some(p) = pending.take() {
+            p.mine(&mut miner, &mut recs, &mut errors);
         }
         let head = if let Some(e) = hit {
             parser.replay_plain_head(&line, e.has_header, e.level);
@@ -150,8 +147,7 @@ fn process_block_cached(
             level,
         }) = classified
         {
-            // A head whose message comes on the next line waits for it as a wrapped one does.
-            let cluster = if wraps || parser.awaits_message() {
+            let cluster = if wraps {
                 pending = Some(Pending {
                     at: recs.len(),
                     error: None,

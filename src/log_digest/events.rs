@@ -12,11 +12,9 @@ use super::multiline::{
 use super::records::{json_record, logfmt_line, JsonModel, JsonRecord};
 use body::{is_record_of_its_own, opens_body, typed_header};
 use console::{wrapped_text, Console};
-use repeated::{after_prefix, is_frame, split_tags};
 
 mod body;
 mod console;
-mod repeated;
 
 /// How lines of one source are split into header and message, inferred from its first lines.
 #[derive(Debug, Clone, Default)]
@@ -224,13 +222,6 @@ pub struct EventParser<'s> {
     /// The last head's message ends unfinished ([`opens_body`]): unindented lines without a
     /// header after it are its body (see [`EventParser::continues_headed_event`]).
     body_open: bool,
-    /// The last head's header with the tags that open its message (see [`split_tags`]),
-    /// wherever the header model put them; `repeats` is false when the head had no header.
-    head_prefix: String,
-    repeats: bool,
-    /// The last head showed its header and tags only: its message comes on the next line
-    /// that repeats them ([`Line::Wrapped`]).
-    awaits_message: bool,
 }
 
 impl<'s> EventParser<'s> {
@@ -246,27 +237,18 @@ impl<'s> EventParser<'s> {
             wrapping: false,
             head_message_col: 0,
             body_open: false,
-            head_prefix: String::new(),
-            repeats: false,
-            awaits_message: false,
         }
     }
 
     /// True when the next line can only be a new event or an indented continuation (no
     /// traceback, stack trace or panic is open).
     pub fn is_plain(&self) -> bool {
-        matches!(self.mode, Mode::Plain | Mode::Start) && !self.awaits_message
+        matches!(self.mode, Mode::Plain | Mode::Start)
     }
 
     /// True when the last head left the parser in the plain state (a cacheable line).
     pub fn head_was_plain(&self) -> bool {
-        self.mode == Mode::Plain && !self.awaits_message
-    }
-
-    /// Whether the last head's message is still to come on the next line that repeats its
-    /// header ([`Line::Wrapped`]): its record waits for it.
-    pub fn awaits_message(&self) -> bool {
-        self.awaits_message
+        self.mode == Mode::Plain
     }
 
     /// Whether the last head had a header.
@@ -279,8 +261,6 @@ impl<'s> EventParser<'s> {
         self.mode = Mode::Plain;
         self.head_has_header = has_header;
         self.head_level = level;
-        self.repeats = false;
-        self.awaits_message = false;
         self.head_opens_list = opens_list(line);
         self.body_open = opens_body(line);
     }
@@ -313,7 +293,6 @@ impl<'s> EventParser<'s> {
         if self.mode != Mode::Start && self.is_continuation(line) {
             return Line::Continuation;
         }
-        let awaited = std::mem::take(&mut self.awaits_message);
         self.head_opens_list = opens_list(line);
         // Whether the last head announced a body: kept while its body goes on.
         let body_open = std::mem::replace(&mut self.body_open, opens_body(line));
@@ -331,7 +310,6 @@ impl<'s> EventParser<'s> {
                 }
                 self.mode = Mode::Plain;
                 self.head_has_header = true;
-                self.repeats = false;
                 self.head_level = level;
                 message.truncate(message.trim_end().len());
                 message.push_str(&fields);
@@ -354,25 +332,6 @@ impl<'s> EventParser<'s> {
             self.body_open = true;
             return Line::Continuation;
         }
-        if has_header && self.mode != Mode::Start && self.repeats {
-            if let Some(rest) = after_prefix(&self.head_prefix, line) {
-                if let Some(l) = self.repeated_line(rest, awaited) {
-                    return l;
-                }
-            }
-        }
-        let rest = split_tags(split.message).1;
-        // The header and the tags, wherever the header model ended (a tag may be a header
-        // field on one line and part of the message on the next).
-        let at = if line.ends_with(rest) {
-            line.len() - rest.len()
-        } else {
-            (rest.as_ptr() as usize)
-                .checked_sub(line.as_ptr() as usize)
-                .filter(|&a| line.is_char_boundary(a))
-                .unwrap_or(line.len())
-        };
-        let prefix = line[..at].trim_end();
         // A line that repeats the file's prefix (journald, a container runtime) continues a
         // traceback in its message.
         // The message is indented when more than one blank separates it from the header.
@@ -431,12 +390,6 @@ impl<'s> EventParser<'s> {
         }
         self.head_has_header = has_header || record;
         self.head_level = level;
-        self.repeats = has_header;
-        if has_header {
-            self.head_prefix.clear();
-            self.head_prefix.push_str(prefix);
-            self.awaits_message = !record && self.mode == Mode::Plain && rest.trim().is_empty();
-        }
         self.wrapping = self.splitter.console.wraps && self.mode == Mode::Plain;
         self.head_message_col = if has_header {
             line.len() - split.message.len()
@@ -551,8 +504,6 @@ impl EventParser<'_> {
         message.push_str(&r.fields);
         self.mode = Mode::Plain;
         self.head_has_header = true;
-        self.repeats = false;
-        self.awaits_message = false;
         self.head_level = level;
         Some(Line::Head {
             header: prefix,
@@ -577,34 +528,6 @@ impl EventParser<'_> {
             && !line.starts_with([' ', '\t'])
             && !line.trim_end().is_empty()
             && !is_record_of_its_own(line)
-    }
-
-    /// A line that repeats the open event's header (its time may tick) and the tags that open
-    /// its message (a request id, a thread): a logger that writes each line of a multi-line
-    /// message as a record of its own. Its text carries the message a head left empty
-    /// (`awaited`); a blank text, a stack frame, a traceback or an exception continues the
-    /// event. `None`: a head after all.
-    fn repeated_line<'a>(&mut self, rest: &'a str, awaited: bool) -> Option<Line<'a>> {
-        let t = rest.trim();
-        if t.is_empty() {
-            self.awaits_message = awaited;
-            return Some(Line::Continuation);
-        }
-        if awaited {
-            return Some(Line::Wrapped(t));
-        }
-        // An exception line right under a finished message is a record of its own (the
-        // reference sets label it so); the frames under it are its own.
-        if self.mode == Mode::Plain && is_frame(t) {
-            self.open(Mode::Java);
-            return Some(Line::Continuation);
-        }
-        let indented = rest.len() - rest.trim_start().len() > 1;
-        if self.mode == Mode::Java && (is_frame(t) || looks_like_exception(t)) {
-            return Some(Line::Continuation);
-        }
-        self.message_continues(rest, indented)
-            .then_some(Line::Continuation)
     }
 
     /// Whether the message of a line that carries its own header continues the open event:
@@ -976,122 +899,6 @@ mod tests {
         ]);
         assert_eq!(got[2..6], ["+", "+", "+", "+"]);
         assert_eq!(got[6], "-|order 6 filled in 1173ms");
-    }
-
-    #[test]
-    fn a_trace_written_one_record_a_line_behind_a_repeated_header_is_one_event() {
-        // Header shapes x trace shapes: a logger (or a forwarder) writes every line of an
-        // exception as a record of its own, its header (time ticking) and tags repeated.
-        // The records around the event are another level's, or another process's.
-        type Header = fn(u32, bool, &str) -> String;
-        let headers: [(&str, Header); 4] = [
-            ("time level name", |ms, e, m| {
-                let l = if e { "ERROR" } else { "INFO" };
-                format!("2024-03-01 09:00:07,{ms:03} {l} alpha.beta: {m}")
-            }),
-            ("bracketed time, level, tag", |ms, e, m| {
-                let l = if e { "ERROR" } else { "INFO" };
-                format!("E, [2024-03-01T09:00:07.{ms:06} #4242] {l} -- : [a1b2c3d4-0f] {m}")
-            }),
-            ("host program[pid], no level", |ms, e, m| {
-                let pid = if e { 4242 } else { 4141 };
-                format!("Mar 01 09:00:07.{ms:03} gamma-01 delta[{pid}]: {m}")
-            }),
-            ("bracketed time, thread tag", |ms, e, m| {
-                let l = if e { "ERROR" } else { "INFO" };
-                format!("[2024-03-01 09:00:07.{ms:03}] [worker-3] {l} alpha - {m}")
-            }),
-        ];
-        // (name, the head's message, the trace's lines); an exception line under a finished
-        // message is an event of its own, and the frames under it are its.
-        let traces: [(&str, &str, &[&str]); 5] = [
-            (
-                "traceback",
-                "job kappa failed",
-                &[
-                    "Traceback (most recent call last):",
-                    "  File \"/srv/alpha/beta.py\", line 7, in gamma",
-                    "    delta = epsilon()",
-                    "ValueError: zeta",
-                ],
-            ),
-            (
-                "exception and frames",
-                "job kappa failed",
-                &[
-                    "alpha.beta.GammaException: delta refused",
-                    "\tat alpha.beta.Gamma.run(Gamma.java:12)",
-                    "\tat alpha.beta.Main.main(Main.java:3)",
-                ],
-            ),
-            (
-                "message below an empty head, margin frames",
-                "",
-                &[
-                    "Alpha::BetaFailed (gamma refused):",
-                    "",
-                    "lib/alpha/beta.rb:12:in 'gamma'",
-                    "lib/alpha/delta.rb:30:in 'epsilon'",
-                ],
-            ),
-            (
-                "margin frame then from frames",
-                "job kappa failed",
-                &[
-                    "lib/alpha.rb:12:in 'gamma': delta refused (Alpha::BetaError)",
-                    "\tfrom lib/alpha.rb:30:in 'each'",
-                    "\tfrom bin/zeta:4:in '<main>'",
-                ],
-            ),
-            (
-                "frames with a blank line",
-                "job kappa failed",
-                &[
-                    "",
-                    "at zeta (lib/alpha.js:12:5)",
-                    "at eta (lib/beta.js:3:9)",
-                ],
-            ),
-        ];
-        let mut tally = crate::log_digest::matrix_tally::Tally::default();
-        for (hname, header) in headers {
-            for (tname, head, trace) in traces {
-                let mut lines: Vec<String> = (0..4)
-                    .map(|i| header(100 + i, false, &format!("order {i} placed")))
-                    .collect();
-                lines.push(header(200, true, head));
-                for (k, t) in trace.iter().enumerate() {
-                    lines.push(header(201 + k as u32, true, t));
-                }
-                // The same header, a message of its own: a new event.
-                lines.push(header(300, true, "order 9 placed"));
-                let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-                let got = classify(&refs);
-                let body = &got[5..5 + trace.len()];
-                let joined = if head.is_empty() {
-                    body[0] == format!("~{}", trace[0]) && body[1..].iter().all(|g| g == "+")
-                } else if looks_like_exception(trace[0]) {
-                    body[0].ends_with(trace[0]) && body[1..].iter().all(|g| g == "+")
-                } else {
-                    body.iter().all(|g| g == "+")
-                };
-                let ok = joined
-                    && got[4].contains('|')
-                    && got[5 + trace.len()].ends_with("|order 9 placed");
-                tally.cell((!ok).then(|| format!("{hname} x {tname}: {got:?}")));
-            }
-        }
-        tally.finish(20);
-        // Where the header differs beyond its time (another process), a frame-shaped
-        // message is no part of the event above.
-        let got = classify(&[
-            "Mar 01 09:00:07 gamma-01 delta[4242]: order 1 placed",
-            "Mar 01 09:00:07 gamma-01 delta[4242]: order 2 placed",
-            "Mar 01 09:00:07 gamma-01 delta[4242]: order 3 placed",
-            "Mar 01 09:00:08 gamma-01 delta[4242]: job kappa failed",
-            "Mar 01 09:00:08 gamma-01 delta[5151]: lib/alpha.rb:12:in 'gamma'",
-        ]);
-        assert!(got[4].contains('|'), "{got:?}");
     }
 
     #[test]
