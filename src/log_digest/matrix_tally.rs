@@ -28,3 +28,35 @@ impl Tally {
         );
     }
 }
+
+/// What the digest makes of `text` written to a file: each line's template id and template
+/// (in line order), and the counts of warning, error and fatal events.
+pub(crate) fn digest_cell(text: &str) -> (Vec<(String, String)>, [u64; 3]) {
+    use super::levels::Level;
+    use super::reader::Input;
+    use super::{mine, DigestOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cell.log");
+    std::fs::write(&path, text).unwrap();
+    let opts = DigestOptions {
+        keep_lines: true,
+        ..DigestOptions::default()
+    };
+    let m = mine(&[Input::Path(path)], &opts, &|_| {});
+    let mut out = Vec::new();
+    let r = m.digest(&opts, Some(&mut out)).unwrap();
+    let ids = out
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_slice(l).unwrap();
+            let field = |k: &str| v[k].as_str().unwrap().to_owned();
+            (field("template_id"), field("template"))
+        })
+        .collect();
+    let get = |l| r.levels.get(&l).copied().unwrap_or(0);
+    (
+        ids,
+        [get(Level::Warning), get(Level::Error), get(Level::Fatal)],
+    )
+}

@@ -14,9 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use crate::log_digest::levels::Level;
-use crate::log_digest::matrix_tally::Tally;
-use crate::log_digest::reader::Input;
-use crate::log_digest::{mine, DigestOptions};
+use crate::log_digest::matrix_tally::{digest_cell, Tally};
 
 const STATUSES: [u16; 13] = [
     200, 201, 204, 301, 304, 400, 401, 403, 404, 429, 500, 502, 503,
@@ -491,33 +489,8 @@ fn cell(layout: Layout, shape: Shape, interleave: bool) -> Cell {
 
 /// What the digest made of a cell: the template id of each line, and the level counts.
 fn digested(lines: &[String]) -> (Vec<(String, String)>, u64, u64) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("cell.log");
-    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-    let opts = DigestOptions {
-        keep_lines: true,
-        ..DigestOptions::default()
-    };
-    let m = mine(&[Input::Path(path)], &opts, &|_| {});
-    let mut out = Vec::new();
-    let r = m.digest(&opts, Some(&mut out)).unwrap();
-    let ids = String::from_utf8(out)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            (
-                v["template_id"].as_str().unwrap().to_owned(),
-                v["template"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
-    let get = |l| r.levels.get(&l).copied().unwrap_or(0);
-    (
-        ids,
-        get(Level::Warning),
-        get(Level::Error) + get(Level::Fatal),
-    )
+    let (ids, [warnings, errors, fatal]) = digest_cell(&(lines.join("\n") + "\n"));
+    (ids, warnings, errors + fatal)
 }
 
 /// The ways a digest's grouping differs from the truth: truth events split over templates,

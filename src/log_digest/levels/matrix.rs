@@ -8,10 +8,7 @@
 
 use std::fmt::Write as _;
 
-use super::Level;
-use crate::log_digest::matrix_tally::Tally;
-use crate::log_digest::reader::Input;
-use crate::log_digest::{mine, DigestOptions};
+use crate::log_digest::matrix_tally::{digest_cell, Tally};
 
 /// One spelling of the levels a file uses: `[debug, info, warning, error, fatal]`, each a list
 /// the lines cycle through (a file may write `crit` and `emerg` both as fatal).
@@ -315,14 +312,7 @@ fn text_file(shape: Shape, line: &dyn Fn(usize, usize, &str) -> String) -> Strin
 
 /// The counts of warning, error and fatal events `text` digests to.
 fn digested(text: &str) -> Counts {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("cell.log");
-    std::fs::write(&path, text).unwrap();
-    let opts = DigestOptions::default();
-    let m = mine(&[Input::Path(path)], &opts, &|_| {});
-    let r = m.digest(&opts, None).unwrap();
-    let get = |l| r.levels.get(&l).copied().unwrap_or(0);
-    [get(Level::Warning), get(Level::Error), get(Level::Fatal)]
+    digest_cell(text).1
 }
 
 #[derive(Default)]

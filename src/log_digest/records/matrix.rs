@@ -11,10 +11,7 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 
-use crate::log_digest::levels::Level;
-use crate::log_digest::matrix_tally::Tally;
-use crate::log_digest::reader::Input;
-use crate::log_digest::{mine, DigestOptions};
+use crate::log_digest::matrix_tally::{digest_cell, Tally};
 
 /// Severities in the order `[debug, info, warning, error, fatal]`.
 const DEBUG: usize = 0;
@@ -461,29 +458,12 @@ fn truth_counts(truth: &[usize]) -> Counts {
 
 /// The template id of every line and the level counts `text` digests to.
 fn digested(text: &str) -> (Vec<String>, Counts) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("cell.log");
-    std::fs::write(&path, text).unwrap();
-    let opts = DigestOptions {
-        keep_lines: true,
-        ..DigestOptions::default()
-    };
-    let m = mine(&[Input::Path(path)], &opts, &|_| {});
-    let mut out = Vec::new();
-    let r = m.digest(&opts, Some(&mut out)).unwrap();
-    let ids = out
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            let v: Value = serde_json::from_slice(l).unwrap();
-            format!("{} | {}", v["template_id"], v["template"])
-        })
+    let (ids, counts) = digest_cell(text);
+    let ids = ids
+        .into_iter()
+        .map(|(id, template)| format!("{id:?} | {template:?}"))
         .collect();
-    let get = |l| r.levels.get(&l).copied().unwrap_or(0);
-    (
-        ids,
-        [get(Level::Warning), get(Level::Error), get(Level::Fatal)],
-    )
+    (ids, counts)
 }
 
 /// What is wrong with a cell's digest, if anything: templates that hold lines of two
