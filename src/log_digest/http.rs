@@ -373,6 +373,24 @@ pub enum HttpAnchor {
     AfterMethod,
 }
 
+/// The handler a request or job is dispatched to, named as `Class#method` (`BoxesController#show`,
+/// `Ns::BoxWorker#perform`): a capitalised identifier (namespaces joined by `::`), `#`, then a
+/// lower-case method identifier. The name of a kind of work, kept like a route. An issue
+/// number (`#12`), a fragment (`/a#b`) or a lower-case `chan#room` is none.
+fn is_handler_name(t: &[u8]) -> bool {
+    let Some(h) = memchr::memchr(b'#', t) else {
+        return false;
+    };
+    let (class, method) = (&t[..h], &t[h + 1..]);
+    let ident = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_';
+    class.first().is_some_and(u8::is_ascii_uppercase)
+        && class.iter().all(|c| ident(c) || *c == b':')
+        && method
+            .first()
+            .is_some_and(|c| c.is_ascii_lowercase() || *c == b'_')
+        && method.iter().all(|c| ident(c) || matches!(c, b'!' | b'?'))
+}
+
 /// See [`HttpAnchor`].
 pub fn http_anchor(tok: &str) -> HttpAnchor {
     let t = tok.as_bytes();
@@ -387,7 +405,7 @@ pub fn http_anchor(tok: &str) -> HttpAnchor {
     // An absolute URL's path is its route (`https://<*>/v2/items`: the host is a variable).
     let v = absolute_path(v).unwrap_or(v);
     let route = v.len() > 1 && v[0] == b'/' && v[1].is_ascii_alphanumeric();
-    if is_http_status(core) || (keyed && route) {
+    if is_http_status(core) || (keyed && route) || is_handler_name(t) {
         HttpAnchor::Always
     } else if route {
         HttpAnchor::AfterMethod

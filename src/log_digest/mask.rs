@@ -645,7 +645,7 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             out.extend_from_slice(tok);
             http = 5;
             false
-        } else if n == 1 && flags & DIGIT != 0 && quote_at.is_none() && response_status(b, s, i) {
+        } else if n == 1 && i - s == 3 && flags & DIGIT != 0 && response_status(b, s, i) {
             // The status of a response line (`Sent 404 in 3ms`) is part of the event.
             out.extend_from_slice(tok);
             false
@@ -989,6 +989,24 @@ mod tests {
         assert!(!is_method_token("[GETS]"));
         assert_eq!(http_anchor("/v2/boxes?since=<*>"), HttpAnchor::AfterMethod);
         assert_eq!(http_anchor("path=/v2/boxes"), HttpAnchor::Always);
+        // Class: the handler a request or job is dispatched to, `Class#method` (generated
+        // names): kept like a route. An issue number, a fragment, a lower-case name, a digit
+        // after `#`, are not handlers.
+        assert_eq!(http_anchor("AlphaController#show"), HttpAnchor::Always);
+        assert_eq!(
+            http_anchor("Beta::V1::GammaWorker#perform_now!"),
+            HttpAnchor::Always
+        );
+        for t in [
+            "#12",
+            "alpha#beta",
+            "Alpha#3",
+            "Alpha/b#c",
+            "Alpha#",
+            "Al-pha#beta",
+        ] {
+            assert_eq!(http_anchor(t), HttpAnchor::No, "{t}");
+        }
     }
 
     /// A test id (pytest `-v`, generated case make_logs.py Pytest): file, name and parameters
