@@ -133,7 +133,7 @@ fn a_crash_reports_closing_fields_stay_in_its_event_in_every_cell() {
                 for (aname, after) in AFTER {
                     let (lines, errors) = file(*header, trace, fields, *after);
                     let bad = misclassified(&lines);
-                    let text: String = lines.iter().map(|(l, _)| format!("{l}\n")).collect();
+                    let text: String = lines.iter().flat_map(|(l, _)| [l.as_str(), "\n"]).collect();
                     let (_, [_, error, fatal]) = digest_cell(&text);
                     let cell = format!("{hname} × {tname} × {fields} fields × {aname}");
                     tally.cell(if !bad.is_empty() {
