@@ -1169,6 +1169,42 @@ mod tests {
         );
     }
 
+    /// Classes: a `Class#method` handler and a response line's status, through the whole
+    /// digest (generated lines): lines that differ only there are separate events; lines that
+    /// differ only in a count or an id are one.
+    #[test]
+    fn handlers_and_response_statuses_tell_events_apart_in_the_digest() {
+        let mut text = String::new();
+        let handlers = [
+            "AlphaController#show",
+            "AlphaController#create",
+            "Beta::GammaController#show",
+            "Beta::GammaController#update",
+        ];
+        for i in 0..32 {
+            let h = handlers[i % 4];
+            let st = ["200", "404", "201", "500"][i % 4];
+            let t = format!("2024-03-01 09:00:{i:02} INFO");
+            text.push_str(&format!("{t} Delta by {h} as epsilon\n"));
+            text.push_str(&format!("{t} Zeta {st} in {}ms\n", 3 + i));
+            text.push_str(&format!("{t} Eta {} in {}ms\n", 7 + i % 3, 3 + i));
+        }
+        let (ids, _) = crate::log_digest::matrix_tally::digest_cell(&text);
+        let distinct = |k: usize| {
+            ids.iter()
+                .skip(k)
+                .step_by(3)
+                .map(|(id, _)| id)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+        };
+        assert_eq!(
+            (distinct(0), distinct(1), distinct(2)),
+            (4, 4, 1),
+            "{ids:?}"
+        );
+    }
+
     /// Class: a response line of its own (one word, a status, `in` and a duration): the
     /// status is part of the event. Generated cases, with the counter-cases where the number
     /// is a count or no status.
