@@ -10,7 +10,7 @@ use super::multiline::{
     head_candidates, is_goroutine, is_margin_frame, is_stack_line, looks_like_exception, TRACEBACK,
 };
 use super::records::{json_record, logfmt_line, JsonModel, JsonRecord};
-use body::{is_record_of_its_own, opens_body, typed_header};
+use body::{is_closing_field, is_record_of_its_own, opens_body, typed_header};
 use console::{wrapped_text, Console};
 
 mod body;
@@ -441,7 +441,14 @@ impl<'s> EventParser<'s> {
                 false
             }
             Mode::Java => {
-                t.starts_with("Caused by:") || t.starts_with("... ") || is_margin_frame(t)
+                t.starts_with("Caused by:")
+                    || t.starts_with("... ")
+                    || is_margin_frame(t)
+                    || (self.head_has_header
+                        && !t.is_empty()
+                        && is_closing_field(t)
+                        && !is_record_of_its_own(line)
+                        && !self.splitter.split(line).1)
             }
             Mode::Panic => {
                 // The panic's own message line, then only what a stack dump holds: a line
@@ -699,6 +706,8 @@ pub(crate) fn render_console(events: &[(u32, &str, &str, &str)], width: usize) -
     out
 }
 
+#[cfg(test)]
+mod trace_fields_matrix;
 #[cfg(test)]
 mod unindented_matrix;
 

@@ -310,6 +310,46 @@ pub(super) fn reported_status(tok: &[u8], after: &[u8]) -> bool {
     !super::mask::is_unit(next)
 }
 
+/// The status of a response line of its own, the message's second token (`b[s..i]`): one
+/// word of letters, a status (100 to 599), then `in` and a duration (`Sent 404 in 3ms`,
+/// `Answered 200 in 1.5 s`). A count is followed by what it counts (`Sent 200 items in 3ms`)
+/// and a number after a phrase is no status (`order 7 sent 200 in 3ms`).
+#[inline(never)] // rare (a number second in a message): kept out of the per-token loop
+pub(super) fn response_status(b: &[u8], s: usize, i: usize) -> bool {
+    let word = b[..s].trim_ascii();
+    if word.is_empty() || !word.iter().all(u8::is_ascii_alphabetic) || !is_http_status(&b[s..i]) {
+        return false;
+    }
+    let mut rest = b[i..]
+        .split(u8::is_ascii_whitespace)
+        .filter(|t| !t.is_empty());
+    if rest.next() != Some(&b"in"[..]) {
+        return false;
+    }
+    let Some(num) = rest.next() else {
+        return false;
+    };
+    let digits = num
+        .iter()
+        .take_while(|c| c.is_ascii_digit() || **c == b'.')
+        .count();
+    if digits == 0 || !num[0].is_ascii_digit() {
+        return false;
+    }
+    let unit = if digits == num.len() {
+        rest.next().unwrap_or_default()
+    } else {
+        &num[digits..]
+    };
+    let unit = unit
+        .iter()
+        .rposition(|c| !c.is_ascii_punctuation())
+        .map_or(&unit[..0], |e| &unit[..=e]);
+    // A duration: a unit of time, not of size.
+    unit == "µs".as_bytes()
+        || (super::mask::is_unit(unit) && !unit.ends_with(b"B") && unit != b"bytes")
+}
+
 /// The path of an absolute URL (`https://host:443/v2/x` → `/v2/x`): a scheme of letters,
 /// `://`, an authority, then the path.
 fn absolute_path(t: &[u8]) -> Option<&[u8]> {
@@ -333,6 +373,24 @@ pub enum HttpAnchor {
     AfterMethod,
 }
 
+/// The handler a request or job is dispatched to, named as `Class#method` (`BoxesController#show`,
+/// `Ns::BoxWorker#perform`): a capitalised identifier (namespaces joined by `::`), `#`, then a
+/// lower-case method identifier. The name of a kind of work, kept like a route. An issue
+/// number (`#12`), a fragment (`/a#b`) or a lower-case `chan#room` is none.
+fn is_handler_name(t: &[u8]) -> bool {
+    let Some(h) = memchr::memchr(b'#', t) else {
+        return false;
+    };
+    let (class, method) = (&t[..h], &t[h + 1..]);
+    let ident = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_';
+    class.first().is_some_and(u8::is_ascii_uppercase)
+        && class.iter().all(|c| ident(c) || *c == b':')
+        && method
+            .first()
+            .is_some_and(|c| c.is_ascii_lowercase() || *c == b'_')
+        && method.iter().all(|c| ident(c) || matches!(c, b'!' | b'?'))
+}
+
 /// See [`HttpAnchor`].
 pub fn http_anchor(tok: &str) -> HttpAnchor {
     let t = tok.as_bytes();
@@ -347,7 +405,7 @@ pub fn http_anchor(tok: &str) -> HttpAnchor {
     // An absolute URL's path is its route (`https://<*>/v2/items`: the host is a variable).
     let v = absolute_path(v).unwrap_or(v);
     let route = v.len() > 1 && v[0] == b'/' && v[1].is_ascii_alphanumeric();
-    if is_http_status(core) || (keyed && route) {
+    if is_http_status(core) || (keyed && route) || is_handler_name(t) {
         HttpAnchor::Always
     } else if route {
         HttpAnchor::AfterMethod

@@ -12,13 +12,14 @@
 //!   (`@0x7fe @0x7ff …`) do not change a template's length.
 
 use super::http::{
-    copied_request_line, has_letter_outside_wildcards, in_quote, is_http_method, is_http_status,
-    is_request_record, is_route_key, is_status_key, mask_route, reported_status, reported_target,
-    route_before_method, target_with_status, STATUS_WINDOW,
+    copied_request_line, has_letter_outside_wildcards, in_quote, is_http_method,
+    is_http_method_word, is_http_status, is_request_record, is_route_key, is_status_key,
+    mask_route, reported_status, reported_target, response_status, route_before_method,
+    target_with_status, STATUS_WINDOW,
 };
 pub use super::http::{field_key, http_anchor, is_method_token, HttpAnchor};
 use super::tokens::is_date_word;
-use spans::{bracketed_free_text, call_args, is_exception_type, spanning_value};
+use spans::{bracketed_free_text, call_args, is_exception_type, object_span, spanning_value};
 
 mod spans;
 
@@ -478,6 +479,29 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         if b[s] == b'[' && free.is_none() {
             free = bracketed_free_text(b, s);
         }
+        if b[s] == b'{' {
+            if let Some(end) = object_span(b, s) {
+                // An object literal is one value whatever its blanks (see `object_span`),
+                // never merged into a variable before it: the value before a logger's
+                // context object (a host, a name) is a word on some lines and a variable on
+                // others. What is glued after it stays.
+                i = end;
+                while i < b.len() && class(b[i]) & WS == 0 {
+                    i += 1;
+                }
+                if n > 0 && !glue {
+                    out.push(b' ');
+                }
+                if !std::mem::take(&mut glue) {
+                    n += 1;
+                }
+                http = 0;
+                out.extend_from_slice(WILDCARD.as_bytes());
+                out.extend_from_slice(&b[end..i]);
+                last_wild = false;
+                continue;
+            }
+        }
         let mut quote_at = None;
         let mut flags = 0u8;
         while i < b.len() {
@@ -503,7 +527,10 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                     // status: its words are masked one by one.
                     let response = http == 2 && phrase.starts_with(b"HTTP/");
                     if !response
-                        && (i > s || variable_first || !phrase.iter().any(u8::is_ascii_whitespace))
+                        && (i > s
+                            || variable_first
+                            || !phrase.iter().any(u8::is_ascii_whitespace)
+                            || labelled_phrase(b, s, first))
                     {
                         quote_at = Some(i);
                         i += close + 2;
@@ -618,6 +645,10 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             out.extend_from_slice(tok);
             http = 5;
             false
+        } else if n == 1 && i - s == 3 && flags & DIGIT != 0 && response_status(b, s, i) {
+            // The status of a response line (`Sent 404 in 3ms`) is part of the event.
+            out.extend_from_slice(tok);
+            false
         } else if status_window > 0 && quote_at.is_none() && reported_status(tok, &b[i..]) {
             // The status a message reports for the request it named (`responded 404 in`).
             out.extend_from_slice(tok);
@@ -724,6 +755,14 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
     n
 }
 
+/// A quoted phrase of several words that a label announces (`Error: "gamma delta"`, the
+/// token before it ends with `:`) is a value, one variable, like a `key="…"` value; a request
+/// line so quoted keeps its method (see [`super::http`]). `s` is where the quote opens the
+/// token, `first` the phrase's first word.
+fn labelled_phrase(b: &[u8], s: usize, first: &[u8]) -> bool {
+    s >= 2 && b[s - 1] == b' ' && b[s - 2] == b':' && !is_http_method_word(first)
+}
+
 /// A message as `mask_into` masks it, as text (for tests here and in `http`).
 #[cfg(test)]
 pub(super) fn masked(s: &str) -> String {
@@ -796,6 +835,11 @@ mod tests {
         );
         // A bare `Error:` word, a type name with nothing after it, or a type that opens
         // the message, is left as is.
+        // A namespace written with backslashes.
+        assert_eq!(
+            masked(r"task raised Alpha\Beta\GammaException: delta epsilon"),
+            r"task raised Alpha\Beta\GammaException: <*>"
+        );
         assert_eq!(masked("BetaError: gamma delta"), "BetaError: gamma delta");
         assert_eq!(masked("Error: gamma delta"), "Error: gamma delta");
         assert_eq!(masked("raised BetaError:"), "raised BetaError:");
@@ -945,6 +989,24 @@ mod tests {
         assert!(!is_method_token("[GETS]"));
         assert_eq!(http_anchor("/v2/boxes?since=<*>"), HttpAnchor::AfterMethod);
         assert_eq!(http_anchor("path=/v2/boxes"), HttpAnchor::Always);
+        // Class: the handler a request or job is dispatched to, `Class#method` (generated
+        // names): kept like a route. An issue number, a fragment, a lower-case name, a digit
+        // after `#`, are not handlers.
+        assert_eq!(http_anchor("AlphaController#show"), HttpAnchor::Always);
+        assert_eq!(
+            http_anchor("Beta::V1::GammaWorker#perform_now!"),
+            HttpAnchor::Always
+        );
+        for t in [
+            "#12",
+            "alpha#beta",
+            "Alpha#3",
+            "Alpha/b#c",
+            "Alpha#",
+            "Al-pha#beta",
+        ] {
+            assert_eq!(http_anchor(t), HttpAnchor::No, "{t}");
+        }
     }
 
     /// A test id (pytest `-v`, generated case make_logs.py Pytest): file, name and parameters
@@ -1045,6 +1107,121 @@ mod tests {
             masked("box packed items=[1, 2"),
             "box packed items=[<*>, <*>"
         );
+    }
+
+    /// Class: an object literal inside a text message (a JSON context a
+    /// logger appends after the message, a hash printed with `=>`), generated case: one value
+    /// whatever its keys, nesting and blanks; the words around it stay.
+    #[test]
+    fn an_object_literal_is_one_value() {
+        assert_eq!(
+            masked(
+                r#"alpha failed for beta {"gamma":"delta epsilon (zeta: 0)","eta":{"theta":3}} []"#
+            ),
+            "alpha failed for beta <*> []"
+        );
+        assert_eq!(
+            masked(r#"alpha failed for beta {"gamma":"delta epsilon (zeta: 0)"} []"#),
+            masked(r#"alpha failed for beta {"iota": "kappa", "lambda": [1, 2]} []"#)
+        );
+        // The value before the object stays what it is, a word or a variable, on its own.
+        assert_eq!(
+            masked(r#"alpha from 10.0.0.1 {"gamma": "delta epsilon"} []"#),
+            "alpha from <*> <*> []"
+        );
+        assert_eq!(
+            masked(r#"mu: {"nu"=>{"xi"=>"omicron pi"}, "rho"=>"7"}"#),
+            "mu: <*>"
+        );
+        assert_eq!(masked(r#"mu: {"nu"=>"7"}"#), "mu: <*>");
+        assert_eq!(masked(r#"mu {"nu": "sigma tau"}, done"#), "mu <*>, done");
+        // Must not fire: braces without a quoted key, an object left open on the line, a
+        // string with a brace inside.
+        assert_eq!(masked("mu {nu xi} omicron"), "mu {nu xi} omicron");
+        assert_eq!(
+            masked(r#"mu {"nu": "xi omicron"#),
+            masked(r#"mu {"nu": "xi omicron"#)
+        );
+        assert_ne!(masked(r#"mu {"nu": "xi omicron"#), "mu <*>");
+        assert_eq!(masked(r#"mu {"nu": "xi } omicron"} pi"#), "mu <*> pi");
+    }
+
+    /// Class: a quoted phrase of several words that a label announces (`Label: "free
+    /// text"`), generated case: one value, like a `key="…"` value. A quoted phrase after a
+    /// word, and a request line quoted after a label, keep their words.
+    #[test]
+    fn a_quoted_phrase_after_a_label_is_one_value() {
+        assert_eq!(
+            masked(r#"alpha retried 3 times. Beta: "gamma delta epsilon""#),
+            r#"alpha retried <*> times. Beta: "<*>""#
+        );
+        assert_eq!(
+            masked(r#"alpha retried 3 times. Beta: "gamma delta epsilon" {}"#),
+            masked(r#"alpha retried 9 times. Beta: "zeta eta" {}"#)
+        );
+        assert_eq!(
+            masked(r#"say "hello world" now"#),
+            r#"say "hello world" now"#
+        );
+        assert_ne!(
+            masked(r#"alpha, request: "GET /a HTTP/1.1""#),
+            masked(r#"alpha, request: "POST /a HTTP/1.1""#)
+        );
+    }
+
+    /// Classes: a `Class#method` handler and a response line's status, through the whole
+    /// digest (generated lines): lines that differ only there are separate events; lines that
+    /// differ only in a count or an id are one.
+    #[test]
+    fn handlers_and_response_statuses_tell_events_apart_in_the_digest() {
+        let mut text = String::new();
+        let handlers = [
+            "AlphaController#show",
+            "AlphaController#create",
+            "Beta::GammaController#show",
+            "Beta::GammaController#update",
+        ];
+        for i in 0..32 {
+            let h = handlers[i % 4];
+            let st = ["200", "404", "201", "500"][i % 4];
+            let t = format!("2024-03-01 09:00:{i:02} INFO");
+            text.push_str(&format!("{t} Delta by {h} as epsilon\n"));
+            text.push_str(&format!("{t} Zeta {st} in {}ms\n", 3 + i));
+            text.push_str(&format!("{t} Eta {} in {}ms\n", 7 + i % 3, 3 + i));
+        }
+        let (ids, _) = crate::log_digest::matrix_tally::digest_cell(&text);
+        let distinct = |k: usize| {
+            ids.iter()
+                .skip(k)
+                .step_by(3)
+                .map(|(id, _)| id)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+        };
+        assert_eq!(
+            (distinct(0), distinct(1), distinct(2)),
+            (4, 4, 1),
+            "{ids:?}"
+        );
+    }
+
+    /// Class: a response line of its own (one word, a status, `in` and a duration): the
+    /// status is part of the event. Generated cases, with the counter-cases where the number
+    /// is a count or no status.
+    #[test]
+    fn the_status_of_a_response_line_is_part_of_the_event() {
+        assert_eq!(masked("Alpha 404 in 3ms"), "Alpha 404 in <*>");
+        assert_eq!(masked("Alpha 200 in 1.5 s"), "Alpha 200 in <*>");
+        assert_eq!(masked("Alpha 503 in 812µs"), "Alpha 503 in <*>");
+        assert_ne!(masked("Alpha 200 in 3ms"), masked("Alpha 500 in 3ms"));
+        // Must not fire: a count with its noun, a number that is no status, no duration
+        // after `in`, a size, a number after a phrase.
+        assert_eq!(masked("Alpha 200 beta in 3ms"), "Alpha <*> beta in <*>");
+        assert_eq!(masked("Alpha 700 in 3ms"), "Alpha <*> in <*>");
+        assert_eq!(masked("Alpha 200 in gamma"), "Alpha <*> in gamma");
+        assert_eq!(masked("Alpha 200 in 3 KB"), "Alpha <*> in <*>");
+        assert_eq!(masked("alpha beta 200 in 3ms"), "alpha beta <*> in <*>");
+        assert_eq!(masked("alpha7 200 in 3ms"), masked("alpha7 201 in 3ms"));
     }
 
     /// Free text after a label's colon inside a bracketed span, generated case (`[label

@@ -75,6 +75,23 @@ pub(super) fn typed_header(split: &Split) -> bool {
             >= 3
 }
 
+/// Failure class: a crash report's closing fields. After the stack trace of a headed record,
+/// the report goes on with unindented `Label: value` lines (`Last input: …`, `State: …`): a
+/// label of one or two words of letters, the first capitalised, then `: ` and a value. The
+/// caller asks it only inside a trace, of a line with no header of its own that is no record
+/// of its own; a line without that shape after a trace is an event of its own.
+pub(super) fn is_closing_field(t: &str) -> bool {
+    let Some((label, value)) = t.split_once(": ") else {
+        return false;
+    };
+    let words = label.split(' ').count();
+    !value.trim().is_empty()
+        && (1..=2).contains(&words)
+        && label.len() <= 24
+        && label.starts_with(|c: char| c.is_ascii_uppercase())
+        && label.bytes().all(|b| b.is_ascii_alphabetic() || b == b' ')
+}
+
 /// A line whose text ends unfinished, so that its record goes on over the next lines: an
 /// announcing `:`, an opening `{` `[` `(`, a `,` or `=` or `\\`, or a text broken after a word
 /// with one blank left before the line break (a statement echoed clause by clause). Lines padded
@@ -106,6 +123,22 @@ mod tests {
             "padded to the width          ",
         ] {
             assert!(!opens_body(l), "{l:?}");
+        }
+    }
+
+    #[test]
+    fn a_crash_reports_closing_fields_are_label_value_lines() {
+        assert!(is_closing_field("Alpha beta: :gamma"));
+        assert!(is_closing_field("Delta: %{epsilon: 1, zeta: \"eta\"}"));
+        for t in [
+            "alpha beta: gamma",
+            "Alpha beta gamma: delta",
+            "Alpha: ",
+            "Alpha started on port 4000",
+            "Alpha-7: beta",
+            "Alpha:beta",
+        ] {
+            assert!(!is_closing_field(t), "{t:?}");
         }
     }
 

@@ -54,6 +54,46 @@ pub(super) fn spanning_value(line: &[u8], start: usize, tok_end: usize) -> Optio
     None
 }
 
+/// An object literal (`{"a": 1, "b": {"c": "d e"}}`, a JSON context a logger appends to its
+/// message, a hash printed as `{"k"=>"v", "n"=>"2"}`): a `{` then a quoted key, closed on the
+/// line by its matching `}` (quotes and nesting honoured), blanks inside or not. Returns the
+/// offset after the closing `}`; `open` is the `{`.
+#[inline(never)]
+pub(super) fn object_span(b: &[u8], open: usize) -> Option<usize> {
+    const OBJECT_MAX: usize = 4096;
+    if b.get(open + 1) != Some(&b'"') {
+        return None;
+    }
+    let end = (open + OBJECT_MAX).min(b.len());
+    let mut depth = 0usize;
+    let mut in_str = false;
+    let mut at = open;
+    while at < end {
+        let c = b[at];
+        if in_str {
+            match c {
+                b'\\' => at += 1,
+                b'"' => in_str = false,
+                _ => {}
+            }
+        } else {
+            match c {
+                b'"' => in_str = true,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth = depth.checked_sub(1)?;
+                    if depth == 0 {
+                        return (c == b'}').then_some(at + 1);
+                    }
+                }
+                _ => {}
+            }
+        }
+        at += 1;
+    }
+    None
+}
+
 /// Inside a bracketed span of several words, the free text after a label and its colon
 /// (`[Request failed: connection reset by peer]`): where that text starts and where the
 /// span's closing bracket is, both offsets into `b`; `open` is the opening bracket.
@@ -134,7 +174,8 @@ pub(super) fn call_args(b: &[u8], s: usize, i: usize) -> Option<(usize, usize)> 
 /// An exception type followed by its message: a code identifier (optionally dotted,
 /// `pkg.mod.Name`) whose last part is a capitalised word of letters and digits that ends in
 /// `Error` or `Exception` after at least one more letter, then `:` (`TimeoutError:`,
-/// `io.BadInputException:`). A bare `Error:` is a word of the message, not a type.
+/// `io.BadInputException:`, a namespace written with backslashes: `App\Io\BadInputException:`).
+/// A bare `Error:` is a word of the message, not a type.
 #[inline(never)]
 pub(super) fn is_exception_type(tok: &[u8]) -> bool {
     let Some(name) = tok.strip_suffix(b":") else {
@@ -142,7 +183,7 @@ pub(super) fn is_exception_type(tok: &[u8]) -> bool {
     };
     let last = name
         .iter()
-        .rposition(|&c| c == b'.')
+        .rposition(|&c| c == b'.' || c == b'\\')
         .map_or(name, |d| &name[d + 1..]);
     let stem = last
         .strip_suffix(b"Error")
@@ -151,5 +192,5 @@ pub(super) fn is_exception_type(tok: &[u8]) -> bool {
         && last.iter().all(u8::is_ascii_alphanumeric)
         && name
             .iter()
-            .all(|&c| c.is_ascii_alphanumeric() || c == b'.' || c == b'_')
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'\\'))
 }
