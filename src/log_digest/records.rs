@@ -382,6 +382,7 @@ pub fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
         None => String::new(),
     };
     let mut wrapped = None;
+    let mut wraps_line = false;
     if is_object_text(message.trim_end()) {
         // A record whose message is a record (escaped JSON): the inner record is the event,
         // its level counts first; the outer fields follow as a wrapper's do.
@@ -395,11 +396,13 @@ pub fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
         message.truncate(message.trim_end().len());
         message.push_str(&r.fields);
     } else if let Some(inner) = &json.inner {
-        let s = inner.split(&message);
-        if !s.header.is_empty() {
+        // Only a message that fits the wrapped lines' header is one of them: records of
+        // another writer in the same file (two formats interleaved) keep their message.
+        if let Some(s) = inner.split_fitting(&message).filter(|s| !s.header.is_empty()) {
             let own = s.message.trim_end().to_owned();
             level = s.level.or(level);
             message = own;
+            wraps_line = true;
         }
     }
     let has_error = ERROR_KEYS
@@ -411,7 +414,7 @@ pub fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
     let mut fields = String::new();
     // A record that wraps a log line of its own (a container runtime's `{"log":…,"stream":…}`)
     // is transport: its other fields say nothing about the event.
-    if json.inner.is_none() {
+    if !wraps_line {
         render_fields(&mut fields, &v, level_key.unwrap_or(""), message_key, json);
     }
     Some(JsonRecord {
@@ -697,6 +700,29 @@ mod tests {
         assert_eq!(got[0], "warning|a");
         assert!(got[1].starts_with("error|b"), "{}", got[1]);
         assert_eq!(got[2], "error|c");
+    }
+
+    #[test]
+    fn envelopes_of_log_lines_interleaved_with_other_records_leave_those_whole() {
+        // Class: two writers' JSON records in one file (interleaved): one wraps its log lines
+        // in an envelope, whose header goes and whose other fields are transport; the other's
+        // message has no such header, and its request fields stay part of its event.
+        let mut sample = Vec::new();
+        for i in 0..4 {
+            sample.push(format!(
+                r#"{{"log":"2024-01-01 10:00:0{i},100 WARNING unit.part: pass done in {i} ms\n","stream":"stderr"}}"#
+            ));
+            sample.push(format!(
+                r#"{{"level":"info","msg":"call","route":"/r{}","status":{}}}"#,
+                i % 2,
+                200 + 4 * (i % 2)
+            ));
+        }
+        let lines: Vec<&str> = sample.iter().map(String::as_str).collect();
+        let got = read(&lines);
+        assert_eq!(got[0], "warning|pass done in 0 ms");
+        assert_eq!(got[1], "info|call route=/r0 status=200");
+        assert_eq!(got[3], "info|call route=/r1 status=204");
     }
 
     #[test]
