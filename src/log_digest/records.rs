@@ -398,7 +398,10 @@ pub fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
     } else if let Some(inner) = &json.inner {
         // Only a message that fits the wrapped lines' header is one of them: records of
         // another writer in the same file (two formats interleaved) keep their message.
-        if let Some(s) = inner.split_fitting(&message).filter(|s| !s.header.is_empty()) {
+        if let Some(s) = inner
+            .split_fitting(&message)
+            .filter(|s| !s.header.is_empty())
+        {
             let own = s.message.trim_end().to_owned();
             level = s.level.or(level);
             message = own;
