@@ -479,10 +479,10 @@ pub fn escaped_trace(line: &str) -> Option<Vec<String>> {
         Some(serde_json::Value::String(s)) if s.trim().contains('\n') => Some(s.as_str()),
         _ => None,
     };
-    let trace = ERROR_KEYS.iter().find_map(|k| multi(&k)).or_else(|| {
+    let trace = ERROR_KEYS.iter().find_map(&multi).or_else(|| {
         MESSAGE_KEYS
             .iter()
-            .find_map(|k| multi(&k))
+            .find_map(&multi)
             .and_then(|m| m.find(TRACEBACK).map(|p| &m[p..]))
     })?;
     Some(
