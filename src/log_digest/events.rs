@@ -9,7 +9,7 @@ use super::header::{HeaderModel, Level, LogFormat, Split};
 use super::multiline::{
     head_candidates, is_goroutine, is_margin_frame, is_stack_line, looks_like_exception, TRACEBACK,
 };
-use super::records::{json_record, logfmt_line, JsonModel, JsonRecord};
+use super::records::{behind_header_level, json_record, logfmt_line, JsonModel, JsonRecord};
 use body::{is_closing_field, is_record_of_its_own, opens_body, typed_header};
 use console::{wrapped_text, Console};
 
@@ -358,12 +358,12 @@ impl<'s> EventParser<'s> {
         } else if has_header && split.message.starts_with('{') {
             // A JSON record behind a header (a forwarder's or a runtime's prefix, a logger
             // that writes records as its message) is read as a record all the same.
-            if let Some(r) = json_record(split.message.trim_end(), &JsonModel::default()) {
+            if let Some(r) = self.record_of(split.message.trim_end()) {
                 let mut m = r.message;
                 m.truncate(m.trim_end().len());
                 m.push_str(&r.fields);
                 message = Cow::Owned(m.trim_start().to_owned());
-                level = level.or(r.level);
+                level = behind_header_level(level, r.level);
             }
         }
         let m = message.trim_start();
@@ -502,12 +502,18 @@ impl EventParser<'_> {
             return None;
         }
         let p = memchr::memmem::find(t.as_bytes(), b" {\"")?;
-        let r = json_record(&t[p + 1..], &JsonModel::default())?;
-        let prefix = &line[..p];
+        let r = self.record_of(&t[p + 1..])?;
+        let mut prefix = &line[..p];
         let (split, _) = self.splitter.split(prefix);
-        let level = split.level.or(r.level);
+        let level = behind_header_level(split.level, r.level);
         let mut message = r.message;
         message.truncate(message.trim_end().len());
+        if message.trim().is_empty() && !split.message.trim().is_empty() {
+            // A payload without a message key after the message's own words: the words say
+            // what happened, the payload's fields follow them.
+            message.push_str(split.message.trim());
+            prefix = split.header;
+        }
         message.push_str(&r.fields);
         self.mode = Mode::Plain;
         self.head_has_header = true;
@@ -517,6 +523,18 @@ impl EventParser<'_> {
             message: Cow::Owned(message.trim_start().to_owned()),
             level,
         })
+    }
+
+    /// A record behind a text header, read by the model the source's records taught (its
+    /// context keys, its wrapped log lines' header, its level key: as when the records stand
+    /// alone). A record without a message field is read with no model: its fields are all
+    /// it says, none of them is context.
+    fn record_of(&self, object: &str) -> Option<JsonRecord> {
+        let r = json_record(object, &self.splitter.json)?;
+        if r.message.trim().is_empty() {
+            return json_record(object, &JsonModel::default());
+        }
+        Some(r)
     }
 
     /// Failure class: unindented multi-line records. In a source where most lines open with a

@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 
 use super::header::{HeaderModel, Level};
+use super::multiline::TRACEBACK;
 use super::reader::strip_ansi;
 
 /// What the first lines of a source say about its JSON records.
@@ -33,8 +34,7 @@ impl JsonModel {
     pub fn infer(sample: &[&str]) -> Self {
         let records: Vec<serde_json::Map<String, serde_json::Value>> = sample
             .iter()
-            .map(|l| l.trim_start())
-            .filter(|l| l.starts_with('{'))
+            .filter_map(|l| object_text(l))
             .filter_map(|l| serde_json::from_str(l).ok())
             .collect();
         let lines = sample.iter().filter(|l| !l.trim().is_empty()).count();
@@ -378,10 +378,11 @@ pub fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
     // Colour written into the message (a coloured formatter behind a JSON handler arrives as
     // `\u001b[…m` escapes) is presentation, as on a text line.
     let mut message = match message_of(&v) {
-        Some((_, s)) => strip_ansi(Cow::Borrowed(s)).into_owned(),
+        Some((_, s)) => strip_ansi(Cow::Borrowed(first_line(s))).into_owned(),
         None => String::new(),
     };
     let mut wrapped = None;
+    let mut wraps_line = false;
     if is_object_text(message.trim_end()) {
         // A record whose message is a record (escaped JSON): the inner record is the event,
         // its level counts first; the outer fields follow as a wrapper's do.
@@ -395,11 +396,16 @@ pub fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
         message.truncate(message.trim_end().len());
         message.push_str(&r.fields);
     } else if let Some(inner) = &json.inner {
-        let s = inner.split(&message);
-        if !s.header.is_empty() {
+        // Only a message that fits the wrapped lines' header is one of them: records of
+        // another writer in the same file (two formats interleaved) keep their message.
+        if let Some(s) = inner
+            .split_fitting(&message)
+            .filter(|s| !s.header.is_empty())
+        {
             let own = s.message.trim_end().to_owned();
             level = s.level.or(level);
             message = own;
+            wraps_line = true;
         }
     }
     let has_error = ERROR_KEYS
@@ -411,7 +417,7 @@ pub fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
     let mut fields = String::new();
     // A record that wraps a log line of its own (a container runtime's `{"log":…,"stream":…}`)
     // is transport: its other fields say nothing about the event.
-    if json.inner.is_none() {
+    if !wraps_line {
         render_fields(&mut fields, &v, level_key.unwrap_or(""), message_key, json);
     }
     Some(JsonRecord {
@@ -430,6 +436,73 @@ fn nested_level(
         let (outer, inner) = k.split_once('.')?;
         Some((*k, v.get(outer)?.as_object()?.get(inner)?))
     })
+}
+
+/// A message's first line that says something: a JSON logger escapes a multi-line message
+/// (a statement, a dump, a text with line breaks) into its record, and the event is what its
+/// first line says, as for a text line whose message goes on below its head. A message of
+/// one line (a line break at its end included) is kept whole.
+fn first_line(m: &str) -> &str {
+    let Some(nl) = memchr::memchr(b'\n', m.trim_end().as_bytes()) else {
+        return m;
+    };
+    let head = &m[..nl];
+    if !head.trim().is_empty() {
+        return head;
+    }
+    m.lines().find(|l| !l.trim().is_empty()).unwrap_or("")
+}
+
+/// The JSON object a line holds: the whole line, or an object that runs from a ` {"` to the
+/// end of the line behind a text prefix (a shipper's, a runtime's or a logger's header): the
+/// records a model is inferred from, standing alone or behind a header alike.
+pub(super) fn object_text(line: &str) -> Option<&str> {
+    let t = line.trim();
+    if t.starts_with('{') {
+        return Some(t);
+    }
+    if !t.ends_with('}') {
+        return None;
+    }
+    let p = memchr::memmem::find(t.as_bytes(), b" {\"")?;
+    Some(&t[p + 1..])
+}
+
+/// The traceback or stack trace a JSON record carries escaped in a field (an error key's
+/// value over several lines, or a message that holds one), as the lines a text log would have
+/// shown: what the root cause reads its exception and frame from. `None` for a line that is no
+/// record or carries none.
+pub fn escaped_trace(line: &str) -> Option<Vec<String>> {
+    let v: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(object_text(line)?).ok()?;
+    let multi = |k: &&str| match v.get(*k) {
+        Some(serde_json::Value::String(s)) if s.trim().contains('\n') => Some(s.as_str()),
+        _ => None,
+    };
+    let trace = ERROR_KEYS.iter().find_map(&multi).or_else(|| {
+        MESSAGE_KEYS
+            .iter()
+            .find_map(&multi)
+            .and_then(|m| m.find(TRACEBACK).map(|p| &m[p..]))
+    })?;
+    Some(
+        trace
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_owned)
+            .collect(),
+    )
+}
+
+/// The level of a record behind a text header: the record's own where the header shows none
+/// or only a neutral one (info or notice: a shipper or wrapper that logs every line it
+/// forwards alike), else the header's. A header field that is not a level (a stream name)
+/// gives none, so nothing is invented.
+pub fn behind_header_level(header: Option<Level>, record: Option<Level>) -> Option<Level> {
+    match header {
+        None | Some(Level::Info | Level::Notice) => record.or(header),
+        Some(_) => header,
+    }
 }
 
 /// Whether a text is one JSON object, by its ends (what is read as a record inside a record's
@@ -538,6 +611,8 @@ pub fn logfmt_line<'a>(m: &'a str, optional: &[String]) -> Option<(Cow<'a, str>,
 }
 
 #[cfg(test)]
+mod behind_matrix;
+#[cfg(test)]
 mod matrix;
 
 #[cfg(test)]
@@ -628,6 +703,29 @@ mod tests {
         assert_eq!(got[0], "warning|a");
         assert!(got[1].starts_with("error|b"), "{}", got[1]);
         assert_eq!(got[2], "error|c");
+    }
+
+    #[test]
+    fn envelopes_of_log_lines_interleaved_with_other_records_leave_those_whole() {
+        // Class: two writers' JSON records in one file (interleaved): one wraps its log lines
+        // in an envelope, whose header goes and whose other fields are transport; the other's
+        // message has no such header, and its request fields stay part of its event.
+        let mut sample = Vec::new();
+        for i in 0..4 {
+            sample.push(format!(
+                r#"{{"log":"2024-01-01 10:00:0{i},100 WARNING unit.part: pass done in {i} ms\n","stream":"stderr"}}"#
+            ));
+            sample.push(format!(
+                r#"{{"level":"info","msg":"call","route":"/r{}","status":{}}}"#,
+                i % 2,
+                200 + 4 * (i % 2)
+            ));
+        }
+        let lines: Vec<&str> = sample.iter().map(String::as_str).collect();
+        let got = read(&lines);
+        assert_eq!(got[0], "warning|pass done in 0 ms");
+        assert_eq!(got[1], "info|call route=/r0 status=200");
+        assert_eq!(got[3], "info|call route=/r1 status=204");
     }
 
     #[test]

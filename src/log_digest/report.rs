@@ -350,7 +350,12 @@ fn root_cause(
         .find(|&i| errs.get(i + 1).is_some_and(|n| close(errs[i], n)))
         .unwrap_or(0);
     let e = errs[start];
-    let (exception, frame) = trace_details(&e.text);
+    // A JSON record's traceback is escaped into the record: read it as the lines it stands for.
+    let escaped = match e.text.as_slice() {
+        [line] => super::records::escaped_trace(line),
+        _ => None,
+    };
+    let (exception, frame) = trace_details(escaped.as_deref().unwrap_or(&e.text));
     let head = e.text.first().map_or("", String::as_str);
     let mut texts: Vec<&str> = vec![head];
     if let Some(x) = &exception {

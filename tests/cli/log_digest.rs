@@ -1223,3 +1223,58 @@ fn baseline_mistakes_are_usage_errors_that_say_what_to_do() {
         .code(2)
         .stderr_has("new-errors or new-warnings");
 }
+
+#[test]
+fn json_records_behind_a_runtime_header_keep_their_message_level_and_escaped_traceback() {
+    // A container runtime's text header before each JSON record; the error record carries its
+    // traceback escaped into `exc_info` and its message over two lines. The records' own
+    // message and level count, and the root cause reads the escaped traceback.
+    let mut log = String::new();
+    for i in 0..12 {
+        let stream = if i % 2 == 0 { "stdout" } else { "stderr" };
+        let rec = if i == 7 {
+            serde_json::json!({
+                "time": format!("2024-03-01T09:00:{i:02}Z"), "level": "error",
+                "msg": format!("write to store failed for batch {i}\nretry queued"),
+                "exc_info": "Traceback (most recent call last):\n  File \"/srv/unit/store.py\", line 41, in put\n    self.write(batch)\nOSError: device 3 not ready",
+            })
+        } else {
+            serde_json::json!({
+                "time": format!("2024-03-01T09:00:{i:02}Z"),
+                "level": if i % 3 == 0 { "warning" } else { "info" },
+                "msg": format!("batch {} accepted", 100 + i * 7),
+            })
+        };
+        log.push_str(&format!(
+            "2024-03-01T09:00:{i:02}.{:09}Z {stream} F {rec}\n",
+            i * 7919
+        ));
+    }
+    let out = velo()
+        .file("app.log", log)
+        .args(["log-digest", "app.log", "--format", "json"])
+        .run()
+        .code(0);
+    let j = out.json();
+    assert_eq!(j["levels"]["error"], 1, "{j}");
+    assert_eq!(j["levels"]["warning"], 4, "{j}");
+    let rc = &j["root_cause"];
+    assert_eq!(rc["exception"], "OSError: device 3 not ready", "{rc}");
+    assert!(rc["frame"]
+        .as_str()
+        .unwrap()
+        .contains("store.py\", line 41"));
+    let templates: Vec<&str> = j["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["template"].as_str().unwrap())
+        .collect();
+    assert!(templates.contains(&"batch <*> accepted"), "{templates:?}");
+    assert!(
+        templates
+            .iter()
+            .any(|t| t.starts_with("write to store failed for batch <*>") && !t.contains("retry")),
+        "{templates:?}"
+    );
+}

@@ -271,3 +271,17 @@ fn wrapped_console_lines_and_headerless_dumps_survive_header_rewrites() {
         false,
     );
 }
+
+#[test]
+fn records_behind_a_header_and_two_part_records_survive_header_rewrites() {
+    // A JSON file whose records wrap an application's log lines, rewritten behind a text
+    // header: the records are read as when they stand alone. A two-part record (a category
+    // line, its message on a padded line below) rewritten by a one-line formatter,
+    // `<header> <category>: <message>`: the category is the header's logger, as it was.
+    check(
+        "records_behind_a_header_and_two_part_records_survive_header_rewrites",
+        &["DockerJSON", "DotnetConsole"],
+        &["header:pylog", "header:klog", "header:loguru"],
+        false,
+    );
+}
