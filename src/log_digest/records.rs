@@ -50,9 +50,23 @@ impl JsonModel {
             let m = pairs.iter().find(|(k, _)| MESSAGE_KEYS.contains(k))?.1;
             Some((unquote(m), pairs.iter().map(|(k, _)| *k).collect()))
         });
+        let keyed_messages: Vec<(&'static str, String)> = records
+            .iter()
+            .filter_map(|r| message_of(r).map(|(k, s)| (k, s.trim_end().to_owned())))
+            .collect();
         if records.len() < 3 || records.len() * 2 < lines {
+            // Records too few to learn a structured log from; where three or more wrap log
+            // lines (a runtime's wrappers interleaved with another format's lines), the
+            // header of the lines they wrap is still learnt from them.
+            let (inner, inner_key) = if records.len() >= 3 {
+                wrapped_lines(&keyed_messages)
+            } else {
+                (HeaderModel::default(), None)
+            };
             return Self {
                 optional: optional_keys(&logfmt_keyed.collect::<Vec<_>>()),
+                inner: inner.has_columns().then_some(inner),
+                inner_key,
                 ..Self::default()
             };
         }
@@ -77,10 +91,6 @@ impl JsonModel {
                 })
                 .cloned()
         };
-        let keyed_messages: Vec<(&'static str, String)> = records
-            .iter()
-            .filter_map(|r| message_of(r).map(|(k, s)| (k, s.trim_end().to_owned())))
-            .collect();
         let messages: Vec<String> = keyed_messages.iter().map(|(_, m)| m.clone()).collect();
         // Records inside records: the inner ones get a model of their own (one level at a
         // time; a wrapped record may itself wrap log lines).
@@ -639,6 +649,23 @@ mod tests {
         let wrappers: Vec<&str> = refs.iter().copied().step_by(2).collect();
         assert_eq!(JsonModel::infer(&wrappers).inner_key, None);
         assert_eq!(read(&wrappers)[1], "warning|gamma 1 late");
+        // The wrappers a minority among text lines of another format (one line in five): the
+        // header of the lines they wrap is still learnt from them.
+        let mut mixed: Vec<String> = Vec::new();
+        for (i, w) in wrappers.iter().enumerate() {
+            mixed.push((*w).to_owned());
+            for k in 0..4 {
+                mixed.push(format!("kappa={i} lambda={k} mu done"));
+            }
+        }
+        let refs: Vec<&str> = mixed.iter().map(String::as_str).collect();
+        let model = JsonModel::infer(&refs);
+        let r = json_record(refs[5], &model).unwrap();
+        assert_eq!(
+            (r.message.as_str(), r.fields.as_str()),
+            ("gamma 1 late", "")
+        );
+        assert_eq!(r.level, Some(Level::Warning));
     }
 
     #[test]

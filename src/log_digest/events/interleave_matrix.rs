@@ -49,6 +49,14 @@ const SHAPES: &[(&str, Render)] = &[
             l.to_lowercase()
         )
     }),
+    ("runtime json wrapping a headed line", |i, l, m| {
+        format!(
+            "{{\"log\":\"2024-03-01 14:{:02}:{:02},{:03} {l} theta.iota: {m}\\n\",\"stream\":\"stderr\"}}",
+            i / 60 % 60,
+            i % 60,
+            i * 11 % 1000
+        )
+    }),
     ("key=value record", |i, l, m| {
         format!(
             "ts=2024-03-01T13:{:02}:{:02}Z level={} msg=\"{m}\"",
