@@ -432,7 +432,7 @@ pub fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
     let message_key = message_of(&v).map(|(k, _)| k);
     // Whether this record wraps a log line (`json.inner`), by its message key where the
     // source mixes wrappers with records of its own.
-    let wrapper =
+    let wraps_line =
         json.inner.is_some() && (json.inner_key.is_none() || json.inner_key == message_key);
     // Colour written into the message (a coloured formatter behind a JSON handler arrives as
     // `\u001b[…m` escapes) is presentation, as on a text line.
@@ -453,7 +453,7 @@ pub fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
         message = r.message;
         message.truncate(message.trim_end().len());
         message.push_str(&r.fields);
-    } else if let Some(inner) = json.inner.as_ref().filter(|_| wrapper) {
+    } else if let Some(inner) = json.inner.as_ref().filter(|_| wraps_line) {
         let s = inner.split(&message);
         if !s.header.is_empty() {
             let own = s.message.trim_end().to_owned();
@@ -470,7 +470,7 @@ pub fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
     let mut fields = String::new();
     // A record that wraps a log line of its own (a container runtime's `{"log":…,"stream":…}`)
     // is transport: its other fields say nothing about the event.
-    if !wrapper {
+    if !wraps_line {
         render_fields(&mut fields, &v, level_key.unwrap_or(""), message_key, json);
     }
     Some(JsonRecord {

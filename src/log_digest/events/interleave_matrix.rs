@@ -3,10 +3,10 @@
 //! matrix. Each part is written with its own header shape and its own words; interleaved event
 //! by event in the ratios 1:1, 1:5, 5:1 and 1:12, and in blocks, every line must get the template it
 //! gets in its part alone, and the warning and error counts must be the sums of the parts'.
-//! The rule must not fire on one format whose fields merely vary (a thread name in one word or
-//! two, a level some lines leave out): those lines keep one model.
+//! The rules must not fire on one format whose fields merely vary (a thread name in one word
+//! or two, a level some lines leave out): its lines lose their whole header and its events stay
+//! whole.
 
-use super::Splitter;
 use crate::log_digest::matrix_tally::{digest_cell, Tally};
 
 /// `render(i, level, message)`: one event's line in a header shape.
@@ -135,7 +135,12 @@ fn interleave(a: &[String], b: &[String], ka: usize, kb: usize) -> (String, Vec<
 }
 
 fn joined(lines: &[String]) -> String {
-    lines.iter().map(|l| format!("{l}\n")).collect()
+    let mut text = String::new();
+    for l in lines {
+        text.push_str(l);
+        text.push('\n');
+    }
+    text
 }
 
 #[test]
