@@ -149,11 +149,35 @@ def evaluate(velo: str, tools: str, folder: str, work: str, tag: str, settings: 
                 res[n]["pred_groups"] = s["pred_groups"]
                 res[n]["lines"] = s["lines"]
     for n in names:
+        if "+" in n and res[n].get("GA") is not None:
+            res[n]["GA_by_source"] = ga_by_source(folder, n, os.path.join(work, "pred", tag, "auto"))
         res[n]["truth_levels"] = level_truth(folder, n)
         meta = settings.get(n) or {}
         res[n]["family"] = meta.get("family", "")
         res[n]["half"] = meta.get("half", "")
     return res
+
+
+def ga_by_source(folder: str, name: str, pred_dir: str) -> float:
+    """GA of an interleaved pair with each predicted group split by the source its lines came
+    from. The interleave truth names every event after its source, so two sources that write
+    the same message (generators that share message texts) are two events there, one for
+    velo; this figure leaves that out and shows what else the interleaving changed."""
+    with open(os.path.join(folder, name, f"{name}_2k.log_structured.csv"), newline="",
+              encoding="utf-8") as f:
+        truth = [r["EventId"] for r in csv.DictReader(f)]
+    got = {}
+    with open(os.path.join(pred_dir, f"{name}.jsonl"), encoding="utf-8") as f:
+        for line in f:
+            p = json.loads(line)
+            got[p["line"]] = p.get("template_id", p.get("template"))
+    pred = [t.split(":", 1)[0] + "|" + str(got.get(i + 1, f"missing {i}")) for i, t in enumerate(truth)]
+    members_t, members_p = collections.defaultdict(set), collections.defaultdict(set)
+    for i, (t, p) in enumerate(zip(truth, pred)):
+        members_t[t].add(i)
+        members_p[p].add(i)
+    ok = sum(1 for i, (t, p) in enumerate(zip(truth, pred)) if members_t[t] == members_p[p])
+    return ok / max(1, len(truth))
 
 
 def header_matrix_table(res: dict[str, dict], settings: dict) -> list[str]:
@@ -384,6 +408,15 @@ def main() -> int:
                         bad.append(f"{t} {n} {r['drop']:+.3f}")
             if bad:
                 lines.append(f"\n{src}: drops beyond {DROP_LIMIT}: " + "; ".join(sorted(bad)))
+            pairs = [(n, r) for n, r in m.get("interleave", {}).items() if r.get("drop") is not None
+                     and r.get("GA_by_source") is not None]
+            if pairs:
+                left = [f"{n} {r['drop'] + r['GA_by_source'] - r['GA']:+.3f}" for n, r in sorted(pairs)
+                        if r["drop"] + r["GA_by_source"] - r["GA"] < -DROP_LIMIT]
+                lines.append(f"\n{src}: interleave with groups split by source (the same message "
+                             f"from both sources is two events in the truth): "
+                             f"{len(left)} / {len(pairs)} beyond {DROP_LIMIT}"
+                             + (": " + "; ".join(left) if left else ""))
     print("\n".join(lines))
     if args.json_out:
         with open(args.json_out, "w", encoding="utf-8") as f:

@@ -25,6 +25,9 @@ pub struct Splitter {
     /// The header models of a file that mixes formats (an access log and an application's
     /// own logging in one stream), one per header shape, largest first; tried before `model`.
     mixed: Vec<HeaderModel>,
+    /// The header models of rare populations no other model fits ([`rare_models`]), tried
+    /// after `model` and before its fallback.
+    rare: Vec<HeaderModel>,
     json: JsonModel,
     console: Console,
     /// Most lines of the source open with a header: an unindented line without one continues
@@ -34,6 +37,8 @@ pub struct Splitter {
 
 /// Share of sample lines a header shape needs to get a model of its own in a mixed file.
 const MIXED_MIN_SHARE: usize = 10;
+/// Sample lines a rare header shape needs to get a model of its own ([`rare_models`]).
+const RARE_MIN: usize = 3;
 /// At most this many header models per source.
 const MIXED_MAX: usize = 3;
 
@@ -101,14 +106,45 @@ fn mixed_models(sample: &[&str], model: &HeaderModel) -> Vec<HeaderModel> {
     models.into_iter().map(|(_, m)| m).collect()
 }
 
+/// The header models of the populations of a file that no other model fits, too rare in the
+/// sample for a share of their own (an application's own lines among many more of an access
+/// log and a library's printed warnings): the sample's head lines that neither `model` nor a
+/// `mixed` one fits, grouped by the shapes of their first two tokens, one model per group of
+/// [`RARE_MIN`] lines or more whose header is clearly a logger's
+/// ([`HeaderModel::is_timed_with_level`]). Lines that merely vary within one format fit its
+/// model and are not asked; printed lines without a time and a level get none.
+fn rare_models(sample: &[&str], model: &HeaderModel, mixed: &[HeaderModel]) -> Vec<HeaderModel> {
+    let mut groups: Vec<(u64, Vec<&str>)> = Vec::new();
+    for l in head_candidates(sample.iter().copied()) {
+        if model.split_fitting(l).is_some() || mixed.iter().any(|m| m.split_fitting(l).is_some()) {
+            continue;
+        }
+        let sig = HeaderModel::signature(l, false);
+        match groups.iter_mut().find(|(s, _)| *s == sig) {
+            Some((_, g)) => g.push(l),
+            None => groups.push((sig, vec![l])),
+        }
+    }
+    groups.sort_by_key(|(_, g)| std::cmp::Reverse(g.len()));
+    groups
+        .iter()
+        .filter(|(_, g)| g.len() >= RARE_MIN)
+        .map(|(_, g)| HeaderModel::infer(g.iter().copied()))
+        .filter(|m| m.is_typed() && m.is_timed_with_level())
+        .take(MIXED_MAX)
+        .collect()
+}
+
 impl Splitter {
     /// Infers the splitter of a source from its first lines; `format` (`--log-format`) comes
     /// first where it matches.
     pub fn infer(sample: &[&str], format: Option<LogFormat>) -> Self {
         let model = HeaderModel::infer(sample.iter().copied());
+        let mixed = mixed_models(sample, &model);
         let mut s = Self {
             format,
-            mixed: mixed_models(sample, &model),
+            rare: rare_models(sample, &model, &mixed),
+            mixed,
             model,
             json: JsonModel::infer(sample),
             console: Console::default(),
@@ -145,6 +181,7 @@ impl Splitter {
         self.format.as_ref().is_some_and(LogFormat::has_level)
             || self.model.has_level_column()
             || self.mixed.iter().any(HeaderModel::has_level_column)
+            || self.rare.iter().any(HeaderModel::has_level_column)
     }
 
     fn split<'a>(&self, line: &'a str) -> (Split<'a>, bool) {
@@ -162,6 +199,16 @@ impl Splitter {
             .filter(|s| !s.header.is_empty())
         {
             return (s, true);
+        }
+        if !self.rare.is_empty() && self.model.split_fitting(line).is_none() {
+            if let Some(s) = self
+                .rare
+                .iter()
+                .find_map(|m| m.split_fitting(line))
+                .filter(|s| !s.header.is_empty())
+            {
+                return (s, true);
+            }
         }
         let s = self.model.split(line);
         let has = !s.header.is_empty();
@@ -725,6 +772,8 @@ pub(crate) fn render_console(events: &[(u32, &str, &str, &str)], width: usize) -
 }
 
 #[cfg(test)]
+mod interleave_matrix;
+#[cfg(test)]
 mod trace_fields_matrix;
 #[cfg(test)]
 mod unindented_matrix;
@@ -818,6 +867,33 @@ mod tests {
         // One format alone keeps one model.
         let one: Vec<&str> = refs.iter().copied().step_by(2).collect();
         assert!(Splitter::infer(&one, None).mixed.is_empty());
+    }
+
+    #[test]
+    fn a_rare_population_with_time_and_level_keeps_its_header_and_printed_lines_get_no_model() {
+        // Class 3 (generated, neutral words): a logger's own lines (a bracketed time, a level,
+        // `in name:`) are one line in fifteen among an access log and a library's printed
+        // warnings: too rare for a share of their own, clearly headed, they get a model.
+        // Printed lines as rare, with neither a time nor a level, stay as they are.
+        let mut lines = Vec::new();
+        for i in 0..200 {
+            lines.push(match i % 15 {
+                0 => format!("[2024-03-01 10:00:{:02},100] INFO in alpha: beta {i} done", i % 60),
+                1..=7 | 13 | 14 => format!(
+                    "10.0.0.{} - - [01/Mar/2024:09:00:{:02} +0000] \"GET /gamma/{i} HTTP/1.1\" 200 {i}",
+                    i % 9,
+                    i % 60
+                ),
+                8..=11 => format!("/srv/delta/mod{}.py:{i}: EpsilonWarning: zeta {i}", i % 3),
+                _ => format!("progress {i} of 200 items"),
+            });
+        }
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let sp = Splitter::infer(&refs, None);
+        assert_eq!(sp.rare.len(), 1, "{:?}", sp.rare);
+        let got = classify(&refs);
+        assert_eq!(got[0], "info|beta 0 done");
+        assert_eq!(got[12], "-|progress 12 of 200 items");
     }
 
     #[test]

@@ -287,6 +287,16 @@ impl HeaderModel {
         self.level_col
     }
 
+    /// Whether the header is clearly one: a level column after a time, a date or a bracketed
+    /// field (what a logger's own format writes), not a shape a few messages happen to share.
+    pub fn is_timed_with_level(&self) -> bool {
+        self.level_col.is_some_and(|l| {
+            self.columns[..l]
+                .iter()
+                .any(|c| matches!(c, Some(Shape::Time | Shape::DateWord | Shape::Bracket)))
+        })
+    }
+
     /// Whether the model has a typed header (two checked columns other than separators, a
     /// level or mark column, or a whole header in one bracket), not just a word or a number
     /// that a group of similar messages happens to start with, nor the separators of a

@@ -18,6 +18,10 @@ pub struct JsonModel {
     /// The header structure of the lines inside the message field (a container runtime's
     /// JSON file wrapping an application's own log lines).
     pub inner: Option<HeaderModel>,
+    /// The message key of the records that wrap log lines, when the source also writes records
+    /// of another kind (a runtime's `{"log":…}` lines among an application's own JSON records
+    /// in one stream): only records with this key are read as wrappers. `None`: every record.
+    pub inner_key: Option<&'static str>,
     /// Keys present in nine records in ten or more (a logger name, a pid, a host): the
     /// structured log's header, not the event (request and error keys excepted).
     pub context: Vec<String>,
@@ -46,9 +50,23 @@ impl JsonModel {
             let m = pairs.iter().find(|(k, _)| MESSAGE_KEYS.contains(k))?.1;
             Some((unquote(m), pairs.iter().map(|(k, _)| *k).collect()))
         });
+        let keyed_messages: Vec<(&'static str, String)> = records
+            .iter()
+            .filter_map(|r| message_of(r).map(|(k, s)| (k, s.trim_end().to_owned())))
+            .collect();
         if records.len() < 3 || records.len() * 2 < lines {
+            // Records too few to learn a structured log from; where three or more wrap log
+            // lines (a runtime's wrappers interleaved with another format's lines), the
+            // header of the lines they wrap is still learnt from them.
+            let (inner, inner_key) = if records.len() >= 3 {
+                wrapped_lines(&keyed_messages)
+            } else {
+                (HeaderModel::default(), None)
+            };
             return Self {
                 optional: optional_keys(&logfmt_keyed.collect::<Vec<_>>()),
+                inner: inner.has_columns().then_some(inner),
+                inner_key,
                 ..Self::default()
             };
         }
@@ -73,10 +91,7 @@ impl JsonModel {
                 })
                 .cloned()
         };
-        let messages: Vec<String> = records
-            .iter()
-            .filter_map(|r| message_of(r).map(|(_, s)| s.trim_end().to_owned()))
-            .collect();
+        let messages: Vec<String> = keyed_messages.iter().map(|(_, m)| m.clone()).collect();
         // Records inside records: the inner ones get a model of their own (one level at a
         // time; a wrapped record may itself wrap log lines).
         let wrapped: Vec<&str> = messages
@@ -86,21 +101,24 @@ impl JsonModel {
             .collect();
         let nested =
             (wrapped.len() * 2 >= messages.len().max(1)).then(|| Box::new(Self::infer(&wrapped)));
-        let inner = if nested.is_some() {
-            HeaderModel::default()
+        let (inner, inner_key) = if nested.is_some() {
+            (HeaderModel::default(), None)
         } else {
-            HeaderModel::infer(messages.iter().map(String::as_str))
+            wrapped_lines(&keyed_messages)
         };
-        let mut context: Vec<String> = records[0]
-            .keys()
+        // The records of the source's own kind: a wrapper's keys are transport, not context.
+        let own: Vec<&serde_json::Map<String, serde_json::Value>> = records
+            .iter()
+            .filter(|r| inner_key.is_none() || message_of(r).map(|(k, _)| k) != inner_key)
+            .collect();
+        let mut context: Vec<String> = own
+            .first()
+            .map(|r| r.keys())
+            .into_iter()
+            .flatten()
             .filter(|k| !is_request_key(k) && !ERROR_KEYS.contains(&k.as_str()))
             .filter(|k| {
-                records
-                    .iter()
-                    .filter(|r| r.contains_key(k.as_str()))
-                    .count()
-                    * 10
-                    >= n * 9
+                own.iter().filter(|r| r.contains_key(k.as_str())).count() * 10 >= own.len() * 9
             })
             .cloned()
             .collect();
@@ -116,11 +134,48 @@ impl JsonModel {
         Self {
             level_key,
             inner: inner.has_columns().then_some(inner),
+            inner_key,
             context,
             nested,
             optional: optional_keys(&keyed),
         }
     }
+}
+
+/// The header model of the log lines that records wrap in their message, and the message key
+/// of the wrappers when records of several message keys are mixed in one source: the first
+/// key, most used first, whose messages show a header (a runtime's `log` lines among an
+/// application's own `msg` records). With one message key, every record's message is read.
+fn wrapped_lines(keyed: &[(&'static str, String)]) -> (HeaderModel, Option<&'static str>) {
+    let mut keys: Vec<(&'static str, usize)> = Vec::new();
+    for (k, _) in keyed {
+        match keys.iter_mut().find(|(x, _)| x == k) {
+            Some((_, n)) => *n += 1,
+            None => keys.push((k, 1)),
+        }
+    }
+    if keys.len() < 2 {
+        return (
+            HeaderModel::infer(keyed.iter().map(|(_, m)| m.as_str())),
+            None,
+        );
+    }
+    keys.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    for (key, n) in keys {
+        if n < 3 {
+            break;
+        }
+        let model = HeaderModel::infer(
+            keyed
+                .iter()
+                .filter(|(k, _)| *k == key)
+                .map(|(_, m)| m.as_str()),
+        );
+        if model.has_columns() {
+            return (model, Some(key));
+        }
+    }
+    (HeaderModel::default(), None)
 }
 
 /// The keys that, within the sample, are present on some records of one message and absent
@@ -375,6 +430,10 @@ pub fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
             _ => None,
         });
     let message_key = message_of(&v).map(|(k, _)| k);
+    // Whether this record wraps a log line (`json.inner`), by its message key where the
+    // source mixes wrappers with records of its own.
+    let wrapper_key =
+        json.inner.is_some() && (json.inner_key.is_none() || json.inner_key == message_key);
     // Colour written into the message (a coloured formatter behind a JSON handler arrives as
     // `\u001b[…m` escapes) is presentation, as on a text line.
     let mut message = match message_of(&v) {
@@ -395,7 +454,7 @@ pub fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
         message = r.message;
         message.truncate(message.trim_end().len());
         message.push_str(&r.fields);
-    } else if let Some(inner) = &json.inner {
+    } else if let Some(inner) = json.inner.as_ref().filter(|_| wrapper_key) {
         // Only a message that fits the wrapped lines' header is one of them: records of
         // another writer in the same file (two formats interleaved) keep their message.
         if let Some(s) = inner
@@ -630,6 +689,58 @@ mod tests {
                 format!("{level}|{}", text.trim_start())
             })
             .collect()
+    }
+
+    #[test]
+    fn wrappers_of_log_lines_and_records_of_their_own_in_one_stream_are_read_each_as_theirs() {
+        // Class: a runtime's JSON wrappers (`log` holding a headed text line) interleaved with
+        // a program's own JSON records (`msg` plus a request). Generated, neutral words. The
+        // wrapped lines lose their header and their transport keys; the own records keep
+        // their request fields and drop the keys every one of them carries (`pid`, `host`).
+        let mut sample = Vec::new();
+        for i in 0..8 {
+            sample.push(format!(
+                r#"{{"log":"2024-03-01 09:00:0{i},100 WARNING alpha.beta: gamma {i} late\n","stream":"stderr","time":"2024-03-01T09:00:0{i}Z"}}"#
+            ));
+            sample.push(if i % 2 == 0 {
+                format!(
+                    r#"{{"level":30,"time":{i},"pid":7,"host":"h1","req":{{"method":"GET","url":"/delta/{i}"}},"res":{{"statusCode":200}},"msg":"epsilon done"}}"#
+                )
+            } else {
+                format!(r#"{{"level":40,"time":{i},"pid":7,"host":"h1","msg":"zeta slow {i}"}}"#)
+            });
+        }
+        let refs: Vec<&str> = sample.iter().map(String::as_str).collect();
+        let model = JsonModel::infer(&refs);
+        assert_eq!(model.inner_key, Some("log"));
+        let got = read(&refs);
+        assert_eq!(got[0], "warning|gamma 0 late");
+        assert_eq!(got[3], "warning|zeta slow 1");
+        assert_eq!(
+            got[1],
+            "info|epsilon done req={…} method=GET url=/delta/0 res={…} statusCode=200"
+        );
+        // One kind alone: as before, every record's message is read as a wrapped line.
+        let wrappers: Vec<&str> = refs.iter().copied().step_by(2).collect();
+        assert_eq!(JsonModel::infer(&wrappers).inner_key, None);
+        assert_eq!(read(&wrappers)[1], "warning|gamma 1 late");
+        // The wrappers a minority among text lines of another format (one line in five): the
+        // header of the lines they wrap is still learnt from them.
+        let mut mixed: Vec<String> = Vec::new();
+        for (i, w) in wrappers.iter().enumerate() {
+            mixed.push((*w).to_owned());
+            for k in 0..4 {
+                mixed.push(format!("kappa={i} lambda={k} mu done"));
+            }
+        }
+        let refs: Vec<&str> = mixed.iter().map(String::as_str).collect();
+        let model = JsonModel::infer(&refs);
+        let r = json_record(refs[5], &model).unwrap();
+        assert_eq!(
+            (r.message.as_str(), r.fields.as_str()),
+            ("gamma 1 late", "")
+        );
+        assert_eq!(r.level, Some(Level::Warning));
     }
 
     #[test]
