@@ -240,9 +240,11 @@ impl Spans {
 
     /// The shape of token `i` (scanning on to it), `None` past the line's last token.
     pub(super) fn shape(&mut self, line: &str, i: usize) -> Option<Shape> {
-        self.ensure(line, i + 1);
         if i >= self.len {
-            return None;
+            self.ensure(line, i + 1);
+            if i >= self.len {
+                return None;
+            }
         }
         if self.shapes[i].is_none() {
             let (s, e) = self.at[i];
@@ -251,9 +253,16 @@ impl Spans {
         self.shapes[i]
     }
 
-    /// Scans on until `max` tokens are known (or the line ends).
+    /// Scans on until `max` tokens are known (or the line ends). Most calls ask for tokens
+    /// already known: they return here, before any scan.
+    #[inline]
     pub(super) fn ensure(&mut self, line: &str, max: usize) {
-        let max = max.min(MAX_SPANS);
+        if self.len < max.min(MAX_SPANS) && self.pos < line.len() {
+            self.scan(line, max.min(MAX_SPANS));
+        }
+    }
+
+    fn scan(&mut self, line: &str, max: usize) {
         let b = line.as_bytes();
         let mut i = self.pos;
         while i < b.len() && self.len < max {
