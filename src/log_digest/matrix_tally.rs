@@ -1,5 +1,5 @@
 //! The tally every enumerated matrix test keeps (levels, records, request lines, unindented
-//! bodies): how many cells ran, which failed and why, and one assertion at the end that names
+//! bodies, ...): how many cells ran, which failed and why, and one assertion at the end that names
 //! every failing cell instead of stopping at the first.
 
 #[derive(Debug, Default)]
@@ -59,4 +59,47 @@ pub(crate) fn digest_cell(text: &str) -> (Vec<(String, String)>, [u64; 3]) {
         ids,
         [get(Level::Warning), get(Level::Error), get(Level::Fatal)],
     )
+}
+
+/// The grouping faults of a cell whose line `k` got template `templates[k]` and holds message
+/// `truth[k]` (one of `messages`): a message split over several templates, a template shared
+/// by lines of two messages.
+pub(crate) fn grouping_problems(
+    templates: &[&str],
+    truth: &[usize],
+    messages: usize,
+) -> Vec<String> {
+    assert_eq!(templates.len(), truth.len(), "one assignment per line");
+    let mut problems = Vec::new();
+    for m in 0..messages {
+        let mut own: Vec<&str> = templates
+            .iter()
+            .zip(truth)
+            .filter(|(_, &t)| t == m)
+            .map(|(tpl, _)| *tpl)
+            .collect();
+        own.sort_unstable();
+        own.dedup();
+        if own.len() > 1 {
+            problems.push(format!(
+                "message {m} split into {} templates: {:?}",
+                own.len(),
+                &own[..own.len().min(3)]
+            ));
+        }
+        for t in own {
+            let mut others: Vec<usize> = templates
+                .iter()
+                .zip(truth)
+                .filter(|(tpl, &o)| **tpl == t && o != m)
+                .map(|(_, &o)| o)
+                .collect();
+            others.sort_unstable();
+            others.dedup();
+            if !others.is_empty() {
+                problems.push(format!("message {m} shares template {t:?} with {others:?}"));
+            }
+        }
+    }
+    problems
 }

@@ -7,7 +7,7 @@
 //! line after a record with no trace is one too; consecutive reports with the same header are
 //! each their own error.
 
-use super::{EventParser, Line, Splitter};
+use super::unindented_matrix::misclassified;
 use crate::log_digest::matrix_tally::{digest_cell, Tally};
 
 type Render = fn(usize, &str, &str) -> String;
@@ -106,22 +106,6 @@ fn file(
         }
     }
     (out, errors)
-}
-
-fn misclassified(lines: &[(String, bool)]) -> Vec<(String, bool)> {
-    let text: Vec<&str> = lines.iter().map(|(l, _)| l.as_str()).collect();
-    let sample: Vec<&str> = text
-        .iter()
-        .copied()
-        .take(crate::log_digest::SAMPLE_LINES)
-        .collect();
-    let splitter = Splitter::infer(&sample, None);
-    let mut parser = EventParser::new(&splitter);
-    lines
-        .iter()
-        .filter(|(l, head)| matches!(parser.line(l), Line::Head { .. }) != *head)
-        .cloned()
-        .collect()
 }
 
 #[test]

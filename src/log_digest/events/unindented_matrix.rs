@@ -160,7 +160,7 @@ fn file(
 }
 
 /// The cells whose lines are classified wrongly: `(cell, line, want head)`.
-fn misclassified(lines: &[(String, bool)]) -> Vec<(String, bool)> {
+pub(super) fn misclassified(lines: &[(String, bool)]) -> Vec<(String, bool)> {
     let text: Vec<&str> = lines.iter().map(|(l, _)| l.as_str()).collect();
     let sample: Vec<&str> = text
         .iter()

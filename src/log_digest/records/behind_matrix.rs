@@ -14,7 +14,7 @@
 
 use serde_json::json;
 
-use crate::log_digest::matrix_tally::{digest_cell, Tally};
+use crate::log_digest::matrix_tally::{digest_cell, grouping_problems, Tally};
 
 const INFO: usize = 0;
 const WARNING: usize = 1;
@@ -167,38 +167,8 @@ fn counts(truth: &[usize]) -> Counts {
 /// (`want`).
 fn cell_failure(text: &str, truth: &[usize], want: Counts) -> Option<String> {
     let (ids, got) = digest_cell(text);
-    assert_eq!(ids.len(), truth.len(), "one assignment per line");
-    let mut problems = Vec::new();
-    for m in 0..MESSAGES.len() {
-        let mut templates: Vec<&str> = ids
-            .iter()
-            .zip(truth)
-            .filter(|(_, &t)| t == m)
-            .map(|((_, tpl), _)| tpl.as_str())
-            .collect();
-        templates.sort_unstable();
-        templates.dedup();
-        if templates.len() > 1 {
-            problems.push(format!(
-                "message {m} split into {} templates: {:?}",
-                templates.len(),
-                &templates[..templates.len().min(3)]
-            ));
-        }
-        for t in templates {
-            let mut others: Vec<usize> = ids
-                .iter()
-                .zip(truth)
-                .filter(|((_, tpl), &o)| tpl == t && o != m)
-                .map(|(_, &o)| o)
-                .collect();
-            others.sort_unstable();
-            others.dedup();
-            if !others.is_empty() {
-                problems.push(format!("message {m} shares template {t:?} with {others:?}"));
-            }
-        }
-    }
+    let templates: Vec<&str> = ids.iter().map(|(_, tpl)| tpl.as_str()).collect();
+    let mut problems = grouping_problems(&templates, truth, MESSAGES.len());
     if got != want {
         problems.push(format!(
             "[warning, error, fatal] got {got:?}, want {want:?}"

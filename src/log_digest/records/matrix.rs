@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 
-use crate::log_digest::matrix_tally::{digest_cell, Tally};
+use crate::log_digest::matrix_tally::{digest_cell, grouping_problems, Tally};
 
 /// Severities in the order `[debug, info, warning, error, fatal]`.
 const DEBUG: usize = 0;
@@ -470,37 +470,8 @@ fn digested(text: &str) -> (Vec<String>, Counts) {
 /// messages, messages split over several templates, level counts off.
 fn cell_failure(text: &str, truth: &[usize]) -> Option<String> {
     let (ids, counts) = digested(text);
-    assert_eq!(ids.len(), truth.len(), "one assignment per line");
-    let mut problems = Vec::new();
-    for m in 0..MESSAGES.len() {
-        let mut templates: Vec<&str> = ids
-            .iter()
-            .zip(truth)
-            .filter(|(_, &t)| t == m)
-            .map(|(id, _)| id.as_str())
-            .collect();
-        templates.sort_unstable();
-        templates.dedup();
-        if templates.len() > 1 {
-            problems.push(format!(
-                "message {m} split into {} templates: {:?}",
-                templates.len(),
-                &templates[..templates.len().min(3)]
-            ));
-        }
-        for t in templates {
-            let mut others: Vec<usize> = ids
-                .iter()
-                .zip(truth)
-                .filter(|(id, &o)| id.as_str() == t && o != m)
-                .map(|(_, &o)| o)
-                .collect();
-            others.dedup();
-            if !others.is_empty() {
-                problems.push(format!("message {m} shares template {t} with {others:?}"));
-            }
-        }
-    }
+    let templates: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let mut problems = grouping_problems(&templates, truth, MESSAGES.len());
     let want = truth_counts(truth);
     if counts != want {
         problems.push(format!(
