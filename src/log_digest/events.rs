@@ -7,7 +7,8 @@ use std::borrow::Cow;
 
 use super::header::{HeaderModel, Level, LogFormat, Split};
 use super::multiline::{
-    head_candidates, is_goroutine, is_margin_frame, is_stack_line, looks_like_exception, TRACEBACK,
+    head_candidates, is_call_path, is_goroutine, is_margin_frame, is_stack_line,
+    looks_like_exception, TRACEBACK,
 };
 use super::records::{behind_header_level, json_record, logfmt_line, JsonModel, JsonRecord};
 use body::{is_closing_field, is_record_of_its_own, opens_body, typed_header};
@@ -525,6 +526,11 @@ impl<'s> EventParser<'s> {
                 }
                 if is_goroutine(t) {
                     self.open(Mode::Panic);
+                    return true;
+                }
+                // A stack printed without arguments (a logger's stack field): the function
+                // lines at the margin, each followed by its indented `file:line`.
+                if is_call_path(t) && !self.splitter.split(line).1 {
                     return true;
                 }
                 if (looks_like_exception(t) || is_margin_frame(t)) && !self.splitter.split(line).1 {
