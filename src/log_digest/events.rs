@@ -990,7 +990,7 @@ mod tests {
             got[1].contains("PUT") && got[1].contains("/delta"),
             "{got:?}"
         );
-        assert!(got[2].ends_with("} eta"), "{got:?}");
+        assert!(got[2].ends_with("1\u{7d} eta"), "{got:?}");
     }
 
     // Cases from generated formats (fixtures/log-digest/ecosystem), named by what they handle.
