@@ -7,7 +7,8 @@ use std::borrow::Cow;
 
 use super::header::{HeaderModel, Level, LogFormat, Split};
 use super::multiline::{
-    head_candidates, is_goroutine, is_margin_frame, is_stack_line, looks_like_exception, TRACEBACK,
+    head_candidates, is_call_path, is_goroutine, is_margin_frame, is_stack_line,
+    looks_like_exception, TRACEBACK,
 };
 use super::records::{behind_header_level, json_record, logfmt_line, JsonModel, JsonRecord};
 use body::{is_closing_field, is_record_of_its_own, opens_body, typed_header};
@@ -527,6 +528,11 @@ impl<'s> EventParser<'s> {
                     self.open(Mode::Panic);
                     return true;
                 }
+                // A stack printed without arguments (a logger's stack field): the function
+                // lines at the margin, each followed by its indented `file:line`.
+                if is_call_path(t) && !self.splitter.split(line).1 {
+                    return true;
+                }
                 if (looks_like_exception(t) || is_margin_frame(t)) && !self.splitter.split(line).1 {
                     self.open(Mode::Java);
                     return true;
@@ -540,15 +546,18 @@ impl<'s> EventParser<'s> {
 
 impl EventParser<'_> {
     /// Failure class 5 with class 2: a JSON record behind a prefix (a forwarder's or a
-    /// runtime's header, a logger writing a record as its message), found where a ` {"` opens
-    /// an object that runs to the end of the line — whatever the header model made of the
-    /// record's own fields. The prefix is the header; its level counts first.
+    /// runtime's header, a logger writing a record as its message), found where a ` {"` (or a
+    /// tab and `{"`) opens an object that runs to the end of the line — whatever the header
+    /// model made of the record's own fields. The prefix is the header; its level counts first.
     fn record_behind_prefix<'a>(&mut self, line: &'a str) -> Option<Line<'a>> {
         let t = line.trim_end();
         if !t.ends_with('}') {
             return None;
         }
-        let p = memchr::memmem::find(t.as_bytes(), b" {\"")?;
+        // The object is set off by a blank: a space, or a tab where the header's fields are
+        // tab-separated.
+        let p = memchr::memmem::find(t.as_bytes(), b" {\"")
+            .or_else(|| memchr::memmem::find(t.as_bytes(), b"\t{\""))?;
         let r = self.record_of(&t[p + 1..])?;
         let mut prefix = &line[..p];
         let (split, _) = self.splitter.split(prefix);
@@ -939,6 +948,49 @@ mod tests {
         ]);
         assert_eq!(got[0], "fatal|runtime error: index out of range");
         assert_eq!(got[2..], ["+", "+", "+"]);
+    }
+
+    #[test]
+    fn a_stack_without_arguments_continues_its_headed_record_and_only_that() {
+        // Class: function lines at the margin with their `file:line` indented below continue
+        // the headed record above them; a headed line after them is a record again, and a
+        // line with blanks or a sentence at the margin is not taken for a frame.
+        let got = classify(&[
+            "2024-03-01T09:00:00Z\tINFO\talpha/beta.go:1\tstarted",
+            "2024-03-01T09:00:01Z\tWARN\talpha/beta.go:2\tgamma slow",
+            "alpha/beta.(*Gamma).Delta",
+            "\t/src/alpha/beta.go:10",
+            "main.main",
+            "\t/src/main.go:5",
+            "2024-03-01T09:00:02Z\tINFO\talpha/beta.go:3\tdelta done",
+            "2024-03-01T09:00:03Z\tINFO\talpha/beta.go:4\tepsilon done",
+        ]);
+        assert_eq!(got[2..6], ["+", "+", "+", "+"]);
+        assert!(got[6].ends_with("delta done"), "{got:?}");
+        assert!(got[7].ends_with("epsilon done"), "{got:?}");
+        assert!(!is_call_path("zeta eta.theta"));
+        assert!(!is_call_path("Done."));
+    }
+
+    #[test]
+    fn a_json_object_of_fields_after_a_tab_separated_message_is_read_as_its_fields() {
+        // Class: tab-separated header fields, the message, a tab, then a JSON object of fields:
+        // the object is the record's fields (a request's method and route kept), as after a
+        // space; an object that does not end the line is text.
+        let got = classify(&[
+            "2024-03-01T09:00:00Z\tINFO\talpha.go:1\tbeta\t{\"method\": \"GET\", \"path\": \"/gamma\", \"status\": 404}",
+            "2024-03-01T09:00:01Z\tINFO\talpha.go:1\tbeta\t{\"method\": \"PUT\", \"path\": \"/delta\", \"status\": 409}",
+            "2024-03-01T09:00:02Z\tINFO\talpha.go:2\tepsilon\t{\"zeta\": 1} eta",
+        ]);
+        assert!(
+            got[0].contains("GET") && got[0].contains("/gamma"),
+            "{got:?}"
+        );
+        assert!(
+            got[1].contains("PUT") && got[1].contains("/delta"),
+            "{got:?}"
+        );
+        assert!(got[2].ends_with("1\u{7d} eta"), "{got:?}");
     }
 
     // Cases from generated formats (fixtures/log-digest/ecosystem), named by what they handle.

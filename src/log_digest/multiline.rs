@@ -23,6 +23,32 @@ pub(crate) fn is_stack_line(t: &str) -> bool {
         || t.starts_with("runtime.")
 }
 
+/// A call frame's function written at the margin without its arguments, as a logger's stack
+/// field prints it (`alpha/beta.(*Gamma).Delta`, `main.main`, each followed by its indented
+/// `file:line`): one word, no blank, starting with a letter, with a `.` inside, of identifier
+/// characters and `. / ( ) * -` only, ending with a letter, digit or `_`. A sentence (`Done.`),
+/// a number, a `key=value` or `host:port` and a line with blanks are none.
+pub(crate) fn is_call_path(t: &str) -> bool {
+    let b = t.as_bytes();
+    if !b.first().is_some_and(u8::is_ascii_alphabetic)
+        || !b
+            .last()
+            .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_')
+    {
+        return false;
+    }
+    let mut dot = false;
+    for &c in b {
+        match c {
+            b'.' => dot = true,
+            b'/' | b'(' | b')' | b'*' | b'-' | b'_' => {}
+            c if c.is_ascii_alphanumeric() => {}
+            _ => return false,
+        }
+    }
+    dot && !t.contains("..")
+}
+
 /// `goroutine 90 [running]:`: the start of a Go goroutine dump.
 pub(crate) fn is_goroutine(t: &str) -> bool {
     t.strip_prefix("goroutine ").is_some_and(|r| {
@@ -185,6 +211,33 @@ mod tests {
                 "2024-01-02 10:00:02 INFO alpha stopped",
             ]
         );
+    }
+
+    #[test]
+    fn call_paths_without_arguments_at_the_margin() {
+        // Class: the function lines of a stack printed without arguments (a logger's stack
+        // field); what must not read as one: sentences, numbers, pairs, lines with blanks.
+        for yes in [
+            "alpha/beta.(*Gamma).Delta",
+            "main.main",
+            "delta.epsilon_2",
+            "a-b/c.D",
+        ] {
+            assert!(is_call_path(yes), "{yes}");
+        }
+        for no in [
+            "Done.",
+            "1.5",
+            "alpha",
+            "alpha beta.gamma",
+            "alpha=beta.gamma",
+            "alpha.beta:8080",
+            "alpha..beta",
+            "alpha.beta,",
+            "",
+        ] {
+            assert!(!is_call_path(no), "{no}");
+        }
     }
 
     #[test]
