@@ -520,6 +520,8 @@ mod tests {
             ("box call {m} {p} - {s}", true),
             ("box opened {m} \"{p}\" for {t}", false),
             ("box sending request {m} {p}", false),
+            // A dash between the method and its target is a separator.
+            ("box done: {m} - {p} in {t} ms", false),
         ];
         // (route as written with `{i}` an id, route template).
         let routes = [
@@ -599,6 +601,27 @@ mod tests {
             masked(r#"upstream closed, request: "GET /v2/other HTTP/1.1", host: "b""#)
         );
         assert_eq!(http_anchor("https://<*>/v2/boxes"), HttpAnchor::AfterMethod);
+    }
+
+    /// Class: a request line whose target is quoted (`GET "/x/7"`, a method opening the
+    /// message, a status or nothing after it): method and route are the event, ids in the
+    /// route are variables; a quoted text that is no path after a method is left as it was.
+    #[test]
+    fn a_request_line_with_a_quoted_target_keeps_its_route() {
+        assert_eq!(masked(r#"GET "/v2/boxes/42""#), r#"GET "/v2/boxes/<*>""#);
+        assert_eq!(
+            masked(r#"GET "/v2/boxes/42""#),
+            masked(r#"GET "/v2/boxes/917""#)
+        );
+        assert_ne!(masked(r#"GET "/v2/boxes""#), masked(r#"GET "/v2/lids""#));
+        assert_ne!(masked(r#"GET "/v2/boxes""#), masked(r#"POST "/v2/boxes""#));
+        assert_eq!(
+            masked(r#"POST "/v2/boxes?since=7" 201"#),
+            r#"POST "/v2/boxes?since=<*>" 201"#
+        );
+        // Must not fire: a quoted word that is no path, a dash not before a target.
+        assert_eq!(masked(r#"GET "alpha beta""#), r#"GET "alpha beta""#);
+        assert_eq!(masked("box done: GET - later"), "box done: GET - later");
         assert!(status_follows(b" \"HTTP/1.1 404 Not Found\"") && !status_follows(b" ok"));
     }
 }

@@ -605,6 +605,10 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             mask_route(tok, out);
             http = 2;
             false
+        } else if was_http == 1 && quote_at == Some(s) && tok.get(1) == Some(&b'/') {
+            // A request line whose target is quoted (`GET "/x/7"`): the route is the event.
+            http = 2;
+            reported_target(tok, Some(0), out).unwrap_or(false)
         } else if let Some(w) = (quote_at.is_none() && tok[0] == b'/')
             .then(|| route_before_method(tok, &b[i..], out))
             .flatten()
@@ -715,6 +719,10 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         }
         if was_http == 5 && http == 0 {
             http = 5;
+        }
+        if (was_http == 1 || was_http == 6) && tok == b"-" {
+            // A dash between a method and its target (`GET - /x/7`) is a separator.
+            http = was_http;
         }
         if is_http_method(tok) {
             http = match (words_before, tok[0] == b'"') {
