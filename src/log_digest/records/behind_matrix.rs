@@ -177,7 +177,23 @@ fn cell_failure(text: &str, truth: &[usize], want: Counts) -> Option<String> {
     (!problems.is_empty()).then(|| problems.join("; "))
 }
 
-fn check(tally: &mut Tally, name: &str, text: &str, truth: &[usize], want: Counts) {
+/// A file of `RECORDS` lines, line `i` written by `line(i, severity, message)` for the message
+/// `pick(i)` chooses; with the message each line holds.
+fn cell_text(line: impl Fn(usize, usize, &str) -> String) -> (String, Vec<usize>) {
+    let mut text = String::new();
+    let mut truth = Vec::new();
+    for i in 0..RECORDS {
+        let (m, n) = pick(i);
+        let (sev, tpl) = MESSAGES[m];
+        text.push_str(&line(i, sev, &tpl.replace("{}", &n.to_string())));
+        text.push('\n');
+        truth.push(m);
+    }
+    (text, truth)
+}
+
+fn check(tally: &mut Tally, name: &str, (text, truth): (String, Vec<usize>)) {
+    let (text, truth, want) = (text.as_str(), truth.as_slice(), counts(&truth));
     let head: Vec<&str> = text.lines().take(2).collect();
     tally.cell(
         cell_failure(text, truth, want).map(|f| format!("{name}: {f}; first lines {head:#?}")),
@@ -192,24 +208,8 @@ fn records_behind_a_text_header_group_as_their_messages_with_their_levels() {
     let mut tally = Tally::default();
     for &p in PREFIXES {
         for &shape in SHAPES {
-            let mut text = String::new();
-            let mut truth = Vec::new();
-            for i in 0..RECORDS {
-                let (m, n) = pick(i);
-                let (sev, tpl) = MESSAGES[m];
-                text.push_str(&prefix(p, i, sev));
-                text.push_str(&record(shape, i, sev, &tpl.replace("{}", &n.to_string())));
-                text.push('\n');
-                truth.push(m);
-            }
-            let want = counts(&truth);
-            check(
-                &mut tally,
-                &format!("{p:?} × {shape:?}"),
-                &text,
-                &truth,
-                want,
-            );
+            let cell = cell_text(|i, sev, msg| prefix(p, i, sev) + &record(shape, i, sev, msg));
+            check(&mut tally, &format!("{p:?} × {shape:?}"), cell);
         }
     }
     tally.finish(PREFIXES.len() * SHAPES.len());
@@ -221,23 +221,8 @@ fn records_standing_alone_with_multi_line_content_group_by_their_first_line() {
     // carries a traceback escaped into a field: one event, named by the message's first line.
     let mut tally = Tally::default();
     for &shape in &[Shape::MultiLineMessage, Shape::EscapedTraceback] {
-        let mut text = String::new();
-        let mut truth = Vec::new();
-        for i in 0..RECORDS {
-            let (m, n) = pick(i);
-            let (sev, tpl) = MESSAGES[m];
-            text.push_str(&record(shape, i, sev, &tpl.replace("{}", &n.to_string())));
-            text.push('\n');
-            truth.push(m);
-        }
-        let want = counts(&truth);
-        check(
-            &mut tally,
-            &format!("alone × {shape:?}"),
-            &text,
-            &truth,
-            want,
-        );
+        let cell = cell_text(|i, sev, msg| record(shape, i, sev, msg));
+        check(&mut tally, &format!("alone × {shape:?}"), cell);
     }
     tally.finish(2);
 }
@@ -264,25 +249,16 @@ fn text_messages_that_only_look_like_records_keep_their_words() {
         LookAlike::PayloadAfterWords,
     ];
     for kind in kinds {
-        let mut text = String::new();
-        let mut truth = Vec::new();
-        for i in 0..RECORDS {
-            let (m, n) = pick(i);
-            let (sev, tpl) = MESSAGES[m];
-            let msg = tpl.replace("{}", &n.to_string());
-            let payload = json!({"id": n, "part": i % 7}).to_string();
+        let cell = cell_text(|i, sev, msg| {
+            let payload = json!({"id": pick(i).1, "part": i % 7}).to_string();
             let line = match kind {
                 LookAlike::BracesInMessage => format!("{msg} {{slot{}}}", i % 2),
                 LookAlike::ObjectInsideMessage => format!("{msg} with {payload} kept"),
                 LookAlike::PayloadAfterWords => format!("{msg} {payload}"),
             };
-            text.push_str(&prefix(Prefix::LevelledHeader, i, sev));
-            text.push_str(&line);
-            text.push('\n');
-            truth.push(m);
-        }
-        let want = counts(&truth);
-        check(&mut tally, &format!("{kind:?}"), &text, &truth, want);
+            prefix(Prefix::LevelledHeader, i, sev) + &line
+        });
+        check(&mut tally, &format!("{kind:?}"), cell);
     }
     tally.finish(3);
 }
