@@ -20,6 +20,11 @@ Level counts: the events velo counts as warning, and as error or worse (error + 
 `--format json`'s "levels", against the truth (events whose level the text shows: the
 generator's levels file; Loghub's Level column where a set has one).
 
+Why lines are grouped wrong (benches/log_digest_why.py): lines by class of cause, never lines,
+words or templates; per dataset for dev and loghub, in aggregate for every set (a held-out set
+only in aggregate, in the table and in the JSON). Only the halves asked for are generated: a run
+without held (in --sets, or in --meta-on with meta) never writes the held-out half.
+
 Standard library only. Prints Markdown tables; --json-out keeps every figure.
 """
 

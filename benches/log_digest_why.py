@@ -13,7 +13,7 @@ because it was cut off). Causes, first that applies:
   record:head-joined  a truth head line carries the group of the line above (another event)
                       and velo's template does not match its text: velo joined it to the
                       record above
-  var:<kind>          a variable's value (the vars file's kind, else its value class) is a
+  var:<kind>          a variable's value (its kind: value_kind) is a
                       literal word of velo's template, of this line or of the main group's
                       (variables of the record's continuation lines velo kept count too)
   var-part:<kind>     part of a variable's value (a key, a bracket, a piece of a wrapped
@@ -123,6 +123,14 @@ def shape(token: str, http: bool) -> str | None:
     return "compound"  # snake_case, dotted.name, key=, a-b ...
 
 
+def value_kind(value: str, kind: str | None) -> str:
+    """A variable's class: the vars file's kind, else metamorphic's value class, else `text`
+    for a value with spaces, else the value's token shape."""
+    v = value.strip()
+    return kind or metamorphic.classify(v, None) or ("text" if v.split()[1:] else shape(v, False)
+                                                    or "symbol")
+
+
 def differing_shapes(a: str, b: str) -> set[str]:
     """Shapes of the constant tokens that differ between two truth templates (token diff)."""
     import difflib
@@ -200,7 +208,7 @@ def attribute(lines: list[str], truth: list[tuple[str, str]], heads: list[bool],
                 if not v or not any(c.isalnum() for c in v):
                     continue
                 if bounded_in(v, pred[s][1]) and not bounded_in(v, truth[s][1]):
-                    return kind or metamorphic.classify(v, None) or "other"
+                    return value_kind(v, kind)
         return None
 
     def part_kept(i: int) -> str | None:
@@ -217,7 +225,7 @@ def attribute(lines: list[str], truth: list[tuple[str, str]], heads: list[bool],
             for a, b, kind in spans(k):
                 v = lines[k][a:b]
                 if any(p in v for p in pieces):
-                    return kind or metamorphic.classify(v.strip(), None) or "other"
+                    return value_kind(v, kind)
         return None
 
     def split_cause(i: int, m: int) -> str:

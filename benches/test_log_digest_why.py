@@ -177,6 +177,14 @@ class Helpers(unittest.TestCase):
         self.assertTrue(why.template_matches("box <*> opened", "t1 INFO box 12 ab opened"))
         self.assertFalse(why.template_matches("box <*> opened", "t1 lid closed"))
 
+    def test_value_kind_without_a_vars_file(self):
+        # class: a value with no kind from the generator is classed by value, then by shape
+        self.assertEqual(why.value_kind("12", "hash"), "hash")
+        self.assertEqual(why.value_kind("10.0.0.1", None), "ip")
+        self.assertEqual(why.value_kind("alpha beta", None), "text")
+        self.assertEqual(why.value_kind("a_b.c/d", None), "path")
+        self.assertEqual(why.value_kind("x=1;y", None), "compound")
+
     def test_add_sums_counts(self):
         t: dict = {}
         why.add(t, {"lines": 2, "split": {"x": 1}, "merged": {}, "shapes": {}})
