@@ -2,6 +2,7 @@
 """Unit tests of benches/log_digest_why.py's attribution, on hand-made truth/prediction cases
 with neutral words. Run: python3 benches/test_log_digest_why.py"""
 
+import json
 import os
 import sys
 import unittest
@@ -190,6 +191,28 @@ class Helpers(unittest.TestCase):
         why.add(t, {"lines": 2, "split": {"x": 1}, "merged": {}, "shapes": {}})
         why.add(t, {"lines": 3, "split": {"x": 2}, "merged": {"y": 1}, "shapes": {}})
         self.assertEqual(t, {"lines": 5, "split": {"x": 3}, "merged": {"y": 1}, "shapes": {}})
+
+
+class Table(unittest.TestCase):
+    def test_held_out_sets_are_shown_in_aggregate_only(self):
+        # class: a held-out set's per-dataset attribution never reaches the table or the JSON
+        import log_digest_generality as gen
+        one = {"lines": 10, "split": {"var:int": 2}, "merged": {"same-count": 3},
+               "shapes": {"lower": 3}}
+        results = {"dev": {"DevName": {"why": dict(one)}},
+                   "held": {"HeldName": {"why": dict(one)}, "OtherHeld": {"why": dict(one)}}}
+        meta = {"held": {"shuffle": {"HeldName": {"why": dict(one)}}}}
+        lines, js = gen.why_table(results, meta)
+        text = "\n".join(lines) + json.dumps(js)
+        self.assertIn("DevName", text)
+        self.assertNotIn("HeldName", text)
+        self.assertNotIn("OtherHeld", text)
+        self.assertEqual(js["held all"]["split"], {"var:int": 4})
+        self.assertEqual(js["meta held shuffle"]["lines"], 10)
+        gen.strip_held_why(results, meta)
+        self.assertNotIn("why", results["held"]["HeldName"])
+        self.assertNotIn("why", meta["held"]["shuffle"]["HeldName"])
+        self.assertIn("why", results["dev"]["DevName"])
 
 
 if __name__ == "__main__":
