@@ -12,7 +12,7 @@ because it was cut off). Causes, first that applies:
                       group than its record's head: velo made it a record of its own
   record:head-joined  a truth head line carries the group of the line above (another event)
                       and velo's template does not match its text: velo joined it to the
-                      record above
+                      record above (its continuation lines count here too)
   var:<kind>          a variable's value (its kind: value_kind) is a
                       literal word of velo's template, of this line or of the main group's
                       (variables of the record's continuation lines velo kept count too)
@@ -35,7 +35,9 @@ each constant token that differs between the two truth templates is counted (onc
 per shape): lower, Capital, UPPER, camelCase, word+digit (letters and digits only), number,
 symbol, path, compound (words joined by _ . - = ...), and for HTTP
 request lines (a template with a standard request method) http-method, http-status,
-http-route.
+http-route. And how velo lost the words that tell the folded events apart (same-count and
+diff-count lines): `header` when velo's template starts the message after the truth template's
+first words (lead < 0: header inference took them), else `masked` (read as variables).
 
 A line both split and merged ("mixed") is counted in both views.
 
@@ -178,9 +180,11 @@ def attribute(lines: list[str], truth: list[tuple[str, str]], heads: list[bool],
                 and not template_matches(pred[i][1], lines[i]))
 
     def record_cause(i: int) -> str | None:
+        """A record cut wrong: line i cut off its record, or line i's record (its head, the
+        continuation lines with it) joined to the record above."""
         if cont_apart(i):
             return "record:cont-apart"
-        if head_joined(i):
+        if head_joined(i if heads[i] else rec_head[i]):
             return "record:head-joined"
         return None
 
@@ -266,6 +270,7 @@ def attribute(lines: list[str], truth: list[tuple[str, str]], heads: list[bool],
 
     merged: collections.Counter = collections.Counter()
     shapes: collections.Counter = collections.Counter()
+    how: collections.Counter = collections.Counter()
     for idx in members_p.values():
         events = collections.Counter(tev[i] for i in idx)
         if len(events) < 2:
@@ -294,7 +299,12 @@ def attribute(lines: list[str], truth: list[tuple[str, str]], heads: list[bool],
             merged[cls] += 1
             for s in sh:
                 shapes[s] += 1
-    return {"lines": n, "split": dict(split), "merged": dict(merged), "shapes": dict(shapes)}
+            if cls != "same-text":
+                s = subject(i)
+                ld = lead(pred[s][1], truth[s][1])
+                how["header" if ld is not None and ld < 0 else "masked"] += 1
+    return {"lines": n, "split": dict(split), "merged": dict(merged), "shapes": dict(shapes),
+            "how": dict(how)}
 
 
 def load_pred(path: str, n: int) -> list[tuple[str, str]]:
@@ -332,15 +342,15 @@ def attribute_dataset(folder: str, name: str, pred_jsonl: str, log_format: str |
 
 def nothing_wrong(lines: int) -> dict:
     """The attribution of a dataset velo groups right (GA 1): nothing to attribute."""
-    return {"lines": lines, "split": {}, "merged": {}, "shapes": {}}
+    return {"lines": lines, "split": {}, "merged": {}, "shapes": {}, "how": {}}
 
 
 def add(total: dict, one: dict) -> None:
     """Sums one attribution into a running total."""
     total["lines"] = total.get("lines", 0) + one["lines"]
-    for key in ("split", "merged", "shapes"):
+    for key in ("split", "merged", "shapes", "how"):
         bucket = total.setdefault(key, {})
-        for k, v in one[key].items():
+        for k, v in one.get(key, {}).items():
             bucket[k] = bucket.get(k, 0) + v
 
 
@@ -357,9 +367,11 @@ def fmt_counts(c: dict, limit: int = 6) -> str:
 def why_row(label: str, w: dict) -> str:
     s, m = sum(w["split"].values()), sum(w["merged"].values())
     return (f"| {label} | {w['lines']} | {s} | {fmt_counts(w['split'])} | {m} | "
-            f"{fmt_counts(w['merged'])} | {fmt_counts(w['shapes'], 8)} |")
+            f"{fmt_counts(w['merged'])} | {fmt_counts(w.get('how', {}))} | "
+            f"{fmt_counts(w['shapes'], 8)} |")
 
 
 WHY_HEAD = ["| set | lines | split (+mixed) | split: cause, lines | merged (+mixed) | "
-            "merged: class, lines | merged: differing token shapes, lines |",
-            "|---|---:|---:|---|---:|---|---|"]
+            "merged: class, lines | merged: the differing words | "
+            "merged: differing token shapes, lines |",
+            "|---|---:|---:|---|---:|---|---|---|"]

@@ -32,7 +32,7 @@ class Split(unittest.TestCase):
             ("t2 INFO item 5 moved", "E1", "item <*> moved", True, [(13, 14, "int")], "a", "item <*> moved"),
             ("t3 INFO box closed", "E2", "box closed", True, [], "b", "box closed"),
         ])
-        self.assertEqual((w["split"], w["merged"], w["shapes"]), ({}, {}, {}))
+        self.assertEqual((w["split"], w["merged"], w["shapes"], w["how"]), ({}, {}, {}, {}))
 
     def test_variable_kept_as_word_counts_its_kind(self):
         # class: a variable's value is a literal token of velo's template (odd group)
@@ -119,6 +119,17 @@ class Merged(unittest.TestCase):
         ])
         self.assertEqual(w["merged"], {"same-count": 3})
         self.assertEqual(w["shapes"], {"lower": 3})
+        self.assertEqual(w["how"], {"masked": 3})
+
+    def test_first_words_taken_into_the_header(self):
+        # class: the words that tell two events apart open the message and velo's header
+        # inference took them: velo's template starts after them
+        w = case([
+            ("t1 alpha job started", "E1", "alpha job started", True, [], "a", "started"),
+            ("t2 beta job started", "E2", "beta job started", True, [], "a", "started"),
+        ])
+        self.assertEqual(w["merged"], {"same-count": 2})
+        self.assertEqual(w["how"], {"header": 2})
 
     def test_request_lines_by_method_and_route(self):
         # class: HTTP request lines folded across method and route, different token counts
@@ -159,6 +170,18 @@ class Merged(unittest.TestCase):
         self.assertEqual(w["merged"]["record:head-joined"], 1)
         self.assertEqual(sum(w["merged"].values()), 3)
 
+    def test_continuations_of_a_joined_head_count_with_it(self):
+        # class: a record (head and continuation) joined to the record above: both lines
+        # are wrong because of the join, not because of their words
+        w = case([
+            ("t1 box opened", "E1", "box opened", True, [], "a", "box opened"),
+            ("Dump follows:", "E2", "Dump follows:", True, [], "a", "box opened"),
+            ("  frame one", "E2", "Dump follows:", False, [], "a", "box opened"),
+            ("t3 box opened", "E1", "box opened", True, [], "a", "box opened"),
+        ])
+        self.assertEqual(w["merged"]["record:head-joined"], 2)
+        self.assertEqual(w["merged"]["same-count"], 2)  # the main event's own lines
+
     def test_head_that_fits_the_template_is_a_merge_not_a_join(self):
         # must not fire: the line above has the same group but the template fits the line
         w = case([
@@ -188,9 +211,10 @@ class Helpers(unittest.TestCase):
 
     def test_add_sums_counts(self):
         t: dict = {}
-        why.add(t, {"lines": 2, "split": {"x": 1}, "merged": {}, "shapes": {}})
-        why.add(t, {"lines": 3, "split": {"x": 2}, "merged": {"y": 1}, "shapes": {}})
-        self.assertEqual(t, {"lines": 5, "split": {"x": 3}, "merged": {"y": 1}, "shapes": {}})
+        why.add(t, {"lines": 2, "split": {"x": 1}, "merged": {}, "shapes": {}, "how": {}})
+        why.add(t, {"lines": 3, "split": {"x": 2}, "merged": {"y": 1}, "shapes": {}, "how": {"h": 1}})
+        self.assertEqual(t, {"lines": 5, "split": {"x": 3}, "merged": {"y": 1}, "shapes": {},
+                             "how": {"h": 1}})
 
 
 class Table(unittest.TestCase):
