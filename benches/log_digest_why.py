@@ -27,8 +27,9 @@ because it was cut off). Causes, first that applies:
   other               none of these
 
 Merged: a velo group holding lines of several truth events. Each line is compared with the
-group's main event (or, for the main event's lines, the second one). Classes, first that
-applies: record:head-joined, record:cont-apart (as above), same-text (the two truth templates
+group's main event (or, for the main event's lines, the second one; they take the record
+class most of the second event's lines have, if any). Classes, first that applies:
+record:head-joined, record:cont-apart (as above), same-text (the two truth templates
 are the same text: the same message written by two sources), same-count / diff-count (the
 truth templates have the same / a different number of tokens). For the last two the SHAPE of
 each constant token that differs between the two truth templates is counted (once per line
@@ -280,8 +281,12 @@ def attribute(lines: list[str], truth: list[tuple[str, str]], heads: list[bool],
             first.setdefault(tev[i], i)
         order = sorted(events, key=lambda e: (-events[e], first[e]))
         memo: dict[tuple[str, str], tuple[str, set[str]]] = {}
+        # The main event's lines are wrong because the second event's lines came in: when
+        # those came by record joining, so do the main event's.
+        main_rc = collections.Counter(record_cause(i) for i in idx if tev[i] == order[1])
+        main_rc_cls = main_rc.most_common(1)[0][0]
         for i in idx:
-            rc = record_cause(i)
+            rc = record_cause(i) or (main_rc_cls if tev[i] == order[0] else None)
             if rc:
                 merged[rc] += 1
                 continue

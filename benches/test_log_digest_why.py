@@ -167,8 +167,7 @@ class Merged(unittest.TestCase):
             ("t2 lid closed", "E2", "lid closed", True, [], "a", "box opened"),
             ("t3 box opened", "E1", "box opened", True, [], "a", "box opened"),
         ])
-        self.assertEqual(w["merged"]["record:head-joined"], 1)
-        self.assertEqual(sum(w["merged"].values()), 3)
+        self.assertEqual(w["merged"], {"record:head-joined": 3})
 
     def test_continuations_of_a_joined_head_count_with_it(self):
         # class: a record (head and continuation) joined to the record above: both lines
@@ -179,8 +178,7 @@ class Merged(unittest.TestCase):
             ("  frame one", "E2", "Dump follows:", False, [], "a", "box opened"),
             ("t3 box opened", "E1", "box opened", True, [], "a", "box opened"),
         ])
-        self.assertEqual(w["merged"]["record:head-joined"], 2)
-        self.assertEqual(w["merged"]["same-count"], 2)  # the main event's own lines
+        self.assertEqual(w["merged"], {"record:head-joined": 4})  # the main event's lines too
 
     def test_head_that_fits_the_template_is_a_merge_not_a_join(self):
         # must not fire: the line above has the same group but the template fits the line
