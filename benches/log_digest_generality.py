@@ -20,6 +20,11 @@ Level counts: the events velo counts as warning, and as error or worse (error + 
 `--format json`'s "levels", against the truth (events whose level the text shows: the
 generator's levels file; Loghub's Level column where a set has one).
 
+Why lines are grouped wrong (benches/log_digest_why.py): lines by class of cause, never lines,
+words or templates; per dataset for dev and loghub, in aggregate for every set (a held-out set
+only in aggregate, in the table and in the JSON). Only the halves asked for are generated: a run
+without held (in --sets, or in --meta-on with meta) never writes the held-out half.
+
 Standard library only. Prints Markdown tables; --json-out keeps every figure.
 """
 
@@ -33,6 +38,10 @@ import os
 import subprocess
 import sys
 import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import log_digest_why as why  # noqa: E402
 
 csv.field_size_limit(1 << 30)
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -129,6 +138,8 @@ def evaluate(velo: str, tools: str, folder: str, work: str, tag: str, settings: 
     """Runs and scores every dataset of `folder`."""
     names = datasets_in(folder)
     res: dict[str, dict] = {n: {} for n in names}
+    sp = os.path.join(folder, "settings.json")
+    folder_settings = {} if settings or not os.path.exists(sp) else json.load(open(sp))
     modes = ["auto"] + (["format"] if with_format else [])
     for mode in modes:
         pred = os.path.join(work, "pred", tag, mode)
@@ -153,6 +164,10 @@ def evaluate(velo: str, tools: str, folder: str, work: str, tag: str, settings: 
             res[n]["GA_by_source"] = ga_by_source(folder, n, os.path.join(work, "pred", tag, "auto"))
         if res[n].get("GA") is not None:
             res[n]["diagnosis"] = diagnose(folder, n, os.path.join(work, "pred", tag, "auto"))
+            fmt = (settings.get(n) or folder_settings.get(n) or {}).get("log_format")
+            pred = os.path.join(work, "pred", tag, "auto", f"{n}.jsonl")
+            res[n]["why"] = (why.nothing_wrong(res[n]["lines"]) if res[n]["GA"] == 1
+                             else why.attribute_dataset(folder, n, pred, fmt))
         res[n]["truth_levels"] = level_truth(folder, n)
         meta = settings.get(n) or {}
         res[n]["family"] = meta.get("family", "")
@@ -350,6 +365,48 @@ def meta_table(meta: dict[str, dict[str, dict]], bases: dict[str, dict[str, dict
     return out
 
 
+def why_table(results: dict[str, dict[str, dict]],
+              meta: dict[str, dict[str, dict]]) -> tuple[list[str], dict[str, dict]]:
+    """Why lines are grouped wrong (benches/log_digest_why.py), as counts of lines by class of
+    cause: per dataset for dev and loghub, and the aggregate of each set and each transform.
+    A held-out set is given in aggregate only (no dataset name, no token, no template)."""
+    rows: dict[str, dict] = {}
+    for key, res in results.items():
+        total: dict = {}
+        for n, r in res.items():
+            if r.get("why"):
+                if not key.startswith("held"):
+                    rows[f"{key} {n}"] = r["why"]
+                why.add(total, r["why"])
+        if total:
+            rows[f"**{key} all**"] = total
+    for src, m in meta.items():
+        for t, res in m.items():
+            total = {}
+            for r in res.values():
+                if r.get("why"):
+                    why.add(total, r["why"])
+            if total:
+                rows[f"meta {src} {t}"] = total
+    if not rows:
+        return [], {}
+    out = ["\n## Why lines are grouped wrong\n",
+           "Lines by class of cause (benches/log_digest_why.py): split = a truth event velo cut "
+           "in several groups, merged = a velo group holding several truth events; a mixed line "
+           "counts in both. Token shapes count each line once per shape of a constant token the "
+           "folded truth templates differ by.\n"] + why.WHY_HEAD
+    out += [why.why_row(label, w) for label, w in rows.items()]
+    return out, {k.strip("*"): v for k, v in rows.items()}
+
+
+def strip_held_why(results: dict[str, dict[str, dict]], meta: dict[str, dict[str, dict]]) -> None:
+    """Drops the per-dataset attribution of held-out sets before the JSON is written (their
+    aggregate stays, under "why")."""
+    for res in [results.get("held", {})] + list(meta.get("held", {}).values()):
+        for r in res.values():
+            r.pop("why", None)
+
+
 # --------------------------------------------------------------------------------------------
 
 def main() -> int:
@@ -372,9 +429,12 @@ def main() -> int:
     eco = os.path.join(args.work, "eco")
     results: dict[str, dict[str, dict]] = {}
     folders: dict[str, tuple[str, dict]] = {}
-    if {"dev", "held"} & set(sets) or "meta" in sets:
+    # Only the halves asked for: a development run never generates the held-out half.
+    halves = [h for h in ("dev", "held")
+              if h in sets or ("meta" in sets and h in args.meta_on.split())]
+    if halves:
         log("generating the ecosystem formats ...")
-        for half in ("dev", "held"):
+        for half in halves:
             subprocess.run([sys.executable, MAKE_LOGS, "--out", os.path.join(eco, half), "--half", half],
                            check=True, stdout=subprocess.DEVNULL)
             folders[half] = (os.path.join(eco, half),
@@ -466,10 +526,14 @@ def main() -> int:
                              f"from both sources is two events in the truth): "
                              f"{len(left)} / {len(pairs)} beyond {DROP_LIMIT}"
                              + (": " + "; ".join(left) if left else ""))
+    why_lines, why_json = why_table(results, meta)
+    lines += why_lines
     print("\n".join(lines))
     if args.json_out:
+        strip_held_why(results, meta)
         with open(args.json_out, "w", encoding="utf-8") as f:
-            json.dump({"results": results, "headers": hm_res, "meta": meta}, f, indent=1)
+            json.dump({"results": results, "headers": hm_res, "meta": meta, "why": why_json}, f,
+                      indent=1)
     return 0
 
 

@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""Unit tests of benches/log_digest_why.py's attribution, on hand-made truth/prediction cases
+with neutral words. Run: python3 benches/test_log_digest_why.py"""
+
+import json
+import os
+import sys
+import unittest
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import log_digest_why as why  # noqa: E402
+
+
+def case(rows):
+    """rows: (line, truth id, truth template, head, spans, pred id, pred template)."""
+    lines = [r[0] for r in rows]
+    truth = [(r[1], r[2]) for r in rows]
+    heads = [r[3] for r in rows]
+    spans = [r[4] for r in rows]
+    pred = [(r[5], r[6]) for r in rows]
+    return why.attribute(lines, truth, heads, spans, pred)
+
+
+class Split(unittest.TestCase):
+    def test_right_grouping_counts_nothing(self):
+        # class: every event exactly one group, continuation lines with their head
+        w = case([
+            ("t1 INFO item 4 moved", "E1", "item <*> moved", True, [(13, 14, "int")], "a", "item <*> moved"),
+            ("  detail line", "E1", "item <*> moved", False, [], "a", "item <*> moved"),
+            ("t2 INFO item 5 moved", "E1", "item <*> moved", True, [(13, 14, "int")], "a", "item <*> moved"),
+            ("t3 INFO box closed", "E2", "box closed", True, [], "b", "box closed"),
+        ])
+        self.assertEqual((w["split"], w["merged"], w["shapes"], w["how"]), ({}, {}, {}, {}))
+
+    def test_variable_kept_as_word_counts_its_kind(self):
+        # class: a variable's value is a literal token of velo's template (odd group)
+        w = case([
+            ("t1 item 4 moved", "E1", "item <*> moved", True, [(8, 9, "int")], "a", "item <*> moved"),
+            ("t2 item 5 moved", "E1", "item <*> moved", True, [(8, 9, "int")], "a", "item <*> moved"),
+            ("t3 item 7 moved", "E1", "item <*> moved", True, [(8, 9, "int")], "b", "item 7 moved"),
+        ])
+        self.assertEqual(w["split"], {"var:int": 3})
+
+    def test_variable_kept_in_the_main_group_is_found_too(self):
+        # class: the main group kept the value, the odd group masked it
+        w = case([
+            ("t1 item 7 moved", "E1", "item <*> moved", True, [(8, 9, "int")], "a", "item 7 moved"),
+            ("t2 item 7 moved", "E1", "item <*> moved", True, [(8, 9, "int")], "a", "item 7 moved"),
+            ("t3 item 5 moved", "E1", "item <*> moved", True, [(8, 9, "int")], "b", "item <*> moved"),
+        ])
+        self.assertEqual(w["split"], {"var:int": 3})
+
+    def test_value_that_is_also_a_truth_word_is_not_a_kept_variable(self):
+        # must not fire: the value also stands in the truth template as a constant word
+        w = case([
+            ("t1 box 2 of 2", "E1", "box <*> of 2", True, [(7, 8, "int")], "a", "box <*> of 2"),
+            ("t2 box 1 of 2", "E1", "box <*> of 2", True, [(7, 8, "int")], "b", "box <*> of <*> 2"),
+        ])
+        self.assertNotIn("var:int", w["split"])
+        self.assertEqual(w["split"], {"token-count": 2})
+
+    def test_part_of_a_structured_value_kept(self):
+        # class: a variable holding a structure (a key and braces) is partly literal in one
+        # group's template; another group masked the whole value
+        w = case([
+            ("t1 job done {k: 4}", "E1", "job done <*>", True, [(12, 18, "text")], "a", "job done {k: <*>}"),
+            ("t2 job done {k: 5}", "E1", "job done <*>", True, [(12, 18, "text")], "a", "job done {k: <*>}"),
+            ("t3 job done 7", "E1", "job done <*>", True, [(12, 13, "int")], "b", "job done <*>"),
+        ])
+        self.assertEqual(w["split"], {"var-part:text": 3})
+
+    def test_variable_on_a_wrapped_continuation_line(self):
+        # class: the message wraps onto a continuation line velo keeps in the record, and a
+        # piece of the wrapped variable becomes literal text of velo's template
+        w = case([
+            ("t1 WARN moving al", "E1", "moving <*> now", True, [(15, 17, "sym")], "a", "moving <*> now"),
+            ("pha now", "E1", "moving <*> now", False, [(0, 3, "sym")], "a", "moving <*> now"),
+            ("t2 WARN moving be", "E1", "moving <*> now", True, [(15, 17, "sym")], "b", "moving <*> ta now"),
+            ("ta now", "E1", "moving <*> now", False, [(0, 2, "sym")], "b", "moving <*> ta now"),
+        ])
+        self.assertEqual(w["split"], {"var:sym": 4})
+
+    def test_header_part_kept_in_the_message(self):
+        # class: one group's template starts the message one token later (a header field kept)
+        w = case([
+            ("t1 [w1] box opened", "E1", "box opened", True, [], "a", "box opened"),
+            ("t2 [w1] box opened", "E1", "box opened", True, [], "a", "box opened"),
+            ("t3 [w2] box opened", "E1", "box opened", True, [], "b", "[w2] box opened"),
+        ])
+        self.assertEqual(w["split"], {"header": 3})
+
+    def test_continuation_made_a_record_of_its_own(self):
+        # class: a truth continuation line in another group than its record's head
+        w = case([
+            ("t1 box failed", "E1", "box failed", True, [], "a", "box failed"),
+            ("  at frame one", "E1", "box failed", False, [], "c", "at frame one"),
+            ("t2 box failed", "E1", "box failed", True, [], "a", "box failed"),
+        ])
+        self.assertEqual(w["split"], {"record:cont-apart": 3})
+
+    def test_other_when_no_class_fits(self):
+        # class: same token count, no variable kept, same start: unexplained
+        w = case([
+            ("t1 box opened", "E1", "box opened", True, [], "a", "box opened"),
+            ("t2 box opened", "E1", "box opened", True, [], "b", "box opened"),
+        ])
+        self.assertEqual(w["split"], {"other": 2})
+
+
+class Merged(unittest.TestCase):
+    def test_lower_case_word_masked(self):
+        # class: two events differing by one lower-case word, same token count
+        w = case([
+            ("t1 job started", "E1", "job started", True, [], "a", "job <*>"),
+            ("t2 job started", "E1", "job started", True, [], "a", "job <*>"),
+            ("t3 job stopped", "E2", "job stopped", True, [], "a", "job <*>"),
+        ])
+        self.assertEqual(w["merged"], {"same-count": 3})
+        self.assertEqual(w["shapes"], {"lower": 3})
+        self.assertEqual(w["how"], {"masked": 3})
+
+    def test_first_words_taken_into_the_header(self):
+        # class: the words that tell two events apart open the message and velo's header
+        # inference took them: velo's template starts after them
+        w = case([
+            ("t1 alpha job started", "E1", "alpha job started", True, [], "a", "started"),
+            ("t2 beta job started", "E2", "beta job started", True, [], "a", "started"),
+        ])
+        self.assertEqual(w["merged"], {"same-count": 2})
+        self.assertEqual(w["how"], {"header": 2})
+
+    def test_request_lines_by_method_and_route(self):
+        # class: HTTP request lines folded across method and route, different token counts
+        w = case([
+            ("GET /a/1 200", "E1", "GET /a/<*> 200", True, [], "a", "<*> <*> 200"),
+            ("POST /b 200 x", "E2", "POST /b 200 x", True, [], "a", "<*> <*> 200"),
+        ])
+        self.assertEqual(w["merged"], {"diff-count": 2})
+        self.assertEqual(w["shapes"], {"http-method": 2, "http-route": 2, "lower": 2})
+
+    def test_shapes_of_tokens(self):
+        # class: each shape class on a neutral token
+        cases = {"alpha": "lower", "Alpha": "Capital", "ALPHA": "UPPER", "alphaBeta": "camelCase",
+                 "a1b2": "word+digit", "123": "number", "->": "symbol", "/x/y": "path",
+                 "a_b.c": "compound", "<*>": None, "(alpha),": "lower"}
+        for tok, want in cases.items():
+            self.assertEqual(why.shape(tok, False), want, tok)
+        self.assertEqual(why.shape("PUT", True), "http-method")
+        self.assertEqual(why.shape("404", True), "http-status")
+        self.assertEqual(why.shape("404", False), "number")
+
+    def test_same_text_from_two_sources(self):
+        # class: two truth events with the same template text (two sources, one message)
+        w = case([
+            ("t1 box opened", "A:E1", "box opened", True, [], "a", "box opened"),
+            ("t2 box opened", "B:E1", "box opened", True, [], "a", "box opened"),
+        ])
+        self.assertEqual(w["merged"], {"same-text": 2})
+
+    def test_head_joined_to_the_record_above(self):
+        # class: a truth head line carries the previous line's group and its text does not
+        # fit that template (velo read it as a continuation)
+        w = case([
+            ("t1 box opened", "E1", "box opened", True, [], "a", "box opened"),
+            ("t2 lid closed", "E2", "lid closed", True, [], "a", "box opened"),
+            ("t3 box opened", "E1", "box opened", True, [], "a", "box opened"),
+        ])
+        self.assertEqual(w["merged"], {"record:head-joined": 3})
+
+    def test_continuations_of_a_joined_head_count_with_it(self):
+        # class: a record (head and continuation) joined to the record above: both lines
+        # are wrong because of the join, not because of their words
+        w = case([
+            ("t1 box opened", "E1", "box opened", True, [], "a", "box opened"),
+            ("Dump follows:", "E2", "Dump follows:", True, [], "a", "box opened"),
+            ("  frame one", "E2", "Dump follows:", False, [], "a", "box opened"),
+            ("t3 box opened", "E1", "box opened", True, [], "a", "box opened"),
+        ])
+        self.assertEqual(w["merged"], {"record:head-joined": 4})  # the main event's lines too
+
+    def test_head_that_fits_the_template_is_a_merge_not_a_join(self):
+        # must not fire: the line above has the same group but the template fits the line
+        w = case([
+            ("t1 job started", "E1", "job started", True, [], "a", "job <*>"),
+            ("t2 job stopped", "E2", "job stopped", True, [], "a", "job <*>"),
+        ])
+        self.assertNotIn("record:head-joined", w["merged"])
+
+
+class Helpers(unittest.TestCase):
+    def test_lead_counts_tokens_before_the_message(self):
+        self.assertEqual(why.lead("[w2] box <*>", "box <*>"), 1)
+        self.assertEqual(why.lead("box <*>", "<*> box <*>"), -1)
+        self.assertIsNone(why.lead("<*>", "box <*>"))
+
+    def test_template_matches_reads_masks_as_any_text(self):
+        self.assertTrue(why.template_matches("box <*> opened", "t1 INFO box 12 ab opened"))
+        self.assertFalse(why.template_matches("box <*> opened", "t1 lid closed"))
+
+    def test_value_kind_without_a_vars_file(self):
+        # class: a value with no kind from the generator is classed by value, then by shape
+        self.assertEqual(why.value_kind("12", "hash"), "hash")
+        self.assertEqual(why.value_kind("10.0.0.1", None), "ip")
+        self.assertEqual(why.value_kind("alpha beta", None), "text")
+        self.assertEqual(why.value_kind("a_b.c/d", None), "path")
+        self.assertEqual(why.value_kind("x=1;y", None), "compound")
+
+    def test_add_sums_counts(self):
+        t: dict = {}
+        why.add(t, {"lines": 2, "split": {"x": 1}, "merged": {}, "shapes": {}, "how": {}})
+        why.add(t, {"lines": 3, "split": {"x": 2}, "merged": {"y": 1}, "shapes": {}, "how": {"h": 1}})
+        self.assertEqual(t, {"lines": 5, "split": {"x": 3}, "merged": {"y": 1}, "shapes": {},
+                             "how": {"h": 1}})
+
+
+class Table(unittest.TestCase):
+    def test_held_out_sets_are_shown_in_aggregate_only(self):
+        # class: a held-out set's per-dataset attribution never reaches the table or the JSON
+        import log_digest_generality as gen
+        one = {"lines": 10, "split": {"var:int": 2}, "merged": {"same-count": 3},
+               "shapes": {"lower": 3}}
+        results = {"dev": {"DevName": {"why": dict(one)}},
+                   "held": {"HeldName": {"why": dict(one)}, "OtherHeld": {"why": dict(one)}}}
+        meta = {"held": {"shuffle": {"HeldName": {"why": dict(one)}}}}
+        lines, js = gen.why_table(results, meta)
+        text = "\n".join(lines) + json.dumps(js)
+        self.assertIn("DevName", text)
+        self.assertNotIn("HeldName", text)
+        self.assertNotIn("OtherHeld", text)
+        self.assertEqual(js["held all"]["split"], {"var:int": 4})
+        self.assertEqual(js["meta held shuffle"]["lines"], 10)
+        gen.strip_held_why(results, meta)
+        self.assertNotIn("why", results["held"]["HeldName"])
+        self.assertNotIn("why", meta["held"]["shuffle"]["HeldName"])
+        self.assertIn("why", results["dev"]["DevName"])
+
+
+if __name__ == "__main__":
+    unittest.main()
