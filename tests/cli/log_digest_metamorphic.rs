@@ -285,3 +285,30 @@ fn records_behind_a_header_and_two_part_records_survive_header_rewrites() {
         false,
     );
 }
+
+/// The generality bench's cause attribution (`benches/log_digest_why.py`: why lines are
+/// grouped wrong, as counts of classes) has its own unit tests on hand-made truth/prediction
+/// cases; run them here so the README's test command covers them.
+#[test]
+fn bench_cause_attribution_unit_tests_pass() {
+    if !python3() {
+        skip(
+            "bench_cause_attribution_unit_tests_pass",
+            "python3 is not installed (the bench is a Python script)",
+        );
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("python3")
+        .arg(root.join("benches/test_log_digest_why.py"))
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
