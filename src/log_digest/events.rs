@@ -728,10 +728,15 @@ fn message_level(m: &str) -> Option<Level> {
 /// `tests/a.py::test_x FAILED [ 10%]` and its summary's `FAILED tests/a.py::test_x - …`).
 fn test_failed(first: &str, m: &str) -> bool {
     let outcome = |w: &str| w == "FAILED" || w == "ERROR";
+    // Most first words are neither: out before the second word is looked for.
+    let (first_id, first_outcome) = (first.contains("::"), outcome(first));
+    if !first_id && !first_outcome {
+        return false;
+    }
     let Some(second) = m.split_ascii_whitespace().nth(1) else {
         return false;
     };
-    (first.contains("::") && outcome(second)) || (outcome(first) && second.contains("::"))
+    (first_id && outcome(second)) || (first_outcome && second.contains("::"))
 }
 
 /// Lines as a console renderer writes them (failure class: wrapped console output): a time

@@ -355,6 +355,10 @@ impl HeaderModel {
         if self.columns.is_empty() {
             return None;
         }
+        // The tokens a fitting line is read through (its columns, the component, the message's
+        // first token), scanned in one pass rather than one call per column; no more than
+        // the tokens promised ([`Spans::lazy`]), so the fallback split sees the same tokens.
+        sp.ensure(line, (self.columns.len() + 2).min(sp.promised.max(1)));
         // A line needs a token past the header columns; that is checked once the columns
         // matched, so a line that fails at its first columns is not scanned further.
         let checked = self.columns.iter().filter(|c| c.is_some()).count();
@@ -638,6 +642,50 @@ mod tests {
         assert_eq!(s.message, "connection refused");
         assert_eq!(s.level, Some(Level::Error));
         assert_eq!(s.header, "2024-01-02 10:00:03,123 ERROR [pool-1] app.Db:");
+    }
+
+    /// Class: how far a line's tokens were scanned before it is split (one pass through the
+    /// header, or one token per question), within the tokens promised, never changes the
+    /// split: lines that fit, lines that miss a column, short lines, headerless lines, and
+    /// lines whose fallback header runs past the fallback's usual reach.
+    #[test]
+    fn a_split_does_not_depend_on_how_far_tokens_were_scanned() {
+        let sample = [
+            "2024-01-02 10:00:01,123 INFO [main] alpha.Beta: gamma delta 1",
+            "2024-01-02 10:00:02,123 WARN [main] alpha.Beta: gamma delta 2",
+            "2024-01-02 10:00:03,123 ERROR [pool-1] alpha.Gamma: epsilon 3",
+            "2024-01-02 10:00:04,123 INFO [main] alpha.Beta: zeta",
+        ];
+        let m = model(&sample);
+        assert!(m.has_columns());
+        let long = "10:00:01 10:00:02 10:00:03 10:00:04 10:00:05 10:00:06 10:00:07 \
+                    10:00:08 10:00:09 10:00:10 10:00:11 INFO alpha: beta";
+        let lines = [
+            sample[2],
+            "2024-01-02 10:00:05,123 [main] alpha.Beta: no level here",
+            "2024-01-02 10:00:05,123",
+            "2024-01-02",
+            "gamma delta epsilon zeta eta theta",
+            "- 2024-01-02 10:00:05 INFO [main] alpha: shifted",
+            "Jun 14 15:16:01 host alpha[12]: beta gamma",
+            long,
+            "",
+        ];
+        let promised = m.width() + 3;
+        for line in lines {
+            let want = m.split(line);
+            for pre in 0..=promised {
+                let mut sp = Spans::lazy(promised);
+                sp.ensure(line, pre);
+                let mut got = m
+                    .split_by_model(line, &mut sp)
+                    .unwrap_or_else(|| fallback_split(line, &mut sp));
+                if got.level.is_none() && !got.header.is_empty() {
+                    got.level = levels::in_header(got.header);
+                }
+                assert_eq!(got, want, "{line:?} scanned {pre} tokens first");
+            }
+        }
     }
 
     #[test]

@@ -267,6 +267,12 @@ fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bo
         out.extend_from_slice(tok);
         return false;
     }
+    if flags & DELIM == 0 {
+        // No punctuation cuts the token: it is one piece holding a digit, one wildcard (a
+        // comparison before it, `~3`, is part of it).
+        out.extend_from_slice(WILDCARD.as_bytes());
+        return true;
+    }
     let start = out.len();
     // A comparison before a number (`<1`, `>=5`, `~3`) is part of it.
     let mut i = tok
@@ -321,7 +327,8 @@ pub(super) fn is_unit(w: &[u8]) -> bool {
         b"us", b"ns", b"s", b"sec", b"secs", b"seconds", b"min", b"mins", b"minutes", b"h",
         b"hours",
     ];
-    UNITS.contains(&w)
+    // Every unit is a word of one to seven letters: other tokens are out before the list.
+    (1..=7).contains(&w.len()) && w[0].is_ascii_alphabetic() && UNITS.contains(&w)
 }
 
 /// Whether a byte can be part of a number written in parentheses (`1234`, `12.5%`, `-3`).
@@ -506,10 +513,16 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         let mut flags = 0u8;
         while i < b.len() {
             let k = class(b[i]);
+            // Most bytes are neither a blank nor a quote: one test each.
+            if k & (WS | QUOTE) == 0 {
+                flags |= k;
+                i += 1;
+                continue;
+            }
             if k & WS != 0 {
                 break;
             }
-            if k & QUOTE != 0 && quote_at.is_none() && (i == s || class(b[i - 1]) & DELIM != 0) {
+            if quote_at.is_none() && (i == s || class(b[i - 1]) & DELIM != 0) {
                 // A quoted value (`tag="View Lock"`) or word is one variable. A standalone
                 // quoted phrase (`"GET /v2/servers HTTP/1.1"`) keeps its words, masked one by
                 // one: its first word often tells templates apart.
@@ -750,7 +763,13 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         // KeyError: no route to host`) runs to the end of the line: it is one variable,
         // whatever its words. A type that opens the message (`KeyError: …` alone) is the
         // event itself, its words stay.
-        if n > 1 && !wild && quote_at.is_none() && is_exception_type(tok) && i < b.len() {
+        if n > 1
+            && !wild
+            && quote_at.is_none()
+            && tok.last() == Some(&b':')
+            && is_exception_type(tok)
+            && i < b.len()
+        {
             let rest = &b[i..];
             if rest.iter().any(|&c| class(c) & WS == 0) {
                 out.extend_from_slice(b" ");
@@ -1289,6 +1308,34 @@ mod tests {
             proptest::prop_assert!(!once.contains("  "));
             let n = |t: &str| t.split_ascii_whitespace().count();
             proptest::prop_assert!(n(&once) <= n(&s));
+        }
+    }
+
+    /// Class: a token holding a digit that no punctuation cuts (`v2`, `0x1f`, `blk_-12`,
+    /// `~3`) is one wildcard, taken without the piece-by-piece walk; one that punctuation cuts
+    /// keeps its word pieces (`x:<*>`).
+    #[test]
+    fn a_digit_token_no_punctuation_cuts_is_one_wildcard() {
+        assert_eq!(masked("alpha v2 beta"), "alpha <*> beta");
+        assert_eq!(masked("alpha 0x1f beta"), "alpha <*> beta");
+        assert_eq!(masked("alpha blk_-12 beta"), "alpha <*> beta");
+        assert_eq!(masked("alpha ~3 beta"), "alpha <*> beta");
+        assert_eq!(masked("alpha x:1 beta"), "alpha x:<*> beta");
+        assert_eq!(masked("alpha <3 beta"), "alpha <*> beta");
+        let mut out = Vec::new();
+        assert!(mask_token(b"~3", &mut out));
+        assert_eq!(out, b"<*>");
+    }
+
+    /// Class: unit words are one to seven letters; the quick length and first-byte check
+    /// never turns away a unit, nor lets in what the list does not hold.
+    #[test]
+    fn unit_words_pass_the_quick_check() {
+        for u in ["B", "s", "h", "ms", "KiB", "bytes", "minutes", "seconds"] {
+            assert!(is_unit(u.as_bytes()), "{u}");
+        }
+        for w in ["", "3ms", "minutes2", "millisecond", "alpha", "_s"] {
+            assert!(!is_unit(w.as_bytes()), "{w}");
         }
     }
 
