@@ -28,12 +28,20 @@ const MIN_TAILS: usize = 3;
 /// it, none of them ending in `:` too (`label: value label: value` is a list of fields, not a
 /// message announcing a reason), one of them a word of the message (not a variable, not a
 /// `key=value` field: a colon after header-like fields is a level's or a name's), and a tail
-/// after it.
+/// after it. A leading `name:` followed by a word (a logger's or a component's name that stayed
+/// in the message, as when the line was a JSON record) is not counted: the search starts after
+/// it.
 fn announcing_colon(template: &[u32], vocab: &Vocab) -> Option<usize> {
-    let k =
-        (0..template.len().saturating_sub(1)).find(|&k| vocab.colon_ended[template[k] as usize])?;
-    (k >= MIN_BEFORE
-        && template[..k]
+    let start = usize::from(
+        template.len() > 2
+            && vocab.colon_ended[template[0] as usize]
+            && template[1] != WILD
+            && vocab.meaningful[template[1] as usize],
+    );
+    let k = (start..template.len().saturating_sub(1))
+        .find(|&k| vocab.colon_ended[template[k] as usize])?;
+    (k >= start + MIN_BEFORE
+        && template[start..k]
             .iter()
             .any(|&t| t != WILD && vocab.meaningful[t as usize] && vocab.field[t as usize] == 0))
     .then_some(k)
@@ -169,6 +177,13 @@ mod tests {
         let got = mine(&lines("sigma record", &REASONS, "", 6));
         assert_eq!(groups(&got), 1, "{got:?}");
         assert_eq!(got[0], "sigma record <*>: <*>");
+    }
+
+    #[test]
+    fn class_reason_behind_a_leading_name_prefix() {
+        // Same class with the logger's `name:` left in the message (a JSON record's message).
+        let got = mine(&lines("omega: sigma record", &REASONS, "", 6));
+        assert_eq!(groups(&got), 1, "{got:?}");
     }
 
     #[test]
