@@ -21,8 +21,6 @@ use serde::Serialize;
 
 use super::mask::{self, WILDCARD};
 
-mod colon_tail;
-
 /// Token id of the wildcard in the interner used by [`Miner::finish`].
 const WILD: u32 = 0;
 
@@ -192,7 +190,6 @@ impl Miner {
         let mut field: Vec<u32> = vec![0];
         let mut field_keys: FxHashMap<&str, u32> = FxHashMap::default();
         let mut choice: Vec<u8> = vec![0];
-        let mut colon_ended: Vec<bool> = vec![false];
         let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
         ids.insert(WILDCARD, WILD);
         let toks: Vec<Vec<u32>> = self
@@ -220,7 +217,6 @@ impl Miner {
                                 mask::field_key(t).map_or(0, |k| *field_keys.entry(k).or_insert(n)),
                             );
                             choice.push(short_choice(t));
-                            colon_ended.push(t.len() > 1 && t.ends_with(':'));
                             (names.len() - 1) as u32
                         })
                     })
@@ -236,7 +232,6 @@ impl Miner {
             method: &method,
             field: &field,
             choice: &choice,
-            colon_ended: &colon_ended,
         };
         let clusters = cluster(&toks, &counts, &vocab, &self.config);
         // Render; clusters that render the same text become one template.
@@ -292,9 +287,6 @@ struct Vocab<'a> {
     field: &'a [u32],
     /// The short-choice set a word belongs to ([`short_choice`]; 0: none).
     choice: &'a [u8],
-    /// A word ending in `:` (`failed:`, `<*>:`), which may announce a free-text reason
-    /// ([`colon_tail`]).
-    colon_ended: &'a [bool],
 }
 
 impl Vocab<'_> {
@@ -474,8 +466,7 @@ fn cluster(toks: &[Vec<u32>], counts: &[u64], vocab: &Vocab, cfg: &MinerConfig) 
     for c in clusters {
         split(c, toks, counts, vocab, cfg, &mut out);
     }
-    // 4. One cluster per free-text reason after an announcing colon, whatever its length.
-    colon_tail::merge_reason_tails(out, vocab)
+    out
 }
 
 /// A hash of a template with position `skip` left out.
