@@ -14,8 +14,8 @@
 use super::http::{
     copied_request_line, has_letter_outside_wildcards, in_quote, is_http_method,
     is_http_method_word, is_http_status, is_request_record, is_route_key, is_status_key,
-    mask_route, reported_status, reported_target, response_status, route_before_method,
-    target_with_status, STATUS_WINDOW,
+    bare_version_then_status, mask_route, reported_status, reported_target, response_status,
+    route_before_method, target_with_status, STATUS_WINDOW,
 };
 pub use super::http::{field_key, http_anchor, is_method_token, HttpAnchor};
 use super::tokens::is_date_word;
@@ -714,7 +714,10 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             }
             w
         };
-        if was_http == 2 && tok.strip_prefix(b"\"").unwrap_or(tok).starts_with(b"HTTP/") {
+        if was_http == 2
+            && (tok.strip_prefix(b"\"").unwrap_or(tok).starts_with(b"HTTP/")
+                || bare_version_then_status(tok, &b[i..]))
+        {
             http = 3;
         }
         if was_http == 5 && http == 0 {
