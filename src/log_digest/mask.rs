@@ -12,9 +12,9 @@
 //!   (`@0x7fe @0x7ff …`) do not change a template's length.
 
 use super::http::{
-    copied_request_line, has_letter_outside_wildcards, in_quote, is_http_method,
-    is_http_method_word, is_http_status, is_request_record, is_route_key, is_status_key,
-    bare_version_then_status, mask_route, reported_status, reported_target, response_status,
+    bare_version_then_status, copied_request_line, has_letter_outside_wildcards, in_quote,
+    is_http_method, is_http_method_word, is_http_status, is_request_record, is_route_key,
+    is_status_key, mask_route, reported_status, reported_target, response_status,
     route_before_method, target_with_status, STATUS_WINDOW,
 };
 pub use super::http::{field_key, http_anchor, is_method_token, HttpAnchor};
@@ -363,6 +363,27 @@ fn paren_restatement<'a>(tok: &'a [u8], after: &'a [u8]) -> Option<(usize, &'a [
         .then_some((ws + word_len, rest))
 }
 
+/// Whether a pair's value is a number (`7`, `0.5`, `-3,`) and the next token a word of
+/// letters (`after`: the text after the pair): a value complete in itself, not the first word
+/// of a multi-word value (`id=7 is done by crew id=3`: `is done by crew` are the message's
+/// words; in `sig=0058 9a3f 0002 id=3` the value runs on).
+fn number_then_word(v: &[u8], after: &[u8]) -> bool {
+    let v = v.strip_prefix(b"-").unwrap_or(v);
+    let end = v
+        .iter()
+        .rposition(|c| !matches!(c, b',' | b';' | b'.'))
+        .map_or(0, |e| e + 1);
+    if end == 0 || !v[..end].iter().all(|c| c.is_ascii_digit() || *c == b'.') {
+        return false;
+    }
+    let next = after.trim_ascii_start();
+    let word = &next[..next
+        .iter()
+        .position(|c| c.is_ascii_whitespace() || matches!(c, b',' | b';' | b'.' | b':'))
+        .unwrap_or(next.len())];
+    !word.is_empty() && word.iter().all(u8::is_ascii_alphabetic)
+}
+
 /// The words after a `key=value` pair that continue its value: plain words (no `=`, no
 /// quote, no bracket) up to the next pair, when the rest of the message is a run of pairs
 /// (`error=rate limit exceeded host=db`, an unquoted multi-word value). Returns how many bytes
@@ -706,8 +727,12 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                 && memchr::memchr(b'=', tok).is_some_and(|e| is_route_key(&tok[..e]))
                 && *request.get_or_insert_with(|| is_request_record(b));
             let w = mask_token_with(tok, flags, routes, out);
-            if flags & EQ != 0 && out.ends_with(WILDCARD.as_bytes()) && key_value(tok).is_some() {
-                // An unquoted value of several words ends where the next pair starts.
+            if flags & EQ != 0
+                && out.ends_with(WILDCARD.as_bytes())
+                && key_value(tok).is_some_and(|v| !number_then_word(&tok[v..], &b[i..]))
+            {
+                // An unquoted value of several words ends where the next pair starts (a
+                // number followed by a word is a whole value: the words are the message's).
                 if let Some(skip) = value_words_before_pair(&b[i..]) {
                     i += skip;
                 }
@@ -1094,6 +1119,41 @@ mod tests {
         assert_eq!(
             masked("box done method=GET fast path=/v2/boxes status=200"),
             "box done method=GET fast path=/v2/boxes status=200"
+        );
+    }
+
+    /// Class: a pair whose value is a number, then the message's words, then another pair
+    /// (`Box id=7 is packed. Took 5 ms by crew id=3`): a number is a whole value, so the
+    /// words after it are the event's and events that differ in one of them stay apart. A
+    /// value that starts with a word still runs up to the next pair (must not fire).
+    #[test]
+    fn words_after_a_number_value_are_the_messages() {
+        assert_eq!(
+            masked("Box id=7 is packed. Took 5 ms by crew id=3"),
+            "Box id=<*> is packed. Took <*> by crew id=<*>"
+        );
+        assert_ne!(
+            masked("Box id=7 is packed. Took 5 ms by crew id=3"),
+            masked("Box id=9 is not packed. Took 2 ms by crew id=3")
+        );
+        assert_eq!(
+            masked("box weighed mass=-0.5, then shelf side=left"),
+            "box weighed mass=<*>, then shelf side=<*>"
+        );
+        // Must not fire: a value of words, or an id of letters and digits, runs on.
+        assert_eq!(
+            masked("box failed cause=lid stuck shut host=alpha"),
+            "box failed cause=<*> host=<*>"
+        );
+        assert_eq!(
+            masked("box failed ref=a7f3 lid stuck host=alpha"),
+            "box failed ref=<*> host=<*>"
+        );
+        // Must not fire: a number value followed by more numbers (one value of several
+        // parts) runs on as before, whichever digits its first part has.
+        assert_eq!(
+            masked("box seal (sig=00589370 9a3f0003 00000002) id=3"),
+            masked("box seal (sig=00c3f370 9a3f0003 00000002) id=3")
         );
     }
 
