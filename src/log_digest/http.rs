@@ -186,9 +186,24 @@ pub(super) fn mask_route(t: &[u8], out: &mut Vec<u8>) {
     }
 }
 
+/// A protocol version written without its `HTTP/` (`1.1`, `2`), as some servers put it
+/// between a request's target and its status.
+fn is_bare_version(t: &[u8]) -> bool {
+    matches!(t, b"0.9" | b"1.0" | b"1.1" | b"2" | b"2.0" | b"3" | b"3.0")
+}
+
+/// The protocol of an unquoted request line written as a bare version (`GET /x 1.1 200 512`),
+/// known as one only when the response's status follows it: `tok` is the token after the
+/// target, `after` the text after it.
+#[inline(never)] // rare (the token after a request target): kept out of the per-token loop
+pub(super) fn bare_version_then_status(tok: &[u8], after: &[u8]) -> bool {
+    is_bare_version(tok) && status_follows(after)
+}
+
 /// Whether the text after a request target (`after`, from the byte after it) goes on with the
 /// response's status, directly or after the protocol (`200 12ms`, `HTTP/1.1 200`,
-/// `"HTTP/1.1 200 OK"`): the request is then a request line, whatever words come before it.
+/// `"HTTP/1.1 200 OK"`, `1.1 200`: a bare version): the request is then a request line,
+/// whatever words come before it.
 pub(super) fn status_follows(after: &[u8]) -> bool {
     let mut rest = after;
     for _ in 0..2 {
@@ -203,7 +218,7 @@ pub(super) fn status_follows(after: &[u8]) -> bool {
             .unwrap_or(rest.len());
         let tok = &rest[..end];
         let core = tok.strip_prefix(b"\"").unwrap_or(tok);
-        if core.starts_with(b"HTTP/") {
+        if core.starts_with(b"HTTP/") || is_bare_version(core) {
             rest = &rest[end..];
             continue;
         }
@@ -623,5 +638,39 @@ mod tests {
         assert_eq!(masked(r#"GET "alpha beta""#), r#"GET "alpha beta""#);
         assert_eq!(masked("box done: GET - later"), "box done: GET - later");
         assert!(status_follows(b" \"HTTP/1.1 404 Not Found\"") && !status_follows(b" ok"));
+    }
+
+    /// Class: an unquoted request line whose protocol is a bare version between the target
+    /// and the status (`GET /v2/boxes 1.1 404 12 3456`, `2` for HTTP/2): the status is the
+    /// event, the version, size and time are variables. Must not fire: a number after a
+    /// target that is no version, or a version not followed by a status, keeps its old mask.
+    #[test]
+    fn a_bare_protocol_version_before_the_status_keeps_the_status() {
+        assert_eq!(
+            masked("GET /v2/boxes 1.1 404 12 3456"),
+            "GET /v2/boxes <*> 404 <*>"
+        );
+        assert_eq!(
+            masked("GET /v2/boxes 2 200 12 3456"),
+            masked("GET /v2/boxes 1.1 200 977 12")
+        );
+        assert_ne!(
+            masked("GET /v2/boxes 1.1 404 12 3456"),
+            masked("GET /v2/boxes 1.1 200 12 3456")
+        );
+        assert_eq!(
+            masked("DELETE /v2/boxes/7 1.1 204 - 3456"),
+            "DELETE /v2/boxes/<*> <*> 204 <*>"
+        );
+        assert!(status_follows(b" 2 503") && !status_follows(b" 7 503"));
+        // Must not fire: a count after the target, a version followed by no status.
+        assert_eq!(
+            masked("GET /v2/boxes 17 404"),
+            masked("GET /v2/boxes 17 200")
+        );
+        assert_eq!(
+            masked("GET /v2/boxes 1.1 items"),
+            masked("GET /v2/boxes 2 items")
+        );
     }
 }

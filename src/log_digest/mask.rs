@@ -12,15 +12,17 @@
 //!   (`@0x7fe @0x7ff …`) do not change a template's length.
 
 use super::http::{
-    copied_request_line, has_letter_outside_wildcards, in_quote, is_http_method,
-    is_http_method_word, is_http_status, is_request_record, is_route_key, is_status_key,
-    mask_route, reported_status, reported_target, response_status, route_before_method,
-    target_with_status, STATUS_WINDOW,
+    bare_version_then_status, copied_request_line, has_letter_outside_wildcards, in_quote,
+    is_http_method, is_http_method_word, is_http_status, is_request_record, is_route_key,
+    is_status_key, mask_route, reported_status, reported_target, response_status,
+    route_before_method, target_with_status, STATUS_WINDOW,
 };
 pub use super::http::{field_key, http_anchor, is_method_token, HttpAnchor};
 use super::tokens::is_date_word;
+use pairs::{number_then_word, value_words_before_pair};
 use spans::{bracketed_free_text, call_args, is_exception_type, object_span, spanning_value};
 
+mod pairs;
 mod spans;
 
 /// The placeholder written for a variable part of a template.
@@ -370,49 +372,6 @@ fn paren_restatement<'a>(tok: &'a [u8], after: &'a [u8]) -> Option<(usize, &'a [
         .then_some((ws + word_len, rest))
 }
 
-/// The words after a `key=value` pair that continue its value: plain words (no `=`, no
-/// quote, no bracket) up to the next pair, when the rest of the message is a run of pairs
-/// (`error=rate limit exceeded host=db`, an unquoted multi-word value). Returns how many bytes
-/// of `rest` they take (up to the next pair), or None.
-fn value_words_before_pair(rest: &[u8]) -> Option<usize> {
-    const MAX_WORDS: usize = 12;
-    let mut words = 0;
-    let mut skip = None;
-    let mut i = 0;
-    loop {
-        while i < rest.len() && class(rest[i]) & WS != 0 {
-            i += 1;
-        }
-        if i >= rest.len() {
-            // The message ends on a pair, not on free words.
-            return skip.filter(|_| words == 0);
-        }
-        let s = i;
-        while i < rest.len() && class(rest[i]) & WS == 0 {
-            i += 1;
-        }
-        let w = &rest[s..i];
-        if memchr::memchr(b'=', w).is_some() {
-            key_value(w)?;
-            // The words to skip are those right after the pair being masked.
-            if skip.is_none() {
-                skip = Some((words > 0).then_some(s)?);
-            }
-            words = 0;
-        } else if w
-            .iter()
-            .any(|&c| class(c) & QUOTE != 0 || matches!(c, b'[' | b']' | b'{' | b'}'))
-        {
-            return None;
-        } else {
-            words += 1;
-            if words > MAX_WORDS {
-                return None;
-            }
-        }
-    }
-}
-
 /// The tokens a request line's state gives a meaning of its own (kept out of
 /// [`mask_into`]'s loop): a request followed by its status is a request line, whatever words
 /// open the message (`HTTP Request: GET https://host/v2/x "HTTP/1.1 200 OK"`); after a request
@@ -719,15 +678,22 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                 && memchr::memchr(b'=', tok).is_some_and(|e| is_route_key(&tok[..e]))
                 && *request.get_or_insert_with(|| is_request_record(b));
             let w = mask_token_with(tok, flags, routes, out);
-            if flags & EQ != 0 && out.ends_with(WILDCARD.as_bytes()) && key_value(tok).is_some() {
-                // An unquoted value of several words ends where the next pair starts.
+            if flags & EQ != 0
+                && out.ends_with(WILDCARD.as_bytes())
+                && key_value(tok).is_some_and(|v| !number_then_word(&tok[v..], &b[i..]))
+            {
+                // An unquoted value of several words ends where the next pair starts (a
+                // number followed by a word is a whole value: the words are the message's).
                 if let Some(skip) = value_words_before_pair(&b[i..]) {
                     i += skip;
                 }
             }
             w
         };
-        if was_http == 2 && tok.strip_prefix(b"\"").unwrap_or(tok).starts_with(b"HTTP/") {
+        if was_http == 2
+            && (tok.strip_prefix(b"\"").unwrap_or(tok).starts_with(b"HTTP/")
+                || bare_version_then_status(tok, &b[i..]))
+        {
             http = 3;
         }
         if was_http == 5 && http == 0 {
@@ -1110,6 +1076,41 @@ mod tests {
         assert_eq!(
             masked("box done method=GET fast path=/v2/boxes status=200"),
             "box done method=GET fast path=/v2/boxes status=200"
+        );
+    }
+
+    /// Class: a pair whose value is a number, then the message's words, then another pair
+    /// (`Box id=7 is packed. Took 5 ms by crew id=3`): a number is a whole value, so the
+    /// words after it are the event's and events that differ in one of them stay apart. A
+    /// value that starts with a word still runs up to the next pair (must not fire).
+    #[test]
+    fn words_after_a_number_value_are_the_messages() {
+        assert_eq!(
+            masked("Box id=7 is packed. Took 5 ms by crew id=3"),
+            "Box id=<*> is packed. Took <*> by crew id=<*>"
+        );
+        assert_ne!(
+            masked("Box id=7 is packed. Took 5 ms by crew id=3"),
+            masked("Box id=9 is not packed. Took 2 ms by crew id=3")
+        );
+        assert_eq!(
+            masked("box weighed mass=-0.5, then shelf side=left"),
+            "box weighed mass=<*>, then shelf side=<*>"
+        );
+        // Must not fire: a value of words, or an id of letters and digits, runs on.
+        assert_eq!(
+            masked("box failed cause=lid stuck shut host=alpha"),
+            "box failed cause=<*> host=<*>"
+        );
+        assert_eq!(
+            masked("box failed ref=a7f3 lid stuck host=alpha"),
+            "box failed ref=<*> host=<*>"
+        );
+        // Must not fire: a number value followed by more numbers (one value of several
+        // parts) runs on as before, whichever digits its first part has.
+        assert_eq!(
+            masked("box seal (sig=00589370 9a3f0003 00000002) id=3"),
+            masked("box seal (sig=00c3f370 9a3f0003 00000002) id=3")
         );
     }
 

@@ -269,9 +269,12 @@ enum Layout {
     ClientPool,
     /// A JSON record with method, path and status keys.
     JsonRecord,
+    /// A server's unquoted line whose protocol is a bare version (`1.1`, `2`) between the
+    /// target and the status: `ip:port METHOD path 1.1 status size micros`.
+    ServerBareVersion,
 }
 
-const LAYOUTS: [Layout; 14] = [
+const LAYOUTS: [Layout; 15] = [
     Layout::Common,
     Layout::Combined,
     Layout::VhostCombined,
@@ -286,6 +289,7 @@ const LAYOUTS: [Layout; 14] = [
     Layout::ClientRequestLine,
     Layout::ClientPool,
     Layout::JsonRecord,
+    Layout::ServerBareVersion,
 ];
 
 impl Layout {
@@ -385,6 +389,20 @@ impl Layout {
                 p.replace('"', "\\\""),
                 q.secs(),
                 q.ip()
+            ),
+            Layout::ServerBareVersion => format!(
+                "{} [INFO] {}:{} {m} {p} {} {st} {} {}",
+                q.py_time(),
+                // IPv4 peers only: a bracketed IPv6 peer with its port (`[::1]:5000`) masks
+                // apart from an IPv4 one, a class of its own (addresses), not this layout's.
+                match q.ip() {
+                    ip if ip.contains(':') => format!("10.0.{}.{}", mix(q.n, 17) % 256, q.n % 250),
+                    ip => ip,
+                },
+                q.port(),
+                ["1.1", "2", "1.1"][q.n % 3],
+                q.size(),
+                mix(q.n, 16) % 90_000
             ),
         }
     }
