@@ -16,6 +16,7 @@ use console::{wrapped_text, Console};
 
 mod body;
 mod console;
+mod trace_block;
 
 /// How lines of one source are split into header and message, inferred from its first lines.
 #[derive(Debug, Clone, Default)]
@@ -289,6 +290,10 @@ pub struct EventParser<'s> {
     /// The last head's message ends unfinished ([`opens_body`]): unindented lines without a
     /// header after it are its body (see [`EventParser::continues_headed_event`]).
     body_open: bool,
+    /// The last head was a record with an empty message (apart from its tag): the stack
+    /// its logger writes next, one headed line each, belongs to it (see [`trace_block`]).
+    /// Holds the head's tag (empty when it has none).
+    trace_block: Option<Box<str>>,
 }
 
 impl<'s> EventParser<'s> {
@@ -304,13 +309,14 @@ impl<'s> EventParser<'s> {
             wrapping: false,
             head_message_col: 0,
             body_open: false,
+            trace_block: None,
         }
     }
 
     /// True when the next line can only be a new event or an indented continuation (no
     /// traceback, stack trace or panic is open).
     pub fn is_plain(&self) -> bool {
-        matches!(self.mode, Mode::Plain | Mode::Start)
+        matches!(self.mode, Mode::Plain | Mode::Start) && self.trace_block.is_none()
     }
 
     /// True when the last head left the parser in the plain state (a cacheable line).
@@ -328,6 +334,7 @@ impl<'s> EventParser<'s> {
         self.mode = Mode::Plain;
         self.head_has_header = has_header;
         self.head_level = level;
+        self.trace_block = None;
         self.head_opens_list = opens_list(line);
         self.body_open = opens_body(line);
     }
@@ -360,6 +367,7 @@ impl<'s> EventParser<'s> {
         if self.mode != Mode::Start && self.is_continuation(line) {
             return Line::Continuation;
         }
+        let block = self.trace_block.take();
         self.head_opens_list = opens_list(line);
         // Whether the last head announced a body: kept while its body goes on.
         let body_open = std::mem::replace(&mut self.body_open, opens_body(line));
@@ -395,6 +403,16 @@ impl<'s> EventParser<'s> {
             return head;
         }
         let (split, has_header) = self.splitter.split(line);
+        if let Some(tag) = block {
+            if has_header
+                && split.level.is_some()
+                && split.level == self.head_level
+                && trace_block::continues(line, split.message, &tag)
+            {
+                self.trace_block = Some(tag);
+                return Line::Continuation;
+            }
+        }
         if body_open && !(has_header && typed_header(&split)) && self.continues_headed_event(line) {
             self.body_open = true;
             return Line::Continuation;
@@ -457,6 +475,9 @@ impl<'s> EventParser<'s> {
         }
         self.head_has_header = has_header || record;
         self.head_level = level;
+        if has_header && level.is_some() && self.mode == Mode::Plain {
+            self.trace_block = trace_block::empty_record_tag(split.message).map(Into::into);
+        }
         self.wrapping = self.splitter.console.wraps && self.mode == Mode::Plain;
         self.head_message_col = if has_header {
             line.len() - split.message.len()
@@ -806,6 +827,8 @@ pub(crate) fn render_console(events: &[(u32, &str, &str, &str)], width: usize) -
 mod interleave_matrix;
 #[cfg(test)]
 mod stack_exception_matrix;
+#[cfg(test)]
+mod trace_block_matrix;
 #[cfg(test)]
 mod trace_fields_matrix;
 #[cfg(test)]

@@ -95,7 +95,7 @@ pub(crate) fn looks_like_exception(t: &str) -> bool {
 }
 
 /// A (dotted) type name whose last part names an error or an exception.
-fn is_exception_type(word: &str) -> bool {
+pub(crate) fn is_exception_type(word: &str) -> bool {
     if word.is_empty()
         || !word
             .bytes()
