@@ -182,12 +182,16 @@ pub(crate) fn head_candidates<'a>(sample: impl IntoIterator<Item = &'a str>) -> 
 }
 
 /// Whether some head of a sample writes a level word in title case among its first four
-/// words (`Warning: x`, `[Info] x`, `12:00 Debug x`): in such a source `Error: x` is a record
+/// words (`Warning: x`, `[Info] x`, `Info:alpha:x`, `12:00 Debug x`): in such a source `Error: x` is a record
 /// of its own, not an exception type opening a printed stack.
 pub(crate) fn titled_levels(sample: &[&str]) -> bool {
     head_candidates(sample.iter().copied()).iter().any(|l| {
         l.split_ascii_whitespace().take(4).any(|w| {
-            let w = w.trim_matches(|c: char| !c.is_ascii_alphabetic());
+            // the first run of letters: `[Info]`, `Info:`, `Info:alpha.beta:` all hold `Info`
+            let w = w.trim_start_matches(|c: char| !c.is_ascii_alphabetic());
+            let w = &w[..w
+                .find(|c: char| !c.is_ascii_alphabetic())
+                .unwrap_or(w.len())];
             let b = w.as_bytes();
             b.len() >= 3
                 && b[0].is_ascii_uppercase()
