@@ -2,7 +2,10 @@
 //! header, an unindented body line under a headed record, and a message that goes on behind a
 //! repeated header.
 
-use super::*;
+use super::{
+    behind_header_level, is_record_of_its_own, json_record, looks_like_exception, Cow, EventParser,
+    JsonModel, JsonRecord, Line, Mode, TRACEBACK,
+};
 
 impl EventParser<'_> {
     /// Failure class 5 with class 2: a JSON record behind a prefix (a forwarder's or a
