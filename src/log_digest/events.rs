@@ -16,6 +16,8 @@ use console::{wrapped_text, Console};
 
 mod body;
 mod console;
+mod prefixed;
+mod trace_block;
 
 /// How lines of one source are split into header and message, inferred from its first lines.
 #[derive(Debug, Clone, Default)]
@@ -34,6 +36,10 @@ pub struct Splitter {
     /// Most lines of the source open with a header: an unindented line without one continues
     /// the event above it (see [`EventParser::continues_headed_event`]).
     headed: bool,
+    /// No head of the sample writes its level word in title case (`Warning:`): a line whose
+    /// header is only an exception type read as a level (`Error: x`) is the exception line
+    /// of a printed stack, not a record (see [`Splitter::reads_exception_as_level`]).
+    titled_levels: bool,
 }
 
 /// Share of sample lines a header shape needs to get a model of its own in a mixed file.
@@ -150,6 +156,7 @@ impl Splitter {
             json: JsonModel::infer(sample),
             console: Console::default(),
             headed: false,
+            titled_levels: super::multiline::titled_levels(sample),
         };
         s.headed = body::is_headed(sample, |l| s.split(l));
         s.console = Console::infer(sample, |l| {
@@ -175,6 +182,20 @@ impl Splitter {
     /// lines of the source carry a header); a line cache must not replay such a line as a head.
     pub fn joins_headerless(&self) -> bool {
         self.headed
+    }
+
+    /// Failure class: a stack printed under a record (`console.error(err)`, a logger given
+    /// the error): its first line `Error: text` opens with the exception type, which the
+    /// header model reads as a level word. It is the stack's exception line, not a record of
+    /// its own, when the header is that type alone and the source's heads never write their
+    /// level in title case (`Info: …`, where `Error: …` is a record).
+    fn reads_exception_as_level(&self, split: &Split, t: &str) -> bool {
+        !self.titled_levels
+            && split.level.is_some()
+            && split.header.trim_end().strip_suffix(':').is_some_and(|h| {
+                t.strip_prefix(h)
+                    .is_some_and(|r| r.starts_with(':') && !h.contains([' ', '\t']))
+            })
     }
 
     /// Whether lines of this source carry a level column.
@@ -270,6 +291,10 @@ pub struct EventParser<'s> {
     /// The last head's message ends unfinished ([`opens_body`]): unindented lines without a
     /// header after it are its body (see [`EventParser::continues_headed_event`]).
     body_open: bool,
+    /// The last head was a record with an empty message (apart from its tag): the stack
+    /// its logger writes next, one headed line each, belongs to it (see [`trace_block`]).
+    /// Holds the head's tag (empty when it has none).
+    trace_block: Option<Box<str>>,
 }
 
 impl<'s> EventParser<'s> {
@@ -285,13 +310,14 @@ impl<'s> EventParser<'s> {
             wrapping: false,
             head_message_col: 0,
             body_open: false,
+            trace_block: None,
         }
     }
 
     /// True when the next line can only be a new event or an indented continuation (no
     /// traceback, stack trace or panic is open).
     pub fn is_plain(&self) -> bool {
-        matches!(self.mode, Mode::Plain | Mode::Start)
+        matches!(self.mode, Mode::Plain | Mode::Start) && self.trace_block.is_none()
     }
 
     /// True when the last head left the parser in the plain state (a cacheable line).
@@ -309,6 +335,7 @@ impl<'s> EventParser<'s> {
         self.mode = Mode::Plain;
         self.head_has_header = has_header;
         self.head_level = level;
+        self.trace_block = None;
         self.head_opens_list = opens_list(line);
         self.body_open = opens_body(line);
     }
@@ -341,6 +368,7 @@ impl<'s> EventParser<'s> {
         if self.mode != Mode::Start && self.is_continuation(line) {
             return Line::Continuation;
         }
+        let block = self.trace_block.take();
         self.head_opens_list = opens_list(line);
         // Whether the last head announced a body: kept while its body goes on.
         let body_open = std::mem::replace(&mut self.body_open, opens_body(line));
@@ -376,6 +404,16 @@ impl<'s> EventParser<'s> {
             return head;
         }
         let (split, has_header) = self.splitter.split(line);
+        if let Some(tag) = block {
+            if has_header
+                && split.level.is_some()
+                && split.level == self.head_level
+                && trace_block::continues(line, split.message, &tag)
+            {
+                self.trace_block = Some(tag);
+                return Line::Continuation;
+            }
+        }
         if body_open && !(has_header && typed_header(&split)) && self.continues_headed_event(line) {
             self.body_open = true;
             return Line::Continuation;
@@ -438,6 +476,9 @@ impl<'s> EventParser<'s> {
         }
         self.head_has_header = has_header || record;
         self.head_level = level;
+        if has_header && level.is_some() && self.mode == Mode::Plain {
+            self.trace_block = trace_block::empty_record_tag(split.message).map(Into::into);
+        }
         self.wrapping = self.splitter.console.wraps && self.mode == Mode::Plain;
         self.head_message_col = if has_header {
             line.len() - split.message.len()
@@ -533,116 +574,16 @@ impl<'s> EventParser<'s> {
                 if is_call_path(t) && !self.splitter.split(line).1 {
                     return true;
                 }
-                if (looks_like_exception(t) || is_margin_frame(t)) && !self.splitter.split(line).1 {
+                if (looks_like_exception(t) || is_margin_frame(t)) && {
+                    let (s, has) = self.splitter.split(line);
+                    !has || self.splitter.reads_exception_as_level(&s, t)
+                } {
                     self.open(Mode::Java);
                     return true;
                 }
                 false
             }
             Mode::Start => false,
-        }
-    }
-}
-
-impl EventParser<'_> {
-    /// Failure class 5 with class 2: a JSON record behind a prefix (a forwarder's or a
-    /// runtime's header, a logger writing a record as its message), found where a ` {"` (or a
-    /// tab and `{"`) opens an object that runs to the end of the line — whatever the header
-    /// model made of the record's own fields. The prefix is the header; its level counts first.
-    fn record_behind_prefix<'a>(&mut self, line: &'a str) -> Option<Line<'a>> {
-        let t = line.trim_end();
-        if !t.ends_with('}') {
-            return None;
-        }
-        // The object is set off by a blank: a space, or a tab where the header's fields are
-        // tab-separated.
-        let p = memchr::memmem::find(t.as_bytes(), b" {\"")
-            .or_else(|| memchr::memmem::find(t.as_bytes(), b"\t{\""))?;
-        let r = self.record_of(&t[p + 1..])?;
-        let mut prefix = &line[..p];
-        let (split, _) = self.splitter.split(prefix);
-        let level = behind_header_level(split.level, r.level);
-        let mut message = r.message;
-        message.truncate(message.trim_end().len());
-        if message.trim().is_empty() && !split.message.trim().is_empty() {
-            // A payload without a message key after the message's own words: the words say
-            // what happened, the payload's fields follow them.
-            message.push_str(split.message.trim());
-            prefix = split.header;
-        }
-        message.push_str(&r.fields);
-        self.mode = Mode::Plain;
-        self.head_has_header = true;
-        self.head_level = level;
-        Some(Line::Head {
-            header: prefix,
-            message: Cow::Owned(message.trim_start().to_owned()),
-            level,
-        })
-    }
-
-    /// A record behind a text header, read by the model the source's records taught (its
-    /// context keys, its wrapped log lines' header, its level key: as when the records stand
-    /// alone). A record without a message field is read with no model: its fields are all
-    /// it says, none of them is context.
-    fn record_of(&self, object: &str) -> Option<JsonRecord> {
-        let r = json_record(object, &self.splitter.json)?;
-        if r.message.trim().is_empty() {
-            return json_record(object, &JsonModel::default());
-        }
-        Some(r)
-    }
-
-    /// Failure class: unindented multi-line records. In a source where most lines open with a
-    /// header, an unindented line without one (a statement echoed over lines, a request or
-    /// response dumped line by line, a value pretty-printed over lines, a printed table) is part
-    /// of the event above it, when that event's head had a header and its message ended
-    /// unfinished ([`opens_body`]); the body runs to the next line with a header. After a
-    /// finished message such a line is an event of its own (a banner a server prints between
-    /// its logged lines). A line that is a record of
-    /// its own is not: a `key=value` record, a line that opens with a level word, or one whose
-    /// leading fields hold a clock, a date, a level or a bracketed field.
-    fn continues_headed_event(&self, line: &str) -> bool {
-        self.splitter.headed
-            && matches!(self.mode, Mode::Plain | Mode::Java)
-            && self.head_has_header
-            && !line.starts_with([' ', '\t'])
-            && !line.trim_end().is_empty()
-            && !is_record_of_its_own(line)
-    }
-
-    /// Whether the message of a line that carries its own header continues the open event:
-    /// a traceback opened or continued behind a repeated prefix.
-    fn message_continues(&mut self, m: &str, indented: bool) -> bool {
-        match self.mode {
-            Mode::Plain => {
-                if m.starts_with(TRACEBACK) {
-                    self.open(Mode::Traceback);
-                    return true;
-                }
-                false
-            }
-            Mode::Traceback => {
-                let t = m.trim_start();
-                if indented
-                    || t.is_empty()
-                    || t.starts_with("During handling of the above exception")
-                    || t.starts_with("The above exception was the direct cause")
-                    || t.starts_with(TRACEBACK)
-                {
-                    return true;
-                }
-                if looks_like_exception(t) || t.starts_with("KeyboardInterrupt") {
-                    self.mode = Mode::Plain;
-                    return true;
-                }
-                false
-            }
-            Mode::Java => {
-                let t = m.trim_start();
-                t.starts_with("at ") || t.starts_with("Caused by:") || t.starts_with("... ")
-            }
-            Mode::Panic | Mode::Start => false,
         }
     }
 }
@@ -787,6 +728,10 @@ pub(crate) fn render_console(events: &[(u32, &str, &str, &str)], width: usize) -
 
 #[cfg(test)]
 mod interleave_matrix;
+#[cfg(test)]
+mod stack_exception_matrix;
+#[cfg(test)]
+mod trace_block_matrix;
 #[cfg(test)]
 mod trace_fields_matrix;
 #[cfg(test)]

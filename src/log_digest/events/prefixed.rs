@@ -1,0 +1,111 @@
+//! The event parser's readings of lines that carry their own prefix: a JSON record behind a
+//! header, an unindented body line under a headed record, and a message that goes on behind a
+//! repeated header.
+
+use super::{
+    behind_header_level, is_record_of_its_own, json_record, looks_like_exception, Cow, EventParser,
+    JsonModel, JsonRecord, Line, Mode, TRACEBACK,
+};
+
+impl EventParser<'_> {
+    /// Failure class 5 with class 2: a JSON record behind a prefix (a forwarder's or a
+    /// runtime's header, a logger writing a record as its message), found where a ` {"` (or a
+    /// tab and `{"`) opens an object that runs to the end of the line — whatever the header
+    /// model made of the record's own fields. The prefix is the header; its level counts first.
+    pub(super) fn record_behind_prefix<'a>(&mut self, line: &'a str) -> Option<Line<'a>> {
+        let t = line.trim_end();
+        if !t.ends_with('}') {
+            return None;
+        }
+        // The object is set off by a blank: a space, or a tab where the header's fields are
+        // tab-separated.
+        let p = memchr::memmem::find(t.as_bytes(), b" {\"")
+            .or_else(|| memchr::memmem::find(t.as_bytes(), b"\t{\""))?;
+        let r = self.record_of(&t[p + 1..])?;
+        let mut prefix = &line[..p];
+        let (split, _) = self.splitter.split(prefix);
+        let level = behind_header_level(split.level, r.level);
+        let mut message = r.message;
+        message.truncate(message.trim_end().len());
+        if message.trim().is_empty() && !split.message.trim().is_empty() {
+            // A payload without a message key after the message's own words: the words say
+            // what happened, the payload's fields follow them.
+            message.push_str(split.message.trim());
+            prefix = split.header;
+        }
+        message.push_str(&r.fields);
+        self.mode = Mode::Plain;
+        self.head_has_header = true;
+        self.head_level = level;
+        Some(Line::Head {
+            header: prefix,
+            message: Cow::Owned(message.trim_start().to_owned()),
+            level,
+        })
+    }
+
+    /// A record behind a text header, read by the model the source's records taught (its
+    /// context keys, its wrapped log lines' header, its level key: as when the records stand
+    /// alone). A record without a message field is read with no model: its fields are all
+    /// it says, none of them is context.
+    pub(super) fn record_of(&self, object: &str) -> Option<JsonRecord> {
+        let r = json_record(object, &self.splitter.json)?;
+        if r.message.trim().is_empty() {
+            return json_record(object, &JsonModel::default());
+        }
+        Some(r)
+    }
+
+    /// Failure class: unindented multi-line records. In a source where most lines open with a
+    /// header, an unindented line without one (a statement echoed over lines, a request or
+    /// response dumped line by line, a value pretty-printed over lines, a printed table) is part
+    /// of the event above it, when that event's head had a header and its message ended
+    /// unfinished ([`opens_body`]); the body runs to the next line with a header. After a
+    /// finished message such a line is an event of its own (a banner a server prints between
+    /// its logged lines). A line that is a record of
+    /// its own is not: a `key=value` record, a line that opens with a level word, or one whose
+    /// leading fields hold a clock, a date, a level or a bracketed field.
+    pub(super) fn continues_headed_event(&self, line: &str) -> bool {
+        self.splitter.headed
+            && matches!(self.mode, Mode::Plain | Mode::Java)
+            && self.head_has_header
+            && !line.starts_with([' ', '\t'])
+            && !line.trim_end().is_empty()
+            && !is_record_of_its_own(line)
+    }
+
+    /// Whether the message of a line that carries its own header continues the open event:
+    /// a traceback opened or continued behind a repeated prefix.
+    pub(super) fn message_continues(&mut self, m: &str, indented: bool) -> bool {
+        match self.mode {
+            Mode::Plain => {
+                if m.starts_with(TRACEBACK) {
+                    self.open(Mode::Traceback);
+                    return true;
+                }
+                false
+            }
+            Mode::Traceback => {
+                let t = m.trim_start();
+                if indented
+                    || t.is_empty()
+                    || t.starts_with("During handling of the above exception")
+                    || t.starts_with("The above exception was the direct cause")
+                    || t.starts_with(TRACEBACK)
+                {
+                    return true;
+                }
+                if looks_like_exception(t) || t.starts_with("KeyboardInterrupt") {
+                    self.mode = Mode::Plain;
+                    return true;
+                }
+                false
+            }
+            Mode::Java => {
+                let t = m.trim_start();
+                t.starts_with("at ") || t.starts_with("Caused by:") || t.starts_with("... ")
+            }
+            Mode::Panic | Mode::Start => false,
+        }
+    }
+}
