@@ -36,10 +36,6 @@ pub struct Splitter {
     /// Most lines of the source open with a header: an unindented line without one continues
     /// the event above it (see [`EventParser::continues_headed_event`]).
     headed: bool,
-    /// No head of the sample writes its level word in title case (`Warning:`): a line whose
-    /// header is only an exception type read as a level (`Error: x`) is the exception line
-    /// of a printed stack, not a record (see [`Splitter::reads_exception_as_level`]).
-    titled_levels: bool,
 }
 
 /// Share of sample lines a header shape needs to get a model of its own in a mixed file.
@@ -156,7 +152,6 @@ impl Splitter {
             json: JsonModel::infer(sample),
             console: Console::default(),
             headed: false,
-            titled_levels: super::multiline::titled_levels(sample),
         };
         s.headed = body::is_headed(sample, |l| s.split(l));
         s.console = Console::infer(sample, |l| {
@@ -182,20 +177,6 @@ impl Splitter {
     /// lines of the source carry a header); a line cache must not replay such a line as a head.
     pub fn joins_headerless(&self) -> bool {
         self.headed
-    }
-
-    /// Failure class: a stack printed under a record (`console.error(err)`, a logger given
-    /// the error): its first line `Error: text` opens with the exception type, which the
-    /// header model reads as a level word. It is the stack's exception line, not a record of
-    /// its own, when the header is that type alone and the source's heads never write their
-    /// level in title case (`Info: …`, where `Error: …` is a record).
-    fn reads_exception_as_level(&self, split: &Split, t: &str) -> bool {
-        !self.titled_levels
-            && split.level.is_some()
-            && split.header.trim_end().strip_suffix(':').is_some_and(|h| {
-                t.strip_prefix(h)
-                    .is_some_and(|r| r.starts_with(':') && !h.contains([' ', '\t']))
-            })
     }
 
     /// Whether lines of this source carry a level column.
@@ -574,10 +555,7 @@ impl<'s> EventParser<'s> {
                 if is_call_path(t) && !self.splitter.split(line).1 {
                     return true;
                 }
-                if (looks_like_exception(t) || is_margin_frame(t)) && {
-                    let (s, has) = self.splitter.split(line);
-                    !has || self.splitter.reads_exception_as_level(&s, t)
-                } {
+                if (looks_like_exception(t) || is_margin_frame(t)) && !self.splitter.split(line).1 {
                     self.open(Mode::Java);
                     return true;
                 }
@@ -728,8 +706,6 @@ pub(crate) fn render_console(events: &[(u32, &str, &str, &str)], width: usize) -
 
 #[cfg(test)]
 mod interleave_matrix;
-#[cfg(test)]
-mod stack_exception_matrix;
 #[cfg(test)]
 mod trace_block_matrix;
 #[cfg(test)]

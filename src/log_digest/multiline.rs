@@ -181,44 +181,9 @@ pub(crate) fn head_candidates<'a>(sample: impl IntoIterator<Item = &'a str>) -> 
         .collect()
 }
 
-/// Whether some head of a sample writes a level word in title case among its first four
-/// words (`Warning: x`, `[Info] x`, `Info:alpha:x`, `12:00 Debug x`): in such a source `Error: x` is a record
-/// of its own, not an exception type opening a printed stack.
-pub(crate) fn titled_levels(sample: &[&str]) -> bool {
-    head_candidates(sample.iter().copied()).iter().any(|l| {
-        l.split_ascii_whitespace().take(4).any(|w| {
-            // the first run of letters: `[Info]`, `Info:`, `Info:alpha.beta:` all hold `Info`
-            let w = w.trim_start_matches(|c: char| !c.is_ascii_alphabetic());
-            let w = &w[..w
-                .find(|c: char| !c.is_ascii_alphabetic())
-                .unwrap_or(w.len())];
-            let b = w.as_bytes();
-            b.len() >= 3
-                && b[0].is_ascii_uppercase()
-                && b[1..].iter().all(u8::is_ascii_lowercase)
-                && super::header::Level::parse(w).is_some()
-        })
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn level_words_in_title_case_are_seen_in_any_of_the_first_words() {
-        // Class: a source whose own heads write their level as a titled word; an upper- or
-        // lower-case level column, or a titled word that is no level, is not one.
-        assert!(titled_levels(&["Warning: alpha", "Info: beta"]));
-        assert!(titled_levels(&[
-            "12:00:01 [Info] alpha",
-            "12:00:02 [Debug] beta"
-        ]));
-        assert!(!titled_levels(&["INFO alpha", "WARN beta", "error: gamma"]));
-        assert!(!titled_levels(&["Alpha beta gamma", "Delta: epsilon"]));
-        // an exception line is no head: its type is not a level column
-        assert!(!titled_levels(&["INFO alpha", "Error: beta"]));
-    }
 
     #[test]
     fn frames_exceptions_and_dumps_are_not_head_candidates() {
