@@ -551,8 +551,13 @@ impl<'s> EventParser<'s> {
                     return true;
                 }
                 // A stack printed without arguments (a logger's stack field): the function
-                // lines at the margin, each followed by its indented `file:line`.
-                if is_call_path(t) && !self.splitter.split(line).1 {
+                // lines at the margin, each followed by its indented `file:line`. Loggers
+                // attach that field to warnings and worse only: after a lighter record a
+                // dotted word at the margin is a line of its own.
+                if self.head_level.is_some_and(|l| l >= Level::Warning)
+                    && is_call_path(t)
+                    && !self.splitter.split(line).1
+                {
                     return true;
                 }
                 if (looks_like_exception(t) || is_margin_frame(t)) && !self.splitter.split(line).1 {
@@ -896,6 +901,21 @@ mod tests {
         assert!(got[7].ends_with("epsilon done"), "{got:?}");
         assert!(!is_call_path("zeta eta.theta"));
         assert!(!is_call_path("Done."));
+        // Must not fire: after an info or debug record (no stack field is attached at that
+        // level), a dotted word at the margin, such as a file name a program prints, is a
+        // line of its own.
+        for level in ["INFO", "DEBUG"] {
+            let head = format!("2024-03-01T09:00:01Z\t{level}\talpha/beta.go:2\tgamma loaded");
+            let got = classify(&[
+                "2024-03-01T09:00:00Z\tINFO\talpha/beta.go:1\tstarted",
+                head.as_str(),
+                "zeta.yaml",
+                "eta.theta",
+                "2024-03-01T09:00:02Z\tINFO\talpha/beta.go:3\tdelta done",
+            ]);
+            assert_ne!(got[2], "+", "{level}: {got:?}");
+            assert_ne!(got[3], "+", "{level}: {got:?}");
+        }
     }
 
     #[test]

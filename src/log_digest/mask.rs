@@ -749,11 +749,16 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
 }
 
 /// A quoted phrase of several words that a label announces (`Error: "gamma delta"`, the
-/// token before it ends with `:`) is a value, one variable, like a `key="…"` value; a request
-/// line so quoted keeps its method (see [`super::http`]). `s` is where the quote opens the
-/// token, `first` the phrase's first word.
+/// token before it is a word ending with a letter then `:`) is a value, one variable, like a
+/// `key="…"` value; a request line so quoted keeps its method (see [`super::http`]). A
+/// location, a time or an indexed name before the colon (`a.py:12:`, `12:30:`, `w[3]:`) is
+/// no label. `s` is where the quote opens the token, `first` the phrase's first word.
 fn labelled_phrase(b: &[u8], s: usize, first: &[u8]) -> bool {
-    s >= 2 && b[s - 1] == b' ' && b[s - 2] == b':' && !is_http_method_word(first)
+    s >= 3
+        && b[s - 1] == b' '
+        && b[s - 2] == b':'
+        && b[s - 3].is_ascii_alphabetic()
+        && !is_http_method_word(first)
 }
 
 /// A message as `mask_into` masks it, as text (for tests here and in `http`).
@@ -1195,6 +1200,15 @@ mod tests {
             masked(r#"alpha, request: "GET /a HTTP/1.1""#),
             masked(r#"alpha, request: "POST /a HTTP/1.1""#)
         );
+        // Must not fire: the colon closes a location, a time or an indexed name, not a label
+        // (the phrase keeps its words).
+        for before in ["alpha.py:12:", "12:30:", "worker[3]:"] {
+            let line = format!(r#"{before} "gamma delta epsilon""#);
+            assert!(
+                masked(&line).ends_with(r#""gamma delta epsilon""#),
+                "{line}"
+            );
+        }
     }
 
     /// Classes: a `Class#method` handler and a response line's status, through the whole
