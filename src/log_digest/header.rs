@@ -274,6 +274,9 @@ impl HeaderModel {
         if split.level.is_none() {
             split.level = levels::in_header(split.header);
         }
+        if split.level.is_none() && !split.header.is_empty() {
+            split.level = levels::after_pairs(split.message);
+        }
         Some(split)
     }
 
@@ -346,7 +349,9 @@ impl HeaderModel {
         };
         // A level in any other field of the header (after a pid or thread, inside a bracket).
         if split.level.is_none() && !split.header.is_empty() {
-            split.level = levels::in_header(split.header);
+            // Else the level word after `key=value` context fields opening the message.
+            split.level =
+                levels::in_header(split.header).or_else(|| levels::after_pairs(split.message));
         }
         split
     }

@@ -334,6 +334,49 @@ pub fn in_header(header: &str) -> Option<Level> {
         .find_map(|tok| in_field(tok).or_else(|| bracketed_letter(header, tok)))
 }
 
+/// Most `key=value` fields a header puts before its level word.
+const MAX_HEADER_PAIRS: usize = 6;
+
+/// A `key=value` header field: a name of letters, digits, `_`, `-` or `.`, then a bare value
+/// (no quotes: a quoted value is a logfmt record's, read as one by `records`).
+fn is_header_pair(tok: &str) -> bool {
+    let Some((k, v)) = tok.split_once('=') else {
+        return false;
+    };
+    !k.is_empty()
+        && !v.is_empty()
+        && k.as_bytes()[0].is_ascii_alphabetic()
+        && k
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        && !v.contains(['"', '\''])
+        // A record's own message or level key makes the line a logfmt record, not a header.
+        && !matches!(k, "msg" | "message" | "level" | "lvl" | "severity")
+}
+
+/// The level word right after a run of `key=value` fields that opens a message whose header
+/// gave no level (`<time> pid=7 tid=ab WARN: …`, `<time> k=v k2=v2 error …`): the fields are
+/// the logger's context, and the word after them is the line's severity, in any case, with or
+/// without a colon. A word after a pair that is not a level word, a level word that is not
+/// right after the run, or a run that is the record's own `msg=`/`level=` is none.
+pub fn after_pairs(message: &str) -> Option<Level> {
+    // Asked of every message without a header level: most leave at their first byte.
+    if !message.as_bytes().first()?.is_ascii_alphabetic() {
+        return None;
+    }
+    let mut pairs = 0;
+    for tok in message.split_ascii_whitespace().take(MAX_HEADER_PAIRS + 1) {
+        if is_header_pair(tok) {
+            pairs += 1;
+            continue;
+        }
+        return (pairs > 0 && trim_wrappers(tok).len() >= 3)
+            .then(|| Level::parse(tok))
+            .flatten();
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -582,6 +625,30 @@ mod tests {
         assert_eq!(in_header("1:M 01 Mar 2024 09:00:00.123"), None);
         assert_eq!(Level::from_mark("#"), Some(Level::Warning));
         assert_eq!(Level::from_mark("*"), Some(Level::Notice));
+    }
+    #[test]
+    fn level_word_after_a_run_of_key_value_header_fields() {
+        // Class: a logger writes its context as `key=value` fields between the time and the
+        // level word (`<time> pid=<n> tid=<x> LEVEL: msg`); the word after the run is the level.
+        assert_eq!(
+            after_pairs("pid=12 tid=ab3 WARN: spool near full"),
+            Some(Level::Warning)
+        );
+        assert_eq!(
+            after_pairs("pid=12 tid=ab3 kind=Sorter ref=9f0e error reached shelf"),
+            Some(Level::Error)
+        );
+        assert_eq!(after_pairs("pid=12 info: parcel moved"), Some(Level::Info));
+        // Must not fire: no pairs first, a non-level word after them, a level word further on,
+        // a logfmt record's own level or message key, quoted values, a lone letter.
+        assert_eq!(after_pairs("WARN: spool near full"), None);
+        assert_eq!(after_pairs("pid=12 parcel moved error"), None);
+        assert_eq!(after_pairs("status=done result=error"), None);
+        assert_eq!(after_pairs("level=warn msg=spool"), None);
+        assert_eq!(after_pairs("ts=1 msg=spool error"), None);
+        assert_eq!(after_pairs("ref=\"a b\" error"), None);
+        assert_eq!(after_pairs("pid=12 E parcel"), None);
+        assert_eq!(after_pairs("Warning: parcel=4 moved"), None);
     }
 }
 

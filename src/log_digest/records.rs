@@ -582,7 +582,8 @@ fn logfmt_pairs(m: &str) -> Option<Vec<(&str, &str)>> {
         return None;
     }
     let b = m.as_bytes();
-    let mut pairs = Vec::new();
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    let mut spaced = false;
     let mut i = 0;
     while i < b.len() {
         while i < b.len() && b[i] == b' ' {
@@ -594,6 +595,22 @@ fn logfmt_pairs(m: &str) -> Option<Vec<(&str, &str)>> {
         let ks = i;
         while i < b.len() && b[i] != b'=' && b[i] != b' ' {
             i += 1;
+        }
+        // One key of two or three words after the message (a writer that prints field names
+        // as given: `Some Name="v"`) is still one pair; the record keeps its level.
+        if b.get(i) == Some(&b' ') && !spaced && pairs.iter().any(|(k, _)| is_message_key(k)) {
+            let mut words = 1;
+            while words < 3
+                && b.get(i) == Some(&b' ')
+                && b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric)
+            {
+                i += 1;
+                words += 1;
+                while i < b.len() && b[i] != b'=' && b[i] != b' ' {
+                    i += 1;
+                }
+            }
+            spaced = true;
         }
         let key = &m[ks..i];
         if i >= b.len() || b[i] != b'=' || key.is_empty() || key.contains('"') {
@@ -619,8 +636,12 @@ fn logfmt_pairs(m: &str) -> Option<Vec<(&str, &str)>> {
     }
     pairs
         .iter()
-        .any(|(k, _)| *k == "msg" || *k == "message")
+        .any(|(k, _)| is_message_key(k))
         .then_some(pairs)
+}
+
+fn is_message_key(k: &str) -> bool {
+    k == "msg" || k == "message"
 }
 
 /// A logfmt value without its quotes.
@@ -855,5 +876,23 @@ mod tests {
             .collect();
         // The third line has no message: it is not a logfmt record here (no `msg`).
         assert_eq!(got, ["info|pass done a=2 b=1", "warning|pass done a=3 b=4"]);
+    }
+    #[test]
+    fn a_logfmt_record_with_one_key_of_several_words_keeps_its_level() {
+        // Class: a writer prints a field name with a space in it (`Some Name="v"`) after the
+        // message: the record is still logfmt and keeps its level.
+        let got = logfmt_line(
+            "ts=5 level=error msg=\"spool stuck\" Spool Unit=\"north\" ref=7",
+            &[],
+        );
+        let (m, l) = got.expect("read as logfmt");
+        assert_eq!(l, Some(Level::Error));
+        assert_eq!(m, "spool stuck Spool Unit=\"north\" ref=7");
+        // Must not fire: words before the message, trailing words with no `=`, two spaced
+        // keys, a key of four words.
+        assert!(logfmt_line("spool stuck level=error msg=x", &[]).is_none());
+        assert!(logfmt_line("level=error msg=x spool stuck", &[]).is_none());
+        assert!(logfmt_line("level=error msg=x a b=1 c d=2", &[]).is_none());
+        assert!(logfmt_line("level=error msg=x a b c d=1", &[]).is_none());
     }
 }
