@@ -190,6 +190,7 @@ impl Miner {
         let mut field: Vec<u32> = vec![0];
         let mut field_keys: FxHashMap<&str, u32> = FxHashMap::default();
         let mut choice: Vec<u8> = vec![0];
+        let mut quoted: Vec<bool> = vec![false];
         let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
         ids.insert(WILDCARD, WILD);
         let toks: Vec<Vec<u32>> = self
@@ -205,8 +206,11 @@ impl Miner {
                             names.push(t);
                             // A word holding a wildcard (`<*>,`, `LOCAL(<*>)`) or a dotted
                             // name (`com.example.app.Main`) is a variable.
-                            let d =
-                                (!t.contains(WILDCARD) && is_dotted_name(t)) || is_glued_name(t);
+                            let q = is_quoted_name(t);
+                            quoted.push(q);
+                            let d = (!t.contains(WILDCARD) && is_dotted_name(t))
+                                || is_glued_name(t)
+                                || q;
                             wildish.push(d || t.contains(WILDCARD));
                             dotted.push(d);
                             meaningful.push(has_word(t));
@@ -232,6 +236,8 @@ impl Miner {
             method: &method,
             field: &field,
             choice: &choice,
+            quoted: &quoted,
+            text: &names,
         };
         let clusters = cluster(&toks, &counts, &vocab, &self.config);
         // Render; clusters that render the same text become one template.
@@ -287,6 +293,10 @@ struct Vocab<'a> {
     field: &'a [u32],
     /// The short-choice set a word belongs to ([`short_choice`]; 0: none).
     choice: &'a [u8],
+    /// A quoted name ([`is_quoted_name`]).
+    quoted: &'a [bool],
+    /// Each token's text.
+    text: &'a [&'a str],
 }
 
 impl Vocab<'_> {
@@ -384,6 +394,43 @@ fn is_dotted_name(t: &str) -> bool {
                 && p.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         })
+}
+
+/// A quoted compound identifier, possibly with its instance number masked (`'fetch_rows'`,
+/// `"load-items",`, `'fetch_rows-<*>'`; see `mask::names`): a code name, which the split keeps
+/// as a constant when a few such names each recur (the name of a kind of work) and leaves a
+/// variable when they are many (a run's generated name, a user).
+fn is_quoted_name(t: &str) -> bool {
+    let t = t.trim_end_matches([',', '.', ';', ':', ')', ']']);
+    let t = t.trim_start_matches(['(', '[']);
+    let b = t.as_bytes();
+    if b.len() < 5 || !matches!(b[0], b'\'' | b'"') || b[b.len() - 1] != b[0] {
+        return false;
+    }
+    let inner = &t[1..t.len() - 1];
+    let stem = inner
+        .strip_suffix(WILDCARD)
+        .and_then(|s| s.strip_suffix(['-', '_']))
+        .unwrap_or(inner);
+    mask::quoted_name(stem.as_bytes()) == Some(stem.len())
+}
+
+/// Whether quoted names ([`is_quoted_name`]) at one position all share their first or their
+/// last part (`"alpha_key"`, `"beta_key"`; `'db.main.alpha'`, `'db.main.beta'`): instances of
+/// one family of objects that differ in one part, the variable, not kinds of work.
+fn one_family(values: &[u32], vocab: &Vocab) -> bool {
+    if !values.iter().all(|&v| vocab.quoted[v as usize]) {
+        return false;
+    }
+    let parts = |v: u32| {
+        let t = vocab.text[v as usize].trim_matches(|c: char| !c.is_ascii_alphanumeric());
+        let t = t.strip_suffix(WILDCARD).unwrap_or(t);
+        let mut p = t.split(['_', '-', '.']).filter(|p| !p.is_empty());
+        let first = p.next().unwrap_or("");
+        (first, p.last().unwrap_or(first))
+    };
+    let (first, last) = parts(values[0]);
+    values[1..].iter().all(|&v| parts(v).0 == first) || values[1..].iter().all(|&v| parts(v).1 == last)
 }
 
 /// `<*>:run_report` or `<*>:run_report(<*>)`: an id glued by a colon to a function's name
@@ -714,6 +761,10 @@ fn split(
                 continue;
             }
             if names && lines.iter().any(|&n| n < 2) {
+                continue;
+            }
+            // Beyond the few values any word may take, quoted names of one family are values.
+            if names && values.len() > cfg.max_constant_values && one_family(&values, vocab) {
                 continue;
             }
             // Failure class 6: the few values of one parameter of an action (an order's side,
