@@ -18,8 +18,8 @@ use super::http::{
     route_before_method, target_with_status, STATUS_WINDOW,
 };
 pub use super::http::{field_key, http_anchor, is_method_token, HttpAnchor};
-pub(super) use names::quoted_name;
 use super::tokens::is_date_word;
+pub(super) use names::quoted_name;
 use pairs::{number_then_word, value_words_before_pair};
 use spans::{bracketed_free_text, call_args, is_exception_type, object_span, spanning_value};
 

@@ -23,7 +23,11 @@ pub(crate) fn quoted_name(inner: &[u8]) -> Option<usize> {
     {
         return None;
     }
-    let digits = inner.iter().rev().take_while(|c| c.is_ascii_digit()).count();
+    let digits = inner
+        .iter()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
     let stem = if digits > 0 {
         let cut = inner.len() - digits;
         if !matches!(inner[cut - 1], b'-' | b'_') {
@@ -34,7 +38,9 @@ pub(crate) fn quoted_name(inner: &[u8]) -> Option<usize> {
         inner
     };
     let joined = stem.windows(3).any(|w| {
-        matches!(w[1], b'_' | b'-' | b'.') && w[0].is_ascii_alphabetic() && w[2].is_ascii_alphabetic()
+        matches!(w[1], b'_' | b'-' | b'.')
+            && w[0].is_ascii_alphabetic()
+            && w[2].is_ascii_alphabetic()
     });
     (joined && stem.len() >= 3 && !stem.iter().any(u8::is_ascii_digit)).then_some(stem.len())
 }
@@ -90,5 +96,21 @@ mod tests {
         assert!(write_quoted_name(b'"', b"gamma-delta", &mut out));
         assert_eq!(out, b"\"gamma-delta\"");
         assert!(!write_quoted_name(b'"', b"alpha", &mut out));
+    }
+
+    /// Class: a quoted name opening its token keeps its text through masking, single- or
+    /// double-quoted; a quoted value after a key (`key="a_b"`), a quoted id and a quoted plain
+    /// word in double quotes stay masked (must not fire).
+    #[test]
+    fn masking_keeps_quoted_names_opening_a_token() {
+        let m = super::super::masked;
+        assert_eq!(m("Unit 'alpha_beta-3' done"), "Unit 'alpha_beta-<*>' done");
+        assert_eq!(
+            m("step \"gamma-delta\", lot 4"),
+            "step \"gamma-delta\", lot <*>"
+        );
+        assert_eq!(m("key=\"alpha_beta\" done"), "key=\"<*>\" done");
+        assert_eq!(m("Unit 'a1b2-c3d4' done"), "Unit '<*>' done");
+        assert_eq!(m("step \"alpha\" done"), "step \"<*>\" done");
     }
 }
