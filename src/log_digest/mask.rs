@@ -275,7 +275,7 @@ fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bo
         // A quoted kind-of-work name with its instance number (`'fetch_rows-3'`) keeps its
         // name (see `names`); what is glued after the closing quote is masked as usual.
         if let Some(c) = memchr::memchr(b'\'', &tok[1..]) {
-            if names::write_quoted_name(b'\'', &tok[1..1 + c], out) {
+            if names::write_quoted_name(b'\'', &tok[1..=c], out) {
                 if c + 2 < tok.len() {
                     mask_token(&tok[c + 2..], out);
                 }
