@@ -20,6 +20,9 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::mask::{self, WILDCARD};
+use names::{is_quoted_name, one_family};
+
+mod names;
 
 /// Token id of the wildcard in the interner used by [`Miner::finish`].
 const WILD: u32 = 0;
@@ -190,6 +193,7 @@ impl Miner {
         let mut field: Vec<u32> = vec![0];
         let mut field_keys: FxHashMap<&str, u32> = FxHashMap::default();
         let mut choice: Vec<u8> = vec![0];
+        let mut quoted: Vec<bool> = vec![false];
         let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
         ids.insert(WILDCARD, WILD);
         let toks: Vec<Vec<u32>> = self
@@ -205,8 +209,11 @@ impl Miner {
                             names.push(t);
                             // A word holding a wildcard (`<*>,`, `LOCAL(<*>)`) or a dotted
                             // name (`com.example.app.Main`) is a variable.
-                            let d =
-                                (!t.contains(WILDCARD) && is_dotted_name(t)) || is_glued_name(t);
+                            let q = is_quoted_name(t);
+                            quoted.push(q);
+                            let d = (!t.contains(WILDCARD) && is_dotted_name(t))
+                                || is_glued_name(t)
+                                || q;
                             wildish.push(d || t.contains(WILDCARD));
                             dotted.push(d);
                             meaningful.push(has_word(t));
@@ -232,6 +239,8 @@ impl Miner {
             method: &method,
             field: &field,
             choice: &choice,
+            quoted: &quoted,
+            text: &names,
         };
         let clusters = cluster(&toks, &counts, &vocab, &self.config);
         // Render; clusters that render the same text become one template.
@@ -287,6 +296,10 @@ struct Vocab<'a> {
     field: &'a [u32],
     /// The short-choice set a word belongs to ([`short_choice`]; 0: none).
     choice: &'a [u8],
+    /// A quoted name ([`is_quoted_name`]).
+    quoted: &'a [bool],
+    /// Each token's text.
+    text: &'a [&'a str],
 }
 
 impl Vocab<'_> {
@@ -716,6 +729,10 @@ fn split(
             if names && lines.iter().any(|&n| n < 2) {
                 continue;
             }
+            // Beyond the few values any word may take, quoted names of one family are values.
+            if names && values.len() > cfg.max_constant_values && one_family(&values, vocab) {
+                continue;
+            }
             // Failure class 6: the few values of one parameter of an action (an order's side,
             // a flag) are a variable of one event when another variable is at most two words
             // away (`buy BTC/USDT <*> at <*>`); not when they open the message (the verb) or
@@ -874,6 +891,79 @@ mod tests {
             assert_eq!(t[i], t[i + 10]);
         }
         assert!(t[15..].iter().all(|x| x == "Loaded <*> in <*>"), "{t:?}");
+    }
+
+    #[test]
+    fn recurring_quoted_work_names_are_constants() {
+        // Class (generated, a scheduler naming its tasks in quotes): five quoted compound
+        // names, with or without an instance number, each on several lines, are five events.
+        let work = [
+            "alpha_one",
+            "beta-two",
+            "gamma_three",
+            "delta.four",
+            "eps_five",
+        ];
+        let mut lines = Vec::new();
+        for round in 0..3 {
+            for (j, w) in work.iter().enumerate() {
+                lines.push(format!("Unit run '{w}-{round}' - Ended in mode {j}"));
+                lines.push(format!("Started step \"{w}\" for lot {round}{j}"));
+            }
+        }
+        let t = templates_of(&lines);
+        for (j, w) in work.iter().enumerate() {
+            assert_eq!(
+                t[2 * j],
+                format!("Unit run '{w}-<*>' - Ended in mode <*>"),
+                "{t:?}"
+            );
+            assert_eq!(t[2 * j + 1], format!("Started step \"{w}\" for lot <*>"));
+            assert_eq!(t[2 * j], t[2 * j + 10]);
+            assert_eq!(t[2 * j + 1], t[2 * j + 21]);
+        }
+        // Must not fire: many generated names (a run's random name), a family of names that
+        // share a part (keys of one kind, objects of one schema), a quoted plain word or a
+        // name seen once stay variables of one event.
+        let cases: [(&str, Vec<String>); 4] = [
+            (
+                "Run <*> ended",
+                (0..12)
+                    .map(|k| {
+                        format!(
+                            "Run '{}-{}' ended",
+                            ["red", "tan", "dim"][k % 3],
+                            ["owl", "elk", "ant", "bee"][k / 3]
+                        )
+                    })
+                    .collect(),
+            ),
+            (
+                "key <*> broken",
+                ["alpha", "beta", "gamma", "delta", "eps"]
+                    .iter()
+                    .flat_map(|w| [0, 1].map(|_| format!("key \"{w}_kx\" broken")))
+                    .collect(),
+            ),
+            (
+                "user <*> left",
+                ["ann", "bo", "cy", "di", "ed"]
+                    .iter()
+                    .flat_map(|w| [0, 1].map(|_| format!("user '{w}' left")))
+                    .collect(),
+            ),
+            (
+                "job <*> gone",
+                ["ab_cd", "ef_gh", "ij_kl", "mn_op"]
+                    .iter()
+                    .map(|w| format!("job \"{w}\" gone"))
+                    .collect(),
+            ),
+        ];
+        for (want, lines) in cases {
+            let t = templates_of(&lines);
+            assert!(t.iter().all(|x| x == want), "{want}: {t:?}");
+        }
     }
 
     #[test]

@@ -1,0 +1,116 @@
+//! Quoted names of a kind of work (`for task 'fetch_rows'`, `step "load_items"`, `Task run
+//! 'fetch_rows-3'`): a compound identifier in quotes keeps its text through masking, with an
+//! instance number after it (`-3`) masked, so the miner can tell whether the name is one of a
+//! few recurring kinds of work (a constant of the event) or a value with many spellings (a
+//! variable); see `miner::is_quoted_name`.
+
+/// Longest quoted name kept (longer quoted words are values).
+const NAME_MAX: usize = 64;
+
+/// Length of the name's stem when `inner` (the text between two quotes) is a compound
+/// identifier: it starts with a letter, holds only letters, digits, `_`, `-` and `.`, and its
+/// stem (what is left once an instance number `-7` / `_7` is cut off its end) has no digit and
+/// is joined by at least one `_`, `-` or `.` between letters (`fetch_rows`, `etl-daily`,
+/// `jobs.rebuild`). `None` for a plain word (`alice`), a number, a path, an id with digits
+/// inside (`a1b2-c3`), anything with a blank. The stem may equal the whole of `inner`.
+pub(crate) fn quoted_name(inner: &[u8]) -> Option<usize> {
+    if inner.len() > NAME_MAX || !inner.first()?.is_ascii_alphabetic() {
+        return None;
+    }
+    if !inner
+        .iter()
+        .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
+    {
+        return None;
+    }
+    let digits = inner
+        .iter()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    let stem = if digits > 0 {
+        let cut = inner.len() - digits;
+        if !matches!(inner[cut - 1], b'-' | b'_') {
+            return None;
+        }
+        &inner[..cut - 1]
+    } else {
+        inner
+    };
+    let joined = stem.windows(3).any(|w| {
+        matches!(w[1], b'_' | b'-' | b'.')
+            && w[0].is_ascii_alphabetic()
+            && w[2].is_ascii_alphabetic()
+    });
+    (joined && stem.len() >= 3 && !stem.iter().any(u8::is_ascii_digit)).then_some(stem.len())
+}
+
+/// Writes the quoted name `q inner q` with its instance number masked (`'fetch_rows-<*>'`), or
+/// returns false (writing nothing) when `inner` is not a [`quoted_name`].
+pub(super) fn write_quoted_name(q: u8, inner: &[u8], out: &mut Vec<u8>) -> bool {
+    let Some(stem) = quoted_name(inner) else {
+        return false;
+    };
+    out.push(q);
+    out.extend_from_slice(&inner[..stem]);
+    if stem < inner.len() {
+        out.push(inner[stem]);
+        out.extend_from_slice(super::WILDCARD.as_bytes());
+    }
+    out.push(q);
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Class: compound identifiers in quotes (snake_case, dash- or dot-joined, with or without
+    /// an instance number) are names; plain words, numbers, ids with digits inside, paths,
+    /// hosts with digits and free text are not (must not fire).
+    #[test]
+    fn compound_identifiers_are_quoted_names() {
+        assert_eq!(quoted_name(b"alpha_beta"), Some(10));
+        assert_eq!(quoted_name(b"alpha-beta-7"), Some(10));
+        assert_eq!(quoted_name(b"alpha_beta_12"), Some(10));
+        assert_eq!(quoted_name(b"gamma.delta"), Some(11));
+        for no in [
+            &b"alpha"[..],
+            b"alpha7",
+            b"12",
+            b"a1b2-c3d4",
+            b"7alpha_beta",
+            b"/srv/alpha_beta",
+            b"node-01.alpha",
+            b"alpha beta_gamma",
+            b"alpha_",
+            b"alpha--7",
+            b"",
+        ] {
+            assert_eq!(quoted_name(no), None, "{}", String::from_utf8_lossy(no));
+        }
+        let mut out = Vec::new();
+        assert!(write_quoted_name(b'\'', b"alpha_beta-3", &mut out));
+        assert_eq!(out, b"'alpha_beta-<*>'");
+        out.clear();
+        assert!(write_quoted_name(b'"', b"gamma-delta", &mut out));
+        assert_eq!(out, b"\"gamma-delta\"");
+        assert!(!write_quoted_name(b'"', b"alpha", &mut out));
+    }
+
+    /// Class: a quoted name opening its token keeps its text through masking, single- or
+    /// double-quoted; a quoted value after a key (`key="a_b"`), a quoted id and a quoted plain
+    /// word in double quotes stay masked (must not fire).
+    #[test]
+    fn masking_keeps_quoted_names_opening_a_token() {
+        let m = super::super::masked;
+        assert_eq!(m("Unit 'alpha_beta-3' done"), "Unit 'alpha_beta-<*>' done");
+        assert_eq!(
+            m("step \"gamma-delta\", lot 4"),
+            "step \"gamma-delta\", lot <*>"
+        );
+        assert_eq!(m("key=\"alpha_beta\" done"), "key=\"<*>\" done");
+        assert_eq!(m("Unit 'a1b2-c3d4' done"), "Unit '<*>' done");
+        assert_eq!(m("step \"alpha\" done"), "step \"<*>\" done");
+    }
+}

@@ -1,0 +1,43 @@
+//! Quoted names of a kind of work in the miner (see `mask::names` for how they survive
+//! masking): which tokens are such names, and when a position's names are one family of
+//! values rather than kinds of work.
+
+use super::{mask, Vocab, WILDCARD};
+
+/// A quoted compound identifier, possibly with its instance number masked (`'fetch_rows'`,
+/// `"load-items",`, `'fetch_rows-<*>'`; see `mask::names`): a code name, which the split keeps
+/// as a constant when a few such names each recur (the name of a kind of work) and leaves a
+/// variable when they are many (a run's generated name, a user).
+pub(super) fn is_quoted_name(t: &str) -> bool {
+    let t = t.trim_end_matches([',', '.', ';', ':', ')', ']']);
+    let t = t.trim_start_matches(['(', '[']);
+    let b = t.as_bytes();
+    if b.len() < 5 || !matches!(b[0], b'\'' | b'"') || b[b.len() - 1] != b[0] {
+        return false;
+    }
+    let inner = &t[1..t.len() - 1];
+    let stem = inner
+        .strip_suffix(WILDCARD)
+        .and_then(|s| s.strip_suffix(['-', '_']))
+        .unwrap_or(inner);
+    mask::quoted_name(stem.as_bytes()) == Some(stem.len())
+}
+
+/// Whether quoted names ([`is_quoted_name`]) at one position all share their first or their
+/// last part (`"alpha_key"`, `"beta_key"`; `'db.main.alpha'`, `'db.main.beta'`): instances of
+/// one family of objects that differ in one part, the variable, not kinds of work.
+pub(super) fn one_family(values: &[u32], vocab: &Vocab) -> bool {
+    if !values.iter().all(|&v| vocab.quoted[v as usize]) {
+        return false;
+    }
+    let parts = |v: u32| {
+        let t = vocab.text[v as usize].trim_matches(|c: char| !c.is_ascii_alphanumeric());
+        let t = t.strip_suffix(WILDCARD).unwrap_or(t);
+        let mut p = t.split(['_', '-', '.']).filter(|p| !p.is_empty());
+        let first = p.next().unwrap_or("");
+        (first, p.next_back().unwrap_or(first))
+    };
+    let (first, last) = parts(values[0]);
+    values[1..].iter().all(|&v| parts(v).0 == first)
+        || values[1..].iter().all(|&v| parts(v).1 == last)
+}
