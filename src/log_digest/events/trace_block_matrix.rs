@@ -7,8 +7,8 @@
 //! are each events of their own; so is a frame-shaped record after a record that says
 //! something (no empty record opens a block).
 
-use super::unindented_matrix::misclassified;
-use crate::log_digest::matrix_tally::{digest_cell, Tally};
+use super::unindented_matrix::heads_and_errors;
+use crate::log_digest::matrix_tally::Tally;
 
 /// `(name, render(i, level, tag, message))`: the level word's case follows the header.
 type Render = fn(usize, &str, &str, &str) -> String;
@@ -138,20 +138,8 @@ fn a_stack_written_one_record_a_line_is_one_event_in_every_cell() {
         for (tname, trace) in TRACES {
             for (aname, level, same, m) in AFTER {
                 let (lines, errors) = file(*header, trace, (level, *same, m));
-                let bad = misclassified(&lines);
-                let text: String = lines.iter().flat_map(|(l, _)| [l.as_str(), "\n"]).collect();
-                let (_, [_, error, fatal]) = digest_cell(&text);
                 let cell = format!("{hname} × {tname} × {aname}");
-                tally.cell(if !bad.is_empty() {
-                    Some(format!(
-                        "{cell}: heads wrong {:?}",
-                        &bad[..bad.len().min(3)]
-                    ))
-                } else if error + fatal != errors {
-                    Some(format!("{cell}: errors {} want {errors}", error + fatal))
-                } else {
-                    None
-                });
+                tally.cell(heads_and_errors(&cell, &lines, errors));
             }
         }
     }

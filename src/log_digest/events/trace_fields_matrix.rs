@@ -7,8 +7,8 @@
 //! line after a record with no trace is one too; consecutive reports with the same header are
 //! each their own error.
 
-use super::unindented_matrix::misclassified;
-use crate::log_digest::matrix_tally::{digest_cell, Tally};
+use super::unindented_matrix::heads_and_errors;
+use crate::log_digest::matrix_tally::Tally;
 
 type Render = fn(usize, &str, &str) -> String;
 const HEADERS: &[(&str, Render)] = &[
@@ -116,20 +116,8 @@ fn a_crash_reports_closing_fields_stay_in_its_event_in_every_cell() {
             for fields in 0..=FIELDS.len() {
                 for (aname, after) in AFTER {
                     let (lines, errors) = file(*header, trace, fields, *after);
-                    let bad = misclassified(&lines);
-                    let text: String = lines.iter().flat_map(|(l, _)| [l.as_str(), "\n"]).collect();
-                    let (_, [_, error, fatal]) = digest_cell(&text);
                     let cell = format!("{hname} × {tname} × {fields} fields × {aname}");
-                    tally.cell(if !bad.is_empty() {
-                        Some(format!(
-                            "{cell}: heads wrong {:?}",
-                            &bad[..bad.len().min(3)]
-                        ))
-                    } else if error + fatal != errors {
-                        Some(format!("{cell}: errors {} want {errors}", error + fatal))
-                    } else {
-                        None
-                    });
+                    tally.cell(heads_and_errors(&cell, &lines, errors));
                 }
             }
         }

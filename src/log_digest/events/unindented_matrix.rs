@@ -176,6 +176,28 @@ pub(super) fn misclassified(lines: &[(String, bool)]) -> Vec<(String, bool)> {
         .collect()
 }
 
+/// What is wrong with a cell of a stack matrix: lines classified as heads or continuations
+/// wrongly, or an error count (error and fatal events) other than `errors`.
+pub(super) fn heads_and_errors(
+    cell: &str,
+    lines: &[(String, bool)],
+    errors: u64,
+) -> Option<String> {
+    let bad = misclassified(lines);
+    let text: String = lines.iter().flat_map(|(l, _)| [l.as_str(), "\n"]).collect();
+    let (_, [_, error, fatal]) = crate::log_digest::matrix_tally::digest_cell(&text);
+    if !bad.is_empty() {
+        Some(format!(
+            "{cell}: heads wrong {:?}",
+            &bad[..bad.len().min(3)]
+        ))
+    } else if error + fatal != errors {
+        Some(format!("{cell}: errors {} want {errors}", error + fatal))
+    } else {
+        None
+    }
+}
+
 #[test]
 fn unindented_record_bodies_join_their_head_in_every_cell() {
     let mut wrong = Vec::new();
