@@ -552,9 +552,10 @@ impl<'s> EventParser<'s> {
                 }
                 // A stack printed without arguments (a logger's stack field): the function
                 // lines at the margin, each followed by its indented `file:line`. Loggers
-                // attach that field to warnings and worse only: after a lighter record a
-                // dotted word at the margin is a line of its own.
-                if self.head_level.is_some_and(|l| l >= Level::Warning)
+                // attach that field to warnings and worse only: after a record known to be
+                // lighter a dotted word at the margin is a line of its own. A record whose
+                // header carries no level (a header rewritten by a collector) keeps its stack.
+                if self.head_level.is_none_or(|l| l >= Level::Warning)
                     && is_call_path(t)
                     && !self.splitter.split(line).1
                 {
@@ -916,6 +917,18 @@ mod tests {
             assert_ne!(got[2], "+", "{level}: {got:?}");
             assert_ne!(got[3], "+", "{level}: {got:?}");
         }
+        // Must fire: the same stack under a header that carries no level (a collector's
+        // syslog header put in front of the logger's line) stays in its record.
+        let got = classify(&[
+            "Mar  1 09:00:00 host-0 app[1]: alpha/beta.go:1\tstarted",
+            "Mar  1 09:00:01 host-0 app[1]: alpha/beta.go:2\tgamma failed",
+            "alpha/beta.(*Gamma).Delta",
+            "\t/src/alpha/beta.go:40",
+            "main.main",
+            "\t/src/main.go:9",
+            "Mar  1 09:00:02 host-0 app[1]: alpha/beta.go:3\tdelta done",
+        ]);
+        assert_eq!(&got[2..6], &["+", "+", "+", "+"], "{got:?}");
     }
 
     #[test]
