@@ -767,16 +767,25 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
 }
 
 /// A quoted phrase of several words that a label announces (`Error: "gamma delta"`, the
-/// token before it is a word ending with a letter then `:`) is a value, one variable, like a
+/// token before it is a word of letters then `:`) is a value, one variable, like a
 /// `key="…"` value; a request line so quoted keeps its method (see [`super::http`]). A
 /// location, a time or an indexed name before the colon (`a.py:12:`, `12:30:`, `w[3]:`) is
 /// no label. `s` is where the quote opens the token, `first` the phrase's first word.
 fn labelled_phrase(b: &[u8], s: usize, first: &[u8]) -> bool {
-    s >= 3
-        && b[s - 1] == b' '
-        && b[s - 2] == b':'
-        && b[s - 3].is_ascii_alphabetic()
-        && !is_http_method_word(first)
+    if s < 3 || b[s - 1] != b' ' || b[s - 2] != b':' || is_http_method_word(first) {
+        return false;
+    }
+    // The label is the whole word before the colon, and a word of letters: a value there
+    // (`line 91:`, `line 4dd0…c5d40:`) is no label whatever its type or its last character.
+    let start = b[..s - 2]
+        .iter()
+        .rposition(|&c| c == b' ' || c == b'\t')
+        .map_or(0, |i| i + 1);
+    let label = &b[start..s - 2];
+    !label.is_empty()
+        && label
+            .iter()
+            .all(|&c| c.is_ascii_alphabetic() || c == b'_' || c == b'-')
 }
 
 /// A message as `mask_into` masks it, as text (for tests here and in `http`).
@@ -1220,7 +1229,16 @@ mod tests {
         );
         // Must not fire: the colon closes a location, a time or an indexed name, not a label
         // (the phrase keeps its words).
-        for before in ["alpha.py:12:", "12:30:", "worker[3]:"] {
+        // A value before the colon is no label either, whatever its type: a number, a UUID or
+        // a hex id ending in a letter or a digit (the masking must not depend on which).
+        for before in [
+            "alpha.py:12:",
+            "12:30:",
+            "worker[3]:",
+            "line 91:",
+            "line 4dd08903-a909-1f77-ad32-c4776a4f5d4e:",
+            "line 4dd08903-a909-1f77-ad32-c4776a4f5d40:",
+        ] {
             let line = format!(r#"{before} "gamma delta epsilon""#);
             assert!(
                 masked(&line).ends_with(r#""gamma delta epsilon""#),
