@@ -328,6 +328,16 @@ impl<'s> EventParser<'s> {
         self.raised.take()
     }
 
+    /// Inside a traceback, whether `t` is its exception line (`ValueError: x`, a bare
+    /// `KeyboardInterrupt`): it belongs to the traceback and ends it.
+    fn ends_traceback(&mut self, t: &str) -> bool {
+        if looks_like_exception(t) || t.starts_with("KeyboardInterrupt") {
+            self.mode = Mode::Plain;
+            return true;
+        }
+        false
+    }
+
     /// Enters a multi-line mode from a continuation line; an event whose head showed no level
     /// becomes an error.
     fn open(&mut self, mode: Mode) {
@@ -494,21 +504,11 @@ impl<'s> EventParser<'s> {
         }
         match self.mode {
             Mode::Traceback => {
-                if t.starts_with("During handling of the above exception")
-                    || t.starts_with("The above exception was the direct cause")
-                    || t.starts_with(TRACEBACK)
-                    // loguru marks the failing frame with `> File …` at the margin.
-                    || t.starts_with("> File ")
-                    || t.is_empty()
-                {
+                // loguru marks the failing frame with `> File …` at the margin.
+                if links_traceback(t) || t.starts_with("> File ") || t.is_empty() {
                     return true;
                 }
-                if looks_like_exception(t) || t.starts_with("KeyboardInterrupt") {
-                    // The exception line ends the traceback but belongs to it.
-                    self.mode = Mode::Plain;
-                    return true;
-                }
-                false
+                self.ends_traceback(t)
             }
             Mode::Java => {
                 t.starts_with("Caused by:")
@@ -662,6 +662,15 @@ fn test_failed(first: &str, m: &str) -> bool {
         return false;
     };
     (first_id && outcome(second)) || (first_outcome && second.contains("::"))
+}
+
+/// A line that opens a Python traceback or chains one to the next (`Traceback (most recent
+/// call last):`, `During handling of the above exception…`, `The above exception was the
+/// direct cause…`): inside a traceback it always continues it.
+pub(super) fn links_traceback(t: &str) -> bool {
+    t.starts_with("During handling of the above exception")
+        || t.starts_with("The above exception was the direct cause")
+        || t.starts_with(TRACEBACK)
 }
 
 /// Lines as a console renderer writes them (failure class: wrapped console output): a time

@@ -3,7 +3,7 @@
 //! repeated header.
 
 use super::{
-    behind_header_level, is_record_of_its_own, json_record, looks_like_exception, Cow, EventParser,
+    behind_header_level, is_record_of_its_own, json_record, links_traceback, Cow, EventParser,
     JsonModel, JsonRecord, Line, Mode, TRACEBACK,
 };
 
@@ -87,19 +87,10 @@ impl EventParser<'_> {
             }
             Mode::Traceback => {
                 let t = m.trim_start();
-                if indented
-                    || t.is_empty()
-                    || t.starts_with("During handling of the above exception")
-                    || t.starts_with("The above exception was the direct cause")
-                    || t.starts_with(TRACEBACK)
-                {
+                if indented || t.is_empty() || links_traceback(t) {
                     return true;
                 }
-                if looks_like_exception(t) || t.starts_with("KeyboardInterrupt") {
-                    self.mode = Mode::Plain;
-                    return true;
-                }
-                false
+                self.ends_traceback(t)
             }
             Mode::Java => {
                 let t = m.trim_start();
