@@ -181,8 +181,17 @@ impl HeaderModel {
                     && (n >= MIN_LINES_FOR_GAPS
                         || matches!(dominant[k], Some(Shape::Level | Shape::Dash)))
             };
+            // Past the level, a logger writes its fields as a component closed by a lone
+            // separator (`name -`, `name :`); words followed by more typed columns there are
+            // the message of one event that nearly every sample line shares (an access line's
+            // `GET /path 1.1 200`), not header.
+            let after_level = columns.contains(&Some(Shape::Level));
             match next {
-                Some(k) if proven(k) && (dominant[k] != Some(Shape::Dash) || k == c + 1) => {
+                Some(k)
+                    if proven(k)
+                        && (dominant[k] != Some(Shape::Dash) || k == c + 1)
+                        && (!after_level || (dominant[k] == Some(Shape::Dash) && k == c + 1)) =>
+                {
                     for _ in c..k {
                         columns.push(None);
                     }
@@ -811,6 +820,46 @@ mod tests {
             2 => "gate closed early".to_string(),
             _ => format!("ticket sealed after {i} tries"),
         }
+    }
+
+    #[test]
+    fn class4_words_past_the_level_do_not_bridge_to_typed_columns() {
+        // Class: one event (an access line: address, method, route, version, status, sizes)
+        // on nearly every sample line, after a header closed by `name -`. The event's numbers
+        // are typed columns and its words a short unchecked gap between them, so the header
+        // used to swallow the event up to its status. Past the level a gap bridges only to a
+        // lone separator right after it. Generated, neutral words.
+        let mut out = Vec::new();
+        for i in 0..30 {
+            if i % 15 == 7 {
+                out.push(format!(
+                    "2024-05-01 10:00:{i:02}.125 | WARNING  | alpha:beta:{i} - {}",
+                    say(i)
+                ));
+            } else {
+                out.push(format!(
+                    "2024-05-01 10:00:{i:02}.125 | INFO     | alpha:beta:{i} - 10.0.{i}.7:{} ZETA /eta/{} {} {} {} {}",
+                    4000 + i * 7,
+                    ["theta", "iota", "kappa"][i % 3],
+                    ["1.1", "2"][i % 2],
+                    [200, 404, 500][i % 3],
+                    i * 13,
+                    i * 101
+                ));
+            }
+        }
+        let lines: Vec<&str> = out.iter().map(String::as_str).collect();
+        let m = model(&lines);
+        for l in [lines[3], lines[4]] {
+            assert!(m.split(l).message.starts_with("ZETA /eta/"), "{l}");
+        }
+        // Must not fire: a component word then a lone separator after the level is header;
+        // words before the level still bridge (`RAS KERNEL INFO`, above).
+        let sep: Vec<String> = (0..24)
+            .map(|i| format!("2024-05-01 10:00:{i:02} INFO alpha.beta : {}", say(i)))
+            .collect();
+        let sep: Vec<&str> = sep.iter().map(String::as_str).collect();
+        assert_eq!(model(&sep).split(sep[5]).message, say(5));
     }
 
     #[test]
