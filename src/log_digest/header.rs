@@ -64,7 +64,8 @@ fn is_component(tok: &str) -> bool {
 /// Lines that open records in a sample where no column is consistent enough to be a header
 /// because many lines are the unindented continuation lines of multi-line records (a compiled
 /// SQL statement, a signed request dumped line by line): the lines whose first two tokens have
-/// the most common shape pair that opens with a time, a date word or a bracketed field, when
+/// the most common shape pair that opens with a time, a date word or a bracketed field (or a
+/// level then a time), when
 /// they are at least a quarter of the sample and not all of it. The header is inferred from
 /// them; the other lines are then lines without a header, as before.
 fn record_heads<'a>(lines: &[&'a str]) -> Option<Vec<&'a str>> {
@@ -73,6 +74,8 @@ fn record_heads<'a>(lines: &[&'a str]) -> Option<Vec<&'a str>> {
         let shapes: Vec<Shape> = sp.get().iter().map(|&(s, e)| shape(&l[s..e])).collect();
         match shapes[..] {
             [a @ (Shape::Time | Shape::DateWord | Shape::Bracket), b] => Some((a, b)),
+            // A level written first, a time after it (`W0301 09:00:07.037`, `WARN 2024-…`).
+            [a @ Shape::Level, b @ Shape::Time] => Some((a, b)),
             _ => None,
         }
     };
@@ -860,6 +863,37 @@ mod tests {
             .collect();
         let sep: Vec<&str> = sep.iter().map(String::as_str).collect();
         assert_eq!(model(&sep).split(sep[5]).message, say(5));
+    }
+
+    #[test]
+    fn class4_a_level_led_header_is_found_among_unindented_continuation_lines() {
+        // Class: records opening with a level glued to a date then a time (`W0501 10:00:…`)
+        // whose unindented continuation lines (a statement, an exception banner) are too
+        // many for any column to be consistent: the header is inferred from the heads.
+        // Generated, neutral words.
+        let mut out = Vec::new();
+        for i in 0..16 {
+            out.push(format!(
+                "{}0501 10:00:{i:02}.125061       7 alpha] {}",
+                ["I", "W", "E"][i % 3],
+                say(i)
+            ));
+            if i % 2 == 0 {
+                out.push(format!("ZETA eta FROM theta WHERE iota = {i}"));
+            }
+        }
+        let lines: Vec<&str> = out.iter().map(String::as_str).collect();
+        let m = model(&lines);
+        assert!(m.has_level_column());
+        assert_eq!(m.split(lines[0]).message, say(0));
+        // Must not fire: a level-and-number pair on fewer than a quarter of the lines (a few
+        // messages that open with a level word) gives no header.
+        let mut plain: Vec<String> = (0..20).map(|i| format!("kappa {}", say(i))).collect();
+        plain.push("WARN 3 lambda mu".to_owned());
+        plain.push("WARN 4 lambda mu".to_owned());
+        plain.push("WARN 5 lambda mu".to_owned());
+        let plain: Vec<&str> = plain.iter().map(String::as_str).collect();
+        assert!(!model(&plain).has_columns());
     }
 
     #[test]
