@@ -36,6 +36,9 @@ pub struct HeaderModel {
     mark_col: Option<usize>,
     /// A component column follows the fixed columns.
     component: Component,
+    /// A category follows the component on most lines (`app[1]: alpha.beta.Gamma[3]: msg`):
+    /// stripped where a line has one ([`category_len`]).
+    category: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -261,12 +264,28 @@ impl HeaderModel {
         } else {
             Component::None
         };
-        Self {
+        let mut model = Self {
             columns,
             level_col,
             mark_col,
             component,
+            category: false,
+        };
+        // A second field closed by a colon after the component: a logger's category (a dotted
+        // name or `name[id]`) written after a host's program field, as a framework's console
+        // logger does when its lines go through syslog. Most lines must have one.
+        if matches!(component, Component::Colon | Component::HostColon) {
+            let with = lines
+                .iter()
+                .filter(|l| {
+                    model
+                        .split_by_model(l, &mut Spans::lazy(k + 3))
+                        .is_some_and(|s| category_len(s.message).is_some())
+                })
+                .count();
+            model.category = with * 10 >= n * 6;
         }
+        model
     }
 
     /// Whether any header column was inferred.
@@ -479,13 +498,45 @@ impl HeaderModel {
             };
             k += take;
         }
-        let start = spans.get(k)?.0;
+        let mut start = spans.get(k)?.0;
+        if self.category {
+            start += category_len(&line[start..]).unwrap_or(0);
+        }
         Some(Split {
             header: line[..start].trim_end(),
             message: &line[start..],
             level,
         })
     }
+}
+
+/// A logger's category opening a message, closed by a colon and followed by the message: a
+/// dotted name (`alpha.beta.Gamma:`) or a name with an id in brackets (`alpha[7]:`,
+/// `alpha.Beta[0]:`); the bytes to skip to the message. A word with a colon (`error:`), a
+/// URL or a `host:port` is not one.
+fn category_len(msg: &str) -> Option<usize> {
+    let end = msg.find(' ')?;
+    let name = msg[..end].strip_suffix(':')?;
+    let (name, id) = match name.find('[') {
+        Some(o) => (&name[..o], Some(&name[o..])),
+        None => (name, None),
+    };
+    if let Some(id) = id {
+        let inner = id.strip_prefix('[')?.strip_suffix(']')?;
+        if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return None;
+        }
+    }
+    let b = name.as_bytes();
+    let dotted = name.split('.').count() > 1 && name.split('.').all(|p| !p.is_empty());
+    if !b.first()?.is_ascii_alphabetic()
+        || !b.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_'))
+        || (id.is_none() && !dotted)
+    {
+        return None;
+    }
+    let rest = msg[end..].trim_start();
+    (!rest.is_empty()).then(|| msg.len() - rest.len())
 }
 
 /// Where a lone separator closes a component that starts at token `k`: one token after it
@@ -894,6 +945,52 @@ mod tests {
         plain.push("WARN 5 lambda mu".to_owned());
         let plain: Vec<&str> = plain.iter().map(String::as_str).collect();
         assert!(!model(&plain).has_columns());
+    }
+
+    #[test]
+    fn class4_a_category_after_the_program_field_is_header() {
+        // Class: a framework's category (a dotted name or `name[id]`, closed by a colon)
+        // written after a host's `program[pid]:` field, as a console logger's lines read once
+        // they go through syslog. Generated, neutral words.
+        let cats = ["Alpha.Beta.Gamma[3]", "Alpha.Delta[0]", "Epsilon.Zeta.Eta[12]"];
+        let lines: Vec<String> = (0..24)
+            .map(|i| {
+                format!(
+                    "May  1 10:00:{i:02} box-{} theta[1]: {}: {}",
+                    i % 3,
+                    cats[i % 3],
+                    say(i)
+                )
+            })
+            .collect();
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let m = model(&lines);
+        for i in 0..4 {
+            assert_eq!(m.split(lines[i]).message, say(i));
+        }
+        // Must not fire: a plain word with a colon (`kappa:`), a host and port, or a category
+        // on too few lines stays in the message.
+        let cells: [fn(usize) -> String; 3] = [
+            |i| format!("kappa: {}", say(i)),
+            |i| format!("lambda.mu:80 {}", say(i)),
+            |i| {
+                if i % 3 == 0 {
+                    format!("Alpha.Beta: {}", say(i))
+                } else {
+                    say(i)
+                }
+            },
+        ];
+        for cell in cells {
+            let lines: Vec<String> = (0..24)
+                .map(|i| format!("May  1 10:00:{i:02} box-{} theta[1]: {}", i % 3, cell(i)))
+                .collect();
+            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let m = model(&lines);
+            for (i, l) in lines.iter().enumerate().take(4) {
+                assert_eq!(m.split(l).message, cell(i), "{l}");
+            }
+        }
     }
 
     #[test]
