@@ -76,9 +76,9 @@ fn record_heads<'a>(lines: &[&'a str]) -> Option<Vec<&'a str>> {
         let sp = Spans::of(l, 2);
         let shapes: Vec<Shape> = sp.get().iter().map(|&(s, e)| shape(&l[s..e])).collect();
         match shapes[..] {
-            [a @ (Shape::Time | Shape::DateWord | Shape::Bracket), b] => Some((a, b)),
-            // A level written first, a time after it (`W0301 09:00:07.037`, `WARN 2024-…`).
-            [a @ Shape::Level, b @ Shape::Time] => Some((a, b)),
+            // Or a level written first, a time after it (`W0301 09:00:07.037`, `WARN 2024-…`).
+            [a @ (Shape::Time | Shape::DateWord | Shape::Bracket), b]
+            | [a @ Shape::Level, b @ Shape::Time] => Some((a, b)),
             _ => None,
         }
     };
@@ -530,7 +530,9 @@ fn category_len(msg: &str) -> Option<usize> {
     let b = name.as_bytes();
     let dotted = name.split('.').count() > 1 && name.split('.').all(|p| !p.is_empty());
     if !b.first()?.is_ascii_alphabetic()
-        || !b.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_'))
+        || !b
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_'))
         || (id.is_none() && !dotted)
     {
         return None;
@@ -952,7 +954,11 @@ mod tests {
         // Class: a framework's category (a dotted name or `name[id]`, closed by a colon)
         // written after a host's `program[pid]:` field, as a console logger's lines read once
         // they go through syslog. Generated, neutral words.
-        let cats = ["Alpha.Beta.Gamma[3]", "Alpha.Delta[0]", "Epsilon.Zeta.Eta[12]"];
+        let cats = [
+            "Alpha.Beta.Gamma[3]",
+            "Alpha.Delta[0]",
+            "Epsilon.Zeta.Eta[12]",
+        ];
         let lines: Vec<String> = (0..24)
             .map(|i| {
                 format!(
@@ -965,8 +971,8 @@ mod tests {
             .collect();
         let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
         let m = model(&lines);
-        for i in 0..4 {
-            assert_eq!(m.split(lines[i]).message, say(i));
+        for (i, l) in lines.iter().enumerate().take(4) {
+            assert_eq!(m.split(l).message, say(i));
         }
         // Must not fire: a plain word with a colon (`kappa:`), a host and port, or a category
         // on too few lines stays in the message.
