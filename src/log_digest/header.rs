@@ -36,6 +36,9 @@ pub struct HeaderModel {
     mark_col: Option<usize>,
     /// A component column follows the fixed columns.
     component: Component,
+    /// A category follows the component on most lines (`app[1]: alpha.beta.Gamma[3]: msg`):
+    /// stripped where a line has one ([`category_len`]).
+    category: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -64,7 +67,8 @@ fn is_component(tok: &str) -> bool {
 /// Lines that open records in a sample where no column is consistent enough to be a header
 /// because many lines are the unindented continuation lines of multi-line records (a compiled
 /// SQL statement, a signed request dumped line by line): the lines whose first two tokens have
-/// the most common shape pair that opens with a time, a date word or a bracketed field, when
+/// the most common shape pair that opens with a time, a date word or a bracketed field (or a
+/// level then a time), when
 /// they are at least a quarter of the sample and not all of it. The header is inferred from
 /// them; the other lines are then lines without a header, as before.
 fn record_heads<'a>(lines: &[&'a str]) -> Option<Vec<&'a str>> {
@@ -72,7 +76,9 @@ fn record_heads<'a>(lines: &[&'a str]) -> Option<Vec<&'a str>> {
         let sp = Spans::of(l, 2);
         let shapes: Vec<Shape> = sp.get().iter().map(|&(s, e)| shape(&l[s..e])).collect();
         match shapes[..] {
-            [a @ (Shape::Time | Shape::DateWord | Shape::Bracket), b] => Some((a, b)),
+            // Or a level written first, a time after it (`W0301 09:00:07.037`, `WARN 2024-…`).
+            [a @ (Shape::Time | Shape::DateWord | Shape::Bracket), b]
+            | [a @ Shape::Level, b @ Shape::Time] => Some((a, b)),
             _ => None,
         }
     };
@@ -181,8 +187,17 @@ impl HeaderModel {
                     && (n >= MIN_LINES_FOR_GAPS
                         || matches!(dominant[k], Some(Shape::Level | Shape::Dash)))
             };
+            // Past the level, a logger writes its fields as a component closed by a lone
+            // separator (`name -`, `name :`); words followed by more typed columns there are
+            // the message of one event that nearly every sample line shares (an access line's
+            // `GET /path 1.1 200`), not header.
+            let after_level = columns.contains(&Some(Shape::Level));
             match next {
-                Some(k) if proven(k) && (dominant[k] != Some(Shape::Dash) || k == c + 1) => {
+                Some(k)
+                    if proven(k)
+                        && (dominant[k] != Some(Shape::Dash) || k == c + 1)
+                        && (!after_level || (dominant[k] == Some(Shape::Dash) && k == c + 1)) =>
+                {
                     for _ in c..k {
                         columns.push(None);
                     }
@@ -249,12 +264,28 @@ impl HeaderModel {
         } else {
             Component::None
         };
-        Self {
+        let mut model = Self {
             columns,
             level_col,
             mark_col,
             component,
+            category: false,
+        };
+        // A second field closed by a colon after the component: a logger's category (a dotted
+        // name or `name[id]`) written after a host's program field, as a framework's console
+        // logger does when its lines go through syslog. Most lines must have one.
+        if matches!(component, Component::Colon | Component::HostColon) {
+            let with = lines
+                .iter()
+                .filter(|l| {
+                    model
+                        .split_by_model(l, &mut Spans::lazy(k + 3))
+                        .is_some_and(|s| category_len(s.message).is_some())
+                })
+                .count();
+            model.category = with * 10 >= n * 6;
         }
+        model
     }
 
     /// Whether any header column was inferred.
@@ -467,13 +498,47 @@ impl HeaderModel {
             };
             k += take;
         }
-        let start = spans.get(k)?.0;
+        let mut start = spans.get(k)?.0;
+        if self.category {
+            start += category_len(&line[start..]).unwrap_or(0);
+        }
         Some(Split {
             header: line[..start].trim_end(),
             message: &line[start..],
             level,
         })
     }
+}
+
+/// A logger's category opening a message, closed by a colon and followed by the message: a
+/// dotted name (`alpha.beta.Gamma:`) or a name with an id in brackets (`alpha[7]:`,
+/// `alpha.Beta[0]:`); the bytes to skip to the message. A word with a colon (`error:`), a
+/// URL or a `host:port` is not one.
+fn category_len(msg: &str) -> Option<usize> {
+    let end = msg.find(' ')?;
+    let name = msg[..end].strip_suffix(':')?;
+    let (name, id) = match name.find('[') {
+        Some(o) => (&name[..o], Some(&name[o..])),
+        None => (name, None),
+    };
+    if let Some(id) = id {
+        let inner = id.strip_prefix('[')?.strip_suffix(']')?;
+        if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return None;
+        }
+    }
+    let b = name.as_bytes();
+    let dotted = name.split('.').count() > 1 && name.split('.').all(|p| !p.is_empty());
+    if !b.first()?.is_ascii_alphabetic()
+        || !b
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_'))
+        || (id.is_none() && !dotted)
+    {
+        return None;
+    }
+    let rest = msg[end..].trim_start();
+    (!rest.is_empty()).then(|| msg.len() - rest.len())
 }
 
 /// Where a lone separator closes a component that starts at token `k`: one token after it
@@ -810,6 +875,127 @@ mod tests {
             1 => format!("counted crate {i} twice"),
             2 => "gate closed early".to_string(),
             _ => format!("ticket sealed after {i} tries"),
+        }
+    }
+
+    #[test]
+    fn class4_words_past_the_level_do_not_bridge_to_typed_columns() {
+        // Class: one event (an access line: address, method, route, version, status, sizes)
+        // on nearly every sample line, after a header closed by `name -`. The event's numbers
+        // are typed columns and its words a short unchecked gap between them, so the header
+        // used to swallow the event up to its status. Past the level a gap bridges only to a
+        // lone separator right after it. Generated, neutral words.
+        let mut out = Vec::new();
+        for i in 0..30 {
+            if i % 15 == 7 {
+                out.push(format!(
+                    "2024-05-01 10:00:{i:02}.125 | WARNING  | alpha:beta:{i} - {}",
+                    say(i)
+                ));
+            } else {
+                out.push(format!(
+                    "2024-05-01 10:00:{i:02}.125 | INFO     | alpha:beta:{i} - 10.0.{i}.7:{} ZETA /eta/{} {} {} {} {}",
+                    4000 + i * 7,
+                    ["theta", "iota", "kappa"][i % 3],
+                    ["1.1", "2"][i % 2],
+                    [200, 404, 500][i % 3],
+                    i * 13,
+                    i * 101
+                ));
+            }
+        }
+        let lines: Vec<&str> = out.iter().map(String::as_str).collect();
+        let m = model(&lines);
+        for l in [lines[3], lines[4]] {
+            assert!(m.split(l).message.starts_with("ZETA /eta/"), "{l}");
+        }
+        // Must not fire: a component word then a lone separator after the level is header;
+        // words before the level still bridge (`RAS KERNEL INFO`, above).
+        let sep: Vec<String> = (0..24)
+            .map(|i| format!("2024-05-01 10:00:{i:02} INFO alpha.beta : {}", say(i)))
+            .collect();
+        let sep: Vec<&str> = sep.iter().map(String::as_str).collect();
+        assert_eq!(model(&sep).split(sep[5]).message, say(5));
+    }
+
+    #[test]
+    fn class4_a_level_led_header_is_found_among_unindented_continuation_lines() {
+        // Class: records opening with a level glued to a date then a time (`W0501 10:00:…`)
+        // whose unindented continuation lines (a statement, an exception banner) are too
+        // many for any column to be consistent: the header is inferred from the heads.
+        // Generated, neutral words.
+        let mut out = Vec::new();
+        for i in 0..16 {
+            out.push(format!(
+                "{}0501 10:00:{i:02}.125061       7 alpha] {}",
+                ["I", "W", "E"][i % 3],
+                say(i)
+            ));
+            if i % 2 == 0 {
+                out.push(format!("ZETA eta FROM theta WHERE iota = {i}"));
+            }
+        }
+        let lines: Vec<&str> = out.iter().map(String::as_str).collect();
+        let m = model(&lines);
+        assert!(m.has_level_column());
+        assert_eq!(m.split(lines[0]).message, say(0));
+        // Must not fire: a level-and-number pair on fewer than a quarter of the lines (a few
+        // messages that open with a level word) gives no header.
+        let mut plain: Vec<String> = (0..20).map(|i| format!("kappa {}", say(i))).collect();
+        plain.push("WARN 3 lambda mu".to_owned());
+        plain.push("WARN 4 lambda mu".to_owned());
+        plain.push("WARN 5 lambda mu".to_owned());
+        let plain: Vec<&str> = plain.iter().map(String::as_str).collect();
+        assert!(!model(&plain).has_columns());
+    }
+
+    #[test]
+    fn class4_a_category_after_the_program_field_is_header() {
+        // Class: a framework's category (a dotted name or `name[id]`, closed by a colon)
+        // written after a host's `program[pid]:` field, as a console logger's lines read once
+        // they go through syslog. Generated, neutral words.
+        let cats = [
+            "Alpha.Beta.Gamma[3]",
+            "Alpha.Delta[0]",
+            "Epsilon.Zeta.Eta[12]",
+        ];
+        let lines: Vec<String> = (0..24)
+            .map(|i| {
+                format!(
+                    "May  1 10:00:{i:02} box-{} theta[1]: {}: {}",
+                    i % 3,
+                    cats[i % 3],
+                    say(i)
+                )
+            })
+            .collect();
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let m = model(&lines);
+        for (i, l) in lines.iter().enumerate().take(4) {
+            assert_eq!(m.split(l).message, say(i));
+        }
+        // Must not fire: a plain word with a colon (`kappa:`), a host and port, or a category
+        // on too few lines stays in the message.
+        let cells: [fn(usize) -> String; 3] = [
+            |i| format!("kappa: {}", say(i)),
+            |i| format!("lambda.mu:80 {}", say(i)),
+            |i| {
+                if i % 3 == 0 {
+                    format!("Alpha.Beta: {}", say(i))
+                } else {
+                    say(i)
+                }
+            },
+        ];
+        for cell in cells {
+            let lines: Vec<String> = (0..24)
+                .map(|i| format!("May  1 10:00:{i:02} box-{} theta[1]: {}", i % 3, cell(i)))
+                .collect();
+            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let m = model(&lines);
+            for (i, l) in lines.iter().enumerate().take(4) {
+                assert_eq!(m.split(l).message, cell(i), "{l}");
+            }
         }
     }
 
