@@ -276,6 +276,9 @@ pub struct EventParser<'s> {
     /// its logger writes next, one headed line each, belongs to it (see [`trace_block`]).
     /// Holds the head's tag (empty when it has none).
     trace_block: Option<Box<str>>,
+    /// The last line was an exception's one-line summary (`Type: text`) that a record printed
+    /// under its head, with no frame yet (see [`EventParser::traceback_after_summary`]).
+    summary_only: bool,
 }
 
 impl<'s> EventParser<'s> {
@@ -292,6 +295,7 @@ impl<'s> EventParser<'s> {
             head_message_col: 0,
             body_open: false,
             trace_block: None,
+            summary_only: false,
         }
     }
 
@@ -317,6 +321,7 @@ impl<'s> EventParser<'s> {
         self.head_has_header = has_header;
         self.head_level = level;
         self.trace_block = None;
+        self.summary_only = false;
         self.head_opens_list = opens_list(line);
         self.body_open = opens_body(line);
     }
@@ -483,9 +488,26 @@ impl<'s> EventParser<'s> {
         }
     }
 
+    /// Failure class: a record whose message goes on with the exception's one-line summary
+    /// (`Type: text`, a logger given `str(exc)` or a wrapper's message) and then prints the
+    /// Python traceback (`logger.exception` with a two-line message, a runner's step failure).
+    /// The traceback opener right after that summary line continues the record; anywhere else
+    /// in a stack (after a frame, after a second line) it opens an event of its own.
+    fn traceback_after_summary(&mut self, summary: bool, t: &str) -> bool {
+        if summary && self.mode == Mode::Java && t.starts_with(TRACEBACK) {
+            self.mode = Mode::Traceback;
+            return true;
+        }
+        false
+    }
+
     fn is_continuation(&mut self, line: &str) -> bool {
         let first = line.as_bytes().first().copied();
         let t = line.trim_start();
+        let summary = std::mem::take(&mut self.summary_only);
+        if self.traceback_after_summary(summary, t) {
+            return true;
+        }
         if first.is_some_and(|b| b == b' ' || b == b'\t') && !t.is_empty() {
             // A head whose time column is left blank when it repeats (rich's handler) is
             // indented too: it starts with the level column.
@@ -563,6 +585,7 @@ impl<'s> EventParser<'s> {
                 }
                 if (looks_like_exception(t) || is_margin_frame(t)) && !self.splitter.split(line).1 {
                     self.open(Mode::Java);
+                    self.summary_only = looks_like_exception(t);
                     return true;
                 }
                 false
@@ -721,6 +744,8 @@ pub(crate) fn render_console(events: &[(u32, &str, &str, &str)], width: usize) -
 
 #[cfg(test)]
 mod interleave_matrix;
+#[cfg(test)]
+mod summary_traceback_matrix;
 #[cfg(test)]
 mod trace_block_matrix;
 #[cfg(test)]
