@@ -501,6 +501,17 @@ impl<'s> EventParser<'s> {
         false
     }
 
+    /// Failure class: an uncaught exception's traceback printed to the same stream right after
+    /// an ordinary record (a command that crashes while its logger reports progress). A logger
+    /// attaches a traceback to a record given the exception: an error or a warning
+    /// (`logger.exception`), a debug line (a library's handled exception, `exc_info=True`), or
+    /// a record that announces what follows (its message ends with `:`). A record at info or
+    /// notice that announces nothing does not own it: the traceback is an error event of its
+    /// own. A record with no level, or at any other level, keeps its traceback.
+    fn traceback_leaves_record(&self) -> bool {
+        matches!(self.head_level, Some(Level::Info | Level::Notice)) && !self.body_open
+    }
+
     fn is_continuation(&mut self, line: &str) -> bool {
         let first = line.as_bytes().first().copied();
         let t = line.trim_start();
@@ -565,6 +576,9 @@ impl<'s> EventParser<'s> {
                 // A traceback or stack trace printed right after a logged error
                 // (`logger.exception`, `log.error("…", e)`), or a Go goroutine dump.
                 if t.starts_with(TRACEBACK) {
+                    if self.traceback_leaves_record() {
+                        return false;
+                    }
                     self.open(Mode::Traceback);
                     return true;
                 }
@@ -750,6 +764,8 @@ mod summary_traceback_matrix;
 mod trace_block_matrix;
 #[cfg(test)]
 mod trace_fields_matrix;
+#[cfg(test)]
+mod uncaught_traceback_matrix;
 #[cfg(test)]
 mod unindented_matrix;
 
