@@ -279,6 +279,9 @@ pub struct EventParser<'s> {
     /// The last line was an exception's one-line summary (`Type: text`) that a record printed
     /// under its head, with no frame yet (see [`EventParser::traceback_after_summary`]).
     summary_only: bool,
+    /// The header of the last head when its message ends with `:` and the header stamps a
+    /// sub-second time, while only lines repeating it have followed; empty otherwise (see [`EventParser::repeats_open_header`]).
+    open_header: String,
 }
 
 impl<'s> EventParser<'s> {
@@ -296,6 +299,7 @@ impl<'s> EventParser<'s> {
             body_open: false,
             trace_block: None,
             summary_only: false,
+            open_header: String::new(),
         }
     }
 
@@ -322,6 +326,7 @@ impl<'s> EventParser<'s> {
         self.head_level = level;
         self.trace_block = None;
         self.summary_only = false;
+        self.open_header.clear();
         self.head_opens_list = opens_list(line);
         self.body_open = opens_body(line);
     }
@@ -357,17 +362,22 @@ impl<'s> EventParser<'s> {
     pub fn line<'a>(&mut self, line: &'a str) -> Line<'a> {
         if self.wrapping && self.mode == Mode::Plain {
             if let Some(text) = wrapped_text(line, self.head_message_col) {
+                self.open_header.clear();
                 return Line::Wrapped(text);
             }
         }
         self.wrapping = false;
         if self.mode != Mode::Start && self.is_continuation(line) {
+            // Only the lines right after the head may repeat its header.
+            self.open_header.clear();
             return Line::Continuation;
         }
         let block = self.trace_block.take();
         self.head_opens_list = opens_list(line);
         // Whether the last head announced a body: kept while its body goes on.
         let body_open = std::mem::replace(&mut self.body_open, opens_body(line));
+        // Taken: a head of any kind replaces it.
+        let open_header = std::mem::take(&mut self.open_header);
         let trimmed = line.trim_start();
         if trimmed.starts_with('{') {
             if let Some(JsonRecord {
@@ -412,6 +422,11 @@ impl<'s> EventParser<'s> {
         }
         if body_open && !(has_header && typed_header(&split)) && self.continues_headed_event(line) {
             self.body_open = true;
+            return Line::Continuation;
+        }
+        if body_open && has_header && self.repeats_open_header(&open_header, split.header) {
+            self.body_open = true;
+            self.open_header = open_header;
             return Line::Continuation;
         }
         // A line that repeats the file's prefix (journald, a container runtime) continues a
@@ -472,6 +487,11 @@ impl<'s> EventParser<'s> {
         }
         self.head_has_header = has_header || record;
         self.head_level = level;
+        self.keep_open_header(
+            open_header,
+            has_header && line.trim_end().ends_with(':'),
+            split.header,
+        );
         if has_header && level.is_some() && self.mode == Mode::Plain {
             self.trace_block = trace_block::empty_record_tag(split.message).map(Into::into);
         }
@@ -510,6 +530,27 @@ impl<'s> EventParser<'s> {
     /// own. A record with no level, or at any other level, keeps its traceback.
     fn traceback_leaves_record(&self) -> bool {
         matches!(self.head_level, Some(Level::Info | Level::Notice)) && !self.body_open
+    }
+
+    /// Failure class: a logger that writes a multi-line message with its whole prefix on each
+    /// line (Erlang's logger, a formatter applied per line): the lines right after a head whose
+    /// message ends with `:` repeat its header to the last digit of a sub-second time
+    /// stamp, level and fields alike. Such a line continues the head. A header that differs in
+    /// anything (a later microsecond, another level or field), a time stamp without a fraction
+    /// of a second (two records in one second), a head that ended otherwise (a value ending in
+    /// `=`), or a line after other continuations (a traceback), keeps a head.
+    fn repeats_open_header(&self, open: &str, header: &str) -> bool {
+        self.mode == Mode::Plain && !open.is_empty() && header == open
+    }
+
+    /// Remembers the new head's header for [`EventParser::repeats_open_header`] when its
+    /// message ends with `:` (`announces`) and the header stamps a fraction of a second.
+    fn keep_open_header(&mut self, mut buf: String, announces: bool, header: &str) {
+        buf.clear();
+        if announces && self.mode == Mode::Plain && has_subsecond_time(header) {
+            buf.push_str(header);
+        }
+        self.open_header = buf;
     }
 
     fn is_continuation(&mut self, line: &str) -> bool {
@@ -607,6 +648,19 @@ impl<'s> EventParser<'s> {
             Mode::Start => false,
         }
     }
+}
+
+/// Whether `header` holds a time with a fraction of a second (`:SS.ffffff`, `:SS,fff`): a
+/// digit, a colon, two digits, a `.` or `,`, then three digits or more.
+fn has_subsecond_time(header: &str) -> bool {
+    let b = header.as_bytes();
+    (0..b.len().saturating_sub(6)).any(|i| {
+        b[i] == b':'
+            && b[i + 1].is_ascii_digit()
+            && b[i + 2].is_ascii_digit()
+            && matches!(b[i + 3], b'.' | b',')
+            && b[i + 4..i + 7].iter().all(u8::is_ascii_digit)
+    })
 }
 
 /// A bullet item: `* text` or `• text` (the marker, one blank, then a word). A dash is
@@ -758,6 +812,8 @@ pub(crate) fn render_console(events: &[(u32, &str, &str, &str)], width: usize) -
 
 #[cfg(test)]
 mod interleave_matrix;
+#[cfg(test)]
+mod repeated_header_matrix;
 #[cfg(test)]
 mod summary_traceback_matrix;
 #[cfg(test)]
