@@ -534,10 +534,10 @@ impl<'s> EventParser<'s> {
 
     /// Failure class: a logger that writes a multi-line message with its whole prefix on each
     /// line (Erlang's logger, a formatter applied per line): the lines right after a head whose
-    /// message ends with `:` repeat its header to the last digit of a sub-second time
-    /// stamp, level and fields alike. Such a line continues the head. A header that differs in
-    /// anything (a later microsecond, another level or field), a time stamp without a fraction
-    /// of a second (two records in one second), a head that ended otherwise (a value ending in
+    /// message ends with `:` repeat its header to the last digit of a time stamp to the
+    /// microsecond, level and fields alike. Such a line continues the head. A header that differs in
+    /// anything (a later microsecond, another level or field), a coarser time stamp (two
+    /// records in one second or millisecond), a head that ended otherwise (a value ending in
     /// `=`), or a line after other continuations (a traceback), keeps a head.
     fn repeats_open_header(&self, open: &str, header: &str) -> bool {
         self.mode == Mode::Plain && !open.is_empty() && header == open
@@ -650,16 +650,17 @@ impl<'s> EventParser<'s> {
     }
 }
 
-/// Whether `header` holds a time with a fraction of a second (`:SS.ffffff`, `:SS,fff`): a
-/// digit, a colon, two digits, a `.` or `,`, then three digits or more.
+/// Whether `header` holds a time to the microsecond or finer (`:SS.ffffff`): a colon, two
+/// digits, a `.` or `,`, then six digits or more. Two records rarely share such a stamp; two
+/// records in one millisecond often do (a list announced, then its item logged at once).
 fn has_subsecond_time(header: &str) -> bool {
     let b = header.as_bytes();
-    (0..b.len().saturating_sub(6)).any(|i| {
+    (0..b.len().saturating_sub(9)).any(|i| {
         b[i] == b':'
             && b[i + 1].is_ascii_digit()
             && b[i + 2].is_ascii_digit()
             && matches!(b[i + 3], b'.' | b',')
-            && b[i + 4..i + 7].iter().all(u8::is_ascii_digit)
+            && b[i + 4..i + 10].iter().all(u8::is_ascii_digit)
     })
 }
 

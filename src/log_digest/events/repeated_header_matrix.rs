@@ -1,9 +1,9 @@
 //! Failure class: a multi-line message written with the whole prefix on every line (a logger
 //! that formats each line of a message), as an enumerated matrix. After a head whose message
-//! ends unfinished (`…:`), lines that repeat its header to the last digit of a sub-second time
-//! stamp continue it, whatever the header's shape and level and however many lines follow.
-//! Must-not-fire cells: a header one microsecond (or millisecond) later, a time stamp without a
-//! fraction of a second, a head that ends finished or with a value's `=`, a different level, a
+//! ends with `:`, lines that repeat its header to the last digit of a time stamp to the
+//! microsecond continue it, whatever the header's shape and level and however many lines follow.
+//! Must-not-fire cells: a header one microsecond later, a stamp to the millisecond or the
+//! second, a head that ends finished or with a value's `=`, a different level, a
 //! record in the same instant after the head's traceback: each keeps a head; an error record
 //! after the message stays an error.
 
@@ -15,10 +15,20 @@ const HEADERS: &[(&str, Render)] = &[
     ("date time.micro+zone [level] <pid>", |f, l, m| {
         format!("2024-03-01 09:00:29.{f:06}+00:00 [{l}] <0.2111.0> {m}")
     }),
+    ("iso time.microZ level name:", |f, l, m| {
+        format!("2024-03-01T09:00:29.{f:06}Z {l} alpha.beta: {m}")
+    }),
+    ("time.nanos | level |", |f, l, m| {
+        format!("09:00:29.{f:06}001 | {l} | {m}")
+    }),
+];
+
+/// Coarser stamps (milliseconds): two records in one instant are common, the rule stays off.
+const COARSE: &[(&str, Render)] = &[
     ("date time,ms level name:", |f, l, m| {
         format!("2024-03-01 09:00:29,{:03} {l} alpha.beta: {m}", f % 1000)
     }),
-    ("iso timeZ | level |", |f, l, m| {
+    ("iso time.msZ | level |", |f, l, m| {
         format!("2024-03-01T09:00:29.{:03}Z | {l} | {m}", f % 1000)
     }),
 ];
@@ -145,6 +155,18 @@ fn headers_that_differ_or_finished_heads_keep_heads() {
         );
         cells += 5;
     }
+    for (hname, render) in COARSE {
+        let case = vec![
+            render(500_123, "info", "executing with omega:"),
+            render(500_123, "info", "kind: psi, service: chi"),
+        ];
+        assert_eq!(
+            run(*render, &case),
+            strs(&["Hinfo", "Hinfo", "Herror", "Hinfo"]),
+            "{hname} coarse"
+        );
+        cells += 1;
+    }
     // a time stamp to the second: two records in one second
     let lines: Vec<String> = (0..10)
         .map(|i| format!("2024-03-01 09:00:{:02} [info] tau {i} done", i * 3))
@@ -156,7 +178,7 @@ fn headers_that_differ_or_finished_heads_keep_heads() {
     let got = marks(&lines);
     assert_eq!(&got[10..], ["Hinfo", "Hinfo"]);
     cells += 1;
-    assert_eq!(cells, 16);
+    assert_eq!(cells, 18);
 }
 
 #[test]
@@ -164,7 +186,8 @@ fn subsecond_times_are_told_from_seconds() {
     assert!(super::has_subsecond_time(
         "2024-03-01 09:00:29.168876+00:00 [x] "
     ));
-    assert!(super::has_subsecond_time("09:00:29,123 "));
+    assert!(super::has_subsecond_time("09:00:29,123456789 "));
+    assert!(!super::has_subsecond_time("09:00:29,123 "));
     assert!(!super::has_subsecond_time("2024-03-01 09:00:29 [x] "));
     assert!(!super::has_subsecond_time("09:00:29.1 "));
     assert!(!super::has_subsecond_time(""));
