@@ -183,12 +183,16 @@ fn headers_that_differ_or_finished_heads_keep_heads() {
 
 #[test]
 fn subsecond_times_are_told_from_seconds() {
-    assert!(super::has_subsecond_time(
+    assert!(super::record_bounds::has_subsecond_time(
         "2024-03-01 09:00:29.168876+00:00 [x] "
     ));
-    assert!(super::has_subsecond_time("09:00:29,123456789 "));
-    assert!(!super::has_subsecond_time("09:00:29,123 "));
-    assert!(!super::has_subsecond_time("2024-03-01 09:00:29 [x] "));
-    assert!(!super::has_subsecond_time("09:00:29.1 "));
-    assert!(!super::has_subsecond_time(""));
+    assert!(super::record_bounds::has_subsecond_time(
+        "09:00:29,123456789 "
+    ));
+    assert!(!super::record_bounds::has_subsecond_time("09:00:29,123 "));
+    assert!(!super::record_bounds::has_subsecond_time(
+        "2024-03-01 09:00:29 [x] "
+    ));
+    assert!(!super::record_bounds::has_subsecond_time("09:00:29.1 "));
+    assert!(!super::record_bounds::has_subsecond_time(""));
 }
