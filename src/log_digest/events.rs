@@ -17,6 +17,7 @@ use console::{wrapped_text, Console};
 mod body;
 mod console;
 mod prefixed;
+mod record_bounds;
 mod trace_block;
 
 /// How lines of one source are split into header and message, inferred from its first lines.
@@ -276,6 +277,12 @@ pub struct EventParser<'s> {
     /// its logger writes next, one headed line each, belongs to it (see [`trace_block`]).
     /// Holds the head's tag (empty when it has none).
     trace_block: Option<Box<str>>,
+    /// The last line was an exception's one-line summary (`Type: text`) that a record printed
+    /// under its head, with no frame yet (see [`EventParser::traceback_after_summary`]).
+    summary_only: bool,
+    /// The header of the last head when its message ends with `:` and the header stamps a
+    /// sub-second time, while only lines repeating it have followed; empty otherwise (see [`EventParser::repeats_open_header`]).
+    open_header: String,
 }
 
 impl<'s> EventParser<'s> {
@@ -292,6 +299,8 @@ impl<'s> EventParser<'s> {
             head_message_col: 0,
             body_open: false,
             trace_block: None,
+            summary_only: false,
+            open_header: String::new(),
         }
     }
 
@@ -317,6 +326,8 @@ impl<'s> EventParser<'s> {
         self.head_has_header = has_header;
         self.head_level = level;
         self.trace_block = None;
+        self.summary_only = false;
+        self.open_header.clear();
         self.head_opens_list = opens_list(line);
         self.body_open = opens_body(line);
     }
@@ -352,17 +363,22 @@ impl<'s> EventParser<'s> {
     pub fn line<'a>(&mut self, line: &'a str) -> Line<'a> {
         if self.wrapping && self.mode == Mode::Plain {
             if let Some(text) = wrapped_text(line, self.head_message_col) {
+                self.open_header.clear();
                 return Line::Wrapped(text);
             }
         }
         self.wrapping = false;
         if self.mode != Mode::Start && self.is_continuation(line) {
+            // Only the lines right after the head may repeat its header.
+            self.open_header.clear();
             return Line::Continuation;
         }
         let block = self.trace_block.take();
         self.head_opens_list = opens_list(line);
         // Whether the last head announced a body: kept while its body goes on.
         let body_open = std::mem::replace(&mut self.body_open, opens_body(line));
+        // Taken: a head of any kind replaces it.
+        let open_header = std::mem::take(&mut self.open_header);
         let trimmed = line.trim_start();
         if trimmed.starts_with('{') {
             if let Some(JsonRecord {
@@ -407,6 +423,11 @@ impl<'s> EventParser<'s> {
         }
         if body_open && !(has_header && typed_header(&split)) && self.continues_headed_event(line) {
             self.body_open = true;
+            return Line::Continuation;
+        }
+        if body_open && has_header && self.repeats_open_header(&open_header, split.header) {
+            self.body_open = true;
+            self.open_header = open_header;
             return Line::Continuation;
         }
         // A line that repeats the file's prefix (journald, a container runtime) continues a
@@ -467,6 +488,11 @@ impl<'s> EventParser<'s> {
         }
         self.head_has_header = has_header || record;
         self.head_level = level;
+        self.keep_open_header(
+            open_header,
+            has_header && line.trim_end().ends_with(':'),
+            split.header,
+        );
         if has_header && level.is_some() && self.mode == Mode::Plain {
             self.trace_block = trace_block::empty_record_tag(split.message).map(Into::into);
         }
@@ -486,6 +512,10 @@ impl<'s> EventParser<'s> {
     fn is_continuation(&mut self, line: &str) -> bool {
         let first = line.as_bytes().first().copied();
         let t = line.trim_start();
+        let summary = std::mem::take(&mut self.summary_only);
+        if self.traceback_after_summary(summary, t) {
+            return true;
+        }
         if first.is_some_and(|b| b == b' ' || b == b'\t') && !t.is_empty() {
             // A head whose time column is left blank when it repeats (rich's handler) is
             // indented too: it starts with the level column.
@@ -543,6 +573,9 @@ impl<'s> EventParser<'s> {
                 // A traceback or stack trace printed right after a logged error
                 // (`logger.exception`, `log.error("…", e)`), or a Go goroutine dump.
                 if t.starts_with(TRACEBACK) {
+                    if self.traceback_leaves_record() {
+                        return false;
+                    }
                     self.open(Mode::Traceback);
                     return true;
                 }
@@ -563,6 +596,7 @@ impl<'s> EventParser<'s> {
                 }
                 if (looks_like_exception(t) || is_margin_frame(t)) && !self.splitter.split(line).1 {
                     self.open(Mode::Java);
+                    self.summary_only = looks_like_exception(t);
                     return true;
                 }
                 false
@@ -722,9 +756,15 @@ pub(crate) fn render_console(events: &[(u32, &str, &str, &str)], width: usize) -
 #[cfg(test)]
 mod interleave_matrix;
 #[cfg(test)]
+mod repeated_header_matrix;
+#[cfg(test)]
+mod summary_traceback_matrix;
+#[cfg(test)]
 mod trace_block_matrix;
 #[cfg(test)]
 mod trace_fields_matrix;
+#[cfg(test)]
+mod uncaught_traceback_matrix;
 #[cfg(test)]
 mod unindented_matrix;
 

@@ -1,0 +1,66 @@
+//! Where a record ends: three classes of lines that decide whether the line after a head
+//! continues it or opens an event of its own (see each method).
+
+use super::Level;
+use super::{EventParser, Mode, TRACEBACK};
+
+impl EventParser<'_> {
+    /// Failure class: a record whose message goes on with the exception's one-line summary
+    /// (`Type: text`, a logger given `str(exc)` or a wrapper's message) and then prints the
+    /// Python traceback (`logger.exception` with a two-line message, a runner's step failure).
+    /// The traceback opener right after that summary line continues the record; anywhere else
+    /// in a stack (after a frame, after a second line) it opens an event of its own.
+    pub(super) fn traceback_after_summary(&mut self, summary: bool, t: &str) -> bool {
+        if summary && self.mode == Mode::Java && t.starts_with(TRACEBACK) {
+            self.mode = Mode::Traceback;
+            return true;
+        }
+        false
+    }
+
+    /// Failure class: an uncaught exception's traceback printed to the same stream right after
+    /// an ordinary record (a command that crashes while its logger reports progress). A logger
+    /// attaches a traceback to a record given the exception: an error or a warning
+    /// (`logger.exception`), a debug line (a library's handled exception, `exc_info=True`), or
+    /// a record that announces what follows (its message ends with `:`). A record at info or
+    /// notice that announces nothing does not own it: the traceback is an error event of its
+    /// own. A record with no level, or at any other level, keeps its traceback.
+    pub(super) fn traceback_leaves_record(&self) -> bool {
+        matches!(self.head_level, Some(Level::Info | Level::Notice)) && !self.body_open
+    }
+
+    /// Failure class: a logger that writes a multi-line message with its whole prefix on each
+    /// line (Erlang's logger, a formatter applied per line): the lines right after a head whose
+    /// message ends with `:` repeat its header to the last digit of a time stamp to the
+    /// microsecond, level and fields alike. Such a line continues the head. A header that differs in
+    /// anything (a later microsecond, another level or field), a coarser time stamp (two
+    /// records in one second or millisecond), a head that ended otherwise (a value ending in
+    /// `=`), or a line after other continuations (a traceback), keeps a head.
+    pub(super) fn repeats_open_header(&self, open: &str, header: &str) -> bool {
+        self.mode == Mode::Plain && !open.is_empty() && header == open
+    }
+
+    /// Remembers the new head's header for [`EventParser::repeats_open_header`] when its
+    /// message ends with `:` (`announces`) and the header stamps a fraction of a second.
+    pub(super) fn keep_open_header(&mut self, mut buf: String, announces: bool, header: &str) {
+        buf.clear();
+        if announces && self.mode == Mode::Plain && has_subsecond_time(header) {
+            buf.push_str(header);
+        }
+        self.open_header = buf;
+    }
+}
+
+/// Whether `header` holds a time to the microsecond or finer (`:SS.ffffff`): a colon, two
+/// digits, a `.` or `,`, then six digits or more. Two records rarely share such a stamp; two
+/// records in one millisecond often do (a list announced, then its item logged at once).
+pub(super) fn has_subsecond_time(header: &str) -> bool {
+    let b = header.as_bytes();
+    (0..b.len().saturating_sub(9)).any(|i| {
+        b[i] == b':'
+            && b[i + 1].is_ascii_digit()
+            && b[i + 2].is_ascii_digit()
+            && matches!(b[i + 3], b'.' | b',')
+            && b[i + 4..i + 10].iter().all(u8::is_ascii_digit)
+    })
+}
