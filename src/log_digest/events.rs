@@ -14,6 +14,7 @@ use super::records::{behind_header_level, json_record, logfmt_line, JsonModel, J
 use body::{is_closing_field, is_record_of_its_own, opens_body, typed_header};
 use console::{wrapped_text, Console};
 
+mod block_end;
 mod body;
 mod console;
 mod prefixed;
@@ -276,6 +277,9 @@ pub struct EventParser<'s> {
     /// its logger writes next, one headed line each, belongs to it (see [`trace_block`]).
     /// Holds the head's tag (empty when it has none).
     trace_block: Option<Box<str>>,
+    /// The column where the values of the aligned field block under the last head start (0:
+    /// no block yet; see [`block_end::field_value_col`]).
+    field_col: usize,
 }
 
 impl<'s> EventParser<'s> {
@@ -292,6 +296,7 @@ impl<'s> EventParser<'s> {
             head_message_col: 0,
             body_open: false,
             trace_block: None,
+            field_col: 0,
         }
     }
 
@@ -363,6 +368,7 @@ impl<'s> EventParser<'s> {
         self.head_opens_list = opens_list(line);
         // Whether the last head announced a body: kept while its body goes on.
         let body_open = std::mem::replace(&mut self.body_open, opens_body(line));
+        let field_col = std::mem::take(&mut self.field_col);
         let trimmed = line.trim_start();
         if trimmed.starts_with('{') {
             if let Some(JsonRecord {
@@ -403,6 +409,20 @@ impl<'s> EventParser<'s> {
             {
                 self.trace_block = Some(tag);
                 return Line::Continuation;
+            }
+        }
+        if !has_header && self.mode == Mode::Plain && self.head_has_header {
+            // A lone closing bracket ends the body its head opened; aligned fields fill it.
+            if body_open && block_end::closes_body(line) {
+                self.body_open = true;
+                return Line::Continuation;
+            }
+            if let Some(col) = block_end::field_value_col(line, field_col) {
+                if !is_record_of_its_own(line) {
+                    self.field_col = col;
+                    self.body_open = body_open;
+                    return Line::Continuation;
+                }
             }
         }
         if body_open && !(has_header && typed_header(&split)) && self.continues_headed_event(line) {
