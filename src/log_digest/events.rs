@@ -280,6 +280,8 @@ pub struct EventParser<'s> {
     /// The column where the values of the aligned field block under the last head start (0:
     /// no block yet; see [`block_end::field_value_col`]).
     field_col: usize,
+    /// What identifies the last head's header (see [`block_end::HeaderPrint`]).
+    head_print: block_end::HeaderPrint,
 }
 
 impl<'s> EventParser<'s> {
@@ -297,6 +299,7 @@ impl<'s> EventParser<'s> {
             body_open: false,
             trace_block: None,
             field_col: 0,
+            head_print: block_end::HeaderPrint::default(),
         }
     }
 
@@ -369,6 +372,7 @@ impl<'s> EventParser<'s> {
         // Whether the last head announced a body: kept while its body goes on.
         let body_open = std::mem::replace(&mut self.body_open, opens_body(line));
         let field_col = std::mem::take(&mut self.field_col);
+        let head_print = std::mem::take(&mut self.head_print);
         let trimmed = line.trim_start();
         if trimmed.starts_with('{') {
             if let Some(JsonRecord {
@@ -427,6 +431,17 @@ impl<'s> EventParser<'s> {
         }
         if body_open && !(has_header && typed_header(&split)) && self.continues_headed_event(line) {
             self.body_open = true;
+            return Line::Continuation;
+        }
+        // A further line of a multi-line entry written with the entry's whole prefix again and
+        // a continuation mark (`+`) before its text.
+        if has_header
+            && self.mode == Mode::Plain
+            && self.head_has_header
+            && block_end::marks_continuation(split.message)
+            && head_print == block_end::HeaderPrint::of(split.header)
+        {
+            self.head_print = head_print;
             return Line::Continuation;
         }
         // A line that repeats the file's prefix (journald, a container runtime) continues a
@@ -496,6 +511,7 @@ impl<'s> EventParser<'s> {
         } else {
             0
         };
+        self.head_print = block_end::HeaderPrint::of(split.header);
         Line::Head {
             header: split.header,
             message,

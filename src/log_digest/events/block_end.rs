@@ -10,6 +10,11 @@
 //!   a column (two or more blanks on the first line), the next labels' values starting at that
 //!   same column (a report's `Key: … / Function: … / Exception: …`). One blank after the label
 //!   on the first line is a message (`Alpha: beta`), not a field of a table.
+//!
+//! And one headed shape: a further line of a multi-line entry that repeats the entry's whole
+//! prefix (time to the microsecond, entry counter and all) and marks its text as a
+//! continuation with a `+` glued to it. Either alone is no evidence (two events of one second
+//! share a header; a message may start with `+`); both together are.
 
 /// Whether `line` only closes brackets: one to three of `}` `]` `)`, maybe a `,` or `;` after.
 pub(super) fn closes_body(line: &str) -> bool {
@@ -43,6 +48,39 @@ pub(super) fn field_value_col(line: &str, col: usize) -> Option<usize> {
     let at = label.len() + 1 + blanks;
     let fits = if col == 0 { blanks >= 2 } else { at == col };
     fits.then_some(at)
+}
+
+/// What identifies a header cheaply: its length and its first and last eight bytes (a header
+/// that repeats a head's carries the same time, counter and tags). Empty: no header.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct HeaderPrint {
+    len: usize,
+    first: [u8; 8],
+    last: [u8; 8],
+}
+
+impl HeaderPrint {
+    pub(super) fn of(header: &str) -> Self {
+        let b = header.as_bytes();
+        let mut first = [0; 8];
+        let mut last = [0; 8];
+        let n = b.len().min(8);
+        first[..n].copy_from_slice(&b[..n]);
+        last[..n].copy_from_slice(&b[b.len() - n..]);
+        Self {
+            len: b.len(),
+            first,
+            last,
+        }
+    }
+}
+
+/// A message marked as the continuation of the entry above: `+` before a text that does not
+/// start with a digit (`+5 more` is a message) or another `+` (the text may be indented, as a
+/// stack under the entry is), or a lone `+`.
+pub(super) fn marks_continuation(m: &str) -> bool {
+    m.strip_prefix('+')
+        .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_digit() || c == '+'))
 }
 
 #[cfg(test)]
@@ -162,5 +200,55 @@ mod tests {
             })
             .collect();
         assert_eq!(misclassified(&plain), vec![], "no header");
+    }
+
+    #[test]
+    fn a_marked_line_repeating_its_heads_prefix_continues_the_entry() {
+        let prefix = |i: usize, k: usize| {
+            format!(
+                "I240301 09:{:02}:{:02}.{:06} {} alpha/beta.go:{} [gamma,n1] {k}",
+                i / 60,
+                i % 60,
+                i * 37 % 999_999,
+                40 + i,
+                100 + i % 3
+            )
+        };
+        let mut lines = Vec::new();
+        let mut k = 0;
+        for i in 0..50 {
+            k += 1;
+            if i % 6 == 5 {
+                let p = prefix(i, k);
+                lines.push((format!("{p}  delta summary:"), true));
+                for t in [
+                    "+epsilon:   zeta",
+                    "+  | eta theta iota",
+                    "+(1) kappa lambda",
+                ] {
+                    lines.push((format!("{p} {t}"), false));
+                }
+            } else {
+                lines.push((format!("{} mu step finished", prefix(i, k)), true));
+            }
+        }
+        assert_eq!(misclassified(&lines), vec![]);
+        // Must not fire: a marked message under another prefix (the next entry's counter), a
+        // message that starts with a number after `+`, and an unmarked line under the same
+        // prefix (two events of one moment).
+        let mut lines = Vec::new();
+        for i in 0..50 {
+            lines.push((format!("{} nu opened:", prefix(i, 2 * i)), true));
+            let t = ["+xi omicron", "+5 pi rho", "sigma tau"][i % 3];
+            let k = if i % 3 == 0 { 2 * i + 1 } else { 2 * i };
+            lines.push((format!("{} {t}", prefix(i, k)), true));
+        }
+        assert_eq!(misclassified(&lines), vec![]);
+        assert!(marks_continuation("+") && marks_continuation("+alpha"));
+        assert!(
+            marks_continuation("+  | alpha")
+                && !marks_continuation("+3 alpha")
+                && !marks_continuation("alpha")
+        );
     }
 }
