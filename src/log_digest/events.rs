@@ -14,6 +14,7 @@ use super::records::{behind_header_level, json_record, logfmt_line, JsonModel, J
 use body::{is_closing_field, is_record_of_its_own, opens_body, typed_header};
 use console::{wrapped_text, Console};
 
+mod block_end;
 mod body;
 mod console;
 mod prefixed;
@@ -283,6 +284,11 @@ pub struct EventParser<'s> {
     /// The header of the last head when its message ends with `:` and the header stamps a
     /// sub-second time, while only lines repeating it have followed; empty otherwise (see [`EventParser::repeats_open_header`]).
     open_header: String,
+    /// The column where the values of the aligned field block under the last head start (0:
+    /// no block yet; see [`block_end::field_value_col`]).
+    field_col: usize,
+    /// What identifies the last head's header (see [`block_end::HeaderPrint`]).
+    head_print: block_end::HeaderPrint,
 }
 
 impl<'s> EventParser<'s> {
@@ -301,6 +307,8 @@ impl<'s> EventParser<'s> {
             trace_block: None,
             summary_only: false,
             open_header: String::new(),
+            field_col: 0,
+            head_print: block_end::HeaderPrint::default(),
         }
     }
 
@@ -379,6 +387,8 @@ impl<'s> EventParser<'s> {
         let body_open = std::mem::replace(&mut self.body_open, opens_body(line));
         // Taken: a head of any kind replaces it.
         let open_header = std::mem::take(&mut self.open_header);
+        let field_col = std::mem::take(&mut self.field_col);
+        let head_print = std::mem::take(&mut self.head_print);
         let trimmed = line.trim_start();
         if trimmed.starts_with('{') {
             if let Some(JsonRecord {
@@ -421,6 +431,20 @@ impl<'s> EventParser<'s> {
                 return Line::Continuation;
             }
         }
+        if !has_header && self.mode == Mode::Plain && self.head_has_header {
+            // A lone closing bracket ends the body its head opened; aligned fields fill it.
+            if body_open && block_end::closes_body(line) {
+                self.body_open = true;
+                return Line::Continuation;
+            }
+            if let Some(col) = block_end::field_value_col(line, field_col) {
+                if !is_record_of_its_own(line) {
+                    self.field_col = col;
+                    self.body_open = body_open;
+                    return Line::Continuation;
+                }
+            }
+        }
         if body_open && !(has_header && typed_header(&split)) && self.continues_headed_event(line) {
             self.body_open = true;
             return Line::Continuation;
@@ -428,6 +452,17 @@ impl<'s> EventParser<'s> {
         if body_open && has_header && self.repeats_open_header(&open_header, split.header) {
             self.body_open = true;
             self.open_header = open_header;
+            return Line::Continuation;
+        }
+        // A further line of a multi-line entry written with the entry's whole prefix again and
+        // a continuation mark (`+`) before its text.
+        if has_header
+            && self.mode == Mode::Plain
+            && self.head_has_header
+            && block_end::marks_continuation(split.message)
+            && head_print == block_end::HeaderPrint::of(split.header)
+        {
+            self.head_print = head_print;
             return Line::Continuation;
         }
         // A line that repeats the file's prefix (journald, a container runtime) continues a
@@ -502,6 +537,7 @@ impl<'s> EventParser<'s> {
         } else {
             0
         };
+        self.head_print = block_end::HeaderPrint::of(split.header);
         Line::Head {
             header: split.header,
             message,

@@ -1432,6 +1432,19 @@ mod tests {
         ];
         assert_eq!(model(&klog).split(klog[1]).level, Some(Level::Warning));
         assert_eq!(model(&klog).split(klog[2]).level, Some(Level::Error));
+        // The same layout dated with the year's two digits (`Lyymmdd`), neutral words.
+        let dated = [
+            "I240301 09:00:00.489123 48 alpha/beta.go:812 [gamma] 1 delta started",
+            "W240301 09:00:02.660798 51 alpha/epsilon.go:456 [gamma] 2 zeta is slow",
+            "E240301 09:00:03.175918 48 eta/theta.go:801 [gamma] 3 iota failed",
+            "I240301 09:00:04.940591 77 alpha/beta.go:409 [gamma] 4 kappa done",
+        ];
+        assert_eq!(model(&dated).split(dated[1]).level, Some(Level::Warning));
+        assert_eq!(model(&dated).split(dated[2]).level, Some(Level::Error));
+        // Must not fire: no month 13, no letter outside the severities, no six-digit token.
+        for tok in ["I241301", "X240301", "I24030", "I2403011"] {
+            assert_eq!(crate::log_digest::levels::glued_letter(tok), None, "{tok}");
+        }
         let redis = [
             "1:C 01 Mar 2024 09:00:00.123 * oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo",
             "1:M 01 Mar 2024 09:00:00.124 # WARNING overcommit_memory is set to 0!",

@@ -202,14 +202,16 @@ pub fn syslog_priority(tok: &str) -> Option<Level> {
 }
 
 /// A single-letter severity glued to a month and day (`I0301`, `E1206`: klog/glog's
-/// `Lmmdd hh:mm:ss`).
+/// `Lmmdd hh:mm:ss`), or to a date with its year's two digits first (`I240301`: the same
+/// layout with `Lyymmdd`, as databases that took glog's format and dated it write).
 pub fn glued_letter(tok: &str) -> Option<Level> {
     let b = tok.as_bytes();
-    if b.len() != 5 || !b[1..].iter().all(u8::is_ascii_digit) {
+    if !matches!(b.len(), 5 | 7) || !b[1..].iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let month = (b[1] - b'0') * 10 + (b[2] - b'0');
-    let day = (b[3] - b'0') * 10 + (b[4] - b'0');
+    let md = &b[b.len() - 4..];
+    let month = (md[0] - b'0') * 10 + (md[1] - b'0');
+    let day = (md[2] - b'0') * 10 + (md[3] - b'0');
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
         return None;
     }
