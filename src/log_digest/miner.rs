@@ -21,8 +21,12 @@ use serde::Serialize;
 
 use super::mask::{self, WILDCARD};
 use names::{is_quoted_name, one_family};
+use recurring::{names_events, Kind};
 
 mod names;
+mod recurring;
+#[cfg(test)]
+mod recurring_matrix;
 
 /// Token id of the wildcard in the interner used by [`Miner::finish`].
 const WILD: u32 = 0;
@@ -194,6 +198,7 @@ impl Miner {
         let mut field_keys: FxHashMap<&str, u32> = FxHashMap::default();
         let mut choice: Vec<u8> = vec![0];
         let mut quoted: Vec<bool> = vec![false];
+        let mut kinds: Vec<Kind> = vec![Kind::No];
         let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
         ids.insert(WILDCARD, WILD);
         let toks: Vec<Vec<u32>> = self
@@ -224,6 +229,7 @@ impl Miner {
                                 mask::field_key(t).map_or(0, |k| *field_keys.entry(k).or_insert(n)),
                             );
                             choice.push(short_choice(t));
+                            kinds.push(recurring::kind(t));
                             (names.len() - 1) as u32
                         })
                     })
@@ -240,6 +246,7 @@ impl Miner {
             field: &field,
             choice: &choice,
             quoted: &quoted,
+            kinds: &kinds,
             text: &names,
         };
         let clusters = cluster(&toks, &counts, &vocab, &self.config);
@@ -298,6 +305,8 @@ struct Vocab<'a> {
     choice: &'a [u8],
     /// A quoted name ([`is_quoted_name`]).
     quoted: &'a [bool],
+    /// Whether a word may name an event beyond the few-values floor ([`recurring::kind`]).
+    kinds: &'a [Kind],
     /// Each token's text.
     text: &'a [&'a str],
 }
@@ -474,12 +483,62 @@ fn cluster(toks: &[Vec<u32>], counts: &[u64], vocab: &Vocab, cfg: &MinerConfig) 
     //    that position is a variable, even when its values look like words (user, host and
     //    file names, weekdays, `name[pid]:` prefixes).
     let clusters = merge_siblings(clusters, toks, vocab, cfg);
-    // 3. Split clusters on positions with few distinct words.
+    // 3. Split clusters on positions with few distinct words, or with words that name events
+    //    (each recurring, few for their lines); a plain word that fills more than one varying
+    //    position is a value of a variable.
+    let shared = variable_words(&clusters, toks, vocab);
     let mut out = Vec::with_capacity(clusters.len());
     for c in clusters {
-        split(c, toks, counts, vocab, cfg, &mut out);
+        split(c, toks, counts, vocab, &shared, cfg, &mut out);
     }
     out
+}
+
+/// For each word that may name an event ([`recurring::kind`]), whether it is rather the value
+/// of a variable: a plain word ([`Kind::Plain`]) that fills two or more varying positions (of
+/// one cluster or of several; user names in `login`/`logout` lines), or any such word that is
+/// elsewhere the stem of a longer name at a varying position (`celery` beside
+/// `celery.service:`, `web[12]`): the name of a thing (a unit, a host, a process), not of an
+/// event.
+fn variable_words(clusters: &[Cluster], toks: &[Vec<u32>], vocab: &Vocab) -> Vec<bool> {
+    let n = vocab.kinds.len();
+    let mut last_slot = vec![u32::MAX; n];
+    let mut shared = vec![false; n];
+    let mut stems: FxHashMap<&str, ()> = FxHashMap::default();
+    let mut seen = vec![false; n];
+    let mut slot = 0u32;
+    for c in clusters {
+        for (p, &t) in c.template.iter().enumerate() {
+            if t != WILD {
+                continue;
+            }
+            for &m in &c.members {
+                let v = toks[m as usize][p] as usize;
+                if last_slot[v] == slot {
+                    continue;
+                }
+                if vocab.kinds[v] == Kind::Plain && last_slot[v] != u32::MAX {
+                    shared[v] = true;
+                }
+                last_slot[v] = slot;
+                if !seen[v] {
+                    seen[v] = true;
+                    if let Some(stem) = recurring::stem(vocab.text[v]) {
+                        stems.insert(stem, ());
+                    }
+                }
+            }
+            slot += 1;
+        }
+    }
+    if !stems.is_empty() {
+        for (v, s) in shared.iter_mut().enumerate() {
+            if vocab.kinds[v] != Kind::No && stems.contains_key(recurring::word(vocab.text[v])) {
+                *s = true;
+            }
+        }
+    }
+    shared
 }
 
 /// A hash of a template with position `skip` left out.
@@ -683,6 +742,7 @@ fn split(
     toks: &[Vec<u32>],
     counts: &[u64],
     vocab: &Vocab,
+    shared: &[bool],
     cfg: &MinerConfig,
     out: &mut Vec<Cluster>,
 ) {
@@ -699,10 +759,12 @@ fn split(
             // words of a message do. Any other variable-looking word makes the position a
             // variable.
             let names = dotted[toks[c.members[0] as usize][p] as usize];
+            // Beyond `max_constant_values`, plain and compound words may still name events
+            // ([`names_events`]).
             let limit = if names {
                 cfg.max_unshared_values
             } else {
-                cfg.max_constant_values
+                recurring::MAX_NAMES.max(cfg.max_constant_values)
             };
             let mut values: Vec<u32> = Vec::new();
             let mut lines: Vec<u64> = Vec::new();
@@ -727,6 +789,14 @@ fn split(
                 continue;
             }
             if names && lines.iter().any(|&n| n < 2) {
+                continue;
+            }
+            // Failure class M (event names at a position of many values): more than the few
+            // values any word may take split the cluster only when they name events.
+            if !names
+                && values.len() > cfg.max_constant_values
+                && !names_events(&values, &lines, vocab.kinds, shared)
+            {
                 continue;
             }
             // Beyond the few values any word may take, quoted names of one family are values.
@@ -759,7 +829,15 @@ fn split(
                 for &m in &members[1..] {
                     merge_template(&mut template, &toks[m as usize]);
                 }
-                split(Cluster { template, members }, toks, counts, vocab, cfg, out);
+                split(
+                    Cluster { template, members },
+                    toks,
+                    counts,
+                    vocab,
+                    shared,
+                    cfg,
+                    out,
+                );
             }
             return;
         }
