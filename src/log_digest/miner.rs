@@ -512,7 +512,7 @@ fn variable_words(clusters: &[Cluster], toks: &[Vec<u32>], vocab: &Vocab) -> Vec
     let n = vocab.kinds.len();
     let mut last_slot = vec![u32::MAX; n];
     let mut shared = vec![false; n];
-    let mut stems: FxHashMap<&str, ()> = FxHashMap::default();
+    let mut stems: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
     let mut seen = vec![false; n];
     let mut slot = 0u32;
     for c in clusters {
@@ -532,7 +532,7 @@ fn variable_words(clusters: &[Cluster], toks: &[Vec<u32>], vocab: &Vocab) -> Vec
                 if !seen[v] {
                     seen[v] = true;
                     if let Some(stem) = recurring::stem(vocab.text[v]) {
-                        stems.insert(stem, ());
+                        stems.insert(stem);
                     }
                 }
             }
@@ -541,7 +541,7 @@ fn variable_words(clusters: &[Cluster], toks: &[Vec<u32>], vocab: &Vocab) -> Vec
     }
     if !stems.is_empty() {
         for (v, s) in shared.iter_mut().enumerate() {
-            if vocab.kinds[v] != Kind::No && stems.contains_key(recurring::word(vocab.text[v])) {
+            if vocab.kinds[v] != Kind::No && stems.contains(recurring::word(vocab.text[v])) {
                 *s = true;
             }
         }
