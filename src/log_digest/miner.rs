@@ -23,6 +23,7 @@ use super::mask::{self, WILDCARD};
 use names::{is_quoted_name, one_family};
 use recurring::{names_events, Kind};
 
+mod anchor;
 mod names;
 mod recurring;
 #[cfg(test)]
@@ -313,36 +314,6 @@ struct Vocab<'a> {
 
 impl Vocab<'_> {
     /// Whether a template keeps a constant word that is not punctuation.
-    /// Failure class E (HTTP request lines): whether position `i` of `toks` is a route or
-    /// status that tells events apart.
-    fn anchor(&self, toks: &[u32], i: usize) -> bool {
-        match self.anchored[toks[i] as usize] {
-            // A method beside its kept route (`GET /orders`, `/orders [GET]`, `GET - /orders`)
-            // is part of the event; beside a masked target (`request: "GET <*>"`) it is one
-            // field of it.
-            mask::HttpAnchor::No => {
-                self.method[toks[i] as usize]
-                    && self.near(toks, i, |t| {
-                        self.anchored[t as usize] == mask::HttpAnchor::AfterMethod
-                    })
-            }
-            mask::HttpAnchor::Always => true,
-            mask::HttpAnchor::AfterMethod => self.near(toks, i, |t| self.method[t as usize]),
-        }
-    }
-
-    /// Whether a token next to position `i` passes `want`, or the token past one lone dash
-    /// next to it (`GET - /orders`: a method and its route set apart by a separator).
-    fn near(&self, toks: &[u32], i: usize, want: impl Fn(u32) -> bool) -> bool {
-        let at = |j: Option<usize>| j.and_then(|j| toks.get(j)).copied();
-        let dash = |j: Option<usize>| at(j).is_some_and(|t| self.text[t as usize] == "-");
-        let (before, after) = (i.checked_sub(1), Some(i + 1));
-        at(before).is_some_and(&want)
-            || at(after).is_some_and(&want)
-            || (dash(before) && at(i.checked_sub(2)).is_some_and(&want))
-            || (dash(after) && at(Some(i + 2)).is_some_and(&want))
-    }
-
     fn keeps_meaning(&self, template: &[u32]) -> bool {
         template.iter().any(|&t| self.meaningful[t as usize])
     }
@@ -494,59 +465,12 @@ fn cluster(toks: &[Vec<u32>], counts: &[u64], vocab: &Vocab, cfg: &MinerConfig) 
     // 3. Split clusters on positions with few distinct words, or with words that name events
     //    (each recurring, few for their lines); a plain word that fills more than one varying
     //    position is a value of a variable.
-    let shared = variable_words(&clusters, toks, vocab);
+    let shared = recurring::variable_words(&clusters, toks, vocab);
     let mut out = Vec::with_capacity(clusters.len());
     for c in clusters {
         split(c, toks, counts, vocab, &shared, cfg, &mut out);
     }
     out
-}
-
-/// For each word that may name an event ([`recurring::kind`]), whether it is rather the value
-/// of a variable: a plain word ([`Kind::Plain`]) that fills two or more varying positions (of
-/// one cluster or of several; user names in `login`/`logout` lines), or any such word that is
-/// elsewhere the stem of a longer name at a varying position (`celery` beside
-/// `celery.service:`, `web[12]`): the name of a thing (a unit, a host, a process), not of an
-/// event.
-fn variable_words(clusters: &[Cluster], toks: &[Vec<u32>], vocab: &Vocab) -> Vec<bool> {
-    let n = vocab.kinds.len();
-    let mut last_slot = vec![u32::MAX; n];
-    let mut shared = vec![false; n];
-    let mut stems: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
-    let mut seen = vec![false; n];
-    let mut slot = 0u32;
-    for c in clusters {
-        for (p, &t) in c.template.iter().enumerate() {
-            if t != WILD {
-                continue;
-            }
-            for &m in &c.members {
-                let v = toks[m as usize][p] as usize;
-                if last_slot[v] == slot {
-                    continue;
-                }
-                if vocab.kinds[v] == Kind::Plain && last_slot[v] != u32::MAX {
-                    shared[v] = true;
-                }
-                last_slot[v] = slot;
-                if !seen[v] {
-                    seen[v] = true;
-                    if let Some(stem) = recurring::stem(vocab.text[v]) {
-                        stems.insert(stem);
-                    }
-                }
-            }
-            slot += 1;
-        }
-    }
-    if !stems.is_empty() {
-        for (v, s) in shared.iter_mut().enumerate() {
-            if vocab.kinds[v] != Kind::No && stems.contains(recurring::word(vocab.text[v])) {
-                *s = true;
-            }
-        }
-    }
-    shared
 }
 
 /// A hash of a template with position `skip` left out.

@@ -8,6 +8,10 @@
 //! upper-case symbols, names with digits such as hosts and nodes), or plain words that also
 //! fill a varying position elsewhere (the vocabulary of a variable, as user names are).
 
+use rustc_hash::FxHashSet;
+
+use super::{Cluster, Vocab, WILD};
+
 /// What a word at a varying position may name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kind {
@@ -119,4 +123,51 @@ pub(super) fn names_events(values: &[u32], lines: &[u64], kinds: &[Kind], shared
             Kind::Plain => !shared[v as usize],
             Kind::Compound => true,
         })
+}
+
+/// For each word that may name an event ([`kind`]), whether it is rather the value
+/// of a variable: a plain word ([`Kind::Plain`]) that fills two or more varying positions (of
+/// one cluster or of several; user names in `login`/`logout` lines), or any such word that is
+/// elsewhere the stem of a longer name at a varying position (`celery` beside
+/// `celery.service:`, `web[12]`): the name of a thing (a unit, a host, a process), not of an
+/// event.
+pub(super) fn variable_words(clusters: &[Cluster], toks: &[Vec<u32>], vocab: &Vocab) -> Vec<bool> {
+    let n = vocab.kinds.len();
+    let mut last_slot = vec![u32::MAX; n];
+    let mut shared = vec![false; n];
+    let mut stems: FxHashSet<&str> = FxHashSet::default();
+    let mut seen = vec![false; n];
+    let mut slot = 0u32;
+    for c in clusters {
+        for (p, &t) in c.template.iter().enumerate() {
+            if t != WILD {
+                continue;
+            }
+            for &m in &c.members {
+                let v = toks[m as usize][p] as usize;
+                if last_slot[v] == slot {
+                    continue;
+                }
+                if vocab.kinds[v] == Kind::Plain && last_slot[v] != u32::MAX {
+                    shared[v] = true;
+                }
+                last_slot[v] = slot;
+                if !seen[v] {
+                    seen[v] = true;
+                    if let Some(stem) = stem(vocab.text[v]) {
+                        stems.insert(stem);
+                    }
+                }
+            }
+            slot += 1;
+        }
+    }
+    if !stems.is_empty() {
+        for (v, s) in shared.iter_mut().enumerate() {
+            if vocab.kinds[v] != Kind::No && stems.contains(word(vocab.text[v])) {
+                *s = true;
+            }
+        }
+    }
+    shared
 }
