@@ -21,13 +21,8 @@ use serde::Serialize;
 
 use super::mask::{self, WILDCARD};
 use names::{is_quoted_name, one_family};
-use recurring::{names_events, Kind};
 
-mod anchor;
 mod names;
-mod recurring;
-#[cfg(test)]
-mod recurring_matrix;
 
 /// Token id of the wildcard in the interner used by [`Miner::finish`].
 const WILD: u32 = 0;
@@ -199,7 +194,6 @@ impl Miner {
         let mut field_keys: FxHashMap<&str, u32> = FxHashMap::default();
         let mut choice: Vec<u8> = vec![0];
         let mut quoted: Vec<bool> = vec![false];
-        let mut kinds: Vec<Kind> = vec![Kind::No];
         let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
         ids.insert(WILDCARD, WILD);
         let toks: Vec<Vec<u32>> = self
@@ -230,7 +224,6 @@ impl Miner {
                                 mask::field_key(t).map_or(0, |k| *field_keys.entry(k).or_insert(n)),
                             );
                             choice.push(short_choice(t));
-                            kinds.push(recurring::kind(t));
                             (names.len() - 1) as u32
                         })
                     })
@@ -247,7 +240,6 @@ impl Miner {
             field: &field,
             choice: &choice,
             quoted: &quoted,
-            kinds: &kinds,
             text: &names,
         };
         let clusters = cluster(&toks, &counts, &vocab, &self.config);
@@ -306,14 +298,34 @@ struct Vocab<'a> {
     choice: &'a [u8],
     /// A quoted name ([`is_quoted_name`]).
     quoted: &'a [bool],
-    /// Whether a word may name an event beyond the few-values floor ([`recurring::kind`]).
-    kinds: &'a [Kind],
     /// Each token's text.
     text: &'a [&'a str],
 }
 
 impl Vocab<'_> {
     /// Whether a template keeps a constant word that is not punctuation.
+    /// Failure class E (HTTP request lines): whether position `i` of `toks` is a route or
+    /// status that tells events apart.
+    fn anchor(&self, toks: &[u32], i: usize) -> bool {
+        match self.anchored[toks[i] as usize] {
+            // A method beside its kept route (`GET /orders`, `/orders [GET]`) is part of the
+            // event; beside a masked target (`request: "GET <*>"`) it is one field of it.
+            mask::HttpAnchor::No => {
+                self.method[toks[i] as usize]
+                    && [i.wrapping_sub(1), i + 1].iter().any(|&j| {
+                        toks.get(j).is_some_and(|&t| {
+                            self.anchored[t as usize] == mask::HttpAnchor::AfterMethod
+                        })
+                    })
+            }
+            mask::HttpAnchor::Always => true,
+            mask::HttpAnchor::AfterMethod => {
+                (i > 0 && self.method[toks[i - 1] as usize])
+                    || toks.get(i + 1).is_some_and(|&t| self.method[t as usize])
+            }
+        }
+    }
+
     fn keeps_meaning(&self, template: &[u32]) -> bool {
         template.iter().any(|&t| self.meaningful[t as usize])
     }
@@ -462,13 +474,10 @@ fn cluster(toks: &[Vec<u32>], counts: &[u64], vocab: &Vocab, cfg: &MinerConfig) 
     //    that position is a variable, even when its values look like words (user, host and
     //    file names, weekdays, `name[pid]:` prefixes).
     let clusters = merge_siblings(clusters, toks, vocab, cfg);
-    // 3. Split clusters on positions with few distinct words, or with words that name events
-    //    (each recurring, few for their lines); a plain word that fills more than one varying
-    //    position is a value of a variable.
-    let shared = recurring::variable_words(&clusters, toks, vocab);
+    // 3. Split clusters on positions with few distinct words.
     let mut out = Vec::with_capacity(clusters.len());
     for c in clusters {
-        split(c, toks, counts, vocab, &shared, cfg, &mut out);
+        split(c, toks, counts, vocab, cfg, &mut out);
     }
     out
 }
@@ -674,7 +683,6 @@ fn split(
     toks: &[Vec<u32>],
     counts: &[u64],
     vocab: &Vocab,
-    shared: &[bool],
     cfg: &MinerConfig,
     out: &mut Vec<Cluster>,
 ) {
@@ -691,12 +699,10 @@ fn split(
             // words of a message do. Any other variable-looking word makes the position a
             // variable.
             let names = dotted[toks[c.members[0] as usize][p] as usize];
-            // Beyond `max_constant_values`, plain and compound words may still name events
-            // ([`names_events`]).
             let limit = if names {
                 cfg.max_unshared_values
             } else {
-                recurring::MAX_NAMES.max(cfg.max_constant_values)
+                cfg.max_constant_values
             };
             let mut values: Vec<u32> = Vec::new();
             let mut lines: Vec<u64> = Vec::new();
@@ -721,14 +727,6 @@ fn split(
                 continue;
             }
             if names && lines.iter().any(|&n| n < 2) {
-                continue;
-            }
-            // Failure class M (event names at a position of many values): more than the few
-            // values any word may take split the cluster only when they name events.
-            if !names
-                && values.len() > cfg.max_constant_values
-                && !names_events(&values, &lines, vocab.kinds, shared)
-            {
                 continue;
             }
             // Beyond the few values any word may take, quoted names of one family are values.
@@ -761,15 +759,7 @@ fn split(
                 for &m in &members[1..] {
                     merge_template(&mut template, &toks[m as usize]);
                 }
-                split(
-                    Cluster { template, members },
-                    toks,
-                    counts,
-                    vocab,
-                    shared,
-                    cfg,
-                    out,
-                );
+                split(Cluster { template, members }, toks, counts, vocab, cfg, out);
             }
             return;
         }
@@ -1178,30 +1168,6 @@ mod tests {
                 words[2]
             };
             assert_eq!(tpl, &format!("fault on {route} {}", words[3]), "{line}");
-        }
-    }
-
-    /// Failure class E (HTTP request lines), generated case with neutral routes: a method and
-    /// its route set apart by a lone dash (`GET - /v2/boxes`) keep each route its own event;
-    /// without a method before the dash, or with another separator, the routes are values.
-    #[test]
-    fn routes_after_a_dash_and_a_method_are_events() {
-        let routes = ["/v2/boxes", "/v2/parts", "/health", "/v2/lots", "/login"];
-        let make = |sep: &str, verb: &str| -> Vec<String> {
-            (0..40)
-                .map(|i| format!("served {verb} {sep} {} in {i}ms", routes[i % 5]))
-                .collect()
-        };
-        let t = templates_of(&make("-", "GET"));
-        for (i, tpl) in t.iter().enumerate() {
-            assert_eq!(tpl, &format!("served GET - {} in <*>", routes[i % 5]));
-        }
-        for (sep, verb) in [("-", "fetch"), ("~", "GET"), ("- -", "GET")] {
-            let t = templates_of(&make(sep, verb));
-            assert!(
-                t.iter().all(|x| x == &t[0] && x.contains("<*> in")),
-                "{t:?}"
-            );
         }
     }
 
