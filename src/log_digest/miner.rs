@@ -308,22 +308,30 @@ impl Vocab<'_> {
     /// status that tells events apart.
     fn anchor(&self, toks: &[u32], i: usize) -> bool {
         match self.anchored[toks[i] as usize] {
-            // A method beside its kept route (`GET /orders`, `/orders [GET]`) is part of the
-            // event; beside a masked target (`request: "GET <*>"`) it is one field of it.
+            // A method beside its kept route (`GET /orders`, `/orders [GET]`, `GET - /orders`)
+            // is part of the event; beside a masked target (`request: "GET <*>"`) it is one
+            // field of it.
             mask::HttpAnchor::No => {
                 self.method[toks[i] as usize]
-                    && [i.wrapping_sub(1), i + 1].iter().any(|&j| {
-                        toks.get(j).is_some_and(|&t| {
-                            self.anchored[t as usize] == mask::HttpAnchor::AfterMethod
-                        })
+                    && self.near(toks, i, |t| {
+                        self.anchored[t as usize] == mask::HttpAnchor::AfterMethod
                     })
             }
             mask::HttpAnchor::Always => true,
-            mask::HttpAnchor::AfterMethod => {
-                (i > 0 && self.method[toks[i - 1] as usize])
-                    || toks.get(i + 1).is_some_and(|&t| self.method[t as usize])
-            }
+            mask::HttpAnchor::AfterMethod => self.near(toks, i, |t| self.method[t as usize]),
         }
+    }
+
+    /// Whether a token next to position `i` passes `want`, or the token past one lone dash
+    /// next to it (`GET - /orders`: a method and its route set apart by a separator).
+    fn near(&self, toks: &[u32], i: usize, want: impl Fn(u32) -> bool) -> bool {
+        let at = |j: Option<usize>| j.and_then(|j| toks.get(j)).copied();
+        let dash = |j: Option<usize>| at(j).is_some_and(|t| self.text[t as usize] == "-");
+        let (before, after) = (i.checked_sub(1), Some(i + 1));
+        at(before).is_some_and(&want)
+            || at(after).is_some_and(&want)
+            || (dash(before) && at(i.checked_sub(2)).is_some_and(&want))
+            || (dash(after) && at(Some(i + 2)).is_some_and(&want))
     }
 
     fn keeps_meaning(&self, template: &[u32]) -> bool {
@@ -1168,6 +1176,30 @@ mod tests {
                 words[2]
             };
             assert_eq!(tpl, &format!("fault on {route} {}", words[3]), "{line}");
+        }
+    }
+
+    /// Failure class E (HTTP request lines), generated case with neutral routes: a method and
+    /// its route set apart by a lone dash (`GET - /v2/boxes`) keep each route its own event;
+    /// without a method before the dash, or with another separator, the routes are values.
+    #[test]
+    fn routes_after_a_dash_and_a_method_are_events() {
+        let routes = ["/v2/boxes", "/v2/parts", "/health", "/v2/lots", "/login"];
+        let make = |sep: &str, verb: &str| -> Vec<String> {
+            (0..40)
+                .map(|i| format!("served {verb} {sep} {} in {i}ms", routes[i % 5]))
+                .collect()
+        };
+        let t = templates_of(&make("-", "GET"));
+        for (i, tpl) in t.iter().enumerate() {
+            assert_eq!(tpl, &format!("served GET - {} in <*>", routes[i % 5]));
+        }
+        for (sep, verb) in [("-", "fetch"), ("~", "GET"), ("- -", "GET")] {
+            let t = templates_of(&make(sep, verb));
+            assert!(
+                t.iter().all(|x| x == &t[0] && x.contains("<*> in")),
+                "{t:?}"
+            );
         }
     }
 
