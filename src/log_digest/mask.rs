@@ -18,12 +18,14 @@ use super::http::{
     route_before_method, target_with_status, STATUS_WINDOW,
 };
 pub use super::http::{field_key, http_anchor, is_method_token, HttpAnchor};
-use super::tokens::is_date_word;
 pub(super) use names::quoted_name;
+pub(super) use number_words::is_unit;
+use number_words::{date_word_in_date, paren_restatement};
 use pairs::{number_then_word, value_words_before_pair};
 use spans::{bracketed_free_text, call_args, is_exception_type, object_span, spanning_value};
 
 mod names;
+mod number_words;
 mod pairs;
 mod spans;
 
@@ -125,66 +127,6 @@ fn relative_file_path(b: &[u8]) -> Option<usize> {
     let ext = &name[dot + 1..];
     (dot > 0 && (1..=5).contains(&ext.len()) && ext.iter().all(u8::is_ascii_alphabetic))
         .then_some(end)
-}
-
-/// A month or weekday name (`Jun`, `Tue`, `March`, capitalised or upper-case) that is part of a
-/// date: a number or another such name comes right before or after it (`Tue Oct 14`, `14 Jun`,
-/// `Jun 14`). Such a word is a variable like the numbers around it.
-fn date_word_in_date(tok: &[u8], after_wild: bool, rest: &[u8]) -> bool {
-    let word = tok.strip_suffix(b",").unwrap_or(tok);
-    if !is_date_name(word) {
-        return false;
-    }
-    if after_wild {
-        return true;
-    }
-    let ws = rest.iter().take_while(|c| c.is_ascii_whitespace()).count();
-    let next = &rest[ws..];
-    let next_len = next
-        .iter()
-        .position(u8::is_ascii_whitespace)
-        .unwrap_or(next.len());
-    let next_word = &next[..next_len];
-    next.first().is_some_and(u8::is_ascii_digit)
-        || is_date_name(next_word.strip_suffix(b",").unwrap_or(next_word))
-}
-
-/// Month and weekday names written in full.
-const FULL_DATE_NAMES: [&[u8]; 19] = [
-    b"january",
-    b"february",
-    b"march",
-    b"april",
-    b"may",
-    b"june",
-    b"july",
-    b"august",
-    b"september",
-    b"october",
-    b"november",
-    b"december",
-    b"monday",
-    b"tuesday",
-    b"wednesday",
-    b"thursday",
-    b"friday",
-    b"saturday",
-    b"sunday",
-];
-
-/// `Jun`, `TUE`, `March`, `Sunday`: a capitalised month or weekday name or abbreviation.
-#[inline]
-fn is_date_name(w: &[u8]) -> bool {
-    if !(3..=9).contains(&w.len()) || !w[0].is_ascii_uppercase() {
-        return false;
-    }
-    if !is_date_word([w[0], w[1], w[2]]) {
-        return false;
-    }
-    if w.len() == 3 {
-        return w.iter().all(u8::is_ascii_alphabetic);
-    }
-    FULL_DATE_NAMES.iter().any(|f| f.eq_ignore_ascii_case(w))
 }
 
 /// `key=value` with an identifier key and a plain value: where the value starts.
@@ -334,56 +276,6 @@ fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bo
     }
     // `10.1.2.3:80` style tokens end up as `<*>`; report whole-token wildcards for collapsing.
     &out[start..] == WILDCARD.as_bytes()
-}
-
-/// Size and duration units that follow a number as a separate word.
-pub(super) fn is_unit(w: &[u8]) -> bool {
-    const UNITS: &[&[u8]] = &[
-        b"B", b"KB", b"MB", b"GB", b"TB", b"KiB", b"MiB", b"GiB", b"TiB", b"kB", b"bytes", b"ms",
-        b"us", b"ns", b"s", b"sec", b"secs", b"seconds", b"min", b"mins", b"minutes", b"h",
-        b"hours",
-    ];
-    // Every unit is a word of one to seven letters: other tokens are out before the list.
-    (1..=7).contains(&w.len()) && w[0].is_ascii_alphabetic() && UNITS.contains(&w)
-}
-
-/// Whether a byte can be part of a number written in parentheses (`1234`, `12.5%`, `-3`).
-fn numberish(c: u8) -> bool {
-    c.is_ascii_digit() || matches!(c, b'.' | b',' | b'%' | b'-' | b'+')
-}
-
-/// `(1234)`, `(12%),` or `(1234` followed by a unit word and `)`: a parenthesised number (with
-/// an optional unit) that restates the variable before it. Returns how many bytes after `tok`
-/// it also covers (the unit word) and the punctuation after the `)` to keep.
-fn paren_restatement<'a>(tok: &'a [u8], after: &'a [u8]) -> Option<(usize, &'a [u8])> {
-    let inner = tok.strip_prefix(b"(")?;
-    if !inner.first().is_some_and(u8::is_ascii_digit) {
-        return None;
-    }
-    let n = inner.iter().take_while(|&&c| numberish(c)).count();
-    if let Some(rest) = inner[n..].strip_prefix(b")") {
-        return rest
-            .iter()
-            .all(u8::is_ascii_punctuation)
-            .then_some((0, rest));
-    }
-    if n != inner.len() {
-        return None;
-    }
-    // The unit is the next word: `(1234 bytes)`.
-    let ws = after.iter().take_while(|c| c.is_ascii_whitespace()).count();
-    if ws == 0 || ws > 1 {
-        return None;
-    }
-    let word_len = after[ws..]
-        .iter()
-        .take_while(|c| !c.is_ascii_whitespace())
-        .count();
-    let word = &after[ws..ws + word_len];
-    let close = memchr::memchr(b')', word)?;
-    let rest = &word[close + 1..];
-    (close > 0 && is_unit(&word[..close]) && rest.iter().all(u8::is_ascii_punctuation))
-        .then_some((ws + word_len, rest))
 }
 
 /// The tokens a request line's state gives a meaning of its own (kept out of
