@@ -743,51 +743,8 @@ pub(super) fn links_traceback(t: &str) -> bool {
         || t.starts_with(TRACEBACK)
 }
 
-/// Lines as a console renderer writes them (failure class: wrapped console output): a time
-/// column left blank within the same second, a padded level, the message wrapped to the
-/// width left by a right-aligned location column, continuation lines indented to the
-/// message column, every line padded to `width`. Events are `(second, level, message,
-/// location)`.
 #[cfg(test)]
-pub(crate) fn render_console(events: &[(u32, &str, &str, &str)], width: usize) -> Vec<String> {
-    const MESSAGE_COL: usize = 20;
-    let mut out = Vec::new();
-    let mut last_second = None;
-    for &(second, level, message, location) in events {
-        let time = if last_second == Some(second) {
-            " ".repeat(11)
-        } else {
-            format!("[12:00:{second:02}] ")
-        };
-        last_second = Some(second);
-        let area = width - MESSAGE_COL - location.len() - 1;
-        let mut pieces: Vec<String> = vec![String::new()];
-        for word in message.split(' ') {
-            let last = pieces.last_mut().unwrap();
-            if last.is_empty() {
-                last.push_str(word);
-            } else if last.len() + 1 + word.len() <= area {
-                last.push(' ');
-                last.push_str(word);
-            } else {
-                pieces.push(word.to_owned());
-            }
-        }
-        out.push(format!(
-            "{time}{level:<8} {:<area$} {location:>w$}",
-            pieces[0],
-            w = location.len()
-        ));
-        for p in &pieces[1..] {
-            out.push(format!(
-                "{:MESSAGE_COL$}{p:<w$}",
-                "",
-                w = width - MESSAGE_COL
-            ));
-        }
-    }
-    out
-}
+pub(crate) use console::render_console;
 
 #[cfg(test)]
 mod interleave_matrix;

@@ -235,10 +235,11 @@ mod tests {
         assert_eq!(misclassified(&lines), vec![]);
         // Must not fire: a marked message under another prefix (the next entry's counter), a
         // message that starts with a number after `+`, and an unmarked line under the same
-        // prefix (two events of one moment).
+        // prefix (two events of one moment). The head announces nothing (no `:`), so the
+        // repeated-header rule of `record_bounds` has no say either.
         let mut lines = Vec::new();
         for i in 0..50 {
-            lines.push((format!("{} nu opened:", prefix(i, 2 * i)), true));
+            lines.push((format!("{} nu opened", prefix(i, 2 * i)), true));
             let t = ["+xi omicron", "+5 pi rho", "sigma tau"][i % 3];
             let k = if i % 3 == 0 { 2 * i + 1 } else { 2 * i };
             lines.push((format!("{} {t}", prefix(i, k)), true));
