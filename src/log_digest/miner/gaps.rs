@@ -158,7 +158,7 @@ pub(super) fn merge_insertions(
         .enumerate()
         .filter_map(|(ci, c)| {
             c.map(|mut c| {
-                c.members.extend(moved[ci].drain(..));
+                c.members.append(&mut moved[ci]);
                 c.members.sort_unstable();
                 c
             })
@@ -169,6 +169,9 @@ pub(super) fn merge_insertions(
 #[cfg(test)]
 mod tests {
     use super::super::{Miner, MinerConfig};
+
+    /// A matrix cell: the short and the long variant of one generated line.
+    type Cell = (fn(usize) -> String, fn(usize) -> String);
 
     /// The template of each line, mined together.
     fn templates_of(lines: &[String]) -> Vec<String> {
@@ -196,7 +199,7 @@ mod tests {
     fn optional_fields_and_multi_word_values_join_their_event() {
         // Must fire (invented names): an optional field closing a bracketed list, an optional
         // value set after a constant word.
-        let cells: [(fn(usize) -> String, fn(usize) -> String); 2] = [
+        let cells: [Cell; 2] = [
             (
                 |i| {
                     format!(
@@ -227,7 +230,7 @@ mod tests {
         // Must not fire: an added constant word, a word added to a bracketed list, a named
         // field inserted among others (not closing a separated list), a
         // template of one word among variables, fields only.
-        let cells: [(fn(usize) -> String, fn(usize) -> String); 5] = [
+        let cells: [Cell; 5] = [
             (
                 |i| format!("gate {i} opened by warden"),
                 |i| format!("gate {i} opened by warden twice"),
