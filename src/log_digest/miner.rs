@@ -22,6 +22,7 @@ use serde::Serialize;
 use super::mask::{self, WILDCARD};
 use names::{is_quoted_name, one_family};
 
+mod gaps;
 mod names;
 
 /// Token id of the wildcard in the interner used by [`Miner::finish`].
@@ -487,7 +488,8 @@ fn cluster(toks: &[Vec<u32>], counts: &[u64], vocab: &Vocab, cfg: &MinerConfig) 
     for c in clusters {
         split(c, toks, counts, vocab, cfg, &mut out);
     }
-    out
+    // 4. Fold a template into a longer one that only adds a run of variables.
+    gaps::merge_insertions(out, vocab, cfg.similarity)
 }
 
 /// A hash of a template with position `skip` left out.

@@ -1,0 +1,266 @@
+//! Failure class "token count" (an event split because its lines have different numbers of
+//! tokens): an optional field (`(task pid=<*>)` and `(task pid=<*>, ip=<*>)`) or a value of
+//! one or more words puts one event's lines in buckets of different lengths, which the miner
+//! never compares. After clustering, a template is folded into a longer one when the longer
+//! one is the same template with one run of variables inserted at one place; the evidence is
+//! structural (every constant word kept, in order, and only variables added), not a count.
+
+use super::{Cluster, Vocab, WILDCARD};
+use rustc_hash::FxHashMap;
+
+/// A token that holds a variable (`<*>`, `ip=<*>)`, `<*>,`).
+fn holds_variable(vocab: &Vocab, t: u32) -> bool {
+    vocab.text[t as usize].contains(WILDCARD)
+}
+
+/// Separators that end a field before the next one of a list (`pid=<*>,`).
+const SEPARATORS: [char; 2] = [',', ';'];
+
+/// Whether the token before an inserted run reads the same in both templates: equal, or the
+/// same field whose list the run extends, the longer one ending with a separator where the
+/// shorter one closes the list with the brackets the run now ends with (`pid=<*>)` against
+/// `pid=<*>,` then `ip=<*>)`).
+fn same_before(vocab: &Vocab, short: u32, long: u32, run_end: u32) -> bool {
+    if short == long {
+        return true;
+    }
+    let (s, l, e) = (
+        vocab.text[short as usize],
+        vocab.text[long as usize],
+        vocab.text[run_end as usize],
+    );
+    let Some(stem) = l.strip_suffix(SEPARATORS) else {
+        return false;
+    };
+    let closers = &e[e.trim_end_matches([')', ']', '}', '"', '\'']).len()..];
+    !closers.is_empty() && s.strip_suffix(closers) == Some(stem)
+}
+
+/// Whether `long` is `short` with one run of variable tokens inserted at one place (see
+/// [`same_before`] for the token before the run). A route or status is never part of the run.
+fn is_insertion(vocab: &Vocab, short: &[u32], long: &[u32]) -> bool {
+    let d = long.len() - short.len();
+    let lead = short.iter().zip(long).take_while(|(a, b)| a == b).count();
+    // The run starts at `i` (after `lead` agreeing tokens, or one earlier when the token
+    // before it changed its closing punctuation).
+    for i in [lead, lead + 1] {
+        if i > short.len() || (i > 0 && i - 1 > lead) {
+            continue;
+        }
+        if short[i..] != long[i + d..] {
+            continue;
+        }
+        let run = &long[i..i + d];
+        if !run
+            .iter()
+            .enumerate()
+            .all(|(k, &t)| holds_variable(vocab, t) && !vocab.anchor(long, i + k))
+        {
+            continue;
+        }
+        // A named field (`key=<*>`) inserted among the others is a different record (the
+        // keys present tell events apart, as in `keys_differ`); one that extends a
+        // separated list at its closing bracket adds detail to the same one.
+        let extends_list = i > 0 && short[i - 1] != long[i - 1];
+        if run.iter().any(|&t| vocab.field[t as usize] != 0) && !extends_list {
+            continue;
+        }
+        if i == 0 || same_before(vocab, short[i - 1], long[i - 1], run[d - 1]) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether a template keeps enough constant words to say what its event is: two words that
+/// say something, and constants in at least `similarity` of its tokens (a template of
+/// wildcards would swallow anything).
+fn enough_constants(vocab: &Vocab, template: &[u32], constants: usize, similarity: f64) -> bool {
+    let words = template
+        .iter()
+        .filter(|&&t| !holds_variable(vocab, t) && vocab.meaningful[t as usize])
+        .count();
+    words >= 2 && constants as f64 >= similarity * template.len() as f64
+}
+
+/// Folds each cluster into the shortest longer cluster (the first in order among equals) whose
+/// template is its own with one run of variables inserted (see [`is_insertion`]), when both
+/// keep enough constant words ([`enough_constants`]). The longer template names the event.
+/// Deterministic: clusters are compared in order, and chains fold into the longest.
+pub(super) fn merge_insertions(
+    clusters: Vec<Cluster>,
+    vocab: &Vocab,
+    similarity: f64,
+) -> Vec<Cluster> {
+    // Only templates with the same constant tokens in the same order can be insertions of
+    // one another: group by them.
+    let mut groups: FxHashMap<Vec<u32>, Vec<usize>> = FxHashMap::default();
+    let mut order: Vec<Vec<u32>> = Vec::new();
+    for (ci, c) in clusters.iter().enumerate() {
+        let skeleton: Vec<u32> = c
+            .template
+            .iter()
+            .copied()
+            .filter(|&t| !holds_variable(vocab, t))
+            .collect();
+        let g = groups.entry(skeleton.clone()).or_insert_with(|| {
+            order.push(skeleton);
+            Vec::new()
+        });
+        g.push(ci);
+    }
+    let mut into: Vec<Option<usize>> = vec![None; clusters.len()];
+    for skeleton in &order {
+        let g = &groups[skeleton];
+        if g.len() < 2 {
+            continue;
+        }
+        let constants = skeleton.len();
+        for &a in g {
+            let short = &clusters[a].template;
+            if !enough_constants(vocab, short, constants, similarity) {
+                continue;
+            }
+            let target = g
+                .iter()
+                .copied()
+                .filter(|&b| {
+                    let long = &clusters[b].template;
+                    long.len() > short.len()
+                        && enough_constants(vocab, long, constants, similarity)
+                        && is_insertion(vocab, short, long)
+                })
+                .min_by_key(|&b| clusters[b].template.len());
+            into[a] = target;
+        }
+    }
+    if into.iter().all(Option::is_none) {
+        return clusters;
+    }
+    let root = |mut c: usize| {
+        while let Some(n) = into[c] {
+            c = n;
+        }
+        c
+    };
+    let roots: Vec<usize> = (0..clusters.len()).map(root).collect();
+    let mut moved: Vec<Vec<u32>> = vec![Vec::new(); clusters.len()];
+    let mut kept: Vec<Option<Cluster>> = Vec::with_capacity(clusters.len());
+    for (ci, c) in clusters.into_iter().enumerate() {
+        if roots[ci] == ci {
+            kept.push(Some(c));
+        } else {
+            moved[roots[ci]].extend(c.members);
+            kept.push(None);
+        }
+    }
+    kept.into_iter()
+        .enumerate()
+        .filter_map(|(ci, c)| {
+            c.map(|mut c| {
+                c.members.append(&mut moved[ci]);
+                c.members.sort_unstable();
+                c
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Miner, MinerConfig};
+
+    /// A matrix cell: the short and the long variant of one generated line.
+    type Cell = (fn(usize) -> String, fn(usize) -> String);
+
+    /// The template of each line, mined together.
+    fn templates_of(lines: &[String]) -> Vec<String> {
+        let mut m = Miner::new(MinerConfig::default());
+        let shapes: Vec<u32> = lines.iter().map(|l| m.add(l)).collect();
+        let mined = m.finish();
+        shapes
+            .iter()
+            .map(|&s| mined.template_of(s).text.clone())
+            .collect()
+    }
+
+    /// Lines of two variants of one generated event, `n` of each: `short(i)` and `long(i)`.
+    fn pair(short: impl Fn(usize) -> String, long: impl Fn(usize) -> String) -> (String, String) {
+        let mut lines = Vec::new();
+        for i in 0..6 {
+            lines.push(short(i));
+            lines.push(long(i));
+        }
+        let t = templates_of(&lines);
+        (t[0].clone(), t[1].clone())
+    }
+
+    #[test]
+    fn optional_fields_and_multi_word_values_join_their_event() {
+        // Must fire (invented names): an optional field closing a bracketed list, an optional
+        // value set after a constant word.
+        let cells: [Cell; 2] = [
+            (
+                |i| {
+                    format!(
+                        "(brew_kettle pid={}) Steeped {i} cups for guest{i}",
+                        100 + i
+                    )
+                },
+                |i| {
+                    format!(
+                        "(brew_kettle pid={}, ip=10.0.{i}.7) Steeped {i} cups for guest{i}",
+                        200 + i
+                    )
+                },
+            ),
+            (
+                |i| format!("lantern polished in {i}.5 s by the keeper"),
+                |i| format!("lantern polished in {i}.5 s 0x{i}f by the keeper"),
+            ),
+        ];
+        for (short, long) in cells {
+            let (a, b) = pair(short, long);
+            assert_eq!(a, b, "{} / {}", short(0), long(0));
+        }
+    }
+
+    #[test]
+    fn constant_words_and_wildcard_templates_keep_events_apart() {
+        // Must not fire: an added constant word, a word added to a bracketed list, a named
+        // field inserted among others (not closing a separated list), a
+        // template of one word among variables, fields only.
+        let cells: [Cell; 5] = [
+            (
+                |i| format!("gate {i} opened by warden"),
+                |i| format!("gate {i} opened by warden twice"),
+            ),
+            (
+                |i| format!("(brew_kettle pid={}) Steeped {i} cups", 100 + i),
+                |i| format!("(brew_kettle pid={}, gently) Steeped {i} cups", 200 + i),
+            ),
+            (
+                |i| format!("rang bell={i} at 0x{i}f"),
+                |i| format!("rang bell={i} tone={} at 0x{i}f", i * 3),
+            ),
+            (
+                |i| format!("door swung {{ hinge={i} latch={} }} softly", i * 7),
+                |i| {
+                    format!(
+                        "door swung {{ hinge={i} bolt={} latch={} }} softly",
+                        i,
+                        i * 7
+                    )
+                },
+            ),
+            (
+                |i| format!("left={i} right={}", i * 7),
+                |i| format!("left={i} mid={} right={}", i * 3, i * 7),
+            ),
+        ];
+        for (short, long) in cells {
+            let (a, b) = pair(short, long);
+            assert_ne!(a, b, "{} / {}", short(0), long(0));
+        }
+    }
+}
