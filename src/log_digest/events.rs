@@ -553,6 +553,7 @@ impl<'s> EventParser<'s> {
             return true;
         }
         if first.is_some_and(|b| b == b' ' || b == b'\t') && !t.is_empty() {
+            self.frames_without_opener(t);
             // A head whose time column is left blank when it repeats (rich's handler) is
             // indented too: it starts with the level column.
             if self.splitter.has_level_column() && starts_with_level_word(t) {
@@ -701,6 +702,9 @@ fn message_level(m: &str) -> Option<Level> {
     if test_failed(first, m) {
         return Some(Level::Error);
     }
+    if first.starts_with('(') {
+        return level_after_source_tag(m);
+    }
     Level::parse(first).or_else(|| {
         let is_location = first.strip_suffix(':').is_some_and(|f| {
             f.rsplit_once(':').is_some_and(|(path, line)| {
@@ -716,6 +720,26 @@ fn message_level(m: &str) -> Option<Level> {
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.'))
         .then_some(Level::Warning)
     })
+}
+
+/// Most words a parenthesised source tag opening a message holds (`(name pid=7, ip=…)`).
+const MAX_TAG_WORDS: usize = 4;
+
+/// The level word in capitals with its colon right after a parenthesised source tag that opens
+/// a message (`(<process>) WARNING: …`: a supervisor forwarding a child's lines prefixes each
+/// with the child's name, and the child's own level word follows). Only capitals with a colon
+/// count: a word in the message's prose after a tag (`(tag) error rate …`, `(tag) Error: …`,
+/// an exception's name) and a level word further on are none.
+fn level_after_source_tag(m: &str) -> Option<Level> {
+    let mut words = m.split_ascii_whitespace();
+    words
+        .by_ref()
+        .take(MAX_TAG_WORDS)
+        .position(|w| w.ends_with(')'))?;
+    let w = words.next()?.strip_suffix(':')?;
+    (w.len() >= 4 && w.bytes().all(|b| b.is_ascii_uppercase()))
+        .then(|| Level::parse(w))
+        .flatten()
 }
 
 /// A test runner's outcome line for a test that failed or errored: a test id (`path::name`)
@@ -746,6 +770,8 @@ pub(super) fn links_traceback(t: &str) -> bool {
 #[cfg(test)]
 pub(crate) use console::render_console;
 
+#[cfg(test)]
+mod forwarded_worker_matrix;
 #[cfg(test)]
 mod interleave_matrix;
 #[cfg(test)]

@@ -221,6 +221,28 @@ pub fn glued_letter(tok: &str) -> Option<Level> {
     }
 }
 
+/// A level word in capitals glued to the bracketed field after it (`WARN[0000]`,
+/// `ERROR[03-01|09:00:31]`): a level column padded to the width of its longest word leaves no
+/// space after that word, so the widest level touches the time or counter that follows. The
+/// bracket must close the token and hold a digit; the word must be a level word of three
+/// letters or more in capitals (`error[E0308]:` is a compiler's message, `MAP[3]` a word).
+/// Leaves at the first byte that is not a capital unless it is the `[`.
+pub fn glued_bracket(tok: &str) -> Option<Level> {
+    let b = tok.as_bytes();
+    let open = b
+        .iter()
+        .take(MAX_LEVEL_WORD + 1)
+        .position(|c| !c.is_ascii_uppercase())?;
+    let inside = tok[open..].strip_prefix('[')?;
+    let inside = inside
+        .strip_suffix(']')
+        .or_else(|| inside.strip_suffix("]:"))?;
+    if open < 3 || !inside.bytes().any(|c| c.is_ascii_digit()) || inside.contains([']', '[']) {
+        return None;
+    }
+    Level::parse(&tok[..open])
+}
+
 /// A level written before a `/` and a name (`W/worker(412):`, `ERROR/main`): the level of what
 /// the name says. A single letter must be a severity letter, and the name at least two
 /// characters starting with a letter (`I/O` is a word). Leaves at the first byte that is not a
@@ -651,6 +673,63 @@ mod tests {
         assert_eq!(after_pairs("ref=\"a b\" error"), None);
         assert_eq!(after_pairs("pid=12 E parcel"), None);
         assert_eq!(after_pairs("Warning: parcel=4 moved"), None);
+    }
+
+    #[test]
+    fn widest_level_word_glued_to_the_bracket_after_it() {
+        // Class: a level column padded to its widest word (`%-5s`) then a bracketed time or
+        // counter: the widest word touches the bracket (`ERROR[..]`), the others do not.
+        assert_eq!(glued_bracket("ERROR[11-04|07:15:02]"), Some(Level::Error));
+        assert_eq!(glued_bracket("WARN[0042]"), Some(Level::Warning));
+        assert_eq!(glued_bracket("CRIT[7]:"), Some(Level::Fatal));
+        // Must not fire: lower case (a compiler's `error[E0308]:`), a word that is no level,
+        // a bracket without a digit, one that does not close the token, a two-letter word.
+        assert_eq!(glued_bracket("error[E0308]:"), None);
+        assert_eq!(glued_bracket("Error[42]"), None);
+        assert_eq!(glued_bracket("SLOT[42]"), None);
+        assert_eq!(glued_bracket("ERROR[main]"), None);
+        assert_eq!(glued_bracket("ERROR[42]x"), None);
+        assert_eq!(glued_bracket("ERROR[4][2]"), None);
+        assert_eq!(glued_bracket("ER[42]"), None);
+        assert_eq!(glued_bracket("ERROR"), None);
+    }
+
+    #[test]
+    fn glued_level_counts_in_a_padded_level_column_file() {
+        use crate::log_digest::matrix_tally::digest_cell;
+        // Neutral words: a file whose level column is padded to five letters and followed by a
+        // bracketed date; the error lines write `ERROR[` with no space.
+        let mut text = String::new();
+        let (mut warn, mut err) = (0, 0);
+        for i in 0..120u32 {
+            let t = format!("[11-04|07:{:02}:{:02}]", i / 60, i % 60);
+            match i % 6 {
+                1 => {
+                    warn += 1;
+                    text += &format!("WARN  {t} Spindle drifted   unit=rotor-{i} gap={i}ms\n");
+                }
+                4 => {
+                    err += 1;
+                    text +=
+                        &format!("ERROR{t} Spindle stalled   unit=rotor-{i} cause=\"jam {i}\"\n");
+                }
+                // A message mentioning errors on an info line must not count.
+                5 => text += &format!("INFO  {t} Retry scheduled   unit=rotor-{i} error=none\n"),
+                _ => text += &format!("INFO  {t} Parcel sorted     unit=rotor-{i} lane={i}\n"),
+            }
+        }
+        let (ids, counts) = digest_cell(&text);
+        assert_eq!(counts, [warn, err, 0], "warnings, errors, fatal");
+        // The glued error lines share one template whose text starts at the message.
+        let stalled: Vec<_> = ids.iter().filter(|(_, t)| t.contains("stalled")).collect();
+        assert_eq!(stalled.len() as u64, err);
+        assert!(
+            stalled
+                .iter()
+                .all(|(id, t)| *id == stalled[0].0 && t.starts_with("Spindle")),
+            "{:?}",
+            stalled[0]
+        );
     }
 }
 

@@ -57,6 +57,15 @@ pub(crate) fn is_goroutine(t: &str) -> bool {
     })
 }
 
+/// A Python traceback frame's location line (trimmed at its start): `File "<path>", line <n>`.
+pub(crate) fn is_python_frame(t: &str) -> bool {
+    t.strip_prefix("File \"")
+        .and_then(|r| r.split_once("\", line "))
+        .is_some_and(|(path, rest)| {
+            !path.is_empty() && rest.as_bytes().first().is_some_and(u8::is_ascii_digit)
+        })
+}
+
 /// `ValueError: bad`, `java.lang.IllegalStateException: x`, `Error: boom`, `KeyError`; the
 /// exception type with a parenthesised code before its colon (`a.b.GammaException (0x8004):
 /// x`, `DeltaException (111): y`), and the type in parentheses behind `** ` (`** (a.BetaError)

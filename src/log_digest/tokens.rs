@@ -118,6 +118,7 @@ pub(super) fn shape(tok: &str) -> Shape {
     if levels::glued_letter(tok).is_some()
         || (alpha && kinds & BYTE_SLASH != 0 && levels::slash_prefixed(tok).is_some())
         || (alpha && kinds & BYTE_DOT != 0 && levels::channel_suffixed(tok).is_some())
+        || (alpha && digit && t[0].is_ascii_uppercase() && levels::glued_bracket(tok).is_some())
     {
         return Shape::Level;
     }

@@ -3,6 +3,7 @@
 
 use super::Level;
 use super::{EventParser, Mode, TRACEBACK};
+use crate::log_digest::multiline::is_python_frame;
 
 impl EventParser<'_> {
     /// Failure class: a record whose message goes on with the exception's one-line summary
@@ -16,6 +17,20 @@ impl EventParser<'_> {
             return true;
         }
         false
+    }
+
+    /// Failure class: a Python traceback printed without its `Traceback (most recent call
+    /// last):` opener under a line with no header (a worker's error forwarded by the process
+    /// that ran it: a line naming the task, its indented frames, then the exception line at the
+    /// margin). The indented frames already continue the line; the exception line that ends
+    /// them continues it too, as it ends a traceback. The line's level is left as it was (the
+    /// record it reports is the error). A margin line after frames that is not an exception
+    /// line, and an exception line after a head with a header (read by the stack rules), are
+    /// left alone.
+    pub(super) fn frames_without_opener(&mut self, t: &str) {
+        if self.mode == Mode::Plain && !self.head_has_header && is_python_frame(t) {
+            self.mode = Mode::Traceback;
+        }
     }
 
     /// Failure class: an uncaught exception's traceback printed to the same stream right after
