@@ -1020,6 +1020,37 @@ mod tests {
         assert!(got[2].ends_with("1\u{7d} eta"), "{got:?}");
     }
 
+    #[test]
+    fn a_json_record_whose_message_ends_in_an_object_of_fields_reads_those_fields() {
+        // Class: a JSON record whose message is a structured logger's console line, text then
+        // a tab and an object of fields (a header rewrite into JSON keeps it escaped in the
+        // message): the object's fields are read as on the text line, a request's method and
+        // route kept, instead of one opaque value. Generated, neutral words.
+        let rec = |lvl: &str, msg: &str| serde_json::json!({"level": lvl, "msg": msg}).to_string();
+        let lines = [
+            rec("info", "alpha.go:1\tbeta\t{\"method\": \"GET\", \"path\": \"/gamma\", \"status\": 404}"),
+            rec("info", "alpha.go:1\tbeta\t{\"method\": \"PUT\", \"path\": \"/delta\", \"status\": 409}\nframe.one\n\tframe.go:3"),
+            // Must not fire: an object that does not end the message, a message that is text
+            // alone, an object with a message of its own after text.
+            rec("info", "alpha.go:2\tepsilon {\"zeta\": 1} eta"),
+            rec("warning", "alpha.go:3 theta iota"),
+            rec("info", "kappa {\"msg\": \"lambda\", \"mu\": 2}"),
+        ];
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let got = classify(&lines);
+        assert!(
+            got[0].contains("method=GET") && got[0].contains("path=/gamma"),
+            "{got:?}"
+        );
+        assert!(
+            got[1].contains("method=PUT") && got[1].contains("status=409"),
+            "{got:?}"
+        );
+        assert!(got[2].ends_with("1\u{7d} eta"), "{got:?}");
+        assert_eq!(got[3], "warning|alpha.go:3 theta iota");
+        assert!(got[4].contains("\"lambda\""), "{got:?}");
+    }
+
     // Cases from generated formats (fixtures/log-digest/ecosystem), named by what they handle.
 
     #[test]

@@ -14,7 +14,7 @@
 use super::levels;
 pub use super::levels::Level;
 pub use super::log_format::{LogFormat, LogFormatError};
-use super::tokens::{compatible, is_header_bracket, is_separator, shape, Shape, Spans};
+use super::tokens::{compatible, is_glyph, is_header_bracket, is_separator, shape, Shape, Spans};
 
 const MAX_COLS: usize = 12;
 /// Sample lines needed before unchecked (label, sandwiched word) columns are accepted on the
@@ -132,6 +132,8 @@ impl HeaderModel {
         // (bits: `.` `-` `*` `#`, and any other mark).
         let mut header_brackets = 0;
         let mut marks = [0u8; MAX_COLS];
+        // Tokens per column that are one drawn non-ASCII mark (`¦`, `»`).
+        let mut glyphs = [0usize; MAX_COLS];
         for l in &lines {
             for (c, &(s, e)) in Spans::of(l, MAX_COLS).get().iter().enumerate() {
                 let tok = &l[s..e];
@@ -148,6 +150,9 @@ impl HeaderModel {
                         "#" => 0b1000,
                         _ => 0b1_0000,
                     };
+                }
+                if is_glyph(tok) {
+                    glyphs[c] += 1;
                 }
                 if matches!(l.as_bytes()[s], b'"' | b'\'') {
                     quoted[c] += 1;
@@ -191,12 +196,17 @@ impl HeaderModel {
             // separator (`name -`, `name :`); words followed by more typed columns there are
             // the message of one event that nearly every sample line shares (an access line's
             // `GET /path 1.1 200`), not header.
+            // The separator may be drawn as one glyph on nearly every line (`file.go:42 ¦
+            // [tags] 4 message`): then it is that lone separator, and the typed fields right
+            // after it (a bracketed tag list, a counter) are header.
             let after_level = columns.contains(&Some(Shape::Level));
+            let drawn = glyphs[c] * 10 >= n * 9;
             match next {
                 Some(k)
                     if proven(k)
                         && (dominant[k] != Some(Shape::Dash) || k == c + 1)
-                        && (!after_level || (dominant[k] == Some(Shape::Dash) && k == c + 1)) =>
+                        && (!after_level
+                            || (k == c + 1 && (dominant[k] == Some(Shape::Dash) || drawn))) =>
                 {
                     for _ in c..k {
                         columns.push(None);
@@ -997,6 +1007,61 @@ mod tests {
                 assert_eq!(m.split(l).message, cell(i), "{l}");
             }
         }
+    }
+
+    #[test]
+    fn class4_a_drawn_separator_glyph_after_a_location_keeps_the_header_going() {
+        // Class: past a glued level, a time, a thread id and a `file:line` location, a logger
+        // draws its separator as one non-ASCII glyph, then writes a bracketed tag list and a
+        // per-entry counter. Read as a word, the glyph was an unchecked gap past the level and
+        // the header stopped at the location, leaving `glyph [tags] n` in every message (and a
+        // `+`-marked continuation's mark out of reach). A glyph that is one non-alphanumeric
+        // character is a separator mark like `|`. Generated, neutral words.
+        let make = |glyph: &str| -> Vec<String> {
+            (0..30)
+                .map(|i| {
+                    format!(
+                        "W0501 10:00:{i:02}.{:06} {} {}@alpha/beta.go:{} {glyph} [Q1,m{}] {} {}",
+                        i * 37,
+                        40 + i % 5,
+                        1 + i % 2,
+                        100 + i * 3,
+                        i % 3,
+                        i + 1,
+                        say(i)
+                    )
+                })
+                .collect()
+        };
+        for glyph in ["¦", "»"] {
+            let lines = make(glyph);
+            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let m = model(&lines);
+            for i in [3, 4, 9] {
+                assert_eq!(m.split(lines[i]).message, say(i), "{}", lines[i]);
+            }
+        }
+        // Must not fire: a one-letter word in that column (`λ`, not a mark) is still an
+        // unchecked word past the level, which bridges only to a lone separator.
+        let lines = make("λ");
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        assert!(model(&lines).split(lines[4]).message.starts_with("λ ["));
+        // Nor is a glyph a message shares with only some lines a header column.
+        let some: Vec<String> = (0..24)
+            .map(|i| {
+                let tail = if i % 3 == 0 {
+                    "» ".to_string() + &say(i)
+                } else {
+                    say(i)
+                };
+                format!("2024-05-01 10:00:{i:02} INFO alpha.beta : {tail}")
+            })
+            .collect();
+        let some: Vec<&str> = some.iter().map(String::as_str).collect();
+        assert_eq!(
+            model(&some).split(some[3]).message,
+            "» ".to_string() + &say(3)
+        );
     }
 
     #[test]

@@ -454,6 +454,12 @@ pub fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
         message = r.message;
         message.truncate(message.trim_end().len());
         message.push_str(&r.fields);
+    } else if let Some((text, r)) = trailing_fields(&message) {
+        // A message that is text then an object of fields (a structured logger's console
+        // line written into a record): the object's fields, rendered, as on a text line.
+        let mut m = text.trim_end().to_owned();
+        m.push_str(&r.fields);
+        message = m;
     } else if let Some(inner) = json.inner.as_ref().filter(|_| wrapper_key) {
         // Only a message that fits the wrapped lines' header is one of them: records of
         // another writer in the same file (two formats interleaved) keep their message.
@@ -484,6 +490,22 @@ pub fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
         fields,
         level,
     })
+}
+
+/// A message of text then, set off by a space or a tab, a JSON object of fields with no
+/// message of its own that runs to the end (`done\t{"a": 1}`): the text and the object read.
+fn trailing_fields(m: &str) -> Option<(&str, JsonRecord)> {
+    let t = m.trim_end();
+    if !t.ends_with('}') {
+        return None;
+    }
+    let p = memchr::memmem::find(t.as_bytes(), b" {\"")
+        .or_else(|| memchr::memmem::find(t.as_bytes(), b"\t{\""))?;
+    if t[..p].trim().is_empty() {
+        return None;
+    }
+    let r = json_record(&t[p + 1..], &JsonModel::default())?;
+    r.message.trim().is_empty().then_some((&t[..p], r))
 }
 
 /// The level of a record that writes a dotted level key nested (`"log":{"level":"warn"}`):

@@ -146,6 +146,15 @@ pub(super) fn shape(tok: &str) -> Shape {
     Shape::Word
 }
 
+/// One non-ASCII character that is neither a letter nor a digit (`¦`, `»`, `•`): a drawn mark.
+pub(super) fn is_glyph(tok: &str) -> bool {
+    let t = tok.as_bytes();
+    (2..=4).contains(&t.len())
+        && t[0] >= 0x80
+        && tok.chars().nth(1).is_none()
+        && tok.chars().next().is_some_and(|c| !c.is_alphanumeric())
+}
+
 /// A token that only separates fields: `:`, `|`, or a run of up to three `-`.
 pub(super) fn is_separator(t: &[u8]) -> bool {
     matches!(t, b":" | b"|" | b"-" | b"--" | b"---")
