@@ -12,6 +12,11 @@ pub(super) fn is_quoted_name(t: &str) -> bool {
     let t = t.trim_end_matches([',', '.', ';', ':', ')', ']']);
     let t = t.trim_start_matches(['(', '[']);
     let b = t.as_bytes();
+    // A keyed compound name (`key=jobs.sweep`) is read like a quoted one (mask keeps it).
+    if let Some(key) = mask::field_key(t) {
+        let v = &t[key.len() + 1..];
+        return mask::quoted_name(v.as_bytes()) == Some(v.len());
+    }
     if b.len() < 5 || !matches!(b[0], b'\'' | b'"') || b[b.len() - 1] != b[0] {
         return false;
     }
@@ -31,7 +36,9 @@ pub(super) fn one_family(values: &[u32], vocab: &Vocab) -> bool {
         return false;
     }
     let parts = |v: u32| {
-        let t = vocab.text[v as usize].trim_matches(|c: char| !c.is_ascii_alphanumeric());
+        let t = vocab.text[v as usize];
+        let t = mask::field_key(t).map_or(t, |k| &t[k.len() + 1..]);
+        let t = t.trim_matches(|c: char| !c.is_ascii_alphanumeric());
         let t = t.strip_suffix(WILDCARD).unwrap_or(t);
         let mut p = t.split(['_', '-', '.']).filter(|p| !p.is_empty());
         let first = p.next().unwrap_or("");
