@@ -20,7 +20,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::mask::{self, WILDCARD};
-use names::{is_quoted_name, one_family};
+use names::{is_quoted_name, keyed_wildcards, one_family};
 
 mod names;
 
@@ -418,53 +418,6 @@ fn is_glued_name(t: &str) -> bool {
     name.len() >= 3
         && name.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_')
         && (name.len() == rest.len() || rest.as_bytes()[name.len()] == b'(')
-}
-
-/// A wildcard where every member holds a keyed name of one key (`unit=gear.belt`,
-/// `unit=vat.belt`: names the split left a variable) keeps its key: `unit=<*>`.
-fn keyed_wildcards(
-    text: &mut String,
-    names: &[&str],
-    c: &Cluster,
-    toks: &[Vec<u32>],
-    quoted: &[bool],
-    field: &[u32],
-) {
-    let keyed = |p: usize| {
-        let first = toks[c.members[0] as usize][p];
-        let k = field[first as usize];
-        (k != 0
-            && c.members.iter().all(|&m| {
-                let v = toks[m as usize][p];
-                quoted[v as usize] && field[v as usize] == k
-            }))
-        .then_some(first)
-    };
-    if !c
-        .template
-        .iter()
-        .enumerate()
-        .any(|(p, &t)| t == WILD && keyed(p).is_some())
-    {
-        return;
-    }
-    let mut s = String::new();
-    for (p, &t) in c.template.iter().enumerate() {
-        if p > 0 {
-            s.push(' ');
-        }
-        match keyed(p).filter(|_| t == WILD) {
-            Some(v) => {
-                let name = names[v as usize];
-                let key = mask::field_key(name).unwrap_or("");
-                s.push_str(key);
-                s.push('=');
-                s.push_str(WILDCARD);
-            }
-            None => s.push_str(names[t as usize]),
-        }
-    }
-    *text = s;
 }
 
 fn render(names: &[&str], toks: &[u32]) -> String {

@@ -2,7 +2,7 @@
 //! masking): which tokens are such names, and when a position's names are one family of
 //! values rather than kinds of work.
 
-use super::{mask, Vocab, WILDCARD};
+use super::{mask, Cluster, Vocab, WILD, WILDCARD};
 
 /// A quoted compound identifier, possibly with its instance number masked (`'fetch_rows'`,
 /// `"load-items",`, `'fetch_rows-<*>'`; see `mask::names`): a code name, which the split keeps
@@ -47,4 +47,51 @@ pub(super) fn one_family(values: &[u32], vocab: &Vocab) -> bool {
     let (first, last) = parts(values[0]);
     values[1..].iter().all(|&v| parts(v).0 == first)
         || values[1..].iter().all(|&v| parts(v).1 == last)
+}
+
+/// A wildcard where every member holds a keyed name of one key (`unit=gear.belt`,
+/// `unit=vat.belt`: names the split left a variable) keeps its key: `unit=<*>`.
+pub(super) fn keyed_wildcards(
+    text: &mut String,
+    names: &[&str],
+    c: &Cluster,
+    toks: &[Vec<u32>],
+    quoted: &[bool],
+    field: &[u32],
+) {
+    let keyed = |p: usize| {
+        let first = toks[c.members[0] as usize][p];
+        let k = field[first as usize];
+        (k != 0
+            && c.members.iter().all(|&m| {
+                let v = toks[m as usize][p];
+                quoted[v as usize] && field[v as usize] == k
+            }))
+        .then_some(first)
+    };
+    if !c
+        .template
+        .iter()
+        .enumerate()
+        .any(|(p, &t)| t == WILD && keyed(p).is_some())
+    {
+        return;
+    }
+    let mut s = String::new();
+    for (p, &t) in c.template.iter().enumerate() {
+        if p > 0 {
+            s.push(' ');
+        }
+        match keyed(p).filter(|_| t == WILD) {
+            Some(v) => {
+                let name = names[v as usize];
+                let key = mask::field_key(name).unwrap_or("");
+                s.push_str(key);
+                s.push('=');
+                s.push_str(WILDCARD);
+            }
+            None => s.push_str(names[t as usize]),
+        }
+    }
+    *text = s;
 }
