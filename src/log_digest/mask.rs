@@ -21,7 +21,7 @@ pub use super::http::{field_key, http_anchor, is_method_token, HttpAnchor};
 pub(super) use names::quoted_name;
 pub(super) use number_words::is_unit;
 use number_words::{date_word_in_date, paren_restatement};
-use pairs::{number_then_word, value_words_before_pair};
+use pairs::{value_words_before_pair, whole_value_then_word};
 use spans::{bracketed_free_text, call_args, is_exception_type, object_span, spanning_value};
 
 mod names;
@@ -176,7 +176,14 @@ fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bo
                 out.extend_from_slice(tok);
                 return false;
             }
-            // The value of `key=value` is a variable whatever it looks like (`side=buy`).
+            // A compound name (`logger=jobs.sweep_queue`, `client=auth.by-token`) may name a
+            // kind of source or work: it keeps its text, and the miner judges it as it does
+            // a quoted name (a few recurring names are the event's; a family or many are not).
+            if names::quoted_name(core) == Some(core.len()) {
+                out.extend_from_slice(tok);
+                return false;
+            }
+            // Any other value of `key=value` is a variable whatever it looks like (`side=buy`).
             let end = tok
                 .iter()
                 .rposition(|&c| !matches!(c, b',' | b';' | b')' | b']' | b'}'))
@@ -663,7 +670,7 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             let w = mask_token_with(tok, flags, routes, out);
             if flags & EQ != 0
                 && out.ends_with(WILDCARD.as_bytes())
-                && key_value(tok).is_some_and(|v| !number_then_word(&tok[v..], &b[i..]))
+                && key_value(tok).is_some_and(|v| !whole_value_then_word(&tok[v..], &b[i..]))
             {
                 // An unquoted value of several words ends where the next pair starts (a
                 // number followed by a word is a whole value: the words are the message's).
@@ -1127,6 +1134,66 @@ mod tests {
             masked("box seal (sig=00589370 9a3f0003 00000002) id=3"),
             masked("box seal (sig=00c3f370 9a3f0003 00000002) id=3")
         );
+    }
+
+    /// Class: a pair whose value is a typed variable complete in itself other than a number
+    /// (a comma list, a UUID), then the message's words, then another pair (`Box id=<list>
+    /// is packed. Took 5 ms by crew id=3`): events that differ in one of the words stay
+    /// apart, as with a number value. Must not fire: a value of words, a short id of letters
+    /// and digits, a list followed by another value part, a quoted value of several words.
+    #[test]
+    fn words_after_a_list_or_uuid_value_are_the_messages() {
+        for v in ["7,12", "red,blue", "3f2a9c10-77be-4d1e-9a0b-5c6d7e8f9a01"] {
+            assert_eq!(
+                masked(&format!("Box id={v} is packed. Took 5 ms by crew id=3")),
+                "Box id=<*> is packed. Took <*> by crew id=<*>",
+                "{v}"
+            );
+            assert_ne!(
+                masked(&format!("Box id={v} is packed. Took 5 ms by crew id=3")),
+                masked(&format!("Box id={v} is not packed. Took 2 ms by crew id=3")),
+                "{v}"
+            );
+        }
+        // Must not fire: these values still run up to the next pair.
+        assert_eq!(
+            masked("box failed cause=lid stuck shut host=alpha"),
+            "box failed cause=<*> host=<*>"
+        );
+        assert_eq!(
+            masked("box failed ref=a7f3 lid stuck host=alpha"),
+            "box failed ref=<*> host=<*>"
+        );
+        assert_eq!(
+            masked("box failed ref=3f2a9c10-77be-4d1e lid stuck host=alpha"),
+            "box failed ref=<*> host=<*>"
+        );
+        assert_eq!(
+            masked("box seal sig=0058,9a3f 0002 id=3"),
+            masked("box seal sig=00c3,9a3f 0002 id=3")
+        );
+        assert_eq!(
+            masked(r#"box failed cause="lid stuck shut" host=alpha"#),
+            masked(r#"box failed cause="wet" host=beta"#)
+        );
+    }
+
+    /// Class: a keyed compound name (`unit=gear.belt_check`) may name the source or kind of
+    /// work and keeps its text for the miner (see `miner::names`). Must not fire: a plain
+    /// word, a name with digits, a number, a host of digits stay variables.
+    #[test]
+    fn keyed_compound_names_keep_their_text() {
+        assert_eq!(
+            masked("Check passed unit=gear.belt_check by=crank-arm.rest, took=5"),
+            "Check passed unit=gear.belt_check by=crank-arm.rest, took=<*>"
+        );
+        for v in ["alpha", "n1.lan", "gear2.belt", "12", "a7f3-b2"] {
+            assert_eq!(
+                masked(&format!("Check passed unit={v} took=5")),
+                "Check passed unit=<*> took=<*>",
+                "{v}"
+            );
+        }
     }
 
     /// Values written as quoted text or as a repr (`key='a b'`, `key=[1, 2]`, `key={'a':

@@ -2,7 +2,7 @@
 //! masking): which tokens are such names, and when a position's names are one family of
 //! values rather than kinds of work.
 
-use super::{mask, Vocab, WILDCARD};
+use super::{mask, Cluster, Vocab, WILD, WILDCARD};
 
 /// A quoted compound identifier, possibly with its instance number masked (`'fetch_rows'`,
 /// `"load-items",`, `'fetch_rows-<*>'`; see `mask::names`): a code name, which the split keeps
@@ -12,6 +12,11 @@ pub(super) fn is_quoted_name(t: &str) -> bool {
     let t = t.trim_end_matches([',', '.', ';', ':', ')', ']']);
     let t = t.trim_start_matches(['(', '[']);
     let b = t.as_bytes();
+    // A keyed compound name (`key=jobs.sweep`) is read like a quoted one (mask keeps it).
+    if let Some(key) = mask::field_key(t) {
+        let v = &t[key.len() + 1..];
+        return mask::quoted_name(v.as_bytes()) == Some(v.len());
+    }
     if b.len() < 5 || !matches!(b[0], b'\'' | b'"') || b[b.len() - 1] != b[0] {
         return false;
     }
@@ -31,7 +36,9 @@ pub(super) fn one_family(values: &[u32], vocab: &Vocab) -> bool {
         return false;
     }
     let parts = |v: u32| {
-        let t = vocab.text[v as usize].trim_matches(|c: char| !c.is_ascii_alphanumeric());
+        let t = vocab.text[v as usize];
+        let t = mask::field_key(t).map_or(t, |k| &t[k.len() + 1..]);
+        let t = t.trim_matches(|c: char| !c.is_ascii_alphanumeric());
         let t = t.strip_suffix(WILDCARD).unwrap_or(t);
         let mut p = t.split(['_', '-', '.']).filter(|p| !p.is_empty());
         let first = p.next().unwrap_or("");
@@ -40,4 +47,51 @@ pub(super) fn one_family(values: &[u32], vocab: &Vocab) -> bool {
     let (first, last) = parts(values[0]);
     values[1..].iter().all(|&v| parts(v).0 == first)
         || values[1..].iter().all(|&v| parts(v).1 == last)
+}
+
+/// A wildcard where every member holds a keyed name of one key (`unit=gear.belt`,
+/// `unit=vat.belt`: names the split left a variable) keeps its key: `unit=<*>`.
+pub(super) fn keyed_wildcards(
+    text: &mut String,
+    names: &[&str],
+    c: &Cluster,
+    toks: &[Vec<u32>],
+    quoted: &[bool],
+    field: &[u32],
+) {
+    let keyed = |p: usize| {
+        let first = toks[c.members[0] as usize][p];
+        let k = field[first as usize];
+        (k != 0
+            && c.members.iter().all(|&m| {
+                let v = toks[m as usize][p];
+                quoted[v as usize] && field[v as usize] == k
+            }))
+        .then_some(first)
+    };
+    if !c
+        .template
+        .iter()
+        .enumerate()
+        .any(|(p, &t)| t == WILD && keyed(p).is_some())
+    {
+        return;
+    }
+    let mut s = String::new();
+    for (p, &t) in c.template.iter().enumerate() {
+        if p > 0 {
+            s.push(' ');
+        }
+        match keyed(p).filter(|_| t == WILD) {
+            Some(v) => {
+                let name = names[v as usize];
+                let key = mask::field_key(name).unwrap_or("");
+                s.push_str(key);
+                s.push('=');
+                s.push_str(WILDCARD);
+            }
+            None => s.push_str(names[t as usize]),
+        }
+    }
+    *text = s;
 }
