@@ -59,6 +59,13 @@ pub(super) fn keyed_wildcards(
     quoted: &[bool],
     field: &[u32],
 ) {
+    // Members folded in from a shorter template (`gaps`) do not line up with it: no key.
+    if c.members
+        .iter()
+        .any(|&m| toks[m as usize].len() != c.template.len())
+    {
+        return;
+    }
     let keyed = |p: usize| {
         let first = toks[c.members[0] as usize][p];
         let k = field[first as usize];
@@ -94,4 +101,31 @@ pub(super) fn keyed_wildcards(
         }
     }
     *text = s;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyed_wildcards_leave_members_of_another_length_alone() {
+        // Token ids: 0 the wildcard, 1 a word, 2 and 3 keyed names of one key. The cluster's
+        // template is two tokens; a member folded in from a shorter template (`gaps`) has
+        // one: the rendering must not read past its end (it did: index out of bounds).
+        let names = ["<*>", "steeped", "unit=gear.belt", "unit=vat.belt"];
+        let quoted = [false, false, true, true];
+        let field = [0, 0, 7, 7];
+        let toks = vec![vec![1, 2], vec![1, 3], vec![1]];
+        let render = |members: Vec<u32>| {
+            let c = Cluster {
+                template: vec![1, WILD],
+                members,
+            };
+            let mut text = "steeped <*>".to_owned();
+            keyed_wildcards(&mut text, &names, &c, &toks, &quoted, &field);
+            text
+        };
+        assert_eq!(render(vec![0, 1]), "steeped unit=<*>");
+        assert_eq!(render(vec![0, 1, 2]), "steeped <*>");
+    }
 }
