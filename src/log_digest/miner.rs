@@ -20,7 +20,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::mask::{self, WILDCARD};
-use names::{is_quoted_name, keyed_wildcards, one_family};
+use names::{is_dotted_name, is_glued_name, is_quoted_name, keyed_wildcards, one_family};
 
 mod gaps;
 mod names;
@@ -396,29 +396,6 @@ fn short_choice(t: &str) -> u8 {
         .iter()
         .position(|set| set.iter().any(|c| c.eq_ignore_ascii_case(w)))
         .map_or(0, |i| (i + 1) as u8)
-}
-
-fn is_dotted_name(t: &str) -> bool {
-    let t = t.trim_matches(|c: char| c.is_ascii_punctuation() && c != '_');
-    let parts = t.split('.').count();
-    parts >= 3
-        && t.split('.').all(|p| {
-            !p.is_empty()
-                && p.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        })
-}
-
-/// `<*>:run_report` or `<*>:run_report(<*>)`: an id glued by a colon to a function's name
-/// (letters and underscores, at least three), which may be followed by its arguments.
-fn is_glued_name(t: &str) -> bool {
-    let Some(rest) = t.strip_prefix(WILDCARD).and_then(|r| r.strip_prefix(':')) else {
-        return false;
-    };
-    let name = rest.split('(').next().unwrap_or("");
-    name.len() >= 3
-        && name.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_')
-        && (name.len() == rest.len() || rest.as_bytes()[name.len()] == b'(')
 }
 
 fn render(names: &[&str], toks: &[u32]) -> String {
@@ -839,7 +816,8 @@ mod tests {
         );
     }
 
-    fn templates_of(lines: &[String]) -> Vec<String> {
+    /// The template of each line, mined together.
+    pub(super) fn templates_of(lines: &[String]) -> Vec<String> {
         let mut m = Miner::new(MinerConfig::default());
         let shapes: Vec<u32> = lines.iter().map(|l| m.add(l)).collect();
         let mined = m.finish();

@@ -10,19 +10,7 @@
 //! real error line after the traceback's end, stay heads; a level word in prose after a tag,
 //! a title-case exception name after it, or a level word further on, give no level.
 
-use super::{EventParser, Line, Splitter};
-
-fn marks(lines: &[&str]) -> Vec<String> {
-    let sp = Splitter::infer(lines, None);
-    let mut p = EventParser::new(&sp);
-    lines
-        .iter()
-        .map(|l| match p.line(l) {
-            Line::Head { level, .. } => format!("H{}", level.map_or("-", |l| l.name())),
-            Line::Continuation | Line::Wrapped(_) => "+".to_owned(),
-        })
-        .collect()
-}
+use super::unindented_matrix::head_marks as marks;
 
 /// Lines of the file around each cell: headerless worker lines, each a head with no level.
 fn worker_lines(out: &mut Vec<String>, from: usize) {

@@ -7,7 +7,7 @@
 //! record in the same instant after the head's traceback: each keeps a head; an error record
 //! after the message stays an error.
 
-use super::{EventParser, Line, Splitter};
+use super::unindented_matrix::head_marks as marks;
 
 /// `(name, render(fraction, level, message))`: the fraction of a second is the time stamp's.
 type Render = fn(u32, &str, &str) -> String;
@@ -32,18 +32,6 @@ const COARSE: &[(&str, Render)] = &[
         format!("2024-03-01T09:00:29.{:03}Z | {l} | {m}", f % 1000)
     }),
 ];
-
-fn marks(lines: &[String]) -> Vec<String> {
-    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-    let sp = Splitter::infer(&refs, None);
-    let mut p = EventParser::new(&sp);
-    refs.iter()
-        .map(|l| match p.line(l) {
-            Line::Head { level, .. } => format!("H{}", level.map_or("-", |l| l.name())),
-            Line::Continuation | Line::Wrapped(_) => "+".to_owned(),
-        })
-        .collect()
-}
 
 /// Filler, then `case`, then an error and an info record, then filler; the marks of `case`
 /// and the two records.

@@ -7,7 +7,7 @@
 //! its own (no record above it) opens an event of its own; a record written after the
 //! traceback stays a head with its own level.
 
-use super::{EventParser, Line, Splitter};
+use super::unindented_matrix::head_marks as marks;
 
 type Render = fn(usize, &str, &str) -> String;
 const HEADERS: &[(&str, Render)] = &[
@@ -43,18 +43,6 @@ const FRAMES: &[&[&str]] = &[
 ];
 
 const TB: &str = "Traceback (most recent call last):";
-
-fn marks(lines: &[String]) -> Vec<String> {
-    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-    let sp = Splitter::infer(&refs, None);
-    let mut p = EventParser::new(&sp);
-    refs.iter()
-        .map(|l| match p.line(l) {
-            Line::Head { level, .. } => format!("H{}", level.map_or("-", |l| l.name())),
-            Line::Continuation | Line::Wrapped(_) => "+".to_owned(),
-        })
-        .collect()
-}
 
 /// Filler records around the case so that the header model has a sample to learn from.
 fn filler(render: Render, from: usize, out: &mut Vec<String>) {

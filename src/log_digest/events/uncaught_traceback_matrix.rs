@@ -6,7 +6,7 @@
 //! (it announces what follows), or under a record whose header carries no level, continues
 //! that record; a real error record after the traceback stays an error.
 
-use super::{EventParser, Line, Splitter};
+use super::unindented_matrix::head_marks as marks;
 
 type Render = fn(usize, &str, &str) -> String;
 const HEADERS: &[(&str, Render)] = &[
@@ -43,18 +43,6 @@ const TRACEBACKS: &[&[&str]] = &[
         "mu.NuException: (xi.OmicronError) pi rho already exists",
     ],
 ];
-
-fn marks(lines: &[String]) -> Vec<String> {
-    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-    let sp = Splitter::infer(&refs, None);
-    let mut p = EventParser::new(&sp);
-    refs.iter()
-        .map(|l| match p.line(l) {
-            Line::Head { level, .. } => format!("H{}", level.map_or("-", |l| l.name())),
-            Line::Continuation | Line::Wrapped(_) => "+".to_owned(),
-        })
-        .collect()
-}
 
 fn filler(render: Render, from: usize, out: &mut Vec<String>) {
     for i in 0..8 {

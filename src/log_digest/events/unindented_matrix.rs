@@ -176,6 +176,20 @@ pub(super) fn misclassified(lines: &[(String, bool)]) -> Vec<(String, bool)> {
         .collect()
 }
 
+/// The mark of each line as the event parser reads the file: `H<level>` for a head (`H-`:
+/// no level), `+` for a continuation. Shared by the record-boundary matrices.
+pub(super) fn head_marks<S: AsRef<str>>(lines: &[S]) -> Vec<String> {
+    let refs: Vec<&str> = lines.iter().map(AsRef::as_ref).collect();
+    let sp = Splitter::infer(&refs, None);
+    let mut p = EventParser::new(&sp);
+    refs.iter()
+        .map(|l| match p.line(l) {
+            Line::Head { level, .. } => format!("H{}", level.map_or("-", |l| l.name())),
+            Line::Continuation | Line::Wrapped(_) => "+".to_owned(),
+        })
+        .collect()
+}
+
 /// What is wrong with a cell of a stack matrix: lines classified as heads or continuations
 /// wrongly, or an error count (error and fatal events) other than `errors`.
 pub(super) fn heads_and_errors(

@@ -168,21 +168,10 @@ pub(super) fn merge_insertions(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Miner, MinerConfig};
+    use super::super::tests::templates_of;
 
     /// A matrix cell: the short and the long variant of one generated line.
     type Cell = (fn(usize) -> String, fn(usize) -> String);
-
-    /// The template of each line, mined together.
-    fn templates_of(lines: &[String]) -> Vec<String> {
-        let mut m = Miner::new(MinerConfig::default());
-        let shapes: Vec<u32> = lines.iter().map(|l| m.add(l)).collect();
-        let mined = m.finish();
-        shapes
-            .iter()
-            .map(|&s| mined.template_of(s).text.clone())
-            .collect()
-    }
 
     /// Lines of two variants of one generated event, `n` of each: `short(i)` and `long(i)`.
     fn pair(short: impl Fn(usize) -> String, long: impl Fn(usize) -> String) -> (String, String) {

@@ -103,6 +103,30 @@ pub(super) fn keyed_wildcards(
     *text = s;
 }
 
+/// A dotted code name of three or more parts (`pkg.jobs.run_report`).
+pub(super) fn is_dotted_name(t: &str) -> bool {
+    let t = t.trim_matches(|c: char| c.is_ascii_punctuation() && c != '_');
+    let parts = t.split('.').count();
+    parts >= 3
+        && t.split('.').all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        })
+}
+
+/// `<*>:run_report` or `<*>:run_report(<*>)`: an id glued by a colon to a function's name
+/// (letters and underscores, at least three), which may be followed by its arguments.
+pub(super) fn is_glued_name(t: &str) -> bool {
+    let Some(rest) = t.strip_prefix(WILDCARD).and_then(|r| r.strip_prefix(':')) else {
+        return false;
+    };
+    let name = rest.split('(').next().unwrap_or("");
+    name.len() >= 3
+        && name.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_')
+        && (name.len() == rest.len() || rest.as_bytes()[name.len()] == b'(')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
