@@ -281,14 +281,16 @@ pub struct EventParser<'s> {
     /// The last line was an exception's one-line summary (`Type: text`) that a record printed
     /// under its head, with no frame yet (see [`EventParser::traceback_after_summary`]).
     summary_only: bool,
-    /// The header of the last head when its message ends with `:` and the header stamps a
-    /// sub-second time, while only lines repeating it have followed; empty otherwise (see [`EventParser::repeats_open_header`]).
-    open_header: String,
+    /// The last head's message ends with `:` and its header stamps a time to the microsecond,
+    /// and only lines repeating that header have followed (see
+    /// [`EventParser::repeats_open_header`]).
+    header_open: bool,
     /// The column where the values of the aligned field block under the last head start (0:
     /// no block yet; see [`block_end::field_value_col`]).
     field_col: usize,
-    /// What identifies the last head's header (see [`block_end::HeaderPrint`]).
-    head_print: block_end::HeaderPrint,
+    /// The last head's header (empty when it had none): a line repeating it may continue it
+    /// (see [`EventParser::repeats_open_header`], [`block_end::marks_continuation`]).
+    head_header: String,
 }
 
 impl<'s> EventParser<'s> {
@@ -306,9 +308,9 @@ impl<'s> EventParser<'s> {
             body_open: false,
             trace_block: None,
             summary_only: false,
-            open_header: String::new(),
+            header_open: false,
             field_col: 0,
-            head_print: block_end::HeaderPrint::default(),
+            head_header: String::new(),
         }
     }
 
@@ -335,7 +337,7 @@ impl<'s> EventParser<'s> {
         self.head_level = level;
         self.trace_block = None;
         self.summary_only = false;
-        self.open_header.clear();
+        self.header_open = false;
         self.head_opens_list = opens_list(line);
         self.body_open = opens_body(line);
     }
@@ -371,14 +373,14 @@ impl<'s> EventParser<'s> {
     pub fn line<'a>(&mut self, line: &'a str) -> Line<'a> {
         if self.wrapping && self.mode == Mode::Plain {
             if let Some(text) = wrapped_text(line, self.head_message_col) {
-                self.open_header.clear();
+                self.header_open = false;
                 return Line::Wrapped(text);
             }
         }
         self.wrapping = false;
         if self.mode != Mode::Start && self.is_continuation(line) {
             // Only the lines right after the head may repeat its header.
-            self.open_header.clear();
+            self.header_open = false;
             return Line::Continuation;
         }
         let block = self.trace_block.take();
@@ -386,9 +388,9 @@ impl<'s> EventParser<'s> {
         // Whether the last head announced a body: kept while its body goes on.
         let body_open = std::mem::replace(&mut self.body_open, opens_body(line));
         // Taken: a head of any kind replaces it.
-        let open_header = std::mem::take(&mut self.open_header);
+        let header_open = std::mem::take(&mut self.header_open);
         let field_col = std::mem::take(&mut self.field_col);
-        let head_print = std::mem::take(&mut self.head_print);
+        let mut head_header = std::mem::take(&mut self.head_header);
         let trimmed = line.trim_start();
         if trimmed.starts_with('{') {
             if let Some(JsonRecord {
@@ -449,9 +451,13 @@ impl<'s> EventParser<'s> {
             self.body_open = true;
             return Line::Continuation;
         }
-        if body_open && has_header && self.repeats_open_header(&open_header, split.header) {
+        if body_open
+            && has_header
+            && self.repeats_open_header(header_open, &head_header, split.header)
+        {
             self.body_open = true;
-            self.open_header = open_header;
+            self.header_open = true;
+            self.head_header = head_header;
             return Line::Continuation;
         }
         // A further line of a multi-line entry written with the entry's whole prefix again and
@@ -460,9 +466,9 @@ impl<'s> EventParser<'s> {
             && self.mode == Mode::Plain
             && self.head_has_header
             && block_end::marks_continuation(split.message)
-            && head_print == block_end::HeaderPrint::of(split.header)
+            && split.header == head_header
         {
-            self.head_print = head_print;
+            self.head_header = head_header;
             return Line::Continuation;
         }
         // A line that repeats the file's prefix (journald, a container runtime) continues a
@@ -523,11 +529,10 @@ impl<'s> EventParser<'s> {
         }
         self.head_has_header = has_header || record;
         self.head_level = level;
-        self.keep_open_header(
-            open_header,
-            has_header && line.trim_end().ends_with(':'),
-            split.header,
-        );
+        self.header_open = has_header
+            && line.trim_end().ends_with(':')
+            && self.mode == Mode::Plain
+            && record_bounds::has_subsecond_time(split.header);
         if has_header && level.is_some() && self.mode == Mode::Plain {
             self.trace_block = trace_block::empty_record_tag(split.message).map(Into::into);
         }
@@ -537,7 +542,9 @@ impl<'s> EventParser<'s> {
         } else {
             0
         };
-        self.head_print = block_end::HeaderPrint::of(split.header);
+        head_header.clear();
+        head_header.push_str(split.header);
+        self.head_header = head_header;
         Line::Head {
             header: split.header,
             message,

@@ -50,31 +50,6 @@ pub(super) fn field_value_col(line: &str, col: usize) -> Option<usize> {
     fits.then_some(at)
 }
 
-/// What identifies a header cheaply: its length and its first and last eight bytes (a header
-/// that repeats a head's carries the same time, counter and tags). Empty: no header.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(super) struct HeaderPrint {
-    len: usize,
-    first: [u8; 8],
-    last: [u8; 8],
-}
-
-impl HeaderPrint {
-    pub(super) fn of(header: &str) -> Self {
-        let b = header.as_bytes();
-        let mut first = [0; 8];
-        let mut last = [0; 8];
-        let n = b.len().min(8);
-        first[..n].copy_from_slice(&b[..n]);
-        last[..n].copy_from_slice(&b[b.len() - n..]);
-        Self {
-            len: b.len(),
-            first,
-            last,
-        }
-    }
-}
-
 /// A message marked as the continuation of the entry above: `+` before a text that does not
 /// start with a digit (`+5 more` is a message) or another `+` (the text may be indented, as a
 /// stack under the entry is), or a lone `+`.

@@ -51,18 +51,8 @@ impl EventParser<'_> {
     /// anything (a later microsecond, another level or field), a coarser time stamp (two
     /// records in one second or millisecond), a head that ended otherwise (a value ending in
     /// `=`), or a line after other continuations (a traceback), keeps a head.
-    pub(super) fn repeats_open_header(&self, open: &str, header: &str) -> bool {
-        self.mode == Mode::Plain && !open.is_empty() && header == open
-    }
-
-    /// Remembers the new head's header for [`EventParser::repeats_open_header`] when its
-    /// message ends with `:` (`announces`) and the header stamps a fraction of a second.
-    pub(super) fn keep_open_header(&mut self, mut buf: String, announces: bool, header: &str) {
-        buf.clear();
-        if announces && self.mode == Mode::Plain && has_subsecond_time(header) {
-            buf.push_str(header);
-        }
-        self.open_header = buf;
+    pub(super) fn repeats_open_header(&self, open: bool, head: &str, header: &str) -> bool {
+        self.mode == Mode::Plain && open && header == head
     }
 }
 
