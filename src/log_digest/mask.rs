@@ -12,8 +12,8 @@
 //!   (`@0x7fe @0x7ff …`) do not change a template's length.
 
 use super::http::{
-    bare_version_then_status, copied_request_line, has_letter_outside_wildcards, in_quote,
-    is_http_method, is_http_method_word, is_http_status, is_request_record, is_route_key,
+    bare_version_then_status, column_status, copied_request_line, has_letter_outside_wildcards,
+    in_quote, is_http_method, is_http_method_word, is_http_status, is_request_record, is_route_key,
     is_status_key, mask_route, reported_status, reported_target, response_status,
     route_before_method, target_with_status, STATUS_WINDOW,
 };
@@ -507,7 +507,7 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             // joined by `.-_@#`) or a piece holding a digit that no punctuation cuts, outside
             // a request line. Of the rules below only the status and date ones concern them.
             let wild = if flags & DIGIT != 0 {
-                if n == 1 && i - s == 3 && response_status(b, s, i) {
+                if i - s == 3 && ((n == 1 && response_status(b, s, i)) || column_status(b, s, i)) {
                     out.extend_from_slice(tok);
                     false
                 } else if status_window > 0 && reported_status(tok, &b[i..]) {

@@ -594,3 +594,5 @@ fn the_truth_of_a_cell_has_one_event_per_method_route_and_status() {
     let paths: BTreeSet<_> = c.lines.iter().filter_map(|l| l.split('"').nth(1)).collect();
     assert!(paths.len() > c.lines.len() * 9 / 10, "{paths:?}");
 }
+
+mod forms;
