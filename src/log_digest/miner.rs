@@ -20,7 +20,10 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::mask::{self, WILDCARD};
-use names::{is_dotted_name, is_glued_name, is_quoted_name, keyed_wildcards, one_family};
+use names::{
+    compound_names_apart, is_compound_name, is_dotted_name, is_glued_name, is_quoted_name,
+    keyed_wildcards, one_family,
+};
 
 mod gaps;
 mod names;
@@ -195,6 +198,7 @@ impl Miner {
         let mut field_keys: FxHashMap<&str, u32> = FxHashMap::default();
         let mut choice: Vec<u8> = vec![0];
         let mut quoted: Vec<bool> = vec![false];
+        let mut compound: Vec<bool> = vec![false];
         let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
         ids.insert(WILDCARD, WILD);
         let toks: Vec<Vec<u32>> = self
@@ -212,6 +216,7 @@ impl Miner {
                             // name (`com.example.app.Main`) is a variable.
                             let q = is_quoted_name(t);
                             quoted.push(q);
+                            compound.push(is_compound_name(t));
                             let d = (!t.contains(WILDCARD) && is_dotted_name(t))
                                 || is_glued_name(t)
                                 || q;
@@ -241,6 +246,7 @@ impl Miner {
             field: &field,
             choice: &choice,
             quoted: &quoted,
+            compound: &compound,
             text: &names,
         };
         let clusters = cluster(&toks, &counts, &vocab, &self.config);
@@ -300,6 +306,8 @@ struct Vocab<'a> {
     choice: &'a [u8],
     /// A quoted name ([`is_quoted_name`]).
     quoted: &'a [bool],
+    /// An unquoted compound name ([`is_compound_name`]).
+    compound: &'a [bool],
     /// Each token's text.
     text: &'a [&'a str],
 }
@@ -686,8 +694,11 @@ fn split(
             // several lines; up to `max_unshared_values` of them tell templates apart, as the
             // words of a message do. Any other variable-looking word makes the position a
             // variable.
+            // Compound names ([`is_compound_name`]) only: the same wider bound; a position
+            // where they mix with other words keeps the bound of words.
             let names = dotted[toks[c.members[0] as usize][p] as usize];
-            let limit = if names {
+            let mut compound = !names && vocab.compound[toks[c.members[0] as usize][p] as usize];
+            let mut limit = if names || compound {
                 cfg.max_unshared_values
             } else {
                 cfg.max_constant_values
@@ -701,6 +712,10 @@ fn split(
                     mixed = true;
                     break;
                 }
+                if compound && !vocab.compound[v as usize] {
+                    compound = false;
+                    limit = cfg.max_constant_values;
+                }
                 if let Some(i) = values.iter().position(|&x| x == v) {
                     lines[i] += counts[m as usize];
                 } else {
@@ -712,6 +727,12 @@ fn split(
                 }
             }
             if mixed || values.len() < 2 || values.len() > limit {
+                continue;
+            }
+            if compound
+                && values.len() > cfg.max_constant_values
+                && !compound_names_apart(&values, &lines, &c.template, p, vocab)
+            {
                 continue;
             }
             if names && lines.iter().any(|&n| n < 2) {
@@ -952,6 +973,176 @@ mod tests {
         for (want, lines) in cases {
             let t = templates_of(&lines);
             assert!(t.iter().all(|x| x == want), "{want}: {t:?}");
+        }
+    }
+
+    #[test]
+    fn recurring_unquoted_compound_names_are_constants() {
+        // Class (generated, a worker naming its tasks bare): five snake_case and five
+        // CamelCase names, each on several lines, are ten events, beside a verb, between
+        // separators and variables, or followed by a label's colon.
+        let snake = [
+            "plum_sorter",
+            "wick_tally",
+            "fjord_mixer",
+            "quill_sweep",
+            "brine_pack",
+        ];
+        let camel = [
+            "GrobFetch",
+            "TulmSync",
+            "VarkDrain",
+            "PimbleScan",
+            "ZestLoad",
+        ];
+        let mut lines = Vec::new();
+        for round in 0..3 {
+            for (j, w) in snake.iter().enumerate() {
+                lines.push(format!("chore {w} wrapped in {round}{j}ms"));
+            }
+            for (j, w) in camel.iter().enumerate() {
+                lines.push(format!("Handler {w} yielded {round}{j} rows"));
+            }
+        }
+        for round in 0..3 {
+            for (j, w) in camel.iter().enumerate() {
+                lines.push(format!("picked {round}{j} | {w} | {j}{round}"));
+            }
+            for (j, w) in snake.iter().enumerate() {
+                lines.push(format!("Step {w}: wrapped {j}{round}"));
+            }
+        }
+        let t = templates_of(&lines);
+        for (j, w) in snake.iter().enumerate() {
+            assert_eq!(t[j], format!("chore {w} wrapped in <*>"), "{t:?}");
+            assert_eq!(t[j], t[j + 10]);
+            assert_eq!(t[j], t[j + 20]);
+        }
+        for (j, w) in camel.iter().enumerate() {
+            assert_eq!(t[j + 5], format!("Handler {w} yielded <*> rows"), "{t:?}");
+            assert_eq!(t[j + 5], t[j + 25]);
+            // Between variables and separators, and with a label's colon.
+            assert_eq!(t[30 + j], format!("picked <*> | {w} | <*>"), "{t:?}");
+            assert_eq!(t[30 + j], t[50 + j]);
+            assert_eq!(
+                t[35 + j],
+                format!("Step {}: wrapped <*>", snake[j]),
+                "{t:?}"
+            );
+            assert_eq!(t[35 + j], t[55 + j]);
+        }
+        // Must not fire: few-valued variables of other shapes (tickers, plain venue names,
+        // user names with one-letter parts or digits), compound names that are many or seen
+        // once, a family sharing a part, and names that are the object of a preposition.
+        let each = |words: &[&str], line: &dyn Fn(&str) -> String| -> Vec<String> {
+            (0..3)
+                .flat_map(|_| words.iter().map(|w| line(w)).collect::<Vec<_>>())
+                .collect()
+        };
+        let many: Vec<String> = (0..12)
+            .map(|k| {
+                format!(
+                    "{}_{}",
+                    ["ruddy", "tawny", "dusky"][k % 3],
+                    ["owlet", "elkin", "antler", "beeve"][k / 3]
+                )
+            })
+            .collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let cases: [(&str, Vec<String>); 9] = [
+            (
+                "quote <*> moved on <*> by <*>",
+                (0..24)
+                    .map(|k| {
+                        format!(
+                            "quote {} moved on {} by {k}",
+                            ["QZXUSD", "PLMUSD", "VRKUSD", "TOBUSD", "WENUSD", "GAXUSD"][k % 6],
+                            ["zorbex", "kalmo", "trunet", "pexa", "ulvin"][k % 5]
+                        )
+                    })
+                    .collect(),
+            ),
+            (
+                "member <*> signed off",
+                each(&["j_dorn", "k_vale", "m_tusk", "p_rook", "a_lund"], &|w| {
+                    format!("member {w} signed off")
+                }),
+            ),
+            (
+                "member <*> signed off",
+                each(
+                    &["dorn_12", "vale_7", "tusk_3", "rook_44", "lund_9"],
+                    &|w| format!("member {w} signed off"),
+                ),
+            ),
+            (
+                "chore <*> wrapped",
+                each(&many, &|w| format!("chore {w} wrapped")),
+            ),
+            (
+                "chore <*> wrapped",
+                ["ab_cdef", "gh_ijkl", "mn_opqr", "st_uvwx", "yz_abcd"]
+                    .iter()
+                    .map(|w| format!("chore {w} wrapped"))
+                    .collect(),
+            ),
+            (
+                "chore <*> wrapped",
+                each(
+                    &["alpha_slot", "beta_slot", "gamma_slot", "delta_slot"],
+                    &|w| format!("chore {w} wrapped"),
+                ),
+            ),
+            (
+                "fault <*> seen twice",
+                each(&["SnagFlaw", "WobbleFlaw", "KinkFlaw", "RiftFlaw"], &|w| {
+                    format!("fault {w} seen twice")
+                }),
+            ),
+            (
+                "chore <*> saved to <*> in <*>",
+                (0..15)
+                    .map(|k| {
+                        format!(
+                            "chore {k} saved to {} in {}",
+                            ["plum_sorter", "wick_tally", "fjord_mixer", "quill_sweep"][k % 4],
+                            k * 7
+                        )
+                    })
+                    .collect(),
+            ),
+            (
+                "pull FROM <*> WHERE <*>",
+                each(
+                    &["plum_sorter", "wick_tally", "fjord_mixer", "quill_sweep"],
+                    &|w| format!("pull FROM {w} WHERE 3"),
+                ),
+            ),
+        ];
+        for (want, lines) in cases {
+            let t = templates_of(&lines);
+            assert!(t.iter().all(|x| x == want), "{want}: {t:?}");
+        }
+        // Compound names mixed with other words: the few values of words still tell events
+        // apart (`GrobFetch:` beside `Wix\Fault:`), as before.
+        let lines: Vec<String> = ["GrobFetch:", "TulmSync:", "Wix\\Fault:"]
+            .iter()
+            .flat_map(|w| (0..3).map(move |k| format!("Uncaught {w} {k}{k} at {k}")))
+            .collect();
+        let t = templates_of(&lines);
+        assert_eq!(t[0], "Uncaught GrobFetch: <*> at <*>", "{t:?}");
+        assert_eq!(t[8], "Uncaught Wix\\Fault: <*> at <*>", "{t:?}");
+        assert!(is_compound_name("plum_sorter") && is_compound_name("fetchQuotes"));
+        for w in [
+            "QZXUSD",
+            "zorbex",
+            "j_dorn",
+            "dorn_12",
+            "node-seven",
+            "a.b",
+            "HTTPFetch",
+        ] {
+            assert!(!is_compound_name(w), "{w}");
         }
     }
 

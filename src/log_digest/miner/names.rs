@@ -28,11 +28,89 @@ pub(super) fn is_quoted_name(t: &str) -> bool {
     mask::quoted_name(stem.as_bytes()) == Some(stem.len())
 }
 
-/// Whether quoted names ([`is_quoted_name`]) at one position all share their first or their
-/// last part (`"alpha_key"`, `"beta_key"`; `'db.main.alpha'`, `'db.main.beta'`): instances of
-/// one family of objects that differ in one part, the variable, not kinds of work.
+/// An unquoted compound name of letters only: snake_case (`order_sync`, lower-case parts of
+/// two or more letters) or CamelCase (`FetchQuotes`, `fetchQuotes`: humps of two or more
+/// letters), two to four parts, maybe followed by a colon. The name of a task, job, handler or
+/// function, which the split keeps as a constant when a few such names each recur. Not a ticker
+/// or code (`QZXUSD`, one upper-case run), a plain word, a user or host name with digits or
+/// one-letter parts (`j_doe`, `node_7`), or a hyphenated or dotted word.
+pub(super) fn is_compound_name(t: &str) -> bool {
+    // A label's colon (`Running node: clean_quotes: ...`) is not part of the name.
+    let t = t.strip_suffix(':').unwrap_or(t);
+    let b = t.as_bytes();
+    if b.len() < 5 || b.len() > 40 || !b.iter().all(|c| c.is_ascii_alphabetic() || *c == b'_') {
+        return false;
+    }
+    let parts: Vec<usize> = if t.contains('_') {
+        if t.bytes().any(|c| c.is_ascii_uppercase()) {
+            return false;
+        }
+        t.split('_').map(str::len).collect()
+    } else {
+        // Humps: a new part at each upper-case letter; an upper-case run is not CamelCase.
+        let mut parts = vec![0usize];
+        for (i, &c) in b.iter().enumerate() {
+            if c.is_ascii_uppercase() {
+                if i > 0 && b[i - 1].is_ascii_uppercase() {
+                    return false;
+                }
+                if i > 0 {
+                    parts.push(0);
+                }
+            }
+            *parts.last_mut().unwrap_or(&mut 0) += 1;
+        }
+        parts
+    };
+    (2..=4).contains(&parts.len()) && parts.iter().all(|&n| n >= 2)
+}
+
+/// Words that introduce an object (`from`, `to`, `into`, `on`, …, any case): a name right
+/// after one (`Saving data to daily_report`, `SELECT * FROM order_items`) is the object acted
+/// on, a variable, not the kind of work.
+const OBJECT_PREPOSITIONS: &[&str] = &[
+    "from", "to", "into", "onto", "on", "at", "by", "for", "of", "in", "with", "via",
+];
+
+/// Whether the constant word right before position `p` of a template is one of
+/// [`OBJECT_PREPOSITIONS`].
+fn after_preposition(template: &[u32], p: usize, vocab: &Vocab) -> bool {
+    p.checked_sub(1)
+        .and_then(|q| template.get(q))
+        .is_some_and(|&t| {
+            t != WILD
+                && OBJECT_PREPOSITIONS
+                    .iter()
+                    .any(|w| w.eq_ignore_ascii_case(vocab.text[t as usize]))
+        })
+}
+
+/// Whether more unquoted compound names ([`is_compound_name`]) at one position than the few
+/// values any word may take (`task order_sync done`, `task price_feed done`, …) tell events
+/// apart: only when each recurs (`lines`: how many lines hold each value), they are not one
+/// family ([`one_family`]), and they are not the object of a preposition
+/// (`saved to daily_report`).
+pub(super) fn compound_names_apart(
+    values: &[u32],
+    lines: &[u64],
+    template: &[u32],
+    p: usize,
+    vocab: &Vocab,
+) -> bool {
+    lines.iter().all(|&n| n >= 2)
+        && !one_family(values, vocab)
+        && !after_preposition(template, p, vocab)
+}
+
+/// Whether quoted or compound names ([`is_quoted_name`], [`is_compound_name`]) at one position
+/// all share their first or their last part (`"alpha_key"`, `"beta_key"`; `'db.main.alpha'`,
+/// `'db.main.beta'`; `TimeoutError`, `ValueError`): instances of one family of objects that
+/// differ in one part, the variable, not kinds of work.
 pub(super) fn one_family(values: &[u32], vocab: &Vocab) -> bool {
-    if !values.iter().all(|&v| vocab.quoted[v as usize]) {
+    if !values
+        .iter()
+        .all(|&v| vocab.quoted[v as usize] || vocab.compound[v as usize])
+    {
         return false;
     }
     let parts = |v: u32| {
@@ -40,6 +118,17 @@ pub(super) fn one_family(values: &[u32], vocab: &Vocab) -> bool {
         let t = mask::field_key(t).map_or(t, |k| &t[k.len() + 1..]);
         let t = t.trim_matches(|c: char| !c.is_ascii_alphanumeric());
         let t = t.strip_suffix(WILDCARD).unwrap_or(t);
+        if !t.contains(['_', '-', '.']) {
+            // CamelCase: the humps are the parts (`TimeoutError`, `ValueError`: one family).
+            let humps: Vec<usize> = t
+                .char_indices()
+                .filter(|&(i, c)| i > 0 && c.is_ascii_uppercase())
+                .map(|(i, _)| i)
+                .collect();
+            if let (Some(&a), Some(&b)) = (humps.first(), humps.last()) {
+                return (&t[..a], &t[b..]);
+            }
+        }
         let mut p = t.split(['_', '-', '.']).filter(|p| !p.is_empty());
         let first = p.next().unwrap_or("");
         (first, p.next_back().unwrap_or(first))
