@@ -187,9 +187,11 @@ pub(super) fn mask_route(t: &[u8], out: &mut Vec<u8>) {
 }
 
 /// A protocol version written without its `HTTP/` (`1.1`, `2`), as some servers put it
-/// between a request's target and its status.
+/// between a request's target and its status, or a comma list of them (`1.1,2`: the versions
+/// a client offered; a value of one type or a list of it is one variable all the same).
 fn is_bare_version(t: &[u8]) -> bool {
-    matches!(t, b"0.9" | b"1.0" | b"1.1" | b"2" | b"2.0" | b"3" | b"3.0")
+    t.split(|&c| c == b',')
+        .all(|v| matches!(v, b"0.9" | b"1.0" | b"1.1" | b"2" | b"2.0" | b"3" | b"3.0"))
 }
 
 /// The protocol of an unquoted request line written as a bare version (`GET /x 1.1 200 512`),
@@ -663,7 +665,15 @@ mod tests {
             "DELETE /v2/boxes/<*> <*> 204 <*>"
         );
         assert!(status_follows(b" 2 503") && !status_follows(b" 7 503"));
-        // Must not fire: a count after the target, a version followed by no status.
+        // A list of versions stands where one version does.
+        assert_eq!(
+            masked("GET /v2/boxes 1.1,2 404 12,40 3456"),
+            "GET /v2/boxes <*> 404 <*>"
+        );
+        assert!(status_follows(b" 1.1,2.0 503"));
+        // Must not fire: a count after the target, a version followed by no status, a list
+        // holding a count or an empty item.
+        assert!(!status_follows(b" 1.1,7 503") && !status_follows(b" 1.1, 503"));
         assert_eq!(
             masked("GET /v2/boxes 17 404"),
             masked("GET /v2/boxes 17 200")

@@ -1207,7 +1207,16 @@ mod tests {
             "Turn done class=GearTurner caller=spinWheelFast, took=<*>"
         );
         assert_eq!(masked("Flush by=flushOOO"), "Flush by=flushOOO");
-        for v in ["alpha", "Alpha", "ALPHA", "aB3cD", "xKcdQw", "iAlpha", "Ab", "GearTurner7"] {
+        for v in [
+            "alpha",
+            "Alpha",
+            "ALPHA",
+            "aB3cD",
+            "xKcdQw",
+            "iAlpha",
+            "Ab",
+            "GearTurner7",
+        ] {
             assert_eq!(
                 masked(&format!("Turn done class={v} took=5")),
                 "Turn done class=<*> took=<*>",

@@ -1032,12 +1032,17 @@ mod tests {
             assert_eq!(t[j], t[j + 3 * work.len()]);
         }
         // Must not fire: many camel-case names (users, generated names) stay one variable.
-        let many: Vec<String> = ["Ann", "Bo", "Cy", "Di", "Ed", "Flo", "Gus", "Hal", "Ida", "Jo"]
-            .iter()
-            .flat_map(|w| [0, 1].map(|_| format!("Job started class={w}Worker jid=5")))
-            .collect();
+        let many: Vec<String> = [
+            "Ann", "Bo", "Cy", "Di", "Ed", "Flo", "Gus", "Hal", "Ida", "Jo",
+        ]
+        .iter()
+        .flat_map(|w| [0, 1].map(|_| format!("Job started class={w}Worker jid=5")))
+        .collect();
         let t = templates_of(&many);
-        assert!(t.iter().all(|x| x == "Job started class=<*> jid=<*>"), "{t:?}");
+        assert!(
+            t.iter().all(|x| x == "Job started class=<*> jid=<*>"),
+            "{t:?}"
+        );
     }
 
     #[test]
