@@ -196,7 +196,7 @@ fn is_bare_version(t: &[u8]) -> bool {
     let number = |v: &[u8]| {
         v.first().is_some_and(u8::is_ascii_digit)
             && v.iter().all(|c| c.is_ascii_digit() || *c == b'.')
-            && v.iter().filter(|&&c| c == b'.').count() <= 1
+            && memchr::memchr_iter(b'.', v).count() <= 1
     };
     items.next().is_some_and(version) && items.all(number)
 }
