@@ -187,9 +187,18 @@ pub(super) fn mask_route(t: &[u8], out: &mut Vec<u8>) {
 }
 
 /// A protocol version written without its `HTTP/` (`1.1`, `2`), as some servers put it
-/// between a request's target and its status.
+/// between a request's target and its status, or a comma list that opens with one and goes on
+/// with numbers (`1.1,2`, `2,22`: where one value stands a list of values of its type may, and
+/// the field is one variable all the same).
 fn is_bare_version(t: &[u8]) -> bool {
-    matches!(t, b"0.9" | b"1.0" | b"1.1" | b"2" | b"2.0" | b"3" | b"3.0")
+    let mut items = t.split(|&c| c == b',');
+    let version = |v: &[u8]| matches!(v, b"0.9" | b"1.0" | b"1.1" | b"2" | b"2.0" | b"3" | b"3.0");
+    let number = |v: &[u8]| {
+        v.first().is_some_and(u8::is_ascii_digit)
+            && v.iter().all(|c| c.is_ascii_digit() || *c == b'.')
+            && memchr::memchr_iter(b'.', v).count() <= 1
+    };
+    items.next().is_some_and(version) && items.all(number)
 }
 
 /// The protocol of an unquoted request line written as a bare version (`GET /x 1.1 200 512`),
@@ -830,7 +839,16 @@ mod tests {
             "DELETE /v2/boxes/<*> <*> 204 <*>"
         );
         assert!(status_follows(b" 2 503") && !status_follows(b" 7 503"));
-        // Must not fire: a count after the target, a version followed by no status.
+        // A list of versions stands where one version does.
+        assert_eq!(
+            masked("GET /v2/boxes 1.1,2 404 12,40 3456"),
+            "GET /v2/boxes <*> 404 <*>"
+        );
+        assert!(status_follows(b" 1.1,2.0 503") && status_follows(b" 2,22 503"));
+        // Must not fire: a count after the target, a version followed by no status, a list
+        // opening with a count, holding a word or an empty item.
+        assert!(!status_follows(b" 7,1.1 503") && !status_follows(b" 1.1, 503"));
+        assert!(!status_follows(b" 1.1,a7 503"));
         assert_eq!(
             masked("GET /v2/boxes 17 404"),
             masked("GET /v2/boxes 17 200")

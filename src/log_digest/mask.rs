@@ -18,7 +18,7 @@ use super::http::{
     route_before_method, target_with_status, STATUS_WINDOW,
 };
 pub use super::http::{field_key, http_anchor, is_method_token, HttpAnchor};
-pub(super) use names::quoted_name;
+pub(super) use names::{keyed_name, quoted_name};
 pub(super) use number_words::is_unit;
 use number_words::{date_word_in_date, paren_restatement};
 use pairs::{value_words_before_pair, whole_value_then_word};
@@ -176,10 +176,11 @@ fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bo
                 out.extend_from_slice(tok);
                 return false;
             }
-            // A compound name (`logger=jobs.sweep_queue`, `client=auth.by-token`) may name a
+            // A compound or camel-case name (`logger=jobs.sweep_queue`, `client=auth.by-token`,
+            // `class=GearTurner`) may name a
             // kind of source or work: it keeps its text, and the miner judges it as it does
             // a quoted name (a few recurring names are the event's; a family or many are not).
-            if names::quoted_name(core) == Some(core.len()) {
+            if names::keyed_name(core).is_some() {
                 out.extend_from_slice(tok);
                 return false;
             }
@@ -1191,6 +1192,34 @@ mod tests {
             assert_eq!(
                 masked(&format!("Check passed unit={v} took=5")),
                 "Check passed unit=<*> took=<*>",
+                "{v}"
+            );
+        }
+    }
+
+    /// Class (generated): a camel-case code name after a key (`class=GearTurner`,
+    /// `caller=spinWheel`) keeps its text, as a compound name does; a plain word, capitals
+    /// only, letters with digits and one-letter humps (an id's scramble) stay masked.
+    #[test]
+    fn keyed_camel_case_names_keep_their_text() {
+        assert_eq!(
+            masked("Turn done class=GearTurner caller=spinWheelFast, took=5"),
+            "Turn done class=GearTurner caller=spinWheelFast, took=<*>"
+        );
+        assert_eq!(masked("Flush by=flushOOO"), "Flush by=flushOOO");
+        for v in [
+            "alpha",
+            "Alpha",
+            "ALPHA",
+            "aB3cD",
+            "xKcdQw",
+            "iAlpha",
+            "Ab",
+            "GearTurner7",
+        ] {
+            assert_eq!(
+                masked(&format!("Turn done class={v} took=5")),
+                "Turn done class=<*> took=<*>",
                 "{v}"
             );
         }

@@ -1207,6 +1207,36 @@ mod tests {
     }
 
     #[test]
+    fn recurring_keyed_camel_case_names_are_constants() {
+        // Class (generated, a job runner naming each job's class or function in camel case
+        // after a key): three such names, each recurring, are three events.
+        let work = ["GearTurner", "BeltOiler", "spinWheelFast"];
+        let mut lines = Vec::new();
+        for round in 0..4 {
+            for w in &work {
+                lines.push(format!("Job started class={w} jid={round}f9e{round}"));
+            }
+        }
+        let t = templates_of(&lines);
+        for (j, w) in work.iter().enumerate() {
+            assert_eq!(t[j], format!("Job started class={w} jid=<*>"), "{t:?}");
+            assert_eq!(t[j], t[j + 3 * work.len()]);
+        }
+        // Must not fire: many camel-case names (users, generated names) stay one variable.
+        let many: Vec<String> = [
+            "Ann", "Bo", "Cy", "Di", "Ed", "Flo", "Gus", "Hal", "Ida", "Jo",
+        ]
+        .iter()
+        .flat_map(|w| [0, 1].map(|_| format!("Job started class={w}Worker jid=5")))
+        .collect();
+        let t = templates_of(&many);
+        assert!(
+            t.iter().all(|x| x == "Job started class=<*> jid=<*>"),
+            "{t:?}"
+        );
+    }
+
+    #[test]
     fn function_names_glued_to_ids_are_constants() {
         // Class 4 (generated, a job runner writing `<id>:function`): four functions, each on
         // several lines with different ids, are four events; ids glued to numbers or to

@@ -12,10 +12,11 @@ pub(super) fn is_quoted_name(t: &str) -> bool {
     let t = t.trim_end_matches([',', '.', ';', ':', ')', ']']);
     let t = t.trim_start_matches(['(', '[']);
     let b = t.as_bytes();
-    // A keyed compound name (`key=jobs.sweep`) is read like a quoted one (mask keeps it).
+    // A keyed compound or camel-case name (`key=jobs.sweep`, `key=GearTurner`) is read like
+    // a quoted one (mask keeps it).
     if let Some(key) = mask::field_key(t) {
         let v = &t[key.len() + 1..];
-        return mask::quoted_name(v.as_bytes()) == Some(v.len());
+        return mask::keyed_name(v.as_bytes()).is_some();
     }
     if b.len() < 5 || !matches!(b[0], b'\'' | b'"') || b[b.len() - 1] != b[0] {
         return false;
