@@ -1222,6 +1222,20 @@ mod tests {
             assert_eq!(t[j], format!("Job started class={w} jid=<*>"), "{t:?}");
             assert_eq!(t[j], t[j + 3 * work.len()]);
         }
+        // A shared last hump after the key is the key's naming convention (`…Chore`), not
+        // a family of instances: still three events.
+        let chores = ["GearChore", "BeltOilChore", "spinWheelChore"];
+        let lines: Vec<String> = (0..4)
+            .flat_map(|round| {
+                chores
+                    .iter()
+                    .map(move |w| format!("Job started class={w} jid={round}f9e{round}"))
+            })
+            .collect();
+        let t = templates_of(&lines);
+        for (j, w) in chores.iter().enumerate() {
+            assert_eq!(t[j], format!("Job started class={w} jid=<*>"), "{t:?}");
+        }
         // Must not fire: many camel-case names (users, generated names) stay one variable.
         let many: Vec<String> = [
             "Ann", "Bo", "Cy", "Di", "Ed", "Flo", "Gus", "Hal", "Ida", "Jo",

@@ -116,11 +116,15 @@ pub(super) fn one_family(values: &[u32], vocab: &Vocab) -> bool {
     }
     let parts = |v: u32| {
         let t = vocab.text[v as usize];
-        let t = mask::field_key(t).map_or(t, |k| &t[k.len() + 1..]);
+        let key = mask::field_key(t);
+        let t = key.map_or(t, |k| &t[k.len() + 1..]);
         let t = t.trim_matches(|c: char| !c.is_ascii_alphanumeric());
         let t = t.strip_suffix(WILDCARD).unwrap_or(t);
-        if !t.contains(['_', '-', '.']) {
+        if key.is_none() && !t.contains(['_', '-', '.']) {
             // CamelCase: the humps are the parts (`TimeoutError`, `ValueError`: one family).
+            // Not after a key: the key already says what the value is (`class=PriceSyncJob`,
+            // `class=ReportMailerJob`), and a shared last hump is then the naming convention
+            // of that kind of value, not a family of instances.
             let humps: Vec<usize> = t
                 .char_indices()
                 .filter(|&(i, c)| i > 0 && c.is_ascii_uppercase())
