@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use super::header::{HeaderModel, Level, LogFormat, Split};
 use super::multiline::{
-    head_candidates, is_call_path, is_goroutine, is_margin_frame, is_stack_line,
+    head_candidates, is_call_path, is_class_summary, is_goroutine, is_margin_frame, is_stack_line,
     looks_like_exception, TRACEBACK,
 };
 use super::records::{behind_header_level, json_record, logfmt_line, JsonModel, JsonRecord};
@@ -291,6 +291,12 @@ pub struct EventParser<'s> {
     /// The last head's header (empty when it had none): a line repeating it may continue it
     /// (see [`EventParser::repeats_open_header`], [`block_end::marks_continuation`]).
     head_header: String,
+    /// The last head's header is one word and its colon (`Word:`, see
+    /// [`EventParser::exception_read_as_level`]).
+    head_header_is_word: bool,
+    /// The line after the one being classified opens a Python traceback (one line of
+    /// look-ahead, see [`EventParser::see_next`]).
+    next_opens_traceback: bool,
 }
 
 impl<'s> EventParser<'s> {
@@ -311,6 +317,8 @@ impl<'s> EventParser<'s> {
             header_open: false,
             field_col: 0,
             head_header: String::new(),
+            head_header_is_word: false,
+            next_opens_traceback: false,
         }
     }
 
@@ -330,10 +338,35 @@ impl<'s> EventParser<'s> {
         self.head_has_header
     }
 
+    /// Tells the parser the line after the next one it classifies (`None` at the end): one
+    /// line of look-ahead (see [`EventParser::summary_before_traceback`]).
+    #[inline]
+    pub fn see_next(&mut self, next: Option<&[u8]>) {
+        self.next_opens_traceback = next.is_some_and(opens_traceback);
+    }
+
+    /// Whether the line after the next one opens a Python traceback (see
+    /// [`EventParser::see_next`]).
+    pub fn next_opens_traceback(&self) -> bool {
+        self.next_opens_traceback
+    }
+
+    /// Whether the last head's header is one word and its colon (`Word:`).
+    pub fn head_header_is_word(&self) -> bool {
+        self.head_header_is_word
+    }
+
     /// Records a head classified earlier for an identical line (see the line cache).
-    pub fn replay_plain_head(&mut self, line: &str, has_header: bool, level: Option<Level>) {
+    pub fn replay_plain_head(
+        &mut self,
+        line: &str,
+        has_header: bool,
+        header_is_word: bool,
+        level: Option<Level>,
+    ) {
         self.mode = Mode::Plain;
         self.head_has_header = has_header;
+        self.head_header_is_word = header_is_word;
         self.head_level = level;
         self.trace_block = None;
         self.summary_only = false;
@@ -350,9 +383,15 @@ impl<'s> EventParser<'s> {
     }
 
     /// Inside a traceback, whether `t` is its exception line (`ValueError: x`, a bare
-    /// `KeyboardInterrupt`): it belongs to the traceback and ends it.
-    fn ends_traceback(&mut self, t: &str) -> bool {
-        if looks_like_exception(t) || t.starts_with("KeyboardInterrupt") {
+    /// `KeyboardInterrupt`): it belongs to the traceback and ends it. Failure class: the
+    /// type named freely (`GammaRefused: x`, no `Error`/`Exception` suffix) is told by its
+    /// place, the margin line after the frames, and its class-name shape
+    /// ([`is_class_summary`]), when the header model finds no header on it.
+    fn ends_traceback(&mut self, t: &str, line: &str) -> bool {
+        if looks_like_exception(t)
+            || t.starts_with("KeyboardInterrupt")
+            || (is_class_summary(t) && !self.splitter.split(line).1)
+        {
             self.mode = Mode::Plain;
             return true;
         }
@@ -384,6 +423,7 @@ impl<'s> EventParser<'s> {
             return Line::Continuation;
         }
         let block = self.trace_block.take();
+        self.head_header_is_word = false;
         self.head_opens_list = opens_list(line);
         // Whether the last head announced a body: kept while its body goes on.
         let body_open = std::mem::replace(&mut self.body_open, opens_body(line));
@@ -542,6 +582,7 @@ impl<'s> EventParser<'s> {
         } else {
             0
         };
+        self.head_header_is_word = record_bounds::is_lone_word_with_colon(split.header);
         head_header.clear();
         head_header.push_str(split.header);
         self.head_header = head_header;
@@ -582,7 +623,7 @@ impl<'s> EventParser<'s> {
                 if links_traceback(t) || t.starts_with("> File ") || t.is_empty() {
                     return true;
                 }
-                self.ends_traceback(t)
+                self.ends_traceback(t, line)
             }
             Mode::Java => {
                 t.starts_with("Caused by:")
@@ -623,6 +664,11 @@ impl<'s> EventParser<'s> {
                     self.open(Mode::Traceback);
                     return true;
                 }
+                if self.summary_before_traceback(t, line) {
+                    self.open(Mode::Java);
+                    self.summary_only = true;
+                    return true;
+                }
                 if is_goroutine(t) {
                     self.open(Mode::Panic);
                     return true;
@@ -636,6 +682,11 @@ impl<'s> EventParser<'s> {
                     && is_call_path(t)
                     && !self.splitter.split(line).1
                 {
+                    return true;
+                }
+                if self.exception_read_as_level(t, line) {
+                    self.open(Mode::Java);
+                    self.summary_only = true;
                     return true;
                 }
                 if (looks_like_exception(t) || is_margin_frame(t)) && !self.splitter.split(line).1 {
@@ -765,6 +816,12 @@ fn test_failed(first: &str, m: &str) -> bool {
     (first_id && outcome(second)) || (first_outcome && second.contains("::"))
 }
 
+/// A line (bytes as read, blanks before it allowed) that opens a Python traceback.
+#[inline]
+pub(super) fn opens_traceback(line: &[u8]) -> bool {
+    line.trim_ascii_start().starts_with(TRACEBACK.as_bytes())
+}
+
 /// A line that opens a Python traceback or chains one to the next (`Traceback (most recent
 /// call last):`, `During handling of the above exception…`, `The above exception was the
 /// direct cause…`): inside a traceback it always continues it.
@@ -781,6 +838,8 @@ pub(crate) use console::render_console;
 mod forwarded_worker_matrix;
 #[cfg(test)]
 mod interleave_matrix;
+#[cfg(test)]
+mod level_word_exception_matrix;
 #[cfg(test)]
 mod repeated_header_matrix;
 #[cfg(test)]
