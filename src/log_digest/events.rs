@@ -297,6 +297,9 @@ pub struct EventParser<'s> {
     /// The line after the one being classified opens a Python traceback (one line of
     /// look-ahead, see [`EventParser::see_next`]).
     next_opens_traceback: bool,
+    /// The last head is followed by a traceback opener and its message tells of a failure
+    /// (see [`EventParser::traceback_leaves_record`]).
+    head_tells_failure: bool,
 }
 
 impl<'s> EventParser<'s> {
@@ -319,6 +322,7 @@ impl<'s> EventParser<'s> {
             head_header: String::new(),
             head_header_is_word: false,
             next_opens_traceback: false,
+            head_tells_failure: false,
         }
     }
 
@@ -367,6 +371,8 @@ impl<'s> EventParser<'s> {
         self.mode = Mode::Plain;
         self.head_has_header = has_header;
         self.head_header_is_word = header_is_word;
+        // Never a line before a traceback opener (those are not replayed).
+        self.head_tells_failure = false;
         self.head_level = level;
         self.trace_block = None;
         self.summary_only = false;
@@ -424,6 +430,7 @@ impl<'s> EventParser<'s> {
         }
         let block = self.trace_block.take();
         self.head_header_is_word = false;
+        self.head_tells_failure = false;
         self.head_opens_list = opens_list(line);
         // Whether the last head announced a body: kept while its body goes on.
         let body_open = std::mem::replace(&mut self.body_open, opens_body(line));
@@ -583,6 +590,8 @@ impl<'s> EventParser<'s> {
             0
         };
         self.head_header_is_word = record_bounds::is_lone_word_with_colon(split.header);
+        // Only a head right before a traceback is read for it: no cost on other lines.
+        self.head_tells_failure = self.next_opens_traceback && record_bounds::tells_failure(m);
         head_header.clear();
         head_header.push_str(split.header);
         self.head_header = head_header;

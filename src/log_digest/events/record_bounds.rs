@@ -53,9 +53,16 @@ impl EventParser<'_> {
     /// (`logger.exception`), a debug line (a library's handled exception, `exc_info=True`), or
     /// a record that announces what follows (its message ends with `:`). A record at info or
     /// notice that announces nothing does not own it: the traceback is an error event of its
-    /// own. A record with no level, or at any other level, keeps its traceback.
+    /// own. A record with no level, or at any other level, keeps its traceback. Nor does an
+    /// info record whose message tells of a failure ([`tells_failure`]: `lookup failed,
+    /// using the default`, `could not reach x, retrying`) lose it: a handled exception logged
+    /// at info with its traceback (`exc_info=True`). A progress message that tells of nothing
+    /// going wrong, logged with `exc_info`, cannot be told from a crash after it and still
+    /// loses its traceback.
     pub(super) fn traceback_leaves_record(&self) -> bool {
-        matches!(self.head_level, Some(Level::Info | Level::Notice)) && !self.body_open
+        matches!(self.head_level, Some(Level::Info | Level::Notice))
+            && !self.body_open
+            && !self.head_tells_failure
     }
 
     /// Failure class: an exception's first line whose type word is also a level word
@@ -93,6 +100,33 @@ impl EventParser<'_> {
     pub(super) fn repeats_open_header(&self, open: bool, head: &str, header: &str) -> bool {
         self.mode == Mode::Plain && open && header == head
     }
+}
+
+/// Words that tell of something going wrong, in any case: what a record says when it logs a
+/// handled exception (a failure, an error, a retry, an input ignored or refused).
+const FAILURE_WORDS: &[&str] = &[
+    "fail",
+    "error",
+    "exception",
+    "unable",
+    "could not",
+    "couldn't",
+    "cannot",
+    "can't",
+    "retry",
+    "retrying",
+    "ignor",
+    "refused",
+    "denied",
+    "invalid",
+    "timed out",
+    "timeout",
+];
+
+/// Whether a message tells of a failure (one of [`FAILURE_WORDS`], any case, anywhere).
+pub(super) fn tells_failure(m: &str) -> bool {
+    let lower = m.to_ascii_lowercase();
+    FAILURE_WORDS.iter().any(|w| lower.contains(w))
 }
 
 /// A header that is one word and its colon (`Word:`), nothing else.
