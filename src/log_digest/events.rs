@@ -346,7 +346,9 @@ impl<'s> EventParser<'s> {
     /// line of look-ahead (see [`EventParser::summary_before_traceback`]).
     #[inline]
     pub fn see_next(&mut self, next: Option<&[u8]>) {
-        self.next_opens_traceback = next.is_some_and(opens_traceback);
+        // Most lines start with neither a blank nor the opener's `T`: one byte decides.
+        self.next_opens_traceback = next
+            .is_some_and(|n| matches!(n.first(), Some(b'T' | b' ' | b'\t')) && opens_traceback(n));
     }
 
     /// Whether the line after the next one opens a Python traceback (see
@@ -693,14 +695,15 @@ impl<'s> EventParser<'s> {
                 {
                     return true;
                 }
-                if self.exception_read_as_level(t, line) {
+                let exception = looks_like_exception(t);
+                if exception && self.exception_read_as_level(line) {
                     self.open(Mode::Java);
                     self.summary_only = true;
                     return true;
                 }
-                if (looks_like_exception(t) || is_margin_frame(t)) && !self.splitter.split(line).1 {
+                if (exception || is_margin_frame(t)) && !self.splitter.split(line).1 {
                     self.open(Mode::Java);
-                    self.summary_only = looks_like_exception(t);
+                    self.summary_only = exception;
                     return true;
                 }
                 false

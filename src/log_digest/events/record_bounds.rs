@@ -3,7 +3,7 @@
 
 use super::Level;
 use super::{EventParser, Mode, TRACEBACK};
-use crate::log_digest::multiline::{is_class_summary, is_python_frame, looks_like_exception};
+use crate::log_digest::multiline::{is_class_summary, is_python_frame};
 
 impl EventParser<'_> {
     /// Failure class: a record whose message goes on with the exception's one-line summary
@@ -75,14 +75,13 @@ impl EventParser<'_> {
     /// `Warning: x` then `Error: y` lines are two events), a record with no level, a level
     /// word that names no exception type (`error:`, `ERROR:`), a line with more header than
     /// the word (a time, a source).
-    pub(super) fn exception_read_as_level(&self, t: &str, line: &str) -> bool {
-        if self.head_level.is_none()
-            || !self.head_has_header
-            || self.head_header_is_word
-            || !looks_like_exception(t)
-        {
+    /// The caller has found that the line looks like an exception's first line
+    /// (`multiline::looks_like_exception`).
+    pub(super) fn exception_read_as_level(&self, line: &str) -> bool {
+        if self.head_level.is_none() || !self.head_has_header || self.head_header_is_word {
             return false;
         }
+        let t = line.trim_start();
         let (split, has_header) = self.splitter.split(line);
         has_header
             && split.level.is_some()
