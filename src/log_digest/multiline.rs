@@ -6,6 +6,12 @@
 /// The line that opens a Python traceback.
 pub(crate) const TRACEBACK: &str = "Traceback (most recent call last)";
 
+/// A line (bytes as read, blanks before it allowed) that opens a Python traceback.
+#[inline]
+pub(crate) fn opens_traceback(line: &[u8]) -> bool {
+    line.trim_ascii_start().starts_with(TRACEBACK.as_bytes())
+}
+
 /// A line of a Go or Rust stack dump written at the margin: `goroutine 7 [running]:`, a call
 /// frame `pkg.(*T).fn(0x1, …)`, `created by …`, `panic(…)`, `[signal …`, `note: …`,
 /// `stack backtrace:`, `exit status 2`.
