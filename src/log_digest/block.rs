@@ -40,6 +40,8 @@ struct CachedLine {
     level: Option<Level>,
     ts: i64,
     has_header: bool,
+    /// The header is one word and its colon (see [`EventParser::head_header_is_word`]).
+    header_is_word: bool,
 }
 
 const LINE_CACHE_MAX: usize = 1 << 16;
@@ -102,7 +104,11 @@ fn process_block_cached(
     // One look for an escape byte in the whole block, not one call per line: most logs have
     // no colour at all.
     let coloured = memchr::memchr(0x1b, block).is_some();
-    for (i, raw) in reader::lines(block).enumerate() {
+    let mut lines = reader::lines(block).enumerate().peekable();
+    while let Some((i, raw)) = lines.next() {
+        // One line of look-ahead: a line right before a traceback opener may be the
+        // exception summary its record printed (not a head to replay from the cache).
+        parser.see_next(lines.peek().map(|&(_, next)| next));
         let line = if let Ok(s) = std::str::from_utf8(raw) {
             std::borrow::Cow::Borrowed(s)
         } else {
@@ -116,7 +122,7 @@ fn process_block_cached(
         };
         let matched = grep.is_none_or(|g| g.is_match(&line));
         let starts_event = !line.starts_with([' ', '\t']);
-        let key = if parser.is_plain() && starts_event && !wraps {
+        let key = if parser.is_plain() && starts_event && !wraps && !parser.next_opens_traceback() {
             Some(line_hash(&line))
         } else {
             None
@@ -138,7 +144,7 @@ fn process_block_cached(
             p.mine(&mut miner, &mut recs, &mut errors);
         }
         let head = if let Some(e) = hit {
-            parser.replay_plain_head(&line, e.has_header, e.level);
+            parser.replay_plain_head(&line, e.has_header, e.header_is_word, e.level);
             let cluster = miner.add_shape(&e.shape, &line[e.message_at..]);
             Some((cluster, e.level, e.ts))
         } else if let Some(Line::Head {
@@ -185,6 +191,7 @@ fn process_block_cached(
                                 level,
                                 ts,
                                 has_header: parser.head_has_header(),
+                                header_is_word: parser.head_header_is_word(),
                             },
                         );
                     } else {

@@ -7,16 +7,18 @@ use std::borrow::Cow;
 
 use super::header::{HeaderModel, Level, LogFormat, Split};
 use super::multiline::{
-    head_candidates, is_call_path, is_goroutine, is_margin_frame, is_stack_line,
-    looks_like_exception, TRACEBACK,
+    head_candidates, is_call_path, is_class_summary, is_goroutine, is_margin_frame, is_stack_line,
+    looks_like_exception, opens_traceback, TRACEBACK,
 };
 use super::records::{behind_header_level, json_record, logfmt_line, JsonModel, JsonRecord};
 use body::{is_closing_field, is_record_of_its_own, opens_body, typed_header};
 use console::{wrapped_text, Console};
+use message_level::{message_level, starts_with_level_word};
 
 mod block_end;
 mod body;
 mod console;
+mod message_level;
 mod prefixed;
 mod record_bounds;
 mod trace_block;
@@ -291,6 +293,15 @@ pub struct EventParser<'s> {
     /// The last head's header (empty when it had none): a line repeating it may continue it
     /// (see [`EventParser::repeats_open_header`], [`block_end::marks_continuation`]).
     head_header: String,
+    /// The last head's header is one word and its colon (`Word:`, see
+    /// [`EventParser::exception_read_as_level`]).
+    head_header_is_word: bool,
+    /// The line after the one being classified opens a Python traceback (one line of
+    /// look-ahead, see [`EventParser::see_next`]).
+    next_opens_traceback: bool,
+    /// The last head is followed by a traceback opener and its message tells of a failure
+    /// (see [`EventParser::traceback_leaves_record`]).
+    head_tells_failure: bool,
 }
 
 impl<'s> EventParser<'s> {
@@ -311,6 +322,9 @@ impl<'s> EventParser<'s> {
             header_open: false,
             field_col: 0,
             head_header: String::new(),
+            head_header_is_word: false,
+            next_opens_traceback: false,
+            head_tells_failure: false,
         }
     }
 
@@ -330,10 +344,39 @@ impl<'s> EventParser<'s> {
         self.head_has_header
     }
 
+    /// Tells the parser the line after the next one it classifies (`None` at the end): one
+    /// line of look-ahead (see [`EventParser::summary_before_traceback`]).
+    #[inline]
+    pub fn see_next(&mut self, next: Option<&[u8]>) {
+        // Most lines start with neither a blank nor the opener's `T`: one byte decides.
+        self.next_opens_traceback = next
+            .is_some_and(|n| matches!(n.first(), Some(b'T' | b' ' | b'\t')) && opens_traceback(n));
+    }
+
+    /// Whether the line after the next one opens a Python traceback (see
+    /// [`EventParser::see_next`]).
+    pub fn next_opens_traceback(&self) -> bool {
+        self.next_opens_traceback
+    }
+
+    /// Whether the last head's header is one word and its colon (`Word:`).
+    pub fn head_header_is_word(&self) -> bool {
+        self.head_header_is_word
+    }
+
     /// Records a head classified earlier for an identical line (see the line cache).
-    pub fn replay_plain_head(&mut self, line: &str, has_header: bool, level: Option<Level>) {
+    pub fn replay_plain_head(
+        &mut self,
+        line: &str,
+        has_header: bool,
+        header_is_word: bool,
+        level: Option<Level>,
+    ) {
         self.mode = Mode::Plain;
         self.head_has_header = has_header;
+        self.head_header_is_word = header_is_word;
+        // Never a line before a traceback opener (those are not replayed).
+        self.head_tells_failure = false;
         self.head_level = level;
         self.trace_block = None;
         self.summary_only = false;
@@ -350,9 +393,15 @@ impl<'s> EventParser<'s> {
     }
 
     /// Inside a traceback, whether `t` is its exception line (`ValueError: x`, a bare
-    /// `KeyboardInterrupt`): it belongs to the traceback and ends it.
-    fn ends_traceback(&mut self, t: &str) -> bool {
-        if looks_like_exception(t) || t.starts_with("KeyboardInterrupt") {
+    /// `KeyboardInterrupt`): it belongs to the traceback and ends it. Failure class: the
+    /// type named freely (`GammaRefused: x`, no `Error`/`Exception` suffix) is told by its
+    /// place, the margin line after the frames, and its class-name shape
+    /// ([`is_class_summary`]), when the header model finds no header on it.
+    fn ends_traceback(&mut self, t: &str, line: &str) -> bool {
+        if looks_like_exception(t)
+            || t.starts_with("KeyboardInterrupt")
+            || (is_class_summary(t) && !self.splitter.split(line).1)
+        {
             self.mode = Mode::Plain;
             return true;
         }
@@ -384,6 +433,8 @@ impl<'s> EventParser<'s> {
             return Line::Continuation;
         }
         let block = self.trace_block.take();
+        self.head_header_is_word = false;
+        self.head_tells_failure = false;
         self.head_opens_list = opens_list(line);
         // Whether the last head announced a body: kept while its body goes on.
         let body_open = std::mem::replace(&mut self.body_open, opens_body(line));
@@ -542,6 +593,9 @@ impl<'s> EventParser<'s> {
         } else {
             0
         };
+        self.head_header_is_word = record_bounds::is_lone_word_with_colon(split.header);
+        // Only a head right before a traceback is read for it: no cost on other lines.
+        self.head_tells_failure = self.next_opens_traceback && record_bounds::tells_failure(m);
         head_header.clear();
         head_header.push_str(split.header);
         self.head_header = head_header;
@@ -582,7 +636,7 @@ impl<'s> EventParser<'s> {
                 if links_traceback(t) || t.starts_with("> File ") || t.is_empty() {
                     return true;
                 }
-                self.ends_traceback(t)
+                self.ends_traceback(t, line)
             }
             Mode::Java => {
                 t.starts_with("Caused by:")
@@ -623,6 +677,11 @@ impl<'s> EventParser<'s> {
                     self.open(Mode::Traceback);
                     return true;
                 }
+                if self.summary_before_traceback(t, line) {
+                    self.open(Mode::Java);
+                    self.summary_only = true;
+                    return true;
+                }
                 if is_goroutine(t) {
                     self.open(Mode::Panic);
                     return true;
@@ -638,9 +697,15 @@ impl<'s> EventParser<'s> {
                 {
                     return true;
                 }
-                if (looks_like_exception(t) || is_margin_frame(t)) && !self.splitter.split(line).1 {
+                let exception = looks_like_exception(t);
+                if exception && self.exception_read_as_level(line) {
                     self.open(Mode::Java);
-                    self.summary_only = looks_like_exception(t);
+                    self.summary_only = true;
+                    return true;
+                }
+                if (exception || is_margin_frame(t)) && !self.splitter.split(line).1 {
+                    self.open(Mode::Java);
+                    self.summary_only = exception;
                     return true;
                 }
                 false
@@ -691,80 +756,6 @@ fn opens_list(line: &str) -> bool {
     line.trim_end().ends_with(':')
 }
 
-/// An upper-case level word of four letters or more opening a line (`WARNING  order …`).
-fn starts_with_level_word(t: &str) -> bool {
-    let w = t.split_ascii_whitespace().next().unwrap_or("");
-    w.len() >= 4 && w.bytes().all(|b| b.is_ascii_uppercase()) && Level::parse(w).is_some()
-}
-
-/// A level word at the start of a message (`error: …`, `[WARN] …`), or Python's
-/// `warnings` line (`/path/mod.py:545: XMLParsedAsHTMLWarning: …`, a warning in the message's
-/// own vocabulary).
-fn message_level(m: &str) -> Option<Level> {
-    let mut words = m.split_ascii_whitespace();
-    let first = words.next()?;
-    if first.len() < 3 {
-        return None;
-    }
-    if test_failed(first, m) {
-        return Some(Level::Error);
-    }
-    if first.starts_with('(') {
-        return level_after_source_tag(m);
-    }
-    Level::parse(first).or_else(|| {
-        let is_location = first.strip_suffix(':').is_some_and(|f| {
-            f.rsplit_once(':').is_some_and(|(path, line)| {
-                !path.is_empty() && !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit())
-            })
-        });
-        let name = words.next()?.strip_suffix(':')?;
-        (is_location
-            && name.len() > "Warning".len()
-            && name.ends_with("Warning")
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.'))
-        .then_some(Level::Warning)
-    })
-}
-
-/// Most words a parenthesised source tag opening a message holds (`(name pid=7, ip=…)`).
-const MAX_TAG_WORDS: usize = 4;
-
-/// The level word in capitals with its colon right after a parenthesised source tag that opens
-/// a message (`(<process>) WARNING: …`: a supervisor forwarding a child's lines prefixes each
-/// with the child's name, and the child's own level word follows). Only capitals with a colon
-/// count: a word in the message's prose after a tag (`(tag) error rate …`, `(tag) Error: …`,
-/// an exception's name) and a level word further on are none.
-fn level_after_source_tag(m: &str) -> Option<Level> {
-    let mut words = m.split_ascii_whitespace();
-    words
-        .by_ref()
-        .take(MAX_TAG_WORDS)
-        .position(|w| w.ends_with(')'))?;
-    let w = words.next()?.strip_suffix(':')?;
-    (w.len() >= 4 && w.bytes().all(|b| b.is_ascii_uppercase()))
-        .then(|| Level::parse(w))
-        .flatten()
-}
-
-/// A test runner's outcome line for a test that failed or errored: a test id (`path::name`)
-/// and the outcome word `FAILED` or `ERROR` next to it, in either order (`pytest -v`'s
-/// `tests/a.py::test_x FAILED [ 10%]` and its summary's `FAILED tests/a.py::test_x - …`).
-fn test_failed(first: &str, m: &str) -> bool {
-    let outcome = |w: &str| w == "FAILED" || w == "ERROR";
-    // Most first words are neither: out before the second word is looked for.
-    let (first_id, first_outcome) = (first.contains("::"), outcome(first));
-    if !first_id && !first_outcome {
-        return false;
-    }
-    let Some(second) = m.split_ascii_whitespace().nth(1) else {
-        return false;
-    };
-    (first_id && outcome(second)) || (first_outcome && second.contains("::"))
-}
-
 /// A line that opens a Python traceback or chains one to the next (`Traceback (most recent
 /// call last):`, `During handling of the above exception…`, `The above exception was the
 /// direct cause…`): inside a traceback it always continues it.
@@ -781,6 +772,8 @@ pub(crate) use console::render_console;
 mod forwarded_worker_matrix;
 #[cfg(test)]
 mod interleave_matrix;
+#[cfg(test)]
+mod level_word_exception_matrix;
 #[cfg(test)]
 mod repeated_header_matrix;
 #[cfg(test)]

@@ -6,6 +6,12 @@
 /// The line that opens a Python traceback.
 pub(crate) const TRACEBACK: &str = "Traceback (most recent call last)";
 
+/// A line (bytes as read, blanks before it allowed) that opens a Python traceback.
+#[inline]
+pub(crate) fn opens_traceback(line: &[u8]) -> bool {
+    line.trim_ascii_start().starts_with(TRACEBACK.as_bytes())
+}
+
 /// A line of a Go or Rust stack dump written at the margin: `goroutine 7 [running]:`, a call
 /// frame `pkg.(*T).fn(0x1, …)`, `created by …`, `panic(…)`, `[signal …`, `note: …`,
 /// `stack backtrace:`, `exit status 2`.
@@ -114,6 +120,32 @@ pub(crate) fn is_exception_type(word: &str) -> bool {
     }
     let last = word.rsplit('.').next().unwrap_or(word);
     last.ends_with("Error") || last.ends_with("Exception") || last == "SystemExit"
+}
+
+/// An exception's one-line summary told by its shape alone, whatever its type is called: a
+/// class name (dotted module path allowed; its last part starts with a capital and holds a
+/// lower-case letter, as class names are written: `GammaRefused`, `alpha.beta.DeltaTimeout`)
+/// followed by `: ` and text or by nothing. A bare name needs a second capital
+/// (`GammaInterrupt`), so a one-word sentence (`Done`) is none. Only the position of the line
+/// (see the callers) says it is an exception line: the shape alone fits `Summary: 3 items`.
+pub(crate) fn is_class_summary(t: &str) -> bool {
+    let end = t
+        .bytes()
+        .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.')))
+        .unwrap_or(t.len());
+    let (word, rest) = t.split_at(end);
+    let last = word.rsplit('.').next().unwrap_or(word);
+    let class = last.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
+        && last.bytes().any(|b| b.is_ascii_lowercase())
+        && word
+            .split('.')
+            .all(|p| p.as_bytes().first().is_some_and(u8::is_ascii_alphabetic));
+    class
+        && if rest.is_empty() {
+            last.bytes().filter(u8::is_ascii_uppercase).count() >= 2
+        } else {
+            rest == ":" || rest.starts_with(": ")
+        }
 }
 
 /// A stack frame written at the margin as `file:LINE:in 'name'` (or `` `name' ``): a source
@@ -275,6 +307,36 @@ mod tests {
         assert!(looks_like_exception("** (KappaError) lambda mu: %{}"));
         assert!(!looks_like_exception("** (alpha beta) gamma"));
         assert!(!looks_like_exception("** (exit) normal"));
+    }
+
+    #[test]
+    fn class_summaries_by_shape() {
+        // Class: an exception line whose type is named freely (no Error/Exception suffix).
+        for yes in [
+            "GammaRefused: delta says - Bad epsilon: zeta",
+            "alpha.beta.DeltaTimeout: 429, kappa='x'",
+            "KappaInterrupt",
+            "Lambda:",
+            "ZetaError: x",
+        ] {
+            assert!(is_class_summary(yes), "{yes}");
+        }
+        // Must not fire: a sentence, a level word in capitals, a lower-case word, a path, a
+        // `key=value`, a bare capitalised word, a word followed by anything but `: `.
+        for no in [
+            "Done",
+            "Delta epsilon: zeta",
+            "ERROR: kappa",
+            "alpha: beta",
+            "alpha.beta: gamma",
+            "Gamma=delta: x",
+            "Kappa:8080",
+            "/srv/Alpha: x",
+            "1.Beta: x",
+            "",
+        ] {
+            assert!(!is_class_summary(no), "{no}");
+        }
     }
 
     #[test]

@@ -26,7 +26,9 @@ pub fn summarize(text: &str) -> Vec<Summarized> {
     let mut parser = EventParser::new(&splitter);
     let mut m = Miner::new(MinerConfig::default());
     let mut shape_levels: Vec<Option<Level>> = Vec::new();
-    for line in text.lines() {
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        parser.see_next(lines.peek().map(|n| n.as_bytes()));
         if let Line::Head { message, level, .. } = parser.line(line) {
             let shape = m.add(&message) as usize;
             if shape_levels.len() <= shape {

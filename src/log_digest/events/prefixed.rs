@@ -90,7 +90,7 @@ impl EventParser<'_> {
                 if indented || t.is_empty() || links_traceback(t) {
                     return true;
                 }
-                self.ends_traceback(t)
+                self.ends_traceback(t, t)
             }
             Mode::Java => {
                 let t = m.trim_start();

@@ -3,7 +3,7 @@
 
 use super::Level;
 use super::{EventParser, Mode, TRACEBACK};
-use crate::log_digest::multiline::is_python_frame;
+use crate::log_digest::multiline::{is_class_summary, is_python_frame};
 
 impl EventParser<'_> {
     /// Failure class: a record whose message goes on with the exception's one-line summary
@@ -17,6 +17,20 @@ impl EventParser<'_> {
             return true;
         }
         false
+    }
+
+    /// Failure class: a record whose message goes on with the exception's one-line summary,
+    /// its type named freely (`GammaRefused: text`, no `Error`/`Exception` suffix), right
+    /// before the Python traceback it sums up (a framework logging `str(exc)` under its
+    /// message, then the traceback). The line after it opening a traceback (one line of
+    /// look-ahead) and its class-name shape ([`is_class_summary`]) make it the summary: it
+    /// continues the record, and the traceback after it too
+    /// ([`EventParser::traceback_after_summary`]). Left alone: the same shape not followed by
+    /// a traceback opener (`Summary: 3 items` printed after a record), a line with a header.
+    /// As with a summary whose type ends in `Error`, the record at any level owns the
+    /// traceback its summary announces.
+    pub(super) fn summary_before_traceback(&self, t: &str, line: &str) -> bool {
+        self.next_opens_traceback && is_class_summary(t) && !self.splitter.split(line).1
     }
 
     /// Failure class: a Python traceback printed without its `Traceback (most recent call
@@ -39,9 +53,40 @@ impl EventParser<'_> {
     /// (`logger.exception`), a debug line (a library's handled exception, `exc_info=True`), or
     /// a record that announces what follows (its message ends with `:`). A record at info or
     /// notice that announces nothing does not own it: the traceback is an error event of its
-    /// own. A record with no level, or at any other level, keeps its traceback.
+    /// own. A record with no level, or at any other level, keeps its traceback. Nor does an
+    /// info record whose message tells of a failure ([`tells_failure`]: `lookup failed,
+    /// using the default`, `could not reach x, retrying`) lose it: a handled exception logged
+    /// at info with its traceback (`exc_info=True`). A progress message that tells of nothing
+    /// going wrong, logged with `exc_info`, cannot be told from a crash after it and still
+    /// loses its traceback.
     pub(super) fn traceback_leaves_record(&self) -> bool {
-        matches!(self.head_level, Some(Level::Info | Level::Notice)) && !self.body_open
+        matches!(self.head_level, Some(Level::Info | Level::Notice))
+            && !self.body_open
+            && !self.head_tells_failure
+    }
+
+    /// Failure class: an exception's first line whose type word is also a level word
+    /// (`Error: text`, a runtime printing the error a record reports, JavaScript's
+    /// `console.error(err)`), written under a record. The header model reads the word with its
+    /// colon as the line's level column, so the line would count as an error of its own. When
+    /// the line's header is that word alone and the record above it has a header and a level
+    /// written otherwise (not as a lone `Word:`), the line continues the record and opens its
+    /// stack. Left alone: a file whose records write their level as a lone `Word:` (a tool's
+    /// `Warning: x` then `Error: y` lines are two events), a record with no level, a level
+    /// word that names no exception type (`error:`, `ERROR:`), a line with more header than
+    /// the word (a time, a source).
+    /// The caller has found that the line looks like an exception's first line
+    /// (`multiline::looks_like_exception`).
+    pub(super) fn exception_read_as_level(&self, line: &str) -> bool {
+        if self.head_level.is_none() || !self.head_has_header || self.head_header_is_word {
+            return false;
+        }
+        let t = line.trim_start();
+        let (split, has_header) = self.splitter.split(line);
+        has_header
+            && split.level.is_some()
+            && is_lone_word_with_colon(split.header)
+            && t.starts_with(split.header)
     }
 
     /// Failure class: a logger that writes a multi-line message with its whole prefix on each
@@ -54,6 +99,42 @@ impl EventParser<'_> {
     pub(super) fn repeats_open_header(&self, open: bool, head: &str, header: &str) -> bool {
         self.mode == Mode::Plain && open && header == head
     }
+}
+
+/// Words that tell of something going wrong, in any case: what a record says when it logs a
+/// handled exception (a failure, an error, a retry, an input ignored or refused).
+const FAILURE_WORDS: &[&str] = &[
+    "fail",
+    "error",
+    "exception",
+    "unable",
+    "could not",
+    "couldn't",
+    "cannot",
+    "can't",
+    "retry",
+    "retrying",
+    "ignor",
+    "refused",
+    "denied",
+    "invalid",
+    "timed out",
+    "timeout",
+];
+
+/// Whether a message tells of a failure (one of [`FAILURE_WORDS`], any case, anywhere).
+pub(super) fn tells_failure(m: &str) -> bool {
+    let lower = m.to_ascii_lowercase();
+    FAILURE_WORDS.iter().any(|w| lower.contains(w))
+}
+
+/// A header that is one word and its colon (`Word:`), nothing else.
+pub(super) fn is_lone_word_with_colon(header: &str) -> bool {
+    header.strip_suffix(':').is_some_and(|w| {
+        !w.is_empty()
+            && w.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'$'))
+    })
 }
 
 /// Whether `header` holds a time to the microsecond or finer (`:SS.ffffff`): a colon, two

@@ -134,3 +134,70 @@ fn traceback_after_frames_or_a_head_summary_opens_its_own_event() {
     }
     assert_eq!(cells, 12);
 }
+
+/// Summaries whose type is named freely (no `Error`/`Exception` suffix).
+const FREE_SUMMARIES: &[&str] = &[
+    "ZetaBadRequest: the kappa server says - no: lambda",
+    "omicron.core.OmicronRefused: 429, pi='rho'",
+];
+
+/// Failure class: the summary line's type named freely, told by the traceback opener right
+/// after it (one line of look-ahead); the traceback's own closing line named freely, told by
+/// its place after the frames. Must-not-fire cells: the same shape not followed by a
+/// traceback (`Kappa: 3 items` after a record) and a margin line after the closing line are
+/// heads of their own.
+#[test]
+fn freely_named_summary_and_closing_line_are_told_by_their_place() {
+    let mut cells = 0;
+    for (hname, render) in HEADERS {
+        for summary in FREE_SUMMARIES {
+            for frames in FRAMES {
+                for level in ["ERROR", "INFO"] {
+                    let mut lines = Vec::new();
+                    filler(*render, 0, &mut lines);
+                    let start = lines.len();
+                    lines.push(render(20, level, "nu failed for xi 42"));
+                    lines.push((*summary).to_owned());
+                    lines.push(TB.to_owned());
+                    lines.extend(frames.iter().map(|f| (*f).to_owned()));
+                    lines.push("OmegaRefused: sigma said no".to_owned());
+                    // Must-not-fire: a margin line after the closing line, then a record.
+                    lines.push("Tau: 3 upsilon".to_owned());
+                    lines.push(render(21, "ERROR", "nu failed again"));
+                    filler(*render, 30, &mut lines);
+                    let got = marks(&lines);
+                    let mut want = vec![format!("H{}", level.to_lowercase())];
+                    want.extend(std::iter::repeat_n("+".to_owned(), 3 + frames.len()));
+                    want.extend(["H-".to_owned(), "Herror".to_owned()]);
+                    assert_eq!(got[start..start + want.len()], want, "{hname} {summary}");
+                    cells += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(cells, 24);
+}
+
+#[test]
+fn a_class_shaped_line_not_followed_by_a_traceback_is_a_head() {
+    let mut cells = 0;
+    for (hname, render) in HEADERS {
+        for line in FREE_SUMMARIES.iter().chain(&["Kappa: 3 items"]) {
+            let mut lines = Vec::new();
+            filler(*render, 0, &mut lines);
+            let start = lines.len();
+            lines.push(render(20, "ERROR", "nu failed for xi 42"));
+            lines.push((*line).to_owned());
+            lines.push(render(21, "INFO", "nu resumed"));
+            filler(*render, 30, &mut lines);
+            let got = marks(&lines);
+            assert_eq!(
+                got[start..start + 3],
+                ["Herror", "H-", "Hinfo"],
+                "{hname} {line}"
+            );
+            cells += 1;
+        }
+    }
+    assert_eq!(cells, 9);
+}

@@ -113,3 +113,27 @@ fn traceback_under_a_record_that_owns_it_continues_the_record() {
     }
     assert_eq!(cells, 32);
 }
+
+/// Must-not-fire: an info record logged with its traceback (`exc_info=True`, a handled
+/// exception) whose message tells of a failure keeps it: one info event.
+#[test]
+fn traceback_under_an_info_record_telling_of_a_failure_continues_it() {
+    let mut cells = 0;
+    for (hname, render) in HEADERS {
+        for tb in TRACEBACKS {
+            for message in [
+                "kappa lookup failed, using lambda",
+                "could not reach mu, retrying in 3s",
+                "Ignoring nu from xi",
+            ] {
+                let got = case(*render, "INFO", message, tb);
+                let mut want = vec!["Hinfo".to_owned()];
+                want.extend(std::iter::repeat_n("+".to_owned(), tb.len()));
+                want.extend(["Herror".to_owned(), "Hinfo".to_owned()]);
+                assert_eq!(got, want, "{hname} {message}");
+                cells += 1;
+            }
+        }
+    }
+    assert_eq!(cells, 24);
+}

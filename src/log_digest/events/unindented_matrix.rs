@@ -171,7 +171,12 @@ pub(super) fn misclassified(lines: &[(String, bool)]) -> Vec<(String, bool)> {
     let mut parser = EventParser::new(&splitter);
     lines
         .iter()
-        .filter(|(l, head)| matches!(parser.line(l), Line::Head { .. }) != *head)
+        .enumerate()
+        .filter(|(i, (l, head))| {
+            parser.see_next(lines.get(i + 1).map(|(n, _)| n.as_bytes()));
+            matches!(parser.line(l), Line::Head { .. }) != *head
+        })
+        .map(|(_, cell)| cell)
         .cloned()
         .collect()
 }
@@ -183,7 +188,12 @@ pub(super) fn head_marks<S: AsRef<str>>(lines: &[S]) -> Vec<String> {
     let sp = Splitter::infer(&refs, None);
     let mut p = EventParser::new(&sp);
     refs.iter()
-        .map(|l| match p.line(l) {
+        .enumerate()
+        .map(|(i, l)| {
+            p.see_next(refs.get(i + 1).map(|n| n.as_bytes()));
+            p.line(l)
+        })
+        .map(|line| match line {
             Line::Head { level, .. } => format!("H{}", level.map_or("-", |l| l.name())),
             Line::Continuation | Line::Wrapped(_) => "+".to_owned(),
         })
