@@ -20,7 +20,9 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::mask::{self, WILDCARD};
-use names::{is_dotted_name, is_glued_name, is_quoted_name, keyed_wildcards, one_family};
+use names::{
+    is_absolute_host, is_dotted_name, is_glued_name, is_quoted_name, keyed_wildcards, one_family,
+};
 
 mod gaps;
 mod names;
@@ -215,7 +217,8 @@ impl Miner {
                             let d = (!t.contains(WILDCARD) && is_dotted_name(t))
                                 || is_glued_name(t)
                                 || q;
-                            wildish.push(d || t.contains(WILDCARD));
+                            // A host in DNS's absolute form is a value, never a name.
+                            wildish.push(d || t.contains(WILDCARD) || is_absolute_host(t));
                             dotted.push(d);
                             meaningful.push(has_word(t));
                             anchored.push(mask::http_anchor(t));
@@ -880,6 +883,58 @@ mod tests {
             assert_eq!(t[i], t[i + 10]);
         }
         assert!(t[15..].iter().all(|x| x == "Loaded <*> in <*>"), "{t:?}");
+    }
+
+    #[test]
+    fn hosts_in_absolute_dns_form_are_variables() {
+        // Class (generated, a name server logging each query): host names in DNS's absolute
+        // form (closed by the root's dot) recur a few times each; they are the hosts asked
+        // for, one variable of one event per query type, never a constant that splits it.
+        let hosts = [
+            "api.alpha.zeta.",
+            "db-one.beta.zeta.",
+            "web.gamma.omega.",
+            "x.delta.eta.iota.",
+        ];
+        let mut lines = Vec::new();
+        for round in 0..4 {
+            for (h, host) in hosts.iter().enumerate() {
+                lines.push(format!("asked kindly {host} via lane {round}{h}"));
+                lines.push(format!("dropped {round} {host}: far reply {h}"));
+            }
+        }
+        // Must not fire: dotted code names without the root's dot stay recurring constants;
+        // two labels, or a last label with digits, are not an absolute host.
+        let jobs = ["alpha.jobs.one", "beta.work.two", "gamma.tasks.three"];
+        for round in 0..3 {
+            for job in jobs {
+                lines.push(format!("Running {job} now {round}"));
+            }
+        }
+        let t = templates_of(&lines);
+        assert!(
+            t[..32]
+                .iter()
+                .step_by(2)
+                .all(|x| x == "asked kindly <*> via lane <*>"),
+            "{t:?}"
+        );
+        assert!(
+            t[1..32]
+                .iter()
+                .step_by(2)
+                .all(|x| x == "dropped <*> <*> far reply <*>"),
+            "{t:?}"
+        );
+        for (i, job) in jobs.iter().enumerate() {
+            assert_eq!(t[32 + i], format!("Running {job} now <*>"), "{t:?}");
+        }
+        assert!(names::is_absolute_host("api.alpha.zeta."));
+        assert!(names::is_absolute_host("api.alpha.zeta.:"));
+        assert!(!names::is_absolute_host("alpha.zeta."));
+        assert!(!names::is_absolute_host("alpha.beta.v2."));
+        assert!(!names::is_absolute_host("alpha.jobs.one"));
+        assert!(!names::is_absolute_host("alpha..zeta."));
     }
 
     #[test]
