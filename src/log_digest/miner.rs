@@ -386,6 +386,8 @@ const SHORT_CHOICES: &[&[&str]] = &[
     &["open", "opened", "closed"],
     &["enabled", "disabled"],
     &["up", "down"],
+    // The transport a request came over (name servers, proxies, packet filters).
+    &["tcp", "udp"],
 ];
 
 /// Which [`SHORT_CHOICES`] set a token's word belongs to (1-based; 0: none), any case, with
@@ -852,6 +854,29 @@ mod tests {
         assert_ne!(t[8], t[9]);
         assert_eq!(short_choice("SELL,"), short_choice("buy"));
         assert_eq!(short_choice("seller"), 0);
+    }
+
+    #[test]
+    fn the_transport_of_a_request_is_a_short_choice() {
+        // Class (generated, a server logging each request with the transport it came over):
+        // `udp` or `tcp` beside the request's variables is a variable of one event; opening
+        // the message, or among constant words, it stays a word of its own event.
+        let mut lines = Vec::new();
+        for (i, lane) in ["udp", "tcp", "udp", "TCP"].iter().enumerate() {
+            lines.push(format!("asked kindly host{i} {lane} {i} size"));
+        }
+        for lane in ["udp", "tcp"] {
+            lines.push(format!("{lane} lane opened fine"));
+            lines.push(format!("{lane} lane opened fine"));
+        }
+        let t = templates_of(&lines);
+        assert!(
+            t[..4].iter().all(|x| x == "asked kindly <*> <*> <*> size"),
+            "{t:?}"
+        );
+        assert_ne!(t[4], t[6], "{t:?}");
+        assert_eq!(short_choice("udp"), short_choice("TCP"));
+        assert_eq!(short_choice("tcpdump"), 0);
     }
 
     #[test]
