@@ -283,8 +283,9 @@ pub fn channel_suffixed(tok: &str) -> Option<Level> {
 }
 
 /// The level one header field carries: the field as a word (two letters or more), a letter glued
-/// to a date, or any part of a compound field split at spaces, `:`, `/`, `|` and brackets
-/// (`[2024-03-01 09:00:07,037: INFO/MainProcess]`, `[proxy_http:error]`). Single letters inside
+/// to a date, or any part of a compound field split at spaces, `:`, `/`, `|`, `#` and brackets
+/// (`[2024-03-01 09:00:07,037: INFO/MainProcess]`, `[proxy_http:error]`, `[pkg.mod#warn]`: a
+/// namespace and the level joined by `#`). Single letters inside
 /// compound fields are not levels (`stdout F`, `M` in `1:M`).
 pub fn in_field(tok: &str) -> Option<Level> {
     // Every reading below needs an ASCII letter (a level word, a severity letter, a part
@@ -304,12 +305,16 @@ pub fn in_field(tok: &str) -> Option<Level> {
     {
         return Some(l);
     }
-    if !tok.contains(['[', ':', '/', '|', '(', ' ']) {
+    // A level may also close a name after a `#` (`[alpha.beta#warn]`: a logger that writes its
+    // namespace and the event's level as one bracketed system field).
+    if !tok.contains(['[', ':', '/', '|', '(', ' ', '#']) {
         return None;
     }
-    tok.split(|c: char| c.is_whitespace() || matches!(c, ':' | '/' | '|' | '[' | ']' | '(' | ')'))
-        .filter(|p| p.len() >= 3 && p.as_bytes()[0].is_ascii_alphabetic())
-        .find_map(Level::parse)
+    tok.split(|c: char| {
+        c.is_whitespace() || matches!(c, ':' | '/' | '|' | '[' | ']' | '(' | ')' | '#')
+    })
+    .filter(|p| p.len() >= 3 && p.as_bytes()[0].is_ascii_alphabetic())
+    .find_map(Level::parse)
 }
 
 /// A severity letter standing alone as one part of a bracketed field: `[I 240301 09:00:00 m:12]`,
@@ -427,6 +432,33 @@ mod tests {
         );
         // No level in the parts of a thread or pid field.
         assert_eq!(in_header("[pid 10:tid 139897472141649] [MainThread]"), None);
+    }
+
+    #[test]
+    fn level_after_a_namespace_and_a_hash_in_a_bracketed_field() {
+        // Class (generated, a logger writing `[<namespace>#<level>]` as its system field):
+        // the level closes the field after a `#`.
+        assert_eq!(
+            in_header("2024-03-01T09:00:05+0000 [alpha.beta_gamma#warn]"),
+            Some(Level::Warning)
+        );
+        assert_eq!(
+            in_header("2024-03-01T09:00:05+0000 [alpha.beta#error]"),
+            Some(Level::Error)
+        );
+        assert_eq!(
+            in_header("2024-03-01T09:00:05+0000 [zeta#critical]"),
+            Some(Level::Fatal)
+        );
+        // Must not fire: a bare `-` system, a `#` before a number or a word that is no level,
+        // a protocol's prefix.
+        assert_eq!(in_header("2024-03-01T09:00:05+0000 [-]"), None);
+        assert_eq!(in_header("2024-03-01T09:00:05+0000 [lane#42]"), None);
+        assert_eq!(in_header("2024-03-01T09:00:05+0000 [alpha#beta]"), None);
+        assert_eq!(
+            in_header("2024-03-01T09:00:05+0000 [Channel,33,10.0.0.1]"),
+            None
+        );
     }
 
     #[test]

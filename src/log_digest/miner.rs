@@ -21,8 +21,8 @@ use serde::Serialize;
 
 use super::mask::{self, WILDCARD};
 use names::{
-    compound_names_apart, is_compound_name, is_dotted_name, is_glued_name, is_quoted_name,
-    keyed_wildcards, one_family,
+    compound_names_apart, is_absolute_host, is_compound_name, is_dotted_name, is_glued_name,
+    is_quoted_name, keyed_wildcards, one_family,
 };
 
 mod gaps;
@@ -220,7 +220,8 @@ impl Miner {
                             let d = (!t.contains(WILDCARD) && is_dotted_name(t))
                                 || is_glued_name(t)
                                 || q;
-                            wildish.push(d || t.contains(WILDCARD));
+                            // A host in DNS's absolute form is a value, never a name.
+                            wildish.push(d || t.contains(WILDCARD) || is_absolute_host(t));
                             dotted.push(d);
                             meaningful.push(has_word(t));
                             anchored.push(mask::http_anchor(t));
@@ -391,6 +392,8 @@ const SHORT_CHOICES: &[&[&str]] = &[
     &["open", "opened", "closed"],
     &["enabled", "disabled"],
     &["up", "down"],
+    // The transport a request came over (name servers, proxies, packet filters).
+    &["tcp", "udp"],
 ];
 
 /// Which [`SHORT_CHOICES`] set a token's word belongs to (1-based; 0: none), any case, with
@@ -873,6 +876,29 @@ mod tests {
     }
 
     #[test]
+    fn the_transport_of_a_request_is_a_short_choice() {
+        // Class (generated, a server logging each request with the transport it came over):
+        // `udp` or `tcp` beside the request's variables is a variable of one event; opening
+        // the message, or among constant words, it stays a word of its own event.
+        let mut lines = Vec::new();
+        for (i, lane) in ["udp", "tcp", "udp", "TCP"].iter().enumerate() {
+            lines.push(format!("asked kindly host{i} {lane} {i} size"));
+        }
+        for lane in ["udp", "tcp"] {
+            lines.push(format!("{lane} lane opened fine"));
+            lines.push(format!("{lane} lane opened fine"));
+        }
+        let t = templates_of(&lines);
+        assert!(
+            t[..4].iter().all(|x| x == "asked kindly <*> <*> <*> size"),
+            "{t:?}"
+        );
+        assert_ne!(t[4], t[6], "{t:?}");
+        assert_eq!(short_choice("udp"), short_choice("TCP"));
+        assert_eq!(short_choice("tcpdump"), 0);
+    }
+
+    #[test]
     fn recurring_dotted_task_names_are_constants() {
         // Class 4 (generated, a worker running named jobs): five dotted job paths, each on
         // several lines with a different id, are five events; a dotted name seen once per
@@ -901,6 +927,58 @@ mod tests {
             assert_eq!(t[i], t[i + 10]);
         }
         assert!(t[15..].iter().all(|x| x == "Loaded <*> in <*>"), "{t:?}");
+    }
+
+    #[test]
+    fn hosts_in_absolute_dns_form_are_variables() {
+        // Class (generated, a name server logging each query): host names in DNS's absolute
+        // form (closed by the root's dot) recur a few times each; they are the hosts asked
+        // for, one variable of one event per query type, never a constant that splits it.
+        let hosts = [
+            "api.alpha.zeta.",
+            "db-one.beta.zeta.",
+            "web.gamma.omega.",
+            "x.delta.eta.iota.",
+        ];
+        let mut lines = Vec::new();
+        for round in 0..4 {
+            for (h, host) in hosts.iter().enumerate() {
+                lines.push(format!("asked kindly {host} via lane {round}{h}"));
+                lines.push(format!("dropped {round} {host}: far reply {h}"));
+            }
+        }
+        // Must not fire: dotted code names without the root's dot stay recurring constants;
+        // two labels, or a last label with digits, are not an absolute host.
+        let jobs = ["alpha.jobs.one", "beta.work.two", "gamma.tasks.three"];
+        for round in 0..3 {
+            for job in jobs {
+                lines.push(format!("Running {job} now {round}"));
+            }
+        }
+        let t = templates_of(&lines);
+        assert!(
+            t[..32]
+                .iter()
+                .step_by(2)
+                .all(|x| x == "asked kindly <*> via lane <*>"),
+            "{t:?}"
+        );
+        assert!(
+            t[1..32]
+                .iter()
+                .step_by(2)
+                .all(|x| x == "dropped <*> <*> far reply <*>"),
+            "{t:?}"
+        );
+        for (i, job) in jobs.iter().enumerate() {
+            assert_eq!(t[32 + i], format!("Running {job} now <*>"), "{t:?}");
+        }
+        assert!(names::is_absolute_host("api.alpha.zeta."));
+        assert!(names::is_absolute_host("api.alpha.zeta.:"));
+        assert!(!names::is_absolute_host("alpha.zeta."));
+        assert!(!names::is_absolute_host("alpha.beta.v2."));
+        assert!(!names::is_absolute_host("alpha.jobs.one"));
+        assert!(!names::is_absolute_host("alpha..zeta."));
     }
 
     #[test]

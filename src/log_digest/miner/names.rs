@@ -198,7 +198,18 @@ pub(super) fn keyed_wildcards(
 }
 
 /// A dotted code name of three or more parts (`pkg.jobs.run_report`).
+///
+/// Not a host name in the absolute form DNS writes it in, closed by the root's dot and
+/// followed by a field or a colon (`api.alpha.zeta.`, `api.alpha.zeta.:`): DNS servers and
+/// resolvers log the queried names so, and those are values (the hosts asked for), not kinds
+/// of work; a recurring few of them must not become constants. A code name at the end of a
+/// sentence (`Loaded pkg.jobs.run.` at the end of a line) looks alike but only as the last
+/// token; the tokens here come one by one, so the form `name.` alone says it, and the cost
+/// is that such a sentence-final name is a variable too.
 pub(super) fn is_dotted_name(t: &str) -> bool {
+    if is_absolute_host(t) {
+        return false;
+    }
     let t = t.trim_matches(|c: char| c.is_ascii_punctuation() && c != '_');
     let parts = t.split('.').count();
     parts >= 3
@@ -207,6 +218,25 @@ pub(super) fn is_dotted_name(t: &str) -> bool {
                 && p.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         })
+}
+
+/// A host name in DNS's absolute form (`api.alpha.zeta.`, optionally followed by one `:` or
+/// `,`): labels of letters, digits and `-` (starting with a letter or digit), three or more of
+/// them, the last one letters only, and the root's dot after it.
+pub(super) fn is_absolute_host(t: &str) -> bool {
+    let t = t.strip_suffix([':', ',']).unwrap_or(t);
+    let Some(name) = t.strip_suffix('.') else {
+        return false;
+    };
+    let labels: Vec<&str> = name.split('.').collect();
+    labels.len() >= 3
+        && labels.iter().all(|l| {
+            l.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric)
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        && labels[labels.len() - 1]
+            .bytes()
+            .all(|b| b.is_ascii_alphabetic())
 }
 
 /// `<*>:run_report` or `<*>:run_report(<*>)`: an id glued by a colon to a function's name
