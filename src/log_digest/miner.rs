@@ -22,7 +22,7 @@ use serde::Serialize;
 use super::mask::{self, WILDCARD};
 use names::{
     compound_names_apart, is_absolute_host, is_compound_name, is_dotted_name, is_glued_name,
-    is_quoted_name, keyed_wildcards, one_family,
+    is_quoted_name, keyed_wildcards, one_family, short_choice,
 };
 
 mod gaps;
@@ -376,37 +376,6 @@ impl Vocab<'_> {
                 .any(|(&a, &b)| a == b && self.meaningful[a as usize])
                 || !self.keeps_meaning(template))
     }
-}
-
-/// `a.b.c` style names (packages, classes, intents, config keys): three or more dot-separated
-/// parts of word characters.
-/// The sets of words that name the few values of one parameter of an action: an order's side
-/// or direction, a flag, a state. Words of one set at one position of an event are a variable.
-const SHORT_CHOICES: &[&[&str]] = &[
-    &["buy", "sell"],
-    &["bid", "ask"],
-    &["long", "short"],
-    &["true", "false"],
-    &["yes", "no"],
-    &["on", "off"],
-    &["open", "opened", "closed"],
-    &["enabled", "disabled"],
-    &["up", "down"],
-    // The transport a request came over (name servers, proxies, packet filters).
-    &["tcp", "udp"],
-];
-
-/// Which [`SHORT_CHOICES`] set a token's word belongs to (1-based; 0: none), any case, with
-/// surrounding punctuation ignored.
-fn short_choice(t: &str) -> u8 {
-    let w = t.trim_matches(|c: char| !c.is_ascii_alphanumeric());
-    if w.is_empty() || w.len() > 8 {
-        return 0;
-    }
-    SHORT_CHOICES
-        .iter()
-        .position(|set| set.iter().any(|c| c.eq_ignore_ascii_case(w)))
-        .map_or(0, |i| (i + 1) as u8)
 }
 
 fn render(names: &[&str], toks: &[u32]) -> String {

@@ -1,6 +1,7 @@
 //! Quoted names of a kind of work in the miner (see `mask::names` for how they survive
 //! masking): which tokens are such names, and when a position's names are one family of
-//! values rather than kinds of work.
+//! values rather than kinds of work; and the short-choice words (an order's side, a flag) that
+//! are one parameter's few values.
 
 use super::{mask, Cluster, Vocab, WILD, WILDCARD};
 
@@ -249,6 +250,35 @@ pub(super) fn is_glued_name(t: &str) -> bool {
     name.len() >= 3
         && name.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_')
         && (name.len() == rest.len() || rest.as_bytes()[name.len()] == b'(')
+}
+
+/// The sets of words that name the few values of one parameter of an action: an order's side
+/// or direction, a flag, a state. Words of one set at one position of an event are a variable.
+const SHORT_CHOICES: &[&[&str]] = &[
+    &["buy", "sell"],
+    &["bid", "ask"],
+    &["long", "short"],
+    &["true", "false"],
+    &["yes", "no"],
+    &["on", "off"],
+    &["open", "opened", "closed"],
+    &["enabled", "disabled"],
+    &["up", "down"],
+    // The transport a request came over (name servers, proxies, packet filters).
+    &["tcp", "udp"],
+];
+
+/// Which [`SHORT_CHOICES`] set a token's word belongs to (1-based; 0: none), any case, with
+/// surrounding punctuation ignored.
+pub(super) fn short_choice(t: &str) -> u8 {
+    let w = t.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+    if w.is_empty() || w.len() > 8 {
+        return 0;
+    }
+    SHORT_CHOICES
+        .iter()
+        .position(|set| set.iter().any(|c| c.eq_ignore_ascii_case(w)))
+        .map_or(0, |i| (i + 1) as u8)
 }
 
 #[cfg(test)]
