@@ -216,8 +216,6 @@ impl Miner {
                             // name (`com.example.app.Main`) is a variable.
                             let q = is_quoted_name(t);
                             quoted.push(q);
-                            // A call whose name is compound (`FetchQuotes(day=<*>)`) is
-                            // judged by its name, its masked arguments aside.
                             let call = is_compound_call(t);
                             compound.push(call || is_compound_name(t));
                             let d = (!t.contains(WILDCARD) && is_dotted_name(t))

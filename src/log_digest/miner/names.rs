@@ -77,7 +77,8 @@ pub(super) fn call_name(t: &str) -> Option<&str> {
     (open > 0 && body.ends_with(')')).then(|| &t[..open])
 }
 
-/// A call-shaped token whose name is a compound name ([`call_name`], [`is_compound_name`]).
+/// A call-shaped token whose name is a compound name ([`call_name`], [`is_compound_name`]):
+/// judged by that name, its masked arguments aside; not a wildcard-holding variable.
 pub(super) fn is_compound_call(t: &str) -> bool {
     call_name(t).is_some_and(is_compound_name)
 }
