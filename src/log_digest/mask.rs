@@ -22,7 +22,9 @@ pub(super) use names::{keyed_name, quoted_name};
 pub(super) use number_words::is_unit;
 use number_words::{date_word_in_date, paren_restatement};
 use pairs::{value_words_before_pair, whole_value_then_word};
-use spans::{bracketed_free_text, call_args, is_exception_type, object_span, spanning_value};
+use spans::{
+    bracketed_free_text, call_args, is_exception_type, object_span, spanning_value, write_call_args,
+};
 
 mod names;
 mod number_words;
@@ -546,12 +548,11 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             None
         };
         let wild = if let Some((open, close)) = call {
-            // A call's argument list (`name(1, 'a')`, `name()`, `name(x=2)`) is one variable
-            // whatever its shape; the name before it stays.
+            // A call's argument list (`name(1, 'a')`, `name()`) is one variable whatever its
+            // shape, but for the keys of keyword arguments (`name(x=<*>)`, see
+            // `write_call_args`); the name before it stays.
             mask_token(&b[s..open], out);
-            out.extend_from_slice(b"(");
-            out.extend_from_slice(WILDCARD.as_bytes());
-            out.extend_from_slice(b")");
+            write_call_args(&b[open + 1..close], out);
             i = close + 1;
             while i < b.len() && class(b[i]) & WS == 0 {
                 i += 1;
@@ -848,14 +849,42 @@ mod tests {
             want
         );
         assert_eq!(masked("run 0a1b2c3d:alpha_beta() try=2"), want);
-        assert_eq!(masked("run 0a1b2c3d:alpha_beta(eps=(1, 2)) try=2"), want);
-        assert_eq!(masked("call gamma(x=2), then"), "call gamma(<*>), then");
+        assert_eq!(masked("run 0a1b2c3d:alpha_beta(1, eps=(1, 2)) try=2"), want);
+        assert_eq!(masked("call gamma(x=2), then"), "call gamma(x=<*>), then");
         // Not a call: a parenthesis after a space or a number, or one that never closes.
         assert_eq!(masked("got 3 (items) x"), "got <*> (items) x");
         assert_eq!(masked("see 12(ab cd) x"), "see <*>(ab cd) x");
         assert_eq!(masked("open gamma(x y"), "open gamma(x y");
         // Fields separated by spaces are an object's parts, not a call's arguments.
         assert_ne!(masked("got Delta(a=1 b=2)"), "got Delta(<*>)");
+    }
+
+    #[test]
+    fn a_call_with_keyword_arguments_keeps_its_name_and_keys() {
+        // Generated: a scheduler naming the tasks it runs as calls with keyword arguments.
+        assert_eq!(
+            masked("ran ZorbFlimm(day=2031-02-03, kind=plonk) ok"),
+            "ran ZorbFlimm(day=<*>,kind=<*>) ok"
+        );
+        assert_eq!(
+            masked("got Quib(a=1, b='x, y', c=(2, 3)),"),
+            "got Quib(a=<*>,b=<*>,c=<*>),"
+        );
+        // A positional argument or a mix: the list is one variable.
+        assert_eq!(
+            masked("ran blorp_frob(7, k=2) ok"),
+            "ran blorp_frob(<*>) ok"
+        );
+        // Must not fire: a parenthesised number, pair, free text, address or a path.
+        assert_eq!(masked("took (3ms) x"), "took (<*>) x");
+        assert_ne!(
+            masked("as (uid=0) x"),
+            "as (uid=<*>) x".replace("(uid", "uid")
+        );
+        assert!(!masked("as (uid=0) x").contains("uid=<*>,"));
+        assert_eq!(masked("said (wibble wobble) x"), "said (wibble wobble) x");
+        assert!(!masked("to (10.0.0.1:443) x").contains('='));
+        assert!(!masked("at /opt/zorb/flim.d x").contains('('));
     }
 
     #[test]

@@ -21,8 +21,8 @@ use serde::Serialize;
 
 use super::mask::{self, WILDCARD};
 use names::{
-    compound_names_apart, is_absolute_host, is_compound_name, is_dotted_name, is_glued_name,
-    is_quoted_name, keyed_wildcards, one_family, short_choice,
+    compound_names_apart, is_absolute_host, is_compound_call, is_compound_name, is_dotted_name,
+    is_glued_name, is_quoted_name, keyed_wildcards, one_family, short_choice,
 };
 
 mod gaps;
@@ -216,12 +216,14 @@ impl Miner {
                             // name (`com.example.app.Main`) is a variable.
                             let q = is_quoted_name(t);
                             quoted.push(q);
-                            compound.push(is_compound_name(t));
+                            let call = is_compound_call(t);
+                            compound.push(call || is_compound_name(t));
                             let d = (!t.contains(WILDCARD) && is_dotted_name(t))
                                 || is_glued_name(t)
                                 || q;
                             // A host in DNS's absolute form is a value, never a name.
-                            wildish.push(d || t.contains(WILDCARD) || is_absolute_host(t));
+                            wildish
+                                .push(d || (t.contains(WILDCARD) && !call) || is_absolute_host(t));
                             dotted.push(d);
                             meaningful.push(has_word(t));
                             anchored.push(mask::http_anchor(t));
@@ -1021,6 +1023,35 @@ mod tests {
             let t = templates_of(&lines);
             assert!(t.iter().all(|x| x == want), "{want}: {t:?}");
         }
+    }
+
+    #[test]
+    fn calls_named_by_recurring_compound_names_are_events() {
+        // Class (generated, a scheduler writing each task as a call with its parameters):
+        // the task's compound name is the event, its arguments the variables.
+        let tasks = ["ZorbFlimm", "QuibTallow", "VarnPlosh", "grent_wobble"];
+        let mut lines = Vec::new();
+        for round in 0..3 {
+            for (j, w) in tasks.iter().enumerate() {
+                lines.push(format!(
+                    "worker ran {w}(day=2031-02-0{round}, kind=plonk{j})"
+                ));
+            }
+        }
+        let t = templates_of(&lines);
+        for (j, w) in tasks.iter().enumerate() {
+            assert_eq!(t[j], format!("worker ran {w}(day=<*>,kind=<*>)"), "{t:?}");
+        }
+        // Must not fire: many call names each seen once (generated, one per run) stay one
+        // event, and so do calls of plain words whose arguments differ.
+        let mut lines = Vec::new();
+        for a in ["Alpo", "Bisk", "Crum", "Dwel"] {
+            for b in ["Fent", "Gorp", "Hask"] {
+                lines.push(format!("stored {a}{b}(id=4{}) fine", a.len() + b.len()));
+            }
+        }
+        let t = templates_of(&lines);
+        assert!(t.iter().all(|x| x == &t[0]), "{t:?}");
     }
 
     #[test]

@@ -171,6 +171,64 @@ pub(super) fn call_args(b: &[u8], s: usize, i: usize) -> Option<(usize, usize)> 
     None
 }
 
+/// Writes the masked argument list of a call (`args`: what lies between its parentheses,
+/// see [`call_args`]) with its parentheses. Class: keyword arguments, the repr of a record or
+/// a task's parameters (`Order(id=5, side=buy)`, `Fetch(day=2024-01-02, sym=X)`): every
+/// argument is `key=value` with an identifier key, and the keys stay, as for logfmt pairs,
+/// the values become `<*>` (`Order(id=<*>,side=<*>)`, one token). Any other list (positional
+/// arguments, a mix, none) is one variable: `(<*>)`.
+pub(super) fn write_call_args(args: &[u8], out: &mut Vec<u8>) {
+    let mark = out.len();
+    out.push(b'(');
+    let mut depth = 0usize;
+    let mut quote = 0u8;
+    let mut from = 0;
+    let mut ok = !args.is_empty();
+    for (k, &c) in args
+        .iter()
+        .enumerate()
+        .chain(std::iter::once((args.len(), &b',')))
+    {
+        if !ok {
+            break;
+        }
+        if quote != 0 {
+            if c == quote {
+                quote = 0;
+            }
+            continue;
+        }
+        match c {
+            b'\'' | b'"' => quote = c,
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b',' if depth == 0 => {
+                let arg = args[from..k].trim_ascii();
+                from = k + 1;
+                let eq = memchr::memchr(b'=', arg).unwrap_or(0);
+                let key = &arg[..eq];
+                ok = eq > 0
+                    && eq + 1 < arg.len()
+                    && (key[0].is_ascii_alphabetic() || key[0] == b'_')
+                    && key.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_');
+                if ok {
+                    if out.len() > mark + 1 {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(key);
+                    out.extend_from_slice(b"=<*>");
+                }
+            }
+            _ => {}
+        }
+    }
+    if !ok || quote != 0 {
+        out.truncate(mark + 1);
+        out.extend_from_slice(b"<*>");
+    }
+    out.push(b')');
+}
+
 /// An exception type followed by its message: a code identifier (optionally dotted,
 /// `pkg.mod.Name`) whose last part is a capitalised word of letters and digits that ends in
 /// `Error` or `Exception` after at least one more letter, then `:` (`TimeoutError:`,

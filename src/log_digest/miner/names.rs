@@ -67,6 +67,23 @@ pub(super) fn is_compound_name(t: &str) -> bool {
     (2..=4).contains(&parts.len()) && parts.iter().all(|&n| n >= 2)
 }
 
+/// The name of a call-shaped token (`FetchQuotes(day=<*>,sym=<*>)`, `run_job(<*>),`; see
+/// `mask::spans::write_call_args`): the part before its first `(` when the token ends with
+/// the `)` that closes it (then maybe `,.;:`). Class: a task, job or function written as a
+/// call, whose name says what kind of work it is; the miner judges that name as it judges a
+/// bare compound name ([`is_compound_name`]).
+pub(super) fn call_name(t: &str) -> Option<&str> {
+    let open = t.find('(')?;
+    let body = t.trim_end_matches([',', '.', ';', ':']);
+    (open > 0 && body.ends_with(')')).then(|| &t[..open])
+}
+
+/// A call-shaped token whose name is a compound name ([`call_name`], [`is_compound_name`]):
+/// judged by that name, its masked arguments aside; not a wildcard-holding variable.
+pub(super) fn is_compound_call(t: &str) -> bool {
+    call_name(t).is_some_and(is_compound_name)
+}
+
 /// Words that introduce an object (`from`, `to`, `into`, `on`, …, any case): a name right
 /// after one (`Saving data to daily_report`, `SELECT * FROM order_items`) is the object acted
 /// on, a variable, not the kind of work.
@@ -117,6 +134,7 @@ pub(super) fn one_family(values: &[u32], vocab: &Vocab) -> bool {
     }
     let parts = |v: u32| {
         let t = vocab.text[v as usize];
+        let t = call_name(t).unwrap_or(t);
         let key = mask::field_key(t);
         let t = key.map_or(t, |k| &t[k.len() + 1..]);
         let t = t.trim_matches(|c: char| !c.is_ascii_alphanumeric());
