@@ -7,8 +7,8 @@ use std::borrow::Cow;
 
 use super::header::{HeaderModel, Level, LogFormat, Split};
 use super::multiline::{
-    head_candidates, is_call_path, is_class_summary, is_goroutine, is_margin_frame, is_stack_line,
-    looks_like_exception, opens_traceback, TRACEBACK,
+    head_candidates, is_call_path, is_class_summary, is_goroutine, is_margin_frame,
+    is_numbered_native_frame, is_stack_line, looks_like_exception, opens_traceback, TRACEBACK,
 };
 use super::records::{behind_header_level, json_record, logfmt_line, JsonModel, JsonRecord};
 use body::{is_closing_field, is_record_of_its_own, opens_body, typed_header};
@@ -708,7 +708,16 @@ impl<'s> EventParser<'s> {
                     self.summary_only = exception;
                     return true;
                 }
-                false
+                // A native stack printed under its record, one numbered frame a line at the
+                // margin (a C++ server's exception trace, a gdb backtrace). Its frame number
+                // may read as a header column of its own; a header with more is a record.
+                is_numbered_native_frame(t) && {
+                    let (s, has) = self.splitter.split(line);
+                    !has || s
+                        .header
+                        .bytes()
+                        .all(|c| c.is_ascii_digit() || b".:#".contains(&c))
+                }
             }
             Mode::Start => false,
         }
@@ -774,6 +783,8 @@ mod forwarded_worker_matrix;
 mod interleave_matrix;
 #[cfg(test)]
 mod level_word_exception_matrix;
+#[cfg(test)]
+mod native_frames_matrix;
 #[cfg(test)]
 mod repeated_header_matrix;
 #[cfg(test)]
