@@ -708,15 +708,11 @@ impl<'s> EventParser<'s> {
                     self.summary_only = exception;
                     return true;
                 }
-                // A native stack printed under its record, one numbered frame a line at the
-                // margin (a C++ server's exception trace, a gdb backtrace). Its frame number
-                // may read as a header column of its own; a header with more is a record.
+                // A native stack printed under its record, a numbered frame a line (C++, gdb):
+                // its frame number may read as a header; a header with more is a record.
                 is_numbered_native_frame(t) && {
                     let (s, has) = self.splitter.split(line);
-                    !has || s
-                        .header
-                        .bytes()
-                        .all(|c| c.is_ascii_digit() || b".:#".contains(&c))
+                    !has || s.header.bytes().all(|c| b"0123456789.:#".contains(&c))
                 }
             }
             Mode::Start => false,
