@@ -7,8 +7,8 @@ use std::borrow::Cow;
 
 use super::header::{HeaderModel, Level, LogFormat, Split};
 use super::multiline::{
-    head_candidates, is_call_path, is_class_summary, is_goroutine, is_margin_frame, is_stack_line,
-    looks_like_exception, opens_traceback, TRACEBACK,
+    head_candidates, is_call_path, is_class_summary, is_goroutine, is_margin_frame,
+    is_numbered_native_frame, is_stack_line, looks_like_exception, opens_traceback, TRACEBACK,
 };
 use super::records::{behind_header_level, json_record, logfmt_line, JsonModel, JsonRecord};
 use body::{is_closing_field, is_record_of_its_own, opens_body, typed_header};
@@ -708,7 +708,12 @@ impl<'s> EventParser<'s> {
                     self.summary_only = exception;
                     return true;
                 }
-                false
+                // A native stack printed under its record, a numbered frame a line (C++, gdb):
+                // its frame number may read as a header; a header with more is a record.
+                is_numbered_native_frame(t) && {
+                    let (s, has) = self.splitter.split(line);
+                    !has || s.header.bytes().all(|c| b"0123456789.:#".contains(&c))
+                }
             }
             Mode::Start => false,
         }
@@ -774,6 +779,8 @@ mod forwarded_worker_matrix;
 mod interleave_matrix;
 #[cfg(test)]
 mod level_word_exception_matrix;
+#[cfg(test)]
+mod native_frames_matrix;
 #[cfg(test)]
 mod repeated_header_matrix;
 #[cfg(test)]

@@ -182,6 +182,61 @@ pub(crate) fn is_margin_frame(t: &str) -> bool {
         && (file.contains('.') || file.contains('/'))
 }
 
+/// A numbered frame of a native stack trace written at the margin, as C and C++ backtrace
+/// printers write them: a frame number (`0.`, `#3`, `12:`, `4#`), then the frame, which
+/// carries a code address (`@ 0x000000000c800f1b in /usr/bin/prog`, `0x00007f… in fn ()`)
+/// or a source location after ` at ` (`fn () at file.cc:42`). A numbered list item (`1.
+/// Install the tool`), a date or a clock at the start of a line (`2024.03.01`, `09:00:01`)
+/// and a hex number with no frame number before it are none. Cheap on other lines: only a
+/// line that starts with a digit or `#` and has its number followed by a mark and a blank
+/// is searched further.
+pub(crate) fn is_numbered_native_frame(t: &str) -> bool {
+    let b = t.as_bytes();
+    let start = usize::from(b.first() == Some(&b'#'));
+    let digits = b[start..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 || digits > 4 {
+        return false;
+    }
+    let mut i = start + digits;
+    if start == 0 {
+        // `0.`, `0:`, `0#`: a mark right after the number.
+        if !matches!(b.get(i), Some(b'.' | b':' | b'#')) {
+            return false;
+        }
+        i += 1;
+    }
+    if b.get(i) != Some(&b' ') {
+        return false;
+    }
+    let rest = &t[i..];
+    has_code_address(rest) || at_source_location(rest)
+}
+
+/// `0x` and six hex digits or more somewhere in the text: a code address.
+fn has_code_address(rest: &str) -> bool {
+    memchr::memmem::find_iter(rest.as_bytes(), b"0x").any(|p| {
+        rest.as_bytes()[p + 2..]
+            .iter()
+            .take_while(|c| c.is_ascii_hexdigit())
+            .count()
+            >= 6
+    })
+}
+
+/// ` at file.ext:NN` ending the text: a frame's source location.
+fn at_source_location(rest: &str) -> bool {
+    let Some((_, loc)) = rest.trim_end().rsplit_once(" at ") else {
+        return false;
+    };
+    let Some((file, line)) = loc.rsplit_once(':') else {
+        return false;
+    };
+    !line.is_empty()
+        && line.bytes().all(|c| c.is_ascii_digit())
+        && file.contains('.')
+        && !file.contains(' ')
+}
+
 /// The lines of a sample that may be heads of events, in order: what is left once blank and
 /// indented lines, JSON records (read as records, not split by a header), tracebacks (from
 /// their `Traceback` line to their exception line), exception and `Caused by:` lines and
