@@ -1518,6 +1518,63 @@ mod tests {
     }
 
     #[test]
+    fn a_right_hand_column_moved_by_a_longer_value_is_still_header() {
+        // Class: fixed-width console output with a right-hand location column whose values
+        // changed length after padding (a value rewritten in place, a list where one value
+        // was): the heads no longer end at one column, yet their last field keeps its shape.
+        let events = console_events();
+        let refs: Vec<(u32, &str, &str, &str)> = events
+            .iter()
+            .map(|(s, l, m, loc)| (*s, *l, m.as_str(), loc.as_str()))
+            .collect();
+        let mut want: Vec<String> = events.iter().map(|e| e.2.clone()).collect();
+        let mut k = 0;
+        let lines: Vec<String> = render_console(&refs, 64)
+            .into_iter()
+            .map(|l| {
+                if l.starts_with(&" ".repeat(20)) {
+                    return l;
+                }
+                k += 1;
+                if k % 2 == 1 {
+                    return l;
+                }
+                // Every other head: its task number becomes a list, nothing re-padded.
+                let from = format!("task {} ", k - 1);
+                let to = format!("task {},{}7 ", k - 1, k - 1);
+                want[k - 1] = want[k - 1].replacen(&from, &to, 1);
+                l.replacen(&from, &to, 1)
+            })
+            .collect();
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let got = classify(&lines);
+        assert_eq!(joined_messages(&got), want, "{got:#?}");
+
+        // Must not fire: a padded last field whose shape varies from head to head, a bare
+        // number set off at the margin, and a message of one word.
+        let cells: [fn(usize) -> String; 2] = [
+            |i| ["beta.gamma", "delta:4", "eps/zeta", "eta-theta"][i % 4].to_owned(),
+            |i| format!("{}", 100 + i * 37),
+        ];
+        for last in cells {
+            let mut lines = Vec::new();
+            for i in 0..16 {
+                let pad = " ".repeat(2 + i % 5);
+                lines.push(format!(
+                    "[12:00:{i:02}] INFO     kappa {i} lambda{pad}{}",
+                    last(i)
+                ));
+            }
+            let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let got = classify(&refs);
+            for (g, l) in got.iter().zip(&lines) {
+                let m = l.split("INFO     ").nth(1).unwrap();
+                assert!(g.ends_with(m), "{g:?} lost the end of {l:?}");
+            }
+        }
+    }
+
+    #[test]
     fn an_exception_at_the_message_column_opens_a_trace_not_more_message() {
         // Class: records written in two parts (a level and a name, then the message on lines
         // padded to the message column), where the exception of an error record is padded

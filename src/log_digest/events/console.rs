@@ -15,6 +15,11 @@ pub(super) struct Console {
     /// The column where every head ends, when heads end there with a last field set off from
     /// the message (a right-hand column such as a code location): that field is header.
     right_edge: usize,
+    /// The shape ([`field_shape`]) that nine heads in ten give their last field, when heads
+    /// set that field off from the message and the shape holds a mark other than a letter
+    /// or digit (a code location such as `name.ext:12`); 0: none. A head whose values
+    /// changed length no longer ends at `right_edge` but still ends with that field.
+    right_shape: u64,
     /// The longest wrapped line of the sample: the width a renderer wraps at is at least this.
     pub(super) width: usize,
 }
@@ -47,15 +52,16 @@ impl Console {
             }
         };
         let mut ends = Vec::with_capacity(heads.len());
+        let mut shapes = Vec::with_capacity(heads.len());
         // Heads whose last field stands two blanks or more off the message.
         let mut set_off = 0;
         for l in &heads {
             let (at, _) = split(l);
             let t = l.trim_end();
             ends.push(t.len());
-            if t.rfind(' ')
-                .is_some_and(|i| i > at && t[..i].ends_with(' '))
-            {
+            let last = t.rfind(' ').filter(|&i| i >= at);
+            shapes.push(last.map_or(0, |i| field_shape(&t[i + 1..])) as usize);
+            if last.is_some_and(|i| i > at && t[..i].ends_with(' ')) {
                 set_off += 1;
             }
         }
@@ -76,29 +82,68 @@ impl Console {
             let (at, has) = split(l);
             head_col = if has { at } else { 0 };
         }
-        let right_edge = if set_off * 2 >= heads.len() {
-            dominant(&mut ends)
+        let (right_edge, right_shape) = if set_off * 2 >= heads.len() {
+            (dominant(&mut ends), dominant(&mut shapes) as u64)
         } else {
-            0
+            (0, 0)
         };
         Self {
             wraps: wrapped >= CONSOLE_MIN_WRAPPED,
             right_edge,
+            right_shape,
             width,
         }
     }
 
     /// The message of a head without the right-hand column, for a head that ends at the
-    /// right edge (a message of one word keeps it).
+    /// right edge, or whose last field has the right-hand column's shape wherever it ends (a
+    /// value of another length moves the column: failure class: fixed-width console output
+    /// whose values changed length). A message of one word keeps it.
     pub(super) fn strip_right<'a>(&self, line: &str, message: &'a str) -> &'a str {
-        if self.right_edge == 0 || line.trim_end().len() != self.right_edge {
+        if self.right_edge == 0 && self.right_shape == 0 {
             return message;
         }
         let m = message.trim_end();
-        match m.rfind(' ') {
-            Some(i) if !m[..i].trim_end().is_empty() => m[..i].trim_end(),
-            _ => message,
+        let Some(i) = m.rfind(' ') else {
+            return message;
+        };
+        let at_edge = self.right_edge != 0 && line.trim_end().len() == self.right_edge;
+        if !at_edge && (self.right_shape == 0 || field_shape(&m[i + 1..]) != self.right_shape) {
+            return message;
         }
+        match m[..i].trim_end() {
+            "" => message,
+            rest => rest,
+        }
+    }
+}
+
+/// A hash of a field's shape: letters, digits and blanks each a class, every other byte its
+/// own, runs of one class as one (`alpha.py:12` and `omega.rs:7` alike); 0 for a field of
+/// letters and digits only (a word or a number is no column mark).
+fn field_shape(field: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut prev = 0u8;
+    let mut marked = false;
+    for &b in field.as_bytes() {
+        let class = match b {
+            b'a'..=b'z' | b'A'..=b'Z' => b'a',
+            b'0'..=b'9' => b'9',
+            b' ' | b'\t' => b' ',
+            _ => {
+                marked = true;
+                b
+            }
+        };
+        if class != prev {
+            h = (h ^ u64::from(class)).wrapping_mul(0x100_0000_01b3);
+            prev = class;
+        }
+    }
+    if marked {
+        h.max(1)
+    } else {
+        0
     }
 }
 
