@@ -18,6 +18,7 @@ use message_level::{message_level, starts_with_level_word};
 mod block_end;
 mod body;
 mod console;
+mod header_alone;
 mod message_level;
 mod prefixed;
 mod record_bounds;
@@ -40,6 +41,9 @@ pub struct Splitter {
     /// Most lines of the source open with a header: an unindented line without one continues
     /// the event above it (see [`EventParser::continues_headed_event`]).
     headed: bool,
+    /// Records are written as a header alone on its line and the message under it (see
+    /// [`header_alone`]).
+    alone: bool,
 }
 
 /// Share of sample lines a header shape needs to get a model of its own in a mixed file.
@@ -156,6 +160,7 @@ impl Splitter {
             json: JsonModel::infer(sample),
             console: Console::default(),
             headed: false,
+            alone: header_alone::writes_header_alone(sample),
         };
         s.headed = body::is_headed(sample, |l| s.split(l));
         s.console = Console::infer(sample, |l| {
@@ -302,6 +307,11 @@ pub struct EventParser<'s> {
     /// The last head is followed by a traceback opener and its message tells of a failure
     /// (see [`EventParser::traceback_leaves_record`]).
     head_tells_failure: bool,
+    /// The line after the one being classified, kept only where records are written as a
+    /// header alone (see [`header_alone`]).
+    next_line: String,
+    /// The last head was a header alone: the lines up to the next one are its record's.
+    alone_body: bool,
 }
 
 impl<'s> EventParser<'s> {
@@ -325,13 +335,17 @@ impl<'s> EventParser<'s> {
             head_header_is_word: false,
             next_opens_traceback: false,
             head_tells_failure: false,
+            next_line: String::new(),
+            alone_body: false,
         }
     }
 
     /// True when the next line can only be a new event or an indented continuation (no
     /// traceback, stack trace or panic is open).
     pub fn is_plain(&self) -> bool {
-        matches!(self.mode, Mode::Plain | Mode::Start) && self.trace_block.is_none()
+        matches!(self.mode, Mode::Plain | Mode::Start)
+            && self.trace_block.is_none()
+            && !self.alone_body
     }
 
     /// True when the last head left the parser in the plain state (a cacheable line).
@@ -351,6 +365,12 @@ impl<'s> EventParser<'s> {
         // Most lines start with neither a blank nor the opener's `T`: one byte decides.
         self.next_opens_traceback = next
             .is_some_and(|n| matches!(n.first(), Some(b'T' | b' ' | b'\t')) && opens_traceback(n));
+        if self.splitter.alone {
+            self.next_line.clear();
+            if let Some(n) = next {
+                self.next_line.push_str(&String::from_utf8_lossy(n));
+            }
+        }
     }
 
     /// Whether the line after the next one opens a Python traceback (see
@@ -420,6 +440,14 @@ impl<'s> EventParser<'s> {
 
     /// Classifies the next line.
     pub fn line<'a>(&mut self, line: &'a str) -> Line<'a> {
+        if self.splitter.alone {
+            if let Some(head) = self.header_alone_head(line) {
+                return head;
+            }
+            if self.alone_body {
+                return Line::Continuation;
+            }
+        }
         if self.wrapping && self.mode == Mode::Plain {
             if let Some(text) = wrapped_text(line, self.head_message_col) {
                 self.header_open = false;
@@ -606,6 +634,42 @@ impl<'s> EventParser<'s> {
         }
     }
 
+    /// A head that is a header alone ([`header_alone`]): its record's message is the next
+    /// line, unless that line is a head of its own (a header alone, or a line with a typed
+    /// header that does not open with a level word).
+    fn header_alone_head<'a>(&mut self, line: &'a str) -> Option<Line<'a>> {
+        let level = header_alone::header_alone(line)?;
+        let next = self.next_line.trim();
+        let (split, has) = self.splitter.split(&self.next_line);
+        let paired = !next.is_empty()
+            && header_alone::header_alone(&self.next_line).is_none()
+            && !(has && typed_header(&split) && message_level(next).is_none());
+        if !paired {
+            self.alone_body = false;
+            return None;
+        }
+        self.mode = Mode::Plain;
+        self.wrapping = false;
+        self.trace_block = None;
+        self.summary_only = false;
+        self.header_open = false;
+        self.body_open = false;
+        self.field_col = 0;
+        self.head_has_header = true;
+        self.head_header_is_word = false;
+        self.head_tells_failure = false;
+        self.head_opens_list = false;
+        self.head_header.clear();
+        let level = level.or_else(|| message_level(next));
+        self.head_level = level;
+        self.alone_body = true;
+        Some(Line::Head {
+            header: line.trim_end(),
+            message: Cow::Owned(next.to_owned()),
+            level,
+        })
+    }
+
     fn is_continuation(&mut self, line: &str) -> bool {
         let first = line.as_bytes().first().copied();
         let t = line.trim_start();
@@ -770,6 +834,8 @@ pub(crate) use console::render_console;
 
 #[cfg(test)]
 mod forwarded_worker_matrix;
+#[cfg(test)]
+mod header_alone_matrix;
 #[cfg(test)]
 mod interleave_matrix;
 #[cfg(test)]
