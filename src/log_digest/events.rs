@@ -638,7 +638,7 @@ impl<'s> EventParser<'s> {
     /// line, unless that line is a head of its own (a header alone, or a line with a typed
     /// header that does not open with a level word).
     fn header_alone_head<'a>(&mut self, line: &'a str) -> Option<Line<'a>> {
-        let level = header_alone::header_alone(line)?;
+        let level = header_alone::header_alone(line)?.level;
         let next = self.next_line.trim();
         let (split, has) = self.splitter.split(&self.next_line);
         let paired = !next.is_empty()

@@ -25,8 +25,8 @@ const ALONE_MAX_TOKENS: usize = 8;
 /// (a digit in it, no lower-case word of more than three letters: a month's name is allowed),
 /// a name of three letters at most (a month, a weekday, `PM`), an upper-case word of four
 /// letters or more (a level, a tag) or punctuation alone, and one of them a clock
-/// (`d:dd`). Returns the level word it carries, if any, as `Some(level)`.
-pub(super) fn header_alone(line: &str) -> Option<Option<Level>> {
+/// (`d:dd`).
+pub(super) fn header_alone(line: &str) -> Option<Alone> {
     let t = line.trim_end();
     if t.is_empty() || t.len() > ALONE_MAX_LEN || t.starts_with([' ', '\t']) {
         return None;
@@ -71,7 +71,14 @@ pub(super) fn header_alone(line: &str) -> Option<Option<Level>> {
         }
         return None;
     }
-    clock.then_some(level)
+    clock.then_some(Alone { level })
+}
+
+/// A header alone on its line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Alone {
+    /// The level word it carries, if any.
+    pub level: Option<Level>,
 }
 
 /// A clock: a digit, `:`, two digits.
@@ -117,7 +124,7 @@ mod tests {
             ("2031-03-03 07:41:09,120 | INFO |", Some(Level::Info)),
             ("Zap 03, 2031 07:41:09 PM", None),
         ] {
-            assert_eq!(header_alone(l), Some(lvl), "{l:?}");
+            assert_eq!(header_alone(l), Some(Alone { level: lvl }), "{l:?}");
         }
         for l in [
             // A header with its message.
