@@ -12,7 +12,7 @@ use super::multiline::{
 };
 use super::records::{behind_header_level, json_record, logfmt_line, JsonModel, JsonRecord};
 use body::{is_closing_field, is_record_of_its_own, opens_body, typed_header};
-use console::{wrapped_text, Console};
+use console::{ends_with_margin_location, wrapped_text, Console};
 use message_level::{message_level, starts_with_level_word};
 
 mod block_end;
@@ -41,8 +41,7 @@ pub struct Splitter {
     /// Most lines of the source open with a header: an unindented line without one continues
     /// the event above it (see [`EventParser::continues_headed_event`]).
     headed: bool,
-    /// Records are written as a header alone on its line and the message under it (see
-    /// [`header_alone`]).
+    /// Records are written as a header alone and the message under it ([`header_alone`]).
     alone: bool,
 }
 
@@ -307,11 +306,8 @@ pub struct EventParser<'s> {
     /// The last head is followed by a traceback opener and its message tells of a failure
     /// (see [`EventParser::traceback_leaves_record`]).
     head_tells_failure: bool,
-    /// The line after the one being classified, kept only where records are written as a
-    /// header alone (see [`header_alone`]).
-    next_line: String,
-    /// The last head was a header alone: the lines up to the next one are its record's.
-    alone_body: bool,
+    /// The state of records written as a header alone ([`header_alone`]).
+    alone: header_alone::State,
 }
 
 impl<'s> EventParser<'s> {
@@ -335,8 +331,7 @@ impl<'s> EventParser<'s> {
             head_header_is_word: false,
             next_opens_traceback: false,
             head_tells_failure: false,
-            next_line: String::new(),
-            alone_body: false,
+            alone: header_alone::State::default(),
         }
     }
 
@@ -345,7 +340,7 @@ impl<'s> EventParser<'s> {
     pub fn is_plain(&self) -> bool {
         matches!(self.mode, Mode::Plain | Mode::Start)
             && self.trace_block.is_none()
-            && !self.alone_body
+            && !self.alone.body
     }
 
     /// True when the last head left the parser in the plain state (a cacheable line).
@@ -365,12 +360,7 @@ impl<'s> EventParser<'s> {
         // Most lines start with neither a blank nor the opener's `T`: one byte decides.
         self.next_opens_traceback = next
             .is_some_and(|n| matches!(n.first(), Some(b'T' | b' ' | b'\t')) && opens_traceback(n));
-        if self.splitter.alone {
-            self.next_line.clear();
-            if let Some(n) = next {
-                self.next_line.push_str(&String::from_utf8_lossy(n));
-            }
-        }
+        self.keep_next(next);
     }
 
     /// Whether the line after the next one opens a Python traceback (see
@@ -440,13 +430,8 @@ impl<'s> EventParser<'s> {
 
     /// Classifies the next line.
     pub fn line<'a>(&mut self, line: &'a str) -> Line<'a> {
-        if self.splitter.alone {
-            if let Some(head) = self.header_alone_head(line) {
-                return head;
-            }
-            if self.alone_body {
-                return Line::Continuation;
-            }
+        if let Some(l) = self.alone_line(line) {
+            return l;
         }
         if self.wrapping && self.mode == Mode::Plain {
             if let Some(text) = wrapped_text(line, self.head_message_col) {
@@ -634,42 +619,6 @@ impl<'s> EventParser<'s> {
         }
     }
 
-    /// A head that is a header alone ([`header_alone`]): its record's message is the next
-    /// line, unless that line is a head of its own (a header alone, or a line with a typed
-    /// header that does not open with a level word).
-    fn header_alone_head<'a>(&mut self, line: &'a str) -> Option<Line<'a>> {
-        let level = header_alone::header_alone(line)?.level;
-        let next = self.next_line.trim();
-        let (split, has) = self.splitter.split(&self.next_line);
-        let paired = !next.is_empty()
-            && header_alone::header_alone(&self.next_line).is_none()
-            && !(has && typed_header(&split) && message_level(next).is_none());
-        if !paired {
-            self.alone_body = false;
-            return None;
-        }
-        self.mode = Mode::Plain;
-        self.wrapping = false;
-        self.trace_block = None;
-        self.summary_only = false;
-        self.header_open = false;
-        self.body_open = false;
-        self.field_col = 0;
-        self.head_has_header = true;
-        self.head_header_is_word = false;
-        self.head_tells_failure = false;
-        self.head_opens_list = false;
-        self.head_header.clear();
-        let level = level.or_else(|| message_level(next));
-        self.head_level = level;
-        self.alone_body = true;
-        Some(Line::Head {
-            header: line.trim_end(),
-            message: Cow::Owned(next.to_owned()),
-            level,
-        })
-    }
-
     fn is_continuation(&mut self, line: &str) -> bool {
         let first = line.as_bytes().first().copied();
         let t = line.trim_start();
@@ -785,34 +734,6 @@ fn is_bullet(t: &str) -> bool {
     let rest = t.strip_prefix("* ").or_else(|| t.strip_prefix("\u{2022} "));
     rest.and_then(|r| r.chars().next())
         .is_some_and(char::is_alphabetic)
-}
-
-/// A line (trimmed at its start) that ends with a source location `name.ext:NN` set off from
-/// its message by two blanks or more: the right-margin column of a handler that pads its
-/// lines to the terminal's width.
-fn ends_with_margin_location(t: &str) -> bool {
-    let t = t.trim_end();
-    let Some(sp) = t.rfind(' ') else {
-        return false;
-    };
-    let (before, loc) = (&t[..sp], &t[sp + 1..]);
-    if !before.ends_with(' ') || before.trim_end().is_empty() {
-        return false;
-    }
-    let Some((file, line)) = loc.rsplit_once(':') else {
-        return false;
-    };
-    let Some((name, ext)) = file.rsplit_once('.') else {
-        return false;
-    };
-    !line.is_empty()
-        && line.bytes().all(|b| b.is_ascii_digit())
-        && (1..=5).contains(&ext.len())
-        && ext.bytes().all(|b| b.is_ascii_alphabetic())
-        && !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
 /// A line that ends with `:` announces what follows it (a list, a wrapped value).

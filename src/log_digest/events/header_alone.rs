@@ -11,7 +11,12 @@
 //! word, else the message's own (`LEVEL: text`); the lines after that, up to the next such
 //! head, are its body.
 
+use std::borrow::Cow;
+
 use super::super::header::Level;
+use super::body::typed_header;
+use super::message_level::message_level;
+use super::{EventParser, Line, Mode};
 
 /// Header-alone heads the sample must show, each followed by a message line, before the
 /// source is read as writing its records that way.
@@ -103,6 +108,75 @@ pub(super) fn writes_header_alone(sample: &[&str]) -> bool {
         pairs += 1;
     }
     pairs >= ALONE_MIN
+}
+
+/// What the event parser keeps for records written as a header alone.
+#[derive(Debug, Clone, Default)]
+pub(super) struct State {
+    /// The line after the one being classified (kept only where the source writes them).
+    next_line: String,
+    /// The last head was a header alone: the lines up to the next one are its record's.
+    pub body: bool,
+}
+
+impl EventParser<'_> {
+    /// Keeps the line after the next one classified (see [`EventParser::see_next`]).
+    #[inline]
+    pub(super) fn keep_next(&mut self, next: Option<&[u8]>) {
+        if self.splitter.alone {
+            self.alone.next_line.clear();
+            if let Some(n) = next {
+                self.alone.next_line.push_str(&String::from_utf8_lossy(n));
+            }
+        }
+    }
+
+    /// The line as a record written as a header alone reads it: a header alone whose message
+    /// is the next line is a head, and the lines after it up to the next such head continue it.
+    #[inline]
+    pub(super) fn alone_line<'a>(&mut self, line: &'a str) -> Option<Line<'a>> {
+        if !self.splitter.alone {
+            return None;
+        }
+        self.header_alone_head(line)
+            .or_else(|| self.alone.body.then_some(Line::Continuation))
+    }
+
+    /// A head that is a header alone ([`header_alone`](self)): its record's message is the next
+    /// line, unless that line is a head of its own (a header alone, or a line with a typed
+    /// header that does not open with a level word).
+    pub(super) fn header_alone_head<'a>(&mut self, line: &'a str) -> Option<Line<'a>> {
+        let level = header_alone(line)?.level;
+        let next = self.alone.next_line.trim();
+        let (split, has) = self.splitter.split(&self.alone.next_line);
+        let paired = !next.is_empty()
+            && header_alone(&self.alone.next_line).is_none()
+            && !(has && typed_header(&split) && message_level(next).is_none());
+        if !paired {
+            self.alone.body = false;
+            return None;
+        }
+        self.mode = Mode::Plain;
+        self.wrapping = false;
+        self.trace_block = None;
+        self.summary_only = false;
+        self.header_open = false;
+        self.body_open = false;
+        self.field_col = 0;
+        self.head_has_header = true;
+        self.head_header_is_word = false;
+        self.head_tells_failure = false;
+        self.head_opens_list = false;
+        self.head_header.clear();
+        let level = level.or_else(|| message_level(next));
+        self.head_level = level;
+        self.alone.body = true;
+        Some(Line::Head {
+            header: line.trim_end(),
+            message: Cow::Owned(next.to_owned()),
+            level,
+        })
+    }
 }
 
 #[cfg(test)]
