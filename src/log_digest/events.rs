@@ -12,12 +12,13 @@ use super::multiline::{
 };
 use super::records::{behind_header_level, json_record, logfmt_line, JsonModel, JsonRecord};
 use body::{is_closing_field, is_record_of_its_own, opens_body, typed_header};
-use console::{wrapped_text, Console};
+use console::{ends_with_margin_location, wrapped_text, Console};
 use message_level::{message_level, starts_with_level_word};
 
 mod block_end;
 mod body;
 mod console;
+mod header_alone;
 mod message_level;
 mod prefixed;
 mod record_bounds;
@@ -40,6 +41,8 @@ pub struct Splitter {
     /// Most lines of the source open with a header: an unindented line without one continues
     /// the event above it (see [`EventParser::continues_headed_event`]).
     headed: bool,
+    /// Records are written as a header alone and the message under it ([`header_alone`]).
+    alone: bool,
 }
 
 /// Share of sample lines a header shape needs to get a model of its own in a mixed file.
@@ -156,6 +159,7 @@ impl Splitter {
             json: JsonModel::infer(sample),
             console: Console::default(),
             headed: false,
+            alone: header_alone::writes_header_alone(sample),
         };
         s.headed = body::is_headed(sample, |l| s.split(l));
         s.console = Console::infer(sample, |l| {
@@ -302,6 +306,8 @@ pub struct EventParser<'s> {
     /// The last head is followed by a traceback opener and its message tells of a failure
     /// (see [`EventParser::traceback_leaves_record`]).
     head_tells_failure: bool,
+    /// The state of records written as a header alone ([`header_alone`]).
+    alone: header_alone::State,
 }
 
 impl<'s> EventParser<'s> {
@@ -325,13 +331,16 @@ impl<'s> EventParser<'s> {
             head_header_is_word: false,
             next_opens_traceback: false,
             head_tells_failure: false,
+            alone: header_alone::State::default(),
         }
     }
 
     /// True when the next line can only be a new event or an indented continuation (no
     /// traceback, stack trace or panic is open).
     pub fn is_plain(&self) -> bool {
-        matches!(self.mode, Mode::Plain | Mode::Start) && self.trace_block.is_none()
+        matches!(self.mode, Mode::Plain | Mode::Start)
+            && self.trace_block.is_none()
+            && !self.alone.body
     }
 
     /// True when the last head left the parser in the plain state (a cacheable line).
@@ -351,6 +360,7 @@ impl<'s> EventParser<'s> {
         // Most lines start with neither a blank nor the opener's `T`: one byte decides.
         self.next_opens_traceback = next
             .is_some_and(|n| matches!(n.first(), Some(b'T' | b' ' | b'\t')) && opens_traceback(n));
+        self.keep_next(next);
     }
 
     /// Whether the line after the next one opens a Python traceback (see
@@ -420,6 +430,9 @@ impl<'s> EventParser<'s> {
 
     /// Classifies the next line.
     pub fn line<'a>(&mut self, line: &'a str) -> Line<'a> {
+        if let Some(l) = self.alone_line(line) {
+            return l;
+        }
         if self.wrapping && self.mode == Mode::Plain {
             if let Some(text) = wrapped_text(line, self.head_message_col) {
                 self.header_open = false;
@@ -728,34 +741,6 @@ fn is_bullet(t: &str) -> bool {
         .is_some_and(char::is_alphabetic)
 }
 
-/// A line (trimmed at its start) that ends with a source location `name.ext:NN` set off from
-/// its message by two blanks or more: the right-margin column of a handler that pads its
-/// lines to the terminal's width.
-fn ends_with_margin_location(t: &str) -> bool {
-    let t = t.trim_end();
-    let Some(sp) = t.rfind(' ') else {
-        return false;
-    };
-    let (before, loc) = (&t[..sp], &t[sp + 1..]);
-    if !before.ends_with(' ') || before.trim_end().is_empty() {
-        return false;
-    }
-    let Some((file, line)) = loc.rsplit_once(':') else {
-        return false;
-    };
-    let Some((name, ext)) = file.rsplit_once('.') else {
-        return false;
-    };
-    !line.is_empty()
-        && line.bytes().all(|b| b.is_ascii_digit())
-        && (1..=5).contains(&ext.len())
-        && ext.bytes().all(|b| b.is_ascii_alphabetic())
-        && !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-}
-
 /// A line that ends with `:` announces what follows it (a list, a wrapped value).
 fn opens_list(line: &str) -> bool {
     line.trim_end().ends_with(':')
@@ -775,6 +760,8 @@ pub(crate) use console::render_console;
 
 #[cfg(test)]
 mod forwarded_worker_matrix;
+#[cfg(test)]
+mod header_alone_matrix;
 #[cfg(test)]
 mod interleave_matrix;
 #[cfg(test)]

@@ -165,6 +165,34 @@ pub(super) fn wrapped_text(line: &str, col: usize) -> Option<&str> {
 /// width left by a right-aligned location column, continuation lines indented to the
 /// message column, every line padded to `width`. Events are `(second, level, message,
 /// location)`.
+/// A line (trimmed at its start) that ends with a source location `name.ext:NN` set off from
+/// its message by two blanks or more: the right-margin column of a handler that pads its
+/// lines to the terminal's width.
+pub(super) fn ends_with_margin_location(t: &str) -> bool {
+    let t = t.trim_end();
+    let Some(sp) = t.rfind(' ') else {
+        return false;
+    };
+    let (before, loc) = (&t[..sp], &t[sp + 1..]);
+    if !before.ends_with(' ') || before.trim_end().is_empty() {
+        return false;
+    }
+    let Some((file, line)) = loc.rsplit_once(':') else {
+        return false;
+    };
+    let Some((name, ext)) = file.rsplit_once('.') else {
+        return false;
+    };
+    !line.is_empty()
+        && line.bytes().all(|b| b.is_ascii_digit())
+        && (1..=5).contains(&ext.len())
+        && ext.bytes().all(|b| b.is_ascii_alphabetic())
+        && !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
 #[cfg(test)]
 pub(crate) fn render_console(events: &[(u32, &str, &str, &str)], width: usize) -> Vec<String> {
     const MESSAGE_COL: usize = 20;
