@@ -56,6 +56,26 @@ fn filler(render: Render, from: usize, out: &mut Vec<String>) {
     }
 }
 
+/// The lines both summary matrices share: filler, then a `level` record, its summary line, a
+/// traceback with `frames` and its `closing` line. Returns the lines and the record's index.
+fn record_with_traceback(
+    render: Render,
+    level: &str,
+    summary: &str,
+    frames: &[&str],
+    closing: &str,
+) -> (Vec<String>, usize) {
+    let mut lines = Vec::new();
+    filler(render, 0, &mut lines);
+    let start = lines.len();
+    lines.push(render(20, level, "nu failed for xi 42"));
+    lines.push(summary.to_owned());
+    lines.push(TB.to_owned());
+    lines.extend(frames.iter().map(|f| (*f).to_owned()));
+    lines.push(closing.to_owned());
+    (lines, start)
+}
+
 #[test]
 fn traceback_after_a_records_summary_line_continues_the_record() {
     let mut cells = 0;
@@ -63,14 +83,13 @@ fn traceback_after_a_records_summary_line_continues_the_record() {
         for summary in SUMMARIES {
             for frames in FRAMES {
                 for level in ["ERROR", "INFO"] {
-                    let mut lines = Vec::new();
-                    filler(*render, 0, &mut lines);
-                    let start = lines.len();
-                    lines.push(render(20, level, "nu failed for xi 42"));
-                    lines.push((*summary).to_owned());
-                    lines.push(TB.to_owned());
-                    lines.extend(frames.iter().map(|f| (*f).to_owned()));
-                    lines.push("OmegaError: timed out after 3s".to_owned());
+                    let (mut lines, start) = record_with_traceback(
+                        *render,
+                        level,
+                        summary,
+                        frames,
+                        "OmegaError: timed out after 3s",
+                    );
                     // Must-not-fire: a real error record after the traceback stays an error.
                     lines.push(render(21, "ERROR", "nu failed again"));
                     lines.push(render(22, "INFO", "nu resumed"));
@@ -153,14 +172,13 @@ fn freely_named_summary_and_closing_line_are_told_by_their_place() {
         for summary in FREE_SUMMARIES {
             for frames in FRAMES {
                 for level in ["ERROR", "INFO"] {
-                    let mut lines = Vec::new();
-                    filler(*render, 0, &mut lines);
-                    let start = lines.len();
-                    lines.push(render(20, level, "nu failed for xi 42"));
-                    lines.push((*summary).to_owned());
-                    lines.push(TB.to_owned());
-                    lines.extend(frames.iter().map(|f| (*f).to_owned()));
-                    lines.push("OmegaRefused: sigma said no".to_owned());
+                    let (mut lines, start) = record_with_traceback(
+                        *render,
+                        level,
+                        summary,
+                        frames,
+                        "OmegaRefused: sigma said no",
+                    );
                     // Must-not-fire: a margin line after the closing line, then a record.
                     lines.push("Tau: 3 upsilon".to_owned());
                     lines.push(render(21, "ERROR", "nu failed again"));
