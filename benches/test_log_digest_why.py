@@ -237,5 +237,52 @@ class Table(unittest.TestCase):
         self.assertIn("why", results["dev"]["DevName"])
 
 
+class BoundedMatch(unittest.TestCase):
+    """metamorphic.Glob matches a header format or a truth template as its regex does, without
+    the regex's exponential backtracking on a line it does not (or barely) describe."""
+
+    FORMATS = ["<Month> <Day> <Time> <Host> <Component>: <Content>",
+               r"<Level><Date> <Time> <Thread> <Component>\] <Content>",
+               r"\[<Date> <Time>: <Level>/<Process>\] <Content>",
+               r"<Date> <Time> \| <Level> \| <Component>:<Func>:<Line> - <Content>",
+               r"<Label> <Component>(\[<PID>\])?: <Content>"]
+    LINES = ["Mar  3 04:05:06 hostq zorbd: wibble  wobble: x",
+             "I0102 03:04:05.678 12 flimp.go:4] quux  frob",
+             "[2021-02-03 04:05:06,789: WARNING/Worker-2] blorp zing",
+             "2021-02-03 04:05:06 | INFO | mod.sub:fn:12 - narf - zort",
+             "x y[12]: z", "x y: z", "", "   ", "  a  b  c : d ",
+             "    lorem: ''    ", "a b c d e", "a\tb  c d e: f", "I 1 2 3] 4"]
+
+    def spans(self, m, n):
+        return None if m is None else [m.span(i) for i in range(1, n + 1)]
+
+    def test_same_match_as_the_regex(self):
+        # class: any header format, on lines it describes, almost describes and does not
+        for fmt in self.FORMATS:
+            g = why.metamorphic.format_regex(fmt)
+            for line in self.LINES:
+                with self.subTest(fmt=fmt, line=line):
+                    self.assertEqual(self.spans(g.match(line), g.groups),
+                                     self.spans(g.regex.match(line), g.groups))
+        for tpl in ["zorp <*> fled to <*>", "<*> <*> <*>", "<*>", "a <*>: <*> done",
+                    "klim <*><*> vun"]:
+            g = why.metamorphic.template_regex(tpl)
+            for text in ["zorp 12 fled to  far away", "x y z", "a b: c d: done", "", "q",
+                         "klim 4 5 vun", "klim  vun", "zorp fled to x"]:
+                with self.subTest(tpl=tpl, text=text):
+                    self.assertEqual(self.spans(g.match(text), g.groups),
+                                     self.spans(g.regex.match(text), g.groups))
+
+    def test_a_line_the_regex_would_take_hours_on(self):
+        # class: lazy fields split by whitespace over a long line of padding (the regex's
+        # search is exponential in the number of fields there); the answer still comes
+        g = why.metamorphic.format_regex(self.FORMATS[0])
+        line = " " * 300 + "lorem: ''" + " " * 300
+        m = g.match(line)
+        self.assertIsNotNone(m)
+        self.assertEqual(m.group("Content").strip(), "''")
+        self.assertIsNone(g.match(" " * 300 + "lorem ''" + " " * 300))
+
+
 if __name__ == "__main__":
     unittest.main()
