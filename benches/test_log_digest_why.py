@@ -426,6 +426,21 @@ class Table(unittest.TestCase):
         self.assertNotIn("why", meta["held"]["shuffle"]["HeldName"])
         self.assertIn("why", results["dev"]["DevName"])
 
+    def test_stage_table_shows_held_out_sets_in_aggregate_only(self):
+        # class: the stage table follows the why table: held-out per-dataset rows never shown
+        import log_digest_generality as gen
+        one = {"lines": 10, "split": {"var:int": 2}, "merged": {}, "shapes": {}, "how": {},
+               "stage_split": {"mask": 2}, "stage_merged": {},
+               "stage_format": {"formats": 1, "lines": 4}}
+        results = {"dev": {"DevName": {"why": dict(one)}},
+                   "held": {"HeldName": {"why": dict(one)}, "OtherHeld": {"why": dict(one)}}}
+        lines, js = gen.why_table(results, {})
+        text = "\n".join(lines) + json.dumps(js)
+        self.assertIn("Which stage decides", text)
+        self.assertNotIn("HeldName", text)
+        self.assertIn("| **held all** | 20 | 4 | 0 / 0 / 4 / 0 / 0 |", text)
+        self.assertEqual(js["held all"]["stage_format"], {"formats": 2, "lines": 8})
+
 
 class BoundedMatch(unittest.TestCase):
     """metamorphic.Glob matches a header format or a truth template as its regex does, without
