@@ -24,6 +24,9 @@ Why lines are grouped wrong (benches/log_digest_why.py): lines by class of cause
 words or templates; per dataset for dev and loghub, in aggregate for every set (a held-out set
 only in aggregate, in the table and in the JSON). Only the halves asked for are generated: a run
 without held (in --sets, or in --meta-on with meta) never writes the held-out half.
+For the base sets (not the transforms) also which stage decides each wrong line (record,
+header, mask, miner: velo re-run on single truth events, capped), the same way: per dataset
+for dev and loghub, a held-out set in aggregate only.
 
 Standard library only. Prints Markdown tables; --json-out keeps every figure.
 """
