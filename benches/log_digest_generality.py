@@ -24,6 +24,9 @@ Why lines are grouped wrong (benches/log_digest_why.py): lines by class of cause
 words or templates; per dataset for dev and loghub, in aggregate for every set (a held-out set
 only in aggregate, in the table and in the JSON). Only the halves asked for are generated: a run
 without held (in --sets, or in --meta-on with meta) never writes the held-out half.
+For the base sets (not the transforms) also which stage decides each wrong line (record,
+header, mask, miner: velo re-run on single truth events, capped), the same way: per dataset
+for dev and loghub, a held-out set in aggregate only.
 
 Standard library only. Prints Markdown tables; --json-out keeps every figure.
 """
@@ -159,6 +162,7 @@ def evaluate(velo: str, tools: str, folder: str, work: str, tag: str, settings: 
                 res[n]["truth_groups"] = s["truth_groups"]
                 res[n]["pred_groups"] = s["pred_groups"]
                 res[n]["lines"] = s["lines"]
+    t_why = time.time()
     for n in names:
         if "+" in n and res[n].get("GA") is not None:
             res[n]["GA_by_source"] = ga_by_source(folder, n, os.path.join(work, "pred", tag, "auto"))
@@ -166,12 +170,20 @@ def evaluate(velo: str, tools: str, folder: str, work: str, tag: str, settings: 
             res[n]["diagnosis"] = diagnose(folder, n, os.path.join(work, "pred", tag, "auto"))
             fmt = (settings.get(n) or folder_settings.get(n) or {}).get("log_format")
             pred = os.path.join(work, "pred", tag, "auto", f"{n}.jsonl")
-            res[n]["why"] = (why.nothing_wrong(res[n]["lines"]) if res[n]["GA"] == 1
-                             else why.attribute_dataset(folder, n, pred, fmt))
+            # Stages (velo re-run on single events) for the base sets only: the ones run
+            # with --log-format too.
+            probe_dir = os.path.join(work, "probe", tag, n) if with_format else None
+            res[n]["why"] = (why.nothing_wrong(res[n]["lines"], with_format) if res[n]["GA"] == 1
+                             else why.attribute_dataset(folder, n, pred, fmt, velo, probe_dir))
+            if with_format and res[n]["why"] is not None:
+                res[n]["why"]["stage_format"] = why.stage_format(
+                    res[n]["GA"], res[n].get("GA_format"), res[n]["lines"])
         res[n]["truth_levels"] = level_truth(folder, n)
         meta = settings.get(n) or {}
         res[n]["family"] = meta.get("family", "")
         res[n]["half"] = meta.get("half", "")
+    if with_format:
+        log(f"  why and stage probes on {tag}: {time.time() - t_why:.1f} s")
     return res
 
 
@@ -390,12 +402,25 @@ def why_table(results: dict[str, dict[str, dict]],
                 rows[f"meta {src} {t}"] = total
     if not rows:
         return [], {}
+    stage = [r for r in (why.stage_row(label, w) for label, w in rows.items()) if r]
     out = ["\n## Why lines are grouped wrong\n",
            "Lines by class of cause (benches/log_digest_why.py): split = a truth event velo cut "
            "in several groups, merged = a velo group holding several truth events; a mixed line "
            "counts in both. Token shapes count each line once per shape of a constant token the "
            "folded truth templates differ by.\n"] + why.WHY_HEAD
     out += [why.why_row(label, w) for label, w in rows.items()]
+    if stage:
+        out += ["\n## Which stage decides a wrong line\n",
+                "Lines by the stage that decides them (benches/log_digest_why.py): record = "
+                "record boundaries, header = header text in the message (or the message cut "
+                "after its first words), mask / miner = the words that tell merged events apart "
+                "are already variables when each event is mined alone (mask) or only once they "
+                "are mined together (miner); a split event that is one group alone was cut by "
+                "the others (miner), else mask; same-text = two truth events with one text; "
+                f"unprobed = beyond the cap ({why.PROBE_GROUPS} merged groups and split events "
+                f"per dataset, {why.PROBE_EVENTS} events per group). Header at format level: "
+                "datasets whose GA is higher with --log-format, and the lines it gains.\n"]
+        out += why.STAGE_HEAD + stage
     return out, {k.strip("*"): v for k, v in rows.items()}
 
 

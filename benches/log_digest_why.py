@@ -42,6 +42,25 @@ first words (lead < 0: header inference took them), else `masked` (read as varia
 
 A line both split and merged ("mixed") is counted in both views.
 
+Stage: which stage of velo decides a wrong line (attribute(..., probe=...)), in each view, first
+that applies:
+  record      its class is record:cont-apart or record:head-joined
+  header      split: its class is `header`; merged: velo's template starts the message after
+              the truth template's first words (how = header)
+  same-text   merged only: the two truth templates are the same text (no stage can tell them)
+  mask        split: the event, mined ALONE (velo run on a file of that event's lines only),
+              is still more than one group; merged: alone, each of the two events' templates
+              has already masked every constant word that tells the two truth templates apart
+              (with no such word, the two alone templates are the same text): the masker or a
+              rule judged the words variable with no other event present
+  miner       split: the event alone is one group (it was cut by the other events' presence);
+              merged: a word that tells them apart survives in an alone template but not in
+              the joined one (or the alone templates differ): the miner joined them
+  unprobed    beyond the probe cap (PROBE_GROUPS merged groups and split events per dataset,
+              the PROBE_EVENTS largest events of a merged group), largest first
+and, per dataset, the header at the format level: GA with --log-format above GA without
+(benches/log_digest_generality.py adds it as "stage_format").
+
 Loghub sets have no vars or levels file: every line is a head, and variable values come from
 aligning the truth template with the message (metamorphic.variable_spans).
 """
@@ -63,6 +82,12 @@ import metamorphic  # noqa: E402
 # The request methods of HTTP (RFC 9110, 5789): a protocol's words, not a dataset's.
 HTTP_METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
 MASK = "<*>"
+# Probe cap per dataset (see the module's doc): merged groups and split events probed, largest
+# first, and events probed in one merged group.
+PROBE_GROUPS = 3
+PROBE_EVENTS = 6
+STAGES_SPLIT = ("record", "header", "mask", "miner", "unprobed")
+STAGES_MERGED = ("record", "header", "same-text", "mask", "miner", "unprobed")
 EDGE_PUNCT = "\"'()[]{}<>,;:.!?`"
 
 
@@ -150,13 +175,66 @@ def differing_shapes(a: str, b: str) -> set[str]:
     return out
 
 
+def differing_tokens(a: str, b: str) -> tuple[list[str], list[str]]:
+    """The tokens of truth template `a` and of `b` outside their common runs (token diff):
+    the words that tell the two events apart, each side's own."""
+    import difflib
+    ta, tb = a.split(), b.split()
+    da: list[str] = []
+    db: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes():
+        if op != "equal":
+            da += ta[i1:i2]
+            db += tb[j1:j2]
+    return da, db
+
+
+def count_bounded(piece: str, text: str) -> int:
+    """Occurrences of `piece` in `text` not glued to letters or digits."""
+    return len(re.findall(r"(?<![A-Za-z0-9])" + re.escape(piece) + r"(?![A-Za-z0-9])", text))
+
+
+def kept(token: str, truth_tpl: str, tpl: str) -> bool | None:
+    """Whether velo's template `tpl` keeps the truth template's constant `token` literal: each
+    constant piece of it (between `<*>`) stands in `tpl` as often as in the truth template.
+    None when the token has no constant piece with a letter or digit."""
+    pieces = [p for p in token.split(MASK) if any(c.isalnum() for c in p)]
+    if not pieces:
+        return None
+    return all(count_bounded(p, tpl) >= count_bounded(p, truth_tpl) for p in pieces)
+
+
+def merge_stage(t_e: str, t_o: str, alone_e: str, alone_o: str, joined: str) -> str:
+    """The stage that joined two truth events (templates t_e, t_o) into velo's group of
+    template `joined`, from velo's templates of each event mined alone: `miner` when a word
+    that tells them apart survives alone but not joined, or (no such word with a letter or
+    digit) the alone templates differ; else `mask`."""
+    de, do = differing_tokens(t_e, t_o)
+    words = [(w, t_e, alone_e) for w in de] + [(w, t_o, alone_o) for w in do]
+    judged = False
+    for w, t, alone in words:
+        k = kept(w, t, alone)
+        if k is None:
+            continue
+        judged = True
+        if k and not kept(w, t, joined):
+            return "miner"
+    if judged:
+        return "mask"
+    return "mask" if " ".join(alone_e.split()) == " ".join(alone_o.split()) else "miner"
+
+
 def attribute(lines: list[str], truth: list[tuple[str, str]], heads: list[bool],
-              spans, pred: list[tuple[str, str]]) -> dict:
+              spans, pred: list[tuple[str, str]], probe=None) -> dict:
     """Counts of wrongly grouped lines by class of cause (see the module's doc). All lists are
     per line, in order: the raw line, (truth event id, truth template), whether the line heads
     its record in the truth, its variables' (start, end, kind) in the raw line (a list, or a
     function of the line's index, called only for lines that need it), and velo's (group id,
-    template)."""
+    template).
+
+    With `probe`, the stage of each wrong line too ("stage_split", "stage_merged"): probe(ids)
+    takes truth event ids and returns, per id it could run, velo's (group id, template) of
+    each of that event's lines (in order) when velo mines them alone."""
     if not callable(spans):
         spans = spans.__getitem__
     n = len(truth)
@@ -252,6 +330,7 @@ def attribute(lines: list[str], truth: list[tuple[str, str]], heads: list[bool],
         return "other"
 
     split: collections.Counter = collections.Counter()
+    split_cls: list[tuple[int, str]] = []  # (line, class) of every split line
     for idx in members_t.values():
         groups = collections.Counter(pid[i] for i in idx)
         if len(groups) < 2:
@@ -265,13 +344,16 @@ def attribute(lines: list[str], truth: list[tuple[str, str]], heads: list[bool],
         cause = {g: split_cause(first[g], m) for g in order[1:]}
         for i in idx:
             if pid[i] == main:
-                split[cause[order[1]]] += 1
+                c = cause[order[1]]
             else:
-                split[record_cause(i) or cause[pid[i]]] += 1
+                c = record_cause(i) or cause[pid[i]]
+            split[c] += 1
+            split_cls.append((i, c))
 
     merged: collections.Counter = collections.Counter()
     shapes: collections.Counter = collections.Counter()
     how: collections.Counter = collections.Counter()
+    merged_cls: list[tuple[int, str, str]] = []  # (line, stage or "", the other event)
     for idx in members_p.values():
         events = collections.Counter(tev[i] for i in idx)
         if len(events) < 2:
@@ -287,11 +369,12 @@ def attribute(lines: list[str], truth: list[tuple[str, str]], heads: list[bool],
         main_rc_cls = main_rc.most_common(1)[0][0]
         for i in idx:
             rc = record_cause(i) or (main_rc_cls if tev[i] == order[0] else None)
-            if rc:
-                merged[rc] += 1
-                continue
             e = tev[i]
             other = order[0] if e != order[0] else order[1]
+            if rc:
+                merged[rc] += 1
+                merged_cls.append((i, "record", other))
+                continue
             key = (e, other)
             if key not in memo:
                 a, b = truth[first[e]][1], truth[first[other]][1]
@@ -307,9 +390,72 @@ def attribute(lines: list[str], truth: list[tuple[str, str]], heads: list[bool],
             if cls != "same-text":
                 s = subject(i)
                 ld = lead(pred[s][1], truth[s][1])
-                how["header" if ld is not None and ld < 0 else "masked"] += 1
-    return {"lines": n, "split": dict(split), "merged": dict(merged), "shapes": dict(shapes),
-            "how": dict(how)}
+                h = "header" if ld is not None and ld < 0 else "masked"
+                how[h] += 1
+                merged_cls.append((i, "header" if h == "header" else "", other))
+            else:
+                merged_cls.append((i, "same-text", other))
+    out = {"lines": n, "split": dict(split), "merged": dict(merged), "shapes": dict(shapes),
+           "how": dict(how)}
+    if probe is not None:
+        out["stage_split"], out["stage_merged"] = stages(split_cls, merged_cls, tev, pid, truth,
+                                                         pred, members_t, probe)
+    return out
+
+
+def stages(split_cls, merged_cls, tev, pid, truth, pred, members_t, probe) -> tuple[dict, dict]:
+    """The stage of every wrong line (see the module's doc), from attribute()'s per-line
+    classes: split_cls (line, class), merged_cls (line, stage or "" when a probe decides, the
+    event compared with)."""
+    def first_k(counts: collections.Counter, k: int, pos: dict) -> list[str]:
+        return sorted(counts, key=lambda x: (-counts[x], pos[x]))[:k]
+
+    pos = {e: idx[0] for e, idx in members_t.items()}
+    # Split: the events whose lines no record or header class explains, largest first.
+    open_split = collections.Counter(tev[i] for i, c in split_cls
+                                     if not c.startswith("record:") and c != "header")
+    split_events = first_k(open_split, PROBE_GROUPS, pos)
+    # Merged: the groups whose lines a probe must decide, largest first, and their largest
+    # events.
+    open_groups = collections.Counter(pid[i] for i, st, _ in merged_cls if not st)
+    gpos: dict[str, int] = {}
+    for i, st, _ in merged_cls:
+        gpos.setdefault(pid[i], i)
+    groups = first_k(open_groups, PROBE_GROUPS, gpos)
+    in_group: dict[str, set[str]] = {}
+    for g in groups:
+        ev = collections.Counter(tev[i] for i, st, _ in merged_cls if pid[i] == g)
+        in_group[g] = set(first_k(ev, PROBE_EVENTS, pos))
+    wanted = sorted(set(split_events).union(*in_group.values()), key=lambda e: pos[e])
+    alone = probe(wanted) if wanted else {}
+
+    ss: collections.Counter = collections.Counter()
+    for i, c in split_cls:
+        e = tev[i]
+        if c.startswith("record:"):
+            ss["record"] += 1
+        elif c == "header":
+            ss["header"] += 1
+        elif e in split_events and alone.get(e):
+            ss["miner" if len({g for g, _ in alone[e]}) == 1 else "mask"] += 1
+        else:
+            ss["unprobed"] += 1
+    sm: collections.Counter = collections.Counter()
+    memo: dict[tuple[str, str, str], str] = {}
+    for i, st, o in merged_cls:
+        if st:
+            sm[st] += 1
+            continue
+        e, g = tev[i], pid[i]
+        if g not in in_group or not {e, o} <= in_group[g] or not alone.get(e) or not alone.get(o):
+            sm["unprobed"] += 1
+            continue
+        key = (e, o, g)
+        if key not in memo:
+            memo[key] = merge_stage(truth[pos[e]][1], truth[pos[o]][1], alone[e][0][1],
+                                    alone[o][0][1], pred[i][1])
+        sm[memo[key]] += 1
+    return dict(ss), dict(sm)
 
 
 def load_pred(path: str, n: int) -> list[tuple[str, str]]:
@@ -321,9 +467,45 @@ def load_pred(path: str, n: int) -> list[tuple[str, str]]:
     return [got.get(i + 1, (f"missing {i}", "")) for i in range(n)]
 
 
-def attribute_dataset(folder: str, name: str, pred_jsonl: str, log_format: str | None) -> dict | None:
+def velo_probe(velo: str, work: str, lines: list[str], tev: list[str], bom: bool = False,
+               crlf: bool = False, jobs: int = 2):
+    """A probe for attribute(): runs `velo` on one file per truth event holding only that
+    event's lines (in order, with the source's BOM and line ends), in folder `work`, at most
+    `jobs` at a time; returns per event velo's (group id, template) of each line. An event
+    velo fails on is left out."""
+    import concurrent.futures
+    import subprocess
+    members: dict[str, list[int]] = collections.defaultdict(list)
+    for i, e in enumerate(tev):
+        members[e].append(i)
+    end = "\r\n" if crlf else "\n"
+
+    def one(k: int, e: str):
+        path = os.path.join(work, f"event{k}.log")
+        out = os.path.join(work, f"event{k}.jsonl")
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(("\ufeff" if bom else "") + "".join(lines[i] + end for i in members[e]))
+        p = subprocess.run([velo, "-q", "log-digest", path, "--assignments", out, "--format",
+                            "json"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if p.returncode not in (0, 1) or not os.path.exists(out):
+            return e, None
+        return e, load_pred(out, len(members[e]))
+
+    def run(events: list[str]) -> dict[str, list[tuple[str, str]]]:
+        run.runs += len(events)
+        os.makedirs(work, exist_ok=True)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+            got = list(pool.map(lambda ke: one(*ke), enumerate(events)))
+        return {e: r for e, r in got if r is not None}
+    run.runs = 0
+    return run
+
+
+def attribute_dataset(folder: str, name: str, pred_jsonl: str, log_format: str | None,
+                      velo: str | None = None, probe_dir: str | None = None) -> dict | None:
     """attribute() on one dataset folder (Loghub layout, with the generator's levels and vars
-    files when present) and velo's --assignments file."""
+    files when present) and velo's --assignments file; with `velo` and `probe_dir` (a scratch
+    folder), the stages too (velo_probe)."""
     if not os.path.exists(pred_jsonl):
         return None
     try:
@@ -342,18 +524,36 @@ def attribute_dataset(folder: str, name: str, pred_jsonl: str, log_format: str |
         return metamorphic.variable_spans(ds, i + 1, cache) if heads[i] or ds.vars is not None else []
 
     truth = [ds.truth[k] for k in range(1, n + 1)]
-    return attribute(ds.lines[:n], truth, heads, spans, load_pred(pred_jsonl, n))
+    probe = None
+    if velo and probe_dir:
+        probe = velo_probe(velo, probe_dir, ds.lines[:n], [t[0] for t in truth], ds.bom, ds.crlf)
+    return attribute(ds.lines[:n], truth, heads, spans, load_pred(pred_jsonl, n), probe)
 
 
-def nothing_wrong(lines: int) -> dict:
+def nothing_wrong(lines: int, stages: bool = False) -> dict:
     """The attribution of a dataset velo groups right (GA 1): nothing to attribute."""
-    return {"lines": lines, "split": {}, "merged": {}, "shapes": {}, "how": {}}
+    out = {"lines": lines, "split": {}, "merged": {}, "shapes": {}, "how": {}}
+    if stages:
+        out.update(stage_split={}, stage_merged={})
+    return out
+
+
+def stage_format(ga: float | None, ga_format: float | None, lines: int) -> dict:
+    """The header at the format level: 1 format and the lines GA gains when velo is given the
+    header format (--log-format), when it gains any."""
+    if ga is None or ga_format is None or ga_format <= ga:
+        return {"formats": 0, "lines": 0}
+    return {"formats": 1, "lines": round((ga_format - ga) * lines)}
 
 
 def add(total: dict, one: dict) -> None:
-    """Sums one attribution into a running total."""
+    """Sums one attribution into a running total (the stage counts only where `one` has
+    them)."""
     total["lines"] = total.get("lines", 0) + one["lines"]
-    for key in ("split", "merged", "shapes", "how"):
+    for key in ("split", "merged", "shapes", "how", "stage_split", "stage_merged",
+                "stage_format"):
+        if key not in one and key not in ("split", "merged", "shapes", "how"):
+            continue
         bucket = total.setdefault(key, {})
         for k, v in one.get(key, {}).items():
             bucket[k] = bucket.get(k, 0) + v
@@ -380,3 +580,20 @@ WHY_HEAD = ["| set | lines | split (+mixed) | split: cause, lines | merged (+mix
             "merged: class, lines | merged: the differing words | "
             "merged: differing token shapes, lines |",
             "|---|---:|---:|---|---:|---|---|---|"]
+
+
+def stage_row(label: str, w: dict) -> str | None:
+    """A row of the stage table, or None when `w` has no stages."""
+    if "stage_split" not in w:
+        return None
+    ss, sm, sf = w["stage_split"], w.get("stage_merged", {}), w.get("stage_format", {})
+    return (f"| {label} | {w['lines']} | {sum(ss.values())} | "
+            + " / ".join(str(ss.get(k, 0)) for k in STAGES_SPLIT) + f" | {sum(sm.values())} | "
+            + " / ".join(str(sm.get(k, 0)) for k in STAGES_MERGED)
+            + f" | {sf.get('formats', 0)}, {sf.get('lines', 0)} |")
+
+
+STAGE_HEAD = ["| set | lines | split (+mixed) | split: " + " / ".join(STAGES_SPLIT)
+              + " | merged (+mixed) | merged: " + " / ".join(STAGES_MERGED)
+              + " | header at format level: formats, lines |",
+              "|---|---:|---:|---|---:|---|---|"]

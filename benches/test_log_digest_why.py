@@ -189,6 +189,196 @@ class Merged(unittest.TestCase):
         self.assertNotIn("record:head-joined", w["merged"])
 
 
+class FakeProbe:
+    """A probe for attribute(): velo's (group, template) per line of each event mined alone,
+    as given; records which events were asked for."""
+
+    def __init__(self, alone):
+        self.alone = alone
+        self.asked = []
+
+    def __call__(self, events):
+        self.asked += events
+        return {e: self.alone[e] for e in events if e in self.alone}
+
+
+def staged(rows, alone):
+    lines = [r[0] for r in rows]
+    truth = [(r[1], r[2]) for r in rows]
+    probe = FakeProbe(alone)
+    w = why.attribute(lines, truth, [r[3] for r in rows], [r[4] for r in rows],
+                      [(r[5], r[6]) for r in rows], probe)
+    return w, probe
+
+
+# Two events velo folded into one group (the words "started" / "stopped" tell them apart).
+FOLDED = [
+    ("t1 job started", "E1", "job started", True, [], "a", "job <*>"),
+    ("t2 job started", "E1", "job started", True, [], "a", "job <*>"),
+    ("t3 job stopped", "E2", "job stopped", True, [], "a", "job <*>"),
+]
+
+
+class Stages(unittest.TestCase):
+    def test_words_masked_when_alone_is_the_mask_stage(self):
+        # class: each event mined alone already reads its telling word as a variable
+        w, probe = staged(FOLDED, {"E1": [("x", "job <*>")] * 2, "E2": [("y", "job <*>")]})
+        self.assertEqual(w["stage_merged"], {"mask": 3})
+        self.assertEqual(sorted(probe.asked), ["E1", "E2"])
+
+    def test_words_kept_alone_and_lost_joined_is_the_miner_stage(self):
+        # class: alone, each event keeps its telling word; only mined together they fold
+        w, _ = staged(FOLDED, {"E1": [("x", "job started")] * 2, "E2": [("y", "job stopped")]})
+        self.assertEqual(w["stage_merged"], {"miner": 3})
+
+    def test_one_side_kept_is_enough_for_the_miner(self):
+        # class: one event keeps its word alone, the other masks it: the join lost a word
+        w, _ = staged(FOLDED, {"E1": [("x", "job started")] * 2, "E2": [("y", "job <*>")]})
+        self.assertEqual(w["stage_merged"], {"miner": 3})
+
+    def test_word_the_joined_template_keeps_is_no_miner_evidence(self):
+        # must not fire: the word survives alone AND in the joined template (it does not tell
+        # the folded lines apart there), the other side's word is masked alone
+        rows = [
+            ("t1 job started fast", "E1", "job started fast", True, [], "a", "job started <*>"),
+            ("t2 job started fast", "E1", "job started fast", True, [], "a", "job started <*>"),
+            ("t3 job started slow now", "E2", "job started slow now", True, [], "a", "job started <*>"),
+        ]
+        alone = {"E1": [("x", "job started <*>")] * 2, "E2": [("y", "job started <*> <*>")]}
+        w, _ = staged(rows, alone)
+        self.assertEqual(w["stage_merged"], {"mask": 3})
+
+    def test_no_telling_word_compares_the_alone_templates(self):
+        # class: the truth templates differ only in variables (a different count): the same
+        # alone templates are the mask stage, different ones the miner's
+        rows = [
+            ("t1 box 4 shut", "E1", "box <*> shut", True, [], "a", "box <*> shut"),
+            ("t2 box 4 5 shut", "E2", "box <*> <*> shut", True, [], "a", "box <*> shut"),
+        ]
+        same = {"E1": [("x", "box <*> shut")], "E2": [("y", "box <*> shut")]}
+        self.assertEqual(staged(rows, same)[0]["stage_merged"], {"mask": 2})
+        diff = {"E1": [("x", "box <*> shut")], "E2": [("y", "box <*> <*> shut")]}
+        self.assertEqual(staged(rows, diff)[0]["stage_merged"], {"miner": 2})
+
+    def test_split_event_one_group_alone_is_the_miner_stage(self):
+        # class: an event cut in two groups that velo keeps whole when mined alone
+        rows = [
+            ("t1 item 4 moved", "E1", "item <*> moved", True, [(8, 9, "int")], "a", "item <*> moved"),
+            ("t2 item 5 moved", "E1", "item <*> moved", True, [(8, 9, "int")], "a", "item <*> moved"),
+            ("t3 item 7 moved", "E1", "item <*> moved", True, [(8, 9, "int")], "b", "item 7 moved"),
+        ]
+        one = {"E1": [("x", "item <*> moved")] * 3}
+        self.assertEqual(staged(rows, one)[0]["stage_split"], {"miner": 3})
+        # must not fire: cut alone too, so no other event is needed to cut it
+        two = {"E1": [("x", "item <*> moved")] * 2 + [("y", "item 7 moved")]}
+        self.assertEqual(staged(rows, two)[0]["stage_split"], {"mask": 3})
+
+    def test_record_header_and_same_text_lines_need_no_probe(self):
+        # must not fire: lines whose class already names the stage are not probed
+        joined = [
+            ("t1 box opened", "E1", "box opened", True, [], "a", "box opened"),
+            ("t2 lid closed", "E2", "lid closed", True, [], "a", "box opened"),
+            ("t3 box opened", "E1", "box opened", True, [], "a", "box opened"),
+        ]
+        w, probe = staged(joined, {})
+        self.assertEqual((w["stage_merged"], probe.asked), ({"record": 3}, []))
+        header = [
+            ("t1 alpha job started", "E1", "alpha job started", True, [], "a", "started"),
+            ("t2 beta job started", "E2", "beta job started", True, [], "a", "started"),
+        ]
+        w, probe = staged(header, {})
+        self.assertEqual((w["stage_merged"], probe.asked), ({"header": 2}, []))
+        same = [
+            ("t1 box opened", "A:E1", "box opened", True, [], "a", "box opened"),
+            ("t2 box opened", "B:E1", "box opened", True, [], "a", "box opened"),
+        ]
+        w, probe = staged(same, {})
+        self.assertEqual((w["stage_merged"], probe.asked), ({"same-text": 2}, []))
+        cut = [
+            ("t1 box failed", "E1", "box failed", True, [], "a", "box failed"),
+            ("  at frame one", "E1", "box failed", False, [], "c", "at frame one"),
+            ("t2 [w2] box failed", "E1", "box failed", True, [], "b", "[w2] box failed"),
+        ]
+        w, probe = staged(cut, {})
+        self.assertEqual(w["stage_split"], {"record": 2, "header": 1})  # the main group takes the cut
+        self.assertEqual(probe.asked, [])
+
+    def test_beyond_the_cap_and_failed_probes_are_unprobed(self):
+        # class: only the largest groups are probed; an event velo failed on is not judged
+        rows = FOLDED + [
+            ("t4 lid shut", "E3", "lid shut", True, [], "b", "lid <*>"),
+            ("t5 lid open", "E4", "lid open", True, [], "b", "lid <*>"),
+        ]
+        alone = {e: [("x", "q")] * 3 for e in ("E1", "E2", "E3", "E4")}
+        saved = why.PROBE_GROUPS
+        try:
+            why.PROBE_GROUPS = 1
+            w, probe = staged(rows, alone)
+        finally:
+            why.PROBE_GROUPS = saved
+        self.assertEqual(sorted(probe.asked), ["E1", "E2"])
+        self.assertEqual(w["stage_merged"], {"mask": 3, "unprobed": 2})
+        w, _ = staged(FOLDED, {"E1": [("x", "job <*>")] * 2})
+        self.assertEqual(w["stage_merged"], {"unprobed": 3})
+
+    def test_no_probe_no_stages(self):
+        # must not fire: without a probe the attribution is what it was
+        self.assertNotIn("stage_merged", case(FOLDED))
+        self.assertNotIn("stage_split", case(FOLDED))
+
+    def test_kept_counts_each_constant_piece(self):
+        self.assertTrue(why.kept("started", "job started", "<*> job started"))
+        self.assertFalse(why.kept("started", "job started", "job <*>"))
+        self.assertFalse(why.kept("a", "a b a", "a <*> <*>"))  # held once of twice
+        self.assertTrue(why.kept("k=<*>", "x k=<*>", "x k=<*>"))
+        self.assertIsNone(why.kept("->", "a -> b", "a <*> b"))
+        self.assertFalse(why.kept("art", "job art", "job started"))  # not glued to letters
+
+    def test_stage_format_and_sums(self):
+        self.assertEqual(why.stage_format(0.5, 0.75, 100), {"formats": 1, "lines": 25})
+        self.assertEqual(why.stage_format(0.5, 0.5, 100), {"formats": 0, "lines": 0})
+        self.assertEqual(why.stage_format(0.5, None, 100), {"formats": 0, "lines": 0})
+        t: dict = {}
+        why.add(t, dict(why.nothing_wrong(4, True), stage_format={"formats": 0, "lines": 0}))
+        why.add(t, {"lines": 2, "split": {}, "merged": {}, "shapes": {}, "how": {},
+                    "stage_split": {"mask": 1}, "stage_merged": {"miner": 2},
+                    "stage_format": {"formats": 1, "lines": 3}})
+        self.assertEqual((t["stage_split"], t["stage_merged"], t["stage_format"]),
+                         ({"mask": 1}, {"miner": 2}, {"formats": 1, "lines": 3}))
+        self.assertEqual(why.stage_row("s", t), "| s | 6 | 1 | 0 / 0 / 1 / 0 / 0 | 2 | "
+                                                "0 / 0 / 0 / 0 / 2 / 0 | 1, 3 |")
+        u: dict = {}
+        why.add(u, why.nothing_wrong(3))
+        self.assertNotIn("stage_split", u)
+        self.assertIsNone(why.stage_row("s", u))
+
+
+class VeloProbe(unittest.TestCase):
+    def test_one_file_per_event_with_only_its_lines(self):
+        # class: the probe hands velo each event's lines alone, in order, with the source's
+        # BOM and line ends, and reads velo's assignments back per line
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            fake = os.path.join(d, "fake_velo")
+            with open(fake, "w") as f:
+                f.write("#!/usr/bin/env python3\n"
+                        "import json, sys\n"
+                        "a = sys.argv\n"
+                        "raw = open(a[3], 'rb').read()\n"
+                        "ok = raw.startswith(b'\\xef\\xbb\\xbf') and b'\\r\\n' in raw\n"
+                        "lines = raw.decode('utf-8-sig').splitlines()\n"
+                        "with open(a[a.index('--assignments') + 1], 'w') as o:\n"
+                        "    for k, l in enumerate(lines):\n"
+                        "        o.write(json.dumps({'line': k + 1, 'template_id': str(ok),\n"
+                        "                            'template': l}) + '\\n')\n")
+            os.chmod(fake, 0o755)
+            run = why.velo_probe(fake, os.path.join(d, "w"), ["a1", "b1", "a2", "c1"],
+                                 ["A", "B", "A", "C"], bom=True, crlf=True)
+            got = run(["A", "C"])
+            self.assertEqual(got, {"A": [("True", "a1"), ("True", "a2")], "C": [("True", "c1")]})
+            self.assertEqual(run.runs, 2)
+
+
 class Helpers(unittest.TestCase):
     def test_lead_counts_tokens_before_the_message(self):
         self.assertEqual(why.lead("[w2] box <*>", "box <*>"), 1)
@@ -235,6 +425,21 @@ class Table(unittest.TestCase):
         self.assertNotIn("why", results["held"]["HeldName"])
         self.assertNotIn("why", meta["held"]["shuffle"]["HeldName"])
         self.assertIn("why", results["dev"]["DevName"])
+
+    def test_stage_table_shows_held_out_sets_in_aggregate_only(self):
+        # class: the stage table follows the why table: held-out per-dataset rows never shown
+        import log_digest_generality as gen
+        one = {"lines": 10, "split": {"var:int": 2}, "merged": {}, "shapes": {}, "how": {},
+               "stage_split": {"mask": 2}, "stage_merged": {},
+               "stage_format": {"formats": 1, "lines": 4}}
+        results = {"dev": {"DevName": {"why": dict(one)}},
+                   "held": {"HeldName": {"why": dict(one)}, "OtherHeld": {"why": dict(one)}}}
+        lines, js = gen.why_table(results, {})
+        text = "\n".join(lines) + json.dumps(js)
+        self.assertIn("Which stage decides", text)
+        self.assertNotIn("HeldName", text)
+        self.assertIn("| **held all** | 20 | 4 | 0 / 0 / 4 / 0 / 0 |", text)
+        self.assertEqual(js["held all"]["stage_format"], {"formats": 2, "lines": 8})
 
 
 class BoundedMatch(unittest.TestCase):
