@@ -10,8 +10,8 @@
 //!    enough positions agree, and positions that disagree become `<*>`), then a split of each
 //!    cluster on positions whose words take only a few distinct values over the whole input
 //!    (constants that tell templates apart, such as `get`/`open`), then folds that depend only
-//!    on the final set of templates (an optional run of variables, [`gaps`]; a half-masked
-//!    value, [`fold`]).
+//!    on the final set of templates ([`gaps`]: an optional run of variables, a half-masked
+//!    value).
 //! 3. Each template gets a stable id (a hash of its text), the same in every run.
 //!
 //! Miners can run on chunks in parallel and be combined with [`Miner::absorb`] in chunk order;
@@ -27,7 +27,6 @@ use names::{
     is_glued_name, is_quoted_name, keyed_wildcards, one_family, short_choice,
 };
 
-mod fold;
 mod gaps;
 mod names;
 
@@ -454,7 +453,7 @@ fn cluster(toks: &[Vec<u32>], counts: &[u64], vocab: &Vocab, cfg: &MinerConfig) 
     // 4. Fold a template into a longer one that only adds a run of variables.
     let out = gaps::merge_insertions(out, vocab, cfg.similarity);
     // 5. Fold a template into the one that has `<*>` where it holds a half-masked value.
-    fold::fold_half_masked(out, vocab)
+    gaps::fold_half_masked(out, vocab)
 }
 
 /// A hash of a template with position `skip` left out.
