@@ -9,7 +9,9 @@
 //!    (buckets by token count and first token; the most similar cluster absorbs a shape when
 //!    enough positions agree, and positions that disagree become `<*>`), then a split of each
 //!    cluster on positions whose words take only a few distinct values over the whole input
-//!    (constants that tell templates apart, such as `get`/`open`).
+//!    (constants that tell templates apart, such as `get`/`open`), then folds that depend only
+//!    on the final set of templates ([`gaps`]: an optional run of variables, a half-masked
+//!    value).
 //! 3. Each template gets a stable id (a hash of its text), the same in every run.
 //!
 //! Miners can run on chunks in parallel and be combined with [`Miner::absorb`] in chunk order;
@@ -449,7 +451,9 @@ fn cluster(toks: &[Vec<u32>], counts: &[u64], vocab: &Vocab, cfg: &MinerConfig) 
         split(c, toks, counts, vocab, cfg, &mut out);
     }
     // 4. Fold a template into a longer one that only adds a run of variables.
-    gaps::merge_insertions(out, vocab, cfg.similarity)
+    let out = gaps::merge_insertions(out, vocab, cfg.similarity);
+    // 5. Fold a template into the one that has `<*>` where it holds a half-masked value.
+    gaps::fold_half_masked(out, vocab)
 }
 
 /// A hash of a template with position `skip` left out.
