@@ -26,8 +26,11 @@ use names::{
 };
 
 mod gaps;
+mod level_split;
 mod names;
 mod siblings;
+
+use level_split::Levels;
 
 /// Token id of the wildcard in the interner used by [`Miner::finish`].
 const WILD: u32 = 0;
@@ -65,6 +68,8 @@ struct Shape {
     text: Box<[u8]>,
     count: u64,
     example: Box<str>,
+    /// The levels of its lines ([`Miner::note_level`]).
+    levels: Levels,
 }
 
 /// An online template miner. See the module docs.
@@ -154,6 +159,15 @@ impl Miner {
         self.insert(shape.into(), 1, cut(message, EXAMPLE_MAX))
     }
 
+    /// Counts the level of one line of a shape (a [`super::level_code`]; 0: none), so that
+    /// lines of different levels are not folded into one template by a word that tells them
+    /// apart ([`level_split`]).
+    pub fn note_level(&mut self, shape: u32, level: u8) {
+        if let Some(s) = self.shapes.get_mut(shape as usize) {
+            s.levels.note(level);
+        }
+    }
+
     /// The masked shape of a shape index.
     pub fn shape_text(&self, shape: u32) -> &[u8] {
         &self.shapes[shape as usize].text
@@ -166,6 +180,7 @@ impl Miner {
             text,
             count,
             example: example.into(),
+            levels: Levels::default(),
         });
         i
     }
@@ -177,12 +192,14 @@ impl Miner {
             .shapes
             .iter()
             .map(|s| {
-                if let Some(&i) = self.index.get(&s.text) {
+                let i = if let Some(&i) = self.index.get(&s.text) {
                     self.shapes[i as usize].count += s.count;
                     i
                 } else {
                     self.insert(s.text.clone(), s.count, &s.example)
-                }
+                };
+                self.shapes[i as usize].levels.add(s.levels);
+                i
             })
             .collect()
     }
@@ -241,6 +258,7 @@ impl Miner {
             })
             .collect();
         let counts: Vec<u64> = self.shapes.iter().map(|s| s.count).collect();
+        let levels: Vec<Levels> = self.shapes.iter().map(|s| s.levels).collect();
         let vocab = Vocab {
             wildish: &wildish,
             dotted: &dotted,
@@ -253,7 +271,7 @@ impl Miner {
             compound: &compound,
             text: &names,
         };
-        let clusters = cluster(&toks, &counts, &vocab, &self.config);
+        let clusters = cluster(&toks, (&counts, &levels), &vocab, &self.config);
         // Render; clusters that render the same text become one template.
         let mut text_index: FxHashMap<String, u32> = FxHashMap::default();
         let mut templates: Vec<Template> = Vec::new();
@@ -409,7 +427,12 @@ fn merge_template(a: &mut [u32], b: &[u32]) {
 
 /// Clusters shapes: a Drain-like pass, then a split on low-cardinality positions.
 /// Deterministic: shapes are visited in index order.
-fn cluster(toks: &[Vec<u32>], counts: &[u64], vocab: &Vocab, cfg: &MinerConfig) -> Vec<Cluster> {
+fn cluster(
+    toks: &[Vec<u32>],
+    lines: (&[u64], &[Levels]),
+    vocab: &Vocab,
+    cfg: &MinerConfig,
+) -> Vec<Cluster> {
     // 1. Drain-like: bucket by (length, first token), join the most similar cluster whose
     //    merged template keeps a word.
     let mut clusters: Vec<Cluster> = Vec::new();
@@ -447,7 +470,7 @@ fn cluster(toks: &[Vec<u32>], counts: &[u64], vocab: &Vocab, cfg: &MinerConfig) 
     // 3. Split clusters on positions with few distinct words.
     let mut out = Vec::with_capacity(clusters.len());
     for c in clusters {
-        split(c, toks, counts, vocab, cfg, &mut out);
+        split(c, toks, lines, vocab, cfg, &mut out);
     }
     // 4. Fold a template into a longer one that only adds a run of variables.
     gaps::merge_insertions(out, vocab, cfg.similarity)
@@ -456,7 +479,7 @@ fn cluster(toks: &[Vec<u32>], counts: &[u64], vocab: &Vocab, cfg: &MinerConfig) 
 fn split(
     c: Cluster,
     toks: &[Vec<u32>],
-    counts: &[u64],
+    (counts, levels): (&[u64], &[Levels]),
     vocab: &Vocab,
     cfg: &MinerConfig,
     out: &mut Vec<Cluster>,
@@ -536,23 +559,47 @@ fn split(
             {
                 continue;
             }
-            for v in values {
-                let members: Vec<u32> = c
-                    .members
-                    .iter()
-                    .copied()
-                    .filter(|&m| toks[m as usize][p] == v)
-                    .collect();
-                let mut template = toks[members[0] as usize].clone();
-                for &m in &members[1..] {
-                    merge_template(&mut template, &toks[m as usize]);
-                }
-                split(Cluster { template, members }, toks, counts, vocab, cfg, out);
-            }
-            return;
+            return split_at(&c, p, &values, toks, (counts, levels), vocab, cfg, out);
         }
     }
+    if let Some(p) = level_split::level_position(&c, toks, levels, vocab, cfg.max_unshared_values) {
+        let mut values: Vec<u32> = Vec::new();
+        for &m in &c.members {
+            if !values.contains(&toks[m as usize][p]) {
+                values.push(toks[m as usize][p]);
+            }
+        }
+        return split_at(&c, p, &values, toks, (counts, levels), vocab, cfg, out);
+    }
     out.push(c);
+}
+
+/// Splits `c` by the word its members have at position `p` (`values`, each a new cluster,
+/// split further in turn).
+#[allow(clippy::too_many_arguments)]
+fn split_at(
+    c: &Cluster,
+    p: usize,
+    values: &[u32],
+    toks: &[Vec<u32>],
+    lines: (&[u64], &[Levels]),
+    vocab: &Vocab,
+    cfg: &MinerConfig,
+    out: &mut Vec<Cluster>,
+) {
+    for &v in values {
+        let members: Vec<u32> = c
+            .members
+            .iter()
+            .copied()
+            .filter(|&m| toks[m as usize][p] == v)
+            .collect();
+        let mut template = toks[members[0] as usize].clone();
+        for &m in &members[1..] {
+            merge_template(&mut template, &toks[m as usize]);
+        }
+        split(Cluster { template, members }, toks, lines, vocab, cfg, out);
+    }
 }
 
 /// A stable id for a template text: 64-bit FNV-1a of the normalised text (its words, variables
