@@ -146,6 +146,7 @@ fn process_block_cached(
         let head = if let Some(e) = hit {
             parser.replay_plain_head(&line, e.has_header, e.header_is_word, e.level);
             let cluster = miner.add_shape(&e.shape, &line[e.message_at..]);
+            miner.note_level(cluster, level_code(e.level));
             Some((cluster, e.level, e.ts))
         } else if let Some(Line::Head {
             header,
@@ -163,7 +164,9 @@ fn process_block_cached(
                 });
                 CONTINUATION
             } else {
-                miner.add(&message)
+                let cluster = miner.add(&message);
+                miner.note_level(cluster, level_code(level));
+                cluster
             };
             let ts = if header.is_empty() {
                 i64::MIN
@@ -314,6 +317,7 @@ impl Pending {
         errors: &mut [(usize, Option<i64>, Vec<String>, Rec)],
     ) {
         let cluster = miner.add(&self.message);
+        miner.note_level(cluster, recs[self.at].level);
         recs[self.at].cluster = cluster;
         if let Some(e) = self.error.and_then(|e| errors.get_mut(e)) {
             e.3.cluster = cluster;

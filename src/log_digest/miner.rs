@@ -28,7 +28,11 @@ use names::{
 };
 
 mod gaps;
+mod level_split;
 mod names;
+mod siblings;
+
+use level_split::Levels;
 
 /// Token id of the wildcard in the interner used by [`Miner::finish`].
 const WILD: u32 = 0;
@@ -66,6 +70,8 @@ struct Shape {
     text: Box<[u8]>,
     count: u64,
     example: Box<str>,
+    /// The levels of its lines ([`Miner::note_level`]).
+    levels: Levels,
 }
 
 /// An online template miner. See the module docs.
@@ -155,6 +161,15 @@ impl Miner {
         self.insert(shape.into(), 1, cut(message, EXAMPLE_MAX))
     }
 
+    /// Counts the level of one line of a shape (a [`super::level_code`]; 0: none), so that
+    /// lines of different levels are not folded into one template by a word that tells them
+    /// apart ([`level_split`]).
+    pub fn note_level(&mut self, shape: u32, level: u8) {
+        if let Some(s) = self.shapes.get_mut(shape as usize) {
+            s.levels.note(level);
+        }
+    }
+
     /// The masked shape of a shape index.
     pub fn shape_text(&self, shape: u32) -> &[u8] {
         &self.shapes[shape as usize].text
@@ -167,6 +182,7 @@ impl Miner {
             text,
             count,
             example: example.into(),
+            levels: Levels::default(),
         });
         i
     }
@@ -178,12 +194,14 @@ impl Miner {
             .shapes
             .iter()
             .map(|s| {
-                if let Some(&i) = self.index.get(&s.text) {
+                let i = if let Some(&i) = self.index.get(&s.text) {
                     self.shapes[i as usize].count += s.count;
                     i
                 } else {
                     self.insert(s.text.clone(), s.count, &s.example)
-                }
+                };
+                self.shapes[i as usize].levels.add(s.levels);
+                i
             })
             .collect()
     }
@@ -242,6 +260,7 @@ impl Miner {
             })
             .collect();
         let counts: Vec<u64> = self.shapes.iter().map(|s| s.count).collect();
+        let levels: Vec<Levels> = self.shapes.iter().map(|s| s.levels).collect();
         let vocab = Vocab {
             wildish: &wildish,
             dotted: &dotted,
@@ -254,7 +273,7 @@ impl Miner {
             compound: &compound,
             text: &names,
         };
-        let clusters = cluster(&toks, &counts, &vocab, &self.config);
+        let clusters = cluster(&toks, (&counts, &levels), &vocab, &self.config);
         // Render; clusters that render the same text become one template.
         let mut text_index: FxHashMap<String, u32> = FxHashMap::default();
         let mut templates: Vec<Template> = Vec::new();
@@ -410,7 +429,12 @@ fn merge_template(a: &mut [u32], b: &[u32]) {
 
 /// Clusters shapes: a Drain-like pass, then a split on low-cardinality positions.
 /// Deterministic: shapes are visited in index order.
-fn cluster(toks: &[Vec<u32>], counts: &[u64], vocab: &Vocab, cfg: &MinerConfig) -> Vec<Cluster> {
+fn cluster(
+    toks: &[Vec<u32>],
+    lines: (&[u64], &[Levels]),
+    vocab: &Vocab,
+    cfg: &MinerConfig,
+) -> Vec<Cluster> {
     // 1. Drain-like: bucket by (length, first token), join the most similar cluster whose
     //    merged template keeps a word.
     let mut clusters: Vec<Cluster> = Vec::new();
@@ -444,11 +468,11 @@ fn cluster(toks: &[Vec<u32>], counts: &[u64], vocab: &Vocab, cfg: &MinerConfig) 
     // 2. Merge clusters that differ at one position only, when more than a few of them do:
     //    that position is a variable, even when its values look like words (user, host and
     //    file names, weekdays, `name[pid]:` prefixes).
-    let clusters = merge_siblings(clusters, toks, vocab, cfg);
+    let clusters = siblings::merge_siblings(clusters, toks, vocab, cfg);
     // 3. Split clusters on positions with few distinct words.
     let mut out = Vec::with_capacity(clusters.len());
     for c in clusters {
-        split(c, toks, counts, vocab, cfg, &mut out);
+        split(c, toks, lines, vocab, cfg, &mut out);
     }
     // 4. Fold a template into a longer one that only adds a run of variables.
     let out = gaps::merge_insertions(out, vocab, cfg.similarity);
@@ -456,206 +480,10 @@ fn cluster(toks: &[Vec<u32>], counts: &[u64], vocab: &Vocab, cfg: &MinerConfig) 
     gaps::fold_half_masked(out, vocab)
 }
 
-/// A hash of a template with position `skip` left out.
-fn hash_without(template: &[u32], skip: usize) -> u64 {
-    use std::hash::Hasher as _;
-    let mut h = rustc_hash::FxHasher::default();
-    h.write_usize(template.len());
-    h.write_usize(skip);
-    for (i, &t) in template.iter().enumerate() {
-        if i != skip {
-            h.write_u32(t);
-        }
-    }
-    h.finish()
-}
-
-/// Merges clusters whose templates are equal but at one position, when that position is a
-/// variable even though its values look like words (user, host, unit and file names,
-/// `name[pid]:` prefixes). It is one when more than `max_constant_values` clusters differ
-/// there only (the bound that, inside a cluster, decides whether a position tells templates
-/// apart) and either its words also fill a varying position elsewhere (a vocabulary of
-/// values: the same user names in `login`/`logout` lines) or there are more than
-/// `max_unshared_values` of them. Enough constant words must remain (Drain's similarity bound),
-/// so one- and two-word messages stay apart. Repeats until nothing merges; deterministic.
-fn merge_siblings(
-    mut clusters: Vec<Cluster>,
-    toks: &[Vec<u32>],
-    vocab: &Vocab,
-    cfg: &MinerConfig,
-) -> Vec<Cluster> {
-    struct Group {
-        head: usize,
-        p: usize,
-        mates: Vec<usize>,
-        values: Vec<u32>,
-    }
-    let wildish = vocab.wildish;
-    loop {
-        let mut groups: FxHashMap<u64, Vec<usize>> = FxHashMap::default();
-        let mut order: Vec<u64> = Vec::new();
-        for (ci, c) in clusters.iter().enumerate() {
-            for p in 0..c.template.len() {
-                if c.template[p] == WILD {
-                    continue;
-                }
-                let key = hash_without(&c.template, p);
-                let g = groups.entry(key).or_insert_with(|| {
-                    order.push(key);
-                    Vec::new()
-                });
-                g.push(ci);
-            }
-        }
-        // Candidate groups (two or more clusters that differ at one position only).
-        let mut cands: Vec<Group> = Vec::new();
-        for key in order {
-            let g = &groups[&key];
-            if g.len() < 2 {
-                continue;
-            }
-            let head = g[0];
-            let t = &clusters[head].template;
-            let Some(p) = (0..t.len()).find(|&p| t[p] != WILD && hash_without(t, p) == key) else {
-                continue;
-            };
-            let same = |b: &[u32]| {
-                t.len() == b.len()
-                    && t.iter()
-                        .zip(b)
-                        .enumerate()
-                        .all(|(i, (x, y))| i == p || x == y)
-            };
-            let mates: Vec<usize> = g[1..]
-                .iter()
-                .copied()
-                .filter(|&ci| ci != head && same(&clusters[ci].template))
-                .collect();
-            if mates.is_empty() {
-                continue;
-            }
-            let mut values: Vec<u32> = std::iter::once(head)
-                .chain(mates.iter().copied())
-                .map(|ci| clusters[ci].template[p])
-                .collect();
-            values.sort_unstable();
-            values.dedup();
-            cands.push(Group {
-                head,
-                p,
-                mates,
-                values,
-            });
-        }
-        // Which varying slots each word fills: the candidate groups, and the variable positions
-        // inside clusters (the words their members have there).
-        let mut filled: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
-        for (gi, g) in cands.iter().enumerate() {
-            for &v in &g.values {
-                filled.entry(v).or_default().push(gi as u32);
-            }
-        }
-        let mut slot = cands.len() as u32;
-        for c in &clusters {
-            for (p, &t) in c.template.iter().enumerate() {
-                if t != WILD {
-                    continue;
-                }
-                for &m in &c.members {
-                    let v = toks[m as usize][p];
-                    if wildish[v as usize] {
-                        continue;
-                    }
-                    let f = filled.entry(v).or_default();
-                    if f.last() != Some(&slot) {
-                        f.push(slot);
-                    }
-                }
-                slot += 1;
-            }
-        }
-        let mut into: Vec<Option<usize>> = vec![None; clusters.len()];
-        let mut merged = false;
-        for (gi, g) in cands.iter().enumerate() {
-            if g.values.len() <= cfg.max_constant_values || into[g.head].is_some() {
-                continue;
-            }
-            let len = clusters[g.head].template.len();
-            let constants = clusters[g.head]
-                .template
-                .iter()
-                .filter(|&&t| t != WILD)
-                .count()
-                - 1;
-            if constants < 2 || (constants as f64) < cfg.similarity * len as f64 {
-                continue;
-            }
-            let mut after = clusters[g.head].template.clone();
-            after[g.p] = WILD;
-            if vocab.anchor(&clusters[g.head].template, g.p)
-                || g.values.iter().any(|&v| vocab.keys_differ(v, g.values[0]))
-                || !vocab.merge_allowed(&clusters[g.head].template, &after)
-            {
-                continue;
-            }
-            let shared = g.values.len() > cfg.max_unshared_values || {
-                let mut with: FxHashMap<u32, usize> = FxHashMap::default();
-                for v in &g.values {
-                    for &o in &filled[v] {
-                        if o as usize != gi {
-                            *with.entry(o).or_default() += 1;
-                        }
-                    }
-                }
-                with.values().any(|&n| n >= 2)
-            };
-            if !shared {
-                continue;
-            }
-            let mates: Vec<usize> = g
-                .mates
-                .iter()
-                .copied()
-                .filter(|&m| into[m].is_none())
-                .collect();
-            if mates.len() < cfg.max_constant_values {
-                continue;
-            }
-            for m in mates {
-                into[m] = Some(g.head);
-            }
-            clusters[g.head].template[g.p] = WILD;
-            merged = true;
-        }
-        if !merged {
-            return clusters;
-        }
-        let mut out: Vec<Cluster> = Vec::with_capacity(clusters.len());
-        let mut new_index = vec![0usize; clusters.len()];
-        let mut moved: Vec<(usize, Vec<u32>)> = Vec::new();
-        for (ci, c) in clusters.into_iter().enumerate() {
-            match into[ci] {
-                None => {
-                    new_index[ci] = out.len();
-                    out.push(c);
-                }
-                Some(h) => moved.push((h, c.members)),
-            }
-        }
-        for (h, members) in moved {
-            out[new_index[h]].members.extend(members);
-        }
-        for c in &mut out {
-            c.members.sort_unstable();
-        }
-        clusters = out;
-    }
-}
-
 fn split(
     c: Cluster,
     toks: &[Vec<u32>],
-    counts: &[u64],
+    (counts, levels): (&[u64], &[Levels]),
     vocab: &Vocab,
     cfg: &MinerConfig,
     out: &mut Vec<Cluster>,
@@ -735,23 +563,47 @@ fn split(
             {
                 continue;
             }
-            for v in values {
-                let members: Vec<u32> = c
-                    .members
-                    .iter()
-                    .copied()
-                    .filter(|&m| toks[m as usize][p] == v)
-                    .collect();
-                let mut template = toks[members[0] as usize].clone();
-                for &m in &members[1..] {
-                    merge_template(&mut template, &toks[m as usize]);
-                }
-                split(Cluster { template, members }, toks, counts, vocab, cfg, out);
-            }
-            return;
+            return split_at(&c, p, &values, toks, (counts, levels), vocab, cfg, out);
         }
     }
+    if let Some(p) = level_split::level_position(&c, toks, levels, vocab, cfg.max_unshared_values) {
+        let mut values: Vec<u32> = Vec::new();
+        for &m in &c.members {
+            if !values.contains(&toks[m as usize][p]) {
+                values.push(toks[m as usize][p]);
+            }
+        }
+        return split_at(&c, p, &values, toks, (counts, levels), vocab, cfg, out);
+    }
     out.push(c);
+}
+
+/// Splits `c` by the word its members have at position `p` (`values`, each a new cluster,
+/// split further in turn).
+#[allow(clippy::too_many_arguments)]
+fn split_at(
+    c: &Cluster,
+    p: usize,
+    values: &[u32],
+    toks: &[Vec<u32>],
+    lines: (&[u64], &[Levels]),
+    vocab: &Vocab,
+    cfg: &MinerConfig,
+    out: &mut Vec<Cluster>,
+) {
+    for &v in values {
+        let members: Vec<u32> = c
+            .members
+            .iter()
+            .copied()
+            .filter(|&m| toks[m as usize][p] == v)
+            .collect();
+        let mut template = toks[members[0] as usize].clone();
+        for &m in &members[1..] {
+            merge_template(&mut template, &toks[m as usize]);
+        }
+        split(Cluster { template, members }, toks, lines, vocab, cfg, out);
+    }
 }
 
 /// A stable id for a template text: 64-bit FNV-1a of the normalised text (its words, variables

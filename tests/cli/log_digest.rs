@@ -1278,3 +1278,60 @@ fn json_records_behind_a_runtime_header_keep_their_message_level_and_escaped_tra
         "{templates:?}"
     );
 }
+
+/// An error never hides among infos (generated, made-up words): an outcome word that decides
+/// the level (`jarred` always at WARNING, five others always at INFO) keeps its own template,
+/// through the header model's levels and the line cache (lines repeated verbatim), while the
+/// side word that occurs at both levels stays a variable.
+#[test]
+fn a_word_that_decides_the_level_is_not_folded_into_an_info_template() {
+    let outcomes = [
+        ("flumbered", "INFO"),
+        ("grizzled", "INFO"),
+        ("sprocketed", "INFO"),
+        ("quenched", "INFO"),
+        ("tromped", "INFO"),
+        ("jarred", "WARNING"),
+    ];
+    let mut log = String::new();
+    let mut jarred = 0;
+    for i in 0..40 {
+        for (k, (outcome, level)) in outcomes.iter().enumerate() {
+            let side = if (i + k) % 2 == 0 { "on" } else { "off" };
+            // Every line three times over, verbatim, every fourth round: cache hits.
+            let times = if i % 4 == 0 { 3 } else { 1 };
+            for _ in 0..times {
+                log.push_str(&format!(
+                    "2024-05-01 10:{:02}:{:02} {level} glim.core: parcel {} {side} {}@{}.5 {outcome}\n",
+                    i % 60,
+                    k * 7,
+                    7000 + i * 13 + k,
+                    i + 1,
+                    k + 3
+                ));
+                jarred += usize::from(*outcome == "jarred");
+            }
+        }
+    }
+    let j = velo()
+        .file("p.log", log)
+        .args(["log-digest", "p.log", "--format", "json", "--top", "20"])
+        .run()
+        .code(0)
+        .json();
+    let templates = j["templates"].as_array().unwrap();
+    let warned: Vec<&serde_json::Value> = templates
+        .iter()
+        .filter(|t| t["level"] == "warning")
+        .collect();
+    assert_eq!(warned.len(), 1, "{templates:?}");
+    assert!(
+        warned[0]["template"].as_str().unwrap().ends_with(" jarred"),
+        "{templates:?}"
+    );
+    assert_eq!(warned[0]["count"], jarred);
+    assert_eq!(j["levels"]["warning"], jarred);
+    assert!(templates
+        .iter()
+        .all(|t| !t["template"].as_str().unwrap().contains(" on ")));
+}
