@@ -982,23 +982,23 @@ mod tests {
         // line's `key=value … LEVEL:` prefix). The level sits in the bracket, so every line
         // has one signature and no per-signature model takes the message's words for header.
         // Generated, neutral words.
-        let a = "[2024-05-01 10:00:07,125: INFO/Loom-1] kite=7 ref=ab12 WARN: gamma moved";
-        let b = "[2024-05-01 10:00:08,125: INFO/Loom-2] tests/alpha.py::beta FAILED [ 4%]";
-        let c = "[2024-05-01 10:00:09,125: ERROR/Loom-1] gamma delta done";
+        let pairs = "[2024-05-01 10:00:07,125: INFO/Loom-1] kite=7 ref=ab12 WARN: gamma moved";
+        let outcome = "[2024-05-01 10:00:08,125: INFO/Loom-2] tests/alpha.py::beta FAILED [ 4%]";
+        let plain = "[2024-05-01 10:00:09,125: ERROR/Loom-1] gamma delta done";
         assert_eq!(
-            HeaderModel::signature(a, true),
-            HeaderModel::signature(c, true)
+            HeaderModel::signature(pairs, true),
+            HeaderModel::signature(plain, true)
         );
         assert_eq!(
-            HeaderModel::signature(b, true),
-            HeaderModel::signature(c, true)
+            HeaderModel::signature(outcome, true),
+            HeaderModel::signature(plain, true)
         );
         // Must not fire: a bracket holding the time only leaves the level where it is written.
-        let d = "[2024-05-01 10:00:07] kite=7 ref=ab12 WARN: gamma moved";
-        let e = "[2024-05-01 10:00:09] gamma delta done";
+        let timed = "[2024-05-01 10:00:07] kite=7 ref=ab12 WARN: gamma moved";
+        let timed_plain = "[2024-05-01 10:00:09] gamma delta done";
         assert_ne!(
-            HeaderModel::signature(d, true),
-            HeaderModel::signature(e, true)
+            HeaderModel::signature(timed, true),
+            HeaderModel::signature(timed_plain, true)
         );
     }
 
