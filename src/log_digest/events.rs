@@ -159,8 +159,9 @@ impl Splitter {
             json: JsonModel::infer(sample),
             console: Console::default(),
             headed: false,
-            alone: header_alone::writes_header_alone(sample),
+            alone: false,
         };
+        s.alone = header_alone::writes_header_alone(sample, |l| s.header_alone(l));
         s.headed = body::is_headed(sample, |l| s.split(l));
         s.console = Console::infer(sample, |l| {
             let (split, has) = s.split(l);

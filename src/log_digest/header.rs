@@ -131,6 +131,9 @@ impl HeaderModel {
         // First fields that are a whole header in brackets; one-character marks per column
         // (bits: `.` `-` `*` `#`, and any other mark).
         let mut header_brackets = 0;
+        // Of them, the brackets that name a level (`[<time>: WARNING/worker-2]`): a whole
+        // header that has said its level, as a level column does.
+        let mut level_brackets = 0;
         let mut marks = [0u8; MAX_COLS];
         // Tokens per column that are one drawn non-ASCII mark (`¦`, `»`).
         let mut glyphs = [0usize; MAX_COLS];
@@ -141,6 +144,9 @@ impl HeaderModel {
                 *counts[c].entry(sh).or_default() += 1;
                 if c == 0 && sh == Shape::Bracket && is_header_bracket(tok) {
                     header_brackets += 1;
+                    if is_level_bracket(tok) {
+                        level_brackets += 1;
+                    }
                 }
                 if tok.len() == 1 && sh == Shape::Dash {
                     marks[c] |= match tok {
@@ -199,7 +205,12 @@ impl HeaderModel {
             // The separator may be drawn as one glyph on nearly every line (`file.go:42 ¦
             // [tags] 4 message`): then it is that lone separator, and the typed fields right
             // after it (a bracketed tag list, a counter) are header.
-            let after_level = columns.contains(&Some(Shape::Level));
+            // A whole header in one bracket that names the level (time, level and a process
+            // name, no logger field after it) has ended as a level column ends one: what
+            // follows is the message's own structure (an access line's method, route and
+            // status), whatever the header's style.
+            let after_level = columns.contains(&Some(Shape::Level))
+                || (columns.first() == Some(&Some(Shape::Bracket)) && level_brackets * 10 >= n * 9);
             let drawn = glyphs[c] * 10 >= n * 9;
             match next {
                 Some(k)
@@ -366,11 +377,19 @@ impl HeaderModel {
     pub fn signature(line: &str, to_level: bool) -> u64 {
         let sp = Spans::of(line, if to_level { SIGNATURE_SPANS } else { 2 });
         let shapes: Vec<Shape> = sp.get().iter().map(|&(s, e)| shape(&line[s..e])).collect();
-        let level_at = sp.get().iter().zip(&shapes).position(|(&(s, _), sh)| {
-            *sh == Shape::Level
-                && (line.as_bytes()[s].is_ascii_uppercase()
-                    || matches!(line.as_bytes()[s], b'[' | b'<'))
-        });
+        // A first token that is a whole header in brackets naming the level holds the level:
+        // a level word after it is the message's own (a test outcome, a forwarded line's).
+        let level_at = sp
+            .get()
+            .iter()
+            .zip(&shapes)
+            .enumerate()
+            .position(|(i, (&(s, e), sh))| {
+                (*sh == Shape::Level
+                    && (line.as_bytes()[s].is_ascii_uppercase()
+                        || matches!(line.as_bytes()[s], b'[' | b'<')))
+                    || (i == 0 && *sh == Shape::Bracket && is_level_bracket(&line[s..e]))
+            });
         let (upto, mark) = match level_at {
             Some(p) => (p + 1, 1u64 << 63),
             None => (shapes.len().min(2), 0),
@@ -518,6 +537,12 @@ impl HeaderModel {
             level,
         })
     }
+}
+
+/// A whole header in one bracket that names the level (`[<time>: WARNING/worker-2]`,
+/// `[<time> ERROR alpha::beta]`).
+fn is_level_bracket(tok: &str) -> bool {
+    is_header_bracket(tok) && levels::in_field(tok).is_some()
 }
 
 /// A logger's category opening a message, closed by a colon and followed by the message: a
@@ -886,6 +911,95 @@ mod tests {
             2 => "gate closed early".to_string(),
             _ => format!("ticket sealed after {i} tries"),
         }
+    }
+
+    #[test]
+    fn words_after_a_bracketed_header_that_names_the_level_are_message() {
+        // Class: a whole header in one bracket that holds the time and the level and no logger
+        // field after it (any bracketed style), then an event most sample lines share with
+        // typed fields of its own (an access line: method, route, status, duration, size).
+        // The words of that event used to bridge to its status and sizes, and the header
+        // swallowed the event. Generated, neutral words.
+        // Some routes carry an id, some do not: the route is no column of one shape.
+        let access = |i: usize| {
+            let route = if i % 3 == 0 {
+                "/alpha/gamma".to_string()
+            } else {
+                format!("/alpha/beta/{i}")
+            };
+            format!(
+                "[2024-05-01 10:00:{i:02},125: INFO/Loom-{}] FETCH {route} 2{:02} {i}.5 ms - {} \"kite/2\"",
+                i % 3,
+                i % 2,
+                i * 7
+            )
+        };
+        let mut out = Vec::new();
+        for i in 0..30 {
+            if i % 15 == 7 {
+                out.push(format!(
+                    "[2024-05-01 10:00:{i:02},125: WARNING/Loom-1] {}",
+                    say(i)
+                ));
+            } else {
+                out.push(access(i));
+            }
+        }
+        let m = model(&out.iter().map(String::as_str).collect::<Vec<_>>());
+        let s = m.split(&out[3]);
+        assert_eq!(s.message, r#"FETCH /alpha/gamma 201 3.5 ms - 21 "kite/2""#);
+        assert_eq!(s.level, Some(Level::Info));
+        assert_eq!(m.split(&out[7]).message, say(7));
+        // Must not fire: a bracket holding only the time, then a program word and a level
+        // column: the word and the level are header as before.
+        let timed: Vec<String> = (0..30)
+            .map(|i| {
+                let lvl = if i % 5 == 0 { "WARN" } else { "INFO" };
+                format!("[2024-05-01 10:00:{i:02}] loom {lvl} {}", say(i))
+            })
+            .collect();
+        let m = model(&timed.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(m.split(&timed[5]).message, say(5));
+        assert_eq!(m.split(&timed[5]).level, Some(Level::Warning));
+        // Must not fire: after the bracket that names the level, a name closed by a lone
+        // separator (`name -`) is still the logger field.
+        let named: Vec<String> = (0..30)
+            .map(|i| {
+                format!(
+                    "[2024-05-01 10:00:{i:02},125: INFO/Loom-2] alpha.beta - {}",
+                    say(i)
+                )
+            })
+            .collect();
+        let m = model(&named.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(m.split(&named[6]).message, say(6));
+    }
+
+    #[test]
+    fn a_level_word_after_a_bracket_that_names_the_level_does_not_split_the_signature() {
+        // Class: a whole header in one bracket with the level, then messages of which some
+        // carry a level word of their own after a few words (a test outcome, a forwarded
+        // line's `key=value … LEVEL:` prefix). The level sits in the bracket, so every line
+        // has one signature and no per-signature model takes the message's words for header.
+        // Generated, neutral words.
+        let pairs = "[2024-05-01 10:00:07,125: INFO/Loom-1] kite=7 ref=ab12 WARN: gamma moved";
+        let outcome = "[2024-05-01 10:00:08,125: INFO/Loom-2] tests/alpha.py::beta FAILED [ 4%]";
+        let plain = "[2024-05-01 10:00:09,125: ERROR/Loom-1] gamma delta done";
+        assert_eq!(
+            HeaderModel::signature(pairs, true),
+            HeaderModel::signature(plain, true)
+        );
+        assert_eq!(
+            HeaderModel::signature(outcome, true),
+            HeaderModel::signature(plain, true)
+        );
+        // Must not fire: a bracket holding the time only leaves the level where it is written.
+        let timed = "[2024-05-01 10:00:07] kite=7 ref=ab12 WARN: gamma moved";
+        let timed_plain = "[2024-05-01 10:00:09] gamma delta done";
+        assert_ne!(
+            HeaderModel::signature(timed, true),
+            HeaderModel::signature(timed_plain, true)
+        );
     }
 
     #[test]

@@ -428,7 +428,8 @@ pub(super) fn response_status(b: &[u8], s: usize, i: usize) -> bool {
 }
 
 /// The status of a request line written as columns (`| 200 |  1.2ms | 10.0.0.5 | GET
-/// "/v2/boxes"`): a status (100 to 599) alone in a column fenced by `|` on both sides, in a
+/// "/v2/boxes"`): a status (100 to 599) alone in a column fenced by `|` on both sides (or
+/// opening the message, fenced after it), in a
 /// line that names a request later on (a method word, then a path, a quoted path or an
 /// absolute URL). `b[s..i]` is the token. A number in a column of a line that names no request
 /// (a table row, `| 200 | 35 |`) is a variable.
@@ -436,7 +437,12 @@ pub(super) fn response_status(b: &[u8], s: usize, i: usize) -> bool {
 pub(super) fn column_status(b: &[u8], s: usize, i: usize) -> bool {
     let before = b[..s].trim_ascii_end();
     let after = b[i..].trim_ascii_start();
-    if !(before.ends_with(b"|") && after.starts_with(b"|") && is_http_status(&b[s..i])) {
+    // The column may open the message: the fence before it was the header's last separator,
+    // gone with the header (`<any header> 404 |  1.2ms | … | GET "/v2/boxes/7"`).
+    if !((before.ends_with(b"|") || before.is_empty())
+        && after.starts_with(b"|")
+        && is_http_status(&b[s..i]))
+    {
         return false;
     }
     let mut toks = after
@@ -683,6 +689,33 @@ mod tests {
         assert_eq!(
             masked("sent 200 bytes | GET \"/v2/boxes\""),
             masked("sent 350 bytes | GET \"/v2/boxes\"")
+        );
+    }
+
+    /// Class: the same columns when a header in another style took the fence before the
+    /// status with it, so the status column opens the message (`404 |  1.2ms | 10.0.0.5 |
+    /// GET "/v2/boxes/7"`). Generated, made-up routes; must not fire on a table row that
+    /// names no request, nor on a leading number not fenced after it.
+    #[test]
+    fn a_status_column_opening_the_message_is_part_of_the_event() {
+        let line = |st: &str, dur: &str, ip: &str, p: &str| {
+            format!("{st} | {dur:>12} | {ip:>15} | GET     \"{p}\"")
+        };
+        for st in ["200", "404"] {
+            let a = masked(&line(st, "1.234ms", "10.0.0.5", "/v2/boxes/42"));
+            let b = masked(&line(st, "87.1µs", "192.168.17.200", "/v2/boxes/917"));
+            assert_eq!(a, b);
+            assert!(a.starts_with(&format!("{st} | ")), "{a}");
+        }
+        assert_ne!(
+            masked(&line("200", "1ms", "10.0.0.5", "/v2/lids")),
+            masked(&line("500", "1ms", "10.0.0.5", "/v2/lids"))
+        );
+        // Must not fire: no request in the row, or no fence after the number.
+        assert_eq!(masked("200 | 35 | zorp |"), masked("404 | 35 | zorp |"));
+        assert_eq!(
+            masked("200 quibbles | GET \"/v2/boxes\""),
+            masked("404 quibbles | GET \"/v2/boxes\"")
         );
     }
 

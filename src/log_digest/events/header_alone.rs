@@ -16,7 +16,7 @@ use std::borrow::Cow;
 use super::super::header::Level;
 use super::body::typed_header;
 use super::message_level::message_level;
-use super::{EventParser, Line, Mode};
+use super::{EventParser, Line, Mode, Splitter};
 
 /// Header-alone heads the sample must show, each followed by a message line, before the
 /// source is read as writing its records that way.
@@ -96,18 +96,41 @@ fn has_clock(tok: &str) -> bool {
 /// Whether the sample shows records written as a header alone and their message under it:
 /// [`ALONE_MIN`] header-alone lines, each followed by a non-blank line that is not one too,
 /// and none followed by another header alone (a file of bare time stamps is no such source).
-pub(super) fn writes_header_alone(sample: &[&str]) -> bool {
+/// `alone` tells a header alone ([`header_alone`], or [`Splitter::header_alone`]'s reading
+/// behind the source's own header).
+pub(super) fn writes_header_alone(sample: &[&str], alone: impl Fn(&str) -> Option<Alone>) -> bool {
     let mut pairs = 0;
     for w in sample.windows(2) {
-        if header_alone(w[0]).is_none() {
+        if alone(w[0]).is_none() {
             continue;
         }
-        if header_alone(w[1]).is_some() || w[1].trim().is_empty() {
+        if alone(w[1]).is_some() || w[1].trim().is_empty() {
             return false;
         }
         pairs += 1;
     }
     pairs >= ALONE_MIN
+}
+
+impl Splitter {
+    /// A header alone ([`header_alone`]), or one written as the message behind the source's
+    /// own header: a logger whose records open with a report banner (`=WORD NOTE==== <date>
+    /// ===`, a `[<date> <time>] [LEVEL]` line) and go through a second logger or a collector
+    /// that puts its header before every line it writes (`[<time>: LEVEL/worker] =WORD
+    /// NOTE==== <date> ===`), whatever that header's style. The level is the banner's, else
+    /// the outer header's.
+    pub(super) fn header_alone(&self, line: &str) -> Option<Alone> {
+        if let Some(a) = header_alone(line) {
+            return Some(a);
+        }
+        let (split, has) = self.split(line);
+        if !has {
+            return None;
+        }
+        header_alone(split.message).map(|a| Alone {
+            level: a.level.or(split.level),
+        })
+    }
 }
 
 /// What the event parser keeps for records written as a header alone.
@@ -146,11 +169,11 @@ impl EventParser<'_> {
     /// line, unless that line is a head of its own (a header alone, or a line with a typed
     /// header that does not open with a level word).
     pub(super) fn header_alone_head<'a>(&mut self, line: &'a str) -> Option<Line<'a>> {
-        let level = header_alone(line)?.level;
+        let level = self.splitter.header_alone(line)?.level;
         let next = self.alone.next_line.trim();
         let (split, has) = self.splitter.split(&self.alone.next_line);
         let paired = !next.is_empty()
-            && header_alone(&self.alone.next_line).is_none()
+            && self.splitter.header_alone(&self.alone.next_line).is_none()
             && !(has && typed_header(&split) && message_level(next).is_none());
         if !paired {
             self.alone.body = false;
@@ -227,7 +250,7 @@ mod tests {
             "=ERROR NOTE==== 3-Zap-2031::07:41:11.120044 ===",
             "** wibble zonked",
         ];
-        assert!(writes_header_alone(&pairs));
+        assert!(writes_header_alone(&pairs, header_alone));
         // Bare time stamps one after the other: a column of clocks, no records.
         let clocks = [
             "07:41:09 UTC",
@@ -235,13 +258,13 @@ mod tests {
             "07:41:11 UTC",
             "07:41:12 UTC",
         ];
-        assert!(!writes_header_alone(&clocks));
+        assert!(!writes_header_alone(&clocks, header_alone));
         // A normal one-line format.
         let plain = [
             "[2031-03-03 07:41:09] [INFO] quorp blicked",
             "[2031-03-03 07:41:10] [INFO] quorp blicked",
             "[2031-03-03 07:41:11] [ERROR] wibble zonked",
         ];
-        assert!(!writes_header_alone(&plain));
+        assert!(!writes_header_alone(&plain, header_alone));
     }
 }

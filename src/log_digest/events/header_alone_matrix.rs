@@ -128,3 +128,56 @@ fn one_line_records_and_tracebacks_are_left_alone() {
     want.extend(["Herror", "+", "+", "+"].map(str::to_owned));
     assert_eq!(head_marks(&lines), want);
 }
+
+#[test]
+fn banner_heads_behind_an_outer_header_take_the_lines_under_them() {
+    // Class: the banner records of one logger passed through a second one that writes its own
+    // header before every line (a bracketed time/level/worker field, or a time, a level and a
+    // name), so the banner is the message of a headed line and its body lines have no header.
+    let outer: [fn(usize, &str) -> String; 2] = [
+        |i, l| format!("[2031-03-03 {},120: {l}/Vat-{}]", clock(i), i % 3),
+        |i, l| format!("2031-03-03 {},120 {l} zorp.blat:", clock(i)),
+    ];
+    for wrap in outer {
+        let (lines, marks) = records(
+            12,
+            |i, l| {
+                format!(
+                    "{} ={l} NOTE==== 3-Zap-2031::{}.{:06} ===",
+                    wrap(i, l),
+                    clock(i),
+                    i * 7
+                )
+            },
+            |i| {
+                if i % 4 == 0 {
+                    vec![
+                        format!("** Grommet quorp_{i} zonked "),
+                        "** Last blat in was {frob,3}".to_owned(),
+                    ]
+                } else {
+                    vec![format!("Quorp {} blicked by zib{i}", i * 31)]
+                }
+            },
+        );
+        assert_eq!(head_marks(&lines), marks, "{}", lines[0]);
+        let m = messages(&lines);
+        assert_eq!(m[1], "Quorp 31 blicked by zib1", "{}", lines[0]);
+        assert_eq!(m[0], "** Grommet quorp_0 zonked", "{}", lines[0]);
+    }
+    // Must not fire: headed lines whose messages say what happened, each with an unindented
+    // line under it, are heads of their own with their own messages.
+    let lines: Vec<String> = (0..12)
+        .flat_map(|i| {
+            [
+                format!(
+                    "[2031-03-03 {},120: INFO/Vat-1] quorp {i} blicked at 07:41",
+                    clock(i)
+                ),
+                format!("zib{i} wibble"),
+            ]
+        })
+        .collect();
+    let m = messages(&lines);
+    assert_eq!(m[0], "quorp 0 blicked at 07:41");
+}
