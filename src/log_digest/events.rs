@@ -44,8 +44,7 @@ pub struct Splitter {
     headed: bool,
     /// Records are written as a header alone and the message under it ([`header_alone`]).
     alone: bool,
-    /// Head kinds the sample shows always followed by a line without a header, which
-    /// continues them ([`paired_body`]); sorted.
+    /// Head kinds whose next line continues them ([`paired_body`]); sorted.
     paired: Vec<Box<str>>,
 }
 
@@ -193,14 +192,6 @@ impl Splitter {
         self.headed || !self.paired.is_empty()
     }
 
-    /// Whether a head with this message is of a kind the sample shows always followed by a
-    /// line without a header ([`paired_body`]).
-    fn pairs_body(&self, message: &str) -> bool {
-        !self.paired.is_empty()
-            && paired_body::head_kind(message)
-                .is_some_and(|k| self.paired.binary_search_by(|p| (**p).cmp(k)).is_ok())
-    }
-
     /// Whether lines of this source carry a level column.
     fn has_level_column(&self) -> bool {
         self.format.as_ref().is_some_and(LogFormat::has_level)
@@ -294,8 +285,7 @@ pub struct EventParser<'s> {
     /// The last head's message ends unfinished ([`opens_body`]): unindented lines without a
     /// header after it are its body (see [`EventParser::continues_headed_event`]).
     body_open: bool,
-    /// The last line was a head of a kind the sample shows always followed by a line without
-    /// a header ([`paired_body`]): the next line, unindented and without a header, is its body.
+    /// The last line was a head whose next line may be its body ([`paired_body`]).
     paired_open: bool,
     /// The last head was a record with an empty message (apart from its tag): the stack
     /// its logger writes next, one headed line each, belongs to it (see [`trace_block`]).
@@ -411,10 +401,7 @@ impl<'s> EventParser<'s> {
         self.header_open = false;
         self.head_opens_list = opens_list(line);
         self.body_open = opens_body(line);
-        self.paired_open = has_header && !self.splitter.paired.is_empty() && {
-            let (split, _) = self.splitter.split(line);
-            self.splitter.pairs_body(split.message)
-        };
+        self.replay_paired(line, has_header);
     }
 
     /// The level the last head's event has after all, when a continuation line just opened a
@@ -539,8 +526,7 @@ impl<'s> EventParser<'s> {
             self.body_open = true;
             return Line::Continuation;
         }
-        if paired_open && !(has_header && typed_header(&split)) && self.continues_paired_head(line)
-        {
+        if paired_open && self.continues_paired_head(line, has_header && typed_header(&split)) {
             return Line::Continuation;
         }
         if body_open
@@ -637,8 +623,7 @@ impl<'s> EventParser<'s> {
         self.head_header_is_word = record_bounds::is_lone_word_with_colon(split.header);
         // Only a head right before a traceback is read for it: no cost on other lines.
         self.head_tells_failure = self.next_opens_traceback && record_bounds::tells_failure(m);
-        self.paired_open =
-            has_header && self.mode == Mode::Plain && self.splitter.pairs_body(split.message);
+        self.open_paired(has_header, split.message);
         head_header.clear();
         head_header.push_str(split.header);
         self.head_header = head_header;

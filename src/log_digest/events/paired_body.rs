@@ -11,7 +11,7 @@
 
 use super::super::header::Split;
 use super::body::{is_record_of_its_own, mostly_headed, typed_header};
-use super::TRACEBACK;
+use super::{EventParser, Mode, Splitter, TRACEBACK};
 
 /// Heads of one kind the sample must show, each followed by a headerless line.
 const PAIRED_MIN: usize = 3;
@@ -99,6 +99,34 @@ pub(super) fn paired_kinds<'a>(
         .collect();
     kinds.sort_unstable();
     kinds
+}
+
+impl Splitter {
+    /// Whether a head with this message is of a kind the sample shows always followed by a
+    /// line without a header ([`paired_kinds`]).
+    fn pairs_body(&self, message: &str) -> bool {
+        !self.paired.is_empty()
+            && head_kind(message)
+                .is_some_and(|k| self.paired.binary_search_by(|p| (**p).cmp(k)).is_ok())
+    }
+}
+
+impl EventParser<'_> {
+    /// After a head: whether the next line may be its body (a plain head with a header, of a
+    /// paired kind).
+    pub(super) fn open_paired(&mut self, has_header: bool, message: &str) {
+        self.paired_open =
+            has_header && self.mode == Mode::Plain && self.splitter.pairs_body(message);
+    }
+
+    /// The same for a head replayed from the line cache: split again only in a source with
+    /// paired kinds.
+    pub(super) fn replay_paired(&mut self, line: &str, has_header: bool) {
+        self.paired_open = has_header && !self.splitter.paired.is_empty() && {
+            let (split, _) = self.splitter.split(line);
+            self.splitter.pairs_body(split.message)
+        };
+    }
 }
 
 #[cfg(test)]
