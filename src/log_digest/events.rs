@@ -20,6 +20,7 @@ mod body;
 mod console;
 mod header_alone;
 mod message_level;
+mod paired_body;
 mod prefixed;
 mod record_bounds;
 mod trace_block;
@@ -43,6 +44,8 @@ pub struct Splitter {
     headed: bool,
     /// Records are written as a header alone and the message under it ([`header_alone`]).
     alone: bool,
+    /// Head kinds whose next line continues them ([`paired_body`]); sorted.
+    paired: Vec<Box<str>>,
 }
 
 /// Share of sample lines a header shape needs to get a model of its own in a mixed file.
@@ -160,9 +163,11 @@ impl Splitter {
             console: Console::default(),
             headed: false,
             alone: false,
+            paired: Vec::new(),
         };
         s.alone = header_alone::writes_header_alone(sample, |l| s.header_alone(l));
         s.headed = body::is_headed(sample, |l| s.split(l));
+        s.paired = paired_body::paired_kinds(sample, |l| s.split(l));
         s.console = Console::infer(sample, |l| {
             let (split, has) = s.split(l);
             (l.len() - split.message.len(), has)
@@ -185,7 +190,7 @@ impl Splitter {
     /// Whether an unindented line without a header may continue the event above it (most
     /// lines of the source carry a header); a line cache must not replay such a line as a head.
     pub fn joins_headerless(&self) -> bool {
-        self.headed
+        self.headed || !self.paired.is_empty()
     }
 
     /// Whether lines of this source carry a level column.
@@ -281,6 +286,8 @@ pub struct EventParser<'s> {
     /// The last head's message ends unfinished ([`opens_body`]): unindented lines without a
     /// header after it are its body (see [`EventParser::continues_headed_event`]).
     body_open: bool,
+    /// The last line was a head whose next line may be its body ([`paired_body`]).
+    paired_open: bool,
     /// The last head was a record with an empty message (apart from its tag): the stack
     /// its logger writes next, one headed line each, belongs to it (see [`trace_block`]).
     /// Holds the head's tag (empty when it has none).
@@ -324,6 +331,7 @@ impl<'s> EventParser<'s> {
             wrapping: false,
             head_message_col: 0,
             body_open: false,
+            paired_open: false,
             trace_block: None,
             summary_only: false,
             header_open: false,
@@ -394,6 +402,7 @@ impl<'s> EventParser<'s> {
         self.header_open = false;
         self.head_opens_list = opens_list(line);
         self.body_open = opens_body(line);
+        self.replay_paired(line, has_header);
     }
 
     /// The level the last head's event has after all, when a continuation line just opened a
@@ -431,6 +440,8 @@ impl<'s> EventParser<'s> {
 
     /// Classifies the next line.
     pub fn line<'a>(&mut self, line: &'a str) -> Line<'a> {
+        // A paired head's body is the one line right after it, whatever that line is.
+        let paired_open = std::mem::take(&mut self.paired_open);
         if let Some(l) = self.alone_line(line) {
             return l;
         }
@@ -514,6 +525,9 @@ impl<'s> EventParser<'s> {
         }
         if body_open && !(has_header && typed_header(&split)) && self.continues_headed_event(line) {
             self.body_open = true;
+            return Line::Continuation;
+        }
+        if paired_open && self.continues_paired_head(line, has_header && typed_header(&split)) {
             return Line::Continuation;
         }
         if body_open
@@ -610,6 +624,7 @@ impl<'s> EventParser<'s> {
         self.head_header_is_word = record_bounds::is_lone_word_with_colon(split.header);
         // Only a head right before a traceback is read for it: no cost on other lines.
         self.head_tells_failure = self.next_opens_traceback && record_bounds::tells_failure(m);
+        self.open_paired(has_header, split.message);
         head_header.clear();
         head_header.push_str(split.header);
         self.head_header = head_header;

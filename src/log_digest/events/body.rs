@@ -26,17 +26,11 @@ pub(super) fn is_headed<'a>(
     sample: &[&'a str],
     split: impl Fn(&'a str) -> (Split<'a>, bool),
 ) -> bool {
-    let candidates = head_candidates(sample.iter().copied());
     let headed = |l: &'a str| {
         let (s, has) = split(l);
         has && typed_header(&s)
     };
-    let with_header = candidates
-        .iter()
-        .filter(|l| headed(l) || is_record_of_its_own(l))
-        .count();
-    let mostly = with_header >= HEADED_MIN && with_header * 3 >= candidates.len() * HEADED_THIRDS;
-    mostly
+    mostly_headed(sample, &headed)
         && sample.windows(2).any(|w| {
             let (above, line) = (w[0], w[1]);
             opens_body(above)
@@ -46,6 +40,18 @@ pub(super) fn is_headed<'a>(
                 && !headed(line)
                 && !is_record_of_its_own(line)
         })
+}
+
+/// Whether most head candidates of the sample (a third of them, [`HEADED_MIN`] at least) carry
+/// a typed header as `headed` reads them, a record of another shape counting as one with a
+/// header.
+pub(super) fn mostly_headed<'a>(sample: &[&'a str], headed: &impl Fn(&'a str) -> bool) -> bool {
+    let candidates = head_candidates(sample.iter().copied());
+    let with_header = candidates
+        .iter()
+        .filter(|l| headed(l) || is_record_of_its_own(l))
+        .count();
+    with_header >= HEADED_MIN && with_header * 3 >= candidates.len() * HEADED_THIRDS
 }
 
 /// A line without the file's header that is a record all the same: `key=value` pairs, a

@@ -66,7 +66,15 @@ impl EventParser<'_> {
     /// its own is not: a `key=value` record, a line that opens with a level word, or one whose
     /// leading fields hold a clock, a date, a level or a bracketed field.
     pub(super) fn continues_headed_event(&self, line: &str) -> bool {
-        self.splitter.headed
+        self.splitter.headed && self.continues_paired_head(line, false)
+    }
+
+    /// Failure class: a record that always prints a line without a header under its head
+    /// ([`paired_body`](super::paired_body)). As for a body after an unfinished message, the
+    /// line continues the head when it is not indented, not blank, has no typed header of its
+    /// own (`typed`) and is no record of its own.
+    pub(super) fn continues_paired_head(&self, line: &str, typed: bool) -> bool {
+        !typed
             && matches!(self.mode, Mode::Plain | Mode::Java)
             && self.head_has_header
             && !line.starts_with([' ', '\t'])

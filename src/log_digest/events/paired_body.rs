@@ -1,0 +1,365 @@
+//! Failure class: a record that always prints one more line under its head, without the file's
+//! header and not indented (a query logger's `QUERY OK` line followed by the statement it ran, a
+//! request line followed by its echoed body). Its head's message reads finished, so
+//! [`opens_body`](super::body::opens_body) does not see it coming; what tells it is the sample:
+//! every head of that kind is followed by such a line, at least [`PAIRED_MIN`] times, and those
+//! lines carry the record's data: they differ from one another in more than their digits. A
+//! line printed between logged lines by another writer (a banner, a child's output) follows
+//! heads of any kind, or a kind only sometimes, and stays an event of its own; so does a fixed
+//! line repeated after each record of a kind (a notice, a numbered item), which says the same
+//! thing every time. Only the one line right after the head is its body.
+
+use super::super::header::Split;
+use super::body::{is_record_of_its_own, mostly_headed, typed_header};
+use super::{EventParser, Mode, Splitter, TRACEBACK};
+
+/// Heads of one kind the sample must show, each followed by a headerless line.
+const PAIRED_MIN: usize = 3;
+
+/// The kind of a head, told by its message's first words: its first one or two tokens made of
+/// letters, maybe joined by `.` or `_` (`QUERY OK`, `request`, a logger's dotted name and the
+/// word after it). A message that opens with a number, an id, a path or a symbol has no kind.
+pub(super) fn head_kind(message: &str) -> Option<&str> {
+    let m = message.trim_start();
+    let mut end = 0;
+    for (n, tok) in m.split(' ').enumerate() {
+        let word = tok
+            .bytes()
+            .all(|b| b.is_ascii_alphabetic() || b == b'.' || b == b'_')
+            && tok.starts_with(|c: char| c.is_ascii_alphabetic())
+            && tok.ends_with(|c: char| c.is_ascii_alphabetic());
+        if n == 2 || !word {
+            break;
+        }
+        end = tok.as_ptr() as usize - m.as_ptr() as usize + tok.len();
+    }
+    (end > 0).then(|| &m[..end])
+}
+
+/// A line that may be the one a paired head prints under it: not indented, not blank, without
+/// a typed header, not a record of its own, not a traceback opener (read by the traceback
+/// rules).
+fn is_bare_line<'a>(line: &'a str, headed: &impl Fn(&'a str) -> bool) -> bool {
+    !line.starts_with([' ', '\t'])
+        && !line.trim_end().is_empty()
+        && !line.starts_with(TRACEBACK)
+        && !headed(line)
+        && !is_record_of_its_own(line)
+}
+
+/// Whether two lines differ in more than their digits.
+fn differ_beyond_digits(a: &str, b: &str) -> bool {
+    let strip = |s: &str| {
+        s.bytes()
+            .filter(|c| !c.is_ascii_digit())
+            .collect::<Vec<u8>>()
+    };
+    strip(a) != strip(b)
+}
+
+/// The head kinds ([`head_kind`]) of a mostly headed sample that are followed by a bare line
+/// (no header, not indented, no record of its own) every time they occur, at least
+/// [`PAIRED_MIN`] times, those lines not all the same but for digits; sorted. Empty for a
+/// headerless sample or one with no such pairing.
+pub(super) fn paired_kinds<'a>(
+    sample: &[&'a str],
+    split: impl Fn(&'a str) -> (Split<'a>, bool),
+) -> Vec<Box<str>> {
+    let headed = |l: &'a str| {
+        let (s, has) = split(l);
+        has && typed_header(&s)
+    };
+    if !mostly_headed(sample, &headed) {
+        return Vec::new();
+    }
+    // kind -> (heads, heads followed by a bare line, the first bare line, whether they vary)
+    let mut seen: Vec<(&str, usize, usize, &str, bool)> = Vec::new();
+    for w in sample.windows(2) {
+        let (s, has) = split(w[0]);
+        if !has || !typed_header(&s) {
+            continue;
+        }
+        let Some(kind) = head_kind(s.message) else {
+            continue;
+        };
+        let bare = is_bare_line(w[1], &headed);
+        match seen.iter_mut().find(|e| e.0 == kind) {
+            Some(e) => {
+                e.1 += 1;
+                e.2 += usize::from(bare);
+                e.4 |= bare && differ_beyond_digits(e.3, w[1]);
+            }
+            None => seen.push((kind, 1, usize::from(bare), w[1], false)),
+        }
+    }
+    let mut kinds: Vec<Box<str>> = seen
+        .into_iter()
+        .filter(|&(_, heads, bare, _, varies)| heads >= PAIRED_MIN && bare == heads && varies)
+        .map(|e| e.0.into())
+        .collect();
+    kinds.sort_unstable();
+    kinds
+}
+
+impl Splitter {
+    /// Whether a head with this message is of a kind the sample shows always followed by a
+    /// line without a header ([`paired_kinds`]).
+    fn pairs_body(&self, message: &str) -> bool {
+        !self.paired.is_empty()
+            && head_kind(message)
+                .is_some_and(|k| self.paired.binary_search_by(|p| (**p).cmp(k)).is_ok())
+    }
+}
+
+impl EventParser<'_> {
+    /// After a head: whether the next line may be its body (a plain head with a header, of a
+    /// paired kind).
+    pub(super) fn open_paired(&mut self, has_header: bool, message: &str) {
+        self.paired_open =
+            has_header && self.mode == Mode::Plain && self.splitter.pairs_body(message);
+    }
+
+    /// The same for a head replayed from the line cache: split again only in a source with
+    /// paired kinds.
+    pub(super) fn replay_paired(&mut self, line: &str, has_header: bool) {
+        self.paired_open = has_header && !self.splitter.paired.is_empty() && {
+            let (split, _) = self.splitter.split(line);
+            self.splitter.pairs_body(split.message)
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::header::HeaderModel;
+    use super::*;
+
+    #[test]
+    fn a_head_kind_is_its_first_words_of_letters() {
+        assert_eq!(head_kind("ALPHA OK beta=3"), Some("ALPHA OK"));
+        assert_eq!(head_kind("gamma 12 done"), Some("gamma"));
+        assert_eq!(head_kind("delta epsilon zeta"), Some("delta epsilon"));
+        assert_eq!(head_kind("12 eta"), None);
+        assert_eq!(head_kind("/theta/iota"), None);
+        assert_eq!(
+            head_kind("iota.kappa_mu LAMBDA x"),
+            Some("iota.kappa_mu LAMBDA")
+        );
+        assert_eq!(head_kind("nu. xi"), None);
+        assert_eq!(head_kind(""), None);
+    }
+
+    fn kinds(lines: &[String]) -> Vec<Box<str>> {
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let model = HeaderModel::infer(refs.iter().copied());
+        paired_kinds(&refs, |l| {
+            let s = model.split(l);
+            let has = !s.header.is_empty();
+            (s, has)
+        })
+    }
+
+    /// Headed lines of a few kinds; every `step` lines a `kappa OK` head followed by `bare`.
+    fn sample(step: usize, bare: impl Fn(usize) -> Option<String>) -> Vec<String> {
+        let mut v = Vec::new();
+        for i in 0..40 {
+            let t = format!("2024-03-01 09:00:{:02}.{:03}", i % 60, i * 7 % 1000);
+            if i % step == 0 {
+                v.push(format!("{t} [debug] kappa OK lambda=\"mu{i}\" nu={i}.5ms"));
+                if let Some(b) = bare(i) {
+                    v.push(b);
+                }
+            } else {
+                v.push(format!("{t} [info] xi omicron {i} pi"));
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn a_kind_always_followed_by_a_bare_line_is_paired() {
+        let got = kinds(&sample(5, |i| {
+            let table = ["tau", "chi", "omega"][i % 3];
+            Some(format!("RHO sigma FROM \"{table}\" WHERE upsilon = {i}"))
+        }));
+        assert_eq!(got, vec![Box::<str>::from("kappa OK")]);
+    }
+
+    #[test]
+    fn a_kind_followed_by_a_bare_line_only_sometimes_or_too_rarely_is_not() {
+        // Another writer's lines after some heads of the kind only.
+        let some = sample(5, |i| (i % 10 == 0).then(|| format!("phi chi psi {i}")));
+        assert!(kinds(&some).is_empty());
+        // Twice in the sample: no evidence.
+        let rare = sample(20, |i| Some(format!("RHO sigma {}", ["tau", "chi"][i % 2])));
+        assert!(kinds(&rare).is_empty());
+        // The same line every time but for its digits (a fixed notice, a numbered item).
+        let fixed = sample(5, |i| Some(format!("{}. RHO sigma the tau", i / 5)));
+        assert!(kinds(&fixed).is_empty());
+        let rare = sample(20, |i| Some(format!("RHO sigma {i}")));
+        assert!(kinds(&rare).is_empty());
+        // The line after is indented (read as a continuation anyway), a record of its own, or
+        // a traceback opener.
+        for b in [
+            "  omega continued",
+            "level=info msg=\"alpha\" n=3",
+            "Traceback (most recent call last):",
+        ] {
+            assert!(
+                kinds(&sample(5, |_| Some(b.to_owned()))).is_empty(),
+                "{b:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_headerless_sample_pairs_nothing() {
+        let lines: Vec<String> = (0..40)
+            .map(|i| {
+                if i % 2 == 0 {
+                    format!("kappa OK lambda {i}")
+                } else {
+                    format!("RHO sigma {i}")
+                }
+            })
+            .collect();
+        assert!(kinds(&lines).is_empty());
+    }
+
+    /// Header shapes: `render(i, level, message)`.
+    type Render = fn(usize, &str, &str) -> String;
+    const HEADERS: &[(&str, Render)] = &[
+        ("time [level]", |i, l, m| {
+            format!(
+                "09:{:02}:{:02}.{:03} [{l}] {m}",
+                i / 60,
+                i % 60,
+                i * 7 % 1000
+            )
+        }),
+        ("time id=x [level]", |i, l, m| {
+            format!(
+                "09:{:02}:{:02}.{:03} beta_id=Zq{:05}x [{l}] {m}",
+                i / 60,
+                i % 60,
+                i * 7 % 1000,
+                i * 37 % 99_991
+            )
+        }),
+        ("date time,ms LEVEL name", |i, l, m| {
+            let l = l.to_ascii_uppercase();
+            format!(
+                "2024-03-01 10:{:02}:{:02},{:03} {l} gamma.delta {m}",
+                i / 60,
+                i % 60,
+                i % 1000
+            )
+        }),
+        ("[date time] level:", |i, l, m| {
+            format!("[2024-03-01 11:{:02}:{:02}] {l}: {m}", i / 60, i % 60)
+        }),
+    ];
+
+    /// How the file goes on around the paired heads (the cell's second axis).
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    enum Around {
+        /// Only the file's records.
+        Alone,
+        /// A second writer's lines, with no header, after heads of other kinds.
+        Stray,
+        /// A second stream of records of another shape (an access log) interleaved.
+        Interleaved,
+        /// An error record with its traceback, then a one-line record.
+        Traceback,
+        /// The same records written without a header: nothing pairs.
+        Headerless,
+    }
+    const AROUND: &[Around] = &[
+        Around::Alone,
+        Around::Stray,
+        Around::Interleaved,
+        Around::Traceback,
+        Around::Headerless,
+    ];
+
+    /// One file and whether each line must be a head.
+    fn file(header: Render, around: Around) -> Vec<(String, bool)> {
+        let mut out = Vec::new();
+        let head = |i: usize, l: &str, m: &str| {
+            if around == Around::Headerless {
+                m.to_owned()
+            } else {
+                header(i, l, m)
+            }
+        };
+        for i in 0..60 {
+            let paired = i % 4 == 1;
+            if paired {
+                out.push((
+                    head(i, "debug", &format!("KAPPA OK lambda=\"mu{i}\" nu={i}.5ms")),
+                    true,
+                ));
+                // In a headerless file the pair's second line is a line of its own.
+                let table = ["tau", "chi", "psi"][i % 3];
+                let bare =
+                    format!("RHO o0.\"sigma\" FROM \"{table}\" AS o0 WHERE (o0.\"id\" = ${i})");
+                out.push((bare, around == Around::Headerless));
+            } else {
+                out.push((head(i, "info", &format!("xi omicron {i} pi")), true));
+            }
+            match around {
+                Around::Stray if !paired && i % 7 == 3 => {
+                    out.push((format!("phi chi psi {i} upsilon"), true));
+                }
+                Around::Interleaved if i % 5 == 2 => out.push((
+                    format!(
+                        "10.0.0.{} - - [01/Mar/2024:09:00:{:02} +0000] \"GET /omega/{i} HTTP/1.1\" 200 {}",
+                        i % 9,
+                        i % 60,
+                        100 + i
+                    ),
+                    true,
+                )),
+                Around::Traceback if i % 10 == 6 => {
+                    out.push((head(i, "error", "zeta eta failed"), true));
+                    for l in [
+                        "Traceback (most recent call last):",
+                        "  File \"/srv/alpha/beta.py\", line 3, in gamma",
+                        "    delta()",
+                        "EpsilonError: theta",
+                    ] {
+                        out.push((l.to_owned(), false));
+                    }
+                    out.push((head(i, "info", "iota kappa done"), true));
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_line_every_head_of_its_kind_prints_under_it_continues_it_and_only_that() {
+        let mut failed = Vec::new();
+        let mut cells = 0;
+        for (name, header) in HEADERS {
+            for &around in AROUND {
+                cells += 1;
+                let wrong = super::super::unindented_matrix::misclassified(&file(*header, around));
+                if !wrong.is_empty() {
+                    failed.push(format!(
+                        "{name} / {around:?}: {} lines, e.g. {:?}",
+                        wrong.len(),
+                        wrong[0]
+                    ));
+                }
+            }
+        }
+        assert!(
+            failed.is_empty(),
+            "{} of {cells} cells:\n{}",
+            failed.len(),
+            failed.join("\n")
+        );
+    }
+}
