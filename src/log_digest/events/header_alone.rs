@@ -14,6 +14,7 @@
 use std::borrow::Cow;
 
 use super::super::header::Level;
+use super::super::http::is_http_method_word;
 use super::body::typed_header;
 use super::message_level::message_level;
 use super::{EventParser, Line, Mode, Splitter};
@@ -45,6 +46,11 @@ pub(super) fn header_alone(line: &str) -> Option<Alone> {
         let core = tok.trim_matches(|c: char| !c.is_ascii_alphanumeric());
         if core.is_empty() {
             continue;
+        }
+        // A request method: the line is an access log's request line (`ip - - [date] "GET /"
+        // 200 2`), a whole message however short its target, not a header waiting for one.
+        if is_http_method_word(core.as_bytes()) {
+            return None;
         }
         if core.bytes().any(|b| b.is_ascii_digit()) {
             // A date or clock: its letters are a month's name at most.
@@ -226,6 +232,9 @@ mod tests {
         for l in [
             // A header with its message.
             "[2031-03-03 07:41:09] [ERROR] quorp failed to blick",
+            // An access log's request line with a short target: a whole message.
+            "10.2.3.4:5166 - - [03/Zap/2031:07:41:09] \"GET /\" 200 2",
+            "[2031-03-03 07:41:09] POST / 204",
             "2031-03-03 07:41:09 wibble started",
             // No clock.
             "=ERROR NOTE==== ===",
