@@ -476,6 +476,8 @@ fn cluster(
     }
     // 4. Fold a template into a longer one that only adds a run of variables.
     let out = gaps::merge_insertions(out, vocab, cfg.similarity);
+    // 4b. Fold templates that differ only in a free-text value of varying length.
+    let out = gaps::fold_free_text(out, vocab, lines.1);
     // 5. Fold a template into the one that has `<*>` where it holds a half-masked value.
     gaps::fold_half_masked(out, vocab)
 }

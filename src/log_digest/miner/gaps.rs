@@ -24,7 +24,7 @@
 //! the split treats as a variable: not a code name (dotted, glued or quoted), not a call, not a
 //! `key=value` field (its key is part of the event) and not an HTTP route or status.
 
-use super::{Cluster, Vocab, WILD, WILDCARD};
+use super::{Cluster, Levels, Vocab, WILD, WILDCARD};
 use rustc_hash::FxHashMap;
 
 /// A token that holds a variable (`<*>`, `ip=<*>)`, `<*>,`).
@@ -179,6 +179,162 @@ pub(super) fn merge_insertions(
             c.map(|mut c| {
                 c.members.append(&mut moved[ci]);
                 c.members.sort_unstable();
+                c
+            })
+        })
+        .collect()
+}
+
+/// Whether token `t` is a text key: a constant word of letters (`_`, `-` allowed) ending in
+/// one `:` (`reason:`, `Error:`), not a code path (`a::b:`) nor a URL scheme.
+fn is_text_key(vocab: &Vocab, t: u32) -> bool {
+    let text = vocab.text[t as usize];
+    let Some(word) = text.strip_suffix(':') else {
+        return false;
+    };
+    !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_alphabetic() || c == '_' || c == '-')
+        && word.chars().any(char::is_alphabetic)
+}
+
+/// Whether a word is an enumerated name from code (`JOB_SETUP`, `TASK_DONE`: upper-case
+/// letters and digits joined by `_`): a value opening with one names a kind of event
+/// (`EventType: JOB_SETUP`), it is no free text.
+fn is_enum_name(t: &str) -> bool {
+    let t = t.trim_end_matches([',', '.', ';']);
+    t.contains('_')
+        && t.chars().any(|c| c.is_ascii_uppercase())
+        && t.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Where the free-text value after the key at `k` ends: at the token that closes a bracket
+/// opened before the key (`(in step: a b c), rest` ends at `c),`), else at the end of the
+/// line. Exclusive end.
+fn text_value_end(vocab: &Vocab, template: &[u32], k: usize) -> usize {
+    let mut depth: i32 = 0;
+    for (j, &t) in template.iter().enumerate().skip(k + 1) {
+        for c in vocab.text[t as usize].chars() {
+            match c {
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth -= 1,
+                _ => {}
+            }
+            if depth < 0 {
+                return j + 1;
+            }
+        }
+    }
+    template.len()
+}
+
+/// The free-text value of a template, as (key position, exclusive end): the value after the
+/// first text key ([`is_text_key`]) that follows at least two constant words that say
+/// something (so a logger or component name opening the message, `worker: ...`, is never
+/// one), up to [`text_value_end`]; `None` when there is none, it is empty, or it holds an
+/// HTTP route or status (part of the event).
+fn free_text_value(vocab: &Vocab, template: &[u32]) -> Option<(usize, usize)> {
+    let mut words = 0;
+    for (k, &t) in template.iter().enumerate() {
+        if words >= 2 && is_text_key(vocab, t) {
+            let end = text_value_end(vocab, template, k);
+            if end == k + 1
+                || is_enum_name(vocab.text[template[k + 1] as usize])
+                || (k + 1..end).any(|i| vocab.anchor(template, i))
+            {
+                return None;
+            }
+            return Some((k, end));
+        }
+        if !holds_variable(vocab, t) && vocab.meaningful[t as usize] {
+            words += 1;
+        }
+    }
+    None
+}
+
+/// Templates a free-text value must be spread over before they fold: two texts after one
+/// key may be two outcomes of one check, told apart as two events (`failed: <*> not found`
+/// and `failed: <*> busy`); three or more, of at least two lengths, are a message.
+const MIN_TEXTS: usize = 3;
+
+/// Failure class "free-text value of varying length" (an event split because a message
+/// inside it, `... retries. Error: <text>` or `(in query: <text>)`, has a different number of
+/// words on different lines): the miner compares only lines of one length, so each length of
+/// the text ends in a template of its own. Where the value starts and ends is told by its
+/// delimiters: a text key ending in `:` after two constant words, and the end of the line or
+/// the bracket that closes one opened before the key.
+///
+/// Templates that agree on every token before the value (key included) and after it, and
+/// whose lines carry the same levels, are folded into one with the value as one `<*>`, when
+/// the values among them have at least two different lengths and are spread over at least
+/// [`MIN_TEXTS`] templates (the structural sign of free text; a constant word added without a key, `order filled` / `order filled partially`,
+/// never qualifies). Deterministic: groups are formed in cluster order; the folded cluster
+/// takes the place of its first member.
+pub(super) fn fold_free_text(
+    clusters: Vec<Cluster>,
+    vocab: &Vocab,
+    levels: &[Levels],
+) -> Vec<Cluster> {
+    type Key = (Vec<u32>, Vec<u32>, u8);
+    let mut groups: FxHashMap<Key, Vec<usize>> = FxHashMap::default();
+    let mut spans: Vec<Option<(usize, usize)>> = Vec::with_capacity(clusters.len());
+    for (ci, c) in clusters.iter().enumerate() {
+        let span = free_text_value(vocab, &c.template);
+        spans.push(span);
+        if let Some((k, end)) = span {
+            let mask = c
+                .members
+                .iter()
+                .fold(0u8, |m, &s| m | levels[s as usize].mask);
+            let key = (c.template[..=k].to_vec(), c.template[end..].to_vec(), mask);
+            groups.entry(key).or_default().push(ci);
+        }
+    }
+    let mut into: Vec<Option<usize>> = vec![None; clusters.len()];
+    let mut lead: Vec<bool> = vec![false; clusters.len()];
+    for g in groups.values() {
+        let len = |ci: usize| spans[ci].map_or(0, |(k, e)| e - k);
+        if g.len() < MIN_TEXTS || g.iter().all(|&ci| len(ci) == len(g[0])) {
+            continue;
+        }
+        let first = g[0];
+        lead[first] = true;
+        for &ci in &g[1..] {
+            into[ci] = Some(first);
+        }
+    }
+    if !lead.iter().any(|&l| l) {
+        return clusters;
+    }
+    let mut moved: Vec<Vec<u32>> = vec![Vec::new(); clusters.len()];
+    let mut slots: Vec<Option<Cluster>> = Vec::with_capacity(clusters.len());
+    for (ci, c) in clusters.into_iter().enumerate() {
+        match into[ci] {
+            Some(r) => {
+                moved[r].extend(c.members);
+                slots.push(None);
+            }
+            None => slots.push(Some(c)),
+        }
+    }
+    slots
+        .into_iter()
+        .enumerate()
+        .filter_map(|(ci, c)| {
+            c.map(|mut c| {
+                if lead[ci] {
+                    if let Some((k, end)) = spans[ci] {
+                        let mut t = c.template[..=k].to_vec();
+                        t.push(WILD);
+                        t.extend_from_slice(&c.template[end..]);
+                        c.template = t;
+                    }
+                    c.members.append(&mut moved[ci]);
+                    c.members.sort_unstable();
+                }
                 c
             })
         })
@@ -365,6 +521,85 @@ mod tests {
             let (a, b) = pair(short, long);
             assert_ne!(a, b, "{} / {}", short(0), long(0));
         }
+    }
+
+    /// Made-up free text of 1 to 4 words, by line.
+    const MUSINGS: [&str; 4] = [
+        "glorp",
+        "vane snarfled twice",
+        "the quib wobbled over",
+        "frell",
+    ];
+
+    /// The templates of 16 lines `line(i, text)`, the text cycling through [`MUSINGS`].
+    fn musing_templates(line: fn(usize, &str) -> String) -> Vec<String> {
+        let lines: Vec<String> = (0..16).map(|i| line(i, MUSINGS[i % 4])).collect();
+        templates_of(&lines)
+    }
+
+    #[test]
+    fn free_text_values_of_any_length_join_their_event() {
+        // Must fire (invented words): a text after a key to the end of the line; a text after
+        // a key inside brackets, closed before constant words.
+        let cells: [fn(usize, &str) -> String; 2] = [
+            |i, t| format!("kettle {i} refused to boil. Cause: {t}"),
+            |i, t| format!("flagon {i} spilled over (in ritual: {t}), tally kept"),
+        ];
+        for line in cells {
+            let t = musing_templates(line);
+            assert!(t.iter().all(|x| *x == t[0]), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn added_words_without_a_key_keep_events_apart() {
+        // Must not fire: an extra constant word with no key before it (both the brief's
+        // `order filled` and made-up words); a key opening the message (a component name);
+        // different words after the closing bracket; a key after one word only; two texts
+        // only; a value opening with an enumerated name.
+        let pairs: [Cell; 6] = [
+            (
+                |i| format!("kettle {i} refused to boil. Cause: glorp"),
+                |i| format!("kettle {i} refused to boil. Cause: vane snarfled twice"),
+            ),
+            (
+                |i| format!("order {i} filled"),
+                |i| format!("order {i} filled partially"),
+            ),
+            (
+                |i| format!("parcel {i} wrapped by the gnarl"),
+                |i| format!("parcel {i} wrapped by the gnarl twice over"),
+            ),
+            (
+                |i| format!("quibbler: {i} frell"),
+                |i| format!("quibbler: {i} vane snarfled twice"),
+            ),
+            (
+                |i| format!("flagon {i} spilled over (in ritual: glorp), tally kept"),
+                |i| format!("flagon {i} spilled over (in ritual: the quib wobbled), tally lost"),
+            ),
+            (
+                |i| format!("{i} kettle: glorp"),
+                |i| format!("{i} kettle: vane snarfled twice"),
+            ),
+        ];
+        for (short, long) in pairs {
+            let (a, b) = pair(short, long);
+            assert_ne!(a, b, "{} / {}", short(0), long(0));
+        }
+        // Must not fire: values of several lengths that open with an enumerated name.
+        let kinds: [&str; 4] = [
+            "GLORP_SET",
+            "VANE_SNARF for quib",
+            "QUIB_WOB over the vane now",
+            "FRELL_UP",
+        ];
+        let lines: Vec<String> = (0..16)
+            .map(|i| format!("kettle {i} refused to boil. Kind: {}", kinds[i % 4]))
+            .collect();
+        let t = templates_of(&lines);
+        assert_ne!(t[0], t[1], "{t:?}");
+        assert_ne!(t[1], t[2], "{t:?}");
     }
 
     mod half_masked {
