@@ -478,6 +478,12 @@ pub fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
         let mut m = text.trim_end().to_owned();
         m.push_str(&r.fields);
         message = m;
+    } else if let Some((text, l)) = logfmt_line(&message, &json.optional) {
+        // Class: a message that is itself a logfmt record (`key="v" message="text" k2=v2`, a
+        // logger's structured line rendered into a JSON handler's message): read as the same
+        // line is read behind a text header, its message first and its fields after it.
+        level = l.or(level);
+        message = text.into_owned();
     } else if let Some(inner) = json.inner.as_ref().filter(|_| wrapper_key) {
         // Only a message that fits the wrapped lines' header is one of them: records of
         // another writer in the same file (two formats interleaved) keep their message.
@@ -873,6 +879,31 @@ mod tests {
                 crate::log_digest::matrix_tally::grouping_problems(&templates, &truth, messages);
             assert!(problems.is_empty(), "{problems:?}\n{ids:?}");
         }
+    }
+
+    #[test]
+    fn a_message_that_is_a_logfmt_record_is_read_as_one() {
+        // Class: a JSON record whose message is a logfmt line with a message key: its message
+        // is the event's words, its other keys follow, as behind a text header. Generated,
+        // neutral words. Must not fire: free text with a `key=value` in it keeps its words.
+        let sample: Vec<String> = (0..6)
+            .map(|i| {
+                format!(
+                    r#"{{"time":"t{i}","level":"info","msg":"nu.state=\"RED\" message=\"xi moved from [A] to [B{i}] ({})\" prior=\"C\""}}"#,
+                    ["omicron made", "pi dropped"][i % 2]
+                )
+            })
+            .chain((0..3).map(|i| {
+                format!(r#"{{"time":"u{i}","level":"info","msg":"sigma kept tau={i} here"}}"#)
+            }))
+            .collect();
+        let refs: Vec<&str> = sample.iter().map(String::as_str).collect();
+        let got = read(&refs);
+        assert_eq!(
+            got[0],
+            "info|xi moved from [A] to [B0] (omicron made) nu.state=\"RED\" prior=\"C\""
+        );
+        assert_eq!(got[6], "info|sigma kept tau=0 here");
     }
 
     #[test]
