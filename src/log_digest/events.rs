@@ -18,7 +18,7 @@ use message_level::{message_level, starts_with_level_word};
 mod block_end;
 mod body;
 mod console;
-mod header_alone;
+pub(super) mod header_alone;
 mod message_level;
 mod paired_body;
 mod prefixed;

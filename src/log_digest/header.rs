@@ -314,6 +314,12 @@ impl HeaderModel {
         !self.columns.is_empty()
     }
 
+    /// Whether the inferred header shows each line's severity: a level column or a column of
+    /// severity marks.
+    pub fn names_level(&self) -> bool {
+        self.level_col.is_some() || self.mark_col.is_some()
+    }
+
     /// Whether the inferred header has a level column.
     pub fn has_level_column(&self) -> bool {
         self.level_col.is_some()

@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 
+use super::events::header_alone::header_alone;
 use super::header::{HeaderModel, Level};
 use super::multiline::TRACEBACK;
 use super::reader::strip_ansi;
@@ -146,6 +147,12 @@ impl JsonModel {
 /// of the wrappers when records of several message keys are mixed in one source: the first
 /// key, most used first, whose messages show a header (a runtime's `log` lines among an
 /// application's own `msg` records). With one message key, every record's message is read.
+///
+/// Class: messages that share leading columns without being log lines (an access line's
+/// status, duration and address columns; a run's `job - id - step -` prefix; a bracketed
+/// note). A wrapped log line is a logger's line, whose header names the level; columns with
+/// no level in them are the message's own words and stay in it, as they do when the same
+/// message is written as text behind a header ([`wrapper_header`]).
 fn wrapped_lines(keyed: &[(&'static str, String)]) -> (HeaderModel, Option<&'static str>) {
     let mut keys: Vec<(&'static str, usize)> = Vec::new();
     for (k, _) in keyed {
@@ -156,7 +163,7 @@ fn wrapped_lines(keyed: &[(&'static str, String)]) -> (HeaderModel, Option<&'sta
     }
     if keys.len() < 2 {
         return (
-            HeaderModel::infer(keyed.iter().map(|(_, m)| m.as_str())),
+            wrapper_header(HeaderModel::infer(keyed.iter().map(|(_, m)| m.as_str()))),
             None,
         );
     }
@@ -165,17 +172,28 @@ fn wrapped_lines(keyed: &[(&'static str, String)]) -> (HeaderModel, Option<&'sta
         if n < 3 {
             break;
         }
-        let model = HeaderModel::infer(
+        let model = wrapper_header(HeaderModel::infer(
             keyed
                 .iter()
                 .filter(|(k, _)| *k == key)
                 .map(|(_, m)| m.as_str()),
-        );
+        ));
         if model.has_columns() {
             return (model, Some(key));
         }
     }
     (HeaderModel::default(), None)
+}
+
+/// A header inferred from records' messages, kept only where it names the level (a level
+/// column or a column of severity marks): a logger's line wrapped by a runtime. Any other
+/// columns the messages share are the messages' own (see [`wrapped_lines`]).
+fn wrapper_header(model: HeaderModel) -> HeaderModel {
+    if model.names_level() {
+        model
+    } else {
+        HeaderModel::default()
+    }
 }
 
 /// The keys that, within the sample, are present on some records of one message and absent
@@ -460,6 +478,12 @@ pub fn json_record(t: &str, json: &JsonModel) -> Option<JsonRecord> {
         let mut m = text.trim_end().to_owned();
         m.push_str(&r.fields);
         message = m;
+    } else if let Some((text, l)) = logfmt_line(&message, &json.optional) {
+        // Class: a message that is itself a logfmt record (`key="v" message="text" k2=v2`, a
+        // logger's structured line rendered into a JSON handler's message): read as the same
+        // line is read behind a text header, its message first and its fields after it.
+        level = l.or(level);
+        message = text.into_owned();
     } else if let Some(inner) = json.inner.as_ref().filter(|_| wrapper_key) {
         // Only a message that fits the wrapped lines' header is one of them: records of
         // another writer in the same file (two formats interleaved) keep their message.
@@ -523,15 +547,29 @@ fn nested_level(
 /// (a statement, a dump, a text with line breaks) into its record, and the event is what its
 /// first line says, as for a text line whose message goes on below its head. A message of
 /// one line (a line break at its end included) is kept whole.
+///
+/// Class: a record whose message opens with a header alone on its line (a report banner of
+/// marks, a level word and a time stamp; a `[date time] [LEVEL]` line: what a logger that
+/// writes its records as a header line then the message line puts in the message when a JSON
+/// handler renders it). Such a line says nothing but when and how bad; the event is the first
+/// line under it, as it is for the same records written as text
+/// ([`super::events::header_alone`]).
 fn first_line(m: &str) -> &str {
     let Some(nl) = memchr::memchr(b'\n', m.trim_end().as_bytes()) else {
         return m;
     };
     let head = &m[..nl];
-    if !head.trim().is_empty() {
+    if !head.trim().is_empty() && header_alone(head).is_none() {
         return head;
     }
-    m.lines().find(|l| !l.trim().is_empty()).unwrap_or("")
+    let mut lines = m.lines().filter(|l| !l.trim().is_empty());
+    let first = lines.next().unwrap_or("");
+    if header_alone(first).is_some() {
+        if let Some(next) = lines.next() {
+            return next.trim();
+        }
+    }
+    first
 }
 
 /// The JSON object a line holds: the whole line, or an object that runs from a ` {"` to the
@@ -720,6 +758,7 @@ mod matrix;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fmt::Write as _;
 
     fn read(sample: &[&str]) -> Vec<String> {
         let model = JsonModel::infer(sample);
@@ -784,6 +823,123 @@ mod tests {
             ("gamma 1 late", "")
         );
         assert_eq!(r.level, Some(Level::Warning));
+    }
+
+    #[test]
+    fn messages_sharing_leading_columns_without_a_level_keep_them() {
+        // Class: records whose messages open with columns of their own (a status, a duration,
+        // an address, then a verb and a target; a `name - id - step -` prefix) and name no
+        // level there: not wrapped log lines, so the columns stay in the message and tell the
+        // events apart (the verbs are HTTP methods: a request line keeps its route).
+        // Generated, neutral words. Must not fire: messages that are headed log
+        // lines naming their level still lose that header (the test above).
+        let verbs = ["GET", "POST", "GET"];
+        let targets = ["/omega/alpha", "/omega/beta", "/omega/gamma/7"];
+        let codes = [201, 302, 201];
+        let mut text = String::new();
+        let mut truth = Vec::new();
+        for i in 0..60 {
+            let e = (i * 7) % 3;
+            let _ = writeln!(
+                text,
+                r#"{{"time":"2024-03-01T09:00:{:02}Z","level":"info","logger":"app","msg":"{} |   {}.{}ms |   10.0.{}.{} | {}  \"{}\""}}"#,
+                i % 60,
+                codes[e],
+                i + 1,
+                i % 9,
+                i % 4,
+                i + 2,
+                verbs[e],
+                targets[e]
+            );
+            truth.push(e);
+        }
+        // Each kind in a file of its own (a file of one kind is where the shared columns
+        // would be read as a header).
+        let mut files = vec![(std::mem::take(&mut text), std::mem::take(&mut truth), 3)];
+        for i in 0..30 {
+            let e = i % 2;
+            let step = ["sigma", "tau"][i % 2];
+            let _ = writeln!(
+                text,
+                r#"{{"time":"2024-03-01T09:01:{:02}Z","level":"info","logger":"app","msg":"rho_job - {:08x}-aa - {} - {} - {}"}}"#,
+                i,
+                i * 977,
+                step,
+                ["PHI_KIND - Started step", "CHI_KIND - Kept output"][i % 2],
+                i
+            );
+            truth.push(e);
+        }
+        files.push((text, truth, 2));
+        for (text, truth, messages) in files {
+            let (ids, _) = crate::log_digest::matrix_tally::digest_cell(&text);
+            let templates: Vec<&str> = ids.iter().map(|(id, _)| id.as_str()).collect();
+            let problems =
+                crate::log_digest::matrix_tally::grouping_problems(&templates, &truth, messages);
+            assert!(problems.is_empty(), "{problems:?}\n{ids:?}");
+        }
+    }
+
+    #[test]
+    fn a_message_that_is_a_logfmt_record_is_read_as_one() {
+        // Class: a JSON record whose message is a logfmt line with a message key: its message
+        // is the event's words, its other keys follow, as behind a text header. Generated,
+        // neutral words. Must not fire: free text with a `key=value` in it keeps its words.
+        let sample: Vec<String> = (0..6)
+            .map(|i| {
+                format!(
+                    r#"{{"time":"t{i}","level":"info","msg":"nu.state=\"RED\" message=\"xi moved from [A] to [B{i}] ({})\" prior=\"C\""}}"#,
+                    ["omicron made", "pi dropped"][i % 2]
+                )
+            })
+            .chain((0..3).map(|i| {
+                format!(r#"{{"time":"u{i}","level":"info","msg":"sigma kept tau={i} here"}}"#)
+            }))
+            .collect();
+        let refs: Vec<&str> = sample.iter().map(String::as_str).collect();
+        let got = read(&refs);
+        assert_eq!(
+            got[0],
+            "info|xi moved from [A] to [B0] (omicron made) nu.state=\"RED\" prior=\"C\""
+        );
+        assert_eq!(got[6], "info|sigma kept tau=0 here");
+    }
+
+    #[test]
+    fn a_message_opening_with_a_header_alone_is_the_line_under_it() {
+        // Class: a logger that writes each record as a header line alone (marks, a level word,
+        // a time stamp) then its message, rendered into a JSON record's message: the event is
+        // the first line under the banner. Generated, neutral words. Must not fire: a first
+        // line with words of its own, and a banner with nothing under it.
+        assert_eq!(
+            first_line("=WARP NOTE==== 1-Mar-2024::09:00:02.058 ===\nkappa 12 lifted\nmore"),
+            "kappa 12 lifted"
+        );
+        assert_eq!(
+            first_line("[2024-03-01 09:00:02] [NOTICE]\n\n  kappa 12 lifted"),
+            "kappa 12 lifted"
+        );
+        assert_eq!(
+            first_line("kappa 12 lifted:\n  detail 3"),
+            "kappa 12 lifted:"
+        );
+        assert_eq!(
+            first_line("=WARP NOTE==== 1-Mar-2024::09:00:02.058 ===\n"),
+            "=WARP NOTE==== 1-Mar-2024::09:00:02.058 ===\n"
+        );
+        let banner = |i: usize, what: &str| {
+            format!(
+                r#"{{"time":"t{i}","level":"info","msg":"=WARP NOTE==== 1-Mar-2024::09:00:0{i}.5{i} ===\n{what} {i} lifted"}}"#
+            )
+        };
+        let sample: Vec<String> = (0..6)
+            .map(|i| banner(i, ["kappa", "lambda"][i % 2]))
+            .collect();
+        let refs: Vec<&str> = sample.iter().map(String::as_str).collect();
+        let got = read(&refs);
+        assert_eq!(got[0], "info|kappa 0 lifted");
+        assert_eq!(got[1], "info|lambda 1 lifted");
     }
 
     #[test]

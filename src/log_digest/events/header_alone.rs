@@ -32,7 +32,7 @@ const ALONE_MAX_TOKENS: usize = 8;
 /// a name of three letters at most (a month, a weekday, `PM`), an upper-case word of four
 /// letters or more (a level, a tag) or punctuation alone, and one of them a clock
 /// (`d:dd`).
-pub(super) fn header_alone(line: &str) -> Option<Alone> {
+pub(in crate::log_digest) fn header_alone(line: &str) -> Option<Alone> {
     let t = line.trim_end();
     if t.is_empty() || t.len() > ALONE_MAX_LEN || t.starts_with([' ', '\t']) {
         return None;
@@ -87,9 +87,9 @@ pub(super) fn header_alone(line: &str) -> Option<Alone> {
 
 /// A header alone on its line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Alone {
+pub(in crate::log_digest) struct Alone {
     /// The level word it carries, if any.
-    pub level: Option<Level>,
+    pub(in crate::log_digest) level: Option<Level>,
 }
 
 /// A clock: a digit, `:`, two digits.
