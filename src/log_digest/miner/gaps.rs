@@ -153,6 +153,14 @@ pub(super) fn merge_insertions(
             into[a] = target;
         }
     }
+    fold_into(clusters, &into)
+}
+
+/// Moves each cluster's members into the cluster `into` names for it, following the chain to
+/// a cluster folded into none (each fold's targets are more general than their sources, so a
+/// chain ends), and drops the emptied clusters; members stay sorted. The one way every fold
+/// of this module applies its decisions.
+fn fold_into(clusters: Vec<Cluster>, into: &[Option<usize>]) -> Vec<Cluster> {
     if into.iter().all(Option::is_none) {
         return clusters;
     }
@@ -309,36 +317,16 @@ pub(super) fn fold_free_text(
     if !lead.iter().any(|&l| l) {
         return clusters;
     }
-    let mut moved: Vec<Vec<u32>> = vec![Vec::new(); clusters.len()];
-    let mut slots: Vec<Option<Cluster>> = Vec::with_capacity(clusters.len());
-    for (ci, c) in clusters.into_iter().enumerate() {
-        match into[ci] {
-            Some(r) => {
-                moved[r].extend(c.members);
-                slots.push(None);
-            }
-            None => slots.push(Some(c)),
+    let mut clusters = clusters;
+    for (ci, c) in clusters.iter_mut().enumerate() {
+        if let (true, Some((k, end))) = (lead[ci], spans[ci]) {
+            let mut t = c.template[..=k].to_vec();
+            t.push(WILD);
+            t.extend_from_slice(&c.template[end..]);
+            c.template = t;
         }
     }
-    slots
-        .into_iter()
-        .enumerate()
-        .filter_map(|(ci, c)| {
-            c.map(|mut c| {
-                if lead[ci] {
-                    if let Some((k, end)) = spans[ci] {
-                        let mut t = c.template[..=k].to_vec();
-                        t.push(WILD);
-                        t.extend_from_slice(&c.template[end..]);
-                        c.template = t;
-                    }
-                    c.members.append(&mut moved[ci]);
-                    c.members.sort_unstable();
-                }
-                c
-            })
-        })
-        .collect()
+    fold_into(clusters, &into)
 }
 
 /// At most this many half-masked positions per template are tried (every subset of them is
@@ -400,40 +388,8 @@ pub(super) fn fold_half_masked(clusters: Vec<Cluster>, vocab: &Vocab) -> Vec<Clu
             }
         }
     }
-    if target.iter().all(Option::is_none) {
-        return clusters;
-    }
     // Each target has more wildcards than its source, so following targets ends.
-    let root = |mut i: usize| {
-        while let Some(t) = target[i] {
-            i = t;
-        }
-        i
-    };
-    let roots: Vec<usize> = (0..clusters.len()).map(root).collect();
-    let mut moved: Vec<(usize, Vec<u32>)> = Vec::new();
-    let mut slots: Vec<Option<Cluster>> = Vec::with_capacity(clusters.len());
-    for (ci, c) in clusters.into_iter().enumerate() {
-        if roots[ci] == ci {
-            slots.push(Some(c));
-        } else {
-            moved.push((roots[ci], c.members));
-            slots.push(None);
-        }
-    }
-    for (r, members) in moved {
-        if let Some(c) = slots[r].as_mut() {
-            c.members.extend(members);
-        }
-    }
-    slots
-        .into_iter()
-        .flatten()
-        .map(|mut c| {
-            c.members.sort_unstable();
-            c
-        })
-        .collect()
+    fold_into(clusters, &target)
 }
 
 #[cfg(test)]
