@@ -863,7 +863,8 @@ mod tests {
                     .collect(),
             ),
             (
-                "user <*> left",
+                // The mask makes a quoted plain word a variable itself (quotes kept).
+                "user '<*>' left",
                 ["ann", "bo", "cy", "di", "ed"]
                     .iter()
                     .flat_map(|w| [0, 1].map(|_| format!("user '{w}' left")))
