@@ -548,12 +548,13 @@ fn split(
             // a handler) only where the compound names are at least two and at least as many;
             // a position of capitalised words alone (user names, weekdays) keeps the bound of
             // words.
-            let named: Vec<u32> = values
+            let compounds: Vec<u32> = values
                 .iter()
                 .copied()
                 .filter(|&v| vocab.compound[v as usize])
                 .collect();
-            if compound && capitalised > 0 && (named.len() < 2 || named.len() < capitalised) {
+            if compound && capitalised > 0 && (compounds.len() < 2 || compounds.len() < capitalised)
+            {
                 compound = false;
                 limit = cfg.max_constant_values;
             }
@@ -562,7 +563,7 @@ fn split(
             }
             if compound
                 && values.len() > cfg.max_constant_values
-                && !compound_names_apart(&named, &lines, &c.template, p, vocab)
+                && !compound_names_apart(&compounds, &lines, &c.template, p, vocab)
             {
                 continue;
             }
