@@ -23,8 +23,9 @@ use serde::Serialize;
 
 use super::mask::{self, WILDCARD};
 use names::{
-    compound_names_apart, is_absolute_host, is_compound_call, is_compound_name, is_dotted_name,
-    is_glued_name, is_quoted_name, keyed_wildcards, one_family, short_choice,
+    compound_names_apart, is_absolute_host, is_capitalised_word, is_compound_call,
+    is_compound_name, is_dotted_name, is_glued_name, is_quoted_name, keyed_wildcards, one_family,
+    short_choice,
 };
 
 mod gaps;
@@ -504,8 +505,14 @@ fn split(
             // variable.
             // Compound names ([`is_compound_name`]) only: the same wider bound; a position
             // where they mix with other words keeps the bound of words.
-            let names = dotted[toks[c.members[0] as usize][p] as usize];
-            let mut compound = !names && vocab.compound[toks[c.members[0] as usize][p] as usize];
+            let first = toks[c.members[0] as usize][p];
+            let names = dotted[first as usize];
+            // A capitalised word (`Navigate`) may stand among compound names: counted apart
+            // (`capitalised`), judged below.
+            let mut compound = !names
+                && (vocab.compound[first as usize]
+                    || is_capitalised_word(vocab.text[first as usize]));
+            let mut capitalised = 0usize;
             let mut limit = if names || compound {
                 cfg.max_unshared_values
             } else {
@@ -520,13 +527,16 @@ fn split(
                     mixed = true;
                     break;
                 }
-                if compound && !vocab.compound[v as usize] {
+                let capital =
+                    !vocab.compound[v as usize] && is_capitalised_word(vocab.text[v as usize]);
+                if compound && !vocab.compound[v as usize] && !capital {
                     compound = false;
                     limit = cfg.max_constant_values;
                 }
                 if let Some(i) = values.iter().position(|&x| x == v) {
                     lines[i] += counts[m as usize];
                 } else {
+                    capitalised += usize::from(capital);
                     values.push(v);
                     lines.push(counts[m as usize]);
                     if values.len() > limit {
@@ -534,12 +544,26 @@ fn split(
                     }
                 }
             }
+            // Capitalised words among compound names: names of one kind of thing (a command,
+            // a handler) only where the compound names are at least two and at least as many;
+            // a position of capitalised words alone (user names, weekdays) keeps the bound of
+            // words.
+            let compounds: Vec<u32> = values
+                .iter()
+                .copied()
+                .filter(|&v| vocab.compound[v as usize])
+                .collect();
+            if compound && capitalised > 0 && (compounds.len() < 2 || compounds.len() < capitalised)
+            {
+                compound = false;
+                limit = cfg.max_constant_values;
+            }
             if mixed || values.len() < 2 || values.len() > limit {
                 continue;
             }
             if compound
                 && values.len() > cfg.max_constant_values
-                && !compound_names_apart(&values, &lines, &c.template, p, vocab)
+                && !compound_names_apart(&compounds, &lines, &c.template, p, vocab)
             {
                 continue;
             }
@@ -702,6 +726,60 @@ mod tests {
         assert_ne!(t[8], t[9]);
         assert_eq!(short_choice("SELL,"), short_choice("buy"));
         assert_eq!(short_choice("seller"), 0);
+    }
+
+    #[test]
+    fn capitalised_words_among_compound_names_are_names_too() {
+        // Class (generated, a driver logging each command it runs by its CamelCase name):
+        // one-word commands (`Wander`, `Halt`) stand among compound ones at one position; six
+        // commands, each on several lines, are six events.
+        let cmds = [
+            "GrabWidget",
+            "PokeGadgetFast",
+            "TwirlKnob",
+            "FetchPebble",
+            "Wander",
+            "Halt",
+        ];
+        let mut lines = Vec::new();
+        for round in 0..3 {
+            for (j, cmd) in cmds.iter().enumerate() {
+                lines.push(format!("[{round}f{j}a9c{round}] ORDER {cmd} {{"));
+            }
+        }
+        // Must not fire: capitalised words alone (names of people) are a value; so are they
+        // where they outnumber the compound names, and a family of compound names sharing
+        // their last hump with a capitalised word beside them.
+        for round in 0..3 {
+            for who in ["Ximena", "Borin", "Quilla", "Tovak", "Merrow"] {
+                lines.push(format!("greeted {who} warmly {round}"));
+            }
+            for who in ["Ximena", "Borin", "Quilla", "Tovak", "PlumTart"] {
+                lines.push(format!("nodded {who} twice {round}"));
+            }
+            for err in ["GlimFault", "FrobFault", "ZuntFault", "Mishap"] {
+                lines.push(format!("raised {err} in step {round}"));
+            }
+        }
+        let t = templates_of(&lines);
+        for (j, cmd) in cmds.iter().enumerate() {
+            assert_eq!(t[j], format!("[<*>] ORDER {cmd} {{"), "{t:?}");
+            assert_eq!(t[j], t[j + 6]);
+            assert_eq!(t[j], t[j + 12]);
+        }
+        let rest: Vec<&String> = t[18..].iter().collect();
+        for (i, x) in rest.iter().enumerate() {
+            let want = match i % 14 {
+                0..=4 => "greeted <*> warmly <*>",
+                5..=9 => "nodded <*> twice <*>",
+                _ => "raised <*> in step <*>",
+            };
+            assert_eq!(x.as_str(), want, "{rest:?}");
+        }
+        assert!(names::is_capitalised_word("Wander"));
+        assert!(!names::is_capitalised_word("WANDER"));
+        assert!(!names::is_capitalised_word("GrabWidget"));
+        assert!(!names::is_capitalised_word("Ab"));
     }
 
     #[test]

@@ -67,6 +67,18 @@ pub(super) fn is_compound_name(t: &str) -> bool {
     (2..=4).contains(&parts.len()) && parts.iter().all(|&n| n >= 2)
 }
 
+/// A capitalised word of letters only, three to twenty of them (`Navigate`, `Quit`): one
+/// hump of a CamelCase name. Class: a command, handler or task name of one word written in the
+/// convention of the CamelCase names beside it (`COMMAND Navigate {` among `COMMAND FindElement
+/// {`); the miner judges it as a compound name only at a position where compound names are at
+/// least as many, never alone (a capitalised user name or weekday is a value).
+pub(super) fn is_capitalised_word(t: &str) -> bool {
+    let b = t.as_bytes();
+    (3..=20).contains(&b.len())
+        && b[0].is_ascii_uppercase()
+        && b[1..].iter().all(u8::is_ascii_lowercase)
+}
+
 /// The name of a call-shaped token (`FetchQuotes(day=<*>,sym=<*>)`, `run_job(<*>),`; see
 /// `mask::spans::write_call_args`): the part before its first `(` when the token ends with
 /// the `)` that closes it (then maybe `,.;:`). Class: a task, job or function written as a
