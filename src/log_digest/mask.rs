@@ -197,9 +197,6 @@ fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bo
             return false;
         }
     }
-    if tok.first() == Some(&b'\'') && names::write_single_quoted_value(tok, out) {
-        return false;
-    }
     if flags & (DIGIT | PATH) == 0 {
         out.extend_from_slice(tok);
         return false;

@@ -941,8 +941,7 @@ mod tests {
                     .collect(),
             ),
             (
-                // The mask makes a quoted plain word a variable itself (quotes kept).
-                "user '<*>' left",
+                "user <*> left",
                 ["ann", "bo", "cy", "di", "ed"]
                     .iter()
                     .flat_map(|w| [0, 1].map(|_| format!("user '{w}' left")))

@@ -97,37 +97,6 @@ pub(super) fn write_quoted_name(q: u8, inner: &[u8], out: &mut Vec<u8>) -> bool 
     true
 }
 
-/// Class: a value in single quotes, one token (`user 'alpha'`, `in 'gamma',`, `path
-/// '/'`), which a writer quotes because it interpolated it: it is one variable, as a value in
-/// double quotes already is. Writes `'<*>'` and what is glued after the closing quote (masked
-/// as usual), or returns false (writing nothing) when `tok` (a token opening with `'`) holds
-/// no such value: a quoted name ([`quoted_name`]: kept for the miner to judge), a dictionary
-/// key or a label (`'alpha':`), an apostrophe or an unclosed quote (`'tis`, `'alpha beta'`
-/// spans tokens), a closing quote glued to more letters (`'alpha'beta`), a request method
-/// (`'PATCH'`: a request's method is part of its event).
-pub(super) fn write_single_quoted_value(tok: &[u8], out: &mut Vec<u8>) -> bool {
-    let Some(close) = memchr::memchr(b'\'', &tok[1..]).map(|c| c + 1) else {
-        return false;
-    };
-    let inner = &tok[1..close];
-    let rest = &tok[close + 1..];
-    if inner.is_empty()
-        || inner.len() > NAME_MAX
-        || rest
-            .first()
-            .is_some_and(|&c| c == b':' || c.is_ascii_alphanumeric())
-        || quoted_name(inner).is_some()
-        || super::is_http_method(inner)
-    {
-        return false;
-    }
-    out.extend_from_slice(b"'<*>'");
-    if !rest.is_empty() {
-        super::mask_token(rest, out);
-    }
-    true
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,49 +148,5 @@ mod tests {
         assert_eq!(m("key=\"alpha_beta\" done"), "key=\"<*>\" done");
         assert_eq!(m("Unit 'a1b2-c3d4' done"), "Unit '<*>' done");
         assert_eq!(m("step \"alpha\" done"), "step \"<*>\" done");
-    }
-    /// Class: a single-quoted value of one token is one variable whatever its shape (a plain
-    /// word, capitals, a lone slash), as a double-quoted one is, with the punctuation glued
-    /// after it kept; so lines that differ only in it mask alike. Must not fire: a quoted
-    /// compound name (kept for the miner), a dictionary key or label (`'alpha':`), an
-    /// apostrophe inside or opening a word, a quoted phrase of several words, an empty quote,
-    /// a quoted request method, and the event's own words around the value.
-    #[test]
-    fn single_quoted_values_are_variables() {
-        let m = super::super::masked;
-        assert_eq!(
-            m("member 'zorbik' joined realm 'quellan'"),
-            "member '<*>' joined realm '<*>'"
-        );
-        assert_eq!(
-            m("member 'zorbik' joined realm 'quellan'"),
-            m("member 'plonta' joined realm '/'")
-        );
-        assert_eq!(
-            m("gate 'VORN', realm 'quellan'); done"),
-            "gate '<*>', realm '<*>'); done"
-        );
-        assert_eq!(m("Unit 'alpha_beta' done"), "Unit 'alpha_beta' done");
-        assert_eq!(
-            m("{'zorbik': 4, 'plonta': 5}"),
-            "{'zorbik': <*>, 'plonta': <*>}"
-        );
-        assert_eq!(m("it's what zorbik'd do"), "it's what zorbik'd do");
-        assert_eq!(
-            m("said 'zorbik plonta' twice"),
-            "said 'zorbik plonta' twice"
-        );
-        assert_eq!(m("channel '' quiet"), "channel '' quiet");
-        assert_eq!(
-            m("{'verb': 'PATCH', 'n': 1}"),
-            "{'verb': 'PATCH', 'n': <*>}"
-        );
-        assert_eq!(m("'tis zorbik"), "'tis zorbik");
-        assert_eq!(m("word 'zorbik'plonta stays"), "word 'zorbik'plonta stays");
-        // The words that say what happened stay: two events stay two templates.
-        assert_ne!(
-            m("member 'zorbik' joined realm 'quellan'"),
-            m("member 'zorbik' left realm 'quellan'")
-        );
     }
 }
