@@ -19,6 +19,7 @@ mod block_end;
 mod body;
 mod console;
 pub(super) mod header_alone;
+mod lone_indented;
 mod message_level;
 mod paired_body;
 mod prefixed;
@@ -46,6 +47,8 @@ pub struct Splitter {
     alone: bool,
     /// Head kinds whose next line continues them ([`paired_body`]); sorted.
     paired: Vec<Box<str>>,
+    /// Kinds of indented lines that are events of their own ([`lone_indented`]); sorted.
+    lone: Vec<Box<str>>,
 }
 
 /// Share of sample lines a header shape needs to get a model of its own in a mixed file.
@@ -164,6 +167,7 @@ impl Splitter {
             headed: false,
             alone: false,
             paired: Vec::new(),
+            lone: Vec::new(),
         };
         s.alone = header_alone::writes_header_alone(sample, |l| s.header_alone(l));
         s.headed = body::is_headed(sample, |l| s.split(l));
@@ -172,6 +176,9 @@ impl Splitter {
             let (split, has) = s.split(l);
             (l.len() - split.message.len(), has)
         });
+        if !s.console.wraps {
+            s.lone = lone_indented::lone_kinds(sample, |l| s.split(l));
+        }
         s
     }
 
@@ -654,6 +661,9 @@ impl<'s> EventParser<'s> {
             if self.mode == Mode::Plain && ends_with_margin_location(t) {
                 return false;
             }
+            if self.indented_stands_alone(t) {
+                return false;
+            }
             // A bullet line (` * Running on …`, a dev server's banner) is a message of its
             // own, unless it lists what its event's head announced (`…:`) or sits inside a
             // traceback or stack trace.
@@ -782,6 +792,8 @@ mod header_alone_matrix;
 mod interleave_matrix;
 #[cfg(test)]
 mod level_word_exception_matrix;
+#[cfg(test)]
+mod lone_indented_matrix;
 #[cfg(test)]
 mod native_frames_matrix;
 #[cfg(test)]
