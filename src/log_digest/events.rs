@@ -176,9 +176,7 @@ impl Splitter {
             let (split, has) = s.split(l);
             (l.len() - split.message.len(), has)
         });
-        if !s.console.wraps {
-            s.lone = lone_indented::lone_kinds(sample, |l| s.split(l));
-        }
+        s.lone = lone_indented::lone_kinds(sample, s.console.wraps, |l| s.split(l));
         s
     }
 
@@ -279,7 +277,7 @@ pub struct EventParser<'s> {
     /// The level of the last head.
     head_level: Option<Level>,
     /// The last head's line ends with `:`: it introduces a list, so indented bullet lines
-    /// under it are its own (see [`is_bullet`]).
+    /// under it are its own (see [`lone_indented::is_bullet`]).
     head_opens_list: bool,
     /// Set when a continuation opened a traceback, stack trace or panic under a head that
     /// showed no level: the event is an error (see [`EventParser::take_raised`]).
@@ -661,13 +659,8 @@ impl<'s> EventParser<'s> {
             if self.mode == Mode::Plain && ends_with_margin_location(t) {
                 return false;
             }
-            if self.indented_stands_alone(t) {
-                return false;
-            }
-            // A bullet line (` * Running on …`, a dev server's banner) is a message of its
-            // own, unless it lists what its event's head announced (`…:`) or sits inside a
-            // traceback or stack trace.
-            return !(self.mode == Mode::Plain && !self.head_opens_list && is_bullet(t));
+            // A bullet line, a notice of a kind that stands alone ([`lone_indented`]).
+            return !self.indented_is_event(t);
         }
         match self.mode {
             Mode::Traceback => {
@@ -757,14 +750,6 @@ impl<'s> EventParser<'s> {
             Mode::Start => false,
         }
     }
-}
-
-/// A bullet item: `* text` or `• text` (the marker, one blank, then a word). A dash is
-/// not one: YAML and diffs indent `- ` lines under the line they belong to.
-fn is_bullet(t: &str) -> bool {
-    let rest = t.strip_prefix("* ").or_else(|| t.strip_prefix("\u{2022} "));
-    rest.and_then(|r| r.chars().next())
-        .is_some_and(char::is_alphabetic)
 }
 
 /// A line that ends with `:` announces what follows it (a list, a wrapped value).

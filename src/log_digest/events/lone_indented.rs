@@ -9,7 +9,8 @@
 //! words differ).
 //! Left alone: a body indented under its head (a traceback's frames and a stack trace come in
 //! runs; a value or list announced by `:` or an opening bracket; a note always printed under the
-//! same kind of head), a headerless source, a console that wraps its long messages.
+//! same kind of head), a headerless source, a console that wraps its long messages. A bullet
+//! line under a head that announced no list is an event of its own too ([`is_bullet`]).
 
 use super::super::header::Split;
 use super::body::{mostly_headed, opens_body, typed_header};
@@ -31,15 +32,18 @@ pub(super) fn indented_kind(t: &str) -> Option<&str> {
 }
 
 /// The indented kinds of a mostly headed sample that are lines of their own (see the module
-/// doc); sorted. Empty for most sources.
+/// doc); sorted. Empty for most sources, and for a console that wraps its messages (`wraps`):
+/// its indented lines are the rest of a message.
 pub(super) fn lone_kinds<'a>(
     sample: &[&'a str],
+    wraps: bool,
     split: impl Fn(&'a str) -> (Split<'a>, bool),
 ) -> Vec<Box<str>> {
     let indented = |l: &str| l.starts_with([' ', '\t']);
-    if !sample
-        .iter()
-        .any(|l| indented(l) && indented_kind(l.trim_start()).is_some())
+    if wraps
+        || !sample
+            .iter()
+            .any(|l| indented(l) && indented_kind(l.trim_start()).is_some())
     {
         return Vec::new();
     }
@@ -99,11 +103,23 @@ impl Splitter {
     }
 }
 
+/// A bullet item: `* text` or `• text` (the marker, one blank, then a word). A dash is
+/// not one: YAML and diffs indent `- ` lines under the line they belong to.
+pub(super) fn is_bullet(t: &str) -> bool {
+    let rest = t.strip_prefix("* ").or_else(|| t.strip_prefix("\u{2022} "));
+    rest.and_then(|r| r.chars().next())
+        .is_some_and(char::is_alphabetic)
+}
+
 impl EventParser<'_> {
-    /// Whether an indented line after a plain head with a header is an event of its own (see
-    /// the module doc).
-    pub(super) fn indented_stands_alone(&self, t: &str) -> bool {
-        self.mode == Mode::Plain && self.head_has_header && self.splitter.stands_alone(t)
+    /// Whether an indented line (`t`, its text) under a plain head is an event of its own: a
+    /// bullet line (` * Running on …`, a dev server's banner) unless it lists what its head
+    /// announced (`…:`), or, under a head with a header, a notice of a kind the sample shows
+    /// standing alone (see the module doc). Inside a traceback or a stack trace, neither.
+    pub(super) fn indented_is_event(&self, t: &str) -> bool {
+        self.mode == Mode::Plain
+            && ((!self.head_opens_list && is_bullet(t))
+                || (self.head_has_header && self.splitter.stands_alone(t)))
     }
 }
 
