@@ -4,9 +4,11 @@
 //! error it logged): such a line follows heads of several kinds, one line alone, and what
 //! happened is said by the line itself. The sample tells it: in a mostly headed source, the
 //! indented lines whose first word is one capitalised word ([`indented_kind`]) seen at least
-//! [`LONE_MIN`] times, every time alone (the line above a finished head with the file's header,
-//! the line below not indented) and under heads of two kinds or more (their messages' first
-//! words differ).
+//! [`LONE_MIN`] times, alone ([`LONE_SHARE`] of the times at least: the line above a finished
+//! head with the file's header, the line below not indented; the rest may fall anywhere, as
+//! when such notices follow one another) and under heads of two kinds or more (their messages'
+//! first words of letters, as [`head_kind`] reads them, or else their first words, differ). In
+//! the file, such a line under a plain head that announced no list opens an event.
 //! Left alone: a body indented under its head (a traceback's frames and a stack trace come in
 //! runs; a value or list announced by `:` or an opening bracket; a note always printed under the
 //! same kind of head), a headerless source, a console that wraps its long messages. A bullet
@@ -14,10 +16,13 @@
 
 use super::super::header::Split;
 use super::body::{mostly_headed, opens_body, typed_header};
+use super::paired_body::head_kind;
 use super::{EventParser, Mode, Splitter};
 
-/// Times the sample must show an indented kind, each time alone.
+/// Times the sample must show an indented kind.
 const LONE_MIN: usize = 3;
+/// Share of those times (numerator, denominator) it must be alone under a finished head.
+const LONE_SHARE: (usize, usize) = (2, 3);
 
 /// The kind of an indented line: its first word when that is one capitalised word of letters
 /// (`Writing`, `FAILED`, with one `:` after it), as a message opens; `None` for anything else (a
@@ -70,7 +75,7 @@ pub(super) fn lone_kinds<'a>(
             .and_then(|a| {
                 let (s, has) = split(a);
                 (has && typed_header(&s))
-                    .then(|| s.message.split_ascii_whitespace().next())
+                    .then(|| head_kind(s.message).or(s.message.split_ascii_whitespace().next()))
                     .flatten()
             });
         let alone = usize::from(below_apart && head.is_some());
@@ -86,7 +91,9 @@ pub(super) fn lone_kinds<'a>(
     }
     let mut kinds: Vec<Box<str>> = seen
         .into_iter()
-        .filter(|&(_, times, alone, _, several)| times >= LONE_MIN && alone == times && several)
+        .filter(|&(_, times, alone, _, several)| {
+            times >= LONE_MIN && alone * LONE_SHARE.1 >= times * LONE_SHARE.0 && several
+        })
         .map(|e| e.0.into())
         .collect();
     kinds.sort_unstable();
@@ -113,13 +120,13 @@ pub(super) fn is_bullet(t: &str) -> bool {
 
 impl EventParser<'_> {
     /// Whether an indented line (`t`, its text) under a plain head is an event of its own: a
-    /// bullet line (` * Running on …`, a dev server's banner) unless it lists what its head
-    /// announced (`…:`), or, under a head with a header, a notice of a kind the sample shows
-    /// standing alone (see the module doc). Inside a traceback or a stack trace, neither.
+    /// bullet line (` * Running on …`, a dev server's banner) or a notice of a kind the sample
+    /// shows standing alone (see the module doc), unless it lists what its head announced
+    /// (`…:`). Inside a traceback or a stack trace, neither.
     pub(super) fn indented_is_event(&self, t: &str) -> bool {
         self.mode == Mode::Plain
-            && ((!self.head_opens_list && is_bullet(t))
-                || (self.head_has_header && self.splitter.stands_alone(t)))
+            && !self.head_opens_list
+            && (is_bullet(t) || self.splitter.stands_alone(t))
     }
 }
 

@@ -35,7 +35,7 @@ const HEADERS: &[(&str, Render)] = &[
 fn head(i: usize) -> (&'static str, String) {
     match i % 4 {
         0 => ("INFO", format!("Theta iota {i} applied")),
-        1 => ("INFO", format!("Kappa lambda on '{}'", ["mu", "nu"][i % 2])),
+        1 => ("INFO", format!("Theta kappa on '{}'", ["mu", "nu"][i % 2])),
         2 => ("WARN", format!("Xi omicron {} is stale", i * 3)),
         _ => ("ERROR", format!("Pi rho refused for sigma_{i}")),
     }
@@ -76,6 +76,20 @@ const CELLS: &[Cell] = &[
         announced: false,
         under: every_third,
         tail: |i| vec![(format!("  CHI: Psi omega {i} was refused"), true)],
+        errors: 0,
+    },
+    Cell {
+        name: "notices, now and then two in a row",
+        announced: false,
+        under: |i| i % 2 == 0,
+        tail: |i| match i % 12 {
+            0 => vec![
+                (format!("  Writing /tau/{i:x}.txt ...  done"), true),
+                (format!("  CHI: Psi omega {i} was refused"), true),
+            ],
+            2 | 4 | 8 => vec![(format!("  Writing /tau/{i:x}.txt ...  done"), true)],
+            _ => vec![(format!("  CHI: Psi omega {i} was refused"), true)],
+        },
         errors: 0,
     },
     Cell {
