@@ -19,6 +19,7 @@ mod block_end;
 mod body;
 mod console;
 pub(super) mod header_alone;
+mod lone_indented;
 mod message_level;
 mod paired_body;
 mod prefixed;
@@ -46,6 +47,8 @@ pub struct Splitter {
     alone: bool,
     /// Head kinds whose next line continues them ([`paired_body`]); sorted.
     paired: Vec<Box<str>>,
+    /// Kinds of indented lines that are events of their own ([`lone_indented`]); sorted.
+    lone: Vec<Box<str>>,
 }
 
 /// Share of sample lines a header shape needs to get a model of its own in a mixed file.
@@ -164,6 +167,7 @@ impl Splitter {
             headed: false,
             alone: false,
             paired: Vec::new(),
+            lone: Vec::new(),
         };
         s.alone = header_alone::writes_header_alone(sample, |l| s.header_alone(l));
         s.headed = body::is_headed(sample, |l| s.split(l));
@@ -172,6 +176,7 @@ impl Splitter {
             let (split, has) = s.split(l);
             (l.len() - split.message.len(), has)
         });
+        s.lone = lone_indented::lone_kinds(sample, s.console.wraps, |l| s.split(l));
         s
     }
 
@@ -272,7 +277,7 @@ pub struct EventParser<'s> {
     /// The level of the last head.
     head_level: Option<Level>,
     /// The last head's line ends with `:`: it introduces a list, so indented bullet lines
-    /// under it are its own (see [`is_bullet`]).
+    /// under it are its own (see [`lone_indented::is_bullet`]).
     head_opens_list: bool,
     /// Set when a continuation opened a traceback, stack trace or panic under a head that
     /// showed no level: the event is an error (see [`EventParser::take_raised`]).
@@ -654,10 +659,8 @@ impl<'s> EventParser<'s> {
             if self.mode == Mode::Plain && ends_with_margin_location(t) {
                 return false;
             }
-            // A bullet line (` * Running on …`, a dev server's banner) is a message of its
-            // own, unless it lists what its event's head announced (`…:`) or sits inside a
-            // traceback or stack trace.
-            return !(self.mode == Mode::Plain && !self.head_opens_list && is_bullet(t));
+            // A bullet line, a notice of a kind that stands alone ([`lone_indented`]).
+            return !self.indented_is_event(t);
         }
         match self.mode {
             Mode::Traceback => {
@@ -749,14 +752,6 @@ impl<'s> EventParser<'s> {
     }
 }
 
-/// A bullet item: `* text` or `• text` (the marker, one blank, then a word). A dash is
-/// not one: YAML and diffs indent `- ` lines under the line they belong to.
-fn is_bullet(t: &str) -> bool {
-    let rest = t.strip_prefix("* ").or_else(|| t.strip_prefix("\u{2022} "));
-    rest.and_then(|r| r.chars().next())
-        .is_some_and(char::is_alphabetic)
-}
-
 /// A line that ends with `:` announces what follows it (a list, a wrapped value).
 fn opens_list(line: &str) -> bool {
     line.trim_end().ends_with(':')
@@ -782,6 +777,8 @@ mod header_alone_matrix;
 mod interleave_matrix;
 #[cfg(test)]
 mod level_word_exception_matrix;
+#[cfg(test)]
+mod lone_indented_matrix;
 #[cfg(test)]
 mod native_frames_matrix;
 #[cfg(test)]
