@@ -180,10 +180,16 @@ impl HeaderModel {
         // consistent ones (`RAS KERNEL INFO`).
         let mut columns: Vec<Option<Shape>> = Vec::new();
         let mut c = 0;
+        // The header was closed by a logger's lone `-` ([`closes_component`]).
+        let mut closed = false;
         while c < max_cols {
             if let Some(s) = dominant[c] {
                 columns.push(Some(s));
                 c += 1;
+                if closes_component(&columns, marks[c - 1]) {
+                    closed = true;
+                    break;
+                }
                 continue;
             }
             let reach = if columns.is_empty() { 2 } else { 3 };
@@ -274,7 +280,9 @@ impl HeaderModel {
                 }
             }
         }
-        let component = if colon * 10 >= n * 6 {
+        let component = if closed {
+            Component::None
+        } else if colon * 10 >= n * 6 {
             Component::Colon
         } else if padded * 10 >= n * 9 {
             Component::Padded
@@ -582,6 +590,34 @@ fn category_len(msg: &str) -> Option<usize> {
     (!rest.is_empty()).then(|| msg.len() - rest.len())
 }
 
+/// Whether the last of `columns`, a column of lone separators whose one-character marks are
+/// `marks` (the bits of [`HeaderModel::infer`]), closes the header: a lone `-` after a level
+/// column with a field between them, the logger's component that a logger closes with a dash
+/// (`<time> | LEVEL | name:fn:42 - message`, `<time> - LEVEL - name - message`). What comes
+/// after it is the message, however many typed fields it opens with (an access line's
+/// `200 | 1.2ms | <client> |`, a client address, a direction mark): those fields are typed on
+/// every line of one population as header columns are, and nothing in their shapes tells them
+/// apart. A `-` right after the level (`LEVEL - name - msg`) or one among the columns before
+/// the level (`<date> - <time>`) does not close it; nor does `---` (a pid's separator) or `|`;
+/// nor a `-` after a number, a time or an address: a logger names itself with a name (a word,
+/// a dotted path, `name:fn:42`), and `[LEVEL] <address> - <id> …` is a message's own field
+/// layout after a header of one column.
+fn closes_component(columns: &[Option<Shape>], marks: u8) -> bool {
+    let Some((last, before)) = columns.split_last() else {
+        return false;
+    };
+    *last == Some(Shape::Dash)
+        && marks == 0b0010
+        && before
+            .iter()
+            .position(|c| *c == Some(Shape::Level))
+            .is_some_and(|l| {
+                let fields = &before[l + 1..];
+                fields.iter().any(|c| *c != Some(Shape::Dash))
+                    && !fields.contains(&Some(Shape::Time))
+            })
+}
+
 /// Where a lone separator closes a component that starts at token `k`: one token after it
 /// (`name -`) or two (`name *64 -`, a name written in two words), with a message after the
 /// separator; the number of tokens the name takes.
@@ -738,6 +774,142 @@ mod tests {
 
     fn model(lines: &[&str]) -> HeaderModel {
         HeaderModel::infer(lines.iter().copied())
+    }
+
+    /// Generated lines `<date> <time> <sep> <LEVEL> <sep> <logger> <close> <message>`: made-up
+    /// logger names and messages, `n` lines, levels cycling through three.
+    fn logger_lines(sep: &str, close: &str, message: impl Fn(usize) -> String) -> Vec<String> {
+        let levels = ["INFO", "WARNING", "ERROR"];
+        (0..40)
+            .map(|i| {
+                format!(
+                    "2031-05-0{} 11:{:02}:{:02}.{:03} {sep} {:<8} {sep} florp:wibble:{} {close} {}",
+                    1 + i % 7,
+                    i % 60,
+                    (i * 7) % 60,
+                    (i * 37) % 1000,
+                    levels[i % 3],
+                    10 + i,
+                    message(i)
+                )
+            })
+            .collect()
+    }
+
+    /// Class: a logger that closes its component with a lone `-` after the level
+    /// (`<time> | LEVEL | name:fn:42 - msg`, `<time> - LEVEL - name - msg`) ends its header
+    /// there, even when every message of a population opens with typed fields (a status, a
+    /// duration, a client address between `|`, or a client address then `-`), which column
+    /// consistency alone would take for more header columns. Must not fire: a `-` right after
+    /// the level (the name after it is still header), a `-` between the date and the time
+    /// before any level, a pid's `---`, and plain-word messages.
+    #[test]
+    fn a_lone_dash_after_the_level_and_a_name_closes_the_header() {
+        let statuses = ["302", "418", "202", "503"];
+        let verbs = ["ZORK", "PLONK", "GRUB"];
+        let access = |i: usize| {
+            format!(
+                "{} | {:>8}ms | 10.{}.{}.{} | {:<6} \"/quux/{}\"",
+                statuses[i % 4],
+                (i * 13) % 997,
+                i % 5,
+                i % 7,
+                i,
+                verbs[i % 3],
+                i % 4
+            )
+        };
+        let peer = |i: usize| format!("10.9.{}.{}:{} - {} frob nib", i % 5, i, 40000 + i, 900 + i);
+        let cases: [(&str, Vec<String>, &str); 5] = [
+            // Fires: `|` around the level, a lone `-` after the logger.
+            (
+                "pipes, access message",
+                logger_lines("|", "-", access),
+                "302 |",
+            ),
+            (
+                "pipes, peer message",
+                logger_lines("|", "-", peer),
+                "10.9.0.0:40000 -",
+            ),
+            // Fires: `-` around the level too; the name after the level's `-` stays header.
+            (
+                "dashes, access message",
+                logger_lines("-", "-", access),
+                "302 |",
+            ),
+            // Must not fire: plain-word messages end the header where they always did.
+            (
+                "pipes, word message",
+                logger_lines("|", "-", |i| format!("snorf blick {i} quenched")),
+                "snorf blick",
+            ),
+            (
+                "dashes, word message",
+                logger_lines("-", "-", |i| format!("snorf blick {i} quenched")),
+                "snorf blick",
+            ),
+        ];
+        for (what, lines, opens) in &cases {
+            let m = model(&lines.iter().map(String::as_str).collect::<Vec<_>>());
+            let s = m.split(&lines[0]);
+            assert!(s.message.starts_with(opens), "{what}: {s:?}");
+            assert!(s.header.ends_with("florp:wibble:10 -"), "{what}: {s:?}");
+            assert_eq!(s.level, Some(Level::Info), "{what}");
+        }
+        // Must not fire: a `-` between date and time before any level, and a pid's `---`
+        // after the level, leave the header's later columns (the time, the thread and the
+        // component) in the header.
+        let dated: Vec<String> = (0..40)
+            .map(|i| {
+                format!(
+                    "[ZUP] 2031/05/01 - 11:00:{:02} | {} | snorf",
+                    i % 60,
+                    statuses[i % 4]
+                )
+            })
+            .collect();
+        let m = model(&dated.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(m
+            .split(&dated[3])
+            .header
+            .starts_with("[ZUP] 2031/05/01 - 11:00:03"));
+        let pid: Vec<String> = (0..40)
+            .map(|i| {
+                format!(
+                    "2031-05-01 11:00:{:02}.123 {} {} --- [worker-{}] florp.Wibble : {}",
+                    i % 60,
+                    ["INFO", "WARN"][i % 2],
+                    4000 + i % 3,
+                    i % 4,
+                    ["snorf blick", "quench zib"][i % 2]
+                )
+            })
+            .collect();
+        // Must not fire: an address before the `-` after a one-column header is the message's
+        // own layout (a peer, then a request id), not a logger's name; the split stays as it
+        // was.
+        let peer_first: Vec<String> = (0..40)
+            .map(|i| {
+                format!(
+                    "[{}] 10.7.{}.{}:{} - {} \"{} quux.\" snorf",
+                    ["INFO", "WARN"][i % 2],
+                    i % 5,
+                    i,
+                    30000 + i,
+                    7000 + i,
+                    verbs[i % 3]
+                )
+            })
+            .collect();
+        let m = model(&peer_first.iter().map(String::as_str).collect::<Vec<_>>());
+        let s = m.split(&peer_first[1]);
+        assert!(s.header.starts_with("[WARN] 10.7.1.1:30001 -"), "{s:?}");
+        assert!(!s.message.starts_with("7001"), "{s:?}");
+        let m = model(&pid.iter().map(String::as_str).collect::<Vec<_>>());
+        let s = m.split(&pid[1]);
+        assert!(s.header.ends_with("florp.Wibble :"), "{s:?}");
+        assert_eq!(s.message, "quench zib", "{s:?}");
     }
 
     #[test]
@@ -1036,8 +1208,12 @@ mod tests {
         }
         let lines: Vec<&str> = out.iter().map(String::as_str).collect();
         let m = model(&lines);
-        for l in [lines[3], lines[4]] {
-            assert!(m.split(l).message.starts_with("ZETA /eta/"), "{l}");
+        // The header ends at the logger's closing `-` ([`closes_component`]): the client
+        // address that opens the event is the message's, as the rest of the event is.
+        for (l, i) in [(lines[3], 3), (lines[4], 4)] {
+            let s = m.split(l);
+            assert!(s.message.starts_with(&format!("10.0.{i}.7:")), "{l}");
+            assert!(s.message.contains(" ZETA /eta/"), "{l}");
         }
         // Must not fire: a component word then a lone separator after the level is header;
         // words before the level still bridge (`RAS KERNEL INFO`, above).
