@@ -34,6 +34,17 @@ pub(super) fn continues(line: &str, message: &str, tag: &str) -> bool {
     m.is_empty() || is_margin_frame(m) || looks_like_exception(m) || is_scoped_exception(m)
 }
 
+/// What the first line of a block says, once its separator and `tag` are taken off: the text
+/// that names the event an empty record opens (the exception line under `: [tag]`), when it
+/// holds a word (a letter); `None` for a blank or a line of numbers and punctuation only.
+pub(super) fn said<'a>(message: &'a str, tag: &str) -> Option<&'a str> {
+    let m = message
+        .trim_start_matches(|c: char| c == ':' || c == '-' || c.is_ascii_whitespace())
+        .trim_start();
+    let m = m.strip_prefix(tag).unwrap_or(m).trim();
+    m.contains(char::is_alphabetic).then_some(m)
+}
+
 /// An exception line that puts its message in parentheses after the type (`Alpha::BetaGamma
 /// (delta epsilon):`, `ThetaError (iota kappa):`), as a web framework's error page writes it to
 /// the log: the type is scoped with `::` or names an error or an exception.
