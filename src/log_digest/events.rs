@@ -383,31 +383,6 @@ impl<'s> EventParser<'s> {
         self.head_header_is_word
     }
 
-    /// Whether the last head was a record that says nothing but its tag (see
-    /// [`EventParser::empty_record_message`]).
-    pub fn opened_empty_record(&self) -> bool {
-        self.trace_block.is_some()
-    }
-
-    /// The message an event opened by an empty record takes (see [`trace_block`]): the last
-    /// head said nothing but its tag (`: [tag]`), so the template it would give holds no word
-    /// (`: [<*>]`) and every stack written after such a record would be one event, whatever
-    /// its exception. When `next`, the line after the head, continues the block and says
-    /// something, its text (behind the tag) is the event's message. `None` for any other head,
-    /// and when the next line is blank or holds no word.
-    pub fn empty_record_message(&self, next: &str) -> Option<String> {
-        let tag = self.trace_block.as_deref()?;
-        let (split, has_header) = self.splitter.split(next);
-        let continues = has_header
-            && split.level.is_some()
-            && split.level == self.head_level
-            && trace_block::continues(next, split.message, tag);
-        continues
-            .then(|| trace_block::said(split.message, tag))
-            .flatten()
-            .map(str::to_owned)
-    }
-
     /// Records a head classified earlier for an identical line (see the line cache).
     pub fn replay_plain_head(
         &mut self,
