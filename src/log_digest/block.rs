@@ -154,6 +154,21 @@ fn process_block_cached(
             level,
         }) = classified
         {
+            // A record that says nothing but its tag, over a stack written one record at a
+            // time, is named by the block's first line that says something.
+            let said = parser.opened_empty_record().then(|| lines.peek()).flatten();
+            let message = match said.and_then(|&(_, next)| {
+                let next = String::from_utf8_lossy(next);
+                let next = if coloured {
+                    reader::strip_ansi(next)
+                } else {
+                    next
+                };
+                parser.empty_record_message(&next)
+            }) {
+                Some(said) => std::borrow::Cow::Owned(said),
+                None => message,
+            };
             let cluster = if wraps {
                 pending = Some(Pending {
                     at: recs.len(),

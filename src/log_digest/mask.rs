@@ -731,6 +731,15 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             }
         }
     }
+    // A lone name glued to a value keeps its name ([`names::glued_name`]): a template holds a
+    // word when its message does.
+    if n == 1 && out == WILDCARD.as_bytes() {
+        if let Some(at) = names::glued_name(content.trim().as_bytes()) {
+            out.clear();
+            out.extend_from_slice(&content.trim().as_bytes()[..at]);
+            out.extend_from_slice(WILDCARD.as_bytes());
+        }
+    }
     n
 }
 
@@ -767,6 +776,23 @@ pub(super) fn masked(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lone_name_glued_to_a_value_keeps_its_name() {
+        // Class: a message of one token, a name glued to a version or number (a banner).
+        assert_eq!(masked("Zorblex-1.4.2"), "Zorblex-<*>");
+        assert_eq!(masked("  quill_7 "), "quill_<*>");
+        assert_eq!(masked("Trav/0.9"), "Trav/<*>");
+        // Must not fire: no word (a version, an address), a hex id, a short prefix, a value
+        // glued without a joiner, and any message of more than one token.
+        assert_eq!(masked("v1.2.3"), "<*>");
+        assert_eq!(masked(".:5300"), ".:<*>");
+        assert_eq!(masked("deadbeef-0012"), "<*>");
+        assert_eq!(masked("ab-12"), "<*>");
+        assert_eq!(masked("zorblex12"), "<*>");
+        assert_eq!(masked("10.0.0.1:5432"), "<*>");
+        assert_eq!(masked("Zorblex-1.4.2 up"), "<*> up");
+    }
 
     #[test]
     fn numbers_ids_and_paths_are_variables() {

@@ -35,6 +35,8 @@ mod summarize;
 mod syslog;
 pub mod time;
 mod tokens;
+#[cfg(test)]
+mod wordless_matrix;
 
 use regex::Regex;
 

@@ -5,6 +5,7 @@
 //! exception line, a blank or a frame at the margin are part of its event: one event, one
 //! error. Any other line ends the block.
 
+use super::EventParser;
 use crate::log_digest::multiline::{is_exception_type, is_margin_frame, looks_like_exception};
 
 /// The tag of a record whose message is empty apart from it (`[tag]`, or nothing: `Some("")`),
@@ -32,6 +33,44 @@ pub(super) fn continues(line: &str, message: &str, tag: &str) -> bool {
         .trim_start();
     let m = m.strip_prefix(tag).unwrap_or(m).trim();
     m.is_empty() || is_margin_frame(m) || looks_like_exception(m) || is_scoped_exception(m)
+}
+
+impl EventParser<'_> {
+    /// Whether the last head was a record that says nothing but its tag (see
+    /// [`EventParser::empty_record_message`]).
+    pub fn opened_empty_record(&self) -> bool {
+        self.trace_block.is_some()
+    }
+
+    /// The message an event opened by an empty record takes (see the module doc): the last
+    /// head said nothing but its tag (`: [tag]`), so the template it would give holds no word
+    /// (`: [<*>]`) and every stack written after such a record would be one event, whatever
+    /// its exception. When `next`, the line after the head, continues the block and says
+    /// something, its text (behind the tag) is the event's message. `None` for any other head,
+    /// and when the next line is blank or holds no word.
+    pub fn empty_record_message(&self, next: &str) -> Option<String> {
+        let tag = self.trace_block.as_deref()?;
+        let (split, has_header) = self.splitter.split(next);
+        let goes_on = has_header
+            && split.level.is_some()
+            && split.level == self.head_level
+            && continues(next, split.message, tag);
+        goes_on
+            .then(|| said(split.message, tag))
+            .flatten()
+            .map(str::to_owned)
+    }
+}
+
+/// What the first line of a block says, once its separator and `tag` are taken off: the text
+/// that names the event an empty record opens (the exception line under `: [tag]`), when it
+/// holds a word (a letter); `None` for a blank or a line of numbers and punctuation only.
+pub(super) fn said<'a>(message: &'a str, tag: &str) -> Option<&'a str> {
+    let m = message
+        .trim_start_matches(|c: char| c == ':' || c == '-' || c.is_ascii_whitespace())
+        .trim_start();
+    let m = m.strip_prefix(tag).unwrap_or(m).trim();
+    m.contains(char::is_alphabetic).then_some(m)
 }
 
 /// An exception line that puts its message in parentheses after the type (`Alpha::BetaGamma

@@ -97,6 +97,26 @@ pub(super) fn write_quoted_name(q: u8, inner: &[u8], out: &mut Vec<u8>) -> bool 
     true
 }
 
+/// Class: a message that is one token, a name glued to a value (`Zorblex-1.4.2`, a program's
+/// banner with its version; `quill_7`): masked whole it would leave a template of one wildcard,
+/// which every other lone value (`v1.2.3`, `.:53`) would join. The length of the name and its
+/// joiner (`-`, `_`, `/`, `@`) when the token opens with three letters or more, at least one of
+/// them outside `a`-`f` (a hex id such as `deadbeef-01` is no name), and a digit follows the
+/// joiner; `None` otherwise.
+pub(crate) fn glued_name(tok: &[u8]) -> Option<usize> {
+    let letters = tok.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    let name = &tok[..letters];
+    let joiner = *tok.get(letters)?;
+    let rest = &tok[letters + 1..];
+    (letters >= 3
+        && name
+            .iter()
+            .any(|c| !matches!(c.to_ascii_lowercase(), b'a'..=b'f'))
+        && matches!(joiner, b'-' | b'_' | b'/' | b'@')
+        && rest.first().is_some_and(u8::is_ascii_digit))
+    .then_some(letters + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
