@@ -316,13 +316,26 @@ fn skip_blanks(b: &[u8], i: usize) -> usize {
 /// From `i`, where the run of bytes that are neither a blank nor a quote ends, and the OR of
 /// their classes: the byte loop of [`mask_into`], out of its body for the reason given at
 /// [`skip_blanks`] (about nineteen instructions a byte inlined, five alone).
+///
+/// Four bytes are read at a time while none of them ends the run (one test for the four,
+/// about half the instructions a byte of a long token); the four that hold the end are read
+/// one by one.
 #[inline(never)]
 fn plain_run(b: &[u8], i: usize) -> (usize, u8) {
     let mut flags = 0u8;
-    for (j, &c) in b[i..].iter().enumerate() {
+    let mut at = i;
+    while let Some(q) = b.get(at..at + 4) {
+        let k = class(q[0]) | class(q[1]) | class(q[2]) | class(q[3]);
+        if k & (WS | QUOTE) != 0 {
+            break;
+        }
+        flags |= k;
+        at += 4;
+    }
+    for (j, &c) in b[at..].iter().enumerate() {
         let k = class(c);
         if k & (WS | QUOTE) != 0 {
-            return (i + j, flags);
+            return (at + j, flags);
         }
         flags |= k;
     }
@@ -792,6 +805,33 @@ mod tests {
         assert_eq!(masked("zorblex12"), "<*>");
         assert_eq!(masked("10.0.0.1:5432"), "<*>");
         assert_eq!(masked("Zorblex-1.4.2 up"), "<*> up");
+    }
+
+    #[test]
+    fn plain_run_reads_four_bytes_at_a_time_to_the_same_end() {
+        // As first written: one byte, one look-up and one test.
+        let by_byte = |b: &[u8], i: usize| {
+            let mut flags = 0u8;
+            for (j, &c) in b[i..].iter().enumerate() {
+                if class(c) & (WS | QUOTE) != 0 {
+                    return (i + j, flags);
+                }
+                flags |= class(c);
+            }
+            (b.len(), flags)
+        };
+        let line = "alpha-7 b=\"c d\" ab\tabc 123456789 x_y:1,2 \"q\" end";
+        for cut in 0..=line.len() {
+            let b = &line.as_bytes()[..cut];
+            for i in 0..=cut {
+                assert_eq!(
+                    plain_run(b, i),
+                    by_byte(b, i),
+                    "{:?} from {i}",
+                    &line[..cut]
+                );
+            }
+        }
     }
 
     #[test]

@@ -115,7 +115,8 @@ pub(super) fn shape(tok: &str) -> Shape {
     if b == b"-" || b == b"|" || (t.len() == 1 && !t[0].is_ascii_alphanumeric()) {
         return Shape::Dash;
     }
-    if levels::glued_letter(tok).is_some()
+    // A glued letter (`I0301`) is a letter then digits: a token without both is not asked.
+    if (alpha && digit && levels::glued_letter(tok).is_some())
         || (alpha && kinds & BYTE_SLASH != 0 && levels::slash_prefixed(tok).is_some())
         || (alpha && kinds & BYTE_DOT != 0 && levels::channel_suffixed(tok).is_some())
         || (alpha && digit && t[0].is_ascii_uppercase() && levels::glued_bracket(tok).is_some())
@@ -388,15 +389,23 @@ pub(super) fn glued_colon(tok: &[u8], first: bool) -> Option<usize> {
     {
         return None;
     }
-    let c = memchr::memchr(b':', tok)?;
+    // A level word is letters only: for a first token the colon that counts is its first
+    // byte that is not a letter, found in the few bytes of a word (most first tokens with a
+    // letter are a level or a word, no colon: no search of the whole token).
+    let c = if first {
+        tok.iter()
+            .position(|b| !b.is_ascii_alphabetic())
+            .filter(|&c| tok[c] == b':')?
+    } else {
+        memchr::memchr(b':', tok)?
+    };
     let (head, rest) = (&tok[..c], &tok[c + 1..]);
     if c == 0 || rest.is_empty() || rest[0] == b':' || rest[0] == b'/' {
         return None;
     }
     let ok = if first {
-        c >= 3
-            && head.iter().all(u8::is_ascii_alphabetic)
-            && std::str::from_utf8(head).is_ok_and(|h| Level::parse(h).is_some())
+        // `head` is letters only (see above).
+        c >= 3 && std::str::from_utf8(head).is_ok_and(|h| Level::parse(h).is_some())
     } else {
         head.iter()
             .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
@@ -453,6 +462,63 @@ mod tests {
             }
             assert_eq!(lazy.get(), eager.get(), "{line:?}");
         }
+    }
+
+    /// [`glued_colon`] as first written (a search for the token's first colon, then its head
+    /// checked letter by letter): the early exit on a first token's first non-letter must
+    /// never change an answer.
+    fn glued_colon_by_search(tok: &[u8], first: bool) -> Option<usize> {
+        if !tok
+            .first()
+            .is_some_and(|&b| b.is_ascii_alphabetic() || (!first && b == b'_'))
+        {
+            return None;
+        }
+        let c = memchr::memchr(b':', tok)?;
+        let (head, rest) = (&tok[..c], &tok[c + 1..]);
+        if c == 0 || rest.is_empty() || rest[0] == b':' || rest[0] == b'/' {
+            return None;
+        }
+        let ok = if first {
+            c >= 3
+                && head.iter().all(u8::is_ascii_alphabetic)
+                && std::str::from_utf8(head).is_ok_and(|h| Level::parse(h).is_some())
+        } else {
+            head.iter()
+                .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        };
+        ok.then_some(c)
+    }
+
+    #[test]
+    fn glued_colon_exits_early_without_changing_an_answer() {
+        let heads = [
+            "WARNING", "info", "Err", "alpha", "a1", "al.pha", "_x", "E", "", "2024",
+        ];
+        let tails = [
+            "",
+            ":",
+            "::",
+            ":/",
+            ":beta",
+            ":beta:gamma",
+            ".x:beta",
+            "-1:beta",
+            " :b",
+        ];
+        for head in heads {
+            for tail in tails {
+                let tok = format!("{head}{tail}");
+                for first in [true, false] {
+                    assert_eq!(
+                        glued_colon(tok.as_bytes(), first),
+                        glued_colon_by_search(tok.as_bytes(), first),
+                        "{tok:?} {first}"
+                    );
+                }
+            }
+        }
+        assert_eq!(glued_colon(b"WARNING:root:x", true), Some(7));
     }
 
     #[test]

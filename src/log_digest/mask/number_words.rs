@@ -7,7 +7,17 @@ use super::super::tokens::is_date_word;
 /// A month or weekday name (`Jun`, `Tue`, `March`, capitalised or upper-case) that is part of a
 /// date: a number or another such name comes right before or after it (`Tue Oct 14`, `14 Jun`,
 /// `Jun 14`). Such a word is a variable like the numbers around it.
+///
+/// Asked of every word of every message: a word that does not start with a capital (most) is
+/// out here, inlined at the caller, before any call.
+#[inline]
 pub(super) fn date_word_in_date(tok: &[u8], after_wild: bool, rest: &[u8]) -> bool {
+    tok.first().is_some_and(u8::is_ascii_uppercase) && capital_in_date(tok, after_wild, rest)
+}
+
+/// [`date_word_in_date`] for a word that starts with a capital.
+#[inline(never)]
+fn capital_in_date(tok: &[u8], after_wild: bool, rest: &[u8]) -> bool {
     let word = tok.strip_suffix(b",").unwrap_or(tok);
     if !is_date_name(word) {
         return false;
