@@ -24,8 +24,8 @@ use serde::Serialize;
 use super::mask::{self, WILDCARD};
 use names::{
     compound_names_apart, is_absolute_host, is_capitalised_word, is_compound_call,
-    is_compound_name, is_dotted_name, is_glued_name, is_quoted_name, keyed_wildcards, one_family,
-    short_choice,
+    is_compound_name, is_dotted_name, is_glued_name, is_qualified_name, is_quoted_name,
+    keyed_wildcards, one_family, short_choice,
 };
 
 mod gaps;
@@ -238,7 +238,7 @@ impl Miner {
                             let q = is_quoted_name(t);
                             quoted.push(q);
                             let call = is_compound_call(t);
-                            compound.push(call || is_compound_name(t));
+                            compound.push(call || is_compound_name(t) || is_qualified_name(t));
                             let d = (!t.contains(WILDCARD) && is_dotted_name(t))
                                 || is_glued_name(t)
                                 || q;
@@ -988,6 +988,88 @@ mod tests {
         }
         let t = templates_of(&lines);
         assert!(t.iter().all(|x| x == &t[0]), "{t:?}");
+    }
+
+    #[test]
+    fn module_qualified_task_names_are_names_of_work() {
+        // Class (generated, a task runner writing each task with its module or namespace:
+        // `zork::grind_beans()`, `__main__.grind_beans`, `pkg.mod:grind_beans`): the task is
+        // the event, as its bare compound name would be; four of them, each recurring.
+        let tasks = [
+            "grind_beans",
+            "polish_spoons",
+            "SortMarbles",
+            "fold_napkins",
+        ];
+        let mut lines = Vec::new();
+        for round in 0..3 {
+            for w in &tasks {
+                lines.push(format!("quorbled zork::{w}() (pid=4{round}1, slot=7)"));
+                lines.push(format!("remote snarf __main__.{w} is heavy ({round}9 MiB)"));
+                lines.push(format!("queued flib.wonk:{w} for lane {round}"));
+            }
+        }
+        let t = templates_of(&lines);
+        for (j, w) in tasks.iter().enumerate() {
+            let k = 3 * j;
+            assert_eq!(t[k], t[k + 12], "{t:?}");
+            assert!(t[k].contains(&format!("zork::{w}")), "{t:?}");
+            assert!(t[k + 1].contains(&format!("__main__.{w}")), "{t:?}");
+            assert!(t[k + 2].contains(&format!("flib.wonk:{w}")), "{t:?}");
+        }
+        // Must not fire: a family sharing its last part (exceptions of several modules),
+        // dotted hosts (two labels; three make a dotted name, judged apart), versions, dotted
+        // numbers, paths, URLs and `key:value` fields stay variables of one event.
+        let cells: [&[&str]; 7] = [
+            &[
+                "glum.TimeoutFault",
+                "brin.TimeoutFault",
+                "quax.TimeoutFault",
+                "vell.TimeoutFault",
+            ],
+            &["plonk.zeta", "gorp.zeta", "brin.zeta", "vell.zeta"],
+            &["1.2.3", "1.4.0", "2.0.1", "3.1.4"],
+            &["10.5", "22.75", "3.125", "47.5"],
+            &[
+                "/srv/grind_beans",
+                "/srv/polish_spoons",
+                "/srv/sort_marbles",
+                "/srv/fold_napkins",
+            ],
+            &[
+                "http://a.zeta/grind_beans",
+                "http://b.zeta/polish_spoons",
+                "http://c.zeta/fold_it",
+                "http://d.zeta/sort_it",
+            ],
+            &[
+                "user:grind_beans",
+                "user:polish_spoons",
+                "user:sort_marbles",
+                "user:fold_napkins",
+            ],
+        ];
+        for vals in cells {
+            let mut lines = Vec::new();
+            for round in 0..3 {
+                for v in vals {
+                    lines.push(format!("frobbed {v} at step {round}"));
+                }
+            }
+            let t = templates_of(&lines);
+            assert!(t.iter().all(|x| x == &t[0]), "{vals:?}: {t:?}");
+        }
+        assert_eq!(
+            names::qualified_last("zork::grind_beans()"),
+            Some("grind_beans")
+        );
+        assert_eq!(
+            names::qualified_last("pkg.mod:grind_beans"),
+            Some("grind_beans")
+        );
+        assert_eq!(names::qualified_last("user:grind_beans"), None);
+        assert_eq!(names::qualified_last("1.2.3"), None);
+        assert!(!names::is_qualified_name("api.plonk.zeta"));
     }
 
     #[test]

@@ -90,10 +90,56 @@ pub(super) fn call_name(t: &str) -> Option<&str> {
     (open > 0 && body.ends_with(')')).then(|| &t[..open])
 }
 
-/// A call-shaped token whose name is a compound name ([`call_name`], [`is_compound_name`]):
-/// judged by that name, its masked arguments aside; not a wildcard-holding variable.
+/// A call-shaped token whose name is a compound name ([`call_name`], [`is_compound_name`],
+/// or one qualified by its module, [`qualified_last`]): judged by that name, its masked
+/// arguments aside; not a wildcard-holding variable.
 pub(super) fn is_compound_call(t: &str) -> bool {
-    call_name(t).is_some_and(is_compound_name)
+    call_name(t).is_some_and(|n| is_compound_name(n) || is_qualified_name(n))
+}
+
+/// The last part of a module-qualified name: identifier parts (letters, digits, `_`, not
+/// starting with a digit) joined by `::`, `.` or `:` (`zork::grind_beans`,
+/// `__main__.grind_beans`, `pkg.mod:grind_beans`), two or more of them, maybe followed by
+/// `()`; a lone `:` only after a dotted module. Class: a task or function written with its module or namespace, which names the
+/// same kind of work as its last part. Not a version or number (`1.2.3`: parts start with a
+/// digit), a path or URL (`/`), an address, or anything with other punctuation.
+pub(super) fn qualified_last(t: &str) -> Option<&str> {
+    let t = t.strip_suffix("()").unwrap_or(t);
+    let b = t.as_bytes();
+    if b.len() < 7 || b.len() > 80 {
+        return None;
+    }
+    let mut parts = 1usize;
+    let mut start = 0usize;
+    let mut i = 0usize;
+    let mut dotted = false;
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            if i == start && c.is_ascii_digit() {
+                return None;
+            }
+            i += 1;
+            continue;
+        }
+        let double = c == b':' && b.get(i + 1) == Some(&b':');
+        // A lone `:` only after a dotted module (`pkg.mod:func`): `user:jo_doe` is a field.
+        if !matches!(c, b'.' | b':') || i == start || (c == b':' && !double && !dotted) {
+            return None;
+        }
+        dotted |= c == b'.';
+        i += if double { 2 } else { 1 };
+        start = i;
+        parts += 1;
+    }
+    (parts >= 2 && start < b.len()).then(|| &t[start..])
+}
+
+/// A module-qualified name ([`qualified_last`]) whose last part is a compound name
+/// ([`is_compound_name`]: `zork::grind_beans()`, `__main__.GrindBeans`), judged as that
+/// compound name. A dotted host (`api.alpha.zeta`: its last label a plain word) is not one.
+pub(super) fn is_qualified_name(t: &str) -> bool {
+    qualified_last(t).is_some_and(is_compound_name)
 }
 
 /// Words that introduce an object (`from`, `to`, `into`, `on`, …, any case): a name right
@@ -147,6 +193,13 @@ pub(super) fn one_family(values: &[u32], vocab: &Vocab) -> bool {
     let parts = |v: u32| {
         let t = vocab.text[v as usize];
         let t = call_name(t).unwrap_or(t);
+        // A module-qualified name is judged by its last part (`a.TimeoutError`,
+        // `b.TimeoutError`: one family; `__main__.grind_beans`, `__main__.sort_marbles`: not).
+        let t = if is_qualified_name(t) {
+            qualified_last(t).unwrap_or(t)
+        } else {
+            t
+        };
         let key = mask::field_key(t);
         let t = key.map_or(t, |k| &t[k.len() + 1..]);
         let t = t.trim_matches(|c: char| !c.is_ascii_alphanumeric());
