@@ -196,7 +196,7 @@ static ACTIVE: Mutex<Vec<(i32, i32, String)>> = Mutex::new(Vec::new());
 /// sweep never reaps the main process of a run started in parallel (its waiter needs it).
 static SPAWN_LOCK: Mutex<()> = Mutex::new(());
 
-fn spawn_lock() -> std::sync::MutexGuard<'static, ()> {
+pub(crate) fn spawn_lock() -> std::sync::MutexGuard<'static, ()> {
     SPAWN_LOCK
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)

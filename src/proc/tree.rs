@@ -244,12 +244,15 @@ mod tests {
 
     #[test]
     fn children_are_seen_without_being_reaped() {
-        // Tagged, so the sweeps of tests running in parallel leave it alone.
+        // Tagged, so the sweeps of tests running in parallel leave it alone (spawned under
+        // their lock, so none sees it before its exec, untagged).
+        let spawning = super::super::spawn_lock();
         let mut child = std::process::Command::new("sleep")
             .arg("600")
             .env(TAG_VAR, "has-children-test")
             .spawn()
             .unwrap();
+        drop(spawning);
         assert!(has_children());
         child.kill().unwrap();
         let _ = child.wait();
@@ -257,18 +260,29 @@ mod tests {
 
     #[test]
     fn scan_sees_a_tagged_child() {
+        // Spawned under the lock the sweeps take: a sweep of a test running in parallel that
+        // scanned between fork and exec would see an untagged child of velo and stop it.
+        let spawning = super::super::spawn_lock();
         let mut child = std::process::Command::new("sleep")
             .arg("600")
             .env(TAG_VAR, "tree-test-tag")
             .spawn()
             .unwrap();
+        drop(spawning);
         let found = scan();
         let me = std::process::id() as i32;
         let entry = found
             .iter()
             .find(|p| p.pid == child.id() as i32)
             .expect("child listed");
-        assert_eq!(entry.ppid, me);
+        assert_eq!(
+            entry.ppid,
+            me,
+            "parent of {} ({:?}): {:?}",
+            entry.pid,
+            cmdline(entry.pid),
+            std::fs::read_to_string(format!("/proc/{}/stat", entry.pid))
+        );
         assert_eq!(entry.tag.as_deref(), Some("tree-test-tag"));
         assert_eq!(
             argv0(entry.pid).and_then(|p| p.file_name().map(std::ffi::OsStr::to_os_string)),
