@@ -786,7 +786,7 @@ mod repeated_header_matrix;
 #[cfg(test)]
 mod summary_traceback_matrix;
 #[cfg(test)]
-mod trace_block_matrix;
+pub(crate) mod trace_block_matrix;
 #[cfg(test)]
 mod trace_fields_matrix;
 #[cfg(test)]

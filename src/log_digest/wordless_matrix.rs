@@ -10,29 +10,8 @@
 
 use super::matrix_tally::digest_cell;
 
-/// `(name, render(i, level, tag, message))`.
-type Render = fn(usize, &str, &str, &str) -> String;
-const HEADERS: &[(&str, Render)] = &[
-    ("L, [iso #pid] LEVEL -- : [tag]", |i, l, t, m| {
-        format!(
-            "{}, [2024-03-01T09:{:02}:{:02}.{:06} #4242] {:>5} -- : [{t}] {m}",
-            &l[..1].to_uppercase(),
-            i / 60 % 60,
-            i % 60,
-            i * 7919 % 1_000_000,
-            l.to_uppercase()
-        )
-    }),
-    ("date time [LEVEL] [tag]", |i, l, t, m| {
-        format!(
-            "2024-03-01 10:{:02}:{:02}.{:03} [{}] [{t}] {m}",
-            i / 60 % 60,
-            i % 60,
-            i * 13 % 1000,
-            l.to_uppercase()
-        )
-    }),
-];
+// The tagged headers of the empty-record matrix (a Rails-style tag after the level).
+use crate::log_digest::events::trace_block_matrix::{Render, HEADERS};
 
 /// Stacks under an empty record: `(exception line, frames)`; `{n}` varies.
 const STACKS: &[(&str, &[&str])] = &[

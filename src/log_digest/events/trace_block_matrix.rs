@@ -11,8 +11,8 @@ use super::unindented_matrix::heads_and_errors;
 use crate::log_digest::matrix_tally::Tally;
 
 /// `(name, render(i, level, tag, message))`: the level word's case follows the header.
-type Render = fn(usize, &str, &str, &str) -> String;
-const HEADERS: &[(&str, Render)] = &[
+pub(crate) type Render = fn(usize, &str, &str, &str) -> String;
+pub(crate) const HEADERS: &[(&str, Render)] = &[
     ("L, [iso #pid] LEVEL -- : [tag]", |i, l, t, m| {
         format!(
             "{}, [2024-03-01T09:{:02}:{:02}.{:06} #4242] {:>5} -- : [{t}] {m}",
