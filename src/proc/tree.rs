@@ -242,17 +242,34 @@ mod tests {
         assert_eq!(tag_in_environ(b"XVELO_RUN_ID=zz\0"), None);
     }
 
-    #[test]
-    fn children_are_seen_without_being_reaped() {
-        // Tagged, so the sweeps of tests running in parallel leave it alone (spawned under
-        // their lock, so none sees it before its exec, untagged).
-        let spawning = super::super::spawn_lock();
-        let mut child = std::process::Command::new("sleep")
-            .arg("600")
-            .env(TAG_VAR, "has-children-test")
+    /// A tagged child of this process that is past its exec: a shell that says `ready`, then
+    /// waits on its stdin (kept open in the returned handle). `spawn` returns once the kernel
+    /// has switched the child to the new program but before it has laid out the new program's
+    /// environment, so `/proc/<pid>/environ` can still read empty right after it; a line from
+    /// the shell proves the layout is done. Spawned and awaited under the lock the sweeps
+    /// take, so a sweep of a test running in parallel never sees it untagged and stops it.
+    fn tagged_waiting_child(tag: &str) -> std::process::Child {
+        use std::io::BufRead;
+        let _spawning = super::super::spawn_lock();
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "echo ready; read line"])
+            .env(TAG_VAR, tag)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        drop(spawning);
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line, "ready\n");
+        child
+    }
+
+    #[test]
+    fn children_are_seen_without_being_reaped() {
+        // Tagged, so the sweeps of tests running in parallel leave it alone.
+        let mut child = tagged_waiting_child("has-children-test");
         assert!(has_children());
         child.kill().unwrap();
         let _ = child.wait();
@@ -260,33 +277,24 @@ mod tests {
 
     #[test]
     fn scan_sees_a_tagged_child() {
-        // Spawned under the lock the sweeps take: a sweep of a test running in parallel that
-        // scanned between fork and exec would see an untagged child of velo and stop it.
-        let spawning = super::super::spawn_lock();
-        let mut child = std::process::Command::new("sleep")
-            .arg("600")
-            .env(TAG_VAR, "tree-test-tag")
-            .spawn()
-            .unwrap();
-        drop(spawning);
+        let mut child = tagged_waiting_child("tree-test-tag");
         let found = scan();
         let me = std::process::id() as i32;
         let entry = found
             .iter()
             .find(|p| p.pid == child.id() as i32)
             .expect("child listed");
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", entry.pid));
+        assert_eq!(entry.ppid, me, "stat of {}: {stat:?}", entry.pid);
         assert_eq!(
-            entry.ppid,
-            me,
-            "parent of {} ({:?}): {:?}",
-            entry.pid,
-            cmdline(entry.pid),
-            std::fs::read_to_string(format!("/proc/{}/stat", entry.pid))
+            entry.tag.as_deref(),
+            Some("tree-test-tag"),
+            "stat of {}: {stat:?}",
+            entry.pid
         );
-        assert_eq!(entry.tag.as_deref(), Some("tree-test-tag"));
         assert_eq!(
             argv0(entry.pid).and_then(|p| p.file_name().map(std::ffi::OsStr::to_os_string)),
-            Some("sleep".into())
+            Some("sh".into())
         );
         child.kill().unwrap();
         // Not unwrapped: a sweep of a test running in parallel reaps zombie children of this
