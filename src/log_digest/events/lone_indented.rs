@@ -16,7 +16,7 @@
 
 use super::super::header::Split;
 use super::body::{mostly_headed, opens_body, typed_header};
-use super::paired_body::head_kind;
+use super::paired_body::{head_kind, holds_kind, kept_kinds, KindTally};
 use super::{EventParser, Mode, Splitter};
 
 /// Times the sample must show an indented kind.
@@ -60,7 +60,7 @@ pub(super) fn lone_kinds<'a>(
         return Vec::new();
     }
     // kind -> (times, times alone under a finished head, the first head kind, a second one seen)
-    let mut seen: Vec<(&str, usize, usize, &str, bool)> = Vec::new();
+    let mut seen: Vec<KindTally<'_>> = Vec::new();
     for (i, line) in sample.iter().enumerate() {
         if !indented(line) {
             continue;
@@ -89,24 +89,16 @@ pub(super) fn lone_kinds<'a>(
             None => seen.push((kind, 1, alone, head, false)),
         }
     }
-    let mut kinds: Vec<Box<str>> = seen
-        .into_iter()
-        .filter(|&(_, times, alone, _, several)| {
-            times >= LONE_MIN && alone * LONE_SHARE.1 >= times * LONE_SHARE.0 && several
-        })
-        .map(|e| e.0.into())
-        .collect();
-    kinds.sort_unstable();
-    kinds
+    kept_kinds(seen, |&(_, times, alone, _, several)| {
+        times >= LONE_MIN && alone * LONE_SHARE.1 >= times * LONE_SHARE.0 && several
+    })
 }
 
 impl Splitter {
     /// Whether an indented line (`t`, its text) is of a kind the sample shows standing alone
     /// ([`lone_kinds`]).
     fn stands_alone(&self, t: &str) -> bool {
-        !self.lone.is_empty()
-            && indented_kind(t)
-                .is_some_and(|k| self.lone.binary_search_by(|p| (**p).cmp(k)).is_ok())
+        !self.lone.is_empty() && holds_kind(&self.lone, indented_kind(t))
     }
 }
 

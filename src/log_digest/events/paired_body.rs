@@ -73,7 +73,7 @@ pub(super) fn paired_kinds<'a>(
         return Vec::new();
     }
     // kind -> (heads, heads followed by a bare line, the first bare line, whether they vary)
-    let mut seen: Vec<(&str, usize, usize, &str, bool)> = Vec::new();
+    let mut seen: Vec<KindTally<'a>> = Vec::new();
     for w in sample.windows(2) {
         let (s, has) = split(w[0]);
         if !has || !typed_header(&s) {
@@ -92,22 +92,39 @@ pub(super) fn paired_kinds<'a>(
             None => seen.push((kind, 1, usize::from(bare), w[1], false)),
         }
     }
+    kept_kinds(seen, |&(_, heads, bare, _, varies)| {
+        heads >= PAIRED_MIN && bare == heads && varies
+    })
+}
+
+/// A sample's tally of line kinds: (kind, times seen, times counted, a line or head seen with
+/// it first, a flag), as [`paired_kinds`] and `lone_kinds` keep them.
+pub(super) type KindTally<'a> = (&'a str, usize, usize, &'a str, bool);
+
+/// The kinds of a tally that `keep` accepts, sorted for [`holds_kind`].
+pub(super) fn kept_kinds(
+    seen: Vec<KindTally<'_>>,
+    keep: impl Fn(&KindTally<'_>) -> bool,
+) -> Vec<Box<str>> {
     let mut kinds: Vec<Box<str>> = seen
         .into_iter()
-        .filter(|&(_, heads, bare, _, varies)| heads >= PAIRED_MIN && bare == heads && varies)
+        .filter(|e| keep(e))
         .map(|e| e.0.into())
         .collect();
     kinds.sort_unstable();
     kinds
 }
 
+/// Whether sorted `kinds` ([`kept_kinds`]) hold `kind`.
+pub(super) fn holds_kind(kinds: &[Box<str>], kind: Option<&str>) -> bool {
+    kind.is_some_and(|k| kinds.binary_search_by(|p| (**p).cmp(k)).is_ok())
+}
+
 impl Splitter {
     /// Whether a head with this message is of a kind the sample shows always followed by a
     /// line without a header ([`paired_kinds`]).
     fn pairs_body(&self, message: &str) -> bool {
-        !self.paired.is_empty()
-            && head_kind(message)
-                .is_some_and(|k| self.paired.binary_search_by(|p| (**p).cmp(k)).is_ok())
+        !self.paired.is_empty() && holds_kind(&self.paired, head_kind(message))
     }
 }
 
