@@ -120,7 +120,7 @@ pub fn fd_link(fd: i32) -> Option<String> {
 /// values of secret-looking arguments masked, see [`crate::secret::mask_args`]).
 pub fn cmdline(pid: i32) -> String {
     const MAX: usize = 120;
-    match std::fs::read(format!("/proc/{pid}/cmdline")) {
+    match read_cmdline(pid) {
         Ok(raw) if !raw.is_empty() => {
             let args: Vec<String> = raw
                 .split(|b| *b == 0)
@@ -138,6 +138,30 @@ pub fn cmdline(pid: i32) -> String {
         _ => "?".to_string(),
     }
 }
+
+/// The raw `/proc/<pid>/cmdline`. A process that has just exec'd reads empty for a moment
+/// (the kernel switches it to the new program before it lays out the arguments, and the vfork
+/// parent or a sweep may look in between): while a live process reads empty, read again, up
+/// to [`EXEC_WINDOW_READS`] times a millisecond apart. A zombie's stays empty and is not waited on.
+fn read_cmdline(pid: i32) -> std::io::Result<Vec<u8>> {
+    let path = format!("/proc/{pid}/cmdline");
+    let mut raw = std::fs::read(&path);
+    for _ in 0..EXEC_WINDOW_READS {
+        let live = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| parse_stat(&s))
+            .is_some_and(|(state, _, _)| state != 'Z' && state != 'X');
+        if !matches!(&raw, Ok(r) if r.is_empty()) || !live {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+        raw = std::fs::read(&path);
+    }
+    raw
+}
+
+/// How many times [`read_cmdline`] reads a live process's empty command line again.
+const EXEC_WINDOW_READS: usize = 50;
 
 /// The program a process runs: the first word of its command line (`None` when gone).
 pub fn argv0(pid: i32) -> Option<PathBuf> {
