@@ -58,6 +58,7 @@ pub fn processes() -> impl Iterator<Item = (i32, PathBuf)> {
 pub fn scan() -> Vec<ProcEntry> {
     let me = std::process::id() as i32;
     let mut out = Vec::new();
+    let mut in_exec_window = Vec::new();
     for (pid, base) in processes() {
         if pid == me {
             continue;
@@ -72,18 +73,61 @@ pub fn scan() -> Vec<ProcEntry> {
         if parent == 2 || pid == 2 {
             continue;
         }
-        let tag = std::fs::read(base.join("environ"))
-            .ok()
-            .and_then(|e| tag_in_environ(&e));
+        let zombie = state == 'Z' || state == 'X';
+        let environ = std::fs::read(base.join("environ"));
+        if !zombie && matches!(&environ, Ok(e) if e.is_empty()) {
+            in_exec_window.push(out.len());
+        }
         out.push(ProcEntry {
             pid,
             ppid: parent,
             pgid: group,
-            tag,
-            zombie: state == 'Z' || state == 'X',
+            tag: environ.ok().and_then(|e| tag_in_environ(&e)),
+            zombie,
         });
     }
+    let pause = Duration::from_millis(1);
+    read_tags_again(
+        &mut out,
+        in_exec_window,
+        EXEC_WINDOW_TAG_ROUNDS,
+        pause,
+        |pid| std::fs::read(format!("/proc/{pid}/environ")).ok(),
+    );
     out
+}
+
+/// How many times [`scan`] reads again the environments that read empty (the whole pass at
+/// most this many milliseconds longer).
+const EXEC_WINDOW_TAG_ROUNDS: usize = 10;
+
+/// A live process whose `environ` reads empty is most often one that has just exec'd: the
+/// kernel switches it to the new program before it lays out the new environment, so a sweep
+/// looking in between would miss its tag (and leave a tagged daemon outside the process group
+/// running). Reads those entries' environments again, `pause` apart, up to `rounds` times for
+/// the ones still empty (`read` gives `None` when the process is gone). A process that
+/// really has an empty environment (`env -i`) costs the bounded rounds and stays untagged.
+fn read_tags_again(
+    entries: &mut [ProcEntry],
+    mut pending: Vec<usize>,
+    rounds: usize,
+    pause: Duration,
+    mut read: impl FnMut(i32) -> Option<Vec<u8>>,
+) {
+    for _ in 0..rounds {
+        if pending.is_empty() {
+            break;
+        }
+        std::thread::sleep(pause);
+        pending.retain(|&i| match read(entries[i].pid) {
+            Some(e) if e.is_empty() => true,
+            Some(e) => {
+                entries[i].tag = tag_in_environ(&e);
+                false
+            }
+            None => false,
+        });
+    }
 }
 
 /// The pids (other than velo) that hold an open descriptor on the same pipe as `link`
@@ -264,6 +308,40 @@ mod tests {
         assert_eq!(tag_in_environ(env).as_deref(), Some("abc-1"));
         assert_eq!(tag_in_environ(b"PATH=/bin\0"), None);
         assert_eq!(tag_in_environ(b"XVELO_RUN_ID=zz\0"), None);
+    }
+
+    fn entry(pid: i32) -> ProcEntry {
+        ProcEntry {
+            pid,
+            ppid: 1,
+            pgid: pid,
+            tag: None,
+            zombie: false,
+        }
+    }
+
+    #[test]
+    fn an_environment_read_empty_is_read_again_until_laid_out() {
+        // pid 10: empty twice, then tagged (caught in its exec window); pid 11: always empty
+        // (`env -i`), costs the bounded rounds; pid 12: gone on the second look.
+        let mut entries = vec![entry(10), entry(11), entry(12)];
+        let mut reads = std::collections::HashMap::<i32, usize>::new();
+        read_tags_again(&mut entries, vec![0, 1, 2], 5, Duration::ZERO, |pid| {
+            let n = reads.entry(pid).or_default();
+            *n += 1;
+            match pid {
+                10 if *n < 3 => Some(Vec::new()),
+                10 => Some(b"A=1\0VELO_RUN_ID=run-7\0".to_vec()),
+                11 => Some(Vec::new()),
+                _ => None,
+            }
+        });
+        assert_eq!(entries[0].tag.as_deref(), Some("run-7"));
+        assert_eq!(entries[1].tag, None);
+        assert_eq!(entries[2].tag, None);
+        assert_eq!(reads[&10], 3);
+        assert_eq!(reads[&11], 5, "bounded");
+        assert_eq!(reads[&12], 1);
     }
 
     /// A tagged child of this process that is past its exec: a shell that says `ready`, then
