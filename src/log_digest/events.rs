@@ -274,6 +274,8 @@ pub struct EventParser<'s> {
     splitter: &'s Splitter,
     mode: Mode,
     head_has_header: bool,
+    /// The last head is a whole-line JSON record (see [`EventParser::record_escapes_its_body`]).
+    head_is_record: bool,
     /// The level of the last head.
     head_level: Option<Level>,
     /// The last head's line ends with `:`: it introduces a list, so indented bullet lines
@@ -329,6 +331,7 @@ impl<'s> EventParser<'s> {
             splitter,
             mode: Mode::Start,
             head_has_header: false,
+            head_is_record: false,
             head_level: None,
             head_opens_list: false,
             raised: None,
@@ -398,6 +401,7 @@ impl<'s> EventParser<'s> {
     ) {
         self.mode = Mode::Plain;
         self.head_has_header = has_header;
+        self.head_is_record = false;
         self.head_header_is_word = header_is_word;
         // Never a line before a traceback opener (those are not replayed).
         self.head_tells_failure = false;
@@ -443,6 +447,20 @@ impl<'s> EventParser<'s> {
         }
     }
 
+    /// Class: an indented text line right after a whole-line JSON record (a tool's own
+    /// `  Writing <path> ... done` printed to the stream its JSON logger writes to, another
+    /// writer's line). A JSON logger escapes what belongs to a record into it (a multi-line
+    /// message after `\n`, a traceback in an error field), so such a line is an event of its
+    /// own, not the record's body. Left alone: the frames of a stack printed raw after the
+    /// record (`at …`, `File "…"`: a runtime's own dump), a line inside a traceback or stack
+    /// trace opened after it, a blank line, and every line after a text head.
+    fn record_escapes_its_body(&self, t: &str) -> bool {
+        self.head_is_record
+            && self.mode == Mode::Plain
+            && !t.starts_with("at ")
+            && !t.starts_with("File \"")
+    }
+
     /// Classifies the next line.
     pub fn line<'a>(&mut self, line: &'a str) -> Line<'a> {
         // A paired head's body is the one line right after it, whatever that line is.
@@ -463,6 +481,7 @@ impl<'s> EventParser<'s> {
             return Line::Continuation;
         }
         let block = self.trace_block.take();
+        self.head_is_record = false;
         self.head_header_is_word = false;
         self.head_tells_failure = false;
         self.head_opens_list = opens_list(line);
@@ -486,6 +505,7 @@ impl<'s> EventParser<'s> {
                 }
                 self.mode = Mode::Plain;
                 self.head_has_header = true;
+                self.head_is_record = true;
                 self.head_level = level;
                 message.truncate(message.trim_end().len());
                 message.push_str(&fields);
@@ -659,6 +679,9 @@ impl<'s> EventParser<'s> {
             if self.mode == Mode::Plain && ends_with_margin_location(t) {
                 return false;
             }
+            if self.record_escapes_its_body(t) {
+                return false;
+            }
             // A bullet line, a notice of a kind that stands alone ([`lone_indented`]).
             return !self.indented_is_event(t);
         }
@@ -827,6 +850,43 @@ mod tests {
                 Line::Wrapped(t) => format!("~{t}"),
             })
             .collect()
+    }
+
+    #[test]
+    fn an_indented_text_line_after_a_json_record_is_an_event_of_its_own() {
+        // Class: another writer's indented line (`  Writing <path> ... done`) among one-line
+        // JSON records: the record escaped its own body, so the line is no continuation.
+        // Generated, neutral words. Must not fire: a stack's raw frame after a record, a blank
+        // line, the same indented line under a text head.
+        let rec = |i: usize, m: &str| {
+            serde_json::json!({"time": format!("t{i}"), "level": "info", "msg": m}).to_string()
+        };
+        let (a, b) = (rec(1, "kappa 3 done"), rec(2, "kappa 4 done"));
+        let got = classify(&[
+            &a,
+            "  Writing /srv/out/0a1f_part.bin ...  done",
+            &b,
+            "  at alpha.Beta.gamma(Beta.java:12)",
+            "",
+            &a,
+        ]);
+        assert_eq!(
+            got,
+            [
+                "info|kappa 3 done",
+                "-|  Writing /srv/out/0a1f_part.bin ...  done",
+                "info|kappa 4 done",
+                "+",
+                "+",
+                "info|kappa 3 done",
+            ]
+        );
+        let got = classify(&[
+            "2024-05-01 10:00:00,001 INFO app: kappa 3 done",
+            "  Writing /srv/out/0a1f_part.bin ...  done",
+            "2024-05-01 10:00:01,001 INFO app: kappa 4 done",
+        ]);
+        assert_eq!(got[1], "+", "under a text head the line stays its body");
     }
 
     #[test]
