@@ -1305,7 +1305,7 @@ mod tests {
                 "info|call done pid=7 req={…} method=GET url=/v2/items/9 res={…} statusCode=500",
                 "info|call method=POST path=/v2/items remote=10.0.0.1:5 status=201",
                 "info|item stored size=3 tags=[…]",
-                "error|item lost err=\"second line\" size=3",
+                "error|item lost err=<*> size=3",
                 "warning|slow pass note=\"took 'long'\"",
                 "-|a=1 b=\"x y\"",
             ]
