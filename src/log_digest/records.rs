@@ -770,6 +770,8 @@ pub fn logfmt_line<'a>(m: &'a str, optional: &[String]) -> Option<(Cow<'a, str>,
 #[cfg(test)]
 mod behind_matrix;
 #[cfg(test)]
+mod logger_matrix;
+#[cfg(test)]
 mod matrix;
 
 #[cfg(test)]
