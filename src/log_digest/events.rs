@@ -14,6 +14,7 @@ use super::records::{behind_header_level, json_record, logfmt_line, JsonModel, J
 use body::{is_closing_field, is_record_of_its_own, opens_body, typed_header};
 use console::{ends_with_margin_location, wrapped_text, Console};
 use message_level::{message_level, starts_with_level_word};
+use record_bounds::links_traceback;
 
 mod block_end;
 mod body;
@@ -447,20 +448,6 @@ impl<'s> EventParser<'s> {
         }
     }
 
-    /// Class: an indented text line right after a whole-line JSON record (a tool's own
-    /// `  Writing <path> ... done` printed to the stream its JSON logger writes to, another
-    /// writer's line). A JSON logger escapes what belongs to a record into it (a multi-line
-    /// message after `\n`, a traceback in an error field), so such a line is an event of its
-    /// own, not the record's body. Left alone: the frames of a stack printed raw after the
-    /// record (`at …`, `File "…"`: a runtime's own dump), a line inside a traceback or stack
-    /// trace opened after it, a blank line, and every line after a text head.
-    fn record_escapes_its_body(&self, t: &str) -> bool {
-        self.head_is_record
-            && self.mode == Mode::Plain
-            && !t.starts_with("at ")
-            && !t.starts_with("File \"")
-    }
-
     /// Classifies the next line.
     pub fn line<'a>(&mut self, line: &'a str) -> Line<'a> {
         // A paired head's body is the one line right after it, whatever that line is.
@@ -679,11 +666,8 @@ impl<'s> EventParser<'s> {
             if self.mode == Mode::Plain && ends_with_margin_location(t) {
                 return false;
             }
-            if self.record_escapes_its_body(t) {
-                return false;
-            }
-            // A bullet line, a notice of a kind that stands alone ([`lone_indented`]).
-            return !self.indented_is_event(t);
+            // A line after a record, a bullet line, a notice of a kind that stands alone.
+            return !(self.record_escapes_its_body(t) || self.indented_is_event(t));
         }
         match self.mode {
             Mode::Traceback => {
@@ -778,15 +762,6 @@ impl<'s> EventParser<'s> {
 /// A line that ends with `:` announces what follows it (a list, a wrapped value).
 fn opens_list(line: &str) -> bool {
     line.trim_end().ends_with(':')
-}
-
-/// A line that opens a Python traceback or chains one to the next (`Traceback (most recent
-/// call last):`, `During handling of the above exception…`, `The above exception was the
-/// direct cause…`): inside a traceback it always continues it.
-pub(super) fn links_traceback(t: &str) -> bool {
-    t.starts_with("During handling of the above exception")
-        || t.starts_with("The above exception was the direct cause")
-        || t.starts_with(TRACEBACK)
 }
 
 #[cfg(test)]
