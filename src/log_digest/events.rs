@@ -14,6 +14,7 @@ use super::records::{behind_header_level, json_record, logfmt_line, JsonModel, J
 use body::{is_closing_field, is_record_of_its_own, opens_body, typed_header};
 use console::{ends_with_margin_location, wrapped_text, Console};
 use message_level::{message_level, starts_with_level_word};
+use record_bounds::links_traceback;
 
 mod block_end;
 mod body;
@@ -274,6 +275,8 @@ pub struct EventParser<'s> {
     splitter: &'s Splitter,
     mode: Mode,
     head_has_header: bool,
+    /// The last head is a whole-line JSON record (see [`EventParser::record_escapes_its_body`]).
+    head_is_record: bool,
     /// The level of the last head.
     head_level: Option<Level>,
     /// The last head's line ends with `:`: it introduces a list, so indented bullet lines
@@ -329,6 +332,7 @@ impl<'s> EventParser<'s> {
             splitter,
             mode: Mode::Start,
             head_has_header: false,
+            head_is_record: false,
             head_level: None,
             head_opens_list: false,
             raised: None,
@@ -398,6 +402,7 @@ impl<'s> EventParser<'s> {
     ) {
         self.mode = Mode::Plain;
         self.head_has_header = has_header;
+        self.head_is_record = false;
         self.head_header_is_word = header_is_word;
         // Never a line before a traceback opener (those are not replayed).
         self.head_tells_failure = false;
@@ -463,6 +468,7 @@ impl<'s> EventParser<'s> {
             return Line::Continuation;
         }
         let block = self.trace_block.take();
+        self.head_is_record = false;
         self.head_header_is_word = false;
         self.head_tells_failure = false;
         self.head_opens_list = opens_list(line);
@@ -486,6 +492,7 @@ impl<'s> EventParser<'s> {
                 }
                 self.mode = Mode::Plain;
                 self.head_has_header = true;
+                self.head_is_record = true;
                 self.head_level = level;
                 message.truncate(message.trim_end().len());
                 message.push_str(&fields);
@@ -659,8 +666,8 @@ impl<'s> EventParser<'s> {
             if self.mode == Mode::Plain && ends_with_margin_location(t) {
                 return false;
             }
-            // A bullet line, a notice of a kind that stands alone ([`lone_indented`]).
-            return !self.indented_is_event(t);
+            // A line after a record, a bullet line, a notice of a kind that stands alone.
+            return !(self.record_escapes_its_body(t) || self.indented_is_event(t));
         }
         match self.mode {
             Mode::Traceback => {
@@ -757,15 +764,6 @@ fn opens_list(line: &str) -> bool {
     line.trim_end().ends_with(':')
 }
 
-/// A line that opens a Python traceback or chains one to the next (`Traceback (most recent
-/// call last):`, `During handling of the above exception…`, `The above exception was the
-/// direct cause…`): inside a traceback it always continues it.
-pub(super) fn links_traceback(t: &str) -> bool {
-    t.starts_with("During handling of the above exception")
-        || t.starts_with("The above exception was the direct cause")
-        || t.starts_with(TRACEBACK)
-}
-
 #[cfg(test)]
 pub(crate) use console::render_console;
 
@@ -827,6 +825,43 @@ mod tests {
                 Line::Wrapped(t) => format!("~{t}"),
             })
             .collect()
+    }
+
+    #[test]
+    fn an_indented_text_line_after_a_json_record_is_an_event_of_its_own() {
+        // Class: another writer's indented line (`  Writing <path> ... done`) among one-line
+        // JSON records: the record escaped its own body, so the line is no continuation.
+        // Generated, neutral words. Must not fire: a stack's raw frame after a record, a blank
+        // line, the same indented line under a text head.
+        let rec = |i: usize, m: &str| {
+            serde_json::json!({"time": format!("t{i}"), "level": "info", "msg": m}).to_string()
+        };
+        let (a, b) = (rec(1, "kappa 3 done"), rec(2, "kappa 4 done"));
+        let got = classify(&[
+            &a,
+            "  Writing /srv/out/0a1f_part.bin ...  done",
+            &b,
+            "  at alpha.Beta.gamma(Beta.java:12)",
+            "",
+            &a,
+        ]);
+        assert_eq!(
+            got,
+            [
+                "info|kappa 3 done",
+                "-|  Writing /srv/out/0a1f_part.bin ...  done",
+                "info|kappa 4 done",
+                "+",
+                "+",
+                "info|kappa 3 done",
+            ]
+        );
+        let got = classify(&[
+            "2024-05-01 10:00:00,001 INFO app: kappa 3 done",
+            "  Writing /srv/out/0a1f_part.bin ...  done",
+            "2024-05-01 10:00:01,001 INFO app: kappa 4 done",
+        ]);
+        assert_eq!(got[1], "+", "under a text head the line stays its body");
     }
 
     #[test]
@@ -1245,7 +1280,7 @@ mod tests {
                 "info|call done pid=7 req={…} method=GET url=/v2/items/9 res={…} statusCode=500",
                 "info|call method=POST path=/v2/items remote=10.0.0.1:5 status=201",
                 "info|item stored size=3 tags=[…]",
-                "error|item lost err=\"second line\" size=3",
+                "error|item lost err=<*> size=3",
                 "warning|slow pass note=\"took 'long'\"",
                 "-|a=1 b=\"x y\"",
             ]

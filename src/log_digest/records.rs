@@ -369,9 +369,12 @@ fn render_fields(
     json: &JsonModel,
 ) {
     for (k, val) in v {
+        // Class: a record with no message key (`{"task":"sync","ms":4}`): its keys are all it
+        // says, so the ones every record carries are its event's words too (left out, a file of
+        // such records would be one event). Must not fire: a record with a message drops them.
         if k == level_key
             || TIME_KEYS.contains(&k.as_str())
-            || json.context.binary_search(k).is_ok()
+            || (message_key.is_some() && json.context.binary_search(k).is_ok())
         {
             continue;
         }
@@ -383,6 +386,20 @@ fn render_fields(
         }
         let is_error = ERROR_KEYS.contains(&k.as_str());
         match val {
+            // Class: an error text or a traceback in an error key on every record of a
+            // message (a logger's `error`/`exc_info` field): the event is the message's, as
+            // when the same traceback follows a text line, so the error is one variable,
+            // written as the masker's wildcard (quoted, its text would pair its quotes with a
+            // quoted phrase in the message and keep the exception's words). Must not fire: a
+            // record with no message keeps a one-line error's words (they name its event).
+            serde_json::Value::String(s)
+                if is_error && (message_key.is_some() || s.trim().contains('\n')) =>
+            {
+                out.push(' ');
+                out.push_str(k);
+                out.push('=');
+                out.push_str(super::mask::WILDCARD);
+            }
             serde_json::Value::String(s) => push_field(out, k, s, is_error),
             serde_json::Value::Object(o) => {
                 out.push(' ');
@@ -753,6 +770,8 @@ pub fn logfmt_line<'a>(m: &'a str, optional: &[String]) -> Option<(Cow<'a, str>,
 #[cfg(test)]
 mod behind_matrix;
 #[cfg(test)]
+mod logger_matrix;
+#[cfg(test)]
 mod matrix;
 
 #[cfg(test)]
@@ -981,6 +1000,64 @@ mod tests {
             model.optional,
             ["req"],
             "evidence from one message is enough"
+        );
+    }
+
+    #[test]
+    fn a_record_without_a_message_keeps_the_keys_every_record_carries() {
+        // Class: records with no message key, named by their keys (`task`), every record
+        // carrying the same keys: those keys are the event's words. Generated, neutral words.
+        // Must not fire: records with a message leave such keys out.
+        let sample: Vec<String> = (0..6)
+            .map(|i| {
+                format!(
+                    r#"{{"time":"t{i}","level":"info","task":"{}","ms":{}}}"#,
+                    ["rho_sweep", "tau_merge"][i % 2],
+                    i * 7
+                )
+            })
+            .collect();
+        let refs: Vec<&str> = sample.iter().map(String::as_str).collect();
+        let got = read(&refs);
+        assert_eq!(got[0], "info|ms=0 task=rho_sweep");
+        assert_eq!(got[1], "info|ms=7 task=tau_merge");
+        let sample: Vec<String> = (0..6)
+            .map(|i| {
+                format!(r#"{{"time":"t{i}","level":"info","msg":"phi {i} kept","task":"rho"}}"#)
+            })
+            .collect();
+        let refs: Vec<&str> = sample.iter().map(String::as_str).collect();
+        assert_eq!(read(&refs)[2], "info|phi 2 kept");
+    }
+
+    #[test]
+    fn an_error_key_beside_a_message_is_one_variable() {
+        // Class: an error text or a traceback in an error key of a record with a message (its
+        // words would pair with quotes in the message and split it by exception). Generated,
+        // neutral words. Must not fire: a record with no message keeps its error's words.
+        let trace = r#"Traceback (most recent call last):\n  File \"/a.py\", line 3, in b\nKeyError: 'psi'"#;
+        let raised = |p: u8| {
+            format!(
+                r#"{{"level":"error","msg":"unit \"chi (period {p}s)\" raised","exc_info":"{trace}"}}"#
+            )
+        };
+        let (r2, r3) = (raised(2), raised(3));
+        let got = read(&[
+            &r2,
+            &r3,
+            r#"{"level":"error","msg":"unit \"eta\" lost","error":"omega 'psi' gone"}"#,
+            r#"{"level":"error","msg":"unit \"eta\" lost","error":"omega 'zeta' gone"}"#,
+            r#"{"level":"error","error":"omega gone"}"#,
+        ]);
+        assert_eq!(
+            got,
+            [
+                "error|unit \"chi (period 2s)\" raised exc_info=<*>",
+                "error|unit \"chi (period 3s)\" raised exc_info=<*>",
+                "error|unit \"eta\" lost error=<*>",
+                "error|unit \"eta\" lost error=<*>",
+                "error|error=\"omega gone\"",
+            ]
         );
     }
 

@@ -193,6 +193,7 @@ impl EventParser<'_> {
         self.body_open = false;
         self.field_col = 0;
         self.head_has_header = true;
+        self.head_is_record = false;
         self.head_header_is_word = false;
         self.head_tells_failure = false;
         self.head_opens_list = false;

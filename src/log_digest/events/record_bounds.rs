@@ -6,6 +6,20 @@ use super::{EventParser, Mode, TRACEBACK};
 use crate::log_digest::multiline::{is_class_summary, is_python_frame};
 
 impl EventParser<'_> {
+    /// Class: an indented text line right after a whole-line JSON record (a tool's own
+    /// `  Writing <path> ... done` printed to the stream its JSON logger writes to, another
+    /// writer's line). A JSON logger escapes what belongs to a record into it (a multi-line
+    /// message after `\n`, a traceback in an error field), so such a line is an event of its
+    /// own, not the record's body. Left alone: the frames of a stack printed raw after the
+    /// record (`at …`, `File "…"`: a runtime's own dump), a line inside a traceback or stack
+    /// trace opened after it, a blank line, and every line after a text head.
+    pub(super) fn record_escapes_its_body(&self, t: &str) -> bool {
+        self.head_is_record
+            && self.mode == Mode::Plain
+            && !t.starts_with("at ")
+            && !t.starts_with("File \"")
+    }
+
     /// Failure class: a record whose message goes on with the exception's one-line summary
     /// (`Type: text`, a logger given `str(exc)` or a wrapper's message) and then prints the
     /// Python traceback (`logger.exception` with a two-line message, a runner's step failure).
@@ -149,4 +163,13 @@ pub(super) fn has_subsecond_time(header: &str) -> bool {
             && matches!(b[i + 3], b'.' | b',')
             && b[i + 4..i + 10].iter().all(u8::is_ascii_digit)
     })
+}
+
+/// A line that opens a Python traceback or chains one to the next (`Traceback (most recent
+/// call last):`, `During handling of the above exception…`, `The above exception was the
+/// direct cause…`): inside a traceback it always continues it.
+pub(super) fn links_traceback(t: &str) -> bool {
+    t.starts_with("During handling of the above exception")
+        || t.starts_with("The above exception was the direct cause")
+        || t.starts_with(TRACEBACK)
 }
