@@ -29,6 +29,8 @@ use names::{
 };
 
 mod gaps;
+#[cfg(test)]
+mod join_matrix;
 mod level_split;
 mod names;
 mod siblings;
