@@ -106,9 +106,15 @@ const BASE: Spec = Spec {
     counts: (12, 12),
 };
 
+/// Shared words of the function-word cells.
+const FUNCTION: &[&str] = &["to", "the", "of", "for", "in", "from", "with", "on"];
+/// Shared tokens of the punctuation cells.
+const PUNCT: &[&str] = &[":", "-", "|", "->", "=", "--", "::", "/"];
+
 /// The pair of events a spec describes. Variable slots are placed from the end, every other
 /// token (`took <*> ms`-like), then the rest; the differing words are chosen among the other
 /// (content) positions.
+#[allow(clippy::many_single_char_names)]
 fn pair(s: &Spec) -> (Vec<Tok>, Vec<Tok>) {
     let mut var_pos: Vec<usize> = (0..s.len).rev().step_by(2).collect();
     var_pos.extend((0..s.len).rev().filter(|p| (s.len - 1 - p) % 2 == 1));
@@ -123,8 +129,6 @@ fn pair(s: &Spec) -> (Vec<Tok>, Vec<Tok>) {
             content[start..start + d].to_vec()
         }
     };
-    const FUNCTION: &[&str] = &["to", "the", "of", "for", "in", "from", "with", "on"];
-    const PUNCT: &[&str] = &[":", "-", "|", "->", "=", "--", "::", "/"];
     let mut a = Vec::new();
     let mut b = Vec::new();
     for p in 0..s.len {
