@@ -71,8 +71,9 @@ const PREPOSITIONS: &[&str] = &[
 /// take (fewer are split anyway), at most `max_unshared_values`, every one a plain word on at
 /// least [`MIN_LINES`] lines that fills no other varying position of the log; and the frame
 /// says what happened around them: two constant words besides them (a frame of variables
-/// around one word, `parcel <*> <*> <*> <word>`, is a record whose word is a field), and not
-/// right after a preposition ([`PREPOSITIONS`]).
+/// around one word, `parcel <*> <*> <*> <word>`, is a record whose word is a field), not
+/// right after a preposition ([`PREPOSITIONS`]), and not in free text after a `key:` (an error
+/// message inside a field is a variable).
 pub(super) fn is_family(
     (template, p): (&[u32], usize),
     values: &[u32],
@@ -88,8 +89,12 @@ pub(super) fn is_family(
     let after_preposition = p
         .checked_sub(1)
         .is_some_and(|q| PREPOSITIONS.contains(&vocab.text[template[q] as usize]));
+    // A text key before it (`rejected: <word> <word>`), past the first token (a logger's
+    // name, `worker:`), opens free text that runs on.
+    let in_free_text = (1..p).any(|q| super::gaps::is_text_key(vocab, template[q]));
     constants >= 2
         && !after_preposition
+        && !in_free_text
         && values.len() > cfg.max_constant_values
         && values.len() <= cfg.max_unshared_values
         && lines.iter().all(|&n| n >= MIN_LINES)
@@ -146,11 +151,15 @@ mod tests {
                 .all(|x| x == "plorn <*> zarth vemble <*>"),
             "{t:?}"
         );
-        // Nor after a preposition (a target or place), nor in a frame of variables with one
-        // other constant word (a record whose last field is a word).
-        let cases: [Vec<String>; 6] = [
+        // Nor after a preposition (a target or place), nor in free text after a `key:` (an
+        // error message), nor in a frame of variables with one other constant word (a record
+        // whose last field is a word).
+        let cases: [Vec<String>; 7] = [
             (0..15)
                 .map(|k| format!("plorn zarth to {} vemble {k}", five[k % 5]))
+                .collect(),
+            (0..15)
+                .map(|k| format!("plorn {k} zarth: {} pipe", five[k % 5]))
                 .collect(),
             (0..15)
                 .map(|k| format!("plorn {k} {} {}", k * 3, five[k % 5]))

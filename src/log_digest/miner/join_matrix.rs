@@ -429,6 +429,28 @@ fn cells() -> Vec<(&'static str, Cell)> {
             join: false,
         },
     ));
+    // Free text after a `key:` (an error message), five texts of two words each, recurring.
+    out.push((
+        "must join",
+        Cell {
+            name: "free text after a key".into(),
+            a: lines(15, |k| {
+                let w = |j: usize| OTHER[(k + j) % 5];
+                format!("plorn {k} zarth: {} {}", w(0), WORDS[10 + (k + 2) % 5])
+            }),
+            b: lines(15, |k| {
+                let w = |j: usize| OTHER[(k + j) % 5];
+                format!(
+                    "plorn {} zarth: {} {}",
+                    k + 3,
+                    w(1),
+                    WORDS[10 + (k + 4) % 5]
+                )
+            }),
+            more: Vec::new(),
+            join: true,
+        },
+    ));
     out.push((
         "must join",
         Cell {
