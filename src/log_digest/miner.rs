@@ -28,7 +28,10 @@ use names::{
     keyed_wildcards, one_family, short_choice,
 };
 
+mod family;
 mod gaps;
+#[cfg(test)]
+mod join_matrix;
 mod level_split;
 mod names;
 mod siblings;
@@ -471,9 +474,10 @@ fn cluster(
     //    file names, weekdays, `name[pid]:` prefixes).
     let clusters = siblings::merge_siblings(clusters, toks, vocab, cfg);
     // 3. Split clusters on positions with few distinct words.
+    let slots = family::slots_filled(&clusters, toks, vocab);
     let mut out = Vec::with_capacity(clusters.len());
     for c in clusters {
-        split(c, toks, lines, vocab, cfg, &mut out);
+        split(c, toks, lines, (vocab, &slots), cfg, &mut out);
     }
     // 4. Fold a template into a longer one that only adds a run of variables.
     let out = gaps::merge_insertions(out, vocab, cfg.similarity);
@@ -487,7 +491,7 @@ fn split(
     c: Cluster,
     toks: &[Vec<u32>],
     (counts, levels): (&[u64], &[Levels]),
-    vocab: &Vocab,
+    (vocab, slots): (&Vocab, &family::Slots),
     cfg: &MinerConfig,
     out: &mut Vec<Cluster>,
 ) {
@@ -518,6 +522,9 @@ fn split(
             } else {
                 cfg.max_constant_values
             };
+            // Plain words are collected up to the wider bound too: a family of events told
+            // apart by one word each may be split beyond the few values ([`family`]).
+            let gather = limit.max(cfg.max_unshared_values);
             let mut values: Vec<u32> = Vec::new();
             let mut lines: Vec<u64> = Vec::new();
             let mut mixed = false;
@@ -539,7 +546,7 @@ fn split(
                     capitalised += usize::from(capital);
                     values.push(v);
                     lines.push(counts[m as usize]);
-                    if values.len() > limit {
+                    if values.len() > gather {
                         break;
                     }
                 }
@@ -558,7 +565,19 @@ fn split(
                 compound = false;
                 limit = cfg.max_constant_values;
             }
-            if mixed || values.len() < 2 || values.len() > limit {
+            if mixed
+                || values.len() < 2
+                || (values.len() > limit
+                    && (names
+                        || compound
+                        || !family::is_family(
+                            (&c.template, p),
+                            &values,
+                            &lines,
+                            (vocab, slots),
+                            cfg,
+                        )))
+            {
                 continue;
             }
             if compound
@@ -589,7 +608,16 @@ fn split(
             {
                 continue;
             }
-            return split_at(&c, p, &values, toks, (counts, levels), vocab, cfg, out);
+            return split_at(
+                &c,
+                p,
+                &values,
+                toks,
+                (counts, levels),
+                (vocab, slots),
+                cfg,
+                out,
+            );
         }
     }
     if let Some(p) = level_split::level_position(&c, toks, levels, vocab, cfg.max_unshared_values) {
@@ -599,7 +627,16 @@ fn split(
                 values.push(toks[m as usize][p]);
             }
         }
-        return split_at(&c, p, &values, toks, (counts, levels), vocab, cfg, out);
+        return split_at(
+            &c,
+            p,
+            &values,
+            toks,
+            (counts, levels),
+            (vocab, slots),
+            cfg,
+            out,
+        );
     }
     out.push(c);
 }
@@ -613,7 +650,7 @@ fn split_at(
     values: &[u32],
     toks: &[Vec<u32>],
     lines: (&[u64], &[Levels]),
-    vocab: &Vocab,
+    vocab: (&Vocab, &family::Slots),
     cfg: &MinerConfig,
     out: &mut Vec<Cluster>,
 ) {

@@ -195,7 +195,7 @@ fn fold_into(clusters: Vec<Cluster>, into: &[Option<usize>]) -> Vec<Cluster> {
 
 /// Whether token `t` is a text key: a constant word of letters (`_`, `-` allowed) ending in
 /// one `:` (`reason:`, `Error:`), not a code path (`a::b:`) nor a URL scheme.
-fn is_text_key(vocab: &Vocab, t: u32) -> bool {
+pub(super) fn is_text_key(vocab: &Vocab, t: u32) -> bool {
     let text = vocab.text[t as usize];
     let Some(word) = text.strip_suffix(':') else {
         return false;
