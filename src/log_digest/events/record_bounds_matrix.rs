@@ -362,9 +362,6 @@ fn file(head: Render, body: &Body, every: usize, headed: bool) -> Vec<(String, b
 /// tells them from a banner a server prints between its logged lines (see
 /// `a_headerless_line_after_a_finished_message_is_an_event_of_its_own`).
 const FINISHED: &str = "bare lines after a finished message are read as events";
-/// Why announced bodies split when every record carries one: their lines, counted as head
-/// candidates, outnumber the headed lines and the source does not count as headed.
-const DENSE: &str = "bodies on every record outnumber the headed lines";
 /// Why a Node error under a syslog line splits: the header model reads `Error:` as a level
 /// column, and the rule that takes such a line back asks for a head with a level.
 const LEVEL_WORD: &str = "`Error:` read as a level under a head with no level";
@@ -393,16 +390,6 @@ const OPEN: &[(&str, &str, usize, &str)] = &[
     ("ruby logger", "message with line breaks", 4, FINISHED),
     ("ruby logger", "aligned table", 1, FINISHED),
     ("ruby logger", "aligned table", 4, FINISHED),
-    ("iso level logger", "key: value block", 1, DENSE),
-    ("iso level logger", "| table", 1, DENSE),
-    ("[time] [LEVEL]", "key: value block", 1, DENSE),
-    ("[time] [LEVEL]", "| table", 1, DENSE),
-    ("syslog", "key: value block", 1, DENSE),
-    ("syslog", "| table", 1, DENSE),
-    ("klog", "key: value block", 1, DENSE),
-    ("klog", "| table", 1, DENSE),
-    ("ruby logger", "key: value block", 1, DENSE),
-    ("ruby logger", "| table", 1, DENSE),
     ("syslog", "node stack", 1, LEVEL_WORD),
     ("syslog", "node stack", 4, LEVEL_WORD),
     ("no header", "blank line inside", 1, BLANK),
