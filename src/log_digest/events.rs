@@ -780,6 +780,8 @@ mod lone_indented_matrix;
 #[cfg(test)]
 mod native_frames_matrix;
 #[cfg(test)]
+mod record_bounds_matrix;
+#[cfg(test)]
 mod repeated_header_matrix;
 #[cfg(test)]
 mod summary_traceback_matrix;

@@ -8,6 +8,7 @@ use super::super::header::{HeaderModel, Split};
 use super::super::multiline::head_candidates;
 use super::super::records::logfmt_line;
 use super::message_level;
+use super::TRACEBACK;
 
 /// Head candidates of a sample (unindented, non-blank, outside tracebacks) that must carry a
 /// header, in thirds, before lines without one are read as the bodies of multi-line records.
@@ -22,6 +23,15 @@ const HEADED_MIN: usize = 5;
 /// message ends unfinished). Without that evidence a source whose lines change shape after the
 /// sample (two files of different formats one after the other) would have every line of the
 /// second format taken as the body of one event.
+///
+/// Failure class: records that nearly all carry a body of several unindented lines (every
+/// record printing its settings as `key: value` lines, a table, a statement clause by
+/// clause). Counted as head candidates, those body lines outnumber the headed lines, and the
+/// source would not count as headed. The lines of the body each head announces (the bare
+/// lines right after a headed line whose message ends unfinished, [`BODY_RUN_MAX`] at most a
+/// head) are not head candidates. Left alone: bare lines after a finished message, and a run
+/// longer than that bound (a second format after the sample's last announcing line), which
+/// count as before.
 pub(super) fn is_headed<'a>(
     sample: &[&'a str],
     split: impl Fn(&'a str) -> (Split<'a>, bool),
@@ -30,7 +40,7 @@ pub(super) fn is_headed<'a>(
         let (s, has) = split(l);
         has && typed_header(&s)
     };
-    mostly_headed(sample, &headed)
+    mostly_headed(&without_announced_bodies(sample, &headed), &headed)
         && sample.windows(2).any(|w| {
             let (above, line) = (w[0], w[1]);
             opens_body(above)
@@ -40,6 +50,53 @@ pub(super) fn is_headed<'a>(
                 && !headed(line)
                 && !is_record_of_its_own(line)
         })
+}
+
+/// Bare lines (not indented, not blank, no typed header, no record of their own) a head's
+/// announced body may hold before they count as head candidates again.
+const BODY_RUN_MAX: usize = 16;
+
+/// The sample without the bodies its heads announce: the runs of bare lines right after a
+/// headed line whose message ends unfinished ([`opens_body`]), indented and blank lines
+/// inside a run kept, a run of more than [`BODY_RUN_MAX`] bare lines kept whole.
+fn without_announced_bodies<'a>(
+    sample: &[&'a str],
+    headed: &impl Fn(&'a str) -> bool,
+) -> Vec<&'a str> {
+    let bare = |l: &'a str| {
+        !l.starts_with([' ', '\t'])
+            && !l.trim_end().is_empty()
+            && !l.starts_with(TRACEBACK)
+            && !headed(l)
+            && !is_record_of_its_own(l)
+    };
+    let mut kept = Vec::with_capacity(sample.len());
+    let mut i = 0;
+    while i < sample.len() {
+        let line = sample[i];
+        kept.push(line);
+        i += 1;
+        if !(opens_body(line) && headed(line)) {
+            continue;
+        }
+        // The run: bare lines, with the indented and blank lines between them.
+        let mut end = i;
+        let mut bares = 0;
+        while end < sample.len() {
+            let l = sample[end];
+            if bare(l) {
+                bares += 1;
+            } else if !(l.starts_with([' ', '\t']) || l.trim_end().is_empty()) {
+                break;
+            }
+            end += 1;
+        }
+        if bares <= BODY_RUN_MAX {
+            kept.extend(sample[i..end].iter().filter(|l| !bare(l)));
+            i = end;
+        }
+    }
+    kept
 }
 
 /// Whether most head candidates of the sample (a third of them, [`HEADED_MIN`] at least) carry
@@ -166,6 +223,43 @@ mod tests {
         assert!(is_record_of_its_own("level=info msg=\"delta\" n=3"));
         assert!(!is_record_of_its_own("FROM epsilon_table"));
         assert!(!is_record_of_its_own("host:zeta.example.org"));
+    }
+
+    /// Every record's head announcing `n` bare body lines (a cell of the record-bounds
+    /// matrix: `key: value` settings under each head).
+    fn dense_bodies(records: usize, n: usize, announce: bool) -> Vec<String> {
+        let mut lines = Vec::new();
+        for i in 0..records {
+            let end = if announce { "settings:" } else { "settings" };
+            lines.push(format!("2024-03-01 09:00:{:02} INFO alpha {end}", i % 60));
+            for k in 0..n {
+                lines.push(format!("beta_{k}: gamma {i}"));
+            }
+        }
+        lines
+    }
+
+    /// Whether `lines` read as a headed source under the default header model.
+    fn headed_source(lines: &[String]) -> bool {
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        is_headed(&refs, |l| (HeaderModel::default().split(l), true))
+    }
+
+    #[test]
+    fn announced_bodies_that_outnumber_their_heads_leave_the_source_headed() {
+        for n in [3, 4, 8] {
+            assert!(
+                headed_source(&dense_bodies(30, n, true)),
+                "{n} lines a body"
+            );
+        }
+        // Must not fire: the same lines under finished messages (no announced body), and a
+        // run longer than a body after the one announcing line (a second format after it).
+        assert!(!headed_source(&dense_bodies(30, 3, false)));
+        let mut second = dense_bodies(12, 0, false);
+        second.push("2024-03-01 09:01:00 INFO delta dump:".into());
+        second.extend((0..60).map(|i| format!("epsilon zeta step {i} done")));
+        assert!(!headed_source(&second));
     }
 
     #[test]
