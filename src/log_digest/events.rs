@@ -774,6 +774,8 @@ mod forwarded_worker_matrix;
 #[cfg(test)]
 mod header_alone_matrix;
 #[cfg(test)]
+mod header_shape_matrix;
+#[cfg(test)]
 mod interleave_matrix;
 #[cfg(test)]
 mod level_word_exception_matrix;
