@@ -127,7 +127,8 @@ fn mixed_models(sample: &[&str], model: &HeaderModel) -> Vec<HeaderModel> {
 /// log and a library's printed warnings): the sample's head lines that neither `model` nor a
 /// `mixed` one fits, grouped by the shapes of their first two tokens, one model per group of
 /// [`RARE_MIN`] lines or more whose header is clearly a logger's
-/// ([`HeaderModel::is_timed_with_level`]). Lines that merely vary within one format fit its
+/// ([`HeaderModel::is_timed_with_level`]) or a relay's that names the program
+/// ([`HeaderModel::is_timed_with_program`]). Lines that merely vary within one format fit its
 /// model and are not asked; printed lines without a time and a level get none.
 fn rare_models(sample: &[&str], model: &HeaderModel, mixed: &[HeaderModel]) -> Vec<HeaderModel> {
     let mut groups: Vec<(u64, Vec<&str>)> = Vec::new();
@@ -146,7 +147,7 @@ fn rare_models(sample: &[&str], model: &HeaderModel, mixed: &[HeaderModel]) -> V
         .iter()
         .filter(|(_, g)| g.len() >= RARE_MIN)
         .map(|(_, g)| HeaderModel::infer(g.iter().copied()))
-        .filter(|m| m.is_typed() && m.is_timed_with_level())
+        .filter(|m| m.is_typed() && (m.is_timed_with_level() || m.is_timed_with_program()))
         .take(MIXED_MAX)
         .collect()
 }

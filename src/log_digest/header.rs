@@ -366,6 +366,23 @@ impl HeaderModel {
         })
     }
 
+    /// Whether the header is a relay's: a time or date column, then a host and the writing
+    /// program closed by a colon (`<date> <time> host prog[pid]: msg`, the BSD syslog layout),
+    /// which names its source as a level column names a severity. Class: a program's own
+    /// header in a stream that no level column marks, as clearly a logger's as a timed level.
+    pub fn is_timed_with_program(&self) -> bool {
+        let host_then_program = match self.component {
+            Component::HostColon => true,
+            Component::Colon => self.columns.last() == Some(&Some(Shape::HostId)),
+            _ => false,
+        };
+        host_then_program
+            && self
+                .columns
+                .iter()
+                .any(|c| matches!(c, Some(Shape::Time | Shape::DateWord)))
+    }
+
     /// Whether the model has a typed header (two checked columns other than separators, a
     /// level or mark column, or a whole header in one bracket), not just a word or a number
     /// that a group of similar messages happens to start with, nor the separators of a
