@@ -102,7 +102,11 @@ fn mixed_models(sample: &[&str], model: &HeaderModel) -> Vec<HeaderModel> {
     }
     if one_fits {
         // Kept only when the groups' headers are longer than the common one, tell apart in
-        // their width or level column, at least one has a level, and they cover most lines.
+        // their width or level column, at least one has a level (or names its program as a
+        // relay's header does: a level's equal in telling a logger's header from words that
+        // follow a time, [`HeaderModel::is_timed_with_program`]), and they cover most lines.
+        // Class: two unlevelled timed styles (a relay's `<date> <time> host prog[pid]:` and a
+        // runtime's bare `<date> <time> msg`) whose common model keeps a time only.
         let mut kinds: Vec<(usize, Option<usize>)> = models
             .iter()
             .map(|(_, m)| (m.width(), m.level_column()))
@@ -113,7 +117,9 @@ fn mixed_models(sample: &[&str], model: &HeaderModel) -> Vec<HeaderModel> {
         kinds.dedup();
         if kinds.len() < 2
             || !longer
-            || !models.iter().any(|(_, m)| m.has_level_column())
+            || !models
+                .iter()
+                .any(|(_, m)| m.has_level_column() || m.is_timed_with_program())
             || covered * 100 < heads.len() * MIXED_LEVEL_COVER
         {
             return Vec::new();

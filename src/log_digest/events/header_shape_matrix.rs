@@ -403,8 +403,7 @@ fn print_table() {
 /// fall to the message on the lines the model reads them as the program); a logger name some
 /// lines leave out (`LEVEL - msg` among `LEVEL name - msg`); three level shapes in one file; a
 /// shorter header (Go's `date time msg`) that fits the first columns of a longer one written on
-/// a tenth of the lines or fewer; two headers no level column marks whose common model keeps a
-/// time and nothing else.
+/// a tenth of the lines or fewer.
 const OPEN: &[&str] = &[
     "syslog host | spaces | 50/50",
     "iso host LEVEL | spaces | 50/50",
@@ -416,8 +415,6 @@ const OPEN: &[&str] = &[
     "level | lower | 3 shapes",
     "python logging + go log | 1:10 line by line",
     "python logging + go log | 1:10 blocks of 3:30",
-    "syslog + go log | 1:1 line by line",
-    "syslog + go log | 1:1 blocks of 20",
 ];
 
 #[test]
@@ -472,5 +469,33 @@ fn a_rare_relay_header_gets_a_model_and_timed_printed_lines_do_not() {
         let model = super::HeaderModel::infer(refs.iter().copied());
         let rare = super::rare_models(&refs, &model, &[]);
         assert_eq!(!rare.is_empty(), fires, "{name}: {rare:?}");
+    }
+}
+
+/// A relay's header and Go's `date time msg` line by line (one common model keeps a time only)
+/// get a model each; one relay format whose host changes shape, and a printed `<date> <time>
+/// msg` style with Go's, keep one model (must not fire).
+#[test]
+fn two_unlevelled_styles_split_only_when_one_names_its_program() {
+    let printed: Style = |i, _, m| {
+        let (h, mi, se) = clock(i);
+        format!("Mar  1 {h:02}:{mi:02}:{se:02} {m}")
+    };
+    let host_mix: Style = |i, l, m| (FIELDS[0].2)(i, i % 2, l, m);
+    let cases: [(&str, Style, Style, bool); 3] = [
+        ("relay + go", STYLES[1].1, STYLES[4].1, true),
+        ("relay, host name or address", host_mix, host_mix, false),
+        ("printed + go", printed, STYLES[4].1, false),
+    ];
+    for (name, a, b, fires) in cases {
+        let (pa, pb) = (part(0, a, 40), part(1, b, 40));
+        let lines: Vec<&str> = pa
+            .iter()
+            .zip(&pb)
+            .flat_map(|(x, y)| [x.as_str(), y.as_str()])
+            .collect();
+        let model = super::HeaderModel::infer(lines.iter().copied());
+        let mixed = super::mixed_models(&lines, &model);
+        assert_eq!(mixed.len() == 2, fires, "{name}: {model:?} {mixed:?}");
     }
 }
