@@ -328,7 +328,12 @@ const ARRANGEMENTS: [(&str, usize, usize); 4] = [
 ];
 
 fn joined(lines: &[String]) -> String {
-    lines.iter().map(|l| format!("{l}\n")).collect()
+    let mut text = String::new();
+    for l in lines {
+        text.push_str(l);
+        text.push('\n');
+    }
+    text
 }
 
 /// One cell of (b): lines of `a` and `b` interleaved; what differs from each part alone.
