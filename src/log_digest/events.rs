@@ -103,7 +103,8 @@ fn mixed_models(sample: &[&str], model: &HeaderModel) -> Vec<HeaderModel> {
     }
     if one_fits {
         // Kept only when the groups' headers are longer than the common one, tell apart in
-        // their width or level column, at least one has a level, and they cover most lines.
+        // their width or level column, at least one names its source (a level or a relay's
+        // program: [`HeaderModel::names_source`]), and they cover most lines.
         let mut kinds: Vec<(usize, Option<usize>)> = models
             .iter()
             .map(|(_, m)| (m.width(), m.level_column()))
@@ -114,7 +115,7 @@ fn mixed_models(sample: &[&str], model: &HeaderModel) -> Vec<HeaderModel> {
         kinds.dedup();
         if kinds.len() < 2
             || !longer
-            || !models.iter().any(|(_, m)| m.has_level_column())
+            || !models.iter().any(|(_, m)| m.names_source())
             || covered * 100 < heads.len() * MIXED_LEVEL_COVER
         {
             return Vec::new();
@@ -127,9 +128,9 @@ fn mixed_models(sample: &[&str], model: &HeaderModel) -> Vec<HeaderModel> {
 /// sample for a share of their own (an application's own lines among many more of an access
 /// log and a library's printed warnings): the sample's head lines that neither `model` nor a
 /// `mixed` one fits, grouped by the shapes of their first two tokens, one model per group of
-/// [`RARE_MIN`] lines or more whose header is clearly a logger's
-/// ([`HeaderModel::is_timed_with_level`]). Lines that merely vary within one format fit its
-/// model and are not asked; printed lines without a time and a level get none.
+/// [`RARE_MIN`] lines or more whose header is a logger's or a relay's (timed with a level or a
+/// program: [`HeaderModel::is_timed_with_level`], [`HeaderModel::is_timed_with_program`]). Lines
+/// that merely vary within one format fit its model and are not asked; printed lines get none.
 fn rare_models(sample: &[&str], model: &HeaderModel, mixed: &[HeaderModel]) -> Vec<HeaderModel> {
     let mut groups: Vec<(u64, Vec<&str>)> = Vec::new();
     for l in head_candidates(sample.iter().copied()) {
@@ -147,7 +148,7 @@ fn rare_models(sample: &[&str], model: &HeaderModel, mixed: &[HeaderModel]) -> V
         .iter()
         .filter(|(_, g)| g.len() >= RARE_MIN)
         .map(|(_, g)| HeaderModel::infer(g.iter().copied()))
-        .filter(|m| m.is_typed() && m.is_timed_with_level())
+        .filter(|m| m.is_typed() && (m.is_timed_with_level() || m.is_timed_with_program()))
         .take(MIXED_MAX)
         .collect()
 }
@@ -771,6 +772,8 @@ pub(crate) use console::render_console;
 mod forwarded_worker_matrix;
 #[cfg(test)]
 mod header_alone_matrix;
+#[cfg(test)]
+mod header_shape_matrix;
 #[cfg(test)]
 mod interleave_matrix;
 #[cfg(test)]

@@ -366,6 +366,25 @@ impl HeaderModel {
         })
     }
 
+    /// Whether the header is a relay's: a time or date column, then a host and the writing
+    /// program closed by a colon (`<date> <time> host prog[pid]: msg`, the BSD syslog layout),
+    /// which names its source as a level column names a severity. Class: a program's own
+    /// header in a stream that no level column marks, as clearly a logger's as a timed level.
+    pub fn is_timed_with_program(&self) -> bool {
+        let timed = |c: &Option<Shape>| matches!(c, Some(Shape::Time | Shape::DateWord));
+        self.columns.iter().any(timed)
+            && (self.component == Component::HostColon
+                || (self.component == Component::Colon
+                    && self.columns.last() == Some(&Some(Shape::HostId))))
+    }
+
+    /// Whether the header names its line's source: a level column or a relay's program
+    /// ([`Self::is_timed_with_program`]); what tells two unlevelled timed styles in one stream
+    /// apart where their common model keeps a time only (a relay's and a runtime's bare one).
+    pub fn names_source(&self) -> bool {
+        self.has_level_column() || self.is_timed_with_program()
+    }
+
     /// Whether the model has a typed header (two checked columns other than separators, a
     /// level or mark column, or a whole header in one bracket), not just a word or a number
     /// that a group of similar messages happens to start with, nor the separators of a
