@@ -906,6 +906,40 @@ mod tests {
     }
 
     #[test]
+    fn task_names_glued_to_a_run_id_keep_their_events_apart() {
+        // Class (generated, the masker matrix's must-not-fire `task name` cell): a task
+        // queue's line per run, the task's dotted module path glued to the run's bracketed id
+        // (masked). A few tasks that each recur are kinds of work. Must not fire: many names
+        // once each stay one variable; a program tag with its pid (`daemon[<*>]:`) is no task.
+        let tasks = [
+            "zorbex.tasks.plonk_varn",
+            "zorbex.tasks.quill_sync",
+            "zorbex.drabble",
+        ];
+        let mut lines = Vec::new();
+        for _ in 0..3 {
+            for t in tasks {
+                lines.push(format!("Task {t}[<*>] succeeded in <*>: None"));
+            }
+        }
+        for k in 0..12u8 {
+            lines.push(format!(
+                "quorb zorbex.pock{}[<*>] drave",
+                char::from(b'a' + k)
+            ));
+        }
+        let t = templates_of(&lines);
+        assert_ne!(t[0], t[1], "{t:?}");
+        assert_ne!(t[1], t[2], "{t:?}");
+        assert_eq!(t[0], t[3], "{t:?}");
+        assert!(t[9..].iter().all(|x| x == "quorb <*> drave"), "{t:?}");
+        assert!(names::is_glued_name("proj.tasks.send_mail[<*>]:"));
+        assert!(!names::is_glued_name("daemon[<*>]:"));
+        assert!(!names::is_glued_name("proj.tasks[quorb]"));
+        assert!(!names::is_glued_name("1.2[<*>]"));
+    }
+
+    #[test]
     fn the_transport_of_a_request_is_a_short_choice() {
         // Class (generated, a server logging each request with the transport it came over):
         // `udp` or `tcp` beside the request's variables is a variable of one event; opening

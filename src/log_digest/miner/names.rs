@@ -365,9 +365,16 @@ pub(super) fn is_domain_host(t: &str) -> bool {
 
 /// `<*>:run_report` or `<*>:run_report(<*>)`: an id glued by a colon to a function's name
 /// (letters and underscores, at least three), which may be followed by its arguments.
+///
+/// Also a dotted code name glued to one run's id in brackets (`proj.tasks.send_mail[<*>]`,
+/// maybe followed by `:` or `,`): identifier parts (letters, digits, `_`, not starting with a
+/// digit) joined by `.`, two or more. Class: a task queue's line for one run of a task, named
+/// by the task's module path with the run's id glued on; the name says the kind of work, so a
+/// few such names that each recur keep their events apart as a bare dotted code name does.
+/// Not a program tag with its pid (`daemon[<*>]:`, no dot) nor a bracket holding words.
 pub(super) fn is_glued_name(t: &str) -> bool {
     let Some(rest) = t.strip_prefix(WILDCARD).and_then(|r| r.strip_prefix(':')) else {
-        return false;
+        return bracketed_run(t);
     };
     let name = rest.split('(').next().unwrap_or("");
     name.len() >= 3
@@ -427,6 +434,37 @@ pub(super) fn short_choice(t: &str) -> u8 {
         .iter()
         .position(|set| set.iter().any(|c| c.eq_ignore_ascii_case(w)))
         .map_or(0, |i| (i + 1) as u8)
+}
+
+/// The bracketed form of [`is_glued_name`] (`proj.tasks.send_mail[<*>]`).
+fn bracketed_run(t: &str) -> bool {
+    let b = t.as_bytes();
+    let b = match b.last() {
+        Some(b':' | b',') => &b[..b.len() - 1],
+        _ => b,
+    };
+    let Some(name) = b.strip_suffix(b"[<*>]") else {
+        return false;
+    };
+    // Parts start with a letter or `_`; `start` is true before a part's first byte.
+    let (mut parts, mut start) = (1, true);
+    for &c in name {
+        if c == b'.' {
+            if start {
+                return false;
+            }
+            parts += 1;
+            start = true;
+        } else if start {
+            if !(c.is_ascii_alphabetic() || c == b'_') {
+                return false;
+            }
+            start = false;
+        } else if !(c.is_ascii_alphanumeric() || c == b'_') {
+            return false;
+        }
+    }
+    !start && parts >= 2
 }
 
 #[cfg(test)]
