@@ -30,6 +30,8 @@ mod names;
 mod number_words;
 mod pairs;
 mod spans;
+#[cfg(test)]
+mod value_matrix;
 
 /// The placeholder written for a variable part of a template.
 pub const WILDCARD: &str = "<*>";

@@ -24,8 +24,8 @@ use serde::Serialize;
 use super::mask::{self, WILDCARD};
 use names::{
     compound_names_apart, is_absolute_host, is_capitalised_word, is_compound_call,
-    is_compound_name, is_dotted_name, is_glued_name, is_qualified_name, is_quoted_name,
-    keyed_wildcards, one_family, short_choice,
+    is_compound_name, is_domain_host, is_dotted_name, is_glued_name, is_key_colon, is_marked_value,
+    is_qualified_name, is_quoted_name, keyed_wildcards, one_family, short_choice,
 };
 
 mod family;
@@ -245,9 +245,13 @@ impl Miner {
                             let d = (!t.contains(WILDCARD) && is_dotted_name(t))
                                 || is_glued_name(t)
                                 || q;
-                            // A host in DNS's absolute form is a value, never a name.
-                            wildish
-                                .push(d || (t.contains(WILDCARD) && !call) || is_absolute_host(t));
+                            // A host in DNS's absolute or relative form is a value, never a
+                            // name.
+                            wildish.push(
+                                d || (t.contains(WILDCARD) && !call)
+                                    || is_absolute_host(t)
+                                    || is_domain_host(t),
+                            );
                             dotted.push(d);
                             meaningful.push(has_word(t));
                             anchored.push(mask::http_anchor(t));
@@ -444,7 +448,20 @@ fn cluster(
     let mut clusters: Vec<Cluster> = Vec::new();
     let mut buckets: FxHashMap<(usize, u32), Vec<usize>> = FxHashMap::default();
     for (si, t) in toks.iter().enumerate() {
-        let key = (t.len(), t.first().copied().unwrap_or(WILD));
+        // A first token that is a host (wildish, neither a code name nor masked: see
+        // [`is_domain_host`]) buckets as a wildcard, so its lines meet the other lines of
+        // their event.
+        let key = (
+            t.len(),
+            t.first().copied().map_or(WILD, |f| {
+                let i = f as usize;
+                if vocab.wildish[i] && !vocab.dotted[i] && !vocab.text[i].contains(WILDCARD) {
+                    WILD
+                } else {
+                    f
+                }
+            }),
+        );
         let list = buckets.entry(key).or_default();
         let mut best: Option<(usize, f64)> = None;
         for &ci in list.iter() {
@@ -599,8 +616,16 @@ fn split(
             // stand among constant words, where they read as the message's own words.
             let beside_variable = (p.saturating_sub(2)..(p + 3).min(c.template.len()))
                 .any(|q| q != p && c.template[q] == WILD);
-            if p > 0
-                && beside_variable
+            // The same words are a variable anywhere when the message marks them as a
+            // value: each wrapped in brackets or quotes (`(true)`, `'SELL'`) or given after a
+            // key (`side: BUY`, `{flag: true}`); see [`is_marked_value`].
+            let marked = values
+                .iter()
+                .all(|&v| is_marked_value(vocab.text[v as usize]))
+                || p > 0
+                    && c.template[p - 1] != WILD
+                    && is_key_colon(vocab.text[c.template[p - 1] as usize]);
+            if (marked || p > 0 && beside_variable)
                 && choice[values[0] as usize] != 0
                 && values
                     .iter()
@@ -817,6 +842,138 @@ mod tests {
         assert!(!names::is_capitalised_word("WANDER"));
         assert!(!names::is_capitalised_word("GrabWidget"));
         assert!(!names::is_capitalised_word("Ab"));
+    }
+
+    #[test]
+    fn dotted_hosts_of_words_are_values_at_any_position() {
+        // Class (generated, the masker matrix's `host-words` cells): a message naming a host
+        // of words only (`brampock.vexor.net`), a few hosts each on two lines, first, in the
+        // middle and last, bare or wrapped. Must not fire: dotted code names (a task's module
+        // path) that each recur keep their events apart, and a dotted name whose last part is
+        // no top-level domain is no host.
+        let hosts = [
+            "brampock.vexor.net",
+            "drazor.vexor.net",
+            "fimvex.quil.io",
+            "lun-zor.example.com",
+            "pockfim.vexor.net",
+            "zorquil.quil.io",
+        ];
+        let forms = [
+            "{h} flarn quibbed the snorvel",
+            "flarn quibbed ({h}) the snorvel",
+            "flarn quibbed the snorvel trunde: {h}",
+        ];
+        let mut lines = Vec::new();
+        for form in forms {
+            for h in hosts {
+                for _ in 0..2 {
+                    lines.push(form.replace("{h}", h));
+                }
+            }
+        }
+        let codes = [
+            "zorbex.tasks.plonk_varn",
+            "zorbex.tasks.quill_sync",
+            "zorbex.jobs.drabble",
+        ];
+        for c in codes {
+            for _ in 0..3 {
+                lines.push(format!("flarn ran {c} fully"));
+            }
+        }
+        let t = templates_of(&lines);
+        let n = hosts.len() * 2;
+        for (k, form) in t[..3 * n].chunks(n).enumerate() {
+            assert!(form.iter().all(|x| x == &form[0]), "form {k}: {form:?}");
+        }
+        let code = &t[3 * n..];
+        assert!(code[0] != code[3] && code[3] != code[6], "{code:?}");
+        assert!(names::is_domain_host("(fimvex.quil.io),"));
+        assert!(names::is_domain_host("peer=lun-zor.example.COM"));
+        assert!(!names::is_domain_host("zorbex.tasks.plonk_varn"));
+        assert!(!names::is_domain_host("config.settings.local"));
+        assert!(!names::is_domain_host("a.b_c.net"));
+        assert!(!names::is_domain_host("1.2.3"));
+    }
+
+    #[test]
+    fn short_choice_words_marked_as_values_are_one_event() {
+        // Class (generated, the masker matrix's `bool`/`buy-sell` cells): a parameter's few
+        // values written in brackets or quotes, or after a `key:`, among constant words, in
+        // the middle or last. Must not fire: the same words bare among constant words, and a
+        // bare verb of the set, keep their events apart.
+        let mut lines = Vec::new();
+        let forms = [
+            "flarn quibbed ({v}) the snorvel",
+            "flarn quibbed the snorvel '{v}'",
+            "flarn quibbed trunde: {v} the snorvel",
+            "flarn quibbed the snorvel {trunde: {v}}",
+        ];
+        for form in forms {
+            for v in ["true", "false", "true", "false"] {
+                lines.push(form.replace("{v}", v));
+            }
+        }
+        for v in ["BUY", "SELL"] {
+            lines.push(format!("[{v}] placed in zorbex"));
+            lines.push(format!("[{v}] placed in zorbex"));
+        }
+        for v in ["true", "false"] {
+            lines.push(format!("quorb plinked {v} onto drave"));
+            lines.push(format!("quorb plinked {v} onto drave"));
+        }
+        for v in ["enabled", "disabled"] {
+            lines.push(format!("snorvel {v} by trunde"));
+            lines.push(format!("snorvel {v} by trunde"));
+        }
+        let t = templates_of(&lines);
+        for (k, form) in t[..16].chunks(4).enumerate() {
+            assert!(form.iter().all(|x| x == &form[0]), "form {k}: {form:?}");
+        }
+        // Opening the message, a marked value stays in its own bucket (left as it was).
+        assert_ne!(t[16], t[18], "{t:?}");
+        assert_ne!(t[20], t[22], "{t:?}");
+        assert_ne!(t[24], t[26], "{t:?}");
+        assert!(names::is_marked_value("(true)"));
+        assert!(!names::is_marked_value("true,"));
+        assert!(names::is_key_colon("{trunde:"));
+        assert!(!names::is_key_colon("trunde"));
+        assert!(!names::is_key_colon("12:"));
+    }
+
+    #[test]
+    fn task_names_glued_to_a_run_id_keep_their_events_apart() {
+        // Class (generated, the masker matrix's must-not-fire `task name` cell): a task
+        // queue's line per run, the task's dotted module path glued to the run's bracketed id
+        // (masked). A few tasks that each recur are kinds of work. Must not fire: many names
+        // once each stay one variable; a program tag with its pid (`daemon[<*>]:`) is no task.
+        let tasks = [
+            "zorbex.tasks.plonk_varn",
+            "zorbex.tasks.quill_sync",
+            "zorbex.drabble",
+        ];
+        let mut lines = Vec::new();
+        for _ in 0..3 {
+            for t in tasks {
+                lines.push(format!("Task {t}[<*>] succeeded in <*>: None"));
+            }
+        }
+        for k in 0..12u8 {
+            lines.push(format!(
+                "quorb zorbex.pock{}[<*>] drave",
+                char::from(b'a' + k)
+            ));
+        }
+        let t = templates_of(&lines);
+        assert_ne!(t[0], t[1], "{t:?}");
+        assert_ne!(t[1], t[2], "{t:?}");
+        assert_eq!(t[0], t[3], "{t:?}");
+        assert!(t[9..].iter().all(|x| x == "quorb <*> drave"), "{t:?}");
+        assert!(names::is_glued_name("proj.tasks.send_mail[<*>]:"));
+        assert!(!names::is_glued_name("daemon[<*>]:"));
+        assert!(!names::is_glued_name("proj.tasks[quorb]"));
+        assert!(!names::is_glued_name("1.2[<*>]"));
     }
 
     #[test]

@@ -291,7 +291,7 @@ pub(super) fn keyed_wildcards(
 /// token; the tokens here come one by one, so the form `name.` alone says it, and the cost
 /// is that such a sentence-final name is a variable too.
 pub(super) fn is_dotted_name(t: &str) -> bool {
-    if is_absolute_host(t) {
+    if is_absolute_host(t) || is_domain_host(t) {
         return false;
     }
     let t = t.trim_matches(|c: char| c.is_ascii_punctuation() && c != '_');
@@ -323,11 +323,58 @@ pub(super) fn is_absolute_host(t: &str) -> bool {
             .all(|b| b.is_ascii_alphabetic())
 }
 
+/// Generic top-level domains: the last label of the host names services log (a class of DNS
+/// names, not one dataset's words). Left out: suffixes that also end module paths
+/// (`config.settings.local`, `proj.wsgi.app`, `settings.dev`, `unit.test`).
+const GENERIC_TLDS: &[&str] = &[
+    "com",
+    "net",
+    "org",
+    "io",
+    "edu",
+    "gov",
+    "internal",
+    "localdomain",
+    "example",
+];
+
+/// A host name in DNS's relative form (`db1.vexor.net`, `(api.zorbex.io),`, `peer=a.b.org`):
+/// after an optional `key=`, between optional brackets, quotes and a trailing `,;:`, labels of
+/// letters, digits and `-` (starting with a letter or digit), two or more, the last one a
+/// generic top-level domain ([`GENERIC_TLDS`], any case). Class: a host a message names (a
+/// peer, a server asked); a recurring few of them are values, never the kind of work a dotted
+/// code name (`pkg.jobs.run_report`) says. Not a module path (`_` in a label, a last part
+/// that is no top-level domain), a version, or a word with other punctuation.
+pub(super) fn is_domain_host(t: &str) -> bool {
+    let t = t.rsplit('=').next().unwrap_or(t);
+    let name = t.trim_matches(|c: char| {
+        matches!(
+            c,
+            '(' | ')' | '[' | ']' | '<' | '>' | '{' | '}' | '"' | '\'' | ',' | ';' | ':'
+        )
+    });
+    let Some((rest, tld)) = name.rsplit_once('.') else {
+        return false;
+    };
+    GENERIC_TLDS.iter().any(|g| g.eq_ignore_ascii_case(tld))
+        && rest.split('.').all(|l| {
+            l.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric)
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
 /// `<*>:run_report` or `<*>:run_report(<*>)`: an id glued by a colon to a function's name
 /// (letters and underscores, at least three), which may be followed by its arguments.
+///
+/// Also a dotted code name glued to one run's id in brackets (`proj.tasks.send_mail[<*>]`,
+/// maybe followed by `:` or `,`): identifier parts (letters, digits, `_`, not starting with a
+/// digit) joined by `.`, two or more. Class: a task queue's line for one run of a task, named
+/// by the task's module path with the run's id glued on; the name says the kind of work, so a
+/// few such names that each recur keep their events apart as a bare dotted code name does.
+/// Not a program tag with its pid (`daemon[<*>]:`, no dot) nor a bracket holding words.
 pub(super) fn is_glued_name(t: &str) -> bool {
     let Some(rest) = t.strip_prefix(WILDCARD).and_then(|r| r.strip_prefix(':')) else {
-        return false;
+        return bracketed_run(t);
     };
     let name = rest.split('(').next().unwrap_or("");
     name.len() >= 3
@@ -351,6 +398,31 @@ const SHORT_CHOICES: &[&[&str]] = &[
     &["tcp", "udp"],
 ];
 
+/// A token that opens with a bracket or a quote (`(true)`, `[SELL]`, `'on'`, `<off>`): the
+/// message marks the word inside as a value, as a field's value is marked. Class: a
+/// parameter's few values written in brackets or quotes, which are variables wherever they
+/// stand (the miner asks it of short-choice words only).
+pub(super) fn is_marked_value(t: &str) -> bool {
+    matches!(
+        t.as_bytes().first(),
+        Some(b'(' | b'[' | b'<' | b'{' | b'\'' | b'"')
+    )
+}
+
+/// A key before a value (`flag:`, `{side:`): an identifier (letters, digits, `_`, `-`, `.`,
+/// starting with a letter, after an optional `{` or `(`) closed by one `:`. Class: the
+/// `key: value` fields of a message, whose value is a variable.
+pub(super) fn is_key_colon(t: &str) -> bool {
+    let t = t.trim_start_matches(['{', '(']);
+    let Some(key) = t.strip_suffix(':') else {
+        return false;
+    };
+    key.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
 /// Which [`SHORT_CHOICES`] set a token's word belongs to (1-based; 0: none), any case, with
 /// surrounding punctuation ignored.
 pub(super) fn short_choice(t: &str) -> u8 {
@@ -362,6 +434,37 @@ pub(super) fn short_choice(t: &str) -> u8 {
         .iter()
         .position(|set| set.iter().any(|c| c.eq_ignore_ascii_case(w)))
         .map_or(0, |i| (i + 1) as u8)
+}
+
+/// The bracketed form of [`is_glued_name`] (`proj.tasks.send_mail[<*>]`).
+fn bracketed_run(t: &str) -> bool {
+    let b = t.as_bytes();
+    let b = match b.last() {
+        Some(b':' | b',') => &b[..b.len() - 1],
+        _ => b,
+    };
+    let Some(name) = b.strip_suffix(b"[<*>]") else {
+        return false;
+    };
+    // Parts start with a letter or `_`; `start` is true before a part's first byte.
+    let (mut parts, mut start) = (1, true);
+    for &c in name {
+        if c == b'.' {
+            if start {
+                return false;
+            }
+            parts += 1;
+            start = true;
+        } else if start {
+            if !(c.is_ascii_alphabetic() || c == b'_') {
+                return false;
+            }
+            start = false;
+        } else if !(c.is_ascii_alphanumeric() || c == b'_') {
+            return false;
+        }
+    }
+    !start && parts >= 2
 }
 
 #[cfg(test)]
