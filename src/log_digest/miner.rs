@@ -588,7 +588,7 @@ fn split(
                     && (names
                         || compound
                         || !family::is_family(
-                            (&c.template, p),
+                            (&c.template, p, &toks[c.members[0] as usize]),
                             &values,
                             &lines,
                             (vocab, slots),

@@ -72,10 +72,11 @@ const PREPOSITIONS: &[&str] = &[
 /// least [`MIN_LINES`] lines that fills no other varying position of the log; and the frame
 /// says what happened around them: two constant words besides them (a frame of variables
 /// around one word, `parcel <*> <*> <*> <word>`, is a record whose word is a field), not
-/// right after a preposition ([`PREPOSITIONS`]), and not in free text after a `key:` (an error
-/// message inside a field is a variable).
+/// right after a preposition ([`PREPOSITIONS`]), not in free text after a `key:` (an error
+/// message inside a field is a variable), and not inside a quoted phrase of a member line
+/// (`"<word> <word> <word>"`: a quoted phrase is one value, whatever its words).
 pub(super) fn is_family(
-    (template, p): (&[u32], usize),
+    (template, p, line): (&[u32], usize, &[u32]),
     values: &[u32],
     lines: &[u64],
     (vocab, slots): (&Vocab, &Slots),
@@ -95,12 +96,39 @@ pub(super) fn is_family(
     constants >= 2
         && !after_preposition
         && !in_free_text
+        && !inside_quotes(line, p, vocab)
         && values.len() > cfg.max_constant_values
         && values.len() <= cfg.max_unshared_values
         && lines.iter().all(|&n| n >= MIN_LINES)
         && values.iter().all(|&v| {
             is_plain_word(vocab.text[v as usize]) && slots.get(&v).copied().unwrap_or(0) <= 1
         })
+}
+
+/// Whether token `p` of `line` stands inside a quoted phrase: an earlier token opens a quote
+/// in the punctuation before its first letter or digit (`"word`, `key="word`, `#"word`,
+/// `('word`) and no token up to `p` closes it (a quote after its last letter or digit); an
+/// apostrophe inside a word (`don't`) neither opens nor closes.
+fn inside_quotes(line: &[u32], p: usize, vocab: &Vocab) -> bool {
+    let mut open = [false; 2];
+    for &t in &line[..p.min(line.len())] {
+        let b = vocab.text[t as usize].as_bytes();
+        let Some(first) = b.iter().position(u8::is_ascii_alphanumeric) else {
+            continue;
+        };
+        let last = b
+            .iter()
+            .rposition(u8::is_ascii_alphanumeric)
+            .unwrap_or(first);
+        for (i, q) in [b'"', b'\''].into_iter().enumerate() {
+            let opens = b[..first].contains(&q);
+            let closes = b[last + 1..].contains(&q);
+            if opens != closes {
+                open[i] = opens;
+            }
+        }
+    }
+    open[0] || open[1]
 }
 
 #[cfg(test)]
@@ -154,7 +182,23 @@ mod tests {
         // Nor after a preposition (a target or place), nor in free text after a `key:` (an
         // error message), nor in a frame of variables with one other constant word (a record
         // whose last field is a word).
-        let cases: [Vec<String>; 7] = [
+        // Nor inside a quoted phrase (a free-text value), in the middle or last.
+        let edges = [
+            "gorvan", "hestle", "iblin", "jaskar", "kelvo", "lumith", "morrow", "nelkin",
+        ];
+        let quoted = |k: usize| {
+            let mid = ["arvin", "belka", "dunmo", "erlith", "fasko"][k % 5];
+            format!(
+                "plorn zarth \"{} {mid} {}\" the vemble",
+                edges[k % 8],
+                edges[(k + 3) % 8]
+            )
+        };
+        let cases: [Vec<String>; 9] = [
+            (0..15).map(quoted).collect(),
+            (0..15)
+                .map(|k| format!("plorn zarth the vemble {}", quoted(k)))
+                .collect(),
             (0..15)
                 .map(|k| format!("plorn zarth to {} vemble {k}", five[k % 5]))
                 .collect(),
