@@ -316,6 +316,12 @@ pub struct EventParser<'s> {
     /// The line after the one being classified opens a Python traceback (one line of
     /// look-ahead, see [`EventParser::see_next`]).
     next_opens_traceback: bool,
+    /// The line after the one being classified starts with white space (one byte of
+    /// look-ahead, see [`EventParser::exception_read_as_level`]).
+    next_indented: bool,
+    /// The last head's header is one word in one case and its colon (`WARNING:`, `warning:`):
+    /// that case (`b'A'`, `b'a'`), else 0 (see [`EventParser::exception_read_as_level`]).
+    head_word_case: u8,
     /// The last head is followed by a traceback opener and its message tells of a failure
     /// (see [`EventParser::traceback_leaves_record`]).
     head_tells_failure: bool,
@@ -344,6 +350,8 @@ impl<'s> EventParser<'s> {
             head_header: String::new(),
             head_header_is_word: false,
             next_opens_traceback: false,
+            next_indented: false,
+            head_word_case: 0,
             head_tells_failure: false,
             alone: header_alone::State::default(),
         }
@@ -372,8 +380,10 @@ impl<'s> EventParser<'s> {
     #[inline]
     pub fn see_next(&mut self, next: Option<&[u8]>) {
         // Most lines start with neither a blank nor the opener's `T`: one byte decides.
-        self.next_opens_traceback = next
-            .is_some_and(|n| matches!(n.first(), Some(b'T' | b' ' | b'\t')) && opens_traceback(n));
+        let first = next.and_then(|n| n.first());
+        self.next_indented = matches!(first, Some(b' ' | b'\t'));
+        self.next_opens_traceback =
+            next.is_some_and(|n| matches!(first, Some(b'T' | b' ' | b'\t')) && opens_traceback(n));
         self.keep_next(next);
     }
 
@@ -399,6 +409,10 @@ impl<'s> EventParser<'s> {
         self.mode = Mode::Plain;
         self.head_has_header = has_header;
         self.head_header_is_word = header_is_word;
+        self.head_word_case = match line.split_ascii_whitespace().next() {
+            Some(w) if header_is_word => record_bounds::one_case_word(w),
+            _ => 0,
+        };
         // Never a line before a traceback opener (those are not replayed).
         self.head_tells_failure = false;
         self.head_level = level;
@@ -627,6 +641,11 @@ impl<'s> EventParser<'s> {
             0
         };
         self.head_header_is_word = record_bounds::is_lone_word_with_colon(split.header);
+        self.head_word_case = if self.head_header_is_word {
+            record_bounds::one_case_word(split.header)
+        } else {
+            0
+        };
         // Only a head right before a traceback is read for it: no cost on other lines.
         self.head_tells_failure = self.next_opens_traceback && record_bounds::tells_failure(m);
         self.open_paired(has_header, split.message);
