@@ -1822,7 +1822,11 @@ mod tests {
             })
             .collect();
         let m = model(&lines.iter().map(String::as_str).collect::<Vec<_>>());
-        assert_ne!(m.level_column(), Some(2), "the tag column is no level column");
+        assert_ne!(
+            m.level_column(),
+            Some(2),
+            "the tag column is no level column"
+        );
         assert!(!lines.iter().any(|l| m.split(l).level == Some(Level::Fatal)));
         // The digest reads each line's level from the header behind the tag.
         let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
