@@ -409,9 +409,13 @@ impl<'s> EventParser<'s> {
         self.mode = Mode::Plain;
         self.head_has_header = has_header;
         self.head_header_is_word = header_is_word;
-        self.head_word_case = match line.split_ascii_whitespace().next() {
-            Some(w) if header_is_word => record_bounds::one_case_word(w),
-            _ => 0,
+        // Only a `Word:` head is read again (most replayed heads are not).
+        self.head_word_case = if header_is_word {
+            line.split_ascii_whitespace()
+                .next()
+                .map_or(0, record_bounds::one_case_word)
+        } else {
+            0
         };
         // Never a line before a traceback opener (those are not replayed).
         self.head_tells_failure = false;
