@@ -576,7 +576,7 @@ impl HeaderModel {
 /// levels are read from the rest of their header instead.
 fn constant_grave_letter(letters: u32) -> bool {
     const GRAVE: u32 = 1 << (b'W' - b'A') | 1 << (b'E' - b'A') | 1 << (b'F' - b'A') | 1;
-    letters.count_ones() == 1 && letters & GRAVE != 0
+    letters.is_power_of_two() && letters & GRAVE != 0
 }
 
 /// A whole header in one bracket that names the level (`[<time>: WARNING/worker-2]`,
@@ -1829,7 +1829,7 @@ mod tests {
         );
         assert!(!lines.iter().any(|l| m.split(l).level == Some(Level::Fatal)));
         // The digest reads each line's level from the header behind the tag.
-        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        let text: String = lines.iter().flat_map(|l| [l.as_str(), "\n"]).collect();
         let (_, counts) = crate::log_digest::matrix_tally::digest_cell(&text);
         assert_eq!(counts, [6, 6, 0], "warnings, errors, fatal");
         // Must not fire: a letter column that varies, or holds the everyday `I` alone.

@@ -230,8 +230,8 @@ fn file(place: &str, kind: Others, line: &dyn Fn(usize, usize) -> String) -> Str
         // After the first error, the second warning and the fatal (stacks); after the second
         // and fifth info and the second error (printed lines).
         let after = match kind {
-            Others::Unlevelled => matches!((sev, seen[sev]), (1, 2) | (1, 5) | (3, 2)),
-            _ => matches!((sev, seen[sev]), (3, 1) | (2, 2) | (4, 1)),
+            Others::Unlevelled => matches!((sev, seen[sev]), (1, 2 | 5) | (3, 2)),
+            _ => matches!((sev, seen[sev]), (3 | 4, 1) | (2, 2)),
         };
         if after {
             for o in others(kind, i) {
@@ -242,8 +242,11 @@ fn file(place: &str, kind: Others, line: &dyn Fn(usize, usize) -> String) -> Str
     out
 }
 
+/// An info message for event `i`.
+type InfoMessage = fn(usize) -> String;
+
 /// Info messages holding a level word: first with a colon, in capitals as a field.
-const INFO_MESSAGES: &[(&str, fn(usize) -> String)] = &[
+const INFO_MESSAGES: &[(&str, InfoMessage)] = &[
     ("Error: first", |i| {
         format!("Error: none found for key k{i}, going on")
     }),
@@ -254,7 +257,7 @@ const INFO_MESSAGES: &[(&str, fn(usize) -> String)] = &[
     ("ERROR first", |i| format!("ERROR count={i} in last window")),
 ];
 
-fn check(t: &mut Tally, name: String, text: &str) {
+fn check(t: &mut Tally, name: &str, text: &str) {
     let got = digest_cell(text).1;
     let head: Vec<&str> = text.lines().take(2).collect();
     t.cell(
@@ -313,7 +316,7 @@ fn places_by_spelling_by_other_lines_and_level_words_in_info_messages() {
                 let text = file(place, kind, &|i, sev| {
                     layout(i, words[sev], &message(sev, i), w)
                 });
-                check(&mut t, format!("{place} / {sp} / {kind:?}"), &text);
+                check(&mut t, &format!("{place} / {sp} / {kind:?}"), &text);
             }
             if !CASES.contains(&sp) {
                 continue;
@@ -333,7 +336,7 @@ fn places_by_spelling_by_other_lines_and_level_words_in_info_messages() {
                 });
                 check(
                     &mut t,
-                    format!("{place} / {sp} / info message {what}"),
+                    &format!("{place} / {sp} / info message {what}"),
                     &text,
                 );
             }
