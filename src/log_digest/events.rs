@@ -11,7 +11,7 @@ use super::multiline::{
     is_numbered_native_frame, is_stack_line, looks_like_exception, opens_traceback, TRACEBACK,
 };
 use super::records::{behind_header_level, json_record, logfmt_line, JsonModel, JsonRecord};
-use body::{is_closing_field, is_record_of_its_own, opens_body, typed_header};
+use body::{is_closing_field, is_record_of_its_own, opens_body, opens_list, typed_header};
 use console::{ends_with_margin_location, wrapped_text, Console};
 use message_level::{message_level, starts_with_level_word};
 
@@ -316,12 +316,8 @@ pub struct EventParser<'s> {
     /// The line after the one being classified opens a Python traceback (one line of
     /// look-ahead, see [`EventParser::see_next`]).
     next_opens_traceback: bool,
-    /// The line after the one being classified starts with white space (one byte of
-    /// look-ahead, see [`EventParser::exception_read_as_level`]).
-    next_indented: bool,
-    /// The last head's header is one word in one case and its colon (`WARNING:`, `warning:`):
-    /// that case (`b'A'`, `b'a'`), else 0 (see [`EventParser::exception_read_as_level`]).
-    head_word_case: u8,
+    /// See [`record_bounds::LoneWord`].
+    lone_word: record_bounds::LoneWord,
     /// The last head is followed by a traceback opener and its message tells of a failure
     /// (see [`EventParser::traceback_leaves_record`]).
     head_tells_failure: bool,
@@ -350,8 +346,7 @@ impl<'s> EventParser<'s> {
             head_header: String::new(),
             head_header_is_word: false,
             next_opens_traceback: false,
-            next_indented: false,
-            head_word_case: 0,
+            lone_word: record_bounds::LoneWord::default(),
             head_tells_failure: false,
             alone: header_alone::State::default(),
         }
@@ -380,10 +375,9 @@ impl<'s> EventParser<'s> {
     #[inline]
     pub fn see_next(&mut self, next: Option<&[u8]>) {
         // Most lines start with neither a blank nor the opener's `T`: one byte decides.
-        let first = next.and_then(|n| n.first());
-        self.next_indented = matches!(first, Some(b' ' | b'\t'));
-        self.next_opens_traceback =
-            next.is_some_and(|n| matches!(first, Some(b'T' | b' ' | b'\t')) && opens_traceback(n));
+        self.next_opens_traceback = next
+            .is_some_and(|n| matches!(n.first(), Some(b'T' | b' ' | b'\t')) && opens_traceback(n));
+        self.lone_word.next_indented = matches!(next.and_then(|n| n.first()), Some(b' ' | b'\t'));
         self.keep_next(next);
     }
 
@@ -409,14 +403,7 @@ impl<'s> EventParser<'s> {
         self.mode = Mode::Plain;
         self.head_has_header = has_header;
         self.head_header_is_word = header_is_word;
-        // Only a `Word:` head is read again (most replayed heads are not).
-        self.head_word_case = if header_is_word {
-            line.split_ascii_whitespace()
-                .next()
-                .map_or(0, record_bounds::one_case_word)
-        } else {
-            0
-        };
+        self.lone_word.head_case = record_bounds::lone_word_case(header_is_word, line);
         // Never a line before a traceback opener (those are not replayed).
         self.head_tells_failure = false;
         self.head_level = level;
@@ -645,11 +632,8 @@ impl<'s> EventParser<'s> {
             0
         };
         self.head_header_is_word = record_bounds::is_lone_word_with_colon(split.header);
-        self.head_word_case = if self.head_header_is_word {
-            record_bounds::one_case_word(split.header)
-        } else {
-            0
-        };
+        let is_word = self.head_header_is_word;
+        self.lone_word.head_case = record_bounds::lone_word_case(is_word, split.header);
         // Only a head right before a traceback is read for it: no cost on other lines.
         self.head_tells_failure = self.next_opens_traceback && record_bounds::tells_failure(m);
         self.open_paired(has_header, split.message);
@@ -773,11 +757,6 @@ impl<'s> EventParser<'s> {
             Mode::Start => false,
         }
     }
-}
-
-/// A line that ends with `:` announces what follows it (a list, a wrapped value).
-fn opens_list(line: &str) -> bool {
-    line.trim_end().ends_with(':')
 }
 
 /// A line that opens a Python traceback or chains one to the next (`Traceback (most recent

@@ -138,7 +138,7 @@ impl HeaderModel {
         // Tokens per column that are one drawn non-ASCII mark (`¦`, `»`).
         let mut glyphs = [0usize; MAX_COLS];
         // Per column, the lone capital letters read as severities (bit per letter) and whether
-        // any other level-shaped token was seen (see [`constant_grave_letter`]).
+        // any other level-shaped token was seen (see [`levels::constant_grave_letter`]).
         let mut letters = [0u32; MAX_COLS];
         let mut level_words = [false; MAX_COLS];
         for l in &lines {
@@ -185,7 +185,9 @@ impl HeaderModel {
                     .filter(|(s, c)| s.is_headerish() && **c * 10 >= n * 9)
                     .map(|(s, _)| *s)
                     .filter(|&s| {
-                        s != Shape::Level || level_words[c] || !constant_grave_letter(letters[c])
+                        s != Shape::Level
+                            || level_words[c]
+                            || !levels::constant_grave_letter(letters[c])
                     })
             })
             .collect();
@@ -565,18 +567,6 @@ impl HeaderModel {
             level,
         })
     }
-}
-
-/// Whether a column's lone capital letters (`letters`: one bit per letter, `A` first) are one
-/// and the same letter naming a warning or worse (`W`, `E`, `F`, `A`). Class: a one-letter tag
-/// column that every line writes alike (a container runtime's full-line flag `F` after the
-/// stream name, a fixed kind mark), which reads as a severity letter. A column of severity
-/// letters varies over a file's first lines, or holds the everyday `I`/`D`; a file whose every
-/// first line is a warning, an error or fatal is a tag's column, not a level's, and the lines'
-/// levels are read from the rest of their header instead.
-fn constant_grave_letter(letters: u32) -> bool {
-    const GRAVE: u32 = 1 << (b'W' - b'A') | 1 << (b'E' - b'A') | 1 << (b'F' - b'A') | 1;
-    letters.is_power_of_two() && letters & GRAVE != 0
 }
 
 /// A whole header in one bracket that names the level (`[<time>: WARNING/worker-2]`,
