@@ -137,10 +137,6 @@ impl HeaderModel {
         let mut marks = [0u8; MAX_COLS];
         // Tokens per column that are one drawn non-ASCII mark (`¦`, `»`).
         let mut glyphs = [0usize; MAX_COLS];
-        // Per column, the lone capital letters read as severities (bit per letter) and whether
-        // any other level-shaped token was seen (see [`levels::constant_grave_letter`]).
-        let mut letters = [0u32; MAX_COLS];
-        let mut level_words = [false; MAX_COLS];
         for l in &lines {
             for (c, &(s, e)) in Spans::of(l, MAX_COLS).get().iter().enumerate() {
                 let tok = &l[s..e];
@@ -164,12 +160,6 @@ impl HeaderModel {
                 if is_glyph(tok) {
                     glyphs[c] += 1;
                 }
-                if sh == Shape::Level {
-                    match tok.as_bytes() {
-                        &[b] if b.is_ascii_uppercase() => letters[c] |= 1 << (b - b'A'),
-                        _ => level_words[c] = true,
-                    }
-                }
                 if matches!(l.as_bytes()[s], b'"' | b'\'') {
                     quoted[c] += 1;
                 }
@@ -178,17 +168,11 @@ impl HeaderModel {
         let max_cols = quoted.iter().position(|&q| q * 2 >= n).unwrap_or(MAX_COLS);
         let dominant: Vec<Option<Shape>> = counts
             .iter()
-            .enumerate()
-            .map(|(c, m)| {
+            .map(|m| {
                 m.iter()
                     .max_by_key(|(s, c)| (**c, **s as u8))
                     .filter(|(s, c)| s.is_headerish() && **c * 10 >= n * 9)
                     .map(|(s, _)| *s)
-                    .filter(|&s| {
-                        s != Shape::Level
-                            || level_words[c]
-                            || !levels::constant_grave_letter(letters[c])
-                    })
             })
             .collect();
         // Header columns: consistent columns from the start, allowing one unchecked column
@@ -1796,46 +1780,6 @@ mod tests {
         let s = HeaderModel::default().split(celery);
         assert_eq!(s.message, "consumer: reconnecting");
         assert_eq!(s.level, Some(Level::Warning));
-    }
-
-    #[test]
-    fn a_constant_grave_letter_column_is_a_tag_not_a_level() {
-        // Class (generated): a one-letter tag column every line writes alike (`F`) after a
-        // time and a stream word, then a header of its own with the level word.
-        let lines: Vec<String> = (0..24)
-            .map(|i| {
-                let level = ["INFO", "WARN", "INFO", "ERROR"][i % 4];
-                let stream = ["alpha", "beta"][i % 2];
-                format!(
-                    "2024-03-01T09:00:{i:02}.123456789Z {stream} F 2024-03-01 09:00:{i:02} {level} gamma {i} moved"
-                )
-            })
-            .collect();
-        let m = model(&lines.iter().map(String::as_str).collect::<Vec<_>>());
-        assert_ne!(
-            m.level_column(),
-            Some(2),
-            "the tag column is no level column"
-        );
-        assert!(!lines.iter().any(|l| m.split(l).level == Some(Level::Fatal)));
-        // The digest reads each line's level from the header behind the tag.
-        let text: String = lines.iter().flat_map(|l| [l.as_str(), "\n"]).collect();
-        let (_, counts) = crate::log_digest::matrix_tally::digest_cell(&text);
-        assert_eq!(counts, [6, 6, 0], "warnings, errors, fatal");
-        // Must not fire: a letter column that varies, or holds the everyday `I` alone.
-        for letters in [["I", "W", "I", "E"], ["I", "I", "I", "I"]] {
-            let lines: Vec<String> = (0..12)
-                .map(|i| {
-                    format!(
-                        "2024-03-01T09:00:{i:02}Z {} delta {i} moved",
-                        letters[i % 4]
-                    )
-                })
-                .collect();
-            let m = model(&lines.iter().map(String::as_str).collect::<Vec<_>>());
-            assert!(m.has_level_column(), "{letters:?}");
-            assert_eq!(m.split(&lines[3]).level, Level::parse(letters[3]));
-        }
     }
 
     #[test]

@@ -221,18 +221,6 @@ pub fn glued_letter(tok: &str) -> Option<Level> {
     }
 }
 
-/// Whether a column's lone capital letters (`letters`: one bit per letter, `A` first) are one
-/// and the same letter naming a warning or worse (`W`, `E`, `F`, `A`). Class: a one-letter tag
-/// column that every line writes alike (a container runtime's full-line flag `F` after the
-/// stream name, a fixed kind mark), which reads as a severity letter. A column of severity
-/// letters varies over a file's first lines, or holds the everyday `I`/`D`; a file whose every
-/// first line is a warning, an error or fatal is a tag's column, not a level's, and the lines'
-/// levels are read from the rest of their header instead.
-pub fn constant_grave_letter(letters: u32) -> bool {
-    const GRAVE: u32 = 1 << (b'W' - b'A') | 1 << (b'E' - b'A') | 1 << (b'F' - b'A') | 1;
-    letters.is_power_of_two() && letters & GRAVE != 0
-}
-
 /// A level word in capitals glued to the bracketed field after it (`WARN[0000]`,
 /// `ERROR[03-01|09:00:31]`): a level column padded to the width of its longest word leaves no
 /// space after that word, so the widest level touches the time or counter that follows. The
