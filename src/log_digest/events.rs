@@ -11,7 +11,7 @@ use super::multiline::{
     is_numbered_native_frame, is_stack_line, looks_like_exception, opens_traceback, TRACEBACK,
 };
 use super::records::{behind_header_level, json_record, logfmt_line, JsonModel, JsonRecord};
-use body::{is_closing_field, is_record_of_its_own, opens_body, typed_header};
+use body::{is_closing_field, is_record_of_its_own, opens_body, opens_list, typed_header};
 use console::{ends_with_margin_location, wrapped_text, Console};
 use message_level::{message_level, starts_with_level_word};
 use record_bounds::links_traceback;
@@ -320,6 +320,8 @@ pub struct EventParser<'s> {
     /// The line after the one being classified opens a Python traceback (one line of
     /// look-ahead, see [`EventParser::see_next`]).
     next_opens_traceback: bool,
+    /// See [`record_bounds::LoneWord`].
+    lone_word: record_bounds::LoneWord,
     /// The last head is followed by a traceback opener and its message tells of a failure
     /// (see [`EventParser::traceback_leaves_record`]).
     head_tells_failure: bool,
@@ -349,6 +351,7 @@ impl<'s> EventParser<'s> {
             head_header: String::new(),
             head_header_is_word: false,
             next_opens_traceback: false,
+            lone_word: record_bounds::LoneWord::default(),
             head_tells_failure: false,
             alone: header_alone::State::default(),
         }
@@ -379,6 +382,7 @@ impl<'s> EventParser<'s> {
         // Most lines start with neither a blank nor the opener's `T`: one byte decides.
         self.next_opens_traceback = next
             .is_some_and(|n| matches!(n.first(), Some(b'T' | b' ' | b'\t')) && opens_traceback(n));
+        self.lone_word.next_indented = matches!(next.and_then(|n| n.first()), Some(b' ' | b'\t'));
         self.keep_next(next);
     }
 
@@ -405,6 +409,7 @@ impl<'s> EventParser<'s> {
         self.head_has_header = has_header;
         self.head_is_record = false;
         self.head_header_is_word = header_is_word;
+        self.lone_word.head_case = record_bounds::lone_word_case(header_is_word, line);
         // Never a line before a traceback opener (those are not replayed).
         self.head_tells_failure = false;
         self.head_level = level;
@@ -635,6 +640,8 @@ impl<'s> EventParser<'s> {
             0
         };
         self.head_header_is_word = record_bounds::is_lone_word_with_colon(split.header);
+        let is_word = self.head_header_is_word;
+        self.lone_word.head_case = record_bounds::lone_word_case(is_word, split.header);
         // Only a head right before a traceback is read for it: no cost on other lines.
         self.head_tells_failure = self.next_opens_traceback && record_bounds::tells_failure(m);
         self.open_paired(has_header, split.message);
@@ -758,11 +765,6 @@ impl<'s> EventParser<'s> {
             Mode::Start => false,
         }
     }
-}
-
-/// A line that ends with `:` announces what follows it (a list, a wrapped value).
-fn opens_list(line: &str) -> bool {
-    line.trim_end().ends_with(':')
 }
 
 #[cfg(test)]

@@ -767,3 +767,5 @@ mod tests {
 
 #[cfg(test)]
 mod matrix;
+#[cfg(test)]
+mod place_matrix;

@@ -155,6 +155,11 @@ pub(super) fn is_closing_field(t: &str) -> bool {
         && label.bytes().all(|b| b.is_ascii_alphabetic() || b == b' ')
 }
 
+/// A line that ends with `:` announces what follows it (a list, a wrapped value).
+pub(super) fn opens_list(line: &str) -> bool {
+    line.trim_end().ends_with(':')
+}
+
 /// A line whose text ends unfinished, so that its record goes on over the next lines: an
 /// announcing `:`, an opening `{` `[` `(`, a `,` or `=` or `\\`, or a text broken after a word
 /// with one blank left before the line break (a statement echoed clause by clause). Lines padded

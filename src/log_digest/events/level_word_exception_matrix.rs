@@ -73,3 +73,63 @@ fn lone_word_levels_and_a_first_line_keep_their_heads() {
         assert_eq!(got[0], "Herror", "{hname}: {got:?}");
     }
 }
+
+#[test]
+fn an_exception_word_in_another_case_than_capital_lone_word_levels_continues_the_record() {
+    // Class (generated): records that write their level as a lone word in capitals padded to a
+    // column (`WARNING:  text`); a runtime's `Error: text` (another case) with indented frames
+    // after it continues the record above.
+    let cases = [false, true].into_iter().flat_map(|lower| {
+        [
+            ("ERROR", "Herror"),
+            ("WARNING", "Hwarning"),
+            ("INFO", "Hinfo"),
+        ]
+        .map(|c| (lower, c))
+    });
+    for (lower, (level, mark)) in cases {
+        // Capitals, or lower case (`warning:`): a case the runtime's `Error:` does not share.
+        let render = |l: &str, m: &str| {
+            let l = if lower {
+                l.to_lowercase()
+            } else {
+                l.to_owned()
+            };
+            format!("{:<10}{m}", format!("{l}:"))
+        };
+        let mut lines: Vec<String> = (0..10)
+            .map(|i| {
+                let l = ["INFO", "WARNING", "INFO", "ERROR", "DEBUG"][i % 5];
+                render(l, &format!("omicron {i} reached pi"))
+            })
+            .collect();
+        let start = lines.len();
+        lines.push(render(level, "rho could not reach sigma"));
+        lines.push("Error: tau refused".to_owned());
+        lines.extend(STACK.iter().map(|s| (*s).to_owned()));
+        // Must not fire: a line in the records' own case is a record; an `Error:` line with
+        // nothing indented after it is an event of its own.
+        lines.push(render("ERROR", "upsilon gave up"));
+        lines.push(render("INFO", "phi resumed"));
+        lines.push("Error: chi refused".to_owned());
+        lines.push(render("INFO", "psi resumed"));
+        let got = marks(&lines);
+        let mut want = vec![mark.to_owned()];
+        want.extend(std::iter::repeat_n("+".to_owned(), 1 + STACK.len()));
+        want.extend(["Herror", "Hinfo", "Herror", "Hinfo"].map(String::from));
+        assert_eq!(got[start..], want, "{level} lower={lower}");
+    }
+    // Must not fire: title-case lone-word levels (`Info:`), the line spelled alike, with frames.
+    let mut lines: Vec<String> = (0..9)
+        .map(|i| {
+            format!(
+                "{:<8}omicron {i} reached pi",
+                ["Info:", "Warn:", "Error:"][i % 3]
+            )
+        })
+        .collect();
+    lines.push("Error: tau refused".to_owned());
+    lines.extend(STACK.iter().map(|s| (*s).to_owned()));
+    let got = marks(&lines);
+    assert_eq!(got[9], "Herror", "{got:?}");
+}

@@ -91,8 +91,22 @@ impl EventParser<'_> {
     /// the word (a time, a source).
     /// The caller has found that the line looks like an exception's first line
     /// (`multiline::looks_like_exception`).
+    ///
+    /// Failure class, the same line under records that write their level as a lone word in
+    /// capitals or lower case (`WARNING:     text`, a server's console logger; `SEVERE: text`
+    /// on the second line of a two-line record): a logger spells all its level words in one
+    /// case, so an
+    /// exception word in another case (`Error: text`) followed by an indented line (its stack)
+    /// is the runtime's print, not the logger's record, and continues the record above. Left
+    /// alone: a lone-word file whose levels are spelled like the line (`Note:` then `Error:`
+    /// lines, title case both), a line in the head's case (`ERROR: text`), a line
+    /// whose next line is not indented (a printed `Error: x`, an event of its own).
     pub(super) fn exception_read_as_level(&self, line: &str) -> bool {
-        if self.head_level.is_none() || !self.head_has_header || self.head_header_is_word {
+        let other_case = self.lone_word.head_case != 0 && self.lone_word.next_indented;
+        if self.head_level.is_none()
+            || !self.head_has_header
+            || (self.head_header_is_word && !other_case)
+        {
             return false;
         }
         let t = line.trim_start();
@@ -101,6 +115,8 @@ impl EventParser<'_> {
             && split.level.is_some()
             && is_lone_word_with_colon(split.header)
             && t.starts_with(split.header)
+            && !(self.head_header_is_word
+                && one_case_word(split.header) == self.lone_word.head_case)
     }
 
     /// Failure class: a logger that writes a multi-line message with its whole prefix on each
@@ -140,6 +156,42 @@ const FAILURE_WORDS: &[&str] = &[
 pub(super) fn tells_failure(m: &str) -> bool {
     let lower = m.to_ascii_lowercase();
     FAILURE_WORDS.iter().any(|w| lower.contains(w))
+}
+
+/// What the lone-word rule of [`EventParser::exception_read_as_level`] keeps: whether the line
+/// after the one being classified starts with white space (one byte of look-ahead), and the
+/// case of the last head's lone `Word:` header ([`lone_word_case`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct LoneWord {
+    pub next_indented: bool,
+    pub head_case: u8,
+}
+
+/// The case of a head whose header is one word and its colon (`is_word`), read from the first
+/// word of `header` (or of the head's line): see [`one_case_word`]; 0 for any other head.
+pub(super) fn lone_word_case(is_word: bool, header: &str) -> u8 {
+    if !is_word {
+        return 0;
+    }
+    header
+        .split_ascii_whitespace()
+        .next()
+        .map_or(0, one_case_word)
+}
+
+/// A header that is one word in one case, capitals or lower case, and its colon (`WARNING:`,
+/// `warning:`), or such a word alone: the case (`b'A'` or `b'a'`), else 0.
+pub(super) fn one_case_word(header: &str) -> u8 {
+    let w = header.strip_suffix(':').unwrap_or(header).as_bytes();
+    if w.is_empty() {
+        0
+    } else if w.iter().all(u8::is_ascii_uppercase) {
+        b'A'
+    } else if w.iter().all(u8::is_ascii_lowercase) {
+        b'a'
+    } else {
+        0
+    }
 }
 
 /// A header that is one word and its colon (`Word:`), nothing else.
