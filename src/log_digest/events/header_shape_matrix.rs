@@ -472,7 +472,7 @@ fn a_rare_relay_header_gets_a_model_and_timed_printed_lines_do_not() {
         }
         let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
         let model = super::HeaderModel::infer(refs.iter().copied());
-        let rare = super::rare_models(&refs, &model, &[]);
+        let rare = super::mixed_models::rare_models(&refs, &model, &[]);
         assert_eq!(!rare.is_empty(), fires, "{name}: {rare:?}");
     }
 }
@@ -500,7 +500,7 @@ fn two_unlevelled_styles_split_only_when_one_names_its_program() {
             .flat_map(|(x, y)| [x.as_str(), y.as_str()])
             .collect();
         let model = super::HeaderModel::infer(lines.iter().copied());
-        let mixed = super::mixed_models(&lines, &model);
+        let mixed = super::mixed_models::mixed_models(&lines, &model);
         assert_eq!(mixed.len() == 2, fires, "{name}: {model:?} {mixed:?}");
     }
 }

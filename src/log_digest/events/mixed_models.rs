@@ -1,0 +1,111 @@
+//! The header models of a source whose lines are not one format: one per header shape that
+//! holds a share of the sample ([`mixed_models`]), and one per rare population no other model
+//! fits ([`rare_models`]).
+
+use super::super::header::HeaderModel;
+use super::super::multiline::head_candidates;
+
+/// Share of sample lines a header shape needs to get a model of its own in a mixed file.
+const MIXED_MIN_SHARE: usize = 10;
+/// Sample lines a rare header shape needs to get a model of its own ([`rare_models`]).
+const RARE_MIN: usize = 3;
+/// At most this many header models per source.
+const MIXED_MAX: usize = 3;
+
+/// Share of head lines that per-shape models must cover to replace one model that fits every
+/// line (a common prefix of two headers: two dates).
+const MIXED_LEVEL_COVER: usize = 80;
+
+/// The header models of a file whose lines are not one format: the sample lines grouped by
+/// their leading-token signature ([`HeaderModel::signature`]), one model per group that has a
+/// typed header. Used when one model fits fewer than nine lines in ten, or when it fits them
+/// only as the common prefix of two longer headers that differ in width or level column (an
+/// application's log and a framework's log in one stream, both opening with a date). Empty
+/// otherwise.
+pub(super) fn mixed_models(sample: &[&str], model: &HeaderModel) -> Vec<HeaderModel> {
+    let heads = head_candidates(sample.iter().copied());
+    if heads.len() < 10 {
+        return Vec::new();
+    }
+    let fit = heads
+        .iter()
+        .filter(|l| model.split_fitting(l).is_some())
+        .count();
+    let one_fits = fit * 10 >= heads.len() * 9;
+    let mut groups: Vec<(u64, Vec<&str>)> = Vec::new();
+    for l in &heads {
+        // Where one model fits, what can still tell two headers apart is where their
+        // levels sit; where it does not, the first two tokens do.
+        let sig = HeaderModel::signature(l, one_fits);
+        match groups.iter_mut().find(|(s, _)| *s == sig) {
+            Some((_, g)) => g.push(l),
+            None => groups.push((sig, vec![l])),
+        }
+    }
+    // Largest first; ties by first appearance (the sort is stable).
+    groups.sort_by_key(|(_, g)| std::cmp::Reverse(g.len()));
+    let models: Vec<(usize, HeaderModel)> = groups
+        .iter()
+        .filter(|(_, g)| g.len() * 100 >= heads.len() * MIXED_MIN_SHARE)
+        .take(MIXED_MAX)
+        .map(|(_, g)| (g.len(), HeaderModel::infer(g.iter().copied())))
+        .filter(|(_, m)| m.is_typed())
+        .collect();
+    if models.len() < 2 {
+        return Vec::new();
+    }
+    if one_fits {
+        // Kept only when the groups' headers are longer than the common one, tell apart in
+        // their width or level column, at least one names its source (a level or a relay's
+        // program: [`HeaderModel::names_source`]), and they cover most lines.
+        let mut kinds: Vec<(usize, Option<usize>)> = models
+            .iter()
+            .map(|(_, m)| (m.width(), m.level_column()))
+            .collect();
+        let covered: usize = models.iter().map(|(n, _)| n).sum();
+        let longer = models.iter().all(|(_, m)| m.width() >= model.width());
+        kinds.sort_unstable();
+        kinds.dedup();
+        if kinds.len() < 2
+            || !longer
+            || !models.iter().any(|(_, m)| m.names_source())
+            || covered * 100 < heads.len() * MIXED_LEVEL_COVER
+        {
+            return Vec::new();
+        }
+    }
+    models.into_iter().map(|(_, m)| m).collect()
+}
+
+/// The header models of the populations of a file that no other model fits, too rare in the
+/// sample for a share of their own (an application's own lines among many more of an access
+/// log and a library's printed warnings): the sample's head lines that neither `model` nor a
+/// `mixed` one fits, grouped by the shapes of their first two tokens, one model per group of
+/// [`RARE_MIN`] lines or more whose header is a logger's or a relay's (timed with a level or a
+/// program: [`HeaderModel::is_timed_with_level`], [`HeaderModel::is_timed_with_program`]). Lines
+/// that merely vary within one format fit its model and are not asked; printed lines get none.
+pub(super) fn rare_models(
+    sample: &[&str],
+    model: &HeaderModel,
+    mixed: &[HeaderModel],
+) -> Vec<HeaderModel> {
+    let mut groups: Vec<(u64, Vec<&str>)> = Vec::new();
+    for l in head_candidates(sample.iter().copied()) {
+        if model.split_fitting(l).is_some() || mixed.iter().any(|m| m.split_fitting(l).is_some()) {
+            continue;
+        }
+        let sig = HeaderModel::signature(l, false);
+        match groups.iter_mut().find(|(s, _)| *s == sig) {
+            Some((_, g)) => g.push(l),
+            None => groups.push((sig, vec![l])),
+        }
+    }
+    groups.sort_by_key(|(_, g)| std::cmp::Reverse(g.len()));
+    groups
+        .iter()
+        .filter(|(_, g)| g.len() >= RARE_MIN)
+        .map(|(_, g)| HeaderModel::infer(g.iter().copied()))
+        .filter(|m| m.is_typed() && (m.is_timed_with_level() || m.is_timed_with_program()))
+        .take(MIXED_MAX)
+        .collect()
+}
