@@ -372,10 +372,19 @@ fn render_fields(
         // Class: a record with no message key (`{"task":"sync","ms":4}`): its keys are all it
         // says, so the ones every record carries are its event's words too (left out, a file of
         // such records would be one event). Must not fire: a record with a message drops them.
-        if k == level_key
-            || TIME_KEYS.contains(&k.as_str())
-            || (message_key.is_some() && json.context.binary_search(k).is_ok())
-        {
+        if k == level_key || TIME_KEYS.contains(&k.as_str()) {
+            continue;
+        }
+        if message_key.is_some() && json.context.binary_search(k).is_ok() {
+            // Class: a request and its response as nested objects every record carries
+            // (`"request":{"method":"GET","uri":"/x"}`, `"res":{"statusCode":500}`): the object
+            // is context like a host or a pid, but the method, route and status inside it
+            // name the event (a 500 never hides among 200s). Must not fire: a context object
+            // with no request fields adds nothing, and a `path` inside one stays a variable
+            // unless the record names a method.
+            if let serde_json::Value::Object(o) = val {
+                push_request_fields(out, o, 0);
+            }
             continue;
         }
         if message_key.is_some()
@@ -790,6 +799,37 @@ mod tests {
                 format!("{level}|{}", text.trim_start())
             })
             .collect()
+    }
+
+    #[test]
+    fn request_fields_inside_a_nested_object_every_record_carries_stay() {
+        // Class: a request and its response as nested objects on every record (so context,
+        // like a host), their method, route and status the event's words. Generated, neutral
+        // words. Must not fire: a nested object every record carries with no request fields
+        // adds nothing, and the keys every record carries stay out.
+        let sample: Vec<String> = (0..10)
+            .map(|i| {
+                format!(
+                    r#"{{"level":"info","ts":{i},"msg":"alpha handled","rq":{{"peer":"10.0.0.{i}","method":"{}","uri":"/beta/{i}"}},"rs":{{"code":{}}},"kappa":{{"lambda":"mu{i}"}},"size":{i}}}"#,
+                    if i % 2 == 0 { "GET" } else { "POST" },
+                    if i % 3 == 0 { 500 } else { 200 }
+                )
+            })
+            .collect();
+        let refs: Vec<&str> = sample.iter().map(String::as_str).collect();
+        let got = read(&refs);
+        assert_eq!(got[0], "info|alpha handled method=GET uri=/beta/0");
+        assert_eq!(got[1], "info|alpha handled method=POST uri=/beta/1");
+        // The status nested under its own key (`res.statusCode`).
+        let with_status: Vec<String> = sample
+            .iter()
+            .map(|l| l.replace(r#""code""#, r#""statusCode""#))
+            .collect();
+        let refs: Vec<&str> = with_status.iter().map(String::as_str).collect();
+        assert_eq!(
+            read(&refs)[3],
+            "info|alpha handled method=POST uri=/beta/3 statusCode=500"
+        );
     }
 
     #[test]

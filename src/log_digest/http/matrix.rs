@@ -596,3 +596,4 @@ fn the_truth_of_a_cell_has_one_event_per_method_route_and_status() {
 }
 
 mod forms;
+mod forms2;
