@@ -442,8 +442,8 @@ pub(super) fn short_choice(t: &str) -> u8 {
 /// comma-joined list of words (`vexlun,quilzor,fim`, `[a,b]`): free text and lists are
 /// variables wherever they stand; or a pair of upper-case codes joined by `/` (a trading
 /// symbol, `ZORB/PLON`, bare, bracketed or closed by `:`), the subject a bot's line opens
-/// with. A quoted request line (`"GET /x HTTP/1.1"`) opens with its method, a word of the
-/// event.
+/// with. A quoted request (`"GET /x HTTP/1.1"`, a name server's `"AAAA IN host."`) opens
+/// with an upper-case code, its method or record type, a word of the event.
 pub(super) fn opens_value(t: &str) -> bool {
     let b = t.as_bytes();
     let code = |s: &str| {
@@ -461,9 +461,11 @@ pub(super) fn opens_value(t: &str) -> bool {
     {
         return true;
     }
-    if b.iter().filter(|&&c| c == b'"').count() % 2 == 1 {
+    if memchr::memchr_iter(b'"', b).count() % 2 == 1 {
         let w = t.trim_start_matches(|c: char| !c.is_ascii_alphanumeric());
-        return !crate::log_digest::http::is_method_token(w);
+        return !w
+            .bytes()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
     }
     b.windows(3)
         .any(|w| w[1] == b',' && w[0].is_ascii_alphanumeric() && w[2].is_ascii_alphabetic())
@@ -561,8 +563,8 @@ mod tests {
             let t = templates_of(&lines);
             assert!(t.iter().all(|x| x == &t[0]), "{t:?}");
         }
-        // Must not fire: a word that is the event opening the message, a quoted request
-        // line's method and route, and a lone code with a slash (`I/O`).
+        // Must not fire: a word that is the event opening the message, a quoted request's
+        // method and route or record type, and a lone code with a slash (`I/O`).
         let mut lines = Vec::new();
         for i in 0..6 {
             for w in ["started", "Connected", "drubbled"] {
@@ -571,16 +573,20 @@ mod tests {
             for (m, r) in [("GET", "/zorbs"), ("POST", "/zorbs"), ("GET", "/quils")] {
                 lines.push(format!("\"{m} {r} HTTP/1.1\" 200 {}", 30 + i));
             }
-        }
-        let t = templates_of(&lines);
-        for k in 0..6 {
-            for j in 0..6 {
-                assert_eq!(t[k * 6 + j], t[j], "{t:?}");
-                if k != j {
-                    assert_ne!(t[k], t[j], "{t:?}");
-                }
+            for c in ["ZQ", "ZQQQ", "VRB", "PLX", "TXQ"] {
+                lines.push(format!("\"{c} IN h{i}.zorb. udp {i} false\" PLONK {i}"));
             }
         }
+        let t = templates_of(&lines);
+        for j in 0..11 {
+            for k in 0..6 {
+                assert_eq!(t[k * 11 + j], t[j], "{t:?}");
+            }
+            for k in 0..j {
+                assert_ne!(t[k], t[j], "{t:?}");
+            }
+        }
+        assert!(!opens_value("\"ZQQQ"));
         assert!(opens_value("zor,quil,"));
         assert!(opens_value("\"zor"));
         assert!(opens_value("ZORB/PLON:"));
