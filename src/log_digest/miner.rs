@@ -23,9 +23,9 @@ use serde::Serialize;
 
 use super::mask::{self, WILDCARD};
 use names::{
-    compound_names_apart, is_absolute_host, is_capitalised_word, is_compound_call,
+    compound_names_apart, inside_quotes, is_absolute_host, is_capitalised_word, is_compound_call,
     is_compound_name, is_domain_host, is_dotted_name, is_glued_name, is_key_colon, is_marked_value,
-    is_qualified_name, is_quoted_name, keyed_wildcards, one_family, short_choice,
+    is_qualified_name, is_quoted_name, keyed_wildcards, one_family, opens_value, short_choice,
 };
 
 mod family;
@@ -223,6 +223,7 @@ impl Miner {
         let mut choice: Vec<u8> = vec![0];
         let mut quoted: Vec<bool> = vec![false];
         let mut compound: Vec<bool> = vec![false];
+        let mut opens: Vec<bool> = vec![false];
         let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
         ids.insert(WILDCARD, WILD);
         let toks: Vec<Vec<u32>> = self
@@ -261,6 +262,7 @@ impl Miner {
                                 mask::field_key(t).map_or(0, |k| *field_keys.entry(k).or_insert(n)),
                             );
                             choice.push(short_choice(t));
+                            opens.push(opens_value(t));
                             (names.len() - 1) as u32
                         })
                     })
@@ -279,6 +281,7 @@ impl Miner {
             choice: &choice,
             quoted: &quoted,
             compound: &compound,
+            opens: &opens,
             text: &names,
         };
         let clusters = cluster(&toks, (&counts, &levels), &vocab, &self.config);
@@ -340,6 +343,8 @@ struct Vocab<'a> {
     quoted: &'a [bool],
     /// An unquoted compound name ([`is_compound_name`]).
     compound: &'a [bool],
+    /// A token opening a multi-word value ([`opens_value`]).
+    opens: &'a [bool],
     /// Each token's text.
     text: &'a [&'a str],
 }
@@ -449,13 +454,15 @@ fn cluster(
     let mut buckets: FxHashMap<(usize, u32), Vec<usize>> = FxHashMap::default();
     for (si, t) in toks.iter().enumerate() {
         // A first token that is a host (wildish, neither a code name nor masked: see
-        // [`is_domain_host`]) buckets as a wildcard, so its lines meet the other lines of
-        // their event.
+        // [`is_domain_host`]) or opens a phrase or list ([`opens_value`]) buckets as a
+        // wildcard, so its lines meet the other lines of their event.
         let key = (
             t.len(),
             t.first().copied().map_or(WILD, |f| {
                 let i = f as usize;
-                if vocab.wildish[i] && !vocab.dotted[i] && !vocab.text[i].contains(WILDCARD) {
+                if vocab.wildish[i] && !vocab.dotted[i] && !vocab.text[i].contains(WILDCARD)
+                    || vocab.opens[i]
+                {
                     WILD
                 } else {
                     f
@@ -587,6 +594,7 @@ fn split(
                 || (values.len() > limit
                     && (names
                         || compound
+                        || inside_quotes(&toks[c.members[0] as usize], p, vocab.text)
                         || !family::is_family(
                             (&c.template, p, &toks[c.members[0] as usize]),
                             &values,

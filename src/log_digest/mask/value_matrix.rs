@@ -151,9 +151,11 @@ const POSITIONS: &[(&str, &str)] = &[
 /// The cells of `SHAPES` known to group the slot event wrongly (`shape | delimiter | position`).
 // Left: a few-values word bare, after a key without a colon, with a trailing comma or glued
 // (`true,`, `#SELL`, `BUY/s`), or marked but opening the message; a dotted host glued to
-// `#` or `/s`, or opening the message bare or marked; a word list or quoted phrase opening
-// the message.
+// `#` or `/s`, or opening the message bare or marked; a quoted phrase wrapped in a second
+// pair of quotes (`""a b c""`: the masker reads the empty pair as a value).
 const KNOWN: &[&str] = &[
+    "phrase | \"v\" | last",
+    "phrase | \"v\" | middle",
     "bool | #v | first",
     "bool | #v | last",
     "bool | #v | middle",
@@ -201,19 +203,7 @@ const KNOWN: &[&str] = &[
     "host-words | key=v | first",
     "host-words | key=v; | first",
     "host-words | v/s | first",
-    "list | #v | first",
-    "list | 'v' | first",
-    "list | (v) | first",
-    "list | <v> | first",
-    "list | [v] | first",
-    "list | bare | first",
-    "list | v, | first",
-    "list | v/s | first",
     "phrase | \"v\" | first",
-    "phrase | #v | first",
-    "phrase | bare | first",
-    "phrase | v, | first",
-    "phrase | v/s | first",
 ];
 
 fn header(i: usize) -> String {
@@ -342,6 +332,60 @@ fn a_slot_value_of_every_shape_delimiter_and_position_keeps_one_event() {
         failing.len(),
         SHAPES.len() * DELIMS.len() * POSITIONS.len()
     );
+    assert!(
+        unexpected.is_empty(),
+        "cells wrong:\n{}",
+        unexpected.join("\n")
+    );
+    assert!(fixed.is_empty(), "known-failing cells now right: {fixed:?}");
+}
+
+/// Values real loggers put first, before the message's words: a trading pair (`SYMBOL
+/// message`), a job's id, a route, a user or component, bare, bracketed (`[component]
+/// message`) or closed by a colon (`user7: message`). Every one is a variable.
+const FIRST_SHAPES: &[Shape] = &[
+    ("pair", |i| {
+        format!(
+            "{}/{}",
+            ["ZORB", "QUIL", "BRAM", "VEXO"][i % 4],
+            ["PLON", "DRAX"][i / 4 % 2]
+        )
+    }),
+    ("job-id", |i| format!("job-{}", 40 + i * 7)),
+    ("route", |i| format!("/zorbex/v1/{}", word(i))),
+    ("user", |i| format!("{}{}", word(i), 3 + i)),
+    ("list", |i| format!("{},{}", word(i), word(i + 2))),
+    ("phrase", |i| format!("\"{} {}\"", word(i), word(i * 3 + 2))),
+];
+
+/// How a value opening the message is set off from it.
+const FIRST_DELIMS: &[(&str, &str)] = &[("bare", "{v}"), ("[v]", "[{v}]"), ("v:", "{v}:")];
+
+/// First-position cells known to group wrongly (`shape | delimiter`).
+const KNOWN_FIRST: &[&str] = &[];
+
+#[test]
+fn a_value_opening_the_message_keeps_one_event() {
+    let mut failing = Vec::new();
+    for (sname, shape) in FIRST_SHAPES {
+        for (dname, delim) in FIRST_DELIMS {
+            let p = problems(&[slot_event(*shape, delim, POSITIONS[0].1)]);
+            let cell = format!("{sname} | {dname}");
+            eprintln!("{cell:>20}: {}", if p.is_empty() { "ok" } else { "WRONG" });
+            if !p.is_empty() {
+                failing.push((cell, p));
+            }
+        }
+    }
+    let unexpected: Vec<String> = failing
+        .iter()
+        .filter(|(c, _)| !KNOWN_FIRST.contains(&c.as_str()))
+        .map(|(c, p)| format!("{c}: {}", p.join("; ")))
+        .collect();
+    let fixed: Vec<&&str> = KNOWN_FIRST
+        .iter()
+        .filter(|k| !failing.iter().any(|(c, _)| c == *k))
+        .collect();
     assert!(
         unexpected.is_empty(),
         "cells wrong:\n{}",

@@ -436,6 +436,53 @@ pub(super) fn short_choice(t: &str) -> u8 {
         .map_or(0, |i| (i + 1) as u8)
 }
 
+/// A token that opens a value running past it, so it cannot be the event's word when it opens
+/// a message. Class: a message that opens with a multi-word value, a quoted phrase whose
+/// closing quote is in a later token (`"brampock drazor quil" ...`, `#"a b"`), or a
+/// comma-joined list of words (`vexlun,quilzor,fim`, `[a,b]`): free text and lists are
+/// variables wherever they stand; or a pair of upper-case codes joined by `/` (a trading
+/// symbol, `ZORB/PLON`, bare, bracketed or closed by `:`), the subject a bot's line opens
+/// with. A quoted request (`"GET /x HTTP/1.1"`, a name server's `"AAAA IN host."`) opens
+/// with an upper-case code, its method or record type, a word of the event.
+pub(super) fn opens_value(t: &str) -> bool {
+    let b = t.as_bytes();
+    let code = |s: &str| {
+        (2..=6).contains(&s.len())
+            && s.bytes()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            && s.bytes().any(|c| c.is_ascii_uppercase())
+    };
+    let bare = t
+        .trim_start_matches(['[', '('])
+        .trim_end_matches([']', ')', ':', ',']);
+    if bare
+        .split_once('/')
+        .is_some_and(|(a, z)| code(a) && code(z))
+    {
+        return true;
+    }
+    if memchr::memchr_iter(b'"', b).count() % 2 == 1 {
+        let w = t.trim_start_matches(|c: char| !c.is_ascii_alphanumeric());
+        return !w
+            .bytes()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    }
+    b.windows(3)
+        .any(|w| w[1] == b',' && w[0].is_ascii_alphanumeric() && w[2].is_ascii_alphabetic())
+}
+
+/// Whether position `p` of `line` lies inside a quoted phrase (an odd number of `"` before
+/// it). Class: free text in quotes (`"a b c"`), whose words are values, never a family of
+/// events ([`super::family`]).
+pub(super) fn inside_quotes(line: &[u32], p: usize, text: &[&str]) -> bool {
+    line[..p.min(line.len())]
+        .iter()
+        .map(|&v| text[v as usize].bytes().filter(|&c| c == b'"').count())
+        .sum::<usize>()
+        % 2
+        == 1
+}
+
 /// The bracketed form of [`is_glued_name`] (`proj.tasks.send_mail[<*>]`).
 fn bracketed_run(t: &str) -> bool {
     let b = t.as_bytes();
@@ -469,7 +516,86 @@ fn bracketed_run(t: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::templates_of;
     use super::*;
+
+    #[test]
+    fn values_opening_a_message_meet_their_event() {
+        // Class (generated, the masker matrix's first-position cells): a message opening with
+        // a comma-joined word list, a quoted phrase, or an upper-case code pair, eight values
+        // each on two lines, is one event; a quoted phrase's words are not a family of events.
+        const W: [&str; 8] = ["zor", "quil", "bram", "vex", "lun", "dra", "fim", "pock"];
+        let opens: [fn(usize) -> String; 4] = [
+            |i| {
+                format!(
+                    "{},{}",
+                    ["zor", "quil", "bram", "vex"][i % 4],
+                    ["lun", "dra"][i / 4 % 2]
+                )
+            },
+            |i| {
+                format!(
+                    "\"{} {}\"",
+                    ["zor", "quil", "bram", "vex"][i % 4],
+                    ["lun", "dra", "fim", "pock"][i / 4]
+                )
+            },
+            |i| {
+                format!(
+                    "[{}/{}]",
+                    ["ZORB", "QUIL", "BRAM", "VEXO"][i % 4],
+                    ["PLON", "DRAX"][i / 4 % 2]
+                )
+            },
+            |i| {
+                format!(
+                    "plim \"{} {} {}\"",
+                    W[i % 8],
+                    W[(i * 3 + 1) % 8],
+                    W[(i * 5 + 2) % 8]
+                )
+            },
+        ];
+        for open in opens {
+            let lines: Vec<String> = (0..16)
+                .map(|i| format!("{} flarn quibbed the snorvel", open(i)))
+                .collect();
+            let t = templates_of(&lines);
+            assert!(t.iter().all(|x| x == &t[0]), "{t:?}");
+        }
+        // Must not fire: a word that is the event opening the message, a quoted request's
+        // method and route or record type, and a lone code with a slash (`I/O`).
+        let mut lines = Vec::new();
+        for i in 0..6 {
+            for w in ["started", "Connected", "drubbled"] {
+                lines.push(format!("{w} flarn quibbed snorvel {i}"));
+            }
+            for (m, r) in [("GET", "/zorbs"), ("POST", "/zorbs"), ("GET", "/quils")] {
+                lines.push(format!("\"{m} {r} HTTP/1.1\" 200 {}", 30 + i));
+            }
+            for c in ["ZQ", "ZQQQ", "VRB", "PLX", "TXQ"] {
+                lines.push(format!("\"{c} IN h{i}.zorb. udp {i} false\" PLONK {i}"));
+            }
+        }
+        let t = templates_of(&lines);
+        for j in 0..11 {
+            for k in 0..6 {
+                assert_eq!(t[k * 11 + j], t[j], "{t:?}");
+            }
+            for k in 0..j {
+                assert_ne!(t[k], t[j], "{t:?}");
+            }
+        }
+        assert!(!opens_value("\"ZQQQ"));
+        assert!(opens_value("zor,quil,"));
+        assert!(opens_value("\"zor"));
+        assert!(opens_value("ZORB/PLON:"));
+        assert!(!opens_value("\"GET"));
+        assert!(!opens_value("\"zor\""));
+        assert!(!opens_value("I/O"));
+        assert!(!opens_value("zor,"));
+        assert!(!opens_value("1,200"));
+    }
 
     #[test]
     fn keyed_wildcards_leave_members_of_another_length_alone() {
