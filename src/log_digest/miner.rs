@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use super::mask::{self, WILDCARD};
 use names::{
-    compound_names_apart, inside_quotes, is_absolute_host, is_capitalised_word, is_compound_call,
+    compound_names_apart, is_absolute_host, is_capitalised_word, is_compound_call,
     is_compound_name, is_domain_host, is_dotted_name, is_glued_name, is_key_colon, is_marked_value,
     is_qualified_name, is_quoted_name, keyed_wildcards, one_family, opens_value, short_choice,
 };
@@ -594,7 +594,6 @@ fn split(
                 || (values.len() > limit
                     && (names
                         || compound
-                        || inside_quotes(&toks[c.members[0] as usize], p, vocab.text)
                         || !family::is_family(
                             (&c.template, p, &toks[c.members[0] as usize]),
                             &values,

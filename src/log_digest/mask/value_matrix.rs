@@ -152,10 +152,9 @@ const POSITIONS: &[(&str, &str)] = &[
 // Left: a few-values word bare, after a key without a colon, with a trailing comma or glued
 // (`true,`, `#SELL`, `BUY/s`), or marked but opening the message; a dotted host glued to
 // `#` or `/s`, or opening the message bare or marked; a quoted phrase wrapped in a second
-// pair of quotes (`""a b c""`: the masker reads the empty pair as a value).
+// pair of quotes (`""a b c""`: the masker reads the empty pair as a value) opening the
+// message.
 const KNOWN: &[&str] = &[
-    "phrase | \"v\" | last",
-    "phrase | \"v\" | middle",
     "bool | #v | first",
     "bool | #v | last",
     "bool | #v | middle",

@@ -471,18 +471,6 @@ pub(super) fn opens_value(t: &str) -> bool {
         .any(|w| w[1] == b',' && w[0].is_ascii_alphanumeric() && w[2].is_ascii_alphabetic())
 }
 
-/// Whether position `p` of `line` lies inside a quoted phrase (an odd number of `"` before
-/// it). Class: free text in quotes (`"a b c"`), whose words are values, never a family of
-/// events ([`super::family`]).
-pub(super) fn inside_quotes(line: &[u32], p: usize, text: &[&str]) -> bool {
-    line[..p.min(line.len())]
-        .iter()
-        .map(|&v| text[v as usize].bytes().filter(|&c| c == b'"').count())
-        .sum::<usize>()
-        % 2
-        == 1
-}
-
 /// The bracketed form of [`is_glued_name`] (`proj.tasks.send_mail[<*>]`).
 fn bracketed_run(t: &str) -> bool {
     let b = t.as_bytes();
