@@ -144,6 +144,106 @@ const FIELDS: &[(&str, &[&str], Render)] = &[
             )
         },
     ),
+    (
+        "logback thread",
+        &["main", "pool-1-thread-3", "spaces", "parens"],
+        |i, s, l, m| {
+            let (h, mi, se) = clock(i);
+            let thread = match s {
+                0 => "main".to_owned(),
+                1 => format!("pool-1-thread-{}", i % 4 + 1),
+                2 => format!("Executor task launch worker for task {}", i % 9),
+                _ => format!("Thread-{} (reader)", i % 4 + 1),
+            };
+            let l = if l == "WARNING" { "WARN" } else { l };
+            format!(
+                "{h:02}:{mi:02}:{se:02}.{:03} [{thread}] {l:<5} c.e.alpha.Beta - {m}",
+                i * 3 % 1000
+            )
+        },
+    ),
+    (
+        "syslog host v6",
+        &["name", "ipv6", "localhost"],
+        |i, s, _, m| {
+            let (h, mi, se) = clock(i);
+            let host = match s {
+                0 => ["node-a1", "node-b7", "gateway"][i % 3],
+                1 => ["fe80::a1b2:3c4d", "2001:db8::17", "fd00:7::2"][i % 3],
+                _ => "localhost",
+            };
+            let prog = ["sshd", "cron", "kernel"][i % 3];
+            format!(
+                "Mar  1 {h:02}:{mi:02}:{se:02} {host} {prog}[{}]: {m}",
+                1200 + i % 4
+            )
+        },
+    ),
+    (
+        "python logger punct",
+        &["dotted", "colon", "dash"],
+        |i, s, l, m| {
+            let (h, mi, se) = clock(i);
+            let name = match s {
+                0 => ["alpha.beta", "alpha.gamma.delta", "epsilon"][i % 3],
+                1 => ["alpha.beta:run", "alpha:gamma", "epsilon:main"][i % 3],
+                _ => ["alpha-beta", "alpha-gamma.delta", "epsilon-worker"][i % 3],
+            };
+            format!(
+                "2024-03-01 {h:02}:{mi:02}:{se:02},{:03} {l} {name} - {m}",
+                i * 7 % 1000
+            )
+        },
+    ),
+    (
+        "pid tid",
+        &["[pid]", "[pid:tid]", "(pid)"],
+        |i, s, l, m| {
+            let (h, mi, se) = clock(i);
+            let (p, t) = (31000 + i % 5, 140 + i % 7);
+            let pid = match s {
+                0 => format!("[{p}]"),
+                1 => format!("[{p}:{t}]"),
+                _ => format!("({p})"),
+            };
+            format!(
+                "2024-03-01 {h:02}:{mi:02}:{se:02},{:03} {pid} {l} alpha.beta: {m}",
+                i * 7 % 1000
+            )
+        },
+    ),
+    ("request id", &["hex", "-"], |i, s, l, m| {
+        let (h, mi, se) = clock(i);
+        let rid = if s == 0 {
+            format!("{:08x}", (i as u64 * 2_654_435_761) % 0xffff_ffff)
+        } else {
+            "-".to_owned()
+        };
+        format!(
+            "2024-03-01 {h:02}:{mi:02}:{se:02},{:03} {l} [{rid}] alpha.beta: {m}",
+            i * 7 % 1000
+        )
+    }),
+    ("python user", &["name", "-"], |i, s, l, m| {
+        let (h, mi, se) = clock(i);
+        let user = if s == 0 { ["alice", "bob", "carol"][i % 3] } else { "-" };
+        format!(
+            "2024-03-01 {h:02}:{mi:02}:{se:02},{:03} {l} {user} alpha.beta: {m}",
+            i * 7 % 1000
+        )
+    }),
+    ("access user", &["name", "-"], |i, s, _, m| {
+        let (h, mi, se) = clock(i);
+        let user = if s == 0 { ["alice", "bob", "carol"][i % 3] } else { "-" };
+        let route = m.split(' ').next().unwrap_or("x");
+        format!(
+            "10.0.{}.{} - {user} [01/Mar/2024:{h:02}:{mi:02}:{se:02} +0000] \"GET /{route}/{} HTTP/1.1\" 200 {}",
+            i % 3,
+            i % 7 + 1,
+            i % 50,
+            i * 13 % 4000 + 10
+        )
+    }),
     ("level", &["upper", "absent", "lower"], |i, s, l, m| {
         let (h, mi, se) = clock(i);
         let level = match s {
@@ -200,7 +300,8 @@ fn field_mix(render: Render, mix: &str, alt: usize, n: usize) -> Vec<String> {
         let (k, l, m) = event(i);
         let line = render(i, mixed_shape(mix, i, alt, n), l, &m);
         // The level the line writes (a shape may leave it out).
-        if line.contains(l) || line.contains(&l.to_lowercase()) {
+        // (`WARN` counts as `WARNING`: logback writes the shorter one.)
+        if line.contains(&l[..4]) || line.contains(&l[..4].to_lowercase()) {
             match l {
                 "WARNING" => levels[0] += 1,
                 "ERROR" => levels[1] += 1,
