@@ -420,7 +420,8 @@ impl HeaderModel {
             .position(|(i, (&(s, e), sh))| {
                 (*sh == Shape::Level
                     && (line.as_bytes()[s].is_ascii_uppercase()
-                        || matches!(line.as_bytes()[s], b'[' | b'<')))
+                        || matches!(line.as_bytes()[s], b'[' | b'<')
+                        || (i >= 2 && typed_before(&shapes[..i]))))
                     || (i == 0 && *sh == Shape::Bracket && is_level_bracket(&line[s..e]))
             });
         let (upto, mark) = match level_at {
@@ -705,6 +706,17 @@ fn is_level_like(tok: &str) -> bool {
         && w.as_bytes()[0].is_ascii_uppercase()
         && w.bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// Whether a lower-case level word after the tokens of shapes `before` sits where a header
+/// writes its level (class: one logger writing its level in upper case, in lower case or not
+/// at all): every token before it is a typed header field (a date, a time, a bracketed
+/// thread or pid, a month name), none a word. After a word (a logger's `name:`, a message's
+/// first words) a lower-case level word is the message's own.
+fn typed_before(before: &[Shape]) -> bool {
+    before
+        .iter()
+        .all(|s| matches!(s, Shape::Time | Shape::Bracket | Shape::DateWord))
 }
 
 /// How many extra tokens unchecked header columns may take on one line.

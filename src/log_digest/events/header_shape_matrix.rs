@@ -8,6 +8,10 @@
 //! `Thread-3 (worker)` (Python 3.10's default), `ThreadPoolExecutor-0_1` or in words; a pid
 //! present on some lines only (`prog[pid]:` and `prog:` in one syslog stream); a logger name
 //! that is dotted, `__main__`, `root` or absent; a level left out or written in lower case.
+//! Also: a logback thread named `main`, `pool-1-thread-3`, in words (`Executor task launch
+//! worker for task 3`) or with parentheses; a syslog host that is an IPv6 address or
+//! `localhost`; a logger name with `:` or `-`; a pid written `[pid]`, `[pid:tid]` or `(pid)`; a
+//! request id or a user written `-` when absent (Python logging, the common log format).
 //! Mixes: one shape alone, 90/10, 50/50 and three shapes. Every message kind must stay one
 //! template that no other kind shares, and the warning and error counts must be those the
 //! lines write.
@@ -195,23 +199,19 @@ const FIELDS: &[(&str, &[&str], Render)] = &[
             )
         },
     ),
-    (
-        "pid tid",
-        &["[pid]", "[pid:tid]", "(pid)"],
-        |i, s, l, m| {
-            let (h, mi, se) = clock(i);
-            let (p, t) = (31000 + i % 5, 140 + i % 7);
-            let pid = match s {
-                0 => format!("[{p}]"),
-                1 => format!("[{p}:{t}]"),
-                _ => format!("({p})"),
-            };
-            format!(
-                "2024-03-01 {h:02}:{mi:02}:{se:02},{:03} {pid} {l} alpha.beta: {m}",
-                i * 7 % 1000
-            )
-        },
-    ),
+    ("pid tid", &["[pid]", "[pid:tid]", "(pid)"], |i, s, l, m| {
+        let (h, mi, se) = clock(i);
+        let (p, t) = (31000 + i % 5, 140 + i % 7);
+        let pid = match s {
+            0 => format!("[{p}]"),
+            1 => format!("[{p}:{t}]"),
+            _ => format!("({p})"),
+        };
+        format!(
+            "2024-03-01 {h:02}:{mi:02}:{se:02},{:03} {pid} {l} alpha.beta: {m}",
+            i * 7 % 1000
+        )
+    }),
     ("request id", &["hex", "-"], |i, s, l, m| {
         let (h, mi, se) = clock(i);
         let rid = if s == 0 {
@@ -226,7 +226,11 @@ const FIELDS: &[(&str, &[&str], Render)] = &[
     }),
     ("python user", &["name", "-"], |i, s, l, m| {
         let (h, mi, se) = clock(i);
-        let user = if s == 0 { ["alice", "bob", "carol"][i % 3] } else { "-" };
+        let user = if s == 0 {
+            ["alice", "bob", "carol"][i % 3]
+        } else {
+            "-"
+        };
         format!(
             "2024-03-01 {h:02}:{mi:02}:{se:02},{:03} {l} {user} alpha.beta: {m}",
             i * 7 % 1000
@@ -234,7 +238,11 @@ const FIELDS: &[(&str, &[&str], Render)] = &[
     }),
     ("access user", &["name", "-"], |i, s, _, m| {
         let (h, mi, se) = clock(i);
-        let user = if s == 0 { ["alice", "bob", "carol"][i % 3] } else { "-" };
+        let user = if s == 0 {
+            ["alice", "bob", "carol"][i % 3]
+        } else {
+            "-"
+        };
         let route = m.split(' ').next().unwrap_or("x");
         format!(
             "10.0.{}.{} - {user} [01/Mar/2024:{h:02}:{mi:02}:{se:02} +0000] \"GET /{route}/{} HTTP/1.1\" 200 {}",
@@ -507,7 +515,7 @@ fn print_table() {
 
 /// Cells still wrong, each an open class: a host written in words on half the lines (its words
 /// fall to the message on the lines the model reads them as the program); a logger name some
-/// lines leave out (`LEVEL - msg` among `LEVEL name - msg`); three level shapes in one file; a
+/// lines leave out (`LEVEL - msg` among `LEVEL name - msg`); a
 /// shorter header (Go's `date time msg`) that fits the first columns of a longer one written on
 /// a tenth of the lines or fewer.
 const OPEN: &[&str] = &[
@@ -517,8 +525,6 @@ const OPEN: &[&str] = &[
     "python logger | absent | 50/50",
     "python logger | root | 3 shapes",
     "python logger | absent | 3 shapes",
-    "level | absent | 3 shapes",
-    "level | lower | 3 shapes",
     "python logging + go log | 1:10 line by line",
     "python logging + go log | 1:10 blocks of 3:30",
 ];
@@ -603,5 +609,34 @@ fn two_unlevelled_styles_split_only_when_one_names_its_program() {
         let model = super::HeaderModel::infer(lines.iter().copied());
         let mixed = super::mixed_models(&lines, &model);
         assert_eq!(mixed.len() == 2, fires, "{name}: {model:?} {mixed:?}");
+    }
+}
+
+/// Class: one logger that writes its level in upper case, in lower case or not at all (a third
+/// of the lines each): the lower-case lines get the header of the upper-case ones, so each
+/// message kind stays one template (the matrix's two `level | … | 3 shapes` cells). Must not
+/// fire: a lower-case level word after a word (a logger's `name:`, a message's first words)
+/// is the message's own and does not change what tells two formats apart.
+#[test]
+fn a_level_in_three_cases_keeps_its_header_and_a_level_word_in_the_message_stays_message() {
+    let level = FIELDS.iter().find(|f| f.0 == "level").unwrap().2;
+    for alt in [1, 2] {
+        let wrong = field_mix(level, "3 shapes", alt, 3);
+        assert!(wrong.is_empty(), "alt {alt}: {wrong:?}");
+    }
+    let sig = |l| super::HeaderModel::signature(l, true);
+    let pairs = [
+        (
+            "2024-03-01 10:00:01.125 [main] alpha.beta: error in quillon slot 4",
+            "2024-03-01 10:00:02.125 [main] alpha.beta: quillon slot 4 refused",
+        ),
+        ("quillon said error twice", "quillon said nothing twice"),
+        (
+            "2024-03-01 10:00:01 vossel: warning marrow full",
+            "2024-03-01 10:00:01 vossel: marrow full",
+        ),
+    ];
+    for (a, b) in pairs {
+        assert_eq!(sig(a), sig(b), "{a} / {b}");
     }
 }
