@@ -405,7 +405,7 @@ impl HeaderModel {
     /// and including the first level word written as a header writes it (capitalised or
     /// bracketed), within the first [`SIGNATURE_SPANS`] tokens; else the shapes of its first
     /// two tokens. Two formats whose first tokens look alike (two dates) still differ in
-    /// where their level sits.
+    /// where their level sits; a lower-case level word, after typed fields only (`is_typed_field`).
     /// `to_level` false: the shapes of the first two tokens only.
     pub fn signature(line: &str, to_level: bool) -> u64 {
         let sp = Spans::of(line, if to_level { SIGNATURE_SPANS } else { 2 });
@@ -421,7 +421,7 @@ impl HeaderModel {
                 (*sh == Shape::Level
                     && (line.as_bytes()[s].is_ascii_uppercase()
                         || matches!(line.as_bytes()[s], b'[' | b'<')
-                        || (i >= 2 && typed_before(&shapes[..i]))))
+                        || (i >= 2 && shapes[..i].iter().all(|s| s.is_typed_field()))))
                     || (i == 0 && *sh == Shape::Bracket && is_level_bracket(&line[s..e]))
             });
         let (upto, mark) = match level_at {
@@ -706,17 +706,6 @@ fn is_level_like(tok: &str) -> bool {
         && w.as_bytes()[0].is_ascii_uppercase()
         && w.bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-}
-
-/// Whether a lower-case level word after the tokens of shapes `before` sits where a header
-/// writes its level (class: one logger writing its level in upper case, in lower case or not
-/// at all): every token before it is a typed header field (a date, a time, a bracketed
-/// thread or pid, a month name), none a word. After a word (a logger's `name:`, a message's
-/// first words) a lower-case level word is the message's own.
-fn typed_before(before: &[Shape]) -> bool {
-    before
-        .iter()
-        .all(|s| matches!(s, Shape::Time | Shape::Bracket | Shape::DateWord))
 }
 
 /// How many extra tokens unchecked header columns may take on one line.
