@@ -405,7 +405,7 @@ impl HeaderModel {
     /// and including the first level word written as a header writes it (capitalised or
     /// bracketed), within the first [`SIGNATURE_SPANS`] tokens; else the shapes of its first
     /// two tokens. Two formats whose first tokens look alike (two dates) still differ in
-    /// where their level sits.
+    /// where their level sits; a lower-case level word, after typed fields only (`is_typed_field`).
     /// `to_level` false: the shapes of the first two tokens only.
     pub fn signature(line: &str, to_level: bool) -> u64 {
         let sp = Spans::of(line, if to_level { SIGNATURE_SPANS } else { 2 });
@@ -420,7 +420,8 @@ impl HeaderModel {
             .position(|(i, (&(s, e), sh))| {
                 (*sh == Shape::Level
                     && (line.as_bytes()[s].is_ascii_uppercase()
-                        || matches!(line.as_bytes()[s], b'[' | b'<')))
+                        || matches!(line.as_bytes()[s], b'[' | b'<')
+                        || (i >= 2 && shapes[..i].iter().all(|s| s.is_typed_field()))))
                     || (i == 0 && *sh == Shape::Bracket && is_level_bracket(&line[s..e]))
             });
         let (upto, mark) = match level_at {

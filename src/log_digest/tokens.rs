@@ -23,6 +23,13 @@ impl Shape {
     pub(super) fn is_headerish(self) -> bool {
         !matches!(self, Shape::Word)
     }
+
+    /// A date, a time, a month name or a bracketed field: after such fields only, a lower-case
+    /// level word is a header's level (class: one logger writing its level in upper case, in
+    /// lower case or not at all); after a word (a logger's `name:`, message text) it is message.
+    pub(super) fn is_typed_field(self) -> bool {
+        matches!(self, Shape::Time | Shape::Bracket | Shape::DateWord)
+    }
 }
 
 /// A three-letter month or weekday abbreviation, in any case: one match on the lower-cased
