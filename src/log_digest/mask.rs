@@ -30,6 +30,7 @@ mod names;
 mod number_words;
 mod pairs;
 mod spans;
+mod status_reason;
 #[cfg(test)]
 mod value_matrix;
 
@@ -534,6 +535,7 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                     false
                 } else {
                     out.extend_from_slice(WILDCARD.as_bytes());
+                    i = status_reason::take_reason(tok, b, i, out);
                     true
                 }
             } else if date_word_in_date(tok, last_wild, &b[i..]) {
@@ -685,6 +687,9 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                 && memchr::memchr(b'=', tok).is_some_and(|e| is_route_key(&tok[..e]))
                 && *request.get_or_insert_with(|| is_request_record(b));
             let w = mask_token_with(tok, flags, routes, out);
+            if flags & DIGIT != 0 && out.ends_with(WILDCARD.as_bytes()) {
+                i = status_reason::take_reason(tok, b, i, out);
+            }
             if flags & EQ != 0
                 && out.ends_with(WILDCARD.as_bytes())
                 && key_value(tok).is_some_and(|v| !whole_value_then_word(&tok[v..], &b[i..]))
