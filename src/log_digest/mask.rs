@@ -33,6 +33,8 @@ mod spans;
 mod status_reason;
 #[cfg(test)]
 mod value_matrix;
+#[cfg(test)]
+mod value_shapes2_matrix;
 
 /// The placeholder written for a variable part of a template.
 pub const WILDCARD: &str = "<*>";
