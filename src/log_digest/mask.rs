@@ -537,7 +537,7 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                     false
                 } else {
                     out.extend_from_slice(WILDCARD.as_bytes());
-                    i = status_reason::take_reason(tok, b, i, out);
+                    i = status_reason::take_reason(tok, words_before, b, i, out);
                     true
                 }
             } else if date_word_in_date(tok, last_wild, &b[i..]) {
@@ -690,7 +690,7 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                 && *request.get_or_insert_with(|| is_request_record(b));
             let w = mask_token_with(tok, flags, routes, out);
             if flags & DIGIT != 0 && out.ends_with(WILDCARD.as_bytes()) {
-                i = status_reason::take_reason(tok, b, i, out);
+                i = status_reason::take_reason(tok, words_before, b, i, out);
             }
             if flags & EQ != 0
                 && out.ends_with(WILDCARD.as_bytes())

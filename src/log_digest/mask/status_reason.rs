@@ -4,9 +4,10 @@
 //! splits into a template per status. The phrases are the protocol's own (RFC 9110 §15),
 //! matched case-insensitively (`NOT FOUND` from a status enum's name with blanks).
 //!
-//! Only a masked code takes its reason with it: a status that is part of the event (after a
-//! request line, opening a response line) is kept by the masker before this is asked, and
-//! keeps its reason as words.
+//! Only a masked code after a word or a key takes its reason with it. A status that opens
+//! the message (after ids and brackets only: `[4bb4cc4d] 201 Created (0.11s, 187/s)`) is a
+//! response line's, part of the event, and so is one after a request line (kept by the
+//! masker before this is asked): they keep their reason as words, which tells them apart.
 
 use super::super::http::is_http_status;
 
@@ -56,15 +57,14 @@ const REASONS: &[&[u8]] = &[
     b"Gateway Timeout",
 ];
 
-/// When `tok` (a masked token) ends in an HTTP status code, alone or as a `key=`/`key:` value,
-/// and `rest` (the text after it) opens with that code's kind of reason phrase: how many bytes
-/// of `rest` the phrase takes, up to the punctuation glued after it (which stays).
-pub(super) fn reason_after_status(tok: &[u8], rest: &[u8]) -> Option<usize> {
-    let code = tok
-        .iter()
-        .rposition(|&c| c == b'=' || c == b':')
-        .map_or(tok, |e| &tok[e + 1..]);
-    if !is_http_status(code) || rest.first() != Some(&b' ') {
+/// When `tok` (a masked token) ends in an HTTP status code, as a `key=`/`key:` value or alone
+/// after a word (`after_words`), and `rest` (the text after it) opens with a reason phrase:
+/// how many bytes of `rest` the phrase takes, up to the punctuation glued after it (which
+/// stays).
+pub(super) fn reason_after_status(tok: &[u8], after_words: bool, rest: &[u8]) -> Option<usize> {
+    let key_end = tok.iter().rposition(|&c| c == b'=' || c == b':');
+    let code = key_end.map_or(tok, |e| &tok[e + 1..]);
+    if (key_end.is_none() && !after_words) || !is_http_status(code) || rest.first() != Some(&b' ') {
         return None;
     }
     let r = &rest[1..];
@@ -80,8 +80,14 @@ pub(super) fn reason_after_status(tok: &[u8], rest: &[u8]) -> Option<usize> {
 /// The masker's step past a status's reason phrase ([`reason_after_status`]): `i` is where
 /// `tok` ends in `b`; returns where masking goes on, after the phrase, with the punctuation
 /// glued to it copied to `out` (after the code's wildcard).
-pub(super) fn take_reason(tok: &[u8], b: &[u8], i: usize, out: &mut Vec<u8>) -> usize {
-    let Some(k) = reason_after_status(tok, &b[i..]) else {
+pub(super) fn take_reason(
+    tok: &[u8],
+    after_words: bool,
+    b: &[u8],
+    i: usize,
+    out: &mut Vec<u8>,
+) -> usize {
+    let Some(k) = reason_after_status(tok, after_words, &b[i..]) else {
         return i;
     };
     let from = i + k;
@@ -137,7 +143,16 @@ mod tests {
         ] {
             assert_eq!(masked(line), want, "{line}");
         }
-        // A status that is part of the event (after a request line) keeps its reason.
+        // A status that is part of the event (opening a response line, after a request line)
+        // keeps its reason.
+        assert_eq!(
+            masked("201 Created (0.11s, 187/s)"),
+            "<*> Created (<*>, <*>)"
+        );
+        assert_eq!(
+            masked("[4bb4cc4d] 404 Not Found (0.11s, 187/s)"),
+            "[<*>] <*> Not Found (<*>, <*>)"
+        );
         let req = "10.0.0.2 - \"GET /zorbs HTTP/1.1\" 404 Not Found";
         assert!(masked(req).ends_with("404 Not Found"), "{}", masked(req));
     }

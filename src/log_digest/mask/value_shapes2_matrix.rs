@@ -319,8 +319,11 @@ const SHAPES2: &[(Shape, &[&str])] = &[
 /// The cells of `SHAPES2` known to group the slot event wrongly (`shape | delimiter | position`).
 // Left: a random mixed-case id or a base64 token opening the message (the miner keeps a few
 // values as words there); a dict repr or JSON object whose keys vary (each key set is a
-// template).
+// template). A status with its reason opening the message is a response line's status, part
+// of the event by the convention (kept apart on purpose, see `status_reason`).
 const KNOWN: &[&str] = &[
+    "status-reason | bare | first",
+    "status-reason | v, | first",
     "json-fragment | key: v | last",
     "py-dict | key: v | first",
     "py-dict | key: v | middle",
@@ -436,6 +439,22 @@ fn events_around_a_status_reason_stay_apart() {
             ["404 Not Found", "200 OK"]
                 .iter()
                 .map(|s| ev(&|i| format!("10.0.0.{} - \"GET /api/zorbs HTTP/1.1\" {s}", 2 + i)))
+                .collect(),
+        ),
+        (
+            "response line opening the message",
+            ["200 OK", "404 Not Found", "503 Service Unavailable"]
+                .iter()
+                .map(|s| {
+                    ev(&|i| {
+                        format!(
+                            "[{:08x}] {s} (0.{}s, {}/s)",
+                            0x1f00_0000 + i * 7919,
+                            10 + i,
+                            100 + i * 37
+                        )
+                    })
+                })
                 .collect(),
         ),
         (
