@@ -31,7 +31,7 @@ fn hex(i: usize, salt: u64, len: usize) -> String {
         x = x
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
-        s.push_str(&format!("{:016x}", x));
+        s.push_str(&format!("{x:016x}"));
     }
     s.truncate(len);
     s
@@ -358,9 +358,12 @@ fn delim(name: &str) -> &'static str {
         .unwrap()
 }
 
+/// One cell: its name, the shape, the delimiter and the position.
+type Cell = (String, fn(usize) -> String, &'static str, &'static str);
+
 #[test]
 fn a_slot_value_of_every_infrastructure_shape_keeps_one_event() {
-    let cells: Vec<(String, fn(usize) -> String, &str, &str)> = SHAPES2
+    let cells: Vec<Cell> = SHAPES2
         .iter()
         .flat_map(|((sname, shape), delims)| {
             delims.iter().flat_map(move |d| {
