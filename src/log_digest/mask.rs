@@ -537,7 +537,9 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                     false
                 } else {
                     out.extend_from_slice(WILDCARD.as_bytes());
-                    i = status_reason::take_reason(tok, words_before, b, i, out);
+                    if i - s == 3 && b.get(i + 1).is_some_and(u8::is_ascii_uppercase) {
+                        i = status_reason::take_reason(tok, words_before, b, i, out);
+                    }
                     true
                 }
             } else if date_word_in_date(tok, last_wild, &b[i..]) {
@@ -689,7 +691,10 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                 && memchr::memchr(b'=', tok).is_some_and(|e| is_route_key(&tok[..e]))
                 && *request.get_or_insert_with(|| is_request_record(b));
             let w = mask_token_with(tok, flags, routes, out);
-            if flags & DIGIT != 0 && out.ends_with(WILDCARD.as_bytes()) {
+            if flags & DIGIT != 0
+                && b.get(i + 1).is_some_and(u8::is_ascii_uppercase)
+                && out.ends_with(WILDCARD.as_bytes())
+            {
                 i = status_reason::take_reason(tok, words_before, b, i, out);
             }
             if flags & EQ != 0

@@ -80,6 +80,8 @@ pub(super) fn reason_after_status(tok: &[u8], after_words: bool, rest: &[u8]) ->
 /// The masker's step past a status's reason phrase ([`reason_after_status`]): `i` is where
 /// `tok` ends in `b`; returns where masking goes on, after the phrase, with the punctuation
 /// glued to it copied to `out` (after the code's wildcard).
+#[cold]
+#[inline(never)]
 pub(super) fn take_reason(
     tok: &[u8],
     after_words: bool,
