@@ -30,8 +30,11 @@ mod names;
 mod number_words;
 mod pairs;
 mod spans;
+mod status_reason;
 #[cfg(test)]
 mod value_matrix;
+#[cfg(test)]
+mod value_shapes2_matrix;
 
 /// The placeholder written for a variable part of a template.
 pub const WILDCARD: &str = "<*>";
@@ -534,6 +537,9 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                     false
                 } else {
                     out.extend_from_slice(WILDCARD.as_bytes());
+                    if i - s == 3 && b.get(i + 1).is_some_and(u8::is_ascii_uppercase) {
+                        i = status_reason::take_reason(tok, words_before, b, i, out);
+                    }
                     true
                 }
             } else if date_word_in_date(tok, last_wild, &b[i..]) {
@@ -685,6 +691,12 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                 && memchr::memchr(b'=', tok).is_some_and(|e| is_route_key(&tok[..e]))
                 && *request.get_or_insert_with(|| is_request_record(b));
             let w = mask_token_with(tok, flags, routes, out);
+            if flags & DIGIT != 0
+                && b.get(i + 1).is_some_and(u8::is_ascii_uppercase)
+                && out.ends_with(WILDCARD.as_bytes())
+            {
+                i = status_reason::take_reason(tok, words_before, b, i, out);
+            }
             if flags & EQ != 0
                 && out.ends_with(WILDCARD.as_bytes())
                 && key_value(tok).is_some_and(|v| !whole_value_then_word(&tok[v..], &b[i..]))

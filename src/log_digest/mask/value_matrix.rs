@@ -20,18 +20,18 @@ use crate::log_digest::matrix_tally::{digest_cell, grouping_problems};
 /// Made-up syllables for words that belong to no dataset.
 const SYL: [&str; 8] = ["zor", "quil", "bram", "vex", "lun", "dra", "fim", "pock"];
 
-fn word(i: usize) -> String {
+pub(super) fn word(i: usize) -> String {
     format!("{}{}", SYL[i % 8], SYL[(i * 3 + 1) % 8])
 }
 
-fn cap(s: &str) -> String {
+pub(super) fn cap(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())
         .unwrap_or_default()
 }
 
-type Shape = (&'static str, fn(usize) -> String);
+pub(super) type Shape = (&'static str, fn(usize) -> String);
 
 /// Value shapes that real loggers write into messages; every one is a variable.
 const SHAPES: &[Shape] = &[
@@ -123,7 +123,7 @@ const AMBIGUOUS: &[Shape] = &[
 ];
 
 /// Delimiters around the value; `{v}` is the value, `trunde` a made-up key.
-const DELIMS: &[(&str, &str)] = &[
+pub(super) const DELIMS: &[(&str, &str)] = &[
     ("bare", "{v}"),
     ("key=v", "trunde={v}"),
     ("key: v", "trunde: {v}"),
@@ -142,7 +142,7 @@ const DELIMS: &[(&str, &str)] = &[
 ];
 
 /// Positions of the slot among the event's words.
-const POSITIONS: &[(&str, &str)] = &[
+pub(super) const POSITIONS: &[(&str, &str)] = &[
     ("first", "{s} flarn quibbed the snorvel"),
     ("middle", "flarn quibbed {s} the snorvel"),
     ("last", "flarn quibbed the snorvel {s}"),
@@ -248,13 +248,13 @@ fn file(events: &[Vec<String>]) -> (String, Vec<usize>) {
     (text, truth)
 }
 
-fn slot_event(shape: fn(usize) -> String, delim: &str, pos: &str) -> Vec<String> {
+pub(super) fn slot_event(shape: fn(usize) -> String, delim: &str, pos: &str) -> Vec<String> {
     (0..16)
         .map(|i| pos.replace("{s}", &delim.replace("{v}", &shape(i))))
         .collect()
 }
 
-fn problems(events: &[Vec<String>]) -> Vec<String> {
+pub(super) fn problems(events: &[Vec<String>]) -> Vec<String> {
     let (text, truth) = file(events);
     let (ids, _) = digest_cell(&text);
     let templates: Vec<&str> = ids.iter().map(|(_, t)| t.as_str()).collect();
