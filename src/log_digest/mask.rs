@@ -13,9 +13,9 @@
 
 use super::http::{
     bare_version_then_status, column_status, copied_request_line, has_letter_outside_wildcards,
-    in_quote, is_http_method, is_http_method_word, is_http_status, is_request_record, is_route_key,
-    is_status_key, mask_route, reported_status, reported_target, response_status,
-    route_before_method, target_with_status, STATUS_WINDOW,
+    in_quote, is_http_method, is_http_status, is_request_record, is_route_key, is_status_key,
+    mask_route, reported_status, reported_target, response_status, route_before_method,
+    target_with_status, STATUS_WINDOW,
 };
 pub use super::http::{field_key, http_anchor, is_method_token, HttpAnchor};
 pub(super) use names::{keyed_name, quoted_name};
@@ -473,7 +473,7 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                         && (i > s
                             || variable_first
                             || !phrase.iter().any(u8::is_ascii_whitespace)
-                            || labelled_phrase(b, s, first))
+                            || spans::labelled_phrase(b, s, first))
                     {
                         quote_at = Some(i);
                         i += close + 2;
@@ -768,28 +768,6 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         }
     }
     n
-}
-
-/// A quoted phrase of several words that a label announces (`Error: "gamma delta"`, the
-/// token before it is a word of letters then `:`) is a value, one variable, like a
-/// `key="…"` value; a request line so quoted keeps its method (see [`super::http`]). A
-/// location, a time or an indexed name before the colon (`a.py:12:`, `12:30:`, `w[3]:`) is
-/// no label. `s` is where the quote opens the token, `first` the phrase's first word.
-fn labelled_phrase(b: &[u8], s: usize, first: &[u8]) -> bool {
-    if s < 3 || b[s - 1] != b' ' || b[s - 2] != b':' || is_http_method_word(first) {
-        return false;
-    }
-    // The label is the whole word before the colon, and a word of letters: a value there
-    // (`line 91:`, `line 4dd0…c5d40:`) is no label whatever its type or its last character.
-    let start = b[..s - 2]
-        .iter()
-        .rposition(|&c| c == b' ' || c == b'\t')
-        .map_or(0, |i| i + 1);
-    let label = &b[start..s - 2];
-    !label.is_empty()
-        && label
-            .iter()
-            .all(|&c| c.is_ascii_alphabetic() || c == b'_' || c == b'-')
 }
 
 /// A message as `mask_into` masks it, as text (for tests here and in `http`).

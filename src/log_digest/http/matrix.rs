@@ -506,6 +506,34 @@ fn cell(layout: Layout, shape: Shape, interleave: bool) -> Cell {
 }
 
 /// What the digest made of a cell: the template id of each line, and the level counts.
+/// Checks one request-form cell (`name` says which) against its truth: with `known_gap` it
+/// counts in `gaps` as a failure only once it holds (so the gap list moves), else in `tally`
+/// with its first three grouping or level faults and its first line.
+fn check_form_cell(
+    name: &str,
+    (lines, truth): (&[String], &[String]),
+    known_gap: bool,
+    (tally, gaps): (&mut Tally, &mut Tally),
+) {
+    let (got, warnings, errors) = digested(lines);
+    assert_eq!(got.len(), lines.len(), "{name}: one per line");
+    let mut errs = grouping_errors(truth, &got);
+    if (warnings, errors) != (0, 0) {
+        errs.push(format!(
+            "levels [warning, error] got [{warnings}, {errors}]"
+        ));
+    }
+    errs.truncate(3);
+    if known_gap {
+        gaps.cell(errs.is_empty().then(|| format!("{name} now holds")));
+        return;
+    }
+    tally.cell(
+        (!errs.is_empty())
+            .then(|| format!("{name}: {} (first line {:?})", errs.join("; "), lines[0])),
+    );
+}
+
 fn digested(lines: &[String]) -> (Vec<(String, String)>, u64, u64) {
     let (ids, [warnings, errors, fatal]) = digest_cell(&(lines.join("\n") + "\n"));
     (ids, warnings, errors + fatal)

@@ -2,6 +2,32 @@
 //! a `key=` value written as a repr or quoted text, the free text after a label's colon inside
 //! brackets, a call's argument list, and the message after an exception type.
 
+/// A quoted phrase of several words that a label announces (`Error: "gamma delta"`, the
+/// token before it is a word of letters then `:`) is a value, one variable, like a
+/// `key="…"` value; a request line so quoted keeps its method (see [`super::super::http`]). A
+/// location, a time or an indexed name before the colon (`a.py:12:`, `12:30:`, `w[3]:`) is
+/// no label. `s` is where the quote opens the token, `first` the phrase's first word.
+pub(super) fn labelled_phrase(b: &[u8], s: usize, first: &[u8]) -> bool {
+    if s < 3
+        || b[s - 1] != b' '
+        || b[s - 2] != b':'
+        || super::super::http::is_http_method_word(first)
+    {
+        return false;
+    }
+    // The label is the whole word before the colon, and a word of letters: a value there
+    // (`line 91:`, `line 4dd0…c5d40:`) is no label whatever its type or its last character.
+    let start = b[..s - 2]
+        .iter()
+        .rposition(|&c| c == b' ' || c == b'\t')
+        .map_or(0, |i| i + 1);
+    let label = &b[start..s - 2];
+    !label.is_empty()
+        && label
+            .iter()
+            .all(|&c| c.is_ascii_alphabetic() || c == b'_' || c == b'-')
+}
+
 /// A `key=value` whose value opens a quote or a bracket (`key='a b'`, `key=[1, 2]`,
 /// `key={'a': 1}`, a value written as its repr), closed within the line: where the value
 /// starts and where it ends (after its closing character), both offsets into `b`; the token

@@ -16,6 +16,7 @@
 //! and when a cell inside it passes.
 
 use super::value_matrix::{cap, problems, slot_event, word, Shape, DELIMS, POSITIONS};
+use crate::log_digest::matrix_tally::assert_known_failures;
 
 /// Delimiters for a one-token value.
 const TOKEN: &[&str] = &[
@@ -406,21 +407,7 @@ fn a_slot_value_of_every_infrastructure_shape_keeps_one_event() {
         eprintln!("{sname:>16}: {w:>2} of {c} wrong");
     }
     eprintln!("{} of {} cells wrong", failing.len(), cells.len());
-    let unexpected: Vec<String> = failing
-        .iter()
-        .filter(|(c, _)| !KNOWN.contains(&c.as_str()))
-        .map(|(c, p)| format!("{c}: {p}"))
-        .collect();
-    let fixed: Vec<&&str> = KNOWN
-        .iter()
-        .filter(|k| !failing.iter().any(|(c, _)| c == *k))
-        .collect();
-    assert!(
-        unexpected.is_empty(),
-        "cells wrong:\n{}",
-        unexpected.join("\n")
-    );
-    assert!(fixed.is_empty(), "known-failing cells now right: {fixed:?}");
+    assert_known_failures(&failing, KNOWN);
 }
 
 /// Must not fire: events around a status and its reason that differ in a telling word, and

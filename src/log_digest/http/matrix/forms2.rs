@@ -156,29 +156,12 @@ fn more_default_request_forms_by_route_shape_group_by_method_route_status() {
         let known_gap = KNOWN_GAPS.contains(&form);
         for shape in SHAPES {
             let (lines, truth) = form_cell(form, shape);
-            let (got, warnings, errors) = super::digested(&lines);
-            assert_eq!(got.len(), lines.len(), "{form:?} {shape:?}: one per line");
-            let mut errs = super::grouping_errors(&truth, &got);
-            if (warnings, errors) != (0, 0) {
-                errs.push(format!(
-                    "levels [warning, error] got [{warnings}, {errors}]"
-                ));
-            }
-            errs.truncate(3);
-            if known_gap {
-                gaps.cell(
-                    errs.is_empty()
-                        .then(|| format!("{form:?} {shape:?} now holds")),
-                );
-                continue;
-            }
-            tally.cell((!errs.is_empty()).then(|| {
-                format!(
-                    "{form:?} {shape:?}: {} (first line {:?})",
-                    errs.join("; "),
-                    lines[0]
-                )
-            }));
+            super::check_form_cell(
+                &format!("{form:?} {shape:?}"),
+                (&lines, &truth),
+                known_gap,
+                (&mut tally, &mut gaps),
+            );
         }
     }
     gaps.finish(KNOWN_GAPS.len() * SHAPES.len());
