@@ -109,24 +109,36 @@ const EXEC_WINDOW_TAG_ROUNDS: usize = 10;
 /// really has an empty environment (`env -i`) costs the bounded rounds and stays untagged.
 fn read_tags_again(
     entries: &mut [ProcEntry],
-    mut pending: Vec<usize>,
+    pending: Vec<usize>,
     rounds: usize,
     pause: Duration,
     mut read: impl FnMut(i32) -> Option<Vec<u8>>,
+) {
+    while_in_exec_window(pending, rounds, pause, |&i| match read(entries[i].pid) {
+        Some(e) if e.is_empty() => true,
+        Some(e) => {
+            entries[i].tag = tag_in_environ(&e);
+            false
+        }
+        None => false,
+    });
+}
+
+/// The one loop that waits out exec windows ([`read_tags_again`], [`read_cmdline`]): `pause`
+/// apart, at most `rounds` times, reads each pending item again through `again`, which
+/// answers whether it still reads empty (and is kept for the next round).
+fn while_in_exec_window<T>(
+    mut pending: Vec<T>,
+    rounds: usize,
+    pause: Duration,
+    mut again: impl FnMut(&T) -> bool,
 ) {
     for _ in 0..rounds {
         if pending.is_empty() {
             break;
         }
         std::thread::sleep(pause);
-        pending.retain(|&i| match read(entries[i].pid) {
-            Some(e) if e.is_empty() => true,
-            Some(e) => {
-                entries[i].tag = tag_in_environ(&e);
-                false
-            }
-            None => false,
-        });
+        pending.retain(|item| again(item));
     }
 }
 
@@ -189,18 +201,23 @@ pub fn cmdline(pid: i32) -> String {
 /// to [`EXEC_WINDOW_READS`] times a millisecond apart. A zombie's stays empty and is not waited on.
 fn read_cmdline(pid: i32) -> std::io::Result<Vec<u8>> {
     let path = format!("/proc/{pid}/cmdline");
+    let empty_and_live = |raw: &std::io::Result<Vec<u8>>| {
+        matches!(raw, Ok(r) if r.is_empty())
+            && std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|s| parse_stat(&s))
+                .is_some_and(|(state, _, _)| state != 'Z' && state != 'X')
+    };
     let mut raw = std::fs::read(&path);
-    for _ in 0..EXEC_WINDOW_READS {
-        let live = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .ok()
-            .and_then(|s| parse_stat(&s))
-            .is_some_and(|(state, _, _)| state != 'Z' && state != 'X');
-        if !matches!(&raw, Ok(r) if r.is_empty()) || !live {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(1));
+    let pending = if empty_and_live(&raw) {
+        vec![()]
+    } else {
+        Vec::new()
+    };
+    while_in_exec_window(pending, EXEC_WINDOW_READS, Duration::from_millis(1), |_| {
         raw = std::fs::read(&path);
-    }
+        empty_and_live(&raw)
+    });
     raw
 }
 
