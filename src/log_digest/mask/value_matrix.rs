@@ -109,6 +109,8 @@ const SHAPES: &[Shape] = &[
     }),
     ("buy-sell", |i| ["BUY", "SELL"][i % 2].to_owned()),
     ("bool", |i| ["true", "false"][i % 2].to_owned()),
+    // Python's `str(flag)`, as an f-string or `%s` writes it.
+    ("py-bool", |i| ["True", "False"][i % 2].to_owned()),
 ];
 
 /// Shapes whose convention is ambiguous: tabulated only.
@@ -172,6 +174,9 @@ const KNOWN: &[&str] = &[
     "host-words | key=v; | first",
     "host-words | v/s | first",
     "phrase | \"v\" | first",
+    "py-bool | v/s | first",
+    "py-bool | v/s | last",
+    "py-bool | v/s | middle",
 ];
 
 fn header(i: usize) -> String {
