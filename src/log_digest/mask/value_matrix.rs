@@ -232,17 +232,17 @@ pub(super) fn slot_event(shape: fn(usize) -> String, delim: &str, pos: &str) -> 
 
 pub(super) fn problems(events: &[Vec<String>]) -> Vec<String> {
     let (text, truth) = file(events);
-    templates_problems(digest_cell(&text).0, &truth, events.len())
+    templates_problems(&digest_cell(&text).0, &truth, events.len())
 }
 
 /// [`problems`] with the cell's file written to `path` (one per thread of a big matrix: a
 /// folder made per cell cost about a sixth of the matrix's time).
 fn problems_at(path: &std::path::Path, events: &[Vec<String>]) -> Vec<String> {
     let (text, truth) = file(events);
-    templates_problems(digest_cell_at(path, &text).0, &truth, events.len())
+    templates_problems(&digest_cell_at(path, &text).0, &truth, events.len())
 }
 
-fn templates_problems(ids: Vec<(String, String)>, truth: &[usize], events: usize) -> Vec<String> {
+fn templates_problems(ids: &[(String, String)], truth: &[usize], events: usize) -> Vec<String> {
     let templates: Vec<&str> = ids.iter().map(|(_, t)| t.as_str()).collect();
     grouping_problems(&templates, truth, events + 2)
 }
