@@ -53,12 +53,21 @@ pub(crate) fn assert_known_failures(failing: &[(String, String)], known: &[&str]
 /// What the digest makes of `text` written to a file: each line's template id and template
 /// (in line order), and the counts of warning, error and fatal events.
 pub(crate) fn digest_cell(text: &str) -> (Vec<(String, String)>, [u64; 3]) {
+    let dir = tempfile::tempdir().unwrap();
+    digest_cell_at(&dir.path().join("cell.log"), text)
+}
+
+/// [`digest_cell`] with `text` written to `path` (overwritten), so a matrix that runs many
+/// cells reuses one folder instead of making one per cell.
+pub(crate) fn digest_cell_at(
+    path: &std::path::Path,
+    text: &str,
+) -> (Vec<(String, String)>, [u64; 3]) {
     use super::levels::Level;
     use super::reader::Input;
     use super::{mine, DigestOptions};
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("cell.log");
-    std::fs::write(&path, text).unwrap();
+    std::fs::write(path, text).unwrap();
+    let path = path.to_owned();
     let opts = DigestOptions {
         keep_lines: true,
         ..DigestOptions::default()

@@ -28,6 +28,7 @@ use names::{
     is_qualified_name, is_quoted_name, keyed_wildcards, one_family, opens_value, short_choice,
 };
 
+mod choice;
 mod family;
 mod gaps;
 #[cfg(test)]
@@ -462,6 +463,7 @@ fn cluster(
                 let i = f as usize;
                 if vocab.wildish[i] && !vocab.dotted[i] && !vocab.text[i].contains(WILDCARD)
                     || vocab.opens[i]
+                    || choice::opens_with_choice(vocab.text[i], vocab.choice[i])
                 {
                     WILD
                 } else {
@@ -632,11 +634,18 @@ fn split(
                 || p > 0
                     && c.template[p - 1] != WILD
                     && is_key_colon(vocab.text[c.template[p - 1] as usize]);
-            if (marked || p > 0 && beside_variable)
-                && choice[values[0] as usize] != 0
+            // A value printed from a program's variable (a boolean, a side in capitals) is a
+            // variable wherever it stands ([`choice::printed_value`]).
+            let printed = || {
+                values
+                    .iter()
+                    .all(|&v| choice::printed_value(vocab.text[v as usize]))
+            };
+            if choice[values[0] as usize] != 0
                 && values
                     .iter()
                     .all(|&v| choice[v as usize] == choice[values[0] as usize])
+                && (marked || p > 0 && beside_variable || printed())
             {
                 continue;
             }
@@ -776,8 +785,9 @@ mod tests {
     #[test]
     fn short_choice_words_beside_variables_are_one_event() {
         // Class 6 (generated, a trading bot's order lines): the side of an order is a
-        // variable of one event, in any case; a verb opening the message and a flag standing
-        // between constant words keep their events apart.
+        // variable of one event, in any case; a verb opening the message keeps its events
+        // apart. A flag after a bare key (`down true`) is a printed value, one event
+        // ([`choice::printed_value`]; it was kept apart before).
         let mut lines = Vec::new();
         for (i, side) in ["buy", "sell", "SELL", "buy"].iter().enumerate() {
             lines.push(format!("order {i} placed: {side} BTC/USDT {i} at {i}"));
@@ -791,7 +801,7 @@ mod tests {
         let t = templates_of(&lines);
         assert_eq!(t[0], "order <*> placed: <*> BTC/USDT <*> at <*>");
         assert!(t[..4].iter().all(|x| x == &t[0]), "{t:?}");
-        assert_ne!(t[4], t[6]);
+        assert_eq!(t[4], t[6]);
         assert_ne!(t[8], t[9]);
         assert_eq!(short_choice("SELL,"), short_choice("buy"));
         assert_eq!(short_choice("seller"), 0);
@@ -908,8 +918,8 @@ mod tests {
     fn short_choice_words_marked_as_values_are_one_event() {
         // Class (generated, the masker matrix's `bool`/`buy-sell` cells): a parameter's few
         // values written in brackets or quotes, or after a `key:`, among constant words, in
-        // the middle or last. Must not fire: the same words bare among constant words, and a
-        // bare verb of the set, keep their events apart.
+        // the middle or last. Must not fire: a bare state word of the set (`enabled`) keeps
+        // its events apart.
         let mut lines = Vec::new();
         let forms = [
             "flarn quibbed ({v}) the snorvel",
@@ -938,9 +948,10 @@ mod tests {
         for (k, form) in t[..16].chunks(4).enumerate() {
             assert!(form.iter().all(|x| x == &form[0]), "form {k}: {form:?}");
         }
-        // Opening the message, a marked value stays in its own bucket (left as it was).
-        assert_ne!(t[16], t[18], "{t:?}");
-        assert_ne!(t[20], t[22], "{t:?}");
+        // Opening the message marked, or bare among constant words, a printed value is one
+        // event too ([`choice`]); a state word bare among constant words is not.
+        assert_eq!(t[16], t[18], "{t:?}");
+        assert_eq!(t[20], t[22], "{t:?}");
         assert_ne!(t[24], t[26], "{t:?}");
         assert!(names::is_marked_value("(true)"));
         assert!(!names::is_marked_value("true,"));

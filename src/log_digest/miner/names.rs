@@ -384,6 +384,8 @@ pub(super) fn is_glued_name(t: &str) -> bool {
 
 /// The sets of words that name the few values of one parameter of an action: an order's side
 /// or direction, a flag, a state. Words of one set at one position of an event are a variable.
+/// The first [`VALUE_SETS`] sets are values a program prints (a side, a flag, a transport);
+/// the rest are states, which also read as what happened (`opened`, `is now DOWN`).
 const SHORT_CHOICES: &[&[&str]] = &[
     &["buy", "sell"],
     &["bid", "ask"],
@@ -391,12 +393,20 @@ const SHORT_CHOICES: &[&[&str]] = &[
     &["true", "false"],
     &["yes", "no"],
     &["on", "off"],
+    // The transport a request came over (name servers, proxies, packet filters).
+    &["tcp", "udp"],
     &["open", "opened", "closed"],
     &["enabled", "disabled"],
     &["up", "down"],
-    // The transport a request came over (name servers, proxies, packet filters).
-    &["tcp", "udp"],
 ];
+
+/// How many of [`SHORT_CHOICES`]' sets, from the first, are printed values, not states.
+const VALUE_SETS: usize = 7;
+
+/// Whether a [`short_choice`] set (1-based) is one of printed values, not of states.
+pub(super) fn is_value_set(set: u8) -> bool {
+    set != 0 && usize::from(set) <= VALUE_SETS
+}
 
 /// A token that opens with a bracket or a quote (`(true)`, `[SELL]`, `'on'`, `<off>`): the
 /// message marks the word inside as a value, as a field's value is marked. Class: a
