@@ -252,18 +252,40 @@ const FIELDS: &[(&str, &[&str], Render)] = &[
             i * 13 % 4000 + 10
         )
     }),
-    ("level", &["upper", "absent", "lower"], |i, s, l, m| {
-        let (h, mi, se) = clock(i);
-        let level = match s {
-            0 => format!("{l} "),
-            1 => String::new(),
-            _ => format!("{} ", l.to_lowercase()),
-        };
-        format!(
-            "2024-03-01 {h:02}:{mi:02}:{se:02}.{:03} [main] {level}alpha.beta: {m}",
-            i * 7 % 1000
-        )
-    }),
+    (
+        "level",
+        &["upper", "absent", "lower", "title"],
+        |i, s, l, m| {
+            let (h, mi, se) = clock(i);
+            let level = match s {
+                0 => format!("{l} "),
+                1 => String::new(),
+                2 => format!("{} ", l.to_lowercase()),
+                _ => format!("{}{} ", &l[..1], l[1..].to_lowercase()),
+            };
+            format!(
+                "2024-03-01 {h:02}:{mi:02}:{se:02}.{:03} [main] {level}alpha.beta: {m}",
+                i * 7 % 1000
+            )
+        },
+    ),
+    // The time written another way on some lines (a second handler of one program, a
+    // library's own formatter): one token instead of two, a slash date, the clock alone.
+    (
+        "python time",
+        &["date time,ms", "iso T", "slashes", "clock only"],
+        |i, s, l, m| {
+            let (h, mi, se) = clock(i);
+            let ms = i * 7 % 1000;
+            let time = match s {
+                0 => format!("2024-03-01 {h:02}:{mi:02}:{se:02},{ms:03}"),
+                1 => format!("2024-03-01T{h:02}:{mi:02}:{se:02}.{ms:03}+00:00"),
+                2 => format!("2024/03/01 {h:02}:{mi:02}:{se:02}"),
+                _ => format!("{h:02}:{mi:02}:{se:02}.{ms:03}"),
+            };
+            format!("{time} {l} alpha.beta: {m}")
+        },
+    ),
 ];
 
 /// Shape of line `i` under a mix, for a field whose other shape is `alt` and whose shapes are
@@ -274,6 +296,7 @@ fn mixed_shape(mix: &str, i: usize, alt: usize, n: usize) -> usize {
         "100/0" => 0,
         "0/100" => alt,
         "90/10" => usize::from(s % 10 == 7) * alt,
+        "10/90" => usize::from(s % 10 != 7) * alt,
         "50/50" => (s % 2) * alt,
         // Three shapes: the usual one, `alt`, and the next other one.
         _ => match s % 3 {
@@ -284,7 +307,7 @@ fn mixed_shape(mix: &str, i: usize, alt: usize, n: usize) -> usize {
     }
 }
 
-const MIXES: [&str; 5] = ["100/0", "0/100", "90/10", "50/50", "3 shapes"];
+const MIXES: [&str; 6] = ["100/0", "0/100", "90/10", "50/50", "10/90", "3 shapes"];
 
 /// What is wrong with a cell's digest of `text` whose line `k` holds kind `truth[k]`, with
 /// `levels` the warning and error counts its lines write.
@@ -309,7 +332,9 @@ fn field_mix(render: Render, mix: &str, alt: usize, n: usize) -> Vec<String> {
         let line = render(i, mixed_shape(mix, i, alt, n), l, &m);
         // The level the line writes (a shape may leave it out).
         // (`WARN` counts as `WARNING`: logback writes the shorter one.)
-        if line.contains(&l[..4]) || line.contains(&l[..4].to_lowercase()) {
+        let title = format!("{}{}", &l[..1], l[1..4].to_lowercase());
+        if line.contains(&l[..4]) || line.contains(&l[..4].to_lowercase()) || line.contains(&title)
+        {
             match l {
                 "WARNING" => levels[0] += 1,
                 "ERROR" => levels[1] += 1,
@@ -321,7 +346,7 @@ fn field_mix(render: Render, mix: &str, alt: usize, n: usize) -> Vec<String> {
         truth.push(k);
     }
     // Syslog lines write no level: the counts come from the messages, none here.
-    if !text.contains("INFO") && !text.contains("info") {
+    if !["INFO", "info", "Info"].iter().any(|w| text.contains(w)) {
         levels = [0; 3];
     }
     field_cell(&text, &truth, levels)
@@ -513,18 +538,22 @@ fn print_table() {
     }
 }
 
-/// Cells still wrong, each an open class: a host written in words on half the lines (its words
-/// fall to the message on the lines the model reads them as the program); a logger name some
-/// lines leave out (`LEVEL - msg` among `LEVEL name - msg`); a
-/// shorter header (Go's `date time msg`) that fits the first columns of a longer one written on
-/// a tenth of the lines or fewer.
+/// Cells still wrong, each an open class: a host written in words on half the lines or more
+/// (its words fall to the message on the lines the model reads them as the program, or the
+/// one-word host takes the message's first word); a logger name some lines leave out (`LEVEL -
+/// msg` among `LEVEL name - msg`) or write (among `LEVEL - msg`); a level written on one line
+/// in ten; a shorter header (Go's `date time msg`) that fits the first columns of a longer one
+/// written on a tenth of the lines or fewer.
 const OPEN: &[&str] = &[
     "syslog host | spaces | 50/50",
+    "syslog host | spaces | 10/90",
     "iso host LEVEL | spaces | 50/50",
     "python logger | absent | 90/10",
     "python logger | absent | 50/50",
+    "python logger | absent | 10/90",
     "python logger | root | 3 shapes",
     "python logger | absent | 3 shapes",
+    "level | absent | 10/90",
     "python logging + go log | 1:10 line by line",
     "python logging + go log | 1:10 blocks of 3:30",
 ];
