@@ -16,6 +16,8 @@ pub use super::levels::Level;
 pub use super::log_format::{LogFormat, LogFormatError};
 use super::tokens::{compatible, is_glyph, is_header_bracket, is_separator, shape, Shape, Spans};
 
+mod field_shapes;
+
 const MAX_COLS: usize = 12;
 /// Sample lines needed before unchecked (label, sandwiched word) columns are accepted on the
 /// strength of any consistent column after them.
@@ -259,10 +261,11 @@ impl HeaderModel {
         let mut host_colon = 0;
         let mut separated = 0;
         for l in &lines {
-            let sp = Spans::of(l, k + 4);
+            let sp = Spans::of(l, k + 3 + MAX_SHIFT);
             let spans = sp.get();
             if let Some(&(s, e)) = spans.get(k) {
-                if separated_at(l, spans, k).is_some() {
+                if separated_at(l, spans, k).is_some() || field_shapes::bare_separator(l, spans, k)
+                {
                     separated += 1;
                 }
                 if spans.len() > k + 1 {
@@ -270,7 +273,9 @@ impl HeaderModel {
                         colon += 1;
                     } else if spans.len() > k + 2 {
                         let (s2, e2) = spans[k + 1];
-                        if is_component(&l[s2..e2]) {
+                        if is_component(&l[s2..e2])
+                            || field_shapes::host_words_then_program(l, spans, k)
+                        {
                             host_colon += 1;
                         }
                     }
@@ -470,7 +475,12 @@ impl HeaderModel {
         // the columns after it are read one token earlier.
         let mut absent = 0;
         for (c, col) in self.columns.iter().enumerate() {
-            let Some(want) = col else { continue };
+            let Some(want) = col else {
+                if absent == 0 && mismatches == 0 && self.name_left_out(line, sp, c, c + shift) {
+                    absent = 1;
+                }
+                continue;
+            };
             let mut at = c + shift - absent;
             // After an unchecked column a misfit shifts (below) instead.
             if absent == 0
@@ -483,6 +493,21 @@ impl HeaderModel {
                 continue;
             }
             let mut got = sp.shape(line, at);
+            // A field written in more tokens on this line than the model's (a name before a
+            // separator, a host in words before the level): the columns after it move along.
+            if shift < MAX_SHIFT && !got.is_some_and(|g| compatible(*want, g)) {
+                let extra = if self.name_inserted(line, sp, c, at) {
+                    1
+                } else {
+                    self.host_in_words(line, sp, c, at)
+                }
+                .min(MAX_SHIFT - shift);
+                if extra > 0 {
+                    shift += extra;
+                    at += extra;
+                    got = sp.shape(line, at);
+                }
+            }
             if !got.is_some_and(|g| compatible(*want, g))
                 && c > 0
                 && self.columns[c - 1].is_none()
@@ -527,6 +552,9 @@ impl HeaderModel {
         if sp.get().len() <= k {
             return None;
         }
+        if self.level_before_name(line, sp, k) {
+            k += 1;
+        }
         sp.ensure(
             line,
             match self.component {
@@ -544,7 +572,10 @@ impl HeaderModel {
                 Component::Colon => usize::from(is_component(&line[s..e])),
                 Component::Padded => usize::from(line.as_bytes().get(e..e + 2) == Some(b"  ")),
                 // The name may be written in two tokens (`name *64 -`, `name (x) -`).
-                Component::Separated => separated_at(line, spans, k).map_or(0, |x| x + 1),
+                Component::Separated => separated_at(line, spans, k).map_or_else(
+                    || usize::from(field_shapes::bare_separator(line, spans, k)),
+                    |x| x + 1,
+                ),
                 // The host is header on every line; the program too when it is `name[pid]:`
                 // or `name[pid]` (a program that wrote no colon).
                 // A host written in two or three words (`build box 1`) moves the program
