@@ -688,47 +688,6 @@ fn separated_at(line: &str, spans: &[(usize, usize)], k: usize) -> Option<usize>
     }
 }
 
-impl HeaderModel {
-    /// Whether checked column `c` is absent from this line, whose token `at` would hold it:
-    /// that token does not fit `c` but fits what comes after `c` (the next checked column, or
-    /// the component that closes the header). Only a column some lines of a file leave out
-    /// (a level, a bracketed pid) is absent this way; the first column never is, nor one after an
-    /// unchecked column (a word written in two tokens shifts the columns instead).
-    fn is_absent(&self, line: &str, sp: &mut Spans, c: usize, at: usize) -> bool {
-        // Fields a logger writes on some lines only: a level, a bracketed pid or thread. A
-        // time or a host is never left out; a line missing one is of another shape.
-        let Some(Some(want @ (Shape::Level | Shape::Bracket))) = self.columns.get(c) else {
-            return false;
-        };
-        let Some(got) = sp.shape(line, at) else {
-            return false;
-        };
-        if compatible(*want, got) || (Some(c) == self.level_col && is_level_like_at(line, sp, at)) {
-            return false;
-        }
-        match self.columns.get(c + 1) {
-            // The next column's own shape, not a word a host column would also take.
-            Some(Some(next)) => *next == got,
-            Some(None) => false,
-            None => {
-                self.component == Component::Colon && {
-                    sp.ensure(line, at + 2);
-                    let spans = sp.get();
-                    spans.len() > at + 1 && {
-                        let (s, e) = spans[at];
-                        is_component(&line[s..e])
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn is_level_like_at(line: &str, sp: &Spans, at: usize) -> bool {
-    let (s, e) = sp.get()[at];
-    is_level_like(&line[s..e])
-}
-
 /// An upper-case word of 3 to 9 letters (digits after the first letter allowed), optionally in
 /// brackets or followed by a colon: what a level column holds.
 fn is_level_like(tok: &str) -> bool {

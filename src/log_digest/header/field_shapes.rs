@@ -4,6 +4,7 @@
 //! rest of the header and leaves the message whole.
 //!
 //! Each rule reads the line alone, against the column the model expects there:
+//! - a level or a bracketed field some lines leave out ([`HeaderModel::is_absent`]);
 //! - a logger's name left out between the level and the lone separator that closes the header
 //!   (`LEVEL - msg` among `LEVEL name - msg`): the separator still closes it;
 //! - a logger's name written on some lines only before that separator (`LEVEL name - msg`
@@ -12,8 +13,8 @@
 //! - a host written in several words (`build box 1`) before the level column or before the
 //!   program's `name[pid]:`: header, however many words it takes.
 
-use super::{is_component, is_program_pid, Component, HeaderModel, MAX_SHIFT};
-use crate::log_digest::tokens::{is_separator, Shape, Spans};
+use super::{is_component, is_level_like, is_program_pid, Component, HeaderModel, MAX_SHIFT};
+use crate::log_digest::tokens::{compatible, is_separator, Shape, Spans};
 
 /// Token `i` of a line whose tokens are `spans` is a lone separator (`-`, `:`, `|`, `--`).
 fn sep_at(line: &str, spans: &[(usize, usize)], i: usize) -> bool {
@@ -49,6 +50,11 @@ pub(super) fn host_words_then_program(line: &str, spans: &[(usize, usize)], k: u
     })
 }
 
+fn is_level_like_at(line: &str, sp: &Spans, at: usize) -> bool {
+    let (s, e) = sp.get()[at];
+    is_level_like(&line[s..e])
+}
+
 /// An upper-case level word (`WARN`, `ERROR`), as a header writes one: not a message's `error`.
 fn upper_level(line: &str, sp: &mut Spans, i: usize) -> bool {
     sp.shape(line, i) == Some(Shape::Level) && {
@@ -58,6 +64,40 @@ fn upper_level(line: &str, sp: &mut Spans, i: usize) -> bool {
 }
 
 impl HeaderModel {
+    /// Whether checked column `c` is absent from this line, whose token `at` would hold it:
+    /// that token does not fit `c` but fits what comes after `c` (the next checked column, or
+    /// the component that closes the header). Only a column some lines of a file leave out
+    /// (a level, a bracketed pid) is absent this way; the first column never is, nor one after an
+    /// unchecked column (a word written in two tokens shifts the columns instead).
+    pub(super) fn is_absent(&self, line: &str, sp: &mut Spans, c: usize, at: usize) -> bool {
+        // Fields a logger writes on some lines only: a level, a bracketed pid or thread. A
+        // time or a host is never left out; a line missing one is of another shape.
+        let Some(Some(want @ (Shape::Level | Shape::Bracket))) = self.columns.get(c) else {
+            return false;
+        };
+        let Some(got) = sp.shape(line, at) else {
+            return false;
+        };
+        if compatible(*want, got) || (Some(c) == self.level_col && is_level_like_at(line, sp, at)) {
+            return false;
+        }
+        match self.columns.get(c + 1) {
+            // The next column's own shape, not a word a host column would also take.
+            Some(Some(next)) => *next == got,
+            Some(None) => false,
+            None => {
+                self.component == Component::Colon && {
+                    sp.ensure(line, at + 2);
+                    let spans = sp.get();
+                    spans.len() > at + 1 && {
+                        let (s, e) = spans[at];
+                        is_component(&line[s..e])
+                    }
+                }
+            }
+        }
+    }
+
     /// Class: a logger's name left out on this line. Unchecked column `c` (the name) comes
     /// right before the lone separator that closes the header (the model's last column, after
     /// a checked field such as the level), and token `at`, where the name would stand, is that
