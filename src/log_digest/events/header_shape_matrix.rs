@@ -12,7 +12,10 @@
 //! worker for task 3`) or with parentheses; a syslog host that is an IPv6 address or
 //! `localhost`; a logger name with `:` or `-`; a pid written `[pid]`, `[pid:tid]` or `(pid)`; a
 //! request id or a user written `-` when absent (Python logging, the common log format).
-//! Mixes: one shape alone, 90/10, 50/50 and three shapes. Every message kind must stay one
+//! Also: a level in title case (`Warning`); the time written another way on some lines (one
+//! `T`-joined token, a slash date, the clock alone, a zone as a token of its own); a thread
+//! name written bare (`Thread-3 (worker)` without brackets).
+//! Mixes: one shape alone, 90/10, 50/50, 10/90 and three shapes. Every message kind must stay one
 //! template that no other kind shares, and the warning and error counts must be those the
 //! lines write.
 //!
@@ -273,7 +276,13 @@ const FIELDS: &[(&str, &[&str], Render)] = &[
     // library's own formatter): one token instead of two, a slash date, the clock alone.
     (
         "python time",
-        &["date time,ms", "iso T", "slashes", "clock only"],
+        &[
+            "date time,ms",
+            "iso T",
+            "slashes",
+            "clock only",
+            "zone token",
+        ],
         |i, s, l, m| {
             let (h, mi, se) = clock(i);
             let ms = i * 7 % 1000;
@@ -281,9 +290,28 @@ const FIELDS: &[(&str, &[&str], Render)] = &[
                 0 => format!("2024-03-01 {h:02}:{mi:02}:{se:02},{ms:03}"),
                 1 => format!("2024-03-01T{h:02}:{mi:02}:{se:02}.{ms:03}+00:00"),
                 2 => format!("2024/03/01 {h:02}:{mi:02}:{se:02}"),
-                _ => format!("{h:02}:{mi:02}:{se:02}.{ms:03}"),
+                3 => format!("{h:02}:{mi:02}:{se:02}.{ms:03}"),
+                _ => format!("2024-03-01 {h:02}:{mi:02}:{se:02},{ms:03} +0000"),
             };
             format!("{time} {l} alpha.beta: {m}")
+        },
+    ),
+    // A thread name written bare, not in brackets (`%(threadName)s`): Python 3.10 names a
+    // thread by its target in parentheses, with a space.
+    (
+        "python thread bare",
+        &["MainThread", "Thread-3 (worker)", "Dummy-1"],
+        |i, s, l, m| {
+            let (h, mi, se) = clock(i);
+            let thread = match s {
+                0 => "MainThread".to_owned(),
+                1 => format!("Thread-{} (worker)", i % 4 + 1),
+                _ => format!("Dummy-{}", i % 3 + 1),
+            };
+            format!(
+                "2024-03-01 {h:02}:{mi:02}:{se:02},{:03} {thread} {l} alpha.beta: {m}",
+                i * 7 % 1000
+            )
         },
     ),
 ];
@@ -541,9 +569,12 @@ fn print_table() {
 /// Cells still wrong, each an open class: a host written in three words on nine lines in ten
 /// whose last word is a number (the model reads it as a typed column, so the one-word host of
 /// the other lines takes the message's first word with it); a shorter header (Go's `date time
-/// msg`) that fits the first columns of a longer one written on a tenth of the lines or fewer.
+/// msg`) that fits the first columns of a longer one written on a tenth of the lines or fewer;
+/// three time layouts of one, two and three tokens in one stream (each pair of them is right).
 const OPEN: &[&str] = &[
     "syslog host | spaces | 10/90",
+    "python time | clock only | 3 shapes",
+    "python time | zone token | 3 shapes",
     "python logging + go log | 1:10 line by line",
     "python logging + go log | 1:10 blocks of 3:30",
 ];
