@@ -16,6 +16,8 @@ pub use super::levels::Level;
 pub use super::log_format::{LogFormat, LogFormatError};
 use super::tokens::{compatible, is_glyph, is_header_bracket, is_separator, shape, Shape, Spans};
 
+mod field_shapes;
+
 const MAX_COLS: usize = 12;
 /// Sample lines needed before unchecked (label, sandwiched word) columns are accepted on the
 /// strength of any consistent column after them.
@@ -259,10 +261,11 @@ impl HeaderModel {
         let mut host_colon = 0;
         let mut separated = 0;
         for l in &lines {
-            let sp = Spans::of(l, k + 4);
+            let sp = Spans::of(l, k + 3 + MAX_SHIFT);
             let spans = sp.get();
             if let Some(&(s, e)) = spans.get(k) {
-                if separated_at(l, spans, k).is_some() {
+                if separated_at(l, spans, k).is_some() || field_shapes::bare_separator(l, spans, k)
+                {
                     separated += 1;
                 }
                 if spans.len() > k + 1 {
@@ -270,7 +273,9 @@ impl HeaderModel {
                         colon += 1;
                     } else if spans.len() > k + 2 {
                         let (s2, e2) = spans[k + 1];
-                        if is_component(&l[s2..e2]) {
+                        if is_component(&l[s2..e2])
+                            || field_shapes::host_words_then_program(l, spans, k)
+                        {
                             host_colon += 1;
                         }
                     }
@@ -470,7 +475,12 @@ impl HeaderModel {
         // the columns after it are read one token earlier.
         let mut absent = 0;
         for (c, col) in self.columns.iter().enumerate() {
-            let Some(want) = col else { continue };
+            let Some(want) = col else {
+                if absent == 0 && mismatches == 0 && self.name_left_out(line, sp, c, c + shift) {
+                    absent = 1;
+                }
+                continue;
+            };
             let mut at = c + shift - absent;
             // After an unchecked column a misfit shifts (below) instead.
             if absent == 0
@@ -483,6 +493,21 @@ impl HeaderModel {
                 continue;
             }
             let mut got = sp.shape(line, at);
+            // A field written in more tokens on this line than the model's (a name before a
+            // separator, a host in words before the level): the columns after it move along.
+            if shift < MAX_SHIFT && !got.is_some_and(|g| compatible(*want, g)) {
+                let extra = if self.name_inserted(line, sp, c, at) {
+                    1
+                } else {
+                    self.host_in_words(line, sp, c, at)
+                }
+                .min(MAX_SHIFT - shift);
+                if extra > 0 {
+                    shift += extra;
+                    at += extra;
+                    got = sp.shape(line, at);
+                }
+            }
             if !got.is_some_and(|g| compatible(*want, g))
                 && c > 0
                 && self.columns[c - 1].is_none()
@@ -527,6 +552,9 @@ impl HeaderModel {
         if sp.get().len() <= k {
             return None;
         }
+        if self.level_before_name(line, sp, k) {
+            k += 1;
+        }
         sp.ensure(
             line,
             match self.component {
@@ -544,7 +572,10 @@ impl HeaderModel {
                 Component::Colon => usize::from(is_component(&line[s..e])),
                 Component::Padded => usize::from(line.as_bytes().get(e..e + 2) == Some(b"  ")),
                 // The name may be written in two tokens (`name *64 -`, `name (x) -`).
-                Component::Separated => separated_at(line, spans, k).map_or(0, |x| x + 1),
+                Component::Separated => separated_at(line, spans, k).map_or_else(
+                    || usize::from(field_shapes::bare_separator(line, spans, k)),
+                    |x| x + 1,
+                ),
                 // The host is header on every line; the program too when it is `name[pid]:`
                 // or `name[pid]` (a program that wrote no colon).
                 // A host written in two or three words (`build box 1`) moves the program
@@ -655,47 +686,6 @@ fn separated_at(line: &str, spans: &[(usize, usize)], k: usize) -> Option<usize>
     } else {
         None
     }
-}
-
-impl HeaderModel {
-    /// Whether checked column `c` is absent from this line, whose token `at` would hold it:
-    /// that token does not fit `c` but fits what comes after `c` (the next checked column, or
-    /// the component that closes the header). Only a column some lines of a file leave out
-    /// (a level, a bracketed pid) is absent this way; the first column never is, nor one after an
-    /// unchecked column (a word written in two tokens shifts the columns instead).
-    fn is_absent(&self, line: &str, sp: &mut Spans, c: usize, at: usize) -> bool {
-        // Fields a logger writes on some lines only: a level, a bracketed pid or thread. A
-        // time or a host is never left out; a line missing one is of another shape.
-        let Some(Some(want @ (Shape::Level | Shape::Bracket))) = self.columns.get(c) else {
-            return false;
-        };
-        let Some(got) = sp.shape(line, at) else {
-            return false;
-        };
-        if compatible(*want, got) || (Some(c) == self.level_col && is_level_like_at(line, sp, at)) {
-            return false;
-        }
-        match self.columns.get(c + 1) {
-            // The next column's own shape, not a word a host column would also take.
-            Some(Some(next)) => *next == got,
-            Some(None) => false,
-            None => {
-                self.component == Component::Colon && {
-                    sp.ensure(line, at + 2);
-                    let spans = sp.get();
-                    spans.len() > at + 1 && {
-                        let (s, e) = spans[at];
-                        is_component(&line[s..e])
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn is_level_like_at(line: &str, sp: &Spans, at: usize) -> bool {
-    let (s, e) = sp.get()[at];
-    is_level_like(&line[s..e])
 }
 
 /// An upper-case word of 3 to 9 letters (digits after the first letter allowed), optionally in
