@@ -16,6 +16,9 @@ pub use super::levels::Level;
 pub use super::log_format::{LogFormat, LogFormatError};
 use super::tokens::{compatible, is_glyph, is_header_bracket, is_separator, shape, Shape, Spans};
 
+mod body_heads;
+mod cri;
+
 const MAX_COLS: usize = 12;
 /// Sample lines needed before unchecked (label, sandwiched word) columns are accepted on the
 /// strength of any consistent column after them.
@@ -36,6 +39,9 @@ pub struct HeaderModel {
     mark_col: Option<usize>,
     /// A component column follows the fixed columns.
     component: Component,
+    /// The header of the lines a CRI prefix carries, where they hold one on too few lines for
+    /// a column of this model ([`cri::inner_model`]).
+    inner: Option<Box<HeaderModel>>,
     /// A category follows the component on most lines (`app[1]: alpha.beta.Gamma[3]: msg`):
     /// stripped where a line has one ([`category_len`]).
     category: bool,
@@ -243,7 +249,9 @@ impl HeaderModel {
         if columns.is_empty() {
             return record_heads(&lines).map_or_else(Self::default, Self::infer);
         }
-        let level_col = columns.iter().position(|s| *s == Some(Shape::Level));
+        let cri_tag = cri::tag_column(&lines, &columns);
+        let level_col = cri::level_column(&columns, cri_tag);
+        cri::end_at_tag(&mut columns, cri_tag, level_col);
         // A column of severity marks: two or more of `.` `-` `*` `#`, one of them `*` or `#`,
         // and no other mark.
         let mark_col = columns.iter().enumerate().position(|(c, s)| {
@@ -299,6 +307,7 @@ impl HeaderModel {
             mark_col,
             component,
             category: false,
+            inner: None,
         };
         // A second field closed by a colon after the component: a logger's category (a dotted
         // name or `name[id]`) written after a host's program field, as a framework's console
@@ -314,7 +323,8 @@ impl HeaderModel {
                 .count();
             model.category = with * 10 >= n * 6;
         }
-        model
+        model.inner = cri::inner_model(&model, &lines, cri_tag);
+        body_heads::prefer_heads_level(model, &lines)
     }
 
     /// Whether any header column was inferred.
@@ -337,6 +347,9 @@ impl HeaderModel {
     pub fn split_fitting<'a>(&self, line: &'a str) -> Option<Split<'a>> {
         let mut sp = Spans::lazy(self.columns.len() + 3);
         let mut split = self.split_by_model(line, &mut sp)?;
+        if let Some(inner) = &self.inner {
+            cri::split_inner(inner, line, &mut split);
+        }
         if split.level.is_none() {
             split.level = levels::in_header(split.header);
         }
@@ -438,7 +451,12 @@ impl HeaderModel {
     pub fn split<'a>(&self, line: &'a str) -> Split<'a> {
         let mut sp = Spans::lazy(self.columns.len() + 3);
         let mut split = match self.split_by_model(line, &mut sp) {
-            Some(split) => split,
+            Some(mut split) => {
+                if let Some(inner) = &self.inner {
+                    cri::split_inner(inner, line, &mut split);
+                }
+                split
+            }
             None => fallback_split(line, &mut sp),
         };
         // A level in any other field of the header (after a pid or thread, inside a bracket).
