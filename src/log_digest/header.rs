@@ -70,45 +70,6 @@ fn is_component(tok: &str) -> bool {
             || (tok.ends_with(']') && !tok.contains('[')))
 }
 
-/// Lines that open records in a sample where no column is consistent enough to be a header
-/// because many lines are the unindented continuation lines of multi-line records (a compiled
-/// SQL statement, a signed request dumped line by line): the lines whose first two tokens have
-/// the most common shape pair that opens with a time, a date word or a bracketed field (or a
-/// level then a time), when
-/// they are at least a quarter of the sample and not all of it. The header is inferred from
-/// them; the other lines are then lines without a header, as before.
-fn record_heads<'a>(lines: &[&'a str]) -> Option<Vec<&'a str>> {
-    let pair = |l: &str| {
-        let sp = Spans::of(l, 2);
-        let shapes: Vec<Shape> = sp.get().iter().map(|&(s, e)| shape(&l[s..e])).collect();
-        match shapes[..] {
-            // Or a level written first, a time after it (`W0301 09:00:07.037`, `WARN 2024-…`).
-            [a @ (Shape::Time | Shape::DateWord | Shape::Bracket), b]
-            | [a @ Shape::Level, b @ Shape::Time] => Some((a, b)),
-            _ => None,
-        }
-    };
-    let mut counts: rustc_hash::FxHashMap<(Shape, Shape), usize> = rustc_hash::FxHashMap::default();
-    for l in lines {
-        if let Some(p) = pair(l) {
-            *counts.entry(p).or_default() += 1;
-        }
-    }
-    let (&best, &n) = counts
-        .iter()
-        .max_by_key(|(p, c)| (**c, p.0 as u8, p.1 as u8))?;
-    if n < 3 || n * 4 < lines.len() || n == lines.len() {
-        return None;
-    }
-    Some(
-        lines
-            .iter()
-            .copied()
-            .filter(|l| pair(l) == Some(best))
-            .collect(),
-    )
-}
-
 /// One line split into header and message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Split<'a> {
@@ -247,7 +208,7 @@ impl HeaderModel {
             columns.clear();
         }
         if columns.is_empty() {
-            return record_heads(&lines).map_or_else(Self::default, Self::infer);
+            return body_heads::record_heads(&lines).map_or_else(Self::default, Self::infer);
         }
         let cri_tag = cri::tag_column(&lines, &columns);
         let level_col = cri::level_column(&columns, cri_tag);

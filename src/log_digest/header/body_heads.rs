@@ -1,12 +1,14 @@
-//! The heads' model over a weak one: a sample where the unindented body lines of multi-line
-//! records (a warning's list of skipped items at the margin) are many can still yield a model
-//! of every line, an unchecked first column (a date on the heads, a body line's first word)
-//! then one consistent column (a time on the heads, a number on the body lines), that ends
-//! before the level. A reader sees the records' heads, each with its level, and the body lines
-//! under them: the model inferred from the heads alone ([`super::record_heads`]) wins when it
-//! finds a level column and the weak one does not.
+//! Record heads among body lines: the lines that open records in a sample whose unindented
+//! body lines keep any column from being consistent ([`record_heads`]), and the heads' model
+//! over a weak one ([`prefer_heads_level`]). A sample where the unindented body lines of
+//! multi-line records (a warning's list of skipped items at the margin) are many can still
+//! yield a model of every line, an unchecked first column (a date on the heads, a body line's
+//! first word) then one consistent column (a time on the heads, a number on the body lines),
+//! that ends before the level. A reader sees the records' heads, each with its level, and the
+//! body lines under them: the model inferred from the heads alone wins when it finds a level
+//! column and the weak one does not.
 
-use super::HeaderModel;
+use super::{shape, HeaderModel, Shape, Spans};
 
 /// `model`, or the heads' model where `model` opens with an unchecked column, has no level
 /// column, and the heads' model has one.
@@ -14,7 +16,7 @@ pub(super) fn prefer_heads_level(model: HeaderModel, lines: &[&str]) -> HeaderMo
     if model.level_col.is_some() || model.columns.first() != Some(&None) {
         return model;
     }
-    let Some(heads) = super::record_heads(lines) else {
+    let Some(heads) = record_heads(lines) else {
         return model;
     };
     let heads_model = HeaderModel::infer(heads.iter().copied());
@@ -23,6 +25,45 @@ pub(super) fn prefer_heads_level(model: HeaderModel, lines: &[&str]) -> HeaderMo
     } else {
         model
     }
+}
+
+/// Lines that open records in a sample where no column is consistent enough to be a header
+/// because many lines are the unindented continuation lines of multi-line records (a compiled
+/// SQL statement, a signed request dumped line by line): the lines whose first two tokens have
+/// the most common shape pair that opens with a time, a date word or a bracketed field (or a
+/// level then a time), when
+/// they are at least a quarter of the sample and not all of it. The header is inferred from
+/// them; the other lines are then lines without a header, as before.
+pub(super) fn record_heads<'a>(lines: &[&'a str]) -> Option<Vec<&'a str>> {
+    let pair = |l: &str| {
+        let sp = Spans::of(l, 2);
+        let shapes: Vec<Shape> = sp.get().iter().map(|&(s, e)| shape(&l[s..e])).collect();
+        match shapes[..] {
+            // Or a level written first, a time after it (`W0301 09:00:07.037`, `WARN 2024-…`).
+            [a @ (Shape::Time | Shape::DateWord | Shape::Bracket), b]
+            | [a @ Shape::Level, b @ Shape::Time] => Some((a, b)),
+            _ => None,
+        }
+    };
+    let mut counts: rustc_hash::FxHashMap<(Shape, Shape), usize> = rustc_hash::FxHashMap::default();
+    for l in lines {
+        if let Some(p) = pair(l) {
+            *counts.entry(p).or_default() += 1;
+        }
+    }
+    let (&best, &n) = counts
+        .iter()
+        .max_by_key(|(p, c)| (**c, p.0 as u8, p.1 as u8))?;
+    if n < 3 || n * 4 < lines.len() || n == lines.len() {
+        return None;
+    }
+    Some(
+        lines
+            .iter()
+            .copied()
+            .filter(|l| pair(l) == Some(best))
+            .collect(),
+    )
 }
 
 #[cfg(test)]
