@@ -96,11 +96,12 @@ impl EventParser<'_> {
                 }
                 // A stack trace's exception line (`pkg.NameException: text`) behind a
                 // repeated prefix that carries no level (a runtime's), right after a record
-                // that reported a warning or worse (or showed no level): the stack that record
-                // printed, as at the margin. After a lighter record, or behind a header with a
-                // level of its own (a logger's record of the exception), it is an event.
+                // that reported a warning or worse: the stack that record printed, as at the
+                // margin. After a lighter record or one with no level (a source without levels
+                // pays for no look), or behind a header with a level of its own (a logger's
+                // record of the exception), it is an event.
                 if levelless
-                    && self.head_level.is_none_or(|l| l >= Level::Warning)
+                    && self.head_level.is_some_and(|l| l >= Level::Warning)
                     && looks_like_exception(m.trim_start())
                 {
                     self.open(Mode::Java);
