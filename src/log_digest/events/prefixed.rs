@@ -102,7 +102,7 @@ impl EventParser<'_> {
                 // record of the exception), it is an event.
                 if levelless
                     && self.head_level.is_some_and(|l| l >= Level::Warning)
-                    && looks_like_exception(m.trim_start())
+                    && is_qualified_exception(m.trim_start())
                 {
                     self.open(Mode::Java);
                     return true;
@@ -123,6 +123,12 @@ impl EventParser<'_> {
             Mode::Panic | Mode::Start => false,
         }
     }
+}
+
+/// An exception line whose type is a qualified name (`pkg.NameException: text`, as Java and
+/// .NET print it): a bare `Error: text` is as often a program's own message.
+fn is_qualified_exception(t: &str) -> bool {
+    t.split([':', ' ']).next().is_some_and(|w| w.contains('.')) && looks_like_exception(t)
 }
 
 #[cfg(test)]
@@ -163,6 +169,10 @@ mod tests {
         // (a logger's record of the exception) is a record.
         let (_, counts) = digest_cell(&file("INFO", |_| String::new()));
         assert_eq!(counts, [6, 6, 0], "after info: the stacks are the errors");
+        // A bare `Error: text` after an error record is a message of its own.
+        let bare =
+            file("ERROR", |_| String::new()).replace("lane.core.OddPebbleException:", "Error:");
+        assert_eq!(digest_cell(&bare).1, [6, 12, 0], "bare Error: lines");
         let (_, counts) = digest_cell(&file("ERROR", |i| {
             format!("2024-03-01 09:00:{:02} ERROR ", i % 60)
         }));

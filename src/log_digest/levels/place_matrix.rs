@@ -270,16 +270,19 @@ fn check(t: &mut Tally, name: &str, text: &str) {
 /// Cells left open, each ambiguous to a reader without the file's history: a logger that
 /// writes its levels as a title-case `Word:` and a runtime's `Error: text` line (the same
 /// spelling); an info record of such a logger whose message opens with another level word
-/// and a colon. (The runtime's `<time> <stream> F` prefix, once open, is read as the CRI
-/// format: `header/cri.rs`.)
+/// and a colon. The runtime's `<time> <stream> F` prefix is read as the CRI format
+/// (`header/cri.rs`), and a Java stack behind it joins its record; a runtime's bare `Error:
+/// text` line behind it, before `at` frames, stays an error of its own (open: a bare `Error:`
+/// is as often a program's own message).
 fn open_cell(place: &str, spelling: &str, what: &str) -> bool {
     let colon_word = matches!(
         place,
         "level: on the second line" | "colon word padded to a column"
     );
-    colon_word
+    (colon_word
         && spelling == "title"
-        && matches!(what, "ScriptStack" | "Error: first" | "warning: first")
+        && matches!(what, "ScriptStack" | "Error: first" | "warning: first"))
+        || (place == "behind <time> <stream> <tag>" && what == "ScriptStack")
 }
 
 /// Spellings whose other lines and info messages are varied (capitals, lower case, title
