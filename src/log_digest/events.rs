@@ -394,7 +394,9 @@ impl<'s> EventParser<'s> {
             }) = json_record(trimmed, &self.splitter.json)
             {
                 let indented = message.starts_with([' ', '\t']);
-                if self.mode != Mode::Start && self.message_continues(&message, indented) {
+                if self.mode != Mode::Start
+                    && self.message_continues(&message, indented, level.is_none())
+                {
                     return Line::Continuation;
                 }
                 self.mode = Mode::Plain;
@@ -479,7 +481,7 @@ impl<'s> EventParser<'s> {
         if has_header
             && self.mode != Mode::Start
             && self.head_has_header
-            && self.message_continues(split.message, gap > 1)
+            && self.message_continues(split.message, gap > 1, split.level.is_none())
         {
             return Line::Continuation;
         }

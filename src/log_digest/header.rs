@@ -16,6 +16,8 @@ pub use super::levels::Level;
 pub use super::log_format::{LogFormat, LogFormatError};
 use super::tokens::{compatible, is_glyph, is_header_bracket, is_separator, shape, Shape, Spans};
 
+mod body_heads;
+mod cri;
 mod field_shapes;
 
 const MAX_COLS: usize = 12;
@@ -38,6 +40,9 @@ pub struct HeaderModel {
     mark_col: Option<usize>,
     /// A component column follows the fixed columns.
     component: Component,
+    /// The header of the lines a CRI prefix carries, where they hold one on too few lines for
+    /// a column of this model ([`cri::inner_model`]).
+    inner: Option<Box<HeaderModel>>,
     /// A category follows the component on most lines (`app[1]: alpha.beta.Gamma[3]: msg`):
     /// stripped where a line has one ([`category_len`]).
     category: bool,
@@ -64,45 +69,6 @@ fn is_component(tok: &str) -> bool {
     tok.len() > 1
         && ((tok.ends_with(':') && !tok.contains("://"))
             || (tok.ends_with(']') && !tok.contains('[')))
-}
-
-/// Lines that open records in a sample where no column is consistent enough to be a header
-/// because many lines are the unindented continuation lines of multi-line records (a compiled
-/// SQL statement, a signed request dumped line by line): the lines whose first two tokens have
-/// the most common shape pair that opens with a time, a date word or a bracketed field (or a
-/// level then a time), when
-/// they are at least a quarter of the sample and not all of it. The header is inferred from
-/// them; the other lines are then lines without a header, as before.
-fn record_heads<'a>(lines: &[&'a str]) -> Option<Vec<&'a str>> {
-    let pair = |l: &str| {
-        let sp = Spans::of(l, 2);
-        let shapes: Vec<Shape> = sp.get().iter().map(|&(s, e)| shape(&l[s..e])).collect();
-        match shapes[..] {
-            // Or a level written first, a time after it (`W0301 09:00:07.037`, `WARN 2024-…`).
-            [a @ (Shape::Time | Shape::DateWord | Shape::Bracket), b]
-            | [a @ Shape::Level, b @ Shape::Time] => Some((a, b)),
-            _ => None,
-        }
-    };
-    let mut counts: rustc_hash::FxHashMap<(Shape, Shape), usize> = rustc_hash::FxHashMap::default();
-    for l in lines {
-        if let Some(p) = pair(l) {
-            *counts.entry(p).or_default() += 1;
-        }
-    }
-    let (&best, &n) = counts
-        .iter()
-        .max_by_key(|(p, c)| (**c, p.0 as u8, p.1 as u8))?;
-    if n < 3 || n * 4 < lines.len() || n == lines.len() {
-        return None;
-    }
-    Some(
-        lines
-            .iter()
-            .copied()
-            .filter(|l| pair(l) == Some(best))
-            .collect(),
-    )
 }
 
 /// One line split into header and message.
@@ -243,9 +209,11 @@ impl HeaderModel {
             columns.clear();
         }
         if columns.is_empty() {
-            return record_heads(&lines).map_or_else(Self::default, Self::infer);
+            return body_heads::record_heads(&lines).map_or_else(Self::default, Self::infer);
         }
-        let level_col = columns.iter().position(|s| *s == Some(Shape::Level));
+        let cri_tag = cri::tag_column(&lines, &columns);
+        let level_col = cri::level_column(&columns, cri_tag);
+        cri::end_at_tag(&mut columns, cri_tag, level_col);
         // A column of severity marks: two or more of `.` `-` `*` `#`, one of them `*` or `#`,
         // and no other mark.
         let mark_col = columns.iter().enumerate().position(|(c, s)| {
@@ -304,6 +272,7 @@ impl HeaderModel {
             mark_col,
             component,
             category: false,
+            inner: None,
         };
         // A second field closed by a colon after the component: a logger's category (a dotted
         // name or `name[id]`) written after a host's program field, as a framework's console
@@ -319,7 +288,8 @@ impl HeaderModel {
                 .count();
             model.category = with * 10 >= n * 6;
         }
-        model
+        model.inner = cri::inner_model(&model, &lines, cri_tag);
+        body_heads::prefer_heads_level(model, &lines)
     }
 
     /// Whether any header column was inferred.
@@ -342,6 +312,9 @@ impl HeaderModel {
     pub fn split_fitting<'a>(&self, line: &'a str) -> Option<Split<'a>> {
         let mut sp = Spans::lazy(self.columns.len() + 3);
         let mut split = self.split_by_model(line, &mut sp)?;
+        if let Some(inner) = &self.inner {
+            cri::split_inner(inner, line, &mut split);
+        }
         if split.level.is_none() {
             split.level = levels::in_header(split.header);
         }
@@ -443,7 +416,12 @@ impl HeaderModel {
     pub fn split<'a>(&self, line: &'a str) -> Split<'a> {
         let mut sp = Spans::lazy(self.columns.len() + 3);
         let mut split = match self.split_by_model(line, &mut sp) {
-            Some(split) => split,
+            Some(mut split) => {
+                if let Some(inner) = &self.inner {
+                    cri::split_inner(inner, line, &mut split);
+                }
+                split
+            }
             None => fallback_split(line, &mut sp),
         };
         // A level in any other field of the header (after a pid or thread, inside a bracket).

@@ -766,6 +766,8 @@ mod tests {
 }
 
 #[cfg(test)]
+mod count_matrix;
+#[cfg(test)]
 mod matrix;
 #[cfg(test)]
 mod place_matrix;

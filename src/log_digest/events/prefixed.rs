@@ -4,8 +4,9 @@
 
 use super::{
     behind_header_level, is_record_of_its_own, json_record, links_traceback, Cow, EventParser,
-    JsonModel, JsonRecord, Line, Mode, TRACEBACK,
+    JsonModel, JsonRecord, Level, Line, Mode, TRACEBACK,
 };
+use crate::log_digest::multiline::looks_like_exception;
 
 impl EventParser<'_> {
     /// Failure class 5 with class 2: a JSON record behind a prefix (a forwarder's or a
@@ -84,11 +85,26 @@ impl EventParser<'_> {
 
     /// Whether the message of a line that carries its own header continues the open event:
     /// a traceback opened or continued behind a repeated prefix.
-    pub(super) fn message_continues(&mut self, m: &str, indented: bool) -> bool {
+    /// `levelless`: the line's prefix carries no level of its own (a runtime's or a
+    /// collector's prefix, not a logger's record).
+    pub(super) fn message_continues(&mut self, m: &str, indented: bool, levelless: bool) -> bool {
         match self.mode {
             Mode::Plain => {
                 if m.starts_with(TRACEBACK) {
                     self.open(Mode::Traceback);
+                    return true;
+                }
+                // A stack trace's exception line (`pkg.NameException: text`) behind a
+                // repeated prefix that carries no level (a runtime's), right after a record
+                // that reported a warning or worse: the stack that record printed, as at the
+                // margin. After a lighter record or one with no level (a source without levels
+                // pays for no look), or behind a header with a level of its own (a logger's
+                // record of the exception), it is an event.
+                if levelless
+                    && self.head_level.is_some_and(|l| l >= Level::Warning)
+                    && is_qualified_exception(m.trim_start())
+                {
+                    self.open(Mode::Java);
                     return true;
                 }
                 false
@@ -106,5 +122,60 @@ impl EventParser<'_> {
             }
             Mode::Panic | Mode::Start => false,
         }
+    }
+}
+
+/// An exception line whose type is a qualified name (`pkg.NameException: text`, as Java and
+/// .NET print it): a bare `Error: text` is as often a program's own message.
+fn is_qualified_exception(t: &str) -> bool {
+    t.split([':', ' ']).next().is_some_and(|w| w.contains('.')) && looks_like_exception(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::log_digest::matrix_tally::digest_cell;
+
+    /// A runtime's prefix (`<time> <stream> F`) before every line: records `LEVEL text`, each
+    /// error followed by a stack written behind the same prefix, its exception line first.
+    fn file(head: &str, exception_prefix: fn(usize) -> String) -> String {
+        let mut out = String::new();
+        for i in 0..24 {
+            let pre = format!("2024-03-01T09:00:{:02}.{:09}Z stderr F", i % 60, i * 7919);
+            let w = ["INFO", "WARN", "INFO", head][i % 4];
+            out += &format!(
+                "{pre} 2024-03-01 09:00:{:02} {w} parcel {i} moved\n",
+                i % 60
+            );
+            if i % 4 == 3 {
+                out += &format!(
+                    "{pre} {}lane.core.OddPebbleException: odd pebble {i}\n",
+                    exception_prefix(i)
+                );
+                out += &format!("{pre} \tat lane.core.Sorter.sweep(Sorter.java:42)\n");
+                out += &format!("{pre} \tat lane.core.Sorter.run(Sorter.java:12)\n");
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn an_exception_line_behind_a_runtime_prefix_continues_the_record_before() {
+        // Class (generated, neutral words): a stack printed after an error record, every line
+        // behind a runtime's prefix that carries no level: one error event per record.
+        let (_, counts) = digest_cell(&file("ERROR", |_| String::new()));
+        assert_eq!(counts, [6, 6, 0], "warnings, errors, fatal");
+        // Must not fire: after an info record the stack is an event of its own (an error, by
+        // its exception line); and an exception line behind a header with a level of its own
+        // (a logger's record of the exception) is a record.
+        let (_, counts) = digest_cell(&file("INFO", |_| String::new()));
+        assert_eq!(counts, [6, 6, 0], "after info: the stacks are the errors");
+        // A bare `Error: text` after an error record is a message of its own.
+        let bare =
+            file("ERROR", |_| String::new()).replace("lane.core.OddPebbleException:", "Error:");
+        assert_eq!(digest_cell(&bare).1, [6, 12, 0], "bare Error: lines");
+        let (_, counts) = digest_cell(&file("ERROR", |i| {
+            format!("2024-03-01 09:00:{:02} ERROR ", i % 60)
+        }));
+        assert_eq!(counts, [6, 12, 0], "exception records of their own");
     }
 }

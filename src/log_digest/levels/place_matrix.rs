@@ -270,12 +270,10 @@ fn check(t: &mut Tally, name: &str, text: &str) {
 /// Cells left open, each ambiguous to a reader without the file's history: a logger that
 /// writes its levels as a title-case `Word:` and a runtime's `Error: text` line (the same
 /// spelling); an info record of such a logger whose message opens with another level word
-/// and a colon. And a runtime's `<time> <stream> F` prefix, every cell of that place: a
-/// constant letter column may be a real level column whose sample holds one letter (a file
-/// whose first lines are all errors); not decidable from the sample, so the `F` reads as
-/// fatal and the inner header's levels are lost. (Behind it lay one class left unfixed too:
-/// an inner header that fewer than nine lines in ten carry, stacks and printed lines behind
-/// the same prefix, loses the inner header's levels.)
+/// and a colon. The runtime's `<time> <stream> F` prefix is read as the CRI format
+/// (`header/cri.rs`), and a Java stack behind it joins its record; a runtime's bare `Error:
+/// text` line behind it, before `at` frames, stays an error of its own (open: a bare `Error:`
+/// is as often a program's own message).
 fn open_cell(place: &str, spelling: &str, what: &str) -> bool {
     let colon_word = matches!(
         place,
@@ -284,7 +282,7 @@ fn open_cell(place: &str, spelling: &str, what: &str) -> bool {
     (colon_word
         && spelling == "title"
         && matches!(what, "ScriptStack" | "Error: first" | "warning: first"))
-        || place == "behind <time> <stream> <tag>"
+        || (place == "behind <time> <stream> <tag>" && what == "ScriptStack")
 }
 
 /// Spellings whose other lines and info messages are varied (capitals, lower case, title
