@@ -319,16 +319,14 @@ const SHAPES2: &[(Shape, &[&str])] = &[
 
 /// The cells of `SHAPES2` known to group the slot event wrongly (`shape | delimiter | position`).
 // Left: a random mixed-case id or a base64 token opening the message (the miner keeps a few
-// values as words there); a dict repr or JSON object whose keys vary (each key set is a
-// template). A status with its reason opening the message is a response line's status, part
+// values as words there); a JSON object ending the message, whose keys vary (each key set is
+// a template). Fixed: a Python dict repr whose keys vary (`spans::object_span`). A status
+// with its reason opening the message is a response line's status, part
 // of the event by the convention (kept apart on purpose, see `status_reason`).
 const KNOWN: &[&str] = &[
     "status-reason | bare | first",
     "status-reason | v, | first",
     "json-fragment | key: v | last",
-    "py-dict | key: v | first",
-    "py-dict | key: v | middle",
-    "py-dict | key: v | last",
     "base64 | 'v' | first",
     "base64 | (v) | first",
     "base64 | [v] | first",
@@ -343,12 +341,6 @@ const KNOWN: &[&str] = &[
     "order-id | bare | first",
     "order-id | key=v | first",
     "order-id | v, | first",
-    "py-dict | bare | first",
-    "py-dict | bare | last",
-    "py-dict | bare | middle",
-    "py-dict | v, | first",
-    "py-dict | v, | last",
-    "py-dict | v, | middle",
 ];
 
 fn delim(name: &str) -> &'static str {
