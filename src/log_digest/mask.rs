@@ -28,6 +28,7 @@ use spans::{
 
 mod names;
 mod number_words;
+mod opaque;
 mod pairs;
 mod spans;
 mod status_reason;
@@ -166,6 +167,12 @@ fn mask_token(tok: &[u8], out: &mut Vec<u8>) -> bool {
 #[inline]
 fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bool {
     if flags & EQ != 0 {
+        if let Some((from, to)) = opaque::padded_base64(tok) {
+            out.extend_from_slice(&tok[..from]);
+            out.extend_from_slice(WILDCARD.as_bytes());
+            out.extend_from_slice(&tok[to..]);
+            return from == 0 && to == tok.len();
+        }
         if let Some(value_at) = key_value(tok) {
             let (key, value) = (&tok[..value_at - 1], &tok[value_at..]);
             if routes && is_route_key(key) && value[0] == b'/' {
@@ -203,6 +210,15 @@ fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bo
         }
     }
     if flags & (DIGIT | PATH) == 0 {
+        if tok.len() >= 10 {
+            // A random id with no digit, bracketed, quoted or before a comma.
+            if let Some((from, to)) = opaque::scrambled_core(tok) {
+                out.extend_from_slice(&tok[..from]);
+                out.extend_from_slice(WILDCARD.as_bytes());
+                out.extend_from_slice(&tok[to..]);
+                return from == 0 && to == tok.len();
+            }
+        }
         out.extend_from_slice(tok);
         return false;
     }
@@ -542,7 +558,9 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                     }
                     true
                 }
-            } else if date_word_in_date(tok, last_wild, &b[i..]) {
+            } else if date_word_in_date(tok, last_wild, &b[i..])
+                || (i - s >= 10 && opaque::scrambled_id(tok))
+            {
                 out.extend_from_slice(WILDCARD.as_bytes());
                 true
             } else {
