@@ -210,15 +210,6 @@ fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bo
         }
     }
     if flags & (DIGIT | PATH) == 0 {
-        if tok.len() >= 10 {
-            // A random id with no digit, bracketed, quoted or before a comma.
-            if let Some((from, to)) = opaque::scrambled_core(tok) {
-                out.extend_from_slice(&tok[..from]);
-                out.extend_from_slice(WILDCARD.as_bytes());
-                out.extend_from_slice(&tok[to..]);
-                return from == 0 && to == tok.len();
-            }
-        }
         out.extend_from_slice(tok);
         return false;
     }
@@ -559,7 +550,7 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                     true
                 }
             } else if date_word_in_date(tok, last_wild, &b[i..])
-                || (i - s >= 10 && opaque::scrambled_id(tok))
+                || (n == 0 && i - s >= 10 && opaque::scrambled_id(tok))
             {
                 out.extend_from_slice(WILDCARD.as_bytes());
                 true
@@ -708,7 +699,20 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             let routes = flags & EQ != 0
                 && memchr::memchr(b'=', tok).is_some_and(|e| is_route_key(&tok[..e]))
                 && *request.get_or_insert_with(|| is_request_record(b));
-            let w = mask_token_with(tok, flags, routes, out);
+            let w = match (n == 0 && i - s >= 10 && flags & (DIGIT | PATH) == 0)
+                .then(|| opaque::scrambled_core(tok))
+                .flatten()
+            {
+                // A random id with no digit opening the message, bracketed, quoted or before a
+                // comma (see `opaque`: only there; elsewhere the miner folds its spellings).
+                Some((from, to)) => {
+                    out.extend_from_slice(&tok[..from]);
+                    out.extend_from_slice(WILDCARD.as_bytes());
+                    out.extend_from_slice(&tok[to..]);
+                    from == 0 && to == tok.len()
+                }
+                None => mask_token_with(tok, flags, routes, out),
+            };
             if flags & DIGIT != 0
                 && b.get(i + 1).is_some_and(u8::is_ascii_uppercase)
                 && out.ends_with(WILDCARD.as_bytes())

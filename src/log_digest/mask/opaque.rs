@@ -3,6 +3,10 @@
 //! and digits has no digit now and then (one in ten for fourteen characters of base62), and
 //! such a value opening a message made a template of its own for each spelling
 //! (`mask::value_shapes2_matrix`).
+//!
+//! The masker asks [`scrambled_id`] only of a message's first token: that is where the miner
+//! keeps a value as a word (elsewhere it folds a few spellings of a slot into `<*>`), and
+//! asking it of every long word cost two per cent of the masker's instructions.
 
 /// Longest token judged (a longer one is text, or masked by its other marks).
 const OPAQUE_MAX: usize = 64;

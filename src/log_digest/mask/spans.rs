@@ -148,8 +148,9 @@ fn carries_request_method(obj: &[u8]) -> bool {
         let Some(&vq) = value.first().filter(|c| matches!(c, b'\'' | b'"')) else {
             return false;
         };
-        let end = memchr::memchr(vq, &value[1..]).unwrap_or(0);
-        crate::log_digest::http::is_http_method(&value[1..1 + end])
+        let inner = &value[1..];
+        let end = memchr::memchr(vq, inner).unwrap_or(0);
+        crate::log_digest::http::is_http_method(&inner[..end])
     })
 }
 
