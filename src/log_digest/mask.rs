@@ -167,8 +167,11 @@ fn mask_token(tok: &[u8], out: &mut Vec<u8>) -> bool {
 #[inline]
 fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bool {
     if flags & EQ != 0 {
-        if let Some(whole) = opaque::write_masked(tok, opaque::padded_base64(tok), out) {
-            return whole;
+        if let Some((from, to)) = opaque::padded_base64(tok) {
+            out.extend_from_slice(&tok[..from]);
+            out.extend_from_slice(WILDCARD.as_bytes());
+            out.extend_from_slice(&tok[to..]);
+            return from == 0 && to == tok.len();
         }
         if let Some(value_at) = key_value(tok) {
             let (key, value) = (&tok[..value_at - 1], &tok[value_at..]);
@@ -696,13 +699,18 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             let routes = flags & EQ != 0
                 && memchr::memchr(b'=', tok).is_some_and(|e| is_route_key(&tok[..e]))
                 && *request.get_or_insert_with(|| is_request_record(b));
-            // A random id with no digit opening the message, bracketed, quoted or before a
-            // comma (see `opaque`: only there; elsewhere the miner folds its spellings).
-            let id = (n == 0 && i - s >= 10 && flags & (DIGIT | PATH) == 0)
+            let w = match (n == 0 && i - s >= 10 && flags & (DIGIT | PATH) == 0)
                 .then(|| opaque::scrambled_core(tok))
-                .flatten();
-            let w = opaque::write_masked(tok, id, out)
-                .unwrap_or_else(|| mask_token_with(tok, flags, routes, out));
+                .flatten()
+            {
+                Some((from, to)) => {
+                    out.extend_from_slice(&tok[..from]);
+                    out.extend_from_slice(WILDCARD.as_bytes());
+                    out.extend_from_slice(&tok[to..]);
+                    from == 0 && to == tok.len()
+                }
+                None => mask_token_with(tok, flags, routes, out),
+            };
             if flags & DIGIT != 0
                 && b.get(i + 1).is_some_and(u8::is_ascii_uppercase)
                 && out.ends_with(WILDCARD.as_bytes())

@@ -95,22 +95,9 @@ pub(super) fn scrambled_id(tok: &[u8]) -> bool {
     score >= 4 && 2 * score >= words
 }
 
-/// Writes `tok` with its part `from..to` (when given) as one wildcard; returns whether the
-/// whole token became it, or `None` (nothing written) when no part is given.
-pub(super) fn write_masked(
-    tok: &[u8],
-    part: Option<(usize, usize)>,
-    out: &mut Vec<u8>,
-) -> Option<bool> {
-    let (from, to) = part?;
-    out.extend_from_slice(&tok[..from]);
-    out.extend_from_slice(super::WILDCARD.as_bytes());
-    out.extend_from_slice(&tok[to..]);
-    Some(from == 0 && to == tok.len())
-}
-
 /// Where a [`scrambled_id`] lies in `tok` behind opening brackets or quotes and before closing
-/// punctuation (`(ord_GLuFwmmjqevSuE)`, `'yetHJAxmmrXNkU',`): its start and end.
+/// punctuation (`(ord_GLuFwmmjqevSuE)`, `'yetHJAxmmrXNkU',`): its start and end. The masker
+/// asks it only of a message's first token (see the module's doc).
 pub(super) fn scrambled_core(tok: &[u8]) -> Option<(usize, usize)> {
     let from = tok
         .iter()
