@@ -28,6 +28,7 @@ use spans::{
 
 mod names;
 mod number_words;
+mod opaque;
 mod pairs;
 mod spans;
 mod status_reason;
@@ -166,6 +167,12 @@ fn mask_token(tok: &[u8], out: &mut Vec<u8>) -> bool {
 #[inline]
 fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bool {
     if flags & EQ != 0 {
+        if let Some((from, to)) = opaque::padded_base64(tok) {
+            out.extend_from_slice(&tok[..from]);
+            out.extend_from_slice(WILDCARD.as_bytes());
+            out.extend_from_slice(&tok[to..]);
+            return from == 0 && to == tok.len();
+        }
         if let Some(value_at) = key_value(tok) {
             let (key, value) = (&tok[..value_at - 1], &tok[value_at..]);
             if routes && is_route_key(key) && value[0] == b'/' {
@@ -542,7 +549,9 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                     }
                     true
                 }
-            } else if date_word_in_date(tok, last_wild, &b[i..]) {
+            } else if date_word_in_date(tok, last_wild, &b[i..])
+                || (n == 0 && i - s >= 10 && opaque::scrambled_id(tok))
+            {
                 out.extend_from_slice(WILDCARD.as_bytes());
                 true
             } else {
@@ -690,7 +699,18 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             let routes = flags & EQ != 0
                 && memchr::memchr(b'=', tok).is_some_and(|e| is_route_key(&tok[..e]))
                 && *request.get_or_insert_with(|| is_request_record(b));
-            let w = mask_token_with(tok, flags, routes, out);
+            let w = match (n == 0 && i - s >= 10 && flags & (DIGIT | PATH) == 0)
+                .then(|| opaque::scrambled_core(tok))
+                .flatten()
+            {
+                Some((from, to)) => {
+                    out.extend_from_slice(&tok[..from]);
+                    out.extend_from_slice(WILDCARD.as_bytes());
+                    out.extend_from_slice(&tok[to..]);
+                    from == 0 && to == tok.len()
+                }
+                None => mask_token_with(tok, flags, routes, out),
+            };
             if flags & DIGIT != 0
                 && b.get(i + 1).is_some_and(u8::is_ascii_uppercase)
                 && out.ends_with(WILDCARD.as_bytes())

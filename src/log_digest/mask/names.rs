@@ -42,7 +42,12 @@ pub(crate) fn quoted_name(inner: &[u8]) -> Option<usize> {
             && w[0].is_ascii_alphabetic()
             && w[2].is_ascii_alphabetic()
     });
-    (joined && stem.len() >= 3 && !stem.iter().any(u8::is_ascii_digit)).then_some(stem.len())
+    // A random id with no digit (`ord_GLuFwmmjqevSuE`) is joined too, but names nothing.
+    (joined
+        && stem.len() >= 3
+        && !stem.iter().any(u8::is_ascii_digit)
+        && !super::opaque::scrambled_id(stem))
+    .then_some(stem.len())
 }
 
 /// Length of `v` when it is a code name in camel case: letters only, cut at each lower-to-upper
@@ -68,7 +73,7 @@ pub(crate) fn camel_name(v: &[u8]) -> Option<usize> {
             part += 1;
         }
     }
-    (parts >= 2 && part >= 2).then_some(v.len())
+    (parts >= 2 && part >= 2 && !super::opaque::scrambled_id(v)).then_some(v.len())
 }
 
 /// Length of a `key=value` value that names a kind of source or work and keeps its text

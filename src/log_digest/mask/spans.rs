@@ -84,32 +84,40 @@ pub(super) fn spanning_value(line: &[u8], start: usize, tok_end: usize) -> Optio
 /// message, a hash printed as `{"k"=>"v", "n"=>"2"}`): a `{` then a quoted key, closed on the
 /// line by its matching `}` (quotes and nesting honoured), blanks inside or not. Returns the
 /// offset after the closing `}`; `open` is the `{`.
+///
+/// Class: a dictionary printed by its language's repr (`{'side': 'buy', 'qty': 3}`, Python's
+/// default for a dict or a set of strings): the key is single-quoted and a string value is
+/// single- or double-quoted (Python writes `"it's"` for a string with an apostrophe), so a
+/// string ends only at the quote that opened it. Its keys vary with what the program had at
+/// hand, like a JSON object's: one value.
 #[inline(never)]
 pub(super) fn object_span(b: &[u8], open: usize) -> Option<usize> {
     const OBJECT_MAX: usize = 4096;
-    if b.get(open + 1) != Some(&b'"') {
+    if !matches!(b.get(open + 1), Some(b'"' | b'\'')) {
         return None;
     }
     let end = (open + OBJECT_MAX).min(b.len());
     let mut depth = 0usize;
-    let mut in_str = false;
+    // The quote that opened the string being read.
+    let mut in_str: Option<u8> = None;
     let mut at = open;
     while at < end {
         let c = b[at];
-        if in_str {
-            match c {
-                b'\\' => at += 1,
-                b'"' => in_str = false,
-                _ => {}
+        if let Some(q) = in_str {
+            if c == b'\\' {
+                at += 1;
+            } else if c == q {
+                in_str = None;
             }
         } else {
             match c {
-                b'"' => in_str = true,
+                b'"' | b'\'' => in_str = Some(c),
                 b'{' | b'[' => depth += 1,
                 b'}' | b']' => {
                     depth = depth.checked_sub(1)?;
                     if depth == 0 {
-                        return (c == b'}').then_some(at + 1);
+                        return (c == b'}' && !carries_request_method(&b[open..=at]))
+                            .then_some(at + 1);
                     }
                 }
                 _ => {}
@@ -118,6 +126,32 @@ pub(super) fn object_span(b: &[u8], open: usize) -> Option<usize> {
         at += 1;
     }
     None
+}
+
+/// Whether an object holds a request's method under a `method` key (`'method': 'GET'`,
+/// `"method":"PUT"`): a request's parameters, whose method is part of the event by the
+/// convention (as `method=GET` is on a line); such an object is masked value by value.
+fn carries_request_method(obj: &[u8]) -> bool {
+    memchr::memmem::find_iter(obj, b"method").any(|at| {
+        let Some(&q) = at.checked_sub(1).and_then(|p| obj.get(p)) else {
+            return false;
+        };
+        if !matches!(q, b'\'' | b'"') || obj.get(at + 6) != Some(&q) {
+            return false;
+        }
+        let rest = &obj[at + 7..];
+        let skip = rest
+            .iter()
+            .take_while(|c| matches!(c, b':' | b'=' | b'>' | b' '))
+            .count();
+        let value = &rest[skip..];
+        let Some(&vq) = value.first().filter(|c| matches!(c, b'\'' | b'"')) else {
+            return false;
+        };
+        let inner = &value[1..];
+        let end = memchr::memchr(vq, inner).unwrap_or(0);
+        crate::log_digest::http::is_http_method(&inner[..end])
+    })
 }
 
 /// Inside a bracketed span of several words, the free text after a label and its colon
@@ -277,4 +311,47 @@ pub(super) fn is_exception_type(tok: &[u8]) -> bool {
         && name
             .iter()
             .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'\\'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::masked;
+
+    /// Class: a dictionary printed by its repr, its keys varying: one value, bare, after a
+    /// label, before a comma, nested, with a double-quoted string holding an apostrophe.
+    #[test]
+    fn a_dict_repr_is_one_value_whatever_its_keys() {
+        let forms = [
+            "flarn placed {} done",
+            "flarn placed: {}",
+            "{} flarn placed",
+            "flarn placed {}, done",
+        ];
+        for form in forms {
+            let one = masked(&form.replace("{}", "{'zorquil': 7, 'quil': 'bram'}"));
+            assert_eq!(one, form.replace("{}", "<*>"), "{form}");
+            for other in [
+                "{'vexlun': 'dra fim', 'quil': 3.5}",
+                "{'zorquil': {'pock': [1, 2]}, 'dra': None}",
+                "{'zorquil': \"it's bram\", 'quil': '}'}",
+                "{'zorquil', 'quil'}",
+            ] {
+                assert_eq!(masked(&form.replace("{}", other)), one, "{form} {other}");
+            }
+        }
+        // Must not fire: braces with no quoted key, a dict left open on the line, and a dict
+        // of a request's parameters (its method is part of the event) stay masked value by
+        // value.
+        assert_eq!(masked("mu {nu xi} omicron"), "mu {nu xi} omicron");
+        assert_ne!(
+            masked("flarn placed {'zorquil': 'bram vex"),
+            "flarn placed <*>"
+        );
+        for method in ["GET", "PUT"] {
+            let m = masked(&format!(
+                "flarn with {{'zorquil': 7, 'method': '{method}'}}"
+            ));
+            assert!(m.contains(method), "{m}");
+        }
+    }
 }

@@ -318,37 +318,18 @@ const SHAPES2: &[(Shape, &[&str])] = &[
 ];
 
 /// The cells of `SHAPES2` known to group the slot event wrongly (`shape | delimiter | position`).
-// Left: a random mixed-case id or a base64 token opening the message (the miner keeps a few
-// values as words there); a dict repr or JSON object whose keys vary (each key set is a
-// template). A status with its reason opening the message is a response line's status, part
-// of the event by the convention (kept apart on purpose, see `status_reason`).
+// Left: a JSON object ending the message (bare or after `key:`): a text line that ends in a
+// JSON object is read as a structured logger's record (`records::trailing_fields`), whose keys
+// are part of its event, so each key set is a template; records are not this matrix's to
+// change. A status with its reason opening the message is a response line's status, part of
+// the event by the convention (kept apart on purpose, see `status_reason`). Fixed: a random
+// id with no digit and a padded base64 value opening the message (`mask::opaque`); a Python
+// dict repr whose keys vary (`spans::object_span`).
 const KNOWN: &[&str] = &[
     "status-reason | bare | first",
     "status-reason | v, | first",
     "json-fragment | key: v | last",
-    "py-dict | key: v | first",
-    "py-dict | key: v | middle",
-    "py-dict | key: v | last",
-    "base64 | 'v' | first",
-    "base64 | (v) | first",
-    "base64 | [v] | first",
-    "base64 | bare | first",
-    "base64 | key=v | first",
-    "base64 | v, | first",
     "json-fragment | bare | last",
-    "order-id | \"v\" | first",
-    "order-id | 'v' | first",
-    "order-id | (v) | first",
-    "order-id | [v] | first",
-    "order-id | bare | first",
-    "order-id | key=v | first",
-    "order-id | v, | first",
-    "py-dict | bare | first",
-    "py-dict | bare | last",
-    "py-dict | bare | middle",
-    "py-dict | v, | first",
-    "py-dict | v, | last",
-    "py-dict | v, | middle",
 ];
 
 fn delim(name: &str) -> &'static str {
@@ -357,6 +338,19 @@ fn delim(name: &str) -> &'static str {
         .find(|(n, _)| *n == name)
         .map(|(_, d)| *d)
         .unwrap()
+}
+
+/// Whether the matrix runs delimiter `d` at position `pos` for a shape written with `delims`.
+/// A one-token value runs every delimiter where it opens the message (where the miner keeps
+/// a value as a word) and the delimiters that glue nothing to it (bare, keyed, before a comma)
+/// in the middle and at the end: brackets and quotes around a one-token value there never
+/// told cells apart in either value matrix, and the cells they cost kept the test over five
+/// seconds in a debug build. A value with spaces runs every cell.
+fn kept(delims: &[&str], d: &str, pos: &str) -> bool {
+    delims.len() != TOKEN.len()
+        || pos == "first"
+        || matches!(d, "bare" | "v,")
+        || (pos == "last" && matches!(d, "key=v" | "key: v"))
 }
 
 /// One cell: its name, the shape, the delimiter and the position.
@@ -368,15 +362,18 @@ fn a_slot_value_of_every_infrastructure_shape_keeps_one_event() {
         .iter()
         .flat_map(|((sname, shape), delims)| {
             delims.iter().flat_map(move |d| {
-                POSITIONS.iter().map(move |(pname, pos)| {
-                    (format!("{sname} | {d} | {pname}"), *shape, delim(d), *pos)
-                })
+                POSITIONS
+                    .iter()
+                    .filter(move |(pname, _)| kept(delims, d, pname))
+                    .map(move |(pname, pos)| {
+                        (format!("{sname} | {d} | {pname}"), *shape, delim(d), *pos)
+                    })
             })
         })
         .collect();
     let results: Vec<Vec<String>> = std::thread::scope(|s| {
         let handles: Vec<_> = cells
-            .chunks(cells.len().div_ceil(4))
+            .chunks(cells.len().div_ceil(8))
             .map(|chunk| {
                 s.spawn(move || {
                     chunk
@@ -463,4 +460,75 @@ fn events_around_a_status_reason_stay_apart() {
         })
         .collect();
     assert!(wrong.is_empty(), "cells wrong:\n{}", wrong.join("\n"));
+}
+
+/// Must not fire: what the opaque-value rules (a random id with no digit, a padded base64
+/// value, a dictionary repr) must leave to the event. Events that open with different words
+/// (plain, capitalised, camel-case event names, short upper-case codes), or differ in a word
+/// after an id or a dictionary, keep their events apart; camel-case event names and upper-case
+/// codes stay words.
+#[test]
+fn opening_words_codes_and_event_names_stay_apart() {
+    let ev = |f: &dyn Fn(usize) -> String| -> Vec<String> { (0..12).map(f).collect() };
+    let id = |i: usize| format!("ord_{}", alnum(i, 6, 14));
+    let dict = |i: usize| format!("{{'{}': {}, 'quil': '{}'}}", word(i % 2), i * 7, word(i));
+    let cells: Vec<(&str, Vec<Vec<String>>)> = vec![
+        (
+            "an opening word",
+            ["opened", "closed"]
+                .iter()
+                .map(|w| ev(&|i| format!("{w} flarn {} quibbed", 700 + i)))
+                .collect(),
+        ),
+        (
+            "an opening camel-case event name",
+            [
+                "FlarnQuibbleStarted",
+                "FlarnQuibbleStopped",
+                "SnorvelBramvexDrained",
+            ]
+            .iter()
+            .map(|w| ev(&|i| format!("{w} trunde={}", 700 + i)))
+            .collect(),
+        ),
+        (
+            "an opening upper-case code",
+            ["ZORBQUIL", "VEXLUNDRA"]
+                .iter()
+                .map(|w| ev(&|i| format!("{w} flarn placed for {} snorvels", 3 + i)))
+                .collect(),
+        ),
+        (
+            "a word after an opening id",
+            ["filled", "cancelled"]
+                .iter()
+                .map(|w| ev(&|i| format!("{} {w} at {}.5", id(i), 30 + i)))
+                .collect(),
+        ),
+        (
+            "words around a dictionary",
+            vec![
+                ev(&|i| format!("flarn placed: {}", dict(i))),
+                ev(&|i| format!("flarn rejected: {}", dict(i))),
+                ev(&|i| format!("{} quibbed the snorvel", dict(i))),
+            ],
+        ),
+    ];
+    let wrong: Vec<String> = cells
+        .iter()
+        .filter_map(|(name, events)| {
+            let p = problems(events);
+            (!p.is_empty()).then(|| format!("{name}: {}", p.join("; ")))
+        })
+        .collect();
+    assert!(wrong.is_empty(), "cells wrong:\n{}", wrong.join("\n"));
+    for w in [
+        "FlarnQuibbleStarted",
+        "SnorvelBramvexDrained",
+        "VEXLUNDRA",
+        "ZORBQUIL",
+    ] {
+        let m = super::masked(&format!("{w} flarn placed"));
+        assert!(m.starts_with(w), "{w}: {m}");
+    }
 }
