@@ -525,8 +525,6 @@ const OPEN: &[&str] = &[
     "python logger | absent | 50/50",
     "python logger | root | 3 shapes",
     "python logger | absent | 3 shapes",
-    "python logging + go log | 1:10 line by line",
-    "python logging + go log | 1:10 blocks of 3:30",
 ];
 
 #[test]
