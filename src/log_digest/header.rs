@@ -12,6 +12,8 @@
 //! `--log-format` (the Loghub/logparser syntax) replaces inference when a user knows the format.
 
 use super::levels;
+
+mod source_kinds;
 pub use super::levels::Level;
 pub use super::log_format::{LogFormat, LogFormatError};
 use super::tokens::{compatible, is_glyph, is_header_bracket, is_separator, shape, Shape, Spans};
@@ -356,19 +358,6 @@ impl HeaderModel {
         self.level_col
     }
 
-    /// Whether the header is clearly one: a level column after a time, a date or a bracketed
-    /// field (what a logger's own format writes), or right before a time (a severity letter
-    /// glued to the date, then the time: klog/glog's `I0301 09:00:00.123`), not a shape a few
-    /// messages happen to share.
-    pub fn is_timed_with_level(&self) -> bool {
-        self.level_col.is_some_and(|l| {
-            self.columns[..l]
-                .iter()
-                .any(|c| matches!(c, Some(Shape::Time | Shape::DateWord | Shape::Bracket)))
-                || self.columns.get(l + 1) == Some(&Some(Shape::Time))
-        })
-    }
-
     /// Whether the header is a relay's: a time or date column, then a host and the writing
     /// program closed by a colon (`<date> <time> host prog[pid]: msg`, the BSD syslog layout),
     /// which names its source as a level column names a severity. Class: a program's own
@@ -386,12 +375,6 @@ impl HeaderModel {
     /// apart where their common model keeps a time only (a relay's and a runtime's bare one).
     pub fn names_source(&self) -> bool {
         self.has_level_column() || self.is_timed_with_program()
-    }
-
-    /// Whether a component field (a logger's `name:`, a code location closing the header,
-    /// a relay's program) follows the fixed columns.
-    pub fn has_component(&self) -> bool {
-        self.component != Component::None
     }
 
     /// Whether the model has a typed header (two checked columns other than separators, a
