@@ -124,11 +124,12 @@ const LONGER_MAX_SHARE: usize = 50;
 /// model, so [`rare_models`] does not ask them, and they keep their level and name
 /// in the message. Class: the sample's head lines that fit `model`, grouped by the shapes of
 /// the two tokens after its columns; one model per group of [`RARE_MIN`] lines or more, under
-/// half the heads, whose header is wider than `model`'s, goes on past its severity (a
-/// component field `model` does not have, or more columns after a level column) and tells
-/// the severity of nine lines in ten. Only where `model` names no
+/// half the heads, whose header is wider than `model`'s, goes on from `model`'s columns
+/// through checked fields to a level column and past it (a component field `model` does not
+/// have, or more columns) and tells the severity of nine lines in ten. Only where `model` names no
 /// level and no per-shape models were found. A file whose messages merely start alike (a word
-/// and a number) gets none: their group's model is no wider, and names no level.
+/// and a number) gets none: their group's model is no wider, and names no level; nor do
+/// messages whose first words a level word follows (`http: panic serving …`).
 pub(super) fn longer_models(
     sample: &[&str],
     model: &HeaderModel,
@@ -165,6 +166,7 @@ pub(super) fn longer_models(
         .filter(|(g, m)| {
             m.is_typed()
                 && m.width() > w
+                && m.checked_to_level_from(w)
                 && (m.has_component() || m.level_column().is_some_and(|c| c + 1 < m.width()))
                 && g.iter()
                     .filter(|l| m.split_fitting(l).is_some_and(|s| s.level.is_some()))

@@ -283,8 +283,9 @@ fn shape(name: &str) -> Render {
 /// file's own and goes on to a severity and a source field (Python logging's among Go's `date
 /// time msg`): it gets a model of its own ([`super::mixed_models::longer_models`]).
 /// Must not fire: a one-format file whose messages open with a level word on a tenth of the
-/// lines (no source field after it), or with a date and a time (a message that contains a
-/// date is not a second header), or whose own header names the level.
+/// lines (no source field after it), or with a word and then a level word (`name: panic
+/// serving …`), or with a date and a time (a message that contains a date is not a second
+/// header), or whose own header names the level.
 #[test]
 fn a_rarer_longer_header_gets_its_own_model_and_a_message_opening_alike_does_not() {
     let go = shape("go");
@@ -296,8 +297,18 @@ fn a_rarer_longer_header_gets_its_own_model_and_a_message_opening_alike_does_not
         let (h, mi, s) = clock(i);
         format!("2024/03/01 {h:02}:{mi:02}:{s:02} 2024-02-28 23:{mi:02}:{s:02} {m}")
     };
-    let cases: [(&str, Render, Render, bool); 4] = [
+    let word_then_level: Render = |i, _, m| {
+        let (h, mi, s) = clock(i);
+        format!("2024/03/01 {h:02}:{mi:02}:{s:02} tessel: panic serving 10.0.0.{i}:4{s}: {m}")
+    };
+    let cases: [(&str, Render, Render, bool); 5] = [
         ("python among go", shape("python"), go, true),
+        (
+            "a message's word, then a level word",
+            word_then_level,
+            go,
+            false,
+        ),
         (
             "a level word opening a tenth of the messages",
             levelled_message,

@@ -24,4 +24,12 @@ impl HeaderModel {
     pub fn has_component(&self) -> bool {
         self.component != Component::None
     }
+
+    /// Whether the columns from `from` on are checked fields up to and including a level
+    /// column: the header goes on past `from` as a logger writes it, not through words of a
+    /// message that a level word happens to follow (`date time http: panic serving …`).
+    pub fn checked_to_level_from(&self, from: usize) -> bool {
+        self.level_col
+            .is_some_and(|l| l >= from && self.columns[from..=l].iter().all(Option::is_some))
+    }
 }
