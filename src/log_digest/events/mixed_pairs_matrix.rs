@@ -391,3 +391,51 @@ fn two_headers_told_apart_by_a_component_field_get_a_model_each() {
     assert!(!fires(&part(0, shape("python"), 80).0));
     assert!(!fires(&part(1, shape("bracketed"), 80).0));
 }
+
+/// Records written as a header alone (a report banner, the message on the next line, a body
+/// under it) with `other` lines between the records; truth: each line's record kind.
+fn reports_among(other: Option<Render>, body: fn(usize) -> String) -> Vec<String> {
+    let (mut lines, mut truth) = (Vec::new(), Vec::new());
+    for i in 0..60 {
+        let (kind, level, message) = event(1, i);
+        let (h, mi, s) = clock(i);
+        lines.push(format!(
+            "={level} REPORT==== 1-Mar-2024::{h:02}:{mi:02}:{s:02}.{:06} ===",
+            i * 7919 % 1_000_000
+        ));
+        lines.push(message);
+        lines.push(body(i));
+        truth.extend([4 + kind; 3]);
+        if let Some(render) = other {
+            let (kind, level, message) = event(0, i);
+            lines.push(render(i, level, &message));
+            truth.push(kind);
+        }
+    }
+    let (tm, _) = digest_cell(&joined(&lines));
+    let templates: Vec<&str> = tm.iter().map(|(_, t)| t.as_str()).collect();
+    grouping_problems(&templates, &truth, 8)
+}
+
+/// Class: a one-line format's records between records written as a header alone (a report
+/// banner, the message under it, a body): a line that one of the source's header models reads
+/// with a typed header ends the report's body ([`super::Splitter::headed_by_a_model`]), so
+/// it is an event of its own and not the report's. Must not fire: a report's body line that
+/// opens with a date, or with a level word, in a file of reports alone.
+#[test]
+fn a_headed_line_ends_a_report_written_under_a_header_alone() {
+    let star: fn(usize) -> String = |i| format!("** quillon slot {} held", i % 7);
+    let dated: fn(usize) -> String = |i| format!("2024-03-01 09:00:{:02} marrow kept", i % 60);
+    let levelled: fn(usize) -> String = |i| format!("ERROR: brindle spool {} lost", i % 9);
+    for (name, other) in [
+        ("python", shape("python")),
+        ("bracketed", shape("bracketed")),
+    ] {
+        let wrong = reports_among(Some(other), star);
+        assert!(wrong.is_empty(), "{name}: {wrong:?}");
+    }
+    for (name, body) in [("dated", dated), ("levelled", levelled)] {
+        let wrong = reports_among(None, body);
+        assert!(wrong.is_empty(), "{name}: {wrong:?}");
+    }
+}
