@@ -14,7 +14,7 @@ use super::records::{behind_header_level, json_record, logfmt_line, JsonModel, J
 use body::{is_closing_field, is_record_of_its_own, opens_body, opens_list, typed_header};
 use console::{ends_with_margin_location, wrapped_text, Console};
 use message_level::{message_level, starts_with_level_word};
-use mixed_models::{mixed_models, rare_models};
+use mixed_models::{longer_models, mixed_models, rare_models};
 use record_bounds::links_traceback;
 
 mod block_end;
@@ -41,6 +41,9 @@ pub struct Splitter {
     /// The header models of rare populations no other model fits ([`mixed_models::rare_models`]), tried
     /// after `model` and before its fallback.
     rare: Vec<HeaderModel>,
+    /// The header models of a second format whose header is the common one's and more
+    /// ([`mixed_models::longer_models`]), tried before `model` on every line.
+    longer: Vec<HeaderModel>,
     json: JsonModel,
     console: Console,
     /// Most lines of the source open with a header: an unindented line without one continues
@@ -63,6 +66,7 @@ impl Splitter {
         let mut s = Self {
             format,
             rare: rare_models(sample, &model, &mixed),
+            longer: longer_models(sample, &model, &mixed),
             mixed,
             model,
             json: JsonModel::infer(sample),
@@ -107,6 +111,7 @@ impl Splitter {
             || self.model.has_level_column()
             || self.mixed.iter().any(HeaderModel::has_level_column)
             || self.rare.iter().any(HeaderModel::has_level_column)
+            || self.longer.iter().any(HeaderModel::has_level_column)
     }
 
     fn split<'a>(&self, line: &'a str) -> (Split<'a>, bool) {
@@ -119,6 +124,14 @@ impl Splitter {
         }
         if let Some(s) = self
             .mixed
+            .iter()
+            .find_map(|m| m.split_fitting(line))
+            .filter(|s| !s.header.is_empty())
+        {
+            return (s, true);
+        }
+        if let Some(s) = self
+            .longer
             .iter()
             .find_map(|m| m.split_fitting(line))
             .filter(|s| !s.header.is_empty())
@@ -685,6 +698,8 @@ mod interleave_matrix;
 mod level_word_exception_matrix;
 #[cfg(test)]
 mod lone_indented_matrix;
+#[cfg(test)]
+mod mixed_pairs_matrix;
 #[cfg(test)]
 mod native_frames_matrix;
 #[cfg(test)]

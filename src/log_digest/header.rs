@@ -12,6 +12,8 @@
 //! `--log-format` (the Loghub/logparser syntax) replaces inference when a user knows the format.
 
 use super::levels;
+
+mod source_kinds;
 pub use super::levels::Level;
 pub use super::log_format::{LogFormat, LogFormatError};
 use super::tokens::{compatible, is_glyph, is_header_bracket, is_separator, shape, Shape, Spans};
@@ -332,16 +334,6 @@ impl HeaderModel {
     /// The column holding the level, if any.
     pub fn level_column(&self) -> Option<usize> {
         self.level_col
-    }
-
-    /// Whether the header is clearly one: a level column after a time, a date or a bracketed
-    /// field (what a logger's own format writes), not a shape a few messages happen to share.
-    pub fn is_timed_with_level(&self) -> bool {
-        self.level_col.is_some_and(|l| {
-            self.columns[..l]
-                .iter()
-                .any(|c| matches!(c, Some(Shape::Time | Shape::DateWord | Shape::Bracket)))
-        })
     }
 
     /// Whether the header is a relay's: a time or date column, then a host and the writing

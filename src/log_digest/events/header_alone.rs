@@ -148,6 +148,27 @@ pub(super) struct State {
     pub body: bool,
 }
 
+impl Splitter {
+    /// Whether `line` is unindented and one of the source's inferred header models that names
+    /// its line's source (a level column, a relay's program: [`names_source`](super::super::header::HeaderModel::names_source))
+    /// reads it with a typed header, and it does not open with a level word (the test a header
+    /// alone's next line fails to be its message): a record of its own, not a line of a
+    /// report's body. Class: a one-line logger's records interleaved with records written as a
+    /// header alone. A body line that merely opens with a date and a time, or with a level
+    /// word, stays in the body.
+    fn headed_by_a_model(&self, line: &str) -> bool {
+        !line.starts_with([' ', '\t'])
+            && std::iter::once(&self.model)
+                .chain(&self.mixed)
+                .chain(&self.rare)
+                .chain(&self.longer)
+                .filter(|m| m.names_source())
+                .filter_map(|m| m.split_fitting(line))
+                .any(|s| !s.header.is_empty() && typed_header(&s))
+            && message_level(line.trim()).is_none()
+    }
+}
+
 impl EventParser<'_> {
     /// Keeps the line after the next one classified (see [`EventParser::see_next`]).
     #[inline]
@@ -161,14 +182,22 @@ impl EventParser<'_> {
     }
 
     /// The line as a record written as a header alone reads it: a header alone whose message
-    /// is the next line is a head, and the lines after it up to the next such head continue it.
+    /// is the next line is a head, and the lines after it up to the next such head continue it,
+    /// or up to a line of another format in the stream: one that a header model inferred from
+    /// the sample reads with a typed header ([`Splitter::headed_by_a_model`]; a one-line format's
+    /// records among the reports, as a process's stdout mixes two libraries' output).
     #[inline]
     pub(super) fn alone_line<'a>(&mut self, line: &'a str) -> Option<Line<'a>> {
         if !self.splitter.alone {
             return None;
         }
-        self.header_alone_head(line)
-            .or_else(|| self.alone.body.then_some(Line::Continuation))
+        if let Some(head) = self.header_alone_head(line) {
+            return Some(head);
+        }
+        if self.alone.body && self.splitter.headed_by_a_model(line) {
+            self.alone.body = false;
+        }
+        self.alone.body.then_some(Line::Continuation)
     }
 
     /// A head that is a header alone ([`header_alone`](self)): its record's message is the next

@@ -568,15 +568,11 @@ fn print_table() {
 
 /// Cells still wrong, each an open class: a host written in three words on nine lines in ten
 /// whose last word is a number (the model reads it as a typed column, so the one-word host of
-/// the other lines takes the message's first word with it); a shorter header (Go's `date time
-/// msg`) that fits the first columns of a longer one written on a tenth of the lines or fewer;
-/// three time layouts of one, two and three tokens in one stream (each pair of them is right).
+/// the other lines takes the message's first word with it); three time layouts of one, two and three tokens in one stream (each pair of them is right).
 const OPEN: &[&str] = &[
     "syslog host | spaces | 10/90",
     "python time | clock only | 3 shapes",
     "python time | zone token | 3 shapes",
-    "python logging + go log | 1:10 line by line",
-    "python logging + go log | 1:10 blocks of 3:30",
 ];
 
 #[test]

@@ -19,7 +19,8 @@ const MIXED_LEVEL_COVER: usize = 80;
 /// The header models of a file whose lines are not one format: the sample lines grouped by
 /// their leading-token signature ([`HeaderModel::signature`]), one model per group that has a
 /// typed header. Used when one model fits fewer than nine lines in ten, or when it fits them
-/// only as the common prefix of two longer headers that differ in width or level column (an
+/// only as the common prefix of two longer headers that differ in width, level column or in
+/// whether a component field follows (an
 /// application's log and a framework's log in one stream, both opening with a date). Empty
 /// otherwise.
 pub(super) fn mixed_models(sample: &[&str], model: &HeaderModel) -> Vec<HeaderModel> {
@@ -56,11 +57,13 @@ pub(super) fn mixed_models(sample: &[&str], model: &HeaderModel) -> Vec<HeaderMo
     }
     if one_fits {
         // Kept only when the groups' headers are longer than the common one, tell apart in
-        // their width or level column, at least one names its source (a level or a relay's
+        // their width, level column or component, at least one names its source (a level or a relay's
         // program: [`HeaderModel::names_source`]), and they cover most lines.
-        let mut kinds: Vec<(usize, Option<usize>)> = models
+        // A component field after one group's columns and none after the other's tells them
+        // apart as well (`date time LEVEL name: msg` and `[date time] [pid] [LEVEL] msg`).
+        let mut kinds: Vec<(usize, Option<usize>, bool)> = models
             .iter()
-            .map(|(_, m)| (m.width(), m.level_column()))
+            .map(|(_, m)| (m.width(), m.level_column(), m.has_component()))
             .collect();
         let covered: usize = models.iter().map(|(n, _)| n).sum();
         let longer = models.iter().all(|(_, m)| m.width() >= model.width());
@@ -106,6 +109,72 @@ pub(super) fn rare_models(
         .filter(|(_, g)| g.len() >= RARE_MIN)
         .map(|(_, g)| HeaderModel::infer(g.iter().copied()))
         .filter(|m| m.is_typed() && (m.is_timed_with_level() || m.is_timed_with_program()))
+        .take(MIXED_MAX)
+        .collect()
+}
+
+/// Share of head lines under which a longer header's lines are a second format's, not the
+/// file's own ([`longer_models`]).
+const LONGER_MAX_SHARE: usize = 50;
+
+/// The header models of a second format whose header opens with the columns of the file's
+/// model and goes on to a severity and a source field, on fewer lines than the file's own
+/// (Python logging's `date time LEVEL name: msg` among Go's `date time msg`, a framework's
+/// `date time LEVEL [thread] msg` among a runtime's `date time msg`): such lines fit the common
+/// model, so [`rare_models`] does not ask them, and they keep their level and name
+/// in the message. Class: the sample's head lines that fit `model`, grouped by the shapes of
+/// the two tokens after its columns; one model per group of [`RARE_MIN`] lines or more, under
+/// half the heads, whose header is wider than `model`'s, goes on from `model`'s columns
+/// through checked fields to a level column and past it (a component field `model` does not
+/// have, or more columns) and tells the severity of nine lines in ten. Only where `model` names no
+/// level and no per-shape models were found. A file whose messages merely start alike (a word
+/// and a number) gets none: their group's model is no wider, and names no level; nor do
+/// messages whose first words a level word follows (`http: panic serving …`).
+pub(super) fn longer_models(
+    sample: &[&str],
+    model: &HeaderModel,
+    mixed: &[HeaderModel],
+) -> Vec<HeaderModel> {
+    use super::super::tokens::{shape, Spans};
+    if !mixed.is_empty() || model.names_level() || model.has_component() || !model.has_columns() {
+        return Vec::new();
+    }
+    let heads = head_candidates(sample.iter().copied());
+    let w = model.width();
+    let mut groups: Vec<(u64, Vec<&str>)> = Vec::new();
+    for &l in &heads {
+        if model.split_fitting(l).is_none() {
+            continue;
+        }
+        let sp = Spans::of(l, w + 2);
+        let Some(after) = sp.get().get(w..w + 2) else {
+            continue;
+        };
+        let sig = after
+            .iter()
+            .fold(0u64, |acc, &(s, e)| acc * 16 + shape(&l[s..e]) as u64 + 1);
+        match groups.iter_mut().find(|(s, _)| *s == sig) {
+            Some((_, g)) => g.push(l),
+            None => groups.push((sig, vec![l])),
+        }
+    }
+    groups.sort_by_key(|(_, g)| std::cmp::Reverse(g.len()));
+    groups
+        .iter()
+        .filter(|(_, g)| g.len() >= RARE_MIN && g.len() * 100 < heads.len() * LONGER_MAX_SHARE)
+        .map(|(_, g)| (g, HeaderModel::infer(g.iter().copied())))
+        .filter(|(g, m)| {
+            m.is_typed()
+                && m.width() > w
+                && m.checked_to_level_from(w)
+                && (m.has_component() || m.level_column().is_some_and(|c| c + 1 < m.width()))
+                && g.iter()
+                    .filter(|l| m.split_fitting(l).is_some_and(|s| s.level.is_some()))
+                    .count()
+                    * 10
+                    >= g.len() * 9
+        })
+        .map(|(_, m)| m)
         .take(MIXED_MAX)
         .collect()
 }
