@@ -237,18 +237,26 @@ pub(super) fn status_follows(after: &[u8]) -> bool {
     false
 }
 
-/// A request target followed by its status (see [`status_follows`]): a path, or an absolute
+/// A request target followed by its status (see [`status_follows`]), or whose status
+/// `status_apart` says stands elsewhere in the message: a path, or an absolute
 /// URL whose host is a variable and whose path is a route (`https://<*>/v2/items/<*>`).
 /// Writes the masked target and returns `Some(false)`, or `None` (nothing written). Kept out
 /// of [`super::mask::mask_into`]'s loop: it runs only after a method word.
 #[inline(never)]
-pub(super) fn target_with_status(tok: &[u8], after: &[u8], out: &mut Vec<u8>) -> Option<bool> {
+pub(super) fn target_with_status(
+    tok: &[u8],
+    after: &[u8],
+    status_apart: impl FnOnce() -> bool,
+    out: &mut Vec<u8>,
+) -> Option<bool> {
     let path_at = if tok[0] == b'/' {
         0
     } else {
         tok.len() - absolute_path(tok)?.len()
     };
-    if !status_follows(after) {
+    // Or the target of a whole quoted request line whose status stands apart from it (see
+    // [`apart`]): its protocol closes the quote.
+    if !status_follows(after) && !(copied_request_line(after) && status_apart()) {
         return None;
     }
     if path_at > 0 {
@@ -584,6 +592,9 @@ pub(super) fn is_request_record(content: &[u8]) -> bool {
         .windows(7)
         .any(|w| w.eq_ignore_ascii_case(b"method="))
 }
+
+mod apart;
+pub(super) use apart::status_apart;
 
 #[cfg(test)]
 mod matrix;

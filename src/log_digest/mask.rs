@@ -15,7 +15,7 @@ use super::http::{
     bare_version_then_status, column_status, copied_request_line, has_letter_outside_wildcards,
     in_quote, is_http_method, is_http_status, is_request_record, is_route_key, is_status_key,
     mask_route, reported_status, reported_target, response_status, route_before_method,
-    target_with_status, STATUS_WINDOW,
+    status_apart, target_with_status, STATUS_WINDOW,
 };
 pub use super::http::{field_key, http_anchor, is_method_token, HttpAnchor};
 pub(super) use names::{keyed_name, quoted_name};
@@ -299,9 +299,22 @@ fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bo
 /// line's status, `-` is a missing value (a size, a time). Returns whether the token written
 /// is a variable and the state after it, or `None` (nothing written).
 #[inline(never)]
-fn after_request(state: u8, tok: &[u8], after: &[u8], out: &mut Vec<u8>) -> Option<(bool, u8)> {
+fn after_request(
+    state: u8,
+    tok: &[u8],
+    (b, i): (&[u8], usize),
+    apart: &mut Option<Option<usize>>,
+    out: &mut Vec<u8>,
+) -> Option<(bool, u8)> {
+    let after = &b[i..];
     match state {
-        1 | 4 => target_with_status(tok, after, out).map(|w| (w, 2)),
+        1 | 4 => target_with_status(
+            tok,
+            after,
+            || apart.get_or_insert_with(|| status_apart(b)).is_some(),
+            out,
+        )
+        .map(|w| (w, 2)),
         5 if tok == b"-" => {
             out.extend_from_slice(WILDCARD.as_bytes());
             Some((true, 5))
@@ -385,6 +398,9 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
     let mut status_window = 0u8;
     // Whether the message is a request record (asked once, at its first `=`).
     let mut request: Option<bool> = None;
+    // Where the status of a whole quoted request line written apart from it stands (see
+    // `http::status_apart`), once asked.
+    let mut apart: Option<Option<usize>> = None;
     // The free text of the bracketed span being read ([`bracketed_free_text`]).
     let mut free: Option<(usize, usize)> = None;
     let mut i = 0;
@@ -528,7 +544,12 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             // joined by `.-_@#`) or a piece holding a digit that no punctuation cuts, outside
             // a request line. Of the rules below only the status and date ones concern them.
             let wild = if flags & DIGIT != 0 {
-                if i - s == 3 && ((n == 1 && response_status(b, s, i)) || column_status(b, s, i)) {
+                if i - s == 3
+                    && ((n == 1 && response_status(b, s, i))
+                        || column_status(b, s, i)
+                        || (is_http_status(tok)
+                            && *apart.get_or_insert_with(|| status_apart(b)) == Some(s)))
+                {
                     out.extend_from_slice(tok);
                     false
                 } else if status_window > 0 && reported_status(tok, &b[i..]) {
@@ -596,13 +617,13 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         {
             w
         } else if let Some((w, state)) = (was_http != 0 && quote_at.is_none())
-            .then(|| after_request(was_http, tok, &b[i..], out))
+            .then(|| after_request(was_http, tok, (b, i), &mut apart, out))
             .flatten()
         {
             http = state;
             w
         } else if let Some((w, state)) = (was_http == 6 && quote_at.is_none())
-            .then(|| after_request(4, tok, &b[i..], out))
+            .then(|| after_request(4, tok, (b, i), &mut apart, out))
             .flatten()
         {
             http = state;
