@@ -11,6 +11,7 @@
 //! - runs of whole-token wildcards collapse into one `<*>`, so variable-length lists
 //!   (`@0x7fe @0x7ff …`) do not change a template's length.
 
+use super::http::{angle_method, angle_target, paren_status};
 use super::http::{
     bare_version_then_status, column_status, copied_request_line, has_letter_outside_wildcards,
     in_quote, is_http_method, is_http_status, is_request_record, is_route_key, is_status_key,
@@ -388,7 +389,8 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
     let mut glue = false;
     // HTTP request line: 1 after a method, 2 after its target, 3 after `HTTP/x`; 4 after a
     // quoted request line's method inside a message (its target is a variable); 6 after a
-    // bare method inside a message (a request the message reports: its route is kept).
+    // bare method inside a message (a request the message reports: its route is kept); 7
+    // after an angle-bracketed method (`<GET url>`: its route is kept).
     let mut http = 0u8;
     // Whether a word came before: a request line is the event only when it opens the message
     // (after addresses, dates and dashes), not when it is one field of an error message
@@ -603,6 +605,15 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                 mask_token(&b[close + 1..i], out);
             }
             false
+        } else if tok.len() == 5 && tok[0] == b'(' && paren_status(tok, b) {
+            // `(404) <GET url>`: the status of an angle-bracketed request.
+            out.extend_from_slice(tok);
+            false
+        } else if let Some(w) = (was_http == 7 && quote_at.is_none())
+            .then(|| angle_target(tok, out))
+            .flatten()
+        {
+            w
         } else if was_http == 1 && tok[0] == b'/' && quote_at.is_none() {
             mask_route(tok, out);
             http = 2;
@@ -746,6 +757,8 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         let method = method_state(tok, words_before, &b[..s]);
         if method != 0 {
             http = method;
+        } else if tok[0] == b'<' && angle_method(tok) {
+            http = 7;
         }
         status_window = status_window.saturating_sub(1);
         words_before = words_before || has_letter_outside_wildcards(&out[mark..]);
