@@ -41,7 +41,9 @@ fn whole_request_line(b: &[u8]) -> Option<(usize, usize)> {
 /// `b`) the first token of the message outside the request line that is a status (100 to 599,
 /// three digits standing alone, not the count of a unit after it: `512 bytes`) starts.
 /// `None` when the message holds no whole quoted request line, when its status follows it
-/// (the request-line rules keep that one), or when no token is a status.
+/// (the request-line rules keep that one), or when no token is a status. A number after a
+/// label (`status: 200`) is a `key: value` field's value, left to the rules of fields: only
+/// a status that its place alone names is taken here.
 ///
 /// A request copied into a message as one of its fields with no status (`... while reading
 /// upstream, request: "GET /x HTTP/1.1"`) gets `None`: its target stays a variable.
@@ -51,6 +53,7 @@ pub(in crate::log_digest) fn status_apart(b: &[u8]) -> Option<usize> {
         return None;
     }
     let mut i = 0;
+    let mut labelled = false;
     while i < b.len() {
         let s = i + b[i..]
             .iter()
@@ -63,9 +66,11 @@ pub(in crate::log_digest) fn status_apart(b: &[u8]) -> Option<usize> {
         if s == i || (q..e).contains(&s) {
             continue;
         }
-        if is_http_status(&b[s..i]) && reported_status(&b[s..i], &b[i..]) {
+        let tok = &b[s..i];
+        if !labelled && is_http_status(tok) && reported_status(tok, &b[i..]) {
             return Some(s);
         }
+        labelled = tok.ends_with(b":");
     }
     None
 }
@@ -132,6 +137,11 @@ mod tests {
         assert_eq!(
             masked("GET 200 items from the vat"),
             masked("GET 404 items from the vat")
+        );
+        // A labelled value is a field's (`key: value` rules), not taken here.
+        assert_eq!(
+            status_apart(b"10.0.0.1 \"GET /a/1 HTTP/1.1\" zorb: 200 len: 5"),
+            None
         );
         // The status right after the request is the request-line rules' own.
         assert_eq!(status_apart(b"\"GET /a/1 HTTP/1.1\" 200 512 303"), None);
