@@ -602,8 +602,8 @@ pub(super) fn is_request_record(content: &[u8]) -> bool {
 
 mod angle;
 mod apart;
-pub(super) use angle::{angle_method, angle_target, paren_status};
-pub(super) use apart::status_apart;
+pub(super) use angle::{angle_method, angle_token};
+pub(super) use apart::{after_request, status_apart};
 
 #[cfg(test)]
 mod matrix;

@@ -11,12 +11,11 @@
 //! - runs of whole-token wildcards collapse into one `<*>`, so variable-length lists
 //!   (`@0x7fe @0x7ff …`) do not change a template's length.
 
-use super::http::{angle_method, angle_target, paren_status};
 use super::http::{
-    bare_version_then_status, column_status, copied_request_line, has_letter_outside_wildcards,
-    in_quote, is_http_method, is_http_status, is_request_record, is_route_key, is_status_key,
-    mask_route, reported_status, reported_target, response_status, route_before_method,
-    status_apart, target_with_status, STATUS_WINDOW,
+    after_request, angle_method, angle_token, bare_version_then_status, column_status,
+    copied_request_line, has_letter_outside_wildcards, in_quote, is_http_method, is_http_status,
+    is_request_record, is_route_key, is_status_key, mask_route, reported_status, reported_target,
+    response_status, route_before_method, status_apart, STATUS_WINDOW,
 };
 pub use super::http::{field_key, http_anchor, is_method_token, HttpAnchor};
 pub(super) use names::{keyed_name, quoted_name};
@@ -292,36 +291,6 @@ fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bo
     }
     // `10.1.2.3:80` style tokens end up as `<*>`; report whole-token wildcards for collapsing.
     &out[start..] == WILDCARD.as_bytes()
-}
-
-/// The tokens a request line's state gives a meaning of its own (kept out of
-/// [`mask_into`]'s loop): a request followed by its status is a request line, whatever words
-/// open the message (`HTTP Request: GET https://host/v2/x "HTTP/1.1 200 OK"`); after a request
-/// line's status, `-` is a missing value (a size, a time). Returns whether the token written
-/// is a variable and the state after it, or `None` (nothing written).
-#[inline(never)]
-fn after_request(
-    state: u8,
-    tok: &[u8],
-    (b, i): (&[u8], usize),
-    apart: &mut Option<Option<usize>>,
-    out: &mut Vec<u8>,
-) -> Option<(bool, u8)> {
-    let after = &b[i..];
-    match state {
-        1 | 4 => target_with_status(
-            tok,
-            after,
-            || apart.get_or_insert_with(|| status_apart(b)).is_some(),
-            out,
-        )
-        .map(|w| (w, 2)),
-        5 if tok == b"-" => {
-            out.extend_from_slice(WILDCARD.as_bytes());
-            Some((true, 5))
-        }
-        _ => None,
-    }
 }
 
 /// Where the blanks from `i` end. Kept out of [`mask_into`]'s body: inlined there, its
@@ -605,12 +574,8 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                 mask_token(&b[close + 1..i], out);
             }
             false
-        } else if tok.len() == 5 && tok[0] == b'(' && paren_status(tok, b) {
-            // `(404) <GET url>`: the status of an angle-bracketed request.
-            out.extend_from_slice(tok);
-            false
-        } else if let Some(w) = (was_http == 7 && quote_at.is_none())
-            .then(|| angle_target(tok, out))
+        } else if let Some(w) = (was_http == 7 || tok[0] == b'(')
+            .then(|| angle_token(was_http == 7, tok, b, out))
             .flatten()
         {
             w

@@ -16,7 +16,7 @@ pub(in crate::log_digest) fn angle_method(tok: &[u8]) -> bool {
 /// path closed by `>`. Writes the masked target (with the `>` and what follows it) and
 /// returns `Some(false)`, or `None` (nothing written) when the token is no such target.
 #[inline(never)] // rare (after `<METHOD`): kept out of the per-token loop
-pub(in crate::log_digest) fn angle_target(tok: &[u8], out: &mut Vec<u8>) -> Option<bool> {
+fn angle_target(tok: &[u8], out: &mut Vec<u8>) -> Option<bool> {
     let close = memchr::memrchr(b'>', tok)?;
     let inner = &tok[..close];
     let path_at = if inner.first() == Some(&b'/') {
@@ -38,7 +38,7 @@ pub(in crate::log_digest) fn angle_target(tok: &[u8], out: &mut Vec<u8>) -> Opti
 /// angle-bracketed request (`<GET url>`): the response's status, part of the event. In a
 /// message naming no request (`queue (200) full`) the number stays a variable.
 #[inline(never)] // rare (a parenthesised three-digit token): kept out of the per-token loop
-pub(in crate::log_digest) fn paren_status(tok: &[u8], b: &[u8]) -> bool {
+fn paren_status(tok: &[u8], b: &[u8]) -> bool {
     tok.len() == 5
         && tok[0] == b'('
         && tok[4] == b')'
@@ -51,6 +51,23 @@ pub(in crate::log_digest) fn paren_status(tok: &[u8], b: &[u8]) -> bool {
                 .unwrap_or(rest.len());
             end < rest.len() && angle_method(&rest[..end])
         })
+}
+
+/// The token after `<METHOD` (`after_method`: its target, see [`angle_target`]) or a
+/// parenthesised status (see [`paren_status`]): writes it and returns `Some(false)`, or
+/// `None` (nothing written).
+#[inline(never)] // rare (after `<METHOD`, or a token opening with `(`)
+pub(in crate::log_digest) fn angle_token(
+    after_method: bool,
+    tok: &[u8],
+    b: &[u8],
+    out: &mut Vec<u8>,
+) -> Option<bool> {
+    if after_method {
+        return angle_target(tok, out);
+    }
+    paren_status(tok, b).then(|| out.extend_from_slice(tok))?;
+    Some(false)
 }
 
 #[cfg(test)]

@@ -5,7 +5,10 @@
 //! from 10.0.0.5:5678 - 200 512B in 34µs`). Such a message is an access line: the method, the
 //! route and the status are its event, as when the status follows the request.
 
-use super::{is_http_method_word, is_http_status, reported_status, status_follows};
+use super::{
+    is_http_method_word, is_http_status, reported_status, status_follows, target_with_status,
+    WILDCARD,
+};
 
 /// Where a whole quoted request line stands in `b`: from its opening quote to past its
 /// closing one. A method, one space, a target (no blank in it), one space, `HTTP/` and a
@@ -73,6 +76,36 @@ pub(in crate::log_digest) fn status_apart(b: &[u8]) -> Option<usize> {
         labelled = tok.ends_with(b":");
     }
     None
+}
+
+/// The tokens a request line's state gives a meaning of its own (kept out of
+/// `mask_into`'s loop): a request followed by its status is a request line, whatever words
+/// open the message (`HTTP Request: GET https://host/v2/x "HTTP/1.1 200 OK"`); after a request
+/// line's status, `-` is a missing value (a size, a time). Returns whether the token written
+/// is a variable and the state after it, or `None` (nothing written).
+#[inline(never)]
+pub(in crate::log_digest) fn after_request(
+    state: u8,
+    tok: &[u8],
+    (b, i): (&[u8], usize),
+    apart: &mut Option<Option<usize>>,
+    out: &mut Vec<u8>,
+) -> Option<(bool, u8)> {
+    let after = &b[i..];
+    match state {
+        1 | 4 => target_with_status(
+            tok,
+            after,
+            || apart.get_or_insert_with(|| status_apart(b)).is_some(),
+            out,
+        )
+        .map(|w| (w, 2)),
+        5 if tok == b"-" => {
+            out.extend_from_slice(WILDCARD.as_bytes());
+            Some((true, 5))
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
