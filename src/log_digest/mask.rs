@@ -13,9 +13,9 @@
 
 use super::http::{
     after_request, angle_method, angle_token, bare_version_then_status, column_status,
-    copied_request_line, has_letter_outside_wildcards, in_quote, is_http_method, is_http_status,
-    is_request_record, is_route_key, is_status_key, mask_route, reported_status, reported_target,
-    response_status, route_before_method, status_apart, STATUS_WINDOW,
+    compound_word, copied_request_line, has_letter_outside_wildcards, in_quote, is_http_method,
+    is_http_status, is_request_record, is_route_key, is_status_key, mask_route, reported_status,
+    reported_target, response_status, route_before_method, status_apart, STATUS_WINDOW,
 };
 pub use super::http::{field_key, http_anchor, is_method_token, HttpAnchor};
 pub(super) use names::{keyed_name, quoted_name};
@@ -177,8 +177,10 @@ fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bo
                 .iter()
                 .rposition(|&c| !matches!(c, b',' | b';'))
                 .map_or(value, |e| &value[..=e]);
-            if (is_status_key(key) && is_http_status(core))
-                || (key.eq_ignore_ascii_case(b"method") && is_http_method(core))
+            let word = compound_word(key).filter(|_| routes).unwrap_or(key);
+            if ((is_status_key(key) || word.eq_ignore_ascii_case(b"status"))
+                && is_http_status(core))
+                || (word.eq_ignore_ascii_case(b"method") && is_http_method(core))
             {
                 out.extend_from_slice(tok);
                 return false;
@@ -685,7 +687,8 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             true
         } else {
             let routes = flags & EQ != 0
-                && memchr::memchr(b'=', tok).is_some_and(|e| is_route_key(&tok[..e]))
+                && memchr::memchr(b'=', tok)
+                    .is_some_and(|e| is_route_key(&tok[..e]) || compound_word(&tok[..e]).is_some())
                 && *request.get_or_insert_with(|| is_request_record(b));
             let w = mask_token_with(tok, flags, routes, out);
             if flags & DIGIT != 0
