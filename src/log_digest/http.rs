@@ -70,8 +70,8 @@ pub(in crate::log_digest) fn compound_word(k: &[u8]) -> Option<&[u8]> {
 }
 
 /// A compound key naming a request's method, target or status (see [`compound_word`]).
-pub(in crate::log_digest) fn compound_request_key(k: &str) -> bool {
-    compound_word(k.as_bytes()).is_some_and(|w| {
+pub(in crate::log_digest) fn compound_request_key(k: &[u8]) -> bool {
+    compound_word(k).is_some_and(|w| {
         is_route_key(w) || w.eq_ignore_ascii_case(b"status") || w.eq_ignore_ascii_case(b"method")
     })
 }

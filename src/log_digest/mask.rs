@@ -13,9 +13,10 @@
 
 use super::http::{
     after_request, angle_method, angle_token, bare_version_then_status, column_status,
-    compound_word, copied_request_line, has_letter_outside_wildcards, in_quote, is_http_method,
-    is_http_status, is_request_record, is_route_key, is_status_key, mask_route, reported_status,
-    reported_target, response_status, route_before_method, status_apart, STATUS_WINDOW,
+    compound_request_key, compound_word, copied_request_line, has_letter_outside_wildcards,
+    in_quote, is_http_method, is_http_status, is_request_record, is_route_key, is_status_key,
+    mask_route, reported_status, reported_target, response_status, route_before_method,
+    status_apart, STATUS_WINDOW,
 };
 pub use super::http::{field_key, http_anchor, is_method_token, HttpAnchor};
 pub(super) use names::{keyed_name, quoted_name};
@@ -688,7 +689,7 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         } else {
             let routes = flags & EQ != 0
                 && memchr::memchr(b'=', tok)
-                    .is_some_and(|e| is_route_key(&tok[..e]) || compound_word(&tok[..e]).is_some())
+                    .is_some_and(|e| is_route_key(&tok[..e]) || compound_request_key(&tok[..e]))
                 && *request.get_or_insert_with(|| is_request_record(b));
             let w = mask_token_with(tok, flags, routes, out);
             if flags & DIGIT != 0

@@ -126,7 +126,7 @@ impl JsonModel {
             .into_iter()
             .flatten()
             .filter(|k| !is_request_key(k) && !ERROR_KEYS.contains(&k.as_str()))
-            .filter(|k| !(request && super::http::compound_request_key(k)))
+            .filter(|k| !(request && super::http::compound_request_key(k.as_bytes())))
             .filter(|k| {
                 own.iter().filter(|r| r.contains_key(k.as_str())).count() * 10 >= own.len() * 9
             })
