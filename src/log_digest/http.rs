@@ -283,7 +283,7 @@ pub(super) fn target_with_status(
     };
     // Or the target of a whole quoted request line whose status stands apart from it (see
     // [`apart`]): its protocol closes the quote.
-    if !status_follows(after) && !(copied_request_line(after) && status_apart()) {
+    if !(status_follows(after) || (copied_request_line(after) && status_apart())) {
         return None;
     }
     if path_at > 0 {
@@ -630,7 +630,7 @@ pub(super) fn is_request_record(content: &[u8]) -> bool {
 mod angle;
 mod apart;
 pub(super) use angle::{angle_method, angle_token};
-pub(super) use apart::{after_request, status_apart};
+pub(super) use apart::{after_request, Apart};
 
 #[cfg(test)]
 mod compound_key_tests;

@@ -15,8 +15,8 @@ use super::http::{
     after_request, angle_method, angle_token, bare_version_then_status, column_status,
     compound_request_key, compound_word, copied_request_line, has_letter_outside_wildcards,
     in_quote, is_http_method, is_http_status, is_request_record, is_route_key, is_status_key,
-    mask_route, reported_status, reported_target, response_status, route_before_method,
-    status_apart, STATUS_WINDOW,
+    mask_route, reported_status, reported_target, response_status, route_before_method, Apart,
+    STATUS_WINDOW,
 };
 pub use super::http::{field_key, http_anchor, is_method_token, HttpAnchor};
 pub(super) use names::{keyed_name, quoted_name};
@@ -374,7 +374,7 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
     let mut request: Option<bool> = None;
     // Where the status of a whole quoted request line written apart from it stands (see
     // `http::status_apart`), once asked.
-    let mut apart: Option<Option<usize>> = None;
+    let mut apart = Apart::Unasked;
     // The free text of the bracketed span being read ([`bracketed_free_text`]).
     let mut free: Option<(usize, usize)> = None;
     let mut i = 0;
@@ -521,8 +521,7 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                 if i - s == 3
                     && ((n == 1 && response_status(b, s, i))
                         || column_status(b, s, i)
-                        || (is_http_status(tok)
-                            && *apart.get_or_insert_with(|| status_apart(b)) == Some(s)))
+                        || (is_http_status(tok) && apart.at(b) == Some(s)))
                 {
                     out.extend_from_slice(tok);
                     false

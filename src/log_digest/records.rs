@@ -117,7 +117,7 @@ impl JsonModel {
             r.iter().any(|(k, v)| {
                 super::http::compound_word(k.as_bytes())
                     .is_some_and(|w| w.eq_ignore_ascii_case(b"method"))
-                    && v.as_str().is_some_and(|m| super::mask::is_method_token(m))
+                    && v.as_str().is_some_and(super::mask::is_method_token)
             })
         });
         let mut context: Vec<String> = own

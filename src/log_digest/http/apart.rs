@@ -51,31 +51,55 @@ fn whole_request_line(b: &[u8]) -> Option<(usize, usize)> {
 /// A request copied into a message as one of its fields with no status (`... while reading
 /// upstream, request: "GET /x HTTP/1.1"`) gets `None`: its target stays a variable.
 pub(in crate::log_digest) fn status_apart(b: &[u8]) -> Option<usize> {
-    let (q, e) = whole_request_line(b)?;
-    if status_follows(&b[e..]) {
+    let (open, close) = whole_request_line(b)?;
+    if status_follows(&b[close..]) {
         return None;
     }
-    let mut i = 0;
+    let mut end = 0;
     let mut labelled = false;
-    while i < b.len() {
-        let s = i + b[i..]
-            .iter()
-            .take_while(|c| c.is_ascii_whitespace())
-            .count();
-        i = s + b[s..]
-            .iter()
-            .position(u8::is_ascii_whitespace)
-            .unwrap_or(b.len() - s);
-        if s == i || (q..e).contains(&s) {
+    while end < b.len() {
+        let start = end
+            + b[end..]
+                .iter()
+                .take_while(|c| c.is_ascii_whitespace())
+                .count();
+        end = start
+            + b[start..]
+                .iter()
+                .position(u8::is_ascii_whitespace)
+                .unwrap_or(b.len() - start);
+        if start == end || (open..close).contains(&start) {
             continue;
         }
-        let tok = &b[s..i];
-        if !labelled && is_http_status(tok) && reported_status(tok, &b[i..]) {
-            return Some(s);
+        let tok = &b[start..end];
+        if !labelled && is_http_status(tok) && reported_status(tok, &b[end..]) {
+            return Some(start);
         }
         labelled = tok.ends_with(b":");
     }
     None
+}
+
+/// Where the status of a whole quoted request line written apart from it stands in one
+/// message ([`status_apart`]), asked once per message and only when needed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(in crate::log_digest) enum Apart {
+    Unasked,
+    Nowhere,
+    At(usize),
+}
+
+impl Apart {
+    /// The status's offset in `b`, the message this was first asked of.
+    pub(in crate::log_digest) fn at(&mut self, b: &[u8]) -> Option<usize> {
+        if *self == Apart::Unasked {
+            *self = status_apart(b).map_or(Apart::Nowhere, Apart::At);
+        }
+        match *self {
+            Apart::At(s) => Some(s),
+            _ => None,
+        }
+    }
 }
 
 /// The tokens a request line's state gives a meaning of its own (kept out of
@@ -88,18 +112,12 @@ pub(in crate::log_digest) fn after_request(
     state: u8,
     tok: &[u8],
     (b, i): (&[u8], usize),
-    apart: &mut Option<Option<usize>>,
+    apart: &mut Apart,
     out: &mut Vec<u8>,
 ) -> Option<(bool, u8)> {
     let after = &b[i..];
     match state {
-        1 | 4 => target_with_status(
-            tok,
-            after,
-            || apart.get_or_insert_with(|| status_apart(b)).is_some(),
-            out,
-        )
-        .map(|w| (w, 2)),
+        1 | 4 => target_with_status(tok, after, || apart.at(b).is_some(), out).map(|w| (w, 2)),
         5 if tok == b"-" => {
             out.extend_from_slice(WILDCARD.as_bytes());
             Some((true, 5))

@@ -1,5 +1,6 @@
 //! Flat request records whose keys carry a prefix (`compound_word`).
 
+use crate::log_digest::mask::masked;
 use crate::log_digest::matrix_tally::digest_cell;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -48,7 +49,6 @@ fn prefixed_request_keys_of_a_flat_record_name_the_event() {
     let (ids, _) = digest_cell(&(jobs.join("\n") + "\n"));
     let one: BTreeSet<_> = ids.iter().map(|(id, _)| id).collect();
     assert_eq!(one.len(), 1, "{ids:?}");
-    use crate::log_digest::mask::masked;
     assert_eq!(
         masked("zorb ended zib_status=143 after 5"),
         masked("zorb ended zib_status=137 after 5")
