@@ -547,11 +547,6 @@ pub fn http_anchor(tok: &str) -> HttpAnchor {
     let v = v.strip_prefix(b"\"").unwrap_or(v);
     let core = v.strip_suffix(b",").unwrap_or(v);
     let core = core.strip_suffix(b"\"").unwrap_or(core);
-    // A status in parentheses (`(404)`, before an angle-bracketed request) is kept likewise.
-    let core = core
-        .strip_prefix(b"(")
-        .and_then(|c| c.strip_suffix(b")"))
-        .unwrap_or(core);
     // An absolute URL's path is its route (`https://<*>/v2/items`: the host is a variable).
     let v = absolute_path(v).unwrap_or(v);
     let route = v.len() > 1 && v[0] == b'/' && v[1].is_ascii_alphanumeric();
@@ -583,9 +578,7 @@ pub fn field_key(tok: &str) -> Option<&str> {
 /// A method word of a masked message (`GET`, `"POST`, `method=GET`).
 pub fn is_method_token(tok: &str) -> bool {
     let t = tok.as_bytes();
-    is_http_method(memchr::memchr(b'=', t).map_or(t, |e| &t[e + 1..]))
-        || bracketed_method(t)
-        || angle_method(t)
+    is_http_method(memchr::memchr(b'=', t).map_or(t, |e| &t[e + 1..])) || bracketed_method(t)
 }
 
 /// `[GET]`, `(POST)`: a method written after its route (`Exception on /orders [GET]`).
@@ -627,9 +620,7 @@ pub(super) fn is_request_record(content: &[u8]) -> bool {
         .any(|w| w.eq_ignore_ascii_case(b"method="))
 }
 
-mod angle;
 mod apart;
-pub(super) use angle::{angle_method, angle_token};
 pub(super) use apart::{after_request, Apart};
 
 #[cfg(test)]

@@ -12,11 +12,10 @@
 //!   (`@0x7fe @0x7ff …`) do not change a template's length.
 
 use super::http::{
-    after_request, angle_method, angle_token, bare_version_then_status, column_status,
-    compound_request_key, compound_word, copied_request_line, has_letter_outside_wildcards,
-    in_quote, is_http_method, is_http_status, is_request_record, is_route_key, is_status_key,
-    mask_route, reported_status, reported_target, response_status, route_before_method, Apart,
-    STATUS_WINDOW,
+    after_request, bare_version_then_status, column_status, compound_request_key, compound_word,
+    copied_request_line, has_letter_outside_wildcards, in_quote, is_http_method, is_http_status,
+    is_request_record, is_route_key, is_status_key, mask_route, reported_status, reported_target,
+    response_status, route_before_method, Apart, STATUS_WINDOW,
 };
 pub use super::http::{field_key, http_anchor, is_method_token, HttpAnchor};
 pub(super) use names::{keyed_name, quoted_name};
@@ -361,8 +360,7 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
     let mut glue = false;
     // HTTP request line: 1 after a method, 2 after its target, 3 after `HTTP/x`; 4 after a
     // quoted request line's method inside a message (its target is a variable); 6 after a
-    // bare method inside a message (a request the message reports: its route is kept); 7
-    // after an angle-bracketed method (`<GET url>`: its route is kept).
+    // bare method inside a message (a request the message reports: its route is kept).
     let mut http = 0u8;
     // Whether a word came before: a request line is the event only when it opens the message
     // (after addresses, dates and dashes), not when it is one field of an error message
@@ -576,11 +574,6 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                 mask_token(&b[close + 1..i], out);
             }
             false
-        } else if let Some(w) = (was_http == 7 || tok[0] == b'(')
-            .then(|| angle_token(was_http == 7, tok, b, out))
-            .flatten()
-        {
-            w
         } else if was_http == 1 && tok[0] == b'/' && quote_at.is_none() {
             mask_route(tok, out);
             http = 2;
@@ -725,8 +718,6 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         let method = method_state(tok, words_before, &b[..s]);
         if method != 0 {
             http = method;
-        } else if tok[0] == b'<' && angle_method(tok) {
-            http = 7;
         }
         status_window = status_window.saturating_sub(1);
         words_before = words_before || has_letter_outside_wildcards(&out[mark..]);

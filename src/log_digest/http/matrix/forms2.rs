@@ -166,12 +166,15 @@ fn form_cell(form: Form, shape: Shape) -> (Vec<String>, Vec<String>) {
     (lines, truth)
 }
 
-/// Forms the digest does not yet group right, and why: an IPv6 peer right after a
+/// Forms the digest does not yet group right, and why: a crawler's `(404) <GET url>` keeps
+/// neither route nor status (a rule that kept both was taken out in session 37: it moved a
+/// format nobody here has seen down by 0.36, so whether a crawled URL's path is a route or
+/// the page crawled, a variable, is open); an IPv6 peer right after a
 /// `LEVEL:logger:` header (`INFO:srv.access:2001:db8::7 [...]`) is cut at its colons as if
 /// they were the header's, so IPv6 requests split from IPv4 ones (a header class, not the
 /// request's: the IPv4 lines of the form hold). The test fails when one of them starts
 /// to hold, so that it moves into the checked forms.
-const KNOWN_GAPS: [Form; 1] = [Form::PeerTimeRequest];
+const KNOWN_GAPS: [Form; 2] = [Form::ParenStatusAngleRequest, Form::PeerTimeRequest];
 
 #[test]
 fn more_default_request_forms_by_route_shape_group_by_method_route_status() {
