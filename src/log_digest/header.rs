@@ -17,6 +17,7 @@ mod source_kinds;
 pub use super::levels::Level;
 pub use super::log_format::{LogFormat, LogFormatError};
 use super::tokens::{compatible, is_glyph, is_header_bracket, is_separator, shape, Shape, Spans};
+mod status_column;
 
 mod body_heads;
 mod cri;
@@ -95,8 +96,7 @@ impl HeaderModel {
         // counts[col][shape]
         let mut counts: Vec<rustc_hash::FxHashMap<Shape, usize>> =
             vec![rustc_hash::FxHashMap::default(); MAX_COLS];
-        // Columns where quoted text starts (`"GET / HTTP/1.1"`): headers hold no quoted text,
-        // so the header ends before the first such column.
+        // Columns where quoted text starts: headers hold none (see `status_column::limits`).
         let mut quoted = [0usize; MAX_COLS];
         // First fields that are a whole header in brackets; one-character marks per column
         // (bits: `.` `-` `*` `#`, and any other mark).
@@ -135,7 +135,6 @@ impl HeaderModel {
                 }
             }
         }
-        let max_cols = quoted.iter().position(|&q| q * 2 >= n).unwrap_or(MAX_COLS);
         let dominant: Vec<Option<Shape>> = counts
             .iter()
             .map(|m| {
@@ -145,6 +144,7 @@ impl HeaderModel {
                     .map(|(s, _)| *s)
             })
             .collect();
+        let (max_cols, status_at) = status_column::limits(&quoted, &lines, &dominant);
         // Header columns: consistent columns from the start, allowing one unchecked column
         // first (a label such as `-`/`KERNDTLB`) and runs of up to two unchecked words between
         // consistent ones (`RAS KERNEL INFO`).
@@ -255,7 +255,7 @@ impl HeaderModel {
                 }
             }
         }
-        let component = if closed {
+        let component = if closed || columns.len() == status_at {
             Component::None
         } else if colon * 10 >= n * 6 {
             Component::Colon

@@ -42,11 +42,38 @@ pub(super) fn has_letter_outside_wildcards(t: &[u8]) -> bool {
     false
 }
 
-/// Keys whose value is a request target (logfmt and `key=value` request records).
+/// Keys whose value is a request target (logfmt and `key=value` request records), also as
+/// the last word of a compound key (`RequestPath`, `request_url`: see [`compound_word`]).
 pub(super) fn is_route_key(k: &[u8]) -> bool {
-    [&b"path"[..], b"url", b"uri", b"route", b"endpoint"]
-        .iter()
-        .any(|w| w.eq_ignore_ascii_case(k))
+    let route = |k: &[u8]| {
+        [&b"path"[..], b"url", b"uri", b"route", b"endpoint"]
+            .iter()
+            .any(|w| w.eq_ignore_ascii_case(k))
+    };
+    route(k) || compound_word(k).is_some_and(route)
+}
+
+/// The last word of a compound key: after its last `_`, `.` or `-`, or its last capital that
+/// follows a lower-case letter (`RequestMethod` → `Method`, `downstream_status` → `status`).
+/// `None` for a key of one word.
+///
+/// Class: a flat request record that names its fields with a prefix (`RequestMethod`,
+/// `RequestPath`, `DownstreamStatus`, `http_method`): the prefixed key is the request's
+/// method, target or status as the bare key is. Only asked where the record names a method.
+pub(in crate::log_digest) fn compound_word(k: &[u8]) -> Option<&[u8]> {
+    let cut = k.iter().enumerate().skip(1).rev().find_map(|(i, &c)| {
+        (matches!(c, b'_' | b'.' | b'-') && i + 1 < k.len())
+            .then_some(i + 1)
+            .or_else(|| (c.is_ascii_uppercase() && k[i - 1].is_ascii_lowercase()).then_some(i))
+    })?;
+    Some(&k[cut..])
+}
+
+/// A compound key naming a request's method, target or status (see [`compound_word`]).
+pub(in crate::log_digest) fn compound_request_key(k: &[u8]) -> bool {
+    compound_word(k).is_some_and(|w| {
+        is_route_key(w) || w.eq_ignore_ascii_case(b"status") || w.eq_ignore_ascii_case(b"method")
+    })
 }
 
 /// Keys whose value is an HTTP status.
@@ -237,18 +264,26 @@ pub(super) fn status_follows(after: &[u8]) -> bool {
     false
 }
 
-/// A request target followed by its status (see [`status_follows`]): a path, or an absolute
+/// A request target followed by its status (see [`status_follows`]), or whose status
+/// `status_apart` says stands elsewhere in the message: a path, or an absolute
 /// URL whose host is a variable and whose path is a route (`https://<*>/v2/items/<*>`).
 /// Writes the masked target and returns `Some(false)`, or `None` (nothing written). Kept out
 /// of [`super::mask::mask_into`]'s loop: it runs only after a method word.
 #[inline(never)]
-pub(super) fn target_with_status(tok: &[u8], after: &[u8], out: &mut Vec<u8>) -> Option<bool> {
+pub(super) fn target_with_status(
+    tok: &[u8],
+    after: &[u8],
+    status_apart: impl FnOnce() -> bool,
+    out: &mut Vec<u8>,
+) -> Option<bool> {
     let path_at = if tok[0] == b'/' {
         0
     } else {
         tok.len() - absolute_path(tok)?.len()
     };
-    if !status_follows(after) {
+    // Or the target of a whole quoted request line whose status stands apart from it (see
+    // [`apart`]): its protocol closes the quote.
+    if !(status_follows(after) || (copied_request_line(after) && status_apart())) {
         return None;
     }
     if path_at > 0 {
@@ -585,6 +620,11 @@ pub(super) fn is_request_record(content: &[u8]) -> bool {
         .any(|w| w.eq_ignore_ascii_case(b"method="))
 }
 
+mod apart;
+pub(super) use apart::{after_request, Apart};
+
+#[cfg(test)]
+mod compound_key_tests;
 #[cfg(test)]
 mod matrix;
 

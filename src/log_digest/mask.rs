@@ -12,10 +12,10 @@
 //!   (`@0x7fe @0x7ff …`) do not change a template's length.
 
 use super::http::{
-    bare_version_then_status, column_status, copied_request_line, has_letter_outside_wildcards,
-    in_quote, is_http_method, is_http_status, is_request_record, is_route_key, is_status_key,
-    mask_route, reported_status, reported_target, response_status, route_before_method,
-    target_with_status, STATUS_WINDOW,
+    after_request, bare_version_then_status, column_status, compound_request_key, compound_word,
+    copied_request_line, has_letter_outside_wildcards, in_quote, is_http_method, is_http_status,
+    is_request_record, is_route_key, is_status_key, mask_route, reported_status, reported_target,
+    response_status, route_before_method, Apart, STATUS_WINDOW,
 };
 pub use super::http::{field_key, http_anchor, is_method_token, HttpAnchor};
 pub(super) use names::{keyed_name, quoted_name};
@@ -184,8 +184,10 @@ fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bo
                 .iter()
                 .rposition(|&c| !matches!(c, b',' | b';'))
                 .map_or(value, |e| &value[..=e]);
-            if (is_status_key(key) && is_http_status(core))
-                || (key.eq_ignore_ascii_case(b"method") && is_http_method(core))
+            let word = compound_word(key).filter(|_| routes).unwrap_or(key);
+            if ((is_status_key(key) || word.eq_ignore_ascii_case(b"status"))
+                && is_http_status(core))
+                || (word.eq_ignore_ascii_case(b"method") && is_http_method(core))
             {
                 out.extend_from_slice(tok);
                 return false;
@@ -300,23 +302,6 @@ fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bo
     &out[start..] == WILDCARD.as_bytes()
 }
 
-/// The tokens a request line's state gives a meaning of its own (kept out of
-/// [`mask_into`]'s loop): a request followed by its status is a request line, whatever words
-/// open the message (`HTTP Request: GET https://host/v2/x "HTTP/1.1 200 OK"`); after a request
-/// line's status, `-` is a missing value (a size, a time). Returns whether the token written
-/// is a variable and the state after it, or `None` (nothing written).
-#[inline(never)]
-fn after_request(state: u8, tok: &[u8], after: &[u8], out: &mut Vec<u8>) -> Option<(bool, u8)> {
-    match state {
-        1 | 4 => target_with_status(tok, after, out).map(|w| (w, 2)),
-        5 if tok == b"-" => {
-            out.extend_from_slice(WILDCARD.as_bytes());
-            Some((true, 5))
-        }
-        _ => None,
-    }
-}
-
 /// Where the blanks from `i` end. Kept out of [`mask_into`]'s body: inlined there, its
 /// counter shared the registers of the whole token loop and cost some twenty instructions a
 /// blank (callgrind); alone it is a tight loop.
@@ -392,6 +377,9 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
     let mut status_window = 0u8;
     // Whether the message is a request record (asked once, at its first `=`).
     let mut request: Option<bool> = None;
+    // Where the status of a whole quoted request line written apart from it stands (see
+    // `http::status_apart`), once asked.
+    let mut apart = Apart::Unasked;
     // The free text of the bracketed span being read ([`bracketed_free_text`]).
     let mut free: Option<(usize, usize)> = None;
     let mut i = 0;
@@ -535,7 +523,11 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             // joined by `.-_@#`) or a piece holding a digit that no punctuation cuts, outside
             // a request line. Of the rules below only the status and date ones concern them.
             let wild = if flags & DIGIT != 0 {
-                if i - s == 3 && ((n == 1 && response_status(b, s, i)) || column_status(b, s, i)) {
+                if i - s == 3
+                    && ((n == 1 && response_status(b, s, i))
+                        || column_status(b, s, i)
+                        || (is_http_status(tok) && apart.at(b) == Some(s)))
+                {
                     out.extend_from_slice(tok);
                     false
                 } else if status_window > 0 && reported_status(tok, &b[i..]) {
@@ -605,13 +597,13 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
         {
             w
         } else if let Some((w, state)) = (was_http != 0 && quote_at.is_none())
-            .then(|| after_request(was_http, tok, &b[i..], out))
+            .then(|| after_request(was_http, tok, (b, i), &mut apart, out))
             .flatten()
         {
             http = state;
             w
         } else if let Some((w, state)) = (was_http == 6 && quote_at.is_none())
-            .then(|| after_request(4, tok, &b[i..], out))
+            .then(|| after_request(4, tok, (b, i), &mut apart, out))
             .flatten()
         {
             http = state;
@@ -697,7 +689,8 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
             true
         } else {
             let routes = flags & EQ != 0
-                && memchr::memchr(b'=', tok).is_some_and(|e| is_route_key(&tok[..e]))
+                && memchr::memchr(b'=', tok)
+                    .is_some_and(|e| is_route_key(&tok[..e]) || compound_request_key(&tok[..e]))
                 && *request.get_or_insert_with(|| is_request_record(b));
             let w = match (n == 0 && i - s >= 10 && flags & (DIGIT | PATH) == 0)
                 .then(|| opaque::scrambled_core(tok))

@@ -112,12 +112,21 @@ impl JsonModel {
             .iter()
             .filter(|r| inner_key.is_none() || message_of(r).map(|(k, _)| k) != inner_key)
             .collect();
+        // A flat request record naming its method under a compound key (`RequestMethod`).
+        let request = own.first().is_some_and(|r| {
+            r.iter().any(|(k, v)| {
+                super::http::compound_word(k.as_bytes())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(b"method"))
+                    && v.as_str().is_some_and(super::mask::is_method_token)
+            })
+        });
         let mut context: Vec<String> = own
             .first()
             .map(|r| r.keys())
             .into_iter()
             .flatten()
             .filter(|k| !is_request_key(k) && !ERROR_KEYS.contains(&k.as_str()))
+            .filter(|k| !(request && super::http::compound_request_key(k.as_bytes())))
             .filter(|k| {
                 own.iter().filter(|r| r.contains_key(k.as_str())).count() * 10 >= own.len() * 9
             })

@@ -31,15 +31,27 @@ enum Form {
     /// A flat JSON record with capitalised keys: `"RequestMethod":"GET","RequestPath":"/x",
     /// "DownstreamStatus":200` (Traefik's access log in `json` format).
     FlatCapitalisedKeys,
+    /// The common log format with a request counter, the router, the upstream URL and a
+    /// duration after the agent: `ip - - [date] "GET /x HTTP/1.1" 200 512 "-" "agent" 17
+    /// "router" "http://10.1.0.4:8080" 3ms` (Traefik's default access log, `common`, Traefik
+    /// docs observability/access-logs "Common Log Format").
+    ClfCounterRouterDuration,
+    /// A peer, the bracketed time, the quoted request, status, size, referrer and agent, under
+    /// Python's `basicConfig` header `LEVEL:logger:`: `INFO:srv.access:ip [date] "GET /x
+    /// HTTP/1.1" 200 512 "-" "agent"` (aiohttp's `AccessLogger.LOG_FORMAT`, `%a %t "%r" %s %b
+    /// "%{Referer}i" "%{User-Agent}i"`, aiohttp web_log.py and docs/logging.rst).
+    PeerTimeRequest,
 }
 
-const FORMS: [Form; 6] = [
+const FORMS: [Form; 8] = [
     Form::ParenStatusAngleRequest,
     Form::QuotedUrlFromThenStatus,
     Form::BracketTimeQuotedRequestThenStatus,
     Form::StatusMidRequestLast,
     Form::NestedRequestFlatStatus,
     Form::FlatCapitalisedKeys,
+    Form::ClfCounterRouterDuration,
+    Form::PeerTimeRequest,
 ];
 
 impl Form {
@@ -106,6 +118,26 @@ impl Form {
                 q.iso_time(),
                 q.iso_time()
             ),
+            Form::ClfCounterRouterDuration => format!(
+                "{} - - [{}] \"{m} {p} HTTP/1.1\" {st} {} \"{}\" \"{}\" {} \"app@docker\" \"http://10.1.{}.{}:8080\" {}ms",
+                q.ip(),
+                q.clf_time(),
+                q.size(),
+                q.referrer(),
+                q.agent(),
+                1 + q.n,
+                q.n % 5,
+                1 + q.n % 200,
+                mix(q.n, 39) % 900
+            ),
+            Form::PeerTimeRequest => format!(
+                "INFO:srv.access:{} [{}] \"{m} {p} HTTP/1.1\" {st} {} \"{}\" \"{}\"",
+                q.ip(),
+                q.clf_time(),
+                q.size(),
+                q.referrer(),
+                q.agent()
+            ),
         }
     }
 }
@@ -134,19 +166,15 @@ fn form_cell(form: Form, shape: Shape) -> (Vec<String>, Vec<String>) {
     (lines, truth)
 }
 
-/// Forms the digest does not yet group right, and why: a status in parentheses and a request
-/// in angle brackets (`(404) <GET url>`) are neither a request line nor a reported request; a
-/// quoted request line whose status does not follow it (`"GET url HTTP/1.1" from ip - 200`,
-/// or a status mid-line and the request last) masks its target and status; a flat record's
-/// compound keys (`RequestMethod`, `DownstreamStatus`) are not read as request keys, and
-/// being on every record they are dropped as context. The test fails when one of them starts
+/// Forms the digest does not yet group right, and why: a crawler's `(404) <GET url>` keeps
+/// neither route nor status (a rule that kept both was taken out in session 37: it moved a
+/// format nobody here has seen down by 0.36, so whether a crawled URL's path is a route or
+/// the page crawled, a variable, is open); an IPv6 peer right after a
+/// `LEVEL:logger:` header (`INFO:srv.access:2001:db8::7 [...]`) is cut at its colons as if
+/// they were the header's, so IPv6 requests split from IPv4 ones (a header class, not the
+/// request's: the IPv4 lines of the form hold). The test fails when one of them starts
 /// to hold, so that it moves into the checked forms.
-const KNOWN_GAPS: [Form; 4] = [
-    Form::ParenStatusAngleRequest,
-    Form::QuotedUrlFromThenStatus,
-    Form::StatusMidRequestLast,
-    Form::FlatCapitalisedKeys,
-];
+const KNOWN_GAPS: [Form; 2] = [Form::ParenStatusAngleRequest, Form::PeerTimeRequest];
 
 #[test]
 fn more_default_request_forms_by_route_shape_group_by_method_route_status() {
