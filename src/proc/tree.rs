@@ -214,7 +214,7 @@ fn read_cmdline(pid: i32) -> std::io::Result<Vec<u8>> {
     } else {
         Vec::new()
     };
-    while_in_exec_window(pending, EXEC_WINDOW_READS, Duration::from_millis(1), |_| {
+    while_in_exec_window(pending, EXEC_WINDOW_READS, Duration::from_millis(1), |()| {
         raw = std::fs::read(&path);
         empty_and_live(&raw)
     });
