@@ -92,25 +92,36 @@ pub(super) fn rare_models(
     model: &HeaderModel,
     mixed: &[HeaderModel],
 ) -> Vec<HeaderModel> {
-    let mut groups: Vec<(u64, Vec<&str>)> = Vec::new();
-    for l in head_candidates(sample.iter().copied()) {
-        if model.split_fitting(l).is_some() || mixed.iter().any(|m| m.split_fitting(l).is_some()) {
-            continue;
-        }
-        let sig = HeaderModel::signature(l, false);
-        match groups.iter_mut().find(|(s, _)| *s == sig) {
-            Some((_, g)) => g.push(l),
-            None => groups.push((sig, vec![l])),
-        }
-    }
-    groups.sort_by_key(|(_, g)| std::cmp::Reverse(g.len()));
-    groups
+    let unfitted = head_candidates(sample.iter().copied())
+        .into_iter()
+        .filter(|l| {
+            model.split_fitting(l).is_none() && mixed.iter().all(|m| m.split_fitting(l).is_none())
+        });
+    by_signature(unfitted, |l| Some(HeaderModel::signature(l, false)))
         .iter()
         .filter(|(_, g)| g.len() >= RARE_MIN)
         .map(|(_, g)| HeaderModel::infer(g.iter().copied()))
         .filter(|m| m.is_typed() && (m.is_timed_with_level() || m.is_timed_with_program()))
         .take(MIXED_MAX)
         .collect()
+}
+
+/// `lines` grouped by `sig` (lines it gives `None` are left out), the largest group first, in
+/// first-seen order among equals: the grouping behind [`rare_models`] and [`longer_models`].
+fn by_signature<'a>(
+    lines: impl Iterator<Item = &'a str>,
+    sig: impl Fn(&'a str) -> Option<u64>,
+) -> Vec<(u64, Vec<&'a str>)> {
+    let mut groups: Vec<(u64, Vec<&str>)> = Vec::new();
+    for l in lines {
+        let Some(k) = sig(l) else { continue };
+        match groups.iter_mut().find(|(s, _)| *s == k) {
+            Some((_, g)) => g.push(l),
+            None => groups.push((k, vec![l])),
+        }
+    }
+    groups.sort_by_key(|(_, g)| std::cmp::Reverse(g.len()));
+    groups
 }
 
 /// Share of head lines under which a longer header's lines are a second format's, not the
@@ -141,40 +152,34 @@ pub(super) fn longer_models(
     }
     let heads = head_candidates(sample.iter().copied());
     let w = model.width();
-    let mut groups: Vec<(u64, Vec<&str>)> = Vec::new();
-    for &l in &heads {
-        if model.split_fitting(l).is_none() {
-            continue;
-        }
-        let sp = Spans::of(l, w + 2);
-        let Some(after) = sp.get().get(w..w + 2) else {
-            continue;
-        };
-        let sig = after
-            .iter()
-            .fold(0u64, |acc, &(s, e)| acc * 16 + shape(&l[s..e]) as u64 + 1);
-        match groups.iter_mut().find(|(s, _)| *s == sig) {
-            Some((_, g)) => g.push(l),
-            None => groups.push((sig, vec![l])),
-        }
-    }
-    groups.sort_by_key(|(_, g)| std::cmp::Reverse(g.len()));
-    groups
+    let fitted = heads
         .iter()
-        .filter(|(_, g)| g.len() >= RARE_MIN && g.len() * 100 < heads.len() * LONGER_MAX_SHARE)
-        .map(|(_, g)| (g, HeaderModel::infer(g.iter().copied())))
-        .filter(|(g, m)| {
-            m.is_typed()
-                && m.width() > w
-                && m.checked_to_level_from(w)
-                && (m.has_component() || m.level_column().is_some_and(|c| c + 1 < m.width()))
-                && g.iter()
-                    .filter(|l| m.split_fitting(l).is_some_and(|s| s.level.is_some()))
-                    .count()
-                    * 10
-                    >= g.len() * 9
-        })
-        .map(|(_, m)| m)
-        .take(MIXED_MAX)
-        .collect()
+        .copied()
+        .filter(|l| model.split_fitting(l).is_some());
+    by_signature(fitted, |l| {
+        let sp = Spans::of(l, w + 2);
+        let after = sp.get().get(w..w + 2)?;
+        Some(
+            after
+                .iter()
+                .fold(0u64, |acc, &(s, e)| acc * 16 + shape(&l[s..e]) as u64 + 1),
+        )
+    })
+    .iter()
+    .filter(|(_, g)| g.len() >= RARE_MIN && g.len() * 100 < heads.len() * LONGER_MAX_SHARE)
+    .map(|(_, g)| (g, HeaderModel::infer(g.iter().copied())))
+    .filter(|(g, m)| {
+        m.is_typed()
+            && m.width() > w
+            && m.checked_to_level_from(w)
+            && (m.has_component() || m.level_column().is_some_and(|c| c + 1 < m.width()))
+            && g.iter()
+                .filter(|l| m.split_fitting(l).is_some_and(|s| s.level.is_some()))
+                .count()
+                * 10
+                >= g.len() * 9
+    })
+    .map(|(_, m)| m)
+    .take(MIXED_MAX)
+    .collect()
 }
