@@ -756,6 +756,14 @@ mod tests {
         HeaderModel::infer(lines.iter().copied())
     }
 
+    /// Each line's level under the model inferred from all of `lines` (the header submodules'
+    /// tests: `body_heads`, `cri`).
+    pub(super) fn levels(lines: &[String]) -> Vec<Option<Level>> {
+        let l: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let m = HeaderModel::infer(l.iter().copied());
+        l.iter().map(|x| m.split(x).level).collect()
+    }
+
     /// Generated lines `<date> <time> <sep> <LEVEL> <sep> <logger> <close> <message>`: made-up
     /// logger names and messages, `n` lines, levels cycling through three.
     fn logger_lines(sep: &str, close: &str, message: impl Fn(usize) -> String) -> Vec<String> {

@@ -68,7 +68,8 @@ pub(super) fn record_heads<'a>(lines: &[&'a str]) -> Option<Vec<&'a str>> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{HeaderModel, Level};
+    use super::super::tests::levels;
+    use super::super::Level;
 
     /// Records `<date> <time> <pid> <thread> LEVEL <name>: <text>`, with `body` lines at the
     /// margin under every third one.
@@ -88,12 +89,6 @@ mod tests {
             }
         }
         out
-    }
-
-    fn levels(lines: &[String]) -> Vec<Option<Level>> {
-        let l: Vec<&str> = lines.iter().map(String::as_str).collect();
-        let m = HeaderModel::infer(l.iter().copied());
-        l.iter().map(|x| m.split(x).level).collect()
     }
 
     #[test]

@@ -88,7 +88,8 @@ pub(super) fn split_inner<'a>(inner: &HeaderModel, line: &'a str, split: &mut Sp
 
 #[cfg(test)]
 mod tests {
-    use super::super::{HeaderModel, Level};
+    use super::super::tests::levels;
+    use super::super::Level;
 
     fn cri(i: usize, stream: &str, tag: &str, line: &str) -> String {
         format!(
@@ -119,12 +120,6 @@ mod tests {
             }
         }
         out
-    }
-
-    fn levels(lines: &[String]) -> Vec<Option<Level>> {
-        let l: Vec<&str> = lines.iter().map(String::as_str).collect();
-        let m = HeaderModel::infer(l.iter().copied());
-        l.iter().map(|x| m.split(x).level).collect()
     }
 
     #[test]
