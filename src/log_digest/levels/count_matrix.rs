@@ -20,6 +20,7 @@
 
 use std::fmt::Write as _;
 
+use super::place_matrix::{message, EVENTS, TRUTH};
 use crate::log_digest::matrix_tally::{assert_known_failures, digest_cell};
 
 /// A form: the line of event `i` at severity `sev` (0 debug … 4 fatal) from `logger`, with
@@ -188,29 +189,6 @@ impl Trap {
                 | Trap::WarningUnindentedBody
                 | Trap::WrappedLine
         )
-    }
-}
-
-/// The severities of the events (0 debug … 4 fatal): 4 warnings, 3 errors, 1 fatal.
-const EVENTS: [usize; 30] = [
-    1, 1, 0, 1, 1, 2, 1, 1, 3, 1, 0, 1, 1, 2, 1, 1, 1, 3, 1, 2, 1, 0, 1, 1, 4, 1, 2, 1, 3, 1,
-];
-const TRUTH: [u64; 3] = [4, 3, 1];
-
-fn message(sev: usize, i: usize) -> String {
-    let n = 3 + (i * 31) % 97;
-    match sev {
-        0 => format!("lookup of key k{n} took {n} ms"),
-        1 => [
-            format!("courier started parcel {n} on lane north"),
-            format!("linked to peer {n} after greeting"),
-            format!("sorted a crate of {n} pebbles"),
-            format!("next sweep in {n} seconds"),
-        ][i % 4]
-            .clone(),
-        2 => format!("lane depth {n} is above the soft mark"),
-        3 => format!("parcel {n} lost after 3 tries"),
-        _ => format!("vault gone, stopping courier {n}"),
     }
 }
 

@@ -127,13 +127,15 @@ fn writes_letters(place: &str) -> bool {
     )
 }
 
-/// The severities of the events (0 debug … 4 fatal): 4 warnings, 3 errors, 1 fatal.
-const EVENTS: [usize; 30] = [
+/// The severities of the events (0 debug … 4 fatal): 4 warnings, 3 errors, 1 fatal (the count
+/// matrix's too).
+pub(super) const EVENTS: [usize; 30] = [
     1, 1, 0, 1, 1, 2, 1, 1, 3, 1, 0, 1, 1, 2, 1, 1, 1, 3, 1, 2, 1, 0, 1, 1, 4, 1, 2, 1, 3, 1,
 ];
-const TRUTH: [u64; 3] = [4, 3, 1];
+pub(super) const TRUTH: [u64; 3] = [4, 3, 1];
 
-fn message(sev: usize, i: usize) -> String {
+/// The message of event `i` of severity `sev` (made-up words; shared with the count matrix).
+pub(super) fn message(sev: usize, i: usize) -> String {
     let n = 3 + (i * 31) % 97;
     match sev {
         0 => format!("lookup of key k{n} took {n} ms"),
