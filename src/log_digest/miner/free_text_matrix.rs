@@ -6,6 +6,8 @@
 //! told apart by their own word before the value). Frames:
 //! - `key2`: a text key after two constant words (`kettle 3 refused to boil. Cause: <text>`);
 //! - `key1-var`: a text key after one constant word and a variable (`parcel 3 rejected: <text>`);
+//! - `key1-nested`: `key1-var` where some texts hold a text key of their own
+//!   (`parcel 3 rejected: glorp check wobbled: vane`);
 //! - `key1`: a text key after one constant word (`snorkel jammed: <text>`), the variable after
 //!   the text;
 //! - `paren`: a text key inside brackets closed before constant words;
@@ -68,6 +70,9 @@ fn frames() -> Vec<Frame> {
         ("key1-var", |e, i, v| {
             format!("parcel {i} {}: {v}", VERBS[e])
         }),
+        ("key1-nested", |e, i, v| {
+            format!("parcel {i} {}: {v}", VERBS[e])
+        }),
         ("key1", |e, i, v| {
             format!("snorkel {}: {v} (tally {i})", VERBS[e])
         }),
@@ -92,7 +97,12 @@ fn frames() -> Vec<Frame> {
 ///   of [`super::gaps`]' free-text fold), so each length is a template of its own;
 /// - `list`: a comma list opens after one word, and its first comma is no opening; the miner
 ///   folds the names of one length into `<*>`s, each length a template of its own.
+/// - `key1-nested` with texts of 1 to 2 words: four plain texts are too few for a key after one
+///   word to fold ([`super::gaps`]' `spread_enough`), so there is no folded text for the
+///   nested ones to join;
 const KNOWN: &[&str] = &[
+    "key1-nested max2 events1",
+    "key1-nested max2 events2",
     "quoted max2 events1",
     "quoted max2 events2",
     "quoted max4 events1",
@@ -116,6 +126,8 @@ fn cell_lines(frame: &Frame, max: usize, events: usize) -> (Vec<String>, Vec<usi
             for e in 0..events {
                 let v = if frame.0 == "list" {
                     list(len, n)
+                } else if frame.0 == "key1-nested" && n % TEXTS_PER_LENGTH == 0 {
+                    format!("{} wobbled: {}", text(len, n + e), text(2, n + 1))
                 } else {
                     text(len, n % TEXTS_PER_LENGTH + e)
                 };

@@ -338,14 +338,16 @@ pub(super) fn fold_free_text(
     type Key = (Vec<u32>, Vec<u32>, u8);
     let mut groups: FxHashMap<Key, Vec<usize>> = FxHashMap::default();
     let mut spans: Vec<Span> = Vec::with_capacity(clusters.len());
+    let mut masks: Vec<u8> = Vec::with_capacity(clusters.len());
     for (ci, c) in clusters.iter().enumerate() {
         let span = free_text_value(vocab, &c.template);
         spans.push(span);
+        let mask = c
+            .members
+            .iter()
+            .fold(0u8, |m, &s| m | levels[s as usize].mask);
+        masks.push(mask);
         if let Some((k, end, _)) = span {
-            let mask = c
-                .members
-                .iter()
-                .fold(0u8, |m, &s| m | levels[s as usize].mask);
             let key = (c.template[..=k].to_vec(), c.template[end..].to_vec(), mask);
             groups.entry(key).or_default().push(ci);
         }
@@ -370,6 +372,7 @@ pub(super) fn fold_free_text(
     if !lead.iter().any(|&l| l) {
         return clusters;
     }
+    absorb_into_texts(&clusters, vocab, (&spans, &masks, &lead), &mut into);
     let mut clusters = clusters;
     for (ci, c) in clusters.iter_mut().enumerate() {
         if let (true, Some((k, end, _))) = (lead[ci], spans[ci]) {
@@ -380,6 +383,45 @@ pub(super) fn fold_free_text(
         }
     }
     fold_into(clusters, &into)
+}
+
+/// A template the fold left out because its text holds a text key of its own (`rejected:
+/// certificate check failed: <*>`, so its value opened later and it met no group) joins a
+/// folded template whose opening and closing tokens frame it: the same tokens up to the
+/// folded template's opening and after its value, the same levels, and a text between that
+/// holds no HTTP route or status. The folded template already says that any text goes there;
+/// the one that frames it most closely (the longest opening) is chosen.
+fn absorb_into_texts(
+    clusters: &[Cluster],
+    vocab: &Vocab,
+    (spans, masks, lead): (&[Span], &[u8], &[bool]),
+    into: &mut [Option<usize>],
+) {
+    let leads: Vec<(usize, usize, usize)> = (0..clusters.len())
+        .filter(|&ci| lead[ci])
+        .filter_map(|ci| spans[ci].map(|(k, end, _)| (ci, k, end)))
+        .collect();
+    for (ci, c) in clusters.iter().enumerate() {
+        if lead[ci] || into[ci].is_some() {
+            continue;
+        }
+        let t = &c.template;
+        let best = leads
+            .iter()
+            .filter(|&&(li, k, end)| {
+                let l = &clusters[li].template;
+                let tail = l.len() - end;
+                masks[li] == masks[ci]
+                    && t.len() > k + 1 + tail
+                    && t[..=k] == l[..=k]
+                    && t[t.len() - tail..] == l[end..]
+                    && !(k + 1..t.len() - tail).any(|i| vocab.anchor(t, i))
+            })
+            .max_by_key(|&&(_, k, _)| k);
+        if let Some(&(li, _, _)) = best {
+            into[ci] = Some(li);
+        }
+    }
 }
 
 /// At most this many half-masked positions per template are tried (every subset of them is
