@@ -183,7 +183,13 @@ fn varying_length_values_are_one_variable() {
 fn fixed_phrases_stay_apart() {
     // Must not fire: the same frames with two or three fixed outcomes (constant phrases of
     // different lengths), an extra constant word with no key, a key opening the message.
-    let cells: [(&str, &[&str], fn(usize, &str) -> String); 4] = [
+    /// A must-not-fire cell: its name, its fixed outcomes, and its line `i` with an outcome.
+    type Outcomes = (
+        &'static str,
+        &'static [&'static str],
+        fn(usize, &str) -> String,
+    );
+    let cells: [Outcomes; 4] = [
         (
             "comma outcomes",
             &["glorp again soon", "vane off", "never quib again now"],
