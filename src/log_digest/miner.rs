@@ -30,6 +30,8 @@ use names::{
 
 mod choice;
 mod family;
+#[cfg(test)]
+mod free_text_matrix;
 mod gaps;
 #[cfg(test)]
 mod join_matrix;

@@ -238,29 +238,60 @@ fn text_value_end(vocab: &Vocab, template: &[u32], k: usize) -> usize {
     template.len()
 }
 
-/// The free-text value of a template, as (key position, exclusive end): the value after the
-/// first text key ([`is_text_key`]) that follows at least two constant words that say
-/// something (so a logger or component name opening the message, `worker: ...`, is never
-/// one), up to [`text_value_end`]; `None` when there is none, it is empty, or it holds an
-/// HTTP route or status (part of the event).
-fn free_text_value(vocab: &Vocab, template: &[u32]) -> Option<(usize, usize)> {
+/// Where a free-text value opens: after a text key ([`is_text_key`]) that follows at least two
+/// constant words that say something (so a logger or component name opening the message,
+/// `worker: ...`, is never one), or, as a [`Opening::Weak`] opening that needs more evidence to
+/// fold ([`spread_enough`]), after a text key that follows one such word (`order <*>
+/// rejected: <text>`) or after the first token that ends in a comma, when it follows two such
+/// words (`upgrade <*> -> <*>, <text>`; a later comma is an item of a list).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Opening {
+    Key,
+    Weak,
+}
+
+/// The free-text value of a template, as (key position, exclusive end, opening): the value after
+/// the first opening ([`Opening`]; a text key before a comma) up to [`text_value_end`];
+/// `None` when there is none, it is empty, or it holds an HTTP route or status (part of the
+/// event).
+fn free_text_value(vocab: &Vocab, template: &[u32]) -> Option<(usize, usize, Opening)> {
+    let value = |k: usize, opening: Opening| {
+        let end = text_value_end(vocab, template, k);
+        if end == k + 1
+            || is_enum_name(vocab.text[template[k + 1] as usize])
+            || (k + 1..end).any(|i| vocab.anchor(template, i))
+        {
+            return None;
+        }
+        Some((k, end, opening))
+    };
     let mut words = 0;
+    let mut weak = None;
+    let mut commas = 0;
     for (k, &t) in template.iter().enumerate() {
         if words >= 2 && is_text_key(vocab, t) {
-            let end = text_value_end(vocab, template, k);
-            if end == k + 1
-                || is_enum_name(vocab.text[template[k + 1] as usize])
-                || (k + 1..end).any(|i| vocab.anchor(template, i))
-            {
-                return None;
-            }
-            return Some((k, end));
+            return value(k, Opening::Key);
         }
+        let comma = ends_in_comma(vocab, t);
+        // Only the first comma opens a text: a later one is an item of a list (`a, b, c`).
+        if weak.is_none()
+            && k + 1 < template.len()
+            && ((words == 1 && is_text_key(vocab, t)) || (words >= 2 && comma && commas == 0))
+        {
+            weak = Some(k);
+        }
+        commas += usize::from(comma);
         if !holds_variable(vocab, t) && vocab.meaningful[t as usize] {
             words += 1;
         }
     }
-    None
+    weak.and_then(|k| value(k, Opening::Weak))
+}
+
+/// Whether token `t` ends in one comma after something (`<*>,`, `done,`): a clause ends there.
+fn ends_in_comma(vocab: &Vocab, t: u32) -> bool {
+    let text = vocab.text[t as usize];
+    text.len() > 1 && text.ends_with(',') && !text.ends_with(",,")
 }
 
 /// Templates a free-text value must be spread over before they fold: two texts after one
@@ -268,12 +299,30 @@ fn free_text_value(vocab: &Vocab, template: &[u32]) -> Option<(usize, usize)> {
 /// and `failed: <*> busy`); three or more, of at least two lengths, are a message.
 const MIN_TEXTS: usize = 3;
 
+/// Whether the texts of a group after a [`Opening::Weak`] opening are spread enough to be one
+/// free-text value: the miner already made a text of two or more words all variables in one
+/// of them (many texts of that length met there), or they are spread over twice
+/// [`MIN_TEXTS`] templates. Two or three fixed outcomes after a comma or a verb's colon
+/// (`parcel <*> state: open` / `state: shut down`) stay events of their own.
+fn spread_enough(clusters: &[Cluster], group: &[usize], spans: &[Span]) -> bool {
+    group.len() >= 2 * MIN_TEXTS
+        || group.iter().any(|&ci| {
+            spans[ci].is_some_and(|(k, end, _)| {
+                end - k > 2 && clusters[ci].template[k + 1..end].iter().all(|&t| t == WILD)
+            })
+        })
+}
+
+/// A template's free-text value, as [`free_text_value`] gives it.
+type Span = Option<(usize, usize, Opening)>;
+
 /// Failure class "free-text value of varying length" (an event split because a message
 /// inside it, `... retries. Error: <text>` or `(in query: <text>)`, has a different number of
 /// words on different lines): the miner compares only lines of one length, so each length of
 /// the text ends in a template of its own. Where the value starts and ends is told by its
-/// delimiters: a text key ending in `:` after two constant words, and the end of the line or
-/// the bracket that closes one opened before the key.
+/// delimiters: an opening ([`Opening`]: a text key ending in `:` after two constant words; a
+/// text key after one, or a comma-ended token after two, which need [`spread_enough`]), and
+/// the end of the line or the bracket that closes one opened before the key.
 ///
 /// Templates that agree on every token before the value (key included) and after it, and
 /// whose lines carry the same levels, are folded into one with the value as one `<*>`, when
@@ -288,15 +337,17 @@ pub(super) fn fold_free_text(
 ) -> Vec<Cluster> {
     type Key = (Vec<u32>, Vec<u32>, u8);
     let mut groups: FxHashMap<Key, Vec<usize>> = FxHashMap::default();
-    let mut spans: Vec<Option<(usize, usize)>> = Vec::with_capacity(clusters.len());
+    let mut spans: Vec<Span> = Vec::with_capacity(clusters.len());
+    let mut masks: Vec<u8> = Vec::with_capacity(clusters.len());
     for (ci, c) in clusters.iter().enumerate() {
         let span = free_text_value(vocab, &c.template);
         spans.push(span);
-        if let Some((k, end)) = span {
-            let mask = c
-                .members
-                .iter()
-                .fold(0u8, |m, &s| m | levels[s as usize].mask);
+        let mask = c
+            .members
+            .iter()
+            .fold(0u8, |m, &s| m | levels[s as usize].mask);
+        masks.push(mask);
+        if let Some((k, end, _)) = span {
             let key = (c.template[..=k].to_vec(), c.template[end..].to_vec(), mask);
             groups.entry(key).or_default().push(ci);
         }
@@ -304,8 +355,12 @@ pub(super) fn fold_free_text(
     let mut into: Vec<Option<usize>> = vec![None; clusters.len()];
     let mut lead: Vec<bool> = vec![false; clusters.len()];
     for g in groups.values() {
-        let len = |ci: usize| spans[ci].map_or(0, |(k, e)| e - k);
+        let len = |ci: usize| spans[ci].map_or(0, |(k, e, _)| e - k);
         if g.len() < MIN_TEXTS || g.iter().all(|&ci| len(ci) == len(g[0])) {
+            continue;
+        }
+        let weak = spans[g[0]].is_some_and(|(_, _, o)| o == Opening::Weak);
+        if weak && !spread_enough(&clusters, g, &spans) {
             continue;
         }
         let first = g[0];
@@ -317,9 +372,10 @@ pub(super) fn fold_free_text(
     if !lead.iter().any(|&l| l) {
         return clusters;
     }
+    absorb_into_texts(&clusters, vocab, (&spans, &masks, &lead), &mut into);
     let mut clusters = clusters;
     for (ci, c) in clusters.iter_mut().enumerate() {
-        if let (true, Some((k, end))) = (lead[ci], spans[ci]) {
+        if let (true, Some((k, end, _))) = (lead[ci], spans[ci]) {
             let mut t = c.template[..=k].to_vec();
             t.push(WILD);
             t.extend_from_slice(&c.template[end..]);
@@ -327,6 +383,45 @@ pub(super) fn fold_free_text(
         }
     }
     fold_into(clusters, &into)
+}
+
+/// A template the fold left out because its text holds a text key of its own (`rejected:
+/// certificate check failed: <*>`, so its value opened later and it met no group) joins a
+/// folded template whose opening and closing tokens frame it: the same tokens up to the
+/// folded template's opening and after its value, the same levels, and a text between that
+/// holds no HTTP route or status. The folded template already says that any text goes there;
+/// the one that frames it most closely (the longest opening) is chosen.
+fn absorb_into_texts(
+    clusters: &[Cluster],
+    vocab: &Vocab,
+    (spans, masks, lead): (&[Span], &[u8], &[bool]),
+    into: &mut [Option<usize>],
+) {
+    let leads: Vec<(usize, usize, usize)> = (0..clusters.len())
+        .filter(|&ci| lead[ci])
+        .filter_map(|ci| spans[ci].map(|(k, end, _)| (ci, k, end)))
+        .collect();
+    for (ci, c) in clusters.iter().enumerate() {
+        if lead[ci] || into[ci].is_some() {
+            continue;
+        }
+        let t = &c.template;
+        let best = leads
+            .iter()
+            .filter(|&&(li, k, end)| {
+                let l = &clusters[li].template;
+                let tail = l.len() - end;
+                masks[li] == masks[ci]
+                    && t.len() > k + 1 + tail
+                    && t[..=k] == l[..=k]
+                    && t[t.len() - tail..] == l[end..]
+                    && !(k + 1..t.len() - tail).any(|i| vocab.anchor(t, i))
+            })
+            .max_by_key(|&&(_, k, _)| k);
+        if let Some(&(li, _, _)) = best {
+            into[ci] = Some(li);
+        }
+    }
 }
 
 /// At most this many half-masked positions per template are tried (every subset of them is
