@@ -251,7 +251,12 @@ fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bo
     }
     if flags & DELIM == 0 {
         // No punctuation cuts the token: it is one piece holding a digit, one wildcard (a
-        // comparison before it, `~3`, is part of it).
+        // comparison before it, `~3`, is part of it), unless it is a qualified code name
+        // ([`names::qualified_code_name`]).
+        if code_name_piece(tok) {
+            out.extend_from_slice(tok);
+            return false;
+        }
         out.extend_from_slice(WILDCARD.as_bytes());
         return true;
     }
@@ -280,7 +285,9 @@ fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bo
             digit |= k & DIGIT != 0;
             i += 1;
         }
-        if digit {
+        if digit && code_name_piece(&tok[s..i]) {
+            out.extend_from_slice(&tok[s..i]);
+        } else if digit {
             // Merge with a previous wildcard when only joiners lie between; a comma list of
             // variables (`3,17,4`, `10.0.0.1,10.0.0.2`) is one variable (failure class 5).
             if let Some(e) = last_wild_end {
@@ -300,6 +307,17 @@ fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bo
     }
     // `10.1.2.3:80` style tokens end up as `<*>`; report whole-token wildcards for collapsing.
     &out[start..] == WILDCARD.as_bytes()
+}
+
+/// A piece holding a digit that is a qualified code name ([`names::qualified_code_name`]):
+/// a byte test first (it opens with a letter or `_` and holds a `.`), so a number, an address
+/// or a plain id costs two instructions.
+#[inline]
+fn code_name_piece(p: &[u8]) -> bool {
+    p.first()
+        .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_')
+        && memchr::memchr(b'.', p).is_some()
+        && names::qualified_code_name(p)
 }
 
 /// Where the blanks from `i` end. Kept out of [`mask_into`]'s body: inlined there, its
@@ -532,6 +550,9 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                     false
                 } else if status_window > 0 && reported_status(tok, &b[i..]) {
                     status_window = 0;
+                    out.extend_from_slice(tok);
+                    false
+                } else if code_name_piece(tok) {
                     out.extend_from_slice(tok);
                     false
                 } else {
