@@ -251,14 +251,10 @@ fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bo
     }
     if flags & DELIM == 0 {
         // No punctuation cuts the token: it is one piece holding a digit, one wildcard (a
-        // comparison before it, `~3`, is part of it), unless it is a qualified code name
-        // ([`names::qualified_code_name`]).
-        if code_name_piece(tok) {
-            out.extend_from_slice(tok);
-            return false;
-        }
-        out.extend_from_slice(WILDCARD.as_bytes());
-        return true;
+        // comparison before it, `~3`, is part of it), unless it is a qualified code name.
+        let name = names::code_name_piece(tok);
+        out.extend_from_slice(if name { tok } else { WILDCARD.as_bytes() });
+        return !name;
     }
     let start = out.len();
     // A comparison before a number (`<1`, `>=5`, `~3`) is part of it.
@@ -285,7 +281,7 @@ fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bo
             digit |= k & DIGIT != 0;
             i += 1;
         }
-        if digit && code_name_piece(&tok[s..i]) {
+        if digit && names::code_name_piece(&tok[s..i]) {
             out.extend_from_slice(&tok[s..i]);
         } else if digit {
             // Merge with a previous wildcard when only joiners lie between; a comma list of
@@ -307,17 +303,6 @@ fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bo
     }
     // `10.1.2.3:80` style tokens end up as `<*>`; report whole-token wildcards for collapsing.
     &out[start..] == WILDCARD.as_bytes()
-}
-
-/// A piece holding a digit that is a qualified code name ([`names::qualified_code_name`]):
-/// a byte test first (it opens with a letter or `_` and holds a `.`), so a number, an address
-/// or a plain id costs two instructions.
-#[inline]
-fn code_name_piece(p: &[u8]) -> bool {
-    p.first()
-        .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_')
-        && memchr::memchr(b'.', p).is_some()
-        && names::qualified_code_name(p)
 }
 
 /// Where the blanks from `i` end. Kept out of [`mask_into`]'s body: inlined there, its
@@ -552,7 +537,7 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                     status_window = 0;
                     out.extend_from_slice(tok);
                     false
-                } else if code_name_piece(tok) {
+                } else if names::code_name_piece(tok) {
                     out.extend_from_slice(tok);
                     false
                 } else {

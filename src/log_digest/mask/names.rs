@@ -131,7 +131,8 @@ const CODE_PART_MAX: usize = 32;
 /// dotted name does; masked as a piece holding a digit, every such name became one wildcard
 /// before the miner could see whether a few of them each recur. True when `p` is three or
 /// more `.`-joined parts, each opening with a letter or `_` and made of letters, digits, `_`
-/// and `-`, at most [`CODE_PART_MAX`] long; every run of digits follows a letter (`s3`,
+/// and `-`, at most [`CODE_PART_MAX`] long, the first (the package or the hook's own name)
+/// with no digit; every run of digits follows a letter (`s3`,
 /// `HTTP11`, `V2`, never `node-7`, `worker_3`, `ip-10-0-0-1`: an instance number or an
 /// address); and one part is written in code's case (a capital after a lower-case letter,
 /// `GetWidget`, or a capital then a lower-case letter opening a part, `_Blimp`), which host
@@ -143,6 +144,9 @@ pub(crate) fn qualified_code_name(p: &[u8]) -> bool {
     }
     let mut parts = 0;
     let mut cased = false;
+    if p.iter().take_while(|&&c| c != b'.').any(u8::is_ascii_digit) {
+        return false;
+    }
     for part in p.split(|&c| c == b'.') {
         parts += 1;
         let Some(&first) = part.first() else {
@@ -169,6 +173,27 @@ pub(crate) fn qualified_code_name(p: &[u8]) -> bool {
         }
     }
     parts >= 3 && cased
+}
+
+/// A piece holding a digit that is a qualified code name ([`qualified_code_name`]).
+/// Byte tests first, so a number, an address or an id costs a few instructions: it opens
+/// with a letter or `_`, and its first part (letters, `_`, `-`; no digit) ends at a `.`.
+#[inline]
+pub(super) fn code_name_piece(p: &[u8]) -> bool {
+    p.first()
+        .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_')
+        && code_name_after_letter(p)
+}
+
+/// [`code_name_piece`] past its first byte's test, out of line so the token loops that call
+/// it keep their registers (see `mask::skip_blanks`).
+#[inline(never)]
+fn code_name_after_letter(p: &[u8]) -> bool {
+    let head = p
+        .iter()
+        .take_while(|&&c| c.is_ascii_alphabetic() || matches!(c, b'_' | b'-'))
+        .count();
+    p.get(head) == Some(&b'.') && qualified_code_name(p)
 }
 
 #[cfg(test)]
@@ -252,6 +277,7 @@ mod tests {
             b"zorp.quux.blimp2",
             b"zorp..Blimp2",
             b"zorp.quux.Blimp2:42",
+            b"zorp2.quux.Blimp",
             b"zorp.ord_GLuFwmmjqevSuE.Blimp2",
             b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.Sfl",
         ] {
