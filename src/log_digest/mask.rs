@@ -251,9 +251,10 @@ fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bo
     }
     if flags & DELIM == 0 {
         // No punctuation cuts the token: it is one piece holding a digit, one wildcard (a
-        // comparison before it, `~3`, is part of it).
-        out.extend_from_slice(WILDCARD.as_bytes());
-        return true;
+        // comparison before it, `~3`, is part of it), unless it is a qualified code name.
+        let name = names::code_name_piece(tok);
+        out.extend_from_slice(if name { tok } else { WILDCARD.as_bytes() });
+        return !name;
     }
     let start = out.len();
     // A comparison before a number (`<1`, `>=5`, `~3`) is part of it.
@@ -280,7 +281,9 @@ fn mask_token_with(tok: &[u8], flags: u8, routes: bool, out: &mut Vec<u8>) -> bo
             digit |= k & DIGIT != 0;
             i += 1;
         }
-        if digit {
+        if digit && names::code_name_piece(&tok[s..i]) {
+            out.extend_from_slice(&tok[s..i]);
+        } else if digit {
             // Merge with a previous wildcard when only joiners lie between; a comma list of
             // variables (`3,17,4`, `10.0.0.1,10.0.0.2`) is one variable (failure class 5).
             if let Some(e) = last_wild_end {
@@ -532,6 +535,9 @@ pub fn mask_into(content: &str, out: &mut Vec<u8>) -> usize {
                     false
                 } else if status_window > 0 && reported_status(tok, &b[i..]) {
                     status_window = 0;
+                    out.extend_from_slice(tok);
+                    false
+                } else if names::code_name_piece(tok) {
                     out.extend_from_slice(tok);
                     false
                 } else {

@@ -29,6 +29,8 @@ use names::{
 };
 
 mod choice;
+#[cfg(test)]
+mod code_names_matrix;
 mod family;
 #[cfg(test)]
 mod free_text_matrix;

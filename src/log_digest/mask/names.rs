@@ -122,6 +122,80 @@ pub(crate) fn glued_name(tok: &[u8]) -> Option<usize> {
     .then_some(letters + 1)
 }
 
+/// Longest part of a [`qualified_code_name`] (a longer part is an encoded value).
+const CODE_PART_MAX: usize = 32;
+
+/// Class: a qualified code name whose parts hold digits glued to letters
+/// (`zorp.quux._HTTP11BlimpFactory`, `before-build.s3.GetWidget`, `a.b.ListWidgetsV2`): the
+/// path of a class, a hook or an operation, which names the kind of work as a digit-free
+/// dotted name does; masked as a piece holding a digit, every such name became one wildcard
+/// before the miner could see whether a few of them each recur. True when `p` is three or
+/// more `.`-joined parts, each opening with a letter or `_` and made of letters, digits, `_`
+/// and `-`, at most [`CODE_PART_MAX`] long, the first (the package or the hook's own name)
+/// with no digit; every run of digits follows a letter (`s3`,
+/// `HTTP11`, `V2`, never `node-7`, `worker_3`, `ip-10-0-0-1`: an instance number or an
+/// address); and one part is written in code's case (a capital after a lower-case letter,
+/// `GetWidget`, or a capital then a lower-case letter opening a part, `_Blimp`), which host
+/// names (`web01.prod.internal`) never are. Not a version (`v1.2.3`: a part opens with a
+/// digit), an address, or a part that is a scramble ([`super::opaque::scrambled_id`]).
+pub(crate) fn qualified_code_name(p: &[u8]) -> bool {
+    if p.len() < 5 || !(p[0].is_ascii_alphabetic() || p[0] == b'_') {
+        return false;
+    }
+    let mut parts = 0;
+    let mut cased = false;
+    if p.iter().take_while(|&&c| c != b'.').any(u8::is_ascii_digit) {
+        return false;
+    }
+    for part in p.split(|&c| c == b'.') {
+        parts += 1;
+        let Some(&first) = part.first() else {
+            return false;
+        };
+        if part.len() > CODE_PART_MAX || !(first.is_ascii_alphabetic() || first == b'_') {
+            return false;
+        }
+        for (i, &c) in part.iter().enumerate() {
+            if !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-')) {
+                return false;
+            }
+            if c.is_ascii_digit() && i > 0 && !part[i - 1].is_ascii_alphanumeric() {
+                return false;
+            }
+        }
+        let body = &part[part.iter().take_while(|&&c| c == b'_').count()..];
+        cased |= body
+            .windows(2)
+            .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+            || (body.len() >= 2 && body[0].is_ascii_uppercase() && body[1].is_ascii_lowercase());
+        if super::opaque::scrambled_id(part) {
+            return false;
+        }
+    }
+    parts >= 3 && cased
+}
+
+/// A piece holding a digit that is a qualified code name ([`qualified_code_name`]).
+/// Byte tests first, so a number, an address or an id costs a few instructions: it opens
+/// with a letter or `_`, and its first part (letters, `_`, `-`; no digit) ends at a `.`.
+#[inline]
+pub(super) fn code_name_piece(p: &[u8]) -> bool {
+    p.first()
+        .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_')
+        && code_name_after_letter(p)
+}
+
+/// [`code_name_piece`] past its first byte's test, out of line so the token loops that call
+/// it keep their registers (see `mask::skip_blanks`).
+#[inline(never)]
+fn code_name_after_letter(p: &[u8]) -> bool {
+    let head = p
+        .iter()
+        .take_while(|&&c| c.is_ascii_alphabetic() || matches!(c, b'_' | b'-'))
+        .count();
+    p.get(head) == Some(&b'.') && qualified_code_name(p)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,5 +247,57 @@ mod tests {
         assert_eq!(m("key=\"alpha_beta\" done"), "key=\"<*>\" done");
         assert_eq!(m("Unit 'a1b2-c3d4' done"), "Unit '<*>' done");
         assert_eq!(m("step \"alpha\" done"), "step \"<*>\" done");
+    }
+
+    /// Class: a qualified code name holding digits glued to letters (a class, hook or
+    /// operation path) keeps its text through masking, in each shape: a digit in the last
+    /// part, in a middle part, after a leading `_`, dash-joined words in a part, glued to
+    /// `<` or `:`. Must not fire: host names with digits (lower case, or a label opening
+    /// with a digit), instance numbers after a joiner, versions, addresses, two-part names
+    /// (`Zorp2.java`), a scrambled part, a part of an encoded value.
+    #[test]
+    fn qualified_code_names_with_digits_keep_their_text() {
+        for yes in [
+            &b"zorp.quux._HTTP11BlimpFactory"[..],
+            b"before-build.s3.GetWidget",
+            b"zorp.quux.ListWidgetsV2",
+            b"Zorp.Quux.blimp2.run",
+            b"zorp.utf8.Decoder",
+        ] {
+            assert!(qualified_code_name(yes), "{}", String::from_utf8_lossy(yes));
+        }
+        for no in [
+            &b"web07.zeta.internal"[..],
+            b"ip-10-0-0-7.zeta.internal",
+            b"node-7.Zeta.Quux",
+            b"worker_3.Zeta.Quux",
+            b"v1.2.3",
+            b"zorp.1Quux.Blimp",
+            b"Zorp2.java",
+            b"zorp.quux.blimp2",
+            b"zorp..Blimp2",
+            b"zorp.quux.Blimp2:42",
+            b"zorp2.quux.Blimp",
+            b"zorp.ord_GLuFwmmjqevSuE.Blimp2",
+            b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.Sfl",
+        ] {
+            assert!(!qualified_code_name(no), "{}", String::from_utf8_lossy(no));
+        }
+        let m = super::super::masked;
+        assert_eq!(
+            m("Starting unit <zorp.quux._HTTP11BlimpFactory object at 0x7f3a>"),
+            "Starting unit <zorp.quux._HTTP11BlimpFactory object at <*>>"
+        );
+        assert_eq!(
+            m("Hook before-build.s3.GetWidget: calling <*>"),
+            "Hook before-build.s3.GetWidget: calling <*>"
+        );
+        assert_eq!(
+            m("ran zorp.quux.ListWidgetsV2 in 3"),
+            "ran zorp.quux.ListWidgetsV2 in <*>"
+        );
+        assert_eq!(m("from web07.zeta.internal:8080 ok"), "from <*> ok");
+        assert_eq!(m("at zorp.quux.Blimp2:42 ok"), "at zorp.quux.Blimp2:<*> ok");
+        assert_eq!(m("version v1.2.3 up"), "version <*> up");
     }
 }
