@@ -77,7 +77,12 @@ fn differ_beyond_digits(a: &str, b: &str) -> bool {
 /// logged lines; what tells it is the file: every head of that kind, at least
 /// [`PAIRED_MIN`] times, is followed by [`RUN_MIN`] bare lines or more. A banner follows heads
 /// of any kind, or one kind only sometimes, and is one line where it repeats; a fixed line
-/// after every head of a kind (a notice) is one line too, and stays an event of its own.
+/// after every head of a kind (a notice) is one line too, and stays an event of its own. A
+/// banner of several lines that a program prints around one of its logged lines (a listen
+/// address, the record, then a version and a platform line, at each start) shows itself by
+/// the bare line before the head: a head of the kind that comes right after a bare line that
+/// is no body of a head of its own kind (another writer's block that it interrupts, the block
+/// at the start of the sample) keeps its kind from having a run.
 pub(super) fn paired_kinds<'a>(
     sample: &[&'a str],
     split: impl Fn(&'a str) -> (Split<'a>, bool),
@@ -91,19 +96,35 @@ pub(super) fn paired_kinds<'a>(
     }
     // kind -> (heads, heads followed by a bare line, the first bare line, whether they vary)
     let mut seen: Vec<KindTally<'a>> = Vec::new();
-    // The shortest run of bare lines after a head of each kind (by `seen`'s index).
+    // The shortest run of bare lines after a head of each kind (by `seen`'s index), 0 once a
+    // head of the kind interrupted a block of bare lines.
     let mut shortest: Vec<usize> = Vec::new();
+    // The kind of the last headed line (`""`: none); whether the line before is a head, and
+    // whether the lines since the last head (or the sample's start) are all bare, one at least.
+    let mut last_kind: Option<&str> = None;
+    let mut prev_head = false;
+    let mut block = false;
     for (i, w) in sample.windows(2).enumerate() {
         let (s, has) = split(w[0]);
-        if !has || !typed_header(&s) {
+        let is_head = has && typed_header(&s);
+        let after_block = block;
+        block = !is_head && is_bare_line(w[0], &headed) && (block || prev_head || i == 0);
+        prev_head = is_head;
+        if !is_head {
             continue;
         }
         let Some(kind) = head_kind(s.message) else {
+            last_kind = Some("");
             continue;
         };
+        // Right after bare lines that are no body of a head of this kind: a block it interrupts.
+        let interrupts = after_block && last_kind != Some(kind);
+        last_kind = Some(kind);
         let bare = is_bare_line(w[1], &headed);
         // Counted up to RUN_MIN only: a longer run says no more.
-        let run = if bare {
+        let run = if interrupts {
+            0
+        } else if bare {
             sample[i + 1..]
                 .iter()
                 .take(RUN_MIN)
@@ -390,6 +411,25 @@ mod tests {
             })
             .collect();
         assert!(runs(&headerless).is_empty());
+    }
+
+    #[test]
+    fn a_banner_around_a_head_is_no_run_of_its_body() {
+        // Must not fire: at each start a program prints a bare line, logs a record of one
+        // kind, then prints two more bare lines (a version, a platform): the same kind is
+        // always followed by two bare lines, but its head interrupts a block of them.
+        let starts = with_runs(|i| match i % 3 {
+            0 => vec![".:4242".into()],
+            1 => vec!["Sigma-1.2.3".into(), "tau/upsilon, phi1.2, 0a1b2c".into()],
+            _ => Vec::new(),
+        });
+        assert!(runs(&starts).is_empty());
+        // The same records without the bare line before the head: the two lines are its run.
+        let body = with_runs(|i| match i % 3 {
+            1 => vec!["Sigma-1.2.3".into(), "tau/upsilon, phi1.2, 0a1b2c".into()],
+            _ => Vec::new(),
+        });
+        assert_eq!(runs(&body), vec![Box::<str>::from("gamma delta")]);
     }
 
     #[test]
