@@ -133,18 +133,15 @@ pub(super) fn paired_kinds<'a>(
         } else {
             0
         };
-        match seen.iter().position(|e| e.0 == kind) {
-            Some(k) => {
-                let e = &mut seen[k];
-                e.1 += 1;
-                e.2 += usize::from(bare);
-                e.4 |= bare && differ_beyond_digits(e.3, w[1]);
-                shortest[k] = shortest[k].min(run);
-            }
-            None => {
-                seen.push((kind, 1, usize::from(bare), w[1], false));
-                shortest.push(run);
-            }
+        if let Some(k) = seen.iter().position(|e| e.0 == kind) {
+            let e = &mut seen[k];
+            e.1 += 1;
+            e.2 += usize::from(bare);
+            e.4 |= bare && differ_beyond_digits(e.3, w[1]);
+            shortest[k] = shortest[k].min(run);
+        } else {
+            seen.push((kind, 1, usize::from(bare), w[1], false));
+            shortest.push(run);
         }
     }
     let runs = kept_kinds(
@@ -348,21 +345,25 @@ mod tests {
         // The same two lines of advice under every `gamma delta` head (a message with line
         // breaks), and a table under it.
         let advice = with_runs(|i| {
-            (i % 3 == 1)
-                .then(|| vec!["Theta the iota instead.".into(), "See kappa.".into()])
-                .unwrap_or_default()
+            if i % 3 == 1 {
+                vec!["Theta the iota instead.".into(), "See kappa.".into()]
+            } else {
+                Vec::new()
+            }
         });
         assert_eq!(runs(&advice), vec![Box::<str>::from("gamma delta")]);
         let table = with_runs(|i| {
-            (i % 3 == 1)
-                .then(|| {
+            if i % 3 == 1 {
+                {
                     vec![
                         "NAME  STATE".into(),
                         format!("lambda-{i}  ready"),
                         "mu-2  idle".into(),
                     ]
-                })
-                .unwrap_or_default()
+                }
+            } else {
+                Vec::new()
+            }
         });
         assert_eq!(runs(&table), vec![Box::<str>::from("gamma delta")]);
     }
@@ -371,23 +372,29 @@ mod tests {
     fn banners_notices_and_one_line_records_have_no_run() {
         // Must not fire: a two-line banner after heads of every kind in turn (another writer's).
         let banner = with_runs(|i| {
-            (i % 4 == 3)
-                .then(|| vec!["Nu xi omicron".into(), "Press pi to stop".into()])
-                .unwrap_or_default()
+            if i % 4 == 3 {
+                vec!["Nu xi omicron".into(), "Press pi to stop".into()]
+            } else {
+                Vec::new()
+            }
         });
         assert!(runs(&banner).is_empty());
         // A kind followed by two bare lines only sometimes.
         let sometimes = with_runs(|i| {
-            (i % 6 == 1)
-                .then(|| vec!["Theta the iota instead.".into(), "See kappa.".into()])
-                .unwrap_or_default()
+            if i % 6 == 1 {
+                vec!["Theta the iota instead.".into(), "See kappa.".into()]
+            } else {
+                Vec::new()
+            }
         });
         assert!(runs(&sometimes).is_empty());
         // One fixed line after every head of a kind (a notice): neither a run nor paired.
         let notice = with_runs(|i| {
-            (i % 3 == 1)
-                .then(|| vec!["Rho sigma the tau.".into()])
-                .unwrap_or_default()
+            if i % 3 == 1 {
+                vec!["Rho sigma the tau.".into()]
+            } else {
+                Vec::new()
+            }
         });
         assert!(runs(&notice).is_empty());
         assert!(kinds(&notice).is_empty());
@@ -435,14 +442,16 @@ mod tests {
     #[test]
     fn a_runtime_panic_after_a_head_is_no_run_of_its_body() {
         let panics = with_runs(|i| {
-            (i % 3 == 1)
-                .then(|| {
+            if i % 3 == 1 {
+                {
                     vec![
                         "thread 'main' panicked at src/theta.rs:3:5:".into(),
                         "iota out of range".into(),
                     ]
-                })
-                .unwrap_or_default()
+                }
+            } else {
+                Vec::new()
+            }
         });
         assert!(runs(&panics).is_empty());
     }
