@@ -51,8 +51,8 @@ pub struct Splitter {
     headed: bool,
     /// Records are written as a header alone and the message under it ([`header_alone`]).
     alone: bool,
-    /// Head kinds whose next line continues them ([`paired_body`]); sorted.
-    paired: Vec<Box<str>>,
+    /// Head kinds whose next line, or run of bare lines, continues them ([`paired_body`]).
+    bodies: paired_body::BodyKinds,
     /// Kinds of indented lines that are events of their own ([`lone_indented`]); sorted.
     lone: Vec<Box<str>>,
 }
@@ -73,12 +73,12 @@ impl Splitter {
             console: Console::default(),
             headed: false,
             alone: false,
-            paired: Vec::new(),
+            bodies: paired_body::BodyKinds::default(),
             lone: Vec::new(),
         };
         s.alone = header_alone::writes_header_alone(sample, |l| s.header_alone(l));
         s.headed = body::is_headed(sample, |l| s.split(l));
-        s.paired = paired_body::paired_kinds(sample, |l| s.split(l));
+        s.bodies = paired_body::paired_kinds(sample, |l| s.split(l));
         s.console = Console::infer(sample, |l| {
             let (split, has) = s.split(l);
             (l.len() - split.message.len(), has)
@@ -102,7 +102,7 @@ impl Splitter {
     /// Whether an unindented line without a header may continue the event above it (most
     /// lines of the source carry a header); a line cache must not replay such a line as a head.
     pub fn joins_headerless(&self) -> bool {
-        self.headed || !self.paired.is_empty()
+        self.headed || self.bodies != paired_body::BodyKinds::default()
     }
 
     /// Whether lines of this source carry a level column.
@@ -211,6 +211,9 @@ pub struct EventParser<'s> {
     body_open: bool,
     /// The last line was a head whose next line may be its body ([`paired_body`]).
     paired_open: bool,
+    /// The last head is of a kind whose bare lines after it are its body, and only its body
+    /// has followed ([`paired_body::BodyKinds::runs`]).
+    run_open: bool,
     /// The last head was a record with an empty message (apart from its tag): the stack
     /// its logger writes next, one headed line each, belongs to it (see [`trace_block`]).
     /// Holds the head's tag (empty when it has none).
@@ -258,6 +261,7 @@ impl<'s> EventParser<'s> {
             head_message_col: 0,
             body_open: false,
             paired_open: false,
+            run_open: false,
             trace_block: None,
             summary_only: false,
             header_open: false,
@@ -394,6 +398,8 @@ impl<'s> EventParser<'s> {
         self.head_opens_list = opens_list(line);
         // Whether the last head announced a body: kept while its body goes on.
         let body_open = std::mem::replace(&mut self.body_open, opens_body(line));
+        // Taken: set again by the head this line opens, or by a run it goes on.
+        let run_open = std::mem::take(&mut self.run_open);
         // Taken: a head of any kind replaces it.
         let header_open = std::mem::take(&mut self.header_open);
         let field_col = std::mem::take(&mut self.field_col);
@@ -462,6 +468,14 @@ impl<'s> EventParser<'s> {
             return Line::Continuation;
         }
         if paired_open && self.continues_paired_head(line, has_header && typed_header(&split)) {
+            self.run_open = run_open;
+            return Line::Continuation;
+        }
+        if run_open
+            && !opens_panic(line)
+            && self.continues_paired_head(line, has_header && typed_header(&split))
+        {
+            self.run_open = true;
             return Line::Continuation;
         }
         if body_open
@@ -523,11 +537,7 @@ impl<'s> EventParser<'s> {
         self.mode = if m.starts_with(TRACEBACK) {
             level = level.or(Some(Level::Error));
             Mode::Traceback
-        } else if raw.starts_with("panic: ")
-            || m.starts_with("panic: ")
-            || raw.starts_with("fatal error: ")
-            || (m.starts_with("thread '") && m.contains("' panicked at"))
-        {
+        } else if opens_panic(raw) || m.starts_with("panic: ") || is_rust_panic(m) {
             level = level.or(Some(Level::Fatal));
             self.panic_first = true;
             Mode::Panic
@@ -681,6 +691,18 @@ impl<'s> EventParser<'s> {
             Mode::Start => false,
         }
     }
+}
+
+/// A line that opens a runtime's panic at the margin (`panic: …`, `fatal error: …`, Rust's
+/// `thread '…' panicked at …`): a record of its own, printed by the runtime and not by the
+/// logger.
+fn opens_panic(raw: &str) -> bool {
+    raw.starts_with("panic: ") || raw.starts_with("fatal error: ") || is_rust_panic(raw)
+}
+
+/// Rust's panic line (`thread '…' panicked at …`).
+fn is_rust_panic(m: &str) -> bool {
+    m.starts_with("thread '") && m.contains("' panicked at")
 }
 
 #[cfg(test)]
