@@ -33,6 +33,7 @@ mod family;
 mod gaps;
 #[cfg(test)]
 mod join_matrix;
+mod keyed;
 mod level_split;
 mod names;
 mod siblings;
@@ -604,6 +605,11 @@ fn split(
                             cfg,
                         )))
             {
+                continue;
+            }
+            // A one-word value a `key:` declares is a variable however few its values
+            // ([`keyed`]).
+            if keyed::is_keyed_value(&c.template, p, &values, vocab) {
                 continue;
             }
             if compound
