@@ -14,7 +14,7 @@
 //!
 //! The writer marks the word as a value in a second way: single quotes around one plain word
 //! or a path (`user 'bob' logged in`, `vhost '/'`), the way `%r` and `'{}'` print a
-//! program's value. A quoted compound name (`'gear_belt'`, `'vat.crank'`) is left to the
+//! program's value. A quoted HTTP method stays part of its request's event, and a quoted compound name (`'gear_belt'`, `'vat.crank'`) is left to the
 //! names of kinds of work ([`super::names::is_quoted_name`]), which are part of the event.
 //!
 //! What does not fire: a key in capitals (`INFO:`, `WARN:`: a severity or a tag that opens
@@ -75,7 +75,10 @@ pub(super) fn quoted_word(t: &str) -> bool {
         return false;
     }
     let inner = &b[1..b.len() - 1];
-    let word = inner.len() <= 40 && inner.iter().all(u8::is_ascii_alphabetic);
+    // A quoted HTTP method (`'method': 'GET'`) is part of a request's event.
+    let word = inner.len() <= 40
+        && inner.iter().all(u8::is_ascii_alphabetic)
+        && !mask::is_method_token(&t[1..=inner.len()]);
     let path = inner[0] == b'/'
         && inner
             .iter()
@@ -254,6 +257,10 @@ mod tests {
             // Quoted compound names of kinds of work, quoted text of several words.
             ("Snorvel {n} ran '{v}' at varn", ["gear_belt", "vat_crank"]),
             ("Snorvel {n} ran '{v}' at varn", ["gear.belt", "vat.crank"]),
+            (
+                "Snorvel {n} with 'trunde': '{v}', 'varn': {n}",
+                ["GET", "PUT"],
+            ),
             // An enumerated name from code after a key names a kind of event (see
             // `gaps::is_enum_name`); a free-text value in brackets before more words.
             (
@@ -299,6 +306,7 @@ mod tests {
         assert!(!quoted_word("'gear_belt'"));
         assert!(!quoted_word("'bob"));
         assert!(!quoted_word("''"));
+        assert!(!quoted_word("'GET',"));
     }
 
     #[test]
