@@ -460,9 +460,8 @@ fn cluster(
     let mut buckets: FxHashMap<(usize, u32), Vec<usize>> = FxHashMap::default();
     for (si, t) in toks.iter().enumerate() {
         // A first token that is a host (wildish, neither a code name nor masked: see
-        // [`is_domain_host`]), opens a phrase or list ([`opens_value`]) or is a quoted value
-        // ([`keyed::quoted_word`]) buckets as a wildcard, so its lines meet the other lines
-        // of their event.
+        // [`is_domain_host`]) or opens a phrase or list ([`opens_value`]) buckets as a
+        // wildcard, so its lines meet the other lines of their event.
         let key = (
             t.len(),
             t.first().copied().map_or(WILD, |f| {
@@ -470,7 +469,6 @@ fn cluster(
                 if vocab.wildish[i] && !vocab.dotted[i] && !vocab.text[i].contains(WILDCARD)
                     || vocab.opens[i]
                     || choice::opens_with_choice(vocab.text[i], vocab.choice[i])
-                    || keyed::quoted_word(vocab.text[i])
                 {
                     WILD
                 } else {
@@ -613,11 +611,9 @@ fn split(
             {
                 continue;
             }
-            // A one-word value a `key:` declares or quotes mark is a variable however few
-            // its values ([`keyed`]).
-            if keyed::is_keyed_value(&c.template, p, &values, vocab)
-                || keyed::is_quoted_value(&values, vocab)
-            {
+            // A one-word value a `key:` declares is a variable however few its values
+            // ([`keyed`]).
+            if keyed::is_keyed_value(&c.template, p, &values, vocab) {
                 continue;
             }
             if compound
