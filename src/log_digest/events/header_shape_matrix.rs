@@ -714,6 +714,20 @@ fn a_host_in_words_before_the_level_is_header_and_a_message_level_word_is_not() 
             "2024-03-01T10:01:00.125Z gateway quillon SLOT refused",
             "quillon SLOT refused",
         ),
+        // A levelless line whose third or fourth word is an upper-case level word, after a
+        // host written whole (a name with digits, an address): the words are the message's.
+        (
+            "2024-03-01T10:01:00.125Z node-a1 gate said ERROR twice",
+            "gate said ERROR twice",
+        ),
+        (
+            "2024-03-01T10:01:00.125Z node-b7 gate WARN twice",
+            "gate WARN twice",
+        ),
+        (
+            "2024-03-01T10:01:00.125Z 10.0.3.17 gate said ERROR twice",
+            "gate said ERROR twice",
+        ),
     ] {
         let (s, _) = sp.split(l);
         assert_eq!(s.level, None, "{l}: {s:?}");

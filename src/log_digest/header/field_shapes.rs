@@ -129,8 +129,16 @@ impl HeaderModel {
     /// level column `c`: the first of the next [`MAX_SHIFT`] tokens past `at` that is an
     /// upper-case level word is the level, the words before it the host's; how many extra
     /// tokens the host takes. A lower-case `error` in a message is not a level column's word.
+    /// The host's first word is a plain word (`build`): a host written whole (`node-a1`, an
+    /// address) is the whole host, and the words after it on a line with no level column are
+    /// the message's, an upper-case level word among them too (`node-a1 gate said ERROR twice`).
     pub(super) fn host_in_words(&self, line: &str, sp: &mut Spans, c: usize, at: usize) -> usize {
-        if c == 0 || Some(c) != self.level_col || self.columns[c - 1] != Some(Shape::HostId) {
+        if c == 0
+            || at == 0
+            || Some(c) != self.level_col
+            || self.columns[c - 1] != Some(Shape::HostId)
+            || sp.shape(line, at - 1) != Some(Shape::Word)
+        {
             return 0;
         }
         (1..=MAX_SHIFT)
