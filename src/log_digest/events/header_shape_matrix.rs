@@ -752,7 +752,10 @@ fn two_headers_opening_alike_split_by_where_their_levels_sit_and_message_levels_
             .collect();
         let mixed = models(&lines);
         assert_eq!(mixed.len(), 3, "alt {alt}: {mixed:?}");
-        assert!(mixed.iter().all(|m| m.has_level_column()), "{mixed:?}");
+        assert!(
+            mixed.iter().all(super::HeaderModel::has_level_column),
+            "{mixed:?}"
+        );
     }
     let lines: Vec<String> = (0..EVENTS)
         .map(|i| {
