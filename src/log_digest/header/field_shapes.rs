@@ -60,7 +60,10 @@ pub(super) fn host_words_then_program(line: &str, spans: &[(usize, usize)], k: u
 /// Only a program with its pid counts (a logger's `name:` after words is a component of its
 /// own), and a run whose lines do not all close with one is left as inferred.
 pub(super) fn host_words_start(columns: &[Option<Shape>], lines: &[&str]) -> Option<usize> {
-    let (Some(Some(_)), Some(None)) = (columns.last(), columns.iter().rev().nth(1)) else {
+    // The host's last word is a number (a time-shaped token); a bracketed field or a level
+    // after a program's `name[pid]:` is the program's own header, not a host's word.
+    let (Some(Some(Shape::Time)), Some(None)) = (columns.last(), columns.iter().rev().nth(1))
+    else {
         return None;
     };
     let p = columns[..columns.len() - 1]
@@ -393,5 +396,19 @@ mod tests {
         assert_eq!(m.columns.len(), 6, "{m:?}");
         let (m, _) = splits(|_| true, |i, _| relay(i, true, i % 2 == 0));
         assert_eq!(m.columns.len(), 6, "{m:?}");
+        // Must not fire: a one-word host, a program with its pid, then a padded level in
+        // brackets (the bracket is a column after the program, and holds the level).
+        let (m, lines) = splits(half, |i, _| {
+            format!(
+                "Mar  1 10:00:{:02} {} keeper[{}]: [{:>6}] {}",
+                i % 60,
+                ["node-a", "db01"][i % 2],
+                4100 + i % 4,
+                ["INFO", "WARN", "ERROR"][i % 3],
+                say(i)
+            )
+        });
+        assert_eq!(m.columns.len(), 6, "{m:?}");
+        assert!(m.split(&lines[1]).level.is_some(), "{m:?}");
     }
 }
