@@ -213,6 +213,11 @@ impl HeaderModel {
         if columns.is_empty() {
             return body_heads::record_heads(&lines).map_or_else(Self::default, Self::infer);
         }
+        if !closed {
+            if let Some(p) = field_shapes::host_words_start(&columns, &lines) {
+                columns.truncate(p);
+            }
+        }
         let cri_tag = cri::tag_column(&lines, &columns);
         let level_col = cri::level_column(&columns, cri_tag);
         cri::end_at_tag(&mut columns, cri_tag, level_col);

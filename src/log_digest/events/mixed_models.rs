@@ -33,21 +33,44 @@ pub(super) fn mixed_models(sample: &[&str], model: &HeaderModel) -> Vec<HeaderMo
         .filter(|l| model.split_fitting(l).is_some())
         .count();
     let one_fits = fit * 10 >= heads.len() * 9;
-    let mut groups: Vec<(u64, Vec<&str>)> = Vec::new();
-    for l in &heads {
-        // Where one model fits, what can still tell two headers apart is where their
-        // levels sit; where it does not, the first two tokens do.
-        let sig = HeaderModel::signature(l, one_fits);
-        match groups.iter_mut().find(|(s, _)| *s == sig) {
-            Some((_, g)) => g.push(l),
-            None => groups.push((sig, vec![l])),
+    let share = |g: &[&str]| g.len() * 100 >= heads.len() * MIXED_MIN_SHARE;
+    // Where one model fits, what can still tell two headers apart is where their levels sit;
+    // where it does not, the first two tokens do. Largest first; ties by first appearance.
+    let groups = by_signature(heads.iter().copied(), |l| {
+        Some(HeaderModel::signature(l, one_fits))
+    });
+    // Class: two header shapes that open with the same two tokens and put their level at
+    // different places (a date and a clock, then a level, or a zone token then a level):
+    // the group of those first two tokens has a model with no level column. It is split by
+    // where its levels sit when that gives two or more groups of a share each whose headers
+    // are typed fields up to a level; lines whose level word follows message words do not.
+    let groups = if one_fits {
+        groups
+    } else {
+        let mut out = Vec::new();
+        for (sig, g) in groups {
+            if share(&g) && !HeaderModel::infer(g.iter().copied()).names_level() {
+                let parts =
+                    by_signature(g.iter().copied(), |l| Some(HeaderModel::signature(l, true)));
+                let levelled = parts
+                    .iter()
+                    .filter(|(_, p)| {
+                        share(p) && HeaderModel::infer(p.iter().copied()).checked_to_level_from(0)
+                    })
+                    .count();
+                if levelled >= 2 {
+                    out.extend(parts);
+                    continue;
+                }
+            }
+            out.push((sig, g));
         }
-    }
-    // Largest first; ties by first appearance (the sort is stable).
-    groups.sort_by_key(|(_, g)| std::cmp::Reverse(g.len()));
+        out.sort_by_key(|(_, g)| std::cmp::Reverse(g.len()));
+        out
+    };
     let models: Vec<(usize, HeaderModel)> = groups
         .iter()
-        .filter(|(_, g)| g.len() * 100 >= heads.len() * MIXED_MIN_SHARE)
+        .filter(|(_, g)| share(g))
         .take(MIXED_MAX)
         .map(|(_, g)| (g.len(), HeaderModel::infer(g.iter().copied())))
         .filter(|(_, m)| m.is_typed())

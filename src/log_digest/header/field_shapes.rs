@@ -50,6 +50,45 @@ pub(super) fn host_words_then_program(line: &str, spans: &[(usize, usize)], k: u
     })
 }
 
+/// Class: a host written in several words on most lines, its last word a number (`build box
+/// 1`), before the program's `name[pid]:`. Column inference reads those words as unchecked
+/// columns and the number as a typed one, so a line whose host is one word (`node-a1`) takes
+/// the message's first word into its header. Where the inferred columns end with such a run
+/// (unchecked words, then one checked column) and at the run's first column nearly every line
+/// reads as a host, in one word or in words, then a program with its pid, the header's columns
+/// end before the run: the host and the program are read as the syslog host component is.
+/// Only a program with its pid counts (a logger's `name:` after words is a component of its
+/// own), and a run whose lines do not all close with one is left as inferred.
+pub(super) fn host_words_start(columns: &[Option<Shape>], lines: &[&str]) -> Option<usize> {
+    // The host's last word is a number (a time-shaped token); a bracketed field or a level
+    // after a program's `name[pid]:` is the program's own header, not a host's word.
+    let (Some(Some(Shape::Time)), Some(None)) = (columns.last(), columns.iter().rev().nth(1))
+    else {
+        return None;
+    };
+    let p = columns[..columns.len() - 1]
+        .iter()
+        .rposition(Option::is_some)
+        .map_or(0, |i| i + 1);
+    if p == 0 {
+        return None;
+    }
+    let program = |l: &str, i: usize, spans: &[(usize, usize)]| {
+        let (s, e) = spans[i];
+        l[s..e].strip_suffix(':').is_some_and(is_program_pid)
+    };
+    let hosts = lines
+        .iter()
+        .filter(|l| {
+            let sp = Spans::of(l, p + 3 + MAX_SHIFT);
+            let spans = sp.get();
+            (spans.len() > p + 2 && program(l, p + 1, spans))
+                || host_words_then_program(l, spans, p)
+        })
+        .count();
+    (hosts * 10 >= lines.len() * 9).then_some(p)
+}
+
 fn is_level_like_at(line: &str, sp: &Spans, at: usize) -> bool {
     let (s, e) = sp.get()[at];
     is_level_like(&line[s..e])
@@ -129,8 +168,16 @@ impl HeaderModel {
     /// level column `c`: the first of the next [`MAX_SHIFT`] tokens past `at` that is an
     /// upper-case level word is the level, the words before it the host's; how many extra
     /// tokens the host takes. A lower-case `error` in a message is not a level column's word.
+    /// The host's first word is a plain word (`build`): a host written whole (`node-a1`, an
+    /// address) is the whole host, and the words after it on a line with no level column are
+    /// the message's, an upper-case level word among them too (`node-a1 gate said ERROR twice`).
     pub(super) fn host_in_words(&self, line: &str, sp: &mut Spans, c: usize, at: usize) -> usize {
-        if c == 0 || Some(c) != self.level_col || self.columns[c - 1] != Some(Shape::HostId) {
+        if c == 0
+            || at == 0
+            || Some(c) != self.level_col
+            || self.columns[c - 1] != Some(Shape::HostId)
+            || sp.shape(line, at - 1) != Some(Shape::Word)
+        {
             return 0;
         }
         (1..=MAX_SHIFT)
@@ -315,5 +362,53 @@ mod tests {
         assert!(host_words_then_program(l, &spans(l), 3));
         let l = "Mar  1 10:01:00 north yard [2] keeper[12]: hello";
         assert!(!host_words_then_program(l, &spans(l), 3));
+    }
+
+    /// `<date> <time> host prog[pid]: msg` with the host in words ending in a number on nine
+    /// lines in ten (`north yard 2`) and one word on the others, or a logger's `name:` with no
+    /// pid after the words.
+    fn relay(i: usize, words: bool, pid: bool) -> String {
+        let host = if words {
+            format!("north yard {}", i % 3 + 1)
+        } else {
+            ["alpha-1", "beta-7", "gamma-2"][i % 3].to_owned()
+        };
+        let prog = ["keeper", "porter", "clerk"][i % 3];
+        let pid = if pid {
+            format!("[{}]", 1200 + i % 4)
+        } else {
+            String::new()
+        };
+        format!("Mar  1 10:00:{:02} {host} {prog}{pid}: {}", i % 60, say(i))
+    }
+
+    #[test]
+    fn a_host_in_words_on_most_lines_ending_in_a_number_is_not_a_typed_column() {
+        let (m, lines) = splits(ten_ninety, |i, words| relay(i, words, true));
+        assert_eq!(m.columns.len(), 3, "{m:?}");
+        for (i, l) in lines.iter().enumerate() {
+            assert_eq!(m.split(l).message, say(i), "{l} / {m:?}");
+        }
+        // Must not fire: the same first shape with a logger's `name:` and no pid (the words
+        // and the number stay the columns inferred), and the host in words on every line with
+        // a program with its pid on half the lines only.
+        let (m, _) = splits(ten_ninety, |i, words| relay(i, words, false));
+        assert_eq!(m.columns.len(), 6, "{m:?}");
+        let (m, _) = splits(|_| true, |i, _| relay(i, true, i % 2 == 0));
+        assert_eq!(m.columns.len(), 6, "{m:?}");
+        // Must not fire: a one-word host, a program with its pid, then a padded level in
+        // brackets (the bracket is a column after the program, and holds the level).
+        let (m, lines) = splits(half, |i, _| {
+            format!(
+                "Mar  1 10:00:{:02} {} keeper[{}]: [{:>6}] {}",
+                i % 60,
+                ["node-a", "db01"][i % 2],
+                4100 + i % 4,
+                ["INFO", "WARN", "ERROR"][i % 3],
+                say(i)
+            )
+        });
+        assert_eq!(m.columns.len(), 6, "{m:?}");
+        assert!(m.split(&lines[1]).level.is_some(), "{m:?}");
     }
 }
