@@ -311,8 +311,7 @@ fn spread_enough(clusters: &[Cluster], group: &[usize], spans: &[Span]) -> bool 
     group.len() >= 2 * MIN_TEXTS
         || group.iter().any(|&ci| {
             spans[ci].is_some_and(|(k, end, _)| {
-                end - k > min_wild
-                    && clusters[ci].template[k + 1..end].iter().all(|&t| t == WILD)
+                end - k > min_wild && clusters[ci].template[k + 1..end].iter().all(|&t| t == WILD)
             })
         })
 }
