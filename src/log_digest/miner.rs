@@ -37,7 +37,6 @@ mod free_text_matrix;
 mod gaps;
 #[cfg(test)]
 mod join_matrix;
-mod keyed;
 mod level_split;
 mod names;
 mod siblings;
@@ -609,11 +608,6 @@ fn split(
                             cfg,
                         )))
             {
-                continue;
-            }
-            // A one-word value a `key:` declares is a variable however few its values
-            // ([`keyed`]).
-            if keyed::is_keyed_value(&c.template, p, &values, vocab) {
                 continue;
             }
             if compound

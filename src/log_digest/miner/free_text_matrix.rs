@@ -97,7 +97,12 @@ fn frames() -> Vec<Frame> {
 ///   of [`super::gaps`]' free-text fold), so each length is a template of its own;
 /// - `list`: a comma list opens after one word, and its first comma is no opening; the miner
 ///   folds the names of one length into `<*>`s, each length a template of its own.
+/// - `key1-nested` with texts of 1 to 2 words: four plain texts are too few for a key after one
+///   word to fold ([`super::gaps`]' `spread_enough`), so there is no folded text for the
+///   nested ones to join;
 const KNOWN: &[&str] = &[
+    "key1-nested max2 events1",
+    "key1-nested max2 events2",
     "quoted max2 events1",
     "quoted max2 events2",
     "quoted max4 events1",

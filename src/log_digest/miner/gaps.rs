@@ -301,17 +301,14 @@ const MIN_TEXTS: usize = 3;
 
 /// Whether the texts of a group after a [`Opening::Weak`] opening are spread enough to be one
 /// free-text value: the miner already made a text of two or more words all variables in one
-/// of them (many texts of that length met there), or a one-word text a variable in a group of
-/// at least [`MIN_TEXTS`] templates (a `key: word` value read as a variable, see
-/// `keyed`, beside texts of other lengths), or they are spread over twice [`MIN_TEXTS`]
-/// templates. Two or three fixed outcomes after a comma or a verb's colon
+/// of them (many texts of that length met there), or they are spread over twice
+/// [`MIN_TEXTS`] templates. Two or three fixed outcomes after a comma or a verb's colon
 /// (`parcel <*> state: open` / `state: shut down`) stay events of their own.
 fn spread_enough(clusters: &[Cluster], group: &[usize], spans: &[Span]) -> bool {
-    let min_wild = if group.len() >= MIN_TEXTS { 1 } else { 2 };
     group.len() >= 2 * MIN_TEXTS
         || group.iter().any(|&ci| {
             spans[ci].is_some_and(|(k, end, _)| {
-                end - k > min_wild && clusters[ci].template[k + 1..end].iter().all(|&t| t == WILD)
+                end - k > 2 && clusters[ci].template[k + 1..end].iter().all(|&t| t == WILD)
             })
         })
 }
