@@ -122,9 +122,7 @@ pub(super) fn paired_kinds<'a>(
         last_kind = Some(kind);
         let bare = is_bare_line(w[1], &headed);
         // Counted up to RUN_MIN only: a longer run says no more.
-        let run = if interrupts {
-            0
-        } else if bare {
+        let run = if bare && !interrupts {
             sample[i + 1..]
                 .iter()
                 .take(RUN_MIN)
